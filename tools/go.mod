@@ -1,0 +1,3 @@
+module github.com/claimflow/claimflow/tools
+
+go 1.26.8
