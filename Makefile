@@ -1,0 +1,33 @@
+# claimflow: the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+export GOTOOLCHAIN := local
+
+.PHONY: run test bench fuzz build tools vet clean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+run: ## set up and run the whole system on its local defaults (Ctrl-C stops it)
+	@bash scripts/run.sh
+
+test: ## set up and run every test (vet, race, real Postgres and Temporal)
+	@bash scripts/test.sh
+
+bench: ## run the benchmarks and print the report
+	@bash scripts/bench.sh
+
+fuzz: ## run the fuzz targets longer (FUZZTIME, default 2m each)
+	@FUZZTIME=$${FUZZTIME:-2m} bash scripts/fuzz.sh
+
+build: ## build bin/claimflow
+	go build -o bin/claimflow ./cmd/claimflow
+
+tools: ## build the external programs into the version-keyed cache
+	@tools/install.sh
+
+vet: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./...
+
+clean: ## remove build output (keeps .data)
+	rm -rf bin

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/claimflow/claimflow/logging"
+	"github.com/claimflow/claimflow/store"
+)
+
+// Problem is an RFC 9457 problem details document.
+type Problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []FieldError   `json:"errors,omitempty"`
+	Extra     map[string]any `json:"-"`
+}
+
+// FieldError names one invalid field of a request, as a JSON pointer.
+type FieldError struct {
+	Pointer string `json:"pointer"`
+	Detail  string `json:"detail"`
+}
+
+// Error is a domain error that knows its HTTP answer. Handlers return it (or
+// wrap it); writeError maps anything else to 500 "internal error".
+type Error struct {
+	Status int
+	Code   string // stable problem type suffix, e.g. "validation"
+	Title  string
+	Detail string
+	Fields []FieldError
+	Extra  map[string]any
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Detail }
+
+// errorTable maps domain sentinel errors to their HTTP answer: one table for
+// the whole API.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+	title  string
+}{
+	{store.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+}
+
+const problemBase = "https://claimflow.dev/problems/"
+
+// writeError writes err as problem+json. Internal errors answer "internal
+// error" with the request ID; their detail goes to the log (which never
+// carries PHI).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := Problem{RequestID: logging.RequestID(r.Context()), Instance: r.URL.Path}
+	var ae *Error
+	switch {
+	case errors.As(err, &ae):
+		p.Type, p.Title, p.Status, p.Detail, p.Errors, p.Extra = problemBase+ae.Code, ae.Title, ae.Status, ae.Detail, ae.Fields, ae.Extra
+	default:
+		p.Type, p.Title, p.Status, p.Detail = problemBase+"internal", "Internal error", http.StatusInternalServerError, "internal error"
+		for _, row := range errorTable {
+			if errors.Is(err, row.err) {
+				p.Type, p.Title, p.Status, p.Detail = problemBase+row.code, row.title, row.status, row.title
+				break
+			}
+		}
+		if p.Status == http.StatusInternalServerError {
+			s.log.ErrorContext(r.Context(), "internal error", "err", err.Error(), "path", r.URL.Path)
+		}
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p Problem) {
+	body := map[string]any{}
+	b, _ := json.Marshal(p)
+	_ = json.Unmarshal(b, &body)
+	for k, v := range p.Extra {
+		body[k] = v
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(body)
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/api"
+	"github.com/claimflow/claimflow/config"
+	"github.com/claimflow/claimflow/logging"
+	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// Main wires claimflow's parts together: configuration, logger, Postgres,
+// the Temporal client, the HTTP API and the worker. End-to-end tests reuse
+// it. Open connects, Run serves until the context ends, Close releases.
+type Main struct {
+	Config config.Config
+	Log    *slog.Logger
+
+	// What Run starts.
+	Serve bool
+	Work  bool
+
+	Store    *store.Store
+	Temporal client.Client
+	API      *api.Server
+	Worker   worker.Worker
+
+	httpServer *http.Server
+	listener   net.Listener
+}
+
+// NewMain reads the configuration from the environment.
+func NewMain(getenv func(string) string, logOut io.Writer) (*Main, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Main{Config: cfg, Log: logging.New(logOut, cfg.LogLevel)}, nil
+}
+
+// Open connects to Postgres and Temporal and builds the enabled parts.
+func (m *Main) Open(ctx context.Context) error {
+	var err error
+	if m.Store, err = store.Open(ctx, m.Config.DatabaseURL); err != nil {
+		return err
+	}
+	copts := client.Options{
+		HostPort:  m.Config.TemporalAddress,
+		Namespace: m.Config.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(m.Log.With("component", "temporal")),
+	}
+	if m.Work {
+		// The worker cannot do anything without the server: fail fast.
+		if m.Temporal, err = client.DialContext(ctx, copts); err != nil {
+			return fmt.Errorf("temporal: dial %s: %w", m.Config.TemporalAddress, err)
+		}
+	} else {
+		// The API starts without Temporal and reports it in /readyz.
+		if m.Temporal, err = client.NewLazyClient(copts); err != nil {
+			return fmt.Errorf("temporal: %w", err)
+		}
+	}
+	if m.Work {
+		host, _ := os.Hostname()
+		acts := &activities.Activities{Store: m.Store, WorkerID: host + ":" + strconv.Itoa(os.Getpid())}
+		m.Worker = worker.New(m.Temporal, m.Config.TaskQueue, worker.Options{
+			MaxConcurrentWorkflowTaskPollers: m.Config.WorkerPollers,
+			MaxConcurrentActivityTaskPollers: m.Config.WorkerPollers,
+		})
+		workflows.Register(m.Worker, acts)
+	}
+	if m.Serve {
+		m.API = api.New(api.Options{
+			Logger:  m.Log.With("component", "api"),
+			Version: version,
+			Checks: []api.Check{
+				{Name: "postgres", Fn: m.Store.Ping},
+				{Name: "temporal", Fn: func(ctx context.Context) error {
+					_, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+					return err
+				}},
+			},
+		})
+		if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
+			return fmt.Errorf("http: listen %s: %w", m.Config.HTTPAddr, err)
+		}
+		m.httpServer = &http.Server{
+			Handler:           m.API,
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+		}
+	}
+	return nil
+}
+
+// Addr is the address the API listens on (useful with port 0).
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+// Run serves until ctx ends, then shuts down gracefully within the
+// configured timeout.
+func (m *Main) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	if m.Worker != nil {
+		if err := m.Worker.Start(); err != nil {
+			return fmt.Errorf("worker: start: %w", err)
+		}
+		m.Log.Info("worker started", "task_queue", m.Config.TaskQueue, "temporal", m.Config.TemporalAddress)
+	}
+	if m.httpServer != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.Log.Info("http api listening", "addr", m.Addr())
+			if err := m.httpServer.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("http: %w", err)
+			}
+		}()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errs:
+	}
+	m.Log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer scancel()
+	if m.httpServer != nil {
+		if err := m.httpServer.Shutdown(sctx); err != nil {
+			m.Log.Warn("http shutdown", "err", err.Error())
+		}
+	}
+	if m.Worker != nil {
+		m.Worker.Stop()
+	}
+	wg.Wait()
+	return runErr
+}
+
+// Close releases connections.
+func (m *Main) Close() error {
+	if m.Temporal != nil {
+		m.Temporal.Close()
+	}
+	if m.Store != nil {
+		m.Store.Close()
+	}
+	return nil
+}
+
+// openStoreOnly connects to Postgres alone (for migrate and operator tools).
+func (m *Main) openStoreOnly(ctx context.Context) error {
+	var err error
+	m.Store, err = store.Open(ctx, m.Config.DatabaseURL)
+	return err
+}

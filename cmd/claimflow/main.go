@@ -1,0 +1,224 @@
+// Command claimflow is the revenue-cycle engine: one binary for the HTTP API,
+// the Temporal worker, migrations, the local all-in-one mode and the
+// operator tools.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `claimflow: revenue-cycle engine (X12 5010 + Temporal)
+
+usage: claimflow <command> [args]
+
+commands:
+  serve              run the HTTP API
+  worker             run the Temporal worker
+  dev                migrate, then run the API and the worker in one process
+  migrate up|down|status
+                     apply, roll back one, or list database migrations
+  smoke              start the smoke workflow on the running worker and print the round trip
+  config             print the effective configuration (secrets masked)
+  version            print the version
+
+Configuration comes from environment variables; see README.md or 'claimflow config'.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "claimflow", version)
+	case "config":
+		err = cmdConfig(getenv, stdout)
+	case "serve":
+		err = cmdRun(ctx, getenv, stderr, true, false, false)
+	case "worker":
+		err = cmdRun(ctx, getenv, stderr, false, true, false)
+	case "dev":
+		err = cmdRun(ctx, getenv, stderr, true, true, true)
+	case "migrate":
+		err = cmdMigrate(ctx, rest, getenv, stdout, stderr)
+	case "smoke":
+		err = cmdSmoke(ctx, rest, getenv, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "claimflow: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "claimflow %s: %v\n", cmd, err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "claimflow %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func cmdConfig(getenv func(string) string, stdout io.Writer) error {
+	m, err := NewMain(getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	m.Config.Print(stdout)
+	return nil
+}
+
+func cmdRun(ctx context.Context, getenv func(string) string, logOut io.Writer, serve, work, migrate bool) error {
+	m, err := NewMain(getenv, logOut)
+	if err != nil {
+		return err
+	}
+	m.Serve, m.Work = serve, work
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	if migrate {
+		n, err := m.Store.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		m.Log.Info("migrations applied", "count", n)
+	}
+	return m.Run(ctx)
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, logOut io.Writer) error {
+	if len(args) != 1 {
+		return usageError{"want one of up, down, status"}
+	}
+	m, err := NewMain(getenv, logOut)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	s, err := openStore(ctx, m)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "up":
+		n, err := s.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "applied %d migration(s)\n", n)
+	case "down":
+		if err := s.MigrateDown(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "rolled back one migration")
+	case "status":
+		return s.MigrateStatus(ctx, stdout)
+	default:
+		return usageError{fmt.Sprintf("unknown migrate command %q: want up, down or status", args[0])}
+	}
+	return nil
+}
+
+func cmdSmoke(ctx context.Context, args []string, getenv func(string) string, stdout, logOut io.Writer) error {
+	fs := flag.NewFlagSet("smoke", flag.ContinueOnError)
+	fs.SetOutput(logOut)
+	msg := fs.String("message", "hello from claimflow smoke", "message to write and read back")
+	hold := fs.Duration("hold", 0, "keep the workflow busy this long between write and read")
+	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	m, err := NewMain(getenv, logOut)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{HostPort: m.Config.TemporalAddress, Namespace: m.Config.TemporalNamespace})
+	if err != nil {
+		return fmt.Errorf("temporal: dial %s: %w", m.Config.TemporalAddress, err)
+	}
+	defer c.Close()
+	res, err := startSmoke(ctx, c, m.Config.TaskQueue, workflows.SmokeInput{Message: *msg, Hold: *hold})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+// SmokeReport is what `claimflow smoke` prints.
+type SmokeReport struct {
+	WorkflowID  string
+	RunID       string
+	Result      workflows.SmokeResult
+	RoundTripMS float64
+}
+
+func startSmoke(ctx context.Context, c client.Client, queue string, in workflows.SmokeInput) (SmokeReport, error) {
+	if in.ID == "" {
+		in.ID = fmt.Sprintf("%d", time.Now().UnixNano())
+	}
+	start := time.Now()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        workflows.SmokeIDPrefix + in.ID,
+		TaskQueue: queue,
+	}, workflows.SmokeWorkflowName, in)
+	if err != nil {
+		return SmokeReport{}, fmt.Errorf("start smoke workflow: %w", err)
+	}
+	var res workflows.SmokeResult
+	if err := run.Get(ctx, &res); err != nil {
+		return SmokeReport{}, fmt.Errorf("smoke workflow %s: %w", run.GetID(), err)
+	}
+	return SmokeReport{WorkflowID: run.GetID(), RunID: run.GetRunID(), Result: res,
+		RoundTripMS: float64(time.Since(start).Microseconds()) / 1000}, nil
+}
+
+func openStore(ctx context.Context, m *Main) (interface {
+	MigrateUp(context.Context) (int, error)
+	MigrateDown(context.Context) error
+	MigrateStatus(context.Context, io.Writer) error
+}, error) {
+	if err := m.openStoreOnly(ctx); err != nil {
+		return nil, err
+	}
+	return m.Store, nil
+}

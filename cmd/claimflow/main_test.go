@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// TestMain lets the test binary act as a claimflow process: with
+// CLAIMFLOW_TEST_EXEC set it runs those arguments instead of the tests, so
+// an integration test can start (and kill) a real worker process.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("CLAIMFLOW_TEST_EXEC"); args != "" {
+		main0(strings.Fields(args))
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func main0(args []string) {
+	os.Args = append([]string{"claimflow"}, args...)
+	main()
+}
+
+// env builds a getenv for one test's services.
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func startProcess(t *testing.T, name string, vars map[string]string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "CLAIMFLOW_TEST_EXEC="+strings.Join(args, " "))
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	log := testenv.LogFile(t, name)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+	})
+	return cmd
+}
+
+func TestCommands(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, env(nil), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "claimflow ") {
+		t.Errorf("version: code %d, out %q", code, out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"config"}, env(map[string]string{"STRIPE_SECRET_KEY": "sk_test_hidden"}), &out, &errOut); code != 0 || strings.Contains(out.String(), "sk_test_hidden") {
+		t.Errorf("config: code %d, out %q", code, out.String())
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, env(nil), &out, &errOut); code != 2 {
+		t.Errorf("unknown command: code %d, want 2", code)
+	}
+	if code := run(context.Background(), []string{"migrate", "sideways"}, env(map[string]string{"DATABASE_URL": testenv.DatabaseURL(t)}), &out, &errOut); code != 2 {
+		t.Errorf("bad migrate: code %d, want 2", code)
+	}
+}
+
+func TestMigrateUpDownStatus(t *testing.T) {
+	vars := env(map[string]string{"DATABASE_URL": testenv.DatabaseURL(t)})
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate", "status"}, "pending"},
+		{[]string{"migrate", "up"}, "applied"},
+		{[]string{"migrate", "status"}, "applied 20"},
+		{[]string{"migrate", "up"}, "applied 0 migration"},
+	} {
+		out.Reset()
+		if code := run(ctx, step.args, vars, &out, &errOut); code != 0 {
+			t.Fatalf("%v: exit %d: %s", step.args, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), step.want) {
+			t.Fatalf("%v: output %q lacks %q", step.args, out.String(), step.want)
+		}
+	}
+	// Roll everything back and apply it again: every Down must work.
+	for {
+		out.Reset()
+		run(ctx, []string{"migrate", "status"}, vars, &out, &errOut)
+		if !strings.Contains(out.String(), "applied 20") {
+			break
+		}
+		if code := run(ctx, []string{"migrate", "down"}, vars, &out, &errOut); code != 0 {
+			t.Fatalf("migrate down: exit %d: %s", code, errOut.String())
+		}
+	}
+	if code := run(ctx, []string{"migrate", "up"}, vars, &out, &errOut); code != 0 {
+		t.Fatalf("migrate up again: exit %d: %s", code, errOut.String())
+	}
+}
+
+// TestDevServesReadyAndSmoke runs `claimflow dev` in process against a real
+// Postgres and a real Temporal dev server, checks /healthz, /readyz and
+// /metrics, and runs the smoke workflow through it.
+func TestDevServesReadyAndSmoke(t *testing.T) {
+	srv := testenv.DevServer(t)
+	dsn := testenv.DatabaseURL(t)
+	m, err := NewMain(env(map[string]string{
+		"DATABASE_URL":        dsn,
+		"TEMPORAL_ADDRESS":    srv.FrontendHostPort(),
+		"CLAIMFLOW_HTTP_ADDR": "127.0.0.1:0",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Serve, m.Work = true, true
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Store.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		m.Close()
+	}()
+	base := "http://" + m.Addr()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s = %d: %s", path, resp.StatusCode, body)
+		}
+	}
+	rep, err := startSmoke(ctx, srv.Client(), m.Config.TaskQueue, workflows.SmokeInput{ID: "in-process", Message: "round trip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rep.Result.Message, "round trip"; got != want {
+		t.Errorf("smoke message = %q, want %q", got, want)
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `route="/readyz"`) {
+		t.Errorf("metrics lack the readyz request")
+	}
+}
+
+// TestReadyzReportsTemporalDown: with no Temporal server the API still
+// starts and /readyz answers 503 naming the failing check.
+func TestReadyzReportsTemporalDown(t *testing.T) {
+	m, err := NewMain(env(map[string]string{
+		"DATABASE_URL":        testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS":    "127.0.0.1:1", // nothing listens there
+		"CLAIMFLOW_HTTP_ADDR": "127.0.0.1:0",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Serve = true
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done; m.Close() }()
+	resp, err := http.Get("http://" + m.Addr() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Checks map[string]string `json:"checks"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || body.Checks["temporal"] != "unavailable" || body.Checks["postgres"] != "ok" {
+		t.Errorf("readyz = %d %v, want 503 with temporal unavailable and postgres ok", resp.StatusCode, body.Checks)
+	}
+}
+
+// TestWorkerKilledMidWorkflowResumes starts a real worker process, kills it
+// with SIGKILL while the smoke workflow is between its write and its read,
+// starts another worker process, and checks the workflow completes with the
+// row written once.
+func TestWorkerKilledMidWorkflowResumes(t *testing.T) {
+	srv := testenv.DevServer(t)
+	s, dsn := testenv.Store(t)
+	vars := map[string]string{
+		"DATABASE_URL":        dsn,
+		"TEMPORAL_ADDRESS":    srv.FrontendHostPort(),
+		"CLAIMFLOW_LOG_LEVEL": "info",
+	}
+	first := startProcess(t, "worker-1", vars, "worker")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := srv.Client()
+	id := fmt.Sprintf("kill-%d", time.Now().UnixNano())
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SmokeIDPrefix + id, TaskQueue: workflows.DefaultTaskQueue},
+		workflows.SmokeWorkflowName, workflows.SmokeInput{ID: id, Message: "survives a kill", Hold: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the first worker has written the row and is holding.
+	testenv.WaitFor(t, 30*time.Second, "the first worker to write the row", func() bool {
+		_, err := s.GetSmokeRun(ctx, id)
+		return err == nil
+	})
+	time.Sleep(500 * time.Millisecond)
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = first.Process.Wait()
+	startProcess(t, "worker-2", vars, "worker")
+
+	var res workflows.SmokeResult
+	if err := run.Get(ctx, &res); err != nil {
+		t.Fatalf("workflow did not complete after the worker was killed: %v", err)
+	}
+	if res.Message != "survives a kill" {
+		t.Errorf("message = %q", res.Message)
+	}
+	if res.WrittenBy == res.ReadBy {
+		t.Errorf("written and read by the same worker %q; want the read on the second worker", res.ReadBy)
+	}
+	if !strings.HasSuffix(res.WrittenBy, fmt.Sprintf(":%d", first.Process.Pid)) {
+		t.Errorf("written by %q, want the first worker (pid %d)", res.WrittenBy, first.Process.Pid)
+	}
+	var n int
+	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM smoke_runs WHERE id = $1", id).Scan(&n); err != nil || n != 1 {
+		t.Errorf("rows = %d (%v), want 1", n, err)
+	}
+}

@@ -1,0 +1,138 @@
+// Package config reads claimflow's configuration from environment variables.
+// Every setting has a documented default that works on a developer machine
+// (see README.md, "Configuration"); Print shows the effective values with
+// secrets masked.
+package config
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the effective configuration of one claimflow process.
+// The `env` tag names the variable, `default` its default value, and
+// `secret:"true"` marks values that Print masks.
+type Config struct {
+	HTTPAddr          string        `env:"CLAIMFLOW_HTTP_ADDR" default:"127.0.0.1:8080" help:"address the HTTP API listens on"`
+	DatabaseURL       string        `env:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/claimflow?sslmode=disable" secret:"true" help:"Postgres connection URL; the database is created when missing"`
+	TemporalAddress   string        `env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend host:port"`
+	TemporalNamespace string        `env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`
+	TaskQueue         string        `env:"CLAIMFLOW_TASK_QUEUE" default:"claimflow" help:"Temporal task queue the worker polls"`
+	TemporalUIURL     string        `env:"TEMPORAL_UI_URL" default:"http://127.0.0.1:8233" help:"Temporal Web UI base URL (for links)"`
+	LogLevel          string        `env:"CLAIMFLOW_LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
+	DataDir           string        `env:"CLAIMFLOW_DATA_DIR" default:".data" help:"local state: keys, private Postgres cluster, dev server file"`
+	KeyFile           string        `env:"CLAIMFLOW_KEY_FILE" default:"" help:"key-encryption key file (default <data dir>/keys/kek.json)"`
+	ShutdownTimeout   time.Duration `env:"CLAIMFLOW_SHUTDOWN_TIMEOUT" default:"15s" help:"graceful shutdown limit"`
+	WorkerPollers     int           `env:"CLAIMFLOW_WORKER_POLLERS" default:"8" help:"workflow and activity task pollers per worker"`
+	S3Endpoint        string        `env:"CLAIMFLOW_S3_ENDPOINT" default:"http://127.0.0.1:7070" help:"S3 endpoint of the EDI archive"`
+	S3Bucket          string        `env:"CLAIMFLOW_S3_BUCKET" default:"claimflow-archive" help:"S3 bucket of the EDI archive"`
+	S3Region          string        `env:"CLAIMFLOW_S3_REGION" default:"us-east-1" help:"S3 region"`
+	S3AccessKey       string        `env:"CLAIMFLOW_S3_ACCESS_KEY" default:"claimflow" help:"S3 access key"`
+	S3SecretKey       string        `env:"CLAIMFLOW_S3_SECRET_KEY" default:"claimflow-dev-secret" secret:"true" help:"S3 secret key"`
+	SMTPAddr          string        `env:"CLAIMFLOW_SMTP_ADDR" default:"127.0.0.1:1025" help:"SMTP server for reminders"`
+	SMTPFrom          string        `env:"CLAIMFLOW_SMTP_FROM" default:"reminders@claimflow.invalid" help:"sender address of reminders"`
+	StripeAPIBase     string        `env:"CLAIMFLOW_STRIPE_API_BASE" default:"http://127.0.0.1:12111" help:"Stripe API base URL (stripe-mock locally)"`
+	StripeSecretKey   string        `env:"STRIPE_SECRET_KEY" default:"sk_test_123" secret:"true" help:"Stripe secret key"`
+	StripeWebhookKey  string        `env:"STRIPE_WEBHOOK_SECRET" default:"whsec_claimflow_dev" secret:"true" help:"Stripe webhook signing secret"`
+}
+
+// Load reads the environment through getenv (os.Getenv when nil).
+func Load(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		raw := getenv(f.Tag.Get("env"))
+		if raw == "" {
+			raw = f.Tag.Get("default")
+		}
+		if err := set(v.Field(i), raw); err != nil {
+			return Config{}, fmt.Errorf("config: %s: %w", f.Tag.Get("env"), err)
+		}
+	}
+	if c.KeyFile == "" {
+		c.KeyFile = c.DataDir + "/keys/kek.json"
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if c.WorkerPollers < 1 {
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_WORKER_POLLERS: must be at least 1")
+	}
+	return c, nil
+}
+
+func set(f reflect.Value, raw string) error {
+	switch f.Interface().(type) {
+	case string:
+		f.SetString(raw)
+	case int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		f.SetInt(int64(n))
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 15s", raw)
+		}
+		f.SetInt(int64(d))
+	}
+	return nil
+}
+
+// Print writes every setting as NAME=value, masking secrets (and the
+// password inside URLs).
+func (c Config) Print(w io.Writer) {
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		val := fmt.Sprint(v.Field(i).Interface())
+		if f.Tag.Get("secret") == "true" {
+			val = mask(val)
+		}
+		fmt.Fprintf(w, "%s=%s\t# %s\n", f.Tag.Get("env"), val, f.Tag.Get("help"))
+	}
+}
+
+// mask hides a secret: URLs keep their shape with the password replaced,
+// other values show only their length class.
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+		}
+		return strings.Replace(u.String(), "xxxxx", "*****", 1)
+	}
+	return "*****"
+}
+
+// Fields lists the variables with their defaults and help, for the README.
+func Fields() [][3]string {
+	t := reflect.TypeOf(Config{})
+	out := make([][3]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		out = append(out, [3]string{f.Tag.Get("env"), f.Tag.Get("default"), f.Tag.Get("help")})
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadDefaultsAndOverrides(t *testing.T) {
+	env := map[string]string{
+		"CLAIMFLOW_HTTP_ADDR":        ":9090",
+		"CLAIMFLOW_SHUTDOWN_TIMEOUT": "3s",
+		"CLAIMFLOW_WORKER_POLLERS":   "4",
+	}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.HTTPAddr, ":9090"; got != want {
+		t.Errorf("HTTPAddr = %q, want %q", got, want)
+	}
+	if got, want := c.ShutdownTimeout, 3*time.Second; got != want {
+		t.Errorf("ShutdownTimeout = %v, want %v", got, want)
+	}
+	if got, want := c.WorkerPollers, 4; got != want {
+		t.Errorf("WorkerPollers = %d, want %d", got, want)
+	}
+	if got, want := c.TemporalAddress, "127.0.0.1:7233"; got != want {
+		t.Errorf("TemporalAddress = %q, want %q", got, want)
+	}
+	if got, want := c.KeyFile, ".data/keys/kek.json"; got != want {
+		t.Errorf("KeyFile = %q, want %q", got, want)
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	for _, tc := range []struct{ name, key, val, want string }{
+		{"duration", "CLAIMFLOW_SHUTDOWN_TIMEOUT", "soon", "CLAIMFLOW_SHUTDOWN_TIMEOUT"},
+		{"int", "CLAIMFLOW_WORKER_POLLERS", "many", "CLAIMFLOW_WORKER_POLLERS"},
+		{"level", "CLAIMFLOW_LOG_LEVEL", "loud", "CLAIMFLOW_LOG_LEVEL"},
+		{"pollers", "CLAIMFLOW_WORKER_POLLERS", "0", "CLAIMFLOW_WORKER_POLLERS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(func(k string) string {
+				if k == tc.key {
+					return tc.val
+				}
+				return ""
+			})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPrintMasksSecrets(t *testing.T) {
+	env := map[string]string{
+		"DATABASE_URL":      "postgres://app:hunter2@db.example:5432/claimflow",
+		"STRIPE_SECRET_KEY": "sk_live_verysecret",
+	}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	c.Print(&buf)
+	out := buf.String()
+	for _, secret := range []string{"hunter2", "sk_live_verysecret", "claimflow-dev-secret", "whsec_claimflow_dev"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Print shows secret %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "DATABASE_URL=postgres://app:%2A%2A%2A%2A%2A@db.example:5432/claimflow") &&
+		!strings.Contains(out, "DATABASE_URL=postgres://app:*****@db.example:5432/claimflow") {
+		t.Errorf("Print lost the shape of DATABASE_URL:\n%s", out)
+	}
+	if !strings.Contains(out, "CLAIMFLOW_HTTP_ADDR=127.0.0.1:8080") {
+		t.Errorf("Print lacks a plain setting:\n%s", out)
+	}
+}

@@ -1,0 +1,187 @@
+// Package testenv starts the real components integration tests run
+// against: an isolated Postgres database per test, and a Temporal dev server
+// from the CLI that tools/install.sh builds (make test builds it first).
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/claimflow/claimflow/store"
+)
+
+// BaseDatabaseURL is the server tests create their databases on:
+// $CLAIMFLOW_TEST_DATABASE_URL, else the local server on 127.0.0.1:5432.
+func BaseDatabaseURL() string {
+	if u := os.Getenv("CLAIMFLOW_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// DatabaseURL creates a fresh, empty database for this test and drops it
+// when the test ends.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := nonWord.ReplaceAllString(strings.ToLower(t.Name()), "_")
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	db := "cf_test_" + name + "_" + hex.EncodeToString(b[:])
+	dsn, err := store.WithDatabase(BaseDatabaseURL(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := store.EnsureDatabase(ctx, dsn); err != nil {
+		t.Fatalf("create test database (is Postgres running? make test starts one): %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := store.DropDatabase(ctx, BaseDatabaseURL(), db); err != nil {
+			t.Logf("drop test database: %v", err)
+		}
+	})
+	return dsn
+}
+
+// Store opens a migrated store on a fresh database.
+func Store(t testing.TB) (*store.Store, string) {
+	t.Helper()
+	dsn := DatabaseURL(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if _, err := s.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, dsn
+}
+
+// RepoRoot finds the directory holding the module's go.mod.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.HasPrefix(string(b), "module github.com/claimflow/claimflow\n") {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("testenv: cannot find the claimflow module root")
+		}
+		dir = parent
+	}
+}
+
+// Tool returns the path of an external program built by tools/install.sh
+// (temporal, versitygw, mailpit, stripe-mock, local-kms). The environment
+// variable CLAIMFLOW_<NAME>_BIN overrides it. A missing binary fails the
+// test: run `make test`, which builds them.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	env := "CLAIMFLOW_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_BIN"
+	if p := os.Getenv(env); p != "" {
+		return p
+	}
+	root := RepoRoot(t)
+	out, err := exec.Command("bash", filepath.Join(root, "tools", "install.sh"), "path", name).Output()
+	if err != nil {
+		t.Fatalf("testenv: locate %s: %v", name, err)
+	}
+	p := strings.TrimSpace(string(out))
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("testenv: %s is not built (%s); run `make test` or tools/install.sh %s", name, p, name)
+	}
+	return p
+}
+
+// SearchAttributes are the custom search attributes claimflow's workflows
+// write; the dev server is started with them registered.
+var SearchAttributes = []string{
+	"ClaimStatus=Keyword",
+	"ClaimPayer=Keyword",
+	"ClaimAmount=Double",
+	"ClaimID=Keyword",
+}
+
+// DevServer starts a real Temporal dev server (in memory) for the test and
+// stops it at the end.
+func DevServer(t testing.TB) *testsuite.DevServer {
+	t.Helper()
+	args := []string{"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"}
+	for _, sa := range SearchAttributes {
+		args = append(args, "--search-attribute", sa)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:  Tool(t, "temporal"),
+		LogLevel:      "error",
+		ClientOptions: &client.Options{Namespace: "default"},
+		ExtraArgs:     args,
+	})
+	if err != nil {
+		t.Fatalf("start Temporal dev server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	return srv
+}
+
+// WaitFor polls cond every 50ms until it holds or timeout passes.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// LogFile returns a file for a subprocess's output; when the test fails its
+// last lines are printed.
+func LogFile(t testing.TB, name string) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close()
+		if !t.Failed() {
+			return
+		}
+		b, _ := os.ReadFile(f.Name())
+		lines := strings.Split(string(b), "\n")
+		if len(lines) > 60 {
+			lines = lines[len(lines)-60:]
+		}
+		t.Logf("--- last lines of %s ---\n%s", name, strings.Join(lines, "\n"))
+	})
+	return f
+}

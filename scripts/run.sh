@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# make run: install what is missing, start every local service claimflow
+# needs, apply migrations, then run the API and the worker. Ctrl-C stops
+# everything this script started (by PID); data stays in .data/ for the next
+# start.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$root"
+mkdir -p "$data/logs" "$data/s3" bin
+
+pids=()
+names=()
+cleanup() {
+  trap - INT TERM EXIT
+  log "stopping ${names[*]:-nothing}"
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup INT TERM EXIT
+
+# start NAME HOST PORT COMMAND...: start a service in the background unless
+# something already answers on its port.
+start() {
+  local name=$1 host=$2 port=$3
+  shift 3
+  if port_open "$host" "$port"; then
+    log "$name: already answering on $host:$port, using it"
+    return 0
+  fi
+  "$@" >"$data/logs/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+  if ! wait_port "$host" "$port" 60; then
+    echo "$name did not start; last lines of $data/logs/$name.log:" >&2
+    tail -n 20 "$data/logs/$name.log" >&2
+    exit 1
+  fi
+}
+
+log "checking Postgres"
+ensure_postgres
+log "building tools (cached by version)"
+"$root/tools/install.sh" temporal versitygw mailpit stripe-mock >/dev/null
+log "building claimflow"
+go build -o bin/claimflow ./cmd/claimflow
+
+# The Temporal UI decodes encrypted payloads through claimflow's codec
+# endpoint (authenticated), wired here.
+sa=()
+for a in ClaimStatus=Keyword ClaimPayer=Keyword ClaimAmount=Double ClaimID=Keyword; do sa+=(--search-attribute "$a"); done
+start temporal 127.0.0.1 7233 "$(tool temporal)" server start-dev --ip 127.0.0.1 \
+  --port 7233 --ui-port 8233 --db-filename "$data/temporal.db" \
+  --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+  --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
+  --log-level warn "${sa[@]}"
+start s3 127.0.0.1 7070 "$(tool versitygw)" --access "${CLAIMFLOW_S3_ACCESS_KEY:-claimflow}" \
+  --secret "${CLAIMFLOW_S3_SECRET_KEY:-claimflow-dev-secret}" --port 127.0.0.1:7070 posix "$data/s3"
+start mailpit 127.0.0.1 1025 "$(tool mailpit)" --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025 \
+  --disable-version-check --database "$data/mailpit.db"
+start stripe-mock 127.0.0.1 12111 "$(tool stripe-mock)" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112
+
+export CLAIMFLOW_DATA_DIR=$data
+log "applying migrations"
+bin/claimflow migrate up
+bin/claimflow dev 2> >(tee -a "$data/logs/claimflow.log" >&2) &
+pids+=($!)
+names+=(claimflow)
+addr=${CLAIMFLOW_HTTP_ADDR:-127.0.0.1:8080}
+for _ in $(seq 1 300); do
+  curl -fsS "http://$addr/readyz" >/dev/null 2>&1 && break
+  kill -0 "${pids[-1]}" 2>/dev/null || { echo "claimflow exited; see $data/logs/claimflow.log" >&2; exit 1; }
+  sleep 0.1
+done
+cat <<URLS
+
+claimflow is ready.
+  API            http://$addr            (/healthz /readyz /metrics)
+  Temporal UI    http://127.0.0.1:8233
+  Temporal gRPC  127.0.0.1:7233
+  S3 archive     http://127.0.0.1:7070        (versitygw, data in .data/s3)
+  Mailpit        http://127.0.0.1:8025        (SMTP 127.0.0.1:1025)
+  stripe-mock    http://127.0.0.1:12111
+  Postgres       ${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/claimflow}
+Logs in .data/logs. Press Ctrl-C to stop.
+URLS
+wait "${pids[-1]}"

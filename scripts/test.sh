@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: install what is missing, then gofmt, go vet and the whole test
+# suite with the race detector against a real Postgres and a real Temporal
+# dev server (plus the other real services the tests start themselves).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$root"
+
+log "checking Postgres"
+ensure_postgres
+log "building tools (cached by version)"
+built=$("$root/tools/install.sh" temporal versitygw mailpit stripe-mock local-kms)
+# Tests find each tool through CLAIMFLOW_<NAME>_BIN (internal/testenv.Tool).
+while IFS='=' read -r name path; do
+  var=${name^^}
+  export "CLAIMFLOW_${var//-/_}_BIN=$path"
+done <<<"$built"
+
+log "gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './tools/*'))
+if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi
+log "go vet"
+go vet ./...
+log "go test -race"
+go test -race -count=1 -timeout 20m ./... 2>&1 | tee "${TEST_LOG:-/dev/null}"
+if [ -f scripts/fuzz.sh ]; then
+  log "short fuzz run"
+  FUZZTIME=${FUZZTIME:-10s} bash scripts/fuzz.sh
+fi

@@ -1,0 +1,208 @@
+// Package store is claimflow's Postgres adapter (pgx/v5): connection pool,
+// database creation, embedded migrations (goose) and the queries, which live
+// in .sql files in this folder.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/claimflow/claimflow/migrations"
+)
+
+// ErrNotFound is returned when a record does not exist (or is not visible).
+var ErrNotFound = errors.New("not found")
+
+// Store wraps the pool. Each service method opens one transaction.
+type Store struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects to url, creating the database first when it is missing.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if err := EnsureDatabase(ctx, dsn); err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return &Store{Pool: pool}, nil
+}
+
+// Close releases the pool.
+func (s *Store) Close() { s.Pool.Close() }
+
+// Ping reports whether Postgres answers.
+func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
+
+// EnsureDatabase creates the database named in dsn when it does not exist,
+// by connecting to the server's "postgres" database.
+func EnsureDatabase(ctx context.Context, dsn string) error {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return fmt.Errorf("store: parse DATABASE_URL: %w", err)
+	}
+	name := cfg.Database
+	if name == "" || name == "postgres" {
+		return nil
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name
+		return fmt.Errorf("store: connect: %w", err)
+	}
+	admin := cfg.Copy()
+	admin.Database = "postgres"
+	ac, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("store: connect to create database: %w", err)
+	}
+	defer ac.Close(ctx)
+	_, err = ac.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	if err != nil && !isDuplicateDatabase(err) {
+		return fmt.Errorf("store: create database: %w", err)
+	}
+	return nil
+}
+
+func isDuplicateDatabase(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "42P04" || pgErr.Code == "23505")
+}
+
+// WithDatabase returns dsn pointing at another database on the same server.
+func WithDatabase(dsn, db string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		// keyword/value form
+		if strings.Contains(dsn, "dbname=") {
+			fields := strings.Fields(dsn)
+			for i, f := range fields {
+				if strings.HasPrefix(f, "dbname=") {
+					fields[i] = "dbname=" + db
+				}
+			}
+			return strings.Join(fields, " "), nil
+		}
+		return dsn + " dbname=" + db, nil
+	}
+	u.Path = "/" + db
+	return u.String(), nil
+}
+
+// DropDatabase removes db from the server dsn points at (used by tests).
+func DropDatabase(ctx context.Context, dsn, db string) error {
+	admin, err := WithDatabase(dsn, "postgres")
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)")
+	return err
+}
+
+func (s *Store) provider() (*goose.Provider, *sql.DB, error) {
+	db := stdlib.OpenDBFromPool(s.Pool)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return p, db, nil
+}
+
+// MigrateUp applies every pending migration and returns how many ran.
+func (s *Store) MigrateUp(ctx context.Context) (int, error) {
+	p, db, err := s.provider()
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("store: migrate up: %w", err)
+	}
+	return len(res), nil
+}
+
+// MigrateDown rolls back the newest applied migration.
+func (s *Store) MigrateDown(ctx context.Context) error {
+	p, db, err := s.provider()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := p.Down(ctx); err != nil {
+		return fmt.Errorf("store: migrate down: %w", err)
+	}
+	return nil
+}
+
+// MigrateStatus writes one line per migration: version, state, file.
+func (s *Store) MigrateStatus(ctx context.Context, w io.Writer) error {
+	p, db, err := s.provider()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := p.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate status: %w", err)
+	}
+	for _, m := range st {
+		applied := "pending"
+		if m.State == goose.StateApplied {
+			applied = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%05d\t%s\t%s\n", m.Source.Version, applied, m.Source.Path)
+	}
+	return nil
+}
+
+// SmokeRun is one round trip of the smoke workflow.
+type SmokeRun struct {
+	ID        string
+	Message   string
+	WrittenBy string
+	CreatedAt time.Time
+}
+
+// PutSmokeRun writes the row once; repeating it changes nothing.
+func (s *Store) PutSmokeRun(ctx context.Context, r SmokeRun) error {
+	_, err := s.Pool.Exec(ctx, q("InsertSmokeRun"), r.ID, r.Message, r.WrittenBy)
+	return err
+}
+
+// GetSmokeRun reads the row back.
+func (s *Store) GetSmokeRun(ctx context.Context, id string) (SmokeRun, error) {
+	var r SmokeRun
+	err := s.Pool.QueryRow(ctx, q("GetSmokeRun"), id).Scan(&r.ID, &r.Message, &r.WrittenBy, &r.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}

@@ -1,3 +1,0 @@
-module github.com/claimflow/claimflow/tools
-
-go 1.26.8
