@@ -127,7 +127,10 @@ func DropDatabase(ctx context.Context, dsn, db string) error {
 
 func (s *Store) provider() (*goose.Provider, *sql.DB, error) {
 	db := stdlib.OpenDBFromPool(s.Pool)
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
+		// Migrations are numbered in ranges per area; a lower number added
+		// after a higher one was applied still runs.
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("store: migrations: %w", err)

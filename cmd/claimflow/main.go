@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,22 +25,56 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `claimflow: revenue-cycle engine (X12 5010 + Temporal)
+// command is one subcommand. Each lives in its own file and registers
+// itself in init, so adding a command touches no shared switch.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
 
-usage: claimflow <command> [args]
+var commands = map[string]command{}
 
-commands:
-  serve              run the HTTP API
-  worker             run the Temporal worker
-  dev                migrate, then run the API and the worker in one process
-  migrate up|down|status
-                     apply, roll back one, or list database migrations
-  smoke              start the smoke workflow on the running worker and print the round trip
-  config             print the effective configuration (secrets masked)
-  version            print the version
+func register(c command) {
+	if _, dup := commands[c.name]; dup {
+		panic("claimflow: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
 
-Configuration comes from environment variables; see README.md or 'claimflow config'.
-`
+func init() {
+	register(command{name: "serve", help: "run the HTTP API", run: func(ctx context.Context, _ []string, getenv func(string) string, _, stderr io.Writer) error {
+		return cmdRun(ctx, getenv, stderr, true, false, false)
+	}})
+	register(command{name: "worker", help: "run the Temporal worker", run: func(ctx context.Context, _ []string, getenv func(string) string, _, stderr io.Writer) error {
+		return cmdRun(ctx, getenv, stderr, false, true, false)
+	}})
+	register(command{name: "dev", help: "migrate, then run the API and the worker in one process", run: func(ctx context.Context, _ []string, getenv func(string) string, _, stderr io.Writer) error {
+		return cmdRun(ctx, getenv, stderr, true, true, true)
+	}})
+	register(command{name: "migrate", args: "up|down|status", help: "apply, roll back one, or list database migrations", run: cmdMigrate})
+	register(command{name: "smoke", args: "[-message M] [-hold D]", help: "start the smoke workflow on the running worker and print the round trip", run: cmdSmoke})
+	register(command{name: "config", help: "print the effective configuration (secrets masked)", run: func(_ context.Context, _ []string, getenv func(string) string, stdout, _ io.Writer) error {
+		return cmdConfig(getenv, stdout)
+	}})
+	register(command{name: "version", help: "print the version", run: func(_ context.Context, _ []string, _ func(string) string, stdout, _ io.Writer) error {
+		fmt.Fprintln(stdout, "claimflow", version)
+		return nil
+	}})
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "claimflow: revenue-cycle engine (X12 5010 + Temporal)\n\nusage: claimflow <command> [args]\n\ncommands:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := commands[n]
+		fmt.Fprintf(w, "  %-28s %s\n", strings.TrimSpace(n+" "+c.args), c.help)
+	}
+	fmt.Fprint(w, "\nConfiguration comes from environment variables; see README.md or 'claimflow config'.\n")
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -50,44 +86,38 @@ func main() {
 // run executes one command and returns the process exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, usage)
+		usage(stdout)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	cmd, rest := args[0], args[1:]
-	var err error
-	switch cmd {
-	case "version":
-		fmt.Fprintln(stdout, "claimflow", version)
-	case "config":
-		err = cmdConfig(getenv, stdout)
-	case "serve":
-		err = cmdRun(ctx, getenv, stderr, true, false, false)
-	case "worker":
-		err = cmdRun(ctx, getenv, stderr, false, true, false)
-	case "dev":
-		err = cmdRun(ctx, getenv, stderr, true, true, true)
-	case "migrate":
-		err = cmdMigrate(ctx, rest, getenv, stdout, stderr)
-	case "smoke":
-		err = cmdSmoke(ctx, rest, getenv, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "claimflow: unknown command %q\n\n%s", cmd, usage)
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "claimflow: unknown command %q\n\n", args[0])
+		usage(stderr)
 		return 2
 	}
-	if err != nil {
+	if err := c.run(ctx, args[1:], getenv, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "claimflow %s: %v\n", c.name, err)
 		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "claimflow %s: %v\n", cmd, err)
+		var ec exitCode
+		switch {
+		case errors.As(err, &ue):
 			return 2
+		case errors.As(err, &ec):
+			return int(ec)
 		}
-		fmt.Fprintf(stderr, "claimflow %s: %v\n", cmd, err)
 		return 1
 	}
 	return 0
 }
+
+// exitCode lets a command choose its exit status (e.g. x12 validate: 1 when
+// the file has errors) after printing its own output.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 type usageError struct{ msg string }
 
