@@ -136,3 +136,16 @@ func Fields() [][3]string {
 	}
 	return out
 }
+
+// Markdown writes the configuration table for README.md.
+func Markdown(w io.Writer) {
+	fmt.Fprintln(w, "| variable | default | meaning |")
+	fmt.Fprintln(w, "|---|---|---|")
+	for _, f := range Fields() {
+		d := f[1]
+		if d == "" {
+			d = "(empty)"
+		}
+		fmt.Fprintf(w, "| `%s` | `%s` | %s |\n", f[0], d, f[2])
+	}
+}
