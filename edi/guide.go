@@ -1,0 +1,497 @@
+package edi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/claimflow/claimflow/schemas"
+)
+
+// Element data types of the X12 dictionary.
+const (
+	typeAN = iota // string
+	typeID        // identifier (code)
+	typeN         // implied-decimal numeric N0..N9
+	typeR         // decimal number
+	typeDT        // date
+	typeTM        // time
+	typeC         // composite
+)
+
+// elemRule is a compiled element (or component) rule: the dictionary
+// definition refined by the guide.
+type elemRule struct {
+	Ref   string // data element reference number
+	Name  string
+	Type  uint8
+	Dec   uint8 // implied decimals for N types
+	Min   int
+	Max   int
+	Usage byte // 'R' required, 'S' situational, 'N' not used
+	Reps  int  // maximum repetitions
+	Codes *codeSet
+	Comps []elemRule
+}
+
+// codeSet is a code list for an ID element.
+type codeSet struct {
+	list []string
+	m    map[string]struct{}
+}
+
+func newCodeSet(codes []string) *codeSet {
+	c := &codeSet{list: codes}
+	if len(codes) > 8 {
+		c.m = make(map[string]struct{}, len(codes))
+		for _, s := range codes {
+			c.m[s] = struct{}{}
+		}
+	}
+	return c
+}
+
+func (c *codeSet) has(b []byte) bool {
+	if c.m != nil {
+		_, ok := c.m[string(b)]
+		return ok
+	}
+	for _, s := range c.list {
+		if string(b) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// node is a compiled guide item: a segment or a loop.
+type node struct {
+	Loop     bool
+	ID       string // segment ID, or loop ID for loops
+	Name     string
+	Usage    byte
+	Max      int // 0 = unbounded
+	Tag      uint32
+	QEl      int // qualifier element (0 = none)
+	QComp    int // qualifier component (0 = whole element)
+	Elems    []elemRule
+	Children []*node // loops: children[0] is the trigger segment
+	Parent   *node
+	LoopID   string // the loop a segment belongs to
+	seq      int    // position in a depth-first walk, for diagnostics
+}
+
+// first returns the trigger segment of a loop.
+func (n *node) first() *node { return n.Children[0] }
+
+// qualifies reports whether s carries one of the node's qualifier codes.
+func (n *node) qualifies(s *Segment) bool {
+	if n.QEl == 0 {
+		return true
+	}
+	r := &n.Elems[n.QEl-1]
+	var v []byte
+	if n.QComp > 0 {
+		v = s.Component(n.QEl, n.QComp)
+		r = &r.Comps[n.QComp-1]
+	} else {
+		v = s.Element(n.QEl)
+	}
+	if r.Codes == nil {
+		return true
+	}
+	return r.Codes.has(v)
+}
+
+// Guide is a compiled implementation guide table.
+type Guide struct {
+	ID          string // implementation convention reference, e.g. 005010X222A1
+	Transaction string // ST01, e.g. 837
+	Group       string // GS01, e.g. HC
+	Name        string
+	root        *node
+	loopNames   map[string]string
+	inGuide     map[uint32]bool
+	balance     []balanceRule
+}
+
+type balanceRule struct {
+	name                string
+	totalLoop, totalSeg string
+	totalEl             int
+	partsLoop, partsSeg string
+	partsEl             int
+	totalTag, partsTag  uint32
+}
+
+// LoopName returns the guide's name of a loop ID.
+func (g *Guide) LoopName(id string) string { return g.loopNames[id] }
+
+// dictionary of base segment definitions, keyed by segment ID.
+type dictSeg struct {
+	Name  string
+	Elems []elemRule
+}
+
+type dictionary struct {
+	segs map[string]*dictSeg
+	tags map[uint32]*dictSeg
+}
+
+var (
+	loadOnce sync.Once
+	dict     *dictionary
+	guides   map[string]*Guide
+	loadErr  error
+)
+
+func load() {
+	loadOnce.Do(func() {
+		dict, guides, loadErr = loadFS(schemas.X12, "x12")
+	})
+}
+
+// Guides returns the compiled guide tables keyed by guide ID.
+func Guides() (map[string]*Guide, error) {
+	load()
+	return guides, loadErr
+}
+
+// LookupGuide finds the guide for a transaction set by its implementation
+// convention reference (ST03), falling back to the GS08 version.
+func LookupGuide(st01, ref string) *Guide {
+	load()
+	if g := guides[ref]; g != nil && g.Transaction == st01 {
+		return g
+	}
+	return nil
+}
+
+type rawDict struct {
+	Segments   map[string]rawDictSeg `json:"segments"`
+	Composites map[string]rawDictSeg `json:"composites"`
+}
+
+type rawDictSeg struct {
+	Name       string              `json:"name"`
+	Elements   [][]json.RawMessage `json:"elements"`
+	Components [][]json.RawMessage `json:"components"`
+}
+
+type rawGuide struct {
+	Guide       string             `json:"guide"`
+	Transaction string             `json:"transaction"`
+	Group       string             `json:"functionalGroup"`
+	Name        string             `json:"name"`
+	Root        *rawItem           `json:"root"`
+	Defs        map[string]rawItem `json:"defs"`
+	Balance     []struct {
+		Name  string `json:"name"`
+		Total struct {
+			Loop string `json:"loop"`
+			Seg  string `json:"seg"`
+			El   int    `json:"el"`
+		} `json:"total"`
+		Parts struct {
+			Loop string `json:"loop"`
+			Seg  string `json:"seg"`
+			El   int    `json:"el"`
+		} `json:"parts"`
+	} `json:"balance"`
+}
+
+type rawItem struct {
+	Seg   string            `json:"seg"`
+	Loop  string            `json:"loop"`
+	Use   string            `json:"use"`
+	Name  string            `json:"name"`
+	Usage string            `json:"usage"`
+	Max   *int              `json:"max"`
+	Q     string            `json:"q"`
+	El    map[string]string `json:"el"`
+	NU    []int             `json:"nu"`
+	Items []rawItem         `json:"items"`
+}
+
+func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
+	b, err := fs.ReadFile(fsys, path.Join(dir, "segments.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := compileDict(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("x12 schema segments.json: %w", err)
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	gs := map[string]*Guide{}
+	for _, e := range entries {
+		if e.Name() == "segments.json" || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, nil, err
+		}
+		g, err := compileGuide(d, b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("x12 schema %s: %w", e.Name(), err)
+		}
+		gs[g.ID] = g
+	}
+	return d, gs, nil
+}
+
+func compileDict(b []byte) (*dictionary, error) {
+	var raw rawDict
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	comps := map[string][]elemRule{}
+	for id, c := range raw.Composites {
+		rules, err := compileElems(c.Components, nil)
+		if err != nil {
+			return nil, fmt.Errorf("composite %s: %w", id, err)
+		}
+		comps[id] = rules
+	}
+	d := &dictionary{segs: map[string]*dictSeg{}, tags: map[uint32]*dictSeg{}}
+	for id, s := range raw.Segments {
+		rules, err := compileElems(s.Elements, comps)
+		if err != nil {
+			return nil, fmt.Errorf("segment %s: %w", id, err)
+		}
+		ds := &dictSeg{Name: s.Name, Elems: rules}
+		d.segs[id] = ds
+		d.tags[Tag(id)] = ds
+	}
+	return d, nil
+}
+
+func compileElems(raw [][]json.RawMessage, comps map[string][]elemRule) ([]elemRule, error) {
+	out := make([]elemRule, 0, len(raw))
+	for i, r := range raw {
+		if len(r) < 6 {
+			return nil, fmt.Errorf("element %d: want at least 6 fields", i+1)
+		}
+		var e elemRule
+		var typ, req string
+		if err := firstErr(json.Unmarshal(r[0], &e.Ref), json.Unmarshal(r[1], &e.Name), json.Unmarshal(r[2], &typ),
+			json.Unmarshal(r[3], &e.Min), json.Unmarshal(r[4], &e.Max), json.Unmarshal(r[5], &req)); err != nil {
+			return nil, fmt.Errorf("element %d: %w", i+1, err)
+		}
+		e.Reps = 1
+		if len(r) > 6 {
+			if err := json.Unmarshal(r[6], &e.Reps); err != nil {
+				return nil, err
+			}
+		}
+		e.Usage = 'S'
+		if req == "M" {
+			e.Usage = 'R'
+		}
+		switch {
+		case typ == "AN":
+			e.Type = typeAN
+		case typ == "ID":
+			e.Type = typeID
+		case typ == "R":
+			e.Type = typeR
+		case typ == "DT":
+			e.Type = typeDT
+		case typ == "TM":
+			e.Type = typeTM
+		case len(typ) == 2 && typ[0] == 'N' && typ[1] >= '0' && typ[1] <= '9':
+			e.Type, e.Dec = typeN, typ[1]-'0'
+		case typ == "C":
+			e.Type = typeC
+			c, ok := comps[e.Ref]
+			if !ok {
+				return nil, fmt.Errorf("element %d: unknown composite %s", i+1, e.Ref)
+			}
+			e.Comps = c
+		default:
+			return nil, fmt.Errorf("element %d: unknown type %q", i+1, typ)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func compileGuide(d *dictionary, b []byte) (*Guide, error) {
+	var raw rawGuide
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	if raw.Root == nil || raw.Guide == "" || raw.Transaction == "" {
+		return nil, errors.New("guide, transaction and root are required")
+	}
+	g := &Guide{ID: raw.Guide, Transaction: raw.Transaction, Group: raw.Group, Name: raw.Name,
+		loopNames: map[string]string{}, inGuide: map[uint32]bool{}}
+	c := &compiler{d: d, g: g, defs: raw.Defs}
+	root, err := c.item(*raw.Root, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !root.Loop || len(root.Children) == 0 || root.Children[0].ID != "ST" {
+		return nil, errors.New("root must be a loop starting with ST")
+	}
+	g.root = root
+	for _, br := range raw.Balance {
+		g.balance = append(g.balance, balanceRule{name: br.Name,
+			totalLoop: br.Total.Loop, totalSeg: br.Total.Seg, totalEl: br.Total.El, totalTag: Tag(br.Total.Seg),
+			partsLoop: br.Parts.Loop, partsSeg: br.Parts.Seg, partsEl: br.Parts.El, partsTag: Tag(br.Parts.Seg)})
+	}
+	return g, nil
+}
+
+type compiler struct {
+	d    *dictionary
+	g    *Guide
+	defs map[string]rawItem
+	seq  int
+}
+
+func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
+	if depth > 32 {
+		return nil, errors.New("loops nested too deeply (a use cycle?)")
+	}
+	if it.Use != "" {
+		def, ok := c.defs[it.Use]
+		if !ok {
+			return nil, fmt.Errorf("use of undefined loop %s", it.Use)
+		}
+		return c.item(def, parent, depth+1)
+	}
+	n := &node{Parent: parent, Name: it.Name, Max: 1, Usage: 'R'}
+	c.seq++
+	n.seq = c.seq
+	if it.Max != nil {
+		n.Max = *it.Max
+	}
+	switch it.Usage {
+	case "R", "":
+	case "S":
+		n.Usage = 'S'
+	default:
+		return nil, fmt.Errorf("%s%s: usage must be R or S", it.Seg, it.Loop)
+	}
+	if it.Loop != "" {
+		n.Loop, n.ID = true, it.Loop
+		c.g.loopNames[it.Loop] = it.Name
+		for _, ch := range it.Items {
+			cn, err := c.item(ch, n, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("loop %s: %w", it.Loop, err)
+			}
+			n.Children = append(n.Children, cn)
+		}
+		if len(n.Children) == 0 || n.Children[0].Loop {
+			return nil, fmt.Errorf("loop %s must start with a segment", it.Loop)
+		}
+		n.Tag = n.Children[0].Tag
+		return n, nil
+	}
+	ds, ok := c.d.segs[it.Seg]
+	if !ok {
+		return nil, fmt.Errorf("segment %s is not in the dictionary", it.Seg)
+	}
+	n.ID, n.Tag = it.Seg, Tag(it.Seg)
+	if n.Name == "" {
+		n.Name = ds.Name
+	}
+	if parent != nil {
+		n.LoopID = parent.ID
+	}
+	c.g.inGuide[n.Tag] = true
+	n.Elems = make([]elemRule, len(ds.Elems))
+	copy(n.Elems, ds.Elems)
+	for i := range n.Elems {
+		if n.Elems[i].Comps != nil {
+			n.Elems[i].Comps = append([]elemRule(nil), n.Elems[i].Comps...)
+		}
+	}
+	for _, p := range it.NU {
+		if p < 1 || p > len(n.Elems) {
+			return nil, fmt.Errorf("segment %s: not-used element %d out of range", it.Seg, p)
+		}
+		n.Elems[p-1].Usage = 'N'
+	}
+	keys := make([]string, 0, len(it.El))
+	for k := range it.El {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		spec := it.El[k]
+		r, err := n.rule(k)
+		if err != nil {
+			return nil, fmt.Errorf("segment %s: %w", it.Seg, err)
+		}
+		u, codes, _ := strings.Cut(spec, "=")
+		switch u {
+		case "R", "S", "N":
+			r.Usage = u[0]
+		default:
+			return nil, fmt.Errorf("segment %s element %s: usage %q", it.Seg, k, u)
+		}
+		if codes != "" {
+			r.Codes = newCodeSet(strings.Split(codes, ","))
+		}
+	}
+	if it.Q != "" {
+		el, comp, _ := strings.Cut(it.Q, ".")
+		n.QEl, _ = strconv.Atoi(el)
+		if comp != "" {
+			n.QComp, _ = strconv.Atoi(comp)
+		}
+		if _, err := n.rule(it.Q); err != nil {
+			return nil, fmt.Errorf("segment %s qualifier: %w", it.Seg, err)
+		}
+	}
+	return n, nil
+}
+
+// rule returns the element rule addressed by "3" or "5.1".
+func (n *node) rule(k string) (*elemRule, error) {
+	el, comp, _ := strings.Cut(k, ".")
+	i, err := strconv.Atoi(el)
+	if err != nil || i < 1 || i > len(n.Elems) {
+		return nil, fmt.Errorf("element %s out of range", k)
+	}
+	r := &n.Elems[i-1]
+	if comp == "" {
+		return r, nil
+	}
+	j, err := strconv.Atoi(comp)
+	if err != nil || j < 1 || j > len(r.Comps) {
+		return nil, fmt.Errorf("component %s out of range", k)
+	}
+	return &r.Comps[j-1], nil
+}
+
+// segmentDef returns the dictionary definition of a segment ID.
+func segmentDef(id string) *dictSeg {
+	load()
+	if dict == nil {
+		return nil
+	}
+	return dict.segs[id]
+}

@@ -1,0 +1,399 @@
+// Package edi reads, validates, builds and writes ASC X12 005010 interchanges.
+//
+// The package has four separate verbs:
+//
+//   - Parse: bytes to segments (NewReader for streaming, Parse for a whole
+//     interchange in memory). Parsing never guesses: delimiters come from the
+//     fixed-width ISA segment.
+//   - Validate: SNIP level 1 and 2 checks plus 837 claim balancing, driven by
+//     the implementation guide tables in schemas/x12. It never modifies input.
+//   - Build: computes SE01, GE01 and IEA01 counts and assigns control numbers.
+//   - Write: renders an interchange with its own delimiters.
+//
+// Errors carry the segment position, segment ID, loop ID, element and
+// component index and the acknowledgment code they become (TA1, AK9, IK5,
+// IK3, IK4). They never contain element values.
+package edi
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// Delimiters are the four separator bytes of an interchange, read from the ISA.
+type Delimiters struct {
+	Element    byte // ISA byte 3
+	Repetition byte // ISA11, byte 82
+	Component  byte // ISA16, byte 104
+	Segment    byte // byte 105
+}
+
+// DefaultDelimiters are the delimiters most trading partners use.
+var DefaultDelimiters = Delimiters{Element: '*', Repetition: '^', Component: ':', Segment: '~'}
+
+// isaLen is the fixed length of an ISA segment including its terminator.
+const isaLen = 106
+
+// Reader errors. They are returned by Reader.Next wrapped in a *SyntaxError.
+var (
+	ErrNoISA          = errors.New("input does not start with an ISA segment")
+	ErrShortISA       = errors.New("ISA segment shorter than 106 bytes")
+	ErrBadDelimiters  = errors.New("ISA delimiters are not distinct or are alphanumeric")
+	ErrSegmentTooLong = errors.New("segment exceeds the maximum segment length")
+	ErrUnterminated   = errors.New("last segment has no segment terminator")
+)
+
+// SyntaxError is an error of the byte stream itself: the reader cannot find
+// segments. Its TA1 code is the TA105 note code.
+type SyntaxError struct {
+	Offset int64 // byte offset in the stream
+	Index  int   // segment position in the stream (1-based)
+	TA1    string
+	Err    error
+}
+
+func (e *SyntaxError) Error() string {
+	return "x12: byte offset " + itoa(int(e.Offset)) + ", segment " + itoa(e.Index) + ": " + e.Err.Error() + " [TA1 " + e.TA1 + "]"
+}
+
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// Segment is one segment as a view into the reader's buffer. It is valid
+// until the next call to Reader.Next; use Copy to keep it.
+type Segment struct {
+	Index  int   // position in the stream, 1-based (the first ISA is 1)
+	Offset int64 // byte offset of the segment's first byte in the stream
+	Data   []byte
+	Delims Delimiters
+	// Unterminated is set on a final segment that had no terminator.
+	Unterminated bool
+	// seps[i] is the index in Data of the separator ending element i
+	// (element 0 is the segment ID); the last entry is len(Data).
+	seps []int32
+}
+
+// Tag returns the segment ID packed into an integer (see Tag).
+func (s *Segment) Tag() uint32 { return tagOf(s.Element(0)) }
+
+// ID returns the segment ID. It allocates; prefer Tag on hot paths.
+func (s *Segment) ID() string { return string(s.Element(0)) }
+
+// Len returns the number of data elements (the ID is not counted).
+func (s *Segment) Len() int { return len(s.seps) - 1 }
+
+// Element returns element i (0 is the segment ID), or nil past the end.
+func (s *Segment) Element(i int) []byte {
+	if i < 0 || i >= len(s.seps) {
+		return nil
+	}
+	start := 0
+	if i > 0 {
+		start = int(s.seps[i-1]) + 1
+	}
+	return s.Data[start:s.seps[i]]
+}
+
+// Component returns component j (1-based) of element i, or nil.
+func (s *Segment) Component(i, j int) []byte {
+	return nth(s.Element(i), s.Delims.Component, j)
+}
+
+// Copy returns an owned copy of the segment as strings.
+func (s *Segment) Copy() Seg {
+	out := make(Seg, len(s.seps))
+	str := string(s.Data)
+	start := 0
+	for i, e := range s.seps {
+		out[i] = str[start:e]
+		start = int(e) + 1
+	}
+	return out
+}
+
+// nth returns the j-th (1-based) part of b split by sep, or nil.
+func nth(b []byte, sep byte, j int) []byte {
+	for k := 1; ; k++ {
+		i := bytes.IndexByte(b, sep)
+		if k == j {
+			if i < 0 {
+				return b
+			}
+			return b[:i]
+		}
+		if i < 0 {
+			return nil
+		}
+		b = b[i+1:]
+	}
+}
+
+// Tag packs a segment ID of up to three bytes into an integer for fast
+// comparison. IDs longer than three bytes get a value no table uses.
+func Tag(id string) uint32 { return tagOf([]byte(id)) }
+
+func tagOf(b []byte) uint32 {
+	switch len(b) {
+	case 2:
+		return uint32(b[0])<<16 | uint32(b[1])<<8
+	case 3:
+		return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+	}
+	return 0xFFFFFFFF
+}
+
+var (
+	tagISA = Tag("ISA")
+	tagIEA = Tag("IEA")
+	tagGS  = Tag("GS")
+	tagGE  = Tag("GE")
+	tagST  = Tag("ST")
+	tagSE  = Tag("SE")
+	tagTA1 = Tag("TA1")
+	tagHL  = Tag("HL")
+	tagCLM = Tag("CLM")
+	tagSV1 = Tag("SV1")
+	tagLX  = Tag("LX")
+)
+
+// Reader is a streaming tokenizer. Memory is bounded by MaxSegment plus one
+// read buffer; it allocates nothing per segment once warm.
+type Reader struct {
+	// MaxSegment is the longest segment accepted (default 1 MiB).
+	MaxSegment int
+
+	r      io.Reader
+	buf    []byte
+	start  int   // first unread byte in buf
+	end    int   // end of valid data in buf
+	base   int64 // stream offset of buf[0]
+	eof    bool
+	rerr   error
+	delims Delimiters
+	have   bool
+	index  int
+	seg    Segment
+	err    error
+	// Newline is the layout seen after the first segment terminator ("",
+	// "\n" or "\r\n"); writers reuse it for exact round trips.
+	Newline string
+	nlSeen  bool
+}
+
+// NewReader returns a Reader with a 64 KiB buffer.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: r, buf: make([]byte, 64<<10), MaxSegment: 1 << 20, seg: Segment{seps: make([]int32, 0, 64)}}
+}
+
+// NewBytesReader tokenizes an in-memory interchange without copying it.
+func NewBytesReader(b []byte) *Reader {
+	return &Reader{buf: b, end: len(b), eof: true, MaxSegment: 1 << 30, seg: Segment{seps: make([]int32, 0, 64)}}
+}
+
+// Delimiters returns the delimiters of the current interchange.
+func (r *Reader) Delimiters() (Delimiters, bool) { return r.delims, r.have }
+
+// fill reads more data, compacting or growing the buffer as needed.
+// It returns false when nothing more can be read.
+func (r *Reader) fill() bool {
+	if r.eof {
+		return false
+	}
+	if r.start > 0 && (r.start == r.end || r.end == len(r.buf)) {
+		n := copy(r.buf, r.buf[r.start:r.end])
+		r.base += int64(r.start)
+		r.end = n
+		r.start = 0
+	}
+	if r.end == len(r.buf) {
+		if len(r.buf) >= r.MaxSegment+isaLen {
+			return false
+		}
+		nb := make([]byte, 2*len(r.buf))
+		copy(nb, r.buf[:r.end])
+		r.buf = nb
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := r.r.Read(r.buf[r.end:])
+		r.end += n
+		if err != nil {
+			r.eof = true
+			if err != io.EOF {
+				r.rerr = err
+			}
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	r.eof = true
+	r.rerr = io.ErrNoProgress
+	return false
+}
+
+func (r *Reader) fail(err error, ta1 string) (*Segment, error) {
+	r.err = &SyntaxError{Offset: r.base + int64(r.start), Index: r.index + 1, TA1: ta1, Err: err}
+	return nil, r.err
+}
+
+// Next returns the next segment, or io.EOF after the last one. After a
+// *SyntaxError the reader is stuck and returns the same error again.
+func (r *Reader) Next() (*Segment, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	// Skip layout bytes (CR, LF) between segments.
+	var nl [2]byte
+	nn := 0
+	for {
+		for r.start < r.end {
+			c := r.buf[r.start]
+			if (c == '\r' || c == '\n') && c != r.delims.Element {
+				if nn < 2 {
+					nl[nn] = c
+				}
+				nn++
+				r.start++
+				continue
+			}
+			break
+		}
+		if r.start < r.end || !r.fill() {
+			break
+		}
+	}
+	if !r.nlSeen && r.index > 0 {
+		r.nlSeen = true
+		if nn <= 2 {
+			r.Newline = string(nl[:nn])
+		}
+	}
+	if r.start >= r.end {
+		if r.rerr != nil {
+			return r.fail(r.rerr, "023")
+		}
+		r.err = io.EOF
+		return nil, io.EOF
+	}
+	// An ISA starts an interchange and sets the delimiters.
+	if r.buf[r.start] == 'I' {
+		for r.end-r.start < 4 && r.fill() {
+		}
+		if r.end-r.start >= 4 && r.buf[r.start+1] == 'S' && r.buf[r.start+2] == 'A' && !isAlnum(r.buf[r.start+3]) {
+			return r.readISA()
+		}
+	}
+	if !r.have {
+		return r.fail(ErrNoISA, "022")
+	}
+	term := r.delims.Segment
+	scanned := 0 // bytes after r.start already searched
+	for {
+		i := bytes.IndexByte(r.buf[r.start+scanned:r.end], term)
+		if i >= 0 {
+			return r.emit(r.start+scanned+i, false), nil
+		}
+		scanned = r.end - r.start
+		if scanned > r.MaxSegment {
+			return r.fail(ErrSegmentTooLong, "022")
+		}
+		if !r.fill() {
+			if r.rerr != nil {
+				return r.fail(r.rerr, "023")
+			}
+			// End of input without a terminator.
+			return r.emit(r.end, true), nil
+		}
+	}
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+}
+
+func (r *Reader) readISA() (*Segment, error) {
+	for r.end-r.start < isaLen && r.fill() {
+	}
+	if r.end-r.start < isaLen {
+		return r.fail(ErrShortISA, "023")
+	}
+	b := r.buf[r.start : r.start+isaLen]
+	d := Delimiters{Element: b[3], Repetition: b[82], Component: b[104], Segment: b[105]}
+	if !validDelims(d) {
+		if isAlnum(d.Element) || d.Element == d.Segment {
+			return r.fail(ErrBadDelimiters, "026")
+		}
+		return r.fail(ErrBadDelimiters, "027")
+	}
+	r.delims, r.have = d, true
+	return r.emit(r.start+isaLen-1, false), nil
+}
+
+// validDelims reports whether the delimiters are usable. The repetition
+// separator may equal none of the others unless it is "U" (4010 style,
+// repetition not used), which is allowed.
+func validDelims(d Delimiters) bool {
+	if isAlnum(d.Element) || isAlnum(d.Component) || isAlnum(d.Segment) {
+		return false
+	}
+	if d.Element == d.Component || d.Element == d.Segment || d.Component == d.Segment {
+		return false
+	}
+	if d.Repetition != 'U' && (isAlnum(d.Repetition) || d.Repetition == d.Element || d.Repetition == d.Component || d.Repetition == d.Segment) {
+		return false
+	}
+	return true
+}
+
+// emit builds the segment Data = buf[start:stop] and consumes the terminator.
+func (r *Reader) emit(stop int, unterminated bool) *Segment {
+	data := r.buf[r.start:stop]
+	if r.delims.Segment == '\n' && len(data) > 0 && data[len(data)-1] == '\r' {
+		data = data[:len(data)-1]
+	}
+	r.index++
+	s := &r.seg
+	s.Index = r.index
+	s.Offset = r.base + int64(r.start)
+	s.Data = data
+	s.Delims = r.delims
+	s.Unterminated = unterminated
+	seps := s.seps[:0]
+	es := r.delims.Element
+	for i, c := range data {
+		if c == es {
+			seps = append(seps, int32(i))
+		}
+	}
+	seps = append(seps, int32(len(data)))
+	s.seps = seps
+	r.start = stop
+	if !unterminated {
+		r.start++
+	}
+	return s
+}
+
+// itoa formats a non-negative int without fmt.
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [24]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,538 @@
+package edi
+
+// The loop recognizer: one state machine driven by a compiled guide table.
+// It keeps a stack of open loop instances; each frame remembers the last
+// matched child and how often each child was used. A segment is matched by
+// searching forward from the current child in the innermost loop, then in
+// each enclosing loop; a loop child matches on its trigger segment (with
+// its qualifier code). Nothing is allocated per segment unless an error is
+// recorded.
+
+type frame struct {
+	n      *node
+	idx    int
+	counts []int
+	hl     int // HL01 of this loop instance, 0 if none
+	id     int // instance number, unique within the transaction set
+	// balancing: running totals in ten-thousandths
+	total, sum int64
+	totalOK    bool
+	totalSeg   *Segment
+	totalIdx   int
+	totalOff   int64
+	totalPos   int
+}
+
+type recognizer struct {
+	g      *Guide
+	stack  []frame
+	pos    int // segment position in the set (ST = 1)
+	lastHL int
+	inst   int
+	// Place is set after each step: the node the segment matched (nil when
+	// unplaced) and the loop it was placed in.
+	place *node
+	// hooks let the JSON builder follow loop openings.
+	onPush func(n *node, id int)
+	onPop  func(n *node, id int)
+}
+
+func (r *recognizer) reset(g *Guide) {
+	r.g = g
+	r.stack = r.stack[:0]
+	r.pos = 0
+	r.lastHL = 0
+	r.inst = 0
+	r.place = nil
+}
+
+func (r *recognizer) push(n *node) {
+	r.inst++
+	if len(r.stack) < cap(r.stack) {
+		r.stack = r.stack[:len(r.stack)+1]
+	} else {
+		r.stack = append(r.stack, frame{})
+	}
+	f := &r.stack[len(r.stack)-1]
+	counts := f.counts[:0]
+	for range n.Children {
+		counts = append(counts, 0)
+	}
+	*f = frame{n: n, counts: counts, id: r.inst}
+	f.counts[0] = 1
+	if r.onPush != nil {
+		r.onPush(n, r.inst)
+	}
+}
+
+// start handles the ST segment.
+func (r *recognizer) start(v *validator, s *Segment) {
+	r.pos = 1
+	if r.g == nil {
+		return
+	}
+	r.push(r.g.root)
+	r.place = r.g.root.Children[0]
+	v.checkElements(s, r.place, "", r.pos)
+}
+
+// step places one segment after ST.
+func (r *recognizer) step(v *validator, s *Segment) {
+	r.pos++
+	r.place = nil
+	if r.g == nil {
+		return
+	}
+	tag := s.Tag()
+	d, ci := r.find(s, tag, true)
+	if d < 0 {
+		d, ci = r.find(s, tag, false)
+	}
+	if d < 0 {
+		top := r.stack[len(r.stack)-1].n
+		code := "2"
+		if !r.g.inGuide[tag] {
+			code = "6"
+			if dict.tags[tag] == nil {
+				code = "1"
+			}
+		}
+		v.segErr(KindIK3, code, s, r.pos, loopLabel(top), 0, 0, 0)
+		return
+	}
+	for len(r.stack)-1 > d {
+		r.pop(v, s)
+	}
+	f := &r.stack[d]
+	// Required children skipped over are missing.
+	for k := f.idx + 1; k < ci; k++ {
+		if f.counts[k] == 0 && f.n.Children[k].Usage == 'R' {
+			r.missing(v, s, f.n.Children[k], f.n)
+		}
+	}
+	f.idx = ci
+	f.counts[ci]++
+	c := f.n.Children[ci]
+	if c.Max > 0 && f.counts[ci] > c.Max {
+		code := "5"
+		if c.Loop {
+			code = "4"
+		}
+		v.segErr(KindIK3, code, s, r.pos, c.ID, 0, 0, 0)
+	}
+	seg := c
+	if c.Loop {
+		r.push(c)
+		seg = c.first()
+	}
+	r.place = seg
+	top := &r.stack[len(r.stack)-1]
+	v.checkElements(s, seg, loopLabel(top.n), r.pos)
+	if tag == tagHL {
+		r.checkHL(v, s, top)
+	}
+	if len(r.g.balance) > 0 && !v.opts.SkipBalancing {
+		r.balanceStep(s, tag, top)
+	}
+}
+
+func loopLabel(n *node) string {
+	if n == nil || n.Parent == nil {
+		return ""
+	}
+	return n.ID
+}
+
+// find searches the open loops, innermost first, for a child matching s.
+func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
+	for d := len(r.stack) - 1; d >= 0; d-- {
+		f := &r.stack[d]
+		ch := f.n.Children
+		from := f.idx
+		if from == 0 {
+			from = 1
+		}
+		for ci := from; ci < len(ch); ci++ {
+			c := ch[ci]
+			if c.Tag != tag {
+				continue
+			}
+			q := c
+			if c.Loop {
+				q = c.first()
+			}
+			if !strict || q.qualifies(s) {
+				return d, ci
+			}
+		}
+	}
+	return -1, -1
+}
+
+// pop closes the innermost loop, reporting required children never seen.
+func (r *recognizer) pop(v *validator, s *Segment) {
+	f := &r.stack[len(r.stack)-1]
+	for k := f.idx + 1; k < len(f.counts); k++ {
+		if f.counts[k] == 0 && f.n.Children[k].Usage == 'R' {
+			r.missing(v, s, f.n.Children[k], f.n)
+		}
+	}
+	if f.totalOK && !v.opts.SkipBalancing && f.total != f.sum {
+		for _, b := range r.g.balance {
+			if b.totalLoop == f.n.ID {
+				e := &Error{Kind: KindIK4, Code: "I12", Index: f.totalIdx, Offset: f.totalOff, Pos: f.totalPos,
+					SegID: b.totalSeg, Loop: f.n.ID, Elem: b.totalEl, Msg: "balancing failed: " + b.name}
+				v.add(e)
+				break
+			}
+		}
+	}
+	if r.onPop != nil {
+		r.onPop(f.n, f.id)
+	}
+	r.stack = r.stack[:len(r.stack)-1]
+}
+
+func (r *recognizer) missing(v *validator, s *Segment, c *node, in *node) {
+	id := c.ID
+	loop := loopLabel(in)
+	if c.Loop {
+		id = c.first().ID
+		loop = c.ID
+	}
+	v.add(&Error{Kind: KindIK3, Code: "3", Index: s.Index, Offset: s.Offset, Pos: r.pos, SegID: id, Loop: loop})
+}
+
+// finish closes every loop at SE.
+func (r *recognizer) finish(v *validator, s *Segment) {
+	for len(r.stack) > 0 {
+		r.pop(v, s)
+	}
+}
+
+// abort closes the loops of a set whose SE never came, without reporting
+// what is missing inside (the missing trailer is reported instead).
+func (r *recognizer) abort(v *validator, s *Segment) {
+	for len(r.stack) > 0 {
+		f := &r.stack[len(r.stack)-1]
+		if r.onPop != nil {
+			r.onPop(f.n, f.id)
+		}
+		r.stack = r.stack[:len(r.stack)-1]
+	}
+}
+
+// checkHL checks the HL numbering: HL01 counts up from 1 and HL02 names the
+// enclosing hierarchical loop.
+func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
+	id, ok := atoiBytes(s.Element(1))
+	if !ok || id != r.lastHL+1 {
+		v.segErr(KindIK4, "I12", s, r.pos, loopLabel(top.n), 1, 0, 0)
+	}
+	if ok {
+		r.lastHL = id
+		top.hl = id
+	}
+	parent := 0
+	for d := len(r.stack) - 2; d >= 0; d-- {
+		if r.stack[d].hl > 0 {
+			parent = r.stack[d].hl
+			break
+		}
+	}
+	p := s.Element(2)
+	if parent > 0 {
+		if pid, ok := atoiBytes(p); !ok || pid != parent {
+			v.segErr(KindIK4, "I12", s, r.pos, loopLabel(top.n), 2, 0, 0)
+		}
+	}
+}
+
+func (r *recognizer) balanceStep(s *Segment, tag uint32, top *frame) {
+	for _, b := range r.g.balance {
+		if tag == b.totalTag && top.n.ID == b.totalLoop {
+			amt, ok := parseAmount(s.Element(b.totalEl))
+			top.total, top.sum, top.totalOK = amt, 0, ok
+			top.totalIdx, top.totalOff, top.totalPos = s.Index, s.Offset, r.pos
+		}
+		if tag == b.partsTag && top.n.ID == b.partsLoop {
+			amt, ok := parseAmount(s.Element(b.partsEl))
+			for d := len(r.stack) - 2; d >= 0; d-- {
+				f := &r.stack[d]
+				if f.n.ID == b.totalLoop {
+					if ok {
+						f.sum += amt
+					} else {
+						f.totalOK = false
+					}
+					break
+				}
+			}
+		}
+	}
+}
+
+// parseAmount parses a decimal into ten-thousandths.
+func parseAmount(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 17 {
+		return 0, false
+	}
+	neg := false
+	if b[0] == '-' {
+		neg, b = true, b[1:]
+	}
+	var n int64
+	frac := -1
+	digits := 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if frac >= 0 {
+				if frac >= 4 {
+					continue
+				}
+				frac++
+			}
+			n = n*10 + int64(c-'0')
+			digits++
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if frac < 0 {
+		frac = 0
+	}
+	for ; frac < 4; frac++ {
+		n *= 10
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// checkElements validates the elements of s against the node's rules.
+func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
+	rules := n.Elems
+	nel := s.Len()
+	d := s.Delims
+	// One scan tells whether any element holds a component or repetition.
+	special := bytes2(s.Data, d.Component, d.Repetition)
+	for i := 1; i <= nel || i <= len(rules); i++ {
+		if i > len(rules) {
+			if len(s.Element(i)) > 0 || i == nel {
+				v.segErr(KindIK4, "3", s, pos, loop, i, 0, 0)
+			}
+			if i >= nel {
+				break
+			}
+			continue
+		}
+		r := &rules[i-1]
+		var el []byte
+		if i <= nel {
+			el = s.Element(i)
+		}
+		if len(el) == 0 {
+			if r.Usage == 'R' {
+				v.segErr(KindIK4, "1", s, pos, loop, i, 0, 0)
+			}
+			continue
+		}
+		if r.Usage == 'N' {
+			v.segErr(KindIK4, "I10", s, pos, loop, i, 0, 0)
+			continue
+		}
+		if !special {
+			if r.Type == typeC {
+				v.checkComposite(s, r, el, pos, loop, i, 0)
+			} else if code := checkValue(el, r); code != "" {
+				v.segErr(KindIK4, code, s, pos, loop, i, 0, 0)
+			}
+			continue
+		}
+		if d.Repetition == 'U' || (r.Reps <= 1 && indexByte(el, d.Repetition) < 0) {
+			v.checkOne(s, r, el, pos, loop, i, 0)
+			continue
+		}
+		for rep := 1; ; rep++ {
+			part := el
+			k := indexByte(el, d.Repetition)
+			if k >= 0 {
+				part, el = el[:k], el[k+1:]
+			}
+			if rep > r.Reps {
+				v.segErr(KindIK4, "12", s, pos, loop, i, 0, rep)
+				break
+			}
+			if len(part) > 0 {
+				v.checkOne(s, r, part, pos, loop, i, rep)
+			}
+			if k < 0 {
+				break
+			}
+		}
+	}
+}
+
+// checkOne checks one (repetition of an) element.
+func (v *validator) checkOne(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
+	if r.Type == typeC {
+		v.checkComposite(s, r, el, pos, loop, i, rep)
+	} else if indexByte(el, s.Delims.Component) >= 0 {
+		v.segErr(KindIK4, "6", s, pos, loop, i, 0, rep)
+	} else if code := checkValue(el, r); code != "" {
+		v.segErr(KindIK4, code, s, pos, loop, i, 0, rep)
+	}
+}
+
+func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
+	comp := s.Delims.Component
+	j := 0
+	for {
+		j++
+		part := el
+		k := indexByte(el, comp)
+		if k >= 0 {
+			part, el = el[:k], el[k+1:]
+		}
+		if j > len(r.Comps) {
+			v.segErr(KindIK4, "13", s, pos, loop, i, j, rep)
+			return
+		}
+		cr := &r.Comps[j-1]
+		if len(part) == 0 {
+			if cr.Usage == 'R' {
+				v.segErr(KindIK4, "1", s, pos, loop, i, j, rep)
+			}
+		} else if cr.Usage == 'N' {
+			v.segErr(KindIK4, "I10", s, pos, loop, i, j, rep)
+		} else if code := checkValue(part, cr); code != "" {
+			v.segErr(KindIK4, code, s, pos, loop, i, j, rep)
+		}
+		if k < 0 {
+			break
+		}
+	}
+	for j++; j <= len(r.Comps); j++ {
+		if r.Comps[j-1].Usage == 'R' {
+			v.segErr(KindIK4, "1", s, pos, loop, i, j, rep)
+		}
+	}
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func bytes2(b []byte, c1, c2 byte) bool {
+	for _, x := range b {
+		if x == c1 || x == c2 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkValue checks one simple value against its rule and returns the IK4
+// code of the first problem, or "".
+func checkValue(b []byte, r *elemRule) string {
+	switch r.Type {
+	case typeN, typeR:
+		n := 0
+		dots := 0
+		for i, c := range b {
+			switch {
+			case c >= '0' && c <= '9':
+				n++
+			case c == '-' && i == 0:
+			case c == '.' && r.Type == typeR && dots == 0:
+				dots++
+			default:
+				return "6"
+			}
+		}
+		if n == 0 {
+			return "6"
+		}
+		if n < r.Min {
+			return "4"
+		}
+		if n > r.Max {
+			return "5"
+		}
+		return ""
+	case typeDT:
+		if !validDate(b) || (r.Min == 8 && len(b) != 8) {
+			return "8"
+		}
+		return ""
+	case typeTM:
+		if !validTime(b) {
+			return "9"
+		}
+		return ""
+	}
+	if len(b) < r.Min {
+		return "4"
+	}
+	if len(b) > r.Max {
+		return "5"
+	}
+	for _, c := range b {
+		if c < 0x20 || c == 0x7F {
+			return "6"
+		}
+	}
+	if r.Codes != nil && !r.Codes.has(b) {
+		return "7"
+	}
+	return ""
+}
+
+// validDate accepts YYMMDD and CCYYMMDD.
+func validDate(b []byte) bool {
+	if (len(b) != 6 && len(b) != 8) || !allDigits(b) {
+		return false
+	}
+	if len(b) == 8 {
+		b = b[2:]
+	}
+	yy := int(b[0]-'0')*10 + int(b[1]-'0')
+	mm := int(b[2]-'0')*10 + int(b[3]-'0')
+	dd := int(b[4]-'0')*10 + int(b[5]-'0')
+	if mm < 1 || mm > 12 || dd < 1 {
+		return false
+	}
+	days := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+	if mm == 2 && yy%4 != 0 && dd > 28 {
+		return false
+	}
+	return dd <= days[mm]
+}
+
+// validTime accepts HHMM, HHMMSS and HHMMSSd..d.
+func validTime(b []byte) bool {
+	if len(b) < 4 || len(b) > 8 || len(b) == 5 || !allDigits(b) {
+		return false
+	}
+	hh := int(b[0]-'0')*10 + int(b[1]-'0')
+	mm := int(b[2]-'0')*10 + int(b[3]-'0')
+	if hh > 23 || mm > 59 {
+		return false
+	}
+	if len(b) >= 6 && int(b[4]-'0')*10+int(b[5]-'0') > 59 {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,486 @@
+package edi
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// Options name every relaxation a trading partner may need. The zero value
+// is strict.
+type Options struct {
+	// MaxErrors caps the errors kept (default 10000); later errors are
+	// counted in Report.Dropped but still affect acknowledgment codes.
+	MaxErrors int
+	// SkipBalancing turns off the guide's balancing rules (837: CLM02 equals
+	// the sum of SV102).
+	SkipBalancing bool
+	// AllowUnterminated accepts a final segment without a terminator.
+	AllowUnterminated bool
+	// MaxSegment is the longest segment accepted in bytes (default 1 MiB).
+	MaxSegment int
+}
+
+// Report is the result of Validate.
+type Report struct {
+	Interchanges []*InterchangeResult
+	// Errors holds every error kept, in stream order.
+	Errors  []*Error
+	Dropped int // errors past Options.MaxErrors
+	// Segments is the number of segments read.
+	Segments int
+	Bytes    int64
+}
+
+// OK reports whether no error was found.
+func (r *Report) OK() bool { return len(r.Errors) == 0 && r.Dropped == 0 }
+
+// InterchangeResult is the outcome for one ISA/IEA envelope.
+type InterchangeResult struct {
+	Index   int // stream position of the ISA
+	ISA     Seg
+	Delims  Delimiters
+	Errors  []*Error // TA1-level errors
+	Groups  []*GroupResult
+	Control string // ISA13
+}
+
+// TA1Code returns the TA105 note code: "000" when the interchange is fine.
+func (ic *InterchangeResult) TA1Code() string {
+	if len(ic.Errors) == 0 {
+		return "000"
+	}
+	return ic.Errors[0].Code
+}
+
+// GroupResult is the outcome for one GS/GE functional group.
+type GroupResult struct {
+	Index   int
+	GS      Seg
+	Errors  []*Error // AK9-level errors
+	Sets    []*SetResult
+	Control string // GS06
+	closed  bool
+	ids     map[string]struct{}
+}
+
+// Ack returns the AK901 code: A accepted, P partially accepted, R rejected.
+func (g *GroupResult) Ack() string {
+	if len(g.Errors) > 0 {
+		return "R"
+	}
+	acc := 0
+	for _, s := range g.Sets {
+		if s.Ack() != "R" {
+			acc++
+		}
+	}
+	switch {
+	case acc == len(g.Sets):
+		return "A"
+	case acc == 0:
+		return "R"
+	}
+	return "P"
+}
+
+// Accepted counts the accepted transaction sets.
+func (g *GroupResult) Accepted() int {
+	n := 0
+	for _, s := range g.Sets {
+		if s.Ack() != "R" {
+			n++
+		}
+	}
+	return n
+}
+
+// SetResult is the outcome for one ST/SE transaction set.
+type SetResult struct {
+	Index    int // stream position of the ST
+	ST       Seg
+	Guide    string
+	Errors   []*Error // IK5, IK3 and IK4 errors
+	Segments int
+	bad      bool // an error was found, even if dropped
+}
+
+// Ack returns the IK501 code: A accepted or R rejected.
+func (s *SetResult) Ack() string {
+	if s.bad {
+		return "R"
+	}
+	return "A"
+}
+
+// Validate reads r as a stream and checks every interchange in it. Memory is
+// bounded: only results and errors are kept, never the interchange. The
+// returned error is non-nil only when reading fails.
+func Validate(r io.Reader, opts *Options) (*Report, error) {
+	rd := NewReader(r)
+	return validateReader(rd, opts)
+}
+
+// ValidateBytes is Validate over an in-memory buffer.
+func ValidateBytes(b []byte, opts *Options) (*Report, error) {
+	return validateReader(NewBytesReader(b), opts)
+}
+
+func validateReader(rd *Reader, opts *Options) (*Report, error) {
+	v := &validator{rep: &Report{}}
+	if opts != nil {
+		v.opts = *opts
+	}
+	if v.opts.MaxErrors <= 0 {
+		v.opts.MaxErrors = 10000
+	}
+	if v.opts.MaxSegment > 0 {
+		rd.MaxSegment = v.opts.MaxSegment
+	}
+	load()
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	var ioErr error
+	for {
+		s, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var se *SyntaxError
+			if errors.As(err, &se) && !isReadErr(se.Err) {
+				v.noteSyntax(se)
+			} else {
+				ioErr = err
+			}
+			break
+		}
+		v.rep.Segments++
+		v.segment(s)
+	}
+	v.eof(rd)
+	return v.rep, ioErr
+}
+
+func isReadErr(err error) bool {
+	return !errors.Is(err, ErrNoISA) && !errors.Is(err, ErrShortISA) && !errors.Is(err, ErrBadDelimiters) &&
+		!errors.Is(err, ErrSegmentTooLong) && !errors.Is(err, ErrUnterminated)
+}
+
+type validator struct {
+	opts       Options
+	rep        *Report
+	ic         *InterchangeResult
+	grp        *GroupResult
+	set        *SetResult
+	rec        recognizer
+	lastIndex  int
+	lastOffset int64
+}
+
+func (v *validator) add(e *Error) {
+	switch e.Kind {
+	case KindTA1:
+		if v.ic != nil {
+			v.ic.Errors = append(v.ic.Errors, e)
+		}
+	case KindAK9:
+		if v.grp != nil {
+			v.grp.Errors = append(v.grp.Errors, e)
+		}
+	default:
+		if v.set != nil {
+			v.set.bad = true
+			e.Set = v.set.ST.El(2)
+		}
+	}
+	if len(v.rep.Errors) >= v.opts.MaxErrors {
+		v.rep.Dropped++
+		return
+	}
+	if e.Msg == "" {
+		e.Msg = CodeText(e.Kind, e.Code)
+	}
+	if e.Kind >= KindIK5 && v.set != nil {
+		v.set.Errors = append(v.set.Errors, e)
+	}
+	v.rep.Errors = append(v.rep.Errors, e)
+}
+
+// segErr records an error located at segment s.
+func (v *validator) segErr(k Kind, code string, s *Segment, pos int, loop string, elem, comp, rep int) {
+	e := &Error{Kind: k, Code: code, Index: s.Index, Offset: s.Offset, Pos: pos, SegID: safeID(s.Element(0)),
+		Loop: loop, Elem: elem, Comp: comp, Rep: rep}
+	v.add(e)
+}
+
+func (v *validator) noteSyntax(se *SyntaxError) {
+	if v.ic == nil {
+		v.ic = &InterchangeResult{Index: se.Index}
+		v.rep.Interchanges = append(v.rep.Interchanges, v.ic)
+	}
+	e := &Error{Kind: KindTA1, Code: se.TA1, Index: se.Index, Offset: se.Offset, SegID: "ISA", Msg: CodeText(KindTA1, se.TA1) + ": " + se.Err.Error()}
+	v.add(e)
+}
+
+func (v *validator) segment(s *Segment) {
+	v.lastIndex, v.lastOffset = s.Index, s.Offset
+	tag := s.Tag()
+	if s.Unterminated && !v.opts.AllowUnterminated && tag != tagIEA {
+		v.ensureIC(s)
+		v.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
+	}
+	switch tag {
+	case tagISA:
+		v.isa(s)
+	case tagIEA:
+		v.iea(s)
+	case tagGS:
+		v.gs(s)
+	case tagGE:
+		v.ge(s)
+	case tagST:
+		v.st(s)
+	case tagSE:
+		if v.set == nil {
+			v.ensureIC(s)
+			v.segErr(KindTA1, "024", s, 0, "", 0, 0, 0)
+			return
+		}
+		v.rec.step(v, s)
+		v.se(s)
+	case tagTA1:
+		if v.grp == nil && v.ic != nil {
+			return
+		}
+		fallthrough
+	default:
+		if v.set == nil {
+			v.ensureIC(s)
+			v.segErr(KindTA1, "024", s, 0, "", 0, 0, 0)
+			return
+		}
+		v.rec.step(v, s)
+	}
+}
+
+func (v *validator) ensureIC(s *Segment) {
+	if v.ic == nil {
+		v.ic = &InterchangeResult{Index: s.Index, Delims: s.Delims}
+		v.rep.Interchanges = append(v.rep.Interchanges, v.ic)
+	}
+}
+
+var (
+	isaAuthQual = newCodeSet([]string{"00", "03"})
+	isaSecQual  = newCodeSet([]string{"00", "01"})
+	isaIDQual   = newCodeSet([]string{"01", "14", "20", "27", "28", "29", "30", "33", "ZZ"})
+)
+
+func (v *validator) isa(s *Segment) {
+	if v.ic != nil && v.ic.ISA != nil {
+		v.closeGroup(s, true)
+		v.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
+	}
+	v.ic = &InterchangeResult{Index: s.Index, ISA: s.Copy(), Delims: s.Delims}
+	v.rep.Interchanges = append(v.rep.Interchanges, v.ic)
+	v.grp, v.set = nil, nil
+	if s.Len() != 16 {
+		v.segErr(KindTA1, "026", s, 0, "", 0, 0, 0)
+		return
+	}
+	v.ic.Control = string(s.Element(13))
+	chk := func(ok bool, code string, el int) {
+		if !ok {
+			v.segErr(KindTA1, code, s, 0, "", el, 0, 0)
+		}
+	}
+	chk(isaAuthQual.has(s.Element(1)), "010", 1)
+	chk(isaSecQual.has(s.Element(3)), "012", 3)
+	chk(isaIDQual.has(s.Element(5)), "005", 5)
+	chk(len(bytes.TrimSpace(s.Element(6))) > 0, "006", 6)
+	chk(isaIDQual.has(s.Element(7)), "007", 7)
+	chk(len(bytes.TrimSpace(s.Element(8))) > 0, "008", 8)
+	chk(validDate(s.Element(9)), "014", 9)
+	chk(validTime(s.Element(10)), "015", 10)
+	chk(string(s.Element(12)) == "00501", "017", 12)
+	chk(len(s.Element(13)) == 9 && allDigits(s.Element(13)), "018", 13)
+	chk(string(s.Element(14)) == "0" || string(s.Element(14)) == "1", "019", 14)
+	chk(string(s.Element(15)) == "P" || string(s.Element(15)) == "T", "020", 15)
+}
+
+func (v *validator) iea(s *Segment) {
+	v.ensureIC(s)
+	v.closeGroup(s, true)
+	if s.Len() < 2 {
+		v.segErr(KindTA1, "021", s, 0, "", 1, 0, 0)
+	} else {
+		if n, ok := atoiBytes(s.Element(1)); !ok || n != len(v.ic.Groups) {
+			v.segErr(KindTA1, "021", s, 0, "", 1, 0, 0)
+		}
+		if string(s.Element(2)) != v.ic.Control {
+			v.segErr(KindTA1, "001", s, 0, "", 2, 0, 0)
+		}
+	}
+	v.ic = nil
+}
+
+func (v *validator) gs(s *Segment) {
+	v.ensureIC(s)
+	v.closeGroup(s, true)
+	g := &GroupResult{Index: s.Index, GS: s.Copy(), ids: map[string]struct{}{}}
+	v.ic.Groups = append(v.ic.Groups, g)
+	v.grp = g
+	g.Control = string(s.Element(6))
+	if n := len(s.Element(6)); n == 0 || n > 9 || !allDigits(s.Element(6)) {
+		v.segErr(KindAK9, "6", s, 0, "", 6, 0, 0)
+	}
+	for _, o := range v.ic.Groups[:len(v.ic.Groups)-1] {
+		if o.Control == g.Control {
+			v.segErr(KindAK9, "19", s, 0, "", 6, 0, 0)
+			break
+		}
+	}
+	if !bytes.HasPrefix(s.Element(8), []byte("00501")) {
+		v.segErr(KindAK9, "2", s, 0, "", 8, 0, 0)
+	}
+}
+
+// closeGroup ends an open transaction set and group before a new envelope
+// segment; missing trailers are errors when report is set.
+func (v *validator) closeGroup(s *Segment, report bool) {
+	if v.set != nil {
+		v.rec.abort(v, s)
+		v.segErr(KindIK5, "2", s, 0, "", 0, 0, 0)
+		v.set = nil
+	}
+	if v.grp != nil && !v.grp.closed {
+		v.segErr(KindAK9, "3", s, 0, "", 0, 0, 0)
+		v.grp.closed = true
+	}
+	v.grp = nil
+}
+
+func (v *validator) ge(s *Segment) {
+	if v.grp == nil {
+		v.ensureIC(s)
+		v.segErr(KindTA1, "024", s, 0, "", 0, 0, 0)
+		return
+	}
+	if v.set != nil {
+		v.rec.abort(v, s)
+		v.segErr(KindIK5, "2", s, 0, "", 0, 0, 0)
+		v.set = nil
+	}
+	if n, ok := atoiBytes(s.Element(1)); !ok || n != len(v.grp.Sets) {
+		v.segErr(KindAK9, "5", s, 0, "", 1, 0, 0)
+	}
+	if string(s.Element(2)) != v.grp.Control {
+		v.segErr(KindAK9, "4", s, 0, "", 2, 0, 0)
+	}
+	v.grp.closed = true
+	v.grp = nil
+}
+
+func (v *validator) st(s *Segment) {
+	if v.grp == nil {
+		v.ensureIC(s)
+		v.segErr(KindTA1, "024", s, 0, "", 0, 0, 0)
+		return
+	}
+	if v.set != nil {
+		v.rec.abort(v, s)
+		v.segErr(KindIK5, "2", s, 0, "", 0, 0, 0)
+	}
+	set := &SetResult{Index: s.Index, ST: s.Copy()}
+	v.grp.Sets = append(v.grp.Sets, set)
+	v.set = set
+	ref := s.Element(3)
+	if len(ref) == 0 {
+		ref = v.grp.GS.Bytes(8)
+	}
+	var g *Guide
+	if gg := guides[string(ref)]; gg != nil && gg.Transaction == string(s.Element(1)) {
+		g = gg
+	}
+	v.rec.reset(g)
+	if g != nil {
+		set.Guide = g.ID
+	}
+	id := string(s.Element(2))
+	if len(id) < 4 || len(id) > 9 {
+		v.segErr(KindIK5, "7", s, 1, "", 2, 0, 0)
+	} else if _, dup := v.grp.ids[id]; dup {
+		v.segErr(KindIK5, "23", s, 1, "", 2, 0, 0)
+	} else {
+		v.grp.ids[id] = struct{}{}
+	}
+	if g == nil {
+		known := false
+		for _, gg := range guides {
+			if gg.Transaction == string(s.Element(1)) {
+				known = true
+			}
+		}
+		if known {
+			v.segErr(KindIK5, "I6", s, 1, "", 3, 0, 0)
+		} else {
+			v.segErr(KindIK5, "1", s, 1, "", 1, 0, 0)
+		}
+	}
+	v.rec.start(v, s)
+}
+
+func (v *validator) se(s *Segment) {
+	set := v.set
+	set.Segments = v.rec.pos
+	if n, ok := atoiBytes(s.Element(1)); !ok || n != v.rec.pos {
+		v.segErr(KindIK5, "4", s, v.rec.pos, "", 1, 0, 0)
+	}
+	if !bytes.Equal(s.Element(2), []byte(set.ST.El(2))) {
+		v.segErr(KindIK5, "3", s, v.rec.pos, "", 2, 0, 0)
+	}
+	v.rec.finish(v, s)
+	v.set = nil
+}
+
+func (v *validator) eof(rd *Reader) {
+	if v.ic == nil || v.ic.ISA == nil && len(v.ic.Errors) > 0 {
+		if len(v.rep.Interchanges) == 0 {
+			v.noteSyntax(&SyntaxError{Index: 1, TA1: "023", Err: ErrNoISA})
+		}
+		return
+	}
+	s := &Segment{Index: v.lastIndex + 1, Offset: rd.base + int64(rd.end), Data: []byte("IEA")}
+	s.seps = []int32{3}
+	v.closeGroup(s, true)
+	v.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
+	v.ic = nil
+}
+
+// Bytes returns element i as bytes.
+func (s Seg) Bytes(i int) []byte { return []byte(s.El(i)) }
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func atoiBytes(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
