@@ -38,6 +38,9 @@ type elemRule struct {
 	Reps  int  // maximum repetitions
 	Codes *codeSet
 	Comps []elemRule
+	// Period marks a date time period (1251) checked against the format
+	// qualifier in the element before it.
+	Period bool
 }
 
 // codeSet is a code list for an ID element.
@@ -289,6 +292,7 @@ func compileElems(raw [][]json.RawMessage, comps map[string][]elemRule) ([]elemR
 			return nil, fmt.Errorf("element %d: %w", i+1, err)
 		}
 		e.Reps = 1
+		e.Period = e.Ref == "1251"
 		if len(r) > 6 {
 			if err := json.Unmarshal(r[6], &e.Reps); err != nil {
 				return nil, err

@@ -326,7 +326,7 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 	for i := 1; i <= nel || i <= len(rules); i++ {
 		if i > len(rules) {
 			if len(s.Element(i)) > 0 || i == nel {
-				v.segErr(KindIK4, "3", s, pos, loop, i, 0, 0)
+				v.elErr(nil, "3", s, pos, loop, i, 0, 0)
 			}
 			if i >= nel {
 				break
@@ -340,20 +340,16 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 		}
 		if len(el) == 0 {
 			if r.Usage == 'R' {
-				v.segErr(KindIK4, "1", s, pos, loop, i, 0, 0)
+				v.elErr(r, "1", s, pos, loop, i, 0, 0)
 			}
 			continue
 		}
 		if r.Usage == 'N' {
-			v.segErr(KindIK4, "I10", s, pos, loop, i, 0, 0)
+			v.elErr(r, "I10", s, pos, loop, i, 0, 0)
 			continue
 		}
 		if !special {
-			if r.Type == typeC {
-				v.checkComposite(s, r, el, pos, loop, i, 0)
-			} else if code := checkValue(el, r); code != "" {
-				v.segErr(KindIK4, code, s, pos, loop, i, 0, 0)
-			}
+			v.checkOne(s, r, el, pos, loop, i, 0)
 			continue
 		}
 		if d.Repetition == 'U' || (r.Reps <= 1 && indexByte(el, d.Repetition) < 0) {
@@ -367,7 +363,7 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 				part, el = el[:k], el[k+1:]
 			}
 			if rep > r.Reps {
-				v.segErr(KindIK4, "12", s, pos, loop, i, 0, rep)
+				v.elErr(r, "12", s, pos, loop, i, 0, rep)
 				break
 			}
 			if len(part) > 0 {
@@ -385,10 +381,24 @@ func (v *validator) checkOne(s *Segment, r *elemRule, el []byte, pos int, loop s
 	if r.Type == typeC {
 		v.checkComposite(s, r, el, pos, loop, i, rep)
 	} else if indexByte(el, s.Delims.Component) >= 0 {
-		v.segErr(KindIK4, "6", s, pos, loop, i, 0, rep)
+		v.elErr(r, "6", s, pos, loop, i, 0, rep)
 	} else if code := checkValue(el, r); code != "" {
-		v.segErr(KindIK4, code, s, pos, loop, i, 0, rep)
+		v.elErr(r, code, s, pos, loop, i, 0, rep)
+	} else if r.Period && i > 1 && !validPeriod(s.Element(i-1), el) {
+		v.elErr(r, "8", s, pos, loop, i, 0, rep)
 	}
+}
+
+// validPeriod checks a date time period (1251) against its format
+// qualifier (1250) in the element before it.
+func validPeriod(format, v []byte) bool {
+	switch string(format) {
+	case "D8":
+		return len(v) == 8 && validDate(v)
+	case "RD8":
+		return len(v) == 17 && v[8] == '-' && validDate(v[:8]) && validDate(v[9:])
+	}
+	return true
 }
 
 func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
@@ -402,18 +412,18 @@ func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, 
 			part, el = el[:k], el[k+1:]
 		}
 		if j > len(r.Comps) {
-			v.segErr(KindIK4, "13", s, pos, loop, i, j, rep)
+			v.elErr(r, "13", s, pos, loop, i, j, rep)
 			return
 		}
 		cr := &r.Comps[j-1]
 		if len(part) == 0 {
 			if cr.Usage == 'R' {
-				v.segErr(KindIK4, "1", s, pos, loop, i, j, rep)
+				v.elErr(cr, "1", s, pos, loop, i, j, rep)
 			}
 		} else if cr.Usage == 'N' {
-			v.segErr(KindIK4, "I10", s, pos, loop, i, j, rep)
+			v.elErr(cr, "I10", s, pos, loop, i, j, rep)
 		} else if code := checkValue(part, cr); code != "" {
-			v.segErr(KindIK4, code, s, pos, loop, i, j, rep)
+			v.elErr(cr, code, s, pos, loop, i, j, rep)
 		}
 		if k < 0 {
 			break
@@ -421,7 +431,7 @@ func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, 
 	}
 	for j++; j <= len(r.Comps); j++ {
 		if r.Comps[j-1].Usage == 'R' {
-			v.segErr(KindIK4, "1", s, pos, loop, i, j, rep)
+			v.elErr(&r.Comps[j-1], "1", s, pos, loop, i, j, rep)
 		}
 	}
 }
@@ -535,4 +545,14 @@ func validTime(b []byte) bool {
 		return false
 	}
 	return true
+}
+
+// elErr records an element error with the element's reference number.
+func (v *validator) elErr(r *elemRule, code string, s *Segment, pos int, loop string, elem, comp, rep int) {
+	e := &Error{Kind: KindIK4, Code: code, Index: s.Index, Offset: s.Offset, Pos: pos, SegID: safeID(s.Element(0)),
+		Loop: loop, Elem: elem, Comp: comp, Rep: rep}
+	if r != nil && allDigits([]byte(r.Ref)) {
+		e.Ref = r.Ref
+	}
+	v.add(e)
 }

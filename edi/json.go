@@ -1,0 +1,338 @@
+package edi
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// JSONInterchange is the loop-structured JSON form of an interchange. It
+// converts back to the identical X12 text with FromJSON and Write.
+type JSONInterchange struct {
+	Delimiters JSONDelimiters `json:"delimiters"`
+	Newline    string         `json:"newline,omitempty"`
+	ISA        []string       `json:"ISA"`
+	TA1        [][]string     `json:"TA1,omitempty"`
+	Groups     []JSONGroup    `json:"groups"`
+	IEA        []string       `json:"IEA"`
+}
+
+// JSONDelimiters holds the four separators as one-character strings.
+type JSONDelimiters struct {
+	Element    string `json:"element"`
+	Repetition string `json:"repetition"`
+	Component  string `json:"component"`
+	Segment    string `json:"segment"`
+}
+
+// JSONGroup is a functional group; GS and GE are raw element lists.
+type JSONGroup struct {
+	GS           []string          `json:"GS"`
+	Transactions []JSONTransaction `json:"transactions"`
+	GE           []string          `json:"GE"`
+}
+
+// JSONTransaction is one transaction set as a tree of guide loops.
+type JSONTransaction struct {
+	Guide string   `json:"guide,omitempty"`
+	Loop  JSONItem `json:"loop"`
+}
+
+// JSONItem is a loop (Loop set, with Content) or a segment (Segment set,
+// with Elements).
+type JSONItem struct {
+	Loop     string        `json:"loop,omitempty"`
+	Segment  string        `json:"segment,omitempty"`
+	Name     string        `json:"name,omitempty"`
+	Elements []JSONElement `json:"elements,omitempty"`
+	Content  []JSONItem    `json:"content,omitempty"`
+}
+
+// JSONElement is an element, component or repetition. Exactly one of
+// Value, Components and Repeats is set.
+type JSONElement struct {
+	ID         string        `json:"id,omitempty"`
+	Name       string        `json:"name,omitempty"`
+	Value      *string       `json:"value,omitempty"`
+	Components []JSONElement `json:"components,omitempty"`
+	Repeats    []JSONElement `json:"repeats,omitempty"`
+}
+
+// ToJSON converts a parsed interchange to its loop-structured JSON form.
+func ToJSON(ic *Interchange) (*JSONInterchange, error) {
+	load()
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	d := ic.Delims
+	out := &JSONInterchange{
+		Delimiters: JSONDelimiters{string(d.Element), string(d.Repetition), string(d.Component), string(d.Segment)},
+		Newline:    ic.Newline, ISA: tail(ic.ISA), IEA: tail(ic.IEA),
+	}
+	for _, t := range ic.TA1 {
+		out.TA1 = append(out.TA1, tail(t))
+	}
+	for _, g := range ic.Groups {
+		jg := JSONGroup{GS: tail(g.GS), GE: tail(g.GE)}
+		for _, t := range g.Sets {
+			jg.Transactions = append(jg.Transactions, txToJSON(t, d, g.GS.El(8)))
+		}
+		out.Groups = append(out.Groups, jg)
+	}
+	return out, nil
+}
+
+func tail(s Seg) []string {
+	if len(s) == 0 {
+		return []string{}
+	}
+	return append([]string{}, s[1:]...)
+}
+
+func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
+	st := t.ST()
+	ref := st.El(3)
+	if ref == "" {
+		ref = gs08
+	}
+	var g *Guide
+	if gg := guides[ref]; gg != nil && gg.Transaction == st.El(1) {
+		g = gg
+	}
+	root := &JSONItem{Loop: "HEADER", Name: "Transaction Set Header"}
+	stack := []*JSONItem{}
+	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
+	rec := &recognizer{}
+	rec.onPush = func(n *node, id int) {
+		if len(stack) == 0 {
+			root.Name = n.Name
+			stack = append(stack, root)
+			return
+		}
+		top := stack[len(stack)-1]
+		top.Content = append(top.Content, JSONItem{Loop: n.ID, Name: n.Name})
+		stack = append(stack, &top.Content[len(top.Content)-1])
+	}
+	rec.onPop = func(n *node, id int) {
+		if len(stack) > 1 {
+			stack = stack[:len(stack)-1]
+		}
+	}
+	rec.reset(g)
+	out := JSONTransaction{}
+	if g != nil {
+		out.Guide = g.ID
+	}
+	for i, s := range t.Segments {
+		view := segView(s, d, i+1)
+		if i == 0 {
+			rec.start(v, view)
+		} else {
+			rec.step(v, view)
+		}
+		if len(stack) == 0 {
+			stack = append(stack, root)
+		}
+		top := stack[len(stack)-1]
+		top.Content = append(top.Content, segToJSON(s, d, rec.place))
+	}
+	// Pointers into Content slices stay valid because each loop's Content
+	// only grows while it is the innermost open loop.
+	out.Loop = *root
+	return out
+}
+
+// segView makes a Segment view of an owned segment.
+func segView(s Seg, d Delimiters, index int) *Segment {
+	var b strings.Builder
+	seps := make([]int32, 0, len(s))
+	for i, e := range s {
+		if i > 0 {
+			b.WriteByte(d.Element)
+		}
+		b.WriteString(e)
+		seps = append(seps, int32(b.Len()))
+	}
+	return &Segment{Index: index, Data: []byte(b.String()), Delims: d, seps: seps}
+}
+
+func segToJSON(s Seg, d Delimiters, n *node) JSONItem {
+	it := JSONItem{Segment: s.ID()}
+	var rules []elemRule
+	if n != nil {
+		it.Name = n.Name
+		rules = n.Elems
+	} else if ds := segmentDef(s.ID()); ds != nil {
+		it.Name = ds.Name
+		rules = ds.Elems
+	}
+	for i := 1; i < len(s); i++ {
+		var r *elemRule
+		if i <= len(rules) {
+			r = &rules[i-1]
+		}
+		id := s.ID() + pad2(i)
+		it.Elements = append(it.Elements, elemToJSON(s[i], d, r, id))
+	}
+	return it
+}
+
+func pad2(i int) string {
+	if i < 10 {
+		return "0" + itoa(i)
+	}
+	return itoa(i)
+}
+
+func elemToJSON(raw string, d Delimiters, r *elemRule, id string) JSONElement {
+	e := JSONElement{ID: id}
+	if r != nil {
+		e.Name = r.Name
+	}
+	if raw != "" && d.Repetition != 'U' && strings.IndexByte(raw, d.Repetition) >= 0 {
+		for _, p := range strings.Split(raw, string(d.Repetition)) {
+			e.Repeats = append(e.Repeats, valueToJSON(p, d, r, ""))
+		}
+		return e
+	}
+	v := valueToJSON(raw, d, r, id)
+	v.Name = e.Name
+	return v
+}
+
+func valueToJSON(raw string, d Delimiters, r *elemRule, id string) JSONElement {
+	e := JSONElement{ID: id}
+	if raw != "" && (r != nil && r.Type == typeC || strings.IndexByte(raw, d.Component) >= 0) {
+		for j, p := range strings.Split(raw, string(d.Component)) {
+			c := JSONElement{Value: strPtr(p)}
+			if id != "" {
+				c.ID = id + "-" + itoa(j+1)
+			}
+			if r != nil && j < len(r.Comps) {
+				c.Name = r.Comps[j].Name
+			}
+			e.Components = append(e.Components, c)
+		}
+		return e
+	}
+	e.Value = strPtr(raw)
+	return e
+}
+
+func strPtr(s string) *string { return &s }
+
+// FromJSON converts the JSON form back to an interchange.
+func FromJSON(j *JSONInterchange) (*Interchange, error) {
+	one := func(s, what string) (byte, error) {
+		if len(s) != 1 {
+			return 0, errors.New("x12 json: " + what + " delimiter must be one character")
+		}
+		return s[0], nil
+	}
+	var d Delimiters
+	var err error
+	if d.Element, err = one(j.Delimiters.Element, "element"); err != nil {
+		return nil, err
+	}
+	if d.Repetition, err = one(j.Delimiters.Repetition, "repetition"); err != nil {
+		return nil, err
+	}
+	if d.Component, err = one(j.Delimiters.Component, "component"); err != nil {
+		return nil, err
+	}
+	if d.Segment, err = one(j.Delimiters.Segment, "segment"); err != nil {
+		return nil, err
+	}
+	ic := &Interchange{Delims: d, Newline: j.Newline, ISA: head("ISA", j.ISA), IEA: head("IEA", j.IEA)}
+	for _, t := range j.TA1 {
+		ic.TA1 = append(ic.TA1, head("TA1", t))
+	}
+	for _, g := range j.Groups {
+		gr := &Group{GS: head("GS", g.GS), GE: head("GE", g.GE)}
+		for _, t := range g.Transactions {
+			tx := &Transaction{}
+			flatten(&t.Loop, d, tx)
+			gr.Sets = append(gr.Sets, tx)
+		}
+		ic.Groups = append(ic.Groups, gr)
+	}
+	return ic, nil
+}
+
+func head(id string, el []string) Seg {
+	return append(Seg{id}, el...)
+}
+
+func flatten(it *JSONItem, d Delimiters, tx *Transaction) {
+	if it.Segment != "" {
+		s := Seg{it.Segment}
+		for _, e := range it.Elements {
+			s = append(s, elemText(e, d))
+		}
+		tx.Segments = append(tx.Segments, s)
+		return
+	}
+	for i := range it.Content {
+		flatten(&it.Content[i], d, tx)
+	}
+}
+
+func elemText(e JSONElement, d Delimiters) string {
+	if e.Repeats != nil {
+		parts := make([]string, len(e.Repeats))
+		for i, r := range e.Repeats {
+			parts[i] = elemText(r, d)
+		}
+		return strings.Join(parts, string(d.Repetition))
+	}
+	if e.Components != nil {
+		parts := make([]string, len(e.Components))
+		for i, c := range e.Components {
+			parts[i] = elemText(c, d)
+		}
+		return strings.Join(parts, string(d.Component))
+	}
+	if e.Value != nil {
+		return *e.Value
+	}
+	return ""
+}
+
+// MarshalX12JSON parses X12 bytes and returns indented JSON for every
+// interchange in them (a JSON array).
+func MarshalX12JSON(x12 []byte) ([]byte, error) {
+	ics, err := ParseBytes(x12)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*JSONInterchange, 0, len(ics))
+	for _, ic := range ics {
+		j, err := ToJSON(ic)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
+// UnmarshalX12JSON converts the JSON array made by MarshalX12JSON back to
+// interchanges.
+func UnmarshalX12JSON(b []byte) ([]*Interchange, error) {
+	var js []*JSONInterchange
+	if err := json.Unmarshal(b, &js); err != nil {
+		return nil, err
+	}
+	out := make([]*Interchange, 0, len(js))
+	for _, j := range js {
+		if j == nil {
+			return nil, errors.New("x12 json: null interchange")
+		}
+		ic, err := FromJSON(j)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ic)
+	}
+	return out, nil
+}
