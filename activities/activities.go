@@ -17,6 +17,10 @@ import (
 // Activities holds the dependencies every activity may use.
 type Activities struct {
 	Store *store.Store
+	// Claims, Inquirer and Appeals serve the claim lifecycle.
+	Claims   ClaimService
+	Inquirer StatusInquirer
+	Appeals  AppealFiler
 	// WorkerID names this worker process in results (host and PID).
 	WorkerID string
 }

@@ -12,4 +12,27 @@ const (
 	SmokeWorkflowName = "Smoke"
 	// SmokeIDPrefix prefixes smoke workflow IDs.
 	SmokeIDPrefix = "smoke/"
+
+	// Claim lifecycle: one workflow per claim, ID claim/<claim-id>.
+	ClaimWorkflowName = "Claim"
+	ClaimIDPrefix     = "claim/"
+	// SignalClaimSubmitted: the batch workflow put the claim in an uploaded 837.
+	SignalClaimSubmitted = "claim.submitted"
+	// SignalClaimAck: a TA1 or 999 for the claim's interchange/group arrived.
+	SignalClaimAck = "claim.ack"
+	// SignalClaimAck277CA: the payer's 277CA claim acknowledgment arrived.
+	SignalClaimAck277CA = "claim.277ca"
+	// SignalClaimRemit: remittance posting posted an 835 claim payment.
+	SignalClaimRemit = "claim.remit"
+	// UpdateClaimDecide carries a staff decision (resubmit, correct, appeal,
+	// write_off), validated against the claim's current state.
+	UpdateClaimDecide = "claim.decide"
+	// QueryClaimState answers the claim's current state.
+	QueryClaimState = "claim.state"
+
+	// Batch submission, on a Schedule per clearinghouse: batch/<clearinghouse>/<time>.
+	BatchSubmissionWorkflowName = "BatchSubmission"
+	// Remittance posting, one workflow per 835 by trace number: remit/<payer>/<TRN02>.
+	RemittanceWorkflowName = "RemittancePosting"
+	RemitIDPrefix          = "remit/"
 )

@@ -10,5 +10,6 @@ import (
 // Register registers every workflow and the activities' methods on w.
 func Register(w worker.Registry, a *activities.Activities) {
 	w.RegisterWorkflowWithOptions(Smoke, workflow.RegisterOptions{Name: SmokeWorkflowName})
+	w.RegisterWorkflowWithOptions(Claim, workflow.RegisterOptions{Name: ClaimWorkflowName})
 	w.RegisterActivity(a)
 }

@@ -1,0 +1,584 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/claimflow/claimflow/activities"
+)
+
+// Claim statuses, as the workflow reports them (query, search attribute
+// ClaimStatus, claim status history).
+const (
+	StatusScrubbing       = "scrubbing"
+	StatusScrubFailed     = "scrub_failed"
+	StatusReady           = "ready"
+	StatusSubmitted       = "submitted"
+	StatusAcknowledged    = "acknowledged"
+	StatusRejected        = "rejected"
+	StatusAccepted        = "accepted"
+	StatusPaid            = "paid"
+	StatusPartiallyPaid   = "partially_paid"
+	StatusNeedsCorrection = "needs_correction"
+	StatusAppealPending   = "appeal_pending"
+	StatusAppealed        = "appealed"
+	StatusPatientBilling  = "patient_billing"
+	StatusWrittenOff      = "written_off"
+	StatusLapsed          = "appeal_lapsed"
+	StatusResubmitted     = "resubmitted"
+)
+
+// Staff decisions accepted by UpdateClaimDecide.
+const (
+	ActionResubmit = "resubmit"  // after a scrub failure or a front-end rejection, edited
+	ActionCorrect  = "correct"   // a corrected claim (frequency code 7) after a correctable denial
+	ActionAppeal   = "appeal"    // file an appeal before the filing deadline
+	ActionWriteOff = "write_off" // give up the balance
+)
+
+// allowedActions lists, per status, the decisions staff may take.
+var allowedActions = map[string][]string{
+	StatusScrubFailed:     {ActionResubmit, ActionWriteOff},
+	StatusRejected:        {ActionResubmit, ActionWriteOff},
+	StatusNeedsCorrection: {ActionCorrect, ActionAppeal, ActionWriteOff},
+	StatusAppealPending:   {ActionAppeal, ActionWriteOff},
+}
+
+// ClaimInput starts (or continues) one claim's lifecycle.
+type ClaimInput struct {
+	ClaimID string
+	// Attempt counts submissions of this claim; each resubmission continues
+	// as new with Attempt+1.
+	Attempt int
+	// FrequencyCode is CLM05-3: "1" original, "7" replacement (corrected).
+	FrequencyCode string
+	// PayerClaimNumber is the payer's claim control number (REF*F8) a
+	// corrected claim refers to.
+	PayerClaimNumber string
+	Timing           ClaimTiming
+}
+
+// ClaimTiming holds the lifecycle's timers; zero values take the defaults.
+type ClaimTiming struct {
+	AckOverdue        time.Duration // no TA1/999 after this: flagged overdue (default 2 days)
+	ClaimAckOverdue   time.Duration // no 277CA after this: flagged overdue (default 7 days)
+	FirstInquiry      time.Duration // no 835 after this: send a 276 (default 30 days)
+	InquiryEvery      time.Duration // then every (default 15 days)
+	MaxInquiries      int           // at most (default 4)
+	EscalateBefore    time.Duration // escalate a pending appeal this long before its deadline (default 14 days)
+	DefaultFilingDays int           // appeal filing limit when the payer has none (default 180)
+}
+
+func (t ClaimTiming) withDefaults() ClaimTiming {
+	day := 24 * time.Hour
+	if t.AckOverdue == 0 {
+		t.AckOverdue = 2 * day
+	}
+	if t.ClaimAckOverdue == 0 {
+		t.ClaimAckOverdue = 7 * day
+	}
+	if t.FirstInquiry == 0 {
+		t.FirstInquiry = 30 * day
+	}
+	if t.InquiryEvery == 0 {
+		t.InquiryEvery = 15 * day
+	}
+	if t.MaxInquiries == 0 {
+		t.MaxInquiries = 4
+	}
+	if t.EscalateBefore == 0 {
+		t.EscalateBefore = 14 * day
+	}
+	if t.DefaultFilingDays == 0 {
+		t.DefaultFilingDays = 180
+	}
+	return t
+}
+
+// ClaimState is what QueryClaimState answers and the workflow returns.
+type ClaimState struct {
+	ClaimID          string
+	Status           string
+	Attempt          int
+	FrequencyCode    string
+	Payer            string
+	ChargeCents      int64
+	PaidCents        int64
+	PatientRespCents int64
+	BatchID          string
+	PayerClaimNumber string
+	Problems         []string // scrub problems or rejection codes, as codes and positions (no PHI)
+	Denial           *DenialInfo
+	Deadline         time.Time // appeal / correction filing deadline
+	Escalated        bool
+	Inquiries        int
+	LastInquiry      *activities.StatusInquiryResult
+	AllowedActions   []string
+	Events           []ClaimEvent
+	seen             []string // dedup keys of signals already applied
+}
+
+// ClaimEvent is one step of the claim's timeline.
+type ClaimEvent struct {
+	At     time.Time
+	Status string
+	Note   string
+}
+
+// DenialInfo classifies a denial by its adjustment codes.
+type DenialInfo struct {
+	Category string // correctable, appealable, patient, final
+	Codes    []string
+	RARCs    []string
+}
+
+// SubmittedSignal: the claim went out in an 837.
+type SubmittedSignal struct {
+	BatchID            string
+	InterchangeControl string // ISA13
+	GroupControl       string // GS06
+	TransactionControl string // ST02
+}
+
+// AckSignal: a TA1 or 999 covering the claim's interchange or group.
+type AckSignal struct {
+	Source   string // "TA1" or "999"
+	Accepted bool
+	Codes    []string // TA105 / IK5 / AK9 and IK3/IK4 codes
+	FileKey  string   // archive key of the acknowledgment (dedup)
+}
+
+// ClaimAckSignal: the 277CA for this claim (matched by CLM01).
+type ClaimAckSignal struct {
+	Accepted         bool
+	PayerClaimNumber string   // REF*1K
+	StatusCodes      []string // STC01 category:status:entity
+	FileKey          string
+}
+
+// RemitSignal: remittance posting posted an 835 claim payment (CLP).
+type RemitSignal struct {
+	TraceNumber      string // TRN02
+	FileKey          string
+	ClaimStatusCode  string // CLP02: 1 primary, 2 secondary, 4 denied, 22 reversal, ...
+	ChargeCents      int64  // CLP03
+	PaidCents        int64  // CLP04
+	PatientRespCents int64  // CLP05
+	PayerClaimNumber string // CLP07
+	Adjustments      []activities.Adjustment
+	RARCs            []string
+}
+
+// Decision is a staff decision sent as an update.
+type Decision struct {
+	Action string
+	Note   string
+	User   string
+}
+
+// Search attribute keys the claim workflow maintains.
+var (
+	saStatus = temporal.NewSearchAttributeKeyKeyword("ClaimStatus")
+	saPayer  = temporal.NewSearchAttributeKeyKeyword("ClaimPayer")
+	saAmount = temporal.NewSearchAttributeKeyFloat64("ClaimAmount")
+	saClaim  = temporal.NewSearchAttributeKeyKeyword("ClaimID")
+)
+
+// claimRun holds one run's mutable state and helpers.
+type claimRun struct {
+	ctx      workflow.Context
+	in       ClaimInput
+	t        ClaimTiming
+	st       *ClaimState
+	decision *Decision
+}
+
+// Claim drives one claim: scrub → ready for the next 837 batch → TA1/999 →
+// 277CA → 835 (with 276 status inquiries while it waits) → paid, partially
+// paid, or denied → denial handling (corrected claim, appeal with a filing
+// deadline and escalation, patient billing, or write-off). Staff decisions
+// arrive as updates; every status change is recorded in Postgres and in the
+// ClaimStatus search attribute.
+func Claim(ctx workflow.Context, in ClaimInput) (ClaimState, error) {
+	if in.FrequencyCode == "" {
+		in.FrequencyCode = "1"
+	}
+	if in.Attempt == 0 {
+		in.Attempt = 1
+	}
+	r := &claimRun{ctx: ctx, in: in, t: in.Timing.withDefaults(), st: &ClaimState{
+		ClaimID: in.ClaimID, Attempt: in.Attempt, FrequencyCode: in.FrequencyCode, PayerClaimNumber: in.PayerClaimNumber,
+	}}
+	if err := workflow.SetQueryHandler(ctx, QueryClaimState, func() (ClaimState, error) {
+		s := *r.st
+		s.AllowedActions = slices.Clone(allowedActions[s.Status])
+		return s, nil
+	}); err != nil {
+		return *r.st, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateClaimDecide,
+		func(ctx workflow.Context, d Decision) (string, error) {
+			r.decision = &d
+			return r.st.Status, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d Decision) error {
+			if r.decision != nil {
+				return fmt.Errorf("a decision is already being applied")
+			}
+			if !slices.Contains(allowedActions[r.st.Status], d.Action) {
+				return fmt.Errorf("action %q is not allowed while the claim is %s (allowed: %v)", d.Action, r.st.Status, allowedActions[r.st.Status])
+			}
+			return nil
+		}},
+	); err != nil {
+		return *r.st, err
+	}
+	return r.run()
+}
+
+func (r *claimRun) run() (ClaimState, error) {
+	ctx := r.ctx
+	var a *activities.Activities
+
+	// 1. Scrub and validate.
+	if err := r.setStatus(StatusScrubbing, fmt.Sprintf("attempt %d, frequency %s", r.in.Attempt, r.in.FrequencyCode)); err != nil {
+		return *r.st, err
+	}
+	var scrub activities.ScrubResult
+	if err := workflow.ExecuteActivity(activityCtx(ctx), a.ScrubClaim, activities.ScrubRequest{
+		ClaimID: r.in.ClaimID, FrequencyCode: r.in.FrequencyCode, PayerClaimNumber: r.in.PayerClaimNumber,
+	}).Get(ctx, &scrub); err != nil {
+		return *r.st, err
+	}
+	r.st.Payer, r.st.ChargeCents = scrub.PayerID, scrub.ChargeCents
+	if scrub.FilingLimitDays == 0 {
+		scrub.FilingLimitDays = r.t.DefaultFilingDays
+	}
+	if len(scrub.Problems) > 0 {
+		r.st.Problems = scrub.Problems
+		return r.staffLoop(StatusScrubFailed, fmt.Sprintf("%d scrub problem(s)", len(scrub.Problems)))
+	}
+
+	// 2. Ready: the next batch run for the clearinghouse picks it up.
+	if err := r.setStatus(StatusReady, ""); err != nil {
+		return *r.st, err
+	}
+	var sub SubmittedSignal
+	workflow.GetSignalChannel(ctx, SignalClaimSubmitted).Receive(ctx, &sub)
+	r.st.BatchID = sub.BatchID
+	if err := r.setStatus(StatusSubmitted, "batch "+sub.BatchID+" ISA13 "+sub.InterchangeControl); err != nil {
+		return *r.st, err
+	}
+
+	// 3. TA1 / 999.
+	var ack AckSignal
+	if err := r.receiveWithOverdue(SignalClaimAck, r.t.AckOverdue, "no TA1/999 yet", &ack, func() string { return ack.FileKey }); err != nil {
+		return *r.st, err
+	}
+	if !ack.Accepted {
+		r.st.Problems = ack.Codes
+		return r.staffLoop(StatusRejected, ack.Source+" rejected")
+	}
+	if err := r.setStatus(StatusAcknowledged, ack.Source+" accepted"); err != nil {
+		return *r.st, err
+	}
+
+	// 4. 277CA.
+	var ca ClaimAckSignal
+	if err := r.receiveWithOverdue(SignalClaimAck277CA, r.t.ClaimAckOverdue, "no 277CA yet", &ca, func() string { return ca.FileKey }); err != nil {
+		return *r.st, err
+	}
+	if !ca.Accepted {
+		r.st.Problems = ca.StatusCodes
+		return r.staffLoop(StatusRejected, "277CA rejected")
+	}
+	if ca.PayerClaimNumber != "" {
+		r.st.PayerClaimNumber = ca.PayerClaimNumber
+	}
+	if err := r.setStatus(StatusAccepted, "277CA accepted"); err != nil {
+		return *r.st, err
+	}
+
+	// 5. Wait for the 835, asking with 276s while nothing arrives; then
+	// handle the outcome (and an appeal's outcome, which is another 835).
+	for {
+		remit, err := r.awaitRemit()
+		if err != nil {
+			return *r.st, err
+		}
+		done, err := r.applyRemit(remit, scrub.FilingLimitDays)
+		if done || err != nil {
+			return *r.st, err
+		}
+	}
+}
+
+// applyRemit records the payment outcome; it returns done=false when the
+// claim was appealed and waits for the next 835.
+func (r *claimRun) applyRemit(remit RemitSignal, filingDays int) (bool, error) {
+	r.st.PaidCents += remit.PaidCents
+	r.st.PatientRespCents = remit.PatientRespCents
+	if remit.PayerClaimNumber != "" {
+		r.st.PayerClaimNumber = remit.PayerClaimNumber
+	}
+	note := fmt.Sprintf("835 %s: paid %s of %s, patient %s", remit.TraceNumber, cents(remit.PaidCents), cents(remit.ChargeCents), cents(remit.PatientRespCents))
+	denial := ClassifyDenial(remit.ClaimStatusCode, remit.PaidCents, remit.Adjustments, remit.RARCs)
+	switch {
+	case denial == nil && remit.PaidCents >= remit.ChargeCents-sumPatient(remit.Adjustments)-sumContractual(remit.Adjustments):
+		return true, r.setStatus(StatusPaid, note)
+	case denial == nil:
+		return true, r.setStatus(StatusPartiallyPaid, note)
+	}
+	r.st.Denial = denial
+	if denial.Category == DenialPatient {
+		return true, r.setStatus(StatusPatientBilling, note+"; denied to patient responsibility")
+	}
+	r.st.Deadline = workflow.Now(r.ctx).Add(time.Duration(filingDays) * 24 * time.Hour)
+	r.st.Escalated = false
+	status := StatusAppealPending
+	if denial.Category == DenialCorrectable {
+		status = StatusNeedsCorrection
+	}
+	if err := r.setStatus(status, note+"; denied "+fmt.Sprint(denial.Codes)); err != nil {
+		return true, err
+	}
+	d, lapsed, err := r.awaitDecisionBefore(r.st.Deadline)
+	if err != nil || lapsed {
+		return true, err
+	}
+	switch d.Action {
+	case ActionWriteOff:
+		return true, r.writeOff(d)
+	case ActionCorrect:
+		return true, r.resubmit(d, "7")
+	case ActionAppeal:
+		var a *activities.Activities
+		if err := workflow.ExecuteActivity(activityCtx(r.ctx), a.FileAppeal, activities.AppealRequest{
+			ClaimID: r.in.ClaimID, PayerClaimNumber: r.st.PayerClaimNumber, Codes: denial.Codes, Note: d.Note, User: d.User,
+		}).Get(r.ctx, nil); err != nil {
+			return true, err
+		}
+		r.st.Inquiries = 0
+		return false, r.setStatus(StatusAppealed, "appeal filed by "+d.User)
+	}
+	return true, fmt.Errorf("unexpected decision %q", d.Action)
+}
+
+// staffLoop parks the claim in status until staff resubmit or write off.
+func (r *claimRun) staffLoop(status, note string) (ClaimState, error) {
+	if err := r.setStatus(status, note); err != nil {
+		return *r.st, err
+	}
+	if err := workflow.Await(r.ctx, func() bool { return r.decision != nil }); err != nil {
+		return *r.st, err
+	}
+	d := r.takeDecision()
+	if d.Action == ActionWriteOff {
+		return *r.st, r.writeOff(d)
+	}
+	return *r.st, r.resubmit(d, r.in.FrequencyCode)
+}
+
+func (r *claimRun) takeDecision() Decision {
+	d := *r.decision
+	r.decision = nil
+	return d
+}
+
+// awaitDecisionBefore waits for a staff decision, escalating once
+// EscalateBefore the deadline; at the deadline the claim lapses.
+func (r *claimRun) awaitDecisionBefore(deadline time.Time) (Decision, bool, error) {
+	now := workflow.Now(r.ctx)
+	escalateAt := deadline.Add(-r.t.EscalateBefore)
+	if escalateAt.After(now) {
+		ok, err := workflow.AwaitWithTimeout(r.ctx, escalateAt.Sub(now), func() bool { return r.decision != nil })
+		if err != nil {
+			return Decision{}, false, err
+		}
+		if ok {
+			return r.takeDecision(), false, nil
+		}
+	}
+	if r.decision == nil {
+		r.st.Escalated = true
+		if err := r.setStatus(r.st.Status, fmt.Sprintf("escalated: filing deadline %s", r.st.Deadline.Format("2006-01-02"))); err != nil {
+			return Decision{}, false, err
+		}
+	}
+	now = workflow.Now(r.ctx)
+	ok, err := workflow.AwaitWithTimeout(r.ctx, deadline.Sub(now), func() bool { return r.decision != nil })
+	if err != nil {
+		return Decision{}, false, err
+	}
+	if ok {
+		return r.takeDecision(), false, nil
+	}
+	return Decision{}, true, r.setStatus(StatusLapsed, "filing deadline passed without a decision")
+}
+
+func (r *claimRun) writeOff(d Decision) error {
+	return r.setStatus(StatusWrittenOff, "written off by "+d.User+": "+d.Note)
+}
+
+// resubmit continues as new: a fresh run with the next attempt number.
+func (r *claimRun) resubmit(d Decision, freq string) error {
+	if err := r.setStatus(StatusResubmitted, d.Action+" by "+d.User); err != nil {
+		return err
+	}
+	next := r.in
+	next.Attempt++
+	next.FrequencyCode = freq
+	if freq == "7" {
+		next.PayerClaimNumber = r.st.PayerClaimNumber
+	}
+	return workflow.NewContinueAsNewError(r.ctx, Claim, next)
+}
+
+// receiveWithOverdue waits for one new (not yet seen) signal of name,
+// noting once when it is overdue.
+func (r *claimRun) receiveWithOverdue(name string, overdue time.Duration, note string, out any, key func() string) error {
+	ch := workflow.GetSignalChannel(r.ctx, name)
+	timerCtx, cancel := workflow.WithCancel(r.ctx)
+	defer cancel()
+	timer := workflow.NewTimer(timerCtx, overdue)
+	flagged := false
+	for {
+		sel := workflow.NewSelector(r.ctx)
+		got := false
+		sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(r.ctx, out)
+			got = true
+		})
+		if !flagged {
+			sel.AddFuture(timer, func(workflow.Future) {
+				flagged = true
+			})
+		}
+		sel.Select(r.ctx)
+		if got {
+			if r.firstTime(name + "|" + key()) {
+				return nil
+			}
+			continue
+		}
+		if err := r.setStatus(r.st.Status, "overdue: "+note); err != nil {
+			return err
+		}
+	}
+}
+
+// awaitRemit waits for the claim's 835 payment; while none arrives it sends
+// 276 status inquiries on the configured cadence.
+func (r *claimRun) awaitRemit() (RemitSignal, error) {
+	var a *activities.Activities
+	ch := workflow.GetSignalChannel(r.ctx, SignalClaimRemit)
+	wait := r.t.FirstInquiry
+	for {
+		var remit RemitSignal
+		got, timedOut := false, false
+		timerCtx, cancel := workflow.WithCancel(r.ctx)
+		sel := workflow.NewSelector(r.ctx)
+		sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(r.ctx, &remit)
+			got = true
+		})
+		if r.st.Inquiries < r.t.MaxInquiries {
+			sel.AddFuture(workflow.NewTimer(timerCtx, wait), func(workflow.Future) { timedOut = true })
+		}
+		sel.Select(r.ctx)
+		cancel()
+		if got {
+			if r.firstTime(SignalClaimRemit + "|" + remit.FileKey + "|" + remit.TraceNumber) {
+				return remit, nil
+			}
+			continue
+		}
+		if timedOut {
+			var res activities.StatusInquiryResult
+			if err := workflow.ExecuteActivity(activityCtx(r.ctx), a.SendStatusInquiry, r.in.ClaimID).Get(r.ctx, &res); err != nil {
+				// A failed inquiry is noted; the claim keeps waiting.
+				workflow.GetLogger(r.ctx).Warn("status inquiry failed", "claim", r.in.ClaimID, "err", err)
+			} else {
+				r.st.LastInquiry = &res
+			}
+			r.st.Inquiries++
+			if err := r.setStatus(r.st.Status, fmt.Sprintf("276 inquiry %d: %s", r.st.Inquiries, res.Summary())); err != nil {
+				return RemitSignal{}, err
+			}
+			wait = r.t.InquiryEvery
+		}
+	}
+}
+
+func (r *claimRun) firstTime(key string) bool {
+	if slices.Contains(r.st.seen, key) {
+		return false
+	}
+	r.st.seen = append(r.st.seen, key)
+	return true
+}
+
+// setStatus records the status in Postgres (history row), the search
+// attributes and the in-memory state.
+func (r *claimRun) setStatus(status, note string) error {
+	now := workflow.Now(r.ctx)
+	r.st.Status = status
+	r.st.Events = append(r.st.Events, ClaimEvent{At: now, Status: status, Note: note})
+	var a *activities.Activities
+	lctx := workflow.WithLocalActivityOptions(r.ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
+	})
+	if err := workflow.ExecuteLocalActivity(lctx, a.RecordClaimStatus, activities.ClaimStatusChange{
+		ClaimID: r.in.ClaimID, Attempt: r.in.Attempt, Seq: len(r.st.Events), Status: status, Note: note, At: now,
+		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber,
+	}).Get(r.ctx, nil); err != nil {
+		return err
+	}
+	return workflow.UpsertTypedSearchAttributes(r.ctx,
+		saStatus.ValueSet(status), saPayer.ValueSet(r.st.Payer),
+		saAmount.ValueSet(float64(r.st.ChargeCents)/100), saClaim.ValueSet(r.in.ClaimID))
+}
+
+func activityCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
+		},
+	})
+}
+
+func cents(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
+}
+
+func sumPatient(adj []activities.Adjustment) int64 {
+	var n int64
+	for _, a := range adj {
+		if a.Group == "PR" {
+			n += a.AmountCents
+		}
+	}
+	return n
+}
+
+func sumContractual(adj []activities.Adjustment) int64 {
+	var n int64
+	for _, a := range adj {
+		if a.Group == "CO" && a.Reason == "45" {
+			n += a.AmountCents
+		}
+	}
+	return n
+}
