@@ -28,6 +28,10 @@ type Config struct {
 	LogLevel          string        `env:"CLAIMFLOW_LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
 	DataDir           string        `env:"CLAIMFLOW_DATA_DIR" default:".data" help:"local state: keys, private Postgres cluster, dev server file"`
 	KeyFile           string        `env:"CLAIMFLOW_KEY_FILE" default:"" help:"key-encryption key file (default <data dir>/keys/kek.json)"`
+	KMSEndpoint       string        `env:"CLAIMFLOW_KMS_ENDPOINT" default:"" help:"AWS KMS endpoint URL holding the key-encryption key, or aws for the region's standard endpoint; empty = the local key file"`
+	KMSKeyID          string        `env:"CLAIMFLOW_KMS_KEY_ID" default:"" help:"KMS key ID, ARN or alias of the key-encryption key (an alias lets it rotate)"`
+	KMSRegion         string        `env:"CLAIMFLOW_KMS_REGION" default:"us-east-1" help:"KMS region"`
+	KMSIndexKey       string        `env:"CLAIMFLOW_KMS_INDEX_KEY" default:"" secret:"true" help:"blind-index key wrapped by KMS (base64); empty = read or create <key file dir>/index-key.kms; every replica needs the same one"`
 	ShutdownTimeout   time.Duration `env:"CLAIMFLOW_SHUTDOWN_TIMEOUT" default:"15s" help:"graceful shutdown limit"`
 	WorkerPollers     int           `env:"CLAIMFLOW_WORKER_POLLERS" default:"8" help:"workflow and activity task pollers per worker"`
 	S3Endpoint        string        `env:"CLAIMFLOW_S3_ENDPOINT" default:"http://127.0.0.1:7070" help:"S3 endpoint of the EDI archive"`
