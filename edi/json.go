@@ -336,3 +336,35 @@ func UnmarshalX12JSON(b []byte) ([]*Interchange, error) {
 	}
 	return out, nil
 }
+
+// Walk runs the guide's loop recognizer over a transaction set and calls fn
+// for every segment with the guide loop it belongs to ("" for the header
+// and trailer, or when the transaction has no guide table).
+func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)) {
+	load()
+	st := t.ST()
+	ref := st.El(3)
+	if ref == "" {
+		ref = gs08
+	}
+	var g *Guide
+	if gg := guides[ref]; gg != nil && gg.Transaction == st.El(1) {
+		g = gg
+	}
+	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
+	rec := &recognizer{}
+	rec.reset(g)
+	for i, s := range t.Segments {
+		view := segView(s, d, i+1)
+		if i == 0 {
+			rec.start(v, view)
+		} else {
+			rec.step(v, view)
+		}
+		loop := ""
+		if len(rec.stack) > 0 {
+			loop = loopLabel(rec.stack[len(rec.stack)-1].n)
+		}
+		fn(loop, s)
+	}
+}

@@ -1,0 +1,218 @@
+// Package x837p is the typed model of the 837 Professional claim
+// (005010X222A1): a builder that writes an 837P from it and a reader that
+// fills it from parsed segments. Field comments cite the guide element.
+package x837p
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Guide is the implementation convention reference (ST03, GS08).
+const Guide = "005010X222A1"
+
+// Money is an amount in cents.
+type Money int64
+
+// String formats the amount as an X12 decimal (R type): 150, 150.5, 0.05.
+func (m Money) String() string {
+	neg := m < 0
+	if neg {
+		m = -m
+	}
+	s := strconv.FormatInt(int64(m/100), 10)
+	if c := int64(m % 100); c != 0 {
+		if c%10 == 0 {
+			s += "." + strconv.FormatInt(c/10, 10)
+		} else {
+			s += "." + strconv.FormatInt(c/10, 10) + strconv.FormatInt(c%10, 10)
+		}
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// ParseMoney parses an X12 decimal into cents; digits past the cent are
+// truncated.
+func ParseMoney(s string) (Money, bool) {
+	if s == "" {
+		return 0, false
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" {
+		whole = "0"
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > 1e15 {
+		return 0, false
+	}
+	frac += "00"
+	f, err := strconv.ParseInt(frac[:2], 10, 64)
+	if err != nil || f < 0 {
+		return 0, false
+	}
+	m := Money(w*100 + f)
+	if neg {
+		m = -m
+	}
+	return m, true
+}
+
+// Transaction is one 837P transaction set.
+type Transaction struct {
+	ControlNumber string            // ST02 transaction set control number (set by the builder when empty)
+	Header        Header            // BHT
+	Submitter     Submitter         // loop 1000A
+	Receiver      Receiver          // loop 1000B
+	Billing       []BillingProvider // loop 2000A
+}
+
+// Header is the BHT segment.
+type Header struct {
+	Purpose   string // BHT02 transaction set purpose code: 00 original, 18 reissue
+	Reference string // BHT03 originator application transaction identifier
+	Date      string // BHT04 transaction set creation date, CCYYMMDD
+	Time      string // BHT05 transaction set creation time, HHMM
+	Type      string // BHT06 claim or encounter identifier: CH chargeable, RP reporting, 31 subrogation
+}
+
+// Submitter is loop 1000A.
+type Submitter struct {
+	EntityType  string // NM102 entity type qualifier: 1 person, 2 non-person
+	Name        string // NM103 submitter last or organization name
+	FirstName   string // NM104 submitter first name
+	ID          string // NM109 submitter identifier (NM108 = 46)
+	ContactName string // PER02 submitter contact name
+	Phone       string // PER04 communication number (PER03 = TE)
+	Email       string // PER06 communication number (PER05 = EM)
+}
+
+// Receiver is loop 1000B.
+type Receiver struct {
+	Name string // NM103 receiver name
+	ID   string // NM109 receiver primary identifier (NM108 = 46)
+}
+
+// Address is an N3/N4 pair.
+type Address struct {
+	Line1 string // N301 address information
+	Line2 string // N302 address information
+	City  string // N401 city name
+	State string // N402 state or province code
+	Zip   string // N403 postal code
+}
+
+// BillingProvider is loop 2000A with its name loop 2010AA.
+type BillingProvider struct {
+	Taxonomy   string       // 2000A PRV03 provider taxonomy code (PRV01 = BI, PRV02 = PXC)
+	EntityType string       // 2010AA NM102: 1 person, 2 non-person
+	Name       string       // 2010AA NM103 billing provider last or organizational name
+	FirstName  string       // 2010AA NM104 billing provider first name
+	NPI        string       // 2010AA NM109 billing provider identifier (NM108 = XX)
+	Address    Address      // 2010AA N3/N4 billing provider address
+	TaxID      string       // 2010AA REF02 employer's identification number (REF01 = EI)
+	Subscriber []Subscriber // loop 2000B
+}
+
+// Subscriber is loop 2000B with loops 2010BA and 2010BB.
+type Subscriber struct {
+	Responsibility string    // SBR01 payer responsibility sequence number code: P, S, T...
+	Relationship   string    // SBR02 individual relationship code: 18 self, empty when the patient is someone else
+	GroupNumber    string    // SBR03 subscriber group or policy number
+	FilingCode     string    // SBR09 claim filing indicator code: CI, MB, MC, BL...
+	LastName       string    // 2010BA NM103 subscriber last name
+	FirstName      string    // 2010BA NM104 subscriber first name
+	MiddleName     string    // 2010BA NM105 subscriber middle name or initial
+	MemberID       string    // 2010BA NM109 subscriber primary identifier (NM108 = MI)
+	Address        *Address  // 2010BA N3/N4 subscriber address
+	BirthDate      string    // 2010BA DMG02 subscriber birth date, CCYYMMDD
+	Gender         string    // 2010BA DMG03 subscriber gender code: F, M, U
+	Payer          Payer     // loop 2010BB
+	Claims         []Claim   // loop 2300 when the subscriber is the patient
+	Patients       []Patient // loop 2000C when the patient is not the subscriber
+}
+
+// Payer is loop 2010BB.
+type Payer struct {
+	Name    string   // NM103 payer name
+	ID      string   // NM109 payer identifier (NM108 = PI)
+	Address *Address // N3/N4 payer address
+}
+
+// Patient is loop 2000C with its name loop 2010CA.
+type Patient struct {
+	Relationship string  // PAT01 individual relationship code: 01 spouse, 19 child, 20 employee, 21 unknown...
+	LastName     string  // 2010CA NM103 patient last name
+	FirstName    string  // 2010CA NM104 patient first name
+	Address      Address // 2010CA N3/N4 patient address
+	BirthDate    string  // 2010CA DMG02 patient birth date, CCYYMMDD
+	Gender       string  // 2010CA DMG03 patient gender code
+	Claims       []Claim // loop 2300
+}
+
+// Claim is loop 2300.
+type Claim struct {
+	PatientControlNumber string        // CLM01 patient control number
+	TotalCharge          Money         // CLM02 total claim charge amount (the builder uses the line sum when zero)
+	PlaceOfService       string        // CLM05-1 place of service code
+	Frequency            string        // CLM05-3 claim frequency type code: 1 original, 7 replacement, 8 void
+	ProviderSignature    string        // CLM06 provider or supplier signature indicator: Y, N
+	Assignment           string        // CLM07 assignment or plan participation code: A, B, C
+	BenefitsAssigned     string        // CLM08 benefits assignment certification indicator: Y, N, W
+	ReleaseOfInfo        string        // CLM09 release of information code: I, Y
+	OnsetDate            string        // DTP03 onset of current illness (DTP01 = 431), CCYYMMDD
+	PriorAuthorization   string        // REF02 prior authorization (REF01 = G1)
+	PayerClaimControl    string        // REF02 payer claim control number (REF01 = F8)
+	MedicalRecordNumber  string        // REF02 medical record number (REF01 = EA)
+	Diagnoses            []string      // HI01-2..HI12-2 ICD-10-CM codes, principal first (ABK, then ABF)
+	Rendering            *Provider     // loop 2310B rendering provider
+	Facility             *Facility     // loop 2310C service facility location
+	Lines                []ServiceLine // loop 2400
+}
+
+// Provider is a person or organization named by NM1 with an NPI.
+type Provider struct {
+	EntityType string // NM102: 1 person, 2 non-person
+	LastName   string // NM103 last or organization name
+	FirstName  string // NM104 first name
+	NPI        string // NM109 identifier (NM108 = XX)
+	Taxonomy   string // PRV03 provider taxonomy code (PRV01 = PE)
+}
+
+// Facility is loop 2310C.
+type Facility struct {
+	Name    string  // NM103 laboratory or facility name
+	NPI     string  // NM109 laboratory or facility primary identifier (NM108 = XX)
+	Address Address // N3/N4 laboratory or facility address
+}
+
+// ServiceLine is loop 2400.
+type ServiceLine struct {
+	Procedure     string   // SV101-2 procedure code (SV101-1 = HC)
+	Modifiers     []string // SV101-3..SV101-6 procedure modifiers
+	Charge        Money    // SV102 line item charge amount
+	Unit          string   // SV103 unit or basis for measurement code: UN unit, MJ minutes
+	Quantity      string   // SV104 service unit count
+	PlaceOfSvc    string   // SV105 place of service code, when it differs from CLM05-1
+	DiagPointers  []int    // SV107-1..SV107-4 diagnosis code pointers (1-based into Claim.Diagnoses)
+	ServiceDate   string   // DTP03 service date (DTP01 = 472), CCYYMMDD
+	ServiceDateTo string   // end of a date range (DTP02 = RD8)
+	LineControl   string   // REF02 line item control number (REF01 = 6R)
+}
+
+// Total returns CLM02: TotalCharge, or the sum of the line charges when
+// TotalCharge is zero.
+func (c *Claim) Total() Money {
+	if c.TotalCharge != 0 {
+		return c.TotalCharge
+	}
+	var m Money
+	for _, l := range c.Lines {
+		m += l.Charge
+	}
+	return m
+}

@@ -1,0 +1,261 @@
+package x837p
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/claimflow/claimflow/edi"
+)
+
+// Read fills the typed model from a parsed 837P transaction set. Loops are
+// identified by the guide table (edi.Walk), so qualified segments land in
+// the right fields. Segments the model does not cover are skipped.
+func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
+	st := t.ST()
+	if st.El(1) != "837" {
+		return nil, errors.New("x837p: not an 837 transaction set")
+	}
+	out := &Transaction{ControlNumber: st.El(2)}
+	var (
+		bp    *BillingProvider
+		sb    *Subscriber
+		pt    *Patient
+		claim *Claim
+		line  *ServiceLine
+		level string
+	)
+	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
+	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+		id := s.ID()
+		switch loop {
+		case "":
+			if id == "BHT" {
+				out.Header = Header{Purpose: s.El(2), Reference: s.El(3), Date: s.El(4), Time: s.El(5), Type: s.El(6)}
+			}
+		case "1000A":
+			switch id {
+			case "NM1":
+				out.Submitter.EntityType, out.Submitter.Name, out.Submitter.FirstName, out.Submitter.ID = s.El(2), s.El(3), s.El(4), s.El(9)
+			case "PER":
+				if out.Submitter.ContactName == "" {
+					out.Submitter.ContactName = s.El(2)
+				}
+				for i := 3; i+1 < len(s); i += 2 {
+					switch s.El(i) {
+					case "TE":
+						out.Submitter.Phone = s.El(i + 1)
+					case "EM":
+						out.Submitter.Email = s.El(i + 1)
+					}
+				}
+			}
+		case "1000B":
+			if id == "NM1" {
+				out.Receiver = Receiver{Name: s.El(3), ID: s.El(9)}
+			}
+		case "2000A":
+			switch id {
+			case "HL":
+				out.Billing = append(out.Billing, BillingProvider{})
+				bp, sb, pt, claim, line, level = &out.Billing[len(out.Billing)-1], nil, nil, nil, nil, "20"
+			case "PRV":
+				if bp != nil {
+					bp.Taxonomy = s.El(3)
+				}
+			}
+		case "2010AA":
+			if bp == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				bp.EntityType, bp.Name, bp.FirstName, bp.NPI = s.El(2), s.El(3), s.El(4), s.El(9)
+			case "N3", "N4":
+				readAddr(&bp.Address, s)
+			case "REF":
+				if s.El(1) == "EI" {
+					bp.TaxID = s.El(2)
+				}
+			}
+		case "2000B":
+			if bp == nil {
+				return
+			}
+			switch id {
+			case "HL":
+				bp.Subscriber = append(bp.Subscriber, Subscriber{})
+				sb, pt, claim, line, level = &bp.Subscriber[len(bp.Subscriber)-1], nil, nil, nil, "22"
+			case "SBR":
+				if sb != nil {
+					sb.Responsibility, sb.Relationship, sb.GroupNumber, sb.FilingCode = s.El(1), s.El(2), s.El(3), s.El(9)
+				}
+			}
+		case "2010BA":
+			if sb == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				sb.LastName, sb.FirstName, sb.MiddleName, sb.MemberID = s.El(3), s.El(4), s.El(5), s.El(9)
+			case "N3", "N4":
+				if sb.Address == nil {
+					sb.Address = &Address{}
+				}
+				readAddr(sb.Address, s)
+			case "DMG":
+				sb.BirthDate, sb.Gender = s.El(2), s.El(3)
+			}
+		case "2010BB":
+			if sb == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				sb.Payer.Name, sb.Payer.ID = s.El(3), s.El(9)
+			case "N3", "N4":
+				if sb.Payer.Address == nil {
+					sb.Payer.Address = &Address{}
+				}
+				readAddr(sb.Payer.Address, s)
+			}
+		case "2000C":
+			if sb == nil {
+				return
+			}
+			switch id {
+			case "HL":
+				sb.Patients = append(sb.Patients, Patient{})
+				pt, claim, line, level = &sb.Patients[len(sb.Patients)-1], nil, nil, "23"
+			case "PAT":
+				if pt != nil {
+					pt.Relationship = s.El(1)
+				}
+			}
+		case "2010CA":
+			if pt == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				pt.LastName, pt.FirstName = s.El(3), s.El(4)
+			case "N3", "N4":
+				readAddr(&pt.Address, s)
+			case "DMG":
+				pt.BirthDate, pt.Gender = s.El(2), s.El(3)
+			}
+		case "2300":
+			if id == "CLM" {
+				c := Claim{PatientControlNumber: s.El(1), PlaceOfService: comp(s, 5, 1), Frequency: comp(s, 5, 3),
+					ProviderSignature: s.El(6), Assignment: s.El(7), BenefitsAssigned: s.El(8), ReleaseOfInfo: s.El(9)}
+				c.TotalCharge, _ = ParseMoney(s.El(2))
+				switch {
+				case level == "23" && pt != nil:
+					pt.Claims = append(pt.Claims, c)
+					claim = &pt.Claims[len(pt.Claims)-1]
+				case sb != nil:
+					sb.Claims = append(sb.Claims, c)
+					claim = &sb.Claims[len(sb.Claims)-1]
+				default:
+					claim = nil
+				}
+				line = nil
+				return
+			}
+			if claim == nil {
+				return
+			}
+			switch id {
+			case "DTP":
+				if s.El(1) == "431" {
+					claim.OnsetDate = s.El(3)
+				}
+			case "REF":
+				switch s.El(1) {
+				case "G1":
+					claim.PriorAuthorization = s.El(2)
+				case "F8":
+					claim.PayerClaimControl = s.El(2)
+				case "EA":
+					claim.MedicalRecordNumber = s.El(2)
+				}
+			case "HI":
+				if q := comp(s, 1, 1); q == "ABK" || q == "BK" {
+					for i := 1; i < len(s); i++ {
+						if code := comp(s, i, 2); code != "" {
+							claim.Diagnoses = append(claim.Diagnoses, code)
+						}
+					}
+				}
+			}
+		case "2310B":
+			if claim == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				claim.Rendering = &Provider{EntityType: s.El(2), LastName: s.El(3), FirstName: s.El(4), NPI: s.El(9)}
+			case "PRV":
+				if claim.Rendering != nil {
+					claim.Rendering.Taxonomy = s.El(3)
+				}
+			}
+		case "2310C":
+			if claim == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				claim.Facility = &Facility{Name: s.El(3), NPI: s.El(9)}
+			case "N3", "N4":
+				if claim.Facility != nil {
+					readAddr(&claim.Facility.Address, s)
+				}
+			}
+		case "2400":
+			if claim == nil {
+				return
+			}
+			switch id {
+			case "LX":
+				claim.Lines = append(claim.Lines, ServiceLine{})
+				line = &claim.Lines[len(claim.Lines)-1]
+			case "SV1":
+				if line == nil {
+					return
+				}
+				line.Procedure = comp(s, 1, 2)
+				for j := 3; j <= 6; j++ {
+					if m := comp(s, 1, j); m != "" {
+						line.Modifiers = append(line.Modifiers, m)
+					}
+				}
+				line.Charge, _ = ParseMoney(s.El(2))
+				line.Unit, line.Quantity, line.PlaceOfSvc = s.El(3), s.El(4), s.El(5)
+				for _, p := range strings.Split(s.El(7), string(d.Component)) {
+					if n, err := strconv.Atoi(p); err == nil {
+						line.DiagPointers = append(line.DiagPointers, n)
+					}
+				}
+			case "DTP":
+				if line != nil && s.El(1) == "472" {
+					from, to, _ := strings.Cut(s.El(3), "-")
+					line.ServiceDate, line.ServiceDateTo = from, to
+				}
+			case "REF":
+				if line != nil && s.El(1) == "6R" {
+					line.LineControl = s.El(2)
+				}
+			}
+		}
+	})
+	return out, nil
+}
+
+func readAddr(a *Address, s edi.Seg) {
+	if s.ID() == "N3" {
+		a.Line1, a.Line2 = s.El(1), s.El(2)
+		return
+	}
+	a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
+}
