@@ -21,6 +21,11 @@ type Activities struct {
 	Claims   ClaimService
 	Inquirer StatusInquirer
 	Appeals  AppealFiler
+	// Remits, Batches and Eligibility serve remittance posting, batch
+	// submission and eligibility checks.
+	Remits      RemittancePoster
+	Batches     BatchSubmitter
+	Eligibility EligibilityChecker
 	// WorkerID names this worker process in results (host and PID).
 	WorkerID string
 }

@@ -35,4 +35,10 @@ const (
 	// Remittance posting, one workflow per 835 by trace number: remit/<payer>/<TRN02>.
 	RemittanceWorkflowName = "RemittancePosting"
 	RemitIDPrefix          = "remit/"
+
+	// Eligibility: eligibility/<appointment-id>[/<day>]; the nightly sweep
+	// is EligibilitySweep on a Schedule.
+	EligibilityWorkflowName      = "Eligibility"
+	EligibilityIDPrefix          = "eligibility/"
+	EligibilitySweepWorkflowName = "EligibilitySweep"
 )

@@ -11,5 +11,9 @@ import (
 func Register(w worker.Registry, a *activities.Activities) {
 	w.RegisterWorkflowWithOptions(Smoke, workflow.RegisterOptions{Name: SmokeWorkflowName})
 	w.RegisterWorkflowWithOptions(Claim, workflow.RegisterOptions{Name: ClaimWorkflowName})
+	w.RegisterWorkflowWithOptions(RemittancePosting, workflow.RegisterOptions{Name: RemittanceWorkflowName})
+	w.RegisterWorkflowWithOptions(BatchSubmission, workflow.RegisterOptions{Name: BatchSubmissionWorkflowName})
+	w.RegisterWorkflowWithOptions(Eligibility, workflow.RegisterOptions{Name: EligibilityWorkflowName})
+	w.RegisterWorkflowWithOptions(EligibilitySweep, workflow.RegisterOptions{Name: EligibilitySweepWorkflowName})
 	w.RegisterActivity(a)
 }

@@ -1,0 +1,173 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+)
+
+// ClaimPayment is one 835 claim payment (CLP loop 2100) as posted, and the
+// signal remittance posting sends to the claim's workflow.
+type ClaimPayment struct {
+	ClaimID          string // CLP01 patient control number = our claim ID
+	TraceNumber      string // TRN02
+	FileKey          string // archive key of the 835
+	ClaimStatusCode  string // CLP02: 1 primary, 2 secondary, 4 denied, 22 reversal
+	ChargeCents      int64  // CLP03
+	PaidCents        int64  // CLP04
+	PatientRespCents int64  // CLP05
+	PayerClaimNumber string // CLP07
+	Adjustments      []Adjustment
+	RARCs            []string
+}
+
+// RemittanceRequest names one 835 transaction to post.
+type RemittanceRequest struct {
+	FileKey     string // archive key
+	Transaction int    // index of the ST/SE within the file
+	PayerID     string
+	TraceNumber string // TRN02
+}
+
+// PostingResult is what posting one 835 did.
+type PostingResult struct {
+	Payments         []ClaimPayment // every matched claim payment (posted now or before)
+	NewlyPosted      int            // claim payments posted by this call
+	AlreadyPosted    int            // claim payments found posted before (a re-delivery or a retry)
+	Unmatched        int            // claim payments queued for staff: no such claim
+	PaidCents        int64          // BPR02
+	ProviderAdjCents int64          // PLB total
+	Balanced         bool           // BPR02 = sum(CLP04) - sum(PLB)
+	BalanceProblems  []string
+	EFTReconciled    bool // the EFT trace matched a recorded deposit
+}
+
+// RemittancePoster posts an 835: one transaction per claim payment,
+// exactly once (keyed by payer, trace number and claim payment position).
+type RemittancePoster interface {
+	Post(ctx context.Context, req RemittanceRequest) (PostingResult, error)
+}
+
+// BatchRequest asks for one batch run for a clearinghouse.
+type BatchRequest struct {
+	ClearinghouseID string
+	RunID           string // the batch workflow's ID: a retried run reuses its batches
+}
+
+// Batch is one uploaded 837 interchange.
+type Batch struct {
+	BatchID            string
+	FileKey            string // archive key
+	InterchangeControl string // ISA13
+	GroupControl       string // GS06
+	Claims             []BatchClaim
+}
+
+// BatchClaim places one claim in a batch.
+type BatchClaim struct {
+	ClaimID            string
+	TransactionControl string // ST02
+}
+
+// BatchSubmitter gathers ready claims for a clearinghouse, builds 837
+// interchanges with fresh control numbers, archives and uploads them.
+type BatchSubmitter interface {
+	SubmitBatch(ctx context.Context, req BatchRequest) ([]Batch, error)
+}
+
+// EligibilityRequest asks for one eligibility check.
+type EligibilityRequest struct {
+	AppointmentID string
+	TraceNumber   string // TRN02 of the 270
+}
+
+// EligibilityResult summarises a 271 (benefits are stored; no PHI here).
+type EligibilityResult struct {
+	Status      string // active, inactive, rejected, pending
+	RejectCodes []string
+	BenefitsID  string
+	Mode        string // realtime or batch
+}
+
+// EligibilityChecker sends 270s and stores what the 271s say.
+type EligibilityChecker interface {
+	CheckRealtime(ctx context.Context, req EligibilityRequest) (EligibilityResult, error)
+	SubmitBatch(ctx context.Context, req EligibilityRequest) error
+	StoreResponse(ctx context.Context, req EligibilityRequest, fileKey string) (EligibilityResult, error)
+	UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error)
+}
+
+// PostRemittance posts one 835 transaction.
+func (a *Activities) PostRemittance(ctx context.Context, req RemittanceRequest) (PostingResult, error) {
+	if a.Remits == nil {
+		return PostingResult{}, notWired("remittance posting")
+	}
+	return a.Remits.Post(ctx, req)
+}
+
+// SubmitClaimBatch builds and uploads the clearinghouse's next 837s,
+// heartbeating while it works.
+func (a *Activities) SubmitClaimBatch(ctx context.Context, req BatchRequest) ([]Batch, error) {
+	if a.Batches == nil {
+		return nil, notWired("batch submission")
+	}
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	defer stop()
+	return a.Batches.SubmitBatch(ctx, req)
+}
+
+// CheckEligibilityRealtime sends a 270 in real time.
+func (a *Activities) CheckEligibilityRealtime(ctx context.Context, req EligibilityRequest) (EligibilityResult, error) {
+	if a.Eligibility == nil {
+		return EligibilityResult{}, notWired("eligibility")
+	}
+	return a.Eligibility.CheckRealtime(ctx, req)
+}
+
+// SubmitEligibilityBatch sends the 270 in a batch file instead.
+func (a *Activities) SubmitEligibilityBatch(ctx context.Context, req EligibilityRequest) error {
+	if a.Eligibility == nil {
+		return notWired("eligibility")
+	}
+	return a.Eligibility.SubmitBatch(ctx, req)
+}
+
+// StoreEligibilityResponse reads a batch 271 and stores the benefits.
+func (a *Activities) StoreEligibilityResponse(ctx context.Context, req EligibilityRequest, fileKey string) (EligibilityResult, error) {
+	if a.Eligibility == nil {
+		return EligibilityResult{}, notWired("eligibility")
+	}
+	return a.Eligibility.StoreResponse(ctx, req, fileKey)
+}
+
+// UpcomingAppointments lists appointments between from and to (IDs only).
+func (a *Activities) UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error) {
+	if a.Eligibility == nil {
+		return nil, notWired("eligibility")
+	}
+	return a.Eligibility.UpcomingAppointments(ctx, from, to)
+}
+
+// heartbeatEvery records heartbeats until stop is called.
+func heartbeatEvery(ctx context.Context, d time.Duration) (stop func()) {
+	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
+}

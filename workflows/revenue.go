@@ -1,0 +1,241 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/claimflow/claimflow/activities"
+)
+
+// RemittanceInput names one 835 transaction; the workflow ID is
+// remit/<payer>/<TRN02>, so a re-delivered file starts nothing new.
+type RemittanceInput = activities.RemittanceRequest
+
+// RemittanceResult is what posting did, plus the claims it told.
+type RemittanceResult struct {
+	activities.PostingResult
+	Signalled      int // claim workflows told of their payment
+	ClaimsNotFound int // payments for claims with no running workflow
+}
+
+// RemittanceID is the workflow ID for an 835 by payer and trace number.
+func RemittanceID(payerID, trace string) string { return RemitIDPrefix + payerID + "/" + trace }
+
+// RemittancePosting posts one 835 exactly once and tells each claim's
+// workflow its outcome. Posting is one activity over all claim payments
+// (one database transaction per claim inside it); a retry or a re-delivery
+// finds the payments already posted and posts nothing twice, and the claim
+// workflows ignore a payment they were told of before.
+func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResult, error) {
+	var a *activities.Activities
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
+			NonRetryableErrorTypes: []string{"MalformedRemittance"}},
+	})
+	var res RemittanceResult
+	if err := workflow.ExecuteActivity(actx, a.PostRemittance, in).Get(ctx, &res.PostingResult); err != nil {
+		return res, err
+	}
+	log := workflow.GetLogger(ctx)
+	if !res.Balanced {
+		log.Warn("835 does not balance", "trace", in.TraceNumber, "problems", res.BalanceProblems)
+	}
+	// Tell each claim, a few at a time.
+	const inFlight = 20
+	for start := 0; start < len(res.Payments); start += inFlight {
+		end := min(start+inFlight, len(res.Payments))
+		futures := make([]workflow.Future, 0, end-start)
+		for _, p := range res.Payments[start:end] {
+			futures = append(futures, workflow.SignalExternalWorkflow(ctx, ClaimIDPrefix+p.ClaimID, "", SignalClaimRemit, p))
+		}
+		for i, f := range futures {
+			err := f.Get(ctx, nil)
+			switch {
+			case err == nil:
+				res.Signalled++
+			case isNotFound(err):
+				res.ClaimsNotFound++
+				log.Warn("no running workflow for posted claim", "claim", res.Payments[start+i].ClaimID)
+			default:
+				return res, fmt.Errorf("signal claim %s: %w", res.Payments[start+i].ClaimID, err)
+			}
+		}
+	}
+	return res, nil
+}
+
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	var app *temporal.UnknownExternalWorkflowExecutionError
+	return errors.As(err, &nf) || errors.As(err, &app)
+}
+
+// BatchInput starts one batch run for a clearinghouse.
+type BatchInput struct {
+	ClearinghouseID string
+}
+
+// BatchResult counts what the run sent.
+type BatchResult struct {
+	Batches   []string
+	Claims    int
+	Signalled int
+}
+
+// BatchSubmission gathers the clearinghouse's ready claims, builds and
+// uploads 837 interchanges (one activity over many claims), then tells
+// each claim's workflow which batch carried it. Started by a Schedule.
+func BatchSubmission(ctx workflow.Context, in BatchInput) (BatchResult, error) {
+	var a *activities.Activities
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumInterval: 5 * time.Minute},
+	})
+	var batches []activities.Batch
+	runID := workflow.GetInfo(ctx).WorkflowExecution.ID
+	if err := workflow.ExecuteActivity(actx, a.SubmitClaimBatch, activities.BatchRequest{ClearinghouseID: in.ClearinghouseID, RunID: runID}).Get(ctx, &batches); err != nil {
+		return BatchResult{}, err
+	}
+	var res BatchResult
+	for _, b := range batches {
+		res.Batches = append(res.Batches, b.BatchID)
+		futures := make([]workflow.Future, 0, len(b.Claims))
+		for _, c := range b.Claims {
+			futures = append(futures, workflow.SignalExternalWorkflow(ctx, ClaimIDPrefix+c.ClaimID, "", SignalClaimSubmitted, SubmittedSignal{
+				BatchID: b.BatchID, InterchangeControl: b.InterchangeControl, GroupControl: b.GroupControl, TransactionControl: c.TransactionControl,
+			}))
+		}
+		for i, f := range futures {
+			res.Claims++
+			if err := f.Get(ctx, nil); err != nil {
+				if isNotFound(err) {
+					workflow.GetLogger(ctx).Warn("batched claim has no running workflow", "claim", b.Claims[i].ClaimID)
+					continue
+				}
+				return res, err
+			}
+			res.Signalled++
+		}
+	}
+	return res, nil
+}
+
+// EligibilityInput asks for one appointment's eligibility.
+type EligibilityInput struct {
+	AppointmentID string
+	// BatchWait bounds the wait for a batch 271 (default 24 h).
+	BatchWait time.Duration
+}
+
+// SignalEligibility271 delivers a batch 271's archive key to the workflow
+// waiting for it (routed by the 270's TRN trace number).
+const SignalEligibility271 = "eligibility.271"
+
+// Eligibility checks coverage for an appointment: a real-time 270/271, and
+// when the real-time connection keeps failing, a batch 270 whose 271 comes
+// back as a signal. Started on booking and by the nightly sweep.
+func Eligibility(ctx workflow.Context, in EligibilityInput) (activities.EligibilityResult, error) {
+	var a *activities.Activities
+	if in.BatchWait == 0 {
+		in.BatchWait = 24 * time.Hour
+	}
+	req := activities.EligibilityRequest{AppointmentID: in.AppointmentID, TraceNumber: traceFor(ctx)}
+	rt := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 10 * time.Second, MaximumAttempts: 3,
+			NonRetryableErrorTypes: []string{"NotWired", "NoCoverage"}},
+	})
+	var res activities.EligibilityResult
+	err := workflow.ExecuteActivity(rt, a.CheckEligibilityRealtime, req).Get(ctx, &res)
+	if err == nil {
+		res.Mode = "realtime"
+		return res, nil
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == "NoCoverage" {
+		return activities.EligibilityResult{Status: "rejected", RejectCodes: []string{"no coverage on file"}}, nil
+	}
+	workflow.GetLogger(ctx).Warn("real-time eligibility failed; falling back to batch", "appointment", in.AppointmentID, "err", err)
+	if err := workflow.ExecuteActivity(activityCtx(ctx), a.SubmitEligibilityBatch, req).Get(ctx, nil); err != nil {
+		return res, err
+	}
+	var fileKey string
+	got := false
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(workflow.GetSignalChannel(ctx, SignalEligibility271), func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, &fileKey)
+		got = true
+	})
+	sel.AddFuture(workflow.NewTimer(timerCtx, in.BatchWait), func(workflow.Future) {})
+	sel.Select(ctx)
+	cancel()
+	if !got {
+		return activities.EligibilityResult{Status: "pending", Mode: "batch"}, nil
+	}
+	if err := workflow.ExecuteActivity(activityCtx(ctx), a.StoreEligibilityResponse, req, fileKey).Get(ctx, &res); err != nil {
+		return res, err
+	}
+	res.Mode = "batch"
+	return res, nil
+}
+
+// traceFor derives the 270's TRN02 from the workflow run, so a retried
+// activity sends the same trace.
+func traceFor(ctx workflow.Context) string {
+	id := workflow.GetInfo(ctx).WorkflowExecution.RunID
+	if len(id) > 30 {
+		id = id[:30]
+	}
+	return id
+}
+
+// EligibilitySweepInput is the nightly run's window.
+type EligibilitySweepInput struct {
+	Days int // appointments from now to now+Days (default 2)
+}
+
+// EligibilitySweep starts an eligibility check for every appointment in
+// the next days, 20 at a time. Started nightly by a Schedule.
+func EligibilitySweep(ctx workflow.Context, in EligibilitySweepInput) (int, error) {
+	var a *activities.Activities
+	if in.Days == 0 {
+		in.Days = 2
+	}
+	now := workflow.Now(ctx)
+	var appts []string
+	if err := workflow.ExecuteActivity(activityCtx(ctx), a.UpcomingAppointments, now, now.Add(time.Duration(in.Days)*24*time.Hour)).Get(ctx, &appts); err != nil {
+		return 0, err
+	}
+	day := now.Format("20060102")
+	done := 0
+	const inFlight = 20
+	for start := 0; start < len(appts); start += inFlight {
+		end := min(start+inFlight, len(appts))
+		var futures []workflow.ChildWorkflowFuture
+		for _, id := range appts[start:end] {
+			cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+				WorkflowID:        EligibilityIDPrefix + id + "/" + day,
+				ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON, // a check outlives the sweep
+			})
+			futures = append(futures, workflow.ExecuteChildWorkflow(cctx, EligibilityWorkflowName, EligibilityInput{AppointmentID: id}))
+		}
+		for _, f := range futures {
+			if err := f.Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Warn("eligibility check failed", "err", err)
+				continue
+			}
+			done++
+		}
+	}
+	return done, nil
+}
