@@ -1,0 +1,77 @@
+package payments
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+)
+
+// Event kinds the statement workflow acts on.
+const (
+	EventPaymentSucceeded = "payment_intent.succeeded"
+	EventPaymentFailed    = "payment_intent.payment_failed"
+	EventChargeRefunded   = "charge.refunded"
+)
+
+// ErrBadSignature means the payload was not signed with the webhook
+// secret, or its timestamp is outside the tolerance (a replay of an old
+// delivery).
+var ErrBadSignature = errors.New("payments: webhook signature invalid")
+
+// Event is a verified Stripe event reduced to references and amounts.
+type Event struct {
+	ID              string // evt_...: idempotency key of the delivery
+	Type            string
+	PaymentIntentID string
+	StatementID     string // from metadata; empty when Stripe did not carry it
+	// AmountCents is the amount received (payment) or the charge's total
+	// refunded so far (charge.refunded).
+	AmountCents int64
+	Currency    string
+	Livemode    bool
+}
+
+// ParseEvent verifies the Stripe-Signature header against secret
+// (webhook.ConstructEvent: HMAC-SHA256, 5-minute tolerance, API version
+// match) and extracts the fields claimflow uses. Other event types come
+// back with only ID and Type set.
+func ParseEvent(payload []byte, sigHeader, secret string) (Event, error) {
+	ev, err := webhook.ConstructEvent(payload, sigHeader, secret)
+	if err != nil {
+		if errors.Is(err, webhook.ErrNotSigned) || errors.Is(err, webhook.ErrNoValidSignature) ||
+			errors.Is(err, webhook.ErrInvalidHeader) || errors.Is(err, webhook.ErrTooOld) {
+			return Event{}, ErrBadSignature
+		}
+		return Event{}, fmt.Errorf("payments: webhook: %w", err)
+	}
+	out := Event{ID: ev.ID, Type: string(ev.Type), Livemode: ev.Livemode}
+	if ev.Data == nil {
+		return out, nil
+	}
+	switch out.Type {
+	case EventPaymentSucceeded, EventPaymentFailed:
+		var pi stripe.PaymentIntent
+		if err := json.Unmarshal(ev.Data.Raw, &pi); err != nil {
+			return Event{}, fmt.Errorf("payments: webhook %s: %w", out.Type, err)
+		}
+		out.PaymentIntentID = pi.ID
+		out.StatementID = pi.Metadata[MetadataStatementID]
+		out.AmountCents = pi.AmountReceived
+		out.Currency = string(pi.Currency)
+	case EventChargeRefunded:
+		var ch stripe.Charge
+		if err := json.Unmarshal(ev.Data.Raw, &ch); err != nil {
+			return Event{}, fmt.Errorf("payments: webhook %s: %w", out.Type, err)
+		}
+		if ch.PaymentIntent != nil {
+			out.PaymentIntentID = ch.PaymentIntent.ID
+		}
+		out.StatementID = ch.Metadata[MetadataStatementID]
+		out.AmountCents = ch.AmountRefunded
+		out.Currency = string(ch.Currency)
+	}
+	return out, nil
+}
