@@ -156,7 +156,7 @@ func (s suite) tampering(t *testing.T) {
 		{"format byte", flip(wrapped, 0)},
 		{"KEK kind", flip(wrapped, 1)},
 		{"KEK version ID", flip(wrapped, 3+idLen-1)},
-		{"wrapped key body", flip(wrapped, 3+idLen+2)},
+		{"wrapped key ciphertext", flip(wrapped, -20)},
 		{"wrapped key tail", flip(wrapped, -1)},
 		{"truncated", wrapped[:3+idLen]},
 	} {
