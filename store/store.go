@@ -28,7 +28,21 @@ var ErrNotFound = errors.New("not found")
 // Store wraps the pool. Each service method opens one transaction.
 type Store struct {
 	Pool *pgxpool.Pool
+
+	keys   Keys
+	policy AuthPolicy
+	now    func() time.Time
 }
+
+// UseKeys sets the envelope-encryption keys; the records services (which
+// seal PHI) and the audit chain need them.
+func (s *Store) UseKeys(k Keys) { s.keys = k }
+
+// UsePolicy sets session lifetimes and the lockout.
+func (s *Store) UsePolicy(p AuthPolicy) { s.policy = p }
+
+// UseClock replaces time.Now (tests of timeouts).
+func (s *Store) UseClock(now func() time.Time) { s.now = now }
 
 // Open connects to url, creating the database first when it is missing.
 func Open(ctx context.Context, dsn string) (*Store, error) {
@@ -43,7 +57,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	return &Store{Pool: pool}, nil
+	return &Store{Pool: pool, policy: DefaultAuthPolicy, now: time.Now}, nil
 }
 
 // Close releases the pool.

@@ -1,0 +1,452 @@
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/argon2"
+)
+
+// AuthPolicy sets session lifetimes and the login lockout.
+type AuthPolicy struct {
+	SessionIdle   time.Duration // a session unused this long ends
+	SessionMaxAge time.Duration // and ends this long after login regardless
+	MaxFailures   int           // failed logins in a row before a lockout
+	Lockout       time.Duration
+}
+
+// DefaultAuthPolicy: 15 minutes idle, 8 hours at most, 5 failures lock the
+// account for 15 minutes.
+var DefaultAuthPolicy = AuthPolicy{SessionIdle: 15 * time.Minute, SessionMaxAge: 8 * time.Hour, MaxFailures: 5, Lockout: 15 * time.Minute}
+
+// Org is a node of the organisation tree.
+type Org struct {
+	ID        string    `json:"id"`
+	ParentID  string    `json:"parent_id,omitempty"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// User is a staff member or a system.
+type User struct {
+	ID          string `json:"id"`
+	OrgID       string `json:"org_id"`
+	Kind        string `json:"kind"`
+	Login       string `json:"login"`
+	DisplayName string `json:"display_name"`
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	UserID      string
+	Kind        string
+	SessionID   string
+	Permissions map[string]bool
+}
+
+var orgKinds = map[string]string{"health_system": "", "facility": "health_system", "practice": "health_system", "department": "facility|practice"}
+
+// CreateOrg adds an organisation. A root (health system) needs the System
+// actor; anything else needs org:write at the parent.
+func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
+	var pr problems
+	parentKinds, ok := orgKinds[o.Kind]
+	if !ok {
+		pr.add("/kind", "must be health_system, facility, practice or department")
+	}
+	if strings.TrimSpace(o.Name) == "" {
+		pr.add("/name", "is required")
+	}
+	if o.Kind == "health_system" && o.ParentID != "" {
+		pr.add("/parent_id", "a health system has no parent")
+	}
+	if o.Kind != "health_system" && ok && !validID(o.ParentID) {
+		pr.add("/parent_id", "is required")
+	}
+	if err := pr.err(); err != nil {
+		return Org{}, err
+	}
+	o.ID = newID()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if o.ParentID == "" {
+			if a != System {
+				return ErrNotFound
+			}
+			return tx.QueryRow(ctx, q("InsertRootOrg"), o.ID, o.Kind, o.Name).Scan(&o.CreatedAt)
+		}
+		if err := requireScope(ctx, tx, a, PermOrgWrite, o.ParentID); err != nil {
+			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "does not exist"}}}
+		}
+		var pk string
+		if err := tx.QueryRow(ctx, q("GetOrgKind"), o.ParentID).Scan(&pk); err != nil {
+			return err
+		}
+		if !strings.Contains("|"+parentKinds+"|", "|"+pk+"|") {
+			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "a " + o.Kind + " cannot sit under a " + pk}}}
+		}
+		return tx.QueryRow(ctx, q("InsertChildOrg"), o.ID, o.ParentID, o.Kind, o.Name).Scan(&o.CreatedAt)
+	})
+	return o, err
+}
+
+// GetOrg reads an organisation the actor can see.
+func (s *Store) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
+	var o Org
+	if !validID(id) {
+		return o, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return requireScope(ctx, tx, a, PermOrgRead, o.ID)
+	})
+	return o, err
+}
+
+// ListOrgs lists the organisations the actor can see.
+func (s *Store) ListOrgs(ctx context.Context, a Actor, p Page) ([]Org, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.Pool.Query(ctx, q("ListOrgs"), nullable(a.UserID), PermOrgRead, after, p.limit())
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) {
+		var o Org
+		return o, r.Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
+	})
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+}
+
+func nextCursor(n int, p Page, last func() string) string {
+	if n == 0 || n < p.limit() {
+		return ""
+	}
+	return cursor(last())
+}
+
+// NewUser is the input of CreateUser. Staff need a password; a TOTP secret
+// is generated for them and returned once.
+type NewUser struct {
+	OrgID       string `json:"org_id"`
+	Kind        string `json:"kind"`
+	Login       string `json:"login"`
+	DisplayName string `json:"display_name"`
+	Password    string `json:"password,omitempty"`
+}
+
+// CreateUser adds a user at an organisation (user:write there). For staff
+// it returns the base32 TOTP secret to enrol in an authenticator app.
+func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, string, error) {
+	var pr problems
+	if nu.Kind != "staff" && nu.Kind != "system" {
+		pr.add("/kind", "must be staff or system")
+	}
+	if strings.TrimSpace(nu.Login) == "" {
+		pr.add("/login", "is required")
+	}
+	if nu.DisplayName == "" {
+		pr.add("/display_name", "is required")
+	}
+	if nu.Kind == "staff" && len(nu.Password) < 12 {
+		pr.add("/password", "must be at least 12 characters")
+	}
+	if nu.Kind == "system" && nu.Password != "" {
+		pr.add("/password", "systems authenticate with API tokens")
+	}
+	if !validID(nu.OrgID) {
+		pr.add("/org_id", "is required")
+	}
+	if err := pr.err(); err != nil {
+		return User{}, "", err
+	}
+	u := User{ID: newID(), OrgID: nu.OrgID, Kind: nu.Kind, Login: strings.ToLower(strings.TrimSpace(nu.Login)), DisplayName: nu.DisplayName}
+	var hash, secret string
+	var dekW, sealed []byte
+	if nu.Kind == "staff" {
+		hash = hashPassword(nu.Password)
+		raw := make([]byte, 20)
+		_, _ = rand.Read(raw)
+		secret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
+		dk, w, err := s.keys.NewDataKey(ctx)
+		if err != nil {
+			return User{}, "", err
+		}
+		dekW, sealed = w, sealer{dk, "users", u.ID}.seal("totp_secret", secret)
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := requireScope(ctx, tx, a, PermUserWrite, u.OrgID); err != nil {
+			return &ValidationError{Fields: []FieldProblem{{"/org_id", "does not exist"}}}
+		}
+		_, err := tx.Exec(ctx, q("InsertUser"), u.ID, u.OrgID, u.Kind, u.Login, u.DisplayName, nullable(hash), dekW, sealed)
+		if _, dup := isPgCode(err, "23505"); dup {
+			return &ValidationError{Fields: []FieldProblem{{"/login", "is taken"}}}
+		}
+		return err
+	})
+	return u, secret, err
+}
+
+// Grant gives a user a role at an organisation; it applies to the
+// organisation's descendants too. The granter needs user:write there.
+func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if !validID(userID) || !validID(orgID) {
+			return ErrNotFound
+		}
+		if err := requireScope(ctx, tx, a, PermUserWrite, orgID); err != nil {
+			return err
+		}
+		var known bool
+		if err := tx.QueryRow(ctx, q("RoleExists"), role).Scan(&known); err != nil {
+			return err
+		}
+		if !known {
+			return &ValidationError{Fields: []FieldProblem{{"/role", "is not a known role"}}}
+		}
+		_, err := tx.Exec(ctx, q("InsertGrant"), userID, orgID, role)
+		return refError(err, map[string]string{"user_id": "/user_id", "org_id": "/org_id"})
+	})
+}
+
+// CreateAPIToken issues a token for a system user. Only its SHA-256 is
+// stored; the token is shown once.
+func (s *Store) CreateAPIToken(ctx context.Context, a Actor, userID string) (string, error) {
+	tok := newSecret("cf_sys_")
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var org, kind string
+		err := tx.QueryRow(ctx, q("GetUserOrg"), userID).Scan(&org, &kind)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermUserWrite, org); err != nil {
+			return err
+		}
+		if kind != "system" {
+			return &ValidationError{Fields: []FieldProblem{{"/user_id", "API tokens are for system users"}}}
+		}
+		_, err = tx.Exec(ctx, q("InsertAPIToken"), newID(), userID, tokenHash(tok))
+		return err
+	})
+	return tok, err
+}
+
+func newSecret(prefix string) string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func tokenHash(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// Login checks a staff member's password and TOTP code and opens a session.
+// Repeated failures lock the account; a locked account answers ErrLocked
+// without checking anything.
+func (s *Store) Login(ctx context.Context, login, password, code string) (string, error) {
+	now := s.now()
+	var tok string
+	var failure error
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var id, hash string
+		var dekW, sealed []byte
+		var lastStep int64
+		var failed int
+		var locked *time.Time
+		err := tx.QueryRow(ctx, q("GetLoginForUpdate"), strings.ToLower(strings.TrimSpace(login))).
+			Scan(&id, &hash, &dekW, &sealed, &lastStep, &failed, &locked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			checkPassword(dummyHash, password) // same work as a real login
+			failure = ErrUnauthenticated
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if locked != nil && locked.After(now) {
+			failure = ErrLocked
+			return nil
+		}
+		ok := checkPassword(hash, password)
+		var step int64
+		if ok {
+			dk, err := s.keys.DataKey(ctx, dekW)
+			if err != nil {
+				return err
+			}
+			secret, err := sealer{dk, "users", id}.open("totp_secret", sealed)
+			if err != nil {
+				return err
+			}
+			step, ok = checkTOTP(secret, code, now, lastStep)
+		}
+		if !ok {
+			failed++
+			var until *time.Time
+			if failed >= s.policy.MaxFailures {
+				t := now.Add(s.policy.Lockout)
+				until, failed = &t, 0
+			}
+			failure = ErrUnauthenticated
+			_, err := tx.Exec(ctx, q("RecordLoginFailure"), id, failed, until)
+			return err
+		}
+		if _, err := tx.Exec(ctx, q("RecordLoginSuccess"), id, step); err != nil {
+			return err
+		}
+		tok = newSecret("cf_ses_")
+		_, err = tx.Exec(ctx, q("InsertSession"), newID(), id, tokenHash(tok), now, now.Add(s.policy.SessionMaxAge))
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return tok, failure
+}
+
+// Logout ends the session the token names.
+func (s *Store) Logout(ctx context.Context, token string) error {
+	_, err := s.Pool.Exec(ctx, q("RevokeSession"), tokenHash(token))
+	return err
+}
+
+// Authenticate resolves a bearer token (an API token or a session) to its
+// principal, enforcing the session's idle and absolute timeouts.
+func (s *Store) Authenticate(ctx context.Context, token string) (Principal, error) {
+	var p Principal
+	var perms []string
+	now := s.now()
+	switch {
+	case strings.HasPrefix(token, "cf_sys_"):
+		var used *time.Time
+		err := s.Pool.QueryRow(ctx, q("AuthToken"), tokenHash(token)).Scan(&p.UserID, &p.Kind, &used, &perms)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return p, ErrUnauthenticated
+		}
+		if err != nil {
+			return p, err
+		}
+		if used == nil || now.Sub(*used) > time.Minute {
+			if _, err := s.Pool.Exec(ctx, q("TouchToken"), tokenHash(token), now); err != nil {
+				return p, err
+			}
+		}
+	case strings.HasPrefix(token, "cf_ses_"):
+		var seen, expires time.Time
+		err := s.Pool.QueryRow(ctx, q("AuthSession"), tokenHash(token)).Scan(&p.SessionID, &p.UserID, &p.Kind, &seen, &expires, &perms)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return p, ErrUnauthenticated
+		}
+		if err != nil {
+			return p, err
+		}
+		if !now.Before(expires) || now.Sub(seen) >= s.policy.SessionIdle {
+			return p, ErrUnauthenticated
+		}
+		if now.Sub(seen) > 5*time.Second {
+			if _, err := s.Pool.Exec(ctx, q("TouchSession"), p.SessionID, now); err != nil {
+				return p, err
+			}
+		}
+	default:
+		return p, ErrUnauthenticated
+	}
+	p.Permissions = make(map[string]bool, len(perms))
+	for _, x := range perms {
+		p.Permissions[x] = true
+	}
+	return p, nil
+}
+
+// Password hashing: argon2id with OWASP's minimum parameters (19 MiB, 2
+// passes), encoded in the PHC string format.
+const argonTime, argonMem, argonThreads, argonLen = 2, 19 * 1024, 1, 32
+
+var dummyHash = hashPassword("not a real password, equalizes timing")
+
+func hashPassword(pw string) string {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt)
+	k := argon2.IDKey([]byte(pw), salt, argonTime, argonMem, argonThreads, argonLen)
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMem, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(k))
+}
+
+func checkPassword(encoded, pw string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m uint32
+	var t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// TOTP (RFC 6238): HMAC-SHA1, 30-second steps, 6 digits, one step of clock
+// skew either way; a step already used cannot be used again.
+func totpAt(secret string, step int64) (string, bool) {
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(secret))
+	if err != nil {
+		return "", false
+	}
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], uint64(step))
+	m := hmac.New(sha1.New, key)
+	m.Write(msg[:])
+	sum := m.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	v := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
+	return fmt.Sprintf("%06d", v%1_000_000), true
+}
+
+// TOTPCode returns the code for secret at t (for enrolment checks and tests).
+func TOTPCode(secret string, t time.Time) string {
+	c, _ := totpAt(secret, t.Unix()/30)
+	return c
+}
+
+func checkTOTP(secret, code string, now time.Time, lastStep int64) (int64, bool) {
+	cur := now.Unix() / 30
+	for _, st := range []int64{cur - 1, cur, cur + 1} {
+		c, ok := totpAt(secret, st)
+		if ok && st > lastStep && subtle.ConstantTimeCompare([]byte(c), []byte(code)) == 1 {
+			return st, true
+		}
+	}
+	return 0, false
+}

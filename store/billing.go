@@ -1,0 +1,522 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Encounter is a visit with its charge lines.
+type Encounter struct {
+	ID             string    `json:"id"`
+	OrgID          string    `json:"org_id"`
+	PatientID      string    `json:"patient_id"`
+	ProviderID     string    `json:"provider_id"`
+	CoverageID     string    `json:"coverage_id,omitempty"`
+	AppointmentID  string    `json:"appointment_id,omitempty"`
+	DateOfService  string    `json:"date_of_service"`
+	PlaceOfService string    `json:"place_of_service"`
+	Diagnoses      []string  `json:"diagnoses"`
+	Charges        []Charge  `json:"charges"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Charge is one service line: a CPT or HCPCS code with up to four
+// modifiers, pointers (1-based) into the encounter's diagnoses, units and
+// the charge amount in cents.
+type Charge struct {
+	Line              int      `json:"line"`
+	Code              string   `json:"code"`
+	Modifiers         []string `json:"modifiers"`
+	DiagnosisPointers []int    `json:"diagnosis_pointers"`
+	Units             float64  `json:"units"`
+	AmountCents       int64    `json:"amount_cents"`
+	PlaceOfService    string   `json:"place_of_service,omitempty"`
+}
+
+var (
+	icd10RE    = regexp.MustCompile(`^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$`)
+	procRE     = regexp.MustCompile(`^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$`)
+	modifierRE = regexp.MustCompile(`^[0-9A-Z]{2}$`)
+	posRE      = regexp.MustCompile(`^[0-9]{2}$`)
+)
+
+var encounterFields = []string{"diagnoses", "charges", "date_of_service"}
+
+func (e *Encounter) validate() error {
+	var pr problems
+	if !validID(e.PatientID) {
+		pr.add("/patient_id", "is required")
+	}
+	if !validID(e.ProviderID) {
+		pr.add("/provider_id", "is required")
+	}
+	if e.CoverageID != "" && !validID(e.CoverageID) {
+		pr.add("/coverage_id", "is not an id")
+	}
+	if e.AppointmentID != "" && !validID(e.AppointmentID) {
+		pr.add("/appointment_id", "is not an id")
+	}
+	if !validDate(e.DateOfService) {
+		pr.add("/date_of_service", "must be a date YYYY-MM-DD")
+	}
+	if !posRE.MatchString(e.PlaceOfService) {
+		pr.add("/place_of_service", "must be a two-digit place of service code")
+	}
+	if len(e.Diagnoses) == 0 || len(e.Diagnoses) > 12 {
+		pr.add("/diagnoses", "must list 1 to 12 ICD-10-CM codes")
+	}
+	for i, d := range e.Diagnoses {
+		if !icd10RE.MatchString(d) {
+			pr.add(fmt.Sprintf("/diagnoses/%d", i), "is not an ICD-10-CM code")
+		}
+	}
+	if len(e.Charges) == 0 || len(e.Charges) > 50 {
+		pr.add("/charges", "must list 1 to 50 charges")
+	}
+	for i := range e.Charges {
+		c := &e.Charges[i]
+		c.Line = i + 1
+		ptr := fmt.Sprintf("/charges/%d", i)
+		if !procRE.MatchString(c.Code) {
+			pr.add(ptr+"/code", "is not a CPT or HCPCS code")
+		}
+		if len(c.Modifiers) > 4 {
+			pr.add(ptr+"/modifiers", "at most four modifiers")
+		}
+		for j, m := range c.Modifiers {
+			if !modifierRE.MatchString(m) {
+				pr.add(fmt.Sprintf("%s/modifiers/%d", ptr, j), "is not a two-character modifier")
+			}
+		}
+		if len(c.DiagnosisPointers) == 0 || len(c.DiagnosisPointers) > 4 {
+			pr.add(ptr+"/diagnosis_pointers", "must list 1 to 4 pointers")
+		}
+		for j, p := range c.DiagnosisPointers {
+			if p < 1 || p > len(e.Diagnoses) {
+				pr.add(fmt.Sprintf("%s/diagnosis_pointers/%d", ptr, j), "does not point at a diagnosis")
+			}
+		}
+		if c.Units <= 0 || c.Units > 9999 {
+			pr.add(ptr+"/units", "must be more than 0")
+		}
+		if c.AmountCents < 0 {
+			pr.add(ptr+"/amount_cents", "must not be negative")
+		}
+		if c.PlaceOfService != "" && !posRE.MatchString(c.PlaceOfService) {
+			pr.add(ptr+"/place_of_service", "must be a two-digit place of service code")
+		}
+		if c.Modifiers == nil {
+			c.Modifiers = []string{}
+		}
+	}
+	return pr.err()
+}
+
+// CreateEncounter records an encounter and its charges. It lives in the
+// patient's organisation; provider and coverage must be visible there.
+func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Encounter, error) {
+	if err := e.validate(); err != nil {
+		return e, err
+	}
+	e.ID = newID()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, q("GetPatientOrg"), e.PatientID).Scan(&e.OrgID); err != nil {
+			return fieldMissing(err, "/patient_id")
+		}
+		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
+			return &ValidationError{Fields: []FieldProblem{{"/patient_id", "does not exist"}}}
+		}
+		if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", e.ProviderID, PermEncounterWrite, "/provider_id"); err != nil {
+			return err
+		}
+		if e.CoverageID != "" {
+			var pid string
+			if err := tx.QueryRow(ctx, q("GetCoveragePatient"), e.CoverageID).Scan(&pid); err != nil || pid != e.PatientID {
+				return &ValidationError{Fields: []FieldProblem{{"/coverage_id", "is not a coverage of this patient"}}}
+			}
+		}
+		if e.AppointmentID != "" {
+			var pid string
+			if err := tx.QueryRow(ctx, q("GetAppointmentPatient"), e.AppointmentID).Scan(&pid); err != nil || pid != e.PatientID {
+				return &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is not an appointment of this patient"}}}
+			}
+		}
+		if err := tx.QueryRow(ctx, q("InsertEncounter"), e.ID, e.OrgID, e.PatientID, e.ProviderID, nullable(e.CoverageID),
+			nullable(e.AppointmentID), e.DateOfService, e.PlaceOfService, e.Diagnoses).Scan(&e.CreatedAt, &e.UpdatedAt); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		for _, c := range e.Charges {
+			b.Queue(q("InsertCharge"), e.ID, c.Line, c.Code, c.Modifiers, c.DiagnosisPointers, c.Units, c.AmountCents, nullable(c.PlaceOfService))
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionCreate, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields})
+	})
+	return e, err
+}
+
+func scanEncounter(r pgx.Row) (Encounter, error) {
+	var e Encounter
+	var dos time.Time
+	err := r.Scan(&e.ID, &e.OrgID, &e.PatientID, &e.ProviderID, &e.CoverageID, &e.AppointmentID, &dos, &e.PlaceOfService, &e.Diagnoses, &e.CreatedAt, &e.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, ErrNotFound
+	}
+	e.DateOfService = dos.Format(time.DateOnly)
+	return e, err
+}
+
+func loadCharges(ctx context.Context, tx pgx.Tx, e *Encounter) error {
+	rows, err := tx.Query(ctx, q("ListCharges"), e.ID)
+	if err != nil {
+		return err
+	}
+	e.Charges, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Charge, error) {
+		var c Charge
+		err := r.Scan(&c.Line, &c.Code, &c.Modifiers, &c.DiagnosisPointers, &c.Units, &c.AmountCents, &c.PlaceOfService)
+		return c, err
+	})
+	return err
+}
+
+// GetEncounter reads an encounter with its charges (an audited PHI read).
+func (s *Store) GetEncounter(ctx context.Context, a Actor, id string) (Encounter, error) {
+	var e Encounter
+	if !validID(id) {
+		return e, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if e, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermEncounterRead, e.OrgID); err != nil {
+			return err
+		}
+		if err := loadCharges(ctx, tx, &e); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionRead, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields})
+	})
+	return e, err
+}
+
+// ListEncounters lists visible encounters, optionally of one patient
+// (without their charges; read one encounter for those).
+func (s *Store) ListEncounters(ctx context.Context, a Actor, patientID string, p Page) ([]Encounter, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Encounter
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q("ListEncounters"), nullable(a.UserID), PermEncounterRead, after, p.limit(), nullable(patientID))
+		if err != nil {
+			return err
+		}
+		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) }); err != nil {
+			return err
+		}
+		entries := make([]AuditEntry, len(out))
+		for i := range out {
+			out[i].Charges = []Charge{}
+			entries[i] = AuditEntry{OrgID: out[i].OrgID, PatientID: out[i].PatientID, Action: ActionList, Resource: "encounter", ResourceID: out[i].ID, Fields: []string{"diagnoses", "date_of_service"}}
+		}
+		return s.audit(ctx, tx, a, entries...)
+	})
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+}
+
+// Claim statuses and the transitions between them.
+const (
+	ClaimDraft         = "draft"
+	ClaimReady         = "ready"
+	ClaimSubmitted     = "submitted"
+	ClaimAccepted      = "accepted"
+	ClaimRejected      = "rejected"
+	ClaimPaid          = "paid"
+	ClaimPartiallyPaid = "partially_paid"
+	ClaimDenied        = "denied"
+	ClaimAppealed      = "appealed"
+	ClaimVoided        = "voided"
+)
+
+var claimTransitions = map[string][]string{
+	ClaimDraft:         {ClaimReady, ClaimVoided},
+	ClaimReady:         {ClaimSubmitted, ClaimDraft, ClaimVoided},
+	ClaimSubmitted:     {ClaimAccepted, ClaimRejected},
+	ClaimAccepted:      {ClaimPaid, ClaimPartiallyPaid, ClaimDenied},
+	ClaimRejected:      {ClaimDraft, ClaimReady, ClaimVoided},
+	ClaimPartiallyPaid: {ClaimPaid, ClaimAppealed},
+	ClaimDenied:        {ClaimAppealed, ClaimDraft, ClaimVoided},
+	ClaimAppealed:      {ClaimPaid, ClaimPartiallyPaid, ClaimDenied},
+}
+
+// Claim is a bill to a payer for one encounter.
+type Claim struct {
+	ID                   string         `json:"id"`
+	OrgID                string         `json:"org_id"`
+	EncounterID          string         `json:"encounter_id"`
+	PatientID            string         `json:"patient_id"`
+	CoverageID           string         `json:"coverage_id"`
+	PayerID              string         `json:"payer_id"`
+	ProviderID           string         `json:"provider_id"`
+	PatientControlNumber string         `json:"patient_control_number"`
+	TotalCents           int64          `json:"total_cents"`
+	Status               string         `json:"status"`
+	History              []StatusChange `json:"history"`
+	CreatedAt            time.Time      `json:"created_at"`
+	UpdatedAt            time.Time      `json:"updated_at"`
+}
+
+// StatusChange is one entry of a claim's status history.
+type StatusChange struct {
+	Seq     int       `json:"seq"`
+	Status  string    `json:"status"`
+	Reason  string    `json:"reason,omitempty"`
+	ActorID string    `json:"actor_id,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// patientControlNumber is CLM01: 20 random upper-case letters and digits
+// (no PHI; unique).
+func patientControlNumber() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// CreateClaim creates the claim of an encounter (at most one), billed to
+// the encounter's coverage (or the patient's primary coverage) with the
+// sum of its charges, in status draft.
+func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (Claim, error) {
+	var c Claim
+	if !validID(encounterID) {
+		return c, &ValidationError{Fields: []FieldProblem{{"/encounter_id", "is required"}}}
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var covID *string
+		err := tx.QueryRow(ctx, q("GetEncounterForClaim"), encounterID).Scan(&c.OrgID, &c.PatientID, &c.ProviderID, &covID, &c.TotalCents)
+		if err != nil {
+			return fieldMissing(err, "/encounter_id")
+		}
+		if ok, err := inScope(ctx, tx, a, PermClaimWrite, c.OrgID); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "does not exist"}}}
+		}
+		if covID == nil {
+			var id string
+			if err := tx.QueryRow(ctx, q("PrimaryCoverage"), c.PatientID).Scan(&id); err != nil {
+				if errors.Is(err, pgx.ErrNoRows) {
+					return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the patient has no coverage to bill"}}}
+				}
+				return err
+			}
+			covID = &id
+		}
+		c.CoverageID = *covID
+		if err := tx.QueryRow(ctx, q("GetCoveragePayer"), c.CoverageID).Scan(&c.PayerID); err != nil {
+			return err
+		}
+		c.ID, c.EncounterID, c.Status, c.PatientControlNumber = newID(), encounterID, ClaimDraft, patientControlNumber()
+		err = tx.QueryRow(ctx, q("InsertClaim"), c.ID, c.OrgID, c.EncounterID, c.PatientID, c.CoverageID, c.PayerID, c.ProviderID,
+			c.PatientControlNumber, c.TotalCents, c.Status).Scan(&c.CreatedAt, &c.UpdatedAt)
+		if _, dup := isPgCode(err, "23505"); dup {
+			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "already has a claim"}}}
+		}
+		if err != nil {
+			return err
+		}
+		h := StatusChange{Seq: 1, Status: ClaimDraft, Reason: "created", ActorID: a.UserID, At: c.CreatedAt}
+		if _, err := tx.Exec(ctx, q("InsertClaimStatus"), c.ID, h.Seq, h.Status, h.Reason, nullable(a.UserID), h.At); err != nil {
+			return err
+		}
+		c.History = []StatusChange{h}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionCreate, Resource: "claim", ResourceID: c.ID, Fields: []string{"encounter_id", "coverage_id", "total_cents"}})
+	})
+	return c, err
+}
+
+func scanClaim(r pgx.Row) (Claim, error) {
+	var c Claim
+	err := r.Scan(&c.ID, &c.OrgID, &c.EncounterID, &c.PatientID, &c.CoverageID, &c.PayerID, &c.ProviderID,
+		&c.PatientControlNumber, &c.TotalCents, &c.Status, &c.CreatedAt, &c.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = ErrNotFound
+	}
+	return c, err
+}
+
+func loadHistory(ctx context.Context, tx pgx.Tx, c *Claim) error {
+	rows, err := tx.Query(ctx, q("ListClaimStatus"), c.ID)
+	if err != nil {
+		return err
+	}
+	c.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatusChange, error) {
+		var h StatusChange
+		return h, r.Scan(&h.Seq, &h.Status, &h.Reason, &h.ActorID, &h.At)
+	})
+	return err
+}
+
+// GetClaim reads a claim with its status history.
+func (s *Store) GetClaim(ctx context.Context, a Actor, id string) (Claim, error) {
+	var c Claim
+	if !validID(id) {
+		return c, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if c, err = scanClaim(tx.QueryRow(ctx, q("GetClaim"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermClaimRead, c.OrgID); err != nil {
+			return err
+		}
+		if err := loadHistory(ctx, tx, &c); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "claim", ResourceID: c.ID, Fields: []string{"status", "total_cents"}})
+	})
+	return c, err
+}
+
+// ClaimFilter narrows ListClaims.
+type ClaimFilter struct {
+	Status    string
+	PatientID string
+	PayerID   string
+}
+
+// ListClaims lists visible claims (without history).
+func (s *Store) ListClaims(ctx context.Context, a Actor, f ClaimFilter, p Page) ([]Claim, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Claim
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q("ListClaims"), nullable(a.UserID), PermClaimRead, after, p.limit(), nullable(f.Status), nullable(f.PatientID), nullable(f.PayerID))
+		if err != nil {
+			return err
+		}
+		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claim, error) { return scanClaim(r) }); err != nil {
+			return err
+		}
+		entries := make([]AuditEntry, len(out))
+		for i := range out {
+			out[i].History = []StatusChange{}
+			entries[i] = AuditEntry{OrgID: out[i].OrgID, PatientID: out[i].PatientID, Action: ActionList, Resource: "claim", ResourceID: out[i].ID, Fields: []string{"status", "total_cents"}}
+		}
+		return s.audit(ctx, tx, a, entries...)
+	})
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+}
+
+// SetClaimStatus moves a claim along its lifecycle, appending to its
+// history. An unknown or disallowed transition is a validation error.
+func (s *Store) SetClaimStatus(ctx context.Context, a Actor, id, status, reason string) (Claim, error) {
+	var c Claim
+	if !validID(id) {
+		return c, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if c, err = scanClaim(tx.QueryRow(ctx, q("GetClaimForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermClaimWrite, c.OrgID); err != nil {
+			return err
+		}
+		allowed := false
+		for _, to := range claimTransitions[c.Status] {
+			allowed = allowed || to == status
+		}
+		if !allowed {
+			return &ValidationError{Fields: []FieldProblem{{"/status", fmt.Sprintf("a %s claim cannot become %q", c.Status, status)}}}
+		}
+		if err := loadHistory(ctx, tx, &c); err != nil {
+			return err
+		}
+		h := StatusChange{Seq: len(c.History) + 1, Status: status, Reason: reason, ActorID: a.UserID}
+		if err := tx.QueryRow(ctx, q("SetClaimStatus"), c.ID, status).Scan(&c.UpdatedAt); err != nil {
+			return err
+		}
+		h.At = c.UpdatedAt
+		if _, err := tx.Exec(ctx, q("InsertClaimStatus"), c.ID, h.Seq, h.Status, h.Reason, nullable(a.UserID), h.At); err != nil {
+			return err
+		}
+		c.Status, c.History = status, append(c.History, h)
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionUpdate, Resource: "claim", ResourceID: c.ID, Fields: []string{"status"}})
+	})
+	return c, err
+}
+
+// ClaimBundle is everything an 837P needs for one claim: the claim, its
+// encounter and charges, the patient, the billed coverage, the rendering
+// provider and the payer.
+type ClaimBundle struct {
+	Claim     Claim
+	Encounter Encounter
+	Patient   Patient
+	Coverage  Coverage
+	Provider  Provider
+	Payer     Payer
+}
+
+// GetClaimBundle reads a claim with everything needed to build its 837, in
+// one transaction, as one audited PHI read.
+func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (ClaimBundle, error) {
+	var b ClaimBundle
+	if !validID(claimID) {
+		return b, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if b.Claim, err = scanClaim(tx.QueryRow(ctx, q("GetClaim"), claimID)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermClaimRead, b.Claim.OrgID); err != nil {
+			return err
+		}
+		if err := loadHistory(ctx, tx, &b.Claim); err != nil {
+			return err
+		}
+		if b.Encounter, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), b.Claim.EncounterID)); err != nil {
+			return err
+		}
+		if err := loadCharges(ctx, tx, &b.Encounter); err != nil {
+			return err
+		}
+		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), b.Claim.PatientID))
+		if err != nil {
+			return err
+		}
+		if b.Patient, _, err = s.openPatient(ctx, sp); err != nil {
+			return err
+		}
+		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), b.Claim.CoverageID)); err != nil {
+			return err
+		}
+		if b.Provider, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), b.Claim.ProviderID)); err != nil {
+			return err
+		}
+		if b.Payer, err = scanPayer(tx.QueryRow(ctx, q("GetPayer"), b.Claim.PayerID)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Claim.OrgID, PatientID: b.Claim.PatientID, Action: ActionRead, Resource: "claim_bundle", ResourceID: b.Claim.ID,
+			Fields: append(append([]string{}, patientPHI...), coveragePHI...)})
+	})
+	return b, err
+}

@@ -1,0 +1,488 @@
+-- Queries of the records, scheduling, billing, access and audit services.
+-- Ids are returned as text; $1/$2 of the List* queries are the acting user
+-- and the permission that makes an organisation (and its subtree) visible.
+
+-- name: InScope
+-- Does user $1 hold permission $2 at org $3 or at one of its ancestors?
+SELECT EXISTS (
+    SELECT 1
+    FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs granted ON granted.id = g.org_id
+    JOIN orgs target ON target.id = $3
+    WHERE g.user_id = $1 AND granted.path @> target.path);
+
+-- name: UserPermissions
+SELECT DISTINCT rp.permission
+FROM role_grants g JOIN role_permissions rp ON rp.role = g.role
+WHERE g.user_id = $1 ORDER BY 1;
+
+-- name: LockAuditHead
+SELECT seq, hash FROM audit_head FOR UPDATE;
+
+-- name: InsertAudit
+INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+
+-- name: UpdateAuditHead
+UPDATE audit_head SET seq = $1, hash = $2;
+
+-- name: GetAuditHead
+SELECT seq, hash FROM audit_head;
+
+-- name: ScanAudit
+SELECT seq, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
+       action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash
+FROM audit_log ORDER BY seq;
+
+-- name: QueryAudit
+SELECT seq, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
+       action, resource, resource_id, fields, source_ip, request_id
+FROM audit_log
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND ($3::uuid IS NULL OR patient_id = $3)
+  AND ($4::uuid IS NULL OR actor_id = $4)
+  AND ($5::timestamptz IS NULL OR at >= $5)
+  AND ($6::timestamptz IS NULL OR at < $6)
+  AND seq < $7
+ORDER BY seq DESC LIMIT $8;
+
+-- name: InsertRootOrg
+INSERT INTO orgs (id, kind, name, path)
+VALUES ($1::uuid, $2, $3, text2ltree(replace($1::uuid::text, '-', '_')))
+RETURNING created_at;
+
+-- name: GetOrgKind
+SELECT kind FROM orgs WHERE id = $1;
+
+-- name: InsertChildOrg
+INSERT INTO orgs (id, parent_id, kind, name, path)
+SELECT $1::uuid, $2, $3, $4, p.path || text2ltree(replace($1::uuid::text, '-', '_'))
+FROM orgs p WHERE p.id = $2
+RETURNING created_at;
+
+-- name: GetOrg
+SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs WHERE id = $1;
+
+-- name: ListOrgs
+SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs
+WHERE id IN (SELECT o.id FROM role_grants g
+             JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+             JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+             WHERE g.user_id = $1)
+  AND id > $3
+ORDER BY id LIMIT $4;
+
+-- name: InsertUser
+INSERT INTO users (id, org_id, kind, login, display_name, password_hash, dek, totp_secret)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: RoleExists
+SELECT EXISTS (SELECT 1 FROM role_permissions WHERE role = $1);
+
+-- name: InsertGrant
+INSERT INTO role_grants (user_id, org_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
+
+-- name: GetUserOrg
+SELECT org_id::text, kind FROM users WHERE id = $1;
+
+-- name: InsertAPIToken
+INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3);
+
+-- name: GetLoginForUpdate
+SELECT id::text, password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
+FROM users WHERE login = $1 AND kind = 'staff' AND NOT disabled FOR UPDATE;
+
+-- name: RecordLoginFailure
+UPDATE users SET failed_logins = $2, locked_until = coalesce($3, locked_until) WHERE id = $1;
+
+-- name: RecordLoginSuccess
+UPDATE users SET failed_logins = 0, locked_until = NULL, totp_last_step = $2 WHERE id = $1;
+
+-- name: InsertSession
+INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5);
+
+-- name: RevokeSession
+UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL;
+
+-- name: AuthToken
+SELECT u.id::text, u.kind, t.last_used_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled;
+
+-- name: TouchToken
+UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1;
+
+-- name: AuthSession
+SELECT s.id::text, u.id::text, u.kind, s.last_seen_at, s.expires_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND NOT u.disabled;
+
+-- name: TouchSession
+UPDATE sessions SET last_seen_at = $2 WHERE id = $1;
+
+-- name: InsertProvider
+INSERT INTO providers (id, org_id, npi, first_name, last_name, taxonomy, credentials)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at;
+
+-- name: GetProvider
+SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1;
+
+-- name: GetProviderForUpdate
+SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE;
+
+-- name: UpdateProvider
+UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials = $5, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: ListProviders
+SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3 AND ($5::text IS NULL OR npi = $5)
+ORDER BY id LIMIT $4;
+
+-- name: GetProviderOrg
+SELECT org_id::text FROM providers WHERE id = $1;
+
+-- name: InsertPayer
+INSERT INTO payers (id, org_id, payer_id, name, clearinghouse, clearinghouse_payer)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at, updated_at;
+
+-- name: GetPayer
+SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1;
+
+-- name: GetPayerForUpdate
+SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE;
+
+-- name: UpdatePayer
+UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: ListPayers
+SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3
+ORDER BY id LIMIT $4;
+
+-- name: GetPayerOrg
+SELECT org_id::text FROM payers WHERE id = $1;
+
+-- name: InsertPatient
+INSERT INTO patients (id, org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email,
+                      last_name_bidx, birth_date_bidx, ssn_bidx)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING created_at, updated_at;
+
+-- name: GetPatient
+SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+FROM patients WHERE id = $1;
+
+-- name: GetPatientForUpdate
+SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+FROM patients WHERE id = $1 FOR UPDATE;
+
+-- name: UpdatePatient
+UPDATE patients SET first_name = $2, last_name = $3, birth_date = $4, sex = $5, ssn = $6, address = $7, phone = $8, email = $9,
+       last_name_bidx = $10, birth_date_bidx = $11, ssn_bidx = $12, updated_at = now()
+WHERE id = $1 RETURNING updated_at;
+
+-- name: ListPatients
+SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+FROM patients
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3
+  AND ($5::uuid IS NULL OR org_id = $5)
+  AND ($6::bytea IS NULL OR last_name_bidx = $6)
+  AND ($7::bytea IS NULL OR birth_date_bidx = $7)
+  AND ($8::bytea IS NULL OR ssn_bidx = $8)
+ORDER BY id LIMIT $4;
+
+-- name: GetPatientOrg
+SELECT org_id::text FROM patients WHERE id = $1;
+
+-- name: InsertCoverage
+INSERT INTO coverages (id, org_id, patient_id, payer_id, dek, member_id, member_id_bidx, group_number, relationship,
+                       subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING created_at, updated_at;
+
+-- name: GetCoverageOrg
+SELECT org_id::text FROM coverages WHERE id = $1;
+
+-- name: GetCoverage
+SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+       subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
+FROM coverages WHERE id = $1;
+
+-- name: ListCoverages
+SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+       subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
+FROM coverages
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3
+  AND ($5::uuid IS NULL OR patient_id = $5)
+  AND ($6::bytea IS NULL OR member_id_bidx = $6)
+ORDER BY id LIMIT $4;
+
+-- name: GetCoveragePatient
+SELECT patient_id::text FROM coverages WHERE id = $1;
+
+-- name: GetCoveragePayer
+SELECT payer_id::text FROM coverages WHERE id = $1;
+
+-- name: PrimaryCoverage
+SELECT id::text FROM coverages
+WHERE patient_id = $1 AND (effective_to IS NULL OR effective_to >= current_date)
+ORDER BY priority, id LIMIT 1;
+
+-- name: BookingScope
+-- The provider's and the patient's organisations, and whether user $1 holds
+-- $2 at each (one round trip).
+WITH pv AS (SELECT org_id FROM providers WHERE id = $3),
+     pt AS (SELECT org_id FROM patients WHERE id = $4),
+     granted AS (SELECT go.path FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id WHERE g.user_id = $1)
+SELECT (SELECT org_id::text FROM pv), (SELECT org_id::text FROM pt),
+       EXISTS (SELECT 1 FROM pv JOIN orgs o ON o.id = pv.org_id JOIN granted ON granted.path @> o.path),
+       EXISTS (SELECT 1 FROM pt JOIN orgs o ON o.id = pt.org_id JOIN granted ON granted.path @> o.path);
+
+-- name: SlotAvailable
+-- True when the slot overlaps no "unavailable" exception and either the
+-- provider has no weekly templates, or it fits an "available" exception, or
+-- it fits one template window on its local day.
+SELECT NOT EXISTS (SELECT 1 FROM availability_exceptions e
+                   WHERE e.provider_id = $1 AND e.kind = 'unavailable'
+                     AND tstzrange(e.starts_at, e.ends_at) && tstzrange($2::timestamptz, $3::timestamptz))
+   AND (NOT EXISTS (SELECT 1 FROM availability_templates t WHERE t.provider_id = $1)
+        OR EXISTS (SELECT 1 FROM availability_exceptions e
+                   WHERE e.provider_id = $1 AND e.kind = 'available' AND e.starts_at <= $2 AND e.ends_at >= $3)
+        OR EXISTS (SELECT 1 FROM availability_templates t,
+                          LATERAL (SELECT ($2::timestamptz AT TIME ZONE t.time_zone) AS ls, ($3::timestamptz AT TIME ZONE t.time_zone) AS le) l
+                   WHERE t.provider_id = $1
+                     AND extract(dow FROM l.ls) = t.weekday
+                     AND l.ls::time >= t.start_time
+                     AND l.le <= l.ls::date + t.end_time
+                     AND (t.valid_from IS NULL OR l.ls::date >= t.valid_from)
+                     AND (t.valid_to IS NULL OR l.ls::date <= t.valid_to)));
+
+-- name: InsertAppointment
+INSERT INTO appointments (id, org_id, provider_id, patient_id, series_id, visit_type, starts_at, ends_at, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'booked') RETURNING status, created_at, updated_at;
+
+-- name: FindClash
+SELECT starts_at, ends_at FROM appointments
+WHERE provider_id = $1 AND status <> 'cancelled' AND tstzrange(starts_at, ends_at, '[)') && tstzrange($2, $3, '[)')
+ORDER BY starts_at LIMIT 1;
+
+-- name: InsertSeries
+INSERT INTO appointment_series (id, org_id, provider_id, patient_id, rule) VALUES ($1, $2, $3, $4, $5);
+
+-- name: GetAppointment
+SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+       status, cancel_reason, created_at, updated_at
+FROM appointments WHERE id = $1;
+
+-- name: GetAppointmentForUpdate
+SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+       status, cancel_reason, created_at, updated_at
+FROM appointments WHERE id = $1 FOR UPDATE;
+
+-- name: GetAppointmentPatient
+SELECT patient_id::text FROM appointments WHERE id = $1;
+
+-- name: ListAppointments
+SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+       status, cancel_reason, created_at, updated_at
+FROM appointments
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3
+  AND ($5::uuid IS NULL OR provider_id = $5)
+  AND ($6::uuid IS NULL OR patient_id = $6)
+  AND ($7::text IS NULL OR status = $7)
+  AND ($8::timestamptz IS NULL OR ends_at > $8)
+  AND ($9::timestamptz IS NULL OR starts_at < $9)
+ORDER BY id LIMIT $4;
+
+-- name: RescheduleAppointment
+UPDATE appointments SET starts_at = $2, ends_at = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: CancelAppointment
+UPDATE appointments SET status = 'cancelled', cancel_reason = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: InsertWaitlist
+INSERT INTO waitlist_entries (id, org_id, patient_id, provider_id, visit_type, priority, earliest, latest, weekdays, time_from, time_to, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'waiting') RETURNING status, created_at, updated_at;
+
+-- name: GetWaitlist
+SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
+       coalesce(appointment_id::text, ''), created_at, updated_at
+FROM waitlist_entries WHERE id = $1;
+
+-- name: GetWaitlistForUpdate
+SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
+       coalesce(appointment_id::text, ''), created_at, updated_at
+FROM waitlist_entries WHERE id = $1 FOR UPDATE;
+
+-- name: ListWaitlist
+SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
+       coalesce(appointment_id::text, ''), created_at, updated_at
+FROM waitlist_entries
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3
+  AND ($5::uuid IS NULL OR org_id = $5)
+  AND ($6::uuid IS NULL OR provider_id = $6)
+  AND ($7::text IS NULL OR status = $7)
+  AND ($8::text IS NULL OR visit_type = $8)
+ORDER BY id LIMIT $4;
+
+-- name: CloseWaitlist
+UPDATE waitlist_entries SET status = $2, appointment_id = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: InsertAvailability
+INSERT INTO availability_templates (id, org_id, provider_id, weekday, start_time, end_time, time_zone, valid_from, valid_to)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at;
+
+-- name: InsertAvailabilityException
+INSERT INTO availability_exceptions (id, org_id, provider_id, kind, starts_at, ends_at)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at;
+
+-- name: ListAvailability
+SELECT id::text, org_id::text, provider_id::text, weekday, to_char(start_time, 'HH24:MI'), to_char(end_time, 'HH24:MI'),
+       time_zone, valid_from, valid_to, created_at
+FROM availability_templates WHERE provider_id = $1 ORDER BY weekday, start_time;
+
+-- name: ListAvailabilityExceptions
+SELECT id::text, org_id::text, provider_id::text, kind, starts_at, ends_at, created_at
+FROM availability_exceptions WHERE provider_id = $1 AND ends_at > now() - interval '1 day' ORDER BY starts_at;
+
+-- name: InsertEncounter
+INSERT INTO encounters (id, org_id, patient_id, provider_id, coverage_id, appointment_id, date_of_service, place_of_service, diagnoses)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at, updated_at;
+
+-- name: InsertCharge
+INSERT INTO charges (encounter_id, line, code, modifiers, diagnosis_pointers, units, amount_cents, place_of_service)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: GetEncounter
+SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+       date_of_service, place_of_service, diagnoses, created_at, updated_at
+FROM encounters WHERE id = $1;
+
+-- name: ListCharges
+SELECT line, code, modifiers, diagnosis_pointers, units::float8, amount_cents, coalesce(place_of_service, '')
+FROM charges WHERE encounter_id = $1 ORDER BY line;
+
+-- name: ListEncounters
+SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+       date_of_service, place_of_service, diagnoses, created_at, updated_at
+FROM encounters
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3
+  AND ($5::uuid IS NULL OR patient_id = $5)
+ORDER BY id LIMIT $4;
+
+-- name: GetEncounterForClaim
+SELECT e.org_id::text, e.patient_id::text, e.provider_id::text, e.coverage_id::text,
+       (SELECT coalesce(sum(amount_cents), 0)::bigint FROM charges c WHERE c.encounter_id = e.id)
+FROM encounters e WHERE e.id = $1;
+
+-- name: InsertClaim
+INSERT INTO claims (id, org_id, encounter_id, patient_id, coverage_id, payer_id, provider_id, patient_control_number, total_cents, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING created_at, updated_at;
+
+-- name: InsertClaimStatus
+INSERT INTO claim_status_history (claim_id, seq, status, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: GetClaim
+SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+       patient_control_number, total_cents, status, created_at, updated_at
+FROM claims WHERE id = $1;
+
+-- name: GetClaimForUpdate
+SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+       patient_control_number, total_cents, status, created_at, updated_at
+FROM claims WHERE id = $1 FOR UPDATE;
+
+-- name: ListClaimStatus
+SELECT seq, status, reason, coalesce(actor_id::text, ''), at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq;
+
+-- name: ListClaims
+SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+       patient_control_number, total_cents, status, created_at, updated_at
+FROM claims
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3
+  AND ($5::text IS NULL OR status = $5)
+  AND ($6::uuid IS NULL OR patient_id = $6)
+  AND ($7::uuid IS NULL OR payer_id = $7)
+ORDER BY id LIMIT $4;
+
+-- name: SetClaimStatus
+UPDATE claims SET status = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: ClaimIdempotencyKey
+INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
+
+-- name: GetIdempotencyKey
+SELECT request_hash, status, dek, response FROM idempotency_keys WHERE principal_id = $1 AND key = $2;
+
+-- name: FinishIdempotencyKey
+UPDATE idempotency_keys SET status = $3, dek = $4, response = $5 WHERE principal_id = $1 AND key = $2;
+
+-- name: ReleaseIdempotencyKey
+DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND status IS NULL;
+
+-- name: RotateSelect_users
+SELECT id::text, dek FROM users WHERE dek IS NOT NULL AND id::text > $1 ORDER BY id::text LIMIT $2 FOR UPDATE SKIP LOCKED;
+
+-- name: RotateUpdate_users
+UPDATE users SET dek = $2 WHERE id = $1::uuid;
+
+-- name: RotateSelect_patients
+SELECT id::text, dek FROM patients WHERE id::text > $1 ORDER BY id::text LIMIT $2 FOR UPDATE SKIP LOCKED;
+
+-- name: RotateUpdate_patients
+UPDATE patients SET dek = $2 WHERE id = $1::uuid;
+
+-- name: RotateSelect_coverages
+SELECT id::text, dek FROM coverages WHERE id::text > $1 ORDER BY id::text LIMIT $2 FOR UPDATE SKIP LOCKED;
+
+-- name: RotateUpdate_coverages
+UPDATE coverages SET dek = $2 WHERE id = $1::uuid;
+
+-- name: RotateSelect_idempotency_keys
+SELECT principal_id::text || '/' || key, dek FROM idempotency_keys
+WHERE dek IS NOT NULL AND principal_id::text || '/' || key > $1
+ORDER BY 1 LIMIT $2 FOR UPDATE SKIP LOCKED;
+
+-- name: RotateUpdate_idempotency_keys
+UPDATE idempotency_keys SET dek = $2 WHERE principal_id::text || '/' || key = $1;

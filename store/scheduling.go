@@ -1,0 +1,695 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Appointment is a booked visit. A non-cancelled appointment holds its
+// provider's time exclusively: Postgres rejects any overlap.
+type Appointment struct {
+	ID           string    `json:"id"`
+	OrgID        string    `json:"org_id"`
+	ProviderID   string    `json:"provider_id"`
+	PatientID    string    `json:"patient_id"`
+	SeriesID     string    `json:"series_id,omitempty"`
+	VisitType    string    `json:"visit_type"`
+	StartsAt     time.Time `json:"starts_at"`
+	EndsAt       time.Time `json:"ends_at"`
+	Status       string    `json:"status"`
+	CancelReason string    `json:"cancel_reason,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Booking is the input of Book.
+type Booking struct {
+	ProviderID string    `json:"provider_id"`
+	PatientID  string    `json:"patient_id"`
+	VisitType  string    `json:"visit_type"`
+	StartsAt   time.Time `json:"starts_at"`
+	EndsAt     time.Time `json:"ends_at"`
+}
+
+func (b Booking) validate() error {
+	var pr problems
+	if !validID(b.ProviderID) {
+		pr.add("/provider_id", "is required")
+	}
+	if !validID(b.PatientID) {
+		pr.add("/patient_id", "is required")
+	}
+	if strings.TrimSpace(b.VisitType) == "" {
+		pr.add("/visit_type", "is required")
+	}
+	if b.StartsAt.IsZero() {
+		pr.add("/starts_at", "is required")
+	}
+	if !b.EndsAt.After(b.StartsAt) {
+		pr.add("/ends_at", "must be after starts_at")
+	} else if b.EndsAt.Sub(b.StartsAt) > 12*time.Hour {
+		pr.add("/ends_at", "an appointment lasts at most 12 hours")
+	}
+	return pr.err()
+}
+
+var apptFields = []string{"provider_id", "visit_type", "starts_at", "ends_at", "status"}
+
+func scanAppointment(r pgx.Row) (Appointment, error) {
+	var x Appointment
+	err := r.Scan(&x.ID, &x.OrgID, &x.ProviderID, &x.PatientID, &x.SeriesID, &x.VisitType, &x.StartsAt, &x.EndsAt,
+		&x.Status, &x.CancelReason, &x.CreatedAt, &x.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = ErrNotFound
+	}
+	x.StartsAt, x.EndsAt = x.StartsAt.UTC(), x.EndsAt.UTC()
+	return x, err
+}
+
+// bookingScope resolves the provider's organisation (where the appointment
+// lives) and checks the actor may write appointments there and at the
+// patient's organisation, in one query.
+func bookingScope(ctx context.Context, tx pgx.Tx, a Actor, providerID, patientID string) (string, error) {
+	var provOrg, patOrg *string
+	var provOK, patOK bool
+	if err := tx.QueryRow(ctx, q("BookingScope"), a.UserID, PermAppointmentWrite, providerID, patientID).Scan(&provOrg, &patOrg, &provOK, &patOK); err != nil {
+		return "", err
+	}
+	system := a == System
+	var pr problems
+	if provOrg == nil || !provOK && !system {
+		pr.add("/provider_id", "does not exist")
+	}
+	if patOrg == nil || !patOK && !system {
+		pr.add("/patient_id", "does not exist")
+	}
+	if err := pr.err(); err != nil {
+		return "", err
+	}
+	return *provOrg, nil
+}
+
+// book inserts one appointment inside tx; an overlap becomes *SlotConflict.
+func (s *Store) book(ctx context.Context, tx pgx.Tx, x *Appointment) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, q("SlotAvailable"), x.ProviderID, x.StartsAt, x.EndsAt).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+	}
+	err := tx.QueryRow(ctx, q("InsertAppointment"), x.ID, x.OrgID, x.ProviderID, x.PatientID, nullable(x.SeriesID),
+		x.VisitType, x.StartsAt, x.EndsAt).Scan(&x.Status, &x.CreatedAt, &x.UpdatedAt)
+	if _, clash := isPgCode(err, "23P01"); clash {
+		return &SlotConflict{ProviderID: x.ProviderID}
+	}
+	return err
+}
+
+// fillConflict finds the appointment times a failed booking clashed with
+// (after the failed transaction ended).
+func (s *Store) fillConflict(ctx context.Context, err error, start, end time.Time) error {
+	var sc *SlotConflict
+	if !errors.As(err, &sc) {
+		return err
+	}
+	e := s.Pool.QueryRow(ctx, q("FindClash"), sc.ProviderID, start, end).Scan(&sc.StartsAt, &sc.EndsAt)
+	if e == nil {
+		sc.StartsAt, sc.EndsAt = sc.StartsAt.UTC(), sc.EndsAt.UTC()
+	}
+	return sc
+}
+
+// Book books an appointment. It never double-books: an overlap with the
+// provider's other non-cancelled appointments answers *SlotConflict (which
+// wraps ErrConflict) naming the clashing slot.
+func (s *Store) Book(ctx context.Context, a Actor, b Booking) (Appointment, error) {
+	b.StartsAt, b.EndsAt = b.StartsAt.UTC().Truncate(time.Microsecond), b.EndsAt.UTC().Truncate(time.Microsecond)
+	if err := b.validate(); err != nil {
+		return Appointment{}, err
+	}
+	x := Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if x.OrgID, err = bookingScope(ctx, tx, a, b.ProviderID, b.PatientID); err != nil {
+			return err
+		}
+		if err := s.book(ctx, tx, &x); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
+	})
+	return x, s.fillConflict(ctx, err, b.StartsAt, b.EndsAt)
+}
+
+// Series is a recurring appointment: Count occurrences, every IntervalWeeks
+// weeks from the first booking's time.
+type Series struct {
+	ID            string        `json:"id"`
+	First         Booking       `json:"first"`
+	IntervalWeeks int           `json:"interval_weeks"`
+	Count         int           `json:"count"`
+	Appointments  []Appointment `json:"appointments"`
+}
+
+// BookSeries books every occurrence of a series in one transaction: all of
+// them, or none (a clash answers *SlotConflict naming the first one).
+func (s *Store) BookSeries(ctx context.Context, a Actor, sr Series) (Series, error) {
+	sr.First.StartsAt, sr.First.EndsAt = sr.First.StartsAt.UTC().Truncate(time.Microsecond), sr.First.EndsAt.UTC().Truncate(time.Microsecond)
+	var pr problems
+	if err := sr.First.validate(); err != nil {
+		for _, f := range err.(*ValidationError).Fields {
+			pr.add("/first"+f.Pointer, f.Detail)
+		}
+	}
+	if sr.IntervalWeeks < 1 || sr.IntervalWeeks > 52 {
+		pr.add("/interval_weeks", "must be 1 to 52")
+	}
+	if sr.Count < 2 || sr.Count > 52 {
+		pr.add("/count", "must be 2 to 52")
+	}
+	if err := pr.err(); err != nil {
+		return sr, err
+	}
+	sr.ID = newID()
+	var clashStart, clashEnd time.Time
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		org, err := bookingScope(ctx, tx, a, sr.First.ProviderID, sr.First.PatientID)
+		if err != nil {
+			return prefixFields(err, "/first")
+		}
+		rule := fmt.Sprintf("FREQ=WEEKLY;INTERVAL=%d;COUNT=%d", sr.IntervalWeeks, sr.Count)
+		if _, err := tx.Exec(ctx, q("InsertSeries"), sr.ID, org, sr.First.ProviderID, sr.First.PatientID, rule); err != nil {
+			return err
+		}
+		sr.Appointments = nil
+		var entries []AuditEntry
+		for i := 0; i < sr.Count; i++ {
+			shift := time.Duration(i*sr.IntervalWeeks) * 7 * 24 * time.Hour
+			x := Appointment{ID: newID(), OrgID: org, ProviderID: sr.First.ProviderID, PatientID: sr.First.PatientID, SeriesID: sr.ID,
+				VisitType: sr.First.VisitType, StartsAt: sr.First.StartsAt.Add(shift), EndsAt: sr.First.EndsAt.Add(shift)}
+			if err := s.book(ctx, tx, &x); err != nil {
+				clashStart, clashEnd = x.StartsAt, x.EndsAt
+				return err
+			}
+			sr.Appointments = append(sr.Appointments, x)
+			entries = append(entries, AuditEntry{OrgID: org, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
+		}
+		return s.audit(ctx, tx, a, entries...)
+	})
+	return sr, s.fillConflict(ctx, err, clashStart, clashEnd)
+}
+
+func prefixFields(err error, prefix string) error {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := &ValidationError{}
+	for _, f := range ve.Fields {
+		out.Fields = append(out.Fields, FieldProblem{prefix + f.Pointer, f.Detail})
+	}
+	return out
+}
+
+// GetAppointment reads an appointment (an audited PHI read).
+func (s *Store) GetAppointment(ctx context.Context, a Actor, id string) (Appointment, error) {
+	var x Appointment
+	if !validID(id) {
+		return x, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if x, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermAppointmentRead, x.OrgID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionRead, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
+	})
+	return x, err
+}
+
+// AppointmentFilter narrows ListAppointments.
+type AppointmentFilter struct {
+	ProviderID string
+	PatientID  string
+	Status     string
+	From, To   *time.Time
+}
+
+// ListAppointments lists visible appointments matching f.
+func (s *Store) ListAppointments(ctx context.Context, a Actor, f AppointmentFilter, p Page) ([]Appointment, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Appointment
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q("ListAppointments"), nullable(a.UserID), PermAppointmentRead, after, p.limit(),
+			nullable(f.ProviderID), nullable(f.PatientID), nullable(f.Status), f.From, f.To)
+		if err != nil {
+			return err
+		}
+		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Appointment, error) { return scanAppointment(r) }); err != nil {
+			return err
+		}
+		entries := make([]AuditEntry, len(out))
+		for i, x := range out {
+			entries[i] = AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionList, Resource: "appointment", ResourceID: x.ID, Fields: apptFields}
+		}
+		return s.audit(ctx, tx, a, entries...)
+	})
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+}
+
+// changeAppointment locks a booked appointment, checks scope and runs fn.
+func (s *Store) changeAppointment(ctx context.Context, a Actor, id string, fields []string, fn func(tx pgx.Tx, x *Appointment) error) (Appointment, error) {
+	var x Appointment
+	if !validID(id) {
+		return x, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if x, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointmentForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermAppointmentWrite, x.OrgID); err != nil {
+			return err
+		}
+		if x.Status != "booked" {
+			return &ValidationError{Fields: []FieldProblem{{"/status", "the appointment is " + x.Status}}}
+		}
+		if err := fn(tx, &x); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionUpdate, Resource: "appointment", ResourceID: x.ID, Fields: fields})
+	})
+	return x, err
+}
+
+// Reschedule moves a booked appointment; a clash answers *SlotConflict.
+func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end time.Time) (Appointment, error) {
+	start, end = start.UTC().Truncate(time.Microsecond), end.UTC().Truncate(time.Microsecond)
+	var pr problems
+	if start.IsZero() {
+		pr.add("/starts_at", "is required")
+	}
+	if !end.After(start) {
+		pr.add("/ends_at", "must be after starts_at")
+	}
+	if err := pr.err(); err != nil {
+		return Appointment{}, err
+	}
+	x, err := s.changeAppointment(ctx, a, id, []string{"starts_at", "ends_at"}, func(tx pgx.Tx, x *Appointment) error {
+		var ok bool
+		if err := tx.QueryRow(ctx, q("SlotAvailable"), x.ProviderID, start, end).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+		}
+		err := tx.QueryRow(ctx, q("RescheduleAppointment"), x.ID, start, end).Scan(&x.UpdatedAt)
+		if _, clash := isPgCode(err, "23P01"); clash {
+			return &SlotConflict{ProviderID: x.ProviderID}
+		}
+		x.StartsAt, x.EndsAt = start, end
+		return err
+	})
+	return x, s.fillConflict(ctx, err, start, end)
+}
+
+// Cancel cancels a booked appointment and frees its slot.
+func (s *Store) Cancel(ctx context.Context, a Actor, id, reason string) (Appointment, error) {
+	return s.changeAppointment(ctx, a, id, []string{"status", "cancel_reason"}, func(tx pgx.Tx, x *Appointment) error {
+		x.Status, x.CancelReason = "cancelled", reason
+		return tx.QueryRow(ctx, q("CancelAppointment"), x.ID, reason).Scan(&x.UpdatedAt)
+	})
+}
+
+// WaitlistEntry is a patient waiting for an earlier or any slot.
+type WaitlistEntry struct {
+	ID            string    `json:"id"`
+	OrgID         string    `json:"org_id"`
+	PatientID     string    `json:"patient_id"`
+	ProviderID    string    `json:"provider_id,omitempty"`
+	VisitType     string    `json:"visit_type"`
+	Priority      int       `json:"priority"`
+	Earliest      string    `json:"earliest,omitempty"`
+	Latest        string    `json:"latest,omitempty"`
+	Weekdays      []int     `json:"weekdays"`
+	TimeFrom      string    `json:"time_from,omitempty"`
+	TimeTo        string    `json:"time_to,omitempty"`
+	Status        string    `json:"status"`
+	AppointmentID string    `json:"appointment_id,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+var waitlistFields = []string{"provider_id", "visit_type", "priority", "preferences"}
+
+func validClock(s string) bool {
+	_, err := time.Parse("15:04", s)
+	return err == nil
+}
+
+func (w *WaitlistEntry) validate() error {
+	var pr problems
+	if !validID(w.OrgID) {
+		pr.add("/org_id", "is required")
+	}
+	if !validID(w.PatientID) {
+		pr.add("/patient_id", "is required")
+	}
+	if w.ProviderID != "" && !validID(w.ProviderID) {
+		pr.add("/provider_id", "is not an id")
+	}
+	if strings.TrimSpace(w.VisitType) == "" {
+		pr.add("/visit_type", "is required")
+	}
+	if w.Priority < 0 || w.Priority > 100 {
+		pr.add("/priority", "must be 0 to 100")
+	}
+	if w.Earliest != "" && !validDate(w.Earliest) {
+		pr.add("/earliest", "must be a date YYYY-MM-DD")
+	}
+	if w.Latest != "" && !validDate(w.Latest) {
+		pr.add("/latest", "must be a date YYYY-MM-DD")
+	}
+	for i, d := range w.Weekdays {
+		if d < 0 || d > 6 {
+			pr.add(fmt.Sprintf("/weekdays/%d", i), "must be 0 (Sunday) to 6")
+		}
+	}
+	if w.TimeFrom != "" && !validClock(w.TimeFrom) {
+		pr.add("/time_from", "must be a time HH:MM")
+	}
+	if w.TimeTo != "" && !validClock(w.TimeTo) {
+		pr.add("/time_to", "must be a time HH:MM")
+	}
+	if w.Weekdays == nil {
+		w.Weekdays = []int{}
+	}
+	return pr.err()
+}
+
+func scanWaitlist(r pgx.Row) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	var earliest, latest *time.Time
+	err := r.Scan(&w.ID, &w.OrgID, &w.PatientID, &w.ProviderID, &w.VisitType, &w.Priority, &earliest, &latest,
+		&w.Weekdays, &w.TimeFrom, &w.TimeTo, &w.Status, &w.AppointmentID, &w.CreatedAt, &w.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return w, ErrNotFound
+	}
+	if earliest != nil {
+		w.Earliest = earliest.Format(time.DateOnly)
+	}
+	if latest != nil {
+		w.Latest = latest.Format(time.DateOnly)
+	}
+	return w, err
+}
+
+// JoinWaitlist adds an entry. The patient (and provider, when named) must
+// be visible to the actor.
+func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (WaitlistEntry, error) {
+	if err := w.validate(); err != nil {
+		return w, err
+	}
+	w.ID = newID()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
+			return orgMissing()
+		}
+		if err := s.visibleTo(ctx, tx, a, "GetPatientOrg", w.PatientID, PermWaitlistWrite, "/patient_id"); err != nil {
+			return err
+		}
+		if w.ProviderID != "" {
+			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
+				return err
+			}
+		}
+		err := tx.QueryRow(ctx, q("InsertWaitlist"), w.ID, w.OrgID, w.PatientID, nullable(w.ProviderID), w.VisitType, w.Priority,
+			nullable(w.Earliest), nullable(w.Latest), w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.Status, &w.CreatedAt, &w.UpdatedAt)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionCreate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
+	})
+	return w, err
+}
+
+// GetWaitlistEntry reads one entry.
+func (s *Store) GetWaitlistEntry(ctx context.Context, a Actor, id string) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	if !validID(id) {
+		return w, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlist"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermWaitlistRead, w.OrgID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionRead, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
+	})
+	return w, err
+}
+
+// WaitlistFilter narrows ListWaitlist. Waiting entries come by priority
+// (highest first), then by age.
+type WaitlistFilter struct {
+	OrgID      string
+	ProviderID string
+	Status     string
+	VisitType  string
+}
+
+// ListWaitlist lists visible entries matching f, in id order (pages).
+func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p Page) ([]WaitlistEntry, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []WaitlistEntry
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q("ListWaitlist"), nullable(a.UserID), PermWaitlistRead, after, p.limit(),
+			nullable(f.OrgID), nullable(f.ProviderID), nullable(f.Status), nullable(f.VisitType))
+		if err != nil {
+			return err
+		}
+		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (WaitlistEntry, error) { return scanWaitlist(r) }); err != nil {
+			return err
+		}
+		entries := make([]AuditEntry, len(out))
+		for i, w := range out {
+			entries[i] = AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionList, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields}
+		}
+		return s.audit(ctx, tx, a, entries...)
+	})
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+}
+
+// LeaveWaitlist ends a waiting entry (status left).
+func (s *Store) LeaveWaitlist(ctx context.Context, a Actor, id string) (WaitlistEntry, error) {
+	return s.closeWaitlist(ctx, a, id, "left", "")
+}
+
+// MarkWaitlistBooked ends a waiting entry because it got an appointment
+// (the waitlist backfill workflow calls it after Book succeeds).
+func (s *Store) MarkWaitlistBooked(ctx context.Context, a Actor, id, appointmentID string) (WaitlistEntry, error) {
+	if !validID(appointmentID) {
+		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is required"}}}
+	}
+	return s.closeWaitlist(ctx, a, id, "booked", appointmentID)
+}
+
+func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID string) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	if !validID(id) {
+		return w, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
+			return err
+		}
+		if w.Status != "waiting" {
+			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+		}
+		w.Status, w.AppointmentID = status, apptID
+		if err := tx.QueryRow(ctx, q("CloseWaitlist"), w.ID, status, nullable(apptID)).Scan(&w.UpdatedAt); err != nil {
+			return refError(err, map[string]string{"appointment_id": "/appointment_id"})
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: []string{"status"}})
+	})
+	return w, err
+}
+
+// AvailabilityTemplate is one weekly window of a provider, in wall-clock
+// time of TimeZone (an IANA name). Weekday 0 is Sunday.
+type AvailabilityTemplate struct {
+	ID         string    `json:"id"`
+	OrgID      string    `json:"org_id"`
+	ProviderID string    `json:"provider_id"`
+	Weekday    int       `json:"weekday"`
+	StartTime  string    `json:"start_time"`
+	EndTime    string    `json:"end_time"`
+	TimeZone   string    `json:"time_zone"`
+	ValidFrom  string    `json:"valid_from,omitempty"`
+	ValidTo    string    `json:"valid_to,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// AvailabilityException blocks (unavailable) or adds (available) time.
+type AvailabilityException struct {
+	ID         string    `json:"id"`
+	OrgID      string    `json:"org_id"`
+	ProviderID string    `json:"provider_id"`
+	Kind       string    `json:"kind"`
+	StartsAt   time.Time `json:"starts_at"`
+	EndsAt     time.Time `json:"ends_at"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// A provider without templates is bookable any time (exceptions still
+// block); with templates, a booking must fit one window or an available
+// exception.
+
+// AddAvailability adds a weekly template window for a provider.
+func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemplate) (AvailabilityTemplate, error) {
+	var pr problems
+	if !validID(t.ProviderID) {
+		pr.add("/provider_id", "is required")
+	}
+	if t.Weekday < 0 || t.Weekday > 6 {
+		pr.add("/weekday", "must be 0 (Sunday) to 6")
+	}
+	if !validClock(t.StartTime) {
+		pr.add("/start_time", "must be a time HH:MM")
+	}
+	if !validClock(t.EndTime) || t.EndTime <= t.StartTime {
+		pr.add("/end_time", "must be a time HH:MM after start_time")
+	}
+	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
+		pr.add("/time_zone", "must be an IANA time zone such as America/Chicago")
+	}
+	if t.ValidFrom != "" && !validDate(t.ValidFrom) {
+		pr.add("/valid_from", "must be a date YYYY-MM-DD")
+	}
+	if t.ValidTo != "" && !validDate(t.ValidTo) {
+		pr.add("/valid_to", "must be a date YYYY-MM-DD")
+	}
+	if err := pr.err(); err != nil {
+		return t, err
+	}
+	t.ID = newID()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, q("GetProviderOrg"), t.ProviderID).Scan(&t.OrgID); err != nil {
+			return fieldMissing(err, "/provider_id")
+		}
+		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, t.OrgID); err != nil {
+			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+		}
+		return tx.QueryRow(ctx, q("InsertAvailability"), t.ID, t.OrgID, t.ProviderID, t.Weekday, t.StartTime, t.EndTime,
+			t.TimeZone, nullable(t.ValidFrom), nullable(t.ValidTo)).Scan(&t.CreatedAt)
+	})
+	return t, err
+}
+
+// AddAvailabilityException blocks or adds a stretch of a provider's time.
+func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e AvailabilityException) (AvailabilityException, error) {
+	var pr problems
+	if !validID(e.ProviderID) {
+		pr.add("/provider_id", "is required")
+	}
+	if e.Kind != "available" && e.Kind != "unavailable" {
+		pr.add("/kind", "must be available or unavailable")
+	}
+	if e.StartsAt.IsZero() {
+		pr.add("/starts_at", "is required")
+	}
+	if !e.EndsAt.After(e.StartsAt) {
+		pr.add("/ends_at", "must be after starts_at")
+	}
+	if err := pr.err(); err != nil {
+		return e, err
+	}
+	e.ID = newID()
+	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, q("GetProviderOrg"), e.ProviderID).Scan(&e.OrgID); err != nil {
+			return fieldMissing(err, "/provider_id")
+		}
+		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, e.OrgID); err != nil {
+			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+		}
+		return tx.QueryRow(ctx, q("InsertAvailabilityException"), e.ID, e.OrgID, e.ProviderID, e.Kind, e.StartsAt, e.EndsAt).Scan(&e.CreatedAt)
+	})
+	return e, err
+}
+
+// ProviderAvailability is a provider's templates and exceptions.
+type ProviderAvailability struct {
+	Templates  []AvailabilityTemplate  `json:"templates"`
+	Exceptions []AvailabilityException `json:"exceptions"`
+}
+
+// GetAvailability lists a provider's templates and exceptions.
+func (s *Store) GetAvailability(ctx context.Context, a Actor, providerID string) (ProviderAvailability, error) {
+	out := ProviderAvailability{Templates: []AvailabilityTemplate{}, Exceptions: []AvailabilityException{}}
+	if !validID(providerID) {
+		return out, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var org string
+		if err := tx.QueryRow(ctx, q("GetProviderOrg"), providerID).Scan(&org); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermAvailabilityRead, org); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, q("ListAvailability"), providerID)
+		if err != nil {
+			return err
+		}
+		ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AvailabilityTemplate, error) {
+			var t AvailabilityTemplate
+			var from, to *time.Time
+			err := r.Scan(&t.ID, &t.OrgID, &t.ProviderID, &t.Weekday, &t.StartTime, &t.EndTime, &t.TimeZone, &from, &to, &t.CreatedAt)
+			if from != nil {
+				t.ValidFrom = from.Format(time.DateOnly)
+			}
+			if to != nil {
+				t.ValidTo = to.Format(time.DateOnly)
+			}
+			return t, err
+		})
+		if err != nil {
+			return err
+		}
+		out.Templates = append(out.Templates, ts...)
+		rows, err = tx.Query(ctx, q("ListAvailabilityExceptions"), providerID)
+		if err != nil {
+			return err
+		}
+		es, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AvailabilityException, error) {
+			var e AvailabilityException
+			err := r.Scan(&e.ID, &e.OrgID, &e.ProviderID, &e.Kind, &e.StartsAt, &e.EndsAt, &e.CreatedAt)
+			e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
+			return e, err
+		})
+		out.Exceptions = append(out.Exceptions, es...)
+		return err
+	})
+	return out, err
+}
