@@ -9,11 +9,17 @@ import (
 
 // Register registers every workflow and the activities' methods on w.
 func Register(w worker.Registry, a *activities.Activities) {
+	RegisterWorkflows(w)
+	w.RegisterActivity(a)
+}
+
+// RegisterWorkflows registers every workflow by its name in names.go (also
+// on the replayer that guards determinism).
+func RegisterWorkflows(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(Smoke, workflow.RegisterOptions{Name: SmokeWorkflowName})
 	w.RegisterWorkflowWithOptions(Claim, workflow.RegisterOptions{Name: ClaimWorkflowName})
 	w.RegisterWorkflowWithOptions(RemittancePosting, workflow.RegisterOptions{Name: RemittanceWorkflowName})
 	w.RegisterWorkflowWithOptions(BatchSubmission, workflow.RegisterOptions{Name: BatchSubmissionWorkflowName})
 	w.RegisterWorkflowWithOptions(Eligibility, workflow.RegisterOptions{Name: EligibilityWorkflowName})
 	w.RegisterWorkflowWithOptions(EligibilitySweep, workflow.RegisterOptions{Name: EligibilitySweepWorkflowName})
-	w.RegisterActivity(a)
 }
