@@ -86,8 +86,11 @@ type node struct {
 	Elems    []elemRule
 	Children []*node // loops: children[0] is the trigger segment
 	Parent   *node
-	LoopID   string // the loop a segment belongs to
-	seq      int    // position in a depth-first walk, for diagnostics
+	LoopID   string   // the loop a segment belongs to
+	seq      int      // position in a depth-first walk, for diagnostics
+	tags     []uint32 // loops: tag of each child, for fast scans
+	req      []int    // loops: indexes of required children
+	lastReq  int      // segments: position of the last required element
 }
 
 // first returns the trigger segment of a loop.
@@ -411,6 +414,12 @@ func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
 			return nil, fmt.Errorf("loop %s must start with a segment", it.Loop)
 		}
 		n.Tag = n.Children[0].Tag
+		for i, ch := range n.Children {
+			n.tags = append(n.tags, ch.Tag)
+			if ch.Usage == 'R' && i > 0 {
+				n.req = append(n.req, i)
+			}
+		}
 		return n, nil
 	}
 	ds, ok := c.d.segs[it.Seg]
@@ -458,6 +467,11 @@ func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
 		}
 		if codes != "" {
 			r.Codes = newCodeSet(strings.Split(codes, ","))
+		}
+	}
+	for i := range n.Elems {
+		if n.Elems[i].Usage == 'R' {
+			n.lastReq = i + 1
 		}
 	}
 	if it.Q != "" {

@@ -17,8 +17,10 @@ package edi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 )
 
 // Delimiters are the four separator bytes of an interchange, read from the ISA.
@@ -68,6 +70,8 @@ type Segment struct {
 	Delims Delimiters
 	// Unterminated is set on a final segment that had no terminator.
 	Unterminated bool
+	// flags caches scan results: flagScanned, flagComps, flagReps, flagCtrl.
+	flags uint8
 	// seps[i] is the index in Data of the separator ending element i
 	// (element 0 is the segment ID); the last entry is len(Data).
 	seps []int32
@@ -287,25 +291,119 @@ func (r *Reader) Next() (*Segment, error) {
 	if !r.have {
 		return r.fail(ErrNoISA, "022")
 	}
-	term := r.delims.Segment
+	// One pass finds the terminator, the element separators and whether
+	// any component or repetition separator occurs, 8 bytes at a time.
+	seps := r.seg.seps[:0]
 	scanned := 0 // bytes after r.start already searched
+	var (
+		ts = uint64(r.delims.Segment) * lo8
+		es = uint64(r.delims.Element) * lo8
+	)
 	for {
-		i := bytes.IndexByte(r.buf[r.start+scanned:r.end], term)
-		if i >= 0 {
-			return r.emit(r.start+scanned+i, false), nil
+		buf := r.buf[r.start:r.end]
+		i := scanned
+		for ; i+8 <= len(buf); i += 8 {
+			w := binary.LittleEndian.Uint64(buf[i:])
+			mt := zeroBytes(w ^ ts)
+			me := zeroBytes(w ^ es)
+			if mt != 0 {
+				keep := mt&-mt - 1 // bits below the terminator
+				me &= keep
+				for me != 0 {
+					seps = append(seps, int32(i+bits.TrailingZeros64(me)>>3))
+					me &= me - 1
+				}
+				return r.emit(r.start+i+bits.TrailingZeros64(mt)>>3, false, seps), nil
+			}
+			for me != 0 {
+				seps = append(seps, int32(i+bits.TrailingZeros64(me)>>3))
+				me &= me - 1
+			}
 		}
-		scanned = r.end - r.start
+		term, elem := r.delims.Segment, r.delims.Element
+		for ; i < len(buf); i++ {
+			switch buf[i] {
+			case term:
+				return r.emit(r.start+i, false, seps), nil
+			case elem:
+				seps = append(seps, int32(i))
+			}
+		}
+		scanned = i
 		if scanned > r.MaxSegment {
+			r.seg.seps = seps
 			return r.fail(ErrSegmentTooLong, "022")
 		}
 		if !r.fill() {
 			if r.rerr != nil {
+				r.seg.seps = seps
 				return r.fail(r.rerr, "023")
 			}
 			// End of input without a terminator.
-			return r.emit(r.end, true), nil
+			return r.emit(r.end, true, seps), nil
 		}
 	}
+}
+
+const lo8 = 0x0101010101010101
+
+const (
+	flagScanned = 1 << iota
+	flagComps
+	flagReps
+	flagCtrl
+)
+
+// scanFlags finds, in one pass, whether the segment holds a component
+// separator, a repetition separator or a control character.
+func (s *Segment) scanFlags() uint8 {
+	if s.flags&flagScanned != 0 {
+		return s.flags
+	}
+	const (
+		e0 = 0xE0E0E0E0E0E0E0E0
+		x7 = 0x7F7F7F7F7F7F7F7F
+	)
+	cs := uint64(s.Delims.Component) * lo8
+	rs := uint64(s.Delims.Repetition) * lo8
+	var mc, mr, mx uint64
+	b := s.Data
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		mc |= zeroBytes(w ^ cs)
+		mr |= zeroBytes(w ^ rs)
+		mx |= zeroBytes(w&e0) | zeroBytes(w^x7)
+	}
+	f := uint8(flagScanned)
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == s.Delims.Component:
+			f |= flagComps
+		case c == s.Delims.Repetition:
+			f |= flagReps
+		case c < 0x20 || c == 0x7F:
+			f |= flagCtrl
+		}
+	}
+	if mc != 0 {
+		f |= flagComps
+	}
+	if mr != 0 {
+		f |= flagReps
+	}
+	if mx != 0 {
+		f |= flagCtrl
+	}
+	s.flags = f
+	return f
+}
+
+// zeroBytes sets the high bit of every byte of v that is zero (exact, no
+// false positives).
+func zeroBytes(v uint64) uint64 {
+	const hi7 = 0x7F7F7F7F7F7F7F7F
+	return ^(((v & hi7) + hi7) | v | hi7)
 }
 
 func isAlnum(c byte) bool {
@@ -327,7 +425,16 @@ func (r *Reader) readISA() (*Segment, error) {
 		return r.fail(ErrBadDelimiters, "027")
 	}
 	r.delims, r.have = d, true
-	return r.emit(r.start+isaLen-1, false), nil
+	seps := r.seg.seps[:0]
+	for i, c := range b[:isaLen-1] {
+		if c == d.Element {
+			seps = append(seps, int32(i))
+		}
+	}
+	s := r.emit(r.start+isaLen-1, false, seps)
+	// ISA11 and ISA16 hold the separators themselves: not repetitions.
+	s.flags = flagScanned
+	return s, nil
 }
 
 // validDelims reports whether the delimiters are usable. The repetition
@@ -346,11 +453,15 @@ func validDelims(d Delimiters) bool {
 	return true
 }
 
-// emit builds the segment Data = buf[start:stop] and consumes the terminator.
-func (r *Reader) emit(stop int, unterminated bool) *Segment {
+// emit builds the segment Data = buf[start:stop] with the element
+// separator offsets found by the scan, and consumes the terminator.
+func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
 	data := r.buf[r.start:stop]
 	if r.delims.Segment == '\n' && len(data) > 0 && data[len(data)-1] == '\r' {
 		data = data[:len(data)-1]
+		if n := len(seps); n > 0 && int(seps[n-1]) >= len(data) {
+			seps = seps[:n-1]
+		}
 	}
 	r.index++
 	s := &r.seg
@@ -359,15 +470,8 @@ func (r *Reader) emit(stop int, unterminated bool) *Segment {
 	s.Data = data
 	s.Delims = r.delims
 	s.Unterminated = unterminated
-	seps := s.seps[:0]
-	es := r.delims.Element
-	for i, c := range data {
-		if c == es {
-			seps = append(seps, int32(i))
-		}
-	}
-	seps = append(seps, int32(len(data)))
-	s.seps = seps
+	s.flags = 0
+	s.seps = append(seps, int32(len(data)))
 	r.start = stop
 	if !unterminated {
 		r.start++

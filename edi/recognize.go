@@ -1,5 +1,7 @@
 package edi
 
+import "encoding/binary"
+
 // The loop recognizer: one state machine driven by a compiled guide table.
 // It keeps a stack of open loop instances; each frame remembers the last
 // matched child and how often each child was used. A segment is matched by
@@ -54,9 +56,12 @@ func (r *recognizer) push(n *node) {
 		r.stack = append(r.stack, frame{})
 	}
 	f := &r.stack[len(r.stack)-1]
-	counts := f.counts[:0]
-	for range n.Children {
-		counts = append(counts, 0)
+	counts := f.counts
+	if cap(counts) < len(n.Children) {
+		counts = make([]int, len(n.Children))
+	} else {
+		counts = counts[:len(n.Children)]
+		clear(counts)
 	}
 	*f = frame{n: n, counts: counts, id: r.inst}
 	f.counts[0] = 1
@@ -105,8 +110,8 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	f := &r.stack[d]
 	// Required children skipped over are missing.
-	for k := f.idx + 1; k < ci; k++ {
-		if f.counts[k] == 0 && f.n.Children[k].Usage == 'R' {
+	for _, k := range f.n.req {
+		if k > f.idx && k < ci && f.counts[k] == 0 {
 			r.missing(v, s, f.n.Children[k], f.n)
 		}
 	}
@@ -147,16 +152,16 @@ func loopLabel(n *node) string {
 func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	for d := len(r.stack) - 1; d >= 0; d-- {
 		f := &r.stack[d]
-		ch := f.n.Children
+		tags := f.n.tags
 		from := f.idx
 		if from == 0 {
 			from = 1
 		}
-		for ci := from; ci < len(ch); ci++ {
-			c := ch[ci]
-			if c.Tag != tag {
+		for ci := from; ci < len(tags); ci++ {
+			if tags[ci] != tag {
 				continue
 			}
+			c := f.n.Children[ci]
 			q := c
 			if c.Loop {
 				q = c.first()
@@ -172,8 +177,8 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 // pop closes the innermost loop, reporting required children never seen.
 func (r *recognizer) pop(v *validator, s *Segment) {
 	f := &r.stack[len(r.stack)-1]
-	for k := f.idx + 1; k < len(f.counts); k++ {
-		if f.counts[k] == 0 && f.n.Children[k].Usage == 'R' {
+	for _, k := range f.n.req {
+		if k > f.idx && f.counts[k] == 0 {
 			r.missing(v, s, f.n.Children[k], f.n)
 		}
 	}
@@ -249,7 +254,11 @@ func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
 }
 
 func (r *recognizer) balanceStep(s *Segment, tag uint32, top *frame) {
-	for _, b := range r.g.balance {
+	for bi := range r.g.balance {
+		b := &r.g.balance[bi]
+		if tag != b.totalTag && tag != b.partsTag {
+			continue
+		}
 		if tag == b.totalTag && top.n.ID == b.totalLoop {
 			amt, ok := parseAmount(s.Element(b.totalEl))
 			top.total, top.sum, top.totalOK = amt, 0, ok
@@ -316,28 +325,35 @@ func parseAmount(b []byte) (int64, bool) {
 	return n, true
 }
 
-// checkElements validates the elements of s against the node's rules.
+// checkElements validates the elements of s against the node's rules. The
+// common case (a simple element, no component or repetition separator in
+// the segment) is checked inline without calls.
 func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 	rules := n.Elems
-	nel := s.Len()
-	d := s.Delims
-	// One scan tells whether any element holds a component or repetition.
-	special := bytes2(s.Data, d.Component, d.Repetition)
-	for i := 1; i <= nel || i <= len(rules); i++ {
-		if i > len(rules) {
-			if len(s.Element(i)) > 0 || i == nel {
-				v.elErr(nil, "3", s, pos, loop, i, 0, 0)
-			}
-			if i >= nel {
+	seps := s.seps
+	data := s.Data
+	nel := len(seps) - 1
+	if nel > len(rules) {
+		// Too many data elements: report the first extra non-empty one
+		// (or the last when all extra ones are empty).
+		at := nel
+		for i := len(rules) + 1; i <= nel; i++ {
+			if len(s.Element(i)) > 0 {
+				at = i
 				break
 			}
-			continue
 		}
+		v.elErr(nil, "3", s, pos, loop, at, 0, 0)
+		nel = len(rules)
+	}
+	flags := s.scanFlags()
+	ctrl, comps, reps := flags&flagCtrl != 0, flags&flagComps != 0, flags&flagReps != 0
+	start := int(seps[0]) + 1
+	for i := 1; i <= nel; i++ {
+		end := int(seps[i])
+		el := data[start:end]
+		start = end + 1
 		r := &rules[i-1]
-		var el []byte
-		if i <= nel {
-			el = s.Element(i)
-		}
 		if len(el) == 0 {
 			if r.Usage == 'R' {
 				v.elErr(r, "1", s, pos, loop, i, 0, 0)
@@ -348,30 +364,86 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 			v.elErr(r, "I10", s, pos, loop, i, 0, 0)
 			continue
 		}
-		if !special {
-			v.checkOne(s, r, el, pos, loop, i, 0)
+		if reps || r.Period {
+			v.checkSlow(s, r, el, pos, loop, i)
 			continue
 		}
-		if d.Repetition == 'U' || (r.Reps <= 1 && indexByte(el, d.Repetition) < 0) {
-			v.checkOne(s, r, el, pos, loop, i, 0)
+		if r.Type == typeC {
+			v.checkComposite(s, r, el, pos, loop, i, 0)
 			continue
 		}
-		for rep := 1; ; rep++ {
-			part := el
-			k := indexByte(el, d.Repetition)
-			if k >= 0 {
-				part, el = el[:k], el[k+1:]
+		if comps && indexByte(el, s.Delims.Component) >= 0 {
+			v.elErr(r, "6", s, pos, loop, i, 0, 0)
+			continue
+		}
+		switch r.Type {
+		case typeAN, typeID:
+			if len(el) < r.Min {
+				v.elErr(r, "4", s, pos, loop, i, 0, 0)
+			} else if len(el) > r.Max {
+				v.elErr(r, "5", s, pos, loop, i, 0, 0)
+			} else if ctrl && hasCtrl(el) {
+				v.elErr(r, "6", s, pos, loop, i, 0, 0)
+			} else if r.Codes != nil && !r.Codes.has(el) {
+				v.elErr(r, "7", s, pos, loop, i, 0, 0)
 			}
-			if rep > r.Reps {
-				v.elErr(r, "12", s, pos, loop, i, 0, rep)
-				break
+		default:
+			if code := checkValue(el, r); code != "" {
+				v.elErr(r, code, s, pos, loop, i, 0, 0)
 			}
-			if len(part) > 0 {
-				v.checkOne(s, r, part, pos, loop, i, rep)
-			}
-			if k < 0 {
-				break
-			}
+		}
+	}
+	for i := nel + 1; i <= n.lastReq; i++ {
+		if rules[i-1].Usage == 'R' {
+			v.elErr(&rules[i-1], "1", s, pos, loop, i, 0, 0)
+		}
+	}
+}
+
+// hasCtrl reports whether b holds a control character (below 0x20 or DEL),
+// eight bytes at a time.
+func hasCtrl(b []byte) bool {
+	const (
+		e0 = 0xE0E0E0E0E0E0E0E0
+		x7 = 0x7F7F7F7F7F7F7F7F
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if zeroBytes(w&e0)|zeroBytes(w^x7) != 0 {
+			return true
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] < 0x20 || b[i] == 0x7F {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSlow checks an element that may hold repetitions or components.
+func (v *validator) checkSlow(s *Segment, r *elemRule, el []byte, pos int, loop string, i int) {
+	d := s.Delims
+	if d.Repetition == 'U' || (r.Reps <= 1 && indexByte(el, d.Repetition) < 0) {
+		v.checkOne(s, r, el, pos, loop, i, 0)
+		return
+	}
+	for rep := 1; ; rep++ {
+		part := el
+		k := indexByte(el, d.Repetition)
+		if k >= 0 {
+			part, el = el[:k], el[k+1:]
+		}
+		if rep > r.Reps {
+			v.elErr(r, "12", s, pos, loop, i, 0, rep)
+			return
+		}
+		if len(part) > 0 {
+			v.checkOne(s, r, part, pos, loop, i, rep)
+		}
+		if k < 0 {
+			return
 		}
 	}
 }
