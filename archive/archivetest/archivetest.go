@@ -4,18 +4,15 @@ package archivetest
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"errors"
-	"fmt"
 	"net"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/keyring"
 )
 
 // S3 is a running versitygw.
@@ -81,40 +78,13 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// gcmSealer is AES-256-GCM with a random key per test. It stands in for
-// package keyring's Keyring until that lands; it has the same method set.
-type gcmSealer struct{ aead cipher.AEAD }
-
-// Sealer returns a sealer with a fresh random key.
+// Sealer returns a keyring with a fresh local key-encryption key in a
+// temporary directory.
 func Sealer(t testing.TB) archive.Sealer {
 	t.Helper()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	block, err := aes.NewCipher(key)
+	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "keys", "kek.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gcmSealer{aead}
-}
-
-func (s gcmSealer) SealBlob(_ context.Context, plaintext, aad []byte) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plaintext, aad), nil
-}
-
-func (s gcmSealer) OpenBlob(_ context.Context, blob, aad []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(blob) < n {
-		return nil, errors.New("sealed blob too short")
-	}
-	out, err := s.aead.Open(nil, blob[:n], blob[n:], aad)
-	if err != nil {
-		return nil, fmt.Errorf("open sealed blob: %w", err)
-	}
-	return out, nil
+	return k
 }

@@ -1,0 +1,144 @@
+package clearinghouse
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/claimflow/claimflow/archive"
+)
+
+// RealTimeClient sends CORE real-time requests (270/271, 276/277). Each
+// request gets one PayloadID that every retry repeats, so the server can
+// answer a repeat with the response it already gave.
+type RealTimeClient struct {
+	URL                string // the partner's CORE endpoint
+	Partner            string // partner ID, for the archive
+	SenderID           string
+	ReceiverID         string
+	Username, Password string // HTTP basic auth
+	HTTP               *http.Client
+	// Timeout bounds one try; default 20s (CORE expects an answer within
+	// 20 seconds).
+	Timeout time.Duration
+	Backoff Backoff
+	// Archive, when set, stores the request before it is sent and the
+	// response before it is returned.
+	Archive *archive.Archive
+}
+
+// COREError is a response whose ErrorCode is not Success.
+type COREError struct {
+	Code, Message string
+	Status        int
+}
+
+func (e *COREError) Error() string {
+	return fmt.Sprintf("core: %s (HTTP %d): %s", e.Code, e.Status, e.Message)
+}
+
+// Do sends payload as payloadType (e.g. PayloadType270) and returns the
+// response envelope. Network faults, timeouts, server errors and
+// malformed responses are retried with the same PayloadID; CORE errors
+// about the request are returned as *COREError without retrying.
+func (c *RealTimeClient) Do(ctx context.Context, payloadType string, payload []byte) (*COREEnvelope, error) {
+	return c.DoWithID(ctx, uuid.NewString(), payloadType, payload)
+}
+
+// DoWithID is Do with the caller's PayloadID, for a caller that must repeat
+// a request across process restarts (keep the ID with the request).
+func (c *RealTimeClient) DoWithID(ctx context.Context, payloadID, payloadType string, payload []byte) (*COREEnvelope, error) {
+	if c.Archive != nil {
+		if _, _, err := c.Archive.Put(ctx, payload, archive.Meta{Direction: archive.Outbound, Partner: c.Partner}); err != nil {
+			return nil, err
+		}
+	}
+	req := &COREEnvelope{
+		PayloadType: payloadType, ProcessingMode: RealTime, PayloadID: payloadID,
+		TimeStamp: time.Now().UTC().Format(time.RFC3339), SenderID: c.SenderID, ReceiverID: c.ReceiverID,
+		CORERuleVersion: CORERuleVersion, Payload: payload,
+	}
+	body, ct, err := req.Encode()
+	if err != nil {
+		return nil, err
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 20 * time.Second
+	}
+	b := c.Backoff.withDefaults()
+	var last error
+	for n := 1; n <= b.Attempts; n++ {
+		if n > 1 {
+			t := time.NewTimer(b.wait(n - 1))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			case <-t.C:
+			}
+		}
+		resp, err := c.try(ctx, hc, timeout, body, ct)
+		var ce *COREError
+		switch {
+		case err == nil:
+			if resp.PayloadID != payloadID {
+				last = fmt.Errorf("core: response PayloadID does not match the request")
+				continue
+			}
+			if c.Archive != nil && len(resp.Payload) > 0 {
+				if _, _, err := c.Archive.Put(ctx, resp.Payload, archive.Meta{Direction: archive.Inbound, Partner: c.Partner}); err != nil {
+					return nil, err
+				}
+			}
+			return resp, nil
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.As(err, &ce) && ce.Status < 500:
+			return nil, err
+		}
+		last = err
+	}
+	return nil, fmt.Errorf("core: %s: gave up after %d tries: %w", payloadID, b.Attempts, last)
+}
+
+func (c *RealTimeClient) try(ctx context.Context, hc *http.Client, timeout time.Duration, body []byte, ct string) (*COREEnvelope, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hr.Header.Set("Content-Type", ct)
+	if c.Username != "" {
+		hr.SetBasicAuth(c.Username, c.Password)
+	}
+	res, err := hc.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	env, err := DecodeCOREEnvelope(res.Header.Get("Content-Type"), res.Body)
+	if err != nil {
+		return nil, fmt.Errorf("core: malformed response (HTTP %d): %w", res.StatusCode, err)
+	}
+	if env.ErrorCode == "" {
+		return nil, fmt.Errorf("core: malformed response (HTTP %d): no ErrorCode", res.StatusCode)
+	}
+	if env.ErrorCode != CORESuccess {
+		return nil, &COREError{Code: env.ErrorCode, Message: env.ErrorMessage, Status: res.StatusCode}
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, &COREError{Code: env.ErrorCode, Message: "unexpected HTTP status", Status: res.StatusCode}
+	}
+	return env, nil
+}
