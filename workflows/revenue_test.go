@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,16 +208,16 @@ func TestEligibilitySweepStartsOneCheckPerAppointment(t *testing.T) {
 		}
 		return ids, nil
 	})
-	checked := 0
+	var checked atomic.Int32 // child workflows' activities run concurrently
 	env.OnActivity(a.CheckEligibilityRealtime, mock.Anything, mock.Anything).Return(func(context.Context, activities.EligibilityRequest) (activities.EligibilityResult, error) {
-		checked++
+		checked.Add(1)
 		return activities.EligibilityResult{Status: "active"}, nil
 	})
 	env.ExecuteWorkflow(EligibilitySweep, EligibilitySweepInput{})
 	require.NoError(t, env.GetWorkflowError())
 	var n int
 	require.NoError(t, env.GetWorkflowResult(&n))
-	if n != 45 || checked != 45 {
-		t.Errorf("sweep completed %d, checked %d; want 45", n, checked)
+	if n != 45 || checked.Load() != 45 {
+		t.Errorf("sweep completed %d, checked %d; want 45", n, checked.Load())
 	}
 }
