@@ -41,4 +41,34 @@ const (
 	EligibilityWorkflowName      = "Eligibility"
 	EligibilityIDPrefix          = "eligibility/"
 	EligibilitySweepWorkflowName = "EligibilitySweep"
+
+	// Patient engagement (issue 8).
+	// Appointment reminders, one workflow per appointment: reminder/<appointment-id>.
+	ReminderWorkflowName = "AppointmentReminders"
+	ReminderIDPrefix     = "reminder/"
+	// Waitlist backfill, one workflow per freed slot: waitlist/<provider>@<start>.
+	WaitlistWorkflowName = "WaitlistBackfill"
+	WaitlistIDPrefix     = "waitlist/"
+	// Recurring appointments, one workflow per series: series/<series-id>.
+	SeriesWorkflowName = "AppointmentSeries"
+	SeriesIDPrefix     = "series/"
+	// Patient statements, one workflow per statement: statement/<statement-id>.
+	StatementWorkflowName = "PatientStatement"
+	StatementIDPrefix     = "statement/"
+	// SignalPatientReply carries a patient's SMS reply (confirm, cancel,
+	// stop, start) to the reminder or waitlist workflow that messaged them.
+	SignalPatientReply = "patient.reply"
+	// SignalReminderReschedule: the appointment moved; re-plan the timers.
+	SignalReminderReschedule = "reminder.reschedule"
+	// SignalReminderCancel: the appointment was cancelled elsewhere; end.
+	SignalReminderCancel = "reminder.cancel"
+	// SignalWaitlistFilled: the slot was booked another way; stop offering.
+	SignalWaitlistFilled = "waitlist.filled"
+	// SignalStripeEvent carries a verified Stripe webhook event.
+	SignalStripeEvent = "statement.stripe_event"
+	// SignalStatementRefund asks for a refund of a statement payment.
+	SignalStatementRefund = "statement.refund"
+	QueryReminderState    = "reminder.state"
+	QueryWaitlistState    = "waitlist.state"
+	QueryStatementState   = "statement.state"
 )
