@@ -22,8 +22,10 @@ type Faults struct {
 	// response body.
 	Malformed float64
 	// Reorder holds response files back and releases them in shuffled order
-	// once this many are waiting (or on Flush); 0 or 1 delivers in order.
-	Reorder int
+	// once this many are waiting, ReorderWait after the first one was held,
+	// or on Flush; 0 or 1 delivers in order.
+	Reorder     int
+	ReorderWait time.Duration // default 250ms
 	// Seed makes the fault sequence repeatable (0: random).
 	Seed uint64
 }

@@ -325,6 +325,13 @@ func (s *Server) deliver(user string, f OutboundFile) {
 		var out []heldFile
 		if len(s.held) >= fl.Reorder {
 			out, s.held = s.held, nil
+		} else if len(s.held) == len(files) {
+			// The first held file: release the batch late if no more come.
+			wait := fl.ReorderWait
+			if wait <= 0 {
+				wait = 250 * time.Millisecond
+			}
+			time.AfterFunc(wait, s.Flush)
 		}
 		s.mu.Unlock()
 		s.release(out)
