@@ -1,0 +1,169 @@
+package clearinghouse_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/claimflow/claimflow/archive"
+	"github.com/claimflow/claimflow/clearinghouse"
+	"github.com/claimflow/claimflow/clearinghouse/sim"
+)
+
+// counting wraps the ack responder and counts real-time answers computed.
+type counting struct {
+	sim.AckResponder
+	n atomic.Int64
+}
+
+func (c *counting) RealTime(ctx context.Context, pt string, body []byte) (sim.RealTimeReply, error) {
+	c.n.Add(1)
+	return c.AckResponder.RealTime(ctx, pt, body)
+}
+
+func startRealTime(t *testing.T, faults sim.Faults, resp sim.Responder) string {
+	t.Helper()
+	_, pub := clientKey(t)
+	s, err := sim.New(sim.Config{DataDir: t.TempDir(), Faults: faults, Responder: resp,
+		Users: []sim.User{{Name: "claimflow", AuthorizedKeys: []ssh.PublicKey{pub}, Password: "rt-secret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.RealTimeHandler())
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
+// request270 is a synthetic eligibility request interchange (no real
+// people): only its envelope matters to the acknowledgment responder.
+func request270(n int) []byte {
+	return []byte(strings.Join([]string{
+		"ISA*00*          *00*          *ZZ*CLAIMFLOW      *ZZ*SIMCH          *260101*1200*^*00501*" + pad9(n) + "*0*T*:~",
+		"GS*HS*CLAIMFLOW*SIMCH*20260101*1200*" + itoa(n) + "*X*005010X279A1~",
+		"ST*270*0001*005010X279A1~",
+		"BHT*0022*13*REQ" + itoa(n) + "*20260101*1200~",
+		"SE*3*0001~",
+		"GE*1*" + itoa(n) + "~",
+		"IEA*1*" + pad9(n) + "~",
+	}, "\n"))
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+func pad9(n int) string { return fmt.Sprintf("%09d", n) }
+
+// TestRealTimeUnderFaults sends 50 requests through dropped connections
+// (before and after the answer), slow and malformed responses. Every
+// request gets its answer, and the server computed each answer once:
+// retries repeat the PayloadID and get the stored response.
+func TestRealTimeUnderFaults(t *testing.T) {
+	resp := &counting{AckResponder: sim.AckResponder{ID: "SIMCH"}}
+	url := startRealTime(t, sim.Faults{Drop: 0.3, Slow: 0.2, SlowBy: 300 * time.Millisecond, Malformed: 0.2, Seed: 9}, resp)
+	e := newEnv(t)
+	c := &clearinghouse.RealTimeClient{URL: url, Partner: "simch", SenderID: "CLAIMFLOW", ReceiverID: "SIMCH",
+		Username: "claimflow", Password: "rt-secret", Timeout: 200 * time.Millisecond, Archive: e.archive,
+		Backoff: clearinghouse.Backoff{Initial: time.Millisecond, Max: 20 * time.Millisecond, Attempts: 30}}
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := c.Do(context.Background(), clearinghouse.PayloadType270, request270(i+1))
+			if err == nil && (r.ErrorCode != clearinghouse.CORESuccess || r.PayloadType != clearinghouse.PayloadType999 || !strings.Contains(string(r.Payload), "ST*999")) {
+				err = errors.New("unexpected answer " + r.PayloadType + " " + r.ErrorCode)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := resp.n.Load(); got != n {
+		t.Fatalf("server computed %d answers for %d requests, want one each", got, n)
+	}
+	// Requests and answers are archived.
+	out, _ := e.archive.List(context.Background(), archive.Filter{Partner: "simch", Direction: archive.Outbound})
+	in, _ := e.archive.List(context.Background(), archive.Filter{Partner: "simch", Direction: archive.Inbound})
+	if len(out) != n || len(in) != n {
+		t.Fatalf("archive: %d requests and %d answers, want %d each", len(out), len(in), n)
+	}
+}
+
+// TestRealTimeEnvelopeErrors checks the CORE error codes.
+func TestRealTimeEnvelopeErrors(t *testing.T) {
+	url := startRealTime(t, sim.Faults{}, &sim.AckResponder{})
+	post := func(env *clearinghouse.COREEnvelope, user, pass string) (*clearinghouse.COREEnvelope, int) {
+		t.Helper()
+		body, ct, err := env.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", ct)
+		req.SetBasicAuth(user, pass)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		got, err := clearinghouse.DecodeCOREEnvelope(res.Header.Get("Content-Type"), res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, res.StatusCode
+	}
+	good := func() *clearinghouse.COREEnvelope {
+		return &clearinghouse.COREEnvelope{PayloadType: clearinghouse.PayloadType270, ProcessingMode: clearinghouse.RealTime,
+			PayloadID: "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", TimeStamp: "2026-01-01T12:00:00Z", SenderID: "CLAIMFLOW",
+			ReceiverID: "SIMCH", CORERuleVersion: clearinghouse.CORERuleVersion, Payload: request270(1)}
+	}
+	for _, c := range []struct {
+		name   string
+		edit   func(*clearinghouse.COREEnvelope)
+		pass   string
+		want   string
+		status int
+	}{
+		{"success", func(*clearinghouse.COREEnvelope) {}, "rt-secret", clearinghouse.CORESuccess, 200},
+		{"no payload id", func(e *clearinghouse.COREEnvelope) { e.PayloadID = "" }, "rt-secret", clearinghouse.COREPayloadIDRequired, 400},
+		{"version", func(e *clearinghouse.COREEnvelope) { e.CORERuleVersion = "2.1.0" }, "rt-secret", clearinghouse.COREVersionMismatch, 400},
+		{"mode", func(e *clearinghouse.COREEnvelope) { e.ProcessingMode = "Batch" }, "rt-secret", clearinghouse.COREProcessingModeBad, 400},
+		{"auth", func(*clearinghouse.COREEnvelope) {}, "wrong", clearinghouse.COREUnauthorized, 401},
+		{"id reused for another payload", func(e *clearinghouse.COREEnvelope) { e.Payload = request270(2) }, "rt-secret", clearinghouse.CORERequestMalformed, 400},
+	} {
+		env := good()
+		c.edit(env)
+		got, status := post(env, "claimflow", c.pass)
+		if got.ErrorCode != c.want || status != c.status {
+			t.Errorf("%s: got %s (HTTP %d), want %s (HTTP %d)", c.name, got.ErrorCode, status, c.want, c.status)
+		}
+	}
+	// The same request again gets the same response, byte for byte.
+	a, _ := post(good(), "claimflow", "rt-secret")
+	b, _ := post(good(), "claimflow", "rt-secret")
+	if a.TimeStamp != b.TimeStamp || string(a.Payload) != string(b.Payload) || a.PayloadID != good().PayloadID {
+		t.Fatal("a repeated PayloadID got a different response")
+	}
+	// The client does not retry an error about the request itself.
+	c := &clearinghouse.RealTimeClient{URL: url, SenderID: "CLAIMFLOW", ReceiverID: "SIMCH", Username: "claimflow", Password: "wrong"}
+	_, err := c.Do(context.Background(), clearinghouse.PayloadType270, request270(3))
+	var ce *clearinghouse.COREError
+	if !errors.As(err, &ce) || ce.Code != clearinghouse.COREUnauthorized {
+		t.Fatalf("client with a wrong password: got %v, want UnAuthorized", err)
+	}
+}
