@@ -163,7 +163,8 @@ func load() {
 	})
 }
 
-// Guides returns the compiled guide tables keyed by guide ID.
+// Guides returns the compiled guide tables keyed by guide ID (the first
+// table of that ID) and by guide ID "/" ST01.
 func Guides() (map[string]*Guide, error) {
 	load()
 	return guides, loadErr
@@ -173,10 +174,7 @@ func Guides() (map[string]*Guide, error) {
 // convention reference (ST03), falling back to the GS08 version.
 func LookupGuide(st01, ref string) *Guide {
 	load()
-	if g := guides[ref]; g != nil && g.Transaction == st01 {
-		return g
-	}
-	return nil
+	return guideFor(ref, st01)
 }
 
 type rawDict struct {
@@ -226,21 +224,28 @@ type rawItem struct {
 }
 
 func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
-	b, err := fs.ReadFile(fsys, path.Join(dir, "segments.json"))
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := compileDict(b)
-	if err != nil {
-		return nil, nil, fmt.Errorf("x12 schema segments.json: %w", err)
-	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, nil, err
 	}
+	// The dictionary is segments.json plus any segments-*.json parts.
+	var parts [][]byte
+	for _, e := range entries {
+		if isDictFile(e.Name()) {
+			b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+			if err != nil {
+				return nil, nil, err
+			}
+			parts = append(parts, b)
+		}
+	}
+	d, err := compileDict(parts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("x12 schema segments: %w", err)
+	}
 	gs := map[string]*Guide{}
 	for _, e := range entries {
-		if e.Name() == "segments.json" || !strings.HasSuffix(e.Name(), ".json") {
+		if isDictFile(e.Name()) || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
 		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
@@ -251,15 +256,44 @@ func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("x12 schema %s: %w", e.Name(), err)
 		}
-		gs[g.ID] = g
+		// 270/271 and 276/277 share a guide ID: guideFor tells them apart
+		// by ST01; the ID key keeps the first.
+		gs[g.ID+"/"+g.Transaction] = g
+		if gs[g.ID] == nil {
+			gs[g.ID] = g
+		}
 	}
 	return d, gs, nil
 }
 
-func compileDict(b []byte) (*dictionary, error) {
-	var raw rawDict
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, err
+func isDictFile(name string) bool {
+	return name == "segments.json" || strings.HasPrefix(name, "segments-") && strings.HasSuffix(name, ".json")
+}
+
+// guideFor finds the guide of a transaction set by ST03 (or GS08) and ST01.
+func guideFor(ref, st01 string) *Guide {
+	return guides[ref+"/"+st01]
+}
+
+func compileDict(parts ...[]byte) (*dictionary, error) {
+	raw := rawDict{Segments: map[string]rawDictSeg{}, Composites: map[string]rawDictSeg{}}
+	for _, b := range parts {
+		var p rawDict
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, err
+		}
+		for k, v := range p.Segments {
+			if _, dup := raw.Segments[k]; dup {
+				return nil, fmt.Errorf("segment %s defined twice", k)
+			}
+			raw.Segments[k] = v
+		}
+		for k, v := range p.Composites {
+			if _, dup := raw.Composites[k]; dup {
+				return nil, fmt.Errorf("composite %s defined twice", k)
+			}
+			raw.Composites[k] = v
+		}
 	}
 	comps := map[string][]elemRule{}
 	for id, c := range raw.Composites {

@@ -96,7 +96,7 @@ func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
 		ref = gs08
 	}
 	var g *Guide
-	if gg := guides[ref]; gg != nil && gg.Transaction == st.El(1) {
+	if gg := guideFor(ref, st.El(1)); gg != nil {
 		g = gg
 	}
 	root := &JSONItem{Loop: "HEADER", Name: "Transaction Set Header"}
@@ -348,7 +348,7 @@ func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)
 		ref = gs08
 	}
 	var g *Guide
-	if gg := guides[ref]; gg != nil && gg.Transaction == st.El(1) {
+	if gg := guideFor(ref, st.El(1)); gg != nil {
 		g = gg
 	}
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}

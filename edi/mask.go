@@ -29,7 +29,7 @@ func maskTx(t *Transaction, d Delimiters, gs08 string) {
 		ref = gs08
 	}
 	var g *Guide
-	if gg := guides[ref]; gg != nil && gg.Transaction == st.El(1) {
+	if gg := guideFor(ref, st.El(1)); gg != nil {
 		g = gg
 	}
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}

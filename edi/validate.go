@@ -401,7 +401,7 @@ func (v *validator) st(s *Segment) {
 		ref = v.grp.GS.Bytes(8)
 	}
 	var g *Guide
-	if gg := guides[string(ref)]; gg != nil && gg.Transaction == string(s.Element(1)) {
+	if gg := guideFor(string(ref), string(s.Element(1))); gg != nil {
 		g = gg
 	}
 	v.rec.reset(g)
