@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/claimflow/claimflow/archive"
+	"github.com/claimflow/claimflow/config"
+	"github.com/claimflow/claimflow/keyring"
+)
+
+func init() {
+	register(command{name: "archive", args: "list [-partner P] [-direction inbound|outbound] [-from D] [-to D] | get HASH",
+		help: "list archived EDI files, or print one decrypted", run: cmdArchive})
+}
+
+// openArchive connects to the configured S3 archive with the configured
+// keyring.
+func openArchive(ctx context.Context, cfg config.Config) (*archive.Archive, error) {
+	kr, err := keyring.FromConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return archive.Open(ctx, archive.Options{Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, Bucket: cfg.S3Bucket,
+		AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, Sealer: kr})
+}
+
+func cmdArchive(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"want list or get"}
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "list":
+		fs := flag.NewFlagSet("archive list", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		partner := fs.String("partner", "", "only this partner")
+		dir := fs.String("direction", "", "inbound or outbound")
+		from := fs.String("from", "", "first day, YYYY-MM-DD (UTC)")
+		to := fs.String("to", "", "last day, YYYY-MM-DD (UTC)")
+		limit := fs.Int("limit", 100, "at most this many files (0: all)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError{err.Error()}
+		}
+		f := archive.Filter{Partner: *partner, Direction: archive.Direction(*dir), Limit: *limit}
+		if *dir != "" && f.Direction != archive.Inbound && f.Direction != archive.Outbound {
+			return usageError{"-direction must be inbound or outbound"}
+		}
+		for _, d := range []struct {
+			s   string
+			out *time.Time
+		}{{*from, &f.From}, {*to, &f.To}} {
+			if d.s == "" {
+				continue
+			}
+			if *d.out, err = time.Parse("2006-01-02", d.s); err != nil {
+				return usageError{fmt.Sprintf("%q is not a date such as 2026-01-31", d.s)}
+			}
+		}
+		a, err := openArchive(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		list, err := a.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "HASH\tRECEIVED\tPARTNER\tDIRECTION\tSETS\tISA13\tGS06\tSIZE")
+		for _, e := range list {
+			if st, err := a.Stat(ctx, e.Hash); err == nil {
+				e = st
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", e.Hash, e.Received.Format(time.RFC3339), e.Partner, e.Direction,
+				strings.Join(e.Sets, ","), strings.Join(e.ISA13, ","), strings.Join(e.GS06, ","), e.Size)
+		}
+		return tw.Flush()
+	case "get":
+		if len(args) != 2 {
+			return usageError{"want: archive get HASH"}
+		}
+		a, err := openArchive(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		body, _, err := a.Get(ctx, strings.ToLower(args[1]))
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(body)
+		return err
+	}
+	return usageError{fmt.Sprintf("unknown archive command %q: want list or get", args[0])}
+}
