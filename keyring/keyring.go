@@ -253,7 +253,8 @@ func (k *Keyring) OpenBlob(ctx context.Context, blob, aad []byte) ([]byte, error
 // derived with HKDF-SHA256 from the index key and the domain name (such as
 // "patient.member_id"). Equal values give equal indexes within a domain and
 // unrelated ones across domains, so a column can be searched for an exact
-// value without storing it. Callers normalise first (trim, fold case, strip
+// value without storing it. Domains are fixed names in code (derived keys
+// are cached per domain, without bound), never values. Callers normalise first (trim, fold case, strip
 // punctuation) exactly as they will when searching.
 func (k *Keyring) BlindIndex(domain, normalized string) []byte {
 	var key []byte

@@ -136,6 +136,12 @@ func (k *KMSKEK) Wrap(ctx context.Context, dek []byte) ([]byte, error) {
 		EncryptionContext: kmsContext,
 	})
 	if err != nil {
+		// Some KMS implementations echo the plaintext in validation
+		// messages: keep only the error code of an API error.
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return nil, fmt.Errorf("keyring: kms: encrypt: %s", ae.ErrorCode())
+		}
 		return nil, fmt.Errorf("keyring: kms: encrypt: %w", err)
 	}
 	if out.KeyId == nil || *out.KeyId == "" {
