@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ClaimProgress is one status change the claim workflow records.
+type ClaimProgress struct {
+	ClaimID          string
+	Attempt          int
+	Seq              int // position within the attempt, from 1
+	Status           string
+	Note             string
+	At               time.Time
+	FrequencyCode    string
+	PaidCents        int64
+	PayerClaimNumber string
+}
+
+// RecordClaimProgress appends the change to the claim's history and sets
+// its current status, once: a repeated (claim, attempt, seq) changes
+// nothing, so a retried activity or a replayed workflow cannot move a claim
+// back.
+func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error {
+	if !validID(p.ClaimID) {
+		return ErrNotFound
+	}
+	if p.FrequencyCode == "" {
+		p.FrequencyCode = "1"
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q("InsertClaimProgress"), p.ClaimID, p.Attempt*1000+p.Seq, p.Status, p.Note, p.At)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		tag, err = tx.Exec(ctx, q("UpdateClaimProgress"), p.ClaimID, p.Status, p.Attempt, p.FrequencyCode, p.PaidCents, p.PayerClaimNumber)
+		if err == nil && tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+}
+
+// BillingProfile is the billing provider and submitter an organisation
+// bills under (837 loops 1000A and 2010AA).
+type BillingProfile struct {
+	OrgID        string `json:"org_id"`
+	Name         string `json:"name"`
+	NPI          string `json:"npi"`
+	TaxID        string `json:"tax_id"`
+	Taxonomy     string `json:"taxonomy"`
+	AddressLine1 string `json:"address_line1"`
+	City         string `json:"city"`
+	State        string `json:"state"`
+	Zip          string `json:"zip"`
+	SubmitterID  string `json:"submitter_id"`
+	ContactName  string `json:"contact_name"`
+	ContactPhone string `json:"contact_phone"`
+}
+
+// GetBillingProfile returns the profile of org or of its nearest ancestor.
+func (s *Store) GetBillingProfile(ctx context.Context, orgID string) (BillingProfile, error) {
+	var b BillingProfile
+	err := s.Pool.QueryRow(ctx, q("GetBillingProfile"), orgID).Scan(&b.OrgID, &b.Name, &b.NPI, &b.TaxID, &b.Taxonomy,
+		&b.AddressLine1, &b.City, &b.State, &b.Zip, &b.SubmitterID, &b.ContactName, &b.ContactPhone)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, ErrNotFound
+	}
+	return b, err
+}
+
+// PutBillingProfile creates or replaces an organisation's profile.
+func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
+	if !ValidNPI(b.NPI) {
+		return &ValidationError{Fields: []FieldProblem{{"/npi", "not a valid NPI (check digit)"}}}
+	}
+	_, err := s.Pool.Exec(ctx, q("PutBillingProfile"), b.OrgID, b.Name, b.NPI, b.TaxID, b.Taxonomy, b.AddressLine1,
+		b.City, b.State, b.Zip, b.SubmitterID, b.ContactName, b.ContactPhone)
+	return err
+}
+
+// ReservedBatch is a batch of claims for one payer, reserved for one run.
+type ReservedBatch struct {
+	ID            string
+	Clearinghouse string
+	PayerID       string // payers.id
+	ISA13         string
+	GS06          string
+	FileKey       string
+	Uploaded      bool
+	Claims        []BatchedClaim
+}
+
+// BatchedClaim places a claim in a batch.
+type BatchedClaim struct {
+	ClaimID string
+	Attempt int
+	ST02    string
+}
+
+// ReserveBatches returns the batches of run runID: the ones reserved
+// before (a retried run) or, when there are none, new ones holding every
+// ready claim of the clearinghouse (up to limit), one batch per payer, with
+// fresh interchange control numbers. Reserved claims become 'batched' in the
+// same transaction, so no other run takes them.
+func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]ReservedBatch, error) {
+	var out []ReservedBatch
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if out, err = batchesForRun(ctx, tx, runID); err != nil || len(out) > 0 {
+			return err
+		}
+		rows, err := tx.Query(ctx, q("LockReadyClaims"), clearinghouse, limit)
+		if err != nil {
+			return err
+		}
+		type ready struct {
+			id, payer string
+			attempt   int
+		}
+		var claims []ready
+		for rows.Next() {
+			var r ready
+			if err := rows.Scan(&r.id, &r.payer, &r.attempt); err != nil {
+				rows.Close()
+				return err
+			}
+			claims = append(claims, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range claims {
+			if len(out) == 0 || out[len(out)-1].PayerID != c.payer {
+				var n int64
+				if err := tx.QueryRow(ctx, q("NextInterchangeControl")).Scan(&n); err != nil {
+					return err
+				}
+				b := ReservedBatch{ID: fmt.Sprintf("%s/%09d", runID, n), Clearinghouse: clearinghouse, PayerID: c.payer,
+					ISA13: fmt.Sprintf("%09d", n), GS06: fmt.Sprint(n)}
+				if _, err := tx.Exec(ctx, q("InsertBatch"), b.ID, runID, clearinghouse, b.PayerID, b.ISA13, b.GS06); err != nil {
+					return err
+				}
+				out = append(out, b)
+			}
+			b := &out[len(out)-1]
+			bc := BatchedClaim{ClaimID: c.id, Attempt: c.attempt, ST02: fmt.Sprintf("%04d", len(b.Claims)+1)}
+			if _, err := tx.Exec(ctx, q("InsertBatchClaim"), b.ID, bc.ClaimID, bc.Attempt, bc.ST02); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, q("MarkClaimBatched"), bc.ClaimID, b.ID); err != nil {
+				return err
+			}
+			b.Claims = append(b.Claims, bc)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func batchesForRun(ctx context.Context, tx pgx.Tx, runID string) ([]ReservedBatch, error) {
+	rows, err := tx.Query(ctx, q("BatchesForRun"), runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReservedBatch
+	for rows.Next() {
+		var b ReservedBatch
+		var c BatchedClaim
+		if err := rows.Scan(&b.ID, &b.Clearinghouse, &b.PayerID, &b.ISA13, &b.GS06, &b.FileKey, &b.Uploaded, &c.ClaimID, &c.Attempt, &c.ST02); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].ID != b.ID {
+			out = append(out, b)
+		}
+		last := &out[len(out)-1]
+		last.Claims = append(last.Claims, c)
+	}
+	return out, rows.Err()
+}
+
+// SetBatchFile records the archive key of the batch's built 837 before it
+// is uploaded, so a retry re-sends the same bytes.
+func (s *Store) SetBatchFile(ctx context.Context, batchID, fileKey string) error {
+	_, err := s.Pool.Exec(ctx, q("SetBatchFile"), batchID, fileKey)
+	return err
+}
+
+// MarkBatchUploaded records that the clearinghouse has the batch.
+func (s *Store) MarkBatchUploaded(ctx context.Context, batchID string) error {
+	_, err := s.Pool.Exec(ctx, q("MarkBatchUploaded"), batchID)
+	return err
+}
+
+// BatchClaimsByControl finds the claims of the batch a TA1/999 answers, by
+// clearinghouse and ISA13.
+func (s *Store) BatchClaimsByControl(ctx context.Context, clearinghouse, isa13 string) (batchID string, claimIDs []string, err error) {
+	err = s.Pool.QueryRow(ctx, q("BatchByControl"), clearinghouse, isa13).Scan(&batchID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil, ErrNotFound
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	rows, err := s.Pool.Query(ctx, q("BatchClaims"), batchID)
+	if err != nil {
+		return "", nil, err
+	}
+	claimIDs, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	return batchID, claimIDs, err
+}
+
+// ClaimIDByControlNumber resolves CLM01 (the patient control number) to a
+// claim ID.
+func (s *Store) ClaimIDByControlNumber(ctx context.Context, pcn string) (string, error) {
+	var id string
+	err := s.Pool.QueryRow(ctx, q("ClaimByControlNumber"), pcn).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return id, err
+}
+
+// Remittance is one 835 transaction's header as posted.
+type Remittance struct {
+	PayerID          string
+	TraceNumber      string
+	FileKey          string
+	TransactionIndex int
+	PaidCents        int64
+	ProviderAdjCents int64
+	Balanced         bool
+	BalanceProblems  []string
+	PaymentDate      string // CCYY-MM-DD, empty when absent
+}
+
+// PutRemittance records the remittance once and returns its ID (the same
+// ID for a re-delivery of the same payer and trace number).
+func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, existed bool, err error) {
+	id = newID()
+	var date any
+	if r.PaymentDate != "" {
+		date = r.PaymentDate
+	}
+	problems := r.BalanceProblems
+	if problems == nil {
+		problems = []string{}
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q("InsertRemittance"), id, r.PayerID, r.TraceNumber, r.FileKey, r.TransactionIndex,
+			r.PaidCents, r.ProviderAdjCents, r.Balanced, problems, date)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			existed = true
+			var bal, rec bool
+			if err := tx.QueryRow(ctx, q("GetRemittanceByTrace"), r.PayerID, r.TraceNumber).Scan(&id, &bal, &rec); err != nil {
+				return err
+			}
+			return nil
+		}
+		if !r.Balanced {
+			_, err = tx.Exec(ctx, q("EnqueueRemitWork"), id, 0, "unbalanced", fmt.Sprint(r.BalanceProblems))
+		}
+		return err
+	})
+	return id, existed, err
+}
+
+// PaymentAdjustment is one CAS amount of a claim payment (Line 0) or of a
+// service line (Line from 1).
+type PaymentAdjustment struct {
+	Line        int
+	Group       string
+	Reason      string
+	AmountCents int64
+}
+
+// ClaimPaymentRecord is one CLP to post.
+type ClaimPaymentRecord struct {
+	Seq              int    // CLP position in the transaction, from 1
+	PatientControl   string // CLP01
+	StatusCode       string // CLP02
+	ChargeCents      int64
+	PaidCents        int64
+	PatientRespCents int64
+	PayerClaimNumber string
+	RARCs            []string
+	Adjustments      []PaymentAdjustment
+}
+
+// PostClaimPayment posts one claim payment in its own transaction, exactly
+// once. It returns the matched claim ID ("" when no claim has that patient
+// control number: the payment goes to the work queue) and whether this
+// call posted it (false: it was posted before).
+func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p ClaimPaymentRecord) (claimID string, posted bool, err error) {
+	rarcs := p.RARCs
+	if rarcs == nil {
+		rarcs = []string{}
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		var cid *string
+		var id string
+		err := tx.QueryRow(ctx, q("ClaimByControlNumber"), p.PatientControl).Scan(&id)
+		switch {
+		case err == nil:
+			cid = &id
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		tag, err := tx.Exec(ctx, q("InsertClaimPayment"), remittanceID, p.Seq, cid, p.PatientControl, p.StatusCode,
+			p.ChargeCents, p.PaidCents, p.PatientRespCents, p.PayerClaimNumber, rarcs)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 { // posted before
+			var prev *string
+			if err := tx.QueryRow(ctx, q("GetClaimPayment"), remittanceID, p.Seq).Scan(&prev); err != nil {
+				return err
+			}
+			if prev != nil {
+				claimID = *prev
+			}
+			return nil
+		}
+		posted = true
+		for n, a := range p.Adjustments {
+			if _, err := tx.Exec(ctx, q("InsertAdjustment"), remittanceID, p.Seq, a.Line, n+1, a.Group, a.Reason, a.AmountCents); err != nil {
+				return err
+			}
+		}
+		if cid == nil {
+			_, err = tx.Exec(ctx, q("EnqueueRemitWork"), remittanceID, p.Seq, "unmatched_claim", "no claim with this patient control number")
+			return err
+		}
+		claimID = *cid
+		_, err = tx.Exec(ctx, q("AddClaimPaid"), claimID, p.PaidCents)
+		return err
+	})
+	return claimID, posted, err
+}
+
+// ReconcileEFT matches the remittance's EFT trace and amount against a
+// recorded deposit; without one, the remittance waits in the work queue.
+func (s *Store) ReconcileEFT(ctx context.Context, remittanceID, trace string, amountCents int64) (bool, error) {
+	ok := false
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q("ReconcileEFT"), trace, remittanceID, amountCents)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			ok = true
+			_, err = tx.Exec(ctx, q("MarkRemittanceReconciled"), remittanceID)
+			return err
+		}
+		_, err = tx.Exec(ctx, q("EnqueueRemitWork"), remittanceID, 0, "eft_unreconciled", "no deposit with this trace number and amount yet")
+		return err
+	})
+	return ok, err
+}

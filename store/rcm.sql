@@ -1,0 +1,112 @@
+-- Revenue-cycle queries used by the workflows' activities (store/rcm.go).
+
+-- name: InsertClaimProgress
+INSERT INTO claim_status_history (claim_id, seq, status, reason, at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (claim_id, seq) DO NOTHING;
+
+-- name: UpdateClaimProgress
+UPDATE claims
+SET status = $2, attempt = $3, frequency_code = $4, paid_cents = $5,
+    payer_claim_number = CASE WHEN $6 = '' THEN payer_claim_number ELSE $6 END,
+    updated_at = now()
+WHERE id = $1;
+
+-- name: GetBillingProfile
+-- The profile of the organisation or of its nearest ancestor.
+SELECT bp.org_id, bp.name, bp.npi, bp.tax_id, bp.taxonomy, bp.address_line1, bp.city, bp.state, bp.zip,
+       bp.submitter_id, bp.contact_name, bp.contact_phone
+FROM billing_profiles bp
+JOIN orgs o ON o.id = bp.org_id
+WHERE o.path @> (SELECT path FROM orgs WHERE id = $1)
+ORDER BY nlevel(o.path) DESC
+LIMIT 1;
+
+-- name: PutBillingProfile
+INSERT INTO billing_profiles (org_id, name, npi, tax_id, taxonomy, address_line1, city, state, zip, submitter_id, contact_name, contact_phone)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (org_id) DO UPDATE SET
+    name = EXCLUDED.name, npi = EXCLUDED.npi, tax_id = EXCLUDED.tax_id, taxonomy = EXCLUDED.taxonomy,
+    address_line1 = EXCLUDED.address_line1, city = EXCLUDED.city, state = EXCLUDED.state, zip = EXCLUDED.zip,
+    submitter_id = EXCLUDED.submitter_id, contact_name = EXCLUDED.contact_name, contact_phone = EXCLUDED.contact_phone,
+    updated_at = now();
+
+-- name: BatchesForRun
+SELECT b.id, b.clearinghouse, b.payer_id, b.isa13, b.gs06, b.file_key, b.uploaded_at IS NOT NULL,
+       bc.claim_id, bc.attempt, bc.st02
+FROM claim_batches b
+JOIN batch_claims bc ON bc.batch_id = b.id
+WHERE b.run_id = $1
+ORDER BY b.id, bc.st02;
+
+-- name: LockReadyClaims
+SELECT c.id, c.payer_id, c.attempt
+FROM claims c
+JOIN payers p ON p.id = c.payer_id
+WHERE c.status = 'ready' AND p.clearinghouse = $1
+ORDER BY c.payer_id, c.id
+LIMIT $2
+FOR UPDATE OF c SKIP LOCKED;
+
+-- name: NextInterchangeControl
+SELECT nextval('interchange_control_numbers');
+
+-- name: InsertBatch
+INSERT INTO claim_batches (id, run_id, clearinghouse, payer_id, isa13, gs06)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: InsertBatchClaim
+INSERT INTO batch_claims (batch_id, claim_id, attempt, st02) VALUES ($1, $2, $3, $4);
+
+-- name: MarkClaimBatched
+UPDATE claims SET status = 'batched', batch_id = $2, updated_at = now() WHERE id = $1;
+
+-- name: SetBatchFile
+UPDATE claim_batches SET file_key = $2 WHERE id = $1;
+
+-- name: MarkBatchUploaded
+UPDATE claim_batches SET uploaded_at = now() WHERE id = $1 AND uploaded_at IS NULL;
+
+-- name: BatchByControl
+SELECT b.id FROM claim_batches b WHERE b.clearinghouse = $1 AND b.isa13 = $2;
+
+-- name: BatchClaims
+SELECT claim_id FROM batch_claims WHERE batch_id = $1 ORDER BY st02;
+
+-- name: ClaimByControlNumber
+SELECT id FROM claims WHERE patient_control_number = $1;
+
+-- name: InsertRemittance
+INSERT INTO remittances (id, payer_id, trace_number, file_key, transaction_index, paid_cents, provider_adj_cents, balanced, balance_problems, payment_date)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (payer_id, trace_number) DO NOTHING;
+
+-- name: GetRemittanceByTrace
+SELECT id, balanced, eft_reconciled FROM remittances WHERE payer_id = $1 AND trace_number = $2;
+
+-- name: InsertClaimPayment
+INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents, payer_claim_number, rarcs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (remittance_id, seq) DO NOTHING;
+
+-- name: InsertAdjustment
+INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: GetClaimPayment
+SELECT claim_id FROM claim_payments WHERE remittance_id = $1 AND seq = $2;
+
+-- name: EnqueueRemitWork
+INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (remittance_id, seq, kind) DO NOTHING;
+
+-- name: ReconcileEFT
+UPDATE eft_deposits SET remittance_id = $2
+WHERE trace_number = $1 AND amount_cents = $3 AND (remittance_id IS NULL OR remittance_id = $2);
+
+-- name: MarkRemittanceReconciled
+UPDATE remittances SET eft_reconciled = true WHERE id = $1;
+
+-- name: AddClaimPaid
+UPDATE claims SET paid_cents = paid_cents + $2, updated_at = now() WHERE id = $1;

@@ -1,0 +1,179 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/claimflow/claimflow/store"
+)
+
+// newClaim makes a claim (coverage, encounter with two lines, claim) for
+// patient A in the records fixture.
+func newClaim(t *testing.T, f *fixture) store.Claim {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.s.CreateCoverage(ctx, f.admin, store.Coverage{PatientID: f.patientA.ID, PayerID: f.payerA.ID, MemberID: "ZZ0000001", Relationship: "self", Priority: 1}); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := f.s.CreateEncounter(ctx, f.admin, store.Encounter{PatientID: f.patientA.ID, ProviderID: f.provA.ID, DateOfService: "2030-01-07",
+		PlaceOfService: "11", Diagnoses: []string{"Z00.00"},
+		Charges: []store.Charge{{Code: "99213", DiagnosisPointers: []int{1}, Units: 1, AmountCents: 12500}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.s.CreateClaim(ctx, f.admin, enc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func claimStatus(t *testing.T, f *fixture, id string) store.Claim {
+	t.Helper()
+	c, err := f.s.GetClaim(context.Background(), f.admin, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestRecordClaimProgressIsIdempotent(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newClaim(t, f)
+	at := time.Date(2030, 1, 8, 9, 0, 0, 0, time.UTC)
+	steps := []store.ClaimProgress{
+		{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "scrubbing", At: at},
+		{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: at},
+		{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "scrubbing", At: at}, // a retried local activity
+	}
+	for _, p := range steps {
+		if err := f.s.RecordClaimProgress(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := claimStatus(t, f, c.ID)
+	if got.Status != "ready" {
+		t.Errorf("status = %s, want ready (a repeated earlier step must not move it back)", got.Status)
+	}
+	n := 0
+	for _, h := range got.History {
+		if h.Status == "scrubbing" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("scrubbing recorded %d times, want 1: %+v", n, got.History)
+	}
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: "00000000-0000-0000-0000-000000000000", Attempt: 1, Seq: 1, Status: "x", At: at}); err == nil {
+		t.Error("progress for a missing claim succeeded")
+	}
+}
+
+func TestReserveBatches(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newClaim(t, f)
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	b1, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b1) != 1 || len(b1[0].Claims) != 1 || b1[0].Claims[0].ClaimID != c.ID || len(b1[0].ISA13) != 9 || b1[0].Claims[0].ST02 != "0001" {
+		t.Fatalf("batches = %+v", b1)
+	}
+	// The same run again (a retried activity) gets the same batch.
+	again, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100)
+	if err != nil || len(again) != 1 || again[0].ID != b1[0].ID || again[0].ISA13 != b1[0].ISA13 {
+		t.Fatalf("retry = %+v, %v; want the same batch", again, err)
+	}
+	// Another run finds nothing ready: the claim is batched.
+	other, err := f.s.ReserveBatches(ctx, "local", "batch/local/run2", 100)
+	if err != nil || len(other) != 0 {
+		t.Fatalf("second run = %+v, %v; want none", other, err)
+	}
+	if got := claimStatus(t, f, c.ID).Status; got != "batched" {
+		t.Errorf("status = %s, want batched", got)
+	}
+	id, claims, err := f.s.BatchClaimsByControl(ctx, "local", b1[0].ISA13)
+	if err != nil || id != b1[0].ID || len(claims) != 1 || claims[0] != c.ID {
+		t.Errorf("by control = %s %v %v", id, claims, err)
+	}
+}
+
+func TestPostingIsExactlyOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newClaim(t, f)
+	r := store.Remittance{PayerID: "ZZPAYER1", TraceNumber: "EFT000001", FileKey: "k1", PaidCents: 10000, Balanced: true}
+	rid, existed, err := f.s.PutRemittance(ctx, r)
+	if err != nil || existed {
+		t.Fatalf("first put: %v existed=%v", err, existed)
+	}
+	pay := store.ClaimPaymentRecord{Seq: 1, PatientControl: c.PatientControlNumber, StatusCode: "1", ChargeCents: 12500, PaidCents: 10000,
+		PatientRespCents: 500, Adjustments: []store.PaymentAdjustment{{Group: "CO", Reason: "45", AmountCents: 2000}, {Group: "PR", Reason: "2", AmountCents: 500}}}
+	unmatched := store.ClaimPaymentRecord{Seq: 2, PatientControl: "NOSUCHCLAIM", StatusCode: "1", ChargeCents: 100, PaidCents: 0}
+	for i := range 3 { // first delivery, a retry, and a re-delivered file
+		r2, existed, err := f.s.PutRemittance(ctx, r)
+		if err != nil || r2 != rid || existed != true {
+			t.Fatalf("put %d: %s %v %v", i, r2, existed, err)
+		}
+		cid, posted, err := f.s.PostClaimPayment(ctx, rid, pay)
+		if err != nil || cid != c.ID || posted != (i == 0) {
+			t.Fatalf("post %d: claim %q posted %v err %v", i, cid, posted, err)
+		}
+		cid, _, err = f.s.PostClaimPayment(ctx, rid, unmatched)
+		if err != nil || cid != "" {
+			t.Fatalf("unmatched %d: %q %v", i, cid, err)
+		}
+	}
+	var paid int64
+	if err := f.s.Pool.QueryRow(ctx, "SELECT paid_cents FROM claims WHERE id = $1", c.ID).Scan(&paid); err != nil || paid != 10000 {
+		t.Errorf("claim paid = %d (%v), want 10000 once", paid, err)
+	}
+	var adj, queue int
+	_ = f.s.Pool.QueryRow(ctx, "SELECT count(*) FROM claim_adjustments WHERE remittance_id = $1", rid).Scan(&adj)
+	_ = f.s.Pool.QueryRow(ctx, "SELECT count(*) FROM remit_work_queue WHERE remittance_id = $1 AND kind = 'unmatched_claim'", rid).Scan(&queue)
+	if adj != 2 || queue != 1 {
+		t.Errorf("adjustments = %d (want 2), unmatched queue = %d (want 1)", adj, queue)
+	}
+
+	// EFT: no deposit yet → queued; after the deposit is imported → reconciled.
+	ok, err := f.s.ReconcileEFT(ctx, rid, r.TraceNumber, r.PaidCents)
+	if err != nil || ok {
+		t.Fatalf("reconcile before deposit = %v, %v", ok, err)
+	}
+	if _, err := f.s.Pool.Exec(ctx, "INSERT INTO eft_deposits (trace_number, amount_cents, deposited_on) VALUES ($1, $2, '2030-01-10')", r.TraceNumber, r.PaidCents); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.s.ReconcileEFT(ctx, rid, r.TraceNumber, r.PaidCents); err != nil || !ok {
+		t.Fatalf("reconcile after deposit = %v, %v", ok, err)
+	}
+	if ok, err := f.s.ReconcileEFT(ctx, rid, r.TraceNumber, r.PaidCents+1); err != nil || ok {
+		t.Errorf("a different amount reconciled: %v %v", ok, err)
+	}
+}
+
+func TestBillingProfileInheritedFromAncestor(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bp := store.BillingProfile{OrgID: f.root.ID, Name: "TEST HEALTH SYSTEM BILLING", NPI: "1245319599", TaxID: "000000001",
+		AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "ZZ", Zip: "00001", SubmitterID: "ZZSUBMIT1", ContactName: "BILLING OFFICE", ContactPhone: "5550100000"}
+	if err := f.s.PutBillingProfile(ctx, bp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.GetBillingProfile(ctx, f.facA.ID)
+	if err != nil || got.Name != bp.Name || got.OrgID != f.root.ID {
+		t.Fatalf("profile for facility = %+v, %v; want the system's", got, err)
+	}
+	bad := bp
+	bad.NPI = "1234567890"
+	var ve *store.ValidationError
+	if err := f.s.PutBillingProfile(ctx, bad); !errors.As(err, &ve) {
+		t.Errorf("bad NPI accepted: %v", err)
+	}
+}
