@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 // JSONInterchange is the loop-structured JSON form of an interchange. It
@@ -11,25 +12,56 @@ import (
 type JSONInterchange struct {
 	Delimiters JSONDelimiters `json:"delimiters"`
 	Newline    string         `json:"newline,omitempty"`
-	ISA        []string       `json:"ISA"`
-	TA1        [][]string     `json:"TA1,omitempty"`
+	ISA        []Text         `json:"ISA"`
+	TA1        [][]Text       `json:"TA1,omitempty"`
 	Groups     []JSONGroup    `json:"groups"`
-	IEA        []string       `json:"IEA"`
+	IEA        []Text         `json:"IEA"`
+}
+
+// Text is a JSON string that keeps any bytes: valid UTF-8 is a plain
+// string, anything else an object {"base64": "..."}.
+type Text string
+
+// MarshalJSON implements json.Marshaler.
+func (t Text) MarshalJSON() ([]byte, error) {
+	if utf8.ValidString(string(t)) {
+		return json.Marshal(string(t))
+	}
+	return json.Marshal(struct {
+		B64 []byte `json:"base64"`
+	}{[]byte(t)})
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = Text(s)
+		return nil
+	}
+	var o struct {
+		B64 []byte `json:"base64"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return err
+	}
+	*t = Text(o.B64)
+	return nil
 }
 
 // JSONDelimiters holds the four separators as one-character strings.
 type JSONDelimiters struct {
-	Element    string `json:"element"`
-	Repetition string `json:"repetition"`
-	Component  string `json:"component"`
-	Segment    string `json:"segment"`
+	Element    Text `json:"element"`
+	Repetition Text `json:"repetition"`
+	Component  Text `json:"component"`
+	Segment    Text `json:"segment"`
 }
 
 // JSONGroup is a functional group; GS and GE are raw element lists.
 type JSONGroup struct {
-	GS           []string          `json:"GS"`
+	GS           []Text            `json:"GS"`
 	Transactions []JSONTransaction `json:"transactions"`
-	GE           []string          `json:"GE"`
+	GE           []Text            `json:"GE"`
 }
 
 // JSONTransaction is one transaction set as a tree of guide loops.
@@ -42,7 +74,7 @@ type JSONTransaction struct {
 // with Elements).
 type JSONItem struct {
 	Loop     string        `json:"loop,omitempty"`
-	Segment  string        `json:"segment,omitempty"`
+	Segment  Text          `json:"segment,omitempty"`
 	Name     string        `json:"name,omitempty"`
 	Elements []JSONElement `json:"elements,omitempty"`
 	Content  []JSONItem    `json:"content,omitempty"`
@@ -53,7 +85,7 @@ type JSONItem struct {
 type JSONElement struct {
 	ID         string        `json:"id,omitempty"`
 	Name       string        `json:"name,omitempty"`
-	Value      *string       `json:"value,omitempty"`
+	Value      *Text         `json:"value,omitempty"`
 	Components []JSONElement `json:"components,omitempty"`
 	Repeats    []JSONElement `json:"repeats,omitempty"`
 }
@@ -66,7 +98,7 @@ func ToJSON(ic *Interchange) (*JSONInterchange, error) {
 	}
 	d := ic.Delims
 	out := &JSONInterchange{
-		Delimiters: JSONDelimiters{string(d.Element), string(d.Repetition), string(d.Component), string(d.Segment)},
+		Delimiters: JSONDelimiters{Text(d.Element), Text(d.Repetition), Text(d.Component), Text(d.Segment)},
 		Newline:    ic.Newline, ISA: tail(ic.ISA), IEA: tail(ic.IEA),
 	}
 	for _, t := range ic.TA1 {
@@ -82,11 +114,12 @@ func ToJSON(ic *Interchange) (*JSONInterchange, error) {
 	return out, nil
 }
 
-func tail(s Seg) []string {
-	if len(s) == 0 {
-		return []string{}
+func tail(s Seg) []Text {
+	out := []Text{}
+	for i := 1; i < len(s); i++ {
+		out = append(out, Text(s[i]))
 	}
-	return append([]string{}, s[1:]...)
+	return out
 }
 
 func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
@@ -157,7 +190,7 @@ func segView(s Seg, d Delimiters, index int) *Segment {
 }
 
 func segToJSON(s Seg, d Delimiters, n *node) JSONItem {
-	it := JSONItem{Segment: s.ID()}
+	it := JSONItem{Segment: Text(s.ID())}
 	var rules []elemRule
 	if n != nil {
 		it.Name = n.Name
@@ -219,11 +252,14 @@ func valueToJSON(raw string, d Delimiters, r *elemRule, id string) JSONElement {
 	return e
 }
 
-func strPtr(s string) *string { return &s }
+func strPtr(s string) *Text {
+	t := Text(s)
+	return &t
+}
 
 // FromJSON converts the JSON form back to an interchange.
 func FromJSON(j *JSONInterchange) (*Interchange, error) {
-	one := func(s, what string) (byte, error) {
+	one := func(s Text, what string) (byte, error) {
 		if len(s) != 1 {
 			return 0, errors.New("x12 json: " + what + " delimiter must be one character")
 		}
@@ -259,13 +295,17 @@ func FromJSON(j *JSONInterchange) (*Interchange, error) {
 	return ic, nil
 }
 
-func head(id string, el []string) Seg {
-	return append(Seg{id}, el...)
+func head(id string, el []Text) Seg {
+	s := Seg{id}
+	for _, e := range el {
+		s = append(s, string(e))
+	}
+	return s
 }
 
 func flatten(it *JSONItem, d Delimiters, tx *Transaction) {
-	if it.Segment != "" {
-		s := Seg{it.Segment}
+	if it.Loop == "" {
+		s := Seg{string(it.Segment)}
 		for _, e := range it.Elements {
 			s = append(s, elemText(e, d))
 		}
@@ -293,7 +333,7 @@ func elemText(e JSONElement, d Delimiters) string {
 		return strings.Join(parts, string(d.Component))
 	}
 	if e.Value != nil {
-		return *e.Value
+		return string(*e.Value)
 	}
 	return ""
 }

@@ -1,0 +1,411 @@
+package edi
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// samples returns the testdata files whose names start with prefix.
+func samples(t testing.TB, prefix string) map[string][]byte {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("testdata", prefix+"*.x12"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no samples %s*: %v", prefix, err)
+	}
+	out := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(p), ".x12")] = b
+	}
+	return out
+}
+
+func TestValidSamples(t *testing.T) {
+	for _, prefix := range []string{"837p-", "999-"} {
+		for name, b := range samples(t, prefix) {
+			t.Run(name, func(t *testing.T) {
+				rep, err := ValidateBytes(b, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range rep.Errors {
+					t.Errorf("%v", e)
+				}
+				if len(rep.Interchanges) == 0 {
+					t.Fatal("no interchange")
+				}
+				for _, ic := range rep.Interchanges {
+					if got := ic.TA1Code(); got != "000" {
+						t.Errorf("TA105 = %s, want 000", got)
+					}
+					for _, g := range ic.Groups {
+						if got := g.Ack(); got != "A" {
+							t.Errorf("AK901 = %s, want A", got)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// want is one expected error: where it is and which code it becomes.
+type want struct {
+	kind  Kind
+	code  string
+	index int // segment position in the stream
+	pos   int // segment position in the transaction set
+	seg   string
+	loop  string
+	elem  int
+}
+
+func TestBrokenSamples(t *testing.T) {
+	tests := map[string][]want{
+		"broken-delims-element":       {{KindTA1, "026", 1, 0, "ISA", "", 0}},
+		"broken-delims-component":     {{KindTA1, "027", 1, 0, "ISA", "", 0}},
+		"broken-garbage":              {{KindTA1, "022", 1, 0, "ISA", "", 0}},
+		"broken-missing-iea":          {{KindTA1, "023", 30, 0, "IEA", "", 0}},
+		"broken-isa-iea-control":      {{KindTA1, "001", 30, 0, "IEA", "", 2}},
+		"broken-gs-ge-control":        {{KindAK9, "4", 29, 0, "GE", "", 2}},
+		"broken-ge-count":             {{KindAK9, "5", 29, 0, "GE", "", 1}},
+		"broken-se-count":             {{KindIK5, "4", 28, 26, "SE", "", 1}},
+		"broken-st-se-control":        {{KindIK5, "3", 28, 26, "SE", "", 2}},
+		"broken-missing-se":           {{KindIK5, "2", 28, 0, "GE", "", 0}},
+		"broken-unknown-segment":      {{KindIK3, "1", 18, 16, "ZZZ", "2010BA", 0}},
+		"broken-segment-not-in-guide": {{KindIK3, "6", 18, 16, "AK1", "2010BA", 0}},
+		"broken-missing-segment":      {{KindIK3, "3", 10, 8, "N3", "2010AA", 0}},
+		"broken-missing-element":      {{KindIK4, "1", 15, 13, "NM1", "2010BA", 3}},
+		"broken-bad-code":             {{KindIK4, "7", 14, 12, "SBR", "2000B", 1}},
+		"broken-bad-date":             {{KindIK4, "8", 24, 22, "DTP", "2400", 3}},
+		"broken-too-long":             {{KindIK4, "5", 11, 9, "N4", "2010AA", 2}},
+		"broken-balance":              {{KindIK4, "I12", 20, 18, "CLM", "2300", 2}},
+	}
+	all := samples(t, "broken-")
+	if len(all) != len(tests) {
+		t.Errorf("%d broken samples, %d table entries", len(all), len(tests))
+	}
+	for name, wants := range tests {
+		t.Run(name, func(t *testing.T) {
+			b, ok := all[name]
+			if !ok {
+				t.Fatalf("missing testdata/%s.x12", name)
+			}
+			rep, err := ValidateBytes(b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []want
+			for _, e := range rep.Errors {
+				got = append(got, want{e.Kind, e.Code, e.Index, e.Pos, e.SegID, e.Loop, e.Elem})
+			}
+			if fmt.Sprint(got) != fmt.Sprint(wants) {
+				t.Errorf("errors\n got %v\nwant %v", got, wants)
+				for _, e := range rep.Errors {
+					t.Log(e)
+				}
+			}
+			// The same errors come out when reading one byte at a time.
+			rep2, err := Validate(iotest.OneByteReader(bytes.NewReader(b)), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(rep2.Errors) != fmt.Sprint(rep.Errors) {
+				t.Errorf("streaming one byte at a time differs:\n%v\n%v", rep2.Errors, rep.Errors)
+			}
+		})
+	}
+}
+
+// TestAckCodes checks the acknowledgment segments each broken variant gets.
+func TestAckCodes(t *testing.T) {
+	tests := map[string][]string{
+		"broken-bad-code":        {"IK3*SBR*12*2000*8", "IK4*1*1138*7", "IK5*R*5", "AK9*R*1*1*0"},
+		"broken-se-count":        {"IK5*R*4", "AK9*R*1*1*0"},
+		"broken-missing-segment": {"IK3*N3*8*2010*3", "IK5*R*5"},
+		"broken-ge-count":        {"IK5*A", "AK9*R*1*1*1*5"},
+		"broken-missing-iea":     {"TA1*000000001*260101*1200*R*023"},
+		"broken-delims-element":  {"TA1*000000000*", "*R*026"},
+		"837p-valid":             {"IK5*A", "AK9*A*1*1*1"},
+	}
+	for name, wantSegs := range tests {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", name+".x12"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, _ := ValidateBytes(b, nil)
+			ack := Acknowledge(rep.Interchanges[0], AckOptions{Now: fixedNow, Newline: "\n"}).String()
+			for _, w := range wantSegs {
+				if !strings.Contains(ack, w) {
+					t.Errorf("ack lacks %q:\n%s", w, ack)
+				}
+			}
+			// Every acknowledgment we write is itself a valid 999 (and TA1).
+			rep2, err := ValidateBytes([]byte(ack), nil)
+			if err != nil || !rep2.OK() {
+				t.Errorf("generated ack does not validate: %v %v\n%s", err, rep2.Errors, ack)
+			}
+		})
+	}
+}
+
+var fixedNow = time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
+
+// TestGolden compares, for every sample, the validation report, the
+// acknowledgment and (for parseable samples) the JSON form with golden
+// files. Run with -update to rewrite them.
+func TestGolden(t *testing.T) {
+	for name, b := range samples(t, "") {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			rep, err := ValidateBytes(b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range rep.Errors {
+				fmt.Fprintln(&out, e)
+			}
+			for _, ic := range rep.Interchanges {
+				out.WriteString(Acknowledge(ic, AckOptions{Now: fixedNow, Newline: "\n"}).String())
+			}
+			golden(t, name+".ack", out.Bytes())
+			if j, err := MarshalX12JSON(b); err == nil {
+				golden(t, name+".json", j)
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden file (run go test -update and review the diff)\n%s", name, got)
+	}
+}
+
+// TestRoundTripExact: parse then write gives back the bytes, directly and
+// through JSON, for every well-formed sample.
+func TestRoundTripExact(t *testing.T) {
+	for _, prefix := range []string{"837p-", "999-"} {
+		for name, b := range samples(t, prefix) {
+			t.Run(name, func(t *testing.T) {
+				ics, err := ParseBytes(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := Write(&buf, ics...); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(buf.Bytes(), b) {
+					t.Errorf("Write(Parse(x)) != x\n%s", buf.Bytes())
+				}
+				j, err := MarshalX12JSON(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				back, err := UnmarshalX12JSON(j)
+				if err != nil {
+					t.Fatal(err)
+				}
+				buf.Reset()
+				if err := Write(&buf, back...); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(buf.Bytes(), b) {
+					t.Errorf("X12 -> JSON -> X12 differs\n%s", buf.Bytes())
+				}
+			})
+		}
+	}
+}
+
+func TestJSONLoops(t *testing.T) {
+	b, err := os.ReadFile("testdata/837p-dependent.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ics, err := ParseBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := ToJSON(ics[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loops []string
+	var walk func(it *JSONItem, depth int)
+	walk = func(it *JSONItem, depth int) {
+		if it.Loop != "" {
+			loops = append(loops, strings.Repeat(">", depth)+it.Loop)
+		}
+		for i := range it.Content {
+			walk(&it.Content[i], depth+1)
+		}
+	}
+	walk(&j.Groups[0].Transactions[0].Loop, 0)
+	want := "[HEADER >1000A >1000B >2000A >>2010AA >>2000B >>>2010BA >>>2010BB >>>2000C >>>>2010CA >>>>2300 >>>>>2400 >>>>>2400]"
+	if got := fmt.Sprint(loops); got != want {
+		t.Errorf("loops\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestBuild(t *testing.T) {
+	ic := &Interchange{Delims: DefaultDelimiters, Newline: "\n",
+		ISA: Seg{"ISA", "00", "", "00", "", "ZZ", "SENDER", "ZZ", "RECEIVER", "260101", "1200", "", "00501", "", "0", "T", ""}}
+	g := &Group{GS: Seg{"GS", "FA", "SENDER", "RECEIVER", "20260101", "1200", "", "X", Guide999}}
+	for i := 0; i < 2; i++ {
+		g.Sets = append(g.Sets, &Transaction{Segments: []Seg{{"ST", "999", "", Guide999}, {"AK1", "HC", "1", "005010X222A1"}, {"AK9", "A", "0", "0", "0"}}})
+	}
+	ic.Groups = []*Group{g}
+	ctl := &Control{Interchange: 42, Group: 7, Set: 1}
+	if err := Build(ic, ctl); err != nil {
+		t.Fatal(err)
+	}
+	s := ic.String()
+	for _, w := range []string{"*000000042*0*T*:~", "GS*FA*SENDER*RECEIVER*20260101*1200*7*X*", "ST*999*0001*", "SE*4*0001~", "ST*999*0002*", "SE*4*0002~", "GE*2*7~", "IEA*1*000000042~"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("built interchange lacks %q:\n%s", w, s)
+		}
+	}
+	if *ctl != (Control{Interchange: 43, Group: 8, Set: 3}) {
+		t.Errorf("control after build = %+v", *ctl)
+	}
+	rep, err := ValidateBytes([]byte(s), nil)
+	if err != nil || !rep.OK() {
+		t.Errorf("built interchange does not validate: %v %v", err, rep.Errors)
+	}
+}
+
+// TestPrefixesNeverPanic validates and parses every prefix of every sample.
+func TestPrefixesNeverPanic(t *testing.T) {
+	for name, b := range samples(t, "") {
+		for n := 0; n <= len(b); n += 1 + n/64 {
+			p := b[:n]
+			if _, err := ValidateBytes(p, nil); err != nil {
+				t.Fatalf("%s[:%d]: %v", name, n, err)
+			}
+			_, _ = ParseBytes(p)
+			_, _ = MarshalX12JSON(p)
+		}
+	}
+}
+
+func TestErrorTextHasNoValues(t *testing.T) {
+	b, err := os.ReadFile("testdata/broken-missing-element.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("N3*1 TEST LANE"), []byte("N3*1 TEST LANE*SECRETVALUE*EXTRA"), 1)
+	rep, _ := ValidateBytes(b, nil)
+	if len(rep.Errors) == 0 {
+		t.Fatal("want errors")
+	}
+	for _, e := range rep.Errors {
+		s := e.Error()
+		for _, phi := range []string{"JANE", "SECRETVALUE", "ZZ0000001", "TEST LANE", "edi."} {
+			if strings.Contains(s, phi) {
+				t.Errorf("error text %q contains %q", s, phi)
+			}
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	b, err := os.ReadFile("testdata/837p-dependent.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ics, err := ParseBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Mask(ics[0])
+	s := ics[0].String()
+	for _, phi := range []string{"JANE", "JOHN", "ZZ0000001", "TEST LANE", "19800101", "100010000", "J069"} {
+		if strings.Contains(s, phi) {
+			t.Errorf("masked output contains %q", phi)
+		}
+	}
+	for _, keep := range []string{"NM1*IL*1*", "CLM*XXXX*150*", "SV1*HC:XXXX*100*UN*1"} {
+		if !strings.Contains(s, keep) {
+			t.Errorf("masked output lacks %q", keep)
+		}
+	}
+}
+
+func TestTokenizerOffsets(t *testing.T) {
+	b, err := os.ReadFile("testdata/837p-crlf.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := NewReader(iotest.HalfReader(bytes.NewReader(b)))
+	for i := 1; ; i++ {
+		s, err := rd.Next()
+		if err != nil {
+			break
+		}
+		if s.Index != i {
+			t.Fatalf("index %d, want %d", s.Index, i)
+		}
+		if !bytes.HasPrefix(b[s.Offset:], s.Data) {
+			t.Fatalf("segment %d: offset %d does not point at its bytes", i, s.Offset)
+		}
+	}
+	if rd.Newline != "\r\n" {
+		t.Errorf("newline %q", rd.Newline)
+	}
+}
+
+func TestMaxSegment(t *testing.T) {
+	b, _ := os.ReadFile("testdata/837p-valid.x12")
+	b = bytes.Replace(b, []byte("N3*100 MAIN STREET"), []byte("N3*"+strings.Repeat("A", 5000)), 1)
+	rep, err := ValidateBytes(b, &Options{MaxSegment: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() {
+		t.Fatal("want an error for a too long segment")
+	}
+}
+
+func ExampleValidate() {
+	x := "ISA*00*          *00*          *ZZ*CLAIMFLOW      *ZZ*TESTPAYER      *260101*1200*^*00501*000000001*0*T*:~" +
+		"GS*HC*CLAIMFLOW*TESTPAYER*20260101*1200*1*X*005010X222A1~" +
+		"ST*837*0001*005010X222A1~BHT*0019*00*B1*20260101*1200*CH~SE*3*0001~GE*1*1~IEA*1*000000001~"
+	rep, _ := Validate(strings.NewReader(x), nil)
+	for _, e := range rep.Errors {
+		fmt.Println(e.Kind, e.Code, e.SegID, e.Pos)
+	}
+	// Output:
+	// IK3 3 NM1 3
+	// IK3 3 NM1 3
+	// IK3 3 HL 3
+}

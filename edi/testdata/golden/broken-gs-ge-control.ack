@@ -1,0 +1,11 @@
+segment 29 GE02 at byte 818: group control number in the functional group header and trailer do not agree [AK9 4]
+ISA*00*          *00*          *ZZ*TESTPAYER      *ZZ*CLAIMFLOW      *260102*0304*^*00501*000000001*0*T*:~
+GS*FA*TESTPAYER*CLAIMFLOW*20260102*0304*1*X*005010X231A1~
+ST*999*0001*005010X231A1~
+AK1*HC*1*005010X222A1~
+AK2*837*0001*005010X222A1~
+IK5*A~
+AK9*R*1*1*1*4~
+SE*6*0001~
+GE*1*1~
+IEA*1*000000001~

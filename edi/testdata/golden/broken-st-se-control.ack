@@ -1,0 +1,11 @@
+segment 28 SE02 (transaction set 0001 position 26) at byte 806: transaction set control number in header and trailer do not match [IK5 3]
+ISA*00*          *00*          *ZZ*TESTPAYER      *ZZ*CLAIMFLOW      *260102*0304*^*00501*000000001*0*T*:~
+GS*FA*TESTPAYER*CLAIMFLOW*20260102*0304*1*X*005010X231A1~
+ST*999*0001*005010X231A1~
+AK1*HC*1*005010X222A1~
+AK2*837*0001*005010X222A1~
+IK5*R*3~
+AK9*R*1*1*0~
+SE*6*0001~
+GE*1*1~
+IEA*1*000000001~
