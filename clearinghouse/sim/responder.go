@@ -48,11 +48,13 @@ type AckResponder struct {
 	ctl edi.Control
 }
 
-func (r *AckResponder) ack(body []byte) []byte {
+// ack returns the acknowledgment interchanges for body and whether they
+// hold a TA1 and a 999.
+func (r *AckResponder) ack(body []byte) (out []byte, hasTA1, has999 bool) {
 	rep, err := edi.ValidateBytes(body, nil)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	opts := edi.AckOptions{SenderQual: "ZZ", SenderID: r.ID, Newline: "\n", Control: r.ctl}
+	opts := edi.AckOptions{SenderQual: "ZZ", SenderID: r.ID, Control: r.ctl}
 	if opts.SenderID == "" {
 		opts.SenderID = "CLAIMFLOWSIM"
 	}
@@ -76,14 +78,21 @@ func (r *AckResponder) ack(body []byte) []byte {
 		}
 		ics = []*edi.InterchangeResult{ic}
 	}
-	var out bytes.Buffer
+	var buf bytes.Buffer
 	for _, ic := range ics {
+		opts.Newline = "\n"
+		if ic.Delims.Segment == '\n' || ic.Delims.Segment == '\r' {
+			opts.Newline = ""
+		}
 		a := edi.Acknowledge(ic, opts)
-		opts.Control = edi.Control{Interchange: opts.Control.Interchange + 1, Group: opts.Control.Group + len(a.Groups), Set: opts.Control.Set + countSets(a)}
-		_ = edi.Write(&out, a)
+		n := countSets(a)
+		opts.Control = edi.Control{Interchange: opts.Control.Interchange + 1, Group: opts.Control.Group + len(a.Groups), Set: opts.Control.Set + n}
+		hasTA1 = hasTA1 || len(a.TA1) > 0
+		has999 = has999 || n > 0
+		_ = edi.Write(&buf, a)
 	}
 	r.ctl = opts.Control
-	return out.Bytes()
+	return buf.Bytes(), hasTA1, has999
 }
 
 func countSets(ic *edi.Interchange) int {
@@ -94,42 +103,30 @@ func countSets(ic *edi.Interchange) int {
 	return n
 }
 
-// OnUpload answers with one acknowledgment file named after the upload.
+// OnUpload answers with one acknowledgment file named after the upload:
+// <base>[.ta1][.999].<time>.
 func (r *AckResponder) OnUpload(_ context.Context, _, name string, body []byte) []OutboundFile {
-	base := strings.TrimSuffix(path.Base(name), path.Ext(name))
-	kind := "999"
-	if ack := r.ack(body); len(ack) > 0 {
-		if !bytes.Contains(ack, []byte("ST*999")) && !containsSet(ack, "999") {
-			kind = "ta1"
-		}
-		return []OutboundFile{{Name: base + "." + kind + "." + time.Now().UTC().Format("150405.000000"), Body: ack}}
+	ack, hasTA1, has999 := r.ack(body)
+	if len(ack) == 0 {
+		return nil
 	}
-	return nil
+	n := strings.TrimSuffix(path.Base(name), path.Ext(name))
+	if hasTA1 {
+		n += ".ta1"
+	}
+	if has999 {
+		n += ".999"
+	}
+	return []OutboundFile{{Name: n + "." + time.Now().UTC().Format("150405.000000"), Body: ack}}
 }
 
-func containsSet(ack []byte, set string) bool {
-	rep, err := edi.ValidateBytes(ack, &edi.Options{SkipBalancing: true})
-	if err != nil || rep == nil {
-		return false
-	}
-	for _, ic := range rep.Interchanges {
-		for _, g := range ic.Groups {
-			for _, s := range g.Sets {
-				if s.ST.El(1) == set {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// RealTime answers a request with its 999 acknowledgment (or TA1); the
-// 271 and 277 answers come with the adjudicating responder.
+// RealTime answers a request with its 999 acknowledgment (or a TA1 alone
+// when the envelope cannot be read). The 271 and 277 answers come with the
+// adjudicating responder.
 func (r *AckResponder) RealTime(_ context.Context, payloadType string, body []byte) (RealTimeReply, error) {
-	ack := r.ack(body)
+	ack, _, has999 := r.ack(body)
 	t := clearinghouse.PayloadType999
-	if !containsSet(ack, "999") {
+	if !has999 {
 		t = clearinghouse.PayloadTypeTA1
 	}
 	return RealTimeReply{PayloadType: t, Payload: ack}, nil
