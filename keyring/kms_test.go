@@ -24,7 +24,7 @@ import (
 // startLocalKMS runs a real local-kms for the test (it listens on every
 // interface; the test talks to it over loopback) and returns its endpoint
 // and a client for it. It is killed when the test ends.
-func startLocalKMS(t *testing.T) (string, *kms.Client) {
+func startLocalKMS(t testing.TB) (string, *kms.Client) {
 	t.Helper()
 	bin := testenv.Tool(t, "local-kms")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -69,7 +69,7 @@ func startLocalKMS(t *testing.T) (string, *kms.Client) {
 }
 
 // createAlias makes a KMS key and points alias at it.
-func createAlias(t *testing.T, c *kms.Client, alias string) {
+func createAlias(t testing.TB, c *kms.Client, alias string) {
 	t.Helper()
 	ctx := context.Background()
 	key, err := c.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("claimflow test KEK")})
