@@ -1,0 +1,109 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/payments"
+)
+
+func runStatement(t *testing.T, e *engagementEnv, in StatementInput) StatementResult {
+	t.Helper()
+	e.ExecuteWorkflow(StatementWorkflowName, in)
+	require.True(t, e.IsWorkflowCompleted())
+	require.NoError(t, e.GetWorkflowError())
+	var res StatementResult
+	require.NoError(t, e.GetWorkflowResult(&res))
+	return res
+}
+
+func (e *engagementEnv) seedPatient(id string) {
+	e.sched.mu.Lock()
+	defer e.sched.mu.Unlock()
+	e.sched.contacts[id] = activities.Contact{FirstName: "Billa", Email: id + "@example.invalid", Phone: "+15005550199"}
+}
+
+func paid(id, pi string, cents int64) StripeEvent {
+	return StripeEvent{EventID: id, Type: payments.EventPaymentSucceeded, PaymentIntentID: pi, AmountCents: cents}
+}
+
+func TestStatementPaidOnceDespiteReplays(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedPatient("pat-b")
+	pi := "pi_test_stmt-1"
+	e.signalAt(3*day, SignalStripeEvent, paid("evt_1", pi, 4250))
+	e.signalAt(3*day+time.Minute, SignalStripeEvent, paid("evt_1", pi, 4250)) // replayed delivery
+	e.signalAt(3*day+2*time.Minute, SignalStripeEvent, paid("evt_2", pi, 4250)) // a second event for the same intent
+	e.signalAt(3*day+3*time.Minute, SignalStripeEvent, StripeEvent{EventID: "evt_3", Type: payments.EventPaymentFailed, PaymentIntentID: pi})
+	res := runStatement(t, e, StatementInput{StatementID: "stmt-1", PatientID: "pat-b", AmountCents: 4250})
+
+	require.Equal(t, activities.StatementClosed, res.Status, "paid, then closed after the linger period")
+	require.Equal(t, int64(4250), res.PaidCents)
+	require.Equal(t, pi, res.PaymentIntentID)
+	require.Equal(t, 1, res.NoticesSent, "only the day-0 notice went out")
+	require.Equal(t, 3, res.Events, "evt_1, evt_2 and evt_3; the replay of evt_1 is dropped")
+	require.Equal(t, 1, e.ledger.postCalls, "posted once")
+	require.Len(t, e.ledger.payments, 1)
+	require.Len(t, e.pay.intents, 1)
+	require.Equal(t, "claimflow/statement/stmt-1/intent", e.pay.intents[0].IdempotencyKey)
+	mails := e.mail.all()
+	require.Len(t, mails, 1)
+	require.Contains(t, mails[0].Body, "$42.50")
+	require.Contains(t, mails[0].Body, "https://pay.example.invalid/statement?statement=stmt-1")
+}
+
+func TestStatementCadenceThenCollections(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedPatient("pat-b")
+	var statusAt []string
+	e.RegisterDelayedCallback(func() { statusAt = append(statusAt, e.ledger.status["stmt-2"]) }, 44*day)
+	e.RegisterDelayedCallback(func() { statusAt = append(statusAt, e.ledger.status["stmt-2"]) }, 46*day)
+	res := runStatement(t, e, StatementInput{StatementID: "stmt-2", PatientID: "pat-b", AmountCents: 10000})
+	require.Equal(t, activities.StatementCollections, res.Status)
+	require.Equal(t, 3, res.NoticesSent)
+	require.Equal(t, []string{activities.StatementOpen, activities.StatementCollections}, statusAt)
+	mails := e.mail.all()
+	require.Len(t, mails, 3)
+	require.Equal(t, "Your statement stmt-2", mails[0].Subject)
+	require.Equal(t, "Reminder: statement stmt-2 is unpaid", mails[2].Subject)
+	require.Equal(t, "statement.stmt-2.2@claimflow.invalid", mails[2].MessageID)
+}
+
+func TestStatementPaymentAfterCollections(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedPatient("pat-b")
+	e.signalAt(50*day, SignalStripeEvent, paid("evt_late", "pi_test_stmt-3", 500))
+	res := runStatement(t, e, StatementInput{StatementID: "stmt-3", PatientID: "pat-b", AmountCents: 500})
+	require.Equal(t, activities.StatementClosed, res.Status)
+	require.Equal(t, int64(500), res.PaidCents)
+}
+
+func TestStatementRefunds(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedPatient("pat-b")
+	pi := "pi_test_stmt-4"
+	e.signalAt(day, SignalStripeEvent, paid("evt_pay", pi, 6000))
+	// Staff refund 1000, asked twice; Stripe then reports the charge's
+	// refunded total (1000: nothing new), then 2500 after a refund made in
+	// Stripe's dashboard (1500 new), and that event is replayed.
+	e.signalAt(2*day, SignalStatementRefund, RefundRequest{RequestID: "rq-1", AmountCents: 1000})
+	e.signalAt(2*day+time.Minute, SignalStatementRefund, RefundRequest{RequestID: "rq-1", AmountCents: 1000})
+	e.signalAt(2*day+2*time.Minute, SignalStripeEvent, StripeEvent{EventID: "evt_r1", Type: payments.EventChargeRefunded, PaymentIntentID: pi, AmountCents: 1000})
+	e.signalAt(3*day, SignalStripeEvent, StripeEvent{EventID: "evt_r2", Type: payments.EventChargeRefunded, PaymentIntentID: pi, AmountCents: 2500})
+	e.signalAt(3*day+time.Minute, SignalStripeEvent, StripeEvent{EventID: "evt_r2", Type: payments.EventChargeRefunded, PaymentIntentID: pi, AmountCents: 2500})
+	// More than what remains is capped at what remains.
+	e.signalAt(4*day, SignalStatementRefund, RefundRequest{RequestID: "rq-2", AmountCents: 99999})
+	e.signalAt(5*day, SignalStatementRefund, RefundRequest{RequestID: "rq-3", AmountCents: 1})
+	res := runStatement(t, e, StatementInput{StatementID: "stmt-4", PatientID: "pat-b", AmountCents: 6000})
+
+	require.Equal(t, int64(6000), res.RefundedCents)
+	require.Len(t, e.pay.refunds, 2)
+	require.Equal(t, int64(1000), e.pay.refunds[0].AmountCents)
+	require.Equal(t, "claimflow/statement/stmt-4/refund/rq-1", e.pay.refunds[0].IdempotencyKey)
+	require.Equal(t, int64(3500), e.pay.refunds[1].AmountCents)
+	require.Len(t, e.ledger.refunds, 3)
+	require.Equal(t, int64(1500), e.ledger.refunds["event:evt_r2"].AmountCents)
+}
