@@ -35,7 +35,7 @@ func TestStatementPaidOnceDespiteReplays(t *testing.T) {
 	e.seedPatient("pat-b")
 	pi := "pi_test_stmt-1"
 	e.signalAt(3*day, SignalStripeEvent, paid("evt_1", pi, 4250))
-	e.signalAt(3*day+time.Minute, SignalStripeEvent, paid("evt_1", pi, 4250)) // replayed delivery
+	e.signalAt(3*day+time.Minute, SignalStripeEvent, paid("evt_1", pi, 4250))   // replayed delivery
 	e.signalAt(3*day+2*time.Minute, SignalStripeEvent, paid("evt_2", pi, 4250)) // a second event for the same intent
 	e.signalAt(3*day+3*time.Minute, SignalStripeEvent, StripeEvent{EventID: "evt_3", Type: payments.EventPaymentFailed, PaymentIntentID: pi})
 	res := runStatement(t, e, StatementInput{StatementID: "stmt-1", PatientID: "pat-b", AmountCents: 4250})
