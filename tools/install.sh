@@ -15,32 +15,34 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${CLAIMFLOW_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/claimflow/tools}
 export GOTOOLCHAIN=local GOFLAGS=-mod=readonly
 
-# name  module  package
+# name  module  package  [directory under tools/, default the name]
 table='temporal    github.com/temporalio/cli         github.com/temporalio/cli/cmd/temporal
 versitygw   github.com/versity/versitygw      github.com/versity/versitygw/cmd/versitygw
 mailpit     github.com/axllent/mailpit        github.com/axllent/mailpit
 stripe-mock github.com/stripe/stripe-mock     github.com/stripe/stripe-mock
-local-kms   github.com/nsmithuk/local-kms     github.com/nsmithuk/local-kms'
+local-kms   github.com/nsmithuk/local-kms     github.com/nsmithuk/local-kms
+temporal-server   go.temporal.io/server  go.temporal.io/server/cmd/server
+temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server'
 
-row() { awk -v n="$1" '$1==n {print $2, $3}' <<<"$table"; }
+row() { awk -v n="$1" '$1==n {print $2, $3, ($4 == "" ? n : $4)}' <<<"$table"; }
 
 binpath() {
-  local name=$1 mod pkg ver
-  read -r mod pkg <<<"$(row "$name")"
+  local name=$1 mod pkg dir ver
+  read -r mod pkg dir <<<"$(row "$name")"
   [ -n "$mod" ] || { echo "tools: unknown tool $name" >&2; exit 2; }
-  ver=$(awk -v m="$mod" '{for (i = 1; i < NF; i++) if ($i == m) {print $(i+1); exit}}' "$here/$name/go.mod")
-  [ -n "$ver" ] || { echo "tools: no version of $mod in tools/$name/go.mod" >&2; exit 2; }
+  ver=$(awk -v m="$mod" '{for (i = 1; i < NF; i++) if ($i == m) {print $(i+1); exit}}' "$here/$dir/go.mod")
+  [ -n "$ver" ] || { echo "tools: no version of $mod in tools/$dir/go.mod" >&2; exit 2; }
   echo "$cache/$name-$ver/$name"
 }
 
 build() {
-  local name=$1 out mod pkg
+  local name=$1 out mod pkg dir
   out=$(binpath "$name")
   if [ ! -x "$out" ]; then
-    read -r mod pkg <<<"$(row "$name")"
+    read -r mod pkg dir <<<"$(row "$name")"
     echo "tools: building $name ($(basename "$(dirname "$out")")) ..." >&2
     mkdir -p "$(dirname "$out")"
-    if ! (cd "$here/$name" && go build -trimpath -o "$out.tmp" "$pkg"); then
+    if ! (cd "$here/$dir" && go build -trimpath -o "$out.tmp" "$pkg"); then
       echo "tools: building $name failed" >&2
       exit 1
     fi
