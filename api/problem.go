@@ -21,10 +21,12 @@ type Problem struct {
 	Extra     map[string]any `json:"-"`
 }
 
-// FieldError names one invalid field of a request, as a JSON pointer.
+// FieldError names one invalid field of a request: a JSON pointer into the
+// body, or a query parameter.
 type FieldError struct {
-	Pointer string `json:"pointer"`
-	Detail  string `json:"detail"`
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+	Detail    string `json:"detail"`
 }
 
 // Error is a domain error that knows its HTTP answer. Handlers return it (or
@@ -49,6 +51,30 @@ var errorTable = []struct {
 	title  string
 }{
 	{store.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+	{store.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
+	{store.ErrLocked, http.StatusLocked, "account-locked", "Account locked after repeated failures"},
+	{store.ErrIdempotencyBody, http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency key reused with a different request"},
+	{store.ErrInProgress, http.StatusConflict, "idempotency-in-progress", "A request with this idempotency key is in progress"},
+	{store.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
+}
+
+// domainError turns the store's typed errors into API errors.
+func domainError(err error) *Error {
+	var ve *store.ValidationError
+	var sc *store.SlotConflict
+	switch {
+	case errors.As(err, &ve):
+		e := &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request", Detail: "the request has invalid fields"}
+		for _, f := range ve.Fields {
+			e.Fields = append(e.Fields, FieldError{Pointer: f.Pointer, Detail: f.Detail})
+		}
+		return e
+	case errors.As(err, &sc):
+		return &Error{Status: http.StatusConflict, Code: "slot-taken", Title: "Slot taken",
+			Detail: "the provider already has an appointment overlapping this time",
+			Extra:  map[string]any{"conflict": map[string]any{"provider_id": sc.ProviderID, "starts_at": sc.StartsAt, "ends_at": sc.EndsAt}}}
+	}
+	return nil
 }
 
 const problemBase = "https://claimflow.dev/problems/"
@@ -57,7 +83,15 @@ const problemBase = "https://claimflow.dev/problems/"
 // error" with the request ID; their detail goes to the log (which never
 // carries PHI).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, s.problem(r, err))
+}
+
+// problem maps err to its problem document (logging internal errors).
+func (s *Server) problem(r *http.Request, err error) Problem {
 	p := Problem{RequestID: logging.RequestID(r.Context()), Instance: r.URL.Path}
+	if de := domainError(err); de != nil {
+		err = de
+	}
 	var ae *Error
 	switch {
 	case errors.As(err, &ae):
@@ -77,17 +111,22 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Title == "" {
 		p.Title = http.StatusText(p.Status)
 	}
-	writeProblem(w, p)
+	return p
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(problemBytes(p))
+}
+
+func problemBytes(p Problem) []byte {
 	body := map[string]any{}
 	b, _ := json.Marshal(p)
 	_ = json.Unmarshal(b, &body)
 	for k, v := range p.Extra {
 		body[k] = v
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(body)
+	out, _ := json.Marshal(body)
+	return append(out, '\n')
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/claimflow/claimflow/logging"
+	"github.com/claimflow/claimflow/store"
 )
 
 // Check is one readiness dependency (Postgres, Temporal, ...).
@@ -36,6 +37,9 @@ type Options struct {
 	Version string
 	// Registry collects metrics; a fresh one is made when nil.
 	Registry *prometheus.Registry
+	// Records serves the /v1 records API (authentication, authorisation,
+	// audit and encryption live behind it); /v1 is not mounted when nil.
+	Records *store.Store
 }
 
 // Server is the HTTP API.
@@ -44,6 +48,7 @@ type Server struct {
 	checks   []Check
 	version  string
 	registry *prometheus.Registry
+	records  *store.Store
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	router   chi.Router
@@ -51,7 +56,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(o Options) *Server {
-	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry}
+	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry, records: o.Records}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -73,6 +78,9 @@ func New(o Options) *Server {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	if s.records != nil {
+		s.mountV1(r)
+	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &Error{Status: http.StatusNotFound, Code: "not-found", Title: "Not found", Detail: "no route for " + r.Method + " " + r.URL.Path})
 	})

@@ -342,7 +342,7 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 		if err := requireScope(ctx, tx, a, PermCoverageWrite, c.OrgID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{"/patient_id", "does not exist"}}}
 		}
-		if err := s.visibleTo(ctx, tx, a, "GetPayerOrg", c.PayerID, PermPayerRead, "/payer_id"); err != nil {
+		if err := payerUsable(ctx, tx, a, c.PayerID, c.OrgID, "/payer_id"); err != nil {
 			return err
 		}
 		sl := sealer{dk, "coverages", c.ID}
@@ -357,6 +357,19 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionCreate, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
 	})
 	return c, err
+}
+
+// payerUsable checks that a payer may be billed from org: payers set up at
+// an organisation serve its whole subtree.
+func payerUsable(ctx context.Context, tx pgx.Tx, a Actor, payerID, orgID, ptr string) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, q("PayerUsableAt"), payerID, orgID).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+	}
+	return nil
 }
 
 // visibleTo checks that a referenced record exists and that the actor may

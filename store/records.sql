@@ -2,6 +2,17 @@
 -- Ids are returned as text; $1/$2 of the List* queries are the acting user
 -- and the permission that makes an organisation (and its subtree) visible.
 
+-- name: InScopeOrAbove
+-- Like InScope, but also true when org $3 is an ancestor of a granted org
+-- (shared set-up such as payers, read from below).
+SELECT EXISTS (
+    SELECT 1
+    FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs granted ON granted.id = g.org_id
+    JOIN orgs target ON target.id = $3
+    WHERE g.user_id = $1 AND (granted.path @> target.path OR target.path @> granted.path));
+
 -- name: InScope
 -- Does user $1 hold permission $2 at org $3 or at one of its ancestors?
 SELECT EXISTS (
@@ -168,13 +179,18 @@ UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updat
 SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
 WHERE org_id IN (SELECT o.id FROM role_grants g
                  JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path OR o.path @> go.path
                  WHERE g.user_id = $1)
   AND id > $3
 ORDER BY id LIMIT $4;
 
 -- name: GetPayerOrg
 SELECT org_id::text FROM payers WHERE id = $1;
+
+-- name: PayerUsableAt
+-- Payers set up at an organisation serve its whole subtree.
+SELECT EXISTS (SELECT 1 FROM payers p JOIN orgs po ON po.id = p.org_id JOIN orgs o ON o.id = $2
+               WHERE p.id = $1 AND po.path @> o.path);
 
 -- name: InsertPatient
 INSERT INTO patients (id, org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email,

@@ -20,6 +20,7 @@ import (
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/config"
+	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/logging"
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
@@ -37,6 +38,7 @@ type Main struct {
 	Work  bool
 
 	Store    *store.Store
+	Keyring  *keyring.Keyring
 	Temporal client.Client
 	API      *api.Server
 	Worker   worker.Worker
@@ -57,7 +59,7 @@ func NewMain(getenv func(string) string, logOut io.Writer) (*Main, error) {
 // Open connects to Postgres and Temporal and builds the enabled parts.
 func (m *Main) Open(ctx context.Context) error {
 	var err error
-	if m.Store, err = store.Open(ctx, m.Config.DatabaseURL); err != nil {
+	if err := m.openStoreOnly(ctx); err != nil {
 		return err
 	}
 	copts := client.Options{
@@ -89,6 +91,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.API = api.New(api.Options{
 			Logger:  m.Log.With("component", "api"),
 			Version: version,
+			Records: m.Store,
 			Checks: []api.Check{
 				{Name: "postgres", Fn: m.Store.Ping},
 				{Name: "temporal", Fn: func(ctx context.Context) error {
@@ -171,9 +174,18 @@ func (m *Main) Close() error {
 	return nil
 }
 
-// openStoreOnly connects to Postgres alone (for migrate and operator tools).
+// openStoreOnly connects to Postgres alone (for migrate and operator tools),
+// with the keyring that seals PHI and keys the audit chain.
 func (m *Main) openStoreOnly(ctx context.Context) error {
 	var err error
-	m.Store, err = store.Open(ctx, m.Config.DatabaseURL)
-	return err
+	if m.Keyring == nil {
+		if m.Keyring, err = keyring.FromConfig(ctx, m.Config); err != nil {
+			return err
+		}
+	}
+	if m.Store, err = store.Open(ctx, m.Config.DatabaseURL); err != nil {
+		return err
+	}
+	m.Store.UseKeys(store.KeysFrom[*keyring.DataKey](m.Keyring))
+	return nil
 }

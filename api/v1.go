@@ -1,0 +1,569 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/claimflow/claimflow/logging"
+	"github.com/claimflow/claimflow/store"
+)
+
+// handler is a /v1 endpoint: it returns the status and the value to encode
+// as JSON, or an error for problem+json.
+type handler func(r *http.Request, a store.Actor) (int, any, error)
+
+type principalKey struct{}
+
+func principalFrom(ctx context.Context) (store.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(store.Principal)
+	return p, ok
+}
+
+// authenticate resolves the bearer token; every /v1 route but login needs
+// one (deny by default).
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow"`)
+			s.writeError(w, r, store.ErrUnauthenticated)
+			return
+		}
+		p, err := s.records.Authenticate(r.Context(), strings.TrimSpace(tok))
+		if err != nil {
+			if errors.Is(err, store.ErrUnauthenticated) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow", error="invalid_token"`)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// handle wraps an endpoint with its declared permission (403 when the
+// caller holds it nowhere; records outside the caller's organisations then
+// answer 404 from the store), idempotency keys on POST, and rendering.
+func (s *Server) handle(perm string, h handler) http.HandlerFunc {
+	if perm == "" {
+		panic("api: every /v1 route declares its permission")
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := principalFrom(r.Context())
+		if !ok {
+			s.writeError(w, r, store.ErrUnauthenticated)
+			return
+		}
+		if perm != permAuthenticated && !p.Permissions[perm] {
+			s.writeError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "this route needs the " + perm + " permission"})
+			return
+		}
+		a := store.Actor{UserID: p.UserID, SourceIP: sourceIP(r), RequestID: logging.RequestID(r.Context())}
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || key == "" {
+			status, v, err := h(r, a)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			writeJSON(w, status, v)
+			return
+		}
+		s.idempotent(w, r, p, a, key, h)
+	}
+}
+
+const permAuthenticated = "authenticated"
+
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Principal, a store.Actor, key string, h handler) {
+	if len(key) > 255 {
+		s.writeError(w, r, &Error{Status: http.StatusBadRequest, Code: "bad-idempotency-key", Title: "Bad idempotency key", Detail: "Idempotency-Key is longer than 255 characters"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		s.writeError(w, r, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too-large", Title: "Request too large", Detail: "the body is larger than 1 MiB"})
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
+	stored, err := s.records.BeginIdempotent(r.Context(), p.UserID, key, sum[:])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if stored != nil {
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeRaw(w, stored.Status, stored.Body)
+		return
+	}
+	status, v, herr := h(r, a)
+	var out []byte
+	if herr != nil {
+		pr := s.problem(r, herr)
+		status, out = pr.Status, problemBytes(pr)
+	} else {
+		out, _ = json.Marshal(v)
+		out = append(out, '\n')
+	}
+	// Use a context that outlives a cancelled request: the outcome must be
+	// recorded or the key released.
+	ctx := context.WithoutCancel(r.Context())
+	if status >= 500 {
+		_ = s.records.ReleaseIdempotent(ctx, p.UserID, key)
+	} else if err := s.records.FinishIdempotent(ctx, p.UserID, key, store.StoredResponse{Status: status, Body: out}); err != nil {
+		s.log.ErrorContext(r.Context(), "store idempotent response", "err", err.Error())
+	}
+	writeRaw(w, status, out)
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	ct := "application/json"
+	if status >= 400 {
+		ct = "application/problem+json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+const maxBody = 1 << 20
+
+// decode reads a JSON body strictly: unknown fields, trailing data and
+// wrong types are errors naming the field by JSON pointer.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError(err)
+	}
+	if dec.More() {
+		return &Error{Status: http.StatusBadRequest, Code: "malformed", Title: "Malformed JSON", Detail: "the body holds more than one JSON value"}
+	}
+	return nil
+}
+
+func bodyError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var pe *time.ParseError
+	invalid := func(ptr, detail string) error {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request",
+			Detail: "the request has invalid fields", Fields: []FieldError{{Pointer: ptr, Detail: detail}}}
+	}
+	switch {
+	case errors.As(err, &te):
+		return invalid("/"+strings.ReplaceAll(te.Field, ".", "/"), "must be of type "+te.Value+"-compatible "+jsonKind(te.Type.Kind().String()))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return invalid("/"+name, "is not a known field")
+	case errors.As(err, &pe):
+		return invalid("", "a time must be RFC 3339, such as 2030-01-07T15:00:00Z")
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return &Error{Status: http.StatusBadRequest, Code: "malformed", Title: "Malformed JSON", Detail: "the body is not a JSON object"}
+	}
+	return &Error{Status: http.StatusBadRequest, Code: "malformed", Title: "Malformed JSON", Detail: "the body could not be read as JSON"}
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int", "int64", "float64":
+		return "number"
+	case "slice":
+		return "array"
+	case "struct", "map":
+		return "object"
+	case "bool":
+		return "boolean"
+	}
+	return k
+}
+
+// query parameters
+
+type queryReader struct {
+	r      *http.Request
+	fields []FieldError
+}
+
+func (q *queryReader) str(name string) string { return q.r.URL.Query().Get(name) }
+
+func (q *queryReader) id(name string) string {
+	v := q.str(name)
+	if v != "" && len(v) != 36 {
+		q.fields = append(q.fields, FieldError{Parameter: name, Detail: "is not an id"})
+		return ""
+	}
+	return v
+}
+
+func (q *queryReader) time(name string) *time.Time {
+	v := q.str(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		q.fields = append(q.fields, FieldError{Parameter: name, Detail: "must be an RFC 3339 time"})
+		return nil
+	}
+	return &t
+}
+
+func (q *queryReader) page() store.Page {
+	p := store.Page{After: q.str("cursor")}
+	if v := q.str("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			q.fields = append(q.fields, FieldError{Parameter: "limit", Detail: "must be 1 to 200"})
+		}
+		p.Limit = n
+	}
+	return p
+}
+
+func (q *queryReader) err() error {
+	if len(q.fields) == 0 {
+		return nil
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request", Detail: "the request has invalid parameters", Fields: q.fields}
+}
+
+// List is the envelope of every list response.
+type List[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func list[T any](items []T, next string, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return http.StatusOK, List[T]{Items: items, NextCursor: next}, nil
+}
+
+func one[T any](status int) func(T, error) (int, any, error) {
+	return func(v T, err error) (int, any, error) {
+		if err != nil {
+			return 0, nil, err
+		}
+		return status, v, nil
+	}
+}
+
+func id(r *http.Request) string { return chi.URLParam(r, "id") }
+
+// mountV1 adds the records API.
+func (s *Server) mountV1(r chi.Router) {
+	r.Post("/v1/auth/login", s.login)
+	r.Group(func(r chi.Router) {
+		r.Use(s.authenticate)
+		r.Post("/v1/auth/logout", s.handle(permAuthenticated, s.logout))
+
+		r.Post("/v1/orgs", s.handle(store.PermOrgWrite, s.createOrg))
+		r.Get("/v1/orgs", s.handle(store.PermOrgRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListOrgs(r.Context(), a, p))
+		}))
+		r.Get("/v1/orgs/{id}", s.handle(store.PermOrgRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			return one[store.Org](200)(s.records.GetOrg(r.Context(), a, id(r)))
+		}))
+		r.Post("/v1/users", s.handle(store.PermUserWrite, s.createUser))
+		r.Post("/v1/users/{id}/grants", s.handle(store.PermUserWrite, s.grant))
+		r.Post("/v1/users/{id}/tokens", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			tok, err := s.records.CreateAPIToken(r.Context(), a, id(r))
+			if err != nil {
+				return 0, nil, err
+			}
+			return http.StatusCreated, map[string]string{"token": tok}, nil
+		}))
+
+		r.Post("/v1/providers", s.handle(store.PermProviderWrite, createWith(s.records.CreateProvider)))
+		r.Get("/v1/providers", s.handle(store.PermProviderRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListProviders(r.Context(), a, q.str("npi"), p))
+		}))
+		r.Get("/v1/providers/{id}", s.handle(store.PermProviderRead, getWith(s.records.GetProvider)))
+		r.Patch("/v1/providers/{id}", s.handle(store.PermProviderWrite, patchWith(s.records.UpdateProvider)))
+		r.Get("/v1/providers/{id}/availability", s.handle(store.PermAvailabilityRead, getWith(s.records.GetAvailability)))
+		r.Post("/v1/providers/{id}/availability", s.handle(store.PermAvailabilityWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			var t store.AvailabilityTemplate
+			if err := decode(r, &t); err != nil {
+				return 0, nil, err
+			}
+			t.ProviderID = id(r)
+			return one[store.AvailabilityTemplate](201)(s.records.AddAvailability(r.Context(), a, t))
+		}))
+		r.Post("/v1/providers/{id}/availability-exceptions", s.handle(store.PermAvailabilityWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			var e store.AvailabilityException
+			if err := decode(r, &e); err != nil {
+				return 0, nil, err
+			}
+			e.ProviderID = id(r)
+			return one[store.AvailabilityException](201)(s.records.AddAvailabilityException(r.Context(), a, e))
+		}))
+
+		r.Post("/v1/payers", s.handle(store.PermPayerWrite, createWith(s.records.CreatePayer)))
+		r.Get("/v1/payers", s.handle(store.PermPayerRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListPayers(r.Context(), a, p))
+		}))
+		r.Get("/v1/payers/{id}", s.handle(store.PermPayerRead, getWith(s.records.GetPayer)))
+		r.Patch("/v1/payers/{id}", s.handle(store.PermPayerWrite, patchWith(s.records.UpdatePayer)))
+
+		r.Post("/v1/patients", s.handle(store.PermPatientWrite, createWith(s.records.CreatePatient)))
+		r.Get("/v1/patients", s.handle(store.PermPatientRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			f := store.PatientFilter{OrgID: q.id("org_id"), LastName: q.str("last_name"), BirthDate: q.str("birth_date"), SSN: q.str("ssn")}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListPatients(r.Context(), a, f, p))
+		}))
+		r.Get("/v1/patients/{id}", s.handle(store.PermPatientRead, getWith(s.records.GetPatient)))
+		r.Patch("/v1/patients/{id}", s.handle(store.PermPatientWrite, patchWith(s.records.UpdatePatient)))
+
+		r.Post("/v1/coverages", s.handle(store.PermCoverageWrite, createWith(s.records.CreateCoverage)))
+		r.Get("/v1/coverages", s.handle(store.PermCoverageRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			pid, member := q.id("patient_id"), q.str("member_id")
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListCoverages(r.Context(), a, pid, member, p))
+		}))
+		r.Get("/v1/coverages/{id}", s.handle(store.PermCoverageRead, getWith(s.records.GetCoverage)))
+
+		r.Post("/v1/appointments", s.handle(store.PermAppointmentWrite, createWith(s.records.Book)))
+		r.Post("/v1/appointment-series", s.handle(store.PermAppointmentWrite, createWith(s.records.BookSeries)))
+		r.Get("/v1/appointments", s.handle(store.PermAppointmentRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			f := store.AppointmentFilter{ProviderID: q.id("provider_id"), PatientID: q.id("patient_id"), Status: q.str("status"), From: q.time("from"), To: q.time("to")}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListAppointments(r.Context(), a, f, p))
+		}))
+		r.Get("/v1/appointments/{id}", s.handle(store.PermAppointmentRead, getWith(s.records.GetAppointment)))
+		r.Post("/v1/appointments/{id}/reschedule", s.handle(store.PermAppointmentWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			var in struct {
+				StartsAt time.Time `json:"starts_at"`
+				EndsAt   time.Time `json:"ends_at"`
+			}
+			if err := decode(r, &in); err != nil {
+				return 0, nil, err
+			}
+			return one[store.Appointment](200)(s.records.Reschedule(r.Context(), a, id(r), in.StartsAt, in.EndsAt))
+		}))
+		r.Post("/v1/appointments/{id}/cancel", s.handle(store.PermAppointmentWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			var in struct {
+				Reason string `json:"reason"`
+			}
+			if err := decode(r, &in); err != nil {
+				return 0, nil, err
+			}
+			return one[store.Appointment](200)(s.records.Cancel(r.Context(), a, id(r), in.Reason))
+		}))
+
+		r.Post("/v1/waitlist", s.handle(store.PermWaitlistWrite, createWith(s.records.JoinWaitlist)))
+		r.Get("/v1/waitlist", s.handle(store.PermWaitlistRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			f := store.WaitlistFilter{OrgID: q.id("org_id"), ProviderID: q.id("provider_id"), Status: q.str("status"), VisitType: q.str("visit_type")}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListWaitlist(r.Context(), a, f, p))
+		}))
+		r.Get("/v1/waitlist/{id}", s.handle(store.PermWaitlistRead, getWith(s.records.GetWaitlistEntry)))
+		r.Post("/v1/waitlist/{id}/leave", s.handle(store.PermWaitlistWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			return one[store.WaitlistEntry](200)(s.records.LeaveWaitlist(r.Context(), a, id(r)))
+		}))
+
+		r.Post("/v1/encounters", s.handle(store.PermEncounterWrite, createWith(s.records.CreateEncounter)))
+		r.Get("/v1/encounters", s.handle(store.PermEncounterRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			pid := q.id("patient_id")
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListEncounters(r.Context(), a, pid, p))
+		}))
+		r.Get("/v1/encounters/{id}", s.handle(store.PermEncounterRead, getWith(s.records.GetEncounter)))
+
+		r.Post("/v1/claims", s.handle(store.PermClaimWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			var in struct {
+				EncounterID string `json:"encounter_id"`
+			}
+			if err := decode(r, &in); err != nil {
+				return 0, nil, err
+			}
+			return one[store.Claim](201)(s.records.CreateClaim(r.Context(), a, in.EncounterID))
+		}))
+		r.Get("/v1/claims", s.handle(store.PermClaimRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			f := store.ClaimFilter{Status: q.str("status"), PatientID: q.id("patient_id"), PayerID: q.id("payer_id")}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.ListClaims(r.Context(), a, f, p))
+		}))
+		r.Get("/v1/claims/{id}", s.handle(store.PermClaimRead, getWith(s.records.GetClaim)))
+		r.Post("/v1/claims/{id}/status", s.handle(store.PermClaimWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			var in struct {
+				Status string `json:"status"`
+				Reason string `json:"reason"`
+			}
+			if err := decode(r, &in); err != nil {
+				return 0, nil, err
+			}
+			return one[store.Claim](200)(s.records.SetClaimStatus(r.Context(), a, id(r), in.Status, in.Reason))
+		}))
+
+		r.Get("/v1/audit", s.handle(store.PermAuditRead, func(r *http.Request, a store.Actor) (int, any, error) {
+			q := &queryReader{r: r}
+			f := store.AuditFilter{PatientID: q.id("patient_id"), ActorID: q.id("actor_id"), From: q.time("from"), To: q.time("to")}
+			p := q.page()
+			if err := q.err(); err != nil {
+				return 0, nil, err
+			}
+			return list(s.records.QueryAudit(r.Context(), a, f, p))
+		}))
+	})
+}
+
+func createWith[In, Out any](fn func(context.Context, store.Actor, In) (Out, error)) handler {
+	return func(r *http.Request, a store.Actor) (int, any, error) {
+		var in In
+		if err := decode(r, &in); err != nil {
+			return 0, nil, err
+		}
+		return one[Out](http.StatusCreated)(fn(r.Context(), a, in))
+	}
+}
+
+func getWith[T any](fn func(context.Context, store.Actor, string) (T, error)) handler {
+	return func(r *http.Request, a store.Actor) (int, any, error) {
+		return one[T](http.StatusOK)(fn(r.Context(), a, id(r)))
+	}
+}
+
+func patchWith[P, T any](fn func(context.Context, store.Actor, string, P) (T, error)) handler {
+	return func(r *http.Request, a store.Actor) (int, any, error) {
+		var in P
+		if err := decode(r, &in); err != nil {
+			return 0, nil, err
+		}
+		return one[T](http.StatusOK)(fn(r.Context(), a, id(r), in))
+	}
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+		TOTP     string `json:"totp"`
+	}
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tok, err := s.records.Login(r.Context(), in.Login, in.Password, in.TOTP)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+}
+
+func (s *Server) logout(r *http.Request, _ store.Actor) (int, any, error) {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if err := s.records.Logout(r.Context(), strings.TrimSpace(tok)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]string{"status": "logged out"}, nil
+}
+
+func (s *Server) createOrg(r *http.Request, a store.Actor) (int, any, error) {
+	var in struct {
+		ParentID string `json:"parent_id"`
+		Kind     string `json:"kind"`
+		Name     string `json:"name"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	return one[store.Org](201)(s.records.CreateOrg(r.Context(), a, store.Org{ParentID: in.ParentID, Kind: in.Kind, Name: in.Name}))
+}
+
+// CreatedUser is the answer to POST /v1/users: the TOTP secret (staff) is
+// shown once.
+type CreatedUser struct {
+	store.User
+	TOTPSecret string `json:"totp_secret,omitempty"`
+}
+
+func (s *Server) createUser(r *http.Request, a store.Actor) (int, any, error) {
+	var in store.NewUser
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	u, secret, err := s.records.CreateUser(r.Context(), a, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, CreatedUser{User: u, TOTPSecret: secret}, nil
+}
+
+func (s *Server) grant(r *http.Request, a store.Actor) (int, any, error) {
+	var in struct {
+		OrgID string `json:"org_id"`
+		Role  string `json:"role"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := s.records.Grant(r.Context(), a, id(r), in.OrgID, in.Role); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]string{"user_id": id(r), "org_id": in.OrgID, "role": in.Role}, nil
+}
