@@ -1,0 +1,243 @@
+package x835
+
+import (
+	"errors"
+
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/internal/setkit"
+)
+
+// Read fills the typed model from a parsed 835 transaction set. Loops are
+// identified by the guide table (edi.Walk), so qualified segments land in
+// the right fields. Segments the model does not cover are skipped.
+func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
+	if t.ST().El(1) != "835" {
+		return nil, errors.New("x835: not an 835 transaction set")
+	}
+	r := &Remittance{ControlNumber: t.ST().El(2)}
+	var (
+		claim *ClaimPayment
+		ln    *LinePayment
+		hdr   string
+	)
+	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
+	m := setkit.M
+	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+		id := s.ID()
+		switch loop {
+		case "":
+			switch id {
+			case "BPR":
+				r.Payment = Payment{Handling: s.El(1), Amount: m(s.El(2)), CreditDebit: s.El(3), Method: s.El(4), Format: s.El(5),
+					SenderDFIQual: s.El(6), SenderDFI: s.El(7), SenderAcctQual: s.El(8), SenderAccount: s.El(9),
+					OriginatorID: s.El(10), OriginatorSupp: s.El(11), ReceiverDFIQual: s.El(12), ReceiverDFI: s.El(13),
+					ReceiverAcctQual: s.El(14), ReceiverAccount: s.El(15), EffectiveDate: s.El(16)}
+			case "TRN":
+				r.Trace = Trace{Type: s.El(1), Number: s.El(2), OriginatorID: s.El(3), Supplemental: s.El(4)}
+			case "REF":
+				if s.El(1) == "EV" {
+					r.ReceiverID = s.El(2)
+				}
+			case "DTM":
+				if s.El(1) == "405" {
+					r.ProductionDate = s.El(2)
+				}
+			case "PLB":
+				for i := 3; i+1 < len(s); i += 2 {
+					if s.El(i) == "" {
+						continue
+					}
+					r.Adjustments = append(r.Adjustments, ProviderAdjustment{ProviderID: s.El(1), FiscalPeriod: s.El(2),
+						Reason: comp(s, i, 1), Reference: comp(s, i, 2), Amount: m(s.El(i + 1))})
+				}
+			}
+		case "1000A":
+			p := &r.Payer
+			switch id {
+			case "N1":
+				p.Name, p.IDQual, p.ID = s.El(2), s.El(3), s.El(4)
+			case "N3", "N4":
+				readAddr(&p.Address, s)
+			case "REF":
+				if s.El(1) == "2U" {
+					p.PayerID = s.El(2)
+				}
+			case "PER":
+				switch s.El(1) {
+				case "BL":
+					if p.TechnicalContact == "" {
+						p.TechnicalContact = s.El(2)
+					}
+					for i := 3; i+1 < len(s); i += 2 {
+						switch s.El(i) {
+						case "TE":
+							p.Phone = s.El(i + 1)
+						case "EM":
+							p.Email = s.El(i + 1)
+						case "UR":
+							if s.El(i+1) != "NONE" {
+								p.Web = s.El(i + 1)
+							}
+						}
+					}
+				case "IC":
+					p.Web = s.El(4)
+				}
+			}
+		case "1000B":
+			p := &r.Payee
+			switch id {
+			case "N1":
+				p.Name, p.IDQual, p.ID = s.El(2), s.El(3), s.El(4)
+			case "N3", "N4":
+				if p.Address == nil {
+					p.Address = &Address{}
+				}
+				readAddr(p.Address, s)
+			case "REF":
+				if s.El(1) == "TJ" {
+					p.TaxID = s.El(2)
+				}
+			}
+		case "2000":
+			if id == "LX" {
+				hdr = s.El(1)
+			}
+		case "2100":
+			if id == "CLP" {
+				r.Claims = append(r.Claims, ClaimPayment{HeaderNumber: hdr, PatientControlNumber: s.El(1), Status: s.El(2),
+					Charge: m(s.El(3)), Paid: m(s.El(4)), PatientResponsibility: m(s.El(5)), FilingCode: s.El(6),
+					PayerControlNumber: s.El(7), FacilityType: s.El(8), Frequency: s.El(9), DRG: s.El(11)})
+				claim, ln = &r.Claims[len(r.Claims)-1], nil
+				return
+			}
+			if claim == nil {
+				return
+			}
+			switch id {
+			case "CAS":
+				claim.Adjustments = readCAS(claim.Adjustments, s)
+			case "NM1":
+				p := Person{EntityType: s.El(2), LastName: s.El(3), FirstName: s.El(4), MiddleName: s.El(5), IDQual: s.El(8), ID: s.El(9)}
+				switch s.El(1) {
+				case "QC":
+					claim.Patient = p
+				case "IL":
+					claim.Insured = &p
+				case "82":
+					claim.Rendering = &p
+				case "TT":
+					claim.CrossoverCarrier = &p
+				}
+			case "MOA":
+				for i := 3; i <= 7; i++ {
+					if v := s.El(i); v != "" {
+						claim.Remarks = append(claim.Remarks, v)
+					}
+				}
+			case "REF":
+				switch s.El(1) {
+				case "EA":
+					claim.MedicalRecordNumber = s.El(2)
+				case "1L":
+					claim.GroupNumber = s.El(2)
+				}
+			case "DTM":
+				switch s.El(1) {
+				case "232":
+					claim.StatementFrom = s.El(2)
+				case "233":
+					claim.StatementTo = s.El(2)
+				case "050":
+					claim.ReceivedDate = s.El(2)
+				}
+			case "AMT":
+				claim.Amounts = append(claim.Amounts, Amount{Qualifier: s.El(1), Amount: m(s.El(2))})
+			}
+		case "2110":
+			if claim == nil {
+				return
+			}
+			switch id {
+			case "SVC":
+				l := LinePayment{ProcedureQual: comp(s, 1, 1), Procedure: comp(s, 1, 2), Charge: m(s.El(2)), Paid: m(s.El(3)),
+					RevenueCode: s.El(4), Units: s.El(5), SubmittedQual: comp(s, 6, 1), Submitted: comp(s, 6, 2), SubmittedUnits: s.El(7)}
+				for j := 3; j <= 6; j++ {
+					if v := comp(s, 1, j); v != "" {
+						l.Modifiers = append(l.Modifiers, v)
+					}
+				}
+				claim.Lines = append(claim.Lines, l)
+				ln = &claim.Lines[len(claim.Lines)-1]
+				return
+			}
+			if ln == nil {
+				return
+			}
+			switch id {
+			case "DTM":
+				switch s.El(1) {
+				case "472":
+					ln.ServiceDate = s.El(2)
+				case "150":
+					ln.ServiceFrom = s.El(2)
+				case "151":
+					ln.ServiceTo = s.El(2)
+				}
+			case "CAS":
+				ln.Adjustments = readCAS(ln.Adjustments, s)
+			case "REF":
+				if s.El(1) == "6R" {
+					ln.LineControl = s.El(2)
+				}
+			case "AMT":
+				if s.El(1) == "B6" {
+					ln.Allowed, ln.HasAllowed = m(s.El(2)), true
+				}
+			case "LQ":
+				if s.El(1) == "HE" {
+					ln.Remarks = append(ln.Remarks, s.El(2))
+				}
+			}
+		}
+	})
+	return r, nil
+}
+
+func readAddr(a *Address, s edi.Seg) {
+	if s.ID() == "N3" {
+		a.Line1, a.Line2 = s.El(1), s.El(2)
+		return
+	}
+	a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
+}
+
+func readCAS(as []Adjustment, s edi.Seg) []Adjustment {
+	for i := 2; i+1 < len(s) && i <= 17; i += 3 {
+		if s.El(i) == "" {
+			continue
+		}
+		as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
+	}
+	return as
+}
+
+// ReadAll reads every 835 in parsed interchanges.
+func ReadAll(ics []*edi.Interchange) ([]*Remittance, error) {
+	var out []*Remittance
+	for _, ic := range ics {
+		for _, g := range ic.Groups {
+			for _, t := range g.Sets {
+				if t.ST().El(1) != "835" {
+					continue
+				}
+				r, err := Read(t, ic.Delims)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,183 @@
+package x835_test
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/x835"
+)
+
+// Sample is a de-identified remittance: one paid claim with a contractual
+// adjustment and patient responsibility on two lines, one denied claim,
+// and an interest PLB.
+func Sample() *x835.Remittance {
+	return &x835.Remittance{
+		Payment: x835.Payment{Handling: "I", Amount: 10550, CreditDebit: "C", Method: "ACH", Format: "CCP",
+			SenderDFIQual: "01", SenderDFI: "999999992", SenderAcctQual: "DA", SenderAccount: "000000001",
+			OriginatorID: "1999999999", ReceiverDFIQual: "01", ReceiverDFI: "999999992", ReceiverAcctQual: "DA",
+			ReceiverAccount: "000000002", EffectiveDate: "20260115"},
+		Trace:          x835.Trace{Type: "1", Number: "EFT0000001", OriginatorID: "1999999999"},
+		ReceiverID:     "CF0000001",
+		ProductionDate: "20260114",
+		Payer: x835.Payer{Name: "TEST PAYER", Address: x835.Address{Line1: "1 PAYER WAY", City: "ANYTOWN", State: "NY", Zip: "100010000"},
+			PayerID: "TP0000001", TechnicalContact: "EDI DESK", Phone: "5555550199", Web: "WWW.EXAMPLE.COM"},
+		Payee: x835.Payee{Name: "CLAIMFLOW TEST CLINIC", IDQual: "XX", ID: "1234567893", TaxID: "990000001",
+			Address: &x835.Address{Line1: "100 MAIN STREET", City: "ANYTOWN", State: "NY", Zip: "100010000"}},
+		Claims: []x835.ClaimPayment{
+			{
+				HeaderNumber: "1", PatientControlNumber: "PCN0001", Status: "1", Charge: 15050, Paid: 10000,
+				PatientResponsibility: 2000, FilingCode: "12", PayerControlNumber: "PAYERCLM0001", FacilityType: "11", Frequency: "1",
+				Patient:   x835.Person{EntityType: "1", LastName: "DOE", FirstName: "JANE", IDQual: "MI", ID: "ZZ0000001"},
+				Rendering: &x835.Person{EntityType: "1", LastName: "DOCTOR", FirstName: "TEST", IDQual: "XX", ID: "1234567893"},
+				Remarks:   []string{"MA01"},
+				StatementFrom: "20260101", StatementTo: "20260101", ReceivedDate: "20260105",
+				Amounts: []x835.Amount{{Qualifier: "AU", Amount: 13050}},
+				Lines: []x835.LinePayment{
+					{ProcedureQual: "HC", Procedure: "99213", Modifiers: []string{"25"}, Charge: 10000, Paid: 7000, Units: "1",
+						ServiceDate: "20260101", LineControl: "LN0001", Allowed: 9000, HasAllowed: true,
+						Adjustments: []x835.Adjustment{{Group: "CO", Reason: "45", Amount: 1000}, {Group: "PR", Reason: "2", Amount: 2000}}},
+					{ProcedureQual: "HC", Procedure: "87880", Charge: 5050, Paid: 3000, Units: "1", ServiceDate: "20260101",
+						Adjustments: []x835.Adjustment{{Group: "CO", Reason: "45", Amount: 2050}}, Remarks: []string{"N130"}},
+				},
+			},
+			{
+				HeaderNumber: "1", PatientControlNumber: "PCN0002", Status: "4", Charge: 15000, Paid: 0, FilingCode: "12",
+				PayerControlNumber: "PAYERCLM0002",
+				Patient:            x835.Person{EntityType: "1", LastName: "ROE", FirstName: "BABY", IDQual: "MI", ID: "ZZ0000002"},
+				Insured:            &x835.Person{EntityType: "1", LastName: "ROE", FirstName: "RICHARD", IDQual: "MI", ID: "ZZ0000002"},
+				Adjustments:        []x835.Adjustment{{Group: "CO", Reason: "197", Amount: 15000}},
+				Remarks:            []string{"N290", "M76"},
+			},
+		},
+		Adjustments: []x835.ProviderAdjustment{{ProviderID: "1234567893", FiscalPeriod: "20261231", Reason: "L6", Reference: "INTEREST", Amount: -550}},
+	}
+}
+
+var env = x835.Envelope{SenderID: "TESTPAYER", ReceiverID: "CLAIMFLOW", Usage: "T",
+	Time: time.Date(2026, 1, 14, 12, 0, 0, 0, time.UTC), Control: edi.Control{Interchange: 11, Group: 11, Set: 1}}
+
+func build(t *testing.T, rs ...*x835.Remittance) []byte {
+	t.Helper()
+	ic, err := x835.Build(env, rs...)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := edi.Write(&buf, ic); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestBuildValidatesAndBalances(t *testing.T) {
+	x := build(t, Sample(), Sample())
+	rep, err := x835.Validate(x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Errors {
+		t.Errorf("%v", e)
+	}
+	if got := rep.Interchanges[0].Groups[0].Ack(); got != "A" {
+		t.Errorf("AK901 = %s, want A", got)
+	}
+	if im := Sample().Balance(); im != nil {
+		t.Errorf("Balance() = %v, want none", im)
+	}
+}
+
+func TestReadRoundTrip(t *testing.T) {
+	want := Sample()
+	x := build(t, want)
+	ics, err := edi.ParseBytes(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := x835.Read(ics[0].Groups[0].Sets[0], ics[0].Delims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.ControlNumber = "0001"
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Read(Build(x)) differs\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestBalanceErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		edit  func(r *x835.Remittance)
+		rules []string
+		segs  []string
+	}{
+		{"BPR02 off", func(r *x835.Remittance) { r.Payment.Amount++ }, []string{x835.RuleTransaction}, []string{"BPR02"}},
+		{"PLB ignored", func(r *x835.Remittance) { r.Adjustments = nil }, []string{x835.RuleTransaction}, []string{"BPR02"}},
+		{"claim CAS short", func(r *x835.Remittance) { r.Claims[1].Adjustments[0].Amount = 14000 }, []string{x835.RuleClaim}, []string{"CLP03"}},
+		{"line CAS short", func(r *x835.Remittance) { r.Claims[0].Lines[1].Adjustments[0].Amount = 2000 },
+			[]string{x835.RuleLine, x835.RuleClaim}, []string{"SVC02", "CLP03"}},
+		{"line paid moved", func(r *x835.Remittance) { r.Claims[0].Lines[0].Paid -= 100; r.Claims[0].Lines[1].Paid += 100 },
+			[]string{x835.RuleLine, x835.RuleLine}, []string{"SVC02", "SVC02"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Sample()
+			tc.edit(r)
+			im := r.Balance()
+			var rules []string
+			for _, i := range im {
+				rules = append(rules, i.Rule)
+			}
+			if !reflect.DeepEqual(rules, tc.rules) {
+				t.Errorf("Balance rules = %q, want %q", rules, tc.rules)
+			}
+			rep, err := x835.Validate(build(t, r), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var segs []string
+			for _, e := range rep.Errors {
+				if e.Kind != edi.KindIK4 || e.Code != "I12" || e.Index == 0 {
+					t.Errorf("error %v: want IK4 I12 with a stream position", e)
+				}
+				segs = append(segs, e.SegID+pad2(e.Elem))
+			}
+			if !reflect.DeepEqual(segs, tc.segs) {
+				t.Errorf("Validate errors at %q, want %q", segs, tc.segs)
+			}
+		})
+	}
+}
+
+func pad2(i int) string {
+	if i < 10 {
+		return "0" + string(rune('0'+i))
+	}
+	return string(rune('0'+i/10)) + string(rune('0'+i%10))
+}
+
+func TestCASSplitsAfterSixReasons(t *testing.T) {
+	r := Sample()
+	c := &r.Claims[1]
+	c.Adjustments = nil
+	for i := 0; i < 7; i++ {
+		c.Adjustments = append(c.Adjustments, x835.Adjustment{Group: "CO", Reason: "45", Amount: 1000})
+	}
+	c.Adjustments = append(c.Adjustments, x835.Adjustment{Group: "PR", Reason: "1", Amount: 8000})
+	x := build(t, r)
+	if n := bytes.Count(x, []byte("CAS*")); n != 3+3 {
+		t.Errorf("CAS segments = %d, want 6", n)
+	}
+	ics, err := edi.ParseBytes(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := x835.Read(ics[0].Groups[0].Sets[0], ics[0].Delims)
+	if !reflect.DeepEqual(got.Claims[1].Adjustments, c.Adjustments) {
+		t.Errorf("adjustments = %+v, want %+v", got.Claims[1].Adjustments, c.Adjustments)
+	}
+	if im := got.Balance(); im != nil {
+		t.Errorf("Balance = %v", im)
+	}
+}
