@@ -43,30 +43,62 @@ type elemRule struct {
 	Period bool
 }
 
-// codeSet is a code list for an ID element.
+// codeSet is a code list for an ID element. Codes of up to seven bytes are
+// packed into integers (bytes and length) so a lookup is a few integer
+// compares, or one map probe for long lists.
 type codeSet struct {
-	list []string
-	m    map[string]struct{}
+	list   []string
+	packed []uint64
+	m      map[uint64]struct{}
+	long   []string // codes of eight bytes or more
 }
 
 func newCodeSet(codes []string) *codeSet {
 	c := &codeSet{list: codes}
-	if len(codes) > 8 {
-		c.m = make(map[string]struct{}, len(codes))
-		for _, s := range codes {
-			c.m[s] = struct{}{}
+	for _, code := range codes {
+		if k, ok := packCode([]byte(code)); ok {
+			c.packed = append(c.packed, k)
+		} else {
+			c.long = append(c.long, code)
+		}
+	}
+	if len(c.packed) > 16 {
+		c.m = make(map[uint64]struct{}, len(c.packed))
+		for _, k := range c.packed {
+			c.m[k] = struct{}{}
 		}
 	}
 	return c
 }
 
+// packCode packs up to seven bytes and the length into an integer.
+func packCode(b []byte) (uint64, bool) {
+	if len(b) > 7 {
+		return 0, false
+	}
+	k := uint64(len(b)) << 56
+	for i, c := range b {
+		k |= uint64(c) << (8 * i)
+	}
+	return k, true
+}
+
 func (c *codeSet) has(b []byte) bool {
+	k, ok := packCode(b)
+	if !ok {
+		for _, s := range c.long {
+			if string(b) == s {
+				return true
+			}
+		}
+		return false
+	}
 	if c.m != nil {
-		_, ok := c.m[string(b)]
+		_, ok := c.m[k]
 		return ok
 	}
-	for _, s := range c.list {
-		if string(b) == s {
+	for _, p := range c.packed {
+		if p == k {
 			return true
 		}
 	}
@@ -96,12 +128,16 @@ type node struct {
 // first returns the trigger segment of a loop.
 func (n *node) first() *node { return n.Children[0] }
 
-// qualifies reports whether s carries one of the node's qualifier codes.
-func (n *node) qualifies(s *Segment) bool {
+// qualifies reports whether s carries one of the node's qualifier codes;
+// e1 is the segment's first element, the usual qualifier.
+func (n *node) qualifies(s *Segment, e1 []byte) bool {
 	if n.QEl == 0 {
 		return true
 	}
 	r := &n.Elems[n.QEl-1]
+	if n.QEl == 1 && n.QComp == 0 {
+		return r.Codes == nil || r.Codes.has(e1)
+	}
 	var v []byte
 	if n.QComp > 0 {
 		v = s.Component(n.QEl, n.QComp)

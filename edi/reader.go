@@ -146,18 +146,15 @@ func tagOf(b []byte) uint32 {
 	return 0xFFFFFFFF
 }
 
-var (
-	tagISA = Tag("ISA")
-	tagIEA = Tag("IEA")
-	tagGS  = Tag("GS")
-	tagGE  = Tag("GE")
-	tagST  = Tag("ST")
-	tagSE  = Tag("SE")
-	tagTA1 = Tag("TA1")
-	tagHL  = Tag("HL")
-	tagCLM = Tag("CLM")
-	tagSV1 = Tag("SV1")
-	tagLX  = Tag("LX")
+const (
+	tagISA = 'I'<<16 | 'S'<<8 | 'A'
+	tagIEA = 'I'<<16 | 'E'<<8 | 'A'
+	tagGS  = 'G'<<16 | 'S'<<8
+	tagGE  = 'G'<<16 | 'E'<<8
+	tagST  = 'S'<<16 | 'T'<<8
+	tagSE  = 'S'<<16 | 'E'<<8
+	tagTA1 = 'T'<<16 | 'A'<<8 | '1'
+	tagHL  = 'H'<<16 | 'L'<<8
 )
 
 // Reader is a streaming tokenizer. Memory is bounded by MaxSegment plus one
@@ -376,6 +373,14 @@ func (s *Segment) scanFlags() uint8 {
 		mx |= zeroBytes(w&e0) | zeroBytes(w^x7)
 	}
 	f := uint8(flagScanned)
+	if i < len(b) && len(b) >= 8 {
+		// The tail as one overlapping word.
+		w := binary.LittleEndian.Uint64(b[len(b)-8:])
+		mc |= zeroBytes(w ^ cs)
+		mr |= zeroBytes(w ^ rs)
+		mx |= zeroBytes(w&e0) | zeroBytes(w^x7)
+		i = len(b)
+	}
 	for ; i < len(b); i++ {
 		switch c := b[i]; {
 		case c == s.Delims.Component:

@@ -19,7 +19,6 @@ type frame struct {
 	// balancing: running totals in ten-thousandths
 	total, sum int64
 	totalOK    bool
-	totalSeg   *Segment
 	totalIdx   int
 	totalOff   int64
 	totalPos   int
@@ -150,6 +149,7 @@ func loopLabel(n *node) string {
 
 // find searches the open loops, innermost first, for a child matching s.
 func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
+	e1 := s.Element(1)
 	for d := len(r.stack) - 1; d >= 0; d-- {
 		f := &r.stack[d]
 		tags := f.n.tags
@@ -166,7 +166,7 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 			if c.Loop {
 				q = c.first()
 			}
-			if !strict || q.qualifies(s) {
+			if !strict || q.qualifies(s, e1) {
 				return d, ci
 			}
 		}
