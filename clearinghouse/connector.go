@@ -294,6 +294,16 @@ func (c *Connector) Send(ctx context.Context, body []byte) (Sent, error) {
 	return s, c.upload(ctx, row, body)
 }
 
+// SendArchived sends a file already in the archive, by its hash (workflows
+// pass archive keys, not EDI bytes).
+func (c *Connector) SendArchived(ctx context.Context, hash string) (Sent, error) {
+	body, _, err := c.archive.Get(ctx, hash)
+	if err != nil {
+		return Sent{}, err
+	}
+	return c.Send(ctx, body)
+}
+
 // ResumeSends finishes every upload a crash interrupted, reading the bytes
 // back from the archive. It returns how many files it completed.
 func (c *Connector) ResumeSends(ctx context.Context) (int, error) {

@@ -41,8 +41,13 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("send %d: Already on first send", i)
 		}
 	}
-	// Sending the same content again uploads nothing.
+	// Sending the same content again, by bytes or by archive key, uploads
+	// nothing.
 	again, err := c.Send(ctx, batch(100, 0, 2))
+	if err != nil || !again.Already {
+		t.Fatalf("resend: Already=%v err=%v, want a no-op", again.Already, err)
+	}
+	again, err = c.SendArchived(ctx, archive.Hash(batch(101, 10, 2)))
 	if err != nil || !again.Already {
 		t.Fatalf("resend: Already=%v err=%v, want a no-op", again.Already, err)
 	}
@@ -220,4 +225,27 @@ func TestCrashBetweenStepsSim(t *testing.T) {
 		deliver: func(name string, body []byte) { s.Put("claimflow", sim.OutboundFile{Name: name, Body: body}) },
 		inbound: func() []string { return s.Downloads("claimflow") },
 	})
+}
+
+// TestConcurrentSends runs more concurrent sends than the Postgres pool has
+// connections: the partner lock must not starve the ledger's queries.
+func TestConcurrentSends(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.withSim(t, sim.Faults{}, silent{})
+	const n = 12
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			c := e.connector(t, nil)
+			_, err := c.Send(ctx, batch(700+i, 7000+i*10, 1))
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	testenv.WaitFor(t, 10*time.Second, "uploads", func() bool { return len(s.Received()) == n })
 }

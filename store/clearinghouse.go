@@ -199,25 +199,24 @@ func (s *Store) OutboundFailed(ctx context.Context, id int64, msg string) error 
 	return err
 }
 
-// LockPartner takes the partner's session lock on a dedicated connection so
-// that one connector at a time works its folders; unlock releases it. A
-// process that dies releases it with its connection.
+// LockPartner takes the partner's session lock so that one connector at a
+// time works its folders; unlock releases it. The lock lives on its own
+// connection outside the pool, so lock holders and waiters never starve the
+// pool the ledger queries need; a process that dies releases it with that
+// connection.
 func (s *Store) LockPartner(ctx context.Context, partner string) (unlock func(), err error) {
-	conn, err := s.Pool.Acquire(ctx)
+	conn, err := pgx.ConnectConfig(ctx, s.Pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: lock partner: %w", err)
 	}
 	if _, err := conn.Exec(ctx, q("ClearinghouseLock"), partner); err != nil {
-		conn.Release()
+		_ = conn.Close(context.Background())
 		return nil, fmt.Errorf("store: lock partner: %w", err)
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(ctx, q("ClearinghouseUnlock"), partner); err != nil {
-			// Drop the connection so the lock cannot leak into the pool.
-			_ = conn.Conn().Close(ctx)
-		}
-		conn.Release()
+		_, _ = conn.Exec(ctx, q("ClearinghouseUnlock"), partner)
+		_ = conn.Close(ctx) // closing also releases the lock
 	}, nil
 }
