@@ -30,9 +30,9 @@ func Sample() *x835.Remittance {
 			{
 				HeaderNumber: "1", PatientControlNumber: "PCN0001", Status: "1", Charge: 15050, Paid: 10000,
 				PatientResponsibility: 2000, FilingCode: "12", PayerControlNumber: "PAYERCLM0001", FacilityType: "11", Frequency: "1",
-				Patient:   x835.Person{EntityType: "1", LastName: "DOE", FirstName: "JANE", IDQual: "MI", ID: "ZZ0000001"},
-				Rendering: &x835.Person{EntityType: "1", LastName: "DOCTOR", FirstName: "TEST", IDQual: "XX", ID: "1234567893"},
-				Remarks:   []string{"MA01"},
+				Patient:       x835.Person{EntityType: "1", LastName: "DOE", FirstName: "JANE", IDQual: "MI", ID: "ZZ0000001"},
+				Rendering:     &x835.Person{EntityType: "1", LastName: "DOCTOR", FirstName: "TEST", IDQual: "XX", ID: "1234567893"},
+				Remarks:       []string{"MA01"},
 				StatementFrom: "20260101", StatementTo: "20260101", ReceivedDate: "20260105",
 				Amounts: []x835.Amount{{Qualifier: "AU", Amount: 13050}},
 				Lines: []x835.LinePayment{

@@ -246,3 +246,62 @@ func Date8(t time.Time) string {
 	}
 	return t.Format("20060102")
 }
+
+// Status is one STC segment: the claim status category and status codes
+// with the entity they concern.
+type Status struct {
+	Category string   // STC01-1 health care claim status category code (507): A1, A2, A3, F1, P1...
+	Code     string   // STC01-2 health care claim status code (508)
+	Entity   string   // STC01-3 entity identifier code (98), when the status concerns an entity
+	Date     string   // STC02 status information effective date, CCYYMMDD
+	Action   string   // STC03 action code: WQ accepted, U rejected (277CA)
+	Charge   Money    // STC04 total claim (or line) charge amount
+	Paid     Money    // STC05 claim payment amount (277)
+	PaidDate string   // STC08 adjudication or payment date (277)
+	Check    string   // STC09 check or EFT trace number (277)
+	More     []string // STC10 and STC11 further category:code:entity composites, as written
+	Message  string   // STC12 free-form message text
+}
+
+// ReadSTC reads an STC segment.
+func ReadSTC(s edi.Seg, comp byte) Status {
+	st := Status{Category: s.Comp(comp, 1, 1), Code: s.Comp(comp, 1, 2), Entity: s.Comp(comp, 1, 3), Date: s.El(2),
+		Action: s.El(3), Charge: M(s.El(4)), Paid: M(s.El(5)), PaidDate: s.El(8), Check: s.El(9), Message: s.El(12)}
+	for _, i := range []int{10, 11} {
+		if v := s.El(i); v != "" {
+			st.More = append(st.More, v)
+		}
+	}
+	return st
+}
+
+// STC writes an STC segment. Amounts are written when non-zero, or when
+// always is set (STC04 is required at some levels).
+func (w *Writer) STC(st *Status, chargeRequired bool) {
+	charge, paid := "", ""
+	if st.Charge != 0 || chargeRequired {
+		charge = st.Charge.String()
+	}
+	if st.Paid != 0 {
+		paid = st.Paid.String()
+	}
+	more := []string{"", ""}
+	copy(more, st.More)
+	w.Seg("STC", w.C(st.Category, st.Code, st.Entity), st.Date, st.Action, charge, paid, "", "", st.PaidDate, st.Check,
+		more[0], more[1], st.Message)
+}
+
+// Rejected reports whether a status rejects the claim: action code U, or a
+// category of the A3..A8 rejection family (A3 returned as unprocessable,
+// A4 not found, A6 missing information, A7 invalid information, A8
+// relational field error) or E0..E4 (response not possible).
+func (st *Status) Rejected() bool {
+	if st.Action == "U" {
+		return true
+	}
+	switch st.Category {
+	case "A3", "A4", "A6", "A7", "A8", "E0", "E1", "E2", "E3", "E4":
+		return true
+	}
+	return false
+}
