@@ -164,6 +164,35 @@ func TestAckCodes(t *testing.T) {
 
 var fixedNow = time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
 
+func TestTolerate(t *testing.T) {
+	b, err := os.ReadFile("testdata/broken-balance.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := ValidateBytes(b, &Options{Tolerate: []string{"IK4 I12"}})
+	if len(rep.Errors) != 1 {
+		t.Fatalf("errors %v", rep.Errors)
+	}
+	g := rep.Interchanges[0].Groups[0]
+	if g.Sets[0].Ack() != "E" || g.Ack() != "E" {
+		t.Errorf("IK501 %s AK901 %s, want E E", g.Sets[0].Ack(), g.Ack())
+	}
+	ack := Acknowledge(rep.Interchanges[0], AckOptions{Now: fixedNow}).String()
+	for _, w := range []string{"IK3*CLM*18*2300*8~", "IK4*2*782*I12~", "IK5*E*5~", "AK9*E*1*1*1~"} {
+		if !strings.Contains(ack, w) {
+			t.Errorf("ack lacks %q:\n%s", w, ack)
+		}
+	}
+}
+
+func TestTagConstants(t *testing.T) {
+	for id, tag := range map[string]uint32{"ISA": tagISA, "IEA": tagIEA, "GS": tagGS, "GE": tagGE, "ST": tagST, "SE": tagSE, "TA1": tagTA1, "HL": tagHL} {
+		if Tag(id) != tag {
+			t.Errorf("Tag(%s) mismatch", id)
+		}
+	}
+}
+
 // TestGolden compares, for every sample, the validation report, the
 // acknowledgment and (for parseable samples) the JSON form with golden
 // files. Run with -update to rewrite them.

@@ -165,6 +165,7 @@ type Guide struct {
 
 type balanceRule struct {
 	name                string
+	totalRef            string // data element reference number of the total
 	totalLoop, totalSeg string
 	totalEl             int
 	partsLoop, partsSeg string
@@ -432,7 +433,11 @@ func compileGuide(d *dictionary, b []byte) (*Guide, error) {
 	}
 	g.root = root
 	for _, br := range raw.Balance {
-		g.balance = append(g.balance, balanceRule{name: br.Name,
+		ds := d.segs[br.Total.Seg]
+		if ds == nil || br.Total.El < 1 || br.Total.El > len(ds.Elems) {
+			return nil, fmt.Errorf("balance %q: bad total element", br.Name)
+		}
+		g.balance = append(g.balance, balanceRule{name: br.Name, totalRef: ds.Elems[br.Total.El-1].Ref,
 			totalLoop: br.Total.Loop, totalSeg: br.Total.Seg, totalEl: br.Total.El, totalTag: Tag(br.Total.Seg),
 			partsLoop: br.Parts.Loop, partsSeg: br.Parts.Seg, partsEl: br.Parts.El, partsTag: Tag(br.Parts.Seg)})
 	}

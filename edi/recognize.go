@@ -186,7 +186,7 @@ func (r *recognizer) pop(v *validator, s *Segment) {
 		for _, b := range r.g.balance {
 			if b.totalLoop == f.n.ID {
 				e := &Error{Kind: KindIK4, Code: "I12", Index: f.totalIdx, Offset: f.totalOff, Pos: f.totalPos,
-					SegID: b.totalSeg, Loop: f.n.ID, Elem: b.totalEl, Msg: "balancing failed: " + b.name}
+					SegID: b.totalSeg, Loop: f.n.ID, Elem: b.totalEl, Ref: b.totalRef, Msg: "balancing failed: " + b.name}
 				v.add(e)
 				break
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 )
 
 // Options name every relaxation a trading partner may need. The zero value
@@ -19,6 +20,20 @@ type Options struct {
 	AllowUnterminated bool
 	// MaxSegment is the longest segment accepted in bytes (default 1 MiB).
 	MaxSegment int
+	// Tolerate lists transaction-level codes, as "IK4 5" or "IK3 2", that
+	// are still reported but do not reject the transaction set: a set whose
+	// only errors are tolerated is accepted with errors (IK501 = E).
+	Tolerate []string
+}
+
+func (o *Options) tolerates(e *Error) bool {
+	for _, t := range o.Tolerate {
+		k, code, ok := strings.Cut(t, " ")
+		if ok && k == e.Kind.String() && code == e.Code {
+			return true
+		}
+	}
+	return false
 }
 
 // Report is the result of Validate.
@@ -64,24 +79,31 @@ type GroupResult struct {
 	ids     map[string]struct{}
 }
 
-// Ack returns the AK901 code: A accepted, P partially accepted, R rejected.
+// Ack returns the AK901 code: A accepted, E accepted with errors noted,
+// P partially accepted, R rejected.
 func (g *GroupResult) Ack() string {
 	if len(g.Errors) > 0 {
 		return "R"
 	}
-	acc := 0
+	acc, noted := 0, false
 	for _, s := range g.Sets {
-		if s.Ack() != "R" {
+		switch s.Ack() {
+		case "A":
 			acc++
+		case "E":
+			acc++
+			noted = true
 		}
 	}
 	switch {
-	case acc == len(g.Sets):
-		return "A"
-	case acc == 0:
+	case acc == 0 && len(g.Sets) > 0:
 		return "R"
+	case acc < len(g.Sets):
+		return "P"
+	case noted:
+		return "E"
 	}
-	return "P"
+	return "A"
 }
 
 // Accepted counts the accepted transaction sets.
@@ -102,13 +124,18 @@ type SetResult struct {
 	Guide    string
 	Errors   []*Error // IK5, IK3 and IK4 errors
 	Segments int
-	bad      bool // an error was found, even if dropped
+	bad      bool // a rejecting error was found, even if dropped
+	noted    bool // a tolerated error was found
 }
 
-// Ack returns the IK501 code: A accepted or R rejected.
+// Ack returns the IK501 code: A accepted, E accepted with errors (only
+// tolerated errors, see Options.Tolerate) or R rejected.
 func (s *SetResult) Ack() string {
-	if s.bad {
+	switch {
+	case s.bad:
 		return "R"
+	case s.noted:
+		return "E"
 	}
 	return "A"
 }
@@ -191,7 +218,11 @@ func (v *validator) add(e *Error) {
 		}
 	default:
 		if v.set != nil {
-			v.set.bad = true
+			if len(v.opts.Tolerate) > 0 && v.opts.tolerates(e) {
+				v.set.noted = true
+			} else {
+				v.set.bad = true
+			}
 			e.Set = v.set.ST.El(2)
 		}
 	}
