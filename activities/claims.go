@@ -55,6 +55,7 @@ type ClaimStatusChange struct {
 	At               time.Time
 	PaidCents        int64
 	PayerClaimNumber string
+	FrequencyCode    string // CLM05-3 of this attempt
 }
 
 // StatusInquiryResult is a 277's answer for one claim (STC segment).

@@ -370,3 +370,20 @@ func (s *Store) ReconcileEFT(ctx context.Context, remittanceID, trace string, am
 	})
 	return ok, err
 }
+
+// ClaimSubmission is how a claim is being (re)submitted.
+type ClaimSubmission struct {
+	FrequencyCode    string // CLM05-3
+	PayerClaimNumber string // REF*F8 for a replacement
+	Attempt          int
+}
+
+// GetClaimSubmission reads the claim's current submission attempt.
+func (s *Store) GetClaimSubmission(ctx context.Context, claimID string) (ClaimSubmission, error) {
+	var c ClaimSubmission
+	err := s.Pool.QueryRow(ctx, q("ClaimSubmission"), claimID).Scan(&c.FrequencyCode, &c.PayerClaimNumber, &c.Attempt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	return c, err
+}

@@ -110,3 +110,6 @@ UPDATE remittances SET eft_reconciled = true WHERE id = $1;
 
 -- name: AddClaimPaid
 UPDATE claims SET paid_cents = paid_cents + $2, updated_at = now() WHERE id = $1;
+
+-- name: ClaimSubmission
+SELECT frequency_code, payer_claim_number, attempt FROM claims WHERE id = $1;

@@ -161,17 +161,7 @@ type ClaimAckSignal struct {
 }
 
 // RemitSignal: remittance posting posted an 835 claim payment (CLP).
-type RemitSignal struct {
-	TraceNumber      string // TRN02
-	FileKey          string
-	ClaimStatusCode  string // CLP02: 1 primary, 2 secondary, 4 denied, 22 reversal, ...
-	ChargeCents      int64  // CLP03
-	PaidCents        int64  // CLP04
-	PatientRespCents int64  // CLP05
-	PayerClaimNumber string // CLP07
-	Adjustments      []activities.Adjustment
-	RARCs            []string
-}
+type RemitSignal = activities.ClaimPayment
 
 // Decision is a staff decision sent as an update.
 type Decision struct {
@@ -535,7 +525,7 @@ func (r *claimRun) setStatus(status, note string) error {
 	})
 	if err := workflow.ExecuteLocalActivity(lctx, a.RecordClaimStatus, activities.ClaimStatusChange{
 		ClaimID: r.in.ClaimID, Attempt: r.in.Attempt, Seq: len(r.st.Events), Status: status, Note: note, At: now,
-		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber,
+		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber, FrequencyCode: r.in.FrequencyCode,
 	}).Get(r.ctx, nil); err != nil {
 		return err
 	}
