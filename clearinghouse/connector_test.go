@@ -3,6 +3,8 @@ package clearinghouse_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -248,4 +250,39 @@ func TestConcurrentSends(t *testing.T) {
 		}
 	}
 	testenv.WaitFor(t, 10*time.Second, "uploads", func() bool { return len(s.Received()) == n })
+}
+
+// TestRedelivery: a partner that puts the very same file (name, size and
+// time) back after we removed it gets it recognised as a duplicate: taken
+// off the server, not routed again.
+func TestRedelivery(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.withSim(t, sim.Faults{}, silent{})
+	c := e.connector(t, nil)
+	body := batch(800, 8000, 1)
+	file := filepath.Join(s.Dir("claimflow", "download"), "answer.x12")
+	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := 0; i < 3; i++ {
+		if err := os.WriteFile(file, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(file, when, when); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Poll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Removed != 1 || res.Duplicates != min(i, 1) {
+			t.Fatalf("delivery %d: %+v, want it removed (and a duplicate after the first)", i+1, res)
+		}
+	}
+	if e.router.calls != 1 {
+		t.Fatalf("routed %d times, want once", e.router.calls)
+	}
+	counts, _ := e.ledger.InboundCounts(ctx, e.partner.ID)
+	if counts["removed"] != 1 || counts["removed/duplicate"] != 2 {
+		t.Fatalf("ledger %v", counts)
+	}
 }

@@ -1,10 +1,15 @@
 -- Clearinghouse connector ledgers (migrations/00050_clearinghouse.sql).
 
 -- name: ClearinghouseInboundSeen
--- Idempotent: listing the same remote file again finds the same row.
-INSERT INTO clearinghouse_inbound (partner, remote_name, size, mtime)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (partner, remote_name, size, mtime) DO NOTHING;
+-- Idempotent: listing the same remote file again finds the same row. A file
+-- listed again after its row was removed is a new delivery (next generation).
+-- Callers hold the partner lock.
+INSERT INTO clearinghouse_inbound (partner, remote_name, size, mtime, generation)
+SELECT $1, $2, $3, $4, coalesce(max(generation) + 1, 0)
+FROM clearinghouse_inbound
+WHERE partner = $1 AND remote_name = $2 AND size = $3 AND mtime = $4
+HAVING bool_and(state = 'removed') IS NOT FALSE
+ON CONFLICT DO NOTHING;
 
 -- name: ClearinghouseInboundOpen
 SELECT id, partner, remote_name, size, mtime, state, coalesce(sha256, ''), duplicate_of IS NOT NULL, attempts
