@@ -169,15 +169,19 @@ func (c *Connector) client(ctx context.Context) (*sftp.Client, *ssh.Client, erro
 	sconn, chans, reqs, err := ssh.NewClientConn(nc, c.p.Addr, c.cfg)
 	if err != nil {
 		nc.Close()
+		if msg := err.Error(); strings.Contains(msg, "host key mismatch") || strings.Contains(msg, "unable to authenticate") {
+			// Retrying cannot fix a wrong server or a refused key.
+			return nil, nil, permanent{err}
+		}
 		return nil, nil, err
 	}
-	_ = nc.SetDeadline(time.Time{})
 	conn := ssh.NewClient(sconn, chans, reqs)
 	sc, err := sftp.NewClient(conn)
 	if err != nil {
 		conn.Close()
 		return nil, nil, err
 	}
+	_ = nc.SetDeadline(time.Time{})
 	c.conn, c.sc = conn, sc
 	return sc, conn, nil
 }

@@ -91,10 +91,14 @@ func TestWrongHostKeyRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.partner.HostKey = other.HostKeyLine()
-	e.backoff.Attempts = 1
+	e.backoff = clearinghouse.Backoff{Initial: time.Second, Attempts: 5}
 	c := e.connector(t, nil)
+	start := time.Now()
 	if _, err := c.Poll(context.Background()); err == nil || !strings.Contains(err.Error(), "host key") {
 		t.Fatalf("poll with a wrong pinned host key: got %v, want a host key mismatch", err)
+	}
+	if time.Since(start) > 900*time.Millisecond {
+		t.Fatal("a host key mismatch was retried; it is permanent")
 	}
 	e.partner.HostKey = ""
 	if _, err := clearinghouse.New(e.partner, clearinghouse.Options{Ledger: e.ledger, Archive: e.archive}); err == nil {
