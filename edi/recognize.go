@@ -33,12 +33,16 @@ type recognizer struct {
 	// Place is set after each step: the node the segment matched (nil when
 	// unplaced) and the loop it was placed in.
 	place *node
+	cache *[findCacheSize]findEntry
 	// hooks let the JSON builder follow loop openings.
 	onPush func(n *node, id int)
 	onPop  func(n *node, id int)
 }
 
 func (r *recognizer) reset(g *Guide) {
+	if r.cache == nil || r.g != g {
+		r.cache = new([findCacheSize]findEntry)
+	}
 	r.g = g
 	r.stack = r.stack[:0]
 	r.pos = 0
@@ -147,9 +151,37 @@ func loopLabel(n *node) string {
 	return n.ID
 }
 
+// findCache remembers where a segment went, keyed by the innermost loop
+// node, its current child, the segment tag and the first element. The
+// search path depends only on the innermost frame (each ancestor's current
+// child is the loop below it), so an entry is exact when every candidate
+// the search looked at is told apart by element 1 alone.
+type findEntry struct {
+	n     *node
+	idx   int32
+	tag   uint32
+	e1    uint64
+	up    int32 // frames above the match
+	ci    int32
+	valid bool
+}
+
+const findCacheSize = 1024
+
 // find searches the open loops, innermost first, for a child matching s.
 func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	e1 := s.Element(1)
+	top := &r.stack[len(r.stack)-1]
+	k1, packed := packCode(e1)
+	var slot *findEntry
+	if strict && packed {
+		h := (uintptr(top.n.seq)*0x9E3779B1 ^ uintptr(top.idx)*0x85EBCA77 ^ uintptr(tag)*0xC2B2AE3D ^ uintptr(k1)*0x27D4EB2F) >> 7
+		slot = &r.cache[h%findCacheSize]
+		if slot.valid && slot.n == top.n && slot.idx == int32(top.idx) && slot.tag == tag && slot.e1 == k1 {
+			return len(r.stack) - 1 - int(slot.up), int(slot.ci)
+		}
+	}
+	cacheable := slot != nil
 	for d := len(r.stack) - 1; d >= 0; d-- {
 		f := &r.stack[d]
 		tags := f.n.tags
@@ -166,7 +198,13 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 			if c.Loop {
 				q = c.first()
 			}
+			if q.QEl > 1 || q.QComp > 0 {
+				cacheable = false
+			}
 			if !strict || q.qualifies(s, e1) {
+				if cacheable {
+					*slot = findEntry{n: top.n, idx: int32(top.idx), tag: tag, e1: k1, up: int32(len(r.stack) - 1 - d), ci: int32(ci), valid: true}
+				}
 				return d, ci
 			}
 		}
