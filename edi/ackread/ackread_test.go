@@ -84,7 +84,9 @@ func TestReadBack(t *testing.T) {
 	}{
 		{"accepted", func(s string) string { return s }, "A 000", "A", []string{"A", "A"}, nil},
 		{"one set rejected: bad SBR01 code",
-			func(s string) string { return strings.Replace(s, "SBR*P*18*GRP0001******CI~\nNM1*IL*1*DOE*JANE****MI*ZZ0000001~\nNM1*PR*2*TEST PAYER*****PI*TP0000001~\nCLM*PCN0002", "SBR*Q*18*GRP0001******CI~\nNM1*IL*1*DOE*JANE****MI*ZZ0000001~\nNM1*PR*2*TEST PAYER*****PI*TP0000001~\nCLM*PCN0002", 1) },
+			func(s string) string {
+				return strings.Replace(s, "SBR*P*18*GRP0001******CI~\nNM1*IL*1*DOE*JANE****MI*ZZ0000001~\nNM1*PR*2*TEST PAYER*****PI*TP0000001~\nCLM*PCN0002", "SBR*Q*18*GRP0001******CI~\nNM1*IL*1*DOE*JANE****MI*ZZ0000001~\nNM1*PR*2*TEST PAYER*****PI*TP0000001~\nCLM*PCN0002", 1)
+			},
 			"A 000", "P", []string{"A", "R"},
 			[]ackread.SegmentError{{SegID: "SBR", Pos: 12, Loop: "2000", Code: "8", Elements: []ackread.ElementError{{Elem: 1, Ref: "1138", Code: "7"}}}}},
 		{"missing segment", func(s string) string { return strings.Replace(s, "HI*ABK:J069~\n", "", 1) },

@@ -1,0 +1,186 @@
+package eligibility
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/internal/setkit"
+)
+
+// Read fills the typed model from a parsed 270 or 271 transaction set.
+// Loops are identified by the guide table (edi.Walk). Segments the model
+// does not cover are skipped.
+func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
+	st01 := t.ST().El(1)
+	if st01 != "270" && st01 != "271" {
+		return nil, errors.New("eligibility: not a 270 or 271 transaction set")
+	}
+	tx := &Transaction{ControlNumber: t.ST().El(2)}
+	var (
+		sb  *Subscriber
+		m   *Member
+		b   *Benefit
+		rep = string(d.Repetition)
+	)
+	party := func(s edi.Seg) Party {
+		return Party{EntityCode: s.El(1), EntityType: s.El(2), Name: s.El(3), FirstName: s.El(4), IDQual: s.El(8), ID: s.El(9)}
+	}
+	rej := func(s edi.Seg) Rejection { return Rejection{Valid: s.El(1), Reason: s.El(3), FollowUp: s.El(4)} }
+	split := func(v string) []string {
+		if v == "" {
+			return nil
+		}
+		if rep == "" || d.Repetition == 'U' {
+			return []string{v}
+		}
+		return strings.Split(v, rep)
+	}
+	date := func(s edi.Seg) Date {
+		from, to, _ := strings.Cut(s.El(3), "-")
+		return Date{Qual: s.El(1), From: from, To: to}
+	}
+	memberSeg := func(s edi.Seg) {
+		if m == nil {
+			return
+		}
+		switch s.ID() {
+		case "NM1":
+			m.LastName, m.FirstName, m.MiddleName, m.MemberID = s.El(3), s.El(4), s.El(5), s.El(9)
+		case "REF":
+			switch s.El(1) {
+			case "6P":
+				m.GroupNumber = s.El(2)
+			case "18":
+				m.PlanNumber = s.El(2)
+			}
+		case "N3":
+			if m.Address == nil {
+				m.Address = &Address{}
+			}
+			m.Address.Line1, m.Address.Line2 = s.El(1), s.El(2)
+		case "N4":
+			if m.Address == nil {
+				m.Address = &Address{}
+			}
+			m.Address.City, m.Address.State, m.Address.Zip = s.El(1), s.El(2), s.El(3)
+		case "AAA":
+			m.Rejections = append(m.Rejections, rej(s))
+		case "DMG":
+			m.BirthDate, m.Gender = s.El(2), s.El(3)
+		case "INS":
+			m.Relationship = s.El(2)
+		case "DTP":
+			if m.Date == "" {
+				dt := date(s)
+				m.DateQual, m.Date, m.DateTo = dt.Qual, dt.From, dt.To
+			}
+		}
+	}
+	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+		id := s.ID()
+		switch loop {
+		case "":
+			if id == "BHT" {
+				tx.Purpose, tx.Reference, tx.Date, tx.Time, tx.RealTime = s.El(2), s.El(3), s.El(4), s.El(5), s.El(6) == "RT"
+			}
+		case "2000A", "2100A":
+			switch id {
+			case "NM1":
+				tx.Source = party(s)
+			case "AAA":
+				tx.SourceErrors = append(tx.SourceErrors, rej(s))
+			}
+		case "2100B":
+			switch id {
+			case "NM1":
+				tx.Receiver = party(s)
+			case "AAA":
+				tx.ReceiverError = append(tx.ReceiverError, rej(s))
+			case "PRV":
+				tx.Receiver.Taxonomy = s.El(3)
+			}
+		case "2000C":
+			switch id {
+			case "HL":
+				tx.Subscribers = append(tx.Subscribers, Subscriber{})
+				sb = &tx.Subscribers[len(tx.Subscribers)-1]
+				m, b = &sb.Member, nil
+			case "TRN":
+				if m != nil {
+					m.Traces = append(m.Traces, Trace{Type: s.El(1), Number: s.El(2), Originator: s.El(3), Supplement: s.El(4)})
+				}
+			}
+		case "2000D":
+			switch id {
+			case "HL":
+				if sb == nil {
+					m = nil
+					return
+				}
+				sb.Dependents = append(sb.Dependents, Member{})
+				m, b = &sb.Dependents[len(sb.Dependents)-1], nil
+			case "TRN":
+				if m != nil {
+					m.Traces = append(m.Traces, Trace{Type: s.El(1), Number: s.El(2), Originator: s.El(3), Supplement: s.El(4)})
+				}
+			}
+		case "2100C", "2100D":
+			memberSeg(s)
+		case "2110C", "2110D":
+			if m == nil {
+				return
+			}
+			switch id {
+			case "EQ":
+				m.ServiceTypes = append(m.ServiceTypes, split(s.El(1))...)
+			case "EB":
+				nb := Benefit{Code: s.El(1), CoverageLevel: s.El(2), ServiceTypes: split(s.El(3)), InsuranceType: s.El(4),
+					PlanDescription: s.El(5), TimePeriod: s.El(6), Percent: s.El(8), QuantityQual: s.El(9), Quantity: s.El(10),
+					AuthRequired: s.El(11), InNetwork: s.El(12), ProcedureQual: s.Comp(d.Component, 13, 1), Procedure: s.Comp(d.Component, 13, 2)}
+				if v, ok := setkit.ParseMoney(s.El(7)); ok {
+					nb.Amount = &v
+				}
+				m.Benefits = append(m.Benefits, nb)
+				b = &m.Benefits[len(m.Benefits)-1]
+			case "DTP":
+				if b != nil {
+					b.Dates = append(b.Dates, date(s))
+				}
+			case "AAA":
+				if b != nil {
+					b.Rejections = append(b.Rejections, rej(s))
+				}
+			case "MSG":
+				if b != nil {
+					b.Messages = append(b.Messages, s.El(1))
+				}
+			}
+		case "2120C", "2120D":
+			if b != nil && id == "NM1" {
+				b.Entities = append(b.Entities, party(s))
+			}
+		}
+	})
+	return tx, nil
+}
+
+// ReadAll reads every 270 or 271 in parsed interchanges.
+func ReadAll(ics []*edi.Interchange) ([]*Transaction, error) {
+	var out []*Transaction
+	for _, ic := range ics {
+		for _, g := range ic.Groups {
+			for _, t := range g.Sets {
+				if st := t.ST().El(1); st != "270" && st != "271" {
+					continue
+				}
+				tx, err := Read(t, ic.Delims)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, tx)
+			}
+		}
+	}
+	return out, nil
+}
