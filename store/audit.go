@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	mathrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -50,88 +51,171 @@ func (s *Store) chainHash(prev []byte, e AuditEntry) []byte {
 	return s.keys.BlindIndex(auditChainDomain, hex.EncodeToString(prev)+"\x1e"+e.canonical())
 }
 
-// audit appends entries to the hash chain inside the caller's transaction.
-// Locking audit_head serializes appends until the transaction ends, so the
-// caller appends last, just before commit.
+// auditChains is how many independent hash chains the log has (migration
+// 00011 creates their heads).
+const auditChains = 32
+
+// audit appends entries to one hash chain inside the caller's transaction.
+// It locks a chain head no other transaction holds (or waits for a random
+// one when all are busy); the lock lasts until the transaction ends, which
+// keeps each chain strictly ordered while appends to other chains proceed.
+// Callers append last, just before commit.
 func (s *Store) audit(ctx context.Context, tx pgx.Tx, a Actor, entries ...AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	var seq int64
-	var prev []byte
-	if err := tx.QueryRow(ctx, q("LockAuditHead")).Scan(&seq, &prev); err != nil {
+	var h auditHead
+	b := &pgx.Batch{}
+	h.queueLock(b)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
-	at := time.Now().UTC().Truncate(time.Microsecond)
-	b := &pgx.Batch{}
-	for _, e := range entries {
-		seq++
-		e.Seq, e.At, e.ActorID, e.SourceIP, e.RequestID = seq, at, a.UserID, a.SourceIP, a.RequestID
-		if e.Fields == nil {
-			e.Fields = []string{}
-		}
-		h := s.chainHash(prev, e)
-		b.Queue(q("InsertAudit"), e.Seq, e.At, nullable(e.ActorID), nullable(e.OrgID), nullable(e.PatientID),
-			e.Action, e.Resource, e.ResourceID, e.Fields, e.SourceIP, e.RequestID, prev, h)
-		prev = h
+	b = &pgx.Batch{}
+	if err := s.queueAudit(ctx, tx, b, &h, a, entries...); err != nil {
+		return err
 	}
-	b.Queue(q("UpdateAuditHead"), seq, prev)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store: audit append: %w", err)
 	}
 	return nil
 }
 
+// auditHead is the chain head a transaction holds. Hot paths queue the
+// lock into a batch with their other reads (queueLock), then the rows into
+// a batch with their writes (queueAudit), saving round trips.
+type auditHead struct {
+	chain int
+	seq   int64
+	prev  []byte
+	found bool
+}
+
+func (h *auditHead) queueLock(b *pgx.Batch) {
+	b.Queue(q("LockAuditHead")).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&h.chain, &h.seq, &h.prev); err != nil {
+				return err
+			}
+			h.found = true
+		}
+		return rows.Err()
+	})
+}
+
+// queueAudit queues the entries and the head update; when every chain was
+// busy at queueLock it first waits for a random chain's head.
+func (s *Store) queueAudit(ctx context.Context, tx pgx.Tx, b *pgx.Batch, h *auditHead, a Actor, entries ...AuditEntry) error {
+	if !h.found {
+		if err := tx.QueryRow(ctx, q("WaitAuditHead"), mathrand.IntN(auditChains)).Scan(&h.chain, &h.seq, &h.prev); err != nil {
+			return fmt.Errorf("store: audit head: %w", err)
+		}
+		h.found = true
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	for _, e := range entries {
+		h.seq++
+		e.Seq, e.At, e.ActorID, e.SourceIP, e.RequestID = h.seq, at, a.UserID, a.SourceIP, a.RequestID
+		if e.Fields == nil {
+			e.Fields = []string{}
+		}
+		hash := s.chainHash(h.prev, e)
+		b.Queue(q("InsertAudit"), e.Seq, e.At, nullable(e.ActorID), nullable(e.OrgID), nullable(e.PatientID),
+			e.Action, e.Resource, e.ResourceID, e.Fields, e.SourceIP, e.RequestID, h.prev, hash, h.chain)
+		h.prev = hash
+	}
+	b.Queue(q("UpdateAuditHead"), h.seq, h.prev, h.chain)
+	return nil
+}
+
 // AuditReport is the result of VerifyAudit.
 type AuditReport struct {
 	Rows     int64    `json:"rows"`
-	HeadSeq  int64    `json:"head_seq"`
+	Chains   int      `json:"chains"`
 	OK       bool     `json:"ok"`
 	Problems []string `json:"problems,omitempty"`
 }
 
-// VerifyAudit walks the whole chain and reports every row whose content or
-// link does not match (an altered row), every gap in the sequence (a
-// deleted row), and a head that does not match the last row (rows deleted
-// from the end). It needs the same keys that wrote the chain.
+// VerifyAudit walks every chain and reports each row whose content or link
+// does not match (an altered row), each gap in a chain's sequence (a deleted
+// row), rows of unknown chains, and heads that do not match their chain's
+// last row (rows deleted from the end). It needs the keys that wrote it.
 func (s *Store) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	var r AuditReport
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var headHash []byte
-		if err := tx.QueryRow(ctx, q("GetAuditHead")).Scan(&r.HeadSeq, &headHash); err != nil {
-			return err
+		type head struct {
+			seq  int64
+			hash []byte
 		}
-		rows, err := tx.Query(ctx, q("ScanAudit"))
+		heads := map[int]head{}
+		rows, err := tx.Query(ctx, q("GetAuditHeads"))
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		prev := make([]byte, 32)
-		var last int64
 		for rows.Next() {
-			var e AuditEntry
-			var prevHash, hash []byte
-			if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.OrgID, &e.PatientID, &e.Action, &e.Resource,
-				&e.ResourceID, &e.Fields, &e.SourceIP, &e.RequestID, &prevHash, &hash); err != nil {
+			var c int
+			var h head
+			if err := rows.Scan(&c, &h.seq, &h.hash); err != nil {
 				return err
 			}
-			r.Rows++
-			if e.Seq != last+1 {
-				r.Problems = append(r.Problems, fmt.Sprintf("rows %d to %d are missing", last+1, e.Seq-1))
-			}
-			if !bytes.Equal(prevHash, prev) {
-				r.Problems = append(r.Problems, fmt.Sprintf("row %d does not link to the row before it", e.Seq))
-			}
-			if !bytes.Equal(s.chainHash(prevHash, e), hash) {
-				r.Problems = append(r.Problems, fmt.Sprintf("row %d was altered", e.Seq))
-			}
-			prev, last = hash, e.Seq
+			heads[c] = h
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if last != r.HeadSeq || !bytes.Equal(prev, headHash) {
-			r.Problems = append(r.Problems, fmt.Sprintf("the chain ends at row %d but the head records row %d", last, r.HeadSeq))
+		r.Chains = len(heads)
+		type tail struct {
+			seq  int64
+			hash []byte
+		}
+		tails := map[int]tail{}
+		rows, err = tx.Query(ctx, q("ScanAudit"))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e AuditEntry
+			var prevHash, hash []byte
+			var chain int
+			if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.OrgID, &e.PatientID, &e.Action, &e.Resource,
+				&e.ResourceID, &e.Fields, &e.SourceIP, &e.RequestID, &prevHash, &hash, &chain); err != nil {
+				return err
+			}
+			r.Rows++
+			if _, ok := heads[chain]; !ok {
+				r.Problems = append(r.Problems, fmt.Sprintf("chain %d row %d belongs to no chain", chain, e.Seq))
+				continue
+			}
+			t, seen := tails[chain]
+			if !seen {
+				t.hash = make([]byte, 32)
+			}
+			if e.Seq != t.seq+1 {
+				r.Problems = append(r.Problems, fmt.Sprintf("chain %d rows %d to %d are missing", chain, t.seq+1, e.Seq-1))
+			}
+			if !bytes.Equal(prevHash, t.hash) {
+				r.Problems = append(r.Problems, fmt.Sprintf("chain %d row %d does not link to the row before it", chain, e.Seq))
+			}
+			if !bytes.Equal(s.chainHash(prevHash, e), hash) {
+				r.Problems = append(r.Problems, fmt.Sprintf("chain %d row %d was altered", chain, e.Seq))
+			}
+			tails[chain] = tail{e.Seq, hash}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for c := 0; c < len(heads)+1; c++ {
+			h, ok := heads[c]
+			if !ok {
+				continue
+			}
+			t := tails[c]
+			if t.hash == nil {
+				t.hash = make([]byte, 32)
+			}
+			if t.seq != h.seq || !bytes.Equal(t.hash, h.hash) {
+				r.Problems = append(r.Problems, fmt.Sprintf("chain %d ends at row %d but its head records row %d", c, t.seq, h.seq))
+			}
 		}
 		return nil
 	})
@@ -146,7 +230,8 @@ type AuditFilter struct {
 	From, To  *time.Time
 }
 
-// QueryAudit lists audit rows, newest first, for compliance officers holding
+// QueryAudit lists audit rows, newest first (Seq is the row's position in
+// the whole log), for compliance officers holding
 // audit:read at the rows' organisation (or an ancestor). Reading the log is
 // itself audited.
 func (s *Store) QueryAudit(ctx context.Context, a Actor, f AuditFilter, p Page) ([]AuditEntry, string, error) {

@@ -29,25 +29,29 @@ FROM role_grants g JOIN role_permissions rp ON rp.role = g.role
 WHERE g.user_id = $1 ORDER BY 1;
 
 -- name: LockAuditHead
-SELECT seq, hash FROM audit_head FOR UPDATE;
+-- Any chain head no other transaction holds.
+SELECT chain, seq, hash FROM audit_head ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED;
+
+-- name: WaitAuditHead
+SELECT chain, seq, hash FROM audit_head WHERE chain = $1 FOR UPDATE;
 
 -- name: InsertAudit
-INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);
 
 -- name: UpdateAuditHead
-UPDATE audit_head SET seq = $1, hash = $2;
+UPDATE audit_head SET seq = $1, hash = $2 WHERE chain = $3;
 
--- name: GetAuditHead
-SELECT seq, hash FROM audit_head;
+-- name: GetAuditHeads
+SELECT chain, seq, hash FROM audit_head ORDER BY chain;
 
 -- name: ScanAudit
 SELECT seq, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
-       action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash
-FROM audit_log ORDER BY seq;
+       action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain
+FROM audit_log ORDER BY chain, seq;
 
 -- name: QueryAudit
-SELECT seq, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
+SELECT id, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
        action, resource, resource_id, fields, source_ip, request_id
 FROM audit_log
 WHERE org_id IN (SELECT o.id FROM role_grants g
@@ -58,8 +62,8 @@ WHERE org_id IN (SELECT o.id FROM role_grants g
   AND ($4::uuid IS NULL OR actor_id = $4)
   AND ($5::timestamptz IS NULL OR at >= $5)
   AND ($6::timestamptz IS NULL OR at < $6)
-  AND seq < $7
-ORDER BY seq DESC LIMIT $8;
+  AND id < $7
+ORDER BY id DESC LIMIT $8;
 
 -- name: InsertRootOrg
 INSERT INTO orgs (id, kind, name, path)

@@ -181,25 +181,25 @@ func TestBookingLifecycleAndAudit(t *testing.T) {
 
 	// Audit: every PHI touch above left a verifiable chain.
 	rep, err := f.s.VerifyAudit(ctx)
-	if err != nil || !rep.OK || rep.Rows < 8 {
+	if err != nil || !rep.OK || rep.Rows < 8 || rep.Chains != 32 {
 		t.Fatalf("verify = %+v, %v", rep, err)
 	}
 	// Alter one row: detected.
-	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '198.51.100.9' WHERE seq = 3`); err != nil {
+	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '198.51.100.9' WHERE id = 3`); err != nil {
 		t.Fatal(err)
 	}
 	rep, _ = f.s.VerifyAudit(ctx)
 	if rep.OK || len(rep.Problems) == 0 {
 		t.Fatalf("altered row not detected: %+v", rep)
 	}
-	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '192.0.2.1' WHERE seq = 3`); err != nil {
+	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '192.0.2.1' WHERE id = 3`); err != nil {
 		t.Fatal(err)
 	}
 	if rep, _ = f.s.VerifyAudit(ctx); !rep.OK {
 		t.Fatalf("restored row still reported: %+v", rep)
 	}
 	// Delete a middle row, then the last row: both detected.
-	if _, err := f.s.Pool.Exec(ctx, `DELETE FROM audit_log WHERE seq = 4`); err != nil {
+	if _, err := f.s.Pool.Exec(ctx, `DELETE FROM audit_log WHERE id = 4`); err != nil {
 		t.Fatal(err)
 	}
 	if rep, _ = f.s.VerifyAudit(ctx); rep.OK {

@@ -71,30 +71,59 @@ func scanAppointment(r pgx.Row) (Appointment, error) {
 	return x, err
 }
 
-// bookingScope resolves the provider's organisation (where the appointment
-// lives) and checks the actor may write appointments there and at the
-// patient's organisation, in one query.
-func bookingScope(ctx context.Context, tx pgx.Tx, a Actor, providerID, patientID string) (string, error) {
-	var provOrg, patOrg *string
-	var provOK, patOK bool
-	if err := tx.QueryRow(ctx, q("BookingScope"), a.UserID, PermAppointmentWrite, providerID, patientID).Scan(&provOrg, &patOrg, &provOK, &patOK); err != nil {
-		return "", err
-	}
+// bookingChecks queues, in one round trip: the provider's organisation
+// (where the appointment lives) and the patient's, whether the actor may
+// write appointments at both, whether the slot fits the provider's
+// availability, and the audit chain lock. check then reads the answers.
+type bookingChecks struct {
+	provOrg, patOrg *string
+	provOK, patOK   bool
+	available       bool
+	head            auditHead
+}
+
+func (c *bookingChecks) queue(b *pgx.Batch, a Actor, x *Appointment) {
+	b.Queue(q("BookingScope"), nullable(a.UserID), PermAppointmentWrite, x.ProviderID, x.PatientID).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&c.provOrg, &c.patOrg, &c.provOK, &c.patOK)
+	})
+	b.Queue(q("SlotAvailable"), x.ProviderID, x.StartsAt, x.EndsAt).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&c.available)
+	})
+	c.head.queueLock(b)
+}
+
+func (c *bookingChecks) check(a Actor) (string, error) {
 	system := a == System
 	var pr problems
-	if provOrg == nil || !provOK && !system {
+	if c.provOrg == nil || !c.provOK && !system {
 		pr.add("/provider_id", "does not exist")
 	}
-	if patOrg == nil || !patOK && !system {
+	if c.patOrg == nil || !c.patOK && !system {
 		pr.add("/patient_id", "does not exist")
 	}
 	if err := pr.err(); err != nil {
 		return "", err
 	}
-	return *provOrg, nil
+	if !c.available {
+		return "", &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+	}
+	return *c.provOrg, nil
 }
 
-// book inserts one appointment inside tx; an overlap becomes *SlotConflict.
+// bookingScope checks scope and availability of one booking (series).
+func bookingScope(ctx context.Context, tx pgx.Tx, a Actor, x *Appointment) (string, auditHead, error) {
+	var c bookingChecks
+	b := &pgx.Batch{}
+	c.queue(b, a, x)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return "", c.head, err
+	}
+	org, err := c.check(a)
+	return org, c.head, err
+}
+
+// book inserts one appointment inside tx after checking availability; an
+// overlap becomes *SlotConflict.
 func (s *Store) book(ctx context.Context, tx pgx.Tx, x *Appointment) error {
 	var ok bool
 	if err := tx.QueryRow(ctx, q("SlotAvailable"), x.ProviderID, x.StartsAt, x.EndsAt).Scan(&ok); err != nil {
@@ -103,8 +132,15 @@ func (s *Store) book(ctx context.Context, tx pgx.Tx, x *Appointment) error {
 	if !ok {
 		return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
 	}
-	err := tx.QueryRow(ctx, q("InsertAppointment"), x.ID, x.OrgID, x.ProviderID, x.PatientID, nullable(x.SeriesID),
-		x.VisitType, x.StartsAt, x.EndsAt).Scan(&x.Status, &x.CreatedAt, &x.UpdatedAt)
+	return insertAppointment(tx.QueryRow(ctx, q("InsertAppointment"), appointmentArgs(x)...), x)
+}
+
+func appointmentArgs(x *Appointment) []any {
+	return []any{x.ID, x.OrgID, x.ProviderID, x.PatientID, nullable(x.SeriesID), x.VisitType, x.StartsAt, x.EndsAt}
+}
+
+func insertAppointment(r pgx.Row, x *Appointment) error {
+	err := r.Scan(&x.Status, &x.CreatedAt, &x.UpdatedAt)
 	if _, clash := isPgCode(err, "23P01"); clash {
 		return &SlotConflict{ProviderID: x.ProviderID}
 	}
@@ -134,14 +170,19 @@ func (s *Store) Book(ctx context.Context, a Actor, b Booking) (Appointment, erro
 		return Appointment{}, err
 	}
 	x := Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
+	// Three round trips inside the transaction: checks (and the audit
+	// chain lock), then the insert with its audit row, then commit.
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if x.OrgID, err = bookingScope(ctx, tx, a, b.ProviderID, b.PatientID); err != nil {
+		var h auditHead
+		if x.OrgID, h, err = bookingScope(ctx, tx, a, &x); err != nil {
 			return err
 		}
-		if err := s.book(ctx, tx, &x); err != nil {
+		batch := &pgx.Batch{}
+		batch.Queue(q("InsertAppointment"), appointmentArgs(&x)...).QueryRow(func(r pgx.Row) error { return insertAppointment(r, &x) })
+		if err := s.queueAudit(ctx, tx, batch, &h, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
+		return tx.SendBatch(ctx, batch).Close()
 	})
 	return x, s.fillConflict(ctx, err, b.StartsAt, b.EndsAt)
 }
@@ -178,7 +219,8 @@ func (s *Store) BookSeries(ctx context.Context, a Actor, sr Series) (Series, err
 	sr.ID = newID()
 	var clashStart, clashEnd time.Time
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		org, err := bookingScope(ctx, tx, a, sr.First.ProviderID, sr.First.PatientID)
+		first := Appointment{ProviderID: sr.First.ProviderID, PatientID: sr.First.PatientID, StartsAt: sr.First.StartsAt, EndsAt: sr.First.EndsAt}
+		org, h, err := bookingScope(ctx, tx, a, &first)
 		if err != nil {
 			return prefixFields(err, "/first")
 		}
@@ -199,7 +241,11 @@ func (s *Store) BookSeries(ctx context.Context, a Actor, sr Series) (Series, err
 			sr.Appointments = append(sr.Appointments, x)
 			entries = append(entries, AuditEntry{OrgID: org, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
 		}
-		return s.audit(ctx, tx, a, entries...)
+		b := &pgx.Batch{}
+		if err := s.queueAudit(ctx, tx, b, &h, a, entries...); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, b).Close()
 	})
 	return sr, s.fillConflict(ctx, err, clashStart, clashEnd)
 }

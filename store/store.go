@@ -69,10 +69,13 @@ func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 // EnsureDatabase creates the database named in dsn when it does not exist,
 // by connecting to the server's "postgres" database.
 func EnsureDatabase(ctx context.Context, dsn string) error {
-	cfg, err := pgx.ParseConfig(dsn)
+	// Parse as a pool config so pool settings in the URL (pool_max_conns)
+	// are accepted and not sent to the server.
+	pcfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return fmt.Errorf("store: parse DATABASE_URL: %w", err)
 	}
+	cfg := pcfg.ConnConfig
 	name := cfg.Database
 	if name == "" || name == "postgres" {
 		return nil

@@ -1,0 +1,203 @@
+// Command loadgen measures booking latency through the real HTTP API and
+// Postgres: it creates a scratch database, starts the API in process on a
+// loopback port, and has C concurrent clients book appointments (unique
+// slots across a few providers) over HTTP, then prints p50/p90/p99.
+// scripts/bench-booking.sh runs it; it is a measurement, not a test.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/claimflow/claimflow/api"
+	"github.com/claimflow/claimflow/keyring"
+	"github.com/claimflow/claimflow/store"
+)
+
+func main() {
+	clients := flag.Int("clients", 100, "concurrent clients")
+	requests := flag.Int("requests", 10000, "bookings in the measured run")
+	warmup := flag.Int("warmup", 1000, "bookings before measuring")
+	pool := flag.Int("pool", 16, "Postgres connections in the API's pool")
+	providers := flag.Int("providers", 10, "providers the bookings spread over")
+	flag.Parse()
+	if err := run(*clients, *requests, *warmup, *pool, *providers); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(clients, requests, warmup, poolSize, nprov int) error {
+	ctx := context.Background()
+	base := os.Getenv("CLAIMFLOW_TEST_DATABASE_URL")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	var rb [4]byte
+	_, _ = rand.Read(rb[:])
+	db := "cf_bench_booking_" + hex.EncodeToString(rb[:])
+	dsn, err := store.WithDatabase(base, db)
+	if err != nil {
+		return err
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	s, err := store.Open(ctx, dsn+sep+fmt.Sprintf("pool_max_conns=%d", poolSize))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		s.Close()
+		_ = store.DropDatabase(context.Background(), base, db)
+	}()
+	if _, err := s.MigrateUp(ctx); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "claimflow-loadgen")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	k, err := keyring.OpenLocal(filepath.Join(dir, "kek.json"))
+	if err != nil {
+		return err
+	}
+	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+
+	root, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "BENCH HEALTH SYSTEM"})
+	if err != nil {
+		return err
+	}
+	fac, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "facility", Name: "BENCH FACILITY", ParentID: root.ID})
+	if err != nil {
+		return err
+	}
+	u, _, err := s.CreateUser(ctx, store.System, store.NewUser{OrgID: fac.ID, Kind: "system", Login: "bench", DisplayName: "bench"})
+	if err != nil {
+		return err
+	}
+	if err := s.Grant(ctx, store.System, u.ID, fac.ID, "scheduler_system"); err != nil {
+		return err
+	}
+	tok, err := s.CreateAPIToken(ctx, store.System, u.ID)
+	if err != nil {
+		return err
+	}
+	npis := []string{"1234567893", "1245319599", "1234567802", "1234567810", "1234567828", "1234567836", "1234567844"}
+	var provs, pats []string
+	for i := 0; i < nprov; i++ {
+		p, err := s.CreateProvider(ctx, store.System, store.Provider{OrgID: fac.ID, NPI: npis[i%len(npis)], LastName: fmt.Sprintf("BENCHDOC %d", i), Taxonomy: "207Q00000X"})
+		if err != nil && i >= len(npis) {
+			// NPIs repeat across more providers than sample NPIs: put them in departments.
+			dep, derr := s.CreateOrg(ctx, store.System, store.Org{Kind: "department", Name: fmt.Sprintf("BENCH DEPT %d", i), ParentID: fac.ID})
+			if derr != nil {
+				return derr
+			}
+			p, err = s.CreateProvider(ctx, store.System, store.Provider{OrgID: dep.ID, NPI: npis[i%len(npis)], LastName: fmt.Sprintf("BENCHDOC %d", i), Taxonomy: "207Q00000X"})
+		}
+		if err != nil {
+			return err
+		}
+		provs = append(provs, p.ID)
+		pt, err := s.CreatePatient(ctx, store.System, store.Patient{OrgID: fac.ID, FirstName: "TESTPATIENT", LastName: fmt.Sprintf("BENCH%d", i), BirthDate: "1900-01-01", Sex: "U"})
+		if err != nil {
+			return err
+		}
+		pats = append(pats, pt.ID)
+	}
+
+	srv := &http.Server{Handler: api.New(api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Records: s}), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/v1/appointments"
+
+	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}
+	client := &http.Client{Transport: tr, Timeout: time.Minute}
+	start := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	var next atomic.Int64
+	book := func() (time.Duration, int, error) {
+		n := next.Add(1)
+		i := int(n) % nprov
+		at := start.Add(time.Duration(n/int64(nprov)) * 30 * time.Minute)
+		body := fmt.Sprintf(`{"provider_id":%q,"patient_id":%q,"visit_type":"bench","starts_at":%q,"ends_at":%q}`,
+			provs[i], pats[i], at.Format(time.RFC3339), at.Add(30*time.Minute).Format(time.RFC3339))
+		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		t0 := time.Now()
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return time.Since(t0), res.StatusCode, nil
+	}
+	phase := func(total int) ([]time.Duration, map[int]int, time.Duration, error) {
+		lat := make([]time.Duration, 0, total)
+		codes := map[int]int{}
+		var mu sync.Mutex
+		var firstErr error
+		var left atomic.Int64
+		left.Store(int64(total))
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for c := 0; c < clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for left.Add(-1) >= 0 {
+					d, code, err := book()
+					mu.Lock()
+					if err != nil && firstErr == nil {
+						firstErr = err
+					}
+					lat = append(lat, d)
+					codes[code]++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return lat, codes, time.Since(t0), firstErr
+	}
+	if _, _, _, err := phase(warmup); err != nil {
+		return err
+	}
+	lat, codes, wall, err := phase(requests)
+	if err != nil {
+		return err
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 {
+		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
+	}
+	var rows int
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM appointments`).Scan(&rows); err != nil {
+		return err
+	}
+	fmt.Printf("booking through HTTP + Postgres: %d clients, %d bookings (after %d warm-up), pool %d, %d providers\n", clients, requests, warmup, poolSize, nprov)
+	fmt.Printf("  p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   %.0f bookings/s\n", pct(.50), pct(.90), pct(.99), pct(1), float64(requests)/wall.Seconds())
+	fmt.Printf("  statuses %v; appointment rows %d (target p99 <= 50 ms)\n", codes, rows)
+	return nil
+}
