@@ -426,7 +426,7 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 				v.elErr(r, "7", s, pos, loop, i, 0, 0)
 			}
 		default:
-			if code := checkValue(el, r); code != "" {
+			if code := checkValue(el, r, true); code != "" {
 				v.elErr(r, code, s, pos, loop, i, 0, 0)
 			}
 		}
@@ -492,7 +492,7 @@ func (v *validator) checkOne(s *Segment, r *elemRule, el []byte, pos int, loop s
 		v.checkComposite(s, r, el, pos, loop, i, rep)
 	} else if indexByte(el, s.Delims.Component) >= 0 {
 		v.elErr(r, "6", s, pos, loop, i, 0, rep)
-	} else if code := checkValue(el, r); code != "" {
+	} else if code := checkValue(el, r, s.scanFlags()&flagCtrl != 0); code != "" {
 		v.elErr(r, code, s, pos, loop, i, 0, rep)
 	} else if r.Period && i > 1 && !validPeriod(s.Element(i-1), el) {
 		v.elErr(r, "8", s, pos, loop, i, 0, rep)
@@ -513,6 +513,7 @@ func validPeriod(format, v []byte) bool {
 
 func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
 	comp := s.Delims.Component
+	ctrl := s.scanFlags()&flagCtrl != 0
 	j := 0
 	for {
 		j++
@@ -532,7 +533,7 @@ func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, 
 			}
 		} else if cr.Usage == 'N' {
 			v.elErr(cr, "I10", s, pos, loop, i, j, rep)
-		} else if code := checkValue(part, cr); code != "" {
+		} else if code := checkValue(part, cr, ctrl); code != "" {
 			v.elErr(cr, code, s, pos, loop, i, j, rep)
 		}
 		if k < 0 {
@@ -565,8 +566,9 @@ func bytes2(b []byte, c1, c2 byte) bool {
 }
 
 // checkValue checks one simple value against its rule and returns the IK4
-// code of the first problem, or "".
-func checkValue(b []byte, r *elemRule) string {
+// code of the first problem, or "". ctrl tells whether the segment holds
+// any control character at all.
+func checkValue(b []byte, r *elemRule, ctrl bool) string {
 	switch r.Type {
 	case typeN, typeR:
 		n := 0
@@ -609,10 +611,8 @@ func checkValue(b []byte, r *elemRule) string {
 	if len(b) > r.Max {
 		return "5"
 	}
-	for _, c := range b {
-		if c < 0x20 || c == 0x7F {
-			return "6"
-		}
+	if ctrl && hasCtrl(b) {
+		return "6"
 	}
 	if r.Codes != nil && !r.Codes.has(b) {
 		return "7"
