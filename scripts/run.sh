@@ -52,6 +52,7 @@ start temporal 127.0.0.1 7233 "$(tool temporal)" server start-dev --ip 127.0.0.1
   --port 7233 --ui-port 8233 --db-filename "$data/temporal.db" \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
   --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
+  --ui-codec-endpoint "http://${CLAIMFLOW_HTTP_ADDR:-127.0.0.1:8080}/codec" \
   --log-level warn "${sa[@]}"
 start s3 127.0.0.1 7070 "$(tool versitygw)" --access "${CLAIMFLOW_S3_ACCESS_KEY:-claimflow}" \
   --secret "${CLAIMFLOW_S3_SECRET_KEY:-claimflow-dev-secret}" --port 127.0.0.1:7070 posix "$data/s3"

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/claimflow/claimflow/config"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/logging"
+	"github.com/claimflow/claimflow/payloadcodec"
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
@@ -62,11 +64,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openStoreOnly(ctx); err != nil {
 		return err
 	}
-	copts := client.Options{
-		HostPort:  m.Config.TemporalAddress,
-		Namespace: m.Config.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(m.Log.With("component", "temporal")),
-	}
+	copts := m.temporalOptions()
 	if m.Work {
 		// The worker cannot do anything without the server: fail fast.
 		if m.Temporal, err = client.DialContext(ctx, copts); err != nil {
@@ -100,6 +98,9 @@ func (m *Main) Open(ctx context.Context) error {
 				}},
 			},
 		})
+		// The Temporal UI decodes workflow payloads through this endpoint;
+		// every decode is authorised and audited.
+		m.API.Router().Mount("/codec", http.StripPrefix("/codec", payloadcodec.Handler(m.Keyring, m.authorizeDecode, m.codecOrigins())))
 		if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 			return fmt.Errorf("http: listen %s: %w", m.Config.HTTPAddr, err)
 		}
@@ -110,6 +111,47 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// temporalOptions are the client options every claimflow process uses: the
+// payload codec seals every workflow input, result, signal and memo with the
+// keyring, so no PHI sits in plaintext in workflow history.
+func (m *Main) temporalOptions() client.Options {
+	return client.Options{
+		HostPort:      m.Config.TemporalAddress,
+		Namespace:     m.Config.TemporalNamespace,
+		Logger:        tlog.NewStructuredLogger(m.Log.With("component", "temporal")),
+		DataConverter: payloadcodec.DataConverter(m.Keyring),
+	}
+}
+
+// codecOrigins are the browser origins of the Temporal UI.
+func (m *Main) codecOrigins() []string {
+	o := strings.TrimRight(m.Config.TemporalUIURL, "/")
+	out := []string{o}
+	if strings.Contains(o, "127.0.0.1") {
+		out = append(out, strings.Replace(o, "127.0.0.1", "localhost", 1))
+	}
+	return out
+}
+
+// authorizeDecode admits a bearer token (API token or session) holding
+// workflow:decode, and audits the access.
+func (m *Main) authorizeDecode(r *http.Request) error {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return store.ErrUnauthenticated
+	}
+	p, err := m.Store.Authenticate(r.Context(), strings.TrimSpace(tok))
+	if err != nil {
+		return err
+	}
+	if !p.Permissions[store.PermWorkflowDecode] {
+		return fmt.Errorf("the %s permission is needed to decode workflow payloads", store.PermWorkflowDecode)
+	}
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return m.Store.RecordAccess(r.Context(), store.Actor{UserID: p.UserID, SourceIP: host, RequestID: logging.RequestID(r.Context())},
+		store.AuditEntry{Action: "decode", Resource: "workflow_payloads", ResourceID: r.Header.Get("X-Namespace")})
 }
 
 // Addr is the address the API listens on (useful with port 0).

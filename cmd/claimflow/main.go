@@ -19,6 +19,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -200,7 +201,10 @@ func cmdSmoke(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	c, err := client.DialContext(ctx, client.Options{HostPort: m.Config.TemporalAddress, Namespace: m.Config.TemporalNamespace})
+	if m.Keyring, err = keyring.FromConfig(ctx, m.Config); err != nil {
+		return err
+	}
+	c, err := client.DialContext(ctx, m.temporalOptions())
 	if err != nil {
 		return fmt.Errorf("temporal: dial %s: %w", m.Config.TemporalAddress, err)
 	}

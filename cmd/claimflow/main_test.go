@@ -9,14 +9,22 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/keyring"
+	"github.com/claimflow/claimflow/payloadcodec"
+	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -124,6 +132,7 @@ func TestDevServesReadyAndSmoke(t *testing.T) {
 		"DATABASE_URL":        dsn,
 		"TEMPORAL_ADDRESS":    srv.FrontendHostPort(),
 		"CLAIMFLOW_HTTP_ADDR": "127.0.0.1:0",
+		"CLAIMFLOW_DATA_DIR":  t.TempDir(),
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +166,7 @@ func TestDevServesReadyAndSmoke(t *testing.T) {
 			t.Fatalf("%s = %d: %s", path, resp.StatusCode, body)
 		}
 	}
-	rep, err := startSmoke(ctx, srv.Client(), m.Config.TaskQueue, workflows.SmokeInput{ID: "in-process", Message: "round trip"})
+	rep, err := startSmoke(ctx, m.Temporal, m.Config.TaskQueue, workflows.SmokeInput{ID: "in-process", Message: "round trip"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,6 +191,7 @@ func TestReadyzReportsTemporalDown(t *testing.T) {
 		"DATABASE_URL":        testenv.DatabaseURL(t),
 		"TEMPORAL_ADDRESS":    "127.0.0.1:1", // nothing listens there
 		"CLAIMFLOW_HTTP_ADDR": "127.0.0.1:0",
+		"CLAIMFLOW_DATA_DIR":  t.TempDir(),
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -215,16 +225,18 @@ func TestReadyzReportsTemporalDown(t *testing.T) {
 func TestWorkerKilledMidWorkflowResumes(t *testing.T) {
 	srv := testenv.DevServer(t)
 	s, dsn := testenv.Store(t)
+	dataDir := t.TempDir()
 	vars := map[string]string{
 		"DATABASE_URL":        dsn,
 		"TEMPORAL_ADDRESS":    srv.FrontendHostPort(),
 		"CLAIMFLOW_LOG_LEVEL": "info",
+		"CLAIMFLOW_DATA_DIR":  dataDir,
 	}
+	c := codecClient(t, srv.FrontendHostPort(), dataDir)
 	first := startProcess(t, "worker-1", vars, "worker")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c := srv.Client()
 	id := fmt.Sprintf("kill-%d", time.Now().UnixNano())
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SmokeIDPrefix + id, TaskQueue: workflows.DefaultTaskQueue},
 		workflows.SmokeWorkflowName, workflows.SmokeInput{ID: id, Message: "survives a kill", Hold: 3 * time.Second})
@@ -259,5 +271,181 @@ func TestWorkerKilledMidWorkflowResumes(t *testing.T) {
 	var n int
 	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM smoke_runs WHERE id = $1", id).Scan(&n); err != nil || n != 1 {
 		t.Errorf("rows = %d (%v), want 1", n, err)
+	}
+}
+
+// codecClient is a Temporal client with the payload codec, keyed by the
+// key file the claimflow processes under dataDir use.
+func codecClient(t *testing.T, hostPort, dataDir string) client.Client {
+	t.Helper()
+	k, err := keyring.OpenLocal(filepath.Join(dataDir, "keys", "kek.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Dial(client.Options{HostPort: hostPort, DataConverter: payloadcodec.DataConverter(k)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TestNoPHIInTemporalDatabase runs workflows whose payloads carry
+// PHI-shaped values through the real worker, then reads the Temporal
+// server's SQLite file: no value may appear in plaintext. A control
+// workflow started without the codec proves the search sees plaintext.
+func TestNoPHIInTemporalDatabase(t *testing.T) {
+	dbDir := t.TempDir()
+	dbFile := filepath.Join(dbDir, "temporal.db")
+	srv := testenv.DevServerWithDB(t, dbFile)
+	dataDir := t.TempDir()
+	m, err := NewMain(env(map[string]string{
+		"DATABASE_URL":        testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS":    srv.FrontendHostPort(),
+		"CLAIMFLOW_DATA_DIR":  dataDir,
+		"CLAIMFLOW_HTTP_ADDR": "127.0.0.1:0",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Work = true
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Store.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stopRun := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(runCtx) }()
+
+	phi := []string{"TESTPATIENT-QUOKKA", "ZZ7654321", "19800229"}
+	if _, err := startSmoke(ctx, m.Temporal, m.Config.TaskQueue, workflows.SmokeInput{ID: "phi", Message: strings.Join(phi, " ")}); err != nil {
+		t.Fatal(err)
+	}
+	const control = "CONTROL-PLAINTEXT-MARKER"
+	// The control goes in without the codec; its result comes back sealed
+	// (the worker encodes), so wait for completion rather than decode it.
+	plain := srv.Client()
+	crun, err := plain.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SmokeIDPrefix + "control", TaskQueue: m.Config.TaskQueue},
+		workflows.SmokeWorkflowName, workflows.SmokeInput{ID: "control", Message: control})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, 30*time.Second, "the control workflow to complete", func() bool {
+		d, err := plain.DescribeWorkflowExecution(ctx, crun.GetID(), crun.GetRunID())
+		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	})
+	stopRun()
+	<-done
+	m.Close()
+	if err := srv.Stop(); err != nil {
+		t.Logf("stop dev server: %v", err)
+	}
+	var all []byte
+	files, _ := filepath.Glob(dbFile + "*") // the database and its WAL
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	if !bytes.Contains(all, []byte(control)) {
+		t.Fatalf("the control value is not in the database files (%d bytes read): the search cannot see plaintext", len(all))
+	}
+	for _, v := range phi {
+		if bytes.Contains(all, []byte(v)) {
+			t.Errorf("%q is in plaintext in the Temporal database", v)
+		}
+	}
+}
+
+// TestCodecEndpointAuthorisesAndAudits: the Temporal UI's codec endpoint
+// decodes only for a token holding workflow:decode, and audits each decode.
+func TestCodecEndpointAuthorisesAndAudits(t *testing.T) {
+	m, err := NewMain(env(map[string]string{
+		"DATABASE_URL":        testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS":    "127.0.0.1:1",
+		"CLAIMFLOW_HTTP_ADDR": "127.0.0.1:0",
+		"CLAIMFLOW_DATA_DIR":  t.TempDir(),
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Serve = true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Store.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	org, err := m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST SYSTEM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(login, role string) string {
+		u, _, err := m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: org.ID, Kind: "system", Login: login, DisplayName: login})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Store.Grant(ctx, store.System, u.ID, org.ID, role); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := m.Store.CreateAPIToken(ctx, store.System, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	engineer, desk := token("eng", "engineer"), token("desk", "front_desk")
+
+	p, err := converter.GetDefaultDataConverter().ToPayload("TESTPATIENT-WOMBAT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := payloadcodec.New(m.Keyring).Encode([]*commonpb.Payload{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: sealed})
+	decode := func(tok string) (int, string) {
+		req, _ := http.NewRequest("POST", "http://"+m.Addr()+"/codec/decode", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Namespace", "default")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, b := decode(""); code != http.StatusUnauthorized || strings.Contains(b, "WOMBAT") {
+		t.Errorf("no token: %d %s", code, b)
+	}
+	if code, b := decode(desk); code == http.StatusOK || strings.Contains(b, "WOMBAT") {
+		t.Errorf("front desk token decoded: %d %s", code, b)
+	}
+	code, b := decode(engineer)
+	var out commonpb.Payloads
+	if code != http.StatusOK || protojson.Unmarshal([]byte(b), &out) != nil || len(out.Payloads) != 1 || !bytes.Contains(out.Payloads[0].Data, []byte("TESTPATIENT-WOMBAT")) {
+		t.Fatalf("engineer: %d %s", code, b)
+	}
+	var n int
+	if err := m.Store.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE action = 'decode' AND resource = 'workflow_payloads'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("decode audit rows = %d (%v), want 1", n, err)
 	}
 }

@@ -132,6 +132,13 @@ var SearchAttributes = []string{
 // stops it at the end.
 func DevServer(t testing.TB) *testsuite.DevServer {
 	t.Helper()
+	return DevServerWithDB(t, "")
+}
+
+// DevServerWithDB starts a dev server that keeps its state in the SQLite
+// file dbFile (in memory when empty).
+func DevServerWithDB(t testing.TB, dbFile string) *testsuite.DevServer {
+	t.Helper()
 	args := []string{"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"}
 	for _, sa := range SearchAttributes {
 		args = append(args, "--search-attribute", sa)
@@ -141,6 +148,7 @@ func DevServer(t testing.TB) *testsuite.DevServer {
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  Tool(t, "temporal"),
 		LogLevel:      "error",
+		DBFilename:    dbFile,
 		ClientOptions: &client.Options{Namespace: "default"},
 		ExtraArgs:     args,
 	})
