@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/claimflow/claimflow/archive"
 )
 
 // Partner is one clearinghouse's SFTP configuration.
@@ -58,6 +60,44 @@ type Partner struct {
 	Timeout Duration `json:"timeout,omitempty"`
 	// MaxFileSize refuses larger inbound files. Default 256 MiB.
 	MaxFileSize int64 `json:"max_file_size,omitempty"`
+	// RealTime is the partner's CORE real-time endpoint, when it has one.
+	RealTime *RealTimeConfig `json:"realtime,omitempty"`
+}
+
+// RealTimeConfig configures a partner's CORE real-time endpoint. The
+// password is read from the environment variable PasswordEnv, never from
+// the file.
+type RealTimeConfig struct {
+	URL         string   `json:"url"`
+	SenderID    string   `json:"sender_id"`
+	ReceiverID  string   `json:"receiver_id"`
+	Username    string   `json:"username"`
+	PasswordEnv string   `json:"password_env"`
+	Timeout     Duration `json:"timeout,omitempty"`
+}
+
+// NewRealTimeClient builds the client for p's real-time endpoint; requests
+// and answers are archived in a (when not nil).
+func (p Partner) NewRealTimeClient(a *archive.Archive, getenv func(string) string) (*RealTimeClient, error) {
+	rt := p.RealTime
+	if rt == nil || rt.URL == "" {
+		return nil, fmt.Errorf("clearinghouse: partner %s has no real-time endpoint", p.ID)
+	}
+	if rt.SenderID == "" || rt.ReceiverID == "" {
+		return nil, fmt.Errorf("clearinghouse: partner %s: realtime sender_id and receiver_id are required", p.ID)
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := &RealTimeClient{URL: rt.URL, Partner: p.ID, SenderID: rt.SenderID, ReceiverID: rt.ReceiverID,
+		Username: rt.Username, Timeout: time.Duration(rt.Timeout), Archive: a}
+	if rt.PasswordEnv != "" {
+		c.Password = getenv(rt.PasswordEnv)
+		if c.Password == "" {
+			return nil, fmt.Errorf("clearinghouse: partner %s: %s is not set", p.ID, rt.PasswordEnv)
+		}
+	}
+	return c, nil
 }
 
 // Duration is a time.Duration that reads "30s" from JSON.

@@ -16,7 +16,8 @@ func TestPartnerDefaultsAndNames(t *testing.T) {
 	}
 	cfg := `[{"id":"acme","addr":"127.0.0.1:22","user":"u","private_key_file":"` + keyFile + `",
 	  "host_key":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIQL+c3QBbHRi68k94IOqVWmcb/ZQsghq0VlhGyHOQOq",
-	  "outbound_dir":"/in","inbound_dir":"/out","timeout":"7s","name_pattern":"{partner}_{date}_{isa13}_{hash}.837"}]`
+	  "outbound_dir":"/in","inbound_dir":"/out","timeout":"7s","name_pattern":"{partner}_{date}_{isa13}_{hash}.837",
+	  "realtime":{"url":"http://127.0.0.1:1/core","sender_id":"CF","receiver_id":"ACME","username":"cf","password_env":"ACME_CORE_PASSWORD"}}]`
 	file := filepath.Join(dir, "partners.json")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -42,6 +43,14 @@ func TestPartnerDefaultsAndNames(t *testing.T) {
 	p.NamePattern = "../../{partner}"
 	if got := p.remoteName(hash, "", time.Now()); got != "acme" {
 		t.Fatalf("a pattern with directories gave %q, want the base name", got)
+	}
+
+	if _, err := p.NewRealTimeClient(nil, func(string) string { return "" }); err == nil {
+		t.Fatal("a real-time client without its password was built")
+	}
+	rc, err := p.NewRealTimeClient(nil, func(k string) string { return map[string]string{"ACME_CORE_PASSWORD": "pw"}[k] })
+	if err != nil || rc.Password != "pw" || rc.ReceiverID != "ACME" || rc.Partner != "acme" {
+		t.Fatalf("real-time client: %+v, %v", rc, err)
 	}
 
 	for _, c := range []struct {

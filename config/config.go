@@ -39,6 +39,7 @@ type Config struct {
 	S3Region          string        `env:"CLAIMFLOW_S3_REGION" default:"us-east-1" help:"S3 region"`
 	S3AccessKey       string        `env:"CLAIMFLOW_S3_ACCESS_KEY" default:"claimflow" help:"S3 access key"`
 	S3SecretKey       string        `env:"CLAIMFLOW_S3_SECRET_KEY" default:"claimflow-dev-secret" secret:"true" help:"S3 secret key"`
+	Clearinghouses    string        `env:"CLAIMFLOW_CLEARINGHOUSES" default:"" help:"JSON file listing the clearinghouse partners (SFTP and CORE real-time settings, see docs/clearinghouse.md); empty = none"`
 	SMTPAddr          string        `env:"CLAIMFLOW_SMTP_ADDR" default:"127.0.0.1:1025" help:"SMTP server for reminders"`
 	SMTPFrom          string        `env:"CLAIMFLOW_SMTP_FROM" default:"reminders@claimflow.invalid" help:"sender address of reminders"`
 	StripeAPIBase     string        `env:"CLAIMFLOW_STRIPE_API_BASE" default:"http://127.0.0.1:12111" help:"Stripe API base URL (stripe-mock locally)"`
