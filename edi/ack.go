@@ -159,7 +159,7 @@ func Ack999(g *GroupResult, d Delimiters) *Transaction {
 		}
 		add(append([]string{"IK5", s.Ack()}, ik5...)...)
 	}
-	ak9 := []string{"AK9", g.Ack(), strconv.Itoa(len(g.Sets)), strconv.Itoa(len(g.Sets)), strconv.Itoa(g.Accepted())}
+	ak9 := []string{"AK9", g.Ack(), strconv.Itoa(g.Received), strconv.Itoa(g.Received), strconv.Itoa(g.Accepted())}
 	var codes []string
 	for _, e := range g.Errors {
 		codes = appendCode(codes, e.Code)

@@ -438,3 +438,26 @@ func ExampleValidate() {
 	// IK3 3 NM1 3
 	// IK3 3 HL 3
 }
+
+func TestStreamingResults(t *testing.T) {
+	b, err := os.ReadFile("testdata/837p-multi.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*InterchangeResult
+	rep, err := ValidateBytes(b, &Options{DropAccepted: true, OnInterchange: func(ic *InterchangeResult) { got = append(got, ic) }})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %v", err, rep.Errors)
+	}
+	if len(rep.Interchanges) != 0 || len(got) != 2 {
+		t.Fatalf("kept %d, delivered %d interchanges", len(rep.Interchanges), len(got))
+	}
+	g := got[0].Groups[0]
+	if len(g.Sets) != 0 || g.Received != 2 || g.Accepted() != 2 || g.Ack() != "A" {
+		t.Errorf("group: %d sets kept, %d received, %d accepted, %s", len(g.Sets), g.Received, g.Accepted(), g.Ack())
+	}
+	ack := Acknowledge(got[0], AckOptions{Now: fixedNow}).String()
+	if !strings.Contains(ack, "AK9*A*2*2*2~") || strings.Contains(ack, "AK2") {
+		t.Errorf("ack of a dropped-accepted group:\n%s", ack)
+	}
+}

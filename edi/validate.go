@@ -20,6 +20,15 @@ type Options struct {
 	AllowUnterminated bool
 	// MaxSegment is the longest segment accepted in bytes (default 1 MiB).
 	MaxSegment int
+	// DropAccepted keeps only the results of transaction sets with errors;
+	// accepted sets are counted (GroupResult.Received, Accepted). A 999
+	// then lists only the sets with errors, which its guide allows.
+	DropAccepted bool
+	// OnInterchange, when set, receives each interchange result as soon as
+	// its IEA (or the end of input) closes it, and the result is not kept in
+	// Report.Interchanges. With DropAccepted, memory stays bounded by the
+	// errors kept whatever the input size.
+	OnInterchange func(*InterchangeResult)
 	// Tolerate lists transaction-level codes, as "IK4 5" or "IK3 2", that
 	// are still reported but do not reject the transaction set: a set whose
 	// only errors are tolerated is accepted with errors (IK501 = E).
@@ -70,14 +79,21 @@ func (ic *InterchangeResult) TA1Code() string {
 
 // GroupResult is the outcome for one GS/GE functional group.
 type GroupResult struct {
-	Index   int
-	GS      Seg
-	Errors  []*Error // AK9-level errors
-	Sets    []*SetResult
-	Control string // GS06
-	closed  bool
-	ids     map[string]struct{}
+	Index    int
+	GS       Seg
+	Errors   []*Error     // AK9-level errors
+	Sets     []*SetResult // every set, or only those with errors (Options.DropAccepted)
+	Control  string       // GS06
+	Received int          // transaction sets received (AK903)
+	accepted int
+	noted    bool
+	closed   bool
+	ids      map[string]struct{}
 }
+
+// maxIDs bounds the ST02 values remembered per group for the duplicate
+// check (IK5 23).
+const maxIDs = 1 << 20
 
 // Ack returns the AK901 code: A accepted, E accepted with errors noted,
 // P partially accepted, R rejected.
@@ -85,36 +101,54 @@ func (g *GroupResult) Ack() string {
 	if len(g.Errors) > 0 {
 		return "R"
 	}
-	acc, noted := 0, false
-	for _, s := range g.Sets {
-		switch s.Ack() {
-		case "A":
-			acc++
-		case "E":
-			acc++
-			noted = true
-		}
-	}
 	switch {
-	case acc == 0 && len(g.Sets) > 0:
+	case g.accepted == 0 && g.Received > 0:
 		return "R"
-	case acc < len(g.Sets):
+	case g.accepted < g.Received:
 		return "P"
-	case noted:
+	case g.noted:
 		return "E"
 	}
 	return "A"
 }
 
-// Accepted counts the accepted transaction sets.
-func (g *GroupResult) Accepted() int {
-	n := 0
-	for _, s := range g.Sets {
-		if s.Ack() != "R" {
-			n++
-		}
+// Accepted counts the accepted transaction sets (AK904).
+func (g *GroupResult) Accepted() int { return g.accepted }
+
+// endSet closes the open transaction set's result.
+func (v *validator) endSet() {
+	set, g := v.set, v.grp
+	v.set = nil
+	if set == nil || g == nil {
+		return
 	}
-	return n
+	switch set.Ack() {
+	case "A":
+		g.accepted++
+		if v.opts.DropAccepted && len(g.Sets) > 0 && g.Sets[len(g.Sets)-1] == set {
+			g.Sets = g.Sets[:len(g.Sets)-1]
+		}
+	case "E":
+		g.accepted++
+		g.noted = true
+	}
+}
+
+// endInterchange hands a closed interchange to Options.OnInterchange.
+func (v *validator) endInterchange() {
+	ic := v.ic
+	v.ic = nil
+	if ic == nil {
+		return
+	}
+	v.seen++
+	if v.opts.OnInterchange == nil {
+		return
+	}
+	if n := len(v.rep.Interchanges); n > 0 && v.rep.Interchanges[n-1] == ic {
+		v.rep.Interchanges = v.rep.Interchanges[:n-1]
+	}
+	v.opts.OnInterchange(ic)
 }
 
 // SetResult is the outcome for one ST/SE transaction set.
@@ -204,6 +238,7 @@ type validator struct {
 	rec        recognizer
 	lastIndex  int
 	lastOffset int64
+	seen       int // interchanges closed
 }
 
 func (v *validator) add(e *Error) {
@@ -310,9 +345,12 @@ var (
 )
 
 func (v *validator) isa(s *Segment) {
-	if v.ic != nil && v.ic.ISA != nil {
-		v.closeGroup(s, true)
-		v.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
+	if v.ic != nil {
+		if v.ic.ISA != nil {
+			v.closeGroup(s, true)
+			v.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
+		}
+		v.endInterchange()
 	}
 	v.ic = &InterchangeResult{Index: s.Index, ISA: s.Copy(), Delims: s.Delims}
 	v.rep.Interchanges = append(v.rep.Interchanges, v.ic)
@@ -354,7 +392,7 @@ func (v *validator) iea(s *Segment) {
 			v.segErr(KindTA1, "001", s, 0, "", 2, 0, 0)
 		}
 	}
-	v.ic = nil
+	v.endInterchange()
 }
 
 func (v *validator) gs(s *Segment) {
@@ -384,7 +422,7 @@ func (v *validator) closeGroup(s *Segment, report bool) {
 	if v.set != nil {
 		v.rec.abort(v, s)
 		v.segErr(KindIK5, "2", s, 0, "", 0, 0, 0)
-		v.set = nil
+		v.endSet()
 	}
 	if v.grp != nil && !v.grp.closed {
 		v.segErr(KindAK9, "3", s, 0, "", 0, 0, 0)
@@ -402,9 +440,9 @@ func (v *validator) ge(s *Segment) {
 	if v.set != nil {
 		v.rec.abort(v, s)
 		v.segErr(KindIK5, "2", s, 0, "", 0, 0, 0)
-		v.set = nil
+		v.endSet()
 	}
-	if n, ok := atoiBytes(s.Element(1)); !ok || n != len(v.grp.Sets) {
+	if n, ok := atoiBytes(s.Element(1)); !ok || n != v.grp.Received {
 		v.segErr(KindAK9, "5", s, 0, "", 1, 0, 0)
 	}
 	if string(s.Element(2)) != v.grp.Control {
@@ -423,9 +461,11 @@ func (v *validator) st(s *Segment) {
 	if v.set != nil {
 		v.rec.abort(v, s)
 		v.segErr(KindIK5, "2", s, 0, "", 0, 0, 0)
+		v.endSet()
 	}
 	set := &SetResult{Index: s.Index, ST: s.Copy()}
 	v.grp.Sets = append(v.grp.Sets, set)
+	v.grp.Received++
 	v.set = set
 	ref := s.Element(3)
 	if len(ref) == 0 {
@@ -444,7 +484,7 @@ func (v *validator) st(s *Segment) {
 		v.segErr(KindIK5, "7", s, 1, "", 2, 0, 0)
 	} else if _, dup := v.grp.ids[id]; dup {
 		v.segErr(KindIK5, "23", s, 1, "", 2, 0, 0)
-	} else {
+	} else if len(v.grp.ids) < maxIDs {
 		v.grp.ids[id] = struct{}{}
 	}
 	if g == nil {
@@ -469,25 +509,30 @@ func (v *validator) se(s *Segment) {
 	if n, ok := atoiBytes(s.Element(1)); !ok || n != v.rec.pos {
 		v.segErr(KindIK5, "4", s, v.rec.pos, "", 1, 0, 0)
 	}
-	if !bytes.Equal(s.Element(2), []byte(set.ST.El(2))) {
+	if string(s.Element(2)) != set.ST.El(2) {
 		v.segErr(KindIK5, "3", s, v.rec.pos, "", 2, 0, 0)
 	}
 	v.rec.finish(v, s)
-	v.set = nil
+	v.endSet()
 }
 
 func (v *validator) eof(rd *Reader) {
-	if v.ic == nil || v.ic.ISA == nil && len(v.ic.Errors) > 0 {
-		if len(v.rep.Interchanges) == 0 {
+	if v.ic == nil {
+		if v.seen == 0 {
 			v.noteSyntax(&SyntaxError{Index: 1, TA1: "023", Err: ErrNoISA})
+			v.endInterchange()
 		}
+		return
+	}
+	if v.ic.ISA == nil { // opened by a syntax error or a stray segment
+		v.endInterchange()
 		return
 	}
 	s := &Segment{Index: v.lastIndex + 1, Offset: rd.base + int64(rd.end), Data: []byte("IEA")}
 	s.seps = []int32{3}
 	v.closeGroup(s, true)
 	v.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
-	v.ic = nil
+	v.endInterchange()
 }
 
 // Bytes returns element i as bytes.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/claimflow/claimflow/edi"
@@ -105,33 +106,37 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
+// validate prints each interchange's errors, in stream order, and its
+// summary as soon as the interchange closes, so a file of any size streams
+// with bounded memory.
 func validate(name string, r io.Reader, w io.Writer) (int, error) {
-	rep, err := edi.Validate(r, nil)
+	opts := &edi.Options{DropAccepted: true}
+	opts.OnInterchange = func(ic *edi.InterchangeResult) {
+		errs := append([]*edi.Error(nil), ic.Errors...)
+		groups := make([]string, 0, len(ic.Groups))
+		sets, accepted := 0, 0
+		for _, g := range ic.Groups {
+			errs = append(errs, g.Errors...)
+			for _, s := range g.Sets {
+				errs = append(errs, s.Errors...)
+			}
+			groups = append(groups, g.Ack())
+			sets += g.Received
+			accepted += g.Accepted()
+		}
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Index < errs[j].Index })
+		for _, e := range errs {
+			fmt.Fprintf(w, "%s: %s\n", name, e.Error())
+		}
+		fmt.Fprintf(w, "%s: interchange at segment %d: TA1 %s, groups AK9 [%s], %d transaction sets, %d rejected\n",
+			name, ic.Index, ic.TA1Code(), strings.Join(groups, " "), sets, sets-accepted)
+	}
+	rep, err := edi.Validate(r, opts)
 	if err != nil {
 		return 2, err
 	}
-	for _, e := range rep.Errors {
-		fmt.Fprintf(w, "%s: %s\n", name, e.Error())
-	}
 	if rep.Dropped > 0 {
 		fmt.Fprintf(w, "%s: %d more errors not shown\n", name, rep.Dropped)
-	}
-	for _, ic := range rep.Interchanges {
-		sets, rejected := 0, 0
-		for _, g := range ic.Groups {
-			for _, s := range g.Sets {
-				sets++
-				if s.Ack() == "R" {
-					rejected++
-				}
-			}
-		}
-		groups := make([]string, 0, len(ic.Groups))
-		for _, g := range ic.Groups {
-			groups = append(groups, g.Ack())
-		}
-		fmt.Fprintf(w, "%s: interchange at segment %d: TA1 %s, groups AK9 [%s], %d transaction sets, %d rejected\n",
-			name, ic.Index, ic.TA1Code(), strings.Join(groups, " "), sets, rejected)
 	}
 	if rep.OK() {
 		fmt.Fprintf(w, "%s: OK (%d segments)\n", name, rep.Segments)
