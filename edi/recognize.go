@@ -34,6 +34,8 @@ type recognizer struct {
 	// unplaced) and the loop it was placed in.
 	place *node
 	cache *[findCacheSize]findEntry
+	// strict is set when the last segment matched with its qualifier code.
+	strict bool
 	// hooks let the JSON builder follow loop openings.
 	onPush func(n *node, id int)
 	onPop  func(n *node, id int)
@@ -80,6 +82,7 @@ func (r *recognizer) start(v *validator, s *Segment) {
 		return
 	}
 	r.push(r.g.root)
+	r.strict = false
 	r.place = r.g.root.Children[0]
 	v.checkElements(s, r.place, "", r.pos)
 }
@@ -93,6 +96,7 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	tag := s.Tag()
 	d, ci := r.find(s, tag, true)
+	r.strict = d >= 0
 	if d < 0 {
 		d, ci = r.find(s, tag, false)
 	}
@@ -384,6 +388,12 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 		v.elErr(nil, "3", s, pos, loop, at, 0, 0)
 		nel = len(rules)
 	}
+	// The qualifier element was already matched against its codes when the
+	// segment was placed.
+	qualified := 0
+	if n.QComp == 0 && v.rec.strict {
+		qualified = n.QEl
+	}
 	flags := s.scanFlags()
 	ctrl, comps, reps := flags&flagCtrl != 0, flags&flagComps != 0, flags&flagReps != 0
 	start := int(seps[0]) + 1
@@ -402,8 +412,12 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 			v.elErr(r, "I10", s, pos, loop, i, 0, 0)
 			continue
 		}
-		if reps || r.Period {
+		if reps {
 			v.checkSlow(s, r, el, pos, loop, i)
+			continue
+		}
+		if r.Period {
+			v.checkOne(s, r, el, pos, loop, i, 0)
 			continue
 		}
 		if r.Type == typeC {
@@ -422,7 +436,7 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 				v.elErr(r, "5", s, pos, loop, i, 0, 0)
 			} else if ctrl && hasCtrl(el) {
 				v.elErr(r, "6", s, pos, loop, i, 0, 0)
-			} else if r.Codes != nil && !r.Codes.has(el) {
+			} else if r.Codes != nil && i != qualified && !r.Codes.has(el) {
 				v.elErr(r, "7", s, pos, loop, i, 0, 0)
 			}
 		default:
