@@ -80,6 +80,11 @@ func (s *Store) audit(ctx context.Context, tx pgx.Tx, a Actor, entries ...AuditE
 	return nil
 }
 
+// querier is a transaction or a connection inside one.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // auditHead is the chain head a transaction holds. Hot paths queue the
 // lock into a batch with their other reads (queueLock), then the rows into
 // a batch with their writes (queueAudit), saving round trips.
@@ -104,7 +109,7 @@ func (h *auditHead) queueLock(b *pgx.Batch) {
 
 // queueAudit queues the entries and the head update; when every chain was
 // busy at queueLock it first waits for a random chain's head.
-func (s *Store) queueAudit(ctx context.Context, tx pgx.Tx, b *pgx.Batch, h *auditHead, a Actor, entries ...AuditEntry) error {
+func (s *Store) queueAudit(ctx context.Context, tx querier, b *pgx.Batch, h *auditHead, a Actor, entries ...AuditEntry) error {
 	if !h.found {
 		if err := tx.QueryRow(ctx, q("WaitAuditHead"), mathrand.IntN(auditChains)).Scan(&h.chain, &h.seq, &h.prev); err != nil {
 			return fmt.Errorf("store: audit head: %w", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Appointment is a booked visit. A non-cancelled appointment holds its
@@ -170,21 +171,47 @@ func (s *Store) Book(ctx context.Context, a Actor, b Booking) (Appointment, erro
 		return Appointment{}, err
 	}
 	x := Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
-	// Three round trips inside the transaction: checks (and the audit
-	// chain lock), then the insert with its audit row, then commit.
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		var h auditHead
-		if x.OrgID, h, err = bookingScope(ctx, tx, a, &x); err != nil {
-			return err
+	err := s.pipelined(ctx, func(conn *pgxpool.Conn) (*pgx.Batch, error) {
+		// Round trip 1: BEGIN, scope, availability and the audit chain lock.
+		var c bookingChecks
+		b1 := &pgx.Batch{}
+		b1.Queue("BEGIN")
+		c.queue(b1, a, &x)
+		if err := conn.SendBatch(ctx, b1).Close(); err != nil {
+			return nil, err
 		}
-		batch := &pgx.Batch{}
-		batch.Queue(q("InsertAppointment"), appointmentArgs(&x)...).QueryRow(func(r pgx.Row) error { return insertAppointment(r, &x) })
-		if err := s.queueAudit(ctx, tx, batch, &h, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields}); err != nil {
-			return err
+		var err error
+		if x.OrgID, err = c.check(a); err != nil {
+			return nil, err
 		}
-		return tx.SendBatch(ctx, batch).Close()
+		// Round trip 2: the insert, its audit row, COMMIT.
+		b2 := &pgx.Batch{}
+		b2.Queue(q("InsertAppointment"), appointmentArgs(&x)...).QueryRow(func(r pgx.Row) error { return insertAppointment(r, &x) })
+		err = s.queueAudit(ctx, conn, b2, &c.head, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
+		return b2, err
 	})
 	return x, s.fillConflict(ctx, err, b.StartsAt, b.EndsAt)
+}
+
+// pipelined runs one transaction as pipelined batches on one connection:
+// fn sends BEGIN and its reads itself and returns the final batch, to which
+// COMMIT is appended. Any error rolls back. It saves the separate BEGIN and
+// COMMIT round trips of the hottest path (booking).
+func (s *Store) pipelined(ctx context.Context, fn func(conn *pgxpool.Conn) (*pgx.Batch, error)) error {
+	conn, err := s.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release() // the pool closes a connection left inside a transaction
+	last, err := fn(conn)
+	if err == nil {
+		last.Queue("COMMIT")
+		err = conn.SendBatch(ctx, last).Close()
+	}
+	if err != nil && conn.Conn().PgConn().TxStatus() != 'I' {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	return err
 }
 
 // Series is a recurring appointment: Count occurrences, every IntervalWeeks

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -34,9 +35,24 @@ func main() {
 	warmup := flag.Int("warmup", 1000, "bookings before measuring")
 	pool := flag.Int("pool", 16, "Postgres connections in the API's pool")
 	providers := flag.Int("providers", 10, "providers the bookings spread over")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run (server and clients) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*clients, *requests, *warmup, *pool, *providers); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
