@@ -2,17 +2,21 @@ package workflows_test
 
 import (
 	"context"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/internal/testenv"
@@ -177,4 +181,30 @@ func TestReminderCancelReplyBackfillsOnDevServer(t *testing.T) {
 			t.Errorf("A got another reminder after cancelling: %q", m.Subject)
 		}
 	}
+	recordHistory(t, c, run.GetID(), run.GetRunID(), "reminders_cancel_reply.json")
+	recordHistory(t, c, res.BackfillID, "", "waitlist_booked.json")
+}
+
+// recordHistory saves a workflow's history into testdata/histories (for
+// TestReplayCommittedHistories) when the test runs with -record-histories.
+func recordHistory(t *testing.T, c client.Client, id, runID, name string) {
+	t.Helper()
+	if f := flag.Lookup("record-histories"); f == nil || f.Value.String() != "true" {
+		return
+	}
+	it := c.GetWorkflowHistory(context.Background(), id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	out := []byte(`{"events":[`)
+	for n := 0; it.HasNext(); n++ {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		b, err := protojson.Marshal(ev)
+		require.NoError(t, err)
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
+	}
+	out = append(out, "]}\n"...)
+	require.NoError(t, os.MkdirAll("testdata/histories", 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join("testdata/histories", name), out, 0o644))
 }

@@ -135,4 +135,5 @@ func TestStatementStripeOnDevServer(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, state().RefundedCents, st.RefundedCents)
 	require.NoError(t, c.TerminateWorkflow(ctx, run.GetID(), "", "test done"))
+	recordHistory(t, c, run.GetID(), run.GetRunID(), "statement_paid_refunded.json")
 }
