@@ -294,6 +294,15 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Get("/v1/orgs/{id}", s.handle(store.PermOrgRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			return one[store.Org](200)(s.records.GetOrg(r.Context(), a, id(r)))
 		}))
+		r.Patch("/v1/orgs/{id}", s.handle(store.PermOrgWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+			var in struct {
+				Name string `json:"name"`
+			}
+			if err := decode(r, &in); err != nil {
+				return 0, nil, err
+			}
+			return one[store.Org](200)(s.records.RenameOrg(r.Context(), a, id(r), in.Name))
+		}))
 		r.Post("/v1/users", s.handle(store.PermUserWrite, s.createUser))
 		r.Post("/v1/users/{id}/grants", s.handle(store.PermUserWrite, s.grant))
 		r.Post("/v1/users/{id}/tokens", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
@@ -369,6 +378,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return list(s.records.ListCoverages(r.Context(), a, pid, member, p))
 		}))
 		r.Get("/v1/coverages/{id}", s.handle(store.PermCoverageRead, getWith(s.records.GetCoverage)))
+		r.Patch("/v1/coverages/{id}", s.handle(store.PermCoverageWrite, patchWith(s.records.UpdateCoverage)))
 
 		r.Post("/v1/appointments", s.handle(store.PermAppointmentWrite, createWith(s.records.Book)))
 		r.Post("/v1/appointment-series", s.handle(store.PermAppointmentWrite, createWith(s.records.BookSeries)))
@@ -382,6 +392,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return list(s.records.ListAppointments(r.Context(), a, f, p))
 		}))
 		r.Get("/v1/appointments/{id}", s.handle(store.PermAppointmentRead, getWith(s.records.GetAppointment)))
+		r.Patch("/v1/appointments/{id}", s.handle(store.PermAppointmentWrite, patchWith(s.records.UpdateAppointment)))
 		r.Post("/v1/appointments/{id}/reschedule", s.handle(store.PermAppointmentWrite, func(r *http.Request, a store.Actor) (int, any, error) {
 			var in struct {
 				StartsAt time.Time `json:"starts_at"`
@@ -413,6 +424,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return list(s.records.ListWaitlist(r.Context(), a, f, p))
 		}))
 		r.Get("/v1/waitlist/{id}", s.handle(store.PermWaitlistRead, getWith(s.records.GetWaitlistEntry)))
+		r.Patch("/v1/waitlist/{id}", s.handle(store.PermWaitlistWrite, patchWith(s.records.UpdateWaitlistEntry)))
 		r.Post("/v1/waitlist/{id}/leave", s.handle(store.PermWaitlistWrite, func(r *http.Request, a store.Actor) (int, any, error) {
 			return one[store.WaitlistEntry](200)(s.records.LeaveWaitlist(r.Context(), a, id(r)))
 		}))

@@ -52,6 +52,23 @@ func TestRecordsAPI(t *testing.T) {
 	}
 	w.mustCall(200, tok, "PATCH", "/v1/providers/"+w.provA.ID, map[string]any{"credentials": []string{"MD", "FACP"}}, nil)
 	w.mustCall(200, tok, "PATCH", "/v1/payers/"+w.payer.ID, map[string]any{"clearinghouse_payer_id": "ZZ123"}, nil)
+	w.mustCall(200, tok, "PATCH", "/v1/orgs/"+w.facA.ID, map[string]any{"name": "TEST FACILITY A1"}, nil)
+	var cov store.Coverage
+	w.mustCall(200, tok, "PATCH", "/v1/coverages/"+r.coverage.ID, map[string]any{"member_id": "ZZ0000011", "group_number": "G1"}, &cov)
+	if cov.MemberID != "ZZ0000011" || cov.GroupNumber != "G1" {
+		t.Fatalf("coverage = %+v", cov)
+	}
+	var cl List[store.Coverage]
+	w.mustCall(200, tok, "GET", "/v1/coverages?member_id=ZZ0000011", nil, &cl)
+	if len(cl.Items) != 1 {
+		t.Fatalf("search by the new member ID: %+v", cl)
+	}
+	w.mustCall(200, tok, "PATCH", "/v1/appointments/"+r.appointment.ID, map[string]any{"visit_type": "follow-up"}, nil)
+	var wle store.WaitlistEntry
+	w.mustCall(200, tok, "PATCH", "/v1/waitlist/"+r.waitlist.ID, map[string]any{"priority": 9, "weekdays": []int{2}}, &wle)
+	if wle.Priority != 9 || len(wle.Weekdays) != 1 || wle.TimeFrom != "08:00" {
+		t.Fatalf("waitlist = %+v", wle)
+	}
 
 	// Cursor pagination walks every page once.
 	for i := 0; i < 4; i++ {
@@ -79,7 +96,7 @@ func TestRecordsAPI(t *testing.T) {
 	var prob map[string]any
 	w.mustCall(409, tok, "POST", "/v1/appointments", map[string]any{"provider_id": w.provA.ID, "patient_id": r.patient.ID, "visit_type": "new",
 		"starts_at": start.Add(10 * time.Minute), "ends_at": start.Add(20 * time.Minute)}, &prob)
-	if c, _ := prob["conflict"].(map[string]any); c["starts_at"] != start.Format(time.RFC3339) {
+	if c, _ := prob["conflict"].(map[string]any); c["starts_at"] != start.Format(time.RFC3339) || c["ends_at"] != start.Add(30*time.Minute).Format(time.RFC3339) {
 		t.Fatalf("conflict = %v, want the slot at %v", prob, start)
 	}
 	var moved store.Appointment
@@ -303,6 +320,10 @@ func TestCrossOrganisationMatrix(t *testing.T) {
 		{"GET", "/v1/patients/{patient}", none},
 		{"PATCH", "/v1/patients/{patient}", func(records, store.Provider, store.Org) any { return map[string]any{"phone": "555-0111"} }},
 		{"GET", "/v1/coverages/{coverage}", none},
+		{"PATCH", "/v1/coverages/{coverage}", func(records, store.Provider, store.Org) any { return map[string]any{"group_number": "X"} }},
+		{"PATCH", "/v1/appointments/{appointment}", func(records, store.Provider, store.Org) any { return map[string]any{"visit_type": "x"} }},
+		{"PATCH", "/v1/waitlist/{waitlist}", func(records, store.Provider, store.Org) any { return map[string]any{"priority": 1} }},
+		{"PATCH", "/v1/orgs/{org}", func(records, store.Provider, store.Org) any { return map[string]any{"name": "X"} }},
 		{"POST", "/v1/coverages", func(r records, _ store.Provider, _ store.Org) any {
 			return map[string]any{"patient_id": r.patient.ID, "payer_id": w.payer.ID, "member_id": "ZZ0000009", "relationship": "self", "priority": 2}
 		}},

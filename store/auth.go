@@ -121,6 +121,27 @@ func (s *Store) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
 	return o, err
 }
 
+// RenameOrg changes an organisation's name (org:write there).
+func (s *Store) RenameOrg(ctx context.Context, a Actor, id, name string) (Org, error) {
+	if strings.TrimSpace(name) == "" {
+		return Org{}, &ValidationError{Fields: []FieldProblem{{"/name", "is required"}}}
+	}
+	var o Org
+	if !validID(id) {
+		return o, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := requireScope(ctx, tx, a, PermOrgWrite, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, q("UpdateOrgName"), id, name); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
+	})
+	return o, err
+}
+
 // ListOrgs lists the organisations the actor can see.
 func (s *Store) ListOrgs(ctx context.Context, a Actor, p Page) ([]Org, string, error) {
 	after, err := p.after()

@@ -487,3 +487,60 @@ func (s *Store) ListCoverages(ctx context.Context, a Actor, patientID, memberID 
 	})
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
 }
+
+// CoveragePatch changes some of a coverage's fields.
+type CoveragePatch struct {
+	MemberID      *string `json:"member_id"`
+	GroupNumber   *string `json:"group_number"`
+	Priority      *int    `json:"priority"`
+	EffectiveFrom *string `json:"effective_from"`
+	EffectiveTo   *string `json:"effective_to"`
+}
+
+// UpdateCoverage applies a patch, re-sealing the member ID under the
+// coverage's data key.
+func (s *Store) UpdateCoverage(ctx context.Context, a Actor, id string, ch CoveragePatch) (Coverage, error) {
+	var c Coverage
+	if !validID(id) {
+		return c, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		var org string
+		var dek []byte
+		if err := tx.QueryRow(ctx, q("LockCoverage"), id).Scan(&org, &dek); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermCoverageWrite, org); err != nil {
+			return err
+		}
+		if c, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), id)); err != nil {
+			return err
+		}
+		set(&c.MemberID, ch.MemberID)
+		set(&c.GroupNumber, ch.GroupNumber)
+		set(&c.Priority, ch.Priority)
+		set(&c.EffectiveFrom, ch.EffectiveFrom)
+		set(&c.EffectiveTo, ch.EffectiveTo)
+		if err := c.validate(); err != nil {
+			return err
+		}
+		dk, err := s.keys.DataKey(ctx, dek)
+		if err != nil {
+			return err
+		}
+		sl := sealer{dk, "coverages", c.ID}
+		if err := tx.QueryRow(ctx, q("UpdateCoverage"), c.ID, sl.seal("member_id", c.MemberID), s.bidx("coverages.member_id", c.MemberID),
+			c.GroupNumber, c.Priority, nullable(c.EffectiveFrom), nullable(c.EffectiveTo)).Scan(&c.UpdatedAt); err != nil {
+			return err
+		}
+		fields := []string{}
+		if ch.MemberID != nil {
+			fields = append(fields, "member_id")
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionUpdate, Resource: "coverage", ResourceID: c.ID, Fields: append(fields, "coverage")})
+	})
+	return c, err
+}

@@ -506,3 +506,21 @@ ORDER BY 1 LIMIT $2 FOR UPDATE SKIP LOCKED;
 
 -- name: RotateUpdate_idempotency_keys
 UPDATE idempotency_keys SET dek = $2 WHERE principal_id::text || '/' || key = $1;
+
+-- name: LockCoverage
+SELECT org_id::text, dek FROM coverages WHERE id = $1 FOR UPDATE;
+
+-- name: UpdateCoverage
+UPDATE coverages SET member_id = $2, member_id_bidx = $3, group_number = $4, priority = $5, effective_from = $6, effective_to = $7, updated_at = now()
+WHERE id = $1 RETURNING updated_at;
+
+-- name: UpdateOrgName
+UPDATE orgs SET name = $2 WHERE id = $1;
+
+-- name: UpdateAppointmentVisitType
+UPDATE appointments SET visit_type = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: UpdateWaitlist
+UPDATE waitlist_entries SET provider_id = $2, visit_type = $3, priority = $4, earliest = $5, latest = $6, weekdays = $7,
+       time_from = $8, time_to = $9, updated_at = now()
+WHERE id = $1 RETURNING updated_at;

@@ -395,6 +395,23 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 	return x, s.fillConflict(ctx, err, start, end)
 }
 
+// AppointmentPatch changes an appointment's details; times change through
+// Reschedule, status through Cancel.
+type AppointmentPatch struct {
+	VisitType *string `json:"visit_type"`
+}
+
+// UpdateAppointment applies a patch to a booked appointment.
+func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch AppointmentPatch) (Appointment, error) {
+	if ch.VisitType != nil && strings.TrimSpace(*ch.VisitType) == "" {
+		return Appointment{}, &ValidationError{Fields: []FieldProblem{{"/visit_type", "is required"}}}
+	}
+	return s.changeAppointment(ctx, a, id, []string{"visit_type"}, func(tx pgx.Tx, x *Appointment) error {
+		set(&x.VisitType, ch.VisitType)
+		return tx.QueryRow(ctx, q("UpdateAppointmentVisitType"), x.ID, x.VisitType).Scan(&x.UpdatedAt)
+	})
+}
+
 // Cancel cancels a booked appointment and frees its slot.
 func (s *Store) Cancel(ctx context.Context, a Actor, id, reason string) (Appointment, error) {
 	return s.changeAppointment(ctx, a, id, []string{"status", "cancel_reason"}, func(tx pgx.Tx, x *Appointment) error {
@@ -565,6 +582,59 @@ func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p P
 		return s.audit(ctx, tx, a, entries...)
 	})
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+}
+
+// WaitlistPatch changes a waiting entry's preferences.
+type WaitlistPatch struct {
+	ProviderID *string `json:"provider_id"`
+	VisitType  *string `json:"visit_type"`
+	Priority   *int    `json:"priority"`
+	Earliest   *string `json:"earliest"`
+	Latest     *string `json:"latest"`
+	Weekdays   *[]int  `json:"weekdays"`
+	TimeFrom   *string `json:"time_from"`
+	TimeTo     *string `json:"time_to"`
+}
+
+// UpdateWaitlistEntry applies a patch to a waiting entry.
+func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch WaitlistPatch) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	if !validID(id) {
+		return w, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
+			return err
+		}
+		if w.Status != "waiting" {
+			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+		}
+		set(&w.ProviderID, ch.ProviderID)
+		set(&w.VisitType, ch.VisitType)
+		set(&w.Priority, ch.Priority)
+		set(&w.Earliest, ch.Earliest)
+		set(&w.Latest, ch.Latest)
+		set(&w.Weekdays, ch.Weekdays)
+		set(&w.TimeFrom, ch.TimeFrom)
+		set(&w.TimeTo, ch.TimeTo)
+		if err := w.validate(); err != nil {
+			return err
+		}
+		if ch.ProviderID != nil && w.ProviderID != "" {
+			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRow(ctx, q("UpdateWaitlist"), w.ID, nullable(w.ProviderID), w.VisitType, w.Priority, nullable(w.Earliest), nullable(w.Latest),
+			w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.UpdatedAt); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
+	})
+	return w, err
 }
 
 // LeaveWaitlist ends a waiting entry (status left).
