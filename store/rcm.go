@@ -387,3 +387,22 @@ func (s *Store) GetClaimSubmission(ctx context.Context, claimID string) (ClaimSu
 	}
 	return c, err
 }
+
+// BatchedClaimControl is a claim and the ST02 that carried it.
+type BatchedClaimControl struct {
+	ClaimID string
+	ST02    string
+}
+
+// BatchClaimControls lists the claims of the interchange a TA1/999 answers
+// (by clearinghouse and ISA13) with their transaction set control numbers.
+func (s *Store) BatchClaimControls(ctx context.Context, clearinghouse, isa13 string) ([]BatchedClaimControl, error) {
+	rows, err := s.Pool.Query(ctx, q("BatchClaimControls"), clearinghouse, isa13)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (BatchedClaimControl, error) {
+		var c BatchedClaimControl
+		return c, r.Scan(&c.ClaimID, &c.ST02)
+	})
+}

@@ -113,3 +113,10 @@ UPDATE claims SET paid_cents = paid_cents + $2, updated_at = now() WHERE id = $1
 
 -- name: ClaimSubmission
 SELECT frequency_code, payer_claim_number, attempt FROM claims WHERE id = $1;
+
+-- name: BatchClaimControls
+SELECT bc.claim_id, bc.st02
+FROM claim_batches b
+JOIN batch_claims bc ON bc.batch_id = b.id
+WHERE b.clearinghouse = $1 AND b.isa13 = $2
+ORDER BY bc.st02;

@@ -145,20 +145,10 @@ type SubmittedSignal struct {
 }
 
 // AckSignal: a TA1 or 999 covering the claim's interchange or group.
-type AckSignal struct {
-	Source   string // "TA1" or "999"
-	Accepted bool
-	Codes    []string // TA105 / IK5 / AK9 and IK3/IK4 codes
-	FileKey  string   // archive key of the acknowledgment (dedup)
-}
+type AckSignal = activities.AckSignal
 
 // ClaimAckSignal: the 277CA for this claim (matched by CLM01).
-type ClaimAckSignal struct {
-	Accepted         bool
-	PayerClaimNumber string   // REF*1K
-	StatusCodes      []string // STC01 category:status:entity
-	FileKey          string
-}
+type ClaimAckSignal = activities.ClaimAckSignal
 
 // RemitSignal: remittance posting posted an 835 claim payment (CLP).
 type RemitSignal = activities.ClaimPayment
