@@ -92,7 +92,7 @@ func TestRoutingAndPosting(t *testing.T) {
 
 	// A 277CA accepting the first claim and rejecting the second.
 	ca := &x277ca.Acknowledgment{Reference: "1", Date: "20300108", Time: "1200", Trace: "T277",
-		Source: x277ca.Party{EntityType: "2", Name: "TEST PAYER", IDQual: "PI", ID: "ZZPAYER1"},
+		Source:      x277ca.Party{EntityType: "2", Name: "TEST PAYER", IDQual: "PI", ID: "ZZPAYER1"},
 		ReceiptDate: "20300108", ProcessDate: "20300108",
 		Receivers: []x277ca.Receiver{{Party: x277ca.Party{EntityType: "2", Name: "TEST PRACTICE", IDQual: "46", ID: "ZZSUBMIT1"},
 			Trace: "1", Status: []x277ca.Status{{Category: "A1", Code: "19", Date: "20300108"}},
