@@ -45,6 +45,15 @@ type Config struct {
 	StripeAPIBase     string        `env:"CLAIMFLOW_STRIPE_API_BASE" default:"http://127.0.0.1:12111" help:"Stripe API base URL (stripe-mock locally)"`
 	StripeSecretKey   string        `env:"STRIPE_SECRET_KEY" default:"sk_test_123" secret:"true" help:"Stripe secret key"`
 	StripeWebhookKey  string        `env:"STRIPE_WEBHOOK_SECRET" default:"whsec_claimflow_dev" secret:"true" help:"Stripe webhook signing secret"`
+	TwilioAccountSID  string        `env:"TWILIO_ACCOUNT_SID" default:"" help:"Twilio account SID for reminder SMS; empty disables SMS"`
+	TwilioAuthToken   string        `env:"TWILIO_AUTH_TOKEN" default:"" secret:"true" help:"Twilio auth token (REST API and inbound webhook signatures)"`
+	TwilioFrom        string        `env:"CLAIMFLOW_TWILIO_FROM" default:"" help:"SMS sender: an E.164 number or a messaging service SID (MG...)"`
+	TwilioWebhookURL  string        `env:"CLAIMFLOW_TWILIO_WEBHOOK_URL" default:"" help:"public URL of the inbound SMS webhook exactly as configured in Twilio (its signature covers it)"`
+	ReminderOffsets   string        `env:"CLAIMFLOW_REMINDER_OFFSETS" default:"72h,24h,2h" help:"when appointment reminders go out, before the visit"`
+	SMSQuietHours     string        `env:"CLAIMFLOW_SMS_QUIET_HOURS" default:"21:00-08:00" help:"local hours (patient's zone) when no SMS is sent; a send then moves out of them; - for none"`
+	OfficePhone       string        `env:"CLAIMFLOW_OFFICE_PHONE" default:"" help:"phone number patient messages tell patients to call"`
+	PayURL            string        `env:"CLAIMFLOW_PAY_URL" default:"http://127.0.0.1:8080/pay" help:"patient payment page; ?statement=<id> is appended"`
+	DefaultTimeZone   string        `env:"CLAIMFLOW_DEFAULT_TIME_ZONE" default:"UTC" help:"time zone of appointments whose provider has no weekly template"`
 }
 
 // Load reads the environment through getenv (os.Getenv when nil).

@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -329,4 +331,36 @@ func (in ReminderInput) waitlistOptions() WaitlistOptions {
 		o.Reminders = in.ReminderOptions
 	}
 	return o
+}
+
+// ParseReminderOptions reads the configuration's reminder settings:
+// offsets such as "72h,24h,2h" and quiet hours such as "21:00-08:00" (or
+// "-" for none).
+func ParseReminderOptions(offsets, quietHours string) (ReminderOptions, error) {
+	var o ReminderOptions
+	for _, f := range strings.Split(offsets, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d <= 0 {
+			return o, fmt.Errorf("reminder offsets: %q is not a positive duration such as 24h", f)
+		}
+		o.Offsets = append(o.Offsets, d)
+	}
+	switch q := strings.TrimSpace(quietHours); q {
+	case "":
+	case "-":
+		o.QuietStart = "-"
+	default:
+		start, end, ok := strings.Cut(q, "-")
+		_, e1 := time.Parse("15:04", start)
+		_, e2 := time.Parse("15:04", end)
+		if !ok || e1 != nil || e2 != nil {
+			return o, fmt.Errorf("quiet hours: %q is not HH:MM-HH:MM", q)
+		}
+		o.QuietStart, o.QuietEnd = start, end
+	}
+	return o, nil
 }

@@ -216,3 +216,18 @@ func TestRemindersAlreadyCancelledOrLate(t *testing.T) {
 	require.Error(t, e.GetWorkflowError())
 	require.Contains(t, e.GetWorkflowError().Error(), activities.ErrTypeNotFound)
 }
+
+func TestParseReminderOptions(t *testing.T) {
+	o, err := ParseReminderOptions("72h, 24h,2h", "21:00-08:00")
+	require.NoError(t, err)
+	require.Equal(t, ReminderOptions{Offsets: []time.Duration{72 * time.Hour, 24 * time.Hour, 2 * time.Hour}, QuietStart: "21:00", QuietEnd: "08:00"}, o)
+	o, err = ParseReminderOptions("", "-")
+	require.NoError(t, err)
+	o.defaults()
+	require.Equal(t, "", o.QuietStart, "- means no quiet hours")
+	require.Len(t, o.Offsets, 3)
+	for _, bad := range [][2]string{{"1d", ""}, {"-2h", ""}, {"2h", "9pm-8am"}, {"2h", "21:00"}} {
+		_, err := ParseReminderOptions(bad[0], bad[1])
+		require.Error(t, err, "%v", bad)
+	}
+}
