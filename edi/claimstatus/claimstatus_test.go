@@ -90,7 +90,7 @@ func TestResponse(t *testing.T) {
 			{Person: claimstatus.Person{LastName: "ROE", FirstName: "RICHARD", MemberID: "ZZ0000002"},
 				Dependents: []claimstatus.Dependent{{Person: claimstatus.Person{LastName: "ROE", FirstName: "BABY"},
 					Claims: []claimstatus.Claim{{Trace: "STAT0002", PatientControlNumber: "PCN0002",
-						Status: []claimstatus.Status{{Category: "P1", Code: "20", Date: "20260118", Charge: 15000}, {Category: "R1", Code: "21", Entity: "QC", Date: "20260118"}},
+						Status:      []claimstatus.Status{{Category: "P1", Code: "20", Date: "20260118", Charge: 15000}, {Category: "R1", Code: "21", Entity: "QC", Date: "20260118"}},
 						ServiceFrom: "20260102", ServiceTo: "20260103"}}}}},
 		}}}}
 	got := roundTrip(t, true, tx)
