@@ -120,6 +120,12 @@ func Ack999(g *GroupResult, d Delimiters) *Transaction {
 	add("ST", "999", "0001", Guide999)
 	add("AK1", g.GS.El(1), g.GS.El(6), g.GS.El(8))
 	comp := string(d.Component)
+	// CTX names the claim (business unit) an error sits in: CTX*CLM01:PCN.
+	addCtx := func(e *Error) {
+		if e.Context != "" && e.ContextRef != "" {
+			add("CTX", e.Context+comp+e.ContextRef)
+		}
+	}
 	for _, s := range g.Sets {
 		ak2 := []string{"AK2", s.ST.El(1), s.ST.El(2)}
 		if s.ST.El(3) != "" {
@@ -137,11 +143,13 @@ func Ack999(g *GroupResult, d Delimiters) *Transaction {
 			case KindIK3:
 				segErrs = true
 				add("IK3", e.SegID, strconv.Itoa(e.Pos), loop4(e.Loop), e.Code)
+				addCtx(e)
 				lastPos, lastID = e.Pos, e.SegID
 			case KindIK4:
 				segErrs = true
 				if e.Pos != lastPos || e.SegID != lastID {
 					add("IK3", e.SegID, strconv.Itoa(e.Pos), loop4(e.Loop), "8")
+					addCtx(e)
 					lastPos, lastID = e.Pos, e.SegID
 				}
 				pos := strconv.Itoa(e.Elem)

@@ -139,6 +139,7 @@ func TestAckCodes(t *testing.T) {
 		"broken-missing-iea":     {"TA1*000000001*260101*1200*R*023"},
 		"broken-delims-element":  {"TA1*000000000*", "*R*026"},
 		"837p-valid":             {"IK5*A", "AK9*A*1*1*1"},
+		"broken-bad-date":        {"IK3*DTP*22*2400*8~\nCTX*CLM01:PCN0001~\nIK4*3*1251*8~", "IK5*R*5"},
 	}
 	for name, wantSegs := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -46,6 +46,10 @@ type Error struct {
 	Ref    string // data element reference number, when known
 	Set    string // ST02 of the transaction set, when inside one
 	Msg    string // short description of the code
+	// Context names the business unit identifier around the error (837:
+	// "CLM01") and ContextRef holds its value, for the 999 CTX segment and
+	// for routing the error to its claim. Error() never prints ContextRef.
+	Context, ContextRef string
 }
 
 // Error formats the error with its position and code.

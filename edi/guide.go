@@ -161,6 +161,11 @@ type Guide struct {
 	loopNames   map[string]string
 	inGuide     map[uint32]bool
 	balance     []balanceRule
+	// context names the business unit identifier (837: CLM01 in 2300)
+	// reported in 999 CTX segments for errors inside its loop.
+	ctxName, ctxLoop string
+	ctxTag           uint32
+	ctxEl            int
 }
 
 type balanceRule struct {
@@ -232,7 +237,13 @@ type rawGuide struct {
 	Name        string             `json:"name"`
 	Root        *rawItem           `json:"root"`
 	Defs        map[string]rawItem `json:"defs"`
-	Balance     []struct {
+	Context     *struct {
+		Name string `json:"name"`
+		Loop string `json:"loop"`
+		Seg  string `json:"seg"`
+		El   int    `json:"el"`
+	} `json:"context"`
+	Balance []struct {
 		Name  string `json:"name"`
 		Total struct {
 			Loop string `json:"loop"`
@@ -432,6 +443,9 @@ func compileGuide(d *dictionary, b []byte) (*Guide, error) {
 		return nil, errors.New("root must be a loop starting with ST")
 	}
 	g.root = root
+	if c := raw.Context; c != nil {
+		g.ctxName, g.ctxLoop, g.ctxTag, g.ctxEl = c.Name, c.Loop, Tag(c.Seg), c.El
+	}
 	for _, br := range raw.Balance {
 		ds := d.segs[br.Total.Seg]
 		if ds == nil || br.Total.El < 1 || br.Total.El > len(ds.Elems) {

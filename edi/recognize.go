@@ -36,6 +36,10 @@ type recognizer struct {
 	cache *[findCacheSize]findEntry
 	// strict is set when the last segment matched with its qualifier code.
 	strict bool
+	// ctxVal is the current business unit identifier (CLM01), copied into
+	// a reused buffer; ctxInst is the loop instance it belongs to.
+	ctxVal  []byte
+	ctxInst int
 	// hooks let the JSON builder follow loop openings.
 	onPush func(n *node, id int)
 	onPop  func(n *node, id int)
@@ -50,6 +54,7 @@ func (r *recognizer) reset(g *Guide) {
 	r.pos = 0
 	r.lastHL = 0
 	r.inst = 0
+	r.ctxInst = -1
 	r.place = nil
 }
 
@@ -140,12 +145,30 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	r.place = seg
 	top := &r.stack[len(r.stack)-1]
 	v.checkElements(s, seg, loopLabel(top.n), r.pos)
+	if tag == r.g.ctxTag && top.n.ID == r.g.ctxLoop && r.g.ctxEl > 0 {
+		r.ctxVal = append(r.ctxVal[:0], s.Element(r.g.ctxEl)...)
+		r.ctxInst = top.id
+	}
 	if tag == tagHL {
 		r.checkHL(v, s, top)
 	}
 	if len(r.g.balance) > 0 && !v.opts.SkipBalancing {
 		r.balanceStep(s, tag, top)
 	}
+}
+
+// context returns the business unit identifier's name and value when the
+// innermost loops are inside the loop instance that set it.
+func (r *recognizer) context() (string, string) {
+	if r.g == nil || r.ctxInst < 0 {
+		return "", ""
+	}
+	for d := len(r.stack) - 1; d >= 0; d-- {
+		if r.stack[d].id == r.ctxInst {
+			return r.g.ctxName, string(r.ctxVal)
+		}
+	}
+	return "", ""
 }
 
 func loopLabel(n *node) string {

@@ -269,6 +269,9 @@ func (v *validator) add(e *Error) {
 		e.Msg = CodeText(e.Kind, e.Code)
 	}
 	if e.Kind >= KindIK5 && v.set != nil {
+		if e.Kind >= KindIK3 {
+			e.Context, e.ContextRef = v.rec.context()
+		}
 		v.set.Errors = append(v.set.Errors, e)
 	}
 	v.rep.Errors = append(v.rep.Errors, e)
