@@ -17,6 +17,7 @@ import (
 )
 
 func TestBatchFixtureIsValid(t *testing.T) {
+	t.Parallel()
 	rep, err := edi.ValidateBytes(batch(7, 1, 3), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +30,7 @@ func TestBatchFixtureIsValid(t *testing.T) {
 // TestRoundTrip sends batches to the simulator, which answers each with a
 // 999; polling archives and routes every answer and clears the folder.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	s := e.withSim(t, sim.Faults{}, nil)
@@ -84,6 +86,7 @@ func TestRoundTrip(t *testing.T) {
 // TestWrongHostKeyRefused: a server whose key is not the pinned one is
 // never talked to.
 func TestWrongHostKeyRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.withSim(t, sim.Faults{}, nil)
 	other, err := sim.New(sim.Config{DataDir: t.TempDir()})
@@ -216,6 +219,7 @@ func count(list []string, s string) int {
 }
 
 func TestCrashBetweenStepsSim(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// The simulator answers nothing, so only the files the test delivers
 	// appear in the inbound folder.
@@ -236,6 +240,7 @@ func TestCrashBetweenStepsSim(t *testing.T) {
 // TestConcurrentSends runs more concurrent sends than the Postgres pool has
 // connections: the partner lock must not starve the ledger's queries.
 func TestConcurrentSends(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	s := e.withSim(t, sim.Faults{}, silent{})
@@ -260,6 +265,7 @@ func TestConcurrentSends(t *testing.T) {
 // time) back after we removed it gets it recognised as a duplicate: taken
 // off the server, not routed again.
 func TestRedelivery(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	s := e.withSim(t, sim.Faults{}, silent{})

@@ -18,6 +18,7 @@ import (
 // random step boundaries and restarted. At the end every file is uploaded
 // once, archived once, every answer is routed, and the folders are empty.
 func TestManyFilesEveryFault(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("long: 100 files through every fault")
 	}

@@ -125,6 +125,7 @@ ForceCommand internal-sftp
 // temporary name is renamed), and the test takes each arrival away the way
 // a clearinghouse does.
 func TestCrashBetweenStepsOpenSSH(t *testing.T) {
+	t.Parallel()
 	p, data := startSSHD(t)
 	e := newEnv(t)
 	e.partner = p

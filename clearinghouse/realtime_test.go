@@ -66,6 +66,7 @@ func pad9(n int) string { return fmt.Sprintf("%09d", n) }
 // request gets its answer, and the server computed each answer once:
 // retries repeat the PayloadID and get the stored response.
 func TestRealTimeUnderFaults(t *testing.T) {
+	t.Parallel()
 	resp := &counting{AckResponder: sim.AckResponder{ID: "SIMCH"}}
 	url := startRealTime(t, sim.Faults{Drop: 0.3, Slow: 0.2, SlowBy: 300 * time.Millisecond, Malformed: 0.2, Seed: 9}, resp)
 	e := newEnv(t)
@@ -106,6 +107,7 @@ func TestRealTimeUnderFaults(t *testing.T) {
 
 // TestRealTimeEnvelopeErrors checks the CORE error codes.
 func TestRealTimeEnvelopeErrors(t *testing.T) {
+	t.Parallel()
 	url := startRealTime(t, sim.Faults{}, &sim.AckResponder{})
 	post := func(env *clearinghouse.COREEnvelope, user, pass string) (*clearinghouse.COREEnvelope, int) {
 		t.Helper()
