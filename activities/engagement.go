@@ -456,8 +456,12 @@ func (e *Engagement) deliver(ctx context.Context, channel string, c Contact, wor
 			res.Skipped = "no_phone"
 			return res, nil
 		}
-		if e.SMS == nil || e.Ledger == nil {
-			return res, notWired("sms")
+		if e.SMS == nil {
+			res.Skipped = "sms_disabled"
+			return res, nil
+		}
+		if e.Ledger == nil {
+			return res, notWired("engagement ledger")
 		}
 		out, err := e.Ledger.SMSOptedOut(ctx, c.Phone)
 		if err != nil {
