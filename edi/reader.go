@@ -13,6 +13,20 @@
 // Errors carry the segment position, segment ID, loop ID, element and
 // component index and the acknowledgment code they become (TA1, AK9, IK5,
 // IK3, IK4). They never contain element values.
+//
+// Entry points:
+//
+//	NewReader(r).Next()                 stream segments (views into one buffer)
+//	Parse(r), ParseBytes(b)             whole interchanges as []*Interchange
+//	Validate(r, opts), ValidateBytes    a *Report: every error, per-set results
+//	Acknowledge(ic, AckOptions)         the 999 (and TA1) for a validated interchange
+//	Build(ic, *Control), Write(w, ics)  counts, control numbers, rendering
+//	ToJSON, FromJSON, MarshalX12JSON    loop-structured JSON, exact round trip
+//	Walk(tx, delims, gs08, fn)          each segment with its guide loop ID
+//	Mask(ic)                            hide values that may be PHI
+//
+// The typed 837P model and builder are in edi/x837p; the command line in
+// edi/x12cli. Guide tables are data in schemas/x12 (see its README).
 package edi
 
 import (
