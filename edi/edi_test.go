@@ -462,3 +462,41 @@ func TestStreamingResults(t *testing.T) {
 		t.Errorf("ack of a dropped-accepted group:\n%s", ack)
 	}
 }
+
+func TestMixedDelimitersInOneStream(t *testing.T) {
+	a, _ := os.ReadFile("testdata/837p-valid.x12")
+	b, _ := os.ReadFile("testdata/837p-delims-pipe.x12")
+	c, _ := os.ReadFile("testdata/837p-delims-newline.x12")
+	all := append(append(append([]byte{}, a...), b...), c...)
+	rep, err := Validate(iotest.HalfReader(bytes.NewReader(all)), nil)
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %v", err, rep.Errors)
+	}
+	if len(rep.Interchanges) != 3 {
+		t.Fatalf("%d interchanges, want 3", len(rep.Interchanges))
+	}
+	want := []Delimiters{DefaultDelimiters, {'|', '!', '^', '~'}, {'!', '|', '^', '\n'}}
+	for i, ic := range rep.Interchanges {
+		if ic.Delims != want[i] {
+			t.Errorf("interchange %d delimiters %q, want %q", i, ic.Delims, want[i])
+		}
+	}
+}
+
+func TestTokenizerAllocsPerSegment(t *testing.T) {
+	b, _ := os.ReadFile("testdata/837p-multi.x12")
+	rd := NewReader(bytes.NewReader(nil))
+	allocs := testing.AllocsPerRun(20, func() {
+		rd = NewBytesReader(b)
+		for {
+			if _, err := rd.Next(); err != nil {
+				break
+			}
+		}
+	})
+	// NewBytesReader itself allocates the reader and its index array; the
+	// 114 segments add nothing.
+	if allocs > 3 {
+		t.Errorf("%.0f allocations for 114 segments", allocs)
+	}
+}
