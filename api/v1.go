@@ -440,6 +440,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return list(s.records.ListEncounters(r.Context(), a, pid, p))
 		}))
 		r.Get("/v1/encounters/{id}", s.handle(store.PermEncounterRead, getWith(s.records.GetEncounter)))
+		r.Patch("/v1/encounters/{id}", s.handle(store.PermEncounterWrite, patchWith(s.records.UpdateEncounter)))
 
 		r.Post("/v1/claims", s.handle(store.PermClaimWrite, func(r *http.Request, a store.Actor) (int, any, error) {
 			var in struct {

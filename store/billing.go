@@ -209,6 +209,60 @@ func (s *Store) GetEncounter(ctx context.Context, a Actor, id string) (Encounter
 	return e, err
 }
 
+// EncounterPatch replaces an encounter's coding: place of service,
+// diagnoses and charges (all charges at once, so pointers stay valid).
+type EncounterPatch struct {
+	PlaceOfService *string   `json:"place_of_service"`
+	Diagnoses      *[]string `json:"diagnoses"`
+	Charges        *[]Charge `json:"charges"`
+}
+
+// UpdateEncounter applies a patch while the encounter has no claim (after
+// that, corrections go through the claim's lifecycle).
+func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch EncounterPatch) (Encounter, error) {
+	var e Encounter
+	if !validID(id) {
+		return e, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if e, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounterForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
+			return err
+		}
+		var claimed bool
+		if err := tx.QueryRow(ctx, q("EncounterHasClaim"), id).Scan(&claimed); err != nil {
+			return err
+		}
+		if claimed {
+			return &ValidationError{Fields: []FieldProblem{{"", "the encounter has a claim; correct it through the claim"}}}
+		}
+		if err := loadCharges(ctx, tx, &e); err != nil {
+			return err
+		}
+		set(&e.PlaceOfService, ch.PlaceOfService)
+		set(&e.Diagnoses, ch.Diagnoses)
+		set(&e.Charges, ch.Charges)
+		if err := e.validate(); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, q("UpdateEncounter"), e.ID, e.PlaceOfService, e.Diagnoses).Scan(&e.UpdatedAt); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		b.Queue(q("DeleteCharges"), e.ID)
+		for _, c := range e.Charges {
+			b.Queue(q("InsertCharge"), e.ID, c.Line, c.Code, c.Modifiers, c.DiagnosisPointers, c.Units, c.AmountCents, nullable(c.PlaceOfService))
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionUpdate, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields})
+	})
+	return e, err
+}
+
 // ListEncounters lists visible encounters, optionally of one patient
 // (without their charges; read one encounter for those).
 func (s *Store) ListEncounters(ctx context.Context, a Actor, patientID string, p Page) ([]Encounter, string, error) {

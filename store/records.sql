@@ -524,3 +524,17 @@ UPDATE appointments SET visit_type = $2, updated_at = now() WHERE id = $1 RETURN
 UPDATE waitlist_entries SET provider_id = $2, visit_type = $3, priority = $4, earliest = $5, latest = $6, weekdays = $7,
        time_from = $8, time_to = $9, updated_at = now()
 WHERE id = $1 RETURNING updated_at;
+
+-- name: GetEncounterForUpdate
+SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+       date_of_service, place_of_service, diagnoses, created_at, updated_at
+FROM encounters WHERE id = $1 FOR UPDATE;
+
+-- name: EncounterHasClaim
+SELECT EXISTS (SELECT 1 FROM claims WHERE encounter_id = $1);
+
+-- name: UpdateEncounter
+UPDATE encounters SET place_of_service = $2, diagnoses = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: DeleteCharges
+DELETE FROM charges WHERE encounter_id = $1;
