@@ -95,7 +95,32 @@ func Build(env Envelope, txs ...*Transaction) (*edi.Interchange, error) {
 		}
 		s.Segments[len(s.Segments)-1][2] = s.Segments[0][2]
 	}
+	// Every 837P written must pass the guide: check what was built.
+	rep, err := edi.ValidateBytes([]byte(ic.String()), nil)
+	if err != nil {
+		return nil, err
+	}
+	if !rep.OK() {
+		return nil, &BuildError{Errors: rep.Errors}
+	}
 	return ic, nil
+}
+
+// BuildError lists what the guide rejects in a built 837P (a required
+// field left empty, a bad code). Its text names positions and codes only.
+type BuildError struct {
+	Errors []*edi.Error
+}
+
+func (e *BuildError) Error() string {
+	if len(e.Errors) == 0 {
+		return "x837p: built transaction does not validate"
+	}
+	msg := "x837p: built transaction does not validate: " + e.Errors[0].Error()
+	if n := len(e.Errors) - 1; n > 0 {
+		msg += " (and " + strconv.Itoa(n) + " more)"
+	}
+	return msg
 }
 
 func pad(n, w int) string {

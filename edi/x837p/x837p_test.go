@@ -2,6 +2,7 @@ package x837p_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -221,4 +222,18 @@ func MoovCheck(x, comp string) error {
 		return fmt.Errorf("validate: %w", err)
 	}
 	return nil
+}
+
+func TestBuildRejectsIncompleteClaims(t *testing.T) {
+	tx := peerSample()
+	tx.Billing[0].TaxID = ""
+	tx.Billing[0].Subscriber[0].Payer.ID = ""
+	_, err := x837p.Build(env, tx)
+	var be *x837p.BuildError
+	if !errors.As(err, &be) || len(be.Errors) != 2 {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "DOE") {
+		t.Errorf("error text carries a value: %v", err)
+	}
 }
