@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOTOOLCHAIN := local
 
-.PHONY: run test bench fuzz build tools vet clean help
+.PHONY: run test bench fuzz build tools vet clean help prod-rehearsal
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,6 +18,9 @@ bench: ## run the benchmarks and print the report
 
 fuzz: ## run the fuzz targets longer (FUZZTIME, default 2m each)
 	@FUZZTIME=$${FUZZTIME:-2m} bash scripts/fuzz.sh
+
+prod-rehearsal: ## claimflow on a production-style Temporal cluster (Postgres), 2 workers (one killed mid-run) and 2 APIs
+	@bash scripts/prod-rehearsal.sh
 
 build: ## build bin/claimflow
 	go build -o bin/claimflow ./cmd/claimflow

@@ -27,3 +27,4 @@ if [ -f scripts/fuzz.sh ]; then
   log "short fuzz run"
   FUZZTIME=${FUZZTIME:-10s} bash scripts/fuzz.sh
 fi
+(cd deploy && go test ./...)

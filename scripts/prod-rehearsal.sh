@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# make prod-rehearsal: claimflow on a production-style Temporal cluster, on
+# this machine, loopback only.
+#
+#   1. builds go.temporal.io/server v1.32.1 (temporal-server and
+#      temporal-sql-tool, pinned in tools/temporal-server) and the temporal
+#      CLI into the tools cache, and bin/claimflow;
+#   2. sets up the Temporal schemas (postgres12 plugin) in two databases of
+#      the local Postgres, or brings existing ones up to date;
+#   3. runs frontend, history, matching and worker as four processes with
+#      deploy/temporal/server.yaml (no dev server), creates the namespace and
+#      registers claimflow's search attributes;
+#   4. runs two claimflow workers and two API servers against it, drives
+#      REHEARSAL_WORKFLOWS smoke workflows through it in two waves while
+#      worker 1 is killed with SIGKILL mid-run and restarted, and checks
+#      that every started workflow completed (per-worker counts in the log);
+#   5. runs the end-to-end tests in ./e2e against the same cluster when that
+#      directory exists (see "End-to-end tests" in deploy/README.md).
+#
+# Everything it starts is stopped by PID on exit, also on failure. Databases
+# and schemas stay for the next run (REHEARSAL_FRESH=1 drops and recreates
+# them); logs go to .data/prod-rehearsal/.
+#
+# Settings (environment): REHEARSAL_WORKFLOWS (default 40), REHEARSAL_HOLD
+# (3s), REHEARSAL_PORT_OFFSET (10000: Temporal on 17233..., APIs on 18081 and
+# 18082), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
+# (1: run ./e2e when present), REHEARSAL_E2E_RUN (the -run pattern, default .).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$root"
+
+t0=$(date +%s.%N)
+n=${REHEARSAL_WORKFLOWS:-40}
+hold=${REHEARSAL_HOLD:-3s}
+off=${REHEARSAL_PORT_OFFSET:-10000}
+ns=${REHEARSAL_NAMESPACE:-claimflow}
+dir=$data/prod-rehearsal
+pg=(-h 127.0.0.1 -p 5432 -U postgres)
+tdb=temporal_rehearsal
+vdb=temporal_rehearsal_visibility
+appdb=claimflow_rehearsal
+
+# Temporal's usual port layout shifted by $off, so a dev server on 7233 and
+# this cluster can run side by side.
+export TEMPORAL_BIND_IP=127.0.0.1
+export TEMPORAL_FRONTEND_PORT=$((7233 + off)) TEMPORAL_FRONTEND_HTTP_PORT=$((7243 + off))
+export TEMPORAL_HISTORY_PORT=$((7234 + off)) TEMPORAL_MATCHING_PORT=$((7235 + off)) TEMPORAL_WORKER_PORT=$((7239 + off))
+export TEMPORAL_FRONTEND_MEMBERSHIP_PORT=$((6933 + off)) TEMPORAL_HISTORY_MEMBERSHIP_PORT=$((6934 + off))
+export TEMPORAL_MATCHING_MEMBERSHIP_PORT=$((6935 + off)) TEMPORAL_WORKER_MEMBERSHIP_PORT=$((6939 + off))
+export TEMPORAL_DB=$tdb TEMPORAL_VISIBILITY_DB=$vdb TEMPORAL_DB_HOST=127.0.0.1 TEMPORAL_DB_PORT=5432 TEMPORAL_DB_USER=postgres
+export TEMPORAL_DYNAMIC_CONFIG=$root/deploy/temporal/dynamicconfig.yaml
+frontend=127.0.0.1:$TEMPORAL_FRONTEND_PORT
+api_ports=($((8081 + off)) $((8082 + off)))
+
+pids=() names=()
+# running PID...: those of the given PIDs that are still running children of
+# this shell (a PID that exited is never signalled: it may have been reused).
+running() {
+  local live p
+  live=" $(jobs -pr | tr '\n' ' ') "
+  for p in "$@"; do [[ $live == *" $p "* ]] && echo "$p"; done
+  return 0
+}
+cleanup() {
+  local rc=$? i left
+  trap - INT TERM EXIT
+  log "stopping what this run started: ${names[*]:-nothing}"
+  for p in $(running "${pids[@]}"); do kill -TERM "$p" 2>/dev/null || true; done
+  for ((i = 0; i < 150; i++)); do
+    [ -z "$(running "${pids[@]}")" ] && break
+    sleep 0.1
+  done
+  for p in $(running "${pids[@]}"); do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  left=$(running "${pids[@]}")
+  if [ -n "$left" ]; then echo "still running: $left" >&2; else log "nothing left running"; fi
+  [ $rc = 0 ] || echo "prod-rehearsal FAILED (exit $rc); logs in $dir" >&2
+  exit $rc
+}
+trap cleanup INT TERM EXIT
+
+# spawn NAME COMMAND...: start a process in the background, logging to
+# $dir/NAME.log, and remember its PID for the trap.
+spawn() {
+  local name=$1
+  shift
+  "$@" >>"$dir/$name.log" 2>&1 &
+  pids+=($!) names+=("$name")
+}
+fail() {
+  echo "prod-rehearsal: $*" >&2
+  exit 1
+}
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1fs", b - a}'; }
+
+mkdir -p "$dir"
+rm -f "$dir"/*.log
+rm -rf "$dir/smoke"
+mkdir -p "$dir/smoke"
+for port in "$TEMPORAL_FRONTEND_PORT" "$TEMPORAL_HISTORY_PORT" "$TEMPORAL_MATCHING_PORT" "$TEMPORAL_WORKER_PORT" \
+  "$TEMPORAL_FRONTEND_HTTP_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT" "${api_ports[@]}"; do
+  port_open 127.0.0.1 "$port" && fail "127.0.0.1:$port is in use; set REHEARSAL_PORT_OFFSET"
+done
+
+log "checking Postgres"
+ensure_postgres
+log "building temporal-server, temporal-sql-tool and the temporal CLI (cached by version)"
+tb=$(date +%s.%N)
+server=$(tool temporal-server)
+sqltool=$(tool temporal-sql-tool)
+temporal=$(tool temporal)
+[ -x "$server" ] && [ -x "$sqltool" ] && [ -x "$temporal" ] || fail "tools did not build"
+log "building bin/claimflow"
+mkdir -p bin
+go build -o bin/claimflow ./cmd/claimflow
+log "builds took $(elapsed "$tb")"
+
+# --- schemas ---------------------------------------------------------------
+schema=$(cd tools/temporal-server && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12
+[ -d "$schema/temporal/versioned" ] || fail "no schema directory in $schema"
+sql() { "$sqltool" --plugin postgres12 --ep 127.0.0.1 -p 5432 -u postgres --db "$1" "${@:2}"; }
+if [ "${REHEARSAL_FRESH:-0}" = 1 ]; then
+  log "REHEARSAL_FRESH=1: dropping $tdb, $vdb and $appdb"
+  for d in "$tdb" "$vdb" "$appdb"; do psql "${pg[@]}" -q -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" postgres; done
+fi
+for pair in "$tdb:temporal" "$vdb:visibility"; do
+  d=${pair%%:*} kind=${pair#*:}
+  if [ -z "$(psql "${pg[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$d'" postgres)" ]; then
+    log "creating database $d and its $kind schema"
+    sql "$d" create-database >>"$dir/schema.log" 2>&1
+    sql "$d" setup-schema -v 0.0 >>"$dir/schema.log" 2>&1
+  else
+    log "database $d exists: updating its $kind schema (a no-op when current)"
+  fi
+  sql "$d" update-schema -d "$schema/$kind/versioned" >>"$dir/schema.log" 2>&1 ||
+    { tail -n 20 "$dir/schema.log" >&2; fail "schema update of $d failed"; }
+  log "  $d at schema version $(psql "${pg[@]}" -tAc 'SELECT curr_version FROM schema_version' "$d")"
+done
+
+# --- Temporal cluster --------------------------------------------------------
+log "starting Temporal v1.32.1: frontend, history, matching, worker (4 processes, deploy/temporal/server.yaml)"
+ts=$(date +%s.%N)
+metrics=$((8000 + off))
+for svc in history matching frontend worker; do
+  TEMPORAL_METRICS_PORT=$metrics spawn "temporal-$svc" "$server" --config-file deploy/temporal/server.yaml \
+    --allow-no-auth start --service "$svc"
+  metrics=$((metrics + 1))
+done
+for _ in $(seq 1 600); do
+  "$temporal" operator cluster health --address "$frontend" >/dev/null 2>&1 && break
+  for i in "${!pids[@]}"; do kill -0 "${pids[$i]}" 2>/dev/null || { tail -n 20 "$dir/${names[$i]}.log" >&2; fail "${names[$i]} exited"; }; done
+  sleep 0.2
+done
+"$temporal" operator cluster health --address "$frontend" >/dev/null || fail "frontend $frontend not serving"
+log "cluster serving on $frontend after $(elapsed "$ts")"
+
+if "$temporal" operator namespace describe --namespace "$ns" --address "$frontend" >/dev/null 2>&1; then
+  log "namespace $ns exists"
+else
+  log "creating namespace $ns (retention 72h)"
+  "$temporal" operator namespace create --namespace "$ns" --retention 72h --address "$frontend" >/dev/null
+fi
+have=$("$temporal" operator search-attribute list --namespace "$ns" --address "$frontend" -o json 2>/dev/null || echo '{}')
+for t in Keyword:ClaimStatus Keyword:ClaimPayer Keyword:ClaimID Double:ClaimAmount; do
+  type=${t%%:*} name=${t#*:}
+  if grep -q "\"$name\"" <<<"$have"; then continue; fi
+  log "registering search attribute $name ($type)"
+  "$temporal" operator search-attribute create --namespace "$ns" --name "$name" --type "$type" \
+    --address "$frontend" >/dev/null
+done
+# A new namespace reaches every frontend's cache within about 10 s.
+for _ in $(seq 1 300); do
+  "$temporal" workflow count --namespace "$ns" --address "$frontend" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+# --- claimflow ---------------------------------------------------------------
+export TEMPORAL_ADDRESS=$frontend TEMPORAL_NAMESPACE=$ns CLAIMFLOW_TASK_QUEUE=claimflow
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$appdb?sslmode=disable"
+export CLAIMFLOW_DATA_DIR=$dir/data CLAIMFLOW_LOG_LEVEL=${CLAIMFLOW_LOG_LEVEL:-info}
+log "applying migrations to $appdb"
+bin/claimflow migrate up >>"$dir/migrate.log" 2>&1 || { tail -n 20 "$dir/migrate.log" >&2; fail "migrations failed"; }
+
+worker_pid=()
+start_worker() { # start_worker INDEX
+  spawn "worker-$1" bin/claimflow worker
+  worker_pid[$1]=${pids[-1]}
+}
+start_worker 1
+start_worker 2
+for i in 1 2; do
+  CLAIMFLOW_HTTP_ADDR=127.0.0.1:${api_ports[$((i - 1))]} spawn "api-$i" bin/claimflow serve
+done
+ready() { curl -fsS -o /dev/null "http://127.0.0.1:$1/readyz"; }
+for p in "${api_ports[@]}"; do
+  for _ in $(seq 1 300); do ready "$p" && break; sleep 0.1; done
+  ready "$p" || fail "API on 127.0.0.1:$p not ready; see $dir/api-*.log"
+  curl -fsS -o /dev/null "http://127.0.0.1:$p/healthz" || fail "API on 127.0.0.1:$p: /healthz failed"
+done
+for i in 1 2; do kill -0 "${worker_pid[$i]}" 2>/dev/null || { tail -n 20 "$dir/worker-$i.log" >&2; fail "worker $i exited"; }; done
+log "2 workers (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
+
+# --- drive work while a worker dies --------------------------------------------
+# Wave A starts half the workflows; while their hold activities run, worker 1
+# is killed with SIGKILL (no graceful shutdown). Its activities time out on
+# their heartbeat (2 s) and are retried on worker 2; its sticky workflow
+# tasks move to the normal queue. Worker 1 is then restarted and wave B
+# starts the other half, which both workers share.
+smoke_pids=()
+smoke() { # smoke I: one smoke workflow, its report in $dir/smoke/I.json
+  bin/claimflow smoke -hold "$hold" -timeout 5m -message "rehearsal $1" >"$dir/smoke/$1.json" 2>"$dir/smoke/$1.err" &
+  smoke_pids+=($!)
+  pids+=($!) names+=("smoke-$1")
+}
+since=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+sleep 1 # StartTime filter below has second resolution
+td=$(date +%s.%N)
+half=$((n / 2))
+log "wave A: starting $half smoke workflows (hold $hold)"
+for ((i = 1; i <= half; i++)); do smoke "$i"; done
+sleep 2
+killed=${worker_pid[1]}
+log "SIGKILL worker 1 (PID $killed) mid-run"
+kill -KILL "$killed"
+wait "$killed" 2>/dev/null || true
+for p in "${api_ports[@]}"; do ready "$p" || fail "API on :$p not ready while a worker is down"; done
+sleep 2
+start_worker 1
+log "worker 1 restarted (PID ${worker_pid[1]})"
+log "wave B: starting $((n - half)) smoke workflows"
+for ((i = half + 1; i <= n; i++)); do smoke "$i"; done
+failed=0
+for p in "${smoke_pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+log "all $n smoke commands returned after $(elapsed "$td") ($failed failed)"
+for p in "${api_ports[@]}"; do ready "$p" || fail "API on :$p not ready after the run"; done
+
+# --- count --------------------------------------------------------------------
+workers_of() { # workers_of FIELD: "host:pid count" per worker that ran that step
+  cat "$dir"/smoke/*.json 2>/dev/null | jq -r ".Result.$1" | sort | uniq -c | awk '{print $2, $1}'
+}
+label() { # label HOST:PID: which worker process that was
+  case ${1##*:} in
+    "$killed") echo "worker 1 (killed, PID $killed)" ;;
+    "${worker_pid[1]}") echo "worker 1 (restarted, PID ${worker_pid[1]})" ;;
+    "${worker_pid[2]}") echo "worker 2 (PID ${worker_pid[2]})" ;;
+    *) echo "unknown worker $1" ;;
+  esac
+}
+reported=$(cat "$dir"/smoke/*.json 2>/dev/null | jq -r .WorkflowID | sort -u | wc -l)
+q="WorkflowType = 'Smoke' AND StartTime >= '$since'"
+count() { "$temporal" workflow count --namespace "$ns" --address "$frontend" --query "$1" -o json | jq -r .count; }
+started=0 completed=0
+for _ in $(seq 1 50); do # visibility is eventually consistent
+  started=$(count "$q")
+  completed=$(count "$q AND ExecutionStatus = 'Completed'")
+  [ "$started" = "$n" ] && [ "$completed" = "$n" ] && break
+  sleep 0.2
+done
+echo
+echo "prod-rehearsal results (namespace $ns, Temporal v1.32.1 on Postgres, 4 history shards)"
+echo "  workflows started:   $started (server visibility), $reported distinct reported by the $n smoke commands"
+echo "  workflows completed: $completed"
+echo "  final read (workflow completed) by:"
+workers_of ReadBy | while read -r w c; do printf '    %-40s %s\n' "$(label "$w")" "$c"; done
+echo "  first write by:"
+workers_of WrittenBy | while read -r w c; do printf '    %-40s %s\n' "$(label "$w")" "$c"; done
+in_flight=$(cat "$dir"/smoke/*.json | jq -r "select(.Result.WrittenBy | endswith(\":$killed\")) | .WorkflowID" | wc -l)
+echo "  in flight on the killed worker and finished elsewhere: $in_flight"
+echo
+
+[ "$failed" = 0 ] || { cat "$dir"/smoke/*.err | sort | uniq -c | head >&2; fail "$failed smoke commands failed"; }
+[ "$reported" = "$n" ] || fail "$reported distinct workflows reported, want $n"
+[ "$started" = "$n" ] || fail "server counts $started started, want $n"
+[ "$completed" = "$n" ] || fail "server counts $completed completed of $n: work was lost"
+[ "$in_flight" -gt 0 ] || fail "the killed worker had no work in flight; the kill proved nothing"
+ran_both=$(cat "$dir"/smoke/*.json | jq -r .Result.ReadBy | sed 's/.*://' | grep -cxE "${worker_pid[1]}|${worker_pid[2]}|$killed" || true)
+per=$(cat "$dir"/smoke/*.json | jq -r .Result.ReadBy | sed 's/.*://' | sort -u | wc -l)
+[ "$per" -ge 2 ] || fail "only one worker completed workflows"
+[ "$ran_both" = "$n" ] || fail "workflows completed by workers this run did not start"
+log "nothing lost: $completed of $started completed, on $per worker processes, with worker 1 killed mid-run"
+
+# --- end-to-end tests against the same cluster -----------------------------------
+if [ -d e2e ] && [ "${REHEARSAL_E2E:-1}" = 1 ]; then
+  log "running ./e2e against the cluster (-run ${REHEARSAL_E2E_RUN:-.})"
+  CLAIMFLOW_E2E_API_URLS="http://127.0.0.1:${api_ports[0]},http://127.0.0.1:${api_ports[1]}" \
+    CLAIMFLOW_E2E_WORKER_PIDS="${worker_pid[1]},${worker_pid[2]}" \
+    go test ./e2e -count=1 -v -timeout 20m -run "${REHEARSAL_E2E_RUN:-.}" 2>&1 | tee "$dir/e2e.log"
+else
+  log "no ./e2e directory yet: the claim end-to-end step is skipped"
+fi
+log "prod-rehearsal passed in $(elapsed "$t0")"
