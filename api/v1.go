@@ -106,7 +106,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Prin
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
-	stored, err := s.records.BeginIdempotent(r.Context(), p.UserID, key, sum[:])
+	stored, err := s.records.BeginIdempotent(r.Context(), a, key, sum[:])
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -130,10 +130,35 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Prin
 	ctx := context.WithoutCancel(r.Context())
 	if status >= 500 {
 		_ = s.records.ReleaseIdempotent(ctx, p.UserID, key)
-	} else if err := s.records.FinishIdempotent(ctx, p.UserID, key, store.StoredResponse{Status: status, Body: out}); err != nil {
+	} else if err := s.records.FinishIdempotent(ctx, p.UserID, key, storedFor(status, out, v)); err != nil {
 		s.log.ErrorContext(r.Context(), "store idempotent response", "err", err.Error())
 	}
 	writeRaw(w, status, out)
+}
+
+// storedFor names the patient (and organisation) a response discloses, so
+// replaying it is audited.
+func storedFor(status int, body []byte, v any) store.StoredResponse {
+	r := store.StoredResponse{Status: status, Body: body}
+	switch x := v.(type) {
+	case store.Patient:
+		r.PatientID, r.OrgID = x.ID, x.OrgID
+	case store.Coverage:
+		r.PatientID, r.OrgID = x.PatientID, x.OrgID
+	case store.Appointment:
+		r.PatientID, r.OrgID = x.PatientID, x.OrgID
+	case store.Series:
+		if len(x.Appointments) > 0 {
+			r.PatientID, r.OrgID = x.Appointments[0].PatientID, x.Appointments[0].OrgID
+		}
+	case store.WaitlistEntry:
+		r.PatientID, r.OrgID = x.PatientID, x.OrgID
+	case store.Encounter:
+		r.PatientID, r.OrgID = x.PatientID, x.OrgID
+	case store.Claim:
+		r.PatientID, r.OrgID = x.PatientID, x.OrgID
+	}
+	return r
 }
 
 func writeRaw(w http.ResponseWriter, status int, body []byte) {

@@ -235,6 +235,11 @@ func TestIdempotencyKeys(t *testing.T) {
 	if a.ID != b.ID || b.LastName != "IDEM" {
 		t.Fatalf("replay = %+v, want %+v", b, a)
 	}
+	// The replay disclosed the record again: it is audited.
+	var replays int
+	if err := w.store.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE resource = 'idempotent_replay' AND patient_id = $1`, a.ID).Scan(&replays); err != nil || replays != 1 {
+		t.Fatalf("replay audit rows = %d, %v; want 1", replays, err)
+	}
 	body["last_name"] = "OTHER"
 	var p Problem
 	w.mustCall(422, w.rootAdmin, "POST", "/v1/patients", body, &p, "Idempotency-Key", "k-1")

@@ -10,16 +10,21 @@ import (
 )
 
 // StoredResponse is the response replayed for a repeated idempotency key.
+// PatientID and OrgID name whose record it discloses (when it does), so a
+// replay is audited like the original read.
 type StoredResponse struct {
-	Status int
-	Body   []byte
+	Status    int
+	Body      []byte
+	PatientID string
+	OrgID     string
 }
 
 // BeginIdempotent claims (principal, key) for a request whose body hashes
 // to reqHash. It returns the stored response when the same request already
 // completed, ErrIdempotencyBody when the key was used for a different
 // request, and ErrInProgress while the first request is still running.
-func (s *Store) BeginIdempotent(ctx context.Context, principalID, key string, reqHash []byte) (*StoredResponse, error) {
+func (s *Store) BeginIdempotent(ctx context.Context, a Actor, key string, reqHash []byte) (*StoredResponse, error) {
+	principalID := a.UserID
 	tag, err := s.Pool.Exec(ctx, q("ClaimIdempotencyKey"), principalID, key, reqHash)
 	if err != nil {
 		return nil, err
@@ -29,9 +34,10 @@ func (s *Store) BeginIdempotent(ctx context.Context, principalID, key string, re
 	}
 	var h, dek, body []byte
 	var status *int
-	if err := s.Pool.QueryRow(ctx, q("GetIdempotencyKey"), principalID, key).Scan(&h, &status, &dek, &body); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) { // released meanwhile: try again once
-			return s.BeginIdempotent(ctx, principalID, key, reqHash)
+	var patient, org string
+	if err := s.Pool.QueryRow(ctx, q("GetIdempotencyKey"), principalID, key).Scan(&h, &status, &dek, &body, &patient, &org); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) { // released meanwhile: try again
+			return s.BeginIdempotent(ctx, a, key, reqHash)
 		}
 		return nil, err
 	}
@@ -49,7 +55,15 @@ func (s *Store) BeginIdempotent(ctx context.Context, principalID, key string, re
 	if err != nil {
 		return nil, err
 	}
-	return &StoredResponse{Status: *status, Body: []byte(plain)}, nil
+	if patient != "" {
+		err := s.tx(ctx, func(tx pgx.Tx) error {
+			return s.audit(ctx, tx, a, AuditEntry{OrgID: org, PatientID: patient, Action: ActionRead, Resource: "idempotent_replay", ResourceID: key})
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &StoredResponse{Status: *status, Body: []byte(plain), PatientID: patient, OrgID: org}, nil
 }
 
 // FinishIdempotent stores the response (sealed: it may carry PHI).
@@ -62,7 +76,7 @@ func (s *Store) FinishIdempotent(ctx context.Context, principalID, key string, r
 	if sealed == nil {
 		sealed = []byte{}
 	}
-	_, err = s.Pool.Exec(ctx, q("FinishIdempotencyKey"), principalID, key, r.Status, wrapped, sealed)
+	_, err = s.Pool.Exec(ctx, q("FinishIdempotencyKey"), principalID, key, r.Status, wrapped, sealed, nullable(r.PatientID), nullable(r.OrgID))
 	return err
 }
 

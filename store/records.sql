@@ -473,10 +473,11 @@ UPDATE claims SET status = $2, updated_at = now() WHERE id = $1 RETURNING update
 INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
 
 -- name: GetIdempotencyKey
-SELECT request_hash, status, dek, response FROM idempotency_keys WHERE principal_id = $1 AND key = $2;
+SELECT request_hash, status, dek, response, coalesce(patient_id::text, ''), coalesce(org_id::text, '')
+FROM idempotency_keys WHERE principal_id = $1 AND key = $2;
 
 -- name: FinishIdempotencyKey
-UPDATE idempotency_keys SET status = $3, dek = $4, response = $5 WHERE principal_id = $1 AND key = $2;
+UPDATE idempotency_keys SET status = $3, dek = $4, response = $5, patient_id = $6, org_id = $7 WHERE principal_id = $1 AND key = $2;
 
 -- name: ReleaseIdempotencyKey
 DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND status IS NULL;
