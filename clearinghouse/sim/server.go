@@ -45,6 +45,9 @@ type Config struct {
 	// TempSuffix marks uploads in progress; default ".part".
 	TempSuffix string
 	Log        *slog.Logger
+	// Tick is how often a Responder that is also a Scheduler is asked for
+	// the files it has due (default 1s).
+	Tick time.Duration
 }
 
 // Received is one file the simulator took from an upload folder.
@@ -73,6 +76,7 @@ type Server struct {
 	seq      atomic.Int64
 	counts   struct{ drops, slows, dups, malformed, reordered atomic.Int64 }
 	rt       realtimeCache
+	stop     chan struct{} // closed by Close; ends the schedule loop
 }
 
 type upload struct{ user, name string }
@@ -173,6 +177,7 @@ func (s *Server) ServeSFTP(ln net.Listener) {
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go s.processUploads()
+	s.startSchedule()
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -214,6 +219,9 @@ func (s *Server) Close() error {
 		c.Close()
 	}
 	close(s.work)
+	if s.stop != nil {
+		close(s.stop)
+	}
 	s.mu.Unlock()
 	s.wg.Wait()
 	return nil

@@ -1,0 +1,266 @@
+package payer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claimflow/claimflow/edi/x835"
+)
+
+// Money is an amount in cents.
+type Money = x835.Money
+
+// Amount is a money value in the configuration, written as a decimal
+// string ("90.00") or number (90); it is kept in cents.
+type Amount Money
+
+// UnmarshalJSON reads "90.00" or 90.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	m, ok := x835.ParseMoney(s)
+	if !ok {
+		return fmt.Errorf("payer: bad amount %s", b)
+	}
+	*a = Amount(m)
+	return nil
+}
+
+// MarshalJSON writes the amount as a decimal string.
+func (a Amount) MarshalJSON() ([]byte, error) { return json.Marshal(Money(a).String()) }
+
+// Duration is a time.Duration written as "2s", "1m30s".
+type Duration time.Duration
+
+// UnmarshalJSON reads a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("payer: a duration is a string such as \"2s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// Config holds the simulated payer's rules. Every outcome follows from
+// what a claim carries and from this configuration, so a test chooses the
+// outcome of each claim by what it puts in the claim. See
+// testdata/rules.json and docs/clearinghouse.md.
+type Config struct {
+	// Readme documents a configuration file; it is not read.
+	Readme []string `json:"readme,omitempty"`
+	// Payer describes the payer in the 835 (address, contact, TIN) and the
+	// 277CA information source. The 835's payer name and ID (N1*PR) are
+	// those the claim names in its loop 2010BB.
+	Payer PayerInfo `json:"payer"`
+	// Delay between accepting a claim (277CA) and its 835.
+	Delay Duration `json:"delay"`
+	// FilingLimitDays: a claim whose earliest date of service is more than
+	// this many days before its receipt is denied CO-29 (0: no limit).
+	FilingLimitDays     int      `json:"filingLimitDays"`
+	TimelyFilingRemarks []string `json:"timelyFilingRemarks,omitempty"`
+	// InactiveRemarks go with the CO-27 denial of a claim for a member
+	// whose coverage is inactive (default N30).
+	InactiveRemarks []string `json:"inactiveRemarks,omitempty"`
+	// FeeSchedule is the allowed amount per unit by procedure code, or by
+	// "CODE:MODIFIER" for a modifier-specific price (checked first).
+	FeeSchedule map[string]Amount `json:"feeSchedule"`
+	// UnlistedAllowedPercent prices a procedure missing from the fee
+	// schedule at this percentage of its charge (default 100).
+	UnlistedAllowedPercent int `json:"unlistedAllowedPercent,omitempty"`
+	// Members is the roster by member ID (the 837's 2010BA NM109, the
+	// 270's 2100C NM109). A member ID not listed is not found.
+	Members map[string]Member `json:"members"`
+	// Require lists elements the payer's front end demands; a claim
+	// without one is rejected on the 277CA: "rendering" (2310B NPI,
+	// A7:562:82), "subscriberBirthDate" (2010BA DMG, A7:158:IL),
+	// "groupNumber" (SBR03, A7:163:IL), "priorAuthorization" (REF*G1,
+	// A7:21).
+	Require []string `json:"require,omitempty"`
+	// Denials deny service lines; the first rule that matches a line wins.
+	Denials []DenialRule `json:"denials,omitempty"`
+	// PartialCoverage names the adjustment of the unpaid share for a
+	// member with 0 < coveredPercent < 100 (default PR-119).
+	PartialCoverage Adjust `json:"partialCoverage"`
+	// ProviderAdjustments add PLB entries to some 835s.
+	ProviderAdjustments []PLBRule `json:"providerAdjustments,omitempty"`
+}
+
+// PayerInfo is the payer's own data.
+type PayerInfo struct {
+	Name    string `json:"name"` // default name when a claim carries none
+	ID      string `json:"id"`
+	TIN     string `json:"tin"` // 9 digits; TRN03 and BPR10 are "1" + TIN
+	Address struct {
+		Line1 string `json:"line1"`
+		City  string `json:"city"`
+		State string `json:"state"`
+		Zip   string `json:"zip"`
+	} `json:"address"`
+	Contact string `json:"contact"`
+	Phone   string `json:"phone"`
+	// ClaimControlPrefix starts every payer claim control number (REF*1K,
+	// CLP07); a sequence number follows.
+	ClaimControlPrefix string `json:"claimControlPrefix"`
+	// TracePrefix starts every EFT or check trace number (TRN02).
+	TracePrefix string `json:"tracePrefix"`
+}
+
+// Member is one roster entry.
+type Member struct {
+	// Status: "active" (default), "inactive" (271 EB*6, claims denied
+	// CO-27) or "invalid" (271 AAA*72, claims rejected like an unknown
+	// member).
+	Status      string `json:"status,omitempty"`
+	LastName    string `json:"lastName,omitempty"`
+	FirstName   string `json:"firstName,omitempty"`
+	GroupNumber string `json:"groupNumber,omitempty"`
+	Plan        string `json:"plan,omitempty"`
+	// PlanBegin and PlanEnd (CCYYMMDD) bound the coverage in the 271.
+	PlanBegin string `json:"planBegin,omitempty"`
+	PlanEnd   string `json:"planEnd,omitempty"`
+	// Deductible for the year and what remains of it when the simulator
+	// starts (default: all of it). Claims use it up (PR-1).
+	Deductible          Amount  `json:"deductible"`
+	DeductibleRemaining *Amount `json:"deductibleRemaining,omitempty"`
+	// CoinsurancePercent is the member's share after the deductible (PR-2).
+	CoinsurancePercent int `json:"coinsurancePercent"`
+	// Copay is charged once per claim, on its first priced line (PR-3).
+	Copay Amount `json:"copay"`
+	// OutOfPocket and OutOfPocketRemaining are reported in the 271 only.
+	OutOfPocket          Amount  `json:"outOfPocket"`
+	OutOfPocketRemaining *Amount `json:"outOfPocketRemaining,omitempty"`
+	// CoveredPercent below 100 makes the member partially covered: the
+	// payer pays this share of what it would pay, the rest is adjusted
+	// with PartialCoverage. 0 means 100.
+	CoveredPercent int `json:"coveredPercent,omitempty"`
+}
+
+// DenialRule denies a service line that matches every condition given
+// (at least one is required).
+type DenialRule struct {
+	Name       string   `json:"name,omitempty"`
+	Procedures []string `json:"procedures,omitempty"` // SV101-2 is one of these
+	Modifiers  []string `json:"modifiers,omitempty"`  // the line carries one of these modifiers
+	Diagnoses  []string `json:"diagnoses,omitempty"`  // a diagnosis the line points to is one of these
+	Members    []string `json:"members,omitempty"`    // the subscriber's member ID is one of these
+	// Missing: "priorAuthorization" (no REF*G1), "rendering" (no 2310B),
+	// "lineControl" (no REF*6R).
+	Missing string `json:"missing,omitempty"`
+	Adjust
+}
+
+// Adjust is a CAS group and reason with its remark codes (RARC).
+type Adjust struct {
+	Group   string   `json:"group,omitempty"`  // CAS01: CO (default), PR, OA, PI
+	Reason  string   `json:"reason,omitempty"` // CARC
+	Remarks []string `json:"remarks,omitempty"`
+}
+
+// PLBRule adds a provider-level adjustment to every Every-th 835 built
+// (counting from 1), when it leaves BPR02 at zero or more.
+type PLBRule struct {
+	Every     int    `json:"every"`
+	Reason    string `json:"reason"`    // PLB03-1: L6 interest, FB forwarding balance, WO overpayment recovery...
+	Reference string `json:"reference"` // PLB03-2
+	// Amount is PLB04: positive reduces the payment, negative (interest)
+	// adds to it.
+	Amount Amount `json:"amount"`
+}
+
+// LoadConfig reads a JSON configuration file.
+func LoadConfig(file string) (*Config, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(b)
+}
+
+// ParseConfig reads a JSON configuration, rejecting unknown fields, and
+// checks it.
+func ParseConfig(b []byte) (*Config, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("payer: configuration: %w", err)
+	}
+	return &c, c.check()
+}
+
+func (c *Config) check() error {
+	var errs []error
+	for id, m := range c.Members {
+		switch m.Status {
+		case "", "active", "inactive", "invalid":
+		default:
+			errs = append(errs, fmt.Errorf("payer: member %s: unknown status %q", id, m.Status))
+		}
+		if m.CoveredPercent < 0 || m.CoveredPercent > 100 || m.CoinsurancePercent < 0 || m.CoinsurancePercent > 100 {
+			errs = append(errs, fmt.Errorf("payer: member %s: percentages must be 0..100", id))
+		}
+	}
+	for i, r := range c.Denials {
+		if len(r.Procedures)+len(r.Modifiers)+len(r.Diagnoses)+len(r.Members) == 0 && r.Missing == "" {
+			errs = append(errs, fmt.Errorf("payer: denial rule %d has no condition", i+1))
+		}
+		switch r.Missing {
+		case "", "priorAuthorization", "rendering", "lineControl":
+		default:
+			errs = append(errs, fmt.Errorf("payer: denial rule %d: unknown missing element %q", i+1, r.Missing))
+		}
+		if r.Reason == "" {
+			errs = append(errs, fmt.Errorf("payer: denial rule %d has no reason code", i+1))
+		}
+	}
+	for _, r := range c.Require {
+		if _, ok := requirements[r]; !ok {
+			errs = append(errs, fmt.Errorf("payer: unknown required element %q", r))
+		}
+	}
+	for i, p := range c.ProviderAdjustments {
+		if p.Every < 1 || p.Reason == "" {
+			errs = append(errs, fmt.Errorf("payer: provider adjustment %d needs every >= 1 and a reason", i+1))
+		}
+	}
+	if c.UnlistedAllowedPercent < 0 {
+		errs = append(errs, errors.New("payer: unlistedAllowedPercent must be >= 0"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) unlistedPercent() int {
+	if c.UnlistedAllowedPercent == 0 {
+		return 100
+	}
+	return c.UnlistedAllowedPercent
+}
+
+func (c *Config) payerTIN() string {
+	t := c.Payer.TIN
+	if t == "" {
+		t = "999999999"
+	}
+	return "1" + t
+}
+
+func pad(n, w int) string {
+	s := strconv.Itoa(n)
+	for len(s) < w {
+		s = "0" + s
+	}
+	return s
+}

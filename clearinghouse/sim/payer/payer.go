@@ -1,0 +1,438 @@
+// Package payer is the adjudicating responder of the clearinghouse
+// simulator: it answers like a clearinghouse and a payer behind it. Each
+// uploaded 837P gets the acknowledgments of sim.AckResponder (a TA1 for a
+// broken envelope, a 999 from the project's validator), then a 277CA per
+// accepted transaction set (every claim accepted with a payer claim
+// control number, or rejected for an unknown member or a missing element
+// the payer requires), and after a configured delay an 835 adjudicated by
+// deterministic rules: a fee schedule (CO-45), deductible, co-insurance
+// and co-pay (PR-1, PR-2, PR-3), partial coverage, denials keyed by what
+// the claim carries (CO-16, CO-50, CO-97, CO-197..., with RARCs), timely
+// filing (CO-29), inactive coverage (CO-27) and duplicates (CO-18). One
+// 835 pays every claim due for the same user, payer and payee, now and
+// then with a PLB. Real-time 270s are answered with 271s from the member
+// roster. What it adjudicated is kept in a JSON state file, so a restarted
+// simulator neither pays a claim twice nor builds an 835 twice.
+package payer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/claimflow/claimflow/clearinghouse/sim"
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/x277ca"
+	"github.com/claimflow/claimflow/edi/x835"
+	"github.com/claimflow/claimflow/edi/x837p"
+)
+
+// Options configure an Adjudicator.
+type Options struct {
+	// Ack answers with TA1 and 999 (default: an AckResponder with ID
+	// CLAIMFLOWSIM). Its ID is the sender of every answer.
+	Ack *sim.AckResponder
+	// StateFile keeps the adjudication state across restarts; empty keeps
+	// it in memory only.
+	StateFile string
+	// Now is the clock for receipt dates and due times (default time.Now).
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Adjudicator is a sim.Responder and sim.Scheduler.
+type Adjudicator struct {
+	cfg  *Config
+	ack  *sim.AckResponder
+	file string
+	now  func() time.Time
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	st    *state
+	index map[string]*ClaimRecord // latest record by claim key
+}
+
+var (
+	_ sim.Responder = (*Adjudicator)(nil)
+	_ sim.Scheduler = (*Adjudicator)(nil)
+)
+
+// New loads the state file, if any, and returns the adjudicator.
+func New(cfg *Config, opts Options) (*Adjudicator, error) {
+	if cfg == nil {
+		return nil, errors.New("payer: no configuration")
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	a := &Adjudicator{cfg: cfg, ack: opts.Ack, file: opts.StateFile, now: opts.Now, log: opts.Log, index: map[string]*ClaimRecord{}}
+	if a.ack == nil {
+		a.ack = &sim.AckResponder{}
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	st, err := loadState(opts.StateFile)
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+	for _, r := range st.Claims {
+		a.index[claimKey(r.User, r.PayerID, r.PatientControlNumber)] = r
+	}
+	return a, nil
+}
+
+func (a *Adjudicator) id() string { return or(a.ack.ID, "CLAIMFLOWSIM") }
+
+func claimKey(user, payerID, pcn string) string { return user + "\x00" + payerID + "\x00" + pcn }
+
+// Claims returns a copy of every claim record, in order of receipt.
+func (a *Adjudicator) Claims() []ClaimRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]ClaimRecord, len(a.st.Claims))
+	for i, r := range a.st.Claims {
+		out[i] = *r
+	}
+	return out
+}
+
+// Claim returns the latest record of a claim by user, payer ID and
+// patient control number.
+func (a *Adjudicator) Claim(user, payerID, pcn string) (ClaimRecord, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r, ok := a.index[claimKey(user, payerID, pcn)]
+	if !ok {
+		return ClaimRecord{}, false
+	}
+	return *r, true
+}
+
+// OnUpload answers an upload: the TA1/999 of the AckResponder, then one
+// 277CA file for the accepted 837P transaction sets. The accepted claims
+// are adjudicated now and wait for their 835 until Due.
+func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []byte) []sim.OutboundFile {
+	out := a.ack.OnUpload(ctx, user, name, body)
+	rep, err := edi.ValidateBytes(body, nil)
+	if err != nil || rep == nil {
+		return out
+	}
+	ics, err := edi.ParseBytes(body)
+	if err != nil || len(ics) != len(rep.Interchanges) {
+		return out
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var buf bytes.Buffer
+	last := ""
+	for i, ic := range ics {
+		res := rep.Interchanges[i]
+		if len(res.Errors) > 0 || len(res.Groups) != len(ic.Groups) {
+			continue // rejected by the TA1
+		}
+		var acks []*x277ca.Acknowledgment
+		for j, g := range ic.Groups {
+			gr := res.Groups[j]
+			if len(gr.Errors) > 0 || len(gr.Sets) != len(g.Sets) {
+				continue
+			}
+			for k, t := range g.Sets {
+				if ack := gr.Sets[k].Ack(); ack != "A" && ack != "E" {
+					continue
+				}
+				if t.ST().El(1) != "837" || or(t.ST().El(3), g.GS.El(8)) != x837p.Guide {
+					continue
+				}
+				tx, err := x837p.Read(t, ic.Delims)
+				if err != nil {
+					continue
+				}
+				acks = append(acks, a.acknowledge(user, ic, g, tx))
+			}
+		}
+		if len(acks) == 0 {
+			continue
+		}
+		a.st.Seq.Interchange++
+		env := x277ca.Envelope{SenderID: a.id(), ReceiverQual: ic.ISA.El(5), ReceiverID: strings.TrimSpace(ic.ISA.El(6)),
+			AppReceiver: ic.Groups[0].GS.El(2), Usage: ic.ISA.El(15), Time: a.now().UTC(), Newline: "\n",
+			Control: edi.Control{Interchange: 800000000 + a.st.Seq.Interchange, Group: a.st.Seq.Interchange, Set: 1}}
+		built, err := x277ca.Build(env, acks...)
+		if err != nil {
+			a.log.Error("payer: build 277CA", "err", err.Error())
+			continue
+		}
+		_ = edi.Write(&buf, built)
+		last = built.ISA.El(13)
+	}
+	if err := a.st.save(a.file); err != nil {
+		a.log.Error("payer: save state", "err", err.Error())
+	}
+	if buf.Len() > 0 {
+		base := strings.TrimSuffix(path.Base(name), path.Ext(name))
+		out = append(out, sim.OutboundFile{Name: base + ".277ca." + last, Body: buf.Bytes()})
+	}
+	return out
+}
+
+// acknowledge checks and records every claim of one 837P and returns its
+// 277CA. Called with a.mu held.
+func (a *Adjudicator) acknowledge(user string, ic *edi.Interchange, g *edi.Group, tx *x837p.Transaction) *x277ca.Acknowledgment {
+	now := a.now().UTC()
+	date := now.Format("20060102")
+	a.st.Seq.Ack++
+	ack := &x277ca.Acknowledgment{
+		Reference: "CA" + pad(a.st.Seq.Ack, 9), Date: date, Time: now.Format("1504"),
+		Source: x277ca.Party{EntityType: "2", Name: or(tx.Receiver.Name, a.cfg.Payer.Name), IDQual: "46", ID: or(tx.Receiver.ID, a.id())},
+		Trace:  "RCPT" + pad(a.st.Seq.Ack, 9), ReceiptDate: date, ProcessDate: date,
+	}
+	rcv := x277ca.Receiver{
+		Party: x277ca.Party{EntityType: "2", Name: tx.Submitter.Name, IDQual: "46", ID: tx.Submitter.ID},
+		Trace: or(tx.Header.Reference, "0"),
+	}
+	var accN, rejN int
+	var accAmt, rejAmt, total Money
+	for bi := range tx.Billing {
+		bp := &tx.Billing[bi]
+		prov := x277ca.Provider{Party: x277ca.Party{EntityType: or(bp.EntityType, "2"), Name: bp.Name, FirstName: bp.FirstName, IDQual: "XX", ID: bp.NPI}}
+		var ins []claimIn
+		for si := range bp.Subscriber {
+			sb := &bp.Subscriber[si]
+			for ci := range sb.Claims {
+				ins = append(ins, claimIn{bp: bp, sb: sb, c: &sb.Claims[ci]})
+			}
+			for pi := range sb.Patients {
+				pt := &sb.Patients[pi]
+				for ci := range pt.Claims {
+					ins = append(ins, claimIn{bp: bp, sb: sb, pt: pt, c: &pt.Claims[ci]})
+				}
+			}
+		}
+		for i := range ins {
+			in := &ins[i]
+			st := a.frontEnd(in, date)
+			rec := a.record(user, ic, g, in, st, now)
+			ca := x277ca.ClaimAck{
+				Patient:              x277ca.Party{Name: in.sb.LastName, FirstName: in.sb.FirstName, IDQual: "MI", ID: in.sb.MemberID},
+				PatientControlNumber: in.c.PatientControlNumber, Status: []x277ca.Status{st},
+				PayerClaimControl: rec.PayerClaimControl, ServiceFrom: rec.ServiceFrom, ServiceTo: rec.ServiceTo,
+			}
+			if in.pt != nil {
+				ca.Patient.Name, ca.Patient.FirstName = in.pt.LastName, in.pt.FirstName
+			}
+			total += rec.Charge
+			if rec.State == Rejected {
+				rejN++
+				rejAmt += rec.Charge
+			} else {
+				accN++
+				accAmt += rec.Charge
+			}
+			prov.Claims = append(prov.Claims, ca)
+		}
+		if len(prov.Claims) > 0 {
+			rcv.Providers = append(rcv.Providers, prov)
+		}
+	}
+	rcv.Status = []x277ca.Status{{Category: "A1", Code: "19", Entity: "PR", Date: date, Action: "WQ", Charge: total}}
+	rcv.Totals = x277ca.Totals{AcceptedCount: strconv.Itoa(accN), RejectedCount: strconv.Itoa(rejN), AcceptedAmount: &accAmt, RejectedAmount: &rejAmt}
+	ack.Receivers = []x277ca.Receiver{rcv}
+	return ack
+}
+
+// record remembers one claim and, when accepted, adjudicates it.
+func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in *claimIn, st x277ca.Status, now time.Time) *ClaimRecord {
+	from, to := serviceDates(in.c)
+	rec := &ClaimRecord{
+		User: user, PatientControlNumber: in.c.PatientControlNumber, PayerName: or(in.sb.Payer.Name, a.cfg.Payer.Name),
+		PayerID: in.sb.Payer.ID, MemberID: in.sb.MemberID, Charge: Money(in.c.Total()), ServiceFrom: from, ServiceTo: to,
+		Received: now, State: Rejected, Ack: st,
+		SubmitterQual: ic.ISA.El(5), SubmitterID: strings.TrimSpace(ic.ISA.El(6)), AppID: g.GS.El(2), Usage: ic.ISA.El(15),
+		Payee: x835.Payee{Name: in.bp.Name, IDQual: "XX", ID: in.bp.NPI, TaxID: in.bp.TaxID,
+			Address: &x835.Address{Line1: in.bp.Address.Line1, Line2: in.bp.Address.Line2, City: in.bp.Address.City, State: in.bp.Address.State, Zip: in.bp.Address.Zip}},
+	}
+	key := claimKey(user, rec.PayerID, rec.PatientControlNumber)
+	prev := a.index[key]
+	if !st.Rejected() {
+		a.st.Seq.Claim++
+		rec.PayerClaimControl = or(a.cfg.Payer.ClaimControlPrefix, "SIMCLM") + pad(a.st.Seq.Claim, 10)
+		rec.State, rec.Due = Pending, now.Add(time.Duration(a.cfg.Delay))
+		dup := prev != nil && prev.State != Rejected && in.c.Frequency != "7" && in.c.Frequency != "8"
+		ded, ok := a.st.Deductibles[rec.MemberID]
+		if !ok {
+			m := a.cfg.Members[rec.MemberID]
+			ded = Money(m.Deductible)
+			if m.DeductibleRemaining != nil {
+				ded = Money(*m.DeductibleRemaining)
+			}
+		}
+		cp := a.adjudicate(in, rec.PayerClaimControl, now, dup, &ded)
+		a.st.Deductibles[rec.MemberID] = ded
+		rec.Payment = &cp
+	}
+	a.st.Claims = append(a.st.Claims, rec)
+	a.index[key] = rec
+	return rec
+}
+
+// Due builds the 835s of every claim whose delay has passed by now (one
+// per user, payer and payee) and returns them with any built earlier and
+// not yet reported Sent. Each 835 is built once: its bytes are saved in
+// the state file before it is returned.
+func (a *Adjudicator) Due(now time.Time) []sim.Scheduled {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	type groupKey struct{ user, payerID, payerName, payee, sub string }
+	groups := map[groupKey][]*ClaimRecord{}
+	var order []groupKey
+	for _, r := range a.st.Claims {
+		if r.State != Pending || r.Due.After(now) {
+			continue
+		}
+		k := groupKey{r.User, r.PayerID, r.PayerName, r.Payee.ID, r.SubmitterID}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	changed := false
+	for _, k := range order {
+		f, err := a.remit(groups[k], now)
+		if err != nil {
+			a.log.Error("payer: build 835", "err", err.Error())
+			continue
+		}
+		a.st.Outbox = append(a.st.Outbox, f)
+		changed = true
+	}
+	if changed {
+		if err := a.st.save(a.file); err != nil {
+			a.log.Error("payer: save state", "err", err.Error())
+		}
+	}
+	out := make([]sim.Scheduled, len(a.st.Outbox))
+	for i, f := range a.st.Outbox {
+		out[i] = sim.Scheduled{User: f.User, File: sim.OutboundFile{Name: f.Name, Body: f.Body}}
+	}
+	return out
+}
+
+// Flush is Due followed by Sent: it returns the files due and forgets
+// them, for callers that deliver by themselves.
+func (a *Adjudicator) Flush(now time.Time) []sim.Scheduled {
+	files := a.Due(now)
+	a.Sent(files)
+	return files
+}
+
+// Sent forgets delivered 835s.
+func (a *Adjudicator) Sent(files []sim.Scheduled) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sent := map[string]bool{}
+	for _, f := range files {
+		sent[f.User+"\x00"+f.File.Name] = true
+	}
+	kept := a.st.Outbox[:0]
+	for _, f := range a.st.Outbox {
+		if !sent[f.User+"\x00"+f.Name] {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == len(a.st.Outbox) {
+		return
+	}
+	a.st.Outbox = kept
+	if err := a.st.save(a.file); err != nil {
+		a.log.Error("payer: save state", "err", err.Error())
+	}
+}
+
+// remit builds one 835 for claims of one user, payer and payee and marks
+// them paid or denied. Called with a.mu held.
+func (a *Adjudicator) remit(recs []*ClaimRecord, now time.Time) (outFile, error) {
+	now = now.UTC()
+	date := now.Format("20060102")
+	first := recs[0]
+	a.st.Seq.Trace++
+	trace := or(a.cfg.Payer.TracePrefix, "SIMEFT") + pad(a.st.Seq.Trace, 9)
+	p := a.cfg.Payer
+	r := &x835.Remittance{
+		Trace:          x835.Trace{Type: "1", Number: trace, OriginatorID: a.cfg.payerTIN()},
+		ProductionDate: date,
+		Payer: x835.Payer{Name: first.PayerName, Address: x835.Address{Line1: or(p.Address.Line1, "1 PAYER WAY"),
+			City: or(p.Address.City, "ANYTOWN"), State: or(p.Address.State, "NY"), Zip: or(p.Address.Zip, "100010000")},
+			PayerID: first.PayerID, TechnicalContact: or(p.Contact, "EDI SUPPORT"), Phone: p.Phone},
+		Payee: first.Payee,
+	}
+	var paid Money
+	for _, rec := range recs {
+		r.Claims = append(r.Claims, *rec.Payment)
+		paid += rec.Payment.Paid
+	}
+	a.st.Remits++
+	var plb Money
+	for _, rule := range a.cfg.ProviderAdjustments {
+		if a.st.Remits%rule.Every != 0 || paid-plb-Money(rule.Amount) < 0 {
+			continue
+		}
+		plb += Money(rule.Amount)
+		r.Adjustments = append(r.Adjustments, x835.ProviderAdjustment{ProviderID: first.Payee.ID,
+			FiscalPeriod: now.Format("2006") + "1231", Reason: rule.Reason, Reference: rule.Reference, Amount: Money(rule.Amount)})
+	}
+	amount := paid - plb
+	if amount > 0 {
+		r.Payment = x835.Payment{Handling: "I", Amount: amount, CreditDebit: "C", Method: "ACH", Format: "CCP",
+			SenderDFIQual: "01", SenderDFI: "999999992", SenderAcctQual: "DA", SenderAccount: "000000001",
+			OriginatorID: a.cfg.payerTIN(), ReceiverDFIQual: "01", ReceiverDFI: "999999992", ReceiverAcctQual: "DA",
+			ReceiverAccount: "000000002", EffectiveDate: date}
+	} else {
+		r.Payment = x835.Payment{Handling: "H", Amount: 0, CreditDebit: "C", Method: "NON", EffectiveDate: date}
+	}
+	if im := r.Balance(); im != nil {
+		return outFile{}, im[0]
+	}
+	a.st.Seq.Interchange++
+	env := x835.Envelope{SenderID: a.id(), ReceiverQual: first.SubmitterQual, ReceiverID: first.SubmitterID,
+		AppReceiver: first.AppID, Usage: first.Usage, Time: now, Newline: "\n",
+		Control: edi.Control{Interchange: 800000000 + a.st.Seq.Interchange, Group: a.st.Seq.Interchange, Set: 1}}
+	ic, err := x835.Build(env, r)
+	if err != nil {
+		return outFile{}, err
+	}
+	var buf bytes.Buffer
+	if err := edi.Write(&buf, ic); err != nil {
+		return outFile{}, err
+	}
+	name := trace + ".835"
+	for _, rec := range recs {
+		rec.State = Paid
+		if rec.Payment.Status == "4" {
+			rec.State = Denied
+		}
+		rec.Trace, rec.PaidDate, rec.File = trace, date, name
+	}
+	return outFile{User: first.User, Name: name, Body: buf.Bytes()}, nil
+}
+
+// RealTime answers a 270 with a 271 (and a 276 with a 277 when the claim
+// status package is available); anything else, or a request that fails
+// validation, gets the AckResponder's 999 or TA1.
+func (a *Adjudicator) RealTime(ctx context.Context, payloadType string, body []byte) (sim.RealTimeReply, error) {
+	if reply, ok := a.realTime(payloadType, body); ok {
+		return reply, nil
+	}
+	return a.ack.RealTime(ctx, payloadType, body)
+}
