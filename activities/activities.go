@@ -26,6 +26,8 @@ type Activities struct {
 	Remits      RemittancePoster
 	Batches     BatchSubmitter
 	Eligibility EligibilityChecker
+	// Inbound polls clearinghouses for acknowledgments and remittances.
+	Inbound Poller
 	// WorkerID names this worker process in results (host and PID).
 	WorkerID string
 }

@@ -267,3 +267,17 @@ func (c *ClaimStore) RecordStatus(ctx context.Context, ch ClaimStatusChange) err
 		Status: ch.Status, Note: ch.Note, At: ch.At, PaidCents: ch.PaidCents, PayerClaimNumber: ch.PayerClaimNumber,
 		FrequencyCode: ch.FrequencyCode})
 }
+
+// AppealLog implements AppealFiler: the appeal is recorded (once) for the
+// billing team, who send the packet to the payer.
+type AppealLog struct {
+	Records interface {
+		RecordAppeal(ctx context.Context, a store.Appeal) error
+	}
+}
+
+// FileAppeal records the appeal.
+func (l *AppealLog) FileAppeal(ctx context.Context, req AppealRequest) error {
+	return l.Records.RecordAppeal(ctx, store.Appeal{ClaimID: req.ClaimID, PayerClaimNumber: req.PayerClaimNumber,
+		DenialCodes: req.Codes, Note: req.Note, FiledBy: req.User})
+}

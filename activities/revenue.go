@@ -171,3 +171,24 @@ func heartbeatEvery(ctx context.Context, d time.Duration) (stop func()) {
 	}()
 	return func() { close(done) }
 }
+
+// PollSummary counts what one inbound poll of a clearinghouse did.
+type PollSummary struct {
+	Listed, Archived, Duplicates, Routed, Removed, Failed int
+}
+
+// Poller polls a clearinghouse's inbound folder: download, archive, route,
+// then remove, each file exactly once (the connector's ledger).
+type Poller interface {
+	Poll(ctx context.Context, clearinghouse string) (PollSummary, error)
+}
+
+// PollInbound polls one clearinghouse, heartbeating while it works.
+func (a *Activities) PollInbound(ctx context.Context, clearinghouse string) (PollSummary, error) {
+	if a.Inbound == nil {
+		return PollSummary{}, notWired("inbound polling")
+	}
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	defer stop()
+	return a.Inbound.Poll(ctx, clearinghouse)
+}

@@ -40,6 +40,10 @@ type Config struct {
 	S3AccessKey       string        `env:"CLAIMFLOW_S3_ACCESS_KEY" default:"claimflow" help:"S3 access key"`
 	S3SecretKey       string        `env:"CLAIMFLOW_S3_SECRET_KEY" default:"claimflow-dev-secret" secret:"true" help:"S3 secret key"`
 	Clearinghouses    string        `env:"CLAIMFLOW_CLEARINGHOUSES" default:"" help:"JSON file listing the clearinghouse partners (SFTP and CORE real-time settings, see docs/clearinghouse.md); empty = none"`
+	BatchEvery        time.Duration `env:"CLAIMFLOW_BATCH_EVERY" default:"1h" help:"how often each clearinghouse's claim batch runs (Temporal Schedule)"`
+	PollEvery         time.Duration `env:"CLAIMFLOW_POLL_EVERY" default:"5m" help:"how often each clearinghouse's inbound folder is polled (Temporal Schedule)"`
+	FilingDays        int           `env:"CLAIMFLOW_FILING_DAYS" default:"180" help:"appeal and corrected-claim filing limit in days, when a payer has none"`
+	ISAUsage          string        `env:"CLAIMFLOW_ISA_USAGE" default:"P" help:"ISA15 of outbound interchanges: P production, T test"`
 	SMTPAddr          string        `env:"CLAIMFLOW_SMTP_ADDR" default:"127.0.0.1:1025" help:"SMTP server for reminders"`
 	SMTPFrom          string        `env:"CLAIMFLOW_SMTP_FROM" default:"reminders@claimflow.invalid" help:"sender address of reminders"`
 	StripeAPIBase     string        `env:"CLAIMFLOW_STRIPE_API_BASE" default:"http://127.0.0.1:12111" help:"Stripe API base URL (stripe-mock locally)"`

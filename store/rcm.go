@@ -406,3 +406,22 @@ func (s *Store) BatchClaimControls(ctx context.Context, clearinghouse, isa13 str
 		return c, r.Scan(&c.ClaimID, &c.ST02)
 	})
 }
+
+// Appeal is a staff decision to appeal a denied claim.
+type Appeal struct {
+	ClaimID          string
+	PayerClaimNumber string
+	DenialCodes      []string
+	Note             string
+	FiledBy          string
+}
+
+// RecordAppeal records the appeal once per claim and payer claim number.
+func (s *Store) RecordAppeal(ctx context.Context, a Appeal) error {
+	codes := a.DenialCodes
+	if codes == nil {
+		codes = []string{}
+	}
+	_, err := s.Pool.Exec(ctx, q("InsertAppeal"), a.ClaimID, a.PayerClaimNumber, codes, a.Note, a.FiledBy)
+	return err
+}

@@ -120,3 +120,8 @@ FROM claim_batches b
 JOIN batch_claims bc ON bc.batch_id = b.id
 WHERE b.clearinghouse = $1 AND b.isa13 = $2
 ORDER BY bc.st02;
+
+-- name: InsertAppeal
+INSERT INTO claim_appeals (claim_id, payer_claim_number, denial_codes, note, filed_by)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (claim_id, payer_claim_number) DO NOTHING;

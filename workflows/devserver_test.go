@@ -139,7 +139,7 @@ func TestSchedulesAreIdempotent(t *testing.T) {
 	c := srv.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	spec := ScheduleSpec{TaskQueue: DefaultTaskQueue, Clearinghouses: []string{"sim", "other"}}
+	spec := ScheduleSpec{TaskQueue: DefaultTaskQueue, Clearinghouses: []string{"sim", "other"}, Eligibility: true}
 	require.NoError(t, EnsureSchedules(ctx, c, spec))
 	spec.BatchEvery = 15 * time.Minute
 	require.NoError(t, EnsureSchedules(ctx, c, spec))
@@ -161,8 +161,8 @@ func TestSchedulesAreIdempotent(t *testing.T) {
 		}
 		n++
 	}
-	if n != 3 {
-		t.Errorf("%d schedules, want 3", n)
+	if n != 5 {
+		t.Errorf("%d schedules, want 5 (nightly eligibility, batch and inbound per clearinghouse)", n)
 	}
 }
 

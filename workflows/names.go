@@ -42,6 +42,9 @@ const (
 	EligibilityIDPrefix          = "eligibility/"
 	EligibilitySweepWorkflowName = "EligibilitySweep"
 
+	// Inbound polling of a clearinghouse, on a Schedule: inbound/<clearinghouse>.
+	InboundPollWorkflowName = "InboundPoll"
+
 	// Patient engagement (issue 8).
 	// Appointment reminders, one workflow per appointment: reminder/<appointment-id>.
 	ReminderWorkflowName = "AppointmentReminders"

@@ -22,6 +22,7 @@ func RegisterWorkflows(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(BatchSubmission, workflow.RegisterOptions{Name: BatchSubmissionWorkflowName})
 	w.RegisterWorkflowWithOptions(Eligibility, workflow.RegisterOptions{Name: EligibilityWorkflowName})
 	w.RegisterWorkflowWithOptions(EligibilitySweep, workflow.RegisterOptions{Name: EligibilitySweepWorkflowName})
+	w.RegisterWorkflowWithOptions(InboundPoll, workflow.RegisterOptions{Name: InboundPollWorkflowName})
 	w.RegisterWorkflowWithOptions(AppointmentReminders, workflow.RegisterOptions{Name: ReminderWorkflowName})
 	w.RegisterWorkflowWithOptions(WaitlistBackfill, workflow.RegisterOptions{Name: WaitlistWorkflowName})
 	w.RegisterWorkflowWithOptions(AppointmentSeries, workflow.RegisterOptions{Name: SeriesWorkflowName})

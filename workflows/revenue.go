@@ -239,3 +239,23 @@ func EligibilitySweep(ctx workflow.Context, in EligibilitySweepInput) (int, erro
 	}
 	return done, nil
 }
+
+// InboundPollInput names the clearinghouse to poll.
+type InboundPollInput struct {
+	ClearinghouseID string
+}
+
+// InboundPoll downloads, archives and routes a clearinghouse's inbound
+// files (TA1, 999, 277CA, 835). Started by a Schedule; the connector's
+// ledger makes each file processed once even across crashes.
+func InboundPoll(ctx workflow.Context, in InboundPollInput) (activities.PollSummary, error) {
+	var a *activities.Activities
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumInterval: time.Minute, MaximumAttempts: 5},
+	})
+	var res activities.PollSummary
+	err := workflow.ExecuteActivity(actx, a.PollInbound, in.ClearinghouseID).Get(ctx, &res)
+	return res, err
+}

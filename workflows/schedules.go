@@ -17,16 +17,22 @@ type ScheduleSpec struct {
 	TaskQueue      string
 	Clearinghouses []string      // one batch schedule per clearinghouse
 	BatchEvery     time.Duration // default 1h
-	// EligibilityCron runs the nightly eligibility sweep (default 02:00 daily).
+	PollEvery      time.Duration // inbound polling per clearinghouse, default 5m
+	// Eligibility enables the nightly eligibility sweep, at EligibilityCron
+	// (default 02:00 daily).
+	Eligibility     bool
 	EligibilityCron string
 	TimeZone        string // default UTC
 }
 
 // ScheduleIDs returns the IDs EnsureSchedules manages.
 func ScheduleIDs(spec ScheduleSpec) []string {
-	ids := []string{"eligibility-nightly"}
+	var ids []string
+	if spec.Eligibility {
+		ids = append(ids, "eligibility-nightly")
+	}
 	for _, ch := range spec.Clearinghouses {
-		ids = append(ids, "batch/"+ch)
+		ids = append(ids, "batch/"+ch, "inbound/"+ch)
 	}
 	return ids
 }
@@ -37,6 +43,9 @@ func ScheduleIDs(spec ScheduleSpec) []string {
 func EnsureSchedules(ctx context.Context, c client.Client, spec ScheduleSpec) error {
 	if spec.BatchEvery == 0 {
 		spec.BatchEvery = time.Hour
+	}
+	if spec.PollEvery == 0 {
+		spec.PollEvery = 5 * time.Minute
 	}
 	if spec.EligibilityCron == "" {
 		spec.EligibilityCron = "0 2 * * *"
@@ -49,18 +58,26 @@ func EnsureSchedules(ctx context.Context, c client.Client, spec ScheduleSpec) er
 		spec   client.ScheduleSpec
 		action *client.ScheduleWorkflowAction
 	}
-	wants := []want{{
-		id:   "eligibility-nightly",
-		spec: client.ScheduleSpec{CronExpressions: []string{spec.EligibilityCron}, TimeZoneName: spec.TimeZone},
-		action: &client.ScheduleWorkflowAction{ID: "eligibility-sweep", Workflow: EligibilitySweepWorkflowName,
-			Args: []any{EligibilitySweepInput{Days: 2}}, TaskQueue: spec.TaskQueue},
-	}}
+	var wants []want
+	if spec.Eligibility {
+		wants = append(wants, want{
+			id:   "eligibility-nightly",
+			spec: client.ScheduleSpec{CronExpressions: []string{spec.EligibilityCron}, TimeZoneName: spec.TimeZone},
+			action: &client.ScheduleWorkflowAction{ID: "eligibility-sweep", Workflow: EligibilitySweepWorkflowName,
+				Args: []any{EligibilitySweepInput{Days: 2}}, TaskQueue: spec.TaskQueue},
+		})
+	}
 	for _, ch := range spec.Clearinghouses {
 		wants = append(wants, want{
 			id:   "batch/" + ch,
 			spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: spec.BatchEvery}}},
 			action: &client.ScheduleWorkflowAction{ID: "batch/" + ch, Workflow: BatchSubmissionWorkflowName,
 				Args: []any{BatchInput{ClearinghouseID: ch}}, TaskQueue: spec.TaskQueue},
+		}, want{
+			id:   "inbound/" + ch,
+			spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: spec.PollEvery}}},
+			action: &client.ScheduleWorkflowAction{ID: "inbound/" + ch, Workflow: InboundPollWorkflowName,
+				Args: []any{InboundPollInput{ClearinghouseID: ch}}, TaskQueue: spec.TaskQueue},
 		})
 	}
 	sc := c.ScheduleClient()

@@ -47,6 +47,11 @@ type Main struct {
 
 	httpServer *http.Server
 	listener   net.Listener
+	// clearinghouses are the configured partner IDs; closers release their
+	// connections.
+	clearinghouses   []string
+	closers          []func() error
+	eligibilityWired bool
 }
 
 // NewMain reads the configuration from the environment.
@@ -79,6 +84,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Work {
 		host, _ := os.Hostname()
 		acts := &activities.Activities{Store: m.Store, WorkerID: host + ":" + strconv.Itoa(os.Getpid())}
+		if err := m.wireRevenueCycle(ctx, acts); err != nil {
+			return err
+		}
 		m.Worker = worker.New(m.Temporal, m.Config.TaskQueue, worker.Options{
 			MaxConcurrentWorkflowTaskPollers: m.Config.WorkerPollers,
 			MaxConcurrentActivityTaskPollers: m.Config.WorkerPollers,
@@ -174,6 +182,10 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("worker: start: %w", err)
 		}
 		m.Log.Info("worker started", "task_queue", m.Config.TaskQueue, "temporal", m.Config.TemporalAddress)
+		if err := workflows.EnsureSchedules(ctx, m.Temporal, m.schedules()); err != nil {
+			m.Worker.Stop()
+			return err
+		}
 	}
 	if m.httpServer != nil {
 		wg.Add(1)
@@ -207,6 +219,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close releases connections.
 func (m *Main) Close() error {
+	for _, c := range m.closers {
+		_ = c()
+	}
 	if m.Temporal != nil {
 		m.Temporal.Close()
 	}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/archive"
+	"github.com/claimflow/claimflow/clearinghouse"
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// wireRevenueCycle gives the activities their revenue-cycle adapters: the
+// claim service always; with clearinghouses configured, the S3 archive, one
+// connector per partner, batch submission, inbound routing and remittance
+// posting.
+func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities) error {
+	acts.Claims = &activities.ClaimStore{Records: m.Store, DefaultFilingDays: m.Config.FilingDays}
+	acts.Appeals = &activities.AppealLog{Records: m.Store}
+	if m.Config.Clearinghouses == "" {
+		return nil
+	}
+	partners, err := clearinghouse.LoadPartners(m.Config.Clearinghouses)
+	if err != nil {
+		return err
+	}
+	arch, err := archive.Open(ctx, archive.Options{Endpoint: m.Config.S3Endpoint, Region: m.Config.S3Region, Bucket: m.Config.S3Bucket,
+		AccessKey: m.Config.S3AccessKey, SecretKey: m.Config.S3SecretKey, Sealer: m.Keyring})
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	files := &connectorFiles{archive: arch, conns: map[string]*clearinghouse.Connector{}}
+	router := &activities.Router{Files: files, Records: m.Store, Temporal: m.Temporal, TaskQueue: m.Config.TaskQueue, Log: m.Log.With("component", "router")}
+	receivers := map[string]activities.Receiver{}
+	for _, p := range partners {
+		c, err := clearinghouse.New(p, clearinghouse.Options{Ledger: m.Store, Archive: arch, Log: m.Log.With("partner", p.ID),
+			Router: clearinghouse.RouterFunc(func(ctx context.Context, f clearinghouse.ArchivedFile) error {
+				_, err := router.Route(ctx, activities.InboundFile{Partner: f.Partner, Hash: f.Hash})
+				return err
+			})})
+		if err != nil {
+			return fmt.Errorf("clearinghouse %s: %w", p.ID, err)
+		}
+		files.conns[p.ID] = c
+		m.closers = append(m.closers, c.Close)
+		receivers[p.ID] = activities.Receiver{ID: strings.ToUpper(p.ID), Name: strings.ToUpper(p.ID), Usage: m.Config.ISAUsage}
+		m.clearinghouses = append(m.clearinghouses, p.ID)
+	}
+	acts.Batches = &activities.BatchService{Records: m.Store, Files: files, Receivers: receivers}
+	acts.Remits = &activities.RemitService{Files: files, Records: m.Store}
+	acts.Inbound = files
+	return nil
+}
+
+// schedules are the worker's Temporal Schedules.
+func (m *Main) schedules() workflows.ScheduleSpec {
+	return workflows.ScheduleSpec{TaskQueue: m.Config.TaskQueue, Clearinghouses: m.clearinghouses,
+		BatchEvery: m.Config.BatchEvery, PollEvery: m.Config.PollEvery, Eligibility: m.eligibilityWired}
+}
+
+// connectorFiles adapts the archive and the connectors to what the
+// activities need: send a file to a partner, read an archived file, poll.
+type connectorFiles struct {
+	archive *archive.Archive
+	conns   map[string]*clearinghouse.Connector
+}
+
+func (f *connectorFiles) conn(id string) (*clearinghouse.Connector, error) {
+	c, ok := f.conns[id]
+	if !ok {
+		return nil, fmt.Errorf("no clearinghouse %q is configured", id)
+	}
+	return c, nil
+}
+
+func (f *connectorFiles) SendFile(ctx context.Context, partner string, body []byte) (string, error) {
+	c, err := f.conn(partner)
+	if err != nil {
+		return "", err
+	}
+	s, err := c.Send(ctx, body)
+	return s.Hash, err
+}
+
+func (f *connectorFiles) Fetch(ctx context.Context, key string) ([]byte, error) {
+	b, _, err := f.archive.Get(ctx, key)
+	return b, err
+}
+
+func (f *connectorFiles) Key(body []byte) string { return archive.Hash(body) }
+
+func (f *connectorFiles) Poll(ctx context.Context, partner string) (activities.PollSummary, error) {
+	c, err := f.conn(partner)
+	if err != nil {
+		return activities.PollSummary{}, err
+	}
+	r, err := c.Poll(ctx)
+	return activities.PollSummary{Listed: r.Listed, Archived: r.Archived, Duplicates: r.Duplicates, Routed: r.Routed, Removed: r.Removed, Failed: r.Failed}, err
+}
