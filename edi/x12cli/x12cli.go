@@ -200,7 +200,11 @@ func format(r io.Reader, w io.Writer, mask bool) (int, error) {
 		if _, err := w.Write(s.Data); err != nil {
 			return 2, err
 		}
-		if _, err := w.Write([]byte{s.Delims.Segment, '\n'}); err != nil {
+		end := []byte{s.Delims.Segment, '\n'}
+		if s.Delims.Segment == '\n' {
+			end = end[:1]
+		}
+		if _, err := w.Write(end); err != nil {
 			return 2, err
 		}
 	}

@@ -111,3 +111,11 @@ func TestAck(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+func TestFmtNewlineTerminator(t *testing.T) {
+	b, _ := os.ReadFile(td("837p-delims-newline.x12"))
+	code, out, _ := run(t, string(b), "fmt", "-")
+	if code != 0 || out != string(b) {
+		t.Errorf("exit %d; fmt of a newline-terminated file changed it:\n%s", code, out)
+	}
+}
