@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/claimflow/claimflow/edi"
-	"github.com/claimflow/claimflow/edi/internal/setkit"
 )
 
 // The 835 balancing rules (TR3 section 1.10.2), checked as SNIP level 3.
@@ -72,138 +71,227 @@ func (r *Remittance) Balance() []Imbalance {
 // CLP03 or SVC02. Pos is the segment position in the set; Index is 0
 // (Validate fills it).
 func CheckBalance(t *edi.Transaction) []*edi.Error {
-	var errs []*edi.Error
-	ctl := t.ST().El(2)
-	bad := func(pos int, seg string, el int, loop, rule string) {
-		errs = append(errs, &edi.Error{Kind: edi.KindIK4, Code: "I12", Pos: pos, SegID: seg, Loop: loop, Elem: el,
-			Set: ctl, Msg: "balancing failed: " + rule})
-	}
-	m := func(s string) (Money, bool) { return setkit.ParseMoney(s) }
-	var (
-		bprPos         int
-		bpr, paid, plb Money
-		bprOK          = true
-		clpPos, svcPos int
-		cDiff, cCAS    Money
-		lDiff, lCAS    Money
-		cOK, lOK       bool
-	)
-	closeLine := func() {
-		if svcPos > 0 && lOK && lDiff != lCAS {
-			bad(svcPos, "SVC", 2, "2110", RuleLine)
-		}
-		svcPos = 0
-	}
-	closeClaim := func() {
-		closeLine()
-		if clpPos > 0 && cOK && cDiff != cCAS {
-			bad(clpPos, "CLP", 3, "2100", RuleClaim)
-		}
-		clpPos = 0
-	}
+	b := &balancer{set: t.ST().El(2)}
 	for i, s := range t.Segments {
-		pos := i + 1
-		switch s.ID() {
-		case "BPR":
-			bprPos = pos
-			bpr, bprOK = m(s.El(2))
-		case "LX":
-			closeClaim()
-		case "CLP":
-			closeClaim()
-			clpPos, cCAS = pos, 0
-			ch, ok1 := m(s.El(3))
-			pd, ok2 := m(s.El(4))
-			cDiff, cOK = ch-pd, ok1 && ok2
-			paid += pd
-			bprOK = bprOK && ok2
-		case "SVC":
-			closeLine()
-			if clpPos == 0 {
+		s := s
+		b.seg(s.ID(), func(k int) []byte { return []byte(s.El(k)) }, len(s)-1, i+1, 0, 0)
+	}
+	b.end()
+	return b.errs
+}
+
+// balancer runs the three balancing rules over the segments of one set.
+type balancer struct {
+	set         string
+	base        int // stream index of the ST (0 when unknown)
+	errs        []*edi.Error
+	bprPos      int
+	bprIdx      int
+	bprOff      int64
+	bpr         Money
+	paid, plb   Money
+	bprOK       bool
+	clp, svc    loc
+	cDiff, cCAS Money
+	lDiff, lCAS Money
+	cOK, lOK    bool
+}
+
+type loc struct {
+	pos, idx int
+	off      int64
+}
+
+func (b *balancer) bad(l loc, seg string, el int, loop, rule string) {
+	b.errs = append(b.errs, &edi.Error{Kind: edi.KindIK4, Code: "I12", Pos: l.pos, Index: l.idx, Offset: l.off, SegID: seg,
+		Loop: loop, Elem: el, Set: b.set, Msg: "balancing failed: " + rule})
+}
+
+func (b *balancer) closeLine() {
+	if b.svc.pos > 0 && b.lOK && b.lDiff != b.lCAS {
+		b.bad(b.svc, "SVC", 2, "2110", RuleLine)
+	}
+	b.svc = loc{}
+}
+
+func (b *balancer) closeClaim() {
+	b.closeLine()
+	if b.clp.pos > 0 && b.cOK && b.cDiff != b.cCAS {
+		b.bad(b.clp, "CLP", 3, "2100", RuleClaim)
+	}
+	b.clp = loc{}
+}
+
+// seg feeds one segment: its ID, element accessor, element count, position
+// in the set, stream index and byte offset.
+func (b *balancer) seg(id string, el func(int) []byte, n, pos, idx int, off int64) {
+	here := loc{pos, idx, off}
+	switch id {
+	case "ST":
+		*b = balancer{set: string(el(2)), bprOK: true, errs: b.errs}
+	case "BPR":
+		b.bprPos, b.bprIdx, b.bprOff = pos, idx, off
+		var ok bool
+		b.bpr, ok = moneyBytes(el(2))
+		b.bprOK = b.bprOK && ok
+	case "LX":
+		b.closeClaim()
+	case "CLP":
+		b.closeClaim()
+		b.clp, b.cCAS = here, 0
+		ch, ok1 := moneyBytes(el(3))
+		pd, ok2 := moneyBytes(el(4))
+		b.cDiff, b.cOK = ch-pd, ok1 && ok2
+		b.paid += pd
+		b.bprOK = b.bprOK && ok2
+	case "SVC":
+		b.closeLine()
+		if b.clp.pos == 0 {
+			return
+		}
+		b.svc, b.lCAS = here, 0
+		ch, ok1 := moneyBytes(el(2))
+		pd, ok2 := moneyBytes(el(3))
+		b.lDiff, b.lOK = ch-pd, ok1 && ok2
+	case "CAS":
+		if b.clp.pos == 0 {
+			return
+		}
+		for k := 3; k <= n && k <= 18; k += 3 {
+			v := el(k)
+			if len(v) == 0 {
 				continue
 			}
-			svcPos, lCAS = pos, 0
-			ch, ok1 := m(s.El(2))
-			pd, ok2 := m(s.El(3))
-			lDiff, lOK = ch-pd, ok1 && ok2
-		case "CAS":
-			if clpPos == 0 {
+			a, ok := moneyBytes(v)
+			if !ok {
+				b.cOK, b.lOK = false, false
 				continue
 			}
-			for k := 3; k < len(s) && k <= 18; k += 3 {
-				if s.El(k) == "" {
-					continue
-				}
-				a, ok := m(s.El(k))
-				if !ok {
-					cOK, lOK = false, false
-					continue
-				}
-				cCAS += a
-				if svcPos > 0 {
-					lCAS += a
-				}
+			b.cCAS += a
+			if b.svc.pos > 0 {
+				b.lCAS += a
 			}
-		case "PLB":
-			closeClaim()
-			for k := 4; k < len(s); k += 2 {
-				if s.El(k) == "" {
+		}
+	case "PLB":
+		b.closeClaim()
+		for k := 4; k <= n; k += 2 {
+			v := el(k)
+			if len(v) == 0 {
+				continue
+			}
+			a, ok := moneyBytes(v)
+			b.plb += a
+			b.bprOK = b.bprOK && ok
+		}
+	case "SE":
+		b.end()
+	}
+}
+
+// end closes the set: the last claim and the transaction rule.
+func (b *balancer) end() {
+	b.closeClaim()
+	if b.bprPos > 0 && b.bprOK && b.bpr != b.paid-b.plb {
+		b.bad(loc{b.bprPos, b.bprIdx, b.bprOff}, "BPR", 2, "", RuleTransaction)
+	}
+	b.bprPos = 0
+}
+
+// moneyBytes parses an X12 decimal into cents without allocating.
+func moneyBytes(v []byte) (Money, bool) {
+	if len(v) == 0 || len(v) > 18 {
+		return 0, false
+	}
+	neg := v[0] == '-'
+	if neg {
+		v = v[1:]
+	}
+	var m int64
+	frac, digits := -1, 0
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9':
+			if frac >= 0 {
+				if frac >= 2 {
 					continue
 				}
-				a, ok := m(s.El(k))
-				plb += a
-				bprOK = bprOK && ok
+				frac++
 			}
-		case "SE":
-			closeClaim()
+			m = m*10 + int64(c-'0')
+			digits++
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
 		}
 	}
-	closeClaim()
-	if bprPos > 0 && bprOK && bpr != paid-plb {
-		bad(bprPos, "BPR", 2, "", RuleTransaction)
+	if digits == 0 && frac < 0 {
+		return 0, false
 	}
-	return errs
+	if frac < 0 {
+		frac = 0
+	}
+	for ; frac < 2; frac++ {
+		m *= 10
+	}
+	if neg {
+		m = -m
+	}
+	return Money(m), true
 }
 
 // Validate validates an X12 stream (edi.ValidateBytes) and adds the 835
-// balancing errors of every 835 in it, with stream positions, to the
-// report and to the transaction set's results. Balancing errors do not
-// change the sets' acknowledgment codes.
+// balancing errors of every 835 in it, with stream positions, to the report
+// and to the transaction set's results, in one more streaming pass.
+// Balancing errors do not change the sets' acknowledgment codes.
 func Validate(b []byte, opts *edi.Options) (*edi.Report, error) {
 	rep, err := edi.ValidateBytes(b, opts)
 	if err != nil || (opts != nil && opts.SkipBalancing) {
 		return rep, err
 	}
-	ics, perr := edi.ParseBytes(b)
-	if perr != nil {
-		return rep, nil // the envelope errors are in the report already
-	}
-	var results []*edi.SetResult
+	byIndex := map[int]*edi.SetResult{}
 	for _, ic := range rep.Interchanges {
 		for _, g := range ic.Groups {
-			results = append(results, g.Sets...)
-		}
-	}
-	k := 0
-	for _, ic := range ics {
-		for _, g := range ic.Groups {
-			for _, t := range g.Sets {
-				var res *edi.SetResult
-				if k < len(results) {
-					res = results[k]
-				}
-				k++
-				if t.ST().El(1) != "835" {
-					continue
-				}
-				for _, e := range CheckBalance(t) {
-					if res != nil {
-						e.Index = res.Index + e.Pos - 1
-						res.Errors = append(res.Errors, e)
-					}
-					rep.Errors = append(rep.Errors, e)
+			for _, s := range g.Sets {
+				if s.ST.El(1) == "835" {
+					byIndex[s.Index] = s
 				}
 			}
+		}
+	}
+	if len(byIndex) == 0 {
+		return rep, nil
+	}
+	rd := edi.NewBytesReader(b)
+	var (
+		bal   balancer
+		res   *edi.SetResult
+		pos   int
+		tagST = edi.Tag("ST")
+		tagSE = edi.Tag("SE")
+	)
+	for {
+		s, err := rd.Next()
+		if err != nil {
+			break // read errors are in the report already
+		}
+		tag := s.Tag()
+		if tag == tagST {
+			res = byIndex[s.Index]
+			pos = 0
+		}
+		if res == nil {
+			continue
+		}
+		pos++
+		n := len(bal.errs)
+		bal.seg(string(s.Element(0)), s.Element, s.Len(), pos, s.Index, s.Offset)
+		for _, e := range bal.errs[n:] {
+			res.Errors = append(res.Errors, e)
+			rep.Errors = append(rep.Errors, e)
+		}
+		if tag == tagSE {
+			res = nil
 		}
 	}
 	return rep, nil
