@@ -481,6 +481,10 @@ func (v *validator) st(s *Segment) {
 	v.rec.reset(g)
 	if g != nil {
 		set.Guide = g.ID
+		// ST01 must belong to the group's functional identifier (GS01).
+		if g.Group != "" && v.grp.GS.El(1) != g.Group {
+			v.segErr(KindIK5, "6", s, 1, "", 1, 0, 0)
+		}
 	}
 	id := string(s.Element(2))
 	if len(id) < 4 || len(id) > 9 {
