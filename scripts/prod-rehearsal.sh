@@ -62,9 +62,11 @@ running() {
   return 0
 }
 cleanup() {
-  local rc=$? i left
+  local rc=$? left
   trap - INT TERM EXIT
-  log "stopping what this run started: ${names[*]:-nothing}"
+  local live=() i
+  for i in "${!pids[@]}"; do [ -n "$(running "${pids[$i]}")" ] && live+=("${names[$i]}(${pids[$i]})"); done
+  log "stopping what this run started and is still running: ${live[*]:-nothing}"
   for p in $(running "${pids[@]}"); do kill -TERM "$p" 2>/dev/null || true; done
   for ((i = 0; i < 150; i++)); do
     [ -z "$(running "${pids[@]}")" ] && break
@@ -141,14 +143,19 @@ done
 log "starting Temporal v1.32.1: frontend, history, matching, worker (4 processes, deploy/temporal/server.yaml)"
 ts=$(date +%s.%N)
 metrics=$((8000 + off))
+# History goes first: on a fresh database the first process to start writes
+# the cluster metadata, and four processes racing to insert it fail.
 for svc in history matching frontend worker; do
   TEMPORAL_METRICS_PORT=$metrics spawn "temporal-$svc" "$server" --config-file deploy/temporal/server.yaml \
     --allow-no-auth start --service "$svc"
   metrics=$((metrics + 1))
+  if [ "$svc" = history ]; then
+    wait_port 127.0.0.1 "$TEMPORAL_HISTORY_PORT" 60 || { tail -c 2000 "$dir/temporal-history.log" >&2; fail "history did not start"; }
+  fi
 done
 for _ in $(seq 1 600); do
   "$temporal" operator cluster health --address "$frontend" >/dev/null 2>&1 && break
-  for i in "${!pids[@]}"; do kill -0 "${pids[$i]}" 2>/dev/null || { tail -n 20 "$dir/${names[$i]}.log" >&2; fail "${names[$i]} exited"; }; done
+  for i in "${!pids[@]}"; do kill -0 "${pids[$i]}" 2>/dev/null || { tail -c 2000 "$dir/${names[$i]}.log" >&2; fail "${names[$i]} exited"; }; done
   sleep 0.2
 done
 "$temporal" operator cluster health --address "$frontend" >/dev/null || fail "frontend $frontend not serving"
@@ -191,11 +198,11 @@ start_worker 2
 for i in 1 2; do
   CLAIMFLOW_HTTP_ADDR=127.0.0.1:${api_ports[$((i - 1))]} spawn "api-$i" bin/claimflow serve
 done
-ready() { curl -fsS -o /dev/null "http://127.0.0.1:$1/readyz"; }
+ready() { curl -fs -o /dev/null "http://127.0.0.1:$1/readyz"; }
 for p in "${api_ports[@]}"; do
   for _ in $(seq 1 300); do ready "$p" && break; sleep 0.1; done
   ready "$p" || fail "API on 127.0.0.1:$p not ready; see $dir/api-*.log"
-  curl -fsS -o /dev/null "http://127.0.0.1:$p/healthz" || fail "API on 127.0.0.1:$p: /healthz failed"
+  curl -fs -o /dev/null "http://127.0.0.1:$p/healthz" || fail "API on 127.0.0.1:$p: /healthz failed"
 done
 for i in 1 2; do kill -0 "${worker_pid[$i]}" 2>/dev/null || { tail -n 20 "$dir/worker-$i.log" >&2; fail "worker $i exited"; }; done
 log "2 workers (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
@@ -265,7 +272,7 @@ workers_of ReadBy | while read -r w c; do printf '    %-40s %s\n' "$(label "$w")
 echo "  first write by:"
 workers_of WrittenBy | while read -r w c; do printf '    %-40s %s\n' "$(label "$w")" "$c"; done
 in_flight=$(cat "$dir"/smoke/*.json | jq -r "select(.Result.WrittenBy | endswith(\":$killed\")) | .WorkflowID" | wc -l)
-echo "  in flight on the killed worker and finished elsewhere: $in_flight"
+echo "  started on the killed worker (first write ran there), finished by another: $in_flight"
 echo
 
 [ "$failed" = 0 ] || { cat "$dir"/smoke/*.err | sort | uniq -c | head >&2; fail "$failed smoke commands failed"; }
