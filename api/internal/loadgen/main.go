@@ -29,12 +29,15 @@ import (
 	"github.com/claimflow/claimflow/store"
 )
 
+var keep *bool
+
 func main() {
 	clients := flag.Int("clients", 100, "concurrent clients")
 	requests := flag.Int("requests", 10000, "bookings in the measured run")
 	warmup := flag.Int("warmup", 1000, "bookings before measuring")
 	pool := flag.Int("pool", 16, "Postgres connections in the API's pool")
 	providers := flag.Int("providers", 10, "providers the bookings spread over")
+	keep = flag.Bool("keep", false, "keep the scratch database (for EXPLAIN) and print its name")
 	rate := flag.Float64("rate", 0, "offered bookings per second across all clients (0 = each client books again as soon as it has an answer); latency is counted from each booking's scheduled time")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run (server and clients) to this file")
 	flag.Parse()
@@ -81,6 +84,10 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 	}
 	defer func() {
 		s.Close()
+		if *keep {
+			fmt.Println("kept database", db)
+			return
+		}
 		_ = store.DropDatabase(context.Background(), base, db)
 	}()
 	if _, err := s.MigrateUp(ctx); err != nil {
