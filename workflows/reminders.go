@@ -178,7 +178,7 @@ func AppointmentReminders(ctx workflow.Context, in ReminderInput) (ReminderResul
 		next = nil
 		for i := range plan.Deliveries {
 			d := plan.Deliveries[i]
-			if sent[d.Key] || (d.Channel == activities.ChannelSMS && res.SMSOptedOut) {
+			if sent[d.Key] {
 				continue
 			}
 			next = &d
@@ -273,11 +273,16 @@ func AppointmentReminders(ctx workflow.Context, in ReminderInput) (ReminderResul
 			if next == nil || workflow.Now(ctx).Before(next.At) {
 				continue // woke for the visit itself; the loop head ends it
 			}
+			sent[next.Key] = true
+			if next.Channel == activities.ChannelSMS && res.SMSOptedOut {
+				// Its moment passes unsent; a later START does not send it late.
+				res.Skipped = append(res.Skipped, next.Key+": opted_out")
+				continue
+			}
 			kind := activities.KindReminder
 			if res.Confirmed {
 				kind = activities.KindConfirmed
 			}
-			sent[next.Key] = true
 			var sr activities.SendResult
 			err := workflow.ExecuteActivity(actx, e.SendAppointmentReminder, activities.ReminderSend{
 				AppointmentID: in.AppointmentID, WorkflowID: wfID, Delivery: *next, Kind: kind,

@@ -37,6 +37,8 @@ type memSchedulingForTests struct {
 	cancelled []string
 	booked    []activities.BookRequest
 	next      int
+	// reject lists patients the booking service refuses (BookingRejected).
+	reject map[string]bool
 }
 
 type memWaitlistEntryForTests struct {
@@ -86,6 +88,9 @@ func (m *memSchedulingForTests) Book(_ context.Context, r activities.BookRequest
 	defer m.mu.Unlock()
 	if id, ok := m.keys[r.IdempotencyKey]; ok && r.IdempotencyKey != "" {
 		return id, nil
+	}
+	if m.reject[r.PatientID] {
+		return "", activities.ErrBookingRejected
 	}
 	for _, a := range m.appts {
 		if a.ProviderID == r.Slot.ProviderID && a.Status != activities.AppointmentCancelled &&
@@ -228,11 +233,15 @@ func (l *memLedgerForTests) SetStatementStatus(_ context.Context, id, status str
 type memMailerForTests struct {
 	mu   sync.Mutex
 	sent []notify.Email
+	err  error // returned by every send when set
 }
 
 func (m *memMailerForTests) SendEmail(_ context.Context, e notify.Email) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
 	m.sent = append(m.sent, e)
 	return nil
 }
@@ -246,9 +255,10 @@ func (m *memMailerForTests) all() []notify.Email {
 // memPaymentsForTests stands in for Stripe in workflow unit tests (the
 // payments package is tested against stripe-mock).
 type memPaymentsForTests struct {
-	mu      sync.Mutex
-	intents []payments.IntentRequest
-	refunds []payments.RefundRequest
+	mu        sync.Mutex
+	intents   []payments.IntentRequest
+	refunds   []payments.RefundRequest
+	refundErr error
 }
 
 func (p *memPaymentsForTests) CreatePaymentIntent(_ context.Context, r payments.IntentRequest) (payments.Intent, error) {
@@ -261,6 +271,9 @@ func (p *memPaymentsForTests) CreatePaymentIntent(_ context.Context, r payments.
 func (p *memPaymentsForTests) CreateRefund(_ context.Context, r payments.RefundRequest) (payments.Refund, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.refundErr != nil {
+		return payments.Refund{}, p.refundErr
+	}
 	p.refunds = append(p.refunds, r)
 	return payments.Refund{ID: fmt.Sprintf("re_test_%d", len(p.refunds)), Status: "succeeded", AmountCents: r.AmountCents}, nil
 }

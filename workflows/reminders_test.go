@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/notify"
 )
 
 // Monday 4 March 2030, 09:00 in New York (before the DST change on the 10th).
@@ -127,6 +128,7 @@ func TestRemindersStopReplyEndsSMSOnly(t *testing.T) {
 	res := runReminders(t, e, ReminderInput{AppointmentID: "appt-s"})
 	require.True(t, res.SMSOptedOut)
 	require.Equal(t, []string{"72h0m0s/email", "72h0m0s/sms", "24h0m0s/email", "2h0m0s/email"}, res.Sent)
+	require.Equal(t, []string{"24h0m0s/sms: opted_out", "2h0m0s/sms: opted_out"}, res.Skipped)
 	require.Len(t, e.sms.Messages(), 1)
 }
 
@@ -136,7 +138,7 @@ func TestRemindersOptedOutBeforeStart(t *testing.T) {
 	e.ledger.optedOut["+15005550100"] = true
 	res := runReminders(t, e, ReminderInput{AppointmentID: "appt-o"})
 	require.Equal(t, []string{"72h0m0s/email", "24h0m0s/email", "2h0m0s/email"}, res.Sent)
-	require.Equal(t, []string{"72h0m0s/sms: opted_out"}, res.Skipped, "after the first refusal no SMS is attempted")
+	require.Equal(t, []string{"72h0m0s/sms: opted_out", "24h0m0s/sms: opted_out", "2h0m0s/sms: opted_out"}, res.Skipped)
 	require.Empty(t, e.sms.Messages())
 }
 
@@ -230,4 +232,37 @@ func TestParseReminderOptions(t *testing.T) {
 		_, err := ParseReminderOptions(bad[0], bad[1])
 		require.Error(t, err, "%v", bad)
 	}
+}
+
+func TestRemindersStartReplyResumesSMS(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedAppointment("appt-ss", time.Date(2030, 3, 8, 10, 0, 0, 0, nyc))
+	e.signalAt(26*time.Hour, SignalPatientReply, PatientReply{Ref: "appt-ss", Action: ReplyStop, MessageID: "SMstop"})
+	e.signalAt(75*time.Hour, SignalPatientReply, PatientReply{Ref: "appt-ss", Action: ReplyStart, MessageID: "SMstart"})
+	res := runReminders(t, e, ReminderInput{AppointmentID: "appt-ss"})
+	require.False(t, res.SMSOptedOut)
+	// STOP on Tuesday, START on Thursday at noon: Thursday's 10:00 SMS
+	// stays unsent (not sent late), Friday's goes.
+	require.Equal(t, []string{"72h0m0s/email", "72h0m0s/sms", "24h0m0s/email", "2h0m0s/email", "2h0m0s/sms"}, res.Sent)
+	require.Equal(t, []string{"24h0m0s/sms: opted_out"}, res.Skipped)
+}
+
+func TestRemindersFailedSendDoesNotStopTheOthers(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedAppointment("appt-f", time.Date(2030, 3, 8, 10, 0, 0, 0, nyc))
+	e.mail.err = notify.ErrPermanent // the relay refuses every message
+	res := runReminders(t, e, ReminderInput{AppointmentID: "appt-f"})
+	require.Equal(t, ReminderVisitReached, res.Outcome)
+	require.Equal(t, []string{"72h0m0s/sms", "24h0m0s/sms", "2h0m0s/sms"}, res.Sent)
+	require.Equal(t, []string{"72h0m0s/email: failed", "24h0m0s/email: failed", "2h0m0s/email: failed"}, res.Skipped)
+}
+
+func TestRemindersNotBooked(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	a := e.seedAppointment("appt-done", time.Date(2030, 3, 8, 10, 0, 0, 0, nyc))
+	a.Status = activities.AppointmentCompleted
+	e.sched.add(a)
+	res := runReminders(t, e, ReminderInput{AppointmentID: "appt-done"})
+	require.Equal(t, ReminderNotBooked, res.Outcome)
+	require.Empty(t, res.Sent)
 }

@@ -107,3 +107,20 @@ func TestStatementRefunds(t *testing.T) {
 	require.Len(t, e.ledger.refunds, 3)
 	require.Equal(t, int64(1500), e.ledger.refunds["event:evt_r2"].AmountCents)
 }
+
+func TestStatementIgnoresEmptyAndFailedThings(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedPatient("pat-b")
+	pi := "pi_test_stmt-5"
+	e.pay.refundErr = payments.ErrPermanent
+	e.signalAt(day, SignalStripeEvent, StripeEvent{Type: payments.EventPaymentSucceeded, PaymentIntentID: pi, AmountCents: 700}) // no event ID
+	e.signalAt(day+time.Minute, SignalStripeEvent, paid("evt_zero", pi, 0))
+	e.signalAt(2*day, SignalStripeEvent, paid("evt_ok", pi, 700))
+	e.signalAt(3*day, SignalStatementRefund, RefundRequest{AmountCents: 100})                                // no request ID
+	e.signalAt(3*day+time.Minute, SignalStatementRefund, RefundRequest{RequestID: "rq-x", AmountCents: 100}) // Stripe refuses
+	res := runStatement(t, e, StatementInput{StatementID: "stmt-5", PatientID: "pat-b", AmountCents: 700})
+	require.Equal(t, int64(700), res.PaidCents)
+	require.Equal(t, 2, res.Events, "the zero-amount event counts as seen but posts nothing")
+	require.Zero(t, res.RefundedCents)
+	require.Equal(t, 1, e.ledger.postCalls)
+}

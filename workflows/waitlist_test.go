@@ -150,3 +150,17 @@ func TestWaitlistStops(t *testing.T) {
 		require.Equal(t, []string{"wl-1"}, res.Offers)
 	})
 }
+
+func TestWaitlistRejectedBookingOffersTheNext(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedWaitlist(memWaitlistEntryForTests{EntryID: "wl-1", PatientID: "pat-0001", Priority: 2},
+		memWaitlistEntryForTests{EntryID: "wl-2", PatientID: "pat-0002", Priority: 1})
+	// pat-0001 accepts but is booked elsewhere at that time.
+	e.sched.reject = map[string]bool{"pat-0001": true}
+	e.signalAt(time.Minute, SignalPatientReply, PatientReply{Ref: "wl-1", Action: ReplyConfirm, MessageID: "SM1"})
+	e.signalAt(2*time.Minute, SignalPatientReply, PatientReply{Ref: "wl-2", Action: ReplyConfirm, MessageID: "SM2"})
+	res := runWaitlist(t, e, WaitlistInput{Slot: freedSlot})
+	require.Equal(t, WaitlistBooked, res.Outcome)
+	require.Equal(t, []string{"wl-1", "wl-2"}, res.Offers)
+	require.Equal(t, "wl-2", res.EntryID)
+}
