@@ -169,8 +169,3 @@ func (a *Adjudicator) benefits(id string, m *Member) []eligibility.Benefit {
 	}
 	return bs
 }
-
-// realTime276 is replaced once a 276/277 package is in edi.
-func (a *Adjudicator) realTime276([]byte) (sim.RealTimeReply, bool) {
-	return sim.RealTimeReply{}, false
-}
