@@ -116,6 +116,12 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Prin
 		writeRaw(w, stored.Status, stored.Body)
 		return
 	}
+	defer func() {
+		if v := recover(); v != nil { // let a retry run again, then let the recoverer answer
+			_ = s.records.ReleaseIdempotent(context.WithoutCancel(r.Context()), p.UserID, key)
+			panic(v)
+		}
+	}()
 	status, v, herr := h(r, a)
 	var out []byte
 	if herr != nil {

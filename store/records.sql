@@ -470,7 +470,11 @@ ORDER BY id LIMIT $4;
 UPDATE claims SET status = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
 -- name: ClaimIdempotencyKey
-INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
+-- A key whose request never finished (its process died) is taken over
+-- after a minute.
+INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3)
+ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
+WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute';
 
 -- name: GetIdempotencyKey
 SELECT request_hash, status, dek, response, coalesce(patient_id::text, ''), coalesce(org_id::text, '')
