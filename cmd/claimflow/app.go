@@ -186,6 +186,11 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Worker.Stop()
 			return err
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.dispatchOutbox(ctx)
+		}()
 	}
 	if m.httpServer != nil {
 		wg.Add(1)
@@ -202,6 +207,7 @@ func (m *Main) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-errs:
 	}
+	cancel() // stops the outbox dispatcher
 	m.Log.Info("shutting down")
 	sctx, scancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer scancel()

@@ -2,12 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/clearinghouse"
+	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -97,4 +104,36 @@ func (f *connectorFiles) Poll(ctx context.Context, partner string) (activities.P
 	}
 	r, err := c.Poll(ctx)
 	return activities.PollSummary{Listed: r.Listed, Archived: r.Archived, Duplicates: r.Duplicates, Routed: r.Routed, Removed: r.Removed, Failed: r.Failed}, err
+}
+
+// dispatchOutbox starts the workflows that records asked for (claims →
+// their lifecycle) until ctx ends. A workflow ID that already exists means
+// the start happened before: it counts as dispatched.
+func (m *Main) dispatchOutbox(ctx context.Context) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n, err := m.Store.DispatchOutbox(ctx, 100, func(ctx context.Context, w store.WorkflowIntent) error {
+			_, err := m.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: w.WorkflowID, TaskQueue: m.Config.TaskQueue,
+				WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			}, w.WorkflowType, w.Input)
+			var started *serviceerror.WorkflowExecutionAlreadyStarted
+			if errors.As(err, &started) {
+				return nil
+			}
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			m.Log.Warn("outbox dispatch", "err", err.Error())
+		}
+		if n > 0 {
+			continue // more may be waiting
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

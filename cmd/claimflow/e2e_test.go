@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/claimflow/claimflow/archive/archivetest"
+	"github.com/claimflow/claimflow/clearinghouse/sim"
+	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
+	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// e2e is one end-to-end run's world: a real Temporal dev server, Postgres,
+// versitygw (the archive), the clearinghouse simulator with its
+// adjudicating payer over real SFTP, and claimflow's API and worker.
+type e2e struct {
+	t     *testing.T
+	m     *Main
+	sim   *sim.Server
+	payer *payer.Adjudicator
+	token string
+	base  string
+	org   string
+}
+
+const simRules = `{
+  "payer": {"name": "TEST PAYER", "id": "ZZPAYER1", "tin": "999999999",
+    "address": {"line1": "1 PAYER WAY", "city": "TESTVILLE", "state": "ZZ", "zip": "00001"},
+    "contact": "EDI", "phone": "5550100000", "claimControlPrefix": "ZZCLM", "tracePrefix": "ZZEFT"},
+  "delay": "1s",
+  "filingLimitDays": 365,
+  "feeSchedule": {"99213": "90.00", "97140": "40.00", "36415": "5.00"},
+  "members": {"ZZ0000006": {"lastName": "TESTPATIENT", "firstName": "ONE", "plan": "TEST PLAN", "deductible": "0"}},
+  "require": ["subscriberBirthDate"],
+  "denials": [
+    {"name": "medical necessity", "procedures": ["97140"], "group": "CO", "reason": "50", "remarks": ["N115"]},
+    {"name": "bundled", "procedures": ["36415"], "group": "CO", "reason": "97", "remarks": ["N20"]},
+    {"name": "unspecified diagnosis", "diagnoses": ["R69"], "group": "CO", "reason": "16", "remarks": ["M76"]}
+  ]
+}`
+
+func newE2E(t *testing.T) *e2e {
+	t.Helper()
+	ctx := context.Background()
+	e := &e2e{t: t}
+	dev := testenv.DevServer(t)
+	s3 := archivetest.StartS3(t)
+
+	// The simulated clearinghouse and payer.
+	cfg, err := payer.ParseConfig([]byte(simRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.payer, err = payer.New(cfg, payer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	sshPub, _ := ssh.NewPublicKey(pub)
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "client_key")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if e.sim, err = sim.New(sim.Config{DataDir: t.TempDir(), Responder: e.payer, Tick: 200 * time.Millisecond,
+		Users: []sim.User{{Name: "claimflow", AuthorizedKeys: []ssh.PublicKey{sshPub}, Password: "pw"}}}); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := e.sim.ListenSFTP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.sim.Close() })
+	partners, _ := json.Marshal([]map[string]any{{"id": "sim", "addr": addr, "user": "claimflow", "private_key_file": keyFile,
+		"host_key": e.sim.HostKeyLine(), "outbound_dir": "/upload", "inbound_dir": "/download", "timeout": "5s"}})
+	partnersFile := filepath.Join(dir, "clearinghouses.json")
+	if err := os.WriteFile(partnersFile, partners, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	e.m, err = NewMain(env(map[string]string{
+		"DATABASE_URL":             testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS":         dev.FrontendHostPort(),
+		"CLAIMFLOW_HTTP_ADDR":      "127.0.0.1:0",
+		"CLAIMFLOW_DATA_DIR":       t.TempDir(),
+		"CLAIMFLOW_S3_ENDPOINT":    s3.Endpoint,
+		"CLAIMFLOW_S3_ACCESS_KEY":  s3.AccessKey,
+		"CLAIMFLOW_S3_SECRET_KEY":  s3.SecretKey,
+		"CLAIMFLOW_CLEARINGHOUSES": partnersFile,
+		"CLAIMFLOW_BATCH_EVERY":    "2s",
+		"CLAIMFLOW_POLL_EVERY":     "1s",
+		"CLAIMFLOW_ISA_USAGE":      "T",
+		"CLAIMFLOW_LOG_LEVEL":      "warn",
+	}), testenv.LogFile(t, "claimflow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.m.Serve, e.m.Work = true, true
+	runCtx, stop := context.WithCancel(ctx)
+	if err := e.m.Open(runCtx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Store.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- e.m.Run(runCtx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		e.m.Close()
+	})
+	e.base = "http://" + e.m.Addr()
+
+	// An organisation, its billing profile and an admin's API token.
+	org, err := e.m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST HEALTH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.org = org.ID
+	u, _, err := e.m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: org.ID, Kind: "system", Login: "e2e-admin", DisplayName: "E2E"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.Store.Grant(ctx, store.System, u.ID, org.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if e.token, err = e.m.Store.CreateAPIToken(ctx, store.System, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.Store.PutBillingProfile(ctx, store.BillingProfile{OrgID: org.ID, Name: "TEST HEALTH", NPI: "1245319599", TaxID: "000000001",
+		Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "ZZ", Zip: "00001",
+		SubmitterID: "ZZSUBMIT1", ContactName: "BILLING", ContactPhone: "5550100000"}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// api calls the records API and decodes the answer into out.
+func (e *e2e) api(method, path string, body, out any) {
+	e.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, e.base+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+}
+
+type idOnly struct {
+	ID                   string `json:"id"`
+	PatientControlNumber string `json:"patient_control_number"`
+}
+
+type line struct {
+	code  string
+	cents int64
+	diag  int
+}
+
+// claim creates, through the API, a patient, coverage, encounter and claim.
+func (e *e2e) claim(provider, payerID, name string, diags []string, lines ...line) idOnly {
+	e.t.Helper()
+	var pat, cov, enc, c idOnly
+	e.api("POST", "/v1/patients", map[string]any{"org_id": e.org, "first_name": "TESTPATIENT", "last_name": name,
+		"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
+	e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": payerID, "member_id": "ZZ0000006",
+		"relationship": "self", "priority": 1}, &cov)
+	var charges []map[string]any
+	for _, l := range lines {
+		charges = append(charges, map[string]any{"code": l.code, "diagnosis_pointers": []int{l.diag}, "units": 1, "amount_cents": l.cents})
+	}
+	dos := time.Now().UTC().AddDate(0, 0, -10).Format(time.DateOnly)
+	e.api("POST", "/v1/encounters", map[string]any{"patient_id": pat.ID, "provider_id": provider, "date_of_service": dos,
+		"place_of_service": "11", "diagnoses": diags, "charges": charges}, &enc)
+	e.api("POST", "/v1/claims", map[string]any{"encounter_id": enc.ID}, &c)
+	return c
+}
+
+func (e *e2e) state(id string) workflows.ClaimState {
+	e.t.Helper()
+	v, err := e.m.Temporal.QueryWorkflow(context.Background(), workflows.ClaimIDPrefix+id, "", workflows.QueryClaimState)
+	if err != nil {
+		return workflows.ClaimState{}
+	}
+	var st workflows.ClaimState
+	_ = v.Get(&st)
+	return st
+}
+
+func (e *e2e) waitStatus(id, status string) workflows.ClaimState {
+	e.t.Helper()
+	var st workflows.ClaimState
+	testenv.WaitFor(e.t, 90*time.Second, "claim "+id+" to be "+status, func() bool {
+		st = e.state(id)
+		return st.Status == status
+	})
+	return st
+}
+
+func (e *e2e) decide(id string, d workflows.Decision) {
+	e.t.Helper()
+	ctx := context.Background()
+	h, err := e.m.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflows.ClaimIDPrefix + id,
+		UpdateName: workflows.UpdateClaimDecide, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{d}})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		e.t.Fatalf("decide %s on %s: %v", d.Action, id, err)
+	}
+}
+
+// posted sums what was posted for a claim, by adjustment.
+func (e *e2e) posted(claimID string) (paid int64, adj map[string]int64) {
+	e.t.Helper()
+	ctx := context.Background()
+	adj = map[string]int64{}
+	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT coalesce(sum(paid_cents), 0) FROM claim_payments WHERE claim_id = $1", claimID).Scan(&paid); err != nil {
+		e.t.Fatal(err)
+	}
+	rows, err := e.m.Store.Pool.Query(ctx, `SELECT a.group_code || '-' || a.reason, sum(a.amount_cents)
+		FROM claim_adjustments a JOIN claim_payments p USING (remittance_id, seq) WHERE p.claim_id = $1 GROUP BY 1`, claimID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var v int64
+		if err := rows.Scan(&k, &v); err != nil {
+			e.t.Fatal(err)
+		}
+		adj[k] = v
+	}
+	return paid, adj
+}
+
+// TestEndToEndClaims: claims created through the API travel the whole
+// lifecycle against the clearinghouse simulator — 837 batch over SFTP,
+// 999, 277CA, 835 — and end paid, partially paid, denied (written off by
+// staff) and appealed, each with the postings the payer's rules dictate.
+func TestEndToEndClaims(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	e := newE2E(t)
+	var prov, pay idOnly
+	e.api("POST", "/v1/providers", map[string]any{"org_id": e.org, "npi": "1234567893", "first_name": "TESTDOC", "last_name": "ONE", "taxonomy": "207Q00000X"}, &prov)
+	e.api("POST", "/v1/payers", map[string]any{"org_id": e.org, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
+
+	paid := e.claim(prov.ID, pay.ID, "PAID", []string{"E11.9"}, line{"99213", 15000, 1})
+	partial := e.claim(prov.ID, pay.ID, "PARTIAL", []string{"E11.9"}, line{"99213", 15000, 1}, line{"97140", 8000, 1})
+	denied := e.claim(prov.ID, pay.ID, "DENIED", []string{"R69"}, line{"99213", 15000, 1})
+	appealed := e.claim(prov.ID, pay.ID, "APPEALED", []string{"E11.9"}, line{"36415", 2500, 1})
+
+	// Paid: allowed 90.00 of 150.00, CO-45 60.00.
+	e.waitStatus(paid.ID, workflows.StatusPaid)
+	if p, adj := e.posted(paid.ID); p != 9000 || adj["CO-45"] != 6000 || len(adj) != 1 {
+		t.Errorf("paid claim: paid %d, adjustments %v; want 9000 and CO-45 6000", p, adj)
+	}
+	// Partially paid: 99213 paid 90.00 (CO-45 60.00), 97140 denied CO-50 80.00.
+	e.waitStatus(partial.ID, workflows.StatusPartiallyPaid)
+	if p, adj := e.posted(partial.ID); p != 9000 || adj["CO-45"] != 6000 || adj["CO-50"] != 8000 {
+		t.Errorf("partial claim: paid %d, adjustments %v", p, adj)
+	}
+	// Denied CO-16 (correctable): staff write it off.
+	st := e.waitStatus(denied.ID, workflows.StatusNeedsCorrection)
+	if st.Denial == nil || st.Denial.Category != workflows.DenialCorrectable || st.Denial.Codes[0] != "CO-16" {
+		t.Errorf("denied claim: %+v", st.Denial)
+	}
+	if p, adj := e.posted(denied.ID); p != 0 || adj["CO-16"] != 15000 {
+		t.Errorf("denied claim: paid %d, adjustments %v", p, adj)
+	}
+	e.decide(denied.ID, workflows.Decision{Action: workflows.ActionWriteOff, User: "e2e-biller", Note: "diagnosis cannot be specified"})
+	e.waitStatus(denied.ID, workflows.StatusWrittenOff)
+	// Denied CO-97 (bundled, appealable): staff appeal.
+	st = e.waitStatus(appealed.ID, workflows.StatusAppealPending)
+	if st.Denial == nil || st.Denial.Category != workflows.DenialAppealable || st.Deadline.IsZero() {
+		t.Errorf("appealable claim: %+v deadline %v", st.Denial, st.Deadline)
+	}
+	e.decide(appealed.ID, workflows.Decision{Action: workflows.ActionAppeal, User: "e2e-biller", Note: "separately identifiable service"})
+	e.waitStatus(appealed.ID, workflows.StatusAppealed)
+	var appeals int
+	if err := e.m.Store.Pool.QueryRow(context.Background(), "SELECT count(*) FROM claim_appeals WHERE claim_id = $1", appealed.ID).Scan(&appeals); err != nil || appeals != 1 {
+		t.Errorf("appeals recorded = %d (%v), want 1", appeals, err)
+	}
+
+	// The claims' statuses and histories are in Postgres too.
+	for id, want := range map[string]string{paid.ID: workflows.StatusPaid, partial.ID: workflows.StatusPartiallyPaid,
+		denied.ID: workflows.StatusWrittenOff, appealed.ID: workflows.StatusAppealed} {
+		var got string
+		if err := e.m.Store.Pool.QueryRow(context.Background(), "SELECT status FROM claims WHERE id = $1", id).Scan(&got); err != nil || got != want {
+			t.Errorf("claim %s status in Postgres = %q (%v), want %q", id, got, err, want)
+		}
+	}
+	for _, id := range []string{paid.ID, partial.ID, denied.ID, appealed.ID} {
+		for _, ev := range e.state(id).Events {
+			t.Logf("claim %s: %s %s", id[:8], ev.Status, ev.Note)
+		}
+	}
+	// Every remittance balanced and reconciles nothing twice.
+	var rem, unbalanced int
+	_ = e.m.Store.Pool.QueryRow(context.Background(), "SELECT count(*), count(*) FILTER (WHERE NOT balanced) FROM remittances").Scan(&rem, &unbalanced)
+	if rem == 0 || unbalanced != 0 {
+		t.Errorf("remittances = %d, unbalanced = %d", rem, unbalanced)
+	}
+}

@@ -1,0 +1,13 @@
+-- name: PendingOutbox
+SELECT id, workflow_type, workflow_id, input
+FROM workflow_outbox
+WHERE dispatched_at IS NULL
+ORDER BY id
+LIMIT $1
+FOR UPDATE SKIP LOCKED;
+
+-- name: MarkOutboxDispatched
+UPDATE workflow_outbox SET dispatched_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1;
+
+-- name: MarkOutboxFailed
+UPDATE workflow_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1;
