@@ -70,6 +70,9 @@ func TestParseEvent(t *testing.T) {
 		{name: "refund", payload: refund, header: paymentstest.Sign(refund, paymentstest.WebhookSecret),
 			want: payments.Event{ID: "evt_2", Type: payments.EventChargeRefunded, PaymentIntentID: "pi_1", AmountCents: 1000, Currency: "usd"}},
 	}
+	if _, err := payments.ParseEvent(good, paymentstest.Sign(good, ""), ""); !errors.Is(err, payments.ErrBadSignature) {
+		t.Errorf("empty secret: got %v, want ErrBadSignature", err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := payments.ParseEvent(tt.payload, tt.header, paymentstest.WebhookSecret)

@@ -39,6 +39,9 @@ type Event struct {
 // match) and extracts the fields claimflow uses. Other event types come
 // back with only ID and Type set.
 func ParseEvent(payload []byte, sigHeader, secret string) (Event, error) {
+	if secret == "" {
+		return Event{}, ErrBadSignature // fail closed: an empty key would verify anyone's HMAC
+	}
 	ev, err := webhook.ConstructEvent(payload, sigHeader, secret)
 	if err != nil {
 		if errors.Is(err, webhook.ErrNotSigned) || errors.Is(err, webhook.ErrNoValidSignature) ||

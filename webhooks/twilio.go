@@ -29,7 +29,8 @@ type TwilioOptions struct {
 	AuthToken string
 	// PublicURL is this endpoint's URL exactly as configured in Twilio
 	// (scheme, host, path, query): the signature covers it, and behind a
-	// proxy the request's own URL differs.
+	// proxy the request's own URL differs. Empty: the request's own URL
+	// (https when it came over TLS, else http).
 	PublicURL string
 	Threads   SMSThreads
 	Events    EventLog
@@ -80,7 +81,15 @@ func Twilio(o TwilioOptions) http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if !notify.ValidTwilioSignature(o.AuthToken, o.PublicURL, r.PostForm, r.Header.Get("X-Twilio-Signature")) {
+		u := o.PublicURL
+		if u == "" {
+			scheme := "http"
+			if r.TLS != nil {
+				scheme = "https"
+			}
+			u = scheme + "://" + r.Host + r.URL.RequestURI()
+		}
+		if !notify.ValidTwilioSignature(o.AuthToken, u, r.PostForm, r.Header.Get("X-Twilio-Signature")) {
 			log.Warn("rejected: invalid signature")
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return

@@ -90,6 +90,11 @@ func TestStripeWebhook(t *testing.T) {
 	}
 	paid := paymentstest.PaymentSucceeded(t, "evt_w1", "pi_w1", "stmt-w1", 4250)
 
+	// No secret configured: everything is refused.
+	closed := webhooks.Stripe(webhooks.StripeOptions{Statements: s, Events: s, Temporal: sig})
+	if rec := post(t, closed, string(paid), map[string]string{"Stripe-Signature": paymentstest.Sign(paid, "")}); rec.Code != http.StatusBadRequest {
+		t.Errorf("no secret: got %d, want 400", rec.Code)
+	}
 	// Forged: signed with another secret, tampered, stale, unsigned.
 	forged := []struct {
 		name string
@@ -244,6 +249,22 @@ func TestTwilioWebhook(t *testing.T) {
 	postTwilio(t, h, twilioForm("SM5", phone, "what time is it?"), "test-auth-token")
 	if n := len(sig.all()); n != 3 {
 		t.Errorf("got %d signals, want 3", n)
+	}
+	// Without PublicURL the request's own URL is what Twilio signed.
+	own := webhooks.Twilio(webhooks.TwilioOptions{AuthToken: "test-auth-token", Threads: s, Events: s, Temporal: sig})
+	form := twilioForm("SM6", phone, "C")
+	req := httptest.NewRequest(http.MethodPost, "http://hooks.example.invalid/twilio?tenant=1", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", notify.TwilioSignature("test-auth-token", "http://hooks.example.invalid/twilio?tenant=1", form))
+	rec0 := httptest.NewRecorder()
+	own.ServeHTTP(rec0, req)
+	if rec0.Code != http.StatusOK || len(sig.all()) != 4 {
+		t.Errorf("own URL: got %d with %d signals", rec0.Code, len(sig.all()))
+	}
+	// No auth token configured: everything is refused.
+	closed := webhooks.Twilio(webhooks.TwilioOptions{PublicURL: twilioURL, Threads: s, Events: s, Temporal: sig})
+	if rec := postTwilio(t, closed, twilioForm("SM7", phone, "C"), ""); rec.Code != http.StatusForbidden {
+		t.Errorf("no token: got %d, want 403", rec.Code)
 	}
 	// Only POST.
 	rec := httptest.NewRecorder()
