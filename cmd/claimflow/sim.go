@@ -16,13 +16,14 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/claimflow/claimflow/clearinghouse/sim"
+	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
 	"github.com/claimflow/claimflow/config"
 	"github.com/claimflow/claimflow/logging"
 )
 
 func init() {
-	register(command{name: "clearinghouse-sim", args: "[-sftp A] [-http A] -user NAME=KEYS[:PASSWORD] [faults]",
-		help: "run the clearinghouse simulator (SFTP + CORE real-time, 999/TA1 answers)", run: cmdSim})
+	register(command{name: "clearinghouse-sim", args: "[-sftp A] [-http A] -user NAME=KEYS[:PASSWORD] [-rules F [-delay D]] [faults]",
+		help: "run the clearinghouse simulator (SFTP + CORE real-time; 999/TA1, and with -rules 277CA, 835, 271, 277)", run: cmdSim})
 }
 
 // userFlags collects repeated -user NAME=AUTHORIZED_KEYS_FILE[:PASSWORD].
@@ -74,6 +75,9 @@ func cmdSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.Float64Var(&f.Malformed, "malformed", 0, "probability of a corrupted answer")
 	fs.IntVar(&f.Reorder, "reorder", 0, "hold answers and release them shuffled in groups of this size")
 	fs.Uint64Var(&f.Seed, "seed", 0, "fault sequence seed (0: random)")
+	rules := fs.String("rules", "", "payer rules (JSON, see clearinghouse/sim/payer/testdata/rules.json): adjudicate with 277CA, 835, 271 and 277 answers; state kept in the data directory")
+	delay := fs.String("delay", "", "time from a claim's 277CA to its 835, such as 2s (default: the rules file's delay)")
+	tick := fs.Duration("tick", time.Second, "how often due 835s are delivered")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -81,7 +85,25 @@ func cmdSim(ctx context.Context, args []string, getenv func(string) string, stdo
 		return usageError{"at least one -user is required"}
 	}
 	log := logging.New(stderr, cfg.LogLevel).With("component", "clearinghouse-sim")
-	s, err := sim.New(sim.Config{DataDir: *data, Users: users, Faults: f, Responder: &sim.AckResponder{ID: *id}, Log: log})
+	var resp sim.Responder = &sim.AckResponder{ID: *id}
+	if *rules != "" {
+		pc, err := payer.LoadConfig(*rules)
+		if err != nil {
+			return err
+		}
+		if *delay != "" {
+			d, err := time.ParseDuration(*delay)
+			if err != nil {
+				return usageError{"-delay: " + err.Error()}
+			}
+			pc.Delay = payer.Duration(d)
+		}
+		resp, err = payer.New(pc, payer.Options{Ack: &sim.AckResponder{ID: *id}, StateFile: filepath.Join(*data, "payer-state.json"), Log: log})
+		if err != nil {
+			return err
+		}
+	}
+	s, err := sim.New(sim.Config{DataDir: *data, Users: users, Faults: f, Responder: resp, Tick: *tick, Log: log})
 	if err != nil {
 		return err
 	}
