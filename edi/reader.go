@@ -264,7 +264,7 @@ func (r *Reader) Next() (*Segment, error) {
 	for {
 		for r.start < r.end {
 			c := r.buf[r.start]
-			if (c == '\r' || c == '\n') && c != r.delims.Element {
+			if (c == '\r' || c == '\n') && !r.isDelim(c) {
 				if nn < 2 {
 					nl[nn] = c
 				}
@@ -425,6 +425,12 @@ func zeroBytes(v uint64) uint64 {
 	return ^(((v & hi7) + hi7) | v | hi7)
 }
 
+// isDelim reports whether c is the element, component or repetition
+// separator of the current interchange.
+func (r *Reader) isDelim(c byte) bool {
+	return r.have && (c == r.delims.Element || c == r.delims.Component || c == r.delims.Repetition)
+}
+
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 }
@@ -476,7 +482,7 @@ func validDelims(d Delimiters) bool {
 // separator offsets found by the scan, and consumes the terminator.
 func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
 	data := r.buf[r.start:stop]
-	if r.delims.Segment == '\n' && len(data) > 0 && data[len(data)-1] == '\r' {
+	if r.delims.Segment == '\n' && len(data) > 0 && data[len(data)-1] == '\r' && !r.isDelim('\r') {
 		data = data[:len(data)-1]
 		if n := len(seps); n > 0 && int(seps[n-1]) >= len(data) {
 			seps = seps[:n-1]
