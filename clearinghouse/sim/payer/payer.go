@@ -416,6 +416,15 @@ func (a *Adjudicator) remit(recs []*ClaimRecord, now time.Time) (outFile, error)
 	if err := edi.Write(&buf, ic); err != nil {
 		return outFile{}, err
 	}
+	// Never emit an 835 our own validator or balancing rejects: the claims
+	// stay pending and the error is logged on every tick.
+	rep, err := x835.Validate(buf.Bytes(), nil)
+	if err != nil {
+		return outFile{}, err
+	}
+	if len(rep.Errors) > 0 {
+		return outFile{}, rep.Errors[0]
+	}
 	name := trace + ".835"
 	for _, rec := range recs {
 		rec.State = Paid
