@@ -213,6 +213,19 @@ func TestRecordsSchedulingOverPostgres(t *testing.T) {
 		}
 		return w
 	}
+	// Neither a provider-less entry for another visit type nor one whose
+	// date range has ended matches; a provider-less one of the clinic does.
+	anyProv, err := r.s.JoinWaitlist(ctx, store.System, store.WaitlistEntry{OrgID: r.org.ID, PatientID: r.patients[3].ID, VisitType: "follow_up", Priority: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.s.JoinWaitlist(ctx, store.System, store.WaitlistEntry{OrgID: r.org.ID, PatientID: r.patients[3].ID, VisitType: "new_patient", Priority: 99}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.s.JoinWaitlist(ctx, store.System, store.WaitlistEntry{OrgID: r.org.ID, PatientID: r.patients[3].ID, ProviderID: r.provider.ID,
+		VisitType: "follow_up", Priority: 99, Latest: "2030-03-07"}); err != nil {
+		t.Fatal(err)
+	}
 	low := join(r.patients[1], 1, nil, "")
 	high := join(r.patients[2], 5, []int{5}, "09:00") // Fridays after 09:00: matches
 	join(r.patients[3], 9, []int{1}, "")              // Mondays only: does not
@@ -230,7 +243,7 @@ func TestRecordsSchedulingOverPostgres(t *testing.T) {
 	for _, c := range cands {
 		got = append(got, c.EntryID)
 	}
-	if want := []string{high.ID, low.ID}; !slices.Equal(got, want) {
+	if want := []string{high.ID, anyProv.ID, low.ID}; !slices.Equal(got, want) {
 		t.Fatalf("candidates: got %v, want %v", got, want)
 	}
 	// The freed slot books from the waitlist, and the entry leaves it.
@@ -241,7 +254,7 @@ func TestRecordsSchedulingOverPostgres(t *testing.T) {
 	if again, err := sch.Book(ctx, activities.BookRequest{Slot: slot, PatientID: r.patients[2].ID, WaitlistEntryID: high.ID}); err != nil || again != id2 {
 		t.Errorf("waitlist retry: got %q, %v", again, err)
 	}
-	if cands, _ = sch.WaitlistCandidates(ctx, slot); len(cands) != 1 || cands[0].EntryID != low.ID {
+	if cands, _ = sch.WaitlistCandidates(ctx, slot); len(cands) != 2 || cands[0].EntryID != anyProv.ID {
 		t.Errorf("after booking: got %+v", cands)
 	}
 }

@@ -29,7 +29,16 @@ func TestRemindersAllOffsetsBothChannels(t *testing.T) {
 	e := newEngagementEnv(t, reminderStart)
 	visit := time.Date(2030, 3, 8, 10, 0, 0, 0, nyc) // Friday 10:00
 	e.seedAppointment("appt-1", visit)
+	var mid ReminderState
+	e.RegisterDelayedCallback(func() {
+		v, err := e.QueryWorkflow(QueryReminderState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&mid))
+	}, 30*time.Hour)
 	res := runReminders(t, e, ReminderInput{AppointmentID: "appt-1"})
+	require.NotNil(t, mid.Next)
+	require.Equal(t, "24h0m0s/email", mid.Next.Key, "state after the 72h reminders")
+	require.Equal(t, []string{"72h0m0s/email", "72h0m0s/sms"}, mid.Sent)
 
 	if got, want := res.Outcome, ReminderVisitReached; got != want {
 		t.Errorf("outcome: got %s, want %s", got, want)

@@ -78,7 +78,16 @@ func TestWaitlistTimeoutDeclineThenAccept(t *testing.T) {
 	e.signalAt(40*time.Minute, SignalPatientReply, PatientReply{Ref: "wl-2", Action: ReplyCancel, MessageID: "SMno"})
 	e.signalAt(45*time.Minute, SignalPatientReply, PatientReply{Ref: "wl-1", Action: ReplyConfirm, MessageID: "SMlate"})
 	e.signalAt(50*time.Minute, SignalPatientReply, PatientReply{Ref: "wl-3", Action: ReplyConfirm, MessageID: "SMyes"})
+	var mid WaitlistState
+	e.RegisterDelayedCallback(func() {
+		v, err := e.QueryWorkflow(QueryWaitlistState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&mid))
+	}, 35*time.Minute)
 	res := runWaitlist(t, e, WaitlistInput{Slot: freedSlot})
+	require.Equal(t, "wl-2", mid.Offering)
+	require.Equal(t, []string{"wl-1", "wl-2"}, mid.Offers)
+	require.True(t, mid.ExpiresAt.Equal(reminderStart.Add(time.Hour)), "second window ends 30 minutes after it began")
 	require.Equal(t, WaitlistBooked, res.Outcome)
 	require.Equal(t, []string{"wl-1", "wl-2", "wl-3"}, res.Offers)
 	require.Equal(t, "wl-3", res.EntryID)
