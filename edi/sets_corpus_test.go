@@ -11,11 +11,14 @@ import (
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/ackread"
+	"github.com/claimflow/claimflow/edi/claim837"
 	"github.com/claimflow/claimflow/edi/claimstatus"
 	"github.com/claimflow/claimflow/edi/eligibility"
 	"github.com/claimflow/claimflow/edi/internal/setsamples"
 	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
+	"github.com/claimflow/claimflow/edi/x837d"
+	"github.com/claimflow/claimflow/edi/x837i"
 )
 
 var updateSets = flag.Bool("update-sets", false, "rewrite testdata/sets (valid and broken samples, golden JSON)")
@@ -40,6 +43,12 @@ func typed(t *edi.Transaction, d edi.Delimiters) (v any, rewrite func() ([]edi.S
 	case "276/" + claimstatus.Guide, "277/" + claimstatus.Guide:
 		c, err := claimstatus.Read(t, d)
 		return c, func() ([]edi.Seg, error) { return c.Segments(d, st.El(1)) }, true, err
+	case "837/" + x837i.Guide:
+		c, err := x837i.Read(t, d)
+		return c, func() ([]edi.Seg, error) { return c.Segments(claim837.Institutional, d) }, true, err
+	case "837/" + x837d.Guide:
+		c, err := x837d.Read(t, d)
+		return c, func() ([]edi.Seg, error) { return c.Segments(claim837.Dental, d) }, true, err
 	case "999/" + edi.Guide999:
 		a, err := ackread.Read999(t, d)
 		return a, nil, true, err
@@ -160,6 +169,14 @@ var brokenSets = []struct {
 	{"277-broken-missing-stc", "277-valid", func(s string) string {
 		return strings.Replace(s, "STC*F1:65*20260115**150.5*100*", "XTC*F1:65*20260115**150.5*100*", 1)
 	}, []string{"IK3 1 XTC", "IK3 3 STC"}},
+	{"837i-broken-sv2", "837i-valid", func(s string) string { return strings.Replace(s, "SV2*0300*HC:80053*120.5*", "SV2*0300*HC:80053*130.5*", 1) },
+		[]string{"IK4 I12 CLM02"}},
+	{"837i-broken-missing-statement", "837i-valid", func(s string) string { return strings.Replace(s, "DTP*434*RD8*20260105-20260105~\n", "", 1) },
+		[]string{"IK3 3 DTP", "IK5 4 SE01"}},
+	{"837d-broken-too", "837d-valid", func(s string) string { return strings.Replace(s, "TOO*JP*30*M:O~", "TOO*JP*30*M:Q~", 1) },
+		[]string{"IK4 7 TOO03"}},
+	{"837d-broken-clm05", "837d-valid", func(s string) string { return strings.Replace(s, "*11:B:1*Y*A*Y*Y~", "*11:A:1*Y*A*Y*Y~", 1) },
+		[]string{"IK4 7 CLM05"}},
 }
 
 func TestSetsBroken(t *testing.T) {

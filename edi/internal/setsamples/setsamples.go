@@ -232,6 +232,8 @@ func All() []Sample {
 			return claimstatus.BuildResponse(Env("TESTPAYER", "CLAIMFLOW", 106), StatusResponse())
 		}},
 		{"999-ta1-valid", Acks},
+		Claims837()[0],
+		Claims837()[1],
 	}
 }
 

@@ -1,0 +1,481 @@
+package claim837
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/internal/setkit"
+)
+
+// providerLoops maps the 2310 loops of each variant to the claim's
+// provider fields.
+var providerLoops = map[Kind]map[string]string{
+	Institutional: {"2310A": "attending", "2310B": "operating", "2310D": "rendering", "2310E": "facility", "2310F": "referring"},
+	Dental:        {"2310A": "referring", "2310B": "rendering", "2310C": "facility"},
+}
+
+// Read fills the typed model from a parsed 837 transaction set of variant
+// k. Loops are identified by the guide table (edi.Walk). Segments the model
+// does not cover are skipped.
+func Read(k Kind, t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
+	st := t.ST()
+	if st.El(1) != "837" || (st.El(3) != "" && st.El(3) != k.Guide()) {
+		return nil, errors.New("claim837: not an " + k.String() + " transaction set")
+	}
+	out := &Transaction{ControlNumber: st.El(2)}
+	var (
+		bp    *BillingProvider
+		sb    *Subscriber
+		pt    *Patient
+		claim *Claim
+		line  *ServiceLine
+		op    *OtherPayer
+		adj   *LineAdjudication
+		prov  *Provider
+		level string
+	)
+	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
+	comps := func(s edi.Seg, i, from int) []string {
+		var out []string
+		for j := from; j <= 8; j++ {
+			if v := comp(s, i, j); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	m := setkit.M
+	readAddr := func(a *Address, s edi.Seg) {
+		if s.ID() == "N3" {
+			a.Line1, a.Line2 = s.El(1), s.El(2)
+			return
+		}
+		a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
+	}
+	readCAS := func(as []Adjustment, s edi.Seg) []Adjustment {
+		for i := 2; i < len(s) && i <= 17; i += 3 {
+			if s.El(i) != "" {
+				as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: m(s.El(i + 1)), Quantity: s.El(i + 2)})
+			}
+		}
+		return as
+	}
+	money := func(v string) *Money {
+		x, ok := setkit.ParseMoney(v)
+		if !ok {
+			return nil
+		}
+		return &x
+	}
+	edi.Walk(t, d, k.Guide(), func(loop string, s edi.Seg) {
+		id := s.ID()
+		switch loop {
+		case "":
+			if id == "BHT" {
+				out.Header = Header{Purpose: s.El(2), Reference: s.El(3), Date: s.El(4), Time: s.El(5), Type: s.El(6)}
+			}
+			return
+		case "1000A":
+			switch id {
+			case "NM1":
+				out.Submitter.EntityType, out.Submitter.Name, out.Submitter.FirstName, out.Submitter.ID = s.El(2), s.El(3), s.El(4), s.El(9)
+			case "PER":
+				out.Submitter.ContactName = s.El(2)
+				for i := 3; i+1 < len(s); i += 2 {
+					switch s.El(i) {
+					case "TE":
+						out.Submitter.Phone = s.El(i + 1)
+					case "EM":
+						out.Submitter.Email = s.El(i + 1)
+					}
+				}
+			}
+			return
+		case "1000B":
+			if id == "NM1" {
+				out.Receiver = Receiver{Name: s.El(3), ID: s.El(9)}
+			}
+			return
+		case "2000A":
+			switch id {
+			case "HL":
+				out.Billing = append(out.Billing, BillingProvider{})
+				bp, sb, pt, claim, line, level = &out.Billing[len(out.Billing)-1], nil, nil, nil, nil, "20"
+			case "PRV":
+				if bp != nil {
+					bp.Taxonomy = s.El(3)
+				}
+			}
+			return
+		case "2010AA":
+			if bp == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				bp.EntityType, bp.Name, bp.FirstName, bp.NPI = s.El(2), s.El(3), s.El(4), s.El(9)
+			case "N3", "N4":
+				readAddr(&bp.Address, s)
+			case "REF":
+				if s.El(1) == "EI" {
+					bp.TaxID = s.El(2)
+				}
+			}
+			return
+		case "2010AB":
+			if bp == nil {
+				return
+			}
+			if bp.PayTo == nil {
+				bp.PayTo = &Address{}
+			}
+			if id == "N3" || id == "N4" {
+				readAddr(bp.PayTo, s)
+			}
+			return
+		case "2000B":
+			if bp == nil {
+				return
+			}
+			switch id {
+			case "HL":
+				bp.Subscriber = append(bp.Subscriber, Subscriber{})
+				sb, pt, claim, line, level = &bp.Subscriber[len(bp.Subscriber)-1], nil, nil, nil, "22"
+			case "SBR":
+				if sb != nil {
+					sb.Responsibility, sb.Relationship, sb.GroupNumber, sb.GroupName, sb.FilingCode = s.El(1), s.El(2), s.El(3), s.El(4), s.El(9)
+				}
+			}
+			return
+		case "2010BA":
+			if sb == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				sb.LastName, sb.FirstName, sb.MiddleName, sb.MemberID = s.El(3), s.El(4), s.El(5), s.El(9)
+			case "N3", "N4":
+				if sb.Address == nil {
+					sb.Address = &Address{}
+				}
+				readAddr(sb.Address, s)
+			case "DMG":
+				sb.BirthDate, sb.Gender = s.El(2), s.El(3)
+			}
+			return
+		case "2010BB":
+			if sb == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				sb.Payer.Name, sb.Payer.ID = s.El(3), s.El(9)
+			case "N3", "N4":
+				if sb.Payer.Address == nil {
+					sb.Payer.Address = &Address{}
+				}
+				readAddr(sb.Payer.Address, s)
+			}
+			return
+		case "2000C":
+			if sb == nil {
+				return
+			}
+			switch id {
+			case "HL":
+				sb.Patients = append(sb.Patients, Patient{})
+				pt, claim, line, level = &sb.Patients[len(sb.Patients)-1], nil, nil, "23"
+			case "PAT":
+				if pt != nil {
+					pt.Relationship = s.El(1)
+				}
+			}
+			return
+		case "2010CA":
+			if pt == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				pt.LastName, pt.FirstName = s.El(3), s.El(4)
+			case "N3", "N4":
+				readAddr(&pt.Address, s)
+			case "DMG":
+				pt.BirthDate, pt.Gender = s.El(2), s.El(3)
+			}
+			return
+		case "2300":
+			if id == "CLM" {
+				c := Claim{PatientControlNumber: s.El(1), TotalCharge: m(s.El(2)), FacilityCode: comp(s, 5, 1), Frequency: comp(s, 5, 3),
+					ProviderSignature: s.El(6), Assignment: s.El(7), BenefitsAssigned: s.El(8), ReleaseOfInfo: s.El(9), DelayReason: s.El(20)}
+				if k == Institutional {
+					c.Institutional = &InstClaim{}
+				} else {
+					c.Dental = &DentalClaim{}
+				}
+				switch {
+				case level == "23" && pt != nil:
+					pt.Claims = append(pt.Claims, c)
+					claim = &pt.Claims[len(pt.Claims)-1]
+				case sb != nil:
+					sb.Claims = append(sb.Claims, c)
+					claim = &sb.Claims[len(sb.Claims)-1]
+				default:
+					claim = nil
+				}
+				line, op = nil, nil
+				return
+			}
+			if claim != nil {
+				readClaimSeg(claim, s, d)
+			}
+			return
+		}
+		if claim == nil {
+			return
+		}
+		if f, ok := providerLoops[k][loop]; ok {
+			switch id {
+			case "NM1":
+				if f == "facility" {
+					claim.Facility = &Facility{Name: s.El(3), NPI: s.El(9)}
+					return
+				}
+				p := &Provider{EntityType: s.El(2), LastName: s.El(3), FirstName: s.El(4), NPI: s.El(9)}
+				switch f {
+				case "attending":
+					claim.Attending = p
+				case "operating":
+					claim.Operating = p
+				case "rendering":
+					claim.Rendering = p
+				case "referring":
+					claim.Referring = p
+				}
+				prov = p
+			case "PRV":
+				if prov != nil {
+					prov.Taxonomy = s.El(3)
+				}
+			case "N3", "N4":
+				if claim.Facility != nil && f == "facility" {
+					readAddr(&claim.Facility.Address, s)
+				}
+			}
+			return
+		}
+		switch loop {
+		case "2320":
+			switch id {
+			case "SBR":
+				claim.OtherPayers = append(claim.OtherPayers, OtherPayer{Responsibility: s.El(1), Relationship: s.El(2), GroupNumber: s.El(3), FilingCode: s.El(9)})
+				op = &claim.OtherPayers[len(claim.OtherPayers)-1]
+			case "CAS":
+				if op != nil {
+					op.Adjustments = readCAS(op.Adjustments, s)
+				}
+			case "AMT":
+				if op != nil {
+					switch s.El(1) {
+					case "D":
+						op.Paid = money(s.El(2))
+					case "EAF":
+						op.RemainingLiability = money(s.El(2))
+					}
+				}
+			case "OI":
+				if op != nil {
+					op.BenefitsAssigned, op.ReleaseOfInfo = s.El(3), s.El(6)
+				}
+			}
+		case "2330A":
+			if op != nil && id == "NM1" {
+				op.SubscriberLast, op.SubscriberFirst, op.SubscriberID = s.El(3), s.El(4), s.El(9)
+			}
+		case "2330B":
+			if op == nil {
+				return
+			}
+			switch id {
+			case "NM1":
+				op.PayerName, op.PayerID = s.El(3), s.El(9)
+			case "DTP":
+				if s.El(1) == "573" {
+					op.AdjudicationDate = s.El(3)
+				}
+			case "REF":
+				if s.El(1) == "F8" {
+					op.PayerClaimControl = s.El(2)
+				}
+			}
+		case "2400":
+			switch id {
+			case "LX":
+				claim.Lines = append(claim.Lines, ServiceLine{})
+				line, adj = &claim.Lines[len(claim.Lines)-1], nil
+			case "SV2":
+				if line == nil {
+					return
+				}
+				line.RevenueCode, line.Charge, line.Unit, line.Quantity, line.NonCovered = s.El(1), m(s.El(3)), s.El(4), s.El(5), m(s.El(7))
+				if p := comp(s, 2, 2); p != "" {
+					line.ProcedureQual, line.Procedure, line.Modifiers = comp(s, 2, 1), p, comps(s, 2, 3)
+				}
+			case "SV3":
+				if line == nil {
+					return
+				}
+				line.ProcedureQual, line.Procedure, line.Modifiers = comp(s, 1, 1), comp(s, 1, 2), comps(s, 1, 3)
+				line.Charge, line.PlaceOfSvc, line.Prosthesis, line.Quantity = m(s.El(2)), s.El(3), s.El(5), s.El(6)
+				line.OralCavity = comps(s, 4, 1)
+				for _, p := range comps(s, 11, 1) {
+					if n, err := strconv.Atoi(p); err == nil {
+						line.DiagPointers = append(line.DiagPointers, n)
+					}
+				}
+			case "TOO":
+				if line != nil {
+					line.Teeth = append(line.Teeth, Tooth{Number: s.El(2), Surfaces: comps(s, 3, 1)})
+				}
+			case "DTP":
+				if line != nil && s.El(1) == "472" {
+					line.ServiceDate, line.ServiceDateTo, _ = strings.Cut(s.El(3), "-")
+				}
+			case "REF":
+				if line != nil && s.El(1) == "6R" {
+					line.LineControl = s.El(2)
+				}
+			}
+		case "2430":
+			if line == nil {
+				return
+			}
+			switch id {
+			case "SVD":
+				line.Adjudications = append(line.Adjudications, LineAdjudication{PayerID: s.El(1), Paid: m(s.El(2)),
+					ProcedureQual: comp(s, 3, 1), Procedure: comp(s, 3, 2), RevenueCode: s.El(4), Units: s.El(5)})
+				adj = &line.Adjudications[len(line.Adjudications)-1]
+			case "CAS":
+				if adj != nil {
+					adj.Adjustments = readCAS(adj.Adjustments, s)
+				}
+			case "DTP":
+				if adj != nil && s.El(1) == "573" {
+					adj.Date = s.El(3)
+				}
+			case "AMT":
+				if adj != nil && s.El(1) == "EAF" {
+					adj.RemainingLiability = money(s.El(2))
+				}
+			}
+		}
+	})
+	return out, nil
+}
+
+// readClaimSeg reads a loop 2300 segment after CLM.
+func readClaimSeg(c *Claim, s edi.Seg, d edi.Delimiters) {
+	comp := func(i, j int) string { return s.Comp(d.Component, i, j) }
+	ic, dc := c.Institutional, c.Dental
+	switch s.ID() {
+	case "DTP":
+		v := s.El(3)
+		switch {
+		case ic != nil && s.El(1) == "434":
+			ic.StatementFrom, ic.StatementTo, _ = strings.Cut(v, "-")
+		case ic != nil && s.El(1) == "435":
+			if s.El(2) == "DT" && len(v) == 12 {
+				ic.AdmissionDate, ic.AdmissionHour = v[:8], v[8:]
+			} else {
+				ic.AdmissionDate = v
+			}
+		case ic != nil && s.El(1) == "096":
+			ic.DischargeHour = v
+		case dc != nil && s.El(1) == "439":
+			dc.AccidentDate = v
+		case dc != nil && s.El(1) == "452":
+			dc.AppliancePlacement = v
+		}
+	case "CL1":
+		if ic != nil {
+			ic.AdmissionType, ic.AdmissionSource, ic.PatientStatus = s.El(1), s.El(2), s.El(3)
+		}
+	case "DN1":
+		if dc != nil {
+			dc.OrthoMonthsTotal, dc.OrthoMonthsLeft = s.El(1), s.El(2)
+		}
+	case "DN2":
+		if dc != nil {
+			dc.ToothStatus = append(dc.ToothStatus, ToothStatus{Tooth: s.El(1), Status: s.El(2)})
+		}
+	case "REF":
+		switch s.El(1) {
+		case "G1":
+			c.PriorAuthorization = s.El(2)
+		case "F8":
+			c.PayerClaimControl = s.El(2)
+		case "EA":
+			c.MedicalRecordNumber = s.El(2)
+		case "G3":
+			if dc != nil {
+				dc.Predetermination = s.El(2)
+			}
+		}
+	case "HI":
+		for i := 1; i < len(s); i++ {
+			q, code := comp(i, 1), comp(i, 2)
+			if code == "" {
+				continue
+			}
+			switch q {
+			case "ABK", "BK", "ABF", "BF":
+				c.Diagnoses = append(c.Diagnoses, code)
+			}
+			if ic == nil {
+				continue
+			}
+			switch q {
+			case "ABJ", "BJ":
+				ic.AdmittingDiagnosis = code
+			case "APR", "PR":
+				ic.ReasonForVisit = append(ic.ReasonForVisit, code)
+			case "DR":
+				ic.DRG = code
+			case "BBR", "BR", "CAH":
+				ic.PrincipalProcedure = &Procedure{Code: code, Date: comp(i, 4)}
+			case "BBQ", "BQ":
+				ic.OtherProcedures = append(ic.OtherProcedures, Procedure{Code: code, Date: comp(i, 4)})
+			case "BH":
+				ic.Occurrences = append(ic.Occurrences, Occurrence{Code: code, Date: comp(i, 4)})
+			case "BE":
+				ic.Values = append(ic.Values, Value{Code: code, Amount: setkit.M(comp(i, 5))})
+			case "BG":
+				ic.Conditions = append(ic.Conditions, code)
+			}
+		}
+	}
+}
+
+// ReadAll reads every 837 of variant k in parsed interchanges.
+func ReadAll(k Kind, ics []*edi.Interchange) ([]*Transaction, error) {
+	var out []*Transaction
+	for _, ic := range ics {
+		for _, g := range ic.Groups {
+			ref := g.GS.El(8)
+			for _, t := range g.Sets {
+				st := t.ST()
+				if st.El(1) != "837" || (st.El(3) != k.Guide() && (st.El(3) != "" || ref != k.Guide())) {
+					continue
+				}
+				tx, err := Read(k, t, ic.Delims)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, tx)
+			}
+		}
+	}
+	return out, nil
+}
