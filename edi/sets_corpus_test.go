@@ -169,7 +169,9 @@ var brokenSets = []struct {
 	{"277-broken-missing-stc", "277-valid", func(s string) string {
 		return strings.Replace(s, "STC*F1:65*20260115**150.5*100*", "XTC*F1:65*20260115**150.5*100*", 1)
 	}, []string{"IK3 1 XTC", "IK3 3 STC"}},
-	{"837i-broken-sv2", "837i-valid", func(s string) string { return strings.Replace(s, "SV2*0300*HC:80053*120.5*", "SV2*0300*HC:80053*130.5*", 1) },
+	{"837i-broken-sv2", "837i-valid", func(s string) string {
+		return strings.Replace(s, "SV2*0300*HC:80053*120.5*", "SV2*0300*HC:80053*130.5*", 1)
+	},
 		[]string{"IK4 I12 CLM02"}},
 	{"837i-broken-missing-statement", "837i-valid", func(s string) string { return strings.Replace(s, "DTP*434*RD8*20260105-20260105~\n", "", 1) },
 		[]string{"IK3 3 DTP", "IK5 4 SE01"}},
