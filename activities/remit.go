@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -27,6 +28,9 @@ type RemitService struct {
 		Fetch(ctx context.Context, key string) ([]byte, error)
 	}
 	Records RemitRecords
+	// AfterPost, when set, runs after each claim payment is committed (a
+	// fault-injection point: tests kill the worker there).
+	AfterPost func(seq int)
 }
 
 func malformed(format string, args ...any) error {
@@ -36,6 +40,8 @@ func malformed(format string, args ...any) error {
 // Post posts the req.Transaction-th transaction set of the archived file.
 func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (PostingResult, error) {
 	var res PostingResult
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	defer stop()
 	body, err := s.Files.Fetch(ctx, req.FileKey)
 	if err != nil {
 		return res, fmt.Errorf("fetch 835 %s: %w", req.FileKey, err)
@@ -97,6 +103,9 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		}
 		if activity.IsActivity(ctx) {
 			activity.RecordHeartbeat(ctx, i)
+		}
+		if s.AfterPost != nil {
+			s.AfterPost(i + 1)
 		}
 		switch {
 		case claimID == "":

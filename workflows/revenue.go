@@ -36,7 +36,9 @@ func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResu
 	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		// Posting heartbeats at least every 5 s: a killed worker's posting
+		// is retried elsewhere within 15 s.
+		HeartbeatTimeout: 15 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
 			NonRetryableErrorTypes: []string{"MalformedRemittance"}},
 	})

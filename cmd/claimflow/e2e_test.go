@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/archive/archivetest"
 	"github.com/claimflow/claimflow/clearinghouse/sim"
 	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
@@ -30,6 +32,7 @@ import (
 // adjudicating payer over real SFTP, and claimflow's API and worker.
 type e2e struct {
 	t     *testing.T
+	vars  map[string]string // the environment of claimflow processes
 	m     *Main
 	sim   *sim.Server
 	payer *payer.Adjudicator
@@ -54,7 +57,7 @@ const simRules = `{
   ]
 }`
 
-func newE2E(t *testing.T) *e2e {
+func newE2E(t *testing.T, inProcessWorker bool) *e2e {
 	t.Helper()
 	ctx := context.Background()
 	e := &e2e{t: t}
@@ -96,7 +99,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 
-	e.m, err = NewMain(env(map[string]string{
+	e.vars = map[string]string{
 		"DATABASE_URL":             testenv.DatabaseURL(t),
 		"TEMPORAL_ADDRESS":         dev.FrontendHostPort(),
 		"CLAIMFLOW_HTTP_ADDR":      "127.0.0.1:0",
@@ -109,11 +112,12 @@ func newE2E(t *testing.T) *e2e {
 		"CLAIMFLOW_POLL_EVERY":     "1s",
 		"CLAIMFLOW_ISA_USAGE":      "T",
 		"CLAIMFLOW_LOG_LEVEL":      "warn",
-	}), testenv.LogFile(t, "claimflow"))
+	}
+	e.m, err = NewMain(env(e.vars), testenv.LogFile(t, "claimflow"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.m.Serve, e.m.Work = true, true
+	e.m.Serve, e.m.Work = true, inProcessWorker
 	runCtx, stop := context.WithCancel(ctx)
 	if err := e.m.Open(runCtx); err != nil {
 		t.Fatal(err)
@@ -276,7 +280,7 @@ func TestEndToEndClaims(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	e := newE2E(t)
+	e := newE2E(t, true)
 	var prov, pay idOnly
 	e.api("POST", "/v1/providers", map[string]any{"org_id": e.org, "npi": "1234567893", "first_name": "TESTDOC", "last_name": "ONE", "taxonomy": "207Q00000X"}, &prov)
 	e.api("POST", "/v1/payers", map[string]any{"org_id": e.org, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
@@ -336,5 +340,99 @@ func TestEndToEndClaims(t *testing.T) {
 	_ = e.m.Store.Pool.QueryRow(context.Background(), "SELECT count(*), count(*) FILTER (WHERE NOT balanced) FROM remittances").Scan(&rem, &unbalanced)
 	if rem == 0 || unbalanced != 0 {
 		t.Errorf("remittances = %d, unbalanced = %d", rem, unbalanced)
+	}
+}
+
+// TestKillMidPostingAndRedelivery: the worker (its own process) is killed
+// with SIGKILL after the second of four claim payments of an 835 is
+// committed; a second worker finishes the posting. Then the same 835 is
+// delivered again as a new file and routed again by hand. Every claim ends
+// paid with exactly its payment, posted once.
+func TestKillMidPostingAndRedelivery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	e := newE2E(t, false)
+	ctx := context.Background()
+	var prov, pay idOnly
+	e.api("POST", "/v1/providers", map[string]any{"org_id": e.org, "npi": "1234567893", "first_name": "TESTDOC", "last_name": "ONE", "taxonomy": "207Q00000X"}, &prov)
+	e.api("POST", "/v1/payers", map[string]any{"org_id": e.org, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
+	vars := map[string]string{"CLAIMFLOW_TEST_KILL_AFTER_POSTS": "2"}
+	for k, v := range e.vars {
+		vars[k] = v
+	}
+	first := startProcess(t, "worker-1", vars, "worker")
+	var claims []idOnly
+	for i := range 4 {
+		claims = append(claims, e.claim(prov.ID, pay.ID, fmt.Sprintf("KILL%d", i), []string{"E11.9"}, line{"99213", 15000 + int64(i)*100, 1}))
+	}
+	// The first worker dies mid-posting (its hook kills it after the
+	// second payment commits).
+	exited := make(chan error, 1)
+	go func() { exited <- first.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the first worker was not killed mid-posting")
+	}
+	var postedBefore int
+	_ = e.m.Store.Pool.QueryRow(ctx, "SELECT count(*) FROM claim_payments").Scan(&postedBefore)
+	if postedBefore != 2 {
+		t.Fatalf("%d claim payments committed before the kill, want 2", postedBefore)
+	}
+	delete(vars, "CLAIMFLOW_TEST_KILL_AFTER_POSTS")
+	startProcess(t, "worker-2", vars, "worker")
+	for _, c := range claims {
+		e.waitStatus(c.ID, workflows.StatusPaid)
+	}
+
+	// Re-deliver the same 835: as a new file on the server, and routed
+	// again (as if the connector's ledger had lost it).
+	var fileKey string
+	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT file_key FROM remittances LIMIT 1").Scan(&fileKey); err != nil {
+		t.Fatal(err)
+	}
+	arch, err := openArchive(ctx, e.m.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, err := arch.Get(ctx, fileKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Put("claimflow", sim.OutboundFile{Name: "again.835", Body: body})
+	router := &activities.Router{Files: &connectorFiles{archive: arch}, Records: e.m.Store, Temporal: e.m.Temporal, TaskQueue: e.m.Config.TaskQueue}
+	res, err := router.Route(ctx, activities.InboundFile{Partner: "sim", Hash: fileKey})
+	if err != nil || res.Remittances != 0 {
+		t.Fatalf("re-routed 835 started %d postings (%v), want 0", res.Remittances, err)
+	}
+	testenv.WaitFor(t, 30*time.Second, "the re-delivered 835 to be polled off the server", func() bool {
+		for _, n := range e.sim.Downloads("claimflow") {
+			if n == "again.835" {
+				return false
+			}
+		}
+		return true
+	})
+	var dups int
+	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT count(*) FROM clearinghouse_inbound WHERE remote_name = 'again.835'").Scan(&dups); err != nil || dups != 1 {
+		t.Errorf("re-delivered file in the inbound ledger %d times (%v), want 1", dups, err)
+	}
+
+	var payments, distinct int
+	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT claim_id) FROM claim_payments").Scan(&payments, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if payments != 4 || distinct != 4 {
+		t.Errorf("claim payments = %d for %d claims, want 4 for 4", payments, distinct)
+	}
+	for i, c := range claims {
+		var paid int64
+		if err := e.m.Store.Pool.QueryRow(ctx, "SELECT paid_cents FROM claims WHERE id = $1", c.ID).Scan(&paid); err != nil || paid != 9000 {
+			t.Errorf("claim %d paid_cents = %d (%v), want 9000 exactly once", i, paid, err)
+		}
+		if st := e.state(c.ID); st.PaidCents != 9000 {
+			t.Errorf("claim %d workflow paid = %d, want 9000", i, st.PaidCents)
+		}
 	}
 }

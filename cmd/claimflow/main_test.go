@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,6 +34,14 @@ import (
 // an integration test can start (and kill) a real worker process.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("CLAIMFLOW_TEST_EXEC"); args != "" {
+		if n, err := strconv.Atoi(os.Getenv("CLAIMFLOW_TEST_KILL_AFTER_POSTS")); err == nil {
+			// Die like kill -9 right after the n-th claim payment commits.
+			afterPostHook = func(seq int) {
+				if seq >= n {
+					_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
 		main0(strings.Fields(args))
 		return
 	}

@@ -55,10 +55,14 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 		m.clearinghouses = append(m.clearinghouses, p.ID)
 	}
 	acts.Batches = &activities.BatchService{Records: m.Store, Files: files, Receivers: receivers}
-	acts.Remits = &activities.RemitService{Files: files, Records: m.Store}
+	acts.Remits = &activities.RemitService{Files: files, Records: m.Store, AfterPost: afterPostHook}
 	acts.Inbound = files
 	return nil
 }
+
+// afterPostHook is nil in production; tests set it to kill the worker
+// between two claim payments of an 835.
+var afterPostHook func(seq int)
 
 // schedules are the worker's Temporal Schedules.
 func (m *Main) schedules() workflows.ScheduleSpec {
