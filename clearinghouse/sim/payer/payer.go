@@ -222,11 +222,10 @@ func (a *Adjudicator) acknowledge(user string, ic *edi.Interchange, g *edi.Group
 		}
 		for i := range ins {
 			in := &ins[i]
-			st := a.frontEnd(in, date)
-			rec := a.record(user, ic, g, in, st, now)
+			rec := a.record(user, ic, g, in, a.frontEnd(in, date), now)
 			ca := x277ca.ClaimAck{
 				Patient:              x277ca.Party{Name: in.sb.LastName, FirstName: in.sb.FirstName, IDQual: "MI", ID: in.sb.MemberID},
-				PatientControlNumber: in.c.PatientControlNumber, Status: []x277ca.Status{st},
+				PatientControlNumber: in.c.PatientControlNumber, Status: []x277ca.Status{rec.Ack},
 				PayerClaimControl: rec.PayerClaimControl, ServiceFrom: rec.ServiceFrom, ServiceTo: rec.ServiceTo,
 			}
 			if in.pt != nil {
@@ -265,26 +264,95 @@ func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in 
 	}
 	key := claimKey(user, rec.PayerID, rec.PatientControlNumber)
 	prev := a.index[key]
-	if !st.Rejected() {
+	live := prev != nil && (prev.State == Pending || prev.State == Paid || prev.State == Denied)
+	freq := in.c.Frequency
+	if !st.Rejected() && freq == "8" && (!live || prev.Payment == nil || prev.Payment.Status == "22") {
+		rec.Ack = x277ca.Status{Category: "A7", Code: "21", Date: st.Date, Action: "U", Charge: st.Charge,
+			Message: "NO ORIGINAL CLAIM TO VOID"}
+	}
+	if !rec.Ack.Rejected() {
 		a.st.Seq.Claim++
 		rec.PayerClaimControl = or(a.cfg.Payer.ClaimControlPrefix, "SIMCLM") + pad(a.st.Seq.Claim, 10)
 		rec.State, rec.Due = Pending, now.Add(time.Duration(a.cfg.Delay))
-		dup := prev != nil && prev.State != Rejected && in.c.Frequency != "7" && in.c.Frequency != "8"
-		ded, ok := a.st.Deductibles[rec.MemberID]
-		if !ok {
-			m := a.cfg.Members[rec.MemberID]
-			ded = Money(m.Deductible)
-			if m.DeductibleRemaining != nil {
-				ded = Money(*m.DeductibleRemaining)
+		ded := a.deductible(rec.MemberID)
+		replacing := live && (freq == "7" || freq == "8")
+		if replacing {
+			// The original's deductible comes back; its payment is either
+			// dropped (not yet remitted) or reversed in this claim's 835.
+			ded += deductibleUsed(prev.Payment)
+			if prev.State == Pending {
+				prev.State = Replaced
+			} else if prev.State == Paid {
+				rec.Reversal = reversal(prev.Payment)
 			}
 		}
-		cp := a.adjudicate(in, rec.PayerClaimControl, now, dup, &ded)
+		if freq == "8" {
+			rec.Payment, rec.Reversal = rec.Reversal, nil
+			if rec.Payment == nil {
+				rec.State = Voided // nothing was paid, nothing to reverse
+			}
+		} else {
+			cp := a.adjudicate(in, rec.PayerClaimControl, now, live && !replacing, &ded)
+			rec.Payment = &cp
+		}
 		a.st.Deductibles[rec.MemberID] = ded
-		rec.Payment = &cp
 	}
 	a.st.Claims = append(a.st.Claims, rec)
 	a.index[key] = rec
 	return rec
+}
+
+// deductible returns what remains of a member's deductible. Called with
+// a.mu held.
+func (a *Adjudicator) deductible(member string) Money {
+	if d, ok := a.st.Deductibles[member]; ok {
+		return d
+	}
+	m := a.cfg.Members[member]
+	if m.DeductibleRemaining != nil {
+		return Money(*m.DeductibleRemaining)
+	}
+	return Money(m.Deductible)
+}
+
+// deductibleUsed sums the PR-1 adjustments of a payment.
+func deductibleUsed(cp *x835.ClaimPayment) Money {
+	var m Money
+	if cp == nil || cp.Status == "22" {
+		return 0
+	}
+	for _, l := range cp.Lines {
+		for _, x := range l.Adjustments {
+			if x.Group == "PR" && x.Reason == "1" {
+				m += x.Amount
+			}
+		}
+	}
+	return m
+}
+
+// reversal is the claim payment that undoes cp (CLP02 22): every amount
+// negated, the original's payer claim control number kept.
+func reversal(cp *x835.ClaimPayment) *x835.ClaimPayment {
+	r := *cp
+	r.Status = "22"
+	r.Charge, r.Paid, r.PatientResponsibility = -cp.Charge, -cp.Paid, -cp.PatientResponsibility
+	neg := func(as []x835.Adjustment) []x835.Adjustment {
+		out := make([]x835.Adjustment, len(as))
+		for i, a := range as {
+			a.Amount = -a.Amount
+			out[i] = a
+		}
+		return out
+	}
+	r.Adjustments = neg(cp.Adjustments)
+	r.Lines = make([]x835.LinePayment, len(cp.Lines))
+	for i, l := range cp.Lines {
+		l.Charge, l.Paid, l.Allowed = -l.Charge, -l.Paid, -l.Allowed
+		l.Adjustments = neg(l.Adjustments)
+		r.Lines[i] = l
+	}
+	return &r
 }
 
 // Due builds the 835s of every claim whose delay has passed by now (one
@@ -379,8 +447,12 @@ func (a *Adjudicator) remit(recs []*ClaimRecord, now time.Time) (outFile, error)
 	}
 	var paid Money
 	for _, rec := range recs {
-		r.Claims = append(r.Claims, *rec.Payment)
-		paid += rec.Payment.Paid
+		for _, cp := range []*x835.ClaimPayment{rec.Reversal, rec.Payment} {
+			if cp != nil {
+				r.Claims = append(r.Claims, *cp)
+				paid += cp.Paid
+			}
+		}
 	}
 	a.st.Remits++
 	var plb Money
@@ -391,6 +463,14 @@ func (a *Adjudicator) remit(recs []*ClaimRecord, now time.Time) (outFile, error)
 		plb += Money(rule.Amount)
 		r.Adjustments = append(r.Adjustments, x835.ProviderAdjustment{ProviderID: first.Payee.ID,
 			FiscalPeriod: now.Format("2006") + "1231", Reason: rule.Reason, Reference: rule.Reference, Amount: Money(rule.Amount)})
+	}
+	if paid-plb < 0 {
+		// Reversals exceed payments: the debt is carried forward (a
+		// negative FB), so the payment is zero.
+		fb := paid - plb
+		plb += fb
+		r.Adjustments = append(r.Adjustments, x835.ProviderAdjustment{ProviderID: first.Payee.ID,
+			FiscalPeriod: now.Format("2006") + "1231", Reason: "FB", Reference: trace, Amount: fb})
 	}
 	amount := paid - plb
 	if amount > 0 {
@@ -427,9 +507,13 @@ func (a *Adjudicator) remit(recs []*ClaimRecord, now time.Time) (outFile, error)
 	}
 	name := trace + ".835"
 	for _, rec := range recs {
-		rec.State = Paid
-		if rec.Payment.Status == "4" {
+		switch rec.Payment.Status {
+		case "4":
 			rec.State = Denied
+		case "22":
+			rec.State = Voided
+		default:
+			rec.State = Paid
 		}
 		rec.Trace, rec.PaidDate, rec.File = trace, date, name
 	}

@@ -18,6 +18,8 @@ const (
 	Pending  = "pending"  // accepted and adjudicated, its 835 not yet built
 	Paid     = "paid"     // in an 835 with CLP02 1 (paid, partially paid, or all patient responsibility)
 	Denied   = "denied"   // in an 835 with CLP02 4
+	Voided   = "voided"   // a void (CLM05-3 8): its reversal was in an 835, or the original never was
+	Replaced = "replaced" // superseded by a replacement or void before its 835 was built; never paid
 )
 
 // ClaimRecord is what the simulator remembers of one claim it received.
@@ -36,9 +38,13 @@ type ClaimRecord struct {
 	State                string    `json:"state"`
 	// Ack is the claim's 277CA status.
 	Ack x277ca.Status `json:"ack"`
-	// Payment is the adjudicated claim, as it goes into the 835.
+	// Payment is the adjudicated claim, as it goes into the 835 (for a
+	// void, the reversal of the original).
 	Payment *x835.ClaimPayment `json:"payment,omitempty"`
-	Payee   x835.Payee         `json:"payee"`
+	// Reversal undoes the original's payment (CLP02 22) ahead of a
+	// replacement claim's Payment in the same 835.
+	Reversal *x835.ClaimPayment `json:"reversal,omitempty"`
+	Payee    x835.Payee         `json:"payee"`
 	// Where the answers go: the 837's ISA05/ISA06, GS02 and ISA15.
 	SubmitterQual string `json:"submitterQual"`
 	SubmitterID   string `json:"submitterId"`

@@ -15,8 +15,9 @@ import (
 // number (REF*1K) or patient control number (REF*EJ, then TRN02) and the
 // payer ID of the inquiry; the latest record wins. Statuses: F1:65 paid
 // (with amount, date and trace), F2:1 denied (see the 835), P1:20
-// accepted and waiting for adjudication, the 277CA's rejection for a
-// rejected claim, A4:35 not found.
+// accepted and waiting for adjudication, F3:1 voided (F3:0 replaced
+// before its 835), the 277CA's rejection for a rejected claim, A4:35 not
+// found.
 func (a *Adjudicator) realTime276(body []byte) (sim.RealTimeReply, bool) {
 	ics, ok := accepted(body)
 	if !ok {
@@ -100,6 +101,10 @@ func (a *Adjudicator) respond277(req *claimstatus.Transaction) *claimstatus.Tran
 			st.Category, st.Code, st.Paid, st.PaidDate, st.Check = "F1", "65", r.Payment.Paid, r.PaidDate, r.Trace
 		case Denied:
 			st.Category, st.Code, st.PaidDate, st.Check = "F2", "1", r.PaidDate, r.Trace
+		case Voided:
+			st.Category, st.Code, st.PaidDate, st.Check = "F3", "1", r.PaidDate, r.Trace
+		case Replaced:
+			st.Category, st.Code = "F3", "0"
 		}
 		out.Status = []claimstatus.Status{st}
 		return out
