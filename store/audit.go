@@ -107,14 +107,25 @@ func (h *auditHead) queueLock(b *pgx.Batch) {
 	})
 }
 
+// ensure waits for a random chain's head when every chain was busy at
+// queueLock. Paths that lock early call it before their writes, so no
+// transaction waits for a chain while holding rows others wait for.
+func (h *auditHead) ensure(ctx context.Context, tx querier) error {
+	if h.found {
+		return nil
+	}
+	if err := tx.QueryRow(ctx, q("WaitAuditHead"), mathrand.IntN(auditChains)).Scan(&h.chain, &h.seq, &h.prev); err != nil {
+		return fmt.Errorf("store: audit head: %w", err)
+	}
+	h.found = true
+	return nil
+}
+
 // queueAudit queues the entries and the head update; when every chain was
 // busy at queueLock it first waits for a random chain's head.
 func (s *Store) queueAudit(ctx context.Context, tx querier, b *pgx.Batch, h *auditHead, a Actor, entries ...AuditEntry) error {
-	if !h.found {
-		if err := tx.QueryRow(ctx, q("WaitAuditHead"), mathrand.IntN(auditChains)).Scan(&h.chain, &h.seq, &h.prev); err != nil {
-			return fmt.Errorf("store: audit head: %w", err)
-		}
-		h.found = true
+	if err := h.ensure(ctx, tx); err != nil {
+		return err
 	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
 	for _, e := range entries {

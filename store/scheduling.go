@@ -120,6 +120,9 @@ func bookingScope(ctx context.Context, tx pgx.Tx, a Actor, x *Appointment) (stri
 		return "", c.head, err
 	}
 	org, err := c.check(a)
+	if err == nil {
+		err = c.head.ensure(ctx, tx)
+	}
 	return org, c.head, err
 }
 
@@ -182,6 +185,9 @@ func (s *Store) Book(ctx context.Context, a Actor, b Booking) (Appointment, erro
 		}
 		var err error
 		if x.OrgID, err = c.check(a); err != nil {
+			return nil, err
+		}
+		if err := c.head.ensure(ctx, conn); err != nil {
 			return nil, err
 		}
 		// Round trip 2: the insert, its audit row, COMMIT.
@@ -356,10 +362,25 @@ func (s *Store) changeAppointment(ctx context.Context, a Actor, id string, field
 		if x.Status != "booked" {
 			return &ValidationError{Fields: []FieldProblem{{"/status", "the appointment is " + x.Status}}}
 		}
+		// Take the audit chain before touching the slot, as Book does, so a
+		// transaction never waits for a chain while holding a slot.
+		var h auditHead
+		b := &pgx.Batch{}
+		h.queueLock(b)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if err := h.ensure(ctx, tx); err != nil {
+			return err
+		}
 		if err := fn(tx, &x); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionUpdate, Resource: "appointment", ResourceID: x.ID, Fields: fields})
+		b = &pgx.Batch{}
+		if err := s.queueAudit(ctx, tx, b, &h, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionUpdate, Resource: "appointment", ResourceID: x.ID, Fields: fields}); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, b).Close()
 	})
 	return x, err
 }
