@@ -290,6 +290,19 @@ func (w *writer) claim(c *Claim) error {
 		}
 		w.addr(&f.Address)
 	}
+	for _, op := range c.OtherPayers {
+		w.seg("SBR", op.Responsibility, op.Relationship, op.GroupNumber, "", "", "", "", "", op.FilingCode)
+		w.cas(op.Adjustments)
+		if op.Paid != nil {
+			w.seg("AMT", "D", op.Paid.String())
+		}
+		w.seg("OI", "", "", or(op.BenefitsAssigned, "Y"), "", "", or(op.ReleaseOfInfo, "Y"))
+		w.seg("NM1", "IL", "1", op.SubscriberLast, op.SubscriberFirst, "", "", "", "MI", op.SubscriberID)
+		w.seg("NM1", "PR", "2", op.PayerName, "", "", "", "", "PI", op.PayerID)
+		if op.AdjudicationDate != "" {
+			w.seg("DTP", "573", "D8", op.AdjudicationDate)
+		}
+	}
 	for i, l := range c.Lines {
 		w.seg("LX", strconv.Itoa(i+1))
 		proc := append([]string{"HC", l.Procedure}, l.Modifiers...)
@@ -310,6 +323,37 @@ func (w *writer) claim(c *Claim) error {
 		if l.LineControl != "" {
 			w.seg("REF", "6R", l.LineControl)
 		}
+		for _, a := range l.Adjudications {
+			proc := strings.Join(append([]string{"HC", a.Procedure}, a.Modifiers...), w.comp)
+			w.seg("SVD", a.PayerID, a.Paid.String(), proc, "", or(a.Units, "1"))
+			w.cas(a.Adjustments)
+			w.seg("DTP", "573", "D8", a.Date)
+		}
 	}
 	return nil
+}
+
+// cas writes adjustments as CAS segments: one per group code, at most six
+// reasons each.
+func (w *writer) cas(adj []Adjustment) {
+	var order []string
+	by := map[string][]Adjustment{}
+	for _, a := range adj {
+		if _, ok := by[a.Group]; !ok {
+			order = append(order, a.Group)
+		}
+		by[a.Group] = append(by[a.Group], a)
+	}
+	for _, g := range order {
+		list := by[g]
+		for len(list) > 0 {
+			n := min(len(list), 6)
+			el := []string{g}
+			for _, a := range list[:n] {
+				el = append(el, a.Reason, a.Amount.String(), a.Quantity)
+			}
+			w.seg("CAS", el...)
+			list = list[n:]
+		}
+	}
 }

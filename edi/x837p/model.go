@@ -171,7 +171,46 @@ type Claim struct {
 	Diagnoses            []string      // HI01-2..HI12-2 ICD-10-CM codes, principal first (ABK, then ABF)
 	Rendering            *Provider     // loop 2310B rendering provider
 	Facility             *Facility     // loop 2310C service facility location
+	OtherPayers          []OtherPayer  // loop 2320 other subscriber information (coordination of benefits)
 	Lines                []ServiceLine // loop 2400
+}
+
+// OtherPayer is loop 2320 with its names 2330A (other subscriber) and
+// 2330B (other payer): what another payer already decided on the claim.
+type OtherPayer struct {
+	Responsibility   string       // SBR01 payer responsibility sequence number code of the other payer
+	Relationship     string       // SBR02 individual relationship code: 18 self, 01 spouse, 19 child...
+	GroupNumber      string       // SBR03 insured group or policy number
+	FilingCode       string       // SBR09 claim filing indicator code
+	Adjustments      []Adjustment // CAS claim level adjustments
+	Paid             *Money       // AMT02 payer paid amount (AMT01 = D)
+	BenefitsAssigned string       // OI03 benefits assignment certification indicator: Y, N, W
+	ReleaseOfInfo    string       // OI06 release of information code: I, Y
+	SubscriberLast   string       // 2330A NM103 other insured last name
+	SubscriberFirst  string       // 2330A NM104 other insured first name
+	SubscriberID     string       // 2330A NM109 other insured identifier (NM108 = MI)
+	PayerName        string       // 2330B NM103 other payer organization name
+	PayerID          string       // 2330B NM109 other payer primary identifier (NM108 = PI)
+	AdjudicationDate string       // 2330B DTP03 claim check or remittance date (DTP01 = 573), CCYYMMDD
+}
+
+// Adjustment is one reason within a CAS segment.
+type Adjustment struct {
+	Group    string // CAS01 claim adjustment group code: CO, CR, OA, PI, PR
+	Reason   string // CAS02/05/08/11/14/17 claim adjustment reason code
+	Amount   Money  // CAS03/06/09/12/15/18 adjustment amount
+	Quantity string // CAS04/07/10/13/16/19 adjustment quantity
+}
+
+// LineAdjudication is loop 2430: another payer's decision on a line.
+type LineAdjudication struct {
+	PayerID     string       // SVD01 other payer primary identifier (2330B NM109)
+	Paid        Money        // SVD02 service line paid amount
+	Procedure   string       // SVD03-2 procedure code (SVD03-1 = HC)
+	Modifiers   []string     // SVD03-3..SVD03-6 procedure modifiers
+	Units       string       // SVD05 paid service unit count
+	Adjustments []Adjustment // CAS line adjustments
+	Date        string       // DTP03 line check or remittance date (DTP01 = 573), CCYYMMDD
 }
 
 // Provider is a person or organization named by NM1 with an NPI.
@@ -192,16 +231,17 @@ type Facility struct {
 
 // ServiceLine is loop 2400.
 type ServiceLine struct {
-	Procedure     string   // SV101-2 procedure code (SV101-1 = HC)
-	Modifiers     []string // SV101-3..SV101-6 procedure modifiers
-	Charge        Money    // SV102 line item charge amount
-	Unit          string   // SV103 unit or basis for measurement code: UN unit, MJ minutes
-	Quantity      string   // SV104 service unit count
-	PlaceOfSvc    string   // SV105 place of service code, when it differs from CLM05-1
-	DiagPointers  []int    // SV107-1..SV107-4 diagnosis code pointers (1-based into Claim.Diagnoses)
-	ServiceDate   string   // DTP03 service date (DTP01 = 472), CCYYMMDD
-	ServiceDateTo string   // end of a date range (DTP02 = RD8)
-	LineControl   string   // REF02 line item control number (REF01 = 6R)
+	Procedure     string             // SV101-2 procedure code (SV101-1 = HC)
+	Modifiers     []string           // SV101-3..SV101-6 procedure modifiers
+	Charge        Money              // SV102 line item charge amount
+	Unit          string             // SV103 unit or basis for measurement code: UN unit, MJ minutes
+	Quantity      string             // SV104 service unit count
+	PlaceOfSvc    string             // SV105 place of service code, when it differs from CLM05-1
+	DiagPointers  []int              // SV107-1..SV107-4 diagnosis code pointers (1-based into Claim.Diagnoses)
+	ServiceDate   string             // DTP03 service date (DTP01 = 472), CCYYMMDD
+	ServiceDateTo string             // end of a date range (DTP02 = RD8)
+	LineControl   string             // REF02 line item control number (REF01 = 6R)
+	Adjudications []LineAdjudication // loop 2430 line adjudication information
 }
 
 // Total returns CLM02: TotalCharge, or the sum of the line charges when

@@ -212,6 +212,64 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 					readAddr(&claim.Facility.Address, s)
 				}
 			}
+		case "2320":
+			if claim == nil {
+				return
+			}
+			switch id {
+			case "SBR":
+				claim.OtherPayers = append(claim.OtherPayers, OtherPayer{Responsibility: s.El(1), Relationship: s.El(2), GroupNumber: s.El(3), FilingCode: s.El(9)})
+			case "CAS":
+				if op := lastOther(claim); op != nil {
+					op.Adjustments = append(op.Adjustments, readCAS(s)...)
+				}
+			case "AMT":
+				if op := lastOther(claim); op != nil && s.El(1) == "D" {
+					if m, ok := ParseMoney(s.El(2)); ok {
+						op.Paid = &m
+					}
+				}
+			case "OI":
+				if op := lastOther(claim); op != nil {
+					op.BenefitsAssigned, op.ReleaseOfInfo = s.El(3), s.El(6)
+				}
+			}
+		case "2330A":
+			if op := lastOther(claim); op != nil && id == "NM1" {
+				op.SubscriberLast, op.SubscriberFirst, op.SubscriberID = s.El(3), s.El(4), s.El(9)
+			}
+		case "2330B":
+			if op := lastOther(claim); op != nil {
+				switch {
+				case id == "NM1":
+					op.PayerName, op.PayerID = s.El(3), s.El(9)
+				case id == "DTP" && s.El(1) == "573":
+					op.AdjudicationDate = s.El(3)
+				}
+			}
+		case "2430":
+			if line == nil {
+				return
+			}
+			switch id {
+			case "SVD":
+				a := LineAdjudication{PayerID: s.El(1), Procedure: comp(s, 3, 2), Units: s.El(5)}
+				a.Paid, _ = ParseMoney(s.El(2))
+				for j := 3; j <= 6; j++ {
+					if m := comp(s, 3, j); m != "" {
+						a.Modifiers = append(a.Modifiers, m)
+					}
+				}
+				line.Adjudications = append(line.Adjudications, a)
+			case "CAS":
+				if n := len(line.Adjudications); n > 0 {
+					line.Adjudications[n-1].Adjustments = append(line.Adjudications[n-1].Adjustments, readCAS(s)...)
+				}
+			case "DTP":
+				if n := len(line.Adjudications); n > 0 && s.El(1) == "573" {
+					line.Adjudications[n-1].Date = s.El(3)
+				}
+			}
 		case "2400":
 			if claim == nil {
 				return
@@ -258,4 +316,24 @@ func readAddr(a *Address, s edi.Seg) {
 		return
 	}
 	a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
+}
+
+func lastOther(c *Claim) *OtherPayer {
+	if c == nil || len(c.OtherPayers) == 0 {
+		return nil
+	}
+	return &c.OtherPayers[len(c.OtherPayers)-1]
+}
+
+// readCAS splits a CAS segment into its adjustments.
+func readCAS(s edi.Seg) []Adjustment {
+	var out []Adjustment
+	for i := 2; i+1 < len(s) || i < len(s); i += 3 {
+		if s.El(i) == "" {
+			continue
+		}
+		m, _ := ParseMoney(s.El(i + 1))
+		out = append(out, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: m, Quantity: s.El(i + 2)})
+	}
+	return out
 }

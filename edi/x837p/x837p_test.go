@@ -186,6 +186,8 @@ func TestMoovPeer(t *testing.T) {
 		{"subscriber is patient", []*x837p.Transaction{peerSample()}, false},
 		{"several transactions", []*x837p.Transaction{peerSample(), peerSample(), peerSample()}, false},
 		{"dependent patient 2000C and REF*6R (moov gap)", []*x837p.Transaction{sample()}, true},
+		{"secondary claim 2320/2330/2430", []*x837p.Transaction{cobSample()}, false},
+		{"two CAS groups in 2320 (moov gap: one CAS)", []*x837p.Transaction{twoCAS()}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x := build(t, e, tc.txs...)
@@ -235,5 +237,62 @@ func TestBuildRejectsIncompleteClaims(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "DOE") {
 		t.Errorf("error text carries a value: %v", err)
+	}
+}
+
+// cobSample is a secondary claim: the primary payer's decision in 2320,
+// 2330A/B and per line in 2430.
+func cobSample() *x837p.Transaction {
+	tx := peerSample()
+	c := &tx.Billing[0].Subscriber[0].Claims[0]
+	tx.Billing[0].Subscriber[0].Responsibility = "S"
+	paid := x837p.Money(9000)
+	c.OtherPayers = []x837p.OtherPayer{{
+		Responsibility: "P", Relationship: "18", GroupNumber: "GRP0009", FilingCode: "CI",
+		Adjustments:      []x837p.Adjustment{{Group: "PR", Reason: "1", Amount: 4000}, {Group: "PR", Reason: "2", Amount: 2050}},
+		Paid:             &paid,
+		BenefitsAssigned: "Y", ReleaseOfInfo: "Y",
+		SubscriberLast: "DOE", SubscriberFirst: "JANE", SubscriberID: "ZZ0000009",
+		PayerName: "FIRST TEST PAYER", PayerID: "TP0000009", AdjudicationDate: "20260110",
+	}}
+	c.Lines[0].Adjudications = []x837p.LineAdjudication{{PayerID: "TP0000009", Paid: 6000, Procedure: "99213", Modifiers: []string{"25"}, Units: "1",
+		Adjustments: []x837p.Adjustment{{Group: "PR", Reason: "1", Amount: 4000}}, Date: "20260110"}}
+	c.Lines[1].Adjudications = []x837p.LineAdjudication{{PayerID: "TP0000009", Paid: 3000, Procedure: "87880", Units: "1",
+		Adjustments: []x837p.Adjustment{{Group: "CO", Reason: "45", Amount: 2050}}, Date: "20260110"}}
+	return tx
+}
+
+// twoCAS adds a second adjustment group to the 2320 loop: the guide allows
+// five CAS segments there, moov-io/x12 v0.1.0 one.
+func twoCAS() *x837p.Transaction {
+	tx := cobSample()
+	op := &tx.Billing[0].Subscriber[0].Claims[0].OtherPayers[0]
+	op.Adjustments = append(op.Adjustments, x837p.Adjustment{Group: "CO", Reason: "45", Amount: 100})
+	return tx
+}
+
+func TestCOBClaim(t *testing.T) {
+	e := env
+	x := build(t, e, cobSample())
+	ics, err := edi.ParseBytes(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := x837p.Read(ics[0].Groups[0].Sets[0], ics[0].Delims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cobSample().Billing[0].Subscriber[0].Claims[0]
+	gc := got.Billing[0].Subscriber[0].Claims[0]
+	if !reflect.DeepEqual(gc.OtherPayers, want.OtherPayers) {
+		t.Errorf("2320\n got %+v\nwant %+v", gc.OtherPayers, want.OtherPayers)
+	}
+	for i := range want.Lines {
+		if !reflect.DeepEqual(gc.Lines[i].Adjudications, want.Lines[i].Adjudications) {
+			t.Errorf("line %d 2430\n got %+v\nwant %+v", i+1, gc.Lines[i].Adjudications, want.Lines[i].Adjudications)
+		}
+	}
+	if err := MoovCheck(string(x), ":"); err != nil {
+		t.Errorf("moov-io/x12: %v", err)
 	}
 }
