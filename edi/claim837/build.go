@@ -27,7 +27,8 @@ var or = setkit.Or
 
 type writer struct {
 	*setkit.Writer
-	k Kind
+	k      Kind
+	claims int // claims written so far, to name a claim in errors without its values
 }
 
 // Segments renders the transaction set of variant k from ST to SE.
@@ -167,13 +168,14 @@ func (w *writer) cas(as []Adjustment) {
 }
 
 func (w *writer) claim(c *Claim) error {
-	pcn := strconv.Quote(c.PatientControlNumber)
+	w.claims++
+	pcn := strconv.Itoa(w.claims)
 	if len(c.Lines) == 0 {
-		return errors.New("claim837: claim " + pcn + " has no service lines")
+		return errors.New("claim837: claim " + pcn + " (in set order) has no service lines")
 	}
 	inst := w.k == Institutional
 	if inst && (len(c.Diagnoses) == 0 || c.Institutional == nil) {
-		return errors.New("claim837: institutional claim " + pcn + " needs a principal diagnosis and its institutional part")
+		return errors.New("claim837: institutional claim " + pcn + " (in set order) needs a principal diagnosis and its institutional part")
 	}
 	if !inst && len(c.Diagnoses) > 4 {
 		return errors.New("claim837: a dental claim carries at most 4 diagnoses")

@@ -1,0 +1,79 @@
+package setkit
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/claimflow/claimflow/edi"
+)
+
+func TestMoney(t *testing.T) {
+	for _, tc := range []struct {
+		m    Money
+		want string
+	}{{0, "0"}, {15000, "150"}, {15050, "150.5"}, {5, "0.05"}, {-125, "-1.25"}, {-50, "-0.5"}} {
+		if got := tc.m.String(); got != tc.want {
+			t.Errorf("Money(%d) = %q, want %q", tc.m, got, tc.want)
+		}
+		back, ok := ParseMoney(tc.want)
+		if !ok || back != tc.m {
+			t.Errorf("ParseMoney(%q) = %d, %v", tc.want, back, ok)
+		}
+	}
+	for _, bad := range []string{"", "-", "1.2x", "abc", "1e5"} {
+		if _, ok := ParseMoney(bad); ok && bad != "-" {
+			t.Errorf("ParseMoney(%q) ok", bad)
+		}
+	}
+	if m, _ := ParseMoney("1.999"); m != 199 {
+		t.Errorf("ParseMoney(1.999) = %d, want 199 (truncated)", m)
+	}
+}
+
+func TestSTCRoundTrip(t *testing.T) {
+	d := edi.DefaultDelimiters
+	want := Status{Category: "F1", Code: "65", Entity: "PR", Date: "20260101", Action: "WQ", Charge: 15050, Paid: 100,
+		PaidDate: "20260102", Check: "EFT1", More: []string{"F2:88"}, Message: "TEXT"}
+	w := NewWriter(d, "277", "0001", "G")
+	w.STC(&want, false)
+	got := ReadSTC(w.Segs[1], d.Component)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadSTC(STC(x)) = %+v, want %+v", got, want)
+	}
+	for _, c := range []struct {
+		st   Status
+		want bool
+	}{{Status{Category: "A2", Action: "WQ"}, false}, {Status{Category: "A1", Action: "U"}, true}, {Status{Category: "A7"}, true}, {Status{Category: "F1"}, false}} {
+		if got := c.st.Rejected(); got != c.want {
+			t.Errorf("%+v Rejected() = %v", c.st, got)
+		}
+	}
+}
+
+func TestBuildControlNumbers(t *testing.T) {
+	d := edi.DefaultDelimiters
+	own := NewWriter(d, "835", "4321", "G").End()
+	auto := NewWriter(d, "835", "", "G").End()
+	ic, err := Build(Envelope{SenderID: "A", ReceiverID: "B", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Control: edi.Control{Interchange: 42, Group: 7, Set: 9}}, "HP", "G", own, auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := ic.Groups[0]
+	if ic.ISA[13] != "000000042" || ic.IEA[2] != "000000042" || g.GS[6] != "7" || g.GE[2] != "7" {
+		t.Errorf("ISA13 %s IEA02 %s GS06 %s GE02 %s", ic.ISA[13], ic.IEA[2], g.GS[6], g.GE[2])
+	}
+	if a, b := g.Sets[0].Segments[0][2], g.Sets[1].Segments[0][2]; a != "4321" || b != "0009" {
+		t.Errorf("ST02 = %s, %s; want 4321 (own) and 0009", a, b)
+	}
+	for _, s := range g.Sets {
+		se := s.Segments[len(s.Segments)-1]
+		if se[1] != "2" || se[2] != s.Segments[0][2] {
+			t.Errorf("SE = %v", se)
+		}
+	}
+	if _, err := Build(Envelope{}, "HP", "G"); err == nil {
+		t.Error("Build without sets succeeds")
+	}
+}
