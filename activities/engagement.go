@@ -802,3 +802,40 @@ func paymentErr(err error) error {
 	}
 	return err
 }
+
+// QuietCheck asks when an SMS may go out.
+type QuietCheck struct {
+	TimeZone   string
+	QuietStart string // "21:00"; both empty means no quiet hours
+	QuietEnd   string
+	At         time.Time // the earliest moment wanted
+	Before     time.Time // the send must be before this
+}
+
+// SMSSendTime returns At, or the end of the quiet hours At falls in; the
+// zero time when that is not before Before.
+func (e *Engagement) SMSSendTime(_ context.Context, q QuietCheck) (time.Time, error) {
+	return SMSSendTime(q)
+}
+
+// SMSSendTime is the activity's pure core.
+func SMSSendTime(q QuietCheck) (time.Time, error) {
+	qs, qe, err := parseQuiet(q.QuietStart, q.QuietEnd)
+	if err != nil {
+		return time.Time{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBadRequest, nil)
+	}
+	at := q.At
+	if qs >= 0 {
+		loc, err := time.LoadLocation(q.TimeZone)
+		if err != nil {
+			return time.Time{}, temporal.NewNonRetryableApplicationError("unknown time zone", ErrTypeBadRequest, err)
+		}
+		if at, _ = outOfQuiet(q.At, q.Before, loc, qs, qe); at.Before(q.At) {
+			return time.Time{}, nil // the quiet hours last until it is too late
+		}
+	}
+	if !at.Before(q.Before) {
+		return time.Time{}, nil
+	}
+	return at, nil
+}

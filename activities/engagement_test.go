@@ -312,3 +312,25 @@ func TestStoreLedgerPostsOnce(t *testing.T) {
 		t.Errorf("opt-out: got %v, %v", out, err)
 	}
 }
+
+func TestSMSSendTime(t *testing.T) {
+	at := func(day, h, m int) time.Time { return time.Date(2030, 3, day, h, m, 0, 0, nyc) }
+	for _, tt := range []struct {
+		name       string
+		at, before time.Time
+		qs, qe     string
+		want       time.Time
+	}{
+		{"daytime", at(4, 9, 0), at(8, 10, 0), "21:00", "08:00", at(4, 9, 0)},
+		{"late evening waits for the morning", at(4, 23, 0), at(8, 10, 0), "21:00", "08:00", at(5, 8, 0)},
+		{"early morning waits", at(5, 6, 30), at(8, 10, 0), "21:00", "08:00", at(5, 8, 0)},
+		{"too late after the quiet hours", at(4, 23, 0), at(5, 8, 0), "21:00", "08:00", time.Time{}},
+		{"no quiet hours", at(4, 23, 0), at(5, 8, 0), "", "", at(4, 23, 0)},
+		{"already past", at(5, 9, 0), at(5, 9, 0), "", "", time.Time{}},
+	} {
+		got, err := activities.SMSSendTime(activities.QuietCheck{TimeZone: "America/New_York", QuietStart: tt.qs, QuietEnd: tt.qe, At: tt.at, Before: tt.before})
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("%s: got %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}

@@ -67,7 +67,8 @@ func (o *WaitlistOptions) defaults() {
 }
 
 // WaitlistBackfill offers a freed slot to matching waitlisted patients in
-// priority order, one at a time, each with an acceptance window. The first
+// priority order, one at a time, each with an acceptance window; offers
+// wait out the SMS quiet hours of the reminder options. The first
 // acceptance books through the booking service; a 409 there means the slot
 // is gone and the backfill stops. It also stops when told the slot was
 // filled, when nobody is left, or when the slot is about to pass.
@@ -89,6 +90,8 @@ func WaitlistBackfill(ctx workflow.Context, in WaitlistInput) (WaitlistResult, e
 	offered := map[string]bool{}
 	seenReplies := map[string]bool{}
 	deadline := in.Slot.StartsAt.Add(-in.Options.MinLead)
+	quiet := in.Options.Reminders
+	quiet.defaults()
 
 	for len(res.Offers) < in.Options.MaxOffers {
 		if filled.ReceiveAsync(nil) {
@@ -98,6 +101,26 @@ func WaitlistBackfill(ctx workflow.Context, in WaitlistInput) (WaitlistResult, e
 		if !workflow.Now(ctx).Before(deadline) {
 			res.Outcome = WaitlistPassed
 			return res, nil
+		}
+		// Version 1: offers are texts, so they wait out the quiet hours.
+		if v := workflow.GetVersion(ctx, "waitlist-quiet-hours", workflow.DefaultVersion, 1); v >= 1 && quiet.QuietStart != "" {
+			now := workflow.Now(ctx)
+			var sendAt time.Time
+			if err := workflow.ExecuteActivity(actx, e.SMSSendTime, activities.QuietCheck{TimeZone: in.Slot.TimeZone,
+				QuietStart: quiet.QuietStart, QuietEnd: quiet.QuietEnd, At: now, Before: deadline}).Get(ctx, &sendAt); err != nil {
+				return res, err
+			}
+			if sendAt.IsZero() {
+				res.Outcome = WaitlistPassed
+				return res, nil
+			}
+			if sendAt.After(now) {
+				state.Offering, state.ExpiresAt = "", sendAt
+				if waitOrFilled(ctx, sendAt, filled) {
+					res.Outcome = WaitlistFilled
+					return res, nil
+				}
+			}
 		}
 		var cands []activities.WaitlistCandidate
 		if err := workflow.ExecuteActivity(actx, e.WaitlistCandidates, in.Slot).Get(ctx, &cands); err != nil {
@@ -170,6 +193,22 @@ func WaitlistBackfill(ctx workflow.Context, in WaitlistInput) (WaitlistResult, e
 	}
 	res.Outcome = WaitlistExhausted
 	return res, nil
+}
+
+// waitOrFilled sleeps until t and reports whether the slot was filled
+// meanwhile.
+func waitOrFilled(ctx workflow.Context, t time.Time, filled workflow.ReceiveChannel) bool {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	var got bool
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(workflow.NewTimer(tctx, t.Sub(workflow.Now(ctx))), func(workflow.Future) {})
+	sel.AddReceive(filled, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		got = true
+	})
+	sel.Select(ctx)
+	return got
 }
 
 // awaitOffer waits for the offered patient's answer until expires.

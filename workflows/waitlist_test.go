@@ -1,10 +1,13 @@
 package workflows
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/claimflow/claimflow/activities"
 )
@@ -172,4 +175,38 @@ func TestWaitlistRejectedBookingOffersTheNext(t *testing.T) {
 	require.Equal(t, WaitlistBooked, res.Outcome)
 	require.Equal(t, []string{"wl-1", "wl-2"}, res.Offers)
 	require.Equal(t, "wl-2", res.EntryID)
+}
+
+func TestWaitlistOffersWaitOutQuietHours(t *testing.T) {
+	// The slot frees on Thursday at 23:00; the offer goes at 08:00 Friday,
+	// before the 10:00 slot.
+	e := newEngagementEnv(t, time.Date(2030, 3, 7, 23, 0, 0, 0, nyc))
+	e.seedWaitlist(memWaitlistEntryForTests{EntryID: "wl-1", PatientID: "pat-0001"})
+	var offeredAt time.Time
+	e.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == "SendWaitlistOffer" {
+			offeredAt = e.Now()
+		}
+	})
+	e.signalAt(9*time.Hour+5*time.Minute, SignalPatientReply, PatientReply{Ref: "wl-1", Action: ReplyConfirm})
+	res := runWaitlist(t, e, WaitlistInput{Slot: freedSlot})
+	require.Equal(t, WaitlistBooked, res.Outcome)
+	require.True(t, offeredAt.Equal(time.Date(2030, 3, 8, 8, 0, 0, 0, nyc)), "offered at %v", offeredAt.In(nyc))
+
+	// Freed at 23:00 the night before an 08:30 slot: too late for a text.
+	e = newEngagementEnv(t, time.Date(2030, 3, 7, 23, 0, 0, 0, nyc))
+	e.seedWaitlist(memWaitlistEntryForTests{EntryID: "wl-1", PatientID: "pat-0001"})
+	early := freedSlot
+	early.StartsAt, early.EndsAt = time.Date(2030, 3, 8, 8, 30, 0, 0, nyc), time.Date(2030, 3, 8, 9, 0, 0, 0, nyc)
+	res = runWaitlist(t, e, WaitlistInput{Slot: early})
+	require.Equal(t, WaitlistPassed, res.Outcome)
+	require.Empty(t, res.Offers)
+
+	// Filled while waiting for the morning.
+	e = newEngagementEnv(t, time.Date(2030, 3, 7, 23, 0, 0, 0, nyc))
+	e.seedWaitlist(memWaitlistEntryForTests{EntryID: "wl-1", PatientID: "pat-0001"})
+	e.signalAt(time.Hour, SignalWaitlistFilled, "appt-desk")
+	res = runWaitlist(t, e, WaitlistInput{Slot: freedSlot})
+	require.Equal(t, WaitlistFilled, res.Outcome)
+	require.Empty(t, res.Offers)
 }
