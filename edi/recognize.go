@@ -13,7 +13,7 @@ import "encoding/binary"
 type frame struct {
 	n      *node
 	idx    int
-	counts []int
+	counts []uint16
 	hl     int // HL01 of this loop instance, 0 if none
 	id     int // instance number, unique within the transaction set
 	// balancing: running totals in ten-thousandths
@@ -68,7 +68,7 @@ func (r *recognizer) push(n *node) {
 	f := &r.stack[len(r.stack)-1]
 	counts := f.counts
 	if cap(counts) < len(n.Children) {
-		counts = make([]int, len(n.Children))
+		counts = make([]uint16, len(n.Children))
 	} else {
 		counts = counts[:len(n.Children)]
 		clear(counts)
@@ -128,9 +128,11 @@ func (r *recognizer) step(v *validator, s *Segment) {
 		}
 	}
 	f.idx = ci
-	f.counts[ci]++
+	if f.counts[ci] < 0xFFFF {
+		f.counts[ci]++
+	}
 	c := f.n.Children[ci]
-	if c.Max > 0 && f.counts[ci] > c.Max {
+	if c.Max > 0 && int(f.counts[ci]) > c.Max {
 		code := "5"
 		if c.Loop {
 			code = "4"
