@@ -135,7 +135,7 @@ func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []by
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var buf bytes.Buffer
+	var ca, r271, r277 bytes.Buffer
 	last := ""
 	for i, ic := range ics {
 		res := rep.Interchanges[i]
@@ -143,6 +143,7 @@ func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []by
 			continue // rejected by the TA1
 		}
 		var acks []*x277ca.Acknowledgment
+		inq270, inq276 := &subset{from: ic}, &subset{from: ic}
 		for j, g := range ic.Groups {
 			gr := res.Groups[j]
 			if len(gr.Errors) > 0 || len(gr.Sets) != len(g.Sets) {
@@ -150,6 +151,14 @@ func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []by
 			}
 			for k, t := range g.Sets {
 				if ack := gr.Sets[k].Ack(); ack != "A" && ack != "E" {
+					continue
+				}
+				switch t.ST().El(1) {
+				case "270":
+					inq270.add(g, t)
+					continue
+				case "276":
+					inq276.add(g, t)
 					continue
 				}
 				if t.ST().El(1) != "837" || or(t.ST().El(3), g.GS.El(8)) != x837p.Guide {
@@ -160,6 +169,16 @@ func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []by
 					continue
 				}
 				acks = append(acks, a.acknowledge(user, ic, g, tx))
+			}
+		}
+		if inq270.ic != nil {
+			if b, ok := a.answer270([]*edi.Interchange{inq270.ic}); ok {
+				r271.Write(b)
+			}
+		}
+		if inq276.ic != nil {
+			if b, ok := a.answer276([]*edi.Interchange{inq276.ic}); ok {
+				r277.Write(b)
 			}
 		}
 		if len(acks) == 0 {
@@ -174,17 +193,50 @@ func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []by
 			a.log.Error("payer: build 277CA", "err", err.Error())
 			continue
 		}
-		_ = edi.Write(&buf, built)
+		_ = edi.Write(&ca, built)
 		last = built.ISA.El(13)
 	}
 	if err := a.st.save(a.file); err != nil {
 		a.log.Error("payer: save state", "err", err.Error())
 	}
-	if buf.Len() > 0 {
-		base := strings.TrimSuffix(path.Base(name), path.Ext(name))
-		out = append(out, sim.OutboundFile{Name: base + ".277ca." + last, Body: buf.Bytes()})
+	base := strings.TrimSuffix(path.Base(name), path.Ext(name))
+	for _, f := range []struct {
+		kind string
+		b    *bytes.Buffer
+	}{{"277ca", &ca}, {"271", &r271}, {"277", &r277}} {
+		if f.b.Len() > 0 {
+			out = append(out, sim.OutboundFile{Name: base + "." + f.kind + "." + ctlOf(f.b.Bytes(), last), Body: f.b.Bytes()})
+		}
 	}
 	return out
+}
+
+// subset is a copy of an interchange holding some of its sets.
+type subset struct {
+	from *edi.Interchange
+	ic   *edi.Interchange
+	src  *edi.Group // the group the last copied group came from
+}
+
+func (s *subset) add(g *edi.Group, t *edi.Transaction) {
+	if s.ic == nil {
+		s.ic = &edi.Interchange{Delims: s.from.Delims, ISA: s.from.ISA}
+	}
+	if s.src != g {
+		s.ic.Groups = append(s.ic.Groups, &edi.Group{GS: g.GS})
+		s.src = g
+	}
+	last := s.ic.Groups[len(s.ic.Groups)-1]
+	last.Sets = append(last.Sets, t)
+}
+
+// ctlOf returns the ISA13 of the last interchange in b, or def.
+func ctlOf(b []byte, def string) string {
+	ics, err := edi.ParseBytes(b)
+	if err != nil || len(ics) == 0 {
+		return def
+	}
+	return ics[len(ics)-1].ISA.El(13)
 }
 
 // acknowledge checks and records every claim of one 837P and returns its

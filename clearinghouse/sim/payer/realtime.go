@@ -39,18 +39,26 @@ func (a *Adjudicator) realTime(payloadType string, body []byte) (sim.RealTimeRep
 		if !ok {
 			return sim.RealTimeReply{}, false
 		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
 		b, ok := a.answer270(ics)
 		return sim.RealTimeReply{PayloadType: clearinghouse.PayloadType271, Payload: b}, ok
 	case clearinghouse.PayloadType276:
-		return a.realTime276(body)
+		ics, ok := accepted(body)
+		if !ok {
+			return sim.RealTimeReply{}, false
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		b, ok := a.answer276(ics)
+		return sim.RealTimeReply{PayloadType: clearinghouse.PayloadType277, Payload: b}, ok
 	}
 	return sim.RealTimeReply{}, false
 }
 
-// answer270 builds one 271 interchange per 270 interchange.
+// answer270 builds one 271 interchange per 270 interchange. Called with
+// a.mu held.
 func (a *Adjudicator) answer270(ics []*edi.Interchange) ([]byte, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	var buf bytes.Buffer
 	for _, ic := range ics {
 		reqs, err := eligibility.ReadAll([]*edi.Interchange{ic})

@@ -4,32 +4,24 @@ import (
 	"bytes"
 	"strings"
 
-	"github.com/claimflow/claimflow/clearinghouse"
-	"github.com/claimflow/claimflow/clearinghouse/sim"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/claimstatus"
 )
 
-// realTime276 answers 276 status inquiries with 277s from what the
+// answer276 answers 276 status inquiries with 277s from what the
 // simulator remembers. A claim is found by its payer claim control
 // number (REF*1K) or patient control number (REF*EJ, then TRN02) and the
 // payer ID of the inquiry; the latest record wins. Statuses: F1:65 paid
 // (with amount, date and trace), F2:1 denied (see the 835), P1:20
 // accepted and waiting for adjudication, F3:1 voided (F3:0 replaced
 // before its 835), the 277CA's rejection for a rejected claim, A4:35 not
-// found.
-func (a *Adjudicator) realTime276(body []byte) (sim.RealTimeReply, bool) {
-	ics, ok := accepted(body)
-	if !ok {
-		return sim.RealTimeReply{}, false
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// found. Called with a.mu held.
+func (a *Adjudicator) answer276(ics []*edi.Interchange) ([]byte, bool) {
 	var buf bytes.Buffer
 	for _, ic := range ics {
 		reqs, err := claimstatus.ReadAll([]*edi.Interchange{ic})
 		if err != nil {
-			return sim.RealTimeReply{}, false
+			return nil, false
 		}
 		var resps []*claimstatus.Transaction
 		for _, req := range reqs {
@@ -45,14 +37,11 @@ func (a *Adjudicator) realTime276(body []byte) (sim.RealTimeReply, bool) {
 		out, err := claimstatus.BuildResponse(env, resps...)
 		if err != nil {
 			a.log.Error("payer: build 277", "err", err.Error())
-			return sim.RealTimeReply{}, false
+			return nil, false
 		}
 		_ = edi.Write(&buf, out)
 	}
-	if buf.Len() == 0 {
-		return sim.RealTimeReply{}, false
-	}
-	return sim.RealTimeReply{PayloadType: clearinghouse.PayloadType277, Payload: buf.Bytes()}, true
+	return buf.Bytes(), buf.Len() > 0
 }
 
 // find returns the latest record for a claim of an inquiry. Called with
