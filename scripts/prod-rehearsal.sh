@@ -4,7 +4,8 @@
 #
 #   1. builds go.temporal.io/server v1.32.1 (temporal-server and
 #      temporal-sql-tool, pinned in tools/temporal-server) and the temporal
-#      CLI into the tools cache, and bin/claimflow;
+#      CLI into the tools cache, and bin/claimflow (or, with REHEARSAL_REF,
+#      a given commit, exported apart from the working tree);
 #   2. sets up the Temporal schemas (postgres12 plugin) in two databases of
 #      the local Postgres, or brings existing ones up to date;
 #   3. runs frontend, history, matching and worker as four processes with
@@ -24,7 +25,8 @@
 # Settings (environment): REHEARSAL_WORKFLOWS (default 40), REHEARSAL_HOLD
 # (3s), REHEARSAL_PORT_OFFSET (10000: Temporal on 17233..., APIs on 18081 and
 # 18082), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
-# (1: run ./e2e when present), REHEARSAL_E2E_RUN (the -run pattern, default .).
+# (1: run ./e2e when present), REHEARSAL_E2E_RUN (the -run pattern, default .),
+# REHEARSAL_REF (a commit to build instead of the working tree, e.g. HEAD).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
@@ -112,9 +114,21 @@ server=$(tool temporal-server)
 sqltool=$(tool temporal-sql-tool)
 temporal=$(tool temporal)
 [ -x "$server" ] && [ -x "$sqltool" ] && [ -x "$temporal" ] || fail "tools did not build"
-log "building bin/claimflow"
-mkdir -p bin
-go build -o bin/claimflow ./cmd/claimflow
+if [ -n "${REHEARSAL_REF:-}" ]; then
+  # Rehearse a commit rather than the working tree: export it and build it
+  # apart, leaving bin/ alone.
+  rev=$(git rev-parse --short "$REHEARSAL_REF^{commit}")
+  log "building claimflow from commit $rev ($REHEARSAL_REF)"
+  rm -rf "$dir/src" && mkdir -p "$dir/src" "$dir/bin"
+  git archive "$rev" | tar -x -C "$dir/src"
+  (cd "$dir/src" && go build -trimpath -ldflags "-X main.version=$rev" -o "$dir/bin/claimflow" ./cmd/claimflow)
+  claimflow=$dir/bin/claimflow src=$dir/src
+else
+  log "building bin/claimflow from the working tree"
+  mkdir -p bin
+  go build -o bin/claimflow ./cmd/claimflow
+  claimflow=$root/bin/claimflow src=$root
+fi
 log "builds took $(elapsed "$tb")"
 
 # --- schemas ---------------------------------------------------------------
@@ -167,6 +181,15 @@ else
   log "creating namespace $ns (retention 72h)"
   "$temporal" operator namespace create --namespace "$ns" --retention 72h --address "$frontend" >/dev/null
 fi
+# A new namespace reaches every frontend's namespace cache within about 10 s;
+# until then requests naming it fail with "not found".
+tn=$(date +%s.%N)
+for _ in $(seq 1 300); do
+  "$temporal" workflow count --namespace "$ns" --address "$frontend" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+"$temporal" workflow count --namespace "$ns" --address "$frontend" >/dev/null || fail "namespace $ns not served"
+log "namespace $ns served after $(elapsed "$tn")"
 have=$("$temporal" operator search-attribute list --namespace "$ns" --address "$frontend" -o json 2>/dev/null || echo '{}')
 for t in Keyword:ClaimStatus Keyword:ClaimPayer Keyword:ClaimID Double:ClaimAmount; do
   type=${t%%:*} name=${t#*:}
@@ -175,28 +198,23 @@ for t in Keyword:ClaimStatus Keyword:ClaimPayer Keyword:ClaimID Double:ClaimAmou
   "$temporal" operator search-attribute create --namespace "$ns" --name "$name" --type "$type" \
     --address "$frontend" >/dev/null
 done
-# A new namespace reaches every frontend's cache within about 10 s.
-for _ in $(seq 1 300); do
-  "$temporal" workflow count --namespace "$ns" --address "$frontend" >/dev/null 2>&1 && break
-  sleep 0.2
-done
 
 # --- claimflow ---------------------------------------------------------------
 export TEMPORAL_ADDRESS=$frontend TEMPORAL_NAMESPACE=$ns CLAIMFLOW_TASK_QUEUE=claimflow
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$appdb?sslmode=disable"
 export CLAIMFLOW_DATA_DIR=$dir/data CLAIMFLOW_LOG_LEVEL=${CLAIMFLOW_LOG_LEVEL:-info}
 log "applying migrations to $appdb"
-bin/claimflow migrate up >>"$dir/migrate.log" 2>&1 || { tail -n 20 "$dir/migrate.log" >&2; fail "migrations failed"; }
+"$claimflow" migrate up >>"$dir/migrate.log" 2>&1 || { tail -n 20 "$dir/migrate.log" >&2; fail "migrations failed"; }
 
 worker_pid=()
 start_worker() { # start_worker INDEX
-  spawn "worker-$1" bin/claimflow worker
+  spawn "worker-$1" "$claimflow" worker
   worker_pid[$1]=${pids[-1]}
 }
 start_worker 1
 start_worker 2
 for i in 1 2; do
-  CLAIMFLOW_HTTP_ADDR=127.0.0.1:${api_ports[$((i - 1))]} spawn "api-$i" bin/claimflow serve
+  CLAIMFLOW_HTTP_ADDR=127.0.0.1:${api_ports[$((i - 1))]} spawn "api-$i" "$claimflow" serve
 done
 ready() { curl -fs -o /dev/null "http://127.0.0.1:$1/readyz"; }
 for p in "${api_ports[@]}"; do
@@ -204,8 +222,23 @@ for p in "${api_ports[@]}"; do
   ready "$p" || fail "API on 127.0.0.1:$p not ready; see $dir/api-*.log"
   curl -fs -o /dev/null "http://127.0.0.1:$p/healthz" || fail "API on 127.0.0.1:$p: /healthz failed"
 done
-for i in 1 2; do kill -0 "${worker_pid[$i]}" 2>/dev/null || { tail -n 20 "$dir/worker-$i.log" >&2; fail "worker $i exited"; }; done
-log "2 workers (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
+# polling PID: wait until the worker with that PID polls the task queue, as
+# the matching service sees it (a started worker may still be backing off
+# while matching's namespace cache catches up).
+polling() {
+  local i
+  for ((i = 0; i < 300; i++)); do
+    "$temporal" task-queue describe --task-queue claimflow --namespace "$ns" --address "$frontend" -o json 2>/dev/null |
+      jq -r '.. | .identity? // empty' | grep -q "^$1@" && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+for i in 1 2; do
+  polling "${worker_pid[$i]}" || { tail -c 2000 "$dir/worker-$i.log" >&2; fail "worker $i (PID ${worker_pid[$i]}) is not polling"; }
+done
+log "2 workers polling (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
 
 # --- drive work while a worker dies --------------------------------------------
 # Wave A starts half the workflows; while their hold activities run, worker 1
@@ -215,7 +248,7 @@ log "2 workers (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0
 # starts the other half, which both workers share.
 smoke_pids=()
 smoke() { # smoke I: one smoke workflow, its report in $dir/smoke/I.json
-  bin/claimflow smoke -hold "$hold" -timeout 5m -message "rehearsal $1" >"$dir/smoke/$1.json" 2>"$dir/smoke/$1.err" &
+  "$claimflow" smoke -hold "$hold" -timeout 5m -message "rehearsal $1" >"$dir/smoke/$1.json" 2>"$dir/smoke/$1.err" &
   smoke_pids+=($!)
   pids+=($!) names+=("smoke-$1")
 }
@@ -233,7 +266,8 @@ wait "$killed" 2>/dev/null || true
 for p in "${api_ports[@]}"; do ready "$p" || fail "API on :$p not ready while a worker is down"; done
 sleep 2
 start_worker 1
-log "worker 1 restarted (PID ${worker_pid[1]})"
+polling "${worker_pid[1]}" || { tail -c 2000 "$dir/worker-1.log" >&2; fail "restarted worker 1 is not polling"; }
+log "worker 1 restarted (PID ${worker_pid[1]}) and polling"
 log "wave B: starting $((n - half)) smoke workflows"
 for ((i = half + 1; i <= n; i++)); do smoke "$i"; done
 failed=0
@@ -287,11 +321,18 @@ per=$(cat "$dir"/smoke/*.json | jq -r .Result.ReadBy | sed 's/.*://' | sort -u |
 log "nothing lost: $completed of $started completed, on $per worker processes, with worker 1 killed mid-run"
 
 # --- end-to-end tests against the same cluster -----------------------------------
-if [ -d e2e ] && [ "${REHEARSAL_E2E:-1}" = 1 ]; then
+# The tests find the cluster through the same variables the binary reads
+# (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CLAIMFLOW_TASK_QUEUE, DATABASE_URL,
+# CLAIMFLOW_DATA_DIR for the shared key file, all exported above), the API
+# servers through CLAIMFLOW_E2E_API_URLS, and may stop and start workers
+# themselves with CLAIMFLOW_BIN (they must stop what they start).
+if [ -d "$src/e2e" ] && [ "${REHEARSAL_E2E:-1}" = 1 ]; then
   log "running ./e2e against the cluster (-run ${REHEARSAL_E2E_RUN:-.})"
-  CLAIMFLOW_E2E_API_URLS="http://127.0.0.1:${api_ports[0]},http://127.0.0.1:${api_ports[1]}" \
-    CLAIMFLOW_E2E_WORKER_PIDS="${worker_pid[1]},${worker_pid[2]}" \
-    go test ./e2e -count=1 -v -timeout 20m -run "${REHEARSAL_E2E_RUN:-.}" 2>&1 | tee "$dir/e2e.log"
+  te=$(date +%s.%N)
+  (cd "$src" && CLAIMFLOW_E2E_API_URLS="http://127.0.0.1:${api_ports[0]},http://127.0.0.1:${api_ports[1]}" \
+    CLAIMFLOW_E2E_WORKER_PIDS="${worker_pid[1]},${worker_pid[2]}" CLAIMFLOW_BIN=$claimflow \
+    go test ./e2e -count=1 -v -timeout 20m -run "${REHEARSAL_E2E_RUN:-.}") 2>&1 | tee "$dir/e2e.log"
+  log "e2e passed in $(elapsed "$te")"
 else
   log "no ./e2e directory yet: the claim end-to-end step is skipped"
 fi
