@@ -233,3 +233,23 @@ func pad2(i int) string {
 	}
 	return string(rune('0'+i/10)) + string(rune('0'+i%10))
 }
+
+// TestSetsMask checks edi.Mask hides the samples' names, member IDs, birth
+// dates, addresses and patient control numbers in every new set.
+func TestSetsMask(t *testing.T) {
+	for _, s := range setsamples.All() {
+		t.Run(s.Name, func(t *testing.T) {
+			ic, err := s.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			edi.Mask(ic)
+			out := string(setsamples.Bytes(ic))
+			for _, phi := range []string{"DOE", "ROE", "JANE", "BABY", "ZZ000000", "19800101", "20200101", "TEST LANE", "PCN000", "PCNI000", "PCND000"} {
+				if strings.Contains(out, phi) {
+					t.Errorf("masked output contains %q", phi)
+				}
+			}
+		})
+	}
+}
