@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -499,5 +500,39 @@ func TestTokenizerAllocsPerSegment(t *testing.T) {
 	// 114 segments add nothing.
 	if allocs > 3 {
 		t.Errorf("%.0f allocations for 114 segments", allocs)
+	}
+}
+
+// TestScanFlags compares the word-at-a-time scan with a byte loop.
+func TestScanFlags(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	d := DefaultDelimiters
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			switch rng.IntN(8) {
+			case 0:
+				b[i] = byte(rng.IntN(256))
+			case 1:
+				b[i] = []byte{d.Component, d.Repetition, 0x7F, 0x1F, 0x20, 0x00, 0x80}[rng.IntN(7)]
+			default:
+				b[i] = 'A' + byte(rng.IntN(26))
+			}
+		}
+		var want uint8 = flagScanned
+		for _, c := range b {
+			switch {
+			case c == d.Component:
+				want |= flagComps
+			case c == d.Repetition:
+				want |= flagReps
+			case c < 0x20 || c == 0x7F:
+				want |= flagCtrl
+			}
+		}
+		s := &Segment{Data: b, Delims: d}
+		if got := s.scanFlags(); got != want {
+			t.Fatalf("%q: flags %b, want %b", b, got, want)
+		}
 	}
 }

@@ -366,33 +366,37 @@ const (
 )
 
 // scanFlags finds, in one pass, whether the segment holds a component
-// separator, a repetition separator or a control character.
+// separator, a repetition separator or a control character. Only the
+// answers are needed, not the positions, so each test is the exact boolean
+// form of the zero-byte trick: (v - 0x01..) & ^v & 0x80.. is non-zero iff
+// some byte of v is zero (and with 0x20.. iff some byte is below 0x20).
 func (s *Segment) scanFlags() uint8 {
 	if s.flags&flagScanned != 0 {
 		return s.flags
 	}
 	const (
-		e0 = 0xE0E0E0E0E0E0E0E0
-		x7 = 0x7F7F7F7F7F7F7F7F
+		hi8 = 0x8080808080808080
+		l20 = 0x2020202020202020
+		x7f = 0x7F7F7F7F7F7F7F7F
 	)
 	cs := uint64(s.Delims.Component) * lo8
 	rs := uint64(s.Delims.Repetition) * lo8
 	var mc, mr, mx uint64
 	b := s.Data
+	word := func(w uint64) {
+		c, r, d := w^cs, w^rs, w^x7f
+		mc |= (c - lo8) &^ c
+		mr |= (r - lo8) &^ r
+		mx |= (w-l20)&^w | (d-lo8)&^d
+	}
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		mc |= zeroBytes(w ^ cs)
-		mr |= zeroBytes(w ^ rs)
-		mx |= zeroBytes(w&e0) | zeroBytes(w^x7)
+		word(binary.LittleEndian.Uint64(b[i:]))
 	}
 	f := uint8(flagScanned)
 	if i < len(b) && len(b) >= 8 {
 		// The tail as one overlapping word.
-		w := binary.LittleEndian.Uint64(b[len(b)-8:])
-		mc |= zeroBytes(w ^ cs)
-		mr |= zeroBytes(w ^ rs)
-		mx |= zeroBytes(w&e0) | zeroBytes(w^x7)
+		word(binary.LittleEndian.Uint64(b[len(b)-8:]))
 		i = len(b)
 	}
 	for ; i < len(b); i++ {
@@ -405,13 +409,13 @@ func (s *Segment) scanFlags() uint8 {
 			f |= flagCtrl
 		}
 	}
-	if mc != 0 {
+	if mc&hi8 != 0 {
 		f |= flagComps
 	}
-	if mr != 0 {
+	if mr&hi8 != 0 {
 		f |= flagReps
 	}
-	if mx != 0 {
+	if mx&hi8 != 0 {
 		f |= flagCtrl
 	}
 	s.flags = f
