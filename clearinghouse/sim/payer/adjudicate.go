@@ -84,10 +84,17 @@ func units(q string) Money {
 	return u
 }
 
+// accum is what remains of a member's deductible and out-of-pocket
+// maximum.
+type accum struct {
+	Deductible Money
+	OOP        Money
+	OOPMax     bool // the member has an out-of-pocket maximum
+}
+
 // adjudicate prices and adjusts an accepted claim. dup tells that the
-// same claim was already accepted (CO-18). ded holds the member's
-// remaining deductible and is used up.
-func (a *Adjudicator) adjudicate(in *claimIn, icn string, received time.Time, dup bool, ded *Money) x835.ClaimPayment {
+// same claim was already accepted (CO-18). acc is used up.
+func (a *Adjudicator) adjudicate(in *claimIn, icn string, received time.Time, dup bool, acc *accum) x835.ClaimPayment {
 	c := in.c
 	from, to := serviceDates(c)
 	cp := x835.ClaimPayment{
@@ -168,19 +175,29 @@ func (a *Adjudicator) adjudicate(in *claimIn, icn string, received time.Time, du
 			co = append(co, x835.Adjustment{Group: "CO", Reason: "45", Amount: d})
 		}
 		rest := allowed
-		if cpay := min(copay, rest); cpay > 0 {
-			pr = append(pr, x835.Adjustment{Group: "PR", Reason: "3", Amount: cpay})
-			rest -= cpay
-			copay = 0
+		cpay := min(copay, rest)
+		copay = 0
+		dd := min(acc.Deductible, rest-cpay)
+		ci := pct(rest-cpay-dd, m.CoinsurancePercent)
+		if acc.OOPMax {
+			// Past the out-of-pocket maximum the payer pays it all:
+			// co-insurance goes first, then the co-pay, then the deductible.
+			if over := cpay + dd + ci - acc.OOP; over > 0 {
+				r := min(over, ci)
+				ci, over = ci-r, over-r
+				r = min(over, cpay)
+				cpay, over = cpay-r, over-r
+				dd -= over
+			}
+			acc.OOP -= cpay + dd + ci
 		}
-		if dd := min(*ded, rest); dd > 0 {
-			pr = append(pr, x835.Adjustment{Group: "PR", Reason: "1", Amount: dd})
-			rest -= dd
-			*ded -= dd
-		}
-		if ci := pct(rest, m.CoinsurancePercent); ci > 0 {
-			pr = append(pr, x835.Adjustment{Group: "PR", Reason: "2", Amount: ci})
-			rest -= ci
+		acc.Deductible -= dd
+		for _, x := range []x835.Adjustment{{Group: "PR", Reason: "3", Amount: cpay}, {Group: "PR", Reason: "1", Amount: dd},
+			{Group: "PR", Reason: "2", Amount: ci}} {
+			if x.Amount > 0 {
+				pr = append(pr, x)
+				rest -= x.Amount
+			}
 		}
 		if covered < 100 {
 			if cut := rest - pct(rest, covered); cut > 0 {

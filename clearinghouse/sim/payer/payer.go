@@ -326,12 +326,17 @@ func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in 
 		a.st.Seq.Claim++
 		rec.PayerClaimControl = or(a.cfg.Payer.ClaimControlPrefix, "SIMCLM") + pad(a.st.Seq.Claim, 10)
 		rec.State, rec.Due = Pending, now.Add(time.Duration(a.cfg.Delay))
-		ded := a.deductible(rec.MemberID)
+		acc := a.accum(rec.MemberID)
 		replacing := live && (freq == "7" || freq == "8")
 		if replacing {
-			// The original's deductible comes back; its payment is either
-			// dropped (not yet remitted) or reversed in this claim's 835.
-			ded += deductibleUsed(prev.Payment)
+			// The original's deductible and out-of-pocket come back; its
+			// payment is either dropped (not yet remitted) or reversed in
+			// this claim's 835.
+			ded, oop := used(prev.Payment)
+			acc.Deductible += ded
+			if acc.OOPMax {
+				acc.OOP += oop
+			}
 			if prev.State == Pending {
 				prev.State = Replaced
 			} else if prev.State == Paid {
@@ -344,43 +349,61 @@ func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in 
 				rec.State = Voided // nothing was paid, nothing to reverse
 			}
 		} else {
-			cp := a.adjudicate(in, rec.PayerClaimControl, now, live && !replacing, &ded)
+			cp := a.adjudicate(in, rec.PayerClaimControl, now, live && !replacing, &acc)
 			rec.Payment = &cp
 		}
-		a.st.Deductibles[rec.MemberID] = ded
+		a.st.Deductibles[rec.MemberID] = acc.Deductible
+		if acc.OOPMax {
+			a.st.OutOfPocket[rec.MemberID] = acc.OOP
+		}
 	}
 	a.st.Claims = append(a.st.Claims, rec)
 	a.index[key] = rec
 	return rec
 }
 
-// deductible returns what remains of a member's deductible. Called with
-// a.mu held.
-func (a *Adjudicator) deductible(member string) Money {
-	if d, ok := a.st.Deductibles[member]; ok {
-		return d
-	}
+// accum returns what remains of a member's deductible and out-of-pocket
+// maximum (none when the roster gives no outOfPocket). Called with a.mu
+// held.
+func (a *Adjudicator) accum(member string) accum {
 	m := a.cfg.Members[member]
+	acc := accum{Deductible: Money(m.Deductible), OOP: Money(m.OutOfPocket), OOPMax: m.OutOfPocket > 0}
 	if m.DeductibleRemaining != nil {
-		return Money(*m.DeductibleRemaining)
+		acc.Deductible = Money(*m.DeductibleRemaining)
 	}
-	return Money(m.Deductible)
+	if m.OutOfPocketRemaining != nil {
+		acc.OOP = Money(*m.OutOfPocketRemaining)
+	}
+	if d, ok := a.st.Deductibles[member]; ok {
+		acc.Deductible = d
+	}
+	if o, ok := a.st.OutOfPocket[member]; ok {
+		acc.OOP = o
+	}
+	return acc
 }
 
-// deductibleUsed sums the PR-1 adjustments of a payment.
-func deductibleUsed(cp *x835.ClaimPayment) Money {
-	var m Money
+// used sums the deductible (PR-1) and the out-of-pocket (PR-1, PR-2,
+// PR-3) of a payment.
+func used(cp *x835.ClaimPayment) (ded, oop Money) {
 	if cp == nil || cp.Status == "22" {
-		return 0
+		return 0, 0
 	}
 	for _, l := range cp.Lines {
 		for _, x := range l.Adjustments {
-			if x.Group == "PR" && x.Reason == "1" {
-				m += x.Amount
+			if x.Group != "PR" {
+				continue
+			}
+			switch x.Reason {
+			case "1":
+				ded += x.Amount
+				oop += x.Amount
+			case "2", "3":
+				oop += x.Amount
 			}
 		}
 	}
-	return m
+	return ded, oop
 }
 
 // reversal is the claim payment that undoes cp (CLP02 22): every amount

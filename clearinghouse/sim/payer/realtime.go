@@ -145,19 +145,9 @@ func (a *Adjudicator) benefits(id string, m *Member) []eligibility.Benefit {
 		return []eligibility.Benefit{{Code: eligibility.InactiveCoverage, CoverageLevel: "IND", ServiceTypes: st, PlanDescription: m.Plan}}
 	}
 	amt := func(v Money) *Money { return &v }
-	ded := Money(m.Deductible)
-	dedLeft := ded
-	if m.DeductibleRemaining != nil {
-		dedLeft = Money(*m.DeductibleRemaining)
-	}
-	if v, ok := a.st.Deductibles[id]; ok {
-		dedLeft = v
-	}
-	oop := Money(m.OutOfPocket)
-	oopLeft := oop
-	if m.OutOfPocketRemaining != nil {
-		oopLeft = Money(*m.OutOfPocketRemaining)
-	}
+	acc := a.accum(id)
+	ded, dedLeft := Money(m.Deductible), acc.Deductible
+	oop, oopLeft := Money(m.OutOfPocket), acc.OOP
 	bs := []eligibility.Benefit{
 		{Code: eligibility.ActiveCoverage, CoverageLevel: "IND", ServiceTypes: st, InsuranceType: "C1", PlanDescription: m.Plan},
 		{Code: eligibility.Deductible, CoverageLevel: "IND", ServiceTypes: st, TimePeriod: "23", Amount: amt(ded), InNetwork: "Y"},

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claimflow/claimflow/clearinghouse"
 	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
 	"github.com/claimflow/claimflow/edi/x835"
 	"github.com/claimflow/claimflow/edi/x837p"
@@ -104,5 +105,38 @@ func TestReplacementBeforeRemit(t *testing.T) {
 	}
 	if recs := a.Claims(); recs[0].State != payer.Replaced {
 		t.Errorf("original state %s, want replaced", recs[0].State)
+	}
+}
+
+// TestOutOfPocketMaximum: once the member's out-of-pocket maximum is
+// reached the payer pays the whole allowed amount; the 271 shows nothing
+// left.
+func TestOutOfPocketMaximum(t *testing.T) {
+	c := &clock{t0}
+	a := newAdjudicator(t, "", c)
+	kim := func(pcn string) x837p.Subscriber {
+		return subscriber("LOE", "KIM", "ZZ0000007", claim(pcn, line("99213", 15000, "20260105")))
+	}
+	a.OnUpload(context.Background(), "u1", "b1.x12", build837(t, 1, only(kim("OOP0001"))))
+	a.OnUpload(context.Background(), "u1", "b2.x12", build837(t, 2, only(kim("OOP0002"))))
+	r := read835(t, a.Flush(c.t.Add(time.Hour))[0].File.Body)[0]
+	// Allowed 90.00; 20% would be 18.00 but only 10.00 is left to reach the maximum.
+	want := map[string][]x835.Adjustment{
+		"OOP0001": {{Group: "CO", Reason: "45", Amount: 6000}, {Group: "PR", Reason: "2", Amount: 1000}},
+		"OOP0002": {{Group: "CO", Reason: "45", Amount: 6000}},
+	}
+	paid := map[string]x835.Money{"OOP0001": 8000, "OOP0002": 9000}
+	for _, cp := range r.Claims {
+		if cp.Paid != paid[cp.PatientControlNumber] || !reflect.DeepEqual(cp.Lines[0].Adjustments, want[cp.PatientControlNumber]) {
+			t.Errorf("%s: paid %v CAS %+v, want %v %+v", cp.PatientControlNumber, cp.Paid, cp.Lines[0].Adjustments,
+				paid[cp.PatientControlNumber], want[cp.PatientControlNumber])
+		}
+	}
+	rep, err := a.RealTime(context.Background(), clearinghouse.PayloadType270, inquiry(t, "ZZ0000007", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := read271(t, rep.Payload).Patient().Summary("30"); s.OutOfPocketRemaining == nil || *s.OutOfPocketRemaining != 0 {
+		t.Errorf("271 out-of-pocket remaining %v, want 0", s.OutOfPocketRemaining)
 	}
 }

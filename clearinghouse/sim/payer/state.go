@@ -69,14 +69,15 @@ type state struct {
 	Seq     struct {
 		Claim, Trace, Interchange, Ack int
 	} `json:"seq"`
-	Remits      int              `json:"remits"`      // 835 transaction sets built
-	Deductibles map[string]Money `json:"deductibles"` // remaining deductible by member ID
+	Remits      int              `json:"remits"`                // 835 transaction sets built
+	Deductibles map[string]Money `json:"deductibles"`           // remaining deductible by member ID
+	OutOfPocket map[string]Money `json:"outOfPocket,omitempty"` // remaining out-of-pocket by member ID
 	Claims      []*ClaimRecord   `json:"claims"`
 	Outbox      []outFile        `json:"outbox"`
 }
 
 func loadState(file string) (*state, error) {
-	st := &state{Version: 1, Deductibles: map[string]Money{}}
+	st := &state{Version: 1, Deductibles: map[string]Money{}, OutOfPocket: map[string]Money{}}
 	if file == "" {
 		return st, nil
 	}
@@ -92,6 +93,9 @@ func loadState(file string) (*state, error) {
 	}
 	if st.Deductibles == nil {
 		st.Deductibles = map[string]Money{}
+	}
+	if st.OutOfPocket == nil {
+		st.OutOfPocket = map[string]Money{}
 	}
 	return st, nil
 }
