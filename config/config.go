@@ -46,6 +46,8 @@ type Config struct {
 	ISAUsage          string        `env:"CLAIMFLOW_ISA_USAGE" default:"P" help:"ISA15 of outbound interchanges: P production, T test"`
 	SMTPAddr          string        `env:"CLAIMFLOW_SMTP_ADDR" default:"127.0.0.1:1025" help:"SMTP server for reminders"`
 	SMTPFrom          string        `env:"CLAIMFLOW_SMTP_FROM" default:"reminders@claimflow.invalid" help:"sender address of reminders"`
+	SMTPUsername      string        `env:"CLAIMFLOW_SMTP_USERNAME" default:"" help:"SMTP username (PLAIN authentication, only over STARTTLS or to localhost); empty = none"`
+	SMTPPassword      string        `env:"CLAIMFLOW_SMTP_PASSWORD" default:"" secret:"true" help:"SMTP password"`
 	StripeAPIBase     string        `env:"CLAIMFLOW_STRIPE_API_BASE" default:"http://127.0.0.1:12111" help:"Stripe API base URL (stripe-mock locally)"`
 	StripeSecretKey   string        `env:"STRIPE_SECRET_KEY" default:"sk_test_123" secret:"true" help:"Stripe secret key"`
 	StripeWebhookKey  string        `env:"STRIPE_WEBHOOK_SECRET" default:"whsec_claimflow_dev" secret:"true" help:"Stripe webhook signing secret"`

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"mime"
@@ -26,6 +27,8 @@ type SMTP struct {
 	Timeout time.Duration
 	// Now stamps the Date header (default time.Now).
 	Now func() time.Time
+	// TLSConfig is used for STARTTLS (default: verify the server as host).
+	TLSConfig *tls.Config
 }
 
 // SendEmail delivers one message. A 5xx reply is permanent.
@@ -65,7 +68,11 @@ func (s *SMTP) SendEmail(ctx context.Context, m Email) error {
 		return smtpErr("hello", err)
 	}
 	if ok, _ := c.Extension("STARTTLS"); ok {
-		if err := c.StartTLS(nil); err != nil {
+		tc := s.TLSConfig
+		if tc == nil {
+			tc = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+		}
+		if err := c.StartTLS(tc); err != nil {
 			return smtpErr("starttls", err)
 		}
 	}

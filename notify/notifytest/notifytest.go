@@ -44,13 +44,13 @@ func freePort(t testing.TB) int {
 }
 
 // StartMailpit starts mailpit (testenv.Tool "mailpit") on free loopback
-// ports and stops it when the test ends.
-func StartMailpit(t testing.TB) *Mailpit {
+// ports, with any extra flags, and stops it when the test ends.
+func StartMailpit(t testing.TB, extra ...string) *Mailpit {
 	t.Helper()
 	bin := testenv.Tool(t, "mailpit")
 	smtpAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	httpAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	cmd := exec.Command(bin, "--smtp", smtpAddr, "--listen", httpAddr, "--disable-version-check")
+	cmd := exec.Command(bin, append([]string{"--smtp", smtpAddr, "--listen", httpAddr, "--disable-version-check"}, extra...)...)
 	log := testenv.LogFile(t, "mailpit")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
