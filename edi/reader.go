@@ -57,7 +57,6 @@ var (
 	ErrShortISA       = errors.New("ISA segment shorter than 106 bytes")
 	ErrBadDelimiters  = errors.New("ISA delimiters are not distinct or are alphanumeric")
 	ErrSegmentTooLong = errors.New("segment exceeds the maximum segment length")
-	ErrUnterminated   = errors.New("last segment has no segment terminator")
 )
 
 // SyntaxError is an error of the byte stream itself: the reader cannot find

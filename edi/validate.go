@@ -16,7 +16,8 @@ type Options struct {
 	// SkipBalancing turns off the guide's balancing rules (837: CLM02 equals
 	// the sum of SV102).
 	SkipBalancing bool
-	// AllowUnterminated accepts a final segment without a terminator.
+	// AllowUnterminated accepts a final segment without a terminator (an
+	// unterminated IEA is always accepted; any other is TA1 023).
 	AllowUnterminated bool
 	// MaxSegment is the longest segment accepted in bytes (default 1 MiB).
 	MaxSegment int
@@ -226,7 +227,7 @@ func validateReader(rd *Reader, opts *Options) (*Report, error) {
 
 func isReadErr(err error) bool {
 	return !errors.Is(err, ErrNoISA) && !errors.Is(err, ErrShortISA) && !errors.Is(err, ErrBadDelimiters) &&
-		!errors.Is(err, ErrSegmentTooLong) && !errors.Is(err, ErrUnterminated)
+		!errors.Is(err, ErrSegmentTooLong)
 }
 
 type validator struct {
