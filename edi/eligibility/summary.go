@@ -5,7 +5,7 @@ package eligibility
 type Summary struct {
 	Known                bool        // an EB01 active (1-5) or inactive (6-8) was found
 	Active               bool        // EB01 1-5 for the service type
-	PlanDescription      string      // EB05 of the active coverage
+	PlanDescription      string      // EB05 of the active coverage (or of the EB*1 for 30 when it has none)
 	InsuranceType        string      // EB04 of the active coverage
 	Deductible           *Money      // EB*C EB07 for the benefit period (EB06 other than 29)
 	DeductibleRemaining  *Money      // EB*C EB07 with EB06 = 29 remaining
@@ -98,6 +98,20 @@ func (m *Member) Summary(serviceType string) Summary {
 		case CoInsurance:
 			if s.CoInsurance == "" {
 				s.CoInsurance = b.Percent
+			}
+		}
+	}
+	if s.Active && s.PlanDescription == "" {
+		// The plan's description is often sent once, on the EB*1 for
+		// health benefit plan coverage (30).
+		for i := range m.Benefits {
+			b := &m.Benefits[i]
+			if b.Code == ActiveCoverage && b.PlanDescription != "" && b.covers("30") {
+				s.PlanDescription = b.PlanDescription
+				if s.InsuranceType == "" {
+					s.InsuranceType = b.InsuranceType
+				}
+				break
 			}
 		}
 	}
