@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/ackread"
 	"github.com/claimflow/claimflow/edi/eligibility"
+	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
 )
 
@@ -79,5 +81,49 @@ func TestSetsExternal835(t *testing.T) {
 	// BPR02: 138018.40 + 1.27.
 	if im := r.Balance(); len(im) != 0 {
 		t.Errorf("Balance() = %v", im)
+	}
+}
+
+func TestSetsExternal277CA(t *testing.T) {
+	acks, err := x277ca.ReadAll(readExternal(t, "277ca-external.x12"))
+	if err != nil || len(acks) != 1 {
+		t.Fatalf("ReadAll = %d, %v", len(acks), err)
+	}
+	a := acks[0]
+	ok1, bad := a.Find("PCN0001"), a.Find("PCN0002")
+	if ok1 == nil || !ok1.Accepted() || ok1.PayerClaimControl != "2026006000001" {
+		t.Errorf("PCN0001 = %+v", ok1)
+	}
+	if bad == nil || bad.Accepted() || bad.Status[0].Category != "A7" || bad.Status[0].Code != "562" || bad.Status[0].Entity != "85" ||
+		!reflect.DeepEqual(bad.Status[0].More, []string{"A7:128:85"}) || bad.Lines[0].LineControl != "LN0003" {
+		t.Errorf("PCN0002 = %+v", bad)
+	}
+	if r := a.Receivers[0]; r.Totals.AcceptedCount != "1" || *r.Totals.RejectedAmount != 16500 {
+		t.Errorf("receiver totals = %+v", r.Totals)
+	}
+}
+
+func TestSetsExternal999(t *testing.T) {
+	acks, err := ackread.Read(readExternal(t, "999-external.x12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ta1, ok := acks.Interchange("000017456"); !ok || !ta1.Accepted() {
+		t.Errorf("TA1 = %+v, %v", ta1, ok)
+	}
+	g, ok := acks.Group("HC", "17456")
+	if !ok || g.Code != "P" || g.AcceptedSets != 1 {
+		t.Fatalf("999 = %+v, %v", g, ok)
+	}
+	s, ok := g.Set("0002")
+	want := []ackread.SegmentError{
+		{SegID: "NM1", Pos: 21, Loop: "2010", Code: "8", Elements: []ackread.ElementError{{Elem: 9, Ref: "67", Code: "7"}}},
+		{SegID: "DMG", Pos: 23, Loop: "2010", Code: "8", Elements: []ackread.ElementError{{Elem: 2, Ref: "1251", Code: "8"}}},
+	}
+	if !ok || s.Accepted() || !reflect.DeepEqual(s.Segments, want) {
+		t.Errorf("set 0002 = %+v", s)
+	}
+	if _, _, sets := acks.Rejected(); !reflect.DeepEqual(sets, []string{"17456/0002"}) {
+		t.Errorf("Rejected sets = %v", sets)
 	}
 }
