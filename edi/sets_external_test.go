@@ -117,11 +117,14 @@ func TestSetsExternal999(t *testing.T) {
 	}
 	s, ok := g.Set("0002")
 	want := []ackread.SegmentError{
-		{SegID: "NM1", Pos: 21, Loop: "2010", Code: "8", Elements: []ackread.ElementError{{Elem: 9, Ref: "67", Code: "7"}}},
+		{SegID: "NM1", Pos: 21, Loop: "2010", Code: "8", Claim: "PCN0002", Elements: []ackread.ElementError{{Elem: 9, Ref: "67", Code: "7"}}},
 		{SegID: "DMG", Pos: 23, Loop: "2010", Code: "8", Elements: []ackread.ElementError{{Elem: 2, Ref: "1251", Code: "8"}}},
 	}
 	if !ok || s.Accepted() || !reflect.DeepEqual(s.Segments, want) {
 		t.Errorf("set 0002 = %+v", s)
+	}
+	if got := s.Claims(); !reflect.DeepEqual(got, []string{"PCN0002"}) {
+		t.Errorf("Claims() = %v", got)
 	}
 	if _, _, sets := acks.Rejected(); !reflect.DeepEqual(sets, []string{"17456/0002"}) {
 		t.Errorf("Rejected sets = %v", sets)

@@ -69,7 +69,23 @@ type SegmentError struct {
 	Pos      int            // IK302 segment position in transaction set
 	Loop     string         // IK303 loop identifier code
 	Code     string         // IK304 implementation segment syntax error code
+	Claim    string         // CTX01-2 business unit identifier when CTX01-1 is CLM01: the claim's patient control number
 	Elements []ElementError // loop 2110
+}
+
+// Claims lists the patient control numbers (CTX*CLM01) the set's errors
+// name, in order, without repeats: the claims a rejected 837 set holds
+// that the receiver found in error.
+func (s *SetAck) Claims() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range s.Segments {
+		if e.Claim != "" && !seen[e.Claim] {
+			seen[e.Claim] = true
+			out = append(out, e.Claim)
+		}
+	}
+	return out
 }
 
 // ElementError is one IK4.
@@ -148,6 +164,10 @@ func Read999(t *edi.Transaction, d edi.Delimiters) (*GroupAck, error) {
 			}
 			set.Segments = append(set.Segments, SegmentError{SegID: s.El(1), Pos: num(s.El(2)), Loop: s.El(3), Code: s.El(4)})
 			seg = &set.Segments[len(set.Segments)-1]
+		case "CTX":
+			if seg != nil && s.Comp(d.Component, 1, 1) == "CLM01" {
+				seg.Claim = s.Comp(d.Component, 1, 2)
+			}
 		case "IK4":
 			if seg == nil {
 				continue

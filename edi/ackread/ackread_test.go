@@ -91,7 +91,7 @@ func TestReadBack(t *testing.T) {
 			[]ackread.SegmentError{{SegID: "SBR", Pos: 12, Loop: "2000", Code: "8", Elements: []ackread.ElementError{{Elem: 1, Ref: "1138", Code: "7"}}}}},
 		{"missing segment", func(s string) string { return strings.Replace(s, "HI*ABK:J069~\n", "", 1) },
 			"A 000", "P", []string{"R", "A"},
-			[]ackread.SegmentError{{SegID: "HI", Pos: 16, Loop: "2300", Code: "3"}}},
+			[]ackread.SegmentError{{SegID: "HI", Pos: 16, Loop: "2300", Code: "3", Claim: "PCN0001"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x, rep := ack(t, tc.edit(claim837))
