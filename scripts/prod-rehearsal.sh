@@ -23,7 +23,7 @@
 # them); logs go to .data/prod-rehearsal/.
 #
 # Settings (environment): REHEARSAL_WORKFLOWS (default 40), REHEARSAL_HOLD
-# (3s), REHEARSAL_PORT_OFFSET (10000: Temporal on 17233..., APIs on 18081 and
+# (3s, in seconds), REHEARSAL_PORT_OFFSET (10000: Temporal on 17233..., APIs on 18081 and
 # 18082), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
 # (1: run ./e2e when present), REHEARSAL_E2E_RUN (the -run pattern, default .),
 # REHEARSAL_REF (a commit to build instead of the working tree, e.g. HEAD).
@@ -241,11 +241,12 @@ done
 log "2 workers polling (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
 
 # --- drive work while a worker dies --------------------------------------------
-# Wave A starts half the workflows; while their hold activities run, worker 1
-# is killed with SIGKILL (no graceful shutdown). Its activities time out on
-# their heartbeat (2 s) and are retried on worker 2; its sticky workflow
-# tasks move to the normal queue. Worker 1 is then restarted and wave B
-# starts the other half, which both workers share.
+# Wave A starts half the workflows, spread over the hold time, so that when
+# worker 1 is killed with SIGKILL (no graceful shutdown) some of its
+# workflows have completed and others are inside their hold activity. Those
+# activities time out on their heartbeat (2 s) and are retried on worker 2;
+# its sticky workflow tasks move to the normal queue. Worker 1 is then
+# restarted and wave B starts the other half, which both workers share.
 smoke_pids=()
 smoke() { # smoke I: one smoke workflow, its report in $dir/smoke/I.json
   "$claimflow" smoke -hold "$hold" -timeout 5m -message "rehearsal $1" >"$dir/smoke/$1.json" 2>"$dir/smoke/$1.err" &
@@ -256,11 +257,25 @@ since=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 sleep 1 # StartTime filter below has second resolution
 td=$(date +%s.%N)
 half=$((n / 2))
-log "wave A: starting $half smoke workflows (hold $hold)"
-for ((i = 1; i <= half; i++)); do smoke "$i"; done
-sleep 2
+hold_s=$(awk -v h="${hold%s}" 'BEGIN {print h + 0}')
+gap=$(awk -v h="$hold_s" -v n="$half" 'BEGIN {printf "%.3f", h / (n > 0 ? n : 1)}')
+log "wave A: starting $half smoke workflows over ${hold_s}s (hold $hold each)"
+for ((i = 1; i <= half; i++)); do
+  smoke "$i"
+  sleep "$gap"
+done
+# Kill worker 1 once it has finished at least one workflow and has at least
+# two more in flight (their rows written, their smoke command still waiting).
 killed=${worker_pid[1]}
-log "SIGKILL worker 1 (PID $killed) mid-run"
+reports() { cat "$dir"/smoke/*.json 2>/dev/null | jq -r ".Result.$1" 2>/dev/null || true; }
+for ((k = 0; k < 150; k++)); do
+  wrote=$(psql "${pg[@]}" -tAc "SELECT count(*) FROM smoke_runs WHERE written_by LIKE '%:$killed' AND created_at >= '$since'" "$appdb")
+  finished=$(reports ReadBy | grep -c ":$killed\$" || true)
+  written=$(reports WrittenBy | grep -c ":$killed\$" || true)
+  [ "$finished" -ge 1 ] && [ $((wrote - written)) -ge 2 ] && break
+  sleep 0.1
+done
+log "SIGKILL worker 1 (PID $killed) $(elapsed "$td") after wave A began: it finished $finished, has $((wrote - written)) in flight"
 kill -KILL "$killed"
 wait "$killed" 2>/dev/null || true
 for p in "${api_ports[@]}"; do ready "$p" || fail "API on :$p not ready while a worker is down"; done
@@ -305,15 +320,15 @@ echo "  final read (workflow completed) by:"
 workers_of ReadBy | while read -r w c; do printf '    %-40s %s\n' "$(label "$w")" "$c"; done
 echo "  first write by:"
 workers_of WrittenBy | while read -r w c; do printf '    %-40s %s\n' "$(label "$w")" "$c"; done
-in_flight=$(cat "$dir"/smoke/*.json | jq -r "select(.Result.WrittenBy | endswith(\":$killed\")) | .WorkflowID" | wc -l)
-echo "  started on the killed worker (first write ran there), finished by another: $in_flight"
+in_flight=$(cat "$dir"/smoke/*.json | jq -r "select((.Result.WrittenBy | endswith(\":$killed\")) and (.Result.ReadBy | endswith(\":$killed\") | not)) | .WorkflowID" | wc -l)
+echo "  in flight on the killed worker (write ran there) and finished by another: $in_flight"
 echo
 
 [ "$failed" = 0 ] || { cat "$dir"/smoke/*.err | sort | uniq -c | head >&2; fail "$failed smoke commands failed"; }
 [ "$reported" = "$n" ] || fail "$reported distinct workflows reported, want $n"
 [ "$started" = "$n" ] || fail "server counts $started started, want $n"
 [ "$completed" = "$n" ] || fail "server counts $completed completed of $n: work was lost"
-[ "$in_flight" -gt 0 ] || fail "the killed worker had no work in flight; the kill proved nothing"
+[ "$in_flight" -gt 0 ] || fail "no workflow that started on the killed worker finished elsewhere; the kill proved nothing"
 ran_both=$(cat "$dir"/smoke/*.json | jq -r .Result.ReadBy | sed 's/.*://' | grep -cxE "${worker_pid[1]}|${worker_pid[2]}|$killed" || true)
 per=$(cat "$dir"/smoke/*.json | jq -r .Result.ReadBy | sed 's/.*://' | sort -u | wc -l)
 [ "$per" -ge 2 ] || fail "only one worker completed workflows"
