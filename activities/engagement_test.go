@@ -302,8 +302,11 @@ func TestStoreLedgerPostsOnce(t *testing.T) {
 	if err := l.RecordOutboundSMS(ctx, "+1 500 555 0100", "reminder/a", "a"); err != nil {
 		t.Fatal(err)
 	}
-	if wf, ref, err := r.s.LatestSMSThread(ctx, "+15005550100"); err != nil || wf != "reminder/a" || ref != "a" {
-		t.Errorf("thread: got %q %q %v", wf, ref, err)
+	if err := l.RecordOutboundSMS(ctx, "+1 500 555 0100", "waitlist/b", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if th, err := r.s.RecentSMSThreads(ctx, "+15005550100", 5); err != nil || len(th) != 2 || th[0].WorkflowID != "waitlist/b" || th[1].Ref != "a" {
+		t.Errorf("threads: got %+v, %v", th, err)
 	}
 	if err := r.s.SetSMSOptOut(ctx, "+15005550100", true); err != nil {
 		t.Fatal(err)

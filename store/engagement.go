@@ -37,18 +37,28 @@ func (s *Store) RecordOutboundSMS(ctx context.Context, phone, workflowID, ref st
 	return err
 }
 
-// LatestSMSThread returns the workflow that last messaged phone and what
-// about (ErrNotFound when none did).
-func (s *Store) LatestSMSThread(ctx context.Context, phone string) (workflowID, ref string, err error) {
+// SMSThread is one workflow that messaged a phone, and about what.
+type SMSThread struct {
+	WorkflowID string
+	Ref        string
+}
+
+// RecentSMSThreads lists the workflows that messaged phone, newest first
+// (at most limit).
+func (s *Store) RecentSMSThreads(ctx context.Context, phone string, limit int) ([]SMSThread, error) {
 	idx, err := s.phoneIndex(phone)
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
-	err = s.Pool.QueryRow(ctx, q("LatestSMSThread"), idx).Scan(&workflowID, &ref)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
+	rows, err := s.Pool.Query(ctx, q("RecentSMSThreads"), idx, limit)
+	if err != nil {
+		return nil, err
 	}
-	return workflowID, ref, err
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (SMSThread, error) {
+		var t SMSThread
+		err := r.Scan(&t.WorkflowID, &t.Ref)
+		return t, err
+	})
 }
 
 // SMSOptedOut reports whether phone replied STOP (and not START since).

@@ -5,8 +5,8 @@
 INSERT INTO sms_threads (phone_index, workflow_id, ref) VALUES ($1, $2, $3)
 ON CONFLICT (phone_index, workflow_id, ref) DO UPDATE SET sent_at = now();
 
--- name: LatestSMSThread
-SELECT workflow_id, ref FROM sms_threads WHERE phone_index = $1 ORDER BY sent_at DESC LIMIT 1;
+-- name: RecentSMSThreads
+SELECT workflow_id, ref FROM sms_threads WHERE phone_index = $1 ORDER BY sent_at DESC LIMIT $2;
 
 -- name: SMSOptedOut
 SELECT coalesce((SELECT opted_out FROM sms_opt_outs WHERE phone_index = $1), false);

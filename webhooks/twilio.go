@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,13 +14,15 @@ import (
 	"github.com/claimflow/claimflow/workflows"
 )
 
-// SMSThreads finds who last messaged a phone and records opt-outs
-// (store.Store implements it).
+// SMSThreads finds who messaged a phone, newest first, and records
+// opt-outs (store.Store implements it).
 type SMSThreads interface {
-	// LatestSMSThread answers store.ErrNotFound when nobody messaged phone.
-	LatestSMSThread(ctx context.Context, phone string) (workflowID, ref string, err error)
+	RecentSMSThreads(ctx context.Context, phone string, limit int) ([]store.SMSThread, error)
 	SetSMSOptOut(ctx context.Context, phone string, optedOut bool) error
 }
+
+// threadsTried bounds how many of a number's threads a reply may try.
+const threadsTried = 5
 
 // TwilioOptions configure the inbound SMS handler.
 type TwilioOptions struct {
@@ -65,8 +66,8 @@ const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 // Twilio returns the handler for Twilio's inbound-message webhook. It
 // answers 403 to a request without a valid X-Twilio-Signature, 200 (empty
 // TwiML) to a replayed MessageSid without doing anything, and otherwise
-// records STOP/START, then signals the workflow that last messaged the
-// sender with a workflows.PatientReply. Message bodies and numbers are
+// records STOP/START, then signals the newest still-running workflow that
+// messaged the sender with a workflows.PatientReply. Message bodies and numbers are
 // never logged.
 func Twilio(o TwilioOptions) http.Handler {
 	log := logger(o.Logger).With("webhook", ProviderTwilio)
@@ -132,24 +133,29 @@ func Twilio(o TwilioOptions) http.Handler {
 			ok()
 			return
 		}
-		wfID, ref, err := o.Threads.LatestSMSThread(ctx, from)
-		if errors.Is(err, store.ErrNotFound) {
-			log.Info("reply from a number nobody messaged", "message_sid", sid)
-			ok()
-			return
-		}
+		// The newest thread whose workflow is still running gets the reply
+		// (a finished waitlist offer must not swallow a reminder's answer).
+		threads, err := o.Threads.RecentSMSThreads(ctx, from, threadsTried)
 		if err != nil {
 			fail("thread lookup", err)
 			return
 		}
-		reply := workflows.PatientReply{Ref: ref, Action: action, MessageID: sid, Channel: activities.ChannelSMS}
-		if err := o.Temporal.SignalWorkflow(ctx, wfID, "", workflows.SignalPatientReply, reply); err != nil {
-			if workflowGone(err) {
-				log.Info("reply to a finished workflow", "message_sid", sid, "workflow", wfID)
-				ok()
+		wfID := ""
+		for _, th := range threads {
+			reply := workflows.PatientReply{Ref: th.Ref, Action: action, MessageID: sid, Channel: activities.ChannelSMS}
+			err := o.Temporal.SignalWorkflow(ctx, th.WorkflowID, "", workflows.SignalPatientReply, reply)
+			if err == nil {
+				wfID = th.WorkflowID
+				break
+			}
+			if !workflowGone(err) {
+				fail("signal", err)
 				return
 			}
-			fail("signal", err)
+		}
+		if wfID == "" {
+			log.Info("reply with no running workflow to take it", "message_sid", sid, "threads", len(threads))
+			ok()
 			return
 		}
 		log.Info("reply routed", "message_sid", sid, "workflow", wfID, "action", action)

@@ -29,6 +29,7 @@ type recordingSignalerForTests struct {
 	mu    sync.Mutex
 	calls []signalCall
 	err   error
+	gone  map[string]bool // workflows that have finished
 }
 
 type signalCall struct {
@@ -41,6 +42,9 @@ func (r *recordingSignalerForTests) SignalWorkflow(_ context.Context, id, _, nam
 	defer r.mu.Unlock()
 	if r.err != nil {
 		return r.err
+	}
+	if r.gone[id] {
+		return serviceerror.NewNotFound("workflow execution already completed")
 	}
 	r.calls = append(r.calls, signalCall{id, name, arg})
 	return nil
@@ -265,6 +269,21 @@ func TestTwilioWebhook(t *testing.T) {
 	closed := webhooks.Twilio(webhooks.TwilioOptions{PublicURL: twilioURL, Threads: s, Events: s, Temporal: sig})
 	if rec := postTwilio(t, closed, twilioForm("SM7", phone, "C"), ""); rec.Code != http.StatusForbidden {
 		t.Errorf("no token: got %d, want 403", rec.Code)
+	}
+	// The newest thread's workflow has finished: the reply goes to the
+	// next one still running.
+	if err := s.RecordOutboundSMS(ctx, phone, "waitlist/done", "wl-done"); err != nil {
+		t.Fatal(err)
+	}
+	sig.mu.Lock()
+	sig.gone = map[string]bool{"waitlist/done": true}
+	sig.mu.Unlock()
+	before := len(sig.all())
+	if rec := postTwilio(t, h, twilioForm("SM8", phone, "X"), "test-auth-token"); rec.Code != http.StatusOK {
+		t.Fatalf("fallback: got %d", rec.Code)
+	}
+	if calls = sig.all(); len(calls) != before+1 || calls[len(calls)-1].WorkflowID != "reminder/appt-w1" {
+		t.Errorf("fallback: got %+v", calls[before:])
 	}
 	// Only POST.
 	rec := httptest.NewRecorder()
