@@ -94,6 +94,7 @@ func TestBrokenSamples(t *testing.T) {
 		"broken-too-long":             {{KindIK4, "5", 11, 9, "N4", "2010AA", 2}},
 		"broken-balance":              {{KindIK4, "I12", 20, 18, "CLM", "2300", 2}},
 		"broken-gs-functional-id":     {{KindIK5, "6", 3, 1, "ST", "", 1}},
+		"broken-hl-child":             {{KindIK4, "I12", 13, 11, "HL", "2000B", 4}},
 	}
 	all := samples(t, "broken-")
 	if len(all) != len(tests) {

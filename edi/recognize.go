@@ -15,7 +15,14 @@ type frame struct {
 	idx    int
 	counts []uint16
 	hl     int // HL01 of this loop instance, 0 if none
-	id     int // instance number, unique within the transaction set
+	// HL04 child code ('0' or '1'), whether a child HL loop was seen, and
+	// where the HL segment was, for the child code check at loop end.
+	hlChild byte
+	hlSaw   bool
+	hlIdx   int
+	hlOff   int64
+	hlPos   int
+	id      int // instance number, unique within the transaction set
 	// balancing: running totals in ten-thousandths
 	total, sum int64
 	totalOK    bool
@@ -259,6 +266,11 @@ func (r *recognizer) pop(v *validator, s *Segment) {
 			}
 		}
 	}
+	if f.hlChild == '1' && !f.hlSaw {
+		// HL04 said a child level follows, and none did.
+		v.add(&Error{Kind: KindIK4, Code: "I12", Index: f.hlIdx, Offset: f.hlOff, Pos: f.hlPos,
+			SegID: "HL", Loop: f.n.ID, Elem: 4, Ref: "736"})
+	}
 	if r.onPop != nil {
 		r.onPop(f.n, f.id)
 	}
@@ -305,10 +317,21 @@ func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
 		r.lastHL = id
 		top.hl = id
 	}
+	if c := s.Element(4); len(c) == 1 {
+		top.hlChild = c[0]
+	}
+	top.hlIdx, top.hlOff, top.hlPos = s.Index, s.Offset, r.pos
 	parent := 0
 	for d := len(r.stack) - 2; d >= 0; d-- {
-		if r.stack[d].hl > 0 {
-			parent = r.stack[d].hl
+		if pf := &r.stack[d]; pf.hl > 0 {
+			parent = pf.hl
+			pf.hlSaw = true
+			if pf.hlChild == '0' {
+				// HL04 said no child level follows.
+				v.add(&Error{Kind: KindIK4, Code: "I12", Index: pf.hlIdx, Offset: pf.hlOff, Pos: pf.hlPos,
+					SegID: "HL", Loop: pf.n.ID, Elem: 4, Ref: "736"})
+				pf.hlChild = 0
+			}
 			break
 		}
 	}
