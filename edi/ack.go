@@ -1,6 +1,7 @@
 package edi
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -136,7 +137,11 @@ func Ack999(g *GroupResult, d Delimiters) *Transaction {
 		var lastPos int
 		var lastID string
 		segErrs := false
-		for _, e := range s.Errors {
+		// Errors found at the end of a loop (HL04, balancing) were recorded
+		// late: report segments in position order.
+		errs := append([]*Error(nil), s.Errors...)
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Pos < errs[j].Pos })
+		for _, e := range errs {
 			switch e.Kind {
 			case KindIK5:
 				ik5 = appendCode(ik5, e.Code)
