@@ -100,23 +100,29 @@ func batch() *x837p.Transaction {
 
 func build837(t *testing.T, ctl int, txs ...*x837p.Transaction) []byte {
 	t.Helper()
-	ic, err := x837p.Build(x837p.Envelope{SenderID: "CLAIMFLOW", ReceiverID: "SIMCH", Usage: "T", Time: t0,
-		Control: edi.Control{Interchange: ctl, Group: ctl, Set: 1}}, txs...)
+	b, err := make837(ctl, txs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := edi.Write(&buf, ic); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := edi.ValidateBytes(buf.Bytes(), nil)
+	rep, err := edi.ValidateBytes(b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range rep.Errors {
 		t.Fatalf("test input does not validate: %v", e)
 	}
-	return buf.Bytes()
+	return b
+}
+
+func make837(ctl int, txs ...*x837p.Transaction) ([]byte, error) {
+	ic, err := x837p.Build(x837p.Envelope{SenderID: "CLAIMFLOW", ReceiverID: "SIMCH", Usage: "T", Time: t0,
+		Control: edi.Control{Interchange: ctl, Group: ctl, Set: 1}}, txs...)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = edi.Write(&buf, ic)
+	return buf.Bytes(), err
 }
 
 // files splits answers by kind: the part of the name after the upload's

@@ -1,0 +1,50 @@
+package payer_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/claimflow/claimflow/clearinghouse/sim"
+	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/x835"
+)
+
+// FuzzOnUpload feeds arbitrary uploads to the adjudicator: it must not
+// panic, every 277CA it answers with must validate, and every 835 it
+// emits must validate and balance.
+func FuzzOnUpload(f *testing.F) {
+	seed, err := make837(1, batch())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte("ISA*00*"))
+	cfg, err := payer.LoadConfig("testdata/rules.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := payer.New(cfg, payer.Options{Ack: &sim.AckResponder{ID: "SIMCH"}, Now: func() time.Time { return t0 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range a.OnUpload(context.Background(), "u1", "f.x12", body) {
+			if !strings.Contains(out.Name, ".277ca.") {
+				continue
+			}
+			rep, err := edi.ValidateBytes(out.Body, nil)
+			if err != nil || !rep.OK() {
+				t.Fatalf("277CA does not validate: %v %v", err, rep.Errors)
+			}
+		}
+		for _, f := range a.Flush(t0.Add(time.Hour)) {
+			rep, err := x835.Validate(f.File.Body, nil)
+			if err != nil || !rep.OK() {
+				t.Fatalf("835 does not validate: %v %v", err, rep.Errors)
+			}
+		}
+	})
+}
