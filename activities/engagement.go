@@ -559,7 +559,8 @@ func (e *Engagement) SendWaitlistOffer(ctx context.Context, o WaitlistOffer) (Se
 	m := WaitlistOfferMessage(c.FirstName, when, o.Slot.Location, o.ExpiresAt)
 	msgID := fmt.Sprintf("waitlist.%s.%s", o.Slot.Key(), o.EntryID)
 	sms, err := e.deliver(ctx, ChannelSMS, c, o.WorkflowID, o.EntryID, msgID, m)
-	if err != nil {
+	if err != nil || !sms.Sent {
+		// Without a text the patient cannot accept: no email either.
 		return sms, err
 	}
 	mail, err := e.deliver(ctx, ChannelEmail, c, o.WorkflowID, o.EntryID, msgID, m)

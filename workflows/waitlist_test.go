@@ -152,6 +152,9 @@ func TestWaitlistStops(t *testing.T) {
 		res := runWaitlist(t, e, WaitlistInput{Slot: freedSlot})
 		require.Equal(t, WaitlistBooked, res.Outcome)
 		require.Equal(t, "wl-2", res.EntryID)
+		for _, m := range e.mail.all() {
+			require.NotEqual(t, "np@example.invalid", m.To, "no offer by email to a patient who cannot answer by text")
+		}
 	})
 	t.Run("offer limit", func(t *testing.T) {
 		e := newEngagementEnv(t, reminderStart)
