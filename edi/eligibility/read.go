@@ -34,7 +34,13 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 		if rep == "" || d.Repetition == 'U' {
 			return []string{v}
 		}
-		return strings.Split(v, rep)
+		var out []string
+		for _, p := range strings.Split(v, rep) {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
 	}
 	date := func(s edi.Seg) Date {
 		from, to, _ := strings.Cut(s.El(3), "-")

@@ -44,7 +44,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
 				}
 			case "PLB":
 				for i := 3; i+1 < len(s); i += 2 {
-					if s.El(i) == "" {
+					if comp(s, i, 1) == "" && comp(s, i, 2) == "" {
 						continue
 					}
 					r.Adjustments = append(r.Adjustments, ProviderAdjustment{ProviderID: s.El(1), FiscalPeriod: s.El(2),
