@@ -75,7 +75,7 @@ func cmdSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.Float64Var(&f.Malformed, "malformed", 0, "probability of a corrupted answer")
 	fs.IntVar(&f.Reorder, "reorder", 0, "hold answers and release them shuffled in groups of this size")
 	fs.Uint64Var(&f.Seed, "seed", 0, "fault sequence seed (0: random)")
-	rules := fs.String("rules", "", "payer rules (JSON, see clearinghouse/sim/payer/testdata/rules.json): adjudicate with 277CA, 835, 271 and 277 answers; state kept in the data directory")
+	rules := fs.String("rules", "", "payer rules: a JSON file, or \"sample\" for clearinghouse/sim/payer/rules.sample.json; adjudicate with 277CA, 835, 271 and 277 answers, state kept in the data directory")
 	delay := fs.String("delay", "", "time from a claim's 277CA to its 835, such as 2s (default: the rules file's delay)")
 	tick := fs.Duration("tick", time.Second, "how often due 835s are delivered")
 	if err := fs.Parse(args); err != nil {
@@ -87,9 +87,11 @@ func cmdSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	log := logging.New(stderr, cfg.LogLevel).With("component", "clearinghouse-sim")
 	var resp sim.Responder = &sim.AckResponder{ID: *id}
 	if *rules != "" {
-		pc, err := payer.LoadConfig(*rules)
-		if err != nil {
-			return err
+		pc := payer.SampleConfig()
+		if *rules != "sample" {
+			if pc, err = payer.LoadConfig(*rules); err != nil {
+				return err
+			}
 		}
 		if *delay != "" {
 			d, err := time.ParseDuration(*delay)

@@ -2,6 +2,7 @@ package payer
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,7 +58,7 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Durat
 // Config holds the simulated payer's rules. Every outcome follows from
 // what a claim carries and from this configuration, so a test chooses the
 // outcome of each claim by what it puts in the claim. See
-// testdata/rules.json and docs/clearinghouse.md.
+// rules.sample.json and docs/clearinghouse.md.
 type Config struct {
 	// Readme documents a configuration file; it is not read.
 	Readme []string `json:"readme,omitempty"`
@@ -263,4 +264,19 @@ func pad(n, w int) string {
 		s = "0" + s
 	}
 	return s
+}
+
+//go:embed rules.sample.json
+var sample []byte
+
+// SampleConfig returns the documented sample rules (rules.sample.json in
+// this package): every outcome of the simulator has a member ID or a
+// procedure code that triggers it (see docs/clearinghouse.md). Each call
+// returns a new Config.
+func SampleConfig() *Config {
+	c, err := ParseConfig(sample)
+	if err != nil {
+		panic(err) // the sample is checked by the package's tests
+	}
+	return c
 }

@@ -22,7 +22,7 @@ func FuzzOnUpload(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Add([]byte("ISA*00*"))
-	cfg, err := payer.LoadConfig("testdata/rules.json")
+	cfg, err := payer.LoadConfig("rules.sample.json")
 	if err != nil {
 		f.Fatal(err)
 	}

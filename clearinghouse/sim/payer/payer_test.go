@@ -22,7 +22,7 @@ var t0 = time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
 
 func config(t *testing.T) *payer.Config {
 	t.Helper()
-	c, err := payer.LoadConfig("testdata/rules.json")
+	c, err := payer.LoadConfig("rules.sample.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,4 +358,10 @@ func names(fs []sim.OutboundFile) []string {
 		out = append(out, f.Name)
 	}
 	return out
+}
+
+func TestSampleConfig(t *testing.T) {
+	if got, want := payer.SampleConfig(), config(t); !reflect.DeepEqual(got, want) {
+		t.Errorf("SampleConfig differs from rules.sample.json")
+	}
 }
