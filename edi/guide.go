@@ -123,6 +123,7 @@ type node struct {
 	tags     []uint32 // loops: tag of each child, for fast scans
 	req      []int    // loops: indexes of required children
 	lastReq  int      // segments: position of the last required element
+	syntax   []syntaxRule
 }
 
 // first returns the trigger segment of a loop.
@@ -183,8 +184,32 @@ func (g *Guide) LoopName(id string) string { return g.loopNames[id] }
 
 // dictionary of base segment definitions, keyed by segment ID.
 type dictSeg struct {
-	Name  string
-	Elems []elemRule
+	Name   string
+	Elems  []elemRule
+	Syntax []syntaxRule
+}
+
+// syntaxRule is an X12 syntax note: P paired, R at least one, E at most
+// one, C conditional, L list conditional, over element positions.
+type syntaxRule struct {
+	Kind byte
+	Els  []int
+}
+
+func parseSyntax(note string, n int) (syntaxRule, error) {
+	r := syntaxRule{}
+	if len(note) < 5 || (len(note)-1)%2 != 0 || !strings.ContainsRune("PRECL", rune(note[0])) {
+		return r, fmt.Errorf("syntax note %q", note)
+	}
+	r.Kind = note[0]
+	for i := 1; i < len(note); i += 2 {
+		p, err := strconv.Atoi(note[i : i+2])
+		if err != nil || p < 1 || p > n {
+			return r, fmt.Errorf("syntax note %q: element out of range", note)
+		}
+		r.Els = append(r.Els, p)
+	}
+	return r, nil
 }
 
 type dictionary struct {
@@ -226,6 +251,7 @@ type rawDict struct {
 
 type rawDictSeg struct {
 	Name       string              `json:"name"`
+	Syntax     []string            `json:"syntax"`
 	Elements   [][]json.RawMessage `json:"elements"`
 	Components [][]json.RawMessage `json:"components"`
 }
@@ -358,6 +384,13 @@ func compileDict(parts ...[]byte) (*dictionary, error) {
 			return nil, fmt.Errorf("segment %s: %w", id, err)
 		}
 		ds := &dictSeg{Name: s.Name, Elems: rules}
+		for _, note := range s.Syntax {
+			sr, err := parseSyntax(note, len(rules))
+			if err != nil {
+				return nil, fmt.Errorf("segment %s: %w", id, err)
+			}
+			ds.Syntax = append(ds.Syntax, sr)
+		}
 		d.segs[id] = ds
 		d.tags[Tag(id)] = ds
 	}
@@ -516,6 +549,7 @@ func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
 		return nil, fmt.Errorf("segment %s is not in the dictionary", it.Seg)
 	}
 	n.ID, n.Tag = it.Seg, Tag(it.Seg)
+	n.syntax = ds.Syntax
 	if n.Name == "" {
 		n.Name = ds.Name
 	}

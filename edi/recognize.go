@@ -498,6 +498,73 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 			v.elErr(&rules[i-1], "1", s, pos, loop, i, 0, 0)
 		}
 	}
+	if len(n.syntax) > 0 {
+		v.checkSyntax(s, n, loop, pos)
+	}
+}
+
+// checkSyntax applies the segment's X12 syntax notes. An element the guide
+// requires is not reported again (its own IK4 1 covers it).
+func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
+	has := func(i int) bool { return len(s.Element(i)) > 0 }
+	miss := func(i int) {
+		if i <= len(n.Elems) && n.Elems[i-1].Usage != 'R' {
+			v.elErr(&n.Elems[i-1], "2", s, pos, loop, i, 0, 0)
+		}
+	}
+	for _, r := range n.syntax {
+		switch r.Kind {
+		case 'P':
+			some := false
+			for _, e := range r.Els {
+				some = some || has(e)
+			}
+			if some {
+				for _, e := range r.Els {
+					if !has(e) {
+						miss(e)
+					}
+				}
+			}
+		case 'R':
+			some := false
+			for _, e := range r.Els {
+				some = some || has(e)
+			}
+			if !some {
+				miss(r.Els[0])
+			}
+		case 'E':
+			seen := false
+			for _, e := range r.Els {
+				if has(e) {
+					if seen {
+						v.elErr(&n.Elems[e-1], "10", s, pos, loop, e, 0, 0)
+						break
+					}
+					seen = true
+				}
+			}
+		case 'C':
+			if has(r.Els[0]) {
+				for _, e := range r.Els[1:] {
+					if !has(e) {
+						miss(e)
+					}
+				}
+			}
+		case 'L':
+			if has(r.Els[0]) {
+				some := false
+				for _, e := range r.Els[1:] {
+					some = some || has(e)
+				}
+				if !some {
+					miss(r.Els[1])
+				}
+			}
+		}
+	}
 }
 
 // hasCtrl reports whether b holds a control character (below 0x20 or DEL),
