@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/store"
@@ -325,5 +327,54 @@ func TestKeyRotationKeepsRecordsReadable(t *testing.T) {
 		if p, err := s.GetPatient(ctx, admin, id); err != nil || p.LastName != "ROTATE" {
 			t.Fatalf("after rotation: %+v %v", p, err)
 		}
+	}
+}
+
+// TestAuditWaitsWhenEveryChainIsBusy: with every chain head held by other
+// transactions, an audited write waits for one instead of failing, and the
+// chains stay valid.
+func TestAuditWaitsWhenEveryChainIsBusy(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var holders []pgx.Tx
+	for c := 0; c < 32; c++ {
+		conn, err := pgx.Connect(ctx, f.dsn) // not from the store's small pool
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close(context.Background()) })
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM audit_head WHERE chain = $1 FOR UPDATE`, c); err != nil {
+			t.Fatal(err)
+		}
+		holders = append(holders, tx)
+	}
+	defer func() {
+		for _, tx := range holders {
+			_ = tx.Rollback(ctx)
+		}
+	}()
+	done := make(chan error, 1)
+	start := time.Date(2030, 3, 4, 15, 0, 0, 0, time.UTC)
+	go func() {
+		_, err := f.s.Book(ctx, f.deskA, store.Booking{ProviderID: f.provA.ID, PatientID: f.patientA.ID, VisitType: "new", StartsAt: start, EndsAt: start.Add(time.Hour)})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("booked while every chain was held: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	for _, tx := range holders {
+		_ = tx.Rollback(ctx)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := f.s.VerifyAudit(ctx); err != nil || !rep.OK {
+		t.Fatalf("verify = %+v, %v", rep, err)
 	}
 }
