@@ -169,6 +169,10 @@ var brokenSets = []struct {
 	{"277-broken-missing-stc", "277-valid", func(s string) string {
 		return strings.Replace(s, "STC*F1:65*20260115**150.5*100*", "XTC*F1:65*20260115**150.5*100*", 1)
 	}, []string{"IK3 1 XTC", "IK3 3 STC"}},
+	{"999-broken-ak9", "999-ta1-valid", func(s string) string { return strings.Replace(s, "AK9*A*1*1*1~", "AK9*Q*1*1*1~", 1) },
+		[]string{"IK4 7 AK901"}},
+	{"999-broken-missing-ik5", "999-ta1-valid", func(s string) string { return strings.Replace(s, "IK5*A~\n", "", 1) },
+		[]string{"IK3 3 IK5", "IK5 4 SE01"}},
 	{"837i-broken-sv2", "837i-valid", func(s string) string {
 		return strings.Replace(s, "SV2*0300*HC:80053*120.5*", "SV2*0300*HC:80053*130.5*", 1)
 	},
