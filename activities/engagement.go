@@ -208,7 +208,7 @@ type ReminderPlan struct {
 // PlanReminders reads the appointment and plans its reminders from now on:
 // one delivery per offset and channel; SMS in quiet hours shifts to the end
 // of the quiet period, or to just before it began when that would be after
-// the visit; deliveries already in the past are left out.
+// the visit; deliveries more than LateGrace in the past are left out.
 func (e *Engagement) PlanReminders(ctx context.Context, req ReminderPlanRequest) (ReminderPlan, error) {
 	if e.Scheduling == nil {
 		return ReminderPlan{}, notWired("scheduling")
@@ -259,6 +259,11 @@ func parseQuiet(start, end string) (int, int, error) {
 	return a, b, nil
 }
 
+// LateGrace is how late a planned reminder may still go out (at once): a
+// booking made minutes after an offset, or a worker that started late,
+// still sends it; older ones are skipped.
+const LateGrace = 15 * time.Minute
+
 // PlanDeliveries is PlanReminders' pure core (quiet hours in minutes after
 // midnight, -1 for none).
 func PlanDeliveries(startsAt, now time.Time, loc *time.Location, offsets []time.Duration, channels []string, quietStart, quietEnd int) []Delivery {
@@ -272,7 +277,7 @@ func PlanDeliveries(startsAt, now time.Time, loc *time.Location, offsets []time.
 					continue
 				}
 			}
-			if at.Before(now) || !at.Before(startsAt) {
+			if at.Before(now.Add(-LateGrace)) || !at.Before(startsAt) {
 				continue
 			}
 			out = append(out, Delivery{Key: off.String() + "/" + ch, Channel: ch, Offset: off, At: at})

@@ -47,6 +47,8 @@ func TestPlanDeliveries(t *testing.T) {
 			map[string]time.Time{"2h0m0s/email": at(8, 7, 0), "2h0m0s/sms": at(8, 7, 0)}},
 		{"daytime quiet period", at(8, 14, 0), []time.Duration{2 * time.Hour}, 12 * 60, 13 * 60,
 			map[string]time.Time{"2h0m0s/email": at(8, 12, 0), "2h0m0s/sms": at(8, 13, 0)}},
+		{"missed by minutes: still sent", at(1, 10, 55), []time.Duration{2 * time.Hour}, q21, q8,
+			map[string]time.Time{"2h0m0s/email": at(1, 8, 55), "2h0m0s/sms": at(1, 8, 55)}},
 		{"past offsets left out", at(2, 10, 0), []time.Duration{72 * time.Hour, 24 * time.Hour, 2 * time.Hour}, q21, q8,
 			map[string]time.Time{"24h0m0s/email": at(1, 10, 0), "24h0m0s/sms": at(1, 10, 0), "2h0m0s/email": at(2, 8, 0), "2h0m0s/sms": at(2, 8, 0)}},
 	}

@@ -100,12 +100,14 @@ func TestReminderCancelReplyBackfillsOnDevServer(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	}
 
-	// Reminders: 1h before (due now) and 59m50s before (due in ~14s: only
-	// the waitlisted patient, booked by then, gets that one).
-	opts := workflows.ReminderOptions{Offsets: []time.Duration{time.Hour, 59*time.Minute + 50*time.Second}, QuietStart: "-"}
+	// A's reminder 1h before (due in seconds); the waitlisted patient's
+	// 59m50s before (due ~10s later, or at once when the booking comes
+	// later: a reminder missed by minutes still goes).
+	opts := workflows.ReminderOptions{Offsets: []time.Duration{time.Hour}, QuietStart: "-"}
+	optsB := workflows.ReminderOptions{Offsets: []time.Duration{59*time.Minute + 50*time.Second}, QuietStart: "-"}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ReminderIDPrefix + appt.ID, TaskQueue: queue},
 		workflows.ReminderWorkflowName, workflows.ReminderInput{AppointmentID: appt.ID, ReminderOptions: opts,
-			Waitlist: workflows.WaitlistOptions{AcceptWindow: time.Minute, MinLead: time.Minute, Reminders: opts}})
+			Waitlist: workflows.WaitlistOptions{AcceptWindow: time.Minute, MinLead: time.Minute, Reminders: optsB}})
 	require.NoError(t, err)
 
 	var mailA notifytest.Message
