@@ -26,7 +26,8 @@
 # (3s, in seconds), REHEARSAL_PORT_OFFSET (10000: Temporal on 17233..., APIs on 18081 and
 # 18082), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
 # (1: run ./e2e when present), REHEARSAL_E2E_RUN (the -run pattern, default .),
-# REHEARSAL_REF (a commit to build instead of the working tree, e.g. HEAD).
+# REHEARSAL_E2E_PKG (./e2e), REHEARSAL_REF (a commit to build instead of the
+# working tree, e.g. HEAD).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
@@ -126,7 +127,8 @@ if [ -n "${REHEARSAL_REF:-}" ]; then
 else
   log "building bin/claimflow from the working tree"
   mkdir -p bin
-  go build -o bin/claimflow ./cmd/claimflow
+  go build -o bin/claimflow ./cmd/claimflow ||
+    fail "the working tree does not build; REHEARSAL_REF=HEAD rehearses the last commit instead"
   claimflow=$root/bin/claimflow src=$root
 fi
 log "builds took $(elapsed "$tb")"
@@ -268,7 +270,8 @@ done
 # two more in flight (their rows written, their smoke command still waiting).
 killed=${worker_pid[1]}
 reports() { cat "$dir"/smoke/*.json 2>/dev/null | jq -r ".Result.$1" 2>/dev/null || true; }
-for ((k = 0; k < 150; k++)); do
+deadline=$((SECONDS + 20))
+while [ $SECONDS -lt $deadline ]; do
   wrote=$(psql "${pg[@]}" -tAc "SELECT count(*) FROM smoke_runs WHERE written_by LIKE '%:$killed' AND created_at >= '$since'" "$appdb")
   finished=$(reports ReadBy | grep -c ":$killed\$" || true)
   written=$(reports WrittenBy | grep -c ":$killed\$" || true)
@@ -341,14 +344,15 @@ log "nothing lost: $completed of $started completed, on $per worker processes, w
 # CLAIMFLOW_DATA_DIR for the shared key file, all exported above), the API
 # servers through CLAIMFLOW_E2E_API_URLS, and may stop and start workers
 # themselves with CLAIMFLOW_BIN (they must stop what they start).
-if [ -d "$src/e2e" ] && [ "${REHEARSAL_E2E:-1}" = 1 ]; then
-  log "running ./e2e against the cluster (-run ${REHEARSAL_E2E_RUN:-.})"
+e2e=${REHEARSAL_E2E_PKG:-./e2e}
+if [ -d "$src/$e2e" ] && [ "${REHEARSAL_E2E:-1}" = 1 ]; then
+  log "running $e2e against the cluster (-run ${REHEARSAL_E2E_RUN:-.})"
   te=$(date +%s.%N)
   (cd "$src" && CLAIMFLOW_E2E_API_URLS="http://127.0.0.1:${api_ports[0]},http://127.0.0.1:${api_ports[1]}" \
     CLAIMFLOW_E2E_WORKER_PIDS="${worker_pid[1]},${worker_pid[2]}" CLAIMFLOW_BIN=$claimflow \
-    go test ./e2e -count=1 -v -timeout 20m -run "${REHEARSAL_E2E_RUN:-.}") 2>&1 | tee "$dir/e2e.log"
+    go test "$e2e" -count=1 -v -timeout 20m -run "${REHEARSAL_E2E_RUN:-.}") 2>&1 | tee "$dir/e2e.log"
   log "e2e passed in $(elapsed "$te")"
 else
-  log "no ./e2e directory yet: the claim end-to-end step is skipped"
+  log "no $e2e directory yet: the claim end-to-end step is skipped"
 fi
 log "prod-rehearsal passed in $(elapsed "$t0")"
