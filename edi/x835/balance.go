@@ -242,8 +242,9 @@ func moneyBytes(v []byte) (Money, bool) {
 
 // Validate validates an X12 stream (edi.ValidateBytes) and adds the 835
 // balancing errors of every 835 in it, with stream positions, to the report
-// and to the transaction set's results, in one more streaming pass.
-// Balancing errors do not change the sets' acknowledgment codes.
+// and to the transaction set's result when the report keeps it (with
+// Options.DropAccepted a set that passed validation has none), in one more
+// streaming pass. Balancing errors do not change the acknowledgment codes.
 func Validate(b []byte, opts *edi.Options) (*edi.Report, error) {
 	rep, err := edi.ValidateBytes(b, opts)
 	if err != nil || (opts != nil && opts.SkipBalancing) {
@@ -253,18 +254,14 @@ func Validate(b []byte, opts *edi.Options) (*edi.Report, error) {
 	for _, ic := range rep.Interchanges {
 		for _, g := range ic.Groups {
 			for _, s := range g.Sets {
-				if s.ST.El(1) == "835" {
-					byIndex[s.Index] = s
-				}
+				byIndex[s.Index] = s
 			}
 		}
-	}
-	if len(byIndex) == 0 {
-		return rep, nil
 	}
 	rd := edi.NewBytesReader(b)
 	var (
 		bal   balancer
+		in835 bool
 		res   *edi.SetResult
 		pos   int
 		tagST = edi.Tag("ST")
@@ -277,21 +274,23 @@ func Validate(b []byte, opts *edi.Options) (*edi.Report, error) {
 		}
 		tag := s.Tag()
 		if tag == tagST {
-			res = byIndex[s.Index]
-			pos = 0
+			in835 = string(s.Element(1)) == "835"
+			res, pos = byIndex[s.Index], 0
 		}
-		if res == nil {
+		if !in835 {
 			continue
 		}
 		pos++
 		n := len(bal.errs)
 		bal.seg(string(s.Element(0)), s.Element, s.Len(), pos, s.Index, s.Offset)
 		for _, e := range bal.errs[n:] {
-			res.Errors = append(res.Errors, e)
+			if res != nil {
+				res.Errors = append(res.Errors, e)
+			}
 			rep.Errors = append(rep.Errors, e)
 		}
 		if tag == tagSE {
-			res = nil
+			in835, res = false, nil
 		}
 	}
 	return rep, nil

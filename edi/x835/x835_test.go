@@ -181,3 +181,17 @@ func TestCASSplitsAfterSixReasons(t *testing.T) {
 		t.Errorf("Balance = %v", im)
 	}
 }
+
+// TestValidateDropAccepted: balancing is checked even when the report
+// keeps only the sets with structural errors.
+func TestValidateDropAccepted(t *testing.T) {
+	r := Sample()
+	r.Payment.Amount++
+	rep, err := x835.Validate(build(t, r), &edi.Options{DropAccepted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) != 1 || rep.Errors[0].SegID != "BPR" || rep.Errors[0].Code != "I12" {
+		t.Errorf("errors = %v, want BPR02 I12", rep.Errors)
+	}
+}
