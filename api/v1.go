@@ -193,6 +193,31 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
+// decodeRefusing is decode that also refuses the named top-level fields.
+func decodeRefusing(r *http.Request, v any, refused []string) error {
+	if len(refused) == 0 {
+		return decode(r, v)
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return bodyError(err)
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) == nil {
+		var fields []FieldError
+		for _, f := range refused {
+			if _, ok := top[f]; ok {
+				fields = append(fields, FieldError{Pointer: "/" + f, Detail: "is read-only: the server sets it"})
+			}
+		}
+		if fields != nil {
+			return &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request", Detail: "the request has invalid fields", Fields: fields}
+		}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return decode(r, v)
+}
+
 func bodyError(err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
@@ -344,7 +369,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return http.StatusCreated, map[string]string{"token": tok}, nil
 		}))
 
-		r.Post("/v1/providers", s.handle(store.PermProviderWrite, createWith(s.records.CreateProvider)))
+		r.Post("/v1/providers", s.handle(store.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
 		r.Get("/v1/providers", s.handle(store.PermProviderRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			p := q.page()
@@ -373,7 +398,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return one[store.AvailabilityException](201)(s.records.AddAvailabilityException(r.Context(), a, e))
 		}))
 
-		r.Post("/v1/payers", s.handle(store.PermPayerWrite, createWith(s.records.CreatePayer)))
+		r.Post("/v1/payers", s.handle(store.PermPayerWrite, createWith(s.records.CreatePayer, readOnly...)))
 		r.Get("/v1/payers", s.handle(store.PermPayerRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			p := q.page()
@@ -385,7 +410,7 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Get("/v1/payers/{id}", s.handle(store.PermPayerRead, getWith(s.records.GetPayer)))
 		r.Patch("/v1/payers/{id}", s.handle(store.PermPayerWrite, patchWith(s.records.UpdatePayer)))
 
-		r.Post("/v1/patients", s.handle(store.PermPatientWrite, createWith(s.records.CreatePatient)))
+		r.Post("/v1/patients", s.handle(store.PermPatientWrite, createWith(s.records.CreatePatient, readOnly...)))
 		r.Get("/v1/patients", s.handle(store.PermPatientRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			f := store.PatientFilter{OrgID: q.id("org_id"), LastName: q.str("last_name"), BirthDate: q.str("birth_date"), SSN: q.str("ssn")}
@@ -398,7 +423,7 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Get("/v1/patients/{id}", s.handle(store.PermPatientRead, getWith(s.records.GetPatient)))
 		r.Patch("/v1/patients/{id}", s.handle(store.PermPatientWrite, patchWith(s.records.UpdatePatient)))
 
-		r.Post("/v1/coverages", s.handle(store.PermCoverageWrite, createWith(s.records.CreateCoverage)))
+		r.Post("/v1/coverages", s.handle(store.PermCoverageWrite, createWith(s.records.CreateCoverage, append(readOnly, "org_id")...)))
 		r.Get("/v1/coverages", s.handle(store.PermCoverageRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			pid, member := q.id("patient_id"), q.str("member_id")
@@ -412,7 +437,7 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Patch("/v1/coverages/{id}", s.handle(store.PermCoverageWrite, patchWith(s.records.UpdateCoverage)))
 
 		r.Post("/v1/appointments", s.handle(store.PermAppointmentWrite, createWith(s.records.Book)))
-		r.Post("/v1/appointment-series", s.handle(store.PermAppointmentWrite, createWith(s.records.BookSeries)))
+		r.Post("/v1/appointment-series", s.handle(store.PermAppointmentWrite, createWith(s.records.BookSeries, "id", "appointments")))
 		r.Get("/v1/appointments", s.handle(store.PermAppointmentRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			f := store.AppointmentFilter{ProviderID: q.id("provider_id"), PatientID: q.id("patient_id"), Status: q.str("status"), From: q.time("from"), To: q.time("to")}
@@ -444,7 +469,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return one[store.Appointment](200)(s.records.Cancel(r.Context(), a, id(r), in.Reason))
 		}))
 
-		r.Post("/v1/waitlist", s.handle(store.PermWaitlistWrite, createWith(s.records.JoinWaitlist)))
+		r.Post("/v1/waitlist", s.handle(store.PermWaitlistWrite, createWith(s.records.JoinWaitlist, append(readOnly, "status", "appointment_id")...)))
 		r.Get("/v1/waitlist", s.handle(store.PermWaitlistRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			f := store.WaitlistFilter{OrgID: q.id("org_id"), ProviderID: q.id("provider_id"), Status: q.str("status"), VisitType: q.str("visit_type")}
@@ -460,7 +485,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return one[store.WaitlistEntry](200)(s.records.LeaveWaitlist(r.Context(), a, id(r)))
 		}))
 
-		r.Post("/v1/encounters", s.handle(store.PermEncounterWrite, createWith(s.records.CreateEncounter)))
+		r.Post("/v1/encounters", s.handle(store.PermEncounterWrite, createWith(s.records.CreateEncounter, append(readOnly, "org_id")...)))
 		r.Get("/v1/encounters", s.handle(store.PermEncounterRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			pid := q.id("patient_id")
@@ -515,10 +540,15 @@ func (s *Server) mountV1(r chi.Router) {
 	})
 }
 
-func createWith[In, Out any](fn func(context.Context, store.Actor, In) (Out, error)) handler {
+// readOnly are the response fields a create body must not carry.
+var readOnly = []string{"id", "created_at", "updated_at"}
+
+// createWith decodes the body into the record type, refusing the record's
+// read-only fields (the server sets them).
+func createWith[In, Out any](fn func(context.Context, store.Actor, In) (Out, error), readOnlyFields ...string) handler {
 	return func(r *http.Request, a store.Actor) (int, any, error) {
 		var in In
-		if err := decode(r, &in); err != nil {
+		if err := decodeRefusing(r, &in, readOnlyFields); err != nil {
 			return 0, nil, err
 		}
 		return one[Out](http.StatusCreated)(fn(r.Context(), a, in))

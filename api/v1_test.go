@@ -196,6 +196,7 @@ func TestProblemsNameFields(t *testing.T) {
 	}{
 		{"unknown field", "/v1/patients", `{"org_id":"` + w.facA.ID + `","first_name":"A","last_name":"B","birth_date":"1901-01-01","sex":"U","nickname":"x"}`, 422, []string{"/nickname"}},
 		{"wrong type", "/v1/coverages", `{"priority":"first"}`, 422, []string{"/priority"}},
+		{"read-only field", "/v1/patients", `{"id":"x","org_id":"` + w.facA.ID + `","first_name":"A","last_name":"B","birth_date":"1901-01-01","sex":"U","created_at":"2030-01-01T00:00:00Z"}`, 422, []string{"/id", "/created_at"}},
 		{"malformed", "/v1/patients", `{"org_id":`, 400, nil},
 		{"every invalid field", "/v1/patients", map[string]any{"org_id": w.facA.ID, "first_name": "", "last_name": "X", "birth_date": "01/02/1901", "sex": "Q"}, 422,
 			[]string{"/first_name", "/birth_date", "/sex"}},
