@@ -11,6 +11,8 @@ import (
 	"github.com/claimflow/claimflow/edi/eligibility"
 	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
+	"github.com/claimflow/claimflow/edi/x837d"
+	"github.com/claimflow/claimflow/edi/x837i"
 )
 
 // Samples laid out as payers send them (shapes of the implementation
@@ -128,5 +130,39 @@ func TestSetsExternal999(t *testing.T) {
 	}
 	if _, _, sets := acks.Rejected(); !reflect.DeepEqual(sets, []string{"17456/0002"}) {
 		t.Errorf("Rejected sets = %v", sets)
+	}
+}
+
+func TestSetsExternal837I(t *testing.T) {
+	txs, err := x837i.ReadAll(readExternal(t, "837i-external.x12"))
+	if err != nil || len(txs) != 1 {
+		t.Fatalf("ReadAll = %d, %v", len(txs), err)
+	}
+	c := txs[0].Billing[0].Subscriber[0].Claims[0]
+	ic := c.Institutional
+	if c.BillType() != "141" || c.Total() != 8993 || ic.StatementFrom != "20260911" || ic.AdmissionType != "4" || ic.PatientStatus != "01" {
+		t.Errorf("claim = %+v %+v", c, ic)
+	}
+	if !reflect.DeepEqual(ic.Occurrences, []x837i.Occurrence{{Code: "41", Date: "20260101"}}) ||
+		!reflect.DeepEqual(ic.Values, []x837i.Value{{Code: "30", Amount: 2000}}) || !reflect.DeepEqual(ic.Conditions, []string{"01"}) {
+		t.Errorf("occurrence, value, condition codes = %+v %+v %+v", ic.Occurrences, ic.Values, ic.Conditions)
+	}
+	if len(c.Lines) != 3 || c.Lines[2].RevenueCode != "0270" || c.Lines[2].Procedure != "J1120" || c.Attending == nil || c.Attending.NPI != "1234567893" {
+		t.Errorf("lines = %+v attending = %+v", c.Lines, c.Attending)
+	}
+}
+
+func TestSetsExternal837D(t *testing.T) {
+	ics := readExternal(t, "837d-external.x12")
+	txs, err := x837d.ReadAll(ics)
+	if err != nil || len(txs) != 1 {
+		t.Fatalf("ReadAll = %d, %v", len(txs), err)
+	}
+	c := txs[0].Billing[0].Subscriber[0].Claims[0]
+	if c.FacilityCode != "11" || c.ReleaseOfInfo != "I" || c.Rendering == nil || c.Rendering.Taxonomy != "1223G0001X" || len(c.Lines) != 2 {
+		t.Fatalf("claim = %+v", c)
+	}
+	if l := c.Lines[1]; l.Procedure != "D2150" || !reflect.DeepEqual(l.Teeth, []x837d.Tooth{{Number: "12", Surfaces: []string{"M", "O"}}}) {
+		t.Errorf("line 2 = %+v", l)
 	}
 }

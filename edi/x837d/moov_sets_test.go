@@ -2,6 +2,8 @@ package x837d_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,5 +69,20 @@ func TestMoovPeer(t *testing.T) {
 				t.Error("moov-io/x12 accepts CLM05-2 = Z")
 			}
 		})
+	}
+}
+
+// TestMoovPeerExternal runs an 837D laid out as other submitters write it
+// (edi/testdata/sets/837d-external.x12) through both validators.
+func TestMoovPeerExternal(t *testing.T) {
+	x, err := os.ReadFile(filepath.Join("..", "testdata", "sets", "837d-external.x12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := edi.ValidateBytes(x, nil); err != nil || !rep.OK() {
+		t.Fatalf("own validator: %v %v", err, rep.Errors)
+	}
+	if err := moovCheck(string(x), ":"); err != nil {
+		t.Errorf("moov-io/x12: %v", err)
 	}
 }
