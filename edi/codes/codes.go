@@ -1,8 +1,8 @@
 // Package codes looks up the descriptions of the code lists the health care
 // transactions carry: claim adjustment reason codes (CARC), remittance
 // advice remark codes (RARC), claim status category (507) and status (508)
-// codes, service type codes (1365), entity identifier codes (98) and place
-// of service codes. The lists are data (schemas/codes/*.json), embedded.
+// codes, service type codes (1365), entity identifier codes (98), place
+// of service codes and claim adjustment group codes (CAS01). The lists are data (schemas/codes/*.json), embedded.
 package codes
 
 import (
@@ -18,6 +18,7 @@ import (
 
 // The code lists, by the name Describe takes.
 const (
+	AdjustmentGroup     = "cag"  // claim adjustment group codes (CAS01)
 	CARC                = "carc" // claim adjustment reason codes (CAS)
 	RARC                = "rarc" // remittance advice remark codes (LQ*HE, MOA)
 	ClaimStatusCategory = "507"  // STC01-1

@@ -12,7 +12,7 @@ func TestLists(t *testing.T) {
 	if err := codes.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"1365", "507", "508", "98", "carc", "pos", "rarc"}
+	want := []string{"1365", "507", "508", "98", "cag", "carc", "pos", "rarc"}
 	if got := codes.Lists(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Lists() = %v, want %v", got, want)
 	}
@@ -29,6 +29,7 @@ func TestRequiredCodes(t *testing.T) {
 		codes.ServiceType:         {"1", "30", "33", "35", "47", "48", "50", "86", "88", "98", "AL", "MH", "UC"},
 		codes.EntityIdentifier:    {"03", "1P", "40", "41", "82", "85", "87", "IL", "PR", "QC", "PE"},
 		codes.PlaceOfService:      {"02", "10", "11", "12", "21", "22", "23", "99"},
+		codes.AdjustmentGroup:     {"CO", "CR", "OA", "PI", "PR"},
 	}
 	for _, p := range []struct {
 		prefix string
