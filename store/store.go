@@ -1,6 +1,21 @@
 // Package store is claimflow's Postgres adapter (pgx/v5): connection pool,
 // database creation, embedded migrations (goose) and the queries, which live
 // in .sql files in this folder.
+//
+// The records services (organisations, users, providers, payers, patients,
+// coverages, availability, appointments, series, waitlist, encounters,
+// claims) take an Actor and run as one transaction each: they check the
+// record's organisation against the actor's grants (a role granted at an
+// organisation covers its subtree; outside it a record is ErrNotFound),
+// seal PHI columns under a per-record data key from Keys (UseKeys), and
+// append a row to the hash-chained audit log in the same transaction for
+// every PHI read or write. Operator tools and workflows act as System.
+//
+// Entry points other parts use: GetClaimBundle (a claim with its encounter,
+// charges, patient, coverage, provider and payer, for an 837),
+// SetClaimStatus (with history), Book/Reschedule/Cancel (Postgres refuses
+// double booking; a clash is *SlotConflict), JoinWaitlist, ListWaitlist,
+// MarkWaitlistBooked, VerifyAudit, RotateKeys.
 package store
 
 import (
