@@ -301,6 +301,16 @@ func TestStaffLoginTOTPLockoutAndIdleTimeout(t *testing.T) {
 	now.Add(int64(16 * time.Minute))
 	w.mustCall(401, tok, "GET", "/v1/patients", nil, nil)
 
+	// Activity keeps a session alive only up to its maximum age (1 hour here).
+	now.Add(int64(time.Minute))
+	_, tok3 := login("correct horse battery", store.TOTPCode(u.TOTPSecret, clock()))
+	for i := 0; i < 5; i++ {
+		now.Add(int64(11 * time.Minute))
+		w.mustCall(200, tok3, "GET", "/v1/patients", nil, nil)
+	}
+	now.Add(int64(6 * time.Minute))
+	w.mustCall(401, tok3, "GET", "/v1/patients", nil, nil)
+
 	// Logout ends a session at once.
 	now.Add(int64(time.Minute))
 	_, tok2 := login("correct horse battery", store.TOTPCode(u.TOTPSecret, clock()))
