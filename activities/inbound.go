@@ -13,6 +13,7 @@ import (
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/ackread"
+	"github.com/claimflow/claimflow/edi/eligibility"
 	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
 	"github.com/claimflow/claimflow/store"
@@ -54,6 +55,7 @@ type ClaimAckSignal struct {
 type RoutingRecords interface {
 	BatchClaimControls(ctx context.Context, clearinghouse, isa13 string) ([]store.BatchedClaimControl, error)
 	ClaimIDByControlNumber(ctx context.Context, pcn string) (string, error)
+	EligibilityByTrace(ctx context.Context, trace string) (appointmentID, workflowID string, err error)
 }
 
 // Signaller is the part of the Temporal client routing uses.
@@ -116,6 +118,10 @@ func (r *Router) Route(ctx context.Context, f InboundFile) (RouteResult, error) 
 					}
 				case "835":
 					if err := r.start835(ctx, f, ic, t, n, &res); err != nil {
+						return res, err
+					}
+				case "271":
+					if err := r.route271(ctx, f, ic, t, &res); err != nil {
 						return res, err
 					}
 				}
@@ -253,6 +259,45 @@ func (r *Router) start835(ctx context.Context, f InboundFile, ic *edi.Interchang
 	default:
 		return err
 	}
+	return nil
+}
+
+// signalEligibility271 mirrors workflows.SignalEligibility271.
+const signalEligibility271 = "eligibility.271"
+
+// route271 hands a batch 271 to the eligibility workflow that sent the
+// 270, found by the trace number the payer echoes (TRN*2).
+func (r *Router) route271(ctx context.Context, f InboundFile, ic *edi.Interchange, t *edi.Transaction, res *RouteResult) error {
+	tx, err := eligibility.Read(t, ic.Delims)
+	if err != nil {
+		res.Unmatched++
+		return nil
+	}
+	p := tx.Patient()
+	if p == nil {
+		res.Unmatched++
+		return nil
+	}
+	for _, tr := range p.Traces {
+		_, wf, err := r.Records.EligibilityByTrace(ctx, tr.Number)
+		if errors.Is(err, store.ErrNotFound) || wf == "" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = r.Temporal.SignalWorkflow(ctx, wf, "", signalEligibility271, f.Hash)
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			res.Unmatched++
+			return nil
+		}
+		if err == nil {
+			res.ClaimSignals++
+		}
+		return err
+	}
+	res.Unmatched++
 	return nil
 }
 

@@ -34,6 +34,9 @@ import (
 type Main struct {
 	Config config.Config
 	Log    *slog.Logger
+	// getenv reads secrets the configuration names (e.g. a partner's
+	// real-time password variable).
+	getenv func(string) string
 
 	// What Run starts.
 	Serve bool
@@ -60,7 +63,10 @@ func NewMain(getenv func(string) string, logOut io.Writer) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Main{Config: cfg, Log: logging.New(logOut, cfg.LogLevel)}, nil
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return &Main{Config: cfg, Log: logging.New(logOut, cfg.LogLevel), getenv: getenv}, nil
 }
 
 // Open connects to Postgres and Temporal and builds the enabled parts.
@@ -109,6 +115,8 @@ func (m *Main) Open(ctx context.Context) error {
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.
 		m.API.Router().Mount("/codec", http.StripPrefix("/codec", payloadcodec.Handler(m.Keyring, m.authorizeDecode, m.codecOrigins())))
+		// The billing dashboard: its API endpoints and the embedded app.
+		m.mountDashboard()
 		if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 			return fmt.Errorf("http: listen %s: %w", m.Config.HTTPAddr, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -92,26 +93,31 @@ func newE2E(t *testing.T, inProcessWorker bool) *e2e {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.sim.Close() })
+	rt := httptest.NewServer(e.sim.RealTimeHandler())
+	t.Cleanup(rt.Close)
 	partners, _ := json.Marshal([]map[string]any{{"id": "sim", "addr": addr, "user": "claimflow", "private_key_file": keyFile,
-		"host_key": e.sim.HostKeyLine(), "outbound_dir": "/upload", "inbound_dir": "/download", "timeout": "5s"}})
+		"host_key": e.sim.HostKeyLine(), "outbound_dir": "/upload", "inbound_dir": "/download", "timeout": "5s",
+		"realtime": map[string]any{"url": rt.URL, "sender_id": "ZZSUBMIT1", "receiver_id": "SIM", "username": "claimflow",
+			"password_env": "E2E_SIM_REALTIME_PASSWORD", "timeout": "5s"}}})
 	partnersFile := filepath.Join(dir, "clearinghouses.json")
 	if err := os.WriteFile(partnersFile, partners, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	e.vars = map[string]string{
-		"DATABASE_URL":             testenv.DatabaseURL(t),
-		"TEMPORAL_ADDRESS":         dev.FrontendHostPort(),
-		"CLAIMFLOW_HTTP_ADDR":      "127.0.0.1:0",
-		"CLAIMFLOW_DATA_DIR":       t.TempDir(),
-		"CLAIMFLOW_S3_ENDPOINT":    s3.Endpoint,
-		"CLAIMFLOW_S3_ACCESS_KEY":  s3.AccessKey,
-		"CLAIMFLOW_S3_SECRET_KEY":  s3.SecretKey,
-		"CLAIMFLOW_CLEARINGHOUSES": partnersFile,
-		"CLAIMFLOW_BATCH_EVERY":    "2s",
-		"CLAIMFLOW_POLL_EVERY":     "1s",
-		"CLAIMFLOW_ISA_USAGE":      "T",
-		"CLAIMFLOW_LOG_LEVEL":      "warn",
+		"DATABASE_URL":              testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS":          dev.FrontendHostPort(),
+		"CLAIMFLOW_HTTP_ADDR":       "127.0.0.1:0",
+		"CLAIMFLOW_DATA_DIR":        t.TempDir(),
+		"CLAIMFLOW_S3_ENDPOINT":     s3.Endpoint,
+		"CLAIMFLOW_S3_ACCESS_KEY":   s3.AccessKey,
+		"CLAIMFLOW_S3_SECRET_KEY":   s3.SecretKey,
+		"CLAIMFLOW_CLEARINGHOUSES":  partnersFile,
+		"CLAIMFLOW_BATCH_EVERY":     "2s",
+		"CLAIMFLOW_POLL_EVERY":      "1s",
+		"CLAIMFLOW_ISA_USAGE":       "T",
+		"CLAIMFLOW_LOG_LEVEL":       "warn",
+		"E2E_SIM_REALTIME_PASSWORD": "pw",
 	}
 	e.m, err = NewMain(env(e.vars), testenv.LogFile(t, "claimflow"))
 	if err != nil {
@@ -434,5 +440,60 @@ func TestKillMidPostingAndRedelivery(t *testing.T) {
 		if st := e.state(c.ID); st.PaidCents != 9000 {
 			t.Errorf("claim %d workflow paid = %d, want 9000", i, st.PaidCents)
 		}
+	}
+}
+
+// TestEndToEndEligibility: booking an appointment through the API starts
+// its eligibility check (outbox), which sends a real-time 270 to the
+// simulator and stores the 271's benefits, sealed; an uninsured member's
+// booking gets the payer's AAA rejection.
+func TestEndToEndEligibility(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	e := newE2E(t, true)
+	ctx := context.Background()
+	var prov, pay idOnly
+	e.api("POST", "/v1/providers", map[string]any{"org_id": e.org, "npi": "1234567893", "first_name": "TESTDOC", "last_name": "ONE", "taxonomy": "207Q00000X"}, &prov)
+	e.api("POST", "/v1/payers", map[string]any{"org_id": e.org, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
+	book := func(name, member string, at time.Time) idOnly {
+		var pat, cov, appt idOnly
+		e.api("POST", "/v1/patients", map[string]any{"org_id": e.org, "first_name": "TESTPATIENT", "last_name": name,
+			"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
+		e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": pay.ID, "member_id": member,
+			"relationship": "self", "priority": 1}, &cov)
+		e.api("POST", "/v1/appointments", map[string]any{"provider_id": prov.ID, "patient_id": pat.ID, "visit_type": "follow_up",
+			"starts_at": at.Format(time.RFC3339), "ends_at": at.Add(30 * time.Minute).Format(time.RFC3339)}, &appt)
+		return appt
+	}
+	day := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Hour)
+	insured := book("INSURED", "ZZ0000006", day)
+	unknown := book("UNKNOWN", "ZZ9999999", day.Add(time.Hour))
+	result := func(id string) activities.EligibilityResult {
+		var res activities.EligibilityResult
+		testenv.WaitFor(t, 60*time.Second, "eligibility for "+id, func() bool {
+			run := e.m.Temporal.GetWorkflow(ctx, workflows.EligibilityIDPrefix+id, "")
+			return run.Get(ctx, &res) == nil
+		})
+		return res
+	}
+	if res := result(insured.ID); res.Status != "active" || res.Mode != "realtime" {
+		t.Errorf("insured = %+v, want active in real time", res)
+	}
+	var b activities.Benefits
+	chk, err := e.m.Store.LatestEligibility(ctx, store.System, insured.ID, &b)
+	if err != nil || chk.Status != "active" || !b.Active || b.Plan != "TEST PLAN" {
+		t.Errorf("stored eligibility = %+v benefits %+v (%v)", chk, b, err)
+	}
+	if res := result(unknown.ID); res.Status != "rejected" || len(res.RejectCodes) == 0 {
+		t.Errorf("unknown member = %+v, want an AAA rejection", res)
+	}
+	// The benefits are sealed at rest.
+	var raw []byte
+	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT benefits FROM eligibility_checks WHERE appointment_id = $1", insured.ID).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("TEST PLAN")) || bytes.Contains(raw, []byte("active")) {
+		t.Errorf("benefits stored in plaintext")
 	}
 }

@@ -100,15 +100,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	if err := c.run(ctx, args[1:], getenv, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "claimflow %s: %v\n", c.name, err)
 		var ue usageError
 		var ec exitCode
 		switch {
-		case errors.As(err, &ue):
-			return 2
 		case errors.As(err, &ec):
-			return int(ec)
+			return int(ec) // the command printed its own report
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "claimflow %s: %v\n", c.name, err)
+			return 2
 		}
+		fmt.Fprintf(stderr, "claimflow %s: %v\n", c.name, err)
 		return 1
 	}
 	return 0

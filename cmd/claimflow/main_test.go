@@ -458,3 +458,18 @@ func TestCodecEndpointAuthorisesAndAudits(t *testing.T) {
 		t.Errorf("decode audit rows = %d (%v), want 1", n, err)
 	}
 }
+
+func TestX12Command(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"x12", "validate", filepath.Join(root, "edi/testdata/837p-valid.x12")}, env(nil), &out, &errOut); code != 0 {
+		t.Errorf("valid file: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"x12", "validate", filepath.Join(root, "edi/testdata/broken-se-count.x12")}, env(nil), &out, &errOut); code != 1 {
+		t.Errorf("broken file: exit %d, want 1: %s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "SE") {
+		t.Errorf("report does not name the SE error: %s", out.String())
+	}
+}

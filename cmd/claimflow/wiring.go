@@ -40,7 +40,15 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 	files := &connectorFiles{archive: arch, conns: map[string]*clearinghouse.Connector{}}
 	router := &activities.Router{Files: files, Records: m.Store, Temporal: m.Temporal, TaskQueue: m.Config.TaskQueue, Log: m.Log.With("component", "router")}
 	receivers := map[string]activities.Receiver{}
+	rt := realTime{}
 	for _, p := range partners {
+		if p.RealTime != nil && p.RealTime.URL != "" {
+			c, err := p.NewRealTimeClient(arch, m.getenv)
+			if err != nil {
+				return fmt.Errorf("clearinghouse %s real time: %w", p.ID, err)
+			}
+			rt[p.ID] = c
+		}
 		c, err := clearinghouse.New(p, clearinghouse.Options{Ledger: m.Store, Archive: arch, Log: m.Log.With("partner", p.ID),
 			Router: clearinghouse.RouterFunc(func(ctx context.Context, f clearinghouse.ArchivedFile) error {
 				_, err := router.Route(ctx, activities.InboundFile{Partner: f.Partner, Hash: f.Hash})
@@ -57,7 +65,24 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 	acts.Batches = &activities.BatchService{Records: m.Store, Files: files, Receivers: receivers}
 	acts.Remits = &activities.RemitService{Files: files, Records: m.Store, AfterPost: afterPostHook}
 	acts.Inbound = files
+	acts.Eligibility = &activities.EligibilityService{Records: m.Store, RealTime: rt, Files: files}
+	m.eligibilityWired = true
 	return nil
+}
+
+// realTime sends 270s to each partner's CORE endpoint.
+type realTime map[string]*clearinghouse.RealTimeClient
+
+func (r realTime) RealTime270(ctx context.Context, partner, payloadID string, x12 []byte) ([]byte, error) {
+	c, ok := r[partner]
+	if !ok {
+		return nil, fmt.Errorf("clearinghouse %q has no real-time endpoint", partner)
+	}
+	env, err := c.DoWithID(ctx, payloadID, clearinghouse.PayloadType270, x12)
+	if err != nil {
+		return nil, err
+	}
+	return env.Payload, nil
 }
 
 // afterPostHook is nil in production; tests set it to kill the worker

@@ -1,0 +1,230 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/eligibility"
+	"github.com/claimflow/claimflow/store"
+)
+
+// EligibilityRecords is the store as eligibility uses it.
+type EligibilityRecords interface {
+	GetEligibilityBundle(ctx context.Context, a store.Actor, appointmentID string) (store.EligibilityBundle, error)
+	GetBillingProfile(ctx context.Context, orgID string) (store.BillingProfile, error)
+	PutEligibility(ctx context.Context, c store.EligibilityCheck) error
+	UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error)
+}
+
+// RealTimeSender sends a 270 to a clearinghouse's real-time endpoint and
+// returns the 271 (CORE connectivity; the same payload ID on a retry).
+type RealTimeSender interface {
+	RealTime270(ctx context.Context, clearinghouse, payloadID string, x12 []byte) ([]byte, error)
+}
+
+// Benefits is what is stored (sealed) from a 271 for the patient, for
+// health benefit plan coverage (service type 30).
+type Benefits struct {
+	Active               bool   `json:"active"`
+	Plan                 string `json:"plan,omitempty"`
+	InsuranceType        string `json:"insurance_type,omitempty"`
+	DeductibleCents      *int64 `json:"deductible_cents,omitempty"`
+	DeductibleLeftCents  *int64 `json:"deductible_remaining_cents,omitempty"`
+	OutOfPocketCents     *int64 `json:"out_of_pocket_cents,omitempty"`
+	OutOfPocketLeftCents *int64 `json:"out_of_pocket_remaining_cents,omitempty"`
+	CoPayCents           *int64 `json:"copay_cents,omitempty"`
+	CoInsurance          string `json:"coinsurance,omitempty"`
+}
+
+// EligibilityService implements EligibilityChecker: a 270 from the
+// appointment's patient, primary coverage and provider; real time through
+// the clearinghouse's CORE endpoint, or in a batch file; the 271 read into
+// stored (sealed) benefits or AAA reasons.
+type EligibilityService struct {
+	Records  EligibilityRecords
+	RealTime RealTimeSender
+	Files    FileSender
+	Now      func() time.Time
+}
+
+func (s *EligibilityService) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now().UTC()
+}
+
+// build270 makes the inquiry interchange for an appointment.
+func (s *EligibilityService) build270(ctx context.Context, req EligibilityRequest) (store.EligibilityBundle, []byte, error) {
+	b, err := s.Records.GetEligibilityBundle(ctx, store.System, req.AppointmentID)
+	switch {
+	case errors.Is(err, store.ErrNoCoverage):
+		return b, nil, temporal.NewNonRetryableApplicationError("appointment's patient has no coverage in force", "NoCoverage", nil)
+	case errors.Is(err, store.ErrNotFound):
+		return b, nil, temporal.NewNonRetryableApplicationError("appointment not found", "AppointmentNotFound", nil)
+	case err != nil:
+		return b, nil, err
+	}
+	prof, err := s.Records.GetBillingProfile(ctx, b.Appointment.OrgID)
+	if err != nil {
+		return b, nil, temporal.NewNonRetryableApplicationError("no billing profile for the appointment's organisation", "NoBillingProfile", err)
+	}
+	ymd := func(d string) string { return strings.ReplaceAll(d, "-", "") }
+	cov := eligibility.Coverage{PayerName: strings.ToUpper(b.Payer.Name), PayerID: payerIdentifier(b.Payer), MemberID: b.Coverage.MemberID,
+		GroupNumber: b.Coverage.GroupNumber, Relationship: map[string]string{"self": "18", "spouse": "01", "child": "19", "other": "34"}[b.Coverage.Relationship]}
+	if b.Coverage.Relationship != "self" {
+		cov.Subscriber = eligibility.Person{LastName: strings.ToUpper(b.Coverage.SubscriberLastName), FirstName: strings.ToUpper(b.Coverage.SubscriberFirstName),
+			BirthDate: ymd(b.Coverage.SubscriberBirthDate)}
+	}
+	pat := eligibility.Person{LastName: strings.ToUpper(b.Patient.LastName), FirstName: strings.ToUpper(b.Patient.FirstName),
+		BirthDate: ymd(b.Patient.BirthDate), Gender: b.Patient.Sex}
+	prov := eligibility.Provider{Name: strings.ToUpper(b.Provider.LastName), FirstName: strings.ToUpper(b.Provider.FirstName),
+		NPI: b.Provider.NPI, Individual: true}
+	originator := "1" + prof.TaxID
+	tx := eligibility.Inquiry270(req.TraceNumber, originator, cov, pat, prov, b.Appointment.StartsAt.UTC().Format("20060102"), "30")
+	now := s.now()
+	tx.Date, tx.Time = now.Format("20060102"), now.Format("1504")
+	ic, err := eligibility.BuildInquiry(eligibility.Envelope{SenderID: prof.SubmitterID, ReceiverID: strings.ToUpper(b.Payer.Clearinghouse),
+		Time: now, Control: edi.Control{Interchange: controlFromTrace(req.TraceNumber), Group: 1, Set: 1}}, tx)
+	if err != nil {
+		return b, nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("build 270: %v", err), "Invalid270", nil)
+	}
+	var buf bytes.Buffer
+	if err := edi.Write(&buf, ic); err != nil {
+		return b, nil, err
+	}
+	return b, buf.Bytes(), nil
+}
+
+// controlFromTrace derives a stable ISA13 from the trace, so a retried
+// activity sends the same interchange.
+func controlFromTrace(trace string) int {
+	h := 0
+	for i := 0; i < len(trace); i++ {
+		h = (h*31 + int(trace[i])) % 999999999
+	}
+	return h + 1
+}
+
+// CheckRealtime sends the 270 in real time and stores what the 271 says.
+func (s *EligibilityService) CheckRealtime(ctx context.Context, req EligibilityRequest) (EligibilityResult, error) {
+	if s.RealTime == nil {
+		return EligibilityResult{}, errors.New("no real-time connection is configured")
+	}
+	b, x270, err := s.build270(ctx, req)
+	if err != nil {
+		return EligibilityResult{}, err
+	}
+	x271, err := s.RealTime.RealTime270(ctx, b.Payer.Clearinghouse, req.TraceNumber, x270)
+	if err != nil {
+		return EligibilityResult{}, err
+	}
+	return s.store(ctx, req, b, x271, "realtime", "")
+}
+
+// SubmitBatch sends the 270 in a batch file; the 271 comes back through
+// inbound routing, matched by trace number.
+func (s *EligibilityService) SubmitBatch(ctx context.Context, req EligibilityRequest) error {
+	if s.Files == nil {
+		return notWired("batch eligibility (no clearinghouse)")
+	}
+	b, x270, err := s.build270(ctx, req)
+	if err != nil {
+		return err
+	}
+	wfID := ""
+	if activity.IsActivity(ctx) {
+		wfID = activity.GetInfo(ctx).WorkflowExecution.ID
+	}
+	if err := s.Records.PutEligibility(ctx, store.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID,
+		CoverageID: b.Coverage.ID, WorkflowID: wfID, Mode: "batch", Status: "pending", RequestKey: s.Files.Key(x270)}); err != nil {
+		return err
+	}
+	_, err = s.Files.SendFile(ctx, b.Payer.Clearinghouse, x270)
+	return err
+}
+
+// StoreResponse reads a batch 271 from the archive and stores it.
+func (s *EligibilityService) StoreResponse(ctx context.Context, req EligibilityRequest, fileKey string) (EligibilityResult, error) {
+	body, err := s.Files.Fetch(ctx, fileKey)
+	if err != nil {
+		return EligibilityResult{}, err
+	}
+	b, err := s.Records.GetEligibilityBundle(ctx, store.System, req.AppointmentID)
+	if err != nil {
+		return EligibilityResult{}, err
+	}
+	return s.store(ctx, req, b, body, "batch", fileKey)
+}
+
+func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, b store.EligibilityBundle, x271 []byte, mode, key string) (EligibilityResult, error) {
+	ics, err := edi.ParseBytes(x271)
+	if err != nil {
+		return EligibilityResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("271: %v", err), "Malformed271", nil)
+	}
+	txs, err := eligibility.ReadAll(ics)
+	if err != nil || len(txs) == 0 {
+		return EligibilityResult{}, temporal.NewNonRetryableApplicationError("271: no eligibility response in the file", "Malformed271", nil)
+	}
+	tx := txs[0]
+	for _, t := range txs { // the one answering our trace
+		if p := t.Patient(); p != nil {
+			for _, tr := range p.Traces {
+				if tr.Number == req.TraceNumber {
+					tx = t
+				}
+			}
+		}
+	}
+	res := EligibilityResult{Mode: mode}
+	chk := store.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID, CoverageID: b.Coverage.ID, Mode: mode, ResponseKey: key}
+	var rejections []eligibility.Rejection
+	rejections = append(rejections, tx.Rejections()...)
+	p := tx.Patient()
+	if p != nil {
+		sum := p.Summary("30")
+		rejections = append(rejections, sum.Rejections...)
+		if sum.Known {
+			cents := func(m *eligibility.Money) *int64 {
+				if m == nil {
+					return nil
+				}
+				v := int64(*m)
+				return &v
+			}
+			chk.Benefits = Benefits{Active: sum.Active, Plan: sum.PlanDescription, InsuranceType: sum.InsuranceType,
+				DeductibleCents: cents(sum.Deductible), DeductibleLeftCents: cents(sum.DeductibleRemaining),
+				OutOfPocketCents: cents(sum.OutOfPocket), OutOfPocketLeftCents: cents(sum.OutOfPocketRemaining),
+				CoPayCents: cents(sum.CoPay), CoInsurance: sum.CoInsurance}
+			res.Status = "inactive"
+			if sum.Active {
+				res.Status = "active"
+			}
+		}
+	}
+	for _, r := range rejections {
+		res.RejectCodes = append(res.RejectCodes, "AAA03:"+r.Reason)
+	}
+	if res.Status == "" {
+		res.Status = "rejected"
+	}
+	chk.Status, chk.RejectCodes = res.Status, res.RejectCodes
+	if err := s.Records.PutEligibility(ctx, chk); err != nil {
+		return res, err
+	}
+	res.BenefitsID = req.TraceNumber
+	return res, nil
+}
+
+// UpcomingAppointments lists booked appointments in [from, to).
+func (s *EligibilityService) UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error) {
+	return s.Records.UpcomingAppointments(ctx, from, to)
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EligibilityBundle is what a 270 for an appointment needs: the
+// appointment, its patient, the coverage in force on its date, that
+// coverage's payer and the appointment's provider.
+type EligibilityBundle struct {
+	Appointment Appointment
+	Patient     Patient
+	Coverage    Coverage
+	Payer       Payer
+	Provider    Provider
+}
+
+// GetEligibilityBundle reads it in one transaction, as one audited PHI
+// read. ErrNotFound when the appointment or a coverage is missing.
+func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID string) (EligibilityBundle, error) {
+	var b EligibilityBundle
+	if !validID(appointmentID) {
+		return b, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if b.Appointment, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), appointmentID)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermAppointmentRead, b.Appointment.OrgID); err != nil {
+			return err
+		}
+		var covID string
+		if err := tx.QueryRow(ctx, q("PrimaryCoverageForPatient"), b.Appointment.PatientID, b.Appointment.StartsAt.Format(time.DateOnly)).Scan(&covID); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNoCoverage
+			}
+			return err
+		}
+		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), b.Appointment.PatientID))
+		if err != nil {
+			return err
+		}
+		if b.Patient, _, err = s.openPatient(ctx, sp); err != nil {
+			return err
+		}
+		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), covID)); err != nil {
+			return err
+		}
+		if b.Payer, err = scanPayer(tx.QueryRow(ctx, q("GetPayer"), b.Coverage.PayerID)); err != nil {
+			return err
+		}
+		if b.Provider, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), b.Appointment.ProviderID)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Appointment.OrgID, PatientID: b.Appointment.PatientID, Action: ActionRead,
+			Resource: "eligibility_bundle", ResourceID: appointmentID, Fields: append(append([]string{}, patientPHI...), coveragePHI...)})
+	})
+	return b, err
+}
+
+// ErrNoCoverage: the patient has no coverage in force on the date.
+var ErrNoCoverage = errors.New("no coverage in force")
+
+// EligibilityCheck is one stored 270/271 exchange.
+type EligibilityCheck struct {
+	TraceNumber   string    `json:"trace_number"`
+	AppointmentID string    `json:"appointment_id"`
+	CoverageID    string    `json:"coverage_id,omitempty"`
+	WorkflowID    string    `json:"-"`
+	Mode          string    `json:"mode"`
+	Status        string    `json:"status"`
+	RejectCodes   []string  `json:"reject_codes"`
+	Benefits      any       `json:"benefits,omitempty"` // sealed at rest
+	RequestKey    string    `json:"-"`
+	ResponseKey   string    `json:"-"`
+	CheckedAt     time.Time `json:"checked_at"`
+}
+
+// PutEligibility records (or updates) a check by its trace number, the
+// benefits sealed under a fresh data key.
+func (s *Store) PutEligibility(ctx context.Context, c EligibilityCheck) error {
+	var dek, sealed []byte
+	if c.Benefits != nil {
+		raw, err := json.Marshal(c.Benefits)
+		if err != nil {
+			return err
+		}
+		dk, wrapped, err := s.keys.NewDataKey(ctx)
+		if err != nil {
+			return err
+		}
+		dek, sealed = wrapped, dk.Seal(raw, []byte("eligibility_checks/"+c.TraceNumber+"/benefits"))
+	}
+	codes := c.RejectCodes
+	if codes == nil {
+		codes = []string{}
+	}
+	var cov any
+	if c.CoverageID != "" {
+		cov = c.CoverageID
+	}
+	_, err := s.Pool.Exec(ctx, q("UpsertEligibility"), c.TraceNumber, c.AppointmentID, cov, c.WorkflowID, c.Mode, c.Status, codes,
+		dek, sealed, c.RequestKey, c.ResponseKey)
+	return err
+}
+
+// EligibilityByTrace finds the appointment and workflow waiting for a
+// batch 271 with this trace number.
+func (s *Store) EligibilityByTrace(ctx context.Context, trace string) (appointmentID, workflowID string, err error) {
+	err = s.Pool.QueryRow(ctx, q("EligibilityByTrace"), trace).Scan(&appointmentID, &workflowID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", ErrNotFound
+	}
+	return appointmentID, workflowID, err
+}
+
+// LatestEligibility returns the appointment's latest check with its
+// benefits opened (into out when not nil), as an audited PHI read.
+func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID string, out any) (EligibilityCheck, error) {
+	var c EligibilityCheck
+	if !validID(appointmentID) {
+		return c, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		appt, err := scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), appointmentID))
+		if err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermAppointmentRead, appt.OrgID); err != nil {
+			return err
+		}
+		var dek, sealed []byte
+		err = tx.QueryRow(ctx, q("LatestEligibility"), appointmentID).Scan(&c.TraceNumber, &c.AppointmentID, &c.Mode, &c.Status,
+			&c.RejectCodes, &dek, &sealed, &c.CheckedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if sealed != nil && out != nil {
+			dk, err := s.keys.DataKey(ctx, dek)
+			if err != nil {
+				return err
+			}
+			raw, err := dk.Open(sealed, []byte("eligibility_checks/"+c.TraceNumber+"/benefits"))
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(raw, out); err != nil {
+				return err
+			}
+			c.Benefits = out
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: appt.OrgID, PatientID: appt.PatientID, Action: ActionRead,
+			Resource: "eligibility", ResourceID: c.TraceNumber, Fields: []string{"benefits"}})
+	})
+	return c, err
+}
+
+// UpcomingAppointments lists booked appointments starting in [from, to).
+func (s *Store) UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error) {
+	rows, err := s.Pool.Query(ctx, q("UpcomingAppointments"), from, to)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

@@ -1,0 +1,25 @@
+-- name: PrimaryCoverageForPatient
+SELECT id::text FROM coverages
+WHERE patient_id = $1 AND (effective_to IS NULL OR effective_to >= $2::date) AND (effective_from IS NULL OR effective_from <= $2::date)
+ORDER BY priority LIMIT 1;
+
+-- name: UpsertEligibility
+INSERT INTO eligibility_checks (trace_number, appointment_id, coverage_id, workflow_id, mode, status, reject_codes, dek, benefits, request_key, response_key, checked_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+ON CONFLICT (trace_number) DO UPDATE SET
+    mode = EXCLUDED.mode, status = EXCLUDED.status, reject_codes = EXCLUDED.reject_codes,
+    dek = EXCLUDED.dek, benefits = EXCLUDED.benefits,
+    workflow_id = CASE WHEN EXCLUDED.workflow_id = '' THEN eligibility_checks.workflow_id ELSE EXCLUDED.workflow_id END,
+    request_key = CASE WHEN EXCLUDED.request_key = '' THEN eligibility_checks.request_key ELSE EXCLUDED.request_key END,
+    response_key = CASE WHEN EXCLUDED.response_key = '' THEN eligibility_checks.response_key ELSE EXCLUDED.response_key END,
+    checked_at = now();
+
+-- name: EligibilityByTrace
+SELECT appointment_id::text, workflow_id FROM eligibility_checks WHERE trace_number = $1;
+
+-- name: LatestEligibility
+SELECT trace_number, appointment_id::text, mode, status, reject_codes, dek, benefits, checked_at
+FROM eligibility_checks WHERE appointment_id = $1 ORDER BY checked_at DESC LIMIT 1;
+
+-- name: UpcomingAppointments
+SELECT id::text FROM appointments WHERE status = 'booked' AND starts_at >= $1 AND starts_at < $2 ORDER BY starts_at, id;
