@@ -24,10 +24,12 @@ type EligibilityRecords interface {
 	UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error)
 }
 
-// RealTimeSender sends a 270 to a clearinghouse's real-time endpoint and
-// returns the 271 (CORE connectivity; the same payload ID on a retry).
+// RealTimeSender sends a 270 or a 276 to a clearinghouse's real-time
+// endpoint and returns the 271 or 277 (CORE connectivity; the same payload
+// ID on a retry).
 type RealTimeSender interface {
 	RealTime270(ctx context.Context, clearinghouse, payloadID string, x12 []byte) ([]byte, error)
+	RealTime276(ctx context.Context, clearinghouse, payloadID string, x12 []byte) ([]byte, error)
 }
 
 // Benefits is what is stored (sealed) from a 271 for the patient, for

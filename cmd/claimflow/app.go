@@ -55,6 +55,7 @@ type Main struct {
 	clearinghouses   []string
 	closers          []func() error
 	eligibilityWired bool
+	activities       *activities.Activities
 }
 
 // NewMain reads the configuration from the environment.
@@ -93,6 +94,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if err := m.wireRevenueCycle(ctx, acts); err != nil {
 			return err
 		}
+		m.activities = acts
 		m.Worker = worker.New(m.Temporal, m.Config.TaskQueue, worker.Options{
 			MaxConcurrentWorkflowTaskPollers: m.Config.WorkerPollers,
 			MaxConcurrentActivityTaskPollers: m.Config.WorkerPollers,

@@ -336,6 +336,14 @@ func TestEndToEndClaims(t *testing.T) {
 			t.Errorf("claim %s status in Postgres = %q (%v), want %q", id, got, err, want)
 		}
 	}
+	// A 276 status inquiry about the paid claim: the payer says finalized.
+	inq, err := e.m.activities.Inquirer.Inquire(context.Background(), paid.ID)
+	if err != nil || inq.Category != "F1" {
+		t.Errorf("276/277 for the paid claim = %+v (%v), want category F1", inq, err)
+	}
+	if inq, err := e.m.activities.Inquirer.Inquire(context.Background(), denied.ID); err != nil || inq.Category != "F2" {
+		t.Errorf("276/277 for the denied claim = %+v (%v), want category F2", inq, err)
+	}
 	for _, id := range []string{paid.ID, partial.ID, denied.ID, appealed.ID} {
 		for _, ev := range e.state(id).Events {
 			t.Logf("claim %s: %s %s", id[:8], ev.Status, ev.Note)

@@ -66,6 +66,7 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 	acts.Remits = &activities.RemitService{Files: files, Records: m.Store, AfterPost: afterPostHook}
 	acts.Inbound = files
 	acts.Eligibility = &activities.EligibilityService{Records: m.Store, RealTime: rt, Files: files}
+	acts.Inquirer = &activities.StatusInquiryService{Records: m.Store, RealTime: rt}
 	m.eligibilityWired = true
 	return nil
 }
@@ -74,11 +75,19 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 type realTime map[string]*clearinghouse.RealTimeClient
 
 func (r realTime) RealTime270(ctx context.Context, partner, payloadID string, x12 []byte) ([]byte, error) {
+	return r.do(ctx, partner, payloadID, clearinghouse.PayloadType270, x12)
+}
+
+func (r realTime) RealTime276(ctx context.Context, partner, payloadID string, x12 []byte) ([]byte, error) {
+	return r.do(ctx, partner, payloadID, clearinghouse.PayloadType276, x12)
+}
+
+func (r realTime) do(ctx context.Context, partner, payloadID, payloadType string, x12 []byte) ([]byte, error) {
 	c, ok := r[partner]
 	if !ok {
 		return nil, fmt.Errorf("clearinghouse %q has no real-time endpoint", partner)
 	}
-	env, err := c.DoWithID(ctx, payloadID, clearinghouse.PayloadType270, x12)
+	env, err := c.DoWithID(ctx, payloadID, payloadType, x12)
 	if err != nil {
 		return nil, err
 	}
