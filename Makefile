@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOTOOLCHAIN := local
 
-.PHONY: run test bench fuzz build tools vet clean help prod-rehearsal
+.PHONY: run test bench fuzz build tools vet clean help prod-rehearsal web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,8 +22,11 @@ fuzz: ## run the fuzz targets longer (FUZZTIME, default 2m each)
 prod-rehearsal: ## claimflow on a production-style Temporal cluster (Postgres), 2 workers (one killed mid-run) and 2 APIs
 	@bash scripts/prod-rehearsal.sh
 
-build: ## build bin/claimflow
+build: web ## build bin/claimflow (with the dashboard)
 	go build -o bin/claimflow ./cmd/claimflow
+
+web: ## build the billing dashboard into web/dist (npm ci + vite; cached)
+	@bash web/build.sh
 
 tools: ## build the external programs into the version-keyed cache
 	@tools/install.sh

@@ -41,6 +41,8 @@ log "checking Postgres"
 ensure_postgres
 log "building tools (cached by version)"
 "$root/tools/install.sh" temporal versitygw mailpit stripe-mock >/dev/null
+log "building the dashboard (cached)"
+bash "$root/web/build.sh"
 log "building claimflow"
 go build -o bin/claimflow ./cmd/claimflow
 

@@ -16,6 +16,13 @@ while IFS='=' read -r name path; do
   export "CLAIMFLOW_${var//-/_}_BIN=$path"
 done <<<"$built"
 
+# The dashboard's browser test drives Debian's headless Chromium.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  log "installing chromium (browser tests)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
+log "building the dashboard (cached)"
+bash "$root/web/build.sh"
 log "gofmt"
 bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './tools/*'))
 if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi

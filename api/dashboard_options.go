@@ -1,0 +1,62 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// Dashboard holds what the billing dashboard's endpoints need beyond the
+// records store: the claim workflows (query and update), the EDI archive,
+// and where the Temporal UI is for links. MountDashboard adds the routes.
+type Dashboard struct {
+	Workflows ClaimWorkflows
+	Archive   EDIArchive
+	// TemporalUIURL and Namespace build each claim's workflow link.
+	TemporalUIURL string
+	Namespace     string
+}
+
+// ClaimWorkflows reads and steers claim workflows (workflow ID
+// claim/<claim-id>).
+type ClaimWorkflows interface {
+	// ClaimState answers the QueryClaimState query.
+	ClaimState(ctx context.Context, claimID string) (workflows.ClaimState, error)
+	// ClaimFiles lists the acknowledgments (TA1/999, 277CA) the workflow
+	// received, with their archive keys, in order.
+	ClaimFiles(ctx context.Context, claimID string) ([]ClaimFile, error)
+	// DecideClaim sends UpdateClaimDecide and waits for it to complete. A
+	// refusal by the workflow's validator is a *DecisionRefused; a claim
+	// without a running workflow is ErrNoWorkflow.
+	DecideClaim(ctx context.Context, claimID string, d workflows.Decision) (string, error)
+}
+
+// ClaimFile is one acknowledgment a claim workflow received.
+type ClaimFile struct {
+	Kind     string // "999" (or "TA1"), "277CA"
+	FileKey  string
+	At       time.Time
+	Accepted bool
+	Codes    []string
+}
+
+// EDIArchive reads archived EDI files by key (archive.Archive.Get).
+type EDIArchive interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+// ArchiveFunc adapts a function to EDIArchive.
+type ArchiveFunc func(ctx context.Context, key string) ([]byte, error)
+
+// Get calls f.
+func (f ArchiveFunc) Get(ctx context.Context, key string) ([]byte, error) { return f(ctx, key) }
+
+// DecisionRefused is the workflow validator's refusal of a decision.
+type DecisionRefused struct{ Reason string }
+
+func (e *DecisionRefused) Error() string { return "decision refused: " + e.Reason }
+
+// ErrNoWorkflow: the claim has no running workflow to decide on.
+var ErrNoWorkflow = errors.New("the claim has no running workflow")

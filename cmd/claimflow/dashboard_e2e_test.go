@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/web"
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// TestDashboardInBrowser drives the embedded billing dashboard in headless
+// Chromium against the whole system (API, worker, Temporal, the
+// clearinghouse simulator): a biller signs in with password and TOTP, finds
+// the CO-16 denied claim from the worklist's status counts, reads its
+// timeline and masked 837 segments, sends "correct and resubmit" from the
+// keyboard, and sees the status change. Screenshots of each view go to
+// .data/test-output/dashboard (or $CLAIMFLOW_TEST_OUTPUT).
+func TestDashboardInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (scripts/test.sh installs Debian's package)")
+	}
+	if !web.Built() {
+		t.Skip("the dashboard is not built: run make web")
+	}
+	out := os.Getenv("CLAIMFLOW_TEST_OUTPUT")
+	if out == "" {
+		out = filepath.Join(testenv.RepoRoot(t), ".data", "test-output")
+	}
+	out = filepath.Join(out, "dashboard")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	e := newE2E(t, true)
+	ctx := context.Background()
+	var prov, pay idOnly
+	e.api("POST", "/v1/providers", map[string]any{"org_id": e.org, "npi": "1234567893", "first_name": "TESTDOC", "last_name": "ONE", "taxonomy": "207Q00000X"}, &prov)
+	e.api("POST", "/v1/payers", map[string]any{"org_id": e.org, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
+	paid := e.claim(prov.ID, pay.ID, "PAID", []string{"E11.9"}, line{"99213", 15000, 1})
+	denied := e.claim(prov.ID, pay.ID, "DENIED", []string{"R69"}, line{"99213", 15000, 1})
+
+	// A biller (staff: password and TOTP) at the organisation.
+	const password = "correct horse battery staple 1"
+	u, secret, err := e.m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: e.org, Kind: "staff", Login: "test-biller",
+		DisplayName: "TEST BILLER", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.Store.Grant(ctx, store.System, u.ID, e.org, "biller"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus(paid.ID, workflows.StatusPaid)
+	e.waitStatus(denied.ID, workflows.StatusNeedsCorrection)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer cancelBrowser()
+	// Start the browser on the long-lived context (the first Run's context
+	// owns the browser).
+	if err := chromedp.Run(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	shot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var buf []byte
+			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(out, name+".png"), buf, 0o644)
+		})
+	}
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		// Each step has its own deadline, so a failed step still leaves
+		// the browser to screenshot.
+		sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Run(sctx, actions...); err != nil {
+			fctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+			defer cancel()
+			var text string
+			_ = chromedp.Run(fctx, shot("failed-"+strings.ReplaceAll(what, " ", "-")), chromedp.Evaluate(`document.body.innerText`, &text))
+			t.Fatalf("%s: %v; the page says: %s", what, err, text)
+		}
+	}
+	// unlabelled lists the visible form controls without a label.
+	const unlabelledJS = `Array.from(document.querySelectorAll('input, select, textarea')).filter(el =>
+		el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label') &&
+		!el.getAttribute('aria-labelledby')).map(el => el.outerHTML)`
+	checkLabels := func(view string) {
+		t.Helper()
+		var bad []string
+		run("labels on "+view, chromedp.Evaluate(unlabelledJS, &bad))
+		if len(bad) > 0 {
+			t.Errorf("%s: form controls without a label: %v", view, bad)
+		}
+	}
+
+	// Sign in.
+	run("open the sign-in page", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID), shot("01-sign-in"))
+	checkLabels("sign-in")
+	run("sign in",
+		chromedp.SendKeys(`#login`, "test-biller", chromedp.ByID),
+		chromedp.SendKeys(`#password`, password, chromedp.ByID),
+		chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+		chromedp.Click(`form button[type="submit"]`),
+		chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
+		chromedp.WaitVisible(`button[data-status="needs_correction"]`),
+	)
+	checkLabels("claims worklist")
+	run("worklist screenshot", chromedp.WaitVisible(`tr[data-claim="`+paid.ID+`"]`), shot("02-claims-worklist"))
+
+	// Find the denied claim through the status counts.
+	run("filter by needs correction",
+		chromedp.Click(`button[data-status="needs_correction"]`),
+		chromedp.WaitVisible(`tr[data-claim="`+denied.ID+`"] a`),
+		chromedp.WaitNotPresent(`tr[data-claim="`+paid.ID+`"]`),
+		chromedp.Click(`tr[data-claim="`+denied.ID+`"] a`),
+		chromedp.WaitVisible(`#claim-h`, chromedp.ByID),
+		chromedp.WaitVisible(`li[data-kind="835"]`),
+	)
+	var status, denial string
+	run("read the claim", chromedp.Text(`[data-testid="detail-status"]`, &status), chromedp.Text(`#denial-h + ul`, &denial))
+	if status != "needs correction" || !strings.Contains(denial, "CO-16") || !strings.Contains(denial, "lacks information") {
+		t.Errorf("claim detail: status %q, denial %q; want needs correction and CO-16 explained", status, denial)
+	}
+	var temporalLink string
+	var ok bool
+	run("temporal link", chromedp.AttributeValue(`a[href*="/workflows/claim%2F"]`, "href", &temporalLink, &ok))
+	if want := "/namespaces/default/workflows/claim%2F" + denied.ID; !strings.HasSuffix(temporalLink, want) {
+		t.Errorf("Temporal UI link = %q, want it to end with %q", temporalLink, want)
+	}
+	// The 837's CLM loop, masked (the biller may reveal it, but it starts
+	// masked).
+	var segs string
+	run("show the 837 segments",
+		chromedp.Click(`li[data-kind="837"] .edi button`),
+		chromedp.WaitVisible(`li[data-kind="837"] pre`),
+		chromedp.Text(`li[data-kind="837"] pre`, &segs),
+	)
+	if !strings.HasPrefix(segs, "CLM*") || !strings.Contains(segs, "XXXX") || strings.Contains(segs, "TESTPATIENT") {
+		t.Errorf("837 segments = %q; want the CLM loop with patient data masked", segs)
+	}
+	run("show the 835 segments",
+		chromedp.Click(`li[data-kind="835"] .edi button`),
+		chromedp.WaitVisible(`li[data-kind="835"] pre`),
+		chromedp.Text(`li[data-kind="835"] pre`, &segs),
+	)
+	if !strings.HasPrefix(segs, "CLP*") || !strings.Contains(segs, "CAS*CO*16") {
+		t.Errorf("835 segments = %q; want the CLP loop with CAS*CO*16", segs)
+	}
+	checkLabels("claim detail")
+	run("claim screenshot", shot("03-claim-timeline"))
+
+	// Keyboard: from the note, Tab reaches "Correct and resubmit"; Enter
+	// sends it.
+	noteSel := `#note-` + denied.ID
+	run("type a note", chromedp.Focus(noteSel, chromedp.ByID), chromedp.SendKeys(noteSel, "diagnosis specified", chromedp.ByID))
+	var reached bool
+	for range 6 {
+		var action string
+		run("tab", chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(`document.activeElement.getAttribute('data-action') || ''`, &action))
+		if action == workflows.ActionCorrect {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		t.Fatal("Tab from the note never reached the Correct and resubmit button")
+	}
+	run("send correct with Enter", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`.decision p.ok`))
+	// The status changes on the open page (live update).
+	testenv.WaitFor(t, 30*time.Second, "the claim's status to change on the page", func() bool {
+		sctx, cancel := context.WithTimeout(bctx, 5*time.Second)
+		defer cancel()
+		_ = chromedp.Run(sctx, chromedp.Text(`[data-testid="detail-status"]`, &status))
+		return status != "needs correction" && status != ""
+	})
+	t.Logf("status after correct: %s", status)
+	run("after screenshot", shot("04-claim-corrected"))
+	if st := e.state(denied.ID); st.Attempt < 2 || st.FrequencyCode != "7" {
+		t.Errorf("after correct: attempt %d frequency %q, want a second attempt with frequency 7", st.Attempt, st.FrequencyCode)
+	}
+
+	// The workflow's validator refuses a decision it does not allow now
+	// (the corrected claim is on its way again): a 409 problem.
+	var tok string
+	run("session token", chromedp.Evaluate(`sessionStorage.getItem('claimflow.session')`, &tok))
+	req, _ := http.NewRequest("POST", e.base+"/v1/claims/"+denied.ID+"/decisions", strings.NewReader(`{"action":"appeal","note":"x"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var prob map[string]any
+	_ = json.Unmarshal(body, &prob)
+	if resp.StatusCode != http.StatusConflict || resp.Header.Get("Content-Type") != "application/problem+json" ||
+		!strings.Contains(fmt.Sprint(prob["detail"]), "not allowed") {
+		t.Errorf("appeal on a resubmitted claim = %d %s %s, want a 409 problem from the validator", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+
+	// The other views.
+	for _, v := range []struct{ hash, heading, shot string }{
+		{"#/denials", "#denials-h", "05-denials"},
+		{"#/remittances", "#remit-h", "06-remittances"},
+		{"#/ar", "#ar-h", "07-receivables"},
+		{"#/eligibility", "#elig-h", "08-eligibility"},
+	} {
+		run("open "+v.hash, chromedp.Navigate(e.base+"/"+v.hash), chromedp.WaitVisible(v.heading))
+		switch v.hash {
+		case "#/remittances":
+			run("remittance table", chromedp.WaitVisible(`table[data-remittance]`))
+		case "#/ar":
+			run("aging chart", chromedp.WaitVisible(`svg.chart`))
+		}
+		checkLabels(v.hash)
+		run("screenshot "+v.hash, shot(v.shot))
+	}
+	// Keyboard order: from the skip link, Tab walks the view links and then
+	// Sign out.
+	var order []string
+	run("focus the skip link", chromedp.Evaluate(`document.querySelector('.skip').focus()`, nil))
+	for range 6 {
+		var text string
+		run("tab", chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(`document.activeElement.textContent.trim()`, &text))
+		order = append(order, text)
+	}
+	want := []string{"Claims", "Rejections and denials", "Remittances", "Eligibility", "A/R", "Sign out"}
+	if strings.Join(order, "|") != strings.Join(want, "|") {
+		t.Errorf("Tab order from the skip link = %q, want %q", order, want)
+	}
+	t.Logf("screenshots in %s", out)
+}

@@ -1,0 +1,140 @@
+-- Billing dashboard queries (store/dashboard.go). Every query is scoped to
+-- the organisations where user $1 holds permission $2 (and their
+-- descendants), as ListClaims is.
+
+-- name: DashClaims
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT c.id::text, c.org_id::text, c.status, c.payer_id::text, p.name, c.provider_id::text,
+       trim(pr.first_name || ' ' || pr.last_name), c.patient_control_number, c.total_cents, c.paid_cents,
+       c.attempt, c.created_at, c.updated_at, c.patient_id::text
+FROM claims c
+JOIN payers p ON p.id = c.payer_id
+JOIN providers pr ON pr.id = c.provider_id
+WHERE c.org_id IN (SELECT id FROM visible)
+  AND c.id < coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  AND ($5::text IS NULL OR c.status = ANY (string_to_array($5, ',')))
+  AND ($6::uuid IS NULL OR c.payer_id = $6)
+  AND ($7::uuid IS NULL OR c.provider_id = $7)
+  AND ($8::timestamptz IS NULL OR c.created_at >= $8)
+  AND ($9::timestamptz IS NULL OR c.created_at < $9)
+  AND ($10::bigint IS NULL OR c.total_cents >= $10)
+  AND ($11::bigint IS NULL OR c.total_cents <= $11)
+ORDER BY c.id DESC LIMIT $4;
+
+-- name: DashStatusCounts
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT c.status, count(*), coalesce(max(c.updated_at), 'epoch'::timestamptz)
+FROM claims c
+WHERE c.org_id IN (SELECT id FROM visible)
+  AND ($3::uuid IS NULL OR c.payer_id = $3)
+  AND ($4::uuid IS NULL OR c.provider_id = $4)
+  AND ($5::timestamptz IS NULL OR c.created_at >= $5)
+  AND ($6::timestamptz IS NULL OR c.created_at < $6)
+  AND ($7::bigint IS NULL OR c.total_cents >= $7)
+  AND ($8::bigint IS NULL OR c.total_cents <= $8)
+GROUP BY c.status ORDER BY c.status;
+
+-- name: DashClaimBatches
+SELECT b.id, b.isa13, b.gs06, bc.st02, bc.attempt, b.file_key, b.uploaded_at, b.created_at
+FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id
+WHERE bc.claim_id = $1
+ORDER BY bc.attempt;
+
+-- name: DashClaimPayments
+SELECT r.id::text, r.trace_number, r.file_key, r.transaction_index, cp.seq, cp.status_code, cp.charge_cents,
+       cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs, cp.posted_at
+FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
+WHERE cp.claim_id = $1
+ORDER BY cp.posted_at, cp.seq;
+
+-- name: DashAdjustments
+SELECT seq, line, group_code, reason, amount_cents
+FROM claim_adjustments WHERE remittance_id = $1
+ORDER BY seq, line, n;
+
+-- name: DashRemittances
+-- Remittances with at least one claim payment for a visible claim, or for
+-- a payer set up in a visible organisation (or above it).
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT r.id::text, r.payer_id, r.trace_number, r.paid_cents, r.provider_adj_cents, r.balanced, r.balance_problems,
+       r.eft_reconciled, coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), ''), r.created_at
+FROM remittances r
+WHERE r.id < coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  AND (EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+               WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
+       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
+                  AND p.org_id IN (SELECT id FROM visible)))
+ORDER BY r.id DESC LIMIT $4;
+
+-- name: DashRemittancePayments
+-- A remittance's claim payments; the claim ID only for visible claims.
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT cp.seq, CASE WHEN c.org_id IN (SELECT id FROM visible) THEN c.id::text ELSE '' END,
+       cp.status_code, cp.charge_cents, cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs
+FROM claim_payments cp LEFT JOIN claims c ON c.id = cp.claim_id
+WHERE cp.remittance_id = $3
+ORDER BY cp.seq;
+
+-- name: DashWorkQueue
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT q.id, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
+FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
+WHERE q.status = 'open'
+  AND (EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+               WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
+       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
+                  AND p.org_id IN (SELECT id FROM visible)))
+ORDER BY q.id DESC LIMIT 200;
+
+-- name: DashAging
+-- Outstanding balance per payer and age bucket (days since the claim was
+-- created) of claims still open.
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT p.name,
+       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at <= interval '30 days'), 0),
+       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at > interval '30 days' AND now() - c.created_at <= interval '60 days'), 0),
+       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at > interval '60 days' AND now() - c.created_at <= interval '90 days'), 0),
+       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at > interval '90 days'), 0)
+FROM claims c JOIN payers p ON p.id = c.payer_id
+WHERE c.org_id IN (SELECT id FROM visible)
+  AND c.status NOT IN ('paid', 'written_off', 'voided', 'patient_billing', 'draft')
+  AND c.total_cents > c.paid_cents
+GROUP BY p.name ORDER BY p.name;
+
+-- name: DashTrend
+-- Per week of posting: claim payments, denials (CLP02 4) and the average
+-- days from claim creation to a paying remittance.
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT to_char(date_trunc('week', cp.posted_at), 'YYYY-MM-DD'), count(*), count(*) FILTER (WHERE cp.status_code = '4'),
+       coalesce(avg(extract(epoch FROM cp.posted_at - c.created_at) / 86400) FILTER (WHERE cp.paid_cents > 0), 0)::float8
+FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+WHERE c.org_id IN (SELECT id FROM visible) AND cp.posted_at > now() - interval '26 weeks'
+GROUP BY 1 ORDER BY 1;

@@ -1,0 +1,260 @@
+// The records API client: bearer session token, problem+json errors.
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  request_id?: string
+  errors?: { pointer?: string; parameter?: string; detail: string }[]
+}
+
+export class ApiError extends Error {
+  problem: Problem
+  constructor(p: Problem) {
+    super(p.detail || p.title)
+    this.problem = p
+  }
+}
+
+const TOKEN_KEY = 'claimflow.session'
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY)
+}
+
+export function setToken(t: string | null) {
+  if (t) sessionStorage.setItem(TOKEN_KEY, t)
+  else sessionStorage.removeItem(TOKEN_KEY)
+}
+
+let onUnauthenticated: () => void = () => {}
+export function whenUnauthenticated(fn: () => void) {
+  onUnauthenticated = fn
+}
+
+export async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const h: Record<string, string> = { Accept: 'application/json', ...headers }
+  const t = getToken()
+  if (t) h.Authorization = 'Bearer ' + t
+  if (body !== undefined) h['Content-Type'] = 'application/json'
+  const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) })
+  if (res.status === 401 && path !== '/v1/auth/login') {
+    setToken(null)
+    onUnauthenticated()
+  }
+  if (!res.ok) {
+    let p: Problem = { type: 'about:blank', title: res.statusText, status: res.status }
+    try {
+      p = await res.json()
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(p)
+  }
+  return (await res.json()) as T
+}
+
+export const get = <T>(path: string) => call<T>('GET', path)
+export const post = <T>(path: string, body: unknown) => call<T>('POST', path, body)
+
+// Polls a URL with If-None-Match; calls onChange only when its ETag changes.
+export function pollETag<T>(path: () => string, everyMs: number, onChange: (v: T) => void): () => void {
+  let etag = ''
+  let stopped = false
+  let timer = 0
+  const tick = async () => {
+    try {
+      const h: Record<string, string> = { Accept: 'application/json' }
+      const t = getToken()
+      if (t) h.Authorization = 'Bearer ' + t
+      if (etag) h['If-None-Match'] = etag
+      const res = await fetch(path(), { headers: h })
+      if (res.status === 200) {
+        etag = res.headers.get('ETag') || ''
+        onChange((await res.json()) as T)
+      }
+    } catch {
+      /* try again next tick */
+    }
+    if (!stopped) timer = window.setTimeout(tick, everyMs)
+  }
+  tick()
+  return () => {
+    stopped = true
+    window.clearTimeout(timer)
+  }
+}
+
+export interface Session {
+  user_id: string
+  kind: string
+  permissions: string[]
+  temporal_ui_url: string
+}
+
+export interface DashClaim {
+  id: string
+  org_id: string
+  status: string
+  payer_id: string
+  payer_name: string
+  provider_id: string
+  provider_name: string
+  patient_control_number: string
+  total_cents: number
+  paid_cents: number
+  attempt: number
+  created_at: string
+  updated_at: string
+}
+
+export interface List<T> {
+  items: T[]
+  next_cursor?: string
+}
+
+export interface Code {
+  code: string
+  description: string
+}
+
+export interface WorkflowView {
+  status: string
+  attempt: number
+  frequency_code: string
+  payer_claim_number: string
+  charge_cents: number
+  paid_cents: number
+  patient_resp_cents: number
+  problems: string[]
+  denial?: { category: string; codes: Code[]; rarcs: Code[] }
+  deadline?: string
+  escalated: boolean
+  inquiries: number
+  allowed_actions: string[]
+  events: { at: string; status: string; note: string }[]
+}
+
+export interface Step {
+  kind: string
+  n: number
+  at: string
+  summary: string
+  accepted?: boolean
+  codes: Code[]
+}
+
+export interface Adjustment {
+  Line: number
+  Group: string
+  Reason: string
+  AmountCents: number
+}
+
+export interface Posting {
+  remittance_id: string
+  trace_number: string
+  seq: number
+  status_code: string
+  charge_cents: number
+  paid_cents: number
+  patient_resp_cents: number
+  payer_claim_number: string
+  rarcs: string[]
+  posted_at: string
+  adjustments: Adjustment[]
+}
+
+export interface Timeline {
+  claim: {
+    id: string
+    org_id: string
+    status: string
+    total_cents: number
+    patient_control_number: string
+    history: { seq: number; status: string; reason?: string; at: string }[]
+  }
+  workflow: WorkflowView | null
+  workflow_error?: string
+  steps: Step[]
+  postings: Posting[]
+  workflow_url: string
+  can_decide: boolean
+  can_reveal_phi: boolean
+}
+
+export interface RawEDI {
+  kind: string
+  n: number
+  masked: boolean
+  segments: string[]
+}
+
+export interface DenialItem {
+  claim: DashClaim
+  workflow: WorkflowView | null
+  workflow_error?: string
+  workflow_url: string
+}
+
+export interface Remittance {
+  id: string
+  payer_id: string
+  trace_number: string
+  paid_cents: number
+  provider_adj_cents: number
+  balanced: boolean
+  balance_problems: string[]
+  eft_reconciled: boolean
+  payment_date?: string
+  created_at: string
+  payments: {
+    seq: number
+    claim_id: string
+    status_code: string
+    charge_cents: number
+    paid_cents: number
+    patient_resp_cents: number
+    payer_claim_number: string
+    rarcs: string[]
+    adjustments: Adjustment[]
+  }[]
+}
+
+export interface WorkItem {
+  id: number
+  remittance_id: string
+  trace_number: string
+  seq: number
+  kind: string
+  detail: string
+  status: string
+  created_at: string
+}
+
+export interface Receivables {
+  aging: {
+    payer: string
+    days_0_30_cents: number
+    days_31_60_cents: number
+    days_61_90_cents: number
+    days_over_90_cents: number
+    total_cents: number
+  }[]
+  trend: { week: string; payments: number; denials: number; denial_rate: number; days_to_payment: number }[]
+}
+
+export const money = (cents: number) =>
+  (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' })
+
+export const when = (iso?: string) => (iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '')
+
+export const statusLabel = (s: string) => s.replace(/_/g, ' ')
+
+export const actionLabel: Record<string, string> = {
+  resubmit: 'Resubmit',
+  correct: 'Correct and resubmit',
+  appeal: 'Appeal',
+  write_off: 'Write off',
+}

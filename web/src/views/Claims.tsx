@@ -1,0 +1,196 @@
+import { FormEvent, useEffect, useState } from 'react'
+import { ApiError, DashClaim, List, get, money, pollETag, statusLabel, when } from '../api'
+
+interface Filter {
+  status: string
+  payer_id: string
+  provider_id: string
+  from: string
+  to: string
+  min: string
+  max: string
+}
+
+const empty: Filter = { status: '', payer_id: '', provider_id: '', from: '', to: '', min: '', max: '' }
+
+const statuses = [
+  'scrubbing', 'scrub_failed', 'ready', 'batched', 'submitted', 'acknowledged', 'rejected', 'accepted', 'paid',
+  'partially_paid', 'needs_correction', 'appeal_pending', 'appealed', 'patient_billing', 'written_off',
+  'appeal_lapsed', 'resubmitted',
+]
+
+function query(f: Filter, withStatus: boolean): string {
+  const p = new URLSearchParams()
+  if (withStatus && f.status) p.set('status', f.status)
+  if (f.payer_id) p.set('payer_id', f.payer_id)
+  if (f.provider_id) p.set('provider_id', f.provider_id)
+  if (f.from) p.set('from', new Date(f.from + 'T00:00:00').toISOString())
+  if (f.to) p.set('to', new Date(f.to + 'T00:00:00').toISOString())
+  if (f.min) p.set('min_cents', String(Math.round(parseFloat(f.min) * 100)))
+  if (f.max) p.set('max_cents', String(Math.round(parseFloat(f.max) * 100)))
+  return p.toString()
+}
+
+interface Named {
+  id: string
+  name?: string
+  first_name?: string
+  last_name?: string
+}
+
+export function Claims() {
+  const [draft, setDraft] = useState<Filter>(empty)
+  const [filter, setFilter] = useState<Filter>(empty)
+  const [pages, setPages] = useState<string[]>([''])
+  const [page, setPage] = useState<List<DashClaim> | null>(null)
+  const [counts, setCounts] = useState<{ status: string; count: number }[]>([])
+  const [total, setTotal] = useState(0)
+  const [error, setError] = useState('')
+  const [announce, setAnnounce] = useState('')
+  const [version, setVersion] = useState('')
+  const [payers, setPayers] = useState<Named[]>([])
+  const [providers, setProviders] = useState<Named[]>([])
+
+  useEffect(() => {
+    get<List<Named>>('/v1/payers?limit=200').then((l) => setPayers(l.items)).catch(() => {})
+    get<List<Named>>('/v1/providers?limit=200').then((l) => setProviders(l.items)).catch(() => {})
+  }, [])
+
+  const cursor = pages[pages.length - 1]
+  useEffect(() => {
+    const q = query(filter, true)
+    get<List<DashClaim>>('/v1/dashboard/claims?limit=25' + (q ? '&' + q : '') + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''))
+      .then((l) => {
+        setPage(l)
+        setError('')
+      })
+      .catch((e) => setError(e instanceof ApiError ? e.message : String(e)))
+  }, [filter, cursor, version])
+
+  // Live updates: the summary's ETag changes whenever a visible claim does.
+  useEffect(() => {
+    let first = true
+    return pollETag<{ counts: { status: string; count: number }[]; total: number; version: string }>(
+      () => '/v1/dashboard/claims/summary?' + query(filter, false),
+      3000,
+      (s) => {
+        setCounts(s.counts)
+        setTotal(s.total)
+        setVersion(s.version)
+        if (!first) setAnnounce('Claims updated at ' + new Date().toLocaleTimeString())
+        first = false
+      },
+    )
+  }, [filter])
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault()
+    setFilter(draft)
+    setPages([''])
+  }
+  const byStatus = (s: string) => {
+    const f = { ...draft, status: s }
+    setDraft(f)
+    setFilter(f)
+    setPages([''])
+  }
+  const set = (k: keyof Filter) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value })
+
+  return (
+    <section aria-labelledby="claims-h">
+      <h1 id="claims-h" tabIndex={-1}>Claims worklist</h1>
+      <p className="sr-only" role="status" aria-live="polite">{announce}</p>
+      <div className="counts" role="group" aria-label="Claims per status">
+        <button type="button" onClick={() => byStatus('')} aria-pressed={filter.status === ''}>
+          All <span className="n">{total}</span>
+        </button>
+        {counts.map((c) => (
+          <button key={c.status} type="button" onClick={() => byStatus(c.status)} aria-pressed={filter.status === c.status}
+            data-status={c.status}>
+            {statusLabel(c.status)} <span className="n">{c.count}</span>
+          </button>
+        ))}
+      </div>
+      <form className="filters" onSubmit={apply} aria-label="Filter claims">
+        <div>
+          <label htmlFor="f-status">Status</label>
+          <select id="f-status" value={draft.status} onChange={set('status')}>
+            <option value="">Any</option>
+            {statuses.map((s) => <option key={s} value={s}>{statusLabel(s)}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="f-payer">Payer</label>
+          <select id="f-payer" value={draft.payer_id} onChange={set('payer_id')}>
+            <option value="">Any</option>
+            {payers.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="f-provider">Provider</label>
+          <select id="f-provider" value={draft.provider_id} onChange={set('provider_id')}>
+            <option value="">Any</option>
+            {providers.map((p) => <option key={p.id} value={p.id}>{[p.first_name, p.last_name].filter(Boolean).join(' ')}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="f-from">Created from</label>
+          <input id="f-from" type="date" value={draft.from} onChange={set('from')} />
+        </div>
+        <div>
+          <label htmlFor="f-to">Created before</label>
+          <input id="f-to" type="date" value={draft.to} onChange={set('to')} />
+        </div>
+        <div>
+          <label htmlFor="f-min">Amount at least ($)</label>
+          <input id="f-min" type="number" min="0" step="0.01" value={draft.min} onChange={set('min')} />
+        </div>
+        <div>
+          <label htmlFor="f-max">Amount at most ($)</label>
+          <input id="f-max" type="number" min="0" step="0.01" value={draft.max} onChange={set('max')} />
+        </div>
+        <button type="submit">Apply filters</button>
+      </form>
+      {error && <p role="alert" className="error">{error}</p>}
+      <table className="grid">
+        <caption>Claims, newest first{filter.status ? ` (status ${statusLabel(filter.status)})` : ''}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Claim</th>
+            <th scope="col">Status</th>
+            <th scope="col">Payer</th>
+            <th scope="col">Provider</th>
+            <th scope="col" className="num">Charge</th>
+            <th scope="col" className="num">Paid</th>
+            <th scope="col">Attempt</th>
+            <th scope="col">Updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page?.items.map((c) => (
+            <tr key={c.id} data-claim={c.id}>
+              <td><a href={'#/claims/' + c.id}>{c.patient_control_number}</a></td>
+              <td><span className={'badge s-' + c.status} data-testid="claim-status">{statusLabel(c.status)}</span></td>
+              <td>{c.payer_name}</td>
+              <td>{c.provider_name}</td>
+              <td className="num">{money(c.total_cents)}</td>
+              <td className="num">{money(c.paid_cents)}</td>
+              <td>{c.attempt}</td>
+              <td>{when(c.updated_at)}</td>
+            </tr>
+          ))}
+          {page && page.items.length === 0 && (
+            <tr><td colSpan={8}>No claims match.</td></tr>
+          )}
+        </tbody>
+      </table>
+      <nav className="pager" aria-label="Pages">
+        <button type="button" disabled={pages.length < 2} onClick={() => setPages(pages.slice(0, -1))}>Previous page</button>
+        <span>Page {pages.length}</span>
+        <button type="button" disabled={!page?.next_cursor} onClick={() => page?.next_cursor && setPages([...pages, page.next_cursor])}>
+          Next page
+        </button>
+      </nav>
+    </section>
+  )
+}
