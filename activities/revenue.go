@@ -192,3 +192,31 @@ func (a *Activities) PollInbound(ctx context.Context, clearinghouse string) (Pol
 	defer stop()
 	return a.Inbound.Poll(ctx, clearinghouse)
 }
+
+// PatientBalance is a patient's responsibility from one claim payment, to
+// bill on a statement.
+type PatientBalance struct {
+	StatementID string // <claim-id>-<trace>: one statement per claim payment
+	PatientID   string
+	AmountCents int64
+}
+
+// PatientBalances turns the posted claim payments with patient
+// responsibility into statements to open (IDs only, no PHI).
+func (a *Activities) PatientBalances(ctx context.Context, pays []ClaimPayment) ([]PatientBalance, error) {
+	if a.Store == nil {
+		return nil, notWired("the records store")
+	}
+	var out []PatientBalance
+	for _, p := range pays {
+		if p.PatientRespCents <= 0 || p.ClaimID == "" {
+			continue
+		}
+		pid, err := a.Store.ClaimPatientID(ctx, p.ClaimID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PatientBalance{StatementID: p.ClaimID + "-" + p.TraceNumber, PatientID: pid, AmountCents: p.PatientRespCents})
+	}
+	return out, nil
+}

@@ -7,12 +7,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// WorkflowIntent is one outbox row: a workflow to start.
+// WorkflowIntent is one outbox row: a workflow to start, or a signal to
+// send (Kind "signal"), or both (Kind "signal_with_start").
 type WorkflowIntent struct {
 	ID           int64
 	WorkflowType string
 	WorkflowID   string
 	Input        map[string]any
+	Kind         string // start, signal, signal_with_start
+	SignalName   string
+	SignalInput  map[string]any
 }
 
 // DispatchOutbox hands up to limit pending intents to start, each in the
@@ -29,12 +33,16 @@ func (s *Store) DispatchOutbox(ctx context.Context, limit int, start func(contex
 		var intents []WorkflowIntent
 		for rows.Next() {
 			var w WorkflowIntent
-			var raw []byte
-			if err := rows.Scan(&w.ID, &w.WorkflowType, &w.WorkflowID, &raw); err != nil {
+			var raw, sig []byte
+			if err := rows.Scan(&w.ID, &w.WorkflowType, &w.WorkflowID, &raw, &w.Kind, &w.SignalName, &sig); err != nil {
 				rows.Close()
 				return err
 			}
 			if err := json.Unmarshal(raw, &w.Input); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal(sig, &w.SignalInput); err != nil {
 				rows.Close()
 				return err
 			}

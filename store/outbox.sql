@@ -1,5 +1,5 @@
 -- name: PendingOutbox
-SELECT id, workflow_type, workflow_id, input
+SELECT id, workflow_type, workflow_id, input, kind, signal_name, signal_input
 FROM workflow_outbox
 WHERE dispatched_at IS NULL
 ORDER BY id

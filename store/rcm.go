@@ -425,3 +425,13 @@ func (s *Store) RecordAppeal(ctx context.Context, a Appeal) error {
 	_, err := s.Pool.Exec(ctx, q("InsertAppeal"), a.ClaimID, a.PayerClaimNumber, codes, a.Note, a.FiledBy)
 	return err
 }
+
+// ClaimPatientID returns the patient a claim bills for.
+func (s *Store) ClaimPatientID(ctx context.Context, claimID string) (string, error) {
+	var id string
+	err := s.Pool.QueryRow(ctx, q("ClaimPatient"), claimID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return id, err
+}

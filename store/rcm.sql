@@ -125,3 +125,6 @@ ORDER BY bc.st02;
 INSERT INTO claim_appeals (claim_id, payer_claim_number, denial_codes, note, filed_by)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (claim_id, payer_claim_number) DO NOTHING;
+
+-- name: ClaimPatient
+SELECT patient_id::text FROM claims WHERE id = $1;

@@ -22,6 +22,7 @@ type RemittanceResult struct {
 	activities.PostingResult
 	Signalled      int // claim workflows told of their payment
 	ClaimsNotFound int // payments for claims with no running workflow
+	Statements     int // patient statements opened
 }
 
 // RemittanceID is the workflow ID for an 835 by payer and trace number.
@@ -71,7 +72,37 @@ func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResu
 			}
 		}
 	}
+	// Hand what the patients owe to billing: one statement workflow per
+	// claim payment with patient responsibility (its ID makes a re-run
+	// start nothing new).
+	if err := handToBilling(ctx, &res); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+func handToBilling(ctx workflow.Context, res *RemittanceResult) error {
+	var a *activities.Activities
+	var balances []activities.PatientBalance
+	if err := workflow.ExecuteActivity(activityCtx(ctx), a.PatientBalances, res.Payments).Get(ctx, &balances); err != nil {
+		return err
+	}
+	for _, b := range balances {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:        StatementIDPrefix + b.StatementID,
+			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		})
+		f := workflow.ExecuteChildWorkflow(cctx, StatementWorkflowName, StatementInput{StatementID: b.StatementID, PatientID: b.PatientID,
+			AmountCents: b.AmountCents, Currency: "usd"})
+		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+			if !errors.As(err, &already) {
+				return err
+			}
+		}
+		res.Statements++
+	}
+	return nil
 }
 
 func isNotFound(err error) bool {

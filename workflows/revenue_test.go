@@ -41,6 +41,13 @@ func TestRemittancePostingSignalsEachClaim(t *testing.T) {
 		NewlyPosted: 3, Balanced: true, PaidCents: 150,
 	}
 	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(posted, nil).Once()
+	env.OnActivity(a.PatientBalances, mock.Anything, mock.Anything).Return([]activities.PatientBalance{{StatementID: "C1-T1", PatientID: "P1", AmountCents: 2000}}, nil)
+	env.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
+	var statement StatementInput
+	env.OnWorkflow(StatementWorkflowName, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in StatementInput) (StatementResult, error) {
+		statement = in
+		return StatementResult{}, nil
+	})
 	signalled := map[string]activities.ClaimPayment{}
 	for _, p := range posted.Payments {
 		var err error
@@ -60,6 +67,9 @@ func TestRemittancePostingSignalsEachClaim(t *testing.T) {
 	if got := signalled["C2"].ClaimStatusCode; got != "4" {
 		t.Errorf("C2 was told status %q, want 4", got)
 	}
+	if res.Statements != 1 || statement.StatementID != "C1-T1" || statement.AmountCents != 2000 || statement.PatientID != "P1" {
+		t.Errorf("statements = %d, input %+v", res.Statements, statement)
+	}
 }
 
 func TestRemittancePostingRetriesPostingFailure(t *testing.T) {
@@ -69,6 +79,7 @@ func TestRemittancePostingRetriesPostingFailure(t *testing.T) {
 	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(activities.PostingResult{AlreadyPosted: 1, Balanced: true,
 		Payments: []activities.ClaimPayment{{ClaimID: "C1"}}}, nil).Once()
 	env.OnSignalExternalWorkflow(mock.Anything, ClaimIDPrefix+"C1", "", SignalClaimRemit, mock.Anything).Return(nil)
+	env.OnActivity(a.PatientBalances, mock.Anything, mock.Anything).Return(nil, nil)
 	env.ExecuteWorkflow(RemittancePosting, RemittanceInput{FileKey: "k", TraceNumber: "T1"})
 	require.NoError(t, env.GetWorkflowError())
 	var res RemittanceResult

@@ -56,6 +56,7 @@ type Main struct {
 	closers          []func() error
 	eligibilityWired bool
 	activities       *activities.Activities
+	reminderOptions  workflows.ReminderOptions
 }
 
 // NewMain reads the configuration from the environment.
@@ -95,11 +96,16 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 		m.activities = acts
+		eng, err := m.engagement()
+		if err != nil {
+			return err
+		}
 		m.Worker = worker.New(m.Temporal, m.Config.TaskQueue, worker.Options{
 			MaxConcurrentWorkflowTaskPollers: m.Config.WorkerPollers,
 			MaxConcurrentActivityTaskPollers: m.Config.WorkerPollers,
 		})
 		workflows.Register(m.Worker, acts)
+		workflows.RegisterEngagementActivities(m.Worker, eng)
 	}
 	if m.Serve {
 		m.API = api.New(api.Options{
@@ -116,6 +122,7 @@ func (m *Main) Open(ctx context.Context) error {
 		})
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.
+		m.mountWebhooks()
 		m.API.Router().Mount("/codec", http.StripPrefix("/codec", payloadcodec.Handler(m.Keyring, m.authorizeDecode, m.codecOrigins())))
 		// The billing dashboard: its API endpoints and the embedded app.
 		m.mountDashboard()

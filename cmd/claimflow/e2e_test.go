@@ -9,13 +9,16 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"golang.org/x/crypto/ssh"
 
@@ -32,7 +35,7 @@ import (
 // versitygw (the archive), the clearinghouse simulator with its
 // adjudicating payer over real SFTP, and claimflow's API and worker.
 type e2e struct {
-	t     *testing.T
+	t     testing.TB
 	vars  map[string]string // the environment of claimflow processes
 	m     *Main
 	sim   *sim.Server
@@ -49,7 +52,8 @@ const simRules = `{
   "delay": "1s",
   "filingLimitDays": 365,
   "feeSchedule": {"99213": "90.00", "97140": "40.00", "36415": "5.00"},
-  "members": {"ZZ0000006": {"lastName": "TESTPATIENT", "firstName": "ONE", "plan": "TEST PLAN", "deductible": "0"}},
+  "members": {"ZZ0000006": {"lastName": "TESTPATIENT", "firstName": "ONE", "plan": "TEST PLAN", "deductible": "0"},
+              "ZZ0000007": {"lastName": "TESTPATIENT", "firstName": "TWO", "plan": "TEST PLAN", "deductible": "0", "coinsurancePercent": 20}},
   "require": ["subscriberBirthDate"],
   "denials": [
     {"name": "medical necessity", "procedures": ["97140"], "group": "CO", "reason": "50", "remarks": ["N115"]},
@@ -58,12 +62,13 @@ const simRules = `{
   ]
 }`
 
-func newE2E(t *testing.T, inProcessWorker bool) *e2e {
+func newE2E(t testing.TB, inProcessWorker bool) *e2e {
 	t.Helper()
 	ctx := context.Background()
 	e := &e2e{t: t}
 	dev := testenv.DevServer(t)
 	s3 := archivetest.StartS3(t)
+	stripeAddr := startStripeMock(t)
 
 	// The simulated clearinghouse and payer.
 	cfg, err := payer.ParseConfig([]byte(simRules))
@@ -116,6 +121,8 @@ func newE2E(t *testing.T, inProcessWorker bool) *e2e {
 		"CLAIMFLOW_BATCH_EVERY":     "2s",
 		"CLAIMFLOW_POLL_EVERY":      "1s",
 		"CLAIMFLOW_ISA_USAGE":       "T",
+		"CLAIMFLOW_STRIPE_API_BASE": "http://" + stripeAddr,
+		"CLAIMFLOW_SMTP_ADDR":       "127.0.0.1:1", // no mail server in these tests: notices retry
 		"CLAIMFLOW_LOG_LEVEL":       "warn",
 		"E2E_SIM_REALTIME_PASSWORD": "pw",
 	}
@@ -202,11 +209,15 @@ type line struct {
 
 // claim creates, through the API, a patient, coverage, encounter and claim.
 func (e *e2e) claim(provider, payerID, name string, diags []string, lines ...line) idOnly {
+	return e.claimFor("ZZ0000006", provider, payerID, name, diags, lines...)
+}
+
+func (e *e2e) claimFor(member, provider, payerID, name string, diags []string, lines ...line) idOnly {
 	e.t.Helper()
 	var pat, cov, enc, c idOnly
 	e.api("POST", "/v1/patients", map[string]any{"org_id": e.org, "first_name": "TESTPATIENT", "last_name": name,
 		"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
-	e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": payerID, "member_id": "ZZ0000006",
+	e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": payerID, "member_id": member,
 		"relationship": "self", "priority": 1}, &cov)
 	var charges []map[string]any
 	for _, l := range lines {
@@ -295,6 +306,7 @@ func TestEndToEndClaims(t *testing.T) {
 	partial := e.claim(prov.ID, pay.ID, "PARTIAL", []string{"E11.9"}, line{"99213", 15000, 1}, line{"97140", 8000, 1})
 	denied := e.claim(prov.ID, pay.ID, "DENIED", []string{"R69"}, line{"99213", 15000, 1})
 	appealed := e.claim(prov.ID, pay.ID, "APPEALED", []string{"E11.9"}, line{"36415", 2500, 1})
+	coins := e.claimFor("ZZ0000007", prov.ID, pay.ID, "COINSURED", []string{"E11.9"}, line{"99213", 15000, 1})
 
 	// Paid: allowed 90.00 of 150.00, CO-45 60.00.
 	e.waitStatus(paid.ID, workflows.StatusPaid)
@@ -335,6 +347,20 @@ func TestEndToEndClaims(t *testing.T) {
 		if err := e.m.Store.Pool.QueryRow(context.Background(), "SELECT status FROM claims WHERE id = $1", id).Scan(&got); err != nil || got != want {
 			t.Errorf("claim %s status in Postgres = %q (%v), want %q", id, got, err, want)
 		}
+	}
+	// Co-insurance: paid 72.00, PR-2 18.00, CO-45 60.00; the patient's
+	// 18.00 goes to billing as a statement.
+	e.waitStatus(coins.ID, workflows.StatusPaid)
+	if p, adj := e.posted(coins.ID); p != 7200 || adj["PR-2"] != 1800 || adj["CO-45"] != 6000 {
+		t.Errorf("co-insured claim: paid %d, adjustments %v", p, adj)
+	}
+	testenv.WaitFor(t, 30*time.Second, "the patient's statement", func() bool {
+		it, err := e.m.Temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = 'PatientStatement'"})
+		return err == nil && len(it.Executions) == 1
+	})
+	var stmtCents int64
+	if err := e.m.Store.Pool.QueryRow(context.Background(), "SELECT amount_cents FROM patient_statements").Scan(&stmtCents); err != nil || stmtCents != 1800 {
+		t.Errorf("statement amount = %d (%v), want 1800", stmtCents, err)
 	}
 	// A 276 status inquiry about the paid claim: the payer says finalized.
 	inq, err := e.m.activities.Inquirer.Inquire(context.Background(), paid.ID)
@@ -496,6 +522,20 @@ func TestEndToEndEligibility(t *testing.T) {
 	if res := result(unknown.ID); res.Status != "rejected" || len(res.RejectCodes) == 0 {
 		t.Errorf("unknown member = %+v, want an AAA rejection", res)
 	}
+	// Booking also started the appointment's reminders; cancelling through
+	// the API ends them (outbox signal in the cancel's transaction).
+	testenv.WaitFor(t, 30*time.Second, "the reminder workflow", func() bool {
+		_, err := e.m.Temporal.DescribeWorkflowExecution(ctx, workflows.ReminderIDPrefix+insured.ID, "")
+		return err == nil
+	})
+	e.api("POST", "/v1/appointments/"+insured.ID+"/cancel", map[string]any{"reason": "patient_request"}, nil)
+	var rem workflows.ReminderResult
+	testenv.WaitFor(t, 30*time.Second, "the reminders to end", func() bool {
+		return e.m.Temporal.GetWorkflow(ctx, workflows.ReminderIDPrefix+insured.ID, "").Get(ctx, &rem) == nil
+	})
+	if rem.Outcome != workflows.ReminderCancelledElsewise {
+		t.Errorf("reminders ended %q, want %q", rem.Outcome, workflows.ReminderCancelledElsewise)
+	}
 	// The benefits are sealed at rest.
 	var raw []byte
 	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT benefits FROM eligibility_checks WHERE appointment_id = $1", insured.ID).Scan(&raw); err != nil {
@@ -504,4 +544,31 @@ func TestEndToEndEligibility(t *testing.T) {
 	if bytes.Contains(raw, []byte("TEST PLAN")) || bytes.Contains(raw, []byte("active")) {
 		t.Errorf("benefits stored in plaintext")
 	}
+}
+
+// startStripeMock runs stripe-mock (Stripe has no local server of its own;
+// stripe-mock is Stripe's published API mock) on a free loopback port.
+func startStripeMock(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(testenv.Tool(t, "stripe-mock"), "-http-addr", addr)
+	log := testenv.LogFile(t, "stripe-mock")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	testenv.WaitFor(t, 30*time.Second, "stripe-mock", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	return addr
 }

@@ -144,6 +144,39 @@ func (f *connectorFiles) Poll(ctx context.Context, partner string) (activities.P
 	return activities.PollSummary{Listed: r.Listed, Archived: r.Archived, Duplicates: r.Duplicates, Routed: r.Routed, Removed: r.Removed, Failed: r.Failed}, err
 }
 
+// dispatchIntent starts a workflow or sends a signal an outbox row asks
+// for. A workflow ID that already exists means the start happened before;
+// a signal to a workflow that has ended has nothing left to tell.
+func (m *Main) dispatchIntent(ctx context.Context, w store.WorkflowIntent) error {
+	opts := client.StartWorkflowOptions{ID: w.WorkflowID, TaskQueue: m.Config.TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}
+	var input any = w.Input
+	if w.WorkflowType == workflows.ReminderWorkflowName {
+		id, _ := w.Input["AppointmentID"].(string)
+		input = workflows.ReminderInput{AppointmentID: id, ReminderOptions: m.reminderOptions}
+	}
+	var err error
+	switch w.Kind {
+	case "signal":
+		err = m.Temporal.SignalWorkflow(ctx, w.WorkflowID, "", w.SignalName, w.SignalInput)
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return nil
+		}
+		return err
+	case "signal_with_start":
+		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		_, err = m.Temporal.SignalWithStartWorkflow(ctx, w.WorkflowID, w.SignalName, w.SignalInput, opts, w.WorkflowType, input)
+		return err
+	}
+	_, err = m.Temporal.ExecuteWorkflow(ctx, opts, w.WorkflowType, input)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
+}
+
 // dispatchOutbox starts the workflows that records asked for (claims →
 // their lifecycle) until ctx ends. A workflow ID that already exists means
 // the start happened before: it counts as dispatched.
@@ -151,17 +184,7 @@ func (m *Main) dispatchOutbox(ctx context.Context) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
-		n, err := m.Store.DispatchOutbox(ctx, 100, func(ctx context.Context, w store.WorkflowIntent) error {
-			_, err := m.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID: w.WorkflowID, TaskQueue: m.Config.TaskQueue,
-				WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-			}, w.WorkflowType, w.Input)
-			var started *serviceerror.WorkflowExecutionAlreadyStarted
-			if errors.As(err, &started) {
-				return nil
-			}
-			return err
-		})
+		n, err := m.Store.DispatchOutbox(ctx, 100, m.dispatchIntent)
 		if err != nil && ctx.Err() == nil {
 			m.Log.Warn("outbox dispatch", "err", err.Error())
 		}
