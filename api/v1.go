@@ -34,13 +34,13 @@ func principalFrom(ctx context.Context) (store.Principal, bool) {
 // one (deny by default).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok, ok := bearer(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow"`)
 			s.writeError(w, r, store.ErrUnauthenticated)
 			return
 		}
-		p, err := s.records.Authenticate(r.Context(), strings.TrimSpace(tok))
+		p, err := s.records.Authenticate(r.Context(), tok)
 		if err != nil {
 			if errors.Is(err, store.ErrUnauthenticated) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow", error="invalid_token"`)
@@ -50,6 +50,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
+}
+
+// bearer returns the token of an "Authorization: Bearer" header (the scheme
+// is case-insensitive).
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	tok := strings.TrimSpace(h[7:])
+	return tok, tok != ""
 }
 
 func sourceIP(r *http.Request) string {
@@ -590,8 +601,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(r *http.Request, _ store.Actor) (int, any, error) {
-	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if err := s.records.Logout(r.Context(), strings.TrimSpace(tok)); err != nil {
+	tok, _ := bearer(r)
+	if err := s.records.Logout(r.Context(), tok); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, map[string]string{"status": "logged out"}, nil
