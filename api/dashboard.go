@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/schemas"
 	"github.com/claimflow/claimflow/store"
@@ -38,6 +39,7 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Get("/v1/dashboard/denials", s.handle(store.PermClaimRead, h.denials))
 		r.Get("/v1/dashboard/remittances", s.handle(store.PermClaimRead, h.remittances))
 		r.Get("/v1/dashboard/receivables", s.handle(store.PermClaimRead, h.receivables))
+		r.Get("/v1/dashboard/eligibility", s.handle(store.PermAppointmentRead, h.eligibility))
 		r.Get("/v1/claims/{id}/timeline", s.handle(store.PermClaimRead, h.timeline))
 		r.Get("/v1/claims/{id}/edi", s.handle(store.PermClaimRead, h.rawEDI))
 		r.Post("/v1/claims/{id}/decisions", s.handle(store.PermClaimWrite, h.decide))
@@ -368,9 +370,6 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 			return 0, nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "revealing patient data needs the patient:read permission at the claim's organisation"}
 		}
 	}
-	if h.d.Archive == nil {
-		return 0, nil, &Error{Status: http.StatusServiceUnavailable, Code: "archive-unavailable", Title: "Archive unavailable", Detail: "the EDI archive is not connected"}
-	}
 	docs, err := h.s.records.DashClaimDocuments(ctx, c.ID)
 	if err != nil {
 		return 0, nil, err
@@ -412,6 +411,9 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 		} else {
 			pick = func(ics []*edi.Interchange) []edi.Seg { return ack999(ics, st02) }
 		}
+	}
+	if h.d.Archive == nil {
+		return 0, nil, &Error{Status: http.StatusServiceUnavailable, Code: "archive-unavailable", Title: "Archive unavailable", Detail: "the EDI archive is not connected"}
 	}
 	body, err := h.d.Archive.Get(ctx, key)
 	if err != nil {
@@ -670,6 +672,29 @@ func (h *dashboard) remittances(r *http.Request, a store.Actor) (int, any, error
 
 func (h *dashboard) receivables(r *http.Request, a store.Actor) (int, any, error) {
 	return one[store.Receivables](http.StatusOK)(h.s.records.DashReceivables(r.Context(), a))
+}
+
+// eligibility answers the latest eligibility check of an appointment with
+// its benefits (an audited PHI read; the store checks the appointment's
+// organisation).
+func (h *dashboard) eligibility(r *http.Request, a store.Actor) (int, any, error) {
+	q := &queryReader{r: r}
+	appt := q.id("appointment_id")
+	if appt == "" && len(q.fields) == 0 {
+		q.fields = append(q.fields, FieldError{Parameter: "appointment_id", Detail: "is required"})
+	}
+	if err := q.err(); err != nil {
+		return 0, nil, err
+	}
+	var b activities.Benefits
+	c, err := h.s.records.LatestEligibility(r.Context(), a, appt, &b)
+	if err != nil {
+		return 0, nil, err
+	}
+	if c.RejectCodes == nil {
+		c.RejectCodes = []string{}
+	}
+	return http.StatusOK, c, nil
 }
 
 // Code descriptions (schemas/codes).

@@ -45,6 +45,36 @@ function AgingChart({ data }: { data: Data['aging'] }) {
   )
 }
 
+// Two lines over the weeks: denial rate (0–100 %) and average days to
+// payment; the table below has the values.
+function TrendChart({ data }: { data: Data['trend'] }) {
+  const w = 640
+  const h = 180
+  const pad = 36
+  const maxDays = Math.max(1, ...data.map((p) => p.days_to_payment))
+  const x = (i: number) => pad + (data.length === 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (data.length - 1))
+  const yRate = (r: number) => h - pad - r * (h - 2 * pad)
+  const yDays = (d: number) => h - pad - (d / maxDays) * (h - 2 * pad)
+  const line = (f: (p: Data['trend'][number]) => number) => data.map((p, i) => `${x(i)},${f(p)}`).join(' ')
+  return (
+    <svg role="img" aria-labelledby="trend-title" width={w} height={h + 20} className="chart">
+      <title id="trend-title">Denial rate and days to payment per week; the table below has the values</title>
+      <line x1={pad} y1={h - pad} x2={w - pad} y2={h - pad} stroke="#718096" />
+      <polyline points={line((p) => yRate(p.denial_rate))} fill="none" stroke="#c53030" strokeWidth={2} />
+      <polyline points={line((p) => yDays(p.days_to_payment))} fill="none" stroke="#2b6cb0" strokeWidth={2} strokeDasharray="6 3" />
+      {data.map((p, i) => (
+        <g key={p.week}>
+          <circle cx={x(i)} cy={yRate(p.denial_rate)} r={3} fill="#c53030" />
+          <circle cx={x(i)} cy={yDays(p.days_to_payment)} r={3} fill="#2b6cb0" />
+          <text x={x(i)} y={h - pad + 14} textAnchor="middle">{p.week}</text>
+        </g>
+      ))}
+      <text x={pad} y={14}>— denial rate (top = 100 %)</text>
+      <text x={pad + 220} y={14} fill="#2b6cb0">- - days to payment (top = {maxDays.toFixed(1)})</text>
+    </svg>
+  )
+}
+
 export function Receivables() {
   const [data, setData] = useState<Data | null>(null)
   const [error, setError] = useState('')
@@ -71,6 +101,7 @@ export function Receivables() {
       )}
       <h2>Denial rate and days to payment</h2>
       {data && data.trend.length === 0 && <p>No remittances posted in the last 26 weeks.</p>}
+      {data && data.trend.length > 0 && <TrendChart data={data.trend} />}
       {data && data.trend.length > 0 && (
         <table className="grid">
           <caption>Per week of posting (last 26 weeks)</caption>
