@@ -64,8 +64,8 @@ running() {
   for p in "$@"; do [[ $live == *" $p "* ]] && echo "$p"; done
   return 0
 }
-cleanup() {
-  local rc=$? left
+cleanup() { # cleanup [EXIT-STATUS]: on INT and TERM, exit with 130 and 143
+  local rc=${1:-$?} left
   trap - INT TERM EXIT
   local live=() i
   for i in "${!pids[@]}"; do [ -n "$(running "${pids[$i]}")" ] && live+=("${names[$i]}(${pids[$i]})"); done
@@ -82,7 +82,9 @@ cleanup() {
   [ $rc = 0 ] || echo "prod-rehearsal FAILED (exit $rc); logs in $dir" >&2
   exit $rc
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup 130' INT
+trap 'cleanup 143' TERM
+trap cleanup EXIT
 
 # spawn NAME COMMAND...: start a process in the background, logging to
 # $dir/NAME.log, and remember its PID for the trap.
@@ -103,7 +105,9 @@ rm -f "$dir"/*.log
 rm -rf "$dir/smoke"
 mkdir -p "$dir/smoke"
 for port in "$TEMPORAL_FRONTEND_PORT" "$TEMPORAL_HISTORY_PORT" "$TEMPORAL_MATCHING_PORT" "$TEMPORAL_WORKER_PORT" \
-  "$TEMPORAL_FRONTEND_HTTP_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT" "${api_ports[@]}"; do
+  "$TEMPORAL_FRONTEND_HTTP_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT" "$TEMPORAL_HISTORY_MEMBERSHIP_PORT" \
+  "$TEMPORAL_MATCHING_MEMBERSHIP_PORT" "$TEMPORAL_WORKER_MEMBERSHIP_PORT" $(seq $((8000 + off)) $((8003 + off))) \
+  "${api_ports[@]}"; do
   port_open 127.0.0.1 "$port" && fail "127.0.0.1:$port is in use; set REHEARSAL_PORT_OFFSET"
 done
 
