@@ -411,3 +411,24 @@ func TestSourceYAMLIsStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestConfigMapReferencesResolve checks that kustomize rewrote every
+// reference to the generated (hash-suffixed) ConfigMap.
+func TestConfigMapReferencesResolve(t *testing.T) {
+	for _, dir := range overlays {
+		objs := mustRender(t, dir)
+		names := map[string]bool{}
+		for _, cm := range all[*corev1.ConfigMap](objs) {
+			names[cm.Name] = true
+		}
+		for _, w := range workloads(objs) {
+			for _, c := range w.template.Spec.Containers {
+				for _, ef := range c.EnvFrom {
+					if ef.ConfigMapRef != nil && !names[ef.ConfigMapRef.Name] {
+						t.Errorf("%s %s: envFrom names ConfigMap %q, which is not rendered", dir, w.name, ef.ConfigMapRef.Name)
+					}
+				}
+			}
+		}
+	}
+}
