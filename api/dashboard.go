@@ -402,9 +402,14 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 			return 0, nil, notFound
 		}
 		key = files[n].FileKey
-		st02 := ""
+		st02 := "" // the batch of the same attempt, else the latest
 		if len(docs.Batches) > 0 {
 			st02 = docs.Batches[len(docs.Batches)-1].ST02
+		}
+		for _, b := range docs.Batches {
+			if b.Attempt == files[n].Attempt {
+				st02 = b.ST02
+			}
 		}
 		if kind == "277CA" {
 			pick = func(ics []*edi.Interchange) []edi.Seg { return claim277(ics, c.PatientControlNumber) }

@@ -25,7 +25,7 @@ type ClaimWorkflows interface {
 	// ClaimState answers the QueryClaimState query.
 	ClaimState(ctx context.Context, claimID string) (workflows.ClaimState, error)
 	// ClaimFiles lists the acknowledgments (TA1/999, 277CA) the workflow
-	// received, with their archive keys, in order.
+	// received over all its runs, with their archive keys, oldest first.
 	ClaimFiles(ctx context.Context, claimID string) ([]ClaimFile, error)
 	// DecideClaim sends UpdateClaimDecide and waits for it to complete. A
 	// refusal by the workflow's validator is a *DecisionRefused; a claim
@@ -40,6 +40,9 @@ type ClaimFile struct {
 	At       time.Time
 	Accepted bool
 	Codes    []string
+	// Attempt is the submission attempt whose run received it (the claim
+	// workflow's input), 0 when unknown.
+	Attempt int
 }
 
 // EDIArchive reads archived EDI files by key (archive.Archive.Get).

@@ -36,26 +36,62 @@ func (t TemporalClaims) ClaimState(ctx context.Context, claimID string) (workflo
 	return st, v.Get(&st)
 }
 
-// ClaimFiles reads the acknowledgment signals of the claim workflow's
-// latest run from its history.
+// ClaimFiles reads the acknowledgment signals of every run of the claim's
+// workflow (a resubmission continues as new), oldest first, from history.
 func (t TemporalClaims) ClaimFiles(ctx context.Context, claimID string) ([]ClaimFile, error) {
-	it := t.Client.GetWorkflowHistory(ctx, workflows.ClaimIDPrefix+claimID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var runs [][]ClaimFile
+	runID := ""
+	for range 50 {
+		files, prev, err := t.runFiles(ctx, workflows.ClaimIDPrefix+claimID, runID)
+		if err != nil {
+			if len(runs) > 0 && errors.Is(err, ErrNoWorkflow) {
+				break // an older run already deleted by retention
+			}
+			return nil, err
+		}
+		runs = append(runs, files)
+		if prev == "" {
+			break
+		}
+		runID = prev
+	}
+	var out []ClaimFile
+	for i := len(runs) - 1; i >= 0; i-- {
+		out = append(out, runs[i]...)
+	}
+	return out, nil
+}
+
+// runFiles reads one run's acknowledgment signals and the run it
+// continued from.
+func (t TemporalClaims) runFiles(ctx context.Context, workflowID, runID string) (files []ClaimFile, prev string, err error) {
+	it := t.Client.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	dc := t.Converter
 	if dc == nil {
 		dc = converter.GetDefaultDataConverter()
 	}
-	var out []ClaimFile
+	attempt := 0
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
 			var nf *serviceerror.NotFound
 			if errors.As(err, &nf) {
-				return nil, ErrNoWorkflow
+				return nil, "", ErrNoWorkflow
 			}
-			return nil, err
+			return nil, "", err
+		}
+		if st := ev.GetWorkflowExecutionStartedEventAttributes(); st != nil {
+			prev = st.GetContinuedExecutionRunId()
+			if in := st.GetInput().GetPayloads(); len(in) > 0 {
+				var ci workflows.ClaimInput
+				if dc.FromPayload(in[0], &ci) == nil {
+					attempt = ci.Attempt
+				}
+			}
+			continue
 		}
 		sig := ev.GetWorkflowExecutionSignaledEventAttributes()
-		if sig == nil || sig.GetInput() == nil || len(sig.GetInput().GetPayloads()) == 0 {
+		if sig == nil || len(sig.GetInput().GetPayloads()) == 0 {
 			continue
 		}
 		at := ev.GetEventTime().AsTime()
@@ -64,18 +100,18 @@ func (t TemporalClaims) ClaimFiles(ctx context.Context, claimID string) ([]Claim
 		case workflows.SignalClaimAck:
 			var a activities.AckSignal
 			if err := dc.FromPayload(p, &a); err != nil {
-				return nil, err
+				return nil, "", err
 			}
-			out = append(out, ClaimFile{Kind: a.Source, FileKey: a.FileKey, At: at, Accepted: a.Accepted, Codes: a.Codes})
+			files = append(files, ClaimFile{Kind: a.Source, FileKey: a.FileKey, At: at, Accepted: a.Accepted, Codes: a.Codes, Attempt: attempt})
 		case workflows.SignalClaimAck277CA:
 			var a activities.ClaimAckSignal
 			if err := dc.FromPayload(p, &a); err != nil {
-				return nil, err
+				return nil, "", err
 			}
-			out = append(out, ClaimFile{Kind: "277CA", FileKey: a.FileKey, At: at, Accepted: a.Accepted, Codes: a.StatusCodes})
+			files = append(files, ClaimFile{Kind: "277CA", FileKey: a.FileKey, At: at, Accepted: a.Accepted, Codes: a.StatusCodes, Attempt: attempt})
 		}
 	}
-	return out, nil
+	return files, prev, nil
 }
 
 // DecideClaim sends the decision as an update and waits for its result.

@@ -138,6 +138,20 @@ func TestDashboardAPIWithFakeWorkflows(t *testing.T) {
 		t.Errorf("min_cents above every claim: %d claims", len(filtered.Items))
 	}
 	w.mustCall(422, w.rootAdmin, "GET", "/v1/dashboard/claims?min_cents=ten", nil, nil)
+	// The patient's name only for a role that may read patients.
+	if _, err := w.store.Pool.Exec(context.Background(), "INSERT INTO role_permissions (role, permission) VALUES ('test_claims_viewer', 'claim:read')"); err != nil {
+		t.Fatal(err)
+	}
+	viewer := w.token(w.facA.ID, "viewer-a", "test_claims_viewer")
+	var named, masked List[store.DashClaim]
+	w.mustCall(200, billerA, "GET", "/v1/dashboard/claims", nil, &named)
+	w.mustCall(200, viewer, "GET", "/v1/dashboard/claims", nil, &masked)
+	if len(named.Items) != 1 || named.Items[0].PatientName != "TESTPATIENT ALPHA" || named.Items[0].PatientMasked {
+		t.Errorf("biller's worklist row = %+v, want the patient's name", named.Items)
+	}
+	if len(masked.Items) != 1 || masked.Items[0].PatientName != "" || !masked.Items[0].PatientMasked {
+		t.Errorf("claims viewer's worklist row = %+v, want the patient masked", masked.Items)
+	}
 	w.mustCall(403, desk, "GET", "/v1/dashboard/claims", nil, nil)
 
 	// Summary with ETag polling.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,8 +22,9 @@ type DashClaimFilter struct {
 	MaxCents   *int64
 }
 
-// DashClaim is one row of the worklist: no patient data, only the claim's
-// own control number.
+// DashClaim is one row of the worklist. The patient's name is there only
+// for callers who may read patients at the claim's organisation
+// (patient:read); otherwise PatientMasked is set.
 type DashClaim struct {
 	ID                   string    `json:"id"`
 	OrgID                string    `json:"org_id"`
@@ -32,6 +34,8 @@ type DashClaim struct {
 	ProviderID           string    `json:"provider_id"`
 	ProviderName         string    `json:"provider_name"`
 	PatientControlNumber string    `json:"patient_control_number"`
+	PatientName          string    `json:"patient_name,omitempty"`
+	PatientMasked        bool      `json:"patient_masked"`
 	TotalCents           int64     `json:"total_cents"`
 	PaidCents            int64     `json:"paid_cents"`
 	Attempt              int       `json:"attempt"`
@@ -73,9 +77,33 @@ func (s *Store) DashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Pa
 		if err != nil {
 			return err
 		}
+		phi := map[string]bool{}
 		entries := make([]AuditEntry, len(out))
-		for i, c := range out {
-			entries[i] = AuditEntry{OrgID: c.OrgID, PatientID: c.patientID, Action: ActionList, Resource: "claim", ResourceID: c.ID, Fields: []string{"status", "total_cents"}}
+		for i := range out {
+			c := &out[i]
+			fields := []string{"status", "total_cents"}
+			ok, seen := phi[c.OrgID]
+			if !seen {
+				if ok, err = inScope(ctx, tx, a, PermPatientRead, c.OrgID); err != nil {
+					return err
+				}
+				phi[c.OrgID] = ok
+			}
+			if ok {
+				sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), c.patientID))
+				if err != nil {
+					return err
+				}
+				p, _, err := s.openPatient(ctx, sp)
+				if err != nil {
+					return err
+				}
+				c.PatientName = strings.TrimSpace(p.FirstName + " " + p.LastName)
+				fields = append(fields, "first_name", "last_name")
+			} else {
+				c.PatientMasked = true
+			}
+			entries[i] = AuditEntry{OrgID: c.OrgID, PatientID: c.patientID, Action: ActionList, Resource: "claim", ResourceID: c.ID, Fields: fields}
 		}
 		return s.audit(ctx, tx, a, entries...)
 	})

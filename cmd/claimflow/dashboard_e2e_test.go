@@ -212,16 +212,56 @@ func TestDashboardInBrowser(t *testing.T) {
 		return status != "needs correction" && status != ""
 	})
 	t.Logf("status after correct: %s", status)
-	run("after screenshot", shot("04-claim-corrected"))
 	if st := e.state(denied.ID); st.Attempt < 2 || st.FrequencyCode != "7" {
 		t.Errorf("after correct: attempt %d frequency %q, want a second attempt with frequency 7", st.Attempt, st.FrequencyCode)
 	}
+	// The replacement claim (still R69) is denied again; the page follows
+	// it, and the timeline keeps both attempts' exchanges.
+	testenv.WaitFor(t, 60*time.Second, "the corrected claim to be denied again on the page", func() bool {
+		sctx, cancel := context.WithTimeout(bctx, 5*time.Second)
+		defer cancel()
+		var n int
+		_ = chromedp.Run(sctx, chromedp.Text(`[data-testid="detail-status"]`, &status),
+			chromedp.Evaluate(`document.querySelectorAll('li[data-kind="835"]').length`, &n))
+		return status == "needs correction" && n == 2
+	})
+	var batches, acks int
+	run("count the exchanges", chromedp.Evaluate(`document.querySelectorAll('li[data-kind="837"]').length`, &batches),
+		chromedp.Evaluate(`document.querySelectorAll('li[data-kind="999"]').length`, &acks))
+	if batches != 2 || acks != 2 {
+		t.Errorf("timeline after the resubmission: %d 837s and %d 999s, want 2 of each", batches, acks)
+	}
+	run("show the second 999",
+		chromedp.Click(`li[data-kind="999"]:nth-of-type(n) ~ li[data-kind="999"] .edi button`),
+		chromedp.WaitVisible(`li[data-kind="999"] ~ li[data-kind="999"] pre`),
+		chromedp.Text(`li[data-kind="999"] ~ li[data-kind="999"] pre`, &segs),
+	)
+	if !strings.HasPrefix(segs, "AK2*837*") || !strings.Contains(segs, "IK5*A") {
+		t.Errorf("second 999 segments = %q; want the claim's AK2 loop accepted", segs)
+	}
+	// A biller may reveal patient data: CLM01 (the claim's control
+	// number) shows.
+	var pcn string
+	run("reveal the 837",
+		chromedp.Text(`#claim-h`, &pcn),
+		// still open from before (its panel keeps its state across reloads)
+		chromedp.Evaluate(`(() => { const b = document.querySelector('li[data-kind="837"] .edi button');
+			if (b.getAttribute('aria-expanded') !== 'true') b.click(); return true })()`, nil),
+		chromedp.WaitVisible(`li[data-kind="837"] input[type="checkbox"]`),
+		chromedp.Click(`li[data-kind="837"] input[type="checkbox"]`),
+		chromedp.WaitVisible(`li[data-kind="837"] pre[aria-label="837 segments"]`),
+		chromedp.Text(`li[data-kind="837"] pre`, &segs),
+	)
+	if want := "CLM*" + strings.TrimPrefix(pcn, "Claim ") + "*"; !strings.HasPrefix(segs, want) {
+		t.Errorf("revealed 837 = %q, want it to start with %q", segs, want)
+	}
+	run("after screenshot", shot("04-claim-corrected"))
 
 	// The workflow's validator refuses a decision it does not allow now
-	// (the corrected claim is on its way again): a 409 problem.
+	// (resubmit is for rejections, not denials): a 409 problem.
 	var tok string
 	run("session token", chromedp.Evaluate(`sessionStorage.getItem('claimflow.session')`, &tok))
-	req, _ := http.NewRequest("POST", e.base+"/v1/claims/"+denied.ID+"/decisions", strings.NewReader(`{"action":"appeal","note":"x"}`))
+	req, _ := http.NewRequest("POST", e.base+"/v1/claims/"+denied.ID+"/decisions", strings.NewReader(`{"action":"resubmit","note":"x"}`))
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -234,7 +274,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	_ = json.Unmarshal(body, &prob)
 	if resp.StatusCode != http.StatusConflict || resp.Header.Get("Content-Type") != "application/problem+json" ||
 		!strings.Contains(fmt.Sprint(prob["detail"]), "not allowed") {
-		t.Errorf("appeal on a resubmitted claim = %d %s %s, want a 409 problem from the validator", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		t.Errorf("resubmit on a denied claim = %d %s %s, want a 409 problem from the validator", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 
 	// The other views.

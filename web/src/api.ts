@@ -102,6 +102,8 @@ export interface DashClaim {
   provider_id: string
   provider_name: string
   patient_control_number: string
+  patient_name?: string
+  patient_masked: boolean
   total_cents: number
   paid_cents: number
   attempt: number

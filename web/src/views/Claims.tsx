@@ -157,6 +157,7 @@ export function Claims() {
         <thead>
           <tr>
             <th scope="col">Claim</th>
+            <th scope="col">Patient</th>
             <th scope="col">Status</th>
             <th scope="col">Payer</th>
             <th scope="col">Provider</th>
@@ -170,6 +171,7 @@ export function Claims() {
           {page?.items.map((c) => (
             <tr key={c.id} data-claim={c.id}>
               <td><a href={'#/claims/' + c.id}>{c.patient_control_number}</a></td>
+              <td>{c.patient_masked ? <span className="masked" title="Your role may not see patient data">•••• <span className="sr-only">masked</span></span> : c.patient_name}</td>
               <td><span className={'badge s-' + c.status} data-testid="claim-status">{statusLabel(c.status)}</span></td>
               <td>{c.payer_name}</td>
               <td>{c.provider_name}</td>
@@ -180,7 +182,7 @@ export function Claims() {
             </tr>
           ))}
           {page && page.items.length === 0 && (
-            <tr><td colSpan={8}>No claims match.</td></tr>
+            <tr><td colSpan={9}>No claims match.</td></tr>
           )}
         </tbody>
       </table>

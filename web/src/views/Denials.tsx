@@ -31,7 +31,7 @@ export function Denials({ canDecide }: { canDecide: boolean }) {
                 <a href={'#/claims/' + d.claim.id}>Claim {d.claim.patient_control_number}</a>{' '}
                 <span className={'badge s-' + (w?.status ?? d.claim.status)}>{statusLabel(w?.status ?? d.claim.status)}</span>
               </h2>
-              <p>{d.claim.payer_name} · {d.claim.provider_name} · {money(d.claim.total_cents)}</p>
+              <p>{d.claim.patient_masked ? 'patient masked' : d.claim.patient_name} · {d.claim.payer_name} · {d.claim.provider_name} · {money(d.claim.total_cents)}</p>
               {w?.denial && (
                 <ul className="codes" aria-label="Reason codes">
                   {[...w.denial.codes, ...w.denial.rarcs].map((c) => <li key={c.code}><strong>{c.code}</strong> {c.description}</li>)}
