@@ -60,7 +60,30 @@ start s3 127.0.0.1 7070 "$(tool versitygw)" --access "${CLAIMFLOW_S3_ACCESS_KEY:
   --secret "${CLAIMFLOW_S3_SECRET_KEY:-claimflow-dev-secret}" --port 127.0.0.1:7070 posix "$data/s3"
 start mailpit 127.0.0.1 1025 "$(tool mailpit)" --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025 \
   --disable-version-check --database "$data/mailpit.db"
-start stripe-mock 127.0.0.1 12111 "$(tool stripe-mock)" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112
+start stripe-mock 127.0.0.1 12111 "$(tool stripe-mock)" -http-addr 127.0.0.1:12111
+
+# The clearinghouse simulator (SFTP + CORE real time) with its adjudicating
+# payer, and claimflow's partner configuration pointing at it: a client key
+# made once, the simulator's host key pinned.
+sim=$data/clearinghouse-sim
+mkdir -p "$sim"
+command -v ssh-keygen >/dev/null || apt_install openssh-client
+[ -f "$sim/client_key" ] || ssh-keygen -q -t ed25519 -N "" -C claimflow-local -f "$sim/client_key"
+export CLAIMFLOW_SIM_PASSWORD=${CLAIMFLOW_SIM_PASSWORD:-claimflow-local-sim}
+start clearinghouse-sim 127.0.0.1 2222 bin/claimflow clearinghouse-sim -data "$sim" -sftp 127.0.0.1:2222 -http 127.0.0.1:8090 \
+  -user "claimflow=$sim/client_key.pub:$CLAIMFLOW_SIM_PASSWORD" -rules sample -delay "${CLAIMFLOW_SIM_DELAY:-30s}"
+hostkey=$(sed -n 's/^host-key //p' "$data/logs/clearinghouse-sim.log" | tail -n 1)
+if [ -z "$hostkey" ]; then echo "the simulator did not print its host key; see $data/logs/clearinghouse-sim.log" >&2; exit 1; fi
+cat >"$data/clearinghouses.json" <<JSON
+[{"id": "sim", "addr": "127.0.0.1:2222", "user": "claimflow", "private_key_file": "$sim/client_key",
+  "host_key": "$hostkey", "outbound_dir": "/upload", "inbound_dir": "/download",
+  "realtime": {"url": "http://127.0.0.1:8090/core", "sender_id": "CLAIMFLOW", "receiver_id": "CLAIMFLOWSIM",
+               "username": "claimflow", "password_env": "CLAIMFLOW_SIM_PASSWORD"}}]
+JSON
+export CLAIMFLOW_CLEARINGHOUSES=${CLAIMFLOW_CLEARINGHOUSES:-$data/clearinghouses.json}
+export CLAIMFLOW_ISA_USAGE=${CLAIMFLOW_ISA_USAGE:-T}
+export CLAIMFLOW_BATCH_EVERY=${CLAIMFLOW_BATCH_EVERY:-1m}
+export CLAIMFLOW_POLL_EVERY=${CLAIMFLOW_POLL_EVERY:-20s}
 
 export CLAIMFLOW_DATA_DIR=$data
 log "applying migrations"
@@ -83,6 +106,7 @@ claimflow is ready.
   S3 archive     http://127.0.0.1:7070        (versitygw, data in .data/s3)
   Mailpit        http://127.0.0.1:8025        (SMTP 127.0.0.1:1025)
   stripe-mock    http://127.0.0.1:12111
+  Clearinghouse  sftp://127.0.0.1:2222 and http://127.0.0.1:8090/core (simulator, sample payer rules)
   Postgres       ${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/claimflow}
 Logs in .data/logs. Press Ctrl-C to stop.
 URLS
