@@ -100,16 +100,16 @@ fail() {
 }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1fs", b - a}'; }
 
-mkdir -p "$dir"
-rm -f "$dir"/*.log
-rm -rf "$dir/smoke"
-mkdir -p "$dir/smoke"
 for port in "$TEMPORAL_FRONTEND_PORT" "$TEMPORAL_HISTORY_PORT" "$TEMPORAL_MATCHING_PORT" "$TEMPORAL_WORKER_PORT" \
   "$TEMPORAL_FRONTEND_HTTP_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT" "$TEMPORAL_HISTORY_MEMBERSHIP_PORT" \
   "$TEMPORAL_MATCHING_MEMBERSHIP_PORT" "$TEMPORAL_WORKER_MEMBERSHIP_PORT" $(seq $((8000 + off)) $((8003 + off))) \
   "${api_ports[@]}"; do
   port_open 127.0.0.1 "$port" && fail "127.0.0.1:$port is in use; set REHEARSAL_PORT_OFFSET"
 done
+mkdir -p "$dir"
+rm -f "$dir"/*.log
+rm -rf "$dir/smoke"
+mkdir -p "$dir/smoke"
 
 log "checking Postgres"
 ensure_postgres
