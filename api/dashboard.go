@@ -205,6 +205,9 @@ type Step struct {
 	Summary  string    `json:"summary"`
 	Accepted *bool     `json:"accepted,omitempty"`
 	Codes    []Code    `json:"codes"`
+	// Raw: /edi can show this step's segments (a real-time 276/277
+	// inquiry is not archived per claim, so it has none).
+	Raw bool `json:"raw"`
 }
 
 // Timeline is everything the claim's detail view shows.
@@ -293,7 +296,7 @@ func (h *dashboard) timeline(r *http.Request, a store.Actor) (int, any, error) {
 		if b.UploadedAt != nil {
 			at = *b.UploadedAt
 		}
-		t.Steps = append(t.Steps, Step{Kind: "837", N: i, At: at, Summary: sum, Codes: []Code{}})
+		t.Steps = append(t.Steps, Step{Kind: "837", N: i, At: at, Summary: sum, Codes: []Code{}, Raw: b.FileKey != ""})
 	}
 	if h.d.Workflows != nil {
 		files, err := h.d.Workflows.ClaimFiles(ctx, c.ID)
@@ -310,7 +313,7 @@ func (h *dashboard) timeline(r *http.Request, a store.Actor) (int, any, error) {
 			for _, x := range f.Codes {
 				codes = append(codes, Code{Code: x, Description: describeAck(f.Kind, x)})
 			}
-			t.Steps = append(t.Steps, Step{Kind: f.Kind, N: i, At: f.At, Summary: sum, Accepted: &acc, Codes: codes})
+			t.Steps = append(t.Steps, Step{Kind: f.Kind, N: i, At: f.At, Summary: sum, Accepted: &acc, Codes: codes, Raw: f.FileKey != ""})
 		}
 	}
 	for i, p := range docs.Postings {
@@ -319,8 +322,25 @@ func (h *dashboard) timeline(r *http.Request, a store.Actor) (int, any, error) {
 			codes = append(codes, describe(adj.Group+"-"+adj.Reason))
 		}
 		codes = append(codes, describeAll(p.RARCs)...)
-		t.Steps = append(t.Steps, Step{Kind: "835", N: i, At: p.PostedAt, Codes: codes,
+		t.Steps = append(t.Steps, Step{Kind: "835", N: i, At: p.PostedAt, Codes: codes, Raw: true,
 			Summary: "835 trace " + p.TraceNumber + ": CLP02 " + p.StatusCode + ", paid " + money(p.PaidCents) + " of " + money(p.ChargeCents)})
+	}
+	// Status inquiries (276/277, real time) as the workflow recorded them.
+	if t.Workflow != nil {
+		n := 0
+		for _, ev := range t.Workflow.Events {
+			if !strings.HasPrefix(ev.Note, "276 inquiry") {
+				continue
+			}
+			codes := []Code{}
+			if _, answer, ok := strings.Cut(ev.Note, ": STC "); ok {
+				if f := strings.Fields(answer); len(f) > 0 {
+					codes = append(codes, Code{Code: f[0], Description: describeAck("277CA", f[0])})
+				}
+			}
+			t.Steps = append(t.Steps, Step{Kind: "276/277", N: n, At: ev.At, Summary: ev.Note, Codes: codes})
+			n++
+		}
 	}
 	slices.SortStableFunc(t.Steps, func(x, y Step) int { return x.At.Compare(y.At) })
 	return http.StatusOK, t, nil
@@ -428,9 +448,23 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 	if err != nil || len(ics) == 0 {
 		return 0, nil, &Error{Status: http.StatusUnprocessableEntity, Code: "unreadable-edi", Title: "Unreadable EDI", Detail: "the archived file could not be parsed"}
 	}
+	// Pick the claim's segments first (masking hides the control numbers
+	// they are found by); Mask then changes them in place.
+	picked := pick(ics)
 	if !reveal {
+		// edi.Mask hides the composite STC01 too; its parts are claim
+		// status codes (code lists 507, 508, 98), never PHI: keep them.
+		stc := map[int]string{}
+		for i, seg := range picked {
+			if seg.ID() == "STC" {
+				stc[i] = seg.El(1)
+			}
+		}
 		for _, ic := range ics {
 			edi.Mask(ic)
+		}
+		for i, v := range stc {
+			picked[i][1] = v
 		}
 	} else if err := h.s.records.RecordAccess(ctx, a, store.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: store.ActionRead,
 		Resource: "claim_edi", ResourceID: c.ID, Fields: []string{kind}}); err != nil {
@@ -438,7 +472,7 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 	}
 	out := RawEDI{Kind: kind, N: n, Masked: !reveal, Segments: []string{}}
 	d := ics[0].Delims
-	for _, s := range pick(ics) {
+	for _, s := range picked {
 		out.Segments = append(out.Segments, strings.Join(s, string(d.Element))+string(d.Segment))
 	}
 	return http.StatusOK, out, nil
@@ -528,7 +562,7 @@ func ack999(ics []*edi.Interchange, st02 string) []edi.Seg {
 }
 
 // claim277 is the 277CA's claim-level loop (2200D: TRN with CLM01 as its
-// trace, and its STC, REF and DTP) and the HL above it.
+// trace, and its STC, REF and DTP) and the patient HL (2000D) above it.
 func claim277(ics []*edi.Interchange, pcn string) []edi.Seg {
 	for _, t := range transactions(ics) {
 		for i, s := range t.Segments {
@@ -538,6 +572,9 @@ func claim277(ics []*edi.Interchange, pcn string) []edi.Seg {
 			start := i
 			for start > 0 && t.Segments[start].ID() != "HL" {
 				start--
+			}
+			if t.Segments[start].El(3) != "PT" {
+				continue // a TRN of another level (2200B/C) that happens to match
 			}
 			end := i + 1
 			for end < len(t.Segments) && t.Segments[end].ID() != "HL" && t.Segments[end].ID() != "SE" && t.Segments[end].ID() != "TRN" {

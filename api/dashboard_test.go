@@ -31,7 +31,10 @@ func (f *fakeClaimWorkflows) ClaimState(ctx context.Context, claimID string) (wo
 		Denial:         &workflows.DenialInfo{Category: workflows.DenialCorrectable, Codes: []string{"CO-16"}, RARCs: []string{"M76"}},
 		Deadline:       time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
 		AllowedActions: []string{workflows.ActionCorrect, workflows.ActionWriteOff},
-		Events:         []workflows.ClaimEvent{{At: time.Date(2030, 1, 8, 0, 0, 0, 0, time.UTC), Status: workflows.StatusNeedsCorrection, Note: "denied [CO-16]"}},
+		Events: []workflows.ClaimEvent{
+			{At: time.Date(2030, 1, 7, 0, 0, 0, 0, time.UTC), Status: workflows.StatusAccepted, Note: "276 inquiry 1: STC P1:20"},
+			{At: time.Date(2030, 1, 8, 0, 0, 0, 0, time.UTC), Status: workflows.StatusNeedsCorrection, Note: "denied [CO-16]"},
+		},
 	}, nil
 }
 
@@ -190,6 +193,9 @@ func TestDashboardAPIWithFakeWorkflows(t *testing.T) {
 	}
 	if want := "http://127.0.0.1:8233/namespaces/default/workflows/claim%2F" + a.claim.ID; tl.WorkflowURL != want {
 		t.Errorf("workflow URL = %q, want %q", tl.WorkflowURL, want)
+	}
+	if len(tl.Steps) != 1 || tl.Steps[0].Kind != "276/277" || tl.Steps[0].Raw || len(tl.Steps[0].Codes) != 1 || tl.Steps[0].Codes[0].Description == "" {
+		t.Errorf("timeline steps = %+v, want the 276/277 inquiry with its STC explained", tl.Steps)
 	}
 	if !tl.CanDecide || !tl.CanRevealPHI {
 		t.Errorf("biller: can decide %v, reveal %v; want both", tl.CanDecide, tl.CanRevealPHI)

@@ -149,8 +149,8 @@ for pair in "$tdb:temporal" "$vdb:visibility"; do
   d=${pair%%:*} kind=${pair#*:}
   if [ -z "$(psql "${pg[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$d'" postgres)" ]; then
     log "creating database $d and its $kind schema"
-    sql "$d" create-database >>"$dir/schema.log" 2>&1
-    sql "$d" setup-schema -v 0.0 >>"$dir/schema.log" 2>&1
+    { sql "$d" create-database && sql "$d" setup-schema -v 0.0; } >>"$dir/schema.log" 2>&1 ||
+      { tail -n 20 "$dir/schema.log" >&2; fail "creating $d failed (REHEARSAL_FRESH=1 starts over)"; }
   else
     log "database $d exists: updating its $kind schema (a no-op when current)"
   fi

@@ -184,6 +184,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.HasPrefix(segs, "CLP*") || !strings.Contains(segs, "CAS*CO*16") {
 		t.Errorf("835 segments = %q; want the CLP loop with CAS*CO*16", segs)
 	}
+	run("show the 277CA segments",
+		chromedp.Click(`li[data-kind="277CA"] .edi button`),
+		chromedp.WaitVisible(`li[data-kind="277CA"] pre`),
+		chromedp.Text(`li[data-kind="277CA"] pre`, &segs),
+	)
+	if !strings.HasPrefix(segs, "HL*") || !strings.Contains(segs, "STC*A2:20") {
+		t.Errorf("277CA segments = %q; want the claim's 2200D loop (HL, TRN, STC A2:20)", segs)
+	}
 	checkLabels("claim detail")
 	run("claim screenshot", shot("03-claim-timeline"))
 

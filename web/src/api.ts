@@ -145,6 +145,7 @@ export interface Step {
   summary: string
   accepted?: boolean
   codes: Code[]
+  raw: boolean
 }
 
 export interface Adjustment {

@@ -109,7 +109,7 @@ export function ClaimDetail({ id }: { id: string }) {
                   {s.codes.map((c, i) => <li key={c.code + i}><strong>{c.code}</strong> {c.description}</li>)}
                 </ul>
               )}
-              <EDIView claimId={t.claim.id} step={s} canReveal={t.can_reveal_phi} />
+              {s.raw && <EDIView claimId={t.claim.id} step={s} canReveal={t.can_reveal_phi} />}
             </li>
           ))}
         </ol>
