@@ -194,6 +194,9 @@ func TestPodsRunNonRootOnReadOnlyFilesystems(t *testing.T) {
 					if c.Image == "claimflow" || !strings.Contains(c.Image, ":") {
 						t.Errorf("container %s: image %q was not set by the overlay", c.Name, c.Image)
 					}
+					if strings.HasSuffix(dir, "prod") && strings.HasSuffix(c.Image, ":latest") {
+						t.Errorf("container %s: prod runs the floating tag %q", c.Name, c.Image)
+					}
 				}
 			})
 		}
