@@ -2,24 +2,40 @@ import { useCallback, useEffect, useState } from 'react'
 import { ApiError, DenialItem, List, get, money, pollETag, statusLabel, when } from '../api'
 import { Decision } from './Decision'
 
+const groups = [
+  { value: '', label: 'Everything waiting for a decision' },
+  { value: 'needs_correction,appeal_pending', label: 'Denials (correct or appeal)' },
+  { value: 'rejected,scrub_failed', label: 'Rejections (fix and resubmit)' },
+  { value: 'appeal_lapsed', label: 'Lapsed filing deadlines' },
+]
+
 export function Denials({ canDecide }: { canDecide: boolean }) {
+  const [group, setGroup] = useState('')
   const [pages, setPages] = useState<string[]>([''])
   const [data, setData] = useState<List<DenialItem> | null>(null)
   const [error, setError] = useState('')
   const cursor = pages[pages.length - 1]
   const load = useCallback(() => {
-    get<List<DenialItem>>('/v1/dashboard/denials?limit=20' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''))
+    get<List<DenialItem>>('/v1/dashboard/denials?limit=20' + (group ? '&status=' + group : '') + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''))
       .then((d) => {
         setData(d)
         setError('')
       })
       .catch((e) => setError(e instanceof ApiError ? e.message : String(e)))
-  }, [cursor])
+  }, [cursor, group])
   useEffect(() => pollETag(() => '/v1/dashboard/claims/summary', 3000, () => load()), [load])
 
   return (
     <section aria-labelledby="denials-h">
       <h1 id="denials-h" tabIndex={-1}>Rejections and denials</h1>
+      <div className="filters">
+        <div>
+          <label htmlFor="denial-group">Show</label>
+          <select id="denial-group" value={group} onChange={(e) => { setGroup(e.target.value); setPages(['']) }}>
+            {groups.map((g) => <option key={g.value} value={g.value}>{g.label}</option>)}
+          </select>
+        </div>
+      </div>
       {error && <p role="alert" className="error">{error}</p>}
       {data && data.items.length === 0 && <p>Nothing waits for a decision.</p>}
       <ul className="cards">
