@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -115,7 +116,12 @@ func (a *Activities) RecordClaimStatus(ctx context.Context, ch ClaimStatusChange
 	if ch.ClaimID == "" || ch.Status == "" {
 		return temporal.NewNonRetryableApplicationError("claim status change lacks claim or status", "BadStatusChange", nil)
 	}
-	return a.Claims.RecordStatus(ctx, ch)
+	if err := a.Claims.RecordStatus(ctx, ch); err != nil {
+		return err
+	}
+	// IDs and codes only: which worker moved which claim where.
+	activity.GetLogger(ctx).Info("claim status recorded", "claim", ch.ClaimID, "status", ch.Status, "attempt", ch.Attempt, "worker", a.WorkerID)
+	return nil
 }
 
 // SendStatusInquiry sends a 276 and returns the 277's status.

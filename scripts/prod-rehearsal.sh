@@ -15,8 +15,10 @@
 #      REHEARSAL_WORKFLOWS smoke workflows through it in two waves while
 #      worker 1 is killed with SIGKILL mid-run and restarted, and checks
 #      that every started workflow completed (per-worker counts in the log);
-#   5. runs the end-to-end tests in ./e2e against the same cluster when that
-#      directory exists (see "End-to-end tests" in deploy/README.md).
+#   5. runs the end-to-end tests in ./e2e against the same cluster (with the
+#      S3 archive and the clearinghouse simulator started beside it): claims
+#      created through both API servers end paid while worker 1 is killed
+#      again mid-run (see "End-to-end tests" in deploy/README.md).
 #
 # Everything it starts is stopped by PID on exit, also on failure. Databases
 # and schemas stay for the next run (REHEARSAL_FRESH=1 drops and recreates
@@ -209,6 +211,31 @@ done
 export TEMPORAL_ADDRESS=$frontend TEMPORAL_NAMESPACE=$ns CLAIMFLOW_TASK_QUEUE=claimflow
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$appdb?sslmode=disable"
 export CLAIMFLOW_DATA_DIR=$dir/data CLAIMFLOW_LOG_LEVEL=${CLAIMFLOW_LOG_LEVEL:-info}
+# The S3 archive and the clearinghouse simulator (sample payer rules), so
+# claims can run their whole lifecycle against this cluster.
+s3port=$((7070 + off)) simsftp=$((2222 + off)) simhttp=$((8090 + off))
+for port in "$s3port" "$simsftp" "$simhttp"; do
+  port_open 127.0.0.1 "$port" && fail "127.0.0.1:$port is in use; set REHEARSAL_PORT_OFFSET"
+done
+mkdir -p "$dir/s3" "$dir/sim"
+export CLAIMFLOW_S3_ENDPOINT=http://127.0.0.1:$s3port CLAIMFLOW_S3_ACCESS_KEY=rehearsal CLAIMFLOW_S3_SECRET_KEY=rehearsal-secret
+spawn s3 "$(tool versitygw)" --access rehearsal --secret rehearsal-secret --port "127.0.0.1:$s3port" posix "$dir/s3"
+[ -f "$dir/sim/client_key" ] || ssh-keygen -q -t ed25519 -N "" -C claimflow-rehearsal -f "$dir/sim/client_key"
+export CLAIMFLOW_SIM_PASSWORD=rehearsal-sim
+spawn clearinghouse-sim "$claimflow" clearinghouse-sim -data "$dir/sim" -sftp "127.0.0.1:$simsftp" -http "127.0.0.1:$simhttp" \
+  -user "claimflow=$dir/sim/client_key.pub:$CLAIMFLOW_SIM_PASSWORD" -rules sample -delay 2s -tick 200ms
+for port in "$s3port" "$simsftp"; do wait_port 127.0.0.1 "$port" 30 || fail "127.0.0.1:$port did not start; see $dir/*.log"; done
+hostkey=$(sed -n 's/^host-key //p' "$dir/clearinghouse-sim.log" | tail -n 1)
+[ -n "$hostkey" ] || fail "the simulator printed no host key"
+cat >"$dir/clearinghouses.json" <<JSON
+[{"id": "sim", "addr": "127.0.0.1:$simsftp", "user": "claimflow", "private_key_file": "$dir/sim/client_key",
+  "host_key": "$hostkey", "outbound_dir": "/upload", "inbound_dir": "/download",
+  "realtime": {"url": "http://127.0.0.1:$simhttp/core", "sender_id": "CLAIMFLOW", "receiver_id": "CLAIMFLOWSIM",
+               "username": "claimflow", "password_env": "CLAIMFLOW_SIM_PASSWORD"}}]
+JSON
+export CLAIMFLOW_CLEARINGHOUSES=$dir/clearinghouses.json CLAIMFLOW_ISA_USAGE=T CLAIMFLOW_BATCH_EVERY=2s CLAIMFLOW_POLL_EVERY=1s
+export CLAIMFLOW_SMTP_ADDR=127.0.0.1:1 # no mail in the rehearsal
+
 log "applying migrations to $appdb"
 "$claimflow" migrate up >>"$dir/migrate.log" 2>&1 || { tail -n 20 "$dir/migrate.log" >&2; fail "migrations failed"; }
 
