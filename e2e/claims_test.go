@@ -186,30 +186,35 @@ func TestClaimsWithAWorkerKilled(t *testing.T) {
 		t.Errorf("claims paid exactly 90.00 = %d, want %d", got, n)
 	}
 
-	// Which worker process recorded each claim's payment.
-	perWorker := map[string]int{}
+	// Which worker process recorded each claim's payment. A local activity
+	// may run again after a kill (at least once), so a claim can appear in
+	// two logs; its posting and status change happened once (checked above).
+	perWorker := map[string]map[string]bool{}
+	seen := map[string]bool{}
 	for _, name := range []string{"worker-1.log", "worker-2.log", "worker-1-replacement.log"} {
 		b, _ := os.ReadFile(filepath.Join(logDir, name))
 		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, `"msg":"claim status recorded"`) && strings.Contains(line, `"status":"paid"`) {
-				for _, id := range claims {
-					if strings.Contains(line, id) {
-						perWorker[name]++
+			if !strings.Contains(line, `"msg":"claim status recorded"`) || !strings.Contains(line, `"status":"paid"`) {
+				continue
+			}
+			for _, id := range claims {
+				if strings.Contains(line, id) {
+					if perWorker[name] == nil {
+						perWorker[name] = map[string]bool{}
 					}
+					perWorker[name][id] = true
+					seen[id] = true
 				}
 			}
 		}
 	}
-	total, workers := 0, 0
-	for name, c := range perWorker {
-		t.Logf("claims completed (paid recorded) by %s: %d", strings.TrimSuffix(name, ".log"), c)
-		total += c
-		workers++
+	for _, name := range []string{"worker-1.log", "worker-2.log", "worker-1-replacement.log"} {
+		t.Logf("claims completed (paid recorded) by %s: %d", strings.TrimSuffix(name, ".log"), len(perWorker[name]))
 	}
-	if total != n {
-		t.Errorf("paid recorded %d times across worker logs, want %d", total, n)
+	if len(seen) != n {
+		t.Errorf("paid recorded for %d distinct claims in the worker logs, want %d", len(seen), n)
 	}
-	if workers < 2 {
-		t.Errorf("claims completed on %d worker process(es), want at least 2", workers)
+	if len(perWorker) < 2 {
+		t.Errorf("claims completed on %d worker process(es), want at least 2", len(perWorker))
 	}
 }
