@@ -112,6 +112,7 @@ func (h *dashboard) summary(w http.ResponseWriter, r *http.Request) {
 	h.s.handle(store.PermClaimRead, func(r *http.Request, a store.Actor) (int, any, error) {
 		q := &queryReader{r: r}
 		f := h.filter(q)
+		f.ClaimID = q.id("claim_id")
 		if err := q.err(); err != nil {
 			return 0, nil, err
 		}

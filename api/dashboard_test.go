@@ -183,6 +183,11 @@ func TestDashboardAPIWithFakeWorkflows(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("summary after a change = %d, want 200", res.StatusCode)
 	}
+	var one ClaimSummary
+	w.mustCall(200, w.rootAdmin, "GET", "/v1/dashboard/claims/summary?claim_id="+b.claim.ID, nil, &one)
+	if one.Total != 1 || one.Counts[0].Status != "draft" {
+		t.Errorf("summary of one claim = %+v, want the draft claim B", one)
+	}
 
 	// Timeline: scope, codes explained, the Temporal UI link.
 	w.mustCall(404, billerA, "GET", "/v1/claims/"+b.claim.ID+"/timeline", nil, nil)

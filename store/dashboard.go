@@ -20,6 +20,7 @@ type DashClaimFilter struct {
 	From, To   *time.Time // created at, [From, To)
 	MinCents   *int64
 	MaxCents   *int64
+	ClaimID    string // one claim (DashStatusCounts only: a claim page's live updates)
 }
 
 // DashClaim is one row of the worklist. The patient's name is there only
@@ -121,7 +122,7 @@ type StatusCount struct {
 // version for live updates.
 func (s *Store) DashStatusCounts(ctx context.Context, a Actor, f DashClaimFilter) ([]StatusCount, time.Time, error) {
 	rows, err := s.Pool.Query(ctx, q("DashStatusCounts"), nullable(a.UserID), PermClaimRead,
-		nullable(f.PayerID), nullable(f.ProviderID), f.From, f.To, f.MinCents, f.MaxCents)
+		nullable(f.PayerID), nullable(f.ProviderID), f.From, f.To, f.MinCents, f.MaxCents, nullable(f.ClaimID))
 	if err != nil {
 		return nil, time.Time{}, err
 	}

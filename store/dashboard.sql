@@ -40,6 +40,7 @@ WHERE c.org_id IN (SELECT id FROM visible)
   AND ($6::timestamptz IS NULL OR c.created_at < $6)
   AND ($7::bigint IS NULL OR c.total_cents >= $7)
   AND ($8::bigint IS NULL OR c.total_cents <= $8)
+  AND ($9::uuid IS NULL OR c.id = $9)
 GROUP BY c.status ORDER BY c.status;
 
 -- name: DashClaimBatches

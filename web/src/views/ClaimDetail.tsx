@@ -52,8 +52,8 @@ export function ClaimDetail({ id }: { id: string }) {
       })
       .catch((e) => setError(e instanceof ApiError ? e.message : String(e)))
   }, [id])
-  // Reload when any visible claim changes (the summary's ETag).
-  useEffect(() => pollETag(() => '/v1/dashboard/claims/summary', 2000, () => load()), [load])
+  // Reload when this claim changes (the summary's ETag for this claim).
+  useEffect(() => pollETag(() => '/v1/dashboard/claims/summary?claim_id=' + encodeURIComponent(id), 2000, () => load()), [load, id])
 
   if (error) return <><h1 tabIndex={-1}>Claim</h1><p role="alert" className="error">{error}</p></>
   if (!t) return <><h1 tabIndex={-1}>Claim</h1><p role="status">Loading…</p></>
