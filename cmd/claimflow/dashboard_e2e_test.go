@@ -122,12 +122,20 @@ func TestDashboardInBrowser(t *testing.T) {
 	const unlabelledJS = `Array.from(document.querySelectorAll('input, select, textarea')).filter(el =>
 		el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label') &&
 		!el.getAttribute('aria-labelledby')).map(el => el.outerHTML)`
+	// unnamed lists buttons and links without an accessible name, and
+	// charts without a title.
+	const unnamedJS = `Array.from(document.querySelectorAll('button, a[href]')).filter(el =>
+		!el.textContent.trim() && !el.getAttribute('aria-label')).map(el => el.outerHTML).concat(
+		Array.from(document.querySelectorAll('svg[role="img"]')).filter(el => !el.querySelector('title')).map(el => 'svg'))`
 	checkLabels := func(view string) {
 		t.Helper()
-		var bad []string
-		run("labels on "+view, chromedp.Evaluate(unlabelledJS, &bad))
+		var bad, unnamed []string
+		run("labels on "+view, chromedp.Evaluate(unlabelledJS, &bad), chromedp.Evaluate(unnamedJS, &unnamed))
 		if len(bad) > 0 {
 			t.Errorf("%s: form controls without a label: %v", view, bad)
+		}
+		if len(unnamed) > 0 {
+			t.Errorf("%s: controls or charts without an accessible name: %v", view, unnamed)
 		}
 	}
 
