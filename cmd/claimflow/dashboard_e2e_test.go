@@ -57,18 +57,36 @@ func TestDashboardInBrowser(t *testing.T) {
 	paid := e.claim(prov.ID, pay.ID, "PAID", []string{"E11.9"}, line{"99213", 15000, 1})
 	denied := e.claim(prov.ID, pay.ID, "DENIED", []string{"R69"}, line{"99213", 15000, 1})
 
-	// A biller (staff: password and TOTP) at the organisation.
+	// An appointment whose booking checks eligibility (270/271 with the
+	// simulator's roster).
+	var pat, cov, appt idOnly
+	e.api("POST", "/v1/patients", map[string]any{"org_id": e.org, "first_name": "TESTPATIENT", "last_name": "ELIGIBLE",
+		"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
+	e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": pay.ID, "member_id": "ZZ0000006",
+		"relationship": "self", "priority": 1}, &cov)
+	at := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Hour)
+	e.api("POST", "/v1/appointments", map[string]any{"provider_id": prov.ID, "patient_id": pat.ID, "visit_type": "follow_up",
+		"starts_at": at.Format(time.RFC3339), "ends_at": at.Add(30 * time.Minute).Format(time.RFC3339)}, &appt)
+
+	// A biller (staff: password and TOTP) at the organisation, who also
+	// works the front desk (appointment:read, for eligibility).
 	const password = "correct horse battery staple 1"
 	u, secret, err := e.m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: e.org, Kind: "staff", Login: "test-biller",
 		DisplayName: "TEST BILLER", Password: password})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.m.Store.Grant(ctx, store.System, u.ID, e.org, "biller"); err != nil {
-		t.Fatal(err)
+	for _, role := range []string{"biller", "front_desk"} {
+		if err := e.m.Store.Grant(ctx, store.System, u.ID, e.org, role); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.waitStatus(paid.ID, workflows.StatusPaid)
 	e.waitStatus(denied.ID, workflows.StatusNeedsCorrection)
+	testenv.WaitFor(t, 60*time.Second, "the appointment's eligibility check", func() bool {
+		_, err := e.m.Store.LatestEligibility(ctx, store.System, appt.ID, nil)
+		return err == nil
+	})
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
 		chromedp.ExecPath(chromium),
@@ -306,6 +324,17 @@ func TestDashboardInBrowser(t *testing.T) {
 			run("remittance table", chromedp.WaitVisible(`table[data-remittance]`))
 		case "#/ar":
 			run("aging chart", chromedp.WaitVisible(`svg.chart`))
+		case "#/eligibility":
+			var benefits string
+			run("latest benefits",
+				chromedp.WaitReady(`#appt-pick option[value="`+appt.ID+`"]`, chromedp.ByQuery),
+				chromedp.SendKeys(`#appt`, appt.ID, chromedp.ByID),
+				chromedp.Click(`form button[type="submit"]`),
+				chromedp.WaitVisible(`dl[aria-label="Latest eligibility check"]`),
+				chromedp.Text(`dl[aria-label="Latest eligibility check"]`, &benefits))
+			if !strings.Contains(benefits, "active") || !strings.Contains(benefits, "TEST PLAN") {
+				t.Errorf("eligibility view = %q, want active coverage on TEST PLAN", benefits)
+			}
 		}
 		checkLabels(v.hash)
 		run("screenshot "+v.hash, shot(v.shot))
