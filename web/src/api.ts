@@ -56,7 +56,7 @@ export async function call<T>(method: string, path: string, body?: unknown, head
 }
 
 export const get = <T>(path: string) => call<T>('GET', path)
-export const post = <T>(path: string, body: unknown) => call<T>('POST', path, body)
+export const post = <T>(path: string, body: unknown, headers: Record<string, string> = {}) => call<T>('POST', path, body, headers)
 
 // Polls a URL with If-None-Match; calls onChange only when its ETag changes.
 export function pollETag<T>(path: () => string, everyMs: number, onChange: (v: T) => void): () => void {

@@ -1,6 +1,14 @@
 import { useState } from 'react'
 import { ApiError, actionLabel, post } from '../api'
 
+// requestKey is a random idempotency key (crypto.randomUUID needs a secure
+// context; getRandomValues does not).
+function requestKey(): string {
+  const b = new Uint8Array(16)
+  crypto.getRandomValues(b)
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+}
+
 // The staff decisions the claim's workflow accepts now, sent as a
 // workflow update; the workflow's refusal comes back as a problem.
 export function Decision({ claimId, actions, onDone }: { claimId: string; actions: string[]; onDone: () => void }) {
@@ -13,7 +21,9 @@ export function Decision({ claimId, actions, onDone }: { claimId: string; action
     setBusy(true)
     setMsg(null)
     try {
-      await post('/v1/claims/' + claimId + '/decisions', { action, note })
+      // One key per click: a retried request replays the first answer
+      // instead of deciding twice.
+      await post('/v1/claims/' + claimId + '/decisions', { action, note }, { 'Idempotency-Key': requestKey() })
       setMsg({ kind: 'ok', text: actionLabel[action] + ': sent to the claim workflow.' })
       setNote('')
       onDone()
