@@ -60,7 +60,7 @@ start s3 127.0.0.1 7070 "$(tool versitygw)" --access "${CLAIMFLOW_S3_ACCESS_KEY:
   --secret "${CLAIMFLOW_S3_SECRET_KEY:-claimflow-dev-secret}" --port 127.0.0.1:7070 posix "$data/s3"
 start mailpit 127.0.0.1 1025 "$(tool mailpit)" --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025 \
   --disable-version-check --database "$data/mailpit.db"
-start stripe-mock 127.0.0.1 12111 "$(tool stripe-mock)" -http-addr 127.0.0.1:12111
+start stripe-mock 127.0.0.1 12111 "$(tool stripe-mock)" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:0
 
 # The clearinghouse simulator (SFTP + CORE real time) with its adjudicating
 # payer, and claimflow's partner configuration pointing at it: a client key

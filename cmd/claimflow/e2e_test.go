@@ -556,7 +556,7 @@ func startStripeMock(t testing.TB) string {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(testenv.Tool(t, "stripe-mock"), "-http-addr", addr)
+	cmd := exec.Command(testenv.Tool(t, "stripe-mock"), "-http-addr", addr, "-https-addr", "127.0.0.1:0") // HTTPS on a free port: its default 12112 is shared by every instance
 	log := testenv.LogFile(t, "stripe-mock")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
