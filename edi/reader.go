@@ -485,7 +485,9 @@ func validDelims(d Delimiters) bool {
 // separator offsets found by the scan, and consumes the terminator.
 func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
 	data := r.buf[r.start:stop]
-	if r.delims.Segment == '\n' && len(data) > 0 && data[len(data)-1] == '\r' && !r.isDelim('\r') {
+	// With LF as the terminator, CRs before it are line-ending noise: strip
+	// them all, so writing and re-reading is a fixed point.
+	for r.delims.Segment == '\n' && len(data) > 0 && data[len(data)-1] == '\r' && !r.isDelim('\r') {
 		data = data[:len(data)-1]
 		if n := len(seps); n > 0 && int(seps[n-1]) >= len(data) {
 			seps = seps[:n-1]
