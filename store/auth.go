@@ -231,6 +231,7 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, stri
 // Grant gives a user a role at an organisation; it applies to the
 // organisation's descendants too. The granter needs user:write there.
 func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) error {
+	defer s.tokens.clear() // permissions changed: re-read them
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if !validID(userID) || !validID(orgID) {
 			return ErrNotFound
@@ -364,6 +365,15 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Principal, erro
 	now := s.now()
 	switch {
 	case strings.HasPrefix(token, "cf_sys_"):
+		h := string(tokenHash(token))
+		if cached, ok := s.tokens.get(h, now); ok {
+			return cached, nil
+		}
+		defer func() {
+			if p.UserID != "" && p.Permissions != nil {
+				s.tokens.put(h, p, now)
+			}
+		}()
 		var used *time.Time
 		err := s.Pool.QueryRow(ctx, q("AuthToken"), tokenHash(token)).Scan(&p.UserID, &p.Kind, &used, &perms)
 		if errors.Is(err, pgx.ErrNoRows) {

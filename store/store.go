@@ -47,6 +47,7 @@ type Store struct {
 	keys   Keys
 	policy AuthPolicy
 	now    func() time.Time
+	tokens tokenCache
 }
 
 // UseKeys sets the envelope-encryption keys; the records services (which
