@@ -4,63 +4,18 @@
 package x837p
 
 import (
-	"strconv"
-	"strings"
+	"github.com/claimflow/claimflow/edi/internal/setkit"
 )
 
 // Guide is the implementation convention reference (ST03, GS08).
 const Guide = "005010X222A1"
 
-// Money is an amount in cents.
-type Money int64
-
-// String formats the amount as an X12 decimal (R type): 150, 150.5, 0.05.
-func (m Money) String() string {
-	neg := m < 0
-	if neg {
-		m = -m
-	}
-	s := strconv.FormatInt(int64(m/100), 10)
-	if c := int64(m % 100); c != 0 {
-		if c%10 == 0 {
-			s += "." + strconv.FormatInt(c/10, 10)
-		} else {
-			s += "." + strconv.FormatInt(c/10, 10) + strconv.FormatInt(c%10, 10)
-		}
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+// Money is an amount in cents, formatted as an X12 decimal (R type).
+type Money = setkit.Money
 
 // ParseMoney parses an X12 decimal into cents; digits past the cent are
 // truncated.
-func ParseMoney(s string) (Money, bool) {
-	if s == "" {
-		return 0, false
-	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" {
-		whole = "0"
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > 1e15 {
-		return 0, false
-	}
-	frac += "00"
-	f, err := strconv.ParseInt(frac[:2], 10, 64)
-	if err != nil || f < 0 {
-		return 0, false
-	}
-	m := Money(w*100 + f)
-	if neg {
-		m = -m
-	}
-	return m, true
-}
+func ParseMoney(s string) (Money, bool) { return setkit.ParseMoney(s) }
 
 // Transaction is one 837P transaction set.
 type Transaction struct {
