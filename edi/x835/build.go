@@ -107,7 +107,7 @@ func claim(w *setkit.Writer, c *ClaimPayment) {
 	}
 	if len(c.Remarks) > 0 {
 		moa := []string{"", ""}
-		moa = append(moa, c.Remarks...)
+		moa = append(moa, c.Remarks[:min(len(c.Remarks), 5)]...) // MOA03..MOA07
 		w.Seg("MOA", moa...)
 	}
 	if c.GroupNumber != "" {

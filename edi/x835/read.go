@@ -129,8 +129,8 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
 				case "TT":
 					claim.CrossoverCarrier = &p
 				}
-			case "MOA":
-				for i := 3; i <= 7; i++ {
+			case "MOA": // once per claim in the guide: MOA03..MOA07, five remark codes at most
+				for i := 3; i <= 7 && len(claim.Remarks) < 5; i++ {
 					if v := s.El(i); v != "" {
 						claim.Remarks = append(claim.Remarks, v)
 					}
