@@ -7,54 +7,14 @@ import (
 	"time"
 
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/internal/setsamples"
 	"github.com/claimflow/claimflow/edi/x835"
 )
 
 // Sample is a de-identified remittance: one paid claim with a contractual
 // adjustment and patient responsibility on two lines, one denied claim,
 // and an interest PLB.
-func Sample() *x835.Remittance {
-	return &x835.Remittance{
-		Payment: x835.Payment{Handling: "I", Amount: 10550, CreditDebit: "C", Method: "ACH", Format: "CCP",
-			SenderDFIQual: "01", SenderDFI: "999999992", SenderAcctQual: "DA", SenderAccount: "000000001",
-			OriginatorID: "1999999999", ReceiverDFIQual: "01", ReceiverDFI: "999999992", ReceiverAcctQual: "DA",
-			ReceiverAccount: "000000002", EffectiveDate: "20260115"},
-		Trace:          x835.Trace{Type: "1", Number: "EFT0000001", OriginatorID: "1999999999"},
-		ReceiverID:     "CF0000001",
-		ProductionDate: "20260114",
-		Payer: x835.Payer{Name: "TEST PAYER", Address: x835.Address{Line1: "1 PAYER WAY", City: "ANYTOWN", State: "NY", Zip: "100010000"},
-			PayerID: "TP0000001", TechnicalContact: "EDI DESK", Phone: "5555550199", Web: "WWW.EXAMPLE.COM"},
-		Payee: x835.Payee{Name: "CLAIMFLOW TEST CLINIC", IDQual: "XX", ID: "1234567893", TaxID: "990000001",
-			Address: &x835.Address{Line1: "100 MAIN STREET", City: "ANYTOWN", State: "NY", Zip: "100010000"}},
-		Claims: []x835.ClaimPayment{
-			{
-				HeaderNumber: "1", PatientControlNumber: "PCN0001", Status: "1", Charge: 15050, Paid: 10000,
-				PatientResponsibility: 2000, FilingCode: "12", PayerControlNumber: "PAYERCLM0001", FacilityType: "11", Frequency: "1",
-				Patient:       x835.Person{EntityType: "1", LastName: "DOE", FirstName: "JANE", IDQual: "MI", ID: "ZZ0000001"},
-				Rendering:     &x835.Person{EntityType: "1", LastName: "DOCTOR", FirstName: "TEST", IDQual: "XX", ID: "1234567893"},
-				Remarks:       []string{"MA01"},
-				StatementFrom: "20260101", StatementTo: "20260101", ReceivedDate: "20260105",
-				Amounts: []x835.Amount{{Qualifier: "AU", Amount: 13050}},
-				Lines: []x835.LinePayment{
-					{ProcedureQual: "HC", Procedure: "99213", Modifiers: []string{"25"}, Charge: 10000, Paid: 7000, Units: "1",
-						ServiceDate: "20260101", LineControl: "LN0001", Allowed: 9000, HasAllowed: true,
-						Adjustments: []x835.Adjustment{{Group: "CO", Reason: "45", Amount: 1000}, {Group: "PR", Reason: "2", Amount: 2000}}},
-					{ProcedureQual: "HC", Procedure: "87880", Charge: 5050, Paid: 3000, Units: "1", ServiceDate: "20260101",
-						Adjustments: []x835.Adjustment{{Group: "CO", Reason: "45", Amount: 2050}}, Remarks: []string{"N130"}},
-				},
-			},
-			{
-				HeaderNumber: "1", PatientControlNumber: "PCN0002", Status: "4", Charge: 15000, Paid: 0, FilingCode: "12",
-				PayerControlNumber: "PAYERCLM0002",
-				Patient:            x835.Person{EntityType: "1", LastName: "ROE", FirstName: "BABY", IDQual: "MI", ID: "ZZ0000002"},
-				Insured:            &x835.Person{EntityType: "1", LastName: "ROE", FirstName: "RICHARD", IDQual: "MI", ID: "ZZ0000002"},
-				Adjustments:        []x835.Adjustment{{Group: "CO", Reason: "197", Amount: 15000}},
-				Remarks:            []string{"N290", "M76"},
-			},
-		},
-		Adjustments: []x835.ProviderAdjustment{{ProviderID: "1234567893", FiscalPeriod: "20261231", Reason: "L6", Reference: "INTEREST", Amount: -550}},
-	}
-}
+func Sample() *x835.Remittance { return setsamples.Remittance() }
 
 var env = x835.Envelope{SenderID: "TESTPAYER", ReceiverID: "CLAIMFLOW", Usage: "T",
 	Time: time.Date(2026, 1, 14, 12, 0, 0, 0, time.UTC), Control: edi.Control{Interchange: 11, Group: 11, Set: 1}}
