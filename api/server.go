@@ -72,6 +72,16 @@ func New(o Options) *Server {
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"method", "route"})
 	s.registry.MustRegister(s.requests, s.latency)
+	if rec := o.Records; rec != nil {
+		s.registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "claimflow_booking_transactions_total",
+				Help: "Booking transactions (a batch of concurrent bookings is one)."}, func() float64 { return float64(rec.BookingStats().Transactions) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "claimflow_booking_attempts_total",
+				Help: "Bookings those transactions carried, refused ones included."}, func() float64 { return float64(rec.BookingStats().Bookings) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "claimflow_booking_batch_fallbacks_total",
+				Help: "Batch transactions that failed as a whole (a raced slot), their bookings retried one by one."}, func() float64 { return float64(rec.BookingStats().Fallbacks) }),
+		)
+	}
 
 	r := chi.NewRouter()
 	r.Use(s.requestID, s.accessLog, s.recoverer)

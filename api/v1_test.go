@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -486,6 +488,28 @@ func TestBookingRace(t *testing.T) {
 	if created.Load() != 10 || conflicts.Load() != 990 || other.Load() != 0 || n != 10 {
 		t.Fatalf("created %d, conflicts %d, other %d, rows %d; want 10, 990, 0, 10", created.Load(), conflicts.Load(), other.Load(), n)
 	}
+	// /metrics counts the booking transactions: concurrent bookings share them.
+	res, err := http.Get(w.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	metric := func(name string) float64 {
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				return f
+			}
+		}
+		t.Fatalf("/metrics has no %s", name)
+		return 0
+	}
+	attempts, txs := metric("claimflow_booking_attempts_total"), metric("claimflow_booking_transactions_total")
+	if attempts < 1000 || txs < 1 {
+		t.Fatalf("booking metrics: %v attempts in %v transactions", attempts, txs)
+	}
+	t.Logf("%v booking attempts in %v transactions, %v batch fallbacks", attempts, txs, metric("claimflow_booking_batch_fallbacks_total"))
 }
 
 // TestNoPlaintextPHI writes distinctive fake PHI through the API, reads it

@@ -60,6 +60,12 @@ type Config struct {
 	OfficePhone       string        `env:"CLAIMFLOW_OFFICE_PHONE" default:"" help:"phone number patient messages tell patients to call"`
 	PayURL            string        `env:"CLAIMFLOW_PAY_URL" default:"http://127.0.0.1:8080/pay" help:"patient payment page; ?statement=<id> is appended"`
 	DefaultTimeZone   string        `env:"CLAIMFLOW_DEFAULT_TIME_ZONE" default:"UTC" help:"time zone of appointments whose provider has no weekly template"`
+	SessionIdle       time.Duration `env:"CLAIMFLOW_SESSION_IDLE" default:"15m" help:"a staff session unused this long ends"`
+	SessionMaxAge     time.Duration `env:"CLAIMFLOW_SESSION_MAX_AGE" default:"8h" help:"a staff session ends this long after sign-in, however active"`
+	LoginMaxFailures  int           `env:"CLAIMFLOW_LOGIN_MAX_FAILURES" default:"5" help:"failed sign-ins in a row that lock an account"`
+	LoginLockout      time.Duration `env:"CLAIMFLOW_LOGIN_LOCKOUT" default:"15m" help:"how long a locked account stays locked"`
+	BookingRunners    int           `env:"CLAIMFLOW_BOOKING_RUNNERS" default:"0" help:"booking transactions at once, each carrying a batch of concurrent bookings; 0 = a quarter of the Postgres pool (pool_max_conns in DATABASE_URL), 1 to 8"`
+	BookingBatchMax   int           `env:"CLAIMFLOW_BOOKING_BATCH_MAX" default:"32" help:"most bookings in one transaction; 1 books each on its own"`
 }
 
 // Load reads the environment through getenv (os.Getenv when nil).
@@ -90,6 +96,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.WorkerPollers < 1 {
 		return Config{}, fmt.Errorf("config: CLAIMFLOW_WORKER_POLLERS: must be at least 1")
+	}
+	switch {
+	case c.SessionIdle <= 0 || c.SessionMaxAge < c.SessionIdle:
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_SESSION_IDLE and CLAIMFLOW_SESSION_MAX_AGE: must be positive, the maximum age at least the idle limit")
+	case c.LoginMaxFailures < 1 || c.LoginLockout <= 0:
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_LOGIN_MAX_FAILURES and CLAIMFLOW_LOGIN_LOCKOUT: must be at least 1 and positive")
+	case c.BookingRunners < 0 || c.BookingBatchMax < 1:
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_BOOKING_RUNNERS and CLAIMFLOW_BOOKING_BATCH_MAX: must be at least 0 and 1")
 	}
 	return c, nil
 }

@@ -40,6 +40,10 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"int", "CLAIMFLOW_WORKER_POLLERS", "many", "CLAIMFLOW_WORKER_POLLERS"},
 		{"level", "CLAIMFLOW_LOG_LEVEL", "loud", "CLAIMFLOW_LOG_LEVEL"},
 		{"pollers", "CLAIMFLOW_WORKER_POLLERS", "0", "CLAIMFLOW_WORKER_POLLERS"},
+		{"idle beyond max age", "CLAIMFLOW_SESSION_IDLE", "9h", "CLAIMFLOW_SESSION_IDLE"},
+		{"no failures allowed", "CLAIMFLOW_LOGIN_MAX_FAILURES", "0", "CLAIMFLOW_LOGIN_MAX_FAILURES"},
+		{"negative runners", "CLAIMFLOW_BOOKING_RUNNERS", "-1", "CLAIMFLOW_BOOKING_RUNNERS"},
+		{"empty batch", "CLAIMFLOW_BOOKING_BATCH_MAX", "0", "CLAIMFLOW_BOOKING_BATCH_MAX"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(func(k string) string {

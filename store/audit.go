@@ -124,13 +124,24 @@ func (h *auditHead) ensure(ctx context.Context, tx querier) error {
 // queueAudit queues the entries and the head update; when every chain was
 // busy at queueLock it first waits for a random chain's head.
 func (s *Store) queueAudit(ctx context.Context, tx querier, b *pgx.Batch, h *auditHead, a Actor, entries ...AuditEntry) error {
+	rows := make([]AuditEntry, len(entries))
+	for i, e := range entries {
+		e.ActorID, e.SourceIP, e.RequestID = a.UserID, a.SourceIP, a.RequestID
+		rows[i] = e
+	}
+	return s.queueAuditRows(ctx, tx, b, h, rows...)
+}
+
+// queueAuditRows is queueAudit for entries that carry their own actor
+// (ActorID, SourceIP, RequestID): a batch of several callers' writes.
+func (s *Store) queueAuditRows(ctx context.Context, tx querier, b *pgx.Batch, h *auditHead, entries ...AuditEntry) error {
 	if err := h.ensure(ctx, tx); err != nil {
 		return err
 	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
 	for _, e := range entries {
 		h.seq++
-		e.Seq, e.At, e.ActorID, e.SourceIP, e.RequestID = h.seq, at, a.UserID, a.SourceIP, a.RequestID
+		e.Seq, e.At = h.seq, at
 		if e.Fields == nil {
 			e.Fields = []string{}
 		}

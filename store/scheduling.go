@@ -84,13 +84,18 @@ type bookingChecks struct {
 }
 
 func (c *bookingChecks) queue(b *pgx.Batch, a Actor, x *Appointment) {
+	c.queueScope(b, a, x)
+	c.head.queueLock(b)
+}
+
+// queueScope queues the checks without the audit chain lock.
+func (c *bookingChecks) queueScope(b *pgx.Batch, a Actor, x *Appointment) {
 	b.Queue(q("BookingScope"), nullable(a.UserID), PermAppointmentWrite, x.ProviderID, x.PatientID).QueryRow(func(r pgx.Row) error {
 		return r.Scan(&c.provOrg, &c.patOrg, &c.provOK, &c.patOK)
 	})
 	b.Queue(q("SlotAvailable"), x.ProviderID, x.StartsAt, x.EndsAt).QueryRow(func(r pgx.Row) error {
 		return r.Scan(&c.available)
 	})
-	c.head.queueLock(b)
 }
 
 func (c *bookingChecks) check(a Actor) (string, error) {
@@ -167,36 +172,15 @@ func (s *Store) fillConflict(ctx context.Context, err error, start, end time.Tim
 
 // Book books an appointment. It never double-books: an overlap with the
 // provider's other non-cancelled appointments answers *SlotConflict (which
-// wraps ErrConflict) naming the clashing slot.
+// wraps ErrConflict) naming the clashing slot. Concurrent bookings share
+// transactions (bookbatch.go); each still gets its own answer and audit row.
 func (s *Store) Book(ctx context.Context, a Actor, b Booking) (Appointment, error) {
 	b.StartsAt, b.EndsAt = b.StartsAt.UTC().Truncate(time.Microsecond), b.EndsAt.UTC().Truncate(time.Microsecond)
 	if err := b.validate(); err != nil {
 		return Appointment{}, err
 	}
 	x := Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
-	err := s.pipelined(ctx, func(conn *pgxpool.Conn) (*pgx.Batch, error) {
-		// Round trip 1: BEGIN, scope, availability and the audit chain lock.
-		var c bookingChecks
-		b1 := &pgx.Batch{}
-		b1.Queue("BEGIN")
-		c.queue(b1, a, &x)
-		if err := conn.SendBatch(ctx, b1).Close(); err != nil {
-			return nil, err
-		}
-		var err error
-		if x.OrgID, err = c.check(a); err != nil {
-			return nil, err
-		}
-		if err := c.head.ensure(ctx, conn); err != nil {
-			return nil, err
-		}
-		// Round trip 2: the insert, its audit row, COMMIT.
-		b2 := &pgx.Batch{}
-		b2.Queue(q("InsertAppointment"), appointmentArgs(&x)...).QueryRow(func(r pgx.Row) error { return insertAppointment(r, &x) })
-		err = s.queueAudit(ctx, conn, b2, &c.head, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
-		return b2, err
-	})
-	return x, s.fillConflict(ctx, err, b.StartsAt, b.EndsAt)
+	return s.bookQueued(ctx, a, x)
 }
 
 // pipelined runs one transaction as pipelined batches on one connection:

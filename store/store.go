@@ -48,6 +48,8 @@ type Store struct {
 	policy AuthPolicy
 	now    func() time.Time
 	tokens tokenCache
+	// bookings batches concurrent Book calls (bookbatch.go).
+	bookings bookingQueue
 }
 
 // UseKeys sets the envelope-encryption keys; the records services (which

@@ -267,5 +267,8 @@ func (m *Main) openStoreOnly(ctx context.Context) error {
 		return err
 	}
 	m.Store.UseKeys(store.KeysFrom[*keyring.DataKey](m.Keyring))
+	c := m.Config
+	m.Store.UsePolicy(store.AuthPolicy{SessionIdle: c.SessionIdle, SessionMaxAge: c.SessionMaxAge, MaxFailures: c.LoginMaxFailures, Lockout: c.LoginLockout})
+	m.Store.UseBookingBatches(store.BookingBatches{Runners: c.BookingRunners, Max: c.BookingBatchMax})
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,9 +28,14 @@ import (
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/store"
+	"golang.org/x/sync/semaphore"
 )
 
-var keep *bool
+var (
+	keep     *bool
+	setupSQL string
+	batches  store.BookingBatches
+)
 
 func main() {
 	clients := flag.Int("clients", 100, "concurrent clients")
@@ -40,6 +46,9 @@ func main() {
 	keep = flag.Bool("keep", false, "keep the scratch database (for EXPLAIN) and print its name")
 	rate := flag.Float64("rate", 0, "offered bookings per second across all clients (0 = each client books again as soon as it has an answer); latency is counted from each booking's scheduled time")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run (server and clients) to this file")
+	flag.IntVar(&batches.Runners, "batch-runners", 0, "booking batch transactions at once (0 = the store's default)")
+	flag.IntVar(&batches.Max, "batch-max", 0, "most bookings in one transaction (0 = the store's default, 1 = no batching)")
+	flag.StringVar(&setupSQL, "setup-sql", "", "run this SQL in the scratch database after migrating (for experiments: drop an index, disable a trigger, and compare)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -93,6 +102,11 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 	if _, err := s.MigrateUp(ctx); err != nil {
 		return err
 	}
+	if setupSQL != "" {
+		if _, err := s.Pool.Exec(ctx, setupSQL); err != nil {
+			return fmt.Errorf("setup-sql: %w", err)
+		}
+	}
 	dir, err := os.MkdirTemp("", "claimflow-loadgen")
 	if err != nil {
 		return err
@@ -103,6 +117,7 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 		return err
 	}
 	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	s.UseBookingBatches(batches)
 
 	root, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "BENCH HEALTH SYSTEM"})
 	if err != nil {
@@ -146,7 +161,17 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 		pats = append(pats, pt.ID)
 	}
 
-	srv := &http.Server{Handler: api.New(api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Records: s}), ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = api.New(api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Records: s})
+	if n, _ := strconv.Atoi(os.Getenv("LOADGEN_GATE")); n > 0 {
+		sem := semaphore.NewWeighted(int64(n))
+		inner := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = sem.Acquire(r.Context(), 1)
+			defer sem.Release(1)
+			inner.ServeHTTP(w, r)
+		})
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -244,5 +269,7 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 	fmt.Printf("booking through HTTP + Postgres: %d clients, %s, %d bookings (after %d warm-up), pool %d, %d providers\n", clients, mode, requests, warmup, poolSize, nprov)
 	fmt.Printf("  p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   %.0f bookings/s\n", pct(.50), pct(.90), pct(.99), pct(1), float64(requests)/wall.Seconds())
 	fmt.Printf("  statuses %v; appointment rows %d (target p99 <= 50 ms)\n", codes, rows)
+	st := s.BookingStats()
+	fmt.Printf("  %d bookings in %d transactions (largest %d; %d batch transactions retried one by one)\n", st.Bookings, st.Transactions, st.Largest, st.Fallbacks)
 	return nil
 }
