@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,7 +27,6 @@ import (
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/store"
-	"golang.org/x/sync/semaphore"
 )
 
 var (
@@ -161,17 +159,7 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 		pats = append(pats, pt.ID)
 	}
 
-	var h http.Handler = api.New(api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Records: s})
-	if n, _ := strconv.Atoi(os.Getenv("LOADGEN_GATE")); n > 0 {
-		sem := semaphore.NewWeighted(int64(n))
-		inner := h
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_ = sem.Acquire(r.Context(), 1)
-			defer sem.Release(1)
-			inner.ServeHTTP(w, r)
-		})
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: api.New(api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Records: s}), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
