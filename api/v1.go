@@ -370,15 +370,7 @@ func (s *Server) mountV1(r chi.Router) {
 			}
 			return one[store.Org](200)(s.records.RenameOrg(r.Context(), a, id(r), in.Name))
 		}))
-		r.Post("/v1/users", s.handle(store.PermUserWrite, s.createUser))
-		r.Post("/v1/users/{id}/grants", s.handle(store.PermUserWrite, s.grant))
-		r.Post("/v1/users/{id}/tokens", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-			tok, err := s.records.CreateAPIToken(r.Context(), a, id(r))
-			if err != nil {
-				return 0, nil, err
-			}
-			return http.StatusCreated, map[string]string{"token": tok}, nil
-		}))
+		s.mountUsers(r)
 
 		r.Post("/v1/providers", s.handle(store.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
 		r.Get("/v1/providers", s.handle(store.PermProviderRead, func(r *http.Request, a store.Actor) (int, any, error) {
@@ -618,37 +610,4 @@ func (s *Server) createOrg(r *http.Request, a store.Actor) (int, any, error) {
 		return 0, nil, err
 	}
 	return one[store.Org](201)(s.records.CreateOrg(r.Context(), a, store.Org{ParentID: in.ParentID, Kind: in.Kind, Name: in.Name}))
-}
-
-// CreatedUser is the answer to POST /v1/users: the TOTP secret (staff) is
-// shown once.
-type CreatedUser struct {
-	store.User
-	TOTPSecret string `json:"totp_secret,omitempty"`
-}
-
-func (s *Server) createUser(r *http.Request, a store.Actor) (int, any, error) {
-	var in store.NewUser
-	if err := decode(r, &in); err != nil {
-		return 0, nil, err
-	}
-	u, secret, err := s.records.CreateUser(r.Context(), a, in)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, CreatedUser{User: u, TOTPSecret: secret}, nil
-}
-
-func (s *Server) grant(r *http.Request, a store.Actor) (int, any, error) {
-	var in struct {
-		OrgID string `json:"org_id"`
-		Role  string `json:"role"`
-	}
-	if err := decode(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := s.records.Grant(r.Context(), a, id(r), in.OrgID, in.Role); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, map[string]string{"user_id": id(r), "org_id": in.OrgID, "role": in.Role}, nil
 }

@@ -397,10 +397,35 @@ func TestCrossOrganisationMatrix(t *testing.T) {
 		{"POST", "/v1/providers", func(_ records, _ store.Provider, o store.Org) any {
 			return map[string]any{"org_id": o.ID, "npi": "1234567802", "last_name": "X", "taxonomy": "207Q00000X"}
 		}},
+		// Access management: a system user of each facility with a token.
+		{"GET", "/v1/users/{user}", none},
+		{"GET", "/v1/users/{user}/tokens", none},
+		{"POST", "/v1/users/{user}/tokens", none},
+		{"POST", "/v1/users/{user}/grants", func(_ records, _ store.Provider, o store.Org) any {
+			return map[string]any{"org_id": o.ID, "role": "biller"}
+		}},
+		{"POST", "/v1/users/{user}/grants/revoke", func(_ records, _ store.Provider, o store.Org) any {
+			return map[string]any{"org_id": o.ID, "role": "clinician"}
+		}},
+		{"POST", "/v1/users/{user}/unlock", none},
+		{"POST", "/v1/users/{user}/disable", none},
+		{"POST", "/v1/users/{user}/enable", none},
+		{"POST", "/v1/users/{user}/tokens/{token}/revoke", none},
+	}
+	type member struct{ user, token string }
+	members := map[string]member{}
+	for _, org := range []store.Org{w.facA, w.facB} {
+		var u CreatedUser
+		var tok store.IssuedToken
+		w.mustCall(201, w.rootAdmin, "POST", "/v1/users", map[string]any{"org_id": org.ID, "kind": "system", "login": "member-" + org.ID, "display_name": "TEST MEMBER"}, &u)
+		w.mustCall(201, w.rootAdmin, "POST", "/v1/users/"+u.ID+"/grants", map[string]any{"org_id": org.ID, "role": "clinician"}, nil)
+		w.mustCall(201, w.rootAdmin, "POST", "/v1/users/"+u.ID+"/tokens", nil, &tok)
+		members[org.ID] = member{u.ID, tok.ID}
 	}
 	expand := func(p string, r records, prov store.Provider, org store.Org) string {
 		return strings.NewReplacer("{patient}", r.patient.ID, "{coverage}", r.coverage.ID, "{appointment}", r.appointment.ID,
-			"{waitlist}", r.waitlist.ID, "{encounter}", r.encounter.ID, "{claim}", r.claim.ID, "{provider}", prov.ID, "{org}", org.ID).Replace(p)
+			"{waitlist}", r.waitlist.ID, "{encounter}", r.encounter.ID, "{claim}", r.claim.ID, "{provider}", prov.ID, "{org}", org.ID,
+			"{user}", members[org.ID].user, "{token}", members[org.ID].token).Replace(p)
 	}
 	roles := []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}
 	tokens := map[string]string{}
@@ -416,7 +441,8 @@ func TestCrossOrganisationMatrix(t *testing.T) {
 			}
 		}
 		// Lists never show B's records.
-		for _, path := range []string{"/v1/patients", "/v1/coverages", "/v1/appointments", "/v1/waitlist", "/v1/encounters", "/v1/claims", "/v1/providers", "/v1/orgs", "/v1/audit"} {
+		for _, path := range []string{"/v1/patients", "/v1/coverages", "/v1/appointments", "/v1/waitlist", "/v1/encounters", "/v1/claims", "/v1/providers", "/v1/orgs", "/v1/audit",
+			"/v1/users", "/v1/users?org_id=" + w.facB.ID} {
 			var l List[map[string]any]
 			st := w.call(tokens[role], "GET", path, nil, &l)
 			for _, it := range l.Items {
@@ -431,6 +457,13 @@ func TestCrossOrganisationMatrix(t *testing.T) {
 	w.mustCall(200, w.rootAdmin, "GET", "/v1/patients/"+b.patient.ID, nil, &p)
 	if p.Phone != "555-0100" {
 		t.Fatalf("facility B's patient changed: %+v", p)
+	}
+	var bu store.UserDetail
+	w.mustCall(200, w.rootAdmin, "GET", "/v1/users/"+members[w.facB.ID].user, nil, &bu)
+	var bt List[store.APIToken]
+	w.mustCall(200, w.rootAdmin, "GET", "/v1/users/"+members[w.facB.ID].user+"/tokens", nil, &bt)
+	if bu.Disabled || len(bu.Grants) != 1 || bu.Grants[0].Role != "clinician" || len(bt.Items) != 1 || bt.Items[0].RevokedAt != nil {
+		t.Fatalf("facility B's user changed: %+v, tokens %+v", bu, bt.Items)
 	}
 	// The same calls on A's own records succeed for A's admin.
 	for _, c := range calls {

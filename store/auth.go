@@ -251,10 +251,21 @@ func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) 
 	})
 }
 
-// CreateAPIToken issues a token for a system user. Only its SHA-256 is
-// stored; the token is shown once.
-func (s *Store) CreateAPIToken(ctx context.Context, a Actor, userID string) (string, error) {
-	tok := newSecret("cf_sys_")
+// IssuedToken is a new API token: the token itself is shown once, only its
+// SHA-256 is stored; ID names it for listing and revocation.
+type IssuedToken struct {
+	ID        string    `json:"id"`
+	Token     string    `json:"token"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// IssueAPIToken issues a token for a system user (user:write at the user's
+// organisation or above).
+func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (IssuedToken, error) {
+	it := IssuedToken{ID: newID(), Token: newSecret("cf_sys_")}
+	if !validID(userID) {
+		return IssuedToken{}, ErrNotFound
+	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var org, kind string
 		err := tx.QueryRow(ctx, q("GetUserOrg"), userID).Scan(&org, &kind)
@@ -270,10 +281,18 @@ func (s *Store) CreateAPIToken(ctx context.Context, a Actor, userID string) (str
 		if kind != "system" {
 			return &ValidationError{Fields: []FieldProblem{{"/user_id", "API tokens are for system users"}}}
 		}
-		_, err = tx.Exec(ctx, q("InsertAPIToken"), newID(), userID, tokenHash(tok))
-		return err
+		return tx.QueryRow(ctx, q("InsertAPIToken"), it.ID, userID, tokenHash(it.Token)).Scan(&it.CreatedAt)
 	})
-	return tok, err
+	if err != nil {
+		return IssuedToken{}, err
+	}
+	return it, nil
+}
+
+// CreateAPIToken is IssueAPIToken answering the token alone.
+func (s *Store) CreateAPIToken(ctx context.Context, a Actor, userID string) (string, error) {
+	it, err := s.IssueAPIToken(ctx, a, userID)
+	return it.Token, err
 }
 
 func newSecret(prefix string) string {
@@ -369,9 +388,10 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Principal, erro
 		if cached, ok := s.tokens.get(h, now); ok {
 			return cached, nil
 		}
+		gen := s.tokens.generation()
 		defer func() {
 			if p.UserID != "" && p.Permissions != nil {
-				s.tokens.put(h, p, now)
+				s.tokens.put(h, p, now, gen)
 			}
 		}()
 		var used *time.Time

@@ -105,7 +105,7 @@ INSERT INTO role_grants (user_id, org_id, role) VALUES ($1, $2, $3) ON CONFLICT 
 SELECT org_id::text, kind FROM users WHERE id = $1;
 
 -- name: InsertAPIToken
-INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3);
+INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3) RETURNING created_at;
 
 -- name: GetLoginForUpdate
 SELECT id::text, password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
@@ -140,6 +140,52 @@ WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND NOT u.disabled;
 
 -- name: TouchSession
 UPDATE sessions SET last_seen_at = $2 WHERE id = $1;
+
+-- Access management (store/users.go). Never select password hashes, TOTP
+-- secrets or token hashes here: these rows go out through the API.
+
+-- name: GetUserOrgForUpdate
+SELECT org_id::text, kind FROM users WHERE id = $1 FOR UPDATE;
+
+-- name: GetUser
+SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users WHERE id = $1;
+
+-- name: ListUsers
+-- Users at the organisations where $1 holds $2 (user:write) or below.
+SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users
+WHERE org_id IN (SELECT o.id FROM role_grants g
+                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+                 WHERE g.user_id = $1)
+  AND id > $3 AND ($5::uuid IS NULL OR org_id = $5)
+ORDER BY id LIMIT $4;
+
+-- name: ListUserGrants
+SELECT user_id::text, org_id::text, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role;
+
+-- name: SetUserDisabled
+UPDATE users SET disabled = $2 WHERE id = $1;
+
+-- name: RevokeUserSessions
+UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL;
+
+-- name: UnlockUser
+UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1;
+
+-- name: GrantExists
+SELECT EXISTS (SELECT 1 FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3);
+
+-- name: DeleteGrant
+DELETE FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3;
+
+-- name: ListAPITokens
+SELECT id::text, user_id::text, created_at, last_used_at, revoked_at FROM api_tokens
+WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3;
+
+-- name: RevokeAPIToken
+-- Idempotent: a revoked token keeps its first revocation time.
+UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2
+RETURNING id::text, user_id::text, created_at, last_used_at, revoked_at;
 
 -- name: InsertProvider
 INSERT INTO providers (id, org_id, npi, first_name, last_name, taxonomy, credentials)
