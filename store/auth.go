@@ -223,7 +223,14 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, stri
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{"/login", "is taken"}}}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		fields := []string{"kind", "login", "display_name"}
+		if nu.Kind == "staff" {
+			fields = append(fields, "password_hash", "totp_secret")
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: u.OrgID, Action: ActionCreate, Resource: "user", ResourceID: u.ID, Fields: fields})
 	})
 	return u, secret, err
 }
@@ -246,8 +253,10 @@ func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) 
 		if !known {
 			return &ValidationError{Fields: []FieldProblem{{"/role", "is not a known role"}}}
 		}
-		_, err := tx.Exec(ctx, q("InsertGrant"), userID, orgID, role)
-		return refError(err, map[string]string{"user_id": "/user_id", "org_id": "/org_id"})
+		if _, err := tx.Exec(ctx, q("InsertGrant"), userID, orgID, role); err != nil {
+			return refError(err, map[string]string{"user_id": "/user_id", "org_id": "/org_id"})
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: orgID, Action: ActionGrant, Resource: "user", ResourceID: userID, Fields: []string{"role_grants/" + orgID + "/" + role}})
 	})
 }
 
@@ -281,7 +290,10 @@ func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (Issu
 		if kind != "system" {
 			return &ValidationError{Fields: []FieldProblem{{"/user_id", "API tokens are for system users"}}}
 		}
-		return tx.QueryRow(ctx, q("InsertAPIToken"), it.ID, userID, tokenHash(it.Token)).Scan(&it.CreatedAt)
+		if err := tx.QueryRow(ctx, q("InsertAPIToken"), it.ID, userID, tokenHash(it.Token)).Scan(&it.CreatedAt); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionIssueToken, Resource: "user", ResourceID: userID, Fields: []string{"tokens/" + it.ID}})
 	})
 	if err != nil {
 		return IssuedToken{}, err

@@ -187,21 +187,21 @@ func TestBookingLifecycleAndAudit(t *testing.T) {
 		t.Fatalf("verify = %+v, %v", rep, err)
 	}
 	// Alter one row: detected.
-	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '198.51.100.9' WHERE id = 3`); err != nil {
+	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '198.51.100.9' WHERE id = (SELECT min(id) FROM audit_log WHERE resource = 'appointment')`); err != nil {
 		t.Fatal(err)
 	}
 	rep, _ = f.s.VerifyAudit(ctx)
 	if rep.OK || len(rep.Problems) == 0 {
 		t.Fatalf("altered row not detected: %+v", rep)
 	}
-	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '192.0.2.1' WHERE id = 3`); err != nil {
+	if _, err := f.s.Pool.Exec(ctx, `UPDATE audit_log SET source_ip = '192.0.2.1' WHERE id = (SELECT min(id) FROM audit_log WHERE resource = 'appointment')`); err != nil {
 		t.Fatal(err)
 	}
 	if rep, _ = f.s.VerifyAudit(ctx); !rep.OK {
 		t.Fatalf("restored row still reported: %+v", rep)
 	}
 	// Delete a middle row, then the last row: both detected.
-	if _, err := f.s.Pool.Exec(ctx, `DELETE FROM audit_log WHERE id = 4`); err != nil {
+	if _, err := f.s.Pool.Exec(ctx, `DELETE FROM audit_log WHERE id = (SELECT min(id) + 1 FROM audit_log WHERE resource = 'appointment')`); err != nil {
 		t.Fatal(err)
 	}
 	if rep, _ = f.s.VerifyAudit(ctx); rep.OK {
@@ -373,6 +373,52 @@ func TestAuditWaitsWhenEveryChainIsBusy(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+	if rep, err := f.s.VerifyAudit(ctx); err != nil || !rep.OK {
+		t.Fatalf("verify = %+v, %v", rep, err)
+	}
+}
+
+// TestAccessChangesAreAudited: creating a user, granting a role and issuing
+// an API token each leave an audit row naming the user and what changed
+// (never the secret itself).
+func TestAccessChangesAreAudited(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sys, _, err := f.s.CreateUser(ctx, f.admin, store.NewUser{OrgID: f.facA.ID, Kind: "system", Login: "audited-system", DisplayName: "audited"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Grant(ctx, f.admin, sys.ID, f.facA.ID, "scheduler_system"); err != nil {
+		t.Fatal(err)
+	}
+	it, err := f.s.IssueAPIToken(ctx, f.admin, sys.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"create":      "{kind,login,display_name}",
+		"grant":       "{role_grants/" + f.facA.ID + "/scheduler_system}",
+		"issue_token": "{tokens/" + it.ID + "}",
+	}
+	rows, err := f.s.Pool.Query(ctx, `SELECT action, fields::text, actor_id::text, source_ip FROM audit_log WHERE resource = 'user' AND resource_id = $1 ORDER BY id`, sys.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var action, fields, actor, ip string
+		if err := rows.Scan(&action, &fields, &actor, &ip); err != nil {
+			t.Fatal(err)
+		}
+		if want[action] != fields || actor != f.admin.UserID || ip != f.admin.SourceIP {
+			t.Errorf("audit row %s %s by %s from %s; want fields %s by %s", action, fields, actor, ip, want[action], f.admin.UserID)
+		}
+		n++
+	}
+	if n != len(want) {
+		t.Fatalf("%d audit rows for the user, want %d", n, len(want))
 	}
 	if rep, err := f.s.VerifyAudit(ctx); err != nil || !rep.OK {
 		t.Fatalf("verify = %+v, %v", rep, err)

@@ -23,6 +23,8 @@ const (
 	ActionUnlock      = "unlock"
 	ActionRevokeToken = "revoke_token"
 	ActionRevokeGrant = "revoke_grant"
+	ActionGrant       = "grant"
+	ActionIssueToken  = "issue_token"
 )
 
 // ErrSelfDisable: a caller cannot disable their own account (it would end
