@@ -12,11 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Booking is the hottest write path, and on a small machine most of its
-// cost is per transaction, not per row: BEGIN, the audit chain head (lock,
-// update), the WAL flush at COMMIT, and the round trips. Concurrent Book
-// calls therefore queue, and a few runners each take the waiting bookings
-// (oldest first) and book them together in one transaction:
+// Booking is the hottest write path, so concurrent Book calls share
+// transactions (batcher.go):
 //
 //	round trip 1: BEGIN; per booking its scope, availability and the first
 //	              clash with an existing appointment; one audit chain head;
@@ -30,9 +27,7 @@ import (
 // the later one sees the earlier one. Postgres still enforces the
 // exclusion constraint: when a batch's transaction fails (a booking raced
 // by another transaction, a lost connection), every booking in it is
-// retried on its own, with exactly the single-booking semantics. A lone
-// booking (no queue) takes that single path directly, so light load pays
-// no batching at all.
+// retried on its own, with exactly the single-booking semantics.
 //
 // Inserts within a batch go in (provider, start) order, so two batches
 // that wait on each other's uncommitted slots cannot deadlock.
@@ -52,12 +47,16 @@ type BookingBatches struct {
 func (s *Store) UseBookingBatches(b BookingBatches) { s.bookings.conf = b }
 
 type bookingQueue struct {
-	conf    BookingBatches
-	mu      sync.Mutex
-	queue   []*bookRequest
-	running int
+	conf BookingBatches
+	b    batcher[bookIn, Appointment]
+	once sync.Once
 
 	transactions, bookings, fallbacks, largest atomic.Int64
+}
+
+type bookIn struct {
+	a Actor
+	x Appointment
 }
 
 // BookingStats counts what the booking path did since the store opened
@@ -114,147 +113,59 @@ func (s *Store) bookingLimits() (runners, most int) {
 	return runners, most
 }
 
-// bookQueued queues one booking and waits for its outcome. A caller whose
-// context ends while the booking still waits in the queue withdraws it;
-// once a runner holds it, the caller waits for the transaction's outcome
-// (bounded by bookBatchTimeout), so an answer never hides a commit.
+// bookQueued books through the batcher.
 func (s *Store) bookQueued(ctx context.Context, a Actor, x Appointment) (Appointment, error) {
 	q := &s.bookings
-	runners, most := s.bookingLimits()
-	if most == 1 {
-		return s.bookOne(ctx, a, x)
-	}
-	r := &bookRequest{ctx: ctx, a: a, x: x, done: make(chan struct{})}
-	q.mu.Lock()
-	if q.running < runners && len(q.queue) == 0 {
-		// Nothing waits: book at once on the caller's goroutine, holding a
-		// runner slot so queued bookings know the transactions in flight.
-		q.running++
-		q.mu.Unlock()
-		x, err := s.bookOne(ctx, a, x)
-		q.mu.Lock()
-		q.running--
-		start := len(q.queue) > 0 && q.running < runners
-		if start {
-			q.running++
+	q.once.Do(func() {
+		q.b = batcher[bookIn, Appointment]{
+			limits: s.bookingLimits,
+			fits:   bookingFits,
+			single: func(ctx context.Context, in bookIn) (Appointment, error) { return s.bookOne(ctx, in.a, in.x) },
+			many:   s.bookBatch,
 		}
-		q.mu.Unlock()
-		if start {
-			go s.runBookings()
-		}
-		return x, err
-	}
-	q.queue = append(q.queue, r)
-	start := q.running < runners
-	if start {
-		q.running++
-	}
-	q.mu.Unlock()
-	if start {
-		go s.runBookings()
-	}
-	select {
-	case <-r.done:
-		return r.x, r.err
-	case <-ctx.Done():
-		q.mu.Lock()
-		if !r.taken {
-			q.queue = slices.DeleteFunc(q.queue, func(o *bookRequest) bool { return o == r })
-			q.mu.Unlock()
-			return Appointment{}, ctx.Err()
-		}
-		q.mu.Unlock()
-		<-r.done
-		return r.x, r.err
-	}
+	})
+	return q.b.do(ctx, bookIn{a, x})
 }
 
-// bookBatchTimeout bounds one batch transaction; it does not follow any
-// one caller's context, since it books for all of them.
-const bookBatchTimeout = 30 * time.Second
-
-// runBookings takes batches off the queue until it is empty. The caller
-// has counted it in running.
-func (s *Store) runBookings() {
-	q := &s.bookings
-	_, most := s.bookingLimits()
-	for {
-		q.mu.Lock()
-		if len(q.queue) == 0 {
-			q.running--
-			q.mu.Unlock()
-			return
-		}
-		var batch []*bookRequest
-		rest := q.queue[:0:0]
-		for _, r := range q.queue {
-			switch {
-			case r.ctx.Err() != nil: // the caller has gone: withdraw it
-				r.taken, r.err = true, r.ctx.Err()
-				close(r.done)
-			case len(batch) < most && !overlapsAny(batch, r):
-				r.taken = true
-				batch = append(batch, r)
-			default:
-				rest = append(rest, r)
-			}
-		}
-		q.queue = rest
-		q.mu.Unlock()
-		if len(batch) > 0 {
-			s.bookBatch(batch)
-		}
-	}
-}
-
-// overlapsAny reports whether r's slot overlaps a booking of the same
-// provider already in the batch.
-func overlapsAny(batch []*bookRequest, r *bookRequest) bool {
+// bookingFits keeps bookings that overlap one of the batch (same provider)
+// for a later batch.
+func bookingFits(batch []*call[bookIn, Appointment], c *call[bookIn, Appointment]) bool {
+	r := c.in.x
 	for _, o := range batch {
-		if o.x.ProviderID == r.x.ProviderID && o.x.StartsAt.Before(r.x.EndsAt) && r.x.StartsAt.Before(o.x.EndsAt) {
-			return true
+		if o.in.x.ProviderID == r.ProviderID && o.in.x.StartsAt.Before(r.EndsAt) && r.StartsAt.Before(o.in.x.EndsAt) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
-func (s *Store) bookBatch(batch []*bookRequest) {
-	defer func() {
-		for _, r := range batch {
-			close(r.done)
-		}
-	}()
-	if len(batch) == 1 {
-		r := batch[0]
-		r.x, r.err = s.bookOne(r.ctx, r.a, r.x)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), bookBatchTimeout)
-	defer cancel()
-	slices.SortFunc(batch, func(a, b *bookRequest) int {
-		if a.x.ProviderID != b.x.ProviderID {
-			if a.x.ProviderID < b.x.ProviderID {
+func (s *Store) bookBatch(ctx context.Context, batch []*call[bookIn, Appointment]) {
+	slices.SortFunc(batch, func(a, b *call[bookIn, Appointment]) int {
+		if a.in.x.ProviderID != b.in.x.ProviderID {
+			if a.in.x.ProviderID < b.in.x.ProviderID {
 				return -1
 			}
 			return 1
 		}
-		return a.x.StartsAt.Compare(b.x.StartsAt)
+		return a.in.x.StartsAt.Compare(b.in.x.StartsAt)
 	})
 	type outcome struct {
 		checks               bookingChecks
 		clash                bool
 		clashStart, clashEnd time.Time
-		err                  error
 	}
 	out := make([]outcome, len(batch))
+	for _, c := range batch {
+		c.out = c.in.x
+	}
 	var head auditHead
 	err := s.pipelined(ctx, func(conn *pgxpool.Conn) (*pgx.Batch, error) {
 		b1 := &pgx.Batch{}
 		b1.Queue("BEGIN")
-		for i, r := range batch {
+		for i, c := range batch {
 			o := &out[i]
-			o.checks.queueScope(b1, r.a, &r.x)
-			b1.Queue(q("FindClash"), r.x.ProviderID, r.x.StartsAt, r.x.EndsAt).Query(func(rows pgx.Rows) error {
+			o.checks.queueScope(b1, c.in.a, &c.out)
+			b1.Queue(q("FindClash"), c.out.ProviderID, c.out.StartsAt, c.out.EndsAt).Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					if err := rows.Scan(&o.clashStart, &o.clashEnd); err != nil {
 						return err
@@ -270,18 +181,18 @@ func (s *Store) bookBatch(batch []*bookRequest) {
 		}
 		b2 := &pgx.Batch{}
 		var entries []AuditEntry
-		for i, r := range batch {
-			o := &out[i]
-			if r.x.OrgID, o.err = o.checks.check(r.a); o.err != nil {
+		for i, c := range batch {
+			o, x, a := &out[i], &c.out, c.in.a
+			if x.OrgID, c.err = o.checks.check(a); c.err != nil {
 				continue
 			}
 			if o.clash {
-				o.err = &SlotConflict{ProviderID: r.x.ProviderID, StartsAt: o.clashStart.UTC(), EndsAt: o.clashEnd.UTC()}
+				c.err = &SlotConflict{ProviderID: x.ProviderID, StartsAt: o.clashStart.UTC(), EndsAt: o.clashEnd.UTC()}
 				continue
 			}
-			b2.Queue(q("InsertAppointment"), appointmentArgs(&r.x)...).QueryRow(func(row pgx.Row) error { return insertAppointment(row, &r.x) })
-			entries = append(entries, AuditEntry{OrgID: r.x.OrgID, PatientID: r.x.PatientID, Action: ActionCreate, Resource: "appointment",
-				ResourceID: r.x.ID, Fields: apptFields, ActorID: r.a.UserID, SourceIP: r.a.SourceIP, RequestID: r.a.RequestID})
+			b2.Queue(q("InsertAppointment"), appointmentArgs(x)...).QueryRow(func(row pgx.Row) error { return insertAppointment(row, x) })
+			entries = append(entries, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionCreate, Resource: "appointment",
+				ResourceID: x.ID, Fields: apptFields, ActorID: a.UserID, SourceIP: a.SourceIP, RequestID: a.RequestID})
 		}
 		if len(entries) == 0 {
 			return b2, nil // nothing to write: COMMIT ends the read-only transaction
@@ -293,13 +204,9 @@ func (s *Store) bookBatch(batch []*bookRequest) {
 		s.bookings.fallbacks.Add(1)
 		// The transaction wrote nothing. Book each on its own: a raced slot
 		// then answers its own conflict, and the rest succeed.
-		for _, r := range batch {
-			r.x, r.err = s.bookOne(r.ctx, r.a, r.x)
+		for _, c := range batch {
+			c.out, c.err = s.bookOne(c.ctx, c.in.a, c.in.x)
 		}
-		return
-	}
-	for i, r := range batch {
-		r.err = out[i].err
 	}
 }
 

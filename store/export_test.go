@@ -16,16 +16,16 @@ type BatchResult struct {
 }
 
 func (s *Store) BookBatchForTest(ctx context.Context, in []BatchBooking) []BatchResult {
-	reqs := make([]*bookRequest, len(in))
+	calls := make([]*call[bookIn, Appointment], len(in))
 	for i, c := range in {
 		b := c.Booking
-		reqs[i] = &bookRequest{ctx: ctx, a: c.Actor, done: make(chan struct{}),
-			x: Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt.UTC(), EndsAt: b.EndsAt.UTC()}}
+		calls[i] = &call[bookIn, Appointment]{ctx: ctx, in: bookIn{a: c.Actor,
+			x: Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt.UTC(), EndsAt: b.EndsAt.UTC()}}}
 	}
-	s.bookBatch(append([]*bookRequest(nil), reqs...))
+	s.bookBatch(ctx, append([]*call[bookIn, Appointment](nil), calls...))
 	out := make([]BatchResult, len(in))
-	for i, r := range reqs {
-		out[i] = BatchResult{r.x, r.err}
+	for i, c := range calls {
+		out[i] = BatchResult{c.out, c.err}
 	}
 	return out
 }

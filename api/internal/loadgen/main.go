@@ -33,6 +33,7 @@ var (
 	keep     *bool
 	setupSQL string
 	batches  store.BookingBatches
+	idemKeys bool
 )
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run (server and clients) to this file")
 	flag.IntVar(&batches.Runners, "batch-runners", 0, "booking batch transactions at once (0 = the store's default)")
 	flag.IntVar(&batches.Max, "batch-max", 0, "most bookings in one transaction (0 = the store's default, 1 = no batching)")
+	flag.BoolVar(&idemKeys, "idempotency-keys", false, "send a fresh Idempotency-Key with every booking (as a client that retries safely would)")
 	flag.StringVar(&setupSQL, "setup-sql", "", "run this SQL in the scratch database after migrating (for experiments: drop an index, disable a trigger, and compare)")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -181,6 +183,9 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", "application/json")
+		if idemKeys {
+			req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", n))
+		}
 		res, err := client.Do(req)
 		if err != nil {
 			return 0, 0, err
@@ -253,6 +258,9 @@ func run(clients, requests, warmup, poolSize, nprov int, rate float64) error {
 	mode := "closed loop (each client books again at once)"
 	if rate > 0 {
 		mode = fmt.Sprintf("offered %.0f bookings/s", rate)
+	}
+	if idemKeys {
+		mode += ", an Idempotency-Key on each"
 	}
 	fmt.Printf("booking through HTTP + Postgres: %d clients, %s, %d bookings (after %d warm-up), pool %d, %d providers\n", clients, mode, requests, warmup, poolSize, nprov)
 	fmt.Printf("  p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   %.0f bookings/s\n", pct(.50), pct(.90), pct(.99), pct(1), float64(requests)/wall.Seconds())
