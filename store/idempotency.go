@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -25,11 +27,11 @@ type StoredResponse struct {
 // request, and ErrInProgress while the first request is still running.
 func (s *Store) BeginIdempotent(ctx context.Context, a Actor, key string, reqHash []byte) (*StoredResponse, error) {
 	principalID := a.UserID
-	tag, err := s.Pool.Exec(ctx, q("ClaimIdempotencyKey"), principalID, key, reqHash)
+	claimed, err := s.idemBatchers().claims.do(ctx, idemClaim{principalID, key, reqHash})
 	if err != nil {
 		return nil, err
 	}
-	if tag.RowsAffected() == 1 {
+	if claimed {
 		return nil, nil
 	}
 	var h, dek, body []byte
@@ -76,8 +78,110 @@ func (s *Store) FinishIdempotent(ctx context.Context, principalID, key string, r
 	if sealed == nil {
 		sealed = []byte{}
 	}
-	_, err = s.Pool.Exec(ctx, q("FinishIdempotencyKey"), principalID, key, r.Status, wrapped, sealed, nullable(r.PatientID), nullable(r.OrgID))
+	_, err = s.idemBatchers().finishes.do(ctx, idemFinish{principalID, key, r.Status, wrapped, sealed, optional(r.PatientID), optional(r.OrgID)})
 	return err
+}
+
+// optional is s, or nil (SQL NULL) when empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Claiming a key and storing its response are a transaction each around
+// every keyed POST; concurrent ones share transactions (batcher.go), one
+// multi-row statement per batch, with the booking batches' limits.
+type idemQueues struct {
+	once     sync.Once
+	claims   batcher[idemClaim, bool]
+	finishes batcher[idemFinish, struct{}]
+}
+
+type idemClaim struct {
+	principal, key string
+	hash           []byte
+}
+
+type idemFinish struct {
+	principal, key string
+	status         int
+	dek, response  []byte
+	patient, org   *string
+}
+
+func (s *Store) idemBatchers() *idemQueues {
+	iq := &s.idem
+	iq.once.Do(func() {
+		iq.claims = batcher[idemClaim, bool]{
+			limits: s.bookingLimits,
+			fits: func(batch []*call[idemClaim, bool], c *call[idemClaim, bool]) bool {
+				// One statement cannot claim a key twice: a repeat waits
+				// for the next batch (and finds the key taken).
+				return !slices.ContainsFunc(batch, func(o *call[idemClaim, bool]) bool {
+					return o.in.principal == c.in.principal && o.in.key == c.in.key
+				})
+			},
+			single: func(ctx context.Context, in idemClaim) (bool, error) {
+				tag, err := s.Pool.Exec(ctx, q("ClaimIdempotencyKey"), in.principal, in.key, in.hash)
+				return tag.RowsAffected() == 1, err
+			},
+			many: func(ctx context.Context, batch []*call[idemClaim, bool]) {
+				var principals, keys []string
+				var hashes [][]byte
+				for _, c := range batch {
+					principals, keys, hashes = append(principals, c.in.principal), append(keys, c.in.key), append(hashes, c.in.hash)
+				}
+				claimed := map[[2]string]bool{}
+				rows, err := s.Pool.Query(ctx, q("ClaimIdempotencyKeys"), principals, keys, hashes)
+				if err == nil {
+					for rows.Next() {
+						var p, k string
+						if err = rows.Scan(&p, &k); err != nil {
+							break
+						}
+						claimed[[2]string{p, k}] = true
+					}
+					rows.Close()
+					if err == nil {
+						err = rows.Err()
+					}
+				}
+				for _, c := range batch {
+					if err != nil { // nothing was claimed: each on its own
+						c.out, c.err = iq.claims.single(c.ctx, c.in)
+						continue
+					}
+					c.out = claimed[[2]string{c.in.principal, c.in.key}]
+				}
+			},
+		}
+		iq.finishes = batcher[idemFinish, struct{}]{
+			limits: s.bookingLimits,
+			single: func(ctx context.Context, in idemFinish) (struct{}, error) {
+				_, err := s.Pool.Exec(ctx, q("FinishIdempotencyKey"), in.principal, in.key, in.status, in.dek, in.response, in.patient, in.org)
+				return struct{}{}, err
+			},
+			many: func(ctx context.Context, batch []*call[idemFinish, struct{}]) {
+				n := len(batch)
+				principals, keys, statuses := make([]string, n), make([]string, n), make([]int32, n)
+				deks, responses := make([][]byte, n), make([][]byte, n)
+				patients, orgs := make([]*string, n), make([]*string, n)
+				for i, c := range batch {
+					principals[i], keys[i], statuses[i] = c.in.principal, c.in.key, int32(c.in.status)
+					deks[i], responses[i], patients[i], orgs[i] = c.in.dek, c.in.response, c.in.patient, c.in.org
+				}
+				_, err := s.Pool.Exec(ctx, q("FinishIdempotencyKeys"), principals, keys, statuses, deks, responses, patients, orgs)
+				for _, c := range batch {
+					if err != nil {
+						_, c.err = iq.finishes.single(c.ctx, c.in)
+					}
+				}
+			},
+		}
+	})
+	return iq
 }
 
 // ReleaseIdempotent forgets a key whose request failed unexpectedly, so a

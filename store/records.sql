@@ -522,6 +522,22 @@ INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $
 ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
 WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute';
 
+-- name: ClaimIdempotencyKeys
+-- ClaimIdempotencyKey for several keys at once (no key twice); answers
+-- the keys claimed.
+INSERT INTO idempotency_keys (principal_id, key, request_hash)
+SELECT p::uuid, k, h FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(p, k, h)
+ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
+WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute'
+RETURNING principal_id::text, key;
+
+-- name: FinishIdempotencyKeys
+UPDATE idempotency_keys k SET status = u.status, dek = u.dek, response = u.response,
+       patient_id = u.patient_id::uuid, org_id = u.org_id::uuid
+FROM unnest($1::text[], $2::text[], $3::int[], $4::bytea[], $5::bytea[], $6::text[], $7::text[])
+     AS u(principal_id, key, status, dek, response, patient_id, org_id)
+WHERE k.principal_id = u.principal_id::uuid AND k.key = u.key;
+
 -- name: GetIdempotencyKey
 SELECT request_hash, status, dek, response, coalesce(patient_id::text, ''), coalesce(org_id::text, '')
 FROM idempotency_keys WHERE principal_id = $1 AND key = $2;

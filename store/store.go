@@ -48,8 +48,10 @@ type Store struct {
 	policy AuthPolicy
 	now    func() time.Time
 	tokens tokenCache
-	// bookings batches concurrent Book calls (bookbatch.go).
+	// bookings batches concurrent Book calls (bookbatch.go), idem the
+	// idempotency-key writes around keyed POSTs (idempotency.go).
 	bookings bookingQueue
+	idem     idemQueues
 }
 
 // UseKeys sets the envelope-encryption keys; the records services (which
