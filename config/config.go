@@ -20,7 +20,7 @@ import (
 // `secret:"true"` marks values that Print masks.
 type Config struct {
 	HTTPAddr          string        `env:"CLAIMFLOW_HTTP_ADDR" default:"127.0.0.1:8080" help:"address the HTTP API listens on"`
-	DatabaseURL       string        `env:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/claimflow?sslmode=disable" secret:"true" help:"Postgres connection URL; the database is created when missing"`
+	DatabaseURL       string        `env:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/claimflow?sslmode=disable" secret:"true" help:"Postgres connection URL; the database is created when missing; pool_max_conns=N sets the pool (default 16, or 4 per CPU when more)"`
 	TemporalAddress   string        `env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend host:port"`
 	TemporalNamespace string        `env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`
 	TaskQueue         string        `env:"CLAIMFLOW_TASK_QUEUE" default:"claimflow" help:"Temporal task queue the worker polls"`

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -64,6 +65,10 @@ func (s *Store) UsePolicy(p AuthPolicy) { s.policy = p }
 // UseClock replaces time.Now (tests of timeouts).
 func (s *Store) UseClock(now func() time.Time) { s.now = now }
 
+// DefaultPoolSize is the least Postgres connections a store opens when
+// DATABASE_URL sets no pool_max_conns (four per CPU when that is more).
+const DefaultPoolSize = 16
+
 // Open connects to url, creating the database first when it is missing.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err := EnsureDatabase(ctx, dsn); err != nil {
@@ -72,6 +77,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgx's default (the larger of 4 and the CPU count) starves an API
+		// server on a small machine; booking batches take a quarter.
+		cfg.MaxConns = int32(max(DefaultPoolSize, 4*runtime.NumCPU()))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
