@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -56,18 +57,8 @@ func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	if b.running < runners && len(b.queue) == 0 {
 		b.running++
 		b.mu.Unlock()
-		out, err := b.single(ctx, in)
-		b.mu.Lock()
-		b.running--
-		start := len(b.queue) > 0 && b.running < runners
-		if start {
-			b.running++
-		}
-		b.mu.Unlock()
-		if start {
-			go b.run()
-		}
-		return out, err
+		defer b.release(runners) // even if single panics: a lost slot would strand the queue
+		return b.single(ctx, in)
 	}
 	c := &call[In, Out]{ctx: ctx, in: in, done: make(chan struct{})}
 	b.queue = append(b.queue, c)
@@ -93,6 +84,21 @@ func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
 		<-c.done
 	}
 	return c.out, c.err
+}
+
+// release gives back the slot of a call that ran at once, starting a
+// runner when calls queued meanwhile.
+func (b *batcher[In, Out]) release(runners int) {
+	b.mu.Lock()
+	b.running--
+	start := len(b.queue) > 0 && b.running < runners
+	if start {
+		b.running++
+	}
+	b.mu.Unlock()
+	if start {
+		go b.run()
+	}
 }
 
 // run takes batches off the queue until it is empty; the caller has
@@ -130,6 +136,13 @@ func (b *batcher[In, Out]) run() {
 
 func (b *batcher[In, Out]) runBatch(batch []*call[In, Out]) {
 	defer func() {
+		// A runner is no request's goroutine: a panic here would end the
+		// process, so it becomes every waiting caller's error instead.
+		if v := recover(); v != nil {
+			for _, c := range batch {
+				c.err = fmt.Errorf("store: batched write failed: %v", v)
+			}
+		}
 		for _, c := range batch {
 			close(c.done)
 		}
