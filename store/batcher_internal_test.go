@@ -65,9 +65,9 @@ func TestBatcherQueuesBatchesAndWithdraws(t *testing.T) {
 		err     error
 	}
 	results := make(chan res, 8)
-	for _, v := range []int{2, 3, 3, 4} {
+	for i, v := range []int{2, 3, 3, 4} {
 		go func() { out, err := b.do(ctx, v); results <- res{v, out, err} }()
-		waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) > 0 && b.queue[len(b.queue)-1].in == v })
+		waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == i+1 })
 	}
 	gone, cancel := context.WithCancel(ctx)
 	go func() { out, err := b.do(gone, 9); results <- res{9, out, err} }()
