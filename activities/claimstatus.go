@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/claimstatus"
 	"github.com/claimflow/claimflow/store"
@@ -21,6 +22,9 @@ type StatusRecords interface {
 	GetClaimBundle(ctx context.Context, a store.Actor, claimID string) (store.ClaimBundle, error)
 	GetBillingProfile(ctx context.Context, orgID string) (store.BillingProfile, error)
 	GetClaimSubmission(ctx context.Context, claimID string) (store.ClaimSubmission, error)
+	// RecordStatusInquiry keeps which archived 276 and 277 (by hash) the
+	// inquiry exchanged, for the dashboard's claim timeline.
+	RecordStatusInquiry(ctx context.Context, in store.StatusInquiry) error
 }
 
 // StatusInquiryService implements StatusInquirer: a 276 for the claim sent
@@ -90,15 +94,35 @@ func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (Sta
 		return StatusInquiryResult{}, err
 	}
 	x277, err := s.RealTime.RealTime276(ctx, b.Payer.Clearinghouse, trace, buf.Bytes())
+	// The real-time client archives the 276 before sending and the 277 it
+	// receives; the inquiry row names both by their archive keys.
+	inq := store.StatusInquiry{ClaimID: claimID, Attempt: sub.Attempt, Trace: trace, Partner: b.Payer.Clearinghouse,
+		RequestKey: archive.Hash(buf.Bytes()), SentAt: now}
+	record := func(res StatusInquiryResult, note string) error {
+		if len(x277) > 0 {
+			inq.ResponseKey = archive.Hash(x277)
+		}
+		if res.Category != "" {
+			inq.STC = strings.TrimPrefix(res.Summary(), "STC ")
+		}
+		inq.Note = note
+		return s.Records.RecordStatusInquiry(ctx, inq)
+	}
 	if err != nil {
+		if rerr := record(StatusInquiryResult{}, "no answer"); rerr != nil {
+			return StatusInquiryResult{}, errors.Join(err, rerr)
+		}
 		return StatusInquiryResult{}, err
 	}
 	ics, err := edi.ParseBytes(x277)
-	if err != nil {
-		return StatusInquiryResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("277: %v", err), "Malformed277", nil)
+	var txs []*claimstatus.Transaction
+	if err == nil {
+		txs, err = claimstatus.ReadAll(ics)
 	}
-	txs, err := claimstatus.ReadAll(ics)
 	if err != nil {
+		if rerr := record(StatusInquiryResult{}, "unreadable 277"); rerr != nil {
+			return StatusInquiryResult{}, rerr
+		}
 		return StatusInquiryResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("277: %v", err), "Malformed277", nil)
 	}
 	for _, t := range txs {
@@ -114,7 +138,8 @@ func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (Sta
 		if d, err := time.Parse("20060102", st.Date); err == nil {
 			res.Date = d
 		}
-		return res, nil
+		return res, record(res, "")
 	}
-	return StatusInquiryResult{Note: "the 277 does not mention the claim"}, nil
+	res := StatusInquiryResult{Note: "the 277 does not mention the claim"}
+	return res, record(res, res.Note)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/schemas"
 	"github.com/claimflow/claimflow/store"
@@ -38,6 +39,9 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Get("/v1/dashboard/claims/summary", h.summary)
 		r.Get("/v1/dashboard/denials", s.handle(store.PermClaimRead, h.denials))
 		r.Get("/v1/dashboard/remittances", s.handle(store.PermClaimRead, h.remittances))
+		r.Get("/v1/dashboard/remittances/summary", h.remitSummary)
+		r.Get("/v1/dashboard/remittances/work-queue", s.handle(store.PermClaimRead, h.workQueue))
+		r.Post("/v1/dashboard/remittances/work-queue/{id}/resolve", s.handle(store.PermClaimWrite, h.resolve))
 		r.Get("/v1/dashboard/receivables", s.handle(store.PermClaimRead, h.receivables))
 		r.Get("/v1/dashboard/eligibility", s.handle(store.PermAppointmentRead, h.eligibility))
 		r.Get("/v1/claims/{id}/timeline", s.handle(store.PermClaimRead, h.timeline))
@@ -200,14 +204,14 @@ type EventView struct {
 
 // Step is one EDI exchange of the claim, whose segments /edi shows.
 type Step struct {
-	Kind     string    `json:"kind"` // 837, TA1, 999, 277CA, 835
+	Kind     string    `json:"kind"` // 837, TA1, 999, 277CA, 835, 276/277
 	N        int       `json:"n"`    // index among the claim's steps of that kind
 	At       time.Time `json:"at"`
 	Summary  string    `json:"summary"`
 	Accepted *bool     `json:"accepted,omitempty"`
 	Codes    []Code    `json:"codes"`
-	// Raw: /edi can show this step's segments (a real-time 276/277
-	// inquiry is not archived per claim, so it has none).
+	// Raw: /edi can show this step's segments (a 276/277 inquiry made
+	// before inquiries were recorded has none).
 	Raw bool `json:"raw"`
 }
 
@@ -326,8 +330,28 @@ func (h *dashboard) timeline(r *http.Request, a store.Actor) (int, any, error) {
 		t.Steps = append(t.Steps, Step{Kind: "835", N: i, At: p.PostedAt, Codes: codes, Raw: true,
 			Summary: "835 trace " + p.TraceNumber + ": CLP02 " + p.StatusCode + ", paid " + money(p.PaidCents) + " of " + money(p.ChargeCents)})
 	}
-	// Status inquiries (276/277, real time) as the workflow recorded them.
-	if t.Workflow != nil {
+	// Status inquiries (276/277, real time): as recorded with their
+	// archived files, else (inquiries from before they were recorded) as
+	// the workflow noted them, without segments.
+	inquiries, err := h.s.records.ClaimStatusInquiries(ctx, c.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	for i, x := range inquiries {
+		codes := []Code{}
+		sum := "276 inquiry, trace " + x.Trace + ": "
+		switch {
+		case x.STC != "":
+			sum += "277 STC " + x.STC
+			codes = append(codes, Code{Code: x.STC, Description: describeAck("277CA", x.STC)})
+		case x.Note != "":
+			sum += x.Note
+		default:
+			sum += "no answer"
+		}
+		t.Steps = append(t.Steps, Step{Kind: "276/277", N: i, At: x.SentAt, Summary: sum, Codes: codes, Raw: x.RequestKey != ""})
+	}
+	if t.Workflow != nil && len(inquiries) == 0 {
 		n := 0
 		for _, ev := range t.Workflow.Events {
 			if !strings.HasPrefix(ev.Note, "276 inquiry") {
@@ -371,8 +395,8 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 	if err != nil || n < 0 {
 		q.fields = append(q.fields, FieldError{Parameter: "n", Detail: "must be the step's index, from 0"})
 	}
-	if !slices.Contains([]string{"837", "TA1", "999", "277CA", "835"}, kind) {
-		q.fields = append(q.fields, FieldError{Parameter: "kind", Detail: "must be 837, TA1, 999, 277CA or 835"})
+	if !slices.Contains([]string{"837", "TA1", "999", "277CA", "835", "276/277"}, kind) {
+		q.fields = append(q.fields, FieldError{Parameter: "kind", Detail: "must be 837, TA1, 999, 277CA, 835 or 276/277"})
 	}
 	reveal := q.str("reveal") == "true"
 	if err := q.err(); err != nil {
@@ -398,7 +422,20 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 	notFound := &Error{Status: http.StatusNotFound, Code: "not-found", Title: "Not found", Detail: "the claim has no such " + kind + " step"}
 	var key string
 	var pick func([]*edi.Interchange) []edi.Seg
+	var more []ediPart // further files of the step (the 277 of a 276/277)
 	switch kind {
+	case "276/277":
+		inqs, err := h.s.records.ClaimStatusInquiries(ctx, c.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if n >= len(inqs) || inqs[n].RequestKey == "" {
+			return 0, nil, notFound
+		}
+		key, pick = inqs[n].RequestKey, allSets
+		if inqs[n].ResponseKey != "" {
+			more = append(more, ediPart{key: inqs[n].ResponseKey, pick: allSets})
+		}
 	case "837":
 		if n >= len(docs.Batches) || docs.Batches[n].FileKey == "" {
 			return 0, nil, notFound
@@ -441,17 +478,47 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 	if h.d.Archive == nil {
 		return 0, nil, &Error{Status: http.StatusServiceUnavailable, Code: "archive-unavailable", Title: "Archive unavailable", Detail: "the EDI archive is not connected"}
 	}
-	body, err := h.d.Archive.Get(ctx, key)
+	out := RawEDI{Kind: kind, N: n, Masked: !reveal, Segments: []string{}}
+	for _, part := range append([]ediPart{{key: key, pick: pick}}, more...) {
+		segs, err := h.segments(ctx, part, reveal)
+		if err != nil {
+			return 0, nil, err
+		}
+		out.Segments = append(out.Segments, segs...)
+	}
+	if reveal {
+		if err := h.s.records.RecordAccess(ctx, a, store.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: store.ActionRead,
+			Resource: "claim_edi", ResourceID: c.ID, Fields: []string{kind}}); err != nil {
+			return 0, nil, err
+		}
+	}
+	return http.StatusOK, out, nil
+}
+
+// ediPart is one archived file of a step and how to pick the claim's
+// segments from it.
+type ediPart struct {
+	key  string
+	pick func([]*edi.Interchange) []edi.Seg
+}
+
+// segments reads one archived file and renders the picked segments,
+// patient data masked unless revealed.
+func (h *dashboard) segments(ctx context.Context, part ediPart, reveal bool) ([]string, error) {
+	body, err := h.d.Archive.Get(ctx, part.key)
+	if errors.Is(err, archive.ErrNotFound) {
+		return nil, &Error{Status: http.StatusNotFound, Code: "not-found", Title: "Not found", Detail: "the archived file is missing"}
+	}
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	ics, err := edi.ParseBytes(body)
 	if err != nil || len(ics) == 0 {
-		return 0, nil, &Error{Status: http.StatusUnprocessableEntity, Code: "unreadable-edi", Title: "Unreadable EDI", Detail: "the archived file could not be parsed"}
+		return nil, &Error{Status: http.StatusUnprocessableEntity, Code: "unreadable-edi", Title: "Unreadable EDI", Detail: "the archived file could not be parsed"}
 	}
 	// Pick the claim's segments first (masking hides the control numbers
 	// they are found by); Mask then changes them in place.
-	picked := pick(ics)
+	picked := part.pick(ics)
 	if !reveal {
 		// edi.Mask hides the composite STC01 too; its parts are claim
 		// status codes (code lists 507, 508, 98), never PHI: keep them.
@@ -467,16 +534,23 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 		for i, v := range stc {
 			picked[i][1] = v
 		}
-	} else if err := h.s.records.RecordAccess(ctx, a, store.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: store.ActionRead,
-		Resource: "claim_edi", ResourceID: c.ID, Fields: []string{kind}}); err != nil {
-		return 0, nil, err
 	}
-	out := RawEDI{Kind: kind, N: n, Masked: !reveal, Segments: []string{}}
+	out := make([]string, 0, len(picked))
 	d := ics[0].Delims
 	for _, s := range picked {
-		out.Segments = append(out.Segments, strings.Join(s, string(d.Element))+string(d.Segment))
+		out = append(out, strings.Join(s, string(d.Element))+string(d.Segment))
 	}
-	return http.StatusOK, out, nil
+	return out, nil
+}
+
+// allSets is every transaction set's segments (ST to SE): a real-time 276
+// or 277 is about the one claim inquired.
+func allSets(ics []*edi.Interchange) []edi.Seg {
+	var out []edi.Seg
+	for _, t := range transactions(ics) {
+		out = append(out, t.Segments...)
+	}
+	return out
 }
 
 func transactions(ics []*edi.Interchange) []*edi.Transaction {

@@ -52,8 +52,9 @@ func (f *fakeClaimWorkflows) DecideClaim(ctx context.Context, claimID string, d 
 	return workflows.StatusNeedsCorrection, nil
 }
 
-// newDashboardWorld is newWorld with the dashboard mounted.
-func newDashboardWorld(t *testing.T, wf ClaimWorkflows) *world {
+// newDashboardWorld is newWorld with the dashboard mounted (and the EDI
+// archive, when given).
+func newDashboardWorld(t *testing.T, wf ClaimWorkflows, arch ...EDIArchive) *world {
 	t.Helper()
 	s, dsn := testenv.Store(t)
 	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
@@ -63,7 +64,11 @@ func newDashboardWorld(t *testing.T, wf ClaimWorkflows) *world {
 	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
 	e := &env{t: t, store: s, dsn: dsn, logs: &syncBuffer{}, spec: loadSpec(t), checkSpec: true}
 	srv := New(Options{Logger: logging.New(e.logs, "debug"), Version: "test", Records: s})
-	srv.MountDashboard(Dashboard{Workflows: wf, TemporalUIURL: "http://127.0.0.1:8233", Namespace: "default"})
+	d := Dashboard{Workflows: wf, TemporalUIURL: "http://127.0.0.1:8233", Namespace: "default"}
+	if len(arch) > 0 {
+		d.Archive = arch[0]
+	}
+	srv.MountDashboard(d)
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, r)

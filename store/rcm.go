@@ -435,3 +435,50 @@ func (s *Store) ClaimPatientID(ctx context.Context, claimID string) (string, err
 	}
 	return id, err
 }
+
+// StatusInquiry is one real-time claim status inquiry: the 276 sent and
+// the 277 received, by their keys in the EDI archive (SHA-256 of the
+// file; the real-time client archives both), and the claim's STC01 (codes
+// only, never PHI).
+type StatusInquiry struct {
+	ID          int64
+	ClaimID     string
+	Attempt     int
+	Trace       string
+	Partner     string
+	RequestKey  string
+	ResponseKey string // empty when no 277 came back
+	STC         string
+	Note        string
+	SentAt      time.Time
+}
+
+// RecordStatusInquiry stores the inquiry, once per (claim, trace): a
+// retried activity updates its row.
+func (s *Store) RecordStatusInquiry(ctx context.Context, in StatusInquiry) error {
+	if !validID(in.ClaimID) {
+		return ErrNotFound
+	}
+	if in.SentAt.IsZero() {
+		in.SentAt = time.Now()
+	}
+	_, err := s.Pool.Exec(ctx, q("RecordStatusInquiry"), in.ClaimID, in.Attempt, in.Trace, in.Partner, in.RequestKey,
+		in.ResponseKey, in.STC, in.Note, in.SentAt)
+	return err
+}
+
+// ClaimStatusInquiries lists the claim's inquiries, oldest first (the
+// caller has already checked the claim is visible, with GetClaim).
+func (s *Store) ClaimStatusInquiries(ctx context.Context, claimID string) ([]StatusInquiry, error) {
+	if !validID(claimID) {
+		return nil, ErrNotFound
+	}
+	rows, err := s.Pool.Query(ctx, q("ClaimStatusInquiries"), claimID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatusInquiry, error) {
+		var x StatusInquiry
+		return x, r.Scan(&x.ID, &x.ClaimID, &x.Attempt, &x.Trace, &x.Partner, &x.RequestKey, &x.ResponseKey, &x.STC, &x.Note, &x.SentAt)
+	})
+}

@@ -128,3 +128,95 @@ ON CONFLICT (claim_id, payer_claim_number) DO NOTHING;
 
 -- name: ClaimPatient
 SELECT patient_id::text FROM claims WHERE id = $1;
+
+-- Billing dashboard: the remittance work queue, paged and resolved
+-- (store/dashboard_workqueue.go). Scoped like DashWorkQueue: user $1,
+-- permission $2.
+
+-- name: DashWorkQueuePage
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1)
+SELECT q.id, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
+FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
+WHERE q.status = 'open' AND q.id < coalesce($3::bigint, 9223372036854775807)
+  AND (EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+               WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
+       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
+                  AND p.org_id IN (SELECT id FROM visible)))
+ORDER BY q.id DESC LIMIT $4;
+
+-- name: DashRemittanceVersion
+-- What changes when the remittance view would: remittances posted or
+-- reconciled, work items added or resolved.
+WITH visible AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1),
+rem AS (
+    SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r
+    WHERE EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+                  WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
+       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
+                  AND p.org_id IN (SELECT id FROM visible)))
+SELECT (SELECT count(*) FROM rem),
+       (SELECT count(*) FROM rem WHERE eft_reconciled),
+       (SELECT count(*) FROM remit_work_queue q WHERE q.status = 'open' AND q.remittance_id IN (SELECT id FROM rem)),
+       greatest((SELECT max(created_at) FROM rem),
+                (SELECT max(greatest(q.created_at, q.resolved_at)) FROM remit_work_queue q WHERE q.remittance_id IN (SELECT id FROM rem)),
+                'epoch'::timestamptz);
+
+-- name: WorkItemForResolve
+-- The item, locked, with whether user $1 sees it with permission $2
+-- (claim:read) and may act on it with $3 (claim:write), the organisation
+-- to audit under and the patient of its claim payment, if matched.
+WITH rv AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1),
+wv AS (
+    SELECT o.id FROM role_grants g
+    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $3
+    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
+    WHERE g.user_id = $1),
+orgs_of AS (
+    SELECT c.org_id AS id, 0 AS pref FROM remit_work_queue q
+    JOIN claim_payments cp ON cp.remittance_id = q.remittance_id JOIN claims c ON c.id = cp.claim_id
+    WHERE q.id = $4
+    UNION ALL
+    SELECT p.org_id, 1 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
+    JOIN payers p ON (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
+    WHERE q.id = $4)
+SELECT q.id, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at,
+       coalesce(q.resolution, ''), q.resolution_note, coalesce(q.resolved_by::text, ''), q.resolved_at,
+       EXISTS (SELECT 1 FROM orgs_of WHERE id IN (SELECT id FROM rv)),
+       coalesce((SELECT id::text FROM orgs_of WHERE id IN (SELECT id FROM wv) ORDER BY pref LIMIT 1), ''),
+       coalesce((SELECT c.patient_id::text FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+                 WHERE cp.remittance_id = q.remittance_id AND cp.seq = q.seq AND q.seq > 0), '')
+FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
+WHERE q.id = $4
+FOR UPDATE OF q;
+
+-- name: ResolveWorkItem
+UPDATE remit_work_queue
+SET status = 'resolved', resolution = $2, resolution_note = $3, resolved_by = $4, resolved_at = now()
+WHERE id = $1 AND status = 'open'
+RETURNING resolved_at;
+
+-- Real-time claim status inquiries (activities/claimstatus.go).
+
+-- name: RecordStatusInquiry
+INSERT INTO claim_status_inquiries (claim_id, attempt, trace, partner, request_key, response_key, stc, note, sent_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (claim_id, trace) DO UPDATE
+SET request_key = EXCLUDED.request_key, response_key = EXCLUDED.response_key, stc = EXCLUDED.stc,
+    note = EXCLUDED.note, sent_at = EXCLUDED.sent_at;
+
+-- name: ClaimStatusInquiries
+SELECT id, claim_id::text, attempt, trace, partner, request_key, response_key, stc, note, sent_at
+FROM claim_status_inquiries WHERE claim_id = $1
+ORDER BY sent_at, id;

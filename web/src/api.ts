@@ -236,6 +236,20 @@ export interface WorkItem {
   created_at: string
 }
 
+export interface ResolvedWorkItem extends WorkItem {
+  resolution: string
+  note: string
+  resolved_by: string
+  resolved_at: string
+}
+
+export const resolutionLabel: Record<string, string> = {
+  posted_manually: 'Posted manually',
+  refund_requested: 'Refund requested',
+  written_off: 'Written off',
+  not_ours: 'Not ours',
+}
+
 export interface Receivables {
   aging: {
     payer: string

@@ -7,7 +7,7 @@ function EDIView({ claimId, step, canReveal }: { claimId: string; step: Step; ca
   const [reveal, setReveal] = useState(false)
   const [raw, setRaw] = useState<RawEDI | null>(null)
   const [error, setError] = useState('')
-  const id = `edi-${step.kind}-${step.n}`
+  const id = `edi-${step.kind.replace(/\W/g, '-')}-${step.n}`
   useEffect(() => {
     if (!open) return
     get<RawEDI>(`/v1/claims/${claimId}/edi?kind=${encodeURIComponent(step.kind)}&n=${step.n}${reveal ? '&reveal=true' : ''}`)

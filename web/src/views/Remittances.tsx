@@ -1,37 +1,156 @@
-import { useEffect, useState } from 'react'
-import { ApiError, Remittance, WorkItem, get, money, when } from '../api'
+import { FormEvent, useCallback, useEffect, useRef, useState } from 'react'
+import { ApiError, List, Remittance, ResolvedWorkItem, WorkItem, get, money, pollETag, post, resolutionLabel, when } from '../api'
 
 interface Data {
   items: Remittance[]
   next_cursor?: string
-  work_queue: WorkItem[]
+}
+
+const QUEUE_PAGE = 20
+
+function ResolveForm({ item, onDone, onCancel }: { item: WorkItem; onDone: (r: ResolvedWorkItem) => void; onCancel: () => void }) {
+  const [resolution, setResolution] = useState('')
+  const [note, setNote] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  const first = useRef<HTMLSelectElement>(null)
+  useEffect(() => first.current?.focus(), [])
+  const submit = async (e: FormEvent) => {
+    e.preventDefault()
+    setBusy(true)
+    setError('')
+    try {
+      onDone(await post<ResolvedWorkItem>(`/v1/dashboard/remittances/work-queue/${item.id}/resolve`, { resolution, note }))
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const fields = (err.problem.errors || []).map((f) => `${(f.pointer || f.parameter || '').replace(/^\//, '')} ${f.detail}`)
+        setError(fields.length ? fields.join('; ') : err.message)
+      } else setError(String(err))
+      setBusy(false)
+    }
+  }
+  return (
+    <form className="resolve" onSubmit={submit} aria-label={`Resolve work item ${item.id}`} data-resolve-form={item.id}>
+      <div>
+        <label htmlFor={`res-${item.id}`}>Resolution</label>
+        <select id={`res-${item.id}`} ref={first} value={resolution} required onChange={(e) => setResolution(e.target.value)}>
+          <option value="">Choose…</option>
+          {Object.entries(resolutionLabel).map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+        </select>
+      </div>
+      <div>
+        <label htmlFor={`res-note-${item.id}`}>Note</label>
+        <textarea id={`res-note-${item.id}`} value={note} maxLength={2000} rows={2} onChange={(e) => setNote(e.target.value)} />
+      </div>
+      <button type="submit" disabled={busy || !resolution}>Save resolution</button>{' '}
+      <button type="button" onClick={onCancel}>Cancel</button>
+      {error && <p role="alert" className="error">{error}</p>}
+    </form>
+  )
 }
 
 export function Remittances() {
   const [pages, setPages] = useState<string[]>([''])
   const [data, setData] = useState<Data | null>(null)
   const [error, setError] = useState('')
+  const [version, setVersion] = useState('')
+  const [announce, setAnnounce] = useState('')
+  const [queue, setQueue] = useState<WorkItem[] | null>(null)
+  const [queueNext, setQueueNext] = useState('')
+  const [resolving, setResolving] = useState<number | null>(null)
+  const loaded = useRef(QUEUE_PAGE)
   const cursor = pages[pages.length - 1]
+  const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : String(e))
+
   useEffect(() => {
+    if (!version) return
     get<Data>('/v1/dashboard/remittances?limit=20' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''))
       .then(setData)
-      .catch((e) => setError(e instanceof ApiError ? e.message : String(e)))
-  }, [cursor])
+      .catch(fail)
+  }, [cursor, version])
+
+  // The work queue from its first item, as many as were loaded (reloaded
+  // on every change of the summary's version).
+  const loadQueue = useCallback(() => {
+    const n = Math.min(200, Math.max(QUEUE_PAGE, loaded.current))
+    get<List<WorkItem>>('/v1/dashboard/remittances/work-queue?limit=' + n)
+      .then((l) => {
+        setQueue(l.items)
+        setQueueNext(l.next_cursor || '')
+      })
+      .catch(fail)
+  }, [])
+  useEffect(() => {
+    if (version) loadQueue()
+  }, [version, loadQueue])
+
+  // Live updates: the summary's ETag changes whenever a visible remittance
+  // or work item does.
+  useEffect(() => {
+    let first = true
+    return pollETag<{ remittances: number; open_work_items: number; version: string }>(
+      () => '/v1/dashboard/remittances/summary',
+      3000,
+      (s) => {
+        setVersion(s.version)
+        if (!first) setAnnounce('Remittances updated at ' + new Date().toLocaleTimeString())
+        first = false
+      },
+    )
+  }, [])
+
+  const loadMore = () => {
+    get<List<WorkItem>>(`/v1/dashboard/remittances/work-queue?limit=${QUEUE_PAGE}&cursor=${encodeURIComponent(queueNext)}`)
+      .then((l) => {
+        setQueue((q) => {
+          const seen = new Set((q || []).map((w) => w.id))
+          const all = [...(q || []), ...l.items.filter((w) => !seen.has(w.id))]
+          loaded.current = all.length
+          return all
+        })
+        setQueueNext(l.next_cursor || '')
+      })
+      .catch(fail)
+  }
+  const resolved = (r: ResolvedWorkItem) => {
+    setResolving(null)
+    setQueue((q) => (q || []).filter((w) => w.id !== r.id))
+    setAnnounce(`Work item ${r.id} resolved: ${resolutionLabel[r.resolution] || r.resolution}`)
+    document.getElementById('wq-h')?.focus()
+  }
+
   return (
     <section aria-labelledby="remit-h">
       <h1 id="remit-h" tabIndex={-1}>Remittances</h1>
+      <p className="sr-only" role="status" aria-live="polite">{announce}</p>
       {error && <p role="alert" className="error">{error}</p>}
-      <h2>Work queue</h2>
-      <table className="grid">
+      <h2 id="wq-h" tabIndex={-1}>Work queue</h2>
+      <table className="grid" data-work-queue>
         <caption>Open items posting could not match, balance or reconcile</caption>
-        <thead><tr><th scope="col">Kind</th><th scope="col">Trace</th><th scope="col">CLP</th><th scope="col">Detail</th><th scope="col">Since</th></tr></thead>
+        <thead>
+          <tr><th scope="col">Kind</th><th scope="col">Trace</th><th scope="col">CLP</th><th scope="col">Detail</th><th scope="col">Since</th>
+            <th scope="col">Action</th></tr>
+        </thead>
         <tbody>
-          {data?.work_queue.map((w) => (
-            <tr key={w.id}><td>{w.kind.replace(/_/g, ' ')}</td><td>{w.trace_number}</td><td>{w.seq || '—'}</td><td>{w.detail}</td><td>{when(w.created_at)}</td></tr>
+          {queue?.map((w) => (
+            <tr key={w.id} data-work-item={w.id}>
+              <td>{w.kind.replace(/_/g, ' ')}</td><td>{w.trace_number}</td><td>{w.seq || '—'}</td><td>{w.detail}</td><td>{when(w.created_at)}</td>
+              <td>
+                {resolving === w.id ? (
+                  <ResolveForm item={w} onDone={resolved} onCancel={() => setResolving(null)} />
+                ) : (
+                  <button type="button" data-resolve={w.id} aria-label={`Resolve work item ${w.id} (${w.kind.replace(/_/g, ' ')}, trace ${w.trace_number})`}
+                    onClick={() => setResolving(w.id)}>Resolve</button>
+                )}
+              </td>
+            </tr>
           ))}
-          {data && data.work_queue.length === 0 && <tr><td colSpan={5}>The work queue is empty.</td></tr>}
+          {queue && queue.length === 0 && <tr><td colSpan={6}>The work queue is empty.</td></tr>}
         </tbody>
       </table>
+      {queueNext && (
+        <p><button type="button" onClick={loadMore}>Load more work items</button></p>
+      )}
       <h2>Posted 835s</h2>
       {data?.items.map((r) => {
         const charged = r.payments.reduce((s, p) => s + p.charge_cents, 0)

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The remittance work queue's own reads and its resolutions (queries in
+// store/rcm.sql).
+
+// Work item resolutions.
+const (
+	ResolutionPostedManually  = "posted_manually"
+	ResolutionRefundRequested = "refund_requested"
+	ResolutionWrittenOff      = "written_off"
+	ResolutionNotOurs         = "not_ours"
+)
+
+// Resolutions lists the valid work item resolutions.
+var Resolutions = []string{ResolutionPostedManually, ResolutionRefundRequested, ResolutionWrittenOff, ResolutionNotOurs}
+
+// MaxResolutionNote is the longest note a resolution keeps (characters).
+const MaxResolutionNote = 2000
+
+// ErrNoClaimWrite: the actor sees the record but may not act on it
+// (claim:write at its organisation).
+var ErrNoClaimWrite = errors.New("store: acting on this record needs claim:write at its organisation")
+
+// workCursor is what a work queue page's cursor encodes (nextCursor
+// encodes it): the last item's ID.
+func workCursor(id int64) string { return "wq:" + strconv.FormatInt(id, 10) }
+
+func workCursorBefore(p Page) (*int64, error) {
+	if p.After == "" {
+		return nil, nil
+	}
+	bad := &ValidationError{Fields: []FieldProblem{{"/cursor", "is not a cursor from a previous page"}}}
+	b, err := base64.RawURLEncoding.DecodeString(p.After)
+	if err != nil {
+		return nil, bad
+	}
+	s, ok := strings.CutPrefix(string(b), "wq:")
+	if !ok {
+		return nil, bad
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return nil, bad
+	}
+	return &n, nil
+}
+
+// DashWorkQueuePage lists the open work items of visible remittances,
+// newest first, one page at a time.
+func (s *Store) DashWorkQueuePage(ctx context.Context, a Actor, p Page) ([]WorkItem, string, error) {
+	before, err := workCursorBefore(p)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.Pool.Query(ctx, q("DashWorkQueuePage"), nullable(a.UserID), PermClaimRead, before, p.limit())
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkItem, error) {
+		var w WorkItem
+		return w, r.Scan(&w.ID, &w.RemittanceID, &w.TraceNumber, &w.Seq, &w.Kind, &w.Detail, &w.Status, &w.CreatedAt)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if out == nil {
+		out = []WorkItem{}
+	}
+	return out, nextCursor(len(out), p, func() string { return workCursor(out[len(out)-1].ID) }), nil
+}
+
+// RemittanceVersion is what changes when the remittance view does.
+type RemittanceVersion struct {
+	Remittances   int
+	Reconciled    int
+	OpenWorkItems int
+	Latest        time.Time
+}
+
+// DashRemittanceVersion counts visible remittances and open work items
+// and finds the latest change among them: the remittance page's cheap
+// version for live updates.
+func (s *Store) DashRemittanceVersion(ctx context.Context, a Actor) (RemittanceVersion, error) {
+	var v RemittanceVersion
+	err := s.Pool.QueryRow(ctx, q("DashRemittanceVersion"), nullable(a.UserID), PermClaimRead).
+		Scan(&v.Remittances, &v.Reconciled, &v.OpenWorkItems, &v.Latest)
+	return v, err
+}
+
+// WorkResolution is a person's answer to a work item.
+type WorkResolution struct {
+	Resolution string
+	Note       string
+}
+
+// ResolvedWorkItem is a work item with its resolution.
+type ResolvedWorkItem struct {
+	WorkItem
+	Resolution string    `json:"resolution"`
+	Note       string    `json:"note"`
+	ResolvedBy string    `json:"resolved_by"`
+	ResolvedAt time.Time `json:"resolved_at"`
+}
+
+// ResolveWorkItem records the resolution of an open work item by the
+// actor (claim:write where the remittance belongs), audited, and takes it
+// out of the queue. Resolving an item again changes nothing and answers
+// the first resolution (first is false then). An item the actor cannot
+// see is ErrNotFound; one they see but may not act on is ErrNoClaimWrite.
+func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id int64, in WorkResolution) (ResolvedWorkItem, bool, error) {
+	var fields []FieldProblem
+	if !slices.Contains(Resolutions, in.Resolution) {
+		fields = append(fields, FieldProblem{"/resolution", "must be " + strings.Join(Resolutions[:len(Resolutions)-1], ", ") + " or " + Resolutions[len(Resolutions)-1]})
+	}
+	if utf8.RuneCountInString(in.Note) > MaxResolutionNote || !utf8.ValidString(in.Note) {
+		fields = append(fields, FieldProblem{"/note", "must be at most " + strconv.Itoa(MaxResolutionNote) + " characters"})
+	}
+	if len(fields) > 0 {
+		return ResolvedWorkItem{}, false, &ValidationError{Fields: fields}
+	}
+	var out ResolvedWorkItem
+	first := false
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var (
+			w                   ResolvedWorkItem
+			resolvedAt          *time.Time
+			canRead             bool
+			writeOrg, patientID string
+		)
+		err := tx.QueryRow(ctx, q("WorkItemForResolve"), nullable(a.UserID), PermClaimRead, PermClaimWrite, id).Scan(
+			&w.ID, &w.RemittanceID, &w.TraceNumber, &w.Seq, &w.Kind, &w.Detail, &w.Status, &w.CreatedAt,
+			&w.Resolution, &w.Note, &w.ResolvedBy, &resolvedAt, &canRead, &writeOrg, &patientID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if a.UserID == "" && a != System {
+			return ErrNotFound
+		}
+		if a != System {
+			if !canRead {
+				return ErrNotFound
+			}
+			if writeOrg == "" {
+				return ErrNoClaimWrite
+			}
+		}
+		if w.Status != "open" {
+			if resolvedAt != nil {
+				w.ResolvedAt = *resolvedAt
+			}
+			out = w
+			return nil
+		}
+		var at time.Time
+		if err := tx.QueryRow(ctx, q("ResolveWorkItem"), id, in.Resolution, in.Note, nullable(a.UserID)).Scan(&at); err != nil {
+			return err
+		}
+		w.Status, w.Resolution, w.Note, w.ResolvedBy, w.ResolvedAt = "resolved", in.Resolution, in.Note, a.UserID, at
+		out, first = w, true
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: writeOrg, PatientID: patientID, Action: ActionUpdate,
+			Resource: "remit_work_item", ResourceID: strconv.FormatInt(id, 10), Fields: []string{"resolution", "note"}})
+	})
+	if err != nil {
+		return ResolvedWorkItem{}, false, err
+	}
+	return out, first, nil
+}
