@@ -75,9 +75,17 @@ type Config struct {
 	// InactiveRemarks go with the CO-27 denial of a claim for a member
 	// whose coverage is inactive (default N30).
 	InactiveRemarks []string `json:"inactiveRemarks,omitempty"`
-	// FeeSchedule is the allowed amount per unit by procedure code, or by
+	// FeeSchedule is the allowed amount per unit by procedure code (CPT or
+	// HCPCS of an 837P or 837I line, CDT of an 837D line), or by
 	// "CODE:MODIFIER" for a modifier-specific price (checked first).
 	FeeSchedule map[string]Amount `json:"feeSchedule"`
+	// RevenueFeeSchedule is the allowed amount per unit of an 837I line by
+	// its revenue code (SV201), checked before FeeSchedule.
+	RevenueFeeSchedule map[string]Amount `json:"revenueFeeSchedule,omitempty"`
+	// DRGRates pays an 837I claim that carries a diagnosis related group
+	// (HI*DR) listed here per claim: allowed is the rate (at most the
+	// charge), CLP11 the DRG, adjustments at the claim level.
+	DRGRates map[string]Amount `json:"drgRates,omitempty"`
 	// UnlistedAllowedPercent prices a procedure missing from the fee
 	// schedule at this percentage of its charge (default 100).
 	UnlistedAllowedPercent int `json:"unlistedAllowedPercent,omitempty"`
@@ -90,6 +98,11 @@ type Config struct {
 	// "groupNumber" (SBR03, A7:163:IL), "priorAuthorization" (REF*G1,
 	// A7:21).
 	Require []string `json:"require,omitempty"`
+	// LineRejections reject a claim on the 277CA because of one of its
+	// service lines: the line is reported in loop 2220D with the rule's
+	// status, the claim in 2200D as rejected. Checked after Require; every
+	// line is checked and the first matching rule of each line is reported.
+	LineRejections []LineRejection `json:"lineRejections,omitempty"`
 	// Denials deny service lines; the first rule that matches a line wins.
 	Denials []DenialRule `json:"denials,omitempty"`
 	// PartialCoverage names the adjustment of the unpaid share for a
@@ -149,18 +162,63 @@ type Member struct {
 	CoveredPercent int `json:"coveredPercent,omitempty"`
 }
 
-// DenialRule denies a service line that matches every condition given
-// (at least one is required).
-type DenialRule struct {
-	Name       string   `json:"name,omitempty"`
-	Procedures []string `json:"procedures,omitempty"` // SV101-2 is one of these
-	Modifiers  []string `json:"modifiers,omitempty"`  // the line carries one of these modifiers
-	Diagnoses  []string `json:"diagnoses,omitempty"`  // a diagnosis the line points to is one of these
-	Members    []string `json:"members,omitempty"`    // the subscriber's member ID is one of these
-	// Missing: "priorAuthorization" (no REF*G1), "rendering" (no 2310B),
+// LineMatch is the conditions on a service line that denial and
+// line-rejection rules share; a rule matches a line when every condition
+// given holds (at least one is required).
+type LineMatch struct {
+	Procedures   []string `json:"procedures,omitempty"`   // SV101-2 (837P), SV202-2 (837I), SV301-2 (837D) is one of these
+	RevenueCodes []string `json:"revenueCodes,omitempty"` // SV201 (837I) is one of these
+	Modifiers    []string `json:"modifiers,omitempty"`    // the line carries one of these modifiers
+	// Diagnoses: a diagnosis the line points to is one of these (a line
+	// pointing to none, as every 837I line, is matched against all of the
+	// claim's diagnoses).
+	Diagnoses []string `json:"diagnoses,omitempty"`
+	Members   []string `json:"members,omitempty"` // the subscriber's member ID is one of these
+	// ClaimTypes: "professional", "institutional" or "dental".
+	ClaimTypes []string `json:"claimTypes,omitempty"`
+	// MaxUnits: the line's unit count (SV104, SV205, SV306) is above this.
+	MaxUnits *Amount `json:"maxUnits,omitempty"`
+	// Missing: "priorAuthorization" (no REF*G1), "rendering" (no rendering
+	// provider; for an 837I, no rendering or attending provider),
 	// "lineControl" (no REF*6R).
 	Missing string `json:"missing,omitempty"`
+}
+
+// DenialRule denies a service line in the 835.
+type DenialRule struct {
+	Name string `json:"name,omitempty"`
+	LineMatch
 	Adjust
+}
+
+// LineRejection rejects a service line, and with it the claim, on the
+// 277CA (loop 2220D STC, action U).
+type LineRejection struct {
+	Name string `json:"name,omitempty"`
+	LineMatch
+	Category string `json:"category"`         // STC01-1: A3, A6, A7 or A8
+	Code     string `json:"code"`             // STC01-2, code list 508 (e.g. 454 procedure code, 455 revenue code)
+	Entity   string `json:"entity,omitempty"` // STC01-3 entity identifier code
+	Message  string `json:"message,omitempty"`
+}
+
+func (m *LineMatch) check(what string, i int) []error {
+	var errs []error
+	if len(m.Procedures)+len(m.RevenueCodes)+len(m.Modifiers)+len(m.Diagnoses)+len(m.Members)+len(m.ClaimTypes) == 0 &&
+		m.MaxUnits == nil && m.Missing == "" {
+		errs = append(errs, fmt.Errorf("payer: %s rule %d has no condition", what, i+1))
+	}
+	switch m.Missing {
+	case "", "priorAuthorization", "rendering", "lineControl":
+	default:
+		errs = append(errs, fmt.Errorf("payer: %s rule %d: unknown missing element %q", what, i+1, m.Missing))
+	}
+	for _, t := range m.ClaimTypes {
+		if _, ok := claimKinds[t]; !ok {
+			errs = append(errs, fmt.Errorf("payer: %s rule %d: unknown claim type %q", what, i+1, t))
+		}
+	}
+	return errs
 }
 
 // Adjust is a CAS group and reason with its remark codes (RARC).
@@ -215,16 +273,20 @@ func (c *Config) check() error {
 		}
 	}
 	for i, r := range c.Denials {
-		if len(r.Procedures)+len(r.Modifiers)+len(r.Diagnoses)+len(r.Members) == 0 && r.Missing == "" {
-			errs = append(errs, fmt.Errorf("payer: denial rule %d has no condition", i+1))
-		}
-		switch r.Missing {
-		case "", "priorAuthorization", "rendering", "lineControl":
-		default:
-			errs = append(errs, fmt.Errorf("payer: denial rule %d: unknown missing element %q", i+1, r.Missing))
-		}
+		errs = append(errs, r.check("denial", i)...)
 		if r.Reason == "" {
 			errs = append(errs, fmt.Errorf("payer: denial rule %d has no reason code", i+1))
+		}
+	}
+	for i, r := range c.LineRejections {
+		errs = append(errs, r.check("line rejection", i)...)
+		switch r.Category {
+		case "A3", "A6", "A7", "A8":
+		default:
+			errs = append(errs, fmt.Errorf("payer: line rejection rule %d: category %q does not reject (A3, A6, A7 or A8)", i+1, r.Category))
+		}
+		if r.Code == "" {
+			errs = append(errs, fmt.Errorf("payer: line rejection rule %d has no status code", i+1))
 		}
 	}
 	for _, r := range c.Require {

@@ -1,6 +1,7 @@
 package payer_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -9,7 +10,10 @@ import (
 	"github.com/claimflow/claimflow/clearinghouse/sim"
 	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/claim837"
 	"github.com/claimflow/claimflow/edi/x835"
+	"github.com/claimflow/claimflow/edi/x837d"
+	"github.com/claimflow/claimflow/edi/x837i"
 )
 
 // FuzzOnUpload feeds arbitrary uploads to the adjudicator: it must not
@@ -22,6 +26,17 @@ func FuzzOnUpload(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Add([]byte("ISA*00*"))
+	for _, tx := range []struct {
+		build func(claim837.Envelope, ...*claim837.Transaction) (*edi.Interchange, error)
+		tx    *claim837.Transaction
+	}{{x837i.Build, institutional837()}, {x837d.Build, dental837()}} {
+		var buf bytes.Buffer
+		ic, err := tx.build(env837(2), tx.tx)
+		if err != nil || edi.Write(&buf, ic) != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+	}
 	cfg, err := payer.LoadConfig("rules.sample.json")
 	if err != nil {
 		f.Fatal(err)

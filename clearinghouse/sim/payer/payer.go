@@ -1,11 +1,14 @@
 // Package payer is the adjudicating responder of the clearinghouse
 // simulator: it answers like a clearinghouse and a payer behind it. Each
-// uploaded 837P gets the acknowledgments of sim.AckResponder (a TA1 for a
-// broken envelope, a 999 from the project's validator), then a 277CA per
-// accepted transaction set (every claim accepted with a payer claim
-// control number, or rejected for an unknown member or a missing element
-// the payer requires), and after a configured delay an 835 adjudicated by
-// deterministic rules: a fee schedule (CO-45), deductible, co-insurance
+// uploaded 837 (professional, institutional or dental) gets the
+// acknowledgments of sim.AckResponder (a TA1 for a broken envelope, a 999
+// from the project's validator), then a 277CA per accepted transaction set
+// (every claim accepted with a payer claim control number, or rejected for
+// an unknown member, a missing element the payer requires or a service
+// line it will not take, reported in loop 2220D), and after a configured
+// delay an 835 adjudicated by deterministic rules, the same for every
+// claim type: a fee schedule (by procedure, CDT or revenue code; per claim
+// for an 837I carrying a listed DRG) (CO-45), deductible, co-insurance
 // and co-pay (PR-1, PR-2, PR-3), partial coverage, denials keyed by what
 // the claim carries (CO-16, CO-50, CO-97, CO-197..., with RARCs), timely
 // filing (CO-29), inactive coverage (CO-27) and duplicates (CO-18). One
@@ -21,6 +24,7 @@ import (
 	"errors"
 	"log/slog"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,8 +32,11 @@ import (
 
 	"github.com/claimflow/claimflow/clearinghouse/sim"
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/claim837"
 	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
+	"github.com/claimflow/claimflow/edi/x837d"
+	"github.com/claimflow/claimflow/edi/x837i"
 	"github.com/claimflow/claimflow/edi/x837p"
 )
 
@@ -121,7 +128,7 @@ func (a *Adjudicator) Claim(user, payerID, pcn string) (ClaimRecord, bool) {
 }
 
 // OnUpload answers an upload: the TA1/999 of the AckResponder, then one
-// 277CA file for the accepted 837P transaction sets. The accepted claims
+// 277CA file for the accepted 837P, 837I and 837D transaction sets. The accepted claims
 // are adjudicated now and wait for their 835 until Due.
 func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []byte) []sim.OutboundFile {
 	out := a.ack.OnUpload(ctx, user, name, body)
@@ -161,14 +168,12 @@ func (a *Adjudicator) OnUpload(ctx context.Context, user, name string, body []by
 					inq276.add(g, t)
 					continue
 				}
-				if t.ST().El(1) != "837" || or(t.ST().El(3), g.GS.El(8)) != x837p.Guide {
+				if t.ST().El(1) != "837" {
 					continue
 				}
-				tx, err := x837p.Read(t, ic.Delims)
-				if err != nil {
-					continue
+				if b := read837(or(t.ST().El(3), g.GS.El(8)), t, ic.Delims); b != nil {
+					acks = append(acks, a.acknowledge(user, ic, g, b))
 				}
-				acks = append(acks, a.acknowledge(user, ic, g, tx))
 			}
 		}
 		if inq270.ic != nil {
@@ -239,49 +244,54 @@ func ctlOf(b []byte, def string) string {
 	return ics[len(ics)-1].ISA.El(13)
 }
 
-// acknowledge checks and records every claim of one 837P and returns its
+// read837 reads an 837P, 837I or 837D transaction set by its guide into
+// the payer's model; nil for another guide or an unreadable set.
+func read837(guide string, t *edi.Transaction, d edi.Delimiters) *batch {
+	switch guide {
+	case x837p.Guide:
+		if tx, err := x837p.Read(t, d); err == nil {
+			return fromProfessional(tx)
+		}
+	case x837i.Guide, x837d.Guide:
+		k := claim837.Institutional
+		if guide == x837d.Guide {
+			k = claim837.Dental
+		}
+		if tx, err := claim837.Read(k, t, d); err == nil {
+			return fromClaim837(k, tx)
+		}
+	}
+	return nil
+}
+
+// acknowledge checks and records every claim of one 837 and returns its
 // 277CA. Called with a.mu held.
-func (a *Adjudicator) acknowledge(user string, ic *edi.Interchange, g *edi.Group, tx *x837p.Transaction) *x277ca.Acknowledgment {
+func (a *Adjudicator) acknowledge(user string, ic *edi.Interchange, g *edi.Group, tx *batch) *x277ca.Acknowledgment {
 	now := a.now().UTC()
 	date := now.Format("20060102")
 	a.st.Seq.Ack++
 	ack := &x277ca.Acknowledgment{
 		Reference: "CA" + pad(a.st.Seq.Ack, 9), Date: date, Time: now.Format("1504"),
-		Source: x277ca.Party{EntityType: "2", Name: or(tx.Receiver.Name, a.cfg.Payer.Name), IDQual: "46", ID: or(tx.Receiver.ID, a.id())},
+		Source: x277ca.Party{EntityType: "2", Name: or(tx.receiverName, a.cfg.Payer.Name), IDQual: "46", ID: or(tx.receiverID, a.id())},
 		Trace:  "RCPT" + pad(a.st.Seq.Ack, 9), ReceiptDate: date, ProcessDate: date,
 	}
 	rcv := x277ca.Receiver{
-		Party: x277ca.Party{EntityType: "2", Name: tx.Submitter.Name, IDQual: "46", ID: tx.Submitter.ID},
-		Trace: or(tx.Header.Reference, "0"),
+		Party: x277ca.Party{EntityType: "2", Name: tx.submitterName, IDQual: "46", ID: tx.submitterID},
+		Trace: or(tx.reference, "0"),
 	}
 	var accN, rejN int
 	var accAmt, rejAmt, total Money
-	for bi := range tx.Billing {
-		bp := &tx.Billing[bi]
-		prov := x277ca.Provider{Party: x277ca.Party{EntityType: or(bp.EntityType, "2"), Name: bp.Name, FirstName: bp.FirstName, IDQual: "XX", ID: bp.NPI}}
-		var ins []claimIn
-		for si := range bp.Subscriber {
-			sb := &bp.Subscriber[si]
-			for ci := range sb.Claims {
-				ins = append(ins, claimIn{bp: bp, sb: sb, c: &sb.Claims[ci]})
-			}
-			for pi := range sb.Patients {
-				pt := &sb.Patients[pi]
-				for ci := range pt.Claims {
-					ins = append(ins, claimIn{bp: bp, sb: sb, pt: pt, c: &pt.Claims[ci]})
-				}
-			}
-		}
-		for i := range ins {
-			in := &ins[i]
-			rec := a.record(user, ic, g, in, a.frontEnd(in, date), now)
+	for _, bp := range tx.billing {
+		prov := x277ca.Provider{Party: x277ca.Party{EntityType: or(bp.entityType, "2"), Name: bp.name, FirstName: bp.firstName, IDQual: "XX", ID: bp.npi}}
+		for _, in := range bp.claims {
+			rec := a.record(user, ic, g, in, now)
 			ca := x277ca.ClaimAck{
-				Patient:              x277ca.Party{Name: in.sb.LastName, FirstName: in.sb.FirstName, IDQual: "MI", ID: in.sb.MemberID},
-				PatientControlNumber: in.c.PatientControlNumber, Status: []x277ca.Status{rec.Ack},
+				Patient:              x277ca.Party{Name: in.sb.lastName, FirstName: in.sb.firstName, IDQual: "MI", ID: in.sb.memberID},
+				PatientControlNumber: in.pcn, Status: []x277ca.Status{rec.Ack}, Lines: rec.AckLines, BillType: in.billType,
 				PayerClaimControl: rec.PayerClaimControl, ServiceFrom: rec.ServiceFrom, ServiceTo: rec.ServiceTo,
 			}
 			if in.pt != nil {
-				ca.Patient.Name, ca.Patient.FirstName = in.pt.LastName, in.pt.FirstName
+				ca.Patient.Name, ca.Patient.FirstName = in.pt.lastName, in.pt.firstName
 			}
 			total += rec.Charge
 			if rec.State == Rejected {
@@ -303,21 +313,22 @@ func (a *Adjudicator) acknowledge(user string, ic *edi.Interchange, g *edi.Group
 	return ack
 }
 
-// record remembers one claim and, when accepted, adjudicates it.
-func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in *claimIn, st x277ca.Status, now time.Time) *ClaimRecord {
-	from, to := serviceDates(in.c)
+// record checks one claim on the front end, remembers it and, when
+// accepted, adjudicates it.
+func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in *claimIn, now time.Time) *ClaimRecord {
+	st, lines := a.frontEnd(in, now.Format("20060102"))
+	bp, payee := in.bp, in.bp.address
 	rec := &ClaimRecord{
-		User: user, PatientControlNumber: in.c.PatientControlNumber, PayerName: or(in.sb.Payer.Name, a.cfg.Payer.Name),
-		PayerID: in.sb.Payer.ID, MemberID: in.sb.MemberID, Charge: Money(in.c.Total()), ServiceFrom: from, ServiceTo: to,
-		Received: now, State: Rejected, Ack: st,
+		User: user, PatientControlNumber: in.pcn, PayerName: or(in.sb.payerName, a.cfg.Payer.Name), Type: in.kind.String(),
+		PayerID: in.sb.payerID, MemberID: in.sb.memberID, Charge: in.charge, ServiceFrom: in.from, ServiceTo: in.to,
+		Received: now, State: Rejected, Ack: st, AckLines: lines,
 		SubmitterQual: ic.ISA.El(5), SubmitterID: strings.TrimSpace(ic.ISA.El(6)), AppID: g.GS.El(2), Usage: ic.ISA.El(15),
-		Payee: x835.Payee{Name: in.bp.Name, IDQual: "XX", ID: in.bp.NPI, TaxID: in.bp.TaxID,
-			Address: &x835.Address{Line1: in.bp.Address.Line1, Line2: in.bp.Address.Line2, City: in.bp.Address.City, State: in.bp.Address.State, Zip: in.bp.Address.Zip}},
+		Payee: x835.Payee{Name: bp.name, IDQual: "XX", ID: bp.npi, TaxID: bp.taxID, Address: &payee},
 	}
 	key := claimKey(user, rec.PayerID, rec.PatientControlNumber)
 	prev := a.index[key]
 	live := prev != nil && (prev.State == Pending || prev.State == Paid || prev.State == Denied)
-	freq := in.c.Frequency
+	freq := in.frequency
 	if !st.Rejected() && freq == "8" && (!live || prev.Payment == nil || prev.Payment.Status == "22") {
 		rec.Ack = x277ca.Status{Category: "A7", Code: "21", Date: st.Date, Action: "U", Charge: st.Charge,
 			Message: "NO ORIGINAL CLAIM TO VOID"}
@@ -389,18 +400,20 @@ func used(cp *x835.ClaimPayment) (ded, oop Money) {
 	if cp == nil || cp.Status == "22" {
 		return 0, 0
 	}
+	adjs := slices.Clone(cp.Adjustments) // PR at the claim level: paid per DRG
 	for _, l := range cp.Lines {
-		for _, x := range l.Adjustments {
-			if x.Group != "PR" {
-				continue
-			}
-			switch x.Reason {
-			case "1":
-				ded += x.Amount
-				oop += x.Amount
-			case "2", "3":
-				oop += x.Amount
-			}
+		adjs = append(adjs, l.Adjustments...)
+	}
+	for _, x := range adjs {
+		if x.Group != "PR" {
+			continue
+		}
+		switch x.Reason {
+		case "1":
+			ded += x.Amount
+			oop += x.Amount
+		case "2", "3":
+			oop += x.Amount
 		}
 	}
 	return ded, oop

@@ -101,6 +101,12 @@ func batch() *x837p.Transaction {
 func build837(t *testing.T, ctl int, txs ...*x837p.Transaction) []byte {
 	t.Helper()
 	b, err := make837(ctl, txs...)
+	return valid(t, b, err)
+}
+
+// valid fails the test unless b was built and validates.
+func valid(t *testing.T, b []byte, err error) []byte {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

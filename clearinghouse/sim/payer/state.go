@@ -36,8 +36,13 @@ type ClaimRecord struct {
 	Received             time.Time `json:"received"`
 	Due                  time.Time `json:"due,omitzero"`
 	State                string    `json:"state"`
-	// Ack is the claim's 277CA status.
-	Ack x277ca.Status `json:"ack"`
+	// Type is the claim's 837 variant: professional (omitted in older
+	// state files), institutional or dental.
+	Type string `json:"type,omitempty"`
+	// Ack is the claim's 277CA status; AckLines the service lines that
+	// rejected it (loop 2220D).
+	Ack      x277ca.Status    `json:"ack"`
+	AckLines []x277ca.LineAck `json:"ackLines,omitempty"`
 	// Payment is the adjudicated claim, as it goes into the 835 (for a
 	// void, the reversal of the original).
 	Payment *x835.ClaimPayment `json:"payment,omitempty"`
