@@ -224,6 +224,9 @@ func (r *Router) route277CA(ctx context.Context, f InboundFile, ic *edi.Intercha
 						sig.Accepted = false
 					}
 				}
+				codes, rejected := lineStatusCodes(c.Lines)
+				sig.StatusCodes = append(sig.StatusCodes, codes...)
+				sig.Accepted = sig.Accepted && !rejected
 				if err := r.signal(ctx, id, signalClaimAck277CA, sig, res); err != nil {
 					return err
 				}
@@ -231,6 +234,29 @@ func (r *Router) route277CA(ctx context.Context, f InboundFile, ic *edi.Intercha
 		}
 	}
 	return nil
+}
+
+// lineStatusCodes renders the service lines of a 277CA claim (loop
+// 2220D, sent only for lines that caused the claim's rejection) as codes
+// and positions beside the claim-level ones, e.g.
+// "2220D HC:00000 REF*FJ LN0002 STC A7:454:", so the rejection reason a
+// claim records names the line to correct. A rejecting line category
+// rejects the claim: a 277CA never accepts part of a claim.
+func lineStatusCodes(lines []x277ca.LineAck) (codes []string, rejected bool) {
+	for _, l := range lines {
+		svc := "2220D " + l.ProcedureQual + ":" + l.Procedure
+		for _, m := range l.Modifiers {
+			svc += ":" + m
+		}
+		if l.LineControl != "" {
+			svc += " REF*FJ " + l.LineControl
+		}
+		for _, s := range l.Status {
+			codes = append(codes, svc+" STC "+s.Category+":"+s.Code+":"+s.Entity)
+			rejected = rejected || rejectCategories[s.Category]
+		}
+	}
+	return codes, rejected
 }
 
 func (r *Router) start835(ctx context.Context, f InboundFile, ic *edi.Interchange, t *edi.Transaction, index int, res *RouteResult) error {
