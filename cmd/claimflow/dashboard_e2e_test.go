@@ -27,7 +27,8 @@ import (
 // clearinghouse simulator): a biller signs in with password and TOTP, finds
 // the CO-16 denied claim from the worklist's status counts, reads its
 // timeline and masked 837 segments, sends "correct and resubmit" from the
-// keyboard, and sees the status change. Screenshots of each view go to
+// keyboard, and sees the status change; reads a 276/277 inquiry's masked
+// segments; resolves a remittance work item. Screenshots of each view go to
 // .data/test-output/dashboard (or $CLAIMFLOW_TEST_OUTPUT).
 func TestDashboardInBrowser(t *testing.T) {
 	if testing.Short() {
@@ -171,6 +172,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	checkLabels("claims worklist")
 	run("worklist screenshot", chromedp.WaitVisible(`tr[data-claim="`+paid.ID+`"]`), shot("02-claims-worklist"))
 
+	// A real-time 276 status inquiry about the denied claim (the workflow
+	// inquires only after days without a remittance): the 277 answers and
+	// both files are archived and recorded for the timeline.
+	if inq, err := e.m.activities.Inquirer.Inquire(ctx, denied.ID); err != nil || inq.Category == "" {
+		t.Fatalf("276/277 for the denied claim = %+v (%v)", inq, err)
+	}
+
 	// Find the denied claim through the status counts.
 	run("filter by needs correction",
 		chromedp.Click(`button[data-status="needs_correction"]`),
@@ -217,6 +225,16 @@ func TestDashboardInBrowser(t *testing.T) {
 	)
 	if !strings.HasPrefix(segs, "HL*") || !strings.Contains(segs, "STC*A2:20") {
 		t.Errorf("277CA segments = %q; want the claim's 2200D loop (HL, TRN, STC A2:20)", segs)
+	}
+	// The 276/277 inquiry: the 276 sent, then the 277 received, masked.
+	run("show the 276/277 segments",
+		chromedp.Click(`li[data-kind="276/277"] .edi button`),
+		chromedp.WaitVisible(`li[data-kind="276/277"] pre`),
+		chromedp.Text(`li[data-kind="276/277"] pre`, &segs),
+	)
+	if !strings.HasPrefix(segs, "ST*276*") || !strings.Contains(segs, "ST*277*") || !strings.Contains(segs, "STC*F2") ||
+		strings.Contains(segs, "TESTPATIENT") || !strings.Contains(segs, "XXXX") {
+		t.Errorf("276/277 segments = %q; want the 276 then the 277 (STC F2) with patient data masked", segs)
 	}
 	checkLabels("claim detail")
 	run("claim screenshot", shot("03-claim-timeline"))
@@ -322,6 +340,38 @@ func TestDashboardInBrowser(t *testing.T) {
 		switch v.hash {
 		case "#/remittances":
 			run("remittance table", chromedp.WaitVisible(`table[data-remittance]`))
+			// A work item (posting queues one when an 835 does not
+			// balance or match; these balance, so the test adds one to a
+			// posted remittance), resolved from the page.
+			var item int64
+			if err := e.m.Store.Pool.QueryRow(ctx, `INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
+				SELECT remittance_id, 0, 'unbalanced', 'TEST: payments do not add up' FROM claim_payments WHERE claim_id = $1 LIMIT 1
+				ON CONFLICT (remittance_id, seq, kind) DO UPDATE SET detail = EXCLUDED.detail RETURNING id`, paid.ID).Scan(&item); err != nil {
+				t.Fatal(err)
+			}
+			row := fmt.Sprintf(`tr[data-work-item="%d"]`, item)
+			form := fmt.Sprintf(`form[data-resolve-form="%d"]`, item)
+			// The page's live updates show the new item.
+			run("the new work item appears", chromedp.WaitVisible(row+` button[data-resolve]`))
+			run("open the resolve form", chromedp.Click(row+` button[data-resolve]`), chromedp.WaitVisible(form+` select`))
+			checkLabels("remittance resolve form")
+			run("resolve the work item",
+				chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector('%s select');
+					Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(s, 'written_off');
+					s.dispatchEvent(new Event('change', { bubbles: true })); return true })()`, form), nil),
+				chromedp.SendKeys(form+` textarea`, "TEST: below the refund threshold"),
+				shot("06a-resolve-work-item"),
+				chromedp.Click(form+` button[type="submit"]`),
+				chromedp.WaitNotPresent(row),
+			)
+			var resolution, by, note string
+			if err := e.m.Store.Pool.QueryRow(ctx, `SELECT status || '/' || coalesce(resolution, ''), coalesce(resolved_by::text, ''), resolution_note
+				FROM remit_work_queue WHERE id = $1`, item).Scan(&resolution, &by, &note); err != nil {
+				t.Fatal(err)
+			}
+			if resolution != "resolved/written_off" || by != u.ID || note != "TEST: below the refund threshold" {
+				t.Errorf("work item after resolving in the page: %s by %s, note %q; want resolved/written_off by the biller %s", resolution, by, note, u.ID)
+			}
 		case "#/ar":
 			run("aging chart", chromedp.WaitVisible(`svg.chart`))
 		case "#/eligibility":
