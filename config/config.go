@@ -23,6 +23,12 @@ type Config struct {
 	DatabaseURL       string        `env:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/claimflow?sslmode=disable" secret:"true" help:"Postgres connection URL; the database is created when missing; pool_max_conns=N sets the pool (default 16, or 4 per CPU when more)"`
 	TemporalAddress   string        `env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend host:port"`
 	TemporalNamespace string        `env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`
+	TemporalTLS       bool          `env:"TEMPORAL_TLS" default:"false" help:"TLS to Temporal with the system's root CAs; any other TEMPORAL_TLS_* setting or TEMPORAL_API_KEY turns it on too"`
+	TemporalTLSCAFile string        `env:"TEMPORAL_TLS_CA_FILE" default:"" help:"PEM CA bundle that verifies the Temporal frontend (a private CA) instead of the system roots"`
+	TemporalTLSCert   string        `env:"TEMPORAL_TLS_CERT_FILE" default:"" help:"PEM client certificate for mTLS to Temporal (with TEMPORAL_TLS_KEY_FILE); re-read on each new connection, so a rotated one needs no restart"`
+	TemporalTLSKey    string        `env:"TEMPORAL_TLS_KEY_FILE" default:"" help:"PEM private key of the mTLS client certificate"`
+	TemporalTLSServer string        `env:"TEMPORAL_TLS_SERVER_NAME" default:"" help:"name the Temporal frontend's certificate must carry (and SNI); empty = the host of TEMPORAL_ADDRESS"`
+	TemporalAPIKey    string        `env:"TEMPORAL_API_KEY" default:"" secret:"true" help:"Temporal Cloud API key (sent as a bearer token, over TLS); empty = none"`
 	TaskQueue         string        `env:"CLAIMFLOW_TASK_QUEUE" default:"claimflow" help:"Temporal task queue the worker polls"`
 	TemporalUIURL     string        `env:"TEMPORAL_UI_URL" default:"http://127.0.0.1:8233" help:"Temporal Web UI base URL (for links)"`
 	LogLevel          string        `env:"CLAIMFLOW_LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
@@ -34,6 +40,7 @@ type Config struct {
 	KMSIndexKey       string        `env:"CLAIMFLOW_KMS_INDEX_KEY" default:"" secret:"true" help:"blind-index key wrapped by KMS (base64); empty = read or create <key file dir>/index-key.kms; every replica needs the same one"`
 	ShutdownTimeout   time.Duration `env:"CLAIMFLOW_SHUTDOWN_TIMEOUT" default:"15s" help:"graceful shutdown limit"`
 	WorkerPollers     int           `env:"CLAIMFLOW_WORKER_POLLERS" default:"8" help:"workflow and activity task pollers per worker"`
+	WorkerHTTPAddr    string        `env:"CLAIMFLOW_WORKER_HTTP_ADDR" default:"127.0.0.1:8081" help:"where claimflow worker (alone; in dev the API has them) serves /healthz, /readyz and /metrics; - for none; a worker finding the default taken (another worker on the machine) runs without them and warns"`
 	S3Endpoint        string        `env:"CLAIMFLOW_S3_ENDPOINT" default:"http://127.0.0.1:7070" help:"S3 endpoint of the EDI archive"`
 	S3Bucket          string        `env:"CLAIMFLOW_S3_BUCKET" default:"claimflow-archive" help:"S3 bucket of the EDI archive"`
 	S3Region          string        `env:"CLAIMFLOW_S3_REGION" default:"us-east-1" help:"S3 region"`
@@ -86,6 +93,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("config: %s: %w", f.Tag.Get("env"), err)
 		}
 	}
+	if c.WorkerHTTPAddr == "-" {
+		c.WorkerHTTPAddr = "" // an empty variable means the default
+	}
 	if c.KeyFile == "" {
 		c.KeyFile = c.DataDir + "/keys/kek.json"
 	}
@@ -105,6 +115,12 @@ func Load(getenv func(string) string) (Config, error) {
 	case c.BookingRunners < 0 || c.BookingBatchMax < 1:
 		return Config{}, fmt.Errorf("config: CLAIMFLOW_BOOKING_RUNNERS and CLAIMFLOW_BOOKING_BATCH_MAX: must be at least 0 and 1")
 	}
+	switch {
+	case c.TemporalTLSCert != "" && c.TemporalTLSKey == "":
+		return Config{}, fmt.Errorf("config: TEMPORAL_TLS_KEY_FILE: must be set with TEMPORAL_TLS_CERT_FILE (mTLS needs both)")
+	case c.TemporalTLSKey != "" && c.TemporalTLSCert == "":
+		return Config{}, fmt.Errorf("config: TEMPORAL_TLS_CERT_FILE: must be set with TEMPORAL_TLS_KEY_FILE (mTLS needs both)")
+	}
 	return c, nil
 }
 
@@ -112,6 +128,12 @@ func set(f reflect.Value, raw string) error {
 	switch f.Interface().(type) {
 	case string:
 		f.SetString(raw)
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		f.SetBool(b)
 	case int:
 		n, err := strconv.Atoi(raw)
 		if err != nil {
@@ -169,6 +191,17 @@ func Fields() [][3]string {
 		out = append(out, [3]string{f.Tag.Get("env"), f.Tag.Get("default"), f.Tag.Get("help")})
 	}
 	return out
+}
+
+// Default is the documented default of the variable named env ("" when
+// there is no such variable).
+func Default(env string) string {
+	for _, f := range Fields() {
+		if f[0] == env {
+			return f[1]
+		}
+	}
+	return ""
 }
 
 // Markdown writes the configuration table for README.md.

@@ -44,6 +44,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"no failures allowed", "CLAIMFLOW_LOGIN_MAX_FAILURES", "0", "CLAIMFLOW_LOGIN_MAX_FAILURES"},
 		{"negative runners", "CLAIMFLOW_BOOKING_RUNNERS", "-1", "CLAIMFLOW_BOOKING_RUNNERS"},
 		{"empty batch", "CLAIMFLOW_BOOKING_BATCH_MAX", "0", "CLAIMFLOW_BOOKING_BATCH_MAX"},
+		{"tls flag", "TEMPORAL_TLS", "sometimes", "TEMPORAL_TLS"},
+		{"client certificate without its key", "TEMPORAL_TLS_CERT_FILE", "client.pem", "TEMPORAL_TLS_KEY_FILE"},
+		{"client key without its certificate", "TEMPORAL_TLS_KEY_FILE", "client-key.pem", "TEMPORAL_TLS_CERT_FILE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(func(k string) string {
@@ -82,5 +85,39 @@ func TestPrintMasksSecrets(t *testing.T) {
 	}
 	if !strings.Contains(out, "CLAIMFLOW_HTTP_ADDR=127.0.0.1:8080") {
 		t.Errorf("Print lacks a plain setting:\n%s", out)
+	}
+}
+
+func TestLoadTemporalSecurityAndWorkerHTTP(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TemporalTLS || c.TemporalAPIKey != "" || c.TemporalTLSCert != "" {
+		t.Errorf("defaults turn Temporal TLS on: %+v", c)
+	}
+	if got, want := c.WorkerHTTPAddr, "127.0.0.1:8081"; got != want {
+		t.Errorf("WorkerHTTPAddr = %q, want %q", got, want)
+	}
+	env := map[string]string{
+		"TEMPORAL_TLS":               "true",
+		"TEMPORAL_TLS_CERT_FILE":     "client.pem",
+		"TEMPORAL_TLS_KEY_FILE":      "client-key.pem",
+		"TEMPORAL_API_KEY":           "test-api-key",
+		"CLAIMFLOW_WORKER_HTTP_ADDR": "-",
+	}
+	if c, err = Load(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if !c.TemporalTLS || c.TemporalTLSCert != "client.pem" || c.TemporalTLSKey != "client-key.pem" {
+		t.Errorf("TLS settings not read: %+v", c)
+	}
+	if c.WorkerHTTPAddr != "" {
+		t.Errorf("WorkerHTTPAddr = %q, want empty (- disables)", c.WorkerHTTPAddr)
+	}
+	var buf bytes.Buffer
+	c.Print(&buf)
+	if strings.Contains(buf.String(), "test-api-key") {
+		t.Errorf("Print shows the Temporal API key:\n%s", buf.String())
 	}
 }

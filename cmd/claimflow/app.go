@@ -12,8 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -21,6 +24,7 @@ import (
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/config"
+	"github.com/claimflow/claimflow/internal/temporalmetrics"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/logging"
 	"github.com/claimflow/claimflow/payloadcodec"
@@ -47,9 +51,19 @@ type Main struct {
 	Temporal client.Client
 	API      *api.Server
 	Worker   worker.Worker
+	// Registry holds the process's metrics: Go runtime, process, the
+	// Temporal SDK's (every client Open dials records into it) and the HTTP
+	// servers'. The API's /metrics serves it, and so does the worker's own
+	// listener.
+	Registry *prometheus.Registry
 
 	httpServer *http.Server
 	listener   net.Listener
+	// The worker's own /healthz, /readyz and /metrics (worker_http.go).
+	workerHTTP     *http.Server
+	workerListener net.Listener
+	workerRunning  atomic.Bool
+	sdkMetrics     *temporalmetrics.Collector
 	// clearinghouses are the configured partner IDs; closers release their
 	// connections.
 	clearinghouses   []string
@@ -77,7 +91,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openStoreOnly(ctx); err != nil {
 		return err
 	}
-	copts := m.temporalOptions()
+	m.sdkMetrics = temporalmetrics.New()
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.sdkMetrics)
+	copts, err := m.temporalOptions()
+	if err != nil {
+		return fmt.Errorf("temporal: %w", err)
+	}
 	if m.Work {
 		// The worker cannot do anything without the server: fail fast.
 		if m.Temporal, err = client.DialContext(ctx, copts); err != nil {
@@ -106,19 +126,20 @@ func (m *Main) Open(ctx context.Context) error {
 		})
 		workflows.Register(m.Worker, acts)
 		workflows.RegisterEngagementActivities(m.Worker, eng)
+		// In dev the API serves the same endpoints, SDK metrics included.
+		if !m.Serve && m.Config.WorkerHTTPAddr != "" {
+			if err := m.openWorkerHTTP(); err != nil {
+				return err
+			}
+		}
 	}
 	if m.Serve {
 		m.API = api.New(api.Options{
-			Logger:  m.Log.With("component", "api"),
-			Version: version,
-			Records: m.Store,
-			Checks: []api.Check{
-				{Name: "postgres", Fn: m.Store.Ping},
-				{Name: "temporal", Fn: func(ctx context.Context) error {
-					_, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
-					return err
-				}},
-			},
+			Logger:   m.Log.With("component", "api"),
+			Version:  version,
+			Records:  m.Store,
+			Registry: m.Registry,
+			Checks:   m.readinessChecks(),
 		})
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.
@@ -138,15 +159,33 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// temporalOptions are the client options every claimflow process uses: the
-// payload codec seals every workflow input, result, signal and memo with the
-// keyring, so no PHI sits in plaintext in workflow history.
-func (m *Main) temporalOptions() client.Options {
-	return client.Options{
-		HostPort:      m.Config.TemporalAddress,
-		Namespace:     m.Config.TemporalNamespace,
-		Logger:        tlog.NewStructuredLogger(m.Log.With("component", "temporal")),
-		DataConverter: payloadcodec.DataConverter(m.Keyring),
+// temporalOptions are the client options every claimflow process dials
+// with: address, namespace and connection security from the configuration
+// (temporalClientOptions: TLS, mTLS, API key); the payload codec, which seals
+// every workflow input, result, signal and memo with the keyring, so no PHI
+// sits in plaintext in workflow history; and, once Open made it, the
+// Prometheus handler for the SDK's metrics.
+func (m *Main) temporalOptions() (client.Options, error) {
+	opts, err := temporalClientOptions(m.Config)
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.Logger = tlog.NewStructuredLogger(m.Log.With("component", "temporal"))
+	opts.DataConverter = payloadcodec.DataConverter(m.Keyring)
+	if m.sdkMetrics != nil {
+		opts.MetricsHandler = m.sdkMetrics.Handler()
+	}
+	return opts, nil
+}
+
+// readinessChecks are what /readyz asks: Postgres and Temporal answer.
+func (m *Main) readinessChecks() []api.Check {
+	return []api.Check{
+		{Name: "postgres", Fn: m.Store.Ping},
+		{Name: "temporal", Fn: func(ctx context.Context) error {
+			_, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
 	}
 }
 
@@ -194,54 +233,76 @@ func (m *Main) Run(ctx context.Context) error {
 	defer cancel()
 	errs := make(chan error, 2)
 	var wg sync.WaitGroup
-	if m.Worker != nil {
-		if err := m.Worker.Start(); err != nil {
-			return fmt.Errorf("worker: start: %w", err)
-		}
-		m.Log.Info("worker started", "task_queue", m.Config.TaskQueue, "temporal", m.Config.TemporalAddress)
-		if err := workflows.EnsureSchedules(ctx, m.Temporal, m.schedules()); err != nil {
-			m.Worker.Stop()
-			return err
-		}
+	serve := func(what, prefix string, srv *http.Server, ln net.Listener) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m.dispatchOutbox(ctx)
-		}()
-	}
-	if m.httpServer != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m.Log.Info("http api listening", "addr", m.Addr())
-			if err := m.httpServer.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errs <- fmt.Errorf("http: %w", err)
+			m.Log.Info(what+" listening", "addr", ln.Addr().String())
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("%s: %w", prefix, err)
 			}
 		}()
 	}
+	// The worker's own endpoints come first: /healthz answers while the
+	// worker starts, /readyz once it polls.
+	if m.workerHTTP != nil {
+		serve("worker http", "worker http", m.workerHTTP, m.workerListener)
+	}
 	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-errs:
+	if m.Worker != nil {
+		if err := m.Worker.Start(); err != nil {
+			runErr = fmt.Errorf("worker: start: %w", err)
+		} else {
+			m.workerRunning.Store(true)
+			m.Log.Info("worker started", "task_queue", m.Config.TaskQueue, "temporal", m.Config.TemporalAddress)
+			if runErr = workflows.EnsureSchedules(ctx, m.Temporal, m.schedules()); runErr == nil {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					m.dispatchOutbox(ctx)
+				}()
+			}
+		}
+	}
+	if runErr == nil && m.httpServer != nil {
+		serve("http api", "http", m.httpServer, m.listener)
+	}
+	if runErr == nil {
+		select {
+		case <-ctx.Done():
+		case runErr = <-errs:
+		}
 	}
 	cancel() // stops the outbox dispatcher
 	m.Log.Info("shutting down")
 	sctx, scancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer scancel()
-	if m.httpServer != nil {
-		if err := m.httpServer.Shutdown(sctx); err != nil {
-			m.Log.Warn("http shutdown", "err", err.Error())
+	stop := func(name string, srv *http.Server, ln net.Listener) {
+		if srv == nil {
+			return
 		}
+		if err := srv.Shutdown(sctx); err != nil {
+			m.Log.Warn(name+" shutdown", "err", err.Error())
+		}
+		_ = ln.Close() // in case it never served
 	}
-	if m.Worker != nil {
+	stop("http", m.httpServer, m.listener)
+	if m.workerRunning.Swap(false) {
 		m.Worker.Stop()
 	}
+	// Last, so the worker's probes and metrics last while it drains.
+	stop("worker http", m.workerHTTP, m.workerListener)
 	wg.Wait()
 	return runErr
 }
 
 // Close releases connections.
 func (m *Main) Close() error {
+	for _, ln := range []net.Listener{m.listener, m.workerListener} {
+		if ln != nil {
+			_ = ln.Close() // Open listened but Run never served
+		}
+	}
 	for _, c := range m.closers {
 		_ = c()
 	}

@@ -205,7 +205,11 @@ func cmdSmoke(ctx context.Context, args []string, getenv func(string) string, st
 	if m.Keyring, err = keyring.FromConfig(ctx, m.Config); err != nil {
 		return err
 	}
-	c, err := client.DialContext(ctx, m.temporalOptions())
+	opts, err := m.temporalOptions()
+	if err != nil {
+		return fmt.Errorf("temporal: %w", err)
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("temporal: dial %s: %w", m.Config.TemporalAddress, err)
 	}
