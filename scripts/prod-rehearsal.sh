@@ -56,6 +56,7 @@ export TEMPORAL_DB=$tdb TEMPORAL_VISIBILITY_DB=$vdb TEMPORAL_DB_HOST=127.0.0.1 T
 export TEMPORAL_DYNAMIC_CONFIG=$root/deploy/temporal/dynamicconfig.yaml
 frontend=127.0.0.1:$TEMPORAL_FRONTEND_PORT
 api_ports=($((8081 + off)) $((8082 + off)))
+worker_ports=(unused $((8083 + off)) $((8084 + off))) # each worker's /healthz, /readyz, /metrics
 
 pids=() names=()
 # running PID...: those of the given PIDs that are still running children of
@@ -241,7 +242,7 @@ log "applying migrations to $appdb"
 
 worker_pid=()
 start_worker() { # start_worker INDEX
-  spawn "worker-$1" "$claimflow" worker
+  CLAIMFLOW_WORKER_HTTP_ADDR=127.0.0.1:${worker_ports[$1]} spawn "worker-$1" "$claimflow" worker
   worker_pid[$1]=${pids[-1]}
 }
 start_worker 1
@@ -270,6 +271,8 @@ polling() {
 }
 for i in 1 2; do
   polling "${worker_pid[$i]}" || { tail -c 2000 "$dir/worker-$i.log" >&2; fail "worker $i (PID ${worker_pid[$i]}) is not polling"; }
+  for _ in $(seq 1 100); do ready "${worker_ports[$i]}" && break; sleep 0.1; done
+  ready "${worker_ports[$i]}" || fail "worker $i: /readyz on 127.0.0.1:${worker_ports[$i]} is not ready; see $dir/worker-$i.log"
 done
 log "2 workers polling (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
 
