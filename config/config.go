@@ -71,7 +71,7 @@ type Config struct {
 	SessionMaxAge     time.Duration `env:"CLAIMFLOW_SESSION_MAX_AGE" default:"8h" help:"a staff session ends this long after sign-in, however active"`
 	LoginMaxFailures  int           `env:"CLAIMFLOW_LOGIN_MAX_FAILURES" default:"5" help:"failed sign-ins in a row that lock an account"`
 	LoginLockout      time.Duration `env:"CLAIMFLOW_LOGIN_LOCKOUT" default:"15m" help:"how long a locked account stays locked"`
-	BookingRunners    int           `env:"CLAIMFLOW_BOOKING_RUNNERS" default:"0" help:"booking transactions at once, each carrying a batch of concurrent bookings; 0 = a quarter of the Postgres pool (pool_max_conns in DATABASE_URL), 1 to 8"`
+	BookingRunners    int           `env:"CLAIMFLOW_BOOKING_RUNNERS" default:"0" help:"booking transactions at once, each carrying a batch of concurrent bookings; 0 = an eighth of the Postgres pool (pool_max_conns in DATABASE_URL), 2 to 8"`
 	BookingBatchMax   int           `env:"CLAIMFLOW_BOOKING_BATCH_MAX" default:"32" help:"most bookings in one transaction; 1 books each on its own"`
 }
 

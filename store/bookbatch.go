@@ -34,8 +34,8 @@ import (
 
 // BookingBatches tunes the batching of concurrent bookings.
 type BookingBatches struct {
-	// Runners is how many booking transactions may run at once (default a
-	// quarter of the pool's connections, 1 to 8).
+	// Runners is how many booking transactions may run at once (default an
+	// eighth of the pool's connections, 2 to 8).
 	Runners int
 	// Max is the most bookings in one transaction (default 32); 1 turns
 	// batching off.
@@ -99,13 +99,14 @@ type bookRequest struct {
 	done  chan struct{}
 }
 
-// bookingLimits resolves the defaults: a quarter of the pool's connections
-// as runners (1 to 8), so batches never crowd out other queries, and 32
-// bookings a batch.
+// bookingLimits resolves the defaults: an eighth of the pool's connections
+// as runners (2 to 8), so batches never crowd out other queries, and 32
+// bookings a batch. Fewer, larger batches measured better than more,
+// smaller ones on 2 cores (scripts/bench-booking.sh with -batch-runners).
 func (s *Store) bookingLimits() (runners, most int) {
 	runners, most = s.bookings.conf.Runners, s.bookings.conf.Max
 	if runners <= 0 {
-		runners = min(max(int(s.Pool.Config().MaxConns)/4, 1), 8)
+		runners = min(max(int(s.Pool.Config().MaxConns)/8, 2), 8)
 	}
 	if most <= 0 {
 		most = 32

@@ -80,7 +80,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	if !strings.Contains(dsn, "pool_max_conns") {
 		// pgx's default (the larger of 4 and the CPU count) starves an API
-		// server on a small machine; booking batches take a quarter.
+		// server on a small machine; booking batches take an eighth.
 		cfg.MaxConns = int32(max(DefaultPoolSize, 4*runtime.NumCPU()))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
