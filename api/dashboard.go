@@ -132,13 +132,7 @@ func (h *dashboard) summary(w http.ResponseWriter, r *http.Request) {
 		}
 		hash.Write([]byte(latest.UTC().Format(time.RFC3339Nano) + r.URL.RawQuery))
 		sum.Version = hex.EncodeToString(hash.Sum(nil)[:12])
-		etag := `"` + sum.Version + `"`
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "private, no-cache")
-		if r.Header.Get("If-None-Match") == etag {
-			return http.StatusNotModified, nil, nil
-		}
-		return http.StatusOK, sum, nil
+		return versioned(w, r, sum.Version, sum)
 	}).ServeHTTP(&notModifiedWriter{ResponseWriter: w}, r)
 }
 
@@ -899,4 +893,16 @@ func describeAck(kind, code string) string {
 		}
 	}
 	return strings.Join(out, " — ")
+}
+
+// versioned answers v with an ETag of version, or 304 Not Modified when the
+// client already holds that version (the dashboard's polled summaries).
+func versioned(w http.ResponseWriter, r *http.Request, version string, v any) (int, any, error) {
+	etag := `"` + version + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	if r.Header.Get("If-None-Match") == etag {
+		return http.StatusNotModified, nil, nil
+	}
+	return http.StatusOK, v, nil
 }

@@ -34,13 +34,7 @@ func (h *dashboard) remitSummary(w http.ResponseWriter, r *http.Request) {
 		hash := sha256.Sum256([]byte(strconv.Itoa(v.Remittances) + ";" + strconv.Itoa(v.Reconciled) + ";" +
 			strconv.Itoa(v.OpenWorkItems) + ";" + v.Latest.UTC().Format(time.RFC3339Nano)))
 		sum := RemittanceSummary{Remittances: v.Remittances, OpenWorkItems: v.OpenWorkItems, Version: hex.EncodeToString(hash[:12])}
-		etag := `"` + sum.Version + `"`
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "private, no-cache")
-		if r.Header.Get("If-None-Match") == etag {
-			return http.StatusNotModified, nil, nil
-		}
-		return http.StatusOK, sum, nil
+		return versioned(w, r, sum.Version, sum)
 	}).ServeHTTP(&notModifiedWriter{ResponseWriter: w}, r)
 }
 
