@@ -41,18 +41,34 @@ func TestOperatorCommands(t *testing.T) {
 	if !strings.Contains(out, "users              1 data key(s) re-wrapped") {
 		t.Fatalf("rotate:\n%s", out)
 	}
-	// Forge an audit row the chain does not cover.
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `INSERT INTO audit_log (seq, at, action, resource, resource_id, prev_hash, hash)
-		VALUES (1, now(), 'read', 'patient', 'forged', '\x00', '\x00')`); err != nil {
-		t.Fatal(err)
+	verifyFails := func(what string) {
+		t.Helper()
+		var outb, errb bytes.Buffer
+		if code := run(ctx, []string{"audit", "verify"}, getenv, &outb, &errb); code != 1 || !strings.Contains(outb.String(), `"ok": false`) {
+			t.Fatalf("verify after %s: exit %d\n%s%s", what, code, outb.String(), errb.String())
+		}
 	}
-	var outb, errb bytes.Buffer
-	if code := run(ctx, []string{"audit", "verify"}, getenv, &outb, &errb); code != 1 || !strings.Contains(outb.String(), `"ok": false`) {
-		t.Fatalf("verify of a forged row: exit %d\n%s%s", code, outb.String(), errb.String())
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// Forge a row the chain does not cover, right after the last row of
+	// chain 0 (whichever chains create-admin and rotate took), so the key
+	// (chain, seq) cannot collide with a real row (issue 22).
+	exec(`INSERT INTO audit_log (chain, seq, at, action, resource, resource_id, prev_hash, hash)
+		SELECT 0, coalesce(max(seq), 0) + 1, now(), 'read', 'patient', 'forged', '\x00', '\x00'
+		FROM audit_log WHERE chain = 0`)
+	verifyFails("a forged row")
+	exec(`DELETE FROM audit_log WHERE resource_id = 'forged'`)
+	runOK("audit", "verify")
+	// Alter a real row: its hash no longer matches its content.
+	exec(`UPDATE audit_log SET resource_id = 'altered' WHERE id = (SELECT min(id) FROM audit_log)`)
+	verifyFails("an altered row")
 }
