@@ -160,10 +160,22 @@ func TestInstitutionalAndDentalThroughSFTP(t *testing.T) {
 		for _, n := range got {
 			if strings.HasSuffix(n, ".835") {
 				for _, r := range read835(t, read(n)) {
-					paid += r.Payment.Amount
+					// Claim payments (CLP04), not BPR02: whether the
+					// claims come in one 835 or two races the payer's
+					// ticker, and every second 835 carries a PLB
+					// (issue 22: summing BPR02 failed when they split).
+					var clp, plb x835.Money
 					for _, cp := range r.Claims {
 						pcns[cp.PatientControlNumber] = true
+						clp += cp.Paid
 					}
+					for _, a := range r.Adjustments {
+						plb += a.Amount
+					}
+					if r.Payment.Amount != clp-plb {
+						t.Fatalf("%s: BPR02 %v, want claim payments %v less PLB %v", n, r.Payment.Amount, clp, plb)
+					}
+					paid += clp
 				}
 			}
 		}
