@@ -1,0 +1,263 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/claimflow/claimflow/store"
+)
+
+// Two tenants: separate organisation trees (A and B), each with a
+// practice, a provider, a payer with the same external payer ID (payer IDs
+// are shared by every practice billing that payer) and one patient's
+// records.
+
+type tenant struct {
+	name     string
+	root     store.Org
+	practice store.Org
+	admin    string // token of an admin at the root
+	prov     store.Provider
+	payer    store.Payer
+	recs     records
+	tokens   map[string]string // role -> token of a user holding it at the root
+	users    map[string]string // role -> user ID
+}
+
+var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}
+
+func newTenant(w *world, name, npi, member string, day int) *tenant {
+	w.t.Helper()
+	ctx := context.Background()
+	tn := &tenant{name: name, tokens: map[string]string{}, users: map[string]string{}}
+	var err error
+	if tn.root, err = w.store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST TENANT " + name}); err != nil {
+		w.t.Fatal(err)
+	}
+	tn.admin = w.token(tn.root.ID, "tenant-"+name+"-root-admin", "admin")
+	w.mustCall(201, tn.admin, "POST", "/v1/orgs", map[string]any{"parent_id": tn.root.ID, "kind": "practice", "name": "TEST PRACTICE " + name}, &tn.practice)
+	w.mustCall(201, tn.admin, "POST", "/v1/providers", map[string]any{"org_id": tn.practice.ID, "npi": npi, "last_name": "TESTDOC " + name, "taxonomy": "207Q00000X"}, &tn.prov)
+	w.mustCall(201, tn.admin, "POST", "/v1/payers", map[string]any{"org_id": tn.root.ID, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "local"}, &tn.payer)
+	tn.recs = w.makeRecordsWith(tn.admin, tn.payer, tn.practice, tn.prov, "TENANT"+name, member, day)
+	for _, role := range tenantRoles {
+		login := "tenant-" + name + "-" + role
+		tn.tokens[role] = w.token(tn.root.ID, login, role)
+		var uid string
+		if err := w.store.Pool.QueryRow(ctx, "SELECT id::text FROM users WHERE lower(login) = lower($1)", login).Scan(&uid); err != nil {
+			w.t.Fatal(err)
+		}
+		tn.users[role] = uid
+	}
+	return tn
+}
+
+// raw sends a request and answers the status and the body.
+func (e *env) raw(tok, method, path string, body any) (int, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+// sameRefusal compares two problem answers without their request-specific
+// members (the path asked for and the request ID).
+func sameRefusal(a, b []byte) bool {
+	norm := func(raw []byte) string {
+		var m map[string]any
+		if json.Unmarshal(raw, &m) != nil {
+			return string(raw)
+		}
+		delete(m, "instance")
+		delete(m, "request_id")
+		out, _ := json.Marshal(m)
+		return string(out)
+	}
+	return norm(a) == norm(b)
+}
+
+// post835 posts, through the store's posting path, one 835 transaction
+// received through the clearinghouse account "local": CLP 1 pays the
+// claim, CLP 2 matches no claim. No EFT deposit is recorded, so the
+// remittance waits in the work queue for reconciliation too.
+func post835(t *testing.T, w *world, trace, pcn string) string {
+	t.Helper()
+	ctx := context.Background()
+	rid, _, err := w.store.PutRemittance(ctx, store.Remittance{PayerID: "ZZPAYER1", TraceNumber: trace, FileKey: "test",
+		PaidCents: 9000, Balanced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.store.PostClaimPayment(ctx, rid, store.ClaimPaymentRecord{Seq: 1, PatientControl: pcn, StatusCode: "1",
+		ChargeCents: 12500, PaidCents: 9000, PayerClaimNumber: "ZZCLM" + trace,
+		Adjustments: []store.PaymentAdjustment{{Group: "CO", Reason: "45", AmountCents: 3500}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.store.PostClaimPayment(ctx, rid, store.ClaimPaymentRecord{Seq: 2, PatientControl: "ZZNOSUCH" + trace, StatusCode: "1",
+		ChargeCents: 100, PaidCents: 0, PayerClaimNumber: "ZZCLMX" + trace}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.ReconcileEFT(ctx, rid, trace, 9000); err != nil {
+		t.Fatal(err)
+	}
+	return rid
+}
+
+// sendClaims batches the tenant's claim through the clearinghouse account
+// "local", as the claim batch workflow does: the tenant now bills through
+// that account.
+func sendClaims(t *testing.T, w *world, tn *tenant) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := w.store.Pool.Exec(ctx, "UPDATE claims SET status = 'ready' WHERE id = $1", tn.recs.claim.ID); err != nil {
+		t.Fatal(err)
+	}
+	b, err := w.store.ReserveBatches(ctx, "local", "run-"+tn.name, 10)
+	if err != nil || len(b) != 1 {
+		t.Fatalf("batches for tenant %s = %+v (%v), want one", tn.name, b, err)
+	}
+}
+
+// TestRemittancesStayInTheirTenant (issue 14, finding 1): tenant A's 835
+// (a claim payment, an unmatched payment, a remittance waiting for its
+// deposit) is A's alone. Tenant B, whose payer has the same external payer
+// ID, never lists A's remittance or work items in any role, cannot resolve
+// A's item (the answer is the one for an ID that does not exist), and A's
+// resolution is audited in A's organisation. Work item IDs are opaque.
+func TestRemittancesStayInTheirTenant(t *testing.T) {
+	w := newDashboardWorld(t, &fakeClaimWorkflows{})
+	a := newTenant(w, "A", "1234567893", "ZZ0000001", 1)
+	b := newTenant(w, "B", "1245319599", "ZZ0000002", 2)
+	sendClaims(t, w, a)
+	rid := post835(t, w, "ZZEFTA1", a.recs.claim.PatientControlNumber)
+
+	// A sees its remittance, its payment's adjustments and its work items.
+	var remA Remittances
+	w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/remittances", nil, &remA)
+	if len(remA.Items) != 1 || remA.Items[0].ID != rid || len(remA.Items[0].Payments) != 2 ||
+		remA.Items[0].Payments[0].ClaimID != a.recs.claim.ID || len(remA.Items[0].Payments[0].Adjustments) != 1 {
+		t.Fatalf("tenant A's remittances = %+v, want its remittance with both payments", remA.Items)
+	}
+	var queueA struct {
+		Items []map[string]any `json:"items"`
+	}
+	w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/remittances/work-queue", nil, &queueA)
+	if len(queueA.Items) != 2 {
+		t.Fatalf("tenant A's work queue = %+v, want the unmatched payment and the unreconciled deposit", queueA.Items)
+	}
+	var itemIDs []string
+	for _, it := range queueA.Items {
+		id, _ := it["id"].(string)
+		if len(id) != 36 || uuid.Validate(id) != nil {
+			t.Errorf("work item ID %v is not an opaque UUID", it["id"])
+		}
+		itemIDs = append(itemIDs, string(mustJSON(t, it["id"])))
+	}
+
+	// B, in every role, lists none of it.
+	for _, role := range tenantRoles {
+		var rem Remittances
+		if st := w.call(b.tokens[role], "GET", "/v1/dashboard/remittances", nil, &rem); st == 200 {
+			for _, r := range rem.Items {
+				if r.ID == rid || r.TraceNumber == "ZZEFTA1" {
+					t.Errorf("tenant B's %s lists tenant A's remittance %s (paid %d, payments %+v)", role, r.ID, r.PaidCents, r.Payments)
+				}
+			}
+			if len(rem.WorkQueue) != 0 {
+				t.Errorf("tenant B's %s sees work items %+v", role, rem.WorkQueue)
+			}
+		}
+		var q struct {
+			Items []map[string]any `json:"items"`
+		}
+		if st := w.call(b.tokens[role], "GET", "/v1/dashboard/remittances/work-queue", nil, &q); st == 200 && len(q.Items) != 0 {
+			t.Errorf("tenant B's %s lists work items %+v", role, q.Items)
+		}
+		var sum RemittanceSummary
+		if st := w.call(b.tokens[role], "GET", "/v1/dashboard/remittances/summary", nil, &sum); st == 200 && (sum.Remittances != 0 || sum.OpenWorkItems != 0) {
+			t.Errorf("tenant B's %s summary counts A's remittance: %+v", role, sum)
+		}
+	}
+
+	// B cannot resolve A's item: the answer is the one for a made-up ID.
+	for _, id := range itemIDs {
+		path := "/v1/dashboard/remittances/work-queue/" + unquote(id) + "/resolve"
+		st, body := w.raw(b.tokens["biller"], "POST", path, map[string]any{"resolution": "not_ours"})
+		stMade, bodyMade := w.raw(b.tokens["biller"], "POST", "/v1/dashboard/remittances/work-queue/"+madeUpID(id)+"/resolve", map[string]any{"resolution": "not_ours"})
+		if st != stMade || st != 404 || !sameRefusal(body, bodyMade) {
+			t.Errorf("tenant B resolving A's item = %d %s; a made-up ID = %d %s; want the same 404", st, body, stMade, bodyMade)
+		}
+	}
+	var open int
+	if err := w.store.Pool.QueryRow(context.Background(), "SELECT count(*) FROM remit_work_queue WHERE remittance_id = $1 AND status = 'open'", rid).Scan(&open); err != nil {
+		t.Fatal(err)
+	}
+	if open != 2 {
+		t.Errorf("tenant A has %d open work items after B's attempts, want 2", open)
+	}
+
+	// A resolves its item; the audit row is in A's tree.
+	first := unquote(itemIDs[0])
+	w.mustCall(200, a.tokens["biller"], "POST", "/v1/dashboard/remittances/work-queue/"+first+"/resolve", map[string]any{"resolution": "not_ours"}, nil)
+	var inA bool
+	if err := w.store.Pool.QueryRow(context.Background(), `SELECT bool_and(o.path <@ r.path) FROM audit_log l JOIN orgs o ON o.id = l.org_id, orgs r
+		WHERE r.id = $1 AND l.resource = 'remit_work_item' AND l.resource_id = $2`, a.root.ID, first).Scan(&inA); err != nil {
+		t.Fatal(err)
+	}
+	if !inA {
+		t.Errorf("the audit row of A's resolution is not in tenant A's organisations")
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// unquote turns a JSON string or number back into its text.
+func unquote(j string) string {
+	var s string
+	if json.Unmarshal([]byte(j), &s) == nil {
+		return s
+	}
+	return j
+}
+
+// madeUpID is an ID of the same shape that names nothing.
+func madeUpID(j string) string {
+	if s := unquote(j); s != j {
+		return uuid.NewString()
+	}
+	return "999999999"
+}
