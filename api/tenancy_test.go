@@ -261,3 +261,127 @@ func madeUpID(j string) string {
 	}
 	return "999999999"
 }
+
+// TestCrossTenantGrantsAreRefusedLikeMadeUpUsers (issue 14, finding 4):
+// B's admin cannot grant a role to A's user, at B's organisation or at
+// A's, and every access-management call on A's user (read, grant, revoke,
+// disable, enable, unlock, tokens) answers exactly what it answers for a
+// user ID that does not exist, so it reveals nothing. A's user then still
+// cannot read B's patient.
+func TestCrossTenantGrantsAreRefusedLikeMadeUpUsers(t *testing.T) {
+	w := newWorld(t)
+	a := newTenant(w, "A", "1234567893", "ZZ0000001", 1)
+	b := newTenant(w, "B", "1245319599", "ZZ0000002", 2)
+	victim := a.users["clinician"]
+	var tok store.IssuedToken
+	w.mustCall(201, a.admin, "POST", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &tok)
+	type call struct {
+		method, path string
+		body         any
+	}
+	calls := func(user, tokenID string) []call {
+		return []call{
+			{"GET", "/v1/users/" + user, nil},
+			{"POST", "/v1/users/" + user + "/grants", map[string]any{"org_id": b.root.ID, "role": "biller"}},
+			{"POST", "/v1/users/" + user + "/grants", map[string]any{"org_id": b.practice.ID, "role": "admin"}},
+			{"POST", "/v1/users/" + user + "/grants", map[string]any{"org_id": a.root.ID, "role": "admin"}},
+			{"POST", "/v1/users/" + user + "/grants/revoke", map[string]any{"org_id": a.root.ID, "role": "clinician"}},
+			{"POST", "/v1/users/" + user + "/disable", nil},
+			{"POST", "/v1/users/" + user + "/enable", nil},
+			{"POST", "/v1/users/" + user + "/unlock", nil},
+			{"GET", "/v1/users/" + user + "/tokens", nil},
+			{"POST", "/v1/users/" + user + "/tokens", nil},
+			{"POST", "/v1/users/" + user + "/tokens/" + tokenID + "/revoke", nil},
+		}
+	}
+	real := calls(victim, tok.ID)
+	realSys := calls(a.users["scheduler_system"], tok.ID)
+	madeUp := calls(uuid.NewString(), uuid.NewString())
+	for i := range real {
+		for _, target := range [][]call{real, realSys} {
+			st, body := w.raw(b.admin, target[i].method, target[i].path, target[i].body)
+			stM, bodyM := w.raw(b.admin, madeUp[i].method, madeUp[i].path, madeUp[i].body)
+			if st != stM || st < 400 || !sameRefusal(body, bodyM) {
+				t.Errorf("B's admin: %s %s on A's user = %d %s; on a made-up user = %d %s; want the same refusal",
+					target[i].method, target[i].path, st, body, stM, bodyM)
+			}
+		}
+	}
+	// Nothing changed for A's user: no grant in B, still enabled, token live.
+	var u store.UserDetail
+	w.mustCall(200, a.admin, "GET", "/v1/users/"+victim, nil, &u)
+	if u.Disabled || len(u.Grants) != 1 || u.Grants[0].OrgID != a.root.ID || u.Grants[0].Role != "clinician" {
+		t.Errorf("A's user after B's attempts = %+v, want only clinician at A, enabled", u)
+	}
+	var toks List[store.APIToken]
+	w.mustCall(200, a.admin, "GET", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &toks)
+	for _, x := range toks.Items {
+		if x.RevokedAt != nil {
+			t.Errorf("A's token %s was revoked by B", x.ID)
+		}
+	}
+	if st := w.call(a.tokens["clinician"], "GET", "/v1/patients/"+b.recs.patient.ID, nil, nil); st != 404 {
+		t.Errorf("A's clinician reading B's patient = %d, want 404", st)
+	}
+	// B's admin can still grant to B's own users (the test is not vacuous).
+	w.mustCall(201, b.admin, "POST", "/v1/users/"+b.users["clinician"]+"/grants", map[string]any{"org_id": b.practice.ID, "role": "biller"}, nil)
+}
+
+// TestDeniedCrossTenantAttemptsAreAudited (issue 14, finding 8, denials):
+// B's reads and writes of A's records are refused exactly like made-up
+// IDs, and each refusal is audited in B's organisation (the actor's),
+// never in A's, naming the route but not whether the record exists.
+func TestDeniedCrossTenantAttemptsAreAudited(t *testing.T) {
+	w := newWorld(t)
+	a := newTenant(w, "A", "1234567893", "ZZ0000001", 1)
+	b := newTenant(w, "B", "1245319599", "ZZ0000002", 2)
+	ctx := context.Background()
+	count := func(actor, rootID string) int {
+		t.Helper()
+		var n int
+		if err := w.store.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log l JOIN orgs o ON o.id = l.org_id, orgs r
+			WHERE r.id = $2 AND o.path <@ r.path AND l.actor_id = $1 AND l.action = 'deny'`, actor, rootID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/v1/patients/" + a.recs.patient.ID},
+		{"PATCH", "/v1/patients/" + a.recs.patient.ID},
+		{"GET", "/v1/claims/" + a.recs.claim.ID},
+	} {
+		before := count(b.users["admin"], b.root.ID)
+		var body any
+		if c.method == "PATCH" {
+			body = map[string]any{"phone": "555-0199"}
+		}
+		st, got := w.raw(b.tokens["admin"], c.method, c.path, body)
+		made := c.path[:len(c.path)-36] + uuid.NewString()
+		stM, gotM := w.raw(b.tokens["admin"], c.method, made, body)
+		if st != 404 || stM != 404 || !sameRefusal(got, gotM) {
+			t.Errorf("%s %s: A's record = %d %s, made-up = %d %s; want the same 404", c.method, c.path, st, got, stM, gotM)
+		}
+		if after := count(b.users["admin"], b.root.ID); after < before+1 {
+			t.Errorf("%s %s on A's record: %d denial audit rows in B's organisations, want at least %d", c.method, c.path, after, before+1)
+		}
+		if n := count(b.users["admin"], a.root.ID); n != 0 {
+			t.Errorf("%s %s: %d denial rows landed in A's organisations", c.method, c.path, n)
+		}
+	}
+	// A's compliance officer does not see B's denials; B's does.
+	var la, lb List[store.AuditEntry]
+	w.mustCall(200, a.tokens["compliance"], "GET", "/v1/audit", nil, &la)
+	w.mustCall(200, b.tokens["compliance"], "GET", "/v1/audit", nil, &lb)
+	for _, e := range la.Items {
+		if e.ActorID == b.users["admin"] {
+			t.Errorf("A's audit log shows B's actor: %+v", e)
+		}
+	}
+	found := false
+	for _, e := range lb.Items {
+		found = found || e.Action == "deny" && e.ActorID == b.users["admin"]
+	}
+	if !found {
+		t.Errorf("B's audit log has no denial of B's admin: %+v", lb.Items)
+	}
+}
