@@ -110,7 +110,7 @@ func sameRefusal(a, b []byte) bool {
 func post835(t *testing.T, w *world, trace, pcn string) string {
 	t.Helper()
 	ctx := context.Background()
-	rid, _, err := w.store.PutRemittance(ctx, store.Remittance{PayerID: "ZZPAYER1", TraceNumber: trace, FileKey: "test",
+	rid, _, err := w.store.PutRemittance(ctx, store.Remittance{Partner: "local", PayerID: "ZZPAYER1", TraceNumber: trace, FileKey: "test",
 		PaidCents: 9000, Balanced: true})
 	if err != nil {
 		t.Fatal(err)
