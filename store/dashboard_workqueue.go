@@ -134,8 +134,8 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id string, in Work
 	first := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var (
-			w                   ResolvedWorkItem
-			resolvedAt          *time.Time
+			w                             ResolvedWorkItem
+			resolvedAt                    *time.Time
 			canRead                       bool
 			writeOrg, ownerOrg, patientID string
 		)
