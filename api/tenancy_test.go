@@ -28,6 +28,9 @@ type tenant struct {
 	recs     records
 	tokens   map[string]string // role -> token of a user holding it at the root
 	users    map[string]string // role -> user ID
+
+	// Set by the tests that make them.
+	remittance, workItem, tokenID string
 }
 
 var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}
