@@ -39,7 +39,7 @@ type isolation struct {
 	id    func(x *tenant) string // {id}
 	token func(x *tenant) string // {token_id}
 	query func(x *tenant) string
-	body  func(x *tenant) any
+	body  func(x, self *tenant) any // self: the caller's own tenant
 	// ownerMay404: the owner's answer may be 404 too (nothing to show yet,
 	// e.g. no eligibility check has run).
 	ownerMay404 bool
@@ -52,90 +52,90 @@ var isolationCoverage = map[string]isolation{
 	"GET /healthz":              {kind: isoPublic},
 	"GET /readyz":               {kind: isoPublic},
 	"* /metrics":                {kind: isoPublic},
-	"POST /v1/auth/login":       {kind: isoPublic, body: func(x *tenant) any { return map[string]any{"login": "nobody", "password": "x", "totp": "000000"} }},
+	"POST /v1/auth/login":       {kind: isoPublic, body: func(x, _ *tenant) any { return map[string]any{"login": "nobody", "password": "x", "totp": "000000"} }},
 	"POST /v1/auth/logout":      {kind: isoPublic},
 	"GET /v1/dashboard/session": {kind: isoPublic},
 
-	"POST /v1/orgs": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/orgs": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"parent_id": x.practice.ID, "kind": "department", "name": "TEST DEPT"}
 	}},
 	"GET /v1/orgs":        {kind: isoList},
 	"GET /v1/orgs/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
-	"PATCH /v1/orgs/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(*tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+	"PATCH /v1/orgs/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
 
-	"POST /v1/providers": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}
 	}},
 	"GET /v1/providers":                   {kind: isoList, query: func(x *tenant) string { return "npi=" + x.prov.NPI }},
 	"GET /v1/providers/{id}":              {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }},
-	"PATCH /v1/providers/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(*tenant) any { return map[string]any{"first_name": "TESTX"} }},
+	"PATCH /v1/providers/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(_, _ *tenant) any { return map[string]any{"first_name": "TESTX"} }},
 	"GET /v1/providers/{id}/availability": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }},
-	"POST /v1/providers/{id}/availability": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(*tenant) any {
+	"POST /v1/providers/{id}/availability": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(_, _ *tenant) any {
 		return map[string]any{"weekday": 2, "start_time": "09:00", "end_time": "10:00", "time_zone": "UTC"}
 	}},
-	"POST /v1/providers/{id}/availability-exceptions": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(*tenant) any {
+	"POST /v1/providers/{id}/availability-exceptions": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(_, _ *tenant) any {
 		return map[string]any{"kind": "unavailable", "starts_at": testDay(40), "ends_at": testDay(40).Add(3600e9)}
 	}},
 
-	"POST /v1/payers": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/payers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.root.ID, "payer_id": "ZZPAYER9", "name": "TEST PAYER 9", "clearinghouse": "local"}
 	}},
 	"GET /v1/payers":        {kind: isoList},
 	"GET /v1/payers/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }},
-	"PATCH /v1/payers/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(*tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+	"PATCH /v1/payers/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
 
-	"POST /v1/patients": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/patients": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "first_name": "TESTX", "last_name": "TESTY", "birth_date": "1905-05-05", "sex": "U"}
 	}},
 	"GET /v1/patients":        {kind: isoList, query: func(x *tenant) string { return "org_id=" + x.practice.ID }},
 	"GET /v1/patients/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.patient.ID }},
-	"PATCH /v1/patients/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.patient.ID }, body: func(*tenant) any { return map[string]any{"phone": "555-0199"} }},
+	"PATCH /v1/patients/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.patient.ID }, body: func(_, _ *tenant) any { return map[string]any{"phone": "555-0199"} }},
 
-	"POST /v1/coverages": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/coverages": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"patient_id": x.recs.patient.ID, "payer_id": x.payer.ID, "member_id": "ZZ0000009", "relationship": "self", "priority": 2}
 	}},
 	"GET /v1/coverages":        {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID }},
 	"GET /v1/coverages/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.coverage.ID }},
-	"PATCH /v1/coverages/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.coverage.ID }, body: func(*tenant) any { return map[string]any{"group_number": "X"} }},
+	"PATCH /v1/coverages/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.coverage.ID }, body: func(_, _ *tenant) any { return map[string]any{"group_number": "X"} }},
 
-	"POST /v1/appointments": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/appointments": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"provider_id": x.prov.ID, "patient_id": x.recs.patient.ID, "visit_type": "x", "starts_at": testDay(30), "ends_at": testDay(30).Add(3600e9)}
 	}},
-	"POST /v1/appointment-series": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/appointment-series": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"first": map[string]any{"provider_id": x.prov.ID, "patient_id": x.recs.patient.ID, "visit_type": "x",
 			"starts_at": testDay(31), "ends_at": testDay(31).Add(3600e9)}, "interval_weeks": 1, "count": 2}
 	}},
 	"GET /v1/appointments":        {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&provider_id=" + x.prov.ID }},
 	"GET /v1/appointments/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }},
-	"PATCH /v1/appointments/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(*tenant) any { return map[string]any{"visit_type": "x"} }},
-	"POST /v1/appointments/{id}/reschedule": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(*tenant) any {
+	"PATCH /v1/appointments/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(_, _ *tenant) any { return map[string]any{"visit_type": "x"} }},
+	"POST /v1/appointments/{id}/reschedule": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(_, _ *tenant) any {
 		return map[string]any{"starts_at": testDay(32), "ends_at": testDay(32).Add(3600e9)}
 	}},
-	"POST /v1/appointments/{id}/cancel": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(*tenant) any { return map[string]any{} }},
+	"POST /v1/appointments/{id}/cancel": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(_, _ *tenant) any { return map[string]any{} }},
 
-	"POST /v1/waitlist": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/waitlist": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "patient_id": x.recs.patient.ID, "visit_type": "x"}
 	}},
 	"GET /v1/waitlist":             {kind: isoList, query: func(x *tenant) string { return "org_id=" + x.practice.ID }},
 	"GET /v1/waitlist/{id}":        {kind: isoTarget, id: func(x *tenant) string { return x.recs.waitlist.ID }},
-	"PATCH /v1/waitlist/{id}":      {kind: isoTarget, id: func(x *tenant) string { return x.recs.waitlist.ID }, body: func(*tenant) any { return map[string]any{"priority": 1} }},
+	"PATCH /v1/waitlist/{id}":      {kind: isoTarget, id: func(x *tenant) string { return x.recs.waitlist.ID }, body: func(_, _ *tenant) any { return map[string]any{"priority": 1} }},
 	"POST /v1/waitlist/{id}/leave": {kind: isoTarget, id: func(x *tenant) string { return x.recs.waitlist.ID }},
 
-	"POST /v1/encounters": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/encounters": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"patient_id": x.recs.patient.ID, "provider_id": x.prov.ID, "date_of_service": "2030-01-01", "place_of_service": "11",
 			"diagnoses": []string{"Z00.00"}, "charges": []map[string]any{{"code": "99213", "diagnosis_pointers": []int{1}, "units": 1, "amount_cents": 100}}}
 	}},
 	"GET /v1/encounters":        {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID }},
 	"GET /v1/encounters/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.encounter.ID }},
-	"PATCH /v1/encounters/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.encounter.ID }, body: func(*tenant) any { return map[string]any{"place_of_service": "22"} }},
+	"PATCH /v1/encounters/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.encounter.ID }, body: func(_, _ *tenant) any { return map[string]any{"place_of_service": "22"} }},
 
-	"POST /v1/claims":                {kind: isoCreate, body: func(x *tenant) any { return map[string]any{"encounter_id": x.recs.encounter.ID} }},
+	"POST /v1/claims":                {kind: isoCreate, body: func(x, _ *tenant) any { return map[string]any{"encounter_id": x.recs.encounter.ID} }},
 	"GET /v1/claims":                 {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&payer_id=" + x.payer.ID }},
 	"GET /v1/claims/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
-	"POST /v1/claims/{id}/status":    {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(*tenant) any { return map[string]any{"status": "ready"} }},
+	"POST /v1/claims/{id}/status":    {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"status": "ready"} }},
 	"GET /v1/claims/{id}/timeline":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
 	"GET /v1/claims/{id}/edi":        {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, query: func(*tenant) string { return "kind=837&n=0" }, ownerMay404: true},
-	"POST /v1/claims/{id}/decisions": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(*tenant) any { return map[string]any{"action": "write_off", "note": "x"} }},
+	"POST /v1/claims/{id}/decisions": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"action": "write_off", "note": "x"} }},
 
 	"GET /v1/audit": {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&actor_id=" + x.users["admin"] }},
 
@@ -145,11 +145,11 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/dashboard/remittances":                          {kind: isoList},
 	"GET /v1/dashboard/remittances/summary":                  {kind: isoList},
 	"GET /v1/dashboard/remittances/work-queue":               {kind: isoList},
-	"POST /v1/dashboard/remittances/work-queue/{id}/resolve": {kind: isoTarget, id: func(x *tenant) string { return x.workItem }, body: func(*tenant) any { return map[string]any{"resolution": "not_ours"} }},
+	"POST /v1/dashboard/remittances/work-queue/{id}/resolve": {kind: isoTarget, id: func(x *tenant) string { return x.workItem }, body: func(_, _ *tenant) any { return map[string]any{"resolution": "not_ours"} }},
 	"GET /v1/dashboard/receivables":                          {kind: isoList},
 	"GET /v1/dashboard/eligibility":                          {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
 
-	"POST /v1/users": {kind: isoCreate, body: func(x *tenant) any {
+	"POST /v1/users": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "kind": "system", "login": "iso-new-user", "display_name": "TEST NEW"}
 	}},
 	"GET /v1/users":               {kind: isoList, query: func(x *tenant) string { return "org_id=" + x.root.ID }},
@@ -157,10 +157,10 @@ var isolationCoverage = map[string]isolation{
 	"POST /v1/users/{id}/disable": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }},
 	"POST /v1/users/{id}/enable":  {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }},
 	"POST /v1/users/{id}/unlock":  {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }},
-	"POST /v1/users/{id}/grants": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }, body: func(x *tenant) any {
-		return map[string]any{"org_id": x.practice.ID, "role": "biller"}
+	"POST /v1/users/{id}/grants": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }, body: func(_, self *tenant) any {
+		return map[string]any{"org_id": self.practice.ID, "role": "biller"} // a role in the caller's own organisation
 	}},
-	"POST /v1/users/{id}/grants/revoke": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }, body: func(x *tenant) any {
+	"POST /v1/users/{id}/grants/revoke": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.root.ID, "role": "clinician"}
 	}},
 	"GET /v1/users/{id}/tokens":  {kind: isoTarget, id: func(x *tenant) string { return x.users["scheduler_system"] }},
@@ -207,11 +207,11 @@ func (c isolation) path(route string, x *tenant) string {
 	return p
 }
 
-func (c isolation) bodyFor(x *tenant) any {
+func (c isolation) bodyFor(x, self *tenant) any {
 	if c.body == nil {
 		return nil
 	}
-	return c.body(x)
+	return c.body(x, self)
 }
 
 // TestRouteIsolation (issue 14): for every route the server mounts (walked
@@ -268,16 +268,19 @@ func TestRouteIsolation(t *testing.T) {
 		}
 		for _, role := range tenantRoles {
 			tok := b.tokens[role]
-			st, body := w.raw(tok, method, c.path(route, a), c.bodyFor(a))
+			st, body := w.raw(tok, method, c.path(route, a), c.bodyFor(a, b))
 			for _, s := range secrets {
 				if strings.Contains(withoutInstance(body), s) {
 					t.Errorf("%s of tenant B: %s answered %d with tenant A's %q", role, rt, st, s)
 				}
 			}
+			if st == http.StatusUnauthorized && key != "POST /v1/auth/login" {
+				t.Fatalf("%s of tenant B: %s answered 401: the caller's token stopped working, later checks would prove nothing", role, rt)
+			}
 			if c.kind == isoPublic {
 				continue
 			}
-			stG, bodyG := w.raw(tok, method, c.path(route, ghost), c.bodyFor(ghost))
+			stG, bodyG := w.raw(tok, method, c.path(route, ghost), c.bodyFor(ghost, b))
 			switch c.kind {
 			case isoTarget, isoCreate:
 				if st < 400 || st != stG || !sameRefusal(body, bodyG) {
@@ -321,7 +324,7 @@ func TestRouteIsolation(t *testing.T) {
 			continue
 		}
 		method, route, _ := strings.Cut(key, " ")
-		if st, body := w.raw(a.admin, method, c.path(route, a), c.bodyFor(a)); st == 404 && !c.ownerMay404 || st >= 500 {
+		if st, body := w.raw(a.admin, method, c.path(route, a), c.bodyFor(a, a)); st == 404 && !c.ownerMay404 || st >= 500 {
 			t.Errorf("tenant A's admin: %s on A's own record = %d %s, want it found", key, st, body)
 		}
 	}
