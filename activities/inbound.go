@@ -57,7 +57,9 @@ type RoutingRecords interface {
 	// ClaimIDByControlNumber finds the claim with CLM01 pcn among those
 	// sent through the trading-partner account partner.
 	ClaimIDByControlNumber(ctx context.Context, partner, pcn string) (string, error)
-	EligibilityByTrace(ctx context.Context, trace string) (appointmentID, workflowID string, err error)
+	// EligibilityByTrace finds the check with this trace sent through the
+	// trading-partner account partner.
+	EligibilityByTrace(ctx context.Context, partner, trace string) (appointmentID, workflowID string, err error)
 }
 
 // Signaller is the part of the Temporal client routing uses.
@@ -307,7 +309,7 @@ func (r *Router) route271(ctx context.Context, f InboundFile, ic *edi.Interchang
 		return nil
 	}
 	for _, tr := range p.Traces {
-		_, wf, err := r.Records.EligibilityByTrace(ctx, tr.Number)
+		_, wf, err := r.Records.EligibilityByTrace(ctx, f.Partner, tr.Number)
 		if errors.Is(err, store.ErrNotFound) || wf == "" {
 			continue
 		}

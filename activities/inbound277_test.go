@@ -28,7 +28,7 @@ func (c claimsByPCN) ClaimIDByControlNumber(_ context.Context, _, pcn string) (s
 	return "", store.ErrNotFound
 }
 
-func (c claimsByPCN) EligibilityByTrace(context.Context, string) (string, string, error) {
+func (c claimsByPCN) EligibilityByTrace(context.Context, string, string) (string, string, error) {
 	return "", "", store.ErrNotFound
 }
 
