@@ -388,3 +388,69 @@ func TestDeniedCrossTenantAttemptsAreAudited(t *testing.T) {
 		t.Errorf("B's audit log has no denial of B's admin: %+v", lb.Items)
 	}
 }
+
+// TestMixed835IsSplitByClaimOwner (issue 14, finding 1): one 835
+// transaction paying a claim of A and a claim of B (both bill through the
+// same account) is split by the claims' owners: each tenant sees only its
+// own claim payment, its adjustments and its share of the amount, not the
+// transaction's totals. A payment matching no claim belongs to the
+// organisations billing through the account: both see it, and nobody
+// else does.
+func TestMixed835IsSplitByClaimOwner(t *testing.T) {
+	w := newDashboardWorld(t, &fakeClaimWorkflows{})
+	a := newTenant(w, "A", "1234567893", "ZZ0000001", 1)
+	b := newTenant(w, "B", "1245319599", "ZZ0000002", 2)
+	c := newTenant(w, "C", "1333333338", "ZZ0000003", 3) // has sent nothing through the account
+	sendClaims(t, w, a)
+	sendClaims(t, w, b)
+	ctx := context.Background()
+	rid, _, err := w.store.PutRemittance(ctx, store.Remittance{Partner: "local", PayerID: "ZZPAYER1", TraceNumber: "ZZEFTMIX", FileKey: "test",
+		PaidCents: 15000, ProviderAdjCents: -500, Balanced: false, BalanceProblems: []string{"TEST PROBLEM"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []store.ClaimPaymentRecord{
+		{PatientControl: a.recs.claim.PatientControlNumber, PaidCents: 9000, Adjustments: []store.PaymentAdjustment{{Group: "CO", Reason: "45", AmountCents: 3500}}},
+		{PatientControl: b.recs.claim.PatientControlNumber, PaidCents: 6000, Adjustments: []store.PaymentAdjustment{{Group: "CO", Reason: "97", AmountCents: 6500}}},
+		{PatientControl: "ZZNOSUCHMIX", PaidCents: 0},
+	} {
+		p.Seq, p.StatusCode, p.ChargeCents = i+1, "1", 12500
+		if _, _, err := w.store.PostClaimPayment(ctx, rid, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		tn       *tenant
+		claimID  string
+		paid     int64
+		reason   string
+		otherPay string
+	}{{a, a.recs.claim.ID, 9000, "45", b.recs.claim.ID}, {b, b.recs.claim.ID, 6000, "97", a.recs.claim.ID}} {
+		var rem Remittances
+		w.mustCall(200, tc.tn.tokens["biller"], "GET", "/v1/dashboard/remittances", nil, &rem)
+		if len(rem.Items) != 1 {
+			t.Fatalf("tenant %s sees %d remittances, want the mixed one", tc.tn.name, len(rem.Items))
+		}
+		r := rem.Items[0]
+		var claims []string
+		for _, p := range r.Payments {
+			claims = append(claims, p.ClaimID)
+			if p.ClaimID == tc.claimID && (len(p.Adjustments) != 1 || p.Adjustments[0].Reason != tc.reason) {
+				t.Errorf("tenant %s's payment adjustments = %+v, want its own CO-%s", tc.tn.name, p.Adjustments, tc.reason)
+			}
+		}
+		// Its own payment and the unmatched one (both bill through the account).
+		if len(r.Payments) != 2 || r.Payments[0].ClaimID != tc.claimID || r.Payments[1].ClaimID != "" {
+			t.Errorf("tenant %s sees payments for claims %q, want its own and the unmatched one", tc.tn.name, claims)
+		}
+		if r.PaidCents != tc.paid || r.ProviderAdjCents != 0 || len(r.BalanceProblems) != 0 {
+			t.Errorf("tenant %s sees paid %d, provider adjustments %d, problems %v; want its share %d and no transaction-wide figures",
+				tc.tn.name, r.PaidCents, r.ProviderAdjCents, r.BalanceProblems, tc.paid)
+		}
+	}
+	var remC Remittances
+	w.mustCall(200, c.tokens["admin"], "GET", "/v1/dashboard/remittances", nil, &remC)
+	if len(remC.Items) != 0 || len(remC.WorkQueue) != 0 {
+		t.Errorf("tenant C (another account) sees %+v and work items %+v", remC.Items, remC.WorkQueue)
+	}
+}
