@@ -54,8 +54,12 @@ type ClaimAckSignal struct {
 // RoutingRecords is what routing reads from the store.
 type RoutingRecords interface {
 	BatchClaimControls(ctx context.Context, clearinghouse, isa13 string) ([]store.BatchedClaimControl, error)
-	ClaimIDByControlNumber(ctx context.Context, pcn string) (string, error)
-	EligibilityByTrace(ctx context.Context, trace string) (appointmentID, workflowID string, err error)
+	// ClaimIDByControlNumber finds the claim with CLM01 pcn among those
+	// sent through the trading-partner account partner.
+	ClaimIDByControlNumber(ctx context.Context, partner, pcn string) (string, error)
+	// EligibilityByTrace finds the check with this trace sent through the
+	// trading-partner account partner.
+	EligibilityByTrace(ctx context.Context, partner, trace string) (appointmentID, workflowID string, err error)
 }
 
 // Signaller is the part of the Temporal client routing uses.
@@ -67,8 +71,8 @@ type Signaller interface {
 // Router hands each archived inbound file to the workflows waiting for it:
 // TA1 and 999 to the claims of the batch they answer (by ISA13 and ST02),
 // 277CA claim acknowledgments to claims by patient control number (CLM01),
-// and each 835 to a remittance posting workflow whose ID is its payer and
-// trace number, so a re-delivered 835 starts nothing. Routing a file twice
+// and each 835 to a remittance posting workflow whose ID is the account it
+// came through, its payer and trace number, so a re-delivered 835 starts nothing. Routing a file twice
 // is harmless: claims ignore a signal from a file they have seen.
 type Router struct {
 	Files interface {
@@ -209,7 +213,7 @@ func (r *Router) route277CA(ctx context.Context, f InboundFile, ic *edi.Intercha
 	for _, rcv := range ack.Receivers {
 		for _, p := range rcv.Providers {
 			for _, c := range p.Claims {
-				id, err := r.Records.ClaimIDByControlNumber(ctx, c.PatientControlNumber)
+				id, err := r.Records.ClaimIDByControlNumber(ctx, f.Partner, c.PatientControlNumber)
 				if errors.Is(err, store.ErrNotFound) {
 					res.Unmatched++
 					continue
@@ -267,9 +271,9 @@ func (r *Router) start835(ctx context.Context, f InboundFile, ic *edi.Interchang
 		return nil
 	}
 	payer := payerOf(rem)
-	req := RemittanceRequest{FileKey: f.Hash, Transaction: index, PayerID: payer, TraceNumber: rem.Trace.Number}
+	req := RemittanceRequest{Partner: f.Partner, FileKey: f.Hash, Transaction: index, PayerID: payer, TraceNumber: rem.Trace.Number}
 	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        remitIDPrefix + payer + "/" + rem.Trace.Number,
+		ID:        remitIDPrefix + f.Partner + "/" + payer + "/" + rem.Trace.Number,
 		TaskQueue: r.TaskQueue,
 		// A re-delivered 835 (same payer and trace) starts nothing, even
 		// after the first posting finished.
@@ -305,7 +309,7 @@ func (r *Router) route271(ctx context.Context, f InboundFile, ic *edi.Interchang
 		return nil
 	}
 	for _, tr := range p.Traces {
-		_, wf, err := r.Records.EligibilityByTrace(ctx, tr.Number)
+		_, wf, err := r.Records.EligibilityByTrace(ctx, f.Partner, tr.Number)
 		if errors.Is(err, store.ErrNotFound) || wf == "" {
 			continue
 		}

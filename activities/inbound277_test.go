@@ -21,14 +21,14 @@ func (c claimsByPCN) BatchClaimControls(context.Context, string, string) ([]stor
 	return nil, nil
 }
 
-func (c claimsByPCN) ClaimIDByControlNumber(_ context.Context, pcn string) (string, error) {
+func (c claimsByPCN) ClaimIDByControlNumber(_ context.Context, _, pcn string) (string, error) {
 	if id, ok := c[pcn]; ok {
 		return id, nil
 	}
 	return "", store.ErrNotFound
 }
 
-func (c claimsByPCN) EligibilityByTrace(context.Context, string) (string, string, error) {
+func (c claimsByPCN) EligibilityByTrace(context.Context, string, string) (string, string, error) {
 	return "", "", store.ErrNotFound
 }
 

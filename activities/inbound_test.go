@@ -164,7 +164,7 @@ func TestRoutingAndPosting(t *testing.T) {
 	if len(tc.started) != 1 {
 		t.Fatalf("posting workflows started = %v, want one", tc.started)
 	}
-	req, ok := tc.started["remit/ZZPAYER1/EFT0000001"].(activities.RemittanceRequest)
+	req, ok := tc.started["remit/sim/ZZPAYER1/EFT0000001"].(activities.RemittanceRequest)
 	if !ok {
 		t.Fatalf("started = %v", tc.started)
 	}

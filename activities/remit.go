@@ -72,7 +72,7 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 	if d := rem.Payment.EffectiveDate; len(d) == 8 {
 		date = d[:4] + "-" + d[4:6] + "-" + d[6:]
 	}
-	rid, _, err := s.Records.PutRemittance(ctx, store.Remittance{PayerID: req.PayerID, TraceNumber: req.TraceNumber, FileKey: req.FileKey,
+	rid, _, err := s.Records.PutRemittance(ctx, store.Remittance{Partner: req.Partner, PayerID: req.PayerID, TraceNumber: req.TraceNumber, FileKey: req.FileKey,
 		TransactionIndex: req.Transaction, PaidCents: res.PaidCents, ProviderAdjCents: plb, Balanced: res.Balanced,
 		BalanceProblems: res.BalanceProblems, PaymentDate: date})
 	if err != nil {

@@ -24,6 +24,7 @@ type ClaimPayment struct {
 
 // RemittanceRequest names one 835 transaction to post.
 type RemittanceRequest struct {
+	Partner     string // the trading-partner account the file came through
 	FileKey     string // archive key
 	Transaction int    // index of the ST/SE within the file
 	PayerID     string

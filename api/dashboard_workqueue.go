@@ -58,10 +58,7 @@ type resolveIn struct {
 // the remittance belongs; audited). A second resolution of the same item
 // answers the first.
 func (h *dashboard) resolve(r *http.Request, a store.Actor) (int, any, error) {
-	itemID, err := strconv.ParseInt(id(r), 10, 64)
-	if err != nil || itemID <= 0 {
-		return 0, nil, store.ErrNotFound
-	}
+	itemID := id(r)
 	var in resolveIn
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err

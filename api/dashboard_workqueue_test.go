@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ import (
 
 // addRemittance posts a remittance (by SQL: posting itself is tested in
 // store) paying the claim at CLP 1, and queues work items on it.
-func addRemittance(t *testing.T, w *world, claimID, trace string, kinds ...string) []int64 {
+func addRemittance(t *testing.T, w *world, claimID, trace string, kinds ...string) []string {
 	t.Helper()
 	ctx := context.Background()
 	rid := uuid.Must(uuid.NewV7()).String()
@@ -26,15 +25,19 @@ func addRemittance(t *testing.T, w *world, claimID, trace string, kinds ...strin
 		VALUES ($1, 'ZZPAYER1', $2, 'test', 0, 10000, false)`, rid, trace); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.Pool.Exec(ctx, `INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents)
-		VALUES ($1, 1, $2, 'PCNTEST', '1', 12500, 10000, 0)`, rid, claimID); err != nil {
+	if _, err := w.store.Pool.Exec(ctx, `INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents, org_id)
+		VALUES ($1, 1, $2, 'PCNTEST', '1', 12500, 10000, 0, (SELECT org_id FROM claims WHERE id = $2))`, rid, claimID); err != nil {
 		t.Fatal(err)
 	}
-	var ids []int64
-	for i, k := range kinds {
-		var id int64
-		if err := w.store.Pool.QueryRow(ctx, `INSERT INTO remit_work_queue (remittance_id, seq, kind, detail) VALUES ($1, $2, $3, 'TEST DETAIL') RETURNING id`,
-			rid, i, k).Scan(&id); err != nil {
+	var ids []string
+	for _, k := range kinds {
+		seq := 0 // the whole remittance; an unmatched claim payment is CLP 1's
+		if k == "unmatched_claim" {
+			seq = 1
+		}
+		var id string
+		if err := w.store.Pool.QueryRow(ctx, `INSERT INTO remit_work_queue (remittance_id, seq, kind, detail) VALUES ($1, $2, $3, 'TEST DETAIL') RETURNING public_id::text`,
+			rid, seq, k).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)
@@ -82,11 +85,11 @@ func TestDashboardWorkQueue(t *testing.T) {
 	var p1, p2 List[store.WorkItem]
 	w.mustCall(200, billerA, "GET", "/v1/dashboard/remittances/work-queue?limit=2", nil, &p1)
 	if len(p1.Items) != 2 || p1.NextCursor == "" || p1.Items[0].ID != itemsA[2] || p1.Items[1].ID != itemsA[1] {
-		t.Fatalf("first page = %+v, want items %d and %d with a cursor", p1, itemsA[2], itemsA[1])
+		t.Fatalf("first page = %+v, want items %s and %s with a cursor", p1, itemsA[2], itemsA[1])
 	}
 	w.mustCall(200, billerA, "GET", "/v1/dashboard/remittances/work-queue?limit=2&cursor="+p1.NextCursor, nil, &p2)
 	if len(p2.Items) != 1 || p2.Items[0].ID != itemsA[0] || p2.NextCursor != "" || p2.Items[0].TraceNumber != "TRACEA1" {
-		t.Errorf("second page = %+v, want item %d alone, no cursor", p2, itemsA[0])
+		t.Errorf("second page = %+v, want item %s alone, no cursor", p2, itemsA[0])
 	}
 	w.mustCall(422, billerA, "GET", "/v1/dashboard/remittances/work-queue?cursor=nonsense", nil, nil)
 	var all List[store.WorkItem]
@@ -106,7 +109,7 @@ func TestDashboardWorkQueue(t *testing.T) {
 		t.Errorf("summary with a current ETag = %d, want 304", got)
 	}
 
-	resolve := "/v1/dashboard/remittances/work-queue/" + strconv.FormatInt(itemsA[1], 10) + "/resolve"
+	resolve := "/v1/dashboard/remittances/work-queue/" + itemsA[1] + "/resolve"
 	// Validation names the field.
 	var prob Problem
 	w.mustCall(422, billerA, "POST", resolve, map[string]any{"resolution": "ignored", "note": "x"}, &prob)
@@ -125,10 +128,10 @@ func TestDashboardWorkQueue(t *testing.T) {
 		t.Errorf("mixed role's problem = %+v", prob)
 	}
 	w.mustCall(404, billerB, "POST", resolve, map[string]any{"resolution": "written_off"}, nil)
-	w.mustCall(404, billerA, "POST", "/v1/dashboard/remittances/work-queue/"+strconv.FormatInt(itemsB[0], 10)+"/resolve", map[string]any{"resolution": "not_ours"}, nil)
-	w.mustCall(404, billerA, "POST", "/v1/dashboard/remittances/work-queue/999999999/resolve", map[string]any{"resolution": "not_ours"}, nil)
+	w.mustCall(404, billerA, "POST", "/v1/dashboard/remittances/work-queue/"+itemsB[0]+"/resolve", map[string]any{"resolution": "not_ours"}, nil)
+	w.mustCall(404, billerA, "POST", "/v1/dashboard/remittances/work-queue/"+uuid.NewString()+"/resolve", map[string]any{"resolution": "not_ours"}, nil)
 	w.mustCall(404, billerA, "POST", "/v1/dashboard/remittances/work-queue/abc/resolve", map[string]any{"resolution": "not_ours"}, nil)
-	if n := auditCount(t, w, "remit_work_item", strconv.FormatInt(itemsA[1], 10), ""); n != 0 {
+	if n := auditCount(t, w, "remit_work_item", itemsA[1], ""); n != 0 {
 		t.Errorf("refused resolutions wrote %d audit rows", n)
 	}
 
@@ -145,7 +148,7 @@ func TestDashboardWorkQueue(t *testing.T) {
 	if again.Resolution != "refund_requested" || !again.ResolvedAt.Equal(first.ResolvedAt) || again.ResolvedBy != sess.UserID {
 		t.Errorf("repeated resolution = %+v, want the first one %+v", again, first)
 	}
-	if n := auditCount(t, w, "remit_work_item", strconv.FormatInt(itemsA[1], 10), "resolution"); n != 1 {
+	if n := auditCount(t, w, "remit_work_item", itemsA[1], "resolution"); n != 1 {
 		t.Errorf("audit rows for the resolution = %d, want 1", n)
 	}
 	// It left the queue; the summary changed.
@@ -155,7 +158,7 @@ func TestDashboardWorkQueue(t *testing.T) {
 	}
 	for _, it := range all.Items {
 		if it.ID == itemsA[1] {
-			t.Errorf("resolved item %d is still in the queue", it.ID)
+			t.Errorf("resolved item %s is still in the queue", it.ID)
 		}
 	}
 	var rem Remittances

@@ -257,19 +257,25 @@ type records struct {
 
 func (w *world) makeRecords(org store.Org, prov store.Provider, last, member string, day int) records {
 	w.t.Helper()
+	return w.makeRecordsWith(w.rootAdmin, w.payer, org, prov, last, member, day)
+}
+
+// makeRecordsWith is makeRecords by admin (a token) with payer.
+func (w *world) makeRecordsWith(admin string, payer store.Payer, org store.Org, prov store.Provider, last, member string, day int) records {
+	w.t.Helper()
 	var r records
-	w.mustCall(201, w.rootAdmin, "POST", "/v1/patients", map[string]any{"org_id": org.ID, "first_name": "TESTPATIENT", "last_name": last,
+	w.mustCall(201, admin, "POST", "/v1/patients", map[string]any{"org_id": org.ID, "first_name": "TESTPATIENT", "last_name": last,
 		"birth_date": "1901-02-03", "sex": "U", "phone": "555-0100"}, &r.patient)
-	w.mustCall(201, w.rootAdmin, "POST", "/v1/coverages", map[string]any{"patient_id": r.patient.ID, "payer_id": w.payer.ID, "member_id": member,
+	w.mustCall(201, admin, "POST", "/v1/coverages", map[string]any{"patient_id": r.patient.ID, "payer_id": payer.ID, "member_id": member,
 		"relationship": "self", "priority": 1}, &r.coverage)
 	start := testDay(day)
-	w.mustCall(201, w.rootAdmin, "POST", "/v1/appointments", map[string]any{"provider_id": prov.ID, "patient_id": r.patient.ID, "visit_type": "new",
+	w.mustCall(201, admin, "POST", "/v1/appointments", map[string]any{"provider_id": prov.ID, "patient_id": r.patient.ID, "visit_type": "new",
 		"starts_at": start, "ends_at": start.Add(30 * 60e9)}, &r.appointment)
-	w.mustCall(201, w.rootAdmin, "POST", "/v1/waitlist", map[string]any{"org_id": org.ID, "patient_id": r.patient.ID, "provider_id": prov.ID,
+	w.mustCall(201, admin, "POST", "/v1/waitlist", map[string]any{"org_id": org.ID, "patient_id": r.patient.ID, "provider_id": prov.ID,
 		"visit_type": "follow-up", "priority": 5, "weekdays": []int{1, 3}, "time_from": "08:00", "time_to": "12:00"}, &r.waitlist)
-	w.mustCall(201, w.rootAdmin, "POST", "/v1/encounters", map[string]any{"patient_id": r.patient.ID, "provider_id": prov.ID, "coverage_id": r.coverage.ID,
+	w.mustCall(201, admin, "POST", "/v1/encounters", map[string]any{"patient_id": r.patient.ID, "provider_id": prov.ID, "coverage_id": r.coverage.ID,
 		"appointment_id": r.appointment.ID, "date_of_service": start.Format("2006-01-02"), "place_of_service": "11", "diagnoses": []string{"Z00.00"},
 		"charges": []map[string]any{{"code": "99213", "modifiers": []string{"25"}, "diagnosis_pointers": []int{1}, "units": 1, "amount_cents": 12500}}}, &r.encounter)
-	w.mustCall(201, w.rootAdmin, "POST", "/v1/claims", map[string]any{"encounter_id": r.encounter.ID}, &r.claim)
+	w.mustCall(201, admin, "POST", "/v1/claims", map[string]any{"encounter_id": r.encounter.ID}, &r.claim)
 	return r
 }

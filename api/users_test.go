@@ -326,13 +326,16 @@ func TestDisableEnableUnlockAndRevokeGrant(t *testing.T) {
 
 // TestRevokeGrantFromTheGrantingOrganisation: an admin who may grant a role
 // at their organisation may take it back from a user of another
-// organisation, but sees nothing else of that user.
+// organisation (granted there by an admin of both), but sees nothing else
+// of that user, and cannot grant them anything (issue 14, finding 4: the
+// user must be in the granter's organisations).
 func TestRevokeGrantFromTheGrantingOrganisation(t *testing.T) {
 	w := newWorld(t)
 	aTok := w.token(w.facA.ID, "a-consultant", "clinician")
 	aID := w.userID("a-consultant")
 	bAdmin := w.token(w.facB.ID, "b-admin", "admin")
-	w.mustCall(201, bAdmin, "POST", "/v1/users/"+aID+"/grants", map[string]any{"org_id": w.facB.ID, "role": "clinician"}, nil)
+	w.mustCall(404, bAdmin, "POST", "/v1/users/"+aID+"/grants", map[string]any{"org_id": w.facB.ID, "role": "clinician"}, nil)
+	w.mustCall(201, w.rootAdmin, "POST", "/v1/users/"+aID+"/grants", map[string]any{"org_id": w.facB.ID, "role": "clinician"}, nil)
 	w.mustCall(200, aTok, "GET", "/v1/providers/"+w.provB.ID, nil, nil)
 
 	w.mustCall(404, bAdmin, "GET", "/v1/users/"+aID, nil, nil)

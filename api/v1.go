@@ -84,15 +84,19 @@ func (s *Server) handle(perm string, h handler) http.HandlerFunc {
 			s.writeError(w, r, store.ErrUnauthenticated)
 			return
 		}
+		a := store.Actor{UserID: p.UserID, SourceIP: sourceIP(r), RequestID: logging.RequestID(r.Context())}
 		if perm != permAuthenticated && !p.Permissions[perm] {
+			s.auditRefusal(r, a)
 			s.writeError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "this route needs the " + perm + " permission"})
 			return
 		}
-		a := store.Actor{UserID: p.UserID, SourceIP: sourceIP(r), RequestID: logging.RequestID(r.Context())}
 		key := r.Header.Get("Idempotency-Key")
 		if r.Method != http.MethodPost || key == "" {
 			status, v, err := h(r, a)
 			if err != nil {
+				if refused(err) {
+					s.auditRefusal(r, a)
+				}
 				s.writeError(w, r, err)
 				return
 			}
@@ -136,6 +140,9 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Prin
 	status, v, herr := h(r, a)
 	var out []byte
 	if herr != nil {
+		if refused(herr) {
+			s.auditRefusal(r, a)
+		}
 		pr := s.problem(r, herr)
 		status, out = pr.Status, problemBytes(pr)
 	} else {

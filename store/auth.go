@@ -236,12 +236,19 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, stri
 }
 
 // Grant gives a user a role at an organisation; it applies to the
-// organisation's descendants too. The granter needs user:write there.
+// organisation's descendants too. The granter needs user:write there and
+// at the user's own organisation: a user of another tenant, like an ID that
+// names no one, is ErrNotFound.
 func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) error {
 	defer s.tokens.clear() // permissions changed: re-read them
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if !validID(userID) || !validID(orgID) {
 			return ErrNotFound
+		}
+		// The granter administers the organisation granted at and the
+		// user's own: another tenant's user answers as a made-up ID does.
+		if _, err := manageUser(ctx, tx, a, userID); err != nil {
+			return err
 		}
 		if err := requireScope(ctx, tx, a, PermUserWrite, orgID); err != nil {
 			return err

@@ -284,10 +284,14 @@ func (s *Store) DashRemittances(ctx context.Context, a Actor, p Page) ([]DashRem
 	if err != nil {
 		return nil, "", err
 	}
+	var payments []int
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashRemittance, error) {
 		var d DashRemittance
-		return d, r.Scan(&d.ID, &d.PayerID, &d.TraceNumber, &d.PaidCents, &d.ProviderAdjCents, &d.Balanced, &d.BalanceProblems,
-			&d.EFTReconciled, &d.PaymentDate, &d.CreatedAt)
+		var n int
+		err := r.Scan(&d.ID, &d.PayerID, &d.TraceNumber, &d.PaidCents, &d.ProviderAdjCents, &d.Balanced, &d.BalanceProblems,
+			&d.EFTReconciled, &d.PaymentDate, &d.CreatedAt, &n)
+		payments = append(payments, n)
+		return d, err
 	})
 	if err != nil {
 		return nil, "", err
@@ -316,13 +320,28 @@ func (s *Store) DashRemittances(ctx context.Context, a Actor, p Page) ([]DashRem
 		if out[i].Payments == nil {
 			out[i].Payments = []RemittancePayment{}
 		}
+		if len(out[i].Payments) < payments[i] {
+			out[i].ownShare()
+		}
 	}
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), nil
 }
 
-// WorkItem is one open entry of the remittance work queue.
+// ownShare narrows a remittance that also pays other organisations' claims
+// to the caller's share: the amount of the payments they own, and none of
+// the transaction-wide figures (provider adjustments, balance problems)
+// that would describe the other organisations' payments.
+func (d *DashRemittance) ownShare() {
+	d.PaidCents, d.ProviderAdjCents, d.BalanceProblems = 0, 0, []string{}
+	for _, p := range d.Payments {
+		d.PaidCents += p.PaidCents
+	}
+}
+
+// WorkItem is one open entry of the remittance work queue. Its ID is
+// opaque (a random UUID).
 type WorkItem struct {
-	ID           int64     `json:"id"`
+	ID           string    `json:"id"`
 	RemittanceID string    `json:"remittance_id"`
 	TraceNumber  string    `json:"trace_number"`
 	Seq          int       `json:"seq"`

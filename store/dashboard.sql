@@ -3,11 +3,7 @@
 -- descendants), as ListClaims is.
 
 -- name: DashClaims
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
+WITH visible AS (SELECT id FROM visible_orgs($1, $2))
 SELECT c.id::text, c.org_id::text, c.status, c.payer_id::text, p.name, c.provider_id::text,
        trim(pr.first_name || ' ' || pr.last_name), c.patient_control_number, c.total_cents, c.paid_cents,
        c.attempt, c.created_at, c.updated_at, c.patient_id::text
@@ -26,11 +22,7 @@ WHERE c.org_id IN (SELECT id FROM visible)
 ORDER BY c.id DESC LIMIT $4;
 
 -- name: DashStatusCounts
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
+WITH visible AS (SELECT id FROM visible_orgs($1, $2))
 SELECT c.status, count(*), coalesce(max(c.updated_at), 'epoch'::timestamptz)
 FROM claims c
 WHERE c.org_id IN (SELECT id FROM visible)
@@ -62,59 +54,42 @@ FROM claim_adjustments WHERE remittance_id = $1
 ORDER BY seq, line, n;
 
 -- name: DashRemittances
--- Remittances with at least one claim payment for a visible claim, or for
--- a payer set up in a visible organisation (or above it).
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
+-- Remittances the caller owns a part of (remittance_owners: the
+-- organisations of the claims they pay, or, for what matched no claim, the
+-- organisations billing through the account they came through), with how
+-- many claim payments they carry in all.
 SELECT r.id::text, r.payer_id, r.trace_number, r.paid_cents, r.provider_adj_cents, r.balanced, r.balance_problems,
-       r.eft_reconciled, coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), ''), r.created_at
+       r.eft_reconciled, coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), ''), r.created_at,
+       (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)
 FROM remittances r
 WHERE r.id < coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND (EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
-               WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
-       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
-                  AND p.org_id IN (SELECT id FROM visible)))
+  AND EXISTS (SELECT 1 FROM remittance_owners o
+              WHERE o.remittance_id = r.id AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
 ORDER BY r.id DESC LIMIT $4;
 
 -- name: DashRemittancePayments
--- A remittance's claim payments; the claim ID only for visible claims.
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
-SELECT cp.seq, CASE WHEN c.org_id IN (SELECT id FROM visible) THEN c.id::text ELSE '' END,
+-- The claim payments of a remittance the caller owns.
+SELECT cp.seq, coalesce(cp.claim_id::text, ''),
        cp.status_code, cp.charge_cents, cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs
-FROM claim_payments cp LEFT JOIN claims c ON c.id = cp.claim_id
+FROM claim_payments cp
 WHERE cp.remittance_id = $3
+  AND EXISTS (SELECT 1 FROM claim_payment_owners o
+              WHERE o.remittance_id = cp.remittance_id AND o.seq = cp.seq
+                AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
 ORDER BY cp.seq;
 
 -- name: DashWorkQueue
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
-SELECT q.id, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
+SELECT q.public_id::text, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
 WHERE q.status = 'open'
-  AND (EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
-               WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
-       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
-                  AND p.org_id IN (SELECT id FROM visible)))
+  AND EXISTS (SELECT 1 FROM remit_work_owners o
+              WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
 ORDER BY q.id DESC LIMIT 200;
 
 -- name: DashAging
 -- Outstanding balance per payer and age bucket (days since the claim was
 -- created) of claims still open.
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
+WITH visible AS (SELECT id FROM visible_orgs($1, $2))
 SELECT p.name,
        coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at <= interval '30 days'), 0),
        coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at > interval '30 days' AND now() - c.created_at <= interval '60 days'), 0),
@@ -129,11 +104,7 @@ GROUP BY p.name ORDER BY p.name;
 -- name: DashTrend
 -- Per week of posting: claim payments, denials (CLP02 4) and the average
 -- days from claim creation to a paying remittance.
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
+WITH visible AS (SELECT id FROM visible_orgs($1, $2))
 SELECT to_char(date_trunc('week', cp.posted_at), 'YYYY-MM-DD'), count(*), count(*) FILTER (WHERE cp.status_code = '4'),
        coalesce(avg(extract(epoch FROM cp.posted_at - c.created_at) / 86400) FILTER (WHERE cp.paid_cents > 0), 0)::float8
 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id

@@ -35,10 +35,10 @@ const MaxResolutionNote = 2000
 var ErrNoClaimWrite = errors.New("store: acting on this record needs claim:write at its organisation")
 
 // workCursor is what a work queue page's cursor encodes (nextCursor
-// encodes it): the last item's ID.
-func workCursor(id int64) string { return "wq:" + strconv.FormatInt(id, 10) }
+// encodes it): the last item's (opaque) ID.
+func workCursor(id string) string { return "wq:" + id }
 
-func workCursorBefore(p Page) (*int64, error) {
+func workCursorBefore(p Page) (*string, error) {
 	if p.After == "" {
 		return nil, nil
 	}
@@ -48,14 +48,10 @@ func workCursorBefore(p Page) (*int64, error) {
 		return nil, bad
 	}
 	s, ok := strings.CutPrefix(string(b), "wq:")
-	if !ok {
+	if !ok || !validID(s) {
 		return nil, bad
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return nil, bad
-	}
-	return &n, nil
+	return &s, nil
 }
 
 // DashWorkQueuePage lists the open work items of visible remittances,
@@ -120,7 +116,10 @@ type ResolvedWorkItem struct {
 // out of the queue. Resolving an item again changes nothing and answers
 // the first resolution (first is false then). An item the actor cannot
 // see is ErrNotFound; one they see but may not act on is ErrNoClaimWrite.
-func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id int64, in WorkResolution) (ResolvedWorkItem, bool, error) {
+func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id string, in WorkResolution) (ResolvedWorkItem, bool, error) {
+	if !validID(id) {
+		return ResolvedWorkItem{}, false, ErrNotFound
+	}
 	var fields []FieldProblem
 	if !slices.Contains(Resolutions, in.Resolution) {
 		fields = append(fields, FieldProblem{"/resolution", "must be " + strings.Join(Resolutions[:len(Resolutions)-1], ", ") + " or " + Resolutions[len(Resolutions)-1]})
@@ -135,14 +134,14 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id int64, in WorkR
 	first := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var (
-			w                   ResolvedWorkItem
-			resolvedAt          *time.Time
-			canRead             bool
-			writeOrg, patientID string
+			w                             ResolvedWorkItem
+			resolvedAt                    *time.Time
+			canRead                       bool
+			writeOrg, ownerOrg, patientID string
 		)
 		err := tx.QueryRow(ctx, q("WorkItemForResolve"), nullable(a.UserID), PermClaimRead, PermClaimWrite, id).Scan(
 			&w.ID, &w.RemittanceID, &w.TraceNumber, &w.Seq, &w.Kind, &w.Detail, &w.Status, &w.CreatedAt,
-			&w.Resolution, &w.Note, &w.ResolvedBy, &resolvedAt, &canRead, &writeOrg, &patientID)
+			&w.Resolution, &w.Note, &w.ResolvedBy, &resolvedAt, &canRead, &writeOrg, &ownerOrg, &patientID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -159,6 +158,8 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id int64, in WorkR
 			if writeOrg == "" {
 				return ErrNoClaimWrite
 			}
+		} else {
+			writeOrg = ownerOrg
 		}
 		if w.Status != "open" {
 			if resolvedAt != nil {
@@ -174,7 +175,7 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id int64, in WorkR
 		w.Status, w.Resolution, w.Note, w.ResolvedBy, w.ResolvedAt = "resolved", in.Resolution, in.Note, a.UserID, at
 		out, first = w, true
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: writeOrg, PatientID: patientID, Action: ActionUpdate,
-			Resource: "remit_work_item", ResourceID: strconv.FormatInt(id, 10), Fields: []string{"resolution", "note"}})
+			Resource: "remit_work_item", ResourceID: id, Fields: []string{"resolution", "note"}})
 	})
 	if err != nil {
 		return ResolvedWorkItem{}, false, err

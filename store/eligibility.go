@@ -110,9 +110,10 @@ func (s *Store) PutEligibility(ctx context.Context, c EligibilityCheck) error {
 }
 
 // EligibilityByTrace finds the appointment and workflow waiting for a
-// batch 271 with this trace number.
-func (s *Store) EligibilityByTrace(ctx context.Context, trace string) (appointmentID, workflowID string, err error) {
-	err = s.Pool.QueryRow(ctx, q("EligibilityByTrace"), trace).Scan(&appointmentID, &workflowID)
+// batch 271 with this trace number, received through the trading-partner
+// account partner (the check's payer's clearinghouse).
+func (s *Store) EligibilityByTrace(ctx context.Context, partner, trace string) (appointmentID, workflowID string, err error) {
+	err = s.Pool.QueryRow(ctx, q("EligibilityByTrace"), trace, partner).Scan(&appointmentID, &workflowID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", ErrNotFound
 	}

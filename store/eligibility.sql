@@ -15,7 +15,11 @@ ON CONFLICT (trace_number) DO UPDATE SET
     checked_at = now();
 
 -- name: EligibilityByTrace
-SELECT appointment_id::text, workflow_id FROM eligibility_checks WHERE trace_number = $1;
+-- The check with trace $1 whose 270 went to the payer through account $2:
+-- a 271 reaches only a check sent through the account it came through.
+SELECT e.appointment_id::text, e.workflow_id FROM eligibility_checks e
+JOIN coverages c ON c.id = e.coverage_id JOIN payers p ON p.id = c.payer_id
+WHERE e.trace_number = $1 AND p.clearinghouse = $2;
 
 -- name: LatestEligibility
 SELECT trace_number, appointment_id::text, mode, status, reject_codes, dek, benefits, checked_at

@@ -123,13 +123,13 @@ func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string,
 			return err
 		}
 		type ready struct {
-			id, payer string
-			attempt   int
+			id, payer, org string
+			attempt        int
 		}
 		var claims []ready
 		for rows.Next() {
 			var r ready
-			if err := rows.Scan(&r.id, &r.payer, &r.attempt); err != nil {
+			if err := rows.Scan(&r.id, &r.payer, &r.attempt, &r.org); err != nil {
 				rows.Close()
 				return err
 			}
@@ -140,6 +140,9 @@ func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string,
 			return err
 		}
 		for _, c := range claims {
+			if _, err := tx.Exec(ctx, q("AddTradingPartnerOrg"), clearinghouse, c.org); err != nil {
+				return err
+			}
 			if len(out) == 0 || out[len(out)-1].PayerID != c.payer {
 				var n int64
 				if err := tx.QueryRow(ctx, q("NextInterchangeControl")).Scan(&n); err != nil {
@@ -220,11 +223,13 @@ func (s *Store) BatchClaimsByControl(ctx context.Context, clearinghouse, isa13 s
 	return batchID, claimIDs, err
 }
 
-// ClaimIDByControlNumber resolves CLM01 (the patient control number) to a
-// claim ID.
-func (s *Store) ClaimIDByControlNumber(ctx context.Context, pcn string) (string, error) {
-	var id string
-	err := s.Pool.QueryRow(ctx, q("ClaimByControlNumber"), pcn).Scan(&id)
+// ClaimIDByControlNumber resolves CLM01 (the patient control number) of
+// a file received through the trading-partner account partner to a claim
+// sent through that account: an answer never reaches a claim, or a tenant,
+// that did not bill through the account it came through.
+func (s *Store) ClaimIDByControlNumber(ctx context.Context, partner, pcn string) (string, error) {
+	var id, org string
+	err := s.Pool.QueryRow(ctx, q("ClaimSentThrough"), pcn, partner).Scan(&id, &org)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -233,6 +238,10 @@ func (s *Store) ClaimIDByControlNumber(ctx context.Context, pcn string) (string,
 
 // Remittance is one 835 transaction's header as posted.
 type Remittance struct {
+	// Partner is the trading-partner (clearinghouse) account the 835 came
+	// through: its claim payments match only claims sent through it, and
+	// what matches none belongs to the organisations billing through it.
+	Partner          string
 	PayerID          string
 	TraceNumber      string
 	FileKey          string
@@ -245,7 +254,7 @@ type Remittance struct {
 }
 
 // PutRemittance records the remittance once and returns its ID (the same
-// ID for a re-delivery of the same payer and trace number).
+// ID for a re-delivery of the same account, payer and trace number).
 func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, existed bool, err error) {
 	id = newID()
 	var date any
@@ -258,14 +267,14 @@ func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, exi
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, q("InsertRemittance"), id, r.PayerID, r.TraceNumber, r.FileKey, r.TransactionIndex,
-			r.PaidCents, r.ProviderAdjCents, r.Balanced, problems, date)
+			r.PaidCents, r.ProviderAdjCents, r.Balanced, problems, date, r.Partner)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			existed = true
 			var bal, rec bool
-			if err := tx.QueryRow(ctx, q("GetRemittanceByTrace"), r.PayerID, r.TraceNumber).Scan(&id, &bal, &rec); err != nil {
+			if err := tx.QueryRow(ctx, q("GetRemittanceByTrace"), r.PayerID, r.TraceNumber, r.Partner).Scan(&id, &bal, &rec); err != nil {
 				return err
 			}
 			return nil
@@ -301,26 +310,32 @@ type ClaimPaymentRecord struct {
 }
 
 // PostClaimPayment posts one claim payment in its own transaction, exactly
-// once. It returns the matched claim ID ("" when no claim has that patient
-// control number: the payment goes to the work queue) and whether this
-// call posted it (false: it was posted before).
+// once. It returns the matched claim ID ("" when no claim sent through the
+// remittance's account has that patient control number: the payment goes
+// to the work queue, owned by the organisations billing through the
+// account) and whether this call posted it (false: it was posted before).
+// A matched payment and its adjustments belong to the claim's
+// organisation.
 func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p ClaimPaymentRecord) (claimID string, posted bool, err error) {
 	rarcs := p.RARCs
 	if rarcs == nil {
 		rarcs = []string{}
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		var cid *string
-		var id string
-		err := tx.QueryRow(ctx, q("ClaimByControlNumber"), p.PatientControl).Scan(&id)
+		var cid, org *string
+		var id, orgID, partner string
+		if err := tx.QueryRow(ctx, q("RemittancePartner"), remittanceID).Scan(&partner); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, q("ClaimSentThrough"), p.PatientControl, partner).Scan(&id, &orgID)
 		switch {
 		case err == nil:
-			cid = &id
+			cid, org = &id, &orgID
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
 		tag, err := tx.Exec(ctx, q("InsertClaimPayment"), remittanceID, p.Seq, cid, p.PatientControl, p.StatusCode,
-			p.ChargeCents, p.PaidCents, p.PatientRespCents, p.PayerClaimNumber, rarcs)
+			p.ChargeCents, p.PaidCents, p.PatientRespCents, p.PayerClaimNumber, rarcs, org)
 		if err != nil {
 			return err
 		}
@@ -336,7 +351,7 @@ func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p Cla
 		}
 		posted = true
 		for n, a := range p.Adjustments {
-			if _, err := tx.Exec(ctx, q("InsertAdjustment"), remittanceID, p.Seq, a.Line, n+1, a.Group, a.Reason, a.AmountCents); err != nil {
+			if _, err := tx.Exec(ctx, q("InsertAdjustment"), remittanceID, p.Seq, a.Line, n+1, a.Group, a.Reason, a.AmountCents, org); err != nil {
 				return err
 			}
 		}

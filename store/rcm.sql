@@ -40,13 +40,18 @@ WHERE b.run_id = $1
 ORDER BY b.id, bc.st02;
 
 -- name: LockReadyClaims
-SELECT c.id, c.payer_id, c.attempt
+SELECT c.id, c.payer_id, c.attempt, c.org_id
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
 WHERE c.status = 'ready' AND p.clearinghouse = $1
 ORDER BY c.payer_id, c.id
 LIMIT $2
 FOR UPDATE OF c SKIP LOCKED;
+
+-- name: AddTradingPartnerOrg
+-- The organisation now bills through the account: what arrives through it
+-- unmatched is theirs to see.
+INSERT INTO trading_partner_orgs (partner, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
 
 -- name: NextInterchangeControl
 SELECT nextval('interchange_control_numbers');
@@ -73,25 +78,34 @@ SELECT b.id FROM claim_batches b WHERE b.clearinghouse = $1 AND b.isa13 = $2;
 -- name: BatchClaims
 SELECT claim_id FROM batch_claims WHERE batch_id = $1 ORDER BY st02;
 
--- name: ClaimByControlNumber
-SELECT id FROM claims WHERE patient_control_number = $1;
+-- name: ClaimSentThrough
+-- The claim with patient control number $1 (CLM01) among the claims sent
+-- through account $2, and its organisation: what comes back through an
+-- account can only concern what was sent through it.
+SELECT c.id::text, c.org_id::text FROM claims c
+WHERE c.patient_control_number = $1
+  AND EXISTS (SELECT 1 FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id
+              WHERE bc.claim_id = c.id AND b.clearinghouse = $2);
 
 -- name: InsertRemittance
-INSERT INTO remittances (id, payer_id, trace_number, file_key, transaction_index, paid_cents, provider_adj_cents, balanced, balance_problems, payment_date)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (payer_id, trace_number) DO NOTHING;
+INSERT INTO remittances (id, payer_id, trace_number, file_key, transaction_index, paid_cents, provider_adj_cents, balanced, balance_problems, payment_date, partner)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (partner, payer_id, trace_number) DO NOTHING;
 
 -- name: GetRemittanceByTrace
-SELECT id, balanced, eft_reconciled FROM remittances WHERE payer_id = $1 AND trace_number = $2;
+SELECT id, balanced, eft_reconciled FROM remittances WHERE partner = $3 AND payer_id = $1 AND trace_number = $2;
+
+-- name: RemittancePartner
+SELECT partner FROM remittances WHERE id = $1;
 
 -- name: InsertClaimPayment
-INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents, payer_claim_number, rarcs)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents, payer_claim_number, rarcs, org_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (remittance_id, seq) DO NOTHING;
 
 -- name: InsertAdjustment
-INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: GetClaimPayment
 SELECT claim_id FROM claim_payments WHERE remittance_id = $1 AND seq = $2;
@@ -134,80 +148,56 @@ SELECT patient_id::text FROM claims WHERE id = $1;
 -- permission $2.
 
 -- name: DashWorkQueuePage
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1)
-SELECT q.id, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
+SELECT q.public_id::text, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
-WHERE q.status = 'open' AND q.id < coalesce($3::bigint, 9223372036854775807)
-  AND (EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
-               WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
-       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
-                  AND p.org_id IN (SELECT id FROM visible)))
+WHERE q.status = 'open'
+  AND q.id < coalesce((SELECT c.id FROM remit_work_queue c WHERE c.public_id = $3::uuid), 9223372036854775807)
+  AND EXISTS (SELECT 1 FROM remit_work_owners o
+              WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
 ORDER BY q.id DESC LIMIT $4;
 
 -- name: DashRemittanceVersion
 -- What changes when the remittance view would: remittances posted or
 -- reconciled, work items added or resolved.
-WITH visible AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1),
+WITH visible AS (SELECT id FROM visible_orgs($1, $2)),
 rem AS (
     SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r
-    WHERE EXISTS (SELECT 1 FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
-                  WHERE cp.remittance_id = r.id AND c.org_id IN (SELECT id FROM visible))
-       OR EXISTS (SELECT 1 FROM payers p WHERE (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
-                  AND p.org_id IN (SELECT id FROM visible)))
+    WHERE EXISTS (SELECT 1 FROM remittance_owners o WHERE o.remittance_id = r.id AND o.org_id IN (SELECT id FROM visible))),
+items AS (
+    SELECT q.status, q.created_at, q.resolved_at FROM remit_work_queue q
+    WHERE q.remittance_id IN (SELECT id FROM rem)
+      AND EXISTS (SELECT 1 FROM remit_work_owners o WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible)))
 SELECT (SELECT count(*) FROM rem),
        (SELECT count(*) FROM rem WHERE eft_reconciled),
-       (SELECT count(*) FROM remit_work_queue q WHERE q.status = 'open' AND q.remittance_id IN (SELECT id FROM rem)),
+       (SELECT count(*) FROM items WHERE status = 'open'),
        greatest((SELECT max(created_at) FROM rem),
-                (SELECT max(greatest(q.created_at, q.resolved_at)) FROM remit_work_queue q WHERE q.remittance_id IN (SELECT id FROM rem)),
+                (SELECT max(greatest(created_at, resolved_at)) FROM items),
                 'epoch'::timestamptz);
 
 -- name: WorkItemForResolve
--- The item, locked, with whether user $1 sees it with permission $2
--- (claim:read) and may act on it with $3 (claim:write), the organisation
--- to audit under and the patient of its claim payment, if matched.
-WITH rv AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1),
-wv AS (
-    SELECT o.id FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $3
-    JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-    WHERE g.user_id = $1),
-orgs_of AS (
-    SELECT c.org_id AS id, 0 AS pref FROM remit_work_queue q
-    JOIN claim_payments cp ON cp.remittance_id = q.remittance_id JOIN claims c ON c.id = cp.claim_id
-    WHERE q.id = $4
-    UNION ALL
-    SELECT p.org_id, 1 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
-    JOIN payers p ON (p.payer_id = r.payer_id OR p.id::text = r.payer_id)
-    WHERE q.id = $4)
-SELECT q.id, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at,
+-- The item (by its public ID $4), locked, with whether user $1 sees it
+-- with permission $2 (claim:read) and may act on it with $3 (claim:write),
+-- the organisation owning it to audit under (the claim's when it paid one)
+-- and the patient of its claim payment, if matched.
+WITH owners AS (
+    SELECT o.org_id, o.pref FROM remit_work_queue q JOIN remit_work_owners o ON o.item_id = q.id
+    WHERE q.public_id = $4::uuid)
+SELECT q.public_id::text, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at,
        coalesce(q.resolution, ''), q.resolution_note, coalesce(q.resolved_by::text, ''), q.resolved_at,
-       EXISTS (SELECT 1 FROM orgs_of WHERE id IN (SELECT id FROM rv)),
-       coalesce((SELECT id::text FROM orgs_of WHERE id IN (SELECT id FROM wv) ORDER BY pref LIMIT 1), ''),
+       EXISTS (SELECT 1 FROM owners WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))),
+       coalesce((SELECT org_id::text FROM owners WHERE org_id IN (SELECT id FROM visible_orgs($1, $3)) ORDER BY pref, org_id LIMIT 1), ''),
+       coalesce((SELECT org_id::text FROM owners ORDER BY pref, org_id LIMIT 1), ''),
        coalesce((SELECT c.patient_id::text FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
                  WHERE cp.remittance_id = q.remittance_id AND cp.seq = q.seq AND q.seq > 0), '')
 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
-WHERE q.id = $4
+WHERE q.public_id = $4::uuid
 FOR UPDATE OF q;
 
 -- name: ResolveWorkItem
 UPDATE remit_work_queue
 SET status = 'resolved', resolution = $2, resolution_note = $3, resolved_by = $4, resolved_at = now()
-WHERE id = $1 AND status = 'open'
+WHERE public_id = $1::uuid AND status = 'open'
 RETURNING resolved_at;
-
--- Real-time claim status inquiries (activities/claimstatus.go).
 
 -- name: RecordStatusInquiry
 INSERT INTO claim_status_inquiries (claim_id, attempt, trace, partner, request_key, response_key, stc, note, sent_at)

@@ -109,7 +109,15 @@ func TestPostingIsExactlyOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	c := newClaim(t, f)
-	r := store.Remittance{PayerID: "ZZPAYER1", TraceNumber: "EFT000001", FileKey: "k1", PaidCents: 10000, Balanced: true}
+	// The claim goes out through the account "local"; the 835 comes back
+	// through it.
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100); err != nil {
+		t.Fatal(err)
+	}
+	r := store.Remittance{Partner: "local", PayerID: "ZZPAYER1", TraceNumber: "EFT000001", FileKey: "k1", PaidCents: 10000, Balanced: true}
 	rid, existed, err := f.s.PutRemittance(ctx, r)
 	if err != nil || existed {
 		t.Fatalf("first put: %v existed=%v", err, existed)
@@ -175,5 +183,51 @@ func TestBillingProfileInheritedFromAncestor(t *testing.T) {
 	var ve *store.ValidationError
 	if err := f.s.PutBillingProfile(ctx, bad); !errors.As(err, &ve) {
 		t.Errorf("bad NPI accepted: %v", err)
+	}
+}
+
+// TestPaymentsMatchOnlyClaimsSentThroughTheirAccount (issue 14, finding 1):
+// an 835 is attributed by the trading-partner account it came through, not
+// by the payer ID or the control number it carries. The same CLM01
+// arriving through another account matches nothing, and its unmatched
+// payment belongs to that account's organisations, not the claim's.
+func TestPaymentsMatchOnlyClaimsSentThroughTheirAccount(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newClaim(t, f)
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100); err != nil {
+		t.Fatal(err)
+	}
+	pay := store.ClaimPaymentRecord{Seq: 1, PatientControl: c.PatientControlNumber, StatusCode: "1", ChargeCents: 12500, PaidCents: 10000}
+	other, _, err := f.s.PutRemittance(ctx, store.Remittance{Partner: "other", PayerID: "ZZPAYER1", TraceNumber: "EFT000009", FileKey: "k9", PaidCents: 10000, Balanced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cid, _, err := f.s.PostClaimPayment(ctx, other, pay); err != nil || cid != "" {
+		t.Fatalf("payment through another account matched claim %q (%v), want none", cid, err)
+	}
+	// The same payer and trace through the claim's own account is another
+	// remittance, and matches.
+	own, existed, err := f.s.PutRemittance(ctx, store.Remittance{Partner: "local", PayerID: "ZZPAYER1", TraceNumber: "EFT000009", FileKey: "k9", PaidCents: 10000, Balanced: true})
+	if err != nil || existed || own == other {
+		t.Fatalf("own account's remittance = %s existed %v (%v), want a new one", own, existed, err)
+	}
+	if cid, _, err := f.s.PostClaimPayment(ctx, own, pay); err != nil || cid != c.ID {
+		t.Fatalf("payment through the claim's account matched %q (%v), want %s", cid, err, c.ID)
+	}
+	var owners, claimOrg int
+	if err := f.s.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE org_id = $2) FROM remittance_owners WHERE remittance_id = $1`,
+		other, c.OrgID).Scan(&owners, &claimOrg); err != nil {
+		t.Fatal(err)
+	}
+	if claimOrg != 0 {
+		t.Errorf("the other account's remittance is owned by the claim's organisation (%d of %d owners)", claimOrg, owners)
+	}
+	var org string
+	if err := f.s.Pool.QueryRow(ctx, `SELECT org_id::text FROM claim_payments WHERE remittance_id = $1 AND seq = 1`, own).Scan(&org); err != nil || org != c.OrgID {
+		t.Errorf("matched payment's organisation = %q (%v), want the claim's %s", org, err, c.OrgID)
 	}
 }

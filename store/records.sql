@@ -5,23 +5,11 @@
 -- name: InScopeOrAbove
 -- Like InScope, but also true when org $3 is an ancestor of a granted org
 -- (shared set-up such as payers, read from below).
-SELECT EXISTS (
-    SELECT 1
-    FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs granted ON granted.id = g.org_id
-    JOIN orgs target ON target.id = $3
-    WHERE g.user_id = $1 AND (granted.path @> target.path OR target.path @> granted.path));
+SELECT $3::uuid IN (SELECT id FROM visible_orgs_and_ancestors($1, $2));
 
 -- name: InScope
 -- Does user $1 hold permission $2 at org $3 or at one of its ancestors?
-SELECT EXISTS (
-    SELECT 1
-    FROM role_grants g
-    JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-    JOIN orgs granted ON granted.id = g.org_id
-    JOIN orgs target ON target.id = $3
-    WHERE g.user_id = $1 AND granted.path @> target.path);
+SELECT org_visible($1, $2, $3);
 
 -- name: UserPermissions
 SELECT DISTINCT rp.permission
@@ -54,10 +42,7 @@ FROM audit_log ORDER BY chain, seq;
 SELECT id, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
        action, resource, resource_id, fields, source_ip, request_id
 FROM audit_log
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND ($3::uuid IS NULL OR patient_id = $3)
   AND ($4::uuid IS NULL OR actor_id = $4)
   AND ($5::timestamptz IS NULL OR at >= $5)
@@ -84,10 +69,7 @@ SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs
 
 -- name: ListOrgs
 SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs
-WHERE id IN (SELECT o.id FROM role_grants g
-             JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-             JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-             WHERE g.user_id = $1)
+WHERE id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3
 ORDER BY id LIMIT $4;
 
@@ -153,10 +135,7 @@ SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until
 -- name: ListUsers
 -- Users at the organisations where $1 holds $2 (user:write) or below.
 SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3 AND ($5::uuid IS NULL OR org_id = $5)
 ORDER BY id LIMIT $4;
 
@@ -202,10 +181,7 @@ UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials
 
 -- name: ListProviders
 SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3 AND ($5::text IS NULL OR npi = $5)
 ORDER BY id LIMIT $4;
 
@@ -227,10 +203,7 @@ UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updat
 
 -- name: ListPayers
 SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path OR o.path @> go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs_and_ancestors($1, $2))
   AND id > $3
 ORDER BY id LIMIT $4;
 
@@ -263,10 +236,7 @@ WHERE id = $1 RETURNING updated_at;
 -- name: ListPatients
 SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3
   AND ($5::uuid IS NULL OR org_id = $5)
   AND ($6::bytea IS NULL OR last_name_bidx = $6)
@@ -294,10 +264,7 @@ FROM coverages WHERE id = $1;
 SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
 FROM coverages
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3
   AND ($5::uuid IS NULL OR patient_id = $5)
   AND ($6::bytea IS NULL OR member_id_bidx = $6)
@@ -319,12 +286,10 @@ ORDER BY priority, id LIMIT 1;
 -- $2 at each (one round trip).
 WITH pv AS (SELECT org_id FROM providers WHERE id = $3),
      pt AS (SELECT org_id FROM patients WHERE id = $4),
-     granted AS (SELECT go.path FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id WHERE g.user_id = $1)
+     visible AS (SELECT id FROM visible_orgs($1, $2))
 SELECT (SELECT org_id::text FROM pv), (SELECT org_id::text FROM pt),
-       EXISTS (SELECT 1 FROM pv JOIN orgs o ON o.id = pv.org_id JOIN granted ON granted.path @> o.path),
-       EXISTS (SELECT 1 FROM pt JOIN orgs o ON o.id = pt.org_id JOIN granted ON granted.path @> o.path);
+       EXISTS (SELECT 1 FROM pv WHERE pv.org_id IN (SELECT id FROM visible)),
+       EXISTS (SELECT 1 FROM pt WHERE pt.org_id IN (SELECT id FROM visible));
 
 -- name: SlotAvailable
 -- True when the slot overlaps no "unavailable" exception and either the
@@ -374,10 +339,7 @@ SELECT patient_id::text FROM appointments WHERE id = $1;
 SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3
   AND ($5::uuid IS NULL OR provider_id = $5)
   AND ($6::uuid IS NULL OR patient_id = $6)
@@ -413,10 +375,7 @@ SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, '')
        coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
        coalesce(appointment_id::text, ''), created_at, updated_at
 FROM waitlist_entries
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3
   AND ($5::uuid IS NULL OR org_id = $5)
   AND ($6::uuid IS NULL OR provider_id = $6)
@@ -465,10 +424,7 @@ FROM charges WHERE encounter_id = $1 ORDER BY line;
 SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3
   AND ($5::uuid IS NULL OR patient_id = $5)
 ORDER BY id LIMIT $4;
@@ -502,10 +458,7 @@ SELECT seq, status, reason, coalesce(actor_id::text, ''), at FROM claim_status_h
 SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims
-WHERE org_id IN (SELECT o.id FROM role_grants g
-                 JOIN role_permissions rp ON rp.role = g.role AND rp.permission = $2
-                 JOIN orgs go ON go.id = g.org_id JOIN orgs o ON o.path <@ go.path
-                 WHERE g.user_id = $1)
+WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
   AND id > $3
   AND ($5::text IS NULL OR status = $5)
   AND ($6::uuid IS NULL OR patient_id = $6)

@@ -32,7 +32,8 @@ const (
 
 	// Batch submission, on a Schedule per clearinghouse: batch/<clearinghouse>/<time>.
 	BatchSubmissionWorkflowName = "BatchSubmission"
-	// Remittance posting, one workflow per 835 by trace number: remit/<payer>/<TRN02>.
+	// Remittance posting, one workflow per 835 by the trading-partner account
+	// it came through, payer and trace number: remit/<partner>/<payer>/<TRN02>.
 	RemittanceWorkflowName = "RemittancePosting"
 	RemitIDPrefix          = "remit/"
 

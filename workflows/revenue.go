@@ -14,7 +14,8 @@ import (
 )
 
 // RemittanceInput names one 835 transaction; the workflow ID is
-// remit/<payer>/<TRN02>, so a re-delivered file starts nothing new.
+// remit/<partner>/<payer>/<TRN02>, so a re-delivered file starts nothing
+// new, and two accounts' remittances never collide.
 type RemittanceInput = activities.RemittanceRequest
 
 // RemittanceResult is what posting did, plus the claims it told.
@@ -25,8 +26,11 @@ type RemittanceResult struct {
 	Statements     int // patient statements opened
 }
 
-// RemittanceID is the workflow ID for an 835 by payer and trace number.
-func RemittanceID(payerID, trace string) string { return RemitIDPrefix + payerID + "/" + trace }
+// RemittanceID is the workflow ID for an 835 by the account it came
+// through, payer and trace number.
+func RemittanceID(partner, payerID, trace string) string {
+	return RemitIDPrefix + partner + "/" + payerID + "/" + trace
+}
 
 // RemittancePosting posts one 835 exactly once and tells each claim's
 // workflow its outcome. Posting is one activity over all claim payments

@@ -343,14 +343,14 @@ func TestDashboardInBrowser(t *testing.T) {
 			// A work item (posting queues one when an 835 does not
 			// balance or match; these balance, so the test adds one to a
 			// posted remittance), resolved from the page.
-			var item int64
+			var item string // the work item's opaque ID
 			if err := e.m.Store.Pool.QueryRow(ctx, `INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
 				SELECT remittance_id, 0, 'unbalanced', 'TEST: payments do not add up' FROM claim_payments WHERE claim_id = $1 LIMIT 1
-				ON CONFLICT (remittance_id, seq, kind) DO UPDATE SET detail = EXCLUDED.detail RETURNING id`, paid.ID).Scan(&item); err != nil {
+				ON CONFLICT (remittance_id, seq, kind) DO UPDATE SET detail = EXCLUDED.detail RETURNING public_id::text`, paid.ID).Scan(&item); err != nil {
 				t.Fatal(err)
 			}
-			row := fmt.Sprintf(`tr[data-work-item="%d"]`, item)
-			form := fmt.Sprintf(`form[data-resolve-form="%d"]`, item)
+			row := fmt.Sprintf(`tr[data-work-item="%s"]`, item)
+			form := fmt.Sprintf(`form[data-resolve-form="%s"]`, item)
 			// The page's live updates show the new item.
 			run("the new work item appears", chromedp.WaitVisible(row+` button[data-resolve]`))
 			run("open the resolve form", chromedp.Click(row+` button[data-resolve]`), chromedp.WaitVisible(form+` select`))
@@ -366,7 +366,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			)
 			var resolution, by, note string
 			if err := e.m.Store.Pool.QueryRow(ctx, `SELECT status || '/' || coalesce(resolution, ''), coalesce(resolved_by::text, ''), resolution_note
-				FROM remit_work_queue WHERE id = $1`, item).Scan(&resolution, &by, &note); err != nil {
+				FROM remit_work_queue WHERE public_id = $1`, item).Scan(&resolution, &by, &note); err != nil {
 				t.Fatal(err)
 			}
 			if resolution != "resolved/written_off" || by != u.ID || note != "TEST: below the refund threshold" {

@@ -226,7 +226,7 @@ export interface Remittance {
 }
 
 export interface WorkItem {
-  id: number
+  id: string
   remittance_id: string
   trace_number: string
   seq: number

@@ -1,0 +1,343 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/claimflow/claimflow/store"
+)
+
+// How the isolation test exercises a route.
+const (
+	// isoTarget: the URL names one of the tenant's records ({id}, and
+	// {token_id}): another tenant gets exactly the answer a made-up ID
+	// gets, never a 2xx; the owner's admin finds the record.
+	isoTarget = iota
+	// isoList: the answer never carries another tenant's IDs or names,
+	// even when the query names them, and it is the answer the same query
+	// with made-up IDs gets.
+	isoList
+	// isoCreate: a body naming another tenant's records (its org, patient,
+	// provider...) is refused exactly as one naming made-up IDs.
+	isoCreate
+	// isoPublic: no tenant data (health, metrics, login, the caller's own
+	// session); checked only for not carrying another tenant's IDs.
+	isoPublic
+)
+
+// isolation says how one route is checked. x is the tenant whose records
+// the request names: tenant A's, or a ghost tenant of made-up IDs.
+type isolation struct {
+	kind  int
+	id    func(x *tenant) string // {id}
+	token func(x *tenant) string // {token_id}
+	query func(x *tenant) string
+	body  func(x, self *tenant) any // self: the caller's own tenant
+	// ownerMay404: the owner's answer may be 404 too (nothing to show yet,
+	// e.g. no eligibility check has run).
+	ownerMay404 bool
+}
+
+// isolationCoverage lists every route the server mounts. A route missing
+// here fails TestRouteIsolation: a new route is not done until its tenant
+// isolation is.
+var isolationCoverage = map[string]isolation{
+	"GET /healthz":              {kind: isoPublic},
+	"GET /readyz":               {kind: isoPublic},
+	"* /metrics":                {kind: isoPublic},
+	"POST /v1/auth/login":       {kind: isoPublic, body: func(x, _ *tenant) any { return map[string]any{"login": "nobody", "password": "x", "totp": "000000"} }},
+	"POST /v1/auth/logout":      {kind: isoPublic},
+	"GET /v1/dashboard/session": {kind: isoPublic},
+
+	"POST /v1/orgs": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"parent_id": x.practice.ID, "kind": "department", "name": "TEST DEPT"}
+	}},
+	"GET /v1/orgs":        {kind: isoList},
+	"GET /v1/orgs/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
+	"PATCH /v1/orgs/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+
+	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}
+	}},
+	"GET /v1/providers":                   {kind: isoList, query: func(x *tenant) string { return "npi=" + x.prov.NPI }},
+	"GET /v1/providers/{id}":              {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }},
+	"PATCH /v1/providers/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(_, _ *tenant) any { return map[string]any{"first_name": "TESTX"} }},
+	"GET /v1/providers/{id}/availability": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }},
+	"POST /v1/providers/{id}/availability": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(_, _ *tenant) any {
+		return map[string]any{"weekday": 2, "start_time": "09:00", "end_time": "10:00", "time_zone": "UTC"}
+	}},
+	"POST /v1/providers/{id}/availability-exceptions": {kind: isoTarget, id: func(x *tenant) string { return x.prov.ID }, body: func(_, _ *tenant) any {
+		return map[string]any{"kind": "unavailable", "starts_at": testDay(40), "ends_at": testDay(40).Add(3600e9)}
+	}},
+
+	"POST /v1/payers": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.root.ID, "payer_id": "ZZPAYER9", "name": "TEST PAYER 9", "clearinghouse": "local"}
+	}},
+	"GET /v1/payers":        {kind: isoList},
+	"GET /v1/payers/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }},
+	"PATCH /v1/payers/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+
+	"POST /v1/patients": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "first_name": "TESTX", "last_name": "TESTY", "birth_date": "1905-05-05", "sex": "U"}
+	}},
+	"GET /v1/patients":        {kind: isoList, query: func(x *tenant) string { return "org_id=" + x.practice.ID }},
+	"GET /v1/patients/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.patient.ID }},
+	"PATCH /v1/patients/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.patient.ID }, body: func(_, _ *tenant) any { return map[string]any{"phone": "555-0199"} }},
+
+	"POST /v1/coverages": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"patient_id": x.recs.patient.ID, "payer_id": x.payer.ID, "member_id": "ZZ0000009", "relationship": "self", "priority": 2}
+	}},
+	"GET /v1/coverages":        {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID }},
+	"GET /v1/coverages/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.coverage.ID }},
+	"PATCH /v1/coverages/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.coverage.ID }, body: func(_, _ *tenant) any { return map[string]any{"group_number": "X"} }},
+
+	"POST /v1/appointments": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"provider_id": x.prov.ID, "patient_id": x.recs.patient.ID, "visit_type": "x", "starts_at": testDay(30), "ends_at": testDay(30).Add(3600e9)}
+	}},
+	"POST /v1/appointment-series": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"first": map[string]any{"provider_id": x.prov.ID, "patient_id": x.recs.patient.ID, "visit_type": "x",
+			"starts_at": testDay(31), "ends_at": testDay(31).Add(3600e9)}, "interval_weeks": 1, "count": 2}
+	}},
+	"GET /v1/appointments":        {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&provider_id=" + x.prov.ID }},
+	"GET /v1/appointments/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }},
+	"PATCH /v1/appointments/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(_, _ *tenant) any { return map[string]any{"visit_type": "x"} }},
+	"POST /v1/appointments/{id}/reschedule": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(_, _ *tenant) any {
+		return map[string]any{"starts_at": testDay(32), "ends_at": testDay(32).Add(3600e9)}
+	}},
+	"POST /v1/appointments/{id}/cancel": {kind: isoTarget, id: func(x *tenant) string { return x.recs.appointment.ID }, body: func(_, _ *tenant) any { return map[string]any{} }},
+
+	"POST /v1/waitlist": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "patient_id": x.recs.patient.ID, "visit_type": "x"}
+	}},
+	"GET /v1/waitlist":             {kind: isoList, query: func(x *tenant) string { return "org_id=" + x.practice.ID }},
+	"GET /v1/waitlist/{id}":        {kind: isoTarget, id: func(x *tenant) string { return x.recs.waitlist.ID }},
+	"PATCH /v1/waitlist/{id}":      {kind: isoTarget, id: func(x *tenant) string { return x.recs.waitlist.ID }, body: func(_, _ *tenant) any { return map[string]any{"priority": 1} }},
+	"POST /v1/waitlist/{id}/leave": {kind: isoTarget, id: func(x *tenant) string { return x.recs.waitlist.ID }},
+
+	"POST /v1/encounters": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"patient_id": x.recs.patient.ID, "provider_id": x.prov.ID, "date_of_service": "2030-01-01", "place_of_service": "11",
+			"diagnoses": []string{"Z00.00"}, "charges": []map[string]any{{"code": "99213", "diagnosis_pointers": []int{1}, "units": 1, "amount_cents": 100}}}
+	}},
+	"GET /v1/encounters":        {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID }},
+	"GET /v1/encounters/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.encounter.ID }},
+	"PATCH /v1/encounters/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.encounter.ID }, body: func(_, _ *tenant) any { return map[string]any{"place_of_service": "22"} }},
+
+	"POST /v1/claims":                {kind: isoCreate, body: func(x, _ *tenant) any { return map[string]any{"encounter_id": x.recs.encounter.ID} }},
+	"GET /v1/claims":                 {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&payer_id=" + x.payer.ID }},
+	"GET /v1/claims/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
+	"POST /v1/claims/{id}/status":    {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"status": "ready"} }},
+	"GET /v1/claims/{id}/timeline":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
+	"GET /v1/claims/{id}/edi":        {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, query: func(*tenant) string { return "kind=837&n=0" }, ownerMay404: true},
+	"POST /v1/claims/{id}/decisions": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"action": "write_off", "note": "x"} }},
+
+	"GET /v1/audit": {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&actor_id=" + x.users["admin"] }},
+
+	"GET /v1/dashboard/claims":                               {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID + "&provider_id=" + x.prov.ID }},
+	"GET /v1/dashboard/claims/summary":                       {kind: isoList, query: func(x *tenant) string { return "claim_id=" + x.recs.claim.ID }},
+	"GET /v1/dashboard/denials":                              {kind: isoList},
+	"GET /v1/dashboard/remittances":                          {kind: isoList},
+	"GET /v1/dashboard/remittances/summary":                  {kind: isoList},
+	"GET /v1/dashboard/remittances/work-queue":               {kind: isoList},
+	"POST /v1/dashboard/remittances/work-queue/{id}/resolve": {kind: isoTarget, id: func(x *tenant) string { return x.workItem }, body: func(_, _ *tenant) any { return map[string]any{"resolution": "not_ours"} }},
+	"GET /v1/dashboard/receivables":                          {kind: isoList},
+	"GET /v1/dashboard/eligibility":                          {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
+
+	"POST /v1/users": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "kind": "system", "login": "iso-new-user", "display_name": "TEST NEW"}
+	}},
+	"GET /v1/users":               {kind: isoList, query: func(x *tenant) string { return "org_id=" + x.root.ID }},
+	"GET /v1/users/{id}":          {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }},
+	"POST /v1/users/{id}/disable": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }},
+	"POST /v1/users/{id}/enable":  {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }},
+	"POST /v1/users/{id}/unlock":  {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }},
+	"POST /v1/users/{id}/grants": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }, body: func(_, self *tenant) any {
+		return map[string]any{"org_id": self.practice.ID, "role": "biller"} // a role in the caller's own organisation
+	}},
+	"POST /v1/users/{id}/grants/revoke": {kind: isoTarget, id: func(x *tenant) string { return x.users["clinician"] }, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.root.ID, "role": "clinician"}
+	}},
+	"GET /v1/users/{id}/tokens":  {kind: isoTarget, id: func(x *tenant) string { return x.users["scheduler_system"] }},
+	"POST /v1/users/{id}/tokens": {kind: isoTarget, id: func(x *tenant) string { return x.users["scheduler_system"] }},
+	"POST /v1/users/{id}/tokens/{token_id}/revoke": {kind: isoTarget, id: func(x *tenant) string { return x.users["scheduler_system"] },
+		token: func(x *tenant) string { return x.tokenID }},
+}
+
+// ghostOf is a tenant of made-up IDs shaped like tn.
+func ghostOf(tn *tenant) *tenant {
+	g := &tenant{name: "GHOST", users: map[string]string{}, tokens: map[string]string{}}
+	n := func() string { return uuid.Must(uuid.NewV7()).String() }
+	g.root.ID, g.practice.ID, g.prov.ID, g.prov.NPI, g.payer.ID = n(), n(), n(), tn.prov.NPI, n()
+	g.recs.patient.ID, g.recs.coverage.ID, g.recs.appointment.ID, g.recs.waitlist.ID = n(), n(), n(), n()
+	g.recs.encounter.ID, g.recs.claim.ID, g.workItem, g.tokenID = n(), n(), n(), n()
+	for r := range tn.users {
+		g.users[r] = n()
+	}
+	return g
+}
+
+// secrets of tenant tn that no answer to another tenant may carry.
+func secretsOf(tn *tenant) []string {
+	s := []string{tn.root.ID, tn.practice.ID, tn.prov.ID, tn.payer.ID, tn.recs.patient.ID, tn.recs.coverage.ID,
+		tn.recs.appointment.ID, tn.recs.waitlist.ID, tn.recs.encounter.ID, tn.recs.claim.ID, tn.recs.claim.PatientControlNumber,
+		tn.workItem, tn.tokenID, tn.remittance, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
+	for _, u := range tn.users {
+		s = append(s, u)
+	}
+	return s
+}
+
+func (c isolation) path(route string, x *tenant) string {
+	p := route
+	if c.id != nil {
+		p = strings.ReplaceAll(p, "{id}", c.id(x))
+	}
+	if c.token != nil {
+		p = strings.ReplaceAll(p, "{token_id}", c.token(x))
+	}
+	if c.query != nil {
+		p += "?" + c.query(x)
+	}
+	return p
+}
+
+func (c isolation) bodyFor(x, self *tenant) any {
+	if c.body == nil {
+		return nil
+	}
+	return c.body(x, self)
+}
+
+// TestRouteIsolation (issue 14): for every route the server mounts (walked
+// with chi.Walk, not listed by hand) and every role of tenant B, B never
+// reads, lists, changes or learns the existence of tenant A's records:
+// requests naming A's records get exactly the answer made-up IDs get
+// (never a 2xx), no answer carries A's IDs or names, and A's records are
+// unchanged. A route without an entry in isolationCoverage fails the test.
+// The owner's admin then reaches every record the checks named, so the
+// refusals are not vacuous.
+func TestRouteIsolation(t *testing.T) {
+	w := newDashboardWorld(t, &fakeClaimWorkflows{})
+	a := newTenant(w, "A", "1234567893", "ZZ0000001", 1)
+	b := newTenant(w, "B", "1245319599", "ZZ0000002", 2)
+	sendClaims(t, w, a)
+	a.remittance = post835(t, w, "ZZEFTA", a.recs.claim.PatientControlNumber)
+	var q List[store.WorkItem]
+	w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/remittances/work-queue", nil, &q)
+	if len(q.Items) == 0 {
+		t.Fatal("tenant A has no work item to protect")
+	}
+	a.workItem = q.Items[0].ID
+	var tok store.IssuedToken
+	w.mustCall(201, a.admin, "POST", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &tok)
+	a.tokenID = tok.ID
+	ghost := ghostOf(a)
+	secrets := secretsOf(a)
+
+	srv := New(Options{Records: w.store})
+	srv.MountDashboard(Dashboard{})
+	var routes []string
+	if err := chi.Walk(srv.Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		routes = append(routes, method+" "+route)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, rt := range routes {
+		method, route, _ := strings.Cut(rt, " ")
+		key := rt
+		c, ok := isolationCoverage[key]
+		if !ok {
+			key = "* " + route
+			c, ok = isolationCoverage[key]
+		}
+		if !ok {
+			t.Errorf("route %s has no tenant isolation coverage: add it to isolationCoverage", rt)
+			continue
+		}
+		covered[key] = true
+		if key == "* "+route && method != "GET" {
+			continue // one method of a catch-all route is enough
+		}
+		for _, role := range tenantRoles {
+			tok := b.tokens[role]
+			st, body := w.raw(tok, method, c.path(route, a), c.bodyFor(a, b))
+			for _, s := range secrets {
+				if strings.Contains(withoutInstance(body), s) {
+					t.Errorf("%s of tenant B: %s answered %d with tenant A's %q", role, rt, st, s)
+				}
+			}
+			if st == http.StatusUnauthorized && key != "POST /v1/auth/login" {
+				t.Fatalf("%s of tenant B: %s answered 401: the caller's token stopped working, later checks would prove nothing", role, rt)
+			}
+			if c.kind == isoPublic {
+				continue
+			}
+			stG, bodyG := w.raw(tok, method, c.path(route, ghost), c.bodyFor(ghost, b))
+			switch c.kind {
+			case isoTarget, isoCreate:
+				if st < 400 || st != stG || !sameRefusal(body, bodyG) {
+					t.Errorf("%s of tenant B: %s naming A's records = %d %s; naming made-up IDs = %d %s; want the same refusal",
+						role, rt, st, body, stG, bodyG)
+				}
+			case isoList:
+				if st != stG {
+					t.Errorf("%s of tenant B: %s naming A's records = %d, naming made-up IDs = %d", role, rt, st, stG)
+				}
+			}
+		}
+	}
+	for key := range isolationCoverage {
+		if !covered[key] {
+			t.Errorf("isolationCoverage has %s, which the server does not mount", key)
+		}
+	}
+
+	// A's records are as they were.
+	ctx := context.Background()
+	var p store.Patient
+	w.mustCall(200, a.admin, "GET", "/v1/patients/"+a.recs.patient.ID, nil, &p)
+	var u store.UserDetail
+	w.mustCall(200, a.admin, "GET", "/v1/users/"+a.users["clinician"], nil, &u)
+	var toks List[store.APIToken]
+	w.mustCall(200, a.admin, "GET", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &toks)
+	var open, grants int
+	if err := w.store.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM remit_work_queue WHERE remittance_id = $1 AND status = 'open'),
+		(SELECT count(*) FROM role_grants g JOIN users u ON u.id = g.user_id JOIN orgs o ON o.id = g.org_id, orgs r
+		 WHERE r.id = $2 AND u.org_id IN (SELECT id FROM orgs WHERE path <@ r.path) AND NOT o.path <@ r.path)`, a.remittance, a.root.ID).Scan(&open, &grants); err != nil {
+		t.Fatal(err)
+	}
+	if p.Phone != "555-0100" || u.Disabled || len(u.Grants) != 1 || open != 2 || grants != 0 || slices.ContainsFunc(toks.Items, func(x store.APIToken) bool { return x.RevokedAt != nil }) {
+		t.Errorf("tenant A changed: phone %q, user %+v, open work items %d, grants outside A %d, tokens %+v", p.Phone, u, open, grants, toks.Items)
+	}
+
+	// The owner reaches every record named above.
+	for key, c := range isolationCoverage {
+		if c.kind != isoTarget {
+			continue
+		}
+		method, route, _ := strings.Cut(key, " ")
+		if st, body := w.raw(a.admin, method, c.path(route, a), c.bodyFor(a, a)); st == 404 && !c.ownerMay404 || st >= 500 {
+			t.Errorf("tenant A's admin: %s on A's own record = %d %s, want it found", key, st, body)
+		}
+	}
+}
+
+// withoutInstance is a problem answer without its instance member (the
+// path the caller sent, IDs included): what is left is what the server told.
+func withoutInstance(body []byte) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return string(body)
+	}
+	delete(m, "instance")
+	out, _ := json.Marshal(m)
+	return string(out)
+}
