@@ -42,25 +42,31 @@ func maskTx(t *Transaction, d Delimiters, gs08 string) {
 		} else {
 			rec.step(v, view)
 		}
-		if maskKeep[s.ID()] {
+		maskSeg(s, rec.place, d)
+	}
+}
+
+// maskSeg masks one transaction-set segment placed at node n (nil when the
+// recognizer did not place it).
+func maskSeg(s Seg, n *node, d Delimiters) {
+	if maskKeep[s.ID()] {
+		return
+	}
+	var rules []elemRule
+	if n != nil {
+		rules = n.Elems
+	} else if ds := segmentDef(s.ID()); ds != nil {
+		rules = ds.Elems
+	}
+	for k := 1; k < len(s); k++ {
+		if s[k] == "" {
 			continue
 		}
-		var rules []elemRule
-		if rec.place != nil {
-			rules = rec.place.Elems
-		} else if ds := segmentDef(s.ID()); ds != nil {
-			rules = ds.Elems
+		if k > len(rules) || (s.ID() == "DMG" && k > 1) {
+			s[k] = MaskValue
+			continue
 		}
-		for k := 1; k < len(s); k++ {
-			if s[k] == "" {
-				continue
-			}
-			if k > len(rules) || (s.ID() == "DMG" && k > 1) {
-				s[k] = MaskValue
-				continue
-			}
-			s[k] = maskElem(s[k], &rules[k-1], d)
-		}
+		s[k] = maskElem(s[k], &rules[k-1], d)
 	}
 }
 
