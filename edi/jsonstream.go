@@ -11,6 +11,8 @@ import (
 type JSONOptions struct {
 	// Mask hides element values that may be PHI, as Mask does.
 	Mask bool
+	// Compact writes the JSON without indentation (about half the bytes).
+	Compact bool
 }
 
 // ErrJSONLayout is returned (wrapped) by EncodeJSON for input whose bytes
@@ -39,7 +41,7 @@ func EncodeJSON(w io.Writer, r io.Reader, opts *JSONOptions) error {
 	e := &jsonEncoder{rd: NewReader(r)}
 	e.j.w = bw
 	if opts != nil {
-		e.mask = opts.Mask
+		e.mask, e.j.compact = opts.Mask, opts.Compact
 	}
 	err := e.run()
 	if ferr := bw.Flush(); err == nil {

@@ -15,16 +15,26 @@ import (
 type jsonWriter struct {
 	w     *bufio.Writer
 	depth int
+	// compact drops the indentation (and the space after a colon).
+	compact bool
 	// empty is set right after a container opens, until its first member.
 	empty bool
 	// scratch for strings that need escaping.
 	tmp []byte
 }
 
+// spaces is indentation for many levels at once.
+const spaces = "                                                                                                                                "
+
 func (j *jsonWriter) newline() {
+	if j.compact {
+		return
+	}
 	j.w.WriteByte('\n')
-	for i := 0; i < j.depth; i++ {
-		j.w.WriteString("  ")
+	for n := 2 * j.depth; n > 0; {
+		k := min(n, len(spaces))
+		j.w.WriteString(spaces[:k])
+		n -= k
 	}
 }
 
@@ -57,6 +67,10 @@ func (j *jsonWriter) key(k string) {
 	j.member()
 	j.w.WriteByte('"')
 	j.w.WriteString(k)
+	if j.compact {
+		j.w.WriteString(`":`)
+		return
+	}
 	j.w.WriteString(`": `)
 }
 
