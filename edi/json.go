@@ -169,12 +169,13 @@ func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
 		}
 	}
 	rec.reset(g)
+	var sc segScratch
 	out := JSONTransaction{}
 	if g != nil {
 		out.Guide = g.ID
 	}
 	for i, s := range t.Segments {
-		view := segView(s, d, i+1)
+		view := sc.view(s, d, i+1)
 		if i == 0 {
 			rec.start(v, view)
 		} else {
@@ -192,18 +193,25 @@ func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
 	return out
 }
 
-// segView makes a Segment view of an owned segment.
-func segView(s Seg, d Delimiters, index int) *Segment {
-	var b strings.Builder
-	seps := make([]int32, 0, len(s))
+// segScratch makes the Segment views the recognizer reads from owned
+// segments, reusing one buffer: a view is valid until the next one.
+type segScratch struct {
+	seg Segment
+	buf []byte
+}
+
+func (sc *segScratch) view(s Seg, d Delimiters, index int) *Segment {
+	b, seps := sc.buf[:0], sc.seg.seps[:0]
 	for i, e := range s {
 		if i > 0 {
-			b.WriteByte(d.Element)
+			b = append(b, d.Element)
 		}
-		b.WriteString(e)
-		seps = append(seps, int32(b.Len()))
+		b = append(b, e...)
+		seps = append(seps, int32(len(b)))
 	}
-	return &Segment{Index: index, Data: []byte(b.String()), Delims: d, seps: seps}
+	sc.buf = b
+	sc.seg = Segment{Index: index, Data: b, Delims: d, seps: seps}
+	return &sc.seg
 }
 
 func segToJSON(s Seg, d Delimiters, n *node) JSONItem {
@@ -416,8 +424,9 @@ func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
 	rec := &recognizer{}
 	rec.reset(g)
+	var sc segScratch
 	for i, s := range t.Segments {
-		view := segView(s, d, i+1)
+		view := sc.view(s, d, i+1)
 		if i == 0 {
 			rec.start(v, view)
 		} else {

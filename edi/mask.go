@@ -35,8 +35,9 @@ func maskTx(t *Transaction, d Delimiters, gs08 string) {
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
 	rec := &recognizer{}
 	rec.reset(g)
+	var sc segScratch
 	for i, s := range t.Segments {
-		view := segView(s, d, i+1)
+		view := sc.view(s, d, i+1)
 		if i == 0 {
 			rec.start(v, view)
 		} else {

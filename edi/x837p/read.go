@@ -12,9 +12,20 @@ import (
 // identified by the guide table (edi.Walk), so qualified segments land in
 // the right fields. Segments the model does not cover are skipped.
 func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
-	st := t.ST()
+	out, fn, err := newReader(t.ST(), d)
+	if err != nil {
+		return nil, err
+	}
+	edi.Walk(t, d, Guide, fn)
+	return out, nil
+}
+
+// newReader starts the typed model of one transaction set and returns the
+// function that reads each of its segments with its guide loop (see
+// edi.Walk and edi.WalkSets).
+func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
 	if st.El(1) != "837" {
-		return nil, errors.New("x837p: not an 837 transaction set")
+		return nil, nil, errors.New("x837p: not an 837 transaction set")
 	}
 	out := &Transaction{ControlNumber: st.El(2)}
 	var (
@@ -26,7 +37,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 		level string
 	)
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
-	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -306,8 +317,8 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 				}
 			}
 		}
-	})
-	return out, nil
+	}
+	return out, fn, nil
 }
 
 func readAddr(a *Address, s edi.Seg) {
@@ -336,4 +347,22 @@ func readCAS(s edi.Seg) []Adjustment {
 		out = append(out, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: m, Quantity: s.El(i + 2)})
 	}
 	return out
+}
+
+// ReadBytes reads every 837 in the X12 bytes with Read's model, in one pass
+// that does not build the interchanges in memory.
+func ReadBytes(x []byte) ([]*Transaction, error) {
+	var out []*Transaction
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+		tx, fn, err := newReader(st, d)
+		if err != nil {
+			return "", nil
+		}
+		out = append(out, tx)
+		return Guide, fn
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
