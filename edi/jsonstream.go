@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 )
 
 // JSONOptions adjust EncodeJSON.
@@ -87,6 +88,9 @@ type jsonEncoder struct {
 
 	v     validator
 	loops int // open loop objects of the transaction set, the root included
+
+	els [][]byte // the elements of the segment being written
+	id  []byte   // element ID scratch ("NM101", "SV101-2")
 }
 
 func (e *jsonEncoder) run() error {
@@ -371,12 +375,7 @@ func (e *jsonEncoder) txSegment(s *Segment, st bool) {
 	if e.loops == 0 {
 		e.openLoop("HEADER", "Transaction Set Header", true)
 	}
-	seg := s.Copy()
-	if e.mask {
-		maskSeg(seg, rec.place, e.d)
-	}
-	it := segToJSON(seg, e.d, rec.place)
-	e.j.item(&it)
+	e.writeSeg(s, rec.place)
 	e.pend = pendItem
 }
 
@@ -412,4 +411,139 @@ func (e *jsonEncoder) pop(_ *node, _ int) {
 		e.j.close('}')
 		e.loops--
 	}
+}
+
+// writeSeg writes a transaction-set segment as a JSONItem object straight
+// from the tokenizer's view (as segToJSON and the in-memory form shape
+// it), leaving the object open for its "after" member.
+func (e *jsonEncoder) writeSeg(s *Segment, n *node) {
+	els := e.els[:0]
+	if e.mask {
+		seg := s.Copy()
+		maskSeg(seg, n, e.d)
+		for _, v := range seg {
+			els = append(els, []byte(v))
+		}
+	} else {
+		for i := range s.seps {
+			els = append(els, s.Element(i))
+		}
+	}
+	e.els = els
+	j := &e.j
+	j.member()
+	j.open('{')
+	j.key("segment")
+	j.text(els[0])
+	var rules []elemRule
+	if n != nil {
+		rules = n.Elems
+		if n.Name != "" {
+			j.key("name")
+			j.str(n.Name)
+		}
+	} else if ds := segmentDef(string(els[0])); ds != nil {
+		rules = ds.Elems
+		if ds.Name != "" {
+			j.key("name")
+			j.str(ds.Name)
+		}
+	}
+	if len(els) < 2 {
+		return
+	}
+	j.key("elements")
+	j.open('[')
+	for i := 1; i < len(els); i++ {
+		var r *elemRule
+		if i <= len(rules) {
+			r = &rules[i-1]
+		}
+		e.id = append(e.id[:0], els[0]...)
+		if i < 10 {
+			e.id = append(e.id, '0')
+		}
+		e.id = strconv.AppendInt(e.id, int64(i), 10)
+		j.member()
+		e.element(els[i], r)
+	}
+	j.close(']')
+}
+
+// element writes one element as elemToJSON shapes it: repetitions, then
+// components, then a plain value.
+func (e *jsonEncoder) element(raw []byte, r *elemRule) {
+	j := &e.j
+	j.open('{')
+	j.key("id")
+	j.strBytes("", e.id)
+	if r != nil && r.Name != "" {
+		j.key("name")
+		j.str(r.Name)
+	}
+	if len(raw) > 0 && e.d.Repetition != 'U' && bytes.IndexByte(raw, e.d.Repetition) >= 0 {
+		j.key("repeats")
+		j.open('[')
+		for {
+			k := bytes.IndexByte(raw, e.d.Repetition)
+			part := raw
+			if k >= 0 {
+				part = raw[:k]
+			}
+			j.member()
+			j.open('{')
+			e.value(part, r, false)
+			j.close('}')
+			if k < 0 {
+				break
+			}
+			raw = raw[k+1:]
+		}
+		j.close(']')
+		j.close('}')
+		return
+	}
+	e.value(raw, r, true)
+	j.close('}')
+}
+
+// value writes the members of valueToJSON's result after id and name:
+// "components" (with IDs when withID) or "value".
+func (e *jsonEncoder) value(raw []byte, r *elemRule, withID bool) {
+	j := &e.j
+	if len(raw) == 0 || !(r != nil && r.Type == typeC || bytes.IndexByte(raw, e.d.Component) >= 0) {
+		j.key("value")
+		j.text(raw)
+		return
+	}
+	j.key("components")
+	j.open('[')
+	base := len(e.id)
+	for c := 0; ; c++ {
+		k := bytes.IndexByte(raw, e.d.Component)
+		part := raw
+		if k >= 0 {
+			part = raw[:k]
+		}
+		j.member()
+		j.open('{')
+		if withID {
+			e.id = strconv.AppendInt(append(e.id[:base], '-'), int64(c+1), 10)
+			j.key("id")
+			j.strBytes("", e.id)
+		}
+		if r != nil && c < len(r.Comps) && r.Comps[c].Name != "" {
+			j.key("name")
+			j.str(r.Comps[c].Name)
+		}
+		j.key("value")
+		j.text(part)
+		j.close('}')
+		if k < 0 {
+			break
+		}
+		raw = raw[k+1:]
+	}
+	e.id = e.id[:base]
+	j.close(']')
 }
