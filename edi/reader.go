@@ -21,8 +21,13 @@
 //	Validate(r, opts), ValidateBytes    a *Report: every error, per-set results
 //	Acknowledge(ic, AckOptions)         the 999 (and TA1) for a validated interchange
 //	Build(ic, *Control), Write(w, ics)  counts, control numbers, rendering
-//	ToJSON, FromJSON, MarshalX12JSON    loop-structured JSON, exact round trip
+//	EncodeJSON(w, r), DecodeJSON(w, r)  loop-structured JSON both ways, streamed,
+//	                                    exact to the byte (layout included)
+//	MarshalX12JSON, X12JSONToBytes      the same over buffers
+//	ToJSON, FromJSON, UnmarshalX12JSON  the JSON form of in-memory interchanges
 //	Walk(tx, delims, gs08, fn)          each segment with its guide loop ID
+//	WalkSets(x, open)                   the same in one pass over bytes, no
+//	                                    interchanges built (typed ReadBytes)
 //	Mask(ic)                            hide values that may be PHI
 //
 // The typed 837P model and builder are in edi/x837p; the command line in
