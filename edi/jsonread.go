@@ -2,31 +2,33 @@ package edi
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"io"
-	"strings"
 )
 
 // DecodeJSON reads the JSON form written by EncodeJSON (or MarshalX12JSON)
-// from r and writes the X12 it stands for to w. It reads the JSON token by
-// token and writes each segment as soon as its object ends, so memory does
-// not grow with the document. Members must come in the order EncodeJSON
-// writes them where order matters: "before", "delimiters" and "newline"
-// before "ISA"; "GS" before "transactions" before "GE"; "loop" before
-// "content". Unknown members are skipped.
+// from r and writes the X12 it stands for to w. It reads the JSON value by
+// value with its own scanner and writes each segment as soon as its object
+// ends, so memory does not grow with the document. Members must come in
+// the order EncodeJSON writes them where order matters: "before",
+// "delimiters" and "newline" before "ISA"; "GS" before "transactions"
+// before "GE"; "loop" before "content". Unknown members are skipped.
 //
 // Layout: "newline" follows every segment terminator unless the segment
 // says otherwise ("after" in a segment item, "ISA_after", "GS_after",
-// "GE_after", "IEA_after"); "before" precedes the ISA; "unterminated"
-// leaves the IEA without its terminator. Layout strings hold only CR and
-// LF.
+// "GE_after", "IEA_after", "TA1_after"); "before" precedes the ISA;
+// "unterminated" leaves the IEA without its terminator. Layout strings
+// hold only CR and LF.
 func DecodeJSON(w io.Writer, r io.Reader) error {
 	bw, ok := w.(*bufio.Writer)
 	if !ok {
 		bw = bufio.NewWriterSize(w, 64<<10)
 	}
-	x := &jsonDecoder{dec: json.NewDecoder(r), w: bw}
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	x := &jsonDecoder{s: jsonScanner{r: br}, w: bw}
 	err := x.run()
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
@@ -34,12 +36,12 @@ func DecodeJSON(w io.Writer, r io.Reader) error {
 	return err
 }
 
-// maxJSONDepth bounds the nesting of loops in the JSON form.
+// maxJSONDepth bounds the nesting of loops and elements in the JSON form.
 const maxJSONDepth = 512
 
 type jsonDecoder struct {
-	dec *json.Decoder
-	w   *bufio.Writer
+	s jsonScanner
+	w *bufio.Writer
 
 	d       Delimiters
 	haveD   bool
@@ -55,111 +57,52 @@ type jsonDecoder struct {
 	ta1s     [][]Text
 	ta1After []string
 
-	els  []Text
-	elsJ []JSONElement
+	seg   []byte      // the segment item being read
+	elems []elemParts // per nesting depth of elements
 }
 
 func jsonErr(msg string) error { return errors.New("x12 from-json: " + msg) }
 
-func (x *jsonDecoder) delim(want json.Delim, what string) error {
-	t, err := x.dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := t.(json.Delim); !ok || d != want {
-		return jsonErr(what + " must be a JSON " + kindOf(want))
-	}
-	return nil
-}
-
-func kindOf(d json.Delim) string {
-	if d == '[' {
-		return "array"
-	}
-	return "object"
-}
-
-// openOrNull reads '[' (true) or null (false).
-func (x *jsonDecoder) openOrNull(what string) (bool, error) {
-	t, err := x.dec.Token()
-	if err != nil {
-		return false, err
-	}
-	if t == nil {
-		return false, nil
-	}
-	if d, ok := t.(json.Delim); ok && d == '[' {
-		return true, nil
-	}
-	return false, jsonErr(what + " must be a JSON array or null")
-}
-
-func (x *jsonDecoder) key() (string, bool, error) {
-	t, err := x.dec.Token()
-	if err != nil {
-		return "", false, err
-	}
-	if d, ok := t.(json.Delim); ok && d == '}' {
-		return "", false, nil
-	}
-	k, ok := t.(string)
-	if !ok {
-		return "", false, jsonErr("malformed object")
-	}
-	return k, true, nil
-}
-
-// skip reads and drops one value, token by token.
-func (x *jsonDecoder) skip() error {
-	depth := 0
-	for {
-		t, err := x.dec.Token()
-		if err != nil {
-			return err
-		}
-		if d, ok := t.(json.Delim); ok {
-			if d == '[' || d == '{' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
-}
-
 // layout reads a layout string: CR and LF only.
 func (x *jsonDecoder) layout(what string) (string, error) {
-	var s string
-	if err := x.dec.Decode(&s); err != nil {
-		return "", jsonErr(what + " must be a string")
+	b, err := x.s.str(what + " must be a string")
+	if err != nil {
+		return "", err
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\r' && s[i] != '\n' {
+	for _, c := range b {
+		if c != '\r' && c != '\n' {
 			return "", jsonErr(what + " may hold only CR and LF")
 		}
 	}
-	return s, nil
+	return string(b), nil
 }
 
 func (x *jsonDecoder) run() error {
-	if err := x.delim('[', "the document"); err != nil {
+	if ok, err := x.s.open('[', "the document must be a JSON array"); err != nil || !ok {
+		if err == nil {
+			err = jsonErr("the document must be a JSON array")
+		}
 		return err
 	}
 	n := 0
-	for x.dec.More() {
+	for first := true; ; {
+		ok, err := x.s.more(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
 		if err := x.interchange(); err != nil {
 			return err
 		}
 		n++
 	}
-	if err := x.delim(']', "the document"); err != nil {
+	if c, err := x.s.peek(); err != nil || c != 0 {
+		if err == nil {
+			err = jsonErr("data after the array of interchanges")
+		}
 		return err
-	}
-	if _, err := x.dec.Token(); err != io.EOF {
-		return jsonErr("data after the array of interchanges")
 	}
 	if n == 0 {
 		return jsonErr("no interchange")
@@ -170,7 +113,15 @@ func (x *jsonDecoder) run() error {
 // flush ends the pending envelope segment, then writes the pending TA1s.
 func (x *jsonDecoder) flush() {
 	if x.pendID != "" {
-		x.endPending()
+		if !x.pendUnterm {
+			x.w.WriteByte(x.d.Segment)
+			if x.pendGap != nil {
+				x.w.WriteString(*x.pendGap)
+			} else {
+				x.w.WriteString(x.newline)
+			}
+		}
+		x.pendID, x.pendGap, x.pendUnterm = "", nil, false
 	}
 	for i, t := range x.ta1s {
 		x.w.WriteString("TA1")
@@ -188,16 +139,23 @@ func (x *jsonDecoder) flush() {
 	x.ta1s, x.ta1After = nil, nil
 }
 
-func (x *jsonDecoder) endPending() {
-	if !x.pendUnterm {
-		x.w.WriteByte(x.d.Segment)
-		if x.pendGap != nil {
-			x.w.WriteString(*x.pendGap)
-		} else {
-			x.w.WriteString(x.newline)
-		}
+// texts reads an array of Text (or null), calling fn with each.
+func (x *jsonDecoder) texts(what string, fn func([]byte)) error {
+	ok, err := x.s.open('[', what+" must be an array of strings")
+	if err != nil || !ok {
+		return err
 	}
-	x.pendID, x.pendGap, x.pendUnterm = "", nil, false
+	for first := true; ; {
+		more, err := x.s.more(&first)
+		if err != nil || !more {
+			return err
+		}
+		t, err := x.s.text(what + " must be an array of strings")
+		if err != nil {
+			return err
+		}
+		fn(t)
+	}
 }
 
 // envelope reads an array of Text and writes it as segment id, leaving
@@ -206,19 +164,13 @@ func (x *jsonDecoder) envelope(id string) error {
 	if !x.haveD {
 		return jsonErr(`"delimiters" must come before "` + id + `"`)
 	}
-	clear(x.els[:cap(x.els)])
-	x.els = x.els[:0]
-	if err := x.dec.Decode(&x.els); err != nil {
-		return jsonErr(id + " must be an array of strings")
-	}
 	x.flush()
 	x.w.WriteString(id)
-	for _, e := range x.els {
-		x.w.WriteByte(x.d.Element)
-		x.w.WriteString(string(e))
-	}
 	x.pendID = id
-	return nil
+	return x.texts(id, func(t []byte) {
+		x.w.WriteByte(x.d.Element)
+		x.w.Write(t)
+	})
 }
 
 // after applies an "<ID>_after" member to the pending segment ID.
@@ -235,19 +187,23 @@ func (x *jsonDecoder) after(id string) error {
 }
 
 func (x *jsonDecoder) interchange() error {
-	if err := x.delim('{', "an interchange"); err != nil {
+	if ok, err := x.s.open('{', "an interchange must be an object"); err != nil || !ok {
+		if err == nil {
+			err = jsonErr("null interchange")
+		}
 		return err
 	}
 	x.haveD, x.newline = false, ""
 	sawISA := false
-	for {
-		k, ok, err := x.key()
+	for first := true; ; {
+		kb, ok, err := x.s.key(&first)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			break
 		}
+		k := string(kb)
 		switch k {
 		case "before", "delimiters", "newline":
 			if sawISA {
@@ -276,34 +232,27 @@ func (x *jsonDecoder) interchange() error {
 			}
 			sawISA = true
 		case "ISA_after", "IEA_after":
-			if err := x.after(k[:3]); err != nil {
-				return err
-			}
+			err = x.after(k[:3])
 		case "unterminated":
 			var b bool
-			if err := x.dec.Decode(&b); err != nil {
-				return jsonErr(`"unterminated" must be true or false`)
+			if b, err = x.s.boolean(`"unterminated" must be true or false`); err != nil {
+				return err
 			}
 			if x.pendID != "IEA" {
 				return jsonErr(`"unterminated" must follow "IEA"`)
 			}
 			x.pendUnterm = b
 		case "TA1":
-			if err := x.ta1(); err != nil {
-				return err
-			}
+			err = x.ta1()
 		case "TA1_after":
-			if err := x.readTA1After(); err != nil {
-				return err
-			}
+			err = x.readTA1After()
 		case "groups":
-			if err := x.groups(); err != nil {
-				return err
-			}
+			err = x.groups()
 		default:
-			if err := x.skip(); err != nil {
-				return err
-			}
+			err = x.s.skip()
+		}
+		if err != nil {
+			return err
 		}
 	}
 	x.flush()
@@ -311,20 +260,57 @@ func (x *jsonDecoder) interchange() error {
 }
 
 func (x *jsonDecoder) delimiters() error {
-	var jd JSONDelimiters
-	if err := x.dec.Decode(&jd); err != nil {
-		return jsonErr(`"delimiters" must be an object of strings`)
+	if ok, err := x.s.open('{', `"delimiters" must be an object of strings`); err != nil || !ok {
+		if err == nil {
+			err = jsonErr(`"delimiters" must be an object of strings`)
+		}
+		return err
 	}
-	for _, s := range []Text{jd.Element, jd.Repetition, jd.Component, jd.Segment} {
-		if len(s) != 1 {
+	var d [4]int // element, repetition, component, segment; -1 when not one byte
+	for first := true; ; {
+		kb, ok, err := x.s.key(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		i := -1
+		switch string(kb) {
+		case "element":
+			i = 0
+		case "repetition":
+			i = 1
+		case "component":
+			i = 2
+		case "segment":
+			i = 3
+		}
+		if i < 0 {
+			if err := x.s.skip(); err != nil {
+				return err
+			}
+			continue
+		}
+		t, err := x.s.text(`"delimiters" must be an object of strings`)
+		if err != nil {
+			return err
+		}
+		d[i] = -1
+		if len(t) == 1 {
+			d[i] = int(t[0]) + 1
+		}
+	}
+	for _, v := range d {
+		if v <= 0 {
 			return jsonErr("each delimiter must be one character")
 		}
 	}
-	d := Delimiters{Element: jd.Element[0], Repetition: jd.Repetition[0], Component: jd.Component[0], Segment: jd.Segment[0]}
-	if !validDelims(d) {
+	dd := Delimiters{Element: byte(d[0] - 1), Repetition: byte(d[1] - 1), Component: byte(d[2] - 1), Segment: byte(d[3] - 1)}
+	if !validDelims(dd) {
 		return jsonErr("delimiters are not distinct or are alphanumeric")
 	}
-	x.d, x.haveD = d, true
+	x.d, x.haveD = dd, true
 	return nil
 }
 
@@ -333,8 +319,24 @@ func (x *jsonDecoder) ta1() error {
 		return jsonErr(`"delimiters" must come before "TA1"`)
 	}
 	var ts [][]Text
-	if err := x.dec.Decode(&ts); err != nil {
-		return jsonErr(`"TA1" must be an array of arrays of strings`)
+	ok, err := x.s.open('[', `"TA1" must be an array of arrays of strings`)
+	if err != nil {
+		return err
+	}
+	for first := ok; ok; {
+		more, err := x.s.more(&first)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		var t []Text
+		err = x.texts(`"TA1"`, func(b []byte) { t = append(t, Text(b)) })
+		if err != nil {
+			return err
+		}
+		ts = append(ts, t)
 	}
 	x.flush()
 	x.ta1s = ts
@@ -343,148 +345,166 @@ func (x *jsonDecoder) ta1() error {
 
 func (x *jsonDecoder) readTA1After() error {
 	var gaps []string
-	if err := x.dec.Decode(&gaps); err != nil {
-		return jsonErr(`"TA1_after" must be an array of strings`)
+	ok, err := x.s.open('[', `"TA1_after" must be an array of strings`)
+	if err != nil {
+		return err
+	}
+	for first := ok; ok; {
+		more, err := x.s.more(&first)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		g, err := x.layout(`"TA1_after"`)
+		if err != nil {
+			return err
+		}
+		gaps = append(gaps, g)
 	}
 	if x.ta1s == nil || len(gaps) != len(x.ta1s) {
 		return jsonErr(`"TA1_after" must follow "TA1", one entry per TA1`)
-	}
-	for _, g := range gaps {
-		if strings.Trim(g, "\r\n") != "" {
-			return jsonErr(`"TA1_after" may hold only CR and LF`)
-		}
 	}
 	x.ta1After = gaps
 	return nil
 }
 
 func (x *jsonDecoder) groups() error {
-	open, err := x.openOrNull(`"groups"`)
-	if err != nil || !open {
+	ok, err := x.s.open('[', `"groups" must be a JSON array or null`)
+	if err != nil || !ok {
 		return err
 	}
-	for x.dec.More() {
+	for first := true; ; {
+		more, err := x.s.more(&first)
+		if err != nil || !more {
+			return err
+		}
 		if err := x.group(); err != nil {
 			return err
 		}
 	}
-	return x.delim(']', `"groups"`)
 }
 
 func (x *jsonDecoder) group() error {
-	if err := x.delim('{', "a group"); err != nil {
+	if ok, err := x.s.open('{', "a group must be an object"); err != nil || !ok {
+		if err == nil {
+			err = jsonErr("a group must be an object")
+		}
 		return err
 	}
 	sawGS := false
-	for {
-		k, ok, err := x.key()
-		if err != nil {
+	for first := true; ; {
+		kb, ok, err := x.s.key(&first)
+		if err != nil || !ok {
 			return err
 		}
-		if !ok {
-			return nil
-		}
-		switch k {
+		switch k := string(kb); k {
 		case "GS", "GE":
-			if err := x.envelope(k); err != nil {
-				return err
-			}
+			err = x.envelope(k)
 			sawGS = sawGS || k == "GS"
 		case "GS_after", "GE_after":
-			if err := x.after(k[:2]); err != nil {
-				return err
-			}
+			err = x.after(k[:2])
 		case "transactions":
 			if !sawGS {
 				return jsonErr(`"GS" must come before "transactions"`)
 			}
-			if err := x.transactions(); err != nil {
-				return err
-			}
+			err = x.transactions()
 		default:
-			if err := x.skip(); err != nil {
-				return err
-			}
+			err = x.s.skip()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
 
 func (x *jsonDecoder) transactions() error {
-	open, err := x.openOrNull(`"transactions"`)
-	if err != nil || !open {
+	ok, err := x.s.open('[', `"transactions" must be a JSON array or null`)
+	if err != nil || !ok {
 		return err
 	}
-	for x.dec.More() {
-		if err := x.delim('{', "a transaction"); err != nil {
+	for first := true; ; {
+		more, err := x.s.more(&first)
+		if err != nil || !more {
 			return err
 		}
-		for {
-			k, ok, err := x.key()
+		if ok, err := x.s.open('{', "a transaction must be an object"); err != nil || !ok {
+			if err == nil {
+				err = jsonErr("a transaction must be an object")
+			}
+			return err
+		}
+		for first := true; ; {
+			kb, ok, err := x.s.key(&first)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				break
 			}
-			if k == "loop" {
+			if string(kb) == "loop" {
 				err = x.item(0)
 			} else {
-				err = x.skip()
+				err = x.s.skip()
 			}
 			if err != nil {
 				return err
 			}
 		}
 	}
-	return x.delim(']', `"transactions"`)
 }
 
-// item reads a loop (streaming its content) or a segment (buffered, then
-// written with its terminator and layout).
+// item reads a loop (streaming its content) or a segment (its text built
+// in x.seg, then written with its terminator and layout).
 func (x *jsonDecoder) item(depth int) error {
 	if depth > maxJSONDepth {
 		return jsonErr("loops nested too deeply")
 	}
-	if err := x.delim('{', "a loop or segment"); err != nil {
+	if ok, err := x.s.open('{', "a loop or segment must be an object"); err != nil || !ok {
+		if err == nil {
+			err = jsonErr("a loop or segment must be an object")
+		}
 		return err
 	}
 	var (
 		isLoop, sawSeg, sawContent bool
-		id                         Text
 		gap                        *string
+		idLen                      int
 	)
-	x.elsJ = x.elsJ[:0]
-	for {
-		k, ok, err := x.key()
+	x.seg = x.seg[:0]
+	for first := true; ; {
+		kb, ok, err := x.s.key(&first)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			break
 		}
-		switch k {
+		switch string(kb) {
 		case "loop":
-			var s string
-			if err := x.dec.Decode(&s); err != nil {
-				return jsonErr(`"loop" must be a string`)
+			v, err := x.s.text(`"loop" must be a string`)
+			if err != nil {
+				return err
 			}
-			if sawContent && s != "" {
+			if sawContent && len(v) > 0 {
 				return jsonErr(`"loop" must come before "content"`)
 			}
-			isLoop = s != ""
+			isLoop = len(v) > 0
 		case "segment":
-			if err := x.dec.Decode(&id); err != nil {
-				return jsonErr(`"segment" must be a string`)
+			v, err := x.s.text(`"segment" must be a string`)
+			if err != nil {
+				return err
 			}
-			sawSeg = true
+			// The ID goes first: keep the elements already read after it.
+			rest := append([]byte(nil), x.seg[idLen:]...)
+			x.seg = append(append(x.seg[:0], v...), rest...)
+			idLen, sawSeg = len(v), true
 		case "elements":
-			// Decode reuses the slice's elements: start from zero values.
-			clear(x.elsJ[:cap(x.elsJ)])
-			if err := x.dec.Decode(&x.elsJ); err != nil {
-				return jsonErr(`"elements" must be an array of elements`)
-			}
+			x.seg = x.seg[:idLen]
+			err = x.elements()
 		case "after":
-			s, err := x.layout(k)
+			s, err := x.layout(`"after"`)
 			if err != nil {
 				return err
 			}
@@ -495,30 +515,15 @@ func (x *jsonDecoder) item(depth int) error {
 				if !sawSeg {
 					return jsonErr(`"loop" must come before "content"`)
 				}
-				if err := x.skip(); err != nil {
-					return err
-				}
-				continue
+				err = x.s.skip()
+				break
 			}
-			open, err := x.openOrNull(`"content"`)
-			if err != nil {
-				return err
-			}
-			if !open {
-				continue
-			}
-			for x.dec.More() {
-				if err := x.item(depth + 1); err != nil {
-					return err
-				}
-			}
-			if err := x.delim(']', `"content"`); err != nil {
-				return err
-			}
+			err = x.content(depth)
 		default:
-			if err := x.skip(); err != nil {
-				return err
-			}
+			err = x.s.skip()
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if isLoop {
@@ -528,11 +533,7 @@ func (x *jsonDecoder) item(depth int) error {
 		return jsonErr(`"delimiters" must come before the segments`)
 	}
 	x.flush()
-	x.w.WriteString(string(id))
-	for _, e := range x.elsJ {
-		x.w.WriteByte(x.d.Element)
-		x.w.WriteString(elemText(e, x.d))
-	}
+	x.w.Write(x.seg)
 	x.w.WriteByte(x.d.Segment)
 	if gap != nil {
 		x.w.WriteString(*gap)
@@ -540,4 +541,141 @@ func (x *jsonDecoder) item(depth int) error {
 		x.w.WriteString(x.newline)
 	}
 	return nil
+}
+
+func (x *jsonDecoder) content(depth int) error {
+	ok, err := x.s.open('[', `"content" must be a JSON array or null`)
+	if err != nil || !ok {
+		return err
+	}
+	for first := true; ; {
+		more, err := x.s.more(&first)
+		if err != nil || !more {
+			return err
+		}
+		if err := x.item(depth + 1); err != nil {
+			return err
+		}
+	}
+}
+
+// elements reads a segment's element array onto x.seg, each after an
+// element separator.
+func (x *jsonDecoder) elements() error {
+	ok, err := x.s.open('[', `"elements" must be an array of elements`)
+	if err != nil || !ok {
+		return err
+	}
+	for first := true; ; {
+		more, err := x.s.more(&first)
+		if err != nil || !more {
+			return err
+		}
+		v, err := x.element(0)
+		if err != nil {
+			return err
+		}
+		x.seg = append(append(x.seg, x.d.Element), v...)
+	}
+}
+
+// elemParts collects one element's members: its value, its components
+// joined and its repetitions joined, as elemText chooses among them.
+type elemParts struct {
+	val, comps, reps  []byte
+	hasComps, hasReps bool
+}
+
+// element reads one JSONElement and returns its text (valid until the next
+// element at the same depth): repeats over components over value, as
+// elemText does.
+func (x *jsonDecoder) element(depth int) ([]byte, error) {
+	if depth > maxJSONDepth {
+		return nil, jsonErr("elements nested too deeply")
+	}
+	for len(x.elems) <= depth {
+		x.elems = append(x.elems, elemParts{})
+	}
+	p := &x.elems[depth]
+	p.val, p.comps, p.reps = p.val[:0], p.comps[:0], p.reps[:0]
+	p.hasComps, p.hasReps = false, false
+	if ok, err := x.s.open('{', `"elements" must be an array of elements`); err != nil || !ok {
+		return p.val, err // null is an empty element
+	}
+	for first := true; ; {
+		kb, ok, err := x.s.key(&first)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		switch k := string(kb); k {
+		case "value":
+			v, err := x.s.text(`"value" must be a string`)
+			if err != nil {
+				return nil, err
+			}
+			p = &x.elems[depth]
+			p.val = append(p.val[:0], v...)
+		case "components", "repeats":
+			sep := x.d.Component
+			if k == "repeats" {
+				sep = x.d.Repetition
+			}
+			p = &x.elems[depth]
+			if k == "repeats" {
+				p.reps, p.hasReps = p.reps[:0], false
+			} else {
+				p.comps, p.hasComps = p.comps[:0], false
+			}
+			ok, err := x.s.open('[', `"`+k+`" must be an array of elements`)
+			if err != nil {
+				return nil, err
+			}
+			for first, n := true, 0; ok; n++ {
+				more, err := x.s.more(&first)
+				if err != nil {
+					return nil, err
+				}
+				if !more {
+					break
+				}
+				v, err := x.element(depth + 1)
+				if err != nil {
+					return nil, err
+				}
+				p = &x.elems[depth]
+				if k == "repeats" {
+					if n > 0 {
+						p.reps = append(p.reps, sep)
+					}
+					p.reps = append(p.reps, v...)
+				} else {
+					if n > 0 {
+						p.comps = append(p.comps, sep)
+					}
+					p.comps = append(p.comps, v...)
+				}
+			}
+			p = &x.elems[depth]
+			if k == "repeats" {
+				p.hasReps = ok
+			} else {
+				p.hasComps = ok
+			}
+		default:
+			if err := x.s.skip(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	p = &x.elems[depth]
+	switch {
+	case p.hasReps:
+		return p.reps, nil
+	case p.hasComps:
+		return p.comps, nil
+	}
+	return p.val, nil
 }
