@@ -89,3 +89,38 @@ func TestReadBytesMatchesReadAll(t *testing.T) {
 		t.Errorf("only %d sample/reader pairs read anything", read)
 	}
 }
+
+// FuzzReadBytes: for any input, every typed reader's one-pass ReadBytes
+// gives what ParseBytes and ReadAll give (the same model, or an error
+// where they fail), and never panics. Seeds are every sample.
+func FuzzReadBytes(f *testing.F) {
+	for _, root := range []string{"testdata", filepath.Join("x277ca", "testdata")} {
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".x12") && !strings.Contains(p, "fuzz") {
+				if x, err := os.ReadFile(p); err == nil {
+					f.Add(x)
+				}
+			}
+			return nil
+		})
+	}
+	f.Fuzz(func(t *testing.T, x []byte) {
+		ics, perr := edi.ParseBytes(x)
+		for _, r := range readersBothWays {
+			got, err := r.bytes(x)
+			if perr != nil {
+				if err == nil || err.Error() != perr.Error() {
+					t.Fatalf("%s: ParseBytes fails with %v, ReadBytes with %v", r.name, perr, err)
+				}
+				continue
+			}
+			want, werr := r.parsed(ics)
+			if (err == nil) != (werr == nil) {
+				t.Fatalf("%s: ReadBytes error %v, ReadAll error %v", r.name, err, werr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s: ReadBytes and ReadAll differ", r.name)
+			}
+		}
+	})
+}
