@@ -159,6 +159,11 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 				if v, ok := setkit.ParseMoney(s.El(7)); ok {
 					nb.Amount = &v
 				}
+				if m.Benefits == nil {
+					// Members carry several EBs: start with room for 8
+					// rather than growing 1, 2, 4, 8.
+					m.Benefits = make([]Benefit, 0, 8)
+				}
 				m.Benefits = append(m.Benefits, nb)
 				b = &m.Benefits[len(m.Benefits)-1]
 			case "DTP":

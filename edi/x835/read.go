@@ -179,6 +179,9 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 						l.Modifiers = append(l.Modifiers, v)
 					}
 				}
+				if claim.Lines == nil {
+					claim.Lines = make([]LinePayment, 0, 4) // not 1, 2, 4
+				}
 				claim.Lines = append(claim.Lines, l)
 				ln = &claim.Lines[len(claim.Lines)-1]
 				return
