@@ -324,6 +324,9 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		case "2400":
 			switch id {
 			case "LX":
+				if claim.Lines == nil {
+					claim.Lines = make([]ServiceLine, 0, 4) // not 1, 2, 4
+				}
 				claim.Lines = append(claim.Lines, ServiceLine{})
 				line, adj = &claim.Lines[len(claim.Lines)-1], nil
 			case "SV2":

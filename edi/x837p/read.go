@@ -287,6 +287,9 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 			}
 			switch id {
 			case "LX":
+				if claim.Lines == nil {
+					claim.Lines = make([]ServiceLine, 0, 4) // not 1, 2, 4
+				}
 				claim.Lines = append(claim.Lines, ServiceLine{})
 				line = &claim.Lines[len(claim.Lines)-1]
 			case "SV1":
@@ -301,8 +304,14 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 				}
 				line.Charge, _ = ParseMoney(s.El(2))
 				line.Unit, line.Quantity, line.PlaceOfSvc = s.El(3), s.El(4), s.El(5)
-				for _, p := range strings.Split(s.El(7), string(d.Component)) {
+				// SV107 up to four pointers: one slice, no split.
+				for rest, more := s.El(7), true; more; {
+					var p string
+					p, rest, more = strings.Cut(rest, string(d.Component))
 					if n, err := strconv.Atoi(p); err == nil {
+						if line.DiagPointers == nil {
+							line.DiagPointers = make([]int, 0, 4)
+						}
 						line.DiagPointers = append(line.DiagPointers, n)
 					}
 				}
