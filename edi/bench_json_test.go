@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/claimflow/claimflow/edi"
 )
@@ -45,5 +44,3 @@ func BenchmarkJSONDecode837P(b *testing.B) {
 	reportCPU(b, cpu0, len(x))
 	b.ReportMetric(float64(len(j))/float64(len(x)), "json-bytes/x12-byte")
 }
-
-var _ = time.Second
