@@ -2,6 +2,8 @@ package edi
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,32 +100,71 @@ func FuzzValidate(f *testing.F) {
 	})
 }
 
-// FuzzJSON: X12 -> JSON -> X12 gives the same bytes as X12 -> X12.
+// FuzzJSON: X12 -> JSON -> X12 (the streaming pair) gives back every
+// byte of whatever converts, indented or compact, and converts exactly
+// what Parse accepts but for layouts the JSON refuses (ErrJSONLayout).
 func FuzzJSON(f *testing.F) {
 	seedCorpus(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ics, err := ParseBytes(b)
+		_, perr := ParseBytes(b)
+		var j bytes.Buffer
+		err := EncodeJSON(&j, bytes.NewReader(b), &JSONOptions{Compact: len(b)%2 == 1})
 		if err != nil {
+			if perr == nil && !errors.Is(err, ErrJSONLayout) {
+				t.Fatalf("Parse accepts the input, EncodeJSON fails: %v", err)
+			}
 			return
 		}
-		var direct bytes.Buffer
-		if err := Write(&direct, ics...); err != nil {
-			t.Fatal(err)
+		if perr != nil {
+			t.Fatalf("Parse fails (%v), EncodeJSON accepts", perr)
 		}
-		j, err := MarshalX12JSON(b)
-		if err != nil {
-			t.Fatalf("json: %v", err)
+		if !json.Valid(j.Bytes()) {
+			t.Fatalf("EncodeJSON wrote invalid JSON")
 		}
-		back, err := UnmarshalX12JSON(j)
+		back, err := X12JSONToBytes(j.Bytes())
 		if err != nil {
 			t.Fatalf("from json: %v", err)
 		}
-		var via bytes.Buffer
-		if err := Write(&via, back...); err != nil {
-			t.Fatal(err)
+		if !bytes.Equal(back, b) {
+			t.Fatalf("X12 -> JSON -> X12 differs:\n%q\nwant\n%q", back, b)
 		}
-		if !bytes.Equal(direct.Bytes(), via.Bytes()) {
-			t.Fatalf("JSON round trip differs")
+	})
+}
+
+// FuzzJSONDecode: any JSON DecodeJSON accepts gives X12 that, when it
+// converts to JSON, comes back byte for byte; no JSON makes it panic. Seeds
+// are the compact JSON forms of every sample (the indented ones are the
+// same tokens with more white space, and slow the fuzzer down).
+func FuzzJSONDecode(f *testing.F) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "*.x12"))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no samples: %v", err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var j bytes.Buffer
+		if EncodeJSON(&j, bytes.NewReader(b), &JSONOptions{Compact: true}) == nil {
+			f.Add(j.Bytes())
+		}
+	}
+	f.Fuzz(func(t *testing.T, j []byte) {
+		var x bytes.Buffer
+		if err := DecodeJSON(&x, bytes.NewReader(j)); err != nil {
+			return
+		}
+		var j2 bytes.Buffer
+		if err := EncodeJSON(&j2, bytes.NewReader(x.Bytes()), nil); err != nil {
+			return
+		}
+		back, err := X12JSONToBytes(j2.Bytes())
+		if err != nil {
+			t.Fatalf("from json (second time): %v", err)
+		}
+		if !bytes.Equal(back, x.Bytes()) {
+			t.Fatalf("X12 from JSON does not survive a second round trip:\n%q\nwant\n%q", back, x.Bytes())
 		}
 	})
 }

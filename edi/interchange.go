@@ -28,9 +28,23 @@ func (s Seg) El(i int) string {
 	return s[i]
 }
 
-// Comp returns component j (1-based) of element i split by sep.
+// Comp returns component j (1-based) of element i split by sep. It does not
+// allocate: the result is part of the element.
 func (s Seg) Comp(sep byte, i, j int) string {
-	return string(nth([]byte(s.El(i)), sep, j))
+	e := s.El(i)
+	for k := 1; ; k++ {
+		n := strings.IndexByte(e, sep)
+		if k == j {
+			if n < 0 {
+				return e
+			}
+			return e[:n]
+		}
+		if n < 0 {
+			return ""
+		}
+		e = e[n+1:]
+	}
 }
 
 // Interchange is a whole ISA/IEA envelope in memory.
@@ -80,15 +94,50 @@ func (e *ParseError) Error() string {
 // Parse reads every interchange in r into memory. It checks only the
 // envelope nesting (ISA, GS, ST, SE, GE, IEA); use Validate for the rest.
 func Parse(r io.Reader) ([]*Interchange, error) {
-	return parse(NewReader(r))
+	return parse(NewReader(r), &segCopier{})
 }
 
-// ParseBytes is Parse over an in-memory buffer.
+// ParseBytes is Parse over an in-memory buffer. It copies b once, into one
+// string that every element is part of (so an element kept anywhere keeps
+// that copy alive), and allocates no string per segment.
 func ParseBytes(b []byte) ([]*Interchange, error) {
-	return parse(NewBytesReader(b))
+	return parse(NewBytesReader(b), &segCopier{src: string(b), whole: true})
 }
 
-func parse(rd *Reader) ([]*Interchange, error) {
+// segCopier makes owned segments. Over a whole input held as one string
+// (whole), elements are parts of it; otherwise each segment's text is one
+// string. The Seg slices are cut from shared blocks.
+type segCopier struct {
+	src   string
+	whole bool
+	free  []string
+	// walk, when set, receives the transaction sets' segments instead of
+	// the interchanges (see WalkSets).
+	walk *setWalker
+}
+
+func (c *segCopier) copy(s *Segment) Seg {
+	n := len(s.seps)
+	if n > len(c.free) {
+		c.free = make([]string, max(n, 2048))
+	}
+	out := Seg(c.free[:n:n])
+	c.free = c.free[n:]
+	str := c.src
+	if c.whole {
+		str = str[s.Offset : s.Offset+int64(len(s.Data))]
+	} else {
+		str = string(s.Data)
+	}
+	start := 0
+	for i, e := range s.seps {
+		out[i] = str[start:e]
+		start = int(e) + 1
+	}
+	return out
+}
+
+func parse(rd *Reader, c *segCopier) ([]*Interchange, error) {
 	var out []*Interchange
 	var ic *Interchange
 	var g *Group
@@ -110,16 +159,25 @@ func parse(rd *Reader) ([]*Interchange, error) {
 			if ic != nil {
 				return out, perr("023", "ISA before the previous interchange's IEA")
 			}
-			ic = &Interchange{Delims: s.Delims, ISA: s.Copy()}
+			ic = &Interchange{Delims: s.Delims, ISA: c.copy(s)}
 		case ic == nil:
 			return out, perr("022", "segment outside an interchange")
 		case tx != nil && tag != tagSE && tag != tagST && tag != tagGE && tag != tagIEA && tag != tagGS:
-			tx.Segments = append(tx.Segments, s.Copy())
+			if c.walk != nil {
+				c.walk.seg(s)
+				continue
+			}
+			tx.Segments = append(tx.Segments, c.copy(s))
 		case tag == tagSE:
 			if tx == nil {
 				return out, perr("024", "SE without ST")
 			}
-			tx.Segments = append(tx.Segments, s.Copy())
+			if c.walk != nil {
+				c.walk.seg(s)
+				tx = nil
+				continue
+			}
+			tx.Segments = append(tx.Segments, c.copy(s))
 			g.Sets = append(g.Sets, tx)
 			tx = nil
 		case tag == tagST:
@@ -129,26 +187,31 @@ func parse(rd *Reader) ([]*Interchange, error) {
 			if tx != nil {
 				return out, perr("024", "ST before the previous transaction's SE")
 			}
-			tx = &Transaction{Segments: []Seg{s.Copy()}}
+			if c.walk != nil {
+				c.walk.start(s, c, g.GS.El(8))
+				tx = &Transaction{}
+				continue
+			}
+			tx = &Transaction{Segments: []Seg{c.copy(s)}}
 		case tag == tagGS:
 			if g != nil || tx != nil {
 				return out, perr("024", "GS before the previous group's GE")
 			}
-			g = &Group{GS: s.Copy()}
+			g = &Group{GS: c.copy(s)}
 		case tag == tagGE:
 			if g == nil || tx != nil {
 				return out, perr("024", "GE without GS or inside a transaction")
 			}
-			g.GE = s.Copy()
+			g.GE = c.copy(s)
 			ic.Groups = append(ic.Groups, g)
 			g = nil
 		case tag == tagTA1 && g == nil:
-			ic.TA1 = append(ic.TA1, s.Copy())
+			ic.TA1 = append(ic.TA1, c.copy(s))
 		case tag == tagIEA:
 			if g != nil || tx != nil {
 				return out, perr("024", "IEA inside a functional group")
 			}
-			ic.IEA = s.Copy()
+			ic.IEA = c.copy(s)
 			ic.Newline = rd.Newline
 			out = append(out, ic)
 			ic = nil

@@ -1,21 +1,33 @@
 package edi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
 	"unicode/utf8"
 )
 
-// JSONInterchange is the loop-structured JSON form of an interchange. It
-// converts back to the identical X12 text with FromJSON and Write.
+// JSONInterchange is the loop-structured JSON form of an interchange.
+// EncodeJSON writes it and DecodeJSON turns it back into the identical X12
+// bytes. Layout: Newline follows every segment terminator, except where a
+// segment names its own ("after" on a segment item, ISA_after, GS_after,
+// GE_after, IEA_after, and TA1_after with one entry per TA1); Before precedes the ISA (line breaks at the start
+// of a file); Unterminated marks a final IEA without its terminator. The
+// layout members are omitted when they are the default, so a file with
+// the same line break after every segment has the shape it always had.
 type JSONInterchange struct {
-	Delimiters JSONDelimiters `json:"delimiters"`
-	Newline    string         `json:"newline,omitempty"`
-	ISA        []Text         `json:"ISA"`
-	TA1        [][]Text       `json:"TA1,omitempty"`
-	Groups     []JSONGroup    `json:"groups"`
-	IEA        []Text         `json:"IEA"`
+	Before       string         `json:"before,omitempty"`
+	Delimiters   JSONDelimiters `json:"delimiters"`
+	Newline      string         `json:"newline,omitempty"`
+	ISA          []Text         `json:"ISA"`
+	ISAAfter     *string        `json:"ISA_after,omitempty"`
+	TA1          [][]Text       `json:"TA1,omitempty"`
+	TA1After     []string       `json:"TA1_after,omitempty"`
+	Groups       []JSONGroup    `json:"groups"`
+	IEA          []Text         `json:"IEA"`
+	IEAAfter     *string        `json:"IEA_after,omitempty"`
+	Unterminated bool           `json:"unterminated,omitempty"`
 }
 
 // Text is a JSON string that keeps any bytes: valid UTF-8 is a plain
@@ -60,8 +72,10 @@ type JSONDelimiters struct {
 // JSONGroup is a functional group; GS and GE are raw element lists.
 type JSONGroup struct {
 	GS           []Text            `json:"GS"`
+	GSAfter      *string           `json:"GS_after,omitempty"`
 	Transactions []JSONTransaction `json:"transactions"`
 	GE           []Text            `json:"GE"`
+	GEAfter      *string           `json:"GE_after,omitempty"`
 }
 
 // JSONTransaction is one transaction set as a tree of guide loops.
@@ -78,6 +92,9 @@ type JSONItem struct {
 	Name     string        `json:"name,omitempty"`
 	Elements []JSONElement `json:"elements,omitempty"`
 	Content  []JSONItem    `json:"content,omitempty"`
+	// After is the layout after this segment when it is not the
+	// interchange's Newline.
+	After *string `json:"after,omitempty"`
 }
 
 // JSONElement is an element, component or repetition. Exactly one of
@@ -152,12 +169,13 @@ func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
 		}
 	}
 	rec.reset(g)
+	var sc segScratch
 	out := JSONTransaction{}
 	if g != nil {
 		out.Guide = g.ID
 	}
 	for i, s := range t.Segments {
-		view := segView(s, d, i+1)
+		view := sc.view(s, d, i+1)
 		if i == 0 {
 			rec.start(v, view)
 		} else {
@@ -175,18 +193,25 @@ func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
 	return out
 }
 
-// segView makes a Segment view of an owned segment.
-func segView(s Seg, d Delimiters, index int) *Segment {
-	var b strings.Builder
-	seps := make([]int32, 0, len(s))
+// segScratch makes the Segment views the recognizer reads from owned
+// segments, reusing one buffer: a view is valid until the next one.
+type segScratch struct {
+	seg Segment
+	buf []byte
+}
+
+func (sc *segScratch) view(s Seg, d Delimiters, index int) *Segment {
+	b, seps := sc.buf[:0], sc.seg.seps[:0]
 	for i, e := range s {
 		if i > 0 {
-			b.WriteByte(d.Element)
+			b = append(b, d.Element)
 		}
-		b.WriteString(e)
-		seps = append(seps, int32(b.Len()))
+		b = append(b, e...)
+		seps = append(seps, int32(len(b)))
 	}
-	return &Segment{Index: index, Data: []byte(b.String()), Delims: d, seps: seps}
+	sc.buf = b
+	sc.seg = Segment{Index: index, Data: b, Delims: d, seps: seps}
+	return &sc.seg
 }
 
 func segToJSON(s Seg, d Delimiters, n *node) JSONItem {
@@ -338,26 +363,31 @@ func elemText(e JSONElement, d Delimiters) string {
 	return ""
 }
 
-// MarshalX12JSON parses X12 bytes and returns indented JSON for every
-// interchange in them (a JSON array).
+// MarshalX12JSON returns indented JSON for every interchange in the X12
+// bytes (a JSON array): EncodeJSON over a buffer, without the final
+// newline. X12JSONToBytes gives back the same bytes.
 func MarshalX12JSON(x12 []byte) ([]byte, error) {
-	ics, err := ParseBytes(x12)
-	if err != nil {
+	var b bytes.Buffer
+	if err := EncodeJSON(&b, bytes.NewReader(x12), nil); err != nil {
 		return nil, err
 	}
-	out := make([]*JSONInterchange, 0, len(ics))
-	for _, ic := range ics {
-		j, err := ToJSON(ic)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// X12JSONToBytes is DecodeJSON over a buffer: the exact X12 bytes of the
+// JSON made by MarshalX12JSON or EncodeJSON.
+func X12JSONToBytes(j []byte) ([]byte, error) {
+	var b bytes.Buffer
+	if err := DecodeJSON(&b, bytes.NewReader(j)); err != nil {
+		return nil, err
 	}
-	return json.MarshalIndent(out, "", "  ")
+	return b.Bytes(), nil
 }
 
 // UnmarshalX12JSON converts the JSON array made by MarshalX12JSON back to
-// interchanges.
+// interchanges in memory. The Interchange model keeps one Newline per
+// interchange: the per-segment layout members (after, ISA_after, ...) are
+// not kept; X12JSONToBytes and DecodeJSON keep them.
 func UnmarshalX12JSON(b []byte) ([]*Interchange, error) {
 	var js []*JSONInterchange
 	if err := json.Unmarshal(b, &js); err != nil {
@@ -394,8 +424,9 @@ func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
 	rec := &recognizer{}
 	rec.reset(g)
+	var sc segScratch
 	for i, s := range t.Segments {
-		view := segView(s, d, i+1)
+		view := sc.view(s, d, i+1)
 		if i == 0 {
 			rec.start(v, view)
 		} else {

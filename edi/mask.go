@@ -35,32 +35,39 @@ func maskTx(t *Transaction, d Delimiters, gs08 string) {
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
 	rec := &recognizer{}
 	rec.reset(g)
+	var sc segScratch
 	for i, s := range t.Segments {
-		view := segView(s, d, i+1)
+		view := sc.view(s, d, i+1)
 		if i == 0 {
 			rec.start(v, view)
 		} else {
 			rec.step(v, view)
 		}
-		if maskKeep[s.ID()] {
+		maskSeg(s, rec.place, d)
+	}
+}
+
+// maskSeg masks one transaction-set segment placed at node n (nil when the
+// recognizer did not place it).
+func maskSeg(s Seg, n *node, d Delimiters) {
+	if maskKeep[s.ID()] {
+		return
+	}
+	var rules []elemRule
+	if n != nil {
+		rules = n.Elems
+	} else if ds := segmentDef(s.ID()); ds != nil {
+		rules = ds.Elems
+	}
+	for k := 1; k < len(s); k++ {
+		if s[k] == "" {
 			continue
 		}
-		var rules []elemRule
-		if rec.place != nil {
-			rules = rec.place.Elems
-		} else if ds := segmentDef(s.ID()); ds != nil {
-			rules = ds.Elems
+		if k > len(rules) || (s.ID() == "DMG" && k > 1) {
+			s[k] = MaskValue
+			continue
 		}
-		for k := 1; k < len(s); k++ {
-			if s[k] == "" {
-				continue
-			}
-			if k > len(rules) || (s.ID() == "DMG" && k > 1) {
-				s[k] = MaskValue
-				continue
-			}
-			s[k] = maskElem(s[k], &rules[k-1], d)
-		}
+		s[k] = maskElem(s[k], &rules[k-1], d)
 	}
 }
 

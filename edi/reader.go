@@ -21,8 +21,13 @@
 //	Validate(r, opts), ValidateBytes    a *Report: every error, per-set results
 //	Acknowledge(ic, AckOptions)         the 999 (and TA1) for a validated interchange
 //	Build(ic, *Control), Write(w, ics)  counts, control numbers, rendering
-//	ToJSON, FromJSON, MarshalX12JSON    loop-structured JSON, exact round trip
+//	EncodeJSON(w, r), DecodeJSON(w, r)  loop-structured JSON both ways, streamed,
+//	                                    exact to the byte (layout included)
+//	MarshalX12JSON, X12JSONToBytes      the same over buffers
+//	ToJSON, FromJSON, UnmarshalX12JSON  the JSON form of in-memory interchanges
 //	Walk(tx, delims, gs08, fn)          each segment with its guide loop ID
+//	WalkSets(x, open)                   the same in one pass over bytes, no
+//	                                    interchanges built (typed ReadBytes)
 //	Mask(ic)                            hide values that may be PHI
 //
 // The typed 837P model and builder are in edi/x837p; the command line in
@@ -83,6 +88,9 @@ type Segment struct {
 	Delims Delimiters
 	// Unterminated is set on a final segment that had no terminator.
 	Unterminated bool
+	// crs counts the carriage returns stripped before a line-feed
+	// terminator (see emit); exact writers put them back.
+	crs int32
 	// flags caches scan results: flagScanned, flagComps, flagReps, flagCtrl.
 	flags uint8
 	// seps[i] is the index in Data of the separator ending element i
@@ -192,7 +200,14 @@ type Reader struct {
 	// "\n" or "\r\n"); writers reuse it for exact round trips.
 	Newline string
 	nlSeen  bool
+	// gap holds the layout bytes (CR, LF) skipped before the current
+	// segment, up to maxGap; gapOver is set when there were more.
+	gap     []byte
+	gapOver bool
 }
+
+// maxGap bounds the layout bytes the reader keeps between two segments.
+const maxGap = 4 << 10
 
 // NewReader returns a Reader with a 64 KiB buffer.
 func NewReader(r io.Reader) *Reader {
@@ -260,12 +275,18 @@ func (r *Reader) Next() (*Segment, error) {
 	// Skip layout bytes (CR, LF) between segments.
 	var nl [2]byte
 	nn := 0
+	r.gap, r.gapOver = r.gap[:0], false
 	for {
 		for r.start < r.end {
 			c := r.buf[r.start]
 			if (c == '\r' || c == '\n') && !r.isDelim(c) {
 				if nn < 2 {
 					nl[nn] = c
+				}
+				if len(r.gap) < maxGap {
+					r.gap = append(r.gap, c)
+				} else {
+					r.gapOver = true
 				}
 				nn++
 				r.start++
@@ -485,10 +506,12 @@ func validDelims(d Delimiters) bool {
 // separator offsets found by the scan, and consumes the terminator.
 func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
 	data := r.buf[r.start:stop]
+	var crs int32
 	// With LF as the terminator, CRs before it are line-ending noise: strip
 	// them all, so writing and re-reading is a fixed point.
 	for r.delims.Segment == '\n' && len(data) > 0 && data[len(data)-1] == '\r' && !r.isDelim('\r') {
 		data = data[:len(data)-1]
+		crs++
 		if n := len(seps); n > 0 && int(seps[n-1]) >= len(data) {
 			seps = seps[:n-1]
 		}
@@ -500,6 +523,7 @@ func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
 	s.Data = data
 	s.Delims = r.delims
 	s.Unterminated = unterminated
+	s.crs = crs
 	s.flags = 0
 	s.seps = append(seps, int32(len(data)))
 	r.start = stop

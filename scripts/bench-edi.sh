@@ -1,23 +1,52 @@
 #!/usr/bin/env bash
 # bench-edi.sh: the X12 engine's performance report.
 #
-# 1. go test -bench in edi: tokenizer MB/s and allocs, 837P parse+validate
-#    MB/s, moov-io/x12 v0.1.0 on the same input and the speed-up ratio.
+# 1. go test -bench in edi, one run: tokenizer MB/s and allocs, 837P
+#    parse+validate MB/s, moov-io/x12 v0.1.0 on the same input and the
+#    speed-up ratio, the typed readers (835, 271, 277CA, 837P/I/D: MB/s,
+#    allocs per claim, read/tok measured beside the tokenizer inside each
+#    benchmark) and the JSON stream both ways; then each figure as a ratio
+#    to the tokenizer's MB per CPU-second of that same run.
 # 2. Peak RSS of validating a generated 837P of EDI_BENCH_SIZE bytes (1 GiB
 #    by default) streamed through a pipe into the x12 validate command.
+# 3. x12 validate as a whole process on a generated 837P of EDI_FILE_SIZE
+#    bytes (40 MiB by default) in a file: MB/s, MB per CPU-second, peak RSS.
+# 4. x12 json | x12 from-json on a generated 837P of EDI_FILE_SIZE bytes
+#    streamed through pipes: peak RSS of each, and the bytes that come out
+#    compared with the generator's.
 #
-# Environment: EDI_BENCH_SIZE (bytes), EDI_BENCHTIME (go test -benchtime),
-# EDI_BENCH_OUT (output directory, default .data/bench-edi).
+# Environment: EDI_BENCH_SIZE, EDI_FILE_SIZE (bytes), EDI_BENCHTIME (go
+# test -benchtime), EDI_BENCH_OUT (output directory, default
+# .data/bench-edi).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 size=${EDI_BENCH_SIZE:-1073741824}
+fsize=${EDI_FILE_SIZE:-41943040}
 benchtime=${EDI_BENCHTIME:-2s}
 out=${EDI_BENCH_OUT:-.data/bench-edi}
 mkdir -p "$out"
 
 echo "== go test -bench (edi)"
-go test -run '^$' -bench 'Tokenizer|Validate837P|Moov837P' -benchmem -benchtime "$benchtime" ./edi/ | tee "$out/bench.txt"
+go test -run '^$' -bench 'Tokenizer|Validate837P|Moov837P|ReadTyped|JSONEncode|JSONDecode' -benchmem -benchtime "$benchtime" ./edi/ | tee "$out/bench.txt"
+echo "== ratios to the tokenizer (MB per CPU-second, same run)"
+awk '
+	/^Benchmark/ {
+		name = $1; sub(/-[0-9]+$/, "", name)
+		for (i = 2; i < NF; i++) if ($(i+1) == "MB/cpu-s") cpu[name] = $i
+		for (i = 2; i < NF; i++) if ($(i+1) == "allocs/claim") apc[name] = $i
+		order[++n] = name
+	}
+	END {
+		tok = cpu["BenchmarkTokenizer"]
+		if (tok == "") { print "no tokenizer figure"; exit }
+		printf "%-34s %12s %10s %14s\n", "benchmark", "MB/cpu-s", "x tokenizer", "allocs/claim"
+		for (k = 1; k <= n; k++) {
+			b = order[k]
+			if (cpu[b] == "") continue
+			printf "%-34s %12.1f %10.3f %14s\n", b, cpu[b], cpu[b] / tok, apc[b]
+		}
+	}' "$out/bench.txt" | tee "$out/ratios.txt"
 
 echo "== streaming validation of a generated 837P of $size bytes"
 go build -o "$out/gen837p" ./edi/internal/gen837p/cmd/gen837p
@@ -53,3 +82,36 @@ awk -v kb="$peak_kb" -v size="$size" -v s="$start" -v e="$end" 'BEGIN {
 	printf "peak RSS: %.1f MiB (target <= 64 MiB)\n", kb / 1024
 	printf "streamed: %.0f MiB in %.1f s (%.0f MB/s, generator and validator share the cores)\n", size / 1048576, secs, size / secs / 1e6
 }' | tee "$out/rss.txt"
+
+echo "== x12 validate as a process on a generated 837P of $fsize bytes (a file)"
+"$out/gen837p" -size "$fsize" >"$out/file.x12"
+if [ -x "$timebin" ]; then
+	"$timebin" -o "$out/validate-file.time" -f "%e %U %S %M" "$out/x12" validate "$out/file.x12" >"$out/validate-file.txt" || true
+	tail -n 1 "$out/validate-file.txt"
+	tok=$(awk '/^BenchmarkTokenizer-/ {for (i = 2; i < NF; i++) if ($(i+1) == "MB/cpu-s") print $i}' "$out/bench.txt" | head -n 1)
+	read -r wall user sys kb <"$out/validate-file.time"
+	awk -v n="$(stat -c %s "$out/file.x12")" -v w="$wall" -v u="$user" -v s="$sys" -v kb="$kb" -v tok="$tok" 'BEGIN {
+		cpu = u + s
+		printf "x12 validate: %.0f MB/s wall, %.0f MB per CPU-second (%.3f x the tokenizer in go test), peak RSS %.1f MiB\n", n / w / 1e6, n / cpu / 1e6, (tok > 0 ? n / cpu / 1e6 / tok : 0), kb / 1024
+	}' | tee "$out/validate-file.txt.summary"
+
+	echo "== x12 json | x12 from-json on a generated 837P of $fsize bytes (pipes)"
+	want=$("$out/gen837p" -size "$fsize" | sha256sum | cut -d' ' -f1)
+	got=$("$out/gen837p" -size "$fsize" |
+		"$timebin" -o "$out/json.time" -f "%e %U %S %M" "$out/x12" json --compact - |
+		"$timebin" -o "$out/from-json.time" -f "%e %U %S %M" "$out/x12" from-json - | sha256sum | cut -d' ' -f1)
+	for step in json from-json; do
+		read -r wall user sys kb <"$out/$step.time"
+		awk -v step="$step" -v n="$fsize" -v w="$wall" -v u="$user" -v s="$sys" -v kb="$kb" 'BEGIN {
+			printf "x12 %-9s peak RSS %6.1f MiB, %.1f MB of X12 per CPU-second\n", step, kb / 1024, n / (u + s) / 1e6
+		}'
+	done | tee "$out/json-rss.txt"
+	if [ "$got" = "$want" ]; then
+		echo "x12 json | x12 from-json: the same bytes as the generator's" | tee -a "$out/json-rss.txt"
+	else
+		echo "x12 json | x12 from-json: DIFFERENT bytes" | tee -a "$out/json-rss.txt"
+		exit 1
+	fi
+else
+	echo "no $timebin: process figures skipped"
+fi

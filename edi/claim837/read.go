@@ -20,9 +20,20 @@ var providerLoops = map[Kind]map[string]string{
 // k. Loops are identified by the guide table (edi.Walk). Segments the model
 // does not cover are skipped.
 func Read(k Kind, t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
-	st := t.ST()
+	out, fn, err := newReader(k, t.ST(), d)
+	if err != nil {
+		return nil, err
+	}
+	edi.Walk(t, d, k.Guide(), fn)
+	return out, nil
+}
+
+// newReader starts the typed model of one transaction set and returns the
+// function that reads each of its segments with its guide loop (see
+// edi.Walk and edi.WalkSets).
+func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
 	if st.El(1) != "837" || (st.El(3) != "" && st.El(3) != k.Guide()) {
-		return nil, errors.New("claim837: not an " + k.String() + " transaction set")
+		return nil, nil, errors.New("claim837: not an " + k.String() + " transaction set")
 	}
 	out := &Transaction{ControlNumber: st.El(2)}
 	var (
@@ -69,7 +80,7 @@ func Read(k Kind, t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 		}
 		return &x
 	}
-	edi.Walk(t, d, k.Guide(), func(loop string, s edi.Seg) {
+	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -313,6 +324,9 @@ func Read(k Kind, t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 		case "2400":
 			switch id {
 			case "LX":
+				if claim.Lines == nil {
+					claim.Lines = make([]ServiceLine, 0, 4) // not 1, 2, 4
+				}
 				claim.Lines = append(claim.Lines, ServiceLine{})
 				line, adj = &claim.Lines[len(claim.Lines)-1], nil
 			case "SV2":
@@ -371,8 +385,8 @@ func Read(k Kind, t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 				}
 			}
 		}
-	})
-	return out, nil
+	}
+	return out, fn, nil
 }
 
 // readClaimSeg reads a loop 2300 segment after CLM.
@@ -476,6 +490,28 @@ func ReadAll(k Kind, ics []*edi.Interchange) ([]*Transaction, error) {
 				out = append(out, tx)
 			}
 		}
+	}
+	return out, nil
+}
+
+// ReadBytes reads every 837 of variant k in the X12 bytes, as ParseBytes
+// and ReadAll do together, in one pass that does not build the
+// interchanges in memory.
+func ReadBytes(k Kind, x []byte) ([]*Transaction, error) {
+	var out []*Transaction
+	err := edi.WalkSets(x, func(st edi.Seg, gs08 string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+		if st.El(1) != "837" || (st.El(3) != k.Guide() && (st.El(3) != "" || gs08 != k.Guide())) {
+			return "", nil
+		}
+		tx, fn, err := newReader(k, st, d)
+		if err != nil {
+			return "", nil
+		}
+		out = append(out, tx)
+		return k.Guide(), fn
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -12,11 +12,23 @@ import (
 // Loops are identified by the guide table (edi.Walk). Segments the model
 // does not cover are skipped.
 func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
-	st01 := t.ST().El(1)
-	if st01 != "270" && st01 != "271" {
-		return nil, errors.New("eligibility: not a 270 or 271 transaction set")
+	tx, fn, err := newReader(t.ST(), d)
+	if err != nil {
+		return nil, err
 	}
-	tx := &Transaction{ControlNumber: t.ST().El(2)}
+	edi.Walk(t, d, Guide, fn)
+	return tx, nil
+}
+
+// newReader starts the typed model of one transaction set and returns the
+// function that reads each of its segments with its guide loop (see
+// edi.Walk and edi.WalkSets).
+func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
+	st01 := st.El(1)
+	if st01 != "270" && st01 != "271" {
+		return nil, nil, errors.New("eligibility: not a 270 or 271 transaction set")
+	}
+	tx := &Transaction{ControlNumber: st.El(2)}
 	var (
 		sb  *Subscriber
 		m   *Member
@@ -83,7 +95,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 			}
 		}
 	}
-	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -147,6 +159,11 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 				if v, ok := setkit.ParseMoney(s.El(7)); ok {
 					nb.Amount = &v
 				}
+				if m.Benefits == nil {
+					// Members carry several EBs: start with room for 8
+					// rather than growing 1, 2, 4, 8.
+					m.Benefits = make([]Benefit, 0, 8)
+				}
 				m.Benefits = append(m.Benefits, nb)
 				b = &m.Benefits[len(m.Benefits)-1]
 			case "DTP":
@@ -167,8 +184,8 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 				b.Entities = append(b.Entities, party(s))
 			}
 		}
-	})
-	return tx, nil
+	}
+	return tx, fn, nil
 }
 
 // ReadAll reads every 270 or 271 in parsed interchanges.
@@ -187,6 +204,25 @@ func ReadAll(ics []*edi.Interchange) ([]*Transaction, error) {
 				out = append(out, tx)
 			}
 		}
+	}
+	return out, nil
+}
+
+// ReadBytes reads every 270 and 271 in the X12 bytes, as ParseBytes and
+// ReadAll do together, in one pass that does not build the interchanges in
+// memory.
+func ReadBytes(x []byte) ([]*Transaction, error) {
+	var out []*Transaction
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+		tx, fn, err := newReader(st, d)
+		if err != nil {
+			return "", nil
+		}
+		out = append(out, tx)
+		return Guide, fn
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -1,10 +1,9 @@
-// Package x12cli implements the x12 command line: validate, json, fmt and
-// ack over X12 files or standard input ("-").
+// Package x12cli implements the x12 command line: validate, json,
+// from-json, fmt and ack over files or standard input ("-").
 package x12cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,17 +13,21 @@ import (
 	"github.com/claimflow/claimflow/edi"
 )
 
-const usage = `usage: x12 COMMAND [--mask] FILE...
+const usage = `usage: x12 COMMAND [--mask] [--compact] FILE...
 
 Commands:
   validate  check syntax (SNIP 1), guide rules (SNIP 2) and 837 balancing;
             print every error with its position and 999/TA1 code
-  json      print the loop-structured JSON form of each interchange
+  json      print the loop-structured JSON form of each file (a JSON array
+            of interchanges), streamed: memory does not grow with the file
+  from-json print the X12 of each JSON file made by json, byte for byte the
+            original (line breaks included), streamed
   fmt       print the X12 with one segment per line
   ack       print the 999 (and TA1 when needed) acknowledging each interchange
 
 FILE "-" reads standard input. --mask hides element values that may be PHI
 (names, identifiers, addresses, dates, free text) in json and fmt output.
+--compact writes json without indentation (about half the bytes).
 Exit status: 0 no errors, 1 validation errors, 2 usage or read errors.
 `
 
@@ -36,7 +39,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmd := args[0]
 	var files []string
-	mask := false
+	mask, compact := false, false
 	flagsDone := false
 	for _, a := range args[1:] {
 		switch {
@@ -44,6 +47,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			flagsDone = true
 		case !flagsDone && (a == "--mask" || a == "-mask"):
 			mask = true
+		case !flagsDone && (a == "--compact" || a == "-compact"):
+			compact = true
 		case !flagsDone && (a == "-h" || a == "--help" || a == "-help"):
 			fmt.Fprint(stdout, usage)
 			return 0
@@ -59,7 +64,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "validate":
 		run = func(name string, r io.Reader, w io.Writer) (int, error) { return validate(name, r, w) }
 	case "json":
-		run = func(name string, r io.Reader, w io.Writer) (int, error) { return toJSON(r, w, mask) }
+		run = func(name string, r io.Reader, w io.Writer) (int, error) { return toJSON(r, w, mask, compact) }
+	case "from-json":
+		run = func(name string, r io.Reader, w io.Writer) (int, error) { return fromJSON(r, w) }
 	case "fmt":
 		run = func(name string, r io.Reader, w io.Writer) (int, error) { return format(r, w, mask) }
 	case "ack":
@@ -154,25 +161,21 @@ func readAll(r io.Reader) ([]*edi.Interchange, error) {
 	return edi.ParseBytes(b)
 }
 
-func toJSON(r io.Reader, w io.Writer, mask bool) (int, error) {
-	ics, err := readAll(r)
-	if err != nil {
+// toJSON streams the JSON form: each segment is written once the next one
+// is read.
+func toJSON(r io.Reader, w io.Writer, mask, compact bool) (int, error) {
+	if err := edi.EncodeJSON(w, r, &edi.JSONOptions{Mask: mask, Compact: compact}); err != nil {
 		return 2, err
 	}
-	out := make([]*edi.JSONInterchange, 0, len(ics))
-	for _, ic := range ics {
-		if mask {
-			edi.Mask(ic)
-		}
-		j, err := edi.ToJSON(ic)
-		if err != nil {
-			return 2, err
-		}
-		out = append(out, j)
+	return 0, nil
+}
+
+// fromJSON streams the X12 of a JSON form back out.
+func fromJSON(r io.Reader, w io.Writer) (int, error) {
+	if err := edi.DecodeJSON(w, r); err != nil {
+		return 2, err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return 0, enc.Encode(out)
+	return 0, nil
 }
 
 func format(r io.Reader, w io.Writer, mask bool) (int, error) {

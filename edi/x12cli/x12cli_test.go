@@ -119,3 +119,39 @@ func TestFmtNewlineTerminator(t *testing.T) {
 		t.Errorf("exit %d; fmt of a newline-terminated file changed it:\n%s", code, out)
 	}
 }
+
+// TestJSONFromJSON: x12 json then x12 from-json gives back every byte,
+// indented or compact, for a file without a final line break and one with
+// CRLF line breaks.
+func TestJSONFromJSON(t *testing.T) {
+	valid, err := os.ReadFile(td("837p-valid.x12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf, err := os.ReadFile(td("837p-crlf.x12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []string{strings.TrimRight(string(valid), "\n"), string(crlf)} {
+		for _, flags := range [][]string{nil, {"--compact"}} {
+			args := append(append([]string{"json"}, flags...), "-")
+			code, j, errs := run(t, x, args...)
+			if code != 0 {
+				t.Fatalf("json %v: exit %d %s", flags, code, errs)
+			}
+			if compact := !strings.Contains(j, "\n  "); compact != (flags != nil) {
+				t.Errorf("json %v: compact output %v", flags, compact)
+			}
+			code, back, errs := run(t, j, "from-json", "-")
+			if code != 0 {
+				t.Fatalf("from-json: exit %d %s", code, errs)
+			}
+			if back != x {
+				t.Errorf("json %v then from-json differs:\n%q\nwant\n%q", flags, back, x)
+			}
+		}
+	}
+	if code, _, errs := run(t, `{"not": "an array"}`, "from-json", "-"); code != 2 || !strings.Contains(errs, "from-json") {
+		t.Errorf("bad JSON: exit %d %q", code, errs)
+	}
+}

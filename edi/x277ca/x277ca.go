@@ -267,9 +267,20 @@ func (a *Acknowledgment) Segments(d edi.Delimiters) ([]edi.Seg, error) {
 
 // Read fills the typed model from a parsed 277CA transaction set.
 func Read(t *edi.Transaction, d edi.Delimiters) (*Acknowledgment, error) {
-	st := t.ST()
+	a, fn, err := newReader(t.ST(), d)
+	if err != nil {
+		return nil, err
+	}
+	edi.Walk(t, d, Guide, fn)
+	return a, nil
+}
+
+// newReader starts the typed model of one transaction set and returns the
+// function that reads each of its segments with its guide loop (see
+// edi.Walk and edi.WalkSets).
+func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string, s edi.Seg), error) {
 	if st.El(1) != "277" {
-		return nil, errors.New("x277ca: not a 277 transaction set")
+		return nil, nil, errors.New("x277ca: not a 277 transaction set")
 	}
 	a := &Acknowledgment{ControlNumber: st.El(2)}
 	var (
@@ -300,7 +311,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Acknowledgment, error) {
 		from, to, _ := cut(s.El(3))
 		return from, to
 	}
-	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -432,8 +443,8 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Acknowledgment, error) {
 				}
 			}
 		}
-	})
-	return a, nil
+	}
+	return a, fn, nil
 }
 
 func cut(v string) (string, string, bool) {
@@ -461,6 +472,27 @@ func ReadAll(ics []*edi.Interchange) ([]*Acknowledgment, error) {
 				out = append(out, a)
 			}
 		}
+	}
+	return out, nil
+}
+
+// ReadBytes reads every 277CA in the X12 bytes, as ParseBytes and ReadAll
+// do together, in one pass that does not build the interchanges in memory.
+func ReadBytes(x []byte) ([]*Acknowledgment, error) {
+	var out []*Acknowledgment
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+		if st.El(3) != "" && st.El(3) != Guide {
+			return "", nil
+		}
+		a, fn, err := newReader(st, d)
+		if err != nil {
+			return "", nil
+		}
+		out = append(out, a)
+		return Guide, fn
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -11,10 +11,22 @@ import (
 // identified by the guide table (edi.Walk), so qualified segments land in
 // the right fields. Segments the model does not cover are skipped.
 func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
-	if t.ST().El(1) != "835" {
-		return nil, errors.New("x835: not an 835 transaction set")
+	r, fn, err := newReader(t.ST(), d)
+	if err != nil {
+		return nil, err
 	}
-	r := &Remittance{ControlNumber: t.ST().El(2)}
+	edi.Walk(t, d, Guide, fn)
+	return r, nil
+}
+
+// newReader starts the typed model of one transaction set and returns the
+// function that reads each of its segments with its guide loop (see
+// edi.Walk and edi.WalkSets).
+func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s edi.Seg), error) {
+	if st.El(1) != "835" {
+		return nil, nil, errors.New("x835: not an 835 transaction set")
+	}
+	r := &Remittance{ControlNumber: st.El(2)}
 	var (
 		claim *ClaimPayment
 		ln    *LinePayment
@@ -22,7 +34,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
 	)
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
 	m := setkit.M
-	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -167,6 +179,9 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
 						l.Modifiers = append(l.Modifiers, v)
 					}
 				}
+				if claim.Lines == nil {
+					claim.Lines = make([]LinePayment, 0, 4) // not 1, 2, 4
+				}
 				claim.Lines = append(claim.Lines, l)
 				ln = &claim.Lines[len(claim.Lines)-1]
 				return
@@ -200,8 +215,8 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
 				}
 			}
 		}
-	})
-	return r, nil
+	}
+	return r, fn, nil
 }
 
 func readAddr(a *Address, s edi.Seg) {
@@ -238,6 +253,24 @@ func ReadAll(ics []*edi.Interchange) ([]*Remittance, error) {
 				out = append(out, r)
 			}
 		}
+	}
+	return out, nil
+}
+
+// ReadBytes reads every 835 in the X12 bytes, as ParseBytes and ReadAll do
+// together, in one pass that does not build the interchanges in memory.
+func ReadBytes(x []byte) ([]*Remittance, error) {
+	var out []*Remittance
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+		r, fn, err := newReader(st, d)
+		if err != nil {
+			return "", nil
+		}
+		out = append(out, r)
+		return Guide, fn
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -52,3 +52,9 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 func ReadAll(ics []*edi.Interchange) ([]*Transaction, error) {
 	return claim837.ReadAll(claim837.Dental, ics)
 }
+
+// ReadBytes reads every 837D in the X12 bytes in one pass that does not
+// build the interchanges in memory (claim837.ReadBytes).
+func ReadBytes(x []byte) ([]*Transaction, error) {
+	return claim837.ReadBytes(claim837.Dental, x)
+}

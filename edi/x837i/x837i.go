@@ -53,3 +53,9 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 func ReadAll(ics []*edi.Interchange) ([]*Transaction, error) {
 	return claim837.ReadAll(claim837.Institutional, ics)
 }
+
+// ReadBytes reads every 837I in the X12 bytes in one pass that does not
+// build the interchanges in memory (claim837.ReadBytes).
+func ReadBytes(x []byte) ([]*Transaction, error) {
+	return claim837.ReadBytes(claim837.Institutional, x)
+}

@@ -12,9 +12,20 @@ import (
 // identified by the guide table (edi.Walk), so qualified segments land in
 // the right fields. Segments the model does not cover are skipped.
 func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
-	st := t.ST()
+	out, fn, err := newReader(t.ST(), d)
+	if err != nil {
+		return nil, err
+	}
+	edi.Walk(t, d, Guide, fn)
+	return out, nil
+}
+
+// newReader starts the typed model of one transaction set and returns the
+// function that reads each of its segments with its guide loop (see
+// edi.Walk and edi.WalkSets).
+func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
 	if st.El(1) != "837" {
-		return nil, errors.New("x837p: not an 837 transaction set")
+		return nil, nil, errors.New("x837p: not an 837 transaction set")
 	}
 	out := &Transaction{ControlNumber: st.El(2)}
 	var (
@@ -26,7 +37,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 		level string
 	)
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
-	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -276,6 +287,9 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 			}
 			switch id {
 			case "LX":
+				if claim.Lines == nil {
+					claim.Lines = make([]ServiceLine, 0, 4) // not 1, 2, 4
+				}
 				claim.Lines = append(claim.Lines, ServiceLine{})
 				line = &claim.Lines[len(claim.Lines)-1]
 			case "SV1":
@@ -290,8 +304,14 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 				}
 				line.Charge, _ = ParseMoney(s.El(2))
 				line.Unit, line.Quantity, line.PlaceOfSvc = s.El(3), s.El(4), s.El(5)
-				for _, p := range strings.Split(s.El(7), string(d.Component)) {
+				// SV107 up to four pointers: one slice, no split.
+				for rest, more := s.El(7), true; more; {
+					var p string
+					p, rest, more = strings.Cut(rest, string(d.Component))
 					if n, err := strconv.Atoi(p); err == nil {
+						if line.DiagPointers == nil {
+							line.DiagPointers = make([]int, 0, 4)
+						}
 						line.DiagPointers = append(line.DiagPointers, n)
 					}
 				}
@@ -306,8 +326,8 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 				}
 			}
 		}
-	})
-	return out, nil
+	}
+	return out, fn, nil
 }
 
 func readAddr(a *Address, s edi.Seg) {
@@ -336,4 +356,22 @@ func readCAS(s edi.Seg) []Adjustment {
 		out = append(out, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: m, Quantity: s.El(i + 2)})
 	}
 	return out
+}
+
+// ReadBytes reads every 837 in the X12 bytes with Read's model, in one pass
+// that does not build the interchanges in memory.
+func ReadBytes(x []byte) ([]*Transaction, error) {
+	var out []*Transaction
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+		tx, fn, err := newReader(st, d)
+		if err != nil {
+			return "", nil
+		}
+		out = append(out, tx)
+		return Guide, fn
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -1,0 +1,71 @@
+package edi
+
+// WalkSets reads every transaction set in x in one pass, without building
+// the interchanges in memory, and runs the guide's loop recognizer over
+// each set a reader asks for, as Walk does over a parsed set.
+//
+// At each ST, open receives the ST segment, GS08 and the delimiters and
+// returns the guide to use when ST03 is empty (as Walk's gs08) and the
+// function to call for every segment of the set with its loop ID, or nil
+// to skip the set. The Seg passed to fn is reused for the next segment:
+// keep its strings (parts of one copy of x), not the slice. The envelope
+// is checked as ParseBytes checks it, with the same errors.
+func WalkSets(x []byte, open func(st Seg, gs08 string, d Delimiters) (guide string, fn func(loop string, s Seg))) error {
+	load()
+	if loadErr != nil {
+		return loadErr
+	}
+	w := &setWalker{open: open}
+	w.v = validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
+	_, err := parse(NewBytesReader(x), &segCopier{src: string(x), whole: true, walk: w})
+	return err
+}
+
+// setWalker follows one transaction set at a time for WalkSets.
+type setWalker struct {
+	open func(st Seg, gs08 string, d Delimiters) (string, func(loop string, s Seg))
+	fn   func(loop string, s Seg)
+	v    validator
+	src  string
+	sg   Seg
+}
+
+func (w *setWalker) start(s *Segment, c *segCopier, gs08 string) {
+	st := c.copy(s)
+	ref, fn := w.open(st, gs08, s.Delims)
+	w.fn, w.src = fn, c.src
+	if fn == nil {
+		return
+	}
+	if v := st.El(3); v != "" {
+		ref = v
+	}
+	w.v.rep.Errors, w.v.rep.Dropped = w.v.rep.Errors[:0], 0
+	w.v.rec.reset(guideFor(ref, st.El(1)))
+	w.v.rec.start(&w.v, s)
+	w.call(s)
+}
+
+func (w *setWalker) seg(s *Segment) {
+	if w.fn == nil {
+		return
+	}
+	w.v.rec.step(&w.v, s)
+	w.call(s)
+}
+
+func (w *setWalker) call(s *Segment) {
+	loop := ""
+	if st := w.v.rec.stack; len(st) > 0 {
+		loop = loopLabel(st[len(st)-1].n)
+	}
+	str := w.src[s.Offset : s.Offset+int64(len(s.Data))]
+	sg := w.sg[:0]
+	start := 0
+	for _, e := range s.seps {
+		sg = append(sg, str[start:e])
+		start = int(e) + 1
+	}
+	w.sg = sg
+	w.fn(loop, sg)
+}
