@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/snip"
 )
 
 // Envelope describes the ISA and GS around built transactions.
@@ -95,8 +96,9 @@ func Build(env Envelope, txs ...*Transaction) (*edi.Interchange, error) {
 		}
 		s.Segments[len(s.Segments)-1][2] = s.Segments[0][2]
 	}
-	// Every 837P written must pass the guide: check what was built.
-	rep, err := edi.ValidateBytes([]byte(ic.String()), nil)
+	// Every 837P written must pass the strictest level (the guide, its
+	// situational rules and the external code sets): check what was built.
+	rep, err := snip.ValidateBytes([]byte(ic.String()), snip.Options{Level: snip.Strict})
 	if err != nil {
 		return nil, err
 	}
