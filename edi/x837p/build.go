@@ -24,6 +24,10 @@ type Envelope struct {
 	Delims       edi.Delimiters // default edi.DefaultDelimiters
 	Newline      string         // written after each terminator
 	Control      edi.Control    // next control numbers (zero values start at 1)
+	// Level is the SNIP level the built interchange must pass (0 is
+	// snip.Strict, 1-5). claimflow sends only Strict; a lower level builds
+	// the faulty claims a trading partner's tests feed its rejection paths.
+	Level int
 }
 
 // Build writes the transactions into one interchange with one HC group and
@@ -98,7 +102,7 @@ func Build(env Envelope, txs ...*Transaction) (*edi.Interchange, error) {
 	}
 	// Every 837P written must pass the strictest level (the guide, its
 	// situational rules and the external code sets): check what was built.
-	rep, err := snip.ValidateBytes([]byte(ic.String()), snip.Options{Level: snip.Strict})
+	rep, err := snip.ValidateBytes([]byte(ic.String()), snip.Options{Level: env.Level})
 	if err != nil {
 		return nil, err
 	}
