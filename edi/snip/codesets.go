@@ -152,12 +152,13 @@ func validModifier(b []byte) bool {
 }
 
 // icd10Shape checks the shape of an ICD-10-CM code without its dot: a
-// letter, a digit, a letter or digit, then up to four letters or digits.
+// letter, then two to six letters or digits. The second character is a
+// digit except in the QA0 category FY2026 added.
 func icd10Shape(b []byte) bool {
 	if len(b) < 3 || len(b) > 7 {
 		return false
 	}
-	if b[0] < 'A' || b[0] > 'Z' || b[1] < '0' || b[1] > '9' {
+	if b[0] < 'A' || b[0] > 'Z' || !(b[1] >= '0' && b[1] <= '9' || string(b[:2]) == "QA") {
 		return false
 	}
 	for _, c := range b[2:] {
