@@ -261,6 +261,7 @@ func (v *validator) add(e *Error) {
 	default:
 		if v.set != nil {
 			if e.Warning || len(v.opts.Tolerate) > 0 && v.opts.tolerates(e) {
+				e.Warning = true
 				v.set.noted = true
 			} else {
 				v.set.bad = true

@@ -76,15 +76,31 @@ func (o Options) EDI() *edi.Options {
 	return &eo
 }
 
+// Err reports whether the embedded rules and code lists load; Validate and
+// ValidateBytes return it rather than check less than asked.
+func Err() error {
+	if _, err := loadRules(); err != nil {
+		return err
+	}
+	_, err := ICD10CMLists()
+	return err
+}
+
 // Validate reads r as a stream and checks it at the chosen levels. 835
 // balancing (part of level 3) needs the whole file: use ValidateBytes.
 func Validate(r io.Reader, o Options) (*edi.Report, error) {
+	if err := Err(); err != nil {
+		return nil, err
+	}
 	return edi.Validate(r, o.EDI())
 }
 
 // ValidateBytes checks b at the chosen levels, 835 balancing included
 // from level 3.
 func ValidateBytes(b []byte, o Options) (*edi.Report, error) {
+	if err := Err(); err != nil {
+		return nil, err
+	}
 	eo := o.EDI()
 	if o.level() >= Level3 {
 		return x835.Validate(b, eo)
