@@ -55,11 +55,14 @@ func (v *validator) startCheck(st *Segment, g *Guide) {
 		info.ISA = v.ic.ISA
 	}
 	v.check = v.opts.Checker.Start(info)
+	if v.check != nil && v.checkAdd == nil {
+		v.checkAdd = v.add
+	}
 }
 
 func (v *validator) endCheck(se *Segment) {
 	if v.check != nil {
-		v.check.End(se, v.rec.pos, v.add)
+		v.check.End(se, v.rec.pos, v.checkAdd)
 		v.check = nil
 	}
 }

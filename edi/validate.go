@@ -246,6 +246,7 @@ type validator struct {
 	lastOffset int64
 	seen       int // interchanges closed
 	check      SetChecker
+	checkAdd   func(*Error) // v.add, bound once
 }
 
 func (v *validator) add(e *Error) {

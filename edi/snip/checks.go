@@ -172,10 +172,20 @@ func atoi(b []byte) (int, bool) {
 	return n, true
 }
 
+// validDay checks a CCYYMMDD date without allocating.
 func validDay(b []byte) bool {
 	if len(b) != 8 || !digits(b) {
 		return false
 	}
-	_, ok := parseDay(string(b))
-	return ok
+	y := int(b[0]-'0')*1000 + int(b[1]-'0')*100 + int(b[2]-'0')*10 + int(b[3]-'0')
+	m := int(b[4]-'0')*10 + int(b[5]-'0')
+	d := int(b[6]-'0')*10 + int(b[7]-'0')
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && (y%4 == 0 && y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
 }

@@ -175,6 +175,7 @@ type ICD10CM struct {
 	Year     int // federal fiscal year (2026 = October 2025 to September 2026)
 	From, To time.Time
 	codes    map[string]struct{}
+	from, to string // From and To as YYYYMMDD
 }
 
 // Has reports whether code (without its dot) is in the list.
@@ -221,7 +222,8 @@ func loadICD(fsys fs.FS) ([]*ICD10CM, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		l := &ICD10CM{Year: year, codes: make(map[string]struct{}, 80000),
-			From: time.Date(year-1, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 9, 30, 0, 0, 0, 0, time.UTC)}
+			From: time.Date(year-1, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 9, 30, 0, 0, 0, 0, time.UTC),
+			from: fmt.Sprintf("%04d1001", year-1), to: fmt.Sprintf("%04d0930", year)}
 		sc := bufio.NewScanner(zr)
 		for sc.Scan() {
 			line := sc.Text()
@@ -243,14 +245,14 @@ func loadICD(fsys fs.FS) ([]*ICD10CM, error) {
 	return out, nil
 }
 
-// icdFor returns the list covering date d, or nil.
-func icdFor(d time.Time) *ICD10CM {
+// icdFor returns the list covering day (YYYYMMDD), or nil.
+func icdFor(day string) *ICD10CM {
 	lists, err := ICD10CMLists()
 	if err != nil {
 		return nil
 	}
 	for _, l := range lists {
-		if l.Covers(d) {
+		if day >= l.from && day <= l.to {
 			return l
 		}
 	}

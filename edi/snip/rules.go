@@ -73,11 +73,10 @@ func (c *cond) value(s *edi.Segment, comp int) []byte {
 }
 
 func (c *cond) holds(s *edi.Segment) bool {
-	comps := c.Comps
-	if len(comps) == 0 {
-		comps = []int{c.Comp}
+	if len(c.Comps) == 0 {
+		return c.test(c.value(s, c.Comp))
 	}
-	for _, comp := range comps {
+	for _, comp := range c.Comps {
 		if c.test(c.value(s, comp)) {
 			return true
 		}
@@ -224,6 +223,7 @@ type Rule struct {
 
 // table is the compiled rules for one transaction kind.
 type table struct {
+	byTag map[uint32]tagEntry // built from bySeg and loopTags
 	bySeg map[uint32][]*elemRule
 	loops map[string][]*loopRule
 	order map[string][]*orderRule
@@ -361,7 +361,25 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 			}
 		}
 	}
+	for _, t := range tabs {
+		t.byTag = map[uint32]tagEntry{}
+		for tag, rs := range t.bySeg {
+			t.byTag[tag] = tagEntry{rules: rs}
+		}
+		for tag := range t.loopTags {
+			e := t.byTag[tag]
+			e.scoped = true
+			t.byTag[tag] = e
+		}
+	}
 	return &rf, tabs, nil
+}
+
+// tagEntry is what a segment tag needs: its element rules, and whether
+// loop or order rules look at it.
+type tagEntry struct {
+	rules  []*elemRule
+	scoped bool
 }
 
 func contains(list []string, s string) bool {

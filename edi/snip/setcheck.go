@@ -53,13 +53,16 @@ type claim struct {
 	depth   int
 	dxCount int
 	dx      []dxCode
-	dates   []string // service dates (D8 days, both ends of RD8 periods)
+	codes   []byte // the diagnosis codes, back to back
+	// first and last service dates (D8 days, both ends of RD8 periods)
+	first, last [8]byte
+	dated       bool
 }
 
 type dxCode struct {
 	at         where
 	elem, comp int
-	code       string
+	from, to   int // the code in claim.codes
 	rule       *elemRule
 }
 
@@ -88,7 +91,7 @@ func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)
 		}
 	case tagCLM:
 		if at.Start && at.Loop == "2300" {
-			c.claim = claim{open: true, depth: at.Depth, dx: c.claim.dx[:0], dates: c.claim.dates[:0]}
+			c.claim = claim{open: true, depth: at.Depth, dx: c.claim.dx[:0], codes: c.claim.codes[:0]}
 		}
 	case tagDTP:
 		if c.claim.open {
@@ -102,11 +105,12 @@ func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)
 	if at.Start && (len(c.t.loops[at.Loop]) > 0 || len(c.t.order[at.Loop]) > 0) {
 		c.openScope(at)
 	}
-	if c.t.loopTags[tag] {
+	e := c.t.byTag[tag]
+	if e.scoped {
 		c.scopeStep(s, tag, here, report)
 	}
 	c.done = 0
-	for _, r := range c.t.bySeg[tag] {
+	for _, r := range e.rules {
 		if r.Level > c.k.Level || !r.inLoop(at.Loop) {
 			continue
 		}
@@ -135,7 +139,14 @@ func (c *setCheck) closeScopes(at edi.Place, report func(*edi.Error)) {
 }
 
 func (c *setCheck) openScope(at edi.Place) {
-	c.scopes = append(c.scopes, scope{loop: at.Loop, depth: at.Depth})
+	if n := len(c.scopes); n < cap(c.scopes) {
+		// reuse the closed scope's slices
+		c.scopes = c.scopes[:n+1]
+		sc := &c.scopes[n]
+		*sc = scope{loop: at.Loop, depth: at.Depth, loops: sc.loops[:0], order: sc.order[:0]}
+	} else {
+		c.scopes = append(c.scopes, scope{loop: at.Loop, depth: at.Depth})
+	}
 	sc := &c.scopes[len(c.scopes)-1]
 	for _, r := range c.t.loops[at.Loop] {
 		if r.Level <= c.k.Level {
@@ -270,7 +281,9 @@ func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here where, report fun
 			continue
 		}
 		if c.claim.open && r.Level <= c.k.Level {
-			c.claim.dx = append(c.claim.dx, dxCode{at: here, elem: el, comp: 2, code: string(code), rule: r})
+			from := len(c.claim.codes)
+			c.claim.codes = append(c.claim.codes, code...)
+			c.claim.dx = append(c.claim.dx, dxCode{at: here, elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
 		}
 	}
 }
@@ -296,10 +309,21 @@ func (c *setCheck) claimDate(s *edi.Segment) {
 	v := s.Element(3)
 	switch {
 	case len(v) == 8 && digits(v):
-		c.claim.dates = append(c.claim.dates, string(v))
+		c.claim.noteDate(v)
 	case len(v) == 17 && v[8] == '-' && digits(v[:8]) && digits(v[9:]):
-		c.claim.dates = append(c.claim.dates, string(v[:8]), string(v[9:]))
+		c.claim.noteDate(v[:8])
+		c.claim.noteDate(v[9:])
 	}
+}
+
+func (cl *claim) noteDate(d []byte) {
+	if !cl.dated || string(d) < string(cl.first[:]) {
+		copy(cl.first[:], d)
+	}
+	if !cl.dated || string(d) > string(cl.last[:]) {
+		copy(cl.last[:], d)
+	}
+	cl.dated = true
 }
 
 // endClaim checks the claim's diagnosis codes against the ICD-10-CM list
@@ -313,27 +337,22 @@ func (c *setCheck) endClaim(report func(*edi.Error)) {
 	if len(cl.dx) == 0 {
 		return
 	}
-	dates := cl.dates
-	if len(dates) == 0 && c.created != "" {
-		dates = []string{c.created}
-	}
-	var list *ICD10CM
-	for i, d := range dates {
-		t, ok := parseDay(d)
-		if !ok {
+	first, last := string(cl.first[:]), string(cl.last[:])
+	if !cl.dated {
+		if c.created == "" {
 			return
 		}
-		l := icdFor(t)
-		if l == nil || i > 0 && l != list {
-			return
-		}
-		list = l
+		first, last = c.created, c.created
 	}
-	if list == nil {
+	if !validDay([]byte(first)) || !validDay([]byte(last)) {
+		return
+	}
+	list := icdFor(first)
+	if list == nil || icdFor(last) != list {
 		return
 	}
 	for _, d := range cl.dx {
-		if !list.Has(d.code) {
+		if !list.has(cl.codes[d.from:d.to]) {
 			c.report(report, &d.rule.common, d.at, "HI", d.elem, d.comp)
 		}
 	}
