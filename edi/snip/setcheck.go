@@ -289,11 +289,11 @@ func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here where, report fun
 }
 
 // countDiagnoses counts the claim's diagnosis codes the 837P service line
-// pointers may name (HI ABK and ABF).
+// pointers may name (HI ABK and ABF, ICD-9 BK and BF on older claims).
 func (c *setCheck) countDiagnoses(s *edi.Segment) {
 	for el := 1; el <= s.Len(); el++ {
 		switch string(s.Component(el, 1)) {
-		case "ABK", "ABF":
+		case "ABK", "ABF", "BK", "BF":
 			c.claim.dxCount++
 		}
 	}
