@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x837p"
 	"github.com/claimflow/claimflow/store"
 )
@@ -141,8 +142,8 @@ func (s *BatchService) build(ctx context.Context, rcv Receiver, rb store.Reserve
 	if err != nil {
 		return nil, err
 	}
-	// The batch must pass the guide before it leaves.
-	rep, err := edi.ValidateBytes(body, nil)
+	// The batch must pass the strictest level (SNIP 1-5) before it leaves.
+	rep, err := snip.ValidateBytes(body, snip.Options{Level: snip.Strict})
 	if err != nil {
 		return nil, err
 	}

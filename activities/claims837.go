@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x837p"
 	"github.com/claimflow/claimflow/store"
 )
@@ -77,7 +78,7 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 		res.Problems = append(res.Problems, err.Error())
 		return res, nil
 	}
-	rep, err := edi.ValidateBytes(body, nil)
+	rep, err := snip.ValidateBytes(body, snip.Options{Level: snip.Strict})
 	if err != nil {
 		return res, fmt.Errorf("validate built 837P: %w", err)
 	}

@@ -75,7 +75,7 @@ func newWorld(t *testing.T, nClaims int, withProfile bool, address string) *worl
 	}
 	if withProfile {
 		if err := s.PutBillingProfile(ctx, store.BillingProfile{OrgID: w.org.ID, Name: "TEST PRACTICE", NPI: "1245319599", TaxID: "000000001",
-			Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "ZZ", Zip: "00001",
+			Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "NY", Zip: "999990001",
 			SubmitterID: "ZZSUBMIT1", ContactName: "BILLING", ContactPhone: "5550100000"}); err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func newWorld(t *testing.T, nClaims int, withProfile bool, address string) *worl
 		if _, err := s.CreateCoverage(ctx, store.System, store.Coverage{PatientID: pat.ID, PayerID: w.payer.ID, MemberID: "ZZ000000" + string(rune('1'+i)), Relationship: "self", Priority: 1}); err != nil {
 			t.Fatal(err)
 		}
-		enc, err := s.CreateEncounter(ctx, store.System, store.Encounter{PatientID: pat.ID, ProviderID: prov.ID, DateOfService: "2030-01-07",
+		enc, err := s.CreateEncounter(ctx, store.System, store.Encounter{PatientID: pat.ID, ProviderID: prov.ID, DateOfService: "2026-01-07",
 			PlaceOfService: "11", Diagnoses: []string{"E11.9", "I10"},
 			Charges: []store.Charge{
 				{Code: "99213", Modifiers: []string{"25"}, DiagnosisPointers: []int{1, 2}, Units: 1, AmountCents: 12500},
@@ -115,7 +115,7 @@ func newWorld(t *testing.T, nClaims int, withProfile bool, address string) *worl
 }
 
 func TestScrubBuildsAGuideValid837P(t *testing.T) {
-	w := newWorld(t, 1, true, "1 TEST ST, TESTVILLE, ZZ 00001")
+	w := newWorld(t, 1, true, "1 TEST ST, TESTVILLE, NY 99999")
 	svc := &activities.ClaimStore{Records: w.s, DefaultFilingDays: 180}
 	res, err := svc.Scrub(context.Background(), activities.ScrubRequest{ClaimID: w.claims[0].ID})
 	if err != nil {
@@ -137,9 +137,9 @@ func TestScrubReportsProblemsWithoutPHI(t *testing.T) {
 		freq     string
 		wantPart string
 	}{
-		{"no billing profile", false, "1 TEST ST, TESTVILLE, ZZ 00001", "1", "billing profile"},
+		{"no billing profile", false, "1 TEST ST, TESTVILLE, NY 99999", "1", "billing profile"},
 		{"unusable address", true, "somewhere", "1", "N3/N4"},
-		{"replacement without payer claim number", true, "1 TEST ST, TESTVILLE, ZZ 00001", "7", "REF*F8"},
+		{"replacement without payer claim number", true, "1 TEST ST, TESTVILLE, NY 99999", "7", "REF*F8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, 1, tc.profile, tc.address)
@@ -162,7 +162,7 @@ func TestScrubReportsProblemsWithoutPHI(t *testing.T) {
 }
 
 func TestBatchBuildsValidatesAndResendsSameBytes(t *testing.T) {
-	w := newWorld(t, 3, true, "1 TEST ST, TESTVILLE, ZZ 00001")
+	w := newWorld(t, 3, true, "1 TEST ST, TESTVILLE, NY 99999")
 	ctx := context.Background()
 	for _, c := range w.claims {
 		if err := w.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {

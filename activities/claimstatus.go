@@ -14,6 +14,7 @@ import (
 	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/claimstatus"
+	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -92,6 +93,12 @@ func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (Sta
 	var buf bytes.Buffer
 	if err := edi.Write(&buf, ic); err != nil {
 		return StatusInquiryResult{}, err
+	}
+	// What claimflow sends passes the strictest level (SNIP 1-5).
+	if rep, err := snip.ValidateBytes(buf.Bytes(), snip.Options{Level: snip.Strict}); err != nil {
+		return StatusInquiryResult{}, err
+	} else if errs := reportErrors(rep); len(errs) > 0 {
+		return StatusInquiryResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("built 276 fails validation: %v", errs), "Invalid276", nil)
 	}
 	x277, err := s.RealTime.RealTime276(ctx, b.Payer.Clearinghouse, trace, buf.Bytes())
 	// The real-time client archives the 276 before sending and the 277 it

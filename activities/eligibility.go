@@ -13,6 +13,7 @@ import (
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/eligibility"
+	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -102,6 +103,14 @@ func (s *EligibilityService) build270(ctx context.Context, req EligibilityReques
 	var buf bytes.Buffer
 	if err := edi.Write(&buf, ic); err != nil {
 		return b, nil, err
+	}
+	// What claimflow sends passes the strictest level (SNIP 1-5).
+	rep, err := snip.ValidateBytes(buf.Bytes(), snip.Options{Level: snip.Strict})
+	if err != nil {
+		return b, nil, err
+	}
+	if errs := reportErrors(rep); len(errs) > 0 {
+		return b, nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("built 270 fails validation: %v", errs), "Invalid270", nil)
 	}
 	return b, buf.Bytes(), nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/ackread"
 	"github.com/claimflow/claimflow/edi/eligibility"
+	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
 	"github.com/claimflow/claimflow/store"
@@ -89,7 +90,16 @@ type RouteResult struct {
 	ClaimSignals int
 	Remittances  int
 	Unmatched    int
+	// Warnings and Errors count the file's deviations found by the
+	// tolerant inbound check (snip.Options.Inbound): warnings leave the
+	// meaning intact; errors are faults the file was routed despite.
+	// Findings keeps the first of them (positions and codes, no values).
+	Warnings, Errors int
+	Findings         []string
 }
+
+// maxFindings bounds RouteResult.Findings.
+const maxFindings = 20
 
 // Route routes one archived file.
 func (r *Router) Route(ctx context.Context, f InboundFile) (RouteResult, error) {
@@ -104,6 +114,7 @@ func (r *Router) Route(ctx context.Context, f InboundFile) (RouteResult, error) 
 		r.log().Warn("inbound file not parseable", "partner", f.Partner, "hash", f.Hash, "err", err.Error())
 		return res, nil
 	}
+	r.checkInbound(f, body, &res)
 	acks, _ := ackread.Read(ics)
 	if acks != nil {
 		if err := r.routeAcks(ctx, f, acks, &res); err != nil {
@@ -133,6 +144,28 @@ func (r *Router) Route(ctx context.Context, f InboundFile) (RouteResult, error) 
 		}
 	}
 	return res, nil
+}
+
+// checkInbound validates a received file at every SNIP level, tolerantly:
+// routing goes on whatever it finds, and the deviations are counted and
+// logged for staff.
+func (r *Router) checkInbound(f InboundFile, body []byte, res *RouteResult) {
+	rep, err := snip.ValidateBytes(body, snip.Options{Inbound: true, Base: edi.Options{MaxErrors: 1000}})
+	if err != nil {
+		return
+	}
+	errs, warns := snip.Split(rep)
+	res.Warnings, res.Errors = len(warns), len(errs)+rep.Dropped
+	for _, e := range append(errs, warns...) {
+		if len(res.Findings) == maxFindings {
+			break
+		}
+		res.Findings = append(res.Findings, e.Error())
+	}
+	if res.Warnings+res.Errors > 0 {
+		r.log().Info("inbound file deviates from its guide", "partner", f.Partner, "hash", f.Hash,
+			"warnings", res.Warnings, "errors", res.Errors, "first", res.Findings[0])
+	}
 }
 
 func (r *Router) log() *slog.Logger {

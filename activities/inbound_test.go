@@ -66,7 +66,7 @@ func writeX12(t *testing.T, ic *edi.Interchange) []byte {
 // starts one posting workflow (a re-delivery starts none), and posting puts
 // every payment in Postgres once.
 func TestRoutingAndPosting(t *testing.T) {
-	w := newWorld(t, 2, true, "1 TEST ST, TESTVILLE, ZZ 00001")
+	w := newWorld(t, 2, true, "1 TEST ST, TESTVILLE, NY 99999")
 	ctx := context.Background()
 	for _, c := range w.claims {
 		if err := w.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {

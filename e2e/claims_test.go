@@ -107,7 +107,7 @@ func TestClaimsWithAWorkerKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := st.PutBillingProfile(ctx, store.BillingProfile{OrgID: org.ID, Name: "REHEARSAL HEALTH", NPI: "1245319599", TaxID: "000000001",
-		Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "ZZ", Zip: "00001",
+		Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "NY", Zip: "999990001",
 		SubmitterID: "ZZSUBMIT1", ContactName: "BILLING", ContactPhone: "5550100000"}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestClaimsWithAWorkerKilled(t *testing.T) {
 	for i := range n {
 		var pat, cov, enc, c idOnly
 		d.api("POST", "/v1/patients", map[string]any{"org_id": org.ID, "first_name": "TESTPATIENT", "last_name": fmt.Sprintf("REHEARSAL%d", i),
-			"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
+			"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, NY 99999"}, &pat)
 		d.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": pay.ID, "member_id": "ZZ0000006", "relationship": "self", "priority": 1}, &cov)
 		d.api("POST", "/v1/encounters", map[string]any{"patient_id": pat.ID, "provider_id": prov.ID, "date_of_service": dos, "place_of_service": "11",
 			"diagnoses": []string{"E11.9"}, "charges": []map[string]any{{"code": "99213", "diagnosis_pointers": []int{1}, "units": 1, "amount_cents": 15000}}}, &enc)

@@ -50,6 +50,10 @@ type Error struct {
 	// "CLM01") and ContextRef holds its value, for the 999 CTX segment and
 	// for routing the error to its claim. Error() never prints ContextRef.
 	Context, ContextRef string
+	// Warning marks a finding that does not reject its transaction set
+	// (IK501 E): the inbound deviations that leave the meaning intact, and
+	// any rule a caller chose to tolerate.
+	Warning bool
 }
 
 // Error formats the error with its position and code.
@@ -157,6 +161,7 @@ var codeText = map[Kind]map[string]string{
 		"I4": "implementation not used segment present",
 		"I6": "implementation dependent segment missing",
 		"I7": "implementation loop occurs under minimum times",
+		"I9": "implementation dependent not used segment present",
 	},
 	KindIK4: {
 		"1":   "required data element missing",
@@ -171,8 +176,12 @@ var codeText = map[Kind]map[string]string{
 		"10":  "exclusion condition violated",
 		"12":  "too many repetitions",
 		"13":  "too many components",
+		"I6":  "code value not used in implementation",
+		"I9":  "implementation dependent data element missing",
 		"I10": "implementation not used data element present",
+		"I11": "implementation too few repetitions",
 		"I12": "implementation pattern match failure",
+		"I13": "implementation dependent not used data element present",
 	},
 }
 

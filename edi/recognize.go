@@ -164,6 +164,9 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	if len(r.g.balance) > 0 && !v.opts.SkipBalancing {
 		r.balanceStep(s, tag, top)
 	}
+	if v.check != nil {
+		v.check.Segment(s, Place{Pos: r.pos, Loop: loopLabel(top.n), Depth: len(r.stack), Start: c.Loop}, v.checkAdd)
+	}
 }
 
 // context returns the business unit identifier's name and value when the

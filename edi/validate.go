@@ -34,6 +34,10 @@ type Options struct {
 	// are still reported but do not reject the transaction set: a set whose
 	// only errors are tolerated is accepted with errors (IK501 = E).
 	Tolerate []string
+	// Checker, when set, adds checks above the guide's syntax (SNIP levels
+	// 4 and 5: situational rules and external code sets, see edi/snip). It
+	// sees every segment the recognizer places, with its loop.
+	Checker Checker
 }
 
 func (o *Options) tolerates(e *Error) bool {
@@ -120,6 +124,7 @@ func (g *GroupResult) Accepted() int { return g.accepted }
 func (v *validator) endSet() {
 	set, g := v.set, v.grp
 	v.set = nil
+	v.check = nil
 	if set == nil || g == nil {
 		return
 	}
@@ -240,6 +245,8 @@ type validator struct {
 	lastIndex  int
 	lastOffset int64
 	seen       int // interchanges closed
+	check      SetChecker
+	checkAdd   func(*Error) // v.add, bound once
 }
 
 func (v *validator) add(e *Error) {
@@ -254,7 +261,8 @@ func (v *validator) add(e *Error) {
 		}
 	default:
 		if v.set != nil {
-			if len(v.opts.Tolerate) > 0 && v.opts.tolerates(e) {
+			if e.Warning || len(v.opts.Tolerate) > 0 && v.opts.tolerates(e) {
+				e.Warning = true
 				v.set.noted = true
 			} else {
 				v.set.bad = true
@@ -509,6 +517,7 @@ func (v *validator) st(s *Segment) {
 		}
 	}
 	v.rec.start(v, s)
+	v.startCheck(s, g)
 }
 
 func (v *validator) se(s *Segment) {
@@ -521,6 +530,7 @@ func (v *validator) se(s *Segment) {
 		v.segErr(KindIK5, "3", s, v.rec.pos, "", 2, 0, 0)
 	}
 	v.rec.finish(v, s)
+	v.endCheck(s)
 	v.endSet()
 }
 

@@ -59,7 +59,7 @@ func BenchmarkClaimLifecycle(b *testing.B) {
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				pat, err := e.m.Store.CreatePatient(ctx, store.System, store.Patient{OrgID: e.org, FirstName: "TESTPATIENT", LastName: fmt.Sprintf("BENCH%d", i),
-					BirthDate: "1980-01-01", Sex: "F", Address: "1 TEST ST, TESTVILLE, ZZ 00001"})
+					BirthDate: "1980-01-01", Sex: "F", Address: "1 TEST ST, TESTVILLE, NY 99999"})
 				if err == nil {
 					_, err = e.m.Store.CreateCoverage(ctx, store.System, store.Coverage{PatientID: pat.ID, PayerID: pay.ID, MemberID: "ZZ0000006", Relationship: "self", Priority: 1})
 				}

@@ -62,7 +62,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// simulator's roster).
 	var pat, cov, appt idOnly
 	e.api("POST", "/v1/patients", map[string]any{"org_id": e.org, "first_name": "TESTPATIENT", "last_name": "ELIGIBLE",
-		"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
+		"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, NY 99999"}, &pat)
 	e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": pay.ID, "member_id": "ZZ0000006",
 		"relationship": "self", "priority": 1}, &cov)
 	at := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Hour)

@@ -166,7 +166,7 @@ func newE2E(t testing.TB, inProcessWorker bool) *e2e {
 		t.Fatal(err)
 	}
 	if err := e.m.Store.PutBillingProfile(ctx, store.BillingProfile{OrgID: org.ID, Name: "TEST HEALTH", NPI: "1245319599", TaxID: "000000001",
-		Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "ZZ", Zip: "00001",
+		Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "NY", Zip: "999990001",
 		SubmitterID: "ZZSUBMIT1", ContactName: "BILLING", ContactPhone: "5550100000"}); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func (e *e2e) claimFor(member, provider, payerID, name string, diags []string, l
 	e.t.Helper()
 	var pat, cov, enc, c idOnly
 	e.api("POST", "/v1/patients", map[string]any{"org_id": e.org, "first_name": "TESTPATIENT", "last_name": name,
-		"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
+		"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, NY 99999"}, &pat)
 	e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": payerID, "member_id": member,
 		"relationship": "self", "priority": 1}, &cov)
 	var charges []map[string]any
@@ -493,7 +493,7 @@ func TestEndToEndEligibility(t *testing.T) {
 	book := func(name, member string, at time.Time) idOnly {
 		var pat, cov, appt idOnly
 		e.api("POST", "/v1/patients", map[string]any{"org_id": e.org, "first_name": "TESTPATIENT", "last_name": name,
-			"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, ZZ 00001"}, &pat)
+			"birth_date": "1980-01-01", "sex": "F", "address": "1 TEST ST, TESTVILLE, NY 99999"}, &pat)
 		e.api("POST", "/v1/coverages", map[string]any{"patient_id": pat.ID, "payer_id": pay.ID, "member_id": member,
 			"relationship": "self", "priority": 1}, &cov)
 		e.api("POST", "/v1/appointments", map[string]any{"provider_id": prov.ID, "patient_id": pat.ID, "visit_type": "follow_up",

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register(command{name: "x12", args: "validate|json|from-json|fmt|ack [--mask] [--compact] FILE...", help: "validate, convert to JSON and back, reformat or acknowledge X12 files (- for stdin)",
+	register(command{name: "x12", args: "validate|json|from-json|fmt|ack [--mask] [--compact] [--level N] [--inbound] FILE...", help: "validate, convert to JSON and back, reformat or acknowledge X12 files (- for stdin)",
 		run: func(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 			if code := x12cli.Main(args, os.Stdin, stdout, stderr); code != 0 {
 				return exitCode(code)

@@ -34,16 +34,25 @@ type List struct {
 	Name       string
 	Source     string
 	Unverified map[string]bool // codes whose description still needs checking against the published list
-	codes      map[string]string
-	order      []string
+	// Complete is set when the list holds every code of its source, so a
+	// code missing from it is invalid; CARC and RARC are curated subsets.
+	Complete bool
+	codes    map[string]string
+	order    []string
+	// start and stop hold a code's dates (YYYYMMDD) when the list gives
+	// them: the first day it may be used and the last.
+	start, stop map[string]string
 }
 
 type rawList struct {
-	List       string      `json:"list"`
-	Name       string      `json:"name"`
-	Source     string      `json:"source"`
-	Unverified []string    `json:"unverified"`
-	Codes      [][2]string `json:"codes"`
+	List       string   `json:"list"`
+	Name       string   `json:"name"`
+	Source     string   `json:"source"`
+	Unverified []string `json:"unverified"`
+	Complete   bool     `json:"complete"`
+	// Codes are [code, description] or [code, description, start, stop]
+	// with the dates as YYYY-MM-DD ("" when open).
+	Codes [][]string `json:"codes"`
 }
 
 var (
@@ -77,13 +86,36 @@ func loadFS(fsys fs.FS, dir string) (map[string]*List, error) {
 		if raw.List == "" || out[raw.List] != nil {
 			return nil, fmt.Errorf("code list %s: missing or duplicate list name", e.Name())
 		}
-		l := &List{ID: raw.List, Name: raw.Name, Source: raw.Source, Unverified: map[string]bool{}, codes: map[string]string{}}
+		l := &List{ID: raw.List, Name: raw.Name, Source: raw.Source, Complete: raw.Complete, Unverified: map[string]bool{},
+			codes: map[string]string{}, start: map[string]string{}, stop: map[string]string{}}
 		for _, c := range raw.Codes {
+			if len(c) != 2 && len(c) != 4 {
+				return nil, fmt.Errorf("code list %s: entry %q is not [code, description] or [code, description, start, stop]", e.Name(), c)
+			}
 			if _, dup := l.codes[c[0]]; dup || c[0] == "" || c[1] == "" {
 				return nil, fmt.Errorf("code list %s: empty or duplicate code %q", e.Name(), c[0])
 			}
 			l.codes[c[0]] = c[1]
 			l.order = append(l.order, c[0])
+			if len(c) == 4 {
+				for i, d := range c[2:] {
+					if d == "" {
+						continue
+					}
+					if len(d) != 10 || d[4] != '-' || d[7] != '-' {
+						return nil, fmt.Errorf("code list %s: code %q: date %q is not YYYY-MM-DD", e.Name(), c[0], d)
+					}
+					day := d[:4] + d[5:7] + d[8:]
+					if i == 0 {
+						l.start[c[0]] = day
+					} else {
+						l.stop[c[0]] = day
+					}
+				}
+				if a, b := l.start[c[0]], l.stop[c[0]]; a != "" && b != "" && b < a {
+					return nil, fmt.Errorf("code list %s: code %q stops before it starts", e.Name(), c[0])
+				}
+			}
 		}
 		for _, c := range raw.Unverified {
 			l.Unverified[c] = true
@@ -135,4 +167,27 @@ func (l *List) Codes() []string { return append([]string(nil), l.order...) }
 func (l *List) Describe(code string) (string, bool) {
 	d, ok := l.codes[code]
 	return d, ok
+}
+
+// Dates returns a code's start and stop dates as YYYYMMDD, "" when the list
+// gives none (in use since before the list's records, or not stopped).
+func (l *List) Dates(code string) (start, stop string) { return l.start[code], l.stop[code] }
+
+// ActiveOn reports whether a code may be used on day (YYYYMMDD): it is in
+// the list, has started and has not stopped. An empty day checks only that
+// the code is in the list.
+func (l *List) ActiveOn(code, day string) bool {
+	if _, ok := l.codes[code]; !ok {
+		return false
+	}
+	if day == "" {
+		return true
+	}
+	if s := l.start[code]; s != "" && day < s {
+		return false
+	}
+	if s := l.stop[code]; s != "" && day > s {
+		return false
+	}
+	return true
 }

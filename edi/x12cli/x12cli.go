@@ -8,16 +8,22 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/snip"
 )
 
-const usage = `usage: x12 COMMAND [--mask] [--compact] FILE...
+const usage = `usage: x12 COMMAND [--mask] [--compact] [--level N] [--inbound] FILE...
 
 Commands:
-  validate  check syntax (SNIP 1), guide rules (SNIP 2) and 837 balancing;
-            print every error with its position and 999/TA1 code
+  validate  check the SNIP levels up to --level N (default 5): 1-2 syntax and
+            guide rules, 3 balancing, 4 the guides' situational rules, 5
+            external code sets (states, ZIP, NPI, ICD-10-CM, HCPCS...);
+            print every finding with its position and 999/TA1 code.
+            --inbound reports the deviations a received file may carry
+            (levels 4-5, InboundTolerated syntax) as warnings
   json      print the loop-structured JSON form of each file (a JSON array
             of interchanges), streamed: memory does not grow with the file
   from-json print the X12 of each JSON file made by json, byte for byte the
@@ -41,8 +47,28 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var files []string
 	mask, compact := false, false
 	flagsDone := false
-	for _, a := range args[1:] {
+	vopts := snip.Options{}
+	for i := 1; i < len(args); i++ {
+		a := args[i]
 		switch {
+		case !flagsDone && (a == "--inbound" || a == "-inbound"):
+			vopts.Inbound = true
+		case !flagsDone && (a == "--level" || a == "-level" || strings.HasPrefix(a, "--level=")):
+			v, ok := strings.CutPrefix(a, "--level=")
+			if !ok {
+				if i+1 >= len(args) {
+					fmt.Fprintf(stderr, "x12: --level needs a number 1-5\n%s", usage)
+					return 2
+				}
+				i++
+				v = args[i]
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 5 {
+				fmt.Fprintf(stderr, "x12: --level %q is not a number 1-5\n%s", v, usage)
+				return 2
+			}
+			vopts.Level = n
 		case !flagsDone && a == "--":
 			flagsDone = true
 		case !flagsDone && (a == "--mask" || a == "-mask"):
@@ -62,7 +88,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var run func(name string, r io.Reader, w io.Writer) (int, error)
 	switch cmd {
 	case "validate":
-		run = func(name string, r io.Reader, w io.Writer) (int, error) { return validate(name, r, w) }
+		run = func(name string, r io.Reader, w io.Writer) (int, error) { return validate(name, r, w, vopts) }
 	case "json":
 		run = func(name string, r io.Reader, w io.Writer) (int, error) { return toJSON(r, w, mask, compact) }
 	case "from-json":
@@ -116,8 +142,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // validate prints each interchange's errors, in stream order, and its
 // summary as soon as the interchange closes, so a file of any size streams
 // with bounded memory.
-func validate(name string, r io.Reader, w io.Writer) (int, error) {
-	opts := &edi.Options{DropAccepted: true}
+func validate(name string, r io.Reader, w io.Writer, vopts snip.Options) (int, error) {
+	warnings := 0
+	opts := &vopts.Base
+	opts.DropAccepted = true
 	opts.OnInterchange = func(ic *edi.InterchangeResult) {
 		errs := append([]*edi.Error(nil), ic.Errors...)
 		groups := make([]string, 0, len(ic.Groups))
@@ -133,12 +161,17 @@ func validate(name string, r io.Reader, w io.Writer) (int, error) {
 		}
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Index < errs[j].Index })
 		for _, e := range errs {
+			if e.Warning {
+				warnings++
+				fmt.Fprintf(w, "%s: warning: %s\n", name, e.Error())
+				continue
+			}
 			fmt.Fprintf(w, "%s: %s\n", name, e.Error())
 		}
 		fmt.Fprintf(w, "%s: interchange at segment %d: TA1 %s, groups AK9 [%s], %d transaction sets, %d rejected\n",
 			name, ic.Index, ic.TA1Code(), strings.Join(groups, " "), sets, sets-accepted)
 	}
-	rep, err := edi.Validate(r, opts)
+	rep, err := snip.Validate(r, vopts)
 	if err != nil {
 		return 2, err
 	}
@@ -149,7 +182,11 @@ func validate(name string, r io.Reader, w io.Writer) (int, error) {
 		fmt.Fprintf(w, "%s: OK (%d segments)\n", name, rep.Segments)
 		return 0, nil
 	}
-	fmt.Fprintf(w, "%s: %d errors\n", name, len(rep.Errors)+rep.Dropped)
+	if !snip.Rejected(rep) {
+		fmt.Fprintf(w, "%s: OK with %d warnings (%d segments)\n", name, warnings, rep.Segments)
+		return 0, nil
+	}
+	fmt.Fprintf(w, "%s: %d errors\n", name, len(rep.Errors)+rep.Dropped-warnings)
 	return 1, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/snip"
 )
 
 // Envelope describes the ISA and GS around built transactions.
@@ -23,6 +24,10 @@ type Envelope struct {
 	Delims       edi.Delimiters // default edi.DefaultDelimiters
 	Newline      string         // written after each terminator
 	Control      edi.Control    // next control numbers (zero values start at 1)
+	// Level is the SNIP level the built interchange must pass (0 is
+	// snip.Strict, 1-5). claimflow sends only Strict; a lower level builds
+	// the faulty claims a trading partner's tests feed its rejection paths.
+	Level int
 }
 
 // Build writes the transactions into one interchange with one HC group and
@@ -95,8 +100,9 @@ func Build(env Envelope, txs ...*Transaction) (*edi.Interchange, error) {
 		}
 		s.Segments[len(s.Segments)-1][2] = s.Segments[0][2]
 	}
-	// Every 837P written must pass the guide: check what was built.
-	rep, err := edi.ValidateBytes([]byte(ic.String()), nil)
+	// Every 837P written must pass the strictest level (the guide, its
+	// situational rules and the external code sets): check what was built.
+	rep, err := snip.ValidateBytes([]byte(ic.String()), snip.Options{Level: env.Level})
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,8 @@ func ExampleBuild() {
 			Subscriber: []x837p.Subscriber{{
 				Responsibility: "P", Relationship: "18", FilingCode: "CI",
 				LastName: "DOE", FirstName: "JANE", MemberID: "ZZ0000001",
+				Address:   &x837p.Address{Line1: "1 TEST LANE", City: "ANYTOWN", State: "NY", Zip: "100010000"},
+				BirthDate: "19800101", Gender: "F",
 				Payer: x837p.Payer{Name: "TEST PAYER", ID: "TP0000001"},
 				Claims: []x837p.Claim{{
 					PatientControlNumber: "PCN0001", PlaceOfService: "11", Diagnoses: []string{"J06.9"},
@@ -51,13 +53,16 @@ func ExampleBuild() {
 	// HL*2*1*22*0~
 	// SBR*P*18*******CI~
 	// NM1*IL*1*DOE*JANE****MI*ZZ0000001~
+	// N3*1 TEST LANE~
+	// N4*ANYTOWN*NY*100010000~
+	// DMG*D8*19800101*F~
 	// NM1*PR*2*TEST PAYER*****PI*TP0000001~
 	// CLM*PCN0001*100***11:B:1*Y*A*Y*Y~
 	// HI*ABK:J069~
 	// LX*1~
 	// SV1*HC:99213*100*UN*1***1~
 	// DTP*472*D8*20260101~
-	// SE*20*0001~
+	// SE*23*0001~
 	// GE*1*1~
 	// IEA*1*000000001~
 }

@@ -19,7 +19,7 @@ import (
 // patient, one dependent patient.
 func sample() *x837p.Transaction {
 	return &x837p.Transaction{
-		Header:    x837p.Header{Reference: "BATCH0001", Date: "20260101", Time: "1200"},
+		Header:    x837p.Header{Reference: "BATCH0001", Date: "20260110", Time: "1200"},
 		Submitter: x837p.Submitter{Name: "CLAIMFLOW TEST CLINIC", ID: "CF0000001", ContactName: "BILLING OFFICE", Phone: "5555550100"},
 		Receiver:  x837p.Receiver{Name: "TEST PAYER", ID: "TP0000001"},
 		Billing: []x837p.BillingProvider{{

@@ -12,6 +12,7 @@ import (
 	"github.com/claimflow/claimflow/clearinghouse/sim"
 	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
 	"github.com/claimflow/claimflow/edi/x837p"
@@ -121,8 +122,10 @@ func valid(t *testing.T, b []byte, err error) []byte {
 }
 
 func make837(ctl int, txs ...*x837p.Transaction) ([]byte, error) {
+	// Level 3: the batch holds claims claimflow would never send (a
+	// subscriber-patient without DMG) to drive the payer's rejections.
 	ic, err := x837p.Build(x837p.Envelope{SenderID: "CLAIMFLOW", ReceiverID: "SIMCH", Usage: "T", Time: t0,
-		Control: edi.Control{Interchange: ctl, Group: ctl, Set: 1}}, txs...)
+		Control: edi.Control{Interchange: ctl, Group: ctl, Set: 1}, Level: snip.Level3}, txs...)
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func Dental() *claim837.Transaction {
 						Address: claim837.Address{Line1: "2 TEST LANE", City: "ANYTOWN", State: "NY", Zip: "100010000"},
 						Claims: []claim837.Claim{{
 							PatientControlNumber: "PCND0002", FacilityCode: "11", Frequency: "1", ProviderSignature: "Y", Assignment: "A", BenefitsAssigned: "Y", ReleaseOfInfo: "Y",
-							Diagnoses: []string{"M260"},
+							Diagnoses: []string{"M2600"},
 							Dental: &claim837.DentalClaim{Predetermination: "PRED0001", AppliancePlacement: "20260108", OrthoMonthsTotal: "24", OrthoMonthsLeft: "24",
 								ToothStatus: []claim837.ToothStatus{{Tooth: "1", Status: "M"}, {Tooth: "16", Status: "E"}}},
 							Lines: []claim837.ServiceLine{

@@ -1,0 +1,191 @@
+package snip
+
+import (
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/codes"
+)
+
+// checkFunc checks one non-empty element value v (element el of s; v is
+// the whole element, composites included). It returns ok, and the
+// component at fault (0 for the whole element).
+type checkFunc func(c *setCheck, s *edi.Segment, el int, v []byte) (ok bool, comp int)
+
+var checks map[string]checkFunc
+
+func init() {
+	checks = map[string]checkFunc{
+		// required and notused are handled before the value test.
+		"required": func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
+		"notused":  func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
+		"npi":      whole(validNPI),
+		"us-state": whole(func(b []byte) bool { return states[string(b)] }),
+		"ca-province": whole(func(b []byte) bool {
+			return provinces[string(b)]
+		}),
+		"state":     whole(func(b []byte) bool { return states[string(b)] || provinces[string(b)] }),
+		"zip":       whole(func(b []byte) bool { return validZIP(b, false) }),
+		"zip9":      whole(func(b []byte) bool { return validZIP(b, true) }),
+		"ca-postal": whole(validPostalCA),
+		"taxonomy":  whole(validTaxonomy),
+		"pos":       whole(validPOS),
+		"revenue":   whole(validRevenue),
+		"street":    whole(notPOBox),
+		"zero":      whole(isZero),
+		"range": whole(func(b []byte) bool {
+			if len(b) != 17 || b[8] != '-' || !validDay(b[:8]) || !validDay(b[9:]) {
+				return true // the format is SNIP 2's business
+			}
+			return string(b[:8]) <= string(b[9:])
+		}),
+		"procedure":        checkProcedure,
+		"diagnosis":        nil, // set below: it reads every element of HI
+		"carc":             checkAdjustment(codes.CARC),
+		"rarc":             checkAdjustment(codes.RARC),
+		"notAfterCreation": checkNotAfterCreation,
+		"dxPointer":        checkPointers,
+	}
+	checks["diagnosis"] = func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 }
+}
+
+func whole(f func([]byte) bool) checkFunc {
+	return func(_ *setCheck, _ *edi.Segment, _ int, v []byte) (bool, int) { return f(v), 0 }
+}
+
+// notPOBox reports whether an address line is not a post office or lock
+// box ("PO BOX 12", "P.O. Box", "Post Office Box", "Lock Box").
+func notPOBox(b []byte) bool {
+	var n [24]byte
+	k := 0
+	for _, c := range b {
+		if k == len(n) {
+			break
+		}
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			n[k] = c
+			k++
+		}
+	}
+	s := string(n[:k])
+	for _, p := range []string{"POBOX", "POSTOFFICEBOX", "LOCKBOX", "POBX"} {
+		if len(s) >= len(p) && s[:len(p)] == p {
+			return false
+		}
+	}
+	return true
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case c == '0' || c == '.' || c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkProcedure checks a composite medical procedure identifier (C003):
+// the code's shape for its qualifier, and the modifiers (components 3-6).
+func checkProcedure(_ *setCheck, s *edi.Segment, el int, v []byte) (bool, int) {
+	q := s.Component(el, 1)
+	code := s.Component(el, 2)
+	if len(code) > 0 {
+		ok := true
+		switch string(q) {
+		case "HC":
+			ok = validHCPCS(code)
+		case "AD":
+			ok = validCDT(code)
+		case "NU":
+			ok = validRevenue(code)
+		}
+		if !ok {
+			return false, 2
+		}
+	}
+	for j := 3; j <= 6; j++ {
+		if m := s.Component(el, j); len(m) > 0 && !validModifier(m) {
+			return false, j
+		}
+	}
+	return true, 0
+}
+
+// checkAdjustment checks a CARC or RARC against the list and its dates on
+// the remittance (835) or creation day. Codes a curated list does not hold
+// pass.
+func checkAdjustment(list string) checkFunc {
+	return func(c *setCheck, _ *edi.Segment, _ int, v []byte) (bool, int) {
+		known, active := adjustmentCode(list, v, c.remitDay())
+		if !known {
+			l := codes.Lookup(list)
+			return l == nil || !l.Complete, 0
+		}
+		return active, 0
+	}
+}
+
+// checkNotAfterCreation checks that a D8 date, or the end of an RD8
+// period, is not after the transaction's creation day.
+func checkNotAfterCreation(c *setCheck, _ *edi.Segment, _ int, v []byte) (bool, int) {
+	if c.created == "" {
+		return true, 0
+	}
+	end := v
+	if len(v) == 17 && v[8] == '-' {
+		end = v[9:]
+	}
+	if !validDay(end) {
+		return true, 0 // the format is SNIP 2's business
+	}
+	return string(end) <= c.created, 0
+}
+
+// checkPointers checks the 837P diagnosis code pointers (SV107-1..4): each
+// names one of the claim's diagnosis codes (HI ABK/ABF, 1-12).
+func checkPointers(c *setCheck, s *edi.Segment, el int, _ []byte) (bool, int) {
+	for j := 1; j <= 4; j++ {
+		p := s.Component(el, j)
+		if len(p) == 0 {
+			continue
+		}
+		n, ok := atoi(p)
+		if !ok || n < 1 || n > 12 || n > c.claim.dxCount {
+			return false, j
+		}
+	}
+	return true, 0
+}
+
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 6 || !digits(b) {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// validDay checks a CCYYMMDD date without allocating.
+func validDay(b []byte) bool {
+	if len(b) != 8 || !digits(b) {
+		return false
+	}
+	y := int(b[0]-'0')*1000 + int(b[1]-'0')*100 + int(b[2]-'0')*10 + int(b[3]-'0')
+	m := int(b[4]-'0')*10 + int(b[5]-'0')
+	d := int(b[6]-'0')*10 + int(b[7]-'0')
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && (y%4 == 0 && y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
+}

@@ -1,0 +1,287 @@
+package snip
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/claimflow/claimflow/edi/codes"
+	"github.com/claimflow/claimflow/schemas"
+)
+
+// External code sets (SNIP level 5). Each check takes the element's bytes
+// and never keeps or prints them.
+
+// states are the USPS codes X12 uses for N402 (data element 156): the 50
+// states, the District of Columbia, the territories and freely associated
+// states, and the armed forces "states"; provinces are the Canadian
+// province and territory codes. "NA" is neither.
+var states = codeSet(
+	"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
+	"LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
+	"OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+	"DC", "AS", "GU", "MP", "PR", "VI", "FM", "MH", "PW", "AA", "AE", "AP",
+)
+
+var provinces = codeSet("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
+
+func codeSet(cs ...string) map[string]bool {
+	m := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		m[c] = true
+	}
+	return m
+}
+
+func digits(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func upperAlnum(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' }
+
+// validZIP reports whether b is a US ZIP code of 5 or 9 digits (nine when
+// need9).
+func validZIP(b []byte, need9 bool) bool {
+	if !digits(b) {
+		return false
+	}
+	if need9 {
+		return len(b) == 9
+	}
+	return len(b) == 5 || len(b) == 9
+}
+
+// validPostalCA reports whether b is a Canadian postal code (A9A9A9, with
+// or without the space).
+func validPostalCA(b []byte) bool {
+	b = bytes.ReplaceAll(b, []byte(" "), nil)
+	if len(b) != 6 {
+		return false
+	}
+	for i, c := range b {
+		letter := c >= 'A' && c <= 'Z'
+		if letter != (i%2 == 0) || !letter && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidNPI reports whether s is a National Provider Identifier: ten digits
+// whose last is the Luhn check digit of the first nine prefixed with the
+// card issuer prefix 80840 (45 CFR 162.406; the prefix adds 24 to the sum).
+func ValidNPI(s string) bool { return validNPI([]byte(s)) }
+
+func validNPI(b []byte) bool {
+	if len(b) != 10 || !digits(b) || b[0] != '1' && b[0] != '2' {
+		return false
+	}
+	sum := 24
+	for i := 8; i >= 0; i-- {
+		d := int(b[i] - '0')
+		if (8-i)%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10-sum%10)%10 == int(b[9]-'0')
+}
+
+// validTaxonomy checks the shape of a Health Care Provider Taxonomy code:
+// ten letters or digits, the last an X.
+func validTaxonomy(b []byte) bool {
+	if len(b) != 10 || b[9] != 'X' {
+		return false
+	}
+	for _, c := range b {
+		if !upperAlnum(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHCPCS checks the shape of a code under the HC qualifier (HCPCS):
+// CPT Category I (five digits), Category II (four digits and F), Category
+// III (four digits and T), Proprietary Laboratory Analyses (four digits and
+// U), or HCPCS Level II (a letter A-V but F, I, N and O, then four digits;
+// D is the CDT range).
+func validHCPCS(b []byte) bool {
+	if len(b) != 5 {
+		return false
+	}
+	if digits(b[:4]) {
+		switch c := b[4]; {
+		case c >= '0' && c <= '9', c == 'F', c == 'T', c == 'U':
+			return true
+		}
+		return false
+	}
+	switch b[0] {
+	case 'F', 'I', 'N', 'O':
+		return false
+	}
+	return b[0] >= 'A' && b[0] <= 'V' && digits(b[1:])
+}
+
+// validCDT checks the shape of a Current Dental Terminology code (AD).
+func validCDT(b []byte) bool { return len(b) == 5 && b[0] == 'D' && digits(b[1:]) }
+
+// validRevenue checks a NUBC revenue code: four digits.
+func validRevenue(b []byte) bool { return len(b) == 4 && digits(b) }
+
+// validModifier checks a procedure modifier: two letters or digits.
+func validModifier(b []byte) bool {
+	return len(b) == 2 && upperAlnum(b[0]) && upperAlnum(b[1])
+}
+
+// icd10Shape checks the shape of an ICD-10-CM code without its dot: a
+// letter, then two to six letters or digits. The second character is a
+// digit except in the QA0 category FY2026 added.
+func icd10Shape(b []byte) bool {
+	if len(b) < 3 || len(b) > 7 {
+		return false
+	}
+	if b[0] < 'A' || b[0] > 'Z' || !(b[1] >= '0' && b[1] <= '9' || string(b[:2]) == "QA") {
+		return false
+	}
+	for _, c := range b[2:] {
+		if !upperAlnum(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// ICD10CM is one fiscal year's list of ICD-10-CM codes valid for HIPAA
+// transactions (the billable codes), valid from From through To.
+type ICD10CM struct {
+	Year     int // federal fiscal year (2026 = October 2025 to September 2026)
+	From, To time.Time
+	codes    map[string]struct{}
+	from, to string // From and To as YYYYMMDD
+}
+
+// Has reports whether code (without its dot) is in the list.
+func (l *ICD10CM) Has(code string) bool { _, ok := l.codes[code]; return ok }
+
+func (l *ICD10CM) has(b []byte) bool { _, ok := l.codes[string(b)]; return ok }
+
+// Len is the number of codes.
+func (l *ICD10CM) Len() int { return len(l.codes) }
+
+// Covers reports whether a date falls in the list's fiscal year.
+func (l *ICD10CM) Covers(d time.Time) bool { return !d.Before(l.From) && !d.After(l.To) }
+
+var (
+	icdOnce  sync.Once
+	icdLists []*ICD10CM
+	icdErr   error
+)
+
+// ICD10CMLists returns the shipped ICD-10-CM lists, oldest first.
+func ICD10CMLists() ([]*ICD10CM, error) {
+	icdOnce.Do(func() { icdLists, icdErr = loadICD(schemas.SNIP) })
+	return icdLists, icdErr
+}
+
+func loadICD(fsys fs.FS) ([]*ICD10CM, error) {
+	names, err := fs.Glob(fsys, "snip/icd10cm-*.txt.gz")
+	if err != nil {
+		return nil, err
+	}
+	var out []*ICD10CM
+	for _, name := range names {
+		var year int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(name, "snip/icd10cm-"), "%d", &year); err != nil {
+			return nil, fmt.Errorf("%s: no year in the name", name)
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		l := &ICD10CM{Year: year, codes: make(map[string]struct{}, 80000),
+			From: time.Date(year-1, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 9, 30, 0, 0, 0, 0, time.UTC),
+			from: fmt.Sprintf("%04d1001", year-1), to: fmt.Sprintf("%04d0930", year)}
+		sc := bufio.NewScanner(zr)
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || line[0] == '#' {
+				continue
+			}
+			if !icd10Shape([]byte(line)) {
+				f.Close()
+				return nil, fmt.Errorf("%s: malformed code on a line", name)
+			}
+			l.codes[line] = struct{}{}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// icdFor returns the list covering day (YYYYMMDD), or nil.
+func icdFor(day string) *ICD10CM {
+	lists, err := ICD10CMLists()
+	if err != nil {
+		return nil
+	}
+	for _, l := range lists {
+		if day >= l.from && day <= l.to {
+			return l
+		}
+	}
+	return nil
+}
+
+// validPOS reports whether b is a CMS place of service code.
+func validPOS(b []byte) bool {
+	_, ok := codes.Describe(codes.PlaceOfService, string(b))
+	return ok
+}
+
+// adjustmentCode looks a CARC or RARC up and tells whether it was in force
+// on day (YYYYMMDD, "" for any day). known is false when the list does not
+// hold the code: the shipped CARC and RARC lists are curated subsets, so an
+// unknown code is not a fault by itself.
+func adjustmentCode(list string, code []byte, day string) (known, active bool) {
+	l := codes.Lookup(list)
+	if l == nil {
+		return false, true
+	}
+	if _, ok := codes.Describe(list, string(code)); !ok {
+		return false, true
+	}
+	return true, l.ActiveOn(string(code), day)
+}
+
+// parseDay parses a YYYYMMDD day.
+func parseDay(d string) (time.Time, bool) {
+	t, err := time.Parse("20060102", d)
+	return t, err == nil
+}

@@ -1,0 +1,375 @@
+package snip
+
+import (
+	"github.com/claimflow/claimflow/edi"
+)
+
+// setCheck runs the rules over one transaction set. It keeps one scope per
+// open loop instance that has loop or order rules, and the claim (2300) in
+// progress for the checks that need the whole claim.
+type setCheck struct {
+	k       *Checker
+	kind    string
+	t       *table
+	created string // YYYYMMDD: BHT04, else the interchange date (ISA09)
+	remit   string // YYYYMMDD: 835 BPR16 (the payment date)
+	scopes  []scope
+	claim   claim
+	done    uint32 // elements of the current segment already reported (bit per element)
+}
+
+type scope struct {
+	loop  string
+	depth int
+	loops []loopState
+	order []orderState
+}
+
+type where struct {
+	index  int
+	offset int64
+	pos    int
+	loop   string
+}
+
+type loopState struct {
+	r    *loopRule
+	met  bool
+	at   where
+	seen bool
+}
+
+type orderState struct {
+	r             *orderRule
+	first, second [8]byte
+	hasF, hasS    bool
+	at            where // the second date's segment
+}
+
+// claim gathers an 837 claim's diagnosis codes until its service dates are
+// known, to pick the ICD-10-CM list of the right fiscal year.
+type claim struct {
+	open    bool
+	depth   int
+	dxCount int
+	dx      []dxCode
+	codes   []byte // the diagnosis codes, back to back
+	// first and last service dates (D8 days, both ends of RD8 periods)
+	first, last [8]byte
+	dated       bool
+}
+
+type dxCode struct {
+	at         where
+	elem, comp int
+	from, to   int // the code in claim.codes
+	rule       *elemRule
+}
+
+func (c *setCheck) remitDay() string {
+	if c.remit != "" {
+		return c.remit
+	}
+	return c.created
+}
+
+func (c *setCheck) warn() bool { return c.k.Warn }
+
+// Segment implements edi.SetChecker.
+func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)) {
+	tag := s.Tag()
+	c.closeScopes(at, report)
+	here := where{index: s.Index, offset: s.Offset, pos: at.Pos, loop: at.Loop}
+	switch tag {
+	case tagBHT:
+		if d := s.Element(4); len(d) == 8 && digits(d) {
+			c.created = string(d)
+		}
+	case tagBPR:
+		if d := s.Element(16); len(d) == 8 && digits(d) {
+			c.remit = string(d)
+		}
+	case tagCLM:
+		if at.Start && at.Loop == "2300" {
+			c.claim = claim{open: true, depth: at.Depth, dx: c.claim.dx[:0], codes: c.claim.codes[:0]}
+		}
+	case tagDTP:
+		if c.claim.open {
+			c.claimDate(s)
+		}
+	case tagHI:
+		if c.claim.open {
+			c.countDiagnoses(s)
+		}
+	}
+	if at.Start && (len(c.t.loops[at.Loop]) > 0 || len(c.t.order[at.Loop]) > 0) {
+		c.openScope(at)
+	}
+	e := c.t.byTag[tag]
+	if e.scoped {
+		c.scopeStep(s, tag, here, report)
+	}
+	c.done = 0
+	for _, r := range e.rules {
+		if r.Level > c.k.Level || !r.inLoop(at.Loop) {
+			continue
+		}
+		c.apply(r, s, here, report)
+	}
+}
+
+// End implements edi.SetChecker.
+func (c *setCheck) End(se *edi.Segment, pos int, report func(*edi.Error)) {
+	c.closeScopes(edi.Place{Pos: pos, Depth: 0}, report)
+}
+
+// closeScopes ends the loop instances a segment at this place leaves.
+func (c *setCheck) closeScopes(at edi.Place, report func(*edi.Error)) {
+	if c.claim.open && (at.Depth < c.claim.depth || at.Depth == c.claim.depth && at.Start) {
+		c.endClaim(report)
+	}
+	for len(c.scopes) > 0 {
+		sc := &c.scopes[len(c.scopes)-1]
+		if sc.depth < at.Depth || sc.depth == at.Depth && !at.Start {
+			break
+		}
+		c.endScope(sc, report)
+		c.scopes = c.scopes[:len(c.scopes)-1]
+	}
+}
+
+func (c *setCheck) openScope(at edi.Place) {
+	if n := len(c.scopes); n < cap(c.scopes) {
+		// reuse the closed scope's slices
+		c.scopes = c.scopes[:n+1]
+		sc := &c.scopes[n]
+		*sc = scope{loop: at.Loop, depth: at.Depth, loops: sc.loops[:0], order: sc.order[:0]}
+	} else {
+		c.scopes = append(c.scopes, scope{loop: at.Loop, depth: at.Depth})
+	}
+	sc := &c.scopes[len(c.scopes)-1]
+	for _, r := range c.t.loops[at.Loop] {
+		if r.Level <= c.k.Level {
+			sc.loops = append(sc.loops, loopState{r: r})
+		}
+	}
+	for _, r := range c.t.order[at.Loop] {
+		if r.Level <= c.k.Level {
+			sc.order = append(sc.order, orderState{r: r})
+		}
+	}
+}
+
+func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here where, report func(*edi.Error)) {
+	for i := range c.scopes {
+		sc := &c.scopes[i]
+		for j := range sc.loops {
+			st := &sc.loops[j]
+			r := st.r
+			if !st.met && r.If.matches(s, tag, here.loop) {
+				st.met, st.at = true, here
+			}
+			if r.Require != nil && r.Require.matches(s, tag, here.loop) {
+				st.seen = true
+			}
+			if r.Forbid != nil && st.met && r.Forbid.matches(s, tag, here.loop) {
+				c.report(report, &r.common, here, r.Forbid.Seg, 0, 0)
+			}
+		}
+		for j := range sc.order {
+			st := &sc.order[j]
+			r := st.r
+			if r.First.matches(s, tag, here.loop) {
+				st.hasF = copy8(&st.first, s.Element(r.Date))
+			}
+			if r.Second.matches(s, tag, here.loop) {
+				st.hasS = copy8(&st.second, s.Element(r.Date))
+				st.at = here
+			}
+		}
+	}
+}
+
+func copy8(dst *[8]byte, v []byte) bool {
+	if len(v) != 8 || !digits(v) {
+		return false
+	}
+	copy(dst[:], v)
+	return true
+}
+
+func (c *setCheck) endScope(sc *scope, report func(*edi.Error)) {
+	for j := range sc.loops {
+		st := &sc.loops[j]
+		if st.r.Require != nil && st.met && !st.seen {
+			at := st.at
+			if st.r.Require.Loop != "" {
+				at.loop = st.r.Require.Loop
+			}
+			c.report(report, &st.r.common, at, st.r.Require.Seg, 0, 0)
+		}
+	}
+	for j := range sc.order {
+		st := &sc.order[j]
+		if st.hasF && st.hasS && string(st.first[:]) > string(st.second[:]) {
+			c.report(report, &st.r.common, st.at, st.r.Second.Seg, st.r.Date, 0)
+		}
+	}
+}
+
+// apply runs one element rule over a segment.
+func (c *setCheck) apply(r *elemRule, s *edi.Segment, here where, report func(*edi.Error)) {
+	for i := range r.When {
+		if !r.When[i].holds(s) {
+			return
+		}
+	}
+	if r.Check == "diagnosis" {
+		c.diagnosis(r, s, here, report)
+		return
+	}
+	for _, el := range r.Els {
+		if el < 32 && c.done&(1<<el) != 0 {
+			continue
+		}
+		v := s.Element(el)
+		if r.Comp > 0 {
+			v = s.Component(el, r.Comp)
+		}
+		var ok bool
+		comp := r.Comp
+		switch r.Check {
+		case "required":
+			ok = len(v) > 0
+		case "notused":
+			ok = len(v) == 0
+		default:
+			if len(v) == 0 {
+				continue
+			}
+			var at int
+			ok, at = r.check(c, s, el, v)
+			if at > 0 {
+				comp = at
+			}
+		}
+		if !ok {
+			if el < 32 {
+				c.done |= 1 << el
+			}
+			c.report(report, &r.common, here, string(s.Element(0)), el, comp)
+		}
+	}
+}
+
+// diagnosis checks the ICD-10-CM codes of an HI segment: the shape now,
+// the fiscal year's list when the claim ends and its dates are known.
+func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here where, report func(*edi.Error)) {
+	for el := 1; el <= s.Len(); el++ {
+		q := s.Component(el, 1)
+		switch string(q) {
+		case "ABK", "ABF", "ABJ", "ABN", "APR":
+		default:
+			continue
+		}
+		code := s.Component(el, 2)
+		if len(code) == 0 {
+			continue
+		}
+		if !icd10Shape(code) {
+			c.report(report, &r.common, here, "HI", el, 2)
+			continue
+		}
+		if c.claim.open && r.Level <= c.k.Level {
+			from := len(c.claim.codes)
+			c.claim.codes = append(c.claim.codes, code...)
+			c.claim.dx = append(c.claim.dx, dxCode{at: here, elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
+		}
+	}
+}
+
+// countDiagnoses counts the claim's diagnosis codes the 837P service line
+// pointers may name (HI ABK and ABF, ICD-9 BK and BF on older claims).
+func (c *setCheck) countDiagnoses(s *edi.Segment) {
+	for el := 1; el <= s.Len(); el++ {
+		switch string(s.Component(el, 1)) {
+		case "ABK", "ABF", "BK", "BF":
+			c.claim.dxCount++
+		}
+	}
+}
+
+// claimDate notes a claim's service dates (DTP*472 service, DTP*434
+// statement) for choosing the ICD-10-CM year.
+func (c *setCheck) claimDate(s *edi.Segment) {
+	q := s.Element(1)
+	if string(q) != "472" && string(q) != "434" {
+		return
+	}
+	v := s.Element(3)
+	switch {
+	case len(v) == 8 && digits(v):
+		c.claim.noteDate(v)
+	case len(v) == 17 && v[8] == '-' && digits(v[:8]) && digits(v[9:]):
+		c.claim.noteDate(v[:8])
+		c.claim.noteDate(v[9:])
+	}
+}
+
+func (cl *claim) noteDate(d []byte) {
+	if !cl.dated || string(d) < string(cl.first[:]) {
+		copy(cl.first[:], d)
+	}
+	if !cl.dated || string(d) > string(cl.last[:]) {
+		copy(cl.last[:], d)
+	}
+	cl.dated = true
+}
+
+// endClaim checks the claim's diagnosis codes against the ICD-10-CM list
+// of the fiscal year of its service dates (the creation day when it has
+// none). When the dates fall outside every list claimflow ships, or in two
+// fiscal years, only the shape was checked.
+func (c *setCheck) endClaim(report func(*edi.Error)) {
+	cl := &c.claim
+	cl.open = false
+	cl.dxCount = 0
+	if len(cl.dx) == 0 {
+		return
+	}
+	first, last := string(cl.first[:]), string(cl.last[:])
+	if !cl.dated {
+		if c.created == "" {
+			return
+		}
+		first, last = c.created, c.created
+	}
+	if !validDay([]byte(first)) || !validDay([]byte(last)) {
+		return
+	}
+	list := icdFor(first)
+	if list == nil || icdFor(last) != list {
+		return
+	}
+	for _, d := range cl.dx {
+		if !list.has(cl.codes[d.from:d.to]) {
+			c.report(report, &d.rule.common, d.at, "HI", d.elem, d.comp)
+		}
+	}
+}
+
+// report records a finding.
+func (c *setCheck) report(report func(*edi.Error), r *common, at where, seg string, el, comp int) {
+	e := &edi.Error{Kind: r.ack.kind, Code: r.ack.code, Index: at.index, Offset: at.offset, Pos: at.pos,
+		SegID: seg, Loop: at.loop, Elem: el, Comp: comp, Warning: c.warn(),
+		Msg: edi.CodeText(r.ack.kind, r.ack.code) + ": " + r.Why + " (SNIP " + string(rune('0'+r.Level)) + " rule " + r.ID + ")"}
+	report(e)
+}
+
+var (
+	tagBHT = edi.Tag("BHT")
+	tagBPR = edi.Tag("BPR")
+	tagCLM = edi.Tag("CLM")
+	tagDTP = edi.Tag("DTP")
+	tagHI  = edi.Tag("HI")
+)
