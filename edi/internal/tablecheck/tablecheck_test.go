@@ -76,13 +76,13 @@ func TestCheckFindsEveryCategory(t *testing.T) {
 		got = append(got, f.Cat+" "+f.Item+" "+f.Key+" "+f.Why)
 	}
 	want := []string{
-		"elem-usage ST 3.usage ",                   // ST03 R vs N
-		"usage REF*D9 usage ",                      // R vs S
-		"repeat REF*D9 max a reason",               // recorded
-		"code-list REF*D9 1.codes ",                // F8 missing
-		"attributes REF 1 ",                        // max length 2 vs 3
-		"structure DTP seg:DTP ",                   // only in the reference
-		"repeat 1000 max ",                         // 2 vs >1
+		"elem-usage ST 3.usage ",     // ST03 R vs N
+		"usage REF*D9 usage ",        // R vs S
+		"repeat REF*D9 max a reason", // recorded
+		"code-list REF*D9 1.codes ",  // F8 missing
+		"attributes REF 1 ",          // max length 2 vs 3
+		"structure DTP seg:DTP ",     // only in the reference
+		"repeat 1000 max ",           // 2 vs >1
 	}
 	joined := strings.Join(got, "\n")
 	for _, w := range want {
