@@ -121,9 +121,14 @@ type node struct {
 	LoopID   string   // the loop a segment belongs to
 	seq      int      // position in a depth-first walk, for diagnostics
 	tags     []uint32 // loops: tag of each child, for fast scans
-	req      []int    // loops: indexes of required children
-	lastReq  int      // segments: position of the last required element
-	syntax   []syntaxRule
+	// grp[i] is the index of the first child sharing child i's X12
+	// position: consecutive siblings with the same (trigger) segment ID,
+	// the trigger itself excepted. Segments sharing a position may come
+	// in any order.
+	grp     []int
+	req     []int // loops: indexes of required children
+	lastReq int   // segments: position of the last required element
+	syntax  []syntaxRule
 }
 
 // first returns the trigger segment of a loop.
@@ -538,6 +543,11 @@ func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
 		n.Tag = n.Children[0].Tag
 		for i, ch := range n.Children {
 			n.tags = append(n.tags, ch.Tag)
+			g := i
+			if i >= 2 && ch.Tag == n.Children[i-1].Tag {
+				g = n.grp[i-1]
+			}
+			n.grp = append(n.grp, g)
 			if ch.Usage == 'R' && i > 0 {
 				n.req = append(n.req, i)
 			}

@@ -128,10 +128,22 @@ func (r *recognizer) step(v *validator, s *Segment) {
 		r.pop(v, s)
 	}
 	f := &r.stack[d]
-	// Required children skipped over are missing.
-	for _, k := range f.n.req {
-		if k > f.idx && k < ci && f.counts[k] == 0 {
-			r.missing(v, s, f.n.Children[k], f.n)
+	grp := f.n.grp
+	if c := f.n.Children[ci]; c.Max > 0 && int(f.counts[ci]) >= c.Max {
+		// This sibling is full: a later one at the same position that
+		// also takes the segment gets it (repeats are counted per
+		// sibling of a position).
+		if alt := r.spare(s, f, ci); alt > 0 {
+			ci = alt
+		}
+	}
+	// Required children of the positions passed over are missing; those
+	// at the new segment's position may still come, in any order.
+	if from, to := grp[f.idx], grp[ci]; to > from {
+		for _, k := range f.n.req {
+			if k >= from && k < to && f.counts[k] == 0 {
+				r.missing(v, s, f.n.Children[k], f.n)
+			}
 		}
 	}
 	f.idx = ci
@@ -140,11 +152,13 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	c := f.n.Children[ci]
 	if c.Max > 0 && int(f.counts[ci]) > c.Max {
-		code := "5"
+		// IK303 is the loop the segment in error sits in: the loop
+		// holding the over-used segment, or the excess loop itself.
+		code, loop := "5", loopLabel(f.n)
 		if c.Loop {
-			code = "4"
+			code, loop = "4", c.ID
 		}
-		v.segErr(KindIK3, code, s, r.pos, c.ID, 0, 0, 0)
+		v.segErr(KindIK3, code, s, r.pos, loop, 0, 0, 0)
 	}
 	seg := c
 	if c.Loop {
@@ -221,7 +235,9 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	for d := len(r.stack) - 1; d >= 0; d-- {
 		f := &r.stack[d]
 		tags := f.n.tags
-		from := f.idx
+		// Search from the start of the current child's position: the
+		// siblings sharing it may come in any order.
+		from := f.n.grp[f.idx]
 		if from == 0 {
 			from = 1
 		}
@@ -248,11 +264,34 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	return -1, -1
 }
 
+// spare returns another child of f at the same position as the full
+// child ci that takes s with its qualifier and has room left, or 0.
+func (r *recognizer) spare(s *Segment, f *frame, ci int) int {
+	n := f.n
+	e1 := s.Element(1)
+	g := n.grp[ci]
+	for k := g; k < len(n.Children) && n.grp[k] == g; k++ {
+		c := n.Children[k]
+		if k == ci || (c.Max > 0 && int(f.counts[k]) >= c.Max) {
+			continue
+		}
+		q := c
+		if c.Loop {
+			q = c.first()
+		}
+		if q.qualifies(s, e1) {
+			return k
+		}
+	}
+	return 0
+}
+
 // pop closes the innermost loop, reporting required children never seen.
 func (r *recognizer) pop(v *validator, s *Segment) {
 	f := &r.stack[len(r.stack)-1]
+	from := f.n.grp[f.idx]
 	for _, k := range f.n.req {
-		if k > f.idx && f.counts[k] == 0 {
+		if k >= from && f.counts[k] == 0 {
 			r.missing(v, s, f.n.Children[k], f.n)
 		}
 	}
