@@ -348,9 +348,11 @@ func (r *recognizer) abort(v *validator, s *Segment) {
 // checkHL checks the HL numbering: HL01 counts up from 1 and HL02 names the
 // enclosing hierarchical loop.
 func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
+	// IK402 carries the element's reference number (HL01 628, HL02 734).
+	rules := r.place.Elems
 	id, ok := atoiBytes(s.Element(1))
 	if !ok || id != r.lastHL+1 {
-		v.segErr(KindIK4, "I12", s, r.pos, loopLabel(top.n), 1, 0, 0)
+		v.elErr(&rules[0], "I12", s, r.pos, loopLabel(top.n), 1, 0, 0)
 	}
 	if ok {
 		r.lastHL = id
@@ -377,7 +379,7 @@ func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
 	p := s.Element(2)
 	if parent > 0 {
 		if pid, ok := atoiBytes(p); !ok || pid != parent {
-			v.segErr(KindIK4, "I12", s, r.pos, loopLabel(top.n), 2, 0, 0)
+			v.elErr(&rules[1], "I12", s, r.pos, loopLabel(top.n), 2, 0, 0)
 		}
 	}
 }
