@@ -30,8 +30,6 @@ import (
 var baseGuide = map[string]string{
 	"005010X222A2": "005010X222A1",
 	"005010X223A3": "005010X223A2",
-	"005010X223A1": "005010X223A2",
-	"005010X221":   "005010X221A1",
 }
 
 // fileByGuide lists maps the reference ships but does not register in its
