@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/claimflow/claimflow/edi/internal/guidetable"
 	"github.com/claimflow/claimflow/schemas"
 )
 
@@ -261,45 +262,26 @@ type rawDictSeg struct {
 	Components [][]json.RawMessage `json:"components"`
 }
 
-type rawGuide struct {
-	Guide       string             `json:"guide"`
-	Transaction string             `json:"transaction"`
-	Group       string             `json:"functionalGroup"`
-	Name        string             `json:"name"`
-	Root        *rawItem           `json:"root"`
-	Defs        map[string]rawItem `json:"defs"`
-	Context     *struct {
-		Name string `json:"name"`
+// rawContext and rawBalance are the context and balance fields of a table.
+type rawContext struct {
+	Name string `json:"name"`
+	Loop string `json:"loop"`
+	Seg  string `json:"seg"`
+	El   int    `json:"el"`
+}
+
+type rawBalance []struct {
+	Name  string `json:"name"`
+	Total struct {
 		Loop string `json:"loop"`
 		Seg  string `json:"seg"`
 		El   int    `json:"el"`
-	} `json:"context"`
-	Balance []struct {
-		Name  string `json:"name"`
-		Total struct {
-			Loop string `json:"loop"`
-			Seg  string `json:"seg"`
-			El   int    `json:"el"`
-		} `json:"total"`
-		Parts struct {
-			Loop string `json:"loop"`
-			Seg  string `json:"seg"`
-			El   int    `json:"el"`
-		} `json:"parts"`
-	} `json:"balance"`
-}
-
-type rawItem struct {
-	Seg   string            `json:"seg"`
-	Loop  string            `json:"loop"`
-	Use   string            `json:"use"`
-	Name  string            `json:"name"`
-	Usage string            `json:"usage"`
-	Max   *int              `json:"max"`
-	Q     string            `json:"q"`
-	El    map[string]string `json:"el"`
-	NU    []int             `json:"nu"`
-	Items []rawItem         `json:"items"`
+	} `json:"total"`
+	Parts struct {
+		Loop string `json:"loop"`
+		Seg  string `json:"seg"`
+		El   int    `json:"el"`
+	} `json:"parts"`
 }
 
 func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
@@ -322,18 +304,15 @@ func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("x12 schema segments: %w", err)
 	}
+	files, err := guidetable.Load(fsys, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("x12 schema: %w", err)
+	}
 	gs := map[string]*Guide{}
-	for _, e := range entries {
-		if isDictFile(e.Name()) || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+	for _, f := range files {
+		g, err := compileGuide(d, f.Guide)
 		if err != nil {
-			return nil, nil, err
-		}
-		g, err := compileGuide(d, b)
-		if err != nil {
-			return nil, nil, fmt.Errorf("x12 schema %s: %w", e.Name(), err)
+			return nil, nil, fmt.Errorf("x12 schema %s: %w", f.Name, err)
 		}
 		// 270/271 and 276/277 share a guide ID: guideFor tells them apart
 		// by ST01; the ID key keeps the first.
@@ -345,9 +324,7 @@ func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
 	return d, gs, nil
 }
 
-func isDictFile(name string) bool {
-	return name == "segments.json" || strings.HasPrefix(name, "segments-") && strings.HasSuffix(name, ".json")
-}
+func isDictFile(name string) bool { return guidetable.IsDict(name) }
 
 // guideFor finds the guide of a transaction set by ST03 (or GS08) and ST01.
 func guideFor(ref, st01 string) *Guide {
@@ -462,11 +439,7 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-func compileGuide(d *dictionary, b []byte) (*Guide, error) {
-	var raw rawGuide
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, err
-	}
+func compileGuide(d *dictionary, raw *guidetable.Guide) (*Guide, error) {
 	if raw.Root == nil || raw.Guide == "" || raw.Transaction == "" {
 		return nil, errors.New("guide, transaction and root are required")
 	}
@@ -481,10 +454,20 @@ func compileGuide(d *dictionary, b []byte) (*Guide, error) {
 		return nil, errors.New("root must be a loop starting with ST")
 	}
 	g.root = root
-	if c := raw.Context; c != nil {
+	if len(raw.Context) > 0 {
+		var c rawContext
+		if err := json.Unmarshal(raw.Context, &c); err != nil {
+			return nil, fmt.Errorf("context: %w", err)
+		}
 		g.ctxName, g.ctxLoop, g.ctxTag, g.ctxEl = c.Name, c.Loop, Tag(c.Seg), c.El
 	}
-	for _, br := range raw.Balance {
+	var balance rawBalance
+	if len(raw.Balance) > 0 {
+		if err := json.Unmarshal(raw.Balance, &balance); err != nil {
+			return nil, fmt.Errorf("balance: %w", err)
+		}
+	}
+	for _, br := range balance {
 		ds := d.segs[br.Total.Seg]
 		if ds == nil || br.Total.El < 1 || br.Total.El > len(ds.Elems) {
 			return nil, fmt.Errorf("balance %q: bad total element", br.Name)
@@ -499,11 +482,11 @@ func compileGuide(d *dictionary, b []byte) (*Guide, error) {
 type compiler struct {
 	d    *dictionary
 	g    *Guide
-	defs map[string]rawItem
+	defs map[string]guidetable.Item
 	seq  int
 }
 
-func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
+func (c *compiler) item(it guidetable.Item, parent *node, depth int) (*node, error) {
 	if depth > 32 {
 		return nil, errors.New("loops nested too deeply (a use cycle?)")
 	}

@@ -24,14 +24,6 @@ import (
 	"github.com/claimflow/claimflow/schemas"
 )
 
-// baseGuide names, for guides the reference has no map of its own for, the
-// guide whose map is compared instead: an errata version against the
-// version it amends (the table records each difference the errata made).
-var baseGuide = map[string]string{
-	"005010X222A2": "005010X222A1",
-	"005010X223A3": "005010X223A2",
-}
-
 // fileByGuide lists maps the reference ships but does not register in its
 // maps.xml.
 var fileByGuide = map[string]string{
@@ -116,8 +108,11 @@ func check(fsys fs.FS, dir, refDir string) (*result, error) {
 		if file == "" {
 			file = fileByGuide[id+"/"+g.Group]
 		}
-		if file == "" && baseGuide[id] != "" {
-			file = src.files[baseGuide[id]+"/"+g.Group]
+		viaBase := false
+		if file == "" && g.Amends != "" {
+			// An errata version the reference has no map of is compared
+			// with the map of the version it amends.
+			file, viaBase = src.files[g.Amends+"/"+g.Group], true
 		}
 		if file == "" {
 			res.skipped = append(res.skipped, g.File)
@@ -128,7 +123,16 @@ func check(fsys fs.FS, dir, refDir string) (*result, error) {
 			return nil, err
 		}
 		res.compared = append(res.compared, g.File+": "+file)
+		from := len(c.findings)
 		c.compareGuide(g, ref)
+		if viaBase {
+			for i := range c.findings[from:] {
+				f := &c.findings[from+i]
+				if f.Item == "ST" && f.Key == "3.codes" && f.Why == "" {
+					f.Why = "ST03 is the errata version's own ID; the map compared is the one of " + g.Amends
+				}
+			}
+		}
 	}
 	res.findings = c.findings
 	return res, nil

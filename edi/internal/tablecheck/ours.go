@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/claimflow/claimflow/edi/internal/guidetable"
 )
 
 // ourElem is an element (or component) of one of our segments as the
@@ -39,6 +41,7 @@ type ourNode struct {
 
 type ourGuide struct {
 	File, ID, Transaction, Group string
+	Amends                       string // the guide an errata table amends
 	Root                         *ourNode
 }
 
@@ -68,32 +71,6 @@ type rawDictSeg struct {
 	Why        map[string]string   `json:"why"`
 }
 
-type rawGuide struct {
-	Guide       string             `json:"guide"`
-	Transaction string             `json:"transaction"`
-	Group       string             `json:"functionalGroup"`
-	Root        *rawItem           `json:"root"`
-	Defs        map[string]rawItem `json:"defs"`
-}
-
-type rawItem struct {
-	Seg   string            `json:"seg"`
-	Loop  string            `json:"loop"`
-	Use   string            `json:"use"`
-	Name  string            `json:"name"`
-	Usage string            `json:"usage"`
-	Max   *int              `json:"max"`
-	Q     string            `json:"q"`
-	El    map[string]string `json:"el"`
-	NU    []int             `json:"nu"`
-	Items []rawItem         `json:"items"`
-	Why   map[string]string `json:"why"`
-}
-
-func isDictFile(name string) bool {
-	return name == "segments.json" || strings.HasPrefix(name, "segments-") && strings.HasSuffix(name, ".json")
-}
-
 // loadOurs reads the dictionary and every guide table in dir of fsys.
 func loadOurs(fsys fs.FS, dir string) (*ourDict, []*ourGuide, error) {
 	entries, err := fs.ReadDir(fsys, dir)
@@ -102,7 +79,7 @@ func loadOurs(fsys fs.FS, dir string) (*ourDict, []*ourGuide, error) {
 	}
 	d := &ourDict{segs: map[string][]dictElem{}, comps: map[string][]dictElem{}, why: map[string]map[string]string{}}
 	for _, e := range entries {
-		if !isDictFile(e.Name()) {
+		if !guidetable.IsDict(e.Name()) {
 			continue
 		}
 		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
@@ -131,27 +108,22 @@ func loadOurs(fsys fs.FS, dir string) (*ourDict, []*ourGuide, error) {
 			d.comps[id] = els
 		}
 	}
+	files, err := guidetable.Load(fsys, dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	var gs []*ourGuide
-	for _, e := range entries {
-		if isDictFile(e.Name()) || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
-		if err != nil {
-			return nil, nil, err
-		}
-		var raw rawGuide
-		if err := json.Unmarshal(b, &raw); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
-		}
+	for _, f := range files {
+		raw := f.Guide
 		if raw.Root == nil {
 			continue
 		}
 		root, err := d.node(*raw.Root, raw.Defs, 0)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
+			return nil, nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
-		gs = append(gs, &ourGuide{File: e.Name(), ID: raw.Guide, Transaction: raw.Transaction, Group: raw.Group, Root: root})
+		gs = append(gs, &ourGuide{File: f.Name, ID: raw.Guide, Transaction: raw.Transaction, Group: raw.Group,
+			Amends: raw.Amends, Root: root})
 	}
 	sort.Slice(gs, func(i, j int) bool { return gs[i].File < gs[j].File })
 	return d, gs, nil
@@ -195,7 +167,7 @@ func (d *ourDict) elem(de dictElem) ourElem {
 
 // node compiles an item as edi's guide compiler does: dictionary
 // requirement M is R, O and X are S; nu marks N; el refines.
-func (d *ourDict) node(it rawItem, defs map[string]rawItem, depth int) (*ourNode, error) {
+func (d *ourDict) node(it guidetable.Item, defs map[string]guidetable.Item, depth int) (*ourNode, error) {
 	if depth > 32 {
 		return nil, fmt.Errorf("loops nested too deeply")
 	}
