@@ -116,6 +116,7 @@ type node struct {
 	Tag      uint32
 	QEl      int // qualifier element (0 = none)
 	QComp    int // qualifier component (0 = whole element)
+	Q2El     int // second qualifier element (0 = none)
 	Elems    []elemRule
 	Children []*node // loops: children[0] is the trigger segment
 	Parent   *node
@@ -142,6 +143,11 @@ func (n *node) qualifies(s *Segment, e1 []byte) bool {
 		return true
 	}
 	r := &n.Elems[n.QEl-1]
+	if n.Q2El > 0 {
+		if r2 := &n.Elems[n.Q2El-1]; r2.Codes != nil && !r2.Codes.has(s.Element(n.Q2El)) {
+			return false
+		}
+	}
 	if n.QEl == 1 && n.QComp == 0 {
 		return r.Codes == nil || r.Codes.has(e1)
 	}
@@ -591,6 +597,17 @@ func (c *compiler) item(it guidetable.Item, parent *node, depth int) (*node, err
 		}
 	}
 	if it.Q != "" {
+		q, q2, two := strings.Cut(it.Q, ",")
+		if two {
+			// A second qualifier element tells apart siblings that share
+			// the first one's code (2400 PWK01 CT: line supplemental
+			// information or DME certificate, by PWK02).
+			n.Q2El, _ = strconv.Atoi(q2)
+			if r, err := n.rule(q2); err != nil || r.Type == typeC {
+				return nil, fmt.Errorf("segment %s second qualifier %q: must be a simple element", it.Seg, q2)
+			}
+		}
+		it.Q = q
 		el, comp, _ := strings.Cut(it.Q, ".")
 		n.QEl, _ = strconv.Atoi(el)
 		if comp != "" {

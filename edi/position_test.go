@@ -144,3 +144,23 @@ func TestRecountSE(t *testing.T) {
 		t.Errorf("got %q", b)
 	}
 }
+
+const sv1837 = "SV1*HC:99213*100*UN*1***1~\n"
+
+// 2400 PWK01 CT (certification) is a code of the line supplemental
+// information PWK as well as of the DME certificate PWK; PWK02 tells them
+// apart (issue 17: PWK*CT in 2400 was rejected).
+func TestPWKCertificationIn2400(t *testing.T) {
+	t.Run("line supplemental information", func(t *testing.T) {
+		wantClean(t, variant(t, "837p-valid.x12", sv1837, sv1837+"PWK*CT*EL***AC*DOC0001~\n"))
+	})
+	t.Run("DME certificate of medical necessity", func(t *testing.T) {
+		wantClean(t, variant(t, "837p-valid.x12", sv1837, sv1837+"PWK*CT*AB~\n"))
+	})
+	t.Run("both", func(t *testing.T) {
+		wantClean(t, variant(t, "837p-valid.x12", sv1837, sv1837+"PWK*CT*AD~\nPWK*OZ*BM~\nPWK*CT*FX***AC*DOC0002~\n"))
+	})
+	t.Run("transmission code of neither", func(t *testing.T) {
+		wantCodes(t, variant(t, "837p-valid.x12", sv1837, sv1837+"PWK*CT*ZZ~\n"), "IK4 7 PWK 2400 2")
+	})
+}

@@ -250,7 +250,7 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 			if c.Loop {
 				q = c.first()
 			}
-			if q.QEl > 1 || q.QComp > 0 {
+			if q.QEl > 1 || q.QComp > 0 || q.Q2El > 0 {
 				cacheable = false
 			}
 			if !strict || q.qualifies(s, e1) {

@@ -67,7 +67,7 @@ func label(n *ourNode) string {
 	if n.Loop {
 		return n.ID
 	}
-	q := n.Q
+	q, _, _ := strings.Cut(n.Q, ",")
 	if q == "" {
 		return n.ID
 	}
@@ -234,8 +234,8 @@ func (c *checker) pairChildren(ours []*ourNode, ref []*refNode) []*refNode {
 
 // qualCodes returns the code list of our segment's qualifier element.
 func qualCodes(o *ourNode) []string {
-	if o.Q != "" {
-		if e := o.at(o.Q); e != nil {
+	if q, _, _ := strings.Cut(o.Q, ","); q != "" {
+		if e := o.at(q); e != nil {
 			return e.Codes
 		}
 	}
@@ -249,7 +249,7 @@ func qualCodes(o *ourNode) []string {
 }
 
 func overlap(o *ourNode, r *refNode) int {
-	q := o.Q
+	q, _, _ := strings.Cut(o.Q, ",")
 	if q == "" {
 		q = "1"
 	}
