@@ -528,7 +528,7 @@ func TestScanFlags(t *testing.T) {
 				want |= flagComps
 			case c == d.Repetition:
 				want |= flagReps
-			case c < 0x20 || c == 0x7F:
+			case c < 0x20 || c >= 0x7F:
 				want |= flagCtrl
 			}
 		}

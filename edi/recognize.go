@@ -1,6 +1,9 @@
 package edi
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // The loop recognizer: one state machine driven by a compiled guide table.
 // It keeps a stack of open loop instances; each frame remembers the last
@@ -464,6 +467,11 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 	seps := s.seps
 	data := s.Data
 	nel := len(seps) - 1
+	if nel > 0 && seps[nel] == seps[nel-1]+1 {
+		// A segment ends with its last data element, never with an
+		// element separator (an empty last element).
+		v.trailing(s, pos, loop, nel, 0)
+	}
 	if nel > len(rules) {
 		// Too many data elements: report the first extra non-empty one
 		// (or the last when all extra ones are empty).
@@ -608,22 +616,26 @@ func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
 	}
 }
 
-// hasCtrl reports whether b holds a control character (below 0x20 or DEL),
+// hasCtrl reports whether b holds a byte outside the X12 basic and
+// extended character sets, which together are the printable ASCII
+// characters 0x20 to 0x7E in 005010: a control character (below 0x20 or
+// DEL) or a byte of 0x80 and above (UTF-8 and other 8-bit text). It reads
 // eight bytes at a time.
 func hasCtrl(b []byte) bool {
 	const (
 		e0 = 0xE0E0E0E0E0E0E0E0
 		x7 = 0x7F7F7F7F7F7F7F7F
+		hi = 0x8080808080808080
 	)
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
-		if zeroBytes(w&e0)|zeroBytes(w^x7) != 0 {
+		if zeroBytes(w&e0)|zeroBytes(w^x7)|w&hi != 0 {
 			return true
 		}
 	}
 	for ; i < len(b); i++ {
-		if b[i] < 0x20 || b[i] == 0x7F {
+		if b[i] < 0x20 || b[i] >= 0x7F {
 			return true
 		}
 	}
@@ -677,13 +689,38 @@ func validPeriod(format, v []byte) bool {
 		return len(v) == 8 && validDate(v)
 	case "RD8":
 		return len(v) == 17 && v[8] == '-' && validDate(v[:8]) && validDate(v[9:])
+	case "D6":
+		return len(v) == 6 && validDate(v)
+	case "RD6":
+		return len(v) == 13 && v[6] == '-' && validDate(v[:6]) && validDate(v[7:])
+	case "TM":
+		return len(v) == 4 && validTime(v)
+	case "DT": // CCYYMMDDHHMM
+		return len(v) == 12 && validDate(v[:8]) && validTime(v[8:])
+	case "RDT": // CCYYMMDDHHMM-CCYYMMDDHHMM
+		return len(v) == 25 && v[12] == '-' && validDate(v[:8]) && validTime(v[8:12]) &&
+			validDate(v[13:21]) && validTime(v[21:])
 	}
 	return true
+}
+
+// trailing records a data element (comp 0) or composite that ends with its
+// separator: the 999 reports it as IK304 8 located at that element, as the
+// X12 syntax has no element code for it.
+func (v *validator) trailing(s *Segment, pos int, loop string, elem, comp int) {
+	e := &Error{Kind: KindIK3, Code: "8", Index: s.Index, Offset: s.Offset, Pos: pos, SegID: safeID(s.Element(0)),
+		Loop: loop, Elem: elem, Comp: comp, Msg: "segment has data element errors: trailing separator"}
+	v.add(e)
 }
 
 func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
 	comp := s.Delims.Component
 	ctrl := s.scanFlags()&flagCtrl != 0
+	if len(el) > 0 && el[len(el)-1] == comp {
+		// A composite ends with its last component, never with a
+		// component separator.
+		v.trailing(s, pos, loop, i, strings.Count(string(el), string(comp))+1)
+	}
 	j := 0
 	for {
 		j++
@@ -795,17 +832,23 @@ func validDate(b []byte) bool {
 	if (len(b) != 6 && len(b) != 8) || !allDigits(b) {
 		return false
 	}
+	// YYMMDD has no century: a year divisible by four is taken as leap
+	// (2000 was); CCYYMMDD follows the Gregorian rule.
+	leap := false
 	if len(b) == 8 {
+		y := int(b[0]-'0')*1000 + int(b[1]-'0')*100 + int(b[2]-'0')*10 + int(b[3]-'0')
+		leap = y%4 == 0 && (y%100 != 0 || y%400 == 0)
 		b = b[2:]
+	} else {
+		leap = (int(b[0]-'0')*10+int(b[1]-'0'))%4 == 0
 	}
-	yy := int(b[0]-'0')*10 + int(b[1]-'0')
 	mm := int(b[2]-'0')*10 + int(b[3]-'0')
 	dd := int(b[4]-'0')*10 + int(b[5]-'0')
 	if mm < 1 || mm > 12 || dd < 1 {
 		return false
 	}
 	days := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
-	if mm == 2 && yy%4 != 0 && dd > 28 {
+	if mm == 2 && !leap && dd > 28 {
 		return false
 	}
 	return dd <= days[mm]
