@@ -22,11 +22,16 @@ var categories = []string{catStructure, catUsage, catElemUsage, catRepeat, catCo
 
 // finding is one disagreement.
 type finding struct {
-	Guide, Path, Item string
-	Cat               string
-	Key               string // the key a table's "why" uses to explain it
-	Detail            string
-	Why               string // the table's recorded reason, "" when open
+	Guide  string `json:"guide"`
+	File   string `json:"file"`
+	Loc    string `json:"loc"`  // the item in the file (see ourNode.Loc)
+	Path   string `json:"path"` // the loops around it
+	Item   string `json:"item"`
+	Cat    string `json:"category"`
+	Key    string `json:"key"` // the key a table's "why" uses to explain it
+	Detail string `json:"detail"`
+	Ref    string `json:"reference,omitempty"` // the reference's value: a usage, a repeat or codes
+	Why    string `json:"why,omitempty"`       // the table's recorded reason, "" when open
 }
 
 func (f finding) String() string {
@@ -43,10 +48,14 @@ type checker struct {
 	findings []finding
 	seenAttr map[string]bool
 	guide    string
+	file     string
+	loc      string // the item being compared
+	ref      string // the reference's value for the next finding
 }
 
 func (c *checker) add(path, item, cat, key, detail string, why map[string]string) {
-	f := finding{Guide: c.guide, Path: path, Item: item, Cat: cat, Key: key, Detail: detail}
+	f := finding{Guide: c.guide, File: c.file, Loc: c.loc, Path: path, Item: item, Cat: cat, Key: key, Detail: detail, Ref: c.ref}
+	c.ref = ""
 	if why != nil {
 		f.Why = why[key]
 	}
@@ -56,7 +65,7 @@ func (c *checker) add(path, item, cat, key, detail string, why map[string]string
 // compareGuide compares the children of our root loop (ST to SE) with the
 // reference's ST_LOOP items.
 func (c *checker) compareGuide(g *ourGuide, ref []*refNode) {
-	c.guide = g.ID
+	c.guide, c.file = g.ID, g.File
 	if g.Transaction != "" && !strings.HasSuffix(g.File, g.ID+".json") {
 		c.guide = g.ID + "-" + g.Transaction
 	}
@@ -109,6 +118,7 @@ func (c *checker) compareLoop(path string, ours *ourNode, ref []*refNode) {
 	for i, o := range ours.Children {
 		r := pair[i]
 		if r == nil {
+			c.loc = o.Loc
 			c.add(path, label(o), catStructure, "extra", "in our table, not in the reference", o.Why)
 			continue
 		}
@@ -123,6 +133,7 @@ func (c *checker) compareLoop(path string, ours *ourNode, ref []*refNode) {
 		if !r.Loop {
 			item = refLabel(r)
 		}
+		c.loc, c.ref = ours.Loc, r.Usage
 		c.add(path, item, catStructure, "seg:"+item, "in the reference (usage "+r.Usage+"), not in our table", ours.Why)
 	}
 	// Position: our recognizer treats consecutive siblings with the same
@@ -135,6 +146,7 @@ func (c *checker) compareLoop(path string, ours *ourNode, ref []*refNode) {
 		same := trigger(ours.Children[i-1]) == trigger(ours.Children[i])
 		refSame := refPos(a) == refPos(b)
 		if same != refSame {
+			c.loc = ours.Children[i].Loc
 			c.add(path, label(ours.Children[i]), catPosition, "position",
 				fmt.Sprintf("shares a position with %s: ours %v, reference %v (positions %s, %s)",
 					label(ours.Children[i-1]), same, refSame, refPos(a), refPos(b)), ours.Children[i].Why)
@@ -297,16 +309,20 @@ func repeatText(n int) string {
 
 func (c *checker) compareNode(path string, o *ourNode, r *refNode) {
 	item := label(o)
+	c.loc = o.Loc
 	if usageOrR(o.Usage) != usageOrR(r.Usage) {
+		c.ref = usageOrR(r.Usage)
 		c.add(path, item, catUsage, "usage", "usage ours "+o.Usage+", reference "+r.Usage, o.Why)
 	}
 	if o.Max != r.Max {
+		c.ref = strconv.Itoa(r.Max)
 		c.add(path, item, catRepeat, "max", "repeat ours "+repeatText(o.Max)+", reference "+repeatText(r.Max), o.Why)
 	}
 	if o.Loop {
 		c.compareLoop(path+"/"+o.ID, o, r.Children)
 		return
 	}
+	c.loc = o.Loc
 	c.compareElems(path, item, o.ID, o.Elems, r.Elems, "", o.Why)
 }
 
@@ -329,6 +345,7 @@ func (c *checker) compareElems(path, item, segID string, ours []ourElem, ref []r
 		}
 		ou, ru := o.Usage, usageOrR(r.Usage)
 		if ou != ru {
+			c.ref = ru
 			c.add(path, item, catElemUsage, key+".usage", fmt.Sprintf("%s%02s usage ours %s, reference %s", segID, key, ou, ru), why)
 		}
 		// attributes, once per dictionary element
@@ -349,6 +366,10 @@ func (c *checker) compareElems(path, item, segID string, ours []ourElem, ref []r
 			c.add(path, item, catRepeat, key+".reps", fmt.Sprintf("%s%s repetitions ours %d, reference %s", segID, key, o.Reps, repeatText(r.Repeat)), why)
 		}
 		if d := codeDiff(o.Codes, r.Codes, r.Ext); d != "" {
+			c.ref = strings.Join(r.Codes, ",")
+			if len(r.Codes) == 0 && r.Ext != "" {
+				c.ref = "external:" + r.Ext
+			}
 			c.add(path, item, catCodes, key+".codes", segID+key+" "+d, why)
 		}
 	}

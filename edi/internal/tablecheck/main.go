@@ -14,6 +14,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	quiet := fl.Bool("q", false, "print only the summary")
 	open := fl.Bool("open", false, "list only open (unrecorded) disagreements")
 	strict := fl.Bool("strict", false, "exit 1 when a disagreement is open")
+	asJSON := fl.Bool("json", false, "list the disagreements as JSON lines (with the item's place in its table file)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -58,6 +60,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "tablecheck:", err)
 		return 2
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, f := range res.findings {
+			if *open && f.Why != "" {
+				continue
+			}
+			if err := enc.Encode(f); err != nil {
+				fmt.Fprintln(stderr, "tablecheck:", err)
+				return 2
+			}
+		}
+		return 0
 	}
 	if !*quiet {
 		for _, f := range res.findings {

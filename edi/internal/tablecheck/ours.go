@@ -37,6 +37,9 @@ type ourNode struct {
 	// Why records, by disagreement key, why the table differs from the
 	// reference on purpose (the table's "why" field).
 	Why map[string]string
+	// Loc locates the item in its table file: "root/items/3/items/0" or
+	// "defs/2300/items/5".
+	Loc string
 }
 
 type ourGuide struct {
@@ -118,7 +121,7 @@ func loadOurs(fsys fs.FS, dir string) (*ourDict, []*ourGuide, error) {
 		if raw.Root == nil {
 			continue
 		}
-		root, err := d.node(*raw.Root, raw.Defs, 0)
+		root, err := d.node(*raw.Root, raw.Defs, "root", 0)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
@@ -167,7 +170,7 @@ func (d *ourDict) elem(de dictElem) ourElem {
 
 // node compiles an item as edi's guide compiler does: dictionary
 // requirement M is R, O and X are S; nu marks N; el refines.
-func (d *ourDict) node(it guidetable.Item, defs map[string]guidetable.Item, depth int) (*ourNode, error) {
+func (d *ourDict) node(it guidetable.Item, defs map[string]guidetable.Item, loc string, depth int) (*ourNode, error) {
 	if depth > 32 {
 		return nil, fmt.Errorf("loops nested too deeply")
 	}
@@ -176,9 +179,9 @@ func (d *ourDict) node(it guidetable.Item, defs map[string]guidetable.Item, dept
 		if !ok {
 			return nil, fmt.Errorf("use of undefined loop %s", it.Use)
 		}
-		return d.node(def, defs, depth+1)
+		return d.node(def, defs, "defs/"+it.Use, depth+1)
 	}
-	n := &ourNode{Name: it.Name, Usage: "R", Max: 1, Q: it.Q, Why: it.Why}
+	n := &ourNode{Name: it.Name, Usage: "R", Max: 1, Q: it.Q, Why: it.Why, Loc: loc}
 	if it.Usage != "" {
 		n.Usage = it.Usage
 	}
@@ -187,8 +190,8 @@ func (d *ourDict) node(it guidetable.Item, defs map[string]guidetable.Item, dept
 	}
 	if it.Loop != "" {
 		n.Loop, n.ID = true, it.Loop
-		for _, c := range it.Items {
-			cn, err := d.node(c, defs, depth+1)
+		for i, c := range it.Items {
+			cn, err := d.node(c, defs, loc+"/items/"+strconv.Itoa(i), depth+1)
 			if err != nil {
 				return nil, fmt.Errorf("loop %s: %w", it.Loop, err)
 			}
