@@ -130,7 +130,7 @@ func TestCharacterSets(t *testing.T) {
 		{"DEL", "NM1*IL*1*DOE*JA\x7fNE****MI*ZZ0000001~", []string{"IK4 6 NM1 2010BA 4"}},
 		{"tab", "NM1*IL*1*DOE*JA\tNE****MI*ZZ0000001~", []string{"IK4 6 NM1 2010BA 4"}},
 		{"long value with a high byte past eight bytes", "NM1*IL*1*DOE*JANE****MI*ZZ000000000000\xe2\x82\xac1~", []string{"IK4 6 NM1 2010BA 9"}},
-		{"extended set (the repetition separator ^ excepted)", "NM1*IL*1*Doe-Smith*Jane #2 @x [a] {b} <c> %`|_\\$~", nil},
+		{"extended set (the repetition separator ^ excepted)", "NM1*IL*1*Doe-Smith*Jane #2 @x [a] {b} <c> %`|_\\$****MI*zz0000001~", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
