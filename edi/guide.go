@@ -501,6 +501,14 @@ func (c *compiler) item(it guidetable.Item, parent *node, depth int) (*node, err
 		if !ok {
 			return nil, fmt.Errorf("use of undefined loop %s", it.Use)
 		}
+		// A use may set its own usage and repeat (2300 is situational
+		// under 2000B, required under 2000C).
+		if it.Usage != "" {
+			def.Usage = it.Usage
+		}
+		if it.Max != nil {
+			def.Max = it.Max
+		}
 		return c.item(def, parent, depth+1)
 	}
 	n := &node{Parent: parent, Name: it.Name, Max: 1, Usage: 'R'}

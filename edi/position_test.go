@@ -164,3 +164,16 @@ func TestPWKCertificationIn2400(t *testing.T) {
 		wantCodes(t, variant(t, "837p-valid.x12", sv1837, sv1837+"PWK*CT*ZZ~\n"), "IK4 7 PWK 2400 2")
 	})
 }
+
+// A loop used in two places may be required in one: 2300 is situational
+// under the subscriber (2000B) and required under the patient (2000C),
+// whose level exists only to carry claims.
+func TestClaimRequiredUnderPatient(t *testing.T) {
+	claim := "CLM*PCN0001*150***11:B:1*Y*A*Y*Y~\nHI*ABK:J069~\nLX*1~\nSV1*HC:99213*100*UN*1***1~\nDTP*472*D8*20260101~\nLX*2~\nSV1*HC:87880*50*UN*1***1~\nDTP*472*D8*20260101~\n"
+	wantCodes(t, variant(t, "837p-dependent.x12", claim, ""), "IK3 3 CLM 2300 0")
+	// Under the subscriber it may be left out (here with its patient level).
+	b := variant(t, "837p-dependent.x12", claim, "",
+		"HL*3*2*23*0~\nPAT*19~\nNM1*QC*1*DOE*JOHN~\nN3*1 TEST LANE~\nN4*ANYTOWN*NY*100010000~\nDMG*D8*20150101*M~\n", "",
+		"HL*2*1*22*1~", "HL*2*1*22*0~")
+	wantClean(t, b)
+}

@@ -179,6 +179,15 @@ func (d *ourDict) node(it guidetable.Item, defs map[string]guidetable.Item, loc 
 		if !ok {
 			return nil, fmt.Errorf("use of undefined loop %s", it.Use)
 		}
+		if it.Usage != "" {
+			def.Usage = it.Usage
+		}
+		if it.Max != nil {
+			def.Max = it.Max
+		}
+		if it.Why != nil {
+			def.Why = it.Why
+		}
 		return d.node(def, defs, "defs/"+it.Use, depth+1)
 	}
 	n := &ourNode{Name: it.Name, Usage: "R", Max: 1, Q: it.Q, Why: it.Why, Loc: loc}
