@@ -201,7 +201,7 @@ func StatusResponse() *claimstatus.Transaction {
 						PaidDate: "20260115", Check: "EFT0000001"}},
 					ServiceFrom: "20260101",
 					Lines: []claimstatus.Line{{ProcedureQual: "HC", Procedure: "99213", Charge: 10000, Paid: &paid, Units: "1",
-						Status: []claimstatus.Status{{Category: "F1", Code: "65", Date: "20260115", Charge: 10000, Paid: 7000}}, LineControl: "LN0001", ServiceFrom: "20260101"}}}}}}}}}
+						Status: []claimstatus.Status{{Category: "F1", Code: "65", Date: "20260115"}}, LineControl: "LN0001", ServiceFrom: "20260101"}}}}}}}}}
 }
 
 // Sample is one named sample interchange.

@@ -43,6 +43,11 @@ func (f finding) String() string {
 }
 
 type checker struct {
+	// loops indexes the reference's loops by ID, for a loop our table
+	// nests where the reference lists it at another level (HL levels);
+	// paired records every reference item compared.
+	loops    map[string][]*refNode
+	paired   map[*refNode]bool
 	dict     *ourDict
 	attrs    map[string]refAttr
 	findings []finding
@@ -66,6 +71,17 @@ func (c *checker) add(path, item, cat, key, detail string, why map[string]string
 // reference's ST_LOOP items.
 func (c *checker) compareGuide(g *ourGuide, ref []*refNode) {
 	c.guide, c.file = g.ID, g.File
+	c.loops, c.paired = map[string][]*refNode{}, map[*refNode]bool{}
+	var index func([]*refNode)
+	index = func(ns []*refNode) {
+		for _, n := range ns {
+			if n.Loop {
+				c.loops[n.ID] = append(c.loops[n.ID], n)
+				index(n.Children)
+			}
+		}
+	}
+	index(ref)
 	if g.Transaction != "" && !strings.HasSuffix(g.File, g.ID+".json") {
 		c.guide = g.ID + "-" + g.Transaction
 	}
@@ -126,7 +142,7 @@ func (c *checker) compareLoop(path string, ours *ourNode, ref []*refNode) {
 		c.compareNode(path, o, r)
 	}
 	for _, r := range ref {
-		if used[r] || r.Usage == "N" {
+		if used[r] || c.paired[r] || r.Usage == "N" {
 			continue
 		}
 		item := r.ID
@@ -185,6 +201,18 @@ func (c *checker) pairChildren(ours []*ourNode, ref []*refNode) []*refNode {
 				pair[i], taken[r] = r, true
 				break
 			}
+		}
+		if pair[i] == nil {
+			// Nested here, listed at another level in the reference.
+			for _, r := range c.loops[o.ID] {
+				if !c.paired[r] {
+					pair[i] = r
+					break
+				}
+			}
+		}
+		if pair[i] != nil {
+			c.paired[pair[i]] = true
 		}
 	}
 	byID := map[string][]int{}
