@@ -138,3 +138,18 @@ func TestCharacterSets(t *testing.T) {
 		})
 	}
 }
+
+// In the ISA a byte outside the character sets is the TA1 note code of its
+// element (ISA06 invalid sender ID, 006), in the GS the group's AK905 1.
+func TestCharacterSetsInEnvelopes(t *testing.T) {
+	const isa = "ISA*00*          *00*          *ZZ*CLAIMFLOW      *ZZ*TESTPAYER      *"
+	b := variant(t, "837p-valid.x12", isa, "ISA*00*          *00*          *ZZ*CLAIMFLOW\xc9     *ZZ*TESTPAYER      *")
+	rep := validate(t, b)
+	if len(rep.Interchanges) != 1 || rep.Interchanges[0].TA1Code() != "006" {
+		t.Errorf("errors %v, want TA1 006", codes(rep))
+	}
+	b = variant(t, "837p-valid.x12", gs837, "GS*HC*CLAIMFLOW\x01*TESTPAYER*20260101*1200*1*X*005010X222A1~")
+	if got := codes(validate(t, b)); len(got) != 1 || got[0] != "AK9 1 GS  2" {
+		t.Errorf("errors %q, want AK9 1 at GS02", got)
+	}
+}

@@ -369,12 +369,15 @@ func (v *validator) isa(s *Segment) {
 			v.segErr(KindTA1, code, s, 0, "", el, 0, 0)
 		}
 	}
+	// The free-text elements may hold only the character sets' bytes.
+	chk(!hasCtrl(s.Element(2)), "011", 2)
+	chk(!hasCtrl(s.Element(4)), "013", 4)
 	chk(isaAuthQual.has(s.Element(1)), "010", 1)
 	chk(isaSecQual.has(s.Element(3)), "012", 3)
 	chk(isaIDQual.has(s.Element(5)), "005", 5)
-	chk(len(bytes.TrimSpace(s.Element(6))) > 0, "006", 6)
+	chk(len(bytes.TrimSpace(s.Element(6))) > 0 && !hasCtrl(s.Element(6)), "006", 6)
 	chk(isaIDQual.has(s.Element(7)), "007", 7)
-	chk(len(bytes.TrimSpace(s.Element(8))) > 0, "008", 8)
+	chk(len(bytes.TrimSpace(s.Element(8))) > 0 && !hasCtrl(s.Element(8)), "008", 8)
 	chk(validDate(s.Element(9)), "014", 9)
 	chk(validTime(s.Element(10)), "015", 10)
 	chk(string(s.Element(12)) == "00501", "017", 12)
