@@ -153,3 +153,14 @@ func TestCharacterSetsInEnvelopes(t *testing.T) {
 		t.Errorf("errors %q, want AK9 1 at GS02", got)
 	}
 }
+
+// X12 syntax notes from the dictionary, checked against the reference:
+// N4's C0704 (a country subdivision needs its country; ours said C0705)
+// and the 835's BPR, which had none.
+func TestSyntaxNotes(t *testing.T) {
+	wantCodes(t, variant(t, "837p-valid.x12", "N3*100 MAIN STREET~\nN4*ANYTOWN*NY*100010000~", "N3*100 MAIN STREET~\nN4*TORONTO**M5V3L9****ON~"),
+		"IK4 2 N4 2010AA 4")
+	const bpr = "BPR*I*105.5*C*ACH*CCP*01*999999992*DA*000000001*1999999999**01*999999992*DA*000000002*20260115~"
+	wantCodes(t, variant(t, "sets/835-valid.x12", bpr, "BPR*I*105.5*C*ACH*CCP*01*999999992*DA**1999999999**01*999999992*DA*000000002*20260115~"),
+		"IK4 2 BPR  9")
+}

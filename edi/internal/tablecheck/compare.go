@@ -16,9 +16,10 @@ const (
 	catCodes     = "code-list"  // an element's code list
 	catAttr      = "attributes" // data element reference, type, min and max length
 	catPosition  = "position"   // which siblings share an X12 position
+	catSyntax    = "syntax"     // a segment's X12 syntax notes (dictionary)
 )
 
-var categories = []string{catStructure, catUsage, catElemUsage, catRepeat, catCodes, catAttr, catPosition}
+var categories = []string{catStructure, catUsage, catElemUsage, catRepeat, catCodes, catAttr, catPosition, catSyntax}
 
 // finding is one disagreement.
 type finding struct {
@@ -351,7 +352,34 @@ func (c *checker) compareNode(path string, o *ourNode, r *refNode) {
 		return
 	}
 	c.loc = o.Loc
+	c.compareSyntax(o.ID, r.Syntax)
 	c.compareElems(path, item, o.ID, o.Elems, r.Elems, "", o.Why)
+}
+
+// compareSyntax compares a segment's syntax notes with the reference's,
+// once per segment ID (they belong to the dictionary).
+func (c *checker) compareSyntax(segID string, ref []string) {
+	k := segID + "/syntax"
+	if c.seenAttr[k] {
+		return
+	}
+	c.seenAttr[k] = true
+	ours := c.dict.syntax[segID]
+	if d := codeDiff(ours, ref, ""); d != "" {
+		switch {
+		case len(ours) == 0:
+			d = "syntax notes: ours none, reference " + strings.Join(ref, ",")
+		case len(ref) == 0:
+			d = "syntax notes: ours " + strings.Join(ours, ",") + ", reference none"
+		default:
+			d = strings.Replace(d, "codes", "syntax notes", 1)
+		}
+		f := finding{Guide: "dictionary", Path: "segments", Item: segID, Cat: catSyntax, Key: "syntax", Detail: d}
+		if w := c.dict.why[segID]; w != nil {
+			f.Why = w["syntax"]
+		}
+		c.findings = append(c.findings, f)
+	}
 }
 
 func (c *checker) compareElems(path, item, segID string, ours []ourElem, ref []refElem, prefix string, why map[string]string) {

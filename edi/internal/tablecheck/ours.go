@@ -58,9 +58,10 @@ type dictElem struct {
 }
 
 type ourDict struct {
-	segs  map[string][]dictElem
-	comps map[string][]dictElem
-	why   map[string]map[string]string // segment ID -> key -> reason
+	syntax map[string][]string // segment ID -> X12 syntax notes
+	segs   map[string][]dictElem
+	comps  map[string][]dictElem
+	why    map[string]map[string]string // segment ID -> key -> reason
 }
 
 type rawDictPart struct {
@@ -69,6 +70,7 @@ type rawDictPart struct {
 }
 
 type rawDictSeg struct {
+	Syntax     []string            `json:"syntax"`
 	Elements   [][]json.RawMessage `json:"elements"`
 	Components [][]json.RawMessage `json:"components"`
 	Why        map[string]string   `json:"why"`
@@ -80,7 +82,7 @@ func loadOurs(fsys fs.FS, dir string) (*ourDict, []*ourGuide, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &ourDict{segs: map[string][]dictElem{}, comps: map[string][]dictElem{}, why: map[string]map[string]string{}}
+	d := &ourDict{syntax: map[string][]string{}, segs: map[string][]dictElem{}, comps: map[string][]dictElem{}, why: map[string]map[string]string{}}
 	for _, e := range entries {
 		if !guidetable.IsDict(e.Name()) {
 			continue
@@ -99,6 +101,7 @@ func loadOurs(fsys fs.FS, dir string) (*ourDict, []*ourGuide, error) {
 				return nil, nil, fmt.Errorf("%s %s: %w", e.Name(), id, err)
 			}
 			d.segs[id] = els
+			d.syntax[id] = s.Syntax
 			if s.Why != nil {
 				d.why[id] = s.Why
 			}
