@@ -437,7 +437,10 @@ func (v *validator) checkGS(s *Segment) {
 	}
 	bad := func(i int, code string) {
 		e := &Error{Kind: KindAK9, Code: "1", Index: s.Index, Offset: s.Offset, SegID: "GS", Elem: i,
-			Ref: ds.Elems[i-1].Ref, Msg: CodeText(KindAK9, "1") + ": GS" + twoDigits(i) + " " + CodeText(KindIK4, code)}
+			Msg: CodeText(KindAK9, "1") + ": GS" + twoDigits(i) + " " + CodeText(KindIK4, code)}
+		if i <= len(ds.Elems) {
+			e.Ref = ds.Elems[i-1].Ref
+		}
 		v.add(e)
 	}
 	if s.Len() > len(ds.Elems) {
