@@ -1,11 +1,14 @@
 // Command tablecheck compares claimflow's X12 guide tables (schemas/x12)
 // with an independent machine-readable rendering of the same TR3s, pyx12's
 // XML maps, and lists every disagreement in structure, usage, repeats, code
-// lists, element attributes (reference number, type, min and max length)
-// and shared positions.
+// lists, element attributes (reference number, type, min and max length),
+// shared positions and segment syntax notes.
 //
-//	go run ./edi/internal/tablecheck -pyx12 DIR [-tables DIR] [-q] [-open]
+//	go run ./edi/internal/tablecheck -pyx12 DIR [-tables DIR] [-q] [-open] [-json] [-strict]
 //
+// -json lists each disagreement with the place of its item in the table
+// file ("root/items/3/items/0") and the reference's value; -tables checks
+// another copy of the tables (an older commit's, to count before a change).
 // DIR is a pyx12 checkout or its map directory; it is read at run time
 // and nothing of it is kept in this repository. A disagreement a table
 // explains in its "why" field (see schemas/x12/README.md) is counted as
