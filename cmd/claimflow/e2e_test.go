@@ -358,9 +358,15 @@ func TestEndToEndClaims(t *testing.T) {
 		it, err := e.m.Temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = 'PatientStatement'"})
 		return err == nil && len(it.Executions) == 1
 	})
+	// The workflow is listed before its first activity writes the
+	// statement row: wait for the row, not only the workflow (issue 22:
+	// read at once, it failed under load with "no rows in result set").
 	var stmtCents int64
-	if err := e.m.Store.Pool.QueryRow(context.Background(), "SELECT amount_cents FROM patient_statements").Scan(&stmtCents); err != nil || stmtCents != 1800 {
-		t.Errorf("statement amount = %d (%v), want 1800", stmtCents, err)
+	testenv.WaitFor(t, 30*time.Second, "the patient's statement row", func() bool {
+		return e.m.Store.Pool.QueryRow(context.Background(), "SELECT amount_cents FROM patient_statements").Scan(&stmtCents) == nil
+	})
+	if stmtCents != 1800 {
+		t.Errorf("statement amount = %d, want 1800", stmtCents)
 	}
 	// A 276 status inquiry about the paid claim: the payer says finalized.
 	inq, err := e.m.activities.Inquirer.Inquire(context.Background(), paid.ID)
