@@ -120,6 +120,19 @@ func (s *Store) hasPlatformGrant(ctx context.Context, tx pgx.Tx, a Actor, perm s
 	return ok, err
 }
 
+// GrantPlatformByLogin is GrantPlatform for the user with this login.
+func (s *Store) GrantPlatformByLogin(ctx context.Context, a Actor, login, perm string) (string, error) {
+	var id string
+	err := s.Pool.QueryRow(ctx, q("UserIDByLogin"), login).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	return id, s.GrantPlatform(ctx, a, id, perm)
+}
+
 // GrantPlatform gives a user a platform permission (workflow:decode-system).
 // Only the System actor (the operator CLI) may; it is audited.
 func (s *Store) GrantPlatform(ctx context.Context, a Actor, userID, perm string) error {

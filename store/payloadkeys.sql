@@ -14,3 +14,11 @@ SELECT EXISTS (SELECT 1 FROM platform_grants WHERE user_id = $1 AND permission =
 
 -- name: InsertPlatformGrant
 INSERT INTO platform_grants (user_id, permission) VALUES ($1, $2) ON CONFLICT DO NOTHING;
+-- name: RotateSelect_payload_keys
+SELECT id, wrapped FROM payload_keys WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED;
+
+-- name: RotateUpdate_payload_keys
+UPDATE payload_keys SET wrapped = $2 WHERE id = $1;
+
+-- name: UserIDByLogin
+SELECT id::text FROM users WHERE login = $1;

@@ -3,8 +3,17 @@ package store_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/keyring"
+	"github.com/claimflow/claimflow/payloadcodec"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -99,5 +108,85 @@ func TestDecodablePayloadKey(t *testing.T) {
 	// The platform grant is no grant at any organisation.
 	if _, _, err := f.s.DecodablePayloadKey(ctx, platform, keyA); !errors.Is(err, store.ErrDecodeRefused) {
 		t.Fatalf("platform engineer of org B read org A's key: %v", err)
+	}
+}
+
+// TestKeyRotationRewrapsPayloadKeys: keys rotate re-wraps the per-tenant
+// payload keys under the new KEK version, and payloads sealed before still
+// open.
+func TestKeyRotationRewrapsPayloadKeys(t *testing.T) {
+	ctx := context.Background()
+	s, _ := testenv.Store(t)
+	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	root, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := converter.GetDefaultDataConverter().ToPayload("TESTPATIENT-ROTATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := payloadcodec.New(k, s).EncodeFor(ctx, root.ID, []*commonpb.Payload{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := k.CurrentKeyID()
+	if _, err := k.KEK().(*keyring.LocalKEK).Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.RotateKeys(ctx, 10)
+	if err != nil || rep["payload_keys"] != 1 {
+		t.Fatalf("rotated %v (%v), want 1 payload key", rep, err)
+	}
+	w, _, err := s.PayloadKey(ctx, payloadcodec.KeyIDOf(sealed[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := keyring.WrappedKeyID(w); id == old || id != k.CurrentKeyID() {
+		t.Fatalf("payload key wrapped under %q, want the new version %q", id, k.CurrentKeyID())
+	}
+	dec, err := payloadcodec.New(k, s).Decode(sealed)
+	if err != nil || !proto.Equal(dec[0], p) {
+		t.Fatalf("after rotation: %v", err)
+	}
+}
+
+// TestRecordArchiveRead (issue 14, finding 8): decrypting an archived file
+// is audited under each organisation whose records the file carries, or
+// without one when none is known.
+func TestRecordArchiveRead(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newClaim(t, f)
+	hash := strings.Repeat("ab", 32)
+	if _, err := f.s.Pool.Exec(ctx, `INSERT INTO claim_status_inquiries (claim_id, attempt, trace, partner, request_key) VALUES ($1, 1, 'TRACE1', 'local', $2)`, c.ID, hash); err != nil {
+		t.Fatal(err)
+	}
+	op := store.Actor{SourceIP: "cli", RequestID: "cli archive get by tester@host"}
+	orgs, err := f.s.RecordArchiveRead(ctx, op, hash)
+	if err != nil || len(orgs) != 1 || orgs[0] != f.facA.ID {
+		t.Fatalf("orgs = %v (%v), want [%s]", orgs, err, f.facA.ID)
+	}
+	unknown := strings.Repeat("cd", 32)
+	if orgs, err := f.s.RecordArchiveRead(ctx, op, unknown); err != nil || len(orgs) != 0 {
+		t.Fatalf("unknown file: orgs %v (%v)", orgs, err)
+	}
+	for _, tc := range []struct {
+		hash string
+		org  any
+	}{{hash, f.facA.ID}, {unknown, nil}} {
+		var n int
+		err := f.s.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE resource = 'archive_file' AND action = 'read' AND resource_id = $1
+			AND org_id IS NOT DISTINCT FROM $2::uuid AND request_id = $3 AND source_ip = 'cli'`, tc.hash, tc.org, op.RequestID).Scan(&n)
+		if err != nil || n != 1 {
+			t.Errorf("audit rows for %s = %d (%v), want 1", tc.hash[:4], n, err)
+		}
+	}
+	if rep, err := f.s.VerifyAudit(ctx); err != nil || !rep.OK {
+		t.Fatalf("verify = %+v, %v", rep, err)
 	}
 }
