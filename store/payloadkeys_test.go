@@ -34,6 +34,7 @@ func TestWorkflowTenant(t *testing.T) {
 		{"claim/" + c.ID, f.facA.ID},
 		{"reminder/" + appt.ID, f.facA.ID},
 		{"eligibility/" + appt.ID + "/2030-01-06", f.facA.ID},
+		{"statement/" + c.ID + "-TRACE1", f.facA.ID},
 		{"waitlist/" + f.provB.ID + "@20300107T0900Z", f.facB.ID},
 		{"claim/00000000-0000-7000-8000-000000000000", ""},
 		{"claim/not-a-uuid", ""},
