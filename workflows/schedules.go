@@ -23,6 +23,9 @@ type ScheduleSpec struct {
 	Eligibility     bool
 	EligibilityCron string
 	TimeZone        string // default UTC
+	// AuditCheckpointEvery, when set, exports a signed checkpoint of the
+	// audit log to the archive this often.
+	AuditCheckpointEvery time.Duration
 }
 
 // ScheduleIDs returns the IDs EnsureSchedules manages.
@@ -33,6 +36,9 @@ func ScheduleIDs(spec ScheduleSpec) []string {
 	}
 	for _, ch := range spec.Clearinghouses {
 		ids = append(ids, "batch/"+ch, "inbound/"+ch)
+	}
+	if spec.AuditCheckpointEvery > 0 {
+		ids = append(ids, "audit-checkpoint")
 	}
 	return ids
 }
@@ -80,12 +86,23 @@ func EnsureSchedules(ctx context.Context, c client.Client, spec ScheduleSpec) er
 				Args: []any{InboundPollInput{ClearinghouseID: ch}}, TaskQueue: spec.TaskQueue},
 		})
 	}
+	if spec.AuditCheckpointEvery > 0 {
+		wants = append(wants, want{
+			id:   "audit-checkpoint",
+			spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: spec.AuditCheckpointEvery}}},
+			action: &client.ScheduleWorkflowAction{ID: "audit-checkpoint", Workflow: AuditCheckpointWorkflowName,
+				Args: []any{AuditCheckpointInput{}}, TaskQueue: spec.TaskQueue},
+		})
+	}
 	sc := c.ScheduleClient()
 	for _, w := range wants {
 		_, err := sc.Create(ctx, client.ScheduleOptions{
 			ID: w.id, Spec: w.spec, Action: w.action,
 			// A run still going when the next is due: skip the next.
 			Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+			// A new installation gets its first audit checkpoint at once
+			// (audit verify requires one where an archive is configured).
+			TriggerImmediately: w.id == "audit-checkpoint",
 		})
 		if err == nil {
 			continue
