@@ -86,7 +86,7 @@ func TestTenantsEndToEnd(t *testing.T) {
 		// profile yet: the store call is what the other end-to-end tests do.)
 		npi := []string{"1245319599", "1333333338"}[i]
 		if err := e.m.Store.PutBillingProfile(ctx, store.BillingProfile{OrgID: tn.org, Name: "TEST TENANT " + tn.name, NPI: npi, TaxID: "00000000" + string(rune('1'+i)),
-			Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "ZZ", Zip: "00001",
+			Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "NY", Zip: "99999000" + string(rune('1'+i)),
 			SubmitterID: "ZZSUBMIT1", ContactName: "BILLING", ContactPhone: "5550100000"}); err != nil {
 			t.Fatal(err)
 		}
