@@ -69,6 +69,7 @@ func newDashboardWorld(t *testing.T, wf ClaimWorkflows, arch ...EDIArchive) *wor
 		d.Archive = arch[0]
 	}
 	srv.MountDashboard(d)
+	e.api = srv
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, r)

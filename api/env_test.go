@@ -96,6 +96,7 @@ type env struct {
 	srv   *httptest.Server
 	logs  *syncBuffer
 	spec  *spec
+	api   *Server
 
 	mu        sync.Mutex
 	checkSpec bool
@@ -112,6 +113,7 @@ func newEnv(t *testing.T) *env {
 	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
 	e := &env{t: t, store: s, dsn: dsn, logs: &syncBuffer{}, spec: loadSpec(t), checkSpec: true}
 	api := New(Options{Logger: logging.New(e.logs, "debug"), Version: "test", Records: s})
+	e.api = api
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		api.ServeHTTP(rec, r)

@@ -124,7 +124,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		if err := c.Fn(ctx); err != nil {
 			res[c.Name] = "unavailable"
 			status, code = "not ready", http.StatusServiceUnavailable
-			s.log.WarnContext(r.Context(), "readiness check failed", "check", c.Name, "err", err.Error())
+			s.log.WarnContext(r.Context(), "readiness check failed", "check", c.Name, logging.Err(err))
 			continue
 		}
 		res[c.Name] = "ok"
@@ -206,10 +206,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		route := "unmatched"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			route = rc.RoutePattern()
-		}
+		route := routePattern(r)
 		d := time.Since(start)
 		s.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
@@ -229,12 +226,21 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.ErrorContext(r.Context(), "panic in handler", "path", r.URL.Path)
+				s.log.ErrorContext(r.Context(), "panic in handler", "route", routePattern(r))
 				s.writeError(w, r, errPanic)
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// routePattern is the request's route ("/v1/patients/{id}"), never its
+// path, which carries caller values.
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+		return rc.RoutePattern()
+	}
+	return "unmatched"
 }
 
 type panicError struct{}
