@@ -619,7 +619,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	tok, err := s.records.Login(r.Context(), in.Login, in.Password, in.TOTP)
+	tok, err := s.records.LoginFrom(r.Context(), sourceIP(r), in.Login, in.Password, in.TOTP)
+	var rl *store.RateLimited
+	if errors.As(err, &rl) {
+		secs := int((rl.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
+		s.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too-many-attempts", Title: "Too many sign-in attempts",
+			Detail: "too many sign-in attempts for this account or from this address; try again after Retry-After seconds"})
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
