@@ -901,7 +901,7 @@ func describeAck(kind, code string) string {
 func versioned(w http.ResponseWriter, r *http.Request, version string, v any) (int, any, error) {
 	etag := `"` + version + `"`
 	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Header().Set("Cache-Control", "no-store") // the page keeps the ETag itself
 	if r.Header.Get("If-None-Match") == etag {
 		return http.StatusNotModified, nil, nil
 	}

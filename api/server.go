@@ -84,7 +84,7 @@ func New(o Options) *Server {
 	}
 
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.accessLog, s.recoverer)
+	r.Use(s.requestID, securityHeaders, s.accessLog, s.recoverer)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
@@ -163,6 +163,21 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
+}
+
+// securityHeaders: no response is stored by a browser or proxy (API
+// answers carry PHI) or sniffed as another content type, and none may be
+// framed. Handlers may override them (the dashboard's hashed assets are
+// cacheable, its page sets its own policy).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
 }
 
 type statusWriter struct {
