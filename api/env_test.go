@@ -90,7 +90,7 @@ func (sp *spec) check(r *http.Request, status int, header http.Header, body []by
 // env is a real HTTP server over a fresh database, every response checked
 // against the OpenAPI spec.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	dsn   string
 	srv   *httptest.Server
@@ -103,7 +103,7 @@ type env struct {
 	drift     []string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	s, dsn := testenv.Store(t)
 	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
@@ -230,7 +230,7 @@ func (e *env) token(org, login string, roles ...string) string {
 	return tok
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{env: newEnv(t)}
 	ctx := context.Background()
