@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -40,6 +41,9 @@ type Options struct {
 	// Records serves the /v1 records API (authentication, authorisation,
 	// audit and encryption live behind it); /v1 is not mounted when nil.
 	Records *store.Store
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (see clientIP); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP API.
@@ -49,6 +53,7 @@ type Server struct {
 	version  string
 	registry *prometheus.Registry
 	records  *store.Store
+	trusted  []netip.Prefix
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	router   chi.Router
@@ -56,7 +61,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(o Options) *Server {
-	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry, records: o.Records}
+	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry, records: o.Records, trusted: o.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

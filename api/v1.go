@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,14 +62,6 @@ func bearer(r *http.Request) (string, bool) {
 	return tok, tok != ""
 }
 
-func sourceIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // handle wraps an endpoint with its declared permission (403 when the
 // caller holds it nowhere; records outside the caller's organisations then
 // answer 404 from the store), idempotency keys on POST, and rendering.
@@ -88,7 +79,7 @@ func (s *Server) handle(perm string, h handler) http.HandlerFunc {
 			s.writeError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "this route needs the " + perm + " permission"})
 			return
 		}
-		a := store.Actor{UserID: p.UserID, SourceIP: sourceIP(r), RequestID: logging.RequestID(r.Context())}
+		a := store.Actor{UserID: p.UserID, SourceIP: s.clientIP(r), RequestID: logging.RequestID(r.Context())}
 		key := r.Header.Get("Idempotency-Key")
 		if r.Method != http.MethodPost || key == "" {
 			status, v, err := h(r, a)
@@ -619,7 +610,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	tok, err := s.records.LoginFrom(r.Context(), sourceIP(r), in.Login, in.Password, in.TOTP)
+	tok, err := s.records.LoginFrom(r.Context(), s.clientIP(r), in.Login, in.Password, in.TOTP)
 	var rl *store.RateLimited
 	if errors.As(err, &rl) {
 		secs := int((rl.RetryAfter + time.Second - 1) / time.Second)

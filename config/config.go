@@ -23,6 +23,7 @@ type Config struct {
 	HTTPReadTimeout   time.Duration `env:"CLAIMFLOW_HTTP_READ_TIMEOUT" default:"30s" help:"longest time to read a request, body included (headers: 10s)"`
 	HTTPWriteTimeout  time.Duration `env:"CLAIMFLOW_HTTP_WRITE_TIMEOUT" default:"60s" help:"longest time from the end of a request's headers to the end of its response"`
 	HTTPIdleTimeout   time.Duration `env:"CLAIMFLOW_HTTP_IDLE_TIMEOUT" default:"120s" help:"how long a keep-alive connection waits for the next request"`
+	TrustedProxies    string        `env:"CLAIMFLOW_TRUSTED_PROXIES" default:"" help:"comma-separated addresses or CIDRs of the proxies in front of the API (the ingress controller); their X-Forwarded-For names the client for sign-in limits and the audit log; empty = the connection's address"`
 	DatabaseURL       string        `env:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/claimflow?sslmode=disable" secret:"true" help:"Postgres connection URL; the database is created when missing; pool_max_conns=N sets the pool (default 16, or 4 per CPU when more)"`
 	TemporalAddress   string        `env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend host:port"`
 	TemporalNamespace string        `env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`

@@ -133,12 +133,17 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if m.Serve {
+		trusted, err := api.ParseTrustedProxies(m.Config.TrustedProxies)
+		if err != nil {
+			return fmt.Errorf("config: CLAIMFLOW_TRUSTED_PROXIES: %w", err)
+		}
 		m.API = api.New(api.Options{
-			Logger:   m.Log.With("component", "api"),
-			Version:  version,
-			Records:  m.Store,
-			Registry: m.Registry,
-			Checks:   m.readinessChecks(),
+			Logger:         m.Log.With("component", "api"),
+			Version:        version,
+			Records:        m.Store,
+			Registry:       m.Registry,
+			Checks:         m.readinessChecks(),
+			TrustedProxies: trusted,
 		})
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.
