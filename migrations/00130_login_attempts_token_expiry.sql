@@ -19,6 +19,11 @@ ALTER TABLE api_tokens
 UPDATE api_tokens SET expires_at = greatest(created_at + interval '90 days', now() + interval '30 days');
 ALTER TABLE api_tokens ALTER COLUMN expires_at SET NOT NULL;
 
+-- A charge carries at most 18 digits (SV102, store.MaxAmountCents); NOT
+-- VALID: rows stored before are left as they are, new ones are checked.
+ALTER TABLE charges ADD CONSTRAINT charges_amount_x12 CHECK (amount_cents <= 999999999999999999) NOT VALID;
+
 -- +goose Down
+ALTER TABLE charges DROP CONSTRAINT charges_amount_x12;
 ALTER TABLE api_tokens DROP COLUMN replaced_by, DROP COLUMN expires_at;
 DROP TABLE login_attempts;

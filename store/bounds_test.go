@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/claimflow/claimflow/schemas"
 	"github.com/claimflow/claimflow/store"
@@ -45,5 +48,33 @@ func TestMaxAmountIsWhatTheGuideCarries(t *testing.T) {
 	}
 	if store.MaxAmountCents > math.MaxInt64-store.MaxAmountCents {
 		t.Errorf("two lines of MaxAmountCents overflow an int64: the running total check relies on it")
+	}
+}
+
+// TestClaimOfAnOverflowingLegacyEncounter: charges stored before the
+// bounds, whose sum overflows a bigint, make CreateClaim answer a
+// validation error naming /encounter_id, not a Postgres error (a 500).
+func TestClaimOfAnOverflowingLegacyEncounter(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	dos := time.Now().UTC().AddDate(0, 0, -10).Format(time.DateOnly)
+	enc, err := f.s.CreateEncounter(ctx, f.admin, store.Encounter{PatientID: f.patientA.ID, ProviderID: f.provA.ID, DateOfService: dos,
+		PlaceOfService: "11", Diagnoses: []string{"Z00.00"}, Charges: []store.Charge{
+			{Code: "99213", DiagnosisPointers: []int{1}, Units: 1, AmountCents: 12500},
+			{Code: "99214", DiagnosisPointers: []int{1}, Units: 1, AmountCents: 12500},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Pool.Exec(ctx, `ALTER TABLE charges DROP CONSTRAINT charges_amount_x12`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Pool.Exec(ctx, `UPDATE charges SET amount_cents = 5000000000000000000 WHERE encounter_id = $1`, enc.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.s.CreateClaim(ctx, f.admin, enc.ID)
+	var ve *store.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Pointer != "/encounter_id" {
+		t.Fatalf("CreateClaim = %v, want a validation error naming /encounter_id", err)
 	}
 }

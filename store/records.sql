@@ -474,8 +474,11 @@ WHERE org_id IN (SELECT o.id FROM role_grants g
 ORDER BY id LIMIT $4;
 
 -- name: GetEncounterForClaim
+-- The total is summed as numeric: charges stored before the bounds could
+-- overflow a bigint; such a total reads as -1, which CreateClaim refuses.
 SELECT e.org_id::text, e.patient_id::text, e.provider_id::text, e.coverage_id::text,
-       (SELECT coalesce(sum(amount_cents), 0)::bigint FROM charges c WHERE c.encounter_id = e.id)
+       (SELECT CASE WHEN t > 999999999999999999 THEN -1 ELSE t END::bigint
+        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)
 FROM encounters e WHERE e.id = $1;
 
 -- name: InsertClaim
