@@ -19,6 +19,7 @@ import (
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/logging"
 	"github.com/claimflow/claimflow/schemas"
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
@@ -242,7 +243,7 @@ func (h *dashboard) state(ctx context.Context, claimID string) (*WorkflowView, s
 		return nil, "no workflow for this claim yet"
 	}
 	if err != nil {
-		h.s.log.WarnContext(ctx, "claim state query", "err", err.Error())
+		h.s.log.WarnContext(ctx, "claim state query", logging.Err(err))
 		return nil, "the workflow could not be queried"
 	}
 	v := &WorkflowView{Status: st.Status, Attempt: st.Attempt, FrequencyCode: st.FrequencyCode, PayerClaimNumber: st.PayerClaimNumber,
@@ -300,7 +301,7 @@ func (h *dashboard) timeline(r *http.Request, a store.Actor) (int, any, error) {
 	if h.d.Workflows != nil {
 		files, err := h.d.Workflows.ClaimFiles(ctx, c.ID)
 		if err != nil && !errors.Is(err, ErrNoWorkflow) {
-			h.s.log.WarnContext(ctx, "claim history", "err", err.Error())
+			h.s.log.WarnContext(ctx, "claim history", logging.Err(err))
 		}
 		for i, f := range files {
 			acc := f.Accepted
@@ -900,7 +901,7 @@ func describeAck(kind, code string) string {
 func versioned(w http.ResponseWriter, r *http.Request, version string, v any) (int, any, error) {
 	etag := `"` + version + `"`
 	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Header().Set("Cache-Control", "no-store") // the page keeps the ETag itself
 	if r.Header.Get("If-None-Match") == etag {
 		return http.StatusNotModified, nil, nil
 	}

@@ -54,7 +54,7 @@ func (f *fakeClaimWorkflows) DecideClaim(ctx context.Context, claimID string, d 
 
 // newDashboardWorld is newWorld with the dashboard mounted (and the EDI
 // archive, when given).
-func newDashboardWorld(t *testing.T, wf ClaimWorkflows, arch ...EDIArchive) *world {
+func newDashboardWorld(t testing.TB, wf ClaimWorkflows, arch ...EDIArchive) *world {
 	t.Helper()
 	s, dsn := testenv.Store(t)
 	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
@@ -69,6 +69,7 @@ func newDashboardWorld(t *testing.T, wf ClaimWorkflows, arch ...EDIArchive) *wor
 		d.Archive = arch[0]
 	}
 	srv.MountDashboard(d)
+	e.api = srv
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, r)

@@ -90,19 +90,20 @@ func (sp *spec) check(r *http.Request, status int, header http.Header, body []by
 // env is a real HTTP server over a fresh database, every response checked
 // against the OpenAPI spec.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	dsn   string
 	srv   *httptest.Server
 	logs  *syncBuffer
 	spec  *spec
+	api   *Server
 
 	mu        sync.Mutex
 	checkSpec bool
 	drift     []string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	s, dsn := testenv.Store(t)
 	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
@@ -112,6 +113,7 @@ func newEnv(t *testing.T) *env {
 	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
 	e := &env{t: t, store: s, dsn: dsn, logs: &syncBuffer{}, spec: loadSpec(t), checkSpec: true}
 	api := New(Options{Logger: logging.New(e.logs, "debug"), Version: "test", Records: s})
+	e.api = api
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		api.ServeHTTP(rec, r)
@@ -228,7 +230,7 @@ func (e *env) token(org, login string, roles ...string) string {
 	return tok
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{env: newEnv(t)}
 	ctx := context.Background()

@@ -105,7 +105,7 @@ func (s *Server) problem(r *http.Request, err error) Problem {
 			}
 		}
 		if p.Status == http.StatusInternalServerError {
-			s.log.ErrorContext(r.Context(), "internal error", "err", err.Error(), "path", r.URL.Path)
+			s.log.ErrorContext(r.Context(), "internal error", logging.Err(err), "route", routePattern(r))
 		}
 	}
 	if p.Title == "" {

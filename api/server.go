@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -40,6 +41,9 @@ type Options struct {
 	// Records serves the /v1 records API (authentication, authorisation,
 	// audit and encryption live behind it); /v1 is not mounted when nil.
 	Records *store.Store
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (see clientIP); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP API.
@@ -49,6 +53,7 @@ type Server struct {
 	version  string
 	registry *prometheus.Registry
 	records  *store.Store
+	trusted  []netip.Prefix
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	router   chi.Router
@@ -56,7 +61,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(o Options) *Server {
-	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry, records: o.Records}
+	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry, records: o.Records, trusted: o.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -84,7 +89,7 @@ func New(o Options) *Server {
 	}
 
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.accessLog, s.recoverer)
+	r.Use(s.requestID, securityHeaders, s.accessLog, s.recoverer)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
@@ -124,7 +129,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		if err := c.Fn(ctx); err != nil {
 			res[c.Name] = "unavailable"
 			status, code = "not ready", http.StatusServiceUnavailable
-			s.log.WarnContext(r.Context(), "readiness check failed", "check", c.Name, "err", err.Error())
+			s.log.WarnContext(r.Context(), "readiness check failed", "check", c.Name, logging.Err(err))
 			continue
 		}
 		res[c.Name] = "ok"
@@ -163,6 +168,21 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
+}
+
+// securityHeaders: no response is stored by a browser or proxy (API
+// answers carry PHI) or sniffed as another content type, and none may be
+// framed. Handlers may override them (the dashboard's hashed assets are
+// cacheable, its page sets its own policy).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
 }
 
 type statusWriter struct {
@@ -206,10 +226,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		route := "unmatched"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			route = rc.RoutePattern()
-		}
+		route := routePattern(r)
 		d := time.Since(start)
 		s.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
@@ -229,12 +246,21 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.ErrorContext(r.Context(), "panic in handler", "path", r.URL.Path)
+				s.log.ErrorContext(r.Context(), "panic in handler", "route", routePattern(r))
 				s.writeError(w, r, errPanic)
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// routePattern is the request's route ("/v1/patients/{id}"), never its
+// path, which carries caller values.
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+		return rc.RoutePattern()
+	}
+	return "unmatched"
 }
 
 type panicError struct{}

@@ -66,6 +66,9 @@ func (s *Server) mountUsers(r chi.Router) {
 		}
 		return list(s.records.ListAPITokens(r.Context(), a, id(r), p))
 	}))
+	r.Post("/v1/users/{id}/tokens/{token_id}/rotate", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+		return one[store.IssuedToken](http.StatusCreated)(s.records.RotateAPIToken(r.Context(), a, id(r), chi.URLParam(r, "token_id")))
+	}))
 	r.Post("/v1/users/{id}/tokens/{token_id}/revoke", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
 		return one[store.APIToken](http.StatusOK)(s.records.RevokeAPIToken(r.Context(), a, id(r), chi.URLParam(r, "token_id")))
 	}))

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,14 +62,6 @@ func bearer(r *http.Request) (string, bool) {
 	return tok, tok != ""
 }
 
-func sourceIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // handle wraps an endpoint with its declared permission (403 when the
 // caller holds it nowhere; records outside the caller's organisations then
 // answer 404 from the store), idempotency keys on POST, and rendering.
@@ -84,7 +75,7 @@ func (s *Server) handle(perm string, h handler) http.HandlerFunc {
 			s.writeError(w, r, store.ErrUnauthenticated)
 			return
 		}
-		a := store.Actor{UserID: p.UserID, SourceIP: sourceIP(r), RequestID: logging.RequestID(r.Context())}
+		a := store.Actor{UserID: p.UserID, SourceIP: s.clientIP(r), RequestID: logging.RequestID(r.Context())}
 		if perm != permAuthenticated && !p.Permissions[perm] {
 			s.auditRefusal(r, a)
 			s.writeError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "this route needs the " + perm + " permission"})
@@ -155,7 +146,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Prin
 	if status >= 500 {
 		_ = s.records.ReleaseIdempotent(ctx, p.UserID, key)
 	} else if err := s.records.FinishIdempotent(ctx, p.UserID, key, storedFor(status, out, v)); err != nil {
-		s.log.ErrorContext(r.Context(), "store idempotent response", "err", err.Error())
+		s.log.ErrorContext(r.Context(), "store idempotent response", logging.Err(err))
 	}
 	writeRaw(w, status, out)
 }
@@ -197,10 +188,22 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 
 const maxBody = 1 << 20
 
-// decode reads a JSON body strictly: unknown fields, trailing data and
-// wrong types are errors naming the field by JSON pointer.
+// decode reads a JSON body strictly: text holding control characters or
+// invalid UTF-8, unknown fields, trailing data and wrong types are errors
+// naming the field by JSON pointer.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return bodyError(err)
+	}
+	return decodeBytes(raw, v)
+}
+
+func decodeBytes(raw []byte, v any) error {
+	if fields := textProblems(raw); fields != nil {
+		return invalidFields("the request has invalid fields", fields)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return bodyError(err)
@@ -220,6 +223,9 @@ func decodeRefusing(r *http.Request, v any, refused []string) error {
 	if err != nil {
 		return bodyError(err)
 	}
+	if fields := textProblems(raw); fields != nil {
+		return invalidFields("the request has invalid fields", fields)
+	}
 	var top map[string]json.RawMessage
 	if json.Unmarshal(raw, &top) == nil {
 		var fields []FieldError
@@ -232,8 +238,7 @@ func decodeRefusing(r *http.Request, v any, refused []string) error {
 			return &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request", Detail: "the request has invalid fields", Fields: fields}
 		}
 	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return decode(r, v)
+	return decodeBytes(raw, v)
 }
 
 func bodyError(err error) error {
@@ -279,15 +284,35 @@ type queryReader struct {
 	fields []FieldError
 }
 
-func (q *queryReader) str(name string) string { return q.r.URL.Query().Get(name) }
-
-func (q *queryReader) id(name string) string {
-	v := q.str(name)
-	if v != "" && len(v) != 36 {
-		q.fields = append(q.fields, FieldError{Parameter: name, Detail: "is not an id"})
+// str reads a text parameter; one holding a control character or invalid
+// UTF-8 is an error naming the parameter (and reads as "").
+func (q *queryReader) str(name string) string {
+	v := q.r.URL.Query().Get(name)
+	if badText(v) {
+		q.add(name, badTextDetail)
 		return ""
 	}
 	return v
+}
+
+// id reads an ID parameter: a UUID, or empty.
+func (q *queryReader) id(name string) string {
+	v := q.str(name)
+	if v != "" && !validUUID(v) {
+		q.add(name, "is not an id")
+		return ""
+	}
+	return v
+}
+
+// add names a parameter once, however often a handler reads it.
+func (q *queryReader) add(name, detail string) {
+	for _, f := range q.fields {
+		if f.Parameter == name {
+			return
+		}
+	}
+	q.fields = append(q.fields, FieldError{Parameter: name, Detail: detail})
 }
 
 func (q *queryReader) time(name string) *time.Time {
@@ -382,11 +407,12 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Post("/v1/providers", s.handle(store.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
 		r.Get("/v1/providers", s.handle(store.PermProviderRead, func(r *http.Request, a store.Actor) (int, any, error) {
 			q := &queryReader{r: r}
+			npi := q.str("npi")
 			p := q.page()
 			if err := q.err(); err != nil {
 				return 0, nil, err
 			}
-			return list(s.records.ListProviders(r.Context(), a, q.str("npi"), p))
+			return list(s.records.ListProviders(r.Context(), a, npi, p))
 		}))
 		r.Get("/v1/providers/{id}", s.handle(store.PermProviderRead, getWith(s.records.GetProvider)))
 		r.Patch("/v1/providers/{id}", s.handle(store.PermProviderWrite, patchWith(s.records.UpdateProvider)))
@@ -591,7 +617,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	tok, err := s.records.Login(r.Context(), in.Login, in.Password, in.TOTP)
+	tok, err := s.records.LoginFrom(r.Context(), s.clientIP(r), in.Login, in.Password, in.TOTP)
+	var rl *store.RateLimited
+	if errors.As(err, &rl) {
+		secs := int((rl.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
+		s.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too-many-attempts", Title: "Too many sign-in attempts",
+			Detail: "too many sign-in attempts for this account or from this address; try again after Retry-After seconds"})
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

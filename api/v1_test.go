@@ -267,6 +267,7 @@ func TestStaffLoginTOTPLockoutAndIdleTimeout(t *testing.T) {
 	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
 	w.store.UseClock(clock)
 	w.store.UsePolicy(store.AuthPolicy{SessionIdle: 15 * time.Minute, SessionMaxAge: time.Hour, MaxFailures: 3, Lockout: 10 * time.Minute})
+	w.rootAdmin = w.token(w.root.ID, "root-admin-2030", "admin") // the first expired when the clock moved to 2030
 
 	var u CreatedUser
 	w.mustCall(201, w.rootAdmin, "POST", "/v1/users", map[string]any{"org_id": w.facA.ID, "kind": "staff", "login": "desk@example.invalid",
@@ -324,8 +325,8 @@ func TestStaffLoginTOTPLockoutAndIdleTimeout(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		login("wrong password!", "")
 	}
-	if st, _ := login("correct horse battery", store.TOTPCode(u.TOTPSecret, clock())); st != http.StatusLocked {
-		t.Fatalf("locked login = %d, want 423", st)
+	if st, _ := login("correct horse battery", store.TOTPCode(u.TOTPSecret, clock())); st != http.StatusUnauthorized {
+		t.Fatalf("locked login = %d, want 401 (a locked account answers as a wrong password)", st)
 	}
 	now.Add(int64(11 * time.Minute))
 	if st, _ := login("correct horse battery", store.TOTPCode(u.TOTPSecret, clock())); st != 200 {

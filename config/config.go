@@ -20,6 +20,10 @@ import (
 // `secret:"true"` marks values that Print masks.
 type Config struct {
 	HTTPAddr          string        `env:"CLAIMFLOW_HTTP_ADDR" default:"127.0.0.1:8080" help:"address the HTTP API listens on"`
+	HTTPReadTimeout   time.Duration `env:"CLAIMFLOW_HTTP_READ_TIMEOUT" default:"30s" help:"longest time to read a request, body included (headers: 10s)"`
+	HTTPWriteTimeout  time.Duration `env:"CLAIMFLOW_HTTP_WRITE_TIMEOUT" default:"60s" help:"longest time from the end of a request's headers to the end of its response"`
+	HTTPIdleTimeout   time.Duration `env:"CLAIMFLOW_HTTP_IDLE_TIMEOUT" default:"120s" help:"how long a keep-alive connection waits for the next request"`
+	TrustedProxies    string        `env:"CLAIMFLOW_TRUSTED_PROXIES" default:"" help:"comma-separated addresses or CIDRs of the proxies in front of the API (the ingress controller); their X-Forwarded-For names the client for sign-in limits and the audit log; empty = the connection's address"`
 	DatabaseURL       string        `env:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/claimflow?sslmode=disable" secret:"true" help:"Postgres connection URL; the database is created when missing; pool_max_conns=N sets the pool (default 16, or 4 per CPU when more)"`
 	TemporalAddress   string        `env:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" help:"Temporal frontend host:port"`
 	TemporalNamespace string        `env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace"`
@@ -72,6 +76,11 @@ type Config struct {
 	SessionMaxAge     time.Duration `env:"CLAIMFLOW_SESSION_MAX_AGE" default:"8h" help:"a staff session ends this long after sign-in, however active"`
 	LoginMaxFailures  int           `env:"CLAIMFLOW_LOGIN_MAX_FAILURES" default:"5" help:"failed sign-ins in a row that lock an account"`
 	LoginLockout      time.Duration `env:"CLAIMFLOW_LOGIN_LOCKOUT" default:"15m" help:"how long a locked account stays locked"`
+	LoginRateAccount  int           `env:"CLAIMFLOW_LOGIN_RATE_ACCOUNT" default:"5" help:"sign-in attempts per login name in each CLAIMFLOW_LOGIN_RATE_WINDOW (counted in Postgres, shared by every API instance); more answer 429 with Retry-After; 0 = no limit"`
+	LoginRateAddress  int           `env:"CLAIMFLOW_LOGIN_RATE_ADDRESS" default:"20" help:"sign-in attempts per source address in each window; 0 = no limit"`
+	LoginRateWindow   time.Duration `env:"CLAIMFLOW_LOGIN_RATE_WINDOW" default:"1m" help:"the window sign-in attempts are counted in"`
+	APITokenTTL       time.Duration `env:"CLAIMFLOW_API_TOKEN_TTL" default:"2160h" help:"lifetime of an API token (90 days); rotate it before with POST /v1/users/{id}/tokens/{token_id}/rotate"`
+	APITokenGrace     time.Duration `env:"CLAIMFLOW_API_TOKEN_ROTATION_GRACE" default:"1h" help:"how long a rotated API token keeps working after its successor is issued"`
 	BookingRunners    int           `env:"CLAIMFLOW_BOOKING_RUNNERS" default:"0" help:"booking transactions at once, each carrying a batch of concurrent bookings; 0 = an eighth of the Postgres pool (pool_max_conns in DATABASE_URL), 2 to 8"`
 	BookingBatchMax   int           `env:"CLAIMFLOW_BOOKING_BATCH_MAX" default:"32" help:"most bookings in one transaction; 1 books each on its own"`
 }
@@ -113,6 +122,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: CLAIMFLOW_SESSION_IDLE and CLAIMFLOW_SESSION_MAX_AGE: must be positive, the maximum age at least the idle limit")
 	case c.LoginMaxFailures < 1 || c.LoginLockout <= 0:
 		return Config{}, fmt.Errorf("config: CLAIMFLOW_LOGIN_MAX_FAILURES and CLAIMFLOW_LOGIN_LOCKOUT: must be at least 1 and positive")
+	case c.LoginRateAccount < 0 || c.LoginRateAddress < 0 || c.LoginRateWindow <= 0:
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_LOGIN_RATE_ACCOUNT, CLAIMFLOW_LOGIN_RATE_ADDRESS and CLAIMFLOW_LOGIN_RATE_WINDOW: must be at least 0, 0 and positive")
+	case c.APITokenTTL <= 0 || c.APITokenGrace < 0:
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_API_TOKEN_TTL and CLAIMFLOW_API_TOKEN_ROTATION_GRACE: must be positive and at least 0 (tokens always expire)")
+	case c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0:
+		return Config{}, fmt.Errorf("config: CLAIMFLOW_HTTP_READ_TIMEOUT, CLAIMFLOW_HTTP_WRITE_TIMEOUT and CLAIMFLOW_HTTP_IDLE_TIMEOUT: must be positive")
 	case c.BookingRunners < 0 || c.BookingBatchMax < 1:
 		return Config{}, fmt.Errorf("config: CLAIMFLOW_BOOKING_RUNNERS and CLAIMFLOW_BOOKING_BATCH_MAX: must be at least 0 and 1")
 	}

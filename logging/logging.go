@@ -8,8 +8,11 @@ package logging
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
+	"unicode"
 )
 
 type ctxKey struct{}
@@ -48,4 +51,50 @@ func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
 	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// Err is an error as a log attribute ("err") that carries no caller value:
+// a Postgres error is logged by its SQLSTATE alone (its message quotes the
+// offending input), and any quoted text in other messages (strconv, time
+// and JSON errors quote their input) is replaced by "…". Control
+// characters are dropped and the text is capped at 300 bytes.
+func Err(err error) slog.Attr {
+	if err == nil {
+		return slog.String("err", "")
+	}
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		return slog.String("err", "postgres error, SQLSTATE "+pg.SQLState())
+	}
+	return slog.String("err", Redact(err.Error()))
+}
+
+// Redact replaces quoted text ("…", '…', `…`) in an error message with "…",
+// drops control characters and caps the result at 300 bytes.
+func Redact(msg string) string {
+	var b strings.Builder
+	var quote rune
+	for _, r := range msg {
+		switch {
+		case quote != 0:
+			if r == quote {
+				b.WriteString("…")
+				b.WriteRune(r)
+				quote = 0
+			}
+		case r == '"' || r == '\'' || r == '`':
+			quote = r
+			b.WriteRune(r)
+		case unicode.IsControl(r):
+		default:
+			b.WriteRune(r)
+		}
+		if b.Len() >= 300 {
+			break
+		}
+	}
+	if quote != 0 {
+		b.WriteString("…")
+	}
+	return b.String()
 }

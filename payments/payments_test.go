@@ -67,6 +67,12 @@ func TestParseEvent(t *testing.T) {
 		{name: "garbage header", payload: good, header: "t=abc,v1=zz", wantErr: payments.ErrBadSignature},
 		{name: "tampered body", payload: []byte(strings.Replace(string(good), "4250", "1", 2)), header: paymentstest.Sign(good, paymentstest.WebhookSecret), wantErr: payments.ErrBadSignature},
 		{name: "stale replay", payload: good, header: paymentstest.SignAt(good, paymentstest.WebhookSecret, time.Now().Add(-time.Hour)), wantErr: payments.ErrBadSignature},
+		// issue 14, finding 8: a delivery signed for the future (a captured
+		// signature kept for later) is refused beyond a small clock skew.
+		{name: "timestamp an hour ahead", payload: good, header: paymentstest.SignAt(good, paymentstest.WebhookSecret, time.Now().Add(time.Hour)), wantErr: payments.ErrBadSignature},
+		{name: "timestamp 2 minutes ahead", payload: good, header: paymentstest.SignAt(good, paymentstest.WebhookSecret, time.Now().Add(2*time.Minute)), wantErr: payments.ErrBadSignature},
+		{name: "timestamp 20 seconds ahead (clock skew)", payload: good, header: paymentstest.SignAt(good, paymentstest.WebhookSecret, time.Now().Add(20*time.Second)),
+			want: payments.Event{ID: "evt_1", Type: payments.EventPaymentSucceeded, PaymentIntentID: "pi_1", StatementID: "stmt-1", AmountCents: 4250, Currency: "usd"}},
 		{name: "refund", payload: refund, header: paymentstest.Sign(refund, paymentstest.WebhookSecret),
 			want: payments.Event{ID: "evt_2", Type: payments.EventChargeRefunded, PaymentIntentID: "pi_1", AmountCents: 1000, Currency: "usd"}},
 	}

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
@@ -18,7 +21,7 @@ const (
 
 // ErrBadSignature means the payload was not signed with the webhook
 // secret, or its timestamp is outside the tolerance (a replay of an old
-// delivery).
+// delivery, or one signed for the future).
 var ErrBadSignature = errors.New("payments: webhook signature invalid")
 
 // Event is a verified Stripe event reduced to references and amounts.
@@ -34,13 +37,36 @@ type Event struct {
 	Livemode    bool
 }
 
+// FutureSkew is how far ahead of this machine's clock a webhook's signed
+// timestamp may be (clock skew); later ones are refused.
+const FutureSkew = time.Minute
+
+// signedAt reads the t= timestamp of a Stripe-Signature header.
+func signedAt(header string) (time.Time, bool) {
+	for _, part := range strings.Split(header, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "t="); ok {
+			sec, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return time.Time{}, false
+			}
+			return time.Unix(sec, 0), true
+		}
+	}
+	return time.Time{}, false
+}
+
 // ParseEvent verifies the Stripe-Signature header against secret
 // (webhook.ConstructEvent: HMAC-SHA256, 5-minute tolerance, API version
-// match) and extracts the fields claimflow uses. Other event types come
+// match; a timestamp more than FutureSkew ahead is refused too) and extracts the fields claimflow uses. Other event types come
 // back with only ID and Type set.
 func ParseEvent(payload []byte, sigHeader, secret string) (Event, error) {
 	if secret == "" {
 		return Event{}, ErrBadSignature // fail closed: an empty key would verify anyone's HMAC
+	}
+	// stripe-go refuses timestamps older than its tolerance but accepts any
+	// in the future; allow only clock skew.
+	if ts, ok := signedAt(sigHeader); ok && ts.After(time.Now().Add(FutureSkew)) {
+		return Event{}, ErrBadSignature
 	}
 	ev, err := webhook.ConstructEvent(payload, sigHeader, secret)
 	if err != nil {

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for FUZZTIME each (make test: 10s; make fuzz: 2m).
-# Targets are found by name (func FuzzXxx) in the packages that have them.
+# Targets are found by name (func FuzzXxx) in the packages that have them,
+# api's FuzzAPIBodies (every operation's JSON body through the real router)
+# among them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 FUZZTIME=${FUZZTIME:-10s}
+# api's FuzzAPIBodies serves its requests over a real Postgres database.
+ensure_postgres
 while read -r file; do
   pkg=./$(dirname "$file")
   for target in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' "$file" | awk '{print $2}'); do

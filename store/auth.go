@@ -25,11 +25,26 @@ type AuthPolicy struct {
 	SessionMaxAge time.Duration // and ends this long after login regardless
 	MaxFailures   int           // failed logins in a row before a lockout
 	Lockout       time.Duration
+	// Sign-in attempts counted per account (login name) and per source
+	// address within AttemptWindow; past either, Login answers
+	// *RateLimited. 0 = no limit.
+	AccountAttempts, AddressAttempts int
+	AttemptWindow                    time.Duration
+	// APITokenTTL is an API token's lifetime (0 = DefaultAPITokenTTL: a
+	// token always expires); a rotated token expires TokenRotationGrace
+	// after its successor is issued.
+	APITokenTTL        time.Duration
+	TokenRotationGrace time.Duration
 }
 
+// DefaultAPITokenTTL is an API token's lifetime when the policy sets none.
+const DefaultAPITokenTTL = 90 * 24 * time.Hour
+
 // DefaultAuthPolicy: 15 minutes idle, 8 hours at most, 5 failures lock the
-// account for 15 minutes.
-var DefaultAuthPolicy = AuthPolicy{SessionIdle: 15 * time.Minute, SessionMaxAge: 8 * time.Hour, MaxFailures: 5, Lockout: 15 * time.Minute}
+// account for 15 minutes; 5 sign-in attempts a minute per account and 20
+// per address; API tokens live 90 days, a rotated one 1 hour more.
+var DefaultAuthPolicy = AuthPolicy{SessionIdle: 15 * time.Minute, SessionMaxAge: 8 * time.Hour, MaxFailures: 5, Lockout: 15 * time.Minute,
+	AccountAttempts: 5, AddressAttempts: 20, AttemptWindow: time.Minute, APITokenTTL: DefaultAPITokenTTL, TokenRotationGrace: time.Hour}
 
 // Org is a node of the organisation tree.
 type Org struct {
@@ -273,12 +288,17 @@ type IssuedToken struct {
 	ID        string    `json:"id"`
 	Token     string    `json:"token"`
 	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// Replaces names the token this one rotated (it expires at
+	// ReplacedExpiresAt).
+	Replaces          string     `json:"replaces,omitempty"`
+	ReplacedExpiresAt *time.Time `json:"replaced_expires_at,omitempty"`
 }
 
 // IssueAPIToken issues a token for a system user (user:write at the user's
 // organisation or above).
 func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (IssuedToken, error) {
-	it := IssuedToken{ID: newID(), Token: newSecret("cf_sys_")}
+	it := IssuedToken{ID: newID(), Token: newSecret("cf_sys_"), ExpiresAt: s.now().Add(s.tokenTTL())}
 	if !validID(userID) {
 		return IssuedToken{}, ErrNotFound
 	}
@@ -297,7 +317,7 @@ func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (Issu
 		if kind != "system" {
 			return &ValidationError{Fields: []FieldProblem{{"/user_id", "API tokens are for system users"}}}
 		}
-		if err := tx.QueryRow(ctx, q("InsertAPIToken"), it.ID, userID, tokenHash(it.Token)).Scan(&it.CreatedAt); err != nil {
+		if err := tx.QueryRow(ctx, q("InsertAPITokenExpiring"), it.ID, userID, tokenHash(it.Token), it.ExpiresAt).Scan(&it.CreatedAt); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionIssueToken, Resource: "user", ResourceID: userID, Fields: []string{"tokens/" + it.ID}})
@@ -325,10 +345,25 @@ func tokenHash(tok string) []byte {
 	return h[:]
 }
 
-// Login checks a staff member's password and TOTP code and opens a session.
-// Repeated failures lock the account; a locked account answers ErrLocked
-// without checking anything.
+// Login is LoginFrom without a source address (the per-address limit
+// does not apply).
 func (s *Store) Login(ctx context.Context, login, password, code string) (string, error) {
+	return s.LoginFrom(ctx, "", login, password, code)
+}
+
+// LoginFrom checks a staff member's password and TOTP code and opens a
+// session. Attempts are counted per login name and per source address
+// first; past either limit it answers *RateLimited without checking
+// anything. Repeated failures lock the account. A locked account, an
+// unknown or disabled login, a wrong password and a wrong code all answer
+// ErrUnauthenticated after the same work (a password hash), so neither the
+// answer nor its timing tells them apart; an admin unlocks a locked
+// account.
+func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code string) (string, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	if err := s.countLoginAttempt(ctx, addr, login); err != nil {
+		return "", err
+	}
 	now := s.now()
 	var tok string
 	var failure error
@@ -338,7 +373,7 @@ func (s *Store) Login(ctx context.Context, login, password, code string) (string
 		var lastStep int64
 		var failed int
 		var locked *time.Time
-		err := tx.QueryRow(ctx, q("GetLoginForUpdate"), strings.ToLower(strings.TrimSpace(login))).
+		err := tx.QueryRow(ctx, q("GetLoginForUpdate"), login).
 			Scan(&id, &hash, &dekW, &sealed, &lastStep, &failed, &locked)
 		if errors.Is(err, pgx.ErrNoRows) {
 			checkPassword(dummyHash, password) // same work as a real login
@@ -349,7 +384,8 @@ func (s *Store) Login(ctx context.Context, login, password, code string) (string
 			return err
 		}
 		if locked != nil && locked.After(now) {
-			failure = ErrLocked
+			checkPassword(dummyHash, password) // same work, same answer as a wrong password
+			failure = ErrUnauthenticated
 			return nil
 		}
 		ok := checkPassword(hash, password)
@@ -414,7 +450,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Principal, erro
 			}
 		}()
 		var used *time.Time
-		err := s.Pool.QueryRow(ctx, q("AuthToken"), tokenHash(token)).Scan(&p.UserID, &p.Kind, &used, &perms)
+		err := s.Pool.QueryRow(ctx, q("AuthToken"), tokenHash(token), now).Scan(&p.UserID, &p.Kind, &used, &perms)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return p, ErrUnauthenticated
 		}

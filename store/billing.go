@@ -49,7 +49,7 @@ var (
 
 var encounterFields = []string{"diagnoses", "charges", "date_of_service"}
 
-func (e *Encounter) validate() error {
+func (e *Encounter) validate(today time.Time) error {
 	var pr problems
 	if !validID(e.PatientID) {
 		pr.add("/patient_id", "is required")
@@ -63,9 +63,7 @@ func (e *Encounter) validate() error {
 	if e.AppointmentID != "" && !validID(e.AppointmentID) {
 		pr.add("/appointment_id", "is not an id")
 	}
-	if !validDate(e.DateOfService) {
-		pr.add("/date_of_service", "must be a date YYYY-MM-DD")
-	}
+	pr.dateWithin("/date_of_service", e.DateOfService, today.AddDate(-ServiceYearsBack, 0, 0), today.AddDate(ServiceYearsAhead, 0, 0))
 	if !posRE.MatchString(e.PlaceOfService) {
 		pr.add("/place_of_service", "must be a two-digit place of service code")
 	}
@@ -77,9 +75,11 @@ func (e *Encounter) validate() error {
 			pr.add(fmt.Sprintf("/diagnoses/%d", i), "is not an ICD-10-CM code")
 		}
 	}
-	if len(e.Charges) == 0 || len(e.Charges) > 50 {
-		pr.add("/charges", "must list 1 to 50 charges")
+	if len(e.Charges) == 0 || len(e.Charges) > MaxChargeLines {
+		pr.add("/charges", fmt.Sprintf("must list 1 to %d charges", MaxChargeLines))
 	}
+	var total int64 // each line is at most MaxAmountCents, so this cannot overflow before the check
+	linesOK := true
 	for i := range e.Charges {
 		c := &e.Charges[i]
 		c.Line = i + 1
@@ -106,8 +106,12 @@ func (e *Encounter) validate() error {
 		if c.Units <= 0 || c.Units > 9999 {
 			pr.add(ptr+"/units", "must be more than 0")
 		}
-		if c.AmountCents < 0 {
-			pr.add(ptr+"/amount_cents", "must not be negative")
+		switch {
+		case c.AmountCents < 0 || c.AmountCents > MaxAmountCents:
+			pr.add(ptr+"/amount_cents", fmt.Sprintf("must be from 0 to %d cents (SV102 carries at most 18 digits)", MaxAmountCents))
+			linesOK = false
+		case linesOK && total <= MaxAmountCents:
+			total += c.AmountCents
 		}
 		if c.PlaceOfService != "" && !posRE.MatchString(c.PlaceOfService) {
 			pr.add(ptr+"/place_of_service", "must be a two-digit place of service code")
@@ -116,13 +120,21 @@ func (e *Encounter) validate() error {
 			c.Modifiers = []string{}
 		}
 	}
+	if linesOK && len(e.Charges) > 0 {
+		switch {
+		case total == 0:
+			pr.add("/charges", "must total more than 0 cents: a claim bills a charge")
+		case total > MaxAmountCents:
+			pr.add("/charges", fmt.Sprintf("must total at most %d cents (CLM02 carries at most 18 digits)", MaxAmountCents))
+		}
+	}
 	return pr.err()
 }
 
 // CreateEncounter records an encounter and its charges. It lives in the
 // patient's organisation; provider and coverage must be visible there.
 func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Encounter, error) {
-	if err := e.validate(); err != nil {
+	if err := e.validate(s.today()); err != nil {
 		return e, err
 	}
 	e.ID = newID()
@@ -244,7 +256,7 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 		set(&e.PlaceOfService, ch.PlaceOfService)
 		set(&e.Diagnoses, ch.Diagnoses)
 		set(&e.Charges, ch.Charges)
-		if err := e.validate(); err != nil {
+		if err := e.validate(s.today()); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, q("UpdateEncounter"), e.ID, e.PlaceOfService, e.Diagnoses).Scan(&e.UpdatedAt); err != nil {
@@ -365,6 +377,9 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 		err := tx.QueryRow(ctx, q("GetEncounterForClaim"), encounterID).Scan(&c.OrgID, &c.PatientID, &c.ProviderID, &covID, &c.TotalCents)
 		if err != nil {
 			return fieldMissing(err, "/encounter_id")
+		}
+		if c.TotalCents <= 0 || c.TotalCents > MaxAmountCents {
+			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the encounter's charges must total 1 to 999999999999999999 cents"}}}
 		}
 		if ok, err := inScope(ctx, tx, a, PermClaimWrite, c.OrgID); err != nil || !ok {
 			if err != nil {

@@ -40,7 +40,7 @@ func validDate(s string) bool {
 	return err == nil
 }
 
-func (p *Patient) validate() error {
+func (p *Patient) validate(today time.Time) error {
 	var pr problems
 	if !validID(p.OrgID) {
 		pr.add("/org_id", "is required")
@@ -51,9 +51,10 @@ func (p *Patient) validate() error {
 	if strings.TrimSpace(p.LastName) == "" {
 		pr.add("/last_name", "is required")
 	}
-	if !validDate(p.BirthDate) {
-		pr.add("/birth_date", "must be a date YYYY-MM-DD")
-	}
+	pr.x12Text("/first_name", p.FirstName)
+	pr.x12Text("/last_name", p.LastName)
+	pr.x12Text("/address", p.Address)
+	pr.dateWithin("/birth_date", p.BirthDate, minDate, today)
 	if p.Sex != "F" && p.Sex != "M" && p.Sex != "U" {
 		pr.add("/sex", "must be F, M or U")
 	}
@@ -79,7 +80,7 @@ func (s *Store) patientArgs(sl sealer, p Patient) []any {
 
 // CreatePatient adds a patient, sealing every PHI field under a new data key.
 func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient, error) {
-	if err := p.validate(); err != nil {
+	if err := p.validate(s.today()); err != nil {
 		return p, err
 	}
 	p.ID = newID()
@@ -209,7 +210,7 @@ func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch Patien
 		set(&p.Address, ch.Address)
 		set(&p.Phone, ch.Phone)
 		set(&p.Email, ch.Email)
-		if err := p.validate(); err != nil {
+		if err := p.validate(s.today()); err != nil {
 			return err
 		}
 		args := append([]any{p.ID}, s.patientArgs(sealer{dk, "patients", p.ID}, p)...)
@@ -286,7 +287,7 @@ var coveragePHI = []string{"member_id", "subscriber_first_name", "subscriber_las
 
 var memberIDRE = regexp.MustCompile(`^[0-9A-Za-z-]{2,80}$`)
 
-func (c *Coverage) validate() error {
+func (c *Coverage) validate(today time.Time) error {
 	var pr problems
 	if !validID(c.PatientID) {
 		pr.add("/patient_id", "is required")
@@ -306,20 +307,26 @@ func (c *Coverage) validate() error {
 		if c.SubscriberLastName == "" {
 			pr.add("/subscriber_last_name", "is required when the patient is not the subscriber")
 		}
-		if !validDate(c.SubscriberBirthDate) {
-			pr.add("/subscriber_birth_date", "must be a date YYYY-MM-DD")
-		}
+		pr.dateWithin("/subscriber_birth_date", c.SubscriberBirthDate, minDate, today)
 	default:
 		pr.add("/relationship", "must be self, spouse, child or other")
 	}
 	if c.Priority < 1 || c.Priority > 3 {
 		pr.add("/priority", "must be 1 (primary), 2 or 3")
 	}
-	if c.EffectiveFrom != "" && !validDate(c.EffectiveFrom) {
-		pr.add("/effective_from", "must be a date YYYY-MM-DD")
+	pr.x12Text("/group_number", c.GroupNumber)
+	pr.x12Text("/subscriber_first_name", c.SubscriberFirstName)
+	pr.x12Text("/subscriber_last_name", c.SubscriberLastName)
+	if c.EffectiveFrom != "" {
+		pr.dateWithin("/effective_from", c.EffectiveFrom, minDate, maxCoverageDate)
 	}
-	if c.EffectiveTo != "" && !validDate(c.EffectiveTo) {
-		pr.add("/effective_to", "must be a date YYYY-MM-DD")
+	if c.EffectiveTo != "" {
+		pr.dateWithin("/effective_to", c.EffectiveTo, minDate, maxCoverageDate)
+	}
+	if from, ok := parseDate(c.EffectiveFrom); ok {
+		if to, ok := parseDate(c.EffectiveTo); ok && to.Before(from) {
+			pr.add("/effective_to", "must not be before effective_from")
+		}
 	}
 	return pr.err()
 }
@@ -327,7 +334,7 @@ func (c *Coverage) validate() error {
 // CreateCoverage adds a coverage to a patient; it lives in the patient's
 // organisation and the payer must be visible there.
 func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Coverage, error) {
-	if err := c.validate(); err != nil {
+	if err := c.validate(s.today()); err != nil {
 		return c, err
 	}
 	c.ID = newID()
@@ -524,7 +531,7 @@ func (s *Store) UpdateCoverage(ctx context.Context, a Actor, id string, ch Cover
 		set(&c.Priority, ch.Priority)
 		set(&c.EffectiveFrom, ch.EffectiveFrom)
 		set(&c.EffectiveTo, ch.EffectiveTo)
-		if err := c.validate(); err != nil {
+		if err := c.validate(s.today()); err != nil {
 			return err
 		}
 		dk, err := s.keys.DataKey(ctx, dek)

@@ -61,6 +61,8 @@ func (p *Provider) validate() error {
 	if strings.TrimSpace(p.LastName) == "" {
 		pr.add("/last_name", "is required")
 	}
+	pr.x12Text("/first_name", p.FirstName)
+	pr.x12Text("/last_name", p.LastName)
 	if !taxonomyRE.MatchString(p.Taxonomy) {
 		pr.add("/taxonomy", "is not a provider taxonomy code (10 characters ending in X)")
 	}
@@ -195,6 +197,8 @@ func (p *Payer) validate() error {
 	if strings.TrimSpace(p.Name) == "" {
 		pr.add("/name", "is required")
 	}
+	pr.x12Text("/name", p.Name)
+	pr.x12Text("/clearinghouse_payer_id", p.ClearinghousePayer)
 	if strings.TrimSpace(p.Clearinghouse) == "" {
 		pr.add("/clearinghouse", "is required")
 	}

@@ -109,7 +109,7 @@ UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS N
 SELECT u.id::text, u.kind, t.last_used_at,
        array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
 FROM api_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled;
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND NOT u.disabled;
 
 -- name: TouchToken
 UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1;
@@ -158,13 +158,13 @@ SELECT EXISTS (SELECT 1 FROM role_grants WHERE user_id = $1 AND org_id = $2 AND 
 DELETE FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3;
 
 -- name: ListAPITokens
-SELECT id::text, user_id::text, created_at, last_used_at, revoked_at FROM api_tokens
+SELECT id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
 WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3;
 
 -- name: RevokeAPIToken
 -- Idempotent: a revoked token keeps its first revocation time.
 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2
-RETURNING id::text, user_id::text, created_at, last_used_at, revoked_at;
+RETURNING id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at;
 
 -- name: InsertProvider
 INSERT INTO providers (id, org_id, npi, first_name, last_name, taxonomy, credentials)
@@ -430,8 +430,11 @@ WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
 ORDER BY id LIMIT $4;
 
 -- name: GetEncounterForClaim
+-- The total is summed as numeric: charges stored before the bounds could
+-- overflow a bigint; such a total reads as -1, which CreateClaim refuses.
 SELECT e.org_id::text, e.patient_id::text, e.provider_id::text, e.coverage_id::text,
-       (SELECT coalesce(sum(amount_cents), 0)::bigint FROM charges c WHERE c.encounter_id = e.id)
+       (SELECT CASE WHEN t > 999999999999999999 THEN -1 ELSE t END::bigint
+        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)
 FROM encounters e WHERE e.id = $1;
 
 -- name: InsertClaim

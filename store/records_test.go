@@ -247,7 +247,7 @@ func TestClaimFromEncounter(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.s.CreateEncounter(ctx, f.admin, store.Encounter{PatientID: f.patientA.ID, ProviderID: f.provA.ID, DateOfService: "2030-01-07",
-		PlaceOfService: "11", Diagnoses: []string{"Z00.00"}, Charges: []store.Charge{{Code: "9921", DiagnosisPointers: []int{2}, Units: 1}}})
+		PlaceOfService: "11", Diagnoses: []string{"Z00.00"}, Charges: []store.Charge{{Code: "9921", DiagnosisPointers: []int{2}, Units: 1, AmountCents: 9900}}})
 	var ve *store.ValidationError
 	if !errors.As(err, &ve) || len(ve.Fields) != 2 || ve.Fields[0].Pointer != "/charges/0/code" || ve.Fields[1].Pointer != "/charges/0/diagnosis_pointers/0" {
 		t.Fatalf("invalid charges: %v", err)

@@ -60,6 +60,7 @@ type APIToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	ExpiresAt  time.Time  `json:"expires_at"`
 }
 
 // GrantRevocation answers RevokeGrant: Revoked is false when the user did
@@ -273,7 +274,7 @@ func (s *Store) ListAPITokens(ctx context.Context, a Actor, userID string, p Pag
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
 			var t APIToken
-			return t, r.Scan(&t.ID, &t.UserID, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+			return t, r.Scan(&t.ID, &t.UserID, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt, &t.ExpiresAt)
 		})
 		return err
 	})
@@ -297,7 +298,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, a Actor, userID, tokenID str
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, q("RevokeAPIToken"), tokenID, userID).Scan(&t.ID, &t.UserID, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+		err = tx.QueryRow(ctx, q("RevokeAPIToken"), tokenID, userID).Scan(&t.ID, &t.UserID, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt, &t.ExpiresAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}

@@ -29,8 +29,9 @@ type StripeOptions struct {
 }
 
 // Stripe returns the handler for Stripe's webhook. A payload whose
-// Stripe-Signature does not verify with the secret (forged, tampered, or
-// older than the 5-minute tolerance) gets 400 and changes nothing; a
+// Stripe-Signature does not verify with the secret (forged, tampered,
+// older than the 5-minute tolerance, or signed more than
+// payments.FutureSkew ahead) gets 400 and changes nothing; a
 // replayed event ID gets 200 and changes nothing. Payment and refund
 // events signal statement/<id> with a workflows.StripeEvent; other types
 // are acknowledged and ignored.

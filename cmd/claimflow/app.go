@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -134,12 +133,17 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if m.Serve {
+		trusted, err := api.ParseTrustedProxies(m.Config.TrustedProxies)
+		if err != nil {
+			return fmt.Errorf("config: CLAIMFLOW_TRUSTED_PROXIES: %w", err)
+		}
 		m.API = api.New(api.Options{
-			Logger:   m.Log.With("component", "api"),
-			Version:  version,
-			Records:  m.Store,
-			Registry: m.Registry,
-			Checks:   m.readinessChecks(),
+			Logger:         m.Log.With("component", "api"),
+			Version:        version,
+			Records:        m.Store,
+			Registry:       m.Registry,
+			Checks:         m.readinessChecks(),
+			TrustedProxies: trusted,
 		})
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.
@@ -150,11 +154,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 			return fmt.Errorf("http: listen %s: %w", m.Config.HTTPAddr, err)
 		}
-		m.httpServer = &http.Server{
-			Handler:           m.API,
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
-		}
+		m.httpServer = newHTTPServer(m.Config, m.API, m.Log)
 	}
 	return nil
 }
@@ -310,7 +310,7 @@ func (m *Main) openStoreOnly(ctx context.Context) error {
 	}
 	m.Store.UseKeys(store.KeysFrom[*keyring.DataKey](m.Keyring))
 	c := m.Config
-	m.Store.UsePolicy(store.AuthPolicy{SessionIdle: c.SessionIdle, SessionMaxAge: c.SessionMaxAge, MaxFailures: c.LoginMaxFailures, Lockout: c.LoginLockout})
+	m.Store.UsePolicy(authPolicy(c))
 	m.Store.UseBookingBatches(store.BookingBatches{Runners: c.BookingRunners, Max: c.BookingBatchMax})
 	return nil
 }
