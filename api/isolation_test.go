@@ -167,6 +167,8 @@ var isolationCoverage = map[string]isolation{
 	"POST /v1/users/{id}/tokens": {kind: isoTarget, id: func(x *tenant) string { return x.users["scheduler_system"] }},
 	"POST /v1/users/{id}/tokens/{token_id}/revoke": {kind: isoTarget, id: func(x *tenant) string { return x.users["scheduler_system"] },
 		token: func(x *tenant) string { return x.tokenID }},
+	"POST /v1/users/{id}/tokens/{token_id}/rotate": {kind: isoTarget, id: func(x *tenant) string { return x.users["scheduler_system"] },
+		token: func(x *tenant) string { return x.tokenID }},
 }
 
 // ghostOf is a tenant of made-up IDs shaped like tn.
