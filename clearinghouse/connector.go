@@ -524,7 +524,10 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 					return err
 				}
 			}
-			_, stored, err := c.archive.Put(ctx, body, archive.Meta{Direction: archive.Inbound, Partner: c.p.ID, Received: time.Now()})
+			// err is the loop's: a := here would shadow it, and the ledger
+			// advance below would be lost (staticcheck SA4006).
+			var stored bool
+			_, stored, err = c.archive.Put(ctx, body, archive.Meta{Direction: archive.Inbound, Partner: c.p.ID, Received: time.Now()})
 			if err != nil {
 				return err
 			}

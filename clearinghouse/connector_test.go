@@ -14,6 +14,7 @@ import (
 	"github.com/claimflow/claimflow/clearinghouse/sim"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/store"
 )
 
 func TestBatchFixtureIsValid(t *testing.T) {
@@ -294,5 +295,33 @@ func TestRedelivery(t *testing.T) {
 	counts, _ := e.ledger.InboundCounts(ctx, e.partner.ID)
 	if counts["removed"] != 1 || counts["removed/duplicate"] != 2 {
 		t.Fatalf("ledger %v", counts)
+	}
+}
+
+// TestPollStopsWhenArchivedAdvanceFails is the regression test for a lost
+// ledger error: when recording "archived" fails (here the row changed under
+// the connector, so the advance finds no row in the state it expects), the
+// file must not go on to be routed as if the step were recorded.
+func TestPollStopsWhenArchivedAdvanceFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.withSim(t, sim.Faults{}, silent{})
+	s.Put("claimflow", sim.OutboundFile{Name: "answer.x12", Body: batch(950, 9500, 1)})
+	c := e.connector(t, func(step string) error {
+		if step == "poll:archived" {
+			// Another writer moves the row on: InboundAdvance(downloaded →
+			// archived) now matches no row and returns ErrStateChanged.
+			_, err := e.ledger.Pool.Exec(ctx, `UPDATE clearinghouse_inbound SET state = 'listed' WHERE partner = $1`, e.partner.ID)
+			return err
+		}
+		return nil
+	})
+	res, err := c.Poll(ctx)
+	if !errors.Is(err, store.ErrStateChanged) {
+		t.Fatalf("poll: got %v, want the failed advance (store.ErrStateChanged)", err)
+	}
+	if e.router.calls != 0 || res.Routed != 0 {
+		t.Fatalf("routed %d times (result %+v) after the archived state failed to record; want 0", e.router.calls, res)
 	}
 }
