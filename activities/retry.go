@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -44,10 +46,42 @@ func resumeFrom(ctx context.Context, progress any) bool {
 	return activity.GetHeartbeatDetails(ctx, progress) == nil
 }
 
-// heartbeat records progress as the activity's heartbeat details, for a
-// retried attempt to resume from.
-func heartbeat(ctx context.Context, progress any) {
-	if activity.IsActivity(ctx) {
+// progressHeartbeats records progress as the activity's heartbeat details,
+// for a retried attempt to resume from. Every heartbeat carries the latest
+// progress: record sends it at once (the SDK throttles), and a ticker
+// repeats the latest every interval, so a single long transfer (bounded by
+// the partner's per-operation timeout) does not look like a dead worker.
+// Call stop when the work ends.
+func progressHeartbeats(ctx context.Context, initial any, every time.Duration) (record func(progress any), stop func()) {
+	if !activity.IsActivity(ctx) {
+		return func(any) {}, func() {}
+	}
+	var mu sync.Mutex
+	latest := initial
+	activity.RecordHeartbeat(ctx, initial)
+	record = func(progress any) {
+		mu.Lock()
+		latest = progress
+		mu.Unlock()
 		activity.RecordHeartbeat(ctx, progress)
 	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				mu.Lock()
+				p := latest
+				mu.Unlock()
+				activity.RecordHeartbeat(ctx, p)
+			}
+		}
+	}()
+	return record, func() { close(done) }
 }

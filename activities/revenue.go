@@ -117,8 +117,9 @@ func (a *Activities) PostRemittance(ctx context.Context, req RemittanceRequest) 
 }
 
 // SubmitClaimBatch builds and uploads the clearinghouse's next 837s. It
-// heartbeats the batches uploaded so far (BatchProgress) after each one; a
-// retried attempt resumes from those details. The clearinghouse connector
+// heartbeats the batches uploaded so far (BatchProgress) after each one
+// (and repeats the latest while an upload runs); a retried attempt resumes
+// from those details. The clearinghouse connector
 // makes one attempt per call, so this activity's retry policy is the only
 // retry; a permanent refusal is non-retryable (ClearinghouseRejected).
 func (a *Activities) SubmitClaimBatch(ctx context.Context, req BatchRequest) ([]Batch, error) {
@@ -127,8 +128,9 @@ func (a *Activities) SubmitClaimBatch(ctx context.Context, req BatchRequest) ([]
 	}
 	var from BatchProgress
 	resumeFrom(ctx, &from)
-	heartbeat(ctx, from)
-	out, err := a.Batches.SubmitBatchFrom(ctx, req, from, func(p BatchProgress) { heartbeat(ctx, p) })
+	record, stop := progressHeartbeats(ctx, from, 5*time.Second)
+	defer stop()
+	out, err := a.Batches.SubmitBatchFrom(ctx, req, from, func(p BatchProgress) { record(p) })
 	return out, nonRetryableIfPermanent(err, ErrTypeClearinghouseRejected)
 }
 
@@ -210,8 +212,9 @@ type Poller interface {
 }
 
 // PollInbound polls one clearinghouse, heartbeating its progress
-// (PollProgress) after each step; a retried attempt resumes from the last
-// heartbeat's details. The connector makes one attempt per call, so this
+// (PollProgress) after each step (and repeating the latest while a
+// transfer runs); a retried attempt resumes from the last heartbeat's
+// details. The connector makes one attempt per call, so this
 // activity's retry policy is the only retry; a permanent refusal is
 // non-retryable (ClearinghouseRejected).
 func (a *Activities) PollInbound(ctx context.Context, clearinghouse string) (PollSummary, error) {
@@ -220,8 +223,9 @@ func (a *Activities) PollInbound(ctx context.Context, clearinghouse string) (Pol
 	}
 	var from PollProgress
 	resumeFrom(ctx, &from)
-	heartbeat(ctx, from)
-	res, err := a.Inbound.Poll(ctx, clearinghouse, from, func(p PollProgress) { heartbeat(ctx, p) })
+	record, stop := progressHeartbeats(ctx, from, 5*time.Second)
+	defer stop()
+	res, err := a.Inbound.Poll(ctx, clearinghouse, from, func(p PollProgress) { record(p) })
 	return res, nonRetryableIfPermanent(err, ErrTypeClearinghouseRejected)
 }
 
