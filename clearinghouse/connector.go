@@ -394,7 +394,8 @@ type PollProgress struct {
 // time to the end: download, archive, route, remove. Each step is recorded
 // in the ledger before the next, so a Poll after a crash resumes each file
 // where it stopped. Files that fail are retried by the next Poll; the first
-// error is returned after all files were tried.
+// error is returned after all files were tried (the first retryable one,
+// when there is one).
 func (c *Connector) Poll(ctx context.Context) (PollResult, error) {
 	return c.PollFrom(ctx, PollProgress{}, nil)
 }
@@ -437,7 +438,9 @@ func (c *Connector) PollFrom(ctx context.Context, from PollProgress, report func
 			res.Failed++
 			c.log.Warn("inbound file failed", "file", row.RemoteName, "state", row.State, "err", err.Error())
 			_ = c.ledger.InboundFailed(ctx, row.ID, err.Error())
-			if first == nil {
+			// Return a failure a retry can fix before one it cannot, so
+			// one bad file does not stop the caller retrying the others.
+			if first == nil || IsPermanent(first) && !IsPermanent(err) {
 				first = err
 			}
 			report(PollProgress{Listed: true, Result: res})

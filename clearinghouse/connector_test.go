@@ -381,3 +381,22 @@ func TestPollResumesFromProgress(t *testing.T) {
 		t.Fatalf("next poll: %+v, %v; want the late file listed and routed", res, err)
 	}
 }
+
+// TestOversizeFileIsPermanent: a file over MaxFileSize fails the poll with
+// an error marked permanent (the activity makes it non-retryable), and
+// stays recorded as failed for staff.
+func TestOversizeFileIsPermanent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.withSim(t, sim.Faults{}, silent{})
+	e.partner.MaxFileSize = 64
+	s.Put("claimflow", sim.OutboundFile{Name: "big.x12", Body: batch(980, 9800, 1)})
+	c := e.connector(t, nil)
+	res, err := c.Poll(context.Background())
+	if err == nil || !clearinghouse.IsPermanent(err) || res.Failed != 1 {
+		t.Fatalf("poll of an oversize file: %+v, %v; want one failure marked permanent", res, err)
+	}
+	if e.router.calls != 0 {
+		t.Fatal("an oversize file was routed")
+	}
+}
