@@ -48,6 +48,18 @@ type BatchService struct {
 
 // SubmitBatch runs one batch for a clearinghouse.
 func (s *BatchService) SubmitBatch(ctx context.Context, req BatchRequest) ([]Batch, error) {
+	return s.SubmitBatchFrom(ctx, req, BatchProgress{}, nil)
+}
+
+// SubmitBatchFrom runs one batch for a clearinghouse, resuming from a
+// previous attempt's progress: the batches it uploaded are returned as
+// they were, without reading or sending anything again. report, when not
+// nil, is called after each batch with the progress so far.
+func (s *BatchService) SubmitBatchFrom(ctx context.Context, req BatchRequest, from BatchProgress, report func(BatchProgress)) ([]Batch, error) {
+	done := make(map[string]Batch, len(from.Uploaded))
+	for _, b := range from.Uploaded {
+		done[b.BatchID] = b
+	}
 	limit := s.MaxClaims
 	if limit == 0 {
 		limit = 5000
@@ -62,6 +74,10 @@ func (s *BatchService) SubmitBatch(ctx context.Context, req BatchRequest) ([]Bat
 	}
 	out := make([]Batch, 0, len(reserved))
 	for _, rb := range reserved {
+		if b, ok := done[rb.ID]; ok {
+			out = append(out, b)
+			continue
+		}
 		b := Batch{BatchID: rb.ID, InterchangeControl: rb.ISA13, GroupControl: rb.GS06, FileKey: rb.FileKey}
 		for _, c := range rb.Claims {
 			b.Claims = append(b.Claims, BatchClaim{ClaimID: c.ClaimID, TransactionControl: c.ST02})
@@ -74,6 +90,9 @@ func (s *BatchService) SubmitBatch(ctx context.Context, req BatchRequest) ([]Bat
 			b.FileKey = key
 		}
 		out = append(out, b)
+		if report != nil {
+			report(BatchProgress{Uploaded: out})
+		}
 	}
 	return out, nil
 }

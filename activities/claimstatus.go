@@ -119,7 +119,7 @@ func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (Sta
 		if rerr := record(StatusInquiryResult{}, "no answer"); rerr != nil {
 			return StatusInquiryResult{}, errors.Join(err, rerr)
 		}
-		return StatusInquiryResult{}, err
+		return StatusInquiryResult{}, nonRetryableIfPermanent(err, ErrTypeRealTimeRejected)
 	}
 	ics, err := edi.ParseBytes(x277)
 	var txs []*claimstatus.Transaction

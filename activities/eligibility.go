@@ -134,9 +134,11 @@ func (s *EligibilityService) CheckRealtime(ctx context.Context, req EligibilityR
 	if err != nil {
 		return EligibilityResult{}, err
 	}
+	// One attempt per activity try; the trace number is the PayloadID, so
+	// a retried attempt repeats the same request.
 	x271, err := s.RealTime.RealTime270(ctx, b.Payer.Clearinghouse, req.TraceNumber, x270)
 	if err != nil {
-		return EligibilityResult{}, err
+		return EligibilityResult{}, nonRetryableIfPermanent(err, ErrTypeRealTimeRejected)
 	}
 	return s.store(ctx, req, b, x271, "realtime", "")
 }

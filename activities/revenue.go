@@ -71,10 +71,19 @@ type BatchClaim struct {
 	TransactionControl string // ST02
 }
 
+// BatchProgress is how far a batch run got: the batches uploaded so far.
+// SubmitClaimBatch heartbeats it after each upload; a retried attempt
+// resumes from it and does not touch those batches again.
+type BatchProgress struct {
+	Uploaded []Batch
+}
+
 // BatchSubmitter gathers ready claims for a clearinghouse, builds 837
 // interchanges with fresh control numbers, archives and uploads them.
+// SubmitBatchFrom resumes a run from a previous attempt's progress and
+// calls report after each batch it uploads.
 type BatchSubmitter interface {
-	SubmitBatch(ctx context.Context, req BatchRequest) ([]Batch, error)
+	SubmitBatchFrom(ctx context.Context, req BatchRequest, from BatchProgress, report func(BatchProgress)) ([]Batch, error)
 }
 
 // EligibilityRequest asks for one eligibility check.
@@ -107,15 +116,22 @@ func (a *Activities) PostRemittance(ctx context.Context, req RemittanceRequest) 
 	return a.Remits.Post(ctx, req)
 }
 
-// SubmitClaimBatch builds and uploads the clearinghouse's next 837s,
-// heartbeating while it works.
+// SubmitClaimBatch builds and uploads the clearinghouse's next 837s. It
+// heartbeats the batches uploaded so far (BatchProgress) after each one
+// (and repeats the latest while an upload runs); a retried attempt resumes
+// from those details. The clearinghouse connector
+// makes one attempt per call, so this activity's retry policy is the only
+// retry; a permanent refusal is non-retryable (ClearinghouseRejected).
 func (a *Activities) SubmitClaimBatch(ctx context.Context, req BatchRequest) ([]Batch, error) {
 	if a.Batches == nil {
 		return nil, notWired("batch submission")
 	}
-	stop := heartbeatEvery(ctx, 5*time.Second)
+	var from BatchProgress
+	resumeFrom(ctx, &from)
+	record, stop := progressHeartbeats(ctx, from, 5*time.Second)
 	defer stop()
-	return a.Batches.SubmitBatch(ctx, req)
+	out, err := a.Batches.SubmitBatchFrom(ctx, req, from, func(p BatchProgress) { record(p) })
+	return out, nonRetryableIfPermanent(err, ErrTypeClearinghouseRejected)
 }
 
 // CheckEligibilityRealtime sends a 270 in real time.
@@ -178,20 +194,39 @@ type PollSummary struct {
 	Listed, Archived, Duplicates, Routed, Removed, Failed int
 }
 
-// Poller polls a clearinghouse's inbound folder: download, archive, route,
-// then remove, each file exactly once (the connector's ledger).
-type Poller interface {
-	Poll(ctx context.Context, clearinghouse string) (PollSummary, error)
+// PollProgress is how far an inbound poll got: whether the folder was
+// listed into the ledger, and the counts so far (Failed: the current
+// attempt's). PollInbound heartbeats it after each step; a retried attempt
+// resumes from it: it does not list again, works the ledger's open files
+// (each from the step the ledger recorded) and adds to the counts.
+type PollProgress struct {
+	Listed  bool
+	Summary PollSummary
 }
 
-// PollInbound polls one clearinghouse, heartbeating while it works.
+// Poller polls a clearinghouse's inbound folder: download, archive, route,
+// then remove, each file exactly once (the connector's ledger). It resumes
+// from a previous attempt's progress and calls report after each step.
+type Poller interface {
+	Poll(ctx context.Context, clearinghouse string, from PollProgress, report func(PollProgress)) (PollSummary, error)
+}
+
+// PollInbound polls one clearinghouse, heartbeating its progress
+// (PollProgress) after each step (and repeating the latest while a
+// transfer runs); a retried attempt resumes from the last heartbeat's
+// details. The connector makes one attempt per call, so this
+// activity's retry policy is the only retry; a permanent refusal is
+// non-retryable (ClearinghouseRejected).
 func (a *Activities) PollInbound(ctx context.Context, clearinghouse string) (PollSummary, error) {
 	if a.Inbound == nil {
 		return PollSummary{}, notWired("inbound polling")
 	}
-	stop := heartbeatEvery(ctx, 5*time.Second)
+	var from PollProgress
+	resumeFrom(ctx, &from)
+	record, stop := progressHeartbeats(ctx, from, 5*time.Second)
 	defer stop()
-	return a.Inbound.Poll(ctx, clearinghouse)
+	res, err := a.Inbound.Poll(ctx, clearinghouse, from, func(p PollProgress) { record(p) })
+	return res, nonRetryableIfPermanent(err, ErrTypeClearinghouseRejected)
 }
 
 // PatientBalance is a patient's responsibility from one claim payment, to

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path"
@@ -52,35 +51,6 @@ type RouterFunc func(ctx context.Context, f ArchivedFile) error
 // Route calls f.
 func (f RouterFunc) Route(ctx context.Context, a ArchivedFile) error { return f(ctx, a) }
 
-// Backoff is the retry policy for network faults.
-type Backoff struct {
-	Initial  time.Duration // first wait; default 200ms
-	Max      time.Duration // longest wait; default 10s
-	Attempts int           // tries per operation; default 6
-}
-
-func (b Backoff) withDefaults() Backoff {
-	if b.Initial <= 0 {
-		b.Initial = 200 * time.Millisecond
-	}
-	if b.Max <= 0 {
-		b.Max = 10 * time.Second
-	}
-	if b.Attempts <= 0 {
-		b.Attempts = 6
-	}
-	return b
-}
-
-// wait returns the full-jitter wait before retry n (1-based).
-func (b Backoff) wait(n int) time.Duration {
-	d := b.Initial << min(n-1, 20)
-	if d > b.Max || d <= 0 {
-		d = b.Max
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
 // Connector moves files between claimflow and one partner's SFTP server.
 // It is safe for concurrent use; Poll and resumption of sends hold the
 // partner's lock in Postgres, so one connector at a time works a partner's
@@ -92,7 +62,6 @@ type Connector struct {
 	archive *archive.Archive
 	router  Router
 	log     *slog.Logger
-	backoff Backoff
 
 	// crash, when set (tests), is called at each step boundary; a non-nil
 	// error aborts the operation there, as if the process died.
@@ -109,7 +78,6 @@ type Options struct {
 	Archive *archive.Archive
 	Router  Router // required for Poll
 	Log     *slog.Logger
-	Backoff Backoff
 }
 
 // New builds a connector; it connects lazily.
@@ -129,7 +97,7 @@ func New(p Partner, o Options) (*Connector, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Connector{p: p, cfg: cfg, ledger: o.Ledger, archive: o.Archive, router: o.Router,
-		log: o.Log.With("partner", p.ID), backoff: o.Backoff.withDefaults()}, nil
+		log: o.Log.With("partner", p.ID)}, nil
 }
 
 // Partner returns the connector's configuration.
@@ -204,39 +172,36 @@ type permanent struct{ err error }
 func (p permanent) Error() string { return p.err.Error() }
 func (p permanent) Unwrap() error { return p.err }
 
-// do runs fn against the SFTP server with a per-try timeout, reconnecting
-// and retrying with backoff on network faults.
+// Permanent reports that retrying cannot fix the error.
+func (p permanent) Permanent() bool { return true }
+
+// IsPermanent reports whether err (or an error it wraps) is one that
+// retrying the same call cannot fix: a host key that does not match the
+// pinned one, a refused client key, an inbound file over MaxFileSize or
+// changed after download, a CORE error about the request. Callers that
+// retry (Temporal's retry policy, around an activity) stop on these.
+func IsPermanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}
+
+// do runs fn against the SFTP server once, with a per-try timeout. It does
+// not retry: retries belong to the caller (a Temporal activity's retry
+// policy), and each step's progress is in the ledger, so a retried call
+// resumes where this one stopped. After a failure the connection is
+// dropped, so the next call dials afresh.
 func (c *Connector) do(ctx context.Context, what string, fn func(sc *sftp.Client) error) error {
-	var err error
-	for n := 1; ; n++ {
-		err = c.try(ctx, fn)
-		var perm permanent
-		if err == nil || ctx.Err() != nil || errors.As(err, &perm) {
-			break
-		}
-		c.log.Warn("sftp operation failed", "op", what, "attempt", n, "err", err.Error())
+	err := c.try(ctx, fn)
+	if err == nil {
+		return nil
+	}
+	if !IsPermanent(err) {
+		c.log.Warn("sftp operation failed", "op", what, "err", err.Error())
 		c.mu.Lock()
 		c.dropLocked()
 		c.mu.Unlock()
-		if n >= c.backoff.Attempts {
-			break
-		}
-		t := time.NewTimer(c.backoff.wait(n))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
 	}
-	if err != nil {
-		var perm permanent
-		if errors.As(err, &perm) {
-			err = perm.err
-		}
-		return fmt.Errorf("clearinghouse: %s %s: %w", c.p.ID, what, err)
-	}
-	return nil
+	return fmt.Errorf("clearinghouse: %s %s: %w", c.p.ID, what, err)
 }
 
 func (c *Connector) try(ctx context.Context, fn func(sc *sftp.Client) error) error {
@@ -412,13 +377,39 @@ type PollResult struct {
 	Failed     int // files that failed this time and will be retried
 }
 
+// PollProgress is how far a Poll got, for a retried Poll to resume from
+// (a Temporal activity heartbeats it). It holds counts only, never file
+// content or names.
+type PollProgress struct {
+	// Listed is true once the inbound folder was listed and every file in
+	// it recorded in the ledger: a resumed Poll does not list again, it
+	// works the ledger's open files.
+	Listed bool
+	// Result counts what was done so far. Failed counts the current
+	// attempt's failures only: a resumed Poll tries those files again.
+	Result PollResult
+}
+
 // Poll lists the inbound folder, then takes every known file one step at a
 // time to the end: download, archive, route, remove. Each step is recorded
 // in the ledger before the next, so a Poll after a crash resumes each file
 // where it stopped. Files that fail are retried by the next Poll; the first
-// error is returned after all files were tried.
+// error is returned after all files were tried (the first retryable one,
+// when there is one).
 func (c *Connector) Poll(ctx context.Context) (PollResult, error) {
-	var res PollResult
+	return c.PollFrom(ctx, PollProgress{}, nil)
+}
+
+// PollFrom is Poll resumed from a previous attempt's progress (the zero
+// PollProgress starts afresh); report, when not nil, is called with the
+// progress after the listing and after each file's step, so the caller can
+// heartbeat it. The result adds this attempt's work to from's counts.
+func (c *Connector) PollFrom(ctx context.Context, from PollProgress, report func(PollProgress)) (PollResult, error) {
+	res := from.Result
+	res.Failed = 0
+	if report == nil {
+		report = func(PollProgress) {}
+	}
 	if c.router == nil {
 		return res, errors.New("clearinghouse: Poll needs a Router")
 	}
@@ -427,14 +418,47 @@ func (c *Connector) Poll(ctx context.Context) (PollResult, error) {
 		return res, err
 	}
 	defer unlock()
+	if !from.Listed {
+		if err := c.list(ctx, &res); err != nil {
+			return res, err
+		}
+		report(PollProgress{Listed: true, Result: res})
+	}
+	rows, err := c.ledger.InboundOpen(ctx, c.p.ID)
+	if err != nil {
+		return res, err
+	}
+	var first error
+	for _, row := range rows {
+		err := c.process(ctx, row, &res, func() { report(PollProgress{Listed: true, Result: res}) })
+		if err != nil {
+			if errors.Is(err, errCrashed) || ctx.Err() != nil {
+				return res, err
+			}
+			res.Failed++
+			c.log.Warn("inbound file failed", "file", row.RemoteName, "state", row.State, "err", err.Error())
+			_ = c.ledger.InboundFailed(ctx, row.ID, err.Error())
+			// Return a failure a retry can fix before one it cannot, so
+			// one bad file does not stop the caller retrying the others.
+			if first == nil || IsPermanent(first) && !IsPermanent(err) {
+				first = err
+			}
+			report(PollProgress{Listed: true, Result: res})
+		}
+	}
+	return res, first
+}
+
+// list records every file of the inbound folder in the ledger.
+func (c *Connector) list(ctx context.Context, res *PollResult) error {
 	var entries []os.FileInfo
-	err = c.do(ctx, "list", func(sc *sftp.Client) error {
+	err := c.do(ctx, "list", func(sc *sftp.Client) error {
 		var err error
 		entries, err = sc.ReadDir(c.p.InboundDir)
 		return err
 	})
 	if err != nil {
-		return res, err
+		return err
 	}
 	sort.Slice(entries, func(i, j int) bool {
 		if !entries[i].ModTime().Equal(entries[j].ModTime()) {
@@ -449,35 +473,15 @@ func (c *Connector) Poll(ctx context.Context) (PollResult, error) {
 		}
 		res.Listed++
 		if err := c.ledger.InboundSeen(ctx, c.p.ID, name, fi.Size(), fi.ModTime()); err != nil {
-			return res, err
+			return err
 		}
 	}
-	if err := c.step("poll:listed"); err != nil {
-		return res, err
-	}
-	rows, err := c.ledger.InboundOpen(ctx, c.p.ID)
-	if err != nil {
-		return res, err
-	}
-	var first error
-	for _, row := range rows {
-		if err := c.process(ctx, row, &res); err != nil {
-			if errors.Is(err, errCrashed) || ctx.Err() != nil {
-				return res, err
-			}
-			res.Failed++
-			c.log.Warn("inbound file failed", "file", row.RemoteName, "state", row.State, "err", err.Error())
-			_ = c.ledger.InboundFailed(ctx, row.ID, err.Error())
-			if first == nil {
-				first = err
-			}
-		}
-	}
-	return res, first
+	return c.step("poll:listed")
 }
 
-// process takes one inbound file from its recorded state to removed.
-func (c *Connector) process(ctx context.Context, row store.InboundFile, res *PollResult) error {
+// process takes one inbound file from its recorded state to removed,
+// calling stepped after each step the ledger recorded.
+func (c *Connector) process(ctx context.Context, row store.InboundFile, res *PollResult, stepped func()) error {
 	remote := path.Join(c.p.InboundDir, row.RemoteName)
 	for {
 		var err error
@@ -524,7 +528,10 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 					return err
 				}
 			}
-			_, stored, err := c.archive.Put(ctx, body, archive.Meta{Direction: archive.Inbound, Partner: c.p.ID, Received: time.Now()})
+			// err is the loop's: a := here would shadow it, and the ledger
+			// advance below would be lost (staticcheck SA4006).
+			var stored bool
+			_, stored, err = c.archive.Put(ctx, body, archive.Meta{Direction: archive.Inbound, Partner: c.p.ID, Received: time.Now()})
 			if err != nil {
 				return err
 			}
@@ -577,6 +584,7 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 		if err != nil {
 			return err
 		}
+		stepped()
 	}
 }
 

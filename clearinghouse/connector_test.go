@@ -3,6 +3,7 @@ package clearinghouse_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/claimflow/claimflow/clearinghouse/sim"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/store"
 )
 
 func TestBatchFixtureIsValid(t *testing.T) {
@@ -94,14 +96,14 @@ func TestWrongHostKeyRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.partner.HostKey = other.HostKeyLine()
-	e.backoff = clearinghouse.Backoff{Initial: time.Second, Attempts: 5}
 	c := e.connector(t, nil)
-	start := time.Now()
-	if _, err := c.Poll(context.Background()); err == nil || !strings.Contains(err.Error(), "host key") {
+	_, err = c.Poll(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "host key") {
 		t.Fatalf("poll with a wrong pinned host key: got %v, want a host key mismatch", err)
 	}
-	if time.Since(start) > 900*time.Millisecond {
-		t.Fatal("a host key mismatch was retried; it is permanent")
+	// The activity's retry policy must stop on it: retrying cannot help.
+	if !clearinghouse.IsPermanent(err) {
+		t.Fatalf("a host key mismatch is not marked permanent: %v", err)
 	}
 	e.partner.HostKey = ""
 	if _, err := clearinghouse.New(e.partner, clearinghouse.Options{Ledger: e.ledger, Archive: e.archive}); err == nil {
@@ -294,5 +296,107 @@ func TestRedelivery(t *testing.T) {
 	counts, _ := e.ledger.InboundCounts(ctx, e.partner.ID)
 	if counts["removed"] != 1 || counts["removed/duplicate"] != 2 {
 		t.Fatalf("ledger %v", counts)
+	}
+}
+
+// TestPollStopsWhenArchivedAdvanceFails is the regression test for a lost
+// ledger error: when recording "archived" fails (here the row changed under
+// the connector, so the advance finds no row in the state it expects), the
+// file must not go on to be routed as if the step were recorded.
+func TestPollStopsWhenArchivedAdvanceFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.withSim(t, sim.Faults{}, silent{})
+	s.Put("claimflow", sim.OutboundFile{Name: "answer.x12", Body: batch(950, 9500, 1)})
+	c := e.connector(t, func(step string) error {
+		if step == "poll:archived" {
+			// Another writer moves the row on: InboundAdvance(downloaded →
+			// archived) now matches no row and returns ErrStateChanged.
+			_, err := e.ledger.Pool.Exec(ctx, `UPDATE clearinghouse_inbound SET state = 'listed' WHERE partner = $1`, e.partner.ID)
+			return err
+		}
+		return nil
+	})
+	res, err := c.Poll(ctx)
+	if !errors.Is(err, store.ErrStateChanged) {
+		t.Fatalf("poll: got %v, want the failed advance (store.ErrStateChanged)", err)
+	}
+	if e.router.calls != 0 || res.Routed != 0 {
+		t.Fatalf("routed %d times (result %+v) after the archived state failed to record; want 0", e.router.calls, res)
+	}
+}
+
+// TestPollResumesFromProgress: a Poll killed mid-way reported its progress
+// after each step; the retried attempt resumed from that progress does not
+// list the folder again (a file that arrived in between waits for the next
+// poll), finishes the files the ledger has open, and its result covers both
+// attempts.
+func TestPollResumesFromProgress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.withSim(t, sim.Faults{}, silent{})
+	for i := 0; i < 3; i++ {
+		s.Put("claimflow", sim.OutboundFile{Name: fmt.Sprintf("answer-%d.x12", i), Body: batch(960+i, 9600+10*i, 1)})
+	}
+	removed := 0
+	c := e.connector(t, func(step string) error {
+		if step == "poll:removed" {
+			if removed++; removed == 2 {
+				return errKilled // the second file is off the server, its removal not yet recorded
+			}
+		}
+		return nil
+	})
+	var last clearinghouse.PollProgress
+	reports := 0
+	_, err := c.PollFrom(ctx, clearinghouse.PollProgress{}, func(p clearinghouse.PollProgress) { last = p; reports++ })
+	if !errors.Is(err, errKilled) {
+		t.Fatalf("first attempt: got %v, want the injected kill", err)
+	}
+	if !last.Listed || last.Result.Listed != 3 || last.Result.Removed != 1 || last.Result.Routed != 2 || reports < 5 {
+		t.Fatalf("last progress %+v after %d reports; want listed 3, routed 2, removed 1", last, reports)
+	}
+	c.Close()
+	s.Put("claimflow", sim.OutboundFile{Name: "late.x12", Body: batch(970, 9700, 1)})
+
+	c2 := e.connector(t, nil)
+	res, err := c2.PollFrom(ctx, last, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := clearinghouse.PollResult{Listed: 3, Archived: 3, Routed: 3, Removed: 3}
+	if res != want {
+		t.Fatalf("resumed attempt: %+v, want %+v (both attempts, no second listing)", res, want)
+	}
+	if e.router.calls != 3 {
+		t.Fatalf("routed %d times, want 3", e.router.calls)
+	}
+	if left := s.Downloads("claimflow"); len(left) != 1 || left[0] != "late.x12" {
+		t.Fatalf("files left on the server: %v, want only the late one (not listed by the resumed attempt)", left)
+	}
+	// The next poll, a fresh one, lists it.
+	if res, err := c2.Poll(ctx); err != nil || res.Listed != 1 || res.Routed != 1 {
+		t.Fatalf("next poll: %+v, %v; want the late file listed and routed", res, err)
+	}
+}
+
+// TestOversizeFileIsPermanent: a file over MaxFileSize fails the poll with
+// an error marked permanent (the activity makes it non-retryable), and
+// stays recorded as failed for staff.
+func TestOversizeFileIsPermanent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.withSim(t, sim.Faults{}, silent{})
+	e.partner.MaxFileSize = 64
+	s.Put("claimflow", sim.OutboundFile{Name: "big.x12", Body: batch(980, 9800, 1)})
+	c := e.connector(t, nil)
+	res, err := c.Poll(context.Background())
+	if err == nil || !clearinghouse.IsPermanent(err) || res.Failed != 1 {
+		t.Fatalf("poll of an oversize file: %+v, %v; want one failure marked permanent", res, err)
+	}
+	if e.router.calls != 0 {
+		t.Fatal("an oversize file was routed")
 	}
 }

@@ -75,14 +75,12 @@ type env struct {
 	archive *archive.Archive
 	router  *router
 	partner clearinghouse.Partner
-	backoff clearinghouse.Backoff
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st, _ := testenv.Store(t)
-	return &env{ledger: st, archive: archivetest.Open(t, nil), router: newRouter(),
-		backoff: clearinghouse.Backoff{Initial: 5 * time.Millisecond, Max: 100 * time.Millisecond, Attempts: 12}}
+	return &env{ledger: st, archive: archivetest.Open(t, nil), router: newRouter()}
 }
 
 // withSim starts the simulator with one user and points the partner at it.
@@ -112,7 +110,7 @@ func (e *env) withSim(t *testing.T, faults sim.Faults, resp sim.Responder) *sim.
 // connector builds a fresh connector, as a newly started process would.
 func (e *env) connector(t *testing.T, crash func(step string) error) *clearinghouse.Connector {
 	t.Helper()
-	c, err := clearinghouse.New(e.partner, clearinghouse.Options{Ledger: e.ledger, Archive: e.archive, Router: e.router, Backoff: e.backoff})
+	c, err := clearinghouse.New(e.partner, clearinghouse.Options{Ledger: e.ledger, Archive: e.archive, Router: e.router})
 	if err != nil {
 		t.Fatal(err)
 	}

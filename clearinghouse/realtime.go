@@ -3,7 +3,6 @@ package clearinghouse
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -13,9 +12,11 @@ import (
 	"github.com/claimflow/claimflow/archive"
 )
 
-// RealTimeClient sends CORE real-time requests (270/271, 276/277). Each
-// request gets one PayloadID that every retry repeats, so the server can
-// answer a repeat with the response it already gave.
+// RealTimeClient sends CORE real-time requests (270/271, 276/277). It makes
+// one attempt per call: retries belong to the caller (a Temporal activity's
+// retry policy), which repeats the request with the same PayloadID
+// (DoWithID), so the server answers a repeat with the response it already
+// gave.
 type RealTimeClient struct {
 	URL                string // the partner's CORE endpoint
 	Partner            string // partner ID, for the archive
@@ -26,7 +27,6 @@ type RealTimeClient struct {
 	// Timeout bounds one try; default 20s (CORE expects an answer within
 	// 20 seconds).
 	Timeout time.Duration
-	Backoff Backoff
 	// Archive, when set, stores the request before it is sent and the
 	// response before it is returned.
 	Archive *archive.Archive
@@ -42,10 +42,15 @@ func (e *COREError) Error() string {
 	return fmt.Sprintf("core: %s (HTTP %d): %s", e.Code, e.Status, e.Message)
 }
 
-// Do sends payload as payloadType (e.g. PayloadType270) and returns the
-// response envelope. Network faults, timeouts, server errors and
-// malformed responses are retried with the same PayloadID; CORE errors
-// about the request are returned as *COREError without retrying.
+// Permanent reports whether repeating the request cannot help: the server
+// refused the request itself (HTTP 4xx), not its own state (5xx).
+func (e *COREError) Permanent() bool { return e.Status < 500 }
+
+// Do sends payload as payloadType (e.g. PayloadType270) once and returns
+// the response envelope. Network faults, timeouts, server errors and
+// malformed responses are returned for the caller to retry with the same
+// PayloadID (DoWithID); CORE errors are returned as *COREError, permanent
+// (IsPermanent) when they are about the request.
 func (c *RealTimeClient) Do(ctx context.Context, payloadType string, payload []byte) (*COREEnvelope, error) {
 	return c.DoWithID(ctx, uuid.NewString(), payloadType, payload)
 }
@@ -75,40 +80,22 @@ func (c *RealTimeClient) DoWithID(ctx context.Context, payloadID, payloadType st
 	if timeout <= 0 {
 		timeout = 20 * time.Second
 	}
-	b := c.Backoff.withDefaults()
-	var last error
-	for n := 1; n <= b.Attempts; n++ {
-		if n > 1 {
-			t := time.NewTimer(b.wait(n - 1))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil, ctx.Err()
-			case <-t.C:
-			}
-		}
-		resp, err := c.try(ctx, hc, timeout, body, ct)
-		var ce *COREError
-		switch {
-		case err == nil:
-			if resp.PayloadID != payloadID {
-				last = fmt.Errorf("core: response PayloadID does not match the request")
-				continue
-			}
-			if c.Archive != nil && len(resp.Payload) > 0 {
-				if _, _, err := c.Archive.Put(ctx, resp.Payload, archive.Meta{Direction: archive.Inbound, Partner: c.Partner}); err != nil {
-					return nil, err
-				}
-			}
-			return resp, nil
-		case ctx.Err() != nil:
+	resp, err := c.try(ctx, hc, timeout, body, ct)
+	if err != nil {
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
-		case errors.As(err, &ce) && ce.Status < 500:
+		}
+		return nil, fmt.Errorf("core: %s: %w", payloadID, err)
+	}
+	if resp.PayloadID != payloadID {
+		return nil, fmt.Errorf("core: %s: response PayloadID does not match the request", payloadID)
+	}
+	if c.Archive != nil && len(resp.Payload) > 0 {
+		if _, _, err := c.Archive.Put(ctx, resp.Payload, archive.Meta{Direction: archive.Inbound, Partner: c.Partner}); err != nil {
 			return nil, err
 		}
-		last = err
 	}
-	return nil, fmt.Errorf("core: %s: gave up after %d tries: %w", payloadID, b.Attempts, last)
+	return resp, nil
 }
 
 func (c *RealTimeClient) try(ctx context.Context, hc *http.Client, timeout time.Duration, body []byte, ct string) (*COREEnvelope, error) {

@@ -8,11 +8,14 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/claimflow/claimflow/archive"
@@ -62,37 +65,64 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func pad9(n int) string { return fmt.Sprintf("%09d", n) }
 
 // TestRealTimeUnderFaults sends 50 requests through dropped connections
-// (before and after the answer), slow and malformed responses. Every
-// request gets its answer, and the server computed each answer once:
-// retries repeat the PayloadID and get the stored response.
+// (before and after the answer), slow and malformed responses. The client
+// makes one attempt per call; each request is an activity whose retry
+// policy (Temporal's, in the SDK's test environment) repeats it with the
+// same PayloadID. Every request gets its answer, Temporal did retry, and
+// the server computed each answer once: a repeat gets the stored response.
 func TestRealTimeUnderFaults(t *testing.T) {
 	t.Parallel()
 	resp := &counting{AckResponder: sim.AckResponder{ID: "SIMCH"}}
 	url := startRealTime(t, sim.Faults{Drop: 0.3, Slow: 0.2, SlowBy: 300 * time.Millisecond, Malformed: 0.2, Seed: 9}, resp)
 	e := newEnv(t)
 	c := &clearinghouse.RealTimeClient{URL: url, Partner: "simch", SenderID: "CLAIMFLOW", ReceiverID: "SIMCH",
-		Username: "claimflow", Password: "rt-secret", Timeout: 200 * time.Millisecond, Archive: e.archive,
-		Backoff: clearinghouse.Backoff{Initial: time.Millisecond, Max: 20 * time.Millisecond, Attempts: 30}}
+		Username: "claimflow", Password: "rt-secret", Timeout: 200 * time.Millisecond, Archive: e.archive}
 	const n = 50
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := c.Do(context.Background(), clearinghouse.PayloadType270, request270(i+1))
-			if err == nil && (r.ErrorCode != clearinghouse.CORESuccess || r.PayloadType != clearinghouse.PayloadType999 || !strings.Contains(string(r.Payload), "ST*999")) {
-				err = errors.New("unexpected answer " + r.PayloadType + " " + r.ErrorCode)
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	var attempts atomic.Int64
+	send := func(ctx context.Context, i int) (string, error) {
+		attempts.Add(1)
+		r, err := c.DoWithID(ctx, fmt.Sprintf("00000000-0000-4000-8000-%012d", i), clearinghouse.PayloadType270, request270(i))
 		if err != nil {
-			t.Fatal(err)
+			if clearinghouse.IsPermanent(err) {
+				return "", temporal.NewNonRetryableApplicationError(err.Error(), "RealTimeRejected", err)
+			}
+			return "", err
 		}
+		if r.ErrorCode != clearinghouse.CORESuccess || r.PayloadType != clearinghouse.PayloadType999 || !strings.Contains(string(r.Payload), "ST*999") {
+			return "", temporal.NewNonRetryableApplicationError("unexpected answer "+r.PayloadType+" "+r.ErrorCode, "Unexpected", nil)
+		}
+		return r.PayloadID, nil
+	}
+	all := func(ctx workflow.Context) ([]string, error) {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second,
+			RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Millisecond, BackoffCoefficient: 2,
+				MaximumInterval: 20 * time.Millisecond, MaximumAttempts: 30}})
+		futs := make([]workflow.Future, n)
+		for i := range futs {
+			futs[i] = workflow.ExecuteActivity(ctx, "send", i+1)
+		}
+		out := make([]string, n)
+		for i, f := range futs {
+			if err := f.Get(ctx, &out[i]); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterActivityWithOptions(send, activity.RegisterOptions{Name: "send"})
+	env.RegisterWorkflowWithOptions(all, workflow.RegisterOptions{Name: "all"})
+	env.ExecuteWorkflow("all")
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	if err := env.GetWorkflowResult(&ids); err != nil || len(ids) != n {
+		t.Fatalf("%d answers (%v), want %d", len(ids), err, n)
+	}
+	if got := attempts.Load(); got <= n {
+		t.Fatalf("%d attempts for %d requests: the faults should have made Temporal retry some", got, n)
 	}
 	if got := resp.n.Load(); got != n {
 		t.Fatalf("server computed %d answers for %d requests, want one each", got, n)
@@ -167,5 +197,8 @@ func TestRealTimeEnvelopeErrors(t *testing.T) {
 	var ce *clearinghouse.COREError
 	if !errors.As(err, &ce) || ce.Code != clearinghouse.COREUnauthorized {
 		t.Fatalf("client with a wrong password: got %v, want UnAuthorized", err)
+	}
+	if !clearinghouse.IsPermanent(err) {
+		t.Fatalf("UnAuthorized is not marked permanent, so an activity would retry it: %v", err)
 	}
 }

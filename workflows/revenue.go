@@ -186,10 +186,14 @@ func Eligibility(ctx workflow.Context, in EligibilityInput) (activities.Eligibil
 		in.BatchWait = 24 * time.Hour
 	}
 	req := activities.EligibilityRequest{AppointmentID: in.AppointmentID, TraceNumber: traceFor(ctx)}
+	// The CORE client makes one attempt per activity try (repeating the
+	// PayloadID, the trace number): this policy is the only retry, six tries
+	// as the client used to make; a request the endpoint refuses
+	// (RealTimeRejected) falls back to batch at once.
 	rt := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 10 * time.Second, MaximumAttempts: 3,
-			NonRetryableErrorTypes: []string{"NotWired", "NoCoverage"}},
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 10 * time.Second, MaximumAttempts: 6,
+			NonRetryableErrorTypes: []string{"NotWired", "NoCoverage", activities.ErrTypeRealTimeRejected}},
 	})
 	var res activities.EligibilityResult
 	err := workflow.ExecuteActivity(rt, a.CheckEligibilityRealtime, req).Get(ctx, &res)

@@ -154,9 +154,16 @@ func TestEligibilityFallsBackToBatch(t *testing.T) {
 		name       string
 		reply      bool
 		wantStatus string
+		rtErr      error
+		wantTries  int
 	}{
-		{"271 arrives", true, "inactive"},
-		{"271 never arrives", false, "pending"},
+		// Temporal's retry policy is the only retry of the one-attempt
+		// CORE client: six tries, then batch.
+		{"271 arrives", true, "inactive", errors.New("real-time endpoint timed out"), 6},
+		{"271 never arrives", false, "pending", errors.New("real-time endpoint timed out"), 6},
+		// A request the endpoint refuses is not retried.
+		{"request refused", true, "inactive",
+			temporal.NewNonRetryableApplicationError("core: UnAuthorized (HTTP 401)", activities.ErrTypeRealTimeRejected, nil), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv(t)
@@ -164,7 +171,7 @@ func TestEligibilityFallsBackToBatch(t *testing.T) {
 			rt := 0
 			env.OnActivity(a.CheckEligibilityRealtime, mock.Anything, mock.Anything).Return(func(context.Context, activities.EligibilityRequest) (activities.EligibilityResult, error) {
 				rt++
-				return activities.EligibilityResult{}, errors.New("real-time endpoint timed out")
+				return activities.EligibilityResult{}, tc.rtErr
 			})
 			var trace string
 			env.OnActivity(a.SubmitEligibilityBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.EligibilityRequest) error {
@@ -184,7 +191,7 @@ func TestEligibilityFallsBackToBatch(t *testing.T) {
 			require.NoError(t, env.GetWorkflowError())
 			var res activities.EligibilityResult
 			require.NoError(t, env.GetWorkflowResult(&res))
-			if res.Status != tc.wantStatus || res.Mode != "batch" || rt != 3 || trace == "" {
+			if res.Status != tc.wantStatus || res.Mode != "batch" || rt != tc.wantTries || trace == "" {
 				t.Errorf("result = %+v after %d real-time tries, trace %q", res, rt, trace)
 			}
 		})

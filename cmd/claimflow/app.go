@@ -62,7 +62,7 @@ type Main struct {
 	workerHTTP     *http.Server
 	workerListener net.Listener
 	workerRunning  atomic.Bool
-	sdkMetrics     *temporalmetrics.Collector
+	sdkMetrics     *temporalmetrics.Metrics
 	// clearinghouses are the configured partner IDs; closers release their
 	// connections.
 	clearinghouses   []string
@@ -90,9 +90,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openStoreOnly(ctx); err != nil {
 		return err
 	}
-	m.sdkMetrics = temporalmetrics.New()
 	m.Registry = prometheus.NewRegistry()
-	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.sdkMetrics)
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.sdkMetrics = temporalmetrics.New(m.Registry, temporalmetrics.Options{Log: m.Log.With("component", "temporal-metrics")})
+	m.closers = append(m.closers, m.sdkMetrics.Close)
 	copts, err := m.temporalOptions()
 	if err != nil {
 		return fmt.Errorf("temporal: %w", err)

@@ -140,13 +140,16 @@ func (f *connectorFiles) Fetch(ctx context.Context, key string) ([]byte, error) 
 
 func (f *connectorFiles) Key(body []byte) string { return archive.Hash(body) }
 
-func (f *connectorFiles) Poll(ctx context.Context, partner string) (activities.PollSummary, error) {
+func (f *connectorFiles) Poll(ctx context.Context, partner string, from activities.PollProgress, report func(activities.PollProgress)) (activities.PollSummary, error) {
 	c, err := f.conn(partner)
 	if err != nil {
 		return activities.PollSummary{}, err
 	}
-	r, err := c.Poll(ctx)
-	return activities.PollSummary{Listed: r.Listed, Archived: r.Archived, Duplicates: r.Duplicates, Routed: r.Routed, Removed: r.Removed, Failed: r.Failed}, err
+	r, err := c.PollFrom(ctx, clearinghouse.PollProgress{Listed: from.Listed, Result: clearinghouse.PollResult(from.Summary)},
+		func(p clearinghouse.PollProgress) {
+			report(activities.PollProgress{Listed: p.Listed, Summary: activities.PollSummary(p.Result)})
+		})
+	return activities.PollSummary(r), err
 }
 
 // dispatchIntent starts a workflow or sends a signal an outbox row asks

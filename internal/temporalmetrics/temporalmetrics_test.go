@@ -1,7 +1,9 @@
 package temporalmetrics
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -10,33 +12,43 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
+// rootTags is the tag set the SDK gives every metric (internal/common/
+// metrics.RootTags), here for the client.
+func rootTags() map[string]string {
+	return map[string]string{"namespace": "default", "client_name": "temporal_go", "worker_type": "none",
+		"workflow_type": "none", "activity_type": "none", "task_queue": "none"}
+}
+
 func TestHandlerRecordsIntoPrometheus(t *testing.T) {
-	c := New()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(c)
-	h := c.Handler()
-	// The same counter with different tag sets, as the SDK records
-	// temporal_request with and without an operation.
-	h.Counter("temporal_request").Inc(1)
-	ns := h.WithTags(map[string]string{"namespace": "default"})
-	ns.WithTags(map[string]string{"operation": "StartWorkflowExecution"}).Counter("temporal_request").Inc(2)
-	ns.WithTags(map[string]string{"operation": "StartWorkflowExecution"}).Counter("temporal_request").Inc(3)
-	ns.Counter("temporal_request").Inc(-4) // ignored: counters never decrease
-	ns.Gauge("temporal_num_pollers").Update(8)
-	ns.Gauge("temporal_num_pollers").Update(5)
-	ns.WithTags(map[string]string{"workflow.type": "Smoke", "namespace": "other"}).
+	var logs bytes.Buffer
+	m := New(reg, Options{Interval: time.Hour, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	root := m.Handler().WithTags(rootTags())
+	start := root.WithTags(map[string]string{"operation": "StartWorkflowExecution"})
+	start.Counter("temporal_request").Inc(2)
+	start.Counter("temporal_request").Inc(3)
+	root.WithTags(map[string]string{"operation": "SignalWorkflowExecution"}).Counter("temporal_request").Inc(1)
+	root.Gauge("temporal_num_pollers").Update(8)
+	root.Gauge("temporal_num_pollers").Update(5)
+	root.WithTags(map[string]string{"workflow_type": "Smoke", "namespace": "other"}).
 		Timer("temporal_workflow_task_schedule_to_start_latency").Record(20 * time.Millisecond)
-	// A name used as another kind records nothing, and does not break the scrape.
-	ns.Gauge("temporal_request").Update(1)
-	ns.Counter("bad-name.total").Inc(1)
+	root.Counter("bad-name.total").Inc(1)
+	// The same name with another label set is refused by Prometheus: it
+	// records nothing, is logged, and does not break the scrape.
+	m.Handler().Counter("temporal_num_pollers_other").Inc(1)
+	m.Handler().WithTags(map[string]string{"x": "y"}).Counter("temporal_num_pollers_other").Inc(1)
+	if err := m.Close(); err != nil { // reports what was recorded
+		t.Fatal(err)
+	}
 
 	got := series(t, reg)
+	base := `activity_type="none",client_name="temporal_go",namespace="default",`
 	for _, want := range []string{
-		`temporal_request 1`,
-		`temporal_request{namespace="default",operation="StartWorkflowExecution"} 5`,
-		`temporal_request{namespace="default"} 0`, // the -4 was dropped
-		`temporal_num_pollers{namespace="default"} 5`,
-		`bad_name_total{namespace="default"} 1`,
+		`temporal_request{` + base + `operation="StartWorkflowExecution",task_queue="none",worker_type="none",workflow_type="none"} 5`,
+		`temporal_request{` + base + `operation="SignalWorkflowExecution",task_queue="none",worker_type="none",workflow_type="none"} 1`,
+		`temporal_num_pollers{` + base + `task_queue="none",worker_type="none",workflow_type="none"} 5`,
+		`bad_name_total{` + base + `task_queue="none",worker_type="none",workflow_type="none"} 1`,
+		`temporal_num_pollers_other 1`,
 	} {
 		if !got[want] {
 			t.Errorf("no series %s in %v", want, got)
@@ -44,6 +56,9 @@ func TestHandlerRecordsIntoPrometheus(t *testing.T) {
 	}
 	if n := len(got); n != 5 {
 		t.Errorf("%d counter and gauge series, want 5: %v", n, got)
+	}
+	if !strings.Contains(logs.String(), "temporal sdk metric not registered") {
+		t.Errorf("the refused label set was not logged: %q", logs.String())
 	}
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -55,17 +70,23 @@ func TestHandlerRecordsIntoPrometheus(t *testing.T) {
 			continue
 		}
 		found = true
+		if mf.GetType() != dto.MetricType_HISTOGRAM {
+			t.Fatalf("timer exposed as %v, want a histogram", mf.GetType())
+		}
 		m := mf.GetMetric()[0]
 		h := m.GetHistogram()
 		if h.GetSampleCount() != 1 || h.GetSampleSum() != 0.02 {
 			t.Errorf("histogram count %d sum %v, want 1 and 0.02 (seconds)", h.GetSampleCount(), h.GetSampleSum())
 		}
+		if n := len(h.GetBucket()); n != len(DefaultBuckets) {
+			t.Errorf("%d buckets, want DefaultBuckets' %d", n, len(DefaultBuckets))
+		}
 		labels := map[string]string{}
 		for _, l := range m.GetLabel() {
 			labels[l.GetName()] = l.GetValue()
 		}
-		if got, want := labels, (map[string]string{"namespace": "other", "workflow_type": "Smoke"}); len(got) != 2 || got["namespace"] != want["namespace"] || got["workflow_type"] != want["workflow_type"] {
-			t.Errorf("labels = %v, want %v (later tags win, names sanitized)", got, want)
+		if labels["namespace"] != "other" || labels["workflow_type"] != "Smoke" {
+			t.Errorf("labels = %v, want namespace other and workflow_type Smoke (later tags win)", labels)
 		}
 	}
 	if !found {
@@ -73,33 +94,44 @@ func TestHandlerRecordsIntoPrometheus(t *testing.T) {
 	}
 }
 
-func TestNames(t *testing.T) {
-	for _, tc := range []struct{ in, metric, label string }{
-		{"temporal_request_latency", "temporal_request_latency", "temporal_request_latency"},
-		{"a.b-c", "a_b_c", "a_b_c"},
-		{"9lives", "_9lives", "_9lives"},
-		{"ns:sub", "ns:sub", "ns_sub"},
-		{"__reserved", "__reserved", "tag__reserved"},
-		{"", "_", "_"},
-	} {
-		if got := metricName(tc.in); got != tc.metric {
-			t.Errorf("metricName(%q) = %q, want %q", tc.in, got, tc.metric)
+// TestSanitizedNames: names and tag keys outside Prometheus' alphabet are
+// rewritten, not dropped.
+func TestSanitizedNames(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, Options{Interval: time.Hour})
+	m.Handler().WithTags(map[string]string{"workflow.type": "Smoke"}).Counter("a.b-c").Inc(1)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := series(t, reg); !got[`a_b_c{workflow_type="Smoke"} 1`] {
+		t.Errorf("series = %v, want a_b_c{workflow_type=\"Smoke\"} 1", got)
+	}
+}
+
+// TestReportsOnInterval: values reach the registry without Close, within
+// the reporting interval.
+func TestReportsOnInterval(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, Options{Interval: 10 * time.Millisecond})
+	defer m.Close()
+	m.Handler().Counter("temporal_poll").Inc(1)
+	deadline := time.Now().Add(5 * time.Second)
+	for !series(t, reg)["temporal_poll 1"] {
+		if time.Now().After(deadline) {
+			t.Fatal("temporal_poll never reached the registry")
 		}
-		if got := labelName(tc.in); got != tc.label {
-			t.Errorf("labelName(%q) = %q, want %q", tc.in, got, tc.label)
-		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 func TestConcurrentUse(t *testing.T) {
-	c := New()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(c)
+	m := New(reg, Options{Interval: 5 * time.Millisecond})
 	done := make(chan struct{})
 	for i := 0; i < 8; i++ {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			h := c.Handler().WithTags(map[string]string{"worker": "w"})
+			h := m.Handler().WithTags(map[string]string{"worker": "w"})
 			for j := 0; j < 200; j++ {
 				h.Counter("temporal_poll").Inc(1)
 				h.Timer("temporal_latency").Record(time.Millisecond)
@@ -113,6 +145,9 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	for i := 0; i < 8; i++ {
 		<-done
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
 	}
 	if got := series(t, reg); !got[`temporal_poll{worker="w"} 1600`] {
 		t.Errorf("series = %v, want temporal_poll{worker=\"w\"} 1600", got)
