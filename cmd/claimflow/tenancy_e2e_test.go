@@ -12,8 +12,12 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/claimflow/claimflow/api"
+	"github.com/claimflow/claimflow/payloadcodec"
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
@@ -164,6 +168,42 @@ func TestTenantsEndToEnd(t *testing.T) {
 	}
 	if got := remittances(a); len(got.WorkQueue) != len(remA.WorkQueue) {
 		t.Errorf("tenant A's work queue went from %d to %d items after B's attempts", len(remA.WorkQueue), len(got.WorkQueue))
+	}
+
+	// Payloads: tenant A's claim workflow input, posted to the codec by each
+	// tenant's admin (who holds workflow:decode in its own tree): A reads
+	// it, B gets it back still sealed with the codec's reason.
+	ev, err := e.m.Temporal.GetWorkflowHistory(ctx, workflows.ClaimIDPrefix+a.claim.ID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := ev.GetWorkflowExecutionStartedEventAttributes().GetInput().GetPayloads()
+	if len(input) != 1 || !payloadcodec.Sealed(input[0]) {
+		t.Fatalf("tenant A's claim input in history = %v, want one sealed payload", input)
+	}
+	decode := func(tn *cliTenant) *commonpb.Payload {
+		t.Helper()
+		body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: input})
+		req, _ := http.NewRequest("POST", e.base+"/codec/decode", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tn.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var out commonpb.Payloads
+		if resp.StatusCode != http.StatusOK || protojson.Unmarshal(raw, &out) != nil || len(out.Payloads) != 1 {
+			t.Fatalf("tenant %s: /codec/decode = %d %s", tn.name, resp.StatusCode, raw)
+		}
+		return out.Payloads[0]
+	}
+	if p := decode(a); payloadcodec.Sealed(p) || !bytes.Contains(p.GetData(), []byte(a.claim.ID)) {
+		t.Errorf("tenant A's admin did not get its own claim's input decoded: %v", p)
+	}
+	if p := decode(b); !payloadcodec.Sealed(p) || p.GetMetadata()[payloadcodec.MetadataRefused] == nil {
+		t.Errorf("tenant B's admin got tenant A's claim input decoded: %v", p)
 	}
 
 	// The routes the wired server mounts under /v1 are the API's own (which
