@@ -95,7 +95,7 @@ func TestBrokenSamples(t *testing.T) {
 		"broken-balance":              {{KindIK4, "I12", 20, 18, "CLM", "2300", 2}},
 		"broken-gs-functional-id":     {{KindIK5, "6", 3, 1, "ST", "", 1}},
 		"broken-hl-child":             {{KindIK4, "I12", 13, 11, "HL", "2000B", 4}},
-		"broken-paired":               {{KindIK4, "2", 15, 13, "NM1", "2010BA", 9}},
+		"broken-paired":               {{KindIK4, "2", 6, 4, "PER", "1000A", 6}},
 	}
 	all := samples(t, "broken-")
 	if len(all) != len(tests) {
@@ -528,7 +528,7 @@ func TestScanFlags(t *testing.T) {
 				want |= flagComps
 			case c == d.Repetition:
 				want |= flagReps
-			case c < 0x20 || c == 0x7F:
+			case c < 0x20 || c >= 0x7F:
 				want |= flagCtrl
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/claimflow/claimflow/edi/internal/guidetable"
 	"github.com/claimflow/claimflow/schemas"
 )
 
@@ -115,15 +116,21 @@ type node struct {
 	Tag      uint32
 	QEl      int // qualifier element (0 = none)
 	QComp    int // qualifier component (0 = whole element)
+	Q2El     int // second qualifier element (0 = none)
 	Elems    []elemRule
 	Children []*node // loops: children[0] is the trigger segment
 	Parent   *node
 	LoopID   string   // the loop a segment belongs to
 	seq      int      // position in a depth-first walk, for diagnostics
 	tags     []uint32 // loops: tag of each child, for fast scans
-	req      []int    // loops: indexes of required children
-	lastReq  int      // segments: position of the last required element
-	syntax   []syntaxRule
+	// grp[i] is the index of the first child sharing child i's X12
+	// position: consecutive siblings with the same (trigger) segment ID,
+	// the trigger itself excepted. Segments sharing a position may come
+	// in any order.
+	grp     []int
+	req     []int // loops: indexes of required children
+	lastReq int   // segments: position of the last required element
+	syntax  []syntaxRule
 }
 
 // first returns the trigger segment of a loop.
@@ -136,6 +143,11 @@ func (n *node) qualifies(s *Segment, e1 []byte) bool {
 		return true
 	}
 	r := &n.Elems[n.QEl-1]
+	if n.Q2El > 0 {
+		if r2 := &n.Elems[n.Q2El-1]; r2.Codes != nil && !r2.Codes.has(s.Element(n.Q2El)) {
+			return false
+		}
+	}
 	if n.QEl == 1 && n.QComp == 0 {
 		return r.Codes == nil || r.Codes.has(e1)
 	}
@@ -256,45 +268,26 @@ type rawDictSeg struct {
 	Components [][]json.RawMessage `json:"components"`
 }
 
-type rawGuide struct {
-	Guide       string             `json:"guide"`
-	Transaction string             `json:"transaction"`
-	Group       string             `json:"functionalGroup"`
-	Name        string             `json:"name"`
-	Root        *rawItem           `json:"root"`
-	Defs        map[string]rawItem `json:"defs"`
-	Context     *struct {
-		Name string `json:"name"`
+// rawContext and rawBalance are the context and balance fields of a table.
+type rawContext struct {
+	Name string `json:"name"`
+	Loop string `json:"loop"`
+	Seg  string `json:"seg"`
+	El   int    `json:"el"`
+}
+
+type rawBalance []struct {
+	Name  string `json:"name"`
+	Total struct {
 		Loop string `json:"loop"`
 		Seg  string `json:"seg"`
 		El   int    `json:"el"`
-	} `json:"context"`
-	Balance []struct {
-		Name  string `json:"name"`
-		Total struct {
-			Loop string `json:"loop"`
-			Seg  string `json:"seg"`
-			El   int    `json:"el"`
-		} `json:"total"`
-		Parts struct {
-			Loop string `json:"loop"`
-			Seg  string `json:"seg"`
-			El   int    `json:"el"`
-		} `json:"parts"`
-	} `json:"balance"`
-}
-
-type rawItem struct {
-	Seg   string            `json:"seg"`
-	Loop  string            `json:"loop"`
-	Use   string            `json:"use"`
-	Name  string            `json:"name"`
-	Usage string            `json:"usage"`
-	Max   *int              `json:"max"`
-	Q     string            `json:"q"`
-	El    map[string]string `json:"el"`
-	NU    []int             `json:"nu"`
-	Items []rawItem         `json:"items"`
+	} `json:"total"`
+	Parts struct {
+		Loop string `json:"loop"`
+		Seg  string `json:"seg"`
+		El   int    `json:"el"`
+	} `json:"parts"`
 }
 
 func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
@@ -317,18 +310,15 @@ func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("x12 schema segments: %w", err)
 	}
+	files, err := guidetable.Load(fsys, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("x12 schema: %w", err)
+	}
 	gs := map[string]*Guide{}
-	for _, e := range entries {
-		if isDictFile(e.Name()) || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+	for _, f := range files {
+		g, err := compileGuide(d, f.Guide)
 		if err != nil {
-			return nil, nil, err
-		}
-		g, err := compileGuide(d, b)
-		if err != nil {
-			return nil, nil, fmt.Errorf("x12 schema %s: %w", e.Name(), err)
+			return nil, nil, fmt.Errorf("x12 schema %s: %w", f.Name, err)
 		}
 		// 270/271 and 276/277 share a guide ID: guideFor tells them apart
 		// by ST01; the ID key keeps the first.
@@ -340,9 +330,7 @@ func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
 	return d, gs, nil
 }
 
-func isDictFile(name string) bool {
-	return name == "segments.json" || strings.HasPrefix(name, "segments-") && strings.HasSuffix(name, ".json")
-}
+func isDictFile(name string) bool { return guidetable.IsDict(name) }
 
 // guideFor finds the guide of a transaction set by ST03 (or GS08) and ST01.
 func guideFor(ref, st01 string) *Guide {
@@ -457,11 +445,7 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-func compileGuide(d *dictionary, b []byte) (*Guide, error) {
-	var raw rawGuide
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, err
-	}
+func compileGuide(d *dictionary, raw *guidetable.Guide) (*Guide, error) {
 	if raw.Root == nil || raw.Guide == "" || raw.Transaction == "" {
 		return nil, errors.New("guide, transaction and root are required")
 	}
@@ -476,10 +460,20 @@ func compileGuide(d *dictionary, b []byte) (*Guide, error) {
 		return nil, errors.New("root must be a loop starting with ST")
 	}
 	g.root = root
-	if c := raw.Context; c != nil {
+	if len(raw.Context) > 0 {
+		var c rawContext
+		if err := json.Unmarshal(raw.Context, &c); err != nil {
+			return nil, fmt.Errorf("context: %w", err)
+		}
 		g.ctxName, g.ctxLoop, g.ctxTag, g.ctxEl = c.Name, c.Loop, Tag(c.Seg), c.El
 	}
-	for _, br := range raw.Balance {
+	var balance rawBalance
+	if len(raw.Balance) > 0 {
+		if err := json.Unmarshal(raw.Balance, &balance); err != nil {
+			return nil, fmt.Errorf("balance: %w", err)
+		}
+	}
+	for _, br := range balance {
 		ds := d.segs[br.Total.Seg]
 		if ds == nil || br.Total.El < 1 || br.Total.El > len(ds.Elems) {
 			return nil, fmt.Errorf("balance %q: bad total element", br.Name)
@@ -494,11 +488,11 @@ func compileGuide(d *dictionary, b []byte) (*Guide, error) {
 type compiler struct {
 	d    *dictionary
 	g    *Guide
-	defs map[string]rawItem
+	defs map[string]guidetable.Item
 	seq  int
 }
 
-func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
+func (c *compiler) item(it guidetable.Item, parent *node, depth int) (*node, error) {
 	if depth > 32 {
 		return nil, errors.New("loops nested too deeply (a use cycle?)")
 	}
@@ -506,6 +500,14 @@ func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
 		def, ok := c.defs[it.Use]
 		if !ok {
 			return nil, fmt.Errorf("use of undefined loop %s", it.Use)
+		}
+		// A use may set its own usage and repeat (2300 is situational
+		// under 2000B, required under 2000C).
+		if it.Usage != "" {
+			def.Usage = it.Usage
+		}
+		if it.Max != nil {
+			def.Max = it.Max
 		}
 		return c.item(def, parent, depth+1)
 	}
@@ -538,6 +540,11 @@ func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
 		n.Tag = n.Children[0].Tag
 		for i, ch := range n.Children {
 			n.tags = append(n.tags, ch.Tag)
+			g := i
+			if i >= 2 && ch.Tag == n.Children[i-1].Tag {
+				g = n.grp[i-1]
+			}
+			n.grp = append(n.grp, g)
 			if ch.Usage == 'R' && i > 0 {
 				n.req = append(n.req, i)
 			}
@@ -598,6 +605,17 @@ func (c *compiler) item(it rawItem, parent *node, depth int) (*node, error) {
 		}
 	}
 	if it.Q != "" {
+		q, q2, two := strings.Cut(it.Q, ",")
+		if two {
+			// A second qualifier element tells apart siblings that share
+			// the first one's code (2400 PWK01 CT: line supplemental
+			// information or DME certificate, by PWK02).
+			n.Q2El, _ = strconv.Atoi(q2)
+			if r, err := n.rule(q2); err != nil || r.Type == typeC {
+				return nil, fmt.Errorf("segment %s second qualifier %q: must be a simple element", it.Seg, q2)
+			}
+		}
+		it.Q = q
 		el, comp, _ := strings.Cut(it.Q, ".")
 		n.QEl, _ = strconv.Atoi(el)
 		if comp != "" {

@@ -386,7 +386,8 @@ const (
 )
 
 // scanFlags finds, in one pass, whether the segment holds a component
-// separator, a repetition separator or a control character. Only the
+// separator, a repetition separator or a byte outside the X12 character
+// sets (a control character, DEL, or 0x80 and above; flagCtrl). Only the
 // answers are needed, not the positions, so each test is the exact boolean
 // form of the zero-byte trick: (v - 0x01..) & ^v & 0x80.. is non-zero iff
 // some byte of v is zero (and with 0x20.. iff some byte is below 0x20).
@@ -407,7 +408,8 @@ func (s *Segment) scanFlags() uint8 {
 		c, r, d := w^cs, w^rs, w^x7f
 		mc |= (c - lo8) &^ c
 		mr |= (r - lo8) &^ r
-		mx |= (w-l20)&^w | (d-lo8)&^d
+		// below 0x20, DEL, or 0x80 and above: outside the character sets
+		mx |= (w-l20)&^w | (d-lo8)&^d | w
 	}
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
@@ -425,7 +427,7 @@ func (s *Segment) scanFlags() uint8 {
 			f |= flagComps
 		case c == s.Delims.Repetition:
 			f |= flagReps
-		case c < 0x20 || c == 0x7F:
+		case c < 0x20 || c >= 0x7F:
 			f |= flagCtrl
 		}
 	}

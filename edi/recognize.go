@@ -1,14 +1,13 @@
 package edi
 
-import "encoding/binary"
-
 // The loop recognizer: one state machine driven by a compiled guide table.
 // It keeps a stack of open loop instances; each frame remembers the last
 // matched child and how often each child was used. A segment is matched by
-// searching forward from the current child in the innermost loop, then in
-// each enclosing loop; a loop child matches on its trigger segment (with
-// its qualifier code). Nothing is allocated per segment unless an error is
-// recorded.
+// searching forward from the start of the current child's X12 position in
+// the innermost loop, then in each enclosing loop: siblings sharing a
+// position come in any order. A loop child matches on its trigger segment
+// (with its qualifier code). Nothing is allocated per segment unless an
+// error is recorded. The element checks are in elements.go.
 
 type frame struct {
 	n      *node
@@ -128,10 +127,22 @@ func (r *recognizer) step(v *validator, s *Segment) {
 		r.pop(v, s)
 	}
 	f := &r.stack[d]
-	// Required children skipped over are missing.
-	for _, k := range f.n.req {
-		if k > f.idx && k < ci && f.counts[k] == 0 {
-			r.missing(v, s, f.n.Children[k], f.n)
+	grp := f.n.grp
+	if c := f.n.Children[ci]; c.Max > 0 && int(f.counts[ci]) >= c.Max {
+		// This sibling is full: a later one at the same position that
+		// also takes the segment gets it (repeats are counted per
+		// sibling of a position).
+		if alt := r.spare(s, f, ci); alt > 0 {
+			ci = alt
+		}
+	}
+	// Required children of the positions passed over are missing; those
+	// at the new segment's position may still come, in any order.
+	if from, to := grp[f.idx], grp[ci]; to > from {
+		for _, k := range f.n.req {
+			if k >= from && k < to && f.counts[k] == 0 {
+				r.missing(v, s, f.n.Children[k], f.n)
+			}
 		}
 	}
 	f.idx = ci
@@ -140,11 +151,13 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	c := f.n.Children[ci]
 	if c.Max > 0 && int(f.counts[ci]) > c.Max {
-		code := "5"
+		// IK303 is the loop the segment in error sits in: the loop
+		// holding the over-used segment, or the excess loop itself.
+		code, loop := "5", loopLabel(f.n)
 		if c.Loop {
-			code = "4"
+			code, loop = "4", c.ID
 		}
-		v.segErr(KindIK3, code, s, r.pos, c.ID, 0, 0, 0)
+		v.segErr(KindIK3, code, s, r.pos, loop, 0, 0, 0)
 	}
 	seg := c
 	if c.Loop {
@@ -224,7 +237,9 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	for d := len(r.stack) - 1; d >= 0; d-- {
 		f := &r.stack[d]
 		tags := f.n.tags
-		from := f.idx
+		// Search from the start of the current child's position: the
+		// siblings sharing it may come in any order.
+		from := f.n.grp[f.idx]
 		if from == 0 {
 			from = 1
 		}
@@ -237,7 +252,7 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 			if c.Loop {
 				q = c.first()
 			}
-			if q.QEl > 1 || q.QComp > 0 {
+			if q.QEl > 1 || q.QComp > 0 || q.Q2El > 0 {
 				cacheable = false
 			}
 			if !strict || q.qualifies(s, e1) {
@@ -251,11 +266,34 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	return -1, -1
 }
 
+// spare returns another child of f at the same position as the full
+// child ci that takes s with its qualifier and has room left, or 0.
+func (r *recognizer) spare(s *Segment, f *frame, ci int) int {
+	n := f.n
+	e1 := s.Element(1)
+	g := n.grp[ci]
+	for k := g; k < len(n.Children) && n.grp[k] == g; k++ {
+		c := n.Children[k]
+		if k == ci || (c.Max > 0 && int(f.counts[k]) >= c.Max) {
+			continue
+		}
+		q := c
+		if c.Loop {
+			q = c.first()
+		}
+		if q.qualifies(s, e1) {
+			return k
+		}
+	}
+	return 0
+}
+
 // pop closes the innermost loop, reporting required children never seen.
 func (r *recognizer) pop(v *validator, s *Segment) {
 	f := &r.stack[len(r.stack)-1]
+	from := f.n.grp[f.idx]
 	for _, k := range f.n.req {
-		if k > f.idx && f.counts[k] == 0 {
+		if k >= from && f.counts[k] == 0 {
 			r.missing(v, s, f.n.Children[k], f.n)
 		}
 	}
@@ -312,9 +350,11 @@ func (r *recognizer) abort(v *validator, s *Segment) {
 // checkHL checks the HL numbering: HL01 counts up from 1 and HL02 names the
 // enclosing hierarchical loop.
 func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
+	// IK402 carries the element's reference number (HL01 628, HL02 734).
+	rules := r.place.Elems
 	id, ok := atoiBytes(s.Element(1))
 	if !ok || id != r.lastHL+1 {
-		v.segErr(KindIK4, "I12", s, r.pos, loopLabel(top.n), 1, 0, 0)
+		v.elErr(&rules[0], "I12", s, r.pos, loopLabel(top.n), 1, 0, 0)
 	}
 	if ok {
 		r.lastHL = id
@@ -341,7 +381,7 @@ func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
 	p := s.Element(2)
 	if parent > 0 {
 		if pid, ok := atoiBytes(p); !ok || pid != parent {
-			v.segErr(KindIK4, "I12", s, r.pos, loopLabel(top.n), 2, 0, 0)
+			v.elErr(&rules[1], "I12", s, r.pos, loopLabel(top.n), 2, 0, 0)
 		}
 	}
 }
@@ -416,385 +456,4 @@ func parseAmount(b []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-// checkElements validates the elements of s against the node's rules. The
-// common case (a simple element, no component or repetition separator in
-// the segment) is checked inline without calls.
-func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
-	rules := n.Elems
-	seps := s.seps
-	data := s.Data
-	nel := len(seps) - 1
-	if nel > len(rules) {
-		// Too many data elements: report the first extra non-empty one
-		// (or the last when all extra ones are empty).
-		at := nel
-		for i := len(rules) + 1; i <= nel; i++ {
-			if len(s.Element(i)) > 0 {
-				at = i
-				break
-			}
-		}
-		v.elErr(nil, "3", s, pos, loop, at, 0, 0)
-		nel = len(rules)
-	}
-	// The qualifier element was already matched against its codes when the
-	// segment was placed.
-	qualified := 0
-	if n.QComp == 0 && v.rec.strict {
-		qualified = n.QEl
-	}
-	flags := s.scanFlags()
-	ctrl, comps, reps := flags&flagCtrl != 0, flags&flagComps != 0, flags&flagReps != 0
-	start := int(seps[0]) + 1
-	for i := 1; i <= nel; i++ {
-		end := int(seps[i])
-		el := data[start:end]
-		start = end + 1
-		r := &rules[i-1]
-		if len(el) == 0 {
-			if r.Usage == 'R' {
-				v.elErr(r, "1", s, pos, loop, i, 0, 0)
-			}
-			continue
-		}
-		if r.Usage == 'N' {
-			v.elErr(r, "I10", s, pos, loop, i, 0, 0)
-			continue
-		}
-		if reps {
-			v.checkSlow(s, r, el, pos, loop, i)
-			continue
-		}
-		if r.Period {
-			v.checkOne(s, r, el, pos, loop, i, 0)
-			continue
-		}
-		if r.Type == typeC {
-			v.checkComposite(s, r, el, pos, loop, i, 0)
-			continue
-		}
-		if comps && indexByte(el, s.Delims.Component) >= 0 {
-			v.elErr(r, "6", s, pos, loop, i, 0, 0)
-			continue
-		}
-		switch r.Type {
-		case typeAN, typeID:
-			if len(el) < r.Min {
-				v.elErr(r, "4", s, pos, loop, i, 0, 0)
-			} else if len(el) > r.Max {
-				v.elErr(r, "5", s, pos, loop, i, 0, 0)
-			} else if ctrl && hasCtrl(el) {
-				v.elErr(r, "6", s, pos, loop, i, 0, 0)
-			} else if r.Codes != nil && i != qualified && !r.Codes.has(el) {
-				v.elErr(r, "7", s, pos, loop, i, 0, 0)
-			}
-		default:
-			if code := checkValue(el, r, true); code != "" {
-				v.elErr(r, code, s, pos, loop, i, 0, 0)
-			}
-		}
-	}
-	for i := nel + 1; i <= n.lastReq; i++ {
-		if rules[i-1].Usage == 'R' {
-			v.elErr(&rules[i-1], "1", s, pos, loop, i, 0, 0)
-		}
-	}
-	if len(n.syntax) > 0 {
-		v.checkSyntax(s, n, loop, pos)
-	}
-}
-
-// checkSyntax applies the segment's X12 syntax notes. An element the guide
-// requires is not reported again (its own IK4 1 covers it).
-func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
-	has := func(i int) bool { return len(s.Element(i)) > 0 }
-	miss := func(i int) {
-		if i <= len(n.Elems) && n.Elems[i-1].Usage != 'R' {
-			v.elErr(&n.Elems[i-1], "2", s, pos, loop, i, 0, 0)
-		}
-	}
-	for _, r := range n.syntax {
-		switch r.Kind {
-		case 'P':
-			some := false
-			for _, e := range r.Els {
-				some = some || has(e)
-			}
-			if some {
-				for _, e := range r.Els {
-					if !has(e) {
-						miss(e)
-					}
-				}
-			}
-		case 'R':
-			some := false
-			for _, e := range r.Els {
-				some = some || has(e)
-			}
-			if !some {
-				miss(r.Els[0])
-			}
-		case 'E':
-			seen := false
-			for _, e := range r.Els {
-				if has(e) {
-					if seen {
-						v.elErr(&n.Elems[e-1], "10", s, pos, loop, e, 0, 0)
-						break
-					}
-					seen = true
-				}
-			}
-		case 'C':
-			if has(r.Els[0]) {
-				for _, e := range r.Els[1:] {
-					if !has(e) {
-						miss(e)
-					}
-				}
-			}
-		case 'L':
-			if has(r.Els[0]) {
-				some := false
-				for _, e := range r.Els[1:] {
-					some = some || has(e)
-				}
-				if !some {
-					miss(r.Els[1])
-				}
-			}
-		}
-	}
-}
-
-// hasCtrl reports whether b holds a control character (below 0x20 or DEL),
-// eight bytes at a time.
-func hasCtrl(b []byte) bool {
-	const (
-		e0 = 0xE0E0E0E0E0E0E0E0
-		x7 = 0x7F7F7F7F7F7F7F7F
-	)
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		if zeroBytes(w&e0)|zeroBytes(w^x7) != 0 {
-			return true
-		}
-	}
-	for ; i < len(b); i++ {
-		if b[i] < 0x20 || b[i] == 0x7F {
-			return true
-		}
-	}
-	return false
-}
-
-// checkSlow checks an element that may hold repetitions or components.
-func (v *validator) checkSlow(s *Segment, r *elemRule, el []byte, pos int, loop string, i int) {
-	d := s.Delims
-	if d.Repetition == 'U' || (r.Reps <= 1 && indexByte(el, d.Repetition) < 0) {
-		v.checkOne(s, r, el, pos, loop, i, 0)
-		return
-	}
-	for rep := 1; ; rep++ {
-		part := el
-		k := indexByte(el, d.Repetition)
-		if k >= 0 {
-			part, el = el[:k], el[k+1:]
-		}
-		if rep > r.Reps {
-			v.elErr(r, "12", s, pos, loop, i, 0, rep)
-			return
-		}
-		if len(part) > 0 {
-			v.checkOne(s, r, part, pos, loop, i, rep)
-		}
-		if k < 0 {
-			return
-		}
-	}
-}
-
-// checkOne checks one (repetition of an) element.
-func (v *validator) checkOne(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
-	if r.Type == typeC {
-		v.checkComposite(s, r, el, pos, loop, i, rep)
-	} else if indexByte(el, s.Delims.Component) >= 0 {
-		v.elErr(r, "6", s, pos, loop, i, 0, rep)
-	} else if code := checkValue(el, r, s.scanFlags()&flagCtrl != 0); code != "" {
-		v.elErr(r, code, s, pos, loop, i, 0, rep)
-	} else if r.Period && i > 1 && !validPeriod(s.Element(i-1), el) {
-		v.elErr(r, "8", s, pos, loop, i, 0, rep)
-	}
-}
-
-// validPeriod checks a date time period (1251) against its format
-// qualifier (1250) in the element before it.
-func validPeriod(format, v []byte) bool {
-	switch string(format) {
-	case "D8":
-		return len(v) == 8 && validDate(v)
-	case "RD8":
-		return len(v) == 17 && v[8] == '-' && validDate(v[:8]) && validDate(v[9:])
-	}
-	return true
-}
-
-func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
-	comp := s.Delims.Component
-	ctrl := s.scanFlags()&flagCtrl != 0
-	j := 0
-	for {
-		j++
-		part := el
-		k := indexByte(el, comp)
-		if k >= 0 {
-			part, el = el[:k], el[k+1:]
-		}
-		if j > len(r.Comps) {
-			v.elErr(r, "13", s, pos, loop, i, j, rep)
-			return
-		}
-		cr := &r.Comps[j-1]
-		if len(part) == 0 {
-			if cr.Usage == 'R' {
-				v.elErr(cr, "1", s, pos, loop, i, j, rep)
-			}
-		} else if cr.Usage == 'N' {
-			v.elErr(cr, "I10", s, pos, loop, i, j, rep)
-		} else if code := checkValue(part, cr, ctrl); code != "" {
-			v.elErr(cr, code, s, pos, loop, i, j, rep)
-		}
-		if k < 0 {
-			break
-		}
-	}
-	for j++; j <= len(r.Comps); j++ {
-		if r.Comps[j-1].Usage == 'R' {
-			v.elErr(&r.Comps[j-1], "1", s, pos, loop, i, j, rep)
-		}
-	}
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func bytes2(b []byte, c1, c2 byte) bool {
-	for _, x := range b {
-		if x == c1 || x == c2 {
-			return true
-		}
-	}
-	return false
-}
-
-// checkValue checks one simple value against its rule and returns the IK4
-// code of the first problem, or "". ctrl tells whether the segment holds
-// any control character at all.
-func checkValue(b []byte, r *elemRule, ctrl bool) string {
-	switch r.Type {
-	case typeN, typeR:
-		n := 0
-		dots := 0
-		for i, c := range b {
-			switch {
-			case c >= '0' && c <= '9':
-				n++
-			case c == '-' && i == 0:
-			case c == '.' && r.Type == typeR && dots == 0:
-				dots++
-			default:
-				return "6"
-			}
-		}
-		if n == 0 {
-			return "6"
-		}
-		if n < r.Min {
-			return "4"
-		}
-		if n > r.Max {
-			return "5"
-		}
-		return ""
-	case typeDT:
-		if !validDate(b) || (r.Min == 8 && len(b) != 8) {
-			return "8"
-		}
-		return ""
-	case typeTM:
-		if !validTime(b) {
-			return "9"
-		}
-		return ""
-	}
-	if len(b) < r.Min {
-		return "4"
-	}
-	if len(b) > r.Max {
-		return "5"
-	}
-	if ctrl && hasCtrl(b) {
-		return "6"
-	}
-	if r.Codes != nil && !r.Codes.has(b) {
-		return "7"
-	}
-	return ""
-}
-
-// validDate accepts YYMMDD and CCYYMMDD.
-func validDate(b []byte) bool {
-	if (len(b) != 6 && len(b) != 8) || !allDigits(b) {
-		return false
-	}
-	if len(b) == 8 {
-		b = b[2:]
-	}
-	yy := int(b[0]-'0')*10 + int(b[1]-'0')
-	mm := int(b[2]-'0')*10 + int(b[3]-'0')
-	dd := int(b[4]-'0')*10 + int(b[5]-'0')
-	if mm < 1 || mm > 12 || dd < 1 {
-		return false
-	}
-	days := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
-	if mm == 2 && yy%4 != 0 && dd > 28 {
-		return false
-	}
-	return dd <= days[mm]
-}
-
-// validTime accepts HHMM, HHMMSS and HHMMSSd..d.
-func validTime(b []byte) bool {
-	if len(b) < 4 || len(b) > 8 || len(b) == 5 || !allDigits(b) {
-		return false
-	}
-	hh := int(b[0]-'0')*10 + int(b[1]-'0')
-	mm := int(b[2]-'0')*10 + int(b[3]-'0')
-	if hh > 23 || mm > 59 {
-		return false
-	}
-	if len(b) >= 6 && int(b[4]-'0')*10+int(b[5]-'0') > 59 {
-		return false
-	}
-	return true
-}
-
-// elErr records an element error with the element's reference number.
-func (v *validator) elErr(r *elemRule, code string, s *Segment, pos int, loop string, elem, comp, rep int) {
-	e := &Error{Kind: KindIK4, Code: code, Index: s.Index, Offset: s.Offset, Pos: pos, SegID: safeID(s.Element(0)),
-		Loop: loop, Elem: elem, Comp: comp, Rep: rep}
-	if r != nil && allDigits([]byte(r.Ref)) {
-		e.Ref = r.Ref
-	}
-	v.add(e)
 }

@@ -377,12 +377,15 @@ func (v *validator) isa(s *Segment) {
 			v.segErr(KindTA1, code, s, 0, "", el, 0, 0)
 		}
 	}
+	// The free-text elements may hold only the character sets' bytes.
+	chk(!hasCtrl(s.Element(2)), "011", 2)
+	chk(!hasCtrl(s.Element(4)), "013", 4)
 	chk(isaAuthQual.has(s.Element(1)), "010", 1)
 	chk(isaSecQual.has(s.Element(3)), "012", 3)
 	chk(isaIDQual.has(s.Element(5)), "005", 5)
-	chk(len(bytes.TrimSpace(s.Element(6))) > 0, "006", 6)
+	chk(len(bytes.TrimSpace(s.Element(6))) > 0 && !hasCtrl(s.Element(6)), "006", 6)
 	chk(isaIDQual.has(s.Element(7)), "007", 7)
-	chk(len(bytes.TrimSpace(s.Element(8))) > 0, "008", 8)
+	chk(len(bytes.TrimSpace(s.Element(8))) > 0 && !hasCtrl(s.Element(8)), "008", 8)
 	chk(validDate(s.Element(9)), "014", 9)
 	chk(validTime(s.Element(10)), "015", 10)
 	chk(string(s.Element(12)) == "00501", "017", 12)
@@ -414,6 +417,7 @@ func (v *validator) gs(s *Segment) {
 	v.ic.Groups = append(v.ic.Groups, g)
 	v.grp = g
 	g.Control = string(s.Element(6))
+	v.checkGS(s)
 	if n := len(s.Element(6)); n == 0 || n > 9 || !allDigits(s.Element(6)) {
 		v.segErr(KindAK9, "6", s, 0, "", 6, 0, 0)
 	}
@@ -426,6 +430,51 @@ func (v *validator) gs(s *Segment) {
 	if !bytes.HasPrefix(s.Element(8), []byte("00501")) {
 		v.segErr(KindAK9, "2", s, 0, "", 8, 0, 0)
 	}
+}
+
+// checkGS checks GS01 to GS05 and GS07 against the dictionary (GS06 and
+// GS08 have codes of their own above): a missing element, a wrong length,
+// a character outside the character sets, an invalid date (GS04) or time
+// (GS05) or a GS07 other than X. The 999 has no group code for these; like
+// the reference implementations, the group is rejected with AK905 1 and the
+// error names the element and its IK4-style reason.
+func (v *validator) checkGS(s *Segment) {
+	ds := dict.segs["GS"]
+	if ds == nil {
+		return
+	}
+	bad := func(i int, code string) {
+		e := &Error{Kind: KindAK9, Code: "1", Index: s.Index, Offset: s.Offset, SegID: "GS", Elem: i,
+			Msg: CodeText(KindAK9, "1") + ": GS" + twoDigits(i) + " " + CodeText(KindIK4, code)}
+		if i <= len(ds.Elems) {
+			e.Ref = ds.Elems[i-1].Ref
+		}
+		v.add(e)
+	}
+	if s.Len() > len(ds.Elems) {
+		bad(len(ds.Elems)+1, "3")
+	}
+	ctrl := s.scanFlags()&flagCtrl != 0
+	for _, i := range [...]int{1, 2, 3, 4, 5, 7} {
+		el := s.Element(i)
+		if len(el) == 0 {
+			bad(i, "1")
+			continue
+		}
+		if code := checkValue(el, &ds.Elems[i-1], ctrl); code != "" {
+			bad(i, code)
+		}
+	}
+	if el := s.Element(7); len(el) > 0 && string(el) != "X" {
+		bad(7, "7")
+	}
+}
+
+func twoDigits(i int) string {
+	if i < 10 {
+		return "0" + itoa(i)
+	}
+	return itoa(i)
 }
 
 // closeGroup ends an open transaction set and group before a new envelope

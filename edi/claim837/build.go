@@ -374,7 +374,13 @@ func (w *writer) line(n int, l *ServiceLine) error {
 		if w.k == Dental {
 			qual = or(a.ProcedureQual, "AD")
 		}
-		w.Seg("SVD", a.PayerID, a.Paid.String(), w.C(qual, a.Procedure), a.RevenueCode, or(a.Units, "1"))
+		// SVD03 only with a procedure: an 837I line adjudicated by revenue
+		// code carries it in SVD04 alone (the guide requires SVD04 there).
+		proc := ""
+		if a.Procedure != "" {
+			proc = w.C(qual, a.Procedure)
+		}
+		w.Seg("SVD", a.PayerID, a.Paid.String(), proc, a.RevenueCode, or(a.Units, "1"))
 		w.cas(a.Adjustments)
 		w.dtp("573", a.Date, "")
 		if a.RemainingLiability != nil {

@@ -319,7 +319,11 @@ func claim(w *setkit.Writer, c *Claim, resp bool) error {
 				return errors.New("claimstatus: a 277 service line needs a status (STC)")
 			}
 			for j := range l.Status {
-				w.STC(&l.Status[j], false)
+				// STC04 and STC05 are Not Used at the service line: the
+				// line's charge and payment are SVC02 and SVC03.
+				st := l.Status[j]
+				st.Charge, st.Paid = 0, 0
+				w.STC(&st, false)
 			}
 		}
 		if l.LineControl != "" {

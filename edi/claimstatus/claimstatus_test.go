@@ -86,7 +86,7 @@ func TestResponse(t *testing.T) {
 						PaidDate: "20260115", Check: "EFT0000001"}},
 					ServiceFrom: "20260101",
 					Lines: []claimstatus.Line{{ProcedureQual: "HC", Procedure: "99213", Charge: 10000, Paid: money(7000), Units: "1",
-						Status: []claimstatus.Status{{Category: "F1", Code: "65", Date: "20260115", Charge: 10000, Paid: 7000}}, LineControl: "LN0001", ServiceFrom: "20260101"}}}}},
+						Status: []claimstatus.Status{{Category: "F1", Code: "65", Date: "20260115"}}, LineControl: "LN0001", ServiceFrom: "20260101"}}}}},
 			{Person: claimstatus.Person{LastName: "ROE", FirstName: "RICHARD", MemberID: "ZZ0000002"},
 				Dependents: []claimstatus.Dependent{{Person: claimstatus.Person{LastName: "ROE", FirstName: "BABY"},
 					Claims: []claimstatus.Claim{{Trace: "STAT0002", PatientControlNumber: "PCN0002",

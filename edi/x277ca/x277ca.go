@@ -247,12 +247,16 @@ func (a *Acknowledgment) Segments(d edi.Delimiters) ([]edi.Seg, error) {
 				for li := range c.Lines {
 					l := &c.Lines[li]
 					proc := append([]string{setkit.Or(l.ProcedureQual, "HC"), l.Procedure}, l.Modifiers...)
-					w.Seg("SVC", w.C(proc...), l.Charge.String(), "0", l.RevenueCode, "", "", l.Units)
+					// 2220D SVC03 (paid amount) is Not Used in the 277CA.
+					w.Seg("SVC", w.C(proc...), l.Charge.String(), "", l.RevenueCode, "", "", l.Units)
 					if len(l.Status) == 0 {
 						return nil, errors.New("x277ca: service line acknowledgment needs a status (STC)")
 					}
 					for i := range l.Status {
-						w.STC(&l.Status[i], false)
+						// STC04 and STC05 are Not Used at the service line.
+						st := l.Status[i]
+						st.Charge, st.Paid = 0, 0
+						w.STC(&st, false)
 					}
 					if l.LineControl != "" {
 						w.Seg("REF", "FJ", l.LineControl)

@@ -37,7 +37,7 @@ func sample() *x277ca.Acknowledgment {
 						Status:               []x277ca.Status{{Category: "A7", Code: "21", Entity: "QC", Date: "20260106", Action: "U", Charge: 15000, Message: "SEE LINE"}},
 						ServiceFrom:          "20260102", ServiceTo: "20260103",
 						Lines: []x277ca.LineAck{{ProcedureQual: "HC", Procedure: "99392", Charge: 15000, Units: "1",
-							Status:      []x277ca.Status{{Category: "A7", Code: "454", Date: "20260106", Action: "U", Charge: 15000}},
+							Status:      []x277ca.Status{{Category: "A7", Code: "454", Date: "20260106", Action: "U"}},
 							LineControl: "LN0003", ServiceFrom: "20260102", ServiceTo: "20260103"}}},
 				},
 			}},

@@ -58,7 +58,7 @@ func (a *Adjudicator) frontEnd(in *claimIn, date string) (x277ca.Status, []x277c
 		qual, code, mods, rev := l.svc()
 		la := x277ca.LineAck{ProcedureQual: qual, Procedure: code, Modifiers: mods, RevenueCode: rev, Charge: l.charge,
 			Units: l.quantity, LineControl: l.lineControl, ServiceFrom: or(l.date, in.from), ServiceTo: l.dateTo,
-			Status: []x277ca.Status{{Category: r.Category, Code: r.Code, Entity: r.Entity, Date: date, Action: "U", Charge: l.charge, Message: r.Message}}}
+			Status: []x277ca.Status{{Category: r.Category, Code: r.Code, Entity: r.Entity, Date: date, Action: "U", Message: r.Message}}}
 		if l.date == "" {
 			la.ServiceTo = in.to
 		}

@@ -181,9 +181,9 @@ func TestLineRejection277CA(t *testing.T) {
 	}
 	want := []x277ca.LineAck{
 		{ProcedureQual: "HC", Procedure: "00000", Charge: 5000, Units: "1", LineControl: "LN0002", ServiceFrom: "20260105",
-			Status: []x277ca.Status{{Category: "A7", Code: "454", Date: "20260110", Action: "U", Charge: 5000, Message: "INVALID PROCEDURE CODE"}}},
+			Status: []x277ca.Status{{Category: "A7", Code: "454", Date: "20260110", Action: "U", Message: "INVALID PROCEDURE CODE"}}},
 		{ProcedureQual: "HC", Procedure: "87880", Charge: 9000, Units: "3", LineControl: "LN0003", ServiceFrom: "20260105",
-			Status: []x277ca.Status{{Category: "A7", Code: "21", Date: "20260110", Action: "U", Charge: 9000, Message: "UNITS EXCEED 2"}}},
+			Status: []x277ca.Status{{Category: "A7", Code: "21", Date: "20260110", Action: "U", Message: "UNITS EXCEED 2"}}},
 	}
 	if !reflect.DeepEqual(rej.Lines, want) {
 		t.Errorf("2220D lines\n got %+v\nwant %+v", rej.Lines, want)

@@ -63,10 +63,10 @@ func Institutional() *claim837.Transaction {
 								PayerName: "TEST PAYER", PayerID: "TP0000001", AdjudicationDate: "20260201", PayerClaimControl: "PAYERCLM0009"}},
 							Lines: []claim837.ServiceLine{
 								{RevenueCode: "0120", Charge: 400000, Unit: "DA", Quantity: "4", ServiceDate: "20260101", ServiceDateTo: "20260104",
-									Adjudications: []claim837.LineAdjudication{{PayerID: "TP0000001", Paid: 280000, ProcedureQual: "NU", Procedure: "0120", Units: "4",
+									Adjudications: []claim837.LineAdjudication{{PayerID: "TP0000001", Paid: 280000, RevenueCode: "0120", Units: "4",
 										Adjustments: []claim837.Adjustment{{Group: "CO", Reason: "45", Amount: 120000}}, Date: "20260201"}}},
 								{RevenueCode: "0250", Charge: 200000, Unit: "UN", Quantity: "10", NonCovered: 5000,
-									Adjudications: []claim837.LineAdjudication{{PayerID: "TP0000001", Paid: 70000, ProcedureQual: "NU", Procedure: "0250", Units: "10",
+									Adjudications: []claim837.LineAdjudication{{PayerID: "TP0000001", Paid: 70000, RevenueCode: "0250", Units: "10",
 										Adjustments: []claim837.Adjustment{{Group: "CO", Reason: "45", Amount: 80000}, {Group: "PR", Reason: "1", Amount: 50000}}, Date: "20260201",
 										RemainingLiability: m(50000)}}},
 							},

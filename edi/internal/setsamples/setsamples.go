@@ -121,7 +121,7 @@ func ClaimAck() *x277ca.Acknowledgment {
 						Status:               []x277ca.Status{{Category: "A7", Code: "21", Entity: "QC", Date: "20260106", Action: "U", Charge: 15000}},
 						ServiceFrom:          "20260102", ServiceTo: "20260103",
 						Lines: []x277ca.LineAck{{ProcedureQual: "HC", Procedure: "99392", Charge: 15000, Units: "1",
-							Status:      []x277ca.Status{{Category: "A7", Code: "454", Date: "20260106", Action: "U", Charge: 15000}},
+							Status:      []x277ca.Status{{Category: "A7", Code: "454", Date: "20260106", Action: "U"}},
 							LineControl: "LN0003", ServiceFrom: "20260102", ServiceTo: "20260103"}}},
 				},
 			}},
@@ -201,7 +201,7 @@ func StatusResponse() *claimstatus.Transaction {
 						PaidDate: "20260115", Check: "EFT0000001"}},
 					ServiceFrom: "20260101",
 					Lines: []claimstatus.Line{{ProcedureQual: "HC", Procedure: "99213", Charge: 10000, Paid: &paid, Units: "1",
-						Status: []claimstatus.Status{{Category: "F1", Code: "65", Date: "20260115", Charge: 10000, Paid: 7000}}, LineControl: "LN0001", ServiceFrom: "20260101"}}}}}}}}}
+						Status: []claimstatus.Status{{Category: "F1", Code: "65", Date: "20260115"}}, LineControl: "LN0001", ServiceFrom: "20260101"}}}}}}}}}
 }
 
 // Sample is one named sample interchange.

@@ -1,11 +1,11 @@
-segment 15 NM109 (transaction set 0001 position 13, loop 2010BA) at byte 519: conditional required data element missing [IK4 2]
+segment 6 PER06 (transaction set 0001 position 4, loop 1000A) at byte 280: conditional required data element missing [IK4 2]
 ISA*00*          *00*          *ZZ*TESTPAYER      *ZZ*CLAIMFLOW      *260102*0304*^*00501*000000001*0*T*:~
 GS*FA*TESTPAYER*CLAIMFLOW*20260102*0304*1*X*005010X231A1~
 ST*999*0001*005010X231A1~
 AK1*HC*1*005010X222A1~
 AK2*837*0001*005010X222A1~
-IK3*NM1*13*2010*8~
-IK4*9*67*2~
+IK3*PER*4*1000*8~
+IK4*6*364*2~
 IK5*R*5~
 AK9*R*1*1*0~
 SE*8*0001~
