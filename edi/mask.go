@@ -76,6 +76,12 @@ func maskElem(raw string, r *elemRule, d Delimiters) string {
 		parts := strings.Split(raw, string(d.Component))
 		for j, p := range parts {
 			if p != "" && (j >= len(r.Comps) || r.Comps[j].Type == typeAN || r.Comps[j].Type == typeDT) {
+				// A value from the guide's code list (the 999's CTX01-1
+				// CLM01, say) is a qualifier, not data: kept, so the
+				// masked segment is still recognized as the same one.
+				if j < len(r.Comps) && r.Comps[j].Codes != nil && r.Comps[j].Codes.has([]byte(p)) {
+					continue
+				}
 				parts[j] = MaskValue
 			}
 		}
