@@ -169,6 +169,7 @@ func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
 		}
 	}
 	rec.reset(g)
+	rec.placeOnly = true
 	var sc segScratch
 	out := JSONTransaction{}
 	if g != nil {
@@ -424,6 +425,7 @@ func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
 	rec := &recognizer{}
 	rec.reset(g)
+	rec.placeOnly = true
 	var sc segScratch
 	for i, s := range t.Segments {
 		view := sc.view(s, d, i+1)

@@ -42,6 +42,7 @@ func (w *setWalker) start(s *Segment, c *segCopier, gs08 string) {
 	}
 	w.v.rep.Errors, w.v.rep.Dropped = w.v.rep.Errors[:0], 0
 	w.v.rec.reset(guideFor(ref, st.El(1)))
+	w.v.rec.placeOnly = true
 	w.v.rec.start(&w.v, s)
 	w.call(s)
 }
