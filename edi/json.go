@@ -410,7 +410,9 @@ func UnmarshalX12JSON(b []byte) ([]*Interchange, error) {
 
 // Walk runs the guide's loop recognizer over a transaction set and calls fn
 // for every segment with the guide loop it belongs to ("" for the header
-// and trailer, or when the transaction has no guide table).
+// and trailer, or when the transaction has no guide table). It only places
+// segments: elements are not checked (Validate does that), and a segment
+// the guide has no place for gets the innermost open loop.
 func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)) {
 	load()
 	st := t.ST()
