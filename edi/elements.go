@@ -105,7 +105,20 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 // checkSyntax applies the segment's X12 syntax notes. An element the guide
 // requires is not reported again (its own IK4 1 covers it).
 func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
-	has := func(i int) bool { return len(s.Element(i)) > 0 }
+	// present has bit i set when element i is not empty (elements past 63
+	// are looked up one by one).
+	var present uint64
+	for i := 1; i < len(s.seps) && i < 64; i++ {
+		if s.seps[i] > s.seps[i-1]+1 {
+			present |= 1 << i
+		}
+	}
+	has := func(i int) bool {
+		if i < 64 {
+			return present&(1<<i) != 0
+		}
+		return len(s.Element(i)) > 0
+	}
 	miss := func(i int) {
 		if i <= len(n.Elems) && n.Elems[i-1].Usage != 'R' {
 			v.elErr(&n.Elems[i-1], "2", s, pos, loop, i, 0, 0)

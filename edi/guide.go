@@ -50,8 +50,13 @@ type elemRule struct {
 type codeSet struct {
 	list   []string
 	packed []uint64
-	m      map[uint64]struct{}
-	long   []string // codes of eight bytes or more
+	// table is an open-addressing hash set of the packed codes when there
+	// are more than 16 (a power-of-two size, linear probing, 0 = empty
+	// slot; no packed code is 0 since every code has a length).
+	table []uint64
+	shift uint
+	empty bool     // the list holds the empty code (the table cannot)
+	long  []string // codes of eight bytes or more
 }
 
 func newCodeSet(codes []string) *codeSet {
@@ -64,9 +69,26 @@ func newCodeSet(codes []string) *codeSet {
 		}
 	}
 	if len(c.packed) > 16 {
-		c.m = make(map[uint64]struct{}, len(c.packed))
+		bits := uint(1)
+		for 1<<bits < 2*len(c.packed) {
+			bits++
+		}
+		c.table, c.shift = make([]uint64, 1<<bits), 64-bits
+		mask := uint64(len(c.table) - 1)
 		for _, k := range c.packed {
-			c.m[k] = struct{}{}
+			if k == 0 {
+				c.empty = true
+				continue
+			}
+			for h := (k * 0x9E3779B97F4A7C15) >> c.shift; ; h = (h + 1) & mask {
+				if c.table[h] == k {
+					break
+				}
+				if c.table[h] == 0 {
+					c.table[h] = k
+					break
+				}
+			}
 		}
 	}
 	return c
@@ -94,9 +116,19 @@ func (c *codeSet) has(b []byte) bool {
 		}
 		return false
 	}
-	if c.m != nil {
-		_, ok := c.m[k]
-		return ok
+	if c.table != nil {
+		if k == 0 {
+			return c.empty
+		}
+		mask := uint64(len(c.table) - 1)
+		for h := (k * 0x9E3779B97F4A7C15) >> c.shift; ; h = (h + 1) & mask {
+			switch c.table[h] {
+			case k:
+				return true
+			case 0:
+				return false
+			}
+		}
 	}
 	for _, p := range c.packed {
 		if p == k {

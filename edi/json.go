@@ -169,6 +169,7 @@ func txToJSON(t *Transaction, d Delimiters, gs08 string) JSONTransaction {
 		}
 	}
 	rec.reset(g)
+	rec.placeOnly = true
 	var sc segScratch
 	out := JSONTransaction{}
 	if g != nil {
@@ -409,7 +410,9 @@ func UnmarshalX12JSON(b []byte) ([]*Interchange, error) {
 
 // Walk runs the guide's loop recognizer over a transaction set and calls fn
 // for every segment with the guide loop it belongs to ("" for the header
-// and trailer, or when the transaction has no guide table).
+// and trailer, or when the transaction has no guide table). It only places
+// segments: elements are not checked (Validate does that), and a segment
+// the guide has no place for gets the innermost open loop.
 func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)) {
 	load()
 	st := t.ST()
@@ -424,6 +427,7 @@ func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)
 	v := &validator{rep: &Report{}, opts: Options{MaxErrors: 1, SkipBalancing: true}}
 	rec := &recognizer{}
 	rec.reset(g)
+	rec.placeOnly = true
 	var sc segScratch
 	for i, s := range t.Segments {
 		view := sc.view(s, d, i+1)

@@ -46,6 +46,10 @@ type recognizer struct {
 	// a reused buffer; ctxInst is the loop instance it belongs to.
 	ctxVal  []byte
 	ctxInst int
+	// placeOnly places segments without checking them: no element checks,
+	// no HL numbering or missing-segment reports (Walk and WalkSets,
+	// whose callers never see the recognizer's errors).
+	placeOnly bool
 	// hooks let the JSON builder follow loop openings.
 	onPush func(n *node, id int)
 	onPop  func(n *node, id int)
@@ -95,7 +99,9 @@ func (r *recognizer) start(v *validator, s *Segment) {
 	r.push(r.g.root)
 	r.strict = false
 	r.place = r.g.root.Children[0]
-	v.checkElements(s, r.place, "", r.pos)
+	if !r.placeOnly {
+		v.checkElements(s, r.place, "", r.pos)
+	}
 }
 
 // step places one segment after ST.
@@ -112,6 +118,9 @@ func (r *recognizer) step(v *validator, s *Segment) {
 		d, ci = r.find(s, tag, false)
 	}
 	if d < 0 {
+		if r.placeOnly {
+			return
+		}
 		top := r.stack[len(r.stack)-1].n
 		code := "2"
 		if !r.g.inGuide[tag] {
@@ -138,7 +147,7 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	// Required children of the positions passed over are missing; those
 	// at the new segment's position may still come, in any order.
-	if from, to := grp[f.idx], grp[ci]; to > from {
+	if from, to := grp[f.idx], grp[ci]; to > from && !r.placeOnly {
 		for _, k := range f.n.req {
 			if k >= from && k < to && f.counts[k] == 0 {
 				r.missing(v, s, f.n.Children[k], f.n)
@@ -150,7 +159,7 @@ func (r *recognizer) step(v *validator, s *Segment) {
 		f.counts[ci]++
 	}
 	c := f.n.Children[ci]
-	if c.Max > 0 && int(f.counts[ci]) > c.Max {
+	if c.Max > 0 && int(f.counts[ci]) > c.Max && !r.placeOnly {
 		// IK303 is the loop the segment in error sits in: the loop
 		// holding the over-used segment, or the excess loop itself.
 		code, loop := "5", loopLabel(f.n)
@@ -166,6 +175,9 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	r.place = seg
 	top := &r.stack[len(r.stack)-1]
+	if r.placeOnly {
+		return
+	}
 	v.checkElements(s, seg, loopLabel(top.n), r.pos)
 	if tag == r.g.ctxTag && top.n.ID == r.g.ctxLoop && r.g.ctxEl > 0 {
 		r.ctxVal = append(r.ctxVal[:0], s.Element(r.g.ctxEl)...)
@@ -291,6 +303,13 @@ func (r *recognizer) spare(s *Segment, f *frame, ci int) int {
 // pop closes the innermost loop, reporting required children never seen.
 func (r *recognizer) pop(v *validator, s *Segment) {
 	f := &r.stack[len(r.stack)-1]
+	if r.placeOnly {
+		if r.onPop != nil {
+			r.onPop(f.n, f.id)
+		}
+		r.stack = r.stack[:len(r.stack)-1]
+		return
+	}
 	from := f.n.grp[f.idx]
 	for _, k := range f.n.req {
 		if k >= from && f.counts[k] == 0 {

@@ -9,7 +9,9 @@ package edi
 // function to call for every segment of the set with its loop ID, or nil
 // to skip the set. The Seg passed to fn is reused for the next segment:
 // keep its strings (parts of one copy of x), not the slice. The envelope
-// is checked as ParseBytes checks it, with the same errors.
+// is checked as ParseBytes checks it, with the same errors; the segments
+// inside a set are placed, not validated (as with Walk, Validate checks
+// them).
 func WalkSets(x []byte, open func(st Seg, gs08 string, d Delimiters) (guide string, fn func(loop string, s Seg))) error {
 	load()
 	if loadErr != nil {
@@ -42,6 +44,7 @@ func (w *setWalker) start(s *Segment, c *segCopier, gs08 string) {
 	}
 	w.v.rep.Errors, w.v.rep.Dropped = w.v.rep.Errors[:0], 0
 	w.v.rec.reset(guideFor(ref, st.El(1)))
+	w.v.rec.placeOnly = true
 	w.v.rec.start(&w.v, s)
 	w.call(s)
 }

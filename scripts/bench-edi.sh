@@ -9,8 +9,11 @@
 #    to the tokenizer's MB per CPU-second of that same run.
 # 2. Peak RSS of validating a generated 837P of EDI_BENCH_SIZE bytes (1 GiB
 #    by default) streamed through a pipe into the x12 validate command.
-# 3. x12 validate as a whole process on a generated 837P of EDI_FILE_SIZE
-#    bytes (40 MiB by default) in a file: MB/s, MB per CPU-second, peak RSS.
+# 3. x12 validate as a whole process at SNIP levels 3 and 5 on a generated
+#    837P of EDI_FILE_SIZE bytes (40 MiB by default) in a file: MB/s, MB per
+#    CPU-second and its ratio to the tokenizer of step 1, peak RSS. Step 1
+#    also runs edi/snip's level benchmark (levels 3-5, each with the
+#    tokenizer measured beside it).
 # 4. x12 json | x12 from-json on a generated 837P of EDI_FILE_SIZE bytes
 #    streamed through pipes: peak RSS of each, and the bytes that come out
 #    compared with the generator's.
@@ -47,6 +50,19 @@ awk '
 			printf "%-34s %12.1f %10.3f %14s\n", b, cpu[b], cpu[b] / tok, apc[b]
 		}
 	}' "$out/bench.txt" | tee "$out/ratios.txt"
+
+echo "== SNIP levels 3 and 5 on a generated 837P (edi/snip; tokenizer measured beside each level)"
+go test -run '^$' -bench 'Validate837P' -benchmem -benchtime "$benchtime" ./edi/snip/ | tee "$out/bench-snip.txt"
+awk '
+	/^BenchmarkValidate837P\// {
+		name = $1; sub(/-[0-9]+$/, "", name)
+		for (i = 2; i < NF; i++) {
+			if ($(i+1) == "MB/cpu-s") v = $i
+			if ($(i+1) == "tok-MB/cpu-s") t = $i
+			if ($(i+1) == "val/tok-cpu") r = $i
+		}
+		printf "%-34s %8.1f MB/cpu-s  tokenizer %8.1f MB/cpu-s  %.3f x tokenizer\n", name, v, t, r
+	}' "$out/bench-snip.txt" | tee "$out/ratios-snip.txt"
 
 echo "== streaming validation of a generated 837P of $size bytes"
 go build -o "$out/gen837p" ./edi/internal/gen837p/cmd/gen837p
@@ -86,14 +102,18 @@ awk -v kb="$peak_kb" -v size="$size" -v s="$start" -v e="$end" 'BEGIN {
 echo "== x12 validate as a process on a generated 837P of $fsize bytes (a file)"
 "$out/gen837p" -size "$fsize" >"$out/file.x12"
 if [ -x "$timebin" ]; then
-	"$timebin" -o "$out/validate-file.time" -f "%e %U %S %M" "$out/x12" validate "$out/file.x12" >"$out/validate-file.txt" || true
-	tail -n 1 "$out/validate-file.txt"
 	tok=$(awk '/^BenchmarkTokenizer-/ {for (i = 2; i < NF; i++) if ($(i+1) == "MB/cpu-s") print $i}' "$out/bench.txt" | head -n 1)
-	read -r wall user sys kb <"$out/validate-file.time"
-	awk -v n="$(stat -c %s "$out/file.x12")" -v w="$wall" -v u="$user" -v s="$sys" -v kb="$kb" -v tok="$tok" 'BEGIN {
-		cpu = u + s
-		printf "x12 validate: %.0f MB/s wall, %.0f MB per CPU-second (%.3f x the tokenizer in go test), peak RSS %.1f MiB\n", n / w / 1e6, n / cpu / 1e6, (tok > 0 ? n / cpu / 1e6 / tok : 0), kb / 1024
-	}' | tee "$out/validate-file.txt.summary"
+	echo "tokenizer (go test above): $tok MB per CPU-second (target for x12 validate --level 5: 250)"
+	: >"$out/validate-file.txt.summary"
+	for level in 3 5; do
+		"$timebin" -o "$out/validate-file-$level.time" -f "%e %U %S %M" "$out/x12" validate --level "$level" "$out/file.x12" >"$out/validate-file-$level.txt" || true
+		tail -n 1 "$out/validate-file-$level.txt"
+		read -r wall user sys kb <"$out/validate-file-$level.time"
+		awk -v level="$level" -v n="$(stat -c %s "$out/file.x12")" -v w="$wall" -v u="$user" -v s="$sys" -v kb="$kb" -v tok="$tok" 'BEGIN {
+			cpu = u + s
+			printf "x12 validate --level %s: %.0f MB/s wall, %.0f MB per CPU-second (%.3f x the tokenizer in go test), peak RSS %.1f MiB\n", level, n / w / 1e6, n / cpu / 1e6, (tok > 0 ? n / cpu / 1e6 / tok : 0), kb / 1024
+		}' | tee -a "$out/validate-file.txt.summary"
+	done
 
 	echo "== x12 json | x12 from-json on a generated 837P of $fsize bytes (pipes)"
 	want=$("$out/gen837p" -size "$fsize" | sha256sum | cut -d' ' -f1)

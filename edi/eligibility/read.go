@@ -46,11 +46,31 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		if rep == "" || d.Repetition == 'U' {
 			return []string{v}
 		}
-		var out []string
-		for _, p := range strings.Split(v, rep) {
+		// The non-empty repetitions, in one allocation.
+		n := 0
+		for rest := v; ; {
+			p, after, found := strings.Cut(rest, rep)
+			if p != "" {
+				n++
+			}
+			if !found {
+				break
+			}
+			rest = after
+		}
+		if n == 0 {
+			return nil
+		}
+		out := make([]string, 0, n)
+		for rest := v; ; {
+			p, after, found := strings.Cut(rest, rep)
 			if p != "" {
 				out = append(out, p)
 			}
+			if !found {
+				break
+			}
+			rest = after
 		}
 		return out
 	}

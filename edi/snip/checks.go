@@ -1,6 +1,8 @@
 package snip
 
 import (
+	"bytes"
+
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/codes"
 )
@@ -91,8 +93,20 @@ func isZero(b []byte) bool {
 // checkProcedure checks a composite medical procedure identifier (C003):
 // the code's shape for its qualifier, and the modifiers (components 3-6).
 func checkProcedure(_ *setCheck, s *edi.Segment, el int, v []byte) (bool, int) {
-	q := s.Component(el, 1)
-	code := s.Component(el, 2)
+	// One pass over the composite's components (qualifier, code, up to
+	// four modifiers).
+	var comps [6][]byte
+	sep := s.Delims.Component
+	rest := s.Element(el)
+	for j := 0; j < len(comps); j++ {
+		i := bytes.IndexByte(rest, sep)
+		if i < 0 {
+			comps[j] = rest
+			break
+		}
+		comps[j], rest = rest[:i], rest[i+1:]
+	}
+	q, code := comps[0], comps[1]
 	if len(code) > 0 {
 		ok := true
 		switch string(q) {
@@ -108,7 +122,7 @@ func checkProcedure(_ *setCheck, s *edi.Segment, el int, v []byte) (bool, int) {
 		}
 	}
 	for j := 3; j <= 6; j++ {
-		if m := s.Component(el, j); len(m) > 0 && !validModifier(m) {
+		if m := comps[j-1]; len(m) > 0 && !validModifier(m) {
 			return false, j
 		}
 	}

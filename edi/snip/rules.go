@@ -223,7 +223,7 @@ type Rule struct {
 
 // table is the compiled rules for one transaction kind.
 type table struct {
-	byTag map[uint32]tagEntry // built from bySeg and loopTags
+	byTag tagTable // built from bySeg and loopTags
 	bySeg map[uint32][]*elemRule
 	loops map[string][]*loopRule
 	order map[string][]*orderRule
@@ -362,15 +362,16 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 		}
 	}
 	for _, t := range tabs {
-		t.byTag = map[uint32]tagEntry{}
+		byTag := map[uint32]tagEntry{}
 		for tag, rs := range t.bySeg {
-			t.byTag[tag] = tagEntry{rules: rs}
+			byTag[tag] = tagEntry{rules: rs}
 		}
 		for tag := range t.loopTags {
-			e := t.byTag[tag]
+			e := byTag[tag]
 			e.scoped = true
-			t.byTag[tag] = e
+			byTag[tag] = e
 		}
+		t.byTag = newTagTable(byTag)
 	}
 	return &rf, tabs, nil
 }
@@ -380,6 +381,53 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 type tagEntry struct {
 	rules  []*elemRule
 	scoped bool
+}
+
+// tagTable finds a segment tag's entry without a map lookup: an
+// open-addressing table of the tags (a power-of-two size, linear probing,
+// 0 = empty slot; no segment tag packs to 0).
+type tagTable struct {
+	keys  []uint32
+	vals  []tagEntry
+	shift uint
+}
+
+var noEntry tagEntry
+
+func newTagTable(m map[uint32]tagEntry) tagTable {
+	bits := uint(1)
+	for 1<<bits < 2*len(m) {
+		bits++
+	}
+	t := tagTable{keys: make([]uint32, 1<<bits), vals: make([]tagEntry, 1<<bits), shift: 32 - bits}
+	mask := uint32(len(t.keys) - 1)
+	for tag, e := range m {
+		if tag == 0 {
+			continue
+		}
+		h := (tag * 0x9E3779B1) >> t.shift
+		for t.keys[h] != 0 {
+			h = (h + 1) & mask
+		}
+		t.keys[h], t.vals[h] = tag, e
+	}
+	return t
+}
+
+// get returns the tag's entry, or an empty one.
+func (t *tagTable) get(tag uint32) *tagEntry {
+	if tag == 0 || len(t.keys) == 0 {
+		return &noEntry
+	}
+	mask := uint32(len(t.keys) - 1)
+	for h := (tag * 0x9E3779B1) >> t.shift; ; h = (h + 1) & mask {
+		switch t.keys[h] {
+		case tag:
+			return &t.vals[h]
+		case 0:
+			return &noEntry
+		}
+	}
 }
 
 func contains(list []string, s string) bool {

@@ -105,7 +105,7 @@ func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)
 	if at.Start && (len(c.t.loops[at.Loop]) > 0 || len(c.t.order[at.Loop]) > 0) {
 		c.openScope(at)
 	}
-	e := c.t.byTag[tag]
+	e := c.t.byTag.get(tag)
 	if e.scoped {
 		c.scopeStep(s, tag, here, report)
 	}

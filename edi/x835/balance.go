@@ -251,12 +251,19 @@ func Validate(b []byte, opts *edi.Options) (*edi.Report, error) {
 		return rep, err
 	}
 	byIndex := map[int]*edi.SetResult{}
+	any835 := false
 	for _, ic := range rep.Interchanges {
 		for _, g := range ic.Groups {
 			for _, s := range g.Sets {
 				byIndex[s.Index] = s
+				any835 = any835 || s.ST.El(1) == "835"
 			}
 		}
+	}
+	if !any835 && rep.OK() && (opts == nil || !opts.DropAccepted) {
+		// The report lists every set and none is an 835: nothing to
+		// balance, no second pass.
+		return rep, nil
 	}
 	rd := edi.NewBytesReader(b)
 	var (

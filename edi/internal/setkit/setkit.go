@@ -35,28 +35,58 @@ func (m Money) String() string {
 }
 
 // ParseMoney parses an X12 decimal into cents; digits past the cent are
-// truncated.
+// truncated. It reads the digits itself (no strconv, no allocation): an
+// optional '-', whole digits (which may carry one more sign, as
+// strconv.ParseInt reads them; a negative whole part other than zero is
+// refused), an optional '.' and fraction digits.
 func ParseMoney(s string) (Money, bool) {
 	if s == "" {
 		return 0, false
 	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
 	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" {
-		whole = "0"
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 || w > 1e15 {
-		return 0, false
-	}
-	for _, c := range frac {
-		if c < '0' || c > '9' {
+	var w int64
+	if whole != "" {
+		wneg := false
+		if whole[0] == '+' || whole[0] == '-' {
+			wneg, whole = whole[0] == '-', whole[1:]
+			if whole == "" {
+				return 0, false
+			}
+		}
+		for i := 0; i < len(whole); i++ {
+			c := whole[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			w = w*10 + int64(c-'0')
+			if w > 1e15 {
+				return 0, false
+			}
+		}
+		if wneg && w != 0 {
 			return 0, false
 		}
 	}
-	frac += "00"
-	f, _ := strconv.ParseInt(frac[:2], 10, 64)
+	var f int64
+	for i := 0; i < len(frac); i++ {
+		c := frac[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if i < 2 {
+			f = f*10 + int64(c-'0')
+		}
+	}
+	if len(frac) < 2 {
+		f *= 10
+		if len(frac) == 0 {
+			f *= 10
+		}
+	}
 	m := Money(w*100 + f)
 	if neg {
 		m = -m
