@@ -57,7 +57,7 @@ export function Remittances() {
   const [announce, setAnnounce] = useState('')
   const [queue, setQueue] = useState<WorkItem[] | null>(null)
   const [queueNext, setQueueNext] = useState('')
-  const [resolving, setResolving] = useState<number | null>(null)
+  const [resolving, setResolving] = useState<string | null>(null)
   const loaded = useRef(QUEUE_PAGE)
   const cursor = pages[pages.length - 1]
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : String(e))
