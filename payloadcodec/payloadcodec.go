@@ -119,7 +119,8 @@ func (c codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error)
 // converter.NewPayloadCodecHTTPHandler serves them.
 //
 // Every POST must pass authorize (nil authorizes nothing); a refusal is
-// answered 401 with application/problem+json. Browsers may call it from
+// answered with application/problem+json: an *AuthError's status and detail
+// (what is missing, for the engineer), else 401. Browsers may call it from
 // allowedOrigins only (exact origins, such as "http://127.0.0.1:8233"): for
 // those it answers CORS preflights (POST; headers Content-Type, X-Namespace
 // and Authorization; credentials allowed) and labels responses; a request
@@ -149,7 +150,7 @@ func Handler(k *keyring.Keyring, authorize func(*http.Request) error, allowedOri
 				return
 			}
 			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization, Authorization-Extras")
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)
 			return
@@ -163,14 +164,42 @@ func Handler(k *keyring.Keyring, authorize func(*http.Request) error, allowedOri
 			writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", "the codec server answers /decode and /encode")
 			return
 		}
-		if authorize == nil || authorize(r) != nil {
+		if authorize == nil {
 			h.Set("WWW-Authenticate", `Bearer realm="claimflow codec"`)
 			writeProblem(w, r, http.StatusUnauthorized, "unauthorized", "Unauthorized", "not authorised to use the codec server")
+			return
+		}
+		if err := authorize(r); err != nil {
+			writeAuthError(w, r, err)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		inner.ServeHTTP(w, r)
 	})
+}
+
+// AuthError is a refusal authorize returns: Status 401 (no or a bad
+// credential) or 403 (a missing permission), and a Detail that says what is
+// missing and how to get it.
+type AuthError struct {
+	Status int
+	Detail string
+}
+
+func (e *AuthError) Error() string { return e.Detail }
+
+func writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *AuthError
+	if !errors.As(err, &ae) {
+		ae = &AuthError{Status: http.StatusUnauthorized, Detail: "not authorised to use the codec server"}
+	}
+	if ae.Status == http.StatusForbidden {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow codec", error="insufficient_scope"`)
+		writeProblem(w, r, http.StatusForbidden, "forbidden", "Forbidden", ae.Detail)
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow codec", error="invalid_token"`)
+	writeProblem(w, r, http.StatusUnauthorized, "unauthorized", "Unauthorized", ae.Detail)
 }
 
 // writeProblem answers with an RFC 9457 problem document, as the API does.

@@ -21,6 +21,7 @@ versitygw   github.com/versity/versitygw      github.com/versity/versitygw/cmd/v
 mailpit     github.com/axllent/mailpit        github.com/axllent/mailpit
 stripe-mock github.com/stripe/stripe-mock     github.com/stripe/stripe-mock
 local-kms   github.com/nsmithuk/local-kms     github.com/nsmithuk/local-kms
+temporal-ui github.com/temporalio/ui-server/v2 github.com/temporalio/ui-server/v2/cmd/server
 temporal-server   go.temporal.io/server  go.temporal.io/server/cmd/server
 temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server'
 
@@ -56,5 +57,5 @@ if [ "${1:-}" = path ]; then
   exit 0
 fi
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms)
+[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms temporal-ui)
 for n in "${names[@]}"; do build "$n"; done

@@ -24,6 +24,7 @@ import (
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/config"
+	"github.com/claimflow/claimflow/identity"
 	"github.com/claimflow/claimflow/internal/temporalmetrics"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/logging"
@@ -51,6 +52,8 @@ type Main struct {
 	Temporal client.Client
 	API      *api.Server
 	Worker   worker.Worker
+	// Identity is the OpenID Connect provider (the Temporal UI's sign-in).
+	Identity *identity.Provider
 	// Registry holds the process's metrics: Go runtime, process, the
 	// Temporal SDK's (every client Open dials records into it) and the HTTP
 	// servers'. The API's /metrics serves it, and so does the worker's own
@@ -59,6 +62,9 @@ type Main struct {
 
 	httpServer *http.Server
 	listener   net.Listener
+	// The same API over TLS (CLAIMFLOW_HTTPS_ADDR), for the codec endpoint.
+	httpsServer *http.Server
+	tlsListener net.Listener
 	// The worker's own /healthz, /readyz and /metrics (worker_http.go).
 	workerHTTP     *http.Server
 	workerListener net.Listener
@@ -155,6 +161,12 @@ func (m *Main) Open(ctx context.Context) error {
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 		}
+		if err := m.openIdentity(); err != nil {
+			return err
+		}
+		if err := m.openTLS(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -199,19 +211,12 @@ func (m *Main) codecOrigins() []string {
 	return out
 }
 
-// authorizeDecode admits a bearer token (API token or session) holding
-// workflow:decode, and audits the access.
+// authorizeDecode admits a caller holding workflow:decode (codecCaller:
+// a claimflow access token, session or API token), and audits the access.
 func (m *Main) authorizeDecode(r *http.Request) error {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return store.ErrUnauthenticated
-	}
-	p, err := m.Store.Authenticate(r.Context(), strings.TrimSpace(tok))
+	p, err := m.codecCaller(r)
 	if err != nil {
 		return err
-	}
-	if !p.Permissions[store.PermWorkflowDecode] {
-		return fmt.Errorf("the %s permission is needed to decode workflow payloads", store.PermWorkflowDecode)
 	}
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
 	return m.Store.RecordAccess(r.Context(), store.Actor{UserID: p.UserID, SourceIP: host, RequestID: logging.RequestID(r.Context())},
@@ -267,6 +272,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if runErr == nil && m.httpServer != nil {
 		serve("http api", "http", m.httpServer, m.listener)
 	}
+	if runErr == nil && m.httpsServer != nil {
+		serve("https api", "https", m.httpsServer, m.tlsListener)
+	}
 	if runErr == nil {
 		select {
 		case <-ctx.Done():
@@ -287,6 +295,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = ln.Close() // in case it never served
 	}
 	stop("http", m.httpServer, m.listener)
+	stop("https", m.httpsServer, m.tlsListener)
 	if m.workerRunning.Swap(false) {
 		m.Worker.Stop()
 	}
@@ -298,7 +307,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close releases connections.
 func (m *Main) Close() error {
-	for _, ln := range []net.Listener{m.listener, m.workerListener} {
+	for _, ln := range []net.Listener{m.listener, m.tlsListener, m.workerListener} {
 		if ln != nil {
 			_ = ln.Close() // Open listened but Run never served
 		}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/claimflow/claimflow/identity"
+	"github.com/claimflow/claimflow/payloadcodec"
+	"github.com/claimflow/claimflow/store"
+)
+
+// openIdentity builds the OpenID Connect provider (the Temporal UI's
+// sign-in, `claimflow token`) and mounts it at /oidc. The issuer is
+// CLAIMFLOW_OIDC_ISSUER, else the API's own loopback address.
+func (m *Main) openIdentity() error {
+	issuer := strings.TrimRight(m.Config.OIDCIssuer, "/")
+	if issuer == "" {
+		issuer = "http://" + m.listener.Addr().String() + "/oidc"
+	}
+	var clients []identity.Client
+	if m.Config.TemporalUIClientSecret != "" {
+		ui := strings.TrimRight(m.Config.TemporalUIURL, "/")
+		redirects := []string{ui + "/auth/sso/callback"}
+		if strings.Contains(ui, "127.0.0.1") {
+			redirects = append(redirects, strings.Replace(ui, "127.0.0.1", "localhost", 1)+"/auth/sso/callback")
+		}
+		clients = append(clients, identity.Client{ID: m.Config.TemporalUIClientID, Secret: m.Config.TemporalUIClientSecret, RedirectURIs: redirects})
+	}
+	p, err := identity.New(identity.Config{
+		Issuer: issuer, Clients: clients, AccessTokenTTL: m.Config.OIDCTokenTTL, KeyRotation: m.Config.OIDCKeyRotation,
+		Logger: m.Log.With("component", "oidc"),
+	}, m.Store, m.Store, m.Keyring)
+	if err != nil {
+		return err
+	}
+	m.Identity = p
+	m.API.Router().Mount("/oidc", http.StripPrefix("/oidc", p.Handler()))
+	return nil
+}
+
+// codecCaller authenticates a codec request: a claimflow access token (a
+// JWT from the Temporal UI's sign-in through claimflow, or from `claimflow
+// token`), or a claimflow session or API token. It returns the caller, or
+// a payloadcodec.AuthError that says what is missing.
+func (m *Main) codecCaller(r *http.Request) (store.Principal, error) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	raw = strings.TrimSpace(raw)
+	if !ok || raw == "" {
+		return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "no bearer token. " +
+			"The Temporal UI sends one once you sign in through claimflow (codec passAccessToken, an https codec endpoint); " +
+			`the Temporal CLI needs --codec-auth "Bearer $(claimflow token)"`}
+	}
+	ctx := r.Context()
+	if strings.HasPrefix(raw, "cf_") {
+		p, err := m.Store.Authenticate(ctx, raw)
+		if errors.Is(err, store.ErrUnauthenticated) {
+			return p, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "the claimflow session or API token is expired, revoked or unknown: sign in again"}
+		}
+		if err != nil {
+			return p, err
+		}
+		return p, requireDecode(p)
+	}
+	if m.Identity == nil {
+		return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "this claimflow accepts no access tokens (no OpenID Connect provider)"}
+	}
+	sub, err := m.Identity.VerifyAccessToken(ctx, raw)
+	if err != nil {
+		var te *identity.TokenError
+		if errors.As(err, &te) {
+			return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: te.Reason}
+		}
+		return store.Principal{}, err
+	}
+	id, err := m.Store.UserIdentity(ctx, sub)
+	if errors.Is(err, store.ErrUnauthenticated) {
+		return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "the access token's user is disabled or no longer exists"}
+	}
+	if err != nil {
+		return store.Principal{}, err
+	}
+	p := store.Principal{UserID: id.UserID, Kind: id.Kind, Permissions: id.Permissions}
+	return p, requireDecode(p)
+}
+
+func requireDecode(p store.Principal) error {
+	if p.Permissions[store.PermWorkflowDecode] {
+		return nil
+	}
+	return &payloadcodec.AuthError{Status: http.StatusForbidden, Detail: "your claimflow user holds no " + store.PermWorkflowDecode +
+		" permission, which decoding workflow payloads needs: ask an administrator of your organisation to grant you the engineer role " +
+		"(POST /v1/users/{id}/grants with {\"org_id\": ..., \"role\": \"engineer\"})"}
+}
+
+// openTLS adds the API's TLS listener (CLAIMFLOW_HTTPS_ADDR): the Temporal
+// UI sends access tokens only to an https codec endpoint. Without a
+// configured certificate it makes a self-signed one for 127.0.0.1 and
+// localhost, once, in <data dir>/tls.
+func (m *Main) openTLS() error {
+	if m.Config.HTTPSAddr == "" {
+		return nil
+	}
+	certFile, keyFile := m.Config.TLSCertFile, m.Config.TLSKeyFile
+	if certFile == "" {
+		dir := filepath.Join(m.Config.DataDir, "tls")
+		certFile, keyFile = filepath.Join(dir, "localhost.crt"), filepath.Join(dir, "localhost.key")
+		if err := ensureSelfSigned(certFile, keyFile); err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return fmt.Errorf("tls: %w", err)
+	}
+	ln, err := net.Listen("tcp", m.Config.HTTPSAddr)
+	if err != nil {
+		return fmt.Errorf("https: listen %s: %w", m.Config.HTTPSAddr, err)
+	}
+	m.tlsListener = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	m.httpsServer = &http.Server{
+		Handler:           m.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// TLSAddr is the address of the TLS listener ("" without one).
+func (m *Main) TLSAddr() string {
+	if m.tlsListener == nil {
+		return ""
+	}
+	return m.tlsListener.Addr().String()
+}
+
+func ensureSelfSigned(certFile, keyFile string) error {
+	if _, err := os.Stat(certFile); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(certFile), 0o700); err != nil {
+		return err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: "claimflow local"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(2, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+}
