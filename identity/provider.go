@@ -200,20 +200,24 @@ type client struct {
 	p          *Provider
 }
 
-func (c *client) GetID() string                          { return c.id }
-func (c *client) RedirectURIs() []string                 { return c.redirects }
-func (c *client) PostLogoutRedirectURIs() []string       { return nil }
-func (c *client) ApplicationType() op.ApplicationType    { return c.appType }
-func (c *client) AuthMethod() oidc.AuthMethod            { return c.authMethod }
-func (c *client) ResponseTypes() []oidc.ResponseType     { return []oidc.ResponseType{oidc.ResponseTypeCode} }
-func (c *client) GrantTypes() []oidc.GrantType           { return c.grants }
-func (c *client) AccessTokenType() op.AccessTokenType    { return op.AccessTokenTypeJWT }
-func (c *client) IDTokenLifetime() time.Duration         { return c.p.cfg.AccessTokenTTL }
-func (c *client) DevMode() bool                          { return false }
-func (c *client) IDTokenUserinfoClaimsAssertion() bool   { return true }
-func (c *client) ClockSkew() time.Duration               { return 0 }
-func (c *client) IsScopeAllowed(string) bool             { return false }
-func (c *client) LoginURL(id string) string              { return c.p.cfg.Issuer + "/login?id=" + url.QueryEscape(id) }
+func (c *client) GetID() string                       { return c.id }
+func (c *client) RedirectURIs() []string              { return c.redirects }
+func (c *client) PostLogoutRedirectURIs() []string    { return nil }
+func (c *client) ApplicationType() op.ApplicationType { return c.appType }
+func (c *client) AuthMethod() oidc.AuthMethod         { return c.authMethod }
+func (c *client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
+func (c *client) GrantTypes() []oidc.GrantType         { return c.grants }
+func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeJWT }
+func (c *client) IDTokenLifetime() time.Duration       { return c.p.cfg.AccessTokenTTL }
+func (c *client) DevMode() bool                        { return false }
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (c *client) ClockSkew() time.Duration             { return 0 }
+func (c *client) IsScopeAllowed(string) bool           { return false }
+func (c *client) LoginURL(id string) string {
+	return c.p.cfg.Issuer + "/login?id=" + url.QueryEscape(id)
+}
 func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }
@@ -221,7 +225,9 @@ func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }
 
-func constantTimeEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
 
 // TokenError says why an access token was refused, in words an engineer
 // can act on (no token contents).

@@ -295,7 +295,9 @@ func (s *storage) ValidateTokenExchangeRequest(ctx context.Context, r op.TokenEx
 	return nil
 }
 
-func (s *storage) CreateTokenExchangeRequest(context.Context, op.TokenExchangeRequest) error { return nil }
+func (s *storage) CreateTokenExchangeRequest(context.Context, op.TokenExchangeRequest) error {
+	return nil
+}
 
 func (s *storage) GetPrivateClaimsFromTokenExchangeRequest(context.Context, op.TokenExchangeRequest) (map[string]any, error) {
 	return accessClaims(), nil
