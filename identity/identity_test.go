@@ -103,6 +103,71 @@ func (m *memKeys) RotateOIDCSigningKey(_ context.Context, k store.OIDCSigningKey
 	return true, nil
 }
 
+// memRequests is the sign-ins table in memory.
+type memRequests struct {
+	mu sync.Mutex
+	m  map[string]store.OIDCAuthRequest
+}
+
+func (m *memRequests) CreateOIDCAuthRequest(_ context.Context, r store.OIDCAuthRequest, expiredBefore time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.m[r.ID] = r
+	return nil
+}
+
+func (m *memRequests) find(ok func(store.OIDCAuthRequest) bool, createdAfter time.Time) (store.OIDCAuthRequest, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.m {
+		if ok(r) && !r.CreatedAt.Before(createdAfter) {
+			return r, nil
+		}
+	}
+	return store.OIDCAuthRequest{}, store.ErrOIDCRequestGone
+}
+
+func (m *memRequests) OIDCAuthRequest(_ context.Context, id string, after time.Time) (store.OIDCAuthRequest, error) {
+	return m.find(func(r store.OIDCAuthRequest) bool { return r.ID == id }, after)
+}
+
+func (m *memRequests) OIDCAuthRequestByCode(_ context.Context, code string, after time.Time) (store.OIDCAuthRequest, error) {
+	return m.find(func(r store.OIDCAuthRequest) bool { return r.Code != "" && r.Code == code }, after)
+}
+
+func (m *memRequests) update(id string, fn func(*store.OIDCAuthRequest)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.m[id]
+	if !ok {
+		return store.ErrOIDCRequestGone
+	}
+	fn(&r)
+	m.m[id] = r
+	return nil
+}
+
+func (m *memRequests) SetOIDCAuthCode(_ context.Context, id, code string) error {
+	return m.update(id, func(r *store.OIDCAuthRequest) { r.Code = code })
+}
+
+func (m *memRequests) CompleteOIDCAuthRequest(_ context.Context, id, userID string, at, _ time.Time) error {
+	return m.update(id, func(r *store.OIDCAuthRequest) { r.UserID, r.AuthTime = userID, &at })
+}
+
+func (m *memRequests) DeleteOIDCAuthRequest(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, id)
+	return nil
+}
+
+type fakeStore struct {
+	*fakeUsers
+	*memKeys
+	*memRequests
+}
+
 type plainSealer struct{}
 
 func (plainSealer) SealBlob(_ context.Context, b, _ []byte) ([]byte, error) {
@@ -131,7 +196,7 @@ func newEnv(t *testing.T) *env {
 	var err error
 	e.p, err = New(Config{Issuer: e.srv.URL + "/oidc", AccessTokenTTL: 5 * time.Minute, KeyRotation: time.Hour,
 		Clients: []Client{{ID: "temporal-ui", Secret: "ui-secret", RedirectURIs: []string{"http://127.0.0.1:8233/auth/sso/callback"}}},
-		Now:     func() time.Time { return *e.clock }}, e.users, e.keys, plainSealer{})
+		Now:     func() time.Time { return *e.clock }}, fakeStore{e.users, e.keys, &memRequests{m: map[string]store.OIDCAuthRequest{}}}, plainSealer{})
 	if err != nil {
 		t.Fatal(err)
 	}

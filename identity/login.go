@@ -94,7 +94,7 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			Error: "Your account does not hold workflow:decode, which the Temporal UI needs. Ask an administrator of your organisation to grant you the engineer role."})
 		return
 	}
-	if err := p.storage.completeLogin(id, pr.UserID); err != nil {
+	if err := p.storage.completeLogin(ctx, id, pr.UserID); err != nil {
 		p.renderLogin(w, http.StatusBadRequest, loginView{Error: "This sign-in link has expired. Go back to the Temporal UI and sign in again."})
 		return
 	}

@@ -9,9 +9,8 @@
 // Signing keys (RS256) live in Postgres, their private halves sealed with
 // the keyring, so every API replica signs and verifies alike; they rotate on
 // a schedule and a replaced key stays published until its tokens expire.
-// Authorization requests live in the memory of the replica that started
-// them for at most ten minutes: behind several replicas, route /oidc/ with
-// sticky sessions (or to one replica).
+// Sign-ins in progress live in Postgres for at most ten minutes, so any
+// replica serves any step.
 package identity
 
 import (
@@ -65,6 +64,24 @@ type KeyStore interface {
 	RotateOIDCSigningKey(ctx context.Context, k store.OIDCSigningKey, newerThan, retireOthersAt time.Time) (bool, error)
 }
 
+// AuthRequests keeps the sign-ins in progress (Postgres: any replica
+// serves any step of a sign-in).
+type AuthRequests interface {
+	CreateOIDCAuthRequest(ctx context.Context, r store.OIDCAuthRequest, expiredBefore time.Time) error
+	OIDCAuthRequest(ctx context.Context, id string, createdAfter time.Time) (store.OIDCAuthRequest, error)
+	OIDCAuthRequestByCode(ctx context.Context, code string, createdAfter time.Time) (store.OIDCAuthRequest, error)
+	SetOIDCAuthCode(ctx context.Context, id, code string) error
+	CompleteOIDCAuthRequest(ctx context.Context, id, userID string, at, createdAfter time.Time) error
+	DeleteOIDCAuthRequest(ctx context.Context, id string) error
+}
+
+// Store is everything the provider keeps in the store.
+type Store interface {
+	Users
+	KeyStore
+	AuthRequests
+}
+
 // Sealer seals the private keys at rest (the keyring).
 type Sealer interface {
 	SealBlob(ctx context.Context, plaintext, aad []byte) ([]byte, error)
@@ -99,6 +116,7 @@ type Config struct {
 type Provider struct {
 	cfg      Config
 	users    Users
+	requests AuthRequests
 	keys     *keyring
 	clients  map[string]*client
 	op       *op.Provider
@@ -109,7 +127,7 @@ type Provider struct {
 }
 
 // New builds the provider.
-func New(cfg Config, users Users, keys KeyStore, sealer Sealer) (*Provider, error) {
+func New(cfg Config, st Store, sealer Sealer) (*Provider, error) {
 	u, err := url.Parse(cfg.Issuer)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("identity: the issuer %q is not an absolute http(s) URL", cfg.Issuer)
@@ -124,14 +142,14 @@ func New(cfg Config, users Users, keys KeyStore, sealer Sealer) (*Provider, erro
 	if cfg.KeyRotation <= 0 {
 		cfg.KeyRotation = 30 * 24 * time.Hour
 	}
-	p := &Provider{cfg: cfg, users: users, log: cfg.Logger, now: cfg.Now, clients: map[string]*client{}}
+	p := &Provider{cfg: cfg, users: st, requests: st, log: cfg.Logger, now: cfg.Now, clients: map[string]*client{}}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
 	if p.now == nil {
 		p.now = time.Now
 	}
-	p.keys = &keyring{keys: keys, sealer: sealer, now: p.now, rotateEvery: cfg.KeyRotation, tokenTTL: cfg.AccessTokenTTL}
+	p.keys = &keyring{keys: st, sealer: sealer, now: p.now, rotateEvery: cfg.KeyRotation, tokenTTL: cfg.AccessTokenTTL}
 	for _, c := range cfg.Clients {
 		if c.ID == "" || c.Secret == "" || len(c.RedirectURIs) == 0 {
 			return nil, fmt.Errorf("identity: client %q needs an ID, a secret and redirect URIs", c.ID)
@@ -142,7 +160,7 @@ func New(cfg Config, users Users, keys KeyStore, sealer Sealer) (*Provider, erro
 	p.clients[CLIClientID] = &client{id: CLIClientID, public: true, redirects: []string{CLIRedirectURI}, p: p,
 		appType: op.ApplicationTypeNative, authMethod: oidc.AuthMethodNone,
 		grants: []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeTokenExchange}}
-	p.storage = &storage{p: p, requests: map[string]*authRequest{}}
+	p.storage = &storage{p: p}
 
 	var key [32]byte // codes are random IDs the storage checks; this key only wraps them
 	if _, err := randRead(key[:]); err != nil {

@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/claimflow/claimflow/store"
 )
 
 // authRequestTTL bounds a sign-in: from the redirect to the login page to
@@ -19,47 +20,43 @@ import (
 const authRequestTTL = 10 * time.Minute
 
 // authRequest is one authorization request, from /authorize to the code
-// exchange. It implements op.AuthRequest.
-type authRequest struct {
-	id, clientID, redirectURI, state, nonce string
-	scopes                                  []string
-	responseType                            oidc.ResponseType
-	responseMode                            oidc.ResponseMode
-	challenge                               *oidc.CodeChallenge
-	created                                 time.Time
+// exchange: op.AuthRequest over the stored row.
+type authRequest struct{ r store.OIDCAuthRequest }
 
-	userID   string
-	authTime time.Time
-	code     string
+func (a *authRequest) GetID() string          { return a.r.ID }
+func (a *authRequest) GetACR() string         { return "" }
+func (a *authRequest) GetAMR() []string       { return []string{"pwd", "otp", "mfa"} }
+func (a *authRequest) GetAudience() []string  { return []string{a.r.ClientID, CodecAudience} }
+func (a *authRequest) GetClientID() string    { return a.r.ClientID }
+func (a *authRequest) GetNonce() string       { return a.r.Nonce }
+func (a *authRequest) GetRedirectURI() string { return a.r.RedirectURI }
+func (a *authRequest) GetScopes() []string    { return a.r.Scopes }
+func (a *authRequest) GetState() string       { return a.r.State }
+func (a *authRequest) GetSubject() string     { return a.r.UserID }
+func (a *authRequest) Done() bool             { return a.r.UserID != "" }
+func (a *authRequest) GetResponseType() oidc.ResponseType {
+	return oidc.ResponseType(a.r.ResponseType)
 }
-
-func (a *authRequest) GetID() string                         { return a.id }
-func (a *authRequest) GetACR() string                        { return "" }
-func (a *authRequest) GetAMR() []string                      { return []string{"pwd", "otp", "mfa"} }
-func (a *authRequest) GetAudience() []string                 { return []string{a.clientID, CodecAudience} }
-func (a *authRequest) GetAuthTime() time.Time                { return a.authTime }
-func (a *authRequest) GetClientID() string                   { return a.clientID }
-func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge { return a.challenge }
-func (a *authRequest) GetNonce() string                      { return a.nonce }
-func (a *authRequest) GetRedirectURI() string                { return a.redirectURI }
-func (a *authRequest) GetResponseType() oidc.ResponseType    { return a.responseType }
-func (a *authRequest) GetResponseMode() oidc.ResponseMode    { return a.responseMode }
-func (a *authRequest) GetScopes() []string                   { return a.scopes }
-func (a *authRequest) GetState() string                      { return a.state }
-func (a *authRequest) GetSubject() string                    { return a.userID }
-func (a *authRequest) Done() bool                            { return a.userID != "" }
+func (a *authRequest) GetResponseMode() oidc.ResponseMode {
+	return oidc.ResponseMode(a.r.ResponseMode)
+}
+func (a *authRequest) GetAuthTime() time.Time {
+	if a.r.AuthTime == nil {
+		return time.Time{}
+	}
+	return *a.r.AuthTime
+}
+func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
+	if a.r.CodeChallenge == "" {
+		return nil
+	}
+	return &oidc.CodeChallenge{Challenge: a.r.CodeChallenge, Method: oidc.CodeChallengeMethod(a.r.CodeChallengeMethod)}
+}
 
 // storage is zitadel/oidc's op.Storage over claimflow: clients from the
-// configuration, users from the store, signing keys from the keyring
-// table, and authorization requests in memory (they live minutes).
-type storage struct {
-	p *Provider
-
-	mu       sync.Mutex
-	requests map[string]*authRequest
-}
-
-var errNotFound = errors.New("not found")
+// configuration, users, sign-ins in progress and signing keys from the
+// store (Postgres), so any API replica serves any step.
+type storage struct{ p *Provider }
 
 func newID() string {
 	var b [16]byte
@@ -67,76 +64,56 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (s *storage) gc(now time.Time) {
-	for id, r := range s.requests {
-		if now.Sub(r.created) > authRequestTTL {
-			delete(s.requests, id)
-		}
+// gone maps the store's "no such sign-in" to the library's not-found.
+func gone(err error) error {
+	if errors.Is(err, store.ErrOIDCRequestGone) {
+		return oidc.ErrInvalidRequest().WithDescription("the sign-in expired or does not exist; start again from the application")
 	}
+	return err
 }
+
+func (s *storage) oldest() time.Time { return s.p.now().Add(-authRequestTTL) }
 
 func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	now := s.p.now()
-	ar := &authRequest{id: newID(), clientID: r.ClientID, redirectURI: r.RedirectURI, state: r.State, nonce: r.Nonce,
-		scopes: r.Scopes, responseType: r.ResponseType, responseMode: r.ResponseMode, created: now}
-	if r.CodeChallenge != "" {
-		ar.challenge = &oidc.CodeChallenge{Challenge: r.CodeChallenge, Method: r.CodeChallengeMethod}
+	ar := store.OIDCAuthRequest{ID: newID(), ClientID: r.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce,
+		Scopes: r.Scopes, ResponseType: string(r.ResponseType), ResponseMode: string(r.ResponseMode),
+		CodeChallenge: r.CodeChallenge, CodeChallengeMethod: string(r.CodeChallengeMethod), CreatedAt: s.p.now()}
+	if ar.Scopes == nil {
+		ar.Scopes = []string{}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gc(now)
-	s.requests[ar.id] = ar
-	return ar, nil
+	if err := s.p.requests.CreateOIDCAuthRequest(ctx, ar, s.oldest()); err != nil {
+		return nil, err
+	}
+	return &authRequest{ar}, nil
 }
 
-func (s *storage) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r, ok := s.requests[id]; ok && s.p.now().Sub(r.created) <= authRequestTTL {
-		return r, nil
+func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	r, err := s.p.requests.OIDCAuthRequest(ctx, id, s.oldest())
+	if err != nil {
+		return nil, gone(err)
 	}
-	return nil, errNotFound
+	return &authRequest{r}, nil
 }
 
-func (s *storage) AuthRequestByCode(_ context.Context, code string) (op.AuthRequest, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.requests {
-		if r.code != "" && r.code == code && s.p.now().Sub(r.created) <= authRequestTTL {
-			return r, nil
-		}
+func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	r, err := s.p.requests.OIDCAuthRequestByCode(ctx, code, s.oldest())
+	if err != nil {
+		return nil, gone(err)
 	}
-	return nil, errNotFound
+	return &authRequest{r}, nil
 }
 
-func (s *storage) SaveAuthCode(_ context.Context, id, code string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.requests[id]
-	if !ok {
-		return errNotFound
-	}
-	r.code = code
-	return nil
+func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	return gone(s.p.requests.SetOIDCAuthCode(ctx, id, code))
 }
 
-func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.requests, id)
-	return nil
+func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
+	return s.p.requests.DeleteOIDCAuthRequest(ctx, id)
 }
 
 // completeLogin marks a request as signed in by userID.
-func (s *storage) completeLogin(id, userID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.requests[id]
-	if !ok || s.p.now().Sub(r.created) > authRequestTTL {
-		return errNotFound
-	}
-	r.userID, r.authTime = userID, s.p.now()
-	return nil
+func (s *storage) completeLogin(ctx context.Context, id, userID string) error {
+	return s.p.requests.CompleteOIDCAuthRequest(ctx, id, userID, s.p.now(), s.oldest())
 }
 
 func (s *storage) CreateAccessToken(ctx context.Context, _ op.TokenRequest) (string, time.Time, error) {
@@ -186,13 +163,13 @@ func (s *storage) GetClientByClientID(_ context.Context, id string) (op.Client, 
 	if c, ok := s.p.clients[id]; ok {
 		return c, nil
 	}
-	return nil, errNotFound
+	return nil, errors.New("no such client")
 }
 
 func (s *storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
 	c, ok := s.p.clients[id]
 	if !ok {
-		return errNotFound
+		return errors.New("no such client")
 	}
 	if c.public {
 		return nil // the CLI: its subject token is the credential

@@ -101,3 +101,76 @@ func (s *Store) UserIdentity(ctx context.Context, userID string) (Identity, erro
 	}
 	return id, nil
 }
+
+// OIDCAuthRequest is a sign-in in progress (an OpenID Connect
+// authorization request), shared by the API replicas.
+type OIDCAuthRequest struct {
+	ID, ClientID, RedirectURI, State, Nonce string
+	Scopes                                  []string
+	ResponseType, ResponseMode              string
+	CodeChallenge, CodeChallengeMethod      string
+	CreatedAt                               time.Time
+	UserID                                  string // set once signed in
+	AuthTime                                *time.Time
+	Code                                    string
+}
+
+// ErrOIDCRequestGone is a sign-in that does not exist or has expired.
+var ErrOIDCRequestGone = errors.New("store: no such sign-in, or it expired")
+
+// CreateOIDCAuthRequest stores r and drops requests created before
+// expiredBefore.
+func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r OIDCAuthRequest, expiredBefore time.Time) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, q("DeleteExpiredOIDCAuthRequests"), expiredBefore); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, q("InsertOIDCAuthRequest"), r.ID, r.ClientID, r.RedirectURI, r.State, r.Nonce, r.Scopes,
+			r.ResponseType, r.ResponseMode, r.CodeChallenge, r.CodeChallengeMethod, r.CreatedAt)
+		return err
+	})
+}
+
+func (s *Store) oidcAuthRequest(ctx context.Context, query, key string, createdAfter time.Time) (OIDCAuthRequest, error) {
+	var r OIDCAuthRequest
+	err := s.Pool.QueryRow(ctx, q(query), key, createdAfter).Scan(&r.ID, &r.ClientID, &r.RedirectURI, &r.State, &r.Nonce,
+		&r.Scopes, &r.ResponseType, &r.ResponseMode, &r.CodeChallenge, &r.CodeChallengeMethod, &r.CreatedAt, &r.UserID, &r.AuthTime, &r.Code)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, ErrOIDCRequestGone
+	}
+	return r, err
+}
+
+// OIDCAuthRequest reads a sign-in created after createdAfter.
+func (s *Store) OIDCAuthRequest(ctx context.Context, id string, createdAfter time.Time) (OIDCAuthRequest, error) {
+	return s.oidcAuthRequest(ctx, "GetOIDCAuthRequest", id, createdAfter)
+}
+
+// OIDCAuthRequestByCode reads a sign-in by its authorization code.
+func (s *Store) OIDCAuthRequestByCode(ctx context.Context, code string, createdAfter time.Time) (OIDCAuthRequest, error) {
+	return s.oidcAuthRequest(ctx, "GetOIDCAuthRequestByCode", code, createdAfter)
+}
+
+// SetOIDCAuthCode records the code issued for a sign-in.
+func (s *Store) SetOIDCAuthCode(ctx context.Context, id, code string) error {
+	t, err := s.Pool.Exec(ctx, q("SetOIDCAuthCode"), id, code)
+	if err == nil && t.RowsAffected() == 0 {
+		err = ErrOIDCRequestGone
+	}
+	return err
+}
+
+// CompleteOIDCAuthRequest marks a sign-in done by userID (once).
+func (s *Store) CompleteOIDCAuthRequest(ctx context.Context, id, userID string, at, createdAfter time.Time) error {
+	t, err := s.Pool.Exec(ctx, q("CompleteOIDCAuthRequest"), id, userID, at, createdAfter)
+	if err == nil && t.RowsAffected() == 0 {
+		err = ErrOIDCRequestGone
+	}
+	return err
+}
+
+// DeleteOIDCAuthRequest ends a sign-in (its code was exchanged).
+func (s *Store) DeleteOIDCAuthRequest(ctx context.Context, id string) error {
+	_, err := s.Pool.Exec(ctx, q("DeleteOIDCAuthRequest"), id)
+	return err
+}

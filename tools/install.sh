@@ -39,8 +39,8 @@ binpath() {
 build() {
   local name=$1 out mod pkg dir
   out=$(binpath "$name")
+  read -r mod pkg dir <<<"$(row "$name")"
   if [ ! -x "$out" ]; then
-    read -r mod pkg dir <<<"$(row "$name")"
     echo "tools: building $name ($(basename "$(dirname "$out")")) ..." >&2
     mkdir -p "$(dirname "$out")"
     if ! (cd "$here/$dir" && go build -trimpath -o "$out.tmp" "$pkg"); then
@@ -48,6 +48,16 @@ build() {
       exit 1
     fi
     mv "$out.tmp" "$out"
+  fi
+  if [ "$name" = temporal-ui ] && [ ! -f "$(dirname "$out")/config/docker.yaml" ]; then
+    # The UI server reads its configuration from files: keep the module's
+    # docker.yaml (the official image's, set by TEMPORAL_* variables) beside
+    # the binary, so `make run` configures it as production does.
+    local src
+    src=$(cd "$here/$dir" && go list -m -f '{{.Dir}}' "$mod")/config
+    mkdir -p "$(dirname "$out")/config"
+    cp "$src/docker.yaml" "$(dirname "$out")/config/docker.yaml"
+    chmod u+w "$(dirname "$out")/config/docker.yaml"
   fi
   echo "$name=$out"
 }

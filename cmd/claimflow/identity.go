@@ -44,7 +44,7 @@ func (m *Main) openIdentity() error {
 	p, err := identity.New(identity.Config{
 		Issuer: issuer, Clients: clients, AccessTokenTTL: m.Config.OIDCTokenTTL, KeyRotation: m.Config.OIDCKeyRotation,
 		Logger: m.Log.With("component", "oidc"),
-	}, m.Store, m.Store, m.Keyring)
+	}, m.Store, m.Keyring)
 	if err != nil {
 		return err
 	}

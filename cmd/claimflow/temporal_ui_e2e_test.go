@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// uiStack is claimflow (API on http and https, worker, OIDC provider) with
+// the real Temporal UI server (tools/temporal-ui) signing in through it, as
+// scripts/run.sh wires them.
+type uiStack struct {
+	*e2e
+	uiURL, tlsBase string
+}
+
+const uiClientSecret = "test-ui-client-secret"
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func newUIStack(t *testing.T) *uiStack {
+	t.Helper()
+	port := freePort(t)
+	uiURL := fmt.Sprintf("http://127.0.0.1:%d", port)
+	e := newE2E(t, true, map[string]string{
+		"CLAIMFLOW_HTTPS_ADDR":           "127.0.0.1:0",
+		"TEMPORAL_UI_URL":                uiURL,
+		"TEMPORAL_UI_OIDC_CLIENT_SECRET": uiClientSecret,
+	})
+	s := &uiStack{e2e: e, uiURL: uiURL, tlsBase: "https://" + e.m.TLSAddr()}
+	s.startUIServer(t, port)
+	return s
+}
+
+// startUIServer runs the pinned ui-server with the official image's
+// docker.yaml, configured by the same variables as deploy/ and run.sh.
+func (s *uiStack) startUIServer(t *testing.T, port int) {
+	t.Helper()
+	bin := testenv.Tool(t, "temporal-ui")
+	root := filepath.Dir(bin)
+	cmd := exec.Command(bin, "--root", root, "--config", "config", "--env", "docker", "start")
+	cmd.Env = append(os.Environ(),
+		"TEMPORAL_ADDRESS="+s.vars["TEMPORAL_ADDRESS"],
+		fmt.Sprintf("TEMPORAL_UI_PORT=%d", port),
+		"TEMPORAL_AUTH_ENABLED=true",
+		"TEMPORAL_AUTH_PROVIDER_URL="+s.m.Identity.Issuer(),
+		"TEMPORAL_AUTH_CLIENT_ID=temporal-ui",
+		"TEMPORAL_AUTH_CLIENT_SECRET="+uiClientSecret,
+		"TEMPORAL_AUTH_CALLBACK_URL="+s.uiURL+"/auth/sso/callback",
+		"TEMPORAL_AUTH_SCOPES=openid,profile",
+		"TEMPORAL_CODEC_ENDPOINT="+s.tlsBase+"/codec",
+		"TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true",
+		"TEMPORAL_CORS_ORIGINS="+s.uiURL,
+		"TEMPORAL_CSRF_COOKIE_INSECURE=true",
+		"TEMPORAL_NOTIFY_ON_NEW_VERSION=false",
+	)
+	cmd.Stdout = testenv.LogFile(t, "temporal-ui")
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	testenv.WaitFor(t, 30*time.Second, "the Temporal UI server to answer", func() bool {
+		resp, err := http.Get(s.uiURL + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// staffEngineer adds a staff user with the engineer role at org and
+// returns its login and TOTP secret (password: testPassword).
+func (s *uiStack) staffEngineer(t *testing.T, org, login string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	u, secret, err := s.m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: org, Kind: "staff", Login: login,
+		DisplayName: strings.ToUpper(login), Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.m.Store.Grant(ctx, store.System, u.ID, org, "engineer"); err != nil {
+		t.Fatal(err)
+	}
+	return login, secret
+}
+
+const testPassword = "correct horse battery staple 2"
+
+// paidClaim makes a claim at the stack's organisation and waits for it to
+// be paid.
+func (s *uiStack) paidClaim(t *testing.T) idOnly {
+	t.Helper()
+	var prov, pay idOnly
+	s.api("POST", "/v1/providers", map[string]any{"org_id": s.org, "npi": "1234567893", "first_name": "TESTDOC", "last_name": "ONE", "taxonomy": "207Q00000X"}, &prov)
+	s.api("POST", "/v1/payers", map[string]any{"org_id": s.org, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
+	c := s.claim(prov.ID, pay.ID, "TEMPORALUI", []string{"E11.9"}, line{"99213", 15000, 1})
+	s.waitStatus(c.ID, workflows.StatusPaid)
+	return c
+}
+
+// TestTemporalUISignInAndDecode drives the real Temporal UI server in
+// headless Chromium: an engineer of the claim's organisation signs in
+// through claimflow (password and TOTP), opens the claim's workflow and
+// reads its input decoded; an engineer of another organisation opening the
+// same workflow sees it still encoded. Screenshots go to
+// .data/test-output/temporal-ui (or $CLAIMFLOW_TEST_OUTPUT).
+func TestTemporalUISignInAndDecode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (scripts/test.sh installs Debian's package)")
+	}
+	out := os.Getenv("CLAIMFLOW_TEST_OUTPUT")
+	if out == "" {
+		out = filepath.Join(testenv.RepoRoot(t), ".data", "test-output")
+	}
+	out = filepath.Join(out, "temporal-ui")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := newUIStack(t)
+	ctx := context.Background()
+	c := s.paidClaim(t)
+	engA, secretA := s.staffEngineer(t, s.org, "test-engineer-a")
+	orgB, err := s.m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "OTHER HEALTH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engB, secretB := s.staffEngineer(t, orgB.ID, "test-engineer-b")
+	workflowURL := s.uiURL + "/namespaces/default/workflows/" + strings.ReplaceAll(workflows.ClaimIDPrefix, "/", "%2F") + c.ID
+
+	// view signs in as one engineer in a fresh browser and returns the
+	// workflow page's text.
+	view := func(name, login, secret string) string {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
+			chromedp.ExecPath(chromium),
+			chromedp.Flag("headless", true),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			// The codec endpoint's certificate is the self-signed one
+			// claimflow makes for 127.0.0.1 (make run's too).
+			chromedp.Flag("ignore-certificate-errors", true),
+			chromedp.UserDataDir(t.TempDir()),
+			chromedp.WindowSize(1400, 1000),
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+		defer cancelAlloc()
+		bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+		defer cancelBrowser()
+		if err := chromedp.Run(bctx); err != nil {
+			t.Fatalf("start chromium: %v", err)
+		}
+		shot := func(file string) chromedp.Action {
+			return chromedp.ActionFunc(func(ctx context.Context) error {
+				var buf []byte
+				if err := chromedp.FullScreenshot(&buf, 90).Do(ctx); err != nil {
+					return err
+				}
+				p := filepath.Join(out, file+".png")
+				t.Logf("screenshot %s", p)
+				return os.WriteFile(p, buf, 0o644)
+			})
+		}
+		run := func(what string, actions ...chromedp.Action) {
+			t.Helper()
+			sctx, cancel := context.WithTimeout(bctx, 45*time.Second)
+			defer cancel()
+			if err := chromedp.Run(sctx, actions...); err != nil {
+				fctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+				defer cancel()
+				var text, loc string
+				_ = chromedp.Run(fctx, shot(name+"-failed"), chromedp.Location(&loc), chromedp.Evaluate(`document.body.innerText`, &text))
+				t.Fatalf("%s (%s): %v; at %s the page says: %.2000s", what, name, err, loc, text)
+			}
+		}
+		// The UI sends an engineer who is not signed in to its sign-in
+		// page; its button goes to claimflow's.
+		run("open the workflow", chromedp.Navigate(workflowURL), chromedp.WaitVisible(`//button[contains(., "Continue to SSO")] | //a[contains(., "Continue to SSO")]`, chromedp.BySearch))
+		run("continue to claimflow", chromedp.Click(`//button[contains(., "Continue to SSO")] | //a[contains(., "Continue to SSO")]`, chromedp.BySearch),
+			chromedp.WaitVisible(`#totp`, chromedp.ByID), shot(name+"-1-claimflow-sign-in"))
+		run("sign in",
+			chromedp.SendKeys(`#login`, login, chromedp.ByID),
+			chromedp.SendKeys(`#password`, testPassword, chromedp.ByID),
+			chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+			chromedp.Click(`form button[type="submit"]`),
+			chromedp.WaitVisible(`//*[contains(., "Input")]`, chromedp.BySearch),
+		)
+		// Back to the workflow (the UI returns to its start page).
+		var text string
+		run("read the history", chromedp.Navigate(workflowURL),
+			chromedp.WaitVisible(`//*[contains(text(), "Input")]`, chromedp.BySearch),
+			chromedp.Sleep(3*time.Second), // the codec answers after the page renders
+			shot(name+"-2-workflow"),
+			chromedp.Evaluate(`document.body.innerText`, &text))
+		return text
+	}
+
+	decoded := view("a-same-tenant", engA, secretA)
+	if !strings.Contains(decoded, `"FrequencyCode"`) || !strings.Contains(decoded, `"ClaimID"`) {
+		t.Errorf("engineer of the claim's organisation: the workflow input is not decoded; the page says: %.3000s", decoded)
+	}
+	encoded := view("b-other-tenant", engB, secretB)
+	if strings.Contains(encoded, `"FrequencyCode"`) || strings.Contains(encoded, "TESTPATIENT") {
+		t.Errorf("engineer of another organisation sees the input decoded: %.3000s", encoded)
+	}
+	if !strings.Contains(encoded, "binary/encrypted") {
+		t.Errorf("engineer of another organisation: want the payload shown still encrypted; the page says: %.3000s", encoded)
+	}
+}
+
+// TestTemporalCLIDecodesWithClaimflowToken: `claimflow token` signs an
+// engineer in (password and TOTP prompted) and prints an access token; the
+// Temporal CLI decodes the claim's history through the codec endpoint with
+// it. Without the token, or with an engineer of another organisation, the
+// input stays encrypted.
+func TestTemporalCLIDecodesWithClaimflowToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	s := &uiStack{e2e: newE2E(t, true)}
+	c := s.paidClaim(t)
+	login, secret := s.staffEngineer(t, s.org, "test-cli-engineer")
+
+	var tokOut, tokErr bytes.Buffer
+	stdin = strings.NewReader(testPassword + "\n" + store.TOTPCode(secret, time.Now()) + "\n")
+	defer func() { stdin = os.Stdin }()
+	if code := run(context.Background(), []string{"token", "-url", s.base, "-login", login}, env(nil), &tokOut, &tokErr); code != 0 {
+		t.Fatalf("claimflow token: exit %d: %s", code, tokErr.String())
+	}
+	token := strings.TrimSpace(tokOut.String())
+	if strings.Count(token, ".") != 2 {
+		t.Fatalf("claimflow token printed %q, want a JWT", token)
+	}
+	show := func(auth string) string {
+		args := []string{"workflow", "show", "--address", s.vars["TEMPORAL_ADDRESS"], "--workflow-id", workflows.ClaimIDPrefix + c.ID,
+			"--output", "json", "--codec-endpoint", s.base + "/codec"}
+		if auth != "" {
+			args = append(args, "--codec-auth", auth)
+		}
+		cmd := exec.Command(testenv.Tool(t, "temporal"), args...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("temporal %s: %v: %s", strings.Join(args, " "), err, e.String())
+		}
+		return o.String()
+	}
+	hist := show("Bearer " + token)
+	if !strings.Contains(hist, `"ClaimID": "`+c.ID+`"`) || !strings.Contains(hist, `"FrequencyCode"`) {
+		t.Errorf("history with the token: the claim input is not decoded: %.2000s", hist)
+	}
+	if strings.Contains(hist, "TESTPATIENT") {
+		t.Errorf("decoded history names the patient")
+	}
+	if plain := show(""); strings.Contains(plain, `"FrequencyCode"`) {
+		t.Errorf("history without a token is decoded")
+	}
+}
