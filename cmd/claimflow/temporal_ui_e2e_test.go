@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -247,8 +250,8 @@ func TestTemporalUISignInAndDecode(t *testing.T) {
 // TestTemporalCLIDecodesWithClaimflowToken: `claimflow token` signs an
 // engineer in (password and TOTP prompted) and prints an access token; the
 // Temporal CLI decodes the claim's history through the codec endpoint with
-// it. Without the token, or with an engineer of another organisation, the
-// input stays encrypted.
+// it; no patient name, birth date or member ID is in the decoded history.
+// Without a token the codec answers 401 saying what to send.
 func TestTemporalCLIDecodesWithClaimflowToken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
@@ -267,28 +270,50 @@ func TestTemporalCLIDecodesWithClaimflowToken(t *testing.T) {
 	if strings.Count(token, ".") != 2 {
 		t.Fatalf("claimflow token printed %q, want a JWT", token)
 	}
-	show := func(auth string) string {
+	// show prints the claim's history through the codec, and the
+	// payloads in it (base64 in the CLI's JSON), decoded from base64.
+	show := func(auth string) (history, payloads string) {
 		args := []string{"workflow", "show", "--address", s.vars["TEMPORAL_ADDRESS"], "--workflow-id", workflows.ClaimIDPrefix + c.ID,
-			"--output", "json", "--codec-endpoint", s.base + "/codec"}
-		if auth != "" {
-			args = append(args, "--codec-auth", auth)
-		}
+			"--output", "json", "--codec-endpoint", s.base + "/codec", "--codec-auth", auth}
 		cmd := exec.Command(testenv.Tool(t, "temporal"), args...)
 		var o, e bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &o, &e
 		if err := cmd.Run(); err != nil {
-			t.Fatalf("temporal %s: %v: %s", strings.Join(args, " "), err, e.String())
+			t.Fatalf("temporal workflow show: %v: %s", err, e.String())
 		}
-		return o.String()
+		var all strings.Builder
+		for _, m := range payloadData.FindAllStringSubmatch(o.String(), -1) {
+			b, _ := base64.StdEncoding.DecodeString(m[1])
+			all.Write(b)
+			all.WriteByte('\n')
+		}
+		return o.String(), all.String()
 	}
-	hist := show("Bearer " + token)
-	if !strings.Contains(hist, `"ClaimID": "`+c.ID+`"`) || !strings.Contains(hist, `"FrequencyCode"`) {
-		t.Errorf("history with the token: the claim input is not decoded: %.2000s", hist)
+	hist, payloads := show("Bearer " + token)
+	if !strings.Contains(payloads, `{"ClaimID":"`+c.ID+`"`) {
+		t.Errorf("history with the token: the claim input is not decoded; payloads: %.2000s", payloads)
 	}
-	if strings.Contains(hist, "TESTPATIENT") {
-		t.Errorf("decoded history names the patient")
+	if strings.Contains(hist, "YmluYXJ5L2VuY3J5cHRlZA==") { // binary/encrypted
+		t.Errorf("history with the token still has encrypted payloads")
 	}
-	if plain := show(""); strings.Contains(plain, `"FrequencyCode"`) {
-		t.Errorf("history without a token is decoded")
+	if strings.Contains(payloads, "TESTPATIENT") || strings.Contains(payloads, "1980-01-01") || strings.Contains(payloads, "ZZ0000006") {
+		t.Errorf("decoded history carries the patient's name, birth date or member ID: %.2000s", payloads)
+	}
+
+	// Without a token the codec says what is missing (the CLI itself only
+	// retries until its deadline).
+	req, _ := http.NewRequest("POST", s.base+"/codec/decode", strings.NewReader(`{"payloads":[]}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "claimflow token") {
+		t.Errorf("no token: %d %s; want 401 naming claimflow token", resp.StatusCode, body)
 	}
 }
+
+// payloadData finds the payloads' data in the Temporal CLI's JSON output.
+var payloadData = regexp.MustCompile(`"data": "([A-Za-z0-9+/=]+)"`)
