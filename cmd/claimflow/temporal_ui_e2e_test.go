@@ -79,8 +79,16 @@ func (s *uiStack) startUIServer(t *testing.T, port int) {
 		"TEMPORAL_CSRF_COOKIE_INSECURE=true",
 		"TEMPORAL_NOTIFY_ON_NEW_VERSION=false",
 	)
-	cmd.Stdout = testenv.LogFile(t, "temporal-ui")
-	cmd.Stderr = cmd.Stdout
+	logf := testenv.LogFile(t, "temporal-ui")
+	if dir := os.Getenv("CLAIMFLOW_TEMPORAL_UI_LOG_DIR"); dir != "" { // keep the whole log
+		f, err := os.Create(filepath.Join(dir, "temporal-ui.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		logf = f
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +200,7 @@ func TestTemporalUISignInAndDecode(t *testing.T) {
 		shot := func(file string) chromedp.Action {
 			return chromedp.ActionFunc(func(ctx context.Context) error {
 				var buf []byte
-				if err := chromedp.FullScreenshot(&buf, 90).Do(ctx); err != nil {
+				if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
 					return err
 				}
 				p := filepath.Join(out, file+".png")
@@ -217,29 +225,44 @@ func TestTemporalUISignInAndDecode(t *testing.T) {
 		run("open the workflow", chromedp.Navigate(workflowURL), chromedp.WaitVisible(`//button[contains(., "Continue to SSO")] | //a[contains(., "Continue to SSO")]`, chromedp.BySearch))
 		run("continue to claimflow", chromedp.Click(`//button[contains(., "Continue to SSO")] | //a[contains(., "Continue to SSO")]`, chromedp.BySearch),
 			chromedp.WaitVisible(`#totp`, chromedp.ByID), shot(name+"-1-claimflow-sign-in"))
+		// Signed in, the UI returns to the workflow; the codec decodes its
+		// payloads once the page has rendered.
 		run("sign in",
 			chromedp.SendKeys(`#login`, login, chromedp.ByID),
 			chromedp.SendKeys(`#password`, testPassword, chromedp.ByID),
 			chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
-			chromedp.Click(`form button[type="submit"]`),
-			chromedp.WaitVisible(`//*[contains(., "Input")]`, chromedp.BySearch),
-		)
-		// Back to the workflow (the UI returns to its start page).
+			chromedp.Click(`form button[type="submit"]`))
+		// The page navigates several times (claimflow, the UI's callback,
+		// the workflow): read its text until the history is there.
 		var text string
-		run("read the history", chromedp.Navigate(workflowURL),
-			chromedp.WaitVisible(`//*[contains(text(), "Input")]`, chromedp.BySearch),
-			chromedp.Sleep(3*time.Second), // the codec answers after the page renders
-			shot(name+"-2-workflow"),
+		deadline := time.Now().Add(45 * time.Second)
+		for !strings.Contains(text, "Event History") || !strings.Contains(text, "Input") {
+			if time.Now().After(deadline) {
+				run("wait for the workflow page", shot(name+"-failed"))
+				t.Fatalf("%s: the workflow page did not show its history; the page says: %.2000s", name, text)
+			}
+			time.Sleep(500 * time.Millisecond)
+			ectx, cancel := context.WithTimeout(bctx, 5*time.Second)
+			_ = chromedp.Run(ectx, chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+			cancel()
+			// The UI may return to its own sign-in page (its return URL
+			// was that page): signed in now, open the workflow again.
+			if strings.Contains(text, "Continue to SSO") {
+				run("open the workflow signed in", chromedp.Navigate(workflowURL))
+				text = ""
+			}
+		}
+		run("read the history", chromedp.Sleep(3*time.Second), shot(name+"-2-workflow"),
 			chromedp.Evaluate(`document.body.innerText`, &text))
 		return text
 	}
 
 	decoded := view("a-same-tenant", engA, secretA)
-	if !strings.Contains(decoded, `"FrequencyCode"`) || !strings.Contains(decoded, `"ClaimID"`) {
+	if !strings.Contains(decoded, `"ClaimID": "`+c.ID+`"`) || !strings.Contains(decoded, `"FrequencyCode": "1"`) {
 		t.Errorf("engineer of the claim's organisation: the workflow input is not decoded; the page says: %.3000s", decoded)
 	}
 	encoded := view("b-other-tenant", engB, secretB)
-	if strings.Contains(encoded, `"FrequencyCode"`) || strings.Contains(encoded, "TESTPATIENT") {
+	if strings.Contains(encoded, `"ClaimID": "`+c.ID+`"`) || strings.Contains(encoded, `"FrequencyCode"`) {
 		t.Errorf("engineer of another organisation sees the input decoded: %.3000s", encoded)
 	}
 	if !strings.Contains(encoded, "binary/encrypted") {
