@@ -28,6 +28,8 @@ type Activities struct {
 	Eligibility EligibilityChecker
 	// Inbound polls clearinghouses for acknowledgments and remittances.
 	Inbound Poller
+	// AuditCheckpoints exports the audit log's signed checkpoints.
+	AuditCheckpoints AuditCheckpointer
 	// WorkerID names this worker process in results (host and PID).
 	WorkerID string
 }

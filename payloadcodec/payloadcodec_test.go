@@ -2,14 +2,18 @@ package payloadcodec_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
@@ -37,29 +41,92 @@ type patientInput struct {
 	MemberID    string
 }
 
+// Made-up organisations (tenants).
+const (
+	orgA = "0193a000-0000-7000-8000-00000000000a"
+	orgB = "0193b000-0000-7000-8000-00000000000b"
+)
+
+// memKeys is an in-memory key store: the store's payload_keys table and
+// workflow_org function, for unit tests.
+type memKeys struct {
+	mu        sync.Mutex
+	keys      map[string]memKey
+	workflows map[string]string // workflow ID -> org
+	lookups   int
+}
+
+type memKey struct {
+	wrapped []byte
+	org     string
+}
+
+func newMemKeys() *memKeys {
+	return &memKeys{keys: map[string]memKey{}, workflows: map[string]string{"claim/a-1": orgA, "claim/b-1": orgB}}
+}
+
+func (m *memKeys) PayloadKey(_ context.Context, id string) ([]byte, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lookups++
+	k, ok := m.keys[id]
+	if !ok {
+		return nil, "", errors.New("not found")
+	}
+	return k.wrapped, k.org, nil
+}
+
+func (m *memKeys) EnsurePayloadKey(_ context.Context, id, org string, wrapped []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if k, ok := m.keys[id]; ok {
+		return k.wrapped, nil
+	}
+	m.keys[id] = memKey{wrapped, org}
+	return wrapped, nil
+}
+
+func (m *memKeys) WorkflowTenant(_ context.Context, wid string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.workflows[wid], nil
+}
+
+// encodeFor seals values as the payloads of workflow wid.
+func encodeFor(t *testing.T, c payloadcodec.Codec, wid string, values ...any) ([]*commonpb.Payload, []*commonpb.Payload) {
+	t.Helper()
+	plain, err := converter.GetDefaultDataConverter().ToPayloads(values...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := c.WithSerializationContext(converter.WorkflowSerializationContext{Namespace: "default", WorkflowID: wid}).Encode(plain.Payloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain.Payloads, enc
+}
+
 func TestCodecRoundTrip(t *testing.T) {
 	k := newKeyring(t)
-	codec := payloadcodec.New(k)
-	plain, err := converter.GetDefaultDataConverter().ToPayloads(patientInput{PatientName: fakeName, MemberID: "ZZX900000001"}, []byte{1, 2, 3}, nil)
-	if err != nil {
-		t.Fatal(err)
+	mk := newMemKeys()
+	codec := payloadcodec.New(k, mk)
+	plain, enc := encodeFor(t, codec, "claim/a-1", patientInput{PatientName: fakeName, MemberID: "ZZX900000001"}, []byte{1, 2, 3}, nil)
+	if len(enc) != len(plain) {
+		t.Fatalf("Encode gave %d payloads, want %d", len(enc), len(plain))
 	}
-	enc, err := codec.Encode(plain.Payloads)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(enc) != len(plain.Payloads) {
-		t.Fatalf("Encode gave %d payloads, want %d", len(enc), len(plain.Payloads))
-	}
+	wantID := payloadcodec.KeyID(orgA, time.Now())
 	for i, p := range enc {
 		if got := string(p.Metadata[converter.MetadataEncoding]); got != payloadcodec.EncodingEncrypted {
 			t.Errorf("payload %d encoding = %q, want %q", i, got, payloadcodec.EncodingEncrypted)
 		}
-		if got, want := string(p.Metadata[payloadcodec.MetadataKeyID]), k.CurrentKeyID(); got != want {
-			t.Errorf("payload %d key ID = %q, want %q", i, got, want)
+		if got := string(p.Metadata[payloadcodec.MetadataKeyID]); got != wantID {
+			t.Errorf("payload %d key ID = %q, want %q (org A's key)", i, got, wantID)
 		}
-		if len(p.Metadata) != 2 {
-			t.Errorf("payload %d has metadata %v beyond encoding and key ID", i, keys(p.Metadata))
+		if got := string(p.Metadata[payloadcodec.MetadataTenant]); got != orgA {
+			t.Errorf("payload %d tenant = %q, want %q", i, got, orgA)
+		}
+		if len(p.Metadata) != 3 {
+			t.Errorf("payload %d has metadata %v beyond encoding, key ID and tenant", i, keys(p.Metadata))
 		}
 		b, _ := proto.Marshal(p)
 		if bytes.Contains(b, []byte(fakeName)) || bytes.Contains(b, []byte("json/plain")) {
@@ -71,18 +138,18 @@ func TestCodecRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range dec {
-		if !proto.Equal(dec[i], plain.Payloads[i]) {
+		if !proto.Equal(dec[i], plain[i]) {
 			t.Errorf("payload %d did not survive the round trip", i)
 		}
 	}
 
 	// Payloads that were never encrypted pass through Decode untouched.
-	passed, err := codec.Decode(plain.Payloads)
+	passed, err := codec.Decode(plain)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range passed {
-		if passed[i] != plain.Payloads[i] {
+		if passed[i] != plain[i] {
 			t.Errorf("plain payload %d was changed by Decode", i)
 		}
 	}
@@ -94,10 +161,20 @@ func TestCodecRoundTrip(t *testing.T) {
 	if !errors.Is(err, keyring.ErrDecrypt) {
 		t.Fatalf("Decode of a tampered payload: err = %v, want ErrDecrypt", err)
 	}
-	// So does one sealed under another key file.
-	_, err = payloadcodec.New(newKeyring(t)).Decode(enc)
+	// So does one whose key is wrapped under another key file.
+	_, err = payloadcodec.New(newKeyring(t), mk).Decode(enc)
 	if !errors.Is(err, keyring.ErrDecrypt) {
 		t.Fatalf("Decode under another key: err = %v, want ErrDecrypt", err)
+	}
+	// Relabelling org A's payload as org B's (its key id in the metadata)
+	// does not open it with B's key: the key id is bound into the sealing.
+	_, encB := encodeFor(t, codec, "claim/b-1", "anything")
+	moved := proto.Clone(enc[0]).(*commonpb.Payload)
+	moved.Metadata[payloadcodec.MetadataKeyID] = encB[0].Metadata[payloadcodec.MetadataKeyID]
+	moved.Metadata[payloadcodec.MetadataTenant] = []byte(orgB)
+	_, err = codec.Decode([]*commonpb.Payload{moved})
+	if !errors.Is(err, keyring.ErrDecrypt) {
+		t.Fatalf("Decode of A's payload relabelled as B's: err = %v, want ErrDecrypt", err)
 	}
 	// A blob sealed for another purpose does not open as a payload.
 	other, err := k.SealBlob(t.Context(), []byte(fakeName), []byte("archive/file"))
@@ -113,6 +190,87 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 }
 
+// TestKeyPerTenant: each tenant's payloads use its own key, workflows no
+// organisation owns (and payloads without a workflow) the system key, and
+// a key is made once per tenant and month, then cached.
+func TestKeyPerTenant(t *testing.T) {
+	k := newKeyring(t)
+	mk := newMemKeys()
+	codec := payloadcodec.New(k, mk)
+	now := time.Now()
+	for _, tc := range []struct {
+		wid, wantID, wantTenant string
+	}{
+		{"claim/a-1", payloadcodec.KeyID(orgA, now), orgA},
+		{"claim/b-1", payloadcodec.KeyID(orgB, now), orgB},
+		{"batch/clearinghouse-1", payloadcodec.KeyID("", now), payloadcodec.SystemTenant},
+		{"", payloadcodec.KeyID("", now), payloadcodec.SystemTenant},
+	} {
+		_, enc := encodeFor(t, codec, tc.wid, "x")
+		if got := string(enc[0].Metadata[payloadcodec.MetadataKeyID]); got != tc.wantID {
+			t.Errorf("workflow %q: key %q, want %q", tc.wid, got, tc.wantID)
+		}
+		if got := string(enc[0].Metadata[payloadcodec.MetadataTenant]); got != tc.wantTenant {
+			t.Errorf("workflow %q: tenant %q, want %q", tc.wid, got, tc.wantTenant)
+		}
+	}
+	if len(mk.keys) != 3 {
+		t.Errorf("%d keys stored, want 3 (A, B, system)", len(mk.keys))
+	}
+	if mk.keys[payloadcodec.KeyID(orgA, now)].org != orgA || mk.keys[payloadcodec.KeyID("", now)].org != "" {
+		t.Error("keys are not stored under their owners")
+	}
+	if bytes.Equal(mk.keys[payloadcodec.KeyID(orgA, now)].wrapped, mk.keys[payloadcodec.KeyID(orgB, now)].wrapped) {
+		t.Error("A and B share a data key")
+	}
+	// An activity's payloads are its workflow's.
+	act := codec.WithSerializationContext(converter.ActivitySerializationContext{WorkflowID: "claim/b-1", ActivityType: "Scrub"})
+	plain, _ := converter.GetDefaultDataConverter().ToPayloads("x")
+	enc, err := act.Encode(plain.Payloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(enc[0].Metadata[payloadcodec.MetadataTenant]); got != orgB {
+		t.Errorf("activity of claim/b-1: tenant %q, want %q", got, orgB)
+	}
+	// A second codec (another process) finds the stored keys instead of
+	// making new ones.
+	lookups := mk.lookups
+	_, enc2 := encodeFor(t, payloadcodec.New(k, mk), "claim/a-1", "y")
+	if got := string(enc2[0].Metadata[payloadcodec.MetadataKeyID]); got != payloadcodec.KeyID(orgA, now) || len(mk.keys) != 3 || mk.lookups == lookups {
+		t.Errorf("second process: key %q, %d keys stored", got, len(mk.keys))
+	}
+}
+
+// TestLegacyPayloadsDecode: payloads sealed before per-tenant keys (in the
+// histories of running workflows) still open in the worker.
+func TestLegacyPayloadsDecode(t *testing.T) {
+	k := newKeyring(t)
+	plain, err := converter.GetDefaultDataConverter().ToPayloads(patientInput{PatientName: fakeName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := payloadcodec.SealV1(t.Context(), k, plain.Payloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !payloadcodec.IsLegacy(v1[0]) || payloadcodec.KeyIDOf(v1[0]) != k.CurrentKeyID() {
+		t.Fatalf("v1 payload names key %q", payloadcodec.KeyIDOf(v1[0]))
+	}
+	dec, err := payloadcodec.New(k, newMemKeys()).Decode(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(dec[0], plain.Payloads[0]) {
+		t.Fatal("a v1 payload did not decode to its original")
+	}
+	// Through the data converter too, as a replaying worker reads it.
+	var got patientInput
+	if err := payloadcodec.DataConverter(k, newMemKeys()).FromPayload(v1[0], &got); err != nil || got.PatientName != fakeName {
+		t.Fatalf("data converter read %+v (%v)", got, err)
+	}
+}
+
 func keys(m map[string][]byte) []string {
 	var out []string
 	for k := range m {
@@ -122,7 +280,7 @@ func keys(m map[string][]byte) []string {
 }
 
 func TestDataConverter(t *testing.T) {
-	dc := payloadcodec.DataConverter(newKeyring(t))
+	dc := payloadcodec.DataConverter(newKeyring(t), newMemKeys())
 	in := patientInput{PatientName: fakeName}
 	p, err := dc.ToPayload(in)
 	if err != nil {
@@ -142,12 +300,64 @@ func TestDataConverter(t *testing.T) {
 
 const uiOrigin = "http://127.0.0.1:8233"
 
-// bearer authorises requests carrying the test token.
-func bearer(r *http.Request) error {
-	if r.Header.Get("Authorization") != "Bearer test-token" {
-		return errors.New("no valid token")
+// memCaller is a codec caller holding workflow:decode at some
+// organisations (and maybe the system grant), over a memKeys store; it
+// records its audits.
+type memCaller struct {
+	keys   *memKeys
+	orgs   map[string]bool
+	system bool
+	audits *[]audit
+}
+
+type audit struct {
+	org     string
+	keyIDs  []string
+	refused bool
+}
+
+func (c memCaller) DecodeKey(ctx context.Context, id string) ([]byte, string, error) {
+	w, org, err := c.keys.PayloadKey(ctx, id)
+	if err != nil {
+		return nil, "", payloadcodec.ErrUnknownKey
 	}
+	if (org == "" && !c.system) || (org != "" && !c.orgs[org]) {
+		return nil, org, payloadcodec.ErrRefused
+	}
+	return w, org, nil
+}
+
+func (c memCaller) MayDecodeLegacy(context.Context) (bool, error) { return c.system, nil }
+
+func (c memCaller) Audit(_ context.Context, org, _ string, ids []string, refused bool) error {
+	*c.audits = append(*c.audits, audit{org, ids, refused})
 	return nil
+}
+
+// server is a codec server whose bearer tokens are "test-token" (org A
+// and the system), "a-token" (org A), "b-token" (org B) and "none-token"
+// (nothing: 403).
+func server(t *testing.T, k *keyring.Keyring, mk *memKeys) (*httptest.Server, *[]audit) {
+	t.Helper()
+	audits := &[]audit{}
+	callers := map[string]memCaller{
+		"Bearer test-token": {mk, map[string]bool{orgA: true}, true, audits},
+		"Bearer a-token":    {mk, map[string]bool{orgA: true}, false, audits},
+		"Bearer b-token":    {mk, map[string]bool{orgB: true}, false, audits},
+	}
+	srv := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions{Keyring: k, Keys: mk, Origins: []string{uiOrigin},
+		Authenticate: func(r *http.Request) (payloadcodec.Caller, error) {
+			if r.Header.Get("Authorization") == "Bearer none-token" {
+				return nil, fmt.Errorf("%w: the workflow:decode permission is needed", payloadcodec.ErrForbidden)
+			}
+			c, ok := callers[r.Header.Get("Authorization")]
+			if !ok {
+				return nil, errors.New("no valid token")
+			}
+			return c, nil
+		}}))
+	t.Cleanup(srv.Close)
+	return srv, audits
 }
 
 // codecRequest posts payloads to the codec server as the Temporal UI does.
@@ -192,16 +402,10 @@ func decodeResponse(t *testing.T, resp *http.Response) []*commonpb.Payload {
 
 func TestHandler(t *testing.T) {
 	k := newKeyring(t)
-	srv := httptest.NewServer(payloadcodec.Handler(k, bearer, []string{uiOrigin}))
-	t.Cleanup(srv.Close)
-	plain, err := converter.GetDefaultDataConverter().ToPayloads(patientInput{PatientName: fakeName})
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := payloadcodec.New(k).Encode(plain.Payloads)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mk := newMemKeys()
+	srv, _ := server(t, k, mk)
+	plainPayloads, enc := encodeFor(t, payloadcodec.New(k, mk), "claim/a-1", patientInput{PatientName: fakeName})
+	plain := &commonpb.Payloads{Payloads: plainPayloads}
 	auth := http.Header{"Authorization": {"Bearer test-token"}, "Origin": {uiOrigin}}
 
 	t.Run("DecodeAuthorised", func(t *testing.T) {
@@ -257,7 +461,7 @@ func TestHandler(t *testing.T) {
 	}
 
 	t.Run("NilAuthorizeRefusesAll", func(t *testing.T) {
-		open := httptest.NewServer(payloadcodec.Handler(k, nil, nil))
+		open := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions{Keyring: k, Keys: mk}))
 		t.Cleanup(open.Close)
 		resp := codecRequest(t, open.URL+"/decode", enc, http.Header{"Authorization": {"Bearer test-token"}})
 		if resp.StatusCode != http.StatusUnauthorized {
@@ -328,4 +532,77 @@ func TestHandler(t *testing.T) {
 			t.Fatalf("status = %d, want 404", resp.StatusCode)
 		}
 	})
+}
+
+// TestHandlerDecodesOnlyTheCallersTenants (issue 14, finding 2): a caller
+// holding workflow:decode at org B gets org B's payloads decoded and org
+// A's, the system's and legacy ones back still encoded, each with its
+// reason; both the decode and the refusals are audited under the
+// organisation each payload belongs to.
+func TestHandlerDecodesOnlyTheCallersTenants(t *testing.T) {
+	k := newKeyring(t)
+	mk := newMemKeys()
+	srv, audits := server(t, k, mk)
+	codec := payloadcodec.New(k, mk)
+	_, encA := encodeFor(t, codec, "claim/a-1", patientInput{PatientName: fakeName})
+	plainB, encB := encodeFor(t, codec, "claim/b-1", patientInput{PatientName: "ROE RICHARD"})
+	_, encSys := encodeFor(t, codec, "batch/clearinghouse-1", "batch input")
+	plainLegacy, _ := converter.GetDefaultDataConverter().ToPayloads(patientInput{PatientName: fakeName})
+	legacy, err := payloadcodec.SealV1(t.Context(), k, plainLegacy.Payloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []*commonpb.Payload{encA[0], encB[0], encSys[0], legacy[0]}
+
+	resp := codecRequest(t, srv.URL+"/decode", all, http.Header{"Authorization": {"Bearer b-token"}})
+	if got := resp.Header.Get("X-Claimflow-Decode-Refused"); got != "3" {
+		t.Errorf("X-Claimflow-Decode-Refused = %q, want 3", got)
+	}
+	got := decodeResponse(t, resp)
+	if len(got) != 4 {
+		t.Fatalf("%d payloads answered, want 4", len(got))
+	}
+	if !proto.Equal(got[1], plainB[0]) {
+		t.Error("org B's payload was not decoded for org B's engineer")
+	}
+	for i, want := range map[int]string{0: "organisation", 2: "system key", 3: "before per-organisation keys"} {
+		p := got[i]
+		if !payloadcodec.Sealed(p) || !bytes.Equal(p.Data, all[i].Data) {
+			t.Errorf("payload %d was not returned as it was sealed", i)
+		}
+		if r := string(p.Metadata[payloadcodec.MetadataRefused]); !strings.Contains(r, want) {
+			t.Errorf("payload %d refusal reason %q, want it to mention %q", i, r, want)
+		}
+		b, _ := proto.Marshal(p)
+		if bytes.Contains(b, []byte(fakeName)) {
+			t.Errorf("payload %d shows org A's patient", i)
+		}
+	}
+	wantAudits := []audit{
+		{"", []string{payloadcodec.KeyID("", time.Now()), "v1"}, true},
+		{orgA, []string{payloadcodec.KeyID(orgA, time.Now())}, true},
+		{orgB, []string{payloadcodec.KeyID(orgB, time.Now())}, false},
+	}
+	if fmt.Sprint(*audits) != fmt.Sprint(wantAudits) {
+		t.Errorf("audits = %v, want %v", *audits, wantAudits)
+	}
+
+	// Org A's engineer reads A's payload; the platform engineer (system
+	// grant) also reads the system and legacy payloads.
+	gotA := decodeResponse(t, codecRequest(t, srv.URL+"/decode", all, http.Header{"Authorization": {"Bearer a-token"}}))
+	if !payloadcodec.Sealed(gotA[1]) || payloadcodec.Sealed(gotA[0]) {
+		t.Error("org A's engineer: want A's payload decoded and B's sealed")
+	}
+	gotSys := decodeResponse(t, codecRequest(t, srv.URL+"/decode", all, http.Header{"Authorization": {"Bearer test-token"}}))
+	if payloadcodec.Sealed(gotSys[2]) || !proto.Equal(gotSys[3], plainLegacy.Payloads[0]) || !payloadcodec.Sealed(gotSys[1]) {
+		t.Error("system decoder: want system and legacy payloads decoded, B's sealed")
+	}
+
+	// A caller who may decode nothing is told so (403), not asked to log in.
+	resp = codecRequest(t, srv.URL+"/decode", all, http.Header{"Authorization": {"Bearer none-token"}})
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(b.String(), "workflow:decode") || strings.Contains(b.String(), fakeName) {
+		t.Errorf("no permission: %d %s", resp.StatusCode, b.String())
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/payloadcodec"
@@ -158,7 +158,9 @@ func TestWorkflowHistoryHasNoPlaintext(t *testing.T) {
 		t.Fatal("control run: the name is not found in a history written without the codec; the search is broken")
 	}
 
-	events, out := runPHIWorkflow(t, srv.FrontendHostPort(), "phi-sealed", payloadcodec.DataConverter(k))
+	mk := newMemKeys()
+	mk.workflows["phi-test/phi-sealed"] = orgA // the workflow is org A's
+	events, out := runPHIWorkflow(t, srv.FrontendHostPort(), "phi-sealed", payloadcodec.DataConverter(k, mk))
 	if want := "Reminder for DOE JANE; confirmed by DOE JANE; DOE JANE"; out.Message != want {
 		t.Fatalf("workflow result = %q, want %q", out.Message, want)
 	}
@@ -169,8 +171,24 @@ func TestWorkflowHistoryHasNoPlaintext(t *testing.T) {
 		t.Fatalf("the name is in plaintext in the history: %s", strings.Join(found, ", "))
 	}
 
-	// Every payload in the history is sealed; the Temporal UI's codec
-	// server gives an authorised engineer the workflow input back.
+	// Every payload in the history (input, activity input and result,
+	// signal, side effect, result, memo) is sealed with org A's key: the
+	// SDK names the workflow to the codec everywhere.
+	var sealed int
+	for _, ev := range events {
+		for _, p := range payloadsIn(ev) {
+			sealed++
+			if got, want := payloadcodec.KeyIDOf(p), payloadcodec.KeyID(orgA, time.Now()); got != want {
+				t.Errorf("event %d (%s): payload sealed with %q, want org A's key %q", ev.GetEventId(), ev.GetEventType(), got, want)
+			}
+		}
+	}
+	if sealed < 7 {
+		t.Errorf("only %d payloads in the history", sealed)
+	}
+
+	// The Temporal UI's codec server gives org A's engineer the workflow
+	// input back, and org B's engineer the payload still sealed.
 	var started *historypb.WorkflowExecutionStartedEventAttributes
 	for _, ev := range events {
 		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
@@ -184,9 +202,8 @@ func TestWorkflowHistoryHasNoPlaintext(t *testing.T) {
 	if len(input) != 1 || string(input[0].Metadata[converter.MetadataEncoding]) != payloadcodec.EncodingEncrypted {
 		t.Fatalf("workflow input in history is not sealed: %v", input)
 	}
-	hs := httptest.NewServer(payloadcodec.Handler(k, bearer, []string{"http://127.0.0.1:8233"}))
-	t.Cleanup(hs.Close)
-	decoded := decodeResponse(t, codecRequest(t, hs.URL+"/decode", input, http.Header{"Authorization": {"Bearer test-token"}}))
+	hs, _ := server(t, k, mk)
+	decoded := decodeResponse(t, codecRequest(t, hs.URL+"/decode", input, http.Header{"Authorization": {"Bearer a-token"}}))
 	var got patientInput
 	if err := converter.GetDefaultDataConverter().FromPayload(decoded[0], &got); err != nil {
 		t.Fatal(err)
@@ -194,7 +211,43 @@ func TestWorkflowHistoryHasNoPlaintext(t *testing.T) {
 	if got.PatientName != fakeName {
 		t.Fatalf("codec server decoded the input as %+v", got)
 	}
+	other := decodeResponse(t, codecRequest(t, hs.URL+"/decode", input, http.Header{"Authorization": {"Bearer b-token"}}))
+	if !payloadcodec.Sealed(other[0]) || other[0].Metadata[payloadcodec.MetadataRefused] == nil {
+		t.Fatal("org B's engineer got org A's workflow input decoded")
+	}
 	if resp := codecRequest(t, hs.URL+"/decode", input, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("codec server without a token: status %d, want 401", resp.StatusCode)
 	}
+}
+
+// payloadsIn finds every sealed payload inside a message.
+func payloadsIn(m proto.Message) []*commonpb.Payload {
+	var out []*commonpb.Payload
+	var walk func(protoreflect.Message)
+	walk = func(r protoreflect.Message) {
+		if p, ok := r.Interface().(*commonpb.Payload); ok {
+			if len(p.GetMetadata()) > 0 {
+				out = append(out, p)
+			}
+			return
+		}
+		r.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				for i := 0; i < v.List().Len(); i++ {
+					walk(v.List().Get(i).Message())
+				}
+			case fd.IsMap() && fd.MapValue().Message() != nil:
+				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+					walk(mv.Message())
+					return true
+				})
+			case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+				walk(v.Message())
+			}
+			return true
+		})
+	}
+	walk(m.ProtoReflect())
+	return out
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -150,104 +149,8 @@ func (s *Store) queueAuditRows(ctx context.Context, tx querier, b *pgx.Batch, h 
 			e.Action, e.Resource, e.ResourceID, e.Fields, e.SourceIP, e.RequestID, h.prev, hash, h.chain)
 		h.prev = hash
 	}
-	b.Queue(q("UpdateAuditHead"), h.seq, h.prev, h.chain)
+	b.Queue(q("UpdateAuditHead"), h.seq, h.prev, h.chain, s.headMAC(h.chain, h.seq, h.prev))
 	return nil
-}
-
-// AuditReport is the result of VerifyAudit.
-type AuditReport struct {
-	Rows     int64    `json:"rows"`
-	Chains   int      `json:"chains"`
-	OK       bool     `json:"ok"`
-	Problems []string `json:"problems,omitempty"`
-}
-
-// VerifyAudit walks every chain and reports each row whose content or link
-// does not match (an altered row), each gap in a chain's sequence (a deleted
-// row), rows of unknown chains, and heads that do not match their chain's
-// last row (rows deleted from the end). It needs the keys that wrote it.
-func (s *Store) VerifyAudit(ctx context.Context) (AuditReport, error) {
-	var r AuditReport
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		type head struct {
-			seq  int64
-			hash []byte
-		}
-		heads := map[int]head{}
-		rows, err := tx.Query(ctx, q("GetAuditHeads"))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var c int
-			var h head
-			if err := rows.Scan(&c, &h.seq, &h.hash); err != nil {
-				return err
-			}
-			heads[c] = h
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		r.Chains = len(heads)
-		type tail struct {
-			seq  int64
-			hash []byte
-		}
-		tails := map[int]tail{}
-		rows, err = tx.Query(ctx, q("ScanAudit"))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e AuditEntry
-			var prevHash, hash []byte
-			var chain int
-			if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.OrgID, &e.PatientID, &e.Action, &e.Resource,
-				&e.ResourceID, &e.Fields, &e.SourceIP, &e.RequestID, &prevHash, &hash, &chain); err != nil {
-				return err
-			}
-			r.Rows++
-			if _, ok := heads[chain]; !ok {
-				r.Problems = append(r.Problems, fmt.Sprintf("chain %d row %d belongs to no chain", chain, e.Seq))
-				continue
-			}
-			t, seen := tails[chain]
-			if !seen {
-				t.hash = make([]byte, 32)
-			}
-			if e.Seq != t.seq+1 {
-				r.Problems = append(r.Problems, fmt.Sprintf("chain %d rows %d to %d are missing", chain, t.seq+1, e.Seq-1))
-			}
-			if !bytes.Equal(prevHash, t.hash) {
-				r.Problems = append(r.Problems, fmt.Sprintf("chain %d row %d does not link to the row before it", chain, e.Seq))
-			}
-			if !bytes.Equal(s.chainHash(prevHash, e), hash) {
-				r.Problems = append(r.Problems, fmt.Sprintf("chain %d row %d was altered", chain, e.Seq))
-			}
-			tails[chain] = tail{e.Seq, hash}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for c := 0; c < len(heads)+1; c++ {
-			h, ok := heads[c]
-			if !ok {
-				continue
-			}
-			t := tails[c]
-			if t.hash == nil {
-				t.hash = make([]byte, 32)
-			}
-			if t.seq != h.seq || !bytes.Equal(t.hash, h.hash) {
-				r.Problems = append(r.Problems, fmt.Sprintf("chain %d ends at row %d but its head records row %d", c, t.seq, h.seq))
-			}
-		}
-		return nil
-	})
-	r.OK = err == nil && len(r.Problems) == 0
-	return r, err
 }
 
 // AuditFilter selects audit rows for compliance review.

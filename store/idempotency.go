@@ -202,7 +202,7 @@ func (s *Store) RotateKeys(ctx context.Context, batch int) (RotationReport, erro
 		batch = 500
 	}
 	rep := RotationReport{}
-	for _, table := range []string{"users", "patients", "coverages", "idempotency_keys"} {
+	for _, table := range []string{"users", "patients", "coverages", "idempotency_keys", "payload_keys"} {
 		after := ""
 		for {
 			var n, last int

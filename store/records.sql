@@ -40,10 +40,10 @@ INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, 
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);
 
 -- name: UpdateAuditHead
-UPDATE audit_head SET seq = $1, hash = $2 WHERE chain = $3;
+UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE chain = $3;
 
 -- name: GetAuditHeads
-SELECT chain, seq, hash FROM audit_head ORDER BY chain;
+SELECT chain, seq, hash, mac FROM audit_head ORDER BY chain;
 
 -- name: ScanAudit
 SELECT seq, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),

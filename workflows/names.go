@@ -45,6 +45,10 @@ const (
 	// Inbound polling of a clearinghouse, on a Schedule: inbound/<clearinghouse>.
 	InboundPollWorkflowName = "InboundPoll"
 
+	// A signed checkpoint of the audit log to the archive, on a Schedule:
+	// audit-checkpoint.
+	AuditCheckpointWorkflowName = "AuditCheckpoint"
+
 	// Patient engagement (issue 8).
 	// Appointment reminders, one workflow per appointment: reminder/<appointment-id>.
 	ReminderWorkflowName = "AppointmentReminders"

@@ -23,6 +23,7 @@ func RegisterWorkflows(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(Eligibility, workflow.RegisterOptions{Name: EligibilityWorkflowName})
 	w.RegisterWorkflowWithOptions(EligibilitySweep, workflow.RegisterOptions{Name: EligibilitySweepWorkflowName})
 	w.RegisterWorkflowWithOptions(InboundPoll, workflow.RegisterOptions{Name: InboundPollWorkflowName})
+	w.RegisterWorkflowWithOptions(AuditCheckpoint, workflow.RegisterOptions{Name: AuditCheckpointWorkflowName})
 	w.RegisterWorkflowWithOptions(AppointmentReminders, workflow.RegisterOptions{Name: ReminderWorkflowName})
 	w.RegisterWorkflowWithOptions(WaitlistBackfill, workflow.RegisterOptions{Name: WaitlistWorkflowName})
 	w.RegisterWorkflowWithOptions(AppointmentSeries, workflow.RegisterOptions{Name: SeriesWorkflowName})

@@ -23,6 +23,9 @@ type ScheduleSpec struct {
 	Eligibility     bool
 	EligibilityCron string
 	TimeZone        string // default UTC
+	// AuditCheckpointEvery, when set, exports a signed checkpoint of the
+	// audit log to the archive this often.
+	AuditCheckpointEvery time.Duration
 }
 
 // ScheduleIDs returns the IDs EnsureSchedules manages.
@@ -33,6 +36,9 @@ func ScheduleIDs(spec ScheduleSpec) []string {
 	}
 	for _, ch := range spec.Clearinghouses {
 		ids = append(ids, "batch/"+ch, "inbound/"+ch)
+	}
+	if spec.AuditCheckpointEvery > 0 {
+		ids = append(ids, "audit-checkpoint")
 	}
 	return ids
 }
@@ -78,6 +84,14 @@ func EnsureSchedules(ctx context.Context, c client.Client, spec ScheduleSpec) er
 			spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: spec.PollEvery}}},
 			action: &client.ScheduleWorkflowAction{ID: "inbound/" + ch, Workflow: InboundPollWorkflowName,
 				Args: []any{InboundPollInput{ClearinghouseID: ch}}, TaskQueue: spec.TaskQueue},
+		})
+	}
+	if spec.AuditCheckpointEvery > 0 {
+		wants = append(wants, want{
+			id:   "audit-checkpoint",
+			spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: spec.AuditCheckpointEvery}}},
+			action: &client.ScheduleWorkflowAction{ID: "audit-checkpoint", Workflow: AuditCheckpointWorkflowName,
+				Args: []any{AuditCheckpointInput{}}, TaskQueue: spec.TaskQueue},
 		})
 	}
 	sc := c.ScheduleClient()

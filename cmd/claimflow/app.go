@@ -150,7 +150,7 @@ func (m *Main) Open(ctx context.Context) error {
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.
 		m.mountWebhooks()
-		m.API.Router().Mount("/codec", http.StripPrefix("/codec", payloadcodec.Handler(m.Keyring, m.authorizeDecode, m.codecOrigins())))
+		m.API.Router().Mount("/codec", http.StripPrefix("/codec", m.codecHandler()))
 		// The billing dashboard: its API endpoints and the embedded app.
 		m.mountDashboard()
 		if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
@@ -183,7 +183,7 @@ func (m *Main) temporalOptions() (client.Options, error) {
 		return client.Options{}, err
 	}
 	opts.Logger = tlog.NewStructuredLogger(m.Log.With("component", "temporal"))
-	opts.DataConverter = payloadcodec.DataConverter(m.Keyring)
+	opts.DataConverter = payloadcodec.DataConverter(m.Keyring, m.Store)
 	if m.sdkMetrics != nil {
 		opts.MetricsHandler = m.sdkMetrics.Handler()
 	}
@@ -209,18 +209,6 @@ func (m *Main) codecOrigins() []string {
 		out = append(out, strings.Replace(o, "127.0.0.1", "localhost", 1))
 	}
 	return out
-}
-
-// authorizeDecode admits a caller holding workflow:decode (codecCaller:
-// a claimflow access token, session or API token), and audits the access.
-func (m *Main) authorizeDecode(r *http.Request) error {
-	p, err := m.codecCaller(r)
-	if err != nil {
-		return err
-	}
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	return m.Store.RecordAccess(r.Context(), store.Actor{UserID: p.UserID, SourceIP: host, RequestID: logging.RequestID(r.Context())},
-		store.AuditEntry{Action: "decode", Resource: "workflow_payloads", ResourceID: r.Header.Get("X-Namespace")})
 }
 
 // Addr is the address the API listens on (useful with port 0).

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/config"
 	"github.com/claimflow/claimflow/keyring"
+	"github.com/claimflow/claimflow/store"
 )
 
 func init() {
@@ -26,8 +29,24 @@ func openArchive(ctx context.Context, cfg config.Config) (*archive.Archive, erro
 	if err != nil {
 		return nil, err
 	}
+	return openArchiveWith(ctx, cfg, kr)
+}
+
+// openArchiveWith connects to the configured S3 archive with kr.
+func openArchiveWith(ctx context.Context, cfg config.Config, kr *keyring.Keyring) (*archive.Archive, error) {
 	return archive.Open(ctx, archive.Options{Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, Bucket: cfg.S3Bucket,
 		AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, Sealer: kr})
+}
+
+// operatorActor is the audit identity of an operator command: no claimflow
+// user, the operating-system account and host in the request ID.
+func operatorActor(command string) store.Actor {
+	who := "unknown"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	host, _ := os.Hostname()
+	return store.Actor{SourceIP: "cli", RequestID: "cli " + command + " by " + who + "@" + host}
 }
 
 func cmdArchive(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -87,13 +106,27 @@ func cmdArchive(ctx context.Context, args []string, getenv func(string) string, 
 		if len(args) != 2 {
 			return usageError{"want: archive get HASH"}
 		}
-		a, err := openArchive(ctx, cfg)
+		// Decrypting a file discloses PHI: it is audited (under each
+		// organisation the file carries) before anything is printed.
+		m, err := NewMain(getenv, stderr)
 		if err != nil {
 			return err
 		}
-		body, _, err := a.Get(ctx, strings.ToLower(args[1]))
+		defer m.Close()
+		if err := m.openStoreOnly(ctx); err != nil {
+			return err
+		}
+		a, err := openArchiveWith(ctx, m.Config, m.Keyring)
 		if err != nil {
 			return err
+		}
+		hash := strings.ToLower(args[1])
+		body, _, err := a.Get(ctx, hash)
+		if err != nil {
+			return err
+		}
+		if _, err := m.Store.RecordArchiveRead(ctx, operatorActor("archive get"), hash); err != nil {
+			return fmt.Errorf("audit: %w (nothing was printed)", err)
 		}
 		_, err = stdout.Write(body)
 		return err

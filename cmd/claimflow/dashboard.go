@@ -35,7 +35,7 @@ func (m *Main) mountDashboard() {
 		return body, err
 	}
 	m.API.MountDashboard(api.Dashboard{
-		Workflows:     api.TemporalClaims{Client: m.Temporal, Converter: payloadcodec.DataConverter(m.Keyring)},
+		Workflows:     api.TemporalClaims{Client: m.Temporal, Converter: payloadcodec.DataConverter(m.Keyring, m.Store)},
 		Archive:       api.ArchiveFunc(get),
 		TemporalUIURL: m.Config.TemporalUIURL,
 		Namespace:     m.Config.TemporalNamespace,

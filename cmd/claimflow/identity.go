@@ -53,58 +53,46 @@ func (m *Main) openIdentity() error {
 	return nil
 }
 
-// codecCaller authenticates a codec request: a claimflow access token (a
-// JWT from the Temporal UI's sign-in through claimflow, or from `claimflow
-// token`), or a claimflow session or API token. It returns the caller, or
-// a payloadcodec.AuthError that says what is missing.
-func (m *Main) codecCaller(r *http.Request) (store.Principal, error) {
+// authenticateCodec authenticates a codec request: a claimflow access
+// token (a JWT from the Temporal UI's sign-in through claimflow, or from
+// `claimflow token`, verified by the identity provider: issuer, audience,
+// expiry, signature), or a claimflow session or API token. It returns the
+// user and their permissions, or an error wrapping
+// payloadcodec.ErrUnauthorized that says what is missing.
+func (m *Main) authenticateCodec(r *http.Request) (string, map[string]bool, error) {
 	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	raw = strings.TrimSpace(raw)
 	if !ok || raw == "" {
-		return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "no bearer token. " +
-			"The Temporal UI sends one once you sign in through claimflow (codec passAccessToken, an https codec endpoint); " +
-			`the Temporal CLI needs --codec-auth "Bearer $(claimflow token)"`}
+		return "", nil, fmt.Errorf("%w: no bearer token. The Temporal UI sends one once you sign in through claimflow "+
+			"(codec passAccessToken, an https codec endpoint); the Temporal CLI needs --codec-auth \"Bearer $(claimflow token)\"", payloadcodec.ErrUnauthorized)
 	}
 	ctx := r.Context()
 	if strings.HasPrefix(raw, "cf_") {
 		p, err := m.Store.Authenticate(ctx, raw)
 		if errors.Is(err, store.ErrUnauthenticated) {
-			return p, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "the claimflow session or API token is expired, revoked or unknown: sign in again"}
+			return "", nil, fmt.Errorf("%w: the claimflow session or API token is expired, revoked or unknown: sign in again", payloadcodec.ErrUnauthorized)
 		}
-		if err != nil {
-			return p, err
-		}
-		return p, requireDecode(p)
+		return p.UserID, p.Permissions, err
 	}
 	if m.Identity == nil {
-		return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "this claimflow accepts no access tokens (no OpenID Connect provider)"}
+		return "", nil, fmt.Errorf("%w: this claimflow accepts no access tokens (no OpenID Connect provider)", payloadcodec.ErrUnauthorized)
 	}
 	sub, err := m.Identity.VerifyAccessToken(ctx, raw)
 	if err != nil {
 		var te *identity.TokenError
 		if errors.As(err, &te) {
-			return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: te.Reason}
+			return "", nil, fmt.Errorf("%w: %s", payloadcodec.ErrUnauthorized, te.Reason)
 		}
-		return store.Principal{}, err
+		return "", nil, err
 	}
 	id, err := m.Store.UserIdentity(ctx, sub)
 	if errors.Is(err, store.ErrUnauthenticated) {
-		return store.Principal{}, &payloadcodec.AuthError{Status: http.StatusUnauthorized, Detail: "the access token's user is disabled or no longer exists"}
+		return "", nil, fmt.Errorf("%w: the access token's user is disabled or no longer exists", payloadcodec.ErrUnauthorized)
 	}
 	if err != nil {
-		return store.Principal{}, err
+		return "", nil, err
 	}
-	p := store.Principal{UserID: id.UserID, Kind: id.Kind, Permissions: id.Permissions}
-	return p, requireDecode(p)
-}
-
-func requireDecode(p store.Principal) error {
-	if p.Permissions[store.PermWorkflowDecode] {
-		return nil
-	}
-	return &payloadcodec.AuthError{Status: http.StatusForbidden, Detail: "your claimflow user holds no " + store.PermWorkflowDecode +
-		" permission, which decoding workflow payloads needs: ask an administrator of your organisation to grant you the engineer role " +
-		"(POST /v1/users/{id}/grants with {\"org_id\": ..., \"role\": \"engineer\"})"}
+	return id.UserID, id.Permissions, nil
 }
 
 // openTLS adds the API's TLS listener (CLAIMFLOW_HTTPS_ADDR): the Temporal

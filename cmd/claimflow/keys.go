@@ -49,7 +49,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "key-encryption key version %s is current\n", id)
 	}
 	rep, err := m.Store.RotateKeys(ctx, *batch)
-	for _, t := range []string{"users", "patients", "coverages", "idempotency_keys"} {
+	for _, t := range []string{"users", "patients", "coverages", "idempotency_keys", "payload_keys"} {
 		fmt.Fprintf(stdout, "%-18s %d data key(s) re-wrapped\n", t, rep[t])
 	}
 	return err

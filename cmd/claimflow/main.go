@@ -19,7 +19,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -202,7 +201,10 @@ func cmdSmoke(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if m.Keyring, err = keyring.FromConfig(ctx, m.Config); err != nil {
+	// The codec seals the smoke workflow's payloads with the system key,
+	// which lives in Postgres.
+	defer m.Close()
+	if err := m.openStoreOnly(ctx); err != nil {
 		return err
 	}
 	opts, err := m.temporalOptions()

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/keyring"
@@ -241,7 +242,7 @@ func TestWorkerKilledMidWorkflowResumes(t *testing.T) {
 		"CLAIMFLOW_LOG_LEVEL": "info",
 		"CLAIMFLOW_DATA_DIR":  dataDir,
 	}
-	c := codecClient(t, srv.FrontendHostPort(), dataDir)
+	c := codecClient(t, srv.FrontendHostPort(), dataDir, s)
 	first := startProcess(t, "worker-1", vars, "worker")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -285,13 +286,13 @@ func TestWorkerKilledMidWorkflowResumes(t *testing.T) {
 
 // codecClient is a Temporal client with the payload codec, keyed by the
 // key file the claimflow processes under dataDir use.
-func codecClient(t *testing.T, hostPort, dataDir string) client.Client {
+func codecClient(t *testing.T, hostPort, dataDir string, s *store.Store) client.Client {
 	t.Helper()
 	k, err := keyring.OpenLocal(filepath.Join(dataDir, "keys", "kek.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Dial(client.Options{HostPort: hostPort, DataConverter: payloadcodec.DataConverter(k)})
+	c, err := client.Dial(client.Options{HostPort: hostPort, DataConverter: payloadcodec.DataConverter(k, s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,9 +373,14 @@ func TestNoPHIInTemporalDatabase(t *testing.T) {
 	}
 }
 
-// TestCodecEndpointAuthorisesAndAudits: the Temporal UI's codec endpoint
-// decodes only for a token holding workflow:decode, and audits each decode.
-func TestCodecEndpointAuthorisesAndAudits(t *testing.T) {
+// TestCodecEndpointDecodesOnlyTheCallersTenants (issue 14, finding 2):
+// with two organisation trees, the Temporal UI's codec endpoint decodes a
+// payload only for a token holding workflow:decode in the payload's
+// organisation; another tree's engineer gets it back still sealed with the
+// reason, and each decode and refusal is audited under the payload's
+// organisation. Payloads sealed before per-tenant keys decode only for the
+// platform grant.
+func TestCodecEndpointDecodesOnlyTheCallersTenants(t *testing.T) {
 	m, err := NewMain(env(map[string]string{
 		"DATABASE_URL":        testenv.DatabaseURL(t),
 		"TEMPORAL_ADDRESS":    "127.0.0.1:1",
@@ -398,36 +404,56 @@ func TestCodecEndpointAuthorisesAndAudits(t *testing.T) {
 	go func() { done <- m.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 
-	org, err := m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST SYSTEM"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := func(login, role string) string {
-		u, _, err := m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: org.ID, Kind: "system", Login: login, DisplayName: login})
+	newOrg := func(name, parent string) string {
+		kind := "health_system"
+		if parent != "" {
+			kind = "practice"
+		}
+		o, err := m.Store.CreateOrg(ctx, store.System, store.Org{Kind: kind, Name: name, ParentID: parent})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Store.Grant(ctx, store.System, u.ID, org.ID, role); err != nil {
+		return o.ID
+	}
+	treeA, treeB := newOrg("TEST SYSTEM A", ""), newOrg("TEST SYSTEM B", "")
+	practiceA := newOrg("TEST PRACTICE A", treeA)
+	token := func(login, org, role string) (string, string) {
+		u, _, err := m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: org, Kind: "system", Login: login, DisplayName: login})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if role != "" {
+			if err := m.Store.Grant(ctx, store.System, u.ID, org, role); err != nil {
+				t.Fatal(err)
+			}
 		}
 		tok, err := m.Store.CreateAPIToken(ctx, store.System, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return tok
+		return tok, u.ID
 	}
-	engineer, desk := token("eng", "engineer"), token("desk", "front_desk")
+	engA, _ := token("eng-a", treeA, "engineer")
+	adminB, _ := token("admin-b", treeB, "admin")
+	engB, _ := token("eng-b", treeB, "engineer")
+	desk, _ := token("desk", treeA, "front_desk")
+	platform, platformID := token("platform", treeB, "")
+	if err := m.Store.GrantPlatform(ctx, store.System, platformID, store.PermWorkflowDecodeSystem); err != nil {
+		t.Fatal(err)
+	}
 
 	p, err := converter.GetDefaultDataConverter().ToPayload("TESTPATIENT-WOMBAT")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, err := payloadcodec.New(m.Keyring).Encode([]*commonpb.Payload{p})
+	codec := payloadcodec.New(m.Keyring, m.Store)
+	sealedA, err := codec.EncodeFor(ctx, practiceA, []*commonpb.Payload{p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: sealed})
-	decode := func(tok string) (int, string) {
+	legacy := legacyPayload(t, m.Keyring, p)
+	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{sealedA[0], legacy[0]}})
+	decode := func(tok string) (int, string, []*commonpb.Payload) {
 		req, _ := http.NewRequest("POST", "http://"+m.Addr()+"/codec/decode", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Namespace", "default")
@@ -440,23 +466,76 @@ func TestCodecEndpointAuthorisesAndAudits(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		var out commonpb.Payloads
+		if resp.StatusCode == http.StatusOK {
+			if err := protojson.Unmarshal(b, &out); err != nil || len(out.Payloads) != 2 {
+				t.Fatalf("answer %s (%v)", b, err)
+			}
+		}
+		return resp.StatusCode, string(b), out.Payloads
 	}
-	if code, b := decode(""); code != http.StatusUnauthorized || strings.Contains(b, "WOMBAT") {
+	opened := func(p *commonpb.Payload) bool { return bytes.Contains(p.GetData(), []byte("TESTPATIENT-WOMBAT")) }
+	if code, b, _ := decode(""); code != http.StatusUnauthorized || strings.Contains(b, "WOMBAT") {
 		t.Errorf("no token: %d %s", code, b)
 	}
-	if code, b := decode(desk); code == http.StatusOK || strings.Contains(b, "WOMBAT") {
-		t.Errorf("front desk token decoded: %d %s", code, b)
+	if code, b, _ := decode(desk); code != http.StatusForbidden || strings.Contains(b, "WOMBAT") || !strings.Contains(b, "workflow:decode") {
+		t.Errorf("front desk token: %d %s", code, b)
 	}
-	code, b := decode(engineer)
-	var out commonpb.Payloads
-	if code != http.StatusOK || protojson.Unmarshal([]byte(b), &out) != nil || len(out.Payloads) != 1 || !bytes.Contains(out.Payloads[0].Data, []byte("TESTPATIENT-WOMBAT")) {
-		t.Fatalf("engineer: %d %s", code, b)
+	// Tree A's engineer (granted at the root, the payload is a practice's)
+	// reads it; the legacy payload stays sealed.
+	if code, b, out := decode(engA); code != http.StatusOK || !opened(out[0]) || opened(out[1]) {
+		t.Fatalf("tree A engineer: %d %s", code, b)
 	}
+	// Tree B's admin and engineer hold workflow:decode, but only in B.
+	for name, tok := range map[string]string{"admin": adminB, "engineer": engB} {
+		code, b, out := decode(tok)
+		if code != http.StatusOK || opened(out[0]) || opened(out[1]) || strings.Contains(b, "WOMBAT") {
+			t.Fatalf("tree B %s decoded tree A's payload: %d %s", name, code, b)
+		}
+		if !strings.Contains(string(out[0].Metadata[payloadcodec.MetadataRefused]), "organisation") {
+			t.Errorf("tree B %s: refusal reason %q", name, out[0].Metadata[payloadcodec.MetadataRefused])
+		}
+	}
+	// The platform engineer reads the legacy payload, not tree A's.
+	if code, b, out := decode(platform); code != http.StatusOK || opened(out[0]) || !opened(out[1]) {
+		t.Fatalf("platform engineer: %d %s", code, b)
+	}
+
+	// Audit: tree A's decode and tree B's refusals are rows of practice A,
+	// where tree A's compliance officers see them.
 	var n int
-	if err := m.Store.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE action = 'decode' AND resource = 'workflow_payloads'").Scan(&n); err != nil || n != 1 {
-		t.Errorf("decode audit rows = %d (%v), want 1", n, err)
+	q := "SELECT count(*) FROM audit_log WHERE resource = 'workflow_payloads' AND org_id = $1 AND action = $2"
+	if err := m.Store.Pool.QueryRow(ctx, q, practiceA, "decode").Scan(&n); err != nil || n != 1 {
+		t.Errorf("decode audit rows of practice A = %d (%v), want 1", n, err)
 	}
+	if err := m.Store.Pool.QueryRow(ctx, q, practiceA, "decode_refused").Scan(&n); err != nil || n != 3 {
+		t.Errorf("refused audit rows of practice A = %d (%v), want 3 (admin B, engineer B, platform)", n, err)
+	}
+	if err := m.Store.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE resource = 'workflow_payloads' AND org_id IS NULL AND action = 'decode' AND actor_id = $1", platformID).Scan(&n); err != nil || n != 1 {
+		t.Errorf("legacy decode audit rows = %d (%v), want 1", n, err)
+	}
+	if err := m.Store.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE resource = 'workflow_payloads' AND org_id = $1", treeB).Scan(&n); err != nil || n != 0 {
+		t.Errorf("tree B has %d decode audit rows (%v): tree A's payloads were audited under the caller's tree", n, err)
+	}
+}
+
+// legacyPayload seals p as the codec did before per-tenant keys (format
+// v1: a keyring blob, key id = the KEK version), as running workflows'
+// histories still hold them.
+func legacyPayload(t *testing.T, k *keyring.Keyring, p *commonpb.Payload) []*commonpb.Payload {
+	t.Helper()
+	plain, err := proto.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := k.SealBlob(t.Context(), plain, []byte("claimflow/temporal-payload/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*commonpb.Payload{{
+		Metadata: map[string][]byte{converter.MetadataEncoding: []byte(payloadcodec.EncodingEncrypted), payloadcodec.MetadataKeyID: []byte(k.CurrentKeyID())},
+		Data:     blob,
+	}}
 }
 
 func TestX12Command(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,13 +14,16 @@ import (
 )
 
 func init() {
-	register(command{name: "users", args: "create-admin [-org NAME] [-login L] [-token]",
-		help: "bootstrap a health system with an admin (password from CLAIMFLOW_ADMIN_PASSWORD, else generated) and print the TOTP secret", run: cmdUsers})
+	register(command{name: "users", args: "create-admin [-org NAME] [-login L] [-token] | grant-system LOGIN",
+		help: "bootstrap a health system with an admin (password from CLAIMFLOW_ADMIN_PASSWORD, else generated) and print the TOTP secret; or let a platform engineer decode system workflow payloads (workflow:decode-system)", run: cmdUsers})
 }
 
 func cmdUsers(ctx context.Context, args []string, getenv func(string) string, stdout, logOut io.Writer) error {
+	if len(args) == 2 && args[0] == "grant-system" {
+		return cmdGrantSystem(ctx, args[1], getenv, stdout, logOut)
+	}
 	if len(args) == 0 || args[0] != "create-admin" {
-		return usageError{"want: users create-admin [-org NAME] [-login L] [-token]"}
+		return usageError{"want: users create-admin [-org NAME] [-login L] [-token] | users grant-system LOGIN"}
 	}
 	fs := flag.NewFlagSet("users create-admin", flag.ContinueOnError)
 	fs.SetOutput(logOut)
@@ -78,5 +82,29 @@ func cmdUsers(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintf(stdout, "API token     %s\n", tok)
 	}
+	return nil
+}
+
+// cmdGrantSystem gives a user the workflow:decode-system platform grant:
+// decoding the payloads of workflows no organisation owns (schedules,
+// batches, polls across tenants) and those sealed before per-organisation
+// payload keys. No API route can grant it; only this operator command.
+func cmdGrantSystem(ctx context.Context, login string, getenv func(string) string, stdout, logOut io.Writer) error {
+	m, err := NewMain(getenv, logOut)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.openStoreOnly(ctx); err != nil {
+		return err
+	}
+	id, err := m.Store.GrantPlatformByLogin(ctx, store.System, login, store.PermWorkflowDecodeSystem)
+	if errors.Is(err, store.ErrNotFound) {
+		return usageError{"no user has this login"}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s holds %s\n", id, store.PermWorkflowDecodeSystem)
 	return nil
 }

@@ -67,6 +67,7 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 	acts.Inbound = files
 	acts.Eligibility = &activities.EligibilityService{Records: m.Store, RealTime: rt, Files: files}
 	acts.Inquirer = &activities.StatusInquiryService{Records: m.Store, RealTime: rt}
+	acts.AuditCheckpoints = auditCheckpoints{s: m.Store, a: arch}
 	m.eligibilityWired = true
 	return nil
 }
@@ -100,8 +101,12 @@ var afterPostHook func(seq int)
 
 // schedules are the worker's Temporal Schedules.
 func (m *Main) schedules() workflows.ScheduleSpec {
-	return workflows.ScheduleSpec{TaskQueue: m.Config.TaskQueue, Clearinghouses: m.clearinghouses,
+	spec := workflows.ScheduleSpec{TaskQueue: m.Config.TaskQueue, Clearinghouses: m.clearinghouses,
 		BatchEvery: m.Config.BatchEvery, PollEvery: m.Config.PollEvery, Eligibility: m.eligibilityWired}
+	if m.activities != nil && m.activities.AuditCheckpoints != nil {
+		spec.AuditCheckpointEvery = m.Config.AuditCheckpointEvery
+	}
+	return spec
 }
 
 // connectorFiles adapts the archive and the connectors to what the
