@@ -265,8 +265,11 @@ func TestTemporalUISignInAndDecode(t *testing.T) {
 	if strings.Contains(encoded, `"ClaimID": "`+c.ID+`"`) || strings.Contains(encoded, `"FrequencyCode"`) {
 		t.Errorf("engineer of another organisation sees the input decoded: %.3000s", encoded)
 	}
-	if !strings.Contains(encoded, "binary/encrypted") {
-		t.Errorf("engineer of another organisation: want the payload shown still encrypted; the page says: %.3000s", encoded)
+	// The UI shows the payload as it came back: still sealed (encoding
+	// binary/encrypted, in base64 as the UI prints metadata) with the
+	// codec's reason beside it.
+	if !strings.Contains(encoded, base64.StdEncoding.EncodeToString([]byte("binary/encrypted"))) || !strings.Contains(encoded, `"claimflow-decode-refused"`) {
+		t.Errorf("engineer of another organisation: want the payload shown still encrypted, with the refusal; the page says: %.3000s", encoded)
 	}
 }
 
@@ -274,7 +277,8 @@ func TestTemporalUISignInAndDecode(t *testing.T) {
 // engineer in (password and TOTP prompted) and prints an access token; the
 // Temporal CLI decodes the claim's history through the codec endpoint with
 // it; no patient name, birth date or member ID is in the decoded history.
-// Without a token the codec answers 401 saying what to send.
+// An engineer of another organisation gets it still encrypted, with the
+// reason. Without a token the codec answers 401 saying what to send.
 func TestTemporalCLIDecodesWithClaimflowToken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
@@ -321,6 +325,23 @@ func TestTemporalCLIDecodesWithClaimflowToken(t *testing.T) {
 	}
 	if strings.Contains(payloads, "TESTPATIENT") || strings.Contains(payloads, "1980-01-01") || strings.Contains(payloads, "ZZ0000006") {
 		t.Errorf("decoded history carries the patient's name, birth date or member ID: %.2000s", payloads)
+	}
+
+	// An engineer of another organisation: the same history stays sealed,
+	// each payload carrying the codec's reason.
+	orgB, err := s.m.Store.CreateOrg(context.Background(), store.System, store.Org{Kind: "health_system", Name: "OTHER HEALTH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loginB, secretB := s.staffEngineer(t, orgB.ID, "test-cli-engineer-b")
+	tokOut.Reset()
+	stdin = strings.NewReader(testPassword + "\n" + store.TOTPCode(secretB, time.Now()) + "\n")
+	if code := run(context.Background(), []string{"token", "-url", s.base, "-login", loginB}, env(nil), &tokOut, &tokErr); code != 0 {
+		t.Fatalf("claimflow token (B): exit %d: %s", code, tokErr.String())
+	}
+	histB, payloadsB := show("Bearer " + strings.TrimSpace(tokOut.String()))
+	if strings.Contains(payloadsB, `"ClaimID"`) || !strings.Contains(histB, "YmluYXJ5L2VuY3J5cHRlZA==") || !strings.Contains(histB, "claimflow-decode-refused") {
+		t.Errorf("another organisation's engineer: want the history still encrypted with the refusal; payloads %.1000s", payloadsB)
 	}
 
 	// Without a token the codec says what is missing (the CLI itself only
