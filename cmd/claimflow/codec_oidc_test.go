@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/store"
+)
+
+// TestCodecAuthenticatesAccessTokens: the codec endpoint takes claimflow
+// access tokens (here from `claimflow token` exchanging an API token) and
+// answers every refusal with what is missing: 401 for no, a tampered or a
+// disabled user's token, 403 for a user without workflow:decode; the
+// browser preflight admits the UI's Authorization-Extras header.
+func TestCodecAuthenticatesAccessTokens(t *testing.T) {
+	m, err := NewMain(env(map[string]string{
+		"DATABASE_URL":        testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS":    "127.0.0.1:1",
+		"CLAIMFLOW_HTTP_ADDR": "127.0.0.1:0",
+		"CLAIMFLOW_DATA_DIR":  t.TempDir(),
+		"TEMPORAL_UI_URL":     "http://127.0.0.1:18233",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Serve = true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Store.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	base := "http://" + m.Addr()
+
+	org, err := m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST SYSTEM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// accessToken makes a system user with role, and exchanges its API
+	// token for an access token as `claimflow token` does.
+	accessToken := func(login, role string) (string, string) {
+		u, _, err := m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: org.ID, Kind: "system", Login: login, DisplayName: login})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Store.Grant(ctx, store.System, u.ID, org.ID, role); err != nil {
+			t.Fatal(err)
+		}
+		api, err := m.Store.CreateAPIToken(ctx, store.System, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut bytes.Buffer
+		if code := run(ctx, []string{"token", "-url", base}, env(map[string]string{"CLAIMFLOW_API_TOKEN": api}), &out, &errOut); code != 0 {
+			t.Fatalf("claimflow token: exit %d: %s", code, errOut.String())
+		}
+		return strings.TrimSpace(out.String()), u.ID
+	}
+	engineer, engID := accessToken("eng", "engineer")
+	desk, _ := accessToken("desk", "front_desk")
+
+	decode := func(auth string) (int, string) {
+		req, _ := http.NewRequest("POST", base+"/codec/decode", strings.NewReader(`{"payloads":[]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Namespace", "default")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	parts := strings.Split(engineer, ".")
+	tampered := parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2]))
+	for _, tc := range []struct {
+		name, auth string
+		status     int
+		says       string
+	}{
+		{"engineer's access token", "Bearer " + engineer, http.StatusOK, ""},
+		{"no token", "", http.StatusUnauthorized, "claimflow token"},
+		{"tampered signature", "Bearer " + tampered, http.StatusUnauthorized, "signature does not verify"},
+		{"an unknown session", "Bearer cf_ses_nope", http.StatusUnauthorized, "expired, revoked or unknown"},
+		{"front desk (no workflow:decode)", "Bearer " + desk, http.StatusForbidden, "workflow:decode"},
+	} {
+		code, body := decode(tc.auth)
+		if code != tc.status || !strings.Contains(body, tc.says) {
+			t.Errorf("%s: %d %s; want %d saying %q", tc.name, code, body, tc.status, tc.says)
+		}
+	}
+	// A disabled user's token stops at once.
+	if _, err := m.Store.Pool.Exec(ctx, "UPDATE users SET disabled = true WHERE id = $1", engID); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := decode("Bearer " + engineer); code != http.StatusUnauthorized || !strings.Contains(body, "disabled") {
+		t.Errorf("disabled user's token: %d %s; want 401 saying disabled", code, body)
+	}
+	// The UI's preflight.
+	req, _ := http.NewRequest("OPTIONS", base+"/codec/decode", nil)
+	req.Header.Set("Origin", "http://127.0.0.1:18233")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "authorization,authorization-extras,content-type,x-namespace")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if allow := resp.Header.Get("Access-Control-Allow-Headers"); resp.StatusCode != http.StatusNoContent || !strings.Contains(allow, "Authorization-Extras") ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "http://127.0.0.1:18233" {
+		t.Errorf("preflight: %d, allow headers %q, origin %q", resp.StatusCode, allow, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+}
