@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	sdkpb "go.temporal.io/api/sdk/v1"
 
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/store"
@@ -327,9 +328,28 @@ func TestTemporalCLIDecodesWithClaimflowToken(t *testing.T) {
 		t.Errorf("decoded history carries the patient's name, birth date or member ID: %.2000s", payloads)
 	}
 
+	// The run's summary line (static summary at start; the status as the
+	// run's current details, which the UI and CLI show).
+	ctx := context.Background()
+	d, err := s.m.Temporal.DescribeWorkflow(ctx, workflows.ClaimIDPrefix+c.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := d.GetStaticSummary(); err != nil || sum != "Claim "+c.ID {
+		t.Errorf("static summary = %q (%v), want %q", sum, err, "Claim "+c.ID)
+	}
+	v, err := s.m.Temporal.QueryWorkflow(ctx, workflows.ClaimIDPrefix+c.ID, "", "__temporal_workflow_metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta sdkpb.WorkflowMetadata
+	if err := v.Get(&meta); err != nil || meta.GetCurrentDetails() != "Claim "+c.ID+": paid (attempt 1)" {
+		t.Errorf("current details = %q (%v), want the claim's status", meta.GetCurrentDetails(), err)
+	}
+
 	// An engineer of another organisation: the same history stays sealed,
 	// each payload carrying the codec's reason.
-	orgB, err := s.m.Store.CreateOrg(context.Background(), store.System, store.Org{Kind: "health_system", Name: "OTHER HEALTH"})
+	orgB, err := s.m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "OTHER HEALTH"})
 	if err != nil {
 		t.Fatal(err)
 	}
