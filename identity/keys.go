@@ -27,6 +27,9 @@ var keyAAD = []byte("claimflow/oidc-signing-key/v1")
 // (and at once: an unknown key ID reloads the list).
 const keyCacheFor = time.Minute
 
+// reloadEvery bounds the reloads an unknown key ID causes.
+const reloadEvery = 5 * time.Second
+
 // signingKey is one RSA key, as zitadel/oidc's SigningKey and Key.
 type signingKey struct {
 	id       string
@@ -144,9 +147,19 @@ func (r *keyring) published(ctx context.Context) ([]*signingKey, error) {
 	return r.load(ctx, false)
 }
 
-// byID finds a published key, reloading once for a key made elsewhere.
+// byID finds a published key, reloading once for a key made elsewhere (at
+// most every reloadEvery, so tokens naming made-up keys cannot make every
+// request read the table).
 func (r *keyring) byID(ctx context.Context, id string) (*signingKey, error) {
 	for _, force := range []bool{false, true} {
+		if force {
+			r.mu.Lock()
+			recent := r.now().Sub(r.loaded) < reloadEvery
+			r.mu.Unlock()
+			if recent {
+				break
+			}
+		}
 		keys, err := r.load(ctx, force)
 		if err != nil {
 			return nil, err
