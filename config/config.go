@@ -49,7 +49,7 @@ type Config struct {
 	Clearinghouses         string        `env:"CLAIMFLOW_CLEARINGHOUSES" default:"" help:"JSON file listing the clearinghouse partners (SFTP and CORE real-time settings, see docs/clearinghouse.md); empty = none"`
 	BatchEvery             time.Duration `env:"CLAIMFLOW_BATCH_EVERY" default:"1h" help:"how often each clearinghouse's claim batch runs (Temporal Schedule)"`
 	PollEvery              time.Duration `env:"CLAIMFLOW_POLL_EVERY" default:"5m" help:"how often each clearinghouse's inbound folder is polled (Temporal Schedule)"`
-	AuditCheckpointEvery   time.Duration `env:"CLAIMFLOW_AUDIT_CHECKPOINT_EVERY" default:"1h" help:"how often a signed checkpoint of the audit log's chain heads is exported to the archive (Temporal Schedule, where the archive is wired: with clearinghouses); 0 = never"`
+	CheckpointEvery        time.Duration `env:"CLAIMFLOW_AUDIT_CHECKPOINT_EVERY" default:"1h" help:"how often a signed checkpoint of the audit log's chain heads is exported to the archive (Temporal Schedule, where the archive is wired: with clearinghouses); 0 = never"`
 	FilingDays             int           `env:"CLAIMFLOW_FILING_DAYS" default:"180" help:"appeal and corrected-claim filing limit in days, when a payer has none"`
 	ISAUsage               string        `env:"CLAIMFLOW_ISA_USAGE" default:"P" help:"ISA15 of outbound interchanges: P production, T test"`
 	SMTPAddr               string        `env:"CLAIMFLOW_SMTP_ADDR" default:"127.0.0.1:1025" help:"SMTP server for reminders"`

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -604,5 +605,38 @@ func TestHandlerDecodesOnlyTheCallersTenants(t *testing.T) {
 	_, _ = b.ReadFrom(resp.Body)
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(b.String(), "workflow:decode") || strings.Contains(b.String(), fakeName) {
 		t.Errorf("no permission: %d %s", resp.StatusCode, b.String())
+	}
+}
+
+// TestLegacyGoldenPayload: a payload sealed by the codec as it was before
+// per-tenant keys (testdata/v1, written by that code with a test-only key
+// file) still decodes, as the histories of running workflows need.
+func TestLegacyGoldenPayload(t *testing.T) {
+	kekFile := filepath.Join(t.TempDir(), "kek.json")
+	b, err := os.ReadFile("testdata/v1/kek.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kekFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := keyring.OpenLocal(kekFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("testdata/v1/payload.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in commonpb.Payloads
+	if err := protojson.Unmarshal(raw, &in); err != nil {
+		t.Fatal(err)
+	}
+	if !payloadcodec.IsLegacy(in.Payloads[0]) {
+		t.Fatal("the golden payload is not in the v1 format")
+	}
+	var got string
+	if err := payloadcodec.DataConverter(k, newMemKeys()).FromPayload(in.Payloads[0], &got); err != nil || got != "TESTPATIENT-WOMBAT" {
+		t.Fatalf("golden v1 payload decoded to %q (%v)", got, err)
 	}
 }

@@ -100,6 +100,9 @@ func EnsureSchedules(ctx context.Context, c client.Client, spec ScheduleSpec) er
 			ID: w.id, Spec: w.spec, Action: w.action,
 			// A run still going when the next is due: skip the next.
 			Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+			// A new installation gets its first audit checkpoint at once
+			// (audit verify requires one where an archive is configured).
+			TriggerImmediately: w.id == "audit-checkpoint",
 		})
 		if err == nil {
 			continue

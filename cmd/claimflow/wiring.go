@@ -104,7 +104,7 @@ func (m *Main) schedules() workflows.ScheduleSpec {
 	spec := workflows.ScheduleSpec{TaskQueue: m.Config.TaskQueue, Clearinghouses: m.clearinghouses,
 		BatchEvery: m.Config.BatchEvery, PollEvery: m.Config.PollEvery, Eligibility: m.eligibilityWired}
 	if m.activities != nil && m.activities.AuditCheckpoints != nil {
-		spec.AuditCheckpointEvery = m.Config.AuditCheckpointEvery
+		spec.AuditCheckpointEvery = m.Config.CheckpointEvery
 	}
 	return spec
 }

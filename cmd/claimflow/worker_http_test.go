@@ -26,6 +26,9 @@ import (
 func TestWorkerHTTPAndSDKMetrics(t *testing.T) {
 	srv := testenv.DevServer(t)
 	dsn := testenv.DatabaseURL(t)
+	// One database, one keyring: the payload keys in the database are
+	// wrapped by its key-encryption key.
+	dataDir := t.TempDir()
 	start := func(t *testing.T, serve bool, queue string) *Main {
 		t.Helper()
 		m, err := NewMain(env(map[string]string{
@@ -34,7 +37,7 @@ func TestWorkerHTTPAndSDKMetrics(t *testing.T) {
 			"CLAIMFLOW_TASK_QUEUE":       queue,
 			"CLAIMFLOW_HTTP_ADDR":        "127.0.0.1:0",
 			"CLAIMFLOW_WORKER_HTTP_ADDR": "127.0.0.1:0",
-			"CLAIMFLOW_DATA_DIR":         t.TempDir(),
+			"CLAIMFLOW_DATA_DIR":         dataDir,
 		}), testenv.LogFile(t, "claimflow"))
 		if err != nil {
 			t.Fatal(err)
