@@ -125,3 +125,32 @@ func TestCodecAuthenticatesAccessTokens(t *testing.T) {
 		t.Errorf("preflight: %d, allow headers %q, origin %q", resp.StatusCode, allow, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 }
+
+// TestIssuerWithoutConfiguration: an API listening on every interface (the
+// container image's :8080) without CLAIMFLOW_OIDC_ISSUER still starts, its
+// provider on the loopback address; a configured issuer is used as is.
+func TestIssuerWithoutConfiguration(t *testing.T) {
+	for _, tc := range []struct{ addr, issuer, want string }{
+		{":0", "", "http://127.0.0.1:"},
+		{"127.0.0.1:0", "https://claimflow.example.test/oidc", "https://claimflow.example.test/oidc"},
+	} {
+		m, err := NewMain(env(map[string]string{
+			"DATABASE_URL":          testenv.DatabaseURL(t),
+			"TEMPORAL_ADDRESS":      "127.0.0.1:1",
+			"CLAIMFLOW_HTTP_ADDR":   tc.addr,
+			"CLAIMFLOW_DATA_DIR":    t.TempDir(),
+			"CLAIMFLOW_OIDC_ISSUER": tc.issuer,
+		}), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Serve = true
+		if err := m.Open(context.Background()); err != nil {
+			t.Fatalf("listen %s: %v", tc.addr, err)
+		}
+		if got := m.Identity.Issuer(); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("listen %s, issuer %q: provider issuer %q, want %q...", tc.addr, tc.issuer, got, tc.want)
+		}
+		m.Close()
+	}
+}

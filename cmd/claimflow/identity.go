@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,7 +31,15 @@ import (
 func (m *Main) openIdentity() error {
 	issuer := strings.TrimRight(m.Config.OIDCIssuer, "/")
 	if issuer == "" {
-		issuer = "http://" + m.listener.Addr().String() + "/oidc"
+		addr := m.listener.Addr().(*net.TCPAddr)
+		host := addr.IP.String()
+		if addr.IP.IsUnspecified() {
+			// Listening on every interface (a container): the issuer
+			// works for loopback callers only until it is configured.
+			host = "127.0.0.1"
+			m.Log.Warn("CLAIMFLOW_OIDC_ISSUER is not set: the Temporal UI sign-in works only from this host", "issuer", "http://"+net.JoinHostPort(host, strconv.Itoa(addr.Port))+"/oidc")
+		}
+		issuer = "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/oidc"
 	}
 	var clients []identity.Client
 	if m.Config.TemporalUIClientSecret != "" {
