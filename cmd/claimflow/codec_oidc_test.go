@@ -3,18 +3,27 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/encoding/protojson"
+
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/payloadcodec"
 	"github.com/claimflow/claimflow/store"
 )
 
 // TestCodecAuthenticatesAccessTokens: the codec endpoint takes claimflow
-// access tokens (here from `claimflow token` exchanging an API token) and
-// answers every refusal with what is missing: 401 for no, a tampered or a
+// access tokens (here from `claimflow token` exchanging an API token),
+// decodes with them only the token user's organisations' payloads (another
+// organisation's engineer gets them sealed, with the reason; both audited
+// under the payload's organisation), and answers every refusal with what
+// is missing: 401 for no, a tampered or a
 // disabled user's token, 403 for a user without workflow:decode; the
 // browser preflight admits the UI's Authorization-Extras header.
 func TestCodecAuthenticatesAccessTokens(t *testing.T) {
@@ -43,10 +52,11 @@ func TestCodecAuthenticatesAccessTokens(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	base := "http://" + m.Addr()
 
-	org, err := m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST SYSTEM"})
+	orgA, err := m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST SYSTEM"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	org := orgA
 	// accessToken makes a system user with role, and exchanges its API
 	// token for an access token as `claimflow token` does.
 	accessToken := func(login, role string) (string, string) {
@@ -69,9 +79,27 @@ func TestCodecAuthenticatesAccessTokens(t *testing.T) {
 	}
 	engineer, engID := accessToken("eng", "engineer")
 	desk, _ := accessToken("desk", "front_desk")
+	// Another organisation's engineer, with a valid token of their own.
+	orgB, err := m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "OTHER SYSTEM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org = orgB
+	engineerB, engBID := accessToken("eng-b", "engineer")
+
+	// A payload of the first organisation.
+	p, err := converter.GetDefaultDataConverter().ToPayload("TESTPATIENT-NUMBAT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := payloadcodec.New(m.Keyring, m.Store).EncodeFor(ctx, orgA.ID, []*commonpb.Payload{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: sealed})
 
 	decode := func(auth string) (int, string) {
-		req, _ := http.NewRequest("POST", base+"/codec/decode", strings.NewReader(`{"payloads":[]}`))
+		req, _ := http.NewRequest("POST", base+"/codec/decode", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Namespace", "default")
 		if auth != "" {
@@ -103,6 +131,30 @@ func TestCodecAuthenticatesAccessTokens(t *testing.T) {
 			t.Errorf("%s: %d %s; want %d saying %q", tc.name, code, body, tc.status, tc.says)
 		}
 	}
+	// The engineer reads the payload; the other organisation's engineer,
+	// signed in and holding workflow:decode there, gets it still sealed
+	// with the reason; both are audited under the payload's organisation.
+	if code, body := decode("Bearer " + engineer); code != http.StatusOK || !strings.Contains(body, base64.StdEncoding.EncodeToString([]byte(`"TESTPATIENT-NUMBAT"`))) {
+		t.Errorf("engineer of the payload's organisation: %d %s; want it decoded", code, body)
+	}
+	code, out := decode("Bearer " + engineerB)
+	var got commonpb.Payloads
+	if code != http.StatusOK || protojson.Unmarshal([]byte(out), &got) != nil || len(got.Payloads) != 1 ||
+		bytes.Contains(got.Payloads[0].Data, []byte("NUMBAT")) || len(got.Payloads[0].Metadata[payloadcodec.MetadataRefused]) == 0 {
+		t.Errorf("another organisation's engineer: %d %s; want the payload still sealed with a reason", code, out)
+	}
+	q := `SELECT count(*) FROM audit_log WHERE resource = 'workflow_payloads' AND org_id = $1 AND action = $2 AND actor_id = $3`
+	var decodes, refusals int
+	if err := m.Store.Pool.QueryRow(ctx, q, orgA.ID, "decode", engID).Scan(&decodes); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Store.Pool.QueryRow(ctx, q, orgA.ID, "decode_refused", engBID).Scan(&refusals); err != nil {
+		t.Fatal(err)
+	}
+	if decodes != 2 || refusals != 1 { // the table's first case decoded too
+		t.Errorf("audit rows under the payload's organisation: %d decodes by the engineer, %d refusals of the other organisation's; want 2 and 1", decodes, refusals)
+	}
+
 	// A disabled user's token stops at once.
 	if _, err := m.Store.Pool.Exec(ctx, "UPDATE users SET disabled = true WHERE id = $1", engID); err != nil {
 		t.Fatal(err)
