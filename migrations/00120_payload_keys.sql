@@ -47,6 +47,10 @@ CREATE FUNCTION workflow_org(wid text) RETURNS uuid LANGUAGE sql STABLE AS $$
             (SELECT org_id FROM appointment_series WHERE id = substr(wid, 8)::uuid)
         WHEN wid ~ '^waitlist/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}@' THEN
             (SELECT org_id FROM providers WHERE id = substring(wid from '^waitlist/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})@')::uuid)
+        -- statement/<claim-id>-<trace>: the claim's, known before the
+        -- statement's row is written (by the statement workflow itself).
+        WHEN wid ~ '^statement/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}-' THEN
+            (SELECT org_id FROM claims WHERE id = substr(wid, 11, 36)::uuid)
         WHEN wid LIKE 'statement/%' THEN
             (SELECT p.org_id FROM patient_statements s JOIN patients p ON p.id::text = s.patient_id
              WHERE s.id = substr(wid, 11))

@@ -154,20 +154,25 @@ func Handler(o HandlerOptions) http.Handler {
 			return
 		}
 		var out []*commonpb.Payload
+		refused := -1
 		if decode {
-			var refused int
 			out, refused, err = codec.decodeFor(r.Context(), caller, r.Header.Get("X-Namespace"), in.Payloads)
-			if errors.Is(err, errAudit) {
-				writeProblem(w, r, http.StatusInternalServerError, "internal", "Internal error", "the decode could not be audited, so nothing was decoded")
-				return
-			}
-			h.Set("X-Claimflow-Decode-Refused", strconv.Itoa(refused))
 		} else {
 			out, err = codec.EncodeFor(r.Context(), "", in.Payloads)
 		}
-		if err != nil {
-			writeProblem(w, r, http.StatusBadRequest, "bad-request", "Bad request", "a payload could not be processed")
+		switch {
+		case errors.Is(err, errAudit):
+			writeProblem(w, r, http.StatusInternalServerError, "internal", "Internal error", "the decode could not be audited, so nothing was decoded")
 			return
+		case errors.Is(err, keyring.ErrDecrypt) || errors.Is(err, errNotPayload):
+			writeProblem(w, r, http.StatusBadRequest, "bad-request", "Bad request", "a payload you may read does not open: it was altered or is not a payload")
+			return
+		case err != nil:
+			writeProblem(w, r, http.StatusInternalServerError, "internal", "Internal error", "the codec server could not reach its keys; try again")
+			return
+		}
+		if refused >= 0 {
+			h.Set("X-Claimflow-Decode-Refused", strconv.Itoa(refused))
 		}
 		h.Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(&commonpb.Payloads{Payloads: out})

@@ -277,12 +277,14 @@ func openV2(dk *keyring.DataKey, id string, p *commonpb.Payload) (*commonpb.Payl
 	return unmarshal(plain)
 }
 
+var errNotPayload = errors.New("payloadcodec: an opened payload is not a payload")
+
 func unmarshal(plain []byte) (*commonpb.Payload, error) {
 	var dp commonpb.Payload
 	err := proto.Unmarshal(plain, &dp)
 	clear(plain)
 	if err != nil {
-		return nil, errors.New("payloadcodec: an opened payload is not a payload")
+		return nil, errNotPayload
 	}
 	return &dp, nil
 }

@@ -640,3 +640,38 @@ func TestLegacyGoldenPayload(t *testing.T) {
 		t.Fatalf("golden v1 payload decoded to %q (%v)", got, err)
 	}
 }
+
+// failingAudit is a caller whose audit rows cannot be written.
+type failingAudit struct{ memCaller }
+
+func (failingAudit) Audit(context.Context, string, string, []string, bool) error {
+	return errors.New("database down")
+}
+
+// TestHandlerErrors: a tampered payload the caller may read is a 400; a
+// decode that cannot be audited decodes nothing (500).
+func TestHandlerErrors(t *testing.T) {
+	k := newKeyring(t)
+	mk := newMemKeys()
+	srv, _ := server(t, k, mk)
+	_, enc := encodeFor(t, payloadcodec.New(k, mk), "claim/a-1", patientInput{PatientName: fakeName})
+	bad := proto.Clone(enc[0]).(*commonpb.Payload)
+	bad.Data[len(bad.Data)-1] ^= 1
+	resp := codecRequest(t, srv.URL+"/decode", []*commonpb.Payload{bad}, http.Header{"Authorization": {"Bearer a-token"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("tampered payload: status %d, want 400", resp.StatusCode)
+	}
+
+	audits := &[]audit{}
+	noAudit := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions{Keyring: k, Keys: mk,
+		Authenticate: func(*http.Request) (payloadcodec.Caller, error) {
+			return failingAudit{memCaller{mk, map[string]bool{orgA: true}, false, audits}}, nil
+		}}))
+	t.Cleanup(noAudit.Close)
+	resp = codecRequest(t, noAudit.URL+"/decode", enc, nil)
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusInternalServerError || strings.Contains(b.String(), base64.StdEncoding.EncodeToString([]byte(`{"PatientName"`))) {
+		t.Errorf("unaudited decode: status %d, body %s", resp.StatusCode, b.String())
+	}
+}

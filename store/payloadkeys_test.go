@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
@@ -24,8 +25,16 @@ func TestWorkflowTenant(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	c := newClaim(t, f)
+	start := time.Date(2030, 1, 7, 15, 0, 0, 0, time.UTC)
+	appt, err := f.s.Book(ctx, f.deskA, store.Booking{ProviderID: f.provA.ID, PatientID: f.patientA.ID, VisitType: "new", StartsAt: start, EndsAt: start.Add(30 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ wid, want string }{
 		{"claim/" + c.ID, f.facA.ID},
+		{"reminder/" + appt.ID, f.facA.ID},
+		{"eligibility/" + appt.ID + "/2030-01-06", f.facA.ID},
+		{"statement/" + c.ID + "-TRACE1", f.facA.ID},
 		{"waitlist/" + f.provB.ID + "@20300107T0900Z", f.facB.ID},
 		{"claim/00000000-0000-7000-8000-000000000000", ""},
 		{"claim/not-a-uuid", ""},
