@@ -80,9 +80,10 @@ type HandlerOptions struct {
 //
 // Browsers may call it from Origins only: for those it answers CORS
 // preflights (POST; headers Content-Type, X-Namespace, Authorization and
-// Authorization-Extras, where the UI puts the ID token; credentials allowed) and labels responses; a request carrying any other
-// Origin is refused 403. Requests without an Origin (command-line tools) are
-// not subject to CORS.
+// Authorization-Extras, where the UI puts the ID token; credentials
+// allowed) and labels responses; a request carrying any other Origin is
+// refused 403. Requests without an Origin (command-line tools) are not
+// subject to CORS.
 func Handler(o HandlerOptions) http.Handler {
 	if o.Keyring == nil || o.Keys == nil {
 		panic("payloadcodec: Handler needs a keyring and a key store")
