@@ -167,6 +167,8 @@ type Code struct {
 
 // WorkflowView is the claim workflow's state as the dashboard shows it.
 type WorkflowView struct {
+	// RunID is the run the view comes from (the claim's current run).
+	RunID            string      `json:"run_id,omitempty"`
 	Status           string      `json:"status"`
 	Attempt          int         `json:"attempt"`
 	FrequencyCode    string      `json:"frequency_code"`
@@ -246,7 +248,7 @@ func (h *dashboard) state(ctx context.Context, claimID string) (*WorkflowView, s
 		h.s.log.WarnContext(ctx, "claim state query", logging.Err(err))
 		return nil, "the workflow could not be queried"
 	}
-	v := &WorkflowView{Status: st.Status, Attempt: st.Attempt, FrequencyCode: st.FrequencyCode, PayerClaimNumber: st.PayerClaimNumber,
+	v := &WorkflowView{RunID: st.RunID, Status: st.Status, Attempt: st.Attempt, FrequencyCode: st.FrequencyCode, PayerClaimNumber: st.PayerClaimNumber,
 		ChargeCents: st.ChargeCents, PaidCents: st.PaidCents, PatientRespCents: st.PatientRespCents, Problems: st.Problems,
 		Escalated: st.Escalated, Inquiries: st.Inquiries, AllowedActions: st.AllowedActions, Events: []EventView{}}
 	if v.Problems == nil {
@@ -276,6 +278,11 @@ func (h *dashboard) timeline(r *http.Request, a store.Actor) (int, any, error) {
 	}
 	t := Timeline{Claim: c, Steps: []Step{}, WorkflowURL: h.workflowURL(c.ID)}
 	t.Workflow, t.WorkflowError = h.state(ctx, c.ID)
+	if t.Workflow != nil && t.Workflow.RunID != "" && t.WorkflowURL != "" {
+		// The exact run: a resubmission continues as new, and the UI
+		// otherwise opens the latest.
+		t.WorkflowURL += "/" + url.PathEscape(t.Workflow.RunID) + "/history"
+	}
 	if t.CanDecide, err = h.s.records.CanWriteClaim(ctx, a, c.OrgID); err != nil {
 		return 0, nil, err
 	}

@@ -27,7 +27,7 @@ type fakeClaimWorkflows struct {
 }
 
 func (f *fakeClaimWorkflows) ClaimState(ctx context.Context, claimID string) (workflows.ClaimState, error) {
-	return workflows.ClaimState{ClaimID: claimID, Status: workflows.StatusNeedsCorrection, Attempt: 1, FrequencyCode: "1",
+	return workflows.ClaimState{ClaimID: claimID, RunID: "run-2", Status: workflows.StatusNeedsCorrection, Attempt: 1, FrequencyCode: "1",
 		Denial:         &workflows.DenialInfo{Category: workflows.DenialCorrectable, Codes: []string{"CO-16"}, RARCs: []string{"M76"}},
 		Deadline:       time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
 		AllowedActions: []string{workflows.ActionCorrect, workflows.ActionWriteOff},
@@ -205,7 +205,8 @@ func TestDashboardAPIWithFakeWorkflows(t *testing.T) {
 	if tl.Workflow == nil || tl.Workflow.Denial == nil || !strings.Contains(tl.Workflow.Denial.Codes[0].Description, "lacks information") {
 		t.Errorf("timeline workflow = %+v; want CO-16 explained", tl.Workflow)
 	}
-	if want := "http://127.0.0.1:8233/namespaces/default/workflows/claim%2F" + a.claim.ID; tl.WorkflowURL != want {
+	// The link opens the exact run the page shows.
+	if want := "http://127.0.0.1:8233/namespaces/default/workflows/claim%2F" + a.claim.ID + "/run-2/history"; tl.WorkflowURL != want {
 		t.Errorf("workflow URL = %q, want %q", tl.WorkflowURL, want)
 	}
 	if len(tl.Steps) != 1 || tl.Steps[0].Kind != "276/277" || tl.Steps[0].Raw || len(tl.Steps[0].Codes) != 1 || tl.Steps[0].Codes[0].Description == "" {

@@ -29,6 +29,10 @@ var (
 	// ErrForbidden is what Authenticate wraps for a caller who is who they
 	// say but may decode nothing at all (answered 403, not 401).
 	ErrForbidden = errors.New("payloadcodec: forbidden")
+	// ErrUnauthorized is what Authenticate wraps for a missing or bad
+	// credential when it can say what is wrong (answered 401 with its
+	// message: which token, why refused, how to get a good one).
+	ErrUnauthorized = errors.New("payloadcodec: unauthorized")
 )
 
 // Caller is an authenticated user of the codec server, as Authenticate
@@ -55,8 +59,8 @@ type HandlerOptions struct {
 	Keyring *keyring.Keyring
 	Keys    Keys
 	// Authenticate identifies the caller of every POST; nil refuses all. An
-	// error wrapping ErrForbidden is answered 403 with its message, any
-	// other 401.
+	// error wrapping ErrForbidden is answered 403 with its message, one
+	// wrapping ErrUnauthorized 401 with its message, any other 401.
 	Authenticate func(*http.Request) (Caller, error)
 	// Origins are the browser origins that may call (exact, such as
 	// "http://127.0.0.1:8233").
@@ -75,10 +79,11 @@ type HandlerOptions struct {
 // system key (the server does not know the workflow).
 //
 // Browsers may call it from Origins only: for those it answers CORS
-// preflights (POST; headers Content-Type, X-Namespace and Authorization;
-// credentials allowed) and labels responses; a request carrying any other
-// Origin is refused 403. Requests without an Origin (command-line tools) are
-// not subject to CORS.
+// preflights (POST; headers Content-Type, X-Namespace, Authorization and
+// Authorization-Extras, where the UI puts the ID token; credentials
+// allowed) and labels responses; a request carrying any other Origin is
+// refused 403. Requests without an Origin (command-line tools) are not
+// subject to CORS.
 func Handler(o HandlerOptions) http.Handler {
 	if o.Keyring == nil || o.Keys == nil {
 		panic("payloadcodec: Handler needs a keyring and a key store")
@@ -107,7 +112,7 @@ func Handler(o HandlerOptions) http.Handler {
 				return
 			}
 			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization, Authorization-Extras")
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)
 			return
@@ -132,8 +137,12 @@ func Handler(o HandlerOptions) http.Handler {
 			return
 		}
 		if err != nil || caller == nil {
-			h.Set("WWW-Authenticate", `Bearer realm="claimflow codec"`)
-			writeProblem(w, r, http.StatusUnauthorized, "unauthorized", "Unauthorized", "not authorised to use the codec server")
+			detail := "not authorised to use the codec server"
+			if errors.Is(err, ErrUnauthorized) {
+				detail = strings.TrimPrefix(err.Error(), ErrUnauthorized.Error()+": ")
+			}
+			h.Set("WWW-Authenticate", `Bearer realm="claimflow codec", error="invalid_token"`)
+			writeProblem(w, r, http.StatusUnauthorized, "unauthorized", "Unauthorized", detail)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))

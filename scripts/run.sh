@@ -40,21 +40,21 @@ start() {
 log "checking Postgres"
 ensure_postgres
 log "building tools (cached by version)"
-"$root/tools/install.sh" temporal versitygw mailpit stripe-mock >/dev/null
+"$root/tools/install.sh" temporal temporal-ui versitygw mailpit stripe-mock >/dev/null
 log "building the dashboard (cached)"
 bash "$root/web/build.sh"
 log "building claimflow"
 go build -o bin/claimflow ./cmd/claimflow
 
-# The Temporal UI decodes encrypted payloads through claimflow's codec
-# endpoint (authenticated), wired here.
+# The dev server runs without its embedded Web UI (--headless): that one
+# cannot sign in. The Temporal UI server (tools/temporal-ui) starts below,
+# once claimflow (its OpenID Connect provider) answers.
 sa=()
 for a in ClaimStatus=Keyword ClaimPayer=Keyword ClaimAmount=Double ClaimID=Keyword; do sa+=(--search-attribute "$a"); done
 start temporal 127.0.0.1 7233 "$(tool temporal)" server start-dev --ip 127.0.0.1 \
-  --port 7233 --ui-port 8233 --db-filename "$data/temporal.db" \
+  --port 7233 --headless --db-filename "$data/temporal.db" \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
   --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
-  --ui-codec-endpoint "http://${CLAIMFLOW_HTTP_ADDR:-127.0.0.1:8080}/codec" \
   --log-level warn "${sa[@]}"
 start s3 127.0.0.1 7070 "$(tool versitygw)" --access "${CLAIMFLOW_S3_ACCESS_KEY:-claimflow}" \
   --secret "${CLAIMFLOW_S3_SECRET_KEY:-claimflow-dev-secret}" --port 127.0.0.1:7070 posix "$data/s3"
@@ -85,23 +85,53 @@ export CLAIMFLOW_ISA_USAGE=${CLAIMFLOW_ISA_USAGE:-T}
 export CLAIMFLOW_BATCH_EVERY=${CLAIMFLOW_BATCH_EVERY:-1m}
 export CLAIMFLOW_POLL_EVERY=${CLAIMFLOW_POLL_EVERY:-20s}
 
+# claimflow is the Temporal UI's identity provider: the UI server is its
+# OpenID Connect client (a secret made once in .data), and the UI sends the
+# engineer's access token to the codec endpoint, which it does only over
+# https: claimflow also serves its API with TLS on 8443 (a self-signed
+# certificate made once in .data/tls).
+addr=${CLAIMFLOW_HTTP_ADDR:-127.0.0.1:8080}
+export CLAIMFLOW_HTTPS_ADDR=${CLAIMFLOW_HTTPS_ADDR:-127.0.0.1:8443}
+export TEMPORAL_UI_URL=${TEMPORAL_UI_URL:-http://127.0.0.1:8233}
+if [ -z "${TEMPORAL_UI_OIDC_CLIENT_SECRET:-}" ]; then
+  [ -s "$data/temporal-ui-client-secret" ] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$data/temporal-ui-client-secret")
+  TEMPORAL_UI_OIDC_CLIENT_SECRET=$(cat "$data/temporal-ui-client-secret")
+fi
+export TEMPORAL_UI_OIDC_CLIENT_SECRET
+
 export CLAIMFLOW_DATA_DIR=$data
 log "applying migrations"
 bin/claimflow migrate up
 bin/claimflow dev 2> >(tee -a "$data/logs/claimflow.log" >&2) &
 pids+=($!)
 names+=(claimflow)
-addr=${CLAIMFLOW_HTTP_ADDR:-127.0.0.1:8080}
+claimflow_pid=${pids[-1]}
 for _ in $(seq 1 300); do
   curl -fsS "http://$addr/readyz" >/dev/null 2>&1 && break
-  kill -0 "${pids[-1]}" 2>/dev/null || { echo "claimflow exited; see $data/logs/claimflow.log" >&2; exit 1; }
+  kill -0 "$claimflow_pid" 2>/dev/null || { echo "claimflow exited; see $data/logs/claimflow.log" >&2; exit 1; }
   sleep 0.1
 done
+
+# The Temporal UI server, configured as the official image is (its
+# docker.yaml and TEMPORAL_* variables; deploy/temporal/helm-values.yaml sets
+# the same), with claimflow as its OpenID Connect provider.
+ui_port=${TEMPORAL_UI_URL##*:}
+ui_bin=$(tool temporal-ui)
+start temporal-ui 127.0.0.1 "$ui_port" env \
+  TEMPORAL_ADDRESS=127.0.0.1:7233 TEMPORAL_UI_PORT="$ui_port" \
+  TEMPORAL_AUTH_ENABLED=true TEMPORAL_AUTH_PROVIDER_URL="http://$addr/oidc" \
+  TEMPORAL_AUTH_CLIENT_ID=temporal-ui TEMPORAL_AUTH_CLIENT_SECRET="$TEMPORAL_UI_OIDC_CLIENT_SECRET" \
+  TEMPORAL_AUTH_CALLBACK_URL="$TEMPORAL_UI_URL/auth/sso/callback" TEMPORAL_AUTH_SCOPES=openid,profile \
+  TEMPORAL_CODEC_ENDPOINT="https://$CLAIMFLOW_HTTPS_ADDR/codec" TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true \
+  TEMPORAL_CORS_ORIGINS="$TEMPORAL_UI_URL" TEMPORAL_CSRF_COOKIE_INSECURE=true TEMPORAL_NOTIFY_ON_NEW_VERSION=false \
+  "$ui_bin" --root "$(dirname "$ui_bin")" --config config --env docker start
 cat <<URLS
 
 claimflow is ready.
   API            http://$addr            (/healthz /readyz /metrics)
-  Temporal UI    http://127.0.0.1:8233
+  Temporal UI    $TEMPORAL_UI_URL        (sign in with your claimflow login, password and TOTP)
+  codec (https)  https://$CLAIMFLOW_HTTPS_ADDR/codec  (self-signed: open https://$CLAIMFLOW_HTTPS_ADDR/healthz once and accept it,
+                 or the UI shows payloads encoded)
   Temporal gRPC  127.0.0.1:7233
   S3 archive     http://127.0.0.1:7070        (versitygw, data in .data/s3)
   Mailpit        http://127.0.0.1:8025        (SMTP 127.0.0.1:1025)
@@ -110,4 +140,4 @@ claimflow is ready.
   Postgres       ${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/claimflow}
 Logs in .data/logs. Press Ctrl-C to stop.
 URLS
-wait "${pids[-1]}"
+wait "$claimflow_pid"

@@ -9,7 +9,7 @@ cd "$root"
 log "checking Postgres"
 ensure_postgres
 log "building tools (cached by version)"
-built=$("$root/tools/install.sh" temporal versitygw mailpit stripe-mock local-kms)
+built=$("$root/tools/install.sh" temporal temporal-ui versitygw mailpit stripe-mock local-kms)
 # Tests find each tool through CLAIMFLOW_<NAME>_BIN (internal/testenv.Tool).
 while IFS='=' read -r name path; do
   var=${name^^}

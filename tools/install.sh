@@ -21,6 +21,7 @@ versitygw   github.com/versity/versitygw      github.com/versity/versitygw/cmd/v
 mailpit     github.com/axllent/mailpit        github.com/axllent/mailpit
 stripe-mock github.com/stripe/stripe-mock     github.com/stripe/stripe-mock
 local-kms   github.com/nsmithuk/local-kms     github.com/nsmithuk/local-kms
+temporal-ui github.com/temporalio/ui-server/v2 github.com/temporalio/ui-server/v2/cmd/server
 temporal-server   go.temporal.io/server  go.temporal.io/server/cmd/server
 temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server'
 
@@ -38,8 +39,8 @@ binpath() {
 build() {
   local name=$1 out mod pkg dir
   out=$(binpath "$name")
+  read -r mod pkg dir <<<"$(row "$name")"
   if [ ! -x "$out" ]; then
-    read -r mod pkg dir <<<"$(row "$name")"
     echo "tools: building $name ($(basename "$(dirname "$out")")) ..." >&2
     mkdir -p "$(dirname "$out")"
     if ! (cd "$here/$dir" && go build -trimpath -o "$out.tmp" "$pkg"); then
@@ -47,6 +48,16 @@ build() {
       exit 1
     fi
     mv "$out.tmp" "$out"
+  fi
+  if [ "$name" = temporal-ui ] && [ ! -f "$(dirname "$out")/config/docker.yaml" ]; then
+    # The UI server reads its configuration from files: keep the module's
+    # docker.yaml (the official image's, set by TEMPORAL_* variables) beside
+    # the binary, so `make run` configures it as production does.
+    local src
+    src=$(cd "$here/$dir" && go list -m -f '{{.Dir}}' "$mod")/config
+    mkdir -p "$(dirname "$out")/config"
+    cp "$src/docker.yaml" "$(dirname "$out")/config/docker.yaml"
+    chmod u+w "$(dirname "$out")/config/docker.yaml"
   fi
   echo "$name=$out"
 }
@@ -56,5 +67,5 @@ if [ "${1:-}" = path ]; then
   exit 0
 fi
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms)
+[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms temporal-ui)
 for n in "${names[@]}"; do build "$n"; done

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -119,7 +120,10 @@ type ClaimState struct {
 	LastInquiry      *activities.StatusInquiryResult
 	AllowedActions   []string
 	Events           []ClaimEvent
-	seen             []string // dedup keys of signals already applied
+	// RunID is the run answering the query (set in query answers only, so
+	// the dashboard links to the exact run; never in history).
+	RunID string   `json:",omitempty"`
+	seen  []string // dedup keys of signals already applied
 }
 
 // ClaimEvent is one step of the claim's timeline.
@@ -196,6 +200,7 @@ func Claim(ctx workflow.Context, in ClaimInput) (ClaimState, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryClaimState, func() (ClaimState, error) {
 		s := *r.st
 		s.AllowedActions = slices.Clone(allowedActions[s.Status])
+		s.RunID = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return s, nil
 	}); err != nil {
 		return *r.st, err
@@ -502,12 +507,22 @@ func (r *claimRun) firstTime(key string) bool {
 	return true
 }
 
+// claimDetails is the summary line engineers see in the Temporal UI: no
+// PHI, only the claim ID, status and attempt.
+func claimDetails(claimID, status string, attempt int) string {
+	return fmt.Sprintf("Claim %s: %s (attempt %d)", claimID, strings.ReplaceAll(status, "_", " "), attempt)
+}
+
 // setStatus records the status in Postgres (history row), the search
 // attributes and the in-memory state.
 func (r *claimRun) setStatus(status, note string) error {
 	now := workflow.Now(r.ctx)
 	r.st.Status = status
 	r.st.Events = append(r.st.Events, ClaimEvent{At: now, Status: status, Note: note})
+	// The Temporal UI's summary line of the run: the claim, its status and
+	// attempt (current details answer a query; they add nothing to history,
+	// so replay is unaffected).
+	workflow.SetCurrentDetails(r.ctx, claimDetails(r.in.ClaimID, status, r.in.Attempt))
 	var a *activities.Activities
 	lctx := workflow.WithLocalActivityOptions(r.ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,

@@ -23,6 +23,7 @@ import (
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/config"
+	"github.com/claimflow/claimflow/identity"
 	"github.com/claimflow/claimflow/internal/temporalmetrics"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/logging"
@@ -50,6 +51,8 @@ type Main struct {
 	Temporal client.Client
 	API      *api.Server
 	Worker   worker.Worker
+	// Identity is the OpenID Connect provider (the Temporal UI's sign-in).
+	Identity *identity.Provider
 	// Registry holds the process's metrics: Go runtime, process, the
 	// Temporal SDK's (every client Open dials records into it) and the HTTP
 	// servers'. The API's /metrics serves it, and so does the worker's own
@@ -58,6 +61,9 @@ type Main struct {
 
 	httpServer *http.Server
 	listener   net.Listener
+	// The same API over TLS (CLAIMFLOW_HTTPS_ADDR), for the codec endpoint.
+	httpsServer *http.Server
+	tlsListener net.Listener
 	// The worker's own /healthz, /readyz and /metrics (worker_http.go).
 	workerHTTP     *http.Server
 	workerListener net.Listener
@@ -156,6 +162,12 @@ func (m *Main) Open(ctx context.Context) error {
 			return fmt.Errorf("http: listen %s: %w", m.Config.HTTPAddr, err)
 		}
 		m.httpServer = newHTTPServer(m.Config, m.API, m.Log)
+		if err := m.openIdentity(); err != nil {
+			return err
+		}
+		if err := m.openTLS(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -249,6 +261,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if runErr == nil && m.httpServer != nil {
 		serve("http api", "http", m.httpServer, m.listener)
 	}
+	if runErr == nil && m.httpsServer != nil {
+		serve("https api", "https", m.httpsServer, m.tlsListener)
+	}
 	if runErr == nil {
 		select {
 		case <-ctx.Done():
@@ -269,6 +284,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = ln.Close() // in case it never served
 	}
 	stop("http", m.httpServer, m.listener)
+	stop("https", m.httpsServer, m.tlsListener)
 	if m.workerRunning.Swap(false) {
 		m.Worker.Stop()
 	}
@@ -280,7 +296,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close releases connections.
 func (m *Main) Close() error {
-	for _, ln := range []net.Listener{m.listener, m.workerListener} {
+	for _, ln := range []net.Listener{m.listener, m.tlsListener, m.workerListener} {
 		if ln != nil {
 			_ = ln.Close() // Open listened but Run never served
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/claimflow/claimflow/logging"
 	"github.com/claimflow/claimflow/payloadcodec"
@@ -22,19 +21,17 @@ func (m *Main) codecHandler() http.Handler {
 	})
 }
 
-// authenticateDecoder admits a bearer token (API token or session) of a
-// user who may decode something: workflow:decode at some organisation, or
-// the workflow:decode-system platform grant.
+// authenticateDecoder admits a claimflow access token (the Temporal UI's
+// sign-in through claimflow, or `claimflow token`; authenticateCodec), a
+// session or an API token, of a user who may decode something:
+// workflow:decode at some organisation, or the workflow:decode-system
+// platform grant.
 func (m *Main) authenticateDecoder(r *http.Request) (payloadcodec.Caller, error) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return nil, store.ErrUnauthenticated
-	}
-	p, err := m.Store.Authenticate(r.Context(), strings.TrimSpace(tok))
+	userID, perms, err := m.authenticateCodec(r)
 	if err != nil {
 		return nil, err
 	}
-	return m.codecCaller(r, p.UserID, p.Permissions)
+	return m.codecCaller(r, userID, perms)
 }
 
 // codecCaller is the codec caller of an authenticated user (whatever the

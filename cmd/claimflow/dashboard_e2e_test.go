@@ -196,7 +196,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	var temporalLink string
 	var ok bool
 	run("temporal link", chromedp.AttributeValue(`a[href*="/workflows/claim%2F"]`, "href", &temporalLink, &ok))
-	if want := "/namespaces/default/workflows/claim%2F" + denied.ID; !strings.HasSuffix(temporalLink, want) {
+	// The exact run: .../workflows/claim%2F<id>/<run ID>/history.
+	if want := "/namespaces/default/workflows/claim%2F" + denied.ID + "/" + e.state(denied.ID).RunID + "/history"; !strings.HasSuffix(temporalLink, want) {
 		t.Errorf("Temporal UI link = %q, want it to end with %q", temporalLink, want)
 	}
 	// The 837's CLM loop, masked (the biller may reveal it, but it starts

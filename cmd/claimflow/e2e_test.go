@@ -62,7 +62,9 @@ const simRules = `{
   ]
 }`
 
-func newE2E(t testing.TB, inProcessWorker bool) *e2e {
+// newE2E starts the world; extra adds to (or overrides) claimflow's
+// environment.
+func newE2E(t testing.TB, inProcessWorker bool, extra ...map[string]string) *e2e {
 	t.Helper()
 	ctx := context.Background()
 	e := &e2e{t: t}
@@ -125,6 +127,11 @@ func newE2E(t testing.TB, inProcessWorker bool) *e2e {
 		"CLAIMFLOW_SMTP_ADDR":       "127.0.0.1:1", // no mail server in these tests: notices retry
 		"CLAIMFLOW_LOG_LEVEL":       "warn",
 		"E2E_SIM_REALTIME_PASSWORD": "pw",
+	}
+	for _, x := range extra {
+		for k, v := range x {
+			e.vars[k] = v
+		}
 	}
 	e.m, err = NewMain(env(e.vars), testenv.LogFile(t, "claimflow"))
 	if err != nil {

@@ -159,6 +159,12 @@ func (m *Main) dispatchIntent(ctx context.Context, w store.WorkflowIntent) error
 	opts := client.StartWorkflowOptions{ID: w.WorkflowID, TaskQueue: m.Config.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}
 	var input any = w.Input
+	if w.WorkflowType == workflows.ClaimWorkflowName {
+		// The Temporal UI's summary of the run (the claim ID; its status is
+		// the run's current details, which the workflow keeps).
+		id, _ := w.Input["ClaimID"].(string)
+		opts.StaticSummary = "Claim " + id
+	}
 	if w.WorkflowType == workflows.ReminderWorkflowName {
 		id, _ := w.Input["AppointmentID"].(string)
 		input = workflows.ReminderInput{AppointmentID: id, ReminderOptions: m.reminderOptions}
