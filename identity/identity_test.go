@@ -208,6 +208,12 @@ func newEnv(t *testing.T) *env {
 // does), with the CLI client.
 func (e *env) exchange(t *testing.T, subject string, audience string) (int, map[string]any) {
 	t.Helper()
+	return e.exchangeRaw(t, SubjectTokenPrefix+subject, audience)
+}
+
+// exchangeRaw sends subject_token exactly as given.
+func (e *env) exchangeRaw(t *testing.T, subject string, audience string) (int, map[string]any) {
+	t.Helper()
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:token-exchange"}, "subject_token": {subject},
 		"subject_token_type": {"urn:ietf:params:oauth:token-type:access_token"}, "audience": {audience}}
 	req, _ := http.NewRequest("POST", e.srv.URL+"/oidc/oauth/token", strings.NewReader(form.Encode()))
@@ -341,6 +347,40 @@ func TestTokenExchangeRefusals(t *testing.T) {
 	_ = e.users.Logout(context.Background(), tok)
 	if code, out := e.exchange(t, tok, CodecAudience); code != http.StatusBadRequest {
 		t.Errorf("a signed-out session: %d %v, want 400", code, out)
+	}
+}
+
+// TestTokenExchangeSubjectIsTheUser is the regression test of a flake:
+// zitadel/oidc first "decrypts" an opaque subject token as one of its own
+// (AES-CFB, no integrity check), and in about one exchange in ten a bare
+// session or API token came out as a made-up subject ("the access token
+// names no user"). Every exchange of fresh sessions must name their user;
+// a token without the prefix is refused, never exchanged.
+func TestTokenExchangeSubjectIsTheUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i := 0; i < 60; i++ {
+		tok, err := e.users.Login(ctx, "eng", "pw", "123456")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out := e.exchange(t, tok, CodecAudience)
+		at, _ := out["access_token"].(string)
+		if code != http.StatusOK || at == "" {
+			t.Fatalf("exchange %d: %d %v", i, code, out)
+		}
+		if sub, err := e.p.VerifyAccessToken(ctx, at); err != nil || sub != "u-eng" {
+			t.Fatalf("exchange %d: access token subject %q (%v), want u-eng", i, sub, err)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		tok, err := e.users.Login(ctx, "eng", "pw", "123456")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, out := e.exchangeRaw(t, tok, CodecAudience); code != http.StatusBadRequest {
+			t.Fatalf("unprefixed subject token %d: %d %v, want 400", i, code, out)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -237,15 +238,31 @@ func (s *storage) Health(ctx context.Context) error {
 // Token exchange (RFC 8693): `claimflow token` trades a claimflow session
 // or API token for a short-lived access token for the codec.
 
+// SubjectTokenPrefix goes before the claimflow session or API token that
+// `claimflow token` exchanges. zitadel/oidc first tries an opaque subject
+// token as one of its own encrypted access tokens (AES-CFB, which has no
+// integrity check): a bare cf_sys_/cf_ses_ token is valid base64url, so
+// that "decryption" succeeds on random bytes, and in about one exchange in
+// ten the bytes hold one ':' and become a made-up token ID and subject. A
+// ':' is outside base64url, so with the prefix that attempt always fails
+// and the exchange reaches VerifyExchangeSubjectToken.
+const SubjectTokenPrefix = "claimflow:"
+
+// exchangeIDPrefix marks the subject token IDs VerifyExchangeSubjectToken
+// returns, so ValidateTokenExchangeRequest refuses a subject that came
+// from any other path.
+const exchangeIDPrefix = "cfx-"
+
 func (s *storage) VerifyExchangeSubjectToken(ctx context.Context, token string, tt oidc.TokenType) (string, string, map[string]any, error) {
-	if tt != oidc.AccessTokenType {
+	token, ok := strings.CutPrefix(token, SubjectTokenPrefix)
+	if tt != oidc.AccessTokenType || !ok {
 		return "", "", nil, errors.New("the subject token must be a claimflow session or API token")
 	}
 	p, err := s.p.users.Authenticate(ctx, token)
 	if err != nil {
 		return "", "", nil, err
 	}
-	return newID(), p.UserID, nil, nil
+	return exchangeIDPrefix + newID(), p.UserID, nil, nil
 }
 
 func (s *storage) VerifyExchangeActorToken(context.Context, string, oidc.TokenType) (string, string, map[string]any, error) {
@@ -255,6 +272,9 @@ func (s *storage) VerifyExchangeActorToken(context.Context, string, oidc.TokenTy
 func (s *storage) ValidateTokenExchangeRequest(ctx context.Context, r op.TokenExchangeRequest) error {
 	if r.GetClientID() != CLIClientID {
 		return oidc.ErrUnauthorizedClient().WithDescription("only the claimflow command line exchanges tokens")
+	}
+	if !strings.HasPrefix(r.GetExchangeSubjectTokenIDOrToken(), exchangeIDPrefix) || r.GetSubject() == "" {
+		return oidc.ErrInvalidGrant().WithDescription("the subject token must be a claimflow session or API token, prefixed " + SubjectTokenPrefix)
 	}
 	if r.GetExchangeActor() != "" {
 		return oidc.ErrInvalidRequest().WithDescription("actor tokens are not accepted")

@@ -81,7 +81,7 @@ func cmdToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("discover %s: %w", issuer, err)
 	}
-	res, err := tokenexchange.ExchangeToken(ctx, te, subject, oidc.AccessTokenType, "", "", nil,
+	res, err := tokenexchange.ExchangeToken(ctx, te, identity.SubjectTokenPrefix+subject, oidc.AccessTokenType, "", "", nil,
 		[]string{identity.CodecAudience}, nil, oidc.AccessTokenType)
 	if err != nil {
 		return fmt.Errorf("token exchange: %w", err)
