@@ -173,42 +173,11 @@ func TestTemporalUISignInAndDecode(t *testing.T) {
 	// view signs in as one engineer in a fresh browser and returns the
 	// workflow page's text.
 	view := func(name, login, secret string) string {
-		opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
-			chromedp.ExecPath(chromium),
-			chromedp.Flag("headless", true),
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.NoFirstRun,
-			chromedp.NoDefaultBrowserCheck,
-			chromedp.Flag("disable-quic", true),
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-dev-shm-usage", true),
-			// The codec endpoint's certificate is the self-signed one
-			// claimflow makes for 127.0.0.1 (make run's too).
-			chromedp.Flag("ignore-certificate-errors", true),
-			chromedp.UserDataDir(t.TempDir()),
-			chromedp.WindowSize(1400, 1000),
-		)
-		actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-		defer cancelAlloc()
-		bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-		defer cancelBrowser()
-		if err := chromedp.Run(bctx); err != nil {
-			t.Fatalf("start chromium: %v", err)
-		}
-		shot := func(file string) chromedp.Action {
-			return chromedp.ActionFunc(func(ctx context.Context) error {
-				var buf []byte
-				if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-					return err
-				}
-				p := filepath.Join(out, file+".png")
-				t.Logf("screenshot %s", p)
-				return os.WriteFile(p, buf, 0o644)
-			})
-		}
+		// The codec endpoint's certificate is the self-signed one
+		// claimflow makes for 127.0.0.1 (make run's too).
+		bctx, stop := startChromium(t, ctx, chromium, 1400, 1000, chromedp.Flag("ignore-certificate-errors", true))
+		defer stop()
+		shot := func(file string) chromedp.Action { return screenshot(t, out, file) }
 		run := func(what string, actions ...chromedp.Action) {
 			t.Helper()
 			sctx, cancel := context.WithTimeout(bctx, 45*time.Second)

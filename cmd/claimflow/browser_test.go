@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// startChromium starts Debian's headless Chromium with the flags this
+// machine's closed network needs, a fresh profile and the given window,
+// plus extra flags; it returns the browser's context (the first Run on it
+// owns the browser) and the function that closes it.
+func startChromium(t *testing.T, ctx context.Context, chromium string, width, height int, extra ...chromedp.ExecAllocatorOption) (context.Context, func()) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(opts, extra...)...)
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	stop := func() { cancelBrowser(); cancelAlloc() }
+	if err := chromedp.Run(bctx); err != nil {
+		stop()
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx, stop
+}
+
+// screenshot saves a full-page PNG as dir/name.png and logs its path.
+func screenshot(t *testing.T, dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+			return err
+		}
+		p := filepath.Join(dir, name+".png")
+		t.Logf("screenshot %s", p)
+		return os.WriteFile(p, buf, 0o644)
+	})
+}
