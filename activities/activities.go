@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -45,7 +46,7 @@ type SmokeWriteResult struct{ Worker string }
 
 // SmokeWrite writes the smoke row; repeating it is harmless.
 func (a *Activities) SmokeWrite(ctx context.Context, in SmokeWriteInput) (SmokeWriteResult, error) {
-	if err := a.Store.PutSmokeRun(ctx, store.SmokeRun{ID: in.ID, Message: in.Message, WrittenBy: a.WorkerID}); err != nil {
+	if err := a.Store.PutSmokeRun(ctx, rcm.SmokeRun{ID: in.ID, Message: in.Message, WrittenBy: a.WorkerID}); err != nil {
 		return SmokeWriteResult{}, err
 	}
 	return SmokeWriteResult{Worker: a.WorkerID}, nil
@@ -60,7 +61,7 @@ type SmokeReadResult struct {
 // SmokeRead reads the smoke row back.
 func (a *Activities) SmokeRead(ctx context.Context, id string) (SmokeReadResult, error) {
 	r, err := a.Store.GetSmokeRun(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, rcm.ErrNotFound) {
 		return SmokeReadResult{}, temporal.NewNonRetryableApplicationError("smoke row missing", "SmokeRowMissing", err)
 	}
 	if err != nil {

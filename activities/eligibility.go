@@ -14,14 +14,14 @@ import (
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/eligibility"
 	"github.com/claimflow/claimflow/edi/snip"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // EligibilityRecords is the store as eligibility uses it.
 type EligibilityRecords interface {
-	GetEligibilityBundle(ctx context.Context, a store.Actor, appointmentID string) (store.EligibilityBundle, error)
-	GetBillingProfile(ctx context.Context, orgID string) (store.BillingProfile, error)
-	PutEligibility(ctx context.Context, c store.EligibilityCheck) error
+	GetEligibilityBundle(ctx context.Context, a rcm.Actor, appointmentID string) (rcm.EligibilityBundle, error)
+	GetBillingProfile(ctx context.Context, orgID string) (rcm.BillingProfile, error)
+	PutEligibility(ctx context.Context, c rcm.EligibilityCheck) error
 	UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error)
 }
 
@@ -66,12 +66,12 @@ func (s *EligibilityService) now() time.Time {
 }
 
 // build270 makes the inquiry interchange for an appointment.
-func (s *EligibilityService) build270(ctx context.Context, req EligibilityRequest) (store.EligibilityBundle, []byte, error) {
-	b, err := s.Records.GetEligibilityBundle(ctx, store.System, req.AppointmentID)
+func (s *EligibilityService) build270(ctx context.Context, req EligibilityRequest) (rcm.EligibilityBundle, []byte, error) {
+	b, err := s.Records.GetEligibilityBundle(ctx, rcm.System, req.AppointmentID)
 	switch {
-	case errors.Is(err, store.ErrNoCoverage):
+	case errors.Is(err, rcm.ErrNoCoverage):
 		return b, nil, temporal.NewNonRetryableApplicationError("appointment's patient has no coverage in force", "NoCoverage", nil)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, rcm.ErrNotFound):
 		return b, nil, temporal.NewNonRetryableApplicationError("appointment not found", "AppointmentNotFound", nil)
 	case err != nil:
 		return b, nil, err
@@ -157,7 +157,7 @@ func (s *EligibilityService) SubmitBatch(ctx context.Context, req EligibilityReq
 	if activity.IsActivity(ctx) {
 		wfID = activity.GetInfo(ctx).WorkflowExecution.ID
 	}
-	if err := s.Records.PutEligibility(ctx, store.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID,
+	if err := s.Records.PutEligibility(ctx, rcm.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID,
 		CoverageID: b.Coverage.ID, WorkflowID: wfID, Mode: "batch", Status: "pending", RequestKey: s.Files.Key(x270)}); err != nil {
 		return err
 	}
@@ -171,14 +171,14 @@ func (s *EligibilityService) StoreResponse(ctx context.Context, req EligibilityR
 	if err != nil {
 		return EligibilityResult{}, err
 	}
-	b, err := s.Records.GetEligibilityBundle(ctx, store.System, req.AppointmentID)
+	b, err := s.Records.GetEligibilityBundle(ctx, rcm.System, req.AppointmentID)
 	if err != nil {
 		return EligibilityResult{}, err
 	}
 	return s.store(ctx, req, b, body, "batch", fileKey)
 }
 
-func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, b store.EligibilityBundle, x271 []byte, mode, key string) (EligibilityResult, error) {
+func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, b rcm.EligibilityBundle, x271 []byte, mode, key string) (EligibilityResult, error) {
 	ics, err := edi.ParseBytes(x271)
 	if err != nil {
 		return EligibilityResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("271: %v", err), "Malformed271", nil)
@@ -198,7 +198,7 @@ func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, 
 		}
 	}
 	res := EligibilityResult{Mode: mode}
-	chk := store.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID, CoverageID: b.Coverage.ID, Mode: mode, ResponseKey: key}
+	chk := rcm.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID, CoverageID: b.Coverage.ID, Mode: mode, ResponseKey: key}
 	var rejections []eligibility.Rejection
 	rejections = append(rejections, tx.Rejections()...)
 	p := tx.Patient()

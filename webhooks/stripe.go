@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/claimflow/claimflow/payments"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -68,7 +68,7 @@ func Stripe(o StripeOptions) http.Handler {
 		stmt := ev.StatementID
 		if stmt == "" && ev.PaymentIntentID != "" {
 			stmt, err = o.Statements.StatementForPaymentIntent(ctx, ev.PaymentIntentID)
-			if errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, rcm.ErrNotFound) {
 				log.Info("event for no statement", "event", ev.ID, "type", ev.Type)
 				w.WriteHeader(http.StatusOK)
 				return

@@ -10,14 +10,14 @@ import (
 
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/notify"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/workflows"
 )
 
 // SMSThreads finds who messaged a phone, newest first, and records
 // opt-outs (store.Store implements it).
 type SMSThreads interface {
-	RecentSMSThreads(ctx context.Context, phone string, limit int) ([]store.SMSThread, error)
+	RecentSMSThreads(ctx context.Context, phone string, limit int) ([]rcm.SMSThread, error)
 	SetSMSOptOut(ctx context.Context, phone string, optedOut bool) error
 }
 
