@@ -12,12 +12,19 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/claimflow/claimflow/rcm"
-	"github.com/claimflow/claimflow/store"
 )
+
+// Records is the records store as the smoke and revenue activities use it
+// (package store's *Store provides it).
+type Records interface {
+	PutSmokeRun(ctx context.Context, r rcm.SmokeRun) error
+	GetSmokeRun(ctx context.Context, id string) (rcm.SmokeRun, error)
+	ClaimPatientID(ctx context.Context, claimID string) (string, error)
+}
 
 // Activities holds the dependencies every activity may use.
 type Activities struct {
-	Store *store.Store
+	Store Records
 	// Claims, Inquirer and Appeals serve the claim lifecycle.
 	Claims   ClaimService
 	Inquirer StatusInquirer

@@ -6,14 +6,28 @@ import (
 	"time"
 
 	"github.com/claimflow/claimflow/rcm"
-	"github.com/claimflow/claimflow/store"
 )
+
+// SchedulingRecords is the records store as RecordsScheduling uses it
+// (package store's *Store provides it).
+type SchedulingRecords interface {
+	GetAppointment(ctx context.Context, a rcm.Actor, id string) (rcm.Appointment, error)
+	AppointmentContext(ctx context.Context, appointmentID string) (timeZone, location string, err error)
+	AppointmentConfirmed(ctx context.Context, appointmentID string) (bool, error)
+	GetPatient(ctx context.Context, a rcm.Actor, id string) (rcm.Patient, error)
+	FindActiveAppointment(ctx context.Context, providerID, patientID string, start time.Time) (string, error)
+	Book(ctx context.Context, a rcm.Actor, b rcm.Booking) (rcm.Appointment, error)
+	MarkWaitlistBooked(ctx context.Context, a rcm.Actor, id, appointmentID string) (rcm.WaitlistEntry, error)
+	Cancel(ctx context.Context, a rcm.Actor, id, reason string) (rcm.Appointment, error)
+	ConfirmAppointment(ctx context.Context, appointmentID string) error
+	WaitlistMatches(ctx context.Context, providerID, visitType string, start, end time.Time, loc *time.Location) ([]rcm.WaitlistEntry, error)
+}
 
 // RecordsScheduling implements Scheduling over the records store (issue 5)
 // as the system actor: every read of an appointment, patient or waitlist
 // entry is audited there.
 type RecordsScheduling struct {
-	Store *store.Store
+	Store SchedulingRecords
 	// DefaultTimeZone is used when the provider has no weekly template
 	// naming its zone (default UTC).
 	DefaultTimeZone string
@@ -145,7 +159,19 @@ func (r *RecordsScheduling) WaitlistCandidates(ctx context.Context, slot Slot) (
 // StoreLedger implements EngagementLedger over the store's engagement
 // tables (migration 00070).
 type StoreLedger struct {
-	Store *store.Store
+	Store LedgerRecords
+}
+
+// LedgerRecords is the store's engagement and statement tables as
+// StoreLedger uses them (package store's *Store provides it).
+type LedgerRecords interface {
+	RecordOutboundSMS(ctx context.Context, phone, workflowID, ref string) error
+	SMSOptedOut(ctx context.Context, phone string) (bool, error)
+	OpenStatement(ctx context.Context, st rcm.Statement) error
+	SetStatementIntent(ctx context.Context, statementID, paymentIntentID string) error
+	PostPatientPayment(ctx context.Context, statementID, paymentIntentID, eventID string, cents int64) (bool, error)
+	PostPatientRefund(ctx context.Context, statementID, paymentIntentID, refundID string, cents int64) (bool, error)
+	SetStatementStatus(ctx context.Context, statementID, status string) error
 }
 
 var _ EngagementLedger = (*StoreLedger)(nil)

@@ -17,9 +17,7 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/rcm"
-	"github.com/claimflow/claimflow/store"
 )
 
 // ArchivedFile is an inbound file that is safely archived, handed to the
@@ -52,6 +50,35 @@ type RouterFunc func(ctx context.Context, f ArchivedFile) error
 // Route calls f.
 func (f RouterFunc) Route(ctx context.Context, a ArchivedFile) error { return f(ctx, a) }
 
+// Ledger is the Postgres ledger of the files exchanged with partners, as
+// the connector uses it. It records each file's progress so that a crash
+// at any step resumes where it stopped.
+type Ledger interface {
+	LockPartner(ctx context.Context, partner string) (unlock func(), err error)
+	OutboundCreate(ctx context.Context, partner, name, sha string, size int64) (rcm.OutboundFile, bool, error)
+	OutboundOpen(ctx context.Context, partner string) ([]rcm.OutboundFile, error)
+	OutboundAdvance(ctx context.Context, id int64, from, to string) error
+	OutboundFailed(ctx context.Context, id int64, msg string) error
+	InboundSeen(ctx context.Context, partner, name string, size int64, mtime time.Time) error
+	InboundOpen(ctx context.Context, partner string) ([]rcm.InboundFile, error)
+	InboundDownloaded(ctx context.Context, id int64, sha string) (rcm.InboundFile, error)
+	InboundAdvance(ctx context.Context, id int64, from, to string) error
+	InboundFailed(ctx context.Context, id int64, msg string) error
+}
+
+// Archiver stores an EDI file before it is sent or after it is received.
+type Archiver interface {
+	Put(ctx context.Context, body []byte, m rcm.EDIMeta) (e rcm.EDIFile, stored bool, err error)
+}
+
+// FileArchive is the EDI archive as the connector uses it: files are
+// archived before they are sent and read back to resume a send.
+type FileArchive interface {
+	Archiver
+	Get(ctx context.Context, hash string) ([]byte, rcm.EDIFile, error)
+	Stat(ctx context.Context, hash string) (rcm.EDIFile, error)
+}
+
 // Connector moves files between claimflow and one partner's SFTP server.
 // It is safe for concurrent use; Poll and resumption of sends hold the
 // partner's lock in Postgres, so one connector at a time works a partner's
@@ -59,8 +86,8 @@ func (f RouterFunc) Route(ctx context.Context, a ArchivedFile) error { return f(
 type Connector struct {
 	p       Partner
 	cfg     *ssh.ClientConfig
-	ledger  *store.Store
-	archive *archive.Archive
+	ledger  Ledger
+	archive FileArchive
 	router  Router
 	log     *slog.Logger
 
@@ -75,9 +102,9 @@ type Connector struct {
 
 // Options are the Connector's dependencies.
 type Options struct {
-	Ledger  *store.Store
-	Archive *archive.Archive
-	Router  Router // required for Poll
+	Ledger  Ledger      // package store's *Store provides it
+	Archive FileArchive // package archive's *Archive provides it
+	Router  Router      // required for Poll
 	Log     *slog.Logger
 }
 
@@ -237,7 +264,7 @@ type Sent struct {
 // (or the process dies) after archiving, a later Send of the same content
 // or ResumeSends finishes the upload without sending it twice.
 func (c *Connector) Send(ctx context.Context, body []byte) (Sent, error) {
-	e, _, err := c.archive.Put(ctx, body, archive.Meta{Direction: archive.Outbound, Partner: c.p.ID, Received: time.Now()})
+	e, _, err := c.archive.Put(ctx, body, rcm.EDIMeta{Direction: rcm.Outbound, Partner: c.p.ID, Received: time.Now()})
 	if err != nil {
 		return Sent{}, err
 	}
@@ -517,7 +544,7 @@ func (c *Connector) process(ctx context.Context, row rcm.InboundFile, res *PollR
 			if err != nil {
 				return err
 			}
-			hash := archive.Hash(body)
+			hash := rcm.EDIHash(body)
 			if row.State == rcm.InboundDownloaded && hash != row.SHA256 {
 				return permanent{fmt.Errorf("clearinghouse: %s changed on the server after download", row.RemoteName)}
 			}
@@ -532,7 +559,7 @@ func (c *Connector) process(ctx context.Context, row rcm.InboundFile, res *PollR
 			// err is the loop's: a := here would shadow it, and the ledger
 			// advance below would be lost (staticcheck SA4006).
 			var stored bool
-			_, stored, err = c.archive.Put(ctx, body, archive.Meta{Direction: archive.Inbound, Partner: c.p.ID, Received: time.Now()})
+			_, stored, err = c.archive.Put(ctx, body, rcm.EDIMeta{Direction: rcm.Inbound, Partner: c.p.ID, Received: time.Now()})
 			if err != nil {
 				return err
 			}
