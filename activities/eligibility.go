@@ -33,19 +33,8 @@ type RealTimeSender interface {
 	RealTime276(ctx context.Context, clearinghouse, payloadID string, x12 []byte) ([]byte, error)
 }
 
-// Benefits is what is stored (sealed) from a 271 for the patient, for
-// health benefit plan coverage (service type 30).
-type Benefits struct {
-	Active               bool   `json:"active"`
-	Plan                 string `json:"plan,omitempty"`
-	InsuranceType        string `json:"insurance_type,omitempty"`
-	DeductibleCents      *int64 `json:"deductible_cents,omitempty"`
-	DeductibleLeftCents  *int64 `json:"deductible_remaining_cents,omitempty"`
-	OutOfPocketCents     *int64 `json:"out_of_pocket_cents,omitempty"`
-	OutOfPocketLeftCents *int64 `json:"out_of_pocket_remaining_cents,omitempty"`
-	CoPayCents           *int64 `json:"copay_cents,omitempty"`
-	CoInsurance          string `json:"coinsurance,omitempty"`
-}
+// Benefits is what is stored (sealed) from a 271 (rcm.Benefits).
+type Benefits = rcm.Benefits
 
 // EligibilityService implements EligibilityChecker: a 270 from the
 // appointment's patient, primary coverage and provider; real time through

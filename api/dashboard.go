@@ -16,8 +16,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/claimflow/claimflow/activities"
-	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/logging"
 	"github.com/claimflow/claimflow/rcm"
@@ -508,7 +506,7 @@ type ediPart struct {
 // patient data masked unless revealed.
 func (h *dashboard) segments(ctx context.Context, part ediPart, reveal bool) ([]string, error) {
 	body, err := h.d.Archive.Get(ctx, part.key)
-	if errors.Is(err, archive.ErrNotFound) {
+	if errors.Is(err, rcm.ErrEDIFileNotFound) {
 		return nil, &Error{Status: http.StatusNotFound, Code: "not-found", Title: "Not found", Detail: "the archived file is missing"}
 	}
 	if err != nil {
@@ -805,7 +803,7 @@ func (h *dashboard) eligibility(r *http.Request, a rcm.Actor) (int, any, error) 
 	if err := q.err(); err != nil {
 		return 0, nil, err
 	}
-	var b activities.Benefits
+	var b rcm.Benefits
 	c, err := h.s.records.LatestEligibility(r.Context(), a, appt, &b)
 	if err != nil {
 		return 0, nil, err
