@@ -72,7 +72,7 @@ func refError(err error, ptrs map[string]string) error {
 	}
 	for col, ptr := range ptrs {
 		if strings.Contains(pe.Detail, "("+col+")") {
-			return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 		}
 	}
 	return fmt.Errorf("store: reference: %w", err)

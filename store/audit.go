@@ -129,7 +129,7 @@ func (s *Store) QueryAudit(ctx context.Context, a Actor, f AuditFilter, p Page) 
 	if p.After != "" {
 		n, err := strconv.ParseInt(p.After, 10, 64)
 		if err != nil {
-			return nil, "", &ValidationError{Fields: []FieldProblem{{"/cursor", "is not a cursor from a previous page"}}}
+			return nil, "", &ValidationError{Fields: []FieldProblem{{Pointer: "/cursor", Detail: "is not a cursor from a previous page"}}}
 		}
 		before = n
 	}

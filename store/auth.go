@@ -77,14 +77,14 @@ func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
 			return tx.QueryRow(ctx, q("InsertRootOrg"), o.ID, o.Kind, o.Name).Scan(&o.CreatedAt)
 		}
 		if err := requireScope(ctx, tx, a, PermOrgWrite, o.ParentID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/parent_id", Detail: "does not exist"}}}
 		}
 		var pk string
 		if err := tx.QueryRow(ctx, q("GetOrgKind"), o.ParentID).Scan(&pk); err != nil {
 			return err
 		}
 		if !strings.Contains("|"+parentKinds+"|", "|"+pk+"|") {
-			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "a " + o.Kind + " cannot sit under a " + pk}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/parent_id", Detail: "a " + o.Kind + " cannot sit under a " + pk}}}
 		}
 		return tx.QueryRow(ctx, q("InsertChildOrg"), o.ID, o.ParentID, o.Kind, o.Name).Scan(&o.CreatedAt)
 	})
@@ -113,7 +113,7 @@ func (s *Store) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
 // RenameOrg changes an organisation's name (org:write there).
 func (s *Store) RenameOrg(ctx context.Context, a Actor, id, name string) (Org, error) {
 	if strings.TrimSpace(name) == "" {
-		return Org{}, &ValidationError{Fields: []FieldProblem{{"/name", "is required"}}}
+		return Org{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/name", Detail: "is required"}}}
 	}
 	var o Org
 	if !validID(id) {
@@ -196,11 +196,11 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, stri
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := requireScope(ctx, tx, a, PermUserWrite, u.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/org_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "does not exist"}}}
 		}
 		_, err := tx.Exec(ctx, q("InsertUser"), u.ID, u.OrgID, u.Kind, u.Login, u.DisplayName, nullable(hash), dekW, sealed)
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/login", "is taken"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/login", Detail: "is taken"}}}
 		}
 		if err != nil {
 			return err
@@ -237,7 +237,7 @@ func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) 
 			return err
 		}
 		if !known {
-			return &ValidationError{Fields: []FieldProblem{{"/role", "is not a known role"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/role", Detail: "is not a known role"}}}
 		}
 		if _, err := tx.Exec(ctx, q("InsertGrant"), userID, orgID, role); err != nil {
 			return refError(err, map[string]string{"user_id": "/user_id", "org_id": "/org_id"})
@@ -266,7 +266,7 @@ func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (Issu
 			return err
 		}
 		if kind != "system" {
-			return &ValidationError{Fields: []FieldProblem{{"/user_id", "API tokens are for system users"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/user_id", Detail: "API tokens are for system users"}}}
 		}
 		if err := tx.QueryRow(ctx, q("InsertAPITokenExpiring"), it.ID, userID, tokenHash(it.Token), it.ExpiresAt).Scan(&it.CreatedAt); err != nil {
 			return err

@@ -81,7 +81,7 @@ func (s *Store) RotateAPIToken(ctx context.Context, a Actor, userID, tokenID str
 			return err
 		}
 		if revoked || replaced || !expires.After(now) {
-			return &ValidationError{Fields: []FieldProblem{{"", "the token is revoked, expired or already rotated: issue a new one"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the token is revoked, expired or already rotated: issue a new one"}}}
 		}
 		if err := tx.QueryRow(ctx, q("InsertAPITokenExpiring"), it.ID, userID, tokenHash(it.Token), it.ExpiresAt).Scan(&it.CreatedAt); err != nil {
 			return err

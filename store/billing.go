@@ -24,7 +24,7 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/patient_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/patient_id", Detail: "does not exist"}}}
 		}
 		if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", e.ProviderID, PermEncounterWrite, "/provider_id"); err != nil {
 			return err
@@ -32,13 +32,13 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 		if e.CoverageID != "" {
 			var pid string
 			if err := tx.QueryRow(ctx, q("GetCoveragePatient"), e.CoverageID).Scan(&pid); err != nil || pid != e.PatientID {
-				return &ValidationError{Fields: []FieldProblem{{"/coverage_id", "is not a coverage of this patient"}}}
+				return &ValidationError{Fields: []FieldProblem{{Pointer: "/coverage_id", Detail: "is not a coverage of this patient"}}}
 			}
 		}
 		if e.AppointmentID != "" {
 			var pid string
 			if err := tx.QueryRow(ctx, q("GetAppointmentPatient"), e.AppointmentID).Scan(&pid); err != nil || pid != e.PatientID {
-				return &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is not an appointment of this patient"}}}
+				return &ValidationError{Fields: []FieldProblem{{Pointer: "/appointment_id", Detail: "is not an appointment of this patient"}}}
 			}
 		}
 		if err := tx.QueryRow(ctx, q("InsertEncounter"), e.ID, e.OrgID, e.PatientID, e.ProviderID, nullable(e.CoverageID),
@@ -121,7 +121,7 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 			return err
 		}
 		if claimed {
-			return &ValidationError{Fields: []FieldProblem{{"", "the encounter has a claim; correct it through the claim"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the encounter has a claim; correct it through the claim"}}}
 		}
 		if err := loadCharges(ctx, tx, &e); err != nil {
 			return err
@@ -217,7 +217,7 @@ func patientControlNumber() string {
 func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (Claim, error) {
 	var c Claim
 	if !validID(encounterID) {
-		return c, &ValidationError{Fields: []FieldProblem{{"/encounter_id", "is required"}}}
+		return c, &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "is required"}}}
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var covID *string
@@ -226,19 +226,19 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 			return fieldMissing(err, "/encounter_id")
 		}
 		if c.TotalCents <= 0 || c.TotalCents > MaxAmountCents {
-			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the encounter's charges must total 1 to 999999999999999999 cents"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "the encounter's charges must total 1 to 999999999999999999 cents"}}}
 		}
 		if ok, err := inScope(ctx, tx, a, PermClaimWrite, c.OrgID); err != nil || !ok {
 			if err != nil {
 				return err
 			}
-			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "does not exist"}}}
 		}
 		if covID == nil {
 			var id string
 			if err := tx.QueryRow(ctx, q("PrimaryCoverage"), c.PatientID).Scan(&id); err != nil {
 				if errors.Is(err, pgx.ErrNoRows) {
-					return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the patient has no coverage to bill"}}}
+					return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "the patient has no coverage to bill"}}}
 				}
 				return err
 			}
@@ -252,7 +252,7 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 		err = tx.QueryRow(ctx, q("InsertClaim"), c.ID, c.OrgID, c.EncounterID, c.PatientID, c.CoverageID, c.PayerID, c.ProviderID,
 			c.PatientControlNumber, c.TotalCents, c.Status).Scan(&c.CreatedAt, &c.UpdatedAt)
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "already has a claim"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "already has a claim"}}}
 		}
 		if err != nil {
 			return err
@@ -354,7 +354,7 @@ func (s *Store) SetClaimStatus(ctx context.Context, a Actor, id, status, reason 
 			allowed = allowed || to == status
 		}
 		if !allowed {
-			return &ValidationError{Fields: []FieldProblem{{"/status", fmt.Sprintf("a %s claim cannot become %q", c.Status, status)}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: fmt.Sprintf("a %s claim cannot become %q", c.Status, status)}}}
 		}
 		if err := loadHistory(ctx, tx, &c); err != nil {
 			return err

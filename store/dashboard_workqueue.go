@@ -38,7 +38,7 @@ func workCursorBefore(p Page) (*string, error) {
 	if p.After == "" {
 		return nil, nil
 	}
-	bad := &ValidationError{Fields: []FieldProblem{{"/cursor", "is not a cursor from a previous page"}}}
+	bad := &ValidationError{Fields: []FieldProblem{{Pointer: "/cursor", Detail: "is not a cursor from a previous page"}}}
 	b, err := base64.RawURLEncoding.DecodeString(p.After)
 	if err != nil {
 		return nil, bad
@@ -95,10 +95,10 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id string, in Work
 	}
 	var fields []FieldProblem
 	if !slices.Contains(Resolutions, in.Resolution) {
-		fields = append(fields, FieldProblem{"/resolution", "must be " + strings.Join(Resolutions[:len(Resolutions)-1], ", ") + " or " + Resolutions[len(Resolutions)-1]})
+		fields = append(fields, FieldProblem{Pointer: "/resolution", Detail: "must be " + strings.Join(Resolutions[:len(Resolutions)-1], ", ") + " or " + Resolutions[len(Resolutions)-1]})
 	}
 	if utf8.RuneCountInString(in.Note) > MaxResolutionNote || !utf8.ValidString(in.Note) {
-		fields = append(fields, FieldProblem{"/note", "must be at most " + strconv.Itoa(MaxResolutionNote) + " characters"})
+		fields = append(fields, FieldProblem{Pointer: "/note", Detail: "must be at most " + strconv.Itoa(MaxResolutionNote) + " characters"})
 	}
 	if len(fields) > 0 {
 		return ResolvedWorkItem{}, false, &ValidationError{Fields: fields}

@@ -187,7 +187,7 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermCoverageWrite, c.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/patient_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/patient_id", Detail: "does not exist"}}}
 		}
 		if err := payerUsable(ctx, tx, a, c.PayerID, c.OrgID, "/payer_id"); err != nil {
 			return err
@@ -214,7 +214,7 @@ func payerUsable(ctx context.Context, tx pgx.Tx, a Actor, payerID, orgID, ptr st
 		return err
 	}
 	if !ok {
-		return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 	}
 	return nil
 }
@@ -230,14 +230,14 @@ func (s *Store) visibleTo(ctx context.Context, tx pgx.Tx, a Actor, orgQuery, id,
 		if err != nil {
 			return err
 		}
-		return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 	}
 	return nil
 }
 
 func fieldMissing(err error, ptr string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 	}
 	return err
 }

@@ -50,7 +50,7 @@ func (s *Store) GetBillingProfile(ctx context.Context, orgID string) (BillingPro
 // PutBillingProfile creates or replaces an organisation's profile.
 func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
 	if !ValidNPI(b.NPI) {
-		return &ValidationError{Fields: []FieldProblem{{"/npi", "not a valid NPI (check digit)"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "not a valid NPI (check digit)"}}}
 	}
 	_, err := s.Pool.Exec(ctx, q("PutBillingProfile"), b.OrgID, b.Name, b.NPI, b.TaxID, b.Taxonomy, b.AddressLine1,
 		b.City, b.State, b.Zip, b.SubmitterID, b.ContactName, b.ContactPhone)

@@ -19,7 +19,7 @@ func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provid
 		}
 		err := tx.QueryRow(ctx, q("InsertProvider"), p.ID, p.OrgID, p.NPI, p.FirstName, p.LastName, p.Taxonomy, p.Credentials).Scan(&p.CreatedAt, &p.UpdatedAt)
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/npi", "is already registered at this organisation"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "is already registered at this organisation"}}}
 		}
 		return err
 	})
@@ -27,7 +27,7 @@ func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provid
 }
 
 func orgMissing() error {
-	return &ValidationError{Fields: []FieldProblem{{"/org_id", "does not exist"}}}
+	return &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "does not exist"}}}
 }
 
 func scanProvider(r pgx.Row) (Provider, error) {
@@ -120,7 +120,7 @@ func (s *Store) CreatePayer(ctx context.Context, a Actor, p Payer) (Payer, error
 		}
 		err := tx.QueryRow(ctx, q("InsertPayer"), p.ID, p.OrgID, p.PayerID, p.Name, p.Clearinghouse, p.ClearinghousePayer).Scan(&p.CreatedAt, &p.UpdatedAt)
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/payer_id", "is already registered at this organisation"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/payer_id", Detail: "is already registered at this organisation"}}}
 		}
 		return err
 	})

@@ -63,7 +63,7 @@ func (c *bookingChecks) check(a Actor) (string, error) {
 		return "", err
 	}
 	if !c.available {
-		return "", &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+		return "", &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 	}
 	return *c.provOrg, nil
 }
@@ -91,7 +91,7 @@ func (s *Store) book(ctx context.Context, tx pgx.Tx, x *Appointment) error {
 		return err
 	}
 	if !ok {
-		return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 	}
 	return insertAppointment(tx.QueryRow(ctx, q("InsertAppointment"), appointmentArgs(x)...), x)
 }
@@ -216,7 +216,7 @@ func prefixFields(err error, prefix string) error {
 	}
 	out := &ValidationError{}
 	for _, f := range ve.Fields {
-		out.Fields = append(out.Fields, FieldProblem{prefix + f.Pointer, f.Detail})
+		out.Fields = append(out.Fields, FieldProblem{Pointer: prefix + f.Pointer, Detail: f.Detail})
 	}
 	return out
 }
@@ -278,7 +278,7 @@ func (s *Store) changeAppointment(ctx context.Context, a Actor, id string, field
 			return err
 		}
 		if x.Status != "booked" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the appointment is " + x.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the appointment is " + x.Status}}}
 		}
 		// Take the audit chain before touching the slot, as Book does, so a
 		// transaction never waits for a chain while holding a slot.
@@ -322,7 +322,7 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 			return err
 		}
 		if !ok {
-			return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 		}
 		err := tx.QueryRow(ctx, q("RescheduleAppointment"), x.ID, start, end).Scan(&x.UpdatedAt)
 		if _, clash := isPgCode(err, "23P01"); clash {
@@ -337,7 +337,7 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 // UpdateAppointment applies a patch to a booked appointment.
 func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch AppointmentPatch) (Appointment, error) {
 	if ch.VisitType != nil && strings.TrimSpace(*ch.VisitType) == "" {
-		return Appointment{}, &ValidationError{Fields: []FieldProblem{{"/visit_type", "is required"}}}
+		return Appointment{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/visit_type", Detail: "is required"}}}
 	}
 	return s.changeAppointment(ctx, a, id, []string{"visit_type"}, func(tx pgx.Tx, x *Appointment) error {
 		set(&x.VisitType, ch.VisitType)
@@ -458,7 +458,7 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 			return err
 		}
 		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
 		}
 		set(&w.ProviderID, ch.ProviderID)
 		set(&w.VisitType, ch.VisitType)
@@ -494,7 +494,7 @@ func (s *Store) LeaveWaitlist(ctx context.Context, a Actor, id string) (Waitlist
 // (the waitlist backfill workflow calls it after Book succeeds).
 func (s *Store) MarkWaitlistBooked(ctx context.Context, a Actor, id, appointmentID string) (WaitlistEntry, error) {
 	if !validID(appointmentID) {
-		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is required"}}}
+		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/appointment_id", Detail: "is required"}}}
 	}
 	return s.closeWaitlist(ctx, a, id, "booked", appointmentID)
 }
@@ -512,7 +512,7 @@ func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID s
 			return err
 		}
 		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
 		}
 		w.Status, w.AppointmentID = status, apptID
 		if err := tx.QueryRow(ctx, q("CloseWaitlist"), w.ID, status, nullable(apptID)).Scan(&w.UpdatedAt); err != nil {
@@ -560,7 +560,7 @@ func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemp
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, t.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
 		}
 		return tx.QueryRow(ctx, q("InsertAvailability"), t.ID, t.OrgID, t.ProviderID, t.Weekday, t.StartTime, t.EndTime,
 			t.TimeZone, nullable(t.ValidFrom), nullable(t.ValidTo)).Scan(&t.CreatedAt)
@@ -593,7 +593,7 @@ func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e Availab
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, e.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
 		}
 		return tx.QueryRow(ctx, q("InsertAvailabilityException"), e.ID, e.OrgID, e.ProviderID, e.Kind, e.StartsAt, e.EndsAt).Scan(&e.CreatedAt)
 	})

@@ -122,7 +122,7 @@ func (s *Store) ListUsers(ctx context.Context, a Actor, f UserFilter, p Page) ([
 		return nil, "", err
 	}
 	if f.OrgID != "" && !validID(f.OrgID) {
-		return nil, "", &ValidationError{Fields: []FieldProblem{{"/org_id", "is not an id"}}}
+		return nil, "", &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "is not an id"}}}
 	}
 	var out []UserDetail
 	err = s.tx(ctx, func(tx pgx.Tx) error {
