@@ -72,10 +72,13 @@ func (e *ValidationError) Error() string {
 	return "invalid input: " + strings.Join(parts, "; ")
 }
 
+// Problems collects invalid fields while a record is validated.
 type Problems []FieldProblem
 
+// Add records one invalid field.
 func (p *Problems) Add(ptr, detail string) { *p = append(*p, FieldProblem{ptr, detail}) }
 
+// Err is nil without problems, else a *ValidationError listing them.
 func (p Problems) Err() error {
 	if len(p) == 0 {
 		return nil
@@ -102,6 +105,7 @@ type Page struct {
 	Limit int
 }
 
+// Size is the page size: Limit, 50 when unset, at most 200.
 func (p Page) Size() int {
 	if p.Limit <= 0 {
 		return 50
@@ -112,7 +116,7 @@ func (p Page) Size() int {
 	return p.Limit
 }
 
-// after decodes the cursor; ids are UUIDv7, so id order is creation order.
+// AfterID decodes the cursor to the last id of the previous page; ids are UUIDv7, so id order is creation order.
 func (p Page) AfterID() (string, error) {
 	if p.After == "" {
 		return "00000000-0000-0000-0000-000000000000", nil
@@ -124,4 +128,5 @@ func (p Page) AfterID() (string, error) {
 	return string(b), nil
 }
 
+// ValidID reports whether s is a UUID in its canonical 36-character form.
 func ValidID(s string) bool { return uuid.Validate(s) == nil && len(s) == 36 }

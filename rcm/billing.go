@@ -42,6 +42,7 @@ var (
 	posRE      = regexp.MustCompile(`^[0-9]{2}$`)
 )
 
+// Validate checks the record before it is stored; it returns a *ValidationError naming every invalid field.
 func (e *Encounter) Validate(today time.Time) error {
 	var pr Problems
 	if !ValidID(e.PatientID) {

@@ -109,7 +109,7 @@ type RemittancePayment struct {
 	Adjustments      []PaymentAdjustment `json:"adjustments"`
 }
 
-// ownShare narrows a remittance that also pays other organisations' claims
+// OwnShare narrows a remittance that also pays other organisations' claims
 // to the caller's share: the amount of the payments they own, and none of
 // the transaction-wide figures (provider adjustments, balance problems)
 // that would describe the other organisations' payments.

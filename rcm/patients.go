@@ -28,11 +28,13 @@ var (
 	phoneRE = regexp.MustCompile(`^\+?[0-9 ().-]{7,20}$`)
 )
 
+// ValidDate reports whether s is a YYYY-MM-DD date.
 func ValidDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil
 }
 
+// Validate checks the record before it is stored; it returns a *ValidationError naming every invalid field.
 func (p *Patient) Validate(today time.Time) error {
 	var pr Problems
 	if !ValidID(p.OrgID) {
@@ -75,6 +77,7 @@ type PatientPatch struct {
 	Email     *string `json:"email"`
 }
 
+// Fields names the fields the patch changes (for the audit entry).
 func (ch PatientPatch) Fields() []string {
 	var f []string
 	for _, x := range []struct {
@@ -120,6 +123,7 @@ type Coverage struct {
 
 var memberIDRE = regexp.MustCompile(`^[0-9A-Za-z-]{2,80}$`)
 
+// Validate checks the record before it is stored; it returns a *ValidationError naming every invalid field.
 func (c *Coverage) Validate(today time.Time) error {
 	var pr Problems
 	if !ValidID(c.PatientID) {

@@ -46,6 +46,7 @@ func ValidNPI(npi string) bool {
 
 var taxonomyRE = regexp.MustCompile(`^[0-9A-Z]{9}X$`)
 
+// Validate checks the record before it is stored; it returns a *ValidationError naming every invalid field.
 func (p *Provider) Validate() error {
 	var pr Problems
 	if !ValidID(p.OrgID) {
@@ -90,6 +91,7 @@ type Payer struct {
 
 var payerIDRE = regexp.MustCompile(`^[0-9A-Z]{2,80}$`)
 
+// Validate checks the record before it is stored; it returns a *ValidationError naming every invalid field.
 func (p *Payer) Validate() error {
 	var pr Problems
 	if !ValidID(p.OrgID) {

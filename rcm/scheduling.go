@@ -32,6 +32,7 @@ type Booking struct {
 	EndsAt     time.Time `json:"ends_at"`
 }
 
+// Validate checks the record before it is stored; it returns a *ValidationError naming every invalid field.
 func (b Booking) Validate() error {
 	var pr Problems
 	if !ValidID(b.ProviderID) {
@@ -97,11 +98,13 @@ type WaitlistEntry struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
+// ValidClock reports whether s is an HH:MM time of day.
 func ValidClock(s string) bool {
 	_, err := time.Parse("15:04", s)
 	return err == nil
 }
 
+// Validate checks the record before it is stored; it returns a *ValidationError naming every invalid field.
 func (w *WaitlistEntry) Validate() error {
 	var pr Problems
 	if !ValidID(w.OrgID) {
