@@ -30,7 +30,7 @@ type AuditEntry struct {
 	RequestID  string    `json:"request_id"`
 }
 
-// canonical is the byte string a row's hash covers.
+// Canonical is the byte string a row's hash covers.
 func (e AuditEntry) Canonical() string {
 	return strings.Join([]string{
 		strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.OrgID, e.PatientID,
