@@ -1,4 +1,5 @@
-// Code written by the rcm move; keeps store's method bodies unchanged.
+// Package store's names for the records and rules that live in package
+// rcm: the store's methods keep their signatures and bodies.
 
 package store
 
