@@ -25,6 +25,9 @@ func init() {
 // openArchive connects to the configured S3 archive with the configured
 // keyring.
 func openArchive(ctx context.Context, cfg config.Config) (*archive.Archive, error) {
+	if err := keyFileExists(cfg); err != nil {
+		return nil, err
+	}
 	kr, err := keyring.FromConfig(ctx, keyringSettings(cfg))
 	if err != nil {
 		return nil, err
