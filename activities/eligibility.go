@@ -199,12 +199,13 @@ func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, 
 	}
 	res := EligibilityResult{Mode: mode}
 	chk := store.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID, CoverageID: b.Coverage.ID, Mode: mode, ResponseKey: key}
-	var rejections []eligibility.Rejection
-	rejections = append(rejections, tx.Rejections()...)
+	// Every AAA of the transaction: the source's, the receiver's and each
+	// member's (the patient's summary repeats the patient's own, so it is
+	// not added again).
+	rejections := tx.Rejections()
 	p := tx.Patient()
 	if p != nil {
 		sum := p.Summary("30")
-		rejections = append(rejections, sum.Rejections...)
 		if sum.Known {
 			cents := func(m *eligibility.Money) *int64 {
 				if m == nil {
