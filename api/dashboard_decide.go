@@ -68,4 +68,3 @@ func (h *dashboard) decide(r *http.Request, a store.Actor) (int, any, error) {
 	}
 	return http.StatusAccepted, DecisionOut{ClaimID: c.ID, Action: in.Action, Status: "accepted"}, nil
 }
-

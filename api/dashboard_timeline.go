@@ -27,24 +27,24 @@ type Code struct {
 // WorkflowView is the claim workflow's state as the dashboard shows it.
 type WorkflowView struct {
 	// RunID is the run the view comes from (the claim's current run).
-	RunID            string      `json:"run_id,omitempty"`
-	Status           string      `json:"status"`
-	Attempt          int         `json:"attempt"`
-	FrequencyCode    string      `json:"frequency_code"`
-	PayerClaimNumber string      `json:"payer_claim_number"`
-	ChargeCents      int64       `json:"charge_cents"`
-	PaidCents        int64       `json:"paid_cents"`
-	PatientRespCents int64       `json:"patient_resp_cents"`
-	Problems         []string    `json:"problems"`
+	RunID            string   `json:"run_id,omitempty"`
+	Status           string   `json:"status"`
+	Attempt          int      `json:"attempt"`
+	FrequencyCode    string   `json:"frequency_code"`
+	PayerClaimNumber string   `json:"payer_claim_number"`
+	ChargeCents      int64    `json:"charge_cents"`
+	PaidCents        int64    `json:"paid_cents"`
+	PatientRespCents int64    `json:"patient_resp_cents"`
+	Problems         []string `json:"problems"`
 	// ProblemCodes are the problems explained (a 277CA's STC composites,
 	// a 999's codes as they are).
 	ProblemCodes   []Code      `json:"problem_codes"`
-	Denial           *DenialView `json:"denial,omitempty"`
-	Deadline         *time.Time  `json:"deadline,omitempty"`
-	Escalated        bool        `json:"escalated"`
-	Inquiries        int         `json:"inquiries"`
-	AllowedActions   []string    `json:"allowed_actions"`
-	Events           []EventView `json:"events"`
+	Denial         *DenialView `json:"denial,omitempty"`
+	Deadline       *time.Time  `json:"deadline,omitempty"`
+	Escalated      bool        `json:"escalated"`
+	Inquiries      int         `json:"inquiries"`
+	AllowedActions []string    `json:"allowed_actions"`
+	Events         []EventView `json:"events"`
 }
 
 // DenialView is a denial with its codes explained.
@@ -200,4 +200,3 @@ func money(c int64) string {
 	}
 	return sign + strconv.FormatInt(c/100, 10) + "." + strconv.FormatInt(c%100/10, 10) + strconv.FormatInt(c%10, 10)
 }
-
