@@ -3,10 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/claimflow/claimflow/migrations"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -83,5 +86,84 @@ func TestClaimEventsRecordedOnceAndScoped(t *testing.T) {
 	}
 	if _, err := f.s.ClaimEvents(ctx, f.admin, "not-an-id"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("malformed ID: %v, want ErrNotFound", err)
+	}
+}
+
+// TestClaimEventsBackfill runs migration 00142's backfill (the claims in
+// flight at deploy) over a claim whose files were recorded before
+// claim_events existed: its uploaded 837, its 999 from the status history,
+// its 835 posting and its 276/277 inquiry become events.
+func TestClaimEventsBackfill(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newClaim(t, f)
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.s.ReserveBatches(ctx, "local", "batch/local/bf", 100)
+	if err != nil || len(b) != 1 {
+		t.Fatalf("reserve = %+v, %v", b, err)
+	}
+	if err := f.s.SetBatchFile(ctx, b[0].ID, "key-837"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.MarkBatchUploaded(ctx, b[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 3, Status: "acknowledged", Note: "999 accepted", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rid, _, err := f.s.PutRemittance(ctx, store.Remittance{Partner: "local", PayerID: "ZZPAYER1", TraceNumber: "BF0001", FileKey: "key-835", TransactionIndex: 1, Balanced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.PostClaimPayment(ctx, rid, store.ClaimPaymentRecord{Seq: 1, PatientControl: c.PatientControlNumber, StatusCode: "1",
+		ChargeCents: 12500, PaidCents: 10050, RARCs: []string{"N115"},
+		Adjustments: []store.PaymentAdjustment{{Group: "CO", Reason: "45", AmountCents: 2450}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.RecordStatusInquiry(ctx, store.StatusInquiry{ClaimID: c.ID, Attempt: 1, Trace: "BFTRACE", Partner: "local",
+		RequestKey: "key-276", ResponseKey: "key-277", STC: "F1:65", SentAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	// As before the migration: no events.
+	if _, err := f.s.Pool.Exec(ctx, "DELETE FROM claim_events"); err != nil {
+		t.Fatal(err)
+	}
+	mig, err := fs.ReadFile(migrations.FS, "00142_claim_events.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, _ := strings.Cut(string(mig), "-- +goose Down")
+	_, backfill, ok := strings.Cut(up, "CREATE INDEX claim_events_org ON claim_events (org_id);")
+	if !ok {
+		t.Fatal("migration 00142 changed shape: no backfill after the indexes")
+	}
+	if _, err := f.s.Pool.Exec(ctx, backfill); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.ClaimEvents(ctx, f.admin, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKind := map[string]store.ClaimEvent{}
+	for _, e := range got {
+		byKind[e.Kind] = e
+	}
+	if len(got) != 4 || len(byKind) != 4 {
+		t.Fatalf("backfilled events = %+v, want 837, 999, 835 and 276/277", got)
+	}
+	if e := byKind["837"]; e.FileKey != "key-837" || e.ST02 != b[0].Claims[0].ST02 || e.Attempt != 1 {
+		t.Errorf("837 = %+v", e)
+	}
+	if e := byKind["999"]; e.Accepted == nil || !*e.Accepted || e.FileKey != "" {
+		t.Errorf("999 = %+v, want accepted without a file", e)
+	}
+	if e := byKind["835"]; e.FileKey != "key-835" || e.SetIndex != 1 || e.Seq != 1 || !slices.Equal(e.Codes, []string{"CO-45", "N115"}) ||
+		e.Summary != "835 trace BF0001: CLP02 1, paid 100.50 of 125.00" {
+		t.Errorf("835 = %+v", e)
+	}
+	if e := byKind["276/277"]; e.FileKey != "key-276" || e.ResponseKey != "key-277" || !slices.Equal(e.Codes, []string{"F1:65"}) {
+		t.Errorf("276/277 = %+v", e)
 	}
 }
