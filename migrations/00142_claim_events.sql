@@ -10,8 +10,9 @@
 -- (content hashes), status and adjustment codes with positions, amounts
 -- and counts; patient data stays sealed in the records tables.
 --
--- Idempotent: (claim_id, kind, dedup) is unique and recording is INSERT ..
--- ON CONFLICT DO NOTHING, so a retried activity records nothing twice.
+-- Idempotent: (claim_id, kind, dedup) is unique and recording is an
+-- upsert on it, so a retried activity records nothing twice (its row keeps
+-- the latest attempt's details).
 -- dedup names what one event is: the batch ID (837), the archive key of
 -- the acknowledgment (TA1, 999, 277CA), remittance/CLP sequence (835), the
 -- inquiry's trace (276/277).

@@ -45,8 +45,10 @@ type ClaimEvent struct {
 }
 
 // RecordClaimEvent records e once: a second call with the same claim, kind
-// and Dedup changes nothing. The event takes its claim's organisation; a
-// claim that does not exist records nothing.
+// and Dedup (a retried activity) adds no event and leaves the one event
+// holding the latest call's details (a status inquiry first unanswered,
+// then answered). The event takes its claim's organisation; a claim that
+// does not exist records nothing.
 func (s *Store) RecordClaimEvent(ctx context.Context, e ClaimEvent) error {
 	if !validID(e.ClaimID) {
 		return ErrNotFound

@@ -3,12 +3,17 @@
 -- visible_orgs() like the dashboard's queries.
 
 -- name: RecordClaimEvent :exec
--- The organisation is the claim's; an unknown claim records nothing.
+-- The organisation is the claim's; an unknown claim records nothing. The
+-- same event recorded again (a retried activity) stays one row holding
+-- what the latest attempt saw (a 276 first unanswered, then answered).
 INSERT INTO claim_events (org_id, claim_id, kind, dedup, attempt, file_key, response_key, st02, set_index, seq,
                           accepted, codes, summary, at)
 SELECT c.org_id, c.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
 FROM claims c WHERE c.id = $1
-ON CONFLICT (claim_id, kind, dedup) DO NOTHING;
+ON CONFLICT (claim_id, kind, dedup) DO UPDATE SET
+    attempt = EXCLUDED.attempt, file_key = EXCLUDED.file_key, response_key = EXCLUDED.response_key,
+    st02 = EXCLUDED.st02, set_index = EXCLUDED.set_index, seq = EXCLUDED.seq, accepted = EXCLUDED.accepted,
+    codes = EXCLUDED.codes, summary = EXCLUDED.summary, at = EXCLUDED.at;
 
 -- name: RecordBatchSent :exec
 -- One 837 event per claim of an uploaded batch.
