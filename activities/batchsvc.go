@@ -21,6 +21,8 @@ type BatchRecords interface {
 	ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]rcm.ReservedBatch, error)
 	SetBatchFile(ctx context.Context, batchID, fileKey string) error
 	MarkBatchUploaded(ctx context.Context, batchID string) error
+	// RecordBatchSent records the 837 event of each claim in the batch.
+	RecordBatchSent(ctx context.Context, batchID string) error
 	GetClaimSubmission(ctx context.Context, claimID string) (rcm.ClaimSubmission, error)
 }
 
@@ -88,6 +90,11 @@ func (s *BatchService) SubmitBatchFrom(ctx context.Context, req BatchRequest, fr
 				return nil, fmt.Errorf("batch %s: %w", rb.ID, err)
 			}
 			b.FileKey = key
+		}
+		// The claims' 837 events; also for a batch a failed attempt
+		// uploaded but did not record (recording twice does nothing).
+		if err := s.Records.RecordBatchSent(ctx, rb.ID); err != nil {
+			return nil, fmt.Errorf("batch %s: record 837 events: %w", rb.ID, err)
 		}
 		out = append(out, b)
 		if report != nil {

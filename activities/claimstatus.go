@@ -26,6 +26,7 @@ type StatusRecords interface {
 	// RecordStatusInquiry keeps which archived 276 and 277 (by hash) the
 	// inquiry exchanged, for the dashboard's claim timeline.
 	RecordStatusInquiry(ctx context.Context, in rcm.StatusInquiry) error
+	ClaimEventRecorder
 }
 
 // StatusInquiryService implements StatusInquirer: a 276 for the claim sent
@@ -113,7 +114,22 @@ func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (Sta
 			inq.STC = strings.TrimPrefix(res.Summary(), "STC ")
 		}
 		inq.Note = note
-		return s.Records.RecordStatusInquiry(ctx, inq)
+		if err := s.Records.RecordStatusInquiry(ctx, inq); err != nil {
+			return err
+		}
+		ev := rcm.ClaimEvent{ClaimID: claimID, Kind: rcm.EventInquiry276, Dedup: trace, Attempt: sub.Attempt,
+			FileKey: inq.RequestKey, ResponseKey: inq.ResponseKey, Codes: []string{}, At: now}
+		ev.Summary = "276 inquiry, trace " + trace + ": "
+		switch {
+		case inq.STC != "":
+			ev.Summary += "277 STC " + inq.STC
+			ev.Codes = append(ev.Codes, inq.STC)
+		case note != "":
+			ev.Summary += note
+		default:
+			ev.Summary += "no answer"
+		}
+		return s.Records.RecordClaimEvent(ctx, ev)
 	}
 	if err != nil {
 		if rerr := record(StatusInquiryResult{}, "no answer"); rerr != nil {

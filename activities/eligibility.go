@@ -33,8 +33,19 @@ type RealTimeSender interface {
 	RealTime276(ctx context.Context, clearinghouse, payloadID string, x12 []byte) ([]byte, error)
 }
 
-// Benefits is what is stored (sealed) from a 271 (rcm.Benefits).
-type Benefits = rcm.Benefits
+// Benefits is what is stored (sealed) from a 271 for the patient, for
+// health benefit plan coverage (service type 30).
+type Benefits struct {
+	Active               bool   `json:"active"`
+	Plan                 string `json:"plan,omitempty"`
+	InsuranceType        string `json:"insurance_type,omitempty"`
+	DeductibleCents      *int64 `json:"deductible_cents,omitempty"`
+	DeductibleLeftCents  *int64 `json:"deductible_remaining_cents,omitempty"`
+	OutOfPocketCents     *int64 `json:"out_of_pocket_cents,omitempty"`
+	OutOfPocketLeftCents *int64 `json:"out_of_pocket_remaining_cents,omitempty"`
+	CoPayCents           *int64 `json:"copay_cents,omitempty"`
+	CoInsurance          string `json:"coinsurance,omitempty"`
+}
 
 // EligibilityService implements EligibilityChecker: a 270 from the
 // appointment's patient, primary coverage and provider; real time through
@@ -188,12 +199,13 @@ func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, 
 	}
 	res := EligibilityResult{Mode: mode}
 	chk := rcm.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID, CoverageID: b.Coverage.ID, Mode: mode, ResponseKey: key}
-	var rejections []eligibility.Rejection
-	rejections = append(rejections, tx.Rejections()...)
+	// Every AAA of the transaction: the source's, the receiver's and each
+	// member's (the patient's summary repeats the patient's own, so it is
+	// not added again).
+	rejections := tx.Rejections()
 	p := tx.Patient()
 	if p != nil {
 		sum := p.Summary("30")
-		rejections = append(rejections, sum.Rejections...)
 		if sum.Known {
 			cents := func(m *eligibility.Money) *int64 {
 				if m == nil {

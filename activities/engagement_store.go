@@ -82,7 +82,7 @@ func (r *RecordsScheduling) PatientContact(ctx context.Context, patientID string
 	return Contact{FirstName: p.FirstName, Email: p.Email, Phone: p.Phone}, nil
 }
 
-// Book books through store.Book (the exclusion constraint). A retry finds
+// Book books through rcm.Book (the exclusion constraint). A retry finds
 // the appointment its first attempt made; a clash with anyone else's is
 // ErrSlotTaken; a booking the records refuse (provider unavailable,
 // unknown patient) is ErrBookingRejected. A waitlist entry is then marked
@@ -116,7 +116,7 @@ func (r *RecordsScheduling) Book(ctx context.Context, req BookRequest) (string, 
 	return id, nil
 }
 
-// Cancel cancels through store.Cancel; an already cancelled appointment is
+// Cancel cancels through rcm.Cancel; an already cancelled appointment is
 // left as it is.
 func (r *RecordsScheduling) Cancel(ctx context.Context, appointmentID, reason string) error {
 	a, err := r.Store.GetAppointment(ctx, rcm.System, appointmentID)

@@ -61,6 +61,14 @@ type RoutingRecords interface {
 	// EligibilityByTrace finds the check with this trace sent through the
 	// trading-partner account partner.
 	EligibilityByTrace(ctx context.Context, partner, trace string) (appointmentID, workflowID string, err error)
+	ClaimEventRecorder
+}
+
+// ClaimEventRecorder records a claim's file events for the dashboard
+// (rcm.RecordClaimEvent: once per claim, kind and Dedup, so a retried
+// activity records nothing twice).
+type ClaimEventRecorder interface {
+	RecordClaimEvent(ctx context.Context, e rcm.ClaimEvent) error
 }
 
 // Signaller is the part of the Temporal client routing uses.
@@ -191,7 +199,11 @@ func (r *Router) routeAcks(ctx context.Context, f InboundFile, acks *ackread.Ack
 			r.log().Warn("TA1 for an unknown interchange", "partner", f.Partner, "isa13", ta.Control)
 		}
 		for _, c := range claims {
-			if err := r.signal(ctx, c.ClaimID, signalClaimAck, AckSignal{Source: "TA1", Codes: []string{"TA1:" + ta.Code, "TA105:" + ta.Note}, FileKey: f.Hash}, res); err != nil {
+			sig := AckSignal{Source: "TA1", Codes: []string{"TA1:" + ta.Code, "TA105:" + ta.Note}, FileKey: f.Hash}
+			if err := r.recordAck(ctx, c, sig); err != nil {
+				return err
+			}
+			if err := r.signal(ctx, c.ClaimID, signalClaimAck, sig, res); err != nil {
 				return err
 			}
 		}
@@ -223,12 +235,34 @@ func (r *Router) routeAcks(ctx context.Context, f InboundFile, acks *ackread.Ack
 			} else {
 				sig.Codes = append(sig.Codes, "AK9:"+g.Code)
 			}
+			if err := r.recordAck(ctx, c, sig); err != nil {
+				return err
+			}
 			if err := r.signal(ctx, c.ClaimID, signalClaimAck, sig, res); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// recordAck records a TA1 or 999 as the claim's event: the file, the
+// transaction set it answers and its codes.
+func (r *Router) recordAck(ctx context.Context, c rcm.BatchedClaimControl, sig AckSignal) error {
+	acc := sig.Accepted
+	err := r.Records.RecordClaimEvent(ctx, rcm.ClaimEvent{ClaimID: c.ClaimID, Kind: sig.Source, Dedup: sig.FileKey, FileKey: sig.FileKey,
+		ST02: c.ST02, Accepted: &acc, Codes: sig.Codes, Summary: sig.Source + " " + acceptedWord(acc)})
+	if err != nil {
+		return fmt.Errorf("record %s event: %w", sig.Source, err)
+	}
+	return nil
+}
+
+func acceptedWord(ok bool) string {
+	if ok {
+		return "accepted"
+	}
+	return "rejected"
 }
 
 // rejectCategories are 277CA STC categories that reject a claim.
@@ -264,6 +298,11 @@ func (r *Router) route277CA(ctx context.Context, f InboundFile, ic *edi.Intercha
 				codes, rejected := lineStatusCodes(c.Lines)
 				sig.StatusCodes = append(sig.StatusCodes, codes...)
 				sig.Accepted = sig.Accepted && !rejected
+				acc := sig.Accepted
+				if err := r.Records.RecordClaimEvent(ctx, rcm.ClaimEvent{ClaimID: id, Kind: rcm.Event277CA, Dedup: f.Hash, FileKey: f.Hash,
+					Accepted: &acc, Codes: sig.StatusCodes, Summary: "277CA " + acceptedWord(acc)}); err != nil {
+					return fmt.Errorf("record 277CA event: %w", err)
+				}
 				if err := r.signal(ctx, id, signalClaimAck277CA, sig, res); err != nil {
 					return err
 				}

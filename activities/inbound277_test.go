@@ -28,6 +28,8 @@ func (c claimsByPCN) ClaimIDByControlNumber(_ context.Context, _, pcn string) (s
 	return "", store.ErrNotFound
 }
 
+func (c claimsByPCN) RecordClaimEvent(context.Context, store.ClaimEvent) error { return nil }
+
 func (c claimsByPCN) EligibilityByTrace(context.Context, string, string) (string, string, error) {
 	return "", "", store.ErrNotFound
 }

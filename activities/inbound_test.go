@@ -3,6 +3,7 @@ package activities_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -189,5 +190,62 @@ func TestRoutingAndPosting(t *testing.T) {
 	var paid int64
 	if err := w.s.Pool.QueryRow(ctx, "SELECT paid_cents FROM claims WHERE id = $1", w.claims[0].ID).Scan(&paid); err != nil || paid != 9000 {
 		t.Errorf("claim paid = %d, want 9000 once", paid)
+	}
+
+	// Every activity retried: the batch submitted, the files routed and
+	// the 835 posted again record no event twice.
+	if _, err := batch.SubmitBatch(ctx, activities.BatchRequest{ClearinghouseID: "sim", RunID: "r1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{ackKey, caKey} {
+		if _, err := router.Route(ctx, activities.InboundFile{Partner: "sim", Hash: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := poster.Post(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		kinds    []string
+		accepted []bool
+		code277  string
+	}{
+		{[]string{"837", "999", "277CA", "835"}, []bool{true, true}, "A2:20:"},
+		{[]string{"837", "999", "277CA"}, []bool{true, false}, "A7:562:IL"},
+	} {
+		evs, err := w.s.ClaimEvents(ctx, store.System, w.claims[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		var accepted []bool
+		for _, e := range evs {
+			kinds = append(kinds, e.Kind)
+			if e.Accepted != nil {
+				accepted = append(accepted, *e.Accepted)
+			}
+			switch e.Kind {
+			case "837":
+				if e.FileKey != batches[0].FileKey || e.ST02 != batches[0].Claims[i].TransactionControl {
+					t.Errorf("claim %d 837 event = %+v", i, e)
+				}
+			case "999":
+				if e.FileKey != ackKey || e.ST02 != batches[0].Claims[i].TransactionControl {
+					t.Errorf("claim %d 999 event = %+v", i, e)
+				}
+			case "277CA":
+				if e.FileKey != caKey || len(e.Codes) == 0 || e.Codes[0] != want.code277 {
+					t.Errorf("claim %d 277CA event = %+v", i, e)
+				}
+			case "835":
+				if e.FileKey != remKey || e.Seq != 1 || !slices.Equal(e.Codes, []string{"CO-45", "PR-2"}) ||
+					e.Summary != "835 trace EFT0000001: CLP02 1, paid 90.00 of 150.00" {
+					t.Errorf("claim %d 835 event = %+v", i, e)
+				}
+			}
+		}
+		if !slices.Equal(kinds, want.kinds) || !slices.Equal(accepted, want.accepted) {
+			t.Errorf("claim %d events %v accepted %v, want %v %v (each once)", i, kinds, accepted, want.kinds, want.accepted)
+		}
 	}
 }

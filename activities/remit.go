@@ -18,6 +18,7 @@ type RemitRecords interface {
 	PutRemittance(ctx context.Context, r rcm.Remittance) (id string, existed bool, err error)
 	PostClaimPayment(ctx context.Context, remittanceID string, p rcm.ClaimPaymentRecord) (claimID string, posted bool, err error)
 	ReconcileEFT(ctx context.Context, remittanceID, trace string, amountCents int64) (bool, error)
+	ClaimEventRecorder
 }
 
 // RemitService implements RemittancePoster: it reads one 835 transaction
@@ -116,6 +117,17 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		default:
 			res.AlreadyPosted++
 		}
+		// The claim's 835 event, also when a retry finds it posted.
+		codes := make([]string, 0, len(pay.Adjustments)+len(pay.RARCs))
+		for _, a := range pay.Adjustments {
+			codes = append(codes, a.Group+"-"+a.Reason)
+		}
+		codes = append(codes, pay.RARCs...)
+		if err := s.Records.RecordClaimEvent(ctx, rcm.ClaimEvent{ClaimID: claimID, Kind: rcm.Event835, Dedup: fmt.Sprintf("%s/%d", rid, rec.Seq),
+			FileKey: req.FileKey, SetIndex: req.Transaction, Seq: rec.Seq, Codes: codes,
+			Summary: "835 trace " + req.TraceNumber + ": CLP02 " + cp.Status + ", paid " + money(rec.PaidCents) + " of " + money(rec.ChargeCents)}); err != nil {
+			return res, fmt.Errorf("record 835 event %d: %w", i+1, err)
+		}
 		pay.ClaimID = claimID
 		res.Payments = append(res.Payments, pay)
 	}
@@ -145,4 +157,13 @@ func nthTransaction(ics []*edi.Interchange, id string, n int) (*edi.Interchange,
 		}
 	}
 	return nil, nil
+}
+
+// money renders cents as dollars ("-12.50").
+func money(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }

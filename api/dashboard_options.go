@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/claimflow/claimflow/workflows"
 )
@@ -24,25 +23,10 @@ type Dashboard struct {
 type ClaimWorkflows interface {
 	// ClaimState answers the QueryClaimState query.
 	ClaimState(ctx context.Context, claimID string) (workflows.ClaimState, error)
-	// ClaimFiles lists the acknowledgments (TA1/999, 277CA) the workflow
-	// received over all its runs, with their archive keys, oldest first.
-	ClaimFiles(ctx context.Context, claimID string) ([]ClaimFile, error)
 	// DecideClaim sends UpdateClaimDecide and waits for it to complete. A
 	// refusal by the workflow's validator is a *DecisionRefused; a claim
 	// without a running workflow is ErrNoWorkflow.
 	DecideClaim(ctx context.Context, claimID string, d workflows.Decision) (string, error)
-}
-
-// ClaimFile is one acknowledgment a claim workflow received.
-type ClaimFile struct {
-	Kind     string // "999" (or "TA1"), "277CA"
-	FileKey  string
-	At       time.Time
-	Accepted bool
-	Codes    []string
-	// Attempt is the submission attempt whose run received it (the claim
-	// workflow's input), 0 when unknown.
-	Attempt int
 }
 
 // EDIArchive reads archived EDI files by key (archive.Archive.Get).

@@ -24,6 +24,7 @@ import (
 type fakeClaimWorkflows struct {
 	mu        sync.Mutex
 	decisions []workflows.Decision
+	problems  []string // the state's problems (codes of a rejecting acknowledgment)
 }
 
 func (f *fakeClaimWorkflows) ClaimState(ctx context.Context, claimID string) (workflows.ClaimState, error) {
@@ -31,15 +32,12 @@ func (f *fakeClaimWorkflows) ClaimState(ctx context.Context, claimID string) (wo
 		Denial:         &workflows.DenialInfo{Category: workflows.DenialCorrectable, Codes: []string{"CO-16"}, RARCs: []string{"M76"}},
 		Deadline:       time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
 		AllowedActions: []string{workflows.ActionCorrect, workflows.ActionWriteOff},
+		Problems:       f.problems,
 		Events: []workflows.ClaimEvent{
 			{At: time.Date(2030, 1, 7, 0, 0, 0, 0, time.UTC), Status: workflows.StatusAccepted, Note: "276 inquiry 1: STC P1:20"},
 			{At: time.Date(2030, 1, 8, 0, 0, 0, 0, time.UTC), Status: workflows.StatusNeedsCorrection, Note: "denied [CO-16]"},
 		},
 	}, nil
-}
-
-func (f *fakeClaimWorkflows) ClaimFiles(ctx context.Context, claimID string) ([]ClaimFile, error) {
-	return nil, nil
 }
 
 func (f *fakeClaimWorkflows) DecideClaim(ctx context.Context, claimID string, d workflows.Decision) (string, error) {

@@ -200,10 +200,14 @@ func TestDashboardStatusInquirySegments(t *testing.T) {
 		RequestKey: archive.Hash(x276), ResponseKey: archive.Hash(x277), STC: "F1:65", SentAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	// A retried activity records the same inquiry again: still one step.
-	if err := w.store.RecordStatusInquiry(ctx, store.StatusInquiry{ClaimID: a.claim.ID, Attempt: 1, Trace: "STAT0001", Partner: "local",
-		RequestKey: archive.Hash(x276), ResponseKey: archive.Hash(x277), STC: "F1:65", SentAt: time.Now()}); err != nil {
-		t.Fatal(err)
+	// Its claim event, as the inquiry activity records it; a retried
+	// activity records the same inquiry again: still one step.
+	for range 2 {
+		if err := w.store.RecordClaimEvent(ctx, store.ClaimEvent{ClaimID: a.claim.ID, Kind: store.EventInquiry276, Dedup: "STAT0001", Attempt: 1,
+			FileKey: archive.Hash(x276), ResponseKey: archive.Hash(x277), Codes: []string{"F1:65"}, Summary: "276 inquiry, trace STAT0001: 277 STC F1:65",
+			At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	billerA := w.token(w.facA.ID, "inq-biller-a", "biller")
 	if _, err := w.store.Pool.Exec(ctx, "INSERT INTO role_permissions (role, permission) VALUES ('test_inq_viewer', 'claim:read')"); err != nil {

@@ -129,6 +129,7 @@ type DashboardRecords interface {
 	DashStatusCounts(ctx context.Context, a rcm.Actor, f rcm.DashClaimFilter) ([]rcm.StatusCount, time.Time, error)
 	DashClaimDocuments(ctx context.Context, claimID string) (rcm.ClaimDocuments, error)
 	ClaimStatusInquiries(ctx context.Context, claimID string) ([]rcm.StatusInquiry, error)
+	ClaimEvents(ctx context.Context, a rcm.Actor, claimID string) ([]rcm.ClaimEvent, error)
 	LatestEligibility(ctx context.Context, a rcm.Actor, appointmentID string, out any) (rcm.EligibilityCheck, error)
 	DashReceivables(ctx context.Context, a rcm.Actor) (rcm.Receivables, error)
 	DashRemittances(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.DashRemittance, string, error)

@@ -80,10 +80,10 @@ var aadV1 = []byte("claimflow/temporal-payload/v1")
 func aadV2(keyID string) []byte { return []byte("claimflow/temporal-payload/v2\x00" + keyID) }
 
 // Keys stores the payload data keys, wrapped by the keyring's KEK, and
-// knows which organisation owns a workflow. *store.Store implements it.
+// knows which organisation owns a workflow. *rcm.Store implements it.
 type Keys interface {
 	// PayloadKey returns the wrapped key named id and its organisation
-	// ("" for the system key), or an error (store.ErrNotFound).
+	// ("" for the system key), or an error (rcm.ErrNotFound).
 	PayloadKey(ctx context.Context, id string) (wrapped []byte, orgID string, err error)
 	// EnsurePayloadKey stores wrapped as key id of orgID unless the key
 	// exists, and returns the stored wrapped key.

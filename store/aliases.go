@@ -152,3 +152,15 @@ var (
 	validDate          = rcm.ValidDate
 	validID            = rcm.ValidID
 )
+
+// Claim file events (claim_events).
+type ClaimEvent = rcm.ClaimEvent
+
+const (
+	EventSent837    = rcm.EventSent837
+	EventTA1        = rcm.EventTA1
+	Event999        = rcm.Event999
+	Event277CA      = rcm.Event277CA
+	Event835        = rcm.Event835
+	EventInquiry276 = rcm.EventInquiry276
+)

@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-// SQL lives in .sql files beside this one, in blocks headed `-- name: X`.
+// SQL lives in .sql files beside this one, in blocks headed `-- name: X`
+// (or sqlc's `-- name: X :one`).
 //
 //go:embed *.sql
 var queryFiles embed.FS
@@ -64,7 +65,9 @@ func loadQueries(fsys fs.FS) (map[string]string, error) {
 				if err := flush(); err != nil {
 					return nil, err
 				}
-				name = strings.TrimSpace(rest)
+				// sqlc's form `-- name: X :one|:many|:exec`: the name is
+				// the first word.
+				name, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
 				continue
 			}
 			if strings.HasPrefix(strings.TrimSpace(line), "--") {

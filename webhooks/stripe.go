@@ -11,7 +11,7 @@ import (
 	"github.com/claimflow/claimflow/workflows"
 )
 
-// StatementFinder finds the statement a payment intent pays (store.Store
+// StatementFinder finds the statement a payment intent pays (rcm.Store
 // implements it), for events whose object carries no statement metadata.
 type StatementFinder interface {
 	StatementForPaymentIntent(ctx context.Context, paymentIntentID string) (string, error)

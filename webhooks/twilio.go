@@ -15,7 +15,7 @@ import (
 )
 
 // SMSThreads finds who messaged a phone, newest first, and records
-// opt-outs (store.Store implements it).
+// opt-outs (rcm.Store implements it).
 type SMSThreads interface {
 	RecentSMSThreads(ctx context.Context, phone string, limit int) ([]rcm.SMSThread, error)
 	SetSMSOptOut(ctx context.Context, phone string, optedOut bool) error

@@ -19,7 +19,7 @@ type Signaler interface {
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg interface{}) error
 }
 
-// EventLog records accepted deliveries (store.Store implements it).
+// EventLog records accepted deliveries (rcm.Store implements it).
 type EventLog interface {
 	// ClaimWebhookEvent reports whether this is the first delivery of the
 	// event; a replay answers false.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/archive"
-	"github.com/claimflow/claimflow/payloadcodec"
 	"github.com/claimflow/claimflow/web"
 )
 
@@ -35,7 +34,7 @@ func (m *Main) mountDashboard() {
 		return body, err
 	}
 	m.API.MountDashboard(api.Dashboard{
-		Workflows:     api.TemporalClaims{Client: m.Temporal, Converter: payloadcodec.DataConverter(m.Keyring, m.Store)},
+		Workflows:     api.TemporalClaims{Client: m.Temporal},
 		Archive:       api.ArchiveFunc(get),
 		TemporalUIURL: m.Config.TemporalUIURL,
 		Namespace:     m.Config.TemporalNamespace,

@@ -2,7 +2,10 @@
 // transactions carry: claim adjustment reason codes (CARC), remittance
 // advice remark codes (RARC), claim status category (507) and status (508)
 // codes, service type codes (1365), entity identifier codes (98), place
-// of service codes and claim adjustment group codes (CAS01). The lists are data (schemas/codes/*.json), embedded.
+// of service codes, claim adjustment group codes (CAS01) and eligibility
+// reject reasons (AAA03). The lists are data (schemas/codes/*.json),
+// embedded. explain.go describes codes as the transactions write them
+// ("CO-16", "A3:33:IL", "AAA03:75").
 package codes
 
 import (
@@ -26,6 +29,7 @@ const (
 	ServiceType         = "1365" // EQ01, EB03
 	EntityIdentifier    = "98"   // NM101, N101, STC01-3
 	PlaceOfService      = "pos"  // CLM05-1, SV105
+	RejectReason        = "901"  // AAA03 (270/271 eligibility rejections)
 )
 
 // List is one code list.

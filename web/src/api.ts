@@ -130,6 +130,7 @@ export interface WorkflowView {
   paid_cents: number
   patient_resp_cents: number
   problems: string[]
+  problem_codes: Code[]
   denial?: { category: string; codes: Code[]; rarcs: Code[] }
   deadline?: string
   escalated: boolean

@@ -85,10 +85,10 @@ export function ClaimDetail({ id }: { id: string }) {
           </ul>
         </section>
       )}
-      {w && w.problems.length > 0 && (
+      {w && w.problem_codes.length > 0 && (
         <section aria-labelledby="problems-h">
           <h2 id="problems-h">Problems</h2>
-          <ul>{w.problems.map((p) => <li key={p}>{p}</li>)}</ul>
+          <ul className="codes">{w.problem_codes.map((c) => <li key={c.code}><strong>{c.code}</strong> {c.description}</li>)}</ul>
         </section>
       )}
       {w && t.can_decide && w.allowed_actions.length > 0 && (

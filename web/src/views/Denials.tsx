@@ -53,7 +53,7 @@ export function Denials({ canDecide }: { canDecide: boolean }) {
                   {[...w.denial.codes, ...w.denial.rarcs].map((c) => <li key={c.code}><strong>{c.code}</strong> {c.description}</li>)}
                 </ul>
               )}
-              {w && w.problems.length > 0 && <ul className="codes" aria-label="Problems">{w.problems.map((p) => <li key={p}>{p}</li>)}</ul>}
+              {w && w.problem_codes.length > 0 && <ul className="codes" aria-label="Problems">{w.problem_codes.map((c) => <li key={c.code}><strong>{c.code}</strong> {c.description}</li>)}</ul>}
               {w?.deadline && <p>Deadline: <time dateTime={w.deadline}>{when(w.deadline)}</time>{w.escalated ? ' (escalated)' : ''}</p>}
               {d.workflow_error && <p>{d.workflow_error}</p>}
               {canDecide && w && <Decision claimId={d.claim.id} actions={w.allowed_actions} onDone={load} />}

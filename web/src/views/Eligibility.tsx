@@ -19,6 +19,7 @@ interface Check {
   mode: string
   status: string
   reject_codes: string[]
+  reject_reasons: { code: string; description: string }[]
   benefits?: Benefits
   checked_at: string
 }
@@ -83,7 +84,9 @@ export function Eligibility() {
       {check && (
         <dl className="facts" aria-label="Latest eligibility check">
           <dt>Coverage</dt>
-          <dd>{check.status}{check.reject_codes.length ? ` (AAA ${check.reject_codes.join(', ')})` : ''}</dd>
+          <dd>{check.status}{check.reject_reasons.length > 0 && (
+            <ul className="codes" aria-label="Reject reasons">{check.reject_reasons.map((c) => <li key={c.code}><strong>{c.code}</strong> {c.description}</li>)}</ul>
+          )}</dd>
           <dt>Checked</dt>
           <dd>{when(check.checked_at)} ({check.mode}, trace {check.trace_number})</dd>
           {b && (

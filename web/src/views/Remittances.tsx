@@ -4,6 +4,7 @@ import { ApiError, List, Remittance, ResolvedWorkItem, WorkItem, get, money, pol
 interface Data {
   items: Remittance[]
   next_cursor?: string
+  descriptions: Record<string, string>
 }
 
 const QUEUE_PAGE = 20
@@ -177,7 +178,12 @@ export function Remittances() {
                   <td className="num">{money(p.charge_cents)}</td>
                   <td className="num">{money(p.paid_cents)}</td>
                   <td className="num">{money(p.patient_resp_cents)}</td>
-                  <td>{p.adjustments.map((a) => `${a.Group}-${a.Reason} ${money(a.AmountCents)}`).join(', ')}{p.rarcs.length ? ` (${p.rarcs.join(', ')})` : ''}</td>
+                  <td>
+                    <ul className="codes" aria-label="Adjustments and remarks">
+                      {p.adjustments.map((a, i) => <li key={'a' + i}><strong>{a.Group}-{a.Reason}</strong> {money(a.AmountCents)} {data?.descriptions[a.Group + '-' + a.Reason]}</li>)}
+                      {p.rarcs.map((c, i) => <li key={'r' + i}><strong>{c}</strong> {data?.descriptions[c]}</li>)}
+                    </ul>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/claimflow/claimflow/edi/codes"
+	"github.com/claimflow/claimflow/rcm"
+)
+
+// Code descriptions come from edi/codes, the one source of code lists.
+
+// describePayment explains claim payment codes: adjustments with their
+// group ("CO-16") and remarks (RARCs such as "N115").
+func describePayment(cs []string) []Code {
+	out := make([]Code, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, Code{Code: c, Description: codes.PaymentCode(c)})
+	}
+	return out
+}
+
+// codes277 explains a 277 STC01 composite ("A3:33:IL").
+func codes277(c string) string { return codes.StatusComposite(c) }
+
+// describeEventCode explains one code of a claim file event: a 277's
+// status composites and an 835's adjustments and remarks. TA1/999 codes
+// carry their positions and stay as they are.
+func describeEventCode(kind, c string) string {
+	switch kind {
+	case "277CA", "276/277":
+		return codes277(c)
+	case "835":
+		return codes.PaymentCode(c)
+	}
+	return ""
+}
+
+// describeProblems explains the workflow's problems: the codes of the
+// acknowledgment that rejected the claim (a 277CA's STC composites; a
+// 999's or TA1's codes, which name positions, have no description).
+func describeProblems(ps []string) []Code {
+	out := make([]Code, 0, len(ps))
+	for _, p := range ps {
+		d := ""
+		if !strings.HasPrefix(p, "IK") && !strings.HasPrefix(p, "AK9:") && !strings.HasPrefix(p, "TA1") {
+			d = codes277(p)
+		}
+		out = append(out, Code{Code: p, Description: d})
+	}
+	return out
+}
+
+// describeRejects explains eligibility rejections ("AAA03:75").
+func describeRejects(cs []string) []Code {
+	out := make([]Code, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, Code{Code: c, Description: codes.EligibilityReject(c)})
+	}
+	return out
+}
+
+// remittanceCodes explains each adjustment and remark code of the listed
+// remittances' payments, by code.
+func remittanceCodes(items []rcm.DashRemittance) map[string]string {
+	out := map[string]string{}
+	for _, r := range items {
+		for _, p := range r.Payments {
+			for _, a := range p.Adjustments {
+				c := a.Group + "-" + a.Reason
+				out[c] = codes.PaymentCode(c)
+			}
+			for _, c := range p.RARCs {
+				out[c] = codes.PaymentCode(c)
+			}
+		}
+	}
+	return out
+}
