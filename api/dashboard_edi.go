@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/rcm"
 )
@@ -124,7 +123,7 @@ type ediPart struct {
 // patient data masked unless revealed.
 func (h *dashboard) segments(ctx context.Context, part ediPart, reveal bool) ([]string, error) {
 	body, err := h.d.Archive.Get(ctx, part.key)
-	if errors.Is(err, archive.ErrNotFound) {
+	if errors.Is(err, rcm.ErrEDIFileNotFound) {
 		return nil, &Error{Status: http.StatusNotFound, Code: "not-found", Title: "Not found", Detail: "the archived file is missing"}
 	}
 	if err != nil {
