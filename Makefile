@@ -22,8 +22,9 @@ fuzz: ## run the fuzz targets longer (FUZZTIME, default 2m each)
 prod-rehearsal: ## claimflow on a production-style Temporal cluster (Postgres), 2 workers (one killed mid-run) and 2 APIs
 	@bash scripts/prod-rehearsal.sh
 
-build: web ## build bin/claimflow (with the dashboard)
+build: web ## build bin/claimflow (with the dashboard) and bin/claimflow-sim (the clearinghouse simulator)
 	go build -o bin/claimflow ./cmd/claimflow
+	go build -o bin/claimflow-sim ./cmd/claimflow-sim
 
 web: ## build the billing dashboard into web/dist (npm ci + vite; cached)
 	@bash web/build.sh
