@@ -32,9 +32,8 @@ web: ## build the billing dashboard into web/dist (npm ci + vite; cached)
 tools: ## build the external programs into the version-keyed cache
 	@tools/install.sh
 
-vet: ## gofmt and go vet
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
-	go vet ./...
+vet: ## gofmt, go vet, golangci-lint (.golangci.yml), Temporal's workflowcheck, and no simulator in the binary
+	@bash scripts/vet.sh
 
 clean: ## remove build output (keeps .data)
 	rm -rf bin

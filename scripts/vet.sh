@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make vet (and the first step of make test): gofmt, go vet, golangci-lint
+# with the repository's .golangci.yml, Temporal's workflowcheck on the
+# workflows, and the check that the production binary does not link the
+# clearinghouse simulator. Both linters are pinned in tools/<name>/go.mod and
+# built once into the tools cache by tools/install.sh; their own caches make
+# a second run on unchanged code fast.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$root"
+
+log "gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './tools/*'))
+if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi
+log "go vet"
+go vet ./...
+log "the production binary does not link the simulator"
+if go list -deps ./cmd/claimflow | grep -F claimflow/clearinghouse/sim; then
+  echo "cmd/claimflow links the clearinghouse simulator (above); it belongs to cmd/claimflow-sim" >&2
+  exit 1
+fi
+built=$("$root/tools/install.sh" golangci-lint workflowcheck)
+gcl=$(sed -n 's/^golangci-lint=//p' <<<"$built")
+wfc=$(sed -n 's/^workflowcheck=//p' <<<"$built")
+log "golangci-lint ($(basename "$(dirname "$gcl")"))"
+"$gcl" run ./...
+log "workflowcheck ($(basename "$(dirname "$wfc")"))"
+"$wfc" ./workflows/...
