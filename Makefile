@@ -22,8 +22,9 @@ fuzz: ## run the fuzz targets longer (FUZZTIME, default 2m each)
 prod-rehearsal: ## claimflow on a production-style Temporal cluster (Postgres), 2 workers (one killed mid-run) and 2 APIs
 	@bash scripts/prod-rehearsal.sh
 
-build: web ## build bin/claimflow (with the dashboard)
+build: web ## build bin/claimflow (with the dashboard) and bin/claimflow-sim (the clearinghouse simulator)
 	go build -o bin/claimflow ./cmd/claimflow
+	go build -o bin/claimflow-sim ./cmd/claimflow-sim
 
 web: ## build the billing dashboard into web/dist (npm ci + vite; cached)
 	@bash web/build.sh
@@ -31,9 +32,8 @@ web: ## build the billing dashboard into web/dist (npm ci + vite; cached)
 tools: ## build the external programs into the version-keyed cache
 	@tools/install.sh
 
-vet: ## gofmt and go vet
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
-	go vet ./...
+vet: ## gofmt, go vet, golangci-lint (.golangci.yml), Temporal's workflowcheck, and no simulator in the binary
+	@bash scripts/vet.sh
 
 clean: ## remove build output (keeps .data)
 	rm -rf bin

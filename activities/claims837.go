@@ -82,9 +82,7 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 	if err != nil {
 		return res, fmt.Errorf("validate built 837P: %w", err)
 	}
-	for _, e := range reportErrors(rep) {
-		res.Problems = append(res.Problems, e)
-	}
+	res.Problems = append(res.Problems, reportErrors(rep)...)
 	return res, nil
 }
 

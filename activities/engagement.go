@@ -292,34 +292,34 @@ func PlanDeliveries(startsAt, now time.Time, loc *time.Location, offsets []time.
 	return out
 }
 
-func inQuiet(min, qs, qe int) bool {
+func inQuiet(minute, qs, qe int) bool {
 	if qs == qe {
 		return false
 	}
 	if qs < qe {
-		return min >= qs && min < qe
+		return minute >= qs && minute < qe
 	}
-	return min >= qs || min < qe // wraps midnight
+	return minute >= qs || minute < qe // wraps midnight
 }
 
 // outOfQuiet moves at out of the quiet period: forward to its end, or when
 // that is not before the visit, back to 15 minutes before it began.
 func outOfQuiet(at, visit time.Time, loc *time.Location, qs, qe int) (time.Time, bool) {
 	l := at.In(loc)
-	min := l.Hour()*60 + l.Minute()
-	if !inQuiet(min, qs, qe) {
+	minute := l.Hour()*60 + l.Minute()
+	if !inQuiet(minute, qs, qe) {
 		return at, true
 	}
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 	end := day.Add(time.Duration(qe) * time.Minute)
-	if min >= qe && qs > qe { // evening part of a period that wraps midnight
+	if minute >= qe && qs > qe { // evening part of a period that wraps midnight
 		end = time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc).Add(time.Duration(qe) * time.Minute)
 	}
 	if end.Before(visit) {
 		return end, true
 	}
 	start := day.Add(time.Duration(qs) * time.Minute)
-	if min < qe && qs > qe { // morning part: the period began the evening before
+	if minute < qe && qs > qe { // morning part: the period began the evening before
 		start = time.Date(l.Year(), l.Month(), l.Day()-1, 0, 0, 0, 0, loc).Add(time.Duration(qs) * time.Minute)
 	}
 	return start.Add(-15 * time.Minute), true

@@ -297,11 +297,11 @@ func TestCrossTenantGrantsAreRefusedLikeMadeUpUsers(t *testing.T) {
 			{"POST", "/v1/users/" + user + "/tokens/" + tokenID + "/revoke", nil},
 		}
 	}
-	real := calls(victim, tok.ID)
+	realCalls := calls(victim, tok.ID)
 	realSys := calls(a.users["scheduler_system"], tok.ID)
 	madeUp := calls(uuid.NewString(), uuid.NewString())
-	for i := range real {
-		for _, target := range [][]call{real, realSys} {
+	for i := range realCalls {
+		for _, target := range [][]call{realCalls, realSys} {
 			st, body := w.raw(b.admin, target[i].method, target[i].path, target[i].body)
 			stM, bodyM := w.raw(b.admin, madeUp[i].method, madeUp[i].path, madeUp[i].body)
 			if st != stM || st < 400 || !sameRefusal(body, bodyM) {

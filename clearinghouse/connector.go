@@ -241,7 +241,7 @@ func (c *Connector) try(ctx context.Context, fn func(sc *sftp.Client) error) err
 	}
 	// Closing the connection is the only way to interrupt a blocked SFTP
 	// call: do it when the try's time is up.
-	stop := context.AfterFunc(tctx, func() { conn.Close() })
+	stop := context.AfterFunc(tctx, func() { _ = conn.Close() })
 	err = fn(sc)
 	if !stop() && err != nil && tctx.Err() != nil {
 		err = fmt.Errorf("%w (%v)", tctx.Err(), err)

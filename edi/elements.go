@@ -326,15 +326,6 @@ func indexByte(b []byte, c byte) int {
 	return -1
 }
 
-func bytes2(b []byte, c1, c2 byte) bool {
-	for _, x := range b {
-		if x == c1 || x == c2 {
-			return true
-		}
-	}
-	return false
-}
-
 // checkValue checks one simple value against its rule and returns the IK4
 // code of the first problem, or "". ctrl tells whether the segment holds
 // any control character at all.

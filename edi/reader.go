@@ -313,7 +313,7 @@ func (r *Reader) Next() (*Segment, error) {
 	}
 	// An ISA starts an interchange and sets the delimiters.
 	if r.buf[r.start] == 'I' {
-		for r.end-r.start < 4 && r.fill() {
+		for r.end-r.start < 4 && r.fill() { //nolint:revive // empty-block: fill does the work
 		}
 		if r.end-r.start >= 4 && r.buf[r.start+1] == 'S' && r.buf[r.start+2] == 'A' && !isAlnum(r.buf[r.start+3]) {
 			return r.readISA()
@@ -462,7 +462,7 @@ func isAlnum(c byte) bool {
 }
 
 func (r *Reader) readISA() (*Segment, error) {
-	for r.end-r.start < isaLen && r.fill() {
+	for r.end-r.start < isaLen && r.fill() { //nolint:revive // empty-block: fill does the work
 	}
 	if r.end-r.start < isaLen {
 		return r.fail(ErrShortISA, "023")

@@ -403,7 +403,7 @@ func (v *validator) iea(s *Segment) {
 		if n, ok := atoiBytes(s.Element(1)); !ok || n != len(v.ic.Groups) {
 			v.segErr(KindTA1, "021", s, 0, "", 1, 0, 0)
 		}
-		if v.ic.ISA != nil && len(v.ic.ISA) == 17 && string(s.Element(2)) != v.ic.Control {
+		if len(v.ic.ISA) == 17 && string(s.Element(2)) != v.ic.Control {
 			v.segErr(KindTA1, "001", s, 0, "", 2, 0, 0)
 		}
 	}

@@ -236,7 +236,7 @@ func (c *client) IsScopeAllowed(string) bool           { return false }
 func (c *client) LoginURL(id string) string {
 	return c.p.cfg.Issuer + "/login?id=" + url.QueryEscape(id)
 }
-func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
+func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string { //nolint:revive // var-naming: zitadel/oidc's op.Client method
 	return func(s []string) []string { return s }
 }
 func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {

@@ -19,8 +19,8 @@ type lruEntry struct {
 	dk  *DataKey
 }
 
-func newLRU(max int) *lru {
-	return &lru{max: max, order: list.New(), items: make(map[string]*list.Element, max)}
+func newLRU(size int) *lru {
+	return &lru{max: size, order: list.New(), items: make(map[string]*list.Element, size)}
 }
 
 func (c *lru) get(key string) (*DataKey, bool) {

@@ -71,7 +71,7 @@ func TestTwilioSendSMS_FakeTwilio(t *testing.T) {
 				}
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(tt.status)
-				io.WriteString(w, tt.body)
+				_, _ = io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
 			tw := &notify.Twilio{BaseURL: srv.URL, AccountSID: "AC00000000000000000000000000000001", AuthToken: "test-auth-token", From: tt.from}

@@ -106,13 +106,13 @@ func TwilioSignature(authToken, fullURL string, params url.Values) string {
 	}
 	sort.Strings(keys)
 	mac := hmac.New(sha1.New, []byte(authToken))
-	io.WriteString(mac, fullURL)
+	_, _ = io.WriteString(mac, fullURL) // a hash.Hash's Write never fails
 	for _, k := range keys {
 		vals := append([]string(nil), params[k]...)
 		sort.Strings(vals)
 		for _, v := range vals {
-			io.WriteString(mac, k)
-			io.WriteString(mac, v)
+			_, _ = io.WriteString(mac, k)
+			_, _ = io.WriteString(mac, v)
 		}
 	}
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))

@@ -129,14 +129,15 @@ if [ -n "${REHEARSAL_REF:-}" ]; then
   log "building claimflow from commit $rev ($REHEARSAL_REF)"
   rm -rf "$dir/src" && mkdir -p "$dir/src" "$dir/bin"
   git archive "$rev" | tar -x -C "$dir/src"
-  (cd "$dir/src" && go build -trimpath -ldflags "-X main.version=$rev" -o "$dir/bin/claimflow" ./cmd/claimflow)
-  claimflow=$dir/bin/claimflow src=$dir/src
+  (cd "$dir/src" && go build -trimpath -ldflags "-X main.version=$rev" -o "$dir/bin/claimflow" ./cmd/claimflow &&
+    go build -trimpath -o "$dir/bin/claimflow-sim" ./cmd/claimflow-sim)
+  claimflow=$dir/bin/claimflow claimflow_sim=$dir/bin/claimflow-sim src=$dir/src
 else
-  log "building bin/claimflow from the working tree"
+  log "building bin/claimflow and bin/claimflow-sim from the working tree"
   mkdir -p bin
-  go build -o bin/claimflow ./cmd/claimflow ||
+  { go build -o bin/claimflow ./cmd/claimflow && go build -o bin/claimflow-sim ./cmd/claimflow-sim; } ||
     fail "the working tree does not build; REHEARSAL_REF=HEAD rehearses the last commit instead"
-  claimflow=$root/bin/claimflow src=$root
+  claimflow=$root/bin/claimflow claimflow_sim=$root/bin/claimflow-sim src=$root
 fi
 log "builds took $(elapsed "$tb")"
 
@@ -223,7 +224,7 @@ export CLAIMFLOW_S3_ENDPOINT=http://127.0.0.1:$s3port CLAIMFLOW_S3_ACCESS_KEY=re
 spawn s3 "$(tool versitygw)" --access rehearsal --secret rehearsal-secret --port "127.0.0.1:$s3port" posix "$dir/s3"
 [ -f "$dir/sim/client_key" ] || ssh-keygen -q -t ed25519 -N "" -C claimflow-rehearsal -f "$dir/sim/client_key"
 export CLAIMFLOW_SIM_PASSWORD=rehearsal-sim
-spawn clearinghouse-sim "$claimflow" clearinghouse-sim -data "$dir/sim" -sftp "127.0.0.1:$simsftp" -http "127.0.0.1:$simhttp" \
+spawn clearinghouse-sim "$claimflow_sim" -data "$dir/sim" -sftp "127.0.0.1:$simsftp" -http "127.0.0.1:$simhttp" \
   -user "claimflow=$dir/sim/client_key.pub:$CLAIMFLOW_SIM_PASSWORD" -rules sample -delay 2s -tick 200ms
 for port in "$s3port" "$simsftp"; do wait_port 127.0.0.1 "$port" 30 || fail "127.0.0.1:$port did not start; see $dir/*.log"; done
 hostkey=$(sed -n 's/^host-key //p' "$dir/clearinghouse-sim.log" | tail -n 1)

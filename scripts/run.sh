@@ -64,8 +64,9 @@ log "building tools (cached by version)"
 "$root/tools/install.sh" temporal temporal-ui versitygw mailpit stripe-mock >/dev/null
 log "building the dashboard (cached)"
 bash "$root/web/build.sh"
-log "building claimflow"
+log "building claimflow and the clearinghouse simulator"
 go build -o bin/claimflow ./cmd/claimflow
+go build -o bin/claimflow-sim ./cmd/claimflow-sim
 
 # The dev server runs without its embedded Web UI (--headless): that one
 # cannot sign in. The Temporal UI server (tools/temporal-ui) starts below,
@@ -83,15 +84,16 @@ start mailpit 127.0.0.1 1025 "$(tool mailpit)" --smtp 127.0.0.1:1025 --listen 12
   --disable-version-check --database "$data/mailpit.db"
 start stripe-mock 127.0.0.1 12111 "$(tool stripe-mock)" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:0
 
-# The clearinghouse simulator (SFTP + CORE real time) with its adjudicating
-# payer, and claimflow's partner configuration pointing at it: a client key
+# The clearinghouse simulator (SFTP + CORE real time; its own command,
+# cmd/claimflow-sim, so the production binary does not link it) with its
+# adjudicating payer, and claimflow's partner configuration pointing at it: a client key
 # made once, the simulator's host key pinned.
 sim=$data/clearinghouse-sim
 mkdir -p "$sim"
 command -v ssh-keygen >/dev/null || apt_install openssh-client
 [ -f "$sim/client_key" ] || ssh-keygen -q -t ed25519 -N "" -C claimflow-local -f "$sim/client_key"
 export CLAIMFLOW_SIM_PASSWORD=${CLAIMFLOW_SIM_PASSWORD:-claimflow-local-sim}
-start clearinghouse-sim 127.0.0.1 2222 bin/claimflow clearinghouse-sim -data "$sim" -sftp 127.0.0.1:2222 -http 127.0.0.1:8090 \
+start clearinghouse-sim 127.0.0.1 2222 bin/claimflow-sim -data "$sim" -sftp 127.0.0.1:2222 -http 127.0.0.1:8090 \
   -user "claimflow=$sim/client_key.pub:$CLAIMFLOW_SIM_PASSWORD" -rules sample -delay "${CLAIMFLOW_SIM_DELAY:-30s}"
 hostkey=$(sed -n 's/^host-key //p' "$data/logs/clearinghouse-sim.log" | tail -n 1)
 if [ -z "$hostkey" ]; then echo "the simulator did not print its host key; see $data/logs/clearinghouse-sim.log" >&2; exit 1; fi

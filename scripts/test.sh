@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: install what is missing, then gofmt, go vet and the whole test
+# make test: install what is missing, then make vet (gofmt, go vet,
+# golangci-lint, workflowcheck; scripts/vet.sh) and the whole test
 # suite with the race detector against a real Postgres and a real Temporal
 # dev server (plus the other real services the tests start themselves).
 set -euo pipefail
@@ -23,11 +24,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 log "building the dashboard (cached)"
 bash "$root/web/build.sh"
-log "gofmt"
-bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './tools/*'))
-if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi
-log "go vet"
-go vet ./...
+bash scripts/vet.sh
 log "go test -race"
 go test -race -count=1 -timeout 20m ./... 2>&1 | tee "${TEST_LOG:-/dev/null}"
 if [ -f scripts/fuzz.sh ]; then

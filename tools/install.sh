@@ -23,7 +23,9 @@ stripe-mock github.com/stripe/stripe-mock     github.com/stripe/stripe-mock
 local-kms   github.com/nsmithuk/local-kms     github.com/nsmithuk/local-kms
 temporal-ui github.com/temporalio/ui-server/v2 github.com/temporalio/ui-server/v2/cmd/server
 temporal-server   go.temporal.io/server  go.temporal.io/server/cmd/server
-temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server'
+temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server
+golangci-lint github.com/golangci/golangci-lint/v2 github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck'
 
 row() { awk -v n="$1" '$1==n {print $2, $3, ($4 == "" ? n : $4)}' <<<"$table"; }
 
@@ -67,5 +69,5 @@ if [ "${1:-}" = path ]; then
   exit 0
 fi
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms temporal-ui)
+[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms temporal-ui golangci-lint workflowcheck)
 for n in "${names[@]}"; do build "$n"; done

@@ -105,7 +105,7 @@ func Twilio(o TwilioOptions) http.Handler {
 		}
 		ok := func() {
 			w.Header().Set("Content-Type", "text/xml")
-			io.WriteString(w, emptyTwiML)
+			_, _ = io.WriteString(w, emptyTwiML)
 		}
 		ctx := r.Context()
 		first, err := o.Events.ClaimWebhookEvent(ctx, ProviderTwilio, sid)

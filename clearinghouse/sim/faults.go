@@ -51,13 +51,13 @@ func (d *dice) roll(p float64) bool {
 	return d.r.Float64() < p
 }
 
-func (d *dice) n(max int64) int64 {
-	if max <= 0 {
+func (d *dice) n(limit int64) int64 {
+	if limit <= 0 {
 		return 0
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.r.Int64N(max)
+	return d.r.Int64N(limit)
 }
 
 func (d *dice) shuffle(n int, swap func(i, j int)) {

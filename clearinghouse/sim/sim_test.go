@@ -85,8 +85,12 @@ func TestJail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write([]byte("not an interchange"))
-	f.Close()
+	if _, err := f.Write([]byte("not an interchange")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for len(s.Downloads("u1")) == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)

@@ -81,8 +81,8 @@ func notPOBox(b []byte) bool {
 
 func isZero(b []byte) bool {
 	for _, c := range b {
-		switch {
-		case c == '0' || c == '.' || c == '-':
+		switch c {
+		case '0', '.', '-':
 		default:
 			return false
 		}

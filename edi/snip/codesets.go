@@ -279,9 +279,3 @@ func adjustmentCode(list string, code []byte, day string) (known, active bool) {
 	}
 	return true, l.ActiveOn(string(code), day)
 }
-
-// parseDay parses a YYYYMMDD day.
-func parseDay(d string) (time.Time, bool) {
-	t, err := time.Parse("20060102", d)
-	return t, err == nil
-}

@@ -109,7 +109,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	bw := bufio.NewWriter(stdout)
-	defer bw.Flush()
 	status := 0
 	for _, name := range files {
 		var r io.Reader
@@ -118,7 +117,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else {
 			f, err := os.Open(name)
 			if err != nil {
-				bw.Flush()
+				_ = bw.Flush() // what came before goes out before the error; a failed write shows at the end
 				fmt.Fprintf(stderr, "x12: %v\n", err)
 				status = 2
 				continue
@@ -128,13 +127,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		st, err := run(name, r, bw)
 		if err != nil {
-			bw.Flush()
+			_ = bw.Flush()
 			fmt.Fprintf(stderr, "x12 %s %s: %v\n", cmd, name, err)
 			st = 2
 		}
 		if st > status {
 			status = st
 		}
+	}
+	if err := bw.Flush(); err != nil {
+		fmt.Fprintf(stderr, "x12 %s: %v\n", cmd, err)
+		return 2
 	}
 	return status
 }

@@ -83,7 +83,6 @@ func CheckBalance(t *edi.Transaction) []*edi.Error {
 // balancer runs the three balancing rules over the segments of one set.
 type balancer struct {
 	set         string
-	base        int // stream index of the ST (0 when unknown)
 	errs        []*edi.Error
 	bprPos      int
 	bprIdx      int

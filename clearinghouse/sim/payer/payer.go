@@ -348,9 +348,10 @@ func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in 
 			if acc.OOPMax {
 				acc.OOP += oop
 			}
-			if prev.State == Pending {
+			switch prev.State {
+			case Pending:
 				prev.State = Replaced
-			} else if prev.State == Paid {
+			case Paid:
 				rec.Reversal = reversal(prev.Payment)
 			}
 		}

@@ -22,8 +22,6 @@ func Env(sender, receiver string, ctl int) x835.Envelope {
 		Time: time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC), Control: edi.Control{Interchange: ctl, Group: ctl, Set: 1}}
 }
 
-func money(m x835.Money) *x835.Money { return &m }
-
 // Remittance is an 835: a paid claim with contractual and patient
 // responsibility adjustments on two lines, a denied claim with RARCs, and
 // an interest PLB.

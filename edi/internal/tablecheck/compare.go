@@ -114,13 +114,6 @@ func trigger(n *ourNode) string {
 	return n.ID
 }
 
-func refTrigger(n *refNode) string {
-	if n.Loop && len(n.Children) > 0 {
-		return n.Children[0].ID
-	}
-	return n.ID
-}
-
 func refPos(n *refNode) string {
 	if n.Loop && len(n.Children) > 0 {
 		return n.Children[0].Pos
@@ -172,7 +165,8 @@ func (c *checker) compareLoop(path string, ours *ourNode, ref []*refNode) {
 }
 
 func refLabel(r *refNode) string {
-	for _, e := range r.Elems {
+	if len(r.Elems) > 0 { // the first element's codes name the segment
+		e := r.Elems[0]
 		if len(e.Codes) > 0 {
 			codes := e.Codes
 			if len(codes) > 3 {
@@ -183,7 +177,6 @@ func refLabel(r *refNode) string {
 		if len(e.Comps) > 0 && len(e.Comps[0].Codes) > 0 {
 			return r.ID + "*" + strings.Join(e.Comps[0].Codes[:min(3, len(e.Comps[0].Codes))], ",")
 		}
-		break
 	}
 	return r.ID
 }
@@ -280,11 +273,8 @@ func qualCodes(o *ourNode) []string {
 			return e.Codes
 		}
 	}
-	for _, e := range o.Elems {
-		if len(e.Codes) > 0 {
-			return e.Codes
-		}
-		break
+	if len(o.Elems) > 0 {
+		return o.Elems[0].Codes // nil when the first element has none
 	}
 	return nil
 }

@@ -1,3 +1,8 @@
+// Command claimflow-sim runs the clearinghouse and payer simulator: an SSH/SFTP
+// server with a jailed folder per user, the CORE real-time endpoint, fault
+// injection and, with -rules, an adjudicating payer (277CA, 835, 271, 277).
+// It is a separate command so the production binary (cmd/claimflow) does not
+// link the simulator; `make run` and `make prod-rehearsal` build and start it.
 package main
 
 import (
@@ -9,8 +14,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -21,10 +28,36 @@ import (
 	"github.com/claimflow/claimflow/logging"
 )
 
-func init() {
-	register(command{name: "clearinghouse-sim", args: "[-sftp A] [-http A] -user NAME=KEYS[:PASSWORD] [-rules F [-delay D]] [faults]",
-		help: "run the clearinghouse simulator (SFTP + CORE real-time; 999/TA1, and with -rules 277CA, 835, 271, 277)", run: cmdSim})
+const usageLine = "usage: claimflow-sim [-data DIR] [-sftp A] [-http A] -user NAME=KEYS[:PASSWORD] [-rules F [-delay D]] [faults]"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
+
+// run runs the simulator until ctx ends and returns the process exit code:
+// 2 for a usage error, 1 for any other.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	err := serve(ctx, args, getenv, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "claimflow-sim: %v\n%s\n", err, usageLine)
+		return 2
+	}
+	fmt.Fprintf(stderr, "claimflow-sim: %v\n", err)
+	return 1
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
 
 // userFlags collects repeated -user NAME=AUTHORIZED_KEYS_FILE[:PASSWORD].
 type userFlags []sim.User
@@ -54,12 +87,12 @@ func (u *userFlags) Set(v string) error {
 	return nil
 }
 
-func cmdSim(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet("clearinghouse-sim", flag.ContinueOnError)
+	fs := flag.NewFlagSet("claimflow-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", filepath.Join(cfg.DataDir, "clearinghouse-sim"), "data directory (host key, users' folders)")
 	sftpAddr := fs.String("sftp", "127.0.0.1:2222", "SFTP listen address")
@@ -79,7 +112,13 @@ func cmdSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	delay := fs.String("delay", "", "time from a claim's 277CA to its 835, such as 2s (default: the rules file's delay)")
 	tick := fs.Duration("tick", time.Second, "how often due 835s are delivered")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	if len(users) == 0 {
 		return usageError{"at least one -user is required"}
