@@ -264,21 +264,104 @@ type dictionary struct {
 var (
 	loadOnce sync.Once
 	dict     *dictionary
-	guides   map[string]*Guide
-	loadErr  error
+	// guides holds the compiled guides keyed by guide ID "/" ST01; the
+	// shipped tables are compiled on first use (see guideFor), all of
+	// them by Guides. Guarded by guideMu.
+	guides  map[string]*Guide
+	loadErr error
+	guideMu sync.Mutex
+	lazy    *lazyTables
 )
+
+// lazyTables are the shipped guide tables indexed by their headers and
+// compiled when a transaction set first names one: a process that
+// validates 837Ps compiles one table, not fourteen.
+type lazyTables struct {
+	fsys   fs.FS
+	dir    string
+	index  []guidetable.Header
+	byKey  map[string]int // guide ID "/" ST01 -> the last table of that key, as loadFS keeps
+	trans  map[string]bool
+	done   []bool
+	all    bool  // every table compiled (Guides)
+	err    error // the first table that failed to compile
+	errKey string
+}
 
 func load() {
 	loadOnce.Do(func() {
-		dict, guides, loadErr = loadFS(schemas.X12, "x12")
+		dict, loadErr = loadDict(schemas.X12, "x12")
+		if loadErr != nil {
+			return
+		}
+		var index []guidetable.Header
+		index, loadErr = guidetable.Index(schemas.X12, "x12")
+		if loadErr != nil {
+			loadErr = fmt.Errorf("x12 schema: %w", loadErr)
+			return
+		}
+		lazy = &lazyTables{fsys: schemas.X12, dir: "x12", index: index, byKey: map[string]int{},
+			trans: map[string]bool{}, done: make([]bool, len(index))}
+		for i, h := range index {
+			lazy.byKey[h.Guide+"/"+h.Transaction] = i
+			lazy.trans[h.Transaction] = true
+		}
+		guides = map[string]*Guide{}
 	})
+}
+
+// compileLazy compiles table i of the index into guides (guideMu held).
+func (l *lazyTables) compile(i int) {
+	if l.done[i] {
+		return
+	}
+	l.done[i] = true
+	h := l.index[i]
+	raw, err := guidetable.LoadOne(l.fsys, l.dir, l.index, i)
+	if err != nil {
+		l.fail(h, fmt.Errorf("x12 schema: %w", err))
+		return
+	}
+	g, err := compileGuide(dict, raw)
+	if err != nil {
+		l.fail(h, fmt.Errorf("x12 schema %s: %w", h.Name, err))
+		return
+	}
+	guides[g.ID+"/"+g.Transaction] = g
+}
+
+func (l *lazyTables) fail(h guidetable.Header, err error) {
+	if l.err == nil {
+		l.err, l.errKey = err, h.Name
+	}
 }
 
 // Guides returns the compiled guide tables keyed by guide ID (the first
 // table of that ID) and by guide ID "/" ST01.
 func Guides() (map[string]*Guide, error) {
 	load()
-	return guides, loadErr
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	guideMu.Lock()
+	defer guideMu.Unlock()
+	if lazy != nil && !lazy.all {
+		for i := range lazy.index {
+			lazy.compile(i)
+		}
+		lazy.all = true
+		// 270/271 and 276/277 share a guide ID: guideFor tells them apart
+		// by ST01; the ID key keeps the first in file name order.
+		for _, h := range lazy.index {
+			if g := guides[h.Guide+"/"+h.Transaction]; g != nil && guides[g.ID] == nil {
+				guides[g.ID] = g
+			}
+		}
+	}
+	if lazy != nil && lazy.err != nil {
+		return nil, lazy.err
+	}
+	return guides, nil
 }
 
 // LookupGuide finds the guide for a transaction set by its implementation
@@ -322,25 +405,35 @@ type rawBalance []struct {
 	} `json:"parts"`
 }
 
-func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
+// loadDict compiles the segment dictionary: segments.json plus any
+// segments-*.json parts.
+func loadDict(fsys fs.FS, dir string) (*dictionary, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	// The dictionary is segments.json plus any segments-*.json parts.
 	var parts [][]byte
 	for _, e := range entries {
 		if isDictFile(e.Name()) {
 			b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			parts = append(parts, b)
 		}
 	}
 	d, err := compileDict(parts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("x12 schema segments: %w", err)
+		return nil, fmt.Errorf("x12 schema segments: %w", err)
+	}
+	return d, nil
+}
+
+// loadFS compiles the dictionary and every guide table of dir at once.
+func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
+	d, err := loadDict(fsys, dir)
+	if err != nil {
+		return nil, nil, err
 	}
 	files, err := guidetable.Load(fsys, dir)
 	if err != nil {
@@ -364,9 +457,37 @@ func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {
 
 func isDictFile(name string) bool { return guidetable.IsDict(name) }
 
-// guideFor finds the guide of a transaction set by ST03 (or GS08) and ST01.
+// guideFor finds the guide of a transaction set by ST03 (or GS08) and
+// ST01, compiling its shipped table on first use.
 func guideFor(ref, st01 string) *Guide {
-	return guides[ref+"/"+st01]
+	key := ref + "/" + st01
+	guideMu.Lock()
+	defer guideMu.Unlock()
+	if g := guides[key]; g != nil {
+		return g
+	}
+	if lazy != nil {
+		if i, ok := lazy.byKey[key]; ok && !lazy.done[i] {
+			lazy.compile(i)
+			return guides[key]
+		}
+	}
+	return nil
+}
+
+// knownTransaction reports whether some guide table is for ST01 st01.
+func knownTransaction(st01 string) bool {
+	guideMu.Lock()
+	defer guideMu.Unlock()
+	if lazy != nil && lazy.trans[st01] {
+		return true
+	}
+	for _, g := range guides {
+		if g.Transaction == st01 {
+			return true
+		}
+	}
+	return false
 }
 
 func compileDict(parts ...[]byte) (*dictionary, error) {

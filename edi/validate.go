@@ -553,13 +553,7 @@ func (v *validator) st(s *Segment) {
 		v.grp.ids[id] = struct{}{}
 	}
 	if g == nil {
-		known := false
-		for _, gg := range guides {
-			if gg.Transaction == string(s.Element(1)) {
-				known = true
-			}
-		}
-		if known {
+		if knownTransaction(string(s.Element(1))) {
 			v.segErr(KindIK5, "I6", s, 1, "", 3, 0, 0)
 		} else {
 			v.segErr(KindIK5, "1", s, 1, "", 1, 0, 0)
