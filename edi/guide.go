@@ -112,6 +112,8 @@ type Guide struct {
 	ctxName, ctxLoop string
 	ctxTag           uint32
 	ctxEl            int
+	// nodes is the number of compiled nodes (node.seq runs 1..nodes).
+	nodes int
 }
 
 type balanceRule struct {

@@ -187,6 +187,7 @@ func compileGuide(d *dictionary, raw *guidetable.Guide) (*Guide, error) {
 		return nil, errors.New("root must be a loop starting with ST")
 	}
 	g.root = root
+	g.nodes = c.seq
 	if len(raw.Context) > 0 {
 		var c rawContext
 		if err := json.Unmarshal(raw.Context, &c); err != nil {
