@@ -17,6 +17,9 @@ type SetInfo struct {
 	GS     Seg // the functional group header
 	ISA    Seg // the interchange header (ISA09 is the interchange date)
 	Delims Delimiters
+	// Nodes is the number of nodes of the guide's compiled table: every
+	// Place.Node of the set is in 1..Nodes.
+	Nodes int
 }
 
 // Place is where the recognizer put a segment.
@@ -27,6 +30,11 @@ type Place struct {
 	// Start is set when the segment opened a new instance of Loop (it is
 	// the loop's trigger segment).
 	Start bool
+	// Node numbers the guide table node the segment matched (1..
+	// SetInfo.Nodes). Segments at the same node have the same tag, Loop
+	// and Start, so a checker may keep what it works out per node in a
+	// table indexed by Node.
+	Node int
 }
 
 // SetChecker checks one transaction set. The report function records a
@@ -47,6 +55,7 @@ func (v *validator) startCheck(st *Segment, g *Guide) {
 	info := SetInfo{ST: st, Delims: st.Delims}
 	if g != nil {
 		info.Guide = g.ID
+		info.Nodes = g.nodes
 	}
 	if v.grp != nil {
 		info.GS = v.grp.GS

@@ -93,13 +93,20 @@ type Segment struct {
 	crs int32
 	// flags caches scan results: flagScanned, flagComps, flagReps, flagCtrl.
 	flags uint8
+	// tag caches Tag (0: not worked out yet; no segment ID packs to 0).
+	tag uint32
 	// seps[i] is the index in Data of the separator ending element i
 	// (element 0 is the segment ID); the last entry is len(Data).
 	seps []int32
 }
 
 // Tag returns the segment ID packed into an integer (see Tag).
-func (s *Segment) Tag() uint32 { return tagOf(s.Element(0)) }
+func (s *Segment) Tag() uint32 {
+	if s.tag != 0 {
+		return s.tag
+	}
+	return tagOf(s.Element(0))
+}
 
 // ID returns the segment ID. It allocates; prefer Tag on hot paths.
 func (s *Segment) ID() string { return string(s.Element(0)) }
@@ -528,6 +535,7 @@ func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
 	s.crs = crs
 	s.flags = 0
 	s.seps = append(seps, int32(len(data)))
+	s.tag = tagOf(data[:s.seps[0]])
 	r.start = stop
 	if !unterminated {
 		r.start++

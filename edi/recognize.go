@@ -190,7 +190,7 @@ func (r *recognizer) step(v *validator, s *Segment) {
 		r.balanceStep(s, tag, top)
 	}
 	if v.check != nil {
-		v.check.Segment(s, Place{Pos: r.pos, Loop: loopLabel(top.n), Depth: len(r.stack), Start: c.Loop}, v.checkAdd)
+		v.check.Segment(s, Place{Pos: r.pos, Loop: loopLabel(top.n), Depth: len(r.stack), Start: c.Loop, Node: seg.seq}, v.checkAdd)
 	}
 }
 

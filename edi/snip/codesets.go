@@ -1,9 +1,9 @@
 package snip
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -174,20 +174,85 @@ func icd10Shape(b []byte) bool {
 type ICD10CM struct {
 	Year     int // federal fiscal year (2026 = October 2025 to September 2026)
 	From, To time.Time
-	codes    map[string]struct{}
+	codes    icdSet
 	from, to string // From and To as YYYYMMDD
 }
 
 // Has reports whether code (without its dot) is in the list.
-func (l *ICD10CM) Has(code string) bool { _, ok := l.codes[code]; return ok }
+func (l *ICD10CM) Has(code string) bool { return l.codes.has([]byte(code)) }
 
-func (l *ICD10CM) has(b []byte) bool { _, ok := l.codes[string(b)]; return ok }
+func (l *ICD10CM) has(b []byte) bool { return l.codes.has(b) }
 
 // Len is the number of codes.
-func (l *ICD10CM) Len() int { return len(l.codes) }
+func (l *ICD10CM) Len() int { return l.codes.n }
 
 // Covers reports whether a date falls in the list's fiscal year.
 func (l *ICD10CM) Covers(d time.Time) bool { return !d.Before(l.From) && !d.After(l.To) }
+
+// icdSet holds ICD-10-CM codes (three to seven bytes) packed into
+// integers in an open-addressing hash set (a power-of-two size, linear
+// probing, 0 = empty slot; no packed code is 0). Hand-written rather than
+// a map[string]struct{}: filling a map with a year's 75,000 codes was
+// most of a validating process's start-up, and a lookup here is one
+// multiply and usually one probe.
+type icdSet struct {
+	slots []uint64
+	shift uint
+	n     int
+}
+
+// packICD packs a code of one to seven bytes and its length; ok is false
+// for longer or empty codes, which no list holds.
+func packICD(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 7 {
+		return 0, false
+	}
+	k := uint64(len(b)) << 56
+	for i, c := range b {
+		k |= uint64(c) << (8 * i)
+	}
+	return k, true
+}
+
+func newICDSet(n int) icdSet {
+	// At most three quarters full.
+	bits := uint(4)
+	for 1<<bits < n+n/3 {
+		bits++
+	}
+	return icdSet{slots: make([]uint64, 1<<bits), shift: 64 - bits}
+}
+
+// add inserts a packed code; the set must have room (newICDSet's n).
+func (s *icdSet) add(k uint64) {
+	mask := uint64(len(s.slots) - 1)
+	for h := (k * 0x9E3779B97F4A7C15) >> s.shift; ; h = (h + 1) & mask {
+		switch s.slots[h] {
+		case k:
+			return
+		case 0:
+			s.slots[h] = k
+			s.n++
+			return
+		}
+	}
+}
+
+func (s *icdSet) has(b []byte) bool {
+	k, ok := packICD(b)
+	if !ok || len(s.slots) == 0 {
+		return false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for h := (k * 0x9E3779B97F4A7C15) >> s.shift; ; h = (h + 1) & mask {
+		switch s.slots[h] {
+		case k:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
 
 var (
 	icdOnce  sync.Once
@@ -212,35 +277,49 @@ func loadICD(fsys fs.FS) ([]*ICD10CM, error) {
 		if _, err := fmt.Sscanf(strings.TrimPrefix(name, "snip/icd10cm-"), "%d", &year); err != nil {
 			return nil, fmt.Errorf("%s: no year in the name", name)
 		}
-		f, err := fsys.Open(name)
+		gz, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
-		zr, err := gzip.NewReader(f)
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
 		if err != nil {
-			f.Close()
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		l := &ICD10CM{Year: year, codes: make(map[string]struct{}, 80000),
-			From: time.Date(year-1, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 9, 30, 0, 0, 0, 0, time.UTC),
-			from: fmt.Sprintf("%04d1001", year-1), to: fmt.Sprintf("%04d0930", year)}
-		sc := bufio.NewScanner(zr)
-		for sc.Scan() {
-			line := sc.Text()
-			if line == "" || line[0] == '#' {
+		// The gzip trailer holds the text's size (modulo 4 GiB): read it
+		// into one buffer of that size.
+		var text []byte
+		if len(gz) >= 4 {
+			if n := binary.LittleEndian.Uint32(gz[len(gz)-4:]); n < 64<<20 {
+				text = make([]byte, 0, n+1)
+			}
+		}
+		b := bytes.NewBuffer(text)
+		if _, err := b.ReadFrom(zr); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		text = b.Bytes()
+		// Count the lines first to size the set once.
+		set := newICDSet(bytes.Count(text, []byte{'\n'}) + 1)
+		for len(text) > 0 {
+			line := text
+			if i := bytes.IndexByte(text, '\n'); i >= 0 {
+				line, text = text[:i], text[i+1:]
+			} else {
+				text = nil
+			}
+			line = bytes.TrimSuffix(line, []byte{'\r'})
+			if len(line) == 0 || line[0] == '#' {
 				continue
 			}
-			if !icd10Shape([]byte(line)) {
-				f.Close()
+			k, ok := packICD(line)
+			if !ok || !icd10Shape(line) {
 				return nil, fmt.Errorf("%s: malformed code on a line", name)
 			}
-			l.codes[line] = struct{}{}
+			set.add(k)
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		out = append(out, l)
+		out = append(out, &ICD10CM{Year: year, codes: set,
+			From: time.Date(year-1, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 9, 30, 0, 0, 0, 0, time.UTC),
+			from: fmt.Sprintf("%04d1001", year-1), to: fmt.Sprintf("%04d0930", year)})
 	}
 	return out, nil
 }

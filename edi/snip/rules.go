@@ -172,7 +172,15 @@ type elemRule struct {
 	When  []cond   `json:"when"`
 	Check string   `json:"check"`
 	check checkFunc
+	kind  uint8 // Check as a number for the ones apply handles itself
 }
+
+const (
+	kindValue     = iota // a checkFunc on the element's value
+	kindRequired         // "required"
+	kindNotUsed          // "notused"
+	kindDiagnosis        // "diagnosis": every HI element
+)
 
 func (r *elemRule) inLoop(loop string) bool {
 	if len(r.Loops) == 0 {
@@ -313,6 +321,14 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 		}
 		if r.check = checks[r.Check]; r.check == nil {
 			return nil, nil, fmt.Errorf("%s: rule %s: unknown check %q", name, r.ID, r.Check)
+		}
+		switch r.Check {
+		case "required":
+			r.kind = kindRequired
+		case "notused":
+			r.kind = kindNotUsed
+		case "diagnosis":
+			r.kind = kindDiagnosis
 		}
 		if r.Seg == "" || len(r.Els) == 0 && r.Check != "diagnosis" {
 			return nil, nil, fmt.Errorf("%s: rule %s: no segment or elements", name, r.ID)

@@ -16,6 +16,57 @@ type setCheck struct {
 	scopes  []scope
 	claim   claim
 	done    uint32 // elements of the current segment already reported (bit per element)
+	// nodes holds, per guide node (edi.Place.Node), the rules that apply
+	// there, worked out when a segment first lands on the node: the
+	// tag's element rules of this level and loop, and the loop and order
+	// rules a loop started there opens.
+	nodes []nodeRules
+	tmp   nodeRules
+}
+
+type nodeRules struct {
+	built  bool
+	scoped bool // loop or order rules look at this tag
+	opens  bool // a loop starting here has loop or order rules
+	rules  []*elemRule
+	loops  []*loopRule
+	order  []*orderRule
+}
+
+// node returns the rules of the node a segment was placed at.
+func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
+	e := &c.tmp
+	if at.Node > 0 && at.Node < len(c.nodes) {
+		e = &c.nodes[at.Node]
+		if e.built {
+			return e
+		}
+	} else {
+		*e = nodeRules{rules: e.rules[:0], loops: e.loops[:0], order: e.order[:0]}
+	}
+	e.built = true
+	te := c.t.byTag.get(tag)
+	e.scoped = te.scoped
+	for _, r := range te.rules {
+		if r.Level <= c.k.Level && r.inLoop(at.Loop) {
+			e.rules = append(e.rules, r)
+		}
+	}
+	if at.Start {
+		loops, order := c.t.loops[at.Loop], c.t.order[at.Loop]
+		e.opens = len(loops) > 0 || len(order) > 0
+		for _, r := range loops {
+			if r.Level <= c.k.Level {
+				e.loops = append(e.loops, r)
+			}
+		}
+		for _, r := range order {
+			if r.Level <= c.k.Level {
+				e.order = append(e.order, r)
+			}
+		}
+	}
+	return e
 }
 
 type scope struct {
@@ -102,18 +153,15 @@ func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)
 			c.countDiagnoses(s)
 		}
 	}
-	if at.Start && (len(c.t.loops[at.Loop]) > 0 || len(c.t.order[at.Loop]) > 0) {
-		c.openScope(at)
+	e := c.node(at, tag)
+	if at.Start && e.opens {
+		c.openScope(at, e)
 	}
-	e := c.t.byTag.get(tag)
 	if e.scoped {
 		c.scopeStep(s, tag, here, report)
 	}
 	c.done = 0
 	for _, r := range e.rules {
-		if r.Level > c.k.Level || !r.inLoop(at.Loop) {
-			continue
-		}
 		c.apply(r, s, here, report)
 	}
 }
@@ -138,7 +186,7 @@ func (c *setCheck) closeScopes(at edi.Place, report func(*edi.Error)) {
 	}
 }
 
-func (c *setCheck) openScope(at edi.Place) {
+func (c *setCheck) openScope(at edi.Place, e *nodeRules) {
 	if n := len(c.scopes); n < cap(c.scopes) {
 		// reuse the closed scope's slices
 		c.scopes = c.scopes[:n+1]
@@ -148,15 +196,11 @@ func (c *setCheck) openScope(at edi.Place) {
 		c.scopes = append(c.scopes, scope{loop: at.Loop, depth: at.Depth})
 	}
 	sc := &c.scopes[len(c.scopes)-1]
-	for _, r := range c.t.loops[at.Loop] {
-		if r.Level <= c.k.Level {
-			sc.loops = append(sc.loops, loopState{r: r})
-		}
+	for _, r := range e.loops {
+		sc.loops = append(sc.loops, loopState{r: r})
 	}
-	for _, r := range c.t.order[at.Loop] {
-		if r.Level <= c.k.Level {
-			sc.order = append(sc.order, orderState{r: r})
-		}
+	for _, r := range e.order {
+		sc.order = append(sc.order, orderState{r: r})
 	}
 }
 
@@ -224,7 +268,7 @@ func (c *setCheck) apply(r *elemRule, s *edi.Segment, here where, report func(*e
 			return
 		}
 	}
-	if r.Check == "diagnosis" {
+	if r.kind == kindDiagnosis {
 		c.diagnosis(r, s, here, report)
 		return
 	}
@@ -238,10 +282,10 @@ func (c *setCheck) apply(r *elemRule, s *edi.Segment, here where, report func(*e
 		}
 		var ok bool
 		comp := r.Comp
-		switch r.Check {
-		case "required":
+		switch r.kind {
+		case kindRequired:
 			ok = len(v) > 0
-		case "notused":
+		case kindNotUsed:
 			ok = len(v) == 0
 		default:
 			if len(v) == 0 {

@@ -86,10 +86,20 @@ func Err() error {
 	return err
 }
 
+// err is Err for the levels chosen: levels 1 to 3 use neither the rules
+// nor the code lists, so a process validating at those levels does not
+// load them.
+func (o Options) err() error {
+	if o.level() < Level4 {
+		return nil
+	}
+	return Err()
+}
+
 // Validate reads r as a stream and checks it at the chosen levels. 835
 // balancing (part of level 3) needs the whole file: use ValidateBytes.
 func Validate(r io.Reader, o Options) (*edi.Report, error) {
-	if err := Err(); err != nil {
+	if err := o.err(); err != nil {
 		return nil, err
 	}
 	return edi.Validate(r, o.EDI())
@@ -98,7 +108,7 @@ func Validate(r io.Reader, o Options) (*edi.Report, error) {
 // ValidateBytes checks b at the chosen levels, 835 balancing included
 // from level 3.
 func ValidateBytes(b []byte, o Options) (*edi.Report, error) {
-	if err := Err(); err != nil {
+	if err := o.err(); err != nil {
 		return nil, err
 	}
 	eo := o.EDI()
@@ -160,7 +170,7 @@ func (k *Checker) Start(set edi.SetInfo) edi.SetChecker {
 	if t == nil {
 		return nil
 	}
-	c := &setCheck{k: k, kind: kind, t: t}
+	c := &setCheck{k: k, kind: kind, t: t, nodes: make([]nodeRules, set.Nodes+1)}
 	if len(set.ISA) > 9 && len(set.ISA[9]) == 6 {
 		c.created = "20" + set.ISA[9]
 	}

@@ -114,6 +114,73 @@ func Load(fsys fs.FS, dir string) ([]File, error) {
 	return files, nil
 }
 
+// Header is what Index reads of a table: enough to find it by guide ID
+// and transaction without decoding its items.
+type Header struct {
+	Name        string `json:"-"` // file name in the directory
+	Guide       string `json:"guide"`
+	Transaction string `json:"transaction"`
+	Amends      string `json:"amends,omitempty"`
+}
+
+// Index reads the header of every guide table in dir, in file name order.
+// LoadOne then reads one table as Load would.
+func Index(fsys fs.FS, dir string) ([]Header, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Header
+	for _, e := range entries {
+		if IsDict(e.Name()) || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		var h Header
+		if err := json.Unmarshal(b, &h); err != nil {
+			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		h.Name = e.Name()
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// LoadOne reads the table of index[i] (from Index over the same
+// directory), resolving its amendment as Load does.
+func LoadOne(fsys fs.FS, dir string, index []Header, i int) (*Guide, error) {
+	h := index[i]
+	b, err := fs.ReadFile(fsys, path.Join(dir, h.Name))
+	if err != nil {
+		return nil, err
+	}
+	g := &Guide{}
+	if err := json.Unmarshal(b, g); err != nil {
+		return nil, fmt.Errorf("%s: %w", h.Name, err)
+	}
+	if g.Amends == "" {
+		return g, nil
+	}
+	var base []byte
+	for _, o := range index {
+		if o.Amends == "" && o.Guide+"/"+o.Transaction == g.Amends+"/"+g.Transaction {
+			// Load keeps the last file read of a guide and transaction.
+			if base, err = fs.ReadFile(fsys, path.Join(dir, o.Name)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	r, err := resolve(g, base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", h.Name, err)
+	}
+	return r, nil
+}
+
 // resolve applies an errata table to a fresh copy of the table it amends.
 func resolve(errata *Guide, base []byte) (*Guide, error) {
 	if base == nil {
