@@ -209,7 +209,11 @@ func (e *Engagement) SendAppointmentReminder(ctx context.Context, r ReminderSend
 	if err != nil {
 		return SendResult{}, err
 	}
-	msg := ReminderMessage(c.FirstName, when, ap.Location, e.OfficePhone, r.Kind)
+	byText, err := e.textable(ctx, c)
+	if err != nil {
+		return SendResult{}, err
+	}
+	msg := ReminderMessage(c.FirstName, when, ap.Location, e.OfficePhone, r.Kind, byText)
 	msgID := "reminder." + r.AppointmentID + "." + strings.ReplaceAll(r.Delivery.Key, "/", ".")
 	return e.deliver(ctx, r.Delivery.Channel, c, r.WorkflowID, r.AppointmentID, msgID, msg)
 }
@@ -222,8 +226,11 @@ type Message struct {
 }
 
 // ReminderMessage composes a reminder: greeting by first name, date and
-// time, location, and what to reply. Nothing clinical.
-func ReminderMessage(firstName string, when time.Time, location, officePhone, kind string) Message {
+// time, location, and how to confirm or cancel. byText says whether the
+// patient can answer by SMS (SMS configured, a mobile on file, not opted
+// out); when not, the email tells them to call the office instead of
+// asking for a reply to a text they never got. Nothing clinical.
+func ReminderMessage(firstName string, when time.Time, location, officePhone, kind string, byText bool) Message {
 	greet := "Hello"
 	if firstName != "" {
 		greet = "Hi " + firstName
@@ -237,14 +244,26 @@ func ReminderMessage(firstName string, when time.Time, location, officePhone, ki
 	if officePhone != "" {
 		call = " or call " + officePhone
 	}
+	office := "contact the office"
+	if officePhone != "" {
+		office = "call the office at " + officePhone
+	}
 	m := Message{Subject: "Appointment reminder: " + when.Format("Mon 2 Jan, 3:04 PM")}
 	if kind == KindConfirmed {
 		m.SMS = fmt.Sprintf("%s, see you %s%s. Reply X to cancel. Reply STOP to opt out.", greet, date, at)
-		m.Email = fmt.Sprintf("%s,\n\nthank you for confirming. Your appointment is on %s%s.\n\nTo cancel, reply X to our text message%s.\n", greet, date, at, call)
+		if byText {
+			m.Email = fmt.Sprintf("%s,\n\nthank you for confirming. Your appointment is on %s%s.\n\nTo cancel, reply X to our text message%s.\n", greet, date, at, call)
+		} else {
+			m.Email = fmt.Sprintf("%s,\n\nthank you for confirming. Your appointment is on %s%s.\n\nIf you need to cancel, please %s.\n", greet, date, at, office)
+		}
 		return m
 	}
 	m.SMS = fmt.Sprintf("%s, reminder: your appointment is %s%s. Reply C to confirm or X to cancel. Reply STOP to opt out.", greet, date, at)
-	m.Email = fmt.Sprintf("%s,\n\nthis is a reminder of your appointment on %s%s.\n\nTo confirm, reply C to our text message; to cancel, reply X%s.\n", greet, date, at, call)
+	if byText {
+		m.Email = fmt.Sprintf("%s,\n\nthis is a reminder of your appointment on %s%s.\n\nTo confirm, reply C to our text message; to cancel, reply X%s.\n", greet, date, at, call)
+	} else {
+		m.Email = fmt.Sprintf("%s,\n\nthis is a reminder of your appointment on %s%s.\n\nTo confirm or cancel, please %s.\n", greet, date, at, office)
+	}
 	return m
 }
 
@@ -273,6 +292,16 @@ func localTime(t time.Time, tz string) (time.Time, error) {
 		return time.Time{}, temporal.NewNonRetryableApplicationError("unknown time zone", ErrTypeBadRequest, err)
 	}
 	return t.In(loc), nil
+}
+
+// textable says whether the patient can get and answer an SMS: SMS is
+// configured, a mobile is on file and the patient has not opted out.
+func (e *Engagement) textable(ctx context.Context, c Contact) (bool, error) {
+	if e.SMS == nil || c.Phone == "" || e.Ledger == nil {
+		return false, nil
+	}
+	out, err := e.Ledger.SMSOptedOut(ctx, c.Phone)
+	return !out, err
 }
 
 // deliver sends on one channel: SMS only when the patient has not opted out,
