@@ -7,6 +7,7 @@ import (
 
 	"github.com/claimflow/claimflow/notify"
 	"github.com/claimflow/claimflow/payments"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Patient engagement (issue 8): appointment reminders, waitlist backfill,
@@ -144,6 +145,17 @@ type EngagementLedger interface {
 	SetStatementStatus(ctx context.Context, statementID, status string) error
 }
 
+// StatementReader reads a statement as a paper statement shows it
+// (package store's *Store provides it; every read is audited there).
+type StatementReader interface {
+	StatementView(ctx context.Context, a rcm.Actor, id string) (rcm.StatementView, error)
+}
+
+// PayLinkMinter mints a statement's payment-link token (paylink.Links).
+type PayLinkMinter interface {
+	Mint(ctx context.Context, statementID string) (string, error)
+}
+
 // PaymentGateway is the Stripe adapter (payments.Stripe).
 type PaymentGateway interface {
 	CreatePaymentIntent(ctx context.Context, r payments.IntentRequest) (payments.Intent, error)
@@ -160,8 +172,13 @@ type Engagement struct {
 	Payments   PaymentGateway
 	// OfficePhone is printed in messages for patients to call.
 	OfficePhone string
-	// PayURL is the patient payment page; "?statement=<id>" is appended.
+	// PayURL is the patient payment page; "?t=<token>" is appended, the
+	// token from PayLinks (never a raw statement ID).
 	PayURL string
+	// Statements reads what a statement shows (practice, dates of
+	// service, amounts); PayLinks mints its payment-link tokens.
+	Statements StatementReader
+	PayLinks   PayLinkMinter
 	// MessageIDDomain ends email Message-IDs (default claimflow.invalid).
 	MessageIDDomain string
 }

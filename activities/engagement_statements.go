@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/claimflow/claimflow/payments"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Patient statements: opening, payment intents, notices, payments and
@@ -90,33 +93,83 @@ type StatementNotice struct {
 	BalanceCents int64
 }
 
-// SendStatementNotice emails the patient their balance and the payment
-// link (amount and statement number only; no services or codes).
+// SendStatementNotice emails the patient what a paper statement shows: the
+// practice, the dates of service and the balance, with a payment link
+// whose token names the statement only to claimflow (no services, codes or
+// statement number in the message).
 func (e *Engagement) SendStatementNotice(ctx context.Context, n StatementNotice) (SendResult, error) {
 	if e.Scheduling == nil {
 		return SendResult{}, notWired("scheduling")
+	}
+	if e.Statements == nil || e.PayLinks == nil {
+		return SendResult{}, notWired("statement details and payment links")
 	}
 	c, err := e.Scheduling.PatientContact(ctx, n.PatientID)
 	if err != nil {
 		return SendResult{}, lookupErr("patient contact", err)
 	}
-	greet := "Hello"
-	if c.FirstName != "" {
-		greet = "Hi " + c.FirstName
+	v, err := e.Statements.StatementView(ctx, rcm.System, n.StatementID)
+	if err != nil {
+		return SendResult{}, lookupErr("statement", err)
 	}
-	amount := fmt.Sprintf("$%d.%02d", n.BalanceCents/100, n.BalanceCents%100)
-	link := e.PayURL + "?statement=" + n.StatementID
-	subject := "Your statement " + n.StatementID
-	if n.Step > 0 {
-		subject = "Reminder: statement " + n.StatementID + " is unpaid"
+	token, err := e.PayLinks.Mint(ctx, n.StatementID)
+	if err != nil {
+		return SendResult{}, err
+	}
+	m := StatementMessage(c.FirstName, v, n.BalanceCents, n.Step, e.PayURL+"?t="+token, e.OfficePhone)
+	return e.deliver(ctx, ChannelEmail, c, "", n.StatementID, fmt.Sprintf("statement.%s.%d", n.StatementID, n.Step), m)
+}
+
+// StatementMessage composes a statement email: greeting, practice, dates
+// of service, balance and the payment link.
+func StatementMessage(firstName string, v rcm.StatementView, balanceCents int64, step int, link, officePhone string) Message {
+	greet := "Hello"
+	if firstName != "" {
+		greet = "Hi " + firstName
+	}
+	practice := v.PracticeName
+	if practice == "" {
+		practice = "your provider"
+	}
+	subject := "Your statement from " + practice
+	if step > 0 {
+		subject = "Reminder: your statement from " + practice + " is unpaid"
 	}
 	call := ""
-	if e.OfficePhone != "" {
-		call = " Questions? Call " + e.OfficePhone + "."
+	if officePhone != "" {
+		call = "\nQuestions? Call " + officePhone + ".\n"
 	}
-	m := Message{Subject: subject,
-		Email: fmt.Sprintf("%s,\n\nyour balance on statement %s is %s. Pay securely at %s .%s\n", greet, n.StatementID, amount, link, call)}
-	return e.deliver(ctx, ChannelEmail, c, "", n.StatementID, fmt.Sprintf("statement.%s.%d", n.StatementID, n.Step), m)
+	return Message{Subject: subject, Email: fmt.Sprintf("%s,\n\nyou have a balance of %s with %s%s.\n\nPay securely at %s\n(no sign-in needed).\n%s",
+		greet, Dollars(balanceCents), practice, ServiceDatesPhrase(v.ServiceDates), link, call)}
+}
+
+// Dollars formats cents as $1,234.56.
+func Dollars(cents int64) string {
+	neg := ""
+	if cents < 0 {
+		neg, cents = "-", -cents
+	}
+	whole := fmt.Sprint(cents / 100)
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	return fmt.Sprintf("%s$%s.%02d", neg, whole, cents%100)
+}
+
+// ServiceDatesPhrase is " for services on 3 Mar 2030" (or "... on 3 Mar
+// 2030 and 5 Mar 2030"); empty without dates.
+func ServiceDatesPhrase(dates []time.Time) string {
+	if len(dates) == 0 {
+		return ""
+	}
+	parts := make([]string, len(dates))
+	for i, d := range dates {
+		parts[i] = d.UTC().Format("2 Jan 2006")
+	}
+	if len(parts) == 1 {
+		return " for services on " + parts[0]
+	}
+	return " for services on " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // PostStatementPayment posts a payment exactly once.

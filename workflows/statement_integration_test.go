@@ -18,6 +18,7 @@ import (
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/notify"
 	"github.com/claimflow/claimflow/notify/notifytest"
+	"github.com/claimflow/claimflow/paylink"
 	"github.com/claimflow/claimflow/payments"
 	"github.com/claimflow/claimflow/payments/paymentstest"
 	"github.com/claimflow/claimflow/store"
@@ -57,6 +58,8 @@ func TestStatementStripeOnDevServer(t *testing.T) {
 		Mail:       &notify.SMTP{Addr: mp.SMTPAddr, From: "billing@claimflow.invalid"},
 		Payments:   payments.New(payments.Options{APIBase: stripeBase, SecretKey: "sk_test_123"}),
 		PayURL:     "https://pay.example.invalid/statement",
+		Statements: s,
+		PayLinks:   &paylink.Links{Sealer: k},
 	})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
@@ -84,6 +87,16 @@ func TestStatementStripeOnDevServer(t *testing.T) {
 		require.NoError(t, v.Get(&st))
 		return st
 	}
+	// Nothing goes out before staff release it.
+	time.Sleep(time.Second)
+	if st, err := s.GetStatement(ctx, stmtID); err != nil || st.PaymentIntentID != "" {
+		t.Fatalf("before release: %+v, %v", st, err)
+	}
+	require.Empty(t, mp.Messages(t))
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateStatementRelease,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.ReleaseRequest{By: "staff-it"}}})
+	require.NoError(t, err)
+	require.NoError(t, h.Get(ctx, nil))
 	var pi string
 	testenv.WaitFor(t, 20*time.Second, "the payment intent", func() bool {
 		st, err := s.GetStatement(ctx, stmtID)
@@ -92,7 +105,8 @@ func TestStatementStripeOnDevServer(t *testing.T) {
 	})
 	testenv.WaitFor(t, 20*time.Second, "the statement email in mailpit", func() bool {
 		for _, m := range mp.Messages(t) {
-			if m.To[0] == "testpatc@example.invalid" && strings.Contains(m.Text, "$42.50") && strings.Contains(m.Text, "statement=stmt-it-1") {
+			if m.To[0] == "testpatc@example.invalid" && strings.Contains(m.Text, "$42.50") &&
+				strings.Contains(m.Text, "with Test Health") && strings.Contains(m.Text, "pay.example.invalid/statement?t=") && !strings.Contains(m.Text, stmtID) {
 				return true
 			}
 		}
