@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"net"
 	"net/smtp"
+	"strings"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/notify"
+	"github.com/claimflow/claimflow/paylink"
 	"github.com/claimflow/claimflow/payments"
 	"github.com/claimflow/claimflow/webhooks"
 	"github.com/claimflow/claimflow/workflows"
@@ -32,11 +37,36 @@ func (m *Main) engagement() (*activities.Engagement, error) {
 		Payments:    payments.New(payments.Options{APIBase: m.Config.StripeAPIBase, SecretKey: m.Config.StripeSecretKey}),
 		OfficePhone: m.Config.OfficePhone,
 		PayURL:      m.Config.PayURL,
+		Statements:  m.Store,
+		PayLinks:    &paylink.Links{Sealer: m.Keyring},
 	}
 	if m.Config.TwilioAccountSID != "" {
 		e.SMS = &notify.Twilio{AccountSID: m.Config.TwilioAccountSID, AuthToken: m.Config.TwilioAuthToken, From: m.Config.TwilioFrom}
 	}
 	return e, nil
+}
+
+// mountPayPage serves the patient payment page the statement emails link
+// to. It pays the statement's PaymentIntent through Stripe; with a test
+// secret key (sk_test_..., stripe-mock locally) it pays with Stripe's test
+// card.
+func (m *Main) mountPayPage() {
+	st := payments.New(payments.Options{APIBase: m.Config.StripeAPIBase, SecretKey: m.Config.StripeSecretKey})
+	p := api.PayPage{
+		Links:      &paylink.Links{Sealer: m.Keyring},
+		Statements: m.Store,
+		Confirm: func(ctx context.Context, pi, pm, key string) (string, int64, error) {
+			in, err := st.ConfirmPaymentIntent(ctx, payments.ConfirmRequest{PaymentIntentID: pi, PaymentMethod: pm, IdempotencyKey: key})
+			return in.Status, in.AmountCents, err
+		},
+		Temporal:    m.Temporal,
+		OfficePhone: m.Config.OfficePhone,
+		IsExpired:   func(err error) bool { return errors.Is(err, paylink.ErrExpired) },
+	}
+	if strings.HasPrefix(m.Config.StripeSecretKey, "sk_test_") {
+		p.TestPaymentMethod = "pm_card_visa"
+	}
+	m.API.MountPayPage(p)
 }
 
 // mountWebhooks serves the Twilio inbound SMS and Stripe event webhooks
