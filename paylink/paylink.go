@@ -82,7 +82,8 @@ func (l *Links) Open(ctx context.Context, token string) (string, error) {
 	if token == "" || len(token) > 2048 {
 		return "", ErrInvalid
 	}
-	blob, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: a token has one spelling (no ignored trailing bits).
+	blob, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil {
 		return "", ErrInvalid
 	}

@@ -125,11 +125,15 @@ func PatientStatement(ctx workflow.Context, in StatementInput) (StatementResult,
 	); err != nil {
 		return res, err
 	}
-	if err := workflow.Await(ctx, func() bool { return released }); err != nil {
-		return res, err
+	// Statements started before the release step (version DefaultVersion)
+	// went out at once, as they did then.
+	if workflow.GetVersion(ctx, "statement-release", workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.Await(ctx, func() bool { return released }); err != nil {
+			return res, err
+		}
+		opened = workflow.Now(ctx)
 	}
 	res.Released = true
-	opened = workflow.Now(ctx)
 	if err := workflow.ExecuteActivity(actx, e.CreateStatementIntent, activities.StatementIntentRequest{
 		StatementID: in.StatementID, AmountCents: in.AmountCents, Currency: in.Currency,
 	}).Get(ctx, &res.PaymentIntentID); err != nil {
