@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,44 +11,62 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Claim statuses, as the workflow reports them (query, search attribute
-// ClaimStatus, claim status history).
+// ClaimStatus, claim status history): the strings of rcm.ClaimStatus, whose
+// lifecycle table every status write is checked against.
 const (
-	StatusScrubbing       = "scrubbing"
-	StatusScrubFailed     = "scrub_failed"
-	StatusReady           = "ready"
-	StatusSubmitted       = "submitted"
-	StatusAcknowledged    = "acknowledged"
-	StatusRejected        = "rejected"
-	StatusAccepted        = "accepted"
-	StatusPaid            = "paid"
-	StatusPartiallyPaid   = "partially_paid"
-	StatusNeedsCorrection = "needs_correction"
-	StatusAppealPending   = "appeal_pending"
-	StatusAppealed        = "appealed"
-	StatusPatientBilling  = "patient_billing"
-	StatusWrittenOff      = "written_off"
-	StatusLapsed          = "appeal_lapsed"
-	StatusResubmitted     = "resubmitted"
+	StatusScrubbing       = string(rcm.StatusScrubbing)
+	StatusScrubFailed     = string(rcm.StatusScrubFailed)
+	StatusReady           = string(rcm.StatusReady)
+	StatusOnHold          = string(rcm.StatusOnHold)
+	StatusSubmitted       = string(rcm.StatusSubmitted)
+	StatusAcknowledged    = string(rcm.StatusAcknowledged)
+	StatusRejected        = string(rcm.StatusRejected)
+	StatusAccepted        = string(rcm.StatusAccepted)
+	StatusPaid            = string(rcm.StatusPaid)
+	StatusPartiallyPaid   = string(rcm.StatusPartiallyPaid)
+	StatusNeedsCorrection = string(rcm.StatusNeedsCorrection)
+	StatusAppealPending   = string(rcm.StatusAppealPending)
+	StatusAppealed        = string(rcm.StatusAppealed)
+	StatusPatientBilling  = string(rcm.StatusPatientBilling)
+	StatusWrittenOff      = string(rcm.StatusWrittenOff)
+	StatusLapsed          = string(rcm.StatusAppealLapsed)
+	StatusResubmitted     = string(rcm.StatusResubmitted)
+	StatusVoided          = string(rcm.StatusVoided)
 )
 
-// Staff decisions accepted by UpdateClaimDecide.
+// Staff decisions accepted by UpdateClaimDecide: the rcm decisions.
 const (
-	ActionResubmit = "resubmit"  // after a scrub failure or a front-end rejection, edited
-	ActionCorrect  = "correct"   // a corrected claim (frequency code 7) after a correctable denial
-	ActionAppeal   = "appeal"    // file an appeal before the filing deadline
-	ActionWriteOff = "write_off" // give up the balance
+	ActionResubmit = string(rcm.DecisionResubmit) // after a scrub failure or a front-end rejection, edited
+	ActionCorrect  = string(rcm.DecisionCorrect)  // a corrected claim (frequency code 7) after a correctable denial
+	ActionAppeal   = string(rcm.DecisionAppeal)   // file an appeal before the filing deadline
+	ActionWriteOff = string(rcm.DecisionWriteOff) // give up the balance
+	ActionVoid     = string(rcm.DecisionVoid)     // withdraw a claim no payer has adjudicated
+	ActionHold     = string(rcm.DecisionHold)     // keep a ready claim out of the batches
+	ActionRelease  = string(rcm.DecisionRelease)  // let a held claim go out again
 )
 
-// allowedActions lists, per status, the decisions staff may take.
-var allowedActions = map[string][]string{
+// legacyActions lists, per status, the decisions runs started before
+// versionRCM accept (their validator and query answer are unchanged).
+var legacyActions = map[string][]string{
 	StatusScrubFailed:     {ActionResubmit, ActionWriteOff},
 	StatusRejected:        {ActionResubmit, ActionWriteOff},
 	StatusNeedsCorrection: {ActionCorrect, ActionAppeal, ActionWriteOff},
 	StatusAppealPending:   {ActionAppeal, ActionWriteOff},
 }
+
+// versionRCM marks runs that check every status write against the rcm
+// lifecycle, take the rcm decisions (void, hold and release besides the
+// four before), answer each decision only once it is applied (its status
+// written with the deciding user), and wait for a write-off after an
+// appeal lapses instead of ending.
+const (
+	versionRCMChange = "claim-rcm-lifecycle"
+	versionRCM       = 1
+)
 
 // ClaimInput starts (or continues) one claim's lifecycle.
 type ClaimInput struct {
@@ -157,11 +176,22 @@ type ClaimAckSignal = activities.ClaimAckSignal
 // RemitSignal: remittance posting posted an 835 claim payment (CLP).
 type RemitSignal = activities.ClaimPayment
 
-// Decision is a staff decision sent as an update.
+// Decision is a staff decision sent as an update. Status may name the
+// status staff asked for instead of Action (POST /v1/claims/{id}/status):
+// the workflow resolves it to the decision leading there from the claim's
+// current status (rcm.DecisionFor).
 type Decision struct {
 	Action string
+	Status string `json:",omitempty"`
 	Note   string
 	User   string
+	id     int // the update's place in this run, to answer it
+}
+
+// decisionResult answers one applied decision.
+type decisionResult struct {
+	status string
+	err    error
 }
 
 // Search attribute keys the claim workflow maintains.
@@ -179,6 +209,10 @@ type claimRun struct {
 	t        ClaimTiming
 	st       *ClaimState
 	decision *Decision
+	version  workflow.Version
+	// v1 only: decisions taken so far and their answers, by Decision.id.
+	decided int
+	answers map[int]decisionResult
 }
 
 // Claim drives one claim: scrub → ready for the next 837 batch → TA1/999 →
@@ -196,33 +230,111 @@ func Claim(ctx workflow.Context, in ClaimInput) (ClaimState, error) {
 	}
 	r := &claimRun{ctx: ctx, in: in, t: in.Timing.withDefaults(), st: &ClaimState{
 		ClaimID: in.ClaimID, Attempt: in.Attempt, FrequencyCode: in.FrequencyCode, PayerClaimNumber: in.PayerClaimNumber,
-	}}
+	}, answers: map[int]decisionResult{}}
+	r.version = workflow.GetVersion(ctx, versionRCMChange, workflow.DefaultVersion, versionRCM)
 	if err := workflow.SetQueryHandler(ctx, QueryClaimState, func() (ClaimState, error) {
 		s := *r.st
-		s.AllowedActions = slices.Clone(allowedActions[s.Status])
+		s.AllowedActions = r.allowedActions()
 		s.RunID = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return s, nil
 	}); err != nil {
 		return *r.st, err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateClaimDecide,
-		func(ctx workflow.Context, d Decision) (string, error) {
-			r.decision = &d
-			return r.st.Status, nil
-		},
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateClaimDecide, r.decide,
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d Decision) error {
 			if r.decision != nil {
 				return fmt.Errorf("a decision is already being applied")
 			}
-			if !slices.Contains(allowedActions[r.st.Status], d.Action) {
-				return fmt.Errorf("action %q is not allowed while the claim is %s (allowed: %v)", d.Action, r.st.Status, allowedActions[r.st.Status])
+			if r.version < versionRCM {
+				if !slices.Contains(legacyActions[r.st.Status], d.Action) {
+					return fmt.Errorf("action %q is not allowed while the claim is %s (allowed: %v)", d.Action, r.st.Status, legacyActions[r.st.Status])
+				}
+				return nil
 			}
-			return nil
+			_, err := r.resolve(d)
+			return err
 		}},
 	); err != nil {
 		return *r.st, err
 	}
-	return r.run()
+	st, err := r.run()
+	if r.version >= versionRCM {
+		// Let the update that ended the run return its answer first.
+		if aerr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); aerr != nil && err == nil {
+			err = aerr
+		}
+	}
+	return st, err
+}
+
+// allowedActions lists the decisions open in the claim's status.
+func (r *claimRun) allowedActions() []string {
+	if r.version < versionRCM {
+		return slices.Clone(legacyActions[r.st.Status])
+	}
+	var out []string
+	for _, d := range rcm.AllowedDecisions(rcm.ClaimStatus(r.st.Status)) {
+		out = append(out, string(d))
+	}
+	return out
+}
+
+// resolve checks the decision against the claim's status (rcm's decision
+// table) and fills its Action from a requested Status.
+func (r *claimRun) resolve(d Decision) (Decision, error) {
+	from := rcm.ClaimStatus(r.st.Status)
+	if d.Action == "" {
+		if d.Status == "" {
+			return d, fmt.Errorf("a decision names an action or a status")
+		}
+		act, err := rcm.DecisionFor(from, rcm.ClaimStatus(d.Status))
+		if err != nil {
+			return d, err
+		}
+		d.Action = string(act)
+	}
+	to, err := rcm.CheckDecision(from, rcm.Decision(d.Action))
+	if err != nil {
+		return d, err
+	}
+	if d.Status != "" && rcm.ClaimStatus(d.Status) != to {
+		return d, fmt.Errorf("decision %s moves a %s claim to %s, not %s", d.Action, from, to, d.Status)
+	}
+	return d, nil
+}
+
+// decide is the update handler. Runs before versionRCM hand the decision to
+// the main loop and answer at once; later runs answer once the main loop
+// has applied it (its status written), with the new status or the reason
+// it could not be applied.
+func (r *claimRun) decide(ctx workflow.Context, d Decision) (string, error) {
+	if r.version < versionRCM {
+		r.decision = &d
+		return r.st.Status, nil
+	}
+	d, err := r.resolve(d)
+	if err != nil { // the validator ran against the same state; kept for safety
+		return "", err
+	}
+	r.decided++
+	d.id = r.decided
+	r.decision = &d
+	if err := workflow.Await(ctx, func() bool { _, ok := r.answers[d.id]; return ok }); err != nil {
+		return "", err
+	}
+	a := r.answers[d.id]
+	delete(r.answers, d.id)
+	if a.err != nil {
+		return "", temporal.NewApplicationError(a.err.Error(), "DecisionNotApplied")
+	}
+	return a.status, nil
+}
+
+// answer records the outcome of applying d for its update (v1 runs).
+func (r *claimRun) answer(d Decision, err error) {
+	if r.version >= versionRCM {
+		r.answers[d.id] = decisionResult{status: r.st.Status, err: err}
+	}
 }
 
 func (r *claimRun) run() (ClaimState, error) {
@@ -253,7 +365,11 @@ func (r *claimRun) run() (ClaimState, error) {
 		return *r.st, err
 	}
 	var sub SubmittedSignal
-	workflow.GetSignalChannel(ctx, SignalClaimSubmitted).Receive(ctx, &sub)
+	if r.version < versionRCM {
+		workflow.GetSignalChannel(ctx, SignalClaimSubmitted).Receive(ctx, &sub)
+	} else if ended, err := r.awaitSubmission(&sub); ended || err != nil {
+		return *r.st, err
+	}
 	r.st.BatchID = sub.BatchID
 	if err := r.setStatus(StatusSubmitted, "batch "+sub.BatchID+" ISA13 "+sub.InterchangeControl); err != nil {
 		return *r.st, err
@@ -331,6 +447,9 @@ func (r *claimRun) applyRemit(remit RemitSignal, filingDays int) (bool, error) {
 	if err := r.setStatus(status, note+"; denied "+fmt.Sprint(denial.Codes)); err != nil {
 		return true, err
 	}
+	if r.version >= versionRCM {
+		return r.awaitDenialDecision(denial)
+	}
 	d, lapsed, err := r.awaitDecisionBefore(r.st.Deadline)
 	if err != nil || lapsed {
 		return true, err
@@ -353,10 +472,14 @@ func (r *claimRun) applyRemit(remit RemitSignal, filingDays int) (bool, error) {
 	return true, fmt.Errorf("unexpected decision %q", d.Action)
 }
 
-// staffLoop parks the claim in status until staff resubmit or write off.
+// staffLoop parks the claim in status until staff resubmit or write off
+// (or, from versionRCM, void).
 func (r *claimRun) staffLoop(status, note string) (ClaimState, error) {
 	if err := r.setStatus(status, note); err != nil {
 		return *r.st, err
+	}
+	if r.version >= versionRCM {
+		return r.decisionLoop()
 	}
 	if err := workflow.Await(r.ctx, func() bool { return r.decision != nil }); err != nil {
 		return *r.st, err
@@ -366,6 +489,31 @@ func (r *claimRun) staffLoop(status, note string) (ClaimState, error) {
 		return *r.st, r.writeOff(d)
 	}
 	return *r.st, r.resubmit(d, r.in.FrequencyCode)
+}
+
+// decisionLoop waits for staff to resubmit, write off or void the claim,
+// answering refused applications and waiting on (v1 runs).
+func (r *claimRun) decisionLoop() (ClaimState, error) {
+	for {
+		d, err := r.nextDecision()
+		if err != nil {
+			return *r.st, err
+		}
+		var applied error
+		switch d.Action {
+		case ActionWriteOff:
+			applied = r.writeOff(d)
+		case ActionVoid:
+			applied = r.void(d)
+		case ActionResubmit:
+			applied = r.resubmit(d, r.in.FrequencyCode)
+		default:
+			applied = fmt.Errorf("unexpected decision %q", d.Action)
+		}
+		if done, err := r.settle(d, applied); done {
+			return *r.st, err
+		}
+	}
 }
 
 func (r *claimRun) takeDecision() Decision {
@@ -388,7 +536,7 @@ func (r *claimRun) awaitDecisionBefore(deadline time.Time) (Decision, bool, erro
 			return r.takeDecision(), false, nil
 		}
 	}
-	if r.decision == nil {
+	if r.decision == nil && !r.st.Escalated {
 		r.st.Escalated = true
 		if err := r.setStatus(r.st.Status, fmt.Sprintf("escalated: filing deadline %s", r.st.Deadline.Format("2006-01-02"))); err != nil {
 			return Decision{}, false, err
@@ -406,12 +554,113 @@ func (r *claimRun) awaitDecisionBefore(deadline time.Time) (Decision, bool, erro
 }
 
 func (r *claimRun) writeOff(d Decision) error {
-	return r.setStatus(StatusWrittenOff, "written off by "+d.User+": "+d.Note)
+	return r.setStatusBy(StatusWrittenOff, "written off by "+d.User+": "+d.Note, d.User)
+}
+
+func (r *claimRun) void(d Decision) error {
+	return r.setStatusBy(StatusVoided, "voided by "+d.User+": "+d.Note, d.User)
+}
+
+// nextDecision waits for the next staff decision (v1 runs).
+func (r *claimRun) nextDecision() (Decision, error) {
+	if err := workflow.Await(r.ctx, func() bool { return r.decision != nil }); err != nil {
+		return Decision{}, err
+	}
+	return r.takeDecision(), nil
+}
+
+// settle answers the decision's update. A decision whose status could not
+// be written (the stored claim moved meanwhile, e.g. a batch reserved it)
+// is refused to staff and the claim keeps waiting (done false). A
+// continue-as-new ends the run with the decision applied.
+func (r *claimRun) settle(d Decision, applied error) (done bool, err error) {
+	var can *workflow.ContinueAsNewError
+	switch {
+	case applied == nil, errors.As(applied, &can):
+		r.answer(d, nil)
+		return true, applied
+	}
+	r.answer(d, applied)
+	return false, nil
+}
+
+// awaitSubmission waits in ready for the batch run's signal; staff may
+// hold the claim (it leaves the batches until released) or void it (the
+// run ends). It returns ended=true when the claim was voided.
+func (r *claimRun) awaitSubmission(sub *SubmittedSignal) (ended bool, err error) {
+	ch := workflow.GetSignalChannel(r.ctx, SignalClaimSubmitted)
+	for {
+		if err := workflow.Await(r.ctx, func() bool { return r.decision != nil || ch.Len() > 0 }); err != nil {
+			return false, err
+		}
+		if r.decision == nil {
+			ch.Receive(r.ctx, sub)
+			return false, nil
+		}
+		d := r.takeDecision()
+		var applied error
+		switch d.Action {
+		case ActionVoid:
+			applied = r.void(d)
+		case ActionHold:
+			applied = r.setStatusBy(StatusOnHold, "held by "+d.User+": "+d.Note, d.User)
+		case ActionRelease:
+			applied = r.setStatusBy(StatusReady, "released by "+d.User+": "+d.Note, d.User)
+		default:
+			applied = fmt.Errorf("unexpected decision %q", d.Action)
+		}
+		r.answer(d, applied)
+		if applied == nil && d.Action == ActionVoid {
+			return true, nil
+		}
+	}
+}
+
+// awaitDenialDecision waits for staff to correct, appeal or write off a
+// denied claim before its filing deadline; a refused application keeps it
+// waiting. After the deadline the claim lapses and waits for a write-off.
+// It returns done=false when the claim was appealed.
+func (r *claimRun) awaitDenialDecision(denial *DenialInfo) (bool, error) {
+	for {
+		d, lapsed, err := r.awaitDecisionBefore(r.st.Deadline)
+		if err != nil {
+			return true, err
+		}
+		if lapsed {
+			_, err := r.decisionLoop() // only a write-off is open now
+			return true, err
+		}
+		var applied error
+		switch d.Action {
+		case ActionWriteOff:
+			applied = r.writeOff(d)
+		case ActionCorrect:
+			applied = r.resubmit(d, "7")
+		case ActionAppeal:
+			applied = r.appeal(d, denial)
+		default:
+			applied = fmt.Errorf("unexpected decision %q", d.Action)
+		}
+		if done, err := r.settle(d, applied); done {
+			return d.Action != ActionAppeal, err
+		}
+	}
+}
+
+func (r *claimRun) appeal(d Decision, denial *DenialInfo) error {
+	var a *activities.Activities
+	if err := workflow.ExecuteActivity(activityCtx(r.ctx), a.FileAppeal, activities.AppealRequest{
+		ClaimID: r.in.ClaimID, PayerClaimNumber: r.st.PayerClaimNumber, Codes: denial.Codes, Note: d.Note, User: d.User,
+	}).Get(r.ctx, nil); err != nil {
+		return err
+	}
+	r.st.Inquiries = 0
+	return r.setStatusBy(StatusAppealed, "appeal filed by "+d.User, d.User)
 }
 
 // resubmit continues as new: a fresh run with the next attempt number.
 func (r *claimRun) resubmit(d Decision, freq string) error {
-	if err := r.setStatus(StatusResubmitted, d.Action+" by "+d.User); err != nil {
+	if err := r.setStatusBy(StatusResubmitted, d.Action+" by "+d.User, d.User); err != nil {
 		return err
 	}
 	next := r.in
@@ -513,10 +762,22 @@ func claimDetails(claimID, status string, attempt int) string {
 	return fmt.Sprintf("Claim %s: %s (attempt %d)", claimID, strings.ReplaceAll(status, "_", " "), attempt)
 }
 
-// setStatus records the status in Postgres (history row), the search
-// attributes and the in-memory state.
-func (r *claimRun) setStatus(status, note string) error {
+// setStatus records the workflow's own move.
+func (r *claimRun) setStatus(status, note string) error { return r.setStatusBy(status, note, "") }
+
+// setStatusBy records the status in Postgres (history row, with the
+// deciding staff member when actor is set), the search attributes and the
+// in-memory state. From versionRCM the move is checked against the rcm
+// lifecycle first (the activity checks it again against the stored
+// status), and a write that fails leaves the state as it was.
+func (r *claimRun) setStatusBy(status, note, actor string) error {
 	now := workflow.Now(r.ctx)
+	prev, prevEvents := r.st.Status, len(r.st.Events)
+	if r.version >= versionRCM && prev != "" {
+		if err := rcm.CheckTransition(rcm.ClaimStatus(prev), rcm.ClaimStatus(status)); err != nil {
+			return err
+		}
+	}
 	r.st.Status = status
 	r.st.Events = append(r.st.Events, ClaimEvent{At: now, Status: status, Note: note})
 	// The Temporal UI's summary line of the run: the claim, its status and
@@ -530,8 +791,12 @@ func (r *claimRun) setStatus(status, note string) error {
 	})
 	if err := workflow.ExecuteLocalActivity(lctx, a.RecordClaimStatus, activities.ClaimStatusChange{
 		ClaimID: r.in.ClaimID, Attempt: r.in.Attempt, Seq: len(r.st.Events), Status: status, Note: note, At: now,
-		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber, FrequencyCode: r.in.FrequencyCode,
+		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber, FrequencyCode: r.in.FrequencyCode, Actor: actor,
 	}).Get(r.ctx, nil); err != nil {
+		if r.version >= versionRCM {
+			r.st.Status, r.st.Events = prev, r.st.Events[:prevEvents]
+			workflow.SetCurrentDetails(r.ctx, claimDetails(r.in.ClaimID, prev, r.in.Attempt))
+		}
 		return err
 	}
 	return workflow.UpsertTypedSearchAttributes(r.ctx,
