@@ -81,7 +81,9 @@ func (s *Server) decideClaim(ctx context.Context, a store.Actor, c store.Claim, 
 		st := rcm.ClaimStatus(c.Status)
 		detail := fmt.Sprintf("the claim's lifecycle is over (status %s): no decision changes it", st)
 		if !st.Final() {
-			detail = fmt.Sprintf("the claim (status %s) has no running workflow to apply the decision; try again shortly", st)
+			// Not started yet (its outbox intent is on the way), or ended
+			// under the workflow version before rcm (a lapsed appeal).
+			detail = fmt.Sprintf("the claim (status %s) has no running workflow to apply the decision: it has not started yet, or it ended before decisions on this status were possible", st)
 		}
 		return &Error{Status: http.StatusConflict, Code: "claim-closed", Title: "Claim closed", Detail: detail,
 			Extra: map[string]any{"claim_status": c.Status}}
