@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/claimflow/claimflow/rcm"
-	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -26,7 +25,7 @@ import (
 
 // setClaimStatus answers POST /v1/claims/{id}/status: the requested status
 // becomes the decision leading there from the claim's stored status.
-func (s *Server) setClaimStatus(r *http.Request, a store.Actor) (int, any, error) {
+func (s *Server) setClaimStatus(r *http.Request, a rcm.Actor) (int, any, error) {
 	var in struct {
 		Status string `json:"status"`
 		Reason string `json:"reason"`
@@ -53,7 +52,7 @@ func (s *Server) setClaimStatus(r *http.Request, a store.Actor) (int, any, error
 	if err := s.decideClaim(ctx, a, c, workflows.Decision{Action: string(dec), Status: string(to), Note: in.Reason, User: a.UserID}); err != nil {
 		return 0, nil, err
 	}
-	return one[store.Claim](http.StatusOK)(s.records.GetClaim(ctx, a, c.ID))
+	return one[rcm.Claim](http.StatusOK)(s.records.GetClaim(ctx, a, c.ID))
 }
 
 const maxDecisionNote = 2000
@@ -61,12 +60,12 @@ const maxDecisionNote = 2000
 // decideClaim sends the decision to the claim's workflow as the acting user
 // (who needs the decision's permission at the claim's organisation) and
 // audits it. Refusals are 409 problems naming the reason.
-func (s *Server) decideClaim(ctx context.Context, a store.Actor, c store.Claim, d workflows.Decision) error {
+func (s *Server) decideClaim(ctx context.Context, a rcm.Actor, c rcm.Claim, d workflows.Decision) error {
 	if ok, err := s.records.CanWriteClaim(ctx, a, c.OrgID); err != nil || !ok {
 		if err != nil {
 			return err
 		}
-		return &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "deciding needs the " + rcm.PermissionClaimWrite + " permission at the claim's organisation"}
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "deciding needs the " + rcm.PermClaimWrite + " permission at the claim's organisation"}
 	}
 	if s.claims == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "workflows-unavailable", Title: "Workflows unavailable", Detail: "the workflow service is not connected"}
@@ -90,7 +89,7 @@ func (s *Server) decideClaim(ctx context.Context, a store.Actor, c store.Claim, 
 	case err != nil:
 		return err
 	}
-	return s.records.RecordAccess(ctx, a, store.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: store.ActionUpdate,
+	return s.records.RecordAccess(ctx, a, rcm.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: rcm.ActionUpdate,
 		Resource: "claim_decision", ResourceID: c.ID, Fields: []string{d.Action}})
 }
 

@@ -119,13 +119,3 @@ func TestStaffStatusChangeGoesThroughTheWorkflow(t *testing.T) {
 		t.Errorf("decision on a closed claim = %+v", closed)
 	}
 }
-
-// TestDecisionPermissionIsTheStores: every decision's permission is one
-// the store grants and checks (rcm cannot import store).
-func TestDecisionPermissionIsTheStores(t *testing.T) {
-	for _, r := range rcm.Decisions() {
-		if r.Permission != store.PermClaimWrite {
-			t.Errorf("decision %s needs %q; the store checks %q", r.Decision, r.Permission, store.PermClaimWrite)
-		}
-	}
-}

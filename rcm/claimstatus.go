@@ -135,10 +135,6 @@ const (
 	DecisionRelease  Decision = "release"   // let a held claim go out with the next batch
 )
 
-// PermissionClaimWrite is the permission every decision needs at the
-// claim's organisation (store.PermClaimWrite; a test in api ties them).
-const PermissionClaimWrite = "claim:write"
-
 // DecisionRule is one row of the decision table.
 type DecisionRule struct {
 	Decision Decision
@@ -154,13 +150,13 @@ type DecisionRule struct {
 // claimTransitions (a test checks), and no status has two decisions
 // leading to the same status, so a requested status names one decision.
 var decisionTable = []DecisionRule{
-	{DecisionResubmit, []ClaimStatus{StatusScrubFailed, StatusRejected}, StatusResubmitted, PermissionClaimWrite},
-	{DecisionCorrect, []ClaimStatus{StatusNeedsCorrection}, StatusResubmitted, PermissionClaimWrite},
-	{DecisionAppeal, []ClaimStatus{StatusNeedsCorrection, StatusAppealPending}, StatusAppealed, PermissionClaimWrite},
-	{DecisionWriteOff, []ClaimStatus{StatusScrubFailed, StatusRejected, StatusNeedsCorrection, StatusAppealPending, StatusAppealLapsed}, StatusWrittenOff, PermissionClaimWrite},
-	{DecisionVoid, []ClaimStatus{StatusScrubFailed, StatusReady, StatusOnHold, StatusRejected}, StatusVoided, PermissionClaimWrite},
-	{DecisionHold, []ClaimStatus{StatusReady}, StatusOnHold, PermissionClaimWrite},
-	{DecisionRelease, []ClaimStatus{StatusOnHold}, StatusReady, PermissionClaimWrite},
+	{DecisionResubmit, []ClaimStatus{StatusScrubFailed, StatusRejected}, StatusResubmitted, PermClaimWrite},
+	{DecisionCorrect, []ClaimStatus{StatusNeedsCorrection}, StatusResubmitted, PermClaimWrite},
+	{DecisionAppeal, []ClaimStatus{StatusNeedsCorrection, StatusAppealPending}, StatusAppealed, PermClaimWrite},
+	{DecisionWriteOff, []ClaimStatus{StatusScrubFailed, StatusRejected, StatusNeedsCorrection, StatusAppealPending, StatusAppealLapsed}, StatusWrittenOff, PermClaimWrite},
+	{DecisionVoid, []ClaimStatus{StatusScrubFailed, StatusReady, StatusOnHold, StatusRejected}, StatusVoided, PermClaimWrite},
+	{DecisionHold, []ClaimStatus{StatusReady}, StatusOnHold, PermClaimWrite},
+	{DecisionRelease, []ClaimStatus{StatusOnHold}, StatusReady, PermClaimWrite},
 }
 
 // Decisions lists the decision table (a copy).

@@ -10,12 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// RateLimited answers a sign-in attempt past the per-account or
-// per-address limit; RetryAfter is when the window ends.
-type RateLimited struct{ RetryAfter time.Duration }
-
-func (e *RateLimited) Error() string { return "too many sign-in attempts" }
-
 // countLoginAttempt counts one attempt for the login name and for the
 // source address (when known) in Postgres, so every API instance shares
 // the counts, and answers *RateLimited past either limit. Keys are hashes:
@@ -87,7 +81,7 @@ func (s *Store) RotateAPIToken(ctx context.Context, a Actor, userID, tokenID str
 			return err
 		}
 		if revoked || replaced || !expires.After(now) {
-			return &ValidationError{Fields: []FieldProblem{{"", "the token is revoked, expired or already rotated: issue a new one"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the token is revoked, expired or already rotated: issue a new one"}}}
 		}
 		if err := tx.QueryRow(ctx, q("InsertAPITokenExpiring"), it.ID, userID, tokenHash(it.Token), it.ExpiresAt).Scan(&it.CreatedAt); err != nil {
 			return err

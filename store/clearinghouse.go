@@ -9,39 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Inbound file states of the clearinghouse ledger, in order.
-const (
-	InboundListed     = "listed"
-	InboundDownloaded = "downloaded"
-	InboundArchived   = "archived"
-	InboundRouted     = "routed"
-	InboundRemoved    = "removed"
-)
-
-// Outbound file states, in order.
-const (
-	OutboundArchived  = "archived"
-	OutboundUploading = "uploading"
-	OutboundRenaming  = "renaming"
-	OutboundUploaded  = "uploaded"
-)
-
 // ErrStateChanged is returned when a ledger row is no longer in the state a
 // transition expects (another connector moved it).
 var ErrStateChanged = errors.New("store: ledger state changed")
-
-// InboundFile is one file found in a partner's inbound folder.
-type InboundFile struct {
-	ID         int64
-	Partner    string
-	RemoteName string
-	Size       int64
-	MTime      time.Time
-	State      string
-	SHA256     string // set from downloaded on
-	Duplicate  bool   // same content as an earlier file from this partner
-	Attempts   int
-}
 
 func scanInbound(r pgx.Row) (InboundFile, error) {
 	var f InboundFile
@@ -132,17 +102,6 @@ func (s *Store) InboundCounts(ctx context.Context, partner string) (map[string]i
 		out[state] = n
 	}
 	return out, rows.Err()
-}
-
-// OutboundFile is one file sent (or being sent) to a partner.
-type OutboundFile struct {
-	ID         int64
-	Partner    string
-	RemoteName string
-	SHA256     string
-	Size       int64
-	State      string
-	Attempts   int
 }
 
 func scanOutbound(r pgx.Row) (OutboundFile, error) {

@@ -3,78 +3,13 @@ package store
 import (
 	"context"
 	"errors"
-	"regexp"
-	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Provider is a rendering or billing provider. Provider data is not PHI.
-type Provider struct {
-	ID          string    `json:"id"`
-	OrgID       string    `json:"org_id"`
-	NPI         string    `json:"npi"`
-	FirstName   string    `json:"first_name"`
-	LastName    string    `json:"last_name"`
-	Taxonomy    string    `json:"taxonomy"`
-	Credentials []string  `json:"credentials"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
-// ValidNPI reports whether npi is ten digits whose last is the Luhn check
-// digit computed over the 80840 prefix and the first nine.
-func ValidNPI(npi string) bool {
-	if len(npi) != 10 {
-		return false
-	}
-	s := "80840" + npi
-	sum := 0
-	for i := len(s) - 1; i >= 0; i-- {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if (len(s)-1-i)%2 == 1 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
-}
-
-var taxonomyRE = regexp.MustCompile(`^[0-9A-Z]{9}X$`)
-
-func (p *Provider) validate() error {
-	var pr problems
-	if !validID(p.OrgID) {
-		pr.add("/org_id", "is required")
-	}
-	if !ValidNPI(p.NPI) {
-		pr.add("/npi", "is not a valid NPI (10 digits, Luhn check digit with the 80840 prefix)")
-	}
-	if strings.TrimSpace(p.LastName) == "" {
-		pr.add("/last_name", "is required")
-	}
-	pr.x12Text("/first_name", p.FirstName)
-	pr.x12Text("/last_name", p.LastName)
-	if !taxonomyRE.MatchString(p.Taxonomy) {
-		pr.add("/taxonomy", "is not a provider taxonomy code (10 characters ending in X)")
-	}
-	if p.Credentials == nil {
-		p.Credentials = []string{}
-	}
-	return pr.err()
-}
-
 // CreateProvider adds a provider (provider:write at its organisation).
 func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provider, error) {
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return p, err
 	}
 	p.ID = newID()
@@ -84,7 +19,7 @@ func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provid
 		}
 		err := tx.QueryRow(ctx, q("InsertProvider"), p.ID, p.OrgID, p.NPI, p.FirstName, p.LastName, p.Taxonomy, p.Credentials).Scan(&p.CreatedAt, &p.UpdatedAt)
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/npi", "is already registered at this organisation"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "is already registered at this organisation"}}}
 		}
 		return err
 	})
@@ -92,7 +27,7 @@ func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provid
 }
 
 func orgMissing() error {
-	return &ValidationError{Fields: []FieldProblem{{"/org_id", "does not exist"}}}
+	return &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "does not exist"}}}
 }
 
 func scanProvider(r pgx.Row) (Provider, error) {
@@ -119,14 +54,6 @@ func (s *Store) GetProvider(ctx context.Context, a Actor, id string) (Provider, 
 	return p, err
 }
 
-// ProviderPatch changes some of a provider's fields.
-type ProviderPatch struct {
-	FirstName   *string   `json:"first_name"`
-	LastName    *string   `json:"last_name"`
-	Taxonomy    *string   `json:"taxonomy"`
-	Credentials *[]string `json:"credentials"`
-}
-
 // UpdateProvider applies a patch.
 func (s *Store) UpdateProvider(ctx context.Context, a Actor, id string, ch ProviderPatch) (Provider, error) {
 	var p Provider
@@ -144,7 +71,7 @@ func (s *Store) UpdateProvider(ctx context.Context, a Actor, id string, ch Provi
 		set(&p.LastName, ch.LastName)
 		set(&p.Taxonomy, ch.Taxonomy)
 		set(&p.Credentials, ch.Credentials)
-		if err := p.validate(); err != nil {
+		if err := p.Validate(); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, q("UpdateProvider"), p.ID, p.FirstName, p.LastName, p.Taxonomy, p.Credentials).Scan(&p.UpdatedAt)
@@ -160,49 +87,16 @@ func set[T any](dst *T, v *T) {
 
 // ListProviders lists providers visible to the actor, optionally by NPI.
 func (s *Store) ListProviders(ctx context.Context, a Actor, npi string, p Page) ([]Provider, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("ListProviders"), nullable(a.UserID), PermProviderRead, after, p.limit(), nullable(npi))
+	rows, err := s.Pool.Query(ctx, q("ListProviders"), nullable(a.UserID), PermProviderRead, after, p.Size(), nullable(npi))
 	if err != nil {
 		return nil, "", err
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Provider, error) { return scanProvider(r) })
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
-}
-
-// Payer is an insurance payer and how claims reach it.
-type Payer struct {
-	ID                 string    `json:"id"`
-	OrgID              string    `json:"org_id"`
-	PayerID            string    `json:"payer_id"`
-	Name               string    `json:"name"`
-	Clearinghouse      string    `json:"clearinghouse"`
-	ClearinghousePayer string    `json:"clearinghouse_payer_id"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
-}
-
-var payerIDRE = regexp.MustCompile(`^[0-9A-Z]{2,80}$`)
-
-func (p *Payer) validate() error {
-	var pr problems
-	if !validID(p.OrgID) {
-		pr.add("/org_id", "is required")
-	}
-	if !payerIDRE.MatchString(p.PayerID) {
-		pr.add("/payer_id", "must be 2 to 80 upper-case letters or digits")
-	}
-	if strings.TrimSpace(p.Name) == "" {
-		pr.add("/name", "is required")
-	}
-	pr.x12Text("/name", p.Name)
-	pr.x12Text("/clearinghouse_payer_id", p.ClearinghousePayer)
-	if strings.TrimSpace(p.Clearinghouse) == "" {
-		pr.add("/clearinghouse", "is required")
-	}
-	return pr.err()
 }
 
 func scanPayer(r pgx.Row) (Payer, error) {
@@ -216,7 +110,7 @@ func scanPayer(r pgx.Row) (Payer, error) {
 
 // CreatePayer adds a payer (payer:write at its organisation).
 func (s *Store) CreatePayer(ctx context.Context, a Actor, p Payer) (Payer, error) {
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return p, err
 	}
 	p.ID = newID()
@@ -226,7 +120,7 @@ func (s *Store) CreatePayer(ctx context.Context, a Actor, p Payer) (Payer, error
 		}
 		err := tx.QueryRow(ctx, q("InsertPayer"), p.ID, p.OrgID, p.PayerID, p.Name, p.Clearinghouse, p.ClearinghousePayer).Scan(&p.CreatedAt, &p.UpdatedAt)
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/payer_id", "is already registered at this organisation"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/payer_id", Detail: "is already registered at this organisation"}}}
 		}
 		return err
 	})
@@ -259,13 +153,6 @@ func (s *Store) GetPayer(ctx context.Context, a Actor, id string) (Payer, error)
 	return p, err
 }
 
-// PayerPatch changes some of a payer's fields.
-type PayerPatch struct {
-	Name               *string `json:"name"`
-	Clearinghouse      *string `json:"clearinghouse"`
-	ClearinghousePayer *string `json:"clearinghouse_payer_id"`
-}
-
 // UpdatePayer applies a patch.
 func (s *Store) UpdatePayer(ctx context.Context, a Actor, id string, ch PayerPatch) (Payer, error) {
 	var p Payer
@@ -282,7 +169,7 @@ func (s *Store) UpdatePayer(ctx context.Context, a Actor, id string, ch PayerPat
 		set(&p.Name, ch.Name)
 		set(&p.Clearinghouse, ch.Clearinghouse)
 		set(&p.ClearinghousePayer, ch.ClearinghousePayer)
-		if err := p.validate(); err != nil {
+		if err := p.Validate(); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, q("UpdatePayer"), p.ID, p.Name, p.Clearinghouse, p.ClearinghousePayer).Scan(&p.UpdatedAt)
@@ -292,11 +179,11 @@ func (s *Store) UpdatePayer(ctx context.Context, a Actor, id string, ch PayerPat
 
 // ListPayers lists payers visible to the actor.
 func (s *Store) ListPayers(ctx context.Context, a Actor, p Page) ([]Payer, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("ListPayers"), nullable(a.UserID), PermPayerRead, after, p.limit())
+	rows, err := s.Pool.Query(ctx, q("ListPayers"), nullable(a.UserID), PermPayerRead, after, p.Size())
 	if err != nil {
 		return nil, "", err
 	}

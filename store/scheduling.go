@@ -11,54 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Appointment is a booked visit. A non-cancelled appointment holds its
-// provider's time exclusively: Postgres rejects any overlap.
-type Appointment struct {
-	ID           string    `json:"id"`
-	OrgID        string    `json:"org_id"`
-	ProviderID   string    `json:"provider_id"`
-	PatientID    string    `json:"patient_id"`
-	SeriesID     string    `json:"series_id,omitempty"`
-	VisitType    string    `json:"visit_type"`
-	StartsAt     time.Time `json:"starts_at"`
-	EndsAt       time.Time `json:"ends_at"`
-	Status       string    `json:"status"`
-	CancelReason string    `json:"cancel_reason,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-}
-
-// Booking is the input of Book.
-type Booking struct {
-	ProviderID string    `json:"provider_id"`
-	PatientID  string    `json:"patient_id"`
-	VisitType  string    `json:"visit_type"`
-	StartsAt   time.Time `json:"starts_at"`
-	EndsAt     time.Time `json:"ends_at"`
-}
-
-func (b Booking) validate() error {
-	var pr problems
-	if !validID(b.ProviderID) {
-		pr.add("/provider_id", "is required")
-	}
-	if !validID(b.PatientID) {
-		pr.add("/patient_id", "is required")
-	}
-	if strings.TrimSpace(b.VisitType) == "" {
-		pr.add("/visit_type", "is required")
-	}
-	if b.StartsAt.IsZero() {
-		pr.add("/starts_at", "is required")
-	}
-	if !b.EndsAt.After(b.StartsAt) {
-		pr.add("/ends_at", "must be after starts_at")
-	} else if b.EndsAt.Sub(b.StartsAt) > 12*time.Hour {
-		pr.add("/ends_at", "an appointment lasts at most 12 hours")
-	}
-	return pr.err()
-}
-
 var apptFields = []string{"provider_id", "visit_type", "starts_at", "ends_at", "status"}
 
 func scanAppointment(r pgx.Row) (Appointment, error) {
@@ -102,16 +54,16 @@ func (c *bookingChecks) check(a Actor) (string, error) {
 	system := a == System
 	var pr problems
 	if c.provOrg == nil || !c.provOK && !system {
-		pr.add("/provider_id", "does not exist")
+		pr.Add("/provider_id", "does not exist")
 	}
 	if c.patOrg == nil || !c.patOK && !system {
-		pr.add("/patient_id", "does not exist")
+		pr.Add("/patient_id", "does not exist")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return "", err
 	}
 	if !c.available {
-		return "", &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+		return "", &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 	}
 	return *c.provOrg, nil
 }
@@ -139,7 +91,7 @@ func (s *Store) book(ctx context.Context, tx pgx.Tx, x *Appointment) error {
 		return err
 	}
 	if !ok {
-		return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 	}
 	return insertAppointment(tx.QueryRow(ctx, q("InsertAppointment"), appointmentArgs(x)...), x)
 }
@@ -176,7 +128,7 @@ func (s *Store) fillConflict(ctx context.Context, err error, start, end time.Tim
 // transactions (bookbatch.go); each still gets its own answer and audit row.
 func (s *Store) Book(ctx context.Context, a Actor, b Booking) (Appointment, error) {
 	b.StartsAt, b.EndsAt = b.StartsAt.UTC().Truncate(time.Microsecond), b.EndsAt.UTC().Truncate(time.Microsecond)
-	if err := b.validate(); err != nil {
+	if err := b.Validate(); err != nil {
 		return Appointment{}, err
 	}
 	x := Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
@@ -204,33 +156,23 @@ func (s *Store) pipelined(ctx context.Context, fn func(conn *pgxpool.Conn) (*pgx
 	return err
 }
 
-// Series is a recurring appointment: Count occurrences, every IntervalWeeks
-// weeks from the first booking's time.
-type Series struct {
-	ID            string        `json:"id"`
-	First         Booking       `json:"first"`
-	IntervalWeeks int           `json:"interval_weeks"`
-	Count         int           `json:"count"`
-	Appointments  []Appointment `json:"appointments"`
-}
-
 // BookSeries books every occurrence of a series in one transaction: all of
 // them, or none (a clash answers *SlotConflict naming the first one).
 func (s *Store) BookSeries(ctx context.Context, a Actor, sr Series) (Series, error) {
 	sr.First.StartsAt, sr.First.EndsAt = sr.First.StartsAt.UTC().Truncate(time.Microsecond), sr.First.EndsAt.UTC().Truncate(time.Microsecond)
 	var pr problems
-	if err := sr.First.validate(); err != nil {
+	if err := sr.First.Validate(); err != nil {
 		for _, f := range err.(*ValidationError).Fields {
-			pr.add("/first"+f.Pointer, f.Detail)
+			pr.Add("/first"+f.Pointer, f.Detail)
 		}
 	}
 	if sr.IntervalWeeks < 1 || sr.IntervalWeeks > 52 {
-		pr.add("/interval_weeks", "must be 1 to 52")
+		pr.Add("/interval_weeks", "must be 1 to 52")
 	}
 	if sr.Count < 2 || sr.Count > 52 {
-		pr.add("/count", "must be 2 to 52")
+		pr.Add("/count", "must be 2 to 52")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return sr, err
 	}
 	sr.ID = newID()
@@ -274,7 +216,7 @@ func prefixFields(err error, prefix string) error {
 	}
 	out := &ValidationError{}
 	for _, f := range ve.Fields {
-		out.Fields = append(out.Fields, FieldProblem{prefix + f.Pointer, f.Detail})
+		out.Fields = append(out.Fields, FieldProblem{Pointer: prefix + f.Pointer, Detail: f.Detail})
 	}
 	return out
 }
@@ -297,23 +239,15 @@ func (s *Store) GetAppointment(ctx context.Context, a Actor, id string) (Appoint
 	return x, err
 }
 
-// AppointmentFilter narrows ListAppointments.
-type AppointmentFilter struct {
-	ProviderID string
-	PatientID  string
-	Status     string
-	From, To   *time.Time
-}
-
 // ListAppointments lists visible appointments matching f.
 func (s *Store) ListAppointments(ctx context.Context, a Actor, f AppointmentFilter, p Page) ([]Appointment, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []Appointment
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListAppointments"), nullable(a.UserID), PermAppointmentRead, after, p.limit(),
+		rows, err := tx.Query(ctx, q("ListAppointments"), nullable(a.UserID), PermAppointmentRead, after, p.Size(),
 			nullable(f.ProviderID), nullable(f.PatientID), nullable(f.Status), f.From, f.To)
 		if err != nil {
 			return err
@@ -344,7 +278,7 @@ func (s *Store) changeAppointment(ctx context.Context, a Actor, id string, field
 			return err
 		}
 		if x.Status != "booked" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the appointment is " + x.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the appointment is " + x.Status}}}
 		}
 		// Take the audit chain before touching the slot, as Book does, so a
 		// transaction never waits for a chain while holding a slot.
@@ -374,12 +308,12 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 	start, end = start.UTC().Truncate(time.Microsecond), end.UTC().Truncate(time.Microsecond)
 	var pr problems
 	if start.IsZero() {
-		pr.add("/starts_at", "is required")
+		pr.Add("/starts_at", "is required")
 	}
 	if !end.After(start) {
-		pr.add("/ends_at", "must be after starts_at")
+		pr.Add("/ends_at", "must be after starts_at")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return Appointment{}, err
 	}
 	x, err := s.changeAppointment(ctx, a, id, []string{"starts_at", "ends_at"}, func(tx pgx.Tx, x *Appointment) error {
@@ -388,7 +322,7 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 			return err
 		}
 		if !ok {
-			return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 		}
 		err := tx.QueryRow(ctx, q("RescheduleAppointment"), x.ID, start, end).Scan(&x.UpdatedAt)
 		if _, clash := isPgCode(err, "23P01"); clash {
@@ -400,16 +334,10 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 	return x, s.fillConflict(ctx, err, start, end)
 }
 
-// AppointmentPatch changes an appointment's details; times change through
-// Reschedule, status through Cancel.
-type AppointmentPatch struct {
-	VisitType *string `json:"visit_type"`
-}
-
 // UpdateAppointment applies a patch to a booked appointment.
 func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch AppointmentPatch) (Appointment, error) {
 	if ch.VisitType != nil && strings.TrimSpace(*ch.VisitType) == "" {
-		return Appointment{}, &ValidationError{Fields: []FieldProblem{{"/visit_type", "is required"}}}
+		return Appointment{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/visit_type", Detail: "is required"}}}
 	}
 	return s.changeAppointment(ctx, a, id, []string{"visit_type"}, func(tx pgx.Tx, x *Appointment) error {
 		set(&x.VisitType, ch.VisitType)
@@ -425,71 +353,7 @@ func (s *Store) Cancel(ctx context.Context, a Actor, id, reason string) (Appoint
 	})
 }
 
-// WaitlistEntry is a patient waiting for an earlier or any slot.
-type WaitlistEntry struct {
-	ID            string    `json:"id"`
-	OrgID         string    `json:"org_id"`
-	PatientID     string    `json:"patient_id"`
-	ProviderID    string    `json:"provider_id,omitempty"`
-	VisitType     string    `json:"visit_type"`
-	Priority      int       `json:"priority"`
-	Earliest      string    `json:"earliest,omitempty"`
-	Latest        string    `json:"latest,omitempty"`
-	Weekdays      []int     `json:"weekdays"`
-	TimeFrom      string    `json:"time_from,omitempty"`
-	TimeTo        string    `json:"time_to,omitempty"`
-	Status        string    `json:"status"`
-	AppointmentID string    `json:"appointment_id,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-}
-
 var waitlistFields = []string{"provider_id", "visit_type", "priority", "preferences"}
-
-func validClock(s string) bool {
-	_, err := time.Parse("15:04", s)
-	return err == nil
-}
-
-func (w *WaitlistEntry) validate() error {
-	var pr problems
-	if !validID(w.OrgID) {
-		pr.add("/org_id", "is required")
-	}
-	if !validID(w.PatientID) {
-		pr.add("/patient_id", "is required")
-	}
-	if w.ProviderID != "" && !validID(w.ProviderID) {
-		pr.add("/provider_id", "is not an id")
-	}
-	if strings.TrimSpace(w.VisitType) == "" {
-		pr.add("/visit_type", "is required")
-	}
-	if w.Priority < 0 || w.Priority > 100 {
-		pr.add("/priority", "must be 0 to 100")
-	}
-	if w.Earliest != "" && !validDate(w.Earliest) {
-		pr.add("/earliest", "must be a date YYYY-MM-DD")
-	}
-	if w.Latest != "" && !validDate(w.Latest) {
-		pr.add("/latest", "must be a date YYYY-MM-DD")
-	}
-	for i, d := range w.Weekdays {
-		if d < 0 || d > 6 {
-			pr.add(fmt.Sprintf("/weekdays/%d", i), "must be 0 (Sunday) to 6")
-		}
-	}
-	if w.TimeFrom != "" && !validClock(w.TimeFrom) {
-		pr.add("/time_from", "must be a time HH:MM")
-	}
-	if w.TimeTo != "" && !validClock(w.TimeTo) {
-		pr.add("/time_to", "must be a time HH:MM")
-	}
-	if w.Weekdays == nil {
-		w.Weekdays = []int{}
-	}
-	return pr.err()
-}
 
 func scanWaitlist(r pgx.Row) (WaitlistEntry, error) {
 	var w WaitlistEntry
@@ -511,7 +375,7 @@ func scanWaitlist(r pgx.Row) (WaitlistEntry, error) {
 // JoinWaitlist adds an entry. The patient (and provider, when named) must
 // be visible to the actor.
 func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (WaitlistEntry, error) {
-	if err := w.validate(); err != nil {
+	if err := w.Validate(); err != nil {
 		return w, err
 	}
 	w.ID = newID()
@@ -555,24 +419,15 @@ func (s *Store) GetWaitlistEntry(ctx context.Context, a Actor, id string) (Waitl
 	return w, err
 }
 
-// WaitlistFilter narrows ListWaitlist. Waiting entries come by priority
-// (highest first), then by age.
-type WaitlistFilter struct {
-	OrgID      string
-	ProviderID string
-	Status     string
-	VisitType  string
-}
-
 // ListWaitlist lists visible entries matching f, in id order (pages).
 func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p Page) ([]WaitlistEntry, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []WaitlistEntry
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListWaitlist"), nullable(a.UserID), PermWaitlistRead, after, p.limit(),
+		rows, err := tx.Query(ctx, q("ListWaitlist"), nullable(a.UserID), PermWaitlistRead, after, p.Size(),
 			nullable(f.OrgID), nullable(f.ProviderID), nullable(f.Status), nullable(f.VisitType))
 		if err != nil {
 			return err
@@ -589,18 +444,6 @@ func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p P
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
 }
 
-// WaitlistPatch changes a waiting entry's preferences.
-type WaitlistPatch struct {
-	ProviderID *string `json:"provider_id"`
-	VisitType  *string `json:"visit_type"`
-	Priority   *int    `json:"priority"`
-	Earliest   *string `json:"earliest"`
-	Latest     *string `json:"latest"`
-	Weekdays   *[]int  `json:"weekdays"`
-	TimeFrom   *string `json:"time_from"`
-	TimeTo     *string `json:"time_to"`
-}
-
 // UpdateWaitlistEntry applies a patch to a waiting entry.
 func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch WaitlistPatch) (WaitlistEntry, error) {
 	var w WaitlistEntry
@@ -615,7 +458,7 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 			return err
 		}
 		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
 		}
 		set(&w.ProviderID, ch.ProviderID)
 		set(&w.VisitType, ch.VisitType)
@@ -625,7 +468,7 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 		set(&w.Weekdays, ch.Weekdays)
 		set(&w.TimeFrom, ch.TimeFrom)
 		set(&w.TimeTo, ch.TimeTo)
-		if err := w.validate(); err != nil {
+		if err := w.Validate(); err != nil {
 			return err
 		}
 		if ch.ProviderID != nil && w.ProviderID != "" {
@@ -651,7 +494,7 @@ func (s *Store) LeaveWaitlist(ctx context.Context, a Actor, id string) (Waitlist
 // (the waitlist backfill workflow calls it after Book succeeds).
 func (s *Store) MarkWaitlistBooked(ctx context.Context, a Actor, id, appointmentID string) (WaitlistEntry, error) {
 	if !validID(appointmentID) {
-		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is required"}}}
+		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/appointment_id", Detail: "is required"}}}
 	}
 	return s.closeWaitlist(ctx, a, id, "booked", appointmentID)
 }
@@ -669,7 +512,7 @@ func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID s
 			return err
 		}
 		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
 		}
 		w.Status, w.AppointmentID = status, apptID
 		if err := tx.QueryRow(ctx, q("CloseWaitlist"), w.ID, status, nullable(apptID)).Scan(&w.UpdatedAt); err != nil {
@@ -680,32 +523,6 @@ func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID s
 	return w, err
 }
 
-// AvailabilityTemplate is one weekly window of a provider, in wall-clock
-// time of TimeZone (an IANA name). Weekday 0 is Sunday.
-type AvailabilityTemplate struct {
-	ID         string    `json:"id"`
-	OrgID      string    `json:"org_id"`
-	ProviderID string    `json:"provider_id"`
-	Weekday    int       `json:"weekday"`
-	StartTime  string    `json:"start_time"`
-	EndTime    string    `json:"end_time"`
-	TimeZone   string    `json:"time_zone"`
-	ValidFrom  string    `json:"valid_from,omitempty"`
-	ValidTo    string    `json:"valid_to,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// AvailabilityException blocks (unavailable) or adds (available) time.
-type AvailabilityException struct {
-	ID         string    `json:"id"`
-	OrgID      string    `json:"org_id"`
-	ProviderID string    `json:"provider_id"`
-	Kind       string    `json:"kind"`
-	StartsAt   time.Time `json:"starts_at"`
-	EndsAt     time.Time `json:"ends_at"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
 // A provider without templates is bookable any time (exceptions still
 // block); with templates, a booking must fit one window or an available
 // exception.
@@ -714,27 +531,27 @@ type AvailabilityException struct {
 func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemplate) (AvailabilityTemplate, error) {
 	var pr problems
 	if !validID(t.ProviderID) {
-		pr.add("/provider_id", "is required")
+		pr.Add("/provider_id", "is required")
 	}
 	if t.Weekday < 0 || t.Weekday > 6 {
-		pr.add("/weekday", "must be 0 (Sunday) to 6")
+		pr.Add("/weekday", "must be 0 (Sunday) to 6")
 	}
 	if !validClock(t.StartTime) {
-		pr.add("/start_time", "must be a time HH:MM")
+		pr.Add("/start_time", "must be a time HH:MM")
 	}
 	if !validClock(t.EndTime) || t.EndTime <= t.StartTime {
-		pr.add("/end_time", "must be a time HH:MM after start_time")
+		pr.Add("/end_time", "must be a time HH:MM after start_time")
 	}
 	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
-		pr.add("/time_zone", "must be an IANA time zone such as America/Chicago")
+		pr.Add("/time_zone", "must be an IANA time zone such as America/Chicago")
 	}
 	if t.ValidFrom != "" && !validDate(t.ValidFrom) {
-		pr.add("/valid_from", "must be a date YYYY-MM-DD")
+		pr.Add("/valid_from", "must be a date YYYY-MM-DD")
 	}
 	if t.ValidTo != "" && !validDate(t.ValidTo) {
-		pr.add("/valid_to", "must be a date YYYY-MM-DD")
+		pr.Add("/valid_to", "must be a date YYYY-MM-DD")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return t, err
 	}
 	t.ID = newID()
@@ -743,7 +560,7 @@ func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemp
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, t.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
 		}
 		return tx.QueryRow(ctx, q("InsertAvailability"), t.ID, t.OrgID, t.ProviderID, t.Weekday, t.StartTime, t.EndTime,
 			t.TimeZone, nullable(t.ValidFrom), nullable(t.ValidTo)).Scan(&t.CreatedAt)
@@ -755,18 +572,18 @@ func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemp
 func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e AvailabilityException) (AvailabilityException, error) {
 	var pr problems
 	if !validID(e.ProviderID) {
-		pr.add("/provider_id", "is required")
+		pr.Add("/provider_id", "is required")
 	}
 	if e.Kind != "available" && e.Kind != "unavailable" {
-		pr.add("/kind", "must be available or unavailable")
+		pr.Add("/kind", "must be available or unavailable")
 	}
 	if e.StartsAt.IsZero() {
-		pr.add("/starts_at", "is required")
+		pr.Add("/starts_at", "is required")
 	}
 	if !e.EndsAt.After(e.StartsAt) {
-		pr.add("/ends_at", "must be after starts_at")
+		pr.Add("/ends_at", "must be after starts_at")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return e, err
 	}
 	e.ID = newID()
@@ -776,17 +593,11 @@ func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e Availab
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, e.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
 		}
 		return tx.QueryRow(ctx, q("InsertAvailabilityException"), e.ID, e.OrgID, e.ProviderID, e.Kind, e.StartsAt, e.EndsAt).Scan(&e.CreatedAt)
 	})
 	return e, err
-}
-
-// ProviderAvailability is a provider's templates and exceptions.
-type ProviderAvailability struct {
-	Templates  []AvailabilityTemplate  `json:"templates"`
-	Exceptions []AvailabilityException `json:"exceptions"`
 }
 
 // GetAvailability lists a provider's templates and exceptions.

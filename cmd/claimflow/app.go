@@ -318,7 +318,7 @@ func (m *Main) Close() error {
 func (m *Main) openStoreOnly(ctx context.Context) error {
 	var err error
 	if m.Keyring == nil {
-		if m.Keyring, err = keyring.FromConfig(ctx, m.Config); err != nil {
+		if m.Keyring, err = keyring.FromConfig(ctx, keyringSettings(m.Config)); err != nil {
 			return err
 		}
 	}
