@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/rcm"
 )
 
 var encounterFields = []string{"diagnoses", "charges", "date_of_service"}
@@ -174,30 +175,10 @@ func (s *Store) ListEncounters(ctx context.Context, a Actor, patientID string, p
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
 }
 
-// Claim statuses and the transitions between them.
-const (
-	ClaimDraft         = "draft"
-	ClaimReady         = "ready"
-	ClaimSubmitted     = "submitted"
-	ClaimAccepted      = "accepted"
-	ClaimRejected      = "rejected"
-	ClaimPaid          = "paid"
-	ClaimPartiallyPaid = "partially_paid"
-	ClaimDenied        = "denied"
-	ClaimAppealed      = "appealed"
-	ClaimVoided        = "voided"
-)
-
-var claimTransitions = map[string][]string{
-	ClaimDraft:         {ClaimReady, ClaimVoided},
-	ClaimReady:         {ClaimSubmitted, ClaimDraft, ClaimVoided},
-	ClaimSubmitted:     {ClaimAccepted, ClaimRejected},
-	ClaimAccepted:      {ClaimPaid, ClaimPartiallyPaid, ClaimDenied},
-	ClaimRejected:      {ClaimDraft, ClaimReady, ClaimVoided},
-	ClaimPartiallyPaid: {ClaimPaid, ClaimAppealed},
-	ClaimDenied:        {ClaimAppealed, ClaimDraft, ClaimVoided},
-	ClaimAppealed:      {ClaimPaid, ClaimPartiallyPaid, ClaimDenied},
-}
+// ClaimDraft is the status a claim is created in. The statuses, the
+// lifecycle between them and the staff decisions are in package rcm; the
+// claim workflow is the only writer of a claim's status after this.
+const ClaimDraft = string(rcm.StatusDraft)
 
 // patientControlNumber is CLM01: 20 random upper-case letters and digits
 // (no PHI; unique).
@@ -333,44 +314,6 @@ func (s *Store) ListClaims(ctx context.Context, a Actor, f ClaimFilter, p Page) 
 		return s.audit(ctx, tx, a, entries...)
 	})
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
-}
-
-// SetClaimStatus moves a claim along its lifecycle, appending to its
-// history. An unknown or disallowed transition is a validation error.
-func (s *Store) SetClaimStatus(ctx context.Context, a Actor, id, status, reason string) (Claim, error) {
-	var c Claim
-	if !validID(id) {
-		return c, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if c, err = scanClaim(tx.QueryRow(ctx, q("GetClaimForUpdate"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermClaimWrite, c.OrgID); err != nil {
-			return err
-		}
-		allowed := false
-		for _, to := range claimTransitions[c.Status] {
-			allowed = allowed || to == status
-		}
-		if !allowed {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: fmt.Sprintf("a %s claim cannot become %q", c.Status, status)}}}
-		}
-		if err := loadHistory(ctx, tx, &c); err != nil {
-			return err
-		}
-		h := StatusChange{Seq: len(c.History) + 1, Status: status, Reason: reason, ActorID: a.UserID}
-		if err := tx.QueryRow(ctx, q("SetClaimStatus"), c.ID, status).Scan(&c.UpdatedAt); err != nil {
-			return err
-		}
-		h.At = c.UpdatedAt
-		if _, err := tx.Exec(ctx, q("InsertClaimStatus"), c.ID, h.Seq, h.Status, h.Reason, nullable(a.UserID), h.At); err != nil {
-			return err
-		}
-		c.Status, c.History = status, append(c.History, h)
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionUpdate, Resource: "claim", ResourceID: c.ID, Fields: []string{"status"}})
-	})
-	return c, err
 }
 
 // GetClaimBundle reads a claim with everything needed to build its 837, in

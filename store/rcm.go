@@ -7,26 +7,46 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // RecordClaimProgress appends the change to the claim's history and sets
 // its current status, once: a repeated (claim, attempt, seq) changes
 // nothing, so a retried activity or a replayed workflow cannot move a claim
-// back.
+// back. A move the claim lifecycle does not allow from the stored status is
+// an error matching rcm.ErrIllegalTransition, and nothing is written.
 func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error {
 	if !validID(p.ClaimID) {
 		return ErrNotFound
 	}
+	to, err := rcm.ParseClaimStatus(p.Status)
+	if err != nil {
+		return err
+	}
 	if p.FrequencyCode == "" {
 		p.FrequencyCode = "1"
 	}
+	var actor any
+	if validID(p.ActorID) {
+		actor = p.ActorID
+	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, q("InsertClaimProgress"), p.ClaimID, p.Attempt*1000+p.Seq, p.Status, p.Note, p.At)
+		// The row lock orders this write after any other on the claim (the
+		// batch run's reservation), so the check sees the stored status.
+		c, err := scanClaim(tx.QueryRow(ctx, q("GetClaimForUpdate"), p.ClaimID))
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, q("InsertClaimProgress"), p.ClaimID, p.Attempt*1000+p.Seq, p.Status, p.Note, p.At, actor)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return nil
+		}
+		if err := rcm.CheckTransition(rcm.ClaimStatus(c.Status), to); err != nil {
+			return err
 		}
 		tag, err = tx.Exec(ctx, q("UpdateClaimProgress"), p.ClaimID, p.Status, p.Attempt, p.FrequencyCode, p.PaidCents, p.PayerClaimNumber)
 		if err == nil && tag.RowsAffected() == 0 {

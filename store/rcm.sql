@@ -1,8 +1,8 @@
 -- Revenue-cycle queries used by the workflows' activities (store/rcm.go).
 
 -- name: InsertClaimProgress
-INSERT INTO claim_status_history (claim_id, seq, status, reason, at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO claim_status_history (claim_id, seq, status, reason, at, actor_id)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (claim_id, seq) DO NOTHING;
 
 -- name: UpdateClaimProgress

@@ -13,7 +13,8 @@
 //
 // Entry points other parts use: GetClaimBundle (a claim with its encounter,
 // charges, patient, coverage, provider and payer, for an 837),
-// SetClaimStatus (with history), Book/Reschedule/Cancel (Postgres refuses
+// RecordClaimProgress (the claim workflow's status writes, checked
+// against the rcm lifecycle), Book/Reschedule/Cancel (Postgres refuses
 // double booking; a clash is *SlotConflict), JoinWaitlist, ListWaitlist,
 // MarkWaitlistBooked, VerifyAudit, RotateKeys.
 package store
