@@ -1,0 +1,228 @@
+package store
+
+// Waitlist: patients waiting for an earlier or any slot (types in scheduling.go).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+var waitlistFields = []string{"provider_id", "visit_type", "priority", "preferences"}
+
+func validClock(s string) bool {
+	_, err := time.Parse("15:04", s)
+	return err == nil
+}
+
+func (w *WaitlistEntry) validate() error {
+	var pr problems
+	if !validID(w.OrgID) {
+		pr.add("/org_id", "is required")
+	}
+	if !validID(w.PatientID) {
+		pr.add("/patient_id", "is required")
+	}
+	if w.ProviderID != "" && !validID(w.ProviderID) {
+		pr.add("/provider_id", "is not an id")
+	}
+	if strings.TrimSpace(w.VisitType) == "" {
+		pr.add("/visit_type", "is required")
+	}
+	if w.Priority < 0 || w.Priority > 100 {
+		pr.add("/priority", "must be 0 to 100")
+	}
+	if w.Earliest != "" && !validDate(w.Earliest) {
+		pr.add("/earliest", "must be a date YYYY-MM-DD")
+	}
+	if w.Latest != "" && !validDate(w.Latest) {
+		pr.add("/latest", "must be a date YYYY-MM-DD")
+	}
+	for i, d := range w.Weekdays {
+		if d < 0 || d > 6 {
+			pr.add(fmt.Sprintf("/weekdays/%d", i), "must be 0 (Sunday) to 6")
+		}
+	}
+	if w.TimeFrom != "" && !validClock(w.TimeFrom) {
+		pr.add("/time_from", "must be a time HH:MM")
+	}
+	if w.TimeTo != "" && !validClock(w.TimeTo) {
+		pr.add("/time_to", "must be a time HH:MM")
+	}
+	if w.Weekdays == nil {
+		w.Weekdays = []int{}
+	}
+	return pr.err()
+}
+
+func scanWaitlist(r pgx.Row) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	var earliest, latest *time.Time
+	err := r.Scan(&w.ID, &w.OrgID, &w.PatientID, &w.ProviderID, &w.VisitType, &w.Priority, &earliest, &latest,
+		&w.Weekdays, &w.TimeFrom, &w.TimeTo, &w.Status, &w.AppointmentID, &w.CreatedAt, &w.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return w, ErrNotFound
+	}
+	if earliest != nil {
+		w.Earliest = earliest.Format(time.DateOnly)
+	}
+	if latest != nil {
+		w.Latest = latest.Format(time.DateOnly)
+	}
+	return w, err
+}
+
+// JoinWaitlist adds an entry. The patient (and provider, when named) must
+// be visible to the actor.
+func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (WaitlistEntry, error) {
+	if err := w.validate(); err != nil {
+		return w, err
+	}
+	w.ID = newID()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
+			return orgMissing()
+		}
+		if err := s.visibleTo(ctx, tx, a, "GetPatientOrg", w.PatientID, PermWaitlistWrite, "/patient_id"); err != nil {
+			return err
+		}
+		if w.ProviderID != "" {
+			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
+				return err
+			}
+		}
+		err := tx.QueryRow(ctx, q("InsertWaitlist"), w.ID, w.OrgID, w.PatientID, nullable(w.ProviderID), w.VisitType, w.Priority,
+			nullable(w.Earliest), nullable(w.Latest), w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.Status, &w.CreatedAt, &w.UpdatedAt)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionCreate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
+	})
+	return w, err
+}
+
+// GetWaitlistEntry reads one entry.
+func (s *Store) GetWaitlistEntry(ctx context.Context, a Actor, id string) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	if !validID(id) {
+		return w, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlist"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermWaitlistRead, w.OrgID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionRead, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
+	})
+	return w, err
+}
+
+// ListWaitlist lists visible entries matching f, in id order (pages).
+func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p Page) ([]WaitlistEntry, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []WaitlistEntry
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q("ListWaitlist"), nullable(a.UserID), PermWaitlistRead, after, p.limit(),
+			nullable(f.OrgID), nullable(f.ProviderID), nullable(f.Status), nullable(f.VisitType))
+		if err != nil {
+			return err
+		}
+		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (WaitlistEntry, error) { return scanWaitlist(r) }); err != nil {
+			return err
+		}
+		entries := make([]AuditEntry, len(out))
+		for i, w := range out {
+			entries[i] = AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionList, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields}
+		}
+		return s.audit(ctx, tx, a, entries...)
+	})
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+}
+
+// UpdateWaitlistEntry applies a patch to a waiting entry.
+func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch WaitlistPatch) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	if !validID(id) {
+		return w, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
+			return err
+		}
+		if w.Status != "waiting" {
+			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+		}
+		set(&w.ProviderID, ch.ProviderID)
+		set(&w.VisitType, ch.VisitType)
+		set(&w.Priority, ch.Priority)
+		set(&w.Earliest, ch.Earliest)
+		set(&w.Latest, ch.Latest)
+		set(&w.Weekdays, ch.Weekdays)
+		set(&w.TimeFrom, ch.TimeFrom)
+		set(&w.TimeTo, ch.TimeTo)
+		if err := w.validate(); err != nil {
+			return err
+		}
+		if ch.ProviderID != nil && w.ProviderID != "" {
+			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRow(ctx, q("UpdateWaitlist"), w.ID, nullable(w.ProviderID), w.VisitType, w.Priority, nullable(w.Earliest), nullable(w.Latest),
+			w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.UpdatedAt); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
+	})
+	return w, err
+}
+
+// LeaveWaitlist ends a waiting entry (status left).
+func (s *Store) LeaveWaitlist(ctx context.Context, a Actor, id string) (WaitlistEntry, error) {
+	return s.closeWaitlist(ctx, a, id, "left", "")
+}
+
+// MarkWaitlistBooked ends a waiting entry because it got an appointment
+// (the waitlist backfill workflow calls it after Book succeeds).
+func (s *Store) MarkWaitlistBooked(ctx context.Context, a Actor, id, appointmentID string) (WaitlistEntry, error) {
+	if !validID(appointmentID) {
+		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is required"}}}
+	}
+	return s.closeWaitlist(ctx, a, id, "booked", appointmentID)
+}
+
+func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID string) (WaitlistEntry, error) {
+	var w WaitlistEntry
+	if !validID(id) {
+		return w, ErrNotFound
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
+			return err
+		}
+		if w.Status != "waiting" {
+			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+		}
+		w.Status, w.AppointmentID = status, apptID
+		if err := tx.QueryRow(ctx, q("CloseWaitlist"), w.ID, status, nullable(apptID)).Scan(&w.UpdatedAt); err != nil {
+			return refError(err, map[string]string{"appointment_id": "/appointment_id"})
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: []string{"status"}})
+	})
+	return w, err
+}
