@@ -119,21 +119,18 @@ func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
 
 // GetOrg reads an organisation the actor can see.
 func (s *Store) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
-	var o Org
-	if !validID(id) {
-		return o, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return requireScope(ctx, tx, a, PermOrgRead, o.ID)
+	return readScoped(ctx, s, a, id, scopedRead[Org]{
+		perm: PermOrgRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Org, error) {
+			var o Org
+			err := tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return o, ErrNotFound
+			}
+			return o, err
+		},
+		org: func(o Org) string { return o.ID },
 	})
-	return o, err
 }
 
 // RenameOrg changes an organisation's name (org:write there).

@@ -202,23 +202,17 @@ func loadCharges(ctx context.Context, tx pgx.Tx, e *Encounter) error {
 
 // GetEncounter reads an encounter with its charges (an audited PHI read).
 func (s *Store) GetEncounter(ctx context.Context, a Actor, id string) (Encounter, error) {
-	var e Encounter
-	if !validID(id) {
-		return e, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if e, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermEncounterRead, e.OrgID); err != nil {
-			return err
-		}
-		if err := loadCharges(ctx, tx, &e); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionRead, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields})
+	return readScoped(ctx, s, a, id, scopedRead[Encounter]{
+		perm: PermEncounterRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Encounter, error) {
+			return scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), id))
+		},
+		org:  func(e Encounter) string { return e.OrgID },
+		more: loadCharges,
+		audit: func(e Encounter) AuditEntry {
+			return AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionRead, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields}
+		},
 	})
-	return e, err
 }
 
 // EncounterPatch replaces an encounter's coding: place of service,
@@ -444,23 +438,17 @@ func loadHistory(ctx context.Context, tx pgx.Tx, c *Claim) error {
 
 // GetClaim reads a claim with its status history.
 func (s *Store) GetClaim(ctx context.Context, a Actor, id string) (Claim, error) {
-	var c Claim
-	if !validID(id) {
-		return c, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if c, err = scanClaim(tx.QueryRow(ctx, q("GetClaim"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermClaimRead, c.OrgID); err != nil {
-			return err
-		}
-		if err := loadHistory(ctx, tx, &c); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "claim", ResourceID: c.ID, Fields: []string{"status", "total_cents"}})
+	return readScoped(ctx, s, a, id, scopedRead[Claim]{
+		perm: PermClaimRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Claim, error) {
+			return scanClaim(tx.QueryRow(ctx, q("GetClaim"), id))
+		},
+		org:  func(c Claim) string { return c.OrgID },
+		more: loadHistory,
+		audit: func(c Claim) AuditEntry {
+			return AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "claim", ResourceID: c.ID, Fields: []string{"status", "total_cents"}}
+		},
 	})
-	return c, err
 }
 
 // ClaimFilter narrows ListClaims.

@@ -106,17 +106,13 @@ func scanProvider(r pgx.Row) (Provider, error) {
 
 // GetProvider reads a provider.
 func (s *Store) GetProvider(ctx context.Context, a Actor, id string) (Provider, error) {
-	var p Provider
-	if !validID(id) {
-		return p, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if p, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), id)); err != nil {
-			return err
-		}
-		return requireScope(ctx, tx, a, PermProviderRead, p.OrgID)
+	return readScoped(ctx, s, a, id, scopedRead[Provider]{
+		perm: PermProviderRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Provider, error) {
+			return scanProvider(tx.QueryRow(ctx, q("GetProvider"), id))
+		},
+		org: func(p Provider) string { return p.OrgID },
 	})
-	return p, err
 }
 
 // ProviderPatch changes some of a provider's fields.

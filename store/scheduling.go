@@ -281,20 +281,16 @@ func prefixFields(err error, prefix string) error {
 
 // GetAppointment reads an appointment (an audited PHI read).
 func (s *Store) GetAppointment(ctx context.Context, a Actor, id string) (Appointment, error) {
-	var x Appointment
-	if !validID(id) {
-		return x, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if x, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermAppointmentRead, x.OrgID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionRead, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
+	return readScoped(ctx, s, a, id, scopedRead[Appointment]{
+		perm: PermAppointmentRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Appointment, error) {
+			return scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), id))
+		},
+		org: func(x Appointment) string { return x.OrgID },
+		audit: func(x Appointment) AuditEntry {
+			return AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionRead, Resource: "appointment", ResourceID: x.ID, Fields: apptFields}
+		},
 	})
-	return x, err
 }
 
 // AppointmentFilter narrows ListAppointments.

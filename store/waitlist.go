@@ -107,20 +107,16 @@ func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (Wai
 
 // GetWaitlistEntry reads one entry.
 func (s *Store) GetWaitlistEntry(ctx context.Context, a Actor, id string) (WaitlistEntry, error) {
-	var w WaitlistEntry
-	if !validID(id) {
-		return w, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlist"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermWaitlistRead, w.OrgID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionRead, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
+	return readScoped(ctx, s, a, id, scopedRead[WaitlistEntry]{
+		perm: PermWaitlistRead,
+		get: func(ctx context.Context, tx pgx.Tx) (WaitlistEntry, error) {
+			return scanWaitlist(tx.QueryRow(ctx, q("GetWaitlist"), id))
+		},
+		org: func(w WaitlistEntry) string { return w.OrgID },
+		audit: func(w WaitlistEntry) AuditEntry {
+			return AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionRead, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields}
+		},
 	})
-	return w, err
 }
 
 // ListWaitlist lists visible entries matching f, in id order (pages).
