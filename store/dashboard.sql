@@ -63,8 +63,7 @@ SELECT r.id::text, r.payer_id, r.trace_number, r.paid_cents, r.provider_adj_cent
        (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)
 FROM remittances r
 WHERE r.id < coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND EXISTS (SELECT 1 FROM remittance_owners o
-              WHERE o.remittance_id = r.id AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
+  AND r.id IN (SELECT remittance_id FROM visible_remittances($1, $2))
 ORDER BY r.id DESC LIMIT $4;
 
 -- name: DashRemittancePayments
@@ -73,17 +72,14 @@ SELECT cp.seq, coalesce(cp.claim_id::text, ''),
        cp.status_code, cp.charge_cents, cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs
 FROM claim_payments cp
 WHERE cp.remittance_id = $3
-  AND EXISTS (SELECT 1 FROM claim_payment_owners o
-              WHERE o.remittance_id = cp.remittance_id AND o.seq = cp.seq
-                AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
+  AND (cp.remittance_id, cp.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments($1, $2))
 ORDER BY cp.seq;
 
 -- name: DashWorkQueue
 SELECT q.public_id::text, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
 WHERE q.status = 'open'
-  AND EXISTS (SELECT 1 FROM remit_work_owners o
-              WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
+  AND q.id IN (SELECT item_id FROM visible_work_items($1, $2))
 ORDER BY q.id DESC LIMIT 200;
 
 -- name: DashAging

@@ -152,21 +152,19 @@ SELECT q.public_id::text, q.remittance_id::text, r.trace_number, q.seq, q.kind, 
 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
 WHERE q.status = 'open'
   AND q.id < coalesce((SELECT c.id FROM remit_work_queue c WHERE c.public_id = $3::uuid), 9223372036854775807)
-  AND EXISTS (SELECT 1 FROM remit_work_owners o
-              WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
+  AND q.id IN (SELECT item_id FROM visible_work_items($1, $2))
 ORDER BY q.id DESC LIMIT $4;
 
 -- name: DashRemittanceVersion
 -- What changes when the remittance view would: remittances posted or
 -- reconciled, work items added or resolved.
-WITH visible AS (SELECT id FROM visible_orgs($1, $2)),
-rem AS (
+WITH rem AS (
     SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r
-    WHERE EXISTS (SELECT 1 FROM remittance_owners o WHERE o.remittance_id = r.id AND o.org_id IN (SELECT id FROM visible))),
+    WHERE r.id IN (SELECT remittance_id FROM visible_remittances($1, $2))),
 items AS (
     SELECT q.status, q.created_at, q.resolved_at FROM remit_work_queue q
     WHERE q.remittance_id IN (SELECT id FROM rem)
-      AND EXISTS (SELECT 1 FROM remit_work_owners o WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible)))
+      AND q.id IN (SELECT item_id FROM visible_work_items($1, $2)))
 SELECT (SELECT count(*) FROM rem),
        (SELECT count(*) FROM rem WHERE eft_reconciled),
        (SELECT count(*) FROM items WHERE status = 'open'),
