@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOTOOLCHAIN := local
 
-.PHONY: run test bench fuzz build tools vet clean help prod-rehearsal web
+.PHONY: run test bench fuzz build tools vet generate clean help prod-rehearsal web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -31,9 +31,13 @@ web: ## build the billing dashboard into web/dist (npm ci + vite; cached)
 tools: ## build the external programs into the version-keyed cache
 	@tools/install.sh
 
-vet: ## gofmt and go vet
+vet: ## gofmt, go vet, and generated code current (sqlc diff)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	go vet ./...
+	@bash scripts/sqlc.sh diff
+
+generate: ## regenerate the store's typed queries (store/internal/pgq) with sqlc
+	@bash scripts/sqlc.sh generate
 
 clean: ## remove build output (keeps .data)
 	rm -rf bin

@@ -28,6 +28,8 @@ bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -pa
 if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi
 log "go vet"
 go vet ./...
+log "sqlc diff (generated store queries current)"
+bash "$root/scripts/sqlc.sh" diff
 log "go test -race"
 go test -race -count=1 -timeout 20m ./... 2>&1 | tee "${TEST_LOG:-/dev/null}"
 if [ -f scripts/fuzz.sh ]; then

@@ -64,7 +64,8 @@ func loadQueries(fsys fs.FS) (map[string]string, error) {
 				if err := flush(); err != nil {
 					return nil, err
 				}
-				name = strings.TrimSpace(rest)
+				// sqlc's command (:one, :many, :exec) may follow the name.
+				name, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
 				continue
 			}
 			if strings.HasPrefix(strings.TrimSpace(line), "--") {
@@ -78,4 +79,12 @@ func loadQueries(fsys fs.FS) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// nullUUID is a nullable uuid parameter of a generated query: "" is NULL.
+func nullUUID(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

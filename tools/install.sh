@@ -23,7 +23,8 @@ stripe-mock github.com/stripe/stripe-mock     github.com/stripe/stripe-mock
 local-kms   github.com/nsmithuk/local-kms     github.com/nsmithuk/local-kms
 temporal-ui github.com/temporalio/ui-server/v2 github.com/temporalio/ui-server/v2/cmd/server
 temporal-server   go.temporal.io/server  go.temporal.io/server/cmd/server
-temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server'
+temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server
+sqlc        github.com/sqlc-dev/sqlc          github.com/sqlc-dev/sqlc/cmd/sqlc'
 
 row() { awk -v n="$1" '$1==n {print $2, $3, ($4 == "" ? n : $4)}' <<<"$table"; }
 
