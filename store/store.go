@@ -36,6 +36,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/claimflow/claimflow/migrations"
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // ErrNotFound is returned when a record does not exist (or is not visible).
@@ -243,16 +244,14 @@ type SmokeRun struct {
 
 // PutSmokeRun writes the row once; repeating it changes nothing.
 func (s *Store) PutSmokeRun(ctx context.Context, r SmokeRun) error {
-	_, err := s.Pool.Exec(ctx, q("InsertSmokeRun"), r.ID, r.Message, r.WrittenBy)
-	return err
+	return pgq.New(s.Pool).InsertSmokeRun(ctx, r.ID, r.Message, r.WrittenBy)
 }
 
 // GetSmokeRun reads the row back.
 func (s *Store) GetSmokeRun(ctx context.Context, id string) (SmokeRun, error) {
-	var r SmokeRun
-	err := s.Pool.QueryRow(ctx, q("GetSmokeRun"), id).Scan(&r.ID, &r.Message, &r.WrittenBy, &r.CreatedAt)
+	r, err := pgq.New(s.Pool).GetSmokeRun(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, ErrNotFound
+		return SmokeRun{}, ErrNotFound
 	}
-	return r, err
+	return SmokeRun(r), err
 }
