@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // The checks VerifyAudit makes; a report names each that failed.
@@ -301,8 +303,7 @@ func (s *Store) checkAgainst(ctx context.Context, tx pgx.Tx, cp AuditCheckpoint,
 		if ch.Seq == 0 {
 			continue
 		}
-		var got []byte
-		err = tx.QueryRow(ctx, q("GetAuditRowHash"), ch.Chain, ch.Seq).Scan(&got)
+		got, err := pgq.New(tx).GetAuditRowHash(ctx, int32(ch.Chain), ch.Seq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			r.problem(CheckCheckpoint, "chain %d row %d of the checkpoint of %s is missing", ch.Chain, ch.Seq, when)
 			continue
