@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // EligibilityBundle is what a 270 for an appointment needs: the
@@ -34,11 +36,11 @@ func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID
 		if err := requireScope(ctx, tx, a, PermAppointmentRead, b.Appointment.OrgID); err != nil {
 			return err
 		}
-		var covID string
-		if err := tx.QueryRow(ctx, q("PrimaryCoverageForPatient"), b.Appointment.PatientID, b.Appointment.StartsAt.Format(time.DateOnly)).Scan(&covID); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNoCoverage
-			}
+		covID, err := pgq.New(tx).PrimaryCoverageForPatient(ctx, b.Appointment.PatientID, b.Appointment.StartsAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNoCoverage
+		}
+		if err != nil {
 			return err
 		}
 		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), b.Appointment.PatientID))
@@ -100,24 +102,22 @@ func (s *Store) PutEligibility(ctx context.Context, c EligibilityCheck) error {
 	if codes == nil {
 		codes = []string{}
 	}
-	var cov any
-	if c.CoverageID != "" {
-		cov = c.CoverageID
-	}
-	_, err := s.Pool.Exec(ctx, q("UpsertEligibility"), c.TraceNumber, c.AppointmentID, cov, c.WorkflowID, c.Mode, c.Status, codes,
-		dek, sealed, c.RequestKey, c.ResponseKey)
-	return err
+	return pgq.New(s.Pool).UpsertEligibility(ctx, pgq.UpsertEligibilityParams{
+		TraceNumber: c.TraceNumber, AppointmentID: c.AppointmentID, CoverageID: nullUUID(c.CoverageID),
+		WorkflowID: c.WorkflowID, Mode: c.Mode, Status: c.Status, RejectCodes: codes,
+		Dek: dek, Benefits: sealed, RequestKey: c.RequestKey, ResponseKey: c.ResponseKey,
+	})
 }
 
 // EligibilityByTrace finds the appointment and workflow waiting for a
 // batch 271 with this trace number, received through the trading-partner
 // account partner (the check's payer's clearinghouse).
 func (s *Store) EligibilityByTrace(ctx context.Context, partner, trace string) (appointmentID, workflowID string, err error) {
-	err = s.Pool.QueryRow(ctx, q("EligibilityByTrace"), trace, partner).Scan(&appointmentID, &workflowID)
+	r, err := pgq.New(s.Pool).EligibilityByTrace(ctx, trace, partner)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", ErrNotFound
 	}
-	return appointmentID, workflowID, err
+	return r.AppointmentID, r.WorkflowID, err
 }
 
 // LatestEligibility returns the appointment's latest check with its
@@ -135,15 +135,16 @@ func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID st
 		if err := requireScope(ctx, tx, a, PermAppointmentRead, appt.OrgID); err != nil {
 			return err
 		}
-		var dek, sealed []byte
-		err = tx.QueryRow(ctx, q("LatestEligibility"), appointmentID).Scan(&c.TraceNumber, &c.AppointmentID, &c.Mode, &c.Status,
-			&c.RejectCodes, &dek, &sealed, &c.CheckedAt)
+		e, err := pgq.New(tx).LatestEligibility(ctx, appointmentID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
+		c = EligibilityCheck{TraceNumber: e.TraceNumber, AppointmentID: e.AppointmentID, Mode: e.Mode, Status: e.Status,
+			RejectCodes: e.RejectCodes, CheckedAt: e.CheckedAt}
+		dek, sealed := e.Dek, e.Benefits
 		if sealed != nil && out != nil {
 			dk, err := s.keys.DataKey(ctx, dek)
 			if err != nil {
@@ -166,9 +167,5 @@ func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID st
 
 // UpcomingAppointments lists booked appointments starting in [from, to).
 func (s *Store) UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, q("UpcomingAppointments"), from, to)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return pgq.New(s.Pool).UpcomingAppointments(ctx, from, to)
 }
