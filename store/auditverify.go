@@ -303,7 +303,7 @@ func (s *Store) checkAgainst(ctx context.Context, tx pgx.Tx, cp AuditCheckpoint,
 		if ch.Seq == 0 {
 			continue
 		}
-		got, err := pgq.New(tx).GetAuditRowHash(ctx, int32(ch.Chain), ch.Seq)
+		got, err := pgq.New(tx).GetAuditRowHash(ctx, pgq.GetAuditRowHashParams{Chain: int32(ch.Chain), Seq: ch.Seq})
 		if errors.Is(err, pgx.ErrNoRows) {
 			r.problem(CheckCheckpoint, "chain %d row %d of the checkpoint of %s is missing", ch.Chain, ch.Seq, when)
 			continue

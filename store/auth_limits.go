@@ -37,7 +37,7 @@ func (s *Store) countLoginAttempt(ctx context.Context, addr, login string) error
 			continue
 		}
 		key := sha256.Sum256([]byte(k.kind + "\x00" + k.value))
-		c, err := pgq.New(s.Pool).CountLoginAttempt(ctx, key[:], now, pol.AttemptWindow.Seconds())
+		c, err := pgq.New(s.Pool).CountLoginAttempt(ctx, pgq.CountLoginAttemptParams{Key: key[:], WindowStart: now, Secs: pol.AttemptWindow.Seconds()})
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Store) RotateAPIToken(ctx context.Context, a Actor, userID, tokenID str
 			return err
 		}
 		db := pgq.New(tx)
-		old, err := db.GetAPITokenForRotation(ctx, tokenID, userID)
+		old, err := db.GetAPITokenForRotation(ctx, pgq.GetAPITokenForRotationParams{ID: tokenID, UserID: userID})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -88,10 +88,10 @@ func (s *Store) RotateAPIToken(ctx context.Context, a Actor, userID, tokenID str
 		if old.Revoked || old.Replaced || !old.ExpiresAt.After(now) {
 			return &ValidationError{Fields: []FieldProblem{{"", "the token is revoked, expired or already rotated: issue a new one"}}}
 		}
-		if it.CreatedAt, err = db.InsertAPITokenExpiring(ctx, it.ID, userID, tokenHash(it.Token), it.ExpiresAt); err != nil {
+		if it.CreatedAt, err = db.InsertAPITokenExpiring(ctx, pgq.InsertAPITokenExpiringParams{ID: it.ID, UserID: userID, TokenHash: tokenHash(it.Token), ExpiresAt: it.ExpiresAt}); err != nil {
 			return err
 		}
-		replaced, err := db.ReplaceAPIToken(ctx, tokenID, &it.ID, now.Add(max(0, s.policy.TokenRotationGrace)))
+		replaced, err := db.ReplaceAPIToken(ctx, pgq.ReplaceAPITokenParams{ID: tokenID, ReplacedBy: &it.ID, ExpiresAt: now.Add(max(0, s.policy.TokenRotationGrace))})
 		if err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ func inboundFile(r pgq.ClearinghouseInboundGetRow) InboundFile {
 
 // InboundSeen records a listed remote file (idempotent).
 func (s *Store) InboundSeen(ctx context.Context, partner, name string, size int64, mtime time.Time) error {
-	return pgq.New(s.Pool).ClearinghouseInboundSeen(ctx, partner, name, size, mtime.UTC().Truncate(time.Second))
+	return pgq.New(s.Pool).ClearinghouseInboundSeen(ctx, pgq.ClearinghouseInboundSeenParams{Partner: partner, RemoteName: name, Size: size, Mtime: mtime.UTC().Truncate(time.Second)})
 }
 
 // InboundOpen lists a partner's files that are not yet removed from the
@@ -84,7 +84,7 @@ func (s *Store) InboundGet(ctx context.Context, id int64) (InboundFile, error) {
 // InboundDownloaded records the content hash and returns the updated row
 // (Duplicate tells whether this content was already received).
 func (s *Store) InboundDownloaded(ctx context.Context, id int64, sha string) (InboundFile, error) {
-	n, err := pgq.New(s.Pool).ClearinghouseInboundDownloaded(ctx, sha, id)
+	n, err := pgq.New(s.Pool).ClearinghouseInboundDownloaded(ctx, pgq.ClearinghouseInboundDownloadedParams{ID: id, Sha256: sha})
 	if err != nil {
 		return InboundFile{}, err
 	}
@@ -96,7 +96,7 @@ func (s *Store) InboundDownloaded(ctx context.Context, id int64, sha string) (In
 
 // InboundAdvance moves a file from state from to state to.
 func (s *Store) InboundAdvance(ctx context.Context, id int64, from, to string) error {
-	n, err := pgq.New(s.Pool).ClearinghouseInboundAdvance(ctx, to, id, from)
+	n, err := pgq.New(s.Pool).ClearinghouseInboundAdvance(ctx, pgq.ClearinghouseInboundAdvanceParams{ID: id, FromState: from, ToState: to})
 	if err == nil && n == 0 {
 		err = ErrStateChanged
 	}
@@ -105,7 +105,7 @@ func (s *Store) InboundAdvance(ctx context.Context, id int64, from, to string) e
 
 // InboundFailed counts a failed attempt; msg must not contain PHI.
 func (s *Store) InboundFailed(ctx context.Context, id int64, msg string) error {
-	return pgq.New(s.Pool).ClearinghouseInboundFailed(ctx, id, msg)
+	return pgq.New(s.Pool).ClearinghouseInboundFailed(ctx, pgq.ClearinghouseInboundFailedParams{ID: id, LastError: msg})
 }
 
 // InboundCounts returns how many of a partner's files are in each state;
@@ -147,11 +147,11 @@ func outboundFile(r pgq.ClearinghouseOutboundBySHARow) OutboundFile {
 // created=false.
 func (s *Store) OutboundCreate(ctx context.Context, partner, name, sha string, size int64) (OutboundFile, bool, error) {
 	db := pgq.New(s.Pool)
-	n, err := db.ClearinghouseOutboundCreate(ctx, partner, name, sha, size)
+	n, err := db.ClearinghouseOutboundCreate(ctx, pgq.ClearinghouseOutboundCreateParams{Partner: partner, RemoteName: name, Sha256: sha, Size: size})
 	if err != nil {
 		return OutboundFile{}, false, fmt.Errorf("store: outbound file: %w", err)
 	}
-	r, err := db.ClearinghouseOutboundBySHA(ctx, partner, sha)
+	r, err := db.ClearinghouseOutboundBySHA(ctx, pgq.ClearinghouseOutboundBySHAParams{Partner: partner, Sha256: sha})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return OutboundFile{}, false, ErrNotFound
 	}
@@ -176,7 +176,7 @@ func (s *Store) OutboundOpen(ctx context.Context, partner string) ([]OutboundFil
 
 // OutboundAdvance moves a file from state from to state to.
 func (s *Store) OutboundAdvance(ctx context.Context, id int64, from, to string) error {
-	n, err := pgq.New(s.Pool).ClearinghouseOutboundAdvance(ctx, to, id, from)
+	n, err := pgq.New(s.Pool).ClearinghouseOutboundAdvance(ctx, pgq.ClearinghouseOutboundAdvanceParams{ID: id, FromState: from, ToState: to})
 	if err == nil && n == 0 {
 		err = ErrStateChanged
 	}
@@ -185,7 +185,7 @@ func (s *Store) OutboundAdvance(ctx context.Context, id int64, from, to string) 
 
 // OutboundFailed counts a failed attempt; msg must not contain PHI.
 func (s *Store) OutboundFailed(ctx context.Context, id int64, msg string) error {
-	return pgq.New(s.Pool).ClearinghouseOutboundFailed(ctx, id, msg)
+	return pgq.New(s.Pool).ClearinghouseOutboundFailed(ctx, pgq.ClearinghouseOutboundFailedParams{ID: id, LastError: msg})
 }
 
 // LockPartner takes the partner's session lock so that one connector at a

@@ -36,7 +36,7 @@ func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID
 		if err := requireScope(ctx, tx, a, PermAppointmentRead, b.Appointment.OrgID); err != nil {
 			return err
 		}
-		covID, err := pgq.New(tx).PrimaryCoverageForPatient(ctx, b.Appointment.PatientID, b.Appointment.StartsAt)
+		covID, err := pgq.New(tx).PrimaryCoverageForPatient(ctx, pgq.PrimaryCoverageForPatientParams{PatientID: b.Appointment.PatientID, OnDate: b.Appointment.StartsAt})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNoCoverage
 		}
@@ -113,7 +113,7 @@ func (s *Store) PutEligibility(ctx context.Context, c EligibilityCheck) error {
 // batch 271 with this trace number, received through the trading-partner
 // account partner (the check's payer's clearinghouse).
 func (s *Store) EligibilityByTrace(ctx context.Context, partner, trace string) (appointmentID, workflowID string, err error) {
-	r, err := pgq.New(s.Pool).EligibilityByTrace(ctx, trace, partner)
+	r, err := pgq.New(s.Pool).EligibilityByTrace(ctx, pgq.EligibilityByTraceParams{TraceNumber: trace, Clearinghouse: partner})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", ErrNotFound
 	}
@@ -167,5 +167,5 @@ func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID st
 
 // UpcomingAppointments lists booked appointments starting in [from, to).
 func (s *Store) UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error) {
-	return pgq.New(s.Pool).UpcomingAppointments(ctx, from, to)
+	return pgq.New(s.Pool).UpcomingAppointments(ctx, pgq.UpcomingAppointmentsParams{FromTime: from, ToTime: to})
 }

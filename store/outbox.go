@@ -51,7 +51,7 @@ func (s *Store) DispatchOutbox(ctx context.Context, limit int, start func(contex
 				if len(msg) > 500 {
 					msg = msg[:500]
 				}
-				if err := db.MarkOutboxFailed(ctx, w.ID, msg); err != nil {
+				if err := db.MarkOutboxFailed(ctx, pgq.MarkOutboxFailedParams{ID: w.ID, LastError: msg}); err != nil {
 					return err
 				}
 				continue

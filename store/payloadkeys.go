@@ -42,7 +42,7 @@ func (s *Store) PayloadKey(ctx context.Context, id string) (wrapped []byte, orgI
 // system) unless a key of that id exists, and returns the stored key: when
 // two processes make the same month's key at once, both use the first.
 func (s *Store) EnsurePayloadKey(ctx context.Context, id, orgID string, wrapped []byte) ([]byte, error) {
-	if err := pgq.New(s.Pool).InsertPayloadKey(ctx, id, nullUUID(orgID), wrapped); err != nil {
+	if err := pgq.New(s.Pool).InsertPayloadKey(ctx, pgq.InsertPayloadKeyParams{ID: id, OrgID: nullUUID(orgID), Wrapped: wrapped}); err != nil {
 		return nil, fmt.Errorf("store: insert payload key: %w", err)
 	}
 	stored, owner, err := s.PayloadKey(ctx, id)
@@ -117,7 +117,7 @@ func (s *Store) hasPlatformGrant(ctx context.Context, tx pgx.Tx, a Actor, perm s
 	if a.UserID == "" {
 		return a == System, nil
 	}
-	return pgq.New(tx).HasPlatformGrant(ctx, a.UserID, perm)
+	return pgq.New(tx).HasPlatformGrant(ctx, pgq.HasPlatformGrantParams{UserID: a.UserID, Permission: perm})
 }
 
 // GrantPlatformByLogin is GrantPlatform for the user with this login.
@@ -145,7 +145,7 @@ func (s *Store) GrantPlatform(ctx context.Context, a Actor, userID, perm string)
 		return &ValidationError{Fields: []FieldProblem{{"/user_id", "is not a user ID"}}}
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if err := pgq.New(tx).InsertPlatformGrant(ctx, userID, perm); err != nil {
+		if err := pgq.New(tx).InsertPlatformGrant(ctx, pgq.InsertPlatformGrantParams{UserID: userID, Permission: perm}); err != nil {
 			return refError(err, map[string]string{"user_id": "/user_id"})
 		}
 		return s.audit(ctx, tx, a, AuditEntry{Action: "grant", Resource: "platform_grant", ResourceID: userID, Fields: []string{perm}})

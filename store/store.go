@@ -244,7 +244,7 @@ type SmokeRun struct {
 
 // PutSmokeRun writes the row once; repeating it changes nothing.
 func (s *Store) PutSmokeRun(ctx context.Context, r SmokeRun) error {
-	return pgq.New(s.Pool).InsertSmokeRun(ctx, r.ID, r.Message, r.WrittenBy)
+	return pgq.New(s.Pool).InsertSmokeRun(ctx, pgq.InsertSmokeRunParams{ID: r.ID, Message: r.Message, WrittenBy: r.WrittenBy})
 }
 
 // GetSmokeRun reads the row back.

@@ -55,9 +55,14 @@ const getAuditRowHash = `-- name: GetAuditRowHash :one
 SELECT hash FROM audit_log WHERE chain = $1 AND seq = $2
 `
 
+type GetAuditRowHashParams struct {
+	Chain int32
+	Seq   int64
+}
+
 // Queries of audit verification and checkpoints (auditverify.go).
-func (q *Queries) GetAuditRowHash(ctx context.Context, chain int32, seq int64) ([]byte, error) {
-	row := q.db.QueryRow(ctx, getAuditRowHash, chain, seq)
+func (q *Queries) GetAuditRowHash(ctx context.Context, arg GetAuditRowHashParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, getAuditRowHash, arg.Chain, arg.Seq)
 	var hash []byte
 	err := row.Scan(&hash)
 	return hash, err

@@ -18,6 +18,12 @@ ON CONFLICT (key) DO UPDATE SET
 RETURNING window_start, attempts
 `
 
+type CountLoginAttemptParams struct {
+	Key         []byte
+	WindowStart time.Time
+	Secs        float64
+}
+
 type CountLoginAttemptRow struct {
 	WindowStart time.Time
 	Attempts    int32
@@ -25,8 +31,8 @@ type CountLoginAttemptRow struct {
 
 // One attempt in the key's window: a window older than $3 seconds starts
 // afresh at $2.
-func (q *Queries) CountLoginAttempt(ctx context.Context, key []byte, windowStart time.Time, secs float64) (CountLoginAttemptRow, error) {
-	row := q.db.QueryRow(ctx, countLoginAttempt, key, windowStart, secs)
+func (q *Queries) CountLoginAttempt(ctx context.Context, arg CountLoginAttemptParams) (CountLoginAttemptRow, error) {
+	row := q.db.QueryRow(ctx, countLoginAttempt, arg.Key, arg.WindowStart, arg.Secs)
 	var i CountLoginAttemptRow
 	err := row.Scan(&i.WindowStart, &i.Attempts)
 	return i, err
@@ -37,6 +43,11 @@ SELECT t.user_id::text, t.expires_at, (t.revoked_at IS NOT NULL)::bool AS revoke
 FROM api_tokens t WHERE t.id = $1 AND t.user_id = $2 FOR UPDATE
 `
 
+type GetAPITokenForRotationParams struct {
+	ID     string
+	UserID string
+}
+
 type GetAPITokenForRotationRow struct {
 	TUserID   string
 	ExpiresAt time.Time
@@ -44,8 +55,8 @@ type GetAPITokenForRotationRow struct {
 	Replaced  bool
 }
 
-func (q *Queries) GetAPITokenForRotation(ctx context.Context, iD string, userID string) (GetAPITokenForRotationRow, error) {
-	row := q.db.QueryRow(ctx, getAPITokenForRotation, iD, userID)
+func (q *Queries) GetAPITokenForRotation(ctx context.Context, arg GetAPITokenForRotationParams) (GetAPITokenForRotationRow, error) {
+	row := q.db.QueryRow(ctx, getAPITokenForRotation, arg.ID, arg.UserID)
 	var i GetAPITokenForRotationRow
 	err := row.Scan(
 		&i.TUserID,
@@ -60,12 +71,19 @@ const insertAPITokenExpiring = `-- name: InsertAPITokenExpiring :one
 INSERT INTO api_tokens (id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4) RETURNING created_at
 `
 
-func (q *Queries) InsertAPITokenExpiring(ctx context.Context, iD string, userID string, tokenHash []byte, expiresAt time.Time) (time.Time, error) {
+type InsertAPITokenExpiringParams struct {
+	ID        string
+	UserID    string
+	TokenHash []byte
+	ExpiresAt time.Time
+}
+
+func (q *Queries) InsertAPITokenExpiring(ctx context.Context, arg InsertAPITokenExpiringParams) (time.Time, error) {
 	row := q.db.QueryRow(ctx, insertAPITokenExpiring,
-		iD,
-		userID,
-		tokenHash,
-		expiresAt,
+		arg.ID,
+		arg.UserID,
+		arg.TokenHash,
+		arg.ExpiresAt,
 	)
 	var created_at time.Time
 	err := row.Scan(&created_at)
@@ -86,6 +104,12 @@ UPDATE api_tokens SET replaced_by = $2, expires_at = least(expires_at, $3) WHERE
 RETURNING id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at
 `
 
+type ReplaceAPITokenParams struct {
+	ID         string
+	ReplacedBy *string
+	ExpiresAt  time.Time
+}
+
 type ReplaceAPITokenRow struct {
 	ID         string
 	UserID     string
@@ -96,8 +120,8 @@ type ReplaceAPITokenRow struct {
 }
 
 // The rotated token names its successor and expires at $3 at the latest.
-func (q *Queries) ReplaceAPIToken(ctx context.Context, iD string, replacedBy *string, expiresAt time.Time) (ReplaceAPITokenRow, error) {
-	row := q.db.QueryRow(ctx, replaceAPIToken, iD, replacedBy, expiresAt)
+func (q *Queries) ReplaceAPIToken(ctx context.Context, arg ReplaceAPITokenParams) (ReplaceAPITokenRow, error) {
+	row := q.db.QueryRow(ctx, replaceAPIToken, arg.ID, arg.ReplacedBy, arg.ExpiresAt)
 	var i ReplaceAPITokenRow
 	err := row.Scan(
 		&i.ID,

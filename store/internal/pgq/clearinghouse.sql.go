@@ -15,9 +15,15 @@ UPDATE clearinghouse_inbound SET state = $1, updated_at = now(), last_error = NU
 WHERE id = $2 AND state = $3
 `
 
+type ClearinghouseInboundAdvanceParams struct {
+	ToState   string
+	ID        int64
+	FromState string
+}
+
 // Moves a file from one state to the next; 0 rows means another state.
-func (q *Queries) ClearinghouseInboundAdvance(ctx context.Context, toState string, iD int64, fromState string) (int64, error) {
-	result, err := q.db.Exec(ctx, clearinghouseInboundAdvance, toState, iD, fromState)
+func (q *Queries) ClearinghouseInboundAdvance(ctx context.Context, arg ClearinghouseInboundAdvanceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, clearinghouseInboundAdvance, arg.ToState, arg.ID, arg.FromState)
 	if err != nil {
 		return 0, err
 	}
@@ -64,10 +70,15 @@ SET sha256 = $1::text, state = 'downloaded', updated_at = now(), last_error = NU
 WHERE f.id = $2 AND f.state IN ('listed', 'downloaded')
 `
 
+type ClearinghouseInboundDownloadedParams struct {
+	Sha256 string
+	ID     int64
+}
+
 // Records the content hash; a file whose content this partner already sent
 // is marked as a duplicate of the first one.
-func (q *Queries) ClearinghouseInboundDownloaded(ctx context.Context, sha256 string, iD int64) (int64, error) {
-	result, err := q.db.Exec(ctx, clearinghouseInboundDownloaded, sha256, iD)
+func (q *Queries) ClearinghouseInboundDownloaded(ctx context.Context, arg ClearinghouseInboundDownloadedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, clearinghouseInboundDownloaded, arg.Sha256, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -79,8 +90,13 @@ UPDATE clearinghouse_inbound SET attempts = attempts + 1, last_error = $2::text,
 WHERE id = $1
 `
 
-func (q *Queries) ClearinghouseInboundFailed(ctx context.Context, iD int64, lastError string) error {
-	_, err := q.db.Exec(ctx, clearinghouseInboundFailed, iD, lastError)
+type ClearinghouseInboundFailedParams struct {
+	ID        int64
+	LastError string
+}
+
+func (q *Queries) ClearinghouseInboundFailed(ctx context.Context, arg ClearinghouseInboundFailedParams) error {
+	_, err := q.db.Exec(ctx, clearinghouseInboundFailed, arg.ID, arg.LastError)
 	return err
 }
 
@@ -177,16 +193,23 @@ HAVING bool_and(state = 'removed') IS NOT FALSE
 ON CONFLICT DO NOTHING
 `
 
+type ClearinghouseInboundSeenParams struct {
+	Partner    string
+	RemoteName string
+	Size       int64
+	Mtime      time.Time
+}
+
 // Clearinghouse connector ledgers (migrations/00050_clearinghouse.sql).
 // Idempotent: listing the same remote file again finds the same row. A file
 // listed again after its row was removed is a new delivery (next generation).
 // Callers hold the partner lock.
-func (q *Queries) ClearinghouseInboundSeen(ctx context.Context, partner string, remoteName string, size int64, mtime time.Time) error {
+func (q *Queries) ClearinghouseInboundSeen(ctx context.Context, arg ClearinghouseInboundSeenParams) error {
 	_, err := q.db.Exec(ctx, clearinghouseInboundSeen,
-		partner,
-		remoteName,
-		size,
-		mtime,
+		arg.Partner,
+		arg.RemoteName,
+		arg.Size,
+		arg.Mtime,
 	)
 	return err
 }
@@ -207,8 +230,14 @@ UPDATE clearinghouse_outbound SET state = $1, updated_at = now(), last_error = N
 WHERE id = $2 AND state = $3
 `
 
-func (q *Queries) ClearinghouseOutboundAdvance(ctx context.Context, toState string, iD int64, fromState string) (int64, error) {
-	result, err := q.db.Exec(ctx, clearinghouseOutboundAdvance, toState, iD, fromState)
+type ClearinghouseOutboundAdvanceParams struct {
+	ToState   string
+	ID        int64
+	FromState string
+}
+
+func (q *Queries) ClearinghouseOutboundAdvance(ctx context.Context, arg ClearinghouseOutboundAdvanceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, clearinghouseOutboundAdvance, arg.ToState, arg.ID, arg.FromState)
 	if err != nil {
 		return 0, err
 	}
@@ -220,6 +249,11 @@ SELECT id, partner, remote_name, sha256, size, state, attempts
 FROM clearinghouse_outbound WHERE partner = $1 AND sha256 = $2
 `
 
+type ClearinghouseOutboundBySHAParams struct {
+	Partner string
+	Sha256  string
+}
+
 type ClearinghouseOutboundBySHARow struct {
 	ID         int64
 	Partner    string
@@ -230,8 +264,8 @@ type ClearinghouseOutboundBySHARow struct {
 	Attempts   int32
 }
 
-func (q *Queries) ClearinghouseOutboundBySHA(ctx context.Context, partner string, sha256 string) (ClearinghouseOutboundBySHARow, error) {
-	row := q.db.QueryRow(ctx, clearinghouseOutboundBySHA, partner, sha256)
+func (q *Queries) ClearinghouseOutboundBySHA(ctx context.Context, arg ClearinghouseOutboundBySHAParams) (ClearinghouseOutboundBySHARow, error) {
+	row := q.db.QueryRow(ctx, clearinghouseOutboundBySHA, arg.Partner, arg.Sha256)
 	var i ClearinghouseOutboundBySHARow
 	err := row.Scan(
 		&i.ID,
@@ -251,12 +285,19 @@ VALUES ($1, $2, $3, $4)
 ON CONFLICT (partner, sha256) DO NOTHING
 `
 
-func (q *Queries) ClearinghouseOutboundCreate(ctx context.Context, partner string, remoteName string, sha256 string, size int64) (int64, error) {
+type ClearinghouseOutboundCreateParams struct {
+	Partner    string
+	RemoteName string
+	Sha256     string
+	Size       int64
+}
+
+func (q *Queries) ClearinghouseOutboundCreate(ctx context.Context, arg ClearinghouseOutboundCreateParams) (int64, error) {
 	result, err := q.db.Exec(ctx, clearinghouseOutboundCreate,
-		partner,
-		remoteName,
-		sha256,
-		size,
+		arg.Partner,
+		arg.RemoteName,
+		arg.Sha256,
+		arg.Size,
 	)
 	if err != nil {
 		return 0, err
@@ -269,8 +310,13 @@ UPDATE clearinghouse_outbound SET attempts = attempts + 1, last_error = $2::text
 WHERE id = $1
 `
 
-func (q *Queries) ClearinghouseOutboundFailed(ctx context.Context, iD int64, lastError string) error {
-	_, err := q.db.Exec(ctx, clearinghouseOutboundFailed, iD, lastError)
+type ClearinghouseOutboundFailedParams struct {
+	ID        int64
+	LastError string
+}
+
+func (q *Queries) ClearinghouseOutboundFailed(ctx context.Context, arg ClearinghouseOutboundFailedParams) error {
+	_, err := q.db.Exec(ctx, clearinghouseOutboundFailed, arg.ID, arg.LastError)
 	return err
 }
 

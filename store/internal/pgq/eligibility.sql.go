@@ -16,6 +16,11 @@ JOIN coverages c ON c.id = e.coverage_id JOIN payers p ON p.id = c.payer_id
 WHERE e.trace_number = $1 AND p.clearinghouse = $2
 `
 
+type EligibilityByTraceParams struct {
+	TraceNumber   string
+	Clearinghouse string
+}
+
 type EligibilityByTraceRow struct {
 	AppointmentID string
 	WorkflowID    string
@@ -23,8 +28,8 @@ type EligibilityByTraceRow struct {
 
 // The check with trace $1 whose 270 went to the payer through account $2:
 // a 271 reaches only a check sent through the account it came through.
-func (q *Queries) EligibilityByTrace(ctx context.Context, traceNumber string, clearinghouse string) (EligibilityByTraceRow, error) {
-	row := q.db.QueryRow(ctx, eligibilityByTrace, traceNumber, clearinghouse)
+func (q *Queries) EligibilityByTrace(ctx context.Context, arg EligibilityByTraceParams) (EligibilityByTraceRow, error) {
+	row := q.db.QueryRow(ctx, eligibilityByTrace, arg.TraceNumber, arg.Clearinghouse)
 	var i EligibilityByTraceRow
 	err := row.Scan(&i.AppointmentID, &i.WorkflowID)
 	return i, err
@@ -68,8 +73,13 @@ WHERE patient_id = $1 AND (effective_to IS NULL OR effective_to >= $2::date) AND
 ORDER BY priority LIMIT 1
 `
 
-func (q *Queries) PrimaryCoverageForPatient(ctx context.Context, patientID string, onDate time.Time) (string, error) {
-	row := q.db.QueryRow(ctx, primaryCoverageForPatient, patientID, onDate)
+type PrimaryCoverageForPatientParams struct {
+	PatientID string
+	OnDate    time.Time
+}
+
+func (q *Queries) PrimaryCoverageForPatient(ctx context.Context, arg PrimaryCoverageForPatientParams) (string, error) {
+	row := q.db.QueryRow(ctx, primaryCoverageForPatient, arg.PatientID, arg.OnDate)
 	var id string
 	err := row.Scan(&id)
 	return id, err
@@ -79,8 +89,13 @@ const upcomingAppointments = `-- name: UpcomingAppointments :many
 SELECT id::text FROM appointments WHERE status = 'booked' AND starts_at >= $1 AND starts_at < $2 ORDER BY starts_at, id
 `
 
-func (q *Queries) UpcomingAppointments(ctx context.Context, fromTime time.Time, toTime time.Time) ([]string, error) {
-	rows, err := q.db.Query(ctx, upcomingAppointments, fromTime, toTime)
+type UpcomingAppointmentsParams struct {
+	FromTime time.Time
+	ToTime   time.Time
+}
+
+func (q *Queries) UpcomingAppointments(ctx context.Context, arg UpcomingAppointmentsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, upcomingAppointments, arg.FromTime, arg.ToTime)
 	if err != nil {
 		return nil, err
 	}

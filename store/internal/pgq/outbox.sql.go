@@ -22,8 +22,13 @@ const markOutboxFailed = `-- name: MarkOutboxFailed :exec
 UPDATE workflow_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1
 `
 
-func (q *Queries) MarkOutboxFailed(ctx context.Context, iD int64, lastError string) error {
-	_, err := q.db.Exec(ctx, markOutboxFailed, iD, lastError)
+type MarkOutboxFailedParams struct {
+	ID        int64
+	LastError string
+}
+
+func (q *Queries) MarkOutboxFailed(ctx context.Context, arg MarkOutboxFailedParams) error {
+	_, err := q.db.Exec(ctx, markOutboxFailed, arg.ID, arg.LastError)
 	return err
 }
 

@@ -31,8 +31,13 @@ const hasPlatformGrant = `-- name: HasPlatformGrant :one
 SELECT EXISTS (SELECT 1 FROM platform_grants WHERE user_id = $1 AND permission = $2)
 `
 
-func (q *Queries) HasPlatformGrant(ctx context.Context, userID string, permission string) (bool, error) {
-	row := q.db.QueryRow(ctx, hasPlatformGrant, userID, permission)
+type HasPlatformGrantParams struct {
+	UserID     string
+	Permission string
+}
+
+func (q *Queries) HasPlatformGrant(ctx context.Context, arg HasPlatformGrantParams) (bool, error) {
+	row := q.db.QueryRow(ctx, hasPlatformGrant, arg.UserID, arg.Permission)
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
@@ -42,8 +47,14 @@ const insertPayloadKey = `-- name: InsertPayloadKey :exec
 INSERT INTO payload_keys (id, org_id, wrapped) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING
 `
 
-func (q *Queries) InsertPayloadKey(ctx context.Context, iD string, orgID *string, wrapped []byte) error {
-	_, err := q.db.Exec(ctx, insertPayloadKey, iD, orgID, wrapped)
+type InsertPayloadKeyParams struct {
+	ID      string
+	OrgID   *string
+	Wrapped []byte
+}
+
+func (q *Queries) InsertPayloadKey(ctx context.Context, arg InsertPayloadKeyParams) error {
+	_, err := q.db.Exec(ctx, insertPayloadKey, arg.ID, arg.OrgID, arg.Wrapped)
 	return err
 }
 
@@ -51,8 +62,13 @@ const insertPlatformGrant = `-- name: InsertPlatformGrant :exec
 INSERT INTO platform_grants (user_id, permission) VALUES ($1, $2) ON CONFLICT DO NOTHING
 `
 
-func (q *Queries) InsertPlatformGrant(ctx context.Context, userID string, permission string) error {
-	_, err := q.db.Exec(ctx, insertPlatformGrant, userID, permission)
+type InsertPlatformGrantParams struct {
+	UserID     string
+	Permission string
+}
+
+func (q *Queries) InsertPlatformGrant(ctx context.Context, arg InsertPlatformGrantParams) error {
+	_, err := q.db.Exec(ctx, insertPlatformGrant, arg.UserID, arg.Permission)
 	return err
 }
 
@@ -60,13 +76,18 @@ const rotateSelect_payload_keys = `-- name: RotateSelect_payload_keys :many
 SELECT id, wrapped FROM payload_keys WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
 `
 
+type RotateSelect_payload_keysParams struct {
+	ID    string
+	Limit int32
+}
+
 type RotateSelect_payload_keysRow struct {
 	ID      string
 	Wrapped []byte
 }
 
-func (q *Queries) RotateSelect_payload_keys(ctx context.Context, iD string, limit int32) ([]RotateSelect_payload_keysRow, error) {
-	rows, err := q.db.Query(ctx, rotateSelect_payload_keys, iD, limit)
+func (q *Queries) RotateSelect_payload_keys(ctx context.Context, arg RotateSelect_payload_keysParams) ([]RotateSelect_payload_keysRow, error) {
+	rows, err := q.db.Query(ctx, rotateSelect_payload_keys, arg.ID, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +110,13 @@ const rotateUpdate_payload_keys = `-- name: RotateUpdate_payload_keys :exec
 UPDATE payload_keys SET wrapped = $2 WHERE id = $1
 `
 
-func (q *Queries) RotateUpdate_payload_keys(ctx context.Context, iD string, wrapped []byte) error {
-	_, err := q.db.Exec(ctx, rotateUpdate_payload_keys, iD, wrapped)
+type RotateUpdate_payload_keysParams struct {
+	ID      string
+	Wrapped []byte
+}
+
+func (q *Queries) RotateUpdate_payload_keys(ctx context.Context, arg RotateUpdate_payload_keysParams) error {
+	_, err := q.db.Exec(ctx, rotateUpdate_payload_keys, arg.ID, arg.Wrapped)
 	return err
 }
 

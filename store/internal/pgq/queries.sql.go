@@ -31,8 +31,14 @@ VALUES ($1, $2, $3)
 ON CONFLICT (id) DO NOTHING
 `
 
+type InsertSmokeRunParams struct {
+	ID        string
+	Message   string
+	WrittenBy string
+}
+
 // Idempotent: a retried activity writes the same row once.
-func (q *Queries) InsertSmokeRun(ctx context.Context, iD string, message string, writtenBy string) error {
-	_, err := q.db.Exec(ctx, insertSmokeRun, iD, message, writtenBy)
+func (q *Queries) InsertSmokeRun(ctx context.Context, arg InsertSmokeRunParams) error {
+	_, err := q.db.Exec(ctx, insertSmokeRun, arg.ID, arg.Message, arg.WrittenBy)
 	return err
 }
