@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 var waitlistFields = []string{"provider_id", "visit_type", "priority", "preferences"}
@@ -57,6 +59,24 @@ func (w *WaitlistEntry) validate() error {
 		w.Weekdays = []int{}
 	}
 	return pr.err()
+}
+
+// waitlistEntry is a generated waitlist row as the store's type (dates as
+// YYYY-MM-DD, "" for none).
+func waitlistEntry(r pgq.EngagementWaitlistRow) WaitlistEntry {
+	w := WaitlistEntry{ID: r.ID, OrgID: r.OrgID, PatientID: r.PatientID, ProviderID: r.ProviderID, VisitType: r.VisitType,
+		Priority: int(r.Priority), Weekdays: make([]int, len(r.Weekdays)), TimeFrom: r.TimeFrom, TimeTo: r.TimeTo,
+		Status: r.Status, AppointmentID: r.AppointmentID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	for i, d := range r.Weekdays {
+		w.Weekdays[i] = int(d)
+	}
+	if r.Earliest != nil {
+		w.Earliest = r.Earliest.Format(time.DateOnly)
+	}
+	if r.Latest != nil {
+		w.Latest = r.Latest.Format(time.DateOnly)
+	}
+	return w
 }
 
 func scanWaitlist(r pgx.Row) (WaitlistEntry, error) {
