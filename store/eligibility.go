@@ -103,7 +103,7 @@ func (s *Store) PutEligibility(ctx context.Context, c EligibilityCheck) error {
 		codes = []string{}
 	}
 	return pgq.New(s.Pool).UpsertEligibility(ctx, pgq.UpsertEligibilityParams{
-		TraceNumber: c.TraceNumber, AppointmentID: c.AppointmentID, CoverageID: nullUUID(c.CoverageID),
+		TraceNumber: c.TraceNumber, AppointmentID: c.AppointmentID, CoverageID: nullText(c.CoverageID),
 		WorkflowID: c.WorkflowID, Mode: c.Mode, Status: c.Status, RejectCodes: codes,
 		Dek: dek, Benefits: sealed, RequestKey: c.RequestKey, ResponseKey: c.ResponseKey,
 	})

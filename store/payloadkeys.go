@@ -42,7 +42,7 @@ func (s *Store) PayloadKey(ctx context.Context, id string) (wrapped []byte, orgI
 // system) unless a key of that id exists, and returns the stored key: when
 // two processes make the same month's key at once, both use the first.
 func (s *Store) EnsurePayloadKey(ctx context.Context, id, orgID string, wrapped []byte) ([]byte, error) {
-	if err := pgq.New(s.Pool).InsertPayloadKey(ctx, pgq.InsertPayloadKeyParams{ID: id, OrgID: nullUUID(orgID), Wrapped: wrapped}); err != nil {
+	if err := pgq.New(s.Pool).InsertPayloadKey(ctx, pgq.InsertPayloadKeyParams{ID: id, OrgID: nullText(orgID), Wrapped: wrapped}); err != nil {
 		return nil, fmt.Errorf("store: insert payload key: %w", err)
 	}
 	stored, owner, err := s.PayloadKey(ctx, id)

@@ -81,8 +81,9 @@ func loadQueries(fsys fs.FS) (map[string]string, error) {
 	return out, nil
 }
 
-// nullUUID is a nullable uuid parameter of a generated query: "" is NULL.
-func nullUUID(s string) *string {
+// nullText is a nullable parameter (uuid or text) of a generated query:
+// "" is NULL.
+func nullText(s string) *string {
 	if s == "" {
 		return nil
 	}
