@@ -1,11 +1,11 @@
 -- Revenue-cycle queries used by the workflows' activities (store/rcm.go).
 
--- name: InsertClaimProgress :exec
+-- name: InsertClaimProgress :execrows
 INSERT INTO claim_status_history (claim_id, seq, status, reason, at)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (claim_id, seq) DO NOTHING;
 
--- name: UpdateClaimProgress :exec
+-- name: UpdateClaimProgress :execrows
 UPDATE claims
 SET status = @status, attempt = @attempt, frequency_code = @frequency_code, paid_cents = @paid_cents,
     payer_claim_number = CASE WHEN @payer_claim_number::text = '' THEN payer_claim_number ELSE @payer_claim_number::text END,
@@ -82,23 +82,23 @@ SELECT claim_id FROM batch_claims WHERE batch_id = $1 ORDER BY st02;
 -- The claim with patient control number $1 (CLM01) among the claims sent
 -- through account $2, and its organisation: what comes back through an
 -- account can only concern what was sent through it.
-SELECT c.id::text, c.org_id::text FROM claims c
+SELECT c.id::text AS id, c.org_id::text AS org_id FROM claims c
 WHERE c.patient_control_number = $1
   AND EXISTS (SELECT 1 FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id
               WHERE bc.claim_id = c.id AND b.clearinghouse = $2);
 
--- name: InsertRemittance :exec
+-- name: InsertRemittance :execrows
 INSERT INTO remittances (id, payer_id, trace_number, file_key, transaction_index, paid_cents, provider_adj_cents, balanced, balance_problems, payment_date, partner)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (partner, payer_id, trace_number) DO NOTHING;
 
 -- name: GetRemittanceByTrace :one
-SELECT id, balanced, eft_reconciled FROM remittances WHERE partner = $3 AND payer_id = $1 AND trace_number = $2;
+SELECT id FROM remittances WHERE partner = @partner AND payer_id = @payer_id AND trace_number = @trace_number;
 
 -- name: RemittancePartner :one
 SELECT partner FROM remittances WHERE id = $1;
 
--- name: InsertClaimPayment :exec
+-- name: InsertClaimPayment :execrows
 INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents, payer_claim_number, rarcs, org_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (remittance_id, seq) DO NOTHING;
@@ -115,9 +115,9 @@ INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (remittance_id, seq, kind) DO NOTHING;
 
--- name: ReconcileEFT :exec
-UPDATE eft_deposits SET remittance_id = $2
-WHERE trace_number = $1 AND amount_cents = $3 AND (remittance_id IS NULL OR remittance_id = $2);
+-- name: ReconcileEFT :execrows
+UPDATE eft_deposits SET remittance_id = @remittance_id::uuid
+WHERE trace_number = @trace_number AND amount_cents = @amount_cents AND (remittance_id IS NULL OR remittance_id = @remittance_id::uuid);
 
 -- name: MarkRemittanceReconciled :exec
 UPDATE remittances SET eft_reconciled = true WHERE id = $1;

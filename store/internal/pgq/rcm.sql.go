@@ -183,7 +183,7 @@ func (q *Queries) ClaimPatient(ctx context.Context, id string) (string, error) {
 }
 
 const claimSentThrough = `-- name: ClaimSentThrough :one
-SELECT c.id::text, c.org_id::text FROM claims c
+SELECT c.id::text AS id, c.org_id::text AS org_id FROM claims c
 WHERE c.patient_control_number = $1
   AND EXISTS (SELECT 1 FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id
               WHERE bc.claim_id = c.id AND b.clearinghouse = $2)
@@ -195,8 +195,8 @@ type ClaimSentThroughParams struct {
 }
 
 type ClaimSentThroughRow struct {
-	CID    string
-	COrgID string
+	ID    string
+	OrgID string
 }
 
 // The claim with patient control number $1 (CLM01) among the claims sent
@@ -205,7 +205,7 @@ type ClaimSentThroughRow struct {
 func (q *Queries) ClaimSentThrough(ctx context.Context, arg ClaimSentThroughParams) (ClaimSentThroughRow, error) {
 	row := q.db.QueryRow(ctx, claimSentThrough, arg.PatientControlNumber, arg.Clearinghouse)
 	var i ClaimSentThroughRow
-	err := row.Scan(&i.CID, &i.COrgID)
+	err := row.Scan(&i.ID, &i.OrgID)
 	return i, err
 }
 
@@ -469,26 +469,20 @@ func (q *Queries) GetClaimPayment(ctx context.Context, arg GetClaimPaymentParams
 }
 
 const getRemittanceByTrace = `-- name: GetRemittanceByTrace :one
-SELECT id, balanced, eft_reconciled FROM remittances WHERE partner = $3 AND payer_id = $1 AND trace_number = $2
+SELECT id FROM remittances WHERE partner = $1 AND payer_id = $2 AND trace_number = $3
 `
 
 type GetRemittanceByTraceParams struct {
+	Partner     string
 	PayerID     string
 	TraceNumber string
-	Partner     string
 }
 
-type GetRemittanceByTraceRow struct {
-	ID            string
-	Balanced      bool
-	EftReconciled bool
-}
-
-func (q *Queries) GetRemittanceByTrace(ctx context.Context, arg GetRemittanceByTraceParams) (GetRemittanceByTraceRow, error) {
-	row := q.db.QueryRow(ctx, getRemittanceByTrace, arg.PayerID, arg.TraceNumber, arg.Partner)
-	var i GetRemittanceByTraceRow
-	err := row.Scan(&i.ID, &i.Balanced, &i.EftReconciled)
-	return i, err
+func (q *Queries) GetRemittanceByTrace(ctx context.Context, arg GetRemittanceByTraceParams) (string, error) {
+	row := q.db.QueryRow(ctx, getRemittanceByTrace, arg.Partner, arg.PayerID, arg.TraceNumber)
+	var id string
+	err := row.Scan(&id)
+	return id, err
 }
 
 const insertAdjustment = `-- name: InsertAdjustment :exec
@@ -593,7 +587,7 @@ func (q *Queries) InsertBatchClaim(ctx context.Context, arg InsertBatchClaimPara
 	return err
 }
 
-const insertClaimPayment = `-- name: InsertClaimPayment :exec
+const insertClaimPayment = `-- name: InsertClaimPayment :execrows
 INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents, payer_claim_number, rarcs, org_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (remittance_id, seq) DO NOTHING
@@ -613,8 +607,8 @@ type InsertClaimPaymentParams struct {
 	OrgID            *string
 }
 
-func (q *Queries) InsertClaimPayment(ctx context.Context, arg InsertClaimPaymentParams) error {
-	_, err := q.db.Exec(ctx, insertClaimPayment,
+func (q *Queries) InsertClaimPayment(ctx context.Context, arg InsertClaimPaymentParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertClaimPayment,
 		arg.RemittanceID,
 		arg.Seq,
 		arg.ClaimID,
@@ -627,10 +621,13 @@ func (q *Queries) InsertClaimPayment(ctx context.Context, arg InsertClaimPayment
 		arg.Rarcs,
 		arg.OrgID,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
-const insertClaimProgress = `-- name: InsertClaimProgress :exec
+const insertClaimProgress = `-- name: InsertClaimProgress :execrows
 
 INSERT INTO claim_status_history (claim_id, seq, status, reason, at)
 VALUES ($1, $2, $3, $4, $5)
@@ -646,18 +643,21 @@ type InsertClaimProgressParams struct {
 }
 
 // Revenue-cycle queries used by the workflows' activities (store/rcm.go).
-func (q *Queries) InsertClaimProgress(ctx context.Context, arg InsertClaimProgressParams) error {
-	_, err := q.db.Exec(ctx, insertClaimProgress,
+func (q *Queries) InsertClaimProgress(ctx context.Context, arg InsertClaimProgressParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertClaimProgress,
 		arg.ClaimID,
 		arg.Seq,
 		arg.Status,
 		arg.Reason,
 		arg.At,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
-const insertRemittance = `-- name: InsertRemittance :exec
+const insertRemittance = `-- name: InsertRemittance :execrows
 INSERT INTO remittances (id, payer_id, trace_number, file_key, transaction_index, paid_cents, provider_adj_cents, balanced, balance_problems, payment_date, partner)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (partner, payer_id, trace_number) DO NOTHING
@@ -677,8 +677,8 @@ type InsertRemittanceParams struct {
 	Partner          string
 }
 
-func (q *Queries) InsertRemittance(ctx context.Context, arg InsertRemittanceParams) error {
-	_, err := q.db.Exec(ctx, insertRemittance,
+func (q *Queries) InsertRemittance(ctx context.Context, arg InsertRemittanceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertRemittance,
 		arg.ID,
 		arg.PayerID,
 		arg.TraceNumber,
@@ -691,7 +691,10 @@ func (q *Queries) InsertRemittance(ctx context.Context, arg InsertRemittancePara
 		arg.PaymentDate,
 		arg.Partner,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const lockReadyClaims = `-- name: LockReadyClaims :many
@@ -827,20 +830,23 @@ func (q *Queries) PutBillingProfile(ctx context.Context, arg PutBillingProfilePa
 	return err
 }
 
-const reconcileEFT = `-- name: ReconcileEFT :exec
-UPDATE eft_deposits SET remittance_id = $2
-WHERE trace_number = $1 AND amount_cents = $3 AND (remittance_id IS NULL OR remittance_id = $2)
+const reconcileEFT = `-- name: ReconcileEFT :execrows
+UPDATE eft_deposits SET remittance_id = $1::uuid
+WHERE trace_number = $2 AND amount_cents = $3 AND (remittance_id IS NULL OR remittance_id = $1::uuid)
 `
 
 type ReconcileEFTParams struct {
+	RemittanceID string
 	TraceNumber  string
-	RemittanceID *string
 	AmountCents  int64
 }
 
-func (q *Queries) ReconcileEFT(ctx context.Context, arg ReconcileEFTParams) error {
-	_, err := q.db.Exec(ctx, reconcileEFT, arg.TraceNumber, arg.RemittanceID, arg.AmountCents)
-	return err
+func (q *Queries) ReconcileEFT(ctx context.Context, arg ReconcileEFTParams) (int64, error) {
+	result, err := q.db.Exec(ctx, reconcileEFT, arg.RemittanceID, arg.TraceNumber, arg.AmountCents)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const recordStatusInquiry = `-- name: RecordStatusInquiry :exec
@@ -929,7 +935,7 @@ func (q *Queries) SetBatchFile(ctx context.Context, arg SetBatchFileParams) erro
 	return err
 }
 
-const updateClaimProgress = `-- name: UpdateClaimProgress :exec
+const updateClaimProgress = `-- name: UpdateClaimProgress :execrows
 UPDATE claims
 SET status = $1, attempt = $2, frequency_code = $3, paid_cents = $4,
     payer_claim_number = CASE WHEN $5::text = '' THEN payer_claim_number ELSE $5::text END,
@@ -946,8 +952,8 @@ type UpdateClaimProgressParams struct {
 	ID               string
 }
 
-func (q *Queries) UpdateClaimProgress(ctx context.Context, arg UpdateClaimProgressParams) error {
-	_, err := q.db.Exec(ctx, updateClaimProgress,
+func (q *Queries) UpdateClaimProgress(ctx context.Context, arg UpdateClaimProgressParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateClaimProgress,
 		arg.Status,
 		arg.Attempt,
 		arg.FrequencyCode,
@@ -955,7 +961,10 @@ func (q *Queries) UpdateClaimProgress(ctx context.Context, arg UpdateClaimProgre
 		arg.PayerClaimNumber,
 		arg.ID,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const workItemForResolve = `-- name: WorkItemForResolve :one
