@@ -566,10 +566,10 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), b.Claim.CoverageID)); err != nil {
 			return err
 		}
-		if b.Provider, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), b.Claim.ProviderID)); err != nil {
+		if b.Provider, err = getProvider(ctx, tx, b.Claim.ProviderID); err != nil {
 			return err
 		}
-		if b.Payer, err = scanPayer(tx.QueryRow(ctx, q("GetPayer"), b.Claim.PayerID)); err != nil {
+		if b.Payer, err = getPayer(ctx, tx, b.Claim.PayerID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Claim.OrgID, PatientID: b.Claim.PatientID, Action: ActionRead, Resource: "claim_bundle", ResourceID: b.Claim.ID,

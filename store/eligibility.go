@@ -53,10 +53,10 @@ func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID
 		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), covID)); err != nil {
 			return err
 		}
-		if b.Payer, err = scanPayer(tx.QueryRow(ctx, q("GetPayer"), b.Coverage.PayerID)); err != nil {
+		if b.Payer, err = getPayer(ctx, tx, b.Coverage.PayerID); err != nil {
 			return err
 		}
-		if b.Provider, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), b.Appointment.ProviderID)); err != nil {
+		if b.Provider, err = getProvider(ctx, tx, b.Appointment.ProviderID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Appointment.OrgID, PatientID: b.Appointment.PatientID, Action: ActionRead,

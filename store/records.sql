@@ -5,7 +5,7 @@
 -- name: InScopeOrAbove :one
 -- Like InScope, but also true when org $3 is an ancestor of a granted org
 -- (shared set-up such as payers, read from below).
-SELECT $3::uuid IN (SELECT id FROM visible_orgs_and_ancestors($1, $2));
+SELECT (@org::uuid IN (SELECT v.id FROM visible_orgs_and_ancestors(@actor::uuid, @perm::text) AS v (id)))::bool AS ok;
 
 -- name: InScope :one
 -- Does user $1 hold permission $2 at org $3 or at one of its ancestors?
@@ -171,19 +171,19 @@ INSERT INTO providers (id, org_id, npi, first_name, last_name, taxonomy, credent
 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at;
 
 -- name: GetProvider :one
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1;
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1;
 
 -- name: GetProviderForUpdate :one
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE;
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE;
 
 -- name: UpdateProvider :one
 UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials = $5, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
 -- name: ListProviders :many
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3 AND ($5::text IS NULL OR npi = $5)
-ORDER BY id LIMIT $4;
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid AND (sqlc.narg(npi)::text IS NULL OR npi = sqlc.narg(npi)::text)
+ORDER BY id LIMIT @row_limit;
 
 -- name: GetProviderOrg :one
 SELECT org_id::text FROM providers WHERE id = $1;
@@ -193,19 +193,19 @@ INSERT INTO payers (id, org_id, payer_id, name, clearinghouse, clearinghouse_pay
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at, updated_at;
 
 -- name: GetPayer :one
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1;
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1;
 
 -- name: GetPayerForUpdate :one
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE;
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE;
 
 -- name: UpdatePayer :one
 UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
 -- name: ListPayers :many
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
-WHERE org_id IN (SELECT id FROM visible_orgs_and_ancestors($1, $2))
-  AND id > $3
-ORDER BY id LIMIT $4;
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
+WHERE org_id IN (SELECT v.id FROM visible_orgs_and_ancestors(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+ORDER BY id LIMIT @row_limit;
 
 -- name: GetPayerOrg :one
 SELECT org_id::text FROM payers WHERE id = $1;

@@ -921,7 +921,7 @@ func (q *Queries) GetPatientOrg(ctx context.Context, id string) (string, error) 
 }
 
 const getPayer = `-- name: GetPayer :one
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1
 `
 
 type GetPayerRow struct {
@@ -952,7 +952,7 @@ func (q *Queries) GetPayer(ctx context.Context, id string) (GetPayerRow, error) 
 }
 
 const getPayerForUpdate = `-- name: GetPayerForUpdate :one
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE
 `
 
 type GetPayerForUpdateRow struct {
@@ -994,7 +994,7 @@ func (q *Queries) GetPayerOrg(ctx context.Context, id string) (string, error) {
 }
 
 const getProvider = `-- name: GetProvider :one
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1
 `
 
 type GetProviderRow struct {
@@ -1027,7 +1027,7 @@ func (q *Queries) GetProvider(ctx context.Context, id string) (GetProviderRow, e
 }
 
 const getProviderForUpdate = `-- name: GetProviderForUpdate :one
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE
 `
 
 type GetProviderForUpdateRow struct {
@@ -1269,13 +1269,13 @@ func (q *Queries) InScope(ctx context.Context, arg InScopeParams) (bool, error) 
 
 const inScopeOrAbove = `-- name: InScopeOrAbove :one
 
-SELECT $3::uuid IN (SELECT id FROM visible_orgs_and_ancestors($1, $2))
+SELECT ($1::uuid IN (SELECT v.id FROM visible_orgs_and_ancestors($2::uuid, $3::text) AS v (id)))::bool AS ok
 `
 
 type InScopeOrAboveParams struct {
-	Actor   string
-	Perm    string
-	Column3 string
+	Org   string
+	Actor string
+	Perm  string
 }
 
 // Queries of the records, scheduling, billing, access and audit services.
@@ -1283,11 +1283,11 @@ type InScopeOrAboveParams struct {
 // and the permission that makes an organisation (and its subtree) visible.
 // Like InScope, but also true when org $3 is an ancestor of a granted org
 // (shared set-up such as payers, read from below).
-func (q *Queries) InScopeOrAbove(ctx context.Context, arg InScopeOrAboveParams) (interface{}, error) {
-	row := q.db.QueryRow(ctx, inScopeOrAbove, arg.Actor, arg.Perm, arg.Column3)
-	var exists interface{}
-	err := row.Scan(&exists)
-	return exists, err
+func (q *Queries) InScopeOrAbove(ctx context.Context, arg InScopeOrAboveParams) (bool, error) {
+	row := q.db.QueryRow(ctx, inScopeOrAbove, arg.Org, arg.Actor, arg.Perm)
+	var ok bool
+	err := row.Scan(&ok)
+	return ok, err
 }
 
 const insertAPIToken = `-- name: InsertAPIToken :one
@@ -2606,17 +2606,17 @@ func (q *Queries) ListPatients(ctx context.Context, arg ListPatientsParams) ([]L
 }
 
 const listPayers = `-- name: ListPayers :many
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
-WHERE org_id IN (SELECT id FROM visible_orgs_and_ancestors($1, $2))
-  AND id > $3
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
+WHERE org_id IN (SELECT v.id FROM visible_orgs_and_ancestors($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
 ORDER BY id LIMIT $4
 `
 
 type ListPayersParams struct {
-	Actor string
-	Perm  string
-	ID    string
-	Limit int32
+	Actor    *string
+	Perm     string
+	After    string
+	RowLimit int32
 }
 
 type ListPayersRow struct {
@@ -2634,8 +2634,8 @@ func (q *Queries) ListPayers(ctx context.Context, arg ListPayersParams) ([]ListP
 	rows, err := q.db.Query(ctx, listPayers,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
+		arg.After,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -2665,18 +2665,18 @@ func (q *Queries) ListPayers(ctx context.Context, arg ListPayersParams) ([]ListP
 }
 
 const listProviders = `-- name: ListProviders :many
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3 AND ($5::text IS NULL OR npi = $5)
-ORDER BY id LIMIT $4
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid AND ($4::text IS NULL OR npi = $4::text)
+ORDER BY id LIMIT $5
 `
 
 type ListProvidersParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
+	Actor    *string
+	Perm     string
+	After    string
+	Npi      *string
+	RowLimit int32
 }
 
 type ListProvidersRow struct {
@@ -2695,9 +2695,9 @@ func (q *Queries) ListProviders(ctx context.Context, arg ListProvidersParams) ([
 	rows, err := q.db.Query(ctx, listProviders,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
+		arg.After,
+		arg.Npi,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
