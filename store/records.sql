@@ -127,20 +127,20 @@ UPDATE sessions SET last_seen_at = $2 WHERE id = $1;
 -- secrets or token hashes here: these rows go out through the API.
 
 -- name: GetUserOrgForUpdate :one
-SELECT org_id::text, kind FROM users WHERE id = $1 FOR UPDATE;
+SELECT org_id::text AS org_id, kind FROM users WHERE id = $1 FOR UPDATE;
 
 -- name: GetUser :one
-SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users WHERE id = $1;
+SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users WHERE id = $1;
 
 -- name: ListUsers :many
 -- Users at the organisations where $1 holds $2 (user:write) or below.
-SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3 AND ($5::uuid IS NULL OR org_id = $5)
-ORDER BY id LIMIT $4;
+SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid AND (sqlc.narg(org_id)::uuid IS NULL OR org_id = sqlc.narg(org_id)::uuid)
+ORDER BY id LIMIT @row_limit;
 
 -- name: ListUserGrants :many
-SELECT user_id::text, org_id::text, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role;
+SELECT user_id::text AS user_id, org_id::text AS org_id, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role;
 
 -- name: SetUserDisabled :exec
 UPDATE users SET disabled = $2 WHERE id = $1;
@@ -154,17 +154,17 @@ UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1;
 -- name: GrantExists :one
 SELECT EXISTS (SELECT 1 FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3);
 
--- name: DeleteGrant :exec
+-- name: DeleteGrant :execrows
 DELETE FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3;
 
 -- name: ListAPITokens :many
-SELECT id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
-WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3;
+SELECT id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
+WHERE user_id = @user_id AND id > @after::uuid ORDER BY id LIMIT @row_limit;
 
 -- name: RevokeAPIToken :one
 -- Idempotent: a revoked token keeps its first revocation time.
 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2
-RETURNING id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at;
+RETURNING id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at;
 
 -- name: InsertProvider :one
 INSERT INTO providers (id, org_id, npi, first_name, last_name, taxonomy, credentials)

@@ -217,7 +217,7 @@ func (q *Queries) DeleteCharges(ctx context.Context, encounterID string) error {
 	return err
 }
 
-const deleteGrant = `-- name: DeleteGrant :exec
+const deleteGrant = `-- name: DeleteGrant :execrows
 DELETE FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3
 `
 
@@ -227,9 +227,12 @@ type DeleteGrantParams struct {
 	Role   string
 }
 
-func (q *Queries) DeleteGrant(ctx context.Context, arg DeleteGrantParams) error {
-	_, err := q.db.Exec(ctx, deleteGrant, arg.UserID, arg.OrgID, arg.Role)
-	return err
+func (q *Queries) DeleteGrant(ctx context.Context, arg DeleteGrantParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteGrant, arg.UserID, arg.OrgID, arg.Role)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const encounterHasClaim = `-- name: EncounterHasClaim :one
@@ -1071,7 +1074,7 @@ func (q *Queries) GetProviderOrg(ctx context.Context, id string) (string, error)
 }
 
 const getUser = `-- name: GetUser :one
-SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users WHERE id = $1
+SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users WHERE id = $1
 `
 
 type GetUserRow struct {
@@ -1119,7 +1122,7 @@ func (q *Queries) GetUserOrg(ctx context.Context, id string) (GetUserOrgRow, err
 
 const getUserOrgForUpdate = `-- name: GetUserOrgForUpdate :one
 
-SELECT org_id::text, kind FROM users WHERE id = $1 FOR UPDATE
+SELECT org_id::text AS org_id, kind FROM users WHERE id = $1 FOR UPDATE
 `
 
 type GetUserOrgForUpdateRow struct {
@@ -1935,14 +1938,14 @@ func (q *Queries) InsertWaitlist(ctx context.Context, arg InsertWaitlistParams) 
 }
 
 const listAPITokens = `-- name: ListAPITokens :many
-SELECT id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
-WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3
+SELECT id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
+WHERE user_id = $1 AND id > $2::uuid ORDER BY id LIMIT $3
 `
 
 type ListAPITokensParams struct {
-	UserID string
-	ID     string
-	Limit  int32
+	UserID   string
+	After    string
+	RowLimit int32
 }
 
 type ListAPITokensRow struct {
@@ -1955,7 +1958,7 @@ type ListAPITokensRow struct {
 }
 
 func (q *Queries) ListAPITokens(ctx context.Context, arg ListAPITokensParams) ([]ListAPITokensRow, error) {
-	rows, err := q.db.Query(ctx, listAPITokens, arg.UserID, arg.ID, arg.Limit)
+	rows, err := q.db.Query(ctx, listAPITokens, arg.UserID, arg.After, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -2728,7 +2731,7 @@ func (q *Queries) ListProviders(ctx context.Context, arg ListProvidersParams) ([
 }
 
 const listUserGrants = `-- name: ListUserGrants :many
-SELECT user_id::text, org_id::text, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role
+SELECT user_id::text AS user_id, org_id::text AS org_id, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role
 `
 
 type ListUserGrantsRow struct {
@@ -2758,18 +2761,18 @@ func (q *Queries) ListUserGrants(ctx context.Context, dollar_1 []string) ([]List
 }
 
 const listUsers = `-- name: ListUsers :many
-SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3 AND ($5::uuid IS NULL OR org_id = $5)
-ORDER BY id LIMIT $4
+SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid AND ($4::uuid IS NULL OR org_id = $4::uuid)
+ORDER BY id LIMIT $5
 `
 
 type ListUsersParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
+	Actor    *string
+	Perm     string
+	After    string
+	OrgID    *string
+	RowLimit int32
 }
 
 type ListUsersRow struct {
@@ -2788,9 +2791,9 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]ListUse
 	rows, err := q.db.Query(ctx, listUsers,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
+		arg.After,
+		arg.OrgID,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -3113,7 +3116,7 @@ func (q *Queries) RescheduleAppointment(ctx context.Context, arg RescheduleAppoi
 
 const revokeAPIToken = `-- name: RevokeAPIToken :one
 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2
-RETURNING id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at
+RETURNING id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at
 `
 
 type RevokeAPITokenParams struct {
