@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // A provider without templates is bookable any time (exceptions still
@@ -43,14 +45,18 @@ func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemp
 	}
 	t.ID = newID()
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetProviderOrg"), t.ProviderID).Scan(&t.OrgID); err != nil {
+		db := pgq.New(tx)
+		var err error
+		if t.OrgID, err = db.GetProviderOrg(ctx, t.ProviderID); err != nil {
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, t.OrgID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
 		}
-		return tx.QueryRow(ctx, q("InsertAvailability"), t.ID, t.OrgID, t.ProviderID, t.Weekday, t.StartTime, t.EndTime,
-			t.TimeZone, nullable(t.ValidFrom), nullable(t.ValidTo)).Scan(&t.CreatedAt)
+		t.CreatedAt, err = db.InsertAvailability(ctx, pgq.InsertAvailabilityParams{ID: t.ID, OrgID: t.OrgID, ProviderID: t.ProviderID,
+			Weekday: int32(t.Weekday), StartTime: t.StartTime, EndTime: t.EndTime, TimeZone: t.TimeZone,
+			ValidFrom: dateParam(t.ValidFrom), ValidTo: dateParam(t.ValidTo)})
+		return err
 	})
 	return t, err
 }
@@ -76,13 +82,17 @@ func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e Availab
 	e.ID = newID()
 	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetProviderOrg"), e.ProviderID).Scan(&e.OrgID); err != nil {
+		db := pgq.New(tx)
+		var err error
+		if e.OrgID, err = db.GetProviderOrg(ctx, e.ProviderID); err != nil {
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, e.OrgID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
 		}
-		return tx.QueryRow(ctx, q("InsertAvailabilityException"), e.ID, e.OrgID, e.ProviderID, e.Kind, e.StartsAt, e.EndsAt).Scan(&e.CreatedAt)
+		e.CreatedAt, err = db.InsertAvailabilityException(ctx, pgq.InsertAvailabilityExceptionParams{ID: e.ID, OrgID: e.OrgID,
+			ProviderID: e.ProviderID, Kind: e.Kind, StartsAt: e.StartsAt, EndsAt: e.EndsAt})
+		return err
 	})
 	return e, err
 }
@@ -94,48 +104,41 @@ func (s *Store) GetAvailability(ctx context.Context, a Actor, providerID string)
 		return out, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var org string
-		if err := tx.QueryRow(ctx, q("GetProviderOrg"), providerID).Scan(&org); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
+		db := pgq.New(tx)
+		org, err := db.GetProviderOrg(ctx, providerID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityRead, org); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, q("ListAvailability"), providerID)
+		ts, err := db.ListAvailability(ctx, providerID)
 		if err != nil {
 			return err
 		}
-		ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AvailabilityTemplate, error) {
-			var t AvailabilityTemplate
-			var from, to *time.Time
-			err := r.Scan(&t.ID, &t.OrgID, &t.ProviderID, &t.Weekday, &t.StartTime, &t.EndTime, &t.TimeZone, &from, &to, &t.CreatedAt)
-			if from != nil {
-				t.ValidFrom = from.Format(time.DateOnly)
+		for _, r := range ts {
+			t := AvailabilityTemplate{ID: r.ID, OrgID: r.OrgID, ProviderID: r.ProviderID, Weekday: int(r.Weekday), StartTime: r.StartTime,
+				EndTime: r.EndTime, TimeZone: r.TimeZone, CreatedAt: r.CreatedAt}
+			if r.ValidFrom != nil {
+				t.ValidFrom = r.ValidFrom.Format(time.DateOnly)
 			}
-			if to != nil {
-				t.ValidTo = to.Format(time.DateOnly)
+			if r.ValidTo != nil {
+				t.ValidTo = r.ValidTo.Format(time.DateOnly)
 			}
-			return t, err
-		})
+			out.Templates = append(out.Templates, t)
+		}
+		es, err := db.ListAvailabilityExceptions(ctx, providerID)
 		if err != nil {
 			return err
 		}
-		out.Templates = append(out.Templates, ts...)
-		rows, err = tx.Query(ctx, q("ListAvailabilityExceptions"), providerID)
-		if err != nil {
-			return err
+		for _, r := range es {
+			out.Exceptions = append(out.Exceptions, AvailabilityException{ID: r.ID, OrgID: r.OrgID, ProviderID: r.ProviderID, Kind: r.Kind,
+				StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), CreatedAt: r.CreatedAt})
 		}
-		es, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AvailabilityException, error) {
-			var e AvailabilityException
-			err := r.Scan(&e.ID, &e.OrgID, &e.ProviderID, &e.Kind, &e.StartsAt, &e.EndsAt, &e.CreatedAt)
-			e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
-			return e, err
-		})
-		out.Exceptions = append(out.Exceptions, es...)
-		return err
+		return nil
 	})
 	return out, err
 }

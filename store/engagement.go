@@ -160,7 +160,7 @@ func (s *Store) WaitlistMatches(ctx context.Context, providerID, visitType strin
 		}
 		all := make([]WaitlistEntry, len(rows))
 		for i, r := range rows {
-			all[i] = waitlistEntry(r)
+			all[i] = waitlistEntry(pgq.GetWaitlistRow(r))
 		}
 		ls, le := start.In(loc), end.In(loc)
 		day, clockFrom, clockTo := ls.Format(time.DateOnly), ls.Format("15:04"), le.Format("15:04")

@@ -359,29 +359,32 @@ INSERT INTO waitlist_entries (id, org_id, patient_id, provider_id, visit_type, p
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'waiting') RETURNING status, created_at, updated_at;
 
 -- name: GetWaitlist :one
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries WHERE id = $1;
 
 -- name: GetWaitlistForUpdate :one
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries WHERE id = $1 FOR UPDATE;
 
 -- name: ListWaitlist :many
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR org_id = $5)
-  AND ($6::uuid IS NULL OR provider_id = $6)
-  AND ($7::text IS NULL OR status = $7)
-  AND ($8::text IS NULL OR visit_type = $8)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(org_id)::uuid IS NULL OR org_id = sqlc.narg(org_id)::uuid)
+  AND (sqlc.narg(provider_id)::uuid IS NULL OR provider_id = sqlc.narg(provider_id)::uuid)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(visit_type)::text IS NULL OR visit_type = sqlc.narg(visit_type)::text)
+ORDER BY id LIMIT @row_limit;
 
 -- name: CloseWaitlist :one
 UPDATE waitlist_entries SET status = $2, appointment_id = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
@@ -395,12 +398,13 @@ INSERT INTO availability_exceptions (id, org_id, provider_id, kind, starts_at, e
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at;
 
 -- name: ListAvailability :many
-SELECT id::text, org_id::text, provider_id::text, weekday, to_char(start_time, 'HH24:MI'), to_char(end_time, 'HH24:MI'),
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, weekday,
+       to_char(start_time, 'HH24:MI')::text AS start_time, to_char(end_time, 'HH24:MI')::text AS end_time,
        time_zone, valid_from, valid_to, created_at
 FROM availability_templates WHERE provider_id = $1 ORDER BY weekday, start_time;
 
 -- name: ListAvailabilityExceptions :many
-SELECT id::text, org_id::text, provider_id::text, kind, starts_at, ends_at, created_at
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, kind, starts_at, ends_at, created_at
 FROM availability_exceptions WHERE provider_id = $1 AND ends_at > now() - interval '1 day' ORDER BY starts_at;
 
 -- name: InsertEncounter :one

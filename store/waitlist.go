@@ -63,7 +63,7 @@ func (w *WaitlistEntry) validate() error {
 
 // waitlistEntry is a generated waitlist row as the store's type (dates as
 // YYYY-MM-DD, "" for none).
-func waitlistEntry(r pgq.EngagementWaitlistRow) WaitlistEntry {
+func waitlistEntry(r pgq.GetWaitlistRow) WaitlistEntry {
 	w := WaitlistEntry{ID: r.ID, OrgID: r.OrgID, PatientID: r.PatientID, ProviderID: r.ProviderID, VisitType: r.VisitType,
 		Priority: int(r.Priority), Weekdays: make([]int, len(r.Weekdays)), TimeFrom: r.TimeFrom, TimeTo: r.TimeTo,
 		Status: r.Status, AppointmentID: r.AppointmentID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
@@ -79,21 +79,30 @@ func waitlistEntry(r pgq.EngagementWaitlistRow) WaitlistEntry {
 	return w
 }
 
-func scanWaitlist(r pgx.Row) (WaitlistEntry, error) {
-	var w WaitlistEntry
-	var earliest, latest *time.Time
-	err := r.Scan(&w.ID, &w.OrgID, &w.PatientID, &w.ProviderID, &w.VisitType, &w.Priority, &earliest, &latest,
-		&w.Weekdays, &w.TimeFrom, &w.TimeTo, &w.Status, &w.AppointmentID, &w.CreatedAt, &w.UpdatedAt)
+// waitlistForUpdate reads and locks one entry (ErrNotFound when none).
+func waitlistForUpdate(ctx context.Context, tx pgx.Tx, id string) (WaitlistEntry, error) {
+	r, err := pgq.New(tx).GetWaitlistForUpdate(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return w, ErrNotFound
+		return WaitlistEntry{}, ErrNotFound
 	}
-	if earliest != nil {
-		w.Earliest = earliest.Format(time.DateOnly)
+	return waitlistEntry(pgq.GetWaitlistRow(r)), err
+}
+
+// dateParam is a validated YYYY-MM-DD as a nullable date parameter.
+func dateParam(s string) *time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return nil
 	}
-	if latest != nil {
-		w.Latest = latest.Format(time.DateOnly)
+	return &t
+}
+
+func int32s(xs []int) []int32 {
+	out := make([]int32, len(xs))
+	for i, x := range xs {
+		out[i] = int32(x)
 	}
-	return w, err
+	return out
 }
 
 // JoinWaitlist adds an entry. The patient (and provider, when named) must
@@ -115,11 +124,13 @@ func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (Wai
 				return err
 			}
 		}
-		err := tx.QueryRow(ctx, q("InsertWaitlist"), w.ID, w.OrgID, w.PatientID, nullable(w.ProviderID), w.VisitType, w.Priority,
-			nullable(w.Earliest), nullable(w.Latest), w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.Status, &w.CreatedAt, &w.UpdatedAt)
+		r, err := pgq.New(tx).InsertWaitlist(ctx, pgq.InsertWaitlistParams{ID: w.ID, OrgID: w.OrgID, PatientID: w.PatientID,
+			ProviderID: nullText(w.ProviderID), VisitType: w.VisitType, Priority: int32(w.Priority), Earliest: dateParam(w.Earliest),
+			Latest: dateParam(w.Latest), Weekdays: int32s(w.Weekdays), TimeFrom: nullText(w.TimeFrom), TimeTo: nullText(w.TimeTo)})
 		if err != nil {
 			return err
 		}
+		w.Status, w.CreatedAt, w.UpdatedAt = r.Status, r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionCreate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
 	})
 	return w, err
@@ -130,7 +141,11 @@ func (s *Store) GetWaitlistEntry(ctx context.Context, a Actor, id string) (Waitl
 	return readScoped(ctx, s, a, id, scopedRead[WaitlistEntry]{
 		perm: PermWaitlistRead,
 		get: func(ctx context.Context, tx pgx.Tx) (WaitlistEntry, error) {
-			return scanWaitlist(tx.QueryRow(ctx, q("GetWaitlist"), id))
+			r, err := pgq.New(tx).GetWaitlist(ctx, id)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return WaitlistEntry{}, ErrNotFound
+			}
+			return waitlistEntry(r), err
 		},
 		org: func(w WaitlistEntry) string { return w.OrgID },
 		audit: func(w WaitlistEntry) AuditEntry {
@@ -147,13 +162,15 @@ func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p P
 	}
 	var out []WaitlistEntry
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListWaitlist"), nullable(a.UserID), PermWaitlistRead, after, p.limit(),
-			nullable(f.OrgID), nullable(f.ProviderID), nullable(f.Status), nullable(f.VisitType))
+		rows, err := pgq.New(tx).ListWaitlist(ctx, pgq.ListWaitlistParams{Actor: nullText(a.UserID), Perm: PermWaitlistRead,
+			After: after, RowLimit: int32(p.limit()), OrgID: nullText(f.OrgID), ProviderID: nullText(f.ProviderID),
+			Status: nullText(f.Status), VisitType: nullText(f.VisitType)})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (WaitlistEntry, error) { return scanWaitlist(r) }); err != nil {
-			return err
+		out = make([]WaitlistEntry, len(rows))
+		for i, r := range rows {
+			out[i] = waitlistEntry(pgq.GetWaitlistRow(r))
 		}
 		entries := make([]AuditEntry, len(out))
 		for i, w := range out {
@@ -171,7 +188,7 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 		return w, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
+		if w, err = waitlistForUpdate(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
@@ -196,8 +213,9 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 				return err
 			}
 		}
-		if err := tx.QueryRow(ctx, q("UpdateWaitlist"), w.ID, nullable(w.ProviderID), w.VisitType, w.Priority, nullable(w.Earliest), nullable(w.Latest),
-			w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.UpdatedAt); err != nil {
+		if w.UpdatedAt, err = pgq.New(tx).UpdateWaitlist(ctx, pgq.UpdateWaitlistParams{ID: w.ID, ProviderID: nullText(w.ProviderID),
+			VisitType: w.VisitType, Priority: int32(w.Priority), Earliest: dateParam(w.Earliest), Latest: dateParam(w.Latest),
+			Weekdays: int32s(w.Weekdays), TimeFrom: nullText(w.TimeFrom), TimeTo: nullText(w.TimeTo)}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
@@ -225,7 +243,7 @@ func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID s
 		return w, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
+		if w, err = waitlistForUpdate(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
@@ -235,7 +253,7 @@ func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID s
 			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
 		}
 		w.Status, w.AppointmentID = status, apptID
-		if err := tx.QueryRow(ctx, q("CloseWaitlist"), w.ID, status, nullable(apptID)).Scan(&w.UpdatedAt); err != nil {
+		if w.UpdatedAt, err = pgq.New(tx).CloseWaitlist(ctx, pgq.CloseWaitlistParams{ID: w.ID, Status: status, AppointmentID: nullText(apptID)}); err != nil {
 			return refError(err, map[string]string{"appointment_id": "/appointment_id"})
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: []string{"status"}})

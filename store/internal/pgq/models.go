@@ -90,8 +90,8 @@ type AvailabilityTemplate struct {
 	OrgID      string
 	ProviderID string
 	Weekday    int32
-	StartTime  pgtype.Time
-	EndTime    pgtype.Time
+	StartTime  string
+	EndTime    string
 	TimeZone   string
 	ValidFrom  *time.Time
 	ValidTo    *time.Time
@@ -562,8 +562,8 @@ type WaitlistEntry struct {
 	Earliest      *time.Time
 	Latest        *time.Time
 	Weekdays      []int32
-	TimeFrom      pgtype.Time
-	TimeTo        pgtype.Time
+	TimeFrom      *string
+	TimeTo        *string
 	Status        string
 	AppointmentID *string
 	CreatedAt     time.Time

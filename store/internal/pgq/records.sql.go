@@ -1140,28 +1140,29 @@ func (q *Queries) GetUserOrgForUpdate(ctx context.Context, id string) (GetUserOr
 }
 
 const getWaitlist = `-- name: GetWaitlist :one
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries WHERE id = $1
 `
 
 type GetWaitlistRow struct {
-	ID         string
-	OrgID      string
-	PatientID  string
-	Coalesce   interface{}
-	VisitType  string
-	Priority   int32
-	Earliest   *time.Time
-	Latest     *time.Time
-	Weekdays   []int32
-	Coalesce_2 interface{}
-	Coalesce_3 interface{}
-	Status     string
-	Coalesce_4 interface{}
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID            string
+	OrgID         string
+	PatientID     string
+	ProviderID    string
+	VisitType     string
+	Priority      int32
+	Earliest      *time.Time
+	Latest        *time.Time
+	Weekdays      []int32
+	TimeFrom      string
+	TimeTo        string
+	Status        string
+	AppointmentID string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 func (q *Queries) GetWaitlist(ctx context.Context, id string) (GetWaitlistRow, error) {
@@ -1171,16 +1172,16 @@ func (q *Queries) GetWaitlist(ctx context.Context, id string) (GetWaitlistRow, e
 		&i.ID,
 		&i.OrgID,
 		&i.PatientID,
-		&i.Coalesce,
+		&i.ProviderID,
 		&i.VisitType,
 		&i.Priority,
 		&i.Earliest,
 		&i.Latest,
 		&i.Weekdays,
-		&i.Coalesce_2,
-		&i.Coalesce_3,
+		&i.TimeFrom,
+		&i.TimeTo,
 		&i.Status,
-		&i.Coalesce_4,
+		&i.AppointmentID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -1188,28 +1189,29 @@ func (q *Queries) GetWaitlist(ctx context.Context, id string) (GetWaitlistRow, e
 }
 
 const getWaitlistForUpdate = `-- name: GetWaitlistForUpdate :one
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries WHERE id = $1 FOR UPDATE
 `
 
 type GetWaitlistForUpdateRow struct {
-	ID         string
-	OrgID      string
-	PatientID  string
-	Coalesce   interface{}
-	VisitType  string
-	Priority   int32
-	Earliest   *time.Time
-	Latest     *time.Time
-	Weekdays   []int32
-	Coalesce_2 interface{}
-	Coalesce_3 interface{}
-	Status     string
-	Coalesce_4 interface{}
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID            string
+	OrgID         string
+	PatientID     string
+	ProviderID    string
+	VisitType     string
+	Priority      int32
+	Earliest      *time.Time
+	Latest        *time.Time
+	Weekdays      []int32
+	TimeFrom      string
+	TimeTo        string
+	Status        string
+	AppointmentID string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 func (q *Queries) GetWaitlistForUpdate(ctx context.Context, id string) (GetWaitlistForUpdateRow, error) {
@@ -1219,16 +1221,16 @@ func (q *Queries) GetWaitlistForUpdate(ctx context.Context, id string) (GetWaitl
 		&i.ID,
 		&i.OrgID,
 		&i.PatientID,
-		&i.Coalesce,
+		&i.ProviderID,
 		&i.VisitType,
 		&i.Priority,
 		&i.Earliest,
 		&i.Latest,
 		&i.Weekdays,
-		&i.Coalesce_2,
-		&i.Coalesce_3,
+		&i.TimeFrom,
+		&i.TimeTo,
 		&i.Status,
-		&i.Coalesce_4,
+		&i.AppointmentID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -1400,8 +1402,8 @@ type InsertAvailabilityParams struct {
 	OrgID      string
 	ProviderID string
 	Weekday    int32
-	StartTime  pgtype.Time
-	EndTime    pgtype.Time
+	StartTime  string
+	EndTime    string
 	TimeZone   string
 	ValidFrom  *time.Time
 	ValidTo    *time.Time
@@ -1908,8 +1910,8 @@ type InsertWaitlistParams struct {
 	Earliest   *time.Time
 	Latest     *time.Time
 	Weekdays   []int32
-	TimeFrom   pgtype.Time
-	TimeTo     pgtype.Time
+	TimeFrom   *string
+	TimeTo     *string
 }
 
 type InsertWaitlistRow struct {
@@ -2069,7 +2071,8 @@ func (q *Queries) ListAppointments(ctx context.Context, arg ListAppointmentsPara
 }
 
 const listAvailability = `-- name: ListAvailability :many
-SELECT id::text, org_id::text, provider_id::text, weekday, to_char(start_time, 'HH24:MI'), to_char(end_time, 'HH24:MI'),
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, weekday,
+       to_char(start_time, 'HH24:MI')::text AS start_time, to_char(end_time, 'HH24:MI')::text AS end_time,
        time_zone, valid_from, valid_to, created_at
 FROM availability_templates WHERE provider_id = $1 ORDER BY weekday, start_time
 `
@@ -2079,8 +2082,8 @@ type ListAvailabilityRow struct {
 	OrgID      string
 	ProviderID string
 	Weekday    int32
-	ToChar     string
-	ToChar_2   string
+	StartTime  string
+	EndTime    string
 	TimeZone   string
 	ValidFrom  *time.Time
 	ValidTo    *time.Time
@@ -2101,8 +2104,8 @@ func (q *Queries) ListAvailability(ctx context.Context, providerID string) ([]Li
 			&i.OrgID,
 			&i.ProviderID,
 			&i.Weekday,
-			&i.ToChar,
-			&i.ToChar_2,
+			&i.StartTime,
+			&i.EndTime,
 			&i.TimeZone,
 			&i.ValidFrom,
 			&i.ValidTo,
@@ -2119,7 +2122,7 @@ func (q *Queries) ListAvailability(ctx context.Context, providerID string) ([]Li
 }
 
 const listAvailabilityExceptions = `-- name: ListAvailabilityExceptions :many
-SELECT id::text, org_id::text, provider_id::text, kind, starts_at, ends_at, created_at
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, kind, starts_at, ends_at, created_at
 FROM availability_exceptions WHERE provider_id = $1 AND ends_at > now() - interval '1 day' ORDER BY starts_at
 `
 
@@ -2823,58 +2826,59 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]ListUse
 }
 
 const listWaitlist = `-- name: ListWaitlist :many
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR org_id = $5)
-  AND ($6::uuid IS NULL OR provider_id = $6)
-  AND ($7::text IS NULL OR status = $7)
-  AND ($8::text IS NULL OR visit_type = $8)
-ORDER BY id LIMIT $4
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
+  AND ($4::uuid IS NULL OR org_id = $4::uuid)
+  AND ($5::uuid IS NULL OR provider_id = $5::uuid)
+  AND ($6::text IS NULL OR status = $6::text)
+  AND ($7::text IS NULL OR visit_type = $7::text)
+ORDER BY id LIMIT $8
 `
 
 type ListWaitlistParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
-	Column6 string
-	Column7 string
-	Column8 string
+	Actor      *string
+	Perm       string
+	After      string
+	OrgID      *string
+	ProviderID *string
+	Status     *string
+	VisitType  *string
+	RowLimit   int32
 }
 
 type ListWaitlistRow struct {
-	ID         string
-	OrgID      string
-	PatientID  string
-	Coalesce   interface{}
-	VisitType  string
-	Priority   int32
-	Earliest   *time.Time
-	Latest     *time.Time
-	Weekdays   []int32
-	Coalesce_2 interface{}
-	Coalesce_3 interface{}
-	Status     string
-	Coalesce_4 interface{}
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID            string
+	OrgID         string
+	PatientID     string
+	ProviderID    string
+	VisitType     string
+	Priority      int32
+	Earliest      *time.Time
+	Latest        *time.Time
+	Weekdays      []int32
+	TimeFrom      string
+	TimeTo        string
+	Status        string
+	AppointmentID string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 func (q *Queries) ListWaitlist(ctx context.Context, arg ListWaitlistParams) ([]ListWaitlistRow, error) {
 	rows, err := q.db.Query(ctx, listWaitlist,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
-		arg.Column6,
-		arg.Column7,
-		arg.Column8,
+		arg.After,
+		arg.OrgID,
+		arg.ProviderID,
+		arg.Status,
+		arg.VisitType,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -2887,16 +2891,16 @@ func (q *Queries) ListWaitlist(ctx context.Context, arg ListWaitlistParams) ([]L
 			&i.ID,
 			&i.OrgID,
 			&i.PatientID,
-			&i.Coalesce,
+			&i.ProviderID,
 			&i.VisitType,
 			&i.Priority,
 			&i.Earliest,
 			&i.Latest,
 			&i.Weekdays,
-			&i.Coalesce_2,
-			&i.Coalesce_3,
+			&i.TimeFrom,
+			&i.TimeTo,
 			&i.Status,
-			&i.Coalesce_4,
+			&i.AppointmentID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
 		); err != nil {
@@ -3730,8 +3734,8 @@ type UpdateWaitlistParams struct {
 	Earliest   *time.Time
 	Latest     *time.Time
 	Weekdays   []int32
-	TimeFrom   pgtype.Time
-	TimeTo     pgtype.Time
+	TimeFrom   *string
+	TimeTo     *string
 }
 
 func (q *Queries) UpdateWaitlist(ctx context.Context, arg UpdateWaitlistParams) (time.Time, error) {
