@@ -30,7 +30,7 @@ func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID
 		return b, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if b.Appointment, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), appointmentID)); err != nil {
+		if b.Appointment, err = getAppointment(ctx, tx, appointmentID); err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermAppointmentRead, b.Appointment.OrgID); err != nil {
@@ -128,7 +128,7 @@ func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID st
 		return c, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		appt, err := scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), appointmentID))
+		appt, err := getAppointment(ctx, tx, appointmentID)
 		if err != nil {
 			return err
 		}

@@ -323,12 +323,14 @@ ORDER BY starts_at LIMIT 1;
 INSERT INTO appointment_series (id, org_id, provider_id, patient_id, rule) VALUES ($1, $2, $3, $4, $5);
 
 -- name: GetAppointment :one
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments WHERE id = $1;
 
 -- name: GetAppointmentForUpdate :one
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments WHERE id = $1 FOR UPDATE;
 
@@ -336,17 +338,18 @@ FROM appointments WHERE id = $1 FOR UPDATE;
 SELECT patient_id::text FROM appointments WHERE id = $1;
 
 -- name: ListAppointments :many
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR provider_id = $5)
-  AND ($6::uuid IS NULL OR patient_id = $6)
-  AND ($7::text IS NULL OR status = $7)
-  AND ($8::timestamptz IS NULL OR ends_at > $8)
-  AND ($9::timestamptz IS NULL OR starts_at < $9)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(provider_id)::uuid IS NULL OR provider_id = sqlc.narg(provider_id)::uuid)
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(ends_after)::timestamptz IS NULL OR ends_at > sqlc.narg(ends_after)::timestamptz)
+  AND (sqlc.narg(starts_before)::timestamptz IS NULL OR starts_at < sqlc.narg(starts_before)::timestamptz)
+ORDER BY id LIMIT @row_limit;
 
 -- name: RescheduleAppointment :one
 UPDATE appointments SET starts_at = $2, ends_at = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;

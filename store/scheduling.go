@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // Appointment is a booked visit. A non-cancelled appointment holds its
@@ -61,15 +63,21 @@ func (b Booking) validate() error {
 
 var apptFields = []string{"provider_id", "visit_type", "starts_at", "ends_at", "status"}
 
-func scanAppointment(r pgx.Row) (Appointment, error) {
-	var x Appointment
-	err := r.Scan(&x.ID, &x.OrgID, &x.ProviderID, &x.PatientID, &x.SeriesID, &x.VisitType, &x.StartsAt, &x.EndsAt,
-		&x.Status, &x.CancelReason, &x.CreatedAt, &x.UpdatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
-	}
+// appointment is a generated appointment row as the store's type (times
+// in UTC).
+func appointment(r pgq.GetAppointmentRow) Appointment {
+	x := Appointment(r)
 	x.StartsAt, x.EndsAt = x.StartsAt.UTC(), x.EndsAt.UTC()
-	return x, err
+	return x
+}
+
+// getAppointment reads one appointment (ErrNotFound when there is none).
+func getAppointment(ctx context.Context, db pgq.DBTX, id string) (Appointment, error) {
+	r, err := pgq.New(db).GetAppointment(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Appointment{}, ErrNotFound
+	}
+	return appointment(r), err
 }
 
 // bookingChecks queues, in one round trip: the provider's organisation
@@ -242,7 +250,8 @@ func (s *Store) BookSeries(ctx context.Context, a Actor, sr Series) (Series, err
 			return prefixFields(err, "/first")
 		}
 		rule := fmt.Sprintf("FREQ=WEEKLY;INTERVAL=%d;COUNT=%d", sr.IntervalWeeks, sr.Count)
-		if _, err := tx.Exec(ctx, q("InsertSeries"), sr.ID, org, sr.First.ProviderID, sr.First.PatientID, rule); err != nil {
+		if err := pgq.New(tx).InsertSeries(ctx, pgq.InsertSeriesParams{ID: sr.ID, OrgID: org, ProviderID: sr.First.ProviderID,
+			PatientID: sr.First.PatientID, Rule: rule}); err != nil {
 			return err
 		}
 		sr.Appointments = nil
@@ -284,7 +293,7 @@ func (s *Store) GetAppointment(ctx context.Context, a Actor, id string) (Appoint
 	return readScoped(ctx, s, a, id, scopedRead[Appointment]{
 		perm: PermAppointmentRead,
 		get: func(ctx context.Context, tx pgx.Tx) (Appointment, error) {
-			return scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), id))
+			return getAppointment(ctx, tx, id)
 		},
 		org: func(x Appointment) string { return x.OrgID },
 		audit: func(x Appointment) AuditEntry {
@@ -309,13 +318,15 @@ func (s *Store) ListAppointments(ctx context.Context, a Actor, f AppointmentFilt
 	}
 	var out []Appointment
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListAppointments"), nullable(a.UserID), PermAppointmentRead, after, p.limit(),
-			nullable(f.ProviderID), nullable(f.PatientID), nullable(f.Status), f.From, f.To)
+		rows, err := pgq.New(tx).ListAppointments(ctx, pgq.ListAppointmentsParams{Actor: nullText(a.UserID), Perm: PermAppointmentRead,
+			After: after, RowLimit: int32(p.limit()), ProviderID: nullText(f.ProviderID), PatientID: nullText(f.PatientID),
+			Status: nullText(f.Status), EndsAfter: f.From, StartsBefore: f.To})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Appointment, error) { return scanAppointment(r) }); err != nil {
-			return err
+		out = make([]Appointment, len(rows))
+		for i, r := range rows {
+			out[i] = appointment(pgq.GetAppointmentRow(r))
 		}
 		entries := make([]AuditEntry, len(out))
 		for i, x := range out {
@@ -333,9 +344,14 @@ func (s *Store) changeAppointment(ctx context.Context, a Actor, id string, field
 		return x, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if x, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointmentForUpdate"), id)); err != nil {
+		r, err := pgq.New(tx).GetAppointmentForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
+		x = appointment(pgq.GetAppointmentRow(r))
 		if err := requireScope(ctx, tx, a, PermAppointmentWrite, x.OrgID); err != nil {
 			return err
 		}
@@ -386,11 +402,11 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 		if !ok {
 			return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
 		}
-		err := tx.QueryRow(ctx, q("RescheduleAppointment"), x.ID, start, end).Scan(&x.UpdatedAt)
+		at, err := pgq.New(tx).RescheduleAppointment(ctx, pgq.RescheduleAppointmentParams{ID: x.ID, StartsAt: start, EndsAt: end})
 		if _, clash := isPgCode(err, "23P01"); clash {
 			return &SlotConflict{ProviderID: x.ProviderID}
 		}
-		x.StartsAt, x.EndsAt = start, end
+		x.StartsAt, x.EndsAt, x.UpdatedAt = start, end, at
 		return err
 	})
 	return x, s.fillConflict(ctx, err, start, end)
@@ -409,7 +425,9 @@ func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch Ap
 	}
 	return s.changeAppointment(ctx, a, id, []string{"visit_type"}, func(tx pgx.Tx, x *Appointment) error {
 		set(&x.VisitType, ch.VisitType)
-		return tx.QueryRow(ctx, q("UpdateAppointmentVisitType"), x.ID, x.VisitType).Scan(&x.UpdatedAt)
+		var err error
+		x.UpdatedAt, err = pgq.New(tx).UpdateAppointmentVisitType(ctx, pgq.UpdateAppointmentVisitTypeParams{ID: x.ID, VisitType: x.VisitType})
+		return err
 	})
 }
 
@@ -417,7 +435,9 @@ func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch Ap
 func (s *Store) Cancel(ctx context.Context, a Actor, id, reason string) (Appointment, error) {
 	return s.changeAppointment(ctx, a, id, []string{"status", "cancel_reason"}, func(tx pgx.Tx, x *Appointment) error {
 		x.Status, x.CancelReason = "cancelled", reason
-		return tx.QueryRow(ctx, q("CancelAppointment"), x.ID, reason).Scan(&x.UpdatedAt)
+		var err error
+		x.UpdatedAt, err = pgq.New(tx).CancelAppointment(ctx, pgq.CancelAppointmentParams{ID: x.ID, CancelReason: reason})
+		return err
 	})
 }
 

@@ -329,7 +329,8 @@ func (q *Queries) FinishIdempotencyKeys(ctx context.Context, arg FinishIdempoten
 }
 
 const getAppointment = `-- name: GetAppointment :one
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments WHERE id = $1
 `
@@ -339,7 +340,7 @@ type GetAppointmentRow struct {
 	OrgID        string
 	ProviderID   string
 	PatientID    string
-	Coalesce     interface{}
+	SeriesID     string
 	VisitType    string
 	StartsAt     time.Time
 	EndsAt       time.Time
@@ -357,7 +358,7 @@ func (q *Queries) GetAppointment(ctx context.Context, id string) (GetAppointment
 		&i.OrgID,
 		&i.ProviderID,
 		&i.PatientID,
-		&i.Coalesce,
+		&i.SeriesID,
 		&i.VisitType,
 		&i.StartsAt,
 		&i.EndsAt,
@@ -370,7 +371,8 @@ func (q *Queries) GetAppointment(ctx context.Context, id string) (GetAppointment
 }
 
 const getAppointmentForUpdate = `-- name: GetAppointmentForUpdate :one
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments WHERE id = $1 FOR UPDATE
 `
@@ -380,7 +382,7 @@ type GetAppointmentForUpdateRow struct {
 	OrgID        string
 	ProviderID   string
 	PatientID    string
-	Coalesce     interface{}
+	SeriesID     string
 	VisitType    string
 	StartsAt     time.Time
 	EndsAt       time.Time
@@ -398,7 +400,7 @@ func (q *Queries) GetAppointmentForUpdate(ctx context.Context, id string) (GetAp
 		&i.OrgID,
 		&i.ProviderID,
 		&i.PatientID,
-		&i.Coalesce,
+		&i.SeriesID,
 		&i.VisitType,
 		&i.StartsAt,
 		&i.EndsAt,
@@ -1987,29 +1989,30 @@ func (q *Queries) ListAPITokens(ctx context.Context, arg ListAPITokensParams) ([
 }
 
 const listAppointments = `-- name: ListAppointments :many
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR provider_id = $5)
-  AND ($6::uuid IS NULL OR patient_id = $6)
-  AND ($7::text IS NULL OR status = $7)
-  AND ($8::timestamptz IS NULL OR ends_at > $8)
-  AND ($9::timestamptz IS NULL OR starts_at < $9)
-ORDER BY id LIMIT $4
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
+  AND ($4::uuid IS NULL OR provider_id = $4::uuid)
+  AND ($5::uuid IS NULL OR patient_id = $5::uuid)
+  AND ($6::text IS NULL OR status = $6::text)
+  AND ($7::timestamptz IS NULL OR ends_at > $7::timestamptz)
+  AND ($8::timestamptz IS NULL OR starts_at < $8::timestamptz)
+ORDER BY id LIMIT $9
 `
 
 type ListAppointmentsParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
-	Column6 string
-	Column7 string
-	Column8 time.Time
-	Column9 time.Time
+	Actor        *string
+	Perm         string
+	After        string
+	ProviderID   *string
+	PatientID    *string
+	Status       *string
+	EndsAfter    *time.Time
+	StartsBefore *time.Time
+	RowLimit     int32
 }
 
 type ListAppointmentsRow struct {
@@ -2017,7 +2020,7 @@ type ListAppointmentsRow struct {
 	OrgID        string
 	ProviderID   string
 	PatientID    string
-	Coalesce     interface{}
+	SeriesID     string
 	VisitType    string
 	StartsAt     time.Time
 	EndsAt       time.Time
@@ -2031,13 +2034,13 @@ func (q *Queries) ListAppointments(ctx context.Context, arg ListAppointmentsPara
 	rows, err := q.db.Query(ctx, listAppointments,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
-		arg.Column6,
-		arg.Column7,
-		arg.Column8,
-		arg.Column9,
+		arg.After,
+		arg.ProviderID,
+		arg.PatientID,
+		arg.Status,
+		arg.EndsAfter,
+		arg.StartsBefore,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -2051,7 +2054,7 @@ func (q *Queries) ListAppointments(ctx context.Context, arg ListAppointmentsPara
 			&i.OrgID,
 			&i.ProviderID,
 			&i.PatientID,
-			&i.Coalesce,
+			&i.SeriesID,
 			&i.VisitType,
 			&i.StartsAt,
 			&i.EndsAt,
