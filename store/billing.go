@@ -556,7 +556,7 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		if err := loadCharges(ctx, tx, &b.Encounter); err != nil {
 			return err
 		}
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), b.Claim.PatientID))
+		sp, err := getSealedPatient(ctx, tx, b.Claim.PatientID)
 		if err != nil {
 			return err
 		}

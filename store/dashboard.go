@@ -93,7 +93,7 @@ func (s *Store) DashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Pa
 				phi[c.OrgID] = ok
 			}
 			if ok {
-				sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), c.patientID))
+				sp, err := getSealedPatient(ctx, tx, c.patientID)
 				if err != nil {
 					return err
 				}

@@ -43,7 +43,7 @@ func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID
 		if err != nil {
 			return err
 		}
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), b.Appointment.PatientID))
+		sp, err := getSealedPatient(ctx, tx, b.Appointment.PatientID)
 		if err != nil {
 			return err
 		}

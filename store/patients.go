@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // Patient is a person receiving care. Every field but the ids, sex and
@@ -70,11 +72,13 @@ func (p *Patient) validate(today time.Time) error {
 	return pr.err()
 }
 
-func (s *Store) patientArgs(sl sealer, p Patient) []any {
-	return []any{
-		sl.seal("first_name", p.FirstName), sl.seal("last_name", p.LastName), sl.seal("birth_date", p.BirthDate),
-		p.Sex, sl.seal("ssn", p.SSN), sl.seal("address", p.Address), sl.seal("phone", p.Phone), sl.seal("email", p.Email),
-		s.bidx("patients.last_name", p.LastName), s.bidx("patients.birth_date", p.BirthDate), s.bidx("patients.ssn", p.SSN),
+// sealPatient is the patient's columns as written: PHI sealed under the
+// patient's data key, blind indexes for the searchable fields.
+func (s *Store) sealPatient(sl sealer, p Patient) pgq.UpdatePatientParams {
+	return pgq.UpdatePatientParams{ID: p.ID,
+		FirstName: sl.seal("first_name", p.FirstName), LastName: sl.seal("last_name", p.LastName), BirthDate: sl.seal("birth_date", p.BirthDate),
+		Sex: p.Sex, Ssn: sl.seal("ssn", p.SSN), Address: sl.seal("address", p.Address), Phone: sl.seal("phone", p.Phone), Email: sl.seal("email", p.Email),
+		LastNameBidx: s.bidx("patients.last_name", p.LastName), BirthDateBidx: s.bidx("patients.birth_date", p.BirthDate), SsnBidx: s.bidx("patients.ssn", p.SSN),
 	}
 }
 
@@ -92,10 +96,14 @@ func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient,
 		if err := requireScope(ctx, tx, a, PermPatientWrite, p.OrgID); err != nil {
 			return orgMissing()
 		}
-		args := append([]any{p.ID, p.OrgID, wrapped}, s.patientArgs(sealer{dk, "patients", p.ID}, p)...)
-		if err := tx.QueryRow(ctx, q("InsertPatient"), args...).Scan(&p.CreatedAt, &p.UpdatedAt); err != nil {
+		c := s.sealPatient(sealer{dk, "patients", p.ID}, p)
+		r, err := pgq.New(tx).InsertPatient(ctx, pgq.InsertPatientParams{ID: p.ID, OrgID: p.OrgID, Dek: wrapped,
+			FirstName: c.FirstName, LastName: c.LastName, BirthDate: c.BirthDate, Sex: c.Sex, Ssn: c.Ssn, Address: c.Address,
+			Phone: c.Phone, Email: c.Email, LastNameBidx: c.LastNameBidx, BirthDateBidx: c.BirthDateBidx, SsnBidx: c.SsnBidx})
+		if err != nil {
 			return err
 		}
+		p.CreatedAt, p.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionCreate, Resource: "patient", ResourceID: p.ID, Fields: patientPHI})
 	})
 	return p, err
@@ -107,13 +115,18 @@ type sealedPatient struct {
 	first, last, dob, ssn, address, phone, email []byte
 }
 
-func scanSealedPatient(r pgx.Row) (sealedPatient, error) {
-	var sp sealedPatient
-	err := r.Scan(&sp.ID, &sp.OrgID, &sp.dek, &sp.first, &sp.last, &sp.dob, &sp.Sex, &sp.ssn, &sp.address, &sp.phone, &sp.email, &sp.CreatedAt, &sp.UpdatedAt)
+func sealed(r pgq.GetPatientRow) sealedPatient {
+	return sealedPatient{Patient: Patient{ID: r.ID, OrgID: r.OrgID, Sex: r.Sex, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt},
+		dek: r.Dek, first: r.FirstName, last: r.LastName, dob: r.BirthDate, ssn: r.Ssn, address: r.Address, phone: r.Phone, email: r.Email}
+}
+
+// getSealedPatient reads one patient as stored (ErrNotFound when none).
+func getSealedPatient(ctx context.Context, db pgq.DBTX, id string) (sealedPatient, error) {
+	r, err := pgq.New(db).GetPatient(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
+		return sealedPatient{}, ErrNotFound
 	}
-	return sp, err
+	return sealed(r), err
 }
 
 func (s *Store) openPatient(ctx context.Context, sp sealedPatient) (Patient, DataKey, error) {
@@ -143,7 +156,7 @@ func (s *Store) GetPatient(ctx context.Context, a Actor, id string) (Patient, er
 		return p, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), id))
+		sp, err := getSealedPatient(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -191,10 +204,14 @@ func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch Patien
 		return p, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatientForUpdate"), id))
+		r, err := pgq.New(tx).GetPatientForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
+		sp := sealed(pgq.GetPatientRow(r))
 		if err := requireScope(ctx, tx, a, PermPatientWrite, sp.OrgID); err != nil {
 			return err
 		}
@@ -213,8 +230,7 @@ func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch Patien
 		if err := p.validate(s.today()); err != nil {
 			return err
 		}
-		args := append([]any{p.ID}, s.patientArgs(sealer{dk, "patients", p.ID}, p)...)
-		if err := tx.QueryRow(ctx, q("UpdatePatient"), args...).Scan(&p.UpdatedAt); err != nil {
+		if p.UpdatedAt, err = pgq.New(tx).UpdatePatient(ctx, s.sealPatient(sealer{dk, "patients", p.ID}, p)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionUpdate, Resource: "patient", ResourceID: p.ID, Fields: ch.fields()})
@@ -240,18 +256,15 @@ func (s *Store) ListPatients(ctx context.Context, a Actor, f PatientFilter, p Pa
 	}
 	var out []Patient
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListPatients"), nullable(a.UserID), PermPatientRead, after, p.limit(), nullable(f.OrgID),
-			s.bidx("patients.last_name", f.LastName), s.bidx("patients.birth_date", f.BirthDate), s.bidx("patients.ssn", f.SSN))
+		rows, err := pgq.New(tx).ListPatients(ctx, pgq.ListPatientsParams{Actor: nullText(a.UserID), Perm: PermPatientRead,
+			After: after, RowLimit: int32(p.limit()), OrgID: nullText(f.OrgID), LastNameBidx: s.bidx("patients.last_name", f.LastName),
+			BirthDateBidx: s.bidx("patients.birth_date", f.BirthDate), SsnBidx: s.bidx("patients.ssn", f.SSN)})
 		if err != nil {
 			return err
 		}
-		sealed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sealedPatient, error) { return scanSealedPatient(r) })
-		if err != nil {
-			return err
-		}
-		entries := make([]AuditEntry, 0, len(sealed))
-		for _, sp := range sealed {
-			pt, _, err := s.openPatient(ctx, sp)
+		entries := make([]AuditEntry, 0, len(rows))
+		for _, r := range rows {
+			pt, _, err := s.openPatient(ctx, sealed(pgq.GetPatientRow(r)))
 			if err != nil {
 				return err
 			}

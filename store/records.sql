@@ -221,11 +221,11 @@ INSERT INTO patients (id, org_id, dek, first_name, last_name, birth_date, sex, s
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING created_at, updated_at;
 
 -- name: GetPatient :one
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1;
 
 -- name: GetPatientForUpdate :one
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1 FOR UPDATE;
 
 -- name: UpdatePatient :one
@@ -234,15 +234,15 @@ UPDATE patients SET first_name = $2, last_name = $3, birth_date = $4, sex = $5, 
 WHERE id = $1 RETURNING updated_at;
 
 -- name: ListPatients :many
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR org_id = $5)
-  AND ($6::bytea IS NULL OR last_name_bidx = $6)
-  AND ($7::bytea IS NULL OR birth_date_bidx = $7)
-  AND ($8::bytea IS NULL OR ssn_bidx = $8)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(org_id)::uuid IS NULL OR org_id = sqlc.narg(org_id)::uuid)
+  AND (sqlc.narg(last_name_bidx)::bytea IS NULL OR last_name_bidx = sqlc.narg(last_name_bidx)::bytea)
+  AND (sqlc.narg(birth_date_bidx)::bytea IS NULL OR birth_date_bidx = sqlc.narg(birth_date_bidx)::bytea)
+  AND (sqlc.narg(ssn_bidx)::bytea IS NULL OR ssn_bidx = sqlc.narg(ssn_bidx)::bytea)
+ORDER BY id LIMIT @row_limit;
 
 -- name: GetPatientOrg :one
 SELECT org_id::text FROM patients WHERE id = $1;

@@ -831,7 +831,7 @@ func (q *Queries) GetOrgKind(ctx context.Context, id string) (string, error) {
 }
 
 const getPatient = `-- name: GetPatient :one
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1
 `
 
@@ -873,7 +873,7 @@ func (q *Queries) GetPatient(ctx context.Context, id string) (GetPatientRow, err
 }
 
 const getPatientForUpdate = `-- name: GetPatientForUpdate :one
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1 FOR UPDATE
 `
 
@@ -2533,26 +2533,26 @@ func (q *Queries) ListOrgs(ctx context.Context, arg ListOrgsParams) ([]ListOrgsR
 }
 
 const listPatients = `-- name: ListPatients :many
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR org_id = $5)
-  AND ($6::bytea IS NULL OR last_name_bidx = $6)
-  AND ($7::bytea IS NULL OR birth_date_bidx = $7)
-  AND ($8::bytea IS NULL OR ssn_bidx = $8)
-ORDER BY id LIMIT $4
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
+  AND ($4::uuid IS NULL OR org_id = $4::uuid)
+  AND ($5::bytea IS NULL OR last_name_bidx = $5::bytea)
+  AND ($6::bytea IS NULL OR birth_date_bidx = $6::bytea)
+  AND ($7::bytea IS NULL OR ssn_bidx = $7::bytea)
+ORDER BY id LIMIT $8
 `
 
 type ListPatientsParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
-	Column6 []byte
-	Column7 []byte
-	Column8 []byte
+	Actor         *string
+	Perm          string
+	After         string
+	OrgID         *string
+	LastNameBidx  []byte
+	BirthDateBidx []byte
+	SsnBidx       []byte
+	RowLimit      int32
 }
 
 type ListPatientsRow struct {
@@ -2575,12 +2575,12 @@ func (q *Queries) ListPatients(ctx context.Context, arg ListPatientsParams) ([]L
 	rows, err := q.db.Query(ctx, listPatients,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
-		arg.Column6,
-		arg.Column7,
-		arg.Column8,
+		arg.After,
+		arg.OrgID,
+		arg.LastNameBidx,
+		arg.BirthDateBidx,
+		arg.SsnBidx,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
