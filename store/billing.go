@@ -563,7 +563,7 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		if b.Patient, _, err = s.openPatient(ctx, sp); err != nil {
 			return err
 		}
-		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), b.Claim.CoverageID)); err != nil {
+		if b.Coverage, err = s.getCoverage(ctx, tx, b.Claim.CoverageID); err != nil {
 			return err
 		}
 		if b.Provider, err = getProvider(ctx, tx, b.Claim.ProviderID); err != nil {

@@ -50,7 +50,7 @@ func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID
 		if b.Patient, _, err = s.openPatient(ctx, sp); err != nil {
 			return err
 		}
-		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), covID)); err != nil {
+		if b.Coverage, err = s.getCoverage(ctx, tx, covID); err != nil {
 			return err
 		}
 		if b.Payer, err = getPayer(ctx, tx, b.Coverage.PayerID); err != nil {

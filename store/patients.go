@@ -356,7 +356,9 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 		return c, err
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetPatientOrg"), c.PatientID).Scan(&c.OrgID); err != nil {
+		db := pgq.New(tx)
+		var err error
+		if c.OrgID, err = db.GetPatientOrg(ctx, c.PatientID); err != nil {
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermCoverageWrite, c.OrgID); err != nil {
@@ -366,14 +368,15 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 			return err
 		}
 		sl := sealer{dk, "coverages", c.ID}
-		err := tx.QueryRow(ctx, q("InsertCoverage"), c.ID, c.OrgID, c.PatientID, c.PayerID, wrapped,
-			sl.seal("member_id", c.MemberID), s.bidx("coverages.member_id", c.MemberID), c.GroupNumber, c.Relationship,
-			sl.seal("subscriber_first_name", c.SubscriberFirstName), sl.seal("subscriber_last_name", c.SubscriberLastName),
-			sl.seal("subscriber_birth_date", c.SubscriberBirthDate), c.Priority, nullable(c.EffectiveFrom), nullable(c.EffectiveTo)).
-			Scan(&c.CreatedAt, &c.UpdatedAt)
+		r, err := db.InsertCoverage(ctx, pgq.InsertCoverageParams{ID: c.ID, OrgID: c.OrgID, PatientID: c.PatientID, PayerID: c.PayerID,
+			Dek: wrapped, MemberID: sl.seal("member_id", c.MemberID), MemberIDBidx: s.bidx("coverages.member_id", c.MemberID),
+			GroupNumber: c.GroupNumber, Relationship: c.Relationship, SubscriberFirstName: sl.seal("subscriber_first_name", c.SubscriberFirstName),
+			SubscriberLastName: sl.seal("subscriber_last_name", c.SubscriberLastName), SubscriberBirthDate: sl.seal("subscriber_birth_date", c.SubscriberBirthDate),
+			Priority: int32(c.Priority), EffectiveFrom: dateParam(c.EffectiveFrom), EffectiveTo: dateParam(c.EffectiveTo)})
 		if err != nil {
 			return err
 		}
+		c.CreatedAt, c.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionCreate, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
 	})
 	return c, err
@@ -382,8 +385,8 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 // payerUsable checks that a payer may be billed from org: payers set up at
 // an organisation serve its whole subtree.
 func payerUsable(ctx context.Context, tx pgx.Tx, a Actor, payerID, orgID, ptr string) error {
-	var ok bool
-	if err := tx.QueryRow(ctx, q("PayerUsableAt"), payerID, orgID).Scan(&ok); err != nil {
+	ok, err := pgq.New(tx).PayerUsableAt(ctx, pgq.PayerUsableAtParams{PayerID: payerID, OrgID: orgID})
+	if err != nil {
 		return err
 	}
 	if !ok {
@@ -415,25 +418,30 @@ func fieldMissing(err error, ptr string) error {
 	return err
 }
 
-func (s *Store) scanCoverage(ctx context.Context, r pgx.Row) (Coverage, error) {
-	var c Coverage
-	var dek, member, sf, sln, sbd []byte
-	var from, to *time.Time
-	err := r.Scan(&c.ID, &c.OrgID, &c.PatientID, &c.PayerID, &dek, &member, &c.GroupNumber, &c.Relationship,
-		&sf, &sln, &sbd, &c.Priority, &from, &to, &c.CreatedAt, &c.UpdatedAt)
+// getCoverage reads and unseals one coverage (ErrNotFound when none).
+func (s *Store) getCoverage(ctx context.Context, db pgq.DBTX, id string) (Coverage, error) {
+	r, err := pgq.New(db).GetCoverage(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, ErrNotFound
+		return Coverage{}, ErrNotFound
 	}
 	if err != nil {
-		return c, err
+		return Coverage{}, err
 	}
-	if from != nil {
-		c.EffectiveFrom = from.Format(time.DateOnly)
+	return s.openCoverage(ctx, r)
+}
+
+// openCoverage is a stored coverage with its PHI unsealed.
+func (s *Store) openCoverage(ctx context.Context, r pgq.GetCoverageRow) (Coverage, error) {
+	c := Coverage{ID: r.ID, OrgID: r.OrgID, PatientID: r.PatientID, PayerID: r.PayerID, GroupNumber: r.GroupNumber,
+		Relationship: r.Relationship, Priority: int(r.Priority), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	member, sf, sln, sbd := r.MemberID, r.SubscriberFirstName, r.SubscriberLastName, r.SubscriberBirthDate
+	if r.EffectiveFrom != nil {
+		c.EffectiveFrom = r.EffectiveFrom.Format(time.DateOnly)
 	}
-	if to != nil {
-		c.EffectiveTo = to.Format(time.DateOnly)
+	if r.EffectiveTo != nil {
+		c.EffectiveTo = r.EffectiveTo.Format(time.DateOnly)
 	}
-	dk, err := s.keys.DataKey(ctx, dek)
+	dk, err := s.keys.DataKey(ctx, r.Dek)
 	if err != nil {
 		return c, err
 	}
@@ -458,17 +466,17 @@ func (s *Store) GetCoverage(ctx context.Context, a Actor, id string) (Coverage, 
 		return c, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		var org string
-		if err := tx.QueryRow(ctx, q("GetCoverageOrg"), id).Scan(&org); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
+		org, err := pgq.New(tx).GetCoverageOrg(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermCoverageRead, org); err != nil {
 			return err
 		}
-		if c, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), id)); err != nil {
+		if c, err = s.getCoverage(ctx, tx, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
@@ -485,24 +493,20 @@ func (s *Store) ListCoverages(ctx context.Context, a Actor, patientID, memberID 
 	}
 	var out []Coverage
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListCoverages"), nullable(a.UserID), PermCoverageRead, after, p.limit(), nullable(patientID), s.bidx("coverages.member_id", memberID))
+		rows, err := pgq.New(tx).ListCoverages(ctx, pgq.ListCoveragesParams{Actor: nullText(a.UserID), Perm: PermCoverageRead,
+			After: after, RowLimit: int32(p.limit()), PatientID: nullText(patientID), MemberIDBidx: s.bidx("coverages.member_id", memberID)})
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		var entries []AuditEntry
-		for rows.Next() {
-			c, err := s.scanCoverage(ctx, rows)
+		for _, r := range rows {
+			c, err := s.openCoverage(ctx, pgq.GetCoverageRow(r))
 			if err != nil {
 				return err
 			}
 			out = append(out, c)
 			entries = append(entries, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionList, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
 		return s.audit(ctx, tx, a, entries...)
 	})
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
@@ -525,18 +529,18 @@ func (s *Store) UpdateCoverage(ctx context.Context, a Actor, id string, ch Cover
 		return c, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		var org string
-		var dek []byte
-		if err := tx.QueryRow(ctx, q("LockCoverage"), id).Scan(&org, &dek); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
+		db := pgq.New(tx)
+		locked, err := db.LockCoverage(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
-		if err := requireScope(ctx, tx, a, PermCoverageWrite, org); err != nil {
+		if err := requireScope(ctx, tx, a, PermCoverageWrite, locked.OrgID); err != nil {
 			return err
 		}
-		if c, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), id)); err != nil {
+		if c, err = s.getCoverage(ctx, tx, id); err != nil {
 			return err
 		}
 		set(&c.MemberID, ch.MemberID)
@@ -547,13 +551,14 @@ func (s *Store) UpdateCoverage(ctx context.Context, a Actor, id string, ch Cover
 		if err := c.validate(s.today()); err != nil {
 			return err
 		}
-		dk, err := s.keys.DataKey(ctx, dek)
+		dk, err := s.keys.DataKey(ctx, locked.Dek)
 		if err != nil {
 			return err
 		}
 		sl := sealer{dk, "coverages", c.ID}
-		if err := tx.QueryRow(ctx, q("UpdateCoverage"), c.ID, sl.seal("member_id", c.MemberID), s.bidx("coverages.member_id", c.MemberID),
-			c.GroupNumber, c.Priority, nullable(c.EffectiveFrom), nullable(c.EffectiveTo)).Scan(&c.UpdatedAt); err != nil {
+		if c.UpdatedAt, err = db.UpdateCoverage(ctx, pgq.UpdateCoverageParams{ID: c.ID, MemberID: sl.seal("member_id", c.MemberID),
+			MemberIDBidx: s.bidx("coverages.member_id", c.MemberID), GroupNumber: c.GroupNumber, Priority: int32(c.Priority),
+			EffectiveFrom: dateParam(c.EffectiveFrom), EffectiveTo: dateParam(c.EffectiveTo)}); err != nil {
 			return err
 		}
 		fields := []string{}

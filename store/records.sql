@@ -212,8 +212,8 @@ SELECT org_id::text FROM payers WHERE id = $1;
 
 -- name: PayerUsableAt :one
 -- Payers set up at an organisation serve its whole subtree.
-SELECT EXISTS (SELECT 1 FROM payers p JOIN orgs po ON po.id = p.org_id JOIN orgs o ON o.id = $2
-               WHERE p.id = $1 AND po.path @> o.path);
+SELECT EXISTS (SELECT 1 FROM payers p JOIN orgs po ON po.id = p.org_id JOIN orgs o ON o.id = @org_id::uuid
+               WHERE p.id = @payer_id::uuid AND po.path @> o.path);
 
 -- name: InsertPatient :one
 INSERT INTO patients (id, org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email,
@@ -256,19 +256,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURN
 SELECT org_id::text FROM coverages WHERE id = $1;
 
 -- name: GetCoverage :one
-SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, payer_id::text AS payer_id, dek, member_id, group_number, relationship,
        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
 FROM coverages WHERE id = $1;
 
 -- name: ListCoverages :many
-SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, payer_id::text AS payer_id, dek, member_id, group_number, relationship,
        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
 FROM coverages
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR patient_id = $5)
-  AND ($6::bytea IS NULL OR member_id_bidx = $6)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(member_id_bidx)::bytea IS NULL OR member_id_bidx = sqlc.narg(member_id_bidx)::bytea)
+ORDER BY id LIMIT @row_limit;
 
 -- name: GetCoveragePatient :one
 SELECT patient_id::text FROM coverages WHERE id = $1;
@@ -538,7 +538,7 @@ ORDER BY 1 LIMIT $2 FOR UPDATE SKIP LOCKED;
 UPDATE idempotency_keys SET dek = $2 WHERE principal_id::text || '/' || key = $1;
 
 -- name: LockCoverage :one
-SELECT org_id::text, dek FROM coverages WHERE id = $1 FOR UPDATE;
+SELECT org_id::text AS org_id, dek FROM coverages WHERE id = $1 FOR UPDATE;
 
 -- name: UpdateCoverage :one
 UPDATE coverages SET member_id = $2, member_id_bidx = $3, group_number = $4, priority = $5, effective_from = $6, effective_to = $7, updated_at = now()

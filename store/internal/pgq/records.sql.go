@@ -542,7 +542,7 @@ func (q *Queries) GetClaimForUpdate(ctx context.Context, id string) (GetClaimFor
 }
 
 const getCoverage = `-- name: GetCoverage :one
-SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, payer_id::text AS payer_id, dek, member_id, group_number, relationship,
        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
 FROM coverages WHERE id = $1
 `
@@ -2327,23 +2327,23 @@ func (q *Queries) ListClaims(ctx context.Context, arg ListClaimsParams) ([]ListC
 }
 
 const listCoverages = `-- name: ListCoverages :many
-SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, payer_id::text AS payer_id, dek, member_id, group_number, relationship,
        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
 FROM coverages
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR patient_id = $5)
-  AND ($6::bytea IS NULL OR member_id_bidx = $6)
-ORDER BY id LIMIT $4
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
+  AND ($4::uuid IS NULL OR patient_id = $4::uuid)
+  AND ($5::bytea IS NULL OR member_id_bidx = $5::bytea)
+ORDER BY id LIMIT $6
 `
 
 type ListCoveragesParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
-	Column6 []byte
+	Actor        *string
+	Perm         string
+	After        string
+	PatientID    *string
+	MemberIDBidx []byte
+	RowLimit     int32
 }
 
 type ListCoveragesRow struct {
@@ -2369,10 +2369,10 @@ func (q *Queries) ListCoverages(ctx context.Context, arg ListCoveragesParams) ([
 	rows, err := q.db.Query(ctx, listCoverages,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
-		arg.Column6,
+		arg.After,
+		arg.PatientID,
+		arg.MemberIDBidx,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -2936,7 +2936,7 @@ func (q *Queries) LockAuditHead(ctx context.Context) (LockAuditHeadRow, error) {
 }
 
 const lockCoverage = `-- name: LockCoverage :one
-SELECT org_id::text, dek FROM coverages WHERE id = $1 FOR UPDATE
+SELECT org_id::text AS org_id, dek FROM coverages WHERE id = $1 FOR UPDATE
 `
 
 type LockCoverageRow struct {
@@ -2952,18 +2952,18 @@ func (q *Queries) LockCoverage(ctx context.Context, id string) (LockCoverageRow,
 }
 
 const payerUsableAt = `-- name: PayerUsableAt :one
-SELECT EXISTS (SELECT 1 FROM payers p JOIN orgs po ON po.id = p.org_id JOIN orgs o ON o.id = $2
-               WHERE p.id = $1 AND po.path @> o.path)
+SELECT EXISTS (SELECT 1 FROM payers p JOIN orgs po ON po.id = p.org_id JOIN orgs o ON o.id = $1::uuid
+               WHERE p.id = $2::uuid AND po.path @> o.path)
 `
 
 type PayerUsableAtParams struct {
-	ID   string
-	ID_2 string
+	OrgID   string
+	PayerID string
 }
 
 // Payers set up at an organisation serve its whole subtree.
 func (q *Queries) PayerUsableAt(ctx context.Context, arg PayerUsableAtParams) (bool, error) {
-	row := q.db.QueryRow(ctx, payerUsableAt, arg.ID, arg.ID_2)
+	row := q.db.QueryRow(ctx, payerUsableAt, arg.OrgID, arg.PayerID)
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
