@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // Encounter is a visit with its charge lines.
@@ -367,11 +369,12 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 		return c, &ValidationError{Fields: []FieldProblem{{"/encounter_id", "is required"}}}
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var covID *string
-		err := tx.QueryRow(ctx, q("GetEncounterForClaim"), encounterID).Scan(&c.OrgID, &c.PatientID, &c.ProviderID, &covID, &c.TotalCents)
+		db := pgq.New(tx)
+		e, err := db.GetEncounterForClaim(ctx, encounterID)
 		if err != nil {
 			return fieldMissing(err, "/encounter_id")
 		}
+		c.OrgID, c.PatientID, c.ProviderID, c.CoverageID, c.TotalCents = e.OrgID, e.PatientID, e.ProviderID, e.CoverageID, e.TotalCents
 		if c.TotalCents <= 0 || c.TotalCents > MaxAmountCents {
 			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the encounter's charges must total 1 to 999999999999999999 cents"}}}
 		}
@@ -381,23 +384,23 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 			}
 			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "does not exist"}}}
 		}
-		if covID == nil {
-			var id string
-			if err := tx.QueryRow(ctx, q("PrimaryCoverage"), c.PatientID).Scan(&id); err != nil {
-				if errors.Is(err, pgx.ErrNoRows) {
-					return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the patient has no coverage to bill"}}}
-				}
+		if c.CoverageID == "" { // the encounter names none: the patient's primary coverage
+			c.CoverageID, err = db.PrimaryCoverage(ctx, c.PatientID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the patient has no coverage to bill"}}}
+			}
+			if err != nil {
 				return err
 			}
-			covID = &id
 		}
-		c.CoverageID = *covID
-		if err := tx.QueryRow(ctx, q("GetCoveragePayer"), c.CoverageID).Scan(&c.PayerID); err != nil {
+		if c.PayerID, err = db.GetCoveragePayer(ctx, c.CoverageID); err != nil {
 			return err
 		}
 		c.ID, c.EncounterID, c.Status, c.PatientControlNumber = newID(), encounterID, ClaimDraft, patientControlNumber()
-		err = tx.QueryRow(ctx, q("InsertClaim"), c.ID, c.OrgID, c.EncounterID, c.PatientID, c.CoverageID, c.PayerID, c.ProviderID,
-			c.PatientControlNumber, c.TotalCents, c.Status).Scan(&c.CreatedAt, &c.UpdatedAt)
+		r, err := db.InsertClaim(ctx, pgq.InsertClaimParams{ID: c.ID, OrgID: c.OrgID, EncounterID: c.EncounterID, PatientID: c.PatientID,
+			CoverageID: c.CoverageID, PayerID: c.PayerID, ProviderID: c.ProviderID, PatientControlNumber: c.PatientControlNumber,
+			TotalCents: c.TotalCents, Status: c.Status})
+		c.CreatedAt, c.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "already has a claim"}}}
 		}
@@ -405,7 +408,8 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 			return err
 		}
 		h := StatusChange{Seq: 1, Status: ClaimDraft, Reason: "created", ActorID: a.UserID, At: c.CreatedAt}
-		if _, err := tx.Exec(ctx, q("InsertClaimStatus"), c.ID, h.Seq, h.Status, h.Reason, nullable(a.UserID), h.At); err != nil {
+		if err := db.InsertClaimStatus(ctx, pgq.InsertClaimStatusParams{ClaimID: c.ID, Seq: int32(h.Seq), Status: h.Status, Reason: h.Reason,
+			ActorID: nullText(a.UserID), At: h.At}); err != nil {
 			return err
 		}
 		c.History = []StatusChange{h}
@@ -414,6 +418,22 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 	return c, err
 }
 
+func claim(r pgq.GetClaimRow) Claim {
+	return Claim{ID: r.ID, OrgID: r.OrgID, EncounterID: r.EncounterID, PatientID: r.PatientID, CoverageID: r.CoverageID,
+		PayerID: r.PayerID, ProviderID: r.ProviderID, PatientControlNumber: r.PatientControlNumber, TotalCents: r.TotalCents,
+		Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// getClaim reads one claim without its history (ErrNotFound when none).
+func getClaim(ctx context.Context, db pgq.DBTX, id string) (Claim, error) {
+	r, err := pgq.New(db).GetClaim(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Claim{}, ErrNotFound
+	}
+	return claim(r), err
+}
+
+// scanClaim reads a claim row of a query still run through q() (GetClaimForUpdate).
 func scanClaim(r pgx.Row) (Claim, error) {
 	var c Claim
 	err := r.Scan(&c.ID, &c.OrgID, &c.EncounterID, &c.PatientID, &c.CoverageID, &c.PayerID, &c.ProviderID,
@@ -425,15 +445,15 @@ func scanClaim(r pgx.Row) (Claim, error) {
 }
 
 func loadHistory(ctx context.Context, tx pgx.Tx, c *Claim) error {
-	rows, err := tx.Query(ctx, q("ListClaimStatus"), c.ID)
+	rows, err := pgq.New(tx).ListClaimStatus(ctx, c.ID)
 	if err != nil {
 		return err
 	}
-	c.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatusChange, error) {
-		var h StatusChange
-		return h, r.Scan(&h.Seq, &h.Status, &h.Reason, &h.ActorID, &h.At)
-	})
-	return err
+	c.History = make([]StatusChange, len(rows))
+	for i, r := range rows {
+		c.History[i] = StatusChange{Seq: int(r.Seq), Status: r.Status, Reason: r.Reason, ActorID: r.ActorID, At: r.At}
+	}
+	return nil
 }
 
 // GetClaim reads a claim with its status history.
@@ -441,7 +461,7 @@ func (s *Store) GetClaim(ctx context.Context, a Actor, id string) (Claim, error)
 	return readScoped(ctx, s, a, id, scopedRead[Claim]{
 		perm: PermClaimRead,
 		get: func(ctx context.Context, tx pgx.Tx) (Claim, error) {
-			return scanClaim(tx.QueryRow(ctx, q("GetClaim"), id))
+			return getClaim(ctx, tx, id)
 		},
 		org:  func(c Claim) string { return c.OrgID },
 		more: loadHistory,
@@ -466,12 +486,14 @@ func (s *Store) ListClaims(ctx context.Context, a Actor, f ClaimFilter, p Page) 
 	}
 	var out []Claim
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListClaims"), nullable(a.UserID), PermClaimRead, after, p.limit(), nullable(f.Status), nullable(f.PatientID), nullable(f.PayerID))
+		rows, err := pgq.New(tx).ListClaims(ctx, pgq.ListClaimsParams{Actor: nullText(a.UserID), Perm: PermClaimRead, After: after,
+			RowLimit: int32(p.limit()), Status: nullText(f.Status), PatientID: nullText(f.PatientID), PayerID: nullText(f.PayerID)})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claim, error) { return scanClaim(r) }); err != nil {
-			return err
+		out = make([]Claim, len(rows))
+		for i, r := range rows {
+			out[i] = claim(pgq.GetClaimRow(r))
 		}
 		entries := make([]AuditEntry, len(out))
 		for i := range out {
@@ -541,7 +563,7 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		return b, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if b.Claim, err = scanClaim(tx.QueryRow(ctx, q("GetClaim"), claimID)); err != nil {
+		if b.Claim, err = getClaim(ctx, tx, claimID); err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermClaimRead, b.Claim.OrgID); err != nil {

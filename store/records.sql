@@ -439,9 +439,9 @@ ORDER BY id LIMIT $4;
 -- name: GetEncounterForClaim :one
 -- The total is summed as numeric: charges stored before the bounds could
 -- overflow a bigint; such a total reads as -1, which CreateClaim refuses.
-SELECT e.org_id::text, e.patient_id::text, e.provider_id::text, e.coverage_id::text,
+SELECT e.org_id::text AS org_id, e.patient_id::text AS patient_id, e.provider_id::text AS provider_id, coalesce(e.coverage_id::text, '')::text AS coverage_id,
        (SELECT CASE WHEN t > 999999999999999999 THEN -1 ELSE t END::bigint
-        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)
+        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)::bigint AS total_cents
 FROM encounters e WHERE e.id = $1;
 
 -- name: InsertClaim :one
@@ -452,28 +452,31 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING created_at, updated_a
 INSERT INTO claim_status_history (claim_id, seq, status, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: GetClaim :one
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims WHERE id = $1;
 
 -- name: GetClaimForUpdate :one
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims WHERE id = $1 FOR UPDATE;
 
 -- name: ListClaimStatus :many
-SELECT seq, status, reason, coalesce(actor_id::text, ''), at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq;
+SELECT seq, status, reason, coalesce(actor_id::text, '')::text AS actor_id, at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq;
 
 -- name: ListClaims :many
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::text IS NULL OR status = $5)
-  AND ($6::uuid IS NULL OR patient_id = $6)
-  AND ($7::uuid IS NULL OR payer_id = $7)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(payer_id)::uuid IS NULL OR payer_id = sqlc.narg(payer_id)::uuid)
+ORDER BY id LIMIT @row_limit;
 
 -- name: SetClaimStatus :one
 UPDATE claims SET status = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;

@@ -460,7 +460,8 @@ func (q *Queries) GetAuditHeads(ctx context.Context) ([]GetAuditHeadsRow, error)
 }
 
 const getClaim = `-- name: GetClaim :one
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims WHERE id = $1
 `
@@ -501,7 +502,8 @@ func (q *Queries) GetClaim(ctx context.Context, id string) (GetClaimRow, error) 
 }
 
 const getClaimForUpdate = `-- name: GetClaimForUpdate :one
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims WHERE id = $1 FOR UPDATE
 `
@@ -663,18 +665,18 @@ func (q *Queries) GetEncounter(ctx context.Context, id string) (GetEncounterRow,
 }
 
 const getEncounterForClaim = `-- name: GetEncounterForClaim :one
-SELECT e.org_id::text, e.patient_id::text, e.provider_id::text, e.coverage_id::text,
+SELECT e.org_id::text AS org_id, e.patient_id::text AS patient_id, e.provider_id::text AS provider_id, coalesce(e.coverage_id::text, '')::text AS coverage_id,
        (SELECT CASE WHEN t > 999999999999999999 THEN -1 ELSE t END::bigint
-        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)
+        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)::bigint AS total_cents
 FROM encounters e WHERE e.id = $1
 `
 
 type GetEncounterForClaimRow struct {
-	EOrgID      string
-	EPatientID  string
-	EProviderID string
-	ECoverageID string
-	Column5     int64
+	OrgID      string
+	PatientID  string
+	ProviderID string
+	CoverageID string
+	TotalCents int64
 }
 
 // The total is summed as numeric: charges stored before the bounds could
@@ -683,11 +685,11 @@ func (q *Queries) GetEncounterForClaim(ctx context.Context, id string) (GetEncou
 	row := q.db.QueryRow(ctx, getEncounterForClaim, id)
 	var i GetEncounterForClaimRow
 	err := row.Scan(
-		&i.EOrgID,
-		&i.EPatientID,
-		&i.EProviderID,
-		&i.ECoverageID,
-		&i.Column5,
+		&i.OrgID,
+		&i.PatientID,
+		&i.ProviderID,
+		&i.CoverageID,
+		&i.TotalCents,
 	)
 	return i, err
 }
@@ -2211,15 +2213,15 @@ func (q *Queries) ListCharges(ctx context.Context, encounterID string) ([]ListCh
 }
 
 const listClaimStatus = `-- name: ListClaimStatus :many
-SELECT seq, status, reason, coalesce(actor_id::text, ''), at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq
+SELECT seq, status, reason, coalesce(actor_id::text, '')::text AS actor_id, at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq
 `
 
 type ListClaimStatusRow struct {
-	Seq      int32
-	Status   string
-	Reason   string
-	Coalesce interface{}
-	At       time.Time
+	Seq     int32
+	Status  string
+	Reason  string
+	ActorID string
+	At      time.Time
 }
 
 func (q *Queries) ListClaimStatus(ctx context.Context, claimID string) ([]ListClaimStatusRow, error) {
@@ -2235,7 +2237,7 @@ func (q *Queries) ListClaimStatus(ctx context.Context, claimID string) ([]ListCl
 			&i.Seq,
 			&i.Status,
 			&i.Reason,
-			&i.Coalesce,
+			&i.ActorID,
 			&i.At,
 		); err != nil {
 			return nil, err
@@ -2249,25 +2251,26 @@ func (q *Queries) ListClaimStatus(ctx context.Context, claimID string) ([]ListCl
 }
 
 const listClaims = `-- name: ListClaims :many
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::text IS NULL OR status = $5)
-  AND ($6::uuid IS NULL OR patient_id = $6)
-  AND ($7::uuid IS NULL OR payer_id = $7)
-ORDER BY id LIMIT $4
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
+  AND ($4::text IS NULL OR status = $4::text)
+  AND ($5::uuid IS NULL OR patient_id = $5::uuid)
+  AND ($6::uuid IS NULL OR payer_id = $6::uuid)
+ORDER BY id LIMIT $7
 `
 
 type ListClaimsParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
-	Column6 string
-	Column7 string
+	Actor     *string
+	Perm      string
+	After     string
+	Status    *string
+	PatientID *string
+	PayerID   *string
+	RowLimit  int32
 }
 
 type ListClaimsRow struct {
@@ -2289,11 +2292,11 @@ func (q *Queries) ListClaims(ctx context.Context, arg ListClaimsParams) ([]ListC
 	rows, err := q.db.Query(ctx, listClaims,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
-		arg.Column6,
-		arg.Column7,
+		arg.After,
+		arg.Status,
+		arg.PatientID,
+		arg.PayerID,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
