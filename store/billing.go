@@ -141,7 +141,9 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 	}
 	e.ID = newID()
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetPatientOrg"), e.PatientID).Scan(&e.OrgID); err != nil {
+		db := pgq.New(tx)
+		var err error
+		if e.OrgID, err = db.GetPatientOrg(ctx, e.PatientID); err != nil {
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
@@ -151,21 +153,26 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 			return err
 		}
 		if e.CoverageID != "" {
-			var pid string
-			if err := tx.QueryRow(ctx, q("GetCoveragePatient"), e.CoverageID).Scan(&pid); err != nil || pid != e.PatientID {
+			if pid, err := db.GetCoveragePatient(ctx, e.CoverageID); err != nil || pid != e.PatientID {
 				return &ValidationError{Fields: []FieldProblem{{"/coverage_id", "is not a coverage of this patient"}}}
 			}
 		}
 		if e.AppointmentID != "" {
-			var pid string
-			if err := tx.QueryRow(ctx, q("GetAppointmentPatient"), e.AppointmentID).Scan(&pid); err != nil || pid != e.PatientID {
+			if pid, err := db.GetAppointmentPatient(ctx, e.AppointmentID); err != nil || pid != e.PatientID {
 				return &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is not an appointment of this patient"}}}
 			}
 		}
-		if err := tx.QueryRow(ctx, q("InsertEncounter"), e.ID, e.OrgID, e.PatientID, e.ProviderID, nullable(e.CoverageID),
-			nullable(e.AppointmentID), e.DateOfService, e.PlaceOfService, e.Diagnoses).Scan(&e.CreatedAt, &e.UpdatedAt); err != nil {
+		dos, err := time.Parse(time.DateOnly, e.DateOfService)
+		if err != nil {
+			return &ValidationError{Fields: []FieldProblem{{"/date_of_service", "must be a date YYYY-MM-DD"}}}
+		}
+		r, err := db.InsertEncounter(ctx, pgq.InsertEncounterParams{ID: e.ID, OrgID: e.OrgID, PatientID: e.PatientID, ProviderID: e.ProviderID,
+			CoverageID: nullText(e.CoverageID), AppointmentID: nullText(e.AppointmentID), DateOfService: dos,
+			PlaceOfService: e.PlaceOfService, Diagnoses: e.Diagnoses})
+		if err != nil {
 			return err
 		}
+		e.CreatedAt, e.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		b := &pgx.Batch{}
 		for _, c := range e.Charges {
 			b.Queue(q("InsertCharge"), e.ID, c.Line, c.Code, c.Modifiers, c.DiagnosisPointers, c.Units, c.AmountCents, nullable(c.PlaceOfService))
@@ -178,28 +185,36 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 	return e, err
 }
 
-func scanEncounter(r pgx.Row) (Encounter, error) {
-	var e Encounter
-	var dos time.Time
-	err := r.Scan(&e.ID, &e.OrgID, &e.PatientID, &e.ProviderID, &e.CoverageID, &e.AppointmentID, &dos, &e.PlaceOfService, &e.Diagnoses, &e.CreatedAt, &e.UpdatedAt)
+func encounter(r pgq.GetEncounterRow) Encounter {
+	return Encounter{ID: r.ID, OrgID: r.OrgID, PatientID: r.PatientID, ProviderID: r.ProviderID, CoverageID: r.CoverageID,
+		AppointmentID: r.AppointmentID, DateOfService: r.DateOfService.Format(time.DateOnly), PlaceOfService: r.PlaceOfService,
+		Diagnoses: r.Diagnoses, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// getEncounter reads one encounter without its charges (ErrNotFound when none).
+func getEncounter(ctx context.Context, db pgq.DBTX, id string) (Encounter, error) {
+	r, err := pgq.New(db).GetEncounter(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return e, ErrNotFound
+		return Encounter{}, ErrNotFound
 	}
-	e.DateOfService = dos.Format(time.DateOnly)
-	return e, err
+	return encounter(r), err
 }
 
 func loadCharges(ctx context.Context, tx pgx.Tx, e *Encounter) error {
-	rows, err := tx.Query(ctx, q("ListCharges"), e.ID)
+	rows, err := pgq.New(tx).ListCharges(ctx, e.ID)
 	if err != nil {
 		return err
 	}
-	e.Charges, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Charge, error) {
-		var c Charge
-		err := r.Scan(&c.Line, &c.Code, &c.Modifiers, &c.DiagnosisPointers, &c.Units, &c.AmountCents, &c.PlaceOfService)
-		return c, err
-	})
-	return err
+	e.Charges = make([]Charge, len(rows))
+	for i, r := range rows {
+		c := Charge{Line: int(r.Line), Code: r.Code, Modifiers: r.Modifiers, DiagnosisPointers: make([]int, len(r.DiagnosisPointers)),
+			Units: r.Units, AmountCents: r.AmountCents, PlaceOfService: r.PlaceOfService}
+		for j, d := range r.DiagnosisPointers {
+			c.DiagnosisPointers[j] = int(d)
+		}
+		e.Charges[i] = c
+	}
+	return nil
 }
 
 // GetEncounter reads an encounter with its charges (an audited PHI read).
@@ -207,7 +222,7 @@ func (s *Store) GetEncounter(ctx context.Context, a Actor, id string) (Encounter
 	return readScoped(ctx, s, a, id, scopedRead[Encounter]{
 		perm: PermEncounterRead,
 		get: func(ctx context.Context, tx pgx.Tx) (Encounter, error) {
-			return scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), id))
+			return getEncounter(ctx, tx, id)
 		},
 		org:  func(e Encounter) string { return e.OrgID },
 		more: loadCharges,
@@ -233,14 +248,20 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 		return e, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if e, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounterForUpdate"), id)); err != nil {
+		db := pgq.New(tx)
+		r, err := db.GetEncounterForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
+		e = encounter(pgq.GetEncounterRow(r))
 		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
 			return err
 		}
-		var claimed bool
-		if err := tx.QueryRow(ctx, q("EncounterHasClaim"), id).Scan(&claimed); err != nil {
+		claimed, err := db.EncounterHasClaim(ctx, id)
+		if err != nil {
 			return err
 		}
 		if claimed {
@@ -255,7 +276,8 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 		if err := e.validate(s.today()); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, q("UpdateEncounter"), e.ID, e.PlaceOfService, e.Diagnoses).Scan(&e.UpdatedAt); err != nil {
+		if e.UpdatedAt, err = db.UpdateEncounter(ctx, pgq.UpdateEncounterParams{ID: e.ID, PlaceOfService: e.PlaceOfService,
+			Diagnoses: e.Diagnoses}); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
@@ -280,12 +302,14 @@ func (s *Store) ListEncounters(ctx context.Context, a Actor, patientID string, p
 	}
 	var out []Encounter
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListEncounters"), nullable(a.UserID), PermEncounterRead, after, p.limit(), nullable(patientID))
+		rows, err := pgq.New(tx).ListEncounters(ctx, pgq.ListEncountersParams{Actor: nullText(a.UserID), Perm: PermEncounterRead,
+			After: after, RowLimit: int32(p.limit()), PatientID: nullText(patientID)})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) }); err != nil {
-			return err
+		out = make([]Encounter, len(rows))
+		for i, r := range rows {
+			out[i] = encounter(pgq.GetEncounterRow(r))
 		}
 		entries := make([]AuditEntry, len(out))
 		for i := range out {
@@ -572,7 +596,7 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		if err := loadHistory(ctx, tx, &b.Claim); err != nil {
 			return err
 		}
-		if b.Encounter, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), b.Claim.EncounterID)); err != nil {
+		if b.Encounter, err = getEncounter(ctx, tx, b.Claim.EncounterID); err != nil {
 			return err
 		}
 		if err := loadCharges(ctx, tx, &b.Encounter); err != nil {

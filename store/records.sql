@@ -419,22 +419,24 @@ INSERT INTO charges (encounter_id, line, code, modifiers, diagnosis_pointers, un
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: GetEncounter :one
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters WHERE id = $1;
 
 -- name: ListCharges :many
-SELECT line, code, modifiers, diagnosis_pointers, units::float8, amount_cents, coalesce(place_of_service, '')
+SELECT line, code, modifiers, diagnosis_pointers, units::float8 AS units, amount_cents, coalesce(place_of_service, '')::text AS place_of_service
 FROM charges WHERE encounter_id = $1 ORDER BY line;
 
 -- name: ListEncounters :many
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR patient_id = $5)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+ORDER BY id LIMIT @row_limit;
 
 -- name: GetEncounterForClaim :one
 -- The total is summed as numeric: charges stored before the bounds could
@@ -559,7 +561,8 @@ UPDATE waitlist_entries SET provider_id = $2, visit_type = $3, priority = $4, ea
 WHERE id = $1 RETURNING updated_at;
 
 -- name: GetEncounterForUpdate :one
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters WHERE id = $1 FOR UPDATE;
 

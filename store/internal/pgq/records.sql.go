@@ -626,7 +626,8 @@ func (q *Queries) GetCoveragePayer(ctx context.Context, id string) (string, erro
 }
 
 const getEncounter = `-- name: GetEncounter :one
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters WHERE id = $1
 `
@@ -636,8 +637,8 @@ type GetEncounterRow struct {
 	OrgID          string
 	PatientID      string
 	ProviderID     string
-	Coalesce       interface{}
-	Coalesce_2     interface{}
+	CoverageID     string
+	AppointmentID  string
 	DateOfService  time.Time
 	PlaceOfService string
 	Diagnoses      []string
@@ -653,8 +654,8 @@ func (q *Queries) GetEncounter(ctx context.Context, id string) (GetEncounterRow,
 		&i.OrgID,
 		&i.PatientID,
 		&i.ProviderID,
-		&i.Coalesce,
-		&i.Coalesce_2,
+		&i.CoverageID,
+		&i.AppointmentID,
 		&i.DateOfService,
 		&i.PlaceOfService,
 		&i.Diagnoses,
@@ -695,7 +696,8 @@ func (q *Queries) GetEncounterForClaim(ctx context.Context, id string) (GetEncou
 }
 
 const getEncounterForUpdate = `-- name: GetEncounterForUpdate :one
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters WHERE id = $1 FOR UPDATE
 `
@@ -705,8 +707,8 @@ type GetEncounterForUpdateRow struct {
 	OrgID          string
 	PatientID      string
 	ProviderID     string
-	Coalesce       interface{}
-	Coalesce_2     interface{}
+	CoverageID     string
+	AppointmentID  string
 	DateOfService  time.Time
 	PlaceOfService string
 	Diagnoses      []string
@@ -722,8 +724,8 @@ func (q *Queries) GetEncounterForUpdate(ctx context.Context, id string) (GetEnco
 		&i.OrgID,
 		&i.PatientID,
 		&i.ProviderID,
-		&i.Coalesce,
-		&i.Coalesce_2,
+		&i.CoverageID,
+		&i.AppointmentID,
 		&i.DateOfService,
 		&i.PlaceOfService,
 		&i.Diagnoses,
@@ -2170,7 +2172,7 @@ func (q *Queries) ListAvailabilityExceptions(ctx context.Context, providerID str
 }
 
 const listCharges = `-- name: ListCharges :many
-SELECT line, code, modifiers, diagnosis_pointers, units::float8, amount_cents, coalesce(place_of_service, '')
+SELECT line, code, modifiers, diagnosis_pointers, units::float8 AS units, amount_cents, coalesce(place_of_service, '')::text AS place_of_service
 FROM charges WHERE encounter_id = $1 ORDER BY line
 `
 
@@ -2413,21 +2415,22 @@ func (q *Queries) ListCoverages(ctx context.Context, arg ListCoveragesParams) ([
 }
 
 const listEncounters = `-- name: ListEncounters :many
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR patient_id = $5)
-ORDER BY id LIMIT $4
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
+  AND ($4::uuid IS NULL OR patient_id = $4::uuid)
+ORDER BY id LIMIT $5
 `
 
 type ListEncountersParams struct {
-	Actor   string
-	Perm    string
-	ID      string
-	Limit   int32
-	Column5 string
+	Actor     *string
+	Perm      string
+	After     string
+	PatientID *string
+	RowLimit  int32
 }
 
 type ListEncountersRow struct {
@@ -2435,8 +2438,8 @@ type ListEncountersRow struct {
 	OrgID          string
 	PatientID      string
 	ProviderID     string
-	Coalesce       interface{}
-	Coalesce_2     interface{}
+	CoverageID     string
+	AppointmentID  string
 	DateOfService  time.Time
 	PlaceOfService string
 	Diagnoses      []string
@@ -2448,9 +2451,9 @@ func (q *Queries) ListEncounters(ctx context.Context, arg ListEncountersParams) 
 	rows, err := q.db.Query(ctx, listEncounters,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
-		arg.Column5,
+		arg.After,
+		arg.PatientID,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -2464,8 +2467,8 @@ func (q *Queries) ListEncounters(ctx context.Context, arg ListEncountersParams) 
 			&i.OrgID,
 			&i.PatientID,
 			&i.ProviderID,
-			&i.Coalesce,
-			&i.Coalesce_2,
+			&i.CoverageID,
+			&i.AppointmentID,
 			&i.DateOfService,
 			&i.PlaceOfService,
 			&i.Diagnoses,
