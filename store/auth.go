@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/argon2"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // AuthPolicy sets session lifetimes and the login lockout.
@@ -100,19 +102,23 @@ func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
 			if a != System {
 				return ErrNotFound
 			}
-			return tx.QueryRow(ctx, q("InsertRootOrg"), o.ID, o.Kind, o.Name).Scan(&o.CreatedAt)
+			var err error
+			o.CreatedAt, err = pgq.New(tx).InsertRootOrg(ctx, pgq.InsertRootOrgParams{ID: o.ID, Kind: o.Kind, Name: o.Name})
+			return err
 		}
 		if err := requireScope(ctx, tx, a, PermOrgWrite, o.ParentID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "does not exist"}}}
 		}
-		var pk string
-		if err := tx.QueryRow(ctx, q("GetOrgKind"), o.ParentID).Scan(&pk); err != nil {
+		db := pgq.New(tx)
+		pk, err := db.GetOrgKind(ctx, o.ParentID)
+		if err != nil {
 			return err
 		}
 		if !strings.Contains("|"+parentKinds+"|", "|"+pk+"|") {
 			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "a " + o.Kind + " cannot sit under a " + pk}}}
 		}
-		return tx.QueryRow(ctx, q("InsertChildOrg"), o.ID, o.ParentID, o.Kind, o.Name).Scan(&o.CreatedAt)
+		o.CreatedAt, err = db.InsertChildOrg(ctx, pgq.InsertChildOrgParams{ID: o.ID, ParentID: o.ParentID, Kind: o.Kind, Name: o.Name})
+		return err
 	})
 	return o, err
 }
@@ -122,15 +128,19 @@ func (s *Store) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
 	return readScoped(ctx, s, a, id, scopedRead[Org]{
 		perm: PermOrgRead,
 		get: func(ctx context.Context, tx pgx.Tx) (Org, error) {
-			var o Org
-			err := tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return o, ErrNotFound
-			}
-			return o, err
+			return getOrg(ctx, tx, id)
 		},
 		org: func(o Org) string { return o.ID },
 	})
+}
+
+// getOrg reads one organisation (ErrNotFound when there is none).
+func getOrg(ctx context.Context, db pgq.DBTX, id string) (Org, error) {
+	r, err := pgq.New(db).GetOrg(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Org{}, ErrNotFound
+	}
+	return Org(r), err
 }
 
 // RenameOrg changes an organisation's name (org:write there).
@@ -146,10 +156,12 @@ func (s *Store) RenameOrg(ctx context.Context, a Actor, id, name string) (Org, e
 		if err := requireScope(ctx, tx, a, PermOrgWrite, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, q("UpdateOrgName"), id, name); err != nil {
+		if err := pgq.New(tx).UpdateOrgName(ctx, pgq.UpdateOrgNameParams{ID: id, Name: name}); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
+		var err error
+		o, err = getOrg(ctx, tx, id)
+		return err
 	})
 	return o, err
 }
@@ -160,15 +172,16 @@ func (s *Store) ListOrgs(ctx context.Context, a Actor, p Page) ([]Org, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("ListOrgs"), nullable(a.UserID), PermOrgRead, after, p.limit())
+	rows, err := pgq.New(s.Pool).ListOrgs(ctx, pgq.ListOrgsParams{Actor: nullText(a.UserID), Perm: PermOrgRead, After: after,
+		RowLimit: int32(p.limit())})
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) {
-		var o Org
-		return o, r.Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
-	})
-	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+	out := make([]Org, len(rows))
+	for i, r := range rows {
+		out[i] = Org(r)
+	}
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), nil
 }
 
 func nextCursor(n int, p Page, last func() string) string {

@@ -52,7 +52,7 @@ ORDER BY id DESC LIMIT $8;
 
 -- name: InsertRootOrg :one
 INSERT INTO orgs (id, kind, name, path)
-VALUES ($1::uuid, $2, $3, text2ltree(replace($1::uuid::text, '-', '_')))
+VALUES (@id::uuid, @kind::text, @name::text, text2ltree(replace((@id::uuid)::text, '-', '_')))
 RETURNING created_at;
 
 -- name: GetOrgKind :one
@@ -60,18 +60,18 @@ SELECT kind FROM orgs WHERE id = $1;
 
 -- name: InsertChildOrg :one
 INSERT INTO orgs (id, parent_id, kind, name, path)
-SELECT $1::uuid, $2, $3, $4, p.path || text2ltree(replace($1::uuid::text, '-', '_'))
-FROM orgs p WHERE p.id = $2
+SELECT @id::uuid, @parent_id::uuid, @kind::text, @name::text, p.path || text2ltree(replace((@id::uuid)::text, '-', '_'))
+FROM orgs p WHERE p.id = @parent_id::uuid
 RETURNING created_at;
 
 -- name: GetOrg :one
-SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs WHERE id = $1;
+SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs WHERE id = $1;
 
 -- name: ListOrgs :many
-SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs
-WHERE id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-ORDER BY id LIMIT $4;
+SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs
+WHERE id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+ORDER BY id LIMIT @row_limit;
 
 -- name: InsertUser :exec
 INSERT INTO users (id, org_id, kind, login, display_name, password_hash, dek, totp_secret)

@@ -799,12 +799,12 @@ func (q *Queries) GetLoginForUpdate(ctx context.Context, login string) (GetLogin
 }
 
 const getOrg = `-- name: GetOrg :one
-SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs WHERE id = $1
+SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs WHERE id = $1
 `
 
 type GetOrgRow struct {
 	ID        string
-	Coalesce  interface{}
+	ParentID  string
 	Kind      string
 	Name      string
 	CreatedAt time.Time
@@ -815,7 +815,7 @@ func (q *Queries) GetOrg(ctx context.Context, id string) (GetOrgRow, error) {
 	var i GetOrgRow
 	err := row.Scan(
 		&i.ID,
-		&i.Coalesce,
+		&i.ParentID,
 		&i.Kind,
 		&i.Name,
 		&i.CreatedAt,
@@ -1492,21 +1492,21 @@ func (q *Queries) InsertCharge(ctx context.Context, arg InsertChargeParams) erro
 
 const insertChildOrg = `-- name: InsertChildOrg :one
 INSERT INTO orgs (id, parent_id, kind, name, path)
-SELECT $1::uuid, $2, $3, $4, p.path || text2ltree(replace($1::uuid::text, '-', '_'))
-FROM orgs p WHERE p.id = $2
+SELECT $1::uuid, $2::uuid, $3::text, $4::text, p.path || text2ltree(replace(($1::uuid)::text, '-', '_'))
+FROM orgs p WHERE p.id = $2::uuid
 RETURNING created_at
 `
 
 type InsertChildOrgParams struct {
-	Column1  string
-	ParentID *string
+	ID       string
+	ParentID string
 	Kind     string
 	Name     string
 }
 
 func (q *Queries) InsertChildOrg(ctx context.Context, arg InsertChildOrgParams) (time.Time, error) {
 	row := q.db.QueryRow(ctx, insertChildOrg,
-		arg.Column1,
+		arg.ID,
 		arg.ParentID,
 		arg.Kind,
 		arg.Name,
@@ -1808,18 +1808,18 @@ func (q *Queries) InsertProvider(ctx context.Context, arg InsertProviderParams) 
 
 const insertRootOrg = `-- name: InsertRootOrg :one
 INSERT INTO orgs (id, kind, name, path)
-VALUES ($1::uuid, $2, $3, text2ltree(replace($1::uuid::text, '-', '_')))
+VALUES ($1::uuid, $2::text, $3::text, text2ltree(replace(($1::uuid)::text, '-', '_')))
 RETURNING created_at
 `
 
 type InsertRootOrgParams struct {
-	Column1 string
-	Kind    string
-	Name    string
+	ID   string
+	Kind string
+	Name string
 }
 
 func (q *Queries) InsertRootOrg(ctx context.Context, arg InsertRootOrgParams) (time.Time, error) {
-	row := q.db.QueryRow(ctx, insertRootOrg, arg.Column1, arg.Kind, arg.Name)
+	row := q.db.QueryRow(ctx, insertRootOrg, arg.ID, arg.Kind, arg.Name)
 	var created_at time.Time
 	err := row.Scan(&created_at)
 	return created_at, err
@@ -2486,22 +2486,22 @@ func (q *Queries) ListEncounters(ctx context.Context, arg ListEncountersParams) 
 }
 
 const listOrgs = `-- name: ListOrgs :many
-SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs
-WHERE id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
+SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs
+WHERE id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND id > $3::uuid
 ORDER BY id LIMIT $4
 `
 
 type ListOrgsParams struct {
-	Actor string
-	Perm  string
-	ID    string
-	Limit int32
+	Actor    *string
+	Perm     string
+	After    string
+	RowLimit int32
 }
 
 type ListOrgsRow struct {
 	ID        string
-	Coalesce  interface{}
+	ParentID  string
 	Kind      string
 	Name      string
 	CreatedAt time.Time
@@ -2511,8 +2511,8 @@ func (q *Queries) ListOrgs(ctx context.Context, arg ListOrgsParams) ([]ListOrgsR
 	rows, err := q.db.Query(ctx, listOrgs,
 		arg.Actor,
 		arg.Perm,
-		arg.ID,
-		arg.Limit,
+		arg.After,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -2523,7 +2523,7 @@ func (q *Queries) ListOrgs(ctx context.Context, arg ListOrgsParams) ([]ListOrgsR
 		var i ListOrgsRow
 		if err := rows.Scan(
 			&i.ID,
-			&i.Coalesce,
+			&i.ParentID,
 			&i.Kind,
 			&i.Name,
 			&i.CreatedAt,
