@@ -71,7 +71,7 @@ SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, n
 SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs
 WHERE id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
   AND id > @after::uuid
-ORDER BY id LIMIT @row_limit;
+ORDER BY orgs.id LIMIT @row_limit;
 
 -- name: InsertUser :exec
 INSERT INTO users (id, org_id, kind, login, display_name, password_hash, dek, totp_secret)
@@ -137,10 +137,10 @@ SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabl
 SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users
 WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
   AND id > @after::uuid AND (sqlc.narg(org_id)::uuid IS NULL OR org_id = sqlc.narg(org_id)::uuid)
-ORDER BY id LIMIT @row_limit;
+ORDER BY users.id LIMIT @row_limit;
 
 -- name: ListUserGrants :many
-SELECT user_id::text AS user_id, org_id::text AS org_id, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role;
+SELECT user_id::text AS user_id, org_id::text AS org_id, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY role_grants.user_id, role_grants.org_id, role_grants.role;
 
 -- name: SetUserDisabled :exec
 UPDATE users SET disabled = $2 WHERE id = $1;
@@ -159,7 +159,7 @@ DELETE FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3;
 
 -- name: ListAPITokens :many
 SELECT id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
-WHERE user_id = @user_id AND id > @after::uuid ORDER BY id LIMIT @row_limit;
+WHERE user_id = @user_id AND id > @after::uuid ORDER BY api_tokens.id LIMIT @row_limit;
 
 -- name: RevokeAPIToken :one
 -- Idempotent: a revoked token keeps its first revocation time.
@@ -183,7 +183,7 @@ UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials
 SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
 WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
   AND id > @after::uuid AND (sqlc.narg(npi)::text IS NULL OR npi = sqlc.narg(npi)::text)
-ORDER BY id LIMIT @row_limit;
+ORDER BY providers.id LIMIT @row_limit;
 
 -- name: GetProviderOrg :one
 SELECT org_id::text FROM providers WHERE id = $1;
@@ -205,7 +205,7 @@ UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updat
 SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
 WHERE org_id IN (SELECT v.id FROM visible_orgs_and_ancestors(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
   AND id > @after::uuid
-ORDER BY id LIMIT @row_limit;
+ORDER BY payers.id LIMIT @row_limit;
 
 -- name: GetPayerOrg :one
 SELECT org_id::text FROM payers WHERE id = $1;
@@ -242,7 +242,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::te
   AND (sqlc.narg(last_name_bidx)::bytea IS NULL OR last_name_bidx = sqlc.narg(last_name_bidx)::bytea)
   AND (sqlc.narg(birth_date_bidx)::bytea IS NULL OR birth_date_bidx = sqlc.narg(birth_date_bidx)::bytea)
   AND (sqlc.narg(ssn_bidx)::bytea IS NULL OR ssn_bidx = sqlc.narg(ssn_bidx)::bytea)
-ORDER BY id LIMIT @row_limit;
+ORDER BY patients.id LIMIT @row_limit;
 
 -- name: GetPatientOrg :one
 SELECT org_id::text FROM patients WHERE id = $1;
@@ -268,7 +268,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::te
   AND id > @after::uuid
   AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
   AND (sqlc.narg(member_id_bidx)::bytea IS NULL OR member_id_bidx = sqlc.narg(member_id_bidx)::bytea)
-ORDER BY id LIMIT @row_limit;
+ORDER BY coverages.id LIMIT @row_limit;
 
 -- name: GetCoveragePatient :one
 SELECT patient_id::text FROM coverages WHERE id = $1;
@@ -349,7 +349,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::te
   AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
   AND (sqlc.narg(ends_after)::timestamptz IS NULL OR ends_at > sqlc.narg(ends_after)::timestamptz)
   AND (sqlc.narg(starts_before)::timestamptz IS NULL OR starts_at < sqlc.narg(starts_before)::timestamptz)
-ORDER BY id LIMIT @row_limit;
+ORDER BY appointments.id LIMIT @row_limit;
 
 -- name: RescheduleAppointment :one
 UPDATE appointments SET starts_at = $2, ends_at = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
@@ -387,7 +387,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::te
   AND (sqlc.narg(provider_id)::uuid IS NULL OR provider_id = sqlc.narg(provider_id)::uuid)
   AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
   AND (sqlc.narg(visit_type)::text IS NULL OR visit_type = sqlc.narg(visit_type)::text)
-ORDER BY id LIMIT @row_limit;
+ORDER BY waitlist_entries.id LIMIT @row_limit;
 
 -- name: CloseWaitlist :one
 UPDATE waitlist_entries SET status = $2, appointment_id = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
@@ -404,7 +404,7 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at;
 SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, weekday,
        to_char(start_time, 'HH24:MI')::text AS start_time, to_char(end_time, 'HH24:MI')::text AS end_time,
        time_zone, valid_from, valid_to, created_at
-FROM availability_templates WHERE provider_id = $1 ORDER BY weekday, start_time;
+FROM availability_templates WHERE provider_id = $1 ORDER BY availability_templates.weekday, availability_templates.start_time;
 
 -- name: ListAvailabilityExceptions :many
 SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, kind, starts_at, ends_at, created_at
@@ -436,7 +436,7 @@ FROM encounters
 WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
   AND id > @after::uuid
   AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
-ORDER BY id LIMIT @row_limit;
+ORDER BY encounters.id LIMIT @row_limit;
 
 -- name: GetEncounterForClaim :one
 -- The total is summed as numeric: charges stored before the bounds could
@@ -478,7 +478,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::te
   AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
   AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
   AND (sqlc.narg(payer_id)::uuid IS NULL OR payer_id = sqlc.narg(payer_id)::uuid)
-ORDER BY id LIMIT @row_limit;
+ORDER BY claims.id LIMIT @row_limit;
 
 -- name: SetClaimStatus :one
 UPDATE claims SET status = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;

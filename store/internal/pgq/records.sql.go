@@ -1947,7 +1947,7 @@ func (q *Queries) InsertWaitlist(ctx context.Context, arg InsertWaitlistParams) 
 
 const listAPITokens = `-- name: ListAPITokens :many
 SELECT id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
-WHERE user_id = $1 AND id > $2::uuid ORDER BY id LIMIT $3
+WHERE user_id = $1 AND id > $2::uuid ORDER BY api_tokens.id LIMIT $3
 `
 
 type ListAPITokensParams struct {
@@ -2004,7 +2004,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND ($6::text IS NULL OR status = $6::text)
   AND ($7::timestamptz IS NULL OR ends_at > $7::timestamptz)
   AND ($8::timestamptz IS NULL OR starts_at < $8::timestamptz)
-ORDER BY id LIMIT $9
+ORDER BY appointments.id LIMIT $9
 `
 
 type ListAppointmentsParams struct {
@@ -2081,7 +2081,7 @@ const listAvailability = `-- name: ListAvailability :many
 SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, weekday,
        to_char(start_time, 'HH24:MI')::text AS start_time, to_char(end_time, 'HH24:MI')::text AS end_time,
        time_zone, valid_from, valid_to, created_at
-FROM availability_templates WHERE provider_id = $1 ORDER BY weekday, start_time
+FROM availability_templates WHERE provider_id = $1 ORDER BY availability_templates.weekday, availability_templates.start_time
 `
 
 type ListAvailabilityRow struct {
@@ -2262,7 +2262,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND ($4::text IS NULL OR status = $4::text)
   AND ($5::uuid IS NULL OR patient_id = $5::uuid)
   AND ($6::uuid IS NULL OR payer_id = $6::uuid)
-ORDER BY id LIMIT $7
+ORDER BY claims.id LIMIT $7
 `
 
 type ListClaimsParams struct {
@@ -2339,7 +2339,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND id > $3::uuid
   AND ($4::uuid IS NULL OR patient_id = $4::uuid)
   AND ($5::bytea IS NULL OR member_id_bidx = $5::bytea)
-ORDER BY id LIMIT $6
+ORDER BY coverages.id LIMIT $6
 `
 
 type ListCoveragesParams struct {
@@ -2422,7 +2422,7 @@ FROM encounters
 WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND id > $3::uuid
   AND ($4::uuid IS NULL OR patient_id = $4::uuid)
-ORDER BY id LIMIT $5
+ORDER BY encounters.id LIMIT $5
 `
 
 type ListEncountersParams struct {
@@ -2489,7 +2489,7 @@ const listOrgs = `-- name: ListOrgs :many
 SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs
 WHERE id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND id > $3::uuid
-ORDER BY id LIMIT $4
+ORDER BY orgs.id LIMIT $4
 `
 
 type ListOrgsParams struct {
@@ -2547,7 +2547,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND ($5::bytea IS NULL OR last_name_bidx = $5::bytea)
   AND ($6::bytea IS NULL OR birth_date_bidx = $6::bytea)
   AND ($7::bytea IS NULL OR ssn_bidx = $7::bytea)
-ORDER BY id LIMIT $8
+ORDER BY patients.id LIMIT $8
 `
 
 type ListPatientsParams struct {
@@ -2624,7 +2624,7 @@ const listPayers = `-- name: ListPayers :many
 SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
 WHERE org_id IN (SELECT v.id FROM visible_orgs_and_ancestors($1::uuid, $2::text) AS v (id))
   AND id > $3::uuid
-ORDER BY id LIMIT $4
+ORDER BY payers.id LIMIT $4
 `
 
 type ListPayersParams struct {
@@ -2683,7 +2683,7 @@ const listProviders = `-- name: ListProviders :many
 SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
 WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND id > $3::uuid AND ($4::text IS NULL OR npi = $4::text)
-ORDER BY id LIMIT $5
+ORDER BY providers.id LIMIT $5
 `
 
 type ListProvidersParams struct {
@@ -2743,7 +2743,7 @@ func (q *Queries) ListProviders(ctx context.Context, arg ListProvidersParams) ([
 }
 
 const listUserGrants = `-- name: ListUserGrants :many
-SELECT user_id::text AS user_id, org_id::text AS org_id, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role
+SELECT user_id::text AS user_id, org_id::text AS org_id, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY role_grants.user_id, role_grants.org_id, role_grants.role
 `
 
 type ListUserGrantsRow struct {
@@ -2776,7 +2776,7 @@ const listUsers = `-- name: ListUsers :many
 SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users
 WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND id > $3::uuid AND ($4::uuid IS NULL OR org_id = $4::uuid)
-ORDER BY id LIMIT $5
+ORDER BY users.id LIMIT $5
 `
 
 type ListUsersParams struct {
@@ -2846,7 +2846,7 @@ WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND ($5::uuid IS NULL OR provider_id = $5::uuid)
   AND ($6::text IS NULL OR status = $6::text)
   AND ($7::text IS NULL OR visit_type = $7::text)
-ORDER BY id LIMIT $8
+ORDER BY waitlist_entries.id LIMIT $8
 `
 
 type ListWaitlistParams struct {
