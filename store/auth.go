@@ -244,7 +244,8 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, stri
 		if err := requireScope(ctx, tx, a, PermUserWrite, u.OrgID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{"/org_id", "does not exist"}}}
 		}
-		_, err := tx.Exec(ctx, q("InsertUser"), u.ID, u.OrgID, u.Kind, u.Login, u.DisplayName, nullable(hash), dekW, sealed)
+		err := pgq.New(tx).InsertUser(ctx, pgq.InsertUserParams{ID: u.ID, OrgID: u.OrgID, Kind: u.Kind, Login: u.Login,
+			DisplayName: u.DisplayName, PasswordHash: nullText(hash), Dek: dekW, TotpSecret: sealed})
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{"/login", "is taken"}}}
 		}
@@ -278,14 +279,15 @@ func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) 
 		if err := requireScope(ctx, tx, a, PermUserWrite, orgID); err != nil {
 			return err
 		}
-		var known bool
-		if err := tx.QueryRow(ctx, q("RoleExists"), role).Scan(&known); err != nil {
+		db := pgq.New(tx)
+		known, err := db.RoleExists(ctx, role)
+		if err != nil {
 			return err
 		}
 		if !known {
 			return &ValidationError{Fields: []FieldProblem{{"/role", "is not a known role"}}}
 		}
-		if _, err := tx.Exec(ctx, q("InsertGrant"), userID, orgID, role); err != nil {
+		if err := db.InsertGrant(ctx, pgq.InsertGrantParams{UserID: userID, OrgID: orgID, Role: role}); err != nil {
 			return refError(err, map[string]string{"user_id": "/user_id", "org_id": "/org_id"})
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: orgID, Action: ActionGrant, Resource: "user", ResourceID: userID, Fields: []string{"role_grants/" + orgID + "/" + role}})
@@ -313,21 +315,23 @@ func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (Issu
 		return IssuedToken{}, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var org, kind string
-		err := tx.QueryRow(ctx, q("GetUserOrg"), userID).Scan(&org, &kind)
+		db := pgq.New(tx)
+		u, err := db.GetUserOrg(ctx, userID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
+		org := u.OrgID
 		if err := requireScope(ctx, tx, a, PermUserWrite, org); err != nil {
 			return err
 		}
-		if kind != "system" {
+		if u.Kind != "system" {
 			return &ValidationError{Fields: []FieldProblem{{"/user_id", "API tokens are for system users"}}}
 		}
-		if err := tx.QueryRow(ctx, q("InsertAPITokenExpiring"), it.ID, userID, tokenHash(it.Token), it.ExpiresAt).Scan(&it.CreatedAt); err != nil {
+		if it.CreatedAt, err = db.InsertAPITokenExpiring(ctx, pgq.InsertAPITokenExpiringParams{ID: it.ID, UserID: userID,
+			TokenHash: tokenHash(it.Token), ExpiresAt: it.ExpiresAt}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionIssueToken, Resource: "user", ResourceID: userID, Fields: []string{"tokens/" + it.ID}})
