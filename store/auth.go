@@ -382,13 +382,8 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 	var tok string
 	var failure error
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var id, hash string
-		var dekW, sealed []byte
-		var lastStep int64
-		var failed int
-		var locked *time.Time
-		err := tx.QueryRow(ctx, q("GetLoginForUpdate"), login).
-			Scan(&id, &hash, &dekW, &sealed, &lastStep, &failed, &locked)
+		db := pgq.New(tx)
+		u, err := db.GetLoginForUpdate(ctx, login)
 		if errors.Is(err, pgx.ErrNoRows) {
 			checkPassword(dummyHash, password) // same work as a real login
 			failure = ErrUnauthenticated
@@ -397,6 +392,7 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 		if err != nil {
 			return err
 		}
+		id, hash, dekW, sealed, lastStep, failed, locked := u.ID, u.PasswordHash, u.Dek, u.TotpSecret, u.TotpLastStep, int(u.FailedLogins), u.LockedUntil
 		if locked != nil && locked.After(now) {
 			checkPassword(dummyHash, password) // same work, same answer as a wrong password
 			failure = ErrUnauthenticated
@@ -423,15 +419,14 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 				until, failed = &t, 0
 			}
 			failure = ErrUnauthenticated
-			_, err := tx.Exec(ctx, q("RecordLoginFailure"), id, failed, until)
-			return err
+			return db.RecordLoginFailure(ctx, pgq.RecordLoginFailureParams{ID: id, FailedLogins: int32(failed), LockedUntil: until})
 		}
-		if _, err := tx.Exec(ctx, q("RecordLoginSuccess"), id, step); err != nil {
+		if err := db.RecordLoginSuccess(ctx, pgq.RecordLoginSuccessParams{ID: id, TotpLastStep: step}); err != nil {
 			return err
 		}
 		tok = newSecret("cf_ses_")
-		_, err = tx.Exec(ctx, q("InsertSession"), newID(), id, tokenHash(tok), now, now.Add(s.policy.SessionMaxAge))
-		return err
+		return db.InsertSession(ctx, pgq.InsertSessionParams{ID: newID(), UserID: id, TokenHash: tokenHash(tok), CreatedAt: now,
+			ExpiresAt: now.Add(s.policy.SessionMaxAge)})
 	})
 	if err != nil {
 		return "", err
@@ -441,8 +436,7 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 
 // Logout ends the session the token names.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	_, err := s.Pool.Exec(ctx, q("RevokeSession"), tokenHash(token))
-	return err
+	return pgq.New(s.Pool).RevokeSession(ctx, tokenHash(token))
 }
 
 // Authenticate resolves a bearer token (an API token or a session) to its
@@ -463,33 +457,36 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Principal, erro
 				s.tokens.put(h, p, now, gen)
 			}
 		}()
-		var used *time.Time
-		err := s.Pool.QueryRow(ctx, q("AuthToken"), tokenHash(token), now).Scan(&p.UserID, &p.Kind, &used, &perms)
+		db := pgq.New(s.Pool)
+		r, err := db.AuthToken(ctx, pgq.AuthTokenParams{TokenHash: tokenHash(token), Now: now})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return p, ErrUnauthenticated
 		}
 		if err != nil {
 			return p, err
 		}
-		if used == nil || now.Sub(*used) > time.Minute {
-			if _, err := s.Pool.Exec(ctx, q("TouchToken"), tokenHash(token), now); err != nil {
+		p.UserID, p.Kind, perms = r.UserID, r.Kind, r.Permissions
+		if used := r.LastUsedAt; used == nil || now.Sub(*used) > time.Minute {
+			if err := db.TouchToken(ctx, pgq.TouchTokenParams{TokenHash: tokenHash(token), LastUsedAt: &now}); err != nil {
 				return p, err
 			}
 		}
 	case strings.HasPrefix(token, "cf_ses_"):
-		var seen, expires time.Time
-		err := s.Pool.QueryRow(ctx, q("AuthSession"), tokenHash(token)).Scan(&p.SessionID, &p.UserID, &p.Kind, &seen, &expires, &perms)
+		db := pgq.New(s.Pool)
+		r, err := db.AuthSession(ctx, tokenHash(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return p, ErrUnauthenticated
 		}
 		if err != nil {
 			return p, err
 		}
+		p.SessionID, p.UserID, p.Kind, perms = r.SessionID, r.UserID, r.Kind, r.Permissions
+		seen, expires := r.LastSeenAt, r.ExpiresAt
 		if !now.Before(expires) || now.Sub(seen) >= s.policy.SessionIdle {
 			return p, ErrUnauthenticated
 		}
 		if now.Sub(seen) > 5*time.Second {
-			if _, err := s.Pool.Exec(ctx, q("TouchSession"), p.SessionID, now); err != nil {
+			if err := db.TouchSession(ctx, pgq.TouchSessionParams{ID: p.SessionID, LastSeenAt: now}); err != nil {
 				return p, err
 			}
 		}

@@ -90,33 +90,33 @@ SELECT org_id::text, kind FROM users WHERE id = $1;
 INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3) RETURNING created_at;
 
 -- name: GetLoginForUpdate :one
-SELECT id::text, password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
+SELECT id::text AS id, coalesce(password_hash, '')::text AS password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
 FROM users WHERE login = $1 AND kind = 'staff' AND NOT disabled FOR UPDATE;
 
 -- name: RecordLoginFailure :exec
-UPDATE users SET failed_logins = $2, locked_until = coalesce($3, locked_until) WHERE id = $1;
+UPDATE users SET failed_logins = @failed_logins, locked_until = coalesce(sqlc.narg(locked_until)::timestamptz, locked_until) WHERE id = @id;
 
 -- name: RecordLoginSuccess :exec
 UPDATE users SET failed_logins = 0, locked_until = NULL, totp_last_step = $2 WHERE id = $1;
 
 -- name: InsertSession :exec
-INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5);
+INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES (@id, @user_id, @token_hash, @created_at, @created_at, @expires_at);
 
 -- name: RevokeSession :exec
 UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL;
 
 -- name: AuthToken :one
-SELECT u.id::text, u.kind, t.last_used_at,
-       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+SELECT u.id::text AS user_id, u.kind, t.last_used_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)::text[] AS permissions
 FROM api_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND NOT u.disabled;
+WHERE t.token_hash = @token_hash AND t.revoked_at IS NULL AND t.expires_at > @now::timestamptz AND NOT u.disabled;
 
 -- name: TouchToken :exec
 UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1;
 
 -- name: AuthSession :one
-SELECT s.id::text, u.id::text, u.kind, s.last_seen_at, s.expires_at,
-       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+SELECT s.id::text AS session_id, u.id::text AS user_id, u.kind, s.last_seen_at, s.expires_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)::text[] AS permissions
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND NOT u.disabled;
 

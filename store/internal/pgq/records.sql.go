@@ -13,62 +13,62 @@ import (
 )
 
 const authSession = `-- name: AuthSession :one
-SELECT s.id::text, u.id::text, u.kind, s.last_seen_at, s.expires_at,
-       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+SELECT s.id::text AS session_id, u.id::text AS user_id, u.kind, s.last_seen_at, s.expires_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)::text[] AS permissions
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND NOT u.disabled
 `
 
 type AuthSessionRow struct {
-	SID        string
-	UID        string
-	Kind       string
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	Exists     interface{}
+	SessionID   string
+	UserID      string
+	Kind        string
+	LastSeenAt  time.Time
+	ExpiresAt   time.Time
+	Permissions []string
 }
 
 func (q *Queries) AuthSession(ctx context.Context, tokenHash []byte) (AuthSessionRow, error) {
 	row := q.db.QueryRow(ctx, authSession, tokenHash)
 	var i AuthSessionRow
 	err := row.Scan(
-		&i.SID,
-		&i.UID,
+		&i.SessionID,
+		&i.UserID,
 		&i.Kind,
 		&i.LastSeenAt,
 		&i.ExpiresAt,
-		&i.Exists,
+		&i.Permissions,
 	)
 	return i, err
 }
 
 const authToken = `-- name: AuthToken :one
-SELECT u.id::text, u.kind, t.last_used_at,
-       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+SELECT u.id::text AS user_id, u.kind, t.last_used_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)::text[] AS permissions
 FROM api_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND NOT u.disabled
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2::timestamptz AND NOT u.disabled
 `
 
 type AuthTokenParams struct {
 	TokenHash []byte
-	ExpiresAt time.Time
+	Now       time.Time
 }
 
 type AuthTokenRow struct {
-	UID        string
-	Kind       string
-	LastUsedAt *time.Time
-	Exists     interface{}
+	UserID      string
+	Kind        string
+	LastUsedAt  *time.Time
+	Permissions []string
 }
 
 func (q *Queries) AuthToken(ctx context.Context, arg AuthTokenParams) (AuthTokenRow, error) {
-	row := q.db.QueryRow(ctx, authToken, arg.TokenHash, arg.ExpiresAt)
+	row := q.db.QueryRow(ctx, authToken, arg.TokenHash, arg.Now)
 	var i AuthTokenRow
 	err := row.Scan(
-		&i.UID,
+		&i.UserID,
 		&i.Kind,
 		&i.LastUsedAt,
-		&i.Exists,
+		&i.Permissions,
 	)
 	return i, err
 }
@@ -769,13 +769,13 @@ func (q *Queries) GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyPa
 }
 
 const getLoginForUpdate = `-- name: GetLoginForUpdate :one
-SELECT id::text, password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
+SELECT id::text AS id, coalesce(password_hash, '')::text AS password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
 FROM users WHERE login = $1 AND kind = 'staff' AND NOT disabled FOR UPDATE
 `
 
 type GetLoginForUpdateRow struct {
 	ID           string
-	PasswordHash *string
+	PasswordHash string
 	Dek          []byte
 	TotpSecret   []byte
 	TotpLastStep int64
@@ -3068,17 +3068,17 @@ func (q *Queries) QueryAudit(ctx context.Context, arg QueryAuditParams) ([]Query
 }
 
 const recordLoginFailure = `-- name: RecordLoginFailure :exec
-UPDATE users SET failed_logins = $2, locked_until = coalesce($3, locked_until) WHERE id = $1
+UPDATE users SET failed_logins = $1, locked_until = coalesce($2::timestamptz, locked_until) WHERE id = $3
 `
 
 type RecordLoginFailureParams struct {
-	ID           string
 	FailedLogins int32
 	LockedUntil  *time.Time
+	ID           string
 }
 
 func (q *Queries) RecordLoginFailure(ctx context.Context, arg RecordLoginFailureParams) error {
-	_, err := q.db.Exec(ctx, recordLoginFailure, arg.ID, arg.FailedLogins, arg.LockedUntil)
+	_, err := q.db.Exec(ctx, recordLoginFailure, arg.FailedLogins, arg.LockedUntil, arg.ID)
 	return err
 }
 
