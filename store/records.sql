@@ -483,7 +483,7 @@ ORDER BY claims.id LIMIT @row_limit;
 -- name: SetClaimStatus :one
 UPDATE claims SET status = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: ClaimIdempotencyKey :exec
+-- name: ClaimIdempotencyKey :execrows
 -- A key whose request never finished (its process died) is taken over
 -- after a minute.
 INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3)
@@ -507,7 +507,7 @@ FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnes
 WHERE k.principal_id = u.principal_id::uuid AND k.key = u.key;
 
 -- name: GetIdempotencyKey :one
-SELECT request_hash, status, dek, response, coalesce(patient_id::text, ''), coalesce(org_id::text, '')
+SELECT request_hash, status, dek, response, coalesce(patient_id::text, '')::text AS patient_id, coalesce(org_id::text, '')::text AS org_id
 FROM idempotency_keys WHERE principal_id = $1 AND key = $2;
 
 -- name: FinishIdempotencyKey :exec

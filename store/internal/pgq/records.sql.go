@@ -131,7 +131,7 @@ func (q *Queries) CancelAppointment(ctx context.Context, arg CancelAppointmentPa
 	return updated_at, err
 }
 
-const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :exec
+const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :execrows
 INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3)
 ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
 WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute'
@@ -145,9 +145,12 @@ type ClaimIdempotencyKeyParams struct {
 
 // A key whose request never finished (its process died) is taken over
 // after a minute.
-func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) error {
-	_, err := q.db.Exec(ctx, claimIdempotencyKey, arg.PrincipalID, arg.Key, arg.RequestHash)
-	return err
+func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, claimIdempotencyKey, arg.PrincipalID, arg.Key, arg.RequestHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const claimIdempotencyKeys = `-- name: ClaimIdempotencyKeys :many
@@ -736,7 +739,7 @@ func (q *Queries) GetEncounterForUpdate(ctx context.Context, id string) (GetEnco
 }
 
 const getIdempotencyKey = `-- name: GetIdempotencyKey :one
-SELECT request_hash, status, dek, response, coalesce(patient_id::text, ''), coalesce(org_id::text, '')
+SELECT request_hash, status, dek, response, coalesce(patient_id::text, '')::text AS patient_id, coalesce(org_id::text, '')::text AS org_id
 FROM idempotency_keys WHERE principal_id = $1 AND key = $2
 `
 
@@ -750,8 +753,8 @@ type GetIdempotencyKeyRow struct {
 	Status      *int32
 	Dek         []byte
 	Response    []byte
-	Coalesce    interface{}
-	Coalesce_2  interface{}
+	PatientID   string
+	OrgID       string
 }
 
 func (q *Queries) GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyParams) (GetIdempotencyKeyRow, error) {
@@ -762,8 +765,8 @@ func (q *Queries) GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyPa
 		&i.Status,
 		&i.Dek,
 		&i.Response,
-		&i.Coalesce,
-		&i.Coalesce_2,
+		&i.PatientID,
+		&i.OrgID,
 	)
 	return i, err
 }
