@@ -117,21 +117,15 @@ type auditHeadRow struct {
 }
 
 func readHeads(ctx context.Context, tx pgx.Tx) (map[int]auditHeadRow, error) {
-	rows, err := tx.Query(ctx, q("GetAuditHeads"))
+	rows, err := pgq.New(tx).GetAuditHeads(ctx)
 	if err != nil {
 		return nil, err
 	}
 	heads := map[int]auditHeadRow{}
-	for rows.Next() {
-		var c int
-		var h auditHeadRow
-		if err := rows.Scan(&c, &h.seq, &h.hash, &h.mac); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		heads[c] = h
+	for _, r := range rows {
+		heads[int(r.Chain)] = auditHeadRow{seq: r.Seq, hash: r.Hash, mac: r.Mac}
 	}
-	return heads, rows.Err()
+	return heads, nil
 }
 
 // headOK reports whether a head carries its MAC (or is an untouched

@@ -39,16 +39,16 @@ SELECT seq, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coales
 FROM audit_log ORDER BY chain, seq;
 
 -- name: QueryAudit :many
-SELECT id, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
-       action, resource, resource_id, fields, source_ip, request_id
+SELECT audit_log.id::bigint AS seq, at, coalesce(actor_id::text, '')::text AS actor_id, coalesce(org_id::text, '')::text AS org_id,
+       coalesce(patient_id::text, '')::text AS patient_id, action, resource, resource_id, fields, source_ip, request_id
 FROM audit_log
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND ($3::uuid IS NULL OR patient_id = $3)
-  AND ($4::uuid IS NULL OR actor_id = $4)
-  AND ($5::timestamptz IS NULL OR at >= $5)
-  AND ($6::timestamptz IS NULL OR at < $6)
-  AND id < $7
-ORDER BY id DESC LIMIT $8;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(actor_id)::uuid IS NULL OR actor_id = sqlc.narg(actor_id)::uuid)
+  AND (sqlc.narg(at_from)::timestamptz IS NULL OR at >= sqlc.narg(at_from)::timestamptz)
+  AND (sqlc.narg(at_to)::timestamptz IS NULL OR at < sqlc.narg(at_to)::timestamptz)
+  AND audit_log.id < @before::bigint
+ORDER BY audit_log.id DESC LIMIT @row_limit;
 
 -- name: InsertRootOrg :one
 INSERT INTO orgs (id, kind, name, path)

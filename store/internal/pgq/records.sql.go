@@ -2992,35 +2992,35 @@ func (q *Queries) PrimaryCoverage(ctx context.Context, patientID string) (string
 }
 
 const queryAudit = `-- name: QueryAudit :many
-SELECT id, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
-       action, resource, resource_id, fields, source_ip, request_id
+SELECT audit_log.id::bigint AS seq, at, coalesce(actor_id::text, '')::text AS actor_id, coalesce(org_id::text, '')::text AS org_id,
+       coalesce(patient_id::text, '')::text AS patient_id, action, resource, resource_id, fields, source_ip, request_id
 FROM audit_log
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND ($3::uuid IS NULL OR patient_id = $3)
-  AND ($4::uuid IS NULL OR actor_id = $4)
-  AND ($5::timestamptz IS NULL OR at >= $5)
-  AND ($6::timestamptz IS NULL OR at < $6)
-  AND id < $7
-ORDER BY id DESC LIMIT $8
+WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+  AND ($3::uuid IS NULL OR patient_id = $3::uuid)
+  AND ($4::uuid IS NULL OR actor_id = $4::uuid)
+  AND ($5::timestamptz IS NULL OR at >= $5::timestamptz)
+  AND ($6::timestamptz IS NULL OR at < $6::timestamptz)
+  AND audit_log.id < $7::bigint
+ORDER BY audit_log.id DESC LIMIT $8
 `
 
 type QueryAuditParams struct {
-	Actor   string
-	Perm    string
-	Column3 string
-	Column4 string
-	Column5 time.Time
-	Column6 time.Time
-	ID      *int64
-	Limit   int32
+	Actor     *string
+	Perm      string
+	PatientID *string
+	ActorID   *string
+	AtFrom    *time.Time
+	AtTo      *time.Time
+	Before    int64
+	RowLimit  int32
 }
 
 type QueryAuditRow struct {
-	ID         *int64
+	Seq        int64
 	At         time.Time
-	Coalesce   interface{}
-	Coalesce_2 interface{}
-	Coalesce_3 interface{}
+	ActorID    string
+	OrgID      string
+	PatientID  string
 	Action     string
 	Resource   string
 	ResourceID string
@@ -3033,12 +3033,12 @@ func (q *Queries) QueryAudit(ctx context.Context, arg QueryAuditParams) ([]Query
 	rows, err := q.db.Query(ctx, queryAudit,
 		arg.Actor,
 		arg.Perm,
-		arg.Column3,
-		arg.Column4,
-		arg.Column5,
-		arg.Column6,
-		arg.ID,
-		arg.Limit,
+		arg.PatientID,
+		arg.ActorID,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Before,
+		arg.RowLimit,
 	)
 	if err != nil {
 		return nil, err
@@ -3048,11 +3048,11 @@ func (q *Queries) QueryAudit(ctx context.Context, arg QueryAuditParams) ([]Query
 	for rows.Next() {
 		var i QueryAuditRow
 		if err := rows.Scan(
-			&i.ID,
+			&i.Seq,
 			&i.At,
-			&i.Coalesce,
-			&i.Coalesce_2,
-			&i.Coalesce_3,
+			&i.ActorID,
+			&i.OrgID,
+			&i.PatientID,
 			&i.Action,
 			&i.Resource,
 			&i.ResourceID,
