@@ -149,7 +149,7 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{"/patient_id", "does not exist"}}}
 		}
-		if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", e.ProviderID, PermEncounterWrite, "/provider_id"); err != nil {
+		if err := s.visibleTo(ctx, tx, a, (*pgq.Queries).GetProviderOrg, e.ProviderID, PermEncounterWrite, "/provider_id"); err != nil {
 			return err
 		}
 		if e.CoverageID != "" {

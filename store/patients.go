@@ -397,9 +397,11 @@ func payerUsable(ctx context.Context, tx pgx.Tx, a Actor, payerID, orgID, ptr st
 
 // visibleTo checks that a referenced record exists and that the actor may
 // use it (perm at its organisation); otherwise it is an invalid field.
-func (s *Store) visibleTo(ctx context.Context, tx pgx.Tx, a Actor, orgQuery, id, perm, ptr string) error {
-	var org string
-	if err := tx.QueryRow(ctx, q(orgQuery), id).Scan(&org); err != nil {
+// orgOf is the query that reads the record's organisation
+// ((*pgq.Queries).GetPatientOrg, GetProviderOrg).
+func (s *Store) visibleTo(ctx context.Context, tx pgx.Tx, a Actor, orgOf func(*pgq.Queries, context.Context, string) (string, error), id, perm, ptr string) error {
+	org, err := orgOf(pgq.New(tx), ctx, id)
+	if err != nil {
 		return fieldMissing(err, ptr)
 	}
 	if ok, err := inScope(ctx, tx, a, perm, org); err != nil || !ok {

@@ -116,11 +116,11 @@ func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (Wai
 		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
 			return orgMissing()
 		}
-		if err := s.visibleTo(ctx, tx, a, "GetPatientOrg", w.PatientID, PermWaitlistWrite, "/patient_id"); err != nil {
+		if err := s.visibleTo(ctx, tx, a, (*pgq.Queries).GetPatientOrg, w.PatientID, PermWaitlistWrite, "/patient_id"); err != nil {
 			return err
 		}
 		if w.ProviderID != "" {
-			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
+			if err := s.visibleTo(ctx, tx, a, (*pgq.Queries).GetProviderOrg, w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
 				return err
 			}
 		}
@@ -209,7 +209,7 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 			return err
 		}
 		if ch.ProviderID != nil && w.ProviderID != "" {
-			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
+			if err := s.visibleTo(ctx, tx, a, (*pgq.Queries).GetProviderOrg, w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
 				return err
 			}
 		}
