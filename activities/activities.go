@@ -11,12 +11,20 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
+
+// Records is the records store as the smoke and revenue activities use it
+// (package store's *Store provides it).
+type Records interface {
+	PutSmokeRun(ctx context.Context, r rcm.SmokeRun) error
+	GetSmokeRun(ctx context.Context, id string) (rcm.SmokeRun, error)
+	ClaimPatientID(ctx context.Context, claimID string) (string, error)
+}
 
 // Activities holds the dependencies every activity may use.
 type Activities struct {
-	Store *store.Store
+	Store Records
 	// Claims, Inquirer and Appeals serve the claim lifecycle.
 	Claims   ClaimService
 	Inquirer StatusInquirer
@@ -45,7 +53,7 @@ type SmokeWriteResult struct{ Worker string }
 
 // SmokeWrite writes the smoke row; repeating it is harmless.
 func (a *Activities) SmokeWrite(ctx context.Context, in SmokeWriteInput) (SmokeWriteResult, error) {
-	if err := a.Store.PutSmokeRun(ctx, store.SmokeRun{ID: in.ID, Message: in.Message, WrittenBy: a.WorkerID}); err != nil {
+	if err := a.Store.PutSmokeRun(ctx, rcm.SmokeRun{ID: in.ID, Message: in.Message, WrittenBy: a.WorkerID}); err != nil {
 		return SmokeWriteResult{}, err
 	}
 	return SmokeWriteResult{Worker: a.WorkerID}, nil
@@ -60,7 +68,7 @@ type SmokeReadResult struct {
 // SmokeRead reads the smoke row back.
 func (a *Activities) SmokeRead(ctx context.Context, id string) (SmokeReadResult, error) {
 	r, err := a.Store.GetSmokeRun(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, rcm.ErrNotFound) {
 		return SmokeReadResult{}, temporal.NewNonRetryableApplicationError("smoke row missing", "SmokeRowMissing", err)
 	}
 	if err != nil {

@@ -12,16 +12,16 @@ import (
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x837p"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // BatchRecords is the records store as batch submission uses it.
 type BatchRecords interface {
 	ClaimRecords
-	ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]store.ReservedBatch, error)
+	ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]rcm.ReservedBatch, error)
 	SetBatchFile(ctx context.Context, batchID, fileKey string) error
 	MarkBatchUploaded(ctx context.Context, batchID string) error
-	GetClaimSubmission(ctx context.Context, claimID string) (store.ClaimSubmission, error)
+	GetClaimSubmission(ctx context.Context, claimID string) (rcm.ClaimSubmission, error)
 }
 
 // FileSender archives a file and uploads it to a clearinghouse, once per
@@ -97,7 +97,7 @@ func (s *BatchService) SubmitBatchFrom(ctx context.Context, req BatchRequest, fr
 	return out, nil
 }
 
-func (s *BatchService) upload(ctx context.Context, rcv Receiver, rb store.ReservedBatch) (string, error) {
+func (s *BatchService) upload(ctx context.Context, rcv Receiver, rb rcm.ReservedBatch) (string, error) {
 	var body []byte
 	if rb.FileKey != "" {
 		// Built before: send exactly those bytes again (if the archive has
@@ -122,11 +122,11 @@ func (s *BatchService) upload(ctx context.Context, rcv Receiver, rb store.Reserv
 	return key, s.Records.MarkBatchUploaded(ctx, rb.ID)
 }
 
-func (s *BatchService) build(ctx context.Context, rcv Receiver, rb store.ReservedBatch) ([]byte, error) {
+func (s *BatchService) build(ctx context.Context, rcv Receiver, rb rcm.ReservedBatch) ([]byte, error) {
 	var txs []*x837p.Transaction
-	var prof store.BillingProfile
+	var prof rcm.BillingProfile
 	for i, c := range rb.Claims {
-		b, err := s.Records.GetClaimBundle(ctx, store.System, c.ClaimID)
+		b, err := s.Records.GetClaimBundle(ctx, rcm.System, c.ClaimID)
 		if err != nil {
 			return nil, err
 		}

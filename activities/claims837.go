@@ -14,7 +14,7 @@ import (
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x837p"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Receiver names the clearinghouse in the 837's envelope (ISA08/GS03 and
@@ -28,9 +28,9 @@ type Receiver struct {
 
 // ClaimRecords is the records store as the claim activities use it.
 type ClaimRecords interface {
-	GetClaimBundle(ctx context.Context, a store.Actor, claimID string) (store.ClaimBundle, error)
-	GetBillingProfile(ctx context.Context, orgID string) (store.BillingProfile, error)
-	RecordClaimProgress(ctx context.Context, p store.ClaimProgress) error
+	GetClaimBundle(ctx context.Context, a rcm.Actor, claimID string) (rcm.ClaimBundle, error)
+	GetBillingProfile(ctx context.Context, orgID string) (rcm.BillingProfile, error)
+	RecordClaimProgress(ctx context.Context, p rcm.ClaimProgress) error
 }
 
 // ClaimStore implements ClaimService over the records store: scrubbing
@@ -47,8 +47,8 @@ type ClaimStore struct {
 // and balancing) plus the checks the guide cannot see. Problems name loops,
 // elements and codes, never PHI.
 func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, error) {
-	b, err := c.Records.GetClaimBundle(ctx, store.System, req.ClaimID)
-	if errors.Is(err, store.ErrNotFound) {
+	b, err := c.Records.GetClaimBundle(ctx, rcm.System, req.ClaimID)
+	if errors.Is(err, rcm.ErrNotFound) {
 		return ScrubResult{}, temporal.NewNonRetryableApplicationError("claim not found", "ClaimNotFound", nil)
 	}
 	if err != nil {
@@ -60,7 +60,7 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 		res.FilingLimitDays = d
 	}
 	prof, err := c.Records.GetBillingProfile(ctx, b.Claim.OrgID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, rcm.ErrNotFound) {
 		res.Problems = append(res.Problems, "2010AA: no billing profile (billing provider NPI, tax ID, address) for the claim's organisation")
 		return res, nil
 	}
@@ -98,7 +98,7 @@ func reportErrors(rep *edi.Report) []string {
 }
 
 // recordProblems are checks on the records the 837 guide does not make.
-func recordProblems(b store.ClaimBundle) []string {
+func recordProblems(b rcm.ClaimBundle) []string {
 	var p []string
 	if len(b.Encounter.Charges) == 0 {
 		p = append(p, "2400: the encounter has no charges")
@@ -128,7 +128,7 @@ func recordProblems(b store.ClaimBundle) []string {
 			}
 		}
 	}
-	if !store.ValidNPI(b.Provider.NPI) {
+	if !rcm.ValidNPI(b.Provider.NPI) {
 		p = append(p, "2310B NM109: rendering provider NPI fails its check digit")
 	}
 	return p
@@ -151,7 +151,7 @@ var relationshipCodes = map[string]string{"spouse": "01", "child": "19", "other"
 // provider from the billing profile, subscriber (and patient, when the
 // patient is not the subscriber) from the coverage and the patient, the
 // claim and its lines from the encounter.
-func Claim837(prof store.BillingProfile, b store.ClaimBundle, freq, payerClaimNumber string) (*x837p.Transaction, error) {
+func Claim837(prof rcm.BillingProfile, b rcm.ClaimBundle, freq, payerClaimNumber string) (*x837p.Transaction, error) {
 	if freq == "" {
 		freq = "1"
 	}
@@ -227,7 +227,7 @@ func Claim837(prof store.BillingProfile, b store.ClaimBundle, freq, payerClaimNu
 	}, nil
 }
 
-func payerIdentifier(p store.Payer) string {
+func payerIdentifier(p rcm.Payer) string {
 	if p.ClearinghousePayer != "" {
 		return p.ClearinghousePayer
 	}
@@ -242,7 +242,7 @@ func formatUnits(u float64) string {
 
 // Write837 builds one interchange holding the transactions, with the given
 // control numbers, and returns its bytes.
-func Write837(rcv Receiver, prof store.BillingProfile, at time.Time, ctl edi.Control, txs ...*x837p.Transaction) ([]byte, error) {
+func Write837(rcv Receiver, prof rcm.BillingProfile, at time.Time, ctl edi.Control, txs ...*x837p.Transaction) ([]byte, error) {
 	for _, tx := range txs {
 		tx.Receiver = x837p.Receiver{Name: rcv.Name, ID: rcv.ID}
 		tx.Header.Date, tx.Header.Time = at.Format("20060102"), at.Format("1504")
@@ -264,7 +264,7 @@ func Write837(rcv Receiver, prof store.BillingProfile, at time.Time, ctl edi.Con
 
 // RecordStatus records a claim workflow's status change.
 func (c *ClaimStore) RecordStatus(ctx context.Context, ch ClaimStatusChange) error {
-	return c.Records.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: ch.ClaimID, Attempt: ch.Attempt, Seq: ch.Seq,
+	return c.Records.RecordClaimProgress(ctx, rcm.ClaimProgress{ClaimID: ch.ClaimID, Attempt: ch.Attempt, Seq: ch.Seq,
 		Status: ch.Status, Note: ch.Note, At: ch.At, PaidCents: ch.PaidCents, PayerClaimNumber: ch.PayerClaimNumber,
 		FrequencyCode: ch.FrequencyCode})
 }
@@ -273,12 +273,12 @@ func (c *ClaimStore) RecordStatus(ctx context.Context, ch ClaimStatusChange) err
 // billing team, who send the packet to the payer.
 type AppealLog struct {
 	Records interface {
-		RecordAppeal(ctx context.Context, a store.Appeal) error
+		RecordAppeal(ctx context.Context, a rcm.Appeal) error
 	}
 }
 
 // FileAppeal records the appeal.
 func (l *AppealLog) FileAppeal(ctx context.Context, req AppealRequest) error {
-	return l.Records.RecordAppeal(ctx, store.Appeal{ClaimID: req.ClaimID, PayerClaimNumber: req.PayerClaimNumber,
+	return l.Records.RecordAppeal(ctx, rcm.Appeal{ClaimID: req.ClaimID, PayerClaimNumber: req.PayerClaimNumber,
 		DenialCodes: req.Codes, Note: req.Note, FiledBy: req.User})
 }

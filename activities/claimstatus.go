@@ -15,17 +15,17 @@ import (
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/claimstatus"
 	"github.com/claimflow/claimflow/edi/snip"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // StatusRecords is the store as status inquiries use it.
 type StatusRecords interface {
-	GetClaimBundle(ctx context.Context, a store.Actor, claimID string) (store.ClaimBundle, error)
-	GetBillingProfile(ctx context.Context, orgID string) (store.BillingProfile, error)
-	GetClaimSubmission(ctx context.Context, claimID string) (store.ClaimSubmission, error)
+	GetClaimBundle(ctx context.Context, a rcm.Actor, claimID string) (rcm.ClaimBundle, error)
+	GetBillingProfile(ctx context.Context, orgID string) (rcm.BillingProfile, error)
+	GetClaimSubmission(ctx context.Context, claimID string) (rcm.ClaimSubmission, error)
 	// RecordStatusInquiry keeps which archived 276 and 277 (by hash) the
 	// inquiry exchanged, for the dashboard's claim timeline.
-	RecordStatusInquiry(ctx context.Context, in store.StatusInquiry) error
+	RecordStatusInquiry(ctx context.Context, in rcm.StatusInquiry) error
 }
 
 // StatusInquiryService implements StatusInquirer: a 276 for the claim sent
@@ -38,8 +38,8 @@ type StatusInquiryService struct {
 
 // Inquire asks the payer about one claim.
 func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (StatusInquiryResult, error) {
-	b, err := s.Records.GetClaimBundle(ctx, store.System, claimID)
-	if errors.Is(err, store.ErrNotFound) {
+	b, err := s.Records.GetClaimBundle(ctx, rcm.System, claimID)
+	if errors.Is(err, rcm.ErrNotFound) {
 		return StatusInquiryResult{}, temporal.NewNonRetryableApplicationError("claim not found", "ClaimNotFound", nil)
 	}
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (Sta
 	x277, err := s.RealTime.RealTime276(ctx, b.Payer.Clearinghouse, trace, buf.Bytes())
 	// The real-time client archives the 276 before sending and the 277 it
 	// receives; the inquiry row names both by their archive keys.
-	inq := store.StatusInquiry{ClaimID: claimID, Attempt: sub.Attempt, Trace: trace, Partner: b.Payer.Clearinghouse,
+	inq := rcm.StatusInquiry{ClaimID: claimID, Attempt: sub.Attempt, Trace: trace, Partner: b.Payer.Clearinghouse,
 		RequestKey: archive.Hash(buf.Bytes()), SentAt: now}
 	record := func(res StatusInquiryResult, note string) error {
 		if len(x277) > 0 {

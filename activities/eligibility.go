@@ -14,14 +14,14 @@ import (
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/eligibility"
 	"github.com/claimflow/claimflow/edi/snip"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // EligibilityRecords is the store as eligibility uses it.
 type EligibilityRecords interface {
-	GetEligibilityBundle(ctx context.Context, a store.Actor, appointmentID string) (store.EligibilityBundle, error)
-	GetBillingProfile(ctx context.Context, orgID string) (store.BillingProfile, error)
-	PutEligibility(ctx context.Context, c store.EligibilityCheck) error
+	GetEligibilityBundle(ctx context.Context, a rcm.Actor, appointmentID string) (rcm.EligibilityBundle, error)
+	GetBillingProfile(ctx context.Context, orgID string) (rcm.BillingProfile, error)
+	PutEligibility(ctx context.Context, c rcm.EligibilityCheck) error
 	UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error)
 }
 
@@ -33,19 +33,8 @@ type RealTimeSender interface {
 	RealTime276(ctx context.Context, clearinghouse, payloadID string, x12 []byte) ([]byte, error)
 }
 
-// Benefits is what is stored (sealed) from a 271 for the patient, for
-// health benefit plan coverage (service type 30).
-type Benefits struct {
-	Active               bool   `json:"active"`
-	Plan                 string `json:"plan,omitempty"`
-	InsuranceType        string `json:"insurance_type,omitempty"`
-	DeductibleCents      *int64 `json:"deductible_cents,omitempty"`
-	DeductibleLeftCents  *int64 `json:"deductible_remaining_cents,omitempty"`
-	OutOfPocketCents     *int64 `json:"out_of_pocket_cents,omitempty"`
-	OutOfPocketLeftCents *int64 `json:"out_of_pocket_remaining_cents,omitempty"`
-	CoPayCents           *int64 `json:"copay_cents,omitempty"`
-	CoInsurance          string `json:"coinsurance,omitempty"`
-}
+// Benefits is what is stored (sealed) from a 271 (rcm.Benefits).
+type Benefits = rcm.Benefits
 
 // EligibilityService implements EligibilityChecker: a 270 from the
 // appointment's patient, primary coverage and provider; real time through
@@ -66,12 +55,12 @@ func (s *EligibilityService) now() time.Time {
 }
 
 // build270 makes the inquiry interchange for an appointment.
-func (s *EligibilityService) build270(ctx context.Context, req EligibilityRequest) (store.EligibilityBundle, []byte, error) {
-	b, err := s.Records.GetEligibilityBundle(ctx, store.System, req.AppointmentID)
+func (s *EligibilityService) build270(ctx context.Context, req EligibilityRequest) (rcm.EligibilityBundle, []byte, error) {
+	b, err := s.Records.GetEligibilityBundle(ctx, rcm.System, req.AppointmentID)
 	switch {
-	case errors.Is(err, store.ErrNoCoverage):
+	case errors.Is(err, rcm.ErrNoCoverage):
 		return b, nil, temporal.NewNonRetryableApplicationError("appointment's patient has no coverage in force", "NoCoverage", nil)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, rcm.ErrNotFound):
 		return b, nil, temporal.NewNonRetryableApplicationError("appointment not found", "AppointmentNotFound", nil)
 	case err != nil:
 		return b, nil, err
@@ -157,7 +146,7 @@ func (s *EligibilityService) SubmitBatch(ctx context.Context, req EligibilityReq
 	if activity.IsActivity(ctx) {
 		wfID = activity.GetInfo(ctx).WorkflowExecution.ID
 	}
-	if err := s.Records.PutEligibility(ctx, store.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID,
+	if err := s.Records.PutEligibility(ctx, rcm.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID,
 		CoverageID: b.Coverage.ID, WorkflowID: wfID, Mode: "batch", Status: "pending", RequestKey: s.Files.Key(x270)}); err != nil {
 		return err
 	}
@@ -171,14 +160,14 @@ func (s *EligibilityService) StoreResponse(ctx context.Context, req EligibilityR
 	if err != nil {
 		return EligibilityResult{}, err
 	}
-	b, err := s.Records.GetEligibilityBundle(ctx, store.System, req.AppointmentID)
+	b, err := s.Records.GetEligibilityBundle(ctx, rcm.System, req.AppointmentID)
 	if err != nil {
 		return EligibilityResult{}, err
 	}
 	return s.store(ctx, req, b, body, "batch", fileKey)
 }
 
-func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, b store.EligibilityBundle, x271 []byte, mode, key string) (EligibilityResult, error) {
+func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, b rcm.EligibilityBundle, x271 []byte, mode, key string) (EligibilityResult, error) {
 	ics, err := edi.ParseBytes(x271)
 	if err != nil {
 		return EligibilityResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("271: %v", err), "Malformed271", nil)
@@ -198,7 +187,7 @@ func (s *EligibilityService) store(ctx context.Context, req EligibilityRequest, 
 		}
 	}
 	res := EligibilityResult{Mode: mode}
-	chk := store.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID, CoverageID: b.Coverage.ID, Mode: mode, ResponseKey: key}
+	chk := rcm.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID, CoverageID: b.Coverage.ID, Mode: mode, ResponseKey: key}
 	var rejections []eligibility.Rejection
 	rejections = append(rejections, tx.Rejections()...)
 	p := tx.Patient()

@@ -5,14 +5,29 @@ import (
 	"errors"
 	"time"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
+
+// SchedulingRecords is the records store as RecordsScheduling uses it
+// (package store's *Store provides it).
+type SchedulingRecords interface {
+	GetAppointment(ctx context.Context, a rcm.Actor, id string) (rcm.Appointment, error)
+	AppointmentContext(ctx context.Context, appointmentID string) (timeZone, location string, err error)
+	AppointmentConfirmed(ctx context.Context, appointmentID string) (bool, error)
+	GetPatient(ctx context.Context, a rcm.Actor, id string) (rcm.Patient, error)
+	FindActiveAppointment(ctx context.Context, providerID, patientID string, start time.Time) (string, error)
+	Book(ctx context.Context, a rcm.Actor, b rcm.Booking) (rcm.Appointment, error)
+	MarkWaitlistBooked(ctx context.Context, a rcm.Actor, id, appointmentID string) (rcm.WaitlistEntry, error)
+	Cancel(ctx context.Context, a rcm.Actor, id, reason string) (rcm.Appointment, error)
+	ConfirmAppointment(ctx context.Context, appointmentID string) error
+	WaitlistMatches(ctx context.Context, providerID, visitType string, start, end time.Time, loc *time.Location) ([]rcm.WaitlistEntry, error)
+}
 
 // RecordsScheduling implements Scheduling over the records store (issue 5)
 // as the system actor: every read of an appointment, patient or waitlist
 // entry is audited there.
 type RecordsScheduling struct {
-	Store *store.Store
+	Store SchedulingRecords
 	// DefaultTimeZone is used when the provider has no weekly template
 	// naming its zone (default UTC).
 	DefaultTimeZone string
@@ -21,7 +36,7 @@ type RecordsScheduling struct {
 var _ Scheduling = (*RecordsScheduling)(nil)
 
 func recordErr(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, rcm.ErrNotFound) {
 		return ErrRecordNotFound
 	}
 	return err
@@ -30,7 +45,7 @@ func recordErr(err error) error {
 // Appointment reads the appointment, its zone and location, and whether
 // the patient confirmed it.
 func (r *RecordsScheduling) Appointment(ctx context.Context, id string) (AppointmentView, error) {
-	a, err := r.Store.GetAppointment(ctx, store.System, id)
+	a, err := r.Store.GetAppointment(ctx, rcm.System, id)
 	if err != nil {
 		return AppointmentView{}, recordErr(err)
 	}
@@ -60,7 +75,7 @@ func (r *RecordsScheduling) Appointment(ctx context.Context, id string) (Appoint
 
 // PatientContact unseals the patient's first name, email and phone.
 func (r *RecordsScheduling) PatientContact(ctx context.Context, patientID string) (Contact, error) {
-	p, err := r.Store.GetPatient(ctx, store.System, patientID)
+	p, err := r.Store.GetPatient(ctx, rcm.System, patientID)
 	if err != nil {
 		return Contact{}, recordErr(err)
 	}
@@ -75,12 +90,12 @@ func (r *RecordsScheduling) PatientContact(ctx context.Context, patientID string
 func (r *RecordsScheduling) Book(ctx context.Context, req BookRequest) (string, error) {
 	id, err := r.Store.FindActiveAppointment(ctx, req.Slot.ProviderID, req.PatientID, req.Slot.StartsAt)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		a, berr := r.Store.Book(ctx, store.System, store.Booking{ProviderID: req.Slot.ProviderID, PatientID: req.PatientID,
+	case errors.Is(err, rcm.ErrNotFound):
+		a, berr := r.Store.Book(ctx, rcm.System, rcm.Booking{ProviderID: req.Slot.ProviderID, PatientID: req.PatientID,
 			VisitType: req.Slot.VisitType, StartsAt: req.Slot.StartsAt, EndsAt: req.Slot.EndsAt})
-		var ve *store.ValidationError
+		var ve *rcm.ValidationError
 		switch {
-		case errors.Is(berr, store.ErrConflict):
+		case errors.Is(berr, rcm.ErrConflict):
 			return "", ErrSlotTaken
 		case errors.As(berr, &ve):
 			return "", ErrBookingRejected
@@ -92,8 +107,8 @@ func (r *RecordsScheduling) Book(ctx context.Context, req BookRequest) (string, 
 		return "", err
 	}
 	if req.WaitlistEntryID != "" {
-		_, err := r.Store.MarkWaitlistBooked(ctx, store.System, req.WaitlistEntryID, id)
-		var ve *store.ValidationError
+		_, err := r.Store.MarkWaitlistBooked(ctx, rcm.System, req.WaitlistEntryID, id)
+		var ve *rcm.ValidationError
 		if err != nil && !errors.As(err, &ve) { // already marked by an earlier attempt
 			return "", recordErr(err)
 		}
@@ -104,14 +119,14 @@ func (r *RecordsScheduling) Book(ctx context.Context, req BookRequest) (string, 
 // Cancel cancels through store.Cancel; an already cancelled appointment is
 // left as it is.
 func (r *RecordsScheduling) Cancel(ctx context.Context, appointmentID, reason string) error {
-	a, err := r.Store.GetAppointment(ctx, store.System, appointmentID)
+	a, err := r.Store.GetAppointment(ctx, rcm.System, appointmentID)
 	if err != nil {
 		return recordErr(err)
 	}
 	if a.Status == AppointmentCancelled {
 		return nil
 	}
-	_, err = r.Store.Cancel(ctx, store.System, appointmentID, reason)
+	_, err = r.Store.Cancel(ctx, rcm.System, appointmentID, reason)
 	return recordErr(err)
 }
 
@@ -144,7 +159,19 @@ func (r *RecordsScheduling) WaitlistCandidates(ctx context.Context, slot Slot) (
 // StoreLedger implements EngagementLedger over the store's engagement
 // tables (migration 00070).
 type StoreLedger struct {
-	Store *store.Store
+	Store LedgerRecords
+}
+
+// LedgerRecords is the store's engagement and statement tables as
+// StoreLedger uses them (package store's *Store provides it).
+type LedgerRecords interface {
+	RecordOutboundSMS(ctx context.Context, phone, workflowID, ref string) error
+	SMSOptedOut(ctx context.Context, phone string) (bool, error)
+	OpenStatement(ctx context.Context, st rcm.Statement) error
+	SetStatementIntent(ctx context.Context, statementID, paymentIntentID string) error
+	PostPatientPayment(ctx context.Context, statementID, paymentIntentID, eventID string, cents int64) (bool, error)
+	PostPatientRefund(ctx context.Context, statementID, paymentIntentID, refundID string, cents int64) (bool, error)
+	SetStatementStatus(ctx context.Context, statementID, status string) error
 }
 
 var _ EngagementLedger = (*StoreLedger)(nil)
@@ -158,7 +185,7 @@ func (l *StoreLedger) SMSOptedOut(ctx context.Context, phone string) (bool, erro
 }
 
 func (l *StoreLedger) OpenStatement(ctx context.Context, s StatementRecord) error {
-	return l.Store.OpenStatement(ctx, store.Statement{ID: s.ID, PatientID: s.PatientID, AmountCents: s.AmountCents, Currency: s.Currency})
+	return l.Store.OpenStatement(ctx, rcm.Statement{ID: s.ID, PatientID: s.PatientID, AmountCents: s.AmountCents, Currency: s.Currency})
 }
 
 func (l *StoreLedger) SetStatementIntent(ctx context.Context, statementID, paymentIntentID string) error {

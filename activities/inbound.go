@@ -17,7 +17,7 @@ import (
 	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x277ca"
 	"github.com/claimflow/claimflow/edi/x835"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Names shared with the workflows package (which imports this one): the
@@ -54,7 +54,7 @@ type ClaimAckSignal struct {
 
 // RoutingRecords is what routing reads from the store.
 type RoutingRecords interface {
-	BatchClaimControls(ctx context.Context, clearinghouse, isa13 string) ([]store.BatchedClaimControl, error)
+	BatchClaimControls(ctx context.Context, clearinghouse, isa13 string) ([]rcm.BatchedClaimControl, error)
 	// ClaimIDByControlNumber finds the claim with CLM01 pcn among those
 	// sent through the trading-partner account partner.
 	ClaimIDByControlNumber(ctx context.Context, partner, pcn string) (string, error)
@@ -247,7 +247,7 @@ func (r *Router) route277CA(ctx context.Context, f InboundFile, ic *edi.Intercha
 		for _, p := range rcv.Providers {
 			for _, c := range p.Claims {
 				id, err := r.Records.ClaimIDByControlNumber(ctx, f.Partner, c.PatientControlNumber)
-				if errors.Is(err, store.ErrNotFound) {
+				if errors.Is(err, rcm.ErrNotFound) {
 					res.Unmatched++
 					continue
 				}
@@ -343,7 +343,7 @@ func (r *Router) route271(ctx context.Context, f InboundFile, ic *edi.Interchang
 	}
 	for _, tr := range p.Traces {
 		_, wf, err := r.Records.EligibilityByTrace(ctx, f.Partner, tr.Number)
-		if errors.Is(err, store.ErrNotFound) || wf == "" {
+		if errors.Is(err, rcm.ErrNotFound) || wf == "" {
 			continue
 		}
 		if err != nil {

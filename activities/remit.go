@@ -10,13 +10,13 @@ import (
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/x835"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // RemitRecords is the store as remittance posting uses it.
 type RemitRecords interface {
-	PutRemittance(ctx context.Context, r store.Remittance) (id string, existed bool, err error)
-	PostClaimPayment(ctx context.Context, remittanceID string, p store.ClaimPaymentRecord) (claimID string, posted bool, err error)
+	PutRemittance(ctx context.Context, r rcm.Remittance) (id string, existed bool, err error)
+	PostClaimPayment(ctx context.Context, remittanceID string, p rcm.ClaimPaymentRecord) (claimID string, posted bool, err error)
 	ReconcileEFT(ctx context.Context, remittanceID, trace string, amountCents int64) (bool, error)
 }
 
@@ -72,14 +72,14 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 	if d := rem.Payment.EffectiveDate; len(d) == 8 {
 		date = d[:4] + "-" + d[4:6] + "-" + d[6:]
 	}
-	rid, _, err := s.Records.PutRemittance(ctx, store.Remittance{Partner: req.Partner, PayerID: req.PayerID, TraceNumber: req.TraceNumber, FileKey: req.FileKey,
+	rid, _, err := s.Records.PutRemittance(ctx, rcm.Remittance{Partner: req.Partner, PayerID: req.PayerID, TraceNumber: req.TraceNumber, FileKey: req.FileKey,
 		TransactionIndex: req.Transaction, PaidCents: res.PaidCents, ProviderAdjCents: plb, Balanced: res.Balanced,
 		BalanceProblems: res.BalanceProblems, PaymentDate: date})
 	if err != nil {
 		return res, err
 	}
 	for i, cp := range rem.Claims {
-		rec := store.ClaimPaymentRecord{Seq: i + 1, PatientControl: cp.PatientControlNumber, StatusCode: cp.Status,
+		rec := rcm.ClaimPaymentRecord{Seq: i + 1, PatientControl: cp.PatientControlNumber, StatusCode: cp.Status,
 			ChargeCents: int64(cp.Charge), PaidCents: int64(cp.Paid), PatientRespCents: int64(cp.PatientResponsibility),
 			PayerClaimNumber: cp.PayerControlNumber, RARCs: cp.Remarks}
 		pay := ClaimPayment{TraceNumber: req.TraceNumber, FileKey: req.FileKey, ClaimStatusCode: cp.Status,
@@ -87,7 +87,7 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 			PayerClaimNumber: cp.PayerControlNumber, RARCs: append([]string(nil), cp.Remarks...)}
 		add := func(line int, as []x835.Adjustment) {
 			for _, a := range as {
-				rec.Adjustments = append(rec.Adjustments, store.PaymentAdjustment{Line: line, Group: a.Group, Reason: a.Reason, AmountCents: int64(a.Amount)})
+				rec.Adjustments = append(rec.Adjustments, rcm.PaymentAdjustment{Line: line, Group: a.Group, Reason: a.Reason, AmountCents: int64(a.Amount)})
 				pay.Adjustments = append(pay.Adjustments, Adjustment{Group: a.Group, Reason: a.Reason, AmountCents: int64(a.Amount)})
 			}
 		}

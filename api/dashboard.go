@@ -16,12 +16,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/claimflow/claimflow/activities"
-	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/logging"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/schemas"
-	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -36,18 +34,18 @@ func (s *Server) MountDashboard(d Dashboard) {
 	s.router.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
 		r.Get("/v1/dashboard/session", s.handle(permAuthenticated, h.session))
-		r.Get("/v1/dashboard/claims", s.handle(store.PermClaimRead, h.claims))
+		r.Get("/v1/dashboard/claims", s.handle(rcm.PermClaimRead, h.claims))
 		r.Get("/v1/dashboard/claims/summary", h.summary)
-		r.Get("/v1/dashboard/denials", s.handle(store.PermClaimRead, h.denials))
-		r.Get("/v1/dashboard/remittances", s.handle(store.PermClaimRead, h.remittances))
+		r.Get("/v1/dashboard/denials", s.handle(rcm.PermClaimRead, h.denials))
+		r.Get("/v1/dashboard/remittances", s.handle(rcm.PermClaimRead, h.remittances))
 		r.Get("/v1/dashboard/remittances/summary", h.remitSummary)
-		r.Get("/v1/dashboard/remittances/work-queue", s.handle(store.PermClaimRead, h.workQueue))
-		r.Post("/v1/dashboard/remittances/work-queue/{id}/resolve", s.handle(store.PermClaimWrite, h.resolve))
-		r.Get("/v1/dashboard/receivables", s.handle(store.PermClaimRead, h.receivables))
-		r.Get("/v1/dashboard/eligibility", s.handle(store.PermAppointmentRead, h.eligibility))
-		r.Get("/v1/claims/{id}/timeline", s.handle(store.PermClaimRead, h.timeline))
-		r.Get("/v1/claims/{id}/edi", s.handle(store.PermClaimRead, h.rawEDI))
-		r.Post("/v1/claims/{id}/decisions", s.handle(store.PermClaimWrite, h.decide))
+		r.Get("/v1/dashboard/remittances/work-queue", s.handle(rcm.PermClaimRead, h.workQueue))
+		r.Post("/v1/dashboard/remittances/work-queue/{id}/resolve", s.handle(rcm.PermClaimWrite, h.resolve))
+		r.Get("/v1/dashboard/receivables", s.handle(rcm.PermClaimRead, h.receivables))
+		r.Get("/v1/dashboard/eligibility", s.handle(rcm.PermAppointmentRead, h.eligibility))
+		r.Get("/v1/claims/{id}/timeline", s.handle(rcm.PermClaimRead, h.timeline))
+		r.Get("/v1/claims/{id}/edi", s.handle(rcm.PermClaimRead, h.rawEDI))
+		r.Post("/v1/claims/{id}/decisions", s.handle(rcm.PermClaimWrite, h.decide))
 	})
 }
 
@@ -64,7 +62,7 @@ type Session struct {
 	TemporalUIURL string   `json:"temporal_ui_url"`
 }
 
-func (h *dashboard) session(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) session(r *http.Request, a rcm.Actor) (int, any, error) {
 	p, _ := principalFrom(r.Context())
 	perms := make([]string, 0, len(p.Permissions))
 	for k := range p.Permissions {
@@ -74,8 +72,8 @@ func (h *dashboard) session(r *http.Request, a store.Actor) (int, any, error) {
 	return http.StatusOK, Session{UserID: p.UserID, Kind: p.Kind, Permissions: perms, TemporalUIURL: h.d.TemporalUIURL}, nil
 }
 
-func (h *dashboard) filter(q *queryReader) store.DashClaimFilter {
-	f := store.DashClaimFilter{Status: q.str("status"), PayerID: q.id("payer_id"), ProviderID: q.id("provider_id"),
+func (h *dashboard) filter(q *queryReader) rcm.DashClaimFilter {
+	f := rcm.DashClaimFilter{Status: q.str("status"), PayerID: q.id("payer_id"), ProviderID: q.id("provider_id"),
 		From: q.time("from"), To: q.time("to")}
 	for _, c := range []struct {
 		name string
@@ -93,7 +91,7 @@ func (h *dashboard) filter(q *queryReader) store.DashClaimFilter {
 	return f
 }
 
-func (h *dashboard) claims(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) claims(r *http.Request, a rcm.Actor) (int, any, error) {
 	q := &queryReader{r: r}
 	f := h.filter(q)
 	p := q.page()
@@ -106,15 +104,15 @@ func (h *dashboard) claims(r *http.Request, a store.Actor) (int, any, error) {
 // ClaimSummary counts claims per status; its version changes whenever a
 // visible claim changes, and is the ETag for polling.
 type ClaimSummary struct {
-	Counts  []store.StatusCount `json:"counts"`
-	Total   int                 `json:"total"`
-	Version string              `json:"version"`
+	Counts  []rcm.StatusCount `json:"counts"`
+	Total   int               `json:"total"`
+	Version string            `json:"version"`
 }
 
 // summary answers 304 when the caller's If-None-Match is current, so the
 // page can poll it cheaply for live updates.
 func (h *dashboard) summary(w http.ResponseWriter, r *http.Request) {
-	h.s.handle(store.PermClaimRead, func(r *http.Request, a store.Actor) (int, any, error) {
+	h.s.handle(rcm.PermClaimRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 		q := &queryReader{r: r}
 		f := h.filter(q)
 		f.ClaimID = q.id("claim_id")
@@ -214,14 +212,14 @@ type Step struct {
 
 // Timeline is everything the claim's detail view shows.
 type Timeline struct {
-	Claim         store.Claim          `json:"claim"`
-	Workflow      *WorkflowView        `json:"workflow"`
-	WorkflowError string               `json:"workflow_error,omitempty"`
-	Steps         []Step               `json:"steps"`
-	Postings      []store.ClaimPosting `json:"postings"`
-	WorkflowURL   string               `json:"workflow_url"`
-	CanDecide     bool                 `json:"can_decide"`
-	CanRevealPHI  bool                 `json:"can_reveal_phi"`
+	Claim         rcm.Claim          `json:"claim"`
+	Workflow      *WorkflowView      `json:"workflow"`
+	WorkflowError string             `json:"workflow_error,omitempty"`
+	Steps         []Step             `json:"steps"`
+	Postings      []rcm.ClaimPosting `json:"postings"`
+	WorkflowURL   string             `json:"workflow_url"`
+	CanDecide     bool               `json:"can_decide"`
+	CanRevealPHI  bool               `json:"can_reveal_phi"`
 }
 
 func (h *dashboard) workflowURL(claimID string) string {
@@ -270,7 +268,7 @@ func (h *dashboard) state(ctx context.Context, claimID string) (*WorkflowView, s
 	return v, ""
 }
 
-func (h *dashboard) timeline(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) timeline(r *http.Request, a rcm.Actor) (int, any, error) {
 	ctx := r.Context()
 	c, err := h.s.records.GetClaim(ctx, a, id(r))
 	if err != nil {
@@ -389,7 +387,7 @@ type RawEDI struct {
 	Segments []string `json:"segments"`
 }
 
-func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) rawEDI(r *http.Request, a rcm.Actor) (int, any, error) {
 	ctx := r.Context()
 	q := &queryReader{r: r}
 	kind := q.str("kind")
@@ -489,7 +487,7 @@ func (h *dashboard) rawEDI(r *http.Request, a store.Actor) (int, any, error) {
 		out.Segments = append(out.Segments, segs...)
 	}
 	if reveal {
-		if err := h.s.records.RecordAccess(ctx, a, store.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: store.ActionRead,
+		if err := h.s.records.RecordAccess(ctx, a, rcm.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: rcm.ActionRead,
 			Resource: "claim_edi", ResourceID: c.ID, Fields: []string{kind}}); err != nil {
 			return 0, nil, err
 		}
@@ -508,7 +506,7 @@ type ediPart struct {
 // patient data masked unless revealed.
 func (h *dashboard) segments(ctx context.Context, part ediPart, reveal bool) ([]string, error) {
 	body, err := h.d.Archive.Get(ctx, part.key)
-	if errors.Is(err, archive.ErrNotFound) {
+	if errors.Is(err, rcm.ErrEDIFileNotFound) {
 		return nil, &Error{Status: http.StatusNotFound, Code: "not-found", Title: "Not found", Detail: "the archived file is missing"}
 	}
 	if err != nil {
@@ -678,7 +676,7 @@ type DecisionOut struct {
 
 // decide sends the staff decision to the claim's workflow as the acting
 // user; the validator's refusal is a 409 problem.
-func (h *dashboard) decide(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) decide(r *http.Request, a rcm.Actor) (int, any, error) {
 	var in decisionIn
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
@@ -716,7 +714,7 @@ func (h *dashboard) decide(r *http.Request, a store.Actor) (int, any, error) {
 	case err != nil:
 		return 0, nil, err
 	}
-	if err := h.s.records.RecordAccess(ctx, a, store.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: store.ActionUpdate,
+	if err := h.s.records.RecordAccess(ctx, a, rcm.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: rcm.ActionUpdate,
 		Resource: "claim_decision", ResourceID: c.ID, Fields: []string{in.Action}}); err != nil {
 		return 0, nil, err
 	}
@@ -725,16 +723,16 @@ func (h *dashboard) decide(r *http.Request, a store.Actor) (int, any, error) {
 
 // DenialItem is one claim waiting for a staff decision.
 type DenialItem struct {
-	Claim         store.DashClaim `json:"claim"`
-	Workflow      *WorkflowView   `json:"workflow"`
-	WorkflowError string          `json:"workflow_error,omitempty"`
-	WorkflowURL   string          `json:"workflow_url"`
+	Claim         rcm.DashClaim `json:"claim"`
+	Workflow      *WorkflowView `json:"workflow"`
+	WorkflowError string        `json:"workflow_error,omitempty"`
+	WorkflowURL   string        `json:"workflow_url"`
 }
 
 // denialStatuses are the workflow statuses that wait for staff.
 const denialStatuses = "needs_correction,appeal_pending,rejected,scrub_failed,appeal_lapsed"
 
-func (h *dashboard) denials(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) denials(r *http.Request, a rcm.Actor) (int, any, error) {
 	q := &queryReader{r: r}
 	f := h.filter(q)
 	if f.Status == "" {
@@ -764,12 +762,12 @@ func (h *dashboard) denials(r *http.Request, a store.Actor) (int, any, error) {
 
 // Remittances is the remittance view: posted 835s and the work queue.
 type Remittances struct {
-	Items      []store.DashRemittance `json:"items"`
-	NextCursor string                 `json:"next_cursor,omitempty"`
-	WorkQueue  []store.WorkItem       `json:"work_queue"`
+	Items      []rcm.DashRemittance `json:"items"`
+	NextCursor string               `json:"next_cursor,omitempty"`
+	WorkQueue  []rcm.WorkItem       `json:"work_queue"`
 }
 
-func (h *dashboard) remittances(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) remittances(r *http.Request, a rcm.Actor) (int, any, error) {
 	q := &queryReader{r: r}
 	p := q.page()
 	if err := q.err(); err != nil {
@@ -780,7 +778,7 @@ func (h *dashboard) remittances(r *http.Request, a store.Actor) (int, any, error
 		return 0, nil, err
 	}
 	if items == nil {
-		items = []store.DashRemittance{}
+		items = []rcm.DashRemittance{}
 	}
 	wq, err := h.s.records.DashWorkQueue(r.Context(), a)
 	if err != nil {
@@ -789,14 +787,14 @@ func (h *dashboard) remittances(r *http.Request, a store.Actor) (int, any, error
 	return http.StatusOK, Remittances{Items: items, NextCursor: next, WorkQueue: wq}, nil
 }
 
-func (h *dashboard) receivables(r *http.Request, a store.Actor) (int, any, error) {
-	return one[store.Receivables](http.StatusOK)(h.s.records.DashReceivables(r.Context(), a))
+func (h *dashboard) receivables(r *http.Request, a rcm.Actor) (int, any, error) {
+	return one[rcm.Receivables](http.StatusOK)(h.s.records.DashReceivables(r.Context(), a))
 }
 
 // eligibility answers the latest eligibility check of an appointment with
 // its benefits (an audited PHI read; the store checks the appointment's
 // organisation).
-func (h *dashboard) eligibility(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) eligibility(r *http.Request, a rcm.Actor) (int, any, error) {
 	q := &queryReader{r: r}
 	appt := q.id("appointment_id")
 	if appt == "" && len(q.fields) == 0 {
@@ -805,7 +803,7 @@ func (h *dashboard) eligibility(r *http.Request, a store.Actor) (int, any, error
 	if err := q.err(); err != nil {
 		return 0, nil, err
 	}
-	var b activities.Benefits
+	var b rcm.Benefits
 	c, err := h.s.records.LatestEligibility(r.Context(), a, appt, &b)
 	if err != nil {
 		return 0, nil, err

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // The remittance work queue (paged, resolved) and the remittance view's
@@ -26,7 +26,7 @@ type RemittanceSummary struct {
 // the remittance page can poll it cheaply, as the worklist polls the claim
 // summary.
 func (h *dashboard) remitSummary(w http.ResponseWriter, r *http.Request) {
-	h.s.handle(store.PermClaimRead, func(r *http.Request, a store.Actor) (int, any, error) {
+	h.s.handle(rcm.PermClaimRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 		v, err := h.s.records.DashRemittanceVersion(r.Context(), a)
 		if err != nil {
 			return 0, nil, err
@@ -40,7 +40,7 @@ func (h *dashboard) remitSummary(w http.ResponseWriter, r *http.Request) {
 
 // workQueue lists open work items of visible remittances, newest first,
 // one page at a time.
-func (h *dashboard) workQueue(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) workQueue(r *http.Request, a rcm.Actor) (int, any, error) {
 	q := &queryReader{r: r}
 	p := q.page()
 	if err := q.err(); err != nil {
@@ -57,14 +57,14 @@ type resolveIn struct {
 // resolve records a person's resolution of a work item (claim:write where
 // the remittance belongs; audited). A second resolution of the same item
 // answers the first.
-func (h *dashboard) resolve(r *http.Request, a store.Actor) (int, any, error) {
+func (h *dashboard) resolve(r *http.Request, a rcm.Actor) (int, any, error) {
 	itemID := id(r)
 	var in resolveIn
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	out, _, err := h.s.records.ResolveWorkItem(r.Context(), a, itemID, store.WorkResolution{Resolution: in.Resolution, Note: in.Note})
-	if errors.Is(err, store.ErrNoClaimWrite) {
+	out, _, err := h.s.records.ResolveWorkItem(r.Context(), a, itemID, rcm.WorkResolution{Resolution: in.Resolution, Note: in.Note})
+	if errors.Is(err, rcm.ErrNoClaimWrite) {
 		return 0, nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden",
 			Detail: "resolving needs the claim:write permission where the remittance belongs"}
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/claimflow/claimflow/logging"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Problem is an RFC 9457 problem details document.
@@ -50,18 +50,18 @@ var errorTable = []struct {
 	code   string
 	title  string
 }{
-	{store.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
-	{store.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
-	{store.ErrLocked, http.StatusLocked, "account-locked", "Account locked after repeated failures"},
-	{store.ErrIdempotencyBody, http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency key reused with a different request"},
-	{store.ErrInProgress, http.StatusConflict, "idempotency-in-progress", "A request with this idempotency key is in progress"},
-	{store.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
+	{rcm.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+	{rcm.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
+	{rcm.ErrLocked, http.StatusLocked, "account-locked", "Account locked after repeated failures"},
+	{rcm.ErrIdempotencyBody, http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency key reused with a different request"},
+	{rcm.ErrInProgress, http.StatusConflict, "idempotency-in-progress", "A request with this idempotency key is in progress"},
+	{rcm.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
 }
 
 // domainError turns the store's typed errors into API errors.
 func domainError(err error) *Error {
-	var ve *store.ValidationError
-	var sc *store.SlotConflict
+	var ve *rcm.ValidationError
+	var sc *rcm.SlotConflict
 	switch {
 	case errors.As(err, &ve):
 		e := &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request", Detail: "the request has invalid fields"}

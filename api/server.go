@@ -21,7 +21,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/claimflow/claimflow/logging"
-	"github.com/claimflow/claimflow/store"
 )
 
 // Check is one readiness dependency (Postgres, Temporal, ...).
@@ -40,7 +39,7 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Records serves the /v1 records API (authentication, authorisation,
 	// audit and encryption live behind it); /v1 is not mounted when nil.
-	Records *store.Store
+	Records Records
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client (see clientIP); none by default.
 	TrustedProxies []netip.Prefix
@@ -52,7 +51,7 @@ type Server struct {
 	checks   []Check
 	version  string
 	registry *prometheus.Registry
-	records  *store.Store
+	records  Records
 	trusted  []netip.Prefix
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec

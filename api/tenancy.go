@@ -7,7 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // refused reports whether err is a refusal a tenant boundary or a role
@@ -15,7 +15,7 @@ import (
 // an ID that names nothing) or may not act on (403).
 func refused(err error) bool {
 	var ae *Error
-	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrNoClaimWrite) ||
+	return errors.Is(err, rcm.ErrNotFound) || errors.Is(err, rcm.ErrNoClaimWrite) ||
 		errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusForbidden)
 }
 
@@ -23,7 +23,7 @@ func refused(err error) bool {
 // (issue 14: denied cross-organisation attempts are audited). The answer
 // the caller gets does not change, and made-up IDs are audited as other
 // tenants' are, so neither the answer nor its timing tells them apart.
-func (s *Server) auditRefusal(r *http.Request, a store.Actor) {
+func (s *Server) auditRefusal(r *http.Request, a rcm.Actor) {
 	route := r.Method + " "
 	if rc := chi.RouteContext(r.Context()); rc != nil {
 		route += rc.RoutePattern()

@@ -7,17 +7,17 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // mountUsers adds access management: users, role grants, API tokens. Every
 // route needs user:write; the store checks it at the user's organisation
 // (other organisations' users answer 404).
 func (s *Server) mountUsers(r chi.Router) {
-	r.Post("/v1/users", s.handle(store.PermUserWrite, s.createUser))
-	r.Get("/v1/users", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+	r.Post("/v1/users", s.handle(rcm.PermUserWrite, s.createUser))
+	r.Get("/v1/users", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 		q := &queryReader{r: r}
-		f := store.UserFilter{OrgID: q.id("org_id")}
+		f := rcm.UserFilter{OrgID: q.id("org_id")}
 		if f.OrgID != "" && uuid.Validate(f.OrgID) != nil {
 			q.fields = append(q.fields, FieldError{Parameter: "org_id", Detail: "is not an id"})
 		}
@@ -27,24 +27,24 @@ func (s *Server) mountUsers(r chi.Router) {
 		}
 		return list(s.records.ListUsers(r.Context(), a, f, p))
 	}))
-	r.Get("/v1/users/{id}", s.handle(store.PermUserWrite, getWith(s.records.GetUser)))
-	r.Post("/v1/users/{id}/disable", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+	r.Get("/v1/users/{id}", s.handle(rcm.PermUserWrite, getWith(s.records.GetUser)))
+	r.Post("/v1/users/{id}/disable", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 		u, err := s.records.DisableUser(r.Context(), a, id(r))
-		if errors.Is(err, store.ErrSelfDisable) {
+		if errors.Is(err, rcm.ErrSelfDisable) {
 			return 0, nil, &Error{Status: http.StatusConflict, Code: "cannot-disable-self", Title: "Cannot disable yourself",
 				Detail: "a user cannot disable their own account; ask another administrator"}
 		}
-		return one[store.UserDetail](http.StatusOK)(u, err)
+		return one[rcm.UserDetail](http.StatusOK)(u, err)
 	}))
-	r.Post("/v1/users/{id}/enable", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-		return one[store.UserDetail](http.StatusOK)(s.records.EnableUser(r.Context(), a, id(r)))
+	r.Post("/v1/users/{id}/enable", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		return one[rcm.UserDetail](http.StatusOK)(s.records.EnableUser(r.Context(), a, id(r)))
 	}))
-	r.Post("/v1/users/{id}/unlock", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-		return one[store.UserDetail](http.StatusOK)(s.records.UnlockUser(r.Context(), a, id(r)))
+	r.Post("/v1/users/{id}/unlock", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		return one[rcm.UserDetail](http.StatusOK)(s.records.UnlockUser(r.Context(), a, id(r)))
 	}))
 
-	r.Post("/v1/users/{id}/grants", s.handle(store.PermUserWrite, s.grant))
-	r.Post("/v1/users/{id}/grants/revoke", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+	r.Post("/v1/users/{id}/grants", s.handle(rcm.PermUserWrite, s.grant))
+	r.Post("/v1/users/{id}/grants/revoke", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 		var in struct {
 			OrgID string `json:"org_id"`
 			Role  string `json:"role"`
@@ -52,13 +52,13 @@ func (s *Server) mountUsers(r chi.Router) {
 		if err := decode(r, &in); err != nil {
 			return 0, nil, err
 		}
-		return one[store.GrantRevocation](http.StatusOK)(s.records.RevokeGrant(r.Context(), a, id(r), in.OrgID, in.Role))
+		return one[rcm.GrantRevocation](http.StatusOK)(s.records.RevokeGrant(r.Context(), a, id(r), in.OrgID, in.Role))
 	}))
 
-	r.Post("/v1/users/{id}/tokens", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-		return one[store.IssuedToken](http.StatusCreated)(s.records.IssueAPIToken(r.Context(), a, id(r)))
+	r.Post("/v1/users/{id}/tokens", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		return one[rcm.IssuedToken](http.StatusCreated)(s.records.IssueAPIToken(r.Context(), a, id(r)))
 	}))
-	r.Get("/v1/users/{id}/tokens", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+	r.Get("/v1/users/{id}/tokens", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 		q := &queryReader{r: r}
 		p := q.page()
 		if err := q.err(); err != nil {
@@ -66,23 +66,23 @@ func (s *Server) mountUsers(r chi.Router) {
 		}
 		return list(s.records.ListAPITokens(r.Context(), a, id(r), p))
 	}))
-	r.Post("/v1/users/{id}/tokens/{token_id}/rotate", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-		return one[store.IssuedToken](http.StatusCreated)(s.records.RotateAPIToken(r.Context(), a, id(r), chi.URLParam(r, "token_id")))
+	r.Post("/v1/users/{id}/tokens/{token_id}/rotate", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		return one[rcm.IssuedToken](http.StatusCreated)(s.records.RotateAPIToken(r.Context(), a, id(r), chi.URLParam(r, "token_id")))
 	}))
-	r.Post("/v1/users/{id}/tokens/{token_id}/revoke", s.handle(store.PermUserWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-		return one[store.APIToken](http.StatusOK)(s.records.RevokeAPIToken(r.Context(), a, id(r), chi.URLParam(r, "token_id")))
+	r.Post("/v1/users/{id}/tokens/{token_id}/revoke", s.handle(rcm.PermUserWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		return one[rcm.APIToken](http.StatusOK)(s.records.RevokeAPIToken(r.Context(), a, id(r), chi.URLParam(r, "token_id")))
 	}))
 }
 
 // CreatedUser is the answer to POST /v1/users: the TOTP secret (staff) is
 // shown once.
 type CreatedUser struct {
-	store.User
+	rcm.User
 	TOTPSecret string `json:"totp_secret,omitempty"`
 }
 
-func (s *Server) createUser(r *http.Request, a store.Actor) (int, any, error) {
-	var in store.NewUser
+func (s *Server) createUser(r *http.Request, a rcm.Actor) (int, any, error) {
+	var in rcm.NewUser
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
@@ -93,7 +93,7 @@ func (s *Server) createUser(r *http.Request, a store.Actor) (int, any, error) {
 	return http.StatusCreated, CreatedUser{User: u, TOTPSecret: secret}, nil
 }
 
-func (s *Server) grant(r *http.Request, a store.Actor) (int, any, error) {
+func (s *Server) grant(r *http.Request, a rcm.Actor) (int, any, error) {
 	var in struct {
 		OrgID string `json:"org_id"`
 		Role  string `json:"role"`

@@ -15,17 +15,17 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/claimflow/claimflow/logging"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // handler is a /v1 endpoint: it returns the status and the value to encode
 // as JSON, or an error for problem+json.
-type handler func(r *http.Request, a store.Actor) (int, any, error)
+type handler func(r *http.Request, a rcm.Actor) (int, any, error)
 
 type principalKey struct{}
 
-func principalFrom(ctx context.Context) (store.Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(store.Principal)
+func principalFrom(ctx context.Context) (rcm.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(rcm.Principal)
 	return p, ok
 }
 
@@ -36,12 +36,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		tok, ok := bearer(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow"`)
-			s.writeError(w, r, store.ErrUnauthenticated)
+			s.writeError(w, r, rcm.ErrUnauthenticated)
 			return
 		}
 		p, err := s.records.Authenticate(r.Context(), tok)
 		if err != nil {
-			if errors.Is(err, store.ErrUnauthenticated) {
+			if errors.Is(err, rcm.ErrUnauthenticated) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="claimflow", error="invalid_token"`)
 			}
 			s.writeError(w, r, err)
@@ -72,10 +72,10 @@ func (s *Server) handle(perm string, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, ok := principalFrom(r.Context())
 		if !ok {
-			s.writeError(w, r, store.ErrUnauthenticated)
+			s.writeError(w, r, rcm.ErrUnauthenticated)
 			return
 		}
-		a := store.Actor{UserID: p.UserID, SourceIP: s.clientIP(r), RequestID: logging.RequestID(r.Context())}
+		a := rcm.Actor{UserID: p.UserID, SourceIP: s.clientIP(r), RequestID: logging.RequestID(r.Context())}
 		if perm != permAuthenticated && !p.Permissions[perm] {
 			s.auditRefusal(r, a)
 			s.writeError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "this route needs the " + perm + " permission"})
@@ -100,7 +100,7 @@ func (s *Server) handle(perm string, h handler) http.HandlerFunc {
 
 const permAuthenticated = "authenticated"
 
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Principal, a store.Actor, key string, h handler) {
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p rcm.Principal, a rcm.Actor, key string, h handler) {
 	if len(key) > 255 {
 		s.writeError(w, r, &Error{Status: http.StatusBadRequest, Code: "bad-idempotency-key", Title: "Bad idempotency key", Detail: "Idempotency-Key is longer than 255 characters"})
 		return
@@ -153,24 +153,24 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p store.Prin
 
 // storedFor names the patient (and organisation) a response discloses, so
 // replaying it is audited.
-func storedFor(status int, body []byte, v any) store.StoredResponse {
-	r := store.StoredResponse{Status: status, Body: body}
+func storedFor(status int, body []byte, v any) rcm.StoredResponse {
+	r := rcm.StoredResponse{Status: status, Body: body}
 	switch x := v.(type) {
-	case store.Patient:
+	case rcm.Patient:
 		r.PatientID, r.OrgID = x.ID, x.OrgID
-	case store.Coverage:
+	case rcm.Coverage:
 		r.PatientID, r.OrgID = x.PatientID, x.OrgID
-	case store.Appointment:
+	case rcm.Appointment:
 		r.PatientID, r.OrgID = x.PatientID, x.OrgID
-	case store.Series:
+	case rcm.Series:
 		if len(x.Appointments) > 0 {
 			r.PatientID, r.OrgID = x.Appointments[0].PatientID, x.Appointments[0].OrgID
 		}
-	case store.WaitlistEntry:
+	case rcm.WaitlistEntry:
 		r.PatientID, r.OrgID = x.PatientID, x.OrgID
-	case store.Encounter:
+	case rcm.Encounter:
 		r.PatientID, r.OrgID = x.PatientID, x.OrgID
-	case store.Claim:
+	case rcm.Claim:
 		r.PatientID, r.OrgID = x.PatientID, x.OrgID
 	}
 	return r
@@ -328,8 +328,8 @@ func (q *queryReader) time(name string) *time.Time {
 	return &t
 }
 
-func (q *queryReader) page() store.Page {
-	p := store.Page{After: q.str("cursor")}
+func (q *queryReader) page() rcm.Page {
+	p := rcm.Page{After: q.str("cursor")}
 	if v := q.str("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
@@ -381,8 +381,8 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Use(s.authenticate)
 		r.Post("/v1/auth/logout", s.handle(permAuthenticated, s.logout))
 
-		r.Post("/v1/orgs", s.handle(store.PermOrgWrite, s.createOrg))
-		r.Get("/v1/orgs", s.handle(store.PermOrgRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/orgs", s.handle(rcm.PermOrgWrite, s.createOrg))
+		r.Get("/v1/orgs", s.handle(rcm.PermOrgRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			p := q.page()
 			if err := q.err(); err != nil {
@@ -390,22 +390,22 @@ func (s *Server) mountV1(r chi.Router) {
 			}
 			return list(s.records.ListOrgs(r.Context(), a, p))
 		}))
-		r.Get("/v1/orgs/{id}", s.handle(store.PermOrgRead, func(r *http.Request, a store.Actor) (int, any, error) {
-			return one[store.Org](200)(s.records.GetOrg(r.Context(), a, id(r)))
+		r.Get("/v1/orgs/{id}", s.handle(rcm.PermOrgRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			return one[rcm.Org](200)(s.records.GetOrg(r.Context(), a, id(r)))
 		}))
-		r.Patch("/v1/orgs/{id}", s.handle(store.PermOrgWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Patch("/v1/orgs/{id}", s.handle(rcm.PermOrgWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			var in struct {
 				Name string `json:"name"`
 			}
 			if err := decode(r, &in); err != nil {
 				return 0, nil, err
 			}
-			return one[store.Org](200)(s.records.RenameOrg(r.Context(), a, id(r), in.Name))
+			return one[rcm.Org](200)(s.records.RenameOrg(r.Context(), a, id(r), in.Name))
 		}))
 		s.mountUsers(r)
 
-		r.Post("/v1/providers", s.handle(store.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
-		r.Get("/v1/providers", s.handle(store.PermProviderRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/providers", s.handle(rcm.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
+		r.Get("/v1/providers", s.handle(rcm.PermProviderRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			npi := q.str("npi")
 			p := q.page()
@@ -414,28 +414,28 @@ func (s *Server) mountV1(r chi.Router) {
 			}
 			return list(s.records.ListProviders(r.Context(), a, npi, p))
 		}))
-		r.Get("/v1/providers/{id}", s.handle(store.PermProviderRead, getWith(s.records.GetProvider)))
-		r.Patch("/v1/providers/{id}", s.handle(store.PermProviderWrite, patchWith(s.records.UpdateProvider)))
-		r.Get("/v1/providers/{id}/availability", s.handle(store.PermAvailabilityRead, getWith(s.records.GetAvailability)))
-		r.Post("/v1/providers/{id}/availability", s.handle(store.PermAvailabilityWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-			var t store.AvailabilityTemplate
+		r.Get("/v1/providers/{id}", s.handle(rcm.PermProviderRead, getWith(s.records.GetProvider)))
+		r.Patch("/v1/providers/{id}", s.handle(rcm.PermProviderWrite, patchWith(s.records.UpdateProvider)))
+		r.Get("/v1/providers/{id}/availability", s.handle(rcm.PermAvailabilityRead, getWith(s.records.GetAvailability)))
+		r.Post("/v1/providers/{id}/availability", s.handle(rcm.PermAvailabilityWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			var t rcm.AvailabilityTemplate
 			if err := decode(r, &t); err != nil {
 				return 0, nil, err
 			}
 			t.ProviderID = id(r)
-			return one[store.AvailabilityTemplate](201)(s.records.AddAvailability(r.Context(), a, t))
+			return one[rcm.AvailabilityTemplate](201)(s.records.AddAvailability(r.Context(), a, t))
 		}))
-		r.Post("/v1/providers/{id}/availability-exceptions", s.handle(store.PermAvailabilityWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-			var e store.AvailabilityException
+		r.Post("/v1/providers/{id}/availability-exceptions", s.handle(rcm.PermAvailabilityWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			var e rcm.AvailabilityException
 			if err := decode(r, &e); err != nil {
 				return 0, nil, err
 			}
 			e.ProviderID = id(r)
-			return one[store.AvailabilityException](201)(s.records.AddAvailabilityException(r.Context(), a, e))
+			return one[rcm.AvailabilityException](201)(s.records.AddAvailabilityException(r.Context(), a, e))
 		}))
 
-		r.Post("/v1/payers", s.handle(store.PermPayerWrite, createWith(s.records.CreatePayer, readOnly...)))
-		r.Get("/v1/payers", s.handle(store.PermPayerRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/payers", s.handle(rcm.PermPayerWrite, createWith(s.records.CreatePayer, readOnly...)))
+		r.Get("/v1/payers", s.handle(rcm.PermPayerRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			p := q.page()
 			if err := q.err(); err != nil {
@@ -443,24 +443,24 @@ func (s *Server) mountV1(r chi.Router) {
 			}
 			return list(s.records.ListPayers(r.Context(), a, p))
 		}))
-		r.Get("/v1/payers/{id}", s.handle(store.PermPayerRead, getWith(s.records.GetPayer)))
-		r.Patch("/v1/payers/{id}", s.handle(store.PermPayerWrite, patchWith(s.records.UpdatePayer)))
+		r.Get("/v1/payers/{id}", s.handle(rcm.PermPayerRead, getWith(s.records.GetPayer)))
+		r.Patch("/v1/payers/{id}", s.handle(rcm.PermPayerWrite, patchWith(s.records.UpdatePayer)))
 
-		r.Post("/v1/patients", s.handle(store.PermPatientWrite, createWith(s.records.CreatePatient, readOnly...)))
-		r.Get("/v1/patients", s.handle(store.PermPatientRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/patients", s.handle(rcm.PermPatientWrite, createWith(s.records.CreatePatient, readOnly...)))
+		r.Get("/v1/patients", s.handle(rcm.PermPatientRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
-			f := store.PatientFilter{OrgID: q.id("org_id"), LastName: q.str("last_name"), BirthDate: q.str("birth_date"), SSN: q.str("ssn")}
+			f := rcm.PatientFilter{OrgID: q.id("org_id"), LastName: q.str("last_name"), BirthDate: q.str("birth_date"), SSN: q.str("ssn")}
 			p := q.page()
 			if err := q.err(); err != nil {
 				return 0, nil, err
 			}
 			return list(s.records.ListPatients(r.Context(), a, f, p))
 		}))
-		r.Get("/v1/patients/{id}", s.handle(store.PermPatientRead, getWith(s.records.GetPatient)))
-		r.Patch("/v1/patients/{id}", s.handle(store.PermPatientWrite, patchWith(s.records.UpdatePatient)))
+		r.Get("/v1/patients/{id}", s.handle(rcm.PermPatientRead, getWith(s.records.GetPatient)))
+		r.Patch("/v1/patients/{id}", s.handle(rcm.PermPatientWrite, patchWith(s.records.UpdatePatient)))
 
-		r.Post("/v1/coverages", s.handle(store.PermCoverageWrite, createWith(s.records.CreateCoverage, append(readOnly, "org_id")...)))
-		r.Get("/v1/coverages", s.handle(store.PermCoverageRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/coverages", s.handle(rcm.PermCoverageWrite, createWith(s.records.CreateCoverage, append(readOnly, "org_id")...)))
+		r.Get("/v1/coverages", s.handle(rcm.PermCoverageRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			pid, member := q.id("patient_id"), q.str("member_id")
 			p := q.page()
@@ -469,23 +469,23 @@ func (s *Server) mountV1(r chi.Router) {
 			}
 			return list(s.records.ListCoverages(r.Context(), a, pid, member, p))
 		}))
-		r.Get("/v1/coverages/{id}", s.handle(store.PermCoverageRead, getWith(s.records.GetCoverage)))
-		r.Patch("/v1/coverages/{id}", s.handle(store.PermCoverageWrite, patchWith(s.records.UpdateCoverage)))
+		r.Get("/v1/coverages/{id}", s.handle(rcm.PermCoverageRead, getWith(s.records.GetCoverage)))
+		r.Patch("/v1/coverages/{id}", s.handle(rcm.PermCoverageWrite, patchWith(s.records.UpdateCoverage)))
 
-		r.Post("/v1/appointments", s.handle(store.PermAppointmentWrite, createWith(s.records.Book)))
-		r.Post("/v1/appointment-series", s.handle(store.PermAppointmentWrite, createWith(s.records.BookSeries, "id", "appointments")))
-		r.Get("/v1/appointments", s.handle(store.PermAppointmentRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/appointments", s.handle(rcm.PermAppointmentWrite, createWith(s.records.Book)))
+		r.Post("/v1/appointment-series", s.handle(rcm.PermAppointmentWrite, createWith(s.records.BookSeries, "id", "appointments")))
+		r.Get("/v1/appointments", s.handle(rcm.PermAppointmentRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
-			f := store.AppointmentFilter{ProviderID: q.id("provider_id"), PatientID: q.id("patient_id"), Status: q.str("status"), From: q.time("from"), To: q.time("to")}
+			f := rcm.AppointmentFilter{ProviderID: q.id("provider_id"), PatientID: q.id("patient_id"), Status: q.str("status"), From: q.time("from"), To: q.time("to")}
 			p := q.page()
 			if err := q.err(); err != nil {
 				return 0, nil, err
 			}
 			return list(s.records.ListAppointments(r.Context(), a, f, p))
 		}))
-		r.Get("/v1/appointments/{id}", s.handle(store.PermAppointmentRead, getWith(s.records.GetAppointment)))
-		r.Patch("/v1/appointments/{id}", s.handle(store.PermAppointmentWrite, patchWith(s.records.UpdateAppointment)))
-		r.Post("/v1/appointments/{id}/reschedule", s.handle(store.PermAppointmentWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Get("/v1/appointments/{id}", s.handle(rcm.PermAppointmentRead, getWith(s.records.GetAppointment)))
+		r.Patch("/v1/appointments/{id}", s.handle(rcm.PermAppointmentWrite, patchWith(s.records.UpdateAppointment)))
+		r.Post("/v1/appointments/{id}/reschedule", s.handle(rcm.PermAppointmentWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			var in struct {
 				StartsAt time.Time `json:"starts_at"`
 				EndsAt   time.Time `json:"ends_at"`
@@ -493,36 +493,36 @@ func (s *Server) mountV1(r chi.Router) {
 			if err := decode(r, &in); err != nil {
 				return 0, nil, err
 			}
-			return one[store.Appointment](200)(s.records.Reschedule(r.Context(), a, id(r), in.StartsAt, in.EndsAt))
+			return one[rcm.Appointment](200)(s.records.Reschedule(r.Context(), a, id(r), in.StartsAt, in.EndsAt))
 		}))
-		r.Post("/v1/appointments/{id}/cancel", s.handle(store.PermAppointmentWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/appointments/{id}/cancel", s.handle(rcm.PermAppointmentWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			var in struct {
 				Reason string `json:"reason"`
 			}
 			if err := decode(r, &in); err != nil {
 				return 0, nil, err
 			}
-			return one[store.Appointment](200)(s.records.Cancel(r.Context(), a, id(r), in.Reason))
+			return one[rcm.Appointment](200)(s.records.Cancel(r.Context(), a, id(r), in.Reason))
 		}))
 
-		r.Post("/v1/waitlist", s.handle(store.PermWaitlistWrite, createWith(s.records.JoinWaitlist, append(readOnly, "status", "appointment_id")...)))
-		r.Get("/v1/waitlist", s.handle(store.PermWaitlistRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/waitlist", s.handle(rcm.PermWaitlistWrite, createWith(s.records.JoinWaitlist, append(readOnly, "status", "appointment_id")...)))
+		r.Get("/v1/waitlist", s.handle(rcm.PermWaitlistRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
-			f := store.WaitlistFilter{OrgID: q.id("org_id"), ProviderID: q.id("provider_id"), Status: q.str("status"), VisitType: q.str("visit_type")}
+			f := rcm.WaitlistFilter{OrgID: q.id("org_id"), ProviderID: q.id("provider_id"), Status: q.str("status"), VisitType: q.str("visit_type")}
 			p := q.page()
 			if err := q.err(); err != nil {
 				return 0, nil, err
 			}
 			return list(s.records.ListWaitlist(r.Context(), a, f, p))
 		}))
-		r.Get("/v1/waitlist/{id}", s.handle(store.PermWaitlistRead, getWith(s.records.GetWaitlistEntry)))
-		r.Patch("/v1/waitlist/{id}", s.handle(store.PermWaitlistWrite, patchWith(s.records.UpdateWaitlistEntry)))
-		r.Post("/v1/waitlist/{id}/leave", s.handle(store.PermWaitlistWrite, func(r *http.Request, a store.Actor) (int, any, error) {
-			return one[store.WaitlistEntry](200)(s.records.LeaveWaitlist(r.Context(), a, id(r)))
+		r.Get("/v1/waitlist/{id}", s.handle(rcm.PermWaitlistRead, getWith(s.records.GetWaitlistEntry)))
+		r.Patch("/v1/waitlist/{id}", s.handle(rcm.PermWaitlistWrite, patchWith(s.records.UpdateWaitlistEntry)))
+		r.Post("/v1/waitlist/{id}/leave", s.handle(rcm.PermWaitlistWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			return one[rcm.WaitlistEntry](200)(s.records.LeaveWaitlist(r.Context(), a, id(r)))
 		}))
 
-		r.Post("/v1/encounters", s.handle(store.PermEncounterWrite, createWith(s.records.CreateEncounter, append(readOnly, "org_id")...)))
-		r.Get("/v1/encounters", s.handle(store.PermEncounterRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/encounters", s.handle(rcm.PermEncounterWrite, createWith(s.records.CreateEncounter, append(readOnly, "org_id")...)))
+		r.Get("/v1/encounters", s.handle(rcm.PermEncounterRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			pid := q.id("patient_id")
 			p := q.page()
@@ -531,29 +531,29 @@ func (s *Server) mountV1(r chi.Router) {
 			}
 			return list(s.records.ListEncounters(r.Context(), a, pid, p))
 		}))
-		r.Get("/v1/encounters/{id}", s.handle(store.PermEncounterRead, getWith(s.records.GetEncounter)))
-		r.Patch("/v1/encounters/{id}", s.handle(store.PermEncounterWrite, patchWith(s.records.UpdateEncounter)))
+		r.Get("/v1/encounters/{id}", s.handle(rcm.PermEncounterRead, getWith(s.records.GetEncounter)))
+		r.Patch("/v1/encounters/{id}", s.handle(rcm.PermEncounterWrite, patchWith(s.records.UpdateEncounter)))
 
-		r.Post("/v1/claims", s.handle(store.PermClaimWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Post("/v1/claims", s.handle(rcm.PermClaimWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			var in struct {
 				EncounterID string `json:"encounter_id"`
 			}
 			if err := decode(r, &in); err != nil {
 				return 0, nil, err
 			}
-			return one[store.Claim](201)(s.records.CreateClaim(r.Context(), a, in.EncounterID))
+			return one[rcm.Claim](201)(s.records.CreateClaim(r.Context(), a, in.EncounterID))
 		}))
-		r.Get("/v1/claims", s.handle(store.PermClaimRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Get("/v1/claims", s.handle(rcm.PermClaimRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
-			f := store.ClaimFilter{Status: q.str("status"), PatientID: q.id("patient_id"), PayerID: q.id("payer_id")}
+			f := rcm.ClaimFilter{Status: q.str("status"), PatientID: q.id("patient_id"), PayerID: q.id("payer_id")}
 			p := q.page()
 			if err := q.err(); err != nil {
 				return 0, nil, err
 			}
 			return list(s.records.ListClaims(r.Context(), a, f, p))
 		}))
-		r.Get("/v1/claims/{id}", s.handle(store.PermClaimRead, getWith(s.records.GetClaim)))
-		r.Post("/v1/claims/{id}/status", s.handle(store.PermClaimWrite, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Get("/v1/claims/{id}", s.handle(rcm.PermClaimRead, getWith(s.records.GetClaim)))
+		r.Post("/v1/claims/{id}/status", s.handle(rcm.PermClaimWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			var in struct {
 				Status string `json:"status"`
 				Reason string `json:"reason"`
@@ -561,12 +561,12 @@ func (s *Server) mountV1(r chi.Router) {
 			if err := decode(r, &in); err != nil {
 				return 0, nil, err
 			}
-			return one[store.Claim](200)(s.records.SetClaimStatus(r.Context(), a, id(r), in.Status, in.Reason))
+			return one[rcm.Claim](200)(s.records.SetClaimStatus(r.Context(), a, id(r), in.Status, in.Reason))
 		}))
 
-		r.Get("/v1/audit", s.handle(store.PermAuditRead, func(r *http.Request, a store.Actor) (int, any, error) {
+		r.Get("/v1/audit", s.handle(rcm.PermAuditRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
-			f := store.AuditFilter{PatientID: q.id("patient_id"), ActorID: q.id("actor_id"), From: q.time("from"), To: q.time("to")}
+			f := rcm.AuditFilter{PatientID: q.id("patient_id"), ActorID: q.id("actor_id"), From: q.time("from"), To: q.time("to")}
 			p := q.page()
 			if err := q.err(); err != nil {
 				return 0, nil, err
@@ -581,8 +581,8 @@ var readOnly = []string{"id", "created_at", "updated_at"}
 
 // createWith decodes the body into the record type, refusing the record's
 // read-only fields (the server sets them).
-func createWith[In, Out any](fn func(context.Context, store.Actor, In) (Out, error), readOnlyFields ...string) handler {
-	return func(r *http.Request, a store.Actor) (int, any, error) {
+func createWith[In, Out any](fn func(context.Context, rcm.Actor, In) (Out, error), readOnlyFields ...string) handler {
+	return func(r *http.Request, a rcm.Actor) (int, any, error) {
 		var in In
 		if err := decodeRefusing(r, &in, readOnlyFields); err != nil {
 			return 0, nil, err
@@ -591,14 +591,14 @@ func createWith[In, Out any](fn func(context.Context, store.Actor, In) (Out, err
 	}
 }
 
-func getWith[T any](fn func(context.Context, store.Actor, string) (T, error)) handler {
-	return func(r *http.Request, a store.Actor) (int, any, error) {
+func getWith[T any](fn func(context.Context, rcm.Actor, string) (T, error)) handler {
+	return func(r *http.Request, a rcm.Actor) (int, any, error) {
 		return one[T](http.StatusOK)(fn(r.Context(), a, id(r)))
 	}
 }
 
-func patchWith[P, T any](fn func(context.Context, store.Actor, string, P) (T, error)) handler {
-	return func(r *http.Request, a store.Actor) (int, any, error) {
+func patchWith[P, T any](fn func(context.Context, rcm.Actor, string, P) (T, error)) handler {
+	return func(r *http.Request, a rcm.Actor) (int, any, error) {
 		var in P
 		if err := decode(r, &in); err != nil {
 			return 0, nil, err
@@ -618,7 +618,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok, err := s.records.LoginFrom(r.Context(), s.clientIP(r), in.Login, in.Password, in.TOTP)
-	var rl *store.RateLimited
+	var rl *rcm.RateLimited
 	if errors.As(err, &rl) {
 		secs := int((rl.RetryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
@@ -633,7 +633,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
 }
 
-func (s *Server) logout(r *http.Request, _ store.Actor) (int, any, error) {
+func (s *Server) logout(r *http.Request, _ rcm.Actor) (int, any, error) {
 	tok, _ := bearer(r)
 	if err := s.records.Logout(r.Context(), tok); err != nil {
 		return 0, nil, err
@@ -641,7 +641,7 @@ func (s *Server) logout(r *http.Request, _ store.Actor) (int, any, error) {
 	return http.StatusOK, map[string]string{"status": "logged out"}, nil
 }
 
-func (s *Server) createOrg(r *http.Request, a store.Actor) (int, any, error) {
+func (s *Server) createOrg(r *http.Request, a rcm.Actor) (int, any, error) {
 	var in struct {
 		ParentID string `json:"parent_id"`
 		Kind     string `json:"kind"`
@@ -650,5 +650,5 @@ func (s *Server) createOrg(r *http.Request, a store.Actor) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	return one[store.Org](201)(s.records.CreateOrg(r.Context(), a, store.Org{ParentID: in.ParentID, Kind: in.Kind, Name: in.Name}))
+	return one[rcm.Org](201)(s.records.CreateOrg(r.Context(), a, rcm.Org{ParentID: in.ParentID, Kind: in.Kind, Name: in.Name}))
 }

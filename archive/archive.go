@@ -17,10 +17,9 @@ package archive
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/claimflow/claimflow/rcm"
 	"io"
 	"net/http"
 	"regexp"
@@ -43,36 +42,26 @@ type Sealer interface {
 	OpenBlob(ctx context.Context, blob, aad []byte) ([]byte, error)
 }
 
-// Direction says whether a file was sent to or received from a partner.
-type Direction string
-
-const (
-	Inbound  Direction = "inbound"
-	Outbound Direction = "outbound"
+// The archive's records live in package rcm, so that the packages that use
+// an archive name them without importing this adapter.
+type (
+	// Direction says whether a file was sent to or received from a partner.
+	Direction = rcm.Direction
+	// Meta describes an archived file. None of it is PHI.
+	Meta = rcm.EDIMeta
+	// Entry is one archived file.
+	Entry = rcm.EDIFile
 )
 
-// Meta describes an archived file. None of it is PHI.
-type Meta struct {
-	Direction Direction
-	Partner   string    // clearinghouse or payer ID from our configuration
-	Received  time.Time // when we received or sent it (UTC)
-	// Filled from the file's X12 envelope by Put when empty.
-	Sets  []string // ST01 of the transaction sets, e.g. 837, 999
-	ISA13 []string
-	GS06  []string
-	ST02  []string
-}
-
-// Entry is one archived file.
-type Entry struct {
-	Hash string // hex SHA-256 of the plaintext; the archive key
-	Size int64  // plaintext size in bytes
-	Meta
-}
+// The two directions.
+const (
+	Inbound  = rcm.Inbound
+	Outbound = rcm.Outbound
+)
 
 // Errors.
 var (
-	ErrNotFound   = errors.New("archive: no such file")
+	ErrNotFound   = rcm.ErrEDIFileNotFound
 	ErrBadPartner = errors.New("archive: partner must be 1-64 letters, digits, '.', '_' or '-'")
 	ErrCorrupt    = errors.New("archive: stored file does not match its hash")
 )
@@ -128,10 +117,7 @@ func Open(ctx context.Context, o Options) (*Archive, error) {
 }
 
 // Hash returns the archive key of body.
-func Hash(body []byte) string {
-	h := sha256.Sum256(body)
-	return hex.EncodeToString(h[:])
-}
+func Hash(body []byte) string { return rcm.EDIHash(body) }
 
 var partnerRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 var hashRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -173,7 +159,7 @@ func (a *Archive) Put(ctx context.Context, body []byte, m Meta) (e Entry, stored
 	} else if !errors.Is(err, ErrNotFound) {
 		return Entry{}, false, err
 	}
-	e = Entry{Hash: hash, Size: int64(len(body)), Meta: m}
+	e = Entry{Hash: hash, Size: int64(len(body)), EDIMeta: m}
 	sealed, err := a.sealer.SealBlob(ctx, body, aad(hash))
 	if err != nil {
 		return Entry{}, false, fmt.Errorf("archive: seal: %w", err)
@@ -298,7 +284,7 @@ func (a *Archive) List(ctx context.Context, f Filter) ([]Entry, error) {
 			if len(parts) != 5 {
 				continue
 			}
-			e := Entry{Hash: parts[4], Meta: Meta{Partner: parts[1], Direction: Direction(parts[2])}}
+			e := Entry{Hash: parts[4], EDIMeta: Meta{Partner: parts[1], Direction: Direction(parts[2])}}
 			day := parts[3]
 			if f.Direction != "" && e.Direction != f.Direction || day < from || day > to {
 				continue
@@ -347,7 +333,7 @@ func fromMetadata(hash string, md map[string]string) Entry {
 		}
 		return nil
 	}
-	e := Entry{Hash: hash, Meta: Meta{
+	e := Entry{Hash: hash, EDIMeta: Meta{
 		Direction: Direction(get("direction")),
 		Partner:   get("partner"),
 		Sets:      list("sets"),

@@ -41,7 +41,7 @@ func TestPutGetList(t *testing.T) {
 		t.Fatalf("second Put: stored=%v err=%v, want a no-op", stored, err)
 	}
 	if e2.Partner != "acme-ch" || e2.Direction != archive.Outbound {
-		t.Fatalf("second Put returned %+v, want the first entry", e2.Meta)
+		t.Fatalf("second Put returned %+v, want the first entry", e2.EDIMeta)
 	}
 
 	got, ge, err := a.Get(ctx, e.Hash)

@@ -17,8 +17,7 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/claimflow/claimflow/archive"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // ArchivedFile is an inbound file that is safely archived, handed to the
@@ -51,6 +50,35 @@ type RouterFunc func(ctx context.Context, f ArchivedFile) error
 // Route calls f.
 func (f RouterFunc) Route(ctx context.Context, a ArchivedFile) error { return f(ctx, a) }
 
+// Ledger is the Postgres ledger of the files exchanged with partners, as
+// the connector uses it. It records each file's progress so that a crash
+// at any step resumes where it stopped.
+type Ledger interface {
+	LockPartner(ctx context.Context, partner string) (unlock func(), err error)
+	OutboundCreate(ctx context.Context, partner, name, sha string, size int64) (rcm.OutboundFile, bool, error)
+	OutboundOpen(ctx context.Context, partner string) ([]rcm.OutboundFile, error)
+	OutboundAdvance(ctx context.Context, id int64, from, to string) error
+	OutboundFailed(ctx context.Context, id int64, msg string) error
+	InboundSeen(ctx context.Context, partner, name string, size int64, mtime time.Time) error
+	InboundOpen(ctx context.Context, partner string) ([]rcm.InboundFile, error)
+	InboundDownloaded(ctx context.Context, id int64, sha string) (rcm.InboundFile, error)
+	InboundAdvance(ctx context.Context, id int64, from, to string) error
+	InboundFailed(ctx context.Context, id int64, msg string) error
+}
+
+// Archiver stores an EDI file before it is sent or after it is received.
+type Archiver interface {
+	Put(ctx context.Context, body []byte, m rcm.EDIMeta) (e rcm.EDIFile, stored bool, err error)
+}
+
+// FileArchive is the EDI archive as the connector uses it: files are
+// archived before they are sent and read back to resume a send.
+type FileArchive interface {
+	Archiver
+	Get(ctx context.Context, hash string) ([]byte, rcm.EDIFile, error)
+	Stat(ctx context.Context, hash string) (rcm.EDIFile, error)
+}
+
 // Connector moves files between claimflow and one partner's SFTP server.
 // It is safe for concurrent use; Poll and resumption of sends hold the
 // partner's lock in Postgres, so one connector at a time works a partner's
@@ -58,8 +86,8 @@ func (f RouterFunc) Route(ctx context.Context, a ArchivedFile) error { return f(
 type Connector struct {
 	p       Partner
 	cfg     *ssh.ClientConfig
-	ledger  *store.Store
-	archive *archive.Archive
+	ledger  Ledger
+	archive FileArchive
 	router  Router
 	log     *slog.Logger
 
@@ -74,9 +102,9 @@ type Connector struct {
 
 // Options are the Connector's dependencies.
 type Options struct {
-	Ledger  *store.Store
-	Archive *archive.Archive
-	Router  Router // required for Poll
+	Ledger  Ledger      // package store's *Store provides it
+	Archive FileArchive // package archive's *Archive provides it
+	Router  Router      // required for Poll
 	Log     *slog.Logger
 }
 
@@ -236,7 +264,7 @@ type Sent struct {
 // (or the process dies) after archiving, a later Send of the same content
 // or ResumeSends finishes the upload without sending it twice.
 func (c *Connector) Send(ctx context.Context, body []byte) (Sent, error) {
-	e, _, err := c.archive.Put(ctx, body, archive.Meta{Direction: archive.Outbound, Partner: c.p.ID, Received: time.Now()})
+	e, _, err := c.archive.Put(ctx, body, rcm.EDIMeta{Direction: rcm.Outbound, Partner: c.p.ID, Received: time.Now()})
 	if err != nil {
 		return Sent{}, err
 	}
@@ -251,7 +279,7 @@ func (c *Connector) Send(ctx context.Context, body []byte) (Sent, error) {
 	if err != nil {
 		return Sent{}, err
 	}
-	s := Sent{Hash: row.SHA256, RemoteName: row.RemoteName, Already: !created && row.State == store.OutboundUploaded}
+	s := Sent{Hash: row.SHA256, RemoteName: row.RemoteName, Already: !created && row.State == rcm.OutboundUploaded}
 	if err := c.step("send:recorded"); err != nil {
 		return s, err
 	}
@@ -301,7 +329,7 @@ func (c *Connector) ResumeSends(ctx context.Context) (int, error) {
 
 // upload moves one outbound row to uploaded from whatever state it is in.
 // The caller holds the partner lock.
-func (c *Connector) upload(ctx context.Context, row store.OutboundFile, body []byte) error {
+func (c *Connector) upload(ctx context.Context, row rcm.OutboundFile, body []byte) error {
 	// Re-read: another connector may have moved it before we got the lock.
 	final := path.Join(c.p.OutboundDir, row.RemoteName)
 	tmp := final + c.p.TempSuffix
@@ -309,12 +337,12 @@ func (c *Connector) upload(ctx context.Context, row store.OutboundFile, body []b
 	for {
 		var err error
 		switch state {
-		case store.OutboundUploaded:
+		case rcm.OutboundUploaded:
 			return nil
-		case store.OutboundArchived:
-			err = c.ledger.OutboundAdvance(ctx, row.ID, state, store.OutboundUploading)
-			state = store.OutboundUploading
-		case store.OutboundUploading:
+		case rcm.OutboundArchived:
+			err = c.ledger.OutboundAdvance(ctx, row.ID, state, rcm.OutboundUploading)
+			state = rcm.OutboundUploading
+		case rcm.OutboundUploading:
 			err = c.do(ctx, "upload", func(sc *sftp.Client) error {
 				f, err := sc.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 				if err != nil {
@@ -330,10 +358,10 @@ func (c *Connector) upload(ctx context.Context, row store.OutboundFile, body []b
 				err = c.step("send:written")
 			}
 			if err == nil {
-				err = c.ledger.OutboundAdvance(ctx, row.ID, state, store.OutboundRenaming)
-				state = store.OutboundRenaming
+				err = c.ledger.OutboundAdvance(ctx, row.ID, state, rcm.OutboundRenaming)
+				state = rcm.OutboundRenaming
 			}
-		case store.OutboundRenaming:
+		case rcm.OutboundRenaming:
 			err = c.do(ctx, "rename", func(sc *sftp.Client) error {
 				if _, err := sc.Stat(tmp); errors.Is(err, os.ErrNotExist) {
 					// The rename happened before a crash or a dropped
@@ -351,8 +379,8 @@ func (c *Connector) upload(ctx context.Context, row store.OutboundFile, body []b
 				err = c.step("send:renamed")
 			}
 			if err == nil {
-				err = c.ledger.OutboundAdvance(ctx, row.ID, state, store.OutboundUploaded)
-				state = store.OutboundUploaded
+				err = c.ledger.OutboundAdvance(ctx, row.ID, state, rcm.OutboundUploaded)
+				state = rcm.OutboundUploaded
 				c.log.Info("uploaded", "file", row.RemoteName, "hash", row.SHA256)
 			}
 		default:
@@ -481,14 +509,14 @@ func (c *Connector) list(ctx context.Context, res *PollResult) error {
 
 // process takes one inbound file from its recorded state to removed,
 // calling stepped after each step the ledger recorded.
-func (c *Connector) process(ctx context.Context, row store.InboundFile, res *PollResult, stepped func()) error {
+func (c *Connector) process(ctx context.Context, row rcm.InboundFile, res *PollResult, stepped func()) error {
 	remote := path.Join(c.p.InboundDir, row.RemoteName)
 	for {
 		var err error
 		switch row.State {
-		case store.InboundRemoved:
+		case rcm.InboundRemoved:
 			return nil
-		case store.InboundListed, store.InboundDownloaded:
+		case rcm.InboundListed, rcm.InboundDownloaded:
 			var body []byte
 			err = c.do(ctx, "download", func(sc *sftp.Client) error {
 				f, err := sc.Open(remote)
@@ -509,18 +537,18 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 				// Nothing to process and nothing left on the server. Keep
 				// the row (with its error) for the record.
 				_ = c.ledger.InboundFailed(ctx, row.ID, "vanished from the server before download")
-				err = c.ledger.InboundAdvance(ctx, row.ID, row.State, store.InboundRemoved)
-				row.State = store.InboundRemoved
+				err = c.ledger.InboundAdvance(ctx, row.ID, row.State, rcm.InboundRemoved)
+				row.State = rcm.InboundRemoved
 				break
 			}
 			if err != nil {
 				return err
 			}
-			hash := archive.Hash(body)
-			if row.State == store.InboundDownloaded && hash != row.SHA256 {
+			hash := rcm.EDIHash(body)
+			if row.State == rcm.InboundDownloaded && hash != row.SHA256 {
 				return permanent{fmt.Errorf("clearinghouse: %s changed on the server after download", row.RemoteName)}
 			}
-			if row.State == store.InboundListed {
+			if row.State == rcm.InboundListed {
 				if row, err = c.ledger.InboundDownloaded(ctx, row.ID, hash); err != nil {
 					return err
 				}
@@ -531,7 +559,7 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 			// err is the loop's: a := here would shadow it, and the ledger
 			// advance below would be lost (staticcheck SA4006).
 			var stored bool
-			_, stored, err = c.archive.Put(ctx, body, archive.Meta{Direction: archive.Inbound, Partner: c.p.ID, Received: time.Now()})
+			_, stored, err = c.archive.Put(ctx, body, rcm.EDIMeta{Direction: rcm.Inbound, Partner: c.p.ID, Received: time.Now()})
 			if err != nil {
 				return err
 			}
@@ -541,15 +569,15 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 			if err := c.step("poll:archived"); err != nil {
 				return err
 			}
-			err = c.ledger.InboundAdvance(ctx, row.ID, row.State, store.InboundArchived)
-			row.State = store.InboundArchived
-		case store.InboundArchived:
+			err = c.ledger.InboundAdvance(ctx, row.ID, row.State, rcm.InboundArchived)
+			row.State = rcm.InboundArchived
+		case rcm.InboundArchived:
 			if row.Duplicate {
 				res.Duplicates++
 				if err = c.remove(ctx, row, remote); err == nil {
 					res.Removed++
-					err = c.ledger.InboundAdvance(ctx, row.ID, row.State, store.InboundRemoved)
-					row.State = store.InboundRemoved
+					err = c.ledger.InboundAdvance(ctx, row.ID, row.State, rcm.InboundRemoved)
+					row.State = rcm.InboundRemoved
 				}
 				break
 			}
@@ -567,16 +595,16 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 			if err := c.step("poll:routed"); err != nil {
 				return err
 			}
-			err = c.ledger.InboundAdvance(ctx, row.ID, row.State, store.InboundRouted)
-			row.State = store.InboundRouted
-		case store.InboundRouted:
+			err = c.ledger.InboundAdvance(ctx, row.ID, row.State, rcm.InboundRouted)
+			row.State = rcm.InboundRouted
+		case rcm.InboundRouted:
 			if err = c.remove(ctx, row, remote); err == nil {
 				res.Removed++
 				if err := c.step("poll:removed"); err != nil {
 					return err
 				}
-				err = c.ledger.InboundAdvance(ctx, row.ID, row.State, store.InboundRemoved)
-				row.State = store.InboundRemoved
+				err = c.ledger.InboundAdvance(ctx, row.ID, row.State, rcm.InboundRemoved)
+				row.State = rcm.InboundRemoved
 			}
 		default:
 			return fmt.Errorf("clearinghouse: inbound file %d in unknown state %q", row.ID, row.State)
@@ -591,7 +619,7 @@ func (c *Connector) process(ctx context.Context, row store.InboundFile, res *Pol
 // remove deletes a processed file from the server, or moves it to DoneDir.
 // A file already gone counts as removed; a different file that now carries
 // the same name (other size or time) is left alone.
-func (c *Connector) remove(ctx context.Context, row store.InboundFile, remote string) error {
+func (c *Connector) remove(ctx context.Context, row rcm.InboundFile, remote string) error {
 	return c.do(ctx, "remove", func(sc *sftp.Client) error {
 		fi, err := sc.Stat(remote)
 		if errors.Is(err, os.ErrNotExist) {

@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
-
-	"github.com/claimflow/claimflow/archive"
 )
 
 // Partner is one clearinghouse's SFTP configuration.
@@ -78,7 +76,7 @@ type RealTimeConfig struct {
 
 // NewRealTimeClient builds the client for p's real-time endpoint; requests
 // and answers are archived in a (when not nil).
-func (p Partner) NewRealTimeClient(a *archive.Archive, getenv func(string) string) (*RealTimeClient, error) {
+func (p Partner) NewRealTimeClient(a Archiver, getenv func(string) string) (*RealTimeClient, error) {
 	rt := p.RealTime
 	if rt == nil || rt.URL == "" {
 		return nil, fmt.Errorf("clearinghouse: partner %s has no real-time endpoint", p.ID)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/claimflow/claimflow/archive"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // RealTimeClient sends CORE real-time requests (270/271, 276/277). It makes
@@ -29,7 +29,7 @@ type RealTimeClient struct {
 	Timeout time.Duration
 	// Archive, when set, stores the request before it is sent and the
 	// response before it is returned.
-	Archive *archive.Archive
+	Archive Archiver
 }
 
 // COREError is a response whose ErrorCode is not Success.
@@ -59,7 +59,7 @@ func (c *RealTimeClient) Do(ctx context.Context, payloadType string, payload []b
 // a request across process restarts (keep the ID with the request).
 func (c *RealTimeClient) DoWithID(ctx context.Context, payloadID, payloadType string, payload []byte) (*COREEnvelope, error) {
 	if c.Archive != nil {
-		if _, _, err := c.Archive.Put(ctx, payload, archive.Meta{Direction: archive.Outbound, Partner: c.Partner}); err != nil {
+		if _, _, err := c.Archive.Put(ctx, payload, rcm.EDIMeta{Direction: rcm.Outbound, Partner: c.Partner}); err != nil {
 			return nil, err
 		}
 	}
@@ -91,7 +91,7 @@ func (c *RealTimeClient) DoWithID(ctx context.Context, payloadID, payloadType st
 		return nil, fmt.Errorf("core: %s: response PayloadID does not match the request", payloadID)
 	}
 	if c.Archive != nil && len(resp.Payload) > 0 {
-		if _, _, err := c.Archive.Put(ctx, resp.Payload, archive.Meta{Direction: archive.Inbound, Partner: c.Partner}); err != nil {
+		if _, _, err := c.Archive.Put(ctx, resp.Payload, rcm.EDIMeta{Direction: rcm.Inbound, Partner: c.Partner}); err != nil {
 			return nil, err
 		}
 	}

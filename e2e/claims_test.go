@@ -79,7 +79,7 @@ func TestClaimsWithAWorkerKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kr, err := keyring.FromConfig(ctx, cfg)
+	kr, err := keyring.FromConfig(ctx, keyringSettings(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,4 +217,9 @@ func TestClaimsWithAWorkerKilled(t *testing.T) {
 	if len(perWorker) < 2 {
 		t.Errorf("claims completed on %d worker process(es), want at least 2", len(perWorker))
 	}
+}
+
+// keyringSettings passes the configuration's key settings to the keyring.
+func keyringSettings(c config.Config) keyring.Settings {
+	return keyring.Settings{KeyFile: c.KeyFile, KMSEndpoint: c.KMSEndpoint, KMSKeyID: c.KMSKeyID, KMSRegion: c.KMSRegion, KMSIndexKey: c.KMSIndexKey}
 }

@@ -12,7 +12,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // signingAlg is the one algorithm the provider signs with and the codec
@@ -126,7 +126,7 @@ func (r *keyring) rotate(ctx context.Context, now, newerThan time.Time) error {
 	}
 	var id [12]byte
 	_, _ = rand.Read(id[:])
-	_, err = r.keys.RotateOIDCSigningKey(ctx, store.OIDCSigningKey{
+	_, err = r.keys.RotateOIDCSigningKey(ctx, rcm.OIDCSigningKey{
 		ID: fmt.Sprintf("%x", id), Algorithm: string(signingAlg), PrivateKey: sealed,
 		CreatedAt: now, RetireAt: now.AddDate(100, 0, 0),
 	}, newerThan, now.Add(r.tokenTTL+time.Minute))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // The sign-in page: the dashboard's login, password and TOTP, checked by
@@ -72,7 +72,7 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tok, err := p.users.Login(ctx, login, r.PostForm.Get("password"), r.PostForm.Get("totp"))
 	if err != nil {
-		if !errors.Is(err, store.ErrUnauthenticated) && !errors.Is(err, store.ErrLocked) {
+		if !errors.Is(err, rcm.ErrUnauthenticated) && !errors.Is(err, rcm.ErrLocked) {
 			p.log.ErrorContext(ctx, "oidc sign-in failed", "err", err.Error())
 			p.renderLogin(w, http.StatusInternalServerError, loginView{ID: id, Login: login, Error: "Sign-in is unavailable; try again shortly."})
 			return
@@ -89,7 +89,7 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, http.StatusInternalServerError, loginView{ID: id, Login: login, Error: "Sign-in is unavailable; try again shortly."})
 		return
 	}
-	if !pr.Permissions[store.PermWorkflowDecode] {
+	if !pr.Permissions[rcm.PermWorkflowDecode] {
 		p.renderLogin(w, http.StatusForbidden, loginView{ID: id, Login: login,
 			Error: "Your account does not hold workflow:decode, which the Temporal UI needs. Ask an administrator of your organisation to grant you the engineer role."})
 		return

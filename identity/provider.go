@@ -29,7 +29,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 const (
@@ -53,23 +53,23 @@ type Users interface {
 	Login(ctx context.Context, login, password, code string) (string, error)
 	Logout(ctx context.Context, token string) error
 	// Authenticate resolves a session or API token.
-	Authenticate(ctx context.Context, token string) (store.Principal, error)
+	Authenticate(ctx context.Context, token string) (rcm.Principal, error)
 	// UserIdentity reads an enabled user (an access token's subject).
-	UserIdentity(ctx context.Context, userID string) (store.Identity, error)
+	UserIdentity(ctx context.Context, userID string) (rcm.Identity, error)
 }
 
 // KeyStore keeps the signing keys.
 type KeyStore interface {
-	OIDCSigningKeys(ctx context.Context, now time.Time) ([]store.OIDCSigningKey, error)
-	RotateOIDCSigningKey(ctx context.Context, k store.OIDCSigningKey, newerThan, retireOthersAt time.Time) (bool, error)
+	OIDCSigningKeys(ctx context.Context, now time.Time) ([]rcm.OIDCSigningKey, error)
+	RotateOIDCSigningKey(ctx context.Context, k rcm.OIDCSigningKey, newerThan, retireOthersAt time.Time) (bool, error)
 }
 
 // AuthRequests keeps the sign-ins in progress (Postgres: any replica
 // serves any step of a sign-in).
 type AuthRequests interface {
-	CreateOIDCAuthRequest(ctx context.Context, r store.OIDCAuthRequest, expiredBefore time.Time) error
-	OIDCAuthRequest(ctx context.Context, id string, createdAfter time.Time) (store.OIDCAuthRequest, error)
-	OIDCAuthRequestByCode(ctx context.Context, code string, createdAfter time.Time) (store.OIDCAuthRequest, error)
+	CreateOIDCAuthRequest(ctx context.Context, r rcm.OIDCAuthRequest, expiredBefore time.Time) error
+	OIDCAuthRequest(ctx context.Context, id string, createdAfter time.Time) (rcm.OIDCAuthRequest, error)
+	OIDCAuthRequestByCode(ctx context.Context, code string, createdAfter time.Time) (rcm.OIDCAuthRequest, error)
 	SetOIDCAuthCode(ctx context.Context, id, code string) error
 	CompleteOIDCAuthRequest(ctx context.Context, id, userID string, at, createdAfter time.Time) error
 	DeleteOIDCAuthRequest(ctx context.Context, id string) error

@@ -13,7 +13,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // authRequestTTL bounds a sign-in: from the redirect to the login page to
@@ -22,7 +22,7 @@ const authRequestTTL = 10 * time.Minute
 
 // authRequest is one authorization request, from /authorize to the code
 // exchange: op.AuthRequest over the stored row.
-type authRequest struct{ r store.OIDCAuthRequest }
+type authRequest struct{ r rcm.OIDCAuthRequest }
 
 func (a *authRequest) GetID() string          { return a.r.ID }
 func (a *authRequest) GetACR() string         { return "" }
@@ -67,7 +67,7 @@ func newID() string {
 
 // gone maps the store's "no such sign-in" to the library's not-found.
 func gone(err error) error {
-	if errors.Is(err, store.ErrOIDCRequestGone) {
+	if errors.Is(err, rcm.ErrOIDCRequestGone) {
 		return oidc.ErrInvalidRequest().WithDescription("the sign-in expired or does not exist; start again from the application")
 	}
 	return err
@@ -76,7 +76,7 @@ func gone(err error) error {
 func (s *storage) oldest() time.Time { return s.p.now().Add(-authRequestTTL) }
 
 func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	ar := store.OIDCAuthRequest{ID: newID(), ClientID: r.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce,
+	ar := rcm.OIDCAuthRequest{ID: newID(), ClientID: r.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce,
 		Scopes: r.Scopes, ResponseType: string(r.ResponseType), ResponseMode: string(r.ResponseMode),
 		CodeChallenge: r.CodeChallenge, CodeChallengeMethod: string(r.CodeChallengeMethod), CreatedAt: s.p.now()}
 	if ar.Scopes == nil {

@@ -16,13 +16,22 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-
-	"github.com/claimflow/claimflow/config"
 )
 
 // IndexKeyFileName is the file, beside the key file, that keeps the
 // KMS-wrapped blind-index key when CLAIMFLOW_KMS_INDEX_KEY is not set.
 const IndexKeyFileName = "index-key.kms"
+
+// Settings are the configuration's key settings (config.Config's fields
+// of the same names), passed in so that keyring does not depend on the
+// configuration package.
+type Settings struct {
+	KeyFile     string // CLAIMFLOW_KEY_FILE
+	KMSEndpoint string // CLAIMFLOW_KMS_ENDPOINT
+	KMSKeyID    string // CLAIMFLOW_KMS_KEY_ID
+	KMSRegion   string // CLAIMFLOW_KMS_REGION
+	KMSIndexKey string // CLAIMFLOW_KMS_INDEX_KEY
+}
 
 // FromConfig opens the keyring the configuration names.
 //
@@ -38,7 +47,7 @@ const IndexKeyFileName = "index-key.kms"
 // 0600) on first use. Every process that shares a database must use the same
 // index key: copy that file's content into CLAIMFLOW_KMS_INDEX_KEY on the
 // other replicas.
-func FromConfig(ctx context.Context, cfg config.Config) (*Keyring, error) {
+func FromConfig(ctx context.Context, cfg Settings) (*Keyring, error) {
 	if cfg.KMSEndpoint == "" {
 		return OpenLocal(cfg.KeyFile)
 	}
@@ -61,7 +70,7 @@ func FromConfig(ctx context.Context, cfg config.Config) (*Keyring, error) {
 	return New(kek, indexKey)
 }
 
-func kmsClient(ctx context.Context, cfg config.Config) (*kms.Client, error) {
+func kmsClient(ctx context.Context, cfg Settings) (*kms.Client, error) {
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.KMSRegion)}
 	if cfg.KMSEndpoint != "aws" && isLoopback(cfg.KMSEndpoint) && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("claimflow-local", "claimflow-local", "")))
@@ -92,7 +101,7 @@ func isLoopback(endpoint string) bool {
 
 // kmsIndexKey unwraps the index key from the configuration or the file
 // beside the key file, creating the file when neither exists.
-func kmsIndexKey(ctx context.Context, kek *KMSKEK, cfg config.Config) ([]byte, error) {
+func kmsIndexKey(ctx context.Context, kek *KMSKEK, cfg Settings) ([]byte, error) {
 	text := strings.TrimSpace(cfg.KMSIndexKey)
 	if text == "" {
 		path := filepath.Join(filepath.Dir(cfg.KeyFile), IndexKeyFileName)

@@ -34,7 +34,17 @@ import (
 // ErrDecrypt is returned (possibly wrapped) by Open, OpenBlob, DataKey and
 // KEK.Unwrap when data or a wrapped key was tampered with, is not in a known
 // format, or belongs to another key.
-var ErrDecrypt = errors.New("keyring: cannot decrypt")
+var ErrDecrypt error = decryptError{}
+
+// decryptError is ErrDecrypt's type. Its Decrypt method lets a caller that
+// only holds the keyring through an interface (payloadcodec) recognise it
+// with errors.As without importing this package.
+type decryptError struct{}
+
+func (decryptError) Error() string { return "keyring: cannot decrypt" }
+
+// Decrypt reports that the error is a failure to decrypt.
+func (decryptError) Decrypt() bool { return true }
 
 // KEK wraps and unwraps data keys. Wrapped bytes name the KEK version that
 // wrapped them (see WrappedKeyID). Implementations are safe for concurrent

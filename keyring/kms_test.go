@@ -174,7 +174,7 @@ func TestKMS(t *testing.T) {
 			}
 			return cfg
 		}
-		k1, err := keyring.FromConfig(ctx, load())
+		k1, err := keyring.FromConfig(ctx, keyringSettings(load()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +195,7 @@ func TestKMS(t *testing.T) {
 		want := k1.BlindIndex("patient.member_id", "ZZX900000001")
 
 		// A second process reads the same index key from the file...
-		k2, err := keyring.FromConfig(ctx, load())
+		k2, err := keyring.FromConfig(ctx, keyringSettings(load()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func TestKMS(t *testing.T) {
 		}
 		env["CLAIMFLOW_DATA_DIR"] = t.TempDir()
 		env["CLAIMFLOW_KMS_INDEX_KEY"] = string(text)
-		k3, err := keyring.FromConfig(ctx, load())
+		k3, err := keyring.FromConfig(ctx, keyringSettings(load()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +225,7 @@ func TestKMS(t *testing.T) {
 		}
 
 		delete(env, "CLAIMFLOW_KMS_KEY_ID")
-		if _, err := keyring.FromConfig(ctx, load()); err == nil {
+		if _, err := keyring.FromConfig(ctx, keyringSettings(load())); err == nil {
 			t.Fatal("FromConfig accepted a KMS endpoint without a key ID")
 		}
 	})

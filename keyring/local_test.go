@@ -320,7 +320,7 @@ func TestFromConfigLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := keyring.FromConfig(context.Background(), cfg)
+	k, err := keyring.FromConfig(context.Background(), keyringSettings(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,4 +414,9 @@ func TestConcurrentUse(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// keyringSettings passes the configuration's key settings to the keyring.
+func keyringSettings(c config.Config) keyring.Settings {
+	return keyring.Settings{KeyFile: c.KeyFile, KMSEndpoint: c.KMSEndpoint, KMSKeyID: c.KMSKeyID, KMSRegion: c.KMSRegion, KMSIndexKey: c.KMSIndexKey}
 }

@@ -12,8 +12,6 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
-
-	"github.com/claimflow/claimflow/keyring"
 )
 
 // maxBody bounds a codec server request.
@@ -54,9 +52,10 @@ type Caller interface {
 	Audit(ctx context.Context, orgID, namespace string, keyIDs []string, refused bool) error
 }
 
-// HandlerOptions configure Handler.
-type HandlerOptions struct {
-	Keyring *keyring.Keyring
+// HandlerOptions configure Handler; D is the keyring's data key type
+// (HandlerOptions[*keyring.DataKey]).
+type HandlerOptions[D DataKey] struct {
+	Keyring Keyring[D]
 	Keys    Keys
 	// Authenticate identifies the caller of every POST; nil refuses all. An
 	// error wrapping ErrForbidden is answered 403 with its message, one
@@ -84,7 +83,7 @@ type HandlerOptions struct {
 // allowed) and labels responses; a request carrying any other Origin is
 // refused 403. Requests without an Origin (command-line tools) are not
 // subject to CORS.
-func Handler(o HandlerOptions) http.Handler {
+func Handler[D DataKey](o HandlerOptions[D]) http.Handler {
 	if o.Keyring == nil || o.Keys == nil {
 		panic("payloadcodec: Handler needs a keyring and a key store")
 	}
@@ -165,7 +164,7 @@ func Handler(o HandlerOptions) http.Handler {
 		case errors.Is(err, errAudit):
 			writeProblem(w, r, http.StatusInternalServerError, "internal", "Internal error", "the decode could not be audited, so nothing was decoded")
 			return
-		case errors.Is(err, keyring.ErrDecrypt) || errors.Is(err, errNotPayload):
+		case isDecrypt(err) || errors.Is(err, errNotPayload):
 			writeProblem(w, r, http.StatusBadRequest, "bad-request", "Bad request", "a payload you may read does not open: it was altered or is not a payload")
 			return
 		case err != nil:
@@ -195,7 +194,7 @@ const (
 // that does not open (tampered) fails the request.
 func (c Codec) decodeFor(ctx context.Context, caller Caller, namespace string, payloads []*commonpb.Payload) ([]*commonpb.Payload, int, error) {
 	type keyResult struct {
-		dk     *keyring.DataKey
+		dk     DataKey
 		org    string
 		reason string
 	}

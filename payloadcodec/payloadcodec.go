@@ -38,8 +38,6 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/claimflow/claimflow/keyring"
 )
 
 const (
@@ -118,14 +116,14 @@ var (
 )
 
 type state struct {
-	k    *keyring.Keyring
+	k    anyKeyring
 	keys Keys
 	now  func() time.Time
 
 	mu      sync.Mutex
-	tenants map[string]tenantEntry      // workflow ID -> owning org
-	current map[string]currentKey       // tenant -> this month's key
-	byID    map[string]*keyring.DataKey // key id -> unwrapped key
+	tenants map[string]tenantEntry // workflow ID -> owning org
+	current map[string]currentKey  // tenant -> this month's key
+	byID    map[string]DataKey     // key id -> unwrapped key
 }
 
 type tenantEntry struct {
@@ -135,21 +133,79 @@ type tenantEntry struct {
 
 type currentKey struct {
 	id string
-	dk *keyring.DataKey
+	dk DataKey
+}
+
+// DataKey seals and opens the payloads of one tenant and month
+// (package keyring's *DataKey).
+type DataKey interface {
+	Seal(plaintext, aad []byte) []byte
+	Open(sealed, aad []byte) ([]byte, error)
+}
+
+// Keyring is envelope encryption as the codec needs it (package keyring's
+// *Keyring, with its data key type D): New and DataConverter infer D, so
+// callers pass the keyring as it is.
+type Keyring[D DataKey] interface {
+	NewDataKey(ctx context.Context) (D, []byte, error)
+	DataKey(ctx context.Context, wrapped []byte) (D, error)
+	OpenBlob(ctx context.Context, blob, aad []byte) ([]byte, error)
+}
+
+// anyKeyring is Keyring with the data key type erased, as the codec's state
+// holds it.
+type anyKeyring interface {
+	NewDataKey(ctx context.Context) (DataKey, []byte, error)
+	DataKey(ctx context.Context, wrapped []byte) (DataKey, error)
+	OpenBlob(ctx context.Context, blob, aad []byte) ([]byte, error)
+}
+
+type keyringOf[D DataKey] struct{ k Keyring[D] }
+
+func (a keyringOf[D]) NewDataKey(ctx context.Context) (DataKey, []byte, error) {
+	d, w, err := a.k.NewDataKey(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, w, nil
+}
+
+func (a keyringOf[D]) DataKey(ctx context.Context, wrapped []byte) (DataKey, error) {
+	d, err := a.k.DataKey(ctx, wrapped)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (a keyringOf[D]) OpenBlob(ctx context.Context, blob, aad []byte) ([]byte, error) {
+	return a.k.OpenBlob(ctx, blob, aad)
+}
+
+// isDecrypt reports whether err says a payload or wrapped key does not open
+// (keyring.ErrDecrypt, matched by its Decrypt method so that the codec does
+// not import the keyring adapter).
+func isDecrypt(err error) bool {
+	var d interface{ Decrypt() bool }
+	return errors.As(err, &d) && d.Decrypt()
 }
 
 // New returns the payload codec over the keyring and the key store.
-func New(k *keyring.Keyring, keys Keys) Codec {
+func New[D DataKey](k Keyring[D], keys Keys) Codec {
 	if k == nil || keys == nil {
 		panic("payloadcodec: nil keyring or key store")
 	}
+	return newCodec(keyringOf[D]{k}, keys)
+}
+
+func newCodec(k anyKeyring, keys Keys) Codec {
 	return Codec{s: &state{k: k, keys: keys, now: time.Now,
-		tenants: map[string]tenantEntry{}, current: map[string]currentKey{}, byID: map[string]*keyring.DataKey{}}}
+		tenants: map[string]tenantEntry{}, current: map[string]currentKey{}, byID: map[string]DataKey{}}}
 }
 
 // DataConverter is Temporal's default data converter with New(k, keys)
 // applied: set it on every client and worker of a namespace.
-func DataConverter(k *keyring.Keyring, keys Keys) converter.DataConverter {
+func DataConverter[D DataKey](k Keyring[D], keys Keys) converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), New(k, keys))
 }
 
@@ -236,7 +292,7 @@ func (c Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error)
 		if IsLegacy(p) {
 			dp, err = c.s.openV1(ctx, p)
 		} else {
-			var dk *keyring.DataKey
+			var dk DataKey
 			if dk, err = c.s.dataKey(ctx, id, c.s.keys.PayloadKey); err == nil {
 				dp, err = openV2(dk, id, p)
 			}
@@ -269,7 +325,7 @@ func (s *state) openV1(ctx context.Context, p *commonpb.Payload) (*commonpb.Payl
 	return unmarshal(plain)
 }
 
-func openV2(dk *keyring.DataKey, id string, p *commonpb.Payload) (*commonpb.Payload, error) {
+func openV2(dk DataKey, id string, p *commonpb.Payload) (*commonpb.Payload, error) {
 	plain, err := dk.Open(p.GetData(), aadV2(id))
 	if err != nil {
 		return nil, fmt.Errorf("payloadcodec: open: %w", err)
@@ -355,7 +411,7 @@ func (s *state) currentKey(ctx context.Context, tenant string) (currentKey, erro
 // lookup on a cache miss. Only the worker's codec (which runs every tenant's
 // workflows) uses it; the codec server never reads this cache, it asks its
 // caller's scoped lookup every time (Handler).
-func (s *state) dataKey(ctx context.Context, id string, lookup func(context.Context, string) ([]byte, string, error)) (*keyring.DataKey, error) {
+func (s *state) dataKey(ctx context.Context, id string, lookup func(context.Context, string) ([]byte, string, error)) (DataKey, error) {
 	s.mu.Lock()
 	dk, ok := s.byID[id]
 	s.mu.Unlock()
@@ -373,7 +429,7 @@ func (s *state) dataKey(ctx context.Context, id string, lookup func(context.Cont
 	return dk, nil
 }
 
-func (s *state) remember(id string, dk *keyring.DataKey) {
+func (s *state) remember(id string, dk DataKey) {
 	s.mu.Lock()
 	if len(s.byID) >= cacheMax {
 		clear(s.byID)

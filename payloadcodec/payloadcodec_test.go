@@ -346,7 +346,7 @@ func server(t *testing.T, k *keyring.Keyring, mk *memKeys) (*httptest.Server, *[
 		"Bearer a-token":    {mk, map[string]bool{orgA: true}, false, audits},
 		"Bearer b-token":    {mk, map[string]bool{orgB: true}, false, audits},
 	}
-	srv := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions{Keyring: k, Keys: mk, Origins: []string{uiOrigin},
+	srv := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions[*keyring.DataKey]{Keyring: k, Keys: mk, Origins: []string{uiOrigin},
 		Authenticate: func(r *http.Request) (payloadcodec.Caller, error) {
 			if r.Header.Get("Authorization") == "Bearer none-token" {
 				return nil, fmt.Errorf("%w: the workflow:decode permission is needed", payloadcodec.ErrForbidden)
@@ -462,7 +462,7 @@ func TestHandler(t *testing.T) {
 	}
 
 	t.Run("NilAuthorizeRefusesAll", func(t *testing.T) {
-		open := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions{Keyring: k, Keys: mk}))
+		open := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions[*keyring.DataKey]{Keyring: k, Keys: mk}))
 		t.Cleanup(open.Close)
 		resp := codecRequest(t, open.URL+"/decode", enc, http.Header{"Authorization": {"Bearer test-token"}})
 		if resp.StatusCode != http.StatusUnauthorized {
@@ -663,7 +663,7 @@ func TestHandlerErrors(t *testing.T) {
 	}
 
 	audits := &[]audit{}
-	noAudit := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions{Keyring: k, Keys: mk,
+	noAudit := httptest.NewServer(payloadcodec.Handler(payloadcodec.HandlerOptions[*keyring.DataKey]{Keyring: k, Keys: mk,
 		Authenticate: func(*http.Request) (payloadcodec.Caller, error) {
 			return failingAudit{memCaller{mk, map[string]bool{orgA: true}, false, audits}}, nil
 		}}))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/claimflow/claimflow/rcm"
 	"strconv"
 	"strings"
 	"time"
@@ -12,30 +13,20 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 )
 
-// Event kinds the statement workflow acts on.
+// Event kinds the statement workflow acts on (rcm holds them so that the
+// workflows and the webhook handler need not import this adapter).
 const (
-	EventPaymentSucceeded = "payment_intent.succeeded"
-	EventPaymentFailed    = "payment_intent.payment_failed"
-	EventChargeRefunded   = "charge.refunded"
+	EventPaymentSucceeded = rcm.PaymentEventSucceeded
+	EventPaymentFailed    = rcm.PaymentEventFailed
+	EventChargeRefunded   = rcm.PaymentEventRefunded
 )
 
 // ErrBadSignature means the payload was not signed with the webhook
-// secret, or its timestamp is outside the tolerance (a replay of an old
-// delivery, or one signed for the future).
-var ErrBadSignature = errors.New("payments: webhook signature invalid")
+// secret, or its timestamp is outside the tolerance.
+var ErrBadSignature = rcm.ErrBadSignature
 
 // Event is a verified Stripe event reduced to references and amounts.
-type Event struct {
-	ID              string // evt_...: idempotency key of the delivery
-	Type            string
-	PaymentIntentID string
-	StatementID     string // from metadata; empty when Stripe did not carry it
-	// AmountCents is the amount received (payment) or the charge's total
-	// refunded so far (charge.refunded).
-	AmountCents int64
-	Currency    string
-	Livemode    bool
-}
+type Event = rcm.PaymentEvent
 
 // FutureSkew is how far ahead of this machine's clock a webhook's signed
 // timestamp may be (clock skew); later ones are refused.

@@ -10,11 +10,31 @@ mkdir -p "$data/logs" "$data/s3" bin
 
 pids=()
 names=()
+addrs=()
+# cleanup stops what this script started, newest first; whatever has not
+# exited 10 s after SIGTERM gets SIGKILL, and a port that still answers
+# afterwards is reported (issue 16: stripe-mock was left on 12111).
 cleanup() {
   trap - INT TERM EXIT
   log "stopping ${names[*]:-nothing}"
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
+  for _ in $(seq 1 100); do
+    local alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for i in "${!pids[@]}"; do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "${names[$i]} did not stop on SIGTERM; killing it" >&2
+      kill -KILL "${pids[$i]}" 2>/dev/null || true
+    fi
+  done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for i in "${!addrs[@]}"; do
+    [ -n "${addrs[$i]}" ] || continue
+    if port_open ${addrs[$i]}; then echo "${names[$i]}: something still answers on ${addrs[$i]/ /:}" >&2; fi
+  done
 }
 trap cleanup INT TERM EXIT
 
@@ -30,6 +50,7 @@ start() {
   "$@" >"$data/logs/$name.log" 2>&1 &
   pids+=($!)
   names+=("$name")
+  addrs+=("$host $port")
   if ! wait_port "$host" "$port" 60; then
     echo "$name did not start; last lines of $data/logs/$name.log:" >&2
     tail -n 20 "$data/logs/$name.log" >&2
@@ -105,6 +126,7 @@ bin/claimflow migrate up
 bin/claimflow dev 2> >(tee -a "$data/logs/claimflow.log" >&2) &
 pids+=($!)
 names+=(claimflow)
+addrs+=("")
 claimflow_pid=${pids[-1]}
 for _ in $(seq 1 300); do
   curl -fsS "http://$addr/readyz" >/dev/null 2>&1 && break

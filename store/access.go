@@ -15,125 +15,9 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// Permissions. Every API route declares one; store methods check the
-// record's organisation against it inside their transaction.
-const (
-	PermOrgRead           = "org:read"
-	PermOrgWrite          = "org:write"
-	PermUserWrite         = "user:write"
-	PermProviderRead      = "provider:read"
-	PermProviderWrite     = "provider:write"
-	PermPayerRead         = "payer:read"
-	PermPayerWrite        = "payer:write"
-	PermPatientRead       = "patient:read"
-	PermPatientWrite      = "patient:write"
-	PermCoverageRead      = "coverage:read"
-	PermCoverageWrite     = "coverage:write"
-	PermAvailabilityRead  = "availability:read"
-	PermAvailabilityWrite = "availability:write"
-	PermAppointmentRead   = "appointment:read"
-	PermAppointmentWrite  = "appointment:write"
-	PermWaitlistRead      = "waitlist:read"
-	PermWaitlistWrite     = "waitlist:write"
-	PermEncounterRead     = "encounter:read"
-	PermEncounterWrite    = "encounter:write"
-	PermClaimRead         = "claim:read"
-	PermClaimWrite        = "claim:write"
-	PermAuditRead         = "audit:read"
-)
-
-// Actor is who performs a store call: the authenticated user plus what the
-// audit log records about the request.
-type Actor struct {
-	UserID    string
-	SourceIP  string
-	RequestID string
-}
-
-// System is the actor for operator tools (no user; still audited).
-var System = Actor{RequestID: "system"}
-
-// Errors the API maps to statuses (api's error table).
-var (
-	ErrConflict        = errors.New("conflict")
-	ErrUnauthenticated = errors.New("unauthenticated")
-	ErrLocked          = errors.New("account locked")
-	ErrIdempotencyBody = errors.New("idempotency key reused with a different request")
-	ErrInProgress      = errors.New("request with this idempotency key is in progress")
-)
-
-// FieldProblem names one invalid input field by JSON pointer.
-type FieldProblem struct {
-	Pointer string `json:"pointer"`
-	Detail  string `json:"detail"`
-}
-
-// ValidationError lists every invalid field of an input.
-type ValidationError struct{ Fields []FieldProblem }
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Pointer + ": " + f.Detail
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
-}
-
-type problems []FieldProblem
-
-func (p *problems) add(ptr, detail string) { *p = append(*p, FieldProblem{ptr, detail}) }
-func (p problems) err() error {
-	if len(p) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: p}
-}
-
-// SlotConflict is the error for a booking that overlaps another
-// non-cancelled appointment of the same provider.
-type SlotConflict struct {
-	ProviderID string
-	StartsAt   time.Time
-	EndsAt     time.Time
-}
-
-func (e *SlotConflict) Error() string { return "provider is already booked for this time" }
-func (e *SlotConflict) Unwrap() error { return ErrConflict }
-
-// Page selects one page of a list: After is the opaque cursor of the
-// previous page (empty for the first), Limit at most 200.
-type Page struct {
-	After string
-	Limit int
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 {
-		return 50
-	}
-	if p.Limit > 200 {
-		return 200
-	}
-	return p.Limit
-}
-
-// after decodes the cursor; ids are UUIDv7, so id order is creation order.
-func (p Page) after() (string, error) {
-	if p.After == "" {
-		return "00000000-0000-0000-0000-000000000000", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(p.After)
-	if err != nil || uuid.Validate(string(b)) != nil {
-		return "", &ValidationError{Fields: []FieldProblem{{"/cursor", "is not a cursor from a previous page"}}}
-	}
-	return string(b), nil
-}
-
 func cursor(lastID string) string { return base64.RawURLEncoding.EncodeToString([]byte(lastID)) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-func validID(s string) bool { return uuid.Validate(s) == nil && len(s) == 36 }
 
 // tx runs fn in one transaction.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
@@ -184,7 +68,7 @@ func refError(err error, ptrs map[string]string) error {
 	}
 	for col, ptr := range ptrs {
 		if strings.Contains(pe.Detail, "("+col+")") {
-			return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 		}
 	}
 	return fmt.Errorf("store: reference: %w", err)

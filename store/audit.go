@@ -6,7 +6,6 @@ import (
 	"fmt"
 	mathrand "math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,42 +13,10 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// Audit actions.
-const (
-	ActionRead   = "read"
-	ActionCreate = "create"
-	ActionUpdate = "update"
-	ActionList   = "list"
-)
-
-// AuditEntry is one row of the audit log: who touched which patient's
-// record, which fields, how, from where.
-type AuditEntry struct {
-	Seq        int64     `json:"seq"`
-	At         time.Time `json:"at"`
-	ActorID    string    `json:"actor_id"`
-	OrgID      string    `json:"org_id"`
-	PatientID  string    `json:"patient_id"`
-	Action     string    `json:"action"`
-	Resource   string    `json:"resource"`
-	ResourceID string    `json:"resource_id"`
-	Fields     []string  `json:"fields"`
-	SourceIP   string    `json:"source_ip"`
-	RequestID  string    `json:"request_id"`
-}
-
 const auditChainDomain = "audit-chain"
 
-// canonical is the byte string a row's hash covers.
-func (e AuditEntry) canonical() string {
-	return strings.Join([]string{
-		strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.OrgID, e.PatientID,
-		e.Action, e.Resource, e.ResourceID, strings.Join(e.Fields, ","), e.SourceIP, e.RequestID,
-	}, "\x1f")
-}
-
 func (s *Store) chainHash(prev []byte, e AuditEntry) []byte {
-	return s.keys.BlindIndex(auditChainDomain, hex.EncodeToString(prev)+"\x1e"+e.canonical())
+	return s.keys.BlindIndex(auditChainDomain, hex.EncodeToString(prev)+"\x1e"+e.Canonical())
 }
 
 // auditChains is how many independent hash chains the log has (migration
@@ -155,13 +122,6 @@ func (s *Store) queueAuditRows(ctx context.Context, tx querier, b *pgx.Batch, h 
 	return nil
 }
 
-// AuditFilter selects audit rows for compliance review.
-type AuditFilter struct {
-	PatientID string
-	ActorID   string
-	From, To  *time.Time
-}
-
 // QueryAudit lists audit rows, newest first (Seq is the row's position in
 // the whole log), for compliance officers holding
 // audit:read at the rows' organisation (or an ancestor). Reading the log is
@@ -171,7 +131,7 @@ func (s *Store) QueryAudit(ctx context.Context, a Actor, f AuditFilter, p Page) 
 	if p.After != "" {
 		n, err := strconv.ParseInt(p.After, 10, 64)
 		if err != nil {
-			return nil, "", &ValidationError{Fields: []FieldProblem{{"/cursor", "is not a cursor from a previous page"}}}
+			return nil, "", &ValidationError{Fields: []FieldProblem{{Pointer: "/cursor", Detail: "is not a cursor from a previous page"}}}
 		}
 		before = n
 	}
@@ -179,7 +139,7 @@ func (s *Store) QueryAudit(ctx context.Context, a Actor, f AuditFilter, p Page) 
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).QueryAudit(ctx, pgq.QueryAuditParams{Actor: nullText(a.UserID), Perm: PermAuditRead,
 			PatientID: nullText(f.PatientID), ActorID: nullText(f.ActorID), AtFrom: f.From, AtTo: f.To, Before: before,
-			RowLimit: int32(p.limit())})
+			RowLimit: int32(p.Size())})
 		if err != nil {
 			return err
 		}
@@ -191,7 +151,7 @@ func (s *Store) QueryAudit(ctx context.Context, a Actor, f AuditFilter, p Page) 
 		return s.audit(ctx, tx, a, AuditEntry{Action: ActionList, Resource: "audit_log", ResourceID: "query", PatientID: f.PatientID})
 	})
 	next := ""
-	if len(out) == p.limit() {
+	if len(out) == p.Size() {
 		next = strconv.FormatInt(out[len(out)-1].Seq, 10)
 	}
 	return out, next, err

@@ -48,32 +48,6 @@ const DefaultAPITokenTTL = 90 * 24 * time.Hour
 var DefaultAuthPolicy = AuthPolicy{SessionIdle: 15 * time.Minute, SessionMaxAge: 8 * time.Hour, MaxFailures: 5, Lockout: 15 * time.Minute,
 	AccountAttempts: 5, AddressAttempts: 20, AttemptWindow: time.Minute, APITokenTTL: DefaultAPITokenTTL, TokenRotationGrace: time.Hour}
 
-// Org is a node of the organisation tree.
-type Org struct {
-	ID        string    `json:"id"`
-	ParentID  string    `json:"parent_id,omitempty"`
-	Kind      string    `json:"kind"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// User is a staff member or a system.
-type User struct {
-	ID          string `json:"id"`
-	OrgID       string `json:"org_id"`
-	Kind        string `json:"kind"`
-	Login       string `json:"login"`
-	DisplayName string `json:"display_name"`
-}
-
-// Principal is an authenticated caller.
-type Principal struct {
-	UserID      string
-	Kind        string
-	SessionID   string
-	Permissions map[string]bool
-}
-
 var orgKinds = map[string]string{"health_system": "", "facility": "health_system", "practice": "health_system", "department": "facility|practice"}
 
 // CreateOrg adds an organisation. A root (health system) needs the System
@@ -82,18 +56,18 @@ func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
 	var pr problems
 	parentKinds, ok := orgKinds[o.Kind]
 	if !ok {
-		pr.add("/kind", "must be health_system, facility, practice or department")
+		pr.Add("/kind", "must be health_system, facility, practice or department")
 	}
 	if strings.TrimSpace(o.Name) == "" {
-		pr.add("/name", "is required")
+		pr.Add("/name", "is required")
 	}
 	if o.Kind == "health_system" && o.ParentID != "" {
-		pr.add("/parent_id", "a health system has no parent")
+		pr.Add("/parent_id", "a health system has no parent")
 	}
 	if o.Kind != "health_system" && ok && !validID(o.ParentID) {
-		pr.add("/parent_id", "is required")
+		pr.Add("/parent_id", "is required")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return Org{}, err
 	}
 	o.ID = newID()
@@ -107,7 +81,7 @@ func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermOrgWrite, o.ParentID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/parent_id", Detail: "does not exist"}}}
 		}
 		db := pgq.New(tx)
 		pk, err := db.GetOrgKind(ctx, o.ParentID)
@@ -115,7 +89,7 @@ func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
 			return err
 		}
 		if !strings.Contains("|"+parentKinds+"|", "|"+pk+"|") {
-			return &ValidationError{Fields: []FieldProblem{{"/parent_id", "a " + o.Kind + " cannot sit under a " + pk}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/parent_id", Detail: "a " + o.Kind + " cannot sit under a " + pk}}}
 		}
 		o.CreatedAt, err = db.InsertChildOrg(ctx, pgq.InsertChildOrgParams{ID: o.ID, ParentID: o.ParentID, Kind: o.Kind, Name: o.Name})
 		return err
@@ -146,7 +120,7 @@ func getOrg(ctx context.Context, db pgq.DBTX, id string) (Org, error) {
 // RenameOrg changes an organisation's name (org:write there).
 func (s *Store) RenameOrg(ctx context.Context, a Actor, id, name string) (Org, error) {
 	if strings.TrimSpace(name) == "" {
-		return Org{}, &ValidationError{Fields: []FieldProblem{{"/name", "is required"}}}
+		return Org{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/name", Detail: "is required"}}}
 	}
 	var o Org
 	if !validID(id) {
@@ -168,12 +142,12 @@ func (s *Store) RenameOrg(ctx context.Context, a Actor, id, name string) (Org, e
 
 // ListOrgs lists the organisations the actor can see.
 func (s *Store) ListOrgs(ctx context.Context, a Actor, p Page) ([]Org, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	rows, err := pgq.New(s.Pool).ListOrgs(ctx, pgq.ListOrgsParams{Actor: nullText(a.UserID), Perm: PermOrgRead, After: after,
-		RowLimit: int32(p.limit())})
+		RowLimit: int32(p.Size())})
 	if err != nil {
 		return nil, "", err
 	}
@@ -185,20 +159,10 @@ func (s *Store) ListOrgs(ctx context.Context, a Actor, p Page) ([]Org, string, e
 }
 
 func nextCursor(n int, p Page, last func() string) string {
-	if n == 0 || n < p.limit() {
+	if n == 0 || n < p.Size() {
 		return ""
 	}
 	return cursor(last())
-}
-
-// NewUser is the input of CreateUser. Staff need a password; a TOTP secret
-// is generated for them and returned once.
-type NewUser struct {
-	OrgID       string `json:"org_id"`
-	Kind        string `json:"kind"`
-	Login       string `json:"login"`
-	DisplayName string `json:"display_name"`
-	Password    string `json:"password,omitempty"`
 }
 
 // CreateUser adds a user at an organisation (user:write there). For staff
@@ -206,24 +170,24 @@ type NewUser struct {
 func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, string, error) {
 	var pr problems
 	if nu.Kind != "staff" && nu.Kind != "system" {
-		pr.add("/kind", "must be staff or system")
+		pr.Add("/kind", "must be staff or system")
 	}
 	if strings.TrimSpace(nu.Login) == "" {
-		pr.add("/login", "is required")
+		pr.Add("/login", "is required")
 	}
 	if nu.DisplayName == "" {
-		pr.add("/display_name", "is required")
+		pr.Add("/display_name", "is required")
 	}
 	if nu.Kind == "staff" && len(nu.Password) < 12 {
-		pr.add("/password", "must be at least 12 characters")
+		pr.Add("/password", "must be at least 12 characters")
 	}
 	if nu.Kind == "system" && nu.Password != "" {
-		pr.add("/password", "systems authenticate with API tokens")
+		pr.Add("/password", "systems authenticate with API tokens")
 	}
 	if !validID(nu.OrgID) {
-		pr.add("/org_id", "is required")
+		pr.Add("/org_id", "is required")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return User{}, "", err
 	}
 	u := User{ID: newID(), OrgID: nu.OrgID, Kind: nu.Kind, Login: strings.ToLower(strings.TrimSpace(nu.Login)), DisplayName: nu.DisplayName}
@@ -242,12 +206,12 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, stri
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := requireScope(ctx, tx, a, PermUserWrite, u.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/org_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "does not exist"}}}
 		}
 		err := pgq.New(tx).InsertUser(ctx, pgq.InsertUserParams{ID: u.ID, OrgID: u.OrgID, Kind: u.Kind, Login: u.Login,
 			DisplayName: u.DisplayName, PasswordHash: nullText(hash), Dek: dekW, TotpSecret: sealed})
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/login", "is taken"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/login", Detail: "is taken"}}}
 		}
 		if err != nil {
 			return err
@@ -285,26 +249,13 @@ func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) 
 			return err
 		}
 		if !known {
-			return &ValidationError{Fields: []FieldProblem{{"/role", "is not a known role"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/role", Detail: "is not a known role"}}}
 		}
 		if err := db.InsertGrant(ctx, pgq.InsertGrantParams{UserID: userID, OrgID: orgID, Role: role}); err != nil {
 			return refError(err, map[string]string{"user_id": "/user_id", "org_id": "/org_id"})
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: orgID, Action: ActionGrant, Resource: "user", ResourceID: userID, Fields: []string{"role_grants/" + orgID + "/" + role}})
 	})
-}
-
-// IssuedToken is a new API token: the token itself is shown once, only its
-// SHA-256 is stored; ID names it for listing and revocation.
-type IssuedToken struct {
-	ID        string    `json:"id"`
-	Token     string    `json:"token"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-	// Replaces names the token this one rotated (it expires at
-	// ReplacedExpiresAt).
-	Replaces          string     `json:"replaces,omitempty"`
-	ReplacedExpiresAt *time.Time `json:"replaced_expires_at,omitempty"`
 }
 
 // IssueAPIToken issues a token for a system user (user:write at the user's
@@ -328,7 +279,7 @@ func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (Issu
 			return err
 		}
 		if u.Kind != "system" {
-			return &ValidationError{Fields: []FieldProblem{{"/user_id", "API tokens are for system users"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/user_id", Detail: "API tokens are for system users"}}}
 		}
 		if it.CreatedAt, err = db.InsertAPITokenExpiring(ctx, pgq.InsertAPITokenExpiringParams{ID: it.ID, UserID: userID,
 			TokenHash: tokenHash(it.Token), ExpiresAt: it.ExpiresAt}); err != nil {

@@ -12,12 +12,6 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// RateLimited answers a sign-in attempt past the per-account or
-// per-address limit; RetryAfter is when the window ends.
-type RateLimited struct{ RetryAfter time.Duration }
-
-func (e *RateLimited) Error() string { return "too many sign-in attempts" }
-
 // countLoginAttempt counts one attempt for the login name and for the
 // source address (when known) in Postgres, so every API instance shares
 // the counts, and answers *RateLimited past either limit. Keys are hashes:
@@ -86,7 +80,7 @@ func (s *Store) RotateAPIToken(ctx context.Context, a Actor, userID, tokenID str
 			return err
 		}
 		if old.Revoked || old.Replaced || !old.ExpiresAt.After(now) {
-			return &ValidationError{Fields: []FieldProblem{{"", "the token is revoked, expired or already rotated: issue a new one"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the token is revoked, expired or already rotated: issue a new one"}}}
 		}
 		if it.CreatedAt, err = db.InsertAPITokenExpiring(ctx, pgq.InsertAPITokenExpiringParams{ID: it.ID, UserID: userID, TokenHash: tokenHash(it.Token), ExpiresAt: it.ExpiresAt}); err != nil {
 			return err

@@ -20,27 +20,27 @@ import (
 func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemplate) (AvailabilityTemplate, error) {
 	var pr problems
 	if !validID(t.ProviderID) {
-		pr.add("/provider_id", "is required")
+		pr.Add("/provider_id", "is required")
 	}
 	if t.Weekday < 0 || t.Weekday > 6 {
-		pr.add("/weekday", "must be 0 (Sunday) to 6")
+		pr.Add("/weekday", "must be 0 (Sunday) to 6")
 	}
 	if !validClock(t.StartTime) {
-		pr.add("/start_time", "must be a time HH:MM")
+		pr.Add("/start_time", "must be a time HH:MM")
 	}
 	if !validClock(t.EndTime) || t.EndTime <= t.StartTime {
-		pr.add("/end_time", "must be a time HH:MM after start_time")
+		pr.Add("/end_time", "must be a time HH:MM after start_time")
 	}
 	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
-		pr.add("/time_zone", "must be an IANA time zone such as America/Chicago")
+		pr.Add("/time_zone", "must be an IANA time zone such as America/Chicago")
 	}
 	if t.ValidFrom != "" && !validDate(t.ValidFrom) {
-		pr.add("/valid_from", "must be a date YYYY-MM-DD")
+		pr.Add("/valid_from", "must be a date YYYY-MM-DD")
 	}
 	if t.ValidTo != "" && !validDate(t.ValidTo) {
-		pr.add("/valid_to", "must be a date YYYY-MM-DD")
+		pr.Add("/valid_to", "must be a date YYYY-MM-DD")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return t, err
 	}
 	t.ID = newID()
@@ -51,7 +51,7 @@ func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemp
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, t.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
 		}
 		t.CreatedAt, err = db.InsertAvailability(ctx, pgq.InsertAvailabilityParams{ID: t.ID, OrgID: t.OrgID, ProviderID: t.ProviderID,
 			Weekday: int32(t.Weekday), StartTime: t.StartTime, EndTime: t.EndTime, TimeZone: t.TimeZone,
@@ -65,18 +65,18 @@ func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemp
 func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e AvailabilityException) (AvailabilityException, error) {
 	var pr problems
 	if !validID(e.ProviderID) {
-		pr.add("/provider_id", "is required")
+		pr.Add("/provider_id", "is required")
 	}
 	if e.Kind != "available" && e.Kind != "unavailable" {
-		pr.add("/kind", "must be available or unavailable")
+		pr.Add("/kind", "must be available or unavailable")
 	}
 	if e.StartsAt.IsZero() {
-		pr.add("/starts_at", "is required")
+		pr.Add("/starts_at", "is required")
 	}
 	if !e.EndsAt.After(e.StartsAt) {
-		pr.add("/ends_at", "must be after starts_at")
+		pr.Add("/ends_at", "must be after starts_at")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return e, err
 	}
 	e.ID = newID()
@@ -88,7 +88,7 @@ func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e Availab
 			return fieldMissing(err, "/provider_id")
 		}
 		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, e.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/provider_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
 		}
 		e.CreatedAt, err = db.InsertAvailabilityException(ctx, pgq.InsertAvailabilityExceptionParams{ID: e.ID, OrgID: e.OrgID,
 			ProviderID: e.ProviderID, Kind: e.Kind, StartsAt: e.StartsAt, EndsAt: e.EndsAt})

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,130 +12,12 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// Encounter is a visit with its charge lines.
-type Encounter struct {
-	ID             string    `json:"id"`
-	OrgID          string    `json:"org_id"`
-	PatientID      string    `json:"patient_id"`
-	ProviderID     string    `json:"provider_id"`
-	CoverageID     string    `json:"coverage_id,omitempty"`
-	AppointmentID  string    `json:"appointment_id,omitempty"`
-	DateOfService  string    `json:"date_of_service"`
-	PlaceOfService string    `json:"place_of_service"`
-	Diagnoses      []string  `json:"diagnoses"`
-	Charges        []Charge  `json:"charges"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-}
-
-// Charge is one service line: a CPT or HCPCS code with up to four
-// modifiers, pointers (1-based) into the encounter's diagnoses, units and
-// the charge amount in cents.
-type Charge struct {
-	Line              int      `json:"line"`
-	Code              string   `json:"code"`
-	Modifiers         []string `json:"modifiers"`
-	DiagnosisPointers []int    `json:"diagnosis_pointers"`
-	Units             float64  `json:"units"`
-	AmountCents       int64    `json:"amount_cents"`
-	PlaceOfService    string   `json:"place_of_service,omitempty"`
-}
-
-var (
-	icd10RE    = regexp.MustCompile(`^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$`)
-	procRE     = regexp.MustCompile(`^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$`)
-	modifierRE = regexp.MustCompile(`^[0-9A-Z]{2}$`)
-	posRE      = regexp.MustCompile(`^[0-9]{2}$`)
-)
-
 var encounterFields = []string{"diagnoses", "charges", "date_of_service"}
-
-func (e *Encounter) validate(today time.Time) error {
-	var pr problems
-	if !validID(e.PatientID) {
-		pr.add("/patient_id", "is required")
-	}
-	if !validID(e.ProviderID) {
-		pr.add("/provider_id", "is required")
-	}
-	if e.CoverageID != "" && !validID(e.CoverageID) {
-		pr.add("/coverage_id", "is not an id")
-	}
-	if e.AppointmentID != "" && !validID(e.AppointmentID) {
-		pr.add("/appointment_id", "is not an id")
-	}
-	pr.dateWithin("/date_of_service", e.DateOfService, today.AddDate(-ServiceYearsBack, 0, 0), today.AddDate(ServiceYearsAhead, 0, 0))
-	if !posRE.MatchString(e.PlaceOfService) {
-		pr.add("/place_of_service", "must be a two-digit place of service code")
-	}
-	if len(e.Diagnoses) == 0 || len(e.Diagnoses) > 12 {
-		pr.add("/diagnoses", "must list 1 to 12 ICD-10-CM codes")
-	}
-	for i, d := range e.Diagnoses {
-		if !icd10RE.MatchString(d) {
-			pr.add(fmt.Sprintf("/diagnoses/%d", i), "is not an ICD-10-CM code")
-		}
-	}
-	if len(e.Charges) == 0 || len(e.Charges) > MaxChargeLines {
-		pr.add("/charges", fmt.Sprintf("must list 1 to %d charges", MaxChargeLines))
-	}
-	var total int64 // each line is at most MaxAmountCents, so this cannot overflow before the check
-	linesOK := true
-	for i := range e.Charges {
-		c := &e.Charges[i]
-		c.Line = i + 1
-		ptr := fmt.Sprintf("/charges/%d", i)
-		if !procRE.MatchString(c.Code) {
-			pr.add(ptr+"/code", "is not a CPT or HCPCS code")
-		}
-		if len(c.Modifiers) > 4 {
-			pr.add(ptr+"/modifiers", "at most four modifiers")
-		}
-		for j, m := range c.Modifiers {
-			if !modifierRE.MatchString(m) {
-				pr.add(fmt.Sprintf("%s/modifiers/%d", ptr, j), "is not a two-character modifier")
-			}
-		}
-		if len(c.DiagnosisPointers) == 0 || len(c.DiagnosisPointers) > 4 {
-			pr.add(ptr+"/diagnosis_pointers", "must list 1 to 4 pointers")
-		}
-		for j, p := range c.DiagnosisPointers {
-			if p < 1 || p > len(e.Diagnoses) {
-				pr.add(fmt.Sprintf("%s/diagnosis_pointers/%d", ptr, j), "does not point at a diagnosis")
-			}
-		}
-		if c.Units <= 0 || c.Units > 9999 {
-			pr.add(ptr+"/units", "must be more than 0")
-		}
-		switch {
-		case c.AmountCents < 0 || c.AmountCents > MaxAmountCents:
-			pr.add(ptr+"/amount_cents", fmt.Sprintf("must be from 0 to %d cents (SV102 carries at most 18 digits)", MaxAmountCents))
-			linesOK = false
-		case linesOK && total <= MaxAmountCents:
-			total += c.AmountCents
-		}
-		if c.PlaceOfService != "" && !posRE.MatchString(c.PlaceOfService) {
-			pr.add(ptr+"/place_of_service", "must be a two-digit place of service code")
-		}
-		if c.Modifiers == nil {
-			c.Modifiers = []string{}
-		}
-	}
-	if linesOK && len(e.Charges) > 0 {
-		switch {
-		case total == 0:
-			pr.add("/charges", "must total more than 0 cents: a claim bills a charge")
-		case total > MaxAmountCents:
-			pr.add("/charges", fmt.Sprintf("must total at most %d cents (CLM02 carries at most 18 digits)", MaxAmountCents))
-		}
-	}
-	return pr.err()
-}
 
 // CreateEncounter records an encounter and its charges. It lives in the
 // patient's organisation; provider and coverage must be visible there.
 func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Encounter, error) {
-	if err := e.validate(s.today()); err != nil {
+	if err := e.Validate(s.today()); err != nil {
 		return e, err
 	}
 	e.ID = newID()
@@ -147,24 +28,24 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/patient_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/patient_id", Detail: "does not exist"}}}
 		}
 		if err := s.visibleTo(ctx, tx, a, (*pgq.Queries).GetProviderOrg, e.ProviderID, PermEncounterWrite, "/provider_id"); err != nil {
 			return err
 		}
 		if e.CoverageID != "" {
 			if pid, err := db.GetCoveragePatient(ctx, e.CoverageID); err != nil || pid != e.PatientID {
-				return &ValidationError{Fields: []FieldProblem{{"/coverage_id", "is not a coverage of this patient"}}}
+				return &ValidationError{Fields: []FieldProblem{{Pointer: "/coverage_id", Detail: "is not a coverage of this patient"}}}
 			}
 		}
 		if e.AppointmentID != "" {
 			if pid, err := db.GetAppointmentPatient(ctx, e.AppointmentID); err != nil || pid != e.PatientID {
-				return &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is not an appointment of this patient"}}}
+				return &ValidationError{Fields: []FieldProblem{{Pointer: "/appointment_id", Detail: "is not an appointment of this patient"}}}
 			}
 		}
 		dos, err := time.Parse(time.DateOnly, e.DateOfService)
 		if err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/date_of_service", "must be a date YYYY-MM-DD"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/date_of_service", Detail: "must be a date YYYY-MM-DD"}}}
 		}
 		r, err := db.InsertEncounter(ctx, pgq.InsertEncounterParams{ID: e.ID, OrgID: e.OrgID, PatientID: e.PatientID, ProviderID: e.ProviderID,
 			CoverageID: nullText(e.CoverageID), AppointmentID: nullText(e.AppointmentID), DateOfService: dos,
@@ -232,14 +113,6 @@ func (s *Store) GetEncounter(ctx context.Context, a Actor, id string) (Encounter
 	})
 }
 
-// EncounterPatch replaces an encounter's coding: place of service,
-// diagnoses and charges (all charges at once, so pointers stay valid).
-type EncounterPatch struct {
-	PlaceOfService *string   `json:"place_of_service"`
-	Diagnoses      *[]string `json:"diagnoses"`
-	Charges        *[]Charge `json:"charges"`
-}
-
 // UpdateEncounter applies a patch while the encounter has no claim (after
 // that, corrections go through the claim's lifecycle).
 func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch EncounterPatch) (Encounter, error) {
@@ -265,7 +138,7 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 			return err
 		}
 		if claimed {
-			return &ValidationError{Fields: []FieldProblem{{"", "the encounter has a claim; correct it through the claim"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the encounter has a claim; correct it through the claim"}}}
 		}
 		if err := loadCharges(ctx, tx, &e); err != nil {
 			return err
@@ -273,7 +146,7 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 		set(&e.PlaceOfService, ch.PlaceOfService)
 		set(&e.Diagnoses, ch.Diagnoses)
 		set(&e.Charges, ch.Charges)
-		if err := e.validate(s.today()); err != nil {
+		if err := e.Validate(s.today()); err != nil {
 			return err
 		}
 		if e.UpdatedAt, err = db.UpdateEncounter(ctx, pgq.UpdateEncounterParams{ID: e.ID, PlaceOfService: e.PlaceOfService,
@@ -296,14 +169,14 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 // ListEncounters lists visible encounters, optionally of one patient
 // (without their charges; read one encounter for those).
 func (s *Store) ListEncounters(ctx context.Context, a Actor, patientID string, p Page) ([]Encounter, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []Encounter
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).ListEncounters(ctx, pgq.ListEncountersParams{Actor: nullText(a.UserID), Perm: PermEncounterRead,
-			After: after, RowLimit: int32(p.limit()), PatientID: nullText(patientID)})
+			After: after, RowLimit: int32(p.Size()), PatientID: nullText(patientID)})
 		if err != nil {
 			return err
 		}
@@ -346,32 +219,6 @@ var claimTransitions = map[string][]string{
 	ClaimAppealed:      {ClaimPaid, ClaimPartiallyPaid, ClaimDenied},
 }
 
-// Claim is a bill to a payer for one encounter.
-type Claim struct {
-	ID                   string         `json:"id"`
-	OrgID                string         `json:"org_id"`
-	EncounterID          string         `json:"encounter_id"`
-	PatientID            string         `json:"patient_id"`
-	CoverageID           string         `json:"coverage_id"`
-	PayerID              string         `json:"payer_id"`
-	ProviderID           string         `json:"provider_id"`
-	PatientControlNumber string         `json:"patient_control_number"`
-	TotalCents           int64          `json:"total_cents"`
-	Status               string         `json:"status"`
-	History              []StatusChange `json:"history"`
-	CreatedAt            time.Time      `json:"created_at"`
-	UpdatedAt            time.Time      `json:"updated_at"`
-}
-
-// StatusChange is one entry of a claim's status history.
-type StatusChange struct {
-	Seq     int       `json:"seq"`
-	Status  string    `json:"status"`
-	Reason  string    `json:"reason,omitempty"`
-	ActorID string    `json:"actor_id,omitempty"`
-	At      time.Time `json:"at"`
-}
-
 // patientControlNumber is CLM01: 20 random upper-case letters and digits
 // (no PHI; unique).
 func patientControlNumber() string {
@@ -390,7 +237,7 @@ func patientControlNumber() string {
 func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (Claim, error) {
 	var c Claim
 	if !validID(encounterID) {
-		return c, &ValidationError{Fields: []FieldProblem{{"/encounter_id", "is required"}}}
+		return c, &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "is required"}}}
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		db := pgq.New(tx)
@@ -400,18 +247,18 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 		}
 		c.OrgID, c.PatientID, c.ProviderID, c.CoverageID, c.TotalCents = e.OrgID, e.PatientID, e.ProviderID, e.CoverageID, e.TotalCents
 		if c.TotalCents <= 0 || c.TotalCents > MaxAmountCents {
-			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the encounter's charges must total 1 to 999999999999999999 cents"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "the encounter's charges must total 1 to 999999999999999999 cents"}}}
 		}
 		if ok, err := inScope(ctx, tx, a, PermClaimWrite, c.OrgID); err != nil || !ok {
 			if err != nil {
 				return err
 			}
-			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "does not exist"}}}
 		}
 		if c.CoverageID == "" { // the encounter names none: the patient's primary coverage
 			c.CoverageID, err = db.PrimaryCoverage(ctx, c.PatientID)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "the patient has no coverage to bill"}}}
+				return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "the patient has no coverage to bill"}}}
 			}
 			if err != nil {
 				return err
@@ -426,7 +273,7 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 			TotalCents: c.TotalCents, Status: c.Status})
 		c.CreatedAt, c.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		if _, dup := isPgCode(err, "23505"); dup {
-			return &ValidationError{Fields: []FieldProblem{{"/encounter_id", "already has a claim"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "already has a claim"}}}
 		}
 		if err != nil {
 			return err
@@ -495,23 +342,16 @@ func (s *Store) GetClaim(ctx context.Context, a Actor, id string) (Claim, error)
 	})
 }
 
-// ClaimFilter narrows ListClaims.
-type ClaimFilter struct {
-	Status    string
-	PatientID string
-	PayerID   string
-}
-
 // ListClaims lists visible claims (without history).
 func (s *Store) ListClaims(ctx context.Context, a Actor, f ClaimFilter, p Page) ([]Claim, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []Claim
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).ListClaims(ctx, pgq.ListClaimsParams{Actor: nullText(a.UserID), Perm: PermClaimRead, After: after,
-			RowLimit: int32(p.limit()), Status: nullText(f.Status), PatientID: nullText(f.PatientID), PayerID: nullText(f.PayerID)})
+			RowLimit: int32(p.Size()), Status: nullText(f.Status), PatientID: nullText(f.PatientID), PayerID: nullText(f.PayerID)})
 		if err != nil {
 			return err
 		}
@@ -548,7 +388,7 @@ func (s *Store) SetClaimStatus(ctx context.Context, a Actor, id, status, reason 
 			allowed = allowed || to == status
 		}
 		if !allowed {
-			return &ValidationError{Fields: []FieldProblem{{"/status", fmt.Sprintf("a %s claim cannot become %q", c.Status, status)}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: fmt.Sprintf("a %s claim cannot become %q", c.Status, status)}}}
 		}
 		if err := loadHistory(ctx, tx, &c); err != nil {
 			return err
@@ -565,18 +405,6 @@ func (s *Store) SetClaimStatus(ctx context.Context, a Actor, id, status, reason 
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionUpdate, Resource: "claim", ResourceID: c.ID, Fields: []string{"status"}})
 	})
 	return c, err
-}
-
-// ClaimBundle is everything an 837P needs for one claim: the claim, its
-// encounter and charges, the patient, the billed coverage, the rendering
-// provider and the payer.
-type ClaimBundle struct {
-	Claim     Claim
-	Encounter Encounter
-	Patient   Patient
-	Coverage  Coverage
-	Provider  Provider
-	Payer     Payer
 }
 
 // GetClaimBundle reads a claim with everything needed to build its 837, in

@@ -11,39 +11,9 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// Inbound file states of the clearinghouse ledger, in order.
-const (
-	InboundListed     = "listed"
-	InboundDownloaded = "downloaded"
-	InboundArchived   = "archived"
-	InboundRouted     = "routed"
-	InboundRemoved    = "removed"
-)
-
-// Outbound file states, in order.
-const (
-	OutboundArchived  = "archived"
-	OutboundUploading = "uploading"
-	OutboundRenaming  = "renaming"
-	OutboundUploaded  = "uploaded"
-)
-
 // ErrStateChanged is returned when a ledger row is no longer in the state a
 // transition expects (another connector moved it).
 var ErrStateChanged = errors.New("store: ledger state changed")
-
-// InboundFile is one file found in a partner's inbound folder.
-type InboundFile struct {
-	ID         int64
-	Partner    string
-	RemoteName string
-	Size       int64
-	MTime      time.Time
-	State      string
-	SHA256     string // set from downloaded on
-	Duplicate  bool   // same content as an earlier file from this partner
-	Attempts   int
-}
 
 func inboundFile(r pgq.ClearinghouseInboundGetRow) InboundFile {
 	return InboundFile{ID: r.ID, Partner: r.Partner, RemoteName: r.RemoteName, Size: r.Size, MTime: r.Mtime,
@@ -124,17 +94,6 @@ func (s *Store) InboundCounts(ctx context.Context, partner string) (map[string]i
 		out[state] = int(r.Count)
 	}
 	return out, nil
-}
-
-// OutboundFile is one file sent (or being sent) to a partner.
-type OutboundFile struct {
-	ID         int64
-	Partner    string
-	RemoteName string
-	SHA256     string
-	Size       int64
-	State      string
-	Attempts   int
 }
 
 func outboundFile(r pgq.ClearinghouseOutboundBySHARow) OutboundFile {

@@ -32,10 +32,6 @@ var Resolutions = []string{ResolutionPostedManually, ResolutionRefundRequested, 
 // MaxResolutionNote is the longest note a resolution keeps (characters).
 const MaxResolutionNote = 2000
 
-// ErrNoClaimWrite: the actor sees the record but may not act on it
-// (claim:write at its organisation).
-var ErrNoClaimWrite = errors.New("store: acting on this record needs claim:write at its organisation")
-
 // workCursor is what a work queue page's cursor encodes (nextCursor
 // encodes it): the last item's (opaque) ID.
 func workCursor(id string) string { return "wq:" + id }
@@ -44,7 +40,7 @@ func workCursorBefore(p Page) (*string, error) {
 	if p.After == "" {
 		return nil, nil
 	}
-	bad := &ValidationError{Fields: []FieldProblem{{"/cursor", "is not a cursor from a previous page"}}}
+	bad := &ValidationError{Fields: []FieldProblem{{Pointer: "/cursor", Detail: "is not a cursor from a previous page"}}}
 	b, err := base64.RawURLEncoding.DecodeString(p.After)
 	if err != nil {
 		return nil, bad
@@ -64,7 +60,7 @@ func (s *Store) DashWorkQueuePage(ctx context.Context, a Actor, p Page) ([]WorkI
 		return nil, "", err
 	}
 	rows, err := pgq.New(s.Pool).DashWorkQueuePage(ctx, pgq.DashWorkQueuePageParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
-		Before: before, RowLimit: int32(p.limit())})
+		Before: before, RowLimit: int32(p.Size())})
 	if err != nil {
 		return nil, "", err
 	}
@@ -76,35 +72,12 @@ func (s *Store) DashWorkQueuePage(ctx context.Context, a Actor, p Page) ([]WorkI
 	return out, nextCursor(len(out), p, func() string { return workCursor(out[len(out)-1].ID) }), nil
 }
 
-// RemittanceVersion is what changes when the remittance view does.
-type RemittanceVersion struct {
-	Remittances   int
-	Reconciled    int
-	OpenWorkItems int
-	Latest        time.Time
-}
-
 // DashRemittanceVersion counts visible remittances and open work items
 // and finds the latest change among them: the remittance page's cheap
 // version for live updates.
 func (s *Store) DashRemittanceVersion(ctx context.Context, a Actor) (RemittanceVersion, error) {
 	r, err := pgq.New(s.Pool).DashRemittanceVersion(ctx, pgq.DashRemittanceVersionParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
 	return RemittanceVersion{Remittances: int(r.Remittances), Reconciled: int(r.Reconciled), OpenWorkItems: int(r.OpenItems), Latest: r.Latest}, err
-}
-
-// WorkResolution is a person's answer to a work item.
-type WorkResolution struct {
-	Resolution string
-	Note       string
-}
-
-// ResolvedWorkItem is a work item with its resolution.
-type ResolvedWorkItem struct {
-	WorkItem
-	Resolution string    `json:"resolution"`
-	Note       string    `json:"note"`
-	ResolvedBy string    `json:"resolved_by"`
-	ResolvedAt time.Time `json:"resolved_at"`
 }
 
 // ResolveWorkItem records the resolution of an open work item by the
@@ -118,10 +91,10 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id string, in Work
 	}
 	var fields []FieldProblem
 	if !slices.Contains(Resolutions, in.Resolution) {
-		fields = append(fields, FieldProblem{"/resolution", "must be " + strings.Join(Resolutions[:len(Resolutions)-1], ", ") + " or " + Resolutions[len(Resolutions)-1]})
+		fields = append(fields, FieldProblem{Pointer: "/resolution", Detail: "must be " + strings.Join(Resolutions[:len(Resolutions)-1], ", ") + " or " + Resolutions[len(Resolutions)-1]})
 	}
 	if utf8.RuneCountInString(in.Note) > MaxResolutionNote || !utf8.ValidString(in.Note) {
-		fields = append(fields, FieldProblem{"/note", "must be at most " + strconv.Itoa(MaxResolutionNote) + " characters"})
+		fields = append(fields, FieldProblem{Pointer: "/note", Detail: "must be at most " + strconv.Itoa(MaxResolutionNote) + " characters"})
 	}
 	if len(fields) > 0 {
 		return ResolvedWorkItem{}, false, &ValidationError{Fields: fields}

@@ -39,12 +39,6 @@ func (s *Store) RecordOutboundSMS(ctx context.Context, phone, workflowID, ref st
 	return pgq.New(s.Pool).UpsertSMSThread(ctx, pgq.UpsertSMSThreadParams{PhoneIndex: idx, WorkflowID: workflowID, Ref: ref})
 }
 
-// SMSThread is one workflow that messaged a phone, and about what.
-type SMSThread struct {
-	WorkflowID string
-	Ref        string
-}
-
 // RecentSMSThreads lists the workflows that messaged phone, newest first
 // (at most limit).
 func (s *Store) RecentSMSThreads(ctx context.Context, phone string, limit int) ([]SMSThread, error) {
@@ -177,18 +171,6 @@ func (s *Store) WaitlistMatches(ctx context.Context, providerID, visitType strin
 		return s.audit(ctx, tx, System, entries...)
 	})
 	return out, err
-}
-
-// Statement is a patient statement with what was posted against it.
-type Statement struct {
-	ID              string
-	PatientID       string
-	AmountCents     int64
-	Currency        string
-	PaymentIntentID string
-	Status          string
-	PaidCents       int64
-	RefundedCents   int64
 }
 
 // OpenStatement records a statement once; a repeat changes nothing.

@@ -13,16 +13,6 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// StoredResponse is the response replayed for a repeated idempotency key.
-// PatientID and OrgID name whose record it discloses (when it does), so a
-// replay is audited like the original read.
-type StoredResponse struct {
-	Status    int
-	Body      []byte
-	PatientID string
-	OrgID     string
-}
-
 // BeginIdempotent claims (principal, key) for a request whose body hashes
 // to reqHash. It returns the stored response when the same request already
 // completed, ErrIdempotencyBody when the key was used for a different

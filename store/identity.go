@@ -10,16 +10,6 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// OIDCSigningKey is one signing key of the OpenID Connect provider, its
-// private key sealed by the caller (the identity package, with the keyring).
-type OIDCSigningKey struct {
-	ID         string
-	Algorithm  string
-	PrivateKey []byte // sealed
-	CreatedAt  time.Time
-	RetireAt   time.Time
-}
-
 // OIDCSigningKeys lists the keys still published at now, newest first.
 func (s *Store) OIDCSigningKeys(ctx context.Context, now time.Time) ([]OIDCSigningKey, error) {
 	return signingKeys(pgq.New(s.Pool).ListOIDCSigningKeys(ctx, now))
@@ -69,17 +59,6 @@ func (s *Store) RotateOIDCSigningKey(ctx context.Context, k OIDCSigningKey, newe
 	return added, err
 }
 
-// Identity is what the OpenID Connect provider and the codec endpoint know
-// of a signed-in user: who, where, and what they may do.
-type Identity struct {
-	UserID      string
-	OrgID       string
-	Kind        string
-	Login       string
-	DisplayName string
-	Permissions map[string]bool
-}
-
 // UserIdentity reads an enabled user's identity and permissions (an access
 // token's subject). A disabled or unknown user is ErrUnauthenticated.
 func (s *Store) UserIdentity(ctx context.Context, userID string) (Identity, error) {
@@ -101,22 +80,6 @@ func (s *Store) UserIdentity(ctx context.Context, userID string) (Identity, erro
 	}
 	return id, nil
 }
-
-// OIDCAuthRequest is a sign-in in progress (an OpenID Connect
-// authorization request), shared by the API replicas.
-type OIDCAuthRequest struct {
-	ID, ClientID, RedirectURI, State, Nonce string
-	Scopes                                  []string
-	ResponseType, ResponseMode              string
-	CodeChallenge, CodeChallengeMethod      string
-	CreatedAt                               time.Time
-	UserID                                  string // set once signed in
-	AuthTime                                *time.Time
-	Code                                    string
-}
-
-// ErrOIDCRequestGone is a sign-in that does not exist or has expired.
-var ErrOIDCRequestGone = errors.New("store: no such sign-in, or it expired")
 
 // CreateOIDCAuthRequest stores r and drops requests created before
 // expiredBefore.

@@ -3,74 +3,12 @@ package store
 import (
 	"context"
 	"errors"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
-
-// Patient is a person receiving care. Every field but the ids, sex and
-// timestamps is PHI and is sealed at rest.
-type Patient struct {
-	ID        string    `json:"id"`
-	OrgID     string    `json:"org_id"`
-	FirstName string    `json:"first_name"`
-	LastName  string    `json:"last_name"`
-	BirthDate string    `json:"birth_date"`
-	Sex       string    `json:"sex"`
-	SSN       string    `json:"ssn,omitempty"`
-	Address   string    `json:"address,omitempty"`
-	Phone     string    `json:"phone,omitempty"`
-	Email     string    `json:"email,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// patientPHI names the sealed columns (the audit log lists them).
-var patientPHI = []string{"first_name", "last_name", "birth_date", "ssn", "address", "phone", "email"}
-
-var (
-	ssnRE   = regexp.MustCompile(`^[0-9]{3}-?[0-9]{2}-?[0-9]{4}$`)
-	phoneRE = regexp.MustCompile(`^\+?[0-9 ().-]{7,20}$`)
-)
-
-func validDate(s string) bool {
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
-}
-
-func (p *Patient) validate(today time.Time) error {
-	var pr problems
-	if !validID(p.OrgID) {
-		pr.add("/org_id", "is required")
-	}
-	if strings.TrimSpace(p.FirstName) == "" {
-		pr.add("/first_name", "is required")
-	}
-	if strings.TrimSpace(p.LastName) == "" {
-		pr.add("/last_name", "is required")
-	}
-	pr.x12Text("/first_name", p.FirstName)
-	pr.x12Text("/last_name", p.LastName)
-	pr.x12Text("/address", p.Address)
-	pr.dateWithin("/birth_date", p.BirthDate, minDate, today)
-	if p.Sex != "F" && p.Sex != "M" && p.Sex != "U" {
-		pr.add("/sex", "must be F, M or U")
-	}
-	if p.SSN != "" && !ssnRE.MatchString(p.SSN) {
-		pr.add("/ssn", "must be nine digits")
-	}
-	if p.Phone != "" && !phoneRE.MatchString(p.Phone) {
-		pr.add("/phone", "is not a phone number")
-	}
-	if p.Email != "" && !strings.Contains(p.Email, "@") {
-		pr.add("/email", "is not an email address")
-	}
-	return pr.err()
-}
 
 // sealPatient is the patient's columns as written: PHI sealed under the
 // patient's data key, blind indexes for the searchable fields.
@@ -82,9 +20,12 @@ func (s *Store) sealPatient(sl sealer, p Patient) pgq.UpdatePatientParams {
 	}
 }
 
+// patientPHI names the sealed columns (the audit log lists them).
+var patientPHI = []string{"first_name", "last_name", "birth_date", "ssn", "address", "phone", "email"}
+
 // CreatePatient adds a patient, sealing every PHI field under a new data key.
 func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient, error) {
-	if err := p.validate(s.today()); err != nil {
+	if err := p.Validate(s.today()); err != nil {
 		return p, err
 	}
 	p.ID = newID()
@@ -171,32 +112,6 @@ func (s *Store) GetPatient(ctx context.Context, a Actor, id string) (Patient, er
 	return p, err
 }
 
-// PatientPatch changes some of a patient's fields.
-type PatientPatch struct {
-	FirstName *string `json:"first_name"`
-	LastName  *string `json:"last_name"`
-	BirthDate *string `json:"birth_date"`
-	Sex       *string `json:"sex"`
-	SSN       *string `json:"ssn"`
-	Address   *string `json:"address"`
-	Phone     *string `json:"phone"`
-	Email     *string `json:"email"`
-}
-
-func (ch PatientPatch) fields() []string {
-	var f []string
-	for _, x := range []struct {
-		n string
-		v *string
-	}{{"first_name", ch.FirstName}, {"last_name", ch.LastName}, {"birth_date", ch.BirthDate}, {"sex", ch.Sex},
-		{"ssn", ch.SSN}, {"address", ch.Address}, {"phone", ch.Phone}, {"email", ch.Email}} {
-		if x.v != nil {
-			f = append(f, x.n)
-		}
-	}
-	return f
-}
-
 // UpdatePatient applies a patch, re-sealing under the patient's data key.
 func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch PatientPatch) (Patient, error) {
 	var p Patient
@@ -227,37 +142,28 @@ func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch Patien
 		set(&p.Address, ch.Address)
 		set(&p.Phone, ch.Phone)
 		set(&p.Email, ch.Email)
-		if err := p.validate(s.today()); err != nil {
+		if err := p.Validate(s.today()); err != nil {
 			return err
 		}
 		if p.UpdatedAt, err = pgq.New(tx).UpdatePatient(ctx, s.sealPatient(sealer{dk, "patients", p.ID}, p)); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionUpdate, Resource: "patient", ResourceID: p.ID, Fields: ch.fields()})
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionUpdate, Resource: "patient", ResourceID: p.ID, Fields: ch.Fields()})
 	})
 	return p, err
-}
-
-// PatientFilter searches patients by exact last name and birth date (or
-// SSN) through the blind indexes, and by organisation.
-type PatientFilter struct {
-	OrgID     string
-	LastName  string
-	BirthDate string
-	SSN       string
 }
 
 // ListPatients lists the patients the actor can see that match f. Each
 // returned patient is an audited read.
 func (s *Store) ListPatients(ctx context.Context, a Actor, f PatientFilter, p Page) ([]Patient, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []Patient
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).ListPatients(ctx, pgq.ListPatientsParams{Actor: nullText(a.UserID), Perm: PermPatientRead,
-			After: after, RowLimit: int32(p.limit()), OrgID: nullText(f.OrgID), LastNameBidx: s.bidx("patients.last_name", f.LastName),
+			After: after, RowLimit: int32(p.Size()), OrgID: nullText(f.OrgID), LastNameBidx: s.bidx("patients.last_name", f.LastName),
 			BirthDateBidx: s.bidx("patients.birth_date", f.BirthDate), SsnBidx: s.bidx("patients.ssn", f.SSN)})
 		if err != nil {
 			return err
@@ -276,78 +182,12 @@ func (s *Store) ListPatients(ctx context.Context, a Actor, f PatientFilter, p Pa
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
 }
 
-// Coverage is a patient's insurance with one payer. Member ID and the
-// subscriber's identity are PHI and sealed.
-type Coverage struct {
-	ID                  string    `json:"id"`
-	OrgID               string    `json:"org_id"`
-	PatientID           string    `json:"patient_id"`
-	PayerID             string    `json:"payer_id"`
-	MemberID            string    `json:"member_id"`
-	GroupNumber         string    `json:"group_number"`
-	Relationship        string    `json:"relationship"`
-	SubscriberFirstName string    `json:"subscriber_first_name,omitempty"`
-	SubscriberLastName  string    `json:"subscriber_last_name,omitempty"`
-	SubscriberBirthDate string    `json:"subscriber_birth_date,omitempty"`
-	Priority            int       `json:"priority"`
-	EffectiveFrom       string    `json:"effective_from,omitempty"`
-	EffectiveTo         string    `json:"effective_to,omitempty"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
-}
-
 var coveragePHI = []string{"member_id", "subscriber_first_name", "subscriber_last_name", "subscriber_birth_date"}
-
-var memberIDRE = regexp.MustCompile(`^[0-9A-Za-z-]{2,80}$`)
-
-func (c *Coverage) validate(today time.Time) error {
-	var pr problems
-	if !validID(c.PatientID) {
-		pr.add("/patient_id", "is required")
-	}
-	if !validID(c.PayerID) {
-		pr.add("/payer_id", "is required")
-	}
-	if !memberIDRE.MatchString(c.MemberID) {
-		pr.add("/member_id", "must be 2 to 80 letters, digits or dashes")
-	}
-	switch c.Relationship {
-	case "self":
-		if c.SubscriberFirstName != "" || c.SubscriberLastName != "" || c.SubscriberBirthDate != "" {
-			pr.add("/relationship", "the subscriber is the patient: leave the subscriber fields empty")
-		}
-	case "spouse", "child", "other":
-		if c.SubscriberLastName == "" {
-			pr.add("/subscriber_last_name", "is required when the patient is not the subscriber")
-		}
-		pr.dateWithin("/subscriber_birth_date", c.SubscriberBirthDate, minDate, today)
-	default:
-		pr.add("/relationship", "must be self, spouse, child or other")
-	}
-	if c.Priority < 1 || c.Priority > 3 {
-		pr.add("/priority", "must be 1 (primary), 2 or 3")
-	}
-	pr.x12Text("/group_number", c.GroupNumber)
-	pr.x12Text("/subscriber_first_name", c.SubscriberFirstName)
-	pr.x12Text("/subscriber_last_name", c.SubscriberLastName)
-	if c.EffectiveFrom != "" {
-		pr.dateWithin("/effective_from", c.EffectiveFrom, minDate, maxCoverageDate)
-	}
-	if c.EffectiveTo != "" {
-		pr.dateWithin("/effective_to", c.EffectiveTo, minDate, maxCoverageDate)
-	}
-	if from, ok := parseDate(c.EffectiveFrom); ok {
-		if to, ok := parseDate(c.EffectiveTo); ok && to.Before(from) {
-			pr.add("/effective_to", "must not be before effective_from")
-		}
-	}
-	return pr.err()
-}
 
 // CreateCoverage adds a coverage to a patient; it lives in the patient's
 // organisation and the payer must be visible there.
 func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Coverage, error) {
-	if err := c.validate(s.today()); err != nil {
+	if err := c.Validate(s.today()); err != nil {
 		return c, err
 	}
 	c.ID = newID()
@@ -362,7 +202,7 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermCoverageWrite, c.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{"/patient_id", "does not exist"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/patient_id", Detail: "does not exist"}}}
 		}
 		if err := payerUsable(ctx, tx, a, c.PayerID, c.OrgID, "/payer_id"); err != nil {
 			return err
@@ -390,7 +230,7 @@ func payerUsable(ctx context.Context, tx pgx.Tx, a Actor, payerID, orgID, ptr st
 		return err
 	}
 	if !ok {
-		return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 	}
 	return nil
 }
@@ -408,14 +248,14 @@ func (s *Store) visibleTo(ctx context.Context, tx pgx.Tx, a Actor, orgOf func(*p
 		if err != nil {
 			return err
 		}
-		return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 	}
 	return nil
 }
 
 func fieldMissing(err error, ptr string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &ValidationError{Fields: []FieldProblem{{ptr, "does not exist"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: ptr, Detail: "does not exist"}}}
 	}
 	return err
 }
@@ -489,14 +329,14 @@ func (s *Store) GetCoverage(ctx context.Context, a Actor, id string) (Coverage, 
 // ListCoverages lists a patient's coverages by priority (or all visible
 // ones with a member ID, exact match through the blind index).
 func (s *Store) ListCoverages(ctx context.Context, a Actor, patientID, memberID string, p Page) ([]Coverage, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []Coverage
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).ListCoverages(ctx, pgq.ListCoveragesParams{Actor: nullText(a.UserID), Perm: PermCoverageRead,
-			After: after, RowLimit: int32(p.limit()), PatientID: nullText(patientID), MemberIDBidx: s.bidx("coverages.member_id", memberID)})
+			After: after, RowLimit: int32(p.Size()), PatientID: nullText(patientID), MemberIDBidx: s.bidx("coverages.member_id", memberID)})
 		if err != nil {
 			return err
 		}
@@ -512,15 +352,6 @@ func (s *Store) ListCoverages(ctx context.Context, a Actor, patientID, memberID 
 		return s.audit(ctx, tx, a, entries...)
 	})
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
-}
-
-// CoveragePatch changes some of a coverage's fields.
-type CoveragePatch struct {
-	MemberID      *string `json:"member_id"`
-	GroupNumber   *string `json:"group_number"`
-	Priority      *int    `json:"priority"`
-	EffectiveFrom *string `json:"effective_from"`
-	EffectiveTo   *string `json:"effective_to"`
 }
 
 // UpdateCoverage applies a patch, re-sealing the member ID under the
@@ -550,7 +381,7 @@ func (s *Store) UpdateCoverage(ctx context.Context, a Actor, id string, ch Cover
 		set(&c.Priority, ch.Priority)
 		set(&c.EffectiveFrom, ch.EffectiveFrom)
 		set(&c.EffectiveTo, ch.EffectiveTo)
-		if err := c.validate(s.today()); err != nil {
+		if err := c.Validate(s.today()); err != nil {
 			return err
 		}
 		dk, err := s.keys.DataKey(ctx, locked.Dek)

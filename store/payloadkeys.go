@@ -139,10 +139,10 @@ func (s *Store) GrantPlatform(ctx context.Context, a Actor, userID, perm string)
 		return ErrNotFound
 	}
 	if perm != PermWorkflowDecodeSystem {
-		return &ValidationError{Fields: []FieldProblem{{"/permission", "is not a platform permission"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: "/permission", Detail: "is not a platform permission"}}}
 	}
 	if !validID(userID) {
-		return &ValidationError{Fields: []FieldProblem{{"/user_id", "is not a user ID"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: "/user_id", Detail: "is not a user ID"}}}
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := pgq.New(tx).InsertPlatformGrant(ctx, pgq.InsertPlatformGrantParams{UserID: userID, Permission: perm}); err != nil {

@@ -12,19 +12,6 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// ClaimProgress is one status change the claim workflow records.
-type ClaimProgress struct {
-	ClaimID          string
-	Attempt          int
-	Seq              int // position within the attempt, from 1
-	Status           string
-	Note             string
-	At               time.Time
-	FrequencyCode    string
-	PaidCents        int64
-	PayerClaimNumber string
-}
-
 // RecordClaimProgress appends the change to the claim's history and sets
 // its current status, once: a repeated (claim, attempt, seq) changes
 // nothing, so a retried activity or a replayed workflow cannot move a claim
@@ -55,23 +42,6 @@ func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error 
 	})
 }
 
-// BillingProfile is the billing provider and submitter an organisation
-// bills under (837 loops 1000A and 2010AA).
-type BillingProfile struct {
-	OrgID        string `json:"org_id"`
-	Name         string `json:"name"`
-	NPI          string `json:"npi"`
-	TaxID        string `json:"tax_id"`
-	Taxonomy     string `json:"taxonomy"`
-	AddressLine1 string `json:"address_line1"`
-	City         string `json:"city"`
-	State        string `json:"state"`
-	Zip          string `json:"zip"`
-	SubmitterID  string `json:"submitter_id"`
-	ContactName  string `json:"contact_name"`
-	ContactPhone string `json:"contact_phone"`
-}
-
 // GetBillingProfile returns the profile of org or of its nearest ancestor.
 func (s *Store) GetBillingProfile(ctx context.Context, orgID string) (BillingProfile, error) {
 	r, err := pgq.New(s.Pool).GetBillingProfile(ctx, orgID)
@@ -85,30 +55,11 @@ func (s *Store) GetBillingProfile(ctx context.Context, orgID string) (BillingPro
 // PutBillingProfile creates or replaces an organisation's profile.
 func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
 	if !ValidNPI(b.NPI) {
-		return &ValidationError{Fields: []FieldProblem{{"/npi", "not a valid NPI (check digit)"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "not a valid NPI (check digit)"}}}
 	}
 	return pgq.New(s.Pool).PutBillingProfile(ctx, pgq.PutBillingProfileParams{OrgID: b.OrgID, Name: b.Name, Npi: b.NPI, TaxID: b.TaxID,
 		Taxonomy: b.Taxonomy, AddressLine1: b.AddressLine1, City: b.City, State: b.State, Zip: b.Zip, SubmitterID: b.SubmitterID,
 		ContactName: b.ContactName, ContactPhone: b.ContactPhone})
-}
-
-// ReservedBatch is a batch of claims for one payer, reserved for one run.
-type ReservedBatch struct {
-	ID            string
-	Clearinghouse string
-	PayerID       string // payers.id
-	ISA13         string
-	GS06          string
-	FileKey       string
-	Uploaded      bool
-	Claims        []BatchedClaim
-}
-
-// BatchedClaim places a claim in a batch.
-type BatchedClaim struct {
-	ClaimID string
-	Attempt int
-	ST02    string
 }
 
 // ReserveBatches returns the batches of run runID: the ones reserved
@@ -216,23 +167,6 @@ func (s *Store) ClaimIDByControlNumber(ctx context.Context, partner, pcn string)
 	return c.ID, err
 }
 
-// Remittance is one 835 transaction's header as posted.
-type Remittance struct {
-	// Partner is the trading-partner (clearinghouse) account the 835 came
-	// through: its claim payments match only claims sent through it, and
-	// what matches none belongs to the organisations billing through it.
-	Partner          string
-	PayerID          string
-	TraceNumber      string
-	FileKey          string
-	TransactionIndex int
-	PaidCents        int64
-	ProviderAdjCents int64
-	Balanced         bool
-	BalanceProblems  []string
-	PaymentDate      string // CCYY-MM-DD, empty when absent
-}
-
 // PutRemittance records the remittance once and returns its ID (the same
 // ID for a re-delivery of the same account, payer and trace number).
 func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, existed bool, err error) {
@@ -241,7 +175,7 @@ func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, exi
 	if r.PaymentDate != "" {
 		d, err := time.Parse(time.DateOnly, r.PaymentDate)
 		if err != nil {
-			return "", false, &ValidationError{Fields: []FieldProblem{{"/payment_date", "must be a date YYYY-MM-DD"}}}
+			return "", false, &ValidationError{Fields: []FieldProblem{{Pointer: "/payment_date", Detail: "must be a date YYYY-MM-DD"}}}
 		}
 		date = &d
 	}
@@ -268,28 +202,6 @@ func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, exi
 		return err
 	})
 	return id, existed, err
-}
-
-// PaymentAdjustment is one CAS amount of a claim payment (Line 0) or of a
-// service line (Line from 1).
-type PaymentAdjustment struct {
-	Line        int
-	Group       string
-	Reason      string
-	AmountCents int64
-}
-
-// ClaimPaymentRecord is one CLP to post.
-type ClaimPaymentRecord struct {
-	Seq              int    // CLP position in the transaction, from 1
-	PatientControl   string // CLP01
-	StatusCode       string // CLP02
-	ChargeCents      int64
-	PaidCents        int64
-	PatientRespCents int64
-	PayerClaimNumber string
-	RARCs            []string
-	Adjustments      []PaymentAdjustment
 }
 
 // PostClaimPayment posts one claim payment in its own transaction, exactly
@@ -371,13 +283,6 @@ func (s *Store) ReconcileEFT(ctx context.Context, remittanceID, trace string, am
 	return ok, err
 }
 
-// ClaimSubmission is how a claim is being (re)submitted.
-type ClaimSubmission struct {
-	FrequencyCode    string // CLM05-3
-	PayerClaimNumber string // REF*F8 for a replacement
-	Attempt          int
-}
-
 // GetClaimSubmission reads the claim's current submission attempt.
 func (s *Store) GetClaimSubmission(ctx context.Context, claimID string) (ClaimSubmission, error) {
 	r, err := pgq.New(s.Pool).ClaimSubmission(ctx, claimID)
@@ -385,12 +290,6 @@ func (s *Store) GetClaimSubmission(ctx context.Context, claimID string) (ClaimSu
 		return ClaimSubmission{}, ErrNotFound
 	}
 	return ClaimSubmission{FrequencyCode: r.FrequencyCode, PayerClaimNumber: r.PayerClaimNumber, Attempt: int(r.Attempt)}, err
-}
-
-// BatchedClaimControl is a claim and the ST02 that carried it.
-type BatchedClaimControl struct {
-	ClaimID string
-	ST02    string
 }
 
 // BatchClaimControls lists the claims of the interchange a TA1/999 answers
@@ -405,15 +304,6 @@ func (s *Store) BatchClaimControls(ctx context.Context, clearinghouse, isa13 str
 		out[i] = BatchedClaimControl{ClaimID: r.ClaimID, ST02: r.St02}
 	}
 	return out, nil
-}
-
-// Appeal is a staff decision to appeal a denied claim.
-type Appeal struct {
-	ClaimID          string
-	PayerClaimNumber string
-	DenialCodes      []string
-	Note             string
-	FiledBy          string
 }
 
 // RecordAppeal records the appeal once per claim and payer claim number.
@@ -433,23 +323,6 @@ func (s *Store) ClaimPatientID(ctx context.Context, claimID string) (string, err
 		return "", ErrNotFound
 	}
 	return id, err
-}
-
-// StatusInquiry is one real-time claim status inquiry: the 276 sent and
-// the 277 received, by their keys in the EDI archive (SHA-256 of the
-// file; the real-time client archives both), and the claim's STC01 (codes
-// only, never PHI).
-type StatusInquiry struct {
-	ID          int64
-	ClaimID     string
-	Attempt     int
-	Trace       string
-	Partner     string
-	RequestKey  string
-	ResponseKey string // empty when no 277 came back
-	STC         string
-	Note        string
-	SentAt      time.Time
 }
 
 // RecordStatusInquiry stores the inquiry, once per (claim, trace): a

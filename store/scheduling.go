@@ -13,54 +13,6 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// Appointment is a booked visit. A non-cancelled appointment holds its
-// provider's time exclusively: Postgres rejects any overlap.
-type Appointment struct {
-	ID           string    `json:"id"`
-	OrgID        string    `json:"org_id"`
-	ProviderID   string    `json:"provider_id"`
-	PatientID    string    `json:"patient_id"`
-	SeriesID     string    `json:"series_id,omitempty"`
-	VisitType    string    `json:"visit_type"`
-	StartsAt     time.Time `json:"starts_at"`
-	EndsAt       time.Time `json:"ends_at"`
-	Status       string    `json:"status"`
-	CancelReason string    `json:"cancel_reason,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-}
-
-// Booking is the input of Book.
-type Booking struct {
-	ProviderID string    `json:"provider_id"`
-	PatientID  string    `json:"patient_id"`
-	VisitType  string    `json:"visit_type"`
-	StartsAt   time.Time `json:"starts_at"`
-	EndsAt     time.Time `json:"ends_at"`
-}
-
-func (b Booking) validate() error {
-	var pr problems
-	if !validID(b.ProviderID) {
-		pr.add("/provider_id", "is required")
-	}
-	if !validID(b.PatientID) {
-		pr.add("/patient_id", "is required")
-	}
-	if strings.TrimSpace(b.VisitType) == "" {
-		pr.add("/visit_type", "is required")
-	}
-	if b.StartsAt.IsZero() {
-		pr.add("/starts_at", "is required")
-	}
-	if !b.EndsAt.After(b.StartsAt) {
-		pr.add("/ends_at", "must be after starts_at")
-	} else if b.EndsAt.Sub(b.StartsAt) > 12*time.Hour {
-		pr.add("/ends_at", "an appointment lasts at most 12 hours")
-	}
-	return pr.err()
-}
-
 var apptFields = []string{"provider_id", "visit_type", "starts_at", "ends_at", "status"}
 
 // appointment is a generated appointment row as the store's type (times
@@ -110,16 +62,16 @@ func (c *bookingChecks) check(a Actor) (string, error) {
 	system := a == System
 	var pr problems
 	if c.provOrg == nil || !c.provOK && !system {
-		pr.add("/provider_id", "does not exist")
+		pr.Add("/provider_id", "does not exist")
 	}
 	if c.patOrg == nil || !c.patOK && !system {
-		pr.add("/patient_id", "does not exist")
+		pr.Add("/patient_id", "does not exist")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return "", err
 	}
 	if !c.available {
-		return "", &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+		return "", &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 	}
 	return *c.provOrg, nil
 }
@@ -147,7 +99,7 @@ func (s *Store) book(ctx context.Context, tx pgx.Tx, x *Appointment) error {
 		return err
 	}
 	if !ok {
-		return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+		return &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 	}
 	return insertAppointment(tx.QueryRow(ctx, q("InsertAppointment"), appointmentArgs(x)...), x)
 }
@@ -184,7 +136,7 @@ func (s *Store) fillConflict(ctx context.Context, err error, start, end time.Tim
 // transactions (bookbatch.go); each still gets its own answer and audit row.
 func (s *Store) Book(ctx context.Context, a Actor, b Booking) (Appointment, error) {
 	b.StartsAt, b.EndsAt = b.StartsAt.UTC().Truncate(time.Microsecond), b.EndsAt.UTC().Truncate(time.Microsecond)
-	if err := b.validate(); err != nil {
+	if err := b.Validate(); err != nil {
 		return Appointment{}, err
 	}
 	x := Appointment{ID: newID(), ProviderID: b.ProviderID, PatientID: b.PatientID, VisitType: b.VisitType, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
@@ -212,33 +164,23 @@ func (s *Store) pipelined(ctx context.Context, fn func(conn *pgxpool.Conn) (*pgx
 	return err
 }
 
-// Series is a recurring appointment: Count occurrences, every IntervalWeeks
-// weeks from the first booking's time.
-type Series struct {
-	ID            string        `json:"id"`
-	First         Booking       `json:"first"`
-	IntervalWeeks int           `json:"interval_weeks"`
-	Count         int           `json:"count"`
-	Appointments  []Appointment `json:"appointments"`
-}
-
 // BookSeries books every occurrence of a series in one transaction: all of
 // them, or none (a clash answers *SlotConflict naming the first one).
 func (s *Store) BookSeries(ctx context.Context, a Actor, sr Series) (Series, error) {
 	sr.First.StartsAt, sr.First.EndsAt = sr.First.StartsAt.UTC().Truncate(time.Microsecond), sr.First.EndsAt.UTC().Truncate(time.Microsecond)
 	var pr problems
-	if err := sr.First.validate(); err != nil {
+	if err := sr.First.Validate(); err != nil {
 		for _, f := range err.(*ValidationError).Fields {
-			pr.add("/first"+f.Pointer, f.Detail)
+			pr.Add("/first"+f.Pointer, f.Detail)
 		}
 	}
 	if sr.IntervalWeeks < 1 || sr.IntervalWeeks > 52 {
-		pr.add("/interval_weeks", "must be 1 to 52")
+		pr.Add("/interval_weeks", "must be 1 to 52")
 	}
 	if sr.Count < 2 || sr.Count > 52 {
-		pr.add("/count", "must be 2 to 52")
+		pr.Add("/count", "must be 2 to 52")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return sr, err
 	}
 	sr.ID = newID()
@@ -283,7 +225,7 @@ func prefixFields(err error, prefix string) error {
 	}
 	out := &ValidationError{}
 	for _, f := range ve.Fields {
-		out.Fields = append(out.Fields, FieldProblem{prefix + f.Pointer, f.Detail})
+		out.Fields = append(out.Fields, FieldProblem{Pointer: prefix + f.Pointer, Detail: f.Detail})
 	}
 	return out
 }
@@ -302,24 +244,16 @@ func (s *Store) GetAppointment(ctx context.Context, a Actor, id string) (Appoint
 	})
 }
 
-// AppointmentFilter narrows ListAppointments.
-type AppointmentFilter struct {
-	ProviderID string
-	PatientID  string
-	Status     string
-	From, To   *time.Time
-}
-
 // ListAppointments lists visible appointments matching f.
 func (s *Store) ListAppointments(ctx context.Context, a Actor, f AppointmentFilter, p Page) ([]Appointment, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []Appointment
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).ListAppointments(ctx, pgq.ListAppointmentsParams{Actor: nullText(a.UserID), Perm: PermAppointmentRead,
-			After: after, RowLimit: int32(p.limit()), ProviderID: nullText(f.ProviderID), PatientID: nullText(f.PatientID),
+			After: after, RowLimit: int32(p.Size()), ProviderID: nullText(f.ProviderID), PatientID: nullText(f.PatientID),
 			Status: nullText(f.Status), EndsAfter: f.From, StartsBefore: f.To})
 		if err != nil {
 			return err
@@ -356,7 +290,7 @@ func (s *Store) changeAppointment(ctx context.Context, a Actor, id string, field
 			return err
 		}
 		if x.Status != "booked" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the appointment is " + x.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the appointment is " + x.Status}}}
 		}
 		// Take the audit chain before touching the slot, as Book does, so a
 		// transaction never waits for a chain while holding a slot.
@@ -386,12 +320,12 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 	start, end = start.UTC().Truncate(time.Microsecond), end.UTC().Truncate(time.Microsecond)
 	var pr problems
 	if start.IsZero() {
-		pr.add("/starts_at", "is required")
+		pr.Add("/starts_at", "is required")
 	}
 	if !end.After(start) {
-		pr.add("/ends_at", "must be after starts_at")
+		pr.Add("/ends_at", "must be after starts_at")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return Appointment{}, err
 	}
 	x, err := s.changeAppointment(ctx, a, id, []string{"starts_at", "ends_at"}, func(tx pgx.Tx, x *Appointment) error {
@@ -400,7 +334,7 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 			return err
 		}
 		if !ok {
-			return &ValidationError{Fields: []FieldProblem{{"/starts_at", "the provider is not available at this time"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 		}
 		at, err := pgq.New(tx).RescheduleAppointment(ctx, pgq.RescheduleAppointmentParams{ID: x.ID, StartsAt: start, EndsAt: end})
 		if _, clash := isPgCode(err, "23P01"); clash {
@@ -412,16 +346,10 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 	return x, s.fillConflict(ctx, err, start, end)
 }
 
-// AppointmentPatch changes an appointment's details; times change through
-// Reschedule, status through Cancel.
-type AppointmentPatch struct {
-	VisitType *string `json:"visit_type"`
-}
-
 // UpdateAppointment applies a patch to a booked appointment.
 func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch AppointmentPatch) (Appointment, error) {
 	if ch.VisitType != nil && strings.TrimSpace(*ch.VisitType) == "" {
-		return Appointment{}, &ValidationError{Fields: []FieldProblem{{"/visit_type", "is required"}}}
+		return Appointment{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/visit_type", Detail: "is required"}}}
 	}
 	return s.changeAppointment(ctx, a, id, []string{"visit_type"}, func(tx pgx.Tx, x *Appointment) error {
 		set(&x.VisitType, ch.VisitType)
@@ -439,76 +367,4 @@ func (s *Store) Cancel(ctx context.Context, a Actor, id, reason string) (Appoint
 		x.UpdatedAt, err = pgq.New(tx).CancelAppointment(ctx, pgq.CancelAppointmentParams{ID: x.ID, CancelReason: reason})
 		return err
 	})
-}
-
-// WaitlistEntry is a patient waiting for an earlier or any slot.
-type WaitlistEntry struct {
-	ID            string    `json:"id"`
-	OrgID         string    `json:"org_id"`
-	PatientID     string    `json:"patient_id"`
-	ProviderID    string    `json:"provider_id,omitempty"`
-	VisitType     string    `json:"visit_type"`
-	Priority      int       `json:"priority"`
-	Earliest      string    `json:"earliest,omitempty"`
-	Latest        string    `json:"latest,omitempty"`
-	Weekdays      []int     `json:"weekdays"`
-	TimeFrom      string    `json:"time_from,omitempty"`
-	TimeTo        string    `json:"time_to,omitempty"`
-	Status        string    `json:"status"`
-	AppointmentID string    `json:"appointment_id,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-}
-
-// WaitlistFilter narrows ListWaitlist. Waiting entries come by priority
-// (highest first), then by age.
-type WaitlistFilter struct {
-	OrgID      string
-	ProviderID string
-	Status     string
-	VisitType  string
-}
-
-// WaitlistPatch changes a waiting entry's preferences.
-type WaitlistPatch struct {
-	ProviderID *string `json:"provider_id"`
-	VisitType  *string `json:"visit_type"`
-	Priority   *int    `json:"priority"`
-	Earliest   *string `json:"earliest"`
-	Latest     *string `json:"latest"`
-	Weekdays   *[]int  `json:"weekdays"`
-	TimeFrom   *string `json:"time_from"`
-	TimeTo     *string `json:"time_to"`
-}
-
-// AvailabilityTemplate is one weekly window of a provider, in wall-clock
-// time of TimeZone (an IANA name). Weekday 0 is Sunday.
-type AvailabilityTemplate struct {
-	ID         string    `json:"id"`
-	OrgID      string    `json:"org_id"`
-	ProviderID string    `json:"provider_id"`
-	Weekday    int       `json:"weekday"`
-	StartTime  string    `json:"start_time"`
-	EndTime    string    `json:"end_time"`
-	TimeZone   string    `json:"time_zone"`
-	ValidFrom  string    `json:"valid_from,omitempty"`
-	ValidTo    string    `json:"valid_to,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// AvailabilityException blocks (unavailable) or adds (available) time.
-type AvailabilityException struct {
-	ID         string    `json:"id"`
-	OrgID      string    `json:"org_id"`
-	ProviderID string    `json:"provider_id"`
-	Kind       string    `json:"kind"`
-	StartsAt   time.Time `json:"starts_at"`
-	EndsAt     time.Time `json:"ends_at"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// ProviderAvailability is a provider's templates and exceptions.
-type ProviderAvailability struct {
-	Templates  []AvailabilityTemplate  `json:"templates"`
-	Exceptions []AvailabilityException `json:"exceptions"`
 }

@@ -39,9 +39,6 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
-// ErrNotFound is returned when a record does not exist (or is not visible).
-var ErrNotFound = errors.New("not found")
-
 // Store wraps the pool. Each service method opens one transaction.
 type Store struct {
 	Pool *pgxpool.Pool
@@ -232,14 +229,6 @@ func (s *Store) MigrateStatus(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "%05d\t%s\t%s\n", m.Source.Version, applied, m.Source.Path)
 	}
 	return nil
-}
-
-// SmokeRun is one round trip of the smoke workflow.
-type SmokeRun struct {
-	ID        string
-	Message   string
-	WrittenBy string
-	CreatedAt time.Time
 }
 
 // PutSmokeRun writes the row once; repeating it changes nothing.

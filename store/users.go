@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,51 +27,6 @@ const (
 	ActionGrant       = "grant"
 	ActionIssueToken  = "issue_token"
 )
-
-// ErrSelfDisable: a caller cannot disable their own account (it would end
-// the session or token making the request and could lock the last
-// administrator out).
-var ErrSelfDisable = errors.New("a user cannot disable themself")
-
-// UserGrant is one role a user holds at an organisation (and below it).
-type UserGrant struct {
-	OrgID string `json:"org_id"`
-	Role  string `json:"role"`
-}
-
-// UserDetail is a user as access management sees it. It never carries
-// password hashes, TOTP secrets or token hashes.
-type UserDetail struct {
-	User
-	Disabled    bool        `json:"disabled"`
-	LockedUntil *time.Time  `json:"locked_until,omitempty"`
-	CreatedAt   time.Time   `json:"created_at"`
-	Grants      []UserGrant `json:"grants"`
-}
-
-// UserFilter narrows ListUsers.
-type UserFilter struct {
-	OrgID string // only users of this organisation (not its descendants)
-}
-
-// APIToken describes an issued API token (never the token or its hash).
-type APIToken struct {
-	ID         string     `json:"id"`
-	UserID     string     `json:"user_id"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	ExpiresAt  time.Time  `json:"expires_at"`
-}
-
-// GrantRevocation answers RevokeGrant: Revoked is false when the user did
-// not hold the grant (revoking is idempotent).
-type GrantRevocation struct {
-	UserID  string `json:"user_id"`
-	OrgID   string `json:"org_id"`
-	Role    string `json:"role"`
-	Revoked bool   `json:"revoked"`
-}
 
 func userDetail(r pgq.GetUserRow) UserDetail {
 	return UserDetail{User: User{ID: r.ID, OrgID: r.OrgID, Kind: r.Kind, Login: r.Login, DisplayName: r.DisplayName},
@@ -158,17 +112,17 @@ func (s *Store) GetUser(ctx context.Context, a Actor, id string) (UserDetail, er
 // ListUsers lists the users the actor may manage (user:write at their
 // organisation or above), in creation order.
 func (s *Store) ListUsers(ctx context.Context, a Actor, f UserFilter, p Page) ([]UserDetail, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	if f.OrgID != "" && !validID(f.OrgID) {
-		return nil, "", &ValidationError{Fields: []FieldProblem{{"/org_id", "is not an id"}}}
+		return nil, "", &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "is not an id"}}}
 	}
 	var out []UserDetail
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).ListUsers(ctx, pgq.ListUsersParams{Actor: nullText(a.UserID), Perm: PermUserWrite, After: after,
-			RowLimit: int32(p.limit()), OrgID: nullText(f.OrgID)})
+			RowLimit: int32(p.Size()), OrgID: nullText(f.OrgID)})
 		if err != nil {
 			return err
 		}
@@ -256,7 +210,7 @@ func (s *Store) UnlockUser(ctx context.Context, a Actor, id string) (UserDetail,
 // ListAPITokens lists a user's API tokens, revoked ones included, in
 // creation order.
 func (s *Store) ListAPITokens(ctx context.Context, a Actor, userID string, p Page) ([]APIToken, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
@@ -265,7 +219,7 @@ func (s *Store) ListAPITokens(ctx context.Context, a Actor, userID string, p Pag
 		if _, err := manageUser(ctx, tx, a, userID); err != nil {
 			return err
 		}
-		rows, err := pgq.New(tx).ListAPITokens(ctx, pgq.ListAPITokensParams{UserID: userID, After: after, RowLimit: int32(p.limit())})
+		rows, err := pgq.New(tx).ListAPITokens(ctx, pgq.ListAPITokensParams{UserID: userID, After: after, RowLimit: int32(p.Size())})
 		if err != nil {
 			return err
 		}
@@ -320,12 +274,12 @@ func (s *Store) RevokeAPIToken(ctx context.Context, a Actor, userID, tokenID str
 func (s *Store) RevokeGrant(ctx context.Context, a Actor, userID, orgID, role string) (GrantRevocation, error) {
 	var pr problems
 	if !validID(orgID) {
-		pr.add("/org_id", "is required")
+		pr.Add("/org_id", "is required")
 	}
 	if strings.TrimSpace(role) == "" {
-		pr.add("/role", "is required")
+		pr.Add("/role", "is required")
 	}
-	if err := pr.err(); err != nil {
+	if err := pr.Err(); err != nil {
 		return GrantRevocation{}, err
 	}
 	defer s.tokens.clear()

@@ -5,8 +5,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,51 +13,6 @@ import (
 )
 
 var waitlistFields = []string{"provider_id", "visit_type", "priority", "preferences"}
-
-func validClock(s string) bool {
-	_, err := time.Parse("15:04", s)
-	return err == nil
-}
-
-func (w *WaitlistEntry) validate() error {
-	var pr problems
-	if !validID(w.OrgID) {
-		pr.add("/org_id", "is required")
-	}
-	if !validID(w.PatientID) {
-		pr.add("/patient_id", "is required")
-	}
-	if w.ProviderID != "" && !validID(w.ProviderID) {
-		pr.add("/provider_id", "is not an id")
-	}
-	if strings.TrimSpace(w.VisitType) == "" {
-		pr.add("/visit_type", "is required")
-	}
-	if w.Priority < 0 || w.Priority > 100 {
-		pr.add("/priority", "must be 0 to 100")
-	}
-	if w.Earliest != "" && !validDate(w.Earliest) {
-		pr.add("/earliest", "must be a date YYYY-MM-DD")
-	}
-	if w.Latest != "" && !validDate(w.Latest) {
-		pr.add("/latest", "must be a date YYYY-MM-DD")
-	}
-	for i, d := range w.Weekdays {
-		if d < 0 || d > 6 {
-			pr.add(fmt.Sprintf("/weekdays/%d", i), "must be 0 (Sunday) to 6")
-		}
-	}
-	if w.TimeFrom != "" && !validClock(w.TimeFrom) {
-		pr.add("/time_from", "must be a time HH:MM")
-	}
-	if w.TimeTo != "" && !validClock(w.TimeTo) {
-		pr.add("/time_to", "must be a time HH:MM")
-	}
-	if w.Weekdays == nil {
-		w.Weekdays = []int{}
-	}
-	return pr.err()
-}
 
 // waitlistEntry is a generated waitlist row as the store's type (dates as
 // YYYY-MM-DD, "" for none).
@@ -108,7 +61,7 @@ func int32s(xs []int) []int32 {
 // JoinWaitlist adds an entry. The patient (and provider, when named) must
 // be visible to the actor.
 func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (WaitlistEntry, error) {
-	if err := w.validate(); err != nil {
+	if err := w.Validate(); err != nil {
 		return w, err
 	}
 	w.ID = newID()
@@ -156,14 +109,14 @@ func (s *Store) GetWaitlistEntry(ctx context.Context, a Actor, id string) (Waitl
 
 // ListWaitlist lists visible entries matching f, in id order (pages).
 func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p Page) ([]WaitlistEntry, string, error) {
-	after, err := p.after()
+	after, err := p.AfterID()
 	if err != nil {
 		return nil, "", err
 	}
 	var out []WaitlistEntry
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := pgq.New(tx).ListWaitlist(ctx, pgq.ListWaitlistParams{Actor: nullText(a.UserID), Perm: PermWaitlistRead,
-			After: after, RowLimit: int32(p.limit()), OrgID: nullText(f.OrgID), ProviderID: nullText(f.ProviderID),
+			After: after, RowLimit: int32(p.Size()), OrgID: nullText(f.OrgID), ProviderID: nullText(f.ProviderID),
 			Status: nullText(f.Status), VisitType: nullText(f.VisitType)})
 		if err != nil {
 			return err
@@ -195,7 +148,7 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 			return err
 		}
 		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
 		}
 		set(&w.ProviderID, ch.ProviderID)
 		set(&w.VisitType, ch.VisitType)
@@ -205,7 +158,7 @@ func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch 
 		set(&w.Weekdays, ch.Weekdays)
 		set(&w.TimeFrom, ch.TimeFrom)
 		set(&w.TimeTo, ch.TimeTo)
-		if err := w.validate(); err != nil {
+		if err := w.Validate(); err != nil {
 			return err
 		}
 		if ch.ProviderID != nil && w.ProviderID != "" {
@@ -232,7 +185,7 @@ func (s *Store) LeaveWaitlist(ctx context.Context, a Actor, id string) (Waitlist
 // (the waitlist backfill workflow calls it after Book succeeds).
 func (s *Store) MarkWaitlistBooked(ctx context.Context, a Actor, id, appointmentID string) (WaitlistEntry, error) {
 	if !validID(appointmentID) {
-		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{"/appointment_id", "is required"}}}
+		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/appointment_id", Detail: "is required"}}}
 	}
 	return s.closeWaitlist(ctx, a, id, "booked", appointmentID)
 }
@@ -250,7 +203,7 @@ func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID s
 			return err
 		}
 		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{"/status", "the entry is " + w.Status}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
 		}
 		w.Status, w.AppointmentID = status, apptID
 		if w.UpdatedAt, err = pgq.New(tx).CloseWaitlist(ctx, pgq.CloseWaitlistParams{ID: w.ID, Status: status, AppointmentID: nullText(apptID)}); err != nil {

@@ -7,8 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/claimflow/claimflow/payments"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -21,7 +20,11 @@ type StatementFinder interface {
 // StripeOptions configure the Stripe webhook handler.
 type StripeOptions struct {
 	// Secret is the endpoint's signing secret (whsec_...).
-	Secret     string
+	Secret string
+	// ParseEvent verifies a payload's Stripe-Signature header against the
+	// secret and reads the event (payments.ParseEvent); without it every
+	// delivery is refused.
+	ParseEvent func(payload []byte, sigHeader, secret string) (rcm.PaymentEvent, error)
 	Statements StatementFinder
 	Events     EventLog
 	Temporal   Signaler
@@ -31,7 +34,7 @@ type StripeOptions struct {
 // Stripe returns the handler for Stripe's webhook. A payload whose
 // Stripe-Signature does not verify with the secret (forged, tampered,
 // older than the 5-minute tolerance, or signed more than
-// payments.FutureSkew ahead) gets 400 and changes nothing; a
+// payments.FutureSkew ahead, as payments.ParseEvent checks it) gets 400 and changes nothing; a
 // replayed event ID gets 200 and changes nothing. Payment and refund
 // events signal statement/<id> with a workflows.StripeEvent; other types
 // are acknowledged and ignored.
@@ -48,9 +51,9 @@ func Stripe(o StripeOptions) http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		ev, err := payments.ParseEvent(payload, r.Header.Get("Stripe-Signature"), o.Secret)
+		ev, err := parseEvent(o.ParseEvent, payload, r.Header.Get("Stripe-Signature"), o.Secret)
 		if err != nil {
-			if errors.Is(err, payments.ErrBadSignature) {
+			if errors.Is(err, rcm.ErrBadSignature) {
 				log.Warn("rejected: invalid signature")
 			} else {
 				log.Warn("rejected: unreadable event", "error", err.Error())
@@ -59,7 +62,7 @@ func Stripe(o StripeOptions) http.Handler {
 			return
 		}
 		switch ev.Type {
-		case payments.EventPaymentSucceeded, payments.EventPaymentFailed, payments.EventChargeRefunded:
+		case rcm.PaymentEventSucceeded, rcm.PaymentEventFailed, rcm.PaymentEventRefunded:
 		default:
 			w.WriteHeader(http.StatusOK)
 			return
@@ -68,7 +71,7 @@ func Stripe(o StripeOptions) http.Handler {
 		stmt := ev.StatementID
 		if stmt == "" && ev.PaymentIntentID != "" {
 			stmt, err = o.Statements.StatementForPaymentIntent(ctx, ev.PaymentIntentID)
-			if errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, rcm.ErrNotFound) {
 				log.Info("event for no statement", "event", ev.ID, "type", ev.Type)
 				w.WriteHeader(http.StatusOK)
 				return
@@ -110,4 +113,13 @@ func Stripe(o StripeOptions) http.Handler {
 		log.Info("event routed", "event", ev.ID, "type", ev.Type, "statement", stmt)
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// parseEvent refuses every delivery when no verifier is configured (fail
+// closed), like an empty secret does.
+func parseEvent(parse func([]byte, string, string) (rcm.PaymentEvent, error), payload []byte, sig, secret string) (rcm.PaymentEvent, error) {
+	if parse == nil {
+		return rcm.PaymentEvent{}, rcm.ErrBadSignature
+	}
+	return parse(payload, sig, secret)
 }

@@ -5,19 +5,19 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 
 	"github.com/claimflow/claimflow/activities"
-	"github.com/claimflow/claimflow/notify"
-	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/workflows"
 )
 
 // SMSThreads finds who messaged a phone, newest first, and records
 // opt-outs (store.Store implements it).
 type SMSThreads interface {
-	RecentSMSThreads(ctx context.Context, phone string, limit int) ([]store.SMSThread, error)
+	RecentSMSThreads(ctx context.Context, phone string, limit int) ([]rcm.SMSThread, error)
 	SetSMSOptOut(ctx context.Context, phone string, optedOut bool) error
 }
 
@@ -33,10 +33,13 @@ type TwilioOptions struct {
 	// proxy the request's own URL differs. Empty: the request's own URL
 	// (https when it came over TLS, else http).
 	PublicURL string
-	Threads   SMSThreads
-	Events    EventLog
-	Temporal  Signaler
-	Logger    *slog.Logger
+	// ValidSignature checks X-Twilio-Signature (notify.ValidTwilioSignature);
+	// without it every delivery is refused.
+	ValidSignature func(authToken, fullURL string, params url.Values, signature string) bool
+	Threads        SMSThreads
+	Events         EventLog
+	Temporal       Signaler
+	Logger         *slog.Logger
 }
 
 // ParseReply maps an SMS body to a reply action ("" when unrecognised).
@@ -90,7 +93,7 @@ func Twilio(o TwilioOptions) http.Handler {
 			}
 			u = scheme + "://" + r.Host + r.URL.RequestURI()
 		}
-		if !notify.ValidTwilioSignature(o.AuthToken, u, r.PostForm, r.Header.Get("X-Twilio-Signature")) {
+		if o.ValidSignature == nil || !o.ValidSignature(o.AuthToken, u, r.PostForm, r.Header.Get("X-Twilio-Signature")) {
 			log.Warn("rejected: invalid signature")
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return

@@ -17,6 +17,7 @@ import (
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/notify"
+	"github.com/claimflow/claimflow/payments"
 	"github.com/claimflow/claimflow/payments/paymentstest"
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/webhooks"
@@ -88,14 +89,14 @@ func TestStripeWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	sig := &recordingSignalerForTests{}
-	h := webhooks.Stripe(webhooks.StripeOptions{Secret: paymentstest.WebhookSecret, Statements: s, Events: s, Temporal: sig})
+	h := webhooks.Stripe(webhooks.StripeOptions{ParseEvent: payments.ParseEvent, Secret: paymentstest.WebhookSecret, Statements: s, Events: s, Temporal: sig})
 	sign := func(p []byte) map[string]string {
 		return map[string]string{"Stripe-Signature": paymentstest.Sign(p, paymentstest.WebhookSecret)}
 	}
 	paid := paymentstest.PaymentSucceeded(t, "evt_w1", "pi_w1", "stmt-w1", 4250)
 
 	// No secret configured: everything is refused.
-	closed := webhooks.Stripe(webhooks.StripeOptions{Statements: s, Events: s, Temporal: sig})
+	closed := webhooks.Stripe(webhooks.StripeOptions{ParseEvent: payments.ParseEvent, Statements: s, Events: s, Temporal: sig})
 	if rec := post(t, closed, string(paid), map[string]string{"Stripe-Signature": paymentstest.Sign(paid, "")}); rec.Code != http.StatusBadRequest {
 		t.Errorf("no secret: got %d, want 400", rec.Code)
 	}
@@ -196,7 +197,7 @@ func TestTwilioWebhook(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	sig := &recordingSignalerForTests{}
-	h := webhooks.Twilio(webhooks.TwilioOptions{AuthToken: "test-auth-token", PublicURL: twilioURL, Threads: s, Events: s, Temporal: sig})
+	h := webhooks.Twilio(webhooks.TwilioOptions{ValidSignature: notify.ValidTwilioSignature, AuthToken: "test-auth-token", PublicURL: twilioURL, Threads: s, Events: s, Temporal: sig})
 	const phone = "+15005550101"
 	if err := s.RecordOutboundSMS(ctx, phone, "reminder/appt-old", "appt-old"); err != nil {
 		t.Fatal(err)
@@ -255,7 +256,7 @@ func TestTwilioWebhook(t *testing.T) {
 		t.Errorf("got %d signals, want 3", n)
 	}
 	// Without PublicURL the request's own URL is what Twilio signed.
-	own := webhooks.Twilio(webhooks.TwilioOptions{AuthToken: "test-auth-token", Threads: s, Events: s, Temporal: sig})
+	own := webhooks.Twilio(webhooks.TwilioOptions{ValidSignature: notify.ValidTwilioSignature, AuthToken: "test-auth-token", Threads: s, Events: s, Temporal: sig})
 	form := twilioForm("SM6", phone, "C")
 	req := httptest.NewRequest(http.MethodPost, "http://hooks.example.invalid/twilio?tenant=1", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -266,7 +267,7 @@ func TestTwilioWebhook(t *testing.T) {
 		t.Errorf("own URL: got %d with %d signals", rec0.Code, len(sig.all()))
 	}
 	// No auth token configured: everything is refused.
-	closed := webhooks.Twilio(webhooks.TwilioOptions{PublicURL: twilioURL, Threads: s, Events: s, Temporal: sig})
+	closed := webhooks.Twilio(webhooks.TwilioOptions{ValidSignature: notify.ValidTwilioSignature, PublicURL: twilioURL, Threads: s, Events: s, Temporal: sig})
 	if rec := postTwilio(t, closed, twilioForm("SM7", phone, "C"), ""); rec.Code != http.StatusForbidden {
 		t.Errorf("no token: got %d, want 403", rec.Code)
 	}

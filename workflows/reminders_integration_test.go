@@ -84,7 +84,7 @@ func TestReminderCancelReplyBackfillsOnDevServer(t *testing.T) {
 
 	// The Twilio webhook, mounted as the lead will.
 	const token = "test-auth-token"
-	hook := httptest.NewServer(webhooks.Twilio(webhooks.TwilioOptions{AuthToken: token, Threads: s, Events: s, Temporal: c,
+	hook := httptest.NewServer(webhooks.Twilio(webhooks.TwilioOptions{ValidSignature: notify.ValidTwilioSignature, AuthToken: token, Threads: s, Events: s, Temporal: c,
 		PublicURL: "https://claimflow.example.invalid/webhooks/twilio/sms"}))
 	t.Cleanup(hook.Close)
 	reply := func(sid, from, body string) {

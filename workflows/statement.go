@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/claimflow/claimflow/activities"
-	"github.com/claimflow/claimflow/payments"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // StatementInput bills a patient's responsibility after remittance posting.
@@ -185,7 +185,7 @@ func PatientStatement(ctx workflow.Context, in StatementInput) (StatementResult,
 			seenEvents[ev.EventID] = true
 			res.Events++
 			switch ev.Type {
-			case payments.EventPaymentSucceeded:
+			case rcm.PaymentEventSucceeded:
 				if _, done := paidByIntent[ev.PaymentIntentID]; done || ev.AmountCents <= 0 {
 					continue
 				}
@@ -202,7 +202,7 @@ func PatientStatement(ctx workflow.Context, in StatementInput) (StatementResult,
 					}
 					settledAt = workflow.Now(ctx)
 				}
-			case payments.EventChargeRefunded:
+			case rcm.PaymentEventRefunded:
 				// Stripe reports the charge's refunded total; post only what
 				// claimflow has not posted yet (refunds made outside it).
 				delta := ev.AmountCents - refundedByIntent[ev.PaymentIntentID]

@@ -60,7 +60,7 @@ func TestStatementStripeOnDevServer(t *testing.T) {
 	})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
-	hook := httptest.NewServer(webhooks.Stripe(webhooks.StripeOptions{Secret: paymentstest.WebhookSecret, Statements: s, Events: s, Temporal: c}))
+	hook := httptest.NewServer(webhooks.Stripe(webhooks.StripeOptions{ParseEvent: payments.ParseEvent, Secret: paymentstest.WebhookSecret, Statements: s, Events: s, Temporal: c}))
 	t.Cleanup(hook.Close)
 	deliver := func(payload []byte, sig string) int {
 		t.Helper()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -59,6 +60,12 @@ type Main struct {
 	// listener.
 	Registry *prometheus.Registry
 
+	// mayCreateKeys lets openStoreOnly create a local key file that does
+	// not exist yet: only the setup and server paths (migrate, serve, work,
+	// dev) set it. An operator command run from the wrong directory must not
+	// make a fresh key that can decrypt nothing already stored.
+	mayCreateKeys bool
+
 	httpServer *http.Server
 	listener   net.Listener
 	// The same API over TLS (CLAIMFLOW_HTTPS_ADDR), for the codec endpoint.
@@ -93,6 +100,7 @@ func NewMain(getenv func(string) string, logOut io.Writer) (*Main, error) {
 // Open connects to Postgres and Temporal and builds the enabled parts.
 func (m *Main) Open(ctx context.Context) error {
 	var err error
+	m.mayCreateKeys = true
 	if err := m.openStoreOnly(ctx); err != nil {
 		return err
 	}
@@ -318,7 +326,12 @@ func (m *Main) Close() error {
 func (m *Main) openStoreOnly(ctx context.Context) error {
 	var err error
 	if m.Keyring == nil {
-		if m.Keyring, err = keyring.FromConfig(ctx, m.Config); err != nil {
+		if !m.mayCreateKeys {
+			if err := keyFileExists(m.Config); err != nil {
+				return err
+			}
+		}
+		if m.Keyring, err = keyring.FromConfig(ctx, keyringSettings(m.Config)); err != nil {
 			return err
 		}
 	}
@@ -329,5 +342,23 @@ func (m *Main) openStoreOnly(ctx context.Context) error {
 	c := m.Config
 	m.Store.UsePolicy(authPolicy(c))
 	m.Store.UseBookingBatches(store.BookingBatches{Runners: c.BookingRunners, Max: c.BookingBatchMax})
+	return nil
+}
+
+// keyFileExists refuses to go on when the local key-encryption key file is
+// missing (with KMS there is no local file). Opening the keyring would
+// create a fresh key, and nothing already sealed (archived files, PHI,
+// payload keys) can be decrypted with it: the operator gets told where the
+// key was looked for instead.
+func keyFileExists(cfg config.Config) error {
+	if cfg.KMSEndpoint != "" {
+		return nil
+	}
+	if _, err := os.Stat(cfg.KeyFile); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no key file at %s: run this command where claimflow keeps its data (the directory `make run` was started in), "+
+			"or set CLAIMFLOW_DATA_DIR or CLAIMFLOW_KEY_FILE; a new key would decrypt nothing already stored, so none is created", cfg.KeyFile)
+	} else if err != nil {
+		return fmt.Errorf("key file %s: %w", cfg.KeyFile, err)
+	}
 	return nil
 }

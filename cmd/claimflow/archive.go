@@ -25,7 +25,10 @@ func init() {
 // openArchive connects to the configured S3 archive with the configured
 // keyring.
 func openArchive(ctx context.Context, cfg config.Config) (*archive.Archive, error) {
-	kr, err := keyring.FromConfig(ctx, cfg)
+	if err := keyFileExists(cfg); err != nil {
+		return nil, err
+	}
+	kr, err := keyring.FromConfig(ctx, keyringSettings(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -132,4 +135,9 @@ func cmdArchive(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	return usageError{fmt.Sprintf("unknown archive command %q: want list or get", args[0])}
+}
+
+// keyringSettings passes the configuration's key settings to the keyring.
+func keyringSettings(c config.Config) keyring.Settings {
+	return keyring.Settings{KeyFile: c.KeyFile, KMSEndpoint: c.KMSEndpoint, KMSKeyID: c.KMSKeyID, KMSRegion: c.KMSRegion, KMSIndexKey: c.KMSIndexKey}
 }

@@ -73,3 +73,41 @@ func TestArchiveGetIsAudited(t *testing.T) {
 		t.Fatalf("archive get without an audit row: exit %d, printed %d bytes", code, out.Len())
 	}
 }
+
+// TestOperatorCommandsCreateNoKeys (issue 16, item 8): `claimflow archive
+// list` run outside the repository made a fresh key file in ./.data, after
+// which `archive get` failed with "unknown key version". Operator commands
+// now refuse, naming where they looked, and leave no key behind; migrate up
+// (the setup step) still makes one.
+func TestOperatorCommandsCreateNoKeys(t *testing.T) {
+	ctx := context.Background()
+	s3 := archivetest.StartS3(t)
+	dsn := testenv.DatabaseURL(t)
+	elsewhere := t.TempDir() // a directory claimflow never ran in
+	getenv := env(map[string]string{"DATABASE_URL": dsn, "CLAIMFLOW_DATA_DIR": filepath.Join(elsewhere, ".data"),
+		"CLAIMFLOW_S3_ENDPOINT": s3.Endpoint, "CLAIMFLOW_S3_BUCKET": "claimflow-test",
+		"CLAIMFLOW_S3_ACCESS_KEY": s3.AccessKey, "CLAIMFLOW_S3_SECRET_KEY": s3.SecretKey})
+	for _, args := range [][]string{{"archive", "list"}, {"archive", "get", "00"}, {"audit", "verify"}, {"keys", "rotate"},
+		{"users", "create-admin", "-org", "TEST ORG"}} {
+		var out, errb bytes.Buffer
+		code := run(ctx, args, getenv, &out, &errb)
+		if code == 0 || !bytes.Contains(errb.Bytes(), []byte("no key file at")) {
+			t.Errorf("%v: exit %d, stderr %q; want a failure naming the missing key file", args, code, errb.String())
+		}
+		if _, err := os.Stat(filepath.Join(elsewhere, ".data")); !os.IsNotExist(err) {
+			t.Fatalf("%v created %s (%v)", args, filepath.Join(elsewhere, ".data"), err)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"migrate", "up"}, getenv, &out, &errb); code != 0 {
+		t.Fatalf("migrate up: %d %s", code, errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, ".data", "keys", "kek.json")); err != nil {
+		t.Fatalf("migrate up made no key file: %v", err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, []string{"archive", "list"}, getenv, &out, &errb); code != 0 {
+		t.Fatalf("archive list with the key in place: %d %s", code, errb.String())
+	}
+}

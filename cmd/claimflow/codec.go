@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/logging"
 	"github.com/claimflow/claimflow/payloadcodec"
 	"github.com/claimflow/claimflow/store"
@@ -16,7 +17,7 @@ import (
 // to the caller's organisations by the keys it can fetch, and audited under
 // the organisation each payload belongs to.
 func (m *Main) codecHandler() http.Handler {
-	return payloadcodec.Handler(payloadcodec.HandlerOptions{
+	return payloadcodec.Handler(payloadcodec.HandlerOptions[*keyring.DataKey]{
 		Keyring: m.Keyring, Keys: m.Store, Authenticate: m.authenticateDecoder, Origins: m.codecOrigins(),
 	})
 }

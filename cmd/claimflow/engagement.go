@@ -43,8 +43,8 @@ func (m *Main) engagement() (*activities.Engagement, error) {
 // (each verifies its provider's signature and ignores replays).
 func (m *Main) mountWebhooks() {
 	r := m.API.Router()
-	r.Method("POST", "/webhooks/twilio/sms", webhooks.Twilio(webhooks.TwilioOptions{AuthToken: m.Config.TwilioAuthToken,
+	r.Method("POST", "/webhooks/twilio/sms", webhooks.Twilio(webhooks.TwilioOptions{ValidSignature: notify.ValidTwilioSignature, AuthToken: m.Config.TwilioAuthToken,
 		PublicURL: m.Config.TwilioWebhookURL, Threads: m.Store, Events: m.Store, Temporal: m.Temporal, Logger: m.Log}))
-	r.Method("POST", "/webhooks/stripe", webhooks.Stripe(webhooks.StripeOptions{Secret: m.Config.StripeWebhookKey,
+	r.Method("POST", "/webhooks/stripe", webhooks.Stripe(webhooks.StripeOptions{ParseEvent: payments.ParseEvent, Secret: m.Config.StripeWebhookKey,
 		Statements: m.Store, Events: m.Store, Temporal: m.Temporal, Logger: m.Log}))
 }

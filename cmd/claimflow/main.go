@@ -258,6 +258,7 @@ func openStore(ctx context.Context, m *Main) (interface {
 	MigrateDown(context.Context) error
 	MigrateStatus(context.Context, io.Writer) error
 }, error) {
+	m.mayCreateKeys = true // migrate up is the setup step that makes the key
 	if err := m.openStoreOnly(ctx); err != nil {
 		return nil, err
 	}
