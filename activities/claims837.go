@@ -162,7 +162,7 @@ func Claim837(prof store.BillingProfile, b store.ClaimBundle, freq, payerClaimNu
 	claim := x837p.Claim{
 		PatientControlNumber: b.Claim.PatientControlNumber,
 		TotalCharge:          x837p.Money(b.Claim.TotalCents),
-		PlaceOfService:       b.Encounter.PlaceOfService,
+		FacilityCode:         b.Encounter.PlaceOfService,
 		Frequency:            freq,
 		ProviderSignature:    "Y",
 		Assignment:           "A",
