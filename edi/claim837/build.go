@@ -182,8 +182,27 @@ func (w *writer) cas(as []Adjustment) {
 	}
 }
 
+// icd returns an ICD-10-CM code as the guides carry it: without the
+// decimal point.
+func icd(code string) string { return strings.ReplaceAll(code, ".", "") }
+
+// procedure returns a procedure composite: qualifier, code, modifiers.
+func (w *writer) procedure(qual, code string, modifiers []string) string {
+	return w.C(append([]string{qual, code}, modifiers...)...)
+}
+
+// pointers returns diagnosis code pointers as components, or def when
+// there are none.
+func (w *writer) pointers(ps []int, def string) string {
+	el := make([]string, len(ps))
+	for i, p := range ps {
+		el[i] = strconv.Itoa(p)
+	}
+	return or(w.C(el...), def)
+}
+
 // diagnoses writes the claim's ICD-10-CM codes as one HI, principal (ABK)
-// first, then ABF; the guides carry codes without the decimal point.
+// first, then ABF.
 func (w *writer) diagnoses(dx []string) {
 	el := make([]string, len(dx))
 	for i, code := range dx {
@@ -191,7 +210,7 @@ func (w *writer) diagnoses(dx []string) {
 		if i == 0 {
 			q = "ABK"
 		}
-		el[i] = w.C(q, strings.ReplaceAll(code, ".", ""))
+		el[i] = w.C(q, icd(code))
 	}
 	w.Seg("HI", el...)
 }
@@ -242,7 +261,7 @@ func (w *writer) claim(c *Claim) error {
 		w.ref("G1", c.PriorAuthorization)
 		w.ref("F8", c.PayerClaimControl)
 		w.ref("EA", c.MedicalRecordNumber)
-		w.Seg("HI", w.C("ABK", strings.ReplaceAll(c.Diagnoses[0], ".", "")))
+		w.Seg("HI", w.C("ABK", icd(c.Diagnoses[0])))
 		if ic.AdmittingDiagnosis != "" {
 			w.Seg("HI", w.C("ABJ", ic.AdmittingDiagnosis))
 		}
@@ -254,7 +273,7 @@ func (w *writer) claim(c *Claim) error {
 		}
 		dx := make([]string, len(c.Diagnoses)-1)
 		for i, code := range c.Diagnoses[1:] {
-			dx[i] = strings.ReplaceAll(code, ".", "")
+			dx[i] = icd(code)
 		}
 		w.his("ABF", dx)
 		if p := ic.PrincipalProcedure; p != nil {
@@ -371,20 +390,13 @@ func (w *writer) line(n int, l *ServiceLine) error {
 	w.Seg("LX", strconv.Itoa(n))
 	switch w.k {
 	case Professional:
-		ptr := []string{"1"}
-		if len(l.DiagPointers) > 0 {
-			ptr = ptr[:0]
-			for _, p := range l.DiagPointers {
-				ptr = append(ptr, strconv.Itoa(p))
-			}
-		}
-		w.Seg("SV1", w.C(append([]string{or(l.ProcedureQual, "HC"), l.Procedure}, l.Modifiers...)...), l.Charge.String(),
-			or(l.Unit, "UN"), or(l.Quantity, "1"), l.PlaceOfSvc, "", w.C(ptr...))
+		w.Seg("SV1", w.procedure(or(l.ProcedureQual, "HC"), l.Procedure, l.Modifiers), l.Charge.String(),
+			or(l.Unit, "UN"), or(l.Quantity, "1"), l.PlaceOfSvc, "", w.pointers(l.DiagPointers, "1"))
 		w.dtp("472", l.ServiceDate, l.ServiceDateTo)
 	case Institutional:
 		proc := ""
 		if l.Procedure != "" {
-			proc = w.C(append([]string{or(l.ProcedureQual, "HC"), l.Procedure}, l.Modifiers...)...)
+			proc = w.procedure(or(l.ProcedureQual, "HC"), l.Procedure, l.Modifiers)
 		}
 		if l.RevenueCode == "" {
 			return errors.New("claim837: an institutional service line needs a revenue code (SV201)")
@@ -405,12 +417,8 @@ func (w *writer) line(n int, l *ServiceLine) error {
 		if len(l.OralCavity) > 0 {
 			cav = w.C(l.OralCavity...)
 		}
-		ptr := make([]string, 0, len(l.DiagPointers))
-		for _, p := range l.DiagPointers {
-			ptr = append(ptr, strconv.Itoa(p))
-		}
-		w.Seg("SV3", w.C(append([]string{or(l.ProcedureQual, "AD"), l.Procedure}, l.Modifiers...)...), l.Charge.String(),
-			l.PlaceOfSvc, cav, l.Prosthesis, or(l.Quantity, "1"), "", "", "", "", w.C(ptr...))
+		w.Seg("SV3", w.procedure(or(l.ProcedureQual, "AD"), l.Procedure, l.Modifiers), l.Charge.String(),
+			l.PlaceOfSvc, cav, l.Prosthesis, or(l.Quantity, "1"), "", "", "", "", w.pointers(l.DiagPointers, ""))
 		for _, t := range l.Teeth {
 			w.Seg("TOO", "JP", t.Number, w.C(t.Surfaces...))
 		}
@@ -429,7 +437,7 @@ func (w *writer) line(n int, l *ServiceLine) error {
 		// code carries it in SVD04 alone (the guide requires SVD04 there).
 		proc := ""
 		if a.Procedure != "" {
-			proc = w.C(append([]string{qual, a.Procedure}, a.Modifiers...)...)
+			proc = w.procedure(qual, a.Procedure, a.Modifiers)
 		}
 		w.Seg("SVD", a.PayerID, a.Paid.String(), proc, a.RevenueCode, or(a.Units, "1"))
 		w.cas(a.Adjustments)
