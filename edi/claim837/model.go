@@ -50,9 +50,14 @@ func (k Kind) String() string {
 
 // takes reports whether the reader of variant k reads a transaction set
 // (ST, and GS08 of its group): an 837 whose ST03, or GS08 when ST03 is
-// empty, names the variant's guide.
+// empty, names the variant's guide. The 837P reader takes an 837 without
+// ST03 whatever GS08 says: x837p.Read, which does not see GS08, always
+// has, and ReadBytes must agree with it.
 func (k Kind) takes(st edi.Seg, gs08 string) bool {
 	g := st.El(3)
+	if g == "" && k == Professional {
+		g = k.Guide()
+	}
 	if g == "" {
 		g = gs08
 	}
