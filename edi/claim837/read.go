@@ -49,38 +49,8 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		level string
 	)
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
-	comps := func(s edi.Seg, i, from, to int) []string {
-		var out []string
-		for j := from; j <= to; j++ {
-			if v := comp(s, i, j); v != "" {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
+	comps := func(s edi.Seg, i, from, to int) []string { return comps(s, d.Component, i, from, to) }
 	m := setkit.M
-	readAddr := func(a *Address, s edi.Seg) {
-		if s.ID() == "N3" {
-			a.Line1, a.Line2 = s.El(1), s.El(2)
-			return
-		}
-		a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
-	}
-	readCAS := func(as []Adjustment, s edi.Seg) []Adjustment {
-		for i := 2; i < len(s) && i <= 17; i += 3 {
-			if s.El(i) != "" {
-				as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: m(s.El(i + 1)), Quantity: s.El(i + 2)})
-			}
-		}
-		return as
-	}
-	money := func(v string) *Money {
-		x, ok := setkit.ParseMoney(v)
-		if !ok {
-			return nil
-		}
-		return &x
-	}
 	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
@@ -411,6 +381,46 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		}
 	}
 	return out, fn, nil
+}
+
+// The readers' helpers are functions, not closures in newReader, so that a
+// transaction set's reader does not allocate them.
+
+// comps returns the non-empty components from..to of element i.
+func comps(s edi.Seg, c byte, i, from, to int) []string {
+	var out []string
+	for j := from; j <= to; j++ {
+		if v := s.Comp(c, i, j); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func readAddr(a *Address, s edi.Seg) {
+	if s.ID() == "N3" {
+		a.Line1, a.Line2 = s.El(1), s.El(2)
+		return
+	}
+	a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
+}
+
+func readCAS(as []Adjustment, s edi.Seg) []Adjustment {
+	for i := 2; i < len(s) && i <= 17; i += 3 {
+		if s.El(i) != "" {
+			as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
+		}
+	}
+	return as
+}
+
+// money returns the amount, or nil when v is not one.
+func money(v string) *Money {
+	x, ok := setkit.ParseMoney(v)
+	if !ok {
+		return nil
+	}
+	return &x
 }
 
 // readClaimSeg reads a loop 2300 segment after CLM.
