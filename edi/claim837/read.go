@@ -51,6 +51,21 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
 	comps := func(s edi.Seg, i, from, to int) []string { return comps(s, d.Component, i, from, to) }
 	m := setkit.M
+	readAddr := func(a *Address, s edi.Seg) {
+		if s.ID() == "N3" {
+			a.Line1, a.Line2 = s.El(1), s.El(2)
+			return
+		}
+		a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
+	}
+	readCAS := func(as []Adjustment, s edi.Seg) []Adjustment {
+		for i := 2; i < len(s) && i <= 17; i += 3 {
+			if s.El(i) != "" {
+				as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
+			}
+		}
+		return as
+	}
 	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
 		switch loop {
@@ -383,8 +398,9 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 	return out, fn, nil
 }
 
-// The readers' helpers are functions, not closures in newReader, so that a
-// transaction set's reader does not allocate them.
+// The reader's helpers that need the delimiters or the reader's state are
+// functions (or closures that capture nothing), so that a transaction
+// set's reader does not allocate them.
 
 // comps returns the non-empty components from..to of element i.
 func comps(s edi.Seg, c byte, i, from, to int) []string {
@@ -395,23 +411,6 @@ func comps(s edi.Seg, c byte, i, from, to int) []string {
 		}
 	}
 	return out
-}
-
-func readAddr(a *Address, s edi.Seg) {
-	if s.ID() == "N3" {
-		a.Line1, a.Line2 = s.El(1), s.El(2)
-		return
-	}
-	a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
-}
-
-func readCAS(as []Adjustment, s edi.Seg) []Adjustment {
-	for i := 2; i < len(s) && i <= 17; i += 3 {
-		if s.El(i) != "" {
-			as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
-		}
-	}
-	return as
 }
 
 // money returns the amount, or nil when v is not one.
