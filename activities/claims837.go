@@ -160,7 +160,7 @@ func Claim837(prof rcm.BillingProfile, b rcm.ClaimBundle, freq, payerClaimNumber
 	claim := x837p.Claim{
 		PatientControlNumber: b.Claim.PatientControlNumber,
 		TotalCharge:          x837p.Money(b.Claim.TotalCents),
-		PlaceOfService:       b.Encounter.PlaceOfService,
+		FacilityCode:         b.Encounter.PlaceOfService,
 		Frequency:            freq,
 		ProviderSignature:    "Y",
 		Assignment:           "A",
