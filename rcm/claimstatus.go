@@ -13,10 +13,11 @@ import (
 // they never change; a new status is added, never renamed.
 type ClaimStatus string
 
-// The claim statuses. The claim workflow writes all of them except
-// StatusBatched (set by the batch run that reserves ready claims for an
-// 837, in the same transaction, so no two runs take one claim) and
-// StatusDraft (the status a claim is created in).
+// The claim statuses. The claim workflow is the only writer of all of them
+// (StatusDraft is the status a claim is created in). StatusBatched is never
+// written any more: a batch run's reservation (a batch_claims row for the
+// claim's current attempt) makes a ready claim count as batched when a move
+// is checked, and rows written as batched before that stay valid.
 const (
 	StatusDraft           ClaimStatus = "draft"            // created; its workflow has not scrubbed it yet
 	StatusScrubbing       ClaimStatus = "scrubbing"        // checked against the payer's and the guide's rules

@@ -49,7 +49,21 @@ func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error 
 		if n == 0 {
 			return nil
 		}
-		if err := rcm.CheckTransition(rcm.ClaimStatus(c.Status), to); err != nil {
+		from := rcm.ClaimStatus(c.Status)
+		if from == rcm.StatusReady {
+			// A batch run reserved the claim without writing its status
+			// (only the workflow writes it): for the check it is batched,
+			// so a hold or void decided on the workflow's view (ready) is
+			// refused while its 837 is on the way.
+			reserved, err := db.ClaimReserved(ctx, p.ClaimID)
+			if err != nil {
+				return err
+			}
+			if reserved {
+				from = rcm.StatusBatched
+			}
+		}
+		if err := rcm.CheckTransition(from, to); err != nil {
 			return err
 		}
 		n, err = db.UpdateClaimProgress(ctx, pgq.UpdateClaimProgressParams{ID: p.ClaimID, Status: p.Status, Attempt: int32(p.Attempt),
@@ -84,8 +98,9 @@ func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
 // ReserveBatches returns the batches of run runID: the ones reserved
 // before (a retried run) or, when there are none, new ones holding every
 // ready claim of the clearinghouse (up to limit), one batch per payer, with
-// fresh interchange control numbers. Reserved claims become 'batched' in the
-// same transaction, so no other run takes them.
+// fresh interchange control numbers. A reserved claim's status is left to its
+// workflow (the only writer of claim status): its batch_claims row for the
+// current attempt keeps other runs from taking it.
 func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]ReservedBatch, error) {
 	var out []ReservedBatch
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -121,7 +136,7 @@ func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string,
 				Attempt: c.Attempt, St02: bc.ST02}); err != nil {
 				return err
 			}
-			if err := db.MarkClaimBatched(ctx, pgq.MarkClaimBatchedParams{ID: bc.ClaimID, BatchID: &b.ID}); err != nil {
+			if err := db.SetClaimBatch(ctx, pgq.SetClaimBatchParams{ID: bc.ClaimID, BatchID: &b.ID}); err != nil {
 				return err
 			}
 			b.Claims = append(b.Claims, bc)

@@ -44,6 +44,9 @@ SELECT c.id, c.payer_id, c.attempt, c.org_id
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
 WHERE c.status = 'ready' AND p.clearinghouse = $1
+  -- Not reserved for its current attempt already: the reservation does not
+  -- change the claim's status (the claim workflow is its only writer).
+  AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
 ORDER BY c.payer_id, c.id
 LIMIT $2
 FOR UPDATE OF c SKIP LOCKED;
@@ -63,8 +66,15 @@ VALUES ($1, $2, $3, $4, $5, $6);
 -- name: InsertBatchClaim :exec
 INSERT INTO batch_claims (batch_id, claim_id, attempt, st02) VALUES ($1, $2, $3, $4);
 
--- name: MarkClaimBatched :exec
-UPDATE claims SET status = 'batched', batch_id = $2, updated_at = now() WHERE id = $1;
+-- name: SetClaimBatch :exec
+-- The batch a reserved claim goes out in; its status stays the workflow's.
+UPDATE claims SET batch_id = $2, updated_at = now() WHERE id = $1;
+
+-- name: ClaimReserved :one
+-- Whether a batch run holds the claim's current attempt (reserved, not yet
+-- recorded as submitted by its workflow).
+SELECT EXISTS (SELECT 1 FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id AND c.attempt = bc.attempt
+               WHERE bc.claim_id = $1)::boolean AS reserved;
 
 -- name: SetBatchFile :exec
 UPDATE claim_batches SET file_key = $2 WHERE id = $1;

@@ -182,6 +182,20 @@ func (q *Queries) ClaimPatient(ctx context.Context, id string) (string, error) {
 	return patient_id, err
 }
 
+const claimReserved = `-- name: ClaimReserved :one
+SELECT EXISTS (SELECT 1 FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id AND c.attempt = bc.attempt
+               WHERE bc.claim_id = $1)::boolean AS reserved
+`
+
+// Whether a batch run holds the claim's current attempt (reserved, not yet
+// recorded as submitted by its workflow).
+func (q *Queries) ClaimReserved(ctx context.Context, claimID string) (bool, error) {
+	row := q.db.QueryRow(ctx, claimReserved, claimID)
+	var reserved bool
+	err := row.Scan(&reserved)
+	return reserved, err
+}
+
 const claimSentThrough = `-- name: ClaimSentThrough :one
 SELECT c.id::text AS id, c.org_id::text AS org_id FROM claims c
 WHERE c.patient_control_number = $1
@@ -704,6 +718,9 @@ SELECT c.id, c.payer_id, c.attempt, c.org_id
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
 WHERE c.status = 'ready' AND p.clearinghouse = $1
+  -- Not reserved for its current attempt already: the reservation does not
+  -- change the claim's status (the claim workflow is its only writer).
+  AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
 ORDER BY c.payer_id, c.id
 LIMIT $2
 FOR UPDATE OF c SKIP LOCKED
@@ -752,20 +769,6 @@ UPDATE claim_batches SET uploaded_at = now() WHERE id = $1 AND uploaded_at IS NU
 
 func (q *Queries) MarkBatchUploaded(ctx context.Context, id string) error {
 	_, err := q.db.Exec(ctx, markBatchUploaded, id)
-	return err
-}
-
-const markClaimBatched = `-- name: MarkClaimBatched :exec
-UPDATE claims SET status = 'batched', batch_id = $2, updated_at = now() WHERE id = $1
-`
-
-type MarkClaimBatchedParams struct {
-	ID      string
-	BatchID *string
-}
-
-func (q *Queries) MarkClaimBatched(ctx context.Context, arg MarkClaimBatchedParams) error {
-	_, err := q.db.Exec(ctx, markClaimBatched, arg.ID, arg.BatchID)
 	return err
 }
 
@@ -934,6 +937,21 @@ type SetBatchFileParams struct {
 
 func (q *Queries) SetBatchFile(ctx context.Context, arg SetBatchFileParams) error {
 	_, err := q.db.Exec(ctx, setBatchFile, arg.ID, arg.FileKey)
+	return err
+}
+
+const setClaimBatch = `-- name: SetClaimBatch :exec
+UPDATE claims SET batch_id = $2, updated_at = now() WHERE id = $1
+`
+
+type SetClaimBatchParams struct {
+	ID      string
+	BatchID *string
+}
+
+// The batch a reserved claim goes out in; its status stays the workflow's.
+func (q *Queries) SetClaimBatch(ctx context.Context, arg SetClaimBatchParams) error {
+	_, err := q.db.Exec(ctx, setClaimBatch, arg.ID, arg.BatchID)
 	return err
 }
 
