@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOTOOLCHAIN := local
 
-.PHONY: run test bench fuzz build tools vet clean help prod-rehearsal web
+.PHONY: run test bench fuzz build tools vet generate clean help prod-rehearsal web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,6 +34,9 @@ tools: ## build the external programs into the version-keyed cache
 
 vet: ## gofmt, go vet, golangci-lint (.golangci.yml), Temporal's workflowcheck, and no simulator in the binary
 	@bash scripts/vet.sh
+
+generate: ## regenerate the store's typed queries (store/internal/pgq) with sqlc
+	@bash scripts/sqlc.sh generate
 
 clean: ## remove build output (keeps .data)
 	rm -rf bin

@@ -2,12 +2,15 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // ClaimService is what the claim activities need from the records store.
@@ -57,6 +60,9 @@ type ClaimStatusChange struct {
 	PaidCents        int64
 	PayerClaimNumber string
 	FrequencyCode    string // CLM05-3 of this attempt
+	// Actor is the staff member whose decision this change applies (their
+	// user ID), empty for the workflow's own moves.
+	Actor string `json:",omitempty"`
 }
 
 // StatusInquiryResult is a 277's answer for one claim (STC segment).
@@ -117,6 +123,11 @@ func (a *Activities) RecordClaimStatus(ctx context.Context, ch ClaimStatusChange
 		return temporal.NewNonRetryableApplicationError("claim status change lacks claim or status", "BadStatusChange", nil)
 	}
 	if err := a.Claims.RecordStatus(ctx, ch); err != nil {
+		if errors.Is(err, rcm.ErrIllegalTransition) {
+			// The stored claim is not where the workflow thought (a batch
+			// reserved it meanwhile, or a legacy status): retrying cannot help.
+			return temporal.NewNonRetryableApplicationError(err.Error(), "IllegalClaimTransition", err)
+		}
 		return err
 	}
 	// IDs and codes only: which worker moved which claim where.

@@ -160,7 +160,7 @@ func Claim837(prof rcm.BillingProfile, b rcm.ClaimBundle, freq, payerClaimNumber
 	claim := x837p.Claim{
 		PatientControlNumber: b.Claim.PatientControlNumber,
 		TotalCharge:          x837p.Money(b.Claim.TotalCents),
-		PlaceOfService:       b.Encounter.PlaceOfService,
+		FacilityCode:         b.Encounter.PlaceOfService,
 		Frequency:            freq,
 		ProviderSignature:    "Y",
 		Assignment:           "A",
@@ -264,7 +264,7 @@ func Write837(rcv Receiver, prof rcm.BillingProfile, at time.Time, ctl edi.Contr
 func (c *ClaimStore) RecordStatus(ctx context.Context, ch ClaimStatusChange) error {
 	return c.Records.RecordClaimProgress(ctx, rcm.ClaimProgress{ClaimID: ch.ClaimID, Attempt: ch.Attempt, Seq: ch.Seq,
 		Status: ch.Status, Note: ch.Note, At: ch.At, PaidCents: ch.PaidCents, PayerClaimNumber: ch.PayerClaimNumber,
-		FrequencyCode: ch.FrequencyCode})
+		FrequencyCode: ch.FrequencyCode, ActorID: ch.Actor})
 }
 
 // AppealLog implements AppealFiler: the appeal is recorded (once) for the

@@ -41,6 +41,10 @@ func TestStatusInquiryEventRecordedOnce(t *testing.T) {
 	w := newWorld(t, 1, true, "1 TEST ST, TESTVILLE, NY 99999")
 	ctx := context.Background()
 	c := w.claims[0]
+	// The claim workflow scrubs a claim before it is ready (rcm's lifecycle).
+	if err := w.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "scrubbing", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

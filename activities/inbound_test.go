@@ -70,8 +70,10 @@ func TestRoutingAndPosting(t *testing.T) {
 	w := newWorld(t, 2, true, "1 TEST ST, TESTVILLE, NY 99999")
 	ctx := context.Background()
 	for _, c := range w.claims {
-		if err := w.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
-			t.Fatal(err)
+		for i, st := range []string{"scrubbing", "ready"} { // as the claim workflow records them
+			if err := w.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: i + 1, Status: st, At: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	files := &recordingSender{}

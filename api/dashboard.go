@@ -23,6 +23,7 @@ func (s *Server) MountDashboard(d Dashboard) {
 		return
 	}
 	h := &dashboard{s: s, d: d}
+	s.claims = d.Workflows
 	s.router.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
 		r.Get("/v1/dashboard/session", s.handle(permAuthenticated, h.session))

@@ -130,6 +130,10 @@ func TestTimelineReadsClaimEventsFromPostgres(t *testing.T) {
 
 	// The remittance view explains its remark codes. (The claim went out
 	// through the account "local" the 835 comes back through.)
+	// The claim workflow scrubs a claim before it is ready (rcm's lifecycle).
+	if err := w.store.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: a.claim.ID, Attempt: 1, Seq: 99, Status: "scrubbing", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.store.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: a.claim.ID, Attempt: 1, Seq: 100, Status: "ready", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -191,12 +190,4 @@ func (h *dashboard) timeline(r *http.Request, a rcm.Actor) (int, any, error) {
 	}
 	slices.SortStableFunc(t.Steps, func(x, y Step) int { return x.At.Compare(y.At) })
 	return http.StatusOK, t, nil
-}
-
-func money(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return sign + strconv.FormatInt(c/100, 10) + "." + strconv.FormatInt(c%100/10, 10) + strconv.FormatInt(c%10, 10)
 }

@@ -113,7 +113,6 @@ type Billing interface {
 	CreateClaim(ctx context.Context, a rcm.Actor, encounterID string) (rcm.Claim, error)
 	GetClaim(ctx context.Context, a rcm.Actor, id string) (rcm.Claim, error)
 	ListClaims(ctx context.Context, a rcm.Actor, f rcm.ClaimFilter, p rcm.Page) ([]rcm.Claim, string, error)
-	SetClaimStatus(ctx context.Context, a rcm.Actor, id, status, reason string) (rcm.Claim, error)
 }
 
 // AuditLog reads the audit log and records reads the store does not see.

@@ -56,6 +56,9 @@ type Server struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	router   chi.Router
+	// claims steers claim workflows (set by MountDashboard); staff status
+	// changes answer 503 without it.
+	claims ClaimWorkflows
 }
 
 // New builds the server and its routes.

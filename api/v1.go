@@ -553,16 +553,8 @@ func (s *Server) mountV1(r chi.Router) {
 			return list(s.records.ListClaims(r.Context(), a, f, p))
 		}))
 		r.Get("/v1/claims/{id}", s.handle(rcm.PermClaimRead, getWith(s.records.GetClaim)))
-		r.Post("/v1/claims/{id}/status", s.handle(rcm.PermClaimWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
-			var in struct {
-				Status string `json:"status"`
-				Reason string `json:"reason"`
-			}
-			if err := decode(r, &in); err != nil {
-				return 0, nil, err
-			}
-			return one[rcm.Claim](200)(s.records.SetClaimStatus(r.Context(), a, id(r), in.Status, in.Reason))
-		}))
+		// Staff status changes go through the claim's workflow (claimstatus.go).
+		r.Post("/v1/claims/{id}/status", s.handle(rcm.PermClaimWrite, s.setClaimStatus))
 
 		r.Get("/v1/audit", s.handle(rcm.PermAuditRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}

@@ -149,13 +149,19 @@ func TestRecordsAPI(t *testing.T) {
 		t.Fatalf("recoded = %+v", enc)
 	}
 
-	// Claims: status history.
+	// Claims: staff change status only by a decision the claim's workflow
+	// applies (claimstatus_test.go); a draft claim has none open.
+	var illegal Problem
+	w.mustCall(409, tok, "POST", "/v1/claims/"+r.claim.ID+"/status", map[string]any{"status": "ready"}, &illegal)
+	if illegal.Type != problemBase+"illegal-transition" || !strings.Contains(illegal.Detail, "from draft to ready") {
+		t.Fatalf("draft -> ready by staff: %+v", illegal)
+	}
+	w.mustCall(422, tok, "POST", "/v1/claims/"+r.claim.ID+"/status", map[string]any{"status": "sent"}, nil)
 	var c store.Claim
-	w.mustCall(200, tok, "POST", "/v1/claims/"+r.claim.ID+"/status", map[string]any{"status": "ready"}, &c)
-	if len(c.History) != 2 || c.Status != "ready" {
+	w.mustCall(200, tok, "GET", "/v1/claims/"+r.claim.ID, nil, &c)
+	if len(c.History) != 1 || c.Status != "draft" {
 		t.Fatalf("claim = %+v", c)
 	}
-	w.mustCall(422, tok, "POST", "/v1/claims/"+r.claim.ID+"/status", map[string]any{"status": "paid"}, nil)
 
 	// Audit: a compliance officer sees the reads of this patient.
 	comp := w.token(w.root.ID, "compliance", "compliance")
@@ -348,7 +354,8 @@ func TestCrossOrganisationMatrix(t *testing.T) {
 		body         func(r records, prov store.Provider, org store.Org) any
 	}
 	// Statuses expected on A's own records when not 2xx.
-	ownStatus := map[string]int{"PATCH /v1/encounters/{encounter}": 422} // it has a claim
+	ownStatus := map[string]int{"PATCH /v1/encounters/{encounter}": 422, // it has a claim
+		"POST /v1/claims/{claim}/status": 409} // no staff decision moves a draft claim to ready
 	none := func(records, store.Provider, store.Org) any { return nil }
 	calls := []call{
 		{"GET", "/v1/patients/{patient}", none},

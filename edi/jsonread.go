@@ -78,25 +78,13 @@ func (x *jsonDecoder) layout(what string) (string, error) {
 }
 
 func (x *jsonDecoder) run() error {
-	if ok, err := x.s.open('[', "the document must be a JSON array"); err != nil || !ok {
-		if err == nil {
-			err = jsonErr("the document must be a JSON array")
-		}
-		return err
-	}
 	n := 0
-	for first := true; ; {
-		ok, err := x.s.more(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		if err := x.interchange(); err != nil {
-			return err
-		}
+	ok, err := x.s.array("the document must be a JSON array", func(int) error {
 		n++
+		return x.interchange()
+	})
+	if err := present(ok, err, "the document must be a JSON array"); err != nil {
+		return err
 	}
 	if c, err := x.s.peek(); err != nil || c != 0 {
 		if err == nil {
@@ -141,21 +129,14 @@ func (x *jsonDecoder) flush() {
 
 // texts reads an array of Text (or null), calling fn with each.
 func (x *jsonDecoder) texts(what string, fn func([]byte)) error {
-	ok, err := x.s.open('[', what+" must be an array of strings")
-	if err != nil || !ok {
-		return err
-	}
-	for first := true; ; {
-		more, err := x.s.more(&first)
-		if err != nil || !more {
-			return err
-		}
+	_, err := x.s.array(what+" must be an array of strings", func(int) error {
 		t, err := x.s.text(what + " must be an array of strings")
-		if err != nil {
-			return err
+		if err == nil {
+			fn(t)
 		}
-		fn(t)
-	}
+		return err
+	})
+	return err
 }
 
 // envelope reads an array of Text and writes it as segment id, leaving
@@ -187,24 +168,10 @@ func (x *jsonDecoder) after(id string) error {
 }
 
 func (x *jsonDecoder) interchange() error {
-	if ok, err := x.s.open('{', "an interchange must be an object"); err != nil || !ok {
-		if err == nil {
-			err = jsonErr("null interchange")
-		}
-		return err
-	}
 	x.haveD, x.newline = false, ""
 	sawISA := false
-	for first := true; ; {
-		kb, ok, err := x.s.key(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		k := string(kb)
-		switch k {
+	ok, err := x.s.object("an interchange must be an object", func(kb []byte) (err error) {
+		switch k := string(kb); k {
 		case "before", "delimiters", "newline":
 			if sawISA {
 				return jsonErr(`"` + k + `" must come before "ISA"`)
@@ -218,19 +185,13 @@ func (x *jsonDecoder) interchange() error {
 				x.flush()
 				x.w.WriteString(s)
 			case "newline":
-				if x.newline, err = x.layout(k); err != nil {
-					return err
-				}
+				x.newline, err = x.layout(k)
 			default:
-				if err := x.delimiters(); err != nil {
-					return err
-				}
+				err = x.delimiters()
 			}
 		case "ISA", "IEA":
-			if err := x.envelope(k); err != nil {
-				return err
-			}
-			sawISA = true
+			err = x.envelope(k)
+			sawISA = sawISA || err == nil
 		case "ISA_after", "IEA_after":
 			err = x.after(k[:3])
 		case "unterminated":
@@ -251,30 +212,19 @@ func (x *jsonDecoder) interchange() error {
 		default:
 			err = x.s.skip()
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err := present(ok, err, "null interchange"); err != nil {
+		return err
 	}
 	x.flush()
 	return nil
 }
 
 func (x *jsonDecoder) delimiters() error {
-	if ok, err := x.s.open('{', `"delimiters" must be an object of strings`); err != nil || !ok {
-		if err == nil {
-			err = jsonErr(`"delimiters" must be an object of strings`)
-		}
-		return err
-	}
+	const what = `"delimiters" must be an object of strings`
 	var d [4]int // element, repetition, component, segment; -1 when not one byte
-	for first := true; ; {
-		kb, ok, err := x.s.key(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	ok, err := x.s.object(what, func(kb []byte) error {
 		i := -1
 		switch string(kb) {
 		case "element":
@@ -287,12 +237,9 @@ func (x *jsonDecoder) delimiters() error {
 			i = 3
 		}
 		if i < 0 {
-			if err := x.s.skip(); err != nil {
-				return err
-			}
-			continue
+			return x.s.skip()
 		}
-		t, err := x.s.text(`"delimiters" must be an object of strings`)
+		t, err := x.s.text(what)
 		if err != nil {
 			return err
 		}
@@ -300,6 +247,10 @@ func (x *jsonDecoder) delimiters() error {
 		if len(t) == 1 {
 			d[i] = int(t[0]) + 1
 		}
+		return nil
+	})
+	if err := present(ok, err, what); err != nil {
+		return err
 	}
 	for _, v := range d {
 		if v <= 0 {
@@ -319,24 +270,14 @@ func (x *jsonDecoder) ta1() error {
 		return jsonErr(`"delimiters" must come before "TA1"`)
 	}
 	var ts [][]Text
-	ok, err := x.s.open('[', `"TA1" must be an array of arrays of strings`)
+	_, err := x.s.array(`"TA1" must be an array of arrays of strings`, func(int) error {
+		var t []Text
+		err := x.texts(`"TA1"`, func(b []byte) { t = append(t, Text(b)) })
+		ts = append(ts, t)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	for first := ok; ok; {
-		more, err := x.s.more(&first)
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var t []Text
-		err = x.texts(`"TA1"`, func(b []byte) { t = append(t, Text(b)) })
-		if err != nil {
-			return err
-		}
-		ts = append(ts, t)
 	}
 	x.flush()
 	x.ta1s = ts
@@ -345,23 +286,13 @@ func (x *jsonDecoder) ta1() error {
 
 func (x *jsonDecoder) readTA1After() error {
 	var gaps []string
-	ok, err := x.s.open('[', `"TA1_after" must be an array of strings`)
+	_, err := x.s.array(`"TA1_after" must be an array of strings`, func(int) error {
+		g, err := x.layout(`"TA1_after"`)
+		gaps = append(gaps, g)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	for first := ok; ok; {
-		more, err := x.s.more(&first)
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		g, err := x.layout(`"TA1_after"`)
-		if err != nil {
-			return err
-		}
-		gaps = append(gaps, g)
 	}
 	if x.ta1s == nil || len(gaps) != len(x.ta1s) {
 		return jsonErr(`"TA1_after" must follow "TA1", one entry per TA1`)
@@ -371,34 +302,13 @@ func (x *jsonDecoder) readTA1After() error {
 }
 
 func (x *jsonDecoder) groups() error {
-	ok, err := x.s.open('[', `"groups" must be a JSON array or null`)
-	if err != nil || !ok {
-		return err
-	}
-	for first := true; ; {
-		more, err := x.s.more(&first)
-		if err != nil || !more {
-			return err
-		}
-		if err := x.group(); err != nil {
-			return err
-		}
-	}
+	_, err := x.s.array(`"groups" must be a JSON array or null`, func(int) error { return x.group() })
+	return err
 }
 
 func (x *jsonDecoder) group() error {
-	if ok, err := x.s.open('{', "a group must be an object"); err != nil || !ok {
-		if err == nil {
-			err = jsonErr("a group must be an object")
-		}
-		return err
-	}
 	sawGS := false
-	for first := true; ; {
-		kb, ok, err := x.s.key(&first)
-		if err != nil || !ok {
-			return err
-		}
+	ok, err := x.s.object("a group must be an object", func(kb []byte) (err error) {
 		switch k := string(kb); k {
 		case "GS", "GE":
 			err = x.envelope(k)
@@ -413,269 +323,20 @@ func (x *jsonDecoder) group() error {
 		default:
 			err = x.s.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
+	return present(ok, err, "a group must be an object")
 }
 
 func (x *jsonDecoder) transactions() error {
-	ok, err := x.s.open('[', `"transactions" must be a JSON array or null`)
-	if err != nil || !ok {
-		return err
-	}
-	for first := true; ; {
-		more, err := x.s.more(&first)
-		if err != nil || !more {
-			return err
-		}
-		if ok, err := x.s.open('{', "a transaction must be an object"); err != nil || !ok {
-			if err == nil {
-				err = jsonErr("a transaction must be an object")
-			}
-			return err
-		}
-		for first := true; ; {
-			kb, ok, err := x.s.key(&first)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				break
-			}
+	_, err := x.s.array(`"transactions" must be a JSON array or null`, func(int) error {
+		ok, err := x.s.object("a transaction must be an object", func(kb []byte) error {
 			if string(kb) == "loop" {
-				err = x.item(0)
-			} else {
-				err = x.s.skip()
+				return x.item(0)
 			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-}
-
-// item reads a loop (streaming its content) or a segment (its text built
-// in x.seg, then written with its terminator and layout).
-func (x *jsonDecoder) item(depth int) error {
-	if depth > maxJSONDepth {
-		return jsonErr("loops nested too deeply")
-	}
-	if ok, err := x.s.open('{', "a loop or segment must be an object"); err != nil || !ok {
-		if err == nil {
-			err = jsonErr("a loop or segment must be an object")
-		}
-		return err
-	}
-	var (
-		isLoop, sawSeg, sawContent bool
-		gap                        *string
-		idLen                      int
-	)
-	x.seg = x.seg[:0]
-	for first := true; ; {
-		kb, ok, err := x.s.key(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		switch string(kb) {
-		case "loop":
-			v, err := x.s.text(`"loop" must be a string`)
-			if err != nil {
-				return err
-			}
-			if sawContent && len(v) > 0 {
-				return jsonErr(`"loop" must come before "content"`)
-			}
-			isLoop = len(v) > 0
-		case "segment":
-			v, err := x.s.text(`"segment" must be a string`)
-			if err != nil {
-				return err
-			}
-			// The ID goes first: keep the elements already read after it.
-			rest := append([]byte(nil), x.seg[idLen:]...)
-			x.seg = append(append(x.seg[:0], v...), rest...)
-			idLen, sawSeg = len(v), true
-		case "elements":
-			x.seg = x.seg[:idLen]
-			err = x.elements()
-		case "after":
-			s, err := x.layout(`"after"`)
-			if err != nil {
-				return err
-			}
-			gap = &s
-		case "content":
-			sawContent = true
-			if !isLoop {
-				if !sawSeg {
-					return jsonErr(`"loop" must come before "content"`)
-				}
-				err = x.s.skip()
-				break
-			}
-			err = x.content(depth)
-		default:
-			err = x.s.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if isLoop {
-		return nil
-	}
-	if !x.haveD {
-		return jsonErr(`"delimiters" must come before the segments`)
-	}
-	x.flush()
-	x.w.Write(x.seg)
-	x.w.WriteByte(x.d.Segment)
-	if gap != nil {
-		x.w.WriteString(*gap)
-	} else {
-		x.w.WriteString(x.newline)
-	}
-	return nil
-}
-
-func (x *jsonDecoder) content(depth int) error {
-	ok, err := x.s.open('[', `"content" must be a JSON array or null`)
-	if err != nil || !ok {
-		return err
-	}
-	for first := true; ; {
-		more, err := x.s.more(&first)
-		if err != nil || !more {
-			return err
-		}
-		if err := x.item(depth + 1); err != nil {
-			return err
-		}
-	}
-}
-
-// elements reads a segment's element array onto x.seg, each after an
-// element separator.
-func (x *jsonDecoder) elements() error {
-	ok, err := x.s.open('[', `"elements" must be an array of elements`)
-	if err != nil || !ok {
-		return err
-	}
-	for first := true; ; {
-		more, err := x.s.more(&first)
-		if err != nil || !more {
-			return err
-		}
-		v, err := x.element(0)
-		if err != nil {
-			return err
-		}
-		x.seg = append(append(x.seg, x.d.Element), v...)
-	}
-}
-
-// elemParts collects one element's members: its value, its components
-// joined and its repetitions joined, as elemText chooses among them.
-type elemParts struct {
-	val, comps, reps  []byte
-	hasComps, hasReps bool
-}
-
-// element reads one JSONElement and returns its text (valid until the next
-// element at the same depth): repeats over components over value, as
-// elemText does.
-func (x *jsonDecoder) element(depth int) ([]byte, error) {
-	if depth > maxJSONDepth {
-		return nil, jsonErr("elements nested too deeply")
-	}
-	for len(x.elems) <= depth {
-		x.elems = append(x.elems, elemParts{})
-	}
-	p := &x.elems[depth]
-	p.val, p.comps, p.reps = p.val[:0], p.comps[:0], p.reps[:0]
-	p.hasComps, p.hasReps = false, false
-	if ok, err := x.s.open('{', `"elements" must be an array of elements`); err != nil || !ok {
-		return p.val, err // null is an empty element
-	}
-	for first := true; ; {
-		kb, ok, err := x.s.key(&first)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		switch k := string(kb); k {
-		case "value":
-			v, err := x.s.text(`"value" must be a string`)
-			if err != nil {
-				return nil, err
-			}
-			p = &x.elems[depth]
-			p.val = append(p.val[:0], v...)
-		case "components", "repeats":
-			sep := x.d.Component
-			if k == "repeats" {
-				sep = x.d.Repetition
-			}
-			p = &x.elems[depth]
-			if k == "repeats" {
-				p.reps, p.hasReps = p.reps[:0], false
-			} else {
-				p.comps, p.hasComps = p.comps[:0], false
-			}
-			ok, err := x.s.open('[', `"`+k+`" must be an array of elements`)
-			if err != nil {
-				return nil, err
-			}
-			for first, n := true, 0; ok; n++ {
-				more, err := x.s.more(&first)
-				if err != nil {
-					return nil, err
-				}
-				if !more {
-					break
-				}
-				v, err := x.element(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				p = &x.elems[depth]
-				if k == "repeats" {
-					if n > 0 {
-						p.reps = append(p.reps, sep)
-					}
-					p.reps = append(p.reps, v...)
-				} else {
-					if n > 0 {
-						p.comps = append(p.comps, sep)
-					}
-					p.comps = append(p.comps, v...)
-				}
-			}
-			p = &x.elems[depth]
-			if k == "repeats" {
-				p.hasReps = ok
-			} else {
-				p.hasComps = ok
-			}
-		default:
-			if err := x.s.skip(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	p = &x.elems[depth]
-	switch {
-	case p.hasReps:
-		return p.reps, nil
-	case p.hasComps:
-		return p.comps, nil
-	}
-	return p.val, nil
+			return x.s.skip()
+		})
+		return present(ok, err, "a transaction must be an object")
+	})
+	return err
 }

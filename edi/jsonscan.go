@@ -157,6 +157,50 @@ func (s *jsonScanner) open(c byte, what string) (bool, error) {
 	return true, nil
 }
 
+// array reads an array, calling item with the index of each element (which
+// item must read); null is an array without elements. ok is false for null.
+func (s *jsonScanner) array(what string, item func(n int) error) (ok bool, err error) {
+	if ok, err = s.open('[', what); err != nil || !ok {
+		return ok, err
+	}
+	for first, n := true, 0; ; n++ {
+		more, err := s.more(&first)
+		if err != nil || !more {
+			return true, err
+		}
+		if err := item(n); err != nil {
+			return true, err
+		}
+	}
+}
+
+// object reads an object, calling member with each member name (member
+// must read or skip the value); null is an object without members. ok is
+// false for null.
+func (s *jsonScanner) object(what string, member func(key []byte) error) (ok bool, err error) {
+	if ok, err = s.open('{', what); err != nil || !ok {
+		return ok, err
+	}
+	for first := true; ; {
+		k, more, err := s.key(&first)
+		if err != nil || !more {
+			return true, err
+		}
+		if err := member(k); err != nil {
+			return true, err
+		}
+	}
+}
+
+// present turns a null that array or object read (ok false) into the
+// error what.
+func present(ok bool, err error, what string) error {
+	if err == nil && !ok {
+		return jsonErr(what)
+	}
+	return err
+}
+
 func (s *jsonScanner) literal(lit string) error {
 	for i := 0; i < len(lit); i++ {
 		c, err := s.r.ReadByte()

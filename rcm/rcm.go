@@ -15,6 +15,10 @@ type ClaimProgress struct {
 	FrequencyCode    string
 	PaidCents        int64
 	PayerClaimNumber string
+	// ActorID is the staff member whose decision the change applies (a
+	// user ID; anything else is kept only in the note), empty for the
+	// workflow's own moves.
+	ActorID string
 }
 
 // BillingProfile is the billing provider and submitter an organisation

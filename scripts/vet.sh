@@ -14,6 +14,8 @@ bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -pa
 if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi
 log "go vet"
 go vet ./...
+log "sqlc diff (generated store queries current)"
+bash "$root/scripts/sqlc.sh" diff
 log "the production binary does not link the simulator"
 if go list -deps ./cmd/claimflow | grep -F claimflow/clearinghouse/sim; then
   echo "cmd/claimflow links the clearinghouse simulator (above); it belongs to cmd/claimflow-sim" >&2

@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 func cursor(lastID string) string { return base64.RawURLEncoding.EncodeToString([]byte(lastID)) }
@@ -28,9 +29,7 @@ func inScope(ctx context.Context, tx pgx.Tx, a Actor, perm, orgID string) (bool,
 	if a.UserID == "" {
 		return a == System, nil
 	}
-	var ok bool
-	err := tx.QueryRow(ctx, q("InScope"), a.UserID, perm, orgID).Scan(&ok)
-	return ok, err
+	return pgq.New(tx).InScope(ctx, pgq.InScopeParams{Actor: a.UserID, Perm: perm, Org: orgID})
 }
 
 // requireScope answers ErrNotFound for a record outside the actor's
@@ -49,11 +48,7 @@ func requireScope(ctx context.Context, tx pgx.Tx, a Actor, perm, orgID string) e
 // Permissions lists what the user may do in at least one organisation (the
 // API's per-route gate; record scope is checked per record).
 func (s *Store) Permissions(ctx context.Context, userID string) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, q("UserPermissions"), userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return pgq.New(s.Pool).UserPermissions(ctx, userID)
 }
 
 func isPgCode(err error, code string) (*pgconn.PgError, bool) {
@@ -83,11 +78,4 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
-}
-
-func nullDate(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.Format(time.DateOnly)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // RecordAccess writes one audit row for a PHI access that happens outside
@@ -20,11 +22,8 @@ func (s *Store) RecordAccess(ctx context.Context, a Actor, e AuditEntry) error {
 func (s *Store) RecordArchiveRead(ctx context.Context, a Actor, hash string) ([]string, error) {
 	var orgs []string
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ArchiveFileOrgs"), hash)
-		if err != nil {
-			return err
-		}
-		if orgs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		var err error
+		if orgs, err = pgq.New(tx).ArchiveFileOrgs(ctx, hash); err != nil {
 			return err
 		}
 		entries := make([]AuditEntry, 0, max(len(orgs), 1))

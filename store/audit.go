@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 const auditChainDomain = "audit-chain"
@@ -135,18 +137,16 @@ func (s *Store) QueryAudit(ctx context.Context, a Actor, f AuditFilter, p Page) 
 	}
 	var out []AuditEntry
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("QueryAudit"), nullable(a.UserID), PermAuditRead, nullable(f.PatientID), nullable(f.ActorID), f.From, f.To, before, p.Size())
+		rows, err := pgq.New(tx).QueryAudit(ctx, pgq.QueryAuditParams{Actor: nullText(a.UserID), Perm: PermAuditRead,
+			PatientID: nullText(f.PatientID), ActorID: nullText(f.ActorID), AtFrom: f.From, AtTo: f.To, Before: before,
+			RowLimit: int32(p.Size())})
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) {
-			var e AuditEntry
-			err := r.Scan(&e.Seq, &e.At, &e.ActorID, &e.OrgID, &e.PatientID, &e.Action, &e.Resource,
-				&e.ResourceID, &e.Fields, &e.SourceIP, &e.RequestID)
-			return e, err
-		})
-		if err != nil {
-			return err
+		out = make([]AuditEntry, len(rows))
+		for i, r := range rows {
+			out[i] = AuditEntry{Seq: r.Seq, At: r.At, ActorID: r.ActorID, OrgID: r.OrgID, PatientID: r.PatientID, Action: r.Action,
+				Resource: r.Resource, ResourceID: r.ResourceID, Fields: r.Fields, SourceIP: r.SourceIp, RequestID: r.RequestID}
 		}
 		return s.audit(ctx, tx, a, AuditEntry{Action: ActionList, Resource: "audit_log", ResourceID: "query", PatientID: f.PatientID})
 	})

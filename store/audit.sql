@@ -1,9 +1,9 @@
 -- Queries of audit verification and checkpoints (auditverify.go).
 
--- name: GetAuditRowHash
+-- name: GetAuditRowHash :one
 SELECT hash FROM audit_log WHERE chain = $1 AND seq = $2;
 
--- name: ArchiveFileOrgs
+-- name: ArchiveFileOrgs :many
 -- The organisations whose records an archived file (by its hash) carries:
 -- the claims of an 837 batch, of an 835's claim payments, of 276/277
 -- inquiries, and the appointments of 270/271 checks.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // The checks VerifyAudit makes; a report names each that failed.
@@ -115,21 +117,15 @@ type auditHeadRow struct {
 }
 
 func readHeads(ctx context.Context, tx pgx.Tx) (map[int]auditHeadRow, error) {
-	rows, err := tx.Query(ctx, q("GetAuditHeads"))
+	rows, err := pgq.New(tx).GetAuditHeads(ctx)
 	if err != nil {
 		return nil, err
 	}
 	heads := map[int]auditHeadRow{}
-	for rows.Next() {
-		var c int
-		var h auditHeadRow
-		if err := rows.Scan(&c, &h.seq, &h.hash, &h.mac); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		heads[c] = h
+	for _, r := range rows {
+		heads[int(r.Chain)] = auditHeadRow{seq: r.Seq, hash: r.Hash, mac: r.Mac}
 	}
-	return heads, rows.Err()
+	return heads, nil
 }
 
 // headOK reports whether a head carries its MAC (or is an untouched
@@ -301,8 +297,7 @@ func (s *Store) checkAgainst(ctx context.Context, tx pgx.Tx, cp AuditCheckpoint,
 		if ch.Seq == 0 {
 			continue
 		}
-		var got []byte
-		err = tx.QueryRow(ctx, q("GetAuditRowHash"), ch.Chain, ch.Seq).Scan(&got)
+		got, err := pgq.New(tx).GetAuditRowHash(ctx, pgq.GetAuditRowHashParams{Chain: int32(ch.Chain), Seq: ch.Seq})
 		if errors.Is(err, pgx.ErrNoRows) {
 			r.problem(CheckCheckpoint, "chain %d row %d of the checkpoint of %s is missing", ch.Chain, ch.Seq, when)
 			continue

@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/argon2"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // AuthPolicy sets session lifetimes and the login lockout.
@@ -74,40 +76,45 @@ func (s *Store) CreateOrg(ctx context.Context, a Actor, o Org) (Org, error) {
 			if a != System {
 				return ErrNotFound
 			}
-			return tx.QueryRow(ctx, q("InsertRootOrg"), o.ID, o.Kind, o.Name).Scan(&o.CreatedAt)
+			var err error
+			o.CreatedAt, err = pgq.New(tx).InsertRootOrg(ctx, pgq.InsertRootOrgParams{ID: o.ID, Kind: o.Kind, Name: o.Name})
+			return err
 		}
 		if err := requireScope(ctx, tx, a, PermOrgWrite, o.ParentID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/parent_id", Detail: "does not exist"}}}
 		}
-		var pk string
-		if err := tx.QueryRow(ctx, q("GetOrgKind"), o.ParentID).Scan(&pk); err != nil {
+		db := pgq.New(tx)
+		pk, err := db.GetOrgKind(ctx, o.ParentID)
+		if err != nil {
 			return err
 		}
 		if !strings.Contains("|"+parentKinds+"|", "|"+pk+"|") {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/parent_id", Detail: "a " + o.Kind + " cannot sit under a " + pk}}}
 		}
-		return tx.QueryRow(ctx, q("InsertChildOrg"), o.ID, o.ParentID, o.Kind, o.Name).Scan(&o.CreatedAt)
+		o.CreatedAt, err = db.InsertChildOrg(ctx, pgq.InsertChildOrgParams{ID: o.ID, ParentID: o.ParentID, Kind: o.Kind, Name: o.Name})
+		return err
 	})
 	return o, err
 }
 
 // GetOrg reads an organisation the actor can see.
 func (s *Store) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
-	var o Org
-	if !validID(id) {
-		return o, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return requireScope(ctx, tx, a, PermOrgRead, o.ID)
+	return readScoped(ctx, s, a, id, scopedRead[Org]{
+		perm: PermOrgRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Org, error) {
+			return getOrg(ctx, tx, id)
+		},
+		org: func(o Org) string { return o.ID },
 	})
-	return o, err
+}
+
+// getOrg reads one organisation (ErrNotFound when there is none).
+func getOrg(ctx context.Context, db pgq.DBTX, id string) (Org, error) {
+	r, err := pgq.New(db).GetOrg(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Org{}, ErrNotFound
+	}
+	return Org(r), err
 }
 
 // RenameOrg changes an organisation's name (org:write there).
@@ -123,10 +130,12 @@ func (s *Store) RenameOrg(ctx context.Context, a Actor, id, name string) (Org, e
 		if err := requireScope(ctx, tx, a, PermOrgWrite, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, q("UpdateOrgName"), id, name); err != nil {
+		if err := pgq.New(tx).UpdateOrgName(ctx, pgq.UpdateOrgNameParams{ID: id, Name: name}); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, q("GetOrg"), id).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
+		var err error
+		o, err = getOrg(ctx, tx, id)
+		return err
 	})
 	return o, err
 }
@@ -137,15 +146,16 @@ func (s *Store) ListOrgs(ctx context.Context, a Actor, p Page) ([]Org, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("ListOrgs"), nullable(a.UserID), PermOrgRead, after, p.Size())
+	rows, err := pgq.New(s.Pool).ListOrgs(ctx, pgq.ListOrgsParams{Actor: nullText(a.UserID), Perm: PermOrgRead, After: after,
+		RowLimit: int32(p.Size())})
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) {
-		var o Org
-		return o, r.Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt)
-	})
-	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+	out := make([]Org, len(rows))
+	for i, r := range rows {
+		out[i] = Org(r)
+	}
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), nil
 }
 
 func nextCursor(n int, p Page, last func() string) string {
@@ -198,7 +208,8 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, stri
 		if err := requireScope(ctx, tx, a, PermUserWrite, u.OrgID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "does not exist"}}}
 		}
-		_, err := tx.Exec(ctx, q("InsertUser"), u.ID, u.OrgID, u.Kind, u.Login, u.DisplayName, nullable(hash), dekW, sealed)
+		err := pgq.New(tx).InsertUser(ctx, pgq.InsertUserParams{ID: u.ID, OrgID: u.OrgID, Kind: u.Kind, Login: u.Login,
+			DisplayName: u.DisplayName, PasswordHash: nullText(hash), Dek: dekW, TotpSecret: sealed})
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/login", Detail: "is taken"}}}
 		}
@@ -232,14 +243,15 @@ func (s *Store) Grant(ctx context.Context, a Actor, userID, orgID, role string) 
 		if err := requireScope(ctx, tx, a, PermUserWrite, orgID); err != nil {
 			return err
 		}
-		var known bool
-		if err := tx.QueryRow(ctx, q("RoleExists"), role).Scan(&known); err != nil {
+		db := pgq.New(tx)
+		known, err := db.RoleExists(ctx, role)
+		if err != nil {
 			return err
 		}
 		if !known {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/role", Detail: "is not a known role"}}}
 		}
-		if _, err := tx.Exec(ctx, q("InsertGrant"), userID, orgID, role); err != nil {
+		if err := db.InsertGrant(ctx, pgq.InsertGrantParams{UserID: userID, OrgID: orgID, Role: role}); err != nil {
 			return refError(err, map[string]string{"user_id": "/user_id", "org_id": "/org_id"})
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: orgID, Action: ActionGrant, Resource: "user", ResourceID: userID, Fields: []string{"role_grants/" + orgID + "/" + role}})
@@ -254,21 +266,23 @@ func (s *Store) IssueAPIToken(ctx context.Context, a Actor, userID string) (Issu
 		return IssuedToken{}, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var org, kind string
-		err := tx.QueryRow(ctx, q("GetUserOrg"), userID).Scan(&org, &kind)
+		db := pgq.New(tx)
+		u, err := db.GetUserOrg(ctx, userID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
+		org := u.OrgID
 		if err := requireScope(ctx, tx, a, PermUserWrite, org); err != nil {
 			return err
 		}
-		if kind != "system" {
+		if u.Kind != "system" {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/user_id", Detail: "API tokens are for system users"}}}
 		}
-		if err := tx.QueryRow(ctx, q("InsertAPITokenExpiring"), it.ID, userID, tokenHash(it.Token), it.ExpiresAt).Scan(&it.CreatedAt); err != nil {
+		if it.CreatedAt, err = db.InsertAPITokenExpiring(ctx, pgq.InsertAPITokenExpiringParams{ID: it.ID, UserID: userID,
+			TokenHash: tokenHash(it.Token), ExpiresAt: it.ExpiresAt}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionIssueToken, Resource: "user", ResourceID: userID, Fields: []string{"tokens/" + it.ID}})
@@ -319,13 +333,8 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 	var tok string
 	var failure error
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var id, hash string
-		var dekW, sealed []byte
-		var lastStep int64
-		var failed int
-		var locked *time.Time
-		err := tx.QueryRow(ctx, q("GetLoginForUpdate"), login).
-			Scan(&id, &hash, &dekW, &sealed, &lastStep, &failed, &locked)
+		db := pgq.New(tx)
+		u, err := db.GetLoginForUpdate(ctx, login)
 		if errors.Is(err, pgx.ErrNoRows) {
 			checkPassword(dummyHash, password) // same work as a real login
 			failure = ErrUnauthenticated
@@ -334,6 +343,7 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 		if err != nil {
 			return err
 		}
+		id, hash, dekW, sealed, lastStep, failed, locked := u.ID, u.PasswordHash, u.Dek, u.TotpSecret, u.TotpLastStep, int(u.FailedLogins), u.LockedUntil
 		if locked != nil && locked.After(now) {
 			checkPassword(dummyHash, password) // same work, same answer as a wrong password
 			failure = ErrUnauthenticated
@@ -360,15 +370,14 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 				until, failed = &t, 0
 			}
 			failure = ErrUnauthenticated
-			_, err := tx.Exec(ctx, q("RecordLoginFailure"), id, failed, until)
-			return err
+			return db.RecordLoginFailure(ctx, pgq.RecordLoginFailureParams{ID: id, FailedLogins: int32(failed), LockedUntil: until})
 		}
-		if _, err := tx.Exec(ctx, q("RecordLoginSuccess"), id, step); err != nil {
+		if err := db.RecordLoginSuccess(ctx, pgq.RecordLoginSuccessParams{ID: id, TotpLastStep: step}); err != nil {
 			return err
 		}
 		tok = newSecret("cf_ses_")
-		_, err = tx.Exec(ctx, q("InsertSession"), newID(), id, tokenHash(tok), now, now.Add(s.policy.SessionMaxAge))
-		return err
+		return db.InsertSession(ctx, pgq.InsertSessionParams{ID: newID(), UserID: id, TokenHash: tokenHash(tok), CreatedAt: now,
+			ExpiresAt: now.Add(s.policy.SessionMaxAge)})
 	})
 	if err != nil {
 		return "", err
@@ -378,8 +387,7 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 
 // Logout ends the session the token names.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	_, err := s.Pool.Exec(ctx, q("RevokeSession"), tokenHash(token))
-	return err
+	return pgq.New(s.Pool).RevokeSession(ctx, tokenHash(token))
 }
 
 // Authenticate resolves a bearer token (an API token or a session) to its
@@ -400,33 +408,36 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Principal, erro
 				s.tokens.put(h, p, now, gen)
 			}
 		}()
-		var used *time.Time
-		err := s.Pool.QueryRow(ctx, q("AuthToken"), tokenHash(token), now).Scan(&p.UserID, &p.Kind, &used, &perms)
+		db := pgq.New(s.Pool)
+		r, err := db.AuthToken(ctx, pgq.AuthTokenParams{TokenHash: tokenHash(token), Now: now})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return p, ErrUnauthenticated
 		}
 		if err != nil {
 			return p, err
 		}
-		if used == nil || now.Sub(*used) > time.Minute {
-			if _, err := s.Pool.Exec(ctx, q("TouchToken"), tokenHash(token), now); err != nil {
+		p.UserID, p.Kind, perms = r.UserID, r.Kind, r.Permissions
+		if used := r.LastUsedAt; used == nil || now.Sub(*used) > time.Minute {
+			if err := db.TouchToken(ctx, pgq.TouchTokenParams{TokenHash: tokenHash(token), LastUsedAt: &now}); err != nil {
 				return p, err
 			}
 		}
 	case strings.HasPrefix(token, "cf_ses_"):
-		var seen, expires time.Time
-		err := s.Pool.QueryRow(ctx, q("AuthSession"), tokenHash(token)).Scan(&p.SessionID, &p.UserID, &p.Kind, &seen, &expires, &perms)
+		db := pgq.New(s.Pool)
+		r, err := db.AuthSession(ctx, tokenHash(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return p, ErrUnauthenticated
 		}
 		if err != nil {
 			return p, err
 		}
+		p.SessionID, p.UserID, p.Kind, perms = r.SessionID, r.UserID, r.Kind, r.Permissions
+		seen, expires := r.LastSeenAt, r.ExpiresAt
 		if !now.Before(expires) || now.Sub(seen) >= s.policy.SessionIdle {
 			return p, ErrUnauthenticated
 		}
 		if now.Sub(seen) > 5*time.Second {
-			if _, err := s.Pool.Exec(ctx, q("TouchSession"), p.SessionID, now); err != nil {
+			if err := db.TouchSession(ctx, pgq.TouchSessionParams{ID: p.SessionID, LastSeenAt: now}); err != nil {
 				return p, err
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // countLoginAttempt counts one attempt for the login name and for the
@@ -29,17 +31,16 @@ func (s *Store) countLoginAttempt(ctx context.Context, addr, login string) error
 			continue
 		}
 		key := sha256.Sum256([]byte(k.kind + "\x00" + k.value))
-		var start time.Time
-		var n int
-		if err := s.Pool.QueryRow(ctx, q("CountLoginAttempt"), key[:], now, pol.AttemptWindow.Seconds()).Scan(&start, &n); err != nil {
+		c, err := pgq.New(s.Pool).CountLoginAttempt(ctx, pgq.CountLoginAttemptParams{Key: key[:], WindowStart: now, Secs: pol.AttemptWindow.Seconds()})
+		if err != nil {
 			return err
 		}
-		if n > k.limit {
-			wait = max(wait, start.Add(pol.AttemptWindow).Sub(now))
+		if int(c.Attempts) > k.limit {
+			wait = max(wait, c.WindowStart.Add(pol.AttemptWindow).Sub(now))
 		}
 	}
 	if rand.IntN(100) == 0 { // now and then, forget finished windows
-		_, _ = s.Pool.Exec(ctx, q("PruneLoginAttempts"), now.Add(-pol.AttemptWindow))
+		_ = pgq.New(s.Pool).PruneLoginAttempts(ctx, now.Add(-pol.AttemptWindow))
 	}
 	if wait > 0 {
 		return &RateLimited{RetryAfter: wait}
@@ -70,28 +71,25 @@ func (s *Store) RotateAPIToken(ctx context.Context, a Actor, userID, tokenID str
 		if err != nil {
 			return err
 		}
-		var owner string
-		var expires time.Time
-		var revoked, replaced bool
-		err = tx.QueryRow(ctx, q("GetAPITokenForRotation"), tokenID, userID).Scan(&owner, &expires, &revoked, &replaced)
+		db := pgq.New(tx)
+		old, err := db.GetAPITokenForRotation(ctx, pgq.GetAPITokenForRotationParams{ID: tokenID, UserID: userID})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if revoked || replaced || !expires.After(now) {
+		if old.Revoked || old.Replaced || !old.ExpiresAt.After(now) {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the token is revoked, expired or already rotated: issue a new one"}}}
 		}
-		if err := tx.QueryRow(ctx, q("InsertAPITokenExpiring"), it.ID, userID, tokenHash(it.Token), it.ExpiresAt).Scan(&it.CreatedAt); err != nil {
+		if it.CreatedAt, err = db.InsertAPITokenExpiring(ctx, pgq.InsertAPITokenExpiringParams{ID: it.ID, UserID: userID, TokenHash: tokenHash(it.Token), ExpiresAt: it.ExpiresAt}); err != nil {
 			return err
 		}
-		var old APIToken
-		if err := tx.QueryRow(ctx, q("ReplaceAPIToken"), tokenID, it.ID, now.Add(max(0, s.policy.TokenRotationGrace))).
-			Scan(&old.ID, &old.UserID, &old.CreatedAt, &old.LastUsedAt, &old.RevokedAt, &old.ExpiresAt); err != nil {
+		replaced, err := db.ReplaceAPIToken(ctx, pgq.ReplaceAPITokenParams{ID: tokenID, ReplacedBy: &it.ID, ExpiresAt: now.Add(max(0, s.policy.TokenRotationGrace))})
+		if err != nil {
 			return err
 		}
-		it.ReplacedExpiresAt = &old.ExpiresAt
+		it.ReplacedExpiresAt = &replaced.ExpiresAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionIssueToken, Resource: "user", ResourceID: userID,
 			Fields: []string{"tokens/" + it.ID, "tokens/" + tokenID + "/expires_at"}})
 	})

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 var encounterFields = []string{"diagnoses", "charges", "date_of_service"}
@@ -20,31 +22,38 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 	}
 	e.ID = newID()
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetPatientOrg"), e.PatientID).Scan(&e.OrgID); err != nil {
+		db := pgq.New(tx)
+		var err error
+		if e.OrgID, err = db.GetPatientOrg(ctx, e.PatientID); err != nil {
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/patient_id", Detail: "does not exist"}}}
 		}
-		if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", e.ProviderID, PermEncounterWrite, "/provider_id"); err != nil {
+		if err := s.visibleTo(ctx, tx, a, (*pgq.Queries).GetProviderOrg, e.ProviderID, PermEncounterWrite, "/provider_id"); err != nil {
 			return err
 		}
 		if e.CoverageID != "" {
-			var pid string
-			if err := tx.QueryRow(ctx, q("GetCoveragePatient"), e.CoverageID).Scan(&pid); err != nil || pid != e.PatientID {
+			if pid, err := db.GetCoveragePatient(ctx, e.CoverageID); err != nil || pid != e.PatientID {
 				return &ValidationError{Fields: []FieldProblem{{Pointer: "/coverage_id", Detail: "is not a coverage of this patient"}}}
 			}
 		}
 		if e.AppointmentID != "" {
-			var pid string
-			if err := tx.QueryRow(ctx, q("GetAppointmentPatient"), e.AppointmentID).Scan(&pid); err != nil || pid != e.PatientID {
+			if pid, err := db.GetAppointmentPatient(ctx, e.AppointmentID); err != nil || pid != e.PatientID {
 				return &ValidationError{Fields: []FieldProblem{{Pointer: "/appointment_id", Detail: "is not an appointment of this patient"}}}
 			}
 		}
-		if err := tx.QueryRow(ctx, q("InsertEncounter"), e.ID, e.OrgID, e.PatientID, e.ProviderID, nullable(e.CoverageID),
-			nullable(e.AppointmentID), e.DateOfService, e.PlaceOfService, e.Diagnoses).Scan(&e.CreatedAt, &e.UpdatedAt); err != nil {
+		dos, err := time.Parse(time.DateOnly, e.DateOfService)
+		if err != nil {
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/date_of_service", Detail: "must be a date YYYY-MM-DD"}}}
+		}
+		r, err := db.InsertEncounter(ctx, pgq.InsertEncounterParams{ID: e.ID, OrgID: e.OrgID, PatientID: e.PatientID, ProviderID: e.ProviderID,
+			CoverageID: nullText(e.CoverageID), AppointmentID: nullText(e.AppointmentID), DateOfService: dos,
+			PlaceOfService: e.PlaceOfService, Diagnoses: e.Diagnoses})
+		if err != nil {
 			return err
 		}
+		e.CreatedAt, e.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		b := &pgx.Batch{}
 		for _, c := range e.Charges {
 			b.Queue(q("InsertCharge"), e.ID, c.Line, c.Code, c.Modifiers, c.DiagnosisPointers, c.Units, c.AmountCents, nullable(c.PlaceOfService))
@@ -57,49 +66,51 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 	return e, err
 }
 
-func scanEncounter(r pgx.Row) (Encounter, error) {
-	var e Encounter
-	var dos time.Time
-	err := r.Scan(&e.ID, &e.OrgID, &e.PatientID, &e.ProviderID, &e.CoverageID, &e.AppointmentID, &dos, &e.PlaceOfService, &e.Diagnoses, &e.CreatedAt, &e.UpdatedAt)
+func encounter(r pgq.GetEncounterRow) Encounter {
+	return Encounter{ID: r.ID, OrgID: r.OrgID, PatientID: r.PatientID, ProviderID: r.ProviderID, CoverageID: r.CoverageID,
+		AppointmentID: r.AppointmentID, DateOfService: r.DateOfService.Format(time.DateOnly), PlaceOfService: r.PlaceOfService,
+		Diagnoses: r.Diagnoses, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// getEncounter reads one encounter without its charges (ErrNotFound when none).
+func getEncounter(ctx context.Context, db pgq.DBTX, id string) (Encounter, error) {
+	r, err := pgq.New(db).GetEncounter(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return e, ErrNotFound
+		return Encounter{}, ErrNotFound
 	}
-	e.DateOfService = dos.Format(time.DateOnly)
-	return e, err
+	return encounter(r), err
 }
 
 func loadCharges(ctx context.Context, tx pgx.Tx, e *Encounter) error {
-	rows, err := tx.Query(ctx, q("ListCharges"), e.ID)
+	rows, err := pgq.New(tx).ListCharges(ctx, e.ID)
 	if err != nil {
 		return err
 	}
-	e.Charges, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Charge, error) {
-		var c Charge
-		err := r.Scan(&c.Line, &c.Code, &c.Modifiers, &c.DiagnosisPointers, &c.Units, &c.AmountCents, &c.PlaceOfService)
-		return c, err
-	})
-	return err
+	e.Charges = make([]Charge, len(rows))
+	for i, r := range rows {
+		c := Charge{Line: int(r.Line), Code: r.Code, Modifiers: r.Modifiers, DiagnosisPointers: make([]int, len(r.DiagnosisPointers)),
+			Units: r.Units, AmountCents: r.AmountCents, PlaceOfService: r.PlaceOfService}
+		for j, d := range r.DiagnosisPointers {
+			c.DiagnosisPointers[j] = int(d)
+		}
+		e.Charges[i] = c
+	}
+	return nil
 }
 
 // GetEncounter reads an encounter with its charges (an audited PHI read).
 func (s *Store) GetEncounter(ctx context.Context, a Actor, id string) (Encounter, error) {
-	var e Encounter
-	if !validID(id) {
-		return e, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if e, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermEncounterRead, e.OrgID); err != nil {
-			return err
-		}
-		if err := loadCharges(ctx, tx, &e); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionRead, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields})
+	return readScoped(ctx, s, a, id, scopedRead[Encounter]{
+		perm: PermEncounterRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Encounter, error) {
+			return getEncounter(ctx, tx, id)
+		},
+		org:  func(e Encounter) string { return e.OrgID },
+		more: loadCharges,
+		audit: func(e Encounter) AuditEntry {
+			return AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionRead, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields}
+		},
 	})
-	return e, err
 }
 
 // UpdateEncounter applies a patch while the encounter has no claim (after
@@ -110,14 +121,20 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 		return e, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if e, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounterForUpdate"), id)); err != nil {
+		db := pgq.New(tx)
+		r, err := db.GetEncounterForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
+		e = encounter(pgq.GetEncounterRow(r))
 		if err := requireScope(ctx, tx, a, PermEncounterWrite, e.OrgID); err != nil {
 			return err
 		}
-		var claimed bool
-		if err := tx.QueryRow(ctx, q("EncounterHasClaim"), id).Scan(&claimed); err != nil {
+		claimed, err := db.EncounterHasClaim(ctx, id)
+		if err != nil {
 			return err
 		}
 		if claimed {
@@ -132,7 +149,8 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 		if err := e.Validate(s.today()); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, q("UpdateEncounter"), e.ID, e.PlaceOfService, e.Diagnoses).Scan(&e.UpdatedAt); err != nil {
+		if e.UpdatedAt, err = db.UpdateEncounter(ctx, pgq.UpdateEncounterParams{ID: e.ID, PlaceOfService: e.PlaceOfService,
+			Diagnoses: e.Diagnoses}); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
@@ -157,12 +175,14 @@ func (s *Store) ListEncounters(ctx context.Context, a Actor, patientID string, p
 	}
 	var out []Encounter
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListEncounters"), nullable(a.UserID), PermEncounterRead, after, p.Size(), nullable(patientID))
+		rows, err := pgq.New(tx).ListEncounters(ctx, pgq.ListEncountersParams{Actor: nullText(a.UserID), Perm: PermEncounterRead,
+			After: after, RowLimit: int32(p.Size()), PatientID: nullText(patientID)})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) }); err != nil {
-			return err
+		out = make([]Encounter, len(rows))
+		for i, r := range rows {
+			out[i] = encounter(pgq.GetEncounterRow(r))
 		}
 		entries := make([]AuditEntry, len(out))
 		for i := range out {
@@ -174,30 +194,10 @@ func (s *Store) ListEncounters(ctx context.Context, a Actor, patientID string, p
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
 }
 
-// Claim statuses and the transitions between them.
-const (
-	ClaimDraft         = "draft"
-	ClaimReady         = "ready"
-	ClaimSubmitted     = "submitted"
-	ClaimAccepted      = "accepted"
-	ClaimRejected      = "rejected"
-	ClaimPaid          = "paid"
-	ClaimPartiallyPaid = "partially_paid"
-	ClaimDenied        = "denied"
-	ClaimAppealed      = "appealed"
-	ClaimVoided        = "voided"
-)
-
-var claimTransitions = map[string][]string{
-	ClaimDraft:         {ClaimReady, ClaimVoided},
-	ClaimReady:         {ClaimSubmitted, ClaimDraft, ClaimVoided},
-	ClaimSubmitted:     {ClaimAccepted, ClaimRejected},
-	ClaimAccepted:      {ClaimPaid, ClaimPartiallyPaid, ClaimDenied},
-	ClaimRejected:      {ClaimDraft, ClaimReady, ClaimVoided},
-	ClaimPartiallyPaid: {ClaimPaid, ClaimAppealed},
-	ClaimDenied:        {ClaimAppealed, ClaimDraft, ClaimVoided},
-	ClaimAppealed:      {ClaimPaid, ClaimPartiallyPaid, ClaimDenied},
-}
+// ClaimDraft is the status a claim is created in. The statuses, the
+// lifecycle between them and the staff decisions are in package rcm; the
+// claim workflow is the only writer of a claim's status after this.
+const ClaimDraft = string(rcm.StatusDraft)
 
 // patientControlNumber is CLM01: 20 random upper-case letters and digits
 // (no PHI; unique).
@@ -220,11 +220,12 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 		return c, &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "is required"}}}
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var covID *string
-		err := tx.QueryRow(ctx, q("GetEncounterForClaim"), encounterID).Scan(&c.OrgID, &c.PatientID, &c.ProviderID, &covID, &c.TotalCents)
+		db := pgq.New(tx)
+		e, err := db.GetEncounterForClaim(ctx, encounterID)
 		if err != nil {
 			return fieldMissing(err, "/encounter_id")
 		}
+		c.OrgID, c.PatientID, c.ProviderID, c.CoverageID, c.TotalCents = e.OrgID, e.PatientID, e.ProviderID, e.CoverageID, e.TotalCents
 		if c.TotalCents <= 0 || c.TotalCents > MaxAmountCents {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "the encounter's charges must total 1 to 999999999999999999 cents"}}}
 		}
@@ -234,23 +235,23 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 			}
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "does not exist"}}}
 		}
-		if covID == nil {
-			var id string
-			if err := tx.QueryRow(ctx, q("PrimaryCoverage"), c.PatientID).Scan(&id); err != nil {
-				if errors.Is(err, pgx.ErrNoRows) {
-					return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "the patient has no coverage to bill"}}}
-				}
+		if c.CoverageID == "" { // the encounter names none: the patient's primary coverage
+			c.CoverageID, err = db.PrimaryCoverage(ctx, c.PatientID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "the patient has no coverage to bill"}}}
+			}
+			if err != nil {
 				return err
 			}
-			covID = &id
 		}
-		c.CoverageID = *covID
-		if err := tx.QueryRow(ctx, q("GetCoveragePayer"), c.CoverageID).Scan(&c.PayerID); err != nil {
+		if c.PayerID, err = db.GetCoveragePayer(ctx, c.CoverageID); err != nil {
 			return err
 		}
 		c.ID, c.EncounterID, c.Status, c.PatientControlNumber = newID(), encounterID, ClaimDraft, patientControlNumber()
-		err = tx.QueryRow(ctx, q("InsertClaim"), c.ID, c.OrgID, c.EncounterID, c.PatientID, c.CoverageID, c.PayerID, c.ProviderID,
-			c.PatientControlNumber, c.TotalCents, c.Status).Scan(&c.CreatedAt, &c.UpdatedAt)
+		r, err := db.InsertClaim(ctx, pgq.InsertClaimParams{ID: c.ID, OrgID: c.OrgID, EncounterID: c.EncounterID, PatientID: c.PatientID,
+			CoverageID: c.CoverageID, PayerID: c.PayerID, ProviderID: c.ProviderID, PatientControlNumber: c.PatientControlNumber,
+			TotalCents: c.TotalCents, Status: c.Status})
+		c.CreatedAt, c.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/encounter_id", Detail: "already has a claim"}}}
 		}
@@ -258,7 +259,8 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 			return err
 		}
 		h := StatusChange{Seq: 1, Status: ClaimDraft, Reason: "created", ActorID: a.UserID, At: c.CreatedAt}
-		if _, err := tx.Exec(ctx, q("InsertClaimStatus"), c.ID, h.Seq, h.Status, h.Reason, nullable(a.UserID), h.At); err != nil {
+		if err := db.InsertClaimStatus(ctx, pgq.InsertClaimStatusParams{ClaimID: c.ID, Seq: int32(h.Seq), Status: h.Status, Reason: h.Reason,
+			ActorID: nullText(a.UserID), At: h.At}); err != nil {
 			return err
 		}
 		c.History = []StatusChange{h}
@@ -267,6 +269,22 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, encounterID string) (C
 	return c, err
 }
 
+func claim(r pgq.GetClaimRow) Claim {
+	return Claim{ID: r.ID, OrgID: r.OrgID, EncounterID: r.EncounterID, PatientID: r.PatientID, CoverageID: r.CoverageID,
+		PayerID: r.PayerID, ProviderID: r.ProviderID, PatientControlNumber: r.PatientControlNumber, TotalCents: r.TotalCents,
+		Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// getClaim reads one claim without its history (ErrNotFound when none).
+func getClaim(ctx context.Context, db pgq.DBTX, id string) (Claim, error) {
+	r, err := pgq.New(db).GetClaim(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Claim{}, ErrNotFound
+	}
+	return claim(r), err
+}
+
+// scanClaim reads a claim row of a query still run through q() (GetClaimForUpdate).
 func scanClaim(r pgx.Row) (Claim, error) {
 	var c Claim
 	err := r.Scan(&c.ID, &c.OrgID, &c.EncounterID, &c.PatientID, &c.CoverageID, &c.PayerID, &c.ProviderID,
@@ -278,36 +296,30 @@ func scanClaim(r pgx.Row) (Claim, error) {
 }
 
 func loadHistory(ctx context.Context, tx pgx.Tx, c *Claim) error {
-	rows, err := tx.Query(ctx, q("ListClaimStatus"), c.ID)
+	rows, err := pgq.New(tx).ListClaimStatus(ctx, c.ID)
 	if err != nil {
 		return err
 	}
-	c.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatusChange, error) {
-		var h StatusChange
-		return h, r.Scan(&h.Seq, &h.Status, &h.Reason, &h.ActorID, &h.At)
-	})
-	return err
+	c.History = make([]StatusChange, len(rows))
+	for i, r := range rows {
+		c.History[i] = StatusChange{Seq: int(r.Seq), Status: r.Status, Reason: r.Reason, ActorID: r.ActorID, At: r.At}
+	}
+	return nil
 }
 
 // GetClaim reads a claim with its status history.
 func (s *Store) GetClaim(ctx context.Context, a Actor, id string) (Claim, error) {
-	var c Claim
-	if !validID(id) {
-		return c, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if c, err = scanClaim(tx.QueryRow(ctx, q("GetClaim"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermClaimRead, c.OrgID); err != nil {
-			return err
-		}
-		if err := loadHistory(ctx, tx, &c); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "claim", ResourceID: c.ID, Fields: []string{"status", "total_cents"}})
+	return readScoped(ctx, s, a, id, scopedRead[Claim]{
+		perm: PermClaimRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Claim, error) {
+			return getClaim(ctx, tx, id)
+		},
+		org:  func(c Claim) string { return c.OrgID },
+		more: loadHistory,
+		audit: func(c Claim) AuditEntry {
+			return AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "claim", ResourceID: c.ID, Fields: []string{"status", "total_cents"}}
+		},
 	})
-	return c, err
 }
 
 // ListClaims lists visible claims (without history).
@@ -318,12 +330,14 @@ func (s *Store) ListClaims(ctx context.Context, a Actor, f ClaimFilter, p Page) 
 	}
 	var out []Claim
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListClaims"), nullable(a.UserID), PermClaimRead, after, p.Size(), nullable(f.Status), nullable(f.PatientID), nullable(f.PayerID))
+		rows, err := pgq.New(tx).ListClaims(ctx, pgq.ListClaimsParams{Actor: nullText(a.UserID), Perm: PermClaimRead, After: after,
+			RowLimit: int32(p.Size()), Status: nullText(f.Status), PatientID: nullText(f.PatientID), PayerID: nullText(f.PayerID)})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claim, error) { return scanClaim(r) }); err != nil {
-			return err
+		out = make([]Claim, len(rows))
+		for i, r := range rows {
+			out[i] = claim(pgq.GetClaimRow(r))
 		}
 		entries := make([]AuditEntry, len(out))
 		for i := range out {
@@ -335,44 +349,6 @@ func (s *Store) ListClaims(ctx context.Context, a Actor, f ClaimFilter, p Page) 
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
 }
 
-// SetClaimStatus moves a claim along its lifecycle, appending to its
-// history. An unknown or disallowed transition is a validation error.
-func (s *Store) SetClaimStatus(ctx context.Context, a Actor, id, status, reason string) (Claim, error) {
-	var c Claim
-	if !validID(id) {
-		return c, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if c, err = scanClaim(tx.QueryRow(ctx, q("GetClaimForUpdate"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermClaimWrite, c.OrgID); err != nil {
-			return err
-		}
-		allowed := false
-		for _, to := range claimTransitions[c.Status] {
-			allowed = allowed || to == status
-		}
-		if !allowed {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: fmt.Sprintf("a %s claim cannot become %q", c.Status, status)}}}
-		}
-		if err := loadHistory(ctx, tx, &c); err != nil {
-			return err
-		}
-		h := StatusChange{Seq: len(c.History) + 1, Status: status, Reason: reason, ActorID: a.UserID}
-		if err := tx.QueryRow(ctx, q("SetClaimStatus"), c.ID, status).Scan(&c.UpdatedAt); err != nil {
-			return err
-		}
-		h.At = c.UpdatedAt
-		if _, err := tx.Exec(ctx, q("InsertClaimStatus"), c.ID, h.Seq, h.Status, h.Reason, nullable(a.UserID), h.At); err != nil {
-			return err
-		}
-		c.Status, c.History = status, append(c.History, h)
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionUpdate, Resource: "claim", ResourceID: c.ID, Fields: []string{"status"}})
-	})
-	return c, err
-}
-
 // GetClaimBundle reads a claim with everything needed to build its 837, in
 // one transaction, as one audited PHI read.
 func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (ClaimBundle, error) {
@@ -381,7 +357,7 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		return b, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if b.Claim, err = scanClaim(tx.QueryRow(ctx, q("GetClaim"), claimID)); err != nil {
+		if b.Claim, err = getClaim(ctx, tx, claimID); err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermClaimRead, b.Claim.OrgID); err != nil {
@@ -390,26 +366,26 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		if err := loadHistory(ctx, tx, &b.Claim); err != nil {
 			return err
 		}
-		if b.Encounter, err = scanEncounter(tx.QueryRow(ctx, q("GetEncounter"), b.Claim.EncounterID)); err != nil {
+		if b.Encounter, err = getEncounter(ctx, tx, b.Claim.EncounterID); err != nil {
 			return err
 		}
 		if err := loadCharges(ctx, tx, &b.Encounter); err != nil {
 			return err
 		}
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), b.Claim.PatientID))
+		sp, err := getSealedPatient(ctx, tx, b.Claim.PatientID)
 		if err != nil {
 			return err
 		}
 		if b.Patient, _, err = s.openPatient(ctx, sp); err != nil {
 			return err
 		}
-		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), b.Claim.CoverageID)); err != nil {
+		if b.Coverage, err = s.getCoverage(ctx, tx, b.Claim.CoverageID); err != nil {
 			return err
 		}
-		if b.Provider, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), b.Claim.ProviderID)); err != nil {
+		if b.Provider, err = getProvider(ctx, tx, b.Claim.ProviderID); err != nil {
 			return err
 		}
-		if b.Payer, err = scanPayer(tx.QueryRow(ctx, q("GetPayer"), b.Claim.PayerID)); err != nil {
+		if b.Payer, err = getPayer(ctx, tx, b.Claim.PayerID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Claim.OrgID, PatientID: b.Claim.PatientID, Action: ActionRead, Resource: "claim_bundle", ResourceID: b.Claim.ID,

@@ -76,15 +76,6 @@ func (q *bookingQueue) count(n int) {
 	}
 }
 
-type bookRequest struct {
-	ctx   context.Context
-	a     Actor
-	x     Appointment
-	taken bool // a runner has it: the caller must wait for its outcome
-	err   error
-	done  chan struct{}
-}
-
 // bookingLimits resolves the defaults: an eighth of the pool's connections
 // as runners (2 to 8), so batches never crowd out other queries, and 32
 // bookings a batch. Fewer, larger batches measured better than more,

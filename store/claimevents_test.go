@@ -18,6 +18,10 @@ func TestClaimEventsRecordedOnceAndScoped(t *testing.T) {
 	ctx := context.Background()
 	c := newClaim(t, f)
 	// The claim goes out in a batch; its upload is the 837 event.
+	// The claim workflow scrubs a claim before it is ready (rcm's lifecycle).
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "scrubbing", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +101,10 @@ func TestClaimEventsBackfill(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	c := newClaim(t, f)
+	// The claim workflow scrubs a claim before it is ready (rcm's lifecycle).
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "scrubbing", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +118,10 @@ func TestClaimEventsBackfill(t *testing.T) {
 	if err := f.s.MarkBatchUploaded(ctx, b[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 3, Status: "acknowledged", Note: "999 accepted", At: time.Now()}); err != nil {
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 3, Status: "submitted", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 4, Status: "acknowledged", Note: "999 accepted", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	rid, _, err := f.s.PutRemittance(ctx, store.Remittance{Partner: "local", PayerID: "ZZPAYER1", TraceNumber: "BF0001", FileKey: "key-835", TransactionIndex: 1, Balanced: true})

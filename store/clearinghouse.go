@@ -7,59 +7,58 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // ErrStateChanged is returned when a ledger row is no longer in the state a
 // transition expects (another connector moved it).
 var ErrStateChanged = errors.New("store: ledger state changed")
 
-func scanInbound(r pgx.Row) (InboundFile, error) {
-	var f InboundFile
-	err := r.Scan(&f.ID, &f.Partner, &f.RemoteName, &f.Size, &f.MTime, &f.State, &f.SHA256, &f.Duplicate, &f.Attempts)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return f, ErrNotFound
-	}
-	return f, err
+func inboundFile(r pgq.ClearinghouseInboundGetRow) InboundFile {
+	return InboundFile{ID: r.ID, Partner: r.Partner, RemoteName: r.RemoteName, Size: r.Size, MTime: r.Mtime,
+		State: r.State, SHA256: r.Sha256, Duplicate: r.Duplicate, Attempts: int(r.Attempts)}
 }
 
 // InboundSeen records a listed remote file (idempotent).
 func (s *Store) InboundSeen(ctx context.Context, partner, name string, size int64, mtime time.Time) error {
-	_, err := s.Pool.Exec(ctx, q("ClearinghouseInboundSeen"), partner, name, size, mtime.UTC().Truncate(time.Second))
-	return err
+	return pgq.New(s.Pool).ClearinghouseInboundSeen(ctx, pgq.ClearinghouseInboundSeenParams{Partner: partner, RemoteName: name, Size: size, Mtime: mtime.UTC().Truncate(time.Second)})
 }
 
 // InboundOpen lists a partner's files that are not yet removed from the
 // server, oldest first.
 func (s *Store) InboundOpen(ctx context.Context, partner string) ([]InboundFile, error) {
-	rows, err := s.Pool.Query(ctx, q("ClearinghouseInboundOpen"), partner)
+	rows, err := pgq.New(s.Pool).ClearinghouseInboundOpen(ctx, partner)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []InboundFile
-	for rows.Next() {
-		f, err := scanInbound(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
+	for _, r := range rows {
+		out = append(out, inboundFile(pgq.ClearinghouseInboundGetRow(r)))
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // InboundGet reads one ledger row.
 func (s *Store) InboundGet(ctx context.Context, id int64) (InboundFile, error) {
-	return scanInbound(s.Pool.QueryRow(ctx, q("ClearinghouseInboundGet"), id))
+	r, err := pgq.New(s.Pool).ClearinghouseInboundGet(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return InboundFile{}, ErrNotFound
+	}
+	if err != nil {
+		return InboundFile{}, err
+	}
+	return inboundFile(r), nil
 }
 
 // InboundDownloaded records the content hash and returns the updated row
 // (Duplicate tells whether this content was already received).
 func (s *Store) InboundDownloaded(ctx context.Context, id int64, sha string) (InboundFile, error) {
-	tag, err := s.Pool.Exec(ctx, q("ClearinghouseInboundDownloaded"), id, sha)
+	n, err := pgq.New(s.Pool).ClearinghouseInboundDownloaded(ctx, pgq.ClearinghouseInboundDownloadedParams{ID: id, Sha256: sha})
 	if err != nil {
 		return InboundFile{}, err
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return InboundFile{}, ErrStateChanged
 	}
 	return s.InboundGet(ctx, id)
@@ -67,8 +66,8 @@ func (s *Store) InboundDownloaded(ctx context.Context, id int64, sha string) (In
 
 // InboundAdvance moves a file from state from to state to.
 func (s *Store) InboundAdvance(ctx context.Context, id int64, from, to string) error {
-	tag, err := s.Pool.Exec(ctx, q("ClearinghouseInboundAdvance"), id, from, to)
-	if err == nil && tag.RowsAffected() == 0 {
+	n, err := pgq.New(s.Pool).ClearinghouseInboundAdvance(ctx, pgq.ClearinghouseInboundAdvanceParams{ID: id, FromState: from, ToState: to})
+	if err == nil && n == 0 {
 		err = ErrStateChanged
 	}
 	return err
@@ -76,77 +75,68 @@ func (s *Store) InboundAdvance(ctx context.Context, id int64, from, to string) e
 
 // InboundFailed counts a failed attempt; msg must not contain PHI.
 func (s *Store) InboundFailed(ctx context.Context, id int64, msg string) error {
-	_, err := s.Pool.Exec(ctx, q("ClearinghouseInboundFailed"), id, msg)
-	return err
+	return pgq.New(s.Pool).ClearinghouseInboundFailed(ctx, pgq.ClearinghouseInboundFailedParams{ID: id, LastError: msg})
 }
 
 // InboundCounts returns how many of a partner's files are in each state;
 // duplicates are counted under "<state>/duplicate".
 func (s *Store) InboundCounts(ctx context.Context, partner string) (map[string]int, error) {
-	rows, err := s.Pool.Query(ctx, q("ClearinghouseInboundCounts"), partner)
+	rows, err := pgq.New(s.Pool).ClearinghouseInboundCounts(ctx, partner)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
-		var state string
-		var dup bool
-		var n int
-		if err := rows.Scan(&state, &dup, &n); err != nil {
-			return nil, err
-		}
-		if dup {
+	for _, r := range rows {
+		state := r.State
+		if r.Duplicate {
 			state += "/duplicate"
 		}
-		out[state] = n
+		out[state] = int(r.Count)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-func scanOutbound(r pgx.Row) (OutboundFile, error) {
-	var f OutboundFile
-	err := r.Scan(&f.ID, &f.Partner, &f.RemoteName, &f.SHA256, &f.Size, &f.State, &f.Attempts)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return f, ErrNotFound
-	}
-	return f, err
+func outboundFile(r pgq.ClearinghouseOutboundBySHARow) OutboundFile {
+	return OutboundFile{ID: r.ID, Partner: r.Partner, RemoteName: r.RemoteName, SHA256: r.Sha256, Size: r.Size,
+		State: r.State, Attempts: int(r.Attempts)}
 }
 
 // OutboundCreate records a file to send once it is archived. Sending the
 // same content to the same partner again returns the existing row with
 // created=false.
 func (s *Store) OutboundCreate(ctx context.Context, partner, name, sha string, size int64) (OutboundFile, bool, error) {
-	tag, err := s.Pool.Exec(ctx, q("ClearinghouseOutboundCreate"), partner, name, sha, size)
+	db := pgq.New(s.Pool)
+	n, err := db.ClearinghouseOutboundCreate(ctx, pgq.ClearinghouseOutboundCreateParams{Partner: partner, RemoteName: name, Sha256: sha, Size: size})
 	if err != nil {
 		return OutboundFile{}, false, fmt.Errorf("store: outbound file: %w", err)
 	}
-	f, err := scanOutbound(s.Pool.QueryRow(ctx, q("ClearinghouseOutboundBySHA"), partner, sha))
-	return f, tag.RowsAffected() == 1, err
+	r, err := db.ClearinghouseOutboundBySHA(ctx, pgq.ClearinghouseOutboundBySHAParams{Partner: partner, Sha256: sha})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return OutboundFile{}, false, ErrNotFound
+	}
+	if err != nil {
+		return OutboundFile{}, false, err
+	}
+	return outboundFile(r), n == 1, nil
 }
 
 // OutboundOpen lists a partner's files not yet uploaded, oldest first.
 func (s *Store) OutboundOpen(ctx context.Context, partner string) ([]OutboundFile, error) {
-	rows, err := s.Pool.Query(ctx, q("ClearinghouseOutboundOpen"), partner)
+	rows, err := pgq.New(s.Pool).ClearinghouseOutboundOpen(ctx, partner)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []OutboundFile
-	for rows.Next() {
-		f, err := scanOutbound(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
+	for _, r := range rows {
+		out = append(out, outboundFile(pgq.ClearinghouseOutboundBySHARow(r)))
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OutboundAdvance moves a file from state from to state to.
 func (s *Store) OutboundAdvance(ctx context.Context, id int64, from, to string) error {
-	tag, err := s.Pool.Exec(ctx, q("ClearinghouseOutboundAdvance"), id, from, to)
-	if err == nil && tag.RowsAffected() == 0 {
+	n, err := pgq.New(s.Pool).ClearinghouseOutboundAdvance(ctx, pgq.ClearinghouseOutboundAdvanceParams{ID: id, FromState: from, ToState: to})
+	if err == nil && n == 0 {
 		err = ErrStateChanged
 	}
 	return err
@@ -154,8 +144,7 @@ func (s *Store) OutboundAdvance(ctx context.Context, id int64, from, to string) 
 
 // OutboundFailed counts a failed attempt; msg must not contain PHI.
 func (s *Store) OutboundFailed(ctx context.Context, id int64, msg string) error {
-	_, err := s.Pool.Exec(ctx, q("ClearinghouseOutboundFailed"), id, msg)
-	return err
+	return pgq.New(s.Pool).ClearinghouseOutboundFailed(ctx, pgq.ClearinghouseOutboundFailedParams{ID: id, LastError: msg})
 }
 
 // LockPartner takes the partner's session lock so that one connector at a
@@ -168,14 +157,14 @@ func (s *Store) LockPartner(ctx context.Context, partner string) (unlock func(),
 	if err != nil {
 		return nil, fmt.Errorf("store: lock partner: %w", err)
 	}
-	if _, err := conn.Exec(ctx, q("ClearinghouseLock"), partner); err != nil {
+	if err := pgq.New(conn).ClearinghouseLock(ctx, partner); err != nil {
 		_ = conn.Close(context.Background())
 		return nil, fmt.Errorf("store: lock partner: %w", err)
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_, _ = conn.Exec(ctx, q("ClearinghouseUnlock"), partner)
+		_ = pgq.New(conn).ClearinghouseUnlock(ctx, partner)
 		_ = conn.Close(ctx) // closing also releases the lock
 	}, nil
 }

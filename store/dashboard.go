@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // The billing dashboard's reads (store/dashboard.sql). Each is scoped to
@@ -31,18 +33,18 @@ func (s *Store) DashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Pa
 	}
 	var out []DashClaim
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("DashClaims"), nullable(a.UserID), PermClaimRead, before, p.Size(),
-			nullable(f.Status), nullable(f.PayerID), nullable(f.ProviderID), f.From, f.To, f.MinCents, f.MaxCents)
+		rows, err := pgq.New(tx).DashClaims(ctx, pgq.DashClaimsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+			Before: before, RowLimit: int32(p.Size()), Statuses: nullText(f.Status), PayerID: nullText(f.PayerID),
+			ProviderID: nullText(f.ProviderID), CreatedFrom: f.From, CreatedTo: f.To, MinCents: f.MinCents, MaxCents: f.MaxCents})
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashClaim, error) {
-			var c DashClaim
-			return c, r.Scan(&c.ID, &c.OrgID, &c.Status, &c.PayerID, &c.PayerName, &c.ProviderID, &c.ProviderName,
-				&c.PatientControlNumber, &c.TotalCents, &c.PaidCents, &c.Attempt, &c.CreatedAt, &c.UpdatedAt, &c.PatientID)
-		})
-		if err != nil {
-			return err
+		out = make([]DashClaim, len(rows))
+		for i, r := range rows {
+			out[i] = DashClaim{ID: r.ID, OrgID: r.OrgID, Status: r.Status, PayerID: r.PayerID, PayerName: r.PayerName,
+				ProviderID: r.ProviderID, ProviderName: r.ProviderName, PatientControlNumber: r.PatientControlNumber,
+				TotalCents: r.TotalCents, PaidCents: r.PaidCents, Attempt: int(r.Attempt), CreatedAt: r.CreatedAt,
+				UpdatedAt: r.UpdatedAt, PatientID: r.PatientID}
 		}
 		phi := map[string]bool{}
 		entries := make([]AuditEntry, len(out))
@@ -57,7 +59,7 @@ func (s *Store) DashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Pa
 				phi[c.OrgID] = ok
 			}
 			if ok {
-				sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), c.PatientID))
+				sp, err := getSealedPatient(ctx, tx, c.PatientID)
 				if err != nil {
 					return err
 				}
@@ -81,26 +83,21 @@ func (s *Store) DashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Pa
 // Status ignored) and returns the latest change among them, a cheap
 // version for live updates.
 func (s *Store) DashStatusCounts(ctx context.Context, a Actor, f DashClaimFilter) ([]StatusCount, time.Time, error) {
-	rows, err := s.Pool.Query(ctx, q("DashStatusCounts"), nullable(a.UserID), PermClaimRead,
-		nullable(f.PayerID), nullable(f.ProviderID), f.From, f.To, f.MinCents, f.MaxCents, nullable(f.ClaimID))
+	rows, err := pgq.New(s.Pool).DashStatusCounts(ctx, pgq.DashStatusCountsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+		PayerID: nullText(f.PayerID), ProviderID: nullText(f.ProviderID), CreatedFrom: f.From, CreatedTo: f.To,
+		MinCents: f.MinCents, MaxCents: f.MaxCents, ClaimID: nullText(f.ClaimID)})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	defer rows.Close()
-	out := []StatusCount{}
+	out := make([]StatusCount, len(rows))
 	var latest time.Time
-	for rows.Next() {
-		var c StatusCount
-		var at time.Time
-		if err := rows.Scan(&c.Status, &c.Count, &at); err != nil {
-			return nil, time.Time{}, err
+	for i, r := range rows {
+		if r.Latest.After(latest) {
+			latest = r.Latest
 		}
-		if at.After(latest) {
-			latest = at
-		}
-		out = append(out, c)
+		out[i] = StatusCount{Status: r.Status, Count: int(r.Claims)}
 	}
-	return out, latest, rows.Err()
+	return out, latest, nil
 }
 
 // DashClaimDocuments reads the claim's 837 batches and 835 postings.
@@ -109,34 +106,24 @@ func (s *Store) DashClaimDocuments(ctx context.Context, claimID string) (ClaimDo
 	if !validID(claimID) {
 		return d, ErrNotFound
 	}
-	rows, err := s.Pool.Query(ctx, q("DashClaimBatches"), claimID)
+	db := pgq.New(s.Pool)
+	batches, err := db.DashClaimBatches(ctx, claimID)
 	if err != nil {
 		return d, err
 	}
-	d.Batches, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClaimBatch, error) {
-		var b ClaimBatch
-		return b, r.Scan(&b.BatchID, &b.ISA13, &b.GS06, &b.ST02, &b.Attempt, &b.FileKey, &b.UploadedAt, &b.CreatedAt)
-	})
+	for _, b := range batches {
+		d.Batches = append(d.Batches, ClaimBatch{BatchID: b.ID, ISA13: b.Isa13, GS06: b.Gs06, ST02: b.St02, Attempt: int(b.Attempt),
+			FileKey: b.FileKey, UploadedAt: b.UploadedAt, CreatedAt: b.CreatedAt})
+	}
+	payments, err := db.DashClaimPayments(ctx, claimID)
 	if err != nil {
 		return d, err
 	}
-	rows, err = s.Pool.Query(ctx, q("DashClaimPayments"), claimID)
-	if err != nil {
-		return d, err
-	}
-	d.Postings, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClaimPosting, error) {
-		var p ClaimPosting
-		return p, r.Scan(&p.RemittanceID, &p.TraceNumber, &p.FileKey, &p.TransactionIndex, &p.Seq, &p.StatusCode, &p.ChargeCents,
-			&p.PaidCents, &p.PatientRespCents, &p.PayerClaimNumber, &p.RARCs, &p.PostedAt)
-	})
-	if err != nil {
-		return d, err
-	}
-	if d.Batches == nil {
-		d.Batches = []ClaimBatch{}
-	}
-	if d.Postings == nil {
-		d.Postings = []ClaimPosting{}
+	for _, p := range payments {
+		d.Postings = append(d.Postings, ClaimPosting{RemittanceID: p.RemittanceID, TraceNumber: p.TraceNumber, FileKey: p.FileKey,
+			TransactionIndex: int(p.TransactionIndex), Seq: int(p.Seq), StatusCode: p.StatusCode, ChargeCents: p.ChargeCents,
+			PaidCents: p.PaidCents, PatientRespCents: p.PatientRespCents, PayerClaimNumber: p.PayerClaimNumber, RARCs: p.Rarcs,
+			PostedAt: p.PostedAt})
 	}
 	for i := range d.Postings {
 		adj, err := s.remittanceAdjustments(ctx, d.Postings[i].RemittanceID)
@@ -152,21 +139,15 @@ func (s *Store) DashClaimDocuments(ctx context.Context, claimID string) (ClaimDo
 }
 
 func (s *Store) remittanceAdjustments(ctx context.Context, remittanceID string) (map[int][]PaymentAdjustment, error) {
-	rows, err := s.Pool.Query(ctx, q("DashAdjustments"), remittanceID)
+	rows, err := pgq.New(s.Pool).DashAdjustments(ctx, remittanceID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[int][]PaymentAdjustment{}
-	for rows.Next() {
-		var seq int
-		var a PaymentAdjustment
-		if err := rows.Scan(&seq, &a.Line, &a.Group, &a.Reason, &a.AmountCents); err != nil {
-			return nil, err
-		}
-		out[seq] = append(out[seq], a)
+	for _, r := range rows {
+		out[int(r.Seq)] = append(out[int(r.Seq)], PaymentAdjustment{Line: int(r.Line), Group: r.GroupCode, Reason: r.Reason, AmountCents: r.AmountCents})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DashRemittances lists visible remittances, newest first.
@@ -175,104 +156,76 @@ func (s *Store) DashRemittances(ctx context.Context, a Actor, p Page) ([]DashRem
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("DashRemittances"), nullable(a.UserID), PermClaimRead, before, p.Size())
+	db := pgq.New(s.Pool)
+	rows, err := db.DashRemittances(ctx, pgq.DashRemittancesParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+		Before: before, RowLimit: int32(p.Size())})
 	if err != nil {
 		return nil, "", err
 	}
-	var payments []int
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashRemittance, error) {
-		var d DashRemittance
-		var n int
-		err := r.Scan(&d.ID, &d.PayerID, &d.TraceNumber, &d.PaidCents, &d.ProviderAdjCents, &d.Balanced, &d.BalanceProblems,
-			&d.EFTReconciled, &d.PaymentDate, &d.CreatedAt, &n)
-		payments = append(payments, n)
-		return d, err
-	})
-	if err != nil {
-		return nil, "", err
+	out := make([]DashRemittance, len(rows))
+	for i, r := range rows {
+		out[i] = DashRemittance{ID: r.ID, PayerID: r.PayerID, TraceNumber: r.TraceNumber, PaidCents: r.PaidCents,
+			ProviderAdjCents: r.ProviderAdjCents, Balanced: r.Balanced, BalanceProblems: r.BalanceProblems,
+			EFTReconciled: r.EftReconciled, PaymentDate: r.PaymentDate, CreatedAt: r.CreatedAt}
 	}
 	for i := range out {
 		adj, err := s.remittanceAdjustments(ctx, out[i].ID)
 		if err != nil {
 			return nil, "", err
 		}
-		rows, err := s.Pool.Query(ctx, q("DashRemittancePayments"), nullable(a.UserID), PermClaimRead, out[i].ID)
+		pays, err := db.DashRemittancePayments(ctx, pgq.DashRemittancePaymentsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+			RemittanceID: out[i].ID})
 		if err != nil {
 			return nil, "", err
 		}
-		out[i].Payments, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RemittancePayment, error) {
-			var p RemittancePayment
-			err := r.Scan(&p.Seq, &p.ClaimID, &p.StatusCode, &p.ChargeCents, &p.PaidCents, &p.PatientRespCents, &p.PayerClaimNumber, &p.RARCs)
-			p.Adjustments = adj[p.Seq]
+		out[i].Payments = make([]RemittancePayment, len(pays))
+		for j, r := range pays {
+			p := RemittancePayment{Seq: int(r.Seq), ClaimID: r.ClaimID, StatusCode: r.StatusCode, ChargeCents: r.ChargeCents,
+				PaidCents: r.PaidCents, PatientRespCents: r.PatientRespCents, PayerClaimNumber: r.PayerClaimNumber, RARCs: r.Rarcs,
+				Adjustments: adj[int(r.Seq)]}
 			if p.Adjustments == nil {
 				p.Adjustments = []PaymentAdjustment{}
 			}
-			return p, err
-		})
-		if err != nil {
-			return nil, "", err
+			out[i].Payments[j] = p
 		}
-		if out[i].Payments == nil {
-			out[i].Payments = []RemittancePayment{}
-		}
-		if len(out[i].Payments) < payments[i] {
+		if int64(len(out[i].Payments)) < rows[i].Payments {
 			out[i].OwnShare()
 		}
 	}
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), nil
 }
 
-// DashWorkQueue lists the open work items of visible remittances.
+// DashWorkQueue lists the open work items of visible remittances (the
+// newest 200: the first page of DashWorkQueuePage).
 func (s *Store) DashWorkQueue(ctx context.Context, a Actor) ([]WorkItem, error) {
-	rows, err := s.Pool.Query(ctx, q("DashWorkQueue"), nullable(a.UserID), PermClaimRead)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkItem, error) {
-		var w WorkItem
-		return w, r.Scan(&w.ID, &w.RemittanceID, &w.TraceNumber, &w.Seq, &w.Kind, &w.Detail, &w.Status, &w.CreatedAt)
-	})
-	if out == nil {
-		out = []WorkItem{}
-	}
+	out, _, err := s.DashWorkQueuePage(ctx, a, Page{Limit: 200})
 	return out, err
 }
 
 // DashReceivables computes aging per payer and the weekly trend.
 func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, error) {
 	r := Receivables{Aging: []AgingRow{}, Trend: []TrendPoint{}}
-	rows, err := s.Pool.Query(ctx, q("DashAging"), nullable(a.UserID), PermClaimRead)
+	db := pgq.New(s.Pool)
+	aging, err := db.DashAging(ctx, pgq.DashAgingParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
 	if err != nil {
 		return r, err
 	}
-	aging, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AgingRow, error) {
-		var x AgingRow
-		err := row.Scan(&x.Payer, &x.Days0to30, &x.Days31to60, &x.Days61to90, &x.DaysOver90)
-		x.TotalCents = x.Days0to30 + x.Days31to60 + x.Days61to90 + x.DaysOver90
-		return x, err
-	})
+	for _, x := range aging {
+		r.Aging = append(r.Aging, AgingRow{Payer: x.Payer, Days0to30: x.Days030, Days31to60: x.Days3160, Days61to90: x.Days6190,
+			DaysOver90: x.DaysOver90, TotalCents: x.Days030 + x.Days3160 + x.Days6190 + x.DaysOver90})
+	}
+	trend, err := db.DashTrend(ctx, pgq.DashTrendParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
 	if err != nil {
 		return r, err
 	}
-	if aging != nil {
-		r.Aging = aging
-	}
-	rows, err = s.Pool.Query(ctx, q("DashTrend"), nullable(a.UserID), PermClaimRead)
-	if err != nil {
-		return r, err
-	}
-	trend, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (TrendPoint, error) {
-		var x TrendPoint
-		err := row.Scan(&x.Week, &x.Payments, &x.Denials, &x.DaysToPayment)
-		if x.Payments > 0 {
-			x.DenialRate = float64(x.Denials) / float64(x.Payments)
+	for _, x := range trend {
+		t := TrendPoint{Week: x.Week, Payments: int(x.Payments), Denials: int(x.Denials), DaysToPayment: x.DaysToPayment}
+		if t.Payments > 0 {
+			t.DenialRate = float64(t.Denials) / float64(t.Payments)
 		}
-		return x, err
-	})
-	if trend != nil {
-		r.Trend = trend
+		r.Trend = append(r.Trend, t)
 	}
-	return r, err
+	return r, nil
 }
 
 // CanSeePHI reports whether the actor may read patient data at the

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // The remittance work queue's own reads and its resolutions (queries in
@@ -57,19 +59,15 @@ func (s *Store) DashWorkQueuePage(ctx context.Context, a Actor, p Page) ([]WorkI
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("DashWorkQueuePage"), nullable(a.UserID), PermClaimRead, before, p.Size())
+	rows, err := pgq.New(s.Pool).DashWorkQueuePage(ctx, pgq.DashWorkQueuePageParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+		Before: before, RowLimit: int32(p.Size())})
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkItem, error) {
-		var w WorkItem
-		return w, r.Scan(&w.ID, &w.RemittanceID, &w.TraceNumber, &w.Seq, &w.Kind, &w.Detail, &w.Status, &w.CreatedAt)
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	if out == nil {
-		out = []WorkItem{}
+	out := make([]WorkItem, len(rows))
+	for i, r := range rows {
+		out[i] = WorkItem{ID: r.ID, RemittanceID: r.RemittanceID, TraceNumber: r.TraceNumber, Seq: int(r.Seq), Kind: r.Kind,
+			Detail: r.Detail, Status: r.Status, CreatedAt: r.CreatedAt}
 	}
 	return out, nextCursor(len(out), p, func() string { return workCursor(out[len(out)-1].ID) }), nil
 }
@@ -78,10 +76,8 @@ func (s *Store) DashWorkQueuePage(ctx context.Context, a Actor, p Page) ([]WorkI
 // and finds the latest change among them: the remittance page's cheap
 // version for live updates.
 func (s *Store) DashRemittanceVersion(ctx context.Context, a Actor) (RemittanceVersion, error) {
-	var v RemittanceVersion
-	err := s.Pool.QueryRow(ctx, q("DashRemittanceVersion"), nullable(a.UserID), PermClaimRead).
-		Scan(&v.Remittances, &v.Reconciled, &v.OpenWorkItems, &v.Latest)
-	return v, err
+	r, err := pgq.New(s.Pool).DashRemittanceVersion(ctx, pgq.DashRemittanceVersionParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
+	return RemittanceVersion{Remittances: int(r.Remittances), Reconciled: int(r.Reconciled), OpenWorkItems: int(r.OpenItems), Latest: r.Latest}, err
 }
 
 // ResolveWorkItem records the resolution of an open work item by the
@@ -106,21 +102,19 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id string, in Work
 	var out ResolvedWorkItem
 	first := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var (
-			w                             ResolvedWorkItem
-			resolvedAt                    *time.Time
-			canRead                       bool
-			writeOrg, ownerOrg, patientID string
-		)
-		err := tx.QueryRow(ctx, q("WorkItemForResolve"), nullable(a.UserID), PermClaimRead, PermClaimWrite, id).Scan(
-			&w.ID, &w.RemittanceID, &w.TraceNumber, &w.Seq, &w.Kind, &w.Detail, &w.Status, &w.CreatedAt,
-			&w.Resolution, &w.Note, &w.ResolvedBy, &resolvedAt, &canRead, &writeOrg, &ownerOrg, &patientID)
+		db := pgq.New(tx)
+		r, err := db.WorkItemForResolve(ctx, pgq.WorkItemForResolveParams{Actor: nullText(a.UserID), ReadPerm: PermClaimRead,
+			WritePerm: PermClaimWrite, ItemID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
+		w := ResolvedWorkItem{WorkItem: WorkItem{ID: r.ID, RemittanceID: r.RemittanceID, TraceNumber: r.TraceNumber, Seq: int(r.Seq),
+			Kind: r.Kind, Detail: r.Detail, Status: r.Status, CreatedAt: r.CreatedAt},
+			Resolution: r.Resolution, Note: r.ResolutionNote, ResolvedBy: r.ResolvedBy}
+		resolvedAt, canRead, writeOrg, ownerOrg, patientID := r.ResolvedAt, r.Visible, r.WritableOrg, r.OwnerOrg, r.PatientID
 		if a.UserID == "" && a != System {
 			return ErrNotFound
 		}
@@ -141,9 +135,14 @@ func (s *Store) ResolveWorkItem(ctx context.Context, a Actor, id string, in Work
 			out = w
 			return nil
 		}
-		var at time.Time
-		if err := tx.QueryRow(ctx, q("ResolveWorkItem"), id, in.Resolution, in.Note, nullable(a.UserID)).Scan(&at); err != nil {
+		resolved, err := db.ResolveWorkItem(ctx, pgq.ResolveWorkItemParams{ItemID: id, Resolution: in.Resolution,
+			ResolutionNote: in.Note, ResolvedBy: nullText(a.UserID)})
+		if err != nil {
 			return err
+		}
+		var at time.Time
+		if resolved != nil {
+			at = *resolved
 		}
 		w.Status, w.Resolution, w.Note, w.ResolvedBy, w.ResolvedAt = "resolved", in.Resolution, in.Note, a.UserID, at
 		out, first = w, true

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // GetEligibilityBundle reads it in one transaction, as one audited PHI
@@ -17,33 +19,33 @@ func (s *Store) GetEligibilityBundle(ctx context.Context, a Actor, appointmentID
 		return b, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if b.Appointment, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), appointmentID)); err != nil {
+		if b.Appointment, err = getAppointment(ctx, tx, appointmentID); err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermAppointmentRead, b.Appointment.OrgID); err != nil {
 			return err
 		}
-		var covID string
-		if err := tx.QueryRow(ctx, q("PrimaryCoverageForPatient"), b.Appointment.PatientID, b.Appointment.StartsAt.Format(time.DateOnly)).Scan(&covID); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNoCoverage
-			}
+		covID, err := pgq.New(tx).PrimaryCoverageForPatient(ctx, pgq.PrimaryCoverageForPatientParams{PatientID: b.Appointment.PatientID, OnDate: b.Appointment.StartsAt})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNoCoverage
+		}
+		if err != nil {
 			return err
 		}
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), b.Appointment.PatientID))
+		sp, err := getSealedPatient(ctx, tx, b.Appointment.PatientID)
 		if err != nil {
 			return err
 		}
 		if b.Patient, _, err = s.openPatient(ctx, sp); err != nil {
 			return err
 		}
-		if b.Coverage, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), covID)); err != nil {
+		if b.Coverage, err = s.getCoverage(ctx, tx, covID); err != nil {
 			return err
 		}
-		if b.Payer, err = scanPayer(tx.QueryRow(ctx, q("GetPayer"), b.Coverage.PayerID)); err != nil {
+		if b.Payer, err = getPayer(ctx, tx, b.Coverage.PayerID); err != nil {
 			return err
 		}
-		if b.Provider, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), b.Appointment.ProviderID)); err != nil {
+		if b.Provider, err = getProvider(ctx, tx, b.Appointment.ProviderID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Appointment.OrgID, PatientID: b.Appointment.PatientID, Action: ActionRead,
@@ -71,24 +73,22 @@ func (s *Store) PutEligibility(ctx context.Context, c EligibilityCheck) error {
 	if codes == nil {
 		codes = []string{}
 	}
-	var cov any
-	if c.CoverageID != "" {
-		cov = c.CoverageID
-	}
-	_, err := s.Pool.Exec(ctx, q("UpsertEligibility"), c.TraceNumber, c.AppointmentID, cov, c.WorkflowID, c.Mode, c.Status, codes,
-		dek, sealed, c.RequestKey, c.ResponseKey)
-	return err
+	return pgq.New(s.Pool).UpsertEligibility(ctx, pgq.UpsertEligibilityParams{
+		TraceNumber: c.TraceNumber, AppointmentID: c.AppointmentID, CoverageID: nullText(c.CoverageID),
+		WorkflowID: c.WorkflowID, Mode: c.Mode, Status: c.Status, RejectCodes: codes,
+		Dek: dek, Benefits: sealed, RequestKey: c.RequestKey, ResponseKey: c.ResponseKey,
+	})
 }
 
 // EligibilityByTrace finds the appointment and workflow waiting for a
 // batch 271 with this trace number, received through the trading-partner
 // account partner (the check's payer's clearinghouse).
 func (s *Store) EligibilityByTrace(ctx context.Context, partner, trace string) (appointmentID, workflowID string, err error) {
-	err = s.Pool.QueryRow(ctx, q("EligibilityByTrace"), trace, partner).Scan(&appointmentID, &workflowID)
+	r, err := pgq.New(s.Pool).EligibilityByTrace(ctx, pgq.EligibilityByTraceParams{TraceNumber: trace, Clearinghouse: partner})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", ErrNotFound
 	}
-	return appointmentID, workflowID, err
+	return r.AppointmentID, r.WorkflowID, err
 }
 
 // LatestEligibility returns the appointment's latest check with its
@@ -99,22 +99,23 @@ func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID st
 		return c, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		appt, err := scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), appointmentID))
+		appt, err := getAppointment(ctx, tx, appointmentID)
 		if err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermAppointmentRead, appt.OrgID); err != nil {
 			return err
 		}
-		var dek, sealed []byte
-		err = tx.QueryRow(ctx, q("LatestEligibility"), appointmentID).Scan(&c.TraceNumber, &c.AppointmentID, &c.Mode, &c.Status,
-			&c.RejectCodes, &dek, &sealed, &c.CheckedAt)
+		e, err := pgq.New(tx).LatestEligibility(ctx, appointmentID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
+		c = EligibilityCheck{TraceNumber: e.TraceNumber, AppointmentID: e.AppointmentID, Mode: e.Mode, Status: e.Status,
+			RejectCodes: e.RejectCodes, CheckedAt: e.CheckedAt}
+		dek, sealed := e.Dek, e.Benefits
 		if sealed != nil && out != nil {
 			dk, err := s.keys.DataKey(ctx, dek)
 			if err != nil {
@@ -137,9 +138,5 @@ func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID st
 
 // UpcomingAppointments lists booked appointments starting in [from, to).
 func (s *Store) UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, q("UpcomingAppointments"), from, to)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return pgq.New(s.Pool).UpcomingAppointments(ctx, pgq.UpcomingAppointmentsParams{FromTime: from, ToTime: to})
 }

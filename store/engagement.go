@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // Patient engagement (issue 8): what the reminder, waitlist and statement
@@ -33,8 +36,7 @@ func (s *Store) RecordOutboundSMS(ctx context.Context, phone, workflowID, ref st
 	if err != nil {
 		return err
 	}
-	_, err = s.Pool.Exec(ctx, q("UpsertSMSThread"), idx, workflowID, ref)
-	return err
+	return pgq.New(s.Pool).UpsertSMSThread(ctx, pgq.UpsertSMSThreadParams{PhoneIndex: idx, WorkflowID: workflowID, Ref: ref})
 }
 
 // RecentSMSThreads lists the workflows that messaged phone, newest first
@@ -44,15 +46,15 @@ func (s *Store) RecentSMSThreads(ctx context.Context, phone string, limit int) (
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Pool.Query(ctx, q("RecentSMSThreads"), idx, limit)
+	rows, err := pgq.New(s.Pool).RecentSMSThreads(ctx, pgq.RecentSMSThreadsParams{PhoneIndex: idx, Limit: int32(min(limit, math.MaxInt32))})
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (SMSThread, error) {
-		var t SMSThread
-		err := r.Scan(&t.WorkflowID, &t.Ref)
-		return t, err
-	})
+	out := make([]SMSThread, len(rows))
+	for i, r := range rows {
+		out[i] = SMSThread(r)
+	}
+	return out, nil
 }
 
 // SMSOptedOut reports whether phone replied STOP (and not START since).
@@ -61,9 +63,7 @@ func (s *Store) SMSOptedOut(ctx context.Context, phone string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	var out bool
-	err = s.Pool.QueryRow(ctx, q("SMSOptedOut"), idx).Scan(&out)
-	return out, err
+	return pgq.New(s.Pool).SMSOptedOut(ctx, idx)
 }
 
 // SetSMSOptOut records a STOP (true) or START (false) reply.
@@ -72,25 +72,23 @@ func (s *Store) SetSMSOptOut(ctx context.Context, phone string, optedOut bool) e
 	if err != nil {
 		return err
 	}
-	_, err = s.Pool.Exec(ctx, q("SetSMSOptOut"), idx, optedOut)
-	return err
+	return pgq.New(s.Pool).SetSMSOptOut(ctx, pgq.SetSMSOptOutParams{PhoneIndex: idx, OptedOut: optedOut})
 }
 
 // ClaimWebhookEvent records a webhook delivery and reports whether it is
 // the first; a replay answers false and must change nothing.
 func (s *Store) ClaimWebhookEvent(ctx context.Context, provider, eventID string) (bool, error) {
-	tag, err := s.Pool.Exec(ctx, q("ClaimWebhookEvent"), provider, eventID)
+	n, err := pgq.New(s.Pool).ClaimWebhookEvent(ctx, pgq.ClaimWebhookEventParams{Provider: provider, EventID: eventID})
 	if err != nil {
 		return false, err
 	}
-	return tag.RowsAffected() == 1, nil
+	return n == 1, nil
 }
 
 // ReleaseWebhookEvent forgets a delivery that could not be handed on, so
 // the provider's retry is processed.
 func (s *Store) ReleaseWebhookEvent(ctx context.Context, provider, eventID string) error {
-	_, err := s.Pool.Exec(ctx, q("ReleaseWebhookEvent"), provider, eventID)
-	return err
+	return pgq.New(s.Pool).ReleaseWebhookEvent(ctx, pgq.ReleaseWebhookEventParams{Provider: provider, EventID: eventID})
 }
 
 // ConfirmAppointment records the patient's confirmation (idempotent).
@@ -98,7 +96,7 @@ func (s *Store) ConfirmAppointment(ctx context.Context, appointmentID string) er
 	if !validID(appointmentID) {
 		return ErrNotFound
 	}
-	_, err := s.Pool.Exec(ctx, q("ConfirmAppointment"), appointmentID)
+	err := pgq.New(s.Pool).ConfirmAppointment(ctx, appointmentID)
 	if _, fk := isPgCode(err, "23503"); fk {
 		return ErrNotFound
 	}
@@ -107,9 +105,7 @@ func (s *Store) ConfirmAppointment(ctx context.Context, appointmentID string) er
 
 // AppointmentConfirmed reports whether the patient confirmed.
 func (s *Store) AppointmentConfirmed(ctx context.Context, appointmentID string) (bool, error) {
-	var ok bool
-	err := s.Pool.QueryRow(ctx, q("AppointmentConfirmed"), appointmentID).Scan(&ok)
-	return ok, err
+	return pgq.New(s.Pool).AppointmentConfirmed(ctx, appointmentID)
 }
 
 // AppointmentContext is what patients are told about where and in which
@@ -119,11 +115,11 @@ func (s *Store) AppointmentContext(ctx context.Context, appointmentID string) (t
 	if !validID(appointmentID) {
 		return "", "", ErrNotFound
 	}
-	err = s.Pool.QueryRow(ctx, q("EngagementAppointmentContext"), appointmentID).Scan(&timeZone, &location)
+	r, err := pgq.New(s.Pool).EngagementAppointmentContext(ctx, appointmentID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = ErrNotFound
 	}
-	return timeZone, location, err
+	return r.TimeZone, r.Name, err
 }
 
 // FindActiveAppointment finds the patient's non-cancelled appointment with
@@ -133,8 +129,8 @@ func (s *Store) FindActiveAppointment(ctx context.Context, providerID, patientID
 	if !validID(providerID) || !validID(patientID) {
 		return "", ErrNotFound
 	}
-	var id string
-	err := s.Pool.QueryRow(ctx, q("FindActiveAppointment"), providerID, patientID, start.UTC().Truncate(time.Microsecond)).Scan(&id)
+	id, err := pgq.New(s.Pool).FindActiveAppointment(ctx, pgq.FindActiveAppointmentParams{ProviderID: providerID, PatientID: patientID,
+		StartsAt: start.UTC().Truncate(time.Microsecond)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -152,13 +148,13 @@ func (s *Store) WaitlistMatches(ctx context.Context, providerID, visitType strin
 	}
 	var out []WaitlistEntry
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("EngagementWaitlist"), providerID, visitType)
+		rows, err := pgq.New(tx).EngagementWaitlist(ctx, pgq.EngagementWaitlistParams{ProviderID: providerID, VisitType: visitType})
 		if err != nil {
 			return err
 		}
-		all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WaitlistEntry, error) { return scanWaitlist(r) })
-		if err != nil {
-			return err
+		all := make([]WaitlistEntry, len(rows))
+		for i, r := range rows {
+			all[i] = waitlistEntry(pgq.GetWaitlistRow(r))
 		}
 		ls, le := start.In(loc), end.In(loc)
 		day, clockFrom, clockTo := ls.Format(time.DateOnly), ls.Format("15:04"), le.Format("15:04")
@@ -183,34 +179,30 @@ func (s *Store) OpenStatement(ctx context.Context, st Statement) error {
 	if cur == "" {
 		cur = "usd"
 	}
-	_, err := s.Pool.Exec(ctx, q("OpenStatement"), st.ID, st.PatientID, st.AmountCents, cur)
-	return err
+	return pgq.New(s.Pool).OpenStatement(ctx, pgq.OpenStatementParams{ID: st.ID, PatientID: st.PatientID, AmountCents: st.AmountCents, Currency: cur})
 }
 
 // GetStatement reads a statement with its posted totals.
 func (s *Store) GetStatement(ctx context.Context, id string) (Statement, error) {
-	var st Statement
-	err := s.Pool.QueryRow(ctx, q("GetStatement"), id).Scan(&st.ID, &st.PatientID, &st.AmountCents, &st.Currency,
-		&st.PaymentIntentID, &st.Status, &st.PaidCents, &st.RefundedCents)
+	r, err := pgq.New(s.Pool).GetStatement(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = ErrNotFound
 	}
-	return st, err
+	return Statement(r), err
 }
 
 // SetStatementIntent records the statement's Stripe PaymentIntent.
 func (s *Store) SetStatementIntent(ctx context.Context, statementID, paymentIntentID string) error {
-	return s.updateStatement(ctx, q("SetStatementIntent"), statementID, paymentIntentID)
+	return statementUpdated(pgq.New(s.Pool).SetStatementIntent(ctx, pgq.SetStatementIntentParams{ID: statementID, PaymentIntentID: paymentIntentID}))
 }
 
 // SetStatementStatus sets open, paid, collections or closed.
 func (s *Store) SetStatementStatus(ctx context.Context, statementID, status string) error {
-	return s.updateStatement(ctx, q("SetStatementStatus"), statementID, status)
+	return statementUpdated(pgq.New(s.Pool).SetStatementStatus(ctx, pgq.SetStatementStatusParams{ID: statementID, Status: status}))
 }
 
-func (s *Store) updateStatement(ctx context.Context, sql, id, v string) error {
-	tag, err := s.Pool.Exec(ctx, sql, id, v)
-	if err == nil && tag.RowsAffected() == 0 {
+func statementUpdated(n int64, err error) error {
+	if err == nil && n == 0 {
 		err = ErrNotFound
 	}
 	return err
@@ -218,8 +210,7 @@ func (s *Store) updateStatement(ctx context.Context, sql, id, v string) error {
 
 // StatementForPaymentIntent finds the statement a payment intent pays.
 func (s *Store) StatementForPaymentIntent(ctx context.Context, paymentIntentID string) (string, error) {
-	var id string
-	err := s.Pool.QueryRow(ctx, q("StatementForPaymentIntent"), paymentIntentID).Scan(&id)
+	id, err := pgq.New(s.Pool).StatementForPaymentIntent(ctx, paymentIntentID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -229,18 +220,20 @@ func (s *Store) StatementForPaymentIntent(ctx context.Context, paymentIntentID s
 // PostPatientPayment posts a payment once per payment intent and reports
 // whether this call posted it.
 func (s *Store) PostPatientPayment(ctx context.Context, statementID, paymentIntentID, eventID string, cents int64) (bool, error) {
-	tag, err := s.Pool.Exec(ctx, q("InsertPatientPayment"), paymentIntentID, statementID, eventID, cents)
+	n, err := pgq.New(s.Pool).InsertPatientPayment(ctx, pgq.InsertPatientPaymentParams{PaymentIntentID: paymentIntentID,
+		StatementID: statementID, EventID: eventID, AmountCents: cents})
 	if err != nil {
 		return false, err
 	}
-	return tag.RowsAffected() == 1, nil
+	return n == 1, nil
 }
 
 // PostPatientRefund posts a refund once per refund ID.
 func (s *Store) PostPatientRefund(ctx context.Context, statementID, paymentIntentID, refundID string, cents int64) (bool, error) {
-	tag, err := s.Pool.Exec(ctx, q("InsertPatientRefund"), refundID, statementID, paymentIntentID, cents)
+	n, err := pgq.New(s.Pool).InsertPatientRefund(ctx, pgq.InsertPatientRefundParams{RefundID: refundID,
+		StatementID: statementID, PaymentIntentID: paymentIntentID, AmountCents: cents})
 	if err != nil {
 		return false, err
 	}
-	return tag.RowsAffected() == 1, nil
+	return n == 1, nil
 }

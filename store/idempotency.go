@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // BeginIdempotent claims (principal, key) for a request whose body hashes
@@ -24,15 +26,14 @@ func (s *Store) BeginIdempotent(ctx context.Context, a Actor, key string, reqHas
 	if claimed {
 		return nil, nil
 	}
-	var h, dek, body []byte
-	var status *int
-	var patient, org string
-	if err := s.Pool.QueryRow(ctx, q("GetIdempotencyKey"), principalID, key).Scan(&h, &status, &dek, &body, &patient, &org); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) { // released meanwhile: try again
-			return s.BeginIdempotent(ctx, a, key, reqHash)
-		}
+	r, err := pgq.New(s.Pool).GetIdempotencyKey(ctx, pgq.GetIdempotencyKeyParams{PrincipalID: principalID, Key: key})
+	if errors.Is(err, pgx.ErrNoRows) { // released meanwhile: try again
+		return s.BeginIdempotent(ctx, a, key, reqHash)
+	}
+	if err != nil {
 		return nil, err
 	}
+	h, status, dek, body, patient, org := r.RequestHash, r.Status, r.Dek, r.Response, r.PatientID, r.OrgID
 	if !bytes.Equal(h, reqHash) {
 		return nil, ErrIdempotencyBody
 	}
@@ -55,7 +56,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, a Actor, key string, reqHas
 			return nil, err
 		}
 	}
-	return &StoredResponse{Status: *status, Body: []byte(plain), PatientID: patient, OrgID: org}, nil
+	return &StoredResponse{Status: int(*status), Body: []byte(plain), PatientID: patient, OrgID: org}, nil
 }
 
 // FinishIdempotent stores the response (sealed: it may carry PHI).
@@ -114,8 +115,8 @@ func (s *Store) idemBatchers() *idemQueues {
 				})
 			},
 			single: func(ctx context.Context, in idemClaim) (bool, error) {
-				tag, err := s.Pool.Exec(ctx, q("ClaimIdempotencyKey"), in.principal, in.key, in.hash)
-				return tag.RowsAffected() == 1, err
+				n, err := pgq.New(s.Pool).ClaimIdempotencyKey(ctx, pgq.ClaimIdempotencyKeyParams{PrincipalID: in.principal, Key: in.key, RequestHash: in.hash})
+				return n == 1, err
 			},
 			many: func(ctx context.Context, batch []*call[idemClaim, bool]) {
 				var principals, keys []string
@@ -150,7 +151,9 @@ func (s *Store) idemBatchers() *idemQueues {
 		iq.finishes = batcher[idemFinish, struct{}]{
 			limits: s.bookingLimits,
 			single: func(ctx context.Context, in idemFinish) (struct{}, error) {
-				_, err := s.Pool.Exec(ctx, q("FinishIdempotencyKey"), in.principal, in.key, in.status, in.dek, in.response, in.patient, in.org)
+				status := int32(in.status)
+				err := pgq.New(s.Pool).FinishIdempotencyKey(ctx, pgq.FinishIdempotencyKeyParams{PrincipalID: in.principal, Key: in.key,
+					Status: &status, Dek: in.dek, Response: in.response, PatientID: in.patient, OrgID: in.org})
 				return struct{}{}, err
 			},
 			many: func(ctx context.Context, batch []*call[idemFinish, struct{}]) {
@@ -177,8 +180,7 @@ func (s *Store) idemBatchers() *idemQueues {
 // ReleaseIdempotent forgets a key whose request failed unexpectedly, so a
 // retry runs again.
 func (s *Store) ReleaseIdempotent(ctx context.Context, principalID, key string) error {
-	_, err := s.Pool.Exec(ctx, q("ReleaseIdempotencyKey"), principalID, key)
-	return err
+	return pgq.New(s.Pool).ReleaseIdempotencyKey(ctx, pgq.ReleaseIdempotencyKeyParams{PrincipalID: principalID, Key: key})
 }
 
 // RotationReport counts the data keys RotateKeys re-wrapped per table.

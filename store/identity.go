@@ -6,18 +6,24 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // OIDCSigningKeys lists the keys still published at now, newest first.
 func (s *Store) OIDCSigningKeys(ctx context.Context, now time.Time) ([]OIDCSigningKey, error) {
-	rows, err := s.Pool.Query(ctx, q("ListOIDCSigningKeys"), now)
+	return signingKeys(pgq.New(s.Pool).ListOIDCSigningKeys(ctx, now))
+}
+
+func signingKeys(rows []pgq.OidcSigningKey, err error) ([]OIDCSigningKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (OIDCSigningKey, error) {
-		var k OIDCSigningKey
-		return k, r.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.CreatedAt, &k.RetireAt)
-	})
+	out := make([]OIDCSigningKey, len(rows))
+	for i, r := range rows {
+		out[i] = OIDCSigningKey(r)
+	}
+	return out, nil
 }
 
 // RotateOIDCSigningKey adds k as the signing key unless another process
@@ -27,30 +33,24 @@ func (s *Store) OIDCSigningKeys(ctx context.Context, now time.Time) ([]OIDCSigni
 func (s *Store) RotateOIDCSigningKey(ctx context.Context, k OIDCSigningKey, newerThan, retireOthersAt time.Time) (bool, error) {
 	added := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, q("LockOIDCSigningKeys")); err != nil {
+		db := pgq.New(tx)
+		if err := db.LockOIDCSigningKeys(ctx); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, q("ListOIDCSigningKeys"), k.CreatedAt)
-		if err != nil {
-			return err
-		}
-		keys, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OIDCSigningKey, error) {
-			var k OIDCSigningKey
-			return k, r.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.CreatedAt, &k.RetireAt)
-		})
+		keys, err := signingKeys(db.ListOIDCSigningKeys(ctx, k.CreatedAt))
 		if err != nil {
 			return err
 		}
 		if len(keys) > 0 && keys[0].CreatedAt.After(newerThan) {
 			return nil // another replica rotated first
 		}
-		if _, err := tx.Exec(ctx, q("InsertOIDCSigningKey"), k.ID, k.Algorithm, k.PrivateKey, k.CreatedAt, k.RetireAt); err != nil {
+		if err := db.InsertOIDCSigningKey(ctx, pgq.InsertOIDCSigningKeyParams(k)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, q("RetireOIDCSigningKeys"), k.ID, retireOthersAt); err != nil {
+		if err := db.RetireOIDCSigningKeys(ctx, pgq.RetireOIDCSigningKeysParams{KeepID: k.ID, RetireAt: retireOthersAt}); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, q("DeleteRetiredOIDCSigningKeys"), k.CreatedAt); err != nil {
+		if err := db.DeleteRetiredOIDCSigningKeys(ctx, k.CreatedAt); err != nil {
 			return err
 		}
 		added = true
@@ -66,16 +66,16 @@ func (s *Store) UserIdentity(ctx context.Context, userID string) (Identity, erro
 	if !validID(userID) {
 		return id, ErrUnauthenticated
 	}
-	var perms []string
-	err := s.Pool.QueryRow(ctx, q("UserIdentity"), userID).Scan(&id.UserID, &id.OrgID, &id.Kind, &id.Login, &id.DisplayName, &perms)
+	u, err := pgq.New(s.Pool).UserIdentity(ctx, userID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return id, ErrUnauthenticated
 	}
 	if err != nil {
 		return id, err
 	}
-	id.Permissions = make(map[string]bool, len(perms))
-	for _, p := range perms {
+	id = Identity{UserID: u.UserID, OrgID: u.OrgID, Kind: u.Kind, Login: u.Login, DisplayName: u.DisplayName,
+		Permissions: make(map[string]bool, len(u.Permissions))}
+	for _, p := range u.Permissions {
 		id.Permissions[p] = true
 	}
 	return id, nil
@@ -85,39 +85,43 @@ func (s *Store) UserIdentity(ctx context.Context, userID string) (Identity, erro
 // expiredBefore.
 func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r OIDCAuthRequest, expiredBefore time.Time) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, q("DeleteExpiredOIDCAuthRequests"), expiredBefore); err != nil {
+		db := pgq.New(tx)
+		if err := db.DeleteExpiredOIDCAuthRequests(ctx, expiredBefore); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, q("InsertOIDCAuthRequest"), r.ID, r.ClientID, r.RedirectURI, r.State, r.Nonce, r.Scopes,
-			r.ResponseType, r.ResponseMode, r.CodeChallenge, r.CodeChallengeMethod, r.CreatedAt)
-		return err
+		return db.InsertOIDCAuthRequest(ctx, pgq.InsertOIDCAuthRequestParams{ID: r.ID, ClientID: r.ClientID,
+			RedirectUri: r.RedirectURI, State: r.State, Nonce: r.Nonce, Scopes: r.Scopes, ResponseType: r.ResponseType,
+			ResponseMode: r.ResponseMode, CodeChallenge: r.CodeChallenge, CodeChallengeMethod: r.CodeChallengeMethod, CreatedAt: r.CreatedAt})
 	})
 }
 
-func (s *Store) oidcAuthRequest(ctx context.Context, query, key string, createdAfter time.Time) (OIDCAuthRequest, error) {
-	var r OIDCAuthRequest
-	err := s.Pool.QueryRow(ctx, q(query), key, createdAfter).Scan(&r.ID, &r.ClientID, &r.RedirectURI, &r.State, &r.Nonce,
-		&r.Scopes, &r.ResponseType, &r.ResponseMode, &r.CodeChallenge, &r.CodeChallengeMethod, &r.CreatedAt, &r.UserID, &r.AuthTime, &r.Code)
+func oidcAuthRequest(r pgq.GetOIDCAuthRequestRow, err error) (OIDCAuthRequest, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, ErrOIDCRequestGone
+		return OIDCAuthRequest{}, ErrOIDCRequestGone
 	}
-	return r, err
+	if err != nil {
+		return OIDCAuthRequest{}, err
+	}
+	return OIDCAuthRequest{ID: r.ID, ClientID: r.ClientID, RedirectURI: r.RedirectUri, State: r.State, Nonce: r.Nonce,
+		Scopes: r.Scopes, ResponseType: r.ResponseType, ResponseMode: r.ResponseMode, CodeChallenge: r.CodeChallenge,
+		CodeChallengeMethod: r.CodeChallengeMethod, CreatedAt: r.CreatedAt, UserID: r.UserID, AuthTime: r.AuthTime, Code: r.Code}, nil
 }
 
 // OIDCAuthRequest reads a sign-in created after createdAfter.
 func (s *Store) OIDCAuthRequest(ctx context.Context, id string, createdAfter time.Time) (OIDCAuthRequest, error) {
-	return s.oidcAuthRequest(ctx, "GetOIDCAuthRequest", id, createdAfter)
+	return oidcAuthRequest(pgq.New(s.Pool).GetOIDCAuthRequest(ctx, pgq.GetOIDCAuthRequestParams{ID: id, CreatedAfter: createdAfter}))
 }
 
 // OIDCAuthRequestByCode reads a sign-in by its authorization code.
 func (s *Store) OIDCAuthRequestByCode(ctx context.Context, code string, createdAfter time.Time) (OIDCAuthRequest, error) {
-	return s.oidcAuthRequest(ctx, "GetOIDCAuthRequestByCode", code, createdAfter)
+	r, err := pgq.New(s.Pool).GetOIDCAuthRequestByCode(ctx, pgq.GetOIDCAuthRequestByCodeParams{Code: code, CreatedAfter: createdAfter})
+	return oidcAuthRequest(pgq.GetOIDCAuthRequestRow(r), err)
 }
 
 // SetOIDCAuthCode records the code issued for a sign-in.
 func (s *Store) SetOIDCAuthCode(ctx context.Context, id, code string) error {
-	t, err := s.Pool.Exec(ctx, q("SetOIDCAuthCode"), id, code)
-	if err == nil && t.RowsAffected() == 0 {
+	n, err := pgq.New(s.Pool).SetOIDCAuthCode(ctx, pgq.SetOIDCAuthCodeParams{ID: id, Code: code})
+	if err == nil && n == 0 {
 		err = ErrOIDCRequestGone
 	}
 	return err
@@ -125,8 +129,8 @@ func (s *Store) SetOIDCAuthCode(ctx context.Context, id, code string) error {
 
 // CompleteOIDCAuthRequest marks a sign-in done by userID (once).
 func (s *Store) CompleteOIDCAuthRequest(ctx context.Context, id, userID string, at, createdAfter time.Time) error {
-	t, err := s.Pool.Exec(ctx, q("CompleteOIDCAuthRequest"), id, userID, at, createdAfter)
-	if err == nil && t.RowsAffected() == 0 {
+	n, err := pgq.New(s.Pool).CompleteOIDCAuthRequest(ctx, pgq.CompleteOIDCAuthRequestParams{ID: id, UserID: userID, AuthTime: at, CreatedAfter: createdAfter})
+	if err == nil && n == 0 {
 		err = ErrOIDCRequestGone
 	}
 	return err
@@ -134,6 +138,5 @@ func (s *Store) CompleteOIDCAuthRequest(ctx context.Context, id, userID string, 
 
 // DeleteOIDCAuthRequest ends a sign-in (its code was exchanged).
 func (s *Store) DeleteOIDCAuthRequest(ctx context.Context, id string) error {
-	_, err := s.Pool.Exec(ctx, q("DeleteOIDCAuthRequest"), id)
-	return err
+	return pgq.New(s.Pool).DeleteOIDCAuthRequest(ctx, id)
 }

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"math"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // WorkflowIntent is one outbox row: a workflow to start, or a signal to
@@ -26,31 +29,21 @@ type WorkflowIntent struct {
 func (s *Store) DispatchOutbox(ctx context.Context, limit int, start func(context.Context, WorkflowIntent) error) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("PendingOutbox"), limit)
+		db := pgq.New(tx)
+		pending, err := db.PendingOutbox(ctx, int32(min(limit, math.MaxInt32)))
 		if err != nil {
 			return err
 		}
-		var intents []WorkflowIntent
-		for rows.Next() {
-			var w WorkflowIntent
-			var raw, sig []byte
-			if err := rows.Scan(&w.ID, &w.WorkflowType, &w.WorkflowID, &raw, &w.Kind, &w.SignalName, &sig); err != nil {
-				rows.Close()
+		intents := make([]WorkflowIntent, len(pending))
+		for i, p := range pending {
+			w := WorkflowIntent{ID: p.ID, WorkflowType: p.WorkflowType, WorkflowID: p.WorkflowID, Kind: p.Kind, SignalName: p.SignalName}
+			if err := json.Unmarshal(p.Input, &w.Input); err != nil {
 				return err
 			}
-			if err := json.Unmarshal(raw, &w.Input); err != nil {
-				rows.Close()
+			if err := json.Unmarshal(p.SignalInput, &w.SignalInput); err != nil {
 				return err
 			}
-			if err := json.Unmarshal(sig, &w.SignalInput); err != nil {
-				rows.Close()
-				return err
-			}
-			intents = append(intents, w)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			intents[i] = w
 		}
 		for _, w := range intents {
 			if err := start(ctx, w); err != nil {
@@ -58,12 +51,12 @@ func (s *Store) DispatchOutbox(ctx context.Context, limit int, start func(contex
 				if len(msg) > 500 {
 					msg = msg[:500]
 				}
-				if _, err := tx.Exec(ctx, q("MarkOutboxFailed"), w.ID, msg); err != nil {
+				if err := db.MarkOutboxFailed(ctx, pgq.MarkOutboxFailedParams{ID: w.ID, LastError: msg}); err != nil {
 					return err
 				}
 				continue
 			}
-			if _, err := tx.Exec(ctx, q("MarkOutboxDispatched"), w.ID); err != nil {
+			if err := db.MarkOutboxDispatched(ctx, w.ID); err != nil {
 				return err
 			}
 			n++

@@ -6,18 +6,22 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
+
+// sealPatient is the patient's columns as written: PHI sealed under the
+// patient's data key, blind indexes for the searchable fields.
+func (s *Store) sealPatient(sl sealer, p Patient) pgq.UpdatePatientParams {
+	return pgq.UpdatePatientParams{ID: p.ID,
+		FirstName: sl.seal("first_name", p.FirstName), LastName: sl.seal("last_name", p.LastName), BirthDate: sl.seal("birth_date", p.BirthDate),
+		Sex: p.Sex, Ssn: sl.seal("ssn", p.SSN), Address: sl.seal("address", p.Address), Phone: sl.seal("phone", p.Phone), Email: sl.seal("email", p.Email),
+		LastNameBidx: s.bidx("patients.last_name", p.LastName), BirthDateBidx: s.bidx("patients.birth_date", p.BirthDate), SsnBidx: s.bidx("patients.ssn", p.SSN),
+	}
+}
 
 // patientPHI names the sealed columns (the audit log lists them).
 var patientPHI = []string{"first_name", "last_name", "birth_date", "ssn", "address", "phone", "email"}
-
-func (s *Store) patientArgs(sl sealer, p Patient) []any {
-	return []any{
-		sl.seal("first_name", p.FirstName), sl.seal("last_name", p.LastName), sl.seal("birth_date", p.BirthDate),
-		p.Sex, sl.seal("ssn", p.SSN), sl.seal("address", p.Address), sl.seal("phone", p.Phone), sl.seal("email", p.Email),
-		s.bidx("patients.last_name", p.LastName), s.bidx("patients.birth_date", p.BirthDate), s.bidx("patients.ssn", p.SSN),
-	}
-}
 
 // CreatePatient adds a patient, sealing every PHI field under a new data key.
 func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient, error) {
@@ -33,10 +37,14 @@ func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient,
 		if err := requireScope(ctx, tx, a, PermPatientWrite, p.OrgID); err != nil {
 			return orgMissing()
 		}
-		args := append([]any{p.ID, p.OrgID, wrapped}, s.patientArgs(sealer{dk, "patients", p.ID}, p)...)
-		if err := tx.QueryRow(ctx, q("InsertPatient"), args...).Scan(&p.CreatedAt, &p.UpdatedAt); err != nil {
+		c := s.sealPatient(sealer{dk, "patients", p.ID}, p)
+		r, err := pgq.New(tx).InsertPatient(ctx, pgq.InsertPatientParams{ID: p.ID, OrgID: p.OrgID, Dek: wrapped,
+			FirstName: c.FirstName, LastName: c.LastName, BirthDate: c.BirthDate, Sex: c.Sex, Ssn: c.Ssn, Address: c.Address,
+			Phone: c.Phone, Email: c.Email, LastNameBidx: c.LastNameBidx, BirthDateBidx: c.BirthDateBidx, SsnBidx: c.SsnBidx})
+		if err != nil {
 			return err
 		}
+		p.CreatedAt, p.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionCreate, Resource: "patient", ResourceID: p.ID, Fields: patientPHI})
 	})
 	return p, err
@@ -48,13 +56,18 @@ type sealedPatient struct {
 	first, last, dob, ssn, address, phone, email []byte
 }
 
-func scanSealedPatient(r pgx.Row) (sealedPatient, error) {
-	var sp sealedPatient
-	err := r.Scan(&sp.ID, &sp.OrgID, &sp.dek, &sp.first, &sp.last, &sp.dob, &sp.Sex, &sp.ssn, &sp.address, &sp.phone, &sp.email, &sp.CreatedAt, &sp.UpdatedAt)
+func sealed(r pgq.GetPatientRow) sealedPatient {
+	return sealedPatient{Patient: Patient{ID: r.ID, OrgID: r.OrgID, Sex: r.Sex, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt},
+		dek: r.Dek, first: r.FirstName, last: r.LastName, dob: r.BirthDate, ssn: r.Ssn, address: r.Address, phone: r.Phone, email: r.Email}
+}
+
+// getSealedPatient reads one patient as stored (ErrNotFound when none).
+func getSealedPatient(ctx context.Context, db pgq.DBTX, id string) (sealedPatient, error) {
+	r, err := pgq.New(db).GetPatient(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
+		return sealedPatient{}, ErrNotFound
 	}
-	return sp, err
+	return sealed(r), err
 }
 
 func (s *Store) openPatient(ctx context.Context, sp sealedPatient) (Patient, DataKey, error) {
@@ -84,7 +97,7 @@ func (s *Store) GetPatient(ctx context.Context, a Actor, id string) (Patient, er
 		return p, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatient"), id))
+		sp, err := getSealedPatient(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -106,10 +119,14 @@ func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch Patien
 		return p, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		sp, err := scanSealedPatient(tx.QueryRow(ctx, q("GetPatientForUpdate"), id))
+		r, err := pgq.New(tx).GetPatientForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
+		sp := sealed(pgq.GetPatientRow(r))
 		if err := requireScope(ctx, tx, a, PermPatientWrite, sp.OrgID); err != nil {
 			return err
 		}
@@ -128,8 +145,7 @@ func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch Patien
 		if err := p.Validate(s.today()); err != nil {
 			return err
 		}
-		args := append([]any{p.ID}, s.patientArgs(sealer{dk, "patients", p.ID}, p)...)
-		if err := tx.QueryRow(ctx, q("UpdatePatient"), args...).Scan(&p.UpdatedAt); err != nil {
+		if p.UpdatedAt, err = pgq.New(tx).UpdatePatient(ctx, s.sealPatient(sealer{dk, "patients", p.ID}, p)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionUpdate, Resource: "patient", ResourceID: p.ID, Fields: ch.Fields()})
@@ -146,18 +162,15 @@ func (s *Store) ListPatients(ctx context.Context, a Actor, f PatientFilter, p Pa
 	}
 	var out []Patient
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListPatients"), nullable(a.UserID), PermPatientRead, after, p.Size(), nullable(f.OrgID),
-			s.bidx("patients.last_name", f.LastName), s.bidx("patients.birth_date", f.BirthDate), s.bidx("patients.ssn", f.SSN))
+		rows, err := pgq.New(tx).ListPatients(ctx, pgq.ListPatientsParams{Actor: nullText(a.UserID), Perm: PermPatientRead,
+			After: after, RowLimit: int32(p.Size()), OrgID: nullText(f.OrgID), LastNameBidx: s.bidx("patients.last_name", f.LastName),
+			BirthDateBidx: s.bidx("patients.birth_date", f.BirthDate), SsnBidx: s.bidx("patients.ssn", f.SSN)})
 		if err != nil {
 			return err
 		}
-		sealed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sealedPatient, error) { return scanSealedPatient(r) })
-		if err != nil {
-			return err
-		}
-		entries := make([]AuditEntry, 0, len(sealed))
-		for _, sp := range sealed {
-			pt, _, err := s.openPatient(ctx, sp)
+		entries := make([]AuditEntry, 0, len(rows))
+		for _, r := range rows {
+			pt, _, err := s.openPatient(ctx, sealed(pgq.GetPatientRow(r)))
 			if err != nil {
 				return err
 			}
@@ -183,7 +196,9 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 		return c, err
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetPatientOrg"), c.PatientID).Scan(&c.OrgID); err != nil {
+		db := pgq.New(tx)
+		var err error
+		if c.OrgID, err = db.GetPatientOrg(ctx, c.PatientID); err != nil {
 			return fieldMissing(err, "/patient_id")
 		}
 		if err := requireScope(ctx, tx, a, PermCoverageWrite, c.OrgID); err != nil {
@@ -193,14 +208,15 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 			return err
 		}
 		sl := sealer{dk, "coverages", c.ID}
-		err := tx.QueryRow(ctx, q("InsertCoverage"), c.ID, c.OrgID, c.PatientID, c.PayerID, wrapped,
-			sl.seal("member_id", c.MemberID), s.bidx("coverages.member_id", c.MemberID), c.GroupNumber, c.Relationship,
-			sl.seal("subscriber_first_name", c.SubscriberFirstName), sl.seal("subscriber_last_name", c.SubscriberLastName),
-			sl.seal("subscriber_birth_date", c.SubscriberBirthDate), c.Priority, nullable(c.EffectiveFrom), nullable(c.EffectiveTo)).
-			Scan(&c.CreatedAt, &c.UpdatedAt)
+		r, err := db.InsertCoverage(ctx, pgq.InsertCoverageParams{ID: c.ID, OrgID: c.OrgID, PatientID: c.PatientID, PayerID: c.PayerID,
+			Dek: wrapped, MemberID: sl.seal("member_id", c.MemberID), MemberIDBidx: s.bidx("coverages.member_id", c.MemberID),
+			GroupNumber: c.GroupNumber, Relationship: c.Relationship, SubscriberFirstName: sl.seal("subscriber_first_name", c.SubscriberFirstName),
+			SubscriberLastName: sl.seal("subscriber_last_name", c.SubscriberLastName), SubscriberBirthDate: sl.seal("subscriber_birth_date", c.SubscriberBirthDate),
+			Priority: int32(c.Priority), EffectiveFrom: dateParam(c.EffectiveFrom), EffectiveTo: dateParam(c.EffectiveTo)})
 		if err != nil {
 			return err
 		}
+		c.CreatedAt, c.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionCreate, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
 	})
 	return c, err
@@ -209,8 +225,8 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 // payerUsable checks that a payer may be billed from org: payers set up at
 // an organisation serve its whole subtree.
 func payerUsable(ctx context.Context, tx pgx.Tx, a Actor, payerID, orgID, ptr string) error {
-	var ok bool
-	if err := tx.QueryRow(ctx, q("PayerUsableAt"), payerID, orgID).Scan(&ok); err != nil {
+	ok, err := pgq.New(tx).PayerUsableAt(ctx, pgq.PayerUsableAtParams{PayerID: payerID, OrgID: orgID})
+	if err != nil {
 		return err
 	}
 	if !ok {
@@ -221,9 +237,11 @@ func payerUsable(ctx context.Context, tx pgx.Tx, a Actor, payerID, orgID, ptr st
 
 // visibleTo checks that a referenced record exists and that the actor may
 // use it (perm at its organisation); otherwise it is an invalid field.
-func (s *Store) visibleTo(ctx context.Context, tx pgx.Tx, a Actor, orgQuery, id, perm, ptr string) error {
-	var org string
-	if err := tx.QueryRow(ctx, q(orgQuery), id).Scan(&org); err != nil {
+// orgOf is the query that reads the record's organisation
+// ((*pgq.Queries).GetPatientOrg, GetProviderOrg).
+func (s *Store) visibleTo(ctx context.Context, tx pgx.Tx, a Actor, orgOf func(*pgq.Queries, context.Context, string) (string, error), id, perm, ptr string) error {
+	org, err := orgOf(pgq.New(tx), ctx, id)
+	if err != nil {
 		return fieldMissing(err, ptr)
 	}
 	if ok, err := inScope(ctx, tx, a, perm, org); err != nil || !ok {
@@ -242,25 +260,30 @@ func fieldMissing(err error, ptr string) error {
 	return err
 }
 
-func (s *Store) scanCoverage(ctx context.Context, r pgx.Row) (Coverage, error) {
-	var c Coverage
-	var dek, member, sf, sln, sbd []byte
-	var from, to *time.Time
-	err := r.Scan(&c.ID, &c.OrgID, &c.PatientID, &c.PayerID, &dek, &member, &c.GroupNumber, &c.Relationship,
-		&sf, &sln, &sbd, &c.Priority, &from, &to, &c.CreatedAt, &c.UpdatedAt)
+// getCoverage reads and unseals one coverage (ErrNotFound when none).
+func (s *Store) getCoverage(ctx context.Context, db pgq.DBTX, id string) (Coverage, error) {
+	r, err := pgq.New(db).GetCoverage(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, ErrNotFound
+		return Coverage{}, ErrNotFound
 	}
 	if err != nil {
-		return c, err
+		return Coverage{}, err
 	}
-	if from != nil {
-		c.EffectiveFrom = from.Format(time.DateOnly)
+	return s.openCoverage(ctx, r)
+}
+
+// openCoverage is a stored coverage with its PHI unsealed.
+func (s *Store) openCoverage(ctx context.Context, r pgq.GetCoverageRow) (Coverage, error) {
+	c := Coverage{ID: r.ID, OrgID: r.OrgID, PatientID: r.PatientID, PayerID: r.PayerID, GroupNumber: r.GroupNumber,
+		Relationship: r.Relationship, Priority: int(r.Priority), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	member, sf, sln, sbd := r.MemberID, r.SubscriberFirstName, r.SubscriberLastName, r.SubscriberBirthDate
+	if r.EffectiveFrom != nil {
+		c.EffectiveFrom = r.EffectiveFrom.Format(time.DateOnly)
 	}
-	if to != nil {
-		c.EffectiveTo = to.Format(time.DateOnly)
+	if r.EffectiveTo != nil {
+		c.EffectiveTo = r.EffectiveTo.Format(time.DateOnly)
 	}
-	dk, err := s.keys.DataKey(ctx, dek)
+	dk, err := s.keys.DataKey(ctx, r.Dek)
 	if err != nil {
 		return c, err
 	}
@@ -285,17 +308,17 @@ func (s *Store) GetCoverage(ctx context.Context, a Actor, id string) (Coverage, 
 		return c, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		var org string
-		if err := tx.QueryRow(ctx, q("GetCoverageOrg"), id).Scan(&org); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
+		org, err := pgq.New(tx).GetCoverageOrg(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermCoverageRead, org); err != nil {
 			return err
 		}
-		if c, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), id)); err != nil {
+		if c, err = s.getCoverage(ctx, tx, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
@@ -312,24 +335,20 @@ func (s *Store) ListCoverages(ctx context.Context, a Actor, patientID, memberID 
 	}
 	var out []Coverage
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListCoverages"), nullable(a.UserID), PermCoverageRead, after, p.Size(), nullable(patientID), s.bidx("coverages.member_id", memberID))
+		rows, err := pgq.New(tx).ListCoverages(ctx, pgq.ListCoveragesParams{Actor: nullText(a.UserID), Perm: PermCoverageRead,
+			After: after, RowLimit: int32(p.Size()), PatientID: nullText(patientID), MemberIDBidx: s.bidx("coverages.member_id", memberID)})
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		var entries []AuditEntry
-		for rows.Next() {
-			c, err := s.scanCoverage(ctx, rows)
+		for _, r := range rows {
+			c, err := s.openCoverage(ctx, pgq.GetCoverageRow(r))
 			if err != nil {
 				return err
 			}
 			out = append(out, c)
 			entries = append(entries, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionList, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
 		return s.audit(ctx, tx, a, entries...)
 	})
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
@@ -343,18 +362,18 @@ func (s *Store) UpdateCoverage(ctx context.Context, a Actor, id string, ch Cover
 		return c, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		var org string
-		var dek []byte
-		if err := tx.QueryRow(ctx, q("LockCoverage"), id).Scan(&org, &dek); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
+		db := pgq.New(tx)
+		locked, err := db.LockCoverage(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
-		if err := requireScope(ctx, tx, a, PermCoverageWrite, org); err != nil {
+		if err := requireScope(ctx, tx, a, PermCoverageWrite, locked.OrgID); err != nil {
 			return err
 		}
-		if c, err = s.scanCoverage(ctx, tx.QueryRow(ctx, q("GetCoverage"), id)); err != nil {
+		if c, err = s.getCoverage(ctx, tx, id); err != nil {
 			return err
 		}
 		set(&c.MemberID, ch.MemberID)
@@ -365,13 +384,14 @@ func (s *Store) UpdateCoverage(ctx context.Context, a Actor, id string, ch Cover
 		if err := c.Validate(s.today()); err != nil {
 			return err
 		}
-		dk, err := s.keys.DataKey(ctx, dek)
+		dk, err := s.keys.DataKey(ctx, locked.Dek)
 		if err != nil {
 			return err
 		}
 		sl := sealer{dk, "coverages", c.ID}
-		if err := tx.QueryRow(ctx, q("UpdateCoverage"), c.ID, sl.seal("member_id", c.MemberID), s.bidx("coverages.member_id", c.MemberID),
-			c.GroupNumber, c.Priority, nullable(c.EffectiveFrom), nullable(c.EffectiveTo)).Scan(&c.UpdatedAt); err != nil {
+		if c.UpdatedAt, err = db.UpdateCoverage(ctx, pgq.UpdateCoverageParams{ID: c.ID, MemberID: sl.seal("member_id", c.MemberID),
+			MemberIDBidx: s.bidx("coverages.member_id", c.MemberID), GroupNumber: c.GroupNumber, Priority: int32(c.Priority),
+			EffectiveFrom: dateParam(c.EffectiveFrom), EffectiveTo: dateParam(c.EffectiveTo)}); err != nil {
 			return err
 		}
 		fields := []string{}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // PermWorkflowDecodeSystem lets a platform engineer decode the payloads of
@@ -26,21 +28,21 @@ var ErrDecodeRefused = errors.New("not allowed to decode this organisation's pay
 // lookup (the worker runs every tenant's workflows); the codec server uses
 // DecodablePayloadKey.
 func (s *Store) PayloadKey(ctx context.Context, id string) (wrapped []byte, orgID string, err error) {
-	err = s.Pool.QueryRow(ctx, q("GetPayloadKey"), id).Scan(&wrapped, &orgID)
+	k, err := pgq.New(s.Pool).GetPayloadKey(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, "", ErrNotFound
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("store: payload key: %w", err)
 	}
-	return wrapped, orgID, nil
+	return k.Wrapped, k.OrgID, nil
 }
 
 // EnsurePayloadKey stores wrapped as the data key id of orgID ("" for the
 // system) unless a key of that id exists, and returns the stored key: when
 // two processes make the same month's key at once, both use the first.
 func (s *Store) EnsurePayloadKey(ctx context.Context, id, orgID string, wrapped []byte) ([]byte, error) {
-	if _, err := s.Pool.Exec(ctx, q("InsertPayloadKey"), id, nullable(orgID), wrapped); err != nil {
+	if err := pgq.New(s.Pool).InsertPayloadKey(ctx, pgq.InsertPayloadKeyParams{ID: id, OrgID: nullText(orgID), Wrapped: wrapped}); err != nil {
 		return nil, fmt.Errorf("store: insert payload key: %w", err)
 	}
 	stored, owner, err := s.PayloadKey(ctx, id)
@@ -56,8 +58,8 @@ func (s *Store) EnsurePayloadKey(ctx context.Context, id, orgID string, wrapped 
 // WorkflowTenant returns the organisation that owns the workflow with this
 // ID (a claim's, an appointment's, ...), or "" when none does.
 func (s *Store) WorkflowTenant(ctx context.Context, workflowID string) (string, error) {
-	var org string
-	if err := s.Pool.QueryRow(ctx, q("WorkflowOrg"), workflowID).Scan(&org); err != nil {
+	org, err := pgq.New(s.Pool).WorkflowOrg(ctx, workflowID)
+	if err != nil {
 		return "", fmt.Errorf("store: workflow organisation: %w", err)
 	}
 	return org, nil
@@ -72,15 +74,15 @@ func (s *Store) WorkflowTenant(ctx context.Context, workflowID string) (string, 
 // payload cannot be opened with this tenant's grant.
 func (s *Store) DecodablePayloadKey(ctx context.Context, a Actor, id string) (wrapped []byte, orgID string, err error) {
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		var w []byte
-		if err := tx.QueryRow(ctx, q("GetPayloadKey"), id).Scan(&w, &orgID); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
+		k, err := pgq.New(tx).GetPayloadKey(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
+		orgID = k.OrgID
 		var ok bool
-		var err error
 		if orgID == "" {
 			ok, err = s.hasPlatformGrant(ctx, tx, a, PermWorkflowDecodeSystem)
 		} else {
@@ -92,7 +94,7 @@ func (s *Store) DecodablePayloadKey(ctx context.Context, a Actor, id string) (wr
 		if !ok {
 			return ErrDecodeRefused
 		}
-		wrapped = w
+		wrapped = k.Wrapped
 		return nil
 	})
 	return wrapped, orgID, err
@@ -115,15 +117,12 @@ func (s *Store) hasPlatformGrant(ctx context.Context, tx pgx.Tx, a Actor, perm s
 	if a.UserID == "" {
 		return a == System, nil
 	}
-	var ok bool
-	err := tx.QueryRow(ctx, q("HasPlatformGrant"), a.UserID, perm).Scan(&ok)
-	return ok, err
+	return pgq.New(tx).HasPlatformGrant(ctx, pgq.HasPlatformGrantParams{UserID: a.UserID, Permission: perm})
 }
 
 // GrantPlatformByLogin is GrantPlatform for the user with this login.
 func (s *Store) GrantPlatformByLogin(ctx context.Context, a Actor, login, perm string) (string, error) {
-	var id string
-	err := s.Pool.QueryRow(ctx, q("UserIDByLogin"), login).Scan(&id)
+	id, err := pgq.New(s.Pool).UserIDByLogin(ctx, login)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -146,7 +145,7 @@ func (s *Store) GrantPlatform(ctx context.Context, a Actor, userID, perm string)
 		return &ValidationError{Fields: []FieldProblem{{Pointer: "/user_id", Detail: "is not a user ID"}}}
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, q("InsertPlatformGrant"), userID, perm); err != nil {
+		if err := pgq.New(tx).InsertPlatformGrant(ctx, pgq.InsertPlatformGrantParams{UserID: userID, Permission: perm}); err != nil {
 			return refError(err, map[string]string{"user_id": "/user_id"})
 		}
 		return s.audit(ctx, tx, a, AuditEntry{Action: "grant", Resource: "platform_grant", ResourceID: userID, Fields: []string{perm}})

@@ -8,8 +8,28 @@ import (
 	"strings"
 )
 
-// SQL lives in .sql files beside this one, in blocks headed `-- name: X`
-// (or sqlc's `-- name: X :one`).
+// SQL lives in .sql files beside this one, in blocks headed
+// `-- name: X :one|:many|:exec|:execrows`. sqlc (store/sqlc.yaml, `make
+// generate`) checks every block against the schema the migrations build and
+// generates a typed method for it in store/internal/pgq; store methods call
+// those (pgq.New(tx).X(ctx, ...)), so a missing or mistyped query is a
+// compile error and no Scan is written by hand.
+//
+// Adding a query:
+//  1. write the block in the .sql file of its area (a new file also goes
+//     under queries: in store/sqlc.yaml), with its command after the name;
+//     alias computed columns (`x::text AS x`), use @name / sqlc.narg(name)
+//     for parameters that are optional or easy to swap;
+//  2. run `make generate` and commit store/internal/pgq with the change
+//     (`make vet` fails while the generated code is stale);
+//  3. call the generated method; with more than one parameter it takes a
+//     Params struct (fields by name).
+//
+// q (below) is the run-time lookup the store used before sqlc: the methods
+// not converted yet (sign-in and sessions, the audit chain, idempotency
+// keys, key rotation, and the queries sent in pgx batches) still read their
+// SQL through it. A query read through q must use only $N parameters (q
+// sends the text as written, and Postgres knows no @name or sqlc.narg).
 //
 //go:embed *.sql
 var queryFiles embed.FS
@@ -65,8 +85,7 @@ func loadQueries(fsys fs.FS) (map[string]string, error) {
 				if err := flush(); err != nil {
 					return nil, err
 				}
-				// sqlc's form `-- name: X :one|:many|:exec`: the name is
-				// the first word.
+				// sqlc's command (:one, :many, :exec) may follow the name.
 				name, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
 				continue
 			}
@@ -81,4 +100,13 @@ func loadQueries(fsys fs.FS) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// nullText is a nullable parameter (uuid or text) of a generated query:
+// "" is NULL.
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

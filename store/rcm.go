@@ -4,32 +4,71 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // RecordClaimProgress appends the change to the claim's history and sets
 // its current status, once: a repeated (claim, attempt, seq) changes
 // nothing, so a retried activity or a replayed workflow cannot move a claim
-// back.
+// back. A move the claim lifecycle does not allow from the stored status is
+// an error matching rcm.ErrIllegalTransition, and nothing is written.
 func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error {
 	if !validID(p.ClaimID) {
 		return ErrNotFound
 	}
+	to, err := rcm.ParseClaimStatus(p.Status)
+	if err != nil {
+		return err
+	}
 	if p.FrequencyCode == "" {
 		p.FrequencyCode = "1"
 	}
+	var actor *string
+	if validID(p.ActorID) {
+		actor = &p.ActorID
+	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, q("InsertClaimProgress"), p.ClaimID, p.Attempt*1000+p.Seq, p.Status, p.Note, p.At)
+		// The row lock orders this write after any other on the claim (the
+		// batch run's reservation), so the check sees the stored status.
+		c, err := scanClaim(tx.QueryRow(ctx, q("GetClaimForUpdate"), p.ClaimID))
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
+		db := pgq.New(tx)
+		n, err := db.InsertClaimProgress(ctx, pgq.InsertClaimProgressParams{ClaimID: p.ClaimID, Seq: int32(p.Attempt*1000 + p.Seq),
+			Status: p.Status, Reason: p.Note, At: p.At, ActorID: actor})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
 			return nil
 		}
-		tag, err = tx.Exec(ctx, q("UpdateClaimProgress"), p.ClaimID, p.Status, p.Attempt, p.FrequencyCode, p.PaidCents, p.PayerClaimNumber)
-		if err == nil && tag.RowsAffected() == 0 {
+		from := rcm.ClaimStatus(c.Status)
+		if from == rcm.StatusReady {
+			// A batch run reserved the claim without writing its status
+			// (only the workflow writes it): for the check it is batched,
+			// so a hold or void decided on the workflow's view (ready) is
+			// refused while its 837 is on the way.
+			reserved, err := db.ClaimReserved(ctx, p.ClaimID)
+			if err != nil {
+				return err
+			}
+			if reserved {
+				from = rcm.StatusBatched
+			}
+		}
+		if err := rcm.CheckTransition(from, to); err != nil {
+			return err
+		}
+		n, err = db.UpdateClaimProgress(ctx, pgq.UpdateClaimProgressParams{ID: p.ClaimID, Status: p.Status, Attempt: int32(p.Attempt),
+			FrequencyCode: p.FrequencyCode, PaidCents: p.PaidCents, PayerClaimNumber: p.PayerClaimNumber})
+		if err == nil && n == 0 {
 			return ErrNotFound
 		}
 		return err
@@ -38,13 +77,12 @@ func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error 
 
 // GetBillingProfile returns the profile of org or of its nearest ancestor.
 func (s *Store) GetBillingProfile(ctx context.Context, orgID string) (BillingProfile, error) {
-	var b BillingProfile
-	err := s.Pool.QueryRow(ctx, q("GetBillingProfile"), orgID).Scan(&b.OrgID, &b.Name, &b.NPI, &b.TaxID, &b.Taxonomy,
-		&b.AddressLine1, &b.City, &b.State, &b.Zip, &b.SubmitterID, &b.ContactName, &b.ContactPhone)
+	r, err := pgq.New(s.Pool).GetBillingProfile(ctx, orgID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return b, ErrNotFound
+		return BillingProfile{}, ErrNotFound
 	}
-	return b, err
+	return BillingProfile{OrgID: r.OrgID, Name: r.Name, NPI: r.Npi, TaxID: r.TaxID, Taxonomy: r.Taxonomy, AddressLine1: r.AddressLine1,
+		City: r.City, State: r.State, Zip: r.Zip, SubmitterID: r.SubmitterID, ContactName: r.ContactName, ContactPhone: r.ContactPhone}, err
 }
 
 // PutBillingProfile creates or replaces an organisation's profile.
@@ -52,16 +90,17 @@ func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
 	if !ValidNPI(b.NPI) {
 		return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "not a valid NPI (check digit)"}}}
 	}
-	_, err := s.Pool.Exec(ctx, q("PutBillingProfile"), b.OrgID, b.Name, b.NPI, b.TaxID, b.Taxonomy, b.AddressLine1,
-		b.City, b.State, b.Zip, b.SubmitterID, b.ContactName, b.ContactPhone)
-	return err
+	return pgq.New(s.Pool).PutBillingProfile(ctx, pgq.PutBillingProfileParams{OrgID: b.OrgID, Name: b.Name, Npi: b.NPI, TaxID: b.TaxID,
+		Taxonomy: b.Taxonomy, AddressLine1: b.AddressLine1, City: b.City, State: b.State, Zip: b.Zip, SubmitterID: b.SubmitterID,
+		ContactName: b.ContactName, ContactPhone: b.ContactPhone})
 }
 
 // ReserveBatches returns the batches of run runID: the ones reserved
 // before (a retried run) or, when there are none, new ones holding every
 // ready claim of the clearinghouse (up to limit), one batch per payer, with
-// fresh interchange control numbers. Reserved claims become 'batched' in the
-// same transaction, so no other run takes them.
+// fresh interchange control numbers. A reserved claim's status is left to its
+// workflow (the only writer of claim status): its batch_claims row for the
+// current attempt keeps other runs from taking it.
 func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]ReservedBatch, error) {
 	var out []ReservedBatch
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -69,49 +108,35 @@ func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string,
 		if out, err = batchesForRun(ctx, tx, runID); err != nil || len(out) > 0 {
 			return err
 		}
-		rows, err := tx.Query(ctx, q("LockReadyClaims"), clearinghouse, limit)
+		db := pgq.New(tx)
+		claims, err := db.LockReadyClaims(ctx, pgq.LockReadyClaimsParams{Clearinghouse: clearinghouse, Limit: int32(min(limit, math.MaxInt32))})
 		if err != nil {
 			return err
 		}
-		type ready struct {
-			id, payer, org string
-			attempt        int
-		}
-		var claims []ready
-		for rows.Next() {
-			var r ready
-			if err := rows.Scan(&r.id, &r.payer, &r.attempt, &r.org); err != nil {
-				rows.Close()
-				return err
-			}
-			claims = append(claims, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 		for _, c := range claims {
-			if _, err := tx.Exec(ctx, q("AddTradingPartnerOrg"), clearinghouse, c.org); err != nil {
+			if err := db.AddTradingPartnerOrg(ctx, pgq.AddTradingPartnerOrgParams{Partner: clearinghouse, OrgID: c.OrgID}); err != nil {
 				return err
 			}
-			if len(out) == 0 || out[len(out)-1].PayerID != c.payer {
-				var n int64
-				if err := tx.QueryRow(ctx, q("NextInterchangeControl")).Scan(&n); err != nil {
+			if len(out) == 0 || out[len(out)-1].PayerID != c.PayerID {
+				n, err := db.NextInterchangeControl(ctx)
+				if err != nil {
 					return err
 				}
-				b := ReservedBatch{ID: fmt.Sprintf("%s/%09d", runID, n), Clearinghouse: clearinghouse, PayerID: c.payer,
+				b := ReservedBatch{ID: fmt.Sprintf("%s/%09d", runID, n), Clearinghouse: clearinghouse, PayerID: c.PayerID,
 					ISA13: fmt.Sprintf("%09d", n), GS06: fmt.Sprint(n)}
-				if _, err := tx.Exec(ctx, q("InsertBatch"), b.ID, runID, clearinghouse, b.PayerID, b.ISA13, b.GS06); err != nil {
+				if err := db.InsertBatch(ctx, pgq.InsertBatchParams{ID: b.ID, RunID: runID, Clearinghouse: clearinghouse,
+					PayerID: b.PayerID, Isa13: b.ISA13, Gs06: b.GS06}); err != nil {
 					return err
 				}
 				out = append(out, b)
 			}
 			b := &out[len(out)-1]
-			bc := BatchedClaim{ClaimID: c.id, Attempt: c.attempt, ST02: fmt.Sprintf("%04d", len(b.Claims)+1)}
-			if _, err := tx.Exec(ctx, q("InsertBatchClaim"), b.ID, bc.ClaimID, bc.Attempt, bc.ST02); err != nil {
+			bc := BatchedClaim{ClaimID: c.ID, Attempt: int(c.Attempt), ST02: fmt.Sprintf("%04d", len(b.Claims)+1)}
+			if err := db.InsertBatchClaim(ctx, pgq.InsertBatchClaimParams{BatchID: b.ID, ClaimID: bc.ClaimID,
+				Attempt: c.Attempt, St02: bc.ST02}); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, q("MarkClaimBatched"), bc.ClaimID, b.ID); err != nil {
+			if err := db.SetClaimBatch(ctx, pgq.SetClaimBatchParams{ID: bc.ClaimID, BatchID: &b.ID}); err != nil {
 				return err
 			}
 			b.Claims = append(b.Claims, bc)
@@ -122,55 +147,45 @@ func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string,
 }
 
 func batchesForRun(ctx context.Context, tx pgx.Tx, runID string) ([]ReservedBatch, error) {
-	rows, err := tx.Query(ctx, q("BatchesForRun"), runID)
+	rows, err := pgq.New(tx).BatchesForRun(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []ReservedBatch
-	for rows.Next() {
-		var b ReservedBatch
-		var c BatchedClaim
-		if err := rows.Scan(&b.ID, &b.Clearinghouse, &b.PayerID, &b.ISA13, &b.GS06, &b.FileKey, &b.Uploaded, &c.ClaimID, &c.Attempt, &c.ST02); err != nil {
-			return nil, err
-		}
-		if len(out) == 0 || out[len(out)-1].ID != b.ID {
-			out = append(out, b)
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].ID != r.ID {
+			out = append(out, ReservedBatch{ID: r.ID, Clearinghouse: r.Clearinghouse, PayerID: r.PayerID, ISA13: r.Isa13,
+				GS06: r.Gs06, FileKey: r.FileKey, Uploaded: r.Uploaded})
 		}
 		last := &out[len(out)-1]
-		last.Claims = append(last.Claims, c)
+		last.Claims = append(last.Claims, BatchedClaim{ClaimID: r.ClaimID, Attempt: int(r.Attempt), ST02: r.St02})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetBatchFile records the archive key of the batch's built 837 before it
 // is uploaded, so a retry re-sends the same bytes.
 func (s *Store) SetBatchFile(ctx context.Context, batchID, fileKey string) error {
-	_, err := s.Pool.Exec(ctx, q("SetBatchFile"), batchID, fileKey)
-	return err
+	return pgq.New(s.Pool).SetBatchFile(ctx, pgq.SetBatchFileParams{ID: batchID, FileKey: fileKey})
 }
 
 // MarkBatchUploaded records that the clearinghouse has the batch.
 func (s *Store) MarkBatchUploaded(ctx context.Context, batchID string) error {
-	_, err := s.Pool.Exec(ctx, q("MarkBatchUploaded"), batchID)
-	return err
+	return pgq.New(s.Pool).MarkBatchUploaded(ctx, batchID)
 }
 
 // BatchClaimsByControl finds the claims of the batch a TA1/999 answers, by
 // clearinghouse and ISA13.
 func (s *Store) BatchClaimsByControl(ctx context.Context, clearinghouse, isa13 string) (batchID string, claimIDs []string, err error) {
-	err = s.Pool.QueryRow(ctx, q("BatchByControl"), clearinghouse, isa13).Scan(&batchID)
+	db := pgq.New(s.Pool)
+	batchID, err = db.BatchByControl(ctx, pgq.BatchByControlParams{Clearinghouse: clearinghouse, Isa13: isa13})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil, ErrNotFound
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	rows, err := s.Pool.Query(ctx, q("BatchClaims"), batchID)
-	if err != nil {
-		return "", nil, err
-	}
-	claimIDs, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	claimIDs, err = db.BatchClaims(ctx, batchID)
 	return batchID, claimIDs, err
 }
 
@@ -179,42 +194,44 @@ func (s *Store) BatchClaimsByControl(ctx context.Context, clearinghouse, isa13 s
 // sent through that account: an answer never reaches a claim, or a tenant,
 // that did not bill through the account it came through.
 func (s *Store) ClaimIDByControlNumber(ctx context.Context, partner, pcn string) (string, error) {
-	var id, org string
-	err := s.Pool.QueryRow(ctx, q("ClaimSentThrough"), pcn, partner).Scan(&id, &org)
+	c, err := pgq.New(s.Pool).ClaimSentThrough(ctx, pgq.ClaimSentThroughParams{PatientControlNumber: pcn, Clearinghouse: partner})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", ErrNotFound
 	}
-	return id, err
+	return c.ID, err
 }
 
 // PutRemittance records the remittance once and returns its ID (the same
 // ID for a re-delivery of the same account, payer and trace number).
 func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, existed bool, err error) {
 	id = newID()
-	var date any
+	var date *time.Time
 	if r.PaymentDate != "" {
-		date = r.PaymentDate
+		d, err := time.Parse(time.DateOnly, r.PaymentDate)
+		if err != nil {
+			return "", false, &ValidationError{Fields: []FieldProblem{{Pointer: "/payment_date", Detail: "must be a date YYYY-MM-DD"}}}
+		}
+		date = &d
 	}
 	problems := r.BalanceProblems
 	if problems == nil {
 		problems = []string{}
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, q("InsertRemittance"), id, r.PayerID, r.TraceNumber, r.FileKey, r.TransactionIndex,
-			r.PaidCents, r.ProviderAdjCents, r.Balanced, problems, date, r.Partner)
+		db := pgq.New(tx)
+		n, err := db.InsertRemittance(ctx, pgq.InsertRemittanceParams{ID: id, PayerID: r.PayerID, TraceNumber: r.TraceNumber,
+			FileKey: r.FileKey, TransactionIndex: int32(r.TransactionIndex), PaidCents: r.PaidCents, ProviderAdjCents: r.ProviderAdjCents,
+			Balanced: r.Balanced, BalanceProblems: problems, PaymentDate: date, Partner: r.Partner})
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
+		if n == 0 {
 			existed = true
-			var bal, rec bool
-			if err := tx.QueryRow(ctx, q("GetRemittanceByTrace"), r.PayerID, r.TraceNumber, r.Partner).Scan(&id, &bal, &rec); err != nil {
-				return err
-			}
-			return nil
+			id, err = db.GetRemittanceByTrace(ctx, pgq.GetRemittanceByTraceParams{Partner: r.Partner, PayerID: r.PayerID, TraceNumber: r.TraceNumber})
+			return err
 		}
 		if !r.Balanced {
-			_, err = tx.Exec(ctx, q("EnqueueRemitWork"), id, 0, "unbalanced", fmt.Sprint(r.BalanceProblems))
+			err = db.EnqueueRemitWork(ctx, pgq.EnqueueRemitWorkParams{RemittanceID: id, Seq: 0, Kind: "unbalanced", Detail: fmt.Sprint(r.BalanceProblems)})
 		}
 		return err
 	})
@@ -234,26 +251,28 @@ func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p Cla
 		rarcs = []string{}
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
+		db := pgq.New(tx)
 		var cid, org *string
-		var id, orgID, partner string
-		if err := tx.QueryRow(ctx, q("RemittancePartner"), remittanceID).Scan(&partner); err != nil {
-			return err
-		}
-		err := tx.QueryRow(ctx, q("ClaimSentThrough"), p.PatientControl, partner).Scan(&id, &orgID)
-		switch {
-		case err == nil:
-			cid, org = &id, &orgID
-		case !errors.Is(err, pgx.ErrNoRows):
-			return err
-		}
-		tag, err := tx.Exec(ctx, q("InsertClaimPayment"), remittanceID, p.Seq, cid, p.PatientControl, p.StatusCode,
-			p.ChargeCents, p.PaidCents, p.PatientRespCents, p.PayerClaimNumber, rarcs, org)
+		partner, err := db.RemittancePartner(ctx, remittanceID)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 { // posted before
-			var prev *string
-			if err := tx.QueryRow(ctx, q("GetClaimPayment"), remittanceID, p.Seq).Scan(&prev); err != nil {
+		c, err := db.ClaimSentThrough(ctx, pgq.ClaimSentThroughParams{PatientControlNumber: p.PatientControl, Clearinghouse: partner})
+		switch {
+		case err == nil:
+			cid, org = &c.ID, &c.OrgID
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		n, err := db.InsertClaimPayment(ctx, pgq.InsertClaimPaymentParams{RemittanceID: remittanceID, Seq: int32(p.Seq), ClaimID: cid,
+			PatientControl: p.PatientControl, StatusCode: p.StatusCode, ChargeCents: p.ChargeCents, PaidCents: p.PaidCents,
+			PatientRespCents: p.PatientRespCents, PayerClaimNumber: p.PayerClaimNumber, Rarcs: rarcs, OrgID: org})
+		if err != nil {
+			return err
+		}
+		if n == 0 { // posted before
+			prev, err := db.GetClaimPayment(ctx, pgq.GetClaimPaymentParams{RemittanceID: remittanceID, Seq: int32(p.Seq)})
+			if err != nil {
 				return err
 			}
 			if prev != nil {
@@ -263,17 +282,17 @@ func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p Cla
 		}
 		posted = true
 		for n, a := range p.Adjustments {
-			if _, err := tx.Exec(ctx, q("InsertAdjustment"), remittanceID, p.Seq, a.Line, n+1, a.Group, a.Reason, a.AmountCents, org); err != nil {
+			if err := db.InsertAdjustment(ctx, pgq.InsertAdjustmentParams{RemittanceID: remittanceID, Seq: int32(p.Seq), Line: int32(a.Line),
+				N: int32(n + 1), GroupCode: a.Group, Reason: a.Reason, AmountCents: a.AmountCents, OrgID: org}); err != nil {
 				return err
 			}
 		}
 		if cid == nil {
-			_, err = tx.Exec(ctx, q("EnqueueRemitWork"), remittanceID, p.Seq, "unmatched_claim", "no claim with this patient control number")
-			return err
+			return db.EnqueueRemitWork(ctx, pgq.EnqueueRemitWorkParams{RemittanceID: remittanceID, Seq: int32(p.Seq),
+				Kind: "unmatched_claim", Detail: "no claim with this patient control number"})
 		}
 		claimID = *cid
-		_, err = tx.Exec(ctx, q("AddClaimPaid"), claimID, p.PaidCents)
-		return err
+		return db.AddClaimPaid(ctx, pgq.AddClaimPaidParams{ID: claimID, PaidCents: p.PaidCents})
 	})
 	return claimID, posted, err
 }
@@ -283,42 +302,42 @@ func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p Cla
 func (s *Store) ReconcileEFT(ctx context.Context, remittanceID, trace string, amountCents int64) (bool, error) {
 	ok := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, q("ReconcileEFT"), trace, remittanceID, amountCents)
+		db := pgq.New(tx)
+		n, err := db.ReconcileEFT(ctx, pgq.ReconcileEFTParams{TraceNumber: trace, RemittanceID: remittanceID, AmountCents: amountCents})
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 {
+		if n == 1 {
 			ok = true
-			_, err = tx.Exec(ctx, q("MarkRemittanceReconciled"), remittanceID)
-			return err
+			return db.MarkRemittanceReconciled(ctx, remittanceID)
 		}
-		_, err = tx.Exec(ctx, q("EnqueueRemitWork"), remittanceID, 0, "eft_unreconciled", "no deposit with this trace number and amount yet")
-		return err
+		return db.EnqueueRemitWork(ctx, pgq.EnqueueRemitWorkParams{RemittanceID: remittanceID, Seq: 0, Kind: "eft_unreconciled",
+			Detail: "no deposit with this trace number and amount yet"})
 	})
 	return ok, err
 }
 
 // GetClaimSubmission reads the claim's current submission attempt.
 func (s *Store) GetClaimSubmission(ctx context.Context, claimID string) (ClaimSubmission, error) {
-	var c ClaimSubmission
-	err := s.Pool.QueryRow(ctx, q("ClaimSubmission"), claimID).Scan(&c.FrequencyCode, &c.PayerClaimNumber, &c.Attempt)
+	r, err := pgq.New(s.Pool).ClaimSubmission(ctx, claimID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, ErrNotFound
+		return ClaimSubmission{}, ErrNotFound
 	}
-	return c, err
+	return ClaimSubmission{FrequencyCode: r.FrequencyCode, PayerClaimNumber: r.PayerClaimNumber, Attempt: int(r.Attempt)}, err
 }
 
 // BatchClaimControls lists the claims of the interchange a TA1/999 answers
 // (by clearinghouse and ISA13) with their transaction set control numbers.
 func (s *Store) BatchClaimControls(ctx context.Context, clearinghouse, isa13 string) ([]BatchedClaimControl, error) {
-	rows, err := s.Pool.Query(ctx, q("BatchClaimControls"), clearinghouse, isa13)
+	rows, err := pgq.New(s.Pool).BatchClaimControls(ctx, pgq.BatchClaimControlsParams{Clearinghouse: clearinghouse, Isa13: isa13})
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (BatchedClaimControl, error) {
-		var c BatchedClaimControl
-		return c, r.Scan(&c.ClaimID, &c.ST02)
-	})
+	out := make([]BatchedClaimControl, len(rows))
+	for i, r := range rows {
+		out[i] = BatchedClaimControl{ClaimID: r.ClaimID, ST02: r.St02}
+	}
+	return out, nil
 }
 
 // RecordAppeal records the appeal once per claim and payer claim number.
@@ -327,14 +346,13 @@ func (s *Store) RecordAppeal(ctx context.Context, a Appeal) error {
 	if codes == nil {
 		codes = []string{}
 	}
-	_, err := s.Pool.Exec(ctx, q("InsertAppeal"), a.ClaimID, a.PayerClaimNumber, codes, a.Note, a.FiledBy)
-	return err
+	return pgq.New(s.Pool).InsertAppeal(ctx, pgq.InsertAppealParams{ClaimID: a.ClaimID, PayerClaimNumber: a.PayerClaimNumber,
+		DenialCodes: codes, Note: a.Note, FiledBy: a.FiledBy})
 }
 
 // ClaimPatientID returns the patient a claim bills for.
 func (s *Store) ClaimPatientID(ctx context.Context, claimID string) (string, error) {
-	var id string
-	err := s.Pool.QueryRow(ctx, q("ClaimPatient"), claimID).Scan(&id)
+	id, err := pgq.New(s.Pool).ClaimPatient(ctx, claimID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -350,9 +368,9 @@ func (s *Store) RecordStatusInquiry(ctx context.Context, in StatusInquiry) error
 	if in.SentAt.IsZero() {
 		in.SentAt = time.Now()
 	}
-	_, err := s.Pool.Exec(ctx, q("RecordStatusInquiry"), in.ClaimID, in.Attempt, in.Trace, in.Partner, in.RequestKey,
-		in.ResponseKey, in.STC, in.Note, in.SentAt)
-	return err
+	return pgq.New(s.Pool).RecordStatusInquiry(ctx, pgq.RecordStatusInquiryParams{ClaimID: in.ClaimID, Attempt: int32(in.Attempt),
+		Trace: in.Trace, Partner: in.Partner, RequestKey: in.RequestKey, ResponseKey: in.ResponseKey, Stc: in.STC, Note: in.Note,
+		SentAt: in.SentAt})
 }
 
 // ClaimStatusInquiries lists the claim's inquiries, oldest first (the
@@ -361,12 +379,14 @@ func (s *Store) ClaimStatusInquiries(ctx context.Context, claimID string) ([]Sta
 	if !validID(claimID) {
 		return nil, ErrNotFound
 	}
-	rows, err := s.Pool.Query(ctx, q("ClaimStatusInquiries"), claimID)
+	rows, err := pgq.New(s.Pool).ClaimStatusInquiries(ctx, claimID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatusInquiry, error) {
-		var x StatusInquiry
-		return x, r.Scan(&x.ID, &x.ClaimID, &x.Attempt, &x.Trace, &x.Partner, &x.RequestKey, &x.ResponseKey, &x.STC, &x.Note, &x.SentAt)
-	})
+	out := make([]StatusInquiry, len(rows))
+	for i, r := range rows {
+		out[i] = StatusInquiry{ID: r.ID, ClaimID: r.ClaimID, Attempt: int(r.Attempt), Trace: r.Trace, Partner: r.Partner,
+			RequestKey: r.RequestKey, ResponseKey: r.ResponseKey, STC: r.Stc, Note: r.Note, SentAt: r.SentAt}
+	}
+	return out, nil
 }

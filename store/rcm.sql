@@ -1,28 +1,28 @@
 -- Revenue-cycle queries used by the workflows' activities (store/rcm.go).
 
--- name: InsertClaimProgress
-INSERT INTO claim_status_history (claim_id, seq, status, reason, at)
-VALUES ($1, $2, $3, $4, $5)
+-- name: InsertClaimProgress :execrows
+INSERT INTO claim_status_history (claim_id, seq, status, reason, at, actor_id)
+VALUES (@claim_id, @seq, @status, @reason, @at, sqlc.narg(actor_id))
 ON CONFLICT (claim_id, seq) DO NOTHING;
 
--- name: UpdateClaimProgress
+-- name: UpdateClaimProgress :execrows
 UPDATE claims
-SET status = $2, attempt = $3, frequency_code = $4, paid_cents = $5,
-    payer_claim_number = CASE WHEN $6 = '' THEN payer_claim_number ELSE $6 END,
+SET status = @status, attempt = @attempt, frequency_code = @frequency_code, paid_cents = @paid_cents,
+    payer_claim_number = CASE WHEN @payer_claim_number::text = '' THEN payer_claim_number ELSE @payer_claim_number::text END,
     updated_at = now()
-WHERE id = $1;
+WHERE id = @id;
 
--- name: GetBillingProfile
+-- name: GetBillingProfile :one
 -- The profile of the organisation or of its nearest ancestor.
 SELECT bp.org_id, bp.name, bp.npi, bp.tax_id, bp.taxonomy, bp.address_line1, bp.city, bp.state, bp.zip,
        bp.submitter_id, bp.contact_name, bp.contact_phone
 FROM billing_profiles bp
 JOIN orgs o ON o.id = bp.org_id
-WHERE o.path @> (SELECT path FROM orgs WHERE id = $1)
+WHERE o.path @> (SELECT s.path FROM orgs s WHERE s.id = @org_id)
 ORDER BY nlevel(o.path) DESC
 LIMIT 1;
 
--- name: PutBillingProfile
+-- name: PutBillingProfile :exec
 INSERT INTO billing_profiles (org_id, name, npi, tax_id, taxonomy, address_line1, city, state, zip, submitter_id, contact_name, contact_phone)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (org_id) DO UPDATE SET
@@ -31,182 +31,190 @@ ON CONFLICT (org_id) DO UPDATE SET
     submitter_id = EXCLUDED.submitter_id, contact_name = EXCLUDED.contact_name, contact_phone = EXCLUDED.contact_phone,
     updated_at = now();
 
--- name: BatchesForRun
-SELECT b.id, b.clearinghouse, b.payer_id, b.isa13, b.gs06, b.file_key, b.uploaded_at IS NOT NULL,
+-- name: BatchesForRun :many
+SELECT b.id, b.clearinghouse, b.payer_id, b.isa13, b.gs06, b.file_key, (b.uploaded_at IS NOT NULL)::bool AS uploaded,
        bc.claim_id, bc.attempt, bc.st02
 FROM claim_batches b
 JOIN batch_claims bc ON bc.batch_id = b.id
 WHERE b.run_id = $1
 ORDER BY b.id, bc.st02;
 
--- name: LockReadyClaims
+-- name: LockReadyClaims :many
 SELECT c.id, c.payer_id, c.attempt, c.org_id
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
 WHERE c.status = 'ready' AND p.clearinghouse = $1
+  -- Not reserved for its current attempt already: the reservation does not
+  -- change the claim's status (the claim workflow is its only writer).
+  AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
 ORDER BY c.payer_id, c.id
 LIMIT $2
 FOR UPDATE OF c SKIP LOCKED;
 
--- name: AddTradingPartnerOrg
+-- name: AddTradingPartnerOrg :exec
 -- The organisation now bills through the account: what arrives through it
 -- unmatched is theirs to see.
 INSERT INTO trading_partner_orgs (partner, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
 
--- name: NextInterchangeControl
+-- name: NextInterchangeControl :one
 SELECT nextval('interchange_control_numbers');
 
--- name: InsertBatch
+-- name: InsertBatch :exec
 INSERT INTO claim_batches (id, run_id, clearinghouse, payer_id, isa13, gs06)
 VALUES ($1, $2, $3, $4, $5, $6);
 
--- name: InsertBatchClaim
+-- name: InsertBatchClaim :exec
 INSERT INTO batch_claims (batch_id, claim_id, attempt, st02) VALUES ($1, $2, $3, $4);
 
--- name: MarkClaimBatched
-UPDATE claims SET status = 'batched', batch_id = $2, updated_at = now() WHERE id = $1;
+-- name: SetClaimBatch :exec
+-- The batch a reserved claim goes out in; its status stays the workflow's.
+UPDATE claims SET batch_id = $2, updated_at = now() WHERE id = $1;
 
--- name: SetBatchFile
+-- name: ClaimReserved :one
+-- Whether a batch run holds the claim's current attempt (reserved, not yet
+-- recorded as submitted by its workflow).
+SELECT EXISTS (SELECT 1 FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id AND c.attempt = bc.attempt
+               WHERE bc.claim_id = $1)::boolean AS reserved;
+
+-- name: SetBatchFile :exec
 UPDATE claim_batches SET file_key = $2 WHERE id = $1;
 
--- name: MarkBatchUploaded
+-- name: MarkBatchUploaded :exec
 UPDATE claim_batches SET uploaded_at = now() WHERE id = $1 AND uploaded_at IS NULL;
 
--- name: BatchByControl
+-- name: BatchByControl :one
 SELECT b.id FROM claim_batches b WHERE b.clearinghouse = $1 AND b.isa13 = $2;
 
--- name: BatchClaims
+-- name: BatchClaims :many
 SELECT claim_id FROM batch_claims WHERE batch_id = $1 ORDER BY st02;
 
--- name: ClaimSentThrough
+-- name: ClaimSentThrough :one
 -- The claim with patient control number $1 (CLM01) among the claims sent
 -- through account $2, and its organisation: what comes back through an
 -- account can only concern what was sent through it.
-SELECT c.id::text, c.org_id::text FROM claims c
+SELECT c.id::text AS id, c.org_id::text AS org_id FROM claims c
 WHERE c.patient_control_number = $1
   AND EXISTS (SELECT 1 FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id
               WHERE bc.claim_id = c.id AND b.clearinghouse = $2);
 
--- name: InsertRemittance
+-- name: InsertRemittance :execrows
 INSERT INTO remittances (id, payer_id, trace_number, file_key, transaction_index, paid_cents, provider_adj_cents, balanced, balance_problems, payment_date, partner)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (partner, payer_id, trace_number) DO NOTHING;
 
--- name: GetRemittanceByTrace
-SELECT id, balanced, eft_reconciled FROM remittances WHERE partner = $3 AND payer_id = $1 AND trace_number = $2;
+-- name: GetRemittanceByTrace :one
+SELECT id FROM remittances WHERE partner = @partner AND payer_id = @payer_id AND trace_number = @trace_number;
 
--- name: RemittancePartner
+-- name: RemittancePartner :one
 SELECT partner FROM remittances WHERE id = $1;
 
--- name: InsertClaimPayment
+-- name: InsertClaimPayment :execrows
 INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents, payer_claim_number, rarcs, org_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (remittance_id, seq) DO NOTHING;
 
--- name: InsertAdjustment
+-- name: InsertAdjustment :exec
 INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
--- name: GetClaimPayment
+-- name: GetClaimPayment :one
 SELECT claim_id FROM claim_payments WHERE remittance_id = $1 AND seq = $2;
 
--- name: EnqueueRemitWork
+-- name: EnqueueRemitWork :exec
 INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (remittance_id, seq, kind) DO NOTHING;
 
--- name: ReconcileEFT
-UPDATE eft_deposits SET remittance_id = $2
-WHERE trace_number = $1 AND amount_cents = $3 AND (remittance_id IS NULL OR remittance_id = $2);
+-- name: ReconcileEFT :execrows
+UPDATE eft_deposits SET remittance_id = @remittance_id::uuid
+WHERE trace_number = @trace_number AND amount_cents = @amount_cents AND (remittance_id IS NULL OR remittance_id = @remittance_id::uuid);
 
--- name: MarkRemittanceReconciled
+-- name: MarkRemittanceReconciled :exec
 UPDATE remittances SET eft_reconciled = true WHERE id = $1;
 
--- name: AddClaimPaid
+-- name: AddClaimPaid :exec
 UPDATE claims SET paid_cents = paid_cents + $2, updated_at = now() WHERE id = $1;
 
--- name: ClaimSubmission
+-- name: ClaimSubmission :one
 SELECT frequency_code, payer_claim_number, attempt FROM claims WHERE id = $1;
 
--- name: BatchClaimControls
+-- name: BatchClaimControls :many
 SELECT bc.claim_id, bc.st02
 FROM claim_batches b
 JOIN batch_claims bc ON bc.batch_id = b.id
 WHERE b.clearinghouse = $1 AND b.isa13 = $2
 ORDER BY bc.st02;
 
--- name: InsertAppeal
+-- name: InsertAppeal :exec
 INSERT INTO claim_appeals (claim_id, payer_claim_number, denial_codes, note, filed_by)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (claim_id, payer_claim_number) DO NOTHING;
 
--- name: ClaimPatient
+-- name: ClaimPatient :one
 SELECT patient_id::text FROM claims WHERE id = $1;
 
 -- Billing dashboard: the remittance work queue, paged and resolved
 -- (store/dashboard_workqueue.go). Scoped like DashWorkQueue: user $1,
 -- permission $2.
 
--- name: DashWorkQueuePage
-SELECT q.public_id::text, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
+-- name: DashWorkQueuePage :many
+SELECT q.public_id::text AS id, q.remittance_id::text AS remittance_id, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
 WHERE q.status = 'open'
-  AND q.id < coalesce((SELECT c.id FROM remit_work_queue c WHERE c.public_id = $3::uuid), 9223372036854775807)
-  AND EXISTS (SELECT 1 FROM remit_work_owners o
-              WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible_orgs($1, $2)))
-ORDER BY q.id DESC LIMIT $4;
+  AND q.id < coalesce((SELECT c.id FROM remit_work_queue c WHERE c.public_id = sqlc.narg(before)::uuid), 9223372036854775807)
+  AND q.id IN (SELECT item_id FROM visible_work_items(sqlc.narg(actor)::uuid, @perm::text))
+ORDER BY q.id DESC LIMIT @row_limit;
 
--- name: DashRemittanceVersion
+-- name: DashRemittanceVersion :one
 -- What changes when the remittance view would: remittances posted or
 -- reconciled, work items added or resolved.
-WITH visible AS (SELECT id FROM visible_orgs($1, $2)),
-rem AS (
+WITH rem AS (
     SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r
-    WHERE EXISTS (SELECT 1 FROM remittance_owners o WHERE o.remittance_id = r.id AND o.org_id IN (SELECT id FROM visible))),
+    WHERE r.id IN (SELECT remittance_id FROM visible_remittances(sqlc.narg(actor)::uuid, @perm::text))),
 items AS (
     SELECT q.status, q.created_at, q.resolved_at FROM remit_work_queue q
     WHERE q.remittance_id IN (SELECT id FROM rem)
-      AND EXISTS (SELECT 1 FROM remit_work_owners o WHERE o.item_id = q.id AND o.org_id IN (SELECT id FROM visible)))
-SELECT (SELECT count(*) FROM rem),
-       (SELECT count(*) FROM rem WHERE eft_reconciled),
-       (SELECT count(*) FROM items WHERE status = 'open'),
+      AND q.id IN (SELECT item_id FROM visible_work_items(sqlc.narg(actor)::uuid, @perm::text)))
+SELECT (SELECT count(*) FROM rem)::bigint AS remittances,
+       (SELECT count(*) FROM rem WHERE eft_reconciled)::bigint AS reconciled,
+       (SELECT count(*) FROM items WHERE status = 'open')::bigint AS open_items,
        greatest((SELECT max(created_at) FROM rem),
                 (SELECT max(greatest(created_at, resolved_at)) FROM items),
-                'epoch'::timestamptz);
+                'epoch'::timestamptz)::timestamptz AS latest;
 
--- name: WorkItemForResolve
+-- name: WorkItemForResolve :one
 -- The item (by its public ID $4), locked, with whether user $1 sees it
 -- with permission $2 (claim:read) and may act on it with $3 (claim:write),
 -- the organisation owning it to audit under (the claim's when it paid one)
 -- and the patient of its claim payment, if matched.
 WITH owners AS (
     SELECT o.org_id, o.pref FROM remit_work_queue q JOIN remit_work_owners o ON o.item_id = q.id
-    WHERE q.public_id = $4::uuid)
-SELECT q.public_id::text, q.remittance_id::text, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at,
-       coalesce(q.resolution, ''), q.resolution_note, coalesce(q.resolved_by::text, ''), q.resolved_at,
-       EXISTS (SELECT 1 FROM owners WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))),
-       coalesce((SELECT org_id::text FROM owners WHERE org_id IN (SELECT id FROM visible_orgs($1, $3)) ORDER BY pref, org_id LIMIT 1), ''),
-       coalesce((SELECT org_id::text FROM owners ORDER BY pref, org_id LIMIT 1), ''),
+    WHERE q.public_id = @item_id::uuid)
+SELECT q.public_id::text AS id, q.remittance_id::text AS remittance_id, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at,
+       coalesce(q.resolution, '')::text AS resolution, q.resolution_note, coalesce(q.resolved_by::text, '')::text AS resolved_by, q.resolved_at,
+       EXISTS (SELECT 1 FROM owners WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @read_perm::text) AS v (id)))::bool AS visible,
+       coalesce((SELECT org_id::text FROM owners WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @write_perm::text) AS v (id)) ORDER BY pref, org_id LIMIT 1), '')::text AS writable_org,
+       coalesce((SELECT org_id::text FROM owners ORDER BY pref, org_id LIMIT 1), '')::text AS owner_org,
        coalesce((SELECT c.patient_id::text FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
-                 WHERE cp.remittance_id = q.remittance_id AND cp.seq = q.seq AND q.seq > 0), '')
+                 WHERE cp.remittance_id = q.remittance_id AND cp.seq = q.seq AND q.seq > 0), '')::text AS patient_id
 FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
-WHERE q.public_id = $4::uuid
+WHERE q.public_id = @item_id::uuid
 FOR UPDATE OF q;
 
--- name: ResolveWorkItem
+-- name: ResolveWorkItem :one
 UPDATE remit_work_queue
-SET status = 'resolved', resolution = $2, resolution_note = $3, resolved_by = $4, resolved_at = now()
-WHERE public_id = $1::uuid AND status = 'open'
+SET status = 'resolved', resolution = @resolution::text, resolution_note = @resolution_note, resolved_by = sqlc.narg(resolved_by)::uuid, resolved_at = now()
+WHERE public_id = @item_id::uuid AND status = 'open'
 RETURNING resolved_at;
 
--- name: RecordStatusInquiry
+-- name: RecordStatusInquiry :exec
 INSERT INTO claim_status_inquiries (claim_id, attempt, trace, partner, request_key, response_key, stc, note, sent_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (claim_id, trace) DO UPDATE
 SET request_key = EXCLUDED.request_key, response_key = EXCLUDED.response_key, stc = EXCLUDED.stc,
     note = EXCLUDED.note, sent_at = EXCLUDED.sent_at;
 
--- name: ClaimStatusInquiries
+-- name: ClaimStatusInquiries :many
 SELECT id, claim_id::text, attempt, trace, partner, request_key, response_key, stc, note, sent_at
 FROM claim_status_inquiries WHERE claim_id = $1
 ORDER BY sent_at, id;

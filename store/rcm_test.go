@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -28,6 +29,17 @@ func newClaim(t *testing.T, f *fixture) store.Claim {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// markReady records what the claim workflow records before a claim can be
+// batched: scrubbing, then ready.
+func markReady(t *testing.T, f *fixture, id string) {
+	t.Helper()
+	for i, st := range []string{"scrubbing", "ready"} {
+		if err := f.s.RecordClaimProgress(context.Background(), store.ClaimProgress{ClaimID: id, Attempt: 1, Seq: i + 1, Status: st, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func claimStatus(t *testing.T, f *fixture, id string) store.Claim {
@@ -72,13 +84,60 @@ func TestRecordClaimProgressIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestRecordClaimProgressChecksTheLifecycle: a move the rcm lifecycle
+// refuses from the stored status writes nothing (neither status nor
+// history); a staff decision's change records the staff member.
+func TestRecordClaimProgressChecksTheLifecycle(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := newClaim(t, f)
+	at := time.Date(2030, 1, 8, 9, 0, 0, 0, time.UTC)
+	err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "submitted", At: at})
+	var ite *rcm.IllegalTransitionError
+	if !errors.As(err, &ite) || ite.From != rcm.StatusDraft || ite.To != rcm.StatusSubmitted {
+		t.Fatalf("draft -> submitted: %v, want an illegal transition", err)
+	}
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "sent", At: at}); !errors.Is(err, rcm.ErrIllegalTransition) {
+		t.Fatalf("unknown status: %v", err)
+	}
+	if got := claimStatus(t, f, c.ID); got.Status != "draft" || len(got.History) != 1 {
+		t.Fatalf("after refused moves: %s %+v, want draft with its creation only", got.Status, got.History)
+	}
+	markReady(t, f, c.ID)
+	// The batch run reserves it (its status stays ready); a hold decided on
+	// the workflow's view is refused: for the check the claim is batched.
+	if _, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100); err != nil {
+		t.Fatal(err)
+	}
+	err = f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 3, Status: "on_hold", At: at, ActorID: f.admin.UserID})
+	if !errors.As(err, &ite) || ite.From != rcm.StatusBatched {
+		t.Fatalf("batched -> on_hold: %v, want refused", err)
+	}
+	for i, st := range []string{"submitted", "submitted", "acknowledged", "rejected"} { // a note keeps the status
+		if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 3 + i, Status: st, At: at}); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	void := store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 7, Status: "voided", Note: "void by staff", At: at, ActorID: f.admin.UserID}
+	if err := f.s.RecordClaimProgress(ctx, void); err != nil {
+		t.Fatal(err)
+	}
+	got := claimStatus(t, f, c.ID)
+	last := got.History[len(got.History)-1]
+	if got.Status != "voided" || last.Status != "voided" || last.ActorID != f.admin.UserID || last.Reason != "void by staff" {
+		t.Errorf("after the void: %s, last history %+v", got.Status, last)
+	}
+	// A user name that is not a user ID stays in the note only.
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 8, Status: "voided", Note: "x", At: at, ActorID: "biller1"}); err != nil {
+		t.Fatalf("non-ID actor: %v", err)
+	}
+}
+
 func TestReserveBatches(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	c := newClaim(t, f)
-	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	markReady(t, f, c.ID)
 	b1, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100)
 	if err != nil {
 		t.Fatal(err)
@@ -91,13 +150,14 @@ func TestReserveBatches(t *testing.T) {
 	if err != nil || len(again) != 1 || again[0].ID != b1[0].ID || again[0].ISA13 != b1[0].ISA13 {
 		t.Fatalf("retry = %+v, %v; want the same batch", again, err)
 	}
-	// Another run finds nothing ready: the claim is batched.
+	// Another run finds nothing to take: the claim is reserved. Its status
+	// is still ready: only its workflow writes status (submitted, next).
 	other, err := f.s.ReserveBatches(ctx, "local", "batch/local/run2", 100)
 	if err != nil || len(other) != 0 {
 		t.Fatalf("second run = %+v, %v; want none", other, err)
 	}
-	if got := claimStatus(t, f, c.ID).Status; got != "batched" {
-		t.Errorf("status = %s, want batched", got)
+	if got := claimStatus(t, f, c.ID).Status; got != "ready" {
+		t.Errorf("status = %s, want ready (the reservation writes no status)", got)
 	}
 	id, claims, err := f.s.BatchClaimsByControl(ctx, "local", b1[0].ISA13)
 	if err != nil || id != b1[0].ID || len(claims) != 1 || claims[0] != c.ID {
@@ -111,9 +171,7 @@ func TestPostingIsExactlyOnce(t *testing.T) {
 	c := newClaim(t, f)
 	// The claim goes out through the account "local"; the 835 comes back
 	// through it.
-	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	markReady(t, f, c.ID)
 	if _, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100); err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +253,7 @@ func TestPaymentsMatchOnlyClaimsSentThroughTheirAccount(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	c := newClaim(t, f)
-	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 2, Status: "ready", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	markReady(t, f, c.ID)
 	if _, err := f.s.ReserveBatches(ctx, "local", "batch/local/run1", 100); err != nil {
 		t.Fatal(err)
 	}

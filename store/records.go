@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // CreateProvider adds a provider (provider:write at its organisation).
@@ -17,7 +19,9 @@ func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provid
 		if err := requireScope(ctx, tx, a, PermProviderWrite, p.OrgID); err != nil {
 			return orgMissing()
 		}
-		err := tx.QueryRow(ctx, q("InsertProvider"), p.ID, p.OrgID, p.NPI, p.FirstName, p.LastName, p.Taxonomy, p.Credentials).Scan(&p.CreatedAt, &p.UpdatedAt)
+		r, err := pgq.New(tx).InsertProvider(ctx, pgq.InsertProviderParams{ID: p.ID, OrgID: p.OrgID, Npi: p.NPI, FirstName: p.FirstName,
+			LastName: p.LastName, Taxonomy: p.Taxonomy, Credentials: p.Credentials})
+		p.CreatedAt, p.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "is already registered at this organisation"}}}
 		}
@@ -30,28 +34,29 @@ func orgMissing() error {
 	return &ValidationError{Fields: []FieldProblem{{Pointer: "/org_id", Detail: "does not exist"}}}
 }
 
-func scanProvider(r pgx.Row) (Provider, error) {
-	var p Provider
-	err := r.Scan(&p.ID, &p.OrgID, &p.NPI, &p.FirstName, &p.LastName, &p.Taxonomy, &p.Credentials, &p.CreatedAt, &p.UpdatedAt)
+func provider(r pgq.GetProviderRow) Provider {
+	return Provider{ID: r.ID, OrgID: r.OrgID, NPI: r.Npi, FirstName: r.FirstName, LastName: r.LastName, Taxonomy: r.Taxonomy,
+		Credentials: r.Credentials, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// getProvider reads one provider (ErrNotFound when there is none).
+func getProvider(ctx context.Context, db pgq.DBTX, id string) (Provider, error) {
+	r, err := pgq.New(db).GetProvider(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
+		return Provider{}, ErrNotFound
 	}
-	return p, err
+	return provider(r), err
 }
 
 // GetProvider reads a provider.
 func (s *Store) GetProvider(ctx context.Context, a Actor, id string) (Provider, error) {
-	var p Provider
-	if !validID(id) {
-		return p, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if p, err = scanProvider(tx.QueryRow(ctx, q("GetProvider"), id)); err != nil {
-			return err
-		}
-		return requireScope(ctx, tx, a, PermProviderRead, p.OrgID)
+	return readScoped(ctx, s, a, id, scopedRead[Provider]{
+		perm: PermProviderRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Provider, error) {
+			return getProvider(ctx, tx, id)
+		},
+		org: func(p Provider) string { return p.OrgID },
 	})
-	return p, err
 }
 
 // UpdateProvider applies a patch.
@@ -61,9 +66,15 @@ func (s *Store) UpdateProvider(ctx context.Context, a Actor, id string, ch Provi
 		return p, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if p, err = scanProvider(tx.QueryRow(ctx, q("GetProviderForUpdate"), id)); err != nil {
+		db := pgq.New(tx)
+		r, err := db.GetProviderForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
+		p = provider(pgq.GetProviderRow(r))
 		if err := requireScope(ctx, tx, a, PermProviderWrite, p.OrgID); err != nil {
 			return err
 		}
@@ -74,7 +85,9 @@ func (s *Store) UpdateProvider(ctx context.Context, a Actor, id string, ch Provi
 		if err := p.Validate(); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, q("UpdateProvider"), p.ID, p.FirstName, p.LastName, p.Taxonomy, p.Credentials).Scan(&p.UpdatedAt)
+		p.UpdatedAt, err = db.UpdateProvider(ctx, pgq.UpdateProviderParams{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName,
+			Taxonomy: p.Taxonomy, Credentials: p.Credentials})
+		return err
 	})
 	return p, err
 }
@@ -91,21 +104,25 @@ func (s *Store) ListProviders(ctx context.Context, a Actor, npi string, p Page) 
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("ListProviders"), nullable(a.UserID), PermProviderRead, after, p.Size(), nullable(npi))
+	rows, err := pgq.New(s.Pool).ListProviders(ctx, pgq.ListProvidersParams{Actor: nullText(a.UserID), Perm: PermProviderRead,
+		After: after, RowLimit: int32(p.Size()), Npi: nullText(npi)})
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Provider, error) { return scanProvider(r) })
-	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+	out := make([]Provider, len(rows))
+	for i, r := range rows {
+		out[i] = provider(pgq.GetProviderRow(r))
+	}
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), nil
 }
 
-func scanPayer(r pgx.Row) (Payer, error) {
-	var p Payer
-	err := r.Scan(&p.ID, &p.OrgID, &p.PayerID, &p.Name, &p.Clearinghouse, &p.ClearinghousePayer, &p.CreatedAt, &p.UpdatedAt)
+// getPayer reads one payer (ErrNotFound when there is none).
+func getPayer(ctx context.Context, db pgq.DBTX, id string) (Payer, error) {
+	r, err := pgq.New(db).GetPayer(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
+		return Payer{}, ErrNotFound
 	}
-	return p, err
+	return Payer(r), err
 }
 
 // CreatePayer adds a payer (payer:write at its organisation).
@@ -118,7 +135,9 @@ func (s *Store) CreatePayer(ctx context.Context, a Actor, p Payer) (Payer, error
 		if err := requireScope(ctx, tx, a, PermPayerWrite, p.OrgID); err != nil {
 			return orgMissing()
 		}
-		err := tx.QueryRow(ctx, q("InsertPayer"), p.ID, p.OrgID, p.PayerID, p.Name, p.Clearinghouse, p.ClearinghousePayer).Scan(&p.CreatedAt, &p.UpdatedAt)
+		r, err := pgq.New(tx).InsertPayer(ctx, pgq.InsertPayerParams{ID: p.ID, OrgID: p.OrgID, PayerID: p.PayerID, Name: p.Name,
+			Clearinghouse: p.Clearinghouse, ClearinghousePayer: p.ClearinghousePayer})
+		p.CreatedAt, p.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/payer_id", Detail: "is already registered at this organisation"}}}
 		}
@@ -134,15 +153,15 @@ func (s *Store) GetPayer(ctx context.Context, a Actor, id string) (Payer, error)
 		return p, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if p, err = scanPayer(tx.QueryRow(ctx, q("GetPayer"), id)); err != nil {
+		if p, err = getPayer(ctx, tx, id); err != nil {
 			return err
 		}
 		// Payers set up higher in the tree serve the organisations below.
 		if a == System {
 			return nil
 		}
-		var ok bool
-		if err := tx.QueryRow(ctx, q("InScopeOrAbove"), a.UserID, PermPayerRead, p.OrgID).Scan(&ok); err != nil {
+		ok, err := pgq.New(tx).InScopeOrAbove(ctx, pgq.InScopeOrAboveParams{Actor: a.UserID, Perm: PermPayerRead, Org: p.OrgID})
+		if err != nil {
 			return err
 		}
 		if !ok {
@@ -160,9 +179,15 @@ func (s *Store) UpdatePayer(ctx context.Context, a Actor, id string, ch PayerPat
 		return p, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if p, err = scanPayer(tx.QueryRow(ctx, q("GetPayerForUpdate"), id)); err != nil {
+		db := pgq.New(tx)
+		r, err := db.GetPayerForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
+		p = Payer(r)
 		if err := requireScope(ctx, tx, a, PermPayerWrite, p.OrgID); err != nil {
 			return err
 		}
@@ -172,7 +197,9 @@ func (s *Store) UpdatePayer(ctx context.Context, a Actor, id string, ch PayerPat
 		if err := p.Validate(); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, q("UpdatePayer"), p.ID, p.Name, p.Clearinghouse, p.ClearinghousePayer).Scan(&p.UpdatedAt)
+		p.UpdatedAt, err = db.UpdatePayer(ctx, pgq.UpdatePayerParams{ID: p.ID, Name: p.Name, Clearinghouse: p.Clearinghouse,
+			ClearinghousePayer: p.ClearinghousePayer})
+		return err
 	})
 	return p, err
 }
@@ -183,10 +210,14 @@ func (s *Store) ListPayers(ctx context.Context, a Actor, p Page) ([]Payer, strin
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.Pool.Query(ctx, q("ListPayers"), nullable(a.UserID), PermPayerRead, after, p.Size())
+	rows, err := pgq.New(s.Pool).ListPayers(ctx, pgq.ListPayersParams{Actor: nullText(a.UserID), Perm: PermPayerRead,
+		After: after, RowLimit: int32(p.Size())})
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payer, error) { return scanPayer(r) })
-	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
+	out := make([]Payer, len(rows))
+	for i, r := range rows {
+		out[i] = Payer(r)
+	}
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), nil
 }

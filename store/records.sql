@@ -2,296 +2,296 @@
 -- Ids are returned as text; $1/$2 of the List* queries are the acting user
 -- and the permission that makes an organisation (and its subtree) visible.
 
--- name: InScopeOrAbove
+-- name: InScopeOrAbove :one
 -- Like InScope, but also true when org $3 is an ancestor of a granted org
 -- (shared set-up such as payers, read from below).
-SELECT $3::uuid IN (SELECT id FROM visible_orgs_and_ancestors($1, $2));
+SELECT (@org::uuid IN (SELECT v.id FROM visible_orgs_and_ancestors(@actor::uuid, @perm::text) AS v (id)))::bool AS ok;
 
--- name: InScope
+-- name: InScope :one
 -- Does user $1 hold permission $2 at org $3 or at one of its ancestors?
 SELECT org_visible($1, $2, $3);
 
--- name: UserPermissions
+-- name: UserPermissions :many
 SELECT DISTINCT rp.permission
 FROM role_grants g JOIN role_permissions rp ON rp.role = g.role
 WHERE g.user_id = $1 ORDER BY 1;
 
--- name: LockAuditHead
+-- name: LockAuditHead :one
 -- Any chain head no other transaction holds.
 SELECT chain, seq, hash FROM audit_head ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED;
 
--- name: WaitAuditHead
+-- name: WaitAuditHead :one
 SELECT chain, seq, hash FROM audit_head WHERE chain = $1 FOR UPDATE;
 
--- name: InsertAudit
+-- name: InsertAudit :exec
 INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);
 
--- name: UpdateAuditHead
+-- name: UpdateAuditHead :exec
 UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE chain = $3;
 
--- name: GetAuditHeads
+-- name: GetAuditHeads :many
 SELECT chain, seq, hash, mac FROM audit_head ORDER BY chain;
 
--- name: ScanAudit
+-- name: ScanAudit :many
 SELECT seq, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
        action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain
 FROM audit_log ORDER BY chain, seq;
 
--- name: QueryAudit
-SELECT id, at, coalesce(actor_id::text, ''), coalesce(org_id::text, ''), coalesce(patient_id::text, ''),
-       action, resource, resource_id, fields, source_ip, request_id
+-- name: QueryAudit :many
+SELECT audit_log.id::bigint AS seq, at, coalesce(actor_id::text, '')::text AS actor_id, coalesce(org_id::text, '')::text AS org_id,
+       coalesce(patient_id::text, '')::text AS patient_id, action, resource, resource_id, fields, source_ip, request_id
 FROM audit_log
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND ($3::uuid IS NULL OR patient_id = $3)
-  AND ($4::uuid IS NULL OR actor_id = $4)
-  AND ($5::timestamptz IS NULL OR at >= $5)
-  AND ($6::timestamptz IS NULL OR at < $6)
-  AND id < $7
-ORDER BY id DESC LIMIT $8;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(actor_id)::uuid IS NULL OR actor_id = sqlc.narg(actor_id)::uuid)
+  AND (sqlc.narg(at_from)::timestamptz IS NULL OR at >= sqlc.narg(at_from)::timestamptz)
+  AND (sqlc.narg(at_to)::timestamptz IS NULL OR at < sqlc.narg(at_to)::timestamptz)
+  AND audit_log.id < @before::bigint
+ORDER BY audit_log.id DESC LIMIT @row_limit;
 
--- name: InsertRootOrg
+-- name: InsertRootOrg :one
 INSERT INTO orgs (id, kind, name, path)
-VALUES ($1::uuid, $2, $3, text2ltree(replace($1::uuid::text, '-', '_')))
+VALUES (@id::uuid, @kind::text, @name::text, text2ltree(replace((@id::uuid)::text, '-', '_')))
 RETURNING created_at;
 
--- name: GetOrgKind
+-- name: GetOrgKind :one
 SELECT kind FROM orgs WHERE id = $1;
 
--- name: InsertChildOrg
+-- name: InsertChildOrg :one
 INSERT INTO orgs (id, parent_id, kind, name, path)
-SELECT $1::uuid, $2, $3, $4, p.path || text2ltree(replace($1::uuid::text, '-', '_'))
-FROM orgs p WHERE p.id = $2
+SELECT @id::uuid, @parent_id::uuid, @kind::text, @name::text, p.path || text2ltree(replace((@id::uuid)::text, '-', '_'))
+FROM orgs p WHERE p.id = @parent_id::uuid
 RETURNING created_at;
 
--- name: GetOrg
-SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs WHERE id = $1;
+-- name: GetOrg :one
+SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs WHERE id = $1;
 
--- name: ListOrgs
-SELECT id::text, coalesce(parent_id::text, ''), kind, name, created_at FROM orgs
-WHERE id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-ORDER BY id LIMIT $4;
+-- name: ListOrgs :many
+SELECT id::text AS id, coalesce(parent_id::text, '')::text AS parent_id, kind, name, created_at FROM orgs
+WHERE id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+ORDER BY orgs.id LIMIT @row_limit;
 
--- name: InsertUser
+-- name: InsertUser :exec
 INSERT INTO users (id, org_id, kind, login, display_name, password_hash, dek, totp_secret)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
--- name: RoleExists
+-- name: RoleExists :one
 SELECT EXISTS (SELECT 1 FROM role_permissions WHERE role = $1);
 
--- name: InsertGrant
+-- name: InsertGrant :exec
 INSERT INTO role_grants (user_id, org_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
 
--- name: GetUserOrg
+-- name: GetUserOrg :one
 SELECT org_id::text, kind FROM users WHERE id = $1;
 
--- name: InsertAPIToken
+-- name: InsertAPIToken :one
 INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3) RETURNING created_at;
 
--- name: GetLoginForUpdate
-SELECT id::text, password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
+-- name: GetLoginForUpdate :one
+SELECT id::text AS id, coalesce(password_hash, '')::text AS password_hash, dek, totp_secret, totp_last_step, failed_logins, locked_until
 FROM users WHERE login = $1 AND kind = 'staff' AND NOT disabled FOR UPDATE;
 
--- name: RecordLoginFailure
-UPDATE users SET failed_logins = $2, locked_until = coalesce($3, locked_until) WHERE id = $1;
+-- name: RecordLoginFailure :exec
+UPDATE users SET failed_logins = @failed_logins, locked_until = coalesce(sqlc.narg(locked_until)::timestamptz, locked_until) WHERE id = @id;
 
--- name: RecordLoginSuccess
+-- name: RecordLoginSuccess :exec
 UPDATE users SET failed_logins = 0, locked_until = NULL, totp_last_step = $2 WHERE id = $1;
 
--- name: InsertSession
-INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5);
+-- name: InsertSession :exec
+INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES (@id, @user_id, @token_hash, @created_at, @created_at, @expires_at);
 
--- name: RevokeSession
+-- name: RevokeSession :exec
 UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL;
 
--- name: AuthToken
-SELECT u.id::text, u.kind, t.last_used_at,
-       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+-- name: AuthToken :one
+SELECT u.id::text AS user_id, u.kind, t.last_used_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)::text[] AS permissions
 FROM api_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND NOT u.disabled;
+WHERE t.token_hash = @token_hash AND t.revoked_at IS NULL AND t.expires_at > @now::timestamptz AND NOT u.disabled;
 
--- name: TouchToken
+-- name: TouchToken :exec
 UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1;
 
--- name: AuthSession
-SELECT s.id::text, u.id::text, u.kind, s.last_seen_at, s.expires_at,
-       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)
+-- name: AuthSession :one
+SELECT s.id::text AS session_id, u.id::text AS user_id, u.kind, s.last_seen_at, s.expires_at,
+       array(SELECT DISTINCT rp.permission FROM role_grants g JOIN role_permissions rp ON rp.role = g.role WHERE g.user_id = u.id)::text[] AS permissions
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND NOT u.disabled;
 
--- name: TouchSession
+-- name: TouchSession :exec
 UPDATE sessions SET last_seen_at = $2 WHERE id = $1;
 
 -- Access management (store/users.go). Never select password hashes, TOTP
 -- secrets or token hashes here: these rows go out through the API.
 
--- name: GetUserOrgForUpdate
-SELECT org_id::text, kind FROM users WHERE id = $1 FOR UPDATE;
+-- name: GetUserOrgForUpdate :one
+SELECT org_id::text AS org_id, kind FROM users WHERE id = $1 FOR UPDATE;
 
--- name: GetUser
-SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users WHERE id = $1;
+-- name: GetUser :one
+SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users WHERE id = $1;
 
--- name: ListUsers
+-- name: ListUsers :many
 -- Users at the organisations where $1 holds $2 (user:write) or below.
-SELECT id::text, org_id::text, kind, login, display_name, disabled, locked_until, created_at FROM users
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3 AND ($5::uuid IS NULL OR org_id = $5)
-ORDER BY id LIMIT $4;
+SELECT id::text AS id, org_id::text AS org_id, kind, login, display_name, disabled, locked_until, created_at FROM users
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid AND (sqlc.narg(org_id)::uuid IS NULL OR org_id = sqlc.narg(org_id)::uuid)
+ORDER BY users.id LIMIT @row_limit;
 
--- name: ListUserGrants
-SELECT user_id::text, org_id::text, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, org_id, role;
+-- name: ListUserGrants :many
+SELECT user_id::text AS user_id, org_id::text AS org_id, role FROM role_grants WHERE user_id = ANY($1::uuid[]) ORDER BY role_grants.user_id, role_grants.org_id, role_grants.role;
 
--- name: SetUserDisabled
+-- name: SetUserDisabled :exec
 UPDATE users SET disabled = $2 WHERE id = $1;
 
--- name: RevokeUserSessions
+-- name: RevokeUserSessions :exec
 UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL;
 
--- name: UnlockUser
+-- name: UnlockUser :exec
 UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1;
 
--- name: GrantExists
+-- name: GrantExists :one
 SELECT EXISTS (SELECT 1 FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3);
 
--- name: DeleteGrant
+-- name: DeleteGrant :execrows
 DELETE FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3;
 
--- name: ListAPITokens
-SELECT id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
-WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3;
+-- name: ListAPITokens :many
+SELECT id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at FROM api_tokens
+WHERE user_id = @user_id AND id > @after::uuid ORDER BY api_tokens.id LIMIT @row_limit;
 
--- name: RevokeAPIToken
+-- name: RevokeAPIToken :one
 -- Idempotent: a revoked token keeps its first revocation time.
 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2
-RETURNING id::text, user_id::text, created_at, last_used_at, revoked_at, expires_at;
+RETURNING id::text AS id, user_id::text AS user_id, created_at, last_used_at, revoked_at, expires_at;
 
--- name: InsertProvider
+-- name: InsertProvider :one
 INSERT INTO providers (id, org_id, npi, first_name, last_name, taxonomy, credentials)
 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at;
 
--- name: GetProvider
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1;
+-- name: GetProvider :one
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1;
 
--- name: GetProviderForUpdate
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE;
+-- name: GetProviderForUpdate :one
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE;
 
--- name: UpdateProvider
+-- name: UpdateProvider :one
 UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials = $5, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: ListProviders
-SELECT id::text, org_id::text, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3 AND ($5::text IS NULL OR npi = $5)
-ORDER BY id LIMIT $4;
+-- name: ListProviders :many
+SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid AND (sqlc.narg(npi)::text IS NULL OR npi = sqlc.narg(npi)::text)
+ORDER BY providers.id LIMIT @row_limit;
 
--- name: GetProviderOrg
+-- name: GetProviderOrg :one
 SELECT org_id::text FROM providers WHERE id = $1;
 
--- name: InsertPayer
+-- name: InsertPayer :one
 INSERT INTO payers (id, org_id, payer_id, name, clearinghouse, clearinghouse_payer)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at, updated_at;
 
--- name: GetPayer
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1;
+-- name: GetPayer :one
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1;
 
--- name: GetPayerForUpdate
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE;
+-- name: GetPayerForUpdate :one
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE;
 
--- name: UpdatePayer
+-- name: UpdatePayer :one
 UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: ListPayers
-SELECT id::text, org_id::text, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
-WHERE org_id IN (SELECT id FROM visible_orgs_and_ancestors($1, $2))
-  AND id > $3
-ORDER BY id LIMIT $4;
+-- name: ListPayers :many
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
+WHERE org_id IN (SELECT v.id FROM visible_orgs_and_ancestors(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+ORDER BY payers.id LIMIT @row_limit;
 
--- name: GetPayerOrg
+-- name: GetPayerOrg :one
 SELECT org_id::text FROM payers WHERE id = $1;
 
--- name: PayerUsableAt
+-- name: PayerUsableAt :one
 -- Payers set up at an organisation serve its whole subtree.
-SELECT EXISTS (SELECT 1 FROM payers p JOIN orgs po ON po.id = p.org_id JOIN orgs o ON o.id = $2
-               WHERE p.id = $1 AND po.path @> o.path);
+SELECT EXISTS (SELECT 1 FROM payers p JOIN orgs po ON po.id = p.org_id JOIN orgs o ON o.id = @org_id::uuid
+               WHERE p.id = @payer_id::uuid AND po.path @> o.path);
 
--- name: InsertPatient
+-- name: InsertPatient :one
 INSERT INTO patients (id, org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email,
                       last_name_bidx, birth_date_bidx, ssn_bidx)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING created_at, updated_at;
 
--- name: GetPatient
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+-- name: GetPatient :one
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1;
 
--- name: GetPatientForUpdate
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+-- name: GetPatientForUpdate :one
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1 FOR UPDATE;
 
--- name: UpdatePatient
+-- name: UpdatePatient :one
 UPDATE patients SET first_name = $2, last_name = $3, birth_date = $4, sex = $5, ssn = $6, address = $7, phone = $8, email = $9,
        last_name_bidx = $10, birth_date_bidx = $11, ssn_bidx = $12, updated_at = now()
 WHERE id = $1 RETURNING updated_at;
 
--- name: ListPatients
-SELECT id::text, org_id::text, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
+-- name: ListPatients :many
+SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR org_id = $5)
-  AND ($6::bytea IS NULL OR last_name_bidx = $6)
-  AND ($7::bytea IS NULL OR birth_date_bidx = $7)
-  AND ($8::bytea IS NULL OR ssn_bidx = $8)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(org_id)::uuid IS NULL OR org_id = sqlc.narg(org_id)::uuid)
+  AND (sqlc.narg(last_name_bidx)::bytea IS NULL OR last_name_bidx = sqlc.narg(last_name_bidx)::bytea)
+  AND (sqlc.narg(birth_date_bidx)::bytea IS NULL OR birth_date_bidx = sqlc.narg(birth_date_bidx)::bytea)
+  AND (sqlc.narg(ssn_bidx)::bytea IS NULL OR ssn_bidx = sqlc.narg(ssn_bidx)::bytea)
+ORDER BY patients.id LIMIT @row_limit;
 
--- name: GetPatientOrg
+-- name: GetPatientOrg :one
 SELECT org_id::text FROM patients WHERE id = $1;
 
--- name: InsertCoverage
+-- name: InsertCoverage :one
 INSERT INTO coverages (id, org_id, patient_id, payer_id, dek, member_id, member_id_bidx, group_number, relationship,
                        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING created_at, updated_at;
 
--- name: GetCoverageOrg
+-- name: GetCoverageOrg :one
 SELECT org_id::text FROM coverages WHERE id = $1;
 
--- name: GetCoverage
-SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+-- name: GetCoverage :one
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, payer_id::text AS payer_id, dek, member_id, group_number, relationship,
        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
 FROM coverages WHERE id = $1;
 
--- name: ListCoverages
-SELECT id::text, org_id::text, patient_id::text, payer_id::text, dek, member_id, group_number, relationship,
+-- name: ListCoverages :many
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, payer_id::text AS payer_id, dek, member_id, group_number, relationship,
        subscriber_first_name, subscriber_last_name, subscriber_birth_date, priority, effective_from, effective_to, created_at, updated_at
 FROM coverages
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR patient_id = $5)
-  AND ($6::bytea IS NULL OR member_id_bidx = $6)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(member_id_bidx)::bytea IS NULL OR member_id_bidx = sqlc.narg(member_id_bidx)::bytea)
+ORDER BY coverages.id LIMIT @row_limit;
 
--- name: GetCoveragePatient
+-- name: GetCoveragePatient :one
 SELECT patient_id::text FROM coverages WHERE id = $1;
 
--- name: GetCoveragePayer
+-- name: GetCoveragePayer :one
 SELECT payer_id::text FROM coverages WHERE id = $1;
 
--- name: PrimaryCoverage
+-- name: PrimaryCoverage :one
 SELECT id::text FROM coverages
 WHERE patient_id = $1 AND (effective_to IS NULL OR effective_to >= current_date)
 ORDER BY priority, id LIMIT 1;
 
--- name: BookingScope
+-- name: BookingScope :one
 -- The provider's and the patient's organisations, and whether user $1 holds
 -- $2 at each (one round trip).
-WITH pv AS (SELECT org_id FROM providers WHERE id = $3),
-     pt AS (SELECT org_id FROM patients WHERE id = $4),
-     visible AS (SELECT id FROM visible_orgs($1, $2))
+WITH pv AS (SELECT pr.org_id FROM providers pr WHERE pr.id = $3),
+     pt AS (SELECT pa.org_id FROM patients pa WHERE pa.id = $4),
+     visible AS (SELECT v.id FROM visible_orgs($1, $2) AS v (id))
 SELECT (SELECT org_id::text FROM pv), (SELECT org_id::text FROM pt),
        EXISTS (SELECT 1 FROM pv WHERE pv.org_id IN (SELECT id FROM visible)),
        EXISTS (SELECT 1 FROM pt WHERE pt.org_id IN (SELECT id FROM visible));
 
--- name: SlotAvailable
+-- name: SlotAvailable :one
 -- True when the slot overlaps no "unavailable" exception and either the
 -- provider has no weekly templates, or it fits an "available" exception, or
 -- it fits one template window on its local day.
@@ -310,254 +310,264 @@ SELECT NOT EXISTS (SELECT 1 FROM availability_exceptions e
                      AND (t.valid_from IS NULL OR l.ls::date >= t.valid_from)
                      AND (t.valid_to IS NULL OR l.ls::date <= t.valid_to)));
 
--- name: InsertAppointment
+-- name: InsertAppointment :one
 INSERT INTO appointments (id, org_id, provider_id, patient_id, series_id, visit_type, starts_at, ends_at, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'booked') RETURNING status, created_at, updated_at;
 
--- name: FindClash
+-- name: FindClash :one
 SELECT starts_at, ends_at FROM appointments
 WHERE provider_id = $1 AND status <> 'cancelled' AND tstzrange(starts_at, ends_at, '[)') && tstzrange($2, $3, '[)')
 ORDER BY starts_at LIMIT 1;
 
--- name: InsertSeries
+-- name: InsertSeries :exec
 INSERT INTO appointment_series (id, org_id, provider_id, patient_id, rule) VALUES ($1, $2, $3, $4, $5);
 
--- name: GetAppointment
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+-- name: GetAppointment :one
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments WHERE id = $1;
 
--- name: GetAppointmentForUpdate
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+-- name: GetAppointmentForUpdate :one
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments WHERE id = $1 FOR UPDATE;
 
--- name: GetAppointmentPatient
+-- name: GetAppointmentPatient :one
 SELECT patient_id::text FROM appointments WHERE id = $1;
 
--- name: ListAppointments
-SELECT id::text, org_id::text, provider_id::text, patient_id::text, coalesce(series_id::text, ''), visit_type, starts_at, ends_at,
+-- name: ListAppointments :many
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, patient_id::text AS patient_id,
+       coalesce(series_id::text, '')::text AS series_id, visit_type, starts_at, ends_at,
        status, cancel_reason, created_at, updated_at
 FROM appointments
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR provider_id = $5)
-  AND ($6::uuid IS NULL OR patient_id = $6)
-  AND ($7::text IS NULL OR status = $7)
-  AND ($8::timestamptz IS NULL OR ends_at > $8)
-  AND ($9::timestamptz IS NULL OR starts_at < $9)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(provider_id)::uuid IS NULL OR provider_id = sqlc.narg(provider_id)::uuid)
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(ends_after)::timestamptz IS NULL OR ends_at > sqlc.narg(ends_after)::timestamptz)
+  AND (sqlc.narg(starts_before)::timestamptz IS NULL OR starts_at < sqlc.narg(starts_before)::timestamptz)
+ORDER BY appointments.id LIMIT @row_limit;
 
--- name: RescheduleAppointment
+-- name: RescheduleAppointment :one
 UPDATE appointments SET starts_at = $2, ends_at = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: CancelAppointment
+-- name: CancelAppointment :one
 UPDATE appointments SET status = 'cancelled', cancel_reason = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: InsertWaitlist
+-- name: InsertWaitlist :one
 INSERT INTO waitlist_entries (id, org_id, patient_id, provider_id, visit_type, priority, earliest, latest, weekdays, time_from, time_to, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'waiting') RETURNING status, created_at, updated_at;
 
--- name: GetWaitlist
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+-- name: GetWaitlist :one
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries WHERE id = $1;
 
--- name: GetWaitlistForUpdate
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+-- name: GetWaitlistForUpdate :one
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries WHERE id = $1 FOR UPDATE;
 
--- name: ListWaitlist
-SELECT id::text, org_id::text, patient_id::text, coalesce(provider_id::text, ''), visit_type, priority, earliest, latest, weekdays,
-       coalesce(to_char(time_from, 'HH24:MI'), ''), coalesce(to_char(time_to, 'HH24:MI'), ''), status,
-       coalesce(appointment_id::text, ''), created_at, updated_at
+-- name: ListWaitlist :many
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, coalesce(provider_id::text, '')::text AS provider_id,
+       visit_type, priority, earliest, latest, weekdays,
+       coalesce(to_char(time_from, 'HH24:MI'), '')::text AS time_from, coalesce(to_char(time_to, 'HH24:MI'), '')::text AS time_to, status,
+       coalesce(appointment_id::text, '')::text AS appointment_id, created_at, updated_at
 FROM waitlist_entries
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR org_id = $5)
-  AND ($6::uuid IS NULL OR provider_id = $6)
-  AND ($7::text IS NULL OR status = $7)
-  AND ($8::text IS NULL OR visit_type = $8)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(org_id)::uuid IS NULL OR org_id = sqlc.narg(org_id)::uuid)
+  AND (sqlc.narg(provider_id)::uuid IS NULL OR provider_id = sqlc.narg(provider_id)::uuid)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(visit_type)::text IS NULL OR visit_type = sqlc.narg(visit_type)::text)
+ORDER BY waitlist_entries.id LIMIT @row_limit;
 
--- name: CloseWaitlist
+-- name: CloseWaitlist :one
 UPDATE waitlist_entries SET status = $2, appointment_id = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: InsertAvailability
+-- name: InsertAvailability :one
 INSERT INTO availability_templates (id, org_id, provider_id, weekday, start_time, end_time, time_zone, valid_from, valid_to)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at;
 
--- name: InsertAvailabilityException
+-- name: InsertAvailabilityException :one
 INSERT INTO availability_exceptions (id, org_id, provider_id, kind, starts_at, ends_at)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at;
 
--- name: ListAvailability
-SELECT id::text, org_id::text, provider_id::text, weekday, to_char(start_time, 'HH24:MI'), to_char(end_time, 'HH24:MI'),
+-- name: ListAvailability :many
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, weekday,
+       to_char(start_time, 'HH24:MI')::text AS start_time, to_char(end_time, 'HH24:MI')::text AS end_time,
        time_zone, valid_from, valid_to, created_at
-FROM availability_templates WHERE provider_id = $1 ORDER BY weekday, start_time;
+FROM availability_templates WHERE provider_id = $1 ORDER BY availability_templates.weekday, availability_templates.start_time;
 
--- name: ListAvailabilityExceptions
-SELECT id::text, org_id::text, provider_id::text, kind, starts_at, ends_at, created_at
+-- name: ListAvailabilityExceptions :many
+SELECT id::text AS id, org_id::text AS org_id, provider_id::text AS provider_id, kind, starts_at, ends_at, created_at
 FROM availability_exceptions WHERE provider_id = $1 AND ends_at > now() - interval '1 day' ORDER BY starts_at;
 
--- name: InsertEncounter
+-- name: InsertEncounter :one
 INSERT INTO encounters (id, org_id, patient_id, provider_id, coverage_id, appointment_id, date_of_service, place_of_service, diagnoses)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at, updated_at;
 
--- name: InsertCharge
+-- name: InsertCharge :exec
 INSERT INTO charges (encounter_id, line, code, modifiers, diagnosis_pointers, units, amount_cents, place_of_service)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
--- name: GetEncounter
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+-- name: GetEncounter :one
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters WHERE id = $1;
 
--- name: ListCharges
-SELECT line, code, modifiers, diagnosis_pointers, units::float8, amount_cents, coalesce(place_of_service, '')
+-- name: ListCharges :many
+SELECT line, code, modifiers, diagnosis_pointers, units::float8 AS units, amount_cents, coalesce(place_of_service, '')::text AS place_of_service
 FROM charges WHERE encounter_id = $1 ORDER BY line;
 
--- name: ListEncounters
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+-- name: ListEncounters :many
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::uuid IS NULL OR patient_id = $5)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+ORDER BY encounters.id LIMIT @row_limit;
 
--- name: GetEncounterForClaim
+-- name: GetEncounterForClaim :one
 -- The total is summed as numeric: charges stored before the bounds could
 -- overflow a bigint; such a total reads as -1, which CreateClaim refuses.
-SELECT e.org_id::text, e.patient_id::text, e.provider_id::text, e.coverage_id::text,
+SELECT e.org_id::text AS org_id, e.patient_id::text AS patient_id, e.provider_id::text AS provider_id, coalesce(e.coverage_id::text, '')::text AS coverage_id,
        (SELECT CASE WHEN t > 999999999999999999 THEN -1 ELSE t END::bigint
-        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)
+        FROM (SELECT coalesce(sum(amount_cents::numeric), 0) AS t FROM charges c WHERE c.encounter_id = e.id) s)::bigint AS total_cents
 FROM encounters e WHERE e.id = $1;
 
--- name: InsertClaim
+-- name: InsertClaim :one
 INSERT INTO claims (id, org_id, encounter_id, patient_id, coverage_id, payer_id, provider_id, patient_control_number, total_cents, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING created_at, updated_at;
 
--- name: InsertClaimStatus
+-- name: InsertClaimStatus :exec
 INSERT INTO claim_status_history (claim_id, seq, status, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6);
 
--- name: GetClaim
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+-- name: GetClaim :one
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims WHERE id = $1;
 
--- name: GetClaimForUpdate
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+-- name: GetClaimForUpdate :one
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims WHERE id = $1 FOR UPDATE;
 
--- name: ListClaimStatus
-SELECT seq, status, reason, coalesce(actor_id::text, ''), at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq;
+-- name: ListClaimStatus :many
+SELECT seq, status, reason, coalesce(actor_id::text, '')::text AS actor_id, at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq;
 
--- name: ListClaims
-SELECT id::text, org_id::text, encounter_id::text, patient_id::text, coverage_id::text, payer_id::text, provider_id::text,
+-- name: ListClaims :many
+SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
+       coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims
-WHERE org_id IN (SELECT id FROM visible_orgs($1, $2))
-  AND id > $3
-  AND ($5::text IS NULL OR status = $5)
-  AND ($6::uuid IS NULL OR patient_id = $6)
-  AND ($7::uuid IS NULL OR payer_id = $7)
-ORDER BY id LIMIT $4;
+WHERE org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+  AND id > @after::uuid
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(patient_id)::uuid IS NULL OR patient_id = sqlc.narg(patient_id)::uuid)
+  AND (sqlc.narg(payer_id)::uuid IS NULL OR payer_id = sqlc.narg(payer_id)::uuid)
+ORDER BY claims.id LIMIT @row_limit;
 
--- name: SetClaimStatus
-UPDATE claims SET status = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
-
--- name: ClaimIdempotencyKey
+-- name: ClaimIdempotencyKey :execrows
 -- A key whose request never finished (its process died) is taken over
 -- after a minute.
 INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3)
 ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
 WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute';
 
--- name: ClaimIdempotencyKeys
+-- name: ClaimIdempotencyKeys :many
 -- ClaimIdempotencyKey for several keys at once (no key twice); answers
 -- the keys claimed.
 INSERT INTO idempotency_keys (principal_id, key, request_hash)
-SELECT p::uuid, k, h FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(p, k, h)
+SELECT p::uuid, k, h FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::bytea[])) AS u(p, k, h)
 ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
 WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute'
 RETURNING principal_id::text, key;
 
--- name: FinishIdempotencyKeys
+-- name: FinishIdempotencyKeys :exec
 UPDATE idempotency_keys k SET status = u.status, dek = u.dek, response = u.response,
        patient_id = u.patient_id::uuid, org_id = u.org_id::uuid
-FROM unnest($1::text[], $2::text[], $3::int[], $4::bytea[], $5::bytea[], $6::text[], $7::text[])
+FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnest($4::bytea[]), unnest($5::bytea[]), unnest($6::text[]), unnest($7::text[]))
      AS u(principal_id, key, status, dek, response, patient_id, org_id)
 WHERE k.principal_id = u.principal_id::uuid AND k.key = u.key;
 
--- name: GetIdempotencyKey
-SELECT request_hash, status, dek, response, coalesce(patient_id::text, ''), coalesce(org_id::text, '')
+-- name: GetIdempotencyKey :one
+SELECT request_hash, status, dek, response, coalesce(patient_id::text, '')::text AS patient_id, coalesce(org_id::text, '')::text AS org_id
 FROM idempotency_keys WHERE principal_id = $1 AND key = $2;
 
--- name: FinishIdempotencyKey
+-- name: FinishIdempotencyKey :exec
 UPDATE idempotency_keys SET status = $3, dek = $4, response = $5, patient_id = $6, org_id = $7 WHERE principal_id = $1 AND key = $2;
 
--- name: ReleaseIdempotencyKey
+-- name: ReleaseIdempotencyKey :exec
 DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND status IS NULL;
 
--- name: RotateSelect_users
+-- name: RotateSelect_users :many
 SELECT id::text, dek FROM users WHERE dek IS NOT NULL AND id::text > $1 ORDER BY id::text LIMIT $2 FOR UPDATE SKIP LOCKED;
 
--- name: RotateUpdate_users
+-- name: RotateUpdate_users :exec
 UPDATE users SET dek = $2 WHERE id = $1::uuid;
 
--- name: RotateSelect_patients
+-- name: RotateSelect_patients :many
 SELECT id::text, dek FROM patients WHERE id::text > $1 ORDER BY id::text LIMIT $2 FOR UPDATE SKIP LOCKED;
 
--- name: RotateUpdate_patients
+-- name: RotateUpdate_patients :exec
 UPDATE patients SET dek = $2 WHERE id = $1::uuid;
 
--- name: RotateSelect_coverages
+-- name: RotateSelect_coverages :many
 SELECT id::text, dek FROM coverages WHERE id::text > $1 ORDER BY id::text LIMIT $2 FOR UPDATE SKIP LOCKED;
 
--- name: RotateUpdate_coverages
+-- name: RotateUpdate_coverages :exec
 UPDATE coverages SET dek = $2 WHERE id = $1::uuid;
 
--- name: RotateSelect_idempotency_keys
+-- name: RotateSelect_idempotency_keys :many
 SELECT principal_id::text || '/' || key, dek FROM idempotency_keys
 WHERE dek IS NOT NULL AND principal_id::text || '/' || key > $1
 ORDER BY 1 LIMIT $2 FOR UPDATE SKIP LOCKED;
 
--- name: RotateUpdate_idempotency_keys
+-- name: RotateUpdate_idempotency_keys :exec
 UPDATE idempotency_keys SET dek = $2 WHERE principal_id::text || '/' || key = $1;
 
--- name: LockCoverage
-SELECT org_id::text, dek FROM coverages WHERE id = $1 FOR UPDATE;
+-- name: LockCoverage :one
+SELECT org_id::text AS org_id, dek FROM coverages WHERE id = $1 FOR UPDATE;
 
--- name: UpdateCoverage
+-- name: UpdateCoverage :one
 UPDATE coverages SET member_id = $2, member_id_bidx = $3, group_number = $4, priority = $5, effective_from = $6, effective_to = $7, updated_at = now()
 WHERE id = $1 RETURNING updated_at;
 
--- name: UpdateOrgName
+-- name: UpdateOrgName :exec
 UPDATE orgs SET name = $2 WHERE id = $1;
 
--- name: UpdateAppointmentVisitType
+-- name: UpdateAppointmentVisitType :one
 UPDATE appointments SET visit_type = $2, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: UpdateWaitlist
+-- name: UpdateWaitlist :one
 UPDATE waitlist_entries SET provider_id = $2, visit_type = $3, priority = $4, earliest = $5, latest = $6, weekdays = $7,
        time_from = $8, time_to = $9, updated_at = now()
 WHERE id = $1 RETURNING updated_at;
 
--- name: GetEncounterForUpdate
-SELECT id::text, org_id::text, patient_id::text, provider_id::text, coalesce(coverage_id::text, ''), coalesce(appointment_id::text, ''),
+-- name: GetEncounterForUpdate :one
+SELECT id::text AS id, org_id::text AS org_id, patient_id::text AS patient_id, provider_id::text AS provider_id,
+       coalesce(coverage_id::text, '')::text AS coverage_id, coalesce(appointment_id::text, '')::text AS appointment_id,
        date_of_service, place_of_service, diagnoses, created_at, updated_at
 FROM encounters WHERE id = $1 FOR UPDATE;
 
--- name: EncounterHasClaim
+-- name: EncounterHasClaim :one
 SELECT EXISTS (SELECT 1 FROM claims WHERE encounter_id = $1);
 
--- name: UpdateEncounter
+-- name: UpdateEncounter :one
 UPDATE encounters SET place_of_service = $2, diagnoses = $3, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
--- name: DeleteCharges
+-- name: DeleteCharges :exec
 DELETE FROM charges WHERE encounter_id = $1;

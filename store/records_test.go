@@ -11,6 +11,7 @@ import (
 
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/keyring"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -262,15 +263,19 @@ func TestClaimFromEncounter(t *testing.T) {
 	if _, err := f.s.CreateClaim(ctx, f.admin, enc.ID); !errors.As(err, &ve) {
 		t.Fatalf("second claim for one encounter: %v", err)
 	}
-	if _, err := f.s.SetClaimStatus(ctx, f.admin, c.ID, store.ClaimPaid, ""); !errors.As(err, &ve) {
+	at := time.Date(2030, 1, 8, 9, 0, 0, 0, time.UTC)
+	if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: 1, Status: "paid", At: at}); !errors.Is(err, rcm.ErrIllegalTransition) {
 		t.Fatalf("draft -> paid allowed: %v", err)
 	}
-	for _, st := range []string{store.ClaimReady, store.ClaimSubmitted} {
-		if c, err = f.s.SetClaimStatus(ctx, f.admin, c.ID, st, "test"); err != nil {
+	for i, st := range []string{"scrubbing", "ready"} {
+		if err := f.s.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: c.ID, Attempt: 1, Seq: i + 1, Status: st, At: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(c.History) != 3 || c.History[2].Status != store.ClaimSubmitted {
+	if c, err = f.s.GetClaim(ctx, f.admin, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.History) != 3 || c.History[2].Status != "ready" || c.Status != "ready" {
 		t.Fatalf("history = %+v", c.History)
 	}
 	b, err := f.s.GetClaimBundle(ctx, f.admin, c.ID)

@@ -9,19 +9,27 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 var apptFields = []string{"provider_id", "visit_type", "starts_at", "ends_at", "status"}
 
-func scanAppointment(r pgx.Row) (Appointment, error) {
-	var x Appointment
-	err := r.Scan(&x.ID, &x.OrgID, &x.ProviderID, &x.PatientID, &x.SeriesID, &x.VisitType, &x.StartsAt, &x.EndsAt,
-		&x.Status, &x.CancelReason, &x.CreatedAt, &x.UpdatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
-	}
+// appointment is a generated appointment row as the store's type (times
+// in UTC).
+func appointment(r pgq.GetAppointmentRow) Appointment {
+	x := Appointment(r)
 	x.StartsAt, x.EndsAt = x.StartsAt.UTC(), x.EndsAt.UTC()
-	return x, err
+	return x
+}
+
+// getAppointment reads one appointment (ErrNotFound when there is none).
+func getAppointment(ctx context.Context, db pgq.DBTX, id string) (Appointment, error) {
+	r, err := pgq.New(db).GetAppointment(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Appointment{}, ErrNotFound
+	}
+	return appointment(r), err
 }
 
 // bookingChecks queues, in one round trip: the provider's organisation
@@ -184,7 +192,8 @@ func (s *Store) BookSeries(ctx context.Context, a Actor, sr Series) (Series, err
 			return prefixFields(err, "/first")
 		}
 		rule := fmt.Sprintf("FREQ=WEEKLY;INTERVAL=%d;COUNT=%d", sr.IntervalWeeks, sr.Count)
-		if _, err := tx.Exec(ctx, q("InsertSeries"), sr.ID, org, sr.First.ProviderID, sr.First.PatientID, rule); err != nil {
+		if err := pgq.New(tx).InsertSeries(ctx, pgq.InsertSeriesParams{ID: sr.ID, OrgID: org, ProviderID: sr.First.ProviderID,
+			PatientID: sr.First.PatientID, Rule: rule}); err != nil {
 			return err
 		}
 		sr.Appointments = nil
@@ -223,20 +232,16 @@ func prefixFields(err error, prefix string) error {
 
 // GetAppointment reads an appointment (an audited PHI read).
 func (s *Store) GetAppointment(ctx context.Context, a Actor, id string) (Appointment, error) {
-	var x Appointment
-	if !validID(id) {
-		return x, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if x, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointment"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermAppointmentRead, x.OrgID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionRead, Resource: "appointment", ResourceID: x.ID, Fields: apptFields})
+	return readScoped(ctx, s, a, id, scopedRead[Appointment]{
+		perm: PermAppointmentRead,
+		get: func(ctx context.Context, tx pgx.Tx) (Appointment, error) {
+			return getAppointment(ctx, tx, id)
+		},
+		org: func(x Appointment) string { return x.OrgID },
+		audit: func(x Appointment) AuditEntry {
+			return AuditEntry{OrgID: x.OrgID, PatientID: x.PatientID, Action: ActionRead, Resource: "appointment", ResourceID: x.ID, Fields: apptFields}
+		},
 	})
-	return x, err
 }
 
 // ListAppointments lists visible appointments matching f.
@@ -247,13 +252,15 @@ func (s *Store) ListAppointments(ctx context.Context, a Actor, f AppointmentFilt
 	}
 	var out []Appointment
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListAppointments"), nullable(a.UserID), PermAppointmentRead, after, p.Size(),
-			nullable(f.ProviderID), nullable(f.PatientID), nullable(f.Status), f.From, f.To)
+		rows, err := pgq.New(tx).ListAppointments(ctx, pgq.ListAppointmentsParams{Actor: nullText(a.UserID), Perm: PermAppointmentRead,
+			After: after, RowLimit: int32(p.Size()), ProviderID: nullText(f.ProviderID), PatientID: nullText(f.PatientID),
+			Status: nullText(f.Status), EndsAfter: f.From, StartsBefore: f.To})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Appointment, error) { return scanAppointment(r) }); err != nil {
-			return err
+		out = make([]Appointment, len(rows))
+		for i, r := range rows {
+			out[i] = appointment(pgq.GetAppointmentRow(r))
 		}
 		entries := make([]AuditEntry, len(out))
 		for i, x := range out {
@@ -271,9 +278,14 @@ func (s *Store) changeAppointment(ctx context.Context, a Actor, id string, field
 		return x, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if x, err = scanAppointment(tx.QueryRow(ctx, q("GetAppointmentForUpdate"), id)); err != nil {
+		r, err := pgq.New(tx).GetAppointmentForUpdate(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
+		x = appointment(pgq.GetAppointmentRow(r))
 		if err := requireScope(ctx, tx, a, PermAppointmentWrite, x.OrgID); err != nil {
 			return err
 		}
@@ -324,11 +336,11 @@ func (s *Store) Reschedule(ctx context.Context, a Actor, id string, start, end t
 		if !ok {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/starts_at", Detail: "the provider is not available at this time"}}}
 		}
-		err := tx.QueryRow(ctx, q("RescheduleAppointment"), x.ID, start, end).Scan(&x.UpdatedAt)
+		at, err := pgq.New(tx).RescheduleAppointment(ctx, pgq.RescheduleAppointmentParams{ID: x.ID, StartsAt: start, EndsAt: end})
 		if _, clash := isPgCode(err, "23P01"); clash {
 			return &SlotConflict{ProviderID: x.ProviderID}
 		}
-		x.StartsAt, x.EndsAt = start, end
+		x.StartsAt, x.EndsAt, x.UpdatedAt = start, end, at
 		return err
 	})
 	return x, s.fillConflict(ctx, err, start, end)
@@ -341,7 +353,9 @@ func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch Ap
 	}
 	return s.changeAppointment(ctx, a, id, []string{"visit_type"}, func(tx pgx.Tx, x *Appointment) error {
 		set(&x.VisitType, ch.VisitType)
-		return tx.QueryRow(ctx, q("UpdateAppointmentVisitType"), x.ID, x.VisitType).Scan(&x.UpdatedAt)
+		var err error
+		x.UpdatedAt, err = pgq.New(tx).UpdateAppointmentVisitType(ctx, pgq.UpdateAppointmentVisitTypeParams{ID: x.ID, VisitType: x.VisitType})
+		return err
 	})
 }
 
@@ -349,306 +363,8 @@ func (s *Store) UpdateAppointment(ctx context.Context, a Actor, id string, ch Ap
 func (s *Store) Cancel(ctx context.Context, a Actor, id, reason string) (Appointment, error) {
 	return s.changeAppointment(ctx, a, id, []string{"status", "cancel_reason"}, func(tx pgx.Tx, x *Appointment) error {
 		x.Status, x.CancelReason = "cancelled", reason
-		return tx.QueryRow(ctx, q("CancelAppointment"), x.ID, reason).Scan(&x.UpdatedAt)
-	})
-}
-
-var waitlistFields = []string{"provider_id", "visit_type", "priority", "preferences"}
-
-func scanWaitlist(r pgx.Row) (WaitlistEntry, error) {
-	var w WaitlistEntry
-	var earliest, latest *time.Time
-	err := r.Scan(&w.ID, &w.OrgID, &w.PatientID, &w.ProviderID, &w.VisitType, &w.Priority, &earliest, &latest,
-		&w.Weekdays, &w.TimeFrom, &w.TimeTo, &w.Status, &w.AppointmentID, &w.CreatedAt, &w.UpdatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return w, ErrNotFound
-	}
-	if earliest != nil {
-		w.Earliest = earliest.Format(time.DateOnly)
-	}
-	if latest != nil {
-		w.Latest = latest.Format(time.DateOnly)
-	}
-	return w, err
-}
-
-// JoinWaitlist adds an entry. The patient (and provider, when named) must
-// be visible to the actor.
-func (s *Store) JoinWaitlist(ctx context.Context, a Actor, w WaitlistEntry) (WaitlistEntry, error) {
-	if err := w.Validate(); err != nil {
-		return w, err
-	}
-	w.ID = newID()
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
-			return orgMissing()
-		}
-		if err := s.visibleTo(ctx, tx, a, "GetPatientOrg", w.PatientID, PermWaitlistWrite, "/patient_id"); err != nil {
-			return err
-		}
-		if w.ProviderID != "" {
-			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
-				return err
-			}
-		}
-		err := tx.QueryRow(ctx, q("InsertWaitlist"), w.ID, w.OrgID, w.PatientID, nullable(w.ProviderID), w.VisitType, w.Priority,
-			nullable(w.Earliest), nullable(w.Latest), w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.Status, &w.CreatedAt, &w.UpdatedAt)
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionCreate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
-	})
-	return w, err
-}
-
-// GetWaitlistEntry reads one entry.
-func (s *Store) GetWaitlistEntry(ctx context.Context, a Actor, id string) (WaitlistEntry, error) {
-	var w WaitlistEntry
-	if !validID(id) {
-		return w, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlist"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermWaitlistRead, w.OrgID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionRead, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
-	})
-	return w, err
-}
-
-// ListWaitlist lists visible entries matching f, in id order (pages).
-func (s *Store) ListWaitlist(ctx context.Context, a Actor, f WaitlistFilter, p Page) ([]WaitlistEntry, string, error) {
-	after, err := p.AfterID()
-	if err != nil {
-		return nil, "", err
-	}
-	var out []WaitlistEntry
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListWaitlist"), nullable(a.UserID), PermWaitlistRead, after, p.Size(),
-			nullable(f.OrgID), nullable(f.ProviderID), nullable(f.Status), nullable(f.VisitType))
-		if err != nil {
-			return err
-		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (WaitlistEntry, error) { return scanWaitlist(r) }); err != nil {
-			return err
-		}
-		entries := make([]AuditEntry, len(out))
-		for i, w := range out {
-			entries[i] = AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionList, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields}
-		}
-		return s.audit(ctx, tx, a, entries...)
-	})
-	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
-}
-
-// UpdateWaitlistEntry applies a patch to a waiting entry.
-func (s *Store) UpdateWaitlistEntry(ctx context.Context, a Actor, id string, ch WaitlistPatch) (WaitlistEntry, error) {
-	var w WaitlistEntry
-	if !validID(id) {
-		return w, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
-			return err
-		}
-		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
-		}
-		set(&w.ProviderID, ch.ProviderID)
-		set(&w.VisitType, ch.VisitType)
-		set(&w.Priority, ch.Priority)
-		set(&w.Earliest, ch.Earliest)
-		set(&w.Latest, ch.Latest)
-		set(&w.Weekdays, ch.Weekdays)
-		set(&w.TimeFrom, ch.TimeFrom)
-		set(&w.TimeTo, ch.TimeTo)
-		if err := w.Validate(); err != nil {
-			return err
-		}
-		if ch.ProviderID != nil && w.ProviderID != "" {
-			if err := s.visibleTo(ctx, tx, a, "GetProviderOrg", w.ProviderID, PermWaitlistWrite, "/provider_id"); err != nil {
-				return err
-			}
-		}
-		if err := tx.QueryRow(ctx, q("UpdateWaitlist"), w.ID, nullable(w.ProviderID), w.VisitType, w.Priority, nullable(w.Earliest), nullable(w.Latest),
-			w.Weekdays, nullable(w.TimeFrom), nullable(w.TimeTo)).Scan(&w.UpdatedAt); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: waitlistFields})
-	})
-	return w, err
-}
-
-// LeaveWaitlist ends a waiting entry (status left).
-func (s *Store) LeaveWaitlist(ctx context.Context, a Actor, id string) (WaitlistEntry, error) {
-	return s.closeWaitlist(ctx, a, id, "left", "")
-}
-
-// MarkWaitlistBooked ends a waiting entry because it got an appointment
-// (the waitlist backfill workflow calls it after Book succeeds).
-func (s *Store) MarkWaitlistBooked(ctx context.Context, a Actor, id, appointmentID string) (WaitlistEntry, error) {
-	if !validID(appointmentID) {
-		return WaitlistEntry{}, &ValidationError{Fields: []FieldProblem{{Pointer: "/appointment_id", Detail: "is required"}}}
-	}
-	return s.closeWaitlist(ctx, a, id, "booked", appointmentID)
-}
-
-func (s *Store) closeWaitlist(ctx context.Context, a Actor, id, status, apptID string) (WaitlistEntry, error) {
-	var w WaitlistEntry
-	if !validID(id) {
-		return w, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if w, err = scanWaitlist(tx.QueryRow(ctx, q("GetWaitlistForUpdate"), id)); err != nil {
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermWaitlistWrite, w.OrgID); err != nil {
-			return err
-		}
-		if w.Status != "waiting" {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "/status", Detail: "the entry is " + w.Status}}}
-		}
-		w.Status, w.AppointmentID = status, apptID
-		if err := tx.QueryRow(ctx, q("CloseWaitlist"), w.ID, status, nullable(apptID)).Scan(&w.UpdatedAt); err != nil {
-			return refError(err, map[string]string{"appointment_id": "/appointment_id"})
-		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: w.OrgID, PatientID: w.PatientID, Action: ActionUpdate, Resource: "waitlist_entry", ResourceID: w.ID, Fields: []string{"status"}})
-	})
-	return w, err
-}
-
-// A provider without templates is bookable any time (exceptions still
-// block); with templates, a booking must fit one window or an available
-// exception.
-
-// AddAvailability adds a weekly template window for a provider.
-func (s *Store) AddAvailability(ctx context.Context, a Actor, t AvailabilityTemplate) (AvailabilityTemplate, error) {
-	var pr problems
-	if !validID(t.ProviderID) {
-		pr.Add("/provider_id", "is required")
-	}
-	if t.Weekday < 0 || t.Weekday > 6 {
-		pr.Add("/weekday", "must be 0 (Sunday) to 6")
-	}
-	if !validClock(t.StartTime) {
-		pr.Add("/start_time", "must be a time HH:MM")
-	}
-	if !validClock(t.EndTime) || t.EndTime <= t.StartTime {
-		pr.Add("/end_time", "must be a time HH:MM after start_time")
-	}
-	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
-		pr.Add("/time_zone", "must be an IANA time zone such as America/Chicago")
-	}
-	if t.ValidFrom != "" && !validDate(t.ValidFrom) {
-		pr.Add("/valid_from", "must be a date YYYY-MM-DD")
-	}
-	if t.ValidTo != "" && !validDate(t.ValidTo) {
-		pr.Add("/valid_to", "must be a date YYYY-MM-DD")
-	}
-	if err := pr.Err(); err != nil {
-		return t, err
-	}
-	t.ID = newID()
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetProviderOrg"), t.ProviderID).Scan(&t.OrgID); err != nil {
-			return fieldMissing(err, "/provider_id")
-		}
-		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, t.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
-		}
-		return tx.QueryRow(ctx, q("InsertAvailability"), t.ID, t.OrgID, t.ProviderID, t.Weekday, t.StartTime, t.EndTime,
-			t.TimeZone, nullable(t.ValidFrom), nullable(t.ValidTo)).Scan(&t.CreatedAt)
-	})
-	return t, err
-}
-
-// AddAvailabilityException blocks or adds a stretch of a provider's time.
-func (s *Store) AddAvailabilityException(ctx context.Context, a Actor, e AvailabilityException) (AvailabilityException, error) {
-	var pr problems
-	if !validID(e.ProviderID) {
-		pr.Add("/provider_id", "is required")
-	}
-	if e.Kind != "available" && e.Kind != "unavailable" {
-		pr.Add("/kind", "must be available or unavailable")
-	}
-	if e.StartsAt.IsZero() {
-		pr.Add("/starts_at", "is required")
-	}
-	if !e.EndsAt.After(e.StartsAt) {
-		pr.Add("/ends_at", "must be after starts_at")
-	}
-	if err := pr.Err(); err != nil {
-		return e, err
-	}
-	e.ID = newID()
-	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, q("GetProviderOrg"), e.ProviderID).Scan(&e.OrgID); err != nil {
-			return fieldMissing(err, "/provider_id")
-		}
-		if err := requireScope(ctx, tx, a, PermAvailabilityWrite, e.OrgID); err != nil {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "/provider_id", Detail: "does not exist"}}}
-		}
-		return tx.QueryRow(ctx, q("InsertAvailabilityException"), e.ID, e.OrgID, e.ProviderID, e.Kind, e.StartsAt, e.EndsAt).Scan(&e.CreatedAt)
-	})
-	return e, err
-}
-
-// GetAvailability lists a provider's templates and exceptions.
-func (s *Store) GetAvailability(ctx context.Context, a Actor, providerID string) (ProviderAvailability, error) {
-	out := ProviderAvailability{Templates: []AvailabilityTemplate{}, Exceptions: []AvailabilityException{}}
-	if !validID(providerID) {
-		return out, ErrNotFound
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var org string
-		if err := tx.QueryRow(ctx, q("GetProviderOrg"), providerID).Scan(&org); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
-			return err
-		}
-		if err := requireScope(ctx, tx, a, PermAvailabilityRead, org); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, q("ListAvailability"), providerID)
-		if err != nil {
-			return err
-		}
-		ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AvailabilityTemplate, error) {
-			var t AvailabilityTemplate
-			var from, to *time.Time
-			err := r.Scan(&t.ID, &t.OrgID, &t.ProviderID, &t.Weekday, &t.StartTime, &t.EndTime, &t.TimeZone, &from, &to, &t.CreatedAt)
-			if from != nil {
-				t.ValidFrom = from.Format(time.DateOnly)
-			}
-			if to != nil {
-				t.ValidTo = to.Format(time.DateOnly)
-			}
-			return t, err
-		})
-		if err != nil {
-			return err
-		}
-		out.Templates = append(out.Templates, ts...)
-		rows, err = tx.Query(ctx, q("ListAvailabilityExceptions"), providerID)
-		if err != nil {
-			return err
-		}
-		es, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AvailabilityException, error) {
-			var e AvailabilityException
-			err := r.Scan(&e.ID, &e.OrgID, &e.ProviderID, &e.Kind, &e.StartsAt, &e.EndsAt, &e.CreatedAt)
-			e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
-			return e, err
-		})
-		out.Exceptions = append(out.Exceptions, es...)
+		var err error
+		x.UpdatedAt, err = pgq.New(tx).CancelAppointment(ctx, pgq.CancelAppointmentParams{ID: x.ID, CancelReason: reason})
 		return err
 	})
-	return out, err
 }

@@ -13,7 +13,8 @@
 //
 // Entry points other parts use: GetClaimBundle (a claim with its encounter,
 // charges, patient, coverage, provider and payer, for an 837),
-// SetClaimStatus (with history), Book/Reschedule/Cancel (Postgres refuses
+// RecordClaimProgress (the claim workflow's status writes, checked
+// against the rcm lifecycle), Book/Reschedule/Cancel (Postgres refuses
 // double booking; a clash is *SlotConflict), JoinWaitlist, ListWaitlist,
 // MarkWaitlistBooked, VerifyAudit, RotateKeys.
 package store
@@ -36,6 +37,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/claimflow/claimflow/migrations"
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // Store wraps the pool. Each service method opens one transaction.
@@ -232,16 +234,14 @@ func (s *Store) MigrateStatus(ctx context.Context, w io.Writer) error {
 
 // PutSmokeRun writes the row once; repeating it changes nothing.
 func (s *Store) PutSmokeRun(ctx context.Context, r SmokeRun) error {
-	_, err := s.Pool.Exec(ctx, q("InsertSmokeRun"), r.ID, r.Message, r.WrittenBy)
-	return err
+	return pgq.New(s.Pool).InsertSmokeRun(ctx, pgq.InsertSmokeRunParams{ID: r.ID, Message: r.Message, WrittenBy: r.WrittenBy})
 }
 
 // GetSmokeRun reads the row back.
 func (s *Store) GetSmokeRun(ctx context.Context, id string) (SmokeRun, error) {
-	var r SmokeRun
-	err := s.Pool.QueryRow(ctx, q("GetSmokeRun"), id).Scan(&r.ID, &r.Message, &r.WrittenBy, &r.CreatedAt)
+	r, err := pgq.New(s.Pool).GetSmokeRun(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, ErrNotFound
+		return SmokeRun{}, ErrNotFound
 	}
-	return r, err
+	return SmokeRun(r), err
 }

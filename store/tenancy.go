@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // ActionDeny is the audit action of a refused request: a record outside
@@ -26,14 +28,13 @@ func (s *Store) AuditDenial(ctx context.Context, a Actor, resource, resourceID s
 		resourceID = ""
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		var org, kind string
-		err := tx.QueryRow(ctx, q("GetUserOrg"), a.UserID).Scan(&org, &kind)
+		u, err := pgq.New(tx).GetUserOrg(ctx, a.UserID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionDeny, Resource: resource, ResourceID: resourceID})
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: u.OrgID, Action: ActionDeny, Resource: resource, ResourceID: resourceID})
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // Access management: list and read users, disable and enable them, clear a
@@ -26,10 +28,9 @@ const (
 	ActionIssueToken  = "issue_token"
 )
 
-func scanUserDetail(r pgx.Row) (UserDetail, error) {
-	var u UserDetail
-	err := r.Scan(&u.ID, &u.OrgID, &u.Kind, &u.Login, &u.DisplayName, &u.Disabled, &u.LockedUntil, &u.CreatedAt)
-	return u, err
+func userDetail(r pgq.GetUserRow) UserDetail {
+	return UserDetail{User: User{ID: r.ID, OrgID: r.OrgID, Kind: r.Kind, Login: r.Login, DisplayName: r.DisplayName},
+		Disabled: r.Disabled, LockedUntil: r.LockedUntil, CreatedAt: r.CreatedAt}
 }
 
 // withGrants fills in the users' grants (one query for the page).
@@ -43,33 +44,28 @@ func withGrants(ctx context.Context, tx pgx.Tx, users []UserDetail) error {
 		ids[i], at[u.ID] = u.ID, i
 		users[i].Grants = []UserGrant{}
 	}
-	rows, err := tx.Query(ctx, q("ListUserGrants"), ids)
+	grants, err := pgq.New(tx).ListUserGrants(ctx, ids)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var uid string
-		var g UserGrant
-		if err := rows.Scan(&uid, &g.OrgID, &g.Role); err != nil {
-			return err
-		}
-		if i, ok := at[uid]; ok {
-			users[i].Grants = append(users[i].Grants, g)
+	for _, g := range grants {
+		if i, ok := at[g.UserID]; ok {
+			users[i].Grants = append(users[i].Grants, UserGrant{OrgID: g.OrgID, Role: g.Role})
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // readUser reads a user with grants, without a scope check.
 func readUser(ctx context.Context, tx pgx.Tx, id string) (UserDetail, error) {
-	u, err := scanUserDetail(tx.QueryRow(ctx, q("GetUser"), id))
+	r, err := pgq.New(tx).GetUser(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return u, ErrNotFound
+		return UserDetail{}, ErrNotFound
 	}
 	if err != nil {
-		return u, err
+		return UserDetail{}, err
 	}
+	u := userDetail(r)
 	us := []UserDetail{u}
 	if err := withGrants(ctx, tx, us); err != nil {
 		return u, err
@@ -84,15 +80,14 @@ func manageUser(ctx context.Context, tx pgx.Tx, a Actor, id string) (string, err
 	if !validID(id) {
 		return "", ErrNotFound
 	}
-	var org, kind string
-	err := tx.QueryRow(ctx, q("GetUserOrgForUpdate"), id).Scan(&org, &kind)
+	u, err := pgq.New(tx).GetUserOrgForUpdate(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", ErrNotFound
 	}
 	if err != nil {
 		return "", err
 	}
-	return org, requireScope(ctx, tx, a, PermUserWrite, org)
+	return u.OrgID, requireScope(ctx, tx, a, PermUserWrite, u.OrgID)
 }
 
 // GetUser reads a user the actor may manage.
@@ -126,12 +121,14 @@ func (s *Store) ListUsers(ctx context.Context, a Actor, f UserFilter, p Page) ([
 	}
 	var out []UserDetail
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("ListUsers"), nullable(a.UserID), PermUserWrite, after, p.Size(), nullable(f.OrgID))
+		rows, err := pgq.New(tx).ListUsers(ctx, pgq.ListUsersParams{Actor: nullText(a.UserID), Perm: PermUserWrite, After: after,
+			RowLimit: int32(p.Size()), OrgID: nullText(f.OrgID)})
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserDetail, error) { return scanUserDetail(r) }); err != nil {
-			return err
+		out = make([]UserDetail, len(rows))
+		for i, r := range rows {
+			out[i] = userDetail(pgq.GetUserRow(r))
 		}
 		return withGrants(ctx, tx, out)
 	})
@@ -169,12 +166,12 @@ func (s *Store) setDisabled(ctx context.Context, a Actor, id string, disabled bo
 			if a.UserID == id {
 				return ErrSelfDisable
 			}
-			if _, err := tx.Exec(ctx, q("RevokeUserSessions"), id); err != nil {
+			if err := pgq.New(tx).RevokeUserSessions(ctx, id); err != nil {
 				return err
 			}
 			e.Action, e.Fields = ActionDisable, []string{"disabled", "sessions/revoked_at"}
 		}
-		if _, err := tx.Exec(ctx, q("SetUserDisabled"), id, disabled); err != nil {
+		if err := pgq.New(tx).SetUserDisabled(ctx, pgq.SetUserDisabledParams{ID: id, Disabled: disabled}); err != nil {
 			return err
 		}
 		if u, err = readUser(ctx, tx, id); err != nil {
@@ -196,7 +193,7 @@ func (s *Store) UnlockUser(ctx context.Context, a Actor, id string) (UserDetail,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, q("UnlockUser"), id); err != nil {
+		if err := pgq.New(tx).UnlockUser(ctx, id); err != nil {
 			return err
 		}
 		if u, err = readUser(ctx, tx, id); err != nil {
@@ -222,15 +219,15 @@ func (s *Store) ListAPITokens(ctx context.Context, a Actor, userID string, p Pag
 		if _, err := manageUser(ctx, tx, a, userID); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, q("ListAPITokens"), userID, after, p.Size())
+		rows, err := pgq.New(tx).ListAPITokens(ctx, pgq.ListAPITokensParams{UserID: userID, After: after, RowLimit: int32(p.Size())})
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
-			var t APIToken
-			return t, r.Scan(&t.ID, &t.UserID, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt, &t.ExpiresAt)
-		})
-		return err
+		out = make([]APIToken, len(rows))
+		for i, r := range rows {
+			out[i] = APIToken(r)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, "", err
@@ -252,13 +249,14 @@ func (s *Store) RevokeAPIToken(ctx context.Context, a Actor, userID, tokenID str
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, q("RevokeAPIToken"), tokenID, userID).Scan(&t.ID, &t.UserID, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt, &t.ExpiresAt)
+		r, err := pgq.New(tx).RevokeAPIToken(ctx, pgq.RevokeAPITokenParams{ID: tokenID, UserID: userID})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
+		t = APIToken(r)
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionRevokeToken, Resource: "user", ResourceID: userID,
 			Fields: []string{"tokens/" + tokenID + "/revoked_at"}})
 	})
@@ -295,7 +293,7 @@ func (s *Store) RevokeGrant(ctx context.Context, a Actor, userID, orgID, role st
 			}
 			var exists bool
 			if ok {
-				if err := tx.QueryRow(ctx, q("GrantExists"), userID, orgID, role).Scan(&exists); err != nil {
+				if exists, err = pgq.New(tx).GrantExists(ctx, pgq.GrantExistsParams{UserID: userID, OrgID: orgID, Role: role}); err != nil {
 					return err
 				}
 			}
@@ -305,11 +303,11 @@ func (s *Store) RevokeGrant(ctx context.Context, a Actor, userID, orgID, role st
 		} else if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, q("DeleteGrant"), userID, orgID, role)
+		n, err := pgq.New(tx).DeleteGrant(ctx, pgq.DeleteGrantParams{UserID: userID, OrgID: orgID, Role: role})
 		if err != nil {
 			return err
 		}
-		r.Revoked = tag.RowsAffected() > 0
+		r.Revoked = n > 0
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: org, Action: ActionRevokeGrant, Resource: "user", ResourceID: userID,
 			Fields: []string{"grants/" + orgID + "/" + role}})
 	})

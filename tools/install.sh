@@ -25,7 +25,8 @@ temporal-ui github.com/temporalio/ui-server/v2 github.com/temporalio/ui-server/v
 temporal-server   go.temporal.io/server  go.temporal.io/server/cmd/server
 temporal-sql-tool go.temporal.io/server  go.temporal.io/server/cmd/tools/sql  temporal-server
 golangci-lint github.com/golangci/golangci-lint/v2 github.com/golangci/golangci-lint/v2/cmd/golangci-lint
-workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck'
+workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck
+sqlc        github.com/sqlc-dev/sqlc          github.com/sqlc-dev/sqlc/cmd/sqlc'
 
 row() { awk -v n="$1" '$1==n {print $2, $3, ($4 == "" ? n : $4)}' <<<"$table"; }
 
@@ -69,5 +70,5 @@ if [ "${1:-}" = path ]; then
   exit 0
 fi
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms temporal-ui golangci-lint workflowcheck)
+[ ${#names[@]} -gt 0 ] || names=(temporal versitygw mailpit stripe-mock local-kms temporal-ui golangci-lint workflowcheck sqlc)
 for n in "${names[@]}"; do build "$n"; done

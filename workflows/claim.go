@@ -10,44 +10,53 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Claim statuses, as the workflow reports them (query, search attribute
-// ClaimStatus, claim status history).
+// ClaimStatus, claim status history): the strings of rcm.ClaimStatus, whose
+// lifecycle table every status write is checked against.
 const (
-	StatusScrubbing       = "scrubbing"
-	StatusScrubFailed     = "scrub_failed"
-	StatusReady           = "ready"
-	StatusSubmitted       = "submitted"
-	StatusAcknowledged    = "acknowledged"
-	StatusRejected        = "rejected"
-	StatusAccepted        = "accepted"
-	StatusPaid            = "paid"
-	StatusPartiallyPaid   = "partially_paid"
-	StatusNeedsCorrection = "needs_correction"
-	StatusAppealPending   = "appeal_pending"
-	StatusAppealed        = "appealed"
-	StatusPatientBilling  = "patient_billing"
-	StatusWrittenOff      = "written_off"
-	StatusLapsed          = "appeal_lapsed"
-	StatusResubmitted     = "resubmitted"
+	StatusScrubbing       = string(rcm.StatusScrubbing)
+	StatusScrubFailed     = string(rcm.StatusScrubFailed)
+	StatusReady           = string(rcm.StatusReady)
+	StatusOnHold          = string(rcm.StatusOnHold)
+	StatusSubmitted       = string(rcm.StatusSubmitted)
+	StatusAcknowledged    = string(rcm.StatusAcknowledged)
+	StatusRejected        = string(rcm.StatusRejected)
+	StatusAccepted        = string(rcm.StatusAccepted)
+	StatusPaid            = string(rcm.StatusPaid)
+	StatusPartiallyPaid   = string(rcm.StatusPartiallyPaid)
+	StatusNeedsCorrection = string(rcm.StatusNeedsCorrection)
+	StatusAppealPending   = string(rcm.StatusAppealPending)
+	StatusAppealed        = string(rcm.StatusAppealed)
+	StatusPatientBilling  = string(rcm.StatusPatientBilling)
+	StatusWrittenOff      = string(rcm.StatusWrittenOff)
+	StatusLapsed          = string(rcm.StatusAppealLapsed)
+	StatusResubmitted     = string(rcm.StatusResubmitted)
+	StatusVoided          = string(rcm.StatusVoided)
 )
 
-// Staff decisions accepted by UpdateClaimDecide.
+// Staff decisions accepted by UpdateClaimDecide: the rcm decisions.
 const (
-	ActionResubmit = "resubmit"  // after a scrub failure or a front-end rejection, edited
-	ActionCorrect  = "correct"   // a corrected claim (frequency code 7) after a correctable denial
-	ActionAppeal   = "appeal"    // file an appeal before the filing deadline
-	ActionWriteOff = "write_off" // give up the balance
+	ActionResubmit = string(rcm.DecisionResubmit) // after a scrub failure or a front-end rejection, edited
+	ActionCorrect  = string(rcm.DecisionCorrect)  // a corrected claim (frequency code 7) after a correctable denial
+	ActionAppeal   = string(rcm.DecisionAppeal)   // file an appeal before the filing deadline
+	ActionWriteOff = string(rcm.DecisionWriteOff) // give up the balance
+	ActionVoid     = string(rcm.DecisionVoid)     // withdraw a claim no payer has adjudicated
+	ActionHold     = string(rcm.DecisionHold)     // keep a ready claim out of the batches
+	ActionRelease  = string(rcm.DecisionRelease)  // let a held claim go out again
 )
 
-// allowedActions lists, per status, the decisions staff may take.
-var allowedActions = map[string][]string{
-	StatusScrubFailed:     {ActionResubmit, ActionWriteOff},
-	StatusRejected:        {ActionResubmit, ActionWriteOff},
-	StatusNeedsCorrection: {ActionCorrect, ActionAppeal, ActionWriteOff},
-	StatusAppealPending:   {ActionAppeal, ActionWriteOff},
-}
+// versionRCM marks runs that check every status write against the rcm
+// lifecycle, take the rcm decisions (void, hold and release besides the
+// four before), answer each decision only once it is applied (its status
+// written with the deciding user), and wait for a write-off after an
+// appeal lapses instead of ending.
+const (
+	versionRCMChange = "claim-rcm-lifecycle"
+	versionRCM       = 1
+)
 
 // ClaimInput starts (or continues) one claim's lifecycle.
 type ClaimInput struct {
@@ -157,11 +166,16 @@ type ClaimAckSignal = activities.ClaimAckSignal
 // RemitSignal: remittance posting posted an 835 claim payment (CLP).
 type RemitSignal = activities.ClaimPayment
 
-// Decision is a staff decision sent as an update.
+// Decision is a staff decision sent as an update. Status may name the
+// status staff asked for instead of Action (POST /v1/claims/{id}/status):
+// the workflow resolves it to the decision leading there from the claim's
+// current status (rcm.DecisionFor).
 type Decision struct {
 	Action string
+	Status string `json:",omitempty"`
 	Note   string
 	User   string
+	id     int // the update's place in this run, to answer it
 }
 
 // Search attribute keys the claim workflow maintains.
@@ -179,6 +193,10 @@ type claimRun struct {
 	t        ClaimTiming
 	st       *ClaimState
 	decision *Decision
+	version  workflow.Version
+	// v1 only: decisions taken so far and their answers, by Decision.id.
+	decided int
+	answers map[int]decisionResult
 }
 
 // Claim drives one claim: scrub → ready for the next 837 batch → TA1/999 →
@@ -196,33 +214,41 @@ func Claim(ctx workflow.Context, in ClaimInput) (ClaimState, error) {
 	}
 	r := &claimRun{ctx: ctx, in: in, t: in.Timing.withDefaults(), st: &ClaimState{
 		ClaimID: in.ClaimID, Attempt: in.Attempt, FrequencyCode: in.FrequencyCode, PayerClaimNumber: in.PayerClaimNumber,
-	}}
+	}, answers: map[int]decisionResult{}}
+	r.version = workflow.GetVersion(ctx, versionRCMChange, workflow.DefaultVersion, versionRCM)
 	if err := workflow.SetQueryHandler(ctx, QueryClaimState, func() (ClaimState, error) {
 		s := *r.st
-		s.AllowedActions = slices.Clone(allowedActions[s.Status])
+		s.AllowedActions = r.allowedActions()
 		s.RunID = workflow.GetInfo(ctx).WorkflowExecution.RunID
 		return s, nil
 	}); err != nil {
 		return *r.st, err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateClaimDecide,
-		func(ctx workflow.Context, d Decision) (string, error) {
-			r.decision = &d
-			return r.st.Status, nil
-		},
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateClaimDecide, r.decide,
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d Decision) error {
 			if r.decision != nil {
 				return fmt.Errorf("a decision is already being applied")
 			}
-			if !slices.Contains(allowedActions[r.st.Status], d.Action) {
-				return fmt.Errorf("action %q is not allowed while the claim is %s (allowed: %v)", d.Action, r.st.Status, allowedActions[r.st.Status])
+			if r.version < versionRCM {
+				if !slices.Contains(legacyActions[r.st.Status], d.Action) {
+					return fmt.Errorf("action %q is not allowed while the claim is %s (allowed: %v)", d.Action, r.st.Status, legacyActions[r.st.Status])
+				}
+				return nil
 			}
-			return nil
+			_, err := r.resolve(d)
+			return err
 		}},
 	); err != nil {
 		return *r.st, err
 	}
-	return r.run()
+	st, err := r.run()
+	if r.version >= versionRCM {
+		// Let the update that ended the run return its answer first.
+		if aerr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); aerr != nil && err == nil {
+			err = aerr
+		}
+	}
+	return st, err
 }
 
 func (r *claimRun) run() (ClaimState, error) {
@@ -253,7 +279,11 @@ func (r *claimRun) run() (ClaimState, error) {
 		return *r.st, err
 	}
 	var sub SubmittedSignal
-	workflow.GetSignalChannel(ctx, SignalClaimSubmitted).Receive(ctx, &sub)
+	if r.version < versionRCM {
+		workflow.GetSignalChannel(ctx, SignalClaimSubmitted).Receive(ctx, &sub)
+	} else if ended, err := r.awaitSubmission(&sub); ended || err != nil {
+		return *r.st, err
+	}
 	r.st.BatchID = sub.BatchID
 	if err := r.setStatus(StatusSubmitted, "batch "+sub.BatchID+" ISA13 "+sub.InterchangeControl); err != nil {
 		return *r.st, err
@@ -331,6 +361,9 @@ func (r *claimRun) applyRemit(remit RemitSignal, filingDays int) (bool, error) {
 	if err := r.setStatus(status, note+"; denied "+fmt.Sprint(denial.Codes)); err != nil {
 		return true, err
 	}
+	if r.version >= versionRCM {
+		return r.awaitDenialDecision(denial)
+	}
 	d, lapsed, err := r.awaitDecisionBefore(r.st.Deadline)
 	if err != nil || lapsed {
 		return true, err
@@ -351,76 +384,6 @@ func (r *claimRun) applyRemit(remit RemitSignal, filingDays int) (bool, error) {
 		return false, r.setStatus(StatusAppealed, "appeal filed by "+d.User)
 	}
 	return true, fmt.Errorf("unexpected decision %q", d.Action)
-}
-
-// staffLoop parks the claim in status until staff resubmit or write off.
-func (r *claimRun) staffLoop(status, note string) (ClaimState, error) {
-	if err := r.setStatus(status, note); err != nil {
-		return *r.st, err
-	}
-	if err := workflow.Await(r.ctx, func() bool { return r.decision != nil }); err != nil {
-		return *r.st, err
-	}
-	d := r.takeDecision()
-	if d.Action == ActionWriteOff {
-		return *r.st, r.writeOff(d)
-	}
-	return *r.st, r.resubmit(d, r.in.FrequencyCode)
-}
-
-func (r *claimRun) takeDecision() Decision {
-	d := *r.decision
-	r.decision = nil
-	return d
-}
-
-// awaitDecisionBefore waits for a staff decision, escalating once
-// EscalateBefore the deadline; at the deadline the claim lapses.
-func (r *claimRun) awaitDecisionBefore(deadline time.Time) (Decision, bool, error) {
-	now := workflow.Now(r.ctx)
-	escalateAt := deadline.Add(-r.t.EscalateBefore)
-	if escalateAt.After(now) {
-		ok, err := workflow.AwaitWithTimeout(r.ctx, escalateAt.Sub(now), func() bool { return r.decision != nil })
-		if err != nil {
-			return Decision{}, false, err
-		}
-		if ok {
-			return r.takeDecision(), false, nil
-		}
-	}
-	if r.decision == nil {
-		r.st.Escalated = true
-		if err := r.setStatus(r.st.Status, fmt.Sprintf("escalated: filing deadline %s", r.st.Deadline.Format("2006-01-02"))); err != nil {
-			return Decision{}, false, err
-		}
-	}
-	now = workflow.Now(r.ctx)
-	ok, err := workflow.AwaitWithTimeout(r.ctx, deadline.Sub(now), func() bool { return r.decision != nil })
-	if err != nil {
-		return Decision{}, false, err
-	}
-	if ok {
-		return r.takeDecision(), false, nil
-	}
-	return Decision{}, true, r.setStatus(StatusLapsed, "filing deadline passed without a decision")
-}
-
-func (r *claimRun) writeOff(d Decision) error {
-	return r.setStatus(StatusWrittenOff, "written off by "+d.User+": "+d.Note)
-}
-
-// resubmit continues as new: a fresh run with the next attempt number.
-func (r *claimRun) resubmit(d Decision, freq string) error {
-	if err := r.setStatus(StatusResubmitted, d.Action+" by "+d.User); err != nil {
-		return err
-	}
-	next := r.in
-	next.Attempt++
-	next.FrequencyCode = freq
-	if freq == "7" {
-		next.PayerClaimNumber = r.st.PayerClaimNumber
-	}
-	return workflow.NewContinueAsNewError(r.ctx, Claim, next)
 }
 
 // receiveWithOverdue waits for one new (not yet seen) signal of name,
@@ -513,10 +476,22 @@ func claimDetails(claimID, status string, attempt int) string {
 	return fmt.Sprintf("Claim %s: %s (attempt %d)", claimID, strings.ReplaceAll(status, "_", " "), attempt)
 }
 
-// setStatus records the status in Postgres (history row), the search
-// attributes and the in-memory state.
-func (r *claimRun) setStatus(status, note string) error {
+// setStatus records the workflow's own move.
+func (r *claimRun) setStatus(status, note string) error { return r.setStatusBy(status, note, "") }
+
+// setStatusBy records the status in Postgres (history row, with the
+// deciding staff member when actor is set), the search attributes and the
+// in-memory state. From versionRCM the move is checked against the rcm
+// lifecycle first (the activity checks it again against the stored
+// status), and a write that fails leaves the state as it was.
+func (r *claimRun) setStatusBy(status, note, actor string) error {
 	now := workflow.Now(r.ctx)
+	prev, prevEvents := r.st.Status, len(r.st.Events)
+	if r.version >= versionRCM && prev != "" {
+		if err := rcm.CheckTransition(rcm.ClaimStatus(prev), rcm.ClaimStatus(status)); err != nil {
+			return err
+		}
+	}
 	r.st.Status = status
 	r.st.Events = append(r.st.Events, ClaimEvent{At: now, Status: status, Note: note})
 	// The Temporal UI's summary line of the run: the claim, its status and
@@ -530,8 +505,12 @@ func (r *claimRun) setStatus(status, note string) error {
 	})
 	if err := workflow.ExecuteLocalActivity(lctx, a.RecordClaimStatus, activities.ClaimStatusChange{
 		ClaimID: r.in.ClaimID, Attempt: r.in.Attempt, Seq: len(r.st.Events), Status: status, Note: note, At: now,
-		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber, FrequencyCode: r.in.FrequencyCode,
+		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber, FrequencyCode: r.in.FrequencyCode, Actor: actor,
 	}).Get(r.ctx, nil); err != nil {
+		if r.version >= versionRCM {
+			r.st.Status, r.st.Events = prev, r.st.Events[:prevEvents]
+			workflow.SetCurrentDetails(r.ctx, claimDetails(r.in.ClaimID, prev, r.in.Attempt))
+		}
 		return err
 	}
 	return workflow.UpsertTypedSearchAttributes(r.ctx,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 const day = 24 * time.Hour
@@ -31,6 +33,8 @@ type claimEnv struct {
 	scrub    activities.ScrubResult
 	appeals  []activities.AppealRequest
 	inquired int
+	// refuse, when set, makes the status write fail (as the store does).
+	refuse func(activities.ClaimStatusChange) error
 }
 
 func newClaimEnv(t *testing.T) *claimEnv {
@@ -48,6 +52,11 @@ func newClaimEnv(t *testing.T) *claimEnv {
 		})
 	e.OnActivity(a.RecordClaimStatus, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, ch activities.ClaimStatusChange) error {
+			if e.refuse != nil {
+				if err := e.refuse(ch); err != nil {
+					return err
+				}
+			}
 			e.statuses = append(e.statuses, ch)
 			return nil
 		})
@@ -327,18 +336,148 @@ func TestClaimAppealEscalatedThenFiledThenPaid(t *testing.T) {
 	}
 }
 
+// TestClaimAppealLapses: at the filing deadline the claim lapses and then
+// waits for a write-off (the only decision left); an appeal is refused.
 func TestClaimAppealLapses(t *testing.T) {
 	e := newClaimEnv(t)
 	e.submitAndAccept()
 	e.signalAt(10*day, SignalClaimRemit, deniedRemit("r1", "CO", "197"))
+	var late error
+	e.decideAt(101*day, Decision{Action: ActionAppeal, User: "biller1"}, &late)
+	e.decideAt(102*day, Decision{Action: ActionWriteOff, User: "lead1", Note: "deadline missed"}, nil)
 	e.ExecuteWorkflow(ClaimWorkflowName, ClaimInput{ClaimID: "C1"})
 	st := e.result()
-	if st.Status != StatusLapsed || !st.Escalated {
-		t.Errorf("status = %s escalated = %v, want lapsed after escalation", st.Status, st.Escalated)
+	if st.Status != StatusWrittenOff || !st.Escalated {
+		t.Errorf("status = %s escalated = %v, want written off after an escalated lapse", st.Status, st.Escalated)
 	}
-	last := e.statuses[len(e.statuses)-1]
-	if got, want := last.At.Sub(e.statuses[0].At).Round(day), 100*day; got != want {
+	if late == nil {
+		t.Error("the validator accepted an appeal after the filing deadline")
+	}
+	i := slices.IndexFunc(e.statuses, func(c activities.ClaimStatusChange) bool { return c.Status == StatusLapsed })
+	if i < 0 {
+		t.Fatalf("statuses = %v lack %s", e.statusSeq(), StatusLapsed)
+	}
+	if got, want := e.statuses[i].At.Sub(e.statuses[0].At).Round(day), 100*day; got != want {
 		t.Errorf("lapsed after %v, want %v (denial day 10 + 90-day filing limit)", got, want)
+	}
+	if last := e.statuses[len(e.statuses)-1]; last.Status != StatusWrittenOff || last.Actor != "lead1" {
+		t.Errorf("last change = %+v, want a write-off by lead1", last)
+	}
+}
+
+// decision is one update's outcome as the test callback saw it.
+type decision struct {
+	sent     bool
+	rejected error // by the validator
+	status   string
+	err      error // applying it failed
+}
+
+// decideWith sends dec at d and records its outcome in out.
+func (e *claimEnv) decideWith(d time.Duration, dec Decision, out *decision) {
+	e.RegisterDelayedCallback(func() {
+		out.sent = true
+		e.UpdateWorkflow(UpdateClaimDecide, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { out.rejected = err },
+			OnComplete: func(v any, err error) {
+				out.err = err
+				if s, ok := v.(string); ok {
+					out.status = s
+				}
+			},
+		}, dec)
+	}, d)
+}
+
+// TestClaimDecisionUpdate: staff decisions on a ready claim through the
+// update. Legal ones are applied before the update answers (with the new
+// status, written once with the deciding user); illegal ones are refused
+// by the validator and write nothing.
+func TestClaimDecisionUpdate(t *testing.T) {
+	e := newClaimEnv(t)
+	var paid, hold, holdAgain, unknown, release, void decision
+	e.decideWith(30*time.Minute, Decision{Status: StatusPaid, User: "biller1"}, &paid) // not a staff move
+	e.decideWith(time.Hour, Decision{Action: ActionHold, User: "biller1", Note: "waiting for records"}, &hold)
+	e.decideWith(90*time.Minute, Decision{Action: ActionHold, User: "biller1"}, &holdAgain)
+	e.decideWith(100*time.Minute, Decision{Action: "delete", User: "biller1"}, &unknown)
+	e.decideWith(2*time.Hour, Decision{Status: StatusReady, User: "biller2", Note: "records in"}, &release) // a requested status
+	e.decideWith(3*time.Hour, Decision{Action: ActionVoid, User: "lead1", Note: "duplicate"}, &void)
+	e.ExecuteWorkflow(ClaimWorkflowName, ClaimInput{ClaimID: "C1"})
+	st := e.result()
+	for name, d := range map[string]decision{"paid": paid, "hold again": holdAgain, "delete": unknown} {
+		if !d.sent || d.rejected == nil {
+			t.Errorf("%s: %+v, want refused by the validator", name, d)
+		}
+	}
+	if paid.rejected != nil && !strings.Contains(paid.rejected.Error(), "staff cannot move a claim from ready to paid") {
+		t.Errorf("refusal names no reason: %v", paid.rejected)
+	}
+	for name, d := range map[string]struct {
+		got  decision
+		want string
+	}{"hold": {hold, StatusOnHold}, "release": {release, StatusReady}, "void": {void, StatusVoided}} {
+		if d.got.rejected != nil || d.got.err != nil || d.got.status != d.want {
+			t.Errorf("%s: %+v, want applied with status %s", name, d.got, d.want)
+		}
+	}
+	if st.Status != StatusVoided {
+		t.Errorf("final status = %s, want voided", st.Status)
+	}
+	want := []activities.ClaimStatusChange{
+		{Seq: 1, Status: StatusScrubbing}, {Seq: 2, Status: StatusReady},
+		{Seq: 3, Status: StatusOnHold, Actor: "biller1"}, {Seq: 4, Status: StatusReady, Actor: "biller2"},
+		{Seq: 5, Status: StatusVoided, Actor: "lead1"},
+	}
+	if len(e.statuses) != len(want) {
+		t.Fatalf("recorded %d changes, want %d: %+v", len(e.statuses), len(want), e.statuses)
+	}
+	for i, w := range want {
+		g := e.statuses[i]
+		if g.Seq != w.Seq || g.Status != w.Status || g.Actor != w.Actor {
+			t.Errorf("change %d = seq %d %s by %q, want seq %d %s by %q", i, g.Seq, g.Status, g.Actor, w.Seq, w.Status, w.Actor)
+		}
+	}
+	if n := e.statuses[2].Note; !strings.Contains(n, "waiting for records") {
+		t.Errorf("hold note = %q lacks the staff note", n)
+	}
+}
+
+// TestClaimDecisionRefusedByTheStore: the validator accepts a hold of a
+// ready claim, but the store refuses the write (a batch reserved the claim
+// meanwhile). The update answers the reason, the claim stays ready, and
+// the batch's submission goes on.
+func TestClaimDecisionRefusedByTheStore(t *testing.T) {
+	e := newClaimEnv(t)
+	e.refuse = func(ch activities.ClaimStatusChange) error {
+		if ch.Status == StatusOnHold {
+			err := &rcm.IllegalTransitionError{From: rcm.StatusBatched, To: rcm.StatusOnHold}
+			return temporal.NewNonRetryableApplicationError(err.Error(), "IllegalClaimTransition", err)
+		}
+		return nil
+	}
+	var hold decision
+	e.decideWith(time.Hour, Decision{Action: ActionHold, User: "biller1"}, &hold)
+	e.signalAt(2*time.Hour, SignalClaimSubmitted, SubmittedSignal{BatchID: "B1"})
+	e.signalAt(3*time.Hour, SignalClaimAck, AckSignal{Source: "999", Accepted: true, FileKey: "ack1"})
+	e.signalAt(4*time.Hour, SignalClaimAck277CA, ClaimAckSignal{Accepted: true, FileKey: "ca1"})
+	e.signalAt(10*day, SignalClaimRemit, paidRemit("r1", 18000, 0))
+	e.ExecuteWorkflow(ClaimWorkflowName, ClaimInput{ClaimID: "C1"})
+	st := e.result()
+	if hold.rejected != nil || hold.err == nil || !strings.Contains(hold.err.Error(), "from batched to on_hold") {
+		t.Errorf("hold = %+v, want accepted, then answered with the store's refusal", hold)
+	}
+	if st.Status != StatusPaid {
+		t.Errorf("status = %s, want paid", st.Status)
+	}
+	want := []string{StatusScrubbing, StatusReady, StatusSubmitted, StatusAcknowledged, StatusAccepted, StatusPaid}
+	if got := e.statusSeq(); !slices.Equal(got, want) {
+		t.Errorf("statuses = %v, want %v", got, want)
+	}
+	for i, c := range e.statuses { // the refused write took no sequence number
+		if c.Seq != i+1 {
+			t.Errorf("change %d has seq %d", i, c.Seq)
+		}
 	}
 }
 

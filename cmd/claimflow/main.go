@@ -204,6 +204,10 @@ func cmdSmoke(ctx context.Context, args []string, getenv func(string) string, st
 	// The codec seals the smoke workflow's payloads with the system key,
 	// which lives in Postgres.
 	defer m.Close()
+	// A bad Temporal setting is named before anything else is opened.
+	if _, err := temporalClientOptions(m.Config); err != nil {
+		return err
+	}
 	if err := m.openStoreOnly(ctx); err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package claim837
 
 import (
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/internal/setkit"
@@ -33,7 +35,7 @@ type writer struct {
 
 // Segments renders the transaction set of variant k from ST to SE.
 func (t *Transaction) Segments(k Kind, d edi.Delimiters) ([]edi.Seg, error) {
-	if k != Institutional && k != Dental {
+	if k != Institutional && k != Dental && k != Professional {
 		return nil, errors.New("claim837: unknown 837 variant")
 	}
 	if len(t.Billing) == 0 {
@@ -155,16 +157,62 @@ func (w *writer) his(q string, codes []string) {
 	}
 }
 
+// cas writes adjustments as CAS segments: one run per group code, in the
+// order the codes first appear, at most six reasons a segment.
 func (w *writer) cas(as []Adjustment) {
-	for i := 0; i < len(as); {
-		g := as[i].Group
+	var groups []string
+	for _, a := range as {
+		if !slices.Contains(groups, a.Group) {
+			groups = append(groups, a.Group)
+		}
+	}
+	for _, g := range groups {
 		el := []string{g}
-		n := 0
-		for ; i < len(as) && as[i].Group == g && n < 6; i, n = i+1, n+1 {
-			el = append(el, as[i].Reason, as[i].Amount.String(), as[i].Quantity)
+		for _, a := range as {
+			if a.Group != g {
+				continue
+			}
+			if len(el) == 19 {
+				w.Seg("CAS", el...)
+				el = el[:1]
+			}
+			el = append(el, a.Reason, a.Amount.String(), a.Quantity)
 		}
 		w.Seg("CAS", el...)
 	}
+}
+
+// icd returns an ICD-10-CM code as the guides carry it: without the
+// decimal point.
+func icd(code string) string { return strings.ReplaceAll(code, ".", "") }
+
+// procedure returns a procedure composite: qualifier, code, modifiers.
+func (w *writer) procedure(qual, code string, modifiers []string) string {
+	return w.C(append([]string{qual, code}, modifiers...)...)
+}
+
+// pointers returns diagnosis code pointers as components, or def when
+// there are none.
+func (w *writer) pointers(ps []int, def string) string {
+	el := make([]string, len(ps))
+	for i, p := range ps {
+		el[i] = strconv.Itoa(p)
+	}
+	return or(w.C(el...), def)
+}
+
+// diagnoses writes the claim's ICD-10-CM codes as one HI, principal (ABK)
+// first, then ABF.
+func (w *writer) diagnoses(dx []string) {
+	el := make([]string, len(dx))
+	for i, code := range dx {
+		q := "ABF"
+		if i == 0 {
+			q = "ABK"
+		}
+		el[i] = w.C(q, icd(code))
+	}
+	w.Seg("HI", el...)
 }
 
 func (w *writer) claim(c *Claim) error {
@@ -174,13 +222,16 @@ func (w *writer) claim(c *Claim) error {
 		return errors.New("claim837: claim " + pcn + " (in set order) has no service lines")
 	}
 	inst := w.k == Institutional
-	if inst && (len(c.Diagnoses) == 0 || c.Institutional == nil) {
+	switch {
+	case inst && (len(c.Diagnoses) == 0 || c.Institutional == nil):
 		return errors.New("claim837: institutional claim " + pcn + " (in set order) needs a principal diagnosis and its institutional part")
-	}
-	if !inst && len(c.Diagnoses) > 4 {
+	case w.k == Professional && len(c.Diagnoses) == 0:
+		return errors.New("claim837: professional claim " + pcn + " (in set order) has no diagnosis")
+	case w.k == Professional && len(c.Diagnoses) > 12:
+		return errors.New("claim837: a professional claim carries at most 12 diagnoses")
+	case w.k == Dental && len(c.Diagnoses) > 4:
 		return errors.New("claim837: a dental claim carries at most 4 diagnoses")
-	}
-	if inst && len(c.Diagnoses) > 25 {
+	case inst && len(c.Diagnoses) > 25:
 		return errors.New("claim837: more than 25 diagnoses")
 	}
 	loc := w.C(c.FacilityCode, "B", or(c.Frequency, "1"))
@@ -210,7 +261,7 @@ func (w *writer) claim(c *Claim) error {
 		w.ref("G1", c.PriorAuthorization)
 		w.ref("F8", c.PayerClaimControl)
 		w.ref("EA", c.MedicalRecordNumber)
-		w.Seg("HI", w.C("ABK", c.Diagnoses[0]))
+		w.Seg("HI", w.C("ABK", icd(c.Diagnoses[0])))
 		if ic.AdmittingDiagnosis != "" {
 			w.Seg("HI", w.C("ABJ", ic.AdmittingDiagnosis))
 		}
@@ -220,7 +271,11 @@ func (w *writer) claim(c *Claim) error {
 		if ic.DRG != "" {
 			w.Seg("HI", w.C("DR", ic.DRG))
 		}
-		w.his("ABF", c.Diagnoses[1:])
+		dx := make([]string, len(c.Diagnoses)-1)
+		for i, code := range c.Diagnoses[1:] {
+			dx[i] = icd(code)
+		}
+		w.his("ABF", dx)
 		if p := ic.PrincipalProcedure; p != nil {
 			w.Seg("HI", w.C("BBR", p.Code, "D8", p.Date))
 		}
@@ -261,10 +316,13 @@ func (w *writer) claim(c *Claim) error {
 		if c.Referring != nil {
 			w.provider("DN", c.Referring, "")
 		}
-	} else {
+	} else { // 837P and 837D: the professional claim is the dental one without its dental part
 		dc := c.Dental
 		if dc == nil {
 			dc = &DentalClaim{}
+		}
+		if c.OnsetDate != "" && w.k == Professional {
+			w.dtp("431", c.OnsetDate, "")
 		}
 		if dc.AccidentDate != "" {
 			w.dtp("439", dc.AccidentDate, "")
@@ -283,14 +341,14 @@ func (w *writer) claim(c *Claim) error {
 		w.ref("F8", c.PayerClaimControl)
 		w.ref("EA", c.MedicalRecordNumber)
 		if len(c.Diagnoses) > 0 {
-			el := make([]string, len(c.Diagnoses))
-			for i, dx := range c.Diagnoses {
-				el[i] = w.C(map[bool]string{true: "ABK", false: "ABF"}[i == 0], dx)
-			}
-			w.Seg("HI", el...)
+			w.diagnoses(c.Diagnoses)
 		}
 		if c.Referring != nil {
-			w.provider("DN", c.Referring, "RF")
+			prv := "" // the 837P 2310A has no PRV
+			if w.k == Dental {
+				prv = "RF"
+			}
+			w.provider("DN", c.Referring, prv)
 		}
 		if c.Rendering != nil {
 			w.provider("82", c.Rendering, "PE")
@@ -330,10 +388,15 @@ func (w *writer) other(o *OtherPayer) {
 
 func (w *writer) line(n int, l *ServiceLine) error {
 	w.Seg("LX", strconv.Itoa(n))
-	if w.k == Institutional {
+	switch w.k {
+	case Professional:
+		w.Seg("SV1", w.procedure(or(l.ProcedureQual, "HC"), l.Procedure, l.Modifiers), l.Charge.String(),
+			or(l.Unit, "UN"), or(l.Quantity, "1"), l.PlaceOfSvc, "", w.pointers(l.DiagPointers, "1"))
+		w.dtp("472", l.ServiceDate, l.ServiceDateTo)
+	case Institutional:
 		proc := ""
 		if l.Procedure != "" {
-			proc = w.C(append([]string{or(l.ProcedureQual, "HC"), l.Procedure}, l.Modifiers...)...)
+			proc = w.procedure(or(l.ProcedureQual, "HC"), l.Procedure, l.Modifiers)
 		}
 		if l.RevenueCode == "" {
 			return errors.New("claim837: an institutional service line needs a revenue code (SV201)")
@@ -346,7 +409,7 @@ func (w *writer) line(n int, l *ServiceLine) error {
 		if l.ServiceDate != "" {
 			w.dtp("472", l.ServiceDate, l.ServiceDateTo)
 		}
-	} else {
+	default:
 		if l.Procedure == "" {
 			return errors.New("claim837: a dental service line needs a procedure code (SV301)")
 		}
@@ -354,12 +417,8 @@ func (w *writer) line(n int, l *ServiceLine) error {
 		if len(l.OralCavity) > 0 {
 			cav = w.C(l.OralCavity...)
 		}
-		ptr := make([]string, 0, len(l.DiagPointers))
-		for _, p := range l.DiagPointers {
-			ptr = append(ptr, strconv.Itoa(p))
-		}
-		w.Seg("SV3", w.C(append([]string{or(l.ProcedureQual, "AD"), l.Procedure}, l.Modifiers...)...), l.Charge.String(),
-			l.PlaceOfSvc, cav, l.Prosthesis, or(l.Quantity, "1"), "", "", "", "", w.C(ptr...))
+		w.Seg("SV3", w.procedure(or(l.ProcedureQual, "AD"), l.Procedure, l.Modifiers), l.Charge.String(),
+			l.PlaceOfSvc, cav, l.Prosthesis, or(l.Quantity, "1"), "", "", "", "", w.pointers(l.DiagPointers, ""))
 		for _, t := range l.Teeth {
 			w.Seg("TOO", "JP", t.Number, w.C(t.Surfaces...))
 		}
@@ -378,7 +437,7 @@ func (w *writer) line(n int, l *ServiceLine) error {
 		// code carries it in SVD04 alone (the guide requires SVD04 there).
 		proc := ""
 		if a.Procedure != "" {
-			proc = w.C(qual, a.Procedure)
+			proc = w.procedure(qual, a.Procedure, a.Modifiers)
 		}
 		w.Seg("SVD", a.PayerID, a.Paid.String(), proc, a.RevenueCode, or(a.Units, "1"))
 		w.cas(a.Adjustments)

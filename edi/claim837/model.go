@@ -1,17 +1,21 @@
-// Package claim837 is the typed claim model the 837 Institutional
-// (005010X223A2) and Dental (005010X224A2) guides share, with their
-// builder and reader; edi/x837i and edi/x837d are its entry points. What
-// the guides agree on (submitter, receiver, billing and pay-to provider,
+// Package claim837 is the typed claim model the 837 Professional
+// (005010X222A1), Institutional (005010X223A2) and Dental (005010X224A2)
+// guides share, with their builder and reader; edi/x837p, edi/x837i and
+// edi/x837d are its entry points. What the guides agree on (submitter, receiver, billing and pay-to provider,
 // subscriber, patient, payer, claim, service lines, other-payer loops
 // 2320/2330 and line adjudication 2430 for secondary claims) is one set of
 // types; what differs lives in Claim.Institutional (bill type, statement
 // dates, CL1, admitting diagnosis, procedures, condition, occurrence and
-// value codes), Claim.Dental (predetermination, orthodontics, tooth status)
-// and the service line's kind-specific fields (revenue code SV201, SV3 with
-// TOO tooth and surfaces). Field comments cite the guide element.
+// value codes), Claim.OnsetDate (837P), Claim.Dental (predetermination, orthodontics, tooth status)
+// and the service line's kind-specific fields (SV1 unit and place of
+// service, revenue code SV201, SV3 with TOO tooth and surfaces). The 837P
+// procedure qualifier is always HC: its reader leaves ProcedureQual empty. Field comments cite the guide element.
 package claim837
 
-import "github.com/claimflow/claimflow/edi/internal/setkit"
+import (
+	"github.com/claimflow/claimflow/edi"
+	"github.com/claimflow/claimflow/edi/internal/setkit"
+)
 
 // Kind is the 837 variant.
 type Kind uint8
@@ -20,21 +24,44 @@ type Kind uint8
 const (
 	Institutional Kind = iota + 1 // 837I, 005010X223A2
 	Dental                        // 837D, 005010X224A2
+	Professional                  // 837P, 005010X222A1
 )
 
 // Guide returns the implementation convention reference of the variant.
 func (k Kind) Guide() string {
-	if k == Dental {
+	switch k {
+	case Dental:
 		return "005010X224A2"
+	case Professional:
+		return "005010X222A1"
 	}
 	return "005010X223A2"
 }
 
 func (k Kind) String() string {
-	if k == Dental {
+	switch k {
+	case Dental:
 		return "837D"
+	case Professional:
+		return "837P"
 	}
 	return "837I"
+}
+
+// takes reports whether the reader of variant k reads a transaction set
+// (ST, and GS08 of its group): an 837 whose ST03, or GS08 when ST03 is
+// empty, names the variant's guide. The 837P reader takes an 837 without
+// ST03 whatever GS08 says: x837p.Read, which does not see GS08, always
+// has, and ReadBytes must agree with it.
+func (k Kind) takes(st edi.Seg, gs08 string) bool {
+	g := st.El(3)
+	if g == "" && k == Professional {
+		g = k.Guide()
+	}
+	if g == "" {
+		g = gs08
+	}
+	return st.El(1) == "837" && g == k.Guide()
 }
 
 // Money is an amount in cents.
@@ -146,7 +173,7 @@ type Provider struct {
 	Taxonomy   string // PRV03 (PRV02 = PXC)
 }
 
-// Facility is the service facility location (837I 2310E, 837D 2310C).
+// Facility is the service facility location (837I 2310E, 837P and 837D 2310C).
 type Facility struct {
 	Name    string  // NM103
 	NPI     string  // NM109 (NM108 = XX)
@@ -157,13 +184,14 @@ type Facility struct {
 type Claim struct {
 	PatientControlNumber string        // CLM01
 	TotalCharge          Money         // CLM02 (the builder uses the line sum when zero)
-	FacilityCode         string        // CLM05-1: place of service (837D) or facility type code, the bill type's first digits (837I)
+	FacilityCode         string        // CLM05-1 facility code value: place of service (837P, 837D) or facility type code, the bill type's first digits (837I)
 	Frequency            string        // CLM05-3 claim frequency type code: 1 original, 7 replacement, 8 void
 	ProviderSignature    string        // CLM06 provider signature indicator (837D): Y, N
 	Assignment           string        // CLM07 assignment or plan participation code: A, B, C
 	BenefitsAssigned     string        // CLM08 benefits assignment certification indicator: Y, N, W
 	ReleaseOfInfo        string        // CLM09 release of information code: I, Y
 	DelayReason          string        // CLM20 delay reason code
+	OnsetDate            string        // DTP03 onset of current illness or symptom (DTP01 = 431), CCYYMMDD (837P)
 	PriorAuthorization   string        // REF02 (REF01 = G1)
 	PayerClaimControl    string        // REF02 (REF01 = F8), for replacements and voids
 	MedicalRecordNumber  string        // REF02 (REF01 = EA)
@@ -172,9 +200,9 @@ type Claim struct {
 	Dental               *DentalClaim  // 837D only
 	Attending            *Provider     // 837I 2310A attending provider (NM101 = 71)
 	Operating            *Provider     // 837I 2310B operating physician (NM101 = 72)
-	Rendering            *Provider     // 837I 2310D, 837D 2310B rendering provider (NM101 = 82)
-	Referring            *Provider     // 837I 2310F, 837D 2310A referring provider (NM101 = DN)
-	Facility             *Facility     // 837I 2310E, 837D 2310C service facility (NM101 = 77)
+	Rendering            *Provider     // 837I 2310D, 837P and 837D 2310B rendering provider (NM101 = 82)
+	Referring            *Provider     // 837I 2310F, 837P and 837D 2310A referring provider (NM101 = DN)
+	Facility             *Facility     // 837I 2310E, 837P and 837D 2310C service facility (NM101 = 77)
 	OtherPayers          []OtherPayer  // loops 2320/2330A/2330B, for secondary and tertiary claims
 	Lines                []ServiceLine // loop 2400
 }
@@ -245,21 +273,21 @@ type Tooth struct {
 
 // ServiceLine is loop 2400.
 type ServiceLine struct {
-	Charge        Money              // SV203 (837I) or SV302 (837D) line item charge amount
+	Charge        Money              // SV102 (837P), SV203 (837I) or SV302 (837D) line item charge amount
 	ServiceDate   string             // DTP03 service date (DTP01 = 472)
-	ServiceDateTo string             // end of an RD8 range (837I)
+	ServiceDateTo string             // end of an RD8 range (837P, 837I)
 	LineControl   string             // REF02 line item control number (REF01 = 6R)
 	RevenueCode   string             // SV201 service line revenue code (837I)
-	ProcedureQual string             // SV202-1 (837I, default HC) or SV301-1 (837D, AD)
-	Procedure     string             // SV202-2 HCPCS/CPT (837I) or SV301-2 CDT (837D)
-	Modifiers     []string           // SV202-3..6 or SV301-3..6
-	Unit          string             // SV204 unit or basis for measurement code (837I): UN, DA
-	Quantity      string             // SV205 (837I) or SV306 (837D) service unit count
+	ProcedureQual string             // SV202-1 (837I, default HC) or SV301-1 (837D, AD); SV101-1 is always HC (837P)
+	Procedure     string             // SV101-2 or SV202-2 HCPCS/CPT (837P, 837I) or SV301-2 CDT (837D)
+	Modifiers     []string           // SV101-3..6, SV202-3..6 or SV301-3..6
+	Unit          string             // SV103 (837P) or SV204 (837I) unit or basis for measurement code: UN, MJ, DA
+	Quantity      string             // SV104 (837P), SV205 (837I) or SV306 (837D) service unit count
 	NonCovered    Money              // SV207 non-covered charge amount (837I)
-	PlaceOfSvc    string             // SV303 place of service (837D)
+	PlaceOfSvc    string             // SV105 (837P, when it differs from CLM05-1) or SV303 (837D) place of service
 	OralCavity    []string           // SV304-1..5 oral cavity designation codes (837D)
 	Prosthesis    string             // SV305 prosthesis, crown or inlay code: I initial, R replacement (837D)
-	DiagPointers  []int              // SV311-1..4 diagnosis code pointers (837D)
+	DiagPointers  []int              // SV107-1..4 (837P) or SV311-1..4 (837D) diagnosis code pointers, 1-based into Claim.Diagnoses
 	Teeth         []Tooth            // TOO tooth information (837D)
 	Adjudications []LineAdjudication // loop 2430 (secondary claims)
 }
@@ -297,8 +325,9 @@ type OtherPayer struct {
 type LineAdjudication struct {
 	PayerID            string       // SVD01 other payer primary identifier (2330B NM109)
 	Paid               Money        // SVD02 service line paid amount
-	ProcedureQual      string       // SVD03-1
+	ProcedureQual      string       // SVD03-1 (always HC in the 837P, where the reader leaves it empty)
 	Procedure          string       // SVD03-2
+	Modifiers          []string     // SVD03-3..6 procedure modifiers
 	RevenueCode        string       // SVD04 (837I)
 	Units              string       // SVD05 paid service unit count
 	Adjustments        []Adjustment // CAS line adjustments

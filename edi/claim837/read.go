@@ -14,6 +14,7 @@ import (
 var providerLoops = map[Kind]map[string]string{
 	Institutional: {"2310A": "attending", "2310B": "operating", "2310D": "rendering", "2310E": "facility", "2310F": "referring"},
 	Dental:        {"2310A": "referring", "2310B": "rendering", "2310C": "facility"},
+	Professional:  {"2310A": "referring", "2310B": "rendering", "2310C": "facility"},
 }
 
 // Read fills the typed model from a parsed 837 transaction set of variant
@@ -32,7 +33,7 @@ func Read(k Kind, t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 // function that reads each of its segments with its guide loop (see
 // edi.Walk and edi.WalkSets).
 func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
-	if st.El(1) != "837" || (st.El(3) != "" && st.El(3) != k.Guide()) {
+	if !k.takes(st, k.Guide()) {
 		return nil, nil, errors.New("claim837: not an " + k.String() + " transaction set")
 	}
 	out := &Transaction{ControlNumber: st.El(2)}
@@ -48,15 +49,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		level string
 	)
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
-	comps := func(s edi.Seg, i, from int) []string {
-		var out []string
-		for j := from; j <= 8; j++ {
-			if v := comp(s, i, j); v != "" {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
+	comps := func(s edi.Seg, i, from, to int) []string { return comps(s, d.Component, i, from, to) }
 	m := setkit.M
 	readAddr := func(a *Address, s edi.Seg) {
 		if s.ID() == "N3" {
@@ -68,17 +61,10 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 	readCAS := func(as []Adjustment, s edi.Seg) []Adjustment {
 		for i := 2; i < len(s) && i <= 17; i += 3 {
 			if s.El(i) != "" {
-				as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: m(s.El(i + 1)), Quantity: s.El(i + 2)})
+				as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
 			}
 		}
 		return as
-	}
-	money := func(v string) *Money {
-		x, ok := setkit.ParseMoney(v)
-		if !ok {
-			return nil
-		}
-		return &x
 	}
 	fn := func(loop string, s edi.Seg) {
 		id := s.ID()
@@ -92,8 +78,10 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 			switch id {
 			case "NM1":
 				out.Submitter.EntityType, out.Submitter.Name, out.Submitter.FirstName, out.Submitter.ID = s.El(2), s.El(3), s.El(4), s.El(9)
-			case "PER":
-				out.Submitter.ContactName = s.El(2)
+			case "PER": // the first names the contact; numbers come from each
+				if out.Submitter.ContactName == "" {
+					out.Submitter.ContactName = s.El(2)
+				}
 				for i := 3; i+1 < len(s); i += 2 {
 					switch s.El(i) {
 					case "TE":
@@ -221,9 +209,10 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 			if id == "CLM" {
 				c := Claim{PatientControlNumber: s.El(1), TotalCharge: m(s.El(2)), FacilityCode: comp(s, 5, 1), Frequency: comp(s, 5, 3),
 					ProviderSignature: s.El(6), Assignment: s.El(7), BenefitsAssigned: s.El(8), ReleaseOfInfo: s.El(9), DelayReason: s.El(20)}
-				if k == Institutional {
+				switch k {
+				case Institutional:
 					c.Institutional = &InstClaim{}
-				} else {
+				case Dental:
 					c.Dental = &DentalClaim{}
 				}
 				switch {
@@ -240,7 +229,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				return
 			}
 			if claim != nil {
-				readClaimSeg(claim, s, d)
+				readClaimSeg(k, claim, s, d)
 			}
 			return
 		}
@@ -329,29 +318,46 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				}
 				claim.Lines = append(claim.Lines, ServiceLine{})
 				line, adj = &claim.Lines[len(claim.Lines)-1], nil
+			case "SV1":
+				if line == nil || k != Professional {
+					return
+				}
+				line.Procedure, line.Modifiers, line.Charge = comp(s, 1, 2), comps(s, 1, 3, 6), m(s.El(2))
+				line.Unit, line.Quantity, line.PlaceOfSvc = s.El(3), s.El(4), s.El(5)
+				// SV107 up to four pointers: one slice, no split.
+				for rest, more := s.El(7), true; more; {
+					var p string
+					p, rest, more = strings.Cut(rest, string(d.Component))
+					if n, err := strconv.Atoi(p); err == nil {
+						if line.DiagPointers == nil {
+							line.DiagPointers = make([]int, 0, 4)
+						}
+						line.DiagPointers = append(line.DiagPointers, n)
+					}
+				}
 			case "SV2":
-				if line == nil {
+				if line == nil || k == Professional {
 					return
 				}
 				line.RevenueCode, line.Charge, line.Unit, line.Quantity, line.NonCovered = s.El(1), m(s.El(3)), s.El(4), s.El(5), m(s.El(7))
 				if p := comp(s, 2, 2); p != "" {
-					line.ProcedureQual, line.Procedure, line.Modifiers = comp(s, 2, 1), p, comps(s, 2, 3)
+					line.ProcedureQual, line.Procedure, line.Modifiers = comp(s, 2, 1), p, comps(s, 2, 3, 8)
 				}
 			case "SV3":
-				if line == nil {
+				if line == nil || k == Professional {
 					return
 				}
-				line.ProcedureQual, line.Procedure, line.Modifiers = comp(s, 1, 1), comp(s, 1, 2), comps(s, 1, 3)
+				line.ProcedureQual, line.Procedure, line.Modifiers = comp(s, 1, 1), comp(s, 1, 2), comps(s, 1, 3, 8)
 				line.Charge, line.PlaceOfSvc, line.Prosthesis, line.Quantity = m(s.El(2)), s.El(3), s.El(5), s.El(6)
-				line.OralCavity = comps(s, 4, 1)
-				for _, p := range comps(s, 11, 1) {
+				line.OralCavity = comps(s, 4, 1, 8)
+				for _, p := range comps(s, 11, 1, 8) {
 					if n, err := strconv.Atoi(p); err == nil {
 						line.DiagPointers = append(line.DiagPointers, n)
 					}
 				}
 			case "TOO":
 				if line != nil {
-					line.Teeth = append(line.Teeth, Tooth{Number: s.El(2), Surfaces: comps(s, 3, 1)})
+					line.Teeth = append(line.Teeth, Tooth{Number: s.El(2), Surfaces: comps(s, 3, 1, 8)})
 				}
 			case "DTP":
 				if line != nil && s.El(1) == "472" {
@@ -369,8 +375,11 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 			switch id {
 			case "SVD":
 				line.Adjudications = append(line.Adjudications, LineAdjudication{PayerID: s.El(1), Paid: m(s.El(2)),
-					ProcedureQual: comp(s, 3, 1), Procedure: comp(s, 3, 2), RevenueCode: s.El(4), Units: s.El(5)})
+					ProcedureQual: comp(s, 3, 1), Procedure: comp(s, 3, 2), Modifiers: comps(s, 3, 3, 6), RevenueCode: s.El(4), Units: s.El(5)})
 				adj = &line.Adjudications[len(line.Adjudications)-1]
+				if k == Professional {
+					adj.ProcedureQual = "" // always HC
+				}
 			case "CAS":
 				if adj != nil {
 					adj.Adjustments = readCAS(adj.Adjustments, s)
@@ -389,8 +398,32 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 	return out, fn, nil
 }
 
+// The reader's helpers that need the delimiters or the reader's state are
+// functions (or closures that capture nothing), so that a transaction
+// set's reader does not allocate them.
+
+// comps returns the non-empty components from..to of element i.
+func comps(s edi.Seg, c byte, i, from, to int) []string {
+	var out []string
+	for j := from; j <= to; j++ {
+		if v := s.Comp(c, i, j); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// money returns the amount, or nil when v is not one.
+func money(v string) *Money {
+	x, ok := setkit.ParseMoney(v)
+	if !ok {
+		return nil
+	}
+	return &x
+}
+
 // readClaimSeg reads a loop 2300 segment after CLM.
-func readClaimSeg(c *Claim, s edi.Seg, d edi.Delimiters) {
+func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters) {
 	comp := func(i, j int) string { return s.Comp(d.Component, i, j) }
 	ic, dc := c.Institutional, c.Dental
 	switch s.ID() {
@@ -411,6 +444,8 @@ func readClaimSeg(c *Claim, s edi.Seg, d edi.Delimiters) {
 			dc.AccidentDate = v
 		case dc != nil && s.El(1) == "452":
 			dc.AppliancePlacement = v
+		case k == Professional && s.El(1) == "431":
+			c.OnsetDate = v
 		}
 	case "CL1":
 		if ic != nil {
@@ -479,8 +514,7 @@ func ReadAll(k Kind, ics []*edi.Interchange) ([]*Transaction, error) {
 		for _, g := range ic.Groups {
 			ref := g.GS.El(8)
 			for _, t := range g.Sets {
-				st := t.ST()
-				if st.El(1) != "837" || (st.El(3) != k.Guide() && (st.El(3) != "" || ref != k.Guide())) {
+				if !k.takes(t.ST(), ref) {
 					continue
 				}
 				tx, err := Read(k, t, ic.Delims)
@@ -500,7 +534,7 @@ func ReadAll(k Kind, ics []*edi.Interchange) ([]*Transaction, error) {
 func ReadBytes(k Kind, x []byte) ([]*Transaction, error) {
 	var out []*Transaction
 	err := edi.WalkSets(x, func(st edi.Seg, gs08 string, d edi.Delimiters) (string, func(string, edi.Seg)) {
-		if st.El(1) != "837" || (st.El(3) != k.Guide() && (st.El(3) != "" || gs08 != k.Guide())) {
+		if !k.takes(st, gs08) {
 			return "", nil
 		}
 		tx, fn, err := newReader(k, st, d)

@@ -24,7 +24,7 @@ func ExampleBuild() {
 				BirthDate: "19800101", Gender: "F",
 				Payer: x837p.Payer{Name: "TEST PAYER", ID: "TP0000001"},
 				Claims: []x837p.Claim{{
-					PatientControlNumber: "PCN0001", PlaceOfService: "11", Diagnoses: []string{"J06.9"},
+					PatientControlNumber: "PCN0001", FacilityCode: "11", Diagnoses: []string{"J06.9"},
 					Lines: []x837p.ServiceLine{{Procedure: "99213", Charge: 10000, ServiceDate: "20260101"}},
 				}},
 			}},

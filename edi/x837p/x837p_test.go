@@ -34,7 +34,7 @@ func sample() *x837p.Transaction {
 					BirthDate: "19800101", Gender: "F",
 					Payer: x837p.Payer{Name: "TEST PAYER", ID: "TP0000001"},
 					Claims: []x837p.Claim{{
-						PatientControlNumber: "PCN0001", PlaceOfService: "11", Frequency: "1",
+						PatientControlNumber: "PCN0001", FacilityCode: "11", Frequency: "1",
 						ProviderSignature: "Y", Assignment: "A", BenefitsAssigned: "Y", ReleaseOfInfo: "Y",
 						PriorAuthorization: "AUTH0001",
 						Diagnoses:          []string{"J069", "R509"},
@@ -54,7 +54,7 @@ func sample() *x837p.Transaction {
 						Address:   x837p.Address{Line1: "2 TEST LANE", City: "ANYTOWN", State: "NY", Zip: "100010000"},
 						BirthDate: "20200101", Gender: "M",
 						Claims: []x837p.Claim{{
-							PatientControlNumber: "PCN0002", PlaceOfService: "11",
+							PatientControlNumber: "PCN0002", FacilityCode: "11",
 							Diagnoses: []string{"Z00129"},
 							Facility:  &x837p.Facility{Name: "TEST FACILITY", NPI: "1234567893", Address: x837p.Address{Line1: "3 TEST ROAD", City: "ANYTOWN", State: "NY", Zip: "100010000"}},
 							Lines: []x837p.ServiceLine{

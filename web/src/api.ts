@@ -275,4 +275,7 @@ export const actionLabel: Record<string, string> = {
   correct: 'Correct and resubmit',
   appeal: 'Appeal',
   write_off: 'Write off',
+  void: 'Void',
+  hold: 'Hold',
+  release: 'Release',
 }

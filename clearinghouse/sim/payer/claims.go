@@ -135,7 +135,7 @@ func fromProfessional(tx *x837p.Transaction) *batch {
 
 func claimFromProfessional(bi *billing, sb *subscriber, pt *person, c *x837p.Claim) *claimIn {
 	in := &claimIn{kind: professional, bp: bi, sb: sb, pt: pt, pcn: c.PatientControlNumber, charge: c.Total(),
-		facility: c.PlaceOfService, frequency: c.Frequency, priorAuth: c.PriorAuthorization, diagnoses: c.Diagnoses}
+		facility: c.FacilityCode, frequency: c.Frequency, priorAuth: c.PriorAuthorization, diagnoses: c.Diagnoses}
 	if r := c.Rendering; r != nil {
 		in.rendering = provider(r.EntityType, r.LastName, r.FirstName, r.NPI)
 	}

@@ -60,7 +60,7 @@ func subscriber(last, first, id string, claims ...x837p.Claim) x837p.Subscriber 
 }
 
 func claim(pcn string, lines ...x837p.ServiceLine) x837p.Claim {
-	return x837p.Claim{PatientControlNumber: pcn, PlaceOfService: "11", Diagnoses: []string{"J069", "R69"},
+	return x837p.Claim{PatientControlNumber: pcn, FacilityCode: "11", Diagnoses: []string{"J069", "R69"},
 		Rendering: rendering, PriorAuthorization: "AUTH0001", Lines: lines}
 }
 

@@ -114,6 +114,10 @@ type Envelope struct {
 	Delims       edi.Delimiters // default edi.DefaultDelimiters
 	Newline      string         // written after each terminator
 	Control      edi.Control    // next control numbers (zero values start at 1)
+	// Level is the SNIP level x837p.Build checks the built interchange at
+	// (0 is snip.Strict, 1-5); the other builders do not check what they
+	// build and ignore it.
+	Level int
 }
 
 // Delimiters returns the envelope's delimiters or the defaults.

@@ -14,9 +14,9 @@ interface Filter {
 const empty: Filter = { status: '', payer_id: '', provider_id: '', from: '', to: '', min: '', max: '' }
 
 const statuses = [
-  'scrubbing', 'scrub_failed', 'ready', 'batched', 'submitted', 'acknowledged', 'rejected', 'accepted', 'paid',
+  'scrubbing', 'scrub_failed', 'ready', 'on_hold', 'batched', 'submitted', 'acknowledged', 'rejected', 'accepted', 'paid',
   'partially_paid', 'needs_correction', 'appeal_pending', 'appealed', 'patient_billing', 'written_off',
-  'appeal_lapsed', 'resubmitted',
+  'appeal_lapsed', 'resubmitted', 'voided',
 ]
 
 function query(f: Filter, withStatus: boolean): string {
