@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // Statements as patients and billing staff see them (store/statements.sql).
@@ -15,18 +16,20 @@ import (
 // statementFields are what a statement view discloses, for the audit log.
 var statementFields = []string{"practice_name", "dates_of_service", "amount_cents", "paid_cents"}
 
-func scanStatementView(row pgx.Row) (rcm.StatementView, error) {
-	var v rcm.StatementView
-	var dates []time.Time
-	err := row.Scan(&v.ID, &v.OrgID, &v.PatientID, &v.AmountCents, &v.Currency, &v.Status, &v.PaymentIntentID,
-		&v.CreatedAt, &v.PaidCents, &v.PracticeName, &dates)
+func statementView(ctx context.Context, db *pgq.Queries, id string) (rcm.StatementView, error) {
+	r, err := db.StatementView(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return v, ErrNotFound
+		return rcm.StatementView{}, ErrNotFound
 	}
-	for _, d := range dates {
+	if err != nil {
+		return rcm.StatementView{}, err
+	}
+	v := rcm.StatementView{ID: r.ID, OrgID: r.OrgID, PatientID: r.PatientID, PracticeName: r.PracticeName, AmountCents: r.AmountCents,
+		PaidCents: r.PaidCents, Currency: r.Currency, Status: r.Status, PaymentIntentID: r.PaymentIntentID, CreatedAt: r.CreatedAt}
+	for _, d := range r.ServiceDates {
 		v.ServiceDates = append(v.ServiceDates, time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC))
 	}
-	return v, err
+	return v, nil
 }
 
 // StatementView reads a statement for a caller that is already authorised
@@ -37,7 +40,7 @@ func (s *Store) StatementView(ctx context.Context, a Actor, id string) (rcm.Stat
 	var v rcm.StatementView
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if v, err = scanStatementView(tx.QueryRow(ctx, q("StatementView"), id)); err != nil {
+		if v, err = statementView(ctx, pgq.New(tx), id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: v.OrgID, PatientID: v.PatientID, Action: ActionRead,
@@ -52,17 +55,14 @@ func (s *Store) StatementView(ctx context.Context, a Actor, id string) (rcm.Stat
 func (s *Store) StatementsAwaitingRelease(ctx context.Context, a Actor) ([]rcm.StatementView, error) {
 	var out []rcm.StatementView
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q("StatementsAwaitingRelease"), nullable(a.UserID), PermClaimRead)
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		db := pgq.New(tx)
+		ids, err := db.StatementsAwaitingRelease(ctx, pgq.StatementsAwaitingReleaseParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
 		if err != nil {
 			return err
 		}
 		entries := make([]AuditEntry, 0, len(ids))
 		for _, id := range ids {
-			v, err := scanStatementView(tx.QueryRow(ctx, q("StatementView"), id))
+			v, err := statementView(ctx, db, id)
 			if err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ func (s *Store) AuthorizeStatementRelease(ctx context.Context, a Actor, id strin
 	var v rcm.StatementView
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if v, err = scanStatementView(tx.QueryRow(ctx, q("StatementView"), id)); err != nil {
+		if v, err = statementView(ctx, pgq.New(tx), id); err != nil {
 			return err
 		}
 		if err := requireScope(ctx, tx, a, PermClaimWrite, v.OrgID); err != nil {
