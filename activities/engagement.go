@@ -151,7 +151,8 @@ type StatementReader interface {
 	StatementView(ctx context.Context, a rcm.Actor, id string) (rcm.StatementView, error)
 }
 
-// PayLinkMinter mints a statement's payment-link token (paylink.Links).
+// PayLinkMinter mints a link token for one record (paylink.Links): a
+// statement's payment link, an appointment's confirm-or-cancel link.
 type PayLinkMinter interface {
 	Mint(ctx context.Context, statementID string) (string, error)
 }
@@ -179,6 +180,11 @@ type Engagement struct {
 	// service, amounts); PayLinks mints its payment-link tokens.
 	Statements StatementReader
 	PayLinks   PayLinkMinter
+	// ManageURL is the appointment page where a patient without SMS
+	// confirms or cancels; "?t=<token>" is appended, the token from
+	// ManageLinks. Unset: such patients are told to call the office.
+	ManageURL   string
+	ManageLinks PayLinkMinter
 	// MessageIDDomain ends email Message-IDs (default claimflow.invalid).
 	MessageIDDomain string
 }

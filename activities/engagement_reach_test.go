@@ -95,7 +95,7 @@ func TestReminderEmailOffersWhatThePatientCanUse(t *testing.T) {
 // Without an office phone the email still says how to reach the practice,
 // never "reply to our text".
 func TestReminderEmailWithoutSMSOrPhone(t *testing.T) {
-	m := activities.ReminderMessage("Testa", time.Date(2030, 3, 8, 10, 0, 0, 0, nyc), "Test Clinic", "", activities.KindReminder, false)
+	m := activities.ReminderMessage("Testa", time.Date(2030, 3, 8, 10, 0, 0, 0, nyc), "Test Clinic", "", activities.KindReminder, false, "")
 	if strings.Contains(m.Email, "text") || !strings.Contains(m.Email, "contact the office") {
 		t.Errorf("email: %q", m.Email)
 	}
@@ -115,6 +115,41 @@ func TestWaitlistOfferNeedsText(t *testing.T) {
 		res, err := e.SendWaitlistOffer(context.Background(), activities.WaitlistOffer{EntryID: "wl-1", PatientID: "pt-1", Slot: slot, ExpiresAt: slot.StartsAt.Add(-time.Hour)})
 		if err != nil || res.Sent != sms || len(mb.sent) != map[bool]int{true: 1, false: 0}[sms] {
 			t.Errorf("sms %v: result %+v, %d emails, err %v", sms, res, len(mb.sent), err)
+		}
+	}
+}
+
+type numberedLinks struct{ ids []string }
+
+func (l *numberedLinks) Mint(_ context.Context, id string) (string, error) {
+	l.ids = append(l.ids, id)
+	return "tok-opaque", nil
+}
+
+// With the appointment page configured, a patient without SMS gets a
+// confirm-or-cancel link (a token, never the appointment ID); a patient
+// who can text does not need one.
+func TestReminderEmailLinksToAppointmentPage(t *testing.T) {
+	ap := activities.AppointmentView{ID: "ap-2", PatientID: "pt-2", StartsAt: time.Date(2030, 3, 8, 15, 0, 0, 0, time.UTC),
+		TimeZone: "UTC", Status: activities.AppointmentBooked}
+	for _, sms := range []bool{false, true} {
+		mb, links := &mailbox{}, &numberedLinks{}
+		e := &activities.Engagement{Scheduling: &fakeScheduling{ap: ap, c: activities.Contact{Email: "t@example.invalid", Phone: "+15550100002"}},
+			Mail: mb, Ledger: &fakeLedger{}, OfficePhone: "555-0100", ManageURL: "https://clinic.example.invalid/appointment", ManageLinks: links}
+		if sms {
+			e.SMS = &texts{}
+		}
+		if _, err := e.SendAppointmentReminder(context.Background(), activities.ReminderSend{AppointmentID: ap.ID, Kind: activities.KindReminder,
+			Delivery: activities.Delivery{Key: "24h0m0s/email", Channel: activities.ChannelEmail}}); err != nil || len(mb.sent) != 1 {
+			t.Fatalf("sms %v: %d emails, %v", sms, len(mb.sent), err)
+		}
+		body := mb.sent[0].Body
+		hasLink := strings.Contains(body, "https://clinic.example.invalid/appointment?t=tok-opaque")
+		if hasLink == sms || strings.Contains(body, "ap-2") {
+			t.Errorf("sms %v: link %v in\n%s", sms, hasLink, body)
+		}
+		if !sms && (len(links.ids) != 1 || links.ids[0] != "ap-2" || !strings.Contains(body, "call the office at 555-0100")) {
+			t.Errorf("minted for %v; body\n%s", links.ids, body)
 		}
 	}
 }

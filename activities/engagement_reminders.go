@@ -213,7 +213,15 @@ func (e *Engagement) SendAppointmentReminder(ctx context.Context, r ReminderSend
 	if err != nil {
 		return SendResult{}, err
 	}
-	msg := ReminderMessage(c.FirstName, when, ap.Location, e.OfficePhone, r.Kind, byText)
+	link := ""
+	if !byText && e.ManageURL != "" && e.ManageLinks != nil {
+		tok, err := e.ManageLinks.Mint(ctx, ap.ID)
+		if err != nil {
+			return SendResult{}, err
+		}
+		link = e.ManageURL + "?t=" + tok
+	}
+	msg := ReminderMessage(c.FirstName, when, ap.Location, e.OfficePhone, r.Kind, byText, link)
 	msgID := "reminder." + r.AppointmentID + "." + strings.ReplaceAll(r.Delivery.Key, "/", ".")
 	return e.deliver(ctx, r.Delivery.Channel, c, r.WorkflowID, r.AppointmentID, msgID, msg)
 }
@@ -228,9 +236,10 @@ type Message struct {
 // ReminderMessage composes a reminder: greeting by first name, date and
 // time, location, and how to confirm or cancel. byText says whether the
 // patient can answer by SMS (SMS configured, a mobile on file, not opted
-// out); when not, the email tells them to call the office instead of
-// asking for a reply to a text they never got. Nothing clinical.
-func ReminderMessage(firstName string, when time.Time, location, officePhone, kind string, byText bool) Message {
+// out); when not, the email links to the appointment page (manageLink,
+// when set) and tells them to call the office, instead of asking for a
+// reply to a text they never got. Nothing clinical.
+func ReminderMessage(firstName string, when time.Time, location, officePhone, kind string, byText bool, manageLink string) Message {
 	greet := "Hello"
 	if firstName != "" {
 		greet = "Hi " + firstName
@@ -247,6 +256,9 @@ func ReminderMessage(firstName string, when time.Time, location, officePhone, ki
 	office := "contact the office"
 	if officePhone != "" {
 		office = "call the office at " + officePhone
+	}
+	if manageLink != "" {
+		office = "visit " + manageLink + " or " + office
 	}
 	m := Message{Subject: "Appointment reminder: " + when.Format("Mon 2 Jan, 3:04 PM")}
 	if kind == KindConfirmed {

@@ -29,9 +29,14 @@ var (
 	ErrExpired = errors.New("paylink: token expired")
 )
 
-// aad binds tokens to this purpose: a sealed blob made for anything else
-// does not open as a payment link.
-var aad = []byte("claimflow/paylink/v1")
+// aad binds tokens to their purpose: a sealed blob made for anything else
+// (another purpose's link included) does not open.
+func (l *Links) aad() []byte {
+	if l.Purpose == "" {
+		return []byte("claimflow/paylink/v1")
+	}
+	return []byte("claimflow/link/" + l.Purpose + "/v1")
+}
 
 // DefaultTTL is how long a link works when Links.TTL is zero: past a
 // statement's 30-day reminder, each notice carrying a fresh link.
@@ -40,12 +45,16 @@ const DefaultTTL = 45 * 24 * time.Hour
 // Links makes and opens payment-link tokens.
 type Links struct {
 	Sealer Sealer
+	// Purpose tells links of different pages apart ("" is the payment
+	// page's; "appointment" the appointment page's): a token made for one
+	// does not open for another.
+	Purpose string
 	TTL    time.Duration
 	Now    func() time.Time // default time.Now
 }
 
 type claims struct {
-	S string `json:"s"` // statement ID
+	S string `json:"s"` // record (statement or appointment) ID
 	E int64  `json:"e"` // expiry, Unix seconds
 }
 
@@ -56,27 +65,27 @@ func (l *Links) now() time.Time {
 	return time.Now()
 }
 
-// Mint returns a token for the statement, valid for TTL from now.
-func (l *Links) Mint(ctx context.Context, statementID string) (string, error) {
-	if statementID == "" {
-		return "", errors.New("paylink: no statement")
+// Mint returns a token for the record (a statement, an appointment), valid for TTL from now.
+func (l *Links) Mint(ctx context.Context, id string) (string, error) {
+	if id == "" {
+		return "", errors.New("paylink: no record")
 	}
 	ttl := l.TTL
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	pt, err := json.Marshal(claims{S: statementID, E: l.now().Add(ttl).Unix()})
+	pt, err := json.Marshal(claims{S: id, E: l.now().Add(ttl).Unix()})
 	if err != nil {
 		return "", err
 	}
-	blob, err := l.Sealer.SealBlob(ctx, pt, aad)
+	blob, err := l.Sealer.SealBlob(ctx, pt, l.aad())
 	if err != nil {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(blob), nil
 }
 
-// Open returns the statement a token is for: ErrInvalid when it does not
+// Open returns the record a token is for: ErrInvalid when it does not
 // open, ErrExpired when it has expired.
 func (l *Links) Open(ctx context.Context, token string) (string, error) {
 	if token == "" || len(token) > 2048 {
@@ -87,7 +96,7 @@ func (l *Links) Open(ctx context.Context, token string) (string, error) {
 	if err != nil {
 		return "", ErrInvalid
 	}
-	pt, err := l.Sealer.OpenBlob(ctx, blob, aad)
+	pt, err := l.Sealer.OpenBlob(ctx, blob, l.aad())
 	if err != nil {
 		return "", ErrInvalid
 	}

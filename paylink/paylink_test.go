@@ -59,6 +59,18 @@ func TestLinks(t *testing.T) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
+	// A payment link does not open the appointment page, nor the reverse.
+	appt := &paylink.Links{Sealer: k, Purpose: "appointment", TTL: time.Hour, Now: l.Now}
+	if _, err := appt.Open(ctx, tok); !errors.Is(err, paylink.ErrInvalid) {
+		t.Errorf("payment link opened as an appointment link: %v", err)
+	}
+	at, _ := appt.Mint(ctx, "appt-1")
+	if got, err := appt.Open(ctx, at); err != nil || got != "appt-1" {
+		t.Errorf("appointment link: %q %v", got, err)
+	}
+	if _, err := l.Open(ctx, at); !errors.Is(err, paylink.ErrInvalid) {
+		t.Errorf("appointment link opened as a payment link: %v", err)
+	}
 	now = now.Add(time.Hour)
 	if _, err := l.Open(ctx, tok); !errors.Is(err, paylink.ErrExpired) {
 		t.Errorf("expired: %v", err)
