@@ -49,8 +49,8 @@ type Links struct {
 	// page's; "appointment" the appointment page's): a token made for one
 	// does not open for another.
 	Purpose string
-	TTL    time.Duration
-	Now    func() time.Time // default time.Now
+	TTL     time.Duration
+	Now     func() time.Time // default time.Now
 }
 
 type claims struct {
