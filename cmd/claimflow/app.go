@@ -164,6 +164,7 @@ func (m *Main) Open(ctx context.Context) error {
 		// every decode is authorised and audited.
 		m.mountWebhooks()
 		m.mountPayPage()
+		m.mountAppointmentPage()
 		m.API.Router().Mount("/codec", http.StripPrefix("/codec", m.codecHandler()))
 		// The billing dashboard: its API endpoints and the embedded app.
 		m.mountDashboard()

@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/smtp"
 	"strings"
+	"time"
 
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/notify"
 	"github.com/claimflow/claimflow/paylink"
 	"github.com/claimflow/claimflow/payments"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/webhooks"
 	"github.com/claimflow/claimflow/workflows"
 )
@@ -40,6 +42,9 @@ func (m *Main) engagement() (*activities.Engagement, error) {
 		Statements:  m.Store,
 		PayLinks:    &paylink.Links{Sealer: m.Keyring},
 	}
+	if u := m.Config.AppointmentURL; u != "" && u != "-" {
+		e.ManageURL, e.ManageLinks = u, &paylink.Links{Sealer: m.Keyring, Purpose: "appointment"}
+	}
 	if m.Config.TwilioAccountSID != "" {
 		e.SMS = &notify.Twilio{AccountSID: m.Config.TwilioAccountSID, AuthToken: m.Config.TwilioAuthToken, From: m.Config.TwilioFrom}
 	}
@@ -67,6 +72,32 @@ func (m *Main) mountPayPage() {
 		p.TestPaymentMethod = "pm_card_visa"
 	}
 	m.API.MountPayPage(p)
+}
+
+// mountAppointmentPage serves the page where a patient without SMS confirms
+// or cancels from the reminder email's link.
+func (m *Main) mountAppointmentPage() {
+	sched := &activities.RecordsScheduling{Store: m.Store, DefaultTimeZone: m.Config.DefaultTimeZone}
+	m.API.MountAppointmentPage(api.AppointmentPage{
+		Links: &paylink.Links{Sealer: m.Keyring, Purpose: "appointment"},
+		Appointment: func(ctx context.Context, id string) (api.PatientAppointment, error) {
+			v, err := sched.Appointment(ctx, id)
+			if errors.Is(err, activities.ErrRecordNotFound) {
+				return api.PatientAppointment{}, rcm.ErrNotFound
+			}
+			if err != nil {
+				return api.PatientAppointment{}, err
+			}
+			at := v.StartsAt
+			if loc, err := time.LoadLocation(v.TimeZone); err == nil {
+				at = at.In(loc)
+			}
+			return api.PatientAppointment{ID: v.ID, OrgID: v.OrgID, PatientID: v.PatientID, StartsAt: at, Location: v.Location, Status: v.Status}, nil
+		},
+		Temporal:    m.Temporal,
+		OfficePhone: m.Config.OfficePhone,
+		IsExpired:   func(err error) bool { return errors.Is(err, paylink.ErrExpired) },
+	})
 }
 
 // mountWebhooks serves the Twilio inbound SMS and Stripe event webhooks
