@@ -101,8 +101,8 @@ func TestPlanSeriesOccurrencesKeepsWallClockAcrossDST(t *testing.T) {
 func TestMessagesCarryMinimumNecessary(t *testing.T) {
 	when := time.Date(2030, 3, 8, 10, 0, 0, 0, nyc)
 	for _, m := range []activities.Message{
-		activities.ReminderMessage("Testa", when, "Test Clinic", "555-0100", activities.KindReminder),
-		activities.ReminderMessage("", when, "", "", activities.KindConfirmed),
+		activities.ReminderMessage("Testa", when, "Test Clinic", "555-0100", activities.KindReminder, true, ""),
+		activities.ReminderMessage("", when, "", "", activities.KindConfirmed, false, ""),
 		activities.WaitlistOfferMessage("Testa", when, "Test Clinic", when.Add(-time.Hour)),
 	} {
 		for _, body := range []string{m.SMS, m.Email} {

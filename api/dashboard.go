@@ -39,6 +39,8 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Get("/v1/claims/{id}/timeline", s.handle(rcm.PermClaimRead, h.timeline))
 		r.Get("/v1/claims/{id}/edi", s.handle(rcm.PermClaimRead, h.rawEDI))
 		r.Post("/v1/claims/{id}/decisions", s.handle(rcm.PermClaimWrite, h.decide))
+		r.Get("/v1/dashboard/statements/awaiting-release", s.handle(rcm.PermClaimRead, h.statementsAwaiting))
+		r.Post("/v1/statements/{id}/release", s.handle(rcm.PermClaimWrite, h.releaseStatement))
 	})
 }
 

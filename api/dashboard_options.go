@@ -13,6 +13,8 @@ import (
 type Dashboard struct {
 	Workflows ClaimWorkflows
 	Archive   EDIArchive
+	// Statements releases reviewed patient statements.
+	Statements StatementWorkflows
 	// TemporalUIURL and Namespace build each claim's workflow link.
 	TemporalUIURL string
 	Namespace     string

@@ -63,6 +63,9 @@ func newDashboardWorld(t testing.TB, wf ClaimWorkflows, arch ...EDIArchive) *wor
 	e := &env{t: t, store: s, dsn: dsn, logs: &syncBuffer{}, spec: loadSpec(t), checkSpec: true}
 	srv := New(Options{Logger: logging.New(e.logs, "debug"), Version: "test", Records: s})
 	d := Dashboard{Workflows: wf, TemporalUIURL: "http://127.0.0.1:8233", Namespace: "default"}
+	if sw, ok := wf.(StatementWorkflows); ok {
+		d.Statements = sw
+	}
 	if len(arch) > 0 {
 		d.Archive = arch[0]
 	}

@@ -147,6 +147,8 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/dashboard/remittances/work-queue":               {kind: isoList},
 	"POST /v1/dashboard/remittances/work-queue/{id}/resolve": {kind: isoTarget, id: func(x *tenant) string { return x.workItem }, body: func(_, _ *tenant) any { return map[string]any{"resolution": "not_ours"} }},
 	"GET /v1/dashboard/receivables":                          {kind: isoList},
+	"GET /v1/dashboard/statements/awaiting-release":          {kind: isoList},
+	"POST /v1/statements/{id}/release":                       {kind: isoTarget, id: func(x *tenant) string { return x.statement }},
 	"GET /v1/dashboard/eligibility":                          {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
 
 	"POST /v1/users": {kind: isoCreate, body: func(x, _ *tenant) any {
@@ -178,6 +180,7 @@ func ghostOf(tn *tenant) *tenant {
 	g.root.ID, g.practice.ID, g.prov.ID, g.prov.NPI, g.payer.ID = n(), n(), n(), tn.prov.NPI, n()
 	g.recs.patient.ID, g.recs.coverage.ID, g.recs.appointment.ID, g.recs.waitlist.ID = n(), n(), n(), n()
 	g.recs.encounter.ID, g.recs.claim.ID, g.workItem, g.tokenID = n(), n(), n(), n()
+	g.statement = n() + "-ZZTRACE1"
 	for r := range tn.users {
 		g.users[r] = n()
 	}
@@ -239,6 +242,7 @@ func TestRouteIsolation(t *testing.T) {
 	var tok store.IssuedToken
 	w.mustCall(201, a.admin, "POST", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &tok)
 	a.tokenID = tok.ID
+	a.statement = openStatement(t, w, a.recs, 1000)
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
 

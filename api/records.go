@@ -21,6 +21,7 @@ type Records interface {
 	Billing
 	AuditLog
 	DashboardRecords
+	StatementRecords
 }
 
 // Sessions authenticates requests and records refused ones.

@@ -70,7 +70,8 @@ type Config struct {
 	ReminderOffsets        string        `env:"CLAIMFLOW_REMINDER_OFFSETS" default:"72h,24h,2h" help:"when appointment reminders go out, before the visit"`
 	SMSQuietHours          string        `env:"CLAIMFLOW_SMS_QUIET_HOURS" default:"21:00-08:00" help:"local hours (patient's zone) when no SMS is sent; a send then moves out of them; - for none"`
 	OfficePhone            string        `env:"CLAIMFLOW_OFFICE_PHONE" default:"" help:"phone number patient messages tell patients to call"`
-	PayURL                 string        `env:"CLAIMFLOW_PAY_URL" default:"http://127.0.0.1:8080/pay" help:"patient payment page; ?statement=<id> is appended"`
+	PayURL                 string        `env:"CLAIMFLOW_PAY_URL" default:"http://127.0.0.1:8080/pay" help:"patient payment page; ?t=<token> is appended (a sealed, expiring link for one statement)"`
+	AppointmentURL         string        `env:"CLAIMFLOW_APPOINTMENT_URL" default:"http://127.0.0.1:8080/appointment" help:"page where patients without SMS confirm or cancel from the reminder email; ?t=<token> is appended; - for none (they are told to call the office)"`
 	DefaultTimeZone        string        `env:"CLAIMFLOW_DEFAULT_TIME_ZONE" default:"UTC" help:"time zone of appointments whose provider has no weekly template"`
 	SessionIdle            time.Duration `env:"CLAIMFLOW_SESSION_IDLE" default:"15m" help:"a staff session unused this long ends"`
 	SessionMaxAge          time.Duration `env:"CLAIMFLOW_SESSION_MAX_AGE" default:"8h" help:"a staff session ends this long after sign-in, however active"`

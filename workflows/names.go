@@ -76,7 +76,10 @@ const (
 	SignalStripeEvent = "statement.stripe_event"
 	// SignalStatementRefund asks for a refund of a statement payment.
 	SignalStatementRefund = "statement.refund"
-	QueryReminderState    = "reminder.state"
-	QueryWaitlistState    = "waitlist.state"
-	QueryStatementState   = "statement.state"
+	// UpdateStatementRelease is staff's "review and release": a statement
+	// is emailed only after it.
+	UpdateStatementRelease = "statement.release"
+	QueryReminderState     = "reminder.state"
+	QueryWaitlistState     = "waitlist.state"
+	QueryStatementState    = "statement.state"
 )

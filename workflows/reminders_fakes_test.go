@@ -19,6 +19,7 @@ import (
 	"github.com/claimflow/claimflow/notify"
 	"github.com/claimflow/claimflow/notify/notifytest"
 	"github.com/claimflow/claimflow/payments"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // In-memory stand-ins used only by the workflow unit tests (time-skipping
@@ -317,7 +318,8 @@ func newEngagementEnv(t *testing.T, start time.Time) *engagementEnv {
 	e.SetStartTime(start)
 	RegisterWorkflows(e)
 	RegisterEngagementActivities(e, &activities.Engagement{Scheduling: e.sched, Ledger: e.ledger, Mail: e.mail, SMS: e.sms,
-		Payments: e.pay, OfficePhone: "555-0100", PayURL: "https://pay.example.invalid/statement"})
+		Payments: e.pay, OfficePhone: "555-0100", PayURL: "https://pay.example.invalid/statement",
+		Statements: memStatementsForTests{}, PayLinks: &memLinksForTests{}})
 	e.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
 		if info.ActivityType.Name != "SendAppointmentReminder" {
 			return
@@ -354,4 +356,36 @@ func countSMS(msgs []notify.SMS, substr string) int {
 		}
 	}
 	return n
+}
+
+// memStatementsForTests shows every statement as from one practice with
+// one date of service.
+type memStatementsForTests struct{}
+
+func (memStatementsForTests) StatementView(_ context.Context, _ rcm.Actor, id string) (rcm.StatementView, error) {
+	return rcm.StatementView{ID: id, PracticeName: "Test Practice", Status: activities.StatementOpen,
+		ServiceDates: []time.Time{time.Date(2030, 3, 3, 0, 0, 0, 0, time.UTC)}}, nil
+}
+
+// memLinksForTests mints opaque numbered tokens.
+type memLinksForTests struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (l *memLinksForTests) Mint(context.Context, string) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n++
+	return fmt.Sprintf("tok%04d", l.n), nil
+}
+
+// releaseAt releases the statement at d as staff member "staff-1".
+func (e *engagementEnv) releaseAt(d time.Duration) {
+	e.RegisterDelayedCallback(func() {
+		e.UpdateWorkflow(UpdateStatementRelease, fmt.Sprint("release-", d), &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { e.t.Errorf("release rejected: %v", err) },
+			OnAccept: func() {}, OnComplete: func(any, error) {},
+		}, ReleaseRequest{By: "staff-1"})
+	}, d)
 }

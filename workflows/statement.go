@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/claimflow/claimflow/activities"
@@ -42,10 +43,20 @@ type RefundRequest struct {
 	AmountCents int64  // 0 refunds everything refundable
 }
 
+// ReleaseRequest is staff's release of a reviewed statement.
+type ReleaseRequest struct {
+	By string // the staff member's user ID (audited in the store too)
+}
+
 // StatementResult is the statement's final state.
 type StatementResult struct {
-	StatementID     string
-	Status          string
+	StatementID string
+	Status      string
+	// Released says staff released it (nothing is sent before);
+	// ReleasedBy and ReleasedAt say who and when.
+	Released        bool
+	ReleasedBy      string
+	ReleasedAt      time.Time
 	PaymentIntentID string
 	PaidCents       int64
 	RefundedCents   int64
@@ -71,9 +82,11 @@ func (in *StatementInput) defaults() {
 	}
 }
 
-// PatientStatement opens a statement for the patient's responsibility,
-// creates its Stripe PaymentIntent, sends notices on the cadence while it
-// is unpaid, and hands it to collections status after the last one. Stripe
+// PatientStatement opens a statement for the patient's responsibility and
+// waits for staff to review and release it (UpdateStatementRelease; until
+// then nothing reaches the patient and no payment intent exists). On
+// release it creates its Stripe PaymentIntent, sends notices on the
+// cadence (counted from the release) while it is unpaid, and hands it to collections status after the last one. Stripe
 // events arrive as signals from the verified webhook: each payment is
 // posted exactly once (by event ID here, by payment intent ID in the
 // ledger), so a replayed event changes nothing. Refunds go through Stripe
@@ -93,6 +106,34 @@ func PatientStatement(ctx workflow.Context, in StatementInput) (StatementResult,
 	}).Get(ctx, nil); err != nil {
 		return res, err
 	}
+	released := false
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateStatementRelease,
+		func(ctx workflow.Context, r ReleaseRequest) (string, error) {
+			if !released {
+				released = true
+				res.ReleasedBy = r.By
+				res.ReleasedAt = workflow.Now(ctx)
+			}
+			return res.Status, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(r ReleaseRequest) error {
+			if r.By == "" {
+				return temporal.NewApplicationError("a release names who released it", "BadRelease")
+			}
+			return nil
+		}},
+	); err != nil {
+		return res, err
+	}
+	// Statements started before the release step (version DefaultVersion)
+	// went out at once, as they did then.
+	if workflow.GetVersion(ctx, "statement-release", workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.Await(ctx, func() bool { return released }); err != nil {
+			return res, err
+		}
+		opened = workflow.Now(ctx)
+	}
+	res.Released = true
 	if err := workflow.ExecuteActivity(actx, e.CreateStatementIntent, activities.StatementIntentRequest{
 		StatementID: in.StatementID, AmountCents: in.AmountCents, Currency: in.Currency,
 	}).Get(ctx, &res.PaymentIntentID); err != nil {

@@ -2,9 +2,11 @@ package workflows_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +16,12 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/notify"
 	"github.com/claimflow/claimflow/notify/notifytest"
+	"github.com/claimflow/claimflow/paylink"
 	"github.com/claimflow/claimflow/payments"
 	"github.com/claimflow/claimflow/payments/paymentstest"
 	"github.com/claimflow/claimflow/store"
@@ -57,6 +61,8 @@ func TestStatementStripeOnDevServer(t *testing.T) {
 		Mail:       &notify.SMTP{Addr: mp.SMTPAddr, From: "billing@claimflow.invalid"},
 		Payments:   payments.New(payments.Options{APIBase: stripeBase, SecretKey: "sk_test_123"}),
 		PayURL:     "https://pay.example.invalid/statement",
+		Statements: s,
+		PayLinks:   &paylink.Links{Sealer: k},
 	})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
@@ -84,20 +90,48 @@ func TestStatementStripeOnDevServer(t *testing.T) {
 		require.NoError(t, v.Get(&st))
 		return st
 	}
+	// Nothing goes out before staff release it.
+	time.Sleep(time.Second)
+	if st, err := s.GetStatement(ctx, stmtID); err != nil || st.PaymentIntentID != "" {
+		t.Fatalf("before release: %+v, %v", st, err)
+	}
+	require.Empty(t, mp.Messages(t))
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: workflows.UpdateStatementRelease,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{workflows.ReleaseRequest{By: "staff-it"}}})
+	require.NoError(t, err)
+	require.NoError(t, h.Get(ctx, nil))
 	var pi string
 	testenv.WaitFor(t, 20*time.Second, "the payment intent", func() bool {
 		st, err := s.GetStatement(ctx, stmtID)
 		pi = st.PaymentIntentID
 		return err == nil && strings.HasPrefix(pi, "pi_")
 	})
+	var link string
 	testenv.WaitFor(t, 20*time.Second, "the statement email in mailpit", func() bool {
 		for _, m := range mp.Messages(t) {
-			if m.To[0] == "testpatc@example.invalid" && strings.Contains(m.Text, "$42.50") && strings.Contains(m.Text, "statement=stmt-it-1") {
-				return true
+			if m.To[0] == "testpatc@example.invalid" && strings.Contains(m.Text, "$42.50") &&
+				strings.Contains(m.Text, "with Test Health") && !strings.Contains(m.Text, stmtID) {
+				if l := regexp.MustCompile(`https://pay\.example\.invalid/statement(\?t=\S+)`).FindStringSubmatch(m.Text); l != nil {
+					link = l[1]
+					return true
+				}
 			}
 		}
 		return false
 	})
+	// The link opens the payment page (no login): practice and amount due.
+	page := api.New(api.Options{Records: s})
+	page.MountPayPage(api.PayPage{Links: &paylink.Links{Sealer: k}, Statements: s, Temporal: c})
+	pageSrv := httptest.NewServer(page)
+	t.Cleanup(pageSrv.Close)
+	resp, err := http.Get(pageSrv.URL + "/pay" + link)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	require.Contains(t, string(body), "Test Health")
+	require.Contains(t, string(body), "$42.50")
+	require.NotContains(t, string(body), "Testpatc")
 
 	// Forged: signed with another secret. Rejected; nothing changes.
 	paid := paymentstest.PaymentSucceeded(t, "evt_it_1", pi, stmtID, 4250)

@@ -10,7 +10,16 @@ import (
 	"github.com/claimflow/claimflow/payments"
 )
 
+// runStatement runs the statement, released by staff a second after it
+// opens.
 func runStatement(t *testing.T, e *engagementEnv, in StatementInput) StatementResult {
+	t.Helper()
+	e.releaseAt(time.Second)
+	return runHeld(t, e, in)
+}
+
+// runHeld runs the statement with only the releases the test registered.
+func runHeld(t *testing.T, e *engagementEnv, in StatementInput) StatementResult {
 	t.Helper()
 	e.ExecuteWorkflow(StatementWorkflowName, in)
 	require.True(t, e.IsWorkflowCompleted())
@@ -52,7 +61,11 @@ func TestStatementPaidOnceDespiteReplays(t *testing.T) {
 	mails := e.mail.all()
 	require.Len(t, mails, 1)
 	require.Contains(t, mails[0].Body, "$42.50")
-	require.Contains(t, mails[0].Body, "https://pay.example.invalid/statement?statement=stmt-1")
+	require.Contains(t, mails[0].Body, "https://pay.example.invalid/statement?t=tok0001")
+	require.Contains(t, mails[0].Body, "Test Practice")
+	require.Contains(t, mails[0].Body, "for services on 3 Mar 2030")
+	require.NotContains(t, mails[0].Body, "stmt-1", "no raw statement ID in the link or text")
+	require.NotContains(t, mails[0].Subject, "stmt-1")
 }
 
 func TestStatementCadenceThenCollections(t *testing.T) {
@@ -67,8 +80,8 @@ func TestStatementCadenceThenCollections(t *testing.T) {
 	require.Equal(t, []string{activities.StatementOpen, activities.StatementCollections}, statusAt)
 	mails := e.mail.all()
 	require.Len(t, mails, 3)
-	require.Equal(t, "Your statement stmt-2", mails[0].Subject)
-	require.Equal(t, "Reminder: statement stmt-2 is unpaid", mails[2].Subject)
+	require.Equal(t, "Your statement from Test Practice", mails[0].Subject)
+	require.Equal(t, "Reminder: your statement from Test Practice is unpaid", mails[2].Subject)
 	require.Equal(t, "statement.stmt-2.2@claimflow.invalid", mails[2].MessageID)
 }
 
@@ -123,4 +136,27 @@ func TestStatementIgnoresEmptyAndFailedThings(t *testing.T) {
 	require.Equal(t, 2, res.Events, "the zero-amount event counts as seen but posts nothing")
 	require.Zero(t, res.RefundedCents)
 	require.Equal(t, 1, e.ledger.postCalls)
+}
+
+// Issue 16: statements went out before any staff review. Nothing reaches
+// the patient, and no payment intent exists, until staff release it; the
+// cadence then counts from the release.
+func TestStatementWaitsForRelease(t *testing.T) {
+	e := newEngagementEnv(t, reminderStart)
+	e.seedPatient("pat-b")
+	var before []int
+	e.RegisterDelayedCallback(func() { before = append(before, len(e.mail.all()), len(e.pay.intents)) }, 20*day)
+	e.releaseAt(20*day + time.Hour)
+	e.releaseAt(20*day + 2*time.Hour) // a second click changes nothing
+	var at21 int
+	e.RegisterDelayedCallback(func() { at21 = len(e.mail.all()) }, 21*day)
+	res := runHeld(t, e, StatementInput{StatementID: "stmt-r", PatientID: "pat-b", AmountCents: 1200})
+	require.Equal(t, []int{0, 0}, before, "no email and no payment intent before release")
+	require.Equal(t, 1, at21, "the first notice goes out on release")
+	require.True(t, res.Released)
+	require.Equal(t, "staff-1", res.ReleasedBy)
+	require.True(t, reminderStart.Add(20*day+time.Hour).Equal(res.ReleasedAt), "released at %v", res.ReleasedAt)
+	require.Equal(t, 3, res.NoticesSent, "day 0, 14 and 30 after the release")
+	require.Len(t, e.pay.intents, 1)
+	require.Equal(t, activities.StatementCollections, res.Status)
 }

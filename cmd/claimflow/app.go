@@ -163,6 +163,8 @@ func (m *Main) Open(ctx context.Context) error {
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.
 		m.mountWebhooks()
+		m.mountPayPage()
+		m.mountAppointmentPage()
 		m.API.Router().Mount("/codec", http.StripPrefix("/codec", m.codecHandler()))
 		// The billing dashboard: its API endpoints and the embedded app.
 		m.mountDashboard()

@@ -35,6 +35,7 @@ func (m *Main) mountDashboard() {
 	}
 	m.API.MountDashboard(api.Dashboard{
 		Workflows:     api.TemporalClaims{Client: m.Temporal},
+		Statements:    api.TemporalClaims{Client: m.Temporal},
 		Archive:       api.ArchiveFunc(get),
 		TemporalUIURL: m.Config.TemporalUIURL,
 		Namespace:     m.Config.TemporalNamespace,

@@ -375,6 +375,7 @@ func TestEndToEndClaims(t *testing.T) {
 	if stmtCents != 1800 {
 		t.Errorf("statement amount = %d, want 1800", stmtCents)
 	}
+	e.releaseAndPayStatement(1800)
 	// A 276 status inquiry about the paid claim: the payer says finalized.
 	inq, err := e.m.activities.Inquirer.Inquire(context.Background(), paid.ID)
 	if err != nil || inq.Category != "F1" {

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"net"
 	"net/smtp"
+	"strings"
+	"time"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/notify"
+	"github.com/claimflow/claimflow/paylink"
 	"github.com/claimflow/claimflow/payments"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/webhooks"
 	"github.com/claimflow/claimflow/workflows"
 )
@@ -32,11 +39,65 @@ func (m *Main) engagement() (*activities.Engagement, error) {
 		Payments:    payments.New(payments.Options{APIBase: m.Config.StripeAPIBase, SecretKey: m.Config.StripeSecretKey}),
 		OfficePhone: m.Config.OfficePhone,
 		PayURL:      m.Config.PayURL,
+		Statements:  m.Store,
+		PayLinks:    &paylink.Links{Sealer: m.Keyring},
+	}
+	if u := m.Config.AppointmentURL; u != "" && u != "-" {
+		e.ManageURL, e.ManageLinks = u, &paylink.Links{Sealer: m.Keyring, Purpose: "appointment"}
 	}
 	if m.Config.TwilioAccountSID != "" {
 		e.SMS = &notify.Twilio{AccountSID: m.Config.TwilioAccountSID, AuthToken: m.Config.TwilioAuthToken, From: m.Config.TwilioFrom}
 	}
 	return e, nil
+}
+
+// mountPayPage serves the patient payment page the statement emails link
+// to. It pays the statement's PaymentIntent through Stripe; with a test
+// secret key (sk_test_..., stripe-mock locally) it pays with Stripe's test
+// card.
+func (m *Main) mountPayPage() {
+	st := payments.New(payments.Options{APIBase: m.Config.StripeAPIBase, SecretKey: m.Config.StripeSecretKey})
+	p := api.PayPage{
+		Links:      &paylink.Links{Sealer: m.Keyring},
+		Statements: m.Store,
+		Confirm: func(ctx context.Context, pi, pm, key string) (string, int64, error) {
+			in, err := st.ConfirmPaymentIntent(ctx, payments.ConfirmRequest{PaymentIntentID: pi, PaymentMethod: pm, IdempotencyKey: key})
+			return in.Status, in.AmountCents, err
+		},
+		Temporal:    m.Temporal,
+		OfficePhone: m.Config.OfficePhone,
+		IsExpired:   func(err error) bool { return errors.Is(err, paylink.ErrExpired) },
+	}
+	if strings.HasPrefix(m.Config.StripeSecretKey, "sk_test_") {
+		p.TestPaymentMethod = "pm_card_visa"
+	}
+	m.API.MountPayPage(p)
+}
+
+// mountAppointmentPage serves the page where a patient without SMS confirms
+// or cancels from the reminder email's link.
+func (m *Main) mountAppointmentPage() {
+	sched := &activities.RecordsScheduling{Store: m.Store, DefaultTimeZone: m.Config.DefaultTimeZone}
+	m.API.MountAppointmentPage(api.AppointmentPage{
+		Links: &paylink.Links{Sealer: m.Keyring, Purpose: "appointment"},
+		Appointment: func(ctx context.Context, id string) (api.PatientAppointment, error) {
+			v, err := sched.Appointment(ctx, id)
+			if errors.Is(err, activities.ErrRecordNotFound) {
+				return api.PatientAppointment{}, rcm.ErrNotFound
+			}
+			if err != nil {
+				return api.PatientAppointment{}, err
+			}
+			at := v.StartsAt
+			if loc, err := time.LoadLocation(v.TimeZone); err == nil {
+				at = at.In(loc)
+			}
+			return api.PatientAppointment{ID: v.ID, OrgID: v.OrgID, PatientID: v.PatientID, StartsAt: at, Location: v.Location, Status: v.Status}, nil
+		},
+		Temporal:    m.Temporal,
+		OfficePhone: m.Config.OfficePhone,
+		IsExpired:   func(err error) bool { return errors.Is(err, paylink.ErrExpired) },
+	})
 }
 
 // mountWebhooks serves the Twilio inbound SMS and Stripe event webhooks

@@ -224,8 +224,11 @@ func TestTenantsEndToEnd(t *testing.T) {
 	// senders), the codec (per-tenant keys; TestCodecEndpointDecodesOnly-
 	// TheCallersTenants, TestCodecAuthenticatesAccessTokens) and the OpenID
 	// Connect provider's protocol endpoints, which hold no tenant's records
-	// (identity's tests; a token of B still decodes none of A's payloads).
-	outside := regexp.MustCompile(`^[A-Z]+ (/|/assets/\*|/codec/\*|/oidc/\*|/webhooks/(twilio/sms|stripe)|/healthz|/readyz|/metrics)$`)
+	// (identity's tests; a token of B still decodes none of A's payloads),
+	// and the patient payment and appointment pages, reached only with a
+	// sealed link for one statement or appointment (TestPayPage,
+	// TestAppointmentPage).
+	outside := regexp.MustCompile(`^[A-Z]+ (/|/assets/\*|/codec/\*|/oidc/\*|/webhooks/(twilio/sms|stripe)|/pay|/appointment|/healthz|/readyz|/metrics)$`)
 	walk(e.m.API.Router(), func(rt string) {
 		if !own[rt] && !outside.MatchString(rt) {
 			t.Errorf("the wired server mounts %s, which no isolation test covers", rt)

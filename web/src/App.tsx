@@ -7,6 +7,7 @@ import { Denials } from './views/Denials'
 import { Remittances } from './views/Remittances'
 import { Receivables } from './views/Receivables'
 import { Eligibility } from './views/Eligibility'
+import { Statements } from './views/Statements'
 
 // Routes live in the URL fragment (#/claims, #/claims/<id>, ...), so the
 // server only serves / and /assets/.
@@ -27,6 +28,7 @@ const views = [
   { path: 'remittances', label: 'Remittances' },
   { path: 'eligibility', label: 'Eligibility' },
   { path: 'ar', label: 'A/R' },
+  { path: 'statements', label: 'Statements' },
 ]
 
 export function App() {
@@ -80,6 +82,9 @@ export function App() {
       break
     case 'ar':
       view = <Receivables />
+      break
+    case 'statements':
+      view = <Statements canRelease={can('claim:write')} />
       break
     default:
       view = <h1 tabIndex={-1}>Not found</h1>
