@@ -3,37 +3,25 @@
 -- descendants), as ListClaims is.
 
 -- name: DashClaims :many
-WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
 SELECT c.id::text AS id, c.org_id::text AS org_id, c.status, c.payer_id::text AS payer_id, p.name AS payer_name,
        c.provider_id::text AS provider_id, trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
        c.patient_control_number, c.total_cents, c.paid_cents,
        c.attempt, c.created_at, c.updated_at, c.patient_id::text AS patient_id
-FROM claims c
+FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
+                 sqlc.narg(created_from)::timestamptz, sqlc.narg(created_to)::timestamptz,
+                 sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint) AS c
 JOIN payers p ON p.id = c.payer_id
 JOIN providers pr ON pr.id = c.provider_id
-WHERE c.org_id IN (SELECT id FROM visible)
-  AND c.id < coalesce(sqlc.narg(before)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+WHERE c.id < coalesce(sqlc.narg(before)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
   AND (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
-  AND (sqlc.narg(payer_id)::uuid IS NULL OR c.payer_id = sqlc.narg(payer_id)::uuid)
-  AND (sqlc.narg(provider_id)::uuid IS NULL OR c.provider_id = sqlc.narg(provider_id)::uuid)
-  AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from)::timestamptz)
-  AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to)::timestamptz)
-  AND (sqlc.narg(min_cents)::bigint IS NULL OR c.total_cents >= sqlc.narg(min_cents)::bigint)
-  AND (sqlc.narg(max_cents)::bigint IS NULL OR c.total_cents <= sqlc.narg(max_cents)::bigint)
 ORDER BY c.id DESC LIMIT @row_limit;
 
 -- name: DashStatusCounts :many
-WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
 SELECT c.status, count(*) AS claims, coalesce(max(c.updated_at), 'epoch'::timestamptz)::timestamptz AS latest
-FROM claims c
-WHERE c.org_id IN (SELECT id FROM visible)
-  AND (sqlc.narg(payer_id)::uuid IS NULL OR c.payer_id = sqlc.narg(payer_id)::uuid)
-  AND (sqlc.narg(provider_id)::uuid IS NULL OR c.provider_id = sqlc.narg(provider_id)::uuid)
-  AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from)::timestamptz)
-  AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to)::timestamptz)
-  AND (sqlc.narg(min_cents)::bigint IS NULL OR c.total_cents >= sqlc.narg(min_cents)::bigint)
-  AND (sqlc.narg(max_cents)::bigint IS NULL OR c.total_cents <= sqlc.narg(max_cents)::bigint)
-  AND (sqlc.narg(claim_id)::uuid IS NULL OR c.id = sqlc.narg(claim_id)::uuid)
+FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
+                 sqlc.narg(created_from)::timestamptz, sqlc.narg(created_to)::timestamptz,
+                 sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint) AS c
+WHERE (sqlc.narg(claim_id)::uuid IS NULL OR c.id = sqlc.narg(claim_id)::uuid)
 GROUP BY c.status ORDER BY c.status;
 
 -- name: DashClaimBatches :many

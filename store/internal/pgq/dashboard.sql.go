@@ -210,38 +210,32 @@ func (q *Queries) DashClaimPayments(ctx context.Context, claimID string) ([]Dash
 
 const dashClaims = `-- name: DashClaims :many
 
-WITH visible AS (SELECT v.id FROM visible_orgs($10::uuid, $11::text) AS v (id))
 SELECT c.id::text AS id, c.org_id::text AS org_id, c.status, c.payer_id::text AS payer_id, p.name AS payer_name,
        c.provider_id::text AS provider_id, trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
        c.patient_control_number, c.total_cents, c.paid_cents,
        c.attempt, c.created_at, c.updated_at, c.patient_id::text AS patient_id
-FROM claims c
+FROM dash_claims($1::uuid, $2::text, $3::uuid, $4::uuid,
+                 $5::timestamptz, $6::timestamptz,
+                 $7::bigint, $8::bigint) AS c
 JOIN payers p ON p.id = c.payer_id
 JOIN providers pr ON pr.id = c.provider_id
-WHERE c.org_id IN (SELECT id FROM visible)
-  AND c.id < coalesce($1::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND ($2::text IS NULL OR c.status = ANY (string_to_array($2::text, ',')))
-  AND ($3::uuid IS NULL OR c.payer_id = $3::uuid)
-  AND ($4::uuid IS NULL OR c.provider_id = $4::uuid)
-  AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
-  AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
-  AND ($7::bigint IS NULL OR c.total_cents >= $7::bigint)
-  AND ($8::bigint IS NULL OR c.total_cents <= $8::bigint)
-ORDER BY c.id DESC LIMIT $9
+WHERE c.id < coalesce($9::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  AND ($10::text IS NULL OR c.status = ANY (string_to_array($10::text, ',')))
+ORDER BY c.id DESC LIMIT $11
 `
 
 type DashClaimsParams struct {
-	Before      *string
-	Statuses    *string
+	Actor       *string
+	Perm        string
 	PayerID     *string
 	ProviderID  *string
 	CreatedFrom *time.Time
 	CreatedTo   *time.Time
 	MinCents    *int64
 	MaxCents    *int64
+	Before      *string
+	Statuses    *string
 	RowLimit    int32
-	Actor       *string
-	Perm        string
 }
 
 type DashClaimsRow struct {
@@ -266,17 +260,17 @@ type DashClaimsRow struct {
 // descendants), as ListClaims is.
 func (q *Queries) DashClaims(ctx context.Context, arg DashClaimsParams) ([]DashClaimsRow, error) {
 	rows, err := q.db.Query(ctx, dashClaims,
-		arg.Before,
-		arg.Statuses,
+		arg.Actor,
+		arg.Perm,
 		arg.PayerID,
 		arg.ProviderID,
 		arg.CreatedFrom,
 		arg.CreatedTo,
 		arg.MinCents,
 		arg.MaxCents,
+		arg.Before,
+		arg.Statuses,
 		arg.RowLimit,
-		arg.Actor,
-		arg.Perm,
 	)
 	if err != nil {
 		return nil, err
@@ -440,21 +434,17 @@ func (q *Queries) DashRemittances(ctx context.Context, arg DashRemittancesParams
 }
 
 const dashStatusCounts = `-- name: DashStatusCounts :many
-WITH visible AS (SELECT v.id FROM visible_orgs($8::uuid, $9::text) AS v (id))
 SELECT c.status, count(*) AS claims, coalesce(max(c.updated_at), 'epoch'::timestamptz)::timestamptz AS latest
-FROM claims c
-WHERE c.org_id IN (SELECT id FROM visible)
-  AND ($1::uuid IS NULL OR c.payer_id = $1::uuid)
-  AND ($2::uuid IS NULL OR c.provider_id = $2::uuid)
-  AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-  AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-  AND ($5::bigint IS NULL OR c.total_cents >= $5::bigint)
-  AND ($6::bigint IS NULL OR c.total_cents <= $6::bigint)
-  AND ($7::uuid IS NULL OR c.id = $7::uuid)
+FROM dash_claims($1::uuid, $2::text, $3::uuid, $4::uuid,
+                 $5::timestamptz, $6::timestamptz,
+                 $7::bigint, $8::bigint) AS c
+WHERE ($9::uuid IS NULL OR c.id = $9::uuid)
 GROUP BY c.status ORDER BY c.status
 `
 
 type DashStatusCountsParams struct {
+	Actor       *string
+	Perm        string
 	PayerID     *string
 	ProviderID  *string
 	CreatedFrom *time.Time
@@ -462,8 +452,6 @@ type DashStatusCountsParams struct {
 	MinCents    *int64
 	MaxCents    *int64
 	ClaimID     *string
-	Actor       *string
-	Perm        string
 }
 
 type DashStatusCountsRow struct {
@@ -474,6 +462,8 @@ type DashStatusCountsRow struct {
 
 func (q *Queries) DashStatusCounts(ctx context.Context, arg DashStatusCountsParams) ([]DashStatusCountsRow, error) {
 	rows, err := q.db.Query(ctx, dashStatusCounts,
+		arg.Actor,
+		arg.Perm,
 		arg.PayerID,
 		arg.ProviderID,
 		arg.CreatedFrom,
@@ -481,8 +471,6 @@ func (q *Queries) DashStatusCounts(ctx context.Context, arg DashStatusCountsPara
 		arg.MinCents,
 		arg.MaxCents,
 		arg.ClaimID,
-		arg.Actor,
-		arg.Perm,
 	)
 	if err != nil {
 		return nil, err
