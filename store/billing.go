@@ -138,7 +138,7 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 			return err
 		}
 		if claimed {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the encounter has a claim; correct it through the claim"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the encounter has a claim; correct it through the claim (POST /v1/claims/{id}/versions, then the correct or resubmit decision)"}}}
 		}
 		if err := loadCharges(ctx, tx, &e); err != nil {
 			return err
