@@ -133,6 +133,8 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/claims":                 {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&payer_id=" + x.payer.ID }},
 	"GET /v1/claims/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
 	"POST /v1/claims/{id}/status":    {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"status": "ready"} }},
+	"GET /v1/claims/{id}/versions":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
+	"POST /v1/claims/{id}/versions":  {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"member_id": "ZZ0000009", "note": "x"} }},
 	"GET /v1/claims/{id}/timeline":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
 	"GET /v1/claims/{id}/edi":        {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, query: func(*tenant) string { return "kind=837&n=0" }, ownerMay404: true},
 	"POST /v1/claims/{id}/decisions": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"action": "write_off", "note": "x"} }},

@@ -113,6 +113,8 @@ type Billing interface {
 	CreateClaim(ctx context.Context, a rcm.Actor, encounterID string) (rcm.Claim, error)
 	GetClaim(ctx context.Context, a rcm.Actor, id string) (rcm.Claim, error)
 	ListClaims(ctx context.Context, a rcm.Actor, f rcm.ClaimFilter, p rcm.Page) ([]rcm.Claim, string, error)
+	EditClaim(ctx context.Context, a rcm.Actor, claimID string, e rcm.ClaimEdit) (rcm.ClaimVersion, error)
+	ListClaimVersions(ctx context.Context, a rcm.Actor, claimID string) ([]rcm.ClaimVersion, error)
 }
 
 // AuditLog reads the audit log and records reads the store does not see.

@@ -555,6 +555,9 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Get("/v1/claims/{id}", s.handle(rcm.PermClaimRead, getWith(s.records.GetClaim)))
 		// Staff status changes go through the claim's workflow (claimstatus.go).
 		r.Post("/v1/claims/{id}/status", s.handle(rcm.PermClaimWrite, s.setClaimStatus))
+		// The claim editor (claimedit.go).
+		r.Post("/v1/claims/{id}/versions", s.handle(rcm.PermClaimWrite, s.editClaim))
+		r.Get("/v1/claims/{id}/versions", s.handle(rcm.PermClaimRead, s.listClaimVersions))
 
 		r.Get("/v1/audit", s.handle(rcm.PermAuditRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}

@@ -61,6 +61,13 @@ func (e *Encounter) Validate(today time.Time) error {
 	if !posRE.MatchString(e.PlaceOfService) {
 		pr.Add("/place_of_service", "must be a two-digit place of service code")
 	}
+	pr = append(pr, e.codingProblems()...)
+	return pr.Err()
+}
+
+// codingProblems checks the diagnoses and charges (numbering the lines).
+func (e *Encounter) codingProblems() Problems {
+	var pr Problems
 	if len(e.Diagnoses) == 0 || len(e.Diagnoses) > 12 {
 		pr.Add("/diagnoses", "must list 1 to 12 ICD-10-CM codes")
 	}
@@ -122,6 +129,12 @@ func (e *Encounter) Validate(today time.Time) error {
 			pr.Add("/charges", fmt.Sprintf("must total at most %d cents (CLM02 carries at most 18 digits)", MaxAmountCents))
 		}
 	}
+	return pr
+}
+
+// validateCoding checks only the coding (a claim edit's part).
+func (e *Encounter) validateCoding() error {
+	pr := e.codingProblems()
 	return pr.Err()
 }
 
@@ -152,11 +165,13 @@ type Claim struct {
 
 // StatusChange is one entry of a claim's status history.
 type StatusChange struct {
-	Seq     int       `json:"seq"`
-	Status  string    `json:"status"`
-	Reason  string    `json:"reason,omitempty"`
-	ActorID string    `json:"actor_id,omitempty"`
-	At      time.Time `json:"at"`
+	Seq     int    `json:"seq"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	ActorID string `json:"actor_id,omitempty"`
+	// ActorName is the acting staff member's display name.
+	ActorName string    `json:"actor_name,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // ClaimFilter narrows ListClaims.

@@ -138,7 +138,7 @@ func (s *Store) UpdateEncounter(ctx context.Context, a Actor, id string, ch Enco
 			return err
 		}
 		if claimed {
-			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the encounter has a claim; correct it through the claim"}}}
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "", Detail: "the encounter has a claim; correct it through the claim (POST /v1/claims/{id}/versions, then the correct or resubmit decision)"}}}
 		}
 		if err := loadCharges(ctx, tx, &e); err != nil {
 			return err
@@ -296,13 +296,13 @@ func scanClaim(r pgx.Row) (Claim, error) {
 }
 
 func loadHistory(ctx context.Context, tx pgx.Tx, c *Claim) error {
-	rows, err := pgq.New(tx).ListClaimStatus(ctx, c.ID)
+	rows, err := pgq.New(tx).ListClaimStatusNamed(ctx, c.ID)
 	if err != nil {
 		return err
 	}
 	c.History = make([]StatusChange, len(rows))
 	for i, r := range rows {
-		c.History[i] = StatusChange{Seq: int(r.Seq), Status: r.Status, Reason: r.Reason, ActorID: r.ActorID, At: r.At}
+		c.History[i] = StatusChange{Seq: int(r.Seq), Status: r.Status, Reason: r.Reason, ActorID: r.ActorID, ActorName: r.ActorName, At: r.At}
 	}
 	return nil
 }
@@ -386,6 +386,9 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 			return err
 		}
 		if b.Payer, err = getPayer(ctx, tx, b.Claim.PayerID); err != nil {
+			return err
+		}
+		if err := s.applyLatestVersion(ctx, tx, &b); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Claim.OrgID, PatientID: b.Claim.PatientID, Action: ActionRead, Resource: "claim_bundle", ResourceID: b.Claim.ID,

@@ -183,11 +183,11 @@ func (r *claimRun) awaitDecisionBefore(deadline time.Time) (Decision, bool, erro
 }
 
 func (r *claimRun) writeOff(d Decision) error {
-	return r.setStatusBy(StatusWrittenOff, "written off by "+d.User+": "+d.Note, d.User)
+	return r.setStatusBy(StatusWrittenOff, staffNote("written off", d), d.User)
 }
 
 func (r *claimRun) void(d Decision) error {
-	return r.setStatusBy(StatusVoided, "voided by "+d.User+": "+d.Note, d.User)
+	return r.setStatusBy(StatusVoided, staffNote("voided", d), d.User)
 }
 
 // nextDecision waits for the next staff decision (v1 runs).
@@ -232,9 +232,9 @@ func (r *claimRun) awaitSubmission(sub *SubmittedSignal) (ended bool, err error)
 		case ActionVoid:
 			applied = r.void(d)
 		case ActionHold:
-			applied = r.setStatusBy(StatusOnHold, "held by "+d.User+": "+d.Note, d.User)
+			applied = r.setStatusBy(StatusOnHold, staffNote("held", d), d.User)
 		case ActionRelease:
-			applied = r.setStatusBy(StatusReady, "released by "+d.User+": "+d.Note, d.User)
+			applied = r.setStatusBy(StatusReady, staffNote("released", d), d.User)
 		default:
 			applied = fmt.Errorf("unexpected decision %q", d.Action)
 		}
@@ -284,12 +284,12 @@ func (r *claimRun) appeal(d Decision, denial *DenialInfo) error {
 		return err
 	}
 	r.st.Inquiries = 0
-	return r.setStatusBy(StatusAppealed, "appeal filed by "+d.User, d.User)
+	return r.setStatusBy(StatusAppealed, staffNote("appeal filed", d), d.User)
 }
 
 // resubmit continues as new: a fresh run with the next attempt number.
 func (r *claimRun) resubmit(d Decision, freq string) error {
-	if err := r.setStatusBy(StatusResubmitted, d.Action+" by "+d.User, d.User); err != nil {
+	if err := r.setStatusBy(StatusResubmitted, staffNote(d.Action, d), d.User); err != nil {
 		return err
 	}
 	next := r.in
@@ -299,4 +299,14 @@ func (r *claimRun) resubmit(d Decision, freq string) error {
 		next.PayerClaimNumber = r.st.PayerClaimNumber
 	}
 	return workflow.NewContinueAsNewError(r.ctx, Claim, next)
+}
+
+// staffNote is the status history's reason for a staff decision: what was
+// done and the staff member's note. The staff member is the history row's
+// actor (the API shows their name), never a raw ID in the text.
+func staffNote(what string, d Decision) string {
+	if d.Note == "" {
+		return what + " by staff"
+	}
+	return what + " by staff: " + d.Note
 }

@@ -177,7 +177,7 @@ export interface Timeline {
     status: string
     total_cents: number
     patient_control_number: string
-    history: { seq: number; status: string; reason?: string; at: string }[]
+    history: { seq: number; status: string; reason?: string; actor_id?: string; actor_name?: string; at: string }[]
   }
   workflow: WorkflowView | null
   workflow_error?: string
@@ -186,6 +186,22 @@ export interface Timeline {
   workflow_url: string
   can_decide: boolean
   can_reveal_phi: boolean
+}
+
+// One version of a claim's data: 0 is the encounter as created, each
+// staff edit adds the next (GET /v1/claims/{id}/versions).
+export interface ClaimVersion {
+  claim_id: string
+  version: number
+  diagnoses: string[]
+  charges: { line: number; code: string; modifiers: string[]; diagnosis_pointers: number[]; units: number; amount_cents: number }[]
+  member_id: string
+  rendering_provider_id: string
+  total_cents: number
+  edited_by?: string
+  edited_by_name?: string
+  note?: string
+  created_at: string
 }
 
 export interface RawEDI {

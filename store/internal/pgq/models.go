@@ -247,6 +247,19 @@ type ClaimStatusInquiry struct {
 	SentAt      time.Time
 }
 
+type ClaimVersion struct {
+	ClaimID    string
+	Version    int32
+	OrgID      string
+	ProviderID string
+	TotalCents int64
+	Dek        []byte
+	Data       []byte
+	EditedBy   *string
+	Note       string
+	CreatedAt  time.Time
+}
+
 type ClearinghouseInbound struct {
 	ID          int64
 	Partner     string

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, RawEDI, Step, Timeline, get, money, pollETag, statusLabel, when } from '../api'
+import { ClaimEditor } from './ClaimEditor'
 import { Decision } from './Decision'
 
 function EDIView({ claimId, step, canReveal }: { claimId: string; step: Step; canReveal: boolean }) {
@@ -97,6 +98,9 @@ export function ClaimDetail({ id }: { id: string }) {
           <Decision claimId={t.claim.id} actions={w.allowed_actions} onDone={load} />
         </section>
       )}
+      {w && t.can_decide && (w.allowed_actions.includes('correct') || w.allowed_actions.includes('resubmit')) && (
+        <ClaimEditor claimId={t.claim.id} actions={w.allowed_actions} onDone={load} />
+      )}
       <section aria-labelledby="steps-h">
         <h2 id="steps-h">EDI exchanges</h2>
         {t.steps.length === 0 && <p>No EDI exchanged yet.</p>}
@@ -128,7 +132,7 @@ export function ClaimDetail({ id }: { id: string }) {
         <h2 id="history-h">Status history</h2>
         <ol className="events">
           {t.claim.history.map((h) => (
-            <li key={h.seq}><time dateTime={h.at}>{when(h.at)}</time> {statusLabel(h.status)} {h.reason}</li>
+            <li key={h.seq}><time dateTime={h.at}>{when(h.at)}</time> {statusLabel(h.status)} {h.reason}{h.actor_name ? ` (${h.actor_name})` : ''}</li>
           ))}
         </ol>
       </section>
