@@ -465,9 +465,6 @@ SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_i
        patient_control_number, total_cents, status, created_at, updated_at
 FROM claims WHERE id = $1 FOR UPDATE;
 
--- name: ListClaimStatus :many
-SELECT seq, status, reason, coalesce(actor_id::text, '')::text AS actor_id, at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq;
-
 -- name: ListClaims :many
 SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
        coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,

@@ -2217,44 +2217,6 @@ func (q *Queries) ListCharges(ctx context.Context, encounterID string) ([]ListCh
 	return items, nil
 }
 
-const listClaimStatus = `-- name: ListClaimStatus :many
-SELECT seq, status, reason, coalesce(actor_id::text, '')::text AS actor_id, at FROM claim_status_history WHERE claim_id = $1 ORDER BY seq
-`
-
-type ListClaimStatusRow struct {
-	Seq     int32
-	Status  string
-	Reason  string
-	ActorID string
-	At      time.Time
-}
-
-func (q *Queries) ListClaimStatus(ctx context.Context, claimID string) ([]ListClaimStatusRow, error) {
-	rows, err := q.db.Query(ctx, listClaimStatus, claimID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ListClaimStatusRow{}
-	for rows.Next() {
-		var i ListClaimStatusRow
-		if err := rows.Scan(
-			&i.Seq,
-			&i.Status,
-			&i.Reason,
-			&i.ActorID,
-			&i.At,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listClaims = `-- name: ListClaims :many
 SELECT id::text AS id, org_id::text AS org_id, encounter_id::text AS encounter_id, patient_id::text AS patient_id,
        coverage_id::text AS coverage_id, payer_id::text AS payer_id, provider_id::text AS provider_id,
