@@ -137,7 +137,7 @@ func (s *BatchService) build(ctx context.Context, rcv Receiver, rb rcm.ReservedB
 		if err != nil {
 			return nil, err
 		}
-		p, err := s.Records.GetBillingProfile(ctx, b.Claim.OrgID)
+		p, err := s.Records.BillingProfileFor(ctx, b.Claim.OrgID)
 		if err != nil {
 			return nil, fmt.Errorf("claim %s: billing profile: %w", c.ClaimID, err)
 		}
