@@ -163,6 +163,7 @@ func TestSubmitNowAndCheckStatusNow(t *testing.T) {
 	w.api.clearinghouses = []string{"local", "sim"}
 	a := newTenant(w, "A", "1234567893", "ZZ0000001", 1)
 	var p Problem
+	w.api.runs = nil // a server without a Temporal client
 	w.mustCall(503, a.tokens["biller"], "POST", "/v1/dashboard/runs/submit", nil, &p)
 
 	runs := &fakeRuns{}
