@@ -77,6 +77,9 @@ func practiceBilling(ctx context.Context, tx pgx.Tx, orgID string) (rcm.Practice
 			out.UpdatedAt = &inh
 		} else if errors.Is(ierr, pgx.ErrNoRows) {
 			out.HoldReason = rcm.NoProfileReason
+			if o.ParentID == "" {
+				out.HoldReason = "2010AA: the organisation has no billing profile; its claims are held until one is set in practice setup"
+			}
 		} else {
 			return out, ierr
 		}
