@@ -66,6 +66,11 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 	if _, err := s.CreatePayer(ctx, store.System, store.Payer{OrgID: root.ID, PayerID: "ZZPAYER1", Name: "TEST PAYER", Clearinghouse: "sim"}); err != nil {
 		t.Fatal(err)
 	}
+	// A payer routed before "old-ch" was dropped from the configuration
+	// (the store does not check routing; the API does).
+	if _, err := s.CreatePayer(ctx, store.System, store.Payer{OrgID: root.ID, PayerID: "ZZPAYER2", Name: "TEST PAYER OLD", Clearinghouse: "old-ch"}); err != nil {
+		t.Fatal(err)
+	}
 	const password = "correct horse battery staple 1"
 	u, secret, err := s.CreateUser(ctx, store.System, store.NewUser{OrgID: root.ID, Kind: "staff", Login: "test-setup-admin",
 		DisplayName: "TEST SETUP ADMIN", Password: password})
@@ -146,12 +151,25 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 		t.Errorf("stored setup = %+v, %v", pb, err)
 	}
 
+	// The payer routed to an unknown clearinghouse is marked, and routed
+	// to a configured one from the same screen.
+	var routing string
+	run("fix the payer's routing", chromedp.WaitVisible(`tr[data-payer="ZZPAYER2"]`),
+		chromedp.Text(`tr[data-payer="ZZPAYER2"] [data-testid="payer-clearinghouse"]`, &routing), shot("06-payer-unrouted"))
+	if !strings.Contains(routing, "not configured") {
+		t.Errorf("payer routed to old-ch shows %q", routing)
+	}
+	run("route it to sim", chromedp.SendKeys(`tr[data-payer="ZZPAYER2"] select`, kb.ArrowDown),
+		chromedp.Click(`//tr[@data-payer="ZZPAYER2"]//button[contains(., "Save routing")]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//tr[@data-payer="ZZPAYER2"]/td[@data-testid="payer-clearinghouse" and normalize-space(.)="sim"]`, chromedp.BySearch),
+		shot("07-payer-routed"))
+
 	// Submit now, from the worklist.
 	var started string
 	run("submit now", chromedp.Click(`a[href="#/claims"]`), chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
 		chromedp.Click(`[data-testid="submit-now"]`),
 		chromedp.WaitVisible(`//p[@role="status" and contains(., "Started batch/sim")]`, chromedp.BySearch),
-		chromedp.Text(`//p[@role="status" and contains(., "Started")]`, &started, chromedp.BySearch), shot("06-submit-now"))
+		chromedp.Text(`//p[@role="status" and contains(., "Started")]`, &started, chromedp.BySearch), shot("08-submit-now"))
 	if len(runs.ids) != 1 || runs.ids[0] != "batch/sim" {
 		t.Errorf("triggered %v, want [batch/sim]", runs.ids)
 	}
