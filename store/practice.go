@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // BillingProfileFor returns the profile an organisation's claims go out
@@ -23,20 +24,16 @@ func (s *Store) BillingProfileFor(ctx context.Context, orgID string) (rcm.Billin
 	return b, err
 }
 
-type queryRower interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func resolveProfile(ctx context.Context, db queryRower, orgID string) (rcm.BillingProfile, time.Time, string, error) {
-	var b rcm.BillingProfile
-	var at time.Time
-	var from string
-	err := db.QueryRow(ctx, q("ResolveBillingProfile"), orgID).Scan(&b.OrgID, &b.Name, &b.NPI, &b.TaxID, &b.Taxonomy,
-		&b.AddressLine1, &b.City, &b.State, &b.Zip, &b.SubmitterID, &b.ContactName, &b.ContactPhone, &at, &from)
+func resolveProfile(ctx context.Context, db pgq.DBTX, orgID string) (rcm.BillingProfile, time.Time, string, error) {
+	r, err := pgq.New(db).ResolveBillingProfile(ctx, orgID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return b, at, "", ErrNotFound
+		return rcm.BillingProfile{}, time.Time{}, "", ErrNotFound
 	}
-	return b, at, from, err
+	if err != nil {
+		return rcm.BillingProfile{}, time.Time{}, "", err
+	}
+	return rcm.BillingProfile{OrgID: r.OrgID, Name: r.Name, NPI: r.Npi, TaxID: r.TaxID, Taxonomy: r.Taxonomy, AddressLine1: r.AddressLine1,
+		City: r.City, State: r.State, Zip: r.Zip, SubmitterID: r.SubmitterID, ContactName: r.ContactName, ContactPhone: r.ContactPhone}, r.UpdatedAt, r.OrgName, nil
 }
 
 // GetPracticeBilling answers an organisation's billing setup (org:read
@@ -59,19 +56,18 @@ func (s *Store) GetPracticeBilling(ctx context.Context, a rcm.Actor, orgID strin
 }
 
 func practiceBilling(ctx context.Context, tx pgx.Tx, orgID string) (rcm.PracticeBilling, error) {
-	var o rcm.Org
-	if err := tx.QueryRow(ctx, q("GetOrg"), orgID).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return rcm.PracticeBilling{}, ErrNotFound
-		}
+	o, err := pgq.New(tx).GetOrg(ctx, orgID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rcm.PracticeBilling{}, ErrNotFound
+	}
+	if err != nil {
 		return rcm.PracticeBilling{}, err
 	}
 	out := rcm.PracticeBilling{OrgID: o.ID, OrgName: o.Name, ParentID: o.ParentID, Mode: rcm.ProfileMissing}
 	b, at, from, err := resolveProfile(ctx, tx, orgID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		var inh time.Time
-		ierr := tx.QueryRow(ctx, q("BillingInheritance"), orgID).Scan(&inh)
+		inh, ierr := pgq.New(tx).BillingInheritance(ctx, orgID)
 		if ierr == nil {
 			out.HoldReason = "the practice inherits its parent's billing profile, but no organisation above it has one; its claims are held"
 			out.UpdatedAt = &inh
@@ -114,8 +110,9 @@ func (s *Store) PutPracticeBilling(ctx context.Context, a rcm.Actor, orgID strin
 		if err := requireScope(ctx, tx, a, rcm.PermOrgWrite, orgID); err != nil {
 			return err
 		}
-		var o rcm.Org
-		if err := tx.QueryRow(ctx, q("GetOrg"), orgID).Scan(&o.ID, &o.ParentID, &o.Kind, &o.Name, &o.CreatedAt); err != nil {
+		pq := pgq.New(tx)
+		o, err := pq.GetOrg(ctx, orgID)
+		if err != nil {
 			return err
 		}
 		fields := []string{"inherit_from_parent"}
@@ -124,19 +121,20 @@ func (s *Store) PutPracticeBilling(ctx context.Context, a rcm.Actor, orgID strin
 				return &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: "/inherit_from_parent",
 					Detail: "a health system has no parent to inherit from: set its own billing profile"}}}
 			}
-			if _, err := tx.Exec(ctx, q("DeleteOwnBillingProfile"), orgID); err != nil {
+			if err := pq.DeleteOwnBillingProfile(ctx, orgID); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, q("SetBillingInheritance"), orgID, nullable(a.UserID)); err != nil {
+			if err := pq.SetBillingInheritance(ctx, pgq.SetBillingInheritanceParams{OrgID: orgID, SetBy: nullText(a.UserID)}); err != nil {
 				return err
 			}
 		} else {
 			fields = changedFields(ctx, tx, prof)
-			if _, err := tx.Exec(ctx, q("PutBillingProfile"), prof.OrgID, prof.Name, prof.NPI, prof.TaxID, prof.Taxonomy, prof.AddressLine1,
-				prof.City, prof.State, prof.Zip, prof.SubmitterID, prof.ContactName, prof.ContactPhone); err != nil {
+			if err := pq.PutBillingProfile(ctx, pgq.PutBillingProfileParams{OrgID: prof.OrgID, Name: prof.Name, Npi: prof.NPI, TaxID: prof.TaxID,
+				Taxonomy: prof.Taxonomy, AddressLine1: prof.AddressLine1, City: prof.City, State: prof.State, Zip: prof.Zip,
+				SubmitterID: prof.SubmitterID, ContactName: prof.ContactName, ContactPhone: prof.ContactPhone}); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, q("ClearBillingInheritance"), orgID); err != nil {
+			if err := pq.ClearBillingInheritance(ctx, orgID); err != nil {
 				return err
 			}
 		}
@@ -153,18 +151,15 @@ func (s *Store) PutPracticeBilling(ctx context.Context, a rcm.Actor, orgID strin
 // changedFields names the profile fields a put changes (all of them for a
 // new profile), for the audit row; values are never audited.
 func changedFields(ctx context.Context, tx pgx.Tx, p rcm.BillingProfile) []string {
-	var old rcm.BillingProfile
-	var at time.Time
-	err := tx.QueryRow(ctx, q("OwnBillingProfile"), p.OrgID).Scan(&old.OrgID, &old.Name, &old.NPI, &old.TaxID, &old.Taxonomy,
-		&old.AddressLine1, &old.City, &old.State, &old.Zip, &old.SubmitterID, &old.ContactName, &old.ContactPhone, &at)
+	old, err := pgq.New(tx).OwnBillingProfile(ctx, p.OrgID)
 	if err != nil {
-		old = rcm.BillingProfile{}
+		old = pgq.OwnBillingProfileRow{}
 	}
 	var out []string
 	for _, f := range []struct {
 		name     string
 		old, new string
-	}{{"name", old.Name, p.Name}, {"npi", old.NPI, p.NPI}, {"tax_id", old.TaxID, p.TaxID}, {"taxonomy", old.Taxonomy, p.Taxonomy},
+	}{{"name", old.Name, p.Name}, {"npi", old.Npi, p.NPI}, {"tax_id", old.TaxID, p.TaxID}, {"taxonomy", old.Taxonomy, p.Taxonomy},
 		{"address_line1", old.AddressLine1, p.AddressLine1}, {"city", old.City, p.City}, {"state", old.State, p.State}, {"zip", old.Zip, p.Zip},
 		{"submitter_id", old.SubmitterID, p.SubmitterID}, {"contact_name", old.ContactName, p.ContactName}, {"contact_phone", old.ContactPhone, p.ContactPhone}} {
 		if f.old != f.new || err != nil {
@@ -184,13 +179,14 @@ func (s *Store) RoutingWarnings(ctx context.Context, a rcm.Actor, known []string
 	if known == nil {
 		known = []string{}
 	}
-	rows, err := s.Pool.Query(ctx, q("RoutingWarnings"), nullable(a.UserID), rcm.PermClaimRead, known)
+	rows, err := pgq.New(s.Pool).RoutingWarnings(ctx, pgq.RoutingWarningsParams{Actor: nullText(a.UserID), Perm: rcm.PermClaimRead, Known: known})
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (rcm.RoutingWarning, error) {
-		var w rcm.RoutingWarning
-		err := r.Scan(&w.PayerID, &w.PayerCode, &w.PayerName, &w.Clearinghouse, &w.ReadyClaims)
-		return w, err
-	})
+	out := make([]rcm.RoutingWarning, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, rcm.RoutingWarning{PayerID: r.PayerID, PayerCode: r.PayerCode, PayerName: r.PayerName,
+			Clearinghouse: r.Clearinghouse, ReadyClaims: int(r.ReadyClaims)})
+	}
+	return out, nil
 }
