@@ -122,8 +122,10 @@ func TestPayerRoutedToUnknownClearinghouse(t *testing.T) {
 
 	// A ready claim of A's payer; then the installation drops "local".
 	ctx := context.Background()
-	if err := w.store.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: a.recs.claim.ID, Attempt: 1, Seq: 1, Status: "ready", At: time.Now()}); err != nil {
-		t.Fatal(err)
+	for i, st := range []string{"scrubbing", "ready"} {
+		if err := w.store.RecordClaimProgress(ctx, store.ClaimProgress{ClaimID: a.recs.claim.ID, Attempt: 1, Seq: i + 1, Status: st, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var rw RoutingWarnings
 	w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/routing-warnings", nil, &rw)
