@@ -75,16 +75,6 @@ func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error 
 	})
 }
 
-// GetBillingProfile returns the profile of org or of its nearest ancestor.
-func (s *Store) GetBillingProfile(ctx context.Context, orgID string) (BillingProfile, error) {
-	r, err := pgq.New(s.Pool).GetBillingProfile(ctx, orgID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return BillingProfile{}, ErrNotFound
-	}
-	return BillingProfile{OrgID: r.OrgID, Name: r.Name, NPI: r.Npi, TaxID: r.TaxID, Taxonomy: r.Taxonomy, AddressLine1: r.AddressLine1,
-		City: r.City, State: r.State, Zip: r.Zip, SubmitterID: r.SubmitterID, ContactName: r.ContactName, ContactPhone: r.ContactPhone}, err
-}
-
 // PutBillingProfile creates or replaces an organisation's profile.
 func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
 	if !ValidNPI(b.NPI) {

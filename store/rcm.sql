@@ -12,16 +12,6 @@ SET status = @status, attempt = @attempt, frequency_code = @frequency_code, paid
     updated_at = now()
 WHERE id = @id;
 
--- name: GetBillingProfile :one
--- The profile of the organisation or of its nearest ancestor.
-SELECT bp.org_id, bp.name, bp.npi, bp.tax_id, bp.taxonomy, bp.address_line1, bp.city, bp.state, bp.zip,
-       bp.submitter_id, bp.contact_name, bp.contact_phone
-FROM billing_profiles bp
-JOIN orgs o ON o.id = bp.org_id
-WHERE o.path @> (SELECT s.path FROM orgs s WHERE s.id = @org_id)
-ORDER BY nlevel(o.path) DESC
-LIMIT 1;
-
 -- name: PutBillingProfile :exec
 INSERT INTO billing_profiles (org_id, name, npi, tax_id, taxonomy, address_line1, city, state, zip, submitter_id, contact_name, contact_phone)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)

@@ -420,52 +420,6 @@ func (q *Queries) EnqueueRemitWork(ctx context.Context, arg EnqueueRemitWorkPara
 	return err
 }
 
-const getBillingProfile = `-- name: GetBillingProfile :one
-SELECT bp.org_id, bp.name, bp.npi, bp.tax_id, bp.taxonomy, bp.address_line1, bp.city, bp.state, bp.zip,
-       bp.submitter_id, bp.contact_name, bp.contact_phone
-FROM billing_profiles bp
-JOIN orgs o ON o.id = bp.org_id
-WHERE o.path @> (SELECT s.path FROM orgs s WHERE s.id = $1)
-ORDER BY nlevel(o.path) DESC
-LIMIT 1
-`
-
-type GetBillingProfileRow struct {
-	OrgID        string
-	Name         string
-	Npi          string
-	TaxID        string
-	Taxonomy     string
-	AddressLine1 string
-	City         string
-	State        string
-	Zip          string
-	SubmitterID  string
-	ContactName  string
-	ContactPhone string
-}
-
-// The profile of the organisation or of its nearest ancestor.
-func (q *Queries) GetBillingProfile(ctx context.Context, orgID string) (GetBillingProfileRow, error) {
-	row := q.db.QueryRow(ctx, getBillingProfile, orgID)
-	var i GetBillingProfileRow
-	err := row.Scan(
-		&i.OrgID,
-		&i.Name,
-		&i.Npi,
-		&i.TaxID,
-		&i.Taxonomy,
-		&i.AddressLine1,
-		&i.City,
-		&i.State,
-		&i.Zip,
-		&i.SubmitterID,
-		&i.ContactName,
-		&i.ContactPhone,
-	)
-	return i, err
-}
-
 const getClaimPayment = `-- name: GetClaimPayment :one
 SELECT claim_id FROM claim_payments WHERE remittance_id = $1 AND seq = $2
 `
