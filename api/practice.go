@@ -107,6 +107,10 @@ type Runs interface {
 	// Trigger runs the schedule now; a missing schedule (no worker has
 	// created it) is ErrNoSchedule.
 	Trigger(ctx context.Context, scheduleID string) error
+	// SubmitFor starts a batch run of the clearinghouse for one
+	// organisation's ready claims (and those below it) and returns its
+	// workflow ID.
+	SubmitFor(ctx context.Context, clearinghouse, orgID string) (string, error)
 }
 
 // ErrNoSchedule: the schedule to trigger does not exist.
@@ -116,7 +120,10 @@ var ErrNoSchedule = &Error{Status: http.StatusServiceUnavailable, Code: "no-sche
 // RunStarted is one run the request started.
 type RunStarted struct {
 	Clearinghouse string `json:"clearinghouse"`
-	Schedule      string `json:"schedule"`
+	// Schedule is the schedule triggered; WorkflowID the run started for
+	// one organisation.
+	Schedule   string `json:"schedule,omitempty"`
+	WorkflowID string `json:"workflow_id,omitempty"`
 }
 
 // RunsStarted answers "submit now" and "check status now".
@@ -128,7 +135,10 @@ type RunsStarted struct {
 
 const (
 	submitScope = "a batch run takes every ready claim routed to the clearinghouse, of every organisation billing through it " +
-		"(as the hourly run would, only sooner); claims with scrub problems or held for a missing billing profile are not sent"
+		"(as the hourly run would, only sooner); name org_id to send only one organisation's; claims with scrub problems or " +
+		"held for a missing billing profile are not sent"
+	submitOrgScope = "a batch run takes the ready claims of this organisation and of those below it that are routed to the " +
+		"clearinghouse, and no other organisation's; claims with scrub problems or held for a missing billing profile are not sent"
 	statusScope = "an inbound run fetches the clearinghouse's acknowledgments (TA1, 999), claim acknowledgments (277CA) and " +
 		"remittances (835) now and routes each to the claims it names; each claim's 276 inquiries keep their own timers"
 )
@@ -140,6 +150,7 @@ func (h *dashboard) runNow(kind string) handler {
 	return func(r *http.Request, a rcm.Actor) (int, any, error) {
 		var in struct {
 			Clearinghouse string `json:"clearinghouse"`
+			OrgID         string `json:"org_id"`
 		}
 		if r.ContentLength != 0 {
 			if err := decode(r, &in); err != nil {
@@ -149,6 +160,22 @@ func (h *dashboard) runNow(kind string) handler {
 		if h.s.runs == nil {
 			return 0, nil, &Error{Status: http.StatusServiceUnavailable, Code: "runs-unavailable", Title: "Runs unavailable",
 				Detail: "this server cannot start runs (no Temporal client)"}
+		}
+		if in.OrgID != "" {
+			if kind != "submit" {
+				return 0, nil, &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request", Detail: "the request has invalid fields",
+					Fields: []FieldError{{Pointer: "/org_id", Detail: "a status poll fetches the clearinghouse's files for every organisation; it takes no org_id"}}}
+			}
+			ok := validUUID(in.OrgID)
+			if ok {
+				var err error
+				if ok, err = h.s.records.CanWriteClaim(r.Context(), a, in.OrgID); err != nil {
+					return 0, nil, err
+				}
+			}
+			if !ok {
+				return 0, nil, rcm.ErrNotFound
+			}
 		}
 		chs, err := h.callerClearinghouses(r.Context(), a)
 		if err != nil {
@@ -168,6 +195,17 @@ func (h *dashboard) runNow(kind string) handler {
 		out := RunsStarted{Kind: kind, Runs: []RunStarted{}, Scope: submitScope}
 		if kind == "check-status" {
 			out.Scope = statusScope
+		}
+		if in.OrgID != "" {
+			out.Scope = submitOrgScope
+			for _, ch := range chs {
+				wid, err := h.s.runs.SubmitFor(r.Context(), ch, in.OrgID)
+				if err != nil {
+					return 0, nil, err
+				}
+				out.Runs = append(out.Runs, RunStarted{Clearinghouse: ch, WorkflowID: wid})
+			}
+			return http.StatusAccepted, out, nil
 		}
 		for _, ch := range chs {
 			id := "batch/" + ch

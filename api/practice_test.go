@@ -156,6 +156,14 @@ func (f *fakeRuns) Trigger(_ context.Context, id string) error {
 	return nil
 }
 
+func (f *fakeRuns) SubmitFor(_ context.Context, ch, org string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := "batch/" + ch + "/org/" + org + "/now"
+	f.triggered = append(f.triggered, id)
+	return id, nil
+}
+
 // TestSubmitNowAndCheckStatusNow (issue 16, item 3): running a batch or a
 // status poll took the Temporal CLI. Now claim:write holders start the
 // schedules of the clearinghouses their payers are routed to, and only
@@ -186,13 +194,27 @@ func TestSubmitNowAndCheckStatusNow(t *testing.T) {
 	c := newTenantWithoutPayer(w)
 	w.mustCall(409, c, "POST", "/v1/dashboard/runs/submit", nil, nil)
 
-	want := []string{"batch/local", "inbound/local"}
+	// One practice: only its claims (a run started for it); another
+	// tenant naming it gets the made-up ID's answer.
+	w.mustCall(202, a.tokens["biller"], "POST", "/v1/dashboard/runs/submit", map[string]any{"org_id": a.practice.ID}, &rs)
+	if len(rs.Runs) != 1 || rs.Runs[0].WorkflowID != "batch/local/org/"+a.practice.ID+"/now" || !strings.Contains(rs.Scope, "no other organisation's") {
+		t.Errorf("submit now for the practice = %+v", rs)
+	}
+	b := newTenant(w, "B", "1245319599", "ZZ0000002", 2)
+	st, body := w.raw(b.tokens["biller"], "POST", "/v1/dashboard/runs/submit", map[string]any{"org_id": a.practice.ID})
+	stG, bodyG := w.raw(b.tokens["biller"], "POST", "/v1/dashboard/runs/submit", map[string]any{"org_id": ghostOf(a).practice.ID})
+	if st != 404 || stG != 404 || !sameRefusal(body, bodyG) {
+		t.Errorf("tenant B submits for A's practice: %d %s; made-up: %d %s", st, body, stG, bodyG)
+	}
+	w.mustCall(422, a.tokens["biller"], "POST", "/v1/dashboard/runs/check-status", map[string]any{"org_id": a.practice.ID}, &p)
+
+	want := []string{"batch/local", "inbound/local", "batch/local/org/" + a.practice.ID + "/now"}
 	if !slices.Equal(runs.triggered, want) {
 		t.Errorf("triggered %v, want %v", runs.triggered, want)
 	}
 	// They are the schedules the worker creates.
 	ids := workflows.ScheduleIDs(workflows.ScheduleSpec{Clearinghouses: []string{"local"}})
-	for _, id := range want {
+	for _, id := range want[:2] {
 		if !slices.Contains(ids, id) {
 			t.Errorf("%s is not one of the worker's schedules %v", id, ids)
 		}

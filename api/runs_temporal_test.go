@@ -3,8 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/workflows"
@@ -60,5 +64,28 @@ func TestTemporalRunsTriggersTheWorkersSchedule(t *testing.T) {
 	}
 	if err := r.Trigger(ctx, "batch/nowhere"); !errors.Is(err, ErrNoSchedule) {
 		t.Errorf("trigger of a missing schedule: %v, want ErrNoSchedule", err)
+	}
+
+	// One organisation's run: the batch workflow with the organisation in
+	// its input, on the worker's queue.
+	r.TaskQueue = "runs-test"
+	const org = "01a2373f-0000-7000-8000-000000000001"
+	wid, err := r.SubmitFor(ctx, "zz", org)
+	if err != nil || !strings.HasPrefix(wid, "batch/zz/org/"+org+"/") {
+		t.Fatalf("SubmitFor = %q, %v", wid, err)
+	}
+	hist := c.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	ev, err := hist.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := ev.GetWorkflowExecutionStartedEventAttributes()
+	var in workflows.BatchInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(started.GetInput(), &in); err != nil {
+		t.Fatal(err)
+	}
+	if started.GetWorkflowType().GetName() != workflows.BatchSubmissionWorkflowName || started.GetTaskQueue().GetName() != "runs-test" ||
+		in != (workflows.BatchInput{ClearinghouseID: "zz", OrgID: org}) {
+		t.Errorf("started %s on %s with %+v", started.GetWorkflowType().GetName(), started.GetTaskQueue().GetName(), in)
 	}
 }

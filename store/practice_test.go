@@ -115,3 +115,44 @@ func TestPracticeBillingValidationAndScope(t *testing.T) {
 		t.Errorf("desk at A reads B's setup: %v, want ErrNotFound", err)
 	}
 }
+
+// TestReserveBatchesForOneOrganisation (issue 16, item 3): a practice's
+// "Submit now" reserves its own ready claims (and those below it), never
+// another practice's; a run for the health system takes what is left.
+func TestReserveBatchesForOneOrganisation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := newClaim(t, f)
+	if _, err := f.s.CreateCoverage(ctx, f.admin, store.Coverage{PatientID: f.patientB.ID, PayerID: f.payerA.ID, MemberID: "ZZ0000002", Relationship: "self", Priority: 1}); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := f.s.CreateEncounter(ctx, f.admin, store.Encounter{PatientID: f.patientB.ID, ProviderID: f.provB.ID, DateOfService: "2030-01-07",
+		PlaceOfService: "11", Diagnoses: []string{"Z00.00"},
+		Charges: []store.Charge{{Code: "99213", DiagnosisPointers: []int{1}, Units: 1, AmountCents: 12500}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.s.CreateClaim(ctx, f.admin, enc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	markReady(t, f, a.ID)
+	markReady(t, f, b.ID)
+	claimsOf := func(bs []store.ReservedBatch) []string {
+		var out []string
+		for _, x := range bs {
+			for _, c := range x.Claims {
+				out = append(out, c.ClaimID)
+			}
+		}
+		return out
+	}
+	got, err := f.s.ReserveBatchesFor(ctx, "local", f.facA.ID, "batch/local/org-a", 100)
+	if err != nil || !slices.Equal(claimsOf(got), []string{a.ID}) {
+		t.Fatalf("facility A's run reserved %v (%v), want only A's claim %s", claimsOf(got), err, a.ID)
+	}
+	got, err = f.s.ReserveBatchesFor(ctx, "local", f.root.ID, "batch/local/root", 100)
+	if err != nil || !slices.Equal(claimsOf(got), []string{b.ID}) {
+		t.Fatalf("the system's run reserved %v (%v), want B's claim %s", claimsOf(got), err, b.ID)
+	}
+}

@@ -33,12 +33,16 @@ ORDER BY b.id, bc.st02;
 SELECT c.id, c.payer_id, c.attempt, c.org_id
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
-WHERE c.status = 'ready' AND p.clearinghouse = $1
+WHERE c.status = 'ready' AND p.clearinghouse = @clearinghouse
   -- Not reserved for its current attempt already: the reservation does not
   -- change the claim's status (the claim workflow is its only writer).
   AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
+  -- A run for one organisation ("Submit now" there) takes only the claims
+  -- of that organisation and those below it.
+  AND (sqlc.narg(org_id)::uuid IS NULL OR c.org_id IN (
+        SELECT o.id FROM orgs o WHERE o.path <@ (SELECT r.path FROM orgs r WHERE r.id = sqlc.narg(org_id)::uuid)))
 ORDER BY c.payer_id, c.id
-LIMIT $2
+LIMIT @max_claims
 FOR UPDATE OF c SKIP LOCKED;
 
 -- name: AddTradingPartnerOrg :exec

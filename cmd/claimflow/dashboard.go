@@ -41,7 +41,7 @@ func (m *Main) mountDashboard() {
 		Namespace:     m.Config.TemporalNamespace,
 	}
 	if m.Temporal != nil {
-		d.Runs = api.TemporalRuns{Client: m.Temporal}
+		d.Runs = api.TemporalRuns{Client: m.Temporal, TaskQueue: m.Config.TaskQueue}
 	}
 	m.API.MountDashboard(d)
 	h := web.Handler()

@@ -19,7 +19,7 @@ import (
 // so permissions, tenant scope, validation and audit are the API's own.
 func init() {
 	register(command{name: "practice",
-		args: "profile get ORG_ID | profile set ORG_ID (-inherit | -name N -npi N -tax-id T ...) | submit-now | check-status-now [-clearinghouse C]",
+		args: "profile get ORG_ID | profile set ORG_ID (-inherit | -name N -npi N -tax-id T ...) | submit-now [-org ID] | check-status-now [-clearinghouse C]",
 		help: "read or set an organisation's billing profile (or inherit its parent's explicitly); start a claim batch or a status poll now ($CLAIMFLOW_API_TOKEN, -url)",
 		run:  cmdPractice})
 }
@@ -72,6 +72,7 @@ func cmdPractice(ctx context.Context, args []string, getenv func(string) string,
 		fs := apiFlags("practice "+args[0], stderr)
 		base := fs.String("url", "", "claimflow API base URL (default $CLAIMFLOW_URL, else http://$CLAIMFLOW_HTTP_ADDR)")
 		ch := fs.String("clearinghouse", "", "only this clearinghouse (default: every one your payers are routed to)")
+		org := fs.String("org", "", "submit-now: only this organisation's ready claims (and those below it)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return usageError{err.Error()}
 		}
@@ -83,14 +84,19 @@ func cmdPractice(ctx context.Context, args []string, getenv func(string) string,
 			Runs []struct {
 				Clearinghouse string `json:"clearinghouse"`
 				Schedule      string `json:"schedule"`
+				WorkflowID    string `json:"workflow_id"`
 			} `json:"runs"`
 			Scope string `json:"scope"`
 		}
-		if err := apiCall(ctx, getenv, *base, http.MethodPost, path, map[string]string{"clearinghouse": *ch}, &out); err != nil {
+		body := map[string]string{"clearinghouse": *ch}
+		if *org != "" {
+			body["org_id"] = *org
+		}
+		if err := apiCall(ctx, getenv, *base, http.MethodPost, path, body, &out); err != nil {
 			return err
 		}
 		for _, r := range out.Runs {
-			fmt.Fprintf(stdout, "started %s (clearinghouse %s)\n", r.Schedule, r.Clearinghouse)
+			fmt.Fprintf(stdout, "started %s%s (clearinghouse %s)\n", r.Schedule, r.WorkflowID, r.Clearinghouse)
 		}
 		fmt.Fprintln(stdout, out.Scope)
 		return nil

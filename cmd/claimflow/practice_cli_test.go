@@ -27,6 +27,14 @@ func (r *recordingRuns) Trigger(_ context.Context, id string) error {
 	return nil
 }
 
+func (r *recordingRuns) SubmitFor(_ context.Context, ch, org string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id := "batch/" + ch + "/org/" + org
+	r.ids = append(r.ids, id)
+	return id, nil
+}
+
 // TestPracticeCLI (issue 16, items 2 and 3): there was no command to set a
 // practice's billing profile or to start a batch; `claimflow practice`
 // does both through the API, as the token's user, and prints the API's
@@ -95,7 +103,11 @@ func TestPracticeCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "started batch/sim") {
 		t.Fatalf("submit-now: %d %q %q", code, out, errs)
 	}
-	if len(runs.ids) != 1 || runs.ids[0] != "batch/sim" {
+	code, out, errs = cli("practice", "submit-now", "-org", practice.ID)
+	if code != 0 || !strings.Contains(out, "started batch/sim/org/"+practice.ID) || !strings.Contains(out, "no other organisation's") {
+		t.Fatalf("submit-now -org: %d %q %q", code, out, errs)
+	}
+	if len(runs.ids) != 2 || runs.ids[0] != "batch/sim" || runs.ids[1] != "batch/sim/org/"+practice.ID {
 		t.Errorf("triggered %v", runs.ids)
 	}
 	if code := run(ctx, []string{"practice", "submit-now"}, env(map[string]string{"CLAIMFLOW_URL": hs.URL}), &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {

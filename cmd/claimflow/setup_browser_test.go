@@ -25,8 +25,10 @@ import (
 // Postgres (the runs trigger is recorded, no Temporal): an administrator
 // sees the health system has no billing profile, gets the NPI refused by
 // name, saves the profile, sees the practice under it held ("no billing
-// profile") until choosing to inherit, then sees "Inherited from"; and
-// "Submit now" on the worklist starts the clearinghouse's batch. Screenshots
+// profile") until choosing to inherit, then sees "Inherited from" and
+// submits the practice's own claims; re-routes a payer whose clearinghouse
+// is no longer configured; and "Submit now" on the worklist starts the
+// clearinghouse's batch. Screenshots
 // go to .data/test-output/setup (or $CLAIMFLOW_TEST_OUTPUT).
 func TestPracticeSetupInBrowser(t *testing.T) {
 	if testing.Short() {
@@ -151,26 +153,31 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 		t.Errorf("stored setup = %+v, %v", pb, err)
 	}
 
+	// Submit the practice's own claims now.
+	run("submit the practice's claims", chromedp.Click(`[data-testid="submit-now"]`),
+		chromedp.WaitVisible(`//p[@role="status" and contains(., "Started batch/sim/org/`+practice.ID+`")]`, chromedp.BySearch),
+		shot("06-practice-submit-now"))
+
 	// The payer routed to an unknown clearinghouse is marked, and routed
 	// to a configured one from the same screen.
 	var routing string
 	run("fix the payer's routing", chromedp.WaitVisible(`tr[data-payer="ZZPAYER2"]`),
-		chromedp.Text(`tr[data-payer="ZZPAYER2"] [data-testid="payer-clearinghouse"]`, &routing), shot("06-payer-unrouted"))
+		chromedp.Text(`tr[data-payer="ZZPAYER2"] [data-testid="payer-clearinghouse"]`, &routing), shot("07-payer-unrouted"))
 	if !strings.Contains(routing, "not configured") {
 		t.Errorf("payer routed to old-ch shows %q", routing)
 	}
 	run("route it to sim", chromedp.SendKeys(`tr[data-payer="ZZPAYER2"] select`, kb.ArrowDown),
 		chromedp.Click(`//tr[@data-payer="ZZPAYER2"]//button[contains(., "Save routing")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//tr[@data-payer="ZZPAYER2"]/td[@data-testid="payer-clearinghouse" and normalize-space(.)="sim"]`, chromedp.BySearch),
-		shot("07-payer-routed"))
+		shot("08-payer-routed"))
 
 	// Submit now, from the worklist.
 	var started string
 	run("submit now", chromedp.Click(`a[href="#/claims"]`), chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
 		chromedp.Click(`[data-testid="submit-now"]`),
 		chromedp.WaitVisible(`//p[@role="status" and contains(., "Started batch/sim")]`, chromedp.BySearch),
-		chromedp.Text(`//p[@role="status" and contains(., "Started")]`, &started, chromedp.BySearch), shot("08-submit-now"))
-	if len(runs.ids) != 1 || runs.ids[0] != "batch/sim" {
-		t.Errorf("triggered %v, want [batch/sim]", runs.ids)
+		chromedp.Text(`//p[@role="status" and contains(., "Started")]`, &started, chromedp.BySearch), shot("09-submit-now"))
+	if want := []string{"batch/sim/org/" + practice.ID, "batch/sim"}; strings.Join(runs.ids, " ") != strings.Join(want, " ") {
+		t.Errorf("triggered %v, want %v", runs.ids, want)
 	}
 }

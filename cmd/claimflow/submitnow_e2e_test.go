@@ -26,10 +26,20 @@ func TestSubmitNowEndToEnd(t *testing.T) {
 	if st := e.state(c.ID); st.Status != workflows.StatusReady {
 		t.Fatalf("claim moved to %q before anyone asked (the batch schedule is daily)", st.Status)
 	}
+	// For one organisation: a batch run started for it.
 	var out api.RunsStarted
+	e.api("POST", "/v1/dashboard/runs/submit", map[string]any{"org_id": e.org}, &out)
+	if len(out.Runs) != 1 || out.Runs[0].WorkflowID == "" {
+		t.Fatalf("submit now for the organisation = %+v", out)
+	}
+	e.waitStatus(c.ID, workflows.StatusPaid)
+
+	// For all: the worker's batch/sim schedule, triggered.
+	c2 := e.claim(prov.ID, pay.ID, "PAID", []string{"E11.9"}, line{"99214", 20000, 1})
+	e.waitStatus(c2.ID, workflows.StatusReady)
 	e.api("POST", "/v1/dashboard/runs/submit", map[string]any{}, &out)
 	if len(out.Runs) != 1 || out.Runs[0].Schedule != "batch/sim" {
 		t.Fatalf("submit now = %+v", out)
 	}
-	e.waitStatus(c.ID, workflows.StatusPaid)
+	e.waitStatus(c2.ID, workflows.StatusPaid)
 }

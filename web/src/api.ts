@@ -97,7 +97,7 @@ export interface RoutingWarning {
 
 export interface RunsStarted {
   kind: string
-  runs: { clearinghouse: string; schedule: string }[]
+  runs: { clearinghouse: string; schedule?: string; workflow_id?: string }[]
   scope: string
 }
 

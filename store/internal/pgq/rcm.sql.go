@@ -675,14 +675,19 @@ WHERE c.status = 'ready' AND p.clearinghouse = $1
   -- Not reserved for its current attempt already: the reservation does not
   -- change the claim's status (the claim workflow is its only writer).
   AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
+  -- A run for one organisation ("Submit now" there) takes only the claims
+  -- of that organisation and those below it.
+  AND ($2::uuid IS NULL OR c.org_id IN (
+        SELECT o.id FROM orgs o WHERE o.path <@ (SELECT r.path FROM orgs r WHERE r.id = $2::uuid)))
 ORDER BY c.payer_id, c.id
-LIMIT $2
+LIMIT $3
 FOR UPDATE OF c SKIP LOCKED
 `
 
 type LockReadyClaimsParams struct {
 	Clearinghouse string
-	Limit         int32
+	OrgID         *string
+	MaxClaims     int32
 }
 
 type LockReadyClaimsRow struct {
@@ -693,7 +698,7 @@ type LockReadyClaimsRow struct {
 }
 
 func (q *Queries) LockReadyClaims(ctx context.Context, arg LockReadyClaimsParams) ([]LockReadyClaimsRow, error) {
-	rows, err := q.db.Query(ctx, lockReadyClaims, arg.Clearinghouse, arg.Limit)
+	rows, err := q.db.Query(ctx, lockReadyClaims, arg.Clearinghouse, arg.OrgID, arg.MaxClaims)
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,10 @@ export function RoutingWarnings() {
   )
 }
 
-export function RunButtons() {
+// RunButtons start the batch and the clearinghouse poll now: for every
+// organisation the caller's payers serve, or, given org, a batch of that
+// organisation's claims only.
+export function RunButtons({ org }: { org?: { id: string; name: string } }) {
   const [busy, setBusy] = useState('')
   const [result, setResult] = useState('')
   const [error, setError] = useState('')
@@ -70,8 +73,8 @@ export function RunButtons() {
     setError('')
     setResult('')
     try {
-      const r = await post<RunsStarted>('/v1/dashboard/runs/' + kind, {})
-      setResult('Started ' + r.runs.map((x) => x.schedule).join(', ') + '. ' + r.scope)
+      const r = await post<RunsStarted>('/v1/dashboard/runs/' + kind, org && kind === 'submit' ? { org_id: org.id } : {})
+      setResult('Started ' + r.runs.map((x) => x.schedule || x.workflow_id).join(', ') + '. ' + r.scope)
     } catch (e) {
       setError(problemsOf(e).message)
     } finally {
@@ -81,7 +84,7 @@ export function RunButtons() {
   return (
     <div className="inline" role="group" aria-label="Runs">
       <button type="button" onClick={() => start('submit')} disabled={busy !== ''} data-testid="submit-now">
-        {busy === 'submit' ? 'Submitting…' : 'Submit now'}
+        {busy === 'submit' ? 'Submitting…' : org ? 'Submit ' + org.name + "'s claims now" : 'Submit now'}
       </button>{' '}
       <button type="button" onClick={() => start('check-status')} disabled={busy !== ''} data-testid="check-status-now">
         {busy === 'check-status' ? 'Checking…' : 'Check status now'}
@@ -170,7 +173,7 @@ export function PayerRouting({ canWrite }: { canWrite: boolean }) {
   )
 }
 
-export function Setup({ canWrite, canWritePayers }: { canWrite: boolean; canWritePayers: boolean }) {
+export function Setup({ canWrite, canWritePayers, canRun }: { canWrite: boolean; canWritePayers: boolean; canRun: boolean }) {
   const [orgs, setOrgs] = useState<Org[]>([])
   const [orgID, setOrgID] = useState('')
   const [billing, setBilling] = useState<PracticeBilling | null>(null)
@@ -224,7 +227,6 @@ export function Setup({ canWrite, canWritePayers }: { canWrite: boolean; canWrit
     <section aria-labelledby="setup-h">
       <h1 id="setup-h" tabIndex={-1}>Practice setup</h1>
       <RoutingWarnings />
-      {canWrite && <RunButtons />}
       <div className="filters">
         <div>
           <label htmlFor="s-org">Organisation</label>
@@ -252,6 +254,7 @@ export function Setup({ canWrite, canWritePayers }: { canWrite: boolean; canWrit
               No billing profile: this organisation's claims are held. {billing.hold_reason}
             </p>
           )}
+          {canRun && billing.mode !== 'missing' && <RunButtons org={{ id: billing.org_id, name: billing.org_name }} />}
           {canWrite && billing.parent_id && billing.mode !== 'inherited' && (
             <button type="button" onClick={() => save({ inherit_from_parent: true }, 'Now inheriting the parent organisation\'s profile.')}>
               Inherit the parent organisation's profile
