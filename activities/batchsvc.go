@@ -18,7 +18,7 @@ import (
 // BatchRecords is the records store as batch submission uses it.
 type BatchRecords interface {
 	ClaimRecords
-	ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]rcm.ReservedBatch, error)
+	ReserveBatchesFor(ctx context.Context, clearinghouse, orgID, runID string, limit int) ([]rcm.ReservedBatch, error)
 	SetBatchFile(ctx context.Context, batchID, fileKey string) error
 	MarkBatchUploaded(ctx context.Context, batchID string) error
 	// RecordBatchSent records the 837 event of each claim in the batch.
@@ -66,7 +66,7 @@ func (s *BatchService) SubmitBatchFrom(ctx context.Context, req BatchRequest, fr
 	if limit == 0 {
 		limit = 5000
 	}
-	reserved, err := s.Records.ReserveBatches(ctx, req.ClearinghouseID, req.RunID, limit)
+	reserved, err := s.Records.ReserveBatchesFor(ctx, req.ClearinghouseID, req.OrgID, req.RunID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (s *BatchService) build(ctx context.Context, rcv Receiver, rb rcm.ReservedB
 		if err != nil {
 			return nil, err
 		}
-		p, err := s.Records.GetBillingProfile(ctx, b.Claim.OrgID)
+		p, err := s.Records.BillingProfileFor(ctx, b.Claim.OrgID)
 		if err != nil {
 			return nil, fmt.Errorf("claim %s: billing profile: %w", c.ClaimID, err)
 		}

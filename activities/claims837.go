@@ -29,7 +29,7 @@ type Receiver struct {
 // ClaimRecords is the records store as the claim activities use it.
 type ClaimRecords interface {
 	GetClaimBundle(ctx context.Context, a rcm.Actor, claimID string) (rcm.ClaimBundle, error)
-	GetBillingProfile(ctx context.Context, orgID string) (rcm.BillingProfile, error)
+	BillingProfileFor(ctx context.Context, orgID string) (rcm.BillingProfile, error)
 	RecordClaimProgress(ctx context.Context, p rcm.ClaimProgress) error
 }
 
@@ -59,9 +59,9 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 	if d, ok := c.FilingDays[b.Payer.PayerID]; ok {
 		res.FilingLimitDays = d
 	}
-	prof, err := c.Records.GetBillingProfile(ctx, b.Claim.OrgID)
+	prof, err := c.Records.BillingProfileFor(ctx, b.Claim.OrgID)
 	if errors.Is(err, rcm.ErrNotFound) {
-		res.Problems = append(res.Problems, "2010AA: no billing profile (billing provider NPI, tax ID, address) for the claim's organisation")
+		res.Problems = append(res.Problems, rcm.NoProfileReason)
 		return res, nil
 	}
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 // StatusRecords is the store as status inquiries use it.
 type StatusRecords interface {
 	GetClaimBundle(ctx context.Context, a rcm.Actor, claimID string) (rcm.ClaimBundle, error)
-	GetBillingProfile(ctx context.Context, orgID string) (rcm.BillingProfile, error)
+	BillingProfileFor(ctx context.Context, orgID string) (rcm.BillingProfile, error)
 	GetClaimSubmission(ctx context.Context, claimID string) (rcm.ClaimSubmission, error)
 	// RecordStatusInquiry keeps which archived 276 and 277 (by hash) the
 	// inquiry exchanged, for the dashboard's claim timeline.
@@ -46,7 +46,7 @@ func (s *StatusInquiryService) Inquire(ctx context.Context, claimID string) (Sta
 	if err != nil {
 		return StatusInquiryResult{}, err
 	}
-	prof, err := s.Records.GetBillingProfile(ctx, b.Claim.OrgID)
+	prof, err := s.Records.BillingProfileFor(ctx, b.Claim.OrgID)
 	if err != nil {
 		return StatusInquiryResult{}, err
 	}

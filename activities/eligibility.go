@@ -20,7 +20,7 @@ import (
 // EligibilityRecords is the store as eligibility uses it.
 type EligibilityRecords interface {
 	GetEligibilityBundle(ctx context.Context, a rcm.Actor, appointmentID string) (rcm.EligibilityBundle, error)
-	GetBillingProfile(ctx context.Context, orgID string) (rcm.BillingProfile, error)
+	BillingProfileFor(ctx context.Context, orgID string) (rcm.BillingProfile, error)
 	PutEligibility(ctx context.Context, c rcm.EligibilityCheck) error
 	UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error)
 }
@@ -76,7 +76,7 @@ func (s *EligibilityService) build270(ctx context.Context, req EligibilityReques
 	case err != nil:
 		return b, nil, err
 	}
-	prof, err := s.Records.GetBillingProfile(ctx, b.Appointment.OrgID)
+	prof, err := s.Records.BillingProfileFor(ctx, b.Appointment.OrgID)
 	if err != nil {
 		return b, nil, temporal.NewNonRetryableApplicationError("no billing profile for the appointment's organisation", "NoBillingProfile", err)
 	}

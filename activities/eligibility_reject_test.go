@@ -18,7 +18,7 @@ type eligibilityRecords struct{ checks []store.EligibilityCheck }
 func (r *eligibilityRecords) GetEligibilityBundle(context.Context, store.Actor, string) (store.EligibilityBundle, error) {
 	return store.EligibilityBundle{}, nil
 }
-func (r *eligibilityRecords) GetBillingProfile(context.Context, string) (store.BillingProfile, error) {
+func (r *eligibilityRecords) BillingProfileFor(context.Context, string) (store.BillingProfile, error) {
 	return store.BillingProfile{}, nil
 }
 func (r *eligibilityRecords) PutEligibility(_ context.Context, c store.EligibilityCheck) error {

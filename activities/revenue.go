@@ -54,6 +54,9 @@ type RemittancePoster interface {
 type BatchRequest struct {
 	ClearinghouseID string
 	RunID           string // the batch workflow's ID: a retried run reuses its batches
+	// OrgID, when set, limits the run to that organisation's ready claims
+	// (and those below it): a practice's "Submit now".
+	OrgID string
 }
 
 // Batch is one uploaded 837 interchange.

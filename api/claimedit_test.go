@@ -41,7 +41,7 @@ func (b *builtScrub) Scrub(ctx context.Context, req activities.ScrubRequest) (ac
 	if err != nil {
 		return res, err
 	}
-	prof, err := b.records.GetBillingProfile(ctx, bundle.Claim.OrgID)
+	prof, err := b.records.BillingProfileFor(ctx, bundle.Claim.OrgID)
 	if err != nil {
 		return res, err
 	}
@@ -77,6 +77,9 @@ func TestClaimEditThenResubmitSendsTheEdit(t *testing.T) {
 	require.NoError(t, w.store.PutBillingProfile(ctx, store.BillingProfile{OrgID: w.root.ID, Name: "TEST PRACTICE", NPI: "1245319599", TaxID: "000000001",
 		Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "NY", Zip: "999990001",
 		SubmitterID: "ZZSUBMIT1", ContactName: "BILLING", ContactPhone: "5550100000"}))
+	// Facility A bills under the system's profile by choice (issue 16 item 2).
+	_, err := w.store.PutPracticeBilling(ctx, store.System, w.facA.ID, rcm.BillingSetup{InheritFromParent: true})
+	require.NoError(t, err)
 	var pat store.Patient
 	var cov store.Coverage
 	var enc store.Encounter
@@ -96,7 +99,7 @@ func TestClaimEditThenResubmitSendsTheEdit(t *testing.T) {
 	workflows.Register(wk, &activities.Activities{Claims: scrub})
 	require.NoError(t, wk.Start())
 	t.Cleanup(wk.Stop)
-	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ClaimIDPrefix + claim.ID, TaskQueue: workflows.DefaultTaskQueue},
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ClaimIDPrefix + claim.ID, TaskQueue: workflows.DefaultTaskQueue},
 		workflows.ClaimWorkflowName, workflows.ClaimInput{ClaimID: claim.ID})
 	require.NoError(t, err)
 	get := func() store.Claim {

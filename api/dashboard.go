@@ -24,6 +24,7 @@ func (s *Server) MountDashboard(d Dashboard) {
 	}
 	h := &dashboard{s: s, d: d}
 	s.claims = d.Workflows
+	s.runs = d.Runs
 	s.router.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
 		r.Get("/v1/dashboard/session", s.handle(permAuthenticated, h.session))
@@ -41,6 +42,9 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Post("/v1/claims/{id}/decisions", s.handle(rcm.PermClaimWrite, h.decide))
 		r.Get("/v1/dashboard/statements/awaiting-release", s.handle(rcm.PermClaimRead, h.statementsAwaiting))
 		r.Post("/v1/statements/{id}/release", s.handle(rcm.PermClaimWrite, h.releaseStatement))
+		r.Post("/v1/dashboard/runs/submit", s.handle(rcm.PermClaimWrite, h.runNow("submit")))
+		r.Post("/v1/dashboard/runs/check-status", s.handle(rcm.PermClaimWrite, h.runNow("check-status")))
+		r.Get("/v1/dashboard/routing-warnings", s.handle(rcm.PermClaimRead, h.routingWarnings))
 	})
 }
 

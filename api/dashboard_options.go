@@ -18,6 +18,9 @@ type Dashboard struct {
 	// TemporalUIURL and Namespace build each claim's workflow link.
 	TemporalUIURL string
 	Namespace     string
+	// Runs starts the batch and inbound schedules now ("Submit now",
+	// "Check status now"); those routes answer 503 without it.
+	Runs Runs
 }
 
 // ClaimWorkflows reads and steers claim workflows (workflow ID

@@ -62,7 +62,7 @@ func newDashboardWorld(t testing.TB, wf ClaimWorkflows, arch ...EDIArchive) *wor
 	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
 	e := &env{t: t, store: s, dsn: dsn, logs: &syncBuffer{}, spec: loadSpec(t), checkSpec: true}
 	srv := New(Options{Logger: logging.New(e.logs, "debug"), Version: "test", Records: s})
-	d := Dashboard{Workflows: wf, TemporalUIURL: "http://127.0.0.1:8233", Namespace: "default"}
+	d := Dashboard{Workflows: wf, TemporalUIURL: "http://127.0.0.1:8233", Namespace: "default", Runs: &fakeRuns{}}
 	if sw, ok := wf.(StatementWorkflows); ok {
 		d.Statements = sw
 	}

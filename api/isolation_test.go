@@ -59,9 +59,13 @@ var isolationCoverage = map[string]isolation{
 	"POST /v1/orgs": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"parent_id": x.practice.ID, "kind": "department", "name": "TEST DEPT"}
 	}},
-	"GET /v1/orgs":        {kind: isoList},
-	"GET /v1/orgs/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
-	"PATCH /v1/orgs/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+	"GET /v1/orgs":                      {kind: isoList},
+	"GET /v1/orgs/{id}":                 {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
+	"PATCH /v1/orgs/{id}":               {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+	"GET /v1/orgs/{id}/billing-profile": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
+	"PUT /v1/orgs/{id}/billing-profile": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(_, _ *tenant) any {
+		return map[string]any{"inherit_from_parent": true}
+	}},
 
 	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}
@@ -151,6 +155,9 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/dashboard/receivables":                          {kind: isoList},
 	"GET /v1/dashboard/statements/awaiting-release":          {kind: isoList},
 	"POST /v1/statements/{id}/release":                       {kind: isoTarget, id: func(x *tenant) string { return x.statement }},
+	"POST /v1/dashboard/runs/submit":                         {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
+	"POST /v1/dashboard/runs/check-status":                   {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
+	"GET /v1/dashboard/routing-warnings":                     {kind: isoList},
 	"GET /v1/dashboard/eligibility":                          {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
 
 	"POST /v1/users": {kind: isoCreate, body: func(x, _ *tenant) any {
@@ -248,8 +255,8 @@ func TestRouteIsolation(t *testing.T) {
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
 
-	srv := New(Options{Records: w.store})
-	srv.MountDashboard(Dashboard{})
+	srv := New(Options{Records: w.store, Clearinghouses: []string{"local"}})
+	srv.MountDashboard(Dashboard{Runs: &fakeRuns{}})
 	var routes []string
 	if err := chi.Walk(srv.Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes = append(routes, method+" "+route)

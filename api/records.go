@@ -22,6 +22,7 @@ type Records interface {
 	AuditLog
 	DashboardRecords
 	StatementRecords
+	PracticeSetup
 }
 
 // Sessions authenticates requests and records refused ones.
@@ -139,4 +140,12 @@ type DashboardRecords interface {
 	DashWorkQueue(ctx context.Context, a rcm.Actor) ([]rcm.WorkItem, error)
 	DashWorkQueuePage(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.WorkItem, string, error)
 	ResolveWorkItem(ctx context.Context, a rcm.Actor, id string, in rcm.WorkResolution) (rcm.ResolvedWorkItem, bool, error)
+}
+
+// PracticeSetup is billing profiles per organisation and the payers whose
+// routing names no configured clearinghouse.
+type PracticeSetup interface {
+	GetPracticeBilling(ctx context.Context, a rcm.Actor, orgID string) (rcm.PracticeBilling, error)
+	PutPracticeBilling(ctx context.Context, a rcm.Actor, orgID string, in rcm.BillingSetup) (rcm.PracticeBilling, error)
+	RoutingWarnings(ctx context.Context, a rcm.Actor, known []string) ([]rcm.RoutingWarning, error)
 }

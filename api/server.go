@@ -43,6 +43,9 @@ type Options struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client (see clientIP); none by default.
 	TrustedProxies []netip.Prefix
+	// Clearinghouses are the configured clearinghouse IDs: a payer must be
+	// routed to one of them. Nil skips the check (no configuration given).
+	Clearinghouses []string
 }
 
 // Server is the HTTP API.
@@ -53,9 +56,12 @@ type Server struct {
 	registry *prometheus.Registry
 	records  Records
 	trusted  []netip.Prefix
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	router   chi.Router
+	// clearinghouses: see Options; runs: see Dashboard.Runs.
+	clearinghouses []string
+	runs           Runs
+	requests       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	router         chi.Router
 	// claims steers claim workflows (set by MountDashboard); staff status
 	// changes answer 503 without it.
 	claims ClaimWorkflows
@@ -63,7 +69,8 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(o Options) *Server {
-	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry, records: o.Records, trusted: o.TrustedProxies}
+	s := &Server{log: o.Logger, checks: o.Checks, version: o.Version, registry: o.Registry, records: o.Records, trusted: o.TrustedProxies,
+		clearinghouses: o.Clearinghouses}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

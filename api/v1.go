@@ -403,6 +403,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return one[rcm.Org](200)(s.records.RenameOrg(r.Context(), a, id(r), in.Name))
 		}))
 		s.mountUsers(r)
+		s.mountPractice(r)
 
 		r.Post("/v1/providers", s.handle(rcm.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
 		r.Get("/v1/providers", s.handle(rcm.PermProviderRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
@@ -434,7 +435,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return one[rcm.AvailabilityException](201)(s.records.AddAvailabilityException(r.Context(), a, e))
 		}))
 
-		r.Post("/v1/payers", s.handle(rcm.PermPayerWrite, createWith(s.records.CreatePayer, readOnly...)))
+		r.Post("/v1/payers", s.handle(rcm.PermPayerWrite, s.createPayer))
 		r.Get("/v1/payers", s.handle(rcm.PermPayerRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}
 			p := q.page()
@@ -444,7 +445,7 @@ func (s *Server) mountV1(r chi.Router) {
 			return list(s.records.ListPayers(r.Context(), a, p))
 		}))
 		r.Get("/v1/payers/{id}", s.handle(rcm.PermPayerRead, getWith(s.records.GetPayer)))
-		r.Patch("/v1/payers/{id}", s.handle(rcm.PermPayerWrite, patchWith(s.records.UpdatePayer)))
+		r.Patch("/v1/payers/{id}", s.handle(rcm.PermPayerWrite, s.patchPayer))
 
 		r.Post("/v1/patients", s.handle(rcm.PermPatientWrite, createWith(s.records.CreatePatient, readOnly...)))
 		r.Get("/v1/patients", s.handle(rcm.PermPatientRead, func(r *http.Request, a rcm.Actor) (int, any, error) {

@@ -75,16 +75,6 @@ func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error 
 	})
 }
 
-// GetBillingProfile returns the profile of org or of its nearest ancestor.
-func (s *Store) GetBillingProfile(ctx context.Context, orgID string) (BillingProfile, error) {
-	r, err := pgq.New(s.Pool).GetBillingProfile(ctx, orgID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return BillingProfile{}, ErrNotFound
-	}
-	return BillingProfile{OrgID: r.OrgID, Name: r.Name, NPI: r.Npi, TaxID: r.TaxID, Taxonomy: r.Taxonomy, AddressLine1: r.AddressLine1,
-		City: r.City, State: r.State, Zip: r.Zip, SubmitterID: r.SubmitterID, ContactName: r.ContactName, ContactPhone: r.ContactPhone}, err
-}
-
 // PutBillingProfile creates or replaces an organisation's profile.
 func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
 	if !ValidNPI(b.NPI) {
@@ -102,6 +92,16 @@ func (s *Store) PutBillingProfile(ctx context.Context, b BillingProfile) error {
 // workflow (the only writer of claim status): its batch_claims row for the
 // current attempt keeps other runs from taking it.
 func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string, limit int) ([]ReservedBatch, error) {
+	return s.ReserveBatchesFor(ctx, clearinghouse, "", runID, limit)
+}
+
+// ReserveBatchesFor is ReserveBatches taking only the ready claims of
+// organisation orgID and those below it (all of them when orgID is empty):
+// a practice's "Submit now" sends its own claims, not its neighbours'.
+func (s *Store) ReserveBatchesFor(ctx context.Context, clearinghouse, orgID, runID string, limit int) ([]ReservedBatch, error) {
+	if orgID != "" && !validID(orgID) {
+		return nil, ErrNotFound
+	}
 	var out []ReservedBatch
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -109,7 +109,8 @@ func (s *Store) ReserveBatches(ctx context.Context, clearinghouse, runID string,
 			return err
 		}
 		db := pgq.New(tx)
-		claims, err := db.LockReadyClaims(ctx, pgq.LockReadyClaimsParams{Clearinghouse: clearinghouse, Limit: int32(min(limit, math.MaxInt32))})
+		claims, err := db.LockReadyClaims(ctx, pgq.LockReadyClaimsParams{Clearinghouse: clearinghouse, OrgID: nullText(orgID),
+			MaxClaims: int32(min(limit, math.MaxInt32))})
 		if err != nil {
 			return err
 		}

@@ -12,16 +12,6 @@ SET status = @status, attempt = @attempt, frequency_code = @frequency_code, paid
     updated_at = now()
 WHERE id = @id;
 
--- name: GetBillingProfile :one
--- The profile of the organisation or of its nearest ancestor.
-SELECT bp.org_id, bp.name, bp.npi, bp.tax_id, bp.taxonomy, bp.address_line1, bp.city, bp.state, bp.zip,
-       bp.submitter_id, bp.contact_name, bp.contact_phone
-FROM billing_profiles bp
-JOIN orgs o ON o.id = bp.org_id
-WHERE o.path @> (SELECT s.path FROM orgs s WHERE s.id = @org_id)
-ORDER BY nlevel(o.path) DESC
-LIMIT 1;
-
 -- name: PutBillingProfile :exec
 INSERT INTO billing_profiles (org_id, name, npi, tax_id, taxonomy, address_line1, city, state, zip, submitter_id, contact_name, contact_phone)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -43,12 +33,16 @@ ORDER BY b.id, bc.st02;
 SELECT c.id, c.payer_id, c.attempt, c.org_id
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
-WHERE c.status = 'ready' AND p.clearinghouse = $1
+WHERE c.status = 'ready' AND p.clearinghouse = @clearinghouse
   -- Not reserved for its current attempt already: the reservation does not
   -- change the claim's status (the claim workflow is its only writer).
   AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
+  -- A run for one organisation ("Submit now" there) takes only the claims
+  -- of that organisation and those below it.
+  AND (sqlc.narg(org_id)::uuid IS NULL OR c.org_id IN (
+        SELECT o.id FROM orgs o WHERE o.path <@ (SELECT r.path FROM orgs r WHERE r.id = sqlc.narg(org_id)::uuid)))
 ORDER BY c.payer_id, c.id
-LIMIT $2
+LIMIT @max_claims
 FOR UPDATE OF c SKIP LOCKED;
 
 -- name: AddTradingPartnerOrg :exec

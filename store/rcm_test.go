@@ -224,7 +224,10 @@ func TestPostingIsExactlyOnce(t *testing.T) {
 	}
 }
 
-func TestBillingProfileInheritedFromAncestor(t *testing.T) {
+// TestBillingProfileNotInheritedSilently (issue 16, item 2): this test used
+// to require that a facility bill under its health system's profile; now
+// it gets none until staff choose to inherit (store/practice_test.go).
+func TestBillingProfileNotInheritedSilently(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	bp := store.BillingProfile{OrgID: f.root.ID, Name: "TEST HEALTH SYSTEM BILLING", NPI: "1245319599", TaxID: "000000001",
@@ -232,9 +235,11 @@ func TestBillingProfileInheritedFromAncestor(t *testing.T) {
 	if err := f.s.PutBillingProfile(ctx, bp); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.s.GetBillingProfile(ctx, f.facA.ID)
-	if err != nil || got.Name != bp.Name || got.OrgID != f.root.ID {
-		t.Fatalf("profile for facility = %+v, %v; want the system's", got, err)
+	if got, err := f.s.BillingProfileFor(ctx, f.root.ID); err != nil || got.Name != bp.Name {
+		t.Fatalf("profile for the system = %+v, %v; want its own", got, err)
+	}
+	if got, err := f.s.BillingProfileFor(ctx, f.facA.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("profile for facility = %+v, %v; want none (the system's only when it inherits explicitly)", got, err)
 	}
 	bad := bp
 	bad.NPI = "1234567890"

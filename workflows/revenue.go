@@ -118,6 +118,11 @@ func isNotFound(err error) bool {
 // BatchInput starts one batch run for a clearinghouse.
 type BatchInput struct {
 	ClearinghouseID string
+	// OrgID, when set, sends only that organisation's ready claims (and
+	// those below it): "Submit now" for one practice, started by the API
+	// as batch/<clearinghouse>/org/<org-id>/<time>. The Schedule's runs
+	// leave it empty.
+	OrgID string
 }
 
 // BatchResult counts what the run sent.
@@ -139,7 +144,7 @@ func BatchSubmission(ctx workflow.Context, in BatchInput) (BatchResult, error) {
 	})
 	var batches []activities.Batch
 	runID := workflow.GetInfo(ctx).WorkflowExecution.ID
-	if err := workflow.ExecuteActivity(actx, a.SubmitClaimBatch, activities.BatchRequest{ClearinghouseID: in.ClearinghouseID, RunID: runID}).Get(ctx, &batches); err != nil {
+	if err := workflow.ExecuteActivity(actx, a.SubmitClaimBatch, activities.BatchRequest{ClearinghouseID: in.ClearinghouseID, RunID: runID, OrgID: in.OrgID}).Get(ctx, &batches); err != nil {
 		return BatchResult{}, err
 	}
 	var res BatchResult

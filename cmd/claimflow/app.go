@@ -152,6 +152,10 @@ func (m *Main) Open(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("config: CLAIMFLOW_TRUSTED_PROXIES: %w", err)
 		}
+		chs, err := m.clearinghouseIDs()
+		if err != nil {
+			return err
+		}
 		m.API = api.New(api.Options{
 			Logger:         m.Log.With("component", "api"),
 			Version:        version,
@@ -159,6 +163,7 @@ func (m *Main) Open(ctx context.Context) error {
 			Registry:       m.Registry,
 			Checks:         m.readinessChecks(),
 			TrustedProxies: trusted,
+			Clearinghouses: chs,
 		})
 		// The Temporal UI decodes workflow payloads through this endpoint;
 		// every decode is authorised and audited.

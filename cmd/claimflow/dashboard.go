@@ -33,13 +33,17 @@ func (m *Main) mountDashboard() {
 		body, _, err := a.Get(ctx, key)
 		return body, err
 	}
-	m.API.MountDashboard(api.Dashboard{
+	d := api.Dashboard{
 		Workflows:     api.TemporalClaims{Client: m.Temporal},
 		Statements:    api.TemporalClaims{Client: m.Temporal},
 		Archive:       api.ArchiveFunc(get),
 		TemporalUIURL: m.Config.TemporalUIURL,
 		Namespace:     m.Config.TemporalNamespace,
-	})
+	}
+	if m.Temporal != nil {
+		d.Runs = api.TemporalRuns{Client: m.Temporal, TaskQueue: m.Config.TaskQueue}
+	}
+	m.API.MountDashboard(d)
 	h := web.Handler()
 	m.API.Router().Handle("/", h)
 	m.API.Router().Handle("/assets/*", h)

@@ -212,3 +212,20 @@ func (m *Main) dispatchOutbox(ctx context.Context) {
 		}
 	}
 }
+
+// clearinghouseIDs are the configured clearinghouses the API checks payers'
+// routing against; nil (no check) when none are configured.
+func (m *Main) clearinghouseIDs() ([]string, error) {
+	if m.Config.Clearinghouses == "" {
+		return nil, nil
+	}
+	partners, err := clearinghouse.LoadPartners(m.Config.Clearinghouses)
+	if err != nil {
+		return nil, fmt.Errorf("config: CLAIMFLOW_CLEARINGHOUSES: %w", err)
+	}
+	ids := make([]string, 0, len(partners))
+	for _, p := range partners {
+		ids = append(ids, p.ID)
+	}
+	return ids, nil
+}

@@ -8,6 +8,7 @@ import { Remittances } from './views/Remittances'
 import { Receivables } from './views/Receivables'
 import { Eligibility } from './views/Eligibility'
 import { Statements } from './views/Statements'
+import { Setup } from './views/Setup'
 
 // Routes live in the URL fragment (#/claims, #/claims/<id>, ...), so the
 // server only serves / and /assets/.
@@ -29,6 +30,7 @@ const views = [
   { path: 'eligibility', label: 'Eligibility' },
   { path: 'ar', label: 'A/R' },
   { path: 'statements', label: 'Statements' },
+  { path: 'setup', label: 'Practice setup' },
 ]
 
 export function App() {
@@ -69,7 +71,7 @@ export function App() {
   let view
   switch (route[0]) {
     case 'claims':
-      view = route[1] ? <ClaimDetail id={route[1]} /> : <Claims />
+      view = route[1] ? <ClaimDetail id={route[1]} /> : <Claims canRun={can('claim:write')} />
       break
     case 'denials':
       view = <Denials canDecide={can('claim:write')} />
@@ -85,6 +87,9 @@ export function App() {
       break
     case 'statements':
       view = <Statements canRelease={can('claim:write')} />
+      break
+    case 'setup':
+      view = <Setup canWrite={can('org:write')} canWritePayers={can('payer:write')} canRun={can('claim:write')} />
       break
     default:
       view = <h1 tabIndex={-1}>Not found</h1>

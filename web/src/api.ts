@@ -57,6 +57,49 @@ export async function call<T>(method: string, path: string, body?: unknown, head
 
 export const get = <T>(path: string) => call<T>('GET', path)
 export const post = <T>(path: string, body: unknown, headers: Record<string, string> = {}) => call<T>('POST', path, body, headers)
+export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body)
+
+// Practice setup (issue 16, items 2-4).
+export interface BillingProfile {
+  org_id: string
+  name: string
+  npi: string
+  tax_id: string
+  taxonomy: string
+  address_line1: string
+  city: string
+  state: string
+  zip: string
+  submitter_id: string
+  contact_name: string
+  contact_phone: string
+}
+
+export interface PracticeBilling {
+  org_id: string
+  org_name: string
+  mode: 'own' | 'inherited' | 'missing'
+  profile?: BillingProfile
+  inherited_from?: { id: string; name: string }
+  parent_id?: string
+  hold_reason?: string
+  updated_at?: string
+}
+
+export interface RoutingWarning {
+  payer_id: string
+  payer_code: string
+  payer_name: string
+  clearinghouse: string
+  ready_claims: number
+  message: string
+}
+
+export interface RunsStarted {
+  kind: string
+  runs: { clearinghouse: string; schedule?: string; workflow_id?: string }[]
+  scope: string
+}
 
 // Polls a URL with If-None-Match; calls onChange only when its ETag changes.
 export function pollETag<T>(path: () => string, everyMs: number, onChange: (v: T) => void): () => void {

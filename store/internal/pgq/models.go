@@ -121,6 +121,12 @@ type BillingProfile struct {
 	UpdatedAt    time.Time
 }
 
+type BillingProfileInheritance struct {
+	OrgID     string
+	SetBy     *string
+	UpdatedAt time.Time
+}
+
 type Charge struct {
 	EncounterID       string
 	Line              int32

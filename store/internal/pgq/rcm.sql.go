@@ -420,52 +420,6 @@ func (q *Queries) EnqueueRemitWork(ctx context.Context, arg EnqueueRemitWorkPara
 	return err
 }
 
-const getBillingProfile = `-- name: GetBillingProfile :one
-SELECT bp.org_id, bp.name, bp.npi, bp.tax_id, bp.taxonomy, bp.address_line1, bp.city, bp.state, bp.zip,
-       bp.submitter_id, bp.contact_name, bp.contact_phone
-FROM billing_profiles bp
-JOIN orgs o ON o.id = bp.org_id
-WHERE o.path @> (SELECT s.path FROM orgs s WHERE s.id = $1)
-ORDER BY nlevel(o.path) DESC
-LIMIT 1
-`
-
-type GetBillingProfileRow struct {
-	OrgID        string
-	Name         string
-	Npi          string
-	TaxID        string
-	Taxonomy     string
-	AddressLine1 string
-	City         string
-	State        string
-	Zip          string
-	SubmitterID  string
-	ContactName  string
-	ContactPhone string
-}
-
-// The profile of the organisation or of its nearest ancestor.
-func (q *Queries) GetBillingProfile(ctx context.Context, orgID string) (GetBillingProfileRow, error) {
-	row := q.db.QueryRow(ctx, getBillingProfile, orgID)
-	var i GetBillingProfileRow
-	err := row.Scan(
-		&i.OrgID,
-		&i.Name,
-		&i.Npi,
-		&i.TaxID,
-		&i.Taxonomy,
-		&i.AddressLine1,
-		&i.City,
-		&i.State,
-		&i.Zip,
-		&i.SubmitterID,
-		&i.ContactName,
-		&i.ContactPhone,
-	)
-	return i, err
-}
-
 const getClaimPayment = `-- name: GetClaimPayment :one
 SELECT claim_id FROM claim_payments WHERE remittance_id = $1 AND seq = $2
 `
@@ -721,14 +675,19 @@ WHERE c.status = 'ready' AND p.clearinghouse = $1
   -- Not reserved for its current attempt already: the reservation does not
   -- change the claim's status (the claim workflow is its only writer).
   AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
+  -- A run for one organisation ("Submit now" there) takes only the claims
+  -- of that organisation and those below it.
+  AND ($2::uuid IS NULL OR c.org_id IN (
+        SELECT o.id FROM orgs o WHERE o.path <@ (SELECT r.path FROM orgs r WHERE r.id = $2::uuid)))
 ORDER BY c.payer_id, c.id
-LIMIT $2
+LIMIT $3
 FOR UPDATE OF c SKIP LOCKED
 `
 
 type LockReadyClaimsParams struct {
 	Clearinghouse string
-	Limit         int32
+	OrgID         *string
+	MaxClaims     int32
 }
 
 type LockReadyClaimsRow struct {
@@ -739,7 +698,7 @@ type LockReadyClaimsRow struct {
 }
 
 func (q *Queries) LockReadyClaims(ctx context.Context, arg LockReadyClaimsParams) ([]LockReadyClaimsRow, error) {
-	rows, err := q.db.Query(ctx, lockReadyClaims, arg.Clearinghouse, arg.Limit)
+	rows, err := q.db.Query(ctx, lockReadyClaims, arg.Clearinghouse, arg.OrgID, arg.MaxClaims)
 	if err != nil {
 		return nil, err
 	}

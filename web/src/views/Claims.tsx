@@ -1,5 +1,6 @@
 import { FormEvent, useEffect, useState } from 'react'
 import { ApiError, DashClaim, List, get, money, pollETag, statusLabel, when } from '../api'
+import { RoutingWarnings, RunButtons } from './Setup'
 
 interface Filter {
   status: string
@@ -38,7 +39,7 @@ interface Named {
   last_name?: string
 }
 
-export function Claims() {
+export function Claims({ canRun }: { canRun: boolean }) {
   const [draft, setDraft] = useState<Filter>(empty)
   const [filter, setFilter] = useState<Filter>(empty)
   const [pages, setPages] = useState<string[]>([''])
@@ -99,6 +100,8 @@ export function Claims() {
   return (
     <section aria-labelledby="claims-h">
       <h1 id="claims-h" tabIndex={-1}>Claims worklist</h1>
+      <RoutingWarnings />
+      {canRun && <RunButtons />}
       <p className="sr-only" role="status" aria-live="polite">{announce}</p>
       <div className="counts" role="group" aria-label="Claims per status">
         <button type="button" onClick={() => byStatus('')} aria-pressed={filter.status === ''}>
