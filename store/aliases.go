@@ -9,6 +9,9 @@ type (
 	APIToken              = rcm.APIToken
 	Actor                 = rcm.Actor
 	AgingRow              = rcm.AgingRow
+	DenialRate            = rcm.DenialRate
+	Analytics             = rcm.Analytics
+	ClaimFacts            = rcm.ClaimFacts
 	Appeal                = rcm.Appeal
 	Appointment           = rcm.Appointment
 	AppointmentFilter     = rcm.AppointmentFilter
