@@ -172,6 +172,7 @@ type TrendPoint struct {
 	Payments      int     `json:"payments"`
 	Denials       int     `json:"denials"`
 	DenialRate    float64 `json:"denial_rate"`
+	Grade         Grade   `json:"grade"` // of the denial rate
 	DaysToPayment float64 `json:"days_to_payment"`
 }
 
@@ -232,6 +233,61 @@ type Analytics struct {
 	PaymentsCents     int64   `json:"payments_cents"`
 	ContractualCents  int64   `json:"contractual_cents"`
 	NetCollectionRate float64 `json:"net_collection_rate"`
+	// Grades: how each figure compares with what billing staff aim for
+	// (Benchmarks); a figure with an empty denominator has none.
+	Grades map[string]Grade `json:"grades"`
+}
+
+// Grade is how a figure compares with its benchmark: good, watch or bad.
+type Grade string
+
+// The grades.
+const (
+	GradeGood  Grade = "good"
+	GradeWatch Grade = "watch"
+	GradeBad   Grade = "bad"
+)
+
+// Benchmark is where a figure turns from good to watch (Good) and from
+// watch to bad (Bad). Higher is better when Good > Bad.
+type Benchmark struct{ Good, Bad float64 }
+
+// Grade grades v: good up to Good, watch up to Bad, bad beyond (the other
+// way round when higher is better).
+func (b Benchmark) Grade(v float64) Grade {
+	if b.Good > b.Bad {
+		switch {
+		case v >= b.Good:
+			return GradeGood
+		case v >= b.Bad:
+			return GradeWatch
+		}
+		return GradeBad
+	}
+	switch {
+	case v <= b.Good:
+		return GradeGood
+	case v <= b.Bad:
+		return GradeWatch
+	}
+	return GradeBad
+}
+
+// Benchmarks are the thresholds billing staff commonly work to (the
+// figures practice-management trade bodies such as MGMA and HFMA and
+// billing-company guides quote as targets; there is no single standard):
+//   - denial rate: ≤ 5 % good, 5–10 % watch (the usual industry average),
+//     > 10 % bad;
+//   - clean-claim rate: ≥ 95 % good, 90–95 % watch, < 90 % bad;
+//   - first-pass resolution rate: ≥ 90 % good, 85–90 % watch, < 85 % bad;
+//   - days in A/R: ≤ 40 good, 40–50 watch, > 50 bad;
+//   - net collection rate: ≥ 95 % good, 90–95 % watch, < 90 % bad.
+var Benchmarks = map[string]Benchmark{
+	"denial_rate":                {Good: 0.05, Bad: 0.10},
+	"clean_claim_rate":           {Good: 0.95, Bad: 0.90},
+	"first_pass_resolution_rate": {Good: 0.90, Bad: 0.85},
+	"days_in_ar":                 {Good: 40, Bad: 50},
+	"net_collection_rate":        {Good: 0.95, Bad: 0.90},
 }
 
 // DenialRate is the denials of one reason or payer.
@@ -240,6 +296,7 @@ type DenialRate struct {
 	Denied      int     `json:"denied"`
 	Adjudicated int     `json:"adjudicated"`
 	Rate        float64 `json:"rate"`
+	Grade       Grade   `json:"grade"`
 }
 
 // ClaimFacts is what the A/R and analytics of one claim are computed from
@@ -372,6 +429,22 @@ func ComputeReceivables(asOf string, claims []ClaimFacts) Receivables {
 	slices.SortFunc(an.DenialsByPayer, byRate)
 	an.DaysInAR = ratio(float64(an.TotalARCents), float64(charges)/AnalyticsPeriodDays)
 	an.NetCollectionRate = ratio(float64(an.PaymentsCents), float64(charges-an.ContractualCents))
+	an.Grades = map[string]Grade{}
+	grade := func(name string, v float64, denominator bool) {
+		if denominator {
+			an.Grades[name] = Benchmarks[name].Grade(v)
+		}
+	}
+	grade("denial_rate", an.DenialRate, an.Adjudicated > 0)
+	grade("clean_claim_rate", an.CleanClaimRate, an.Submitted > 0)
+	grade("first_pass_resolution_rate", an.FirstPassResolution, an.Adjudicated > 0)
+	grade("days_in_ar", an.DaysInAR, charges > 0)
+	grade("net_collection_rate", an.NetCollectionRate, charges-an.ContractualCents > 0)
+	for _, l := range [][]DenialRate{an.DenialsByCARC, an.DenialsByPayer} {
+		for i := range l {
+			l[i].Grade = Benchmarks["denial_rate"].Grade(l[i].Rate)
+		}
+	}
 	r.Analytics = an
 	return r
 }

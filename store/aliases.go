@@ -10,6 +10,7 @@ type (
 	Actor                 = rcm.Actor
 	AgingRow              = rcm.AgingRow
 	DenialRate            = rcm.DenialRate
+	Grade                 = rcm.Grade
 	Analytics             = rcm.Analytics
 	ClaimFacts            = rcm.ClaimFacts
 	Appeal                = rcm.Appeal

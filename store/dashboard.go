@@ -231,6 +231,7 @@ func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, erro
 		t := TrendPoint{Week: x.Week, Payments: int(x.Payments), Denials: int(x.Denials), DaysToPayment: x.DaysToPayment}
 		if t.Payments > 0 {
 			t.DenialRate = float64(t.Denials) / float64(t.Payments)
+			t.Grade = rcm.Benchmarks["denial_rate"].Grade(t.DenialRate)
 		}
 		r.Trend = append(r.Trend, t)
 	}

@@ -202,11 +202,11 @@ func TestReceivablesHandComputed(t *testing.T) {
 	if an.Denied != 2 || !near(an.DenialRate, 0.4) {
 		t.Errorf("denial rate %d/%d = %v, want 2/5 = 0.4", an.Denied, an.Adjudicated, an.DenialRate)
 	}
-	wantCARC := []store.DenialRate{{Key: "CO-16", Denied: 2, Adjudicated: 5, Rate: 0.4}, {Key: "CO-197", Denied: 1, Adjudicated: 5, Rate: 0.2}}
+	wantCARC := []store.DenialRate{{Key: "CO-16", Denied: 2, Adjudicated: 5, Rate: 0.4, Grade: "bad"}, {Key: "CO-197", Denied: 1, Adjudicated: 5, Rate: 0.2, Grade: "bad"}}
 	if fmt.Sprint(an.DenialsByCARC) != fmt.Sprint(wantCARC) {
 		t.Errorf("denials by reason %+v, want %+v", an.DenialsByCARC, wantCARC)
 	}
-	wantPayer := []store.DenialRate{{Key: "TEST PAYER 2", Denied: 2, Adjudicated: 2, Rate: 1}, {Key: "TEST PAYER", Denied: 0, Adjudicated: 3, Rate: 0}}
+	wantPayer := []store.DenialRate{{Key: "TEST PAYER 2", Denied: 2, Adjudicated: 2, Rate: 1, Grade: "bad"}, {Key: "TEST PAYER", Denied: 0, Adjudicated: 3, Rate: 0, Grade: "good"}}
 	if fmt.Sprint(an.DenialsByPayer) != fmt.Sprint(wantPayer) {
 		t.Errorf("denials by payer %+v, want %+v", an.DenialsByPayer, wantPayer)
 	}
@@ -221,6 +221,15 @@ func TestReceivablesHandComputed(t *testing.T) {
 	// denials' CO are not); 27000 ÷ (91000 − 12000) = 27000/79000 = 0.3418.
 	if an.PaymentsCents != 27000 || an.ContractualCents != 12000 || !near(an.NetCollectionRate, 27000.0/79000) {
 		t.Errorf("net collection: %d ÷ (%d − %d) = %v, want 27000/79000", an.PaymentsCents, an.PeriodChargesCts, an.ContractualCents, an.NetCollectionRate)
+	}
+
+	// Graded against rcm.Benchmarks: 40 % denials (> 10 %), 50 % clean
+	// (< 90 %), 60 % first pass (< 85 %), 69 days (> 50), 34 % collected
+	// (< 90 %) are all bad.
+	for k, g := range map[string]store.Grade{"denial_rate": "bad", "clean_claim_rate": "bad", "first_pass_resolution_rate": "bad", "days_in_ar": "bad", "net_collection_rate": "bad"} {
+		if an.Grades[k] != g {
+			t.Errorf("grade of %s = %q, want %q", k, an.Grades[k], g)
+		}
 	}
 
 	// The second tenant sees its own claim only: payer 500000 − 100000 −
