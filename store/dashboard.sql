@@ -80,7 +80,13 @@ ORDER BY cp.seq;
 -- acceptance. first_pass: the first adjudication processed the claim
 -- (CLP02 1, 2 or 3, paid or applied to the patient share) and exactly one
 -- submission came before it.
-WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)),
+patient_paid AS (
+    SELECT left(s.id, 36) AS claim_key,
+           sum(coalesce((SELECT sum(pp.amount_cents) FROM patient_payments pp WHERE pp.statement_id = s.id), 0)
+               - coalesce((SELECT sum(rf.amount_cents) FROM patient_refunds rf WHERE rf.statement_id = s.id), 0)) AS cents
+    FROM patient_statements s GROUP BY 1
+)
 SELECT c.id::text AS id, p.name AS payer, c.patient_id::text AS patient_id, c.status, c.total_cents,
        (sqlc.arg(as_of)::text::date - e.date_of_service)::int AS age_days,
        coalesce((SELECT sum(cp.paid_cents) FROM claim_payments cp WHERE cp.claim_id = c.id), 0)::bigint AS paid_cents,
@@ -88,10 +94,7 @@ SELECT c.id::text AS id, p.name AS payer, c.patient_id::text AS patient_id, c.st
                  JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
                  WHERE cp.claim_id = c.id AND cp.status_code <> '4' AND a.group_code = 'CO'), 0)::bigint AS contractual_cents,
        coalesce((SELECT sum(cp.patient_resp_cents) FROM claim_payments cp WHERE cp.claim_id = c.id), 0)::bigint AS patient_resp_cents,
-       (coalesce((SELECT sum(pp.amount_cents) FROM patient_statements s JOIN patient_payments pp ON pp.statement_id = s.id
-                  WHERE left(s.id, 36) = c.id::text), 0)
-        - coalesce((SELECT sum(rf.amount_cents) FROM patient_statements s JOIN patient_refunds rf ON rf.statement_id = s.id
-                    WHERE left(s.id, 36) = c.id::text), 0))::bigint AS patient_paid_cents,
+       coalesce(pp.cents, 0)::bigint AS patient_paid_cents,
        EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = c.id AND h.status = 'submitted')::boolean AS submitted,
        coalesce((SELECT NOT EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = c.id
                                     AND h.status IN ('scrub_failed', 'rejected') AND h.at <= acc.at)
@@ -112,6 +115,7 @@ SELECT c.id::text AS id, p.name AS payer, c.patient_id::text AS patient_id, c.st
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
 JOIN encounters e ON e.id = c.encounter_id
+LEFT JOIN patient_paid pp ON pp.claim_key = c.id::text
 WHERE c.org_id IN (SELECT id FROM visible);
 
 -- name: DashTrend :many

@@ -68,8 +68,9 @@ func (w *arWorld) claim(a store.Actor, patient store.Patient, prov store.Provide
 	return c
 }
 
-// patientPaid posts a patient payment on a statement of the claim.
-func (w *arWorld) patientPaid(c store.Claim, billed, paid int64) {
+// patientPaid posts a patient payment on a statement of the claim, and
+// refunds refunded of it.
+func (w *arWorld) patientPaid(c store.Claim, billed, paid, refunded int64) {
 	w.t.Helper()
 	w.n++
 	id := fmt.Sprintf("%s-ZZTRACE%d", c.ID, w.n)
@@ -79,6 +80,12 @@ func (w *arWorld) patientPaid(c store.Claim, billed, paid int64) {
 	if _, err := w.f.s.Pool.Exec(w.ctx, `INSERT INTO patient_payments (payment_intent_id, statement_id, event_id, amount_cents) VALUES ($1, $2, $3, $4)`,
 		fmt.Sprintf("pi_test_%d", w.n), id, fmt.Sprintf("evt_test_%d", w.n), paid); err != nil {
 		w.t.Fatal(err)
+	}
+	if refunded > 0 {
+		if _, err := w.f.s.Pool.Exec(w.ctx, `INSERT INTO patient_refunds (refund_id, statement_id, payment_intent_id, amount_cents) VALUES ($1, $2, $3, $4)`,
+			fmt.Sprintf("re_test_%d", w.n), id, fmt.Sprintf("pi_test_%d", w.n), refunded); err != nil {
+			w.t.Fatal(err)
+		}
 	}
 }
 
@@ -110,10 +117,11 @@ func TestReceivablesHandComputed(t *testing.T) {
 	// Facility A (TEST PAYER = P1, TEST PAYER 2 = P2). Age = days from the
 	// date of service to 2030-06-30.
 	// C1 2030-06-20 (age 10) $200 P1: paid 120, CO-45 50, PR-1 30; the
-	// patient paid 10 of the 30.
+	// patient paid 10 of the 30 (and 7 more, refunded: net 10).
 	c1 := w.claim(f.admin, f.patientA, f.provA, "2030-06-20", 20000, "paid", sent,
 		arPayment{"1", 20000, 12000, 3000, [][3]any{co("45", 5000), pr("1", 3000)}})
-	w.patientPaid(c1, 3000, 1000)
+	w.patientPaid(c1, 3000, 1000, 0)
+	w.patientPaid(c1, 2000, 700, 700)
 	// C2 2030-05-15 (age 46) $300 P1: paid 100, CO-45 60, PR-2 40; partially paid.
 	w.claim(f.admin, f.patientA, f.provA, "2030-05-15", 30000, "partially_paid", sent,
 		arPayment{"1", 30000, 10000, 4000, [][3]any{co("45", 6000), pr("2", 4000)}})
@@ -149,7 +157,7 @@ func TestReceivablesHandComputed(t *testing.T) {
 	must[store.Coverage](t)(f.s.CreateCoverage(ctx, admin2, store.Coverage{PatientID: patT2.ID, PayerID: payerT2.ID, MemberID: "ZZ0000009", Relationship: "self", Priority: 1}))
 	t2 := w.claim(admin2, patT2, prov2, "2030-06-10", 500000, "partially_paid", sent,
 		arPayment{"1", 500000, 100000, 50000, [][3]any{co("45", 100000), pr("1", 50000)}})
-	w.patientPaid(t2, 50000, 20000)
+	w.patientPaid(t2, 50000, 20000, 0)
 
 	billerA := userWithRole(t, f.s, f.facA.ID, "biller-ar", "biller")
 	r, err := f.s.DashReceivables(ctx, billerA)
