@@ -98,9 +98,9 @@ function AgingChart({ data }: { data: Data['aging'] }) {
           </g>
         )
       })}
-      <g transform={`translate(${left}, ${data.length * rowH + 8})`}>
+      <g transform={`translate(8, ${data.length * rowH + 8})`}>
         {buckets.map((b, i) => (
-          <g key={b.key} transform={`translate(${i * 110}, 0)`}>
+          <g key={b.key} transform={`translate(${i * 120}, 0)`}>
             <rect width={12} height={12} fill={b.color} />
             <text x={16} y={11}>{b.label}</text>
           </g>
