@@ -9,6 +9,10 @@ type (
 	APIToken              = rcm.APIToken
 	Actor                 = rcm.Actor
 	AgingRow              = rcm.AgingRow
+	DenialRate            = rcm.DenialRate
+	Grade                 = rcm.Grade
+	Analytics             = rcm.Analytics
+	ClaimFacts            = rcm.ClaimFacts
 	Appeal                = rcm.Appeal
 	Appointment           = rcm.Appointment
 	AppointmentFilter     = rcm.AppointmentFilter

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
@@ -202,18 +203,26 @@ func (s *Store) DashWorkQueue(ctx context.Context, a Actor) ([]WorkItem, error) 
 	return out, err
 }
 
-// DashReceivables computes aging per payer and the weekly trend.
+// DashReceivables computes what payers and patients owe, aged from the
+// date of service, the revenue-cycle analytics (rcm.ComputeReceivables has
+// the definitions) and the weekly trend. The figures are computed in Go
+// from one row per visible claim, so each definition is written once, in
+// rcm, and tested there and here against hand-computed answers.
 func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, error) {
-	r := Receivables{Aging: []AgingRow{}, Trend: []TrendPoint{}}
 	db := pgq.New(s.Pool)
-	aging, err := db.DashAging(ctx, pgq.DashAgingParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
+	asOf := s.now().UTC().Format(time.DateOnly)
+	rows, err := db.DashClaimFacts(ctx, pgq.DashClaimFactsParams{AsOf: asOf, Actor: nullText(a.UserID), Perm: PermClaimRead})
 	if err != nil {
-		return r, err
+		return Receivables{}, err
 	}
-	for _, x := range aging {
-		r.Aging = append(r.Aging, AgingRow{Payer: x.Payer, Days0to30: x.Days030, Days31to60: x.Days3160, Days61to90: x.Days6190,
-			DaysOver90: x.DaysOver90, TotalCents: x.Days030 + x.Days3160 + x.Days6190 + x.DaysOver90})
+	facts := make([]rcm.ClaimFacts, len(rows))
+	for i, x := range rows {
+		facts[i] = rcm.ClaimFacts{Payer: x.Payer, PatientID: x.PatientID, Status: x.Status, TotalCents: x.TotalCents,
+			AgeDays: int(x.AgeDays), PaidCents: x.PaidCents, ContractualCents: x.ContractualCents,
+			PatientRespCents: x.PatientRespCents, PatientPaidCents: x.PatientPaidCents, Submitted: x.Submitted,
+			Clean: x.Clean, Adjudicated: x.Adjudicated, FirstPass: x.FirstPass, Denied: x.Denied, DenialReasons: x.DenialReasons}
 	}
+	r := rcm.ComputeReceivables(asOf, facts)
 	trend, err := db.DashTrend(ctx, pgq.DashTrendParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
 	if err != nil {
 		return r, err
@@ -222,6 +231,7 @@ func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, erro
 		t := TrendPoint{Week: x.Week, Payments: int(x.Payments), Denials: int(x.Denials), DaysToPayment: x.DaysToPayment}
 		if t.Payments > 0 {
 			t.DenialRate = float64(t.Denials) / float64(t.Payments)
+			t.Grade = rcm.Benchmarks["denial_rate"].Grade(t.DenialRate)
 		}
 		r.Trend = append(r.Trend, t)
 	}

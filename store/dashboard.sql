@@ -64,20 +64,59 @@ WHERE cp.remittance_id = @remittance_id
   AND (cp.remittance_id, cp.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments(sqlc.narg(actor)::uuid, @perm::text))
 ORDER BY cp.seq;
 
--- name: DashAging :many
--- Outstanding balance per payer and age bucket (days since the claim was
--- created) of claims still open.
-WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
-SELECT p.name AS payer,
-       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at <= interval '30 days'), 0)::bigint AS days_0_30,
-       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at > interval '30 days' AND now() - c.created_at <= interval '60 days'), 0)::bigint AS days_31_60,
-       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at > interval '60 days' AND now() - c.created_at <= interval '90 days'), 0)::bigint AS days_61_90,
-       coalesce(sum(c.total_cents - c.paid_cents) FILTER (WHERE now() - c.created_at > interval '90 days'), 0)::bigint AS days_over_90
-FROM claims c JOIN payers p ON p.id = c.payer_id
-WHERE c.org_id IN (SELECT id FROM visible)
-  AND c.status NOT IN ('paid', 'written_off', 'voided', 'patient_billing', 'draft')
-  AND c.total_cents > c.paid_cents
-GROUP BY p.name ORDER BY p.name;
+-- name: DashClaimFacts :many
+-- One row per claim the caller may read, with what the A/R and analytics
+-- figures of DashReceivables are computed from (rcm.ComputeReceivables has
+-- the definitions). age_days counts from the date of service to as_of.
+-- Sums run over every 835 claim payment of the claim (a reversal, CLP02
+-- 22, carries negative amounts and cancels what it reverses).
+-- contractual_cents is the CO adjustments of payments that were not
+-- denials: a denial CO amount (CO-16, CO-197...) is not a contractual
+-- write-off; the claim is still owed once corrected or appealed.
+-- patient_paid_cents is what the patient paid on the claim statements
+-- (a statement ID starts with its claim ID, activities.PatientBalances)
+-- net of refunds. clean: accepted by the payer (277CA) after exactly one
+-- submission, with no scrub failure (claim edit) or rejection before the
+-- acceptance. first_pass: the first adjudication processed the claim
+-- (CLP02 1, 2 or 3, paid or applied to the patient share) and exactly one
+-- submission came before it.
+WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)),
+patient_paid AS (
+    SELECT left(s.id, 36) AS claim_key,
+           sum(coalesce((SELECT sum(pp.amount_cents) FROM patient_payments pp WHERE pp.statement_id = s.id), 0)
+               - coalesce((SELECT sum(rf.amount_cents) FROM patient_refunds rf WHERE rf.statement_id = s.id), 0)) AS cents
+    FROM patient_statements s GROUP BY 1
+)
+SELECT c.id::text AS id, p.name AS payer, c.patient_id::text AS patient_id, c.status, c.total_cents,
+       (sqlc.arg(as_of)::text::date - e.date_of_service)::int AS age_days,
+       coalesce((SELECT sum(cp.paid_cents) FROM claim_payments cp WHERE cp.claim_id = c.id), 0)::bigint AS paid_cents,
+       coalesce((SELECT sum(a.amount_cents) FROM claim_payments cp
+                 JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
+                 WHERE cp.claim_id = c.id AND cp.status_code <> '4' AND a.group_code = 'CO'), 0)::bigint AS contractual_cents,
+       coalesce((SELECT sum(cp.patient_resp_cents) FROM claim_payments cp WHERE cp.claim_id = c.id), 0)::bigint AS patient_resp_cents,
+       coalesce(pp.cents, 0)::bigint AS patient_paid_cents,
+       EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = c.id AND h.status = 'submitted')::boolean AS submitted,
+       coalesce((SELECT NOT EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = c.id
+                                    AND h.status IN ('scrub_failed', 'rejected') AND h.at <= acc.at)
+                        AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = c.id
+                             AND h.status = 'submitted' AND h.at <= acc.at) = 1
+                 FROM (SELECT min(h.at) AS at FROM claim_status_history h WHERE h.claim_id = c.id AND h.status = 'accepted') acc
+                 WHERE acc.at IS NOT NULL), false)::boolean AS clean,
+       EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.claim_id = c.id AND cp.status_code <> '22')::boolean AS adjudicated,
+       coalesce((SELECT cp.status_code IN ('1', '2', '3')
+                        AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = c.id
+                             AND h.status = 'submitted' AND h.at <= cp.posted_at) = 1
+                 FROM claim_payments cp WHERE cp.claim_id = c.id AND cp.status_code <> '22'
+                 ORDER BY cp.posted_at, cp.seq LIMIT 1), false)::boolean AS first_pass,
+       coalesce((SELECT array_agg(DISTINCT a.group_code || '-' || a.reason ORDER BY a.group_code || '-' || a.reason)
+                 FROM claim_payments cp JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
+                 WHERE cp.claim_id = c.id AND cp.status_code = '4'), '{}')::text[] AS denial_reasons,
+       EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.claim_id = c.id AND cp.status_code = '4')::boolean AS denied
+FROM claims c
+JOIN payers p ON p.id = c.payer_id
+JOIN encounters e ON e.id = c.encounter_id
+LEFT JOIN patient_paid pp ON pp.claim_key = c.id::text
+WHERE c.org_id IN (SELECT id FROM visible);
 
 -- name: DashTrend :many
 -- Per week of posting: claim payments, denials (CLP02 4) and the average

@@ -343,7 +343,7 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("work item after resolving in the page: %s by %s, note %q; want resolved/written_off by the biller %s", resolution, by, note, u.ID)
 			}
 		case "#/ar":
-			run("aging chart", chromedp.WaitVisible(`svg.chart`))
+			run("aging chart and analytics", chromedp.WaitVisible(`svg.chart`), chromedp.WaitVisible(`#ar-analytics`))
 		case "#/eligibility":
 			var benefits string
 			run("latest benefits",

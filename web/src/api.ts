@@ -310,16 +310,55 @@ export const resolutionLabel: Record<string, string> = {
   not_ours: 'Not ours',
 }
 
+export type Grade = 'good' | 'watch' | 'bad'
+
+export interface AgingRow {
+  payer: string
+  claims: number
+  days_0_30_cents: number
+  days_31_60_cents: number
+  days_61_90_cents: number
+  days_91_120_cents: number
+  days_over_120_cents: number
+  total_cents: number
+}
+
+export interface DenialRate {
+  key: string
+  denied: number
+  adjudicated: number
+  rate: number
+  grade: Grade
+}
+
+// The A/R view (rcm.Receivables; the definitions are in the README's
+// dashboard section).
 export interface Receivables {
-  aging: {
-    payer: string
-    days_0_30_cents: number
-    days_31_60_cents: number
-    days_61_90_cents: number
-    days_over_90_cents: number
-    total_cents: number
-  }[]
-  trend: { week: string; payments: number; denials: number; denial_rate: number; days_to_payment: number }[]
+  as_of: string
+  aging: AgingRow[]
+  patients: AgingRow
+  patient_count: number
+  analytics: {
+    period_days: number
+    submitted: number
+    clean: number
+    clean_claim_rate: number
+    adjudicated: number
+    first_pass: number
+    first_pass_resolution_rate: number
+    denied: number
+    denial_rate: number
+    denials_by_reason: DenialRate[]
+    denials_by_payer: DenialRate[]
+    total_ar_cents: number
+    period_charges_cents: number
+    days_in_ar: number
+    payments_cents: number
+    contractual_cents: number
+    net_collection_rate: number
+    grades: Partial<Record<string, Grade>>
+  }
+  trend: { week: string; payments: number; denials: number; denial_rate: number; grade: Grade; days_to_payment: number }[]
 }
 
 export const money = (cents: number) =>
