@@ -151,7 +151,7 @@ func TestReserveBatchesForOneOrganisation(t *testing.T) {
 	if err != nil || !slices.Equal(claimsOf(got), []string{a.ID}) {
 		t.Fatalf("facility A's run reserved %v (%v), want only A's claim %s", claimsOf(got), err, a.ID)
 	}
-	got, err = f.s.ReserveBatchesFor(ctx, "local", f.root.ID, "batch/local/root", 100)
+	got, err = f.s.ReserveBatchesFor(ctx, "local", f.root.ID, "batch/local/system", 100)
 	if err != nil || !slices.Equal(claimsOf(got), []string{b.ID}) {
 		t.Fatalf("the system's run reserved %v (%v), want B's claim %s", claimsOf(got), err, b.ID)
 	}
