@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/web"
 )
 
 // startChromium starts Debian's headless Chromium with the flags this
@@ -51,4 +54,31 @@ func screenshot(t *testing.T, dir, name string) chromedp.Action {
 		t.Logf("screenshot %s", p)
 		return os.WriteFile(p, buf, 0o644)
 	})
+}
+
+// browserTest makes the checks every browser test starts with (not -short,
+// Chromium installed, and the dashboard built when needsDashboard) and
+// returns Chromium's path and the test's screenshot folder, name under
+// .data/test-output (or $CLAIMFLOW_TEST_OUTPUT).
+func browserTest(t *testing.T, name string, needsDashboard bool) (chromium, out string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end in a browser")
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (scripts/test.sh installs Debian's package)")
+	}
+	if needsDashboard && !web.Built() {
+		t.Skip("the dashboard is not built: run make web")
+	}
+	out = os.Getenv("CLAIMFLOW_TEST_OUTPUT")
+	if out == "" {
+		out = filepath.Join(testenv.RepoRoot(t), ".data", "test-output")
+	}
+	out = filepath.Join(out, name)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return chromium, out
 }

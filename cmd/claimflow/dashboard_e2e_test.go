@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +15,6 @@ import (
 
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/store"
-	"github.com/claimflow/claimflow/web"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -31,24 +27,7 @@ import (
 // segments; resolves a remittance work item. Screenshots of each view go to
 // .data/test-output/dashboard (or $CLAIMFLOW_TEST_OUTPUT).
 func TestDashboardInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (scripts/test.sh installs Debian's package)")
-	}
-	if !web.Built() {
-		t.Skip("the dashboard is not built: run make web")
-	}
-	out := os.Getenv("CLAIMFLOW_TEST_OUTPUT")
-	if out == "" {
-		out = filepath.Join(testenv.RepoRoot(t), ".data", "test-output")
-	}
-	out = filepath.Join(out, "dashboard")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	chromium, out := browserTest(t, "dashboard", true)
 
 	e := newE2E(t, true)
 	ctx := context.Background()

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,24 +29,7 @@ import (
 // clearinghouse's batch. Screenshots
 // go to .data/test-output/setup (or $CLAIMFLOW_TEST_OUTPUT).
 func TestPracticeSetupInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (scripts/test.sh installs Debian's package)")
-	}
-	if !web.Built() {
-		t.Skip("the dashboard is not built: run make web")
-	}
-	out := os.Getenv("CLAIMFLOW_TEST_OUTPUT")
-	if out == "" {
-		out = filepath.Join(testenv.RepoRoot(t), ".data", "test-output")
-	}
-	out = filepath.Join(out, "setup")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	chromium, out := browserTest(t, "setup", true)
 
 	ctx := context.Background()
 	s, _ := testenv.Store(t)

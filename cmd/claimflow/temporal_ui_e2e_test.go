@@ -144,21 +144,7 @@ func (s *uiStack) paidClaim(t *testing.T) idOnly {
 // same workflow sees it still encoded. Screenshots go to
 // .data/test-output/temporal-ui (or $CLAIMFLOW_TEST_OUTPUT).
 func TestTemporalUISignInAndDecode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (scripts/test.sh installs Debian's package)")
-	}
-	out := os.Getenv("CLAIMFLOW_TEST_OUTPUT")
-	if out == "" {
-		out = filepath.Join(testenv.RepoRoot(t), ".data", "test-output")
-	}
-	out = filepath.Join(out, "temporal-ui")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	chromium, out := browserTest(t, "temporal-ui", false)
 	s := newUIStack(t)
 	ctx := context.Background()
 	c := s.paidClaim(t)
