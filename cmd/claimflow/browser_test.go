@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/claimflow/claimflow/internal/testenv"
@@ -18,6 +19,15 @@ import (
 // owns the browser) and the function that closes it.
 func startChromium(t *testing.T, ctx context.Context, chromium string, width, height int, extra ...chromedp.ExecAllocatorOption) (context.Context, func()) {
 	t.Helper()
+	// The profile is not a t.TempDir: Chromium's helper processes can
+	// still write to it for a moment after the browser is closed, and
+	// t.TempDir's cleanup fails the test on a directory that is not empty
+	// (seen in make test). It is removed with retries instead.
+	profile, err := os.MkdirTemp("", "claimflow-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeWithRetries(t, profile) })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
 		chromedp.ExecPath(chromium),
 		chromedp.Flag("headless", true),
@@ -30,7 +40,7 @@ func startChromium(t *testing.T, ctx context.Context, chromium string, width, he
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(width, height),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(opts, extra...)...)
@@ -81,4 +91,17 @@ func browserTest(t *testing.T, name string, needsDashboard bool) (chromium, out 
 		t.Fatal(err)
 	}
 	return chromium, out
+}
+
+// removeWithRetries removes dir, trying again for up to 5 s while processes
+// that used it finish writing; a directory still left is logged, not failed.
+func removeWithRetries(t *testing.T, dir string) {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("left %s: %v", dir, err)
 }
