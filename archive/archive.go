@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -68,9 +69,14 @@ var (
 
 // Options configure Open.
 type Options struct {
-	Endpoint  string // e.g. http://127.0.0.1:7070 (path-style addressing is used)
-	Region    string
-	Bucket    string
+	// Endpoint is e.g. http://127.0.0.1:7070 (path-style addressing), or
+	// "aws" or "" for the region's standard endpoint.
+	Endpoint string
+	Region   string
+	Bucket   string
+	// AccessKey and SecretKey are a static key pair; both empty means the
+	// AWS default credential chain (environment, shared config, web
+	// identity / workload identity, container or instance role).
 	AccessKey string
 	SecretKey string
 	Sealer    Sealer
@@ -93,14 +99,26 @@ func Open(ctx context.Context, o Options) (*Archive, error) {
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
+	var creds aws.CredentialsProvider
+	if o.AccessKey != "" || o.SecretKey != "" {
+		creds = credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, "")
+	} else {
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(o.Region))
+		if err != nil {
+			return nil, fmt.Errorf("archive: AWS default credential chain: %w", err)
+		}
+		creds = cfg.Credentials
+	}
 	so := s3.Options{
-		Region:       o.Region,
-		BaseEndpoint: aws.String(o.Endpoint),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, ""),
+		Region:      o.Region,
+		Credentials: creds,
 		// Local S3 servers do not all support the newer default checksums.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}
+	if o.Endpoint != "" && o.Endpoint != "aws" {
+		so.BaseEndpoint = aws.String(o.Endpoint)
+		so.UsePathStyle = true
 	}
 	if o.HTTPClient != nil {
 		so.HTTPClient = o.HTTPClient

@@ -120,3 +120,35 @@ func TestStoredEncrypted(t *testing.T) {
 		t.Fatalf("bad partner: got %v", err)
 	}
 }
+
+// With no static key pair the archive takes its credentials from the AWS
+// default credential chain (here its environment provider; in Kubernetes
+// web identity), as a deployment with workload identity needs (issue 20).
+func TestDefaultCredentialChain(t *testing.T) {
+	ctx := context.Background()
+	s := archivetest.StartS3(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", s.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s.SecretKey)
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	a, err := archive.Open(ctx, archive.Options{Endpoint: s.Endpoint, Bucket: "chain", Sealer: archivetest.Sealer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := isa("000000904", "837")
+	e, _, err := a.Put(ctx, body, archive.Meta{Direction: archive.Outbound, Partner: "p1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := a.Get(ctx, e.Hash)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("Get through the default chain: %v", err)
+	}
+
+	// A wrong key in the environment is refused: the chain's key was used.
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+	if _, err := archive.Open(ctx, archive.Options{Endpoint: s.Endpoint, Bucket: "chain2", Sealer: archivetest.Sealer(t)}); err == nil {
+		t.Fatal("Open with a wrong key in the environment succeeded")
+	}
+}

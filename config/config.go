@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -45,11 +46,11 @@ type Config struct {
 	ShutdownTimeout        time.Duration `env:"CLAIMFLOW_SHUTDOWN_TIMEOUT" default:"15s" help:"graceful shutdown limit"`
 	WorkerPollers          int           `env:"CLAIMFLOW_WORKER_POLLERS" default:"8" help:"workflow and activity task pollers per worker"`
 	WorkerHTTPAddr         string        `env:"CLAIMFLOW_WORKER_HTTP_ADDR" default:"127.0.0.1:8081" help:"where claimflow worker (alone; in dev the API has them) serves /healthz, /readyz and /metrics; - for none; a worker finding the default taken (another worker on the machine) runs without them and warns"`
-	S3Endpoint             string        `env:"CLAIMFLOW_S3_ENDPOINT" default:"http://127.0.0.1:7070" help:"S3 endpoint of the EDI archive"`
+	S3Endpoint             string        `env:"CLAIMFLOW_S3_ENDPOINT" default:"http://127.0.0.1:7070" help:"S3 endpoint of the EDI archive, or aws for the region's standard endpoint"`
 	S3Bucket               string        `env:"CLAIMFLOW_S3_BUCKET" default:"claimflow-archive" help:"S3 bucket of the EDI archive"`
 	S3Region               string        `env:"CLAIMFLOW_S3_REGION" default:"us-east-1" help:"S3 region"`
-	S3AccessKey            string        `env:"CLAIMFLOW_S3_ACCESS_KEY" default:"claimflow" help:"S3 access key"`
-	S3SecretKey            string        `env:"CLAIMFLOW_S3_SECRET_KEY" default:"claimflow-dev-secret" secret:"true" help:"S3 secret key"`
+	S3AccessKey            string        `env:"CLAIMFLOW_S3_ACCESS_KEY" default:"claimflow" dev:"S3Endpoint" help:"S3 access key; empty = the AWS default credential chain (environment, web identity / workload identity, instance role); the development default is used only with an S3 endpoint on loopback"`
+	S3SecretKey            string        `env:"CLAIMFLOW_S3_SECRET_KEY" default:"claimflow-dev-secret" dev:"S3Endpoint" secret:"true" help:"S3 secret key (with CLAIMFLOW_S3_ACCESS_KEY)"`
 	Clearinghouses         string        `env:"CLAIMFLOW_CLEARINGHOUSES" default:"" help:"JSON file listing the clearinghouse partners (SFTP and CORE real-time settings, see docs/clearinghouse.md); empty = none"`
 	BatchEvery             time.Duration `env:"CLAIMFLOW_BATCH_EVERY" default:"1h" help:"how often each clearinghouse's claim batch runs (Temporal Schedule)"`
 	PollEvery              time.Duration `env:"CLAIMFLOW_POLL_EVERY" default:"5m" help:"how often each clearinghouse's inbound folder is polled (Temporal Schedule)"`
@@ -61,8 +62,8 @@ type Config struct {
 	SMTPUsername           string        `env:"CLAIMFLOW_SMTP_USERNAME" default:"" help:"SMTP username (PLAIN authentication, only over STARTTLS or to localhost); empty = none"`
 	SMTPPassword           string        `env:"CLAIMFLOW_SMTP_PASSWORD" default:"" secret:"true" help:"SMTP password"`
 	StripeAPIBase          string        `env:"CLAIMFLOW_STRIPE_API_BASE" default:"http://127.0.0.1:12111" help:"Stripe API base URL (stripe-mock locally)"`
-	StripeSecretKey        string        `env:"STRIPE_SECRET_KEY" default:"sk_test_123" secret:"true" help:"Stripe secret key"`
-	StripeWebhookKey       string        `env:"STRIPE_WEBHOOK_SECRET" default:"whsec_claimflow_dev" secret:"true" help:"Stripe webhook signing secret"`
+	StripeSecretKey        string        `env:"STRIPE_SECRET_KEY" default:"sk_test_123" dev:"StripeAPIBase" secret:"true" help:"Stripe secret key; required unless CLAIMFLOW_STRIPE_API_BASE is a stripe-mock on loopback (the only place the development default goes)"`
+	StripeWebhookKey       string        `env:"STRIPE_WEBHOOK_SECRET" default:"whsec_claimflow_dev" dev:"StripeAPIBase" secret:"true" help:"Stripe webhook signing secret; required unless CLAIMFLOW_STRIPE_API_BASE is on loopback"`
 	TwilioAccountSID       string        `env:"TWILIO_ACCOUNT_SID" default:"" help:"Twilio account SID for reminder SMS; empty disables SMS"`
 	TwilioAuthToken        string        `env:"TWILIO_AUTH_TOKEN" default:"" secret:"true" help:"Twilio auth token (REST API and inbound webhook signatures)"`
 	TwilioFrom             string        `env:"CLAIMFLOW_TWILIO_FROM" default:"" help:"SMS sender: an E.164 number or a messaging service SID (MG...)"`
@@ -102,15 +103,22 @@ func Load(getenv func(string) string) (Config, error) {
 	var c Config
 	v := reflect.ValueOf(&c).Elem()
 	t := v.Type()
+	var devDefaults []reflect.StructField
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		raw := getenv(f.Tag.Get("env"))
 		if raw == "" {
 			raw = f.Tag.Get("default")
+			if f.Tag.Get("dev") != "" {
+				devDefaults = append(devDefaults, f)
+			}
 		}
 		if err := set(v.Field(i), raw); err != nil {
 			return Config{}, fmt.Errorf("config: %s: %w", f.Tag.Get("env"), err)
 		}
+	}
+	if err := dropDevSecrets(v, devDefaults); err != nil {
+		return Config{}, err
 	}
 	if c.WorkerHTTPAddr == "-" {
 		c.WorkerHTTPAddr = "" // an empty variable means the default
@@ -151,6 +159,47 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: TEMPORAL_TLS_CERT_FILE: must be set with TEMPORAL_TLS_KEY_FILE (mTLS needs both)")
 	}
 	return c, nil
+}
+
+// dropDevSecrets keeps a development secret (a `dev:"Endpoint"` field left
+// unset or empty) only when the endpoint it authenticates to is on
+// loopback: the local S3 server and stripe-mock of `make run`. Anywhere
+// else an unset S3 key pair means the AWS default credential chain
+// (workload identity), and an unset Stripe secret is an error, so a
+// deployment whose Secret holds an empty value never sends sk_test_123 or
+// the dev S3 keys to a real service (issue 20).
+func dropDevSecrets(v reflect.Value, defaulted []reflect.StructField) error {
+	for _, f := range defaulted {
+		endpoint := v.FieldByName(f.Tag.Get("dev")).String()
+		if IsLoopbackURL(endpoint) {
+			continue
+		}
+		v.FieldByName(f.Name).SetString("")
+		if strings.HasPrefix(f.Name, "Stripe") {
+			return fmt.Errorf("config: %s: required with CLAIMFLOW_STRIPE_API_BASE=%s (the development value is used only with a stripe-mock on loopback)",
+				f.Tag.Get("env"), endpoint)
+		}
+	}
+	c := v.Interface().(Config)
+	if (c.S3AccessKey == "") != (c.S3SecretKey == "") {
+		return fmt.Errorf("config: CLAIMFLOW_S3_ACCESS_KEY and CLAIMFLOW_S3_SECRET_KEY: set both, or neither for the AWS default credential chain")
+	}
+	return nil
+}
+
+// IsLoopbackURL reports whether a URL's host is localhost or a loopback
+// address ("aws" and other non-URLs are not).
+func IsLoopbackURL(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 func set(f reflect.Value, raw string) error {

@@ -121,3 +121,47 @@ func TestLoadTemporalSecurityAndWorkerHTTP(t *testing.T) {
 		t.Errorf("Print shows the Temporal API key:\n%s", buf.String())
 	}
 }
+
+// Development secrets go only to loopback servers: an S3 endpoint or
+// Stripe API base elsewhere with the variable unset or empty gets no dev
+// key (issue 20: an empty Secret must not fall back to sk_test_123).
+func TestDevSecretsOnlyOnLoopback(t *testing.T) {
+	load := func(env map[string]string) (Config, error) { return Load(func(k string) string { return env[k] }) }
+
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3AccessKey != "claimflow" || c.StripeSecretKey != "sk_test_123" {
+		t.Errorf("local defaults: S3 key %q, Stripe key %q; want the development values", c.S3AccessKey, c.StripeSecretKey)
+	}
+
+	c, err = load(map[string]string{"CLAIMFLOW_S3_ENDPOINT": "aws", "CLAIMFLOW_S3_ACCESS_KEY": "", "CLAIMFLOW_S3_SECRET_KEY": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3AccessKey != "" || c.S3SecretKey != "" {
+		t.Errorf("S3 on aws with empty keys: got %q/%q, want none (default credential chain)", c.S3AccessKey, c.S3SecretKey)
+	}
+
+	c, err = load(map[string]string{"CLAIMFLOW_S3_ENDPOINT": "https://s3.example.internal",
+		"CLAIMFLOW_S3_ACCESS_KEY": "AKIDEXAMPLE", "CLAIMFLOW_S3_SECRET_KEY": "s3cr3t"})
+	if err != nil || c.S3AccessKey != "AKIDEXAMPLE" || c.S3SecretKey != "s3cr3t" {
+		t.Errorf("explicit S3 keys: %q/%q, %v", c.S3AccessKey, c.S3SecretKey, err)
+	}
+
+	if _, err = load(map[string]string{"CLAIMFLOW_S3_ENDPOINT": "aws", "CLAIMFLOW_S3_ACCESS_KEY": "AKIDEXAMPLE"}); err == nil ||
+		!strings.Contains(err.Error(), "CLAIMFLOW_S3_SECRET_KEY") {
+		t.Errorf("half an S3 key pair: err = %v, want one naming CLAIMFLOW_S3_SECRET_KEY", err)
+	}
+
+	_, err = load(map[string]string{"CLAIMFLOW_STRIPE_API_BASE": "https://api.stripe.com", "STRIPE_SECRET_KEY": ""})
+	if err == nil || !strings.Contains(err.Error(), "STRIPE_SECRET_KEY") {
+		t.Errorf("real Stripe with an empty key: err = %v, want one naming STRIPE_SECRET_KEY", err)
+	}
+	c, err = load(map[string]string{"CLAIMFLOW_STRIPE_API_BASE": "https://api.stripe.com",
+		"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"})
+	if err != nil || c.StripeSecretKey != "sk_live_x" {
+		t.Errorf("real Stripe with keys: %q, %v", c.StripeSecretKey, err)
+	}
+}

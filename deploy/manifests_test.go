@@ -435,3 +435,34 @@ func TestConfigMapReferencesResolve(t *testing.T) {
 		}
 	}
 }
+
+// The archive is reached through the region's S3 endpoint and bucket named
+// in the ConfigMap, with the pods' workload identity: no container carries
+// S3 keys, so an empty Secret value cannot bring back development keys
+// (issue 20).
+func TestArchiveUsesWorkloadIdentity(t *testing.T) {
+	for _, dir := range overlays {
+		objs := mustRender(t, dir)
+		found := false
+		for _, cm := range all[*corev1.ConfigMap](objs) {
+			if cm.Data["CLAIMFLOW_S3_ENDPOINT"] != "" {
+				found = true
+				if cm.Data["CLAIMFLOW_S3_BUCKET"] == "" {
+					t.Errorf("%s: ConfigMap %s sets the S3 endpoint but no bucket", dir, cm.Name)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no ConfigMap sets CLAIMFLOW_S3_ENDPOINT (the default is a loopback server)", dir)
+		}
+		for _, w := range workloads(objs) {
+			for _, c := range w.template.Spec.Containers {
+				for _, e := range c.Env {
+					if strings.HasPrefix(e.Name, "CLAIMFLOW_S3_") && strings.HasSuffix(e.Name, "_KEY") {
+						t.Errorf("%s %s: %s is set; the archive uses the ServiceAccount's role", dir, w.name, e.Name)
+					}
+				}
+			}
+		}
+	}
+}

@@ -160,7 +160,12 @@ func (k *LocalKEK) version(id string) (cipher.AEAD, error) {
 		return nil, err
 	}
 	if !f.has(id) {
-		return nil, fmt.Errorf("%w: unknown key version", ErrDecrypt)
+		// Name the file and the version: the usual cause is a database
+		// set up by another checkout or machine, whose key file this
+		// process does not have (issue 16 item 8, seen from the server).
+		return nil, fmt.Errorf("%w: unknown key version %q: the key file %s does not hold it; the data was sealed under another key file "+
+			"(a database set up by another checkout or machine?): use that installation's key file (CLAIMFLOW_KEY_FILE) or its own database",
+			ErrDecrypt, id, k.path)
 	}
 	if err := k.load(f); err != nil {
 		return nil, err

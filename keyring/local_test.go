@@ -420,3 +420,31 @@ func TestConcurrentUse(t *testing.T) {
 func keyringSettings(c config.Config) keyring.Settings {
 	return keyring.Settings{KeyFile: c.KeyFile, KMSEndpoint: c.KMSEndpoint, KMSKeyID: c.KMSKeyID, KMSRegion: c.KMSRegion, KMSIndexKey: c.KMSIndexKey}
 }
+
+// A data key wrapped under another installation's key file fails with a
+// message naming this process's key file and the missing version, so an
+// operator can tell which installation the database belongs to.
+func TestUnknownVersionNamesTheKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	other, err := keyring.NewLocalKEK(filepath.Join(dir, "other.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := keyring.NewLocalKEK(filepath.Join(dir, "mine.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped, err := other.Wrap(context.Background(), make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = mine.Unwrap(context.Background(), wrapped)
+	if !errors.Is(err, keyring.ErrDecrypt) {
+		t.Fatalf("Unwrap under another key file: err = %v, want ErrDecrypt", err)
+	}
+	for _, want := range []string{mine.Path(), other.CurrentID(), "CLAIMFLOW_KEY_FILE"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}
