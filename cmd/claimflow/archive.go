@@ -156,7 +156,7 @@ func archiveBackup(ctx context.Context, cfg config.Config, op, path string, stdo
 	if op == "backup" {
 		w := stdout
 		if path != "-" {
-			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // G703: the operator names the backup file on the command line
 			if err != nil {
 				return err
 			}
@@ -174,7 +174,7 @@ func archiveBackup(ctx context.Context, cfg config.Config, op, path string, stdo
 	} else {
 		var r io.Reader = os.Stdin
 		if path != "-" {
-			f, err := os.Open(path)
+			f, err := os.Open(path) //nolint:gosec // G703: the operator names the backup file on the command line
 			if err != nil {
 				return err
 			}
