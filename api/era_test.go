@@ -6,14 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/x835"
+	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store"
 )
 
 // memFiles is the archive as remittance posting reads it: the 835s the
@@ -392,4 +398,73 @@ func TestDepositsReconcile(t *testing.T) {
 		AND org_id IN ($1, $2)`, a.practice.ID, a.root.ID).Scan(&audited); err != nil || audited != 5 {
 		t.Errorf("A's deposit writes audited %d times (%v), want 5", audited, err)
 	}
+}
+
+// Test999CodesExplained (issue 16): a 999's IK5, IK3, IK4 and AK9 codes
+// are explained where the dashboard shows them: the claim file's 999 step
+// and the workflow's problems (the rejection the denials queue shows);
+// TA1 codes stay raw. Tenant B reads neither.
+func Test999CodesExplained(t *testing.T) {
+	files := map[string][]byte{}
+	arch := ArchiveFunc(func(ctx context.Context, key string) ([]byte, error) {
+		if b, ok := files[key]; ok {
+			return b, nil
+		}
+		return nil, archive.ErrNotFound
+	})
+	problems := []string{"IK5:R", "IK5:5", "IK3:NM1@7:8", "IK4:NM1@7.9:7", "AK9:P", "AK9:5", "TA1:022"}
+	w := newDashboardWorld(t, &fakeClaimWorkflows{problems: problems}, arch)
+	a := w.makeRecords(w.facA, w.provA, "ALPHA", "ZZ0000001", 1)
+	b999, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "edi", "testdata", "999-rejected.x12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := archive.Hash(b999)
+	files[key] = b999
+	no := false
+	if err := w.store.RecordClaimEvent(context.Background(), store.ClaimEvent{ClaimID: a.claim.ID, Kind: store.Event999, Dedup: key, FileKey: key,
+		ST02: "0001", Accepted: &no, Codes: problems[:6], Summary: "999 rejected", At: time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"IK5:R":         "Rejected",
+		"IK5:5":         "One or More Segments in Error",
+		"IK3:NM1@7:8":   "Segment Has Data Element Errors",
+		"IK4:NM1@7.9:7": "Invalid Code Value",
+		"AK9:P":         "Partially Accepted, At Least One Transaction Set Was Rejected",
+		"AK9:5":         "Number of Included Transaction Sets Does Not Match Actual Count",
+	}
+	billerA := w.token(w.facA.ID, "ack-biller-a", "biller")
+	var tl Timeline
+	w.mustCall(200, billerA, "GET", "/v1/claims/"+a.claim.ID+"/timeline", nil, &tl)
+	got := map[string]string{}
+	for _, s := range tl.Steps {
+		if s.Kind == "999" {
+			for _, c := range s.Codes {
+				got[c.Code] = c.Description
+			}
+		}
+	}
+	for c, d := range want {
+		if got[c] != d {
+			t.Errorf("999 step code %s described %q, want %q", c, got[c], d)
+		}
+	}
+	if tl.Workflow == nil {
+		t.Fatal("timeline without the workflow's state")
+	}
+	pc := map[string]string{}
+	for _, c := range tl.Workflow.ProblemCodes {
+		pc[c.Code] = c.Description
+	}
+	for c, d := range want {
+		if pc[c] != d {
+			t.Errorf("problem %s described %q, want %q", c, pc[c], d)
+		}
+	}
+	if d, ok := pc["TA1:022"]; !ok || d != "" {
+		t.Errorf("TA1:022 described %q (present %v), want listed without a description", d, ok)
+	}
+	billerB := w.token(w.facB.ID, "ack-biller-b", "biller")
+	w.mustCall(404, billerB, "GET", "/v1/claims/"+a.claim.ID+"/timeline", nil, nil)
 }
