@@ -3,7 +3,6 @@ package rcm
 import (
 	"strings"
 	"time"
-	"unicode"
 )
 
 // The ERA/EOB viewer and bank deposits (issue 16): what posting an 835
@@ -233,17 +232,6 @@ func (d *Deposit) Reconcile() {
 	default:
 		d.Status = DepositMismatch
 	}
-}
-
-// NormalizeTrace is a trace or bank reference as compared: blanks
-// removed, upper case (the SQL function deposit_trace_norm).
-func NormalizeTrace(s string) string {
-	return strings.ToUpper(strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s))
 }
 
 // Validate checks a deposit before it is stored; it returns a
