@@ -88,7 +88,7 @@ SELECT d.id::text AS deposit_id, r.id::text AS remittance_id, r.trace_number, r.
        coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date,
        remittance_share_cents(r.id, d.org_id)::bigint AS amount_cents
 FROM deposits d
-CROSS JOIN LATERAL deposit_remittances(d.id) dr
+CROSS JOIN LATERAL deposit_remittances(d.id) AS dr (remittance_id)
 JOIN remittances r ON r.id = dr.remittance_id
 WHERE d.id = ANY(@deposit_ids::uuid[])
 ORDER BY d.id, r.trace_number, r.id;
@@ -96,7 +96,7 @@ ORDER BY d.id, r.trace_number, r.id;
 -- name: RemittancesWithoutDeposit :many
 -- The caller's paying 835s (BPR02 above zero) no deposit of the caller's
 -- organisations is matched to, with the caller's share of each.
-WITH vis AS (SELECT remittance_id, seq FROM visible_claim_payments(sqlc.narg(actor)::uuid, @perm::text))
+WITH vis AS (SELECT v.remittance_id, v.seq FROM visible_claim_payments(sqlc.narg(actor)::uuid, @perm::text) AS v (remittance_id, seq))
 SELECT r.id::text AS remittance_id, r.trace_number, r.payer_id,
        coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date,
        (CASE WHEN (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)
@@ -107,7 +107,7 @@ SELECT r.id::text AS remittance_id, r.trace_number, r.payer_id,
 FROM remittances r
 WHERE r.id IN (SELECT remittance_id FROM visible_remittances(sqlc.narg(actor)::uuid, @perm::text))
   AND r.paid_cents > 0
-  AND NOT EXISTS (SELECT 1 FROM deposits d CROSS JOIN LATERAL deposit_remittances(d.id) dr
+  AND NOT EXISTS (SELECT 1 FROM deposits d CROSS JOIN LATERAL deposit_remittances(d.id) AS dr (remittance_id)
                   WHERE dr.remittance_id = r.id
                     AND d.org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)))
 ORDER BY r.payment_date DESC NULLS LAST, r.id DESC
@@ -124,7 +124,7 @@ FOR UPDATE;
 -- name: FreezeDepositMatches :exec
 -- Turns a deposit matched by its reference into one matched by hand,
 -- keeping the 835s it matches now.
-WITH cur AS (SELECT remittance_id FROM deposit_remittances(@deposit_id::uuid))
+WITH cur AS (SELECT c.remittance_id FROM deposit_remittances(@deposit_id::uuid) AS c (remittance_id))
 , ins AS (INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by)
           SELECT @deposit_id::uuid, cur.remittance_id, sqlc.narg(matched_by)::uuid FROM cur
           ON CONFLICT DO NOTHING)

@@ -10,203 +10,88 @@ import (
 	"time"
 )
 
-const setRemittanceDetails = `-- name: SetRemittanceDetails :exec
-UPDATE remittances SET payer_name = $1, payment_method = $2, details_recorded = true
-WHERE id = $3;
+const addDepositMatch = `-- name: AddDepositMatch :exec
+INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by) VALUES ($1, $2, $3::uuid)
+ON CONFLICT DO NOTHING
 `
 
-type SetRemittanceDetailsParams struct {
-	PayerName     string
-	PaymentMethod string
-	ID            string
-}
-
-func (q *Queries) SetRemittanceDetails(ctx context.Context, arg SetRemittanceDetailsParams) error {
-	_, err := q.db.Exec(ctx, setRemittanceDetails, arg.PayerName, arg.PaymentMethod, arg.ID)
-	return err
-}
-
-const insertProviderAdjustment = `-- name: InsertProviderAdjustment :exec
-INSERT INTO remittance_provider_adjustments (remittance_id, n, provider_id, fiscal_period, reason, reference, amount_cents)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
-`
-
-type InsertProviderAdjustmentParams struct {
+type AddDepositMatchParams struct {
+	DepositID    string
 	RemittanceID string
-	N            int32
-	ProviderID   string
-	FiscalPeriod string
-	Reason       string
-	Reference    string
-	AmountCents  int64
+	MatchedBy    *string
 }
 
-func (q *Queries) InsertProviderAdjustment(ctx context.Context, arg InsertProviderAdjustmentParams) error {
-	_, err := q.db.Exec(ctx, insertProviderAdjustment, arg.RemittanceID, arg.N, arg.ProviderID, arg.FiscalPeriod, arg.Reason, arg.Reference, arg.AmountCents)
+func (q *Queries) AddDepositMatch(ctx context.Context, arg AddDepositMatchParams) error {
+	_, err := q.db.Exec(ctx, addDepositMatch, arg.DepositID, arg.RemittanceID, arg.MatchedBy)
 	return err
 }
 
-const insertClaimPaymentLine = `-- name: InsertClaimPaymentLine :exec
-INSERT INTO claim_payment_lines (remittance_id, seq, line, org_id, procedure_qual, procedure, modifiers, revenue_code, units,
-                                 charge_cents, paid_cents, allowed_cents, service_date, line_control, rarcs)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
+const depositForUpdate = `-- name: DepositForUpdate :one
+SELECT d.id::text AS id, d.org_id::text AS org_id, d.manual
+FROM deposits d
+WHERE d.id = $1::uuid
+  AND d.org_id IN (SELECT v.id FROM visible_orgs($2::uuid, $3::text) AS v (id))
+FOR UPDATE
 `
 
-type InsertClaimPaymentLineParams struct {
-	RemittanceID  string
-	Seq           int32
-	Line          int32
-	OrgID         *string
-	ProcedureQual string
-	Procedure     string
-	Modifiers     []string
-	RevenueCode   string
-	Units         string
-	ChargeCents   int64
-	PaidCents     int64
-	AllowedCents  *int64
-	ServiceDate   string
-	LineControl   string
-	Rarcs         []string
-}
-
-func (q *Queries) InsertClaimPaymentLine(ctx context.Context, arg InsertClaimPaymentLineParams) error {
-	_, err := q.db.Exec(ctx, insertClaimPaymentLine, arg.RemittanceID, arg.Seq, arg.Line, arg.OrgID, arg.ProcedureQual, arg.Procedure, arg.Modifiers, arg.RevenueCode, arg.Units, arg.ChargeCents, arg.PaidCents, arg.AllowedCents, arg.ServiceDate, arg.LineControl, arg.Rarcs)
-	return err
-}
-
-const markLinesRecorded = `-- name: MarkLinesRecorded :exec
-UPDATE claim_payments SET lines_recorded = true WHERE remittance_id = $1 AND seq = $2;
-`
-
-type MarkLinesRecordedParams struct {
-	RemittanceID string
-	Seq          int32
-}
-
-func (q *Queries) MarkLinesRecorded(ctx context.Context, arg MarkLinesRecordedParams) error {
-	_, err := q.db.Exec(ctx, markLinesRecorded, arg.RemittanceID, arg.Seq)
-	return err
-}
-
-const eraRemittance = `-- name: EraRemittance :one
--- The remittance if the caller owns a part of it, with how many claim
--- payments it carries in all.
-SELECT r.id::text AS id, r.payer_id, r.payer_name, r.trace_number, r.payment_method, r.paid_cents, r.provider_adj_cents,
-       r.balanced, r.balance_problems, r.eft_reconciled, r.details_recorded,
-       coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date, r.created_at,
-       (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)::bigint AS payments
-FROM remittances r
-WHERE r.id = $1::uuid
-  AND r.id IN (SELECT remittance_id FROM visible_remittances($2::uuid, $3::text));
-`
-
-type EraRemittanceParams struct {
+type DepositForUpdateParams struct {
 	ID    string
 	Actor *string
 	Perm  string
 }
 
-type EraRemittanceRow struct {
-	ID               string
-	PayerID          string
-	PayerName        string
-	TraceNumber      string
-	PaymentMethod    string
-	PaidCents        int64
-	ProviderAdjCents int64
-	Balanced         bool
-	BalanceProblems  []string
-	EftReconciled    bool
-	DetailsRecorded  bool
-	PaymentDate      string
-	CreatedAt        time.Time
-	Payments         int64
+type DepositForUpdateRow struct {
+	ID     string
+	OrgID  string
+	Manual bool
 }
 
-// The remittance if the caller owns a part of it, with how many claim
-// payments it carries in all.
-func (q *Queries) EraRemittance(ctx context.Context, arg EraRemittanceParams) (EraRemittanceRow, error) {
-	row := q.db.QueryRow(ctx, eraRemittance, arg.ID, arg.Actor, arg.Perm)
-	var i EraRemittanceRow
-	err := row.Scan(
-		&i.ID,
-		&i.PayerID,
-		&i.PayerName,
-		&i.TraceNumber,
-		&i.PaymentMethod,
-		&i.PaidCents,
-		&i.ProviderAdjCents,
-		&i.Balanced,
-		&i.BalanceProblems,
-		&i.EftReconciled,
-		&i.DetailsRecorded,
-		&i.PaymentDate,
-		&i.CreatedAt,
-		&i.Payments,
-	)
+// The deposit, locked, if the caller sees it with $perm.
+func (q *Queries) DepositForUpdate(ctx context.Context, arg DepositForUpdateParams) (DepositForUpdateRow, error) {
+	row := q.db.QueryRow(ctx, depositForUpdate, arg.ID, arg.Actor, arg.Perm)
+	var i DepositForUpdateRow
+	err := row.Scan(&i.ID, &i.OrgID, &i.Manual)
 	return i, err
 }
 
-const eraClaimPayments = `-- name: EraClaimPayments :many
--- The claim payments of the remittance the caller owns (optionally one
--- claim's), with the claim's organisation and patient.
-SELECT cp.seq, coalesce(cp.claim_id::text, '')::text AS claim_id, coalesce(cp.org_id::text, '')::text AS org_id,
-       coalesce(c.patient_id::text, '')::text AS patient_id, cp.patient_control, cp.status_code, cp.charge_cents,
-       cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs, cp.lines_recorded
-FROM claim_payments cp LEFT JOIN claims c ON c.id = cp.claim_id
-WHERE cp.remittance_id = $1::uuid
-  AND ($2::uuid IS NULL OR cp.claim_id = $2::uuid)
-  AND (cp.remittance_id, cp.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments($3::uuid, $4::text))
-ORDER BY cp.seq;
+const depositRemittances = `-- name: DepositRemittances :many
+SELECT d.id::text AS deposit_id, r.id::text AS remittance_id, r.trace_number, r.payer_id,
+       coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date,
+       remittance_share_cents(r.id, d.org_id)::bigint AS amount_cents
+FROM deposits d
+CROSS JOIN LATERAL deposit_remittances(d.id) AS dr (remittance_id)
+JOIN remittances r ON r.id = dr.remittance_id
+WHERE d.id = ANY($1::uuid[])
+ORDER BY d.id, r.trace_number, r.id
 `
 
-type EraClaimPaymentsParams struct {
+type DepositRemittancesRow struct {
+	DepositID    string
 	RemittanceID string
-	ClaimID      *string
-	Actor        *string
-	Perm         string
+	TraceNumber  string
+	PayerID      string
+	PaymentDate  string
+	AmountCents  int64
 }
 
-type EraClaimPaymentsRow struct {
-	Seq              int32
-	ClaimID          string
-	OrgID            string
-	PatientID        string
-	PatientControl   string
-	StatusCode       string
-	ChargeCents      int64
-	PaidCents        int64
-	PatientRespCents int64
-	PayerClaimNumber string
-	Rarcs            []string
-	LinesRecorded    bool
-}
-
-// The claim payments of the remittance the caller owns (optionally one
-// claim's), with the claim's organisation and patient.
-func (q *Queries) EraClaimPayments(ctx context.Context, arg EraClaimPaymentsParams) ([]EraClaimPaymentsRow, error) {
-	rows, err := q.db.Query(ctx, eraClaimPayments, arg.RemittanceID, arg.ClaimID, arg.Actor, arg.Perm)
+// The 835s each listed deposit is matched to, with the amount that
+// belongs to the deposit's organisation.
+func (q *Queries) DepositRemittances(ctx context.Context, depositIds []string) ([]DepositRemittancesRow, error) {
+	rows, err := q.db.Query(ctx, depositRemittances, depositIds)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []EraClaimPaymentsRow{}
+	items := []DepositRemittancesRow{}
 	for rows.Next() {
-		var i EraClaimPaymentsRow
+		var i DepositRemittancesRow
 		if err := rows.Scan(
-			&i.Seq,
-			&i.ClaimID,
-			&i.OrgID,
-			&i.PatientID,
-			&i.PatientControl,
-			&i.StatusCode,
-			&i.ChargeCents,
-			&i.PaidCents,
-			&i.PatientRespCents,
-			&i.PayerClaimNumber,
-			&i.Rarcs,
-			&i.LinesRecorded,
+			&i.DepositID,
+			&i.RemittanceID,
+			&i.TraceNumber,
+			&i.PayerID,
+			&i.PaymentDate,
+			&i.AmountCents,
 		); err != nil {
 			return nil, err
 		}
@@ -223,7 +108,7 @@ SELECT a.seq, a.line, a.group_code, a.reason, a.amount_cents
 FROM claim_adjustments a
 WHERE a.remittance_id = $1::uuid
   AND (a.remittance_id, a.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments($2::uuid, $3::text))
-ORDER BY a.seq, a.line, a.n;
+ORDER BY a.seq, a.line, a.n
 `
 
 type EraAdjustmentsParams struct {
@@ -266,13 +151,86 @@ func (q *Queries) EraAdjustments(ctx context.Context, arg EraAdjustmentsParams) 
 	return items, nil
 }
 
+const eraClaimPayments = `-- name: EraClaimPayments :many
+SELECT cp.seq, coalesce(cp.claim_id::text, '')::text AS claim_id, coalesce(cp.org_id::text, '')::text AS org_id,
+       coalesce(c.patient_id::text, '')::text AS patient_id, cp.patient_control, cp.status_code, cp.charge_cents,
+       cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs, cp.lines_recorded
+FROM claim_payments cp LEFT JOIN claims c ON c.id = cp.claim_id
+WHERE cp.remittance_id = $1::uuid
+  AND ($2::uuid IS NULL OR cp.claim_id = $2::uuid)
+  AND (cp.remittance_id, cp.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments($3::uuid, $4::text))
+ORDER BY cp.seq
+`
+
+type EraClaimPaymentsParams struct {
+	RemittanceID string
+	ClaimID      *string
+	Actor        *string
+	Perm         string
+}
+
+type EraClaimPaymentsRow struct {
+	Seq              int32
+	ClaimID          string
+	OrgID            string
+	PatientID        string
+	PatientControl   string
+	StatusCode       string
+	ChargeCents      int64
+	PaidCents        int64
+	PatientRespCents int64
+	PayerClaimNumber string
+	Rarcs            []string
+	LinesRecorded    bool
+}
+
+// The claim payments of the remittance the caller owns (optionally one
+// claim's), with the claim's organisation and patient.
+func (q *Queries) EraClaimPayments(ctx context.Context, arg EraClaimPaymentsParams) ([]EraClaimPaymentsRow, error) {
+	rows, err := q.db.Query(ctx, eraClaimPayments,
+		arg.RemittanceID,
+		arg.ClaimID,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EraClaimPaymentsRow{}
+	for rows.Next() {
+		var i EraClaimPaymentsRow
+		if err := rows.Scan(
+			&i.Seq,
+			&i.ClaimID,
+			&i.OrgID,
+			&i.PatientID,
+			&i.PatientControl,
+			&i.StatusCode,
+			&i.ChargeCents,
+			&i.PaidCents,
+			&i.PatientRespCents,
+			&i.PayerClaimNumber,
+			&i.Rarcs,
+			&i.LinesRecorded,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const eraLines = `-- name: EraLines :many
 SELECT l.seq, l.line, l.procedure_qual, l.procedure, l.modifiers, l.revenue_code, l.units, l.charge_cents, l.paid_cents,
        l.allowed_cents, l.service_date, l.line_control, l.rarcs
 FROM claim_payment_lines l
 WHERE l.remittance_id = $1::uuid
   AND (l.remittance_id, l.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments($2::uuid, $3::text))
-ORDER BY l.seq, l.line;
+ORDER BY l.seq, l.line
 `
 
 type EraLinesParams struct {
@@ -333,7 +291,7 @@ func (q *Queries) EraLines(ctx context.Context, arg EraLinesParams) ([]EraLinesR
 
 const eraProviderAdjustments = `-- name: EraProviderAdjustments :many
 SELECT provider_id, fiscal_period, reason, reference, amount_cents
-FROM remittance_provider_adjustments WHERE remittance_id = $1 ORDER BY n;
+FROM remittance_provider_adjustments WHERE remittance_id = $1 ORDER BY n
 `
 
 type EraProviderAdjustmentsRow struct {
@@ -370,10 +328,135 @@ func (q *Queries) EraProviderAdjustments(ctx context.Context, remittanceID strin
 	return items, nil
 }
 
+const eraRemittance = `-- name: EraRemittance :one
+
+SELECT r.id::text AS id, r.payer_id, r.payer_name, r.trace_number, r.payment_method, r.paid_cents, r.provider_adj_cents,
+       r.balanced, r.balance_problems, r.eft_reconciled, r.details_recorded,
+       coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date, r.created_at,
+       (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)::bigint AS payments
+FROM remittances r
+WHERE r.id = $1::uuid
+  AND r.id IN (SELECT remittance_id FROM visible_remittances($2::uuid, $3::text))
+`
+
+type EraRemittanceParams struct {
+	ID    string
+	Actor *string
+	Perm  string
+}
+
+type EraRemittanceRow struct {
+	ID               string
+	PayerID          string
+	PayerName        string
+	TraceNumber      string
+	PaymentMethod    string
+	PaidCents        int64
+	ProviderAdjCents int64
+	Balanced         bool
+	BalanceProblems  []string
+	EftReconciled    bool
+	DetailsRecorded  bool
+	PaymentDate      string
+	CreatedAt        time.Time
+	Payments         int64
+}
+
+// The viewer: user $actor with permission $perm (claim:read).
+// The remittance if the caller owns a part of it, with how many claim
+// payments it carries in all.
+func (q *Queries) EraRemittance(ctx context.Context, arg EraRemittanceParams) (EraRemittanceRow, error) {
+	row := q.db.QueryRow(ctx, eraRemittance, arg.ID, arg.Actor, arg.Perm)
+	var i EraRemittanceRow
+	err := row.Scan(
+		&i.ID,
+		&i.PayerID,
+		&i.PayerName,
+		&i.TraceNumber,
+		&i.PaymentMethod,
+		&i.PaidCents,
+		&i.ProviderAdjCents,
+		&i.Balanced,
+		&i.BalanceProblems,
+		&i.EftReconciled,
+		&i.DetailsRecorded,
+		&i.PaymentDate,
+		&i.CreatedAt,
+		&i.Payments,
+	)
+	return i, err
+}
+
+const freezeDepositMatches = `-- name: FreezeDepositMatches :exec
+WITH cur AS (SELECT c.remittance_id FROM deposit_remittances($1::uuid) AS c (remittance_id))
+, ins AS (INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by)
+          SELECT $1::uuid, cur.remittance_id, $2::uuid FROM cur
+          ON CONFLICT DO NOTHING)
+UPDATE deposits SET manual = true WHERE id = $1::uuid
+`
+
+type FreezeDepositMatchesParams struct {
+	DepositID string
+	MatchedBy *string
+}
+
+// Turns a deposit matched by its reference into one matched by hand,
+// keeping the 835s it matches now.
+func (q *Queries) FreezeDepositMatches(ctx context.Context, arg FreezeDepositMatchesParams) error {
+	_, err := q.db.Exec(ctx, freezeDepositMatches, arg.DepositID, arg.MatchedBy)
+	return err
+}
+
+const insertClaimPaymentLine = `-- name: InsertClaimPaymentLine :exec
+INSERT INTO claim_payment_lines (remittance_id, seq, line, org_id, procedure_qual, procedure, modifiers, revenue_code, units,
+                                 charge_cents, paid_cents, allowed_cents, service_date, line_control, rarcs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+`
+
+type InsertClaimPaymentLineParams struct {
+	RemittanceID  string
+	Seq           int32
+	Line          int32
+	OrgID         *string
+	ProcedureQual string
+	Procedure     string
+	Modifiers     []string
+	RevenueCode   string
+	Units         string
+	ChargeCents   int64
+	PaidCents     int64
+	AllowedCents  *int64
+	ServiceDate   string
+	LineControl   string
+	Rarcs         []string
+}
+
+func (q *Queries) InsertClaimPaymentLine(ctx context.Context, arg InsertClaimPaymentLineParams) error {
+	_, err := q.db.Exec(ctx, insertClaimPaymentLine,
+		arg.RemittanceID,
+		arg.Seq,
+		arg.Line,
+		arg.OrgID,
+		arg.ProcedureQual,
+		arg.Procedure,
+		arg.Modifiers,
+		arg.RevenueCode,
+		arg.Units,
+		arg.ChargeCents,
+		arg.PaidCents,
+		arg.AllowedCents,
+		arg.ServiceDate,
+		arg.LineControl,
+		arg.Rarcs,
+	)
+	return err
+}
+
 const insertDeposit = `-- name: InsertDeposit :one
+
 INSERT INTO deposits (id, org_id, amount_cents, deposited_on, reference, reference_norm, note, created_by)
 VALUES ($1, $2, $3, $4, $5, deposit_trace_norm($5), $6, $7::uuid)
-RETURNING created_at;
+RETURNING created_at
 `
 
 type InsertDepositParams struct {
@@ -386,22 +469,58 @@ type InsertDepositParams struct {
 	CreatedBy   *string
 }
 
+// Deposits.
 func (q *Queries) InsertDeposit(ctx context.Context, arg InsertDepositParams) (time.Time, error) {
-	row := q.db.QueryRow(ctx, insertDeposit, arg.ID, arg.OrgID, arg.AmountCents, arg.DepositedOn, arg.Reference, arg.Note, arg.CreatedBy)
-	var createdAt time.Time
-	err := row.Scan(&createdAt)
-	return createdAt, err
+	row := q.db.QueryRow(ctx, insertDeposit,
+		arg.ID,
+		arg.OrgID,
+		arg.AmountCents,
+		arg.DepositedOn,
+		arg.Reference,
+		arg.Note,
+		arg.CreatedBy,
+	)
+	var created_at time.Time
+	err := row.Scan(&created_at)
+	return created_at, err
+}
+
+const insertProviderAdjustment = `-- name: InsertProviderAdjustment :exec
+INSERT INTO remittance_provider_adjustments (remittance_id, n, provider_id, fiscal_period, reason, reference, amount_cents)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+`
+
+type InsertProviderAdjustmentParams struct {
+	RemittanceID string
+	N            int32
+	ProviderID   string
+	FiscalPeriod string
+	Reason       string
+	Reference    string
+	AmountCents  int64
+}
+
+func (q *Queries) InsertProviderAdjustment(ctx context.Context, arg InsertProviderAdjustmentParams) error {
+	_, err := q.db.Exec(ctx, insertProviderAdjustment,
+		arg.RemittanceID,
+		arg.N,
+		arg.ProviderID,
+		arg.FiscalPeriod,
+		arg.Reason,
+		arg.Reference,
+		arg.AmountCents,
+	)
+	return err
 }
 
 const listDeposits = `-- name: ListDeposits :many
--- The deposits of the caller's organisations, newest first.
 SELECT d.id::text AS id, d.org_id::text AS org_id, d.amount_cents, to_char(d.deposited_on, 'YYYY-MM-DD')::text AS deposited_on,
        d.reference, d.note, d.manual, coalesce(d.created_by::text, '')::text AS created_by, d.created_at
 FROM deposits d
 WHERE d.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND ($3::uuid IS NULL OR d.id = $3::uuid)
 ORDER BY d.deposited_on DESC, d.id DESC
-LIMIT $4;
+LIMIT $4
 `
 
 type ListDepositsParams struct {
@@ -425,7 +544,12 @@ type ListDepositsRow struct {
 
 // The deposits of the caller's organisations, newest first.
 func (q *Queries) ListDeposits(ctx context.Context, arg ListDepositsParams) ([]ListDepositsRow, error) {
-	rows, err := q.db.Query(ctx, listDeposits, arg.Actor, arg.Perm, arg.DepositID, arg.RowLimit)
+	rows, err := q.db.Query(ctx, listDeposits,
+		arg.Actor,
+		arg.Perm,
+		arg.DepositID,
+		arg.RowLimit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -454,61 +578,41 @@ func (q *Queries) ListDeposits(ctx context.Context, arg ListDepositsParams) ([]L
 	return items, nil
 }
 
-const depositRemittances = `-- name: DepositRemittances :many
--- The 835s each listed deposit is matched to, with the amount that
--- belongs to the deposit's organisation.
-SELECT d.id::text AS deposit_id, r.id::text AS remittance_id, r.trace_number, r.payer_id,
-       coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date,
-       remittance_share_cents(r.id, d.org_id)::bigint AS amount_cents
-FROM deposits d
-CROSS JOIN LATERAL deposit_remittances(d.id) dr
-JOIN remittances r ON r.id = dr.remittance_id
-WHERE d.id = ANY($1::uuid[])
-ORDER BY d.id, r.trace_number, r.id;
+const markLinesRecorded = `-- name: MarkLinesRecorded :exec
+UPDATE claim_payments SET lines_recorded = true WHERE remittance_id = $1 AND seq = $2
 `
 
-type DepositRemittancesRow struct {
-	DepositID    string
+type MarkLinesRecordedParams struct {
 	RemittanceID string
-	TraceNumber  string
-	PayerID      string
-	PaymentDate  string
-	AmountCents  int64
+	Seq          int32
 }
 
-// The 835s each listed deposit is matched to, with the amount that
-// belongs to the deposit's organisation.
-func (q *Queries) DepositRemittances(ctx context.Context, depositIds []string) ([]DepositRemittancesRow, error) {
-	rows, err := q.db.Query(ctx, depositRemittances, depositIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DepositRemittancesRow{}
-	for rows.Next() {
-		var i DepositRemittancesRow
-		if err := rows.Scan(
-			&i.DepositID,
-			&i.RemittanceID,
-			&i.TraceNumber,
-			&i.PayerID,
-			&i.PaymentDate,
-			&i.AmountCents,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
+func (q *Queries) MarkLinesRecorded(ctx context.Context, arg MarkLinesRecordedParams) error {
+	_, err := q.db.Exec(ctx, markLinesRecorded, arg.RemittanceID, arg.Seq)
+	return err
+}
+
+const remittanceOwnedBy = `-- name: RemittanceOwnedBy :one
+SELECT EXISTS (SELECT 1 FROM remittance_owners o
+               WHERE o.remittance_id = $1::uuid AND o.org_id IN (SELECT id FROM org_subtree($2::uuid)))::boolean AS owned
+`
+
+type RemittanceOwnedByParams struct {
+	RemittanceID string
+	OrgID        string
+}
+
+// Whether the remittance is one the organisation (or a descendant) owns a
+// part of.
+func (q *Queries) RemittanceOwnedBy(ctx context.Context, arg RemittanceOwnedByParams) (bool, error) {
+	row := q.db.QueryRow(ctx, remittanceOwnedBy, arg.RemittanceID, arg.OrgID)
+	var owned bool
+	err := row.Scan(&owned)
+	return owned, err
 }
 
 const remittancesWithoutDeposit = `-- name: RemittancesWithoutDeposit :many
--- The caller's paying 835s (BPR02 above zero) no deposit of the caller's
--- organisations is matched to, with the caller's share of each.
-WITH vis AS (SELECT remittance_id, seq FROM visible_claim_payments($1::uuid, $2::text))
+WITH vis AS (SELECT v.remittance_id, v.seq FROM visible_claim_payments($1::uuid, $2::text) AS v (remittance_id, seq))
 SELECT r.id::text AS remittance_id, r.trace_number, r.payer_id,
        coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date,
        (CASE WHEN (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)
@@ -519,11 +623,11 @@ SELECT r.id::text AS remittance_id, r.trace_number, r.payer_id,
 FROM remittances r
 WHERE r.id IN (SELECT remittance_id FROM visible_remittances($1::uuid, $2::text))
   AND r.paid_cents > 0
-  AND NOT EXISTS (SELECT 1 FROM deposits d CROSS JOIN LATERAL deposit_remittances(d.id) dr
+  AND NOT EXISTS (SELECT 1 FROM deposits d CROSS JOIN LATERAL deposit_remittances(d.id) AS dr (remittance_id)
                   WHERE dr.remittance_id = r.id
                     AND d.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)))
 ORDER BY r.payment_date DESC NULLS LAST, r.id DESC
-LIMIT 200;
+LIMIT 200
 `
 
 type RemittancesWithoutDepositParams struct {
@@ -567,100 +671,8 @@ func (q *Queries) RemittancesWithoutDeposit(ctx context.Context, arg Remittances
 	return items, nil
 }
 
-const depositForUpdate = `-- name: DepositForUpdate :one
--- The deposit, locked, if the caller sees it with $perm.
-SELECT d.id::text AS id, d.org_id::text AS org_id, d.manual
-FROM deposits d
-WHERE d.id = $1::uuid
-  AND d.org_id IN (SELECT v.id FROM visible_orgs($2::uuid, $3::text) AS v (id))
-FOR UPDATE;
-`
-
-type DepositForUpdateParams struct {
-	ID    string
-	Actor *string
-	Perm  string
-}
-
-type DepositForUpdateRow struct {
-	ID     string
-	OrgID  string
-	Manual bool
-}
-
-// The deposit, locked, if the caller sees it with $perm.
-func (q *Queries) DepositForUpdate(ctx context.Context, arg DepositForUpdateParams) (DepositForUpdateRow, error) {
-	row := q.db.QueryRow(ctx, depositForUpdate, arg.ID, arg.Actor, arg.Perm)
-	var i DepositForUpdateRow
-	err := row.Scan(
-		&i.ID,
-		&i.OrgID,
-		&i.Manual,
-	)
-	return i, err
-}
-
-const freezeDepositMatches = `-- name: FreezeDepositMatches :exec
--- Turns a deposit matched by its reference into one matched by hand,
--- keeping the 835s it matches now.
-WITH cur AS (SELECT remittance_id FROM deposit_remittances($1::uuid))
-, ins AS (INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by)
-          SELECT $1::uuid, cur.remittance_id, $2::uuid FROM cur
-          ON CONFLICT DO NOTHING)
-UPDATE deposits SET manual = true WHERE id = $1::uuid;
-`
-
-type FreezeDepositMatchesParams struct {
-	DepositID string
-	MatchedBy *string
-}
-
-// Turns a deposit matched by its reference into one matched by hand,
-// keeping the 835s it matches now.
-func (q *Queries) FreezeDepositMatches(ctx context.Context, arg FreezeDepositMatchesParams) error {
-	_, err := q.db.Exec(ctx, freezeDepositMatches, arg.DepositID, arg.MatchedBy)
-	return err
-}
-
-const remittanceOwnedBy = `-- name: RemittanceOwnedBy :one
--- Whether the remittance is one the organisation (or a descendant) owns a
--- part of.
-SELECT EXISTS (SELECT 1 FROM remittance_owners o
-               WHERE o.remittance_id = $1::uuid AND o.org_id IN (SELECT id FROM org_subtree($2::uuid)))::boolean AS owned;
-`
-
-type RemittanceOwnedByParams struct {
-	RemittanceID string
-	OrgID        string
-}
-
-// Whether the remittance is one the organisation (or a descendant) owns a
-// part of.
-func (q *Queries) RemittanceOwnedBy(ctx context.Context, arg RemittanceOwnedByParams) (bool, error) {
-	row := q.db.QueryRow(ctx, remittanceOwnedBy, arg.RemittanceID, arg.OrgID)
-	var owned bool
-	err := row.Scan(&owned)
-	return owned, err
-}
-
-const addDepositMatch = `-- name: AddDepositMatch :exec
-INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by) VALUES ($1, $2, $3::uuid)
-ON CONFLICT DO NOTHING;
-`
-
-type AddDepositMatchParams struct {
-	DepositID    string
-	RemittanceID string
-	MatchedBy    *string
-}
-
-func (q *Queries) AddDepositMatch(ctx context.Context, arg AddDepositMatchParams) error {
-	_, err := q.db.Exec(ctx, addDepositMatch, arg.DepositID, arg.RemittanceID, arg.MatchedBy)
-	return err
-}
-
 const removeDepositMatch = `-- name: RemoveDepositMatch :execrows
-DELETE FROM deposit_matches WHERE deposit_id = $1 AND remittance_id = $2;
+DELETE FROM deposit_matches WHERE deposit_id = $1 AND remittance_id = $2
 `
 
 type RemoveDepositMatchParams struct {
@@ -674,4 +686,26 @@ func (q *Queries) RemoveDepositMatch(ctx context.Context, arg RemoveDepositMatch
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const setRemittanceDetails = `-- name: SetRemittanceDetails :exec
+
+
+UPDATE remittances SET payer_name = $1, payment_method = $2, details_recorded = true
+WHERE id = $3
+`
+
+type SetRemittanceDetailsParams struct {
+	PayerName     string
+	PaymentMethod string
+	ID            string
+}
+
+// The ERA/EOB viewer and bank deposits (issue 16; migrations/00152).
+// Remittance data is scoped through visible_remittances and
+// visible_claim_payments (00141), deposits through visible_orgs.
+// Posting: what the viewer needs beyond the claim payments.
+func (q *Queries) SetRemittanceDetails(ctx context.Context, arg SetRemittanceDetailsParams) error {
+	_, err := q.db.Exec(ctx, setRemittanceDetails, arg.PayerName, arg.PaymentMethod, arg.ID)
+	return err
 }
