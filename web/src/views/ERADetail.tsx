@@ -18,8 +18,8 @@ function Adjustments({ list }: { list: ERAAdjustment[] }) {
 function ClaimRows({ era, c, onError }: { era: ERA; c: ERAClaim; onError: (e: unknown) => void }) {
   const patient = c.claim_id === '' ? 'unmatched' : c.patient_masked ? 'hidden' : c.patient_name
   return (
-    <tbody data-testid="era-claim" data-claim-id={c.claim_id} data-seq={c.seq}>
-      <tr>
+    <tbody data-era-claim-group={c.seq}>
+      <tr data-testid="era-claim" data-claim-id={c.claim_id} data-seq={c.seq}>
         <th scope="row">{c.patient_control_number}</th>
         <td>{patient}</td>
         <td>{c.claim_id ? <a href={'#/claims/' + c.claim_id}>{c.claim_id.slice(0, 8)}</a> : 'unmatched'}</td>
