@@ -32,7 +32,6 @@ type ProviderAdjustment struct {
 	Reason       string `json:"reason"`        // PLB03-1
 	Reference    string `json:"reference"`     // PLB03-2
 	AmountCents  int64  `json:"amount_cents"`  // PLB04, positive reduces the payment
-	Description  string `json:"description"`
 }
 
 // How an allowed amount was found.

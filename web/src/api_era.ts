@@ -56,7 +56,6 @@ export interface ProviderAdjustment {
   reason: string
   reference: string
   amount_cents: number
-  description: string
 }
 
 export interface ERA {
