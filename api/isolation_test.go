@@ -152,13 +152,21 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/dashboard/remittances/summary":                  {kind: isoList},
 	"GET /v1/dashboard/remittances/work-queue":               {kind: isoList},
 	"POST /v1/dashboard/remittances/work-queue/{id}/resolve": {kind: isoTarget, id: func(x *tenant) string { return x.workItem }, body: func(_, _ *tenant) any { return map[string]any{"resolution": "not_ours"} }},
-	"GET /v1/dashboard/receivables":                          {kind: isoList},
-	"GET /v1/dashboard/statements/awaiting-release":          {kind: isoList},
-	"POST /v1/statements/{id}/release":                       {kind: isoTarget, id: func(x *tenant) string { return x.statement }},
-	"POST /v1/dashboard/runs/submit":                         {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
-	"POST /v1/dashboard/runs/check-status":                   {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
-	"GET /v1/dashboard/routing-warnings":                     {kind: isoList},
-	"GET /v1/dashboard/eligibility":                          {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
+	"GET /v1/dashboard/remittances/{id}":                     {kind: isoTarget, id: func(x *tenant) string { return x.remittance }},
+	"GET /v1/dashboard/remittances/{id}/eob.pdf":             {kind: isoTarget, id: func(x *tenant) string { return x.remittance }},
+	"GET /v1/dashboard/deposits":                             {kind: isoList},
+	"POST /v1/dashboard/deposits": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "amount_cents": 9000, "deposited_on": "2030-01-16", "reference": "ZZREF-ISO"}
+	}},
+	"POST /v1/dashboard/deposits/{id}/match":        {kind: isoTarget, id: func(x *tenant) string { return x.deposit }, body: func(x, _ *tenant) any { return map[string]any{"remittance_id": x.remittance} }},
+	"POST /v1/dashboard/deposits/{id}/unmatch":      {kind: isoTarget, id: func(x *tenant) string { return x.deposit }, body: func(x, _ *tenant) any { return map[string]any{"remittance_id": x.remittance} }},
+	"GET /v1/dashboard/receivables":                 {kind: isoList},
+	"GET /v1/dashboard/statements/awaiting-release": {kind: isoList},
+	"POST /v1/statements/{id}/release":              {kind: isoTarget, id: func(x *tenant) string { return x.statement }},
+	"POST /v1/dashboard/runs/submit":                {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
+	"POST /v1/dashboard/runs/check-status":          {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
+	"GET /v1/dashboard/routing-warnings":            {kind: isoList},
+	"GET /v1/dashboard/eligibility":                 {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
 
 	"POST /v1/users": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "kind": "system", "login": "iso-new-user", "display_name": "TEST NEW"}
@@ -190,6 +198,7 @@ func ghostOf(tn *tenant) *tenant {
 	g.recs.patient.ID, g.recs.coverage.ID, g.recs.appointment.ID, g.recs.waitlist.ID = n(), n(), n(), n()
 	g.recs.encounter.ID, g.recs.claim.ID, g.workItem, g.tokenID = n(), n(), n(), n()
 	g.statement = n() + "-ZZTRACE1"
+	g.deposit, g.remittance = n(), n()
 	for r := range tn.users {
 		g.users[r] = n()
 	}
@@ -200,7 +209,7 @@ func ghostOf(tn *tenant) *tenant {
 func secretsOf(tn *tenant) []string {
 	s := []string{tn.root.ID, tn.practice.ID, tn.prov.ID, tn.payer.ID, tn.recs.patient.ID, tn.recs.coverage.ID,
 		tn.recs.appointment.ID, tn.recs.waitlist.ID, tn.recs.encounter.ID, tn.recs.claim.ID, tn.recs.claim.PatientControlNumber,
-		tn.workItem, tn.tokenID, tn.remittance, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
+		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
 	for _, u := range tn.users {
 		s = append(s, u)
 	}
@@ -248,6 +257,12 @@ func TestRouteIsolation(t *testing.T) {
 		t.Fatal("tenant A has no work item to protect")
 	}
 	a.workItem = q.Items[0].ID
+	var dep struct {
+		ID string `json:"id"`
+	}
+	w.mustCall(201, a.tokens["biller"], "POST", "/v1/dashboard/deposits", map[string]any{"org_id": a.practice.ID, "amount_cents": 9000,
+		"deposited_on": "2030-01-16", "reference": "ZZEFTA"}, &dep)
+	a.deposit = dep.ID
 	var tok store.IssuedToken
 	w.mustCall(201, a.admin, "POST", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &tok)
 	a.tokenID = tok.ID

@@ -140,6 +140,7 @@ type DashboardRecords interface {
 	DashWorkQueue(ctx context.Context, a rcm.Actor) ([]rcm.WorkItem, error)
 	DashWorkQueuePage(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.WorkItem, string, error)
 	ResolveWorkItem(ctx context.Context, a rcm.Actor, id string, in rcm.WorkResolution) (rcm.ResolvedWorkItem, bool, error)
+	ERARecords
 }
 
 // PracticeSetup is billing profiles per organisation and the payers whose

@@ -72,6 +72,10 @@ type Remittance struct {
 	Balanced         bool
 	BalanceProblems  []string
 	PaymentDate      string // CCYY-MM-DD, empty when absent
+	// Recorded for the ERA viewer (issue 16).
+	PayerName           string               // 1000A N102
+	PaymentMethod       string               // BPR04
+	ProviderAdjustments []ProviderAdjustment // PLB, one per PLB03/PLB04 pair
 }
 
 // PaymentAdjustment is one CAS amount of a claim payment (Line 0) or of a
@@ -94,6 +98,7 @@ type ClaimPaymentRecord struct {
 	PayerClaimNumber string
 	RARCs            []string
 	Adjustments      []PaymentAdjustment
+	Lines            []PaymentLine // SVC service lines (issue 16)
 }
 
 // ClaimSubmission is how a claim is being (re)submitted.

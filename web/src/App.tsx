@@ -9,6 +9,8 @@ import { Receivables } from './views/Receivables'
 import { Eligibility } from './views/Eligibility'
 import { Statements } from './views/Statements'
 import { Setup } from './views/Setup'
+import { ERADetail } from './views/ERADetail'
+import { Deposits } from './views/Deposits'
 
 // Routes live in the URL fragment (#/claims, #/claims/<id>, ...), so the
 // server only serves / and /assets/.
@@ -27,6 +29,7 @@ const views = [
   { path: 'claims', label: 'Claims' },
   { path: 'denials', label: 'Rejections and denials' },
   { path: 'remittances', label: 'Remittances' },
+  { path: 'deposits', label: 'Deposits' },
   { path: 'eligibility', label: 'Eligibility' },
   { path: 'ar', label: 'A/R' },
   { path: 'statements', label: 'Statements' },
@@ -77,7 +80,10 @@ export function App() {
       view = <Denials canDecide={can('claim:write')} />
       break
     case 'remittances':
-      view = <Remittances />
+      view = route[1] ? <ERADetail id={route[1]} /> : <Remittances />
+      break
+    case 'deposits':
+      view = <Deposits canWrite={can('claim:write')} />
       break
     case 'eligibility':
       view = <Eligibility />

@@ -223,6 +223,25 @@ type ClaimPayment struct {
 	Rarcs            []string
 	PostedAt         time.Time
 	OrgID            *string
+	LinesRecorded    bool
+}
+
+type ClaimPaymentLine struct {
+	RemittanceID  string
+	Seq           int32
+	Line          int32
+	OrgID         *string
+	ProcedureQual string
+	Procedure     string
+	Modifiers     []string
+	RevenueCode   string
+	Units         string
+	ChargeCents   int64
+	PaidCents     int64
+	AllowedCents  *int64
+	ServiceDate   string
+	LineControl   string
+	Rarcs         []string
 }
 
 type ClaimPaymentOwner struct {
@@ -313,6 +332,26 @@ type Coverage struct {
 	EffectiveTo         *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+}
+
+type Deposit struct {
+	ID            string
+	OrgID         string
+	AmountCents   int64
+	DepositedOn   time.Time
+	Reference     string
+	ReferenceNorm string
+	Note          string
+	Manual        bool
+	CreatedBy     *string
+	CreatedAt     time.Time
+}
+
+type DepositMatch struct {
+	DepositID    string
+	RemittanceID string
+	MatchedBy    *string
+	MatchedAt    time.Time
 }
 
 type EftDeposit struct {
@@ -520,11 +559,24 @@ type Remittance struct {
 	PaymentDate      *time.Time
 	CreatedAt        time.Time
 	Partner          string
+	PayerName        string
+	PaymentMethod    string
+	DetailsRecorded  bool
 }
 
 type RemittanceOwner struct {
 	RemittanceID string
 	OrgID        *string
+}
+
+type RemittanceProviderAdjustment struct {
+	RemittanceID string
+	N            int32
+	ProviderID   string
+	FiscalPeriod string
+	Reason       string
+	Reference    string
+	AmountCents  int64
 }
 
 type RoleGrant struct {

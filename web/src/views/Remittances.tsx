@@ -163,7 +163,8 @@ export function Remittances() {
               Trace {r.trace_number} from payer {r.payer_id}: paid {money(r.paid_cents)}
               {r.payment_date ? ` on ${r.payment_date}` : ''} · {r.balanced ? 'balanced' : 'NOT balanced'} ·{' '}
               {r.eft_reconciled ? 'EFT reconciled' : 'EFT not reconciled'} · charged {money(charged)}, paid {money(paid)}, adjusted{' '}
-              {money(adjusted)}, provider adjustments {money(r.provider_adj_cents)}, balance {money(charged - paid - adjusted)}
+              {money(adjusted)}, provider adjustments {money(r.provider_adj_cents)}, balance {money(charged - paid - adjusted)} ·{' '}
+              <a href={'#/remittances/' + r.id} data-testid="era-open">View ERA</a>
             </caption>
             <thead>
               <tr><th scope="col">CLP</th><th scope="col">Claim</th><th scope="col">CLP02</th><th scope="col" className="num">Charge</th>
