@@ -25,13 +25,18 @@ SELECT c.id::text AS id, c.org_id::text AS org_id, c.status, c.patient_control_n
        coalesce(d.category, '')::text AS denial_category, coalesce(d.codes, '{}')::text[] AS denial_codes,
        coalesce(d.rarcs, '{}')::text[] AS denial_rarcs, d.deadline,
        (SELECT count(*) FROM claim_appeals a WHERE a.claim_id = c.id)::int AS appeals,
-       (SELECT max(a.filed_at) FROM claim_appeals a WHERE a.claim_id = c.id)::timestamptz AS last_filed_at,
+       fa.filed_at AS last_filed_at,
        (SELECT count(*) FROM appeal_letters l WHERE l.claim_id = c.id)::int AS letters,
-       (SELECT max(l.created_at) FROM appeal_letters l WHERE l.claim_id = c.id)::timestamptz AS last_letter_at
+       la.created_at AS last_letter_at
 FROM claims c
 JOIN payers p ON p.id = c.payer_id
 JOIN encounters e ON e.id = c.encounter_id
 LEFT JOIN claim_denials d ON d.claim_id = c.id
+-- The latest filing and letter (NULL when none).
+LEFT JOIN claim_appeals fa ON fa.claim_id = c.id AND fa.payer_claim_number = (
+    SELECT a.payer_claim_number FROM claim_appeals a WHERE a.claim_id = c.id ORDER BY a.filed_at DESC, a.payer_claim_number DESC LIMIT 1)
+LEFT JOIN appeal_letters la ON la.id = (
+    SELECT l.id FROM appeal_letters l WHERE l.claim_id = c.id ORDER BY l.created_at DESC, l.id DESC LIMIT 1)
 WHERE c.org_id IN (SELECT id FROM visible)
   AND c.status = ANY (@statuses::text[])
   AND (c.status <> 'needs_correction' OR d.claim_id IS NULL OR d.appealable)
