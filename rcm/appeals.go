@@ -121,24 +121,22 @@ type AppealLetterInput struct {
 // control characters.
 func (in *AppealLetterInput) Validate() error {
 	var pr Problems
-	in.Reason = strings.TrimSpace(in.Reason)
-	in.ContactName = strings.TrimSpace(in.ContactName)
-	in.AttachmentsNote = strings.TrimSpace(in.AttachmentsNote)
 	for _, f := range []struct {
-		ptr, v    string
+		ptr       string
+		v         *string
 		max       int
 		required  bool
 		multiline bool
-	}{{"/reason", in.Reason, MaxAppealReason, true, true}, {"/contact_name", in.ContactName, MaxAppealContactName, false, false},
-		{"/attachments_note", in.AttachmentsNote, MaxAppealAttachments, false, true}} {
+	}{{"/reason", &in.Reason, MaxAppealReason, true, true}, {"/contact_name", &in.ContactName, MaxAppealContactName, false, false},
+		{"/attachments_note", &in.AttachmentsNote, MaxAppealAttachments, false, true}} {
+		// Checked as sent (a control character is refused even where
+		// trimming would drop it), then trimmed.
+		raw := *f.v
+		*f.v = strings.TrimSpace(raw)
 		switch {
-		case f.required && f.v == "":
-			pr.Add(f.ptr, "is required")
-		case !utf8.ValidString(f.v):
+		case !utf8.ValidString(raw):
 			pr.Add(f.ptr, "must be UTF-8 text")
-		case utf8.RuneCountInString(f.v) > f.max:
-			pr.Add(f.ptr, "must be at most "+strconv.Itoa(f.max)+" characters")
-		case strings.IndexFunc(f.v, func(r rune) bool {
+		case strings.IndexFunc(raw, func(r rune) bool {
 			return unicode.IsControl(r) && !(f.multiline && (r == '\n' || r == '\r' || r == '\t'))
 		}) >= 0:
 			if f.multiline {
@@ -146,6 +144,10 @@ func (in *AppealLetterInput) Validate() error {
 			} else {
 				pr.Add(f.ptr, "must not hold control characters or line breaks")
 			}
+		case f.required && *f.v == "":
+			pr.Add(f.ptr, "is required")
+		case utf8.RuneCountInString(*f.v) > f.max:
+			pr.Add(f.ptr, "must be at most "+strconv.Itoa(f.max)+" characters")
 		}
 	}
 	return pr.Err()
