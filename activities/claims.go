@@ -63,6 +63,10 @@ type ClaimStatusChange struct {
 	// Actor is the staff member whose decision this change applies (their
 	// user ID), empty for the workflow's own moves.
 	Actor string `json:",omitempty"`
+	// Denial is the claim's latest denial while it waits for a denial
+	// decision or an appeal's answer, with its filing deadline (recorded
+	// for the appeals worklist); nil otherwise.
+	Denial *rcm.ClaimDenial `json:",omitempty"`
 }
 
 // StatusInquiryResult is a 277's answer for one claim (STC segment).

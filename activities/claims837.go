@@ -264,7 +264,7 @@ func Write837(rcv Receiver, prof rcm.BillingProfile, at time.Time, ctl edi.Contr
 func (c *ClaimStore) RecordStatus(ctx context.Context, ch ClaimStatusChange) error {
 	return c.Records.RecordClaimProgress(ctx, rcm.ClaimProgress{ClaimID: ch.ClaimID, Attempt: ch.Attempt, Seq: ch.Seq,
 		Status: ch.Status, Note: ch.Note, At: ch.At, PaidCents: ch.PaidCents, PayerClaimNumber: ch.PayerClaimNumber,
-		FrequencyCode: ch.FrequencyCode, ActorID: ch.Actor})
+		FrequencyCode: ch.FrequencyCode, ActorID: ch.Actor, Denial: ch.Denial})
 }
 
 // AppealLog implements AppealFiler: the appeal is recorded (once) for the

@@ -51,6 +51,10 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Post("/v1/dashboard/runs/submit", s.handle(rcm.PermClaimWrite, h.runNow("submit")))
 		r.Post("/v1/dashboard/runs/check-status", s.handle(rcm.PermClaimWrite, h.runNow("check-status")))
 		r.Get("/v1/dashboard/routing-warnings", s.handle(rcm.PermClaimRead, h.routingWarnings))
+		r.Get("/v1/dashboard/appeals", s.handle(rcm.PermClaimRead, h.appeals))
+		r.Post("/v1/claims/{id}/appeal-letter", s.handle(rcm.PermClaimWrite, h.appealLetter))
+		r.Get("/v1/claims/{id}/appeal-letters", s.handle(rcm.PermClaimRead, h.appealLetters))
+		r.Get("/v1/claims/{id}/appeal-letters/{letterID}.pdf", h.appealLetterPDF)
 	})
 }
 

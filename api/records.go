@@ -23,6 +23,7 @@ type Records interface {
 	DashboardRecords
 	StatementRecords
 	PracticeSetup
+	AppealRecords
 }
 
 // Sessions authenticates requests and records refused ones.

@@ -19,6 +19,9 @@ type ClaimProgress struct {
 	// user ID; anything else is kept only in the note), empty for the
 	// workflow's own moves.
 	ActorID string
+	// Denial is the claim's latest denial while its workflow holds one
+	// (nil otherwise), recorded for the appeals worklist (claim_denials).
+	Denial *ClaimDenial
 }
 
 // BillingProfile is the billing provider and submitter an organisation

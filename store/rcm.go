@@ -71,7 +71,10 @@ func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error 
 		if err == nil && n == 0 {
 			return ErrNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return recordDenial(ctx, tx, p)
 	})
 }
 

@@ -506,6 +506,7 @@ func (r *claimRun) setStatusBy(status, note, actor string) error {
 	if err := workflow.ExecuteLocalActivity(lctx, a.RecordClaimStatus, activities.ClaimStatusChange{
 		ClaimID: r.in.ClaimID, Attempt: r.in.Attempt, Seq: len(r.st.Events), Status: status, Note: note, At: now,
 		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber, FrequencyCode: r.in.FrequencyCode, Actor: actor,
+		Denial: r.denialRecord(status),
 	}).Get(r.ctx, nil); err != nil {
 		if r.version >= versionRCM {
 			r.st.Status, r.st.Events = prev, r.st.Events[:prevEvents]

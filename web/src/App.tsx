@@ -4,6 +4,7 @@ import { Login } from './views/Login'
 import { Claims } from './views/Claims'
 import { ClaimDetail } from './views/ClaimDetail'
 import { Denials } from './views/Denials'
+import { Appeals } from './views/Appeals'
 import { Remittances } from './views/Remittances'
 import { Receivables } from './views/Receivables'
 import { Eligibility } from './views/Eligibility'
@@ -28,6 +29,7 @@ function useRoute(): string[] {
 const views = [
   { path: 'claims', label: 'Claims' },
   { path: 'denials', label: 'Rejections and denials' },
+  { path: 'appeals', label: 'Appeals' },
   { path: 'remittances', label: 'Remittances' },
   { path: 'deposits', label: 'Deposits' },
   { path: 'eligibility', label: 'Eligibility' },
@@ -78,6 +80,9 @@ export function App() {
       break
     case 'denials':
       view = <Denials canDecide={can('claim:write')} />
+      break
+    case 'appeals':
+      view = <Appeals canAct={can('claim:write')} />
       break
     case 'remittances':
       view = route[1] ? <ERADetail id={route[1]} /> : <Remittances />

@@ -21,6 +21,18 @@ type ApiToken struct {
 	ReplacedBy *string
 }
 
+type AppealLetter struct {
+	ID        string
+	ClaimID   string
+	OrgID     string
+	CreatedBy *string
+	CreatedAt time.Time
+	Dek       []byte
+	Reason    []byte
+	Pdf       []byte
+	PdfBytes  int32
+}
+
 type Appointment struct {
 	ID           string
 	OrgID        string
@@ -189,6 +201,18 @@ type ClaimBatch struct {
 	FileKey       string
 	UploadedAt    *time.Time
 	CreatedAt     time.Time
+}
+
+type ClaimDenial struct {
+	ClaimID    string
+	OrgID      string
+	Attempt    int32
+	Category   string
+	Codes      []string
+	Rarcs      []string
+	Deadline   time.Time
+	Appealable bool
+	RecordedAt time.Time
 }
 
 type ClaimEvent struct {
