@@ -28,6 +28,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,6 +53,8 @@ type Store struct {
 	// idempotency-key writes around keyed POSTs (idempotency.go).
 	bookings bookingQueue
 	idem     idemQueues
+	// passwordChecks counts sign-ins' argon2id checks (PasswordChecks).
+	passwordChecks atomic.Int64
 }
 
 // UseKeys sets the envelope-encryption keys; the records services (which
