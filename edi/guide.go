@@ -141,6 +141,10 @@ type dictSeg struct {
 type syntaxRule struct {
 	Kind byte
 	Els  []int
+	// mask has bit e set for each element e of Els, when all are below 64
+	// and distinct (else 0): checkSyntax then tells a note that holds
+	// from a presence mask alone.
+	mask uint64
 }
 
 type dictionary struct {

@@ -61,6 +61,13 @@ func parseSyntax(note string, n int) (syntaxRule, error) {
 		}
 		r.Els = append(r.Els, p)
 	}
+	for _, e := range r.Els {
+		if e >= 64 || r.mask&(1<<e) != 0 {
+			r.mask = 0
+			break
+		}
+		r.mask |= 1 << e
+	}
 	return r, nil
 }
 
