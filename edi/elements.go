@@ -333,7 +333,11 @@ func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, 
 			break
 		}
 	}
-	for j++; j <= len(r.Comps); j++ {
+	end := len(r.Comps)
+	if r.compsEnd > 0 {
+		end = r.compsEnd - 1 // the last required component
+	}
+	for j++; j <= end; j++ {
 		if r.Comps[j-1].Usage == 'R' {
 			v.elErr(&r.Comps[j-1], "1", s, pos, loop, i, j, rep)
 		}
