@@ -23,6 +23,7 @@ type Records interface {
 	DashboardRecords
 	StatementRecords
 	PracticeSetup
+	Enrollments
 }
 
 // Sessions authenticates requests and records refused ones.
