@@ -124,9 +124,11 @@ func (s *Store) PutEnrollment(ctx context.Context, a rcm.Actor, orgID string, in
 			}
 			eff = &d
 		}
-		if _, err := pq.UpsertEnrollment(ctx, pgq.UpsertEnrollmentParams{ID: id, OrgID: prov.OrgID, ProviderID: prov.ID, PayerID: payer.ID,
+		// The row's own ID (a concurrent first put may have made it).
+		id, err = pq.UpsertEnrollment(ctx, pgq.UpsertEnrollmentParams{ID: id, OrgID: prov.OrgID, ProviderID: prov.ID, PayerID: payer.ID,
 			Transaction: in.Transaction, Status: in.Status, EffectiveDate: eff, Clearinghouse: in.Clearinghouse, Notes: in.Notes,
-			UpdatedBy: nullText(a.UserID)}); err != nil {
+			UpdatedBy: nullText(a.UserID)})
+		if err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, a, rcm.AuditEntry{OrgID: prov.OrgID, Action: action, Resource: "payer_enrollment", ResourceID: id,

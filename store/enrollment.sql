@@ -17,7 +17,7 @@ JOIN orgs top ON top.id = @org_id::uuid
 LEFT JOIN users u ON u.id = e.updated_by
 WHERE o.path <@ top.path
   AND e.org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
-ORDER BY pr.last_name, pr.first_name, pr.id, py.name, py.id, e.transaction;
+ORDER BY pr.last_name, pr.first_name, pr.id, py.name, py.id, array_position(ARRAY['837', '835', '270'], e.transaction);
 
 -- name: GetEnrollment :one
 SELECT e.id::text AS id, e.org_id::text AS org_id, e.provider_id::text AS provider_id,

@@ -65,7 +65,7 @@ func TestPayerEnrollmentScopedAndAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	var audits [][]string
-	rows, err := f.s.Pool.Query(ctx, `SELECT action, fields FROM audit_log WHERE resource = 'payer_enrollment' AND resource_id = $1 ORDER BY seq`, e.ID)
+	rows, err := f.s.Pool.Query(ctx, `SELECT action, fields FROM audit_log WHERE resource = 'payer_enrollment' AND resource_id = $1 ORDER BY at, seq`, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

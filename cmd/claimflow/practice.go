@@ -23,7 +23,7 @@ func init() {
 			"enrollment set ORG_ID -provider ID -payer ID -transaction 837|835|270 -status S [-effective D] | submit-now [-org ID] | check-status-now [-clearinghouse C]",
 		help: "read or set an organisation's billing profile (or inherit its parent's explicitly) and its providers' payer enrollments; " +
 			"start a claim batch or a status poll now ($CLAIMFLOW_API_TOKEN, -url)",
-		run:  cmdPractice})
+		run: cmdPractice})
 }
 
 const practiceUsage = "want: practice profile get ORG_ID | practice profile set ORG_ID [flags] | practice enrollment list ORG_ID | " +
