@@ -66,6 +66,10 @@ var isolationCoverage = map[string]isolation{
 	"PUT /v1/orgs/{id}/billing-profile": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(_, _ *tenant) any {
 		return map[string]any{"inherit_from_parent": true}
 	}},
+	"GET /v1/orgs/{id}/enrollments": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
+	"PUT /v1/orgs/{id}/enrollments": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(x, _ *tenant) any {
+		return map[string]any{"provider_id": x.prov.ID, "payer_id": x.payer.ID, "transaction": "837", "status": "submitted"}
+	}},
 
 	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}

@@ -24,6 +24,7 @@ type Records interface {
 	StatementRecords
 	PracticeSetup
 	AppealRecords
+	Enrollments
 }
 
 // Sessions authenticates requests and records refused ones.

@@ -100,7 +100,7 @@ export function App() {
       view = <Statements canRelease={can('claim:write')} />
       break
     case 'setup':
-      view = <Setup canWrite={can('org:write')} canWritePayers={can('payer:write')} canRun={can('claim:write')} />
+      view = <Setup canWrite={can('org:write')} canWriteProviders={can('provider:write')} canWritePayers={can('payer:write')} canRun={can('claim:write')} />
       break
     default:
       view = <h1 tabIndex={-1}>Not found</h1>

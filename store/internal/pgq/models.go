@@ -521,6 +521,21 @@ type Payer struct {
 	ClearinghousePayer string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	EnrollmentRequired bool
+}
+
+type PayerEnrollment struct {
+	ID            string
+	OrgID         string
+	ProviderID    string
+	PayerID       string
+	Transaction   string
+	Status        string
+	EffectiveDate *time.Time
+	Clearinghouse string
+	Notes         string
+	UpdatedBy     *string
+	UpdatedAt     time.Time
 }
 
 type PayloadKey struct {
