@@ -45,6 +45,7 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Post("/v1/dashboard/runs/submit", s.handle(rcm.PermClaimWrite, h.runNow("submit")))
 		r.Post("/v1/dashboard/runs/check-status", s.handle(rcm.PermClaimWrite, h.runNow("check-status")))
 		r.Get("/v1/dashboard/routing-warnings", s.handle(rcm.PermClaimRead, h.routingWarnings))
+		h.mountSearch(r)
 	})
 }
 
@@ -87,6 +88,7 @@ func (h *dashboard) filter(q *queryReader) rcm.DashClaimFilter {
 			*c.dst = &n
 		}
 	}
+	readSearch(q, &f)
 	return f
 }
 

@@ -32,6 +32,7 @@ type tenant struct {
 	// Set by the tests that make them.
 	remittance, workItem, tokenID string
 	statement                     string
+	savedFilter                   string
 }
 
 var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}
