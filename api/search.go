@@ -125,7 +125,14 @@ type csvOut struct {
 	done    bool
 }
 
-func (o *csvOut) Header() http.Header { return o.w.Header() }
+// Header is the response's header until the export is done; handle's own
+// rendering then sets a header nobody sends.
+func (o *csvOut) Header() http.Header {
+	if o.done {
+		return http.Header{}
+	}
+	return o.w.Header()
+}
 
 func (o *csvOut) Write(b []byte) (int, error) {
 	if o.done {

@@ -82,7 +82,7 @@ func TestClaimSearchAcrossTenants(t *testing.T) {
 			t.Fatalf("%s = %d %s", path, st, body)
 		}
 		for _, secret := range secretsOf(a) {
-			if strings.Contains(string(body), secret) {
+			if secret != "" && strings.Contains(string(body), secret) {
 				t.Errorf("tenant B's %s carries tenant A's %q", path, secret)
 			}
 		}
@@ -275,7 +275,9 @@ func TestSavedFiltersAPI(t *testing.T) {
 		}
 	}
 	w.mustCall(422, a.tokens["biller"], "POST", "/v1/dashboard/saved-filters", map[string]any{"query": "q=x"}, nil)
-	w.mustCall(204, a.tokens["biller"], "DELETE", "/v1/dashboard/saved-filters/"+saved.ID, nil, nil)
+	if st, body := w.raw(a.tokens["biller"], "DELETE", "/v1/dashboard/saved-filters/"+saved.ID, nil); st != 204 || len(body) != 0 {
+		t.Fatalf("delete = %d %q", st, body)
+	}
 	w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/saved-filters", nil, &mine)
 	if len(mine.Items) != 0 {
 		t.Errorf("after delete %+v", mine.Items)
