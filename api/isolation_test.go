@@ -264,7 +264,7 @@ func TestRouteIsolation(t *testing.T) {
 	var sf struct {
 		ID string `json:"id"`
 	}
-	w.mustCall(201, a.tokens["biller"], "POST", "/v1/dashboard/saved-filters", map[string]any{"name": "TEST FILTER A", "query": "status=denied"}, &sf)
+	w.mustCall(201, a.admin, "POST", "/v1/dashboard/saved-filters", map[string]any{"name": "TEST FILTER A", "query": "status=denied"}, &sf)
 	a.savedFilter = sf.ID
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
@@ -334,7 +334,7 @@ func TestRouteIsolation(t *testing.T) {
 	var sfs List[struct {
 		ID string `json:"id"`
 	}]
-	w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/saved-filters", nil, &sfs)
+	w.mustCall(200, a.admin, "GET", "/v1/dashboard/saved-filters", nil, &sfs)
 	if len(sfs.Items) != 1 || sfs.Items[0].ID != a.savedFilter {
 		t.Errorf("tenant A's saved filters after tenant B's requests = %+v, want %s", sfs.Items, a.savedFilter)
 	}
