@@ -124,10 +124,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	// claim alone; the balance header sorts server-side; clearing the
 	// search shows every claim again.
 	run("search by patient name",
-		chromedp.SendKeys(`[data-testid="claim-search"]`, "Testpatient, Denied"),
-		chromedp.Submit(`[data-testid="claim-search"]`),
-		chromedp.WaitVisible(`tr[data-testid="claim-row"][data-claim-id="`+denied.ID+`"]`),
+		chromedp.SendKeys(`[data-testid="claim-search"]`, "Denied, Testpatient"), // last, first
+		chromedp.Click(`form[role="search"] button[type="submit"]`),
 		chromedp.WaitNotPresent(`tr[data-testid="claim-row"][data-claim-id="`+paid.ID+`"]`),
+		chromedp.WaitVisible(`tr[data-testid="claim-row"][data-claim-id="`+denied.ID+`"]`),
 		shot("02b-claims-search"),
 	)
 	var rows int
