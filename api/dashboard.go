@@ -55,6 +55,7 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Post("/v1/claims/{id}/appeal-letter", s.handle(rcm.PermClaimWrite, h.appealLetter))
 		r.Get("/v1/claims/{id}/appeal-letters", s.handle(rcm.PermClaimRead, h.appealLetters))
 		r.Get("/v1/claims/{id}/appeal-letters/{letterID}.pdf", h.appealLetterPDF)
+		h.mountSearch(r)
 	})
 }
 
@@ -97,6 +98,7 @@ func (h *dashboard) filter(q *queryReader) rcm.DashClaimFilter {
 			*c.dst = &n
 		}
 	}
+	readSearch(q, &f)
 	return f
 }
 

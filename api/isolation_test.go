@@ -154,10 +154,18 @@ var isolationCoverage = map[string]isolation{
 
 	"GET /v1/audit": {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&actor_id=" + x.users["admin"] }},
 
-	"GET /v1/dashboard/claims":                               {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID + "&provider_id=" + x.prov.ID }},
-	"GET /v1/dashboard/claims/summary":                       {kind: isoList, query: func(x *tenant) string { return "claim_id=" + x.recs.claim.ID }},
-	"GET /v1/dashboard/denials":                              {kind: isoList},
-	"GET /v1/dashboard/appeals":                              {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID }},
+	"GET /v1/dashboard/claims":         {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID + "&provider_id=" + x.prov.ID }},
+	"GET /v1/dashboard/claims/summary": {kind: isoList, query: func(x *tenant) string { return "claim_id=" + x.recs.claim.ID }},
+	"GET /v1/dashboard/denials":        {kind: isoList},
+	"GET /v1/dashboard/appeals":        {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID }},
+	"GET /v1/dashboard/claims.csv": {kind: isoList, query: func(x *tenant) string {
+		return "q=" + x.recs.claim.PatientControlNumber + "&payer_id=" + x.payer.ID
+	}},
+	"GET /v1/dashboard/denials.csv":                          {kind: isoList, query: func(x *tenant) string { return "claim_id=" + x.recs.claim.ID }},
+	"GET /v1/dashboard/remittances.csv":                      {kind: isoList},
+	"GET /v1/dashboard/saved-filters":                        {kind: isoList},
+	"POST /v1/dashboard/saved-filters":                       {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST FILTER", "query": "status=denied"} }},
+	"DELETE /v1/dashboard/saved-filters/{id}":                {kind: isoTarget, id: func(x *tenant) string { return x.savedFilter }},
 	"GET /v1/dashboard/remittances":                          {kind: isoList},
 	"GET /v1/dashboard/remittances/summary":                  {kind: isoList},
 	"GET /v1/dashboard/remittances/work-queue":               {kind: isoList},
@@ -209,6 +217,7 @@ func ghostOf(tn *tenant) *tenant {
 	g.recs.encounter.ID, g.recs.claim.ID, g.workItem, g.tokenID = n(), n(), n(), n()
 	g.statement = n() + "-ZZTRACE1"
 	g.deposit, g.remittance = n(), n()
+	g.savedFilter = n()
 	for r := range tn.users {
 		g.users[r] = n()
 	}
@@ -219,7 +228,7 @@ func ghostOf(tn *tenant) *tenant {
 func secretsOf(tn *tenant) []string {
 	s := []string{tn.root.ID, tn.practice.ID, tn.prov.ID, tn.payer.ID, tn.recs.patient.ID, tn.recs.coverage.ID,
 		tn.recs.appointment.ID, tn.recs.waitlist.ID, tn.recs.encounter.ID, tn.recs.claim.ID, tn.recs.claim.PatientControlNumber,
-		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
+		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
 	for _, u := range tn.users {
 		s = append(s, u)
 	}
@@ -277,6 +286,11 @@ func TestRouteIsolation(t *testing.T) {
 	w.mustCall(201, a.admin, "POST", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &tok)
 	a.tokenID = tok.ID
 	a.statement = openStatement(t, w, a.recs, 1000)
+	var sf struct {
+		ID string `json:"id"`
+	}
+	w.mustCall(201, a.admin, "POST", "/v1/dashboard/saved-filters", map[string]any{"name": "TEST FILTER A", "query": "status=denied"}, &sf)
+	a.savedFilter = sf.ID
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
 
@@ -342,6 +356,13 @@ func TestRouteIsolation(t *testing.T) {
 
 	// A's records are as they were.
 	ctx := context.Background()
+	var sfs List[struct {
+		ID string `json:"id"`
+	}]
+	w.mustCall(200, a.admin, "GET", "/v1/dashboard/saved-filters", nil, &sfs)
+	if len(sfs.Items) != 1 || sfs.Items[0].ID != a.savedFilter {
+		t.Errorf("tenant A's saved filters after tenant B's requests = %+v, want %s", sfs.Items, a.savedFilter)
+	}
 	var p store.Patient
 	w.mustCall(200, a.admin, "GET", "/v1/patients/"+a.recs.patient.ID, nil, &p)
 	var u store.UserDetail

@@ -21,6 +21,7 @@ type Records interface {
 	Billing
 	AuditLog
 	DashboardRecords
+	ClaimSearchRecords
 	StatementRecords
 	PracticeSetup
 	AppealRecords

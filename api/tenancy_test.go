@@ -33,6 +33,7 @@ type tenant struct {
 	remittance, workItem, tokenID string
 	statement                     string
 	deposit                       string
+	savedFilter                   string
 }
 
 var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}

@@ -483,6 +483,7 @@ type Patient struct {
 	SsnBidx       []byte
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	FirstNameBidx []byte
 }
 
 type PatientPayment struct {
@@ -627,6 +628,15 @@ type RoleGrant struct {
 type RolePermission struct {
 	Role       string
 	Permission string
+}
+
+type SavedFilter struct {
+	ID        string
+	UserID    string
+	OrgID     string
+	Name      string
+	Query     string
+	CreatedAt time.Time
 }
 
 type Session struct {

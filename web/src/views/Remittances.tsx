@@ -1,5 +1,6 @@
 import { FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { ApiError, List, Remittance, ResolvedWorkItem, WorkItem, get, money, pollETag, post, resolutionLabel, when } from '../api'
+import { ExportLink } from './ClaimSearch'
 
 interface Data {
   items: Remittance[]
@@ -123,6 +124,7 @@ export function Remittances() {
   return (
     <section aria-labelledby="remit-h">
       <h1 id="remit-h" tabIndex={-1}>Remittances</h1>
+      <ExportLink path="/v1/dashboard/remittances.csv" name="remittances.csv" />
       <p className="sr-only" role="status" aria-live="polite">{announce}</p>
       {error && <p role="alert" className="error">{error}</p>}
       <h2 id="wq-h" tabIndex={-1}>Work queue</h2>
