@@ -27,10 +27,11 @@ import (
 // per claim, in request order. A claim the caller may not see (another
 // tenant's) answers exactly as an ID that names no claim.
 
-const (
-	bulkConcurrency  = 8
-	bulkClaimTimeout = 30 * time.Second
-)
+const bulkConcurrency = 8
+
+// bulkClaimTimeout bounds each claim's action (a variable for the test of
+// a stuck workflow).
+var bulkClaimTimeout = 30 * time.Second
 
 // ClaimInquirer sends the claim.inquire-now update (TemporalClaims
 // implements it). A refusal by the workflow's validator is a

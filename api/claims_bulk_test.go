@@ -86,7 +86,9 @@ type bulkAnswer struct {
 //     (FirstInquiry is 30 days) through the real inquiry service, which
 //     records the 276/277 claim event, and a history row by the biller; a
 //     claim not yet submitted is refused with the reason;
-//   - bulk resubmit moves a scrub-failed claim on to its next attempt;
+//   - bulk resubmit moves a scrub-failed claim on to its next attempt,
+//     while a claim whose workflow no worker serves answers a timeout on
+//     its own;
 //   - bad requests are 422 naming the field, a front desk user 403.
 func TestBulkClaimActions(t *testing.T) {
 	srv := testenv.DevServer(t)
@@ -104,6 +106,7 @@ func TestBulkClaimActions(t *testing.T) {
 	off2 := w.makeRecords(w.facA, w.provA, "BULKTHREE", "ZZ0000013", 3).claim
 	asked := w.makeRecords(w.facA, w.provA, "BULKFOUR", "ZZ0000014", 4).claim
 	resub := w.makeRecords(w.facA, w.provA, "BULKFIVE", "ZZ0000015", 5).claim
+	stuck := w.makeRecords(w.facA, w.provA, "BULKSIX", "ZZ0000017", 7).claim
 	other := newTenant(w, "B", "1245319599", "ZZ0000016", 6)
 	foreign := other.recs.claim
 
@@ -231,11 +234,20 @@ func TestBulkClaimActions(t *testing.T) {
 		t.Errorf("history after the inquiry = %+v", last)
 	}
 
-	// Resubmit: the scrub-failed claim starts its next attempt.
+	// Resubmit: the scrub-failed claim starts its next attempt; a claim
+	// whose workflow no worker serves times out alone.
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ClaimIDPrefix + stuck.ID, TaskQueue: "claimflow-no-worker"},
+		workflows.ClaimWorkflowName, workflows.ClaimInput{ClaimID: stuck.ID})
+	require.NoError(t, err)
+	defer func(d time.Duration) { bulkClaimTimeout = d }(bulkClaimTimeout)
+	bulkClaimTimeout = 3 * time.Second
 	var rs bulkAnswer
-	w.mustCall(200, biller, "POST", path, map[string]any{"action": "resubmit", "claim_ids": []string{resub.ID}}, &rs)
-	if len(rs.Results) != 1 || !rs.Results[0].OK || rs.Results[0].Status != "resubmitted" {
+	w.mustCall(200, biller, "POST", path, map[string]any{"action": "resubmit", "claim_ids": []string{stuck.ID, resub.ID}}, &rs)
+	if len(rs.Results) != 2 || !rs.Results[1].OK || rs.Results[1].Status != "resubmitted" {
 		t.Fatalf("resubmit results = %+v", rs.Results)
+	}
+	if r := rs.Results[0]; r.ClaimID != stuck.ID || r.OK || r.Status != "draft" || problem(r.Problem).Type != problemBase+"timeout" {
+		t.Errorf("resubmit of a stuck claim = %+v %s, want a timeout", r, r.Problem)
 	}
 	waitFor(biller, resub.ID, "ready")
 

@@ -1,6 +1,7 @@
 import { FormEvent, useEffect, useState } from 'react'
 import { ApiError, DashClaim, List, get, money, pollETag, statusLabel, when } from '../api'
 import { RoutingWarnings, RunButtons } from './Setup'
+import { BulkBar, useSelection } from './BulkBar'
 
 interface Filter {
   status: string
@@ -51,6 +52,7 @@ export function Claims({ canRun }: { canRun: boolean }) {
   const [version, setVersion] = useState('')
   const [payers, setPayers] = useState<Named[]>([])
   const [providers, setProviders] = useState<Named[]>([])
+  const selection = useSelection()
 
   useEffect(() => {
     get<List<Named>>('/v1/payers?limit=200').then((l) => setPayers(l.items)).catch(() => {})
@@ -155,10 +157,17 @@ export function Claims({ canRun }: { canRun: boolean }) {
         <button type="submit">Apply filters</button>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
+      <BulkBar selection={selection} onDone={() => setVersion('bulk ' + Date.now())}
+        label={(id) => page?.items.find((c) => c.id === id)?.patient_control_number || id} />
       <table className="grid">
         <caption>Claims, newest first{filter.status ? ` (status ${statusLabel(filter.status)})` : ''}</caption>
         <thead>
           <tr>
+            <th scope="col">
+              <input type="checkbox" data-testid="select-all" aria-label="Select every claim on this page"
+                checked={!!page && page.items.length > 0 && page.items.every((c) => selection.has(c.id))}
+                onChange={(e) => selection.setAll(page?.items.map((c) => c.id) ?? [], e.target.checked)} />
+            </th>
             <th scope="col">Claim</th>
             <th scope="col">Patient</th>
             <th scope="col">Status</th>
@@ -173,6 +182,10 @@ export function Claims({ canRun }: { canRun: boolean }) {
         <tbody>
           {page?.items.map((c) => (
             <tr key={c.id} data-claim={c.id}>
+              <td>
+                <input type="checkbox" data-testid="select-claim" data-claim-id={c.id} aria-label={'Select claim ' + c.patient_control_number}
+                  checked={selection.has(c.id)} onChange={() => selection.toggle(c.id)} />
+              </td>
               <td><a href={'#/claims/' + c.id}>{c.patient_control_number}</a></td>
               <td>{c.patient_masked ? <span className="masked" title="Your role may not see patient data">•••• <span className="sr-only">masked</span></span> : c.patient_name}</td>
               <td><span className={'badge s-' + c.status} data-testid="claim-status">{statusLabel(c.status)}</span></td>
@@ -185,7 +198,7 @@ export function Claims({ canRun }: { canRun: boolean }) {
             </tr>
           ))}
           {page && page.items.length === 0 && (
-            <tr><td colSpan={9}>No claims match.</td></tr>
+            <tr><td colSpan={10}>No claims match.</td></tr>
           )}
         </tbody>
       </table>
