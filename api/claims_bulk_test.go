@@ -47,8 +47,8 @@ func (f *failingScrub) Scrub(_ context.Context, req activities.ScrubRequest) (ac
 // service sees it (the real client is tested in its own package): it keeps
 // each 276 it is sent and answers with a 277 from the EDI test files.
 type realTime277 struct {
-	mu    sync.Mutex
-	body  []byte
+	mu   sync.Mutex
+	body []byte
 	sent [][]byte
 }
 
