@@ -277,3 +277,11 @@ func TestBulkClaimActions(t *testing.T) {
 	desk := w.token(w.facA.ID, "desk-bulk", "front_desk")
 	w.mustCall(403, desk, "POST", path, map[string]any{"action": "write_off", "claim_ids": []string{ready.ID}}, nil)
 }
+
+// The bulk route in TestRouteIsolation: tenant B writes off tenant A's
+// claim; each result repeats the claim ID B sent.
+func bulkIsoBody(x, _ *tenant) any {
+	return map[string]any{"action": "write_off", "claim_ids": []string{x.recs.claim.ID}}
+}
+
+func bulkIsoEcho(x *tenant) []string { return []string{x.recs.claim.ID} }
