@@ -146,6 +146,12 @@ func (a *Activities) SendStatusInquiry(ctx context.Context, claimID string) (Sta
 	}
 	res, err := a.Inquirer.Inquire(ctx, claimID)
 	if err != nil {
+		// A permanent failure stays permanent: the SDK reads retryability
+		// from the returned error itself, not from one it wraps.
+		var ae *temporal.ApplicationError
+		if errors.As(err, &ae) && ae.NonRetryable() {
+			return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("276 for claim %s: %s", claimID, ae.Message()), ae.Type(), err)
+		}
 		return res, fmt.Errorf("276 for claim %s: %w", claimID, err)
 	}
 	return res, nil

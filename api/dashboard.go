@@ -30,6 +30,7 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Get("/v1/dashboard/session", s.handle(permAuthenticated, h.session))
 		r.Get("/v1/dashboard/claims", s.handle(rcm.PermClaimRead, h.claims))
 		r.Get("/v1/dashboard/claims/summary", h.summary)
+		r.Post("/v1/dashboard/claims/bulk", s.handle(rcm.PermClaimWrite, h.bulk))
 		r.Get("/v1/dashboard/denials", s.handle(rcm.PermClaimRead, h.denials))
 		r.Get("/v1/dashboard/remittances", s.handle(rcm.PermClaimRead, h.remittances))
 		r.Get("/v1/dashboard/remittances/summary", h.remitSummary)

@@ -134,6 +134,11 @@ func printPracticeBilling(w io.Writer, pb rcm.PracticeBilling) {
 // apiCall sends one JSON request as $CLAIMFLOW_API_TOKEN's user; a problem
 // answer becomes an error naming each invalid field.
 func apiCall(ctx context.Context, getenv func(string) string, base, method, path string, in, out any) error {
+	return apiCallWithin(ctx, 30*time.Second, getenv, base, method, path, in, out)
+}
+
+// apiCallWithin is apiCall with its own time limit.
+func apiCallWithin(ctx context.Context, limit time.Duration, getenv func(string) string, base, method, path string, in, out any) error {
 	tok := getenv("CLAIMFLOW_API_TOKEN")
 	if tok == "" {
 		return usageError{"set CLAIMFLOW_API_TOKEN to an API token of a user allowed to do this"}
@@ -156,7 +161,7 @@ func apiCall(ctx context.Context, getenv func(string) string, base, method, path
 		}
 		body = bytes.NewReader(b)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, body) //nolint:gosec // G704: the operator names the API (-url, $CLAIMFLOW_URL)
 	if err != nil {

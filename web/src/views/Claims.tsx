@@ -3,6 +3,7 @@ import { ApiError, List, get, money, pollETag, statusLabel, when } from '../api'
 import { RoutingWarnings, RunButtons } from './Setup'
 import { Search, SearchedClaim, defaultSearch, readSearch, searchParams } from '../api_search'
 import { ExportLink, SavedFilters, SearchBox, SortHeader } from './ClaimSearch'
+import { BulkBar, useSelection } from './BulkBar'
 
 interface Filter {
   status: string
@@ -86,6 +87,7 @@ export function Claims({ canRun }: { canRun: boolean }) {
   const [version, setVersion] = useState('')
   const [payers, setPayers] = useState<Named[]>([])
   const [providers, setProviders] = useState<Named[]>([])
+  const selection = useSelection()
 
   useEffect(() => {
     get<List<Named>>('/v1/payers?limit=200').then((l) => setPayers(l.items)).catch(() => {})
@@ -208,6 +210,8 @@ export function Claims({ canRun }: { canRun: boolean }) {
         <ExportLink path={'/v1/dashboard/claims.csv' + (current ? '?' + current : '')} name="claims.csv" />
       </div>
       {error && <p role="alert" className="error">{error}</p>}
+      <BulkBar selection={selection} onDone={() => setVersion('bulk ' + Date.now())}
+        label={(id) => page?.items.find((c) => c.id === id)?.patient_control_number || id} />
       <table className="grid">
         <caption>
           Claims{search.q ? ` matching “${search.q}”` : ''}{filter.status ? ` (status ${statusLabel(filter.status)})` : ''}, sorted by{' '}
@@ -215,6 +219,11 @@ export function Claims({ canRun }: { canRun: boolean }) {
         </caption>
         <thead>
           <tr>
+            <th scope="col">
+              <input type="checkbox" data-testid="select-all" aria-label="Select every claim on this page"
+                checked={!!page && page.items.length > 0 && page.items.every((c) => selection.has(c.id))}
+                onChange={(e) => selection.setAll(page?.items.map((c) => c.id) ?? [], e.target.checked)} />
+            </th>
             <th scope="col">Claim</th>
             <SortHeader column="dos" label="DOS" search={search} onSort={(s) => { setPatientOrder(''); searchFor(s) }} />
             <th scope="col" aria-sort={patientOrder ? (patientOrder === 'asc' ? 'ascending' : 'descending') : 'none'}>
@@ -237,6 +246,10 @@ export function Claims({ canRun }: { canRun: boolean }) {
         <tbody>
           {page && byPatient(page.items, patientOrder).map((c) => (
             <tr key={c.id} data-claim={c.id} data-claim-id={c.id} data-testid="claim-row">
+              <td>
+                <input type="checkbox" data-testid="select-claim" data-claim-id={c.id} aria-label={'Select claim ' + c.patient_control_number}
+                  checked={selection.has(c.id)} onChange={() => selection.toggle(c.id)} />
+              </td>
               <td><a href={'#/claims/' + c.id}>{c.patient_control_number}</a></td>
               <td data-testid="claim-dos">{c.date_of_service}</td>
               <td>{c.patient_masked ? <span className="masked" title="Your role may not see patient data">•••• <span className="sr-only">masked</span></span> : c.patient_name}</td>
@@ -251,7 +264,7 @@ export function Claims({ canRun }: { canRun: boolean }) {
             </tr>
           ))}
           {page && page.items.length === 0 && (
-            <tr><td colSpan={11}>No claims match.</td></tr>
+            <tr><td colSpan={12}>No claims match.</td></tr>
           )}
         </tbody>
       </table>
