@@ -202,7 +202,7 @@ func (w *pdfWriter) WriteHeader(code int) {
 
 func (w *pdfWriter) Write(b []byte) (int, error) {
 	if w.status == http.StatusOK && w.pdf != nil {
-		if _, err := w.ResponseWriter.Write(w.pdf); err != nil {
+		if _, err := w.ResponseWriter.Write(w.pdf); err != nil { //nolint:gosec // G705: a PDF the server rendered, served as application/pdf, not HTML
 			return 0, err
 		}
 		w.pdf = nil
