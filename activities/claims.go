@@ -63,6 +63,10 @@ type ClaimStatusChange struct {
 	// Actor is the staff member whose decision this change applies (their
 	// user ID), empty for the workflow's own moves.
 	Actor string `json:",omitempty"`
+	// Denial is the claim's latest denial while it waits for a denial
+	// decision or an appeal's answer, with its filing deadline (recorded
+	// for the appeals worklist); nil otherwise.
+	Denial *rcm.ClaimDenial `json:",omitempty"`
 }
 
 // StatusInquiryResult is a 277's answer for one claim (STC segment).
@@ -142,6 +146,12 @@ func (a *Activities) SendStatusInquiry(ctx context.Context, claimID string) (Sta
 	}
 	res, err := a.Inquirer.Inquire(ctx, claimID)
 	if err != nil {
+		// A permanent failure stays permanent: the SDK reads retryability
+		// from the returned error itself, not from one it wraps.
+		var ae *temporal.ApplicationError
+		if errors.As(err, &ae) && ae.NonRetryable() {
+			return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("276 for claim %s: %s", claimID, ae.Message()), ae.Type(), err)
+		}
 		return res, fmt.Errorf("276 for claim %s: %w", claimID, err)
 	}
 	return res, nil

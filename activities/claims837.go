@@ -31,6 +31,30 @@ type ClaimRecords interface {
 	GetClaimBundle(ctx context.Context, a rcm.Actor, claimID string) (rcm.ClaimBundle, error)
 	BillingProfileFor(ctx context.Context, orgID string) (rcm.BillingProfile, error)
 	RecordClaimProgress(ctx context.Context, p rcm.ClaimProgress) error
+	EnrollmentReader
+}
+
+// EnrollmentReader reads a provider's payer enrollment for a transaction
+// (rcm.ErrNotFound when none is recorded).
+type EnrollmentReader interface {
+	EnrollmentFor(ctx context.Context, providerID, payerID, transaction string) (rcm.Enrollment, error)
+}
+
+// enrollmentHold is why the payer takes no transaction tx from the
+// provider on date (rcm.EnrollmentHold), or "".
+func enrollmentHold(ctx context.Context, r EnrollmentReader, prov rcm.Provider, payer rcm.Payer, tx, date string) (string, error) {
+	if !payer.EnrollmentRequired {
+		return "", nil
+	}
+	var e *rcm.Enrollment
+	got, err := r.EnrollmentFor(ctx, prov.ID, payer.ID, tx)
+	switch {
+	case err == nil:
+		e = &got
+	case !errors.Is(err, rcm.ErrNotFound):
+		return "", err
+	}
+	return rcm.EnrollmentHold(prov, payer, e, tx, date), nil
 }
 
 // ClaimStore implements ClaimService over the records store: scrubbing
@@ -66,6 +90,16 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 	}
 	if err != nil {
 		return res, err
+	}
+	// A payer that requires enrollment takes no claim from a provider not
+	// approved for claims on the date of service: the claim is held with
+	// the reason, and staff resubmit it once the approval is recorded.
+	hold, err := enrollmentHold(ctx, c.Records, b.Provider, b.Payer, rcm.EnrollClaims, b.Encounter.DateOfService)
+	if err != nil {
+		return res, err
+	}
+	if hold != "" {
+		res.Problems = append(res.Problems, hold)
 	}
 	res.Problems = append(res.Problems, recordProblems(b)...)
 	tx, err := Claim837(prof, b, req.FrequencyCode, req.PayerClaimNumber)
@@ -264,7 +298,7 @@ func Write837(rcv Receiver, prof rcm.BillingProfile, at time.Time, ctl edi.Contr
 func (c *ClaimStore) RecordStatus(ctx context.Context, ch ClaimStatusChange) error {
 	return c.Records.RecordClaimProgress(ctx, rcm.ClaimProgress{ClaimID: ch.ClaimID, Attempt: ch.Attempt, Seq: ch.Seq,
 		Status: ch.Status, Note: ch.Note, At: ch.At, PaidCents: ch.PaidCents, PayerClaimNumber: ch.PayerClaimNumber,
-		FrequencyCode: ch.FrequencyCode, ActorID: ch.Actor})
+		FrequencyCode: ch.FrequencyCode, ActorID: ch.Actor, Denial: ch.Denial})
 }
 
 // AppealLog implements AppealFiler: the appeal is recorded (once) for the

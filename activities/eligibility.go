@@ -23,7 +23,13 @@ type EligibilityRecords interface {
 	BillingProfileFor(ctx context.Context, orgID string) (rcm.BillingProfile, error)
 	PutEligibility(ctx context.Context, c rcm.EligibilityCheck) error
 	UpcomingAppointments(ctx context.Context, from, to time.Time) ([]string, error)
+	EnrollmentReader
 }
+
+// ErrTypeNotEnrolled: the payer requires enrollment and the appointment's
+// provider is not approved for eligibility inquiries (270) on its date;
+// no 270 is sent.
+const ErrTypeNotEnrolled = "NotEnrolled"
 
 // RealTimeSender sends a 270 or a 276 to a clearinghouse's real-time
 // endpoint and returns the 271 or 277 (CORE connectivity; the same payload
@@ -80,6 +86,13 @@ func (s *EligibilityService) build270(ctx context.Context, req EligibilityReques
 	if err != nil {
 		return b, nil, temporal.NewNonRetryableApplicationError("no billing profile for the appointment's organisation", "NoBillingProfile", err)
 	}
+	hold, err := enrollmentHold(ctx, s.Records, b.Provider, b.Payer, rcm.EnrollEligibility, b.Appointment.StartsAt.UTC().Format(time.DateOnly))
+	if err != nil {
+		return b, nil, err
+	}
+	if hold != "" {
+		return b, nil, temporal.NewNonRetryableApplicationError(hold, ErrTypeNotEnrolled, nil)
+	}
 	ymd := func(d string) string { return strings.ReplaceAll(d, "-", "") }
 	cov := eligibility.Coverage{PayerName: strings.ToUpper(b.Payer.Name), PayerID: payerIdentifier(b.Payer), MemberID: b.Coverage.MemberID,
 		GroupNumber: b.Coverage.GroupNumber, Relationship: map[string]string{"self": "18", "spouse": "01", "child": "19", "other": "34"}[b.Coverage.Relationship]}
@@ -131,6 +144,9 @@ func (s *EligibilityService) CheckRealtime(ctx context.Context, req EligibilityR
 		return EligibilityResult{}, errors.New("no real-time connection is configured")
 	}
 	b, x270, err := s.build270(ctx, req)
+	if reason, held := notEnrolled(err); held {
+		return s.held(ctx, req, b, "realtime", reason)
+	}
 	if err != nil {
 		return EligibilityResult{}, err
 	}
@@ -150,6 +166,14 @@ func (s *EligibilityService) SubmitBatch(ctx context.Context, req EligibilityReq
 		return notWired("batch eligibility (no clearinghouse)")
 	}
 	b, x270, err := s.build270(ctx, req)
+	if reason, held := notEnrolled(err); held {
+		// Recorded for staff; the workflow ends with the reason rather
+		// than wait for a 271 that no 270 asked for.
+		if _, serr := s.held(ctx, req, b, "batch", reason); serr != nil {
+			return serr
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -163,6 +187,32 @@ func (s *EligibilityService) SubmitBatch(ctx context.Context, req EligibilityReq
 	}
 	_, err = s.Files.SendFile(ctx, b.Payer.Clearinghouse, x270)
 	return err
+}
+
+// notEnrolled reports whether build270 refused the inquiry for the
+// provider's payer enrollment, and why.
+func notEnrolled(err error) (string, bool) {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == ErrTypeNotEnrolled {
+		return app.Message(), true
+	}
+	return "", false
+}
+
+// held records a check that was not sent because the provider is not
+// enrolled with the payer: rejected, with the reason, so staff see why
+// the appointment has no benefits.
+func (s *EligibilityService) held(ctx context.Context, req EligibilityRequest, b rcm.EligibilityBundle, mode, reason string) (EligibilityResult, error) {
+	wfID := ""
+	if activity.IsActivity(ctx) {
+		wfID = activity.GetInfo(ctx).WorkflowExecution.ID
+	}
+	res := EligibilityResult{Status: "rejected", RejectCodes: []string{reason}, Mode: mode}
+	if err := s.Records.PutEligibility(ctx, rcm.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID,
+		CoverageID: b.Coverage.ID, WorkflowID: wfID, Mode: mode, Status: res.Status, RejectCodes: res.RejectCodes}); err != nil {
+		return res, err
+	}
+	return res, nil
 }
 
 // StoreResponse reads a batch 271 from the archive and stores it.

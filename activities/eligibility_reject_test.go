@@ -9,6 +9,7 @@ import (
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/eligibility"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -27,6 +28,9 @@ func (r *eligibilityRecords) PutEligibility(_ context.Context, c store.Eligibili
 }
 func (r *eligibilityRecords) UpcomingAppointments(context.Context, time.Time, time.Time) ([]string, error) {
 	return nil, nil
+}
+func (r *eligibilityRecords) EnrollmentFor(context.Context, string, string, string) (rcm.Enrollment, error) {
+	return rcm.Enrollment{}, rcm.ErrNotFound
 }
 
 // TestEligibilityRejectionRecordedOnce reproduces issue 16 item 7: a 271

@@ -228,12 +228,20 @@ func (r *Router) routeAcks(ctx context.Context, f InboundFile, acks *ackread.Ack
 			if set, ok := g.Set(c.ST02); ok {
 				sig.Accepted = set.Accepted()
 				sig.Codes = append(sig.Codes, "IK5:"+set.Code)
-				sig.Codes = append(sig.Codes, set.Errors...)
+				for _, e := range set.Errors { // IK502..IK506
+					sig.Codes = append(sig.Codes, "IK5:"+e)
+				}
 				for _, se := range set.Segments {
 					sig.Codes = append(sig.Codes, fmt.Sprintf("IK3:%s@%d:%s", se.SegID, se.Pos, se.Code))
+					for _, ee := range se.Elements {
+						sig.Codes = append(sig.Codes, fmt.Sprintf("IK4:%s@%d.%d:%s", se.SegID, se.Pos, ee.Elem, ee.Code))
+					}
 				}
 			} else {
 				sig.Codes = append(sig.Codes, "AK9:"+g.Code)
+				for _, e := range g.Errors { // AK905..AK909
+					sig.Codes = append(sig.Codes, "AK9:"+e)
+				}
 			}
 			if err := r.recordAck(ctx, c, sig); err != nil {
 				return err

@@ -75,7 +75,8 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 	}
 	rid, _, err := s.Records.PutRemittance(ctx, rcm.Remittance{Partner: req.Partner, PayerID: req.PayerID, TraceNumber: req.TraceNumber, FileKey: req.FileKey,
 		TransactionIndex: req.Transaction, PaidCents: res.PaidCents, ProviderAdjCents: plb, Balanced: res.Balanced,
-		BalanceProblems: res.BalanceProblems, PaymentDate: date})
+		BalanceProblems: res.BalanceProblems, PaymentDate: date, PayerName: rem.Payer.Name, PaymentMethod: rem.Payment.Method,
+		ProviderAdjustments: providerAdjustments(rem.Adjustments)})
 	if err != nil {
 		return res, err
 	}
@@ -95,6 +96,7 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		add(0, cp.Adjustments)
 		for li, l := range cp.Lines {
 			add(li+1, l.Adjustments)
+			rec.Lines = append(rec.Lines, paymentLine(li+1, l))
 			rec.RARCs = append(rec.RARCs, l.Remarks...)
 			pay.RARCs = append(pay.RARCs, l.Remarks...)
 		}
@@ -137,6 +139,31 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		}
 	}
 	return res, nil
+}
+
+// providerAdjustments are the PLB adjustments as the ERA viewer shows them.
+func providerAdjustments(as []x835.ProviderAdjustment) []rcm.ProviderAdjustment {
+	out := make([]rcm.ProviderAdjustment, len(as))
+	for i, a := range as {
+		out[i] = rcm.ProviderAdjustment{ProviderID: a.ProviderID, FiscalPeriod: a.FiscalPeriod, Reason: a.Reason,
+			Reference: a.Reference, AmountCents: int64(a.Amount)}
+	}
+	return out
+}
+
+// paymentLine is one SVC loop as the ERA viewer shows it.
+func paymentLine(n int, l x835.LinePayment) rcm.PaymentLine {
+	pl := rcm.PaymentLine{Line: n, ProcedureQual: l.ProcedureQual, Procedure: l.Procedure, Modifiers: l.Modifiers,
+		RevenueCode: l.RevenueCode, Units: l.Units, ChargeCents: int64(l.Charge), PaidCents: int64(l.Paid),
+		ServiceDate: l.ServiceDate, LineControl: l.LineControl, RARCs: l.Remarks}
+	if pl.ServiceDate == "" {
+		pl.ServiceDate = l.ServiceFrom
+	}
+	if l.HasAllowed {
+		allowed := int64(l.Allowed)
+		pl.AllowedCents = &allowed
+	}
+	return pl
 }
 
 // nthTransaction finds the n-th transaction set of the file (0-based,

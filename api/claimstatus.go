@@ -61,20 +61,26 @@ const maxDecisionNote = 2000
 // (who needs the decision's permission at the claim's organisation) and
 // audits it. Refusals are 409 problems naming the reason.
 func (s *Server) decideClaim(ctx context.Context, a rcm.Actor, c rcm.Claim, d workflows.Decision) error {
+	_, err := s.decideClaimStatus(ctx, a, c, d)
+	return err
+}
+
+// decideClaimStatus is decideClaim answering the status the workflow wrote.
+func (s *Server) decideClaimStatus(ctx context.Context, a rcm.Actor, c rcm.Claim, d workflows.Decision) (string, error) {
 	if ok, err := s.records.CanWriteClaim(ctx, a, c.OrgID); err != nil || !ok {
 		if err != nil {
-			return err
+			return "", err
 		}
-		return &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "deciding needs the " + rcm.PermClaimWrite + " permission at the claim's organisation"}
+		return "", &Error{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: "deciding needs the " + rcm.PermClaimWrite + " permission at the claim's organisation"}
 	}
 	if s.claims == nil {
-		return &Error{Status: http.StatusServiceUnavailable, Code: "workflows-unavailable", Title: "Workflows unavailable", Detail: "the workflow service is not connected"}
+		return "", &Error{Status: http.StatusServiceUnavailable, Code: "workflows-unavailable", Title: "Workflows unavailable", Detail: "the workflow service is not connected"}
 	}
-	_, err := s.claims.DecideClaim(ctx, c.ID, d)
+	status, err := s.claims.DecideClaim(ctx, c.ID, d)
 	var refused *DecisionRefused
 	switch {
 	case errors.As(err, &refused):
-		return &Error{Status: http.StatusConflict, Code: "decision-refused", Title: "Decision refused", Detail: refused.Reason,
+		return "", &Error{Status: http.StatusConflict, Code: "decision-refused", Title: "Decision refused", Detail: refused.Reason,
 			Extra: map[string]any{"claim_status": c.Status, "decision": d.Action}}
 	case errors.Is(err, ErrNoWorkflow):
 		st := rcm.ClaimStatus(c.Status)
@@ -84,12 +90,12 @@ func (s *Server) decideClaim(ctx context.Context, a rcm.Actor, c rcm.Claim, d wo
 			// under the workflow version before rcm (a lapsed appeal).
 			detail = fmt.Sprintf("the claim (status %s) has no running workflow to apply the decision: it has not started yet, or it ended before decisions on this status were possible", st)
 		}
-		return &Error{Status: http.StatusConflict, Code: "claim-closed", Title: "Claim closed", Detail: detail,
+		return "", &Error{Status: http.StatusConflict, Code: "claim-closed", Title: "Claim closed", Detail: detail,
 			Extra: map[string]any{"claim_status": c.Status}}
 	case err != nil:
-		return err
+		return "", err
 	}
-	return s.records.RecordAccess(ctx, a, rcm.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: rcm.ActionUpdate,
+	return status, s.records.RecordAccess(ctx, a, rcm.AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: rcm.ActionUpdate,
 		Resource: "claim_decision", ResourceID: c.ID, Fields: []string{d.Action}})
 }
 

@@ -30,11 +30,18 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Get("/v1/dashboard/session", s.handle(permAuthenticated, h.session))
 		r.Get("/v1/dashboard/claims", s.handle(rcm.PermClaimRead, h.claims))
 		r.Get("/v1/dashboard/claims/summary", h.summary)
+		r.Post("/v1/dashboard/claims/bulk", s.handle(rcm.PermClaimWrite, h.bulk))
 		r.Get("/v1/dashboard/denials", s.handle(rcm.PermClaimRead, h.denials))
 		r.Get("/v1/dashboard/remittances", s.handle(rcm.PermClaimRead, h.remittances))
 		r.Get("/v1/dashboard/remittances/summary", h.remitSummary)
 		r.Get("/v1/dashboard/remittances/work-queue", s.handle(rcm.PermClaimRead, h.workQueue))
 		r.Post("/v1/dashboard/remittances/work-queue/{id}/resolve", s.handle(rcm.PermClaimWrite, h.resolve))
+		r.Get("/v1/dashboard/remittances/{id}", s.handle(rcm.PermClaimRead, h.era))
+		r.Get("/v1/dashboard/remittances/{id}/eob.pdf", h.eobPDF)
+		r.Get("/v1/dashboard/deposits", s.handle(rcm.PermClaimRead, h.deposits))
+		r.Post("/v1/dashboard/deposits", s.handle(rcm.PermClaimWrite, h.createDeposit))
+		r.Post("/v1/dashboard/deposits/{id}/match", s.handle(rcm.PermClaimWrite, h.matchDeposit(true)))
+		r.Post("/v1/dashboard/deposits/{id}/unmatch", s.handle(rcm.PermClaimWrite, h.matchDeposit(false)))
 		r.Get("/v1/dashboard/receivables", s.handle(rcm.PermClaimRead, h.receivables))
 		r.Get("/v1/dashboard/eligibility", s.handle(rcm.PermAppointmentRead, h.eligibility))
 		r.Get("/v1/claims/{id}/timeline", s.handle(rcm.PermClaimRead, h.timeline))
@@ -45,6 +52,11 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Post("/v1/dashboard/runs/submit", s.handle(rcm.PermClaimWrite, h.runNow("submit")))
 		r.Post("/v1/dashboard/runs/check-status", s.handle(rcm.PermClaimWrite, h.runNow("check-status")))
 		r.Get("/v1/dashboard/routing-warnings", s.handle(rcm.PermClaimRead, h.routingWarnings))
+		r.Get("/v1/dashboard/appeals", s.handle(rcm.PermClaimRead, h.appeals))
+		r.Post("/v1/claims/{id}/appeal-letter", s.handle(rcm.PermClaimWrite, h.appealLetter))
+		r.Get("/v1/claims/{id}/appeal-letters", s.handle(rcm.PermClaimRead, h.appealLetters))
+		r.Get("/v1/claims/{id}/appeal-letters/{letterID}.pdf", h.appealLetterPDF)
+		h.mountSearch(r)
 	})
 }
 
@@ -87,6 +99,7 @@ func (h *dashboard) filter(q *queryReader) rcm.DashClaimFilter {
 			*c.dst = &n
 		}
 	}
+	readSearch(q, &f)
 	return f
 }
 

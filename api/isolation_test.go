@@ -43,6 +43,11 @@ type isolation struct {
 	// ownerMay404: the owner's answer may be 404 too (nothing to show yet,
 	// e.g. no eligibility check has run).
 	ownerMay404 bool
+	// echo lists the IDs the request names that the answer repeats (the
+	// bulk route's claim_id per result, as a problem's instance repeats the
+	// path): they are not told to the caller, so they are masked before
+	// the checks, and the rest must be the answer made-up IDs get.
+	echo func(x *tenant) []string
 }
 
 // isolationCoverage lists every route the server mounts. A route missing
@@ -65,6 +70,10 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/orgs/{id}/billing-profile": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
 	"PUT /v1/orgs/{id}/billing-profile": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(_, _ *tenant) any {
 		return map[string]any{"inherit_from_parent": true}
+	}},
+	"GET /v1/orgs/{id}/enrollments": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }},
+	"PUT /v1/orgs/{id}/enrollments": {kind: isoTarget, id: func(x *tenant) string { return x.practice.ID }, body: func(x, _ *tenant) any {
+		return map[string]any{"provider_id": x.prov.ID, "payer_id": x.payer.ID, "transaction": "837", "status": "submitted"}
 	}},
 
 	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
@@ -133,32 +142,55 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/encounters/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.encounter.ID }},
 	"PATCH /v1/encounters/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.recs.encounter.ID }, body: func(_, _ *tenant) any { return map[string]any{"place_of_service": "22"} }},
 
-	"POST /v1/claims":                {kind: isoCreate, body: func(x, _ *tenant) any { return map[string]any{"encounter_id": x.recs.encounter.ID} }},
-	"GET /v1/claims":                 {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&payer_id=" + x.payer.ID }},
-	"GET /v1/claims/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
-	"POST /v1/claims/{id}/status":    {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"status": "ready"} }},
-	"GET /v1/claims/{id}/versions":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
-	"POST /v1/claims/{id}/versions":  {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"member_id": "ZZ0000009", "note": "x"} }},
-	"GET /v1/claims/{id}/timeline":   {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
-	"GET /v1/claims/{id}/edi":        {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, query: func(*tenant) string { return "kind=837&n=0" }, ownerMay404: true},
-	"POST /v1/claims/{id}/decisions": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"action": "write_off", "note": "x"} }},
+	"POST /v1/claims":                    {kind: isoCreate, body: func(x, _ *tenant) any { return map[string]any{"encounter_id": x.recs.encounter.ID} }},
+	"GET /v1/claims":                     {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&payer_id=" + x.payer.ID }},
+	"GET /v1/claims/{id}":                {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
+	"POST /v1/claims/{id}/status":        {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"status": "ready"} }},
+	"GET /v1/claims/{id}/versions":       {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
+	"POST /v1/claims/{id}/versions":      {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"member_id": "ZZ0000009", "note": "x"} }},
+	"GET /v1/claims/{id}/timeline":       {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
+	"GET /v1/claims/{id}/edi":            {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, query: func(*tenant) string { return "kind=837&n=0" }, ownerMay404: true},
+	"POST /v1/claims/{id}/decisions":     {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"action": "write_off", "note": "x"} }},
+	"POST /v1/claims/{id}/appeal-letter": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, body: func(_, _ *tenant) any { return map[string]any{"reason": "x"} }},
+	"GET /v1/claims/{id}/appeal-letters": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }},
+	// The claim has no letter here (TestAppealsWorklistAndLetters refuses
+	// another tenant a real one); the letter ID stays a placeholder.
+	"GET /v1/claims/{id}/appeal-letters/{letterID}.pdf": {kind: isoTarget, id: func(x *tenant) string { return x.recs.claim.ID }, ownerMay404: true},
 
 	"GET /v1/audit": {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID + "&actor_id=" + x.users["admin"] }},
 
-	"GET /v1/dashboard/claims":                               {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID + "&provider_id=" + x.prov.ID }},
-	"GET /v1/dashboard/claims/summary":                       {kind: isoList, query: func(x *tenant) string { return "claim_id=" + x.recs.claim.ID }},
-	"GET /v1/dashboard/denials":                              {kind: isoList},
+	"GET /v1/dashboard/claims":         {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID + "&provider_id=" + x.prov.ID }},
+	"GET /v1/dashboard/claims/summary": {kind: isoList, query: func(x *tenant) string { return "claim_id=" + x.recs.claim.ID }},
+	"GET /v1/dashboard/denials":        {kind: isoList},
+	"GET /v1/dashboard/appeals":        {kind: isoList, query: func(x *tenant) string { return "payer_id=" + x.payer.ID }},
+	"GET /v1/dashboard/claims.csv": {kind: isoList, query: func(x *tenant) string {
+		return "q=" + x.recs.claim.PatientControlNumber + "&payer_id=" + x.payer.ID
+	}},
+	"GET /v1/dashboard/denials.csv":                          {kind: isoList, query: func(x *tenant) string { return "claim_id=" + x.recs.claim.ID }},
+	"GET /v1/dashboard/remittances.csv":                      {kind: isoList},
+	"GET /v1/dashboard/saved-filters":                        {kind: isoList},
+	"POST /v1/dashboard/saved-filters":                       {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST FILTER", "query": "status=denied"} }},
+	"DELETE /v1/dashboard/saved-filters/{id}":                {kind: isoTarget, id: func(x *tenant) string { return x.savedFilter }},
 	"GET /v1/dashboard/remittances":                          {kind: isoList},
 	"GET /v1/dashboard/remittances/summary":                  {kind: isoList},
 	"GET /v1/dashboard/remittances/work-queue":               {kind: isoList},
 	"POST /v1/dashboard/remittances/work-queue/{id}/resolve": {kind: isoTarget, id: func(x *tenant) string { return x.workItem }, body: func(_, _ *tenant) any { return map[string]any{"resolution": "not_ours"} }},
-	"GET /v1/dashboard/receivables":                          {kind: isoList},
-	"GET /v1/dashboard/statements/awaiting-release":          {kind: isoList},
-	"POST /v1/statements/{id}/release":                       {kind: isoTarget, id: func(x *tenant) string { return x.statement }},
-	"POST /v1/dashboard/runs/submit":                         {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
-	"POST /v1/dashboard/runs/check-status":                   {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
-	"GET /v1/dashboard/routing-warnings":                     {kind: isoList},
-	"GET /v1/dashboard/eligibility":                          {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
+	"GET /v1/dashboard/remittances/{id}":                     {kind: isoTarget, id: func(x *tenant) string { return x.remittance }},
+	"GET /v1/dashboard/remittances/{id}/eob.pdf":             {kind: isoTarget, id: func(x *tenant) string { return x.remittance }},
+	"GET /v1/dashboard/deposits":                             {kind: isoList},
+	"POST /v1/dashboard/deposits": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "amount_cents": 9000, "deposited_on": "2030-01-16", "reference": "ZZREF-ISO"}
+	}},
+	"POST /v1/dashboard/deposits/{id}/match":        {kind: isoTarget, id: func(x *tenant) string { return x.deposit }, body: func(x, _ *tenant) any { return map[string]any{"remittance_id": x.remittance} }},
+	"POST /v1/dashboard/deposits/{id}/unmatch":      {kind: isoTarget, id: func(x *tenant) string { return x.deposit }, body: func(x, _ *tenant) any { return map[string]any{"remittance_id": x.remittance} }},
+	"GET /v1/dashboard/receivables":                 {kind: isoList},
+	"GET /v1/dashboard/statements/awaiting-release": {kind: isoList},
+	"POST /v1/statements/{id}/release":              {kind: isoTarget, id: func(x *tenant) string { return x.statement }},
+	"POST /v1/dashboard/runs/submit":                {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
+	"POST /v1/dashboard/runs/check-status":          {kind: isoList, body: func(_, _ *tenant) any { return map[string]any{"clearinghouse": "local"} }},
+	"GET /v1/dashboard/routing-warnings":            {kind: isoList},
+	"GET /v1/dashboard/eligibility":                 {kind: isoList, query: func(x *tenant) string { return "appointment_id=" + x.recs.appointment.ID }},
+	"POST /v1/dashboard/claims/bulk":                {kind: isoList, echo: bulkIsoEcho, body: bulkIsoBody},
 
 	"POST /v1/users": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "kind": "system", "login": "iso-new-user", "display_name": "TEST NEW"}
@@ -190,6 +222,8 @@ func ghostOf(tn *tenant) *tenant {
 	g.recs.patient.ID, g.recs.coverage.ID, g.recs.appointment.ID, g.recs.waitlist.ID = n(), n(), n(), n()
 	g.recs.encounter.ID, g.recs.claim.ID, g.workItem, g.tokenID = n(), n(), n(), n()
 	g.statement = n() + "-ZZTRACE1"
+	g.deposit, g.remittance = n(), n()
+	g.savedFilter = n()
 	for r := range tn.users {
 		g.users[r] = n()
 	}
@@ -200,7 +234,7 @@ func ghostOf(tn *tenant) *tenant {
 func secretsOf(tn *tenant) []string {
 	s := []string{tn.root.ID, tn.practice.ID, tn.prov.ID, tn.payer.ID, tn.recs.patient.ID, tn.recs.coverage.ID,
 		tn.recs.appointment.ID, tn.recs.waitlist.ID, tn.recs.encounter.ID, tn.recs.claim.ID, tn.recs.claim.PatientControlNumber,
-		tn.workItem, tn.tokenID, tn.remittance, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
+		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
 	for _, u := range tn.users {
 		s = append(s, u)
 	}
@@ -219,6 +253,19 @@ func (c isolation) path(route string, x *tenant) string {
 		p += "?" + c.query(x)
 	}
 	return p
+}
+
+// masked is body with the IDs of x the request named and the answer
+// repeats (echo) replaced by a placeholder.
+func (c isolation) masked(body []byte, x *tenant) []byte {
+	if c.echo == nil {
+		return body
+	}
+	s := string(body)
+	for _, v := range c.echo(x) {
+		s = strings.ReplaceAll(s, v, "{echo}")
+	}
+	return []byte(s)
 }
 
 func (c isolation) bodyFor(x, self *tenant) any {
@@ -248,10 +295,21 @@ func TestRouteIsolation(t *testing.T) {
 		t.Fatal("tenant A has no work item to protect")
 	}
 	a.workItem = q.Items[0].ID
+	var dep struct {
+		ID string `json:"id"`
+	}
+	w.mustCall(201, a.tokens["biller"], "POST", "/v1/dashboard/deposits", map[string]any{"org_id": a.practice.ID, "amount_cents": 9000,
+		"deposited_on": "2030-01-16", "reference": "ZZEFTA"}, &dep)
+	a.deposit = dep.ID
 	var tok store.IssuedToken
 	w.mustCall(201, a.admin, "POST", "/v1/users/"+a.users["scheduler_system"]+"/tokens", nil, &tok)
 	a.tokenID = tok.ID
 	a.statement = openStatement(t, w, a.recs, 1000)
+	var sf struct {
+		ID string `json:"id"`
+	}
+	w.mustCall(201, a.admin, "POST", "/v1/dashboard/saved-filters", map[string]any{"name": "TEST FILTER A", "query": "status=denied"}, &sf)
+	a.savedFilter = sf.ID
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
 
@@ -284,6 +342,7 @@ func TestRouteIsolation(t *testing.T) {
 		for _, role := range tenantRoles {
 			tok := b.tokens[role]
 			st, body := w.raw(tok, method, c.path(route, a), c.bodyFor(a, b))
+			body = c.masked(body, a)
 			for _, s := range secrets {
 				if strings.Contains(withoutInstance(body), s) {
 					t.Errorf("%s of tenant B: %s answered %d with tenant A's %q", role, rt, st, s)
@@ -296,6 +355,7 @@ func TestRouteIsolation(t *testing.T) {
 				continue
 			}
 			stG, bodyG := w.raw(tok, method, c.path(route, ghost), c.bodyFor(ghost, b))
+			bodyG = c.masked(bodyG, ghost)
 			switch c.kind {
 			case isoTarget, isoCreate:
 				if st < 400 || st != stG || !sameRefusal(body, bodyG) {
@@ -305,6 +365,9 @@ func TestRouteIsolation(t *testing.T) {
 			case isoList:
 				if st != stG {
 					t.Errorf("%s of tenant B: %s naming A's records = %d, naming made-up IDs = %d", role, rt, st, stG)
+				}
+				if c.echo != nil && !sameRefusal(body, bodyG) {
+					t.Errorf("%s of tenant B: %s naming A's records = %s; naming made-up IDs = %s; want the same answer", role, rt, body, bodyG)
 				}
 			}
 		}
@@ -317,6 +380,13 @@ func TestRouteIsolation(t *testing.T) {
 
 	// A's records are as they were.
 	ctx := context.Background()
+	var sfs List[struct {
+		ID string `json:"id"`
+	}]
+	w.mustCall(200, a.admin, "GET", "/v1/dashboard/saved-filters", nil, &sfs)
+	if len(sfs.Items) != 1 || sfs.Items[0].ID != a.savedFilter {
+		t.Errorf("tenant A's saved filters after tenant B's requests = %+v, want %s", sfs.Items, a.savedFilter)
+	}
 	var p store.Patient
 	w.mustCall(200, a.admin, "GET", "/v1/patients/"+a.recs.patient.ID, nil, &p)
 	var u store.UserDetail

@@ -21,8 +21,11 @@ type Records interface {
 	Billing
 	AuditLog
 	DashboardRecords
+	ClaimSearchRecords
 	StatementRecords
 	PracticeSetup
+	AppealRecords
+	Enrollments
 }
 
 // Sessions authenticates requests and records refused ones.
@@ -140,6 +143,7 @@ type DashboardRecords interface {
 	DashWorkQueue(ctx context.Context, a rcm.Actor) ([]rcm.WorkItem, error)
 	DashWorkQueuePage(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.WorkItem, string, error)
 	ResolveWorkItem(ctx context.Context, a rcm.Actor, id string, in rcm.WorkResolution) (rcm.ResolvedWorkItem, bool, error)
+	ERARecords
 }
 
 // PracticeSetup is billing profiles per organisation and the payers whose

@@ -32,6 +32,8 @@ type tenant struct {
 	// Set by the tests that make them.
 	remittance, workItem, tokenID string
 	statement                     string
+	deposit                       string
+	savedFilter                   string
 }
 
 var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}

@@ -125,6 +125,9 @@ func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
 		}
 	}
 	for _, r := range n.syntax {
+		if r.mask != 0 && syntaxHolds(r.Kind, present&r.mask, r.mask, present&(1<<r.Els[0]) != 0) {
+			continue
+		}
 		switch r.Kind {
 		case 'P':
 			some := false
@@ -177,6 +180,26 @@ func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
 			}
 		}
 	}
+}
+
+// syntaxHolds reports whether a syntax note whose elements are the bits
+// of mask is met, from the present ones (m) and whether its first element
+// is present: then the element by element checks below have nothing to
+// report.
+func syntaxHolds(kind byte, m, mask uint64, first bool) bool {
+	switch kind {
+	case 'P': // all or none
+		return m == 0 || m == mask
+	case 'R': // at least one
+		return m != 0
+	case 'E': // at most one
+		return m&(m-1) == 0
+	case 'C': // the first, then all the others
+		return !first || m == mask
+	case 'L': // the first, then at least one other
+		return !first || m&(m-1) != 0
+	}
+	return false
 }
 
 // hasCtrl reports whether b holds a byte outside the X12 basic and
@@ -310,7 +333,11 @@ func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, 
 			break
 		}
 	}
-	for j++; j <= len(r.Comps); j++ {
+	end := len(r.Comps)
+	if r.compsEnd > 0 {
+		end = r.compsEnd - 1 // the last required component
+	}
+	for j++; j <= end; j++ {
 		if r.Comps[j-1].Usage == 'R' {
 			v.elErr(&r.Comps[j-1], "1", s, pos, loop, i, j, rep)
 		}

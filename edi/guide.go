@@ -37,6 +37,11 @@ type elemRule struct {
 	// Period marks a date time period (1251) checked against the format
 	// qualifier in the element before it.
 	Period bool
+	// compsEnd is, for a composite compiled into a guide node, one past
+	// the position of its last required component (1 when none is
+	// required): checkComposite looks no further for missing ones. 0 when
+	// not worked out (every component is looked at).
+	compsEnd int
 }
 
 // node is a compiled guide item: a segment or a loop.
@@ -141,6 +146,10 @@ type dictSeg struct {
 type syntaxRule struct {
 	Kind byte
 	Els  []int
+	// mask has bit e set for each element e of Els, when all are below 64
+	// and distinct (else 0): checkSyntax then tells a note that holds
+	// from a presence mask alone.
+	mask uint64
 }
 
 type dictionary struct {

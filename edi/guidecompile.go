@@ -61,6 +61,13 @@ func parseSyntax(note string, n int) (syntaxRule, error) {
 		}
 		r.Els = append(r.Els, p)
 	}
+	for _, e := range r.Els {
+		if e >= 64 || r.mask&(1<<e) != 0 {
+			r.mask = 0
+			break
+		}
+		r.mask |= 1 << e
+	}
 	return r, nil
 }
 
@@ -328,8 +335,17 @@ func (c *compiler) item(it guidetable.Item, parent *node, depth int) (*node, err
 		}
 	}
 	for i := range n.Elems {
-		if n.Elems[i].Usage == 'R' {
+		e := &n.Elems[i]
+		if e.Usage == 'R' {
 			n.lastReq = i + 1
+		}
+		if e.Comps != nil {
+			e.compsEnd = 1
+			for j := range e.Comps {
+				if e.Comps[j].Usage == 'R' {
+					e.compsEnd = j + 2
+				}
+			}
 		}
 	}
 	if it.Q != "" {

@@ -31,20 +31,22 @@ func (s Seg) El(i int) string {
 // Comp returns component j (1-based) of element i split by sep. It does not
 // allocate: the result is part of the element.
 func (s Seg) Comp(sep byte, i, j int) string {
+	// One pass over the (short) element: no IndexByte call per component.
 	e := s.El(i)
-	for k := 1; ; k++ {
-		n := strings.IndexByte(e, sep)
-		if k == j {
-			if n < 0 {
-				return e
+	k, start := 1, 0
+	for n := 0; n < len(e); n++ {
+		if e[n] == sep {
+			if k == j {
+				return e[start:n]
 			}
-			return e[:n]
+			k++
+			start = n + 1
 		}
-		if n < 0 {
-			return ""
-		}
-		e = e[n+1:]
 	}
+	if k == j {
+		return e[start:]
+	}
+	return ""
 }
 
 // Interchange is a whole ISA/IEA envelope in memory.

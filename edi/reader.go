@@ -35,7 +35,6 @@
 package edi
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -145,19 +144,21 @@ func (s *Segment) Copy() Seg {
 
 // nth returns the j-th (1-based) part of b split by sep, or nil.
 func nth(b []byte, sep byte, j int) []byte {
-	for k := 1; ; k++ {
-		i := bytes.IndexByte(b, sep)
-		if k == j {
-			if i < 0 {
-				return b
+	// One pass over the (short) element: no IndexByte call per part.
+	k, start := 1, 0
+	for i, c := range b {
+		if c == sep {
+			if k == j {
+				return b[start:i]
 			}
-			return b[:i]
+			k++
+			start = i + 1
 		}
-		if i < 0 {
-			return nil
-		}
-		b = b[i+1:]
 	}
+	if k == j {
+		return b[start:]
+	}
+	return nil
 }
 
 // Tag packs a segment ID of up to three bytes into an integer for fast

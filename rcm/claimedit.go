@@ -36,6 +36,15 @@ type ClaimVersion struct {
 	EditedByName        string    `json:"edited_by_name,omitempty"`
 	Note                string    `json:"note,omitempty"`
 	CreatedAt           time.Time `json:"created_at"`
+	// PHIMasked is set when the reader may not read patients at the
+	// claim's organisation (patient:read): MemberID and Diagnoses are
+	// then left out.
+	PHIMasked bool `json:"phi_masked"`
+}
+
+// MaskPHI leaves out the version's patient data (member ID, diagnoses).
+func (v *ClaimVersion) MaskPHI() {
+	v.MemberID, v.Diagnoses, v.PHIMasked = "", []string{}, true
 }
 
 // CorrectableStatuses are the statuses in which staff may edit a claim:

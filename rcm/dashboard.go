@@ -15,7 +15,9 @@ type DashClaimFilter struct {
 	From, To   *time.Time // created at, [From, To)
 	MinCents   *int64
 	MaxCents   *int64
-	ClaimID    string // one claim (DashStatusCounts only: a claim page's live updates)
+	ClaimID    string // one claim (a claim page's live updates; a claim_id search)
+	Search     ClaimSearch
+	Sort       ClaimSort // DashClaims only; the zero value is DefaultClaimSort
 }
 
 // DashClaim is one row of the worklist. The patient's name is there only
@@ -38,6 +40,10 @@ type DashClaim struct {
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
 	PatientID            string    `json:"-"` // for store's audit entry; never in a response
+	// DateOfService is YYYY-MM-DD; BalanceCents what the payer still owes
+	// (ClaimFacts.PayerBalance).
+	DateOfService string `json:"date_of_service"`
+	BalanceCents  int64  `json:"balance_cents"`
 }
 
 // StatusCount is how many visible claims are in one status.

@@ -19,6 +19,9 @@ type ClaimProgress struct {
 	// user ID; anything else is kept only in the note), empty for the
 	// workflow's own moves.
 	ActorID string
+	// Denial is the claim's latest denial while its workflow holds one
+	// (nil otherwise), recorded for the appeals worklist (claim_denials).
+	Denial *ClaimDenial
 }
 
 // BillingProfile is the billing provider and submitter an organisation
@@ -72,6 +75,10 @@ type Remittance struct {
 	Balanced         bool
 	BalanceProblems  []string
 	PaymentDate      string // CCYY-MM-DD, empty when absent
+	// Recorded for the ERA viewer (issue 16).
+	PayerName           string               // 1000A N102
+	PaymentMethod       string               // BPR04
+	ProviderAdjustments []ProviderAdjustment // PLB, one per PLB03/PLB04 pair
 }
 
 // PaymentAdjustment is one CAS amount of a claim payment (Line 0) or of a
@@ -94,6 +101,7 @@ type ClaimPaymentRecord struct {
 	PayerClaimNumber string
 	RARCs            []string
 	Adjustments      []PaymentAdjustment
+	Lines            []PaymentLine // SVC service lines (issue 16)
 }
 
 // ClaimSubmission is how a claim is being (re)submitted.

@@ -71,6 +71,7 @@ func (p *Provider) Validate() error {
 
 // ProviderPatch changes some of a provider's fields.
 type ProviderPatch struct {
+	NPI         *string   `json:"npi"`
 	FirstName   *string   `json:"first_name"`
 	LastName    *string   `json:"last_name"`
 	Taxonomy    *string   `json:"taxonomy"`
@@ -87,6 +88,9 @@ type Payer struct {
 	ClearinghousePayer string    `json:"clearinghouse_payer_id"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
+	// EnrollmentRequired: the payer takes claims (and answers 270s) only
+	// from providers whose enrollment with it is approved (enrollment.go).
+	EnrollmentRequired bool `json:"enrollment_required"`
 }
 
 var payerIDRE = regexp.MustCompile(`^[0-9A-Z]{2,80}$`)
@@ -116,4 +120,5 @@ type PayerPatch struct {
 	Name               *string `json:"name"`
 	Clearinghouse      *string `json:"clearinghouse"`
 	ClearinghousePayer *string `json:"clearinghouse_payer_id"`
+	EnrollmentRequired *bool   `json:"enrollment_required"`
 }

@@ -18,7 +18,10 @@
 #   5. runs the end-to-end tests in ./e2e against the same cluster (with the
 #      S3 archive and the clearinghouse simulator started beside it): claims
 #      created through both API servers end paid while worker 1 is killed
-#      again mid-run (see "End-to-end tests" in deploy/README.md).
+#      again mid-run (see "End-to-end tests" in deploy/README.md);
+#   6. runs the backup and restore drill (scripts/backup-drill.sh) on what
+#      the tests left: database, archive bucket and key file backed up,
+#      restored beside them, and checked.
 #
 # Everything it starts is stopped by PID on exit, also on failure. Databases
 # and schemas stay for the next run (REHEARSAL_FRESH=1 drops and recreates
@@ -28,7 +31,7 @@
 # (3s, in seconds), REHEARSAL_PORT_OFFSET (10000: Temporal on 17233..., APIs on 18081 and
 # 18082), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
 # (1: run ./e2e when present), REHEARSAL_E2E_RUN (the -run pattern, default .),
-# REHEARSAL_E2E_PKG (./e2e), REHEARSAL_REF (a commit to build instead of the
+# REHEARSAL_E2E_PKG (./e2e), REHEARSAL_BACKUP_DRILL (1), REHEARSAL_REF (a commit to build instead of the
 # working tree, e.g. HEAD).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -389,5 +392,15 @@ if [ -d "$src/$e2e" ] && [ "${REHEARSAL_E2E:-1}" = 1 ]; then
   log "e2e passed in $(elapsed "$te")"
 else
   log "no $e2e directory yet: the claim end-to-end step is skipped"
+fi
+# --- backup and restore drill -------------------------------------------------
+# Back up the rehearsal's database, archive bucket and key file, restore them
+# beside it and check the copy (scripts/backup-drill.sh; deploy/README.md,
+# "Backup and restore"). REHEARSAL_BACKUP_DRILL=0 skips it.
+if [ "${REHEARSAL_BACKUP_DRILL:-1}" = 1 ]; then
+  log "backup and restore drill"
+  tk=$(date +%s.%N)
+  bash "$root/scripts/backup-drill.sh" "$claimflow" "$dir/backup-drill" 2>&1 | tee "$dir/backup-drill.log"
+  log "backup drill passed in $(elapsed "$tk")"
 fi
 log "prod-rehearsal passed in $(elapsed "$t0")"

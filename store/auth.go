@@ -336,7 +336,7 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 		db := pgq.New(tx)
 		u, err := db.GetLoginForUpdate(ctx, login)
 		if errors.Is(err, pgx.ErrNoRows) {
-			checkPassword(dummyHash, password) // same work as a real login
+			s.checkPassword(dummyHash, password) // same work as a real login
 			failure = ErrUnauthenticated
 			return nil
 		}
@@ -345,11 +345,11 @@ func (s *Store) LoginFrom(ctx context.Context, addr, login, password, code strin
 		}
 		id, hash, dekW, sealed, lastStep, failed, locked := u.ID, u.PasswordHash, u.Dek, u.TotpSecret, u.TotpLastStep, int(u.FailedLogins), u.LockedUntil
 		if locked != nil && locked.After(now) {
-			checkPassword(dummyHash, password) // same work, same answer as a wrong password
+			s.checkPassword(dummyHash, password) // same work, same answer as a wrong password
 			failure = ErrUnauthenticated
 			return nil
 		}
-		ok := checkPassword(hash, password)
+		ok := s.checkPassword(hash, password)
 		var step int64
 		if ok {
 			dk, err := s.keys.DataKey(ctx, dekW)
@@ -464,6 +464,19 @@ func hashPassword(pw string) string {
 	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMem, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(k))
 }
+
+// checkPassword runs one argon2id check and counts it: every sign-in
+// attempt, whatever its outcome, costs exactly one (PasswordChecks).
+func (s *Store) checkPassword(encoded, pw string) bool {
+	s.passwordChecks.Add(1)
+	return checkPassword(encoded, pw)
+}
+
+// PasswordChecks counts the argon2id password checks sign-ins have run on
+// this store. Every attempt costs one, known login or not, locked or not,
+// so the time an answer takes does not tell which logins exist; the count
+// shows it without timing anything.
+func (s *Store) PasswordChecks() int64 { return s.passwordChecks.Load() }
 
 func checkPassword(encoded, pw string) bool {
 	parts := strings.Split(encoded, "$")

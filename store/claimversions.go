@@ -214,8 +214,21 @@ func (s *Store) ListClaimVersions(ctx context.Context, a Actor, claimID string) 
 				MemberID: sv.MemberID, RenderingProviderID: r.ProviderID, TotalCents: r.TotalCents, EditedBy: r.EditedBy,
 				EditedByName: r.EditedByName, Note: r.Note, CreatedAt: r.CreatedAt})
 		}
+		// Member IDs and diagnoses are the patient's: shown only with
+		// patient:read at the claim's organisation, and audited as read.
+		fields := []string{"diagnoses", "charges", "member_id"}
+		phi, err := inScope(ctx, tx, a, PermPatientRead, c.OrgID)
+		if err != nil {
+			return err
+		}
+		if !phi {
+			for i := range out {
+				out[i].MaskPHI()
+			}
+			fields = []string{"charges"}
+		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "claim_versions",
-			ResourceID: c.ID, Fields: []string{"diagnoses", "charges", "member_id"}})
+			ResourceID: c.ID, Fields: fields})
 	})
 	return out, err
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,68 +24,19 @@ func pageBefore(p Page) (*string, error) {
 	return &id, nil
 }
 
-// DashClaims lists visible claims, newest first, one page at a time. Each
-// listed claim is audited as ListClaims does.
-func (s *Store) DashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Page) ([]DashClaim, string, error) {
-	before, err := pageBefore(p)
-	if err != nil {
-		return nil, "", err
-	}
-	var out []DashClaim
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := pgq.New(tx).DashClaims(ctx, pgq.DashClaimsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
-			Before: before, RowLimit: int32(p.Size()), Statuses: nullText(f.Status), PayerID: nullText(f.PayerID),
-			ProviderID: nullText(f.ProviderID), CreatedFrom: f.From, CreatedTo: f.To, MinCents: f.MinCents, MaxCents: f.MaxCents})
-		if err != nil {
-			return err
-		}
-		out = make([]DashClaim, len(rows))
-		for i, r := range rows {
-			out[i] = DashClaim{ID: r.ID, OrgID: r.OrgID, Status: r.Status, PayerID: r.PayerID, PayerName: r.PayerName,
-				ProviderID: r.ProviderID, ProviderName: r.ProviderName, PatientControlNumber: r.PatientControlNumber,
-				TotalCents: r.TotalCents, PaidCents: r.PaidCents, Attempt: int(r.Attempt), CreatedAt: r.CreatedAt,
-				UpdatedAt: r.UpdatedAt, PatientID: r.PatientID}
-		}
-		phi := map[string]bool{}
-		entries := make([]AuditEntry, len(out))
-		for i := range out {
-			c := &out[i]
-			fields := []string{"status", "total_cents"}
-			ok, seen := phi[c.OrgID]
-			if !seen {
-				if ok, err = inScope(ctx, tx, a, PermPatientRead, c.OrgID); err != nil {
-					return err
-				}
-				phi[c.OrgID] = ok
-			}
-			if ok {
-				sp, err := getSealedPatient(ctx, tx, c.PatientID)
-				if err != nil {
-					return err
-				}
-				p, _, err := s.openPatient(ctx, sp)
-				if err != nil {
-					return err
-				}
-				c.PatientName = strings.TrimSpace(p.FirstName + " " + p.LastName)
-				fields = append(fields, "first_name", "last_name")
-			} else {
-				c.PatientMasked = true
-			}
-			entries[i] = AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionList, Resource: "claim", ResourceID: c.ID, Fields: fields}
-		}
-		return s.audit(ctx, tx, a, entries...)
-	})
-	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), err
-}
-
 // DashStatusCounts counts visible claims per status under the filter (its
 // Status ignored) and returns the latest change among them, a cheap
 // version for live updates.
 func (s *Store) DashStatusCounts(ctx context.Context, a Actor, f DashClaimFilter) ([]StatusCount, time.Time, error) {
+	x, err := s.searchArgs(f)
+	if err != nil || x.none {
+		return []StatusCount{}, time.Time{}, err
+	}
 	rows, err := pgq.New(s.Pool).DashStatusCounts(ctx, pgq.DashStatusCountsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
 		PayerID: nullText(f.PayerID), ProviderID: nullText(f.ProviderID), CreatedFrom: f.From, CreatedTo: f.To,
-		MinCents: f.MinCents, MaxCents: f.MaxCents, ClaimID: nullText(f.ClaimID)})
+		MinCents: f.MinCents, MaxCents: f.MaxCents, Criteria: x.criteria, ClaimID: x.claim, Pcn: x.pcn, PayerClaim: x.payerClaim,
+		Member: x.member, FirstName: x.first, LastName: x.last, DosFrom: x.dosFrom, DosTo: x.dosTo, Q: x.q, QMember: x.qMember,
+		QLast: x.qLast, QFirst: x.qFirst, QPairFirst: x.qPairFirst, QPairLast: x.qPairLast, QDos: x.qDOS})
 	if err != nil {
 		return nil, time.Time{}, err
 	}

@@ -2,26 +2,18 @@
 -- the organisations where user $1 holds permission $2 (and their
 -- descendants), as ListClaims is.
 
--- name: DashClaims :many
-SELECT c.id::text AS id, c.org_id::text AS org_id, c.status, c.payer_id::text AS payer_id, p.name AS payer_name,
-       c.provider_id::text AS provider_id, trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
-       c.patient_control_number, c.total_cents, c.paid_cents,
-       c.attempt, c.created_at, c.updated_at, c.patient_id::text AS patient_id
-FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
-                 sqlc.narg(created_from)::timestamptz, sqlc.narg(created_to)::timestamptz,
-                 sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint) AS c
-JOIN payers p ON p.id = c.payer_id
-JOIN providers pr ON pr.id = c.provider_id
-WHERE c.id < coalesce(sqlc.narg(before)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
-ORDER BY c.id DESC LIMIT @row_limit;
-
 -- name: DashStatusCounts :many
+-- The worklist's counts under its filter and search (store/search.sql has
+-- the list).
 SELECT c.status, count(*) AS claims, coalesce(max(c.updated_at), 'epoch'::timestamptz)::timestamptz AS latest
 FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
                  sqlc.narg(created_from)::timestamptz, sqlc.narg(created_to)::timestamptz,
-                 sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint) AS c
-WHERE (sqlc.narg(claim_id)::uuid IS NULL OR c.id = sqlc.narg(claim_id)::uuid)
+                 sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint,
+                 @criteria::int, sqlc.narg(claim_id)::uuid, sqlc.narg(pcn)::text, sqlc.narg(payer_claim)::text,
+                 sqlc.narg(member)::bytea, sqlc.narg(first_name)::bytea, sqlc.narg(last_name)::bytea,
+                 sqlc.narg(dos_from)::date, sqlc.narg(dos_to)::date,
+                 sqlc.narg(q)::text, sqlc.narg(q_member)::bytea, sqlc.narg(q_last)::bytea[], sqlc.narg(q_first)::bytea[],
+                 sqlc.narg(q_pair_first)::bytea[], sqlc.narg(q_pair_last)::bytea[], sqlc.narg(q_dos)::date) AS c
 GROUP BY c.status ORDER BY c.status;
 
 -- name: DashClaimBatches :many

@@ -1,6 +1,13 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/store/internal/pgq"
+)
 
 // BatchBooking and BookBatchForTest let the external tests drive one batch
 // transaction directly (bookbatch.go), without depending on timing to make
@@ -28,4 +35,47 @@ func (s *Store) BookBatchForTest(ctx context.Context, in []BatchBooking) []Batch
 		out[i] = BatchResult{c.out, c.err}
 	}
 	return out
+}
+
+// ExplainDashClaims returns the plans Postgres makes for the worklist's
+// queries (the list and its counts) under f, with the values they run with.
+func (s *Store) ExplainDashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Page) ([]string, error) {
+	var plans []string
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		x := explainTx{Tx: tx, plans: &plans}
+		if _, _, err := s.dashClaimsPage(ctx, x, a, f, p); err != nil {
+			return err
+		}
+		xs, err := s.searchArgs(f)
+		if err != nil {
+			return err
+		}
+		_, err = pgq.New(x).DashStatusCounts(ctx, pgq.DashStatusCountsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+			Criteria: xs.criteria, ClaimID: xs.claim, Pcn: xs.pcn, PayerClaim: xs.payerClaim, Member: xs.member, FirstName: xs.first,
+			LastName: xs.last, DosFrom: xs.dosFrom, DosTo: xs.dosTo, Q: xs.q, QMember: xs.qMember, QLast: xs.qLast, QFirst: xs.qFirst,
+			QPairFirst: xs.qPairFirst, QPairLast: xs.qPairLast, QDos: xs.qDOS})
+		return err
+	})
+	return plans, err
+}
+
+// explainTx records the plan of every worklist query it runs.
+type explainTx struct {
+	pgx.Tx
+	plans *[]string
+}
+
+func (x explainTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if strings.Contains(sql, "dash_claims(") {
+		rows, err := x.Tx.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		*x.plans = append(*x.plans, strings.Join(lines, "\n"))
+	}
+	return x.Tx.Query(ctx, sql, args...)
 }

@@ -44,6 +44,9 @@ func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient,
 		if err != nil {
 			return err
 		}
+		if err := s.setFirstNameIndex(ctx, tx, p.ID, p.FirstName); err != nil {
+			return err
+		}
 		p.CreatedAt, p.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionCreate, Resource: "patient", ResourceID: p.ID, Fields: patientPHI})
 	})
@@ -146,6 +149,9 @@ func (s *Store) UpdatePatient(ctx context.Context, a Actor, id string, ch Patien
 			return err
 		}
 		if p.UpdatedAt, err = pgq.New(tx).UpdatePatient(ctx, s.sealPatient(sealer{dk, "patients", p.ID}, p)); err != nil {
+			return err
+		}
+		if err := s.setFirstNameIndex(ctx, tx, p.ID, p.FirstName); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionUpdate, Resource: "patient", ResourceID: p.ID, Fields: ch.Fields()})

@@ -71,7 +71,10 @@ func (s *Store) RecordClaimProgress(ctx context.Context, p ClaimProgress) error 
 		if err == nil && n == 0 {
 			return ErrNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return recordDenial(ctx, tx, p)
 	})
 }
 
@@ -231,6 +234,9 @@ func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, exi
 			id, err = db.GetRemittanceByTrace(ctx, pgq.GetRemittanceByTraceParams{Partner: r.Partner, PayerID: r.PayerID, TraceNumber: r.TraceNumber})
 			return err
 		}
+		if err := recordRemittanceDetails(ctx, db, id, r); err != nil {
+			return err
+		}
 		if !r.Balanced {
 			err = db.EnqueueRemitWork(ctx, pgq.EnqueueRemitWorkParams{RemittanceID: id, Seq: 0, Kind: "unbalanced", Detail: fmt.Sprint(r.BalanceProblems)})
 		}
@@ -282,6 +288,9 @@ func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p Cla
 			return nil
 		}
 		posted = true
+		if err := recordPaymentLines(ctx, db, remittanceID, p, org); err != nil {
+			return err
+		}
 		for n, a := range p.Adjustments {
 			if err := db.InsertAdjustment(ctx, pgq.InsertAdjustmentParams{RemittanceID: remittanceID, Seq: int32(p.Seq), Line: int32(a.Line),
 				N: int32(n + 1), GroupCode: a.Group, Reason: a.Reason, AmountCents: a.AmountCents, OrgID: org}); err != nil {

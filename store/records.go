@@ -78,6 +78,7 @@ func (s *Store) UpdateProvider(ctx context.Context, a Actor, id string, ch Provi
 		if err := requireScope(ctx, tx, a, PermProviderWrite, p.OrgID); err != nil {
 			return err
 		}
+		set(&p.NPI, ch.NPI)
 		set(&p.FirstName, ch.FirstName)
 		set(&p.LastName, ch.LastName)
 		set(&p.Taxonomy, ch.Taxonomy)
@@ -86,7 +87,10 @@ func (s *Store) UpdateProvider(ctx context.Context, a Actor, id string, ch Provi
 			return err
 		}
 		p.UpdatedAt, err = db.UpdateProvider(ctx, pgq.UpdateProviderParams{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName,
-			Taxonomy: p.Taxonomy, Credentials: p.Credentials})
+			Taxonomy: p.Taxonomy, Credentials: p.Credentials, Npi: p.NPI})
+		if _, dup := isPgCode(err, "23505"); dup {
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "is already registered at this organisation"}}}
+		}
 		return err
 	})
 	return p, err
@@ -136,7 +140,7 @@ func (s *Store) CreatePayer(ctx context.Context, a Actor, p Payer) (Payer, error
 			return orgMissing()
 		}
 		r, err := pgq.New(tx).InsertPayer(ctx, pgq.InsertPayerParams{ID: p.ID, OrgID: p.OrgID, PayerID: p.PayerID, Name: p.Name,
-			Clearinghouse: p.Clearinghouse, ClearinghousePayer: p.ClearinghousePayer})
+			Clearinghouse: p.Clearinghouse, ClearinghousePayer: p.ClearinghousePayer, EnrollmentRequired: p.EnrollmentRequired})
 		p.CreatedAt, p.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		if _, dup := isPgCode(err, "23505"); dup {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/payer_id", Detail: "is already registered at this organisation"}}}
@@ -194,11 +198,12 @@ func (s *Store) UpdatePayer(ctx context.Context, a Actor, id string, ch PayerPat
 		set(&p.Name, ch.Name)
 		set(&p.Clearinghouse, ch.Clearinghouse)
 		set(&p.ClearinghousePayer, ch.ClearinghousePayer)
+		set(&p.EnrollmentRequired, ch.EnrollmentRequired)
 		if err := p.Validate(); err != nil {
 			return err
 		}
 		p.UpdatedAt, err = db.UpdatePayer(ctx, pgq.UpdatePayerParams{ID: p.ID, Name: p.Name, Clearinghouse: p.Clearinghouse,
-			ClearinghousePayer: p.ClearinghousePayer})
+			ClearinghousePayer: p.ClearinghousePayer, EnrollmentRequired: p.EnrollmentRequired})
 		return err
 	})
 	return p, err

@@ -177,7 +177,7 @@ SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxon
 SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers WHERE id = $1 FOR UPDATE;
 
 -- name: UpdateProvider :one
-UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials = $5, updated_at = now() WHERE id = $1 RETURNING updated_at;
+UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials = $5, npi = $6, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
 -- name: ListProviders :many
 SELECT id::text AS id, org_id::text AS org_id, npi, first_name, last_name, taxonomy, credentials, created_at, updated_at FROM providers
@@ -189,20 +189,20 @@ ORDER BY providers.id LIMIT @row_limit;
 SELECT org_id::text FROM providers WHERE id = $1;
 
 -- name: InsertPayer :one
-INSERT INTO payers (id, org_id, payer_id, name, clearinghouse, clearinghouse_payer)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at, updated_at;
+INSERT INTO payers (id, org_id, payer_id, name, clearinghouse, clearinghouse_payer, enrollment_required)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at;
 
 -- name: GetPayer :one
-SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1;
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at, enrollment_required FROM payers WHERE id = $1;
 
 -- name: GetPayerForUpdate :one
-SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE;
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at, enrollment_required FROM payers WHERE id = $1 FOR UPDATE;
 
 -- name: UpdatePayer :one
-UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updated_at = now() WHERE id = $1 RETURNING updated_at;
+UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, enrollment_required = $5, updated_at = now() WHERE id = $1 RETURNING updated_at;
 
 -- name: ListPayers :many
-SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at, enrollment_required FROM payers
 WHERE org_id IN (SELECT v.id FROM visible_orgs_and_ancestors(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
   AND id > @after::uuid
 ORDER BY payers.id LIMIT @row_limit;

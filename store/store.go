@@ -28,6 +28,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,6 +53,8 @@ type Store struct {
 	// idempotency-key writes around keyed POSTs (idempotency.go).
 	bookings bookingQueue
 	idem     idemQueues
+	// passwordChecks counts sign-ins' argon2id checks (PasswordChecks).
+	passwordChecks atomic.Int64
 }
 
 // UseKeys sets the envelope-encryption keys; the records services (which
@@ -185,6 +188,8 @@ func (s *Store) provider() (*goose.Provider, *sql.DB, error) {
 }
 
 // MigrateUp applies every pending migration and returns how many ran.
+// With its keys set (UseKeys), it then fills the blind indexes a migration
+// added for the rows written before it (BackfillBlindIndexes).
 func (s *Store) MigrateUp(ctx context.Context) (int, error) {
 	p, db, err := s.provider()
 	if err != nil {
@@ -194,6 +199,11 @@ func (s *Store) MigrateUp(ctx context.Context) (int, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("store: migrate up: %w", err)
+	}
+	if s.keys != nil {
+		if _, err := s.BackfillBlindIndexes(ctx); err != nil {
+			return len(res), fmt.Errorf("store: backfill blind indexes: %w", err)
+		}
 	}
 	return len(res), nil
 }

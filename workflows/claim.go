@@ -197,6 +197,11 @@ type claimRun struct {
 	// v1 only: decisions taken so far and their answers, by Decision.id.
 	decided int
 	answers map[int]decisionResult
+	// Staff inquiries (claim_inquire.go): set while awaitRemit waits for
+	// the 835; askCh wakes it for the pending one.
+	awaitingRemit bool
+	asked         *inquiry
+	askCh         workflow.Channel
 }
 
 // Claim drives one claim: scrub → ready for the next 837 batch → TA1/999 →
@@ -214,7 +219,7 @@ func Claim(ctx workflow.Context, in ClaimInput) (ClaimState, error) {
 	}
 	r := &claimRun{ctx: ctx, in: in, t: in.Timing.withDefaults(), st: &ClaimState{
 		ClaimID: in.ClaimID, Attempt: in.Attempt, FrequencyCode: in.FrequencyCode, PayerClaimNumber: in.PayerClaimNumber,
-	}, answers: map[int]decisionResult{}}
+	}, answers: map[int]decisionResult{}, askCh: workflow.NewBufferedChannel(ctx, 1)}
 	r.version = workflow.GetVersion(ctx, versionRCMChange, workflow.DefaultVersion, versionRCM)
 	if err := workflow.SetQueryHandler(ctx, QueryClaimState, func() (ClaimState, error) {
 		s := *r.st
@@ -239,6 +244,10 @@ func Claim(ctx workflow.Context, in ClaimInput) (ClaimState, error) {
 			return err
 		}},
 	); err != nil {
+		return *r.st, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateClaimInquireNow, r.inquireNow,
+		workflow.UpdateHandlerOptions{Validator: r.validateInquiry}); err != nil {
 		return *r.st, err
 	}
 	st, err := r.run()
@@ -420,27 +429,40 @@ func (r *claimRun) receiveWithOverdue(name string, overdue time.Duration, note s
 }
 
 // awaitRemit waits for the claim's 835 payment; while none arrives it sends
-// 276 status inquiries on the configured cadence.
+// 276 status inquiries on the configured cadence, and one at once when
+// staff ask (claim.inquire-now).
 func (r *claimRun) awaitRemit() (RemitSignal, error) {
 	var a *activities.Activities
 	ch := workflow.GetSignalChannel(r.ctx, SignalClaimRemit)
 	wait := r.t.FirstInquiry
+	r.awaitingRemit = true
+	defer func() { r.awaitingRemit = false }()
 	for {
 		var remit RemitSignal
-		got, timedOut := false, false
+		got, timedOut, asked := false, false, false
 		timerCtx, cancel := workflow.WithCancel(r.ctx)
 		sel := workflow.NewSelector(r.ctx)
 		sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
 			c.Receive(r.ctx, &remit)
 			got = true
 		})
+		sel.AddReceive(r.askCh, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(r.ctx, nil)
+			asked = true
+		})
 		if r.st.Inquiries < r.t.MaxInquiries {
 			sel.AddFuture(workflow.NewTimer(timerCtx, wait), func(workflow.Future) { timedOut = true })
 		}
 		sel.Select(r.ctx)
 		cancel()
+		if asked {
+			r.settleInquiry(r.sendAskedInquiry())
+			continue
+		}
 		if got {
 			if r.firstTime(SignalClaimRemit + "|" + remit.FileKey + "|" + remit.TraceNumber) {
+				r.awaitingRemit = false
+				r.dropInquiry()
 				return remit, nil
 			}
 			continue
@@ -506,6 +528,7 @@ func (r *claimRun) setStatusBy(status, note, actor string) error {
 	if err := workflow.ExecuteLocalActivity(lctx, a.RecordClaimStatus, activities.ClaimStatusChange{
 		ClaimID: r.in.ClaimID, Attempt: r.in.Attempt, Seq: len(r.st.Events), Status: status, Note: note, At: now,
 		PaidCents: r.st.PaidCents, PayerClaimNumber: r.st.PayerClaimNumber, FrequencyCode: r.in.FrequencyCode, Actor: actor,
+		Denial: r.denialRecord(status),
 	}).Get(r.ctx, nil); err != nil {
 		if r.version >= versionRCM {
 			r.st.Status, r.st.Events = prev, r.st.Events[:prevEvents]

@@ -2,8 +2,10 @@ package workflows
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/claimflow/claimflow/activities"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 // Denial categories decide what happens after a denial.
@@ -65,6 +67,36 @@ func ClassifyDenial(claimStatus string, paidCents int64, adj []activities.Adjust
 func anyReason(adj []activities.Adjustment, reasons []string) bool {
 	for _, a := range adj {
 		if a.Group != "PR" && slices.Contains(reasons, a.Reason) {
+			return true
+		}
+	}
+	return false
+}
+
+// denialRecord is the denial the status write records for the appeals
+// worklist (claim_denials): set while the claim waits for a denial
+// decision, has lapsed, or waits for its appeal's answer. It only adds to
+// the local activity's input, which replay does not compare, so runs in
+// flight replay unchanged; their denial is recorded with their next
+// status write.
+func (r *claimRun) denialRecord(status string) *rcm.ClaimDenial {
+	d := r.st.Denial
+	switch {
+	case d == nil || r.st.Deadline.IsZero():
+		return nil
+	case !slices.Contains([]string{StatusNeedsCorrection, StatusAppealPending, StatusAppealed, StatusLapsed}, status):
+		return nil
+	}
+	return &rcm.ClaimDenial{Category: d.Category, Codes: slices.Clone(d.Codes), RARCs: slices.Clone(d.RARCs),
+		Deadline: r.st.Deadline, Appealable: appealableCodes(d.Codes)}
+}
+
+// appealableCodes reports whether a payer's code ("CO-50") among the
+// denial's is not one a corrected claim fixes: something to appeal.
+func appealableCodes(codes []string) bool {
+	for _, c := range codes {
+		group, reason, ok := strings.Cut(c, "-")
+		if ok && group != "PR" && !slices.Contains(correctableCARCs, reason) {
 			return true
 		}
 	}

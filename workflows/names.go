@@ -27,6 +27,9 @@ const (
 	// UpdateClaimDecide carries a staff decision (resubmit, correct, appeal,
 	// write_off), validated against the claim's current state.
 	UpdateClaimDecide = "claim.decide"
+	// UpdateClaimInquireNow is staff asking for a 276 status inquiry now,
+	// refused unless the claim waits for its 835.
+	UpdateClaimInquireNow = "claim.inquire-now"
 	// QueryClaimState answers the claim's current state.
 	QueryClaimState = "claim.state"
 

@@ -18,8 +18,8 @@ import (
 )
 
 func init() {
-	register(command{name: "archive", args: "list [-partner P] [-direction inbound|outbound] [-from D] [-to D] | get HASH",
-		help: "list archived EDI files, or print one decrypted", run: cmdArchive})
+	register(command{name: "archive", args: "list [-partner P] [-direction inbound|outbound] [-from D] [-to D] | get HASH | backup FILE | restore FILE",
+		help: "list archived EDI files, print one decrypted, or back up / restore the whole bucket (sealed, as stored)", run: cmdArchive})
 }
 
 // openArchive connects to the configured S3 archive with the configured
@@ -133,8 +133,60 @@ func cmdArchive(ctx context.Context, args []string, getenv func(string) string, 
 		}
 		_, err = stdout.Write(body)
 		return err
+	case "backup", "restore":
+		if len(args) != 2 {
+			return usageError{"want: archive " + args[0] + " FILE (- for standard output or input)"}
+		}
+		return archiveBackup(ctx, cfg, args[0], args[1], stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("unknown archive command %q: want list or get", args[0])}
+	return usageError{fmt.Sprintf("unknown archive command %q: want list, get, backup or restore", args[0])}
+}
+
+// archiveBackup writes the bucket's objects, sealed as stored, to a tar
+// file, or puts a tar file's objects back (the backup drill, issue 20).
+// Nothing is decrypted, so nothing is audited as a read of PHI; the key
+// material is backed up apart (deploy/README.md, "Backup and restore").
+func archiveBackup(ctx context.Context, cfg config.Config, op, path string, stdout, stderr io.Writer) error {
+	a, err := openArchive(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	var st archive.BackupStats
+	if op == "backup" {
+		w := stdout
+		if path != "-" {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // G703: the operator names the backup file on the command line
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = f
+		}
+		if st, err = a.Backup(ctx, w); err != nil {
+			return err
+		}
+		if f, ok := w.(*os.File); ok && f != stdout {
+			if err := f.Sync(); err != nil {
+				return err
+			}
+		}
+	} else {
+		var r io.Reader = os.Stdin
+		if path != "-" {
+			f, err := os.Open(path) //nolint:gosec // G703: the operator names the backup file on the command line
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			r = f
+		}
+		if st, err = a.Restore(ctx, r); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "archive %s: %d objects, %d bytes, bucket %s, in %s\n", op, st.Objects, st.Bytes, cfg.S3Bucket, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // keyringSettings passes the configuration's key settings to the keyring.

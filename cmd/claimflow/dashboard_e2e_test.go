@@ -120,6 +120,29 @@ func TestDashboardInBrowser(t *testing.T) {
 	checkLabels("claims worklist")
 	run("worklist screenshot", chromedp.WaitVisible(`tr[data-claim="`+paid.ID+`"]`), shot("02-claims-worklist"))
 
+	// Search everywhere (issue 16): the patient's name finds the denied
+	// claim alone; the balance header sorts server-side; clearing the
+	// search shows every claim again.
+	run("search by patient name",
+		chromedp.SendKeys(`[data-testid="claim-search"]`, "Denied, Testpatient"), // last, first
+		chromedp.Click(`form[role="search"] button[type="submit"]`),
+		chromedp.WaitNotPresent(`tr[data-testid="claim-row"][data-claim-id="`+paid.ID+`"]`),
+		chromedp.WaitVisible(`tr[data-testid="claim-row"][data-claim-id="`+denied.ID+`"]`),
+		shot("02b-claims-search"),
+	)
+	var rows int
+	run("sort by balance and clear the search",
+		chromedp.Click(`[data-testid="sort-balance"]`),
+		chromedp.WaitVisible(`th[aria-sort="descending"] [data-testid="sort-balance"]`),
+		chromedp.Click(`form[role="search"] button[type="button"]`),
+		chromedp.WaitVisible(`tr[data-testid="claim-row"][data-claim-id="`+paid.ID+`"]`),
+		chromedp.Evaluate(`document.querySelectorAll('tr[data-testid="claim-row"]').length`, &rows),
+		chromedp.WaitVisible(`[data-testid="export-csv"]`),
+	)
+	if rows < 2 {
+		t.Errorf("after clearing the search the worklist shows %d claims", rows)
+	}
+
 	// A real-time 276 status inquiry about the denied claim (the workflow
 	// inquires only after days without a remittance): the 277 answers and
 	// both files are archived and recorded for the timeline.

@@ -19,12 +19,15 @@ import (
 // so permissions, tenant scope, validation and audit are the API's own.
 func init() {
 	register(command{name: "practice",
-		args: "profile get ORG_ID | profile set ORG_ID (-inherit | -name N -npi N -tax-id T ...) | submit-now [-org ID] | check-status-now [-clearinghouse C]",
-		help: "read or set an organisation's billing profile (or inherit its parent's explicitly); start a claim batch or a status poll now ($CLAIMFLOW_API_TOKEN, -url)",
-		run:  cmdPractice})
+		args: "profile get ORG_ID | profile set ORG_ID (-inherit | -name N -npi N -tax-id T ...) | enrollment list ORG_ID | " +
+			"enrollment set ORG_ID -provider ID -payer ID -transaction 837|835|270 -status S [-effective D] | submit-now [-org ID] | check-status-now [-clearinghouse C]",
+		help: "read or set an organisation's billing profile (or inherit its parent's explicitly) and its providers' payer enrollments; " +
+			"start a claim batch or a status poll now ($CLAIMFLOW_API_TOKEN, -url)",
+		run: cmdPractice})
 }
 
-const practiceUsage = "want: practice profile get ORG_ID | practice profile set ORG_ID [flags] | practice submit-now | practice check-status-now"
+const practiceUsage = "want: practice profile get ORG_ID | practice profile set ORG_ID [flags] | practice enrollment list ORG_ID | " +
+	"practice enrollment set ORG_ID [flags] | practice submit-now | practice check-status-now"
 
 func cmdPractice(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -68,6 +71,8 @@ func cmdPractice(ctx context.Context, args []string, getenv func(string) string,
 		}
 		printPracticeBilling(stdout, pb)
 		return nil
+	case args[0] == "enrollment" && len(args) >= 3 && (args[1] == "list" || args[1] == "set"):
+		return cmdEnrollment(ctx, args[1], args[2], args[3:], getenv, stdout, stderr)
 	case args[0] == "submit-now" || args[0] == "check-status-now":
 		fs := apiFlags("practice "+args[0], stderr)
 		base := fs.String("url", "", "claimflow API base URL (default $CLAIMFLOW_URL, else http://$CLAIMFLOW_HTTP_ADDR)")
@@ -129,6 +134,11 @@ func printPracticeBilling(w io.Writer, pb rcm.PracticeBilling) {
 // apiCall sends one JSON request as $CLAIMFLOW_API_TOKEN's user; a problem
 // answer becomes an error naming each invalid field.
 func apiCall(ctx context.Context, getenv func(string) string, base, method, path string, in, out any) error {
+	return apiCallWithin(ctx, 30*time.Second, getenv, base, method, path, in, out)
+}
+
+// apiCallWithin is apiCall with its own time limit.
+func apiCallWithin(ctx context.Context, limit time.Duration, getenv func(string) string, base, method, path string, in, out any) error {
 	tok := getenv("CLAIMFLOW_API_TOKEN")
 	if tok == "" {
 		return usageError{"set CLAIMFLOW_API_TOKEN to an API token of a user allowed to do this"}
@@ -151,7 +161,7 @@ func apiCall(ctx context.Context, getenv func(string) string, base, method, path
 		}
 		body = bytes.NewReader(b)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, body) //nolint:gosec // G704: the operator names the API (-url, $CLAIMFLOW_URL)
 	if err != nil {

@@ -143,13 +143,13 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 	// to a configured one from the same screen.
 	var routing string
 	run("fix the payer's routing", chromedp.WaitVisible(`tr[data-payer="ZZPAYER2"]`),
-		chromedp.Text(`tr[data-payer="ZZPAYER2"] [data-testid="payer-clearinghouse"]`, &routing), shot("07-payer-unrouted"))
+		chromedp.Text(`tr[data-payer="ZZPAYER2"] [data-testid="payer-route"]`, &routing), shot("07-payer-unrouted"))
 	if !strings.Contains(routing, "not configured") {
 		t.Errorf("payer routed to old-ch shows %q", routing)
 	}
 	run("route it to sim", chromedp.SendKeys(`tr[data-payer="ZZPAYER2"] select`, kb.ArrowDown),
 		chromedp.Click(`//tr[@data-payer="ZZPAYER2"]//button[contains(., "Save routing")]`, chromedp.BySearch),
-		chromedp.WaitVisible(`//tr[@data-payer="ZZPAYER2"]/td[@data-testid="payer-clearinghouse" and normalize-space(.)="sim"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//tr[@data-payer="ZZPAYER2"]/td[@data-testid="payer-route" and normalize-space(.)="sim"]`, chromedp.BySearch),
 		shot("08-payer-routed"))
 
 	// Submit now, from the worklist.

@@ -47,9 +47,12 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		adj   *LineAdjudication
 		prov  *Provider
 		level string
+		// Claims, lines and their short slices are cut from shared
+		// blocks: allocations per block of claims rather than per segment.
+		sl = &slabs{}
 	)
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
-	comps := func(s edi.Seg, i, from, to int) []string { return comps(s, d.Component, i, from, to) }
+	comps := func(s edi.Seg, i, from, to int) []string { return sl.comps(s, d.Component, i, from, to) }
 	m := setkit.M
 	readAddr := func(a *Address, s edi.Seg) {
 		if s.ID() == "N3" {
@@ -61,7 +64,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 	readCAS := func(as []Adjustment, s edi.Seg) []Adjustment {
 		for i := 2; i < len(s) && i <= 17; i += 3 {
 			if s.El(i) != "" {
-				as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
+				as = sl.adj.Append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
 			}
 		}
 		return as
@@ -128,7 +131,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				return
 			}
 			if bp.PayTo == nil {
-				bp.PayTo = &Address{}
+				bp.PayTo = sl.addr.Alloc(Address{})
 			}
 			if id == "N3" || id == "N4" {
 				readAddr(bp.PayTo, s)
@@ -157,7 +160,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				sb.LastName, sb.FirstName, sb.MiddleName, sb.MemberID = s.El(3), s.El(4), s.El(5), s.El(9)
 			case "N3", "N4":
 				if sb.Address == nil {
-					sb.Address = &Address{}
+					sb.Address = sl.addr.Alloc(Address{})
 				}
 				readAddr(sb.Address, s)
 			case "DMG":
@@ -173,7 +176,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				sb.Payer.Name, sb.Payer.ID = s.El(3), s.El(9)
 			case "N3", "N4":
 				if sb.Payer.Address == nil {
-					sb.Payer.Address = &Address{}
+					sb.Payer.Address = sl.addr.Alloc(Address{})
 				}
 				readAddr(sb.Payer.Address, s)
 			}
@@ -184,7 +187,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 			}
 			switch id {
 			case "HL":
-				sb.Patients = append(sb.Patients, Patient{})
+				sb.Patients = sl.patient.Append(sb.Patients, Patient{})
 				pt, claim, line, level = &sb.Patients[len(sb.Patients)-1], nil, nil, "23"
 			case "PAT":
 				if pt != nil {
@@ -211,16 +214,16 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 					ProviderSignature: s.El(6), Assignment: s.El(7), BenefitsAssigned: s.El(8), ReleaseOfInfo: s.El(9), DelayReason: s.El(20)}
 				switch k {
 				case Institutional:
-					c.Institutional = &InstClaim{}
+					c.Institutional = sl.inst.Alloc(InstClaim{})
 				case Dental:
-					c.Dental = &DentalClaim{}
+					c.Dental = sl.dental.Alloc(DentalClaim{})
 				}
 				switch {
 				case level == "23" && pt != nil:
-					pt.Claims = append(pt.Claims, c)
+					pt.Claims = sl.claim.Append(pt.Claims, c)
 					claim = &pt.Claims[len(pt.Claims)-1]
 				case sb != nil:
-					sb.Claims = append(sb.Claims, c)
+					sb.Claims = sl.claim.Append(sb.Claims, c)
 					claim = &sb.Claims[len(sb.Claims)-1]
 				default:
 					claim = nil
@@ -229,7 +232,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				return
 			}
 			if claim != nil {
-				readClaimSeg(k, claim, s, d)
+				readClaimSeg(k, claim, s, d, sl)
 			}
 			return
 		}
@@ -240,10 +243,10 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 			switch id {
 			case "NM1":
 				if f == "facility" {
-					claim.Facility = &Facility{Name: s.El(3), NPI: s.El(9)}
+					claim.Facility = sl.facility.Alloc(Facility{Name: s.El(3), NPI: s.El(9)})
 					return
 				}
-				p := &Provider{EntityType: s.El(2), LastName: s.El(3), FirstName: s.El(4), NPI: s.El(9)}
+				p := sl.provider.Alloc(Provider{EntityType: s.El(2), LastName: s.El(3), FirstName: s.El(4), NPI: s.El(9)})
 				switch f {
 				case "attending":
 					claim.Attending = p
@@ -270,7 +273,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		case "2320":
 			switch id {
 			case "SBR":
-				claim.OtherPayers = append(claim.OtherPayers, OtherPayer{Responsibility: s.El(1), Relationship: s.El(2), GroupNumber: s.El(3), FilingCode: s.El(9)})
+				claim.OtherPayers = sl.otherPayer.Append(claim.OtherPayers, OtherPayer{Responsibility: s.El(1), Relationship: s.El(2), GroupNumber: s.El(3), FilingCode: s.El(9)})
 				op = &claim.OtherPayers[len(claim.OtherPayers)-1]
 			case "CAS":
 				if op != nil {
@@ -280,9 +283,9 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				if op != nil {
 					switch s.El(1) {
 					case "D":
-						op.Paid = money(s.El(2))
+						op.Paid = sl.money(s.El(2))
 					case "EAF":
-						op.RemainingLiability = money(s.El(2))
+						op.RemainingLiability = sl.money(s.El(2))
 					}
 				}
 			case "OI":
@@ -313,10 +316,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		case "2400":
 			switch id {
 			case "LX":
-				if claim.Lines == nil {
-					claim.Lines = make([]ServiceLine, 0, 4) // not 1, 2, 4
-				}
-				claim.Lines = append(claim.Lines, ServiceLine{})
+				claim.Lines = sl.line.Append(claim.Lines, ServiceLine{})
 				line, adj = &claim.Lines[len(claim.Lines)-1], nil
 			case "SV1":
 				if line == nil || k != Professional {
@@ -329,10 +329,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 					var p string
 					p, rest, more = strings.Cut(rest, string(d.Component))
 					if n, err := strconv.Atoi(p); err == nil {
-						if line.DiagPointers == nil {
-							line.DiagPointers = make([]int, 0, 4)
-						}
-						line.DiagPointers = append(line.DiagPointers, n)
+						line.DiagPointers = sl.ints.Append(line.DiagPointers, n)
 					}
 				}
 			case "SV2":
@@ -352,12 +349,12 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				line.OralCavity = comps(s, 4, 1, 8)
 				for _, p := range comps(s, 11, 1, 8) {
 					if n, err := strconv.Atoi(p); err == nil {
-						line.DiagPointers = append(line.DiagPointers, n)
+						line.DiagPointers = sl.ints.Append(line.DiagPointers, n)
 					}
 				}
 			case "TOO":
 				if line != nil {
-					line.Teeth = append(line.Teeth, Tooth{Number: s.El(2), Surfaces: comps(s, 3, 1, 8)})
+					line.Teeth = sl.tooth.Append(line.Teeth, Tooth{Number: s.El(2), Surfaces: comps(s, 3, 1, 8)})
 				}
 			case "DTP":
 				if line != nil && s.El(1) == "472" {
@@ -374,7 +371,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 			}
 			switch id {
 			case "SVD":
-				line.Adjudications = append(line.Adjudications, LineAdjudication{PayerID: s.El(1), Paid: m(s.El(2)),
+				line.Adjudications = sl.lineAdj.Append(line.Adjudications, LineAdjudication{PayerID: s.El(1), Paid: m(s.El(2)),
 					ProcedureQual: comp(s, 3, 1), Procedure: comp(s, 3, 2), Modifiers: comps(s, 3, 3, 6), RevenueCode: s.El(4), Units: s.El(5)})
 				adj = &line.Adjudications[len(line.Adjudications)-1]
 				if k == Professional {
@@ -390,7 +387,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				}
 			case "AMT":
 				if adj != nil && s.El(1) == "EAF" {
-					adj.RemainingLiability = money(s.El(2))
+					adj.RemainingLiability = sl.money(s.El(2))
 				}
 			}
 		}
@@ -403,27 +400,49 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 // set's reader does not allocate them.
 
 // comps returns the non-empty components from..to of element i.
-func comps(s edi.Seg, c byte, i, from, to int) []string {
+func (sl *slabs) comps(s edi.Seg, c byte, i, from, to int) []string {
 	var out []string
 	for j := from; j <= to; j++ {
 		if v := s.Comp(c, i, j); v != "" {
-			out = append(out, v)
+			out = sl.str.Append(out, v)
 		}
 	}
 	return out
 }
 
 // money returns the amount, or nil when v is not one.
-func money(v string) *Money {
+func (sl *slabs) money(v string) *Money {
 	x, ok := setkit.ParseMoney(v)
 	if !ok {
 		return nil
 	}
-	return &x
+	return sl.amount.Alloc(x)
+}
+
+// slabs are the blocks one transaction set's reader cuts its claims,
+// lines, short slices and optional records from (see setkit.Slab).
+type slabs struct {
+	patient    setkit.Slab[Patient]
+	claim      setkit.Slab[Claim]
+	line       setkit.Slab[ServiceLine]
+	lineAdj    setkit.Slab[LineAdjudication]
+	otherPayer setkit.Slab[OtherPayer]
+	adj        setkit.Slab[Adjustment]
+	tooth      setkit.Slab[Tooth]
+	str        setkit.Slab[string]
+	code       setkit.Slab[string]
+	ints       setkit.Slab[int]
+	amount     setkit.Slab[Money]
+	addr       setkit.Slab[Address]
+	provider   setkit.Slab[Provider]
+	facility   setkit.Slab[Facility]
+	inst       setkit.Slab[InstClaim]
+	dental     setkit.Slab[DentalClaim]
+	proc       setkit.Slab[Procedure]
 }
 
 // readClaimSeg reads a loop 2300 segment after CLM.
-func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters) {
+func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters, sl *slabs) {
 	comp := func(i, j int) string { return s.Comp(d.Component, i, j) }
 	ic, dc := c.Institutional, c.Dental
 	switch s.ID() {
@@ -480,7 +499,7 @@ func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters) {
 			}
 			switch q {
 			case "ABK", "BK", "ABF", "BF":
-				c.Diagnoses = append(c.Diagnoses, code)
+				c.Diagnoses = sl.code.Append(c.Diagnoses, code)
 			}
 			if ic == nil {
 				continue
@@ -489,11 +508,11 @@ func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters) {
 			case "ABJ", "BJ":
 				ic.AdmittingDiagnosis = code
 			case "APR", "PR":
-				ic.ReasonForVisit = append(ic.ReasonForVisit, code)
+				ic.ReasonForVisit = sl.code.Append(ic.ReasonForVisit, code)
 			case "DR":
 				ic.DRG = code
 			case "BBR", "BR", "CAH":
-				ic.PrincipalProcedure = &Procedure{Code: code, Date: comp(i, 4)}
+				ic.PrincipalProcedure = sl.proc.Alloc(Procedure{Code: code, Date: comp(i, 4)})
 			case "BBQ", "BQ":
 				ic.OtherProcedures = append(ic.OtherProcedures, Procedure{Code: code, Date: comp(i, 4)})
 			case "BH":
@@ -501,7 +520,7 @@ func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters) {
 			case "BE":
 				ic.Values = append(ic.Values, Value{Code: code, Amount: setkit.M(comp(i, 5))})
 			case "BG":
-				ic.Conditions = append(ic.Conditions, code)
+				ic.Conditions = sl.code.Append(ic.Conditions, code)
 			}
 		}
 	}

@@ -2,8 +2,9 @@
 // transactions carry: claim adjustment reason codes (CARC), remittance
 // advice remark codes (RARC), claim status category (507) and status (508)
 // codes, service type codes (1365), entity identifier codes (98), place
-// of service codes, claim adjustment group codes (CAS01) and eligibility
-// reject reasons (AAA03). The lists are data (schemas/codes/*.json),
+// of service codes, claim adjustment group codes (CAS01), eligibility
+// reject reasons (AAA03) and the 999 acknowledgment's codes (IK304, IK403,
+// IK501, IK502, AK901, AK905). The lists are data (schemas/codes/*.json),
 // embedded. explain.go describes codes as the transactions write them
 // ("CO-16", "A3:33:IL", "AAA03:75").
 package codes
@@ -30,6 +31,14 @@ const (
 	EntityIdentifier    = "98"   // NM101, N101, STC01-3
 	PlaceOfService      = "pos"  // CLM05-1, SV105
 	RejectReason        = "901"  // AAA03 (270/271 eligibility rejections)
+
+	// The 999's codes (005010X231A1), by X12 data element.
+	GroupAck     = "715" // AK901 functional group acknowledge code
+	GroupError   = "716" // AK905..AK909 functional group syntax error code
+	SetAck       = "717" // IK501 transaction set acknowledgment code
+	SetError     = "618" // IK502..IK506 implementation transaction set syntax error code
+	SegmentError = "620" // IK304 implementation segment syntax error code
+	ElementError = "621" // IK403 implementation data element syntax error code
 )
 
 // List is one code list.

@@ -12,7 +12,7 @@ func TestLists(t *testing.T) {
 	if err := codes.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"1365", "507", "508", "901", "98", "cag", "carc", "pos", "rarc"}
+	want := []string{"1365", "507", "508", "618", "620", "621", "715", "716", "717", "901", "98", "cag", "carc", "pos", "rarc"}
 	if got := codes.Lists(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Lists() = %v, want %v", got, want)
 	}

@@ -62,6 +62,38 @@ func EligibilityReject(code string) string {
 	return d
 }
 
+// Ack999 describes a 999 code as the claim records write it: "IK5:R"
+// (IK501) or "IK5:5" (IK502..IK506), "IK3:NM1@7:8" (IK304 of the segment
+// at position 7), "IK4:NM1@7.3:7" (IK403 of its third element), "AK9:P"
+// (AK901) or "AK9:5" (AK905..AK909). The acknowledgment codes are letters
+// and the error codes digits or I-codes, so one prefix serves both.
+func Ack999(code string) string {
+	kind, rest, ok := strings.Cut(code, ":")
+	if !ok {
+		return ""
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 { // IK3/IK4 carry a position first
+		rest = rest[i+1:]
+	}
+	var lists []string
+	switch kind {
+	case "IK5":
+		lists = []string{SetAck, SetError}
+	case "AK9":
+		lists = []string{GroupAck, GroupError}
+	case "IK3":
+		lists = []string{SegmentError}
+	case "IK4":
+		lists = []string{ElementError}
+	}
+	for _, l := range lists {
+		if d, ok := Describe(l, rest); ok {
+			return d
+		}
+	}
+	return ""
+}
+
 func join(sep string, parts ...string) string {
 	var out []string
 	for _, p := range parts {

@@ -34,6 +34,9 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		m   *Member
 		b   *Benefit
 		rep = string(d.Repetition)
+		// Short slices and amounts are cut from shared blocks:
+		// allocations per block of subscribers rather than per segment.
+		sl slabs
 	)
 	party := func(s edi.Seg) Party {
 		return Party{EntityCode: s.El(1), EntityType: s.El(2), Name: s.El(3), FirstName: s.El(4), IDQual: s.El(8), ID: s.El(9)}
@@ -61,11 +64,11 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		if n == 0 {
 			return nil
 		}
-		out := make([]string, 0, n)
+		var out []string
 		for rest := v; ; {
 			p, after, found := strings.Cut(rest, rep)
 			if p != "" {
-				out = append(out, p)
+				out = sl.str.Append(out, p)
 			}
 			if !found {
 				break
@@ -94,16 +97,16 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 			}
 		case "N3":
 			if m.Address == nil {
-				m.Address = &Address{}
+				m.Address = sl.addr.Alloc(Address{})
 			}
 			m.Address.Line1, m.Address.Line2 = s.El(1), s.El(2)
 		case "N4":
 			if m.Address == nil {
-				m.Address = &Address{}
+				m.Address = sl.addr.Alloc(Address{})
 			}
 			m.Address.City, m.Address.State, m.Address.Zip = s.El(1), s.El(2), s.El(3)
 		case "AAA":
-			m.Rejections = append(m.Rejections, rej(s))
+			m.Rejections = sl.rej.Append(m.Rejections, rej(s))
 		case "DMG":
 			m.BirthDate, m.Gender = s.El(2), s.El(3)
 		case "INS":
@@ -127,14 +130,14 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 			case "NM1":
 				tx.Source = party(s)
 			case "AAA":
-				tx.SourceErrors = append(tx.SourceErrors, rej(s))
+				tx.SourceErrors = sl.rej.Append(tx.SourceErrors, rej(s))
 			}
 		case "2100B":
 			switch id {
 			case "NM1":
 				tx.Receiver = party(s)
 			case "AAA":
-				tx.ReceiverError = append(tx.ReceiverError, rej(s))
+				tx.ReceiverError = sl.rej.Append(tx.ReceiverError, rej(s))
 			case "PRV":
 				tx.Receiver.Taxonomy = s.El(3)
 			}
@@ -146,7 +149,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 				m, b = &sb.Member, nil
 			case "TRN":
 				if m != nil {
-					m.Traces = append(m.Traces, Trace{Type: s.El(1), Number: s.El(2), Originator: s.El(3), Supplement: s.El(4)})
+					m.Traces = sl.trace.Append(m.Traces, Trace{Type: s.El(1), Number: s.El(2), Originator: s.El(3), Supplement: s.El(4)})
 				}
 			}
 		case "2000D":
@@ -156,11 +159,11 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 					m = nil
 					return
 				}
-				sb.Dependents = append(sb.Dependents, Member{})
+				sb.Dependents = sl.member.Append(sb.Dependents, Member{})
 				m, b = &sb.Dependents[len(sb.Dependents)-1], nil
 			case "TRN":
 				if m != nil {
-					m.Traces = append(m.Traces, Trace{Type: s.El(1), Number: s.El(2), Originator: s.El(3), Supplement: s.El(4)})
+					m.Traces = sl.trace.Append(m.Traces, Trace{Type: s.El(1), Number: s.El(2), Originator: s.El(3), Supplement: s.El(4)})
 				}
 			}
 		case "2100C", "2100D":
@@ -171,41 +174,54 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 			}
 			switch id {
 			case "EQ":
-				m.ServiceTypes = append(m.ServiceTypes, split(s.El(1))...)
+				if vs := split(s.El(1)); m.ServiceTypes == nil {
+					m.ServiceTypes = vs
+				} else {
+					m.ServiceTypes = append(m.ServiceTypes, vs...)
+				}
 			case "EB":
 				nb := Benefit{Code: s.El(1), CoverageLevel: s.El(2), ServiceTypes: split(s.El(3)), InsuranceType: s.El(4),
 					PlanDescription: s.El(5), TimePeriod: s.El(6), Percent: s.El(8), QuantityQual: s.El(9), Quantity: s.El(10),
 					AuthRequired: s.El(11), InNetwork: s.El(12), ProcedureQual: s.Comp(d.Component, 13, 1), Procedure: s.Comp(d.Component, 13, 2)}
 				if v, ok := setkit.ParseMoney(s.El(7)); ok {
-					nb.Amount = &v
+					nb.Amount = sl.money.Alloc(v)
 				}
-				if m.Benefits == nil {
-					// Members carry several EBs: start with room for 8
-					// rather than growing 1, 2, 4, 8.
-					m.Benefits = make([]Benefit, 0, 8)
-				}
-				m.Benefits = append(m.Benefits, nb)
+				m.Benefits = sl.benefit.Append(m.Benefits, nb)
 				b = &m.Benefits[len(m.Benefits)-1]
 			case "DTP":
 				if b != nil {
-					b.Dates = append(b.Dates, date(s))
+					b.Dates = sl.date.Append(b.Dates, date(s))
 				}
 			case "AAA":
 				if b != nil {
-					b.Rejections = append(b.Rejections, rej(s))
+					b.Rejections = sl.rej.Append(b.Rejections, rej(s))
 				}
 			case "MSG":
 				if b != nil {
-					b.Messages = append(b.Messages, s.El(1))
+					b.Messages = sl.str.Append(b.Messages, s.El(1))
 				}
 			}
 		case "2120C", "2120D":
 			if b != nil && id == "NM1" {
-				b.Entities = append(b.Entities, party(s))
+				b.Entities = sl.party.Append(b.Entities, party(s))
 			}
 		}
 	}
 	return tx, fn, nil
+}
+
+// slabs are the blocks one transaction set's reader cuts its members'
+// short slices, addresses and amounts from.
+type slabs struct {
+	member  setkit.Slab[Member]
+	benefit setkit.Slab[Benefit]
+	str     setkit.Slab[string]
+	trace   setkit.Slab[Trace]
+	rej     setkit.Slab[Rejection]
+	date    setkit.Slab[Date]
+	party   setkit.Slab[Party]
+	addr    setkit.Slab[Address]
+	money   setkit.Slab[Money]
 }
 
 // ReadAll reads every 270 or 271 in parsed interchanges.

@@ -210,23 +210,25 @@ func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here where, report func
 		for j := range sc.loops {
 			st := &sc.loops[j]
 			r := st.r
-			if !st.met && r.If.matches(s, tag, here.loop) {
+			// Each match compares the tag before the call: most rules of a
+			// scope name other segments.
+			if !st.met && r.If.tag == tag && r.If.matches(s, tag, here.loop) {
 				st.met, st.at = true, here
 			}
-			if r.Require != nil && r.Require.matches(s, tag, here.loop) {
+			if r.Require != nil && r.Require.tag == tag && r.Require.matches(s, tag, here.loop) {
 				st.seen = true
 			}
-			if r.Forbid != nil && st.met && r.Forbid.matches(s, tag, here.loop) {
+			if r.Forbid != nil && st.met && r.Forbid.tag == tag && r.Forbid.matches(s, tag, here.loop) {
 				c.report(report, &r.common, here, r.Forbid.Seg, 0, 0)
 			}
 		}
 		for j := range sc.order {
 			st := &sc.order[j]
 			r := st.r
-			if r.First.matches(s, tag, here.loop) {
+			if r.First.tag == tag && r.First.matches(s, tag, here.loop) {
 				st.hasF = copy8(&st.first, s.Element(r.Date))
 			}
-			if r.Second.matches(s, tag, here.loop) {
+			if r.Second.tag == tag && r.Second.matches(s, tag, here.loop) {
 				st.hasS = copy8(&st.second, s.Element(r.Date))
 				st.at = here
 			}

@@ -31,9 +31,10 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 		claim *ClaimPayment
 		ln    *LinePayment
 		hdr   string
-		// lines is a block the claims' first four lines are cut from:
-		// one allocation per 64 claims rather than one per claim.
-		lines []LinePayment
+		// The claims' lines, adjustments, remarks, modifiers, amounts and
+		// people are cut from shared blocks: allocations per block of
+		// claims rather than per segment.
+		sl slabs
 	)
 	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
 	m := setkit.M
@@ -131,23 +132,23 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 			}
 			switch id {
 			case "CAS":
-				claim.Adjustments = readCAS(claim.Adjustments, s)
+				claim.Adjustments = readCAS(&sl.adj, claim.Adjustments, s)
 			case "NM1":
 				p := Person{EntityType: s.El(2), LastName: s.El(3), FirstName: s.El(4), MiddleName: s.El(5), IDQual: s.El(8), ID: s.El(9)}
 				switch s.El(1) {
 				case "QC":
 					claim.Patient = p
 				case "IL":
-					claim.Insured = &p
+					claim.Insured = sl.person.Alloc(p)
 				case "82":
-					claim.Rendering = &p
+					claim.Rendering = sl.person.Alloc(p)
 				case "TT":
-					claim.CrossoverCarrier = &p
+					claim.CrossoverCarrier = sl.person.Alloc(p)
 				}
 			case "MOA": // once per claim in the guide: MOA03..MOA07, five remark codes at most
 				for i := 3; i <= 7 && len(claim.Remarks) < 5; i++ {
 					if v := s.El(i); v != "" {
-						claim.Remarks = append(claim.Remarks, v)
+						claim.Remarks = sl.str.Append(claim.Remarks, v)
 					}
 				}
 			case "REF":
@@ -167,7 +168,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 					claim.ReceivedDate = s.El(2)
 				}
 			case "AMT":
-				claim.Amounts = append(claim.Amounts, Amount{Qualifier: s.El(1), Amount: m(s.El(2))})
+				claim.Amounts = sl.amt.Append(claim.Amounts, Amount{Qualifier: s.El(1), Amount: m(s.El(2))})
 			}
 		case "2110":
 			if claim == nil {
@@ -179,20 +180,10 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 					RevenueCode: s.El(4), Units: s.El(5), SubmittedQual: comp(s, 6, 1), Submitted: comp(s, 6, 2), SubmittedUnits: s.El(7)}
 				for j := 3; j <= 6; j++ {
 					if v := comp(s, 1, j); v != "" {
-						l.Modifiers = append(l.Modifiers, v)
+						l.Modifiers = sl.str.Append(l.Modifiers, v)
 					}
 				}
-				if claim.Lines == nil {
-					// Room for four (not 1, 2, 4), a fifth line moves the
-					// claim's lines out of the block.
-					if cap(lines)-len(lines) < 4 {
-						lines = make([]LinePayment, 0, 256)
-					}
-					n := len(lines)
-					lines = lines[:n+4]
-					claim.Lines = lines[n : n : n+4]
-				}
-				claim.Lines = append(claim.Lines, l)
+				claim.Lines = sl.line.Append(claim.Lines, l)
 				ln = &claim.Lines[len(claim.Lines)-1]
 				return
 			}
@@ -210,7 +201,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 					ln.ServiceTo = s.El(2)
 				}
 			case "CAS":
-				ln.Adjustments = readCAS(ln.Adjustments, s)
+				ln.Adjustments = readCAS(&sl.adj, ln.Adjustments, s)
 			case "REF":
 				if s.El(1) == "6R" {
 					ln.LineControl = s.El(2)
@@ -221,7 +212,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 				}
 			case "LQ":
 				if s.El(1) == "HE" {
-					ln.Remarks = append(ln.Remarks, s.El(2))
+					ln.Remarks = sl.str.Append(ln.Remarks, s.El(2))
 				}
 			}
 		}
@@ -237,12 +228,22 @@ func readAddr(a *Address, s edi.Seg) {
 	a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
 }
 
-func readCAS(as []Adjustment, s edi.Seg) []Adjustment {
+// slabs are the blocks one transaction set's reader cuts its claims'
+// short slices and optional people from.
+type slabs struct {
+	line   setkit.Slab[LinePayment]
+	adj    setkit.Slab[Adjustment]
+	str    setkit.Slab[string]
+	amt    setkit.Slab[Amount]
+	person setkit.Slab[Person]
+}
+
+func readCAS(sl *setkit.Slab[Adjustment], as []Adjustment, s edi.Seg) []Adjustment {
 	for i := 2; i+1 < len(s) && i <= 17; i += 3 {
 		if s.El(i) == "" {
 			continue
 		}
-		as = append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
+		as = sl.Append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
 	}
 	return as
 }

@@ -4,11 +4,14 @@ import { Login } from './views/Login'
 import { Claims } from './views/Claims'
 import { ClaimDetail } from './views/ClaimDetail'
 import { Denials } from './views/Denials'
+import { Appeals } from './views/Appeals'
 import { Remittances } from './views/Remittances'
 import { Receivables } from './views/Receivables'
 import { Eligibility } from './views/Eligibility'
 import { Statements } from './views/Statements'
 import { Setup } from './views/Setup'
+import { ERADetail } from './views/ERADetail'
+import { Deposits } from './views/Deposits'
 
 // Routes live in the URL fragment (#/claims, #/claims/<id>, ...), so the
 // server only serves / and /assets/.
@@ -26,7 +29,9 @@ function useRoute(): string[] {
 const views = [
   { path: 'claims', label: 'Claims' },
   { path: 'denials', label: 'Rejections and denials' },
+  { path: 'appeals', label: 'Appeals' },
   { path: 'remittances', label: 'Remittances' },
+  { path: 'deposits', label: 'Deposits' },
   { path: 'eligibility', label: 'Eligibility' },
   { path: 'ar', label: 'A/R' },
   { path: 'statements', label: 'Statements' },
@@ -76,8 +81,14 @@ export function App() {
     case 'denials':
       view = <Denials canDecide={can('claim:write')} />
       break
+    case 'appeals':
+      view = <Appeals canAct={can('claim:write')} />
+      break
     case 'remittances':
-      view = <Remittances />
+      view = route[1] ? <ERADetail id={route[1]} /> : <Remittances />
+      break
+    case 'deposits':
+      view = <Deposits canWrite={can('claim:write')} />
       break
     case 'eligibility':
       view = <Eligibility />
@@ -89,7 +100,7 @@ export function App() {
       view = <Statements canRelease={can('claim:write')} />
       break
     case 'setup':
-      view = <Setup canWrite={can('org:write')} canWritePayers={can('payer:write')} canRun={can('claim:write')} />
+      view = <Setup canWrite={can('org:write')} canWriteProviders={can('provider:write')} canWritePayers={can('payer:write')} canRun={can('claim:write')} />
       break
     default:
       view = <h1 tabIndex={-1}>Not found</h1>

@@ -77,3 +77,47 @@ func TestBuildControlNumbers(t *testing.T) {
 		t.Error("Build without sets succeeds")
 	}
 }
+
+func TestSlab(t *testing.T) {
+	var a Slab[int]
+	var xs, ys []int
+	for i := 0; i < 300; i++ {
+		xs = a.Append(xs, i)
+		if i%3 == 0 {
+			ys = a.Append(ys, -i) // interleaved: xs is no longer the tail
+		}
+	}
+	if len(xs) != 300 {
+		t.Fatalf("len %d, want 300", len(xs))
+	}
+	for i, v := range xs {
+		if v != i {
+			t.Fatalf("xs[%d] = %d, want %d", i, v, i)
+		}
+	}
+	for i, v := range ys {
+		if v != -3*i {
+			t.Fatalf("ys[%d] = %d, want %d", i, v, -3*i)
+		}
+	}
+	// A caller's append never writes into the slab.
+	zs := a.Append(nil, 7)
+	_ = append(zs, 8)
+	ws := a.Append(nil, 9)
+	if zs[0] != 7 || ws[0] != 9 || cap(zs) != 1 || cap(ws) != 1 {
+		t.Fatalf("zs %v ws %v", zs, ws)
+	}
+	p, q := a.Alloc(1), a.Alloc(2)
+	if *p != 1 || *q != 2 || p == q {
+		t.Fatalf("Alloc: %d %d", *p, *q)
+	}
+	if n := testing.AllocsPerRun(10, func() {
+		var b Slab[int]
+		var s []int
+		for i := 0; i < 100; i++ {
+			s = b.Append(s, i)
+		}
+	}); n > 1 {
+		t.Fatalf("%v allocations for 100 appends, want 1", n)
+	}
+}

@@ -270,103 +270,6 @@ func (q *Queries) DashClaimPayments(ctx context.Context, claimID string) ([]Dash
 	return items, nil
 }
 
-const dashClaims = `-- name: DashClaims :many
-
-SELECT c.id::text AS id, c.org_id::text AS org_id, c.status, c.payer_id::text AS payer_id, p.name AS payer_name,
-       c.provider_id::text AS provider_id, trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
-       c.patient_control_number, c.total_cents, c.paid_cents,
-       c.attempt, c.created_at, c.updated_at, c.patient_id::text AS patient_id
-FROM dash_claims($1::uuid, $2::text, $3::uuid, $4::uuid,
-                 $5::timestamptz, $6::timestamptz,
-                 $7::bigint, $8::bigint) AS c
-JOIN payers p ON p.id = c.payer_id
-JOIN providers pr ON pr.id = c.provider_id
-WHERE c.id < coalesce($9::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND ($10::text IS NULL OR c.status = ANY (string_to_array($10::text, ',')))
-ORDER BY c.id DESC LIMIT $11
-`
-
-type DashClaimsParams struct {
-	Actor       *string
-	Perm        string
-	PayerID     *string
-	ProviderID  *string
-	CreatedFrom *time.Time
-	CreatedTo   *time.Time
-	MinCents    *int64
-	MaxCents    *int64
-	Before      *string
-	Statuses    *string
-	RowLimit    int32
-}
-
-type DashClaimsRow struct {
-	ID                   string
-	OrgID                string
-	Status               string
-	PayerID              string
-	PayerName            string
-	ProviderID           string
-	ProviderName         string
-	PatientControlNumber string
-	TotalCents           int64
-	PaidCents            int64
-	Attempt              int32
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
-	PatientID            string
-}
-
-// Billing dashboard queries (store/dashboard.go). Every query is scoped to
-// the organisations where user $1 holds permission $2 (and their
-// descendants), as ListClaims is.
-func (q *Queries) DashClaims(ctx context.Context, arg DashClaimsParams) ([]DashClaimsRow, error) {
-	rows, err := q.db.Query(ctx, dashClaims,
-		arg.Actor,
-		arg.Perm,
-		arg.PayerID,
-		arg.ProviderID,
-		arg.CreatedFrom,
-		arg.CreatedTo,
-		arg.MinCents,
-		arg.MaxCents,
-		arg.Before,
-		arg.Statuses,
-		arg.RowLimit,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DashClaimsRow{}
-	for rows.Next() {
-		var i DashClaimsRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.OrgID,
-			&i.Status,
-			&i.PayerID,
-			&i.PayerName,
-			&i.ProviderID,
-			&i.ProviderName,
-			&i.PatientControlNumber,
-			&i.TotalCents,
-			&i.PaidCents,
-			&i.Attempt,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.PatientID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const dashRemittancePayments = `-- name: DashRemittancePayments :many
 SELECT cp.seq, coalesce(cp.claim_id::text, '')::text AS claim_id,
        cp.status_code, cp.charge_cents, cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs
@@ -496,11 +399,16 @@ func (q *Queries) DashRemittances(ctx context.Context, arg DashRemittancesParams
 }
 
 const dashStatusCounts = `-- name: DashStatusCounts :many
+
 SELECT c.status, count(*) AS claims, coalesce(max(c.updated_at), 'epoch'::timestamptz)::timestamptz AS latest
 FROM dash_claims($1::uuid, $2::text, $3::uuid, $4::uuid,
                  $5::timestamptz, $6::timestamptz,
-                 $7::bigint, $8::bigint) AS c
-WHERE ($9::uuid IS NULL OR c.id = $9::uuid)
+                 $7::bigint, $8::bigint,
+                 $9::int, $10::uuid, $11::text, $12::text,
+                 $13::bytea, $14::bytea, $15::bytea,
+                 $16::date, $17::date,
+                 $18::text, $19::bytea, $20::bytea[], $21::bytea[],
+                 $22::bytea[], $23::bytea[], $24::date) AS c
 GROUP BY c.status ORDER BY c.status
 `
 
@@ -513,7 +421,22 @@ type DashStatusCountsParams struct {
 	CreatedTo   *time.Time
 	MinCents    *int64
 	MaxCents    *int64
+	Criteria    int32
 	ClaimID     *string
+	Pcn         *string
+	PayerClaim  *string
+	Member      []byte
+	FirstName   []byte
+	LastName    []byte
+	DosFrom     *time.Time
+	DosTo       *time.Time
+	Q           *string
+	QMember     []byte
+	QLast       [][]byte
+	QFirst      [][]byte
+	QPairFirst  [][]byte
+	QPairLast   [][]byte
+	QDos        *time.Time
 }
 
 type DashStatusCountsRow struct {
@@ -522,6 +445,11 @@ type DashStatusCountsRow struct {
 	Latest time.Time
 }
 
+// Billing dashboard queries (store/dashboard.go). Every query is scoped to
+// the organisations where user $1 holds permission $2 (and their
+// descendants), as ListClaims is.
+// The worklist's counts under its filter and search (store/search.sql has
+// the list).
 func (q *Queries) DashStatusCounts(ctx context.Context, arg DashStatusCountsParams) ([]DashStatusCountsRow, error) {
 	rows, err := q.db.Query(ctx, dashStatusCounts,
 		arg.Actor,
@@ -532,7 +460,22 @@ func (q *Queries) DashStatusCounts(ctx context.Context, arg DashStatusCountsPara
 		arg.CreatedTo,
 		arg.MinCents,
 		arg.MaxCents,
+		arg.Criteria,
 		arg.ClaimID,
+		arg.Pcn,
+		arg.PayerClaim,
+		arg.Member,
+		arg.FirstName,
+		arg.LastName,
+		arg.DosFrom,
+		arg.DosTo,
+		arg.Q,
+		arg.QMember,
+		arg.QLast,
+		arg.QFirst,
+		arg.QPairFirst,
+		arg.QPairLast,
+		arg.QDos,
 	)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,18 @@ type ApiToken struct {
 	ReplacedBy *string
 }
 
+type AppealLetter struct {
+	ID        string
+	ClaimID   string
+	OrgID     string
+	CreatedBy *string
+	CreatedAt time.Time
+	Dek       []byte
+	Reason    []byte
+	Pdf       []byte
+	PdfBytes  int32
+}
+
 type Appointment struct {
 	ID           string
 	OrgID        string
@@ -191,6 +203,18 @@ type ClaimBatch struct {
 	CreatedAt     time.Time
 }
 
+type ClaimDenial struct {
+	ClaimID    string
+	OrgID      string
+	Attempt    int32
+	Category   string
+	Codes      []string
+	Rarcs      []string
+	Deadline   time.Time
+	Appealable bool
+	RecordedAt time.Time
+}
+
 type ClaimEvent struct {
 	ID          int64
 	OrgID       string
@@ -223,6 +247,25 @@ type ClaimPayment struct {
 	Rarcs            []string
 	PostedAt         time.Time
 	OrgID            *string
+	LinesRecorded    bool
+}
+
+type ClaimPaymentLine struct {
+	RemittanceID  string
+	Seq           int32
+	Line          int32
+	OrgID         *string
+	ProcedureQual string
+	Procedure     string
+	Modifiers     []string
+	RevenueCode   string
+	Units         string
+	ChargeCents   int64
+	PaidCents     int64
+	AllowedCents  *int64
+	ServiceDate   string
+	LineControl   string
+	Rarcs         []string
 }
 
 type ClaimPaymentOwner struct {
@@ -313,6 +356,26 @@ type Coverage struct {
 	EffectiveTo         *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+}
+
+type Deposit struct {
+	ID            string
+	OrgID         string
+	AmountCents   int64
+	DepositedOn   time.Time
+	Reference     string
+	ReferenceNorm string
+	Note          string
+	Manual        bool
+	CreatedBy     *string
+	CreatedAt     time.Time
+}
+
+type DepositMatch struct {
+	DepositID    string
+	RemittanceID string
+	MatchedBy    *string
+	MatchedAt    time.Time
 }
 
 type EftDeposit struct {
@@ -420,6 +483,7 @@ type Patient struct {
 	SsnBidx       []byte
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	FirstNameBidx []byte
 }
 
 type PatientPayment struct {
@@ -458,6 +522,21 @@ type Payer struct {
 	ClearinghousePayer string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	EnrollmentRequired bool
+}
+
+type PayerEnrollment struct {
+	ID            string
+	OrgID         string
+	ProviderID    string
+	PayerID       string
+	Transaction   string
+	Status        string
+	EffectiveDate *time.Time
+	Clearinghouse string
+	Notes         string
+	UpdatedBy     *string
+	UpdatedAt     time.Time
 }
 
 type PayloadKey struct {
@@ -520,11 +599,24 @@ type Remittance struct {
 	PaymentDate      *time.Time
 	CreatedAt        time.Time
 	Partner          string
+	PayerName        string
+	PaymentMethod    string
+	DetailsRecorded  bool
 }
 
 type RemittanceOwner struct {
 	RemittanceID string
 	OrgID        *string
+}
+
+type RemittanceProviderAdjustment struct {
+	RemittanceID string
+	N            int32
+	ProviderID   string
+	FiscalPeriod string
+	Reason       string
+	Reference    string
+	AmountCents  int64
 }
 
 type RoleGrant struct {
@@ -536,6 +628,15 @@ type RoleGrant struct {
 type RolePermission struct {
 	Role       string
 	Permission string
+}
+
+type SavedFilter struct {
+	ID        string
+	UserID    string
+	OrgID     string
+	Name      string
+	Query     string
+	CreatedAt time.Time
 }
 
 type Session struct {

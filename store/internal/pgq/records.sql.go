@@ -933,7 +933,7 @@ func (q *Queries) GetPatientOrg(ctx context.Context, id string) (string, error) 
 }
 
 const getPayer = `-- name: GetPayer :one
-SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at, enrollment_required FROM payers WHERE id = $1
 `
 
 type GetPayerRow struct {
@@ -945,6 +945,7 @@ type GetPayerRow struct {
 	ClearinghousePayer string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	EnrollmentRequired bool
 }
 
 func (q *Queries) GetPayer(ctx context.Context, id string) (GetPayerRow, error) {
@@ -959,12 +960,13 @@ func (q *Queries) GetPayer(ctx context.Context, id string) (GetPayerRow, error) 
 		&i.ClearinghousePayer,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EnrollmentRequired,
 	)
 	return i, err
 }
 
 const getPayerForUpdate = `-- name: GetPayerForUpdate :one
-SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers WHERE id = $1 FOR UPDATE
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at, enrollment_required FROM payers WHERE id = $1 FOR UPDATE
 `
 
 type GetPayerForUpdateRow struct {
@@ -976,6 +978,7 @@ type GetPayerForUpdateRow struct {
 	ClearinghousePayer string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	EnrollmentRequired bool
 }
 
 func (q *Queries) GetPayerForUpdate(ctx context.Context, id string) (GetPayerForUpdateRow, error) {
@@ -990,6 +993,7 @@ func (q *Queries) GetPayerForUpdate(ctx context.Context, id string) (GetPayerFor
 		&i.ClearinghousePayer,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EnrollmentRequired,
 	)
 	return i, err
 }
@@ -1742,8 +1746,8 @@ func (q *Queries) InsertPatient(ctx context.Context, arg InsertPatientParams) (I
 }
 
 const insertPayer = `-- name: InsertPayer :one
-INSERT INTO payers (id, org_id, payer_id, name, clearinghouse, clearinghouse_payer)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at, updated_at
+INSERT INTO payers (id, org_id, payer_id, name, clearinghouse, clearinghouse_payer, enrollment_required)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at
 `
 
 type InsertPayerParams struct {
@@ -1753,6 +1757,7 @@ type InsertPayerParams struct {
 	Name               string
 	Clearinghouse      string
 	ClearinghousePayer string
+	EnrollmentRequired bool
 }
 
 type InsertPayerRow struct {
@@ -1768,6 +1773,7 @@ func (q *Queries) InsertPayer(ctx context.Context, arg InsertPayerParams) (Inser
 		arg.Name,
 		arg.Clearinghouse,
 		arg.ClearinghousePayer,
+		arg.EnrollmentRequired,
 	)
 	var i InsertPayerRow
 	err := row.Scan(&i.CreatedAt, &i.UpdatedAt)
@@ -2586,7 +2592,7 @@ func (q *Queries) ListPatients(ctx context.Context, arg ListPatientsParams) ([]L
 }
 
 const listPayers = `-- name: ListPayers :many
-SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at FROM payers
+SELECT id::text AS id, org_id::text AS org_id, payer_id, name, clearinghouse, clearinghouse_payer, created_at, updated_at, enrollment_required FROM payers
 WHERE org_id IN (SELECT v.id FROM visible_orgs_and_ancestors($1::uuid, $2::text) AS v (id))
   AND id > $3::uuid
 ORDER BY payers.id LIMIT $4
@@ -2608,6 +2614,7 @@ type ListPayersRow struct {
 	ClearinghousePayer string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	EnrollmentRequired bool
 }
 
 func (q *Queries) ListPayers(ctx context.Context, arg ListPayersParams) ([]ListPayersRow, error) {
@@ -2633,6 +2640,7 @@ func (q *Queries) ListPayers(ctx context.Context, arg ListPayersParams) ([]ListP
 			&i.ClearinghousePayer,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.EnrollmentRequired,
 		); err != nil {
 			return nil, err
 		}
@@ -3631,7 +3639,7 @@ func (q *Queries) UpdatePatient(ctx context.Context, arg UpdatePatientParams) (t
 }
 
 const updatePayer = `-- name: UpdatePayer :one
-UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, updated_at = now() WHERE id = $1 RETURNING updated_at
+UPDATE payers SET name = $2, clearinghouse = $3, clearinghouse_payer = $4, enrollment_required = $5, updated_at = now() WHERE id = $1 RETURNING updated_at
 `
 
 type UpdatePayerParams struct {
@@ -3639,6 +3647,7 @@ type UpdatePayerParams struct {
 	Name               string
 	Clearinghouse      string
 	ClearinghousePayer string
+	EnrollmentRequired bool
 }
 
 func (q *Queries) UpdatePayer(ctx context.Context, arg UpdatePayerParams) (time.Time, error) {
@@ -3647,6 +3656,7 @@ func (q *Queries) UpdatePayer(ctx context.Context, arg UpdatePayerParams) (time.
 		arg.Name,
 		arg.Clearinghouse,
 		arg.ClearinghousePayer,
+		arg.EnrollmentRequired,
 	)
 	var updated_at time.Time
 	err := row.Scan(&updated_at)
@@ -3654,7 +3664,7 @@ func (q *Queries) UpdatePayer(ctx context.Context, arg UpdatePayerParams) (time.
 }
 
 const updateProvider = `-- name: UpdateProvider :one
-UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials = $5, updated_at = now() WHERE id = $1 RETURNING updated_at
+UPDATE providers SET first_name = $2, last_name = $3, taxonomy = $4, credentials = $5, npi = $6, updated_at = now() WHERE id = $1 RETURNING updated_at
 `
 
 type UpdateProviderParams struct {
@@ -3663,6 +3673,7 @@ type UpdateProviderParams struct {
 	LastName    string
 	Taxonomy    string
 	Credentials []string
+	Npi         string
 }
 
 func (q *Queries) UpdateProvider(ctx context.Context, arg UpdateProviderParams) (time.Time, error) {
@@ -3672,6 +3683,7 @@ func (q *Queries) UpdateProvider(ctx context.Context, arg UpdateProviderParams) 
 		arg.LastName,
 		arg.Taxonomy,
 		arg.Credentials,
+		arg.Npi,
 	)
 	var updated_at time.Time
 	err := row.Scan(&updated_at)

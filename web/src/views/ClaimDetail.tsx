@@ -107,7 +107,7 @@ export function ClaimDetail({ id }: { id: string }) {
         <ol className="steps">
           {t.steps.map((s) => (
             <li key={s.kind + s.n} data-kind={s.kind}>
-              <div><strong>{s.kind}</strong> <time dateTime={s.at}>{when(s.at)}</time> — {s.summary}</div>
+              <div><strong>{s.kind === 'appeal_letter' ? 'appeal letter' : s.kind}</strong> <time dateTime={s.at}>{when(s.at)}</time> — {s.summary}</div>
               {s.codes.length > 0 && (
                 <ul className="codes">
                   {s.codes.map((c, i) => <li key={c.code + i}><strong>{c.code}</strong> {c.description}</li>)}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, DenialItem, List, get, money, pollETag, statusLabel, when } from '../api'
 import { Decision } from './Decision'
+import { ExportLink } from './ClaimSearch'
 
 const groups = [
   { value: '', label: 'Everything waiting for a decision' },
@@ -28,6 +29,7 @@ export function Denials({ canDecide }: { canDecide: boolean }) {
   return (
     <section aria-labelledby="denials-h">
       <h1 id="denials-h" tabIndex={-1}>Rejections and denials</h1>
+      <ExportLink path={'/v1/dashboard/denials.csv' + (group ? '?status=' + group : '')} name="denials.csv" />
       <div className="filters">
         <div>
           <label htmlFor="denial-group">Show</label>

@@ -1,5 +1,6 @@
 import { FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { ApiError, List, Remittance, ResolvedWorkItem, WorkItem, get, money, pollETag, post, resolutionLabel, when } from '../api'
+import { ExportLink } from './ClaimSearch'
 
 interface Data {
   items: Remittance[]
@@ -123,6 +124,7 @@ export function Remittances() {
   return (
     <section aria-labelledby="remit-h">
       <h1 id="remit-h" tabIndex={-1}>Remittances</h1>
+      <ExportLink path="/v1/dashboard/remittances.csv" name="remittances.csv" />
       <p className="sr-only" role="status" aria-live="polite">{announce}</p>
       {error && <p role="alert" className="error">{error}</p>}
       <h2 id="wq-h" tabIndex={-1}>Work queue</h2>
@@ -163,7 +165,8 @@ export function Remittances() {
               Trace {r.trace_number} from payer {r.payer_id}: paid {money(r.paid_cents)}
               {r.payment_date ? ` on ${r.payment_date}` : ''} · {r.balanced ? 'balanced' : 'NOT balanced'} ·{' '}
               {r.eft_reconciled ? 'EFT reconciled' : 'EFT not reconciled'} · charged {money(charged)}, paid {money(paid)}, adjusted{' '}
-              {money(adjusted)}, provider adjustments {money(r.provider_adj_cents)}, balance {money(charged - paid - adjusted)}
+              {money(adjusted)}, provider adjustments {money(r.provider_adj_cents)}, balance {money(charged - paid - adjusted)} ·{' '}
+              <a href={'#/remittances/' + r.id} data-testid="era-open">View ERA</a>
             </caption>
             <thead>
               <tr><th scope="col">CLP</th><th scope="col">Claim</th><th scope="col">CLP02</th><th scope="col" className="num">Charge</th>

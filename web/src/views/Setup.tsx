@@ -1,10 +1,11 @@
 import { FormEvent, useEffect, useState } from 'react'
-import { ApiError, BillingProfile, List, PracticeBilling, RoutingWarning, RunsStarted, call, get, post, put } from '../api'
+import { ApiError, BillingProfile, List, PracticeBilling, RoutingWarning, RunsStarted, get, post, put } from '../api'
+import { Directory } from './Directory'
 
 // Practice setup: each organisation's billing profile (its own, inherited
 // from its parent by an explicit choice, or none, in which case its claims
-// are held), payers routed to unknown clearinghouses, and the runs staff
-// may start now.
+// are held), its providers, payers (routing, enrollment required) and
+// payer enrollments (Directory.tsx), and the runs staff may start now.
 
 interface Org {
   id: string
@@ -95,85 +96,9 @@ export function RunButtons({ org }: { org?: { id: string; name: string } }) {
   )
 }
 
-interface Payer {
-  id: string
-  payer_id: string
-  name: string
-  clearinghouse: string
-}
-
-// PayerRouting lists the payers and the clearinghouse each is routed to;
-// one routed to a clearinghouse that is not configured is marked, and
-// staff holding payer:write can route it to a configured one.
-export function PayerRouting({ canWrite }: { canWrite: boolean }) {
-  const [payers, setPayers] = useState<Payer[]>([])
-  const [known, setKnown] = useState<string[]>([])
-  const [choice, setChoice] = useState<Record<string, string>>({})
-  const [error, setError] = useState('')
-  const [saved, setSaved] = useState('')
-  const load = () => {
-    get<List<Payer>>('/v1/payers?limit=200').then((l) => setPayers(l.items)).catch((e) => setError(problemsOf(e).message))
-    get<{ known_clearinghouses: string[] }>('/v1/dashboard/routing-warnings').then((r) => setKnown(r.known_clearinghouses)).catch(() => {})
-  }
-  useEffect(load, [])
-  const save = async (p: Payer) => {
-    setError('')
-    setSaved('')
-    try {
-      await call<Payer>('PATCH', '/v1/payers/' + p.id, { clearinghouse: choice[p.id] })
-      setSaved(p.name + ' is now routed to ' + choice[p.id] + '.')
-      load()
-    } catch (e) {
-      const pr = problemsOf(e)
-      setError(pr.fields.clearinghouse || pr.message)
-    }
-  }
-  if (payers.length === 0) return null
-  const configured = (c: string) => known.length === 0 || known.includes(c)
-  return (
-    <div className="card">
-      <h2>Payers and clearinghouse routing</h2>
-      {error && <p role="alert" className="error">{error}</p>}
-      <p role="status" aria-live="polite">{saved}</p>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th scope="col">Payer</th>
-            <th scope="col">Payer ID</th>
-            <th scope="col">Clearinghouse</th>
-            {canWrite && known.length > 0 && <th scope="col">Route to</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {payers.map((p) => (
-            <tr key={p.id} data-payer={p.payer_id}>
-              <td>{p.name}</td>
-              <td>{p.payer_id}</td>
-              <td data-testid="payer-clearinghouse">
-                {p.clearinghouse}
-                {!configured(p.clearinghouse) && <strong className="error"> (not configured: its claims are not sent)</strong>}
-              </td>
-              {canWrite && known.length > 0 && (
-                <td>
-                  <select aria-label={'Clearinghouse for ' + p.name} value={choice[p.id] || p.clearinghouse}
-                    onChange={(e) => setChoice({ ...choice, [p.id]: e.target.value })}>
-                    {!configured(p.clearinghouse) && <option value={p.clearinghouse}>{p.clearinghouse} (not configured)</option>}
-                    {known.map((k) => <option key={k} value={k}>{k}</option>)}
-                  </select>{' '}
-                  <button type="button" disabled={!choice[p.id] || choice[p.id] === p.clearinghouse} onClick={() => save(p)}>
-                    Save routing
-                  </button>
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  )
-}
-
-export function Setup({ canWrite, canWritePayers, canRun }: { canWrite: boolean; canWritePayers: boolean; canRun: boolean }) {
+export function Setup({ canWrite, canWriteProviders, canWritePayers, canRun }: {
+  canWrite: boolean; canWriteProviders: boolean; canWritePayers: boolean; canRun: boolean
+}) {
   const [orgs, setOrgs] = useState<Org[]>([])
   const [orgID, setOrgID] = useState('')
   const [billing, setBilling] = useState<PracticeBilling | null>(null)
@@ -280,7 +205,7 @@ export function Setup({ canWrite, canWritePayers, canRun }: { canWrite: boolean;
           )}
         </form>
       )}
-      <PayerRouting canWrite={canWritePayers} />
+      {orgID && <Directory orgID={orgID} orgs={orgs} canWriteProviders={canWriteProviders} canWritePayers={canWritePayers} />}
     </section>
   )
 }

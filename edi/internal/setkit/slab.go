@@ -1,0 +1,48 @@
+package setkit
+
+// Slab hands out short slices (a claim's adjustments, a benefit's service
+// types) cut from shared blocks, so a typed reader allocates once per block
+// rather than once or more per slice. The zero Slab is ready to use.
+//
+// Every slice it returns has its capacity equal to its length: an append by
+// the caller copies it out instead of writing over its neighbour in the
+// block.
+type Slab[T any] struct {
+	buf []T
+}
+
+// slabBlock is how many elements a block holds at least.
+const slabBlock = 128
+
+// Append returns s with v appended, as append(s, v) does. When s is nil or
+// the last slice this slab returned, v goes into the slab's current block
+// (a new block when that is full, s copied into it); otherwise it is an
+// ordinary append.
+func (a *Slab[T]) Append(s []T, v T) []T {
+	n := len(s)
+	if n > 0 && (n > len(a.buf) || &a.buf[len(a.buf)-n] != &s[0]) {
+		return append(s, v)
+	}
+	if len(a.buf) == cap(a.buf) {
+		size := slabBlock
+		if 2*(n+1) > size {
+			size = 2 * (n + 1)
+		}
+		nb := make([]T, n, size)
+		copy(nb, s)
+		a.buf = nb
+	}
+	a.buf = append(a.buf, v)
+	end := len(a.buf)
+	return a.buf[end-n-1 : end : end]
+}
+
+// Alloc returns a pointer to a new element set to v, cut from the slab's
+// current block.
+func (a *Slab[T]) Alloc(v T) *T {
+	if len(a.buf) == cap(a.buf) {
+		a.buf = make([]T, 0, slabBlock)
+	}
+	a.buf = append(a.buf, v)
+	return &a.buf[len(a.buf)-1]
+}

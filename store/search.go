@@ -1,0 +1,344 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store/internal/pgq"
+)
+
+// The claims worklist's search, sorts and export (store/search.sql), and
+// each user's saved filters.
+
+// Blind-index domains of the searchable patient and coverage fields.
+const (
+	firstNameDomain = "patients.first_name"
+	lastNameDomain  = "patients.last_name"
+	memberIDDomain  = "coverages.member_id"
+)
+
+// searchArgs are dash_claims' search parameters for f (migrations/00150):
+// the criteria count and each criterion, names and member IDs as blind
+// indexes. none is set when the criteria cannot all hold (two different
+// claim IDs), so nothing matches.
+type searchArgs struct {
+	criteria                             int32
+	claim, pcn, payerClaim, q            *string
+	member, first, last, qMember         []byte
+	dosFrom, dosTo, qDOS                 *time.Time
+	qLast, qFirst, qPairFirst, qPairLast [][]byte
+	none                                 bool
+}
+
+func (s *Store) searchArgs(f DashClaimFilter) (searchArgs, error) {
+	var x searchArgs
+	fs := f.Search
+	str := func(v string) *string {
+		if v = strings.TrimSpace(v); v == "" {
+			return nil
+		}
+		x.criteria++
+		return &v
+	}
+	idx := func(domain, v string) []byte {
+		if normalize(v) == "" {
+			return nil
+		}
+		x.criteria++
+		return s.bidx(domain, v)
+	}
+	claim := f.ClaimID
+	m := rcm.Meanings(fs.Q)
+	if m.ClaimID != "" {
+		if claim != "" && claim != m.ClaimID {
+			x.none = true
+		}
+		claim = m.ClaimID
+	}
+	x.claim = str(claim)
+	x.pcn = str(fs.PatientControlNumber)
+	x.payerClaim = str(fs.PayerClaimNumber)
+	x.member = idx(memberIDDomain, fs.MemberID)
+	x.first = idx(firstNameDomain, fs.FirstName)
+	x.last = idx(lastNameDomain, fs.LastName)
+	var err error
+	if x.dosFrom, err = searchDate("/dos_from", fs.DOSFrom); err != nil {
+		return x, err
+	}
+	if x.dosTo, err = searchDate("/dos_to", fs.DOSTo); err != nil {
+		return x, err
+	}
+	if x.dosFrom != nil || x.dosTo != nil {
+		x.criteria++
+	}
+	if m.Text == "" {
+		return x, nil
+	}
+	x.criteria++
+	x.q = &m.Text
+	x.qMember = s.bidx(memberIDDomain, m.Text)
+	for _, n := range m.Names {
+		if normalize(n) != "" {
+			x.qLast = append(x.qLast, s.bidx(lastNameDomain, n))
+			x.qFirst = append(x.qFirst, s.bidx(firstNameDomain, n))
+		}
+	}
+	for _, p := range m.Pairs {
+		if normalize(p[0]) != "" && normalize(p[1]) != "" {
+			x.qPairFirst = append(x.qPairFirst, s.bidx(firstNameDomain, p[0]))
+			x.qPairLast = append(x.qPairLast, s.bidx(lastNameDomain, p[1]))
+		}
+	}
+	if m.DOS != "" {
+		if x.qDOS, err = searchDate("/q", m.DOS); err != nil {
+			return x, err
+		}
+	}
+	return x, nil
+}
+
+func searchDate(field, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil, &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: field, Detail: "must be a date (YYYY-MM-DD)"}}}
+	}
+	return &t, nil
+}
+
+// DashClaims lists the visible claims that match the filter and its
+// search, one page at a time under the filter's sort (newest first by
+// default). Each listed claim is audited as ListClaims does; the patient's
+// name is read only where the actor holds patient:read.
+func (s *Store) DashClaims(ctx context.Context, a Actor, f DashClaimFilter, p Page) ([]DashClaim, string, error) {
+	var out []DashClaim
+	next := ""
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		out, next, err = s.dashClaimsPage(ctx, tx, a, f, p)
+		return err
+	})
+	return out, next, err
+}
+
+// EachDashClaim calls fn with every visible claim that matches the filter,
+// a page of up to 200 at a time in the filter's sort, each page read and
+// audited in its own transaction (an export of any size).
+func (s *Store) EachDashClaim(ctx context.Context, a Actor, f DashClaimFilter, fn func([]DashClaim) error) error {
+	p := Page{Limit: 200}
+	for {
+		page, next, err := s.DashClaims(ctx, a, f, p)
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		p.After = next
+	}
+}
+
+func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashClaimFilter, p Page) ([]DashClaim, string, error) {
+	sort := f.Sort
+	if sort.Key == "" {
+		sort = rcm.DefaultClaimSort
+	}
+	after, err := rcm.DecodeSortCursor(p, sort)
+	if err != nil {
+		return nil, "", err
+	}
+	x, err := s.searchArgs(f)
+	if err != nil || x.none {
+		return []DashClaim{}, "", err
+	}
+	params := pgq.DashClaimsSortedParams{Closed: rcm.PayerClosedStatuses(), Actor: nullText(a.UserID), Perm: PermClaimRead,
+		PayerID: nullText(f.PayerID), ProviderID: nullText(f.ProviderID), CreatedFrom: f.From, CreatedTo: f.To,
+		MinCents: f.MinCents, MaxCents: f.MaxCents, Criteria: x.criteria, ClaimID: x.claim, Pcn: x.pcn, PayerClaim: x.payerClaim,
+		Member: x.member, FirstName: x.first, LastName: x.last, DosFrom: x.dosFrom, DosTo: x.dosTo, Q: x.q, QMember: x.qMember,
+		QLast: x.qLast, QFirst: x.qFirst, QPairFirst: x.qPairFirst, QPairLast: x.qPairLast, QDos: x.qDOS,
+		Sort: sort.Key, Statuses: nullText(f.Status), Descending: sort.Desc, RowLimit: int32(p.Size())}
+	if after != nil {
+		params.AfterKey, params.AfterID = after.Key, &after.ID
+	}
+	rows, err := pgq.New(tx).DashClaimsSorted(ctx, params)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]DashClaim, len(rows))
+	for i, r := range rows {
+		out[i] = DashClaim{ID: r.ID, OrgID: r.OrgID, Status: r.Status, PayerID: r.PayerID, PayerName: r.PayerName,
+			ProviderID: r.ProviderID, ProviderName: r.ProviderName, PatientControlNumber: r.PatientControlNumber,
+			TotalCents: r.TotalCents, PaidCents: r.PaidCents, Attempt: int(r.Attempt), CreatedAt: r.CreatedAt,
+			UpdatedAt: r.UpdatedAt, PatientID: r.PatientID, DateOfService: r.DateOfService, BalanceCents: r.BalanceCents}
+	}
+	if err := s.revealAndAudit(ctx, tx, a, out); err != nil {
+		return nil, "", err
+	}
+	if len(rows) == 0 || len(rows) < p.Size() {
+		return out, "", nil
+	}
+	last := rows[len(rows)-1]
+	return out, rcm.SortCursor{Sort: sort.Key, Order: sort.Order(), Key: last.SortKey, ID: last.ID}.Encode(), nil
+}
+
+// revealAndAudit fills in the patient names the actor may read
+// (patient:read at the claim's organisation; else PatientMasked) and
+// audits every listed claim with the fields shown.
+func (s *Store) revealAndAudit(ctx context.Context, tx pgx.Tx, a Actor, out []DashClaim) error {
+	phi := map[string]bool{}
+	entries := make([]AuditEntry, len(out))
+	for i := range out {
+		c := &out[i]
+		fields := []string{"status", "total_cents"}
+		ok, seen := phi[c.OrgID]
+		if !seen {
+			var err error
+			if ok, err = inScope(ctx, tx, a, PermPatientRead, c.OrgID); err != nil {
+				return err
+			}
+			phi[c.OrgID] = ok
+		}
+		if ok {
+			sp, err := getSealedPatient(ctx, tx, c.PatientID)
+			if err != nil {
+				return err
+			}
+			p, _, err := s.openPatient(ctx, sp)
+			if err != nil {
+				return err
+			}
+			c.PatientName = strings.TrimSpace(p.FirstName + " " + p.LastName)
+			fields = append(fields, "first_name", "last_name")
+		} else {
+			c.PatientMasked = true
+		}
+		entries[i] = AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionList, Resource: "claim", ResourceID: c.ID, Fields: fields}
+	}
+	return s.audit(ctx, tx, a, entries...)
+}
+
+// setFirstNameIndex writes the patient's first-name blind index (with the
+// patient, in the same transaction).
+func (s *Store) setFirstNameIndex(ctx context.Context, tx pgx.Tx, id, firstName string) error {
+	return pgq.New(tx).SetPatientFirstNameIndex(ctx, pgq.SetPatientFirstNameIndexParams{ID: id, FirstNameBidx: firstNameIndex(s.bidx(firstNameDomain, firstName))})
+}
+
+// firstNameIndex stores an empty first name's index as empty bytes (not
+// NULL, which marks a row the backfill has not reached).
+func firstNameIndex(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// BackfillBlindIndexes computes the blind indexes that a migration added
+// for rows written before it (the first name, 00150), a batch of rows per
+// transaction; MigrateUp runs it when the store has its keys. It returns
+// how many rows it filled.
+func (s *Store) BackfillBlindIndexes(ctx context.Context) (int, error) {
+	if s.keys == nil {
+		return 0, errors.New("store: blind indexes need keys (UseKeys)")
+	}
+	total := 0
+	for {
+		n := 0
+		err := s.tx(ctx, func(tx pgx.Tx) error {
+			db := pgq.New(tx)
+			rows, err := db.PatientsWithoutFirstNameIndex(ctx, 500)
+			if err != nil {
+				return err
+			}
+			n = len(rows)
+			for _, r := range rows {
+				dk, err := s.keys.DataKey(ctx, r.Dek)
+				if err != nil {
+					return err
+				}
+				first, err := sealer{dk, "patients", r.ID}.open("first_name", r.FirstName)
+				if err != nil {
+					return err
+				}
+				if err := s.setFirstNameIndex(ctx, tx, r.ID, first); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		total += n
+		if err != nil || n < 500 {
+			return total, err
+		}
+	}
+}
+
+// SavedFilters lists the actor's own saved worklist filters.
+func (s *Store) SavedFilters(ctx context.Context, a Actor) ([]rcm.SavedFilter, error) {
+	if !validID(a.UserID) {
+		return []rcm.SavedFilter{}, nil
+	}
+	rows, err := pgq.New(s.Pool).ListSavedFilters(ctx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rcm.SavedFilter, len(rows))
+	for i, r := range rows {
+		out[i] = rcm.SavedFilter{ID: r.ID, Name: r.Name, Query: r.Query, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+// MaxSavedFilters bounds how many filters one user keeps.
+const MaxSavedFilters = 100
+
+// SaveFilter saves a worklist filter for the actor, at their own
+// organisation.
+func (s *Store) SaveFilter(ctx context.Context, a Actor, f rcm.SavedFilter) (rcm.SavedFilter, error) {
+	if err := f.Validate(); err != nil {
+		return f, err
+	}
+	if !validID(a.UserID) {
+		return f, ErrUnauthenticated
+	}
+	f.ID = newID()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		db := pgq.New(tx)
+		n, err := db.CountSavedFilters(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		if n >= MaxSavedFilters {
+			return &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: "/name", Detail: "you have 100 saved filters: delete one first"}}}
+		}
+		f.CreatedAt, err = db.InsertSavedFilter(ctx, pgq.InsertSavedFilterParams{ID: f.ID, Name: f.Name, Query: f.Query, UserID: a.UserID})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrUnauthenticated
+		}
+		return err
+	})
+	return f, err
+}
+
+// DeleteSavedFilter deletes one of the actor's own saved filters
+// (ErrNotFound for any other).
+func (s *Store) DeleteSavedFilter(ctx context.Context, a Actor, id string) error {
+	if !validID(id) || !validID(a.UserID) {
+		return ErrNotFound
+	}
+	n, err := pgq.New(s.Pool).DeleteSavedFilter(ctx, pgq.DeleteSavedFilterParams{ID: id, UserID: a.UserID})
+	if err == nil && n == 0 {
+		return ErrNotFound
+	}
+	return err
+}

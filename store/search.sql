@@ -1,0 +1,88 @@
+-- Search in the claims worklist (store/search.go): the sorted, searched
+-- list, the saved filters of a user, and the first-name blind index.
+-- Scoped as store/dashboard.sql is: dash_claims (migrations/00150) keeps
+-- the claims of the organisations where user $actor holds $perm.
+
+-- name: DashClaimsSorted :many
+-- One page of the worklist under a sort: sort_key is the row's key as
+-- text (dates as YYYY-MM-DD, balances zero-padded, payer names
+-- lower-cased), '' for created (the claim ID alone orders it), and the
+-- page continues after (after_key, after_id) in the sort's direction; the
+-- order and the comparison use the same (the database's) collation.
+-- With @sort and @descending known when the statement is planned, the
+-- CASEs fold to one order and a created sort reads the claims primary key
+-- in order. balance_cents is rcm.ClaimFacts.PayerBalance: claim_payer_owed
+-- floored at 0, and 0 in the statuses where the payer owes nothing.
+WITH x AS (
+    SELECT c.id, c.org_id, c.status, c.payer_id, p.name AS payer_name, c.provider_id,
+           trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
+           c.patient_control_number, c.total_cents, c.paid_cents, c.attempt, c.created_at, c.updated_at, c.patient_id,
+           to_char(e.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
+           (CASE @sort::text
+                WHEN 'dos' THEN to_char(e.date_of_service, 'YYYY-MM-DD')
+                WHEN 'payer' THEN lower(p.name)
+                WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
+                                               ELSE greatest(0, claim_payer_owed(c.id, c.total_cents)) END)::text, 20, '0')
+                WHEN 'status' THEN c.status
+                ELSE '' END) AS sort_key
+    FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
+                     sqlc.narg(created_from)::timestamptz, sqlc.narg(created_to)::timestamptz,
+                     sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint,
+                     @criteria::int, sqlc.narg(claim_id)::uuid, sqlc.narg(pcn)::text, sqlc.narg(payer_claim)::text,
+                     sqlc.narg(member)::bytea, sqlc.narg(first_name)::bytea, sqlc.narg(last_name)::bytea,
+                     sqlc.narg(dos_from)::date, sqlc.narg(dos_to)::date,
+                     sqlc.narg(q)::text, sqlc.narg(q_member)::bytea, sqlc.narg(q_last)::bytea[], sqlc.narg(q_first)::bytea[],
+                     sqlc.narg(q_pair_first)::bytea[], sqlc.narg(q_pair_last)::bytea[], sqlc.narg(q_dos)::date) AS c
+    JOIN payers p ON p.id = c.payer_id
+    JOIN providers pr ON pr.id = c.provider_id
+    JOIN encounters e ON e.id = c.encounter_id
+    WHERE (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
+)
+SELECT x.id::text AS id, x.org_id::text AS org_id, x.status, x.payer_id::text AS payer_id, x.payer_name,
+       x.provider_id::text AS provider_id, x.provider_name, x.patient_control_number, x.total_cents, x.paid_cents,
+       x.attempt, x.created_at, x.updated_at, x.patient_id::text AS patient_id, x.date_of_service,
+       (CASE WHEN x.status = ANY (@closed::text[]) THEN 0
+             ELSE greatest(0, claim_payer_owed(x.id, x.total_cents)) END)::bigint AS balance_cents,
+       x.sort_key::text AS sort_key
+FROM x
+WHERE sqlc.narg(after_id)::uuid IS NULL
+   OR (@descending::boolean AND (x.sort_key < @after_key::text
+                                 OR (x.sort_key = @after_key::text AND x.id < sqlc.narg(after_id)::uuid)))
+   OR (NOT @descending::boolean AND (x.sort_key > @after_key::text
+                                     OR (x.sort_key = @after_key::text AND x.id > sqlc.narg(after_id)::uuid)))
+ORDER BY CASE WHEN @descending::boolean THEN x.sort_key END DESC,
+         CASE WHEN @descending::boolean THEN x.id END DESC,
+         CASE WHEN NOT @descending::boolean THEN x.sort_key END,
+         CASE WHEN NOT @descending::boolean THEN x.id END
+LIMIT @row_limit;
+
+-- name: SetPatientFirstNameIndex :exec
+-- The first name's blind index, written with the patient (00150).
+UPDATE patients SET first_name_bidx = @first_name_bidx WHERE id = @id;
+
+-- name: PatientsWithoutFirstNameIndex :many
+-- Patients written before 00150, a batch at a time.
+SELECT id::text AS id, dek, first_name FROM patients
+WHERE first_name_bidx IS NULL
+ORDER BY id LIMIT @row_limit;
+
+-- name: InsertSavedFilter :one
+-- The filter is saved at the user's own organisation (their tenant).
+INSERT INTO saved_filters (id, user_id, org_id, name, query)
+SELECT @id, u.id, u.org_id, @name, @query FROM users u WHERE u.id = @user_id
+RETURNING created_at;
+
+-- name: ListSavedFilters :many
+-- A user's own saved filters, at their own organisation.
+SELECT f.id::text AS id, f.name, f.query, f.created_at
+FROM saved_filters f JOIN users u ON u.id = f.user_id AND u.org_id = f.org_id
+WHERE f.user_id = @user_id
+ORDER BY f.id;
+
+-- name: DeleteSavedFilter :execrows
+DELETE FROM saved_filters f
+USING users u
+WHERE f.id = @id AND f.user_id = @user_id AND u.id = f.user_id AND u.org_id = f.org_id;
+
+-- name: CountSavedFilters :one
+SELECT count(*) FROM saved_filters WHERE user_id = @user_id;
