@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -95,18 +100,29 @@ var payLink = regexp.MustCompile(`https?://[^\s]+/pay\?t=[^\s]+`)
 // (API and worker in one process, the Temporal dev server, the
 // clearinghouse simulator over SFTP, the S3 archive, mailpit for email,
 // stripe-mock): an administrator makes the practice and the specialist
-// through the API; the specialist signs in and sets the practice's
-// billing profile in Practice setup; the front desk enters two visits
-// through the API; the specialist presses Submit now, finds the claim
-// denied CO-16 (an unspecified diagnosis), corrects its diagnosis in the
-// claim editor, resubmits and sees it paid; releases the patient's
-// statement; the patient pays it on the payment page the email links to
-// (Stripe's webhook, which stripe-mock does not send, signed by the test).
-// A user of another health system signs in and sees none of it.
-// Screenshots of each view go to .data/test-output/day (or
-// $CLAIMFLOW_TEST_OUTPUT).
+// through the API; the specialist signs in and, in Practice setup, sets
+// the practice's billing profile, adds its provider and its payer (which
+// requires enrollment) and approves the provider's enrollment for claims;
+// the front desk enters two visits through the API; the specialist presses
+// Submit now, finds the claim denied CO-16 (an unspecified diagnosis) by
+// the patient's name, corrects its diagnosis in the claim editor,
+// resubmits and sees it paid; opens the paying 835's ERA and its EOB and
+// reconciles the bank deposit by trace number; releases the patient's
+// statement, which the patient pays on the page the email links to
+// (Stripe's webhook, which stripe-mock does not send, signed by the test);
+// appeals the other claim (denied CO-97) with a downloaded letter; and
+// exports the worklist to CSV. A user of another health system signs in
+// and sees none of it: no claims, no claim page, an empty export, no
+// appeals and no deposits. Screenshots of each view go to
+// .data/test-output/day (or $CLAIMFLOW_TEST_OUTPUT).
 func TestSpecialistDayInBrowser(t *testing.T) {
 	chromium, out := browserTest(t, "day", true)
+	// Screenshots of an earlier run would pass for this one's.
+	if old, _ := filepath.Glob(filepath.Join(out, "*.png")); len(old) > 0 {
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
+	}
 	began := time.Now()
 	ctx := context.Background()
 
@@ -134,9 +150,6 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	e.api("POST", "/v1/users", map[string]any{"org_id": practice.ID, "kind": "staff", "login": "test-day-specialist",
 		"display_name": "TEST DAY SPECIALIST", "password": password}, &specialist)
 	e.api("POST", "/v1/users/"+specialist.ID+"/grants", map[string]any{"org_id": practice.ID, "role": "admin"}, nil)
-	var prov, pay idOnly
-	e.api("POST", "/v1/providers", map[string]any{"org_id": practice.ID, "npi": "1234567893", "first_name": "TESTDOC", "last_name": "DAY", "taxonomy": "207Q00000X"}, &prov)
-	e.api("POST", "/v1/payers", map[string]any{"org_id": practice.ID, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
 
 	// Another health system with its own user.
 	other, err := e.m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST OTHER HEALTH"})
@@ -159,10 +172,11 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	b.run("the empty worklist", chromedp.WaitVisible(`//td[contains(., "No claims match")]`, chromedp.BySearch), b.shot("01-worklist-empty"))
 
 	// Practice setup: the practice has no billing profile (its claims
-	// would be held); the specialist sets its own.
+	// would be held); the specialist sets its own, then adds the
+	// practice's provider and payer (which requires provider enrollment)
+	// and records the provider's approved enrollment for claims.
 	b.run("open practice setup", chromedp.Click(`a[href="#/setup"]`), chromedp.WaitVisible(`#setup-h`, chromedp.ByID),
-		chromedp.WaitVisible(`[data-testid="billing-mode"][data-mode="missing"]`),
-		chromedp.WaitVisible(`tr[data-payer="ZZPAYER1"]`), b.shot("02-setup-no-profile"))
+		chromedp.WaitVisible(`[data-testid="billing-mode"][data-mode="missing"]`), b.shot("02-setup-no-profile"))
 	for _, f := range []struct{ id, v string }{
 		{"bp-name", "TEST DAY PRACTICE"}, {"bp-npi", "1245319599"}, {"bp-tax_id", "12-3456789"}, {"bp-taxonomy", "207Q00000X"},
 		{"bp-address_line1", "1 TEST WAY"}, {"bp-city", "TESTVILLE"}, {"bp-state", "NY"}, {"bp-zip", "10001-0001"},
@@ -170,13 +184,10 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	} {
 		b.run("type "+f.id, chromedp.SendKeys("#"+f.id, f.v, chromedp.ByID))
 	}
-	var routing string
 	b.run("save the billing profile", chromedp.Click(`form[aria-label="Billing profile"] button[type="submit"]`),
-		chromedp.WaitVisible(`[data-testid="billing-mode"][data-mode="own"]`),
-		chromedp.Text(`tr[data-payer="ZZPAYER1"] [data-testid="payer-clearinghouse"]`, &routing), b.shot("03-setup-profile-saved"))
-	if strings.TrimSpace(routing) != "sim" {
-		t.Errorf("TEST PAYER is routed to %q, want sim", routing)
-	}
+		chromedp.WaitVisible(`[data-testid="billing-mode"][data-mode="own"]`), b.shot("03-setup-profile-saved"))
+	b.setUpDirectory()
+	prov, pay := e.practiceDirectory(practice.ID)
 
 	// The front desk enters two visits through the API: one with an
 	// unspecified diagnosis (R69: the payer denies it CO-16, correctable)
@@ -190,20 +201,20 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	// Submit now, from the worklist.
 	b.run("the claims are ready", chromedp.Click(`a[href="#/claims"]`), chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
 		chromedp.WaitVisible(`tr[data-claim="`+alpha.ID+`"] .s-ready`), chromedp.WaitVisible(`tr[data-claim="`+bravo.ID+`"] .s-ready`),
-		b.shot("04-worklist-ready"))
-	b.submitNow("05-submit-now")
+		b.shot("05-worklist-ready"))
+	b.submitNow("06-submit-now")
 	e.waitStatus(alpha.ID, workflows.StatusNeedsCorrection)
 	e.waitStatus(bravo.ID, workflows.StatusAppealPending)
 
 	// Find the denied claim: the worklist follows the workflow (live
-	// updates); the "needs correction" count leads to it.
+	// updates); the search box finds the patient by name.
 	b.runFor("the denials reach the worklist", 60*time.Second,
 		chromedp.WaitVisible(`tr[data-claim="`+alpha.ID+`"] .s-needs_correction`),
-		chromedp.WaitVisible(`tr[data-claim="`+bravo.ID+`"] .s-appeal_pending`), b.shot("06-worklist-denied"))
-	b.run("find the claim needing correction", chromedp.Click(`button[data-status="needs_correction"]`),
+		chromedp.WaitVisible(`tr[data-claim="`+bravo.ID+`"] .s-appeal_pending`), b.shot("07-worklist-denied"))
+	b.run("search for the patient", chromedp.SendKeys(`[data-testid="claim-search"]`, "Testpatient Alpha"+kb.Enter),
 		chromedp.WaitNotPresent(`tr[data-claim="`+bravo.ID+`"]`),
-		chromedp.WaitVisible(`//tr[@data-claim="`+alpha.ID+`"]/td[contains(., "TESTPATIENT ALPHA")]`, chromedp.BySearch),
-		b.shot("07-worklist-needs-correction"))
+		chromedp.WaitVisible(`//tr[@data-testid="claim-row" and @data-claim-id="`+alpha.ID+`"]/td[contains(., "TESTPATIENT ALPHA")]`, chromedp.BySearch),
+		b.shot("08-worklist-search"))
 	b.correctDiagnosis(alpha.ID, "E11.9")
 	var versions struct {
 		Items []struct {
@@ -220,28 +231,32 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	// 18.00 the patient's).
 	e.waitStatus(alpha.ID, workflows.StatusReady)
 	b.run("back to the worklist", chromedp.Click(`a[href="#/claims"]`), chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
-	b.submitNow("10-submit-now-again")
+	b.submitNow("11-submit-now-again")
 	st := e.waitStatus(alpha.ID, workflows.StatusPaid)
 	if st.PaidCents != 7200 || st.Attempt != 2 || st.FrequencyCode != "7" {
 		t.Errorf("corrected claim: paid %d on attempt %d (frequency %q), want 7200 on the second, frequency 7", st.PaidCents, st.Attempt, st.FrequencyCode)
 	}
 	b.runFor("the claim is paid on its page", 60*time.Second, chromedp.Click(`tr[data-claim="`+alpha.ID+`"] a`),
 		chromedp.WaitVisible(`#claim-h`, chromedp.ByID), chromedp.WaitVisible(`[data-testid="detail-status"].s-paid`),
-		chromedp.WaitVisible(`li[data-kind="835"] ~ li[data-kind="835"]`), b.shot("11-claim-paid"))
+		chromedp.WaitVisible(`li[data-kind="835"] ~ li[data-kind="835"]`), b.shot("12-claim-paid"))
+
+	// The payer's money: the 835 that paid the claim, its EOB, and the
+	// bank deposit reconciled with it by trace number.
+	b.reconcileDeposit("72.00")
 
 	// The patient's 18.00: the statement waits for the specialist's
 	// release, then the patient is emailed a link to the payment page.
 	b.runFor("the statement awaits release", 60*time.Second, chromedp.Click(`a[href="#/statements"]`),
 		chromedp.WaitVisible(`#statements-h`, chromedp.ByID),
 		chromedp.WaitVisible(`//tr[@data-statement][td[contains(., "TEST DAY PRACTICE")] and td[contains(., "$18.00")]]`, chromedp.BySearch),
-		b.shot("12-statement-awaiting"))
+		b.shot("16-statement-awaiting"))
 	var stmtID string
 	var ok bool
 	b.run("release it", chromedp.AttributeValue(`tr[data-statement]`, "data-statement", &stmtID, &ok),
 		chromedp.Click(`//tr[@data-statement]//button[contains(., "Release")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//p[@role="status" and contains(., "Released 1 statement")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//p[contains(., "No statement awaits release")]`, chromedp.BySearch),
-		b.shot("13-statement-released"))
+		b.shot("17-statement-released"))
 	var link string
 	testenv.WaitFor(t, 60*time.Second, "the statement email in mailpit", func() bool {
 		for _, m := range mail.Messages(t) {
@@ -254,7 +269,7 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	})
 	var due, state string
 	b.run("open the payment page", chromedp.Navigate(link), chromedp.WaitVisible(`#pay`, chromedp.ByID),
-		chromedp.Text(`#amount-due`, &due, chromedp.ByID), b.shot("14-payment-page"))
+		chromedp.Text(`#amount-due`, &due, chromedp.ByID), b.shot("18-payment-page"))
 	if due != "$18.00" || !strings.Contains(link, "http://"+addr+"/pay?t=") {
 		t.Errorf("payment page at %s says %q due, want $18.00", link, due)
 	}
@@ -265,7 +280,7 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	// does not send: the test signs payment_intent.succeeded as Stripe
 	// would.
 	b.run("pay", chromedp.Click(`#pay`, chromedp.ByID), chromedp.WaitVisible(`#pay-state`, chromedp.ByID),
-		chromedp.Text(`#pay-state`, &state, chromedp.ByID), b.shot("15-payment-submitted"))
+		chromedp.Text(`#pay-state`, &state, chromedp.ByID), b.shot("19-payment-submitted"))
 	t.Logf("the payment page after Pay (stripe-mock): %q", state)
 	var pi string
 	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT coalesce(payment_intent_id, '') FROM patient_statements WHERE id = $1", stmtID).Scan(&pi); err != nil || pi == "" {
@@ -292,12 +307,37 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 		t.Errorf("payments posted = %d, want 1", payments)
 	}
 	b.run("the link again", chromedp.Navigate(link), chromedp.WaitVisible(`//p[@id="pay-state" and contains(., "is paid")]`, chromedp.BySearch),
-		b.shot("16-payment-page-paid"))
+		b.shot("20-payment-page-paid"))
 
-	// The appealable claim is still there, waiting for the specialist.
-	b.run("the worklist at the end of the day", chromedp.Navigate(e.base+"/#/claims"), chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
-		chromedp.WaitVisible(`tr[data-claim="`+alpha.ID+`"] .s-paid`), chromedp.WaitVisible(`tr[data-claim="`+bravo.ID+`"] .s-appeal_pending`),
-		b.shot("17-worklist-end-of-day"))
+	// The bundled venipuncture: appealed with a letter.
+	b.run("back to the dashboard", chromedp.Navigate(e.base+"/#/claims"), chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
+	b.appeal(bravo.ID, "CO-97")
+	e.waitStatus(bravo.ID, workflows.StatusAppealed)
+
+	// The worklist at the end of the day, exported.
+	b.run("the worklist at the end of the day", chromedp.Click(`a[href="#/claims"]`), chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
+		chromedp.WaitVisible(`tr[data-claim="`+alpha.ID+`"] .s-paid`), chromedp.WaitVisible(`tr[data-claim="`+bravo.ID+`"] .s-appealed`),
+		b.shot("24-worklist-end-of-day"))
+	rows := b.exportCSV("25-worklist-export")
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"claim_id", "patient", "payer", "status", "charge", "paid"} {
+		if _, ok := col[h]; !ok {
+			t.Fatalf("the export's header %q has no %s column", rows[0], h)
+		}
+	}
+	exported := map[string][]string{}
+	for _, r := range rows[1:] {
+		exported[r[col["claim_id"]]] = r
+	}
+	for id, want := range map[string][]string{alpha.ID: {"TESTPATIENT ALPHA", "paid", "72.00"}, bravo.ID: {"TESTPATIENT BRAVO", "appealed", "0.00"}} {
+		r := exported[id]
+		if len(rows) != 3 || r == nil || r[col["patient"]] != want[0] || r[col["status"]] != want[1] || r[col["paid"]] != want[2] {
+			t.Errorf("the export's row for %s = %q, want %q; the export has %d rows", id, r, want, len(rows)-1)
+		}
+	}
 
 	// Another health system's user sees none of it: an empty worklist and
 	// no claim page.
@@ -306,17 +346,27 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	var page string
 	b.run("the other tenant's worklist", chromedp.WaitVisible(`//td[contains(., "No claims match")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//button[@aria-pressed="true" and contains(., "All")]/span[normalize-space(.)="0"]`, chromedp.BySearch),
-		chromedp.Evaluate(`document.body.innerText`, &page), b.shot("18-other-tenant-worklist"))
+		chromedp.Evaluate(`document.body.innerText`, &page), b.shot("26-other-tenant-worklist"))
 	if strings.Contains(page, "TESTPATIENT") || strings.Contains(page, "TEST DAY PRACTICE") {
 		t.Errorf("the other tenant's worklist shows the practice's claims: %.2000s", page)
 	}
 	b.run("the other tenant opens the paid claim", chromedp.Navigate(e.base+"/#/claims/"+alpha.ID),
-		chromedp.WaitVisible(`p[role="alert"].error`), chromedp.Evaluate(`document.body.innerText`, &page), b.shot("19-other-tenant-claim"))
+		chromedp.WaitVisible(`p[role="alert"].error`), chromedp.Evaluate(`document.body.innerText`, &page), b.shot("27-other-tenant-claim"))
 	if strings.Contains(page, "TESTPATIENT") || strings.Contains(page, "$150.00") {
 		t.Errorf("the other tenant sees the claim: %.2000s", page)
 	}
 	if code, _, body := b.get("/v1/claims/" + alpha.ID + "/timeline"); code != http.StatusNotFound {
 		t.Errorf("the other tenant's GET of the claim's timeline = %d %s, want 404", code, body)
+	}
+	if rows := b.exportCSV("28-other-tenant-export"); len(rows) != 1 {
+		t.Errorf("the other tenant's export = %q, want the header only", rows)
+	}
+	b.run("the other tenant's appeals and deposits", chromedp.Click(`a[href="#/appeals"]`),
+		chromedp.WaitVisible(`//p[contains(., "No claim waits for an appeal")]`, chromedp.BySearch), b.shot("29-other-tenant-appeals"),
+		chromedp.Click(`a[href="#/deposits"]`), chromedp.WaitVisible(`//td[contains(., "No deposits recorded")]`, chromedp.BySearch),
+		chromedp.Evaluate(`document.body.innerText`, &page), b.shot("30-other-tenant-deposits"))
+	if strings.Contains(page, "ZZEFT") || strings.Contains(page, "$72.00") {
+		t.Errorf("the other tenant sees the practice's deposit or 835: %.2000s", page)
 	}
 	t.Logf("the day took %s; screenshots in %s", time.Since(began).Round(time.Second), out)
 }
@@ -343,6 +393,65 @@ func (e *e2e) dayClaim(org, provider, payerID, name, member string, diags []stri
 	return c
 }
 
+// setUpDirectory adds the practice's provider and payer in Practice setup
+// and records the provider's enrollment with the payer for claims.
+func (b *dayBrowser) setUpDirectory() {
+	b.t.Helper()
+	b.run("add the provider", chromedp.SendKeys(`#pv-first_name`, "TESTDOC", chromedp.ByID), chromedp.SendKeys(`#pv-last_name`, "DAY", chromedp.ByID),
+		chromedp.SendKeys(`[data-testid="provider-npi"]`, "1234567893"), chromedp.SendKeys(`[data-testid="provider-taxonomy"]`, "207Q00000X"),
+		chromedp.Click(`[data-testid="provider-save"]`), chromedp.WaitVisible(`tr[data-testid="provider-row"][data-npi="1234567893"]`))
+	payer := `tr[data-payer="ZZPAYER1"]`
+	var route, required string
+	var ok bool
+	b.run("add the payer", chromedp.SendKeys(`[data-testid="payer-name"]`, "TEST PAYER"), chromedp.SendKeys(`[data-testid="payer-code"]`, "ZZPAYER1"),
+		setInput(`[data-testid="payer-clearinghouse"]`, "sim"), chromedp.Click(`[data-testid="payer-enrollment-required"]`),
+		chromedp.Click(`[data-testid="payer-save"]`), chromedp.WaitVisible(payer),
+		chromedp.Text(payer+` [data-testid="payer-route"]`, &route),
+		chromedp.AttributeValue(payer+` [data-testid="payer-enrollment"]`, "data-required", &required, &ok))
+	if strings.TrimSpace(route) != "sim" || required != "true" {
+		b.t.Errorf("TEST PAYER is routed to %q, enrollment required %q; want sim and true", route, required)
+	}
+	// Approved for claims since a month ago (the visits are 3 days old).
+	b.run("approve the provider's enrollment", chromedp.WaitVisible(`[data-testid="enrollment-save"]`),
+		setInput(`[data-testid="enrollment-transaction"]`, "837"), setInput(`[data-testid="enrollment-status"]`, "approved"),
+		setInput(`[data-testid="enrollment-effective"]`, time.Now().UTC().AddDate(0, -1, 0).Format(time.DateOnly)),
+		chromedp.Click(`[data-testid="enrollment-save"]`),
+		chromedp.WaitVisible(`tr[data-testid="enrollment-row"][data-npi="1234567893"][data-payer="ZZPAYER1"][data-transaction="837"][data-status="approved"]`),
+		b.shot("04-setup-directory"))
+}
+
+// practiceDirectory finds the provider and payer the specialist added, as
+// the front desk's system would.
+func (e *e2e) practiceDirectory(org string) (prov, pay idOnly) {
+	e.t.Helper()
+	var provs struct {
+		Items []struct{ ID, NPI string } `json:"items"`
+	}
+	var payers struct {
+		Items []struct {
+			ID      string `json:"id"`
+			OrgID   string `json:"org_id"`
+			PayerID string `json:"payer_id"`
+		} `json:"items"`
+	}
+	e.api("GET", "/v1/providers?limit=200", nil, &provs)
+	e.api("GET", "/v1/payers?limit=200", nil, &payers)
+	for _, p := range provs.Items {
+		if p.NPI == "1234567893" {
+			prov.ID = p.ID
+		}
+	}
+	for _, p := range payers.Items {
+		if p.OrgID == org && p.PayerID == "ZZPAYER1" {
+			pay.ID = p.ID
+		}
+	}
+	if prov.ID == "" || pay.ID == "" {
+		e.t.Fatalf("the practice's provider %q and payer %q", prov.ID, pay.ID)
+	}
+	return prov, pay
+}
+
 // submitNow presses the worklist's Submit now and waits for the batch's
 // start to be reported.
 func (b *dayBrowser) submitNow(shot string) {
@@ -361,7 +470,7 @@ func (b *dayBrowser) correctDiagnosis(claimID, dx string) {
 		chromedp.WaitVisible(`[data-testid="detail-status"].s-needs_correction`),
 		// the editor has loaded the claim's current version
 		chromedp.WaitVisible(`table[aria-label="Service lines"] tbody tr input`),
-		chromedp.Text(`#denial-h + ul`, &denial, chromedp.ByQuery), b.shot("08-claim-denied"))
+		chromedp.Text(`#denial-h + ul`, &denial, chromedp.ByQuery), b.shot("09-claim-denied"))
 	if !strings.Contains(denial, "CO-16") {
 		b.t.Errorf("the denied claim's page shows %q, want CO-16", denial)
 	}
@@ -376,5 +485,129 @@ func (b *dayBrowser) correctDiagnosis(claimID, dx string) {
 	// The editor closes once the workflow has taken the correction.
 	b.run("save and resubmit", chromedp.Click(`button[data-action="save-resubmit"]`),
 		chromedp.WaitVisible(`[data-testid="detail-status"]:not(.s-needs_correction)`),
-		chromedp.WaitNotPresent(`#edit-dx`, chromedp.ByID), b.shot("09-claim-corrected"))
+		chromedp.WaitNotPresent(`#edit-dx`, chromedp.ByID), b.shot("10-claim-corrected"))
+}
+
+// setInput sets a form control's value as typing would, so React sees it
+// (a date input takes its value in ISO form whatever the browser's
+// locale).
+func setInput(sel, value string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector(%q);
+		const proto = el instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+		Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, %q);
+		el.dispatchEvent(new Event(el instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true })); return true })()`, sel, value), nil)
+}
+
+// download clicks the link sel and returns the file the browser saved
+// (the dashboard's CSP keeps the page itself from fetching its blob:
+// links, as it should).
+func (b *dayBrowser) download(what, sel string) []byte {
+	b.t.Helper()
+	dir, err := os.MkdirTemp("", "claimflow-download-")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() { removeWithRetries(b.t, dir) })
+	b.run(what, browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dir), chromedp.Click(sel))
+	var body []byte
+	testenv.WaitFor(b.t, 30*time.Second, what+" in "+dir, func() bool {
+		files, _ := os.ReadDir(dir)
+		for _, f := range files {
+			if !strings.HasSuffix(f.Name(), ".crdownload") {
+				body, err = os.ReadFile(filepath.Join(dir, f.Name()))
+				return err == nil && len(body) > 0
+			}
+		}
+		return false
+	})
+	return body
+}
+
+// appeal files an appeal of the claim from the Appeals view: a reason,
+// the generated letter (a PDF naming the denial code), then "Mark appeal
+// filed".
+func (b *dayBrowser) appeal(claimID, code string) {
+	b.t.Helper()
+	card := `[data-testid="appeal-row"][data-claim-id="` + claimID + `"]`
+	var daysLeft string
+	var ok bool
+	b.run("open the appeals", chromedp.Click(`a[href="#/appeals"]`), chromedp.WaitVisible(`#appeals-h`, chromedp.ByID),
+		chromedp.WaitVisible(card), chromedp.AttributeValue(card, "data-days-left", &daysLeft, &ok), b.shot("21-appeals"))
+	if daysLeft == "" {
+		b.t.Errorf("the appeal shows no days left to file")
+	}
+	b.run("write the appeal letter", chromedp.SendKeys(card+` [data-testid="appeal-reason"]`,
+		"The venipuncture was a separately identifiable service on this date."),
+		chromedp.Click(card+` [data-testid="appeal-letter"]`), chromedp.WaitVisible(card+` [data-testid="appeal-letter-download"]`),
+		b.shot("22-appeal-letter"))
+	pdf := b.download("download the appeal letter", card+` [data-testid="appeal-letter-download"]`)
+	if !bytes.HasPrefix(pdf, []byte("%PDF")) || !bytes.Contains(pdf, []byte(code)) || !bytes.Contains(pdf, []byte("TEST DAY PRACTICE")) {
+		b.t.Errorf("appeal letter: %d bytes, starts %q; want a PDF naming %s and the practice", len(pdf), pdf[:min(len(pdf), 8)], code)
+	}
+	b.run("file the appeal", chromedp.Click(card+` [data-testid="appeal-file"]`),
+		chromedp.WaitVisible(card+` .s-appealed`), b.shot("23-appeal-filed"))
+}
+
+// reconcileDeposit opens the 835 that paid amount from the Remittances
+// view, reads its trace number on the ERA, checks its printable EOB, and
+// records the bank deposit with that trace number, which matches it.
+func (b *dayBrowser) reconcileDeposit(amount string) {
+	b.t.Helper()
+	var trace, paid string
+	b.run("open the paying 835's ERA", chromedp.Click(`a[href="#/remittances"]`), chromedp.WaitVisible(`#remit-h`, chromedp.ByID),
+		chromedp.Click(`//table[@data-remittance][caption[contains(., ": paid $`+amount+`")]]//a[@data-testid="era-open"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`[data-testid="era-detail"] [data-testid="era-claim"]`),
+		chromedp.Text(`[data-testid="era-trace"]`, &trace), chromedp.Text(`[data-testid="era-paid"]`, &paid), b.shot("13-era"))
+	if trace == "" || paid != "$"+amount {
+		b.t.Fatalf("ERA: trace %q paid %q, want a trace and $%s", trace, paid, amount)
+	}
+	eob := b.fetchEOB()
+	if !bytes.HasPrefix(eob, []byte("%PDF")) || !bytes.Contains(eob, []byte(trace)) {
+		b.t.Errorf("EOB: %d bytes; want a PDF naming trace %s", len(eob), trace)
+	}
+	row := `//tr[@data-testid="deposit-row"][td[contains(., "` + trace + `")]]`
+	b.run("record the deposit", chromedp.Click(`a[href="#/deposits"]`), chromedp.WaitVisible(`[data-testid="deposit-save"]`),
+		chromedp.SendKeys(`[data-testid="deposit-amount"]`, amount),
+		setInput(`[data-testid="deposit-date"]`, time.Now().UTC().Format(time.DateOnly)),
+		chromedp.SendKeys(`[data-testid="deposit-reference"]`, trace),
+		b.shot("14-deposit-form"), chromedp.Click(`[data-testid="deposit-save"]`),
+		chromedp.WaitVisible(row, chromedp.BySearch))
+	var status string
+	var ok bool
+	b.run("the deposit is matched", chromedp.AttributeValue(row, "data-status", &status, &ok, chromedp.BySearch), b.shot("15-deposit-matched"))
+	if status != "matched" {
+		b.t.Errorf("deposit of $%s with trace %s is %q, want matched", amount, trace, status)
+	}
+}
+
+// fetchEOB reads the open ERA's printable EOB with the session token.
+func (b *dayBrowser) fetchEOB() []byte {
+	b.t.Helper()
+	var href string
+	var ok bool
+	b.run("the EOB link", chromedp.AttributeValue(`[data-testid="eob-pdf"]`, "href", &href, &ok))
+	code, hdr, body := b.get(href)
+	if code != http.StatusOK || hdr.Get("Content-Type") != "application/pdf" {
+		b.t.Errorf("GET %s = %d %s", href, code, hdr.Get("Content-Type"))
+	}
+	return body
+}
+
+// exportCSV reads the worklist's Export CSV link with the session token
+// and returns its rows (the header first).
+func (b *dayBrowser) exportCSV(shot string) [][]string {
+	b.t.Helper()
+	var href string
+	var ok bool
+	b.run("the export link", chromedp.Click(`a[href="#/claims"]`), chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
+		chromedp.AttributeValue(`[data-testid="export-csv"]`, "href", &href, &ok), b.shot(shot))
+	code, hdr, body := b.get(href)
+	if code != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") {
+		b.t.Fatalf("GET %s = %d %s %s", href, code, hdr.Get("Content-Type"), body)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil || len(rows) == 0 {
+		b.t.Fatalf("export: %v: %s", err, body)
+	}
+	return rows
 }
