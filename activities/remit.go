@@ -17,7 +17,7 @@ import (
 type RemitRecords interface {
 	PutRemittance(ctx context.Context, r rcm.Remittance) (id string, existed bool, err error)
 	PostClaimPayment(ctx context.Context, remittanceID string, p rcm.ClaimPaymentRecord) (claimID string, posted bool, err error)
-	ReconcileEFT(ctx context.Context, remittanceID, trace string, amountCents int64) (bool, error)
+	ReconcileEFT(ctx context.Context, remittanceID string) (bool, error)
 	ClaimEventRecorder
 }
 
@@ -134,7 +134,7 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		res.Payments = append(res.Payments, pay)
 	}
 	if rem.Payment.Amount > 0 {
-		if res.EFTReconciled, err = s.Records.ReconcileEFT(ctx, rid, req.TraceNumber, res.PaidCents); err != nil {
+		if res.EFTReconciled, err = s.Records.ReconcileEFT(ctx, rid); err != nil {
 			return res, err
 		}
 	}

@@ -39,6 +39,7 @@ func (s *Server) MountDashboard(d Dashboard) {
 		r.Get("/v1/dashboard/remittances/{id}", s.handle(rcm.PermClaimRead, h.era))
 		r.Get("/v1/dashboard/remittances/{id}/eob.pdf", h.eobPDF)
 		r.Get("/v1/dashboard/deposits", s.handle(rcm.PermClaimRead, h.deposits))
+		r.Get("/v1/dashboard/deposits/remittances-without-deposit", s.handle(rcm.PermClaimRead, h.remittancesWithoutDeposit))
 		r.Post("/v1/dashboard/deposits", s.handle(rcm.PermClaimWrite, h.createDeposit))
 		r.Post("/v1/dashboard/deposits/{id}/match", s.handle(rcm.PermClaimWrite, h.matchDeposit(true)))
 		r.Post("/v1/dashboard/deposits/{id}/unmatch", s.handle(rcm.PermClaimWrite, h.matchDeposit(false)))

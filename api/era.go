@@ -20,7 +20,8 @@ import (
 type ERARecords interface {
 	ERA(ctx context.Context, a rcm.Actor, id, claimID, resource string) (rcm.ERA, error)
 	CreateDeposit(ctx context.Context, a rcm.Actor, d rcm.Deposit) (rcm.Deposit, error)
-	Deposits(ctx context.Context, a rcm.Actor) (rcm.Reconciliation, error)
+	Deposits(ctx context.Context, a rcm.Actor, p rcm.Page) (rcm.Reconciliation, error)
+	RemittancesWithoutDeposit(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.DepositRemit, string, error)
 	MatchDeposit(ctx context.Context, a rcm.Actor, depositID, remittanceID string, match bool) (rcm.Deposit, error)
 }
 
@@ -265,8 +266,26 @@ func (h *dashboard) createDeposit(r *http.Request, a rcm.Actor) (int, any, error
 	return one[rcm.Deposit](http.StatusCreated)(h.s.records.CreateDeposit(r.Context(), a, d))
 }
 
+// deposits answers a page of deposits (?cursor=, ?limit=) with the first
+// page of the 835s no deposit is matched to.
 func (h *dashboard) deposits(r *http.Request, a rcm.Actor) (int, any, error) {
-	return one[rcm.Reconciliation](http.StatusOK)(h.s.records.Deposits(r.Context(), a))
+	q := &queryReader{r: r}
+	p := q.page()
+	if err := q.err(); err != nil {
+		return 0, nil, err
+	}
+	return one[rcm.Reconciliation](http.StatusOK)(h.s.records.Deposits(r.Context(), a, p))
+}
+
+// remittancesWithoutDeposit pages on through the 835s no deposit is
+// matched to.
+func (h *dashboard) remittancesWithoutDeposit(r *http.Request, a rcm.Actor) (int, any, error) {
+	q := &queryReader{r: r}
+	p := q.page()
+	if err := q.err(); err != nil {
+		return 0, nil, err
+	}
+	return list(h.s.records.RemittancesWithoutDeposit(r.Context(), a, p))
 }
 
 // DepositMatchInput names the 835 to match or unmatch.

@@ -400,6 +400,232 @@ func TestDepositsReconcile(t *testing.T) {
 	}
 }
 
+// eftState answers whether the remittance is EFT reconciled on the
+// remittance list and whether its eft_unreconciled work item is open.
+func eftState(t *testing.T, w *world, tok, rid string) (reconciled, itemOpen bool) {
+	t.Helper()
+	var rs Remittances
+	w.mustCall(200, tok, "GET", "/v1/dashboard/remittances?limit=200", nil, &rs)
+	found := false
+	for _, r := range rs.Items {
+		if r.ID == rid {
+			found, reconciled = true, r.EFTReconciled
+		}
+	}
+	if !found {
+		t.Fatalf("remittance %s not listed", rid)
+	}
+	for _, q := range rs.WorkQueue {
+		if q.RemittanceID == rid && q.Kind == "eft_unreconciled" {
+			itemOpen = true
+		}
+	}
+	return reconciled, itemOpen
+}
+
+// TestDepositsDriveEFTReconciliation (issue 16 follow-up): staff deposits
+// are the one source of EFT reconciliation. A deposit entered before its
+// 835 reconciles it when the 835 is posted; an 835 posted first is
+// reconciled (its work item resolved) when its deposit is entered;
+// unmatching clears it and queues the item again; a second deposit cannot
+// be matched to an 835 by hand (409 naming the first); deposits and 835s
+// without a deposit page with a cursor; tenant B sees none of it.
+func TestDepositsDriveEFTReconciliation(t *testing.T) {
+	w := newDashboardWorld(t, &fakeClaimWorkflows{})
+	a := newTenant(w, "A", "1234567893", "ZZ0000001", 1)
+	b := newTenant(w, "B", "1245319599", "ZZ0000002", 2)
+	sendClaims(t, w, a)
+	sendClaims(t, w, b)
+	files := memFiles{}
+	pcnA, pcnB := a.recs.claim.PatientControlNumber, b.recs.claim.PatientControlNumber
+	biller, billerB := a.tokens["biller"], b.tokens["biller"]
+	claim := func(pcn string, paid x835.Money) x835.ClaimPayment {
+		return era835Claim(pcn, 12500, paid, 0, []x835.Adjustment{{Group: "CO", Reason: "45", Amount: 12500 - paid}})
+	}
+	deposit := func(tok, org string, cents int64, on, ref string) rcm.Deposit {
+		t.Helper()
+		var d rcm.Deposit
+		w.mustCall(201, tok, "POST", "/v1/dashboard/deposits", map[string]any{"org_id": org, "amount_cents": cents,
+			"deposited_on": on, "reference": ref}, &d)
+		return d
+	}
+
+	// Deposit first, then the 835: reconciled when posted, no work item.
+	early := deposit(biller, a.practice.ID, 4000, "2030-01-20", "ZZEFTLATE1")
+	if early.Status != rcm.DepositUnmatched {
+		t.Fatalf("deposit before its 835 = %+v, want unmatched", early)
+	}
+	ridLate := post835File(t, w, files, "ZZEFTLATE1", 0, claim(pcnA, 4000))
+	if rec, open := eftState(t, w, biller, ridLate); !rec || open {
+		t.Errorf("835 posted after its deposit: reconciled %v, item open %v; want true, false", rec, open)
+	}
+	var got rcm.Reconciliation
+	w.mustCall(200, biller, "GET", "/v1/dashboard/deposits", nil, &got)
+	if len(got.Deposits) != 1 || got.Deposits[0].Status != rcm.DepositMatched || got.Deposits[0].Remittances[0].RemittanceID != ridLate {
+		t.Errorf("deposits after the 835 = %+v, want the deposit matched to it", got.Deposits)
+	}
+
+	// 835 first: not reconciled, in the work queue; the deposit reconciles
+	// it and resolves the item.
+	ridFirst := post835File(t, w, files, "ZZEFTFIRST1", 0, claim(pcnA, 6000))
+	if rec, open := eftState(t, w, biller, ridFirst); rec || !open {
+		t.Fatalf("835 without deposit: reconciled %v, item open %v; want false, true", rec, open)
+	}
+	dFirst := deposit(biller, a.practice.ID, 6000, "2030-01-21", "zzeftfirst1")
+	if dFirst.Status != rcm.DepositMatched {
+		t.Errorf("deposit for a posted 835 = %+v, want matched", dFirst)
+	}
+	if rec, open := eftState(t, w, biller, ridFirst); !rec || open {
+		t.Errorf("after the deposit: reconciled %v, item open %v; want true, false", rec, open)
+	}
+	var resolution, resolvedBy string
+	if err := w.store.Pool.QueryRow(context.Background(), `SELECT q.resolution, coalesce(q.resolved_by::text, '') FROM remit_work_queue q
+		WHERE q.remittance_id = $1 AND q.kind = 'eft_unreconciled'`, ridFirst).Scan(&resolution, &resolvedBy); err != nil ||
+		resolution != "deposit_matched" || resolvedBy == "" {
+		t.Errorf("work item resolution %q by %q (%v), want deposit_matched by the biller", resolution, resolvedBy, err)
+	}
+
+	// Unmatch: not reconciled, the item back in the queue.
+	var un rcm.Deposit
+	w.mustCall(200, biller, "POST", "/v1/dashboard/deposits/"+dFirst.ID+"/unmatch", map[string]any{"remittance_id": ridFirst}, &un)
+	if un.Status != rcm.DepositUnmatched {
+		t.Errorf("after unmatch = %+v", un)
+	}
+	if rec, open := eftState(t, w, biller, ridFirst); rec || !open {
+		t.Errorf("after unmatch: reconciled %v, item open %v; want false, true", rec, open)
+	}
+
+	// A second deposit cannot take an 835 matched to another: 409 naming it.
+	var m rcm.Deposit
+	w.mustCall(200, biller, "POST", "/v1/dashboard/deposits/"+dFirst.ID+"/match", map[string]any{"remittance_id": ridFirst}, &m)
+	if m.Status != rcm.DepositMatched {
+		t.Errorf("matched again by hand = %+v", m)
+	}
+	if rec, open := eftState(t, w, biller, ridFirst); !rec || open {
+		t.Errorf("after matching by hand: reconciled %v, item open %v; want true, false", rec, open)
+	}
+	other := deposit(biller, a.root.ID, 6000, "2030-01-22", "ZZBANKREF7")
+	st, body := w.raw(biller, "POST", "/v1/dashboard/deposits/"+other.ID+"/match", map[string]any{"remittance_id": ridFirst})
+	var pr struct {
+		Code     string `json:"code"`
+		Detail   string `json:"detail"`
+		Conflict struct {
+			DepositID    string `json:"deposit_id"`
+			RemittanceID string `json:"remittance_id"`
+		} `json:"conflict"`
+	}
+	_ = json.Unmarshal(body, &pr)
+	if st != 409 || pr.Conflict.DepositID != dFirst.ID || pr.Conflict.RemittanceID != ridFirst || !strings.Contains(pr.Detail, dFirst.ID) {
+		t.Errorf("second hand match = %d %s, want 409 naming deposit %s", st, body, dFirst.ID)
+	}
+	var n int
+	if err := w.store.Pool.QueryRow(context.Background(), "SELECT count(*) FROM deposit_matches WHERE remittance_id = $1", ridFirst).Scan(&n); err != nil || n != 1 {
+		t.Errorf("deposits matched to the 835: %d (%v), want 1", n, err)
+	}
+	// The database refuses it too, whatever the Go code checks.
+	if _, err := w.store.Pool.Exec(context.Background(), "INSERT INTO deposit_matches (deposit_id, remittance_id) VALUES ($1, $2)", other.ID, ridFirst); err == nil ||
+		!strings.Contains(err.Error(), "deposit_matches_one_deposit") {
+		t.Errorf("second match inserted directly: %v, want the unique constraint", err)
+	}
+	// A second deposit with the same reference does not take it either.
+	dup := deposit(biller, a.practice.ID, 6000, "2030-01-23", "ZZEFTFIRST1")
+	if dup.Status != rcm.DepositUnmatched {
+		t.Errorf("second deposit with the 835's trace = %+v, want unmatched", dup)
+	}
+
+	// Paging: 4 deposits so far, one more on the date of one of them (the
+	// ID breaks the tie), 2 a page.
+	deposit(biller, a.practice.ID, 100, "2030-01-22", "ZZBANKREF8")
+	seen := map[string]bool{}
+	var order []string
+	cursor := ""
+	for page := 0; ; page++ {
+		if page > 5 {
+			t.Fatal("deposit pages do not end")
+		}
+		var pg rcm.Reconciliation
+		w.mustCall(200, biller, "GET", "/v1/dashboard/deposits?limit=2&cursor="+cursor, nil, &pg)
+		if len(pg.Deposits) > 2 {
+			t.Fatalf("page of %d deposits, want at most 2", len(pg.Deposits))
+		}
+		for _, d := range pg.Deposits {
+			if seen[d.ID] {
+				t.Errorf("deposit %s on two pages", d.ID)
+			}
+			seen[d.ID] = true
+			order = append(order, d.DepositedOn)
+		}
+		if pg.NextCursor == "" {
+			break
+		}
+		cursor = pg.NextCursor
+	}
+	if len(seen) != 5 || !slices.IsSortedFunc(order, func(x, y string) int { return strings.Compare(y, x) }) {
+		t.Errorf("paged deposits = %d in order %v, want 5 newest first", len(seen), order)
+	}
+	// 835s without deposit: three more, two a page.
+	var unplaced []string
+	for i := range 3 {
+		unplaced = append(unplaced, post835File(t, w, files, fmt.Sprintf("ZZEFTPAGE%d", i), 0, claim(pcnA, x835.Money(1000+i))))
+	}
+	var p1, p2 List[rcm.DepositRemit]
+	w.mustCall(200, biller, "GET", "/v1/dashboard/deposits/remittances-without-deposit?limit=2", nil, &p1)
+	if len(p1.Items) != 2 || p1.NextCursor == "" {
+		t.Fatalf("first page of 835s without deposit = %+v", p1)
+	}
+	w.mustCall(200, biller, "GET", "/v1/dashboard/deposits/remittances-without-deposit?limit=2&cursor="+p1.NextCursor, nil, &p2)
+	if len(p2.Items) != 1 || p2.NextCursor != "" {
+		t.Fatalf("second page of 835s without deposit = %+v", p2)
+	}
+	pagedIDs := []string{p1.Items[0].RemittanceID, p1.Items[1].RemittanceID, p2.Items[0].RemittanceID}
+	slices.Sort(pagedIDs)
+	slices.Sort(unplaced)
+	if !slices.Equal(pagedIDs, unplaced) {
+		t.Errorf("835s without deposit paged = %v, want %v", pagedIDs, unplaced)
+	}
+	w.mustCall(200, biller, "GET", "/v1/dashboard/deposits?limit=1", nil, &got)
+	if len(got.RemittancesUnplaced) != 3 || got.RemittancesNextCursor != "" || got.NextCursor == "" {
+		t.Errorf("deposits page 1 = %d 835s without deposit (next %q), next deposits %q", len(got.RemittancesUnplaced),
+			got.RemittancesNextCursor, got.NextCursor)
+	}
+	for _, path := range []string{"/v1/dashboard/deposits?cursor=bm90LWEtY3Vyc29y", "/v1/dashboard/deposits/remittances-without-deposit?cursor=!!",
+		"/v1/dashboard/deposits?limit=0"} {
+		if st, body := w.raw(biller, "GET", path, nil); st != 422 || (!strings.Contains(string(body), "cursor") && !strings.Contains(string(body), "limit")) {
+			t.Errorf("GET %s = %d %s, want 422 naming the parameter", path, st, body)
+		}
+	}
+
+	// Tenant B: its own 835 and deposit reconcile; it sees nothing of A's.
+	ridB := post835File(t, w, files, "ZZEFTTENB1", 0, claim(pcnB, 5000))
+	if rec, open := eftState(t, w, billerB, ridB); rec || !open {
+		t.Errorf("B's 835: reconciled %v, item open %v; want false, true", rec, open)
+	}
+	dB := deposit(billerB, b.practice.ID, 5000, "2030-01-24", "ZZEFTTENB1")
+	if rec, open := eftState(t, w, billerB, ridB); !rec || open || dB.Status != rcm.DepositMatched {
+		t.Errorf("B's deposit %+v: reconciled %v, item open %v; want matched, true, false", dB, rec, open)
+	}
+	var recB rcm.Reconciliation
+	w.mustCall(200, billerB, "GET", "/v1/dashboard/deposits", nil, &recB)
+	if len(recB.Deposits) != 1 || recB.Deposits[0].ID != dB.ID || len(recB.RemittancesUnplaced) != 0 {
+		t.Errorf("B's deposits = %+v, want only its own", recB)
+	}
+	var listB List[rcm.DepositRemit]
+	w.mustCall(200, billerB, "GET", "/v1/dashboard/deposits/remittances-without-deposit", nil, &listB)
+	if len(listB.Items) != 0 {
+		t.Errorf("B sees A's 835s without deposit: %+v", listB.Items)
+	}
+	// B's 835 is not A's to match; A's deposit is not B's to touch.
+	if st, _ := w.raw(biller, "POST", "/v1/dashboard/deposits/"+other.ID+"/match", map[string]any{"remittance_id": ridB}); st != 422 {
+		t.Errorf("A matches B's 835 = %d, want 422", st)
+	}
+	if st, _ := w.raw(billerB, "POST", "/v1/dashboard/deposits/"+dFirst.ID+"/unmatch", map[string]any{"remittance_id": ridFirst}); st != 404 {
+		t.Errorf("B unmatches A's deposit = %d, want 404", st)
+	}
+	if rec, open := eftState(t, w, biller, ridFirst); !rec || open {
+		t.Errorf("A's 835 after B's attempt: reconciled %v, item open %v; want true, false", rec, open)
+	}
+}
+
 // Test999CodesExplained (issue 16): a 999's IK5, IK3, IK4 and AK9 codes
 // are explained where the dashboard shows them: the claim file's 999 step
 // and the workflow's problems (the rejection the denials queue shows);

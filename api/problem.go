@@ -62,6 +62,7 @@ var errorTable = []struct {
 func domainError(err error) *Error {
 	var ve *rcm.ValidationError
 	var sc *rcm.SlotConflict
+	var dc *rcm.DepositConflict
 	switch {
 	case errors.As(err, &ve):
 		e := &Error{Status: http.StatusUnprocessableEntity, Code: "validation", Title: "Invalid request", Detail: "the request has invalid fields"}
@@ -73,6 +74,16 @@ func domainError(err error) *Error {
 		return &Error{Status: http.StatusConflict, Code: "slot-taken", Title: "Slot taken",
 			Detail: "the provider already has an appointment overlapping this time",
 			Extra:  map[string]any{"conflict": map[string]any{"provider_id": sc.ProviderID, "starts_at": sc.StartsAt, "ends_at": sc.EndsAt}}}
+	case errors.As(err, &dc):
+		e := &Error{Status: http.StatusConflict, Code: "deposit-matched", Title: "835 matched to another deposit",
+			Detail: "the 835 is matched to another deposit of an organisation you do not see; unmatch it there first"}
+		conflict := map[string]any{"remittance_id": dc.RemittanceID}
+		if dc.DepositID != "" {
+			e.Detail = "the 835 is matched to deposit " + dc.DepositID + "; unmatch it there first"
+			conflict["deposit_id"] = dc.DepositID
+		}
+		e.Extra = map[string]any{"conflict": conflict}
+		return e
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func post835(t *testing.T, w *world, trace, pcn string) string {
 		ChargeCents: 100, PaidCents: 0, PayerClaimNumber: "ZZCLMX" + trace}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.ReconcileEFT(ctx, rid, trace, 9000); err != nil {
+	if _, err := w.store.ReconcileEFT(ctx, rid); err != nil {
 		t.Fatal(err)
 	}
 	return rid

@@ -188,8 +188,8 @@ type Deposit struct {
 	// shows it (for an EFT, the 835's TRN02).
 	Reference string `json:"reference"`
 	Note      string `json:"note"`
-	// Manual: staff matched or unmatched 835s by hand; the reference no
-	// longer decides.
+	// Manual: staff matched or unmatched 835s by hand; 835s posted later
+	// no longer join the deposit by its reference.
 	Manual    bool      `json:"manual"`
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
@@ -209,12 +209,28 @@ type DepositRemit struct {
 	AmountCents  int64  `json:"amount_cents"`
 }
 
-// Reconciliation is the deposits of the caller's organisations with their
-// status, and the 835s no deposit is matched to.
+// Reconciliation is one page of the deposits of the caller's
+// organisations with their status, and the first page of the 835s no
+// deposit is matched to (the next pages come from their own list).
 type Reconciliation struct {
 	Deposits            []Deposit      `json:"items"`
+	NextCursor          string         `json:"next_cursor,omitempty"`
 	RemittancesUnplaced []DepositRemit `json:"remittances_without_deposit"`
+	// RemittancesNextCursor continues RemittancesUnplaced.
+	RemittancesNextCursor string `json:"remittances_without_deposit_next_cursor,omitempty"`
 }
+
+// DepositConflict refuses matching an 835 to a deposit by hand when
+// another deposit is matched to it: the bank pays one 835 once. DepositID
+// is that deposit, empty when the caller may not see it.
+type DepositConflict struct {
+	RemittanceID string
+	DepositID    string
+}
+
+func (e *DepositConflict) Error() string { return "the 835 is matched to another deposit" }
+
+func (e *DepositConflict) Unwrap() error { return ErrConflict }
 
 // Reconcile sets the deposit's status from its matched 835s.
 func (d *Deposit) Reconcile() {

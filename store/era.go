@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strconv"
 	"strings"
@@ -219,7 +220,10 @@ func remarks(cs []string) []rcm.Remark {
 }
 
 // CreateDeposit records a bank deposit at the deposit's organisation
-// (claim:write there) and answers it reconciled.
+// (claim:write there) and answers it reconciled. It joins the 835s whose
+// trace number is its reference and no deposit is matched to yet; those
+// whose deposit now adds up are reconciled (eft_reconciled, and their
+// eft_unreconciled work item resolved).
 func (s *Store) CreateDeposit(ctx context.Context, a Actor, d rcm.Deposit) (rcm.Deposit, error) {
 	if err := d.Validate(); err != nil {
 		return d, err
@@ -230,8 +234,16 @@ func (s *Store) CreateDeposit(ctx context.Context, a Actor, d rcm.Deposit) (rcm.
 		if err := requireScope(ctx, tx, a, PermClaimWrite, d.OrgID); err != nil {
 			return orgMissing()
 		}
-		if _, err := pgq.New(tx).InsertDeposit(ctx, pgq.InsertDepositParams{ID: d.ID, OrgID: d.OrgID, AmountCents: d.AmountCents,
+		db := pgq.New(tx)
+		if _, err := db.InsertDeposit(ctx, pgq.InsertDepositParams{ID: d.ID, OrgID: d.OrgID, AmountCents: d.AmountCents,
 			DepositedOn: day, Reference: d.Reference, Note: d.Note, CreatedBy: nullText(a.UserID)}); err != nil {
+			return err
+		}
+		matched, err := db.MatchDepositByReference(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := syncEFTReconciled(ctx, db, a, matched...); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: d.OrgID, Action: ActionCreate, Resource: "deposit", ResourceID: d.ID,
@@ -243,12 +255,62 @@ func (s *Store) CreateDeposit(ctx context.Context, a Actor, d rcm.Deposit) (rcm.
 	return s.Deposit(ctx, a, d.ID)
 }
 
+// syncEFTReconciled sets eft_reconciled of the remittances from their
+// deposits (deposit_matches, the one record of it) and keeps their
+// eft_unreconciled work item in step: resolved (resolution
+// deposit_matched, by the actor) when the deposit adds up, queued or
+// reopened when not. It answers which remittances are reconciled.
+func syncEFTReconciled(ctx context.Context, db *pgq.Queries, a Actor, remittanceIDs ...string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(remittanceIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.SyncEFTReconciled(ctx, remittanceIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.EftReconciled
+		switch {
+		case r.EftReconciled:
+			err = db.ResolveEFTWork(ctx, pgq.ResolveEFTWorkParams{RemittanceID: r.ID, ResolvedBy: nullText(a.UserID),
+				Note: "matched to a bank deposit that adds up"})
+		case r.PaidCents > 0:
+			err = db.OpenEFTWork(ctx, pgq.OpenEFTWorkParams{RemittanceID: r.ID, Detail: "no deposit with this trace number and amount yet"})
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ReconcileEFT reconciles a posted 835 with the bank deposits: when no
+// deposit is matched to it yet, it joins the oldest deposit (not matched
+// by hand) whose reference is its trace number; it is reconciled when its
+// deposit adds up, else it waits in the work queue (eft_unreconciled).
+// Posting calls it once all claim payments are posted; a retry changes
+// nothing.
+func (s *Store) ReconcileEFT(ctx context.Context, remittanceID string) (bool, error) {
+	ok := false
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		db := pgq.New(tx)
+		if err := db.MatchRemittanceByReference(ctx, remittanceID); err != nil {
+			return err
+		}
+		rec, err := syncEFTReconciled(ctx, db, System, remittanceID)
+		ok = rec[remittanceID]
+		return err
+	})
+	return ok, err
+}
+
 // Deposit reads one deposit of the actor's organisations, reconciled.
 func (s *Store) Deposit(ctx context.Context, a Actor, id string) (rcm.Deposit, error) {
 	if !validID(id) {
 		return rcm.Deposit{}, ErrNotFound
 	}
-	ds, err := s.deposits(ctx, pgq.New(s.Pool), a, &id)
+	ds, err := s.deposits(ctx, pgq.New(s.Pool), a, &id, nil, 1)
 	if err != nil {
 		return rcm.Deposit{}, err
 	}
@@ -258,25 +320,52 @@ func (s *Store) Deposit(ctx context.Context, a Actor, id string) (rcm.Deposit, e
 	return ds[0], nil
 }
 
-// Deposits lists the deposits of the actor's organisations (newest 500),
-// each reconciled with its 835s, and the actor's 835s no deposit is
-// matched to. The list is audited.
-func (s *Store) Deposits(ctx context.Context, a Actor) (rcm.Reconciliation, error) {
+// depositCursor is what a deposit page's cursor encodes: the last
+// deposit's date and ID (the list's order).
+func depositCursor(d rcm.Deposit) string { return "dep:" + d.DepositedOn + ":" + d.ID }
+
+type depositKey struct {
+	on time.Time
+	id string
+}
+
+func depositCursorBefore(p Page) (*depositKey, error) {
+	if p.After == "" {
+		return nil, nil
+	}
+	bad := &ValidationError{Fields: []FieldProblem{{Pointer: "/cursor", Detail: "is not a cursor from a previous page"}}}
+	b, err := base64.RawURLEncoding.DecodeString(p.After)
+	if err != nil {
+		return nil, bad
+	}
+	rest, ok := strings.CutPrefix(string(b), "dep:")
+	on, id, ok2 := strings.Cut(rest, ":")
+	day, err := time.Parse(time.DateOnly, on)
+	if !ok || !ok2 || err != nil || !validID(id) {
+		return nil, bad
+	}
+	return &depositKey{on: day, id: id}, nil
+}
+
+// Deposits lists the deposits of the actor's organisations, newest first
+// (by deposit date), one page at a time, each reconciled with its 835s,
+// and the first page of the actor's 835s no deposit is matched to
+// (RemittancesWithoutDeposit pages on). The list is audited.
+func (s *Store) Deposits(ctx context.Context, a Actor, p Page) (rcm.Reconciliation, error) {
 	var out rcm.Reconciliation
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	before, err := depositCursorBefore(p)
+	if err != nil {
+		return out, err
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		db := pgq.New(tx)
 		var err error
-		if out.Deposits, err = s.deposits(ctx, db, a, nil); err != nil {
+		if out.Deposits, err = s.deposits(ctx, db, a, nil, before, p.Size()); err != nil {
 			return err
 		}
-		rows, err := db.RemittancesWithoutDeposit(ctx, pgq.RemittancesWithoutDepositParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
-		if err != nil {
+		out.NextCursor = nextCursor(len(out.Deposits), p, func() string { return depositCursor(out.Deposits[len(out.Deposits)-1]) })
+		if out.RemittancesUnplaced, out.RemittancesNextCursor, err = remittancesWithoutDeposit(ctx, db, a, Page{}); err != nil {
 			return err
-		}
-		out.RemittancesUnplaced = make([]rcm.DepositRemit, len(rows))
-		for i, r := range rows {
-			out.RemittancesUnplaced[i] = rcm.DepositRemit{RemittanceID: r.RemittanceID, TraceNumber: r.TraceNumber, PayerID: r.PayerID,
-				PaymentDate: r.PaymentDate, AmountCents: r.AmountCents}
 		}
 		entries := make([]AuditEntry, len(out.Deposits))
 		for i, d := range out.Deposits {
@@ -287,8 +376,36 @@ func (s *Store) Deposits(ctx context.Context, a Actor) (rcm.Reconciliation, erro
 	return out, err
 }
 
-func (s *Store) deposits(ctx context.Context, db *pgq.Queries, a Actor, id *string) ([]rcm.Deposit, error) {
-	rows, err := db.ListDeposits(ctx, pgq.ListDepositsParams{Actor: nullText(a.UserID), Perm: PermClaimRead, DepositID: id, RowLimit: 500})
+// RemittancesWithoutDeposit lists the actor's paying 835s no deposit is
+// matched to, newest first, one page at a time.
+func (s *Store) RemittancesWithoutDeposit(ctx context.Context, a Actor, p Page) ([]rcm.DepositRemit, string, error) {
+	return remittancesWithoutDeposit(ctx, pgq.New(s.Pool), a, p)
+}
+
+func remittancesWithoutDeposit(ctx context.Context, db *pgq.Queries, a Actor, p Page) ([]rcm.DepositRemit, string, error) {
+	before, err := pageBefore(p)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := db.RemittancesWithoutDeposit(ctx, pgq.RemittancesWithoutDepositParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+		Before: before, RowLimit: int32(p.Size())})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]rcm.DepositRemit, len(rows))
+	for i, r := range rows {
+		out[i] = rcm.DepositRemit{RemittanceID: r.RemittanceID, TraceNumber: r.TraceNumber, PayerID: r.PayerID,
+			PaymentDate: r.PaymentDate, AmountCents: r.AmountCents}
+	}
+	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].RemittanceID }), nil
+}
+
+func (s *Store) deposits(ctx context.Context, db *pgq.Queries, a Actor, id *string, before *depositKey, limit int) ([]rcm.Deposit, error) {
+	params := pgq.ListDepositsParams{Actor: nullText(a.UserID), Perm: PermClaimRead, DepositID: id, RowLimit: int32(limit)}
+	if before != nil {
+		params.BeforeOn, params.BeforeID = &before.on, &before.id
+	}
+	rows, err := db.ListDeposits(ctx, params)
 	if err != nil {
 		return nil, err
 	}
@@ -318,10 +435,13 @@ func (s *Store) deposits(ctx context.Context, db *pgq.Queries, a Actor, id *stri
 }
 
 // MatchDeposit matches (match true) or unmatches an 835 to the deposit by
-// hand, for when the bank's reference is not the 835's trace number. The
-// deposit is then matched by hand only, keeping what it matched. The
-// actor needs claim:write at the deposit's organisation, and the 835 must
-// be one that organisation owns a part of.
+// hand, for when the bank's reference is not the 835's trace number; 835s
+// posted later no longer join the deposit by its reference. The actor
+// needs claim:write at the deposit's organisation, and the 835 must be one
+// that organisation owns a part of and no other deposit is matched to (a
+// *rcm.DepositConflict naming that deposit when the actor sees it). The
+// 835's eft_reconciled and work item follow the deposit: reconciled and
+// resolved when it adds up, else cleared and queued again.
 func (s *Store) MatchDeposit(ctx context.Context, a Actor, depositID, remittanceID string, match bool) (rcm.Deposit, error) {
 	if !validID(depositID) {
 		return rcm.Deposit{}, ErrNotFound
@@ -350,19 +470,38 @@ func (s *Store) MatchDeposit(ctx context.Context, a Actor, depositID, remittance
 		if !owned {
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/remittance_id", Detail: "is not a remittance of the deposit's organisation"}}}
 		}
-		if !d.Manual {
-			if err := db.FreezeDepositMatches(ctx, pgq.FreezeDepositMatchesParams{DepositID: depositID, MatchedBy: nullText(a.UserID)}); err != nil {
-				return err
-			}
+		if err := db.SetDepositManual(ctx, depositID); err != nil {
+			return err
 		}
 		action := "match"
 		if match {
+			if err := matchedElsewhere(ctx, tx, a, depositID, remittanceID); err != nil {
+				return err
+			}
 			err = db.AddDepositMatch(ctx, pgq.AddDepositMatchParams{DepositID: depositID, RemittanceID: remittanceID, MatchedBy: nullText(a.UserID)})
+			if pe, dup := isPgCode(err, "23505"); dup && pe.ConstraintName == "deposit_matches_one_deposit" {
+				// Matched by a concurrent request since the check.
+				return &rcm.DepositConflict{RemittanceID: remittanceID}
+			}
 		} else {
 			action = "unmatch"
 			_, err = db.RemoveDepositMatch(ctx, pgq.RemoveDepositMatchParams{DepositID: depositID, RemittanceID: remittanceID})
 		}
 		if err != nil {
+			return err
+		}
+		// The deposit's other 835s too: its sum changed.
+		ds, err := db.DepositRemittances(ctx, []string{depositID})
+		if err != nil {
+			return err
+		}
+		ids := []string{remittanceID}
+		for _, m := range ds {
+			if m.RemittanceID != remittanceID {
+				ids = append(ids, m.RemittanceID)
+			}
+		}
+		if _, err := syncEFTReconciled(ctx, db, a, ids...); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: d.OrgID, Action: ActionUpdate, Resource: "deposit", ResourceID: depositID,
@@ -372,4 +511,25 @@ func (s *Store) MatchDeposit(ctx context.Context, a Actor, depositID, remittance
 		return rcm.Deposit{}, err
 	}
 	return s.Deposit(ctx, a, depositID)
+}
+
+// matchedElsewhere answers a *rcm.DepositConflict when another deposit is
+// matched to the remittance, naming it only when the actor sees it.
+func matchedElsewhere(ctx context.Context, tx pgx.Tx, a Actor, depositID, remittanceID string) error {
+	other, err := pgq.New(tx).RemittanceDeposit(ctx, remittanceID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil || other.DepositID == depositID {
+		return err
+	}
+	c := &rcm.DepositConflict{RemittanceID: remittanceID}
+	ok, err := inScope(ctx, tx, a, PermClaimRead, other.OrgID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		c.DepositID = other.DepositID
+	}
+	return c
 }

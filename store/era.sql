@@ -72,12 +72,14 @@ VALUES (@id, @org_id, @amount_cents, @deposited_on, @reference, deposit_trace_no
 RETURNING created_at;
 
 -- name: ListDeposits :many
--- The deposits of the caller's organisations, newest first.
+-- The deposits of the caller's organisations, newest first, one page at a
+-- time: those before (before_on, before_id) in that order.
 SELECT d.id::text AS id, d.org_id::text AS org_id, d.amount_cents, to_char(d.deposited_on, 'YYYY-MM-DD')::text AS deposited_on,
        d.reference, d.note, d.manual, coalesce(d.created_by::text, '')::text AS created_by, d.created_at
 FROM deposits d
 WHERE d.org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
   AND (sqlc.narg(deposit_id)::uuid IS NULL OR d.id = sqlc.narg(deposit_id)::uuid)
+  AND (sqlc.narg(before_on)::date IS NULL OR (d.deposited_on, d.id) < (sqlc.narg(before_on)::date, sqlc.narg(before_id)::uuid))
 ORDER BY d.deposited_on DESC, d.id DESC
 LIMIT @row_limit;
 
@@ -94,8 +96,8 @@ WHERE d.id = ANY(@deposit_ids::uuid[])
 ORDER BY d.id, r.trace_number, r.id;
 
 -- name: RemittancesWithoutDeposit :many
--- The caller's paying 835s (BPR02 above zero) no deposit of the caller's
--- organisations is matched to, with the caller's share of each.
+-- The caller's paying 835s (BPR02 above zero) no deposit is matched to,
+-- with the caller's share of each, newest first, one page at a time.
 WITH vis AS (SELECT v.remittance_id, v.seq FROM visible_claim_payments(sqlc.narg(actor)::uuid, @perm::text) AS v (remittance_id, seq))
 SELECT r.id::text AS remittance_id, r.trace_number, r.payer_id,
        coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date,
@@ -107,11 +109,10 @@ SELECT r.id::text AS remittance_id, r.trace_number, r.payer_id,
 FROM remittances r
 WHERE r.id IN (SELECT remittance_id FROM visible_remittances(sqlc.narg(actor)::uuid, @perm::text))
   AND r.paid_cents > 0
-  AND NOT EXISTS (SELECT 1 FROM deposits d CROSS JOIN LATERAL deposit_remittances(d.id) AS dr (remittance_id)
-                  WHERE dr.remittance_id = r.id
-                    AND d.org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)))
-ORDER BY r.payment_date DESC NULLS LAST, r.id DESC
-LIMIT 200;
+  AND NOT EXISTS (SELECT 1 FROM deposit_matches m WHERE m.remittance_id = r.id)
+  AND r.id < coalesce(sqlc.narg(before)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+ORDER BY r.id DESC
+LIMIT @row_limit;
 
 -- name: DepositForUpdate :one
 -- The deposit, locked, if the caller sees it with $perm.
@@ -121,13 +122,9 @@ WHERE d.id = @id::uuid
   AND d.org_id IN (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
 FOR UPDATE;
 
--- name: FreezeDepositMatches :exec
--- Turns a deposit matched by its reference into one matched by hand,
--- keeping the 835s it matches now.
-WITH cur AS (SELECT c.remittance_id FROM deposit_remittances(@deposit_id::uuid) AS c (remittance_id))
-, ins AS (INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by)
-          SELECT @deposit_id::uuid, cur.remittance_id, sqlc.narg(matched_by)::uuid FROM cur
-          ON CONFLICT DO NOTHING)
+-- name: SetDepositManual :exec
+-- Staff matched or unmatched by hand: 835s posted later no longer join
+-- the deposit by its reference.
 UPDATE deposits SET manual = true WHERE id = @deposit_id::uuid;
 
 -- name: RemittanceOwnedBy :one
@@ -138,7 +135,63 @@ SELECT EXISTS (SELECT 1 FROM remittance_owners o
 
 -- name: AddDepositMatch :exec
 INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by) VALUES (@deposit_id, @remittance_id, sqlc.narg(matched_by)::uuid)
-ON CONFLICT DO NOTHING;
+ON CONFLICT (deposit_id, remittance_id) DO NOTHING;
+
+-- name: RemittanceDeposit :one
+-- The deposit the remittance is matched to, if any, with its organisation.
+SELECT m.deposit_id::text AS deposit_id, d.org_id::text AS org_id
+FROM deposit_matches m JOIN deposits d ON d.id = m.deposit_id
+WHERE m.remittance_id = @remittance_id::uuid;
 
 -- name: RemoveDepositMatch :execrows
 DELETE FROM deposit_matches WHERE deposit_id = @deposit_id AND remittance_id = @remittance_id;
+
+-- Reconciliation: deposit_matches is the one record of which 835 a
+-- deposit paid (migrations/00155); remittances.eft_reconciled and the
+-- eft_unreconciled work item follow it.
+
+-- name: MatchDepositByReference :many
+-- A new deposit joins the 835s whose trace number is its reference, among
+-- those its organisation owns a part of and no deposit is matched to yet.
+INSERT INTO deposit_matches (deposit_id, remittance_id)
+SELECT d.id, r.id FROM deposits d JOIN remittances r ON deposit_trace_norm(r.trace_number) = d.reference_norm
+WHERE d.id = @deposit_id::uuid
+  AND r.id IN (SELECT o.remittance_id FROM remittance_owners o WHERE o.org_id IN (SELECT id FROM org_subtree(d.org_id)))
+ON CONFLICT DO NOTHING
+RETURNING remittance_id::text;
+
+-- name: MatchRemittanceByReference :exec
+-- A posted 835 no deposit is matched to joins the oldest deposit not
+-- matched by hand whose reference is its trace number and whose
+-- organisation owns a part of it.
+INSERT INTO deposit_matches (deposit_id, remittance_id)
+SELECT d.id, r.id FROM remittances r JOIN deposits d ON d.reference_norm = deposit_trace_norm(r.trace_number)
+WHERE r.id = @remittance_id::uuid AND NOT d.manual
+  AND r.id IN (SELECT o.remittance_id FROM remittance_owners o WHERE o.org_id IN (SELECT id FROM org_subtree(d.org_id)))
+ORDER BY d.created_at, d.id
+LIMIT 1
+ON CONFLICT DO NOTHING;
+
+-- name: SyncEFTReconciled :many
+-- Sets eft_reconciled of the remittances from their deposit.
+UPDATE remittances r SET eft_reconciled = remittance_deposit_reconciled(r.id)
+WHERE r.id = ANY(@remittance_ids::uuid[])
+RETURNING r.id::text AS id, r.eft_reconciled, r.paid_cents;
+
+-- name: ResolveEFTWork :exec
+-- The remittance's deposit adds up: its open eft_unreconciled item is
+-- resolved (by the person whose match did it, NULL at posting).
+UPDATE remit_work_queue
+SET status = 'resolved', resolution = 'deposit_matched', resolution_note = @note::text, resolved_by = sqlc.narg(resolved_by)::uuid,
+    resolved_at = now()
+WHERE remittance_id = @remittance_id::uuid AND seq = 0 AND kind = 'eft_unreconciled' AND status = 'open';
+
+-- name: OpenEFTWork :exec
+-- The remittance has no deposit that adds up: its eft_unreconciled item
+-- is queued, or reopened if a deposit match had resolved it (a person's
+-- resolution stands).
+INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
+VALUES (@remittance_id::uuid, 0, 'eft_unreconciled', @detail::text)
+ON CONFLICT (remittance_id, seq, kind) DO UPDATE
+SET status = 'open', resolution = NULL, resolution_note = '', resolved_by = NULL, resolved_at = NULL, detail = excluded.detail
+WHERE remit_work_queue.status = 'resolved' AND remit_work_queue.resolution = 'deposit_matched';

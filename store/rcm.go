@@ -307,26 +307,6 @@ func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p Cla
 	return claimID, posted, err
 }
 
-// ReconcileEFT matches the remittance's EFT trace and amount against a
-// recorded deposit; without one, the remittance waits in the work queue.
-func (s *Store) ReconcileEFT(ctx context.Context, remittanceID, trace string, amountCents int64) (bool, error) {
-	ok := false
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		db := pgq.New(tx)
-		n, err := db.ReconcileEFT(ctx, pgq.ReconcileEFTParams{TraceNumber: trace, RemittanceID: remittanceID, AmountCents: amountCents})
-		if err != nil {
-			return err
-		}
-		if n == 1 {
-			ok = true
-			return db.MarkRemittanceReconciled(ctx, remittanceID)
-		}
-		return db.EnqueueRemitWork(ctx, pgq.EnqueueRemitWorkParams{RemittanceID: remittanceID, Seq: 0, Kind: "eft_unreconciled",
-			Detail: "no deposit with this trace number and amount yet"})
-	})
-	return ok, err
-}
-
 // GetClaimSubmission reads the claim's current submission attempt.
 func (s *Store) GetClaimSubmission(ctx context.Context, claimID string) (ClaimSubmission, error) {
 	r, err := pgq.New(s.Pool).ClaimSubmission(ctx, claimID)

@@ -119,13 +119,6 @@ INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (remittance_id, seq, kind) DO NOTHING;
 
--- name: ReconcileEFT :execrows
-UPDATE eft_deposits SET remittance_id = @remittance_id::uuid
-WHERE trace_number = @trace_number AND amount_cents = @amount_cents AND (remittance_id IS NULL OR remittance_id = @remittance_id::uuid);
-
--- name: MarkRemittanceReconciled :exec
-UPDATE remittances SET eft_reconciled = true WHERE id = $1;
-
 -- name: AddClaimPaid :exec
 UPDATE claims SET paid_cents = paid_cents + $2, updated_at = now() WHERE id = $1;
 

@@ -208,19 +208,53 @@ func TestPostingIsExactlyOnce(t *testing.T) {
 		t.Errorf("adjustments = %d (want 2), unmatched queue = %d (want 1)", adj, queue)
 	}
 
-	// EFT: no deposit yet → queued; after the deposit is imported → reconciled.
-	ok, err := f.s.ReconcileEFT(ctx, rid, r.TraceNumber, r.PaidCents)
+	// EFT: no deposit yet → queued; once staff enter the deposit (its
+	// reference is the trace number) → reconciled, the item resolved, and
+	// posting's reconciliation again (a retry) changes nothing.
+	ok, err := f.s.ReconcileEFT(ctx, rid)
 	if err != nil || ok {
 		t.Fatalf("reconcile before deposit = %v, %v", ok, err)
 	}
-	if _, err := f.s.Pool.Exec(ctx, "INSERT INTO eft_deposits (trace_number, amount_cents, deposited_on) VALUES ($1, $2, '2030-01-10')", r.TraceNumber, r.PaidCents); err != nil {
-		t.Fatal(err)
+	eftItem := func() (status string, reconciled bool) {
+		t.Helper()
+		if err := f.s.Pool.QueryRow(ctx, `SELECT q.status, r.eft_reconciled FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
+			WHERE q.remittance_id = $1 AND q.kind = 'eft_unreconciled'`, rid).Scan(&status, &reconciled); err != nil {
+			t.Fatal(err)
+		}
+		return status, reconciled
 	}
-	if ok, err := f.s.ReconcileEFT(ctx, rid, r.TraceNumber, r.PaidCents); err != nil || !ok {
+	if st, rec := eftItem(); st != "open" || rec {
+		t.Fatalf("before deposit: item %s, reconciled %v; want open, false", st, rec)
+	}
+	d, err := f.s.CreateDeposit(ctx, f.admin, rcm.Deposit{OrgID: f.facA.ID, AmountCents: r.PaidCents, DepositedOn: "2030-01-10",
+		Reference: r.TraceNumber})
+	if err != nil || d.Status != "matched" {
+		t.Fatalf("deposit = %+v, %v; want matched", d, err)
+	}
+	if st, rec := eftItem(); st != "resolved" || !rec {
+		t.Errorf("after deposit: item %s, reconciled %v; want resolved, true", st, rec)
+	}
+	if ok, err := f.s.ReconcileEFT(ctx, rid); err != nil || !ok {
 		t.Fatalf("reconcile after deposit = %v, %v", ok, err)
 	}
-	if ok, err := f.s.ReconcileEFT(ctx, rid, r.TraceNumber, r.PaidCents+1); err != nil || ok {
+	// A deposit of another amount under another reference, matched by
+	// hand instead: not reconciled, the item open again.
+	if _, err := f.s.MatchDeposit(ctx, f.admin, d.ID, rid, false); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := f.s.CreateDeposit(ctx, f.admin, rcm.Deposit{OrgID: f.facA.ID, AmountCents: r.PaidCents + 1, DepositedOn: "2030-01-11",
+		Reference: "ZZBANKREF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d2, err = f.s.MatchDeposit(ctx, f.admin, d2.ID, rid, true); err != nil || d2.Status != "mismatch" {
+		t.Fatalf("hand match = %+v, %v; want a mismatch", d2, err)
+	}
+	if ok, err := f.s.ReconcileEFT(ctx, rid); err != nil || ok {
 		t.Errorf("a different amount reconciled: %v %v", ok, err)
+	}
+	if st, rec := eftItem(); st != "open" || rec {
+		t.Errorf("mismatched deposit: item %s, reconciled %v; want open, false", st, rec)
 	}
 }
 

@@ -105,7 +105,9 @@ export interface Deposit {
 
 export interface Reconciliation {
   items: Deposit[]
+  next_cursor?: string
   remittances_without_deposit: DepositRemittance[]
+  remittances_without_deposit_next_cursor?: string
 }
 
 export interface DepositInput {
@@ -149,7 +151,10 @@ export async function openEOB(id: string, claimID?: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 60000)
 }
 
-export const getDeposits = () => get<Reconciliation>('/v1/dashboard/deposits')
+export const getDeposits = (cursor?: string) =>
+  get<Reconciliation>('/v1/dashboard/deposits' + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''))
+export const getRemittancesWithoutDeposit = (cursor: string) =>
+  get<List<DepositRemittance>>('/v1/dashboard/deposits/remittances-without-deposit?cursor=' + encodeURIComponent(cursor))
 export const createDeposit = (d: DepositInput) => post<Deposit>('/v1/dashboard/deposits', d)
 export const matchDeposit = (id: string, remittanceID: string) =>
   post<Deposit>('/v1/dashboard/deposits/' + encodeURIComponent(id) + '/match', { remittance_id: remittanceID })

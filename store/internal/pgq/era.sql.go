@@ -12,7 +12,7 @@ import (
 
 const addDepositMatch = `-- name: AddDepositMatch :exec
 INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by) VALUES ($1, $2, $3::uuid)
-ON CONFLICT DO NOTHING
+ON CONFLICT (deposit_id, remittance_id) DO NOTHING
 `
 
 type AddDepositMatchParams struct {
@@ -387,26 +387,6 @@ func (q *Queries) EraRemittance(ctx context.Context, arg EraRemittanceParams) (E
 	return i, err
 }
 
-const freezeDepositMatches = `-- name: FreezeDepositMatches :exec
-WITH cur AS (SELECT c.remittance_id FROM deposit_remittances($1::uuid) AS c (remittance_id))
-, ins AS (INSERT INTO deposit_matches (deposit_id, remittance_id, matched_by)
-          SELECT $1::uuid, cur.remittance_id, $2::uuid FROM cur
-          ON CONFLICT DO NOTHING)
-UPDATE deposits SET manual = true WHERE id = $1::uuid
-`
-
-type FreezeDepositMatchesParams struct {
-	DepositID string
-	MatchedBy *string
-}
-
-// Turns a deposit matched by its reference into one matched by hand,
-// keeping the 835s it matches now.
-func (q *Queries) FreezeDepositMatches(ctx context.Context, arg FreezeDepositMatchesParams) error {
-	_, err := q.db.Exec(ctx, freezeDepositMatches, arg.DepositID, arg.MatchedBy)
-	return err
-}
-
 const insertClaimPaymentLine = `-- name: InsertClaimPaymentLine :exec
 INSERT INTO claim_payment_lines (remittance_id, seq, line, org_id, procedure_qual, procedure, modifiers, revenue_code, units,
                                  charge_cents, paid_cents, allowed_cents, service_date, line_control, rarcs)
@@ -519,14 +499,17 @@ SELECT d.id::text AS id, d.org_id::text AS org_id, d.amount_cents, to_char(d.dep
 FROM deposits d
 WHERE d.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
   AND ($3::uuid IS NULL OR d.id = $3::uuid)
+  AND ($4::date IS NULL OR (d.deposited_on, d.id) < ($4::date, $5::uuid))
 ORDER BY d.deposited_on DESC, d.id DESC
-LIMIT $4
+LIMIT $6
 `
 
 type ListDepositsParams struct {
 	Actor     *string
 	Perm      string
 	DepositID *string
+	BeforeOn  *time.Time
+	BeforeID  *string
 	RowLimit  int32
 }
 
@@ -542,12 +525,15 @@ type ListDepositsRow struct {
 	CreatedAt   time.Time
 }
 
-// The deposits of the caller's organisations, newest first.
+// The deposits of the caller's organisations, newest first, one page at a
+// time: those before (before_on, before_id) in that order.
 func (q *Queries) ListDeposits(ctx context.Context, arg ListDepositsParams) ([]ListDepositsRow, error) {
 	rows, err := q.db.Query(ctx, listDeposits,
 		arg.Actor,
 		arg.Perm,
 		arg.DepositID,
+		arg.BeforeOn,
+		arg.BeforeID,
 		arg.RowLimit,
 	)
 	if err != nil {
@@ -592,6 +578,99 @@ func (q *Queries) MarkLinesRecorded(ctx context.Context, arg MarkLinesRecordedPa
 	return err
 }
 
+const matchDepositByReference = `-- name: MatchDepositByReference :many
+
+INSERT INTO deposit_matches (deposit_id, remittance_id)
+SELECT d.id, r.id FROM deposits d JOIN remittances r ON deposit_trace_norm(r.trace_number) = d.reference_norm
+WHERE d.id = $1::uuid
+  AND r.id IN (SELECT o.remittance_id FROM remittance_owners o WHERE o.org_id IN (SELECT id FROM org_subtree(d.org_id)))
+ON CONFLICT DO NOTHING
+RETURNING remittance_id::text
+`
+
+// Reconciliation: deposit_matches is the one record of which 835 a
+// deposit paid (migrations/00155); remittances.eft_reconciled and the
+// eft_unreconciled work item follow it.
+// A new deposit joins the 835s whose trace number is its reference, among
+// those its organisation owns a part of and no deposit is matched to yet.
+func (q *Queries) MatchDepositByReference(ctx context.Context, depositID string) ([]string, error) {
+	rows, err := q.db.Query(ctx, matchDepositByReference, depositID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var remittance_id string
+		if err := rows.Scan(&remittance_id); err != nil {
+			return nil, err
+		}
+		items = append(items, remittance_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const matchRemittanceByReference = `-- name: MatchRemittanceByReference :exec
+INSERT INTO deposit_matches (deposit_id, remittance_id)
+SELECT d.id, r.id FROM remittances r JOIN deposits d ON d.reference_norm = deposit_trace_norm(r.trace_number)
+WHERE r.id = $1::uuid AND NOT d.manual
+  AND r.id IN (SELECT o.remittance_id FROM remittance_owners o WHERE o.org_id IN (SELECT id FROM org_subtree(d.org_id)))
+ORDER BY d.created_at, d.id
+LIMIT 1
+ON CONFLICT DO NOTHING
+`
+
+// A posted 835 no deposit is matched to joins the oldest deposit not
+// matched by hand whose reference is its trace number and whose
+// organisation owns a part of it.
+func (q *Queries) MatchRemittanceByReference(ctx context.Context, remittanceID string) error {
+	_, err := q.db.Exec(ctx, matchRemittanceByReference, remittanceID)
+	return err
+}
+
+const openEFTWork = `-- name: OpenEFTWork :exec
+INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
+VALUES ($1::uuid, 0, 'eft_unreconciled', $2::text)
+ON CONFLICT (remittance_id, seq, kind) DO UPDATE
+SET status = 'open', resolution = NULL, resolution_note = '', resolved_by = NULL, resolved_at = NULL, detail = excluded.detail
+WHERE remit_work_queue.status = 'resolved' AND remit_work_queue.resolution = 'deposit_matched'
+`
+
+type OpenEFTWorkParams struct {
+	RemittanceID string
+	Detail       string
+}
+
+// The remittance has no deposit that adds up: its eft_unreconciled item
+// is queued, or reopened if a deposit match had resolved it (a person's
+// resolution stands).
+func (q *Queries) OpenEFTWork(ctx context.Context, arg OpenEFTWorkParams) error {
+	_, err := q.db.Exec(ctx, openEFTWork, arg.RemittanceID, arg.Detail)
+	return err
+}
+
+const remittanceDeposit = `-- name: RemittanceDeposit :one
+SELECT m.deposit_id::text AS deposit_id, d.org_id::text AS org_id
+FROM deposit_matches m JOIN deposits d ON d.id = m.deposit_id
+WHERE m.remittance_id = $1::uuid
+`
+
+type RemittanceDepositRow struct {
+	DepositID string
+	OrgID     string
+}
+
+// The deposit the remittance is matched to, if any, with its organisation.
+func (q *Queries) RemittanceDeposit(ctx context.Context, remittanceID string) (RemittanceDepositRow, error) {
+	row := q.db.QueryRow(ctx, remittanceDeposit, remittanceID)
+	var i RemittanceDepositRow
+	err := row.Scan(&i.DepositID, &i.OrgID)
+	return i, err
+}
+
 const remittanceOwnedBy = `-- name: RemittanceOwnedBy :one
 SELECT EXISTS (SELECT 1 FROM remittance_owners o
                WHERE o.remittance_id = $1::uuid AND o.org_id IN (SELECT id FROM org_subtree($2::uuid)))::boolean AS owned
@@ -623,16 +702,17 @@ SELECT r.id::text AS remittance_id, r.trace_number, r.payer_id,
 FROM remittances r
 WHERE r.id IN (SELECT remittance_id FROM visible_remittances($1::uuid, $2::text))
   AND r.paid_cents > 0
-  AND NOT EXISTS (SELECT 1 FROM deposits d CROSS JOIN LATERAL deposit_remittances(d.id) AS dr (remittance_id)
-                  WHERE dr.remittance_id = r.id
-                    AND d.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)))
-ORDER BY r.payment_date DESC NULLS LAST, r.id DESC
-LIMIT 200
+  AND NOT EXISTS (SELECT 1 FROM deposit_matches m WHERE m.remittance_id = r.id)
+  AND r.id < coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+ORDER BY r.id DESC
+LIMIT $4
 `
 
 type RemittancesWithoutDepositParams struct {
-	Actor *string
-	Perm  string
+	Actor    *string
+	Perm     string
+	Before   *string
+	RowLimit int32
 }
 
 type RemittancesWithoutDepositRow struct {
@@ -643,10 +723,15 @@ type RemittancesWithoutDepositRow struct {
 	AmountCents  int64
 }
 
-// The caller's paying 835s (BPR02 above zero) no deposit of the caller's
-// organisations is matched to, with the caller's share of each.
+// The caller's paying 835s (BPR02 above zero) no deposit is matched to,
+// with the caller's share of each, newest first, one page at a time.
 func (q *Queries) RemittancesWithoutDeposit(ctx context.Context, arg RemittancesWithoutDepositParams) ([]RemittancesWithoutDepositRow, error) {
-	rows, err := q.db.Query(ctx, remittancesWithoutDeposit, arg.Actor, arg.Perm)
+	rows, err := q.db.Query(ctx, remittancesWithoutDeposit,
+		arg.Actor,
+		arg.Perm,
+		arg.Before,
+		arg.RowLimit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -688,6 +773,37 @@ func (q *Queries) RemoveDepositMatch(ctx context.Context, arg RemoveDepositMatch
 	return result.RowsAffected(), nil
 }
 
+const resolveEFTWork = `-- name: ResolveEFTWork :exec
+UPDATE remit_work_queue
+SET status = 'resolved', resolution = 'deposit_matched', resolution_note = $1::text, resolved_by = $2::uuid,
+    resolved_at = now()
+WHERE remittance_id = $3::uuid AND seq = 0 AND kind = 'eft_unreconciled' AND status = 'open'
+`
+
+type ResolveEFTWorkParams struct {
+	Note         string
+	ResolvedBy   *string
+	RemittanceID string
+}
+
+// The remittance's deposit adds up: its open eft_unreconciled item is
+// resolved (by the person whose match did it, NULL at posting).
+func (q *Queries) ResolveEFTWork(ctx context.Context, arg ResolveEFTWorkParams) error {
+	_, err := q.db.Exec(ctx, resolveEFTWork, arg.Note, arg.ResolvedBy, arg.RemittanceID)
+	return err
+}
+
+const setDepositManual = `-- name: SetDepositManual :exec
+UPDATE deposits SET manual = true WHERE id = $1::uuid
+`
+
+// Staff matched or unmatched by hand: 835s posted later no longer join
+// the deposit by its reference.
+func (q *Queries) SetDepositManual(ctx context.Context, depositID string) error {
+	_, err := q.db.Exec(ctx, setDepositManual, depositID)
+	return err
+}
+
 const setRemittanceDetails = `-- name: SetRemittanceDetails :exec
 
 
@@ -708,4 +824,37 @@ type SetRemittanceDetailsParams struct {
 func (q *Queries) SetRemittanceDetails(ctx context.Context, arg SetRemittanceDetailsParams) error {
 	_, err := q.db.Exec(ctx, setRemittanceDetails, arg.PayerName, arg.PaymentMethod, arg.ID)
 	return err
+}
+
+const syncEFTReconciled = `-- name: SyncEFTReconciled :many
+UPDATE remittances r SET eft_reconciled = remittance_deposit_reconciled(r.id)
+WHERE r.id = ANY($1::uuid[])
+RETURNING r.id::text AS id, r.eft_reconciled, r.paid_cents
+`
+
+type SyncEFTReconciledRow struct {
+	ID            string
+	EftReconciled bool
+	PaidCents     int64
+}
+
+// Sets eft_reconciled of the remittances from their deposit.
+func (q *Queries) SyncEFTReconciled(ctx context.Context, remittanceIds []string) ([]SyncEFTReconciledRow, error) {
+	rows, err := q.db.Query(ctx, syncEFTReconciled, remittanceIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SyncEFTReconciledRow{}
+	for rows.Next() {
+		var i SyncEFTReconciledRow
+		if err := rows.Scan(&i.ID, &i.EftReconciled, &i.PaidCents); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

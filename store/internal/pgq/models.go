@@ -378,13 +378,6 @@ type DepositMatch struct {
 	MatchedAt    time.Time
 }
 
-type EftDeposit struct {
-	TraceNumber  string
-	AmountCents  int64
-	DepositedOn  time.Time
-	RemittanceID *string
-}
-
 type EligibilityCheck struct {
 	TraceNumber   string
 	AppointmentID string

@@ -731,15 +731,6 @@ func (q *Queries) MarkBatchUploaded(ctx context.Context, id string) error {
 	return err
 }
 
-const markRemittanceReconciled = `-- name: MarkRemittanceReconciled :exec
-UPDATE remittances SET eft_reconciled = true WHERE id = $1
-`
-
-func (q *Queries) MarkRemittanceReconciled(ctx context.Context, id string) error {
-	_, err := q.db.Exec(ctx, markRemittanceReconciled, id)
-	return err
-}
-
 const nextInterchangeControl = `-- name: NextInterchangeControl :one
 SELECT nextval('interchange_control_numbers')
 `
@@ -792,25 +783,6 @@ func (q *Queries) PutBillingProfile(ctx context.Context, arg PutBillingProfilePa
 		arg.ContactPhone,
 	)
 	return err
-}
-
-const reconcileEFT = `-- name: ReconcileEFT :execrows
-UPDATE eft_deposits SET remittance_id = $1::uuid
-WHERE trace_number = $2 AND amount_cents = $3 AND (remittance_id IS NULL OR remittance_id = $1::uuid)
-`
-
-type ReconcileEFTParams struct {
-	RemittanceID string
-	TraceNumber  string
-	AmountCents  int64
-}
-
-func (q *Queries) ReconcileEFT(ctx context.Context, arg ReconcileEFTParams) (int64, error) {
-	result, err := q.db.Exec(ctx, reconcileEFT, arg.RemittanceID, arg.TraceNumber, arg.AmountCents)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const recordStatusInquiry = `-- name: RecordStatusInquiry :exec

@@ -1,6 +1,6 @@
 import { FormEvent, useCallback, useEffect, useState } from 'react'
 import { ApiError, money } from '../api'
-import { Deposit, Org, Reconciliation, createDeposit, getDeposits, getOrgs, matchDeposit, unmatchDeposit } from '../api_era'
+import { Deposit, DepositRemittance, Org, Reconciliation, createDeposit, getDeposits, getOrgs, getRemittancesWithoutDeposit, matchDeposit, unmatchDeposit } from '../api_era'
 
 const statusLabel: Record<string, string> = { matched: 'matched', mismatch: 'amount mismatch', unmatched: 'no 835 yet' }
 
@@ -89,9 +89,33 @@ export function Deposits({ canWrite }: { canWrite: boolean }) {
   const [error, setError] = useState('')
   const [announce, setAnnounce] = useState('')
   const [matching, setMatching] = useState<Record<string, string>>({})
+  const [unplaced, setUnplaced] = useState<DepositRemittance[]>([])
+  const [unplacedCursor, setUnplacedCursor] = useState('')
+  // load reads the first page of both lists again (after a change).
   const load = useCallback(() => {
-    getDeposits().then(setRec).catch((e) => setError(problemText(e)))
+    getDeposits()
+      .then((r) => {
+        setRec(r)
+        setUnplaced(r.remittances_without_deposit)
+        setUnplacedCursor(r.remittances_without_deposit_next_cursor || '')
+      })
+      .catch((e) => setError(problemText(e)))
   }, [])
+  const moreDeposits = () => {
+    if (!rec?.next_cursor) return
+    getDeposits(rec.next_cursor)
+      .then((r) => setRec({ ...rec, items: [...rec.items, ...r.items], next_cursor: r.next_cursor }))
+      .catch((e) => setError(problemText(e)))
+  }
+  const moreUnplaced = () => {
+    if (!unplacedCursor) return
+    getRemittancesWithoutDeposit(unplacedCursor)
+      .then((l) => {
+        setUnplaced([...unplaced, ...l.items])
+        setUnplacedCursor(l.next_cursor || '')
+      })
+      .catch((e) => setError(problemText(e)))
+  }
   useEffect(() => {
     load()
     if (canWrite) getOrgs().then((l) => setOrgs(l.items)).catch((e) => setError(problemText(e)))
@@ -110,7 +134,6 @@ export function Deposits({ canWrite }: { canWrite: boolean }) {
       setError(problemText(err))
     }
   }
-  const unplaced = rec?.remittances_without_deposit || []
   return (
     <section aria-labelledby="dep-h">
       <h1 id="dep-h" tabIndex={-1}>Deposits</h1>
@@ -167,6 +190,7 @@ export function Deposits({ canWrite }: { canWrite: boolean }) {
           {rec && rec.items.length === 0 && <tr><td colSpan={canWrite ? 8 : 7}>No deposits recorded.</td></tr>}
         </tbody>
       </table>
+      {rec?.next_cursor && <button type="button" data-testid="deposits-more" onClick={moreDeposits}>More deposits</button>}
       <table className="grid" data-testid="remittances-without-deposit">
         <caption>835s without a deposit</caption>
         <thead><tr><th scope="col">Trace</th><th scope="col">Payer</th><th scope="col">Payment date</th><th scope="col" className="num">Amount</th></tr></thead>
@@ -180,6 +204,7 @@ export function Deposits({ canWrite }: { canWrite: boolean }) {
           {rec && unplaced.length === 0 && <tr><td colSpan={4}>Every 835 has its deposit.</td></tr>}
         </tbody>
       </table>
+      {unplacedCursor && <button type="button" data-testid="remittances-without-deposit-more" onClick={moreUnplaced}>More 835s</button>}
     </section>
   )
 }
