@@ -249,14 +249,14 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	b.runFor("the statement awaits release", 60*time.Second, chromedp.Click(`a[href="#/statements"]`),
 		chromedp.WaitVisible(`#statements-h`, chromedp.ByID),
 		chromedp.WaitVisible(`//tr[@data-statement][td[contains(., "TEST DAY PRACTICE")] and td[contains(., "$18.00")]]`, chromedp.BySearch),
-		b.shot("16-statement-awaiting"))
+		b.shot("17-statement-awaiting"))
 	var stmtID string
 	var ok bool
 	b.run("release it", chromedp.AttributeValue(`tr[data-statement]`, "data-statement", &stmtID, &ok),
 		chromedp.Click(`//tr[@data-statement]//button[contains(., "Release")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//p[@role="status" and contains(., "Released 1 statement")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//p[contains(., "No statement awaits release")]`, chromedp.BySearch),
-		b.shot("17-statement-released"))
+		b.shot("18-statement-released"))
 	var link string
 	testenv.WaitFor(t, 60*time.Second, "the statement email in mailpit", func() bool {
 		for _, m := range mail.Messages(t) {
@@ -269,7 +269,7 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	})
 	var due, state string
 	b.run("open the payment page", chromedp.Navigate(link), chromedp.WaitVisible(`#pay`, chromedp.ByID),
-		chromedp.Text(`#amount-due`, &due, chromedp.ByID), b.shot("18-payment-page"))
+		chromedp.Text(`#amount-due`, &due, chromedp.ByID), b.shot("19-payment-page"))
 	if due != "$18.00" || !strings.Contains(link, "http://"+addr+"/pay?t=") {
 		t.Errorf("payment page at %s says %q due, want $18.00", link, due)
 	}
@@ -280,7 +280,7 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	// does not send: the test signs payment_intent.succeeded as Stripe
 	// would.
 	b.run("pay", chromedp.Click(`#pay`, chromedp.ByID), chromedp.WaitVisible(`#pay-state`, chromedp.ByID),
-		chromedp.Text(`#pay-state`, &state, chromedp.ByID), b.shot("19-payment-submitted"))
+		chromedp.Text(`#pay-state`, &state, chromedp.ByID), b.shot("20-payment-submitted"))
 	t.Logf("the payment page after Pay (stripe-mock): %q", state)
 	var pi string
 	if err := e.m.Store.Pool.QueryRow(ctx, "SELECT coalesce(payment_intent_id, '') FROM patient_statements WHERE id = $1", stmtID).Scan(&pi); err != nil || pi == "" {
@@ -307,7 +307,7 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 		t.Errorf("payments posted = %d, want 1", payments)
 	}
 	b.run("the link again", chromedp.Navigate(link), chromedp.WaitVisible(`//p[@id="pay-state" and contains(., "is paid")]`, chromedp.BySearch),
-		b.shot("20-payment-page-paid"))
+		b.shot("21-payment-page-paid"))
 
 	// The bundled venipuncture: appealed with a letter.
 	b.run("back to the dashboard", chromedp.Navigate(e.base+"/#/claims"), chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
@@ -317,8 +317,8 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	// The worklist at the end of the day, exported.
 	b.run("the worklist at the end of the day", chromedp.Click(`a[href="#/claims"]`), chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
 		chromedp.WaitVisible(`tr[data-claim="`+alpha.ID+`"] .s-paid`), chromedp.WaitVisible(`tr[data-claim="`+bravo.ID+`"] .s-appealed`),
-		b.shot("24-worklist-end-of-day"))
-	rows := b.exportCSV("25-worklist-export")
+		b.shot("25-worklist-end-of-day"))
+	rows := b.exportCSV("26-worklist-export")
 	col := map[string]int{}
 	for i, h := range rows[0] {
 		col[h] = i
@@ -346,25 +346,25 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	var page string
 	b.run("the other tenant's worklist", chromedp.WaitVisible(`//td[contains(., "No claims match")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//button[@aria-pressed="true" and contains(., "All")]/span[normalize-space(.)="0"]`, chromedp.BySearch),
-		chromedp.Evaluate(`document.body.innerText`, &page), b.shot("26-other-tenant-worklist"))
+		chromedp.Evaluate(`document.body.innerText`, &page), b.shot("27-other-tenant-worklist"))
 	if strings.Contains(page, "TESTPATIENT") || strings.Contains(page, "TEST DAY PRACTICE") {
 		t.Errorf("the other tenant's worklist shows the practice's claims: %.2000s", page)
 	}
 	b.run("the other tenant opens the paid claim", chromedp.Navigate(e.base+"/#/claims/"+alpha.ID),
-		chromedp.WaitVisible(`p[role="alert"].error`), chromedp.Evaluate(`document.body.innerText`, &page), b.shot("27-other-tenant-claim"))
+		chromedp.WaitVisible(`p[role="alert"].error`), chromedp.Evaluate(`document.body.innerText`, &page), b.shot("28-other-tenant-claim"))
 	if strings.Contains(page, "TESTPATIENT") || strings.Contains(page, "$150.00") {
 		t.Errorf("the other tenant sees the claim: %.2000s", page)
 	}
 	if code, _, body := b.get("/v1/claims/" + alpha.ID + "/timeline"); code != http.StatusNotFound {
 		t.Errorf("the other tenant's GET of the claim's timeline = %d %s, want 404", code, body)
 	}
-	if rows := b.exportCSV("28-other-tenant-export"); len(rows) != 1 {
+	if rows := b.exportCSV("29-other-tenant-export"); len(rows) != 1 {
 		t.Errorf("the other tenant's export = %q, want the header only", rows)
 	}
 	b.run("the other tenant's appeals and deposits", chromedp.Click(`a[href="#/appeals"]`),
-		chromedp.WaitVisible(`//p[contains(., "No claim waits for an appeal")]`, chromedp.BySearch), b.shot("29-other-tenant-appeals"),
+		chromedp.WaitVisible(`//p[contains(., "No claim waits for an appeal")]`, chromedp.BySearch), b.shot("30-other-tenant-appeals"),
 		chromedp.Click(`a[href="#/deposits"]`), chromedp.WaitVisible(`//td[contains(., "No deposits recorded")]`, chromedp.BySearch),
-		chromedp.Evaluate(`document.body.innerText`, &page), b.shot("30-other-tenant-deposits"))
+		chromedp.Evaluate(`document.body.innerText`, &page), b.shot("31-other-tenant-deposits"))
 	if strings.Contains(page, "ZZEFT") || strings.Contains(page, "$72.00") {
 		t.Errorf("the other tenant sees the practice's deposit or 835: %.2000s", page)
 	}
@@ -532,20 +532,20 @@ func (b *dayBrowser) appeal(claimID, code string) {
 	var daysLeft string
 	var ok bool
 	b.run("open the appeals", chromedp.Click(`a[href="#/appeals"]`), chromedp.WaitVisible(`#appeals-h`, chromedp.ByID),
-		chromedp.WaitVisible(card), chromedp.AttributeValue(card, "data-days-left", &daysLeft, &ok), b.shot("21-appeals"))
+		chromedp.WaitVisible(card), chromedp.AttributeValue(card, "data-days-left", &daysLeft, &ok), b.shot("22-appeals"))
 	if daysLeft == "" {
 		b.t.Errorf("the appeal shows no days left to file")
 	}
 	b.run("write the appeal letter", chromedp.SendKeys(card+` [data-testid="appeal-reason"]`,
 		"The venipuncture was a separately identifiable service on this date."),
 		chromedp.Click(card+` [data-testid="appeal-letter"]`), chromedp.WaitVisible(card+` [data-testid="appeal-letter-download"]`),
-		b.shot("22-appeal-letter"))
+		b.shot("23-appeal-letter"))
 	pdf := b.download("download the appeal letter", card+` [data-testid="appeal-letter-download"]`)
 	if !bytes.HasPrefix(pdf, []byte("%PDF")) || !bytes.Contains(pdf, []byte(code)) || !bytes.Contains(pdf, []byte("TEST DAY PRACTICE")) {
 		b.t.Errorf("appeal letter: %d bytes, starts %q; want a PDF naming %s and the practice", len(pdf), pdf[:min(len(pdf), 8)], code)
 	}
 	b.run("file the appeal", chromedp.Click(card+` [data-testid="appeal-file"]`),
-		chromedp.WaitVisible(card+` .s-appealed`), b.shot("23-appeal-filed"))
+		chromedp.WaitVisible(card+` .s-appealed`), b.shot("24-appeal-filed"))
 }
 
 // reconcileDeposit opens the 835 that paid amount from the Remittances
@@ -578,6 +578,10 @@ func (b *dayBrowser) reconcileDeposit(amount string) {
 	if status != "matched" {
 		b.t.Errorf("deposit of $%s with trace %s is %q, want matched", amount, trace, status)
 	}
+	// The 835 reads as reconciled with the bank.
+	b.run("the 835 is EFT reconciled", chromedp.Click(`a[href="#/remittances"]`), chromedp.WaitVisible(`#remit-h`, chromedp.ByID),
+		chromedp.WaitVisible(`//table[@data-remittance]/caption[contains(., "Trace `+trace+` ") and contains(., "EFT reconciled")]`, chromedp.BySearch),
+		b.shot("16-remittances-reconciled"))
 }
 
 // fetchEOB reads the open ERA's printable EOB with the session token.
