@@ -23,7 +23,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 // newReader starts the typed model of one transaction set and returns the
 // function that reads each of its segments with its guide loop (see
 // edi.Walk and edi.WalkSets).
-func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
+func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s *edi.SegView), error) {
 	st01 := st.El(1)
 	if st01 != "270" && st01 != "271" {
 		return nil, nil, errors.New("eligibility: not a 270 or 271 transaction set")
@@ -38,10 +38,10 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		// allocations per block of subscribers rather than per segment.
 		sl slabs
 	)
-	party := func(s edi.Seg) Party {
+	party := func(s *edi.SegView) Party {
 		return Party{EntityCode: s.El(1), EntityType: s.El(2), Name: s.El(3), FirstName: s.El(4), IDQual: s.El(8), ID: s.El(9)}
 	}
-	rej := func(s edi.Seg) Rejection { return Rejection{Valid: s.El(1), Reason: s.El(3), FollowUp: s.El(4)} }
+	rej := func(s *edi.SegView) Rejection { return Rejection{Valid: s.El(1), Reason: s.El(3), FollowUp: s.El(4)} }
 	split := func(v string) []string {
 		if v == "" {
 			return nil
@@ -77,11 +77,11 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		}
 		return out
 	}
-	date := func(s edi.Seg) Date {
+	date := func(s *edi.SegView) Date {
 		from, to, _ := strings.Cut(s.El(3), "-")
 		return Date{Qual: s.El(1), From: from, To: to}
 	}
-	memberSeg := func(s edi.Seg) {
+	memberSeg := func(s *edi.SegView) {
 		if m == nil {
 			return
 		}
@@ -118,7 +118,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 			}
 		}
 	}
-	fn := func(loop string, s edi.Seg) {
+	fn := func(loop string, s *edi.SegView) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -249,7 +249,7 @@ func ReadAll(ics []*edi.Interchange) ([]*Transaction, error) {
 // memory.
 func ReadBytes(x []byte) ([]*Transaction, error) {
 	var out []*Transaction
-	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, *edi.SegView)) {
 		tx, fn, err := newReader(st, d)
 		if err != nil {
 			return "", nil

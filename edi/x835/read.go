@@ -22,7 +22,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
 // newReader starts the typed model of one transaction set and returns the
 // function that reads each of its segments with its guide loop (see
 // edi.Walk and edi.WalkSets).
-func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s edi.Seg), error) {
+func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s *edi.SegView), error) {
 	if st.El(1) != "835" {
 		return nil, nil, errors.New("x835: not an 835 transaction set")
 	}
@@ -36,9 +36,9 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 		// claims rather than per segment.
 		sl slabs
 	)
-	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
+	comp := func(s *edi.SegView, i, j int) string { return s.Comp(d.Component, i, j) }
 	m := setkit.M
-	fn := func(loop string, s edi.Seg) {
+	fn := func(loop string, s *edi.SegView) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -59,7 +59,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 					r.ProductionDate = s.El(2)
 				}
 			case "PLB":
-				for i := 3; i+1 < len(s); i += 2 {
+				for i := 3; i+1 <= s.Len(); i += 2 {
 					if comp(s, i, 1) == "" && comp(s, i, 2) == "" {
 						continue
 					}
@@ -84,7 +84,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 					if p.TechnicalContact == "" {
 						p.TechnicalContact = s.El(2)
 					}
-					for i := 3; i+1 < len(s); i += 2 {
+					for i := 3; i+1 <= s.Len(); i += 2 {
 						switch s.El(i) {
 						case "TE":
 							p.Phone = s.El(i + 1)
@@ -220,7 +220,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 	return r, fn, nil
 }
 
-func readAddr(a *Address, s edi.Seg) {
+func readAddr(a *Address, s *edi.SegView) {
 	if s.ID() == "N3" {
 		a.Line1, a.Line2 = s.El(1), s.El(2)
 		return
@@ -238,8 +238,8 @@ type slabs struct {
 	person setkit.Slab[Person]
 }
 
-func readCAS(sl *setkit.Slab[Adjustment], as []Adjustment, s edi.Seg) []Adjustment {
-	for i := 2; i+1 < len(s) && i <= 17; i += 3 {
+func readCAS(sl *setkit.Slab[Adjustment], as []Adjustment, s *edi.SegView) []Adjustment {
+	for i := 2; i+1 <= s.Len() && i <= 17; i += 3 {
 		if s.El(i) == "" {
 			continue
 		}
@@ -272,7 +272,7 @@ func ReadAll(ics []*edi.Interchange) ([]*Remittance, error) {
 // together, in one pass that does not build the interchanges in memory.
 func ReadBytes(x []byte) ([]*Remittance, error) {
 	var out []*Remittance
-	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, *edi.SegView)) {
 		r, fn, err := newReader(st, d)
 		if err != nil {
 			return "", nil

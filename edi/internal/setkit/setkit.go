@@ -298,7 +298,7 @@ type Status struct {
 }
 
 // ReadSTC reads an STC segment.
-func ReadSTC(s edi.Seg, comp byte) Status {
+func ReadSTC(s *edi.SegView, comp byte) Status {
 	st := Status{Category: s.Comp(comp, 1, 1), Code: s.Comp(comp, 1, 2), Entity: s.Comp(comp, 1, 3), Date: s.El(2),
 		Action: s.El(3), Charge: M(s.El(4)), Paid: M(s.El(5)), PaidDate: s.El(8), Check: s.El(9), Message: s.El(12)}
 	for _, i := range []int{10, 11} {

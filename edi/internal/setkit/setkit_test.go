@@ -37,7 +37,7 @@ func TestSTCRoundTrip(t *testing.T) {
 		PaidDate: "20260102", Check: "EFT1", More: []string{"F2:88"}, Message: "TEXT"}
 	w := NewWriter(d, "277", "0001", "G")
 	w.STC(&want, false)
-	got := ReadSTC(w.Segs[1], d.Component)
+	got := ReadSTC(edi.ViewOf(w.Segs[1]), d.Component)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadSTC(STC(x)) = %+v, want %+v", got, want)
 	}
