@@ -73,6 +73,28 @@ func (v *SegView) Comp(sep byte, i, j int) string {
 	return ""
 }
 
+// Comps puts components 1 to len(out) of element i, split by sep, into out
+// ("" past the element's last component): what Comp returns for each, in
+// one pass over the element.
+func (v *SegView) Comps(sep byte, i int, out []string) {
+	e := v.El(i)
+	k, start := 0, 0
+	for n := 0; n < len(e) && k < len(out); n++ {
+		if e[n] == sep {
+			out[k] = e[start:n]
+			k++
+			start = n + 1
+		}
+	}
+	if k < len(out) {
+		out[k] = e[start:]
+		k++
+	}
+	for ; k < len(out); k++ {
+		out[k] = ""
+	}
+}
+
 // Seg returns the segment as a Seg (over bytes it allocates the slice; the
 // strings are parts of the input).
 func (v *SegView) Seg() Seg {

@@ -17,6 +17,16 @@ var providerLoops = map[Kind]map[string]string{
 	Professional:  {"2310A": "referring", "2310B": "rendering", "2310C": "facility"},
 }
 
+// providerLoop returns the provider field of a 2310 loop (a map lookup
+// only for loops that start with 2310).
+func providerLoop(loops map[string]string, loop string) (string, bool) {
+	if len(loop) != 5 || loop[:4] != "2310" {
+		return "", false
+	}
+	f, ok := loops[loop]
+	return f, ok
+}
+
 // Read fills the typed model from a parsed 837 transaction set of variant
 // k. Loops are identified by the guide table (edi.Walk). Segments the model
 // does not cover are skipped.
@@ -50,6 +60,8 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		// Claims, lines and their short slices are cut from shared
 		// blocks: allocations per block of claims rather than per segment.
 		sl = &slabs{}
+		// The variant's 2310 loops, looked up once per set.
+		loops = providerLoops[k]
 	)
 	comp := func(s *edi.SegView, i, j int) string { return s.Comp(d.Component, i, j) }
 	comps := func(s *edi.SegView, i, from, to int) []string { return sl.comps(s, d.Component, i, from, to) }
@@ -239,7 +251,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		if claim == nil {
 			return
 		}
-		if f, ok := providerLoops[k][loop]; ok {
+		if f, ok := providerLoop(loops, loop); ok {
 			switch id {
 			case "NM1":
 				if f == "facility" {
@@ -401,9 +413,12 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 
 // comps returns the non-empty components from..to of element i.
 func (sl *slabs) comps(s *edi.SegView, c byte, i, from, to int) []string {
+	// One pass over the element (to is at most 8).
+	var cs [8]string
+	s.Comps(c, i, cs[:to])
 	var out []string
-	for j := from; j <= to; j++ {
-		if v := s.Comp(c, i, j); v != "" {
+	for _, v := range cs[from-1 : to] {
+		if v != "" {
 			out = sl.str.Append(out, v)
 		}
 	}

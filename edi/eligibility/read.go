@@ -30,10 +30,9 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 	}
 	tx := &Transaction{ControlNumber: st.El(2)}
 	var (
-		sb  *Subscriber
-		m   *Member
-		b   *Benefit
-		rep = string(d.Repetition)
+		sb *Subscriber
+		m  *Member
+		b  *Benefit
 		// Short slices and amounts are cut from shared blocks:
 		// allocations per block of subscribers rather than per segment.
 		sl slabs
@@ -46,40 +45,42 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		if v == "" {
 			return nil
 		}
-		if rep == "" || d.Repetition == 'U' {
+		if d.Repetition == 'U' {
 			return []string{v}
 		}
-		// The non-empty repetitions, in one allocation.
-		n := 0
-		for rest := v; ; {
-			p, after, found := strings.Cut(rest, rep)
-			if p != "" {
-				n++
+		// The non-empty repetitions, in one allocation (a byte loop: a
+		// strings.Cut per repetition costs more than the short values).
+		sep := d.Repetition
+		n, start := 0, 0
+		for i := 0; i <= len(v); i++ {
+			if i == len(v) || v[i] == sep {
+				if i > start {
+					n++
+				}
+				start = i + 1
 			}
-			if !found {
-				break
-			}
-			rest = after
 		}
 		if n == 0 {
 			return nil
 		}
 		var out []string
-		for rest := v; ; {
-			p, after, found := strings.Cut(rest, rep)
-			if p != "" {
-				out = sl.str.Append(out, p)
+		start = 0
+		for i := 0; i <= len(v); i++ {
+			if i == len(v) || v[i] == sep {
+				if i > start {
+					out = sl.str.Append(out, v[start:i])
+				}
+				start = i + 1
 			}
-			if !found {
-				break
-			}
-			rest = after
 		}
 		return out
 	}
 	date := func(s *edi.SegView) Date {
-		from, to, _ := strings.Cut(s.El(3), "-")
-		return Date{Qual: s.El(1), From: from, To: to}
+		v := s.El(3)
+		if i := strings.IndexByte(v, '-'); i >= 0 {
+			return Date{Qual: s.El(1), From: v[:i], To: v[i+1:]}
+		}
+		return Date{Qual: s.El(1), From: v}
 	}
 	memberSeg := func(s *edi.SegView) {
 		if m == nil {

@@ -424,10 +424,12 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 			}
 			switch id {
 			case "SVC":
-				l := LineAck{ProcedureQual: s.Comp(d.Component, 1, 1), Procedure: s.Comp(d.Component, 1, 2),
+				var c1 [6]string // SVC01 split once
+				s.Comps(d.Component, 1, c1[:])
+				l := LineAck{ProcedureQual: c1[0], Procedure: c1[1],
 					Charge: setkit.M(s.El(2)), RevenueCode: s.El(4), Units: s.El(7)}
-				for j := 3; j <= 6; j++ {
-					if v := s.Comp(d.Component, 1, j); v != "" {
+				for _, v := range c1[2:] {
+					if v != "" {
 						l.Modifiers = append(l.Modifiers, v)
 					}
 				}

@@ -176,10 +176,15 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s *
 			}
 			switch id {
 			case "SVC":
-				l := LinePayment{ProcedureQual: comp(s, 1, 1), Procedure: comp(s, 1, 2), Charge: m(s.El(2)), Paid: m(s.El(3)),
-					RevenueCode: s.El(4), Units: s.El(5), SubmittedQual: comp(s, 6, 1), Submitted: comp(s, 6, 2), SubmittedUnits: s.El(7)}
-				for j := 3; j <= 6; j++ {
-					if v := comp(s, 1, j); v != "" {
+				// SVC01 and SVC06 split once each.
+				var c1 [6]string
+				var c6 [2]string
+				s.Comps(d.Component, 1, c1[:])
+				s.Comps(d.Component, 6, c6[:])
+				l := LinePayment{ProcedureQual: c1[0], Procedure: c1[1], Charge: m(s.El(2)), Paid: m(s.El(3)),
+					RevenueCode: s.El(4), Units: s.El(5), SubmittedQual: c6[0], Submitted: c6[1], SubmittedUnits: s.El(7)}
+				for _, v := range c1[2:] {
+					if v != "" {
 						l.Modifiers = sl.str.Append(l.Modifiers, v)
 					}
 				}

@@ -47,7 +47,15 @@ func ParseMoney(s string) (Money, bool) {
 	if neg {
 		s = s[1:]
 	}
-	whole, frac, _ := strings.Cut(s, ".")
+	// The first '.' splits whole and fraction (a loop: the values are
+	// short, and strings.Cut's search costs more than they do).
+	whole, frac := s, ""
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			whole, frac = s[:i], s[i+1:]
+			break
+		}
+	}
 	var w int64
 	if whole != "" {
 		wneg := false
@@ -299,7 +307,9 @@ type Status struct {
 
 // ReadSTC reads an STC segment.
 func ReadSTC(s *edi.SegView, comp byte) Status {
-	st := Status{Category: s.Comp(comp, 1, 1), Code: s.Comp(comp, 1, 2), Entity: s.Comp(comp, 1, 3), Date: s.El(2),
+	var c [3]string
+	s.Comps(comp, 1, c[:])
+	st := Status{Category: c[0], Code: c[1], Entity: c[2], Date: s.El(2),
 		Action: s.El(3), Charge: M(s.El(4)), Paid: M(s.El(5)), PaidDate: s.El(8), Check: s.El(9), Message: s.El(12)}
 	for _, i := range []int{10, 11} {
 		if v := s.El(i); v != "" {
