@@ -47,37 +47,33 @@ func ParseMoney(s string) (Money, bool) {
 	if neg {
 		s = s[1:]
 	}
-	// The first '.' splits whole and fraction (a loop: the values are
-	// short, and strings.Cut's search costs more than they do).
-	whole, frac := s, ""
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			whole, frac = s[:i], s[i+1:]
-			break
+	// One pass: an optional sign of the whole part, whole digits up to the
+	// first '.', then the fraction after it.
+	i := 0
+	wneg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		wneg, i = s[i] == '-', i+1
+		if i == len(s) || s[i] == '.' {
+			return 0, false // a sign without whole digits
 		}
 	}
 	var w int64
-	if whole != "" {
-		wneg := false
-		if whole[0] == '+' || whole[0] == '-' {
-			wneg, whole = whole[0] == '-', whole[1:]
-			if whole == "" {
-				return 0, false
-			}
-		}
-		for i := 0; i < len(whole); i++ {
-			c := whole[i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			w = w*10 + int64(c-'0')
-			if w > 1e15 {
-				return 0, false
-			}
-		}
-		if wneg && w != 0 {
+	for ; i < len(s) && s[i] != '.'; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
 			return 0, false
 		}
+		w = w*10 + int64(c-'0')
+		if w > 1e15 {
+			return 0, false
+		}
+	}
+	if wneg && w != 0 {
+		return 0, false
+	}
+	frac := ""
+	if i < len(s) {
+		frac = s[i+1:]
 	}
 	var f int64
 	for i := 0; i < len(frac); i++ {
