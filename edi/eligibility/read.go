@@ -48,9 +48,23 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		if d.Repetition == 'U' {
 			return []string{v}
 		}
-		// The non-empty repetitions, in one allocation (a byte loop: a
-		// strings.Cut per repetition costs more than the short values).
+		// One service type (the common case): no second pass.
 		sep := d.Repetition
+		one := true
+		for i := 0; i < len(v); i++ {
+			if v[i] == sep {
+				one = false
+				break
+			}
+		}
+		if one {
+			out := sl.str.Make(1)
+			out[0] = v
+			return out
+		}
+		// The non-empty repetitions, counted and then cut from the slab
+		// in one piece (byte loops: a strings.Cut per repetition costs
+		// more than the short values).
 		n, start := 0, 0
 		for i := 0; i <= len(v); i++ {
 			if i == len(v) || v[i] == sep {
@@ -63,12 +77,14 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		if n == 0 {
 			return nil
 		}
-		var out []string
+		out := sl.str.Make(n)
+		k := 0
 		start = 0
 		for i := 0; i <= len(v); i++ {
 			if i == len(v) || v[i] == sep {
 				if i > start {
-					out = sl.str.Append(out, v[start:i])
+					out[k] = v[start:i]
+					k++
 				}
 				start = i + 1
 			}
@@ -181,14 +197,19 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 					m.ServiceTypes = append(m.ServiceTypes, vs...)
 				}
 			case "EB":
-				nb := Benefit{Code: s.El(1), CoverageLevel: s.El(2), ServiceTypes: split(s.El(3)), InsuranceType: s.El(4),
-					PlanDescription: s.El(5), TimePeriod: s.El(6), Percent: s.El(8), QuantityQual: s.El(9), Quantity: s.El(10),
-					AuthRequired: s.El(11), InNetwork: s.El(12), ProcedureQual: s.Comp(d.Component, 13, 1), Procedure: s.Comp(d.Component, 13, 2)}
-				if v, ok := setkit.ParseMoney(s.El(7)); ok {
-					nb.Amount = sl.money.Alloc(v)
-				}
-				m.Benefits = sl.benefit.Append(m.Benefits, nb)
+				// The benefit is filled where it lies in the slab (a
+				// Benefit is over 300 bytes: building it aside and
+				// appending it copied it twice).
+				m.Benefits = sl.benefit.Append(m.Benefits, Benefit{})
 				b = &m.Benefits[len(m.Benefits)-1]
+				var c13 [2]string
+				s.Comps(d.Component, 13, c13[:])
+				b.Code, b.CoverageLevel, b.ServiceTypes, b.InsuranceType = s.El(1), s.El(2), split(s.El(3)), s.El(4)
+				b.PlanDescription, b.TimePeriod, b.Percent, b.QuantityQual, b.Quantity = s.El(5), s.El(6), s.El(8), s.El(9), s.El(10)
+				b.AuthRequired, b.InNetwork, b.ProcedureQual, b.Procedure = s.El(11), s.El(12), c13[0], c13[1]
+				if v, ok := setkit.ParseMoney(s.El(7)); ok {
+					b.Amount = sl.money.Alloc(v)
+				}
 			case "DTP":
 				if b != nil {
 					b.Dates = sl.date.Append(b.Dates, date(s))

@@ -121,10 +121,14 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s *
 			}
 		case "2100":
 			if id == "CLP" {
-				r.Claims = append(r.Claims, ClaimPayment{HeaderNumber: hdr, PatientControlNumber: s.El(1), Status: s.El(2),
-					Charge: m(s.El(3)), Paid: m(s.El(4)), PatientResponsibility: m(s.El(5)), FilingCode: s.El(6),
-					PayerControlNumber: s.El(7), FacilityType: s.El(8), Frequency: s.El(9), DRG: s.El(11)})
+				// Filled where it lies (building a claim aside and
+				// appending it copied it twice).
+				r.Claims = append(r.Claims, ClaimPayment{})
 				claim, ln = &r.Claims[len(r.Claims)-1], nil
+				c := claim
+				c.HeaderNumber, c.PatientControlNumber, c.Status = hdr, s.El(1), s.El(2)
+				c.Charge, c.Paid, c.PatientResponsibility, c.FilingCode = m(s.El(3)), m(s.El(4)), m(s.El(5)), s.El(6)
+				c.PayerControlNumber, c.FacilityType, c.Frequency, c.DRG = s.El(7), s.El(8), s.El(9), s.El(11)
 				return
 			}
 			if claim == nil {
@@ -181,15 +185,16 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s *
 				var c6 [2]string
 				s.Comps(d.Component, 1, c1[:])
 				s.Comps(d.Component, 6, c6[:])
-				l := LinePayment{ProcedureQual: c1[0], Procedure: c1[1], Charge: m(s.El(2)), Paid: m(s.El(3)),
-					RevenueCode: s.El(4), Units: s.El(5), SubmittedQual: c6[0], Submitted: c6[1], SubmittedUnits: s.El(7)}
+				claim.Lines = sl.line.Append(claim.Lines, LinePayment{})
+				ln = &claim.Lines[len(claim.Lines)-1]
+				l := ln
+				l.ProcedureQual, l.Procedure, l.Charge, l.Paid = c1[0], c1[1], m(s.El(2)), m(s.El(3))
+				l.RevenueCode, l.Units, l.SubmittedQual, l.Submitted, l.SubmittedUnits = s.El(4), s.El(5), c6[0], c6[1], s.El(7)
 				for _, v := range c1[2:] {
 					if v != "" {
 						l.Modifiers = sl.str.Append(l.Modifiers, v)
 					}
 				}
-				claim.Lines = sl.line.Append(claim.Lines, l)
-				ln = &claim.Lines[len(claim.Lines)-1]
 				return
 			}
 			if ln == nil {
