@@ -413,7 +413,7 @@ func UnmarshalX12JSON(b []byte) ([]*Interchange, error) {
 // and trailer, or when the transaction has no guide table). It only places
 // segments: elements are not checked (Validate does that), and a segment
 // the guide has no place for gets the innermost open loop.
-func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)) {
+func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s *SegView)) {
 	load()
 	st := t.ST()
 	ref := st.El(3)
@@ -429,6 +429,7 @@ func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)
 	rec.reset(g)
 	rec.placeOnly = true
 	var sc segScratch
+	sv := &SegView{}
 	for i, s := range t.Segments {
 		view := sc.view(s, d, i+1)
 		if i == 0 {
@@ -440,6 +441,7 @@ func Walk(t *Transaction, d Delimiters, gs08 string, fn func(loop string, s Seg)
 		if len(rec.stack) > 0 {
 			loop = loopLabel(rec.stack[len(rec.stack)-1].n)
 		}
-		fn(loop, s)
+		sv.seg = s
+		fn(loop, sv)
 	}
 }

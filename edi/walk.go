@@ -7,12 +7,12 @@ package edi
 // At each ST, open receives the ST segment, GS08 and the delimiters and
 // returns the guide to use when ST03 is empty (as Walk's gs08) and the
 // function to call for every segment of the set with its loop ID, or nil
-// to skip the set. The Seg passed to fn is reused for the next segment:
-// keep its strings (parts of one copy of x), not the slice. The envelope
+// to skip the set. The SegView passed to fn is refilled for the next
+// segment: keep its strings (parts of one copy of x), not the view. The envelope
 // is checked as ParseBytes checks it, with the same errors; the segments
 // inside a set are placed, not validated (as with Walk, Validate checks
 // them).
-func WalkSets(x []byte, open func(st Seg, gs08 string, d Delimiters) (guide string, fn func(loop string, s Seg))) error {
+func WalkSets(x []byte, open func(st Seg, gs08 string, d Delimiters) (guide string, fn func(loop string, s *SegView))) error {
 	load()
 	if loadErr != nil {
 		return loadErr
@@ -25,17 +25,16 @@ func WalkSets(x []byte, open func(st Seg, gs08 string, d Delimiters) (guide stri
 
 // setWalker follows one transaction set at a time for WalkSets.
 type setWalker struct {
-	open func(st Seg, gs08 string, d Delimiters) (string, func(loop string, s Seg))
-	fn   func(loop string, s Seg)
+	open func(st Seg, gs08 string, d Delimiters) (string, func(loop string, s *SegView))
+	fn   func(loop string, s *SegView)
 	v    validator
-	src  string
-	sg   Seg
+	sv   SegView
 }
 
 func (w *setWalker) start(s *Segment, c *segCopier, gs08 string) {
 	st := c.copy(s)
 	ref, fn := w.open(st, gs08, s.Delims)
-	w.fn, w.src = fn, c.src
+	w.fn, w.sv.src = fn, c.src
 	if fn == nil {
 		return
 	}
@@ -62,13 +61,6 @@ func (w *setWalker) call(s *Segment) {
 	if st := w.v.rec.stack; len(st) > 0 {
 		loop = loopLabel(st[len(st)-1].n)
 	}
-	str := w.src[s.Offset : s.Offset+int64(len(s.Data))]
-	sg := w.sg[:0]
-	start := 0
-	for _, e := range s.seps {
-		sg = append(sg, str[start:e])
-		start = int(e) + 1
-	}
-	w.sg = sg
-	w.fn(loop, sg)
+	w.sv.off, w.sv.seps = int(s.Offset), s.seps
+	w.fn(loop, &w.sv)
 }

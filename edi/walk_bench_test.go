@@ -17,8 +17,8 @@ func BenchmarkWalkSetsFloor835(b *testing.B) {
 	cpu0 := cpuTime()
 	n := 0
 	for i := 0; i < b.N; i++ {
-		err := edi.WalkSets(x, func(edi.Seg, string, edi.Delimiters) (string, func(string, edi.Seg)) {
-			return "005010X221A1", func(string, edi.Seg) { n++ }
+		err := edi.WalkSets(x, func(edi.Seg, string, edi.Delimiters) (string, func(string, *edi.SegView)) {
+			return "005010X221A1", func(string, *edi.SegView) { n++ }
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -17,6 +17,16 @@ var providerLoops = map[Kind]map[string]string{
 	Professional:  {"2310A": "referring", "2310B": "rendering", "2310C": "facility"},
 }
 
+// providerLoop returns the provider field of a 2310 loop (a map lookup
+// only for loops that start with 2310).
+func providerLoop(loops map[string]string, loop string) (string, bool) {
+	if len(loop) != 5 || loop[:4] != "2310" {
+		return "", false
+	}
+	f, ok := loops[loop]
+	return f, ok
+}
+
 // Read fills the typed model from a parsed 837 transaction set of variant
 // k. Loops are identified by the guide table (edi.Walk). Segments the model
 // does not cover are skipped.
@@ -32,7 +42,7 @@ func Read(k Kind, t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 // newReader starts the typed model of one transaction set and returns the
 // function that reads each of its segments with its guide loop (see
 // edi.Walk and edi.WalkSets).
-func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
+func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s *edi.SegView), error) {
 	if !k.takes(st, k.Guide()) {
 		return nil, nil, errors.New("claim837: not an " + k.String() + " transaction set")
 	}
@@ -50,26 +60,28 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		// Claims, lines and their short slices are cut from shared
 		// blocks: allocations per block of claims rather than per segment.
 		sl = &slabs{}
+		// The variant's 2310 loops, looked up once per set.
+		loops = providerLoops[k]
 	)
-	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
-	comps := func(s edi.Seg, i, from, to int) []string { return sl.comps(s, d.Component, i, from, to) }
+	comp := func(s *edi.SegView, i, j int) string { return s.Comp(d.Component, i, j) }
+	comps := func(s *edi.SegView, i, from, to int) []string { return sl.comps(s, d.Component, i, from, to) }
 	m := setkit.M
-	readAddr := func(a *Address, s edi.Seg) {
+	readAddr := func(a *Address, s *edi.SegView) {
 		if s.ID() == "N3" {
 			a.Line1, a.Line2 = s.El(1), s.El(2)
 			return
 		}
 		a.City, a.State, a.Zip = s.El(1), s.El(2), s.El(3)
 	}
-	readCAS := func(as []Adjustment, s edi.Seg) []Adjustment {
-		for i := 2; i < len(s) && i <= 17; i += 3 {
+	readCAS := func(as []Adjustment, s *edi.SegView) []Adjustment {
+		for i := 2; i <= s.Len() && i <= 17; i += 3 {
 			if s.El(i) != "" {
 				as = sl.adj.Append(as, Adjustment{Group: s.El(1), Reason: s.El(i), Amount: setkit.M(s.El(i + 1)), Quantity: s.El(i + 2)})
 			}
 		}
 		return as
 	}
-	fn := func(loop string, s edi.Seg) {
+	fn := func(loop string, s *edi.SegView) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -85,7 +97,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 				if out.Submitter.ContactName == "" {
 					out.Submitter.ContactName = s.El(2)
 				}
-				for i := 3; i+1 < len(s); i += 2 {
+				for i := 3; i+1 <= s.Len(); i += 2 {
 					switch s.El(i) {
 					case "TE":
 						out.Submitter.Phone = s.El(i + 1)
@@ -239,7 +251,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		if claim == nil {
 			return
 		}
-		if f, ok := providerLoops[k][loop]; ok {
+		if f, ok := providerLoop(loops, loop); ok {
 			switch id {
 			case "NM1":
 				if f == "facility" {
@@ -400,10 +412,13 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 // set's reader does not allocate them.
 
 // comps returns the non-empty components from..to of element i.
-func (sl *slabs) comps(s edi.Seg, c byte, i, from, to int) []string {
+func (sl *slabs) comps(s *edi.SegView, c byte, i, from, to int) []string {
+	// One pass over the element (to is at most 8).
+	var cs [8]string
+	s.Comps(c, i, cs[:to])
 	var out []string
-	for j := from; j <= to; j++ {
-		if v := s.Comp(c, i, j); v != "" {
+	for _, v := range cs[from-1 : to] {
+		if v != "" {
 			out = sl.str.Append(out, v)
 		}
 	}
@@ -442,7 +457,7 @@ type slabs struct {
 }
 
 // readClaimSeg reads a loop 2300 segment after CLM.
-func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters, sl *slabs) {
+func readClaimSeg(k Kind, c *Claim, s *edi.SegView, d edi.Delimiters, sl *slabs) {
 	comp := func(i, j int) string { return s.Comp(d.Component, i, j) }
 	ic, dc := c.Institutional, c.Dental
 	switch s.ID() {
@@ -492,7 +507,7 @@ func readClaimSeg(k Kind, c *Claim, s edi.Seg, d edi.Delimiters, sl *slabs) {
 			}
 		}
 	case "HI":
-		for i := 1; i < len(s); i++ {
+		for i := 1; i <= s.Len(); i++ {
 			q, code := comp(i, 1), comp(i, 2)
 			if code == "" {
 				continue
@@ -552,7 +567,7 @@ func ReadAll(k Kind, ics []*edi.Interchange) ([]*Transaction, error) {
 // interchanges in memory.
 func ReadBytes(k Kind, x []byte) ([]*Transaction, error) {
 	var out []*Transaction
-	err := edi.WalkSets(x, func(st edi.Seg, gs08 string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+	err := edi.WalkSets(x, func(st edi.Seg, gs08 string, d edi.Delimiters) (string, func(string, *edi.SegView)) {
 		if !k.takes(st, gs08) {
 			return "", nil
 		}

@@ -353,11 +353,11 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 		ln     *Line
 		dmg    [2]string
 	)
-	party := func(s edi.Seg) Party {
+	party := func(s *edi.SegView) Party {
 		return Party{EntityType: s.El(2), Name: s.El(3), FirstName: s.El(4), IDQual: s.El(8), ID: s.El(9)}
 	}
 	comp := d.Component
-	edi.Walk(t, d, Guide, func(loop string, s edi.Seg) {
+	edi.Walk(t, d, Guide, func(loop string, s *edi.SegView) {
 		id := s.ID()
 		switch {
 		case loop == "":

@@ -23,65 +23,82 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Transaction, error) {
 // newReader starts the typed model of one transaction set and returns the
 // function that reads each of its segments with its guide loop (see
 // edi.Walk and edi.WalkSets).
-func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s edi.Seg), error) {
+func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s *edi.SegView), error) {
 	st01 := st.El(1)
 	if st01 != "270" && st01 != "271" {
 		return nil, nil, errors.New("eligibility: not a 270 or 271 transaction set")
 	}
 	tx := &Transaction{ControlNumber: st.El(2)}
 	var (
-		sb  *Subscriber
-		m   *Member
-		b   *Benefit
-		rep = string(d.Repetition)
+		sb *Subscriber
+		m  *Member
+		b  *Benefit
 		// Short slices and amounts are cut from shared blocks:
 		// allocations per block of subscribers rather than per segment.
 		sl slabs
 	)
-	party := func(s edi.Seg) Party {
+	party := func(s *edi.SegView) Party {
 		return Party{EntityCode: s.El(1), EntityType: s.El(2), Name: s.El(3), FirstName: s.El(4), IDQual: s.El(8), ID: s.El(9)}
 	}
-	rej := func(s edi.Seg) Rejection { return Rejection{Valid: s.El(1), Reason: s.El(3), FollowUp: s.El(4)} }
+	rej := func(s *edi.SegView) Rejection { return Rejection{Valid: s.El(1), Reason: s.El(3), FollowUp: s.El(4)} }
 	split := func(v string) []string {
 		if v == "" {
 			return nil
 		}
-		if rep == "" || d.Repetition == 'U' {
+		if d.Repetition == 'U' {
 			return []string{v}
 		}
-		// The non-empty repetitions, in one allocation.
-		n := 0
-		for rest := v; ; {
-			p, after, found := strings.Cut(rest, rep)
-			if p != "" {
-				n++
-			}
-			if !found {
+		// One service type (the common case): no second pass.
+		sep := d.Repetition
+		one := true
+		for i := 0; i < len(v); i++ {
+			if v[i] == sep {
+				one = false
 				break
 			}
-			rest = after
+		}
+		if one {
+			out := sl.str.Make(1)
+			out[0] = v
+			return out
+		}
+		// The non-empty repetitions, counted and then cut from the slab
+		// in one piece (byte loops: a strings.Cut per repetition costs
+		// more than the short values).
+		n, start := 0, 0
+		for i := 0; i <= len(v); i++ {
+			if i == len(v) || v[i] == sep {
+				if i > start {
+					n++
+				}
+				start = i + 1
+			}
 		}
 		if n == 0 {
 			return nil
 		}
-		var out []string
-		for rest := v; ; {
-			p, after, found := strings.Cut(rest, rep)
-			if p != "" {
-				out = sl.str.Append(out, p)
+		out := sl.str.Make(n)
+		k := 0
+		start = 0
+		for i := 0; i <= len(v); i++ {
+			if i == len(v) || v[i] == sep {
+				if i > start {
+					out[k] = v[start:i]
+					k++
+				}
+				start = i + 1
 			}
-			if !found {
-				break
-			}
-			rest = after
 		}
 		return out
 	}
-	date := func(s edi.Seg) Date {
-		from, to, _ := strings.Cut(s.El(3), "-")
-		return Date{Qual: s.El(1), From: from, To: to}
+	date := func(s *edi.SegView) Date {
+		v := s.El(3)
+		if i := strings.IndexByte(v, '-'); i >= 0 {
+			return Date{Qual: s.El(1), From: v[:i], To: v[i+1:]}
+		}
+		return Date{Qual: s.El(1), From: v}
 	}
-	memberSeg := func(s edi.Seg) {
+	memberSeg := func(s *edi.SegView) {
 		if m == nil {
 			return
 		}
@@ -118,7 +135,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 			}
 		}
 	}
-	fn := func(loop string, s edi.Seg) {
+	fn := func(loop string, s *edi.SegView) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -180,14 +197,19 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 					m.ServiceTypes = append(m.ServiceTypes, vs...)
 				}
 			case "EB":
-				nb := Benefit{Code: s.El(1), CoverageLevel: s.El(2), ServiceTypes: split(s.El(3)), InsuranceType: s.El(4),
-					PlanDescription: s.El(5), TimePeriod: s.El(6), Percent: s.El(8), QuantityQual: s.El(9), Quantity: s.El(10),
-					AuthRequired: s.El(11), InNetwork: s.El(12), ProcedureQual: s.Comp(d.Component, 13, 1), Procedure: s.Comp(d.Component, 13, 2)}
-				if v, ok := setkit.ParseMoney(s.El(7)); ok {
-					nb.Amount = sl.money.Alloc(v)
-				}
-				m.Benefits = sl.benefit.Append(m.Benefits, nb)
+				// The benefit is filled where it lies in the slab (a
+				// Benefit is over 300 bytes: building it aside and
+				// appending it copied it twice).
+				m.Benefits = sl.benefit.Append(m.Benefits, Benefit{})
 				b = &m.Benefits[len(m.Benefits)-1]
+				var c13 [2]string
+				s.Comps(d.Component, 13, c13[:])
+				b.Code, b.CoverageLevel, b.ServiceTypes, b.InsuranceType = s.El(1), s.El(2), split(s.El(3)), s.El(4)
+				b.PlanDescription, b.TimePeriod, b.Percent, b.QuantityQual, b.Quantity = s.El(5), s.El(6), s.El(8), s.El(9), s.El(10)
+				b.AuthRequired, b.InNetwork, b.ProcedureQual, b.Procedure = s.El(11), s.El(12), c13[0], c13[1]
+				if v, ok := setkit.ParseMoney(s.El(7)); ok {
+					b.Amount = sl.money.Alloc(v)
+				}
 			case "DTP":
 				if b != nil {
 					b.Dates = sl.date.Append(b.Dates, date(s))
@@ -249,7 +271,7 @@ func ReadAll(ics []*edi.Interchange) ([]*Transaction, error) {
 // memory.
 func ReadBytes(x []byte) ([]*Transaction, error) {
 	var out []*Transaction
-	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, *edi.SegView)) {
 		tx, fn, err := newReader(st, d)
 		if err != nil {
 			return "", nil

@@ -282,7 +282,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Acknowledgment, error) {
 // newReader starts the typed model of one transaction set and returns the
 // function that reads each of its segments with its guide loop (see
 // edi.Walk and edi.WalkSets).
-func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string, s edi.Seg), error) {
+func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string, s *edi.SegView), error) {
 	if st.El(1) != "277" {
 		return nil, nil, errors.New("x277ca: not a 277 transaction set")
 	}
@@ -294,10 +294,10 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 		claim   *ClaimAck
 		line    *LineAck
 	)
-	party := func(s edi.Seg) Party {
+	party := func(s *edi.SegView) Party {
 		return Party{EntityType: s.El(2), Name: s.El(3), FirstName: s.El(4), IDQual: s.El(8), ID: s.El(9)}
 	}
-	readTotals := func(t *Totals, s edi.Seg) {
+	readTotals := func(t *Totals, s *edi.SegView) {
 		switch s.ID() + s.El(1) {
 		case "QTY90", "QTYQA":
 			t.AcceptedCount = s.El(2)
@@ -311,11 +311,11 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 			t.RejectedAmount = &m
 		}
 	}
-	dates := func(s edi.Seg) (string, string) {
+	dates := func(s *edi.SegView) (string, string) {
 		from, to, _ := cut(s.El(3))
 		return from, to
 	}
-	fn := func(loop string, s edi.Seg) {
+	fn := func(loop string, s *edi.SegView) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -424,10 +424,12 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 			}
 			switch id {
 			case "SVC":
-				l := LineAck{ProcedureQual: s.Comp(d.Component, 1, 1), Procedure: s.Comp(d.Component, 1, 2),
+				var c1 [6]string // SVC01 split once
+				s.Comps(d.Component, 1, c1[:])
+				l := LineAck{ProcedureQual: c1[0], Procedure: c1[1],
 					Charge: setkit.M(s.El(2)), RevenueCode: s.El(4), Units: s.El(7)}
-				for j := 3; j <= 6; j++ {
-					if v := s.Comp(d.Component, 1, j); v != "" {
+				for _, v := range c1[2:] {
+					if v != "" {
 						l.Modifiers = append(l.Modifiers, v)
 					}
 				}
@@ -484,7 +486,7 @@ func ReadAll(ics []*edi.Interchange) ([]*Acknowledgment, error) {
 // do together, in one pass that does not build the interchanges in memory.
 func ReadBytes(x []byte) ([]*Acknowledgment, error) {
 	var out []*Acknowledgment
-	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, *edi.SegView)) {
 		if st.El(3) != "" && st.El(3) != Guide {
 			return "", nil
 		}

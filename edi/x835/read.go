@@ -22,7 +22,7 @@ func Read(t *edi.Transaction, d edi.Delimiters) (*Remittance, error) {
 // newReader starts the typed model of one transaction set and returns the
 // function that reads each of its segments with its guide loop (see
 // edi.Walk and edi.WalkSets).
-func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s edi.Seg), error) {
+func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s *edi.SegView), error) {
 	if st.El(1) != "835" {
 		return nil, nil, errors.New("x835: not an 835 transaction set")
 	}
@@ -36,9 +36,9 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 		// claims rather than per segment.
 		sl slabs
 	)
-	comp := func(s edi.Seg, i, j int) string { return s.Comp(d.Component, i, j) }
+	comp := func(s *edi.SegView, i, j int) string { return s.Comp(d.Component, i, j) }
 	m := setkit.M
-	fn := func(loop string, s edi.Seg) {
+	fn := func(loop string, s *edi.SegView) {
 		id := s.ID()
 		switch loop {
 		case "":
@@ -59,7 +59,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 					r.ProductionDate = s.El(2)
 				}
 			case "PLB":
-				for i := 3; i+1 < len(s); i += 2 {
+				for i := 3; i+1 <= s.Len(); i += 2 {
 					if comp(s, i, 1) == "" && comp(s, i, 2) == "" {
 						continue
 					}
@@ -84,7 +84,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 					if p.TechnicalContact == "" {
 						p.TechnicalContact = s.El(2)
 					}
-					for i := 3; i+1 < len(s); i += 2 {
+					for i := 3; i+1 <= s.Len(); i += 2 {
 						switch s.El(i) {
 						case "TE":
 							p.Phone = s.El(i + 1)
@@ -121,10 +121,14 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 			}
 		case "2100":
 			if id == "CLP" {
-				r.Claims = append(r.Claims, ClaimPayment{HeaderNumber: hdr, PatientControlNumber: s.El(1), Status: s.El(2),
-					Charge: m(s.El(3)), Paid: m(s.El(4)), PatientResponsibility: m(s.El(5)), FilingCode: s.El(6),
-					PayerControlNumber: s.El(7), FacilityType: s.El(8), Frequency: s.El(9), DRG: s.El(11)})
+				// Filled where it lies (building a claim aside and
+				// appending it copied it twice).
+				r.Claims = append(r.Claims, ClaimPayment{})
 				claim, ln = &r.Claims[len(r.Claims)-1], nil
+				c := claim
+				c.HeaderNumber, c.PatientControlNumber, c.Status = hdr, s.El(1), s.El(2)
+				c.Charge, c.Paid, c.PatientResponsibility, c.FilingCode = m(s.El(3)), m(s.El(4)), m(s.El(5)), s.El(6)
+				c.PayerControlNumber, c.FacilityType, c.Frequency, c.DRG = s.El(7), s.El(8), s.El(9), s.El(11)
 				return
 			}
 			if claim == nil {
@@ -176,15 +180,21 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 			}
 			switch id {
 			case "SVC":
-				l := LinePayment{ProcedureQual: comp(s, 1, 1), Procedure: comp(s, 1, 2), Charge: m(s.El(2)), Paid: m(s.El(3)),
-					RevenueCode: s.El(4), Units: s.El(5), SubmittedQual: comp(s, 6, 1), Submitted: comp(s, 6, 2), SubmittedUnits: s.El(7)}
-				for j := 3; j <= 6; j++ {
-					if v := comp(s, 1, j); v != "" {
+				// SVC01 and SVC06 split once each.
+				var c1 [6]string
+				var c6 [2]string
+				s.Comps(d.Component, 1, c1[:])
+				s.Comps(d.Component, 6, c6[:])
+				claim.Lines = sl.line.Append(claim.Lines, LinePayment{})
+				ln = &claim.Lines[len(claim.Lines)-1]
+				l := ln
+				l.ProcedureQual, l.Procedure, l.Charge, l.Paid = c1[0], c1[1], m(s.El(2)), m(s.El(3))
+				l.RevenueCode, l.Units, l.SubmittedQual, l.Submitted, l.SubmittedUnits = s.El(4), s.El(5), c6[0], c6[1], s.El(7)
+				for _, v := range c1[2:] {
+					if v != "" {
 						l.Modifiers = sl.str.Append(l.Modifiers, v)
 					}
 				}
-				claim.Lines = sl.line.Append(claim.Lines, l)
-				ln = &claim.Lines[len(claim.Lines)-1]
 				return
 			}
 			if ln == nil {
@@ -220,7 +230,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s e
 	return r, fn, nil
 }
 
-func readAddr(a *Address, s edi.Seg) {
+func readAddr(a *Address, s *edi.SegView) {
 	if s.ID() == "N3" {
 		a.Line1, a.Line2 = s.El(1), s.El(2)
 		return
@@ -238,8 +248,8 @@ type slabs struct {
 	person setkit.Slab[Person]
 }
 
-func readCAS(sl *setkit.Slab[Adjustment], as []Adjustment, s edi.Seg) []Adjustment {
-	for i := 2; i+1 < len(s) && i <= 17; i += 3 {
+func readCAS(sl *setkit.Slab[Adjustment], as []Adjustment, s *edi.SegView) []Adjustment {
+	for i := 2; i+1 <= s.Len() && i <= 17; i += 3 {
 		if s.El(i) == "" {
 			continue
 		}
@@ -272,7 +282,7 @@ func ReadAll(ics []*edi.Interchange) ([]*Remittance, error) {
 // together, in one pass that does not build the interchanges in memory.
 func ReadBytes(x []byte) ([]*Remittance, error) {
 	var out []*Remittance
-	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, edi.Seg)) {
+	err := edi.WalkSets(x, func(st edi.Seg, _ string, d edi.Delimiters) (string, func(string, *edi.SegView)) {
 		r, fn, err := newReader(st, d)
 		if err != nil {
 			return "", nil

@@ -47,29 +47,33 @@ func ParseMoney(s string) (Money, bool) {
 	if neg {
 		s = s[1:]
 	}
-	whole, frac, _ := strings.Cut(s, ".")
+	// One pass: an optional sign of the whole part, whole digits up to the
+	// first '.', then the fraction after it.
+	i := 0
+	wneg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		wneg, i = s[i] == '-', i+1
+		if i == len(s) || s[i] == '.' {
+			return 0, false // a sign without whole digits
+		}
+	}
 	var w int64
-	if whole != "" {
-		wneg := false
-		if whole[0] == '+' || whole[0] == '-' {
-			wneg, whole = whole[0] == '-', whole[1:]
-			if whole == "" {
-				return 0, false
-			}
-		}
-		for i := 0; i < len(whole); i++ {
-			c := whole[i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			w = w*10 + int64(c-'0')
-			if w > 1e15 {
-				return 0, false
-			}
-		}
-		if wneg && w != 0 {
+	for ; i < len(s) && s[i] != '.'; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
 			return 0, false
 		}
+		w = w*10 + int64(c-'0')
+		if w > 1e15 {
+			return 0, false
+		}
+	}
+	if wneg && w != 0 {
+		return 0, false
+	}
+	frac := ""
+	if i < len(s) {
+		frac = s[i+1:]
 	}
 	var f int64
 	for i := 0; i < len(frac); i++ {
@@ -298,8 +302,10 @@ type Status struct {
 }
 
 // ReadSTC reads an STC segment.
-func ReadSTC(s edi.Seg, comp byte) Status {
-	st := Status{Category: s.Comp(comp, 1, 1), Code: s.Comp(comp, 1, 2), Entity: s.Comp(comp, 1, 3), Date: s.El(2),
+func ReadSTC(s *edi.SegView, comp byte) Status {
+	var c [3]string
+	s.Comps(comp, 1, c[:])
+	st := Status{Category: c[0], Code: c[1], Entity: c[2], Date: s.El(2),
 		Action: s.El(3), Charge: M(s.El(4)), Paid: M(s.El(5)), PaidDate: s.El(8), Check: s.El(9), Message: s.El(12)}
 	for _, i := range []int{10, 11} {
 		if v := s.El(i); v != "" {

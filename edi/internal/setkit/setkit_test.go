@@ -37,7 +37,7 @@ func TestSTCRoundTrip(t *testing.T) {
 		PaidDate: "20260102", Check: "EFT1", More: []string{"F2:88"}, Message: "TEXT"}
 	w := NewWriter(d, "277", "0001", "G")
 	w.STC(&want, false)
-	got := ReadSTC(w.Segs[1], d.Component)
+	got := ReadSTC(edi.ViewOf(w.Segs[1]), d.Component)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadSTC(STC(x)) = %+v, want %+v", got, want)
 	}
@@ -119,5 +119,43 @@ func TestSlab(t *testing.T) {
 		}
 	}); n > 1 {
 		t.Fatalf("%v allocations for 100 appends, want 1", n)
+	}
+}
+
+func TestSlabMake(t *testing.T) {
+	var a Slab[int]
+	var got [][]int
+	for n := 0; n < 80; n++ {
+		s := a.Make(n % 40)
+		if len(s) != n%40 || cap(s) != len(s) {
+			t.Fatalf("Make(%d): len %d cap %d", n%40, len(s), cap(s))
+		}
+		for i := range s {
+			if s[i] != 0 {
+				t.Fatalf("Make(%d)[%d] = %d, want 0", n%40, i, s[i])
+			}
+			s[i] = n
+		}
+		got = append(got, s)
+		// An Append after Make starts a new slice next to it and leaves
+		// it alone.
+		if t0 := a.Append(nil, -1); t0[0] != -1 {
+			t.Fatalf("Append after Make: %v", t0)
+		}
+	}
+	for n, s := range got {
+		for i, v := range s {
+			if v != n {
+				t.Fatalf("slice %d [%d] = %d, want %d (overwritten)", n, i, v, n)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(10, func() {
+		var b Slab[string]
+		for i := 0; i < 20; i++ {
+			_ = b.Make(6)
+		}
+	}); n > 1 {
+		t.Fatalf("%v allocations for 20 Makes of 6, want 1", n)
 	}
 }

@@ -46,3 +46,19 @@ func (a *Slab[T]) Alloc(v T) *T {
 	a.buf = append(a.buf, v)
 	return &a.buf[len(a.buf)-1]
 }
+
+// Make returns a new slice of n zero elements (cap n) cut from the slab's
+// current block, for a caller that knows how many it will fill. A slice
+// longer than a quarter block is allocated on its own.
+func (a *Slab[T]) Make(n int) []T {
+	if n > slabBlock/4 {
+		return make([]T, n)
+	}
+	if n > cap(a.buf)-len(a.buf) {
+		a.buf = make([]T, 0, slabBlock)
+	}
+	end := len(a.buf) + n
+	s := a.buf[len(a.buf):end:end]
+	a.buf = a.buf[:end]
+	return s
+}
