@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/claimflow/claimflow/api"
-	"github.com/claimflow/claimflow/internal/testenv"
-	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -20,12 +17,7 @@ import (
 // token reaches nothing.
 func TestPracticeEnrollmentCLI(t *testing.T) {
 	ctx := context.Background()
-	s, _ := testenv.Store(t)
-	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	s := keyedStore(t)
 	tokenAt := func(org, login, role string) string {
 		u, _, err := s.CreateUser(ctx, store.System, store.NewUser{OrgID: org, Kind: "system", Login: login, DisplayName: "TEST " + login})
 		if err != nil {

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/claimflow/claimflow/api"
-	"github.com/claimflow/claimflow/internal/testenv"
-	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -41,12 +38,7 @@ func (r *recordingRuns) SubmitFor(_ context.Context, ch, org string) (string, er
 // field-by-field refusal.
 func TestPracticeCLI(t *testing.T) {
 	ctx := context.Background()
-	s, _ := testenv.Store(t)
-	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	s := keyedStore(t)
 	root, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST CLI HEALTH"})
 	if err != nil {
 		t.Fatal(err)

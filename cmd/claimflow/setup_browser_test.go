@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +11,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/claimflow/claimflow/api"
-	"github.com/claimflow/claimflow/internal/testenv"
-	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/web"
 )
@@ -32,12 +29,7 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 	chromium, out := browserTest(t, "setup", true)
 
 	ctx := context.Background()
-	s, _ := testenv.Store(t)
-	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	s := keyedStore(t)
 	root, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST SETUP HEALTH"})
 	if err != nil {
 		t.Fatal(err)
