@@ -127,7 +127,7 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		codes = append(codes, pay.RARCs...)
 		if err := s.Records.RecordClaimEvent(ctx, rcm.ClaimEvent{ClaimID: claimID, Kind: rcm.Event835, Dedup: fmt.Sprintf("%s/%d", rid, rec.Seq),
 			FileKey: req.FileKey, SetIndex: req.Transaction, Seq: rec.Seq, Codes: codes,
-			Summary: "835 trace " + req.TraceNumber + ": CLP02 " + cp.Status + ", paid " + money(rec.PaidCents) + " of " + money(rec.ChargeCents)}); err != nil {
+			Summary: "835 trace " + req.TraceNumber + ": CLP02 " + cp.Status + ", paid " + rcm.Dollars(rec.PaidCents) + " of " + rcm.Dollars(rec.ChargeCents)}); err != nil {
 			return res, fmt.Errorf("record 835 event %d: %w", i+1, err)
 		}
 		pay.ClaimID = claimID
@@ -184,13 +184,4 @@ func nthTransaction(ics []*edi.Interchange, id string, n int) (*edi.Interchange,
 		}
 	}
 	return nil, nil
-}
-
-// money renders cents as dollars ("-12.50").
-func money(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }

@@ -252,7 +252,7 @@ func renderAppealLetter(d rcm.AppealLetterData, in rcm.AppealLetterInput, now ti
 		[2]string{"Claim (PCN)", d.PatientControlNumber},
 		[2]string{"Payer claim number", orDash(d.PayerClaimNumber)},
 		[2]string{"Date(s) of service", d.DatesOfService},
-		[2]string{"Billed amount", "$" + printable.Money(d.BilledCents)},
+		[2]string{"Billed amount", "$" + rcm.Dollars(d.BilledCents)},
 	)
 	doc.Paragraph("We ask you to reconsider the denial of the claim above. The claim was denied with the following codes:")
 	if len(d.Denial.Codes)+len(d.Denial.RARCs) == 0 {

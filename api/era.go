@@ -141,7 +141,7 @@ func safeFileName(s string) string {
 
 var paymentMethods = map[string]string{"ACH": "ACH (EFT)", "CHK": "Check", "BOP": "Financial institution option", "FWT": "Federal Reserve wire transfer", "NON": "No payment"}
 
-func eobDollars(c int64) string { return "$" + printable.Money(c) }
+func eobDollars(c int64) string { return "$" + rcm.Dollars(c) }
 
 // eobDocument prints the EOB: the payment, then each claim with its
 // amounts, adjustments, remarks and service lines.

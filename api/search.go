@@ -193,16 +193,6 @@ func CSVCell(s string) string {
 	return s
 }
 
-// money formats cents as dollars ("1234.50", "-12.00"); it is not a
-// cell a caller controls, and a spreadsheet reads it as a number.
-func money(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
-}
-
 // claimsCSVHeader names the columns of a claims export.
 var claimsCSVHeader = []string{"claim_id", "date_of_service", "patient", "payer", "provider", "patient_control_number",
 	"status", "charge", "paid", "balance", "created_at"}
@@ -231,7 +221,7 @@ func (h *dashboard) claimsCSV(denials bool) func(r *http.Request, a rcm.Actor, o
 					patient = "(masked)"
 				}
 				if err := out.row(c.ID, c.DateOfService, patient, c.PayerName, c.ProviderName, c.PatientControlNumber, c.Status,
-					money(c.TotalCents), money(c.PaidCents), money(c.BalanceCents), c.CreatedAt.UTC().Format(time.RFC3339)); err != nil {
+					rcm.Dollars(c.TotalCents), rcm.Dollars(c.PaidCents), rcm.Dollars(c.BalanceCents), c.CreatedAt.UTC().Format(time.RFC3339)); err != nil {
 					return err
 				}
 			}
@@ -258,7 +248,7 @@ func (h *dashboard) remittancesCSV(r *http.Request, a rcm.Actor, out *csvOut) er
 			return err
 		}
 		for _, m := range items {
-			head := []string{m.ID, m.TraceNumber, m.PayerID, m.PaymentDate, money(m.PaidCents), fmt.Sprint(m.Balanced)}
+			head := []string{m.ID, m.TraceNumber, m.PayerID, m.PaymentDate, rcm.Dollars(m.PaidCents), fmt.Sprint(m.Balanced)}
 			if len(m.Payments) == 0 {
 				if err := out.row(append(head, "", "", "", "", "", "", "", "")...); err != nil {
 					return err
@@ -267,10 +257,10 @@ func (h *dashboard) remittancesCSV(r *http.Request, a rcm.Actor, out *csvOut) er
 			for _, cp := range m.Payments {
 				adj := make([]string, len(cp.Adjustments))
 				for i, x := range cp.Adjustments {
-					adj[i] = x.Group + "-" + x.Reason + " " + money(x.AmountCents)
+					adj[i] = x.Group + "-" + x.Reason + " " + rcm.Dollars(x.AmountCents)
 				}
-				cells := append(append([]string{}, head...), cp.ClaimID, cp.PayerClaimNumber, cp.StatusCode, money(cp.ChargeCents),
-					money(cp.PaidCents), money(cp.PatientRespCents), strings.Join(adj, "; "), strings.Join(cp.RARCs, " "))
+				cells := append(append([]string{}, head...), cp.ClaimID, cp.PayerClaimNumber, cp.StatusCode, rcm.Dollars(cp.ChargeCents),
+					rcm.Dollars(cp.PaidCents), rcm.Dollars(cp.PatientRespCents), strings.Join(adj, "; "), strings.Join(cp.RARCs, " "))
 				if err := out.row(cells...); err != nil {
 					return err
 				}

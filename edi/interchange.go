@@ -30,9 +30,11 @@ func (s Seg) El(i int) string {
 
 // Comp returns component j (1-based) of element i split by sep. It does not
 // allocate: the result is part of the element.
-func (s Seg) Comp(sep byte, i, j int) string {
-	// One pass over the (short) element: no IndexByte call per component.
-	e := s.El(i)
+func (s Seg) Comp(sep byte, i, j int) string { return component(s.El(i), sep, j) }
+
+// component returns component j (1-based) of element e split by sep, in
+// one pass over the (short) element: no IndexByte call per component.
+func component(e string, sep byte, j int) string {
 	k, start := 1, 0
 	for n := 0; n < len(e); n++ {
 		if e[n] == sep {

@@ -55,23 +55,7 @@ func (v *SegView) El(i int) string {
 
 // Comp returns component j (1-based) of element i split by sep, as
 // Seg.Comp does.
-func (v *SegView) Comp(sep byte, i, j int) string {
-	e := v.El(i)
-	k, start := 1, 0
-	for n := 0; n < len(e); n++ {
-		if e[n] == sep {
-			if k == j {
-				return e[start:n]
-			}
-			k++
-			start = n + 1
-		}
-	}
-	if k == j {
-		return e[start:]
-	}
-	return ""
-}
+func (v *SegView) Comp(sep byte, i, j int) string { return component(v.El(i), sep, j) }
 
 // Comps puts components 1 to len(out) of element i, split by sep, into out
 // ("" past the element's last component): what Comp returns for each, in

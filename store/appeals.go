@@ -87,29 +87,17 @@ func (s *Store) DashAppeals(ctx context.Context, a Actor, f rcm.AppealFilter, no
 // auditAppealRows unseals the patient names the actor may see and audits
 // every listed claim.
 func (s *Store) auditAppealRows(ctx context.Context, tx pgx.Tx, a Actor, items []rcm.AppealItem) error {
-	phi := map[string]bool{}
+	names := s.patientNames(tx, a)
 	entries := make([]AuditEntry, len(items))
 	for i := range items {
 		it := &items[i]
 		fields := []string{"status", "total_cents", "denial_codes"}
-		ok, seen := phi[it.OrgID]
-		if !seen {
-			var err error
-			if ok, err = inScope(ctx, tx, a, PermPatientRead, it.OrgID); err != nil {
-				return err
-			}
-			phi[it.OrgID] = ok
+		name, ok, err := names.name(ctx, it.OrgID, it.PatientID)
+		if err != nil {
+			return err
 		}
 		if ok {
-			sp, err := getSealedPatient(ctx, tx, it.PatientID)
-			if err != nil {
-				return err
-			}
-			p, _, err := s.openPatient(ctx, sp)
-			if err != nil {
-				return err
-			}
-			it.PatientName = strings.TrimSpace(p.FirstName + " " + p.LastName)
+			it.PatientName = name
 			fields = append(fields, "first_name", "last_name")
 		} else {
 			it.PatientMasked = true

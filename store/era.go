@@ -166,7 +166,7 @@ func (s *Store) eraClaims(ctx context.Context, db *pgq.Queries, a Actor, e *rcm.
 // eraPatients fills (or masks) the patients' names and audits each claim
 // payment shown.
 func (s *Store) eraPatients(ctx context.Context, tx pgx.Tx, a Actor, e *rcm.ERA, resource string) error {
-	phi := map[string]bool{}
+	names := s.patientNames(tx, a)
 	entries := make([]AuditEntry, 0, len(e.Claims))
 	for i := range e.Claims {
 		c := &e.Claims[i]
@@ -176,24 +176,12 @@ func (s *Store) eraPatients(ctx context.Context, tx pgx.Tx, a Actor, e *rcm.ERA,
 			continue
 		}
 		fields = append(fields, "claim/"+c.ClaimID)
-		ok, seen := phi[c.OrgID]
-		if !seen {
-			var err error
-			if ok, err = inScope(ctx, tx, a, PermPatientRead, c.OrgID); err != nil {
-				return err
-			}
-			phi[c.OrgID] = ok
+		name, ok, err := names.name(ctx, c.OrgID, c.PatientID)
+		if err != nil {
+			return err
 		}
 		if ok {
-			sp, err := getSealedPatient(ctx, tx, c.PatientID)
-			if err != nil {
-				return err
-			}
-			p, _, err := s.openPatient(ctx, sp)
-			if err != nil {
-				return err
-			}
-			c.PatientName = strings.TrimSpace(p.FirstName + " " + p.LastName)
+			c.PatientName = name
 			fields = append(fields, "first_name", "last_name")
 		} else {
 			c.PatientMasked = true

@@ -196,29 +196,17 @@ func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashCl
 // (patient:read at the claim's organisation; else PatientMasked) and
 // audits every listed claim with the fields shown.
 func (s *Store) revealAndAudit(ctx context.Context, tx pgx.Tx, a Actor, out []DashClaim) error {
-	phi := map[string]bool{}
+	names := s.patientNames(tx, a)
 	entries := make([]AuditEntry, len(out))
 	for i := range out {
 		c := &out[i]
 		fields := []string{"status", "total_cents"}
-		ok, seen := phi[c.OrgID]
-		if !seen {
-			var err error
-			if ok, err = inScope(ctx, tx, a, PermPatientRead, c.OrgID); err != nil {
-				return err
-			}
-			phi[c.OrgID] = ok
+		name, ok, err := names.name(ctx, c.OrgID, c.PatientID)
+		if err != nil {
+			return err
 		}
 		if ok {
-			sp, err := getSealedPatient(ctx, tx, c.PatientID)
-			if err != nil {
-				return err
-			}
-			p, _, err := s.openPatient(ctx, sp)
-			if err != nil {
-				return err
-			}
-			c.PatientName = strings.TrimSpace(p.FirstName + " " + p.LastName)
+			c.PatientName = name
 			fields = append(fields, "first_name", "last_name")
 		} else {
 			c.PatientMasked = true

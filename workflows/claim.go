@@ -349,7 +349,7 @@ func (r *claimRun) applyRemit(remit RemitSignal, filingDays int) (bool, error) {
 	if remit.PayerClaimNumber != "" {
 		r.st.PayerClaimNumber = remit.PayerClaimNumber
 	}
-	note := fmt.Sprintf("835 %s: paid %s of %s, patient %s", remit.TraceNumber, cents(remit.PaidCents), cents(remit.ChargeCents), cents(remit.PatientRespCents))
+	note := fmt.Sprintf("835 %s: paid %s of %s, patient %s", remit.TraceNumber, rcm.Dollars(remit.PaidCents), rcm.Dollars(remit.ChargeCents), rcm.Dollars(remit.PatientRespCents))
 	denial := ClassifyDenial(remit.ClaimStatusCode, remit.PaidCents, remit.Adjustments, remit.RARCs)
 	switch {
 	case denial == nil && remit.PaidCents >= remit.ChargeCents-sumPatient(remit.Adjustments)-sumContractual(remit.Adjustments):
@@ -550,14 +550,6 @@ func activityCtx(ctx workflow.Context) workflow.Context {
 			MaximumInterval:    5 * time.Minute,
 		},
 	})
-}
-
-func cents(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }
 
 func sumPatient(adj []activities.Adjustment) int64 {

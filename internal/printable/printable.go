@@ -136,13 +136,3 @@ func align(a string) string {
 	}
 	return a
 }
-
-// Money formats cents as dollars with two decimals ("-12.50" for a
-// negative amount).
-func Money(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
-}
