@@ -91,6 +91,9 @@ type Router struct {
 	Temporal  Signaller
 	TaskQueue string
 	Log       *slog.Logger
+	// Deviations records what the tolerant check finds (nil: counted and
+	// logged only).
+	Deviations DeviationRecorder
 }
 
 // RouteResult counts what one file was routed to.
@@ -106,8 +109,12 @@ type RouteResult struct {
 	Findings         []string
 }
 
-// maxFindings bounds RouteResult.Findings.
-const maxFindings = 20
+// maxFindings bounds RouteResult.Findings; maxDeviations the findings
+// recorded per file (the rest are counted as dropped).
+const (
+	maxFindings   = 20
+	maxDeviations = 1000
+)
 
 // Route routes one archived file.
 func (r *Router) Route(ctx context.Context, f InboundFile) (RouteResult, error) {
@@ -122,7 +129,12 @@ func (r *Router) Route(ctx context.Context, f InboundFile) (RouteResult, error) 
 		r.log().Warn("inbound file not parseable", "partner", f.Partner, "hash", f.Hash, "err", err.Error())
 		return res, nil
 	}
-	r.checkInbound(f, body, &res)
+	// Deviations are recorded before the file is routed (once: a retried
+	// activity records none twice), so they are there when staff open
+	// the claim or the remittance.
+	if err := r.recordDeviations(ctx, f, ics, r.checkInbound(f, body, &res)); err != nil {
+		return res, err
+	}
 	acks, _ := ackread.Read(ics)
 	if acks != nil {
 		if err := r.routeAcks(ctx, f, acks, &res); err != nil {
@@ -155,12 +167,14 @@ func (r *Router) Route(ctx context.Context, f InboundFile) (RouteResult, error) 
 }
 
 // checkInbound validates a received file at every SNIP level, tolerantly:
-// routing goes on whatever it finds, and the deviations are counted and
-// logged for staff.
-func (r *Router) checkInbound(f InboundFile, body []byte, res *RouteResult) {
-	rep, err := snip.ValidateBytes(body, snip.Options{Inbound: true, Base: edi.Options{MaxErrors: 1000}})
+// routing goes on whatever it finds; the deviations are counted and logged
+// here, and the report returned for recording (nil when the check could
+// not run).
+func (r *Router) checkInbound(f InboundFile, body []byte, res *RouteResult) *edi.Report {
+	rep, err := snip.ValidateBytes(body, snip.Options{Inbound: true, Base: edi.Options{MaxErrors: maxDeviations}})
 	if err != nil {
-		return
+		r.log().Warn("inbound check did not run", "partner", f.Partner, "hash", f.Hash, "err", err.Error())
+		return nil
 	}
 	errs, warns := snip.Split(rep)
 	res.Warnings, res.Errors = len(warns), len(errs)+rep.Dropped
@@ -174,6 +188,7 @@ func (r *Router) checkInbound(f InboundFile, body []byte, res *RouteResult) {
 		r.log().Info("inbound file deviates from its guide", "partner", f.Partner, "hash", f.Hash,
 			"warnings", res.Warnings, "errors", res.Errors, "first", res.Findings[0])
 	}
+	return rep
 }
 
 func (r *Router) log() *slog.Logger {

@@ -83,6 +83,9 @@ type Timeline struct {
 	WorkflowURL   string             `json:"workflow_url"`
 	CanDecide     bool               `json:"can_decide"`
 	CanRevealPHI  bool               `json:"can_reveal_phi"`
+	// Deviations: what the files received about the claim (835, 277CA)
+	// deviate from their guides, as the tolerant inbound check recorded it.
+	Deviations []rcm.Deviation `json:"deviations"`
 }
 
 func (h *dashboard) workflowURL(claimID string) string {
@@ -156,6 +159,9 @@ func (h *dashboard) timeline(r *http.Request, a rcm.Actor) (int, any, error) {
 		return 0, nil, err
 	}
 	t.Postings = docs.Postings
+	if t.Deviations, err = h.s.records.ClaimDeviations(ctx, a, c.ID); err != nil {
+		return 0, nil, err
+	}
 	// The claim's file events, as the activities that sent and handled
 	// the files recorded them (claim_events).
 	events, err := h.s.records.ClaimEvents(ctx, a, c.ID)

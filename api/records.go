@@ -136,6 +136,9 @@ type DashboardRecords interface {
 	DashClaimDocuments(ctx context.Context, claimID string) (rcm.ClaimDocuments, error)
 	ClaimStatusInquiries(ctx context.Context, claimID string) ([]rcm.StatusInquiry, error)
 	ClaimEvents(ctx context.Context, a rcm.Actor, claimID string) ([]rcm.ClaimEvent, error)
+	// ClaimDeviations lists the deviations from their guides found in the
+	// files received about the claim (an audited read).
+	ClaimDeviations(ctx context.Context, a rcm.Actor, claimID string) ([]rcm.Deviation, error)
 	LatestEligibility(ctx context.Context, a rcm.Actor, appointmentID string, out any) (rcm.EligibilityCheck, error)
 	DashReceivables(ctx context.Context, a rcm.Actor) (rcm.Receivables, error)
 	DashRemittances(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.DashRemittance, string, error)

@@ -31,7 +31,7 @@ const setsDir = "testdata/sets"
 func typed(t *edi.Transaction, d edi.Delimiters) (v any, rewrite func() ([]edi.Seg, error), ok bool, err error) {
 	st := t.ST()
 	switch st.El(1) + "/" + st.El(3) {
-	case "835/" + x835.Guide:
+	case "835/" + x835.Guide, "835/": // ST03 is not used in the 835 guide (GS08 names it)
 		r, err := x835.Read(t, d)
 		return r, func() ([]edi.Seg, error) { return r.Segments(d) }, true, err
 	case "277/" + x277ca.Guide:

@@ -50,8 +50,10 @@ func TestVersionsTradingPartnersSend(t *testing.T) {
 		{"837I errata A3", "sets/837i-valid.x12", []string{"005010X223A2", "005010X223A3"}, "005010X223A3"},
 		{"837D errata A3", "sets/837d-valid.x12", []string{"005010X224A2", "005010X224A3"}, "005010X224A3"},
 		{"999 before its errata", "999-accepted.x12", []string{"005010X231A1", "005010X231"}, "005010X231"},
-		{"835 without ST03", "sets/835-valid.x12", []string{"ST*835*0001*005010X221A1~", "ST*835*0001~"}, "005010X221A1"},
-		{"835 with ST03", "sets/835-valid.x12", nil, "005010X221A1"},
+		// The sample is built as payers send it (ST03 not used); senders
+		// that fill ST03 with the guide's ID are accepted too.
+		{"835 without ST03", "sets/835-valid.x12", nil, "005010X221A1"},
+		{"835 with ST03", "sets/835-valid.x12", []string{"ST*835*0001~", "ST*835*0001*005010X221A1~"}, "005010X221A1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,6 +67,9 @@ type ERA struct {
 	DetailsRecorded bool       `json:"details_recorded"`
 	CreatedAt       time.Time  `json:"created_at"`
 	Claims          []ERAClaim `json:"claims"`
+	// Deviations are the 835's deviations from its guide that the
+	// tolerant inbound check found and the caller may see (issue 17).
+	Deviations []Deviation `json:"deviations"`
 }
 
 // ERAClaim is one CLP of an ERA.

@@ -109,6 +109,9 @@ func (s *Store) ERA(ctx context.Context, a Actor, id, claimID, resource string) 
 					FiscalPeriod: p.FiscalPeriod, Reason: p.Reason, Reference: p.Reference, AmountCents: p.AmountCents})
 			}
 		}
+		if err := s.eraDeviations(ctx, tx, a, &e, claimID); err != nil {
+			return err
+		}
 		return s.eraPatients(ctx, tx, a, &e, resource)
 	})
 	if err != nil {

@@ -38,7 +38,8 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 		return fmt.Errorf("archive: %w", err)
 	}
 	files := &connectorFiles{archive: arch, conns: map[string]*clearinghouse.Connector{}}
-	router := &activities.Router{Files: files, Records: m.Store, Temporal: m.Temporal, TaskQueue: m.Config.TaskQueue, Log: m.Log.With("component", "router")}
+	router := &activities.Router{Files: files, Records: m.Store, Temporal: m.Temporal, TaskQueue: m.Config.TaskQueue, Log: m.Log.With("component", "router"),
+		Deviations: m.Store}
 	receivers := map[string]activities.Receiver{}
 	rt := realTime{}
 	for _, p := range partners {

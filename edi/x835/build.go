@@ -29,7 +29,7 @@ func (r *Remittance) Segments(d edi.Delimiters) ([]edi.Seg, error) {
 		return nil, errors.New("x835: payer and payee names are required")
 	}
 	or := setkit.Or
-	w := setkit.NewWriter(d, "835", r.ControlNumber, Guide)
+	w := setkit.NewWriter(d, "835", r.ControlNumber, "") // ST03 not used in 005010X221A1: the guide is GS08
 	p := r.Payment
 	w.Seg("BPR", or(p.Handling, "I"), p.Amount.String(), or(p.CreditDebit, "C"), or(p.Method, "CHK"), p.Format,
 		p.SenderDFIQual, p.SenderDFI, p.SenderAcctQual, p.SenderAccount, p.OriginatorID, p.OriginatorSupp,

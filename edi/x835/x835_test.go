@@ -8,6 +8,7 @@ import (
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/internal/setsamples"
+	"github.com/claimflow/claimflow/edi/snip"
 	"github.com/claimflow/claimflow/edi/x835"
 )
 
@@ -153,5 +154,30 @@ func TestValidateDropAccepted(t *testing.T) {
 	}
 	if len(rep.Errors) != 1 || rep.Errors[0].SegID != "BPR" || rep.Errors[0].Code != "I12" {
 		t.Errorf("errors = %v, want BPR02 I12", rep.Errors)
+	}
+}
+
+// TestBuildOmitsST03: the 835 guide (005010X221A1) marks ST03 not used
+// (the guide is named by GS08), and payers send ST*835*nnnn; the builder
+// writes the same, and the result passes the strictest check.
+func TestBuildOmitsST03(t *testing.T) {
+	x := build(t, Sample())
+	ics, err := edi.ParseBytes(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := ics[0].Groups[0].Sets[0].ST()
+	if len(st) != 3 || st.El(1) != "835" || st.El(2) != "0001" {
+		t.Errorf("ST = %q, want ST*835*0001 without ST03", st)
+	}
+	if gs08 := ics[0].Groups[0].GS.El(8); gs08 != x835.Guide {
+		t.Errorf("GS08 = %q, want %s", gs08, x835.Guide)
+	}
+	rep, err := snip.ValidateBytes(x, snip.Options{Level: snip.Strict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Errors {
+		t.Errorf("strict check: %v", e)
 	}
 }

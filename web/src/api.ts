@@ -213,6 +213,31 @@ export interface Posting {
   adjustments: Adjustment[]
 }
 
+// Deviation is one deviation from its implementation guide that the
+// tolerant inbound check found in a received 835/277CA/271 (issue 17): the
+// file was routed and posted all the same. Positions and codes only.
+export interface Deviation {
+  transaction_set: string
+  st02: string
+  set_index: number
+  segment: number
+  position: number
+  segment_id: string
+  loop: string
+  element: number
+  component: number
+  repetition: number
+  where: string
+  snip_level: number
+  kind: string
+  code: string
+  severity: 'warning' | 'error'
+  description: string
+  claim_seq?: number
+  claim_id?: string
+  recorded_at: string
+}
+
 export interface Timeline {
   claim: {
     id: string
@@ -227,6 +252,7 @@ export interface Timeline {
   steps: Step[]
   postings: Posting[]
   workflow_url: string
+  deviations: Deviation[]
   can_decide: boolean
   can_reveal_phi: boolean
 }

@@ -1,5 +1,5 @@
 // The ERA/EOB viewer and bank deposits (issue 16): client functions.
-import { ApiError, List, Problem, get, getToken, post } from './api'
+import { ApiError, Deviation, List, Problem, get, getToken, post } from './api'
 
 export interface ERAAdjustment {
   group: string
@@ -75,6 +75,7 @@ export interface ERA {
   details_recorded: boolean
   created_at: string
   claims: ERAClaim[]
+  deviations: Deviation[]
 }
 
 export interface DepositRemittance {

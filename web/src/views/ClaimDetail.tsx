@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import { ApiError, RawEDI, Step, Timeline, get, money, pollETag, statusLabel, when } from '../api'
 import { ClaimEditor } from './ClaimEditor'
 import { Decision } from './Decision'
+import { Deviations } from './Deviations'
 
 function EDIView({ claimId, step, canReveal }: { claimId: string; step: Step; canReveal: boolean }) {
   const [open, setOpen] = useState(false)
@@ -118,6 +119,7 @@ export function ClaimDetail({ id }: { id: string }) {
           ))}
         </ol>
       </section>
+      <Deviations list={t.deviations ?? []} headingId="claim-deviations-h" />
       {w && (
         <section aria-labelledby="events-h">
           <h2 id="events-h">Workflow timeline</h2>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { ApiError, money } from '../api'
 import { ERA, ERAAdjustment, ERAClaim, eobPath, getERA, openEOB } from '../api_era'
+import { Deviations } from './Deviations'
 
 const methods: Record<string, string> = { ACH: 'ACH (EFT)', CHK: 'Check', BOP: 'Financial institution option', FWT: 'Wire transfer', NON: 'No payment' }
 
@@ -121,6 +122,7 @@ export function ERADetail({ id }: { id: string }) {
             {era.claims.map((c) => <ClaimRows key={c.seq} era={era} c={c} onError={fail} />)}
           </table>
           {era.claims.length === 0 && <p>No claim payments of this 835 are visible to you.</p>}
+          <Deviations list={era.deviations ?? []} headingId="era-deviations-h" />
         </>
       )}
     </section>
