@@ -66,6 +66,14 @@ const simRules = `{
 // environment.
 func newE2E(t testing.TB, inProcessWorker bool, extra ...map[string]string) *e2e {
 	t.Helper()
+	return newE2EWith(t, inProcessWorker, nil, extra...)
+}
+
+// newE2EWith is newE2E with the simulator's responder made by wrap from
+// the adjudicating payer (nil: the payer itself), e.g. one that alters
+// the files the payer sends.
+func newE2EWith(t testing.TB, inProcessWorker bool, wrap func(*payer.Adjudicator) sim.Responder, extra ...map[string]string) *e2e {
+	t.Helper()
 	ctx := context.Background()
 	e := &e2e{t: t}
 	dev := testenv.DevServer(t)
@@ -91,7 +99,11 @@ func newE2E(t testing.TB, inProcessWorker bool, extra ...map[string]string) *e2e
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if e.sim, err = sim.New(sim.Config{DataDir: t.TempDir(), Responder: e.payer, Tick: 200 * time.Millisecond,
+	var responder sim.Responder = e.payer
+	if wrap != nil {
+		responder = wrap(e.payer)
+	}
+	if e.sim, err = sim.New(sim.Config{DataDir: t.TempDir(), Responder: responder, Tick: 200 * time.Millisecond,
 		Users: []sim.User{{Name: "claimflow", AuthorizedKeys: []ssh.PublicKey{sshPub}, Password: "pw"}}}); err != nil {
 		t.Fatal(err)
 	}

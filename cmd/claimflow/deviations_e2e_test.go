@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/claimflow/claimflow/clearinghouse/sim"
+	"github.com/claimflow/claimflow/clearinghouse/sim/payer"
+	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/workflows"
+)
+
+// deviatingPayer is the simulator's adjudicating payer whose 835s carry
+// one deviation payers do send and that changes nothing: the claim
+// payment of the patient named patient gets a time on its claim-received
+// date (DTM*050*CCYYMMDD*HHMM; DTM03 is not used in the 835 guide). The
+// tolerant inbound check reports it as a warning (IK4 I10).
+type deviatingPayer struct {
+	*payer.Adjudicator
+	patient string
+
+	mu      sync.Mutex
+	altered map[string]bool // 835 file names altered
+}
+
+// Due is the payer's Due with the deviation added to each 835.
+func (p *deviatingPayer) Due(now time.Time) []sim.Scheduled {
+	files := p.Adjudicator.Due(now)
+	for i := range files {
+		if body, ok := p.alter(files[i].File.Body); ok {
+			files[i].File.Body = body
+			p.mu.Lock()
+			if p.altered == nil {
+				p.altered = map[string]bool{}
+			}
+			p.altered[files[i].File.Name] = true
+			p.mu.Unlock()
+		}
+	}
+	return files
+}
+
+// alter returns a copy of x with the time added to the DTM*050 of the
+// patient's claim payment (after its NM1*QC).
+func (p *deviatingPayer) alter(x []byte) ([]byte, bool) {
+	i := bytes.Index(x, []byte("NM1*QC*1*"+p.patient+"*"))
+	if i < 0 {
+		return x, false
+	}
+	j := bytes.Index(x[i:], []byte("DTM*050*"))
+	if j < 0 {
+		return x, false
+	}
+	at := i + j + len("DTM*050*") + 8 // after CCYYMMDD
+	if at >= len(x) || x[at] == '*' {
+		return x, false
+	}
+	out := make([]byte, 0, len(x)+5)
+	out = append(append(append(out, x[:at]...), "*1200"...), x[at:]...)
+	return out, true
+}
+
+func (p *deviatingPayer) alteredFiles() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.altered)
+}
+
+// TestInboundDeviationsEndToEnd (issue 17, strict outbound, tolerant
+// inbound): two tenants bill the same payer through the same clearinghouse
+// account; the 835 paying tenant A's claim carries a harmless deviation
+// (a time on its claim-received date). It arrives over the simulator's
+// SFTP as every 835 does, is routed and posted exactly once, and its
+// deviation is recorded: tenant A's staff see it through the API on the
+// claim and on the remittance (and in the dashboard, in Chromium), with
+// its code and position; tenant B sees neither (the answer a made-up ID
+// gets), and its own claim shows no deviation.
+func TestInboundDeviationsEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	dp := &deviatingPayer{patient: "DEVIATING"}
+	e := newE2EWith(t, true, func(a *payer.Adjudicator) sim.Responder { dp.Adjudicator = a; return dp })
+	ctx := context.Background()
+	a := createTenantWithCLI(t, e, "A")
+	b := createTenantWithCLI(t, e, "B")
+	for i, tn := range []*cliTenant{a, b} {
+		e.as(tn)
+		npi := []string{"1245319599", "1333333338"}[i]
+		if err := e.m.Store.PutBillingProfile(ctx, store.BillingProfile{OrgID: tn.org, Name: "TEST TENANT " + tn.name, NPI: npi, TaxID: "00000000" + string(rune('1'+i)),
+			Taxonomy: "207Q00000X", AddressLine1: "1 TEST WAY", City: "TESTVILLE", State: "NY", Zip: "99999000" + string(rune('1'+i)),
+			SubmitterID: "ZZSUBMIT1", ContactName: "BILLING", ContactPhone: "5550100000"}); err != nil {
+			t.Fatal(err)
+		}
+		var prov, pay idOnly
+		e.api("POST", "/v1/providers", map[string]any{"org_id": tn.org, "npi": "1234567893", "first_name": "TESTDOC", "last_name": tn.name, "taxonomy": "207Q00000X"}, &prov)
+		e.api("POST", "/v1/payers", map[string]any{"org_id": tn.org, "payer_id": "ZZPAYER1", "name": "TEST PAYER", "clearinghouse": "sim"}, &pay)
+		tn.provider, tn.payer = prov.ID, pay.ID
+		tn.claim = e.claim(prov.ID, pay.ID, []string{"DEVIATING", "TENANTB"}[i], []string{"E11.9"}, line{"99213", 15000, 1})
+	}
+	// Routed and posted as sent: both claims end paid.
+	e.waitStatus(a.claim.ID, workflows.StatusPaid)
+	e.waitStatus(b.claim.ID, workflows.StatusPaid)
+	if dp.alteredFiles() == 0 {
+		t.Fatal("no 835 carried the deviation")
+	}
+	// Exactly once.
+	for _, tn := range []*cliTenant{a, b} {
+		var payments int
+		var paid int64
+		if err := e.m.Store.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM claim_payments WHERE claim_id = $1), paid_cents FROM claims WHERE id = $1`,
+			tn.claim.ID).Scan(&payments, &paid); err != nil || payments != 1 || paid != 9000 {
+			t.Errorf("tenant %s's claim: %d payments, paid %d (%v); want 1 payment of 9000", tn.name, payments, paid, err)
+		}
+	}
+
+	isOurs := func(d rcm.Deviation) bool {
+		return d.TransactionSet == "835" && d.Code == "IK4 I10" && d.SegmentID == "DTM" && d.Element == 3
+	}
+	type timeline struct {
+		Deviations []rcm.Deviation `json:"deviations"`
+	}
+	get := func(tn *cliTenant, path string, out any) {
+		t.Helper()
+		st, raw := e.call(tn.token, "GET", path, nil)
+		if st != 200 || json.Unmarshal(raw, out) != nil {
+			t.Fatalf("tenant %s: GET %s = %d %s", tn.name, path, st, raw)
+		}
+	}
+	// Tenant A sees it on the claim ...
+	var tlA timeline
+	get(a, "/v1/claims/"+a.claim.ID+"/timeline", &tlA)
+	var found *rcm.Deviation
+	for i, d := range tlA.Deviations {
+		if isOurs(d) {
+			found = &tlA.Deviations[i]
+		}
+	}
+	if found == nil {
+		t.Fatalf("tenant A's claim shows deviations %+v, want the 835's DTM03 (IK4 I10)", tlA.Deviations)
+	}
+	if found.Severity != "warning" || found.ClaimID != a.claim.ID || found.ClaimSeq != 1 || found.Loop != "2100" ||
+		!strings.HasPrefix(found.Where, "DTM03 at position ") || found.Description == "" {
+		t.Errorf("tenant A's claim deviation = %+v", *found)
+	}
+	if strings.Contains(found.Description+found.Where, "1200") {
+		t.Errorf("the deviation shows the file's value: %+v", *found)
+	}
+	// ... and on the remittance.
+	var remsA struct {
+		Items []struct {
+			ID       string `json:"id"`
+			Payments []struct {
+				ClaimID string `json:"claim_id"`
+			} `json:"payments"`
+		} `json:"items"`
+	}
+	get(a, "/v1/dashboard/remittances", &remsA)
+	remID := ""
+	for _, r := range remsA.Items {
+		for _, p := range r.Payments {
+			if p.ClaimID == a.claim.ID {
+				remID = r.ID
+			}
+		}
+	}
+	if remID == "" {
+		t.Fatalf("tenant A's remittances %+v: none pays its claim", remsA.Items)
+	}
+	var eraA rcm.ERA
+	get(a, "/v1/dashboard/remittances/"+remID, &eraA)
+	n := 0
+	for _, d := range eraA.Deviations {
+		if isOurs(d) && d.ClaimID == a.claim.ID && d.Segment == found.Segment {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("tenant A's ERA deviations = %+v, want the claim's DTM03 once", eraA.Deviations)
+	}
+	// Reading them was audited.
+	var audited int
+	if err := e.m.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE resource IN ('claim_deviations', 'era_deviations')`).Scan(&audited); err != nil || audited < 2 {
+		t.Errorf("audited deviation reads = %d (%v), want at least 2", audited, err)
+	}
+
+	// Tenant B: A's claim and remittance answer as made-up IDs do; its own
+	// claim and remittance show nothing of A's.
+	for _, path := range []string{"/v1/claims/%s/timeline", "/v1/dashboard/remittances/%s"} {
+		id := a.claim.ID
+		if strings.Contains(path, "remittances") {
+			id = remID
+		}
+		st, raw := e.call(b.token, "GET", strings.Replace(path, "%s", id, 1), nil)
+		stM, rawM := e.call(b.token, "GET", strings.Replace(path, "%s", uuid.NewString(), 1), nil)
+		if st != 404 || stM != 404 || !sameProblem(raw, rawM) {
+			t.Errorf("tenant B: GET %s of A's = %d %s; a made-up ID = %d %s; want the same 404", path, st, raw, stM, rawM)
+		}
+	}
+	var tlB timeline
+	get(b, "/v1/claims/"+b.claim.ID+"/timeline", &tlB)
+	for _, d := range tlB.Deviations {
+		if isOurs(d) || d.ClaimID == a.claim.ID {
+			t.Errorf("tenant B's claim shows %+v", d)
+		}
+	}
+
+	t.Run("browser", func(t *testing.T) {
+		chromium, out := browserTest(t, "deviations", true)
+		const password = "correct horse battery staple 1"
+		u, secret, err := e.m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: a.org, Kind: "staff", Login: "test-deviations-biller",
+			DisplayName: "TEST DEVIATIONS BILLER", Password: password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.m.Store.Grant(ctx, store.System, u.ID, a.org, "biller"); err != nil {
+			t.Fatal(err)
+		}
+		bctx, stop := startChromium(t, ctx, chromium, 1280, 1400)
+		defer stop()
+		shot := func(name string) chromedp.Action { return screenshot(t, out, name) }
+		run := func(what string, actions ...chromedp.Action) {
+			t.Helper()
+			sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+			defer cancel()
+			if err := chromedp.Run(sctx, actions...); err != nil {
+				fctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+				defer cancel()
+				var text string
+				_ = chromedp.Run(fctx, shot("failed-"+strings.ReplaceAll(what, " ", "-")), chromedp.Evaluate(`document.body.innerText`, &text))
+				t.Fatalf("%s: %v; the page says: %s", what, err, text)
+			}
+		}
+		row := `[data-testid="deviations"] tr[data-testid="deviation"][data-code="IK4 I10"][data-segment-id="DTM"][data-element="3"]`
+		run("sign in", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
+			chromedp.SendKeys(`#login`, "test-deviations-biller", chromedp.ByID),
+			chromedp.SendKeys(`#password`, password, chromedp.ByID),
+			chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+			chromedp.Click(`form button[type="submit"]`),
+			chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
+		var claimPos, claimDesc string
+		run("open the claim", chromedp.Navigate(e.base+"/#/claims/"+a.claim.ID), chromedp.WaitVisible(row),
+			chromedp.Text(row+` [data-testid="deviation-position"]`, &claimPos),
+			chromedp.Text(row+` [data-testid="deviation-description"]`, &claimDesc), shot("01-claim-deviations"))
+		if !strings.HasPrefix(claimPos, "DTM03 at position") || claimDesc == "" {
+			t.Errorf("claim panel: position %q, description %q", claimPos, claimDesc)
+		}
+		var eraPos string
+		run("open the ERA", chromedp.Navigate(e.base+"/#/remittances/"+remID), chromedp.WaitVisible(`[data-testid="era-detail"]`),
+			chromedp.WaitVisible(row), chromedp.Text(row+` [data-testid="deviation-position"]`, &eraPos), shot("02-era-deviations"))
+		if eraPos != claimPos {
+			t.Errorf("ERA panel position %q, claim panel %q", eraPos, claimPos)
+		}
+	})
+}
