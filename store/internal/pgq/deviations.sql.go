@@ -10,163 +10,6 @@ import (
 	"time"
 )
 
-const recordInboundDeviation = `-- name: RecordInboundDeviation :execrows
-INSERT INTO inbound_deviations (partner, file_key, set_index, transaction_set, st02, seg_index, seg_pos, seg_id, loop_id,
-                                elem, comp, rep, snip_level, ack_kind, code, severity, description, clp_seq,
-                                claim_id, eligibility_trace, org_id)
-SELECT $1::text, $2::text, $3::int, $4::text, $5::text, $6::int, $7::int,
-       $8::text, $9::text, $10::int, $11::int, $12::int, $13::int, $14::text, $15::text,
-       $16::text, $17::text, $18::int,
-       c.id, e.trace_number, coalesce(c.org_id, a.org_id)
-FROM (SELECT 1) AS one
-LEFT JOIN claims c ON c.id = $19::uuid
-LEFT JOIN eligibility_checks e ON e.trace_number = $20::text
-LEFT JOIN appointments a ON a.id = e.appointment_id
-ON CONFLICT ON CONSTRAINT inbound_deviations_once DO NOTHING
-`
-
-type RecordInboundDeviationParams struct {
-	Partner          string
-	FileKey          string
-	SetIndex         int32
-	TransactionSet   string
-	St02             string
-	SegIndex         int32
-	SegPos           int32
-	SegID            string
-	LoopID           string
-	Elem             int32
-	Comp             int32
-	Rep              int32
-	SnipLevel        int32
-	AckKind          string
-	Code             string
-	Severity         string
-	Description      string
-	ClpSeq           int32
-	ClaimID          *string
-	EligibilityTrace *string
-}
-
-// One finding. The claim (resolved by the router through the account the
-// file came through) or the eligibility check gives the organisation; an
-// unknown claim or check links nothing. A finding already recorded (a
-// retried activity) is left as it is.
-func (q *Queries) RecordInboundDeviation(ctx context.Context, arg RecordInboundDeviationParams) (int64, error) {
-	result, err := q.db.Exec(ctx, recordInboundDeviation,
-		arg.Partner,
-		arg.FileKey,
-		arg.SetIndex,
-		arg.TransactionSet,
-		arg.St02,
-		arg.SegIndex,
-		arg.SegPos,
-		arg.SegID,
-		arg.LoopID,
-		arg.Elem,
-		arg.Comp,
-		arg.Rep,
-		arg.SnipLevel,
-		arg.AckKind,
-		arg.Code,
-		arg.Severity,
-		arg.Description,
-		arg.ClpSeq,
-		arg.ClaimID,
-		arg.EligibilityTrace,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const remittanceDeviations = `-- name: RemittanceDeviations :many
-SELECT d.transaction_set, d.st02, d.set_index, d.seg_index, d.seg_pos, d.seg_id, d.loop_id, d.elem, d.comp, d.rep,
-       d.snip_level, d.ack_kind, d.code, d.severity, d.description, d.clp_seq,
-       coalesce(d.claim_id::text, '')::text AS claim_id, d.recorded_at
-FROM inbound_deviations d
-JOIN remittances r ON r.partner = d.partner AND r.file_key = d.file_key AND r.transaction_index = d.set_index
-WHERE r.id = $1::uuid AND d.transaction_set = '835'
-  AND ($2::uuid IS NULL OR d.claim_id = $2::uuid OR d.claim_id IS NULL)
-  AND d.id IN (SELECT deviation_id FROM visible_inbound_deviations($3::uuid, $4::text))
-ORDER BY d.seg_index, d.elem, d.comp, d.rep, d.ack_kind, d.code
-`
-
-type RemittanceDeviationsParams struct {
-	RemittanceID string
-	ClaimID      *string
-	Actor        *string
-	Perm         string
-}
-
-type RemittanceDeviationsRow struct {
-	TransactionSet string
-	St02           string
-	SetIndex       int32
-	SegIndex       int32
-	SegPos         int32
-	SegID          string
-	LoopID         string
-	Elem           int32
-	Comp           int32
-	Rep            int32
-	SnipLevel      int32
-	AckKind        string
-	Code           string
-	Severity       string
-	Description    string
-	ClpSeq         int32
-	ClaimID        string
-	RecordedAt     time.Time
-}
-
-// The deviations of the transaction set a remittance was posted from that
-// the caller sees (with claim_id, that claim's and those outside any claim).
-func (q *Queries) RemittanceDeviations(ctx context.Context, arg RemittanceDeviationsParams) ([]RemittanceDeviationsRow, error) {
-	rows, err := q.db.Query(ctx, remittanceDeviations,
-		arg.RemittanceID,
-		arg.ClaimID,
-		arg.Actor,
-		arg.Perm,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []RemittanceDeviationsRow{}
-	for rows.Next() {
-		var i RemittanceDeviationsRow
-		if err := rows.Scan(
-			&i.TransactionSet,
-			&i.St02,
-			&i.SetIndex,
-			&i.SegIndex,
-			&i.SegPos,
-			&i.SegID,
-			&i.LoopID,
-			&i.Elem,
-			&i.Comp,
-			&i.Rep,
-			&i.SnipLevel,
-			&i.AckKind,
-			&i.Code,
-			&i.Severity,
-			&i.Description,
-			&i.ClpSeq,
-			&i.ClaimID,
-			&i.RecordedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const claimDeviations = `-- name: ClaimDeviations :many
 SELECT d.transaction_set, d.st02, d.set_index, d.seg_index, d.seg_pos, d.seg_id, d.loop_id, d.elem, d.comp, d.rep,
        d.snip_level, d.ack_kind, d.code, d.severity, d.description, d.clp_seq,
@@ -207,7 +50,166 @@ type ClaimDeviationsRow struct {
 // The deviations of the files received about a claim, as the caller sees
 // them, oldest file first.
 func (q *Queries) ClaimDeviations(ctx context.Context, arg ClaimDeviationsParams) ([]ClaimDeviationsRow, error) {
-	rows, err := q.db.Query(ctx, claimDeviations,
+	rows, err := q.db.Query(ctx, claimDeviations, arg.ClaimID, arg.Actor, arg.Perm)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ClaimDeviationsRow{}
+	for rows.Next() {
+		var i ClaimDeviationsRow
+		if err := rows.Scan(
+			&i.TransactionSet,
+			&i.St02,
+			&i.SetIndex,
+			&i.SegIndex,
+			&i.SegPos,
+			&i.SegID,
+			&i.LoopID,
+			&i.Elem,
+			&i.Comp,
+			&i.Rep,
+			&i.SnipLevel,
+			&i.AckKind,
+			&i.Code,
+			&i.Severity,
+			&i.Description,
+			&i.ClpSeq,
+			&i.ClaimID,
+			&i.RecordedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordInboundDeviation = `-- name: RecordInboundDeviation :execrows
+
+INSERT INTO inbound_deviations (partner, file_key, set_index, transaction_set, st02, seg_index, seg_pos, seg_id, loop_id,
+                                elem, comp, rep, snip_level, ack_kind, code, severity, description, clp_seq,
+                                claim_id, eligibility_trace, org_id)
+SELECT $1::text, $2::text, $3::int, $4::text, $5::text, $6::int, $7::int,
+       $8::text, $9::text, $10::int, $11::int, $12::int, $13::int, $14::text, $15::text,
+       $16::text, $17::text, $18::int,
+       c.id, e.trace_number, coalesce(c.org_id, a.org_id)
+FROM (SELECT 1) AS one
+LEFT JOIN claims c ON c.id = $19::uuid
+LEFT JOIN eligibility_checks e ON e.trace_number = $20::text
+LEFT JOIN appointments a ON a.id = e.appointment_id
+ON CONFLICT ON CONSTRAINT inbound_deviations_once DO NOTHING
+`
+
+type RecordInboundDeviationParams struct {
+	Partner          string
+	FileKey          string
+	SetIndex         int32
+	TransactionSet   string
+	St02             string
+	SegIndex         int32
+	SegPos           int32
+	SegID            string
+	LoopID           string
+	Elem             int32
+	Comp             int32
+	Rep              int32
+	SnipLevel        int32
+	AckKind          string
+	Code             string
+	Severity         string
+	Description      string
+	ClpSeq           int32
+	ClaimID          *string
+	EligibilityTrace *string
+}
+
+// Inbound deviations (issue 17; migrations/00156): what the router's
+// tolerant SNIP check found in a received file, recorded once per position
+// and code, read through visible_inbound_deviations.
+// One finding. The claim (resolved by the router through the account the
+// file came through) or the eligibility check gives the organisation; an
+// unknown claim or check links nothing. A finding already recorded (a
+// retried activity) is left as it is.
+func (q *Queries) RecordInboundDeviation(ctx context.Context, arg RecordInboundDeviationParams) (int64, error) {
+	result, err := q.db.Exec(ctx, recordInboundDeviation,
+		arg.Partner,
+		arg.FileKey,
+		arg.SetIndex,
+		arg.TransactionSet,
+		arg.St02,
+		arg.SegIndex,
+		arg.SegPos,
+		arg.SegID,
+		arg.LoopID,
+		arg.Elem,
+		arg.Comp,
+		arg.Rep,
+		arg.SnipLevel,
+		arg.AckKind,
+		arg.Code,
+		arg.Severity,
+		arg.Description,
+		arg.ClpSeq,
+		arg.ClaimID,
+		arg.EligibilityTrace,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const remittanceDeviations = `-- name: RemittanceDeviations :many
+
+SELECT d.transaction_set, d.st02, d.set_index, d.seg_index, d.seg_pos, d.seg_id, d.loop_id, d.elem, d.comp, d.rep,
+       d.snip_level, d.ack_kind, d.code, d.severity, d.description, d.clp_seq,
+       coalesce(d.claim_id::text, '')::text AS claim_id, d.recorded_at
+FROM inbound_deviations d
+JOIN remittances r ON r.partner = d.partner AND r.file_key = d.file_key AND r.transaction_index = d.set_index
+WHERE r.id = $1::uuid AND d.transaction_set = '835'
+  AND ($2::uuid IS NULL OR d.claim_id = $2::uuid OR d.claim_id IS NULL)
+  AND d.id IN (SELECT deviation_id FROM visible_inbound_deviations($3::uuid, $4::text))
+ORDER BY d.seg_index, d.elem, d.comp, d.rep, d.ack_kind, d.code
+`
+
+type RemittanceDeviationsParams struct {
+	RemittanceID string
+	ClaimID      *string
+	Actor        *string
+	Perm         string
+}
+
+type RemittanceDeviationsRow struct {
+	TransactionSet string
+	St02           string
+	SetIndex       int32
+	SegIndex       int32
+	SegPos         int32
+	SegID          string
+	LoopID         string
+	Elem           int32
+	Comp           int32
+	Rep            int32
+	SnipLevel      int32
+	AckKind        string
+	Code           string
+	Severity       string
+	Description    string
+	ClpSeq         int32
+	ClaimID        string
+	RecordedAt     time.Time
+}
+
+// The dashboard: user $actor with permission $perm (claim:read).
+// The deviations of the transaction set a remittance was posted from that
+// the caller sees (with claim_id, that claim's and those outside any claim).
+func (q *Queries) RemittanceDeviations(ctx context.Context, arg RemittanceDeviationsParams) ([]RemittanceDeviationsRow, error) {
+	rows, err := q.db.Query(ctx, remittanceDeviations,
+		arg.RemittanceID,
 		arg.ClaimID,
 		arg.Actor,
 		arg.Perm,
@@ -216,9 +218,9 @@ func (q *Queries) ClaimDeviations(ctx context.Context, arg ClaimDeviationsParams
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ClaimDeviationsRow{}
+	items := []RemittanceDeviationsRow{}
 	for rows.Next() {
-		var i ClaimDeviationsRow
+		var i RemittanceDeviationsRow
 		if err := rows.Scan(
 			&i.TransactionSet,
 			&i.St02,

@@ -419,6 +419,32 @@ type IdempotencyKey struct {
 	OrgID       *string
 }
 
+type InboundDeviation struct {
+	ID               int64
+	Partner          string
+	FileKey          string
+	SetIndex         int32
+	TransactionSet   string
+	St02             string
+	SegIndex         int32
+	SegPos           int32
+	SegID            string
+	LoopID           string
+	Elem             int32
+	Comp             int32
+	Rep              int32
+	SnipLevel        int32
+	AckKind          string
+	Code             string
+	Severity         string
+	Description      string
+	ClpSeq           int32
+	ClaimID          *string
+	EligibilityTrace *string
+	OrgID            *string
+	RecordedAt       time.Time
+}
+
 type LoginAttempt struct {
 	Key         []byte
 	WindowStart time.Time
