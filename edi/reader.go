@@ -412,31 +412,35 @@ func (s *Segment) scanFlags() uint8 {
 	rs := uint64(s.Delims.Repetition) * lo8
 	var mc, mr, mx uint64
 	b := s.Data
-	word := func(w uint64) {
-		c, r, d := w^cs, w^rs, w^x7f
-		mc |= (c - lo8) &^ c
-		mr |= (r - lo8) &^ r
-		// below 0x20, DEL, or 0x80 and above: outside the character sets
-		mx |= (w-l20)&^w | (d-lo8)&^d | w
-	}
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		word(binary.LittleEndian.Uint64(b[i:]))
-	}
 	f := uint8(flagScanned)
-	if i < len(b) && len(b) >= 8 {
-		// The tail as one overlapping word.
-		word(binary.LittleEndian.Uint64(b[len(b)-8:]))
-		i = len(b)
-	}
-	for ; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == s.Delims.Component:
-			f |= flagComps
-		case c == s.Delims.Repetition:
-			f |= flagReps
-		case c < 0x20 || c >= 0x7F:
-			f |= flagCtrl
+	if len(b) >= 8 {
+		// Whole words, the last one overlapping the one before it. A plain
+		// loop rather than a closure: the three masks stay in registers.
+		last := len(b) - 8
+		for i := 0; ; i += 8 {
+			if i > last {
+				i = last
+			}
+			w := binary.LittleEndian.Uint64(b[i:])
+			c, r, d := w^cs, w^rs, w^x7f
+			mc |= (c - lo8) &^ c
+			mr |= (r - lo8) &^ r
+			// below 0x20, DEL, or 0x80 and above: outside the character sets
+			mx |= (w-l20)&^w | (d-lo8)&^d | w
+			if i == last {
+				break
+			}
+		}
+	} else {
+		for _, c := range b {
+			switch {
+			case c == s.Delims.Component:
+				f |= flagComps
+			case c == s.Delims.Repetition:
+				f |= flagReps
+			case c < 0x20 || c >= 0x7F:
+				f |= flagCtrl
+			}
 		}
 	}
 	if mc&hi8 != 0 {

@@ -115,7 +115,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 		case "2000A":
 			switch id {
 			case "HL":
-				out.Billing = append(out.Billing, BillingProvider{})
+				out.Billing = setkit.Grow(out.Billing)
 				bp, sb, pt, claim, line, level = &out.Billing[len(out.Billing)-1], nil, nil, nil, nil, "20"
 			case "PRV":
 				if bp != nil {
@@ -155,7 +155,7 @@ func newReader(k Kind, st edi.Seg, d edi.Delimiters) (*Transaction, func(loop st
 			}
 			switch id {
 			case "HL":
-				bp.Subscriber = append(bp.Subscriber, Subscriber{})
+				bp.Subscriber = setkit.Grow(bp.Subscriber)
 				sb, pt, claim, line, level = &bp.Subscriber[len(bp.Subscriber)-1], nil, nil, nil, "22"
 			case "SBR":
 				if sb != nil {

@@ -161,7 +161,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Transaction, func(loop string, s 
 		case "2000C":
 			switch id {
 			case "HL":
-				tx.Subscribers = append(tx.Subscribers, Subscriber{})
+				tx.Subscribers = setkit.Grow(tx.Subscribers)
 				sb = &tx.Subscribers[len(tx.Subscribers)-1]
 				m, b = &sb.Member, nil
 			case "TRN":

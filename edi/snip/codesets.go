@@ -340,9 +340,24 @@ func icdFor(day string) *ICD10CM {
 
 // validPOS reports whether b is a CMS place of service code.
 func validPOS(b []byte) bool {
+	if len(b) == 2 && b[0] >= '0' && b[0] <= '9' && b[1] >= '0' && b[1] <= '9' {
+		// The codes are two digits: one table lookup, not two map
+		// lookups with a hashed string per segment.
+		return posTable()[(b[0]-'0')*10+b[1]-'0']
+	}
 	_, ok := codes.Describe(codes.PlaceOfService, string(b))
 	return ok
 }
+
+// posTable holds, for each two-digit code 00..99, whether the place of
+// service list has it.
+var posTable = sync.OnceValue(func() *[100]bool {
+	var t [100]bool
+	for i := range t {
+		_, t[i] = codes.Describe(codes.PlaceOfService, string([]byte{'0' + byte(i/10), '0' + byte(i%10)}))
+	}
+	return &t
+})
 
 // adjustmentCode looks a CARC or RARC up and tells whether it was in force
 // on day (YYYYMMDD, "" for any day). known is false when the list does not

@@ -340,7 +340,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 			}
 		case "2000B":
 			if id == "HL" {
-				a.Receivers = append(a.Receivers, Receiver{})
+				a.Receivers = setkit.Grow(a.Receivers)
 				rc, pv, claim, line = &a.Receivers[len(a.Receivers)-1], nil, nil, nil
 			}
 		case "2100B":
@@ -361,7 +361,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 			}
 		case "2000C":
 			if rc != nil && id == "HL" {
-				rc.Providers = append(rc.Providers, Provider{})
+				rc.Providers = setkit.Grow(rc.Providers)
 				pv, claim, line = &rc.Providers[len(rc.Providers)-1], nil, nil
 			}
 		case "2100C":
@@ -392,8 +392,9 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 				return
 			}
 			if id == "TRN" {
-				pv.Claims = append(pv.Claims, ClaimAck{Patient: patient, PatientControlNumber: s.El(2)})
+				pv.Claims = setkit.Grow(pv.Claims)
 				claim, line = &pv.Claims[len(pv.Claims)-1], nil
+				claim.Patient, claim.PatientControlNumber = patient, s.El(2)
 				return
 			}
 			if claim == nil {

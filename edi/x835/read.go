@@ -123,7 +123,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Remittance, func(loop string, s *
 			if id == "CLP" {
 				// Filled where it lies (building a claim aside and
 				// appending it copied it twice).
-				r.Claims = append(r.Claims, ClaimPayment{})
+				r.Claims = setkit.Grow(r.Claims)
 				claim, ln = &r.Claims[len(r.Claims)-1], nil
 				c := claim
 				c.HeaderNumber, c.PatientControlNumber, c.Status = hdr, s.El(1), s.El(2)

@@ -159,3 +159,38 @@ func TestSlabMake(t *testing.T) {
 		t.Fatalf("%v allocations for 20 Makes of 6, want 1", n)
 	}
 }
+
+// TestGrow checks Grow appends a zero element, keeps what was there, even
+// over stale data left past the length by a truncation, and doubles the
+// capacity of a full slice.
+func TestGrow(t *testing.T) {
+	type big struct {
+		A, B string
+		N    int
+	}
+	var s []big
+	for i := 0; i < 1000; i++ {
+		c := cap(s)
+		s = Grow(s)
+		if len(s) != i+1 {
+			t.Fatalf("len = %d, want %d", len(s), i+1)
+		}
+		if i == c && c > 0 && cap(s) != 2*c {
+			t.Fatalf("cap after a full slice of %d = %d, want %d", c, cap(s), 2*c)
+		}
+		if s[i] != (big{}) {
+			t.Fatalf("s[%d] = %+v, want zero", i, s[i])
+		}
+		s[i] = big{A: "a", N: i}
+	}
+	for i := range s {
+		if s[i].N != i || s[i].A != "a" {
+			t.Fatalf("s[%d] = %+v, lost", i, s[i])
+		}
+	}
+	s = s[:10] // stale elements 10.. stay in the backing array
+	s = Grow(s)
+	if s[10] != (big{}) {
+		t.Fatalf("s[10] = %+v after truncation, want zero", s[10])
+	}
+}
