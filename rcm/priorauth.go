@@ -236,3 +236,6 @@ type AuthBundle struct {
 	Payer    Payer
 	Provider Provider
 }
+
+// ValidProcedure reports whether s is shaped as a CPT or HCPCS code.
+func ValidProcedure(s string) bool { return procRE.MatchString(s) }

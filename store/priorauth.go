@@ -353,3 +353,35 @@ func claimAuthNumber(ctx context.Context, db pgq.DBTX, claimID string) (string, 
 	}
 	return n, err
 }
+
+// AuthWarnings says, for a booked appointment whose visit will bill
+// codes, which of them the patient's payer (first coverage in force on
+// the day) requires a prior authorization for that is not approved for
+// the day: the booking's warning, not a refusal. Unscoped: the caller
+// booked the appointment in scope.
+func (s *Store) AuthWarnings(ctx context.Context, appt rcm.Appointment, codes []string) ([]string, error) {
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	day := appt.StartsAt.UTC().Format(time.DateOnly)
+	var payerID, payerName string
+	err := s.Pool.QueryRow(ctx, q("PrimaryCoveragePayer"), appt.PatientID, day).Scan(&payerID, &payerName)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rules, err := s.AuthRulesFor(ctx, payerID)
+	if err != nil || len(rules.NeedsAuth(codes)) == 0 {
+		return nil, err
+	}
+	auths, err := s.PatientAuthorizations(ctx, appt.PatientID, payerID, "")
+	if err != nil {
+		return nil, err
+	}
+	if hold, _ := rcm.AuthHold(payerName, rules, auths, nil, codes, day); hold != "" {
+		return []string{hold}, nil
+	}
+	return nil, nil
+}

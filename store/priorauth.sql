@@ -72,3 +72,10 @@ ON CONFLICT (authorization_id, claim_id) DO UPDATE SET units = EXCLUDED.units, r
 SELECT a.auth_number FROM prior_authorization_uses u JOIN prior_authorizations a ON a.id = u.authorization_id
 WHERE u.claim_id = $1 AND a.status IN ('approved', 'expired')
 ORDER BY u.recorded_at DESC LIMIT 1;
+
+-- name: PrimaryCoveragePayer :one
+-- The payer (ID and name) of the patient's first coverage in force on $2.
+SELECT c.payer_id::text, p.name FROM coverages c JOIN payers p ON p.id = c.payer_id
+WHERE c.patient_id = $1 AND (c.effective_from IS NULL OR c.effective_from <= $2::date)
+  AND (c.effective_to IS NULL OR c.effective_to >= $2::date)
+ORDER BY c.priority, c.created_at LIMIT 1;
