@@ -27,9 +27,10 @@ SELECT a.id::text, a.org_id::text, a.patient_id::text, a.coverage_id::text, a.pa
 FROM prior_authorizations a WHERE a.id = $1;
 
 -- name: ListAuthorizations :many
--- The authorizations at organisations the actor ($1, NULL for the system)
--- sees with claim:read ($2), newest first; $3 narrows to one patient when
--- not NULL.
+-- The authorizations at organisations the actor ($1) sees with claim:read
+-- ($2), or all of them for the system (NULL; the store refuses any other
+-- actor without a user), newest first; $3 narrows to one patient when not
+-- NULL.
 SELECT a.id::text, a.org_id::text, a.patient_id::text, a.coverage_id::text, a.payer_id::text, a.provider_id::text,
        coalesce(a.appointment_id::text, ''), a.codes, a.diagnoses, a.units,
        to_char(a.service_from, 'YYYY-MM-DD'), to_char(a.service_to, 'YYYY-MM-DD'), a.status, a.auth_number,
@@ -37,7 +38,7 @@ SELECT a.id::text, a.org_id::text, a.patient_id::text, a.coverage_id::text, a.pa
        a.approved_units, a.decision_code, a.reason, a.trace, a.created_at, a.updated_at,
        coalesce((SELECT sum(u.units) FROM prior_authorization_uses u WHERE u.authorization_id = a.id), 0)::int
 FROM prior_authorizations a
-WHERE a.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+WHERE ($1::uuid IS NULL OR a.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)))
   AND ($3::uuid IS NULL OR a.patient_id = $3::uuid)
 ORDER BY a.created_at DESC, a.id DESC
 LIMIT 500;
