@@ -182,8 +182,8 @@ func (a *Adjudicator) respond278(req *x278.Transaction) *x278.Transaction {
 			from, to := sv.Dates.From, or(sv.Dates.To, sv.Dates.From)
 			if rule != nil && rule.Days > 0 {
 				if d, err := time.Parse("20060102", from); err == nil {
-					if cap := d.AddDate(0, 0, rule.Days-1).Format("20060102"); cap < to {
-						to = cap
+					if last := d.AddDate(0, 0, rule.Days-1).Format("20060102"); last < to {
+						to = last
 					}
 				}
 			}
