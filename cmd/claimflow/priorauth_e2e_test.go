@@ -75,11 +75,11 @@ func TestEndToEndPriorAuthorization(t *testing.T) {
 		return pat, cov
 	}
 	dos := time.Now().UTC().AddDate(0, 0, -10).Format(time.DateOnly)
-	claimFor := func(pat, cov idOnly, code string, cents int64) idOnly {
+	claimFor := func(pat, cov idOnly, code string, units int, cents int64) idOnly {
 		var enc, c idOnly
 		e.api("POST", "/v1/encounters", map[string]any{"patient_id": pat.ID, "provider_id": prov.ID, "coverage_id": cov.ID, "date_of_service": dos,
 			"place_of_service": "11", "diagnoses": []string{"M54.50"},
-			"charges": []map[string]any{{"code": code, "diagnosis_pointers": []int{1}, "units": 1, "amount_cents": cents}}}, &enc)
+			"charges": []map[string]any{{"code": code, "diagnosis_pointers": []int{1}, "units": units, "amount_cents": cents}}}, &enc)
 		e.api("POST", "/v1/claims", map[string]any{"encounter_id": enc.ID}, &c)
 		return c
 	}
@@ -133,7 +133,7 @@ func TestEndToEndPriorAuthorization(t *testing.T) {
 	}
 
 	// The claim for the authorized service goes out with REF*G1 and is paid.
-	paid := claimFor(alpha, alphaCov, "72148", 90000)
+	paid := claimFor(alpha, alphaCov, "72148", 1, 90000)
 	e.waitStatus(paid.ID, "paid")
 	var raw struct {
 		Segments []string `json:"segments"`
@@ -146,10 +146,27 @@ func TestEndToEndPriorAuthorization(t *testing.T) {
 	if approved.UsedUnits != 1 {
 		t.Errorf("used units = %d, want 1 (the paid claim's)", approved.UsedUnits)
 	}
+	// Booking another lumbar MRI visit now: no warning.
+	var again struct {
+		Warnings []string `json:"warnings"`
+	}
+	e.api("POST", "/v1/appointments", map[string]any{"provider_id": prov.ID, "patient_id": alpha.ID, "visit_type": "follow_up",
+		"starts_at": at.Add(24 * time.Hour).Format(time.RFC3339), "ends_at": at.Add(24*time.Hour + 30*time.Minute).Format(time.RFC3339),
+		"procedure_codes": []string{"72148"}}, &again)
+	if len(again.Warnings) != 0 {
+		t.Errorf("booking under the approved authorization warned: %q", again.Warnings)
+	}
+	// A claim for 2 more units would pass the 2 approved: held as used up.
+	over := claimFor(alpha, alphaCov, "72148", 2, 180000)
+	overState := e.waitStatus(over.ID, "scrub_failed")
+	usedUp := "prior authorization required by TEST PAYER for 72148: authorization " + approved.Number + " is used up (1 of 2 units)"
+	if !slices.Contains(overState.Problems, usedUp) {
+		t.Errorf("over-units claim problems = %q; want %q", overState.Problems, usedUp)
+	}
 
 	// A claim for advanced imaging with no authorization is held with the reason.
 	beta, betaCov := patient("BETA")
-	held := claimFor(beta, betaCov, "70553", 120000)
+	held := claimFor(beta, betaCov, "70553", 1, 120000)
 	hs := e.waitStatus(held.ID, "scrub_failed")
 	const reason = "prior authorization required by TEST PAYER for 70553: no authorization is on file"
 	if !slices.Contains(hs.Problems, reason) {
