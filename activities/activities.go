@@ -38,6 +38,8 @@ type Activities struct {
 	Inbound Poller
 	// AuditCheckpoints exports the audit log's signed checkpoints.
 	AuditCheckpoints AuditCheckpointer
+	// PriorAuth sends 278 prior authorization requests (priorauth.go).
+	PriorAuth *PriorAuthService
 	// WorkerID names this worker process in results (host and PID).
 	WorkerID string
 }

@@ -65,6 +65,9 @@ type ClaimStore struct {
 	// Filing limits by payer ID (days); DefaultFilingDays otherwise.
 	FilingDays        map[string]int
 	DefaultFilingDays int
+	// Auths, when set, holds claims whose services need a prior
+	// authorization that is missing, expired or used up.
+	Auths AuthChecker
 }
 
 // Scrub builds the claim's 837P and runs the guide's validation (SNIP 1–2
@@ -101,6 +104,12 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 	if hold != "" {
 		res.Problems = append(res.Problems, hold)
 	}
+	// A service the payer's rules say needs prior authorization needs an
+	// approved one in force with units left (priorauth.go).
+	authID, units, err := c.priorAuth(ctx, &b, &res)
+	if err != nil {
+		return res, err
+	}
 	res.Problems = append(res.Problems, recordProblems(b)...)
 	tx, err := Claim837(prof, b, req.FrequencyCode, req.PayerClaimNumber)
 	if err != nil {
@@ -117,6 +126,11 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 		return res, fmt.Errorf("validate built 837P: %w", err)
 	}
 	res.Problems = append(res.Problems, reportErrors(rep)...)
+	if authID != "" && len(res.Problems) == 0 {
+		if err := c.Auths.RecordAuthUse(ctx, authID, b.Claim.ID, units); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -201,6 +215,7 @@ func Claim837(prof rcm.BillingProfile, b rcm.ClaimBundle, freq, payerClaimNumber
 		BenefitsAssigned:     "Y",
 		ReleaseOfInfo:        "Y",
 		PayerClaimControl:    payerClaimNumber,
+		PriorAuthorization:   b.PriorAuthorization,
 		Rendering: &x837p.Provider{EntityType: "1", LastName: strings.ToUpper(b.Provider.LastName),
 			FirstName: strings.ToUpper(b.Provider.FirstName), NPI: b.Provider.NPI, Taxonomy: b.Provider.Taxonomy},
 	}

@@ -93,9 +93,19 @@ var isolationCoverage = map[string]isolation{
 	"POST /v1/payers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.root.ID, "payer_id": "ZZPAYER9", "name": "TEST PAYER 9", "clearinghouse": "local"}
 	}},
-	"GET /v1/payers":        {kind: isoList},
-	"GET /v1/payers/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }},
-	"PATCH /v1/payers/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+	"GET /v1/payers":                 {kind: isoList},
+	"GET /v1/payers/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }},
+	"GET /v1/payers/{id}/auth-rules": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }},
+	"PUT /v1/payers/{id}/auth-rules": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any {
+		return map[string]any{"rules": []map[string]any{{"from": "72148"}}}
+	}},
+	"POST /v1/authorizations": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"patient_id": x.recs.patient.ID, "coverage_id": x.recs.coverage.ID, "provider_id": x.prov.ID, "codes": []string{"72148"},
+			"diagnoses": []string{"M54.50"}, "units": 1, "service_from": "2030-01-01", "service_to": "2030-01-31"}
+	}},
+	"GET /v1/authorizations":      {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID }},
+	"GET /v1/authorizations/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.authorization }},
+	"PATCH /v1/payers/{id}":       {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
 
 	"POST /v1/patients": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "first_name": "TESTX", "last_name": "TESTY", "birth_date": "1905-05-05", "sex": "U"}
@@ -225,6 +235,7 @@ func ghostOf(tn *tenant) *tenant {
 	g.statement = n() + "-ZZTRACE1"
 	g.deposit, g.remittance = n(), n()
 	g.savedFilter = n()
+	g.authorization = n()
 	for r := range tn.users {
 		g.users[r] = n()
 	}
@@ -235,7 +246,7 @@ func ghostOf(tn *tenant) *tenant {
 func secretsOf(tn *tenant) []string {
 	s := []string{tn.root.ID, tn.practice.ID, tn.prov.ID, tn.payer.ID, tn.recs.patient.ID, tn.recs.coverage.ID,
 		tn.recs.appointment.ID, tn.recs.waitlist.ID, tn.recs.encounter.ID, tn.recs.claim.ID, tn.recs.claim.PatientControlNumber,
-		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
+		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, tn.authorization, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
 	for _, u := range tn.users {
 		s = append(s, u)
 	}
@@ -313,6 +324,13 @@ func TestRouteIsolation(t *testing.T) {
 	}
 	w.mustCall(201, a.admin, "POST", "/v1/dashboard/saved-filters", map[string]any{"name": "TEST FILTER A", "query": "status=denied"}, &sf)
 	a.savedFilter = sf.ID
+	var au struct {
+		ID string `json:"id"`
+	}
+	w.mustCall(201, a.admin, "POST", "/v1/authorizations", map[string]any{"patient_id": a.recs.patient.ID, "coverage_id": a.recs.coverage.ID,
+		"provider_id": a.prov.ID, "codes": []string{"72148"}, "diagnoses": []string{"M54.50"}, "units": 1, "service_from": "2030-01-01",
+		"service_to": "2030-01-31"}, &au)
+	a.authorization = au.ID
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
 

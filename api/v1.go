@@ -216,6 +216,7 @@ func (s *Server) mountV1(r chi.Router) {
 		s.mountUsers(r)
 		s.mountPractice(r)
 		s.mountEnrollment(r)
+		s.mountPriorAuth(r)
 
 		r.Post("/v1/providers", s.handle(rcm.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
 		r.Get("/v1/providers", s.handle(rcm.PermProviderRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
@@ -285,7 +286,7 @@ func (s *Server) mountV1(r chi.Router) {
 		r.Get("/v1/coverages/{id}", s.handle(rcm.PermCoverageRead, getWith(s.records.GetCoverage)))
 		r.Patch("/v1/coverages/{id}", s.handle(rcm.PermCoverageWrite, patchWith(s.records.UpdateCoverage)))
 
-		r.Post("/v1/appointments", s.handle(rcm.PermAppointmentWrite, createWith(s.records.Book)))
+		r.Post("/v1/appointments", s.handle(rcm.PermAppointmentWrite, s.book))
 		r.Post("/v1/appointment-series", s.handle(rcm.PermAppointmentWrite, createWith(s.records.BookSeries, "id", "appointments")))
 		r.Get("/v1/appointments", s.handle(rcm.PermAppointmentRead, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			q := &queryReader{r: r}

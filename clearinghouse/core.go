@@ -39,6 +39,13 @@ const (
 	COREPayloadTypeIncorrect = "PayloadTypeIncorrect"
 )
 
+// Prior authorization (005010X217 Errata 1, as CORE names its payload
+// types).
+const (
+	PayloadType278         = "X12_278_Request_005010X217E1_2"
+	PayloadType278Response = "X12_278_Response_005010X217E1_2"
+)
+
 // COREEnvelope is one CORE connectivity message, request or response.
 type COREEnvelope struct {
 	PayloadType     string

@@ -56,6 +56,7 @@ type Config struct {
 	PollEvery              time.Duration `env:"CLAIMFLOW_POLL_EVERY" default:"5m" help:"how often each clearinghouse's inbound folder is polled (Temporal Schedule)"`
 	CheckpointEvery        time.Duration `env:"CLAIMFLOW_AUDIT_CHECKPOINT_EVERY" default:"1h" help:"how often a signed checkpoint of the audit log's chain heads is exported to the archive (Temporal Schedule, where the archive is wired: with clearinghouses); 0 = never"`
 	FilingDays             int           `env:"CLAIMFLOW_FILING_DAYS" default:"180" help:"appeal and corrected-claim filing limit in days, when a payer has none"`
+	AuthFollowUp           time.Duration `env:"CLAIMFLOW_AUTH_FOLLOWUP" default:"4h" help:"how long a prior authorization the payer pended waits before its 278 is sent again"`
 	ISAUsage               string        `env:"CLAIMFLOW_ISA_USAGE" default:"P" help:"ISA15 of outbound interchanges: P production, T test"`
 	SMTPAddr               string        `env:"CLAIMFLOW_SMTP_ADDR" default:"127.0.0.1:1025" help:"SMTP server for reminders"`
 	SMTPFrom               string        `env:"CLAIMFLOW_SMTP_FROM" default:"reminders@claimflow.invalid" help:"sender address of reminders"`

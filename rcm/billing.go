@@ -191,4 +191,8 @@ type ClaimBundle struct {
 	Coverage  Coverage
 	Provider  Provider
 	Payer     Payer
+	// PriorAuthorization is the number of the approved prior
+	// authorization the claim draws on (REF*G1), recorded when it passed
+	// its scrub (issue 19); empty when none is needed.
+	PriorAuthorization string
 }

@@ -391,6 +391,9 @@ func (s *Store) GetClaimBundle(ctx context.Context, a Actor, claimID string) (Cl
 		if err := s.applyLatestVersion(ctx, tx, &b); err != nil {
 			return err
 		}
+		if b.PriorAuthorization, err = claimAuthNumber(ctx, tx, b.Claim.ID); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: b.Claim.OrgID, PatientID: b.Claim.PatientID, Action: ActionRead, Resource: "claim_bundle", ResourceID: b.Claim.ID,
 			Fields: append(append([]string{}, patientPHI...), coveragePHI...)})
 	})

@@ -40,6 +40,13 @@ const (
 	RemittanceWorkflowName = "RemittancePosting"
 	RemitIDPrefix          = "remit/"
 
+	// Prior authorization (issue 19), one workflow per authorization:
+	// priorauth/<authorization-id>; started through the outbox.
+	PriorAuthWorkflowName = "PriorAuthorization"
+	PriorAuthIDPrefix     = "priorauth/"
+	// QueryPriorAuthState answers the authorization's current state.
+	QueryPriorAuthState = "priorauth.state"
+
 	// Eligibility: eligibility/<appointment-id>[/<day>]; the nightly sweep
 	// is EligibilitySweep on a Schedule.
 	EligibilityWorkflowName      = "Eligibility"

@@ -23,7 +23,7 @@ import (
 // connector per partner, batch submission, inbound routing and remittance
 // posting.
 func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities) error {
-	acts.Claims = &activities.ClaimStore{Records: m.Store, DefaultFilingDays: m.Config.FilingDays}
+	acts.Claims = &activities.ClaimStore{Records: m.Store, DefaultFilingDays: m.Config.FilingDays, Auths: m.Store}
 	acts.Appeals = &activities.AppealLog{Records: m.Store}
 	if m.Config.Clearinghouses == "" {
 		return nil
@@ -68,6 +68,7 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 	acts.Inbound = files
 	acts.Eligibility = &activities.EligibilityService{Records: m.Store, RealTime: rt, Files: files}
 	acts.Inquirer = &activities.StatusInquiryService{Records: m.Store, RealTime: rt}
+	acts.PriorAuth = &activities.PriorAuthService{Records: m.Store, RealTime: rt, FollowUp: m.Config.AuthFollowUp}
 	acts.AuditCheckpoints = auditCheckpoints{s: m.Store, a: arch}
 	m.eligibilityWired = true
 	return nil
@@ -82,6 +83,10 @@ func (r realTime) RealTime270(ctx context.Context, partner, payloadID string, x1
 
 func (r realTime) RealTime276(ctx context.Context, partner, payloadID string, x12 []byte) ([]byte, error) {
 	return r.do(ctx, partner, payloadID, clearinghouse.PayloadType276, x12)
+}
+
+func (r realTime) RealTime278(ctx context.Context, partner, payloadID string, x12 []byte) ([]byte, error) {
+	return r.do(ctx, partner, payloadID, clearinghouse.PayloadType278, x12)
 }
 
 func (r realTime) do(ctx context.Context, partner, payloadID, payloadType string, x12 []byte) ([]byte, error) {

@@ -12,6 +12,7 @@ import { Statements } from './views/Statements'
 import { Setup } from './views/Setup'
 import { ERADetail } from './views/ERADetail'
 import { Deposits } from './views/Deposits'
+import { Authorizations } from './views/Authorizations'
 
 // Routes live in the URL fragment (#/claims, #/claims/<id>, ...), so the
 // server only serves / and /assets/.
@@ -33,6 +34,7 @@ const views = [
   { path: 'remittances', label: 'Remittances' },
   { path: 'deposits', label: 'Deposits' },
   { path: 'eligibility', label: 'Eligibility' },
+  { path: 'authorizations', label: 'Authorizations' },
   { path: 'ar', label: 'A/R' },
   { path: 'statements', label: 'Statements' },
   { path: 'setup', label: 'Practice setup' },
@@ -92,6 +94,9 @@ export function App() {
       break
     case 'eligibility':
       view = <Eligibility />
+      break
+    case 'authorizations':
+      view = <Authorizations canRequest={can('claim:write')} />
       break
     case 'ar':
       view = <Receivables />

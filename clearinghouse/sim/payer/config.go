@@ -108,6 +108,9 @@ type Config struct {
 	// PartialCoverage names the adjustment of the unpaid share for a
 	// member with 0 < coveredPercent < 100 (default PR-119).
 	PartialCoverage Adjust `json:"partialCoverage"`
+	// Authorizations answer 278 prior authorization requests (auth278.go):
+	// the first rule covering a requested procedure decides.
+	Authorizations []AuthRule `json:"authorizations,omitempty"`
 	// ProviderAdjustments add PLB entries to some 835s.
 	ProviderAdjustments []PLBRule `json:"providerAdjustments,omitempty"`
 }
@@ -270,6 +273,11 @@ func (c *Config) check() error {
 		}
 		if m.CoveredPercent < 0 || m.CoveredPercent > 100 || m.CoinsurancePercent < 0 || m.CoinsurancePercent > 100 {
 			errs = append(errs, fmt.Errorf("payer: member %s: percentages must be 0..100", id))
+		}
+	}
+	for i := range c.Authorizations {
+		if err := c.Authorizations[i].check(i); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for i, r := range c.Denials {

@@ -64,6 +64,9 @@ type Adjudicator struct {
 	mu    sync.Mutex
 	st    *state
 	index map[string]*ClaimRecord // latest record by claim key
+	// pended holds the 278 reviews pended once, by trace number (in
+	// memory: after a restart a follow-up is pended again, then approved).
+	pended map[string]bool
 }
 
 var (

@@ -52,6 +52,15 @@ func (a *Adjudicator) realTime(payloadType string, body []byte) (sim.RealTimeRep
 		defer a.mu.Unlock()
 		b, ok := a.answer276(ics)
 		return sim.RealTimeReply{PayloadType: clearinghouse.PayloadType277, Payload: b}, ok
+	case clearinghouse.PayloadType278:
+		ics, ok := accepted(body)
+		if !ok {
+			return sim.RealTimeReply{}, false
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		b, ok := a.answer278(ics)
+		return sim.RealTimeReply{PayloadType: clearinghouse.PayloadType278Response, Payload: b}, ok
 	}
 	return sim.RealTimeReply{}, false
 }

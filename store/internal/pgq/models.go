@@ -544,6 +544,18 @@ type Payer struct {
 	EnrollmentRequired bool
 }
 
+type PayerAuthRule struct {
+	ID        string
+	OrgID     string
+	PayerID   string
+	CodeFrom  string
+	CodeTo    string
+	Note      string
+	Position  int32
+	UpdatedBy *string
+	UpdatedAt time.Time
+}
+
 type PayerEnrollment struct {
 	ID            string
 	OrgID         string
@@ -569,6 +581,39 @@ type PlatformGrant struct {
 	UserID     string
 	Permission string
 	GrantedAt  time.Time
+}
+
+type PriorAuthorization struct {
+	ID            string
+	OrgID         string
+	PatientID     string
+	CoverageID    string
+	PayerID       string
+	ProviderID    string
+	AppointmentID *string
+	Codes         []string
+	Diagnoses     []string
+	Units         int32
+	ServiceFrom   time.Time
+	ServiceTo     time.Time
+	Status        string
+	AuthNumber    string
+	ApprovedFrom  *time.Time
+	ApprovedTo    *time.Time
+	ApprovedUnits int32
+	DecisionCode  string
+	Reason        string
+	Trace         string
+	CreatedBy     *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type PriorAuthorizationUse struct {
+	AuthorizationID string
+	ClaimID         string
+	Units           int32
+	RecordedAt      time.Time
 }
 
 type Provider struct {
