@@ -89,7 +89,9 @@ var scaleNS = uuid.MustParse("6f1d2a9e-3c43-4bb0-9a56-2b8c1d0e5a71")
 
 // ScaleTenant names tenant i's IDs (the same in every generated database).
 func ScaleTenant(i int) ScaleTenantIDs {
-	id := func(kind string) string { return uuid.NewSHA1(scaleNS, fmt.Appendf(nil, "tenant/%d/%s", i, kind)).String() }
+	id := func(kind string) string {
+		return uuid.NewSHA1(scaleNS, fmt.Appendf(nil, "tenant/%d/%s", i, kind)).String()
+	}
 	return ScaleTenantIDs{OrgID: id("org"), BillerID: id("biller"), AdminID: id("admin"), Partner: fmt.Sprintf("scale-t%04d", i)}
 }
 

@@ -47,12 +47,12 @@ type genPatient struct {
 }
 
 type genRemit struct {
-	id       [16]byte
-	payer    int
-	at       time.Time
-	seq      int
-	paid     int64
-	trace    string
+	id    [16]byte
+	payer int
+	at    time.Time
+	seq   int
+	paid  int64
+	trace string
 }
 
 // Clearly fake names: NATO-alphabet first names and made-up last names

@@ -65,7 +65,7 @@ func build835(ctx context.Context, s *store.Store, n int, trace string) ([]byte,
 		Trace: x835.Trace{Type: "1", Number: trace, OriginatorID: "1999999999"},
 		Payer: x835.Payer{Name: "TEST PAYER 00", Address: x835.Address{Line1: "1 PAYER WAY", City: "ANYTOWN", State: "NY", Zip: "100010000"},
 			PayerID: "ZZS00", TechnicalContact: "EDI DESK", Phone: "5555550199"},
-		Payee: x835.Payee{Name: "SCALE TEST TENANT 0000", IDQual: "XX", ID: "1234567893", TaxID: "990000001"},
+		Payee:  x835.Payee{Name: "SCALE TEST TENANT 0000", IDQual: "XX", ID: "1234567893", TaxID: "990000001"},
 		Claims: claims,
 	}
 	ic, err := x835.Build(x835.Envelope{SenderID: "ZZTESTPAYER", ReceiverID: "CLAIMFLOW", Usage: "T", Time: time.Now()}, r)
