@@ -154,25 +154,18 @@ func (s *Store) DashWorkQueue(ctx context.Context, a Actor) ([]WorkItem, error) 
 }
 
 // DashReceivables computes what payers and patients owe, aged from the
-// date of service, the revenue-cycle analytics (rcm.ComputeReceivables has
-// the definitions) and the weekly trend. The figures are computed in Go
-// from one row per visible claim, so each definition is written once, in
-// rcm, and tested there and here against hand-computed answers.
+// date of service, the revenue-cycle analytics and the weekly trend. The
+// sums are added up in SQL (DashReceivablesTotals, with the definitions
+// of rcm.ClaimFacts) and rcm.ReceivablesFrom makes the rates and grades;
+// the figures are tested against hand-computed answers.
 func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, error) {
 	db := pgq.New(s.Pool)
 	asOf := s.now().UTC().Format(time.DateOnly)
-	rows, err := db.DashClaimFacts(ctx, pgq.DashClaimFactsParams{AsOf: asOf, Actor: nullText(a.UserID), Perm: PermClaimRead})
+	t, err := s.receivablesTotals(ctx, a, asOf)
 	if err != nil {
 		return Receivables{}, err
 	}
-	facts := make([]rcm.ClaimFacts, len(rows))
-	for i, x := range rows {
-		facts[i] = rcm.ClaimFacts{Payer: x.Payer, PatientID: x.PatientID, Status: x.Status, TotalCents: x.TotalCents,
-			AgeDays: int(x.AgeDays), PaidCents: x.PaidCents, ContractualCents: x.ContractualCents,
-			PatientRespCents: x.PatientRespCents, PatientPaidCents: x.PatientPaidCents, Submitted: x.Submitted,
-			Clean: x.Clean, Adjudicated: x.Adjudicated, FirstPass: x.FirstPass, Denied: x.Denied, DenialReasons: x.DenialReasons}
-	}
-	r := rcm.ComputeReceivables(asOf, facts)
+	r := rcm.ReceivablesFrom(asOf, t)
 	trend, err := db.DashTrend(ctx, pgq.DashTrendParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
 	if err != nil {
 		return r, err
@@ -209,4 +202,44 @@ func (s *Store) CanWriteClaim(ctx context.Context, a Actor, orgID string) (bool,
 		return err
 	})
 	return ok, err
+}
+
+// payerClosedStatuses are the statuses in which the payer owes nothing
+// (rcm.ClaimFacts.PayerBalance).
+var payerClosedStatuses = []string{string(rcm.StatusPaid), string(rcm.StatusWrittenOff), string(rcm.StatusVoided),
+	string(rcm.StatusPatientBilling), string(rcm.StatusDraft)}
+
+// receivablesTotals reads DashReceivablesTotals (its row kinds are
+// described there).
+func (s *Store) receivablesTotals(ctx context.Context, a Actor, asOf string) (rcm.ReceivablesTotals, error) {
+	t := rcm.ReceivablesTotals{Aging: []rcm.AgingRow{}, Patients: rcm.AgingRow{Payer: "Patients"}}
+	rows, err := s.Pool.Query(ctx, q("DashReceivablesTotals"), nullText(a.UserID), PermClaimRead, asOf, payerClosedStatuses)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, key string
+		var n [8]int64
+		if err := rows.Scan(&kind, &key, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7]); err != nil {
+			return t, err
+		}
+		aging := rcm.AgingRow{Payer: key, Claims: int(n[0]), Days0to30: n[1], Days31to60: n[2], Days61to90: n[3], Days91to120: n[4],
+			DaysOver120: n[5], TotalCents: n[6]}
+		switch kind {
+		case "payer":
+			t.Aging = append(t.Aging, aging)
+		case "patients":
+			aging.Payer = "Patients"
+			t.Patients, t.PatientCount = aging, int(n[7])
+		case "period":
+			t.Submitted, t.Clean, t.Adjudicated, t.FirstPass, t.Denied = int(n[0]), int(n[1]), int(n[2]), int(n[3]), int(n[4])
+			t.ChargesCents, t.PaymentsCents, t.ContractualCents = n[5], n[6], n[7]
+		case "denial_payer":
+			t.DenialsByPayer = append(t.DenialsByPayer, rcm.DenialRate{Key: key, Adjudicated: int(n[0]), Denied: int(n[1])})
+		case "denial_reason":
+			t.DenialsByCARC = append(t.DenialsByCARC, rcm.DenialRate{Key: key, Denied: int(n[1])})
+		}
+	}
+	return t, rows.Err()
 }

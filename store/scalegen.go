@@ -57,7 +57,7 @@ var ScalePresets = map[string]ScaleSize{
 	"tenth":     withTenants(ScaleFull, 20),
 	"twentieth": withTenants(ScaleFull, 10),
 	"fortieth":  withTenants(ScaleFull, 5),
-	"tiny":      {Tenants: 2, Facilities: 2, PatientsPerTenant: 400, ClaimsPerTenant: 4000, Payers: 4, Providers: 6, Years: 3},
+	"tiny":      {Tenants: 6, Facilities: 2, PatientsPerTenant: 150, ClaimsPerTenant: 1500, Payers: 4, Providers: 4, Years: 3},
 }
 
 func withTenants(z ScaleSize, n int) ScaleSize { z.Tenants = n; return z }
