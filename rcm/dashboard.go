@@ -356,8 +356,8 @@ type ReceivablesTotals struct {
 	ChargesCents, PaymentsCents, ContractualCents int64
 	Submitted, Clean, Adjudicated, FirstPass      int
 	Denied                                        int
-	DenialsByCARC  []DenialRate // Key and Denied
-	DenialsByPayer []DenialRate // Key, Denied and Adjudicated
+	DenialsByCARC                                 []DenialRate // Key and Denied
+	DenialsByPayer                                []DenialRate // Key, Denied and Adjudicated
 }
 
 // ComputeReceivables ages the balances and computes the analytics of the

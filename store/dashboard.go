@@ -213,33 +213,28 @@ var payerClosedStatuses = []string{string(rcm.StatusPaid), string(rcm.StatusWrit
 // described there).
 func (s *Store) receivablesTotals(ctx context.Context, a Actor, asOf string) (rcm.ReceivablesTotals, error) {
 	t := rcm.ReceivablesTotals{Aging: []rcm.AgingRow{}, Patients: rcm.AgingRow{Payer: "Patients"}}
-	rows, err := s.Pool.Query(ctx, q("DashReceivablesTotals"), nullText(a.UserID), PermClaimRead, asOf, payerClosedStatuses)
+	rows, err := pgq.New(s.Pool).DashReceivablesTotals(ctx, pgq.DashReceivablesTotalsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+		AsOf: asOf, Closed: payerClosedStatuses})
 	if err != nil {
 		return t, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind, key string
-		var n [8]int64
-		if err := rows.Scan(&kind, &key, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7]); err != nil {
-			return t, err
-		}
-		aging := rcm.AgingRow{Payer: key, Claims: int(n[0]), Days0to30: n[1], Days31to60: n[2], Days61to90: n[3], Days91to120: n[4],
-			DaysOver120: n[5], TotalCents: n[6]}
-		switch kind {
+	for _, r := range rows {
+		aging := rcm.AgingRow{Payer: r.Key, Claims: int(r.N0), Days0to30: r.N1, Days31to60: r.N2, Days61to90: r.N3, Days91to120: r.N4,
+			DaysOver120: r.N5, TotalCents: r.N6}
+		switch r.Kind {
 		case "payer":
 			t.Aging = append(t.Aging, aging)
 		case "patients":
 			aging.Payer = "Patients"
-			t.Patients, t.PatientCount = aging, int(n[7])
+			t.Patients, t.PatientCount = aging, int(r.N7)
 		case "period":
-			t.Submitted, t.Clean, t.Adjudicated, t.FirstPass, t.Denied = int(n[0]), int(n[1]), int(n[2]), int(n[3]), int(n[4])
-			t.ChargesCents, t.PaymentsCents, t.ContractualCents = n[5], n[6], n[7]
+			t.Submitted, t.Clean, t.Adjudicated, t.FirstPass, t.Denied = int(r.N0), int(r.N1), int(r.N2), int(r.N3), int(r.N4)
+			t.ChargesCents, t.PaymentsCents, t.ContractualCents = r.N5, r.N6, r.N7
 		case "denial_payer":
-			t.DenialsByPayer = append(t.DenialsByPayer, rcm.DenialRate{Key: key, Adjudicated: int(n[0]), Denied: int(n[1])})
+			t.DenialsByPayer = append(t.DenialsByPayer, rcm.DenialRate{Key: r.Key, Adjudicated: int(r.N0), Denied: int(r.N1)})
 		case "denial_reason":
-			t.DenialsByCARC = append(t.DenialsByCARC, rcm.DenialRate{Key: key, Denied: int(n[1])})
+			t.DenialsByCARC = append(t.DenialsByCARC, rcm.DenialRate{Key: r.Key, Denied: int(r.N1)})
 		}
 	}
-	return t, rows.Err()
+	return t, nil
 }

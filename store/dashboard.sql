@@ -64,15 +64,15 @@ ORDER BY cp.seq;
 --     payments that were not denials: a denial's CO-16 or CO-50 is still
 --     owed once corrected or appealed) − patient responsibility, over
 --     every 835 claim payment (a reversal, CLP02 22, carries negative
---     amounts), floored at 0, and 0 in the statuses $4 where the payer
+--     amounts), floored at 0, and 0 in the statuses @closed where the payer
 --     owes nothing;
 --   patient balance: patient responsibility − what the patient paid on the
 --     claim's statements (a statement ID starts with its claim ID,
 --     activities.PatientBalances) net of refunds, floored at 0, and 0 on a
 --     voided or written-off claim;
---   aged from the date of service to $3 (0–30, 31–60, 61–90, 91–120,
+--   aged from the date of service to as_of (0–30, 31–60, 61–90, 91–120,
 --     over 120 days);
---   the analytics over the claims dated in the 90 days ending on $3:
+--   the analytics over the claims dated in the 90 days ending on as_of:
 --     submitted (sent at least once), clean (accepted by the 277CA after
 --     exactly one submission with no scrub failure or rejection before),
 --     adjudicated (a claim payment that is not a reversal), first pass
@@ -86,7 +86,7 @@ ORDER BY cp.seq;
 -- payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and
 -- 'denial_reason' (n1 denied); for aging rows n0 is the claims, n1..n5
 -- the buckets, n6 the total and n7 (patients) the patients owing.
-WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
+WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)),
 pay AS (
     SELECT cp.claim_id, sum(cp.paid_cents) AS paid, sum(cp.patient_resp_cents) AS resp,
            bool_or(cp.status_code <> '22') AS adjudicated, bool_or(cp.status_code = '4') AS denied
@@ -95,11 +95,11 @@ pay AS (
     GROUP BY cp.claim_id
 ),
 f AS (
-    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, ($3::date - e.date_of_service) AS age,
+    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, (sqlc.arg(as_of)::text::date - e.date_of_service) AS age,
            coalesce(pay.paid, 0) AS paid, coalesce(pay.resp, 0) AS resp,
            coalesce(pay.adjudicated, false) AS adjudicated, coalesce(pay.denied, false) AS denied,
-           ($3::date - e.date_of_service) BETWEEN 0 AND 89 AS in_period,
-           c.status <> ALL ($4::text[]) AS payer_open
+           (sqlc.arg(as_of)::text::date - e.date_of_service) BETWEEN 0 AND 89 AS in_period,
+           c.status <> ALL (@closed::text[]) AS payer_open
     FROM claims c
     JOIN encounters e ON e.id = c.encounter_id
     JOIN payers p ON p.id = c.payer_id

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -90,6 +91,7 @@ func open(ctx context.Context, name, keyFile string) (*store.Store, error) {
 
 func run(ctx context.Context, size store.ScaleSize, preset string, workers int, db, keyFile string, clients, perQuery, post int, genOnly bool) error {
 	fmt.Printf("== Data at production size (issue 20) ==\n")
+	fmt.Printf("machine: %d CPUs, load average %s (shared: every figure below includes waiting for the CPU)\n", runtime.NumCPU(), loadavg())
 	fmt.Printf("size used: preset %s, %d tenants × %d patients × %d claims = %d patients, %d claims over %d years (full: %d patients, %d claims)\n",
 		preset, size.Tenants, size.PatientsPerTenant, size.ClaimsPerTenant, size.Patients(), size.Claims(), size.Years,
 		store.ScaleFull.Patients(), store.ScaleFull.Claims())
@@ -171,3 +173,16 @@ func emptyDatabase(ctx context.Context, keyFile string) (*store.Store, error) {
 }
 
 var errTarget = errors.New("a figure missed its target")
+
+// loadavg is /proc/loadavg's 1-, 5- and 15-minute figures ("?" elsewhere).
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -188,11 +188,11 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 				return fmt.Errorf("%s: %w", q.name, err)
 			}
 		}
-		got, count, err := measure(ctx, big, bigSamples, q, clients, n, 40*time.Second)
+		got, count, err := measure(ctx, big, bigSamples, q, clients, n, 20*time.Second)
 		if err != nil {
 			return err
 		}
-		base, _, err := measure(ctx, empty, emptySamples, q, clients, n, 10*time.Second)
+		base, _, err := measure(ctx, empty, emptySamples, q, clients, n, 5*time.Second)
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 		fmt.Printf("%-32s %9s %9s %6d   %9s %9s   %7.1f×  %s\n", q.name, ms(got.p50), ms(got.p99), count, ms(base.p50), ms(base.p99),
 			float64(got.p99)/float64(max(base.p99, time.Microsecond)), verdict)
 	}
-	fmt.Printf("queries at target: %d of %d\n", len(dashQueries())-missed, len(dashQueries()))
+	fmt.Printf("queries at target: %d of %d (load average now %s)\n", len(dashQueries())-missed, len(dashQueries()), loadavg())
 	return nil
 }
 
