@@ -24,7 +24,118 @@ CREATE INDEX claims_org_created ON claims (org_id, created_at);
 CREATE INDEX claim_payments_unmatched ON claim_payments (remittance_id) WHERE org_id IS NULL;
 CREATE INDEX remittances_partner ON remittances (partner, id);
 
+-- Names are blind-indexed under one key for every tenant, so a common
+-- name matches patients of all of them: dash_search's name branches (first
+-- name, last name, and the search box's name meanings) now keep the
+-- caller's patients before joining to their claims, through
+-- patients_org_first_name and patients_org_last_name, instead of joining
+-- every tenant's namesakes to their claims and discarding them after.
+-- The result is unchanged (the worklist scoped the claims already).
+CREATE INDEX patients_org_first_name ON patients (first_name_bidx, org_id);
+CREATE INDEX patients_org_last_name ON patients (last_name_bidx, org_id);
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION dash_search(actor uuid, perm text, s_criteria int,
+                            s_claim uuid, s_pcn text, s_payer_claim text, s_member bytea, s_first_name bytea, s_last_name bytea,
+                            s_dos_from date, s_dos_to date,
+                            s_q text, s_q_member bytea, s_q_last bytea[], s_q_first bytea[], s_q_pair_first bytea[], s_q_pair_last bytea[], s_q_dos date)
+RETURNS TABLE (claim_id uuid)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT m.claim_id FROM (
+        SELECT 1 AS k, c.id AS claim_id FROM claims c WHERE c.id = s_claim
+        UNION ALL
+        SELECT 2, c.id FROM claims c WHERE c.patient_control_number = s_pcn
+        UNION ALL
+        SELECT 3, cp.claim_id FROM claim_payments cp WHERE cp.payer_claim_number = s_payer_claim AND cp.payer_claim_number <> '' AND cp.claim_id IS NOT NULL
+        UNION ALL
+        SELECT 4, c.id FROM coverages cv JOIN claims c ON c.coverage_id = cv.id WHERE cv.member_id_bidx = s_member
+        UNION ALL
+        SELECT 5, c.id FROM patients p JOIN claims c ON c.patient_id = p.id WHERE p.first_name_bidx = s_first_name AND p.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+        UNION ALL
+        SELECT 6, c.id FROM patients p JOIN claims c ON c.patient_id = p.id WHERE p.last_name_bidx = s_last_name AND p.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+        UNION ALL
+        SELECT 7, c.id FROM encounters e JOIN claims c ON c.encounter_id = e.id
+        WHERE (s_dos_from IS NOT NULL OR s_dos_to IS NOT NULL)
+          AND e.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+          AND e.date_of_service >= coalesce(s_dos_from, '-infinity'::date) AND e.date_of_service <= coalesce(s_dos_to, 'infinity'::date)
+        UNION ALL
+        SELECT 8, c.id FROM claims c WHERE c.patient_control_number = s_q
+        UNION ALL
+        SELECT 8, cp.claim_id FROM claim_payments cp WHERE cp.payer_claim_number = s_q AND cp.payer_claim_number <> '' AND cp.claim_id IS NOT NULL
+        UNION ALL
+        SELECT 8, c.id FROM coverages cv JOIN claims c ON c.coverage_id = cv.id WHERE cv.member_id_bidx = s_q_member
+        UNION ALL
+        SELECT 8, c.id FROM patients p JOIN claims c ON c.patient_id = p.id
+        WHERE s_q_last IS NOT NULL AND p.last_name_bidx = ANY (s_q_last) AND p.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+        UNION ALL
+        SELECT 8, c.id FROM patients p JOIN claims c ON c.patient_id = p.id
+        WHERE s_q_first IS NOT NULL AND p.first_name_bidx = ANY (s_q_first) AND p.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+        UNION ALL
+        SELECT 8, c.id FROM patients p JOIN claims c ON c.patient_id = p.id
+        WHERE s_q_pair_last IS NOT NULL AND p.last_name_bidx = ANY (s_q_pair_last) AND p.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+          AND EXISTS (SELECT 1 FROM unnest(s_q_pair_first, s_q_pair_last) AS n (f, l)
+                      WHERE n.f = p.first_name_bidx AND n.l = p.last_name_bidx)
+        UNION ALL
+        SELECT 8, c.id FROM encounters e JOIN claims c ON c.encounter_id = e.id
+        WHERE e.date_of_service = s_q_dos AND e.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+    ) m
+    GROUP BY m.claim_id
+    HAVING count(DISTINCT m.k) = s_criteria
+$$;
+-- +goose StatementEnd
+
 -- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION dash_search(actor uuid, perm text, s_criteria int,
+                            s_claim uuid, s_pcn text, s_payer_claim text, s_member bytea, s_first_name bytea, s_last_name bytea,
+                            s_dos_from date, s_dos_to date,
+                            s_q text, s_q_member bytea, s_q_last bytea[], s_q_first bytea[], s_q_pair_first bytea[], s_q_pair_last bytea[], s_q_dos date)
+RETURNS TABLE (claim_id uuid)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT m.claim_id FROM (
+        SELECT 1 AS k, c.id AS claim_id FROM claims c WHERE c.id = s_claim
+        UNION ALL
+        SELECT 2, c.id FROM claims c WHERE c.patient_control_number = s_pcn
+        UNION ALL
+        SELECT 3, cp.claim_id FROM claim_payments cp WHERE cp.payer_claim_number = s_payer_claim AND cp.payer_claim_number <> '' AND cp.claim_id IS NOT NULL
+        UNION ALL
+        SELECT 4, c.id FROM coverages cv JOIN claims c ON c.coverage_id = cv.id WHERE cv.member_id_bidx = s_member
+        UNION ALL
+        SELECT 5, c.id FROM patients p JOIN claims c ON c.patient_id = p.id WHERE p.first_name_bidx = s_first_name
+        UNION ALL
+        SELECT 6, c.id FROM patients p JOIN claims c ON c.patient_id = p.id WHERE p.last_name_bidx = s_last_name
+        UNION ALL
+        SELECT 7, c.id FROM encounters e JOIN claims c ON c.encounter_id = e.id
+        WHERE (s_dos_from IS NOT NULL OR s_dos_to IS NOT NULL)
+          AND e.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+          AND e.date_of_service >= coalesce(s_dos_from, '-infinity'::date) AND e.date_of_service <= coalesce(s_dos_to, 'infinity'::date)
+        UNION ALL
+        SELECT 8, c.id FROM claims c WHERE c.patient_control_number = s_q
+        UNION ALL
+        SELECT 8, cp.claim_id FROM claim_payments cp WHERE cp.payer_claim_number = s_q AND cp.payer_claim_number <> '' AND cp.claim_id IS NOT NULL
+        UNION ALL
+        SELECT 8, c.id FROM coverages cv JOIN claims c ON c.coverage_id = cv.id WHERE cv.member_id_bidx = s_q_member
+        UNION ALL
+        SELECT 8, c.id FROM patients p JOIN claims c ON c.patient_id = p.id
+        WHERE s_q_last IS NOT NULL AND p.last_name_bidx = ANY (s_q_last)
+        UNION ALL
+        SELECT 8, c.id FROM patients p JOIN claims c ON c.patient_id = p.id
+        WHERE s_q_first IS NOT NULL AND p.first_name_bidx = ANY (s_q_first)
+        UNION ALL
+        SELECT 8, c.id FROM patients p JOIN claims c ON c.patient_id = p.id
+        WHERE s_q_pair_last IS NOT NULL AND p.last_name_bidx = ANY (s_q_pair_last)
+          AND EXISTS (SELECT 1 FROM unnest(s_q_pair_first, s_q_pair_last) AS n (f, l)
+                      WHERE n.f = p.first_name_bidx AND n.l = p.last_name_bidx)
+        UNION ALL
+        SELECT 8, c.id FROM encounters e JOIN claims c ON c.encounter_id = e.id
+        WHERE e.date_of_service = s_q_dos AND e.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+    ) m
+    GROUP BY m.claim_id
+    HAVING count(DISTINCT m.k) = s_criteria
+$$;
+-- +goose StatementEnd
+DROP INDEX patients_org_last_name;
+DROP INDEX patients_org_first_name;
 DROP INDEX remittances_partner;
 DROP INDEX claim_payments_unmatched;
 DROP INDEX claims_org_created;

@@ -129,9 +129,6 @@ var knownSeqScans = map[string][]string{
 	"remittances":        {"claim_payments", "remittances"},
 	"work queue":         {"claim_payments", "remittances", "remit_work_queue"},
 	"remittance version": {"claim_payments", "remittances", "remit_work_queue"},
-	// dash_search's name branches find patients of every tenant before the
-	// worklist scopes them; a common first name joins to many claims.
-	"search first name": {"claims"},
 }
 
 func explainDashboard(t *testing.T, s *store.Store, dsn string, a store.Actor) {
