@@ -84,7 +84,37 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 -- +goose StatementEnd
 
+-- visible_remittances (00141) read the owner views of 00120, whose
+-- branches for unmatched claim payments and empty remittances joined every
+-- claim payment and remittance of every tenant (2.7 s at 1,000,000
+-- claims). The same owners, found from the caller's side: claim payments
+-- of the visible organisations (claim_payments_org), and the remittances
+-- of the accounts they bill through (remittances_partner) that carry an
+-- unmatched claim payment (claim_payments_unmatched) or none at all.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION visible_remittances(actor uuid, perm text) RETURNS TABLE (remittance_id uuid)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT cp.remittance_id FROM claim_payments cp
+    WHERE cp.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+    UNION ALL
+    SELECT r.id FROM remittances r
+    WHERE r.partner IN (SELECT tp.partner FROM trading_partner_orgs tp
+                        WHERE tp.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id)))
+      -- Lookups per remittance (LIMIT 1): EXISTS may be planned as one
+      -- hashed scan of every claim payment.
+      AND ((SELECT true FROM claim_payments cp WHERE cp.remittance_id = r.id AND cp.org_id IS NULL LIMIT 1)
+           OR (SELECT true FROM claim_payments cp WHERE cp.remittance_id = r.id LIMIT 1) IS NULL)
+$$;
+-- +goose StatementEnd
+
 -- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION visible_remittances(actor uuid, perm text) RETURNS TABLE (remittance_id uuid)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT o.remittance_id FROM remittance_owners o
+    WHERE o.org_id IN (SELECT id FROM visible_orgs(actor, perm))
+$$;
+-- +goose StatementEnd
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION dash_search(actor uuid, perm text, s_criteria int,
                             s_claim uuid, s_pcn text, s_payer_claim text, s_member bytea, s_first_name bytea, s_last_name bytea,
