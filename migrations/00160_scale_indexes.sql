@@ -6,13 +6,14 @@
 -- A/R's patient balances look them up per claim.
 CREATE INDEX patient_statements_claim ON patient_statements (left(id, 36));
 
--- The worklist filtered by payer or provider, newest first: the IDs are
--- per tenant, so each index reads one tenant's claims of that payer or
--- provider in ID order and stops at the page (claims_org_status served
--- only the organisation, then sorted every claim of the payer). Created
--- in a range: by organisation and creation time.
-CREATE INDEX claims_payer ON claims (payer_id, id);
-CREATE INDEX claims_provider ON claims (provider_id, id);
+-- The worklist filtered by payer or provider: each organisation's claims
+-- of that payer or provider (claims_org_status read every claim of the
+-- organisation and filtered them; at 50,000 claims a tenant, 455 ms of
+-- SQL became 335 ms with this index under the same load, the rest is
+-- reading the matching rows to sort them). Created in a range: by
+-- organisation and creation time.
+CREATE INDEX claims_org_payer ON claims (org_id, payer_id, id);
+CREATE INDEX claims_org_provider ON claims (org_id, provider_id, id);
 CREATE INDEX claims_org_created ON claims (org_id, created_at);
 
 -- Claim payments that matched no claim (org_id NULL) belong to the
@@ -169,6 +170,6 @@ DROP INDEX patients_org_first_name;
 DROP INDEX remittances_partner;
 DROP INDEX claim_payments_unmatched;
 DROP INDEX claims_org_created;
-DROP INDEX claims_provider;
-DROP INDEX claims_payer;
+DROP INDEX claims_org_provider;
+DROP INDEX claims_org_payer;
 DROP INDEX patient_statements_claim;
