@@ -27,22 +27,28 @@ func (m memFiles) Fetch(_ context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
-// build835 is one 835 transaction paying tenant 0's first n claims: 70 %
-// paid, 20 % contractual (CO-45), 10 % patient responsibility (PR-2).
-func build835(ctx context.Context, s *store.Store, n int, trace string) ([]byte, int64, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT patient_control_number, total_cents FROM claims
-		WHERE patient_control_number = ANY ($1) ORDER BY patient_control_number`, pcns(n))
+// build835 is one 835 transaction paying n of tenant 0's claims that were
+// sent (in an 837 batch through its account, so posting matches them): 70 %
+// paid, 20 % contractual (CO-45), 10 % patient responsibility (PR-2). It
+// returns the file, the amount paid and the claims' control numbers.
+func build835(ctx context.Context, s *store.Store, n int, trace string) ([]byte, int64, []string, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT c.patient_control_number, c.total_cents FROM claims c
+		WHERE c.org_id IN (SELECT id FROM visible_orgs($1, 'claim:read'))
+		  AND EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id)
+		ORDER BY c.patient_control_number LIMIT $2`, store.ScaleTenant(0).BillerID, n)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
+	var pcns []string
 	var claims []x835.ClaimPayment
 	var total x835.Money
 	for rows.Next() {
 		var pcn string
 		var cents int64
 		if err := rows.Scan(&pcn, &cents); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
+		pcns = append(pcns, pcn)
 		co, pr := cents/5, cents/10
 		paid := cents - co - pr
 		claims = append(claims, x835.ClaimPayment{HeaderNumber: "1", PatientControlNumber: pcn, Status: "1", Charge: x835.Money(cents),
@@ -52,10 +58,10 @@ func build835(ctx context.Context, s *store.Store, n int, trace string) ([]byte,
 		total += x835.Money(paid)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	if len(claims) != n {
-		return nil, 0, fmt.Errorf("found %d of tenant 0's first %d claims (generate more claims per tenant)", len(claims), n)
+		return nil, 0, nil, fmt.Errorf("found %d of tenant 0's sent claims, want %d (generate more claims per tenant)", len(claims), n)
 	}
 	r := &x835.Remittance{
 		Payment: x835.Payment{Handling: "I", Amount: total, CreditDebit: "C", Method: "ACH", Format: "CCP",
@@ -70,21 +76,13 @@ func build835(ctx context.Context, s *store.Store, n int, trace string) ([]byte,
 	}
 	ic, err := x835.Build(x835.Envelope{SenderID: "ZZTESTPAYER", ReceiverID: "CLAIMFLOW", Usage: "T", Time: time.Now()}, r)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	var buf bytes.Buffer
 	if err := edi.Write(&buf, ic); err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	return buf.Bytes(), int64(total), nil
-}
-
-func pcns(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = store.ScalePCN(0, i)
-	}
-	return out
+	return buf.Bytes(), int64(total), pcns, nil
 }
 
 // heapPeak samples the live heap until stop is called and returns the
@@ -124,7 +122,7 @@ func benchPosting(ctx context.Context, s *store.Store, size store.ScaleSize, n i
 		return fmt.Errorf("%d claim payments but %d claims per tenant", n, size.ClaimsPerTenant)
 	}
 	trace := fmt.Sprintf("ZZBENCH%d", time.Now().UnixNano())
-	file, paid, err := build835(ctx, s, n, trace)
+	file, paid, pcns, err := build835(ctx, s, n, trace)
 	if err != nil {
 		return err
 	}
@@ -132,7 +130,7 @@ func benchPosting(ctx context.Context, s *store.Store, size store.ScaleSize, n i
 	svc := &activities.RemitService{Files: memFiles{key: file}, Records: s}
 	req := activities.RemittanceRequest{Partner: store.ScaleTenant(0).Partner, FileKey: key, Transaction: 0, PayerID: "ZZS00", TraceNumber: trace}
 	var before int64
-	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM claim_payments WHERE patient_control = ANY ($1)`, pcns(n)).Scan(&before); err != nil {
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM claim_payments WHERE patient_control = ANY ($1)`, pcns).Scan(&before); err != nil {
 		return err
 	}
 	runtime.GC()
@@ -155,7 +153,7 @@ func benchPosting(ctx context.Context, s *store.Store, size store.ScaleSize, n i
 	}
 	var after, onRemit int64
 	var remitPaid int64
-	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM claim_payments WHERE patient_control = ANY ($1)`, pcns(n)).Scan(&after); err != nil {
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM claim_payments WHERE patient_control = ANY ($1)`, pcns).Scan(&after); err != nil {
 		return err
 	}
 	if err := s.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(cp.paid_cents), 0) FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
