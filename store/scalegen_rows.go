@@ -29,7 +29,6 @@ type tenantGen struct {
 	remits     map[[2]int]*genRemit
 	batches    map[[2]int]*genBatch
 	isa        int
-	nextICN    int
 }
 
 type genPayer struct {
