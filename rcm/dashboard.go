@@ -345,15 +345,28 @@ func (f ClaimFacts) PatientBalance() int64 {
 	return max(0, f.PatientRespCents-f.PatientPaidCents)
 }
 
+// ReceivablesTotals are the sums the A/R view is made of: the store adds
+// them up in SQL (DashReceivables), ComputeReceivables in Go from one
+// ClaimFacts per claim; ReceivablesFrom turns either into the view.
+type ReceivablesTotals struct {
+	Aging        []AgingRow // one row per payer with a payer balance
+	Patients     AgingRow   // the patients' balances
+	PatientCount int        // patients with a balance
+	// Over the analytics period's claims.
+	ChargesCents, PaymentsCents, ContractualCents int64
+	Submitted, Clean, Adjudicated, FirstPass      int
+	Denied                                        int
+	DenialsByCARC                                 []DenialRate // Key and Denied
+	DenialsByPayer                                []DenialRate // Key, Denied and Adjudicated
+}
+
 // ComputeReceivables ages the balances and computes the analytics of the
 // claims (Trend is left to the caller).
 func ComputeReceivables(asOf string, claims []ClaimFacts) Receivables {
-	r := Receivables{AsOf: asOf, Aging: []AgingRow{}, Trend: []TrendPoint{}, Patients: AgingRow{Payer: "Patients"}}
+	t := ReceivablesTotals{Patients: AgingRow{Payer: "Patients"}}
 	payers := map[string]*AgingRow{}
 	owing := map[string]bool{}
-	an := Analytics{PeriodDays: AnalyticsPeriodDays, DenialsByCARC: []DenialRate{}, DenialsByPayer: []DenialRate{}}
 	byCARC, byPayer := map[string]*DenialRate{}, map[string]*DenialRate{}
-	var charges int64
 	for _, c := range claims {
 		if b := c.PayerBalance(); b > 0 {
 			row := payers[c.Payer]
@@ -362,31 +375,29 @@ func ComputeReceivables(asOf string, claims []ClaimFacts) Receivables {
 				payers[c.Payer] = row
 			}
 			row.add(c.AgeDays, b)
-			an.TotalARCents += b
 		}
 		if b := c.PatientBalance(); b > 0 {
-			r.Patients.add(c.AgeDays, b)
+			t.Patients.add(c.AgeDays, b)
 			owing[c.PatientID] = true
-			an.TotalARCents += b
 		}
 		if c.AgeDays < 0 || c.AgeDays >= AnalyticsPeriodDays {
 			continue
 		}
-		charges += c.TotalCents
-		an.PaymentsCents += c.PaidCents + c.PatientPaidCents
-		an.ContractualCents += c.ContractualCents
+		t.ChargesCents += c.TotalCents
+		t.PaymentsCents += c.PaidCents + c.PatientPaidCents
+		t.ContractualCents += c.ContractualCents
 		if c.Submitted {
-			an.Submitted++
+			t.Submitted++
 			if c.Clean {
-				an.Clean++
+				t.Clean++
 			}
 		}
 		if !c.Adjudicated {
 			continue
 		}
-		an.Adjudicated++
+		t.Adjudicated++
 		if c.FirstPass {
-			an.FirstPass++
+			t.FirstPass++
 		}
 		p := byPayer[c.Payer]
 		if p == nil {
@@ -395,7 +406,7 @@ func ComputeReceivables(asOf string, claims []ClaimFacts) Receivables {
 		}
 		p.Adjudicated++
 		if c.Denied {
-			an.Denied++
+			t.Denied++
 			p.Denied++
 			for _, k := range c.DenialReasons {
 				d := byCARC[k]
@@ -408,22 +419,43 @@ func ComputeReceivables(asOf string, claims []ClaimFacts) Receivables {
 		}
 	}
 	for _, row := range payers {
-		r.Aging = append(r.Aging, *row)
+		t.Aging = append(t.Aging, *row)
 	}
+	t.PatientCount = len(owing)
+	for _, d := range byCARC {
+		t.DenialsByCARC = append(t.DenialsByCARC, *d)
+	}
+	for _, d := range byPayer {
+		t.DenialsByPayer = append(t.DenialsByPayer, *d)
+	}
+	return ReceivablesFrom(asOf, t)
+}
+
+// ReceivablesFrom computes the rates and grades of the totals and orders
+// the rows (Trend is left to the caller).
+func ReceivablesFrom(asOf string, t ReceivablesTotals) Receivables {
+	r := Receivables{AsOf: asOf, Aging: append([]AgingRow{}, t.Aging...), Trend: []TrendPoint{}, Patients: t.Patients, PatientCount: t.PatientCount}
+	r.Patients.Payer = "Patients"
 	slices.SortFunc(r.Aging, func(a, b AgingRow) int { return strings.Compare(a.Payer, b.Payer) })
-	r.PatientCount = len(owing)
-	an.PeriodChargesCts = charges
+	an := Analytics{PeriodDays: AnalyticsPeriodDays, DenialsByCARC: []DenialRate{}, DenialsByPayer: []DenialRate{},
+		Submitted: t.Submitted, Clean: t.Clean, Adjudicated: t.Adjudicated, FirstPass: t.FirstPass, Denied: t.Denied,
+		PaymentsCents: t.PaymentsCents, ContractualCents: t.ContractualCents, PeriodChargesCts: t.ChargesCents}
+	for _, row := range r.Aging {
+		an.TotalARCents += row.TotalCents
+	}
+	an.TotalARCents += r.Patients.TotalCents
+	charges := t.ChargesCents
 	an.CleanClaimRate = ratio(float64(an.Clean), float64(an.Submitted))
 	an.FirstPassResolution = ratio(float64(an.FirstPass), float64(an.Adjudicated))
 	an.DenialRate = ratio(float64(an.Denied), float64(an.Adjudicated))
-	for _, d := range byCARC {
+	for _, d := range t.DenialsByCARC {
 		d.Adjudicated = an.Adjudicated
 		d.Rate = ratio(float64(d.Denied), float64(d.Adjudicated))
-		an.DenialsByCARC = append(an.DenialsByCARC, *d)
+		an.DenialsByCARC = append(an.DenialsByCARC, d)
 	}
-	for _, d := range byPayer {
+	for _, d := range t.DenialsByPayer {
 		d.Rate = ratio(float64(d.Denied), float64(d.Adjudicated))
-		an.DenialsByPayer = append(an.DenialsByPayer, *d)
+		an.DenialsByPayer = append(an.DenialsByPayer, d)
 	}
 	byRate := func(a, b DenialRate) int {
 		if a.Denied != b.Denied {

@@ -154,25 +154,18 @@ func (s *Store) DashWorkQueue(ctx context.Context, a Actor) ([]WorkItem, error) 
 }
 
 // DashReceivables computes what payers and patients owe, aged from the
-// date of service, the revenue-cycle analytics (rcm.ComputeReceivables has
-// the definitions) and the weekly trend. The figures are computed in Go
-// from one row per visible claim, so each definition is written once, in
-// rcm, and tested there and here against hand-computed answers.
+// date of service, the revenue-cycle analytics and the weekly trend. The
+// sums are added up in SQL (DashReceivablesTotals, with the definitions
+// of rcm.ClaimFacts) and rcm.ReceivablesFrom makes the rates and grades;
+// the figures are tested against hand-computed answers.
 func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, error) {
 	db := pgq.New(s.Pool)
 	asOf := s.now().UTC().Format(time.DateOnly)
-	rows, err := db.DashClaimFacts(ctx, pgq.DashClaimFactsParams{AsOf: asOf, Actor: nullText(a.UserID), Perm: PermClaimRead})
+	t, err := s.receivablesTotals(ctx, a, asOf)
 	if err != nil {
 		return Receivables{}, err
 	}
-	facts := make([]rcm.ClaimFacts, len(rows))
-	for i, x := range rows {
-		facts[i] = rcm.ClaimFacts{Payer: x.Payer, PatientID: x.PatientID, Status: x.Status, TotalCents: x.TotalCents,
-			AgeDays: int(x.AgeDays), PaidCents: x.PaidCents, ContractualCents: x.ContractualCents,
-			PatientRespCents: x.PatientRespCents, PatientPaidCents: x.PatientPaidCents, Submitted: x.Submitted,
-			Clean: x.Clean, Adjudicated: x.Adjudicated, FirstPass: x.FirstPass, Denied: x.Denied, DenialReasons: x.DenialReasons}
-	}
-	r := rcm.ComputeReceivables(asOf, facts)
+	r := rcm.ReceivablesFrom(asOf, t)
 	trend, err := db.DashTrend(ctx, pgq.DashTrendParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
 	if err != nil {
 		return r, err
@@ -209,4 +202,39 @@ func (s *Store) CanWriteClaim(ctx context.Context, a Actor, orgID string) (bool,
 		return err
 	})
 	return ok, err
+}
+
+// payerClosedStatuses are the statuses in which the payer owes nothing
+// (rcm.ClaimFacts.PayerBalance).
+var payerClosedStatuses = []string{string(rcm.StatusPaid), string(rcm.StatusWrittenOff), string(rcm.StatusVoided),
+	string(rcm.StatusPatientBilling), string(rcm.StatusDraft)}
+
+// receivablesTotals reads DashReceivablesTotals (its row kinds are
+// described there).
+func (s *Store) receivablesTotals(ctx context.Context, a Actor, asOf string) (rcm.ReceivablesTotals, error) {
+	t := rcm.ReceivablesTotals{Aging: []rcm.AgingRow{}, Patients: rcm.AgingRow{Payer: "Patients"}}
+	rows, err := pgq.New(s.Pool).DashReceivablesTotals(ctx, pgq.DashReceivablesTotalsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+		AsOf: asOf, Closed: payerClosedStatuses})
+	if err != nil {
+		return t, err
+	}
+	for _, r := range rows {
+		aging := rcm.AgingRow{Payer: r.Key, Claims: int(r.N0), Days0to30: r.N1, Days31to60: r.N2, Days61to90: r.N3, Days91to120: r.N4,
+			DaysOver120: r.N5, TotalCents: r.N6}
+		switch r.Kind {
+		case "payer":
+			t.Aging = append(t.Aging, aging)
+		case "patients":
+			aging.Payer = "Patients"
+			t.Patients, t.PatientCount = aging, int(r.N7)
+		case "period":
+			t.Submitted, t.Clean, t.Adjudicated, t.FirstPass, t.Denied = int(r.N0), int(r.N1), int(r.N2), int(r.N3), int(r.N4)
+			t.ChargesCents, t.PaymentsCents, t.ContractualCents = r.N5, r.N6, r.N7
+		case "denial_payer":
+			t.DenialsByPayer = append(t.DenialsByPayer, rcm.DenialRate{Key: r.Key, Adjudicated: int(r.N0), Denied: int(r.N1)})
+		case "denial_reason":
+			t.DenialsByCARC = append(t.DenialsByCARC, rcm.DenialRate{Key: r.Key, Denied: int(r.N1)})
+		}
+	}
+	return t, nil
 }

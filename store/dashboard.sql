@@ -56,59 +56,126 @@ WHERE cp.remittance_id = @remittance_id
   AND (cp.remittance_id, cp.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments(sqlc.narg(actor)::uuid, @perm::text))
 ORDER BY cp.seq;
 
--- name: DashClaimFacts :many
--- One row per claim the caller may read, with what the A/R and analytics
--- figures of DashReceivables are computed from (rcm.ComputeReceivables has
--- the definitions). age_days counts from the date of service to as_of.
--- Sums run over every 835 claim payment of the claim (a reversal, CLP02
--- 22, carries negative amounts and cancels what it reverses).
--- contractual_cents is the CO adjustments of payments that were not
--- denials: a denial CO amount (CO-16, CO-197...) is not a contractual
--- write-off; the claim is still owed once corrected or appealed.
--- patient_paid_cents is what the patient paid on the claim statements
--- (a statement ID starts with its claim ID, activities.PatientBalances)
--- net of refunds. clean: accepted by the payer (277CA) after exactly one
--- submission, with no scrub failure (claim edit) or rejection before the
--- acceptance. first_pass: the first adjudication processed the claim
--- (CLP02 1, 2 or 3, paid or applied to the patient share) and exactly one
--- submission came before it.
+-- name: DashReceivablesTotals :many
+-- What the A/R view is made of (rcm.ReceivablesTotals), added up here
+-- rather than in Go from one row per claim (issue 20: a tenant has tens of
+-- thousands of claims), with the definitions of rcm.ClaimFacts:
+--   payer balance: charge − payer paid − contractual (CO adjustments of
+--     payments that were not denials: a denial's CO-16 or CO-50 is still
+--     owed once corrected or appealed) − patient responsibility, over
+--     every 835 claim payment (a reversal, CLP02 22, carries negative
+--     amounts), floored at 0, and 0 in the statuses @closed where the payer
+--     owes nothing;
+--   patient balance: patient responsibility − what the patient paid on the
+--     claim's statements (a statement ID starts with its claim ID,
+--     activities.PatientBalances) net of refunds, floored at 0, and 0 on a
+--     voided or written-off claim;
+--   aged from the date of service to as_of (0–30, 31–60, 61–90, 91–120,
+--     over 120 days);
+--   the analytics over the claims dated in the 90 days ending on as_of:
+--     submitted (sent at least once), clean (accepted by the 277CA after
+--     exactly one submission with no scrub failure or rejection before),
+--     adjudicated (a claim payment that is not a reversal), first pass
+--     (the first adjudication processed it, CLP02 1, 2 or 3, after exactly
+--     one submission), denied (a CLP02 4 payment) and its reasons.
+-- The per-claim lookups (contractual, statements, history) run only for
+-- the claims that need them: open for the payer, with a patient share, or
+-- in the period.
+-- Rows: kind 'payer' (key: payer name), 'patients', 'period' (n0..n7 the
+-- period's submitted, clean, adjudicated, first pass, denied, charges,
+-- payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and
+-- 'denial_reason' (n1 denied); for aging rows n0 is the claims, n1..n5
+-- the buckets, n6 the total and n7 (patients) the patients owing.
 WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)),
-patient_paid AS (
-    SELECT left(s.id, 36) AS claim_key,
-           sum(coalesce((SELECT sum(pp.amount_cents) FROM patient_payments pp WHERE pp.statement_id = s.id), 0)
-               - coalesce((SELECT sum(rf.amount_cents) FROM patient_refunds rf WHERE rf.statement_id = s.id), 0)) AS cents
-    FROM patient_statements s GROUP BY 1
+pay AS (
+    SELECT cp.claim_id, sum(cp.paid_cents) AS paid, sum(cp.patient_resp_cents) AS resp,
+           bool_or(cp.status_code <> '22') AS adjudicated, bool_or(cp.status_code = '4') AS denied
+    FROM claim_payments cp
+    WHERE cp.org_id IN (SELECT id FROM visible) AND cp.claim_id IS NOT NULL
+    GROUP BY cp.claim_id
+),
+f AS (
+    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, (sqlc.arg(as_of)::text::date - e.date_of_service) AS age,
+           coalesce(pay.paid, 0) AS paid, coalesce(pay.resp, 0) AS resp,
+           coalesce(pay.adjudicated, false) AS adjudicated, coalesce(pay.denied, false) AS denied,
+           (sqlc.arg(as_of)::text::date - e.date_of_service) BETWEEN 0 AND 89 AS in_period,
+           c.status <> ALL (@closed::text[]) AS payer_open
+    FROM claims c
+    JOIN encounters e ON e.id = c.encounter_id
+    JOIN payers p ON p.id = c.payer_id
+    LEFT JOIN pay ON pay.claim_id = c.id
+    WHERE c.org_id IN (SELECT id FROM visible)
+),
+g AS (
+    SELECT f.*,
+           CASE WHEN f.payer_open OR f.in_period THEN
+               coalesce((SELECT sum(a.amount_cents) FROM claim_payments cp
+                         JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
+                         WHERE cp.claim_id = f.id AND cp.status_code <> '4' AND a.group_code = 'CO'), 0)
+           ELSE 0 END AS contractual,
+           CASE WHEN f.resp <> 0 OR f.in_period THEN
+               coalesce((SELECT sum(coalesce((SELECT sum(pp.amount_cents) FROM patient_payments pp WHERE pp.statement_id = s.id), 0)
+                                    - coalesce((SELECT sum(rf.amount_cents) FROM patient_refunds rf WHERE rf.statement_id = s.id), 0))
+                         FROM patient_statements s WHERE left(s.id, 36) = f.id::text), 0)
+           ELSE 0 END AS patient_paid,
+           -- A scalar lookup (LIMIT 1), not EXISTS, which Postgres may plan
+           -- as one hashed scan of every claim's history.
+           CASE WHEN f.in_period THEN (SELECT true FROM claim_status_history h WHERE h.claim_id = f.id AND h.status = 'submitted' LIMIT 1) IS NOT NULL
+           ELSE false END AS submitted,
+           CASE WHEN f.in_period THEN coalesce((
+               SELECT NOT EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = f.id
+                                  AND h.status IN ('scrub_failed', 'rejected') AND h.at <= acc.at)
+                      AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = f.id
+                           AND h.status = 'submitted' AND h.at <= acc.at) = 1
+               FROM (SELECT min(h.at) AS at FROM claim_status_history h WHERE h.claim_id = f.id AND h.status = 'accepted') acc
+               WHERE acc.at IS NOT NULL), false) ELSE false END AS clean,
+           CASE WHEN f.in_period AND f.adjudicated THEN coalesce((
+               SELECT cp.status_code IN ('1', '2', '3')
+                      AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = f.id
+                           AND h.status = 'submitted' AND h.at <= cp.posted_at) = 1
+               FROM claim_payments cp WHERE cp.claim_id = f.id AND cp.status_code <> '22'
+               ORDER BY cp.posted_at, cp.seq LIMIT 1), false) ELSE false END AS first_pass,
+           CASE WHEN f.in_period AND f.adjudicated AND f.denied THEN
+               coalesce((SELECT array_agg(DISTINCT a.group_code || '-' || a.reason)
+                         FROM claim_payments cp JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
+                         WHERE cp.claim_id = f.id AND cp.status_code = '4'), '{}')
+           ELSE '{}' END::text[] AS denial_reasons
+    FROM f
+    WHERE f.payer_open OR f.in_period OR f.resp <> 0
+),
+b AS (
+    SELECT g.*,
+           CASE WHEN g.payer_open THEN greatest(0, g.total_cents - g.paid - g.contractual - g.resp) ELSE 0 END AS payer_bal,
+           CASE WHEN g.status IN ('voided', 'written_off') THEN 0 ELSE greatest(0, g.resp - g.patient_paid) END AS patient_bal
+    FROM g
 )
-SELECT c.id::text AS id, p.name AS payer, c.patient_id::text AS patient_id, c.status, c.total_cents,
-       (sqlc.arg(as_of)::text::date - e.date_of_service)::int AS age_days,
-       coalesce((SELECT sum(cp.paid_cents) FROM claim_payments cp WHERE cp.claim_id = c.id), 0)::bigint AS paid_cents,
-       coalesce((SELECT sum(a.amount_cents) FROM claim_payments cp
-                 JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
-                 WHERE cp.claim_id = c.id AND cp.status_code <> '4' AND a.group_code = 'CO'), 0)::bigint AS contractual_cents,
-       coalesce((SELECT sum(cp.patient_resp_cents) FROM claim_payments cp WHERE cp.claim_id = c.id), 0)::bigint AS patient_resp_cents,
-       coalesce(pp.cents, 0)::bigint AS patient_paid_cents,
-       EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = c.id AND h.status = 'submitted')::boolean AS submitted,
-       coalesce((SELECT NOT EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = c.id
-                                    AND h.status IN ('scrub_failed', 'rejected') AND h.at <= acc.at)
-                        AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = c.id
-                             AND h.status = 'submitted' AND h.at <= acc.at) = 1
-                 FROM (SELECT min(h.at) AS at FROM claim_status_history h WHERE h.claim_id = c.id AND h.status = 'accepted') acc
-                 WHERE acc.at IS NOT NULL), false)::boolean AS clean,
-       EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.claim_id = c.id AND cp.status_code <> '22')::boolean AS adjudicated,
-       coalesce((SELECT cp.status_code IN ('1', '2', '3')
-                        AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = c.id
-                             AND h.status = 'submitted' AND h.at <= cp.posted_at) = 1
-                 FROM claim_payments cp WHERE cp.claim_id = c.id AND cp.status_code <> '22'
-                 ORDER BY cp.posted_at, cp.seq LIMIT 1), false)::boolean AS first_pass,
-       coalesce((SELECT array_agg(DISTINCT a.group_code || '-' || a.reason ORDER BY a.group_code || '-' || a.reason)
-                 FROM claim_payments cp JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
-                 WHERE cp.claim_id = c.id AND cp.status_code = '4'), '{}')::text[] AS denial_reasons,
-       EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.claim_id = c.id AND cp.status_code = '4')::boolean AS denied
-FROM claims c
-JOIN payers p ON p.id = c.payer_id
-JOIN encounters e ON e.id = c.encounter_id
-LEFT JOIN patient_paid pp ON pp.claim_key = c.id::text
-WHERE c.org_id IN (SELECT id FROM visible);
+SELECT 'payer'::text AS kind, b.payer::text AS key, count(*)::bigint AS n0,
+       coalesce(sum(b.payer_bal) FILTER (WHERE b.age <= 30), 0)::bigint AS n1,
+       coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 31 AND 60), 0)::bigint AS n2,
+       coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 61 AND 90), 0)::bigint AS n3,
+       coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 91 AND 120), 0)::bigint AS n4,
+       coalesce(sum(b.payer_bal) FILTER (WHERE b.age > 120), 0)::bigint AS n5,
+       sum(b.payer_bal)::bigint AS n6, 0::bigint AS n7
+FROM b WHERE b.payer_bal > 0 GROUP BY b.payer
+UNION ALL
+SELECT 'patients', '', count(*),
+       coalesce(sum(b.patient_bal) FILTER (WHERE b.age <= 30), 0), coalesce(sum(b.patient_bal) FILTER (WHERE b.age BETWEEN 31 AND 60), 0),
+       coalesce(sum(b.patient_bal) FILTER (WHERE b.age BETWEEN 61 AND 90), 0), coalesce(sum(b.patient_bal) FILTER (WHERE b.age BETWEEN 91 AND 120), 0),
+       coalesce(sum(b.patient_bal) FILTER (WHERE b.age > 120), 0), coalesce(sum(b.patient_bal), 0), count(DISTINCT b.patient_id)
+FROM b WHERE b.patient_bal > 0
+UNION ALL
+SELECT 'period', '', count(*) FILTER (WHERE b.submitted), count(*) FILTER (WHERE b.submitted AND b.clean),
+       count(*) FILTER (WHERE b.adjudicated), count(*) FILTER (WHERE b.adjudicated AND b.first_pass),
+       count(*) FILTER (WHERE b.adjudicated AND b.denied), coalesce(sum(b.total_cents), 0),
+       coalesce(sum(b.paid + b.patient_paid), 0), coalesce(sum(b.contractual), 0)
+FROM b WHERE b.in_period
+UNION ALL
+SELECT 'denial_payer', b.payer, count(*), count(*) FILTER (WHERE b.denied), 0, 0, 0, 0, 0, 0
+FROM b WHERE b.in_period AND b.adjudicated GROUP BY b.payer
+UNION ALL
+SELECT 'denial_reason', r.reason, 0, count(*), 0, 0, 0, 0, 0, 0
+FROM b, unnest(b.denial_reasons) AS r (reason)
+WHERE b.in_period AND b.adjudicated AND b.denied GROUP BY r.reason;
 
 -- name: DashTrend :many
 -- Per week of posting: claim payments, denials (CLP02 4) and the average

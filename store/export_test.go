@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
@@ -78,4 +80,50 @@ func (x explainTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 		*x.plans = append(*x.plans, strings.Join(lines, "\n"))
 	}
 	return x.Tx.Query(ctx, sql, args...)
+}
+
+// TracedCopy is a store on a second pool to the same database that records
+// the SQL and arguments of every statement it runs (for EXPLAIN).
+func (s *Store) TracedCopy(ctx context.Context, dsn string) (*Store, *StatementLog, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := &StatementLog{}
+	cfg.ConnConfig.Tracer = log
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Store{Pool: pool, keys: s.keys, policy: s.policy, now: s.now}, log, nil
+}
+
+// TracedStatement is one statement a TracedCopy ran.
+type TracedStatement struct {
+	SQL  string
+	Args []any
+}
+
+// StatementLog records statements (pgx.QueryTracer).
+type StatementLog struct {
+	mu   sync.Mutex
+	list []TracedStatement
+}
+
+func (l *StatementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	l.mu.Lock()
+	l.list = append(l.list, TracedStatement{SQL: d.SQL, Args: d.Args})
+	l.mu.Unlock()
+	return ctx
+}
+
+func (l *StatementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Take returns the statements recorded since the last Take.
+func (l *StatementLog) Take() []TracedStatement {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.list
+	l.list = nil
+	return out
 }

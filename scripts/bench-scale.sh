@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# ---- Data at production size (issue 20) -------------------------------
+# internal/scalebench generates a database through the real schema
+# (store.GenerateScale: sealed PHI under per-record keys, blind indexes,
+# audit chains; COPY, a tenant per transaction, idempotent per tenant),
+# then prints beside each target:
+#   - the generation rate, and the full size (200 tenants, 1M patients,
+#     10M claims) extrapolated from it;
+#   - p50/p99 of every dashboard query (worklist with its filters, sorts
+#     and searches, denials, remittances, A/R and analytics) with
+#     SCALE_CLIENTS concurrent staff (default 20), beside the same queries
+#     on an empty database (target p99 <= 100 ms);
+#   - an 835 of SCALE_POST claim payments (default 10,000) posted through
+#     activities.RemitService.Post, its time (target <= 30 s), peak heap,
+#     and an activity retry that must post nothing again (exactly once).
+# SCALE_PRESET picks the size (default fortieth: 5 tenants of the full
+# size's 50,000 claims each, 250,000 claims; tenth and full are the large
+# ones); SCALE_TENANTS overrides its tenant count. The database
+# (SCALE_DB, default scale_bench_<preset>) and its key file (.data/scale/)
+# are kept: a later run resumes the generation or reuses the data.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$root"
+ensure_postgres
+preset="${SCALE_PRESET:-fortieth}"
+log "bench: data at production size (internal/scalebench, preset $preset)"
+go build -o "${TMPDIR:-/tmp}/claimflow-scalebench" ./internal/scalebench
+args=(-preset "$preset" -db "${SCALE_DB:-scale_bench_$preset}" -key-file ".data/scale/kek-$preset.json"
+  -clients "${SCALE_CLIENTS:-20}" -requests "${SCALE_REQUESTS:-200}" -post "${SCALE_POST:-10000}")
+if [ -n "${SCALE_TENANTS:-}" ]; then args+=(-tenants "$SCALE_TENANTS"); fi
+"${TMPDIR:-/tmp}/claimflow-scalebench" "${args[@]}"
