@@ -216,6 +216,7 @@ func (s *Server) mountV1(r chi.Router) {
 		s.mountUsers(r)
 		s.mountPractice(r)
 		s.mountEnrollment(r)
+		s.mountDirectory(r)
 
 		r.Post("/v1/providers", s.handle(rcm.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
 		r.Get("/v1/providers", s.handle(rcm.PermProviderRead, func(r *http.Request, a rcm.Actor) (int, any, error) {

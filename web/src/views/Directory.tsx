@@ -4,6 +4,7 @@ import {
   Enrollment, EnrollmentSet, EnrollmentStatus, Payer, PayerFields, Provider, Transaction, createPayer, createProvider,
   enrollmentStatuses, listEnrollments, listPayers, listProviders, problemsOf, putEnrollment, transactions, updatePayer, updateProvider,
 } from '../api_enroll'
+import { PayerDirectory } from './PayerDirectory'
 
 // Practice setup's directory (issue 16): the providers and payers staff
 // bill with, each payer's clearinghouse route and whether it requires
@@ -464,6 +465,7 @@ export function Directory({ orgID, orgs, canWriteProviders, canWritePayers }: {
       {error && <p role="alert" className="error">{error}</p>}
       <Providers providers={providers} orgs={orgs} orgID={orgID} canWrite={canWriteProviders} reload={load} />
       <Payers payers={payers} orgID={orgID} known={known} canWrite={canWritePayers} reload={load} />
+      <PayerDirectory orgID={orgID} known={known} canWrite={canWritePayers} added={load} />
       <Enrollments orgID={orgID} enrollments={enrollments} providers={providers} payers={payers} known={known}
         canWrite={canWritePayers} reload={load} />
     </>
