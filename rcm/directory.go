@@ -227,7 +227,7 @@ type DirectoryPayerNew struct {
 // entry.
 type DirectoryPayer struct {
 	Payer
-	DirectoryID        string   `json:"directory_id"`
-	Transactions       []string `json:"transactions"`
-	EnrollmentRequired []string `json:"enrollment_required_for"`
+	DirectoryID           string   `json:"directory_id"`
+	Transactions          []string `json:"transactions"`
+	EnrollmentRequiredFor []string `json:"enrollment_required_for"`
 }

@@ -237,7 +237,7 @@ func (s *Store) CreatePayerFromDirectory(ctx context.Context, a Actor, entryID s
 			Fields: []string{"payer_id", "name", "clearinghouse", "enrollment_required", "directory_id"}}); err != nil {
 			return err
 		}
-		out = rcm.DirectoryPayer{Payer: p, DirectoryID: e.ID, Transactions: e.Transactions, EnrollmentRequired: req}
+		out = rcm.DirectoryPayer{Payer: p, DirectoryID: e.ID, Transactions: e.Transactions, EnrollmentRequiredFor: req}
 		return nil
 	})
 	return out, err
@@ -258,7 +258,7 @@ func (s *Store) PayerDirectoryLink(ctx context.Context, a Actor, payerID string)
 	if err != nil {
 		return rcm.DirectoryPayer{}, err
 	}
-	return rcm.DirectoryPayer{Payer: p, DirectoryID: r.EntryID, Transactions: r.Transactions, EnrollmentRequired: r.EnrollmentRequired}, nil
+	return rcm.DirectoryPayer{Payer: p, DirectoryID: r.EntryID, Transactions: r.Transactions, EnrollmentRequiredFor: r.EnrollmentRequired}, nil
 }
 
 // RecordEnrollmentHold records that the scrub held the claim for its

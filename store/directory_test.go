@@ -120,7 +120,7 @@ func TestPayerFromDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.PayerID != "ZZCHP10" || p.Name != "COUNTY HOSPITAL PLAN (SAMPLE)" || !p.EnrollmentRequired || p.DirectoryID != "sample-county-hospital-plan" ||
-		!slices.Equal(p.Transactions, []string{"270/271", "276/277", "837I", "835", "278"}) || !slices.Equal(p.EnrollmentRequired, []string{"837I", "835"}) {
+		!slices.Equal(p.Transactions, []string{"270/271", "276/277", "837I", "835", "278"}) || !slices.Equal(p.EnrollmentRequiredFor, []string{"837I", "835"}) {
 		t.Fatalf("payer = %+v", p)
 	}
 	got, err := f.s.GetPayer(ctx, f.admin, p.ID)

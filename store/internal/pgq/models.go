@@ -407,6 +407,19 @@ type Encounter struct {
 	UpdatedAt      time.Time
 }
 
+type EnrollmentHold struct {
+	ClaimID       string
+	OrgID         string
+	ProviderID    string
+	PayerID       string
+	DateOfService time.Time
+	Reason        string
+	Attempt       int32
+	HeldAt        time.Time
+	ReleasedAt    *time.Time
+	ReleasedBy    *string
+}
+
 type IdempotencyKey struct {
 	PrincipalID string
 	Key         string
@@ -516,6 +529,30 @@ type Payer struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 	EnrollmentRequired bool
+}
+
+type PayerDirectory struct {
+	ID                 string
+	Name               string
+	Aliases            []string
+	Transactions       []string
+	EnrollmentRequired []string
+	Source             string
+	UpdatedAt          time.Time
+}
+
+type PayerDirectoryID struct {
+	EntryID       string
+	Clearinghouse string
+	PayerID       string
+}
+
+type PayerDirectoryLink struct {
+	PayerID            string
+	EntryID            string
+	Transactions       []string
+	EnrollmentRequired []string
+	CreatedAt          time.Time
 }
 
 type PayerEnrollment struct {
