@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store"
 )
 
 // The payer directory from the command line (issue 19): `payers search`
@@ -98,10 +99,13 @@ func cmdPayersImport(ctx context.Context, file string, getenv func(string) strin
 		return err
 	}
 	defer m.Close()
-	if err := m.openStoreOnly(ctx); err != nil {
+	// The directory holds no PHI: no keyring is opened (nor needed).
+	s, err := store.Open(ctx, m.Config.DatabaseURL)
+	if err != nil {
 		return err
 	}
-	res, err := m.Store.ImportPayerDirectory(ctx, f, true)
+	defer s.Close()
+	res, err := s.ImportPayerDirectory(ctx, f, true)
 	if err != nil {
 		return err
 	}

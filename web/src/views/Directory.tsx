@@ -332,7 +332,8 @@ function Enrollments({ orgID, enrollments, providers, payers, known, canWrite, r
     try {
       const e = await putEnrollment(orgID, draft)
       setMessage(e.provider_name + ' × ' + e.payer_name + ', ' + txLabel(e.transaction) + ': ' + statusLabel(e.status) +
-        (e.effective_date ? ' from ' + e.effective_date : '') + '.')
+        (e.effective_date ? ' from ' + e.effective_date : '') + '.' +
+        (e.released_claims?.length ? ` ${e.released_claims.length} claim(s) held for this enrollment released: they are resubmitted now.` : ''))
       reload()
     } catch (err) {
       const p = problemsOf(err)
@@ -347,7 +348,9 @@ function Enrollments({ orgID, enrollments, providers, payers, known, canWrite, r
       <p>
         Per provider, payer and transaction. A payer marked “requires provider enrollment” gets no claim from a provider until
         the claims (837) enrollment is approved and in effect on the date of service, and no eligibility check until the 270
-        enrollment is: such claims are held at scrubbing with the reason; resubmit them once the approval is recorded here.
+        enrollment is: such claims are held at scrubbing with the reason, and are resubmitted automatically once the approval
+        covering their date of service is recorded here. An ERA (835) for a provider not enrolled for remittance is posted all
+        the same and listed in the remittance work queue.
       </p>
       {enrollments.length === 0 ? <p>No enrollments recorded for this organisation's providers.</p> : (
         <table className="grid">
