@@ -148,8 +148,12 @@ func TestEnrollmentSetupInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="payer-directory-empty"]`))
 	// Prior authorization, then a payer added from its entry: it takes the
 	// entry's payer ID at the simulator.
-	run("search by alias", chromedp.Clear(`[data-testid="payer-directory-q"]`),
-		chromedp.SendKeys(`[data-testid="payer-directory-q"]`, "AFC"),
+	// Replace the box's text as typing would (React reads the input event).
+	run("search by alias", chromedp.Evaluate(`(() => {
+			const el = document.querySelector('[data-testid="payer-directory-q"]');
+			Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, 'AFC');
+			el.dispatchEvent(new Event('input', {bubbles: true}));
+		})()`, nil),
 		chromedp.SetValue(`[data-testid="payer-directory-transaction"]`, "278"),
 		chromedp.Evaluate(`document.querySelector('[data-testid="payer-directory-transaction"]').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
 		chromedp.Click(`[data-testid="payer-directory-search"]`),

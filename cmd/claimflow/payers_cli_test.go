@@ -11,6 +11,7 @@ import (
 
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -23,6 +24,11 @@ import (
 func TestPayersCLI(t *testing.T) {
 	ctx := context.Background()
 	s, dsn := testenv.Store(t)
+	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
 	org, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST PAYERS CLI"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +54,7 @@ func TestPayersCLI(t *testing.T) {
 	}
 
 	code, out, errs := cli("payers", "search", "smile")
-	if code != 0 || !strings.Contains(out, "sample-bright-smile-dental") || !strings.Contains(out, "sim:ZZDENT01 sample-ch:ZZBSD77") ||
+	if code != 0 || !strings.Contains(out, "sample-bright-smile-dental") || !strings.Contains(out, "sample-ch:ZZBSD77 sim:ZZDENT01") ||
 		!strings.Contains(out, "270/271,837D,835") || strings.Count(out, "\n") != 2 {
 		t.Fatalf("search smile: %d %q %q", code, out, errs)
 	}
@@ -60,7 +66,7 @@ func TestPayersCLI(t *testing.T) {
 	if code, out, errs = cli("payers", "search", "no such payer"); code != 0 || !strings.Contains(out, "no payer in the directory matches") {
 		t.Errorf("search nothing: %d %q %q", code, out, errs)
 	}
-	if code, _, errs = cli("payers", "search", "x", "-transaction", "999"); code != 1 || !strings.Contains(errs, "transaction") {
+	if code, _, errs = cli("payers", "search", "x", "-transaction", "999"); code != 1 || !strings.Contains(errs, "parameter transaction: must be one of") {
 		t.Errorf("bad transaction: %d %q; want the parameter named", code, errs)
 	}
 
