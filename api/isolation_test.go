@@ -93,9 +93,19 @@ var isolationCoverage = map[string]isolation{
 	"POST /v1/payers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.root.ID, "payer_id": "ZZPAYER9", "name": "TEST PAYER 9", "clearinghouse": "local"}
 	}},
-	"GET /v1/payers":        {kind: isoList},
-	"GET /v1/payers/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }},
-	"PATCH /v1/payers/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+	// The payer directory is reference data shared by every tenant (issue
+	// 19): its answers carry no tenant's records; a payer made from an
+	// entry names an organisation, checked as any create.
+	"GET /v1/payer-directory":         {kind: isoPublic, query: func(*tenant) string { return "q=TEST" }},
+	"GET /v1/payer-directory/{entry}": {kind: isoPublic},
+	"POST /v1/payer-directory/{entry}/payers": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "clearinghouse": "local"}
+	}},
+	// A's payer was made by hand: its owner gets a 404 too.
+	"GET /v1/payers/{id}/directory": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, ownerMay404: true},
+	"GET /v1/payers":                {kind: isoList},
+	"GET /v1/payers/{id}":           {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }},
+	"PATCH /v1/payers/{id}":         {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
 
 	"POST /v1/patients": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "first_name": "TESTX", "last_name": "TESTY", "birth_date": "1905-05-05", "sex": "U"}
@@ -250,6 +260,8 @@ func (c isolation) path(route string, x *tenant) string {
 	if c.token != nil {
 		p = strings.ReplaceAll(p, "{token_id}", c.token(x))
 	}
+	// Directory entries are shared: every tenant names the same one.
+	p = strings.ReplaceAll(p, "{entry}", "sample-test-payer")
 	if c.query != nil {
 		p += "?" + c.query(x)
 	}
