@@ -73,8 +73,16 @@ ALTER TABLE workflow_outbox ADD CONSTRAINT workflow_outbox_kind_check
 ALTER TABLE remit_work_queue DROP CONSTRAINT remit_work_queue_kind_check;
 ALTER TABLE remit_work_queue ADD CONSTRAINT remit_work_queue_kind_check
     CHECK (kind IN ('unmatched_claim', 'unbalanced', 'eft_unreconciled', 'not_enrolled_835'));
+-- Staff close such an item once they have followed the enrollment up.
+ALTER TABLE remit_work_queue DROP CONSTRAINT remit_work_queue_resolution_check;
+ALTER TABLE remit_work_queue ADD CONSTRAINT remit_work_queue_resolution_check
+    CHECK (resolution IN ('posted_manually', 'refund_requested', 'written_off', 'not_ours', 'deposit_matched', 'enrollment_followed_up'));
 
 -- +goose Down
+UPDATE remit_work_queue SET resolution = 'not_ours' WHERE resolution = 'enrollment_followed_up';
+ALTER TABLE remit_work_queue DROP CONSTRAINT remit_work_queue_resolution_check;
+ALTER TABLE remit_work_queue ADD CONSTRAINT remit_work_queue_resolution_check
+    CHECK (resolution IN ('posted_manually', 'refund_requested', 'written_off', 'not_ours', 'deposit_matched'));
 DELETE FROM remit_work_queue WHERE kind = 'not_enrolled_835';
 ALTER TABLE remit_work_queue DROP CONSTRAINT remit_work_queue_kind_check;
 ALTER TABLE remit_work_queue ADD CONSTRAINT remit_work_queue_kind_check

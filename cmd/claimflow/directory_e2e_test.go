@@ -148,6 +148,30 @@ func TestEnrollmentGatingEndToEnd(t *testing.T) {
 		!strings.Contains(string(body), "is not enrolled with ENROLLED ONLY HEALTH PLAN (SAMPLE) for remittance (ERA)") {
 		t.Errorf("work queue = %d %s; want the ERA enrollment item", code, body)
 	}
+	var queue struct {
+		Items []struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+		} `json:"items"`
+	}
+	_ = json.Unmarshal(body, &queue)
+	found := false
+	for _, it := range queue.Items {
+		if it.Kind == "not_enrolled_835" {
+			found = true
+			var resolved struct {
+				Resolution string `json:"resolution"`
+			}
+			e.api("POST", "/v1/dashboard/remittances/work-queue/"+it.ID+"/resolve",
+				map[string]any{"resolution": "enrollment_followed_up", "note": "ERA enrollment sent to the payer"}, &resolved)
+			if resolved.Resolution != "enrollment_followed_up" {
+				t.Errorf("resolved = %+v", resolved)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no not_enrolled_835 item in tenant A's work queue: %s", body)
+	}
 
 	// Approved for eligibility: the next check is sent and answered.
 	e.api("PUT", "/v1/orgs/"+orgA+"/enrollments", map[string]any{"provider_id": prov.ID, "payer_id": payer.ID, "transaction": "270",
