@@ -40,8 +40,8 @@ export function PayerDirectory({ orgID, known, canWrite, added }: {
       })
   }
   return (
-    <section data-testid="payer-directory" aria-labelledby="payer-directory-h">
-      <h3 id="payer-directory-h">Payer directory</h3>
+    <section className="card" data-testid="payer-directory" aria-labelledby="payer-directory-h">
+      <h2 id="payer-directory-h">Payer directory</h2>
       <form onSubmit={search} role="search">
         <label htmlFor="pd-q">Payer name, alias or payer ID</label>
         <input id="pd-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} data-testid="payer-directory-q" />
