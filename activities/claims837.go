@@ -32,6 +32,7 @@ type ClaimRecords interface {
 	BillingProfileFor(ctx context.Context, orgID string) (rcm.BillingProfile, error)
 	RecordClaimProgress(ctx context.Context, p rcm.ClaimProgress) error
 	EnrollmentReader
+	EnrollmentHolds
 }
 
 // EnrollmentReader reads a provider's payer enrollment for a transaction
@@ -99,6 +100,9 @@ func (c *ClaimStore) Scrub(ctx context.Context, req ScrubRequest) (ScrubResult, 
 	// the reason, and staff resubmit it once the approval is recorded.
 	hold, err := enrollmentHold(ctx, c.Records, b.Provider, b.Payer, rcm.EnrollClaims, b.Encounter.DateOfService)
 	if err != nil {
+		return res, err
+	}
+	if hold, err = recordEnrollmentHold(ctx, c.Records, req.ClaimID, hold); err != nil {
 		return res, err
 	}
 	if hold != "" {

@@ -207,7 +207,7 @@ func (s *EligibilityService) held(ctx context.Context, req EligibilityRequest, b
 	if activity.IsActivity(ctx) {
 		wfID = activity.GetInfo(ctx).WorkflowExecution.ID
 	}
-	res := EligibilityResult{Status: "rejected", RejectCodes: []string{reason}, Mode: mode}
+	res := EligibilityResult{Status: "rejected", RejectCodes: []string{reason}, Mode: mode, Held: reason}
 	if err := s.Records.PutEligibility(ctx, rcm.EligibilityCheck{TraceNumber: req.TraceNumber, AppointmentID: req.AppointmentID,
 		CoverageID: b.Coverage.ID, WorkflowID: wfID, Mode: mode, Status: res.Status, RejectCodes: res.RejectCodes}); err != nil {
 		return res, err

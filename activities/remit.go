@@ -119,6 +119,13 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		default:
 			res.AlreadyPosted++
 		}
+		// An ERA for a provider not enrolled for 835 with the payer is
+		// posted all the same (the money arrived) and flagged to staff.
+		if reason, err := flagERAEnrollment(ctx, s.Records, rid, rec.Seq, claimID, date); err != nil {
+			return res, fmt.Errorf("enrollment check of claim payment %d: %w", i+1, err)
+		} else if reason != "" {
+			res.NotEnrolled++
+		}
 		// The claim's 835 event, also when a retry finds it posted.
 		codes := make([]string, 0, len(pay.Adjustments)+len(pay.RARCs))
 		for _, a := range pay.Adjustments {

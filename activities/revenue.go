@@ -42,6 +42,9 @@ type PostingResult struct {
 	Balanced         bool           // BPR02 = sum(CLP04) - sum(PLB)
 	BalanceProblems  []string
 	EFTReconciled    bool // the EFT trace matched a recorded deposit
+	// NotEnrolled counts claim payments posted for a provider not enrolled
+	// with the payer for remittance (835): flagged to staff (issue 19).
+	NotEnrolled int `json:",omitempty"`
 }
 
 // RemittancePoster posts an 835: one transaction per claim payment,
@@ -101,6 +104,10 @@ type EligibilityResult struct {
 	RejectCodes []string
 	BenefitsID  string
 	Mode        string // realtime or batch
+	// Held says why no 270 was sent (the provider is not enrolled with the
+	// payer for eligibility, issue 19); the check is stored rejected with
+	// this reason.
+	Held string `json:",omitempty"`
 }
 
 // EligibilityChecker sends 270s and stores what the 271s say.

@@ -106,6 +106,16 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/authorizations":      {kind: isoList, query: func(x *tenant) string { return "patient_id=" + x.recs.patient.ID }},
 	"GET /v1/authorizations/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.authorization }},
 	"PATCH /v1/payers/{id}":       {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, body: func(_, _ *tenant) any { return map[string]any{"name": "TEST RENAMED"} }},
+	// The payer directory is reference data shared by every tenant (issue
+	// 19): its answers carry no tenant's records; a payer made from an
+	// entry names an organisation, checked as any create.
+	"GET /v1/payer-directory":         {kind: isoPublic, query: func(*tenant) string { return "q=TEST" }},
+	"GET /v1/payer-directory/{entry}": {kind: isoPublic},
+	"POST /v1/payer-directory/{entry}/payers": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "clearinghouse": "local"}
+	}},
+	// A's payer was made by hand: its owner gets a 404 too.
+	"GET /v1/payers/{id}/directory": {kind: isoTarget, id: func(x *tenant) string { return x.payer.ID }, ownerMay404: true},
 
 	"POST /v1/patients": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "first_name": "TESTX", "last_name": "TESTY", "birth_date": "1905-05-05", "sex": "U"}
@@ -261,6 +271,8 @@ func (c isolation) path(route string, x *tenant) string {
 	if c.token != nil {
 		p = strings.ReplaceAll(p, "{token_id}", c.token(x))
 	}
+	// Directory entries are shared: every tenant names the same one.
+	p = strings.ReplaceAll(p, "{entry}", "sample-test-payer")
 	if c.query != nil {
 		p += "?" + c.query(x)
 	}

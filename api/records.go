@@ -26,6 +26,7 @@ type Records interface {
 	PracticeSetup
 	AppealRecords
 	Enrollments
+	PayerDirectory
 }
 
 // Sessions authenticates requests and records refused ones.

@@ -217,6 +217,7 @@ func (s *Server) mountV1(r chi.Router) {
 		s.mountPractice(r)
 		s.mountEnrollment(r)
 		s.mountPriorAuth(r)
+		s.mountDirectory(r)
 
 		r.Post("/v1/providers", s.handle(rcm.PermProviderWrite, createWith(s.records.CreateProvider, readOnly...)))
 		r.Get("/v1/providers", s.handle(rcm.PermProviderRead, func(r *http.Request, a rcm.Actor) (int, any, error) {

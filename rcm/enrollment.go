@@ -73,6 +73,9 @@ type Enrollment struct {
 	UpdatedBy     string    `json:"updated_by,omitempty"`      // user ID; empty for an operator tool
 	UpdatedByName string    `json:"updated_by_name,omitempty"` // that user's display name
 	UpdatedAt     time.Time `json:"updated_at"`
+	// ReleasedClaims are the claims this put released from the enrollment
+	// hold (an approval for claims; their resubmission is on its way).
+	ReleasedClaims []string `json:"released_claims,omitempty"`
 }
 
 // EnrollmentSet is what staff put: one enrollment, created or replaced
@@ -153,10 +156,47 @@ func EnrollmentHold(prov Provider, payer Payer, e *Enrollment, tx, date string) 
 	}
 	who := "provider " + ProviderName(prov) + " NPI " + prov.NPI + " is not enrolled with " + payer.Name + " for " + TransactionLabel(tx)
 	if status != EnrollApproved {
-		return who + " (status: " + strings.ReplaceAll(status, "_", " ") + "); record the payer's approval in practice setup, then resubmit"
+		return who + " (status: " + strings.ReplaceAll(status, "_", " ") + "); " + enrollmentNext(tx)
 	}
 	if e.EffectiveDate != "" && date != "" && date < e.EffectiveDate {
 		return who + " on " + date + " (status: approved, effective " + e.EffectiveDate + "); the approval does not cover this date"
+	}
+	return ""
+}
+
+// enrollmentNext tells staff what releases a transaction held for
+// enrollment (issue 19: a held claim is resubmitted when the approval is
+// recorded; a 270 is not sent until then).
+func enrollmentNext(tx string) string {
+	switch tx {
+	case EnrollClaims:
+		return "the claim is resubmitted automatically once the payer's approval is recorded in practice setup"
+	case EnrollEligibility:
+		return "no 270 was sent; record the payer's approval in practice setup, then check eligibility again"
+	}
+	return "record the payer's approval in practice setup"
+}
+
+// RemittanceEnrollmentFlag is why an ERA (835) posted for the provider
+// needs staff's attention, or "": the payer requires enrollment and the
+// provider is not approved for remittance on the payment date (YYYY-MM-DD).
+// The payment is posted all the same — the money arrived — so the reason
+// asks staff to follow up the enrollment, not to post anything.
+func RemittanceEnrollmentFlag(prov Provider, payer Payer, e *Enrollment, paymentDate string) string {
+	if !payer.EnrollmentRequired {
+		return ""
+	}
+	status := EnrollNotStarted
+	if e != nil {
+		status = e.Status
+	}
+	who := "ERA received and posted, but provider " + ProviderName(prov) + " NPI " + prov.NPI + " is not enrolled with " + payer.Name + " for remittance (ERA)"
+	const next = "; the payment is posted: confirm the payer's ERA enrollment (or record it in practice setup) so later ERAs keep coming to this account"
+	switch {
+	case status != EnrollApproved:
+		return who + " (status: " + strings.ReplaceAll(status, "_", " ") + ")" + next
+	case e.EffectiveDate != "" && paymentDate < e.EffectiveDate:
+		return who + " on " + paymentDate + " (status: approved, effective " + e.EffectiveDate + ")" + next
 	}
 	return ""
 }

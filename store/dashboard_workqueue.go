@@ -24,10 +24,13 @@ const (
 	ResolutionRefundRequested = "refund_requested"
 	ResolutionWrittenOff      = "written_off"
 	ResolutionNotOurs         = "not_ours"
+	// ResolutionEnrollmentFollowedUp closes a not_enrolled_835 item: staff
+	// followed the provider's ERA enrollment up (issue 19).
+	ResolutionEnrollmentFollowedUp = "enrollment_followed_up"
 )
 
 // Resolutions lists the valid work item resolutions.
-var Resolutions = []string{ResolutionPostedManually, ResolutionRefundRequested, ResolutionWrittenOff, ResolutionNotOurs}
+var Resolutions = []string{ResolutionPostedManually, ResolutionRefundRequested, ResolutionWrittenOff, ResolutionNotOurs, ResolutionEnrollmentFollowedUp}
 
 // MaxResolutionNote is the longest note a resolution keeps (characters).
 const MaxResolutionNote = 2000

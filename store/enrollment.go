@@ -97,6 +97,7 @@ func (s *Store) PutEnrollment(ctx context.Context, a rcm.Actor, orgID string, in
 			in.Clearinghouse = payer.Clearinghouse
 		}
 		pq := pgq.New(tx)
+		var released []string
 		id, fields := newID(), []string{"status", "effective_date", "clearinghouse", "notes"}
 		action := rcm.ActionCreate
 		old, err := pq.LockEnrollment(ctx, pgq.LockEnrollmentParams{ProviderID: prov.ID, PayerID: payer.ID, Transaction: in.Transaction})
@@ -135,7 +136,15 @@ func (s *Store) PutEnrollment(ctx context.Context, a rcm.Actor, orgID string, in
 			Fields: fields}); err != nil {
 			return err
 		}
+		// Issue 19: an approval for claims releases the claims held for
+		// it (those whose date of service it covers), in this transaction.
+		if in.Transaction == rcm.EnrollClaims && in.Status == rcm.EnrollApproved {
+			if released, err = releaseEnrollmentHolds(ctx, tx, a, prov.ID, payer.ID, in.EffectiveDate); err != nil {
+				return err
+			}
+		}
 		out, err = getEnrollment(ctx, tx, prov.ID, payer.ID, in.Transaction)
+		out.ReleasedClaims = released
 		return err
 	})
 	return out, err

@@ -38,6 +38,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/claimflow/claimflow/migrations"
+	"github.com/claimflow/claimflow/schemas"
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
@@ -199,6 +200,10 @@ func (s *Store) MigrateUp(ctx context.Context) (int, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("store: migrate up: %w", err)
+	}
+	// The sample payer directory's missing entries (issue 19).
+	if err := s.seedPayerDirectory(ctx, schemas.PayerDirectory); err != nil {
+		return len(res), fmt.Errorf("store: seed the payer directory: %w", err)
 	}
 	if s.keys != nil {
 		if _, err := s.BackfillBlindIndexes(ctx); err != nil {

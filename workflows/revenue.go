@@ -212,7 +212,7 @@ func Eligibility(ctx workflow.Context, in EligibilityInput) (activities.Eligibil
 	}
 	workflow.GetLogger(ctx).Warn("real-time eligibility failed; falling back to batch", "appointment", in.AppointmentID, "err", err)
 	if err := workflow.ExecuteActivity(activityCtx(ctx), a.SubmitEligibilityBatch, req).Get(ctx, nil); err != nil {
-		return res, err
+		return eligibilityNotSent(ctx, err)
 	}
 	var fileKey string
 	got := false

@@ -21,7 +21,9 @@ import (
 // its field, then accepted), marks a payer as requiring enrollment, and
 // records the provider's claims enrollment (an approval without its
 // effective date refused next to that field, then saved and listed as
-// approved). Screenshots go to .data/test-output/enrollment (or
+// approved). Issue 19: the payer directory's search box finds sample
+// payers by text and transaction, says when nothing matches, and adds a
+// payer from an entry. Screenshots go to .data/test-output/enrollment (or
 // $CLAIMFLOW_TEST_OUTPUT).
 func TestEnrollmentSetupInBrowser(t *testing.T) {
 	chromium, out := browserTest(t, "enrollment", true)
@@ -125,5 +127,48 @@ func TestEnrollmentSetupInBrowser(t *testing.T) {
 	}
 	if e, err := s.EnrollmentFor(ctx, provs[0].ID, payer.ID, "837"); err != nil || e.Status != "approved" || e.EffectiveDate != "2026-01-01" || e.Clearinghouse != "sim" {
 		t.Errorf("stored enrollment = %+v, %v", e, err)
+	}
+
+	// Issue 19: the payer directory (seeded by migrate up from
+	// schemas/payers/directory.json). Dental claims: one sample payer.
+	var rows []string
+	run("search the directory", chromedp.WaitVisible(`[data-testid="payer-directory"]`),
+		chromedp.SendKeys(`[data-testid="payer-directory-q"]`, "sample"),
+		chromedp.SetValue(`[data-testid="payer-directory-transaction"]`, "837D"),
+		chromedp.Evaluate(`document.querySelector('[data-testid="payer-directory-transaction"]').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
+		chromedp.Click(`[data-testid="payer-directory-search"]`),
+		chromedp.WaitVisible(`tr[data-testid="payer-directory-row"][data-entry="sample-bright-smile-dental"]`),
+		chromedp.Evaluate(`[...document.querySelectorAll('tr[data-testid="payer-directory-row"]')].map(r => r.dataset.entry + ' ' + r.innerText.replace(/\s+/g, ' '))`, &rows),
+		shot("06-directory-dental"))
+	if len(rows) != 1 || !strings.Contains(rows[0], "sim: ZZDENT01") || !strings.Contains(rows[0], "837D") {
+		t.Errorf("dental search rows = %q; want only the sample dental payer with its IDs and transactions", rows)
+	}
+	run("search for nothing", chromedp.SendKeys(`[data-testid="payer-directory-q"]`, " no such payer"),
+		chromedp.Click(`[data-testid="payer-directory-search"]`),
+		chromedp.WaitVisible(`[data-testid="payer-directory-empty"]`))
+	// Prior authorization, then a payer added from its entry: it takes the
+	// entry's payer ID at the simulator.
+	// Replace the box's text as typing would (React reads the input event).
+	run("search by alias", chromedp.Evaluate(`(() => {
+			const el = document.querySelector('[data-testid="payer-directory-q"]');
+			Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, 'AFC');
+			el.dispatchEvent(new Event('input', {bubbles: true}));
+		})()`, nil),
+		chromedp.SetValue(`[data-testid="payer-directory-transaction"]`, "278"),
+		chromedp.Evaluate(`document.querySelector('[data-testid="payer-directory-transaction"]').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
+		chromedp.Click(`[data-testid="payer-directory-search"]`),
+		chromedp.WaitVisible(`tr[data-entry="sample-auth-first-care"] [data-testid="payer-directory-add"][data-clearinghouse="sim"]`))
+	run("add the payer from the directory",
+		chromedp.Click(`tr[data-entry="sample-auth-first-care"] [data-testid="payer-directory-add"][data-clearinghouse="sim"]`),
+		chromedp.WaitVisible(`tr[data-payer="ZZAFC01"]`), shot("07-directory-payer-added"))
+	var added []store.Payer
+	all, _, err := s.ListPayers(ctx, store.Actor{UserID: u.ID}, store.Page{Limit: 50})
+	for _, p := range all {
+		if p.PayerID == "ZZAFC01" {
+			added = append(added, p)
+		}
+	}
+	if err != nil || len(added) != 1 || added[0].Name != "AUTH FIRST CARE (SAMPLE)" || added[0].Clearinghouse != "sim" || added[0].EnrollmentRequired {
+		t.Errorf("payer from the directory = %+v, %v", added, err)
 	}
 }

@@ -185,14 +185,19 @@ func apiCallWithin(ctx context.Context, limit time.Duration, getenv func(string)
 			Title  string `json:"title"`
 			Detail string `json:"detail"`
 			Errors []struct {
-				Pointer string `json:"pointer"`
-				Detail  string `json:"detail"`
+				Pointer   string `json:"pointer"`
+				Parameter string `json:"parameter"`
+				Detail    string `json:"detail"`
 			} `json:"errors"`
 		}
 		_ = json.Unmarshal(raw, &p)
 		msg := fmt.Sprintf("%s (%d): %s", p.Title, resp.StatusCode, p.Detail)
 		for _, f := range p.Errors {
-			msg += fmt.Sprintf("\n  %s: %s", f.Pointer, f.Detail)
+			where := f.Pointer
+			if where == "" && f.Parameter != "" { // a query parameter
+				where = "parameter " + f.Parameter
+			}
+			msg += fmt.Sprintf("\n  %s: %s", where, f.Detail)
 		}
 		return fmt.Errorf("%s", msg)
 	}

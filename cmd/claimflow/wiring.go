@@ -184,6 +184,8 @@ func (m *Main) dispatchIntent(ctx context.Context, w store.WorkflowIntent) error
 			return nil
 		}
 		return err
+	case "update":
+		return m.dispatchUpdate(ctx, w)
 	case "signal_with_start":
 		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 		_, err = m.Temporal.SignalWithStartWorkflow(ctx, w.WorkflowID, w.SignalName, w.SignalInput, opts, w.WorkflowType, input)

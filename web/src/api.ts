@@ -334,6 +334,7 @@ export const resolutionLabel: Record<string, string> = {
   refund_requested: 'Refund requested',
   written_off: 'Written off',
   not_ours: 'Not ours',
+  enrollment_followed_up: 'Enrollment followed up',
 }
 
 export type Grade = 'good' | 'watch' | 'bad'

@@ -59,6 +59,7 @@ export interface Enrollment {
   updated_by?: string
   updated_by_name?: string
   updated_at: string
+  released_claims?: string[]
 }
 
 export interface EnrollmentSet {

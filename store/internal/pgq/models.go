@@ -407,6 +407,19 @@ type Encounter struct {
 	UpdatedAt      time.Time
 }
 
+type EnrollmentHold struct {
+	ClaimID       string
+	OrgID         string
+	ProviderID    string
+	PayerID       string
+	DateOfService time.Time
+	Reason        string
+	Attempt       int32
+	HeldAt        time.Time
+	ReleasedAt    *time.Time
+	ReleasedBy    *string
+}
+
 type IdempotencyKey struct {
 	PrincipalID string
 	Key         string
@@ -554,6 +567,30 @@ type PayerAuthRule struct {
 	Position  int32
 	UpdatedBy *string
 	UpdatedAt time.Time
+}
+
+type PayerDirectory struct {
+	ID                 string
+	Name               string
+	Aliases            []string
+	Transactions       []string
+	EnrollmentRequired []string
+	Source             string
+	UpdatedAt          time.Time
+}
+
+type PayerDirectoryID struct {
+	EntryID       string
+	Clearinghouse string
+	PayerID       string
+}
+
+type PayerDirectoryLink struct {
+	PayerID            string
+	EntryID            string
+	Transactions       []string
+	EnrollmentRequired []string
+	CreatedAt          time.Time
 }
 
 type PayerEnrollment struct {

@@ -4,6 +4,7 @@ import {
   Enrollment, EnrollmentSet, EnrollmentStatus, Payer, PayerFields, Provider, Transaction, createPayer, createProvider,
   enrollmentStatuses, listEnrollments, listPayers, listProviders, problemsOf, putEnrollment, transactions, updatePayer, updateProvider,
 } from '../api_enroll'
+import { PayerDirectory } from './PayerDirectory'
 
 // Practice setup's directory (issue 16): the providers and payers staff
 // bill with, each payer's clearinghouse route and whether it requires
@@ -331,7 +332,8 @@ function Enrollments({ orgID, enrollments, providers, payers, known, canWrite, r
     try {
       const e = await putEnrollment(orgID, draft)
       setMessage(e.provider_name + ' × ' + e.payer_name + ', ' + txLabel(e.transaction) + ': ' + statusLabel(e.status) +
-        (e.effective_date ? ' from ' + e.effective_date : '') + '.')
+        (e.effective_date ? ' from ' + e.effective_date : '') + '.' +
+        (e.released_claims?.length ? ` ${e.released_claims.length} claim(s) held for this enrollment released: they are resubmitted now.` : ''))
       reload()
     } catch (err) {
       const p = problemsOf(err)
@@ -346,7 +348,9 @@ function Enrollments({ orgID, enrollments, providers, payers, known, canWrite, r
       <p>
         Per provider, payer and transaction. A payer marked “requires provider enrollment” gets no claim from a provider until
         the claims (837) enrollment is approved and in effect on the date of service, and no eligibility check until the 270
-        enrollment is: such claims are held at scrubbing with the reason; resubmit them once the approval is recorded here.
+        enrollment is: such claims are held at scrubbing with the reason, and are resubmitted automatically once the approval
+        covering their date of service is recorded here. An ERA (835) for a provider not enrolled for remittance is posted all
+        the same and listed in the remittance work queue.
       </p>
       {enrollments.length === 0 ? <p>No enrollments recorded for this organisation's providers.</p> : (
         <table className="grid">
@@ -464,6 +468,7 @@ export function Directory({ orgID, orgs, canWriteProviders, canWritePayers }: {
       {error && <p role="alert" className="error">{error}</p>}
       <Providers providers={providers} orgs={orgs} orgID={orgID} canWrite={canWriteProviders} reload={load} />
       <Payers payers={payers} orgID={orgID} known={known} canWrite={canWritePayers} reload={load} />
+      <PayerDirectory orgID={orgID} known={known} canWrite={canWritePayers} added={load} />
       <Enrollments orgID={orgID} enrollments={enrollments} providers={providers} payers={payers} known={known}
         canWrite={canWritePayers} reload={load} />
     </>
