@@ -176,7 +176,9 @@ func TestCheckUnderAFlakyServer(t *testing.T) {
 		{"file archived twice", ``, list + "ina y sim\n", func(r Report) bool { return r.ArchivedMore == 1 }},
 		{"file not through", `UPDATE clearinghouse_inbound SET state = 'downloaded' WHERE remote_name = '835-a' AND $1::uuid IS NOT NULL`, list, func(r Report) bool { return r.Pending == 1 }},
 		{"acknowledged booking lost", `DELETE FROM appointments WHERE id = (SELECT id FROM appointments WHERE org_id = (SELECT org_id FROM claims WHERE id = $1::uuid) LIMIT 1)`,
-			list, func(r Report) bool { return r.Bookings.Lost+r.Bookings.Unacked >= 1 && r.Bookings.Rows == acked+r.Bookings.Unacked-1 }},
+			list, func(r Report) bool {
+				return r.Bookings.Lost+r.Bookings.Unacked >= 1 && r.Bookings.Rows == acked+r.Bookings.Unacked-1
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
