@@ -3,8 +3,8 @@
 # cluster runs: it uses that script's variables and functions (claimflow,
 # api_ports, worker_pid, api_pid, s3_pid, sim_pid, temporal_pid, start_*,
 # spawn, log, fail). scripts/chaos.sh sets CHAOS_FAULT, CHAOS_OUT,
-# CHAOS_DRIVER, CHAOS_CLAIMS and the private Postgres (CHAOS_PGDATA,
-# CHAOS_PG_BIN).
+# CHAOS_DRIVER, CHAOS_CLAIMS and CHAOS_PG_PORT (the private Postgres of
+# scripts/chaos-pg.sh).
 # shellcheck shell=bash disable=SC2154
 
 fault=${CHAOS_FAULT:?}
@@ -15,7 +15,6 @@ apis="http://127.0.0.1:${api_ports[0]},http://127.0.0.1:${api_ports[1]}"
 state=$out/state.json
 stamp() { date -u +%Y-%m-%dT%H:%M:%S.%NZ; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", b - a}'; }
-pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 stop_pid() { # stop_pid SIGNAL PID: signal a process this run started and wait for it
   kill "-$1" "$2" 2>/dev/null || true
   wait "$2" 2>/dev/null || true
@@ -36,9 +35,9 @@ none) ;;
 postgres)
   # claimflow's and Temporal's databases live in this one server: both go
   # down, for CHAOS_PG_DOWN seconds (connections cut by a fast shutdown).
-  pg_as "$CHAOS_PG_BIN/pg_ctl" -D "$CHAOS_PGDATA" -m fast -w stop >/dev/null
+  bash "$root/scripts/chaos-pg.sh" stop
   sleep "${CHAOS_PG_DOWN:-10}"
-  pg_as "$CHAOS_PG_BIN/pg_ctl" -D "$CHAOS_PGDATA" -l "$CHAOS_PGDATA/server.log" -w start >/dev/null
+  bash "$root/scripts/chaos-pg.sh" start
   ;;
 temporal)
   svc=${CHAOS_TEMPORAL_SERVICE:-history}

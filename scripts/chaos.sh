@@ -38,9 +38,7 @@ cd "$root"
 faults=${CHAOS_FAULTS:-postgres temporal s3 sftp worker api}
 export CHAOS_CLAIMS=${CHAOS_CLAIMS:-1000}
 pgport=${CHAOS_PG_PORT:-21599}
-export CHAOS_PGDATA=${CHAOS_PGDATA:-$data/chaos-pg}
-CHAOS_PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-export CHAOS_PG_BIN
+export CHAOS_PG_PORT=$pgport CHAOS_PGDATA=${CHAOS_PGDATA:-$data/chaos-pg}
 results=$data/chaos/results
 mkdir -p "$results"
 
@@ -48,36 +46,13 @@ for t in temporal-server temporal-sql-tool temporal versitygw; do
   p=$(tools/install.sh path "$t")
   [ -x "$p" ] || { echo "chaos: $t is not built yet ($p); run make tools (or tools/install.sh $t) first" >&2; exit 1; }
 done
-[ -x "$CHAOS_PG_BIN/pg_ctl" ] || apt_install postgresql
-CHAOS_PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-
 # --- a private Postgres server for the cluster ---------------------------------
-pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 started_pg=0
 if ! port_open 127.0.0.1 "$pgport"; then
-  if [ ! -f "$CHAOS_PGDATA/PG_VERSION" ]; then
-    log "creating a private Postgres cluster in $CHAOS_PGDATA"
-    mkdir -p "$CHAOS_PGDATA"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$CHAOS_PGDATA"
-    chmod 700 "$CHAOS_PGDATA"
-    pg_as "$CHAOS_PG_BIN/initdb" -D "$CHAOS_PGDATA" -U postgres --auth=trust >/dev/null
-    cat >>"$CHAOS_PGDATA/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $pgport
-unix_socket_directories = '$CHAOS_PGDATA'
-max_connections = 400
-CONF
-  fi
-  log "starting the private Postgres on 127.0.0.1:$pgport"
-  pg_as "$CHAOS_PG_BIN/pg_ctl" -D "$CHAOS_PGDATA" -l "$CHAOS_PGDATA/server.log" -w start >/dev/null
+  bash scripts/chaos-pg.sh start
   started_pg=1
 fi
-stop_pg() {
-  if [ $started_pg = 1 ]; then
-    log "stopping the private Postgres"
-    pg_as "$CHAOS_PG_BIN/pg_ctl" -D "$CHAOS_PGDATA" -m fast -w stop >/dev/null || true
-  fi
-}
+stop_pg() { if [ $started_pg = 1 ]; then log "stopping the private Postgres"; bash "$root/scripts/chaos-pg.sh" stop || true; fi; }
 trap stop_pg EXIT
 
 log "building bin/claimflow-chaos (the load and check driver)"

@@ -36,7 +36,8 @@
 # REHEARSAL_DIR (.data/prod-rehearsal: logs, keys, the simulator's and the
 # archive's files), REHEARSAL_WORKERS (2, at most 4), REHEARSAL_SIM_FAULTS
 # (the simulator's fault flags, such as "-drop 0.02 -duplicate 0.05"),
-# REHEARSAL_THEN (a script sourced once the cluster, workers, APIs, archive
+# REHEARSAL_TEMPORAL (cluster; dev runs the Temporal dev server in its
+# place, for comparison), REHEARSAL_THEN (a script sourced once the cluster, workers, APIs, archive
 # and simulator run, in place of the smoke waves, e2e and drill: make chaos
 # uses it; it can call start_temporal, start_s3, start_sim, start_api and
 # start_worker to bring back what it stopped), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
@@ -59,6 +60,8 @@ tdb=${REHEARSAL_DB_PREFIX:-}temporal_rehearsal
 vdb=${REHEARSAL_DB_PREFIX:-}temporal_rehearsal_visibility
 appdb=${REHEARSAL_DB_PREFIX:-}claimflow_rehearsal
 nworkers=${REHEARSAL_WORKERS:-2}
+temporal_kind=${REHEARSAL_TEMPORAL:-cluster}
+[ "$temporal_kind" = cluster ] || [ "$temporal_kind" = dev ] || { echo "REHEARSAL_TEMPORAL must be cluster or dev" >&2; exit 2; }
 [ "$nworkers" -ge 1 ] && [ "$nworkers" -le 4 ] || { echo "REHEARSAL_WORKERS must be 1 to 4" >&2; exit 2; }
 
 # Temporal's usual port layout shifted by $off, so a dev server on 7233 and
@@ -150,10 +153,12 @@ log "checking Postgres"
 if [ "$pgport" = 5432 ]; then ensure_postgres; else port_open 127.0.0.1 "$pgport" || fail "no Postgres on 127.0.0.1:$pgport"; fi
 log "building temporal-server, temporal-sql-tool and the temporal CLI (cached by version)"
 tb=$(date +%s.%N)
-server=$(tool temporal-server)
-sqltool=$(tool temporal-sql-tool)
 temporal=$(tool temporal)
-[ -x "$server" ] && [ -x "$sqltool" ] && [ -x "$temporal" ] || fail "tools did not build"
+if [ "$temporal_kind" = cluster ]; then
+  server=$(tool temporal-server)
+  sqltool=$(tool temporal-sql-tool)
+fi
+[ -x "$temporal" ] && { [ "$temporal_kind" = dev ] || { [ -x "$server" ] && [ -x "$sqltool" ]; }; } || fail "tools did not build"
 if [ -n "${REHEARSAL_REF:-}" ]; then
   # Rehearse a commit rather than the working tree: export it and build it
   # apart, leaving bin/ alone.
@@ -173,47 +178,58 @@ else
 fi
 log "builds took $(elapsed "$tb")"
 
-# --- schemas ---------------------------------------------------------------
-schema=$(cd tools/temporal-server && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12
-[ -d "$schema/temporal/versioned" ] || fail "no schema directory in $schema"
-sql() { "$sqltool" --plugin postgres12 --ep 127.0.0.1 -p "$pgport" -u postgres --db "$1" "${@:2}"; }
-if [ "${REHEARSAL_FRESH:-0}" = 1 ]; then
-  log "REHEARSAL_FRESH=1: dropping $tdb, $vdb and $appdb"
-  for d in "$tdb" "$vdb" "$appdb"; do psql "${pg[@]}" -q -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" postgres; done
+if [ "$temporal_kind" = dev ]; then
+  # The dev server (SQLite in memory) in place of the cluster, for the
+  # throughput figures "on the dev server" (issue 20).
+  log "starting the Temporal dev server on $frontend (REHEARSAL_TEMPORAL=dev)"
+  ts=$(date +%s.%N)
+  spawn temporal-dev "$temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_FRONTEND_PORT" \
+    --http-port "$TEMPORAL_FRONTEND_HTTP_PORT" --metrics-port "$metrics_base" --headless \
+    --dynamic-config-value frontend.enableUpdateWorkflowExecution=true --log-level warn
+  declare -A temporal_pid=([dev]=${pids[-1]})
+else
+  # --- schemas ---------------------------------------------------------------
+  schema=$(cd tools/temporal-server && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12
+  [ -d "$schema/temporal/versioned" ] || fail "no schema directory in $schema"
+  sql() { "$sqltool" --plugin postgres12 --ep 127.0.0.1 -p "$pgport" -u postgres --db "$1" "${@:2}"; }
+  if [ "${REHEARSAL_FRESH:-0}" = 1 ]; then
+    log "REHEARSAL_FRESH=1: dropping $tdb, $vdb and $appdb"
+    for d in "$tdb" "$vdb" "$appdb"; do psql "${pg[@]}" -q -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" postgres; done
+  fi
+  for pair in "$tdb:temporal" "$vdb:visibility"; do
+    d=${pair%%:*} kind=${pair#*:}
+    if [ -z "$(psql "${pg[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$d'" postgres)" ]; then
+      log "creating database $d and its $kind schema"
+      { sql "$d" create-database && sql "$d" setup-schema -v 0.0; } >>"$dir/schema.log" 2>&1 ||
+        { tail -n 20 "$dir/schema.log" >&2; fail "creating $d failed (REHEARSAL_FRESH=1 starts over)"; }
+    else
+      log "database $d exists: updating its $kind schema (a no-op when current)"
+    fi
+    sql "$d" update-schema -d "$schema/$kind/versioned" >>"$dir/schema.log" 2>&1 ||
+      { tail -n 20 "$dir/schema.log" >&2; fail "schema update of $d failed"; }
+    log "  $d at schema version $(psql "${pg[@]}" -tAc 'SELECT curr_version FROM schema_version' "$d")"
+  done
+  
+  # --- Temporal cluster --------------------------------------------------------
+  log "starting Temporal v1.32.1: frontend, history, matching, worker (4 processes, deploy/temporal/server.yaml)"
+  ts=$(date +%s.%N)
+  declare -A temporal_pid
+  start_temporal() { # start_temporal SERVICE: (re)start one Temporal service
+    local i=0 s
+    for s in history matching frontend worker; do [ "$s" = "$1" ] && break; i=$((i + 1)); done
+    TEMPORAL_METRICS_PORT=$((metrics_base + i)) spawn "temporal-$1" "$server" --config-file deploy/temporal/server.yaml \
+      --allow-no-auth start --service "$1"
+    temporal_pid[$1]=${pids[-1]}
+  }
+  # History goes first: on a fresh database the first process to start writes
+  # the cluster metadata, and four processes racing to insert it fail.
+  for svc in history matching frontend worker; do
+    start_temporal "$svc"
+    if [ "$svc" = history ]; then
+      wait_port 127.0.0.1 "$TEMPORAL_HISTORY_PORT" 60 || { tail -c 2000 "$dir/temporal-history.log" >&2; fail "history did not start"; }
+    fi
+  done
 fi
-for pair in "$tdb:temporal" "$vdb:visibility"; do
-  d=${pair%%:*} kind=${pair#*:}
-  if [ -z "$(psql "${pg[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$d'" postgres)" ]; then
-    log "creating database $d and its $kind schema"
-    { sql "$d" create-database && sql "$d" setup-schema -v 0.0; } >>"$dir/schema.log" 2>&1 ||
-      { tail -n 20 "$dir/schema.log" >&2; fail "creating $d failed (REHEARSAL_FRESH=1 starts over)"; }
-  else
-    log "database $d exists: updating its $kind schema (a no-op when current)"
-  fi
-  sql "$d" update-schema -d "$schema/$kind/versioned" >>"$dir/schema.log" 2>&1 ||
-    { tail -n 20 "$dir/schema.log" >&2; fail "schema update of $d failed"; }
-  log "  $d at schema version $(psql "${pg[@]}" -tAc 'SELECT curr_version FROM schema_version' "$d")"
-done
-
-# --- Temporal cluster --------------------------------------------------------
-log "starting Temporal v1.32.1: frontend, history, matching, worker (4 processes, deploy/temporal/server.yaml)"
-ts=$(date +%s.%N)
-declare -A temporal_pid
-start_temporal() { # start_temporal SERVICE: (re)start one Temporal service
-  local i=0 s
-  for s in history matching frontend worker; do [ "$s" = "$1" ] && break; i=$((i + 1)); done
-  TEMPORAL_METRICS_PORT=$((metrics_base + i)) spawn "temporal-$1" "$server" --config-file deploy/temporal/server.yaml \
-    --allow-no-auth start --service "$1"
-  temporal_pid[$1]=${pids[-1]}
-}
-# History goes first: on a fresh database the first process to start writes
-# the cluster metadata, and four processes racing to insert it fail.
-for svc in history matching frontend worker; do
-  start_temporal "$svc"
-  if [ "$svc" = history ]; then
-    wait_port 127.0.0.1 "$TEMPORAL_HISTORY_PORT" 60 || { tail -c 2000 "$dir/temporal-history.log" >&2; fail "history did not start"; }
-  fi
-done
 for _ in $(seq 1 600); do
   "$temporal" operator cluster health --address "$frontend" >/dev/null 2>&1 && break
   for i in "${!pids[@]}"; do kill -0 "${pids[$i]}" 2>/dev/null || { tail -c 2000 "$dir/${names[$i]}.log" >&2; fail "${names[$i]} exited"; }; done

@@ -12,7 +12,7 @@
 //	claimflow-chaos final   -state FILE            (prints "FINAL TOTAL")
 //	claimflow-chaos wait    -state FILE -timeout 20m
 //	claimflow-chaos check   -state FILE [-bookings FILE] -archive FILE [-repaired RFC3339]
-//	claimflow-chaos ceiling -workflows N -activities K -inflight 50
+//	claimflow-chaos ceiling -workflows N -activities K -local L -inflight 50
 package main
 
 import (
@@ -202,6 +202,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "ceiling":
 		n := fs.Int("workflows", 1000, "trivial workflows to run")
 		k := fs.Int("activities", 3, "activities per workflow")
+		local := fs.Int("local", 0, "local activities per workflow (after the activities)")
 		inflight := fs.Int("inflight", 50, "workflows in flight")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
@@ -219,11 +220,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer c.Close()
-		wps, el, err := chaos.Ceiling(ctx, c, *n, *k, *inflight)
+		wps, el, err := chaos.Ceiling(ctx, c, *n, chaos.TrivialInput{Activities: *k, LocalActivities: *local}, *inflight)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "ceiling: %d trivial workflows (%d activities each), %d in flight, in %.1fs: %.2f workflows/s\n", *n, *k, *inflight, el.Seconds(), wps)
+		fmt.Fprintf(stdout, "ceiling: %d trivial workflows (%d activities and %d local activities each), %d in flight, in %.1fs: %.2f workflows/s\n", *n, *k, *local, *inflight, el.Seconds(), wps)
 		return nil
 	}
 	return errors.New(usage)

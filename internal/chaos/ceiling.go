@@ -24,29 +24,38 @@ func trivialActivity(ctx context.Context, i int) (int, error) {
 	return i + 1, nil
 }
 
-// TrivialInput says how many activities a trivial workflow runs.
+// TrivialInput says how many activities a trivial workflow runs: as a
+// claim's workflow mixes activities and local activities, so does it.
 type TrivialInput struct {
-	Activities int
-	Seed       int
+	Activities      int
+	LocalActivities int
+	Seed            int
 }
 
-// TrivialWorkflow runs in.Activities trivial activities one after another.
+// TrivialWorkflow runs in.Activities trivial activities and then
+// in.LocalActivities trivial local activities, one after another.
 func TrivialWorkflow(ctx workflow.Context, in TrivialInput) (int, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
 	i := in.Seed
 	for range in.Activities {
-		if err := workflow.ExecuteActivity(ctx, trivialActivity, i).Get(ctx, &i); err != nil {
+		if err := workflow.ExecuteActivity(actx, trivialActivity, i).Get(ctx, &i); err != nil {
+			return 0, err
+		}
+	}
+	for range in.LocalActivities {
+		if err := workflow.ExecuteLocalActivity(lctx, trivialActivity, i).Get(ctx, &i); err != nil {
 			return 0, err
 		}
 	}
 	return i, nil
 }
 
-// Ceiling runs n trivial workflows of the given activity count, inflight
+// Ceiling runs n trivial workflows of the given activity counts, inflight
 // at once, on task queue "ceiling" with a worker in this process whose
 // pollers are set as claimflow's worker sets them (8 + 8), and returns the
 // workflows per second.
-func Ceiling(ctx context.Context, c client.Client, n, activities, inflight int) (float64, time.Duration, error) {
+func Ceiling(ctx context.Context, c client.Client, n int, in TrivialInput, inflight int) (float64, time.Duration, error) {
 	w := worker.New(c, "ceiling", worker.Options{MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8})
 	w.RegisterWorkflow(TrivialWorkflow)
 	w.RegisterActivity(trivialActivity)
@@ -70,7 +79,7 @@ func Ceiling(ctx context.Context, c client.Client, n, activities, inflight int) 
 					return
 				}
 				r, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("ceiling/%d/%d", run, i), TaskQueue: "ceiling"},
-					TrivialWorkflow, TrivialInput{Activities: activities, Seed: int(i)})
+					TrivialWorkflow, TrivialInput{Activities: in.Activities, LocalActivities: in.LocalActivities, Seed: int(i)})
 				if err == nil {
 					err = r.Get(ctx, nil)
 				}
