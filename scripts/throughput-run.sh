@@ -42,6 +42,24 @@ cps=$(awk -v n="$TP_CLAIMS" -v w="$wall" 'BEGIN {printf "%.2f", n / w}')
   awk -v c="$(($(pg_cpu) - pg0))" -v hz="$hz" -v w="$wall" 'BEGIN {printf "  %-22s %7.1f cpu-s  %5.2f cores (backends still connected at the end)\n", "postgres", c / hz, c / hz / w}'
 } | tee "$out/cpu.txt"
 
+# Where a claim's time goes: the mean and 95th percentile wait before each
+# status (from the claim's creation, then from the status before).
+ids=$(jq -r '"{" + (.claims | join(",")) + "}"' "$out/state.json")
+psql "${pg[@]}" -d "$appdb" -v ids="$ids" -f - <<'SQL' | tee "$out/stages.txt"
+\pset footer off
+SELECT h.status AS "reached", count(*) AS claims,
+       round(avg(extract(epoch FROM h.at - coalesce(h.prev, c.created_at)))::numeric, 1) AS "mean wait s",
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM h.at - coalesce(h.prev, c.created_at)))::numeric, 1) AS "p95 wait s"
+  FROM (SELECT claim_id, seq, status, at, lag(at) OVER (PARTITION BY claim_id ORDER BY seq) AS prev
+          FROM claim_status_history WHERE claim_id = ANY(:'ids'::uuid[])) h
+  JOIN claims c ON c.id = h.claim_id
+ GROUP BY h.status ORDER BY min(h.seq), 3;
+SELECT round(avg(extract(epoch FROM f.at - c.created_at))::numeric, 1) AS "created to final, mean s",
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - c.created_at))::numeric, 1) AS "p95 s"
+  FROM claims c JOIN LATERAL (SELECT max(at) AS at FROM claim_status_history WHERE claim_id = c.id) f ON true
+ WHERE c.id = ANY(:'ids'::uuid[]);
+SQL
+
 # One claim's history: events, activities, local activities (markers),
 # signals and bytes, to run the ceiling with the same activity counts.
 claim=$(jq -r '.claims[0]' "$out/state.json")
