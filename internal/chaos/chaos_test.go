@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/keyring"
@@ -232,5 +235,45 @@ func TestClientGivesUp(t *testing.T) {
 	}
 	if c.Failures() < 2 {
 		t.Errorf("failures = %d, want retries", c.Failures())
+	}
+}
+
+// TestCeilingOnTheDevServer runs a few trivial workflows of a claim's mix
+// of activities and local activities through a real dev server.
+func TestCeilingOnTheDevServer(t *testing.T) {
+	srv := testenv.DevServer(t)
+	wps, elapsed, err := Ceiling(context.Background(), srv.Client(), 6, TrivialInput{Activities: 1, LocalActivities: 3}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wps <= 0 || elapsed <= 0 {
+		t.Errorf("%.2f workflows/s in %v, want a rate", wps, elapsed)
+	}
+}
+
+// TestTrivialWorkflowRunsEachActivity: the result counts every activity
+// and local activity (each adds one), so the ceiling's workflows do the
+// work they are named for.
+func TestTrivialWorkflowRunsEachActivity(t *testing.T) {
+	srv := testenv.DevServer(t)
+	c := srv.Client()
+	w := worker.New(c, "trivial-test", worker.Options{})
+	w.RegisterWorkflow(TrivialWorkflow)
+	w.RegisterActivity(trivialActivity)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	ctx := context.Background()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "trivial-test", TaskQueue: "trivial-test"}, TrivialWorkflow, TrivialInput{Activities: 2, LocalActivities: 5, Seed: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got int
+	if err := run.Get(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got != 17 {
+		t.Errorf("result %d, want 17 (10 + 2 activities + 5 local activities)", got)
 	}
 }
