@@ -68,10 +68,10 @@ api)
   # Bookings through both API servers while API server 1 is killed: the
   # driver retries each unanswered booking on the other server under the
   # same Idempotency-Key.
-  "$driver" book -state "$state" -for "${CHAOS_BOOK_FOR:-30s}" -out "$out/bookings.json" >"$out/book.log" 2>&1 &
+  "$driver" book -state "$state" -for "${CHAOS_BOOK_FOR:-20s}" -conc "${CHAOS_BOOK_CONC:-2}" -out "$out/bookings.json" >"$out/book.log" 2>&1 &
   book_pid=$!
   pids+=("$book_pid") names+=(chaos-book)
-  sleep "${CHAOS_BOOK_KILL_AFTER:-8}"
+  sleep "${CHAOS_BOOK_KILL_AFTER:-5}"
   t_fault=$(date +%s.%N)
   stop_pid KILL "${api_pid[1]}"
   sleep "${CHAOS_API_DOWN:-5}"

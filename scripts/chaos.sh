@@ -30,7 +30,8 @@
 # Settings: CHAOS_FAULTS (the list above; add "none" for a fault-free
 # baseline), CHAOS_CLAIMS (1000), CHAOS_SIM_FAULTS (the simulator's
 # fault flags), CHAOS_TIMEOUT (20m per run), CHAOS_OUTAGE (60), CHAOS_PG_DOWN
-# (10), CHAOS_BOOK_FOR (30s).
+# (10), CHAOS_BOOK_FOR (20s), CHAOS_BOOK_CONC (2), CHAOS_TEMPORAL (cluster; dev tries the faults
+# that do not need the cluster against the dev server).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
@@ -42,7 +43,10 @@ export CHAOS_PG_PORT=$pgport CHAOS_PGDATA=${CHAOS_PGDATA:-$data/chaos-pg}
 results=$data/chaos/results
 mkdir -p "$results"
 
-for t in temporal-server temporal-sql-tool temporal versitygw; do
+kind=${CHAOS_TEMPORAL:-cluster}
+need=(temporal versitygw)
+[ "$kind" = dev ] || need+=(temporal-server temporal-sql-tool)
+for t in "${need[@]}"; do
   p=$(tools/install.sh path "$t")
   [ -x "$p" ] || { echo "chaos: $t is not built yet ($p); run make tools (or tools/install.sh $t) first" >&2; exit 1; }
 done
@@ -68,7 +72,7 @@ for fault in $faults; do
   t0=$SECONDS
   if CHAOS_FAULT=$fault CHAOS_OUT=$out REHEARSAL_THEN=$root/scripts/chaos-fault.sh \
     REHEARSAL_PORT_BASE=${CHAOS_PORT_BASE:-21500} REHEARSAL_PG_PORT=$pgport REHEARSAL_DB_PREFIX=${CHAOS_DB_PREFIX:-chaos_} \
-    REHEARSAL_DIR=$data/chaos/cluster REHEARSAL_SIM_FAULTS=${CHAOS_SIM_FAULTS:--drop 0.02 -slow 0.05 -duplicate 0.05 -reorder 3} \
+    REHEARSAL_TEMPORAL=$kind REHEARSAL_DIR=$data/chaos/cluster REHEARSAL_SIM_FAULTS=${CHAOS_SIM_FAULTS:--drop 0.02 -slow 0.05 -duplicate 0.05 -reorder 3} \
     bash scripts/prod-rehearsal.sh; then
     :
   else

@@ -277,3 +277,28 @@ func TestTrivialWorkflowRunsEachActivity(t *testing.T) {
 		t.Errorf("result %d, want 17 (10 + 2 activities + 5 local activities)", got)
 	}
 }
+
+// TestClientRetriesAKeyInProgress: a 409 naming the key in progress is
+// asked again (the first request's process may have died); other 409s
+// are answers.
+func TestClientRetriesAKeyInProgress(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) < 3 {
+			w.WriteHeader(http.StatusConflict)
+			_, _ = w.Write([]byte(`{"type":"https://claimflow.dev/problems/idempotency-in-progress"}`))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"x"}`))
+	}))
+	defer srv.Close()
+	c := &Client{APIs: []string{srv.URL}, Retry: 10 * time.Second}
+	var out idOnly
+	if status, err := c.Post(context.Background(), "/v1/x", "k", map[string]any{}, &out); err != nil || status != 201 || out.ID != "x" {
+		t.Errorf("status %d, err %v, id %q; want 201 x after two in-progress answers", status, err, out.ID)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("calls = %d, want 3", calls.Load())
+	}
+}

@@ -22,10 +22,12 @@ import (
 )
 
 // Client calls the API servers of one deployment with one bearer token.
-// A call that fails in transport or with a 5xx, 429 or 503 is retried on
-// the next server with the same Idempotency-Key, so a server killed in
-// the middle of a request neither loses nor doubles it (the API answers a
-// replayed key with the first answer).
+// A call that fails in transport, with a 5xx or 429, or with a 409 saying
+// its key is in progress, is retried on the next server with the same
+// Idempotency-Key, so a server killed in the middle of a request neither
+// loses nor doubles it (the API answers a replayed key with the first
+// answer, and takes over the key of a request whose process died after a
+// minute).
 type Client struct {
 	APIs  []string
 	Token string
@@ -76,7 +78,7 @@ func (c *Client) Post(ctx context.Context, path, key string, body, out any) (int
 				}
 			}
 			return status, nil
-		case err == nil && status != http.StatusTooManyRequests && status < 500:
+		case err == nil && status != http.StatusTooManyRequests && status < 500 && !inProgress(status, raw):
 			return status, &StatusError{Method: "POST", Path: path, Status: status, Body: string(raw)}
 		}
 		c.failures.Add(1)
@@ -93,6 +95,13 @@ func (c *Client) Post(ctx context.Context, path, key string, body, out any) (int
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// inProgress: the API's answer while another request with the same key
+// runs, or ran in a process that died (the key is taken over after a
+// minute): worth asking again.
+func inProgress(status int, body []byte) bool {
+	return status == http.StatusConflict && bytes.Contains(body, []byte("idempotency-in-progress"))
 }
 
 func (c *Client) once(ctx context.Context, url, key string, body []byte) (int, []byte, error) {
