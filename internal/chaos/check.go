@@ -88,6 +88,9 @@ func WaitFinal(ctx context.Context, db Querier, s State, timeout time.Duration, 
 		if err == nil && final == len(s.Claims) {
 			return nil
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d of %d claims final after %v (last error: %v)", final, len(s.Claims), timeout, err)
 		}
