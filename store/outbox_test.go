@@ -36,8 +36,11 @@ func TestDispatchOutboxConcurrentInOrder(t *testing.T) {
 	start := func(_ context.Context, w store.WorkflowIntent) error {
 		n := now.Add(1)
 		defer now.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		mu.Lock()
+		if n > most.Load() {
+			most.Store(n)
 		}
+		mu.Unlock()
 		time.Sleep(20 * time.Millisecond) // a round trip to Temporal
 		mu.Lock()
 		defer mu.Unlock()
