@@ -86,7 +86,10 @@ if [ -n "$book_pid" ]; then
   wait "$book_pid" || fail "the booking driver failed; see $out/book.log"
   cat "$out/book.log"
 fi
-"$driver" wait -state "$state" -timeout "${CHAOS_TIMEOUT:-20m}" | tee "$out/wait.log" || fail "claims did not all reach a final state"
+# Not all final in time: the checks still run, to say what was left.
+waited=ok
+"$driver" wait -state "$state" -timeout "${CHAOS_TIMEOUT:-20m}" | tee "$out/wait.log" || waited=FAILED
+[ "$waited" = ok ] || CHAOS_SETTLE=0
 
 # Files may still be moving (an answer's duplicate being removed) when the
 # last claim is final: check until it passes or CHAOS_SETTLE seconds.
