@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOTOOLCHAIN := local
 
-.PHONY: run test bench fuzz build tools vet generate clean help prod-rehearsal web
+.PHONY: run test bench fuzz build tools vet generate clean help prod-rehearsal chaos web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,6 +21,9 @@ fuzz: ## run the fuzz targets longer (FUZZTIME, default 2m each)
 
 prod-rehearsal: ## claimflow on a production-style Temporal cluster (Postgres), 2 workers (one killed mid-run) and 2 APIs
 	@bash scripts/prod-rehearsal.sh
+
+chaos: ## faults under load on the rehearsal cluster (Postgres, Temporal, S3, SFTP, worker, API), each checked; CHAOS_CLAIMS (1000)
+	@bash scripts/chaos.sh
 
 build: web ## build bin/claimflow (with the dashboard) and bin/claimflow-sim (the clearinghouse simulator)
 	go build -o bin/claimflow ./cmd/claimflow

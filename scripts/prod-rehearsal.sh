@@ -29,7 +29,18 @@
 #
 # Settings (environment): REHEARSAL_WORKFLOWS (default 40), REHEARSAL_HOLD
 # (3s, in seconds), REHEARSAL_PORT_OFFSET (10000: Temporal on 17233..., APIs on 18081 and
-# 18082), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
+# 18082), REHEARSAL_PORT_BASE (instead of the offset: every port the run
+# listens on, 33 of them, numbered up from this one), REHEARSAL_PG_PORT
+# (5432: the Postgres on 127.0.0.1 that holds Temporal's and claimflow's
+# databases), REHEARSAL_DB_PREFIX (prepended to the three database names),
+# REHEARSAL_DIR (.data/prod-rehearsal: logs, keys, the simulator's and the
+# archive's files), REHEARSAL_WORKERS (2, at most 4), REHEARSAL_SIM_FAULTS
+# (the simulator's fault flags, such as "-drop 0.02 -duplicate 0.05"),
+# REHEARSAL_TEMPORAL (cluster; dev runs the Temporal dev server in its
+# place, for comparison), REHEARSAL_THEN (a script sourced once the cluster, workers, APIs, archive
+# and simulator run, in place of the smoke waves, e2e and drill: make chaos
+# uses it; it can call start_temporal, start_s3, start_sim, start_api and
+# start_worker to bring back what it stopped), REHEARSAL_NAMESPACE (claimflow), REHEARSAL_FRESH (0), REHEARSAL_E2E
 # (1: run ./e2e when present), REHEARSAL_E2E_RUN (the -run pattern, default .),
 # REHEARSAL_E2E_PKG (./e2e), REHEARSAL_BACKUP_DRILL (1), REHEARSAL_REF (a commit to build instead of the
 # working tree, e.g. HEAD).
@@ -42,24 +53,45 @@ n=${REHEARSAL_WORKFLOWS:-40}
 hold=${REHEARSAL_HOLD:-3s}
 off=${REHEARSAL_PORT_OFFSET:-10000}
 ns=${REHEARSAL_NAMESPACE:-claimflow}
-dir=$data/prod-rehearsal
-pg=(-h 127.0.0.1 -p 5432 -U postgres)
-tdb=temporal_rehearsal
-vdb=temporal_rehearsal_visibility
-appdb=claimflow_rehearsal
+dir=${REHEARSAL_DIR:-$data/prod-rehearsal}
+pgport=${REHEARSAL_PG_PORT:-5432}
+pg=(-h 127.0.0.1 -p "$pgport" -U postgres)
+tdb=${REHEARSAL_DB_PREFIX:-}temporal_rehearsal
+vdb=${REHEARSAL_DB_PREFIX:-}temporal_rehearsal_visibility
+appdb=${REHEARSAL_DB_PREFIX:-}claimflow_rehearsal
+nworkers=${REHEARSAL_WORKERS:-2}
+temporal_kind=${REHEARSAL_TEMPORAL:-cluster}
+[ "$temporal_kind" = cluster ] || [ "$temporal_kind" = dev ] || { echo "REHEARSAL_TEMPORAL must be cluster or dev" >&2; exit 2; }
+[ "$nworkers" -ge 1 ] && [ "$nworkers" -le 4 ] || { echo "REHEARSAL_WORKERS must be 1 to 4" >&2; exit 2; }
 
 # Temporal's usual port layout shifted by $off, so a dev server on 7233 and
 # this cluster can run side by side.
+# With REHEARSAL_PORT_BASE, the same ports numbered up from one base
+# instead, so a run fits a small range of ports.
 export TEMPORAL_BIND_IP=127.0.0.1
-export TEMPORAL_FRONTEND_PORT=$((7233 + off)) TEMPORAL_FRONTEND_HTTP_PORT=$((7243 + off))
-export TEMPORAL_HISTORY_PORT=$((7234 + off)) TEMPORAL_MATCHING_PORT=$((7235 + off)) TEMPORAL_WORKER_PORT=$((7239 + off))
-export TEMPORAL_FRONTEND_MEMBERSHIP_PORT=$((6933 + off)) TEMPORAL_HISTORY_MEMBERSHIP_PORT=$((6934 + off))
-export TEMPORAL_MATCHING_MEMBERSHIP_PORT=$((6935 + off)) TEMPORAL_WORKER_MEMBERSHIP_PORT=$((6939 + off))
-export TEMPORAL_DB=$tdb TEMPORAL_VISIBILITY_DB=$vdb TEMPORAL_DB_HOST=127.0.0.1 TEMPORAL_DB_PORT=5432 TEMPORAL_DB_USER=postgres
+if [ -n "${REHEARSAL_PORT_BASE:-}" ]; then
+  b=$REHEARSAL_PORT_BASE
+  export TEMPORAL_FRONTEND_PORT=$b TEMPORAL_FRONTEND_HTTP_PORT=$((b + 1))
+  export TEMPORAL_HISTORY_PORT=$((b + 2)) TEMPORAL_MATCHING_PORT=$((b + 3)) TEMPORAL_WORKER_PORT=$((b + 4))
+  export TEMPORAL_FRONTEND_MEMBERSHIP_PORT=$((b + 5)) TEMPORAL_HISTORY_MEMBERSHIP_PORT=$((b + 6))
+  export TEMPORAL_MATCHING_MEMBERSHIP_PORT=$((b + 7)) TEMPORAL_WORKER_MEMBERSHIP_PORT=$((b + 8))
+  metrics_base=$((b + 10))
+  api_ports=($((b + 20)) $((b + 21)))
+  worker_ports=(unused $((b + 22)) $((b + 23)) $((b + 24)) $((b + 25)))
+  s3port=$((b + 30)) simsftp=$((b + 31)) simhttp=$((b + 32))
+else
+  export TEMPORAL_FRONTEND_PORT=$((7233 + off)) TEMPORAL_FRONTEND_HTTP_PORT=$((7243 + off))
+  export TEMPORAL_HISTORY_PORT=$((7234 + off)) TEMPORAL_MATCHING_PORT=$((7235 + off)) TEMPORAL_WORKER_PORT=$((7239 + off))
+  export TEMPORAL_FRONTEND_MEMBERSHIP_PORT=$((6933 + off)) TEMPORAL_HISTORY_MEMBERSHIP_PORT=$((6934 + off))
+  export TEMPORAL_MATCHING_MEMBERSHIP_PORT=$((6935 + off)) TEMPORAL_WORKER_MEMBERSHIP_PORT=$((6939 + off))
+  metrics_base=$((8000 + off))
+  api_ports=($((8081 + off)) $((8082 + off)))
+  worker_ports=(unused $((8083 + off)) $((8084 + off)) $((8085 + off)) $((8086 + off))) # each worker's /healthz, /readyz, /metrics
+  s3port=$((7070 + off)) simsftp=$((2222 + off)) simhttp=$((8090 + off))
+fi
+export TEMPORAL_DB=$tdb TEMPORAL_VISIBILITY_DB=$vdb TEMPORAL_DB_HOST=127.0.0.1 TEMPORAL_DB_PORT=$pgport TEMPORAL_DB_USER=postgres
 export TEMPORAL_DYNAMIC_CONFIG=$root/deploy/temporal/dynamicconfig.yaml
 frontend=127.0.0.1:$TEMPORAL_FRONTEND_PORT
-api_ports=($((8081 + off)) $((8082 + off)))
-worker_ports=(unused $((8083 + off)) $((8084 + off))) # each worker's /healthz, /readyz, /metrics
 
 pids=() names=()
 # running PID...: those of the given PIDs that are still running children of
@@ -108,8 +140,8 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1fs", b - a}';
 
 for port in "$TEMPORAL_FRONTEND_PORT" "$TEMPORAL_HISTORY_PORT" "$TEMPORAL_MATCHING_PORT" "$TEMPORAL_WORKER_PORT" \
   "$TEMPORAL_FRONTEND_HTTP_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT" "$TEMPORAL_HISTORY_MEMBERSHIP_PORT" \
-  "$TEMPORAL_MATCHING_MEMBERSHIP_PORT" "$TEMPORAL_WORKER_MEMBERSHIP_PORT" $(seq $((8000 + off)) $((8003 + off))) \
-  "${api_ports[@]}"; do
+  "$TEMPORAL_MATCHING_MEMBERSHIP_PORT" "$TEMPORAL_WORKER_MEMBERSHIP_PORT" $(seq "$metrics_base" $((metrics_base + 3))) \
+  "${api_ports[@]}" "${worker_ports[@]:1:$nworkers}"; do
   port_open 127.0.0.1 "$port" && fail "127.0.0.1:$port is in use; set REHEARSAL_PORT_OFFSET"
 done
 mkdir -p "$dir"
@@ -118,13 +150,15 @@ rm -rf "$dir/smoke"
 mkdir -p "$dir/smoke"
 
 log "checking Postgres"
-ensure_postgres
+if [ "$pgport" = 5432 ]; then ensure_postgres; else port_open 127.0.0.1 "$pgport" || fail "no Postgres on 127.0.0.1:$pgport"; fi
 log "building temporal-server, temporal-sql-tool and the temporal CLI (cached by version)"
 tb=$(date +%s.%N)
-server=$(tool temporal-server)
-sqltool=$(tool temporal-sql-tool)
 temporal=$(tool temporal)
-[ -x "$server" ] && [ -x "$sqltool" ] && [ -x "$temporal" ] || fail "tools did not build"
+if [ "$temporal_kind" = cluster ]; then
+  server=$(tool temporal-server)
+  sqltool=$(tool temporal-sql-tool)
+fi
+[ -x "$temporal" ] && { [ "$temporal_kind" = dev ] || { [ -x "$server" ] && [ -x "$sqltool" ]; }; } || fail "tools did not build"
 if [ -n "${REHEARSAL_REF:-}" ]; then
   # Rehearse a commit rather than the working tree: export it and build it
   # apart, leaving bin/ alone.
@@ -144,42 +178,58 @@ else
 fi
 log "builds took $(elapsed "$tb")"
 
-# --- schemas ---------------------------------------------------------------
-schema=$(cd tools/temporal-server && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12
-[ -d "$schema/temporal/versioned" ] || fail "no schema directory in $schema"
-sql() { "$sqltool" --plugin postgres12 --ep 127.0.0.1 -p 5432 -u postgres --db "$1" "${@:2}"; }
-if [ "${REHEARSAL_FRESH:-0}" = 1 ]; then
-  log "REHEARSAL_FRESH=1: dropping $tdb, $vdb and $appdb"
-  for d in "$tdb" "$vdb" "$appdb"; do psql "${pg[@]}" -q -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" postgres; done
+if [ "$temporal_kind" = dev ]; then
+  # The dev server (SQLite in memory) in place of the cluster, for the
+  # throughput figures "on the dev server" (issue 20).
+  log "starting the Temporal dev server on $frontend (REHEARSAL_TEMPORAL=dev)"
+  ts=$(date +%s.%N)
+  spawn temporal-dev "$temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_FRONTEND_PORT" \
+    --http-port "$TEMPORAL_FRONTEND_HTTP_PORT" --metrics-port "$metrics_base" --headless \
+    --dynamic-config-value frontend.enableUpdateWorkflowExecution=true --log-level warn
+  declare -A temporal_pid=([dev]=${pids[-1]})
+else
+  # --- schemas ---------------------------------------------------------------
+  schema=$(cd tools/temporal-server && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12
+  [ -d "$schema/temporal/versioned" ] || fail "no schema directory in $schema"
+  sql() { "$sqltool" --plugin postgres12 --ep 127.0.0.1 -p "$pgport" -u postgres --db "$1" "${@:2}"; }
+  if [ "${REHEARSAL_FRESH:-0}" = 1 ]; then
+    log "REHEARSAL_FRESH=1: dropping $tdb, $vdb and $appdb"
+    for d in "$tdb" "$vdb" "$appdb"; do psql "${pg[@]}" -q -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" postgres; done
+  fi
+  for pair in "$tdb:temporal" "$vdb:visibility"; do
+    d=${pair%%:*} kind=${pair#*:}
+    if [ -z "$(psql "${pg[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$d'" postgres)" ]; then
+      log "creating database $d and its $kind schema"
+      { sql "$d" create-database && sql "$d" setup-schema -v 0.0; } >>"$dir/schema.log" 2>&1 ||
+        { tail -n 20 "$dir/schema.log" >&2; fail "creating $d failed (REHEARSAL_FRESH=1 starts over)"; }
+    else
+      log "database $d exists: updating its $kind schema (a no-op when current)"
+    fi
+    sql "$d" update-schema -d "$schema/$kind/versioned" >>"$dir/schema.log" 2>&1 ||
+      { tail -n 20 "$dir/schema.log" >&2; fail "schema update of $d failed"; }
+    log "  $d at schema version $(psql "${pg[@]}" -tAc 'SELECT curr_version FROM schema_version' "$d")"
+  done
+  
+  # --- Temporal cluster --------------------------------------------------------
+  log "starting Temporal v1.32.1: frontend, history, matching, worker (4 processes, deploy/temporal/server.yaml)"
+  ts=$(date +%s.%N)
+  declare -A temporal_pid
+  start_temporal() { # start_temporal SERVICE: (re)start one Temporal service
+    local i=0 s
+    for s in history matching frontend worker; do [ "$s" = "$1" ] && break; i=$((i + 1)); done
+    TEMPORAL_METRICS_PORT=$((metrics_base + i)) spawn "temporal-$1" "$server" --config-file deploy/temporal/server.yaml \
+      --allow-no-auth start --service "$1"
+    temporal_pid[$1]=${pids[-1]}
+  }
+  # History goes first: on a fresh database the first process to start writes
+  # the cluster metadata, and four processes racing to insert it fail.
+  for svc in history matching frontend worker; do
+    start_temporal "$svc"
+    if [ "$svc" = history ]; then
+      wait_port 127.0.0.1 "$TEMPORAL_HISTORY_PORT" 60 || { tail -c 2000 "$dir/temporal-history.log" >&2; fail "history did not start"; }
+    fi
+  done
 fi
-for pair in "$tdb:temporal" "$vdb:visibility"; do
-  d=${pair%%:*} kind=${pair#*:}
-  if [ -z "$(psql "${pg[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$d'" postgres)" ]; then
-    log "creating database $d and its $kind schema"
-    { sql "$d" create-database && sql "$d" setup-schema -v 0.0; } >>"$dir/schema.log" 2>&1 ||
-      { tail -n 20 "$dir/schema.log" >&2; fail "creating $d failed (REHEARSAL_FRESH=1 starts over)"; }
-  else
-    log "database $d exists: updating its $kind schema (a no-op when current)"
-  fi
-  sql "$d" update-schema -d "$schema/$kind/versioned" >>"$dir/schema.log" 2>&1 ||
-    { tail -n 20 "$dir/schema.log" >&2; fail "schema update of $d failed"; }
-  log "  $d at schema version $(psql "${pg[@]}" -tAc 'SELECT curr_version FROM schema_version' "$d")"
-done
-
-# --- Temporal cluster --------------------------------------------------------
-log "starting Temporal v1.32.1: frontend, history, matching, worker (4 processes, deploy/temporal/server.yaml)"
-ts=$(date +%s.%N)
-metrics=$((8000 + off))
-# History goes first: on a fresh database the first process to start writes
-# the cluster metadata, and four processes racing to insert it fail.
-for svc in history matching frontend worker; do
-  TEMPORAL_METRICS_PORT=$metrics spawn "temporal-$svc" "$server" --config-file deploy/temporal/server.yaml \
-    --allow-no-auth start --service "$svc"
-  metrics=$((metrics + 1))
-  if [ "$svc" = history ]; then
-    wait_port 127.0.0.1 "$TEMPORAL_HISTORY_PORT" 60 || { tail -c 2000 "$dir/temporal-history.log" >&2; fail "history did not start"; }
-  fi
-done
 for _ in $(seq 1 600); do
   "$temporal" operator cluster health --address "$frontend" >/dev/null 2>&1 && break
   for i in "${!pids[@]}"; do kill -0 "${pids[$i]}" 2>/dev/null || { tail -c 2000 "$dir/${names[$i]}.log" >&2; fail "${names[$i]} exited"; }; done
@@ -214,21 +264,30 @@ done
 
 # --- claimflow ---------------------------------------------------------------
 export TEMPORAL_ADDRESS=$frontend TEMPORAL_NAMESPACE=$ns CLAIMFLOW_TASK_QUEUE=claimflow
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$appdb?sslmode=disable"
+export DATABASE_URL="postgres://postgres@127.0.0.1:$pgport/$appdb?sslmode=disable"
 export CLAIMFLOW_DATA_DIR=$dir/data CLAIMFLOW_LOG_LEVEL=${CLAIMFLOW_LOG_LEVEL:-info}
 # The S3 archive and the clearinghouse simulator (sample payer rules), so
 # claims can run their whole lifecycle against this cluster.
-s3port=$((7070 + off)) simsftp=$((2222 + off)) simhttp=$((8090 + off))
 for port in "$s3port" "$simsftp" "$simhttp"; do
   port_open 127.0.0.1 "$port" && fail "127.0.0.1:$port is in use; set REHEARSAL_PORT_OFFSET"
 done
 mkdir -p "$dir/s3" "$dir/sim"
 export CLAIMFLOW_S3_ENDPOINT=http://127.0.0.1:$s3port CLAIMFLOW_S3_ACCESS_KEY=rehearsal CLAIMFLOW_S3_SECRET_KEY=rehearsal-secret
-spawn s3 "$(tool versitygw)" --access rehearsal --secret rehearsal-secret --port "127.0.0.1:$s3port" posix "$dir/s3"
+versitygw=$(tool versitygw)
+start_s3() { # start_s3: (re)start the S3 archive server
+  spawn s3 "$versitygw" --access rehearsal --secret rehearsal-secret --port "127.0.0.1:$s3port" posix "$dir/s3"
+  s3_pid=${pids[-1]}
+}
+start_s3
 [ -f "$dir/sim/client_key" ] || ssh-keygen -q -t ed25519 -N "" -C claimflow-rehearsal -f "$dir/sim/client_key"
 export CLAIMFLOW_SIM_PASSWORD=rehearsal-sim
-spawn clearinghouse-sim "$claimflow_sim" -data "$dir/sim" -sftp "127.0.0.1:$simsftp" -http "127.0.0.1:$simhttp" \
-  -user "claimflow=$dir/sim/client_key.pub:$CLAIMFLOW_SIM_PASSWORD" -rules sample -delay 2s -tick 200ms
+read -r -a sim_faults <<<"${REHEARSAL_SIM_FAULTS:-}"
+start_sim() { # start_sim: (re)start the clearinghouse simulator (its state stays in $dir/sim)
+  spawn clearinghouse-sim "$claimflow_sim" -data "$dir/sim" -sftp "127.0.0.1:$simsftp" -http "127.0.0.1:$simhttp" \
+    -user "claimflow=$dir/sim/client_key.pub:$CLAIMFLOW_SIM_PASSWORD" -rules sample -delay 2s -tick 200ms "${sim_faults[@]}"
+  sim_pid=${pids[-1]}
+}
+start_sim
 for port in "$s3port" "$simsftp"; do wait_port 127.0.0.1 "$port" 30 || fail "127.0.0.1:$port did not start; see $dir/*.log"; done
 hostkey=$(sed -n 's/^host-key //p' "$dir/clearinghouse-sim.log" | tail -n 1)
 [ -n "$hostkey" ] || fail "the simulator printed no host key"
@@ -249,11 +308,14 @@ start_worker() { # start_worker INDEX
   CLAIMFLOW_WORKER_HTTP_ADDR=127.0.0.1:${worker_ports[$1]} spawn "worker-$1" "$claimflow" worker
   worker_pid[$1]=${pids[-1]}
 }
-start_worker 1
-start_worker 2
-for i in 1 2; do
-  CLAIMFLOW_HTTP_ADDR=127.0.0.1:${api_ports[$((i - 1))]} spawn "api-$i" "$claimflow" serve
-done
+for ((i = 1; i <= nworkers; i++)); do start_worker "$i"; done
+api_pid=()
+start_api() { # start_api INDEX: (re)start API server 1 or 2
+  CLAIMFLOW_HTTP_ADDR=127.0.0.1:${api_ports[$(($1 - 1))]} spawn "api-$1" "$claimflow" serve
+  api_pid[$1]=${pids[-1]}
+}
+start_api 1
+start_api 2
 ready() { curl -fs -o /dev/null "http://127.0.0.1:$1/readyz"; }
 for p in "${api_ports[@]}"; do
   for _ in $(seq 1 300); do ready "$p" && break; sleep 0.1; done
@@ -273,12 +335,18 @@ polling() {
   done
   return 1
 }
-for i in 1 2; do
+for ((i = 1; i <= nworkers; i++)); do
   polling "${worker_pid[$i]}" || { tail -c 2000 "$dir/worker-$i.log" >&2; fail "worker $i (PID ${worker_pid[$i]}) is not polling"; }
   for _ in $(seq 1 100); do ready "${worker_ports[$i]}" && break; sleep 0.1; done
   ready "${worker_ports[$i]}" || fail "worker $i: /readyz on 127.0.0.1:${worker_ports[$i]} is not ready; see $dir/worker-$i.log"
 done
-log "2 workers polling (PIDs ${worker_pid[1]} ${worker_pid[2]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
+log "$nworkers worker(s) polling (PIDs ${worker_pid[*]}) and 2 API servers (127.0.0.1:${api_ports[0]}, :${api_ports[1]}) ready"
+if [ -n "${REHEARSAL_THEN:-}" ]; then
+  log "handing over to $REHEARSAL_THEN"
+  # shellcheck disable=SC1090
+  source "$REHEARSAL_THEN"
+  exit 0
+fi
 
 # --- drive work while a worker dies --------------------------------------------
 # Wave A starts half the workflows, spread over the hold time, so that when

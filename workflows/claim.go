@@ -521,9 +521,15 @@ func (r *claimRun) setStatusBy(status, note, actor string) error {
 	// so replay is unaffected).
 	workflow.SetCurrentDetails(r.ctx, claimDetails(r.in.ClaimID, status, r.in.Attempt))
 	var a *activities.Activities
+	// ScheduleToCloseTimeout bounds the retries: unset, it defaults to the
+	// StartToCloseTimeout, so a Postgres outage longer than 10 s failed the
+	// claim's workflow (make chaos, fault postgres: 50 of 100 claims' runs
+	// failed on a 12 s restart). Options are not recorded in history, so
+	// running claims replay unchanged.
 	lctx := workflow.WithLocalActivityOptions(r.ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
+		StartToCloseTimeout:    10 * time.Second,
+		ScheduleToCloseTimeout: recordStatusRetryFor,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
 	})
 	if err := workflow.ExecuteLocalActivity(lctx, a.RecordClaimStatus, activities.ClaimStatusChange{
 		ClaimID: r.in.ClaimID, Attempt: r.in.Attempt, Seq: len(r.st.Events), Status: status, Note: note, At: now,
@@ -540,6 +546,11 @@ func (r *claimRun) setStatusBy(status, note, actor string) error {
 		saStatus.ValueSet(status), saPayer.ValueSet(r.st.Payer),
 		saAmount.ValueSet(float64(r.st.ChargeCents)/100), saClaim.ValueSet(r.in.ClaimID))
 }
+
+// recordStatusRetryFor is how long a claim keeps retrying to record a
+// status change (Postgres down, restarting or failing over) before its
+// workflow fails.
+const recordStatusRetryFor = 24 * time.Hour
 
 func activityCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
