@@ -62,7 +62,6 @@ func IsCrossover(clp02 string, rarcs []string) bool {
 // settles and to move the claim to its next payer.
 type COBAdvance struct {
 	ClaimID     string
-	FromSeq     int    // the part the payment belongs to (1 primary)
 	TraceNumber string // the posted payment's 835 (TRN02 and archive key)
 	FileKey     string
 	Crossover   bool // the payer forwarded the claim: the next part is not billed by us

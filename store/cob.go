@@ -12,54 +12,49 @@ import (
 )
 
 // AdvanceClaimPayer records the part of the claim that a payer's posted
-// 835 claim payment settles (part in.FromSeq) and, when the patient has a
-// later coverage in force on the date of service, moves the claim to it:
-// the claim's coverage and payer become the next payer's, its cob_seq the
-// next part, so the next batch run bills that payer (or, for a crossover,
-// the claim waits for that payer's 835). A retry after the move answers
-// the same next payer without moving again.
+// 835 claim payment settles (the claim's current part) and, when the
+// patient has a later coverage in force on the date of service, moves the
+// claim to it: the claim's coverage and payer become the next payer's, its
+// cob_seq the next part, so the next batch run bills that payer (or, for
+// a crossover, the claim waits for that payer's 835). A payment recorded
+// before (a retried activity) answers what it answered then.
 func (s *Store) AdvanceClaimPayer(ctx context.Context, in rcm.COBAdvance) (rcm.COBNext, error) {
 	var next rcm.COBNext
 	if !validID(in.ClaimID) {
 		return next, ErrNotFound
 	}
-	if in.FromSeq < rcm.COBPrimary || in.FromSeq > rcm.COBTertiary {
-		return next, fmt.Errorf("store: COB part %d out of range", in.FromSeq)
-	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var orgID, patientID, coverageID string
+		var orgID, patientID, coverageID, payerUUID string
 		var seq, priority int32
 		var dos time.Time
-		err := tx.QueryRow(ctx, q("COBClaimForUpdate"), in.ClaimID).Scan(&orgID, &patientID, &coverageID, &seq, &priority, &dos)
+		err := tx.QueryRow(ctx, q("COBClaimForUpdate"), in.ClaimID).Scan(&orgID, &patientID, &coverageID, &payerUUID, &seq, &priority, &dos)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if int(seq) > in.FromSeq {
-			// Moved before (a retried attempt): answer the part it made.
-			next = rcm.COBNext{Next: true, Seq: in.FromSeq + 1}
-			return tx.QueryRow(ctx, q("COBPart"), in.ClaimID, next.Seq).Scan(&next.Crossover, &next.PayerID, &next.PayerName)
-		}
-		if int(seq) != in.FromSeq {
-			return fmt.Errorf("store: claim is at COB part %d, not %d", seq, in.FromSeq)
-		}
-		var remID *string
-		var paySeq *int32
 		var rid string
 		var ps int32
-		switch err := tx.QueryRow(ctx, q("COBPaymentOf"), in.ClaimID, in.TraceNumber, in.FileKey).Scan(&rid, &ps); {
+		err = tx.QueryRow(ctx, q("COBPaymentOf"), in.ClaimID, in.TraceNumber, in.FileKey).Scan(&rid, &ps)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("store: no posted payment of the claim in 835 trace %s", in.TraceNumber)
+		}
+		if err != nil {
+			return err
+		}
+		var done int32
+		switch err := tx.QueryRow(ctx, q("COBPartOfPayment"), in.ClaimID, rid, ps).Scan(&done); {
 		case err == nil:
-			remID, paySeq = &rid, &ps
+			if done >= seq {
+				return nil // recorded as the last part
+			}
+			next = rcm.COBNext{Next: true, Seq: int(done) + 1}
+			return tx.QueryRow(ctx, q("COBPart"), in.ClaimID, next.Seq).Scan(&next.Crossover, &next.PayerID, &next.PayerName)
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		var payerUUID string
-		if err := tx.QueryRow(ctx, "SELECT payer_id::text FROM claims WHERE id = $1", in.ClaimID).Scan(&payerUUID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, q("COBPutPart"), in.ClaimID, seq, orgID, coverageID, payerUUID, false, remID, paySeq); err != nil {
+		if _, err := tx.Exec(ctx, q("COBPutPart"), in.ClaimID, seq, orgID, coverageID, payerUUID, false, rid, ps); err != nil {
 			return err
 		}
 		if seq >= rcm.COBTertiary {

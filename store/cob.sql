@@ -4,7 +4,7 @@
 
 -- name: COBClaimForUpdate :one
 -- The claim's current payer, its place, and what picks the next coverage.
-SELECT c.org_id::text, c.patient_id::text, c.coverage_id::text, c.cob_seq, cv.priority, e.date_of_service
+SELECT c.org_id::text, c.patient_id::text, c.coverage_id::text, c.payer_id::text, c.cob_seq, cv.priority, e.date_of_service
 FROM claims c JOIN coverages cv ON cv.id = c.coverage_id JOIN encounters e ON e.id = c.encounter_id
 WHERE c.id = $1 FOR UPDATE OF c;
 
@@ -13,6 +13,10 @@ WHERE c.id = $1 FOR UPDATE OF c;
 SELECT cp.remittance_id::text, cp.seq FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
 WHERE cp.claim_id = $1 AND r.trace_number = $2 AND r.file_key = $3
 ORDER BY cp.seq LIMIT 1;
+
+-- name: COBPartOfPayment :one
+-- The part a posted payment settled, when it was recorded.
+SELECT seq FROM claim_payer_parts WHERE claim_id = $1 AND remittance_id = $2 AND payment_seq = $3;
 
 -- name: COBPutPart :exec
 -- A payer's part; a second write keeps the first coverage and payer and
