@@ -80,9 +80,13 @@ type Timeline struct {
 	WorkflowError string             `json:"workflow_error,omitempty"`
 	Steps         []Step             `json:"steps"`
 	Postings      []rcm.ClaimPosting `json:"postings"`
-	WorkflowURL   string             `json:"workflow_url"`
-	CanDecide     bool               `json:"can_decide"`
-	CanRevealPHI  bool               `json:"can_reveal_phi"`
+	// PayerParts are the claim's parts per payer in order (primary,
+	// secondary, tertiary) once coordination of benefits billed a next
+	// payer; empty for a claim billed to one payer (claim_cob.go).
+	PayerParts   []rcm.PayerPart `json:"payer_parts"`
+	WorkflowURL  string          `json:"workflow_url"`
+	CanDecide    bool            `json:"can_decide"`
+	CanRevealPHI bool            `json:"can_reveal_phi"`
 }
 
 func (h *dashboard) workflowURL(claimID string) string {
@@ -156,6 +160,9 @@ func (h *dashboard) timeline(r *http.Request, a rcm.Actor) (int, any, error) {
 		return 0, nil, err
 	}
 	t.Postings = docs.Postings
+	if t.PayerParts, err = h.payerParts(ctx, a, c.ID); err != nil {
+		return 0, nil, err
+	}
 	// The claim's file events, as the activities that sent and handled
 	// the files recorded them (claim_events).
 	events, err := h.s.records.ClaimEvents(ctx, a, c.ID)

@@ -213,6 +213,22 @@ export interface Posting {
   adjustments: Adjustment[]
 }
 
+// PayerPart is one payer's part of a claim (coordination of benefits).
+export interface PayerPart {
+  seq: number
+  responsibility: 'primary' | 'secondary' | 'tertiary'
+  payer_id: string
+  payer_name: string
+  crossover: boolean
+  adjudicated: boolean
+  status_code?: string
+  billed_cents: number
+  paid_cents: number
+  adjustment_cents: number
+  patient_resp_cents: number
+  payment_date?: string
+}
+
 export interface Timeline {
   claim: {
     id: string
@@ -226,6 +242,7 @@ export interface Timeline {
   workflow_error?: string
   steps: Step[]
   postings: Posting[]
+  payer_parts?: PayerPart[]
   workflow_url: string
   can_decide: boolean
   can_reveal_phi: boolean
