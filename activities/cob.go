@@ -82,6 +82,12 @@ func addPriorPayers(ctx context.Context, records any, b rcm.ClaimBundle, tx *x83
 	if len(*c) != 1 {
 		return fmt.Errorf("claim %s: the 837 holds %d claims, want 1", b.Claim.ID, len(*c))
 	}
+	// The claim's stored payer claim number is the prior payer's: on an
+	// original claim to the next payer it goes to 2330B REF*F8, never to
+	// 2300 (which names the claim a replacement or void refers to).
+	if cl := &(*c)[0]; cl.Frequency == "1" {
+		cl.PayerClaimControl = ""
+	}
 	var pps []claim837.PriorPayment
 	for _, p := range priors {
 		pps = append(pps, priorPayment(b, p))
