@@ -21,8 +21,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/claimflow/claimflow/activities"
-	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 var recordHistories = flag.Bool("record-histories", false, "record workflow histories on the dev server into testdata/histories")
