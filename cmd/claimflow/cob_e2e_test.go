@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -203,6 +207,10 @@ func TestEndToEndCOB(t *testing.T) {
 		t.Errorf("crossover parts = %+v", tl.PayerParts)
 	}
 
+	// The dashboard's claim detail shows the parts in order, as a biller
+	// (password and TOTP) sees them in Chromium.
+	t.Run("dashboard", func(t *testing.T) { e.cobInBrowser(t, billed.ID) })
+
 	// A second tenant sees nothing of either claim.
 	b := createTenantWithCLI(t, e, "B")
 	for _, id := range []string{billed.ID, crossed.ID} {
@@ -232,4 +240,60 @@ func samePayment(a, b postedPayment) bool {
 		}
 	}
 	return true
+}
+
+// cobInBrowser signs a biller in and reads the claim's payer parts in the
+// claim detail view (data-testid payer-parts).
+func (e *e2e) cobInBrowser(t *testing.T, claimID string) {
+	chromium, out := browserTest(t, "cob", true)
+	ctx := context.Background()
+	const password = "correct horse battery staple 1"
+	u, secret, err := e.m.Store.CreateUser(ctx, store.System, store.NewUser{OrgID: e.org, Kind: "staff", Login: "test-cob-biller",
+		DisplayName: "TEST BILLER", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.Store.Grant(ctx, store.System, u.ID, e.org, "biller"); err != nil {
+		t.Fatal(err)
+	}
+	bctx, stop := startChromium(t, ctx, chromium, 1280, 900)
+	defer stop()
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Run(sctx, actions...); err != nil {
+			fctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+			defer cancel()
+			var text string
+			_ = chromedp.Run(fctx, screenshot(t, out, "failed-"+strings.ReplaceAll(what, " ", "-")), chromedp.Evaluate(`document.body.innerText`, &text))
+			t.Fatalf("%s: %v; the page says: %s", what, err, text)
+		}
+	}
+	run("sign in", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
+		chromedp.SendKeys(`#login`, "test-cob-biller", chromedp.ByID),
+		chromedp.SendKeys(`#password`, password, chromedp.ByID),
+		chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+		chromedp.Click(`form button[type="submit"]`),
+		chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
+	var primary, secondary string
+	var rows int
+	run("open the claim", chromedp.Navigate(e.base+"/#/claims/"+claimID), chromedp.WaitVisible(`#claim-h`, chromedp.ByID),
+		chromedp.WaitVisible(`[data-testid="payer-parts"]`),
+		chromedp.Text(`[data-testid="payer-part-primary"]`, &primary),
+		chromedp.Text(`[data-testid="payer-part-secondary"]`, &secondary),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="payer-parts"] tbody tr').length`, &rows),
+		screenshot(t, out, "01-claim-payer-parts"))
+	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	if rows != 2 {
+		t.Errorf("payer parts rows = %d, want 2", rows)
+	}
+	for _, c := range []struct{ got, want string }{
+		{norm(primary), "primary TEST PAYER (ZZPAYER1) $150.00 $72.00 $60.00 $18.00"},
+		{norm(secondary), "secondary SECOND TEST PAYER (ZZPAYER2) $150.00 $13.00 $132.00 $5.00"},
+	} {
+		if c.got != c.want {
+			t.Errorf("payer part row = %q, want %q", c.got, c.want)
+		}
+	}
 }
