@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
 // AdvanceClaimPayer records the part of the claim that a payer's posted
@@ -24,58 +24,59 @@ func (s *Store) AdvanceClaimPayer(ctx context.Context, in rcm.COBAdvance) (rcm.C
 		return next, ErrNotFound
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var orgID, patientID, coverageID, payerUUID string
-		var seq, priority int32
-		var dos time.Time
-		err := tx.QueryRow(ctx, q("COBClaimForUpdate"), in.ClaimID).Scan(&orgID, &patientID, &coverageID, &payerUUID, &seq, &priority, &dos)
+		db := pgq.New(tx)
+		c, err := db.COBClaimForUpdate(ctx, in.ClaimID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		var rid string
-		var ps int32
-		err = tx.QueryRow(ctx, q("COBPaymentOf"), in.ClaimID, in.TraceNumber, in.FileKey).Scan(&rid, &ps)
+		claimID := in.ClaimID
+		pay, err := db.COBPaymentOf(ctx, pgq.COBPaymentOfParams{ClaimID: &claimID, TraceNumber: in.TraceNumber, FileKey: in.FileKey})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("store: no posted payment of the claim in 835 trace %s", in.TraceNumber)
 		}
 		if err != nil {
 			return err
 		}
-		var done int32
-		switch err := tx.QueryRow(ctx, q("COBPartOfPayment"), in.ClaimID, rid, ps).Scan(&done); {
+		done, err := db.COBPartOfPayment(ctx, pgq.COBPartOfPaymentParams{ClaimID: in.ClaimID, RemittanceID: pay.RemittanceID, PaymentSeq: pay.Seq})
+		switch {
 		case err == nil:
-			if done >= seq {
-				return nil // recorded as the last part
+			// Recorded before (a retried activity): answer as then.
+			if done >= c.CobSeq {
+				return nil
 			}
-			next = rcm.COBNext{Next: true, Seq: int(done) + 1}
-			return tx.QueryRow(ctx, q("COBPart"), in.ClaimID, next.Seq).Scan(&next.Crossover, &next.PayerID, &next.PayerName)
+			p, err := db.COBPart(ctx, pgq.COBPartParams{ClaimID: in.ClaimID, Seq: done + 1})
+			next = rcm.COBNext{Next: true, Seq: int(done) + 1, PayerID: p.PayerCode, PayerName: p.Name, Crossover: p.Crossover}
+			return err
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		if _, err := tx.Exec(ctx, q("COBPutPart"), in.ClaimID, seq, orgID, coverageID, payerUUID, false, rid, ps); err != nil {
+		if err := db.COBPutPart(ctx, pgq.COBPutPartParams{ClaimID: in.ClaimID, Seq: c.CobSeq, OrgID: c.OrgID, CoverageID: c.CoverageID,
+			PayerID: c.PayerID, RemittanceID: &pay.RemittanceID, PaymentSeq: &pay.Seq}); err != nil {
 			return err
 		}
-		if seq >= rcm.COBTertiary {
+		if c.CobSeq >= rcm.COBTertiary {
 			return nil
 		}
-		var nextCov, nextPayer string
-		err = tx.QueryRow(ctx, q("COBNextCoverage"), patientID, priority, dos).Scan(&nextCov, &nextPayer, &next.PayerID, &next.PayerName)
+		nc, err := db.COBNextCoverage(ctx, pgq.COBNextCoverageParams{PatientID: c.PatientID, AfterPriority: c.Priority, DateOfService: c.DateOfService})
 		if errors.Is(err, pgx.ErrNoRows) {
-			next = rcm.COBNext{}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		next.Next, next.Seq, next.Crossover = true, int(seq)+1, in.Crossover
-		if _, err := tx.Exec(ctx, q("COBMoveClaim"), in.ClaimID, next.Seq, nextCov, nextPayer); err != nil {
+		next = rcm.COBNext{Next: true, Seq: int(c.CobSeq) + 1, PayerID: nc.PayerCode, PayerName: nc.Name, Crossover: in.Crossover}
+		if err := db.COBMoveClaim(ctx, pgq.COBMoveClaimParams{ClaimID: in.ClaimID, CobSeq: int32(next.Seq), CoverageID: nc.CoverageID, PayerID: nc.PayerUuid}); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, q("COBPutPart"), in.ClaimID, next.Seq, orgID, nextCov, nextPayer, in.Crossover, nil, nil)
-		return err
+		return db.COBPutPart(ctx, pgq.COBPutPartParams{ClaimID: in.ClaimID, Seq: int32(next.Seq), OrgID: c.OrgID, CoverageID: nc.CoverageID,
+			PayerID: nc.PayerUuid, Crossover: in.Crossover})
 	})
+	if err != nil {
+		next = rcm.COBNext{}
+	}
 	return next, err
 }
 
@@ -88,25 +89,19 @@ type cobPart struct {
 }
 
 func cobParts(ctx context.Context, tx pgx.Tx, claimID string) ([]cobPart, error) {
-	rows, err := tx.Query(ctx, q("COBParts"), claimID)
+	rows, err := pgq.New(tx).COBParts(ctx, claimID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []cobPart
-	for rows.Next() {
-		var p cobPart
-		var seq int32
-		if err := rows.Scan(&seq, &p.Crossover, &p.coverageID, &p.PayerID, &p.PayerName, &p.remittanceID, &p.paymentSeq,
-			&p.StatusCode, &p.BilledCents, &p.PaidCents, &p.PatientRespCents, &p.payerClaimNum, &p.PaymentDate, &p.AdjustmentCents); err != nil {
-			return nil, err
-		}
-		p.Seq = int(seq)
-		p.Responsibility = rcm.COBPartName(p.Seq)
-		p.Adjudicated = p.remittanceID != ""
-		out = append(out, p)
+	out := make([]cobPart, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, cobPart{PayerPart: rcm.PayerPart{Seq: int(r.Seq), Responsibility: rcm.COBPartName(int(r.Seq)), PayerID: r.PayerCode,
+			PayerName: r.PayerName, Crossover: r.Crossover, Adjudicated: r.RemittanceID != "", StatusCode: r.StatusCode,
+			BilledCents: r.ChargeCents, PaidCents: r.PaidCents, AdjustmentCents: r.AdjustmentCents, PatientRespCents: r.PatientRespCents,
+			PaymentDate: r.PaymentDate}, coverageID: r.CoverageID, remittanceID: r.RemittanceID, paymentSeq: r.PaymentSeq,
+			payerClaimNum: r.PayerClaimNumber})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClaimPayerParts lists the claim's payer parts in order (primary,
@@ -120,15 +115,14 @@ func (s *Store) ClaimPayerParts(ctx context.Context, a Actor, claimID string) ([
 	}
 	out := []rcm.PayerPart{}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var orgID string
-		err := tx.QueryRow(ctx, "SELECT org_id::text FROM claims WHERE id = $1", claimID).Scan(&orgID)
+		c, err := pgq.New(tx).COBClaimScope(ctx, claimID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if err := requireScope(ctx, tx, a, PermClaimRead, orgID); err != nil {
+		if err := requireScope(ctx, tx, a, PermClaimRead, c.OrgID); err != nil {
 			return err
 		}
 		parts, err := cobParts(ctx, tx, claimID)
@@ -153,16 +147,14 @@ func (s *Store) PriorPayers(ctx context.Context, a Actor, claimID string) ([]rcm
 	}
 	var out []rcm.PriorPayer
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var orgID, patientID string
-		var seq int32
-		err := tx.QueryRow(ctx, "SELECT org_id::text, patient_id::text, cob_seq FROM claims WHERE id = $1", claimID).Scan(&orgID, &patientID, &seq)
+		c, err := pgq.New(tx).COBClaimScope(ctx, claimID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if err := requireScope(ctx, tx, a, PermClaimRead, orgID); err != nil {
+		if err := requireScope(ctx, tx, a, PermClaimRead, c.OrgID); err != nil {
 			return err
 		}
 		parts, err := cobParts(ctx, tx, claimID)
@@ -170,7 +162,7 @@ func (s *Store) PriorPayers(ctx context.Context, a Actor, claimID string) ([]rcm
 			return err
 		}
 		for _, p := range parts {
-			if p.Seq >= int(seq) {
+			if p.Seq >= int(c.CobSeq) {
 				break
 			}
 			if p.remittanceID == "" {
@@ -195,49 +187,35 @@ func (s *Store) PriorPayers(ctx context.Context, a Actor, claimID string) ([]rcm
 		if len(out) == 0 {
 			return nil
 		}
-		return s.audit(ctx, tx, a, AuditEntry{OrgID: orgID, PatientID: patientID, Action: ActionRead, Resource: "claim_prior_payers",
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionRead, Resource: "claim_prior_payers",
 			ResourceID: claimID, Fields: append([]string{}, coveragePHI...)})
 	})
 	return out, err
 }
 
 func cobAdjustments(ctx context.Context, tx pgx.Tx, remittanceID string, seq int32) ([]rcm.PaymentAdjustment, error) {
-	rows, err := tx.Query(ctx, q("COBPaymentAdjustments"), remittanceID, seq)
+	rows, err := pgq.New(tx).COBPaymentAdjustments(ctx, pgq.COBPaymentAdjustmentsParams{RemittanceID: remittanceID, Seq: seq})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []rcm.PaymentAdjustment
-	for rows.Next() {
-		var a rcm.PaymentAdjustment
-		var line int32
-		if err := rows.Scan(&line, &a.Group, &a.Reason, &a.AmountCents); err != nil {
-			return nil, err
-		}
-		a.Line = int(line)
-		out = append(out, a)
+	out := make([]rcm.PaymentAdjustment, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, rcm.PaymentAdjustment{Line: int(r.Line), Group: r.GroupCode, Reason: r.Reason, AmountCents: r.AmountCents})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func cobLines(ctx context.Context, tx pgx.Tx, remittanceID string, seq int32) ([]rcm.PaymentLine, error) {
-	rows, err := tx.Query(ctx, q("COBPaymentLines"), remittanceID, seq)
+	rows, err := pgq.New(tx).COBPaymentLines(ctx, pgq.COBPaymentLinesParams{RemittanceID: remittanceID, Seq: seq})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []rcm.PaymentLine
-	for rows.Next() {
-		var l rcm.PaymentLine
-		var line int32
-		if err := rows.Scan(&line, &l.ProcedureQual, &l.Procedure, &l.Modifiers, &l.RevenueCode, &l.Units, &l.ChargeCents,
-			&l.PaidCents, &l.ServiceDate); err != nil {
-			return nil, err
-		}
-		l.Line = int(line)
-		out = append(out, l)
+	out := make([]rcm.PaymentLine, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, rcm.PaymentLine{Line: int(r.Line), ProcedureQual: r.ProcedureQual, Procedure: r.Procedure, Modifiers: r.Modifiers,
+			RevenueCode: r.RevenueCode, Units: r.Units, ChargeCents: r.ChargeCents, PaidCents: r.PaidCents, ServiceDate: r.ServiceDate})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // HasLaterPayer reports whether the patient of the claim has a coverage
@@ -248,7 +226,5 @@ func (s *Store) HasLaterPayer(ctx context.Context, claimID, payerID string) (boo
 	if !validID(claimID) || payerID == "" {
 		return false, nil
 	}
-	var later bool
-	err := s.Pool.QueryRow(ctx, q("COBLaterPayer"), claimID, payerID).Scan(&later)
-	return later, err
+	return pgq.New(s.Pool).COBLaterPayer(ctx, pgq.COBLaterPayerParams{ClaimID: claimID, PayerCode: payerID})
 }
