@@ -34,6 +34,8 @@ type Activities struct {
 	Remits      RemittancePoster
 	Batches     BatchSubmitter
 	Eligibility EligibilityChecker
+	// COB moves a paid claim to the patient's next payer (activities/cob.go).
+	COB COBRecords
 	// Inbound polls clearinghouses for acknowledgments and remittances.
 	Inbound Poller
 	// AuditCheckpoints exports the audit log's signed checkpoints.

@@ -152,6 +152,10 @@ func (s *BatchService) build(ctx context.Context, rcv Receiver, rb rcm.ReservedB
 		if err != nil {
 			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("claim %s: %v", c.ClaimID, err), "ClaimNotBuildable", nil)
 		}
+		// A secondary or tertiary claim carries its earlier payers (cob.go).
+		if err := addPriorPayers(ctx, s.Records, b, tx); err != nil {
+			return nil, err
+		}
 		tx.ControlNumber = c.ST02
 		txs = append(txs, tx)
 	}

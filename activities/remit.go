@@ -84,7 +84,7 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		rec := rcm.ClaimPaymentRecord{Seq: i + 1, PatientControl: cp.PatientControlNumber, StatusCode: cp.Status,
 			ChargeCents: int64(cp.Charge), PaidCents: int64(cp.Paid), PatientRespCents: int64(cp.PatientResponsibility),
 			PayerClaimNumber: cp.PayerControlNumber, RARCs: cp.Remarks}
-		pay := ClaimPayment{TraceNumber: req.TraceNumber, FileKey: req.FileKey, ClaimStatusCode: cp.Status,
+		pay := ClaimPayment{TraceNumber: req.TraceNumber, FileKey: req.FileKey, PayerID: req.PayerID, ClaimStatusCode: cp.Status,
 			ChargeCents: rec.ChargeCents, PaidCents: rec.PaidCents, PatientRespCents: rec.PatientRespCents,
 			PayerClaimNumber: cp.PayerControlNumber, RARCs: append([]string(nil), cp.Remarks...)}
 		add := func(line int, as []x835.Adjustment) {

@@ -10,9 +10,12 @@ import (
 // ClaimPayment is one 835 claim payment (CLP loop 2100) as posted, and the
 // signal remittance posting sends to the claim's workflow.
 type ClaimPayment struct {
-	ClaimID          string // CLP01 patient control number = our claim ID
-	TraceNumber      string // TRN02
-	FileKey          string // archive key of the 835
+	ClaimID     string // CLP01 patient control number = our claim ID
+	TraceNumber string // TRN02
+	FileKey     string // archive key of the 835
+	// PayerID is the 835's payer (REF*2U, else N1*PR): which of the
+	// patient's payers paid (coordination of benefits).
+	PayerID          string `json:",omitempty"`
 	ClaimStatusCode  string // CLP02: 1 primary, 2 secondary, 4 denied, 22 reversal
 	ChargeCents      int64  // CLP03
 	PaidCents        int64  // CLP04
@@ -256,6 +259,13 @@ func (a *Activities) PatientBalances(ctx context.Context, pays []ClaimPayment) (
 	var out []PatientBalance
 	for _, p := range pays {
 		if p.PatientRespCents <= 0 || p.ClaimID == "" {
+			continue
+		}
+		// Not the last payer: the next payer gets the balance first (cob.go).
+		if later, err := a.laterPayer(ctx, p); err != nil || later {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
 		pid, err := a.Store.ClaimPatientID(ctx, p.ClaimID)

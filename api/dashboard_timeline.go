@@ -86,6 +86,10 @@ type Timeline struct {
 	// Deviations: what the files received about the claim (835, 277CA)
 	// deviate from their guides, as the tolerant inbound check recorded it.
 	Deviations []rcm.Deviation `json:"deviations"`
+	// PayerParts are the claim's parts per payer in order (primary,
+	// secondary, tertiary) once coordination of benefits billed a next
+	// payer; empty for a claim billed to one payer (claim_cob.go).
+	PayerParts []rcm.PayerPart `json:"payer_parts"`
 }
 
 func (h *dashboard) workflowURL(claimID string) string {
@@ -160,6 +164,9 @@ func (h *dashboard) timeline(r *http.Request, a rcm.Actor) (int, any, error) {
 	}
 	t.Postings = docs.Postings
 	if t.Deviations, err = h.s.records.ClaimDeviations(ctx, a, c.ID); err != nil {
+		return 0, nil, err
+	}
+	if t.PayerParts, err = h.payerParts(ctx, a, c.ID); err != nil {
 		return 0, nil, err
 	}
 	// The claim's file events, as the activities that sent and handled

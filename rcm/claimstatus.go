@@ -72,7 +72,16 @@ var claimTransitions = map[ClaimStatus][]ClaimStatus{
 	StatusAppealed:        adjudicated,
 	StatusAppealLapsed:    {StatusWrittenOff},
 	StatusResubmitted:     {StatusScrubbing},
+	// Coordination of benefits: once a payer has paid, the claim goes to
+	// the patient's next payer: billed by us (ready) or forwarded by the
+	// payer itself, a crossover, waiting for the next payer's 835
+	// (accepted).
+	StatusPaid:          nextPayer,
+	StatusPartiallyPaid: nextPayer,
 }
+
+// nextPayer are the moves of a paid claim to the patient's next payer.
+var nextPayer = []ClaimStatus{StatusReady, StatusAccepted}
 
 // adjudicated are the outcomes of an 835 for a claim.
 var adjudicated = []ClaimStatus{StatusPaid, StatusPartiallyPaid, StatusPatientBilling, StatusNeedsCorrection, StatusAppealPending}

@@ -27,6 +27,7 @@ var legalMoves = strings.Fields(`
 	appealed>paid appealed>partially_paid appealed>patient_billing appealed>needs_correction appealed>appeal_pending
 	appeal_lapsed>written_off
 	resubmitted>scrubbing
+	paid>ready paid>accepted partially_paid>ready partially_paid>accepted
 `)
 
 // storedBefore are the status strings claims.status held before rcm: the
@@ -94,7 +95,7 @@ func TestEveryPair(t *testing.T) {
 }
 
 func TestFinal(t *testing.T) {
-	want := []ClaimStatus{StatusPaid, StatusPartiallyPaid, StatusPatientBilling, StatusWrittenOff, StatusVoided}
+	want := []ClaimStatus{StatusPatientBilling, StatusWrittenOff, StatusVoided}
 	var got []ClaimStatus
 	for _, s := range ClaimStatuses {
 		if s.Final() {

@@ -36,7 +36,7 @@ JOIN payers p ON p.id = c.payer_id
 WHERE c.status = 'ready' AND p.clearinghouse = @clearinghouse
   -- Not reserved for its current attempt already: the reservation does not
   -- change the claim's status (the claim workflow is its only writer).
-  AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
+  AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt AND bc.cob_seq = c.cob_seq)
   -- A run for one organisation ("Submit now" there) takes only the claims
   -- of that organisation and those below it.
   AND (sqlc.narg(org_id)::uuid IS NULL OR c.org_id IN (
@@ -67,7 +67,7 @@ UPDATE claims SET batch_id = $2, updated_at = now() WHERE id = $1;
 -- name: ClaimReserved :one
 -- Whether a batch run holds the claim's current attempt (reserved, not yet
 -- recorded as submitted by its workflow).
-SELECT EXISTS (SELECT 1 FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id AND c.attempt = bc.attempt
+SELECT EXISTS (SELECT 1 FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id AND c.attempt = bc.attempt AND c.cob_seq = bc.cob_seq
                WHERE bc.claim_id = $1)::boolean AS reserved;
 
 -- name: SetBatchFile :exec

@@ -129,6 +129,9 @@ type ClaimState struct {
 	LastInquiry      *activities.StatusInquiryResult
 	AllowedActions   []string
 	Events           []ClaimEvent
+	// PayerSeq is the payer the claim is with after coordination of
+	// benefits moved it on (2 secondary, 3 tertiary; 0 the first payer).
+	PayerSeq int `json:",omitempty"`
 	// RunID is the run answering the query (set in query answers only, so
 	// the dashboard links to the exact run; never in history).
 	RunID string   `json:",omitempty"`
@@ -335,8 +338,14 @@ func (r *claimRun) run() (ClaimState, error) {
 			return *r.st, err
 		}
 		done, err := r.applyRemit(remit, scrub.FilingLimitDays)
-		if done || err != nil {
+		if err != nil {
 			return *r.st, err
+		}
+		if done {
+			// The patient's next payer, if any (claim_cob.go).
+			if next, err := r.coordinateBenefits(remit); !next || err != nil {
+				return *r.st, err
+			}
 		}
 	}
 }
@@ -352,7 +361,7 @@ func (r *claimRun) applyRemit(remit RemitSignal, filingDays int) (bool, error) {
 	note := fmt.Sprintf("835 %s: paid %s of %s, patient %s", remit.TraceNumber, rcm.Dollars(remit.PaidCents), rcm.Dollars(remit.ChargeCents), rcm.Dollars(remit.PatientRespCents))
 	denial := ClassifyDenial(remit.ClaimStatusCode, remit.PaidCents, remit.Adjustments, remit.RARCs)
 	switch {
-	case denial == nil && remit.PaidCents >= remit.ChargeCents-sumPatient(remit.Adjustments)-sumContractual(remit.Adjustments):
+	case denial == nil && remit.PaidCents >= remit.ChargeCents-sumPatient(remit.Adjustments)-sumContractual(remit.Adjustments)-r.priorPayerSettled(remit):
 		return true, r.setStatus(StatusPaid, note)
 	case denial == nil:
 		return true, r.setStatus(StatusPartiallyPaid, note)

@@ -131,7 +131,7 @@ func TestClaimInquireNowOnDevServer(t *testing.T) {
 	c := srv.Client()
 	mem := &memClaims{statuses: map[string][]string{}}
 	inq := &memInquirer{}
-	startWorker(t, c, &activities.Activities{Claims: mem, Appeals: mem, Inquirer: inq})
+	startWorker(t, c, &activities.Activities{Claims: mem, Appeals: mem, COB: mem, Inquirer: inq})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 

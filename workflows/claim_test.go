@@ -35,6 +35,9 @@ type claimEnv struct {
 	inquired int
 	// refuse, when set, makes the status write fail (as the store does).
 	refuse func(activities.ClaimStatusChange) error
+	// cob answers AdvanceCOB (claim_cob_test.go); nil: no next payer.
+	cob  func(activities.COBRequest) rcm.COBNext
+	cobs []activities.COBRequest
 }
 
 func newClaimEnv(t *testing.T) *claimEnv {
@@ -64,6 +67,14 @@ func newClaimEnv(t *testing.T) *claimEnv {
 		func(_ context.Context, id string) (activities.StatusInquiryResult, error) {
 			e.inquired++
 			return activities.StatusInquiryResult{Category: "A2", Status: "20"}, nil
+		})
+	e.OnActivity(a.AdvanceCOB, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.COBRequest) (rcm.COBNext, error) {
+			e.cobs = append(e.cobs, req)
+			if e.cob == nil {
+				return rcm.COBNext{}, nil
+			}
+			return e.cob(req), nil
 		})
 	e.OnActivity(a.FileAppeal, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.AppealRequest) error {

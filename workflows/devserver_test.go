@@ -22,6 +22,7 @@ import (
 
 	"github.com/claimflow/claimflow/activities"
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/rcm"
 )
 
 var recordHistories = flag.Bool("record-histories", false, "record workflow histories on the dev server into testdata/histories")
@@ -32,6 +33,8 @@ var recordHistories = flag.Bool("record-histories", false, "record workflow hist
 type memClaims struct {
 	mu       sync.Mutex
 	statuses map[string][]string
+	// next answers AdvanceClaimPayer per claim, in order (claim_cob_test.go).
+	next map[string][]rcm.COBNext
 }
 
 func (m *memClaims) Scrub(_ context.Context, req activities.ScrubRequest) (activities.ScrubResult, error) {
@@ -68,7 +71,7 @@ func TestClaimOnDevServer(t *testing.T) {
 	srv := testenv.DevServer(t)
 	c := srv.Client()
 	mem := &memClaims{statuses: map[string][]string{}}
-	startWorker(t, c, &activities.Activities{Claims: mem, Appeals: mem})
+	startWorker(t, c, &activities.Activities{Claims: mem, Appeals: mem, COB: mem})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 

@@ -25,6 +25,7 @@ import (
 func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities) error {
 	acts.Claims = &activities.ClaimStore{Records: m.Store, DefaultFilingDays: m.Config.FilingDays, Auths: m.Store}
 	acts.Appeals = &activities.AppealLog{Records: m.Store}
+	acts.COB = m.Store
 	if m.Config.Clearinghouses == "" {
 		return nil
 	}

@@ -238,6 +238,22 @@ export interface Deviation {
   recorded_at: string
 }
 
+// PayerPart is one payer's part of a claim (coordination of benefits).
+export interface PayerPart {
+  seq: number
+  responsibility: 'primary' | 'secondary' | 'tertiary'
+  payer_id: string
+  payer_name: string
+  crossover: boolean
+  adjudicated: boolean
+  status_code?: string
+  billed_cents: number
+  paid_cents: number
+  adjustment_cents: number
+  patient_resp_cents: number
+  payment_date?: string
+}
+
 export interface Timeline {
   claim: {
     id: string
@@ -251,6 +267,7 @@ export interface Timeline {
   workflow_error?: string
   steps: Step[]
   postings: Posting[]
+  payer_parts?: PayerPart[]
   workflow_url: string
   deviations: Deviation[]
   can_decide: boolean

@@ -167,10 +167,17 @@ func (a *Adjudicator) adjudicate(in *claimIn, icn string, received time.Time, du
 		allowed = min(allowed, lp.Charge)
 		lp.Allowed, lp.HasAllowed = allowed, true
 		var pr Money
-		lp.Adjustments, lp.Remarks, lp.Paid, pr = sh.share(lp.Charge, allowed)
+		if in.cob != nil { // a secondary or tertiary claim (cob.go)
+			lp.Adjustments, lp.Paid, pr = a.laterPayerLine(in, i, lp.Charge, allowed)
+		} else {
+			lp.Adjustments, lp.Remarks, lp.Paid, pr = sh.share(lp.Charge, allowed)
+		}
 		cp.PatientResponsibility += pr
 		cp.Paid += lp.Paid
 		cp.Lines = append(cp.Lines, lp)
+	}
+	if in.cob != nil {
+		cp.Status = in.cob.clp02
 	}
 	if denied == len(in.lines) && cp.PatientResponsibility == 0 {
 		cp.Status = "4"

@@ -47,6 +47,7 @@ type billing struct {
 type subscriber struct {
 	memberID, lastName, firstName, birthDate, groupNumber, filingCode string
 	payerName, payerID                                                string
+	responsibility                                                    string // SBR01: P, S, T
 }
 
 // person is a patient or a provider.
@@ -71,6 +72,7 @@ type claimIn struct {
 	rendering *person // rendering provider (837I: else the attending)
 	diagnoses []string
 	lines     []lineIn
+	cob       *cobIn // a secondary or tertiary claim: what the earlier payers did (cob.go)
 }
 
 // lineIn is one service line.
@@ -118,7 +120,7 @@ func fromProfessional(tx *x837p.Transaction) *batch {
 	for _, bp := range tx.Billing {
 		bi := b.add(bp.EntityType, bp.Name, bp.FirstName, bp.NPI, bp.TaxID, x835.Address(bp.Address))
 		for _, s := range bp.Subscriber {
-			sb := &subscriber{s.MemberID, s.LastName, s.FirstName, s.BirthDate, s.GroupNumber, s.FilingCode, s.Payer.Name, s.Payer.ID}
+			sb := &subscriber{s.MemberID, s.LastName, s.FirstName, s.BirthDate, s.GroupNumber, s.FilingCode, s.Payer.Name, s.Payer.ID, s.Responsibility}
 			add := func(pt *person, cs []x837p.Claim) {
 				for i := range cs {
 					bi.claims = append(bi.claims, claimFromProfessional(bi, sb, pt, &cs[i]))
@@ -144,6 +146,7 @@ func claimFromProfessional(bi *billing, sb *subscriber, pt *person, c *x837p.Cla
 			quantity: l.Quantity, date: l.ServiceDate, dateTo: l.ServiceDateTo, lineControl: l.LineControl, diagPointers: l.DiagPointers})
 	}
 	in.from, in.to = spanDates(in.lines)
+	in.cob = cobFrom(sb.responsibility, c)
 	return in
 }
 
@@ -157,7 +160,7 @@ func fromClaim837(k claim837.Kind, tx *claim837.Transaction) *batch {
 	for _, bp := range tx.Billing {
 		bi := b.add(bp.EntityType, bp.Name, bp.FirstName, bp.NPI, bp.TaxID, x835.Address(bp.Address))
 		for _, s := range bp.Subscriber {
-			sb := &subscriber{s.MemberID, s.LastName, s.FirstName, s.BirthDate, s.GroupNumber, s.FilingCode, s.Payer.Name, s.Payer.ID}
+			sb := &subscriber{s.MemberID, s.LastName, s.FirstName, s.BirthDate, s.GroupNumber, s.FilingCode, s.Payer.Name, s.Payer.ID, s.Responsibility}
 			claims := func(pt *person, cs []claim837.Claim) {
 				for i := range cs {
 					bi.claims = append(bi.claims, claimFrom837(kind, bi, sb, pt, &cs[i]))
@@ -193,6 +196,7 @@ func claimFrom837(kind claimKind, bi *billing, sb *subscriber, pt *person, c *cl
 		in.lines = append(in.lines, li)
 	}
 	in.from, in.to = spanDates(in.lines)
+	in.cob = cobFrom(sb.responsibility, c)
 	if ic := c.Institutional; ic != nil {
 		in.billType, in.drg = c.BillType(), ic.DRG
 		if ic.StatementFrom != "" {

@@ -75,6 +75,11 @@ type Config struct {
 	// InactiveRemarks go with the CO-27 denial of a claim for a member
 	// whose coverage is inactive (default N30).
 	InactiveRemarks []string `json:"inactiveRemarks,omitempty"`
+	// PayerFeeSchedules are fee schedules of particular payers, by the
+	// payer ID a claim names (2010BB NM109): a secondary or tertiary claim
+	// to that payer is priced with its own schedule, falling back to
+	// FeeSchedule (cob.go).
+	PayerFeeSchedules map[string]map[string]Amount `json:"payerFeeSchedules,omitempty"`
 	// FeeSchedule is the allowed amount per unit by procedure code (CPT or
 	// HCPCS of an 837P or 837I line, CDT of an 837D line), or by
 	// "CODE:MODIFIER" for a modifier-specific price (checked first).
@@ -163,6 +168,11 @@ type Member struct {
 	// payer pays this share of what it would pay, the rest is adjusted
 	// with PartialCoverage. 0 means 100.
 	CoveredPercent int `json:"coveredPercent,omitempty"`
+	// Crossover makes the payer forward this member's claims, once it has
+	// paid them as primary, to the member's next payer (cob.go): its 835
+	// says so (CLP02 19, MOA MA18, NM1*TT) and the next payer's 835
+	// follows without a claim from the provider.
+	Crossover *Crossover `json:"crossover,omitempty"`
 }
 
 // LineMatch is the conditions on a service line that denial and

@@ -336,6 +336,7 @@ func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in 
 		rec.Ack = x277ca.Status{Category: "A7", Code: "21", Date: st.Date, Action: "U", Charge: st.Charge,
 			Message: "NO ORIGINAL CLAIM TO VOID"}
 	}
+	var cross *ClaimRecord
 	if !rec.Ack.Rejected() {
 		a.st.Seq.Claim++
 		rec.PayerClaimControl = or(a.cfg.Payer.ClaimControlPrefix, "SIMCLM") + pad(a.st.Seq.Claim, 10)
@@ -365,6 +366,7 @@ func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in 
 			}
 		} else {
 			cp := a.adjudicate(in, rec.PayerClaimControl, now, live && !replacing, &acc)
+			cross = a.crossover(in, rec, &cp, now) // forwarded to the member's next payer (cob.go)
 			rec.Payment = &cp
 		}
 		a.st.Deductibles[rec.MemberID] = acc.Deductible
@@ -374,6 +376,10 @@ func (a *Adjudicator) record(user string, ic *edi.Interchange, g *edi.Group, in 
 	}
 	a.st.Claims = append(a.st.Claims, rec)
 	a.index[key] = rec
+	if cross != nil {
+		a.st.Claims = append(a.st.Claims, cross)
+		a.index[claimKey(user, cross.PayerID, cross.PatientControlNumber)] = cross
+	}
 	return rec
 }
 

@@ -115,6 +115,7 @@ type BatchClaim struct {
 	ClaimID string
 	Attempt int32
 	St02    string
+	CobSeq  int32
 }
 
 type BillingProfile struct {
@@ -168,6 +169,7 @@ type Claim struct {
 	PayerClaimNumber     string
 	BatchID              *string
 	PaidCents            int64
+	CobSeq               int32
 }
 
 type ClaimAdjustment struct {
@@ -232,6 +234,18 @@ type ClaimEvent struct {
 	Summary     string
 	At          time.Time
 	RecordedAt  time.Time
+}
+
+type ClaimPayerPart struct {
+	ClaimID      string
+	Seq          int32
+	OrgID        string
+	CoverageID   string
+	PayerID      string
+	Crossover    bool
+	RemittanceID *string
+	PaymentSeq   *int32
+	CreatedAt    time.Time
 }
 
 type ClaimPayment struct {

@@ -183,7 +183,7 @@ func (q *Queries) ClaimPatient(ctx context.Context, id string) (string, error) {
 }
 
 const claimReserved = `-- name: ClaimReserved :one
-SELECT EXISTS (SELECT 1 FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id AND c.attempt = bc.attempt
+SELECT EXISTS (SELECT 1 FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id AND c.attempt = bc.attempt AND c.cob_seq = bc.cob_seq
                WHERE bc.claim_id = $1)::boolean AS reserved
 `
 
@@ -674,7 +674,7 @@ JOIN payers p ON p.id = c.payer_id
 WHERE c.status = 'ready' AND p.clearinghouse = $1
   -- Not reserved for its current attempt already: the reservation does not
   -- change the claim's status (the claim workflow is its only writer).
-  AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt)
+  AND NOT EXISTS (SELECT 1 FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.attempt = c.attempt AND bc.cob_seq = c.cob_seq)
   -- A run for one organisation ("Submit now" there) takes only the claims
   -- of that organisation and those below it.
   AND ($2::uuid IS NULL OR c.org_id IN (

@@ -77,6 +77,28 @@ export function ClaimDetail({ id }: { id: string }) {
         <dd>{t.workflow_url ? <a href={t.workflow_url} target="_blank" rel="noreferrer">Open in the Temporal UI</a> : 'no link'}
           {t.workflow_error ? ` — ${t.workflow_error}` : ''}</dd>
       </dl>
+      {t.payer_parts && t.payer_parts.length > 0 && (
+        <section aria-labelledby="parts-h">
+          <h2 id="parts-h">Payers</h2>
+          <table data-testid="payer-parts">
+            <thead>
+              <tr><th scope="col">Order</th><th scope="col">Payer</th><th scope="col">Billed</th><th scope="col">Paid</th>
+                <th scope="col">Adjustments</th><th scope="col">Patient responsibility</th></tr>
+            </thead>
+            <tbody>
+              {t.payer_parts.map((p) => (
+                <tr key={p.seq} data-testid={'payer-part-' + p.responsibility}>
+                  <td>{p.responsibility}{p.crossover ? ' (crossover)' : ''}</td>
+                  <td>{p.payer_name} ({p.payer_id})</td>
+                  {p.adjudicated
+                    ? (<><td>{money(p.billed_cents)}</td><td>{money(p.paid_cents)}</td><td>{money(p.adjustment_cents)}</td><td>{money(p.patient_resp_cents)}</td></>)
+                    : (<td colSpan={4}>{p.crossover ? 'forwarded by the prior payer; waiting for its 835' : 'billed; waiting for its 835'}</td>)}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       {w?.denial && (
         <section aria-labelledby="denial-h">
           <h2 id="denial-h">Denial ({w.denial.category})</h2>
