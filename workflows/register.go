@@ -28,4 +28,5 @@ func RegisterWorkflows(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(WaitlistBackfill, workflow.RegisterOptions{Name: WaitlistWorkflowName})
 	w.RegisterWorkflowWithOptions(AppointmentSeries, workflow.RegisterOptions{Name: SeriesWorkflowName})
 	w.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
+	w.RegisterWorkflowWithOptions(PracticeImport, workflow.RegisterOptions{Name: ImportWorkflowName})
 }
