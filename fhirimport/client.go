@@ -245,7 +245,9 @@ func (c *Client) BulkExport(ctx context.Context, types []string, emit Emit) erro
 		return err
 	}
 	outs := manifest.Output
-	slices.SortStableFunc(outs, func(a, b bulkOutput) int { return slices.Index(orderTypes(types), a.Type) - slices.Index(orderTypes(types), b.Type) })
+	slices.SortStableFunc(outs, func(a, b bulkOutput) int {
+		return slices.Index(orderTypes(types), a.Type) - slices.Index(orderTypes(types), b.Type)
+	})
 	for _, o := range outs {
 		if err := c.download(ctx, o.URL, emit); err != nil {
 			return err

@@ -93,7 +93,7 @@ func runImport(t *testing.T, c client.Client, s *store.Store, a store.Actor, in 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	run, err := workflows.StartImport(ctx, c, s, a, in, "test data set")
+	run, err := workflows.StartImport(ctx, c, workflows.DefaultTaskQueue, s, a, in, "test data set")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestImportNDJSONThroughTheWorkflow(t *testing.T) {
 		t.Fatalf("tenant B lists %d imports (%v)", len(runs), err)
 	}
 	// Tenant B cannot start an import into tenant A.
-	if _, err := workflows.StartImport(ctx, c, s, b.admin, fhirimport.Input{OrgID: a.org.ID, Source: rcm.ImportSourceNDJSON, Paths: []string{dir}}, "x"); err == nil {
+	if _, err := workflows.StartImport(ctx, c, workflows.DefaultTaskQueue, s, b.admin, fhirimport.Input{OrgID: a.org.ID, Source: rcm.ImportSourceNDJSON, Paths: []string{dir}}, "x"); err == nil {
 		t.Fatal("tenant B started an import into tenant A")
 	}
 }

@@ -113,6 +113,29 @@ func topLevel(body []byte, typ string, used ...string) ([]string, error) {
 	return out, nil
 }
 
+// decode unmarshals a resource; when it does not parse, it names the
+// top-level element at fault (the library rejects unknown codes), never
+// the value.
+func decode(body []byte, v any, typ string, r *result) bool {
+	if json.Unmarshal(body, v) == nil {
+		return true
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		r.problems.Add("", "is not a JSON object")
+		return false
+	}
+	for _, k := range sortedKeys(m) {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: m[k]})
+		if json.Unmarshal(one, v) != nil {
+			r.problems.Add("/"+k, "is not a valid FHIR R4 "+typ+"."+k+" (a wrong type or an unknown code)")
+			return false
+		}
+	}
+	r.problems.Add("", "does not parse as a FHIR R4 "+typ)
+	return false
+}
+
 // refID reads "Type/id" (relative, or the tail of an absolute URL) and
 // answers the id when the type matches.
 func refID(r *fhir.Reference, typ string) (string, bool) {
@@ -195,8 +218,7 @@ func humanName(names []fhir.HumanName, typ string, r *result) (first, last strin
 func mapPatient(body []byte, orgID string, today time.Time) result {
 	var r result
 	var p fhir.Patient
-	if err := json.Unmarshal(body, &p); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 Patient")
+	if !decode(body, &p, "Patient", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "Patient", "identifier", "name", "birthDate", "gender", "telecom", "address", "active")
@@ -269,8 +291,7 @@ func identifierType(id fhir.Identifier) string {
 func mapPractitioner(body []byte, orgID string, taxonomy string) result {
 	var r result
 	var p fhir.Practitioner
-	if err := json.Unmarshal(body, &p); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 Practitioner")
+	if !decode(body, &p, "Practitioner", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "Practitioner", "identifier", "name", "qualification", "active")
@@ -305,8 +326,7 @@ func mapPractitioner(body []byte, orgID string, taxonomy string) result {
 func mapPractitionerRole(body []byte) result {
 	var r result
 	var p fhir.PractitionerRole
-	if err := json.Unmarshal(body, &p); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 PractitionerRole")
+	if !decode(body, &p, "PractitionerRole", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "PractitionerRole", "practitioner", "specialty")
@@ -331,8 +351,7 @@ func mapPractitionerRole(body []byte) result {
 func mapLocation(body []byte) result {
 	var r result
 	var l fhir.Location
-	if err := json.Unmarshal(body, &l); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 Location")
+	if !decode(body, &l, "Location", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "Location", "type", "name")
@@ -354,8 +373,7 @@ func mapLocation(body []byte) result {
 func mapOrganization(body []byte, payers map[string]string) result {
 	var r result
 	var o fhir.Organization
-	if err := json.Unmarshal(body, &o); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 Organization")
+	if !decode(body, &o, "Organization", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "Organization", "identifier", "name", "type", "active")
@@ -374,8 +392,7 @@ func mapOrganization(body []byte, payers map[string]string) result {
 func mapCoverage(body []byte, orgID string, today time.Time, payerOf func(orgRef string) (string, bool)) result {
 	var r result
 	var c fhir.Coverage
-	if err := json.Unmarshal(body, &c); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 Coverage")
+	if !decode(body, &c, "Coverage", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "Coverage", "status", "beneficiary", "subscriberId", "payor", "class", "relationship", "order", "period", "subscriber")
@@ -450,8 +467,7 @@ func mapCoverage(body []byte, orgID string, today time.Time, payerOf func(orgRef
 func mapAppointment(body []byte) result {
 	var r result
 	var a fhir.Appointment
-	if err := json.Unmarshal(body, &a); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 Appointment")
+	if !decode(body, &a, "Appointment", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "Appointment", "status", "participant", "start", "end", "appointmentType", "serviceType")
@@ -512,8 +528,7 @@ func codeInAny(cc *fhir.CodeableConcept) (string, bool) {
 func mapChargeItem(body []byte) result {
 	var r result
 	var c fhir.ChargeItem
-	if err := json.Unmarshal(body, &c); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 ChargeItem")
+	if !decode(body, &c, "ChargeItem", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "ChargeItem", "status", "code", "subject", "context", "quantity", "priceOverride", "reason", "extension")
@@ -571,8 +586,7 @@ func mapChargeItem(body []byte) result {
 func mapEncounter(body []byte, orgID string) result {
 	var r result
 	var e fhir.Encounter
-	if err := json.Unmarshal(body, &e); err != nil {
-		r.problems.Add("", "does not parse as a FHIR R4 Encounter")
+	if !decode(body, &e, "Encounter", &r) {
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "Encounter", "status", "class", "subject", "participant", "appointment", "period", "reasonCode", "location")

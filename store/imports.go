@@ -104,10 +104,18 @@ func (s *Store) ListImportRuns(ctx context.Context, a Actor, limit int) ([]Impor
 	return out, rows.Err()
 }
 
-// SetImportStage records the stage an import is in (and why it failed).
+// SetImportStage records the stage an import is in (and why it failed),
+// with the counts recomputed in the same transaction, so that a reader
+// never sees a final stage with stale counts.
 func (s *Store) SetImportStage(ctx context.Context, runID, stage, errText string) error {
-	_, err := s.Pool.Exec(ctx, q("SetImportRunStage"), runID, stage, errText)
-	return err
+	committed := stage == rcm.ImportStageCommit || stage == rcm.ImportStageDone
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, q("RecountImportRun"), runID, committed); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, q("SetImportRunStage"), runID, stage, errText)
+		return err
+	})
 }
 
 // RecountImport recomputes a run's counts from its items; committed says

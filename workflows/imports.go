@@ -77,12 +77,12 @@ type ImportRuns interface {
 // StartImport creates the run (patient:write at in.OrgID, checked by the
 // store as the actor) and starts its workflow, import/<run-id>, as that
 // actor. The API and the CLI both start imports through it.
-func StartImport(ctx context.Context, c client.Client, runs ImportRuns, a rcm.Actor, in fhirimport.Input, sourceName string) (rcm.ImportRun, error) {
+func StartImport(ctx context.Context, c client.Client, queue string, runs ImportRuns, a rcm.Actor, in fhirimport.Input, sourceName string) (rcm.ImportRun, error) {
 	run, err := runs.CreateImportRun(ctx, a, rcm.ImportRun{OrgID: in.OrgID, Source: in.Source, SourceName: sourceName, DryRun: in.DryRun})
 	if err != nil {
 		return run, err
 	}
 	in.RunID, in.UserID = run.ID, a.UserID
-	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ImportIDPrefix + run.ID, TaskQueue: DefaultTaskQueue}, ImportWorkflowName, in)
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ImportIDPrefix + run.ID, TaskQueue: queue}, ImportWorkflowName, in)
 	return run, err
 }
