@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -29,6 +30,9 @@ type Store interface {
 	ImportItems(ctx context.Context, runID, resourceType, status string, afterSeq, limit int) ([]ImportItem, error)
 	SetImportOutcomes(ctx context.Context, runID string, items []ImportItem) error
 	ImportPayers(ctx context.Context, orgID string) (map[string]string, error)
+	// LoadExisting reads what the organisation holds once per validation
+	// (the store's ImportIndex); nil falls back to a query per record.
+	LoadExisting(ctx context.Context, orgID string) (Existing, error)
 
 	ImportPatient(ctx context.Context, a rcm.Actor, k rcm.ImportKey, seq int, p rcm.Patient) (string, bool, error)
 	ImportCoverage(ctx context.Context, a rcm.Actor, k rcm.ImportKey, seq int, c rcm.Coverage) (string, bool, error)
@@ -196,7 +200,11 @@ func (a *Activities) ImportValidate(ctx context.Context, in Input) (Progress, er
 		return Progress{}, err
 	}
 	y, m, d := a.now().UTC().Date()
-	v, err := NewValidator(in.OrgID, time.Date(y, m, d, 0, 0, 0, 0, time.UTC), payers, a.Store)
+	existing, err := a.Store.LoadExisting(ctx, in.OrgID)
+	if err != nil {
+		return Progress{}, err
+	}
+	v, err := NewValidator(in.OrgID, time.Date(y, m, d, 0, 0, 0, 0, time.UTC), payers, existing)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -282,12 +290,10 @@ func (a *Activities) ImportCommit(ctx context.Context, in CommitInput) (Progress
 			if len(items) == 0 {
 				break
 			}
-			for _, it := range items {
-				if err := a.commitOne(ctx, actor, in, res, it); err != nil {
-					return Progress{}, err
-				}
-				left--
+			if err := a.commitPage(ctx, actor, in, res, items); err != nil {
+				return Progress{}, err
 			}
+			left -= len(items)
 			if activity.IsActivity(ctx) {
 				activity.RecordHeartbeat(ctx, left)
 			}
@@ -314,9 +320,51 @@ type FinishInput struct {
 	Error string `json:"error,omitempty"`
 }
 
+// commitWorkers is how many records of one page commit at once: records
+// of one type never refer to each other, and each commit is its own
+// transaction, so a page's records are independent.
+const commitWorkers = 4
+
+func (a *Activities) commitPage(ctx context.Context, actor rcm.Actor, in CommitInput, res *resolver, items []ImportItem) error {
+	work := make(chan ImportItem)
+	errs := make(chan error, commitWorkers)
+	var wg sync.WaitGroup
+	for range commitWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				if err := a.commitOne(ctx, actor, in, res, it); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+feed:
+	for _, it := range items {
+		select {
+		case work <- it:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
+}
+
 type resolver struct {
 	st    Store
 	org   string
+	mu    sync.Mutex
 	cache map[string]string
 }
 
@@ -330,12 +378,17 @@ func (r *resolver) id(ctx context.Context, typ, src string) (string, error) {
 		return "", nil
 	}
 	k := typ + "/" + src
-	if v, ok := r.cache[k]; ok {
+	r.mu.Lock()
+	v, ok := r.cache[k]
+	r.mu.Unlock()
+	if ok {
 		return v, nil
 	}
 	v, _, err := r.st.ImportRecordOf(ctx, r.org, typ, src)
 	if err == nil && v != "" {
+		r.mu.Lock()
 		r.cache[k] = v
+		r.mu.Unlock()
 	}
 	return v, err
 }

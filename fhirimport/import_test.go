@@ -26,7 +26,7 @@ type tenant struct {
 	admin store.Actor
 }
 
-func newTenant(t *testing.T, s *store.Store, name, payerID string) tenant {
+func newTenant(t testing.TB, s *store.Store, name, payerID string) tenant {
 	t.Helper()
 	ctx := context.Background()
 	org, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: name})
@@ -47,7 +47,7 @@ func newTenant(t *testing.T, s *store.Store, name, payerID string) tenant {
 	return tenant{org, a}
 }
 
-func keyedStore(t *testing.T) *store.Store {
+func keyedStore(t testing.TB) *store.Store {
 	t.Helper()
 	s, _ := testenv.Store(t)
 	k, err := keyring.OpenLocal(filepath.Join(t.TempDir(), "kek.json"))
@@ -75,7 +75,7 @@ func (f *flakyStore) ImportEncounter(ctx context.Context, a rcm.Actor, k rcm.Imp
 	return f.Store.ImportEncounter(ctx, a, k, seq, charges, e)
 }
 
-func appendLines(t *testing.T, file string, lines ...string) {
+func appendLines(t testing.TB, file string, lines ...string) {
 	t.Helper()
 	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
@@ -89,7 +89,7 @@ func appendLines(t *testing.T, file string, lines ...string) {
 	}
 }
 
-func runImport(t *testing.T, c client.Client, s *store.Store, a store.Actor, in fhirimport.Input) (rcm.ImportRun, fhirimport.Progress) {
+func runImport(t testing.TB, c client.Client, s *store.Store, a store.Actor, in fhirimport.Input) (rcm.ImportRun, fhirimport.Progress) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -108,7 +108,7 @@ func runImport(t *testing.T, c client.Client, s *store.Store, a store.Actor, in 
 	return run, p
 }
 
-func count(t *testing.T, s *store.Store, sql string, args ...any) int {
+func count(t testing.TB, s *store.Store, sql string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := s.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {

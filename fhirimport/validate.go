@@ -14,7 +14,7 @@ import (
 
 // Existing is what validation asks about the records that already exist
 // at the organisation (the store implements it).
-type Existing interface {
+type Existing = interface {
 	ImportRecordOf(ctx context.Context, orgID, resourceType, sourceID string) (string, bool, error)
 	ImportNaturalOwner(ctx context.Context, orgID, resourceType, natural string) (string, bool, error)
 	ImportCoverageExists(ctx context.Context, orgID, memberID, payerID string) (bool, error)

@@ -438,3 +438,79 @@ func (s *Store) ImportReportAudit(ctx context.Context, a Actor, run ImportRun) e
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: run.OrgID, Action: ActionRead, Resource: "import_report", ResourceID: run.ID, Fields: []string{"source_record"}})
 	})
 }
+
+// ImportIndex is what an organisation already holds, read once for a
+// validation run instead of a query per record: the import keys (source
+// record → claimflow record, natural keys as blind indexes) and the
+// coverages' member ID indexes.
+type ImportIndex struct {
+	s         *Store
+	records   map[string]string // type + "\x00" + source id → record id
+	naturals  map[string]string // type + "\x00" + blind index → source id
+	coverages map[string]bool   // member blind index + "\x00" + payer id
+}
+
+// LoadImportIndex reads an organisation's import keys and coverage member IDs.
+func (s *Store) LoadImportIndex(ctx context.Context, orgID string) (*ImportIndex, error) {
+	ix := &ImportIndex{s: s, records: map[string]string{}, naturals: map[string]string{}, coverages: map[string]bool{}}
+	rows, err := s.Pool.Query(ctx, q("ImportKeysOfOrg"), orgID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var typ, src, id string
+		var nat []byte
+		if err := rows.Scan(&typ, &src, &id, &nat); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ix.records[typ+"\x00"+src] = id
+		if len(nat) > 0 {
+			ix.naturals[typ+"\x00"+string(nat)] = src
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.Pool.Query(ctx, q("ImportCoverageKeysOfOrg"), orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var bidx []byte
+		var payer string
+		if err := rows.Scan(&bidx, &payer); err != nil {
+			return nil, err
+		}
+		ix.coverages[string(bidx)+"\x00"+payer] = true
+	}
+	return ix, rows.Err()
+}
+
+// ImportRecordOf answers from the index (orgID is the index's).
+func (ix *ImportIndex) ImportRecordOf(_ context.Context, _, resourceType, sourceID string) (string, bool, error) {
+	id, ok := ix.records[resourceType+"\x00"+sourceID]
+	return id, ok, nil
+}
+
+// ImportNaturalOwner answers from the index.
+func (ix *ImportIndex) ImportNaturalOwner(_ context.Context, _, resourceType, natural string) (string, bool, error) {
+	src, ok := ix.naturals[resourceType+"\x00"+string(ix.s.bidx("import_keys."+resourceType, natural))]
+	return src, ok, nil
+}
+
+// ImportCoverageExists answers from the index.
+func (ix *ImportIndex) ImportCoverageExists(_ context.Context, _, memberID, payerID string) (bool, error) {
+	return ix.coverages[string(ix.s.bidx("coverages.member_id", memberID))+"\x00"+payerID], nil
+}
+
+// LoadExisting is LoadImportIndex for the import's activities.
+func (s *Store) LoadExisting(ctx context.Context, orgID string) (interface {
+	ImportRecordOf(ctx context.Context, orgID, resourceType, sourceID string) (string, bool, error)
+	ImportNaturalOwner(ctx context.Context, orgID, resourceType, natural string) (string, bool, error)
+	ImportCoverageExists(ctx context.Context, orgID, memberID, payerID string) (bool, error)
+}, error) {
+	return s.LoadImportIndex(ctx, orgID)
+}

@@ -77,3 +77,9 @@ WHERE po.path @> o.path ORDER BY po.path DESC;
 -- name: ImportCoverageByMember :one
 -- An existing coverage with this member ID and payer at the organisation.
 SELECT id::text FROM coverages WHERE org_id = $1 AND member_id_bidx = $2 AND payer_id = $3 LIMIT 1;
+
+-- name: ImportKeysOfOrg :many
+SELECT resource_type, source_id, record_id::text, natural_bidx FROM import_keys WHERE org_id = $1;
+
+-- name: ImportCoverageKeysOfOrg :many
+SELECT member_id_bidx, payer_id::text FROM coverages WHERE org_id = $1 AND member_id_bidx IS NOT NULL;
