@@ -57,10 +57,10 @@ type ImportStatus struct {
 
 // MountImports adds the import endpoints to the /v1 API.
 func (s *Server) MountImports(im Imports) {
-	s.router.Route("/v1/import", func(r chi.Router) {
+	s.router.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
 		// The template holds no PHI: any signed-in user may download it.
-		r.Get("/template.csv", func(w http.ResponseWriter, r *http.Request) {
+		r.Get("/v1/import/template.csv", func(w http.ResponseWriter, r *http.Request) {
 			if _, ok := principalFrom(r.Context()); !ok {
 				s.writeError(w, r, rcm.ErrUnauthenticated)
 				return
@@ -70,10 +70,7 @@ func (s *Server) MountImports(im Imports) {
 			h.Set("Content-Disposition", `attachment; filename="claimflow-import-template.csv"`)
 			_, _ = w.Write(fhirimport.CSVTemplate())
 		})
-	})
-	s.router.Route("/v1/imports", func(r chi.Router) {
-		r.Use(s.authenticate)
-		r.Post("/", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		r.Post("/v1/imports", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			var in ImportRequest
 			if err := decode(r, &in); err != nil {
 				return 0, nil, err
@@ -88,7 +85,7 @@ func (s *Server) MountImports(im Imports) {
 			}
 			return http.StatusAccepted, ImportStatus{run, run.Done()}, nil
 		}))
-		r.Get("/", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		r.Get("/v1/imports", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			runs, err := im.Records.ListImportRuns(r.Context(), a, 50)
 			if err != nil {
 				return 0, nil, err
@@ -101,14 +98,14 @@ func (s *Server) MountImports(im Imports) {
 				Items []ImportStatus `json:"items"`
 			}{out}, nil
 		}))
-		r.Get("/{id}", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+		r.Get("/v1/imports/{id}", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			run, err := im.Records.GetImportRun(r.Context(), a, chi.URLParam(r, "id"))
 			if err != nil {
 				return 0, nil, err
 			}
 			return http.StatusOK, ImportStatus{run, run.Done()}, nil
 		}))
-		r.Get("/{id}/errors.csv", func(w http.ResponseWriter, r *http.Request) {
+		r.Get("/v1/imports/{id}/errors.csv", func(w http.ResponseWriter, r *http.Request) {
 			out := &csvOut{w: w, name: "import-errors"}
 			s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 				err := im.report(r, a, out)

@@ -34,6 +34,7 @@ type tenant struct {
 	statement                     string
 	deposit                       string
 	savedFilter                   string
+	importRun                     string
 }
 
 var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}
