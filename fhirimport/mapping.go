@@ -517,14 +517,6 @@ func mapAppointment(body []byte) result {
 	return r
 }
 
-// codeInAny answers the first coding's code whatever its system.
-func codeInAny(cc *fhir.CodeableConcept) (string, bool) {
-	if cc == nil || len(cc.Coding) == 0 || str(cc.Coding[0].Code) == "" {
-		return "", false
-	}
-	return str(cc.Coding[0].Code), true
-}
-
 func mapChargeItem(body []byte) result {
 	var r result
 	var c fhir.ChargeItem

@@ -46,7 +46,7 @@ func Synthesize(dir string, o SynthOptions) (SynthCounts, error) {
 		return nil, fmt.Errorf("synthesize: no payer IDs")
 	}
 	w := &synthWriter{dir: dir, files: map[string]*os.File{}, bufs: map[string]*bufio.Writer{}, counts: SynthCounts{}}
-	defer w.close()
+	defer func() { _ = w.close() }() // the error is returned by the close below
 	for _, p := range o.PayerIDs {
 		w.put("Organization", map[string]any{"resourceType": "Organization", "id": o.Prefix + "-payer-" + p, "name": "Testpayer " + p,
 			"identifier": []any{map[string]any{"value": p}}})
