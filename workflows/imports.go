@@ -43,18 +43,20 @@ func PracticeImport(ctx workflow.Context, in fhirimport.Input) (fhirimport.Progr
 	if err := workflow.ExecuteActivity(long, a.ImportFetch, in).Get(ctx, &progress); err != nil {
 		return fail(err)
 	}
+	progress.Stage = rcm.ImportStageValidate // the query tells which step runs
 	if err := workflow.ExecuteActivity(long, a.ImportValidate, in).Get(ctx, &progress); err != nil {
 		return fail(err)
 	}
 	if in.DryRun {
 		return progress, nil
 	}
+	progress.Stage = rcm.ImportStageCommit
 	for {
 		var p fhirimport.Progress
 		if err := workflow.ExecuteActivity(long, a.ImportCommit, fhirimport.CommitInput{Input: in, Limit: ImportCommitSlice}).Get(ctx, &p); err != nil {
 			return fail(err)
 		}
-		moved := p.Done != progress.Done || progress.Stage != rcm.ImportStageCommit
+		moved := p.Done != progress.Done
 		progress = p
 		if p.Done >= p.Total || !moved {
 			break
