@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -397,7 +398,7 @@ func (s *Store) ImportProvider(ctx context.Context, a Actor, k ImportKey, seq in
 // ImportAppointment commits one imported appointment with the booking's
 // checks (scope, the provider's availability, no overlap) and audit.
 func (s *Store) ImportAppointment(ctx context.Context, a Actor, k ImportKey, seq int, b Booking) (string, bool, error) {
-	b.StartsAt, b.EndsAt = b.StartsAt.UTC().Truncate(1000), b.EndsAt.UTC().Truncate(1000)
+	b.StartsAt, b.EndsAt = b.StartsAt.UTC().Truncate(time.Microsecond), b.EndsAt.UTC().Truncate(time.Microsecond)
 	if err := b.Validate(); err != nil {
 		return "", false, err
 	}
