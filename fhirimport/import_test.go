@@ -91,7 +91,7 @@ func appendLines(t testing.TB, file string, lines ...string) {
 
 func runImport(t testing.TB, c client.Client, s *store.Store, a store.Actor, in fhirimport.Input) (rcm.ImportRun, fhirimport.Progress) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour) // the 50k bench re-run takes minutes
 	defer cancel()
 	run, err := workflows.StartImport(ctx, c, workflows.DefaultTaskQueue, s, a, in, "test data set")
 	if err != nil {
