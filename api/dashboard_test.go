@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claimflow/claimflow/fhirimport"
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/logging"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/workflows"
 )
@@ -70,6 +72,12 @@ func newDashboardWorld(t testing.TB, wf ClaimWorkflows, arch ...EDIArchive) *wor
 		d.Archive = arch[0]
 	}
 	srv.MountDashboard(d)
+	// Imports: the run is created as the caller (the store's scope check);
+	// starting its workflow is left out here (cmd/claimflow's TestImportCLI
+	// runs the real one).
+	srv.MountImports(Imports{Records: s, Dir: t.TempDir(), Start: func(ctx context.Context, a rcm.Actor, in fhirimport.Input, name string) (rcm.ImportRun, error) {
+		return s.CreateImportRun(ctx, a, rcm.ImportRun{OrgID: in.OrgID, Source: in.Source, SourceName: name, DryRun: in.DryRun})
+	}})
 	e.api = srv
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()

@@ -76,6 +76,14 @@ var isolationCoverage = map[string]isolation{
 		return map[string]any{"provider_id": x.prov.ID, "payer_id": x.payer.ID, "transaction": "837", "status": "submitted"}
 	}},
 
+	"POST /v1/imports": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "source": "fhir", "server": "ehr"}
+	}},
+	"GET /v1/imports":                 {kind: isoList},
+	"GET /v1/imports/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.importRun }},
+	"GET /v1/imports/{id}/errors.csv": {kind: isoTarget, id: func(x *tenant) string { return x.importRun }},
+	"GET /v1/import/template.csv":     {kind: isoPublic},
+
 	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}
 	}},
@@ -246,6 +254,7 @@ func ghostOf(tn *tenant) *tenant {
 	g.deposit, g.remittance = n(), n()
 	g.savedFilter = n()
 	g.authorization = n()
+	g.importRun = n()
 	for r := range tn.users {
 		g.users[r] = n()
 	}
@@ -256,7 +265,7 @@ func ghostOf(tn *tenant) *tenant {
 func secretsOf(tn *tenant) []string {
 	s := []string{tn.root.ID, tn.practice.ID, tn.prov.ID, tn.payer.ID, tn.recs.patient.ID, tn.recs.coverage.ID,
 		tn.recs.appointment.ID, tn.recs.waitlist.ID, tn.recs.encounter.ID, tn.recs.claim.ID, tn.recs.claim.PatientControlNumber,
-		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, tn.authorization, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
+		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, tn.authorization, tn.importRun, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
 	for _, u := range tn.users {
 		s = append(s, u)
 	}
@@ -343,11 +352,17 @@ func TestRouteIsolation(t *testing.T) {
 		"provider_id": a.prov.ID, "codes": []string{"72148"}, "diagnoses": []string{"M54.50"}, "units": 1, "service_from": "2030-01-01",
 		"service_to": "2030-01-31"}, &au)
 	a.authorization = au.ID
+	var imp struct {
+		ID string `json:"id"`
+	}
+	w.mustCall(202, a.admin, "POST", "/v1/imports", map[string]any{"org_id": a.practice.ID, "source": "fhir", "server": "ehr"}, &imp)
+	a.importRun = imp.ID
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
 
 	srv := New(Options{Records: w.store, Clearinghouses: []string{"local"}})
 	srv.MountDashboard(Dashboard{Runs: &fakeRuns{}})
+	srv.MountImports(Imports{Records: w.store})
 	var routes []string
 	if err := chi.Walk(srv.Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes = append(routes, method+" "+route)

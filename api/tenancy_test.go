@@ -35,6 +35,7 @@ type tenant struct {
 	deposit                       string
 	savedFilter                   string
 	authorization                 string
+	importRun                     string
 }
 
 var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}

@@ -36,6 +36,8 @@ type Config struct {
 	TemporalAPIKey         string        `env:"TEMPORAL_API_KEY" default:"" secret:"true" help:"Temporal Cloud API key (sent as a bearer token, over TLS); empty = none"`
 	TaskQueue              string        `env:"CLAIMFLOW_TASK_QUEUE" default:"claimflow" help:"Temporal task queue the worker polls"`
 	TemporalUIURL          string        `env:"TEMPORAL_UI_URL" default:"http://127.0.0.1:8233" help:"Temporal Web UI base URL (for links)"`
+	ImportDir              string        `env:"CLAIMFLOW_IMPORT_DIR" default:"" help:"practice import drop directory: NDJSON and CSV imports name files inside it; empty = file imports off"`
+	FHIRServersFile        string        `env:"CLAIMFLOW_FHIR_SERVERS" default:"" help:"JSON file naming the FHIR servers the worker may import from (base URL, SMART token URL, client ID, private key file); empty = none"`
 	LogLevel               string        `env:"CLAIMFLOW_LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
 	DataDir                string        `env:"CLAIMFLOW_DATA_DIR" default:".data" help:"local state: keys, private Postgres cluster, dev server file"`
 	KeyFile                string        `env:"CLAIMFLOW_KEY_FILE" default:"" help:"key-encryption key file (default <data dir>/keys/kek.json)"`

@@ -21,7 +21,16 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 		return e, err
 	}
 	e.ID = newID()
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error { return s.insertEncounter(ctx, tx, a, &e) })
+	return e, err
+}
+
+// insertEncounter writes a validated encounter and its charges inside tx;
+// the API's create and the import's commit share it.
+func (s *Store) insertEncounter(ctx context.Context, tx pgx.Tx, a Actor, ep *Encounter) error {
+	e := *ep
+	defer func() { *ep = e }()
+	{
 		db := pgq.New(tx)
 		var err error
 		if e.OrgID, err = db.GetPatientOrg(ctx, e.PatientID); err != nil {
@@ -62,8 +71,7 @@ func (s *Store) CreateEncounter(ctx context.Context, a Actor, e Encounter) (Enco
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: e.OrgID, PatientID: e.PatientID, Action: ActionCreate, Resource: "encounter", ResourceID: e.ID, Fields: encounterFields})
-	})
-	return e, err
+	}
 }
 
 func encounter(r pgq.GetEncounterRow) Encounter {

@@ -33,7 +33,17 @@ func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient,
 	if err != nil {
 		return p, err
 	}
-	err = s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error { return s.insertPatient(ctx, tx, a, &p, dk, wrapped) })
+	return p, err
+}
+
+// insertPatient writes a validated patient (with its new ID and data key)
+// inside tx: scope check, sealed columns, blind indexes, audit. The API's
+// create and the import's commit share it.
+func (s *Store) insertPatient(ctx context.Context, tx pgx.Tx, a Actor, pp *Patient, dk DataKey, wrapped []byte) error {
+	p := *pp
+	defer func() { *pp = p }()
+	{
 		if err := requireScope(ctx, tx, a, PermPatientWrite, p.OrgID); err != nil {
 			return orgMissing()
 		}
@@ -49,8 +59,7 @@ func (s *Store) CreatePatient(ctx context.Context, a Actor, p Patient) (Patient,
 		}
 		p.CreatedAt, p.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: p.OrgID, PatientID: p.ID, Action: ActionCreate, Resource: "patient", ResourceID: p.ID, Fields: patientPHI})
-	})
-	return p, err
+	}
 }
 
 type sealedPatient struct {
@@ -201,7 +210,16 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 	if err != nil {
 		return c, err
 	}
-	err = s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error { return s.insertCoverage(ctx, tx, a, &c, dk, wrapped) })
+	return c, err
+}
+
+// insertCoverage writes a validated coverage (with its new ID and data key)
+// inside tx; the API's create and the import's commit share it.
+func (s *Store) insertCoverage(ctx context.Context, tx pgx.Tx, a Actor, cp *Coverage, dk DataKey, wrapped []byte) error {
+	c := *cp
+	defer func() { *cp = c }()
+	{
 		db := pgq.New(tx)
 		var err error
 		if c.OrgID, err = db.GetPatientOrg(ctx, c.PatientID); err != nil {
@@ -224,8 +242,7 @@ func (s *Store) CreateCoverage(ctx context.Context, a Actor, c Coverage) (Covera
 		}
 		c.CreatedAt, c.UpdatedAt = r.CreatedAt, r.UpdatedAt
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionCreate, Resource: "coverage", ResourceID: c.ID, Fields: coveragePHI})
-	})
-	return c, err
+	}
 }
 
 // payerUsable checks that a payer may be billed from org: payers set up at

@@ -15,7 +15,16 @@ func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provid
 		return p, err
 	}
 	p.ID = newID()
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error { return insertProvider(ctx, tx, a, &p) })
+	return p, err
+}
+
+// insertProvider writes a validated provider inside tx; the API's create
+// and the import's commit share it.
+func insertProvider(ctx context.Context, tx pgx.Tx, a Actor, pp *Provider) error {
+	p := *pp
+	defer func() { *pp = p }()
+	{
 		if err := requireScope(ctx, tx, a, PermProviderWrite, p.OrgID); err != nil {
 			return orgMissing()
 		}
@@ -26,8 +35,7 @@ func (s *Store) CreateProvider(ctx context.Context, a Actor, p Provider) (Provid
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/npi", Detail: "is already registered at this organisation"}}}
 		}
 		return err
-	})
-	return p, err
+	}
 }
 
 func orgMissing() error {

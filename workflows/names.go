@@ -92,4 +92,10 @@ const (
 	QueryReminderState     = "reminder.state"
 	QueryWaitlistState     = "waitlist.state"
 	QueryStatementState    = "statement.state"
+
+	// Practice import (issue 21), one workflow per import: import/<run-id>.
+	ImportWorkflowName = "PracticeImport"
+	ImportIDPrefix     = "import/"
+	// QueryImportProgress answers the import's stage and counts.
+	QueryImportProgress = "import.progress"
 )

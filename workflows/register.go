@@ -29,4 +29,5 @@ func RegisterWorkflows(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(AppointmentSeries, workflow.RegisterOptions{Name: SeriesWorkflowName})
 	w.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
 	w.RegisterWorkflowWithOptions(PriorAuthorization, workflow.RegisterOptions{Name: PriorAuthWorkflowName})
+	w.RegisterWorkflowWithOptions(PracticeImport, workflow.RegisterOptions{Name: ImportWorkflowName})
 }

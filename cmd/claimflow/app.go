@@ -140,6 +140,9 @@ func (m *Main) Open(ctx context.Context) error {
 		})
 		workflows.Register(m.Worker, acts)
 		workflows.RegisterEngagementActivities(m.Worker, eng)
+		if err := m.registerImports(); err != nil {
+			return err
+		}
 		// In dev the API serves the same endpoints, SDK metrics included.
 		if !m.Serve && m.Config.WorkerHTTPAddr != "" {
 			if err := m.openWorkerHTTP(); err != nil {
@@ -173,6 +176,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.API.Router().Mount("/codec", http.StripPrefix("/codec", m.codecHandler()))
 		// The billing dashboard: its API endpoints and the embedded app.
 		m.mountDashboard()
+		m.mountImports()
 		if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 			return fmt.Errorf("http: listen %s: %w", m.Config.HTTPAddr, err)
 		}

@@ -446,6 +446,49 @@ type IdempotencyKey struct {
 	OrgID       *string
 }
 
+type ImportItem struct {
+	RunID        string
+	Seq          int32
+	ResourceType string
+	SourceID     string
+	Body         []byte
+	Mapped       []byte
+	Status       string
+	RecordID     *string
+	Problems     []byte
+	Unmapped     []byte
+}
+
+type ImportKey struct {
+	OrgID        string
+	ResourceType string
+	SourceID     string
+	RecordID     string
+	NaturalBidx  []byte
+	RunID        string
+	CreatedAt    time.Time
+}
+
+type ImportRun struct {
+	ID         string
+	OrgID      string
+	CreatedBy  *string
+	Source     string
+	SourceName string
+	DryRun     bool
+	Dek        []byte
+	Stage      string
+	Total      int32
+	Valid      int32
+	Invalid    int32
+	Imported   int32
+	Unchanged  int32
+	Failed     int32
+	Error      string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
 type InboundDeviation struct {
 	ID               int64
 	Partner          string
