@@ -72,10 +72,15 @@ var claimTransitions = map[ClaimStatus][]ClaimStatus{
 	StatusAppealed:        adjudicated,
 	StatusAppealLapsed:    {StatusWrittenOff},
 	StatusResubmitted:     {StatusScrubbing},
-	// Coordination of benefits: once a payer has paid, the claim goes to
-	// the patient's next payer: billed by us (ready) or forwarded by the
-	// payer itself, a crossover, waiting for the next payer's 835
-	// (accepted).
+}
+
+// nextPayerMoves are coordination of benefits' moves: once a payer has
+// paid, the claim goes to the patient's next payer, billed by us (ready)
+// or forwarded by the payer itself, a crossover, waiting for the next
+// payer's 835 (accepted). Only the claim workflow makes them, when the
+// patient has a later coverage; for staff, the dashboard and the checks
+// of a run, paid and partially paid stay final (Final).
+var nextPayerMoves = map[ClaimStatus][]ClaimStatus{
 	StatusPaid:          nextPayer,
 	StatusPartiallyPaid: nextPayer,
 }
@@ -89,14 +94,17 @@ var adjudicated = []ClaimStatus{StatusPaid, StatusPartiallyPaid, StatusPatientBi
 // Valid reports whether s is one of the claim statuses.
 func (s ClaimStatus) Valid() bool { return slices.Contains(ClaimStatuses, s) }
 
-// Final reports whether no transition leaves s.
+// Final reports whether no transition leaves s other than to the
+// patient's next payer (nextPayerMoves).
 func (s ClaimStatus) Final() bool {
 	_, open := claimTransitions[s]
 	return s.Valid() && !open
 }
 
 // Next lists the statuses a claim in s may move to (a copy).
-func (s ClaimStatus) Next() []ClaimStatus { return slices.Clone(claimTransitions[s]) }
+func (s ClaimStatus) Next() []ClaimStatus {
+	return append(slices.Clone(claimTransitions[s]), nextPayerMoves[s]...)
+}
 
 // ParseClaimStatus returns the status named s, or an *UnknownStatusError.
 func ParseClaimStatus(s string) (ClaimStatus, error) {
@@ -111,7 +119,7 @@ func CanTransition(from, to ClaimStatus) bool {
 	if !from.Valid() || !to.Valid() {
 		return false
 	}
-	return from == to || slices.Contains(claimTransitions[from], to)
+	return from == to || slices.Contains(claimTransitions[from], to) || slices.Contains(nextPayerMoves[from], to)
 }
 
 // CheckTransition returns nil when from → to is allowed, an

@@ -95,7 +95,7 @@ func TestEveryPair(t *testing.T) {
 }
 
 func TestFinal(t *testing.T) {
-	want := []ClaimStatus{StatusPatientBilling, StatusWrittenOff, StatusVoided}
+	want := []ClaimStatus{StatusPaid, StatusPartiallyPaid, StatusPatientBilling, StatusWrittenOff, StatusVoided}
 	var got []ClaimStatus
 	for _, s := range ClaimStatuses {
 		if s.Final() {

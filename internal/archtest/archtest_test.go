@@ -83,9 +83,12 @@ func adapterOf(r string) string {
 }
 
 // isCommand: cmd/... and other package main programs (api/internal/loadgen)
-// wire the adapters together.
+// wire the adapters together. internal/chaos is the fault driver's own
+// code (cmd/claimflow-chaos), kept in a package so its checks are tested:
+// like a command, it sets tenants up through the store.
 func isCommand(p pkg) bool {
-	return strings.HasPrefix(rel(p.ImportPath), "cmd/") || p.Name == "main"
+	r := rel(p.ImportPath)
+	return strings.HasPrefix(r, "cmd/") || p.Name == "main" || r == "internal/chaos"
 }
 
 // isTestSupport: helper packages that exist for tests only (internal/testenv
