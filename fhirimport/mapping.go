@@ -15,6 +15,7 @@ package fhirimport
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -90,6 +91,20 @@ type result struct {
 }
 
 func (r *result) drop(path string) { r.unmapped = append(r.unmapped, path) }
+
+// addValidation adds the field problems of an rcm Validate error (the
+// same rules the API applies); an error of another kind is recorded
+// against the whole record rather than dropped.
+func (r *result) addValidation(err error) {
+	var v *rcm.ValidationError
+	switch {
+	case err == nil:
+	case errors.As(err, &v):
+		r.problems = append(r.problems, v.Fields...)
+	default:
+		r.problems.Add("", err.Error())
+	}
+}
 
 // topLevel lists the resource's top-level elements the mapper does not
 // read: each is reported, never silently dropped. meta and text (the
@@ -276,9 +291,7 @@ func mapPatient(body []byte, orgID string, today time.Time) result {
 	if p.Active != nil && !*p.Active {
 		r.problems.Add("/active", "is false: inactive patients are not imported")
 	}
-	if err := out.Validate(today); err != nil {
-		r.problems = append(r.problems, err.(*rcm.ValidationError).Fields...)
-	}
+	r.addValidation(out.Validate(today))
 	r.m.Patient = &out
 	return r
 }
@@ -316,9 +329,7 @@ func mapPractitioner(body []byte, orgID string, taxonomy string) result {
 	if out.NPI == "" {
 		r.problems.Add("/identifier", "has no NPI (system "+SystemNPI+")")
 	}
-	if err := out.Validate(); err != nil {
-		r.problems = append(r.problems, err.(*rcm.ValidationError).Fields...)
-	}
+	r.addValidation(out.Validate())
 	r.m.Provider = &out
 	return r
 }
@@ -456,9 +467,7 @@ func mapCoverage(body []byte, orgID string, today time.Time, payerOf func(orgRef
 			r.problems.Add("/period/start", "is not a full date")
 		}
 	}
-	if err := out.Validate(today); err != nil {
-		r.problems = append(r.problems, err.(*rcm.ValidationError).Fields...)
-	}
+	r.addValidation(out.Validate(today))
 	r.m.Coverage = &out
 	r.m.MemberKey = payerCode + "|" + out.MemberID
 	return r
@@ -510,9 +519,7 @@ func mapAppointment(body []byte) result {
 	if b.EndsAt, ok = instant(str(a.End)); !ok {
 		r.problems.Add("/end", "is required (an instant with a time zone)")
 	}
-	if err := b.Validate(); err != nil {
-		r.problems = append(r.problems, err.(*rcm.ValidationError).Fields...)
-	}
+	r.addValidation(b.Validate())
 	r.m.Booking = &b
 	return r
 }
