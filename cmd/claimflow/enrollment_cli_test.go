@@ -17,37 +17,9 @@ import (
 // token reaches nothing.
 func TestPracticeEnrollmentCLI(t *testing.T) {
 	ctx := context.Background()
-	s := keyedStore(t)
-	tokenAt := func(org, login, role string) string {
-		u, _, err := s.CreateUser(ctx, store.System, store.NewUser{OrgID: org, Kind: "system", Login: login, DisplayName: "TEST " + login})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Grant(ctx, store.System, u.ID, org, role); err != nil {
-			t.Fatal(err)
-		}
-		tok, err := s.CreateAPIToken(ctx, store.System, u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	root, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST CLI HEALTH"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST CLI OTHER"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prov, err := s.CreateProvider(ctx, store.System, store.Provider{OrgID: root.ID, NPI: "1234567893", FirstName: "TESTDOC", LastName: "CLI", Taxonomy: "207Q00000X"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	payer, err := s.CreatePayer(ctx, store.System, store.Payer{OrgID: root.ID, PayerID: "ZZPAYER1", Name: "TEST PAYER", Clearinghouse: "sim", EnrollmentRequired: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newCLIWorld(t, "TEST CLI", store.Payer{PayerID: "ZZPAYER1", Name: "TEST PAYER", Clearinghouse: "sim", EnrollmentRequired: true})
+	s, root, other, prov, payer := w.s, w.root, w.other, w.prov, w.payer
+	tokenAt := func(org, login, role string) string { return w.token(t, org, login, role) }
 	hs := httptest.NewServer(api.New(api.Options{Records: s, Clearinghouses: []string{"sim"}}))
 	defer hs.Close()
 	cli := func(tok string, args ...string) (int, string, string) {

@@ -17,37 +17,9 @@ import (
 // cannot request one for the first tenant's patient.
 func TestAuthCLI(t *testing.T) {
 	ctx := context.Background()
-	s := keyedStore(t)
-	tokenAt := func(org, login, role string) string {
-		u, _, err := s.CreateUser(ctx, store.System, store.NewUser{OrgID: org, Kind: "system", Login: login, DisplayName: "TEST " + login})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Grant(ctx, store.System, u.ID, org, role); err != nil {
-			t.Fatal(err)
-		}
-		tok, err := s.CreateAPIToken(ctx, store.System, u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	root, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST AUTH CLI HEALTH"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := s.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "TEST AUTH CLI OTHER"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prov, err := s.CreateProvider(ctx, store.System, store.Provider{OrgID: root.ID, NPI: "1234567893", FirstName: "TESTDOC", LastName: "CLI", Taxonomy: "207Q00000X"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	payer, err := s.CreatePayer(ctx, store.System, store.Payer{OrgID: root.ID, PayerID: "ZZPAYER1", Name: "TEST PAYER", Clearinghouse: "sim"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newCLIWorld(t, "TEST AUTH CLI", store.Payer{PayerID: "ZZPAYER1", Name: "TEST PAYER", Clearinghouse: "sim"})
+	s, root, other, prov, payer := w.s, w.root, w.other, w.prov, w.payer
+	tokenAt := func(org, login, role string) string { return w.token(t, org, login, role) }
 	pat, err := s.CreatePatient(ctx, store.System, store.Patient{OrgID: root.ID, FirstName: "TESTPATIENT", LastName: "CLI",
 		BirthDate: "1980-01-01", Sex: "F", Address: "1 TEST ST, TESTVILLE, NY 99999"})
 	if err != nil {
