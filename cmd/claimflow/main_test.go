@@ -96,7 +96,7 @@ func TestCommands(t *testing.T) {
 }
 
 func TestMigrateUpDownStatus(t *testing.T) {
-	vars := env(map[string]string{"DATABASE_URL": testenv.DatabaseURL(t)})
+	vars := env(map[string]string{"DATABASE_URL": testenv.EmptyDatabaseURL(t)})
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
 	for _, step := range []struct {
