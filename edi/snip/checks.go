@@ -162,17 +162,38 @@ func checkNotAfterCreation(c *setCheck, _ *edi.Segment, _ int, v []byte) (bool, 
 // checkPointers checks the 837P diagnosis code pointers (SV107-1..4): each
 // names one of the claim's diagnosis codes (HI ABK/ABF, 1-12).
 func checkPointers(c *setCheck, s *edi.Segment, el int, _ []byte) (bool, int) {
-	for j := 1; j <= 4; j++ {
-		p := s.Component(el, j)
-		if len(p) == 0 {
-			continue
+	// One pass over the composite: each pointer is read as its bytes go by.
+	sep := s.Delims.Component
+	j, n, digitsOnly, size := 1, 0, true, 0
+	end := func() (bool, int) {
+		if size == 0 {
+			return true, 0
 		}
-		n, ok := atoi(p)
-		if !ok || n < 1 || n > 12 || n > c.claim.dxCount {
+		if !digitsOnly || size > 6 || n < 1 || n > 12 || n > c.claim.dxCount {
 			return false, j
 		}
+		return true, 0
 	}
-	return true, 0
+	for _, b := range s.Element(el) {
+		if b == sep {
+			if ok, at := end(); !ok {
+				return ok, at
+			}
+			j++
+			if j > 4 {
+				return true, 0
+			}
+			n, digitsOnly, size = 0, true, 0
+			continue
+		}
+		size++
+		if b < '0' || b > '9' {
+			digitsOnly = false
+		} else if size <= 6 {
+			n = n*10 + int(b-'0')
+		}
+	}
+	return end()
 }
 
 func atoi(b []byte) (int, bool) {
