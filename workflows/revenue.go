@@ -66,6 +66,7 @@ func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResu
 	}
 	page := activities.RemittancePageRequest{Remittance: in, Limit: remitPageSize}
 	page.Remittance.Resume, page.Remittance.Paged = nil, false
+	pages := 0
 	for {
 		page.AfterSeq = after
 		var got activities.RemittancePage
@@ -84,7 +85,7 @@ func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResu
 		if !got.More {
 			return res, nil
 		}
-		if workflow.GetInfo(ctx).GetCurrentHistoryLength() >= remitHistoryEvents {
+		if pages++; pages >= remitPagesPerRun || workflow.GetInfo(ctx).GetCurrentHistoryLength() >= remitHistoryEvents {
 			next := in
 			next.Resume = &activities.RemittanceResume{Posting: res.PostingResult, AfterSeq: after, Signalled: res.Signalled,
 				ClaimsNotFound: res.ClaimsNotFound, Statements: res.Statements}
@@ -93,15 +94,20 @@ func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResu
 	}
 }
 
-const (
-	// remitPagedVersion marks the paged remittance workflow (workflow.GetVersion).
-	remitPagedVersion = "remit-paged-posting"
+// remitPagedVersion marks the paged remittance workflow (workflow.GetVersion).
+const remitPagedVersion = "remit-paged-posting"
+
+// Variables so a test can page and continue as new on a small 835.
+var (
 	// remitPageSize is how many matched claim payments one page reads.
 	remitPageSize = 200
-	// remitHistoryEvents: past this history length the workflow continues
-	// as new before the next page (a page adds at most about 800 events: a
-	// signal and a statement per payment).
-	remitHistoryEvents = 4000
+	// remitPagesPerRun pages are told per run, then the workflow continues
+	// as new: a page adds at most about 1,000 events (two per signal, two
+	// or three per statement started), so a run stays near 5,000 events
+	// and 1 MB whatever the size of the 835.
+	remitPagesPerRun = 5
+	// remitHistoryEvents: or sooner, past this history length.
+	remitHistoryEvents = 8000
 )
 
 func postingCtx(ctx workflow.Context) workflow.Context {
