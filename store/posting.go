@@ -3,7 +3,8 @@ package store
 import (
 	"context"
 	"errors"
-	"slices"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -67,39 +68,39 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 		if _, err := pgx.ForEachRow(rows, []any{&pcn, &c.id, &c.org}, func() error { claims[pcn] = c; return nil }); err != nil {
 			return err
 		}
-		// 2. The payments, each once (ON CONFLICT DO NOTHING on the key).
-		b := &pgx.Batch{}
-		for _, p := range ps {
-			var cid, org *string
+		// 2. The payments, each once (ON CONFLICT DO NOTHING on the key), in
+		// one statement answering the positions it posted.
+		n := len(ps)
+		seqs, cids, pcnsIn, statuses := make([]int32, n), make([]*string, n), make([]string, n), make([]string, n)
+		charges, paids, resps := make([]int64, n), make([]int64, n), make([]int64, n)
+		payerClaims, rarcs, orgs := make([]string, n), make([]string, n), make([]*string, n)
+		for i, p := range ps {
+			seqs[i], pcnsIn[i], statuses[i] = int32(p.Seq), p.PatientControl, p.StatusCode
+			charges[i], paids[i], resps[i], payerClaims[i], rarcs[i] = p.ChargeCents, p.PaidCents, p.PatientRespCents, p.PayerClaimNumber, arrayLiteral(p.RARCs)
 			if m, ok := claims[p.PatientControl]; ok {
-				cid, org = &m.id, &m.org
+				cids[i], orgs[i] = &m.id, &m.org
 			}
-			rarcs := p.RARCs
-			if rarcs == nil {
-				rarcs = []string{}
-			}
-			b.Queue(q("PostingInsertClaimPayment"), remittanceID, p.Seq, cid, p.PatientControl, p.StatusCode, p.ChargeCents, p.PaidCents,
-				p.PatientRespCents, p.PayerClaimNumber, rarcs, org)
 		}
-		br := tx.SendBatch(ctx, b)
+		rows, err = tx.Query(ctx, q("PostingInsertClaimPayments"), remittanceID, seqs, cids, pcnsIn, statuses, charges, paids, resps,
+			payerClaims, rarcs, orgs)
+		if err != nil {
+			return err
+		}
+		postedNow := map[int]bool{}
+		var seq int32
+		if _, err := pgx.ForEachRow(rows, []any{&seq}, func() error { postedNow[int(seq)] = true; return nil }); err != nil {
+			return err
+		}
 		var before []int32
-		for i := range ps {
-			tag, err := br.Exec()
-			if err != nil {
-				br.Close()
-				return err
-			}
-			if tag.RowsAffected() == 1 {
+		for i, p := range ps {
+			if postedNow[p.Seq] {
 				out[i].Posted = true
-				if m, ok := claims[ps[i].PatientControl]; ok {
+				if m, ok := claims[p.PatientControl]; ok {
 					out[i].ClaimID = m.id
 				}
 			} else {
-				before = append(before, int32(ps[i].Seq))
+				before = append(before, int32(p.Seq))
 			}
-		}
-		if err := br.Close(); err != nil {
-			return err
 		}
 		// Posted before: the claim it was matched to then stands.
 		if len(before) > 0 {
@@ -108,7 +109,6 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 			if err != nil {
 				return err
 			}
-			var seq int32
 			var cid string
 			if _, err := pgx.ForEachRow(rows, []any{&seq, &cid}, func() error { prev[int(seq)] = cid; return nil }); err != nil {
 				return err
@@ -119,24 +119,27 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 				}
 			}
 		}
-		// 3. What goes with each newly posted payment, in one batch: its
-		// service lines, adjustments, the work item of an unmatched one, the
-		// claims' paid totals (in claim order, so two slices posting to the
-		// same claims lock them in the same order), and the claims' events.
-		b = &pgx.Batch{}
+		// 3. What goes with the newly posted payments, in one batch: their
+		// service lines, adjustments, the work items of unmatched ones, the
+		// claims' paid totals, and the claims' 835 events (of every matched
+		// payment: a slice retried after its commit records them again).
+		b := &pgx.Batch{}
 		var linesDone []int32
-		type paid struct {
-			id    string
-			cents int64
+		var adj struct {
+			seq, line, n       []int32
+			group, reason, org []string
+			amount             []int64
 		}
-		var paids []paid
+		var paidIDs []string
+		var paidCents []int64
 		for i, p := range ps {
 			if !out[i].Posted {
 				continue
 			}
 			var org *string
+			orgText := ""
 			if m, ok := claims[p.PatientControl]; ok && out[i].ClaimID != "" {
-				org = &m.org
+				org, orgText = &m.org, m.org
 			}
 			for _, l := range p.Lines {
 				mods, rarcs := l.Modifiers, l.RARCs
@@ -150,49 +153,61 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 					l.Units, l.ChargeCents, l.PaidCents, l.AllowedCents, l.ServiceDate, l.LineControl, rarcs)
 			}
 			linesDone = append(linesDone, int32(p.Seq))
-			for n, a := range p.Adjustments {
-				b.Queue(q("PostingInsertAdjustment"), remittanceID, p.Seq, a.Line, n+1, a.Group, a.Reason, a.AmountCents, org)
+			for k, a := range p.Adjustments {
+				adj.seq, adj.line, adj.n = append(adj.seq, int32(p.Seq)), append(adj.line, int32(a.Line)), append(adj.n, int32(k+1))
+				adj.group, adj.reason, adj.amount = append(adj.group, a.Group), append(adj.reason, a.Reason), append(adj.amount, a.AmountCents)
+				adj.org = append(adj.org, orgText)
 			}
 			if out[i].ClaimID == "" {
 				b.Queue(q("PostingEnqueueWork"), remittanceID, p.Seq, "unmatched_claim", "no claim with this patient control number")
 				continue
 			}
-			paids = append(paids, paid{out[i].ClaimID, p.PaidCents})
+			paidIDs, paidCents = append(paidIDs, out[i].ClaimID), append(paidCents, p.PaidCents)
 		}
 		if len(linesDone) > 0 {
 			b.Queue(q("PostingMarkLinesRecorded"), remittanceID, linesDone)
 		}
-		slices.SortStableFunc(paids, func(a, b paid) int {
-			switch {
-			case a.id < b.id:
-				return -1
-			case a.id > b.id:
-				return 1
+		if len(adj.seq) > 0 {
+			orgs := make([]*string, len(adj.org))
+			for i := range adj.org {
+				if adj.org[i] != "" {
+					orgs[i] = &adj.org[i]
+				}
 			}
-			return 0
-		})
-		for _, p := range paids {
-			b.Queue(q("PostingAddClaimPaid"), p.id, p.cents)
+			b.Queue(q("PostingInsertAdjustments"), remittanceID, adj.seq, adj.line, adj.n, adj.group, adj.reason, adj.amount, orgs)
+		}
+		if len(paidIDs) > 0 {
+			b.Queue(q("PostingLockClaims"), paidIDs)
+			b.Queue(q("PostingAddClaimsPaid"), paidIDs, paidCents)
+		}
+		var ev struct {
+			claim, kind, dedup, fileKey, responseKey, st02, codes, summary []string
+			attempt, setIndex, seq                                         []int32
+			accepted                                                       []*bool
+			at                                                             []time.Time
 		}
 		for i, p := range ps {
 			if p.Event == nil || out[i].ClaimID == "" {
 				continue
 			}
-			e := *p.Event
-			e.ClaimID = out[i].ClaimID
-			codes := e.Codes
-			if codes == nil {
-				codes = []string{}
-			}
+			e := p.Event
 			at := e.At
 			if at.IsZero() {
 				at = s.now()
 			}
-			b.Queue(q("RecordClaimEvent"), e.ClaimID, e.Kind, e.Dedup, e.Attempt, e.FileKey, e.ResponseKey, e.ST02, e.SetIndex, e.Seq,
-				e.Accepted, codes, e.Summary, at)
+			ev.claim, ev.kind, ev.dedup = append(ev.claim, out[i].ClaimID), append(ev.kind, e.Kind), append(ev.dedup, e.Dedup)
+			ev.attempt, ev.fileKey, ev.responseKey = append(ev.attempt, int32(e.Attempt)), append(ev.fileKey, e.FileKey), append(ev.responseKey, e.ResponseKey)
+			ev.st02, ev.setIndex, ev.seq = append(ev.st02, e.ST02), append(ev.setIndex, int32(e.SetIndex)), append(ev.seq, int32(e.Seq))
+			ev.accepted, ev.codes, ev.summary, ev.at = append(ev.accepted, e.Accepted), append(ev.codes, arrayLiteral(e.Codes)), append(ev.summary, e.Summary), append(ev.at, at)
 		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
+		if len(ev.claim) > 0 {
+			b.Queue(q("PostingRecordClaimEvents"), ev.claim, ev.kind, ev.dedup, ev.attempt, ev.fileKey, ev.responseKey, ev.st02, ev.setIndex,
+				ev.seq, ev.accepted, ev.codes, ev.summary, ev.at)
+		}
+		if b.Len() > 0 {
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
 		}
 		if opt.CheckEnrollment {
 			return s.flagEnrollments(ctx, tx, remittanceID, opt.PaymentDate, out)
@@ -265,6 +280,28 @@ func (s *Store) flagEnrollments(ctx context.Context, tx pgx.Tx, remittanceID, pa
 		return nil
 	}
 	return tx.SendBatch(ctx, b).Close()
+}
+
+// arrayLiteral is a Postgres text[] literal of ss ('{"a","b"}'), for a
+// per-row array inside an unnest of text.
+func arrayLiteral(ss []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, r := range s {
+			if r == '"' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // enrollmentReason is FlagRemittanceEnrollment's check for one provider and

@@ -1,7 +1,6 @@
 -- Posting an 835's claim payments a slice at a time (store/posting.go,
--- issue 20): each query is sent for a whole slice of claim payments, the
--- per-row statements queued in one pgx batch (one round trip), inside one
--- transaction per slice. Read at run time by q(): $N parameters only.
+-- issue 20): each statement takes the whole slice (unnest of arrays), the
+-- statements queued in pgx batches, one transaction per slice. Read at run time by q(): $N parameters only.
 -- Exactly once stays keyed by (remittance_id, seq), as PostClaimPayment's.
 
 -- name: PostingMatchClaims :many
@@ -13,11 +12,17 @@ WHERE c.patient_control_number = ANY ($1::text[])
   AND EXISTS (SELECT 1 FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id
               WHERE bc.claim_id = c.id AND b.clearinghouse = $2);
 
--- name: PostingInsertClaimPayment :execrows
+-- name: PostingInsertClaimPayments :many
+-- The slice's claim payments, each once (a retry's are skipped by the
+-- key), in one statement; it answers the positions this call posted.
+-- rarcs arrive as array literals (one text[] per payment).
 INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents,
                             payer_claim_number, rarcs, org_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-ON CONFLICT (remittance_id, seq) DO NOTHING;
+SELECT $1::uuid, x.seq, x.claim_id::uuid, x.pcn, x.status, x.charge, x.paid, x.resp, x.payer_claim, x.rarcs::text[], x.org_id::uuid
+FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[])
+     AS x (seq, claim_id, pcn, status, charge, paid, resp, payer_claim, rarcs, org_id)
+ON CONFLICT (remittance_id, seq) DO NOTHING
+RETURNING seq;
 
 -- name: PostingPostedBefore :many
 -- The claims of the claim payments a retry or a re-delivery found posted.
@@ -31,17 +36,44 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
 -- name: PostingMarkLinesRecorded :exec
 UPDATE claim_payments SET lines_recorded = true WHERE remittance_id = $1 AND seq = ANY ($2::int[]);
 
--- name: PostingInsertAdjustment :exec
+-- name: PostingInsertAdjustments :exec
+-- The newly posted claim payments' CAS adjustments, in one statement.
 INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+SELECT $1::uuid, x.seq, x.line, x.n, x.grp, x.reason, x.amount, x.org_id::uuid
+FROM unnest($2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::bigint[], $8::text[]) AS x (seq, line, n, grp, reason, amount, org_id);
 
 -- name: PostingEnqueueWork :exec
 INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (remittance_id, seq, kind) DO NOTHING;
 
--- name: PostingAddClaimPaid :exec
-UPDATE claims SET paid_cents = paid_cents + $2, updated_at = now() WHERE id = $1;
+-- name: PostingLockClaims :exec
+-- The claims whose paid totals the slice adds to, locked in ID order first:
+-- two postings paying the same claims wait for each other, never deadlock.
+SELECT 1 FROM claims WHERE id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE;
+
+-- name: PostingAddClaimsPaid :exec
+-- Each claim's paid total, by the sum of its newly posted payments.
+UPDATE claims c SET paid_cents = c.paid_cents + x.paid, updated_at = now()
+FROM (SELECT u.id::uuid AS id, sum(u.paid)::bigint AS paid FROM unnest($1::text[], $2::bigint[]) AS u (id, paid) GROUP BY u.id) x
+WHERE c.id = x.id;
+
+-- name: PostingRecordClaimEvents :exec
+-- The slice's claim events (as RecordClaimEvent, each once on its claim,
+-- kind and dedup; recorded again, the row holds the latest), in one
+-- statement. codes arrive as array literals.
+INSERT INTO claim_events (org_id, claim_id, kind, dedup, attempt, file_key, response_key, st02, set_index, seq,
+                          accepted, codes, summary, at)
+SELECT c.org_id, c.id, x.kind, x.dedup, x.attempt, x.file_key, x.response_key, x.st02, x.set_index, x.seq, x.accepted, x.codes::text[],
+       x.summary, x.at
+FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[], $10::bool[],
+            $11::text[], $12::text[], $13::timestamptz[])
+     AS x (claim_id, kind, dedup, attempt, file_key, response_key, st02, set_index, seq, accepted, codes, summary, at)
+JOIN claims c ON c.id = x.claim_id::uuid
+ON CONFLICT (claim_id, kind, dedup) DO UPDATE SET
+    attempt = EXCLUDED.attempt, file_key = EXCLUDED.file_key, response_key = EXCLUDED.response_key,
+    st02 = EXCLUDED.st02, set_index = EXCLUDED.set_index, seq = EXCLUDED.seq, accepted = EXCLUDED.accepted,
+    codes = EXCLUDED.codes, summary = EXCLUDED.summary, at = EXCLUDED.at;
 
 -- name: PostingEnrollmentParties :many
 -- The provider and payer of each posted claim payment's claim, for the
