@@ -32,6 +32,7 @@ func main() {
 	perQuery := flag.Int("requests", 200, "requests per query (spread over the clients)")
 	post := flag.Int("post", 10000, "claim payments in the 835 posted (0 skips the posting benchmark)")
 	genOnly := flag.Bool("generate-only", false, "generate (or resume) and stop")
+	flag.StringVar(&postingProfile, "posting-cpuprofile", "", "write a CPU profile of the 835 posting (the first Post call) to this file")
 	queries := flag.Bool("queries", true, "run the dashboard query benchmark (false: generation and 835 posting only)")
 	flag.Parse()
 	size, ok := store.ScalePresets[*preset]

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,6 +116,24 @@ func heapPeak() (stop func() uint64) {
 	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
 }
 
+// postingProfile is where -posting-cpuprofile writes the posting's profile.
+var postingProfile string
+
+func startProfile() (stop func(), err error) {
+	if postingProfile == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(postingProfile)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
 // countingRecords counts the posting's slices (PostClaimPayments calls).
 type countingRecords struct {
 	*store.Store
@@ -210,11 +229,16 @@ func benchPosting(ctx context.Context, s *store.Store, size store.ScaleSize, n i
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startProfile()
+	if err != nil {
+		return err
+	}
 	stop := heapPeak()
 	t0 := time.Now()
 	res, err := svc.Post(ctx, req)
 	took := time.Since(t0)
 	peak := stop()
+	stopProfile()
 	rss := peakRSS()
 	if err != nil {
 		return err
