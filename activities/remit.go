@@ -79,7 +79,6 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 	if err != nil {
 		return res, malformed("835 file: %v", err)
 	}
-	body = nil
 	ic, t := nthTransaction(ics, "835", req.Transaction)
 	if t == nil {
 		return res, malformed("835 file has no transaction set %d", req.Transaction)
@@ -98,8 +97,6 @@ func (s *RemitService) Post(ctx context.Context, req RemittanceRequest) (Posting
 		res.Balanced = false
 		res.BalanceProblems = append(res.BalanceProblems, e.Error())
 	}
-	// The parsed segments are not needed past here: only the model is.
-	ics, ic, t = nil, nil, nil
 	date := ""
 	if d := rem.Payment.EffectiveDate; len(d) == 8 {
 		date = d[:4] + "-" + d[4:6] + "-" + d[6:]

@@ -217,7 +217,6 @@ func benchPosting(ctx context.Context, s *store.Store, size store.ScaleSize, n i
 	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM claim_payments WHERE patient_control = ANY ($1)`, pcns).Scan(&before); err != nil {
 		return err
 	}
-	file = nil // the archive holds it; posting reads it from there
 	// Return the generation's and queries' freed heap to the system, so
 	// the peak RSS below is the posting's.
 	debug.FreeOSMemory()
