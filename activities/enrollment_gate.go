@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-
 )
 
 // Enrollment gating (issue 19) beyond the reads in claims837.go: the
