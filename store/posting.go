@@ -49,7 +49,7 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 			out[i] = PostedClaimPayment{Seq: ps[i].Seq}
 		}
 		var partner string
-		if err := tx.QueryRow(ctx, `SELECT partner FROM remittances WHERE id = $1`, remittanceID).Scan(&partner); err != nil {
+		if err := tx.QueryRow(ctx, q("PostingRemittancePartner"), remittanceID).Scan(&partner); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
 				return ErrNotFound
 			}
@@ -342,8 +342,7 @@ func (s *Store) enrollmentReason(ctx context.Context, tx pgq.DBTX, providerID, p
 // remittance was posted.
 func (s *Store) RemittancePayments(ctx context.Context, partner, payerID, trace string, afterSeq, limit int) ([]PostedRemittancePayment, error) {
 	var rid string
-	err := s.Pool.QueryRow(ctx, `SELECT id::text FROM remittances WHERE partner = $1 AND payer_id = $2 AND trace_number = $3`,
-		partner, payerID, trace).Scan(&rid)
+	err := s.Pool.QueryRow(ctx, q("PostingRemittanceByTrace"), partner, payerID, trace).Scan(&rid)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}

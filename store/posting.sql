@@ -3,6 +3,12 @@
 -- statements queued in pgx batches, one transaction per slice. Read at run time by q(): $N parameters only.
 -- Exactly once stays keyed by (remittance_id, seq), as PostClaimPayment's.
 
+-- name: PostingRemittancePartner :one
+SELECT partner FROM remittances WHERE id = $1;
+
+-- name: PostingRemittanceByTrace :one
+SELECT id::text FROM remittances WHERE partner = $1 AND payer_id = $2 AND trace_number = $3;
+
 -- name: PostingMatchClaims :many
 -- The claims with these patient control numbers (CLM01, unique) among the
 -- claims sent through account $2: what comes back through an account can
