@@ -81,6 +81,12 @@ func (f *flakyRecords) PostClaimPayments(ctx context.Context, rid string, ps []r
 	return out, err
 }
 
+func suite0() *testsuite.WorkflowTestSuite {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	return &suite
+}
+
 type postingTenant struct {
 	org    store.Org
 	biller store.Actor
@@ -205,9 +211,7 @@ func TestRemittancePostingExactlyOnceAcrossFailedSlice(t *testing.T) {
 	for {
 		runs++
 		require.Less(t, runs, 10, "continued as new too often")
-		var suite testsuite.WorkflowTestSuite
-		suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-		env := suite.NewTestWorkflowEnvironment()
+		env := suite0().NewTestWorkflowEnvironment()
 		env.RegisterActivity(acts)
 		env.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
 		env.OnWorkflow(StatementWorkflowName, mock.Anything, mock.Anything).Return(func(_ workflow.Context, st StatementInput) (StatementResult, error) {
@@ -330,6 +334,21 @@ func TestRemittancePostingExactlyOnceAcrossFailedSlice(t *testing.T) {
 	if again.NewlyPosted != 0 || again.AlreadyPosted != 9 || again.Unmatched != 1 || len(again.Payments) != 0 {
 		t.Errorf("re-delivery = %+v, want 9 already posted and no payments listed", again)
 	}
+	// A retried attempt resumes after the slices its heartbeat says were
+	// committed: with six of ten done, it posts only the last two slices.
+	aenv := suite0().NewTestActivityEnvironment()
+	aenv.RegisterActivity(acts)
+	aenv.SetHeartbeatDetails(activities.PostingProgress{Done: 6, NewlyPosted: 5, Unmatched: 1})
+	before := records.slices.Load()
+	v, err := aenv.ExecuteActivity(acts.PostRemittance, activities.RemittanceRequest{Partner: "sim", FileKey: key, PayerID: "ZZPAYER1",
+		TraceNumber: "EFTSLICE01", Paged: true})
+	require.NoError(t, err)
+	var resumed activities.PostingResult
+	require.NoError(t, v.Get(&resumed))
+	if n := records.slices.Load() - before; n != 2 || resumed.NewlyPosted != 5 || resumed.AlreadyPosted != 4 || resumed.Unmatched != 1 {
+		t.Errorf("resumed after 6: %d slices posted, result %+v; want 2 slices, 5 newly (before), 4 already, 1 unmatched", n, resumed)
+	}
+
 	var total2 int64
 	require.NoError(t, s.Pool.QueryRow(ctx, `SELECT coalesce(sum(paid_cents), 0) FROM claims`).Scan(&total2))
 	if total2 != int64(total) {
