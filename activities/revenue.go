@@ -3,8 +3,6 @@ package activities
 import (
 	"context"
 	"time"
-
-	"go.temporal.io/sdk/activity"
 )
 
 // ClaimPayment is one 835 claim payment (CLP loop 2100) as posted, and the
@@ -222,29 +220,6 @@ func (a *Activities) UpcomingAppointments(ctx context.Context, from, to time.Tim
 		return nil, notWired("eligibility")
 	}
 	return a.Eligibility.UpcomingAppointments(ctx, from, to)
-}
-
-// heartbeatEvery records heartbeats until stop is called.
-func heartbeatEvery(ctx context.Context, d time.Duration) (stop func()) {
-	if !activity.IsActivity(ctx) {
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(d)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx)
-			}
-		}
-	}()
-	return func() { close(done) }
 }
 
 // PollSummary counts what one inbound poll of a clearinghouse did.

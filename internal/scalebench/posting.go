@@ -131,7 +131,12 @@ func startProfile() (stop func(), err error) {
 		f.Close()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "scalebench: posting profile:", err)
+		}
+	}, nil
 }
 
 // countingRecords counts the posting's slices (PostClaimPayments calls).
