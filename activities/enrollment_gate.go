@@ -2,9 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
-
-	"github.com/claimflow/claimflow/rcm"
 )
 
 // Enrollment gating (issue 19) beyond the reads in claims837.go: the
@@ -35,26 +32,4 @@ func recordEnrollmentHold(ctx context.Context, r EnrollmentHolds, claimID, hold 
 		return "", nil
 	}
 	return hold, nil
-}
-
-// RemittanceEnrollmentFlagger flags a posted claim payment whose provider
-// is not enrolled with the payer for remittance (store: a work item of
-// kind not_enrolled_835 with the reason).
-type RemittanceEnrollmentFlagger interface {
-	FlagRemittanceEnrollment(ctx context.Context, remittanceID string, seq int, claimID, paymentDate string) (string, error)
-}
-
-// flagERAEnrollment runs the remittance enrollment check on a posted
-// payment when the records can (the flag is staff's cue; posting never
-// waits for it). It returns the reason, or "".
-func flagERAEnrollment(ctx context.Context, r RemitRecords, remittanceID string, seq int, claimID, paymentDate string) (string, error) {
-	f, ok := r.(RemittanceEnrollmentFlagger)
-	if !ok || claimID == "" {
-		return "", nil
-	}
-	reason, err := f.FlagRemittanceEnrollment(ctx, remittanceID, seq, claimID, paymentDate)
-	if errors.Is(err, rcm.ErrNotFound) {
-		return "", nil
-	}
-	return reason, err
 }

@@ -3,8 +3,6 @@ package activities
 import (
 	"context"
 	"time"
-
-	"go.temporal.io/sdk/activity"
 )
 
 // ClaimPayment is one 835 claim payment (CLP loop 2100) as posted, and the
@@ -32,6 +30,41 @@ type RemittanceRequest struct {
 	Transaction int    // index of the ST/SE within the file
 	PayerID     string
 	TraceNumber string // TRN02
+	// Paged: posting answers counts only (no Payments); the remittance
+	// workflow reads the matched payments a page at a time
+	// (RemittancePayments), so its history holds no 10,000-payment result,
+	// and a retried posting attempt resumes after the slices committed.
+	Paged bool `json:",omitempty"`
+	// Resume is set by the remittance workflow when it continues as new
+	// part-way through telling the claims (workflow input only).
+	Resume *RemittanceResume `json:",omitempty"`
+}
+
+// RemittanceResume is where a continued remittance workflow picks up: the
+// posting's result (without payments), the last claim payment told, and
+// the running counts.
+type RemittanceResume struct {
+	Posting        PostingResult
+	AfterSeq       int
+	Signalled      int
+	ClaimsNotFound int
+	Statements     int
+}
+
+// RemittancePageRequest asks for the matched claim payments of a posted
+// remittance after AfterSeq (CLP position), at most Limit.
+type RemittancePageRequest struct {
+	Remittance RemittanceRequest
+	AfterSeq   int
+	Limit      int
+}
+
+// RemittancePage is one page of a posted remittance's matched claim
+// payments, as each claim's workflow is told of them.
+type RemittancePage struct {
+	Payments []ClaimPayment
+	NextSeq  int  // the last payment's CLP position (AfterSeq of the next page)
+	More     bool // the page was full: there may be more
 }
 
 // PostingResult is what posting one 835 did.
@@ -50,10 +83,11 @@ type PostingResult struct {
 	NotEnrolled int `json:",omitempty"`
 }
 
-// RemittancePoster posts an 835: one transaction per claim payment,
-// exactly once (keyed by payer, trace number and claim payment position).
+// RemittancePoster posts an 835: a slice of claim payments per
+// transaction, each exactly once (keyed by payer, trace number and claim payment position).
 type RemittancePoster interface {
 	Post(ctx context.Context, req RemittanceRequest) (PostingResult, error)
+	Payments(ctx context.Context, req RemittancePageRequest) (RemittancePage, error)
 }
 
 // BatchRequest asks for one batch run for a clearinghouse.
@@ -129,6 +163,15 @@ func (a *Activities) PostRemittance(ctx context.Context, req RemittanceRequest) 
 	return a.Remits.Post(ctx, req)
 }
 
+// RemittancePayments reads one page of a posted remittance's matched claim
+// payments (the paged remittance workflow tells the claims from these).
+func (a *Activities) RemittancePayments(ctx context.Context, req RemittancePageRequest) (RemittancePage, error) {
+	if a.Remits == nil {
+		return RemittancePage{}, notWired("remittance posting")
+	}
+	return a.Remits.Payments(ctx, req)
+}
+
 // SubmitClaimBatch builds and uploads the clearinghouse's next 837s. It
 // heartbeats the batches uploaded so far (BatchProgress) after each one
 // (and repeats the latest while an upload runs); a retried attempt resumes
@@ -177,29 +220,6 @@ func (a *Activities) UpcomingAppointments(ctx context.Context, from, to time.Tim
 		return nil, notWired("eligibility")
 	}
 	return a.Eligibility.UpcomingAppointments(ctx, from, to)
-}
-
-// heartbeatEvery records heartbeats until stop is called.
-func heartbeatEvery(ctx context.Context, d time.Duration) (stop func()) {
-	if !activity.IsActivity(ctx) {
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(d)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx)
-			}
-		}
-	}()
-	return func() { close(done) }
 }
 
 // PollSummary counts what one inbound poll of a clearinghouse did.

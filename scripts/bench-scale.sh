@@ -11,8 +11,11 @@
 #     SCALE_CLIENTS concurrent staff (default 20), beside the same queries
 #     on an empty database (target p99 <= 100 ms);
 #   - an 835 of SCALE_POST claim payments (default 10,000) posted through
-#     activities.RemitService.Post, its time (target <= 30 s), peak heap,
-#     and an activity retry that must post nothing again (exactly once).
+#     activities.RemitService.Post (500 claim payments a transaction), its
+#     time (target <= 30 s), peak RSS and heap, transactions per payment,
+#     the payments read back a page at a time as the workflow does, and an
+#     activity retry that must post nothing again (exactly once).
+#     SCALE_QUERIES=0 skips the dashboard queries (posting alone).
 # SCALE_PRESET picks the size (default fortieth: 5 tenants of the full
 # size's 50,000 claims each, 250,000 claims; tenth and full are the large
 # ones); SCALE_TENANTS overrides its tenant count. The database
@@ -28,4 +31,5 @@ go build -o "${TMPDIR:-/tmp}/claimflow-scalebench" ./internal/scalebench
 args=(-preset "$preset" -db "${SCALE_DB:-scale_bench_$preset}" -key-file ".data/scale/kek-$preset.json"
   -clients "${SCALE_CLIENTS:-20}" -requests "${SCALE_REQUESTS:-200}" -post "${SCALE_POST:-10000}")
 if [ -n "${SCALE_TENANTS:-}" ]; then args+=(-tenants "$SCALE_TENANTS"); fi
+if [ "${SCALE_QUERIES:-1}" = 0 ]; then args+=(-queries=false); fi
 "${TMPDIR:-/tmp}/claimflow-scalebench" "${args[@]}"

@@ -342,28 +342,12 @@ func (s *Store) FlagRemittanceEnrollment(ctx context.Context, remittanceID strin
 	if err != nil {
 		return "", err
 	}
-	payer, err := getPayer(ctx, s.Pool, c.PayerID)
-	if err != nil || !payer.EnrollmentRequired {
-		return "", err
-	}
-	prov, err := getProvider(ctx, s.Pool, c.ProviderID)
-	if err != nil {
-		return "", err
-	}
-	var e *rcm.Enrollment
-	got, err := getEnrollment(ctx, s.Pool, prov.ID, payer.ID, rcm.EnrollRemittance)
-	switch {
-	case err == nil:
-		e = &got
-	case !errors.Is(err, ErrNotFound):
-		return "", err
-	}
 	if paymentDate == "" {
 		paymentDate = time.Now().UTC().Format(time.DateOnly)
 	}
-	reason := rcm.RemittanceEnrollmentFlag(prov, payer, e, paymentDate)
-	if reason == "" {
-		return "", nil
+	reason, err := s.enrollmentReason(ctx, s.Pool, c.ProviderID, c.PayerID, paymentDate)
+	if err != nil || reason == "" {
+		return "", err
 	}
 	return reason, db.EnqueueEnrollmentWork(ctx, pgq.EnqueueEnrollmentWorkParams{RemittanceID: remittanceID, Seq: int32(min(seq, 1<<30)), Detail: reason})
 }

@@ -32,27 +32,6 @@ func recordRemittanceDetails(ctx context.Context, db *pgq.Queries, id string, r 
 	return nil
 }
 
-// recordPaymentLines keeps the service lines of a newly posted claim
-// payment, owned like the payment (same transaction).
-func recordPaymentLines(ctx context.Context, db *pgq.Queries, remittanceID string, p ClaimPaymentRecord, org *string) error {
-	for _, l := range p.Lines {
-		mods, rarcs := l.Modifiers, l.RARCs
-		if mods == nil {
-			mods = []string{}
-		}
-		if rarcs == nil {
-			rarcs = []string{}
-		}
-		if err := db.InsertClaimPaymentLine(ctx, pgq.InsertClaimPaymentLineParams{RemittanceID: remittanceID, Seq: int32(p.Seq),
-			Line: int32(l.Line), OrgID: org, ProcedureQual: l.ProcedureQual, Procedure: l.Procedure, Modifiers: mods,
-			RevenueCode: l.RevenueCode, Units: l.Units, ChargeCents: l.ChargeCents, PaidCents: l.PaidCents, AllowedCents: l.AllowedCents,
-			ServiceDate: l.ServiceDate, LineControl: l.LineControl, Rarcs: rarcs}); err != nil {
-			return err
-		}
-	}
-	return db.MarkLinesRecorded(ctx, pgq.MarkLinesRecordedParams{RemittanceID: remittanceID, Seq: int32(p.Seq)})
-}
-
 // ERA reads one remittance as the viewer shows it: the payment and every
 // claim payment the actor may see (claimID, when set, narrows it to that
 // claim's). Patient names are filled where the actor holds patient:read

@@ -251,60 +251,14 @@ func (s *Store) PutRemittance(ctx context.Context, r Remittance) (id string, exi
 // to the work queue, owned by the organisations billing through the
 // account) and whether this call posted it (false: it was posted before).
 // A matched payment and its adjustments belong to the claim's
-// organisation.
+// organisation. Posting an 835 sends its payments a slice at a time
+// (PostClaimPayments); this is a slice of one.
 func (s *Store) PostClaimPayment(ctx context.Context, remittanceID string, p ClaimPaymentRecord) (claimID string, posted bool, err error) {
-	rarcs := p.RARCs
-	if rarcs == nil {
-		rarcs = []string{}
+	out, err := s.PostClaimPayments(ctx, remittanceID, []ClaimPaymentPost{{ClaimPaymentRecord: p}}, PostingOptions{})
+	if err != nil {
+		return "", false, err
 	}
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		db := pgq.New(tx)
-		var cid, org *string
-		partner, err := db.RemittancePartner(ctx, remittanceID)
-		if err != nil {
-			return err
-		}
-		c, err := db.ClaimSentThrough(ctx, pgq.ClaimSentThroughParams{PatientControlNumber: p.PatientControl, Clearinghouse: partner})
-		switch {
-		case err == nil:
-			cid, org = &c.ID, &c.OrgID
-		case !errors.Is(err, pgx.ErrNoRows):
-			return err
-		}
-		n, err := db.InsertClaimPayment(ctx, pgq.InsertClaimPaymentParams{RemittanceID: remittanceID, Seq: int32(p.Seq), ClaimID: cid,
-			PatientControl: p.PatientControl, StatusCode: p.StatusCode, ChargeCents: p.ChargeCents, PaidCents: p.PaidCents,
-			PatientRespCents: p.PatientRespCents, PayerClaimNumber: p.PayerClaimNumber, Rarcs: rarcs, OrgID: org})
-		if err != nil {
-			return err
-		}
-		if n == 0 { // posted before
-			prev, err := db.GetClaimPayment(ctx, pgq.GetClaimPaymentParams{RemittanceID: remittanceID, Seq: int32(p.Seq)})
-			if err != nil {
-				return err
-			}
-			if prev != nil {
-				claimID = *prev
-			}
-			return nil
-		}
-		posted = true
-		if err := recordPaymentLines(ctx, db, remittanceID, p, org); err != nil {
-			return err
-		}
-		for n, a := range p.Adjustments {
-			if err := db.InsertAdjustment(ctx, pgq.InsertAdjustmentParams{RemittanceID: remittanceID, Seq: int32(p.Seq), Line: int32(a.Line),
-				N: int32(n + 1), GroupCode: a.Group, Reason: a.Reason, AmountCents: a.AmountCents, OrgID: org}); err != nil {
-				return err
-			}
-		}
-		if cid == nil {
-			return db.EnqueueRemitWork(ctx, pgq.EnqueueRemitWorkParams{RemittanceID: remittanceID, Seq: int32(p.Seq),
-				Kind: "unmatched_claim", Detail: "no claim with this patient control number"})
-		}
-		claimID = *cid
-		return db.AddClaimPaid(ctx, pgq.AddClaimPaidParams{ID: claimID, PaidCents: p.PaidCents})
-	})
-	return claimID, posted, err
+	return out[0].ClaimID, out[0].Posted, nil
 }
 
 // GetClaimSubmission reads the claim's current submission attempt.

@@ -33,13 +33,85 @@ func RemittanceID(partner, payerID, trace string) string {
 }
 
 // RemittancePosting posts one 835 exactly once and tells each claim's
-// workflow its outcome. Posting is one activity over all claim payments
-// (one database transaction per claim inside it); a retry or a re-delivery
-// finds the payments already posted and posts nothing twice, and the claim
-// workflows ignore a payment they were told of before.
+// workflow its outcome. Posting is one activity over all claim payments (a
+// slice of claim payments per database transaction inside it); a retry or
+// a re-delivery finds the payments already posted and posts nothing twice,
+// and the claim workflows ignore a payment they were told of before.
+//
+// Since version remitPagedVersion (issue 20) the posting activity answers
+// counts only, and the workflow reads the matched payments back a page at
+// a time to tell the claims and hand patient balances to billing,
+// continuing as new when its history grows: an 835 of 10,000 claim
+// payments no longer puts 10,000 payments in one activity result (past
+// Temporal's 2 MB payload limit) nor 30,000 events in one history.
 func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResult, error) {
+	if workflow.GetVersion(ctx, remitPagedVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return remittancePostingV0(ctx, in)
+	}
 	var a *activities.Activities
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	var res RemittanceResult
+	after := 0
+	if r := in.Resume; r != nil {
+		res = RemittanceResult{PostingResult: r.Posting, Signalled: r.Signalled, ClaimsNotFound: r.ClaimsNotFound, Statements: r.Statements}
+		after = r.AfterSeq
+	} else {
+		req := in
+		req.Paged = true
+		if err := workflow.ExecuteActivity(postingCtx(ctx), a.PostRemittance, req).Get(ctx, &res.PostingResult); err != nil {
+			return res, err
+		}
+		if !res.Balanced {
+			workflow.GetLogger(ctx).Warn("835 does not balance", "trace", in.TraceNumber, "problems", res.BalanceProblems)
+		}
+	}
+	page := activities.RemittancePageRequest{Remittance: in, Limit: remitPageSize}
+	page.Remittance.Resume, page.Remittance.Paged = nil, false
+	pages := 0
+	for {
+		page.AfterSeq = after
+		var got activities.RemittancePage
+		if err := workflow.ExecuteActivity(activityCtx(ctx), a.RemittancePayments, page).Get(ctx, &got); err != nil {
+			return res, err
+		}
+		if err := tellClaims(ctx, got.Payments, &res); err != nil {
+			return res, err
+		}
+		if len(got.Payments) > 0 {
+			if err := handToBilling(ctx, got.Payments, &res); err != nil {
+				return res, err
+			}
+		}
+		after = got.NextSeq
+		if !got.More {
+			return res, nil
+		}
+		if pages++; pages >= remitPagesPerRun || workflow.GetInfo(ctx).GetCurrentHistoryLength() >= remitHistoryEvents {
+			next := in
+			next.Resume = &activities.RemittanceResume{Posting: res.PostingResult, AfterSeq: after, Signalled: res.Signalled,
+				ClaimsNotFound: res.ClaimsNotFound, Statements: res.Statements}
+			return res, workflow.NewContinueAsNewError(ctx, RemittanceWorkflowName, next)
+		}
+	}
+}
+
+// remitPagedVersion marks the paged remittance workflow (workflow.GetVersion).
+const remitPagedVersion = "remit-paged-posting"
+
+// Variables so a test can page and continue as new on a small 835.
+var (
+	// remitPageSize is how many matched claim payments one page reads.
+	remitPageSize = 200
+	// remitPagesPerRun pages are told per run, then the workflow continues
+	// as new: a page adds at most about 1,000 events (two per signal, two
+	// or three per statement started), so a run stays near 5,000 events
+	// and 1 MB whatever the size of the 835.
+	remitPagesPerRun = 5
+	// remitHistoryEvents: or sooner, past this history length.
+	remitHistoryEvents = 8000
+)
+
+func postingCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
 		// Posting heartbeats at least every 5 s: a killed worker's posting
 		// is retried elsewhere within 15 s.
@@ -47,20 +119,37 @@ func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResu
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
 			NonRetryableErrorTypes: []string{"MalformedRemittance"}},
 	})
+}
+
+// remittancePostingV0 is the workflow before remitPagedVersion, kept for
+// the histories of runs started before it: every matched payment in the
+// posting activity's result.
+func remittancePostingV0(ctx workflow.Context, in RemittanceInput) (RemittanceResult, error) {
+	var a *activities.Activities
 	var res RemittanceResult
-	if err := workflow.ExecuteActivity(actx, a.PostRemittance, in).Get(ctx, &res.PostingResult); err != nil {
+	if err := workflow.ExecuteActivity(postingCtx(ctx), a.PostRemittance, in).Get(ctx, &res.PostingResult); err != nil {
 		return res, err
 	}
-	log := workflow.GetLogger(ctx)
 	if !res.Balanced {
-		log.Warn("835 does not balance", "trace", in.TraceNumber, "problems", res.BalanceProblems)
+		workflow.GetLogger(ctx).Warn("835 does not balance", "trace", in.TraceNumber, "problems", res.BalanceProblems)
 	}
-	// Tell each claim, a few at a time.
+	if err := tellClaims(ctx, res.Payments, &res); err != nil {
+		return res, err
+	}
+	// Hand what the patients owe to billing: one statement workflow per
+	// claim payment with patient responsibility (its ID makes a re-run
+	// start nothing new).
+	return res, handToBilling(ctx, res.Payments, &res)
+}
+
+// tellClaims signals each claim's workflow its payment, a few at a time.
+func tellClaims(ctx workflow.Context, pays []activities.ClaimPayment, res *RemittanceResult) error {
+	log := workflow.GetLogger(ctx)
 	const inFlight = 20
-	for start := 0; start < len(res.Payments); start += inFlight {
-		end := min(start+inFlight, len(res.Payments))
+	for start := 0; start < len(pays); start += inFlight {
+		end := min(start+inFlight, len(pays))
 		futures := make([]workflow.Future, 0, end-start)
-		for _, p := range res.Payments[start:end] {
+		for _, p := range pays[start:end] {
 			futures = append(futures, workflow.SignalExternalWorkflow(ctx, ClaimIDPrefix+p.ClaimID, "", SignalClaimRemit, p))
 		}
 		for i, f := range futures {
@@ -70,25 +159,21 @@ func RemittancePosting(ctx workflow.Context, in RemittanceInput) (RemittanceResu
 				res.Signalled++
 			case isNotFound(err):
 				res.ClaimsNotFound++
-				log.Warn("no running workflow for posted claim", "claim", res.Payments[start+i].ClaimID)
+				log.Warn("no running workflow for posted claim", "claim", pays[start+i].ClaimID)
 			default:
-				return res, fmt.Errorf("signal claim %s: %w", res.Payments[start+i].ClaimID, err)
+				return fmt.Errorf("signal claim %s: %w", pays[start+i].ClaimID, err)
 			}
 		}
 	}
-	// Hand what the patients owe to billing: one statement workflow per
-	// claim payment with patient responsibility (its ID makes a re-run
-	// start nothing new).
-	if err := handToBilling(ctx, &res); err != nil {
-		return res, err
-	}
-	return res, nil
+	return nil
 }
 
-func handToBilling(ctx workflow.Context, res *RemittanceResult) error {
+// handToBilling starts one statement workflow per claim payment with
+// patient responsibility (its ID makes a re-run start nothing new).
+func handToBilling(ctx workflow.Context, pays []activities.ClaimPayment, res *RemittanceResult) error {
 	var a *activities.Activities
 	var balances []activities.PatientBalance
-	if err := workflow.ExecuteActivity(activityCtx(ctx), a.PatientBalances, res.Payments).Get(ctx, &balances); err != nil {
+	if err := workflow.ExecuteActivity(activityCtx(ctx), a.PatientBalances, pays).Get(ctx, &balances); err != nil {
 		return err
 	}
 	for _, b := range balances {

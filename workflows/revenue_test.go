@@ -40,7 +40,11 @@ func TestRemittancePostingSignalsEachClaim(t *testing.T) {
 		},
 		NewlyPosted: 3, Balanced: true, PaidCents: 150,
 	}
-	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(posted, nil).Once()
+	counts := posted
+	counts.Payments = nil
+	env.OnActivity(a.PostRemittance, mock.Anything, mock.MatchedBy(func(r activities.RemittanceRequest) bool { return r.Paged })).Return(counts, nil).Once()
+	env.OnActivity(a.RemittancePayments, mock.Anything, mock.MatchedBy(func(r activities.RemittancePageRequest) bool { return r.AfterSeq == 0 })).
+		Return(activities.RemittancePage{Payments: posted.Payments, NextSeq: 4}, nil).Once()
 	env.OnActivity(a.PatientBalances, mock.Anything, mock.Anything).Return([]activities.PatientBalance{{StatementID: "C1-T1", PatientID: "P1", AmountCents: 2000}}, nil)
 	env.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
 	var statement StatementInput
@@ -76,8 +80,8 @@ func TestRemittancePostingRetriesPostingFailure(t *testing.T) {
 	env := newEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(activities.PostingResult{}, errors.New("connection reset")).Once()
-	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(activities.PostingResult{AlreadyPosted: 1, Balanced: true,
-		Payments: []activities.ClaimPayment{{ClaimID: "C1"}}}, nil).Once()
+	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(activities.PostingResult{AlreadyPosted: 1, Balanced: true}, nil).Once()
+	env.OnActivity(a.RemittancePayments, mock.Anything, mock.Anything).Return(activities.RemittancePage{Payments: []activities.ClaimPayment{{ClaimID: "C1"}}, NextSeq: 1}, nil).Once()
 	env.OnSignalExternalWorkflow(mock.Anything, ClaimIDPrefix+"C1", "", SignalClaimRemit, mock.Anything).Return(nil)
 	env.OnActivity(a.PatientBalances, mock.Anything, mock.Anything).Return(nil, nil)
 	env.ExecuteWorkflow(RemittancePosting, RemittanceInput{FileKey: "k", TraceNumber: "T1"})

@@ -416,8 +416,8 @@ func TestEndToEndClaims(t *testing.T) {
 }
 
 // TestKillMidPostingAndRedelivery: the worker (its own process) is killed
-// with SIGKILL after the second of four claim payments of an 835 is
-// committed; a second worker finishes the posting. Then the same 835 is
+// with SIGKILL after the first slice of an 835's claim payments (two of
+// four, slices of two) is committed; a second worker finishes the posting. Then the same 835 is
 // delivered again as a new file and routed again by hand. Every claim ends
 // paid with exactly its payment, posted once.
 func TestKillMidPostingAndRedelivery(t *testing.T) {

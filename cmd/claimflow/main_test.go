@@ -36,7 +36,9 @@ import (
 func TestMain(m *testing.M) {
 	if args := os.Getenv("CLAIMFLOW_TEST_EXEC"); args != "" {
 		if n, err := strconv.Atoi(os.Getenv("CLAIMFLOW_TEST_KILL_AFTER_POSTS")); err == nil {
-			// Die like kill -9 right after the n-th claim payment commits.
+			// Die like kill -9 right after the slice holding the n-th claim
+			// payment commits, slices of n.
+			postingSliceHook = n
 			afterPostHook = func(seq int) {
 				if seq >= n {
 					_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)

@@ -65,7 +65,7 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 		m.clearinghouses = append(m.clearinghouses, p.ID)
 	}
 	acts.Batches = &activities.BatchService{Records: m.Store, Files: files, Receivers: receivers}
-	acts.Remits = &activities.RemitService{Files: files, Records: m.Store, AfterPost: afterPostHook}
+	acts.Remits = &activities.RemitService{Files: files, Records: m.Store, AfterPost: afterPostHook, Slice: postingSliceHook}
 	acts.Inbound = files
 	acts.Eligibility = &activities.EligibilityService{Records: m.Store, RealTime: rt, Files: files}
 	acts.Inquirer = &activities.StatusInquiryService{Records: m.Store, RealTime: rt}
@@ -103,8 +103,12 @@ func (r realTime) do(ctx context.Context, partner, payloadID, payloadType string
 }
 
 // afterPostHook is nil in production; tests set it to kill the worker
-// between two claim payments of an 835.
-var afterPostHook func(seq int)
+// between two slices of an 835's claim payments (postingSliceHook sets a
+// slice's size; 0 is activities.DefaultPostingSlice).
+var (
+	afterPostHook    func(seq int)
+	postingSliceHook int
+)
 
 // schedules are the worker's Temporal Schedules.
 func (m *Main) schedules() workflows.ScheduleSpec {

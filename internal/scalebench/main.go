@@ -32,6 +32,8 @@ func main() {
 	perQuery := flag.Int("requests", 200, "requests per query (spread over the clients)")
 	post := flag.Int("post", 10000, "claim payments in the 835 posted (0 skips the posting benchmark)")
 	genOnly := flag.Bool("generate-only", false, "generate (or resume) and stop")
+	flag.StringVar(&postingProfile, "posting-cpuprofile", "", "write a CPU profile of the 835 posting (the first Post call) to this file")
+	queries := flag.Bool("queries", true, "run the dashboard query benchmark (false: generation and 835 posting only)")
 	flag.Parse()
 	size, ok := store.ScalePresets[*preset]
 	if !ok {
@@ -41,7 +43,7 @@ func main() {
 		size.Tenants = *tenants
 	}
 	ctx := context.Background()
-	if err := run(ctx, size, *preset, *workers, *db, *keyFile, *clients, *perQuery, *post, *genOnly); err != nil {
+	if err := run(ctx, size, *preset, *workers, *db, *keyFile, *clients, *perQuery, *post, *genOnly, *queries); err != nil {
 		fail(err)
 	}
 }
@@ -89,7 +91,7 @@ func open(ctx context.Context, name, keyFile string) (*store.Store, error) {
 	return s, nil
 }
 
-func run(ctx context.Context, size store.ScaleSize, preset string, workers int, db, keyFile string, clients, perQuery, post int, genOnly bool) error {
+func run(ctx context.Context, size store.ScaleSize, preset string, workers int, db, keyFile string, clients, perQuery, post int, genOnly, queries bool) error {
 	fmt.Printf("== Data at production size (issue 20) ==\n")
 	fmt.Printf("machine: %d CPUs, load average %s (shared: every figure below includes waiting for the CPU)\n", runtime.NumCPU(), loadavg())
 	fmt.Printf("size used: preset %s, %d tenants × %d patients × %d claims = %d patients, %d claims over %d years (full: %d patients, %d claims)\n",
@@ -117,13 +119,15 @@ func run(ctx context.Context, size store.ScaleSize, preset string, workers int, 
 	if genOnly {
 		return nil
 	}
-	empty, err := emptyDatabase(ctx, keyFile)
-	if err != nil {
-		return fmt.Errorf("empty database: %w", err)
-	}
-	defer empty.Close()
-	if err := benchQueries(ctx, s, empty, size, clients, perQuery); err != nil {
-		return err
+	if queries {
+		empty, err := emptyDatabase(ctx, keyFile)
+		if err != nil {
+			return fmt.Errorf("empty database: %w", err)
+		}
+		defer empty.Close()
+		if err := benchQueries(ctx, s, empty, size, clients, perQuery); err != nil {
+			return err
+		}
 	}
 	if post > 0 {
 		if err := benchPosting(ctx, s, size, post); err != nil {
