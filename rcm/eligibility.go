@@ -35,7 +35,7 @@ type EligibilityCheck struct {
 	// Deviations are the deviations from the 271 guide found in the
 	// responses to this check (issue 17), as the reader sees them; filled
 	// by the reads that show a check to staff.
-	Deviations []Deviation `json:"deviations,omitempty"`
+	Deviations []Deviation `json:"deviations"`
 }
 
 // Benefits is what is stored (sealed) from a 271 for the patient, for
