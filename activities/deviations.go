@@ -227,7 +227,7 @@ func (l *setLinker) link(ctx context.Context, d *rcm.InboundDeviation, pos int) 
 			}
 		}
 	case "999":
-		ids, err := l.acks.set999(ctx, l.t, pos)
+		ids, err := l.acks.set999(ctx, l.t, pos, d.Loop)
 		d.AckClaims = ids
 		return err
 	case "271":
@@ -379,11 +379,13 @@ func (a *ackClaims) group(ctx context.Context, ak102 string) ([]rcm.BatchedClaim
 	return a.batch(ctx, fmt.Sprintf("%09d", n))
 }
 
-// set999 returns the claims a finding at position pos (ST = 1) of a 999
-// concerns: inside an AK2 loop, the claims of the transaction set it
-// acknowledges (AK202 = our ST02); anywhere else (AK1, AK9, SE), every
-// claim of the acknowledged group.
-func (a *ackClaims) set999(ctx context.Context, t *edi.Transaction, pos int) ([]string, error) {
+// set999 returns the claims a finding at position pos (ST = 1) in loop
+// loop of a 999 concerns: in an AK2 loop (2000 and its 2100 and 2110),
+// the claims of the transaction set the nearest AK2 at or before pos
+// acknowledges (AK202 = our ST02; a missing segment is reported at the
+// position of the next one); in the header and trailer (AK1, AK9, SE),
+// every claim of the acknowledged group.
+func (a *ackClaims) set999(ctx context.Context, t *edi.Transaction, pos int, loop string) ([]string, error) {
 	ak102, st02 := "", ""
 	for i, s := range t.Segments {
 		switch s.ID() {
@@ -392,12 +394,8 @@ func (a *ackClaims) set999(ctx context.Context, t *edi.Transaction, pos int) ([]
 				ak102 = s.El(2)
 			}
 		case "AK2":
-			if i < pos {
+			if i < pos && loop != "" {
 				st02 = s.El(2)
-			}
-		case "AK9", "SE":
-			if i < pos {
-				st02 = ""
 			}
 		}
 	}
