@@ -13,9 +13,12 @@ import (
 
 // Strict outbound, tolerant inbound (issue 17): every deviation the
 // router's tolerant check finds in a received file is recorded, linked to
-// the claim, claim payment or eligibility check it concerns, so staff see
-// it on the claim and the remittance; the file is routed and posted all
-// the same.
+// the claim, claim payment or eligibility check it concerns (or, in a 999
+// or an interchange carrying TA1s, to every claim the acknowledgment
+// answers), so staff see it on the claim, the remittance and the
+// eligibility result; the file is routed and posted all the same. A
+// real-time 271, which the router never sees, is checked the same way by
+// the eligibility activity (EligibilityService.recordDeviations).
 
 // DeviationRecorder records inbound deviations once per file, position and
 // code (store.RecordInboundDeviations): a retried routing activity records
