@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/claimflow/claimflow/edi"
@@ -12,9 +13,12 @@ import (
 
 // Strict outbound, tolerant inbound (issue 17): every deviation the
 // router's tolerant check finds in a received file is recorded, linked to
-// the claim, claim payment or eligibility check it concerns, so staff see
-// it on the claim and the remittance; the file is routed and posted all
-// the same.
+// the claim, claim payment or eligibility check it concerns (or, in a 999
+// or an interchange carrying TA1s, to every claim the acknowledgment
+// answers), so staff see it on the claim, the remittance and the
+// eligibility result; the file is routed and posted all the same. A
+// real-time 271, which the router never sees, is checked the same way by
+// the eligibility activity (EligibilityService.recordDeviations).
 
 // DeviationRecorder records inbound deviations once per file, position and
 // code (store.RecordInboundDeviations): a retried routing activity records
@@ -54,6 +58,7 @@ func (r *Router) deviations(ctx context.Context, f InboundFile, ics []*edi.Inter
 		}
 	}
 	var out []rcm.InboundDeviation
+	acks := &ackClaims{r: r, partner: f.Partner}
 	seen := make(map[*edi.Error]bool, len(rep.Errors))
 	add := func(e *edi.Error, index int, st edi.Seg, l *setLinker) error {
 		seen[e] = true
@@ -66,14 +71,33 @@ func (r *Router) deviations(ctx context.Context, f InboundFile, ics []*edi.Inter
 		out = append(out, d)
 		return nil
 	}
+	// An envelope finding (interchange or group) of an interchange carrying
+	// acknowledgments concerns every claim they answer.
+	envelope := func(e *edi.Error, i int) error {
+		seen[e] = true
+		d := deviationOf(f, e, -1, nil)
+		if len(rep.Interchanges) == len(ics) {
+			ids, err := acks.interchange(ctx, ics[i])
+			if err != nil {
+				return err
+			}
+			d.AckClaims = ids
+		}
+		out = append(out, d)
+		return nil
+	}
 	n := -1
-	for _, ic := range rep.Interchanges {
+	for i, ic := range rep.Interchanges {
 		for _, e := range ic.Errors {
-			_ = add(e, -1, nil, nil)
+			if err := envelope(e, i); err != nil {
+				return nil, err
+			}
 		}
 		for _, g := range ic.Groups {
 			for _, e := range g.Errors {
-				_ = add(e, -1, nil, nil)
+				if err := envelope(e, i); err != nil {
+					return nil, err
+				}
 			}
 			for _, s := range g.Sets {
 				n++
@@ -85,7 +109,7 @@ func (r *Router) deviations(ctx context.Context, f InboundFile, ics []*edi.Inter
 				// read differently keeps them unlinked.
 				index, l := -1, (*setLinker)(nil)
 				if n < len(parsed) && parsed[n].ST().El(1) == s.ST.El(1) && parsed[n].ST().El(2) == s.ST.El(2) {
-					index, l = n, &setLinker{r: r, partner: f.Partner, guide: s.Guide, t: parsed[n]}
+					index, l = n, &setLinker{r: r, partner: f.Partner, guide: s.Guide, t: parsed[n], acks: acks}
 				}
 				for _, e := range s.Errors {
 					if err := add(e, index, s.ST, l); err != nil {
@@ -160,13 +184,15 @@ func snipLevel(e *edi.Error) int {
 
 // setLinker finds what a finding in one transaction set concerns: the 835
 // claim payment (CLP) and its claim, the 277CA claim, the 271's
-// eligibility check. Claims and checks are looked up through the account
-// the file came through, as routing does, and each once.
+// eligibility check, the claims a 999 acknowledges. Claims and checks are
+// looked up through the account the file came through, as routing does,
+// and each once.
 type setLinker struct {
 	r       *Router
 	partner string
 	guide   string
 	t       *edi.Transaction
+	acks    *ackClaims
 
 	clp    []int // 835: per segment, the CLP sequence it belongs to (0: none)
 	pcns   []string
@@ -203,6 +229,10 @@ func (l *setLinker) link(ctx context.Context, d *rcm.InboundDeviation, pos int) 
 				return err
 			}
 		}
+	case "999":
+		ids, err := l.acks.set999(ctx, l.t, pos, d.Loop)
+		d.AckClaims = ids
+		return err
 	case "271":
 		// The subscriber (HL 22, 2000C) or dependent (HL 23, 2000D) loop
 		// and its TRNs (2100C/D); a dependent without one is its
@@ -315,4 +345,112 @@ func (l *setLinker) checkSent(ctx context.Context, tr string) (bool, error) {
 	}
 	l.sent[tr] = ok
 	return ok, nil
+}
+
+// ackClaims finds the claims an acknowledgment answers, as routeAcks
+// does: a 999's AK102 is the GS06 of our batch (ISA13 without padding), a
+// TA101 the ISA13; both are looked up through the account the file came
+// through, each once.
+type ackClaims struct {
+	r       *Router
+	partner string
+	batches map[string][]rcm.BatchedClaimControl // ISA13 -> the batch's claims
+}
+
+func (a *ackClaims) batch(ctx context.Context, isa13 string) ([]rcm.BatchedClaimControl, error) {
+	if cs, ok := a.batches[isa13]; ok {
+		return cs, nil
+	}
+	cs, err := a.r.Records.BatchClaimControls(ctx, a.partner, isa13)
+	if err != nil {
+		return nil, err
+	}
+	if a.batches == nil {
+		a.batches = map[string][]rcm.BatchedClaimControl{}
+	}
+	a.batches[isa13] = cs
+	return cs, nil
+}
+
+// group returns the claims of the batch a 999's AK102 names (none when it
+// is not a number: routing matches nothing either).
+func (a *ackClaims) group(ctx context.Context, ak102 string) ([]rcm.BatchedClaimControl, error) {
+	n, err := strconv.Atoi(ak102)
+	if err != nil || n < 0 {
+		return nil, nil
+	}
+	return a.batch(ctx, fmt.Sprintf("%09d", n))
+}
+
+// set999 returns the claims a finding at position pos (ST = 1) in loop
+// loop of a 999 concerns: in an AK2 loop (2000 and its 2100 and 2110),
+// the claims of the transaction set the nearest AK2 at or before pos
+// acknowledges (AK202 = our ST02; a missing segment is reported at the
+// position of the next one); in the header and trailer (AK1, AK9, SE),
+// every claim of the acknowledged group.
+func (a *ackClaims) set999(ctx context.Context, t *edi.Transaction, pos int, loop string) ([]string, error) {
+	ak102, st02 := "", ""
+	for i, s := range t.Segments {
+		switch s.ID() {
+		case "AK1":
+			if ak102 == "" {
+				ak102 = s.El(2)
+			}
+		case "AK2":
+			if i < pos && loop != "" {
+				st02 = s.El(2)
+			}
+		}
+	}
+	cs, err := a.group(ctx, ak102)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range cs {
+		if st02 == "" || c.ST02 == st02 {
+			out = append(out, c.ClaimID)
+		}
+	}
+	return out, nil
+}
+
+// interchange returns the claims every acknowledgment in ic answers: its
+// TA1s' interchanges and its 999s' groups, without repeats.
+func (a *ackClaims) interchange(ctx context.Context, ic *edi.Interchange) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(cs []rcm.BatchedClaimControl) {
+		for _, c := range cs {
+			if !seen[c.ClaimID] {
+				seen[c.ClaimID] = true
+				out = append(out, c.ClaimID)
+			}
+		}
+	}
+	for _, ta := range ic.TA1 {
+		cs, err := a.batch(ctx, ta.El(1))
+		if err != nil {
+			return nil, err
+		}
+		add(cs)
+	}
+	for _, g := range ic.Groups {
+		for _, t := range g.Sets {
+			if t.ST().El(1) != "999" {
+				continue
+			}
+			for _, s := range t.Segments {
+				if s.ID() == "AK1" {
+					cs, err := a.group(ctx, s.El(2))
+					if err != nil {
+						return nil, err
+					}
+					add(cs)
+					break
+				}
+			}
+		}
+	}
+	return out, nil
 }

@@ -62,6 +62,10 @@ type EligibilityService struct {
 	RealTime RealTimeSender
 	Files    FileSender
 	Now      func() time.Time
+	// Deviations records what the tolerant inbound check finds in a
+	// real-time 271 (a batch 271's are recorded by the router); nil
+	// records nothing.
+	Deviations DeviationRecorder
 }
 
 func (s *EligibilityService) now() time.Time {
@@ -156,7 +160,62 @@ func (s *EligibilityService) CheckRealtime(ctx context.Context, req EligibilityR
 	if err != nil {
 		return EligibilityResult{}, nonRetryableIfPermanent(err, ErrTypeRealTimeRejected)
 	}
-	return s.store(ctx, req, b, x271, "realtime", "")
+	res, err := s.store(ctx, req, b, x271, "realtime", "")
+	if err != nil {
+		return res, err
+	}
+	// After the check is stored, which the deviations link to.
+	return res, s.recordDeviations(ctx, b.Payer.Clearinghouse, req.TraceNumber, x271)
+}
+
+// recordDeviations records the findings of the tolerant inbound check
+// (the router's, snip.Options.Inbound) in a real-time 271: all of it
+// answers the one check, so every finding is linked to it. The file key is
+// the 271's archive key (its content hash), so a retried activity records
+// nothing twice.
+func (s *EligibilityService) recordDeviations(ctx context.Context, partner, trace string, x271 []byte) error {
+	if s.Deviations == nil {
+		return nil
+	}
+	rep, err := snip.ValidateBytes(x271, snip.Options{Inbound: true, Base: edi.Options{MaxErrors: maxDeviations}})
+	if err != nil || len(rep.Errors) == 0 {
+		return nil // the 271 was read and stored; a check that cannot run records nothing
+	}
+	f := InboundFile{Partner: partner, Hash: rcm.EDIHash(x271)}
+	var ds []rcm.InboundDeviation
+	seen := make(map[*edi.Error]bool, len(rep.Errors))
+	add := func(e *edi.Error, index int, st edi.Seg) {
+		seen[e] = true
+		d := deviationOf(f, e, index, st)
+		d.EligibilityTrace = trace
+		ds = append(ds, d)
+	}
+	n := -1
+	for _, ic := range rep.Interchanges {
+		for _, e := range ic.Errors {
+			add(e, -1, nil)
+		}
+		for _, g := range ic.Groups {
+			for _, e := range g.Errors {
+				add(e, -1, nil)
+			}
+			for _, st := range g.Sets {
+				n++
+				for _, e := range st.Errors {
+					add(e, n, st.ST)
+				}
+			}
+		}
+	}
+	for _, e := range rep.Errors {
+		if !seen[e] {
+			add(e, -1, nil)
+		}
+	}
+	if _, err := s.Deviations.RecordInboundDeviations(ctx, ds); err != nil {
+		return fmt.Errorf("record deviations of the real-time 271: %w", err)
+	}
+	return nil
 }
 
 // SubmitBatch sends the 270 in a batch file; the 271 comes back through

@@ -243,8 +243,8 @@ func (h *dashboard) receivables(r *http.Request, a rcm.Actor) (int, any, error) 
 }
 
 // eligibility answers the latest eligibility check of an appointment with
-// its benefits (an audited PHI read; the store checks the appointment's
-// organisation).
+// its benefits and the deviations from the guide found in its 271s (an
+// audited PHI read; the store checks the appointment's organisation).
 func (h *dashboard) eligibility(r *http.Request, a rcm.Actor) (int, any, error) {
 	q := &queryReader{r: r}
 	appt := q.id("appointment_id")
@@ -261,6 +261,9 @@ func (h *dashboard) eligibility(r *http.Request, a rcm.Actor) (int, any, error) 
 	}
 	if c.RejectCodes == nil {
 		c.RejectCodes = []string{}
+	}
+	if c.Deviations == nil {
+		c.Deviations = []rcm.Deviation{}
 	}
 	return http.StatusOK, EligibilityView{EligibilityCheck: c, RejectReasons: describeRejects(c.RejectCodes)}, nil
 }

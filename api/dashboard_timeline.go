@@ -83,8 +83,9 @@ type Timeline struct {
 	WorkflowURL   string             `json:"workflow_url"`
 	CanDecide     bool               `json:"can_decide"`
 	CanRevealPHI  bool               `json:"can_reveal_phi"`
-	// Deviations: what the files received about the claim (835, 277CA)
-	// deviate from their guides, as the tolerant inbound check recorded it.
+	// Deviations: what the files received about the claim (835, 277CA,
+	// and the 999s and TA1 interchanges acknowledging its batch) deviate
+	// from their guides, as the tolerant inbound check recorded it.
 	Deviations []rcm.Deviation `json:"deviations"`
 	// PayerParts are the claim's parts per payer in order (primary,
 	// secondary, tertiary) once coordination of benefits billed a next

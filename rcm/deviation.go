@@ -44,6 +44,11 @@ type InboundDeviation struct {
 	ClaimSeq         int
 	ClaimID          string
 	EligibilityTrace string
+	// AckClaims are the claims an acknowledgment's finding concerns (a
+	// 999's or a TA1 interchange's, migration 00168): the claims of the
+	// transaction set, group or interchange it answers, found through the
+	// account the file came through.
+	AckClaims []string
 }
 
 // Deviation is an inbound deviation as staff see it on a claim or a

@@ -32,6 +32,10 @@ type EligibilityCheck struct {
 	RequestKey    string    `json:"-"`
 	ResponseKey   string    `json:"-"`
 	CheckedAt     time.Time `json:"checked_at"`
+	// Deviations are the deviations from the 271 guide found in the
+	// responses to this check (issue 17), as the reader sees them; filled
+	// by the reads that show a check to staff.
+	Deviations []Deviation `json:"deviations"`
 }
 
 // Benefits is what is stored (sealed) from a 271 for the patient, for

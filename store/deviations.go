@@ -18,6 +18,7 @@ import (
 // transaction. A finding recorded before (a retried routing activity)
 // is left as it is; it returns how many were new. A claim or eligibility
 // check that does not exist links nothing (the finding is still recorded).
+// An acknowledgment's finding is linked to each of its AckClaims.
 func (s *Store) RecordInboundDeviations(ctx context.Context, ds []rcm.InboundDeviation) (int, error) {
 	if len(ds) == 0 {
 		return 0, nil
@@ -40,10 +41,36 @@ func (s *Store) RecordInboundDeviations(ctx context.Context, ds []rcm.InboundDev
 				return fmt.Errorf("record deviation at segment %d: %w", d.Segment, err)
 			}
 			n += int(k)
+			for _, c := range d.AckClaims {
+				if !validID(c) {
+					continue
+				}
+				if _, err := db.LinkInboundDeviationClaim(ctx, pgq.LinkInboundDeviationClaimParams{Partner: d.Partner, FileKey: d.FileKey,
+					SegIndex: int32(d.Segment), Elem: int32(d.Element), Comp: int32(d.Component), Rep: int32(d.Repetition),
+					AckKind: d.Kind, Code: d.Code, ClaimID: c}); err != nil {
+					return fmt.Errorf("link deviation at segment %d to a claim: %w", d.Segment, err)
+				}
+			}
 		}
 		return nil
 	})
 	return n, err
+}
+
+// eligibilityDeviations lists the deviations of the 271s answering the
+// check with this trace that the actor sees with appointment:read (the
+// caller has checked the appointment's scope and audits the read).
+func eligibilityDeviations(ctx context.Context, tx pgx.Tx, a Actor, trace string) ([]rcm.Deviation, error) {
+	rows, err := pgq.New(tx).EligibilityDeviations(ctx, pgq.EligibilityDeviationsParams{Trace: trace, Actor: nullText(a.UserID),
+		Perm: PermAppointmentRead})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rcm.Deviation, len(rows))
+	for i, r := range rows {
+		out[i] = deviation(pgq.RemittanceDeviationsRow(r))
+	}
+	return out, nil
 }
 
 // ClaimDeviations lists the deviations of the files received about a

@@ -20,6 +20,19 @@ LEFT JOIN eligibility_checks e ON e.trace_number = sqlc.narg(eligibility_trace):
 LEFT JOIN appointments a ON a.id = e.appointment_id
 ON CONFLICT ON CONSTRAINT inbound_deviations_once DO NOTHING;
 
+-- name: LinkInboundDeviationClaim :execrows
+-- Links a recorded finding of an acknowledgment (999, TA1) to a claim it
+-- answers (migration 00168), with the claim's organisation; the finding is
+-- found by its once-key. An unknown claim links nothing; a link already
+-- there (a retried activity) is left as it is.
+INSERT INTO inbound_deviation_claims (deviation_id, claim_id, org_id)
+SELECT d.id, c.id, c.org_id
+FROM inbound_deviations d, claims c
+WHERE d.partner = @partner::text AND d.file_key = @file_key::text AND d.seg_index = @seg_index::int
+  AND d.elem = @elem::int AND d.comp = @comp::int AND d.rep = @rep::int AND d.ack_kind = @ack_kind::text
+  AND d.code = @code::text AND c.id = @claim_id::uuid
+ON CONFLICT DO NOTHING;
+
 -- The dashboard: user $actor with permission $perm (claim:read).
 
 -- name: RemittanceDeviations :many
@@ -36,12 +49,26 @@ WHERE r.id = @remittance_id::uuid AND d.transaction_set = '835'
 ORDER BY d.seg_index, d.elem, d.comp, d.rep, d.ack_kind, d.code;
 
 -- name: ClaimDeviations :many
--- The deviations of the files received about a claim, as the caller sees
--- them, oldest file first.
+-- The deviations of the files received about a claim (its 835 claim
+-- payment, its 277CA, and the 999s and TA1s acknowledging its batch,
+-- migration 00168), as the caller sees them, oldest file first.
 SELECT d.transaction_set, d.st02, d.set_index, d.seg_index, d.seg_pos, d.seg_id, d.loop_id, d.elem, d.comp, d.rep,
        d.snip_level, d.ack_kind, d.code, d.severity, d.description, d.clp_seq,
        coalesce(d.claim_id::text, '')::text AS claim_id, d.recorded_at
 FROM inbound_deviations d
-WHERE d.claim_id = @claim_id::uuid
+WHERE (d.claim_id = @claim_id::uuid
+       OR d.id IN (SELECT l.deviation_id FROM inbound_deviation_claims l WHERE l.claim_id = @claim_id::uuid))
+  AND d.id IN (SELECT deviation_id FROM visible_inbound_deviations(sqlc.narg(actor)::uuid, @perm::text))
+ORDER BY d.recorded_at, d.file_key, d.seg_index, d.elem, d.comp, d.rep, d.ack_kind, d.code;
+
+-- name: EligibilityDeviations :many
+-- The deviations of the 271s answering an eligibility check (batch through
+-- the router, real time through the eligibility activity), as the caller
+-- sees them, oldest file first.
+SELECT d.transaction_set, d.st02, d.set_index, d.seg_index, d.seg_pos, d.seg_id, d.loop_id, d.elem, d.comp, d.rep,
+       d.snip_level, d.ack_kind, d.code, d.severity, d.description, d.clp_seq,
+       coalesce(d.claim_id::text, '')::text AS claim_id, d.recorded_at
+FROM inbound_deviations d
+WHERE d.eligibility_trace = @trace::text
   AND d.id IN (SELECT deviation_id FROM visible_inbound_deviations(sqlc.narg(actor)::uuid, @perm::text))
 ORDER BY d.recorded_at, d.file_key, d.seg_index, d.elem, d.comp, d.rep, d.ack_kind, d.code;

@@ -130,8 +130,15 @@ func (s *Store) LatestEligibility(ctx context.Context, a Actor, appointmentID st
 			}
 			c.Benefits = out
 		}
+		if c.Deviations, err = eligibilityDeviations(ctx, tx, a, c.TraceNumber); err != nil {
+			return err
+		}
+		fields := []string{"benefits"}
+		if len(c.Deviations) > 0 {
+			fields = append(fields, "deviations")
+		}
 		return s.audit(ctx, tx, a, AuditEntry{OrgID: appt.OrgID, PatientID: appt.PatientID, Action: ActionRead,
-			Resource: "eligibility", ResourceID: c.TraceNumber, Fields: []string{"benefits"}})
+			Resource: "eligibility", ResourceID: c.TraceNumber, Fields: fields})
 	})
 	return c, err
 }

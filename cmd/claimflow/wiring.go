@@ -67,7 +67,7 @@ func (m *Main) wireRevenueCycle(ctx context.Context, acts *activities.Activities
 	acts.Batches = &activities.BatchService{Records: m.Store, Files: files, Receivers: receivers}
 	acts.Remits = &activities.RemitService{Files: files, Records: m.Store, AfterPost: afterPostHook, Slice: postingSliceHook}
 	acts.Inbound = files
-	acts.Eligibility = &activities.EligibilityService{Records: m.Store, RealTime: rt, Files: files}
+	acts.Eligibility = &activities.EligibilityService{Records: m.Store, RealTime: rt, Files: files, Deviations: m.Store}
 	acts.Inquirer = &activities.StatusInquiryService{Records: m.Store, RealTime: rt}
 	acts.PriorAuth = &activities.PriorAuthService{Records: m.Store, RealTime: rt, FollowUp: m.Config.AuthFollowUp}
 	acts.AuditCheckpoints = auditCheckpoints{s: m.Store, a: arch}

@@ -35,10 +35,11 @@ const (
 // InboundTolerated lists the syntax findings that leave an inbound file's
 // meaning intact: a not-used element sent anyway (835 ST03), a value too
 // long or too short or with an unexpected character, trailing empty
-// elements, a segment repeated past its maximum or out of its guide
-// order, a wrong SE01 count. They are recorded as warnings; everything else
-// still rejects the set.
-var InboundTolerated = []string{"IK4 I10", "IK4 3", "IK4 4", "IK4 5", "IK4 6", "IK3 5", "IK3 7", "IK5 4"}
+// elements, a trailing element or component separator (IK3 8, which the
+// validator reports for nothing else), a segment repeated past its
+// maximum or out of its guide order, a wrong SE01 count. They are
+// recorded as warnings; everything else still rejects the set.
+var InboundTolerated = []string{"IK4 I10", "IK4 3", "IK4 4", "IK4 5", "IK4 6", "IK3 5", "IK3 7", "IK3 8", "IK5 4"}
 
 // Options choose the levels and the direction.
 type Options struct {

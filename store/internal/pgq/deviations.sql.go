@@ -15,7 +15,8 @@ SELECT d.transaction_set, d.st02, d.set_index, d.seg_index, d.seg_pos, d.seg_id,
        d.snip_level, d.ack_kind, d.code, d.severity, d.description, d.clp_seq,
        coalesce(d.claim_id::text, '')::text AS claim_id, d.recorded_at
 FROM inbound_deviations d
-WHERE d.claim_id = $1::uuid
+WHERE (d.claim_id = $1::uuid
+       OR d.id IN (SELECT l.deviation_id FROM inbound_deviation_claims l WHERE l.claim_id = $1::uuid))
   AND d.id IN (SELECT deviation_id FROM visible_inbound_deviations($2::uuid, $3::text))
 ORDER BY d.recorded_at, d.file_key, d.seg_index, d.elem, d.comp, d.rep, d.ack_kind, d.code
 `
@@ -47,8 +48,9 @@ type ClaimDeviationsRow struct {
 	RecordedAt     time.Time
 }
 
-// The deviations of the files received about a claim, as the caller sees
-// them, oldest file first.
+// The deviations of the files received about a claim (its 835 claim
+// payment, its 277CA, and the 999s and TA1s acknowledging its batch,
+// migration 00168), as the caller sees them, oldest file first.
 func (q *Queries) ClaimDeviations(ctx context.Context, arg ClaimDeviationsParams) ([]ClaimDeviationsRow, error) {
 	rows, err := q.db.Query(ctx, claimDeviations, arg.ClaimID, arg.Actor, arg.Perm)
 	if err != nil {
@@ -86,6 +88,129 @@ func (q *Queries) ClaimDeviations(ctx context.Context, arg ClaimDeviationsParams
 		return nil, err
 	}
 	return items, nil
+}
+
+const eligibilityDeviations = `-- name: EligibilityDeviations :many
+SELECT d.transaction_set, d.st02, d.set_index, d.seg_index, d.seg_pos, d.seg_id, d.loop_id, d.elem, d.comp, d.rep,
+       d.snip_level, d.ack_kind, d.code, d.severity, d.description, d.clp_seq,
+       coalesce(d.claim_id::text, '')::text AS claim_id, d.recorded_at
+FROM inbound_deviations d
+WHERE d.eligibility_trace = $1::text
+  AND d.id IN (SELECT deviation_id FROM visible_inbound_deviations($2::uuid, $3::text))
+ORDER BY d.recorded_at, d.file_key, d.seg_index, d.elem, d.comp, d.rep, d.ack_kind, d.code
+`
+
+type EligibilityDeviationsParams struct {
+	Trace string
+	Actor *string
+	Perm  string
+}
+
+type EligibilityDeviationsRow struct {
+	TransactionSet string
+	St02           string
+	SetIndex       int32
+	SegIndex       int32
+	SegPos         int32
+	SegID          string
+	LoopID         string
+	Elem           int32
+	Comp           int32
+	Rep            int32
+	SnipLevel      int32
+	AckKind        string
+	Code           string
+	Severity       string
+	Description    string
+	ClpSeq         int32
+	ClaimID        string
+	RecordedAt     time.Time
+}
+
+// The deviations of the 271s answering an eligibility check (batch through
+// the router, real time through the eligibility activity), as the caller
+// sees them, oldest file first.
+func (q *Queries) EligibilityDeviations(ctx context.Context, arg EligibilityDeviationsParams) ([]EligibilityDeviationsRow, error) {
+	rows, err := q.db.Query(ctx, eligibilityDeviations, arg.Trace, arg.Actor, arg.Perm)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EligibilityDeviationsRow{}
+	for rows.Next() {
+		var i EligibilityDeviationsRow
+		if err := rows.Scan(
+			&i.TransactionSet,
+			&i.St02,
+			&i.SetIndex,
+			&i.SegIndex,
+			&i.SegPos,
+			&i.SegID,
+			&i.LoopID,
+			&i.Elem,
+			&i.Comp,
+			&i.Rep,
+			&i.SnipLevel,
+			&i.AckKind,
+			&i.Code,
+			&i.Severity,
+			&i.Description,
+			&i.ClpSeq,
+			&i.ClaimID,
+			&i.RecordedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const linkInboundDeviationClaim = `-- name: LinkInboundDeviationClaim :execrows
+INSERT INTO inbound_deviation_claims (deviation_id, claim_id, org_id)
+SELECT d.id, c.id, c.org_id
+FROM inbound_deviations d, claims c
+WHERE d.partner = $1::text AND d.file_key = $2::text AND d.seg_index = $3::int
+  AND d.elem = $4::int AND d.comp = $5::int AND d.rep = $6::int AND d.ack_kind = $7::text
+  AND d.code = $8::text AND c.id = $9::uuid
+ON CONFLICT DO NOTHING
+`
+
+type LinkInboundDeviationClaimParams struct {
+	Partner  string
+	FileKey  string
+	SegIndex int32
+	Elem     int32
+	Comp     int32
+	Rep      int32
+	AckKind  string
+	Code     string
+	ClaimID  string
+}
+
+// Links a recorded finding of an acknowledgment (999, TA1) to a claim it
+// answers (migration 00168), with the claim's organisation; the finding is
+// found by its once-key. An unknown claim links nothing; a link already
+// there (a retried activity) is left as it is.
+func (q *Queries) LinkInboundDeviationClaim(ctx context.Context, arg LinkInboundDeviationClaimParams) (int64, error) {
+	result, err := q.db.Exec(ctx, linkInboundDeviationClaim,
+		arg.Partner,
+		arg.FileKey,
+		arg.SegIndex,
+		arg.Elem,
+		arg.Comp,
+		arg.Rep,
+		arg.AckKind,
+		arg.Code,
+		arg.ClaimID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const recordInboundDeviation = `-- name: RecordInboundDeviation :execrows

@@ -515,6 +515,12 @@ type InboundDeviation struct {
 	RecordedAt       time.Time
 }
 
+type InboundDeviationClaim struct {
+	DeviationID int64
+	ClaimID     string
+	OrgID       string
+}
+
 type LoginAttempt struct {
 	Key         []byte
 	WindowStart time.Time

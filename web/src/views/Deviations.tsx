@@ -1,7 +1,8 @@
 import { Deviation, when } from '../api'
 
-// Deviations is the "Deviations from the guide" panel of the claim and ERA
-// views (issue 17): what the received files deviate from their
+// Deviations is the "Deviations from the guide" panel of the claim, ERA and
+// eligibility views (issue 17): what the received files (835, 277CA, the
+// 999s and TA1s acknowledging a claim's batch, 271s) deviate from their
 // implementation guides, as the tolerant inbound check recorded it. The
 // files were routed and posted all the same; the panel shows codes and
 // positions, never values from the file.

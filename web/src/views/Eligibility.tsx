@@ -1,5 +1,6 @@
 import { FormEvent, useEffect, useState } from 'react'
-import { ApiError, List, get, money, when } from '../api'
+import { ApiError, Deviation, List, get, money, when } from '../api'
+import { Deviations } from './Deviations'
 
 interface Benefits {
   active: boolean
@@ -22,6 +23,7 @@ interface Check {
   reject_reasons: { code: string; description: string }[]
   benefits?: Benefits
   checked_at: string
+  deviations?: Deviation[]
 }
 
 interface Appointment {
@@ -34,8 +36,9 @@ interface Appointment {
 const amount = (c?: number) => (c === undefined || c === null ? '—' : money(c))
 
 // The latest eligibility check (270/271) of an appointment's patient:
-// coverage status and benefits. Needs appointment:read; benefits are PHI
-// and every read is audited.
+// coverage status and benefits, and the deviations from the 271 guide the
+// tolerant inbound check found in its responses. Needs appointment:read;
+// benefits are PHI and every read is audited.
 export function Eligibility() {
   const [appts, setAppts] = useState<Appointment[]>([])
   const [appt, setAppt] = useState('')
@@ -100,6 +103,7 @@ export function Eligibility() {
           )}
         </dl>
       )}
+      {check && <Deviations list={check.deviations ?? []} headingId="elig-deviations-h" />}
     </section>
   )
 }
