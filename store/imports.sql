@@ -83,3 +83,12 @@ SELECT resource_type, source_id, record_id::text, natural_bidx FROM import_keys 
 
 -- name: ImportCoverageKeysOfOrg :many
 SELECT member_id_bidx, payer_id::text FROM coverages WHERE org_id = $1 AND member_id_bidx IS NOT NULL;
+
+-- name: CommitImportRun :one
+-- A finished dry run becomes an import (the dashboard's Commit): only once,
+-- and only a dry run that reached its report.
+UPDATE import_runs SET dry_run = false, stage = 'validate', updated_at = now()
+WHERE id = $1 AND dry_run AND stage = 'report' RETURNING id::text;
+
+-- name: UncommitImportRun :exec
+UPDATE import_runs SET dry_run = true, stage = 'report', updated_at = now() WHERE id = $1 AND NOT dry_run AND stage = 'validate';
