@@ -9,13 +9,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING stage, created_at, updated_at;
 -- An import is visible to users who may write patients at its organisation
 -- (or above); $2 NULL is the system actor.
 SELECT id::text, org_id::text, coalesce(created_by::text, ''), source, source_name, dry_run, stage, total, valid, invalid,
-       imported, unchanged, failed, error, created_at, updated_at, dek
+       imported, unchanged, failed, error, created_at, updated_at, dek,
+       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), '')
 FROM import_runs
 WHERE id = $1 AND ($2::uuid IS NULL OR org_visible($2::uuid, 'patient:write', org_id));
 
 -- name: ListImportRuns :many
 SELECT id::text, org_id::text, coalesce(created_by::text, ''), source, source_name, dry_run, stage, total, valid, invalid,
-       imported, unchanged, failed, error, created_at, updated_at, dek
+       imported, unchanged, failed, error, created_at, updated_at, dek,
+       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), '')
 FROM import_runs
 WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, 'patient:write') AS v (id))
 ORDER BY created_at DESC, id DESC LIMIT $2;
