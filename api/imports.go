@@ -133,15 +133,15 @@ func (s *Server) MountImports(im Imports) {
 			return http.StatusAccepted, ImportStatus{run, run.Done()}, nil
 		}))
 		r.Post("/v1/imports/{id}/commit", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
-			if im.Commit == nil {
-				return 0, nil, rcm.ErrNotFound
-			}
 			run, err := im.Records.GetImportRun(r.Context(), a, chi.URLParam(r, "id"))
 			if err != nil {
 				return 0, nil, err
 			}
 			if !run.DryRun || run.Stage != rcm.ImportStageReport {
 				return 0, nil, notCommittable(run)
+			}
+			if im.Commit == nil {
+				return 0, nil, rcm.ErrNotFound
 			}
 			started, err := im.Commit(r.Context(), a, run.ID)
 			if errors.Is(err, rcm.ErrConflict) {
