@@ -189,11 +189,8 @@ type ImportProblem struct {
 // up to 500) records, and the next cursor.
 func (im Imports) problems(r *http.Request, a rcm.Actor) (int, any, error) {
 	ctx := r.Context()
-	run, err := im.Records.GetImportRun(ctx, a, chi.URLParam(r, "id"))
-	if err != nil {
-		return 0, nil, err
-	}
 	var fe []FieldError
+	var err error
 	after, limit := 0, 100
 	if v := r.URL.Query().Get("after"); v != "" {
 		if after, err = strconv.Atoi(v); err != nil || after < 0 {
@@ -207,6 +204,10 @@ func (im Imports) problems(r *http.Request, a rcm.Actor) (int, any, error) {
 	}
 	if fe != nil {
 		return 0, nil, invalidFields("the request has invalid parameters", fe)
+	}
+	run, err := im.Records.GetImportRun(ctx, a, chi.URLParam(r, "id"))
+	if err != nil {
+		return 0, nil, err
 	}
 	out := struct {
 		Items []ImportProblem `json:"items"`

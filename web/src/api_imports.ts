@@ -32,8 +32,10 @@ export interface ImportProblem {
 }
 
 // A run is active while its workflow works: the view refreshes until it
-// reaches its report (a dry run), done or failed.
-export const activeStage = (r: ImportRun) => r.stage === 'fetch' || r.stage === 'validate' || r.stage === 'commit'
+// reaches its report (a dry run), done or failed. An import (not a dry run)
+// passes through report on its way to commit.
+export const activeStage = (r: ImportRun) =>
+  r.stage === 'fetch' || r.stage === 'validate' || r.stage === 'commit' || (r.stage === 'report' && !r.dry_run)
 
 // uploadImport posts the files as multipart/form-data (the browser sets
 // the boundary); a refusal throws the problem as call does.
