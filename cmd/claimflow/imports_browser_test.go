@@ -57,9 +57,14 @@ func TestImportsInBrowser(t *testing.T) {
 	const password = "correct horse battery staple 1"
 	// Billing staff: the biller role, and front desk's patient:write, which
 	// an import needs (it creates patients and coverage).
-	staff := func(org, login string, roles ...string) (store.User, string, string) {
-		u, secret, err := s.CreateUser(ctx, store.System, store.NewUser{OrgID: org, Kind: "staff", Login: login,
-			DisplayName: "TEST " + strings.ToUpper(login), Password: password})
+	// user makes a staff user (password and TOTP, for the browser) or a
+	// system user with an API token (for the API calls).
+	user := func(kind, org, login string, roles ...string) (secret, token string) {
+		nu := store.NewUser{OrgID: org, Kind: kind, Login: login, DisplayName: "TEST " + strings.ToUpper(login)}
+		if kind == "staff" {
+			nu.Password = password
+		}
+		u, secret, err := s.CreateUser(ctx, store.System, nu)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,14 +73,18 @@ func TestImportsInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if kind == "staff" {
+			return secret, ""
+		}
 		tok, err := s.CreateAPIToken(ctx, store.System, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return u, secret, tok
+		return "", tok
 	}
-	_, secretA, _ := staff(orgA.ID, "import-staff-a", "biller", "front_desk")
-	_, secretB, tokB := staff(orgB.ID, "import-staff-b", "biller", "front_desk")
+	secretA, _ := user("staff", orgA.ID, "import-staff-a", "biller", "front_desk")
+	secretB, _ := user("staff", orgB.ID, "import-staff-b", "biller", "front_desk")
+	_, tokB := user("system", orgB.ID, "import-system-b", "biller", "front_desk")
 
 	srv := testenv.DevServer(t)
 	c := srv.Client()
@@ -193,17 +202,20 @@ func TestImportsInBrowser(t *testing.T) {
 		chromedp.Click(`[data-testid="import-start"]`),
 		chromedp.WaitVisible(`tr[data-testid="import-run"][data-stage="report"][data-dry-run="true"]`),
 		chromedp.WaitVisible(`[data-testid="import-problem"]`), shot("02-dry-run-report"))
-	runs, err := s.ListImportRuns(ctx, store.System, 10)
-	if err != nil || len(runs) != 1 {
-		t.Fatalf("runs after the upload: %+v, %v", runs, err)
+	var runIDs []string
+	run("the run's id", chromedp.Evaluate(`[...document.querySelectorAll('tr[data-testid="import-run"]')].map(r => r.dataset.run)`, &runIDs))
+	if len(runIDs) != 1 {
+		t.Fatalf("runs listed after the upload: %q", runIDs)
 	}
-	runID := runs[0].ID
+	runID := runIDs[0]
 	var problems []string
 	var report string
 	run("read the report", chromedp.Evaluate(`[...document.querySelectorAll('tr[data-testid="import-problem"]')].map(r => r.innerText.replace(/\s+/g, ' '))`, &problems),
 		chromedp.Text(`[data-testid="import-report"]`, &report))
 	joined := strings.Join(problems, "\n")
-	if !strings.Contains(joined, "P-0002 /birthDate") {
+	// The CSV's records are FHIR resources; a problem of a CSV row names
+	// its column (birth_date).
+	if !strings.Contains(joined, "Patient P-0002 /birth_date") || !strings.Contains(joined, "Coverage P-0002-coverage-1 /beneficiary") || len(problems) != 2 {
 		t.Errorf("the dry-run report does not name Bravo's birth date:\n%s", joined)
 	}
 	for _, p := range problems {
@@ -218,6 +230,11 @@ func TestImportsInBrowser(t *testing.T) {
 	}
 	valid, invalid := cell(runID, "valid"), cell(runID, "invalid")
 	t.Logf("dry run: %d valid, %d invalid; problems:\n%s", valid, invalid, joined)
+	// Alpha's patient and coverage and the payer organisation are valid;
+	// Bravo's patient and the coverage that refers to it are not.
+	if valid != 3 || invalid != 2 {
+		t.Errorf("dry run on the page: %d valid, %d invalid; want 3 and 2", valid, invalid)
+	}
 	if n := count("patients", orgA.ID); n != 0 {
 		t.Fatalf("the dry run wrote %d patients", n)
 	}
@@ -233,6 +250,9 @@ func TestImportsInBrowser(t *testing.T) {
 	}
 	if want := strconv.Itoa(got.Total) + "/" + strconv.Itoa(got.Total); strings.TrimSpace(progress) != want {
 		t.Errorf("progress at done = %q, want %q", progress, want)
+	}
+	if got.Total != 5 || got.Imported != 3 || got.Invalid != 2 || got.Failed != 0 || got.Unchanged != 0 {
+		t.Errorf("the run at done: %+v; want 5 records: 3 imported, 2 invalid", got)
 	}
 	if cell(runID, "imported") != got.Imported || cell(runID, "invalid") != got.Invalid || cell(runID, "failed") != 0 || got.Invalid != invalid {
 		t.Errorf("counts on the page differ from the run %+v", got)
@@ -254,12 +274,12 @@ func TestImportsInBrowser(t *testing.T) {
 	}
 	found := false
 	for _, r := range recs[1:] {
-		if r[2] == "P-0002" && r[4] == "/birthDate" {
+		if r[2] == "P-0002" && r[4] == "/birth_date" {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("the error report lacks P-0002 /birthDate: %q", recs)
+		t.Errorf("the error report lacks P-0002 /birth_date: %q", recs)
 	}
 	var audited int
 	if err := s.Pool.QueryRow(ctx, `SELECT count(*)::int FROM audit_log WHERE resource = 'import_report' AND resource_id = $1`, runID).Scan(&audited); err != nil || audited != 1 {
@@ -271,7 +291,7 @@ func TestImportsInBrowser(t *testing.T) {
 	if _, err := s.Pool.Exec(ctx, `INSERT INTO role_permissions (role, permission) VALUES ('test_import_clerk', 'org:read'), ('test_import_clerk', 'patient:write')`); err != nil {
 		t.Fatal(err)
 	}
-	_, _, clerk := staff(orgA.ID, "import-clerk-a", "test_import_clerk")
+	_, clerk := user("system", orgA.ID, "import-clerk-a", "test_import_clerk")
 	code, body := apiGet(t, hs.URL, clerk, "/v1/imports/"+runID+"/errors.csv")
 	if code != http.StatusOK || strings.Contains(body, "source_record") || strings.Contains(body, "Bravo") {
 		t.Errorf("report for a user without patient:read: %d %q", code, body)
