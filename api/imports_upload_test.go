@@ -49,7 +49,9 @@ func TestImportUploadAndCommitRoutes(t *testing.T) {
 			}
 			return s.GetImportRun(ctx, a, run.ID)
 		},
-		Commit: func(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error) { return s.CommitImportRun(ctx, a, id) },
+		Commit: func(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error) {
+			return s.CommitImportRun(ctx, a, id)
+		},
 	})
 
 	type part struct{ field, file, body string }

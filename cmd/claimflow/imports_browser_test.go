@@ -241,7 +241,8 @@ func TestImportsInBrowser(t *testing.T) {
 
 	// Commit: the view follows the run to done.
 	run("commit", chromedp.Click(`tr[data-run="`+runID+`"] [data-testid="import-commit"]`),
-		chromedp.WaitVisible(`tr[data-run="`+runID+`"][data-stage="done"][data-dry-run="false"]`), shot("03-committed"))
+		chromedp.WaitVisible(`tr[data-run="`+runID+`"][data-stage="done"][data-dry-run="false"]`),
+		chromedp.WaitVisible(`[data-testid="import-problem"][data-field="/birth_date"]`), shot("03-committed"))
 	var progress string
 	run("read the progress", chromedp.Text(`tr[data-run="`+runID+`"] [data-testid="import-progress"]`, &progress))
 	got, err := s.GetImportRun(ctx, store.System, runID)

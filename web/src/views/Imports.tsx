@@ -204,12 +204,12 @@ export function Imports({ canImport }: { canImport: boolean }) {
 
 // Report lists a run's problems: record, field, problem (never a value).
 function Report({ run }: { run: ImportRun }) {
-  const [items, setItems] = useState<ImportProblem[]>([])
+  const [items, setItems] = useState<ImportProblem[] | null>(null)
   const [more, setMore] = useState(false)
   const [error, setError] = useState('')
   const final = !activeStage(run)
   useEffect(() => {
-    setItems([])
+    setItems(null)
     if (!final) return
     get<{ items: ImportProblem[]; next?: number }>('/v1/imports/' + run.id + '/problems?limit=200')
       .then((l) => {
@@ -226,7 +226,8 @@ function Report({ run }: { run: ImportRun }) {
       </p>
       {error && <p role="alert" className="error">{error}</p>}
       {!final && <p role="status">The report is ready when validation ends.</p>}
-      {final && (
+      {final && items === null && !error && <p role="status">Loading the report…</p>}
+      {final && items !== null && (
         <table data-testid="import-problems">
           <caption>Records with problems{more ? ' (the first 200 records; the error report has them all)' : ''}</caption>
           <thead>
