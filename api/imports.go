@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -29,6 +30,13 @@ type ImportRecords interface {
 // ImportStarter creates an import run and starts its workflow as the actor.
 type ImportStarter func(ctx context.Context, a rcm.Actor, in fhirimport.Input, sourceName string) (rcm.ImportRun, error)
 
+// ImportUploader creates an import run from uploaded files' records (staged
+// and audited) and starts its workflow as the actor.
+type ImportUploader func(ctx context.Context, a rcm.Actor, in fhirimport.Input, sourceName string, items []rcm.ImportItem) (rcm.ImportRun, error)
+
+// ImportCommitter commits a finished dry run as the actor.
+type ImportCommitter func(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error)
+
 // Imports configures the import endpoints.
 type Imports struct {
 	Records ImportRecords
@@ -36,6 +44,11 @@ type Imports struct {
 	// Dir is the import drop directory on the worker's disk: NDJSON and CSV
 	// imports name files inside it (relative paths), never elsewhere.
 	Dir string
+	// Upload and Commit serve the dashboard: files uploaded in the request
+	// (POST /v1/imports/upload) and the commit of a reviewed dry run (POST
+	// /v1/imports/{id}/commit). Nil: those routes answer 404.
+	Upload ImportUploader
+	Commit ImportCommitter
 }
 
 // ImportRequest is the body of POST /v1/imports.
@@ -104,6 +117,47 @@ func (s *Server) MountImports(im Imports) {
 				return 0, nil, err
 			}
 			return http.StatusOK, ImportStatus{run, run.Done()}, nil
+		}))
+		r.Post("/v1/imports/upload", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			if im.Upload == nil {
+				return 0, nil, rcm.ErrNotFound
+			}
+			in, name, items, err := readUpload(r)
+			if err != nil {
+				return 0, nil, err
+			}
+			run, err := im.Upload(r.Context(), a, in, name, items)
+			if err != nil {
+				return 0, nil, err
+			}
+			return http.StatusAccepted, ImportStatus{run, run.Done()}, nil
+		}))
+		r.Post("/v1/imports/{id}/commit", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			run, err := im.Records.GetImportRun(r.Context(), a, chi.URLParam(r, "id"))
+			if err != nil {
+				return 0, nil, err
+			}
+			if !run.DryRun || run.Stage != rcm.ImportStageReport {
+				return 0, nil, notCommittable(run)
+			}
+			if im.Commit == nil {
+				return 0, nil, rcm.ErrNotFound
+			}
+			started, err := im.Commit(r.Context(), a, run.ID)
+			if errors.Is(err, rcm.ErrConflict) {
+				// Another commit came first, or the dry run's workflow is
+				// still closing.
+				return 0, nil, &Error{Status: http.StatusConflict, Code: "import-not-committable", Title: "Import cannot be committed",
+					Detail: "the dry run was committed by another request, or its workflow is still closing: reload and try again",
+					Fields: []FieldError{{Pointer: "/stage", Detail: "is changing"}}}
+			}
+			if err != nil {
+				return 0, nil, err
+			}
+			return http.StatusAccepted, ImportStatus{started, started.Done()}, nil
+		}))
+		r.Get("/v1/imports/{id}/problems", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			return im.problems(r, a)
 		}))
 		r.Get("/v1/imports/{id}/errors.csv", func(w http.ResponseWriter, r *http.Request) {
 			out := &csvOut{w: w, name: "import-errors"}

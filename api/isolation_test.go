@@ -82,7 +82,13 @@ var isolationCoverage = map[string]isolation{
 	"GET /v1/imports":                 {kind: isoList},
 	"GET /v1/imports/{id}":            {kind: isoTarget, id: func(x *tenant) string { return x.importRun }},
 	"GET /v1/imports/{id}/errors.csv": {kind: isoTarget, id: func(x *tenant) string { return x.importRun }},
-	"GET /v1/import/template.csv":     {kind: isoPublic},
+	"GET /v1/imports/{id}/problems":   {kind: isoTarget, id: func(x *tenant) string { return x.importRun }},
+	"POST /v1/imports/{id}/commit":    {kind: isoTarget, id: func(x *tenant) string { return x.importRun }},
+	// The upload is multipart (its tenant isolation with real files is in
+	// cmd/claimflow's TestImportsInBrowser); a JSON body naming A's
+	// organisation is refused as one naming a made-up one.
+	"POST /v1/imports/upload":     {kind: isoCreate, body: func(x, _ *tenant) any { return map[string]any{"org_id": x.practice.ID} }},
+	"GET /v1/import/template.csv": {kind: isoPublic},
 
 	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}

@@ -65,6 +65,10 @@ type Input struct {
 	Types  []string `json:"types,omitempty"`
 	Bulk   bool     `json:"bulk,omitempty"`
 	DryRun bool     `json:"dry_run"`
+	// Staged: the run's items are staged already (files uploaded through
+	// the API, or a reviewed dry run being committed), so the workflow
+	// starts at validation and reads no source.
+	Staged bool `json:"staged,omitempty"`
 }
 
 // Progress is what the workflow answers to its progress query.

@@ -33,22 +33,24 @@ const (
 
 // ImportRun is one import and its progress.
 type ImportRun struct {
-	ID         string    `json:"id"`
-	OrgID      string    `json:"org_id"`
-	CreatedBy  string    `json:"created_by,omitempty"`
-	Source     string    `json:"source"`
-	SourceName string    `json:"source_name"`
-	DryRun     bool      `json:"dry_run"`
-	Stage      string    `json:"stage"`
-	Total      int       `json:"total"`
-	Valid      int       `json:"valid"`
-	Invalid    int       `json:"invalid"`
-	Imported   int       `json:"imported"`
-	Unchanged  int       `json:"unchanged"`
-	Failed     int       `json:"failed"`
-	Error      string    `json:"error,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID        string `json:"id"`
+	OrgID     string `json:"org_id"`
+	CreatedBy string `json:"created_by,omitempty"`
+	// CreatedByName is the display name of the user who started it.
+	CreatedByName string    `json:"created_by_name,omitempty"`
+	Source        string    `json:"source"`
+	SourceName    string    `json:"source_name"`
+	DryRun        bool      `json:"dry_run"`
+	Stage         string    `json:"stage"`
+	Total         int       `json:"total"`
+	Valid         int       `json:"valid"`
+	Invalid       int       `json:"invalid"`
+	Imported      int       `json:"imported"`
+	Unchanged     int       `json:"unchanged"`
+	Failed        int       `json:"failed"`
+	Error         string    `json:"error,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // Done is how many records have reached a final outcome in the current

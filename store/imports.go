@@ -64,7 +64,7 @@ type importRunRow struct {
 func scanImportRun(row pgx.Row) (importRunRow, error) {
 	var r importRunRow
 	err := row.Scan(&r.ID, &r.OrgID, &r.CreatedBy, &r.Source, &r.SourceName, &r.DryRun, &r.Stage, &r.Total, &r.Valid, &r.Invalid,
-		&r.Imported, &r.Unchanged, &r.Failed, &r.Error, &r.CreatedAt, &r.UpdatedAt, &r.dek)
+		&r.Imported, &r.Unchanged, &r.Failed, &r.Error, &r.CreatedAt, &r.UpdatedAt, &r.dek, &r.CreatedByName)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -514,4 +514,55 @@ func (s *Store) LoadExisting(ctx context.Context, orgID string) (interface {
 	ImportCoverageExists(ctx context.Context, orgID, memberID, payerID string) (bool, error)
 }, error) {
 	return s.LoadImportIndex(ctx, orgID)
+}
+
+// StageImportUpload stages the records of files uploaded through the API
+// (the dashboard) into a run the actor created, sealed like a fetched
+// source, and audits the upload (who brought which source records in).
+// The run's workflow then starts at validation.
+func (s *Store) StageImportUpload(ctx context.Context, a Actor, run ImportRun, items []ImportItem) error {
+	if err := s.StageImportItems(ctx, run.ID, items); err != nil {
+		return err
+	}
+	if _, err := s.RecountImport(ctx, run.ID, false); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: run.OrgID, Action: ActionCreate, Resource: "import_upload", ResourceID: run.ID, Fields: []string{"source_record"}})
+	})
+}
+
+// CommitImportRun turns a finished dry run the actor may see into an
+// import (patient:write at its organisation), once: a second commit, or
+// the commit of a run that is not a finished dry run, is ErrConflict. The
+// change is audited in the same transaction.
+func (s *Store) CommitImportRun(ctx context.Context, a Actor, id string) (ImportRun, error) {
+	run, err := s.importRun(ctx, a, id)
+	if err != nil {
+		return ImportRun{}, err
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if err := requireScope(ctx, tx, a, PermPatientWrite, run.OrgID); err != nil {
+			return orgMissing()
+		}
+		var got string
+		if err := tx.QueryRow(ctx, q("CommitImportRun"), run.ID).Scan(&got); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return rcm.ErrConflict
+			}
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: run.OrgID, Action: ActionUpdate, Resource: "import_run", ResourceID: run.ID, Fields: []string{"dry_run"}})
+	})
+	if err != nil {
+		return ImportRun{}, err
+	}
+	return s.GetImportRun(ctx, a, id)
+}
+
+// UncommitImportRun takes back CommitImportRun when its workflow could not
+// be started, so that the dry run can be committed again.
+func (s *Store) UncommitImportRun(ctx context.Context, id string) error {
+	_, err := s.Pool.Exec(ctx, q("UncommitImportRun"), id)
+	return err
 }

@@ -9,13 +9,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING stage, created_at, updated_at;
 -- An import is visible to users who may write patients at its organisation
 -- (or above); $2 NULL is the system actor.
 SELECT id::text, org_id::text, coalesce(created_by::text, ''), source, source_name, dry_run, stage, total, valid, invalid,
-       imported, unchanged, failed, error, created_at, updated_at, dek
+       imported, unchanged, failed, error, created_at, updated_at, dek,
+       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), '')
 FROM import_runs
 WHERE id = $1 AND ($2::uuid IS NULL OR org_visible($2::uuid, 'patient:write', org_id));
 
 -- name: ListImportRuns :many
 SELECT id::text, org_id::text, coalesce(created_by::text, ''), source, source_name, dry_run, stage, total, valid, invalid,
-       imported, unchanged, failed, error, created_at, updated_at, dek
+       imported, unchanged, failed, error, created_at, updated_at, dek,
+       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), '')
 FROM import_runs
 WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, 'patient:write') AS v (id))
 ORDER BY created_at DESC, id DESC LIMIT $2;
@@ -83,3 +85,12 @@ SELECT resource_type, source_id, record_id::text, natural_bidx FROM import_keys 
 
 -- name: ImportCoverageKeysOfOrg :many
 SELECT member_id_bidx, payer_id::text FROM coverages WHERE org_id = $1 AND member_id_bidx IS NOT NULL;
+
+-- name: CommitImportRun :one
+-- A finished dry run becomes an import (the dashboard's Commit): only once,
+-- and only a dry run that reached its report.
+UPDATE import_runs SET dry_run = false, stage = 'validate', updated_at = now()
+WHERE id = $1 AND dry_run AND stage = 'report' RETURNING id::text;
+
+-- name: UncommitImportRun :exec
+UPDATE import_runs SET dry_run = true, stage = 'report', updated_at = now() WHERE id = $1 AND NOT dry_run AND stage = 'validate';

@@ -2,8 +2,11 @@ package workflows
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -40,8 +43,10 @@ func PracticeImport(ctx workflow.Context, in fhirimport.Input) (fhirimport.Progr
 		}
 		return progress, err
 	}
-	if err := workflow.ExecuteActivity(long, a.ImportFetch, in).Get(ctx, &progress); err != nil {
-		return fail(err)
+	if !in.Staged {
+		if err := workflow.ExecuteActivity(long, a.ImportFetch, in).Get(ctx, &progress); err != nil {
+			return fail(err)
+		}
 	}
 	progress.Stage = rcm.ImportStageValidate // the query tells which step runs
 	if err := workflow.ExecuteActivity(long, a.ImportValidate, in).Get(ctx, &progress); err != nil {
@@ -74,6 +79,63 @@ func errText(err error) string { return err.Error() }
 // ImportRuns creates the run row an import workflow works on (the store).
 type ImportRuns interface {
 	CreateImportRun(ctx context.Context, a rcm.Actor, r rcm.ImportRun) (rcm.ImportRun, error)
+}
+
+// ImportUploads is the store's side of uploaded imports and of committing
+// a reviewed dry run.
+type ImportUploads interface {
+	ImportRuns
+	StageImportUpload(ctx context.Context, a rcm.Actor, run rcm.ImportRun, items []rcm.ImportItem) error
+	SetImportStage(ctx context.Context, runID, stage, errText string) error
+	GetImportRun(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error)
+	CommitImportRun(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error)
+	UncommitImportRun(ctx context.Context, id string) error
+}
+
+// StartUploadedImport creates the run, stages the uploaded records (sealed,
+// audited) and starts import/<run-id> at validation. A run whose records
+// could not be staged is marked failed, never left in fetch.
+func StartUploadedImport(ctx context.Context, c client.Client, queue string, st ImportUploads, a rcm.Actor, in fhirimport.Input, sourceName string, items []rcm.ImportItem) (rcm.ImportRun, error) {
+	run, err := st.CreateImportRun(ctx, a, rcm.ImportRun{OrgID: in.OrgID, Source: in.Source, SourceName: sourceName, DryRun: in.DryRun})
+	if err != nil {
+		return run, err
+	}
+	if err := st.StageImportUpload(ctx, a, run, items); err != nil {
+		_ = st.SetImportStage(context.WithoutCancel(ctx), run.ID, rcm.ImportStageFailed, "the uploaded records could not be stored")
+		return run, err
+	}
+	in.RunID, in.UserID, in.Paths, in.Staged = run.ID, a.UserID, nil, true
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ImportIDPrefix + run.ID, TaskQueue: queue}, ImportWorkflowName, in); err != nil {
+		_ = st.SetImportStage(context.WithoutCancel(ctx), run.ID, rcm.ImportStageFailed, "the import workflow could not be started")
+		return run, err
+	}
+	return st.GetImportRun(ctx, a, run.ID)
+}
+
+// CommitImport commits a finished dry run: the run is marked an import
+// (once; audited) and import/<run-id> runs again on the records the dry
+// run staged, validating them anew (what exists may have changed since
+// the report) and committing the valid ones. The source is not read again:
+// what is committed is what was reviewed.
+func CommitImport(ctx context.Context, c client.Client, queue string, st ImportUploads, a rcm.Actor, id string) (rcm.ImportRun, error) {
+	run, err := st.CommitImportRun(ctx, a, id)
+	if err != nil {
+		return run, err
+	}
+	in := fhirimport.Input{RunID: run.ID, OrgID: run.OrgID, UserID: a.UserID, Source: run.Source, Staged: true}
+	// The dry run's workflow has ended (its last step wrote the report
+	// stage); should it still be closing, the start is refused rather than
+	// answered with the old execution.
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ImportIDPrefix + run.ID, TaskQueue: queue,
+		WorkflowExecutionErrorWhenAlreadyStarted: true}, ImportWorkflowName, in); err != nil {
+		_ = st.UncommitImportRun(context.WithoutCancel(ctx), run.ID)
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			return run, fmt.Errorf("%w: the dry run's workflow is still closing", rcm.ErrConflict)
+		}
+		return run, err
+	}
+	return run, nil
 }
 
 // StartImport creates the run (patient:write at in.OrgID, checked by the

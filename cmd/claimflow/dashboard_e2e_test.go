@@ -365,7 +365,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Sign out.
 	var order []string
 	run("focus the skip link", chromedp.Evaluate(`document.querySelector('.skip').focus()`, nil))
-	want := []string{"Claims", "Rejections and denials", "Appeals", "Remittances", "Deposits", "Eligibility", "Authorizations", "A/R", "Statements", "Practice setup", "Sign out"}
+	want := []string{"Claims", "Rejections and denials", "Appeals", "Remittances", "Deposits", "Eligibility", "Authorizations", "A/R", "Statements", "Practice setup", "Imports", "Sign out"}
 	for range want {
 		var text string
 		run("tab", chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(`document.activeElement.textContent.trim()`, &text))

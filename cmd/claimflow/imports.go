@@ -34,11 +34,18 @@ func (m *Main) registerImports() error {
 	return nil
 }
 
-// mountImports adds /v1/imports: imports start as the signed-in user.
+// mountImports adds /v1/imports: imports start as the signed-in user;
+// the dashboard uploads files and commits reviewed dry runs.
 func (m *Main) mountImports() {
 	m.API.MountImports(api.Imports{Records: m.Store, Dir: m.Config.ImportDir,
 		Start: func(ctx context.Context, a rcm.Actor, in fhirimport.Input, name string) (rcm.ImportRun, error) {
 			return workflows.StartImport(ctx, m.Temporal, m.Config.TaskQueue, m.Store, a, in, name)
+		},
+		Upload: func(ctx context.Context, a rcm.Actor, in fhirimport.Input, name string, items []rcm.ImportItem) (rcm.ImportRun, error) {
+			return workflows.StartUploadedImport(ctx, m.Temporal, m.Config.TaskQueue, m.Store, a, in, name, items)
+		},
+		Commit: func(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error) {
+			return workflows.CommitImport(ctx, m.Temporal, m.Config.TaskQueue, m.Store, a, id)
 		}})
 }
 

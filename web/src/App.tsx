@@ -13,6 +13,7 @@ import { Setup } from './views/Setup'
 import { ERADetail } from './views/ERADetail'
 import { Deposits } from './views/Deposits'
 import { Authorizations } from './views/Authorizations'
+import { Imports } from './views/Imports'
 
 // Routes live in the URL fragment (#/claims, #/claims/<id>, ...), so the
 // server only serves / and /assets/.
@@ -38,6 +39,7 @@ const views = [
   { path: 'ar', label: 'A/R' },
   { path: 'statements', label: 'Statements' },
   { path: 'setup', label: 'Practice setup' },
+  { path: 'imports', label: 'Imports' },
 ]
 
 export function App() {
@@ -106,6 +108,9 @@ export function App() {
       break
     case 'setup':
       view = <Setup canWrite={can('org:write')} canWriteProviders={can('provider:write')} canWritePayers={can('payer:write')} canRun={can('claim:write')} />
+      break
+    case 'imports':
+      view = <Imports canImport={can('patient:write')} />
       break
     default:
       view = <h1 tabIndex={-1}>Not found</h1>
