@@ -68,6 +68,15 @@ type Mapped struct {
 	EncounterRef string      `json:"encounter_ref,omitempty"`
 	ReasonCodes  []string    `json:"reason_codes,omitempty"`
 
+	// A CSV row names its patient by MRN and its provider by NPI (logical
+	// references, FHIR Reference.identifier); validation resolves them to
+	// a source record (PatientRef, ProviderRef) or, for a provider
+	// registered through the API, to its claimflow id (ProviderID).
+	PatientMRN  string `json:"patient_mrn,omitempty"`
+	ProviderNPI string `json:"provider_npi,omitempty"`
+	PatientID   string `json:"patient_id,omitempty"`
+	ProviderID  string `json:"provider_id,omitempty"`
+
 	PatientRef     string `json:"patient_ref,omitempty"`
 	ProviderRef    string `json:"provider_ref,omitempty"`
 	AppointmentRef string `json:"appointment_ref,omitempty"`

@@ -64,7 +64,7 @@ type importRunRow struct {
 func scanImportRun(row pgx.Row) (importRunRow, error) {
 	var r importRunRow
 	err := row.Scan(&r.ID, &r.OrgID, &r.CreatedBy, &r.Source, &r.SourceName, &r.DryRun, &r.Stage, &r.Total, &r.Valid, &r.Invalid,
-		&r.Imported, &r.Unchanged, &r.Failed, &r.Error, &r.CreatedAt, &r.UpdatedAt, &r.dek)
+		&r.Imported, &r.Unchanged, &r.Failed, &r.Error, &r.CreatedAt, &r.UpdatedAt, &r.dek, &r.Updated, &r.Flagged, &r.SyncID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
