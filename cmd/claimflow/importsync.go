@@ -133,7 +133,8 @@ func runSyncPass(ctx context.Context, call func(method, path string, in, out any
 	for _, r := range before.Runs {
 		seen = append(seen, r.ID)
 	}
-	if err := call(http.MethodPost, "/v1/imports/syncs/"+id+"/run", struct{}{}, nil); err != nil {
+	var started api.ImportSyncView
+	if err := call(http.MethodPost, "/v1/imports/syncs/"+id+"/run", struct{}{}, &started); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "pass of sync %s started (schedule %s)\n", id, workflows.ImportSyncScheduleID(id))
