@@ -225,6 +225,7 @@ func (a *Activities) ImportValidate(ctx context.Context, in Input) (Progress, er
 	if err != nil {
 		return Progress{}, err
 	}
+	v.CSV = in.Source == rcm.ImportSourceCSV
 	for _, typ := range append(append([]string{}, Order...), "") {
 		after := 0
 		for {

@@ -507,11 +507,18 @@ func (ix *ImportIndex) ImportCoverageExists(_ context.Context, _, memberID, paye
 	return ix.coverages[string(ix.s.bidx("coverages.member_id", memberID))+"\x00"+payerID], nil
 }
 
+// ImportProviderByNPI asks the store (providers registered through the
+// API have no import key).
+func (ix *ImportIndex) ImportProviderByNPI(ctx context.Context, orgID, npi string) (string, bool, error) {
+	return ix.s.ImportProviderByNPI(ctx, orgID, npi)
+}
+
 // LoadExisting is LoadImportIndex for the import's activities.
 func (s *Store) LoadExisting(ctx context.Context, orgID string) (interface {
 	ImportRecordOf(ctx context.Context, orgID, resourceType, sourceID string) (string, bool, error)
 	ImportNaturalOwner(ctx context.Context, orgID, resourceType, natural string) (string, bool, error)
 	ImportCoverageExists(ctx context.Context, orgID, memberID, payerID string) (bool, error)
+	ImportProviderByNPI(ctx context.Context, orgID, npi string) (string, bool, error)
 }, error) {
 	return s.LoadImportIndex(ctx, orgID)
 }
