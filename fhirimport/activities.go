@@ -83,13 +83,15 @@ type Progress struct {
 	Imported  int    `json:"imported"`
 	Unchanged int    `json:"unchanged"`
 	Failed    int    `json:"failed"`
+	Updated   int    `json:"updated,omitempty"` // a sync pass's applied changes
+	Flagged   int    `json:"flagged,omitempty"` // a sync pass's flagged changes
 	Error     string `json:"error,omitempty"`
 }
 
 // ProgressOf summarises a run.
 func ProgressOf(r rcm.ImportRun) Progress {
 	return Progress{Stage: r.Stage, Total: r.Total, Done: r.Done(), Valid: r.Valid, Invalid: r.Invalid, Imported: r.Imported,
-		Unchanged: r.Unchanged, Failed: r.Failed, Error: r.Error}
+		Unchanged: r.Unchanged, Failed: r.Failed, Updated: r.Updated, Flagged: r.Flagged, Error: r.Error}
 }
 
 func (a *Activities) now() time.Time {
