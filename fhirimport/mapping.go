@@ -561,6 +561,13 @@ func mapChargeItem(body []byte) result {
 	var r result
 	var c fhir.ChargeItem
 	if !decode(body, &c, "ChargeItem", &r) {
+		// Still the charge of its encounter, which is invalid with it.
+		var head struct {
+			Context fhir.Reference `json:"context"`
+		}
+		if json.Unmarshal(body, &head) == nil {
+			r.m.EncounterRef, _ = refID(&head.Context, "Encounter")
+		}
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "ChargeItem", "status", "code", "subject", "context", "quantity", "priceOverride", "reason", "extension")

@@ -317,6 +317,11 @@ func (v *Validator) checkEncounter(ctx context.Context, it ImportItem, r result)
 	}
 	if e != nil {
 		for i, pc := range pending {
+			if pc.res.m.Charge == nil { // the ChargeItem did not parse
+				r.problems.Add(fmt.Sprintf("/charges/%d", i), "ChargeItem/"+pc.item.SourceID+" is invalid")
+				r.m.ChargeSeqs = append(r.m.ChargeSeqs, ChargeRef{Seq: pc.item.Seq, SourceID: pc.item.SourceID})
+				continue
+			}
 			ch := *pc.res.m.Charge
 			for _, d := range pc.res.m.ReasonCodes {
 				d = strings.ToUpper(d)
