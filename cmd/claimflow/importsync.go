@@ -46,7 +46,9 @@ func cmdImportSync(ctx context.Context, args []string, getenv func(string) strin
 	if (verb == "show" || verb == "run" || verb == "ack" || verb == "dismiss") && id == "" {
 		return usageError{"import sync " + verb + ": name the " + map[bool]string{true: "flag", false: "sync"}[verb == "ack" || verb == "dismiss"] + " id"}
 	}
-	call := func(method, path string, in, out any) error { return apiCall(ctx, getenv, *base, method, path, in, out) }
+	call := func(method, path string, in, out any) error {
+		return apiCall(ctx, getenv, *base, method, path, in, out)
+	}
 	switch verb {
 	case "add":
 		var x api.ImportSyncView
