@@ -130,7 +130,11 @@ func (s *Server) MountImportSyncs(im ImportSyncs) {
 			return http.StatusAccepted, syncView(x), nil
 		}))
 		r.Get("/v1/imports/sync-flags", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
-			flags, err := im.Records.ListImportSyncFlags(r.Context(), a, r.URL.Query().Get("status"), 200)
+			status := r.URL.Query().Get("status")
+			if !slices.Contains([]string{"", rcm.FlagOpen, rcm.FlagAcknowledged, rcm.FlagDismissed}, status) {
+				return 0, nil, invalidFields("the request has invalid parameters", []FieldError{{Parameter: "status", Detail: "must be open, acknowledged or dismissed"}})
+			}
+			flags, err := im.Records.ListImportSyncFlags(r.Context(), a, status, 200)
 			if err != nil {
 				return 0, nil, err
 			}
