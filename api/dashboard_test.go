@@ -78,6 +78,11 @@ func newDashboardWorld(t testing.TB, wf ClaimWorkflows, arch ...EDIArchive) *wor
 	srv.MountImports(Imports{Records: s, Dir: t.TempDir(), Start: func(ctx context.Context, a rcm.Actor, in fhirimport.Input, name string) (rcm.ImportRun, error) {
 		return s.CreateImportRun(ctx, a, rcm.ImportRun{OrgID: in.OrgID, Source: in.Source, SourceName: name, DryRun: in.DryRun})
 	}})
+	// Syncs: registered as the caller; the Schedule and its trigger are
+	// Temporal's (cmd/claimflow's TestImportSyncCLI runs the real ones).
+	srv.MountImportSyncs(ImportSyncs{Records: s,
+		Schedule: func(context.Context, rcm.ImportSync) error { return nil },
+		Trigger:  func(context.Context, string) error { return nil }})
 	e.api = srv
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()

@@ -72,16 +72,27 @@ type ImportStatus struct {
 func (s *Server) MountImports(im Imports) {
 	s.router.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
-		// The template holds no PHI: any signed-in user may download it.
+		// The templates hold no PHI: any signed-in user may download them
+		// (?kind=patients, the default, appointments or encounters).
 		r.Get("/v1/import/template.csv", func(w http.ResponseWriter, r *http.Request) {
 			if _, ok := principalFrom(r.Context()); !ok {
 				s.writeError(w, r, rcm.ErrUnauthenticated)
 				return
 			}
+			kind := r.URL.Query().Get("kind")
+			body := fhirimport.CSVTemplateOf(kind)
+			if body == nil {
+				s.writeError(w, r, invalidFields("the request has invalid parameters", []FieldError{{Parameter: "kind", Detail: "must be patients, appointments or encounters"}}))
+				return
+			}
+			name := "claimflow-import-template.csv"
+			if kind != "" && kind != fhirimport.CSVPatients {
+				name = "claimflow-import-" + kind + "-template.csv"
+			}
 			h := w.Header()
 			h.Set("Content-Type", "text/csv; charset=utf-8")
-			h.Set("Content-Disposition", `attachment; filename="claimflow-import-template.csv"`)
-			_, _ = w.Write(fhirimport.CSVTemplate())
+			h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+			_, _ = w.Write(body)
 		})
 		r.Post("/v1/imports", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			var in ImportRequest

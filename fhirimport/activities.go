@@ -39,6 +39,8 @@ type Store interface {
 	ImportProvider(ctx context.Context, a rcm.Actor, k rcm.ImportKey, seq int, p rcm.Provider) (string, bool, error)
 	ImportAppointment(ctx context.Context, a rcm.Actor, k rcm.ImportKey, seq int, b rcm.Booking) (string, bool, error)
 	ImportEncounter(ctx context.Context, a rcm.Actor, k rcm.ImportKey, seq int, charges []ImportItem, e rcm.Encounter) (string, bool, error)
+
+	SyncStore
 }
 
 // Activities are the import's steps. FHIR holds the FHIR server settings
@@ -69,6 +71,10 @@ type Input struct {
 	// the API, or a reviewed dry run being committed), so the workflow
 	// starts at validation and reads no source.
 	Staged bool `json:"staged,omitempty"`
+	// A sync pass (sync.go): the sync, and the high-water mark the search
+	// asks after (_lastUpdated=gt<Since>; "" for everything).
+	SyncID string `json:"sync_id,omitempty"`
+	Since  string `json:"since,omitempty"`
 }
 
 // Progress is what the workflow answers to its progress query.
@@ -81,13 +87,15 @@ type Progress struct {
 	Imported  int    `json:"imported"`
 	Unchanged int    `json:"unchanged"`
 	Failed    int    `json:"failed"`
+	Updated   int    `json:"updated,omitempty"` // a sync pass's applied changes
+	Flagged   int    `json:"flagged,omitempty"` // a sync pass's flagged changes
 	Error     string `json:"error,omitempty"`
 }
 
 // ProgressOf summarises a run.
 func ProgressOf(r rcm.ImportRun) Progress {
 	return Progress{Stage: r.Stage, Total: r.Total, Done: r.Done(), Valid: r.Valid, Invalid: r.Invalid, Imported: r.Imported,
-		Unchanged: r.Unchanged, Failed: r.Failed, Error: r.Error}
+		Unchanged: r.Unchanged, Failed: r.Failed, Updated: r.Updated, Flagged: r.Flagged, Error: r.Error}
 }
 
 func (a *Activities) now() time.Time {
@@ -133,7 +141,15 @@ func (a *Activities) ImportFetch(ctx context.Context, in Input) (Progress, error
 		}
 		return nil
 	}
-	if err := a.readSource(ctx, in, emit); err != nil {
+	var hw highWater
+	read := emit
+	if in.SyncID != "" {
+		read = hw.watch(emit)
+	}
+	if err := a.readSource(ctx, in, read); err != nil {
+		return Progress{}, err
+	}
+	if err := hw.record(ctx, a.Store, in.RunID); err != nil {
 		return Progress{}, err
 	}
 	if err := flush(); err != nil {
@@ -169,6 +185,9 @@ func (a *Activities) readSource(ctx context.Context, in Input, emit Emit) error 
 			return temporal.NewNonRetryableApplicationError("no FHIR server named "+in.Server+" is configured on the worker", "import.source", nil)
 		}
 		c := NewClient(ctx, srv, a.HTTP)
+		if in.SyncID != "" {
+			return c.SyncSearch(ctx, in.Since, emit)
+		}
 		types := in.Types
 		if len(types) == 0 {
 			types = Order
@@ -212,6 +231,7 @@ func (a *Activities) ImportValidate(ctx context.Context, in Input) (Progress, er
 	if err != nil {
 		return Progress{}, err
 	}
+	v.CSV = in.Source == rcm.ImportSourceCSV
 	for _, typ := range append(append([]string{}, Order...), "") {
 		after := 0
 		for {
@@ -432,13 +452,19 @@ func (a *Activities) commitOne(ctx context.Context, actor rcm.Actor, in CommitIn
 		}
 	case "Appointment":
 		b := *m.Booking
+		b.PatientID, b.ProviderID = m.PatientID, m.ProviderID
 		need("Patient", m.PatientRef, &b.PatientID)
 		need("Practitioner", m.ProviderRef, &b.ProviderID)
-		if err == nil {
+		switch {
+		case err != nil:
+		case in.SyncID != "":
+			err = a.Store.SyncAppointment(ctx, actor, k, it.Seq, in.SyncID, b)
+		default:
 			_, _, err = a.Store.ImportAppointment(ctx, actor, k, it.Seq, b)
 		}
 	case "Encounter":
 		e := *m.Encounter
+		e.PatientID, e.ProviderID = m.PatientID, m.ProviderID
 		need("Patient", m.PatientRef, &e.PatientID)
 		need("Practitioner", m.ProviderRef, &e.ProviderID)
 		need("Appointment", m.AppointmentRef, &e.AppointmentID)
@@ -447,7 +473,11 @@ func (a *Activities) commitOne(ctx context.Context, actor rcm.Actor, in CommitIn
 		for i, c := range m.ChargeSeqs {
 			charges[i] = ImportItem{Seq: c.Seq, ResourceType: "ChargeItem", SourceID: c.SourceID}
 		}
-		if err == nil {
+		switch {
+		case err != nil:
+		case in.SyncID != "":
+			err = a.Store.SyncEncounter(ctx, actor, k, it.Seq, in.SyncID, charges, e)
+		default:
 			_, _, err = a.Store.ImportEncounter(ctx, actor, k, it.Seq, charges, e)
 		}
 	case "ChargeItem":

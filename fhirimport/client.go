@@ -159,52 +159,137 @@ func httpError(resp *http.Response, what string) error {
 // "next" links (paging) until the last page.
 func (c *Client) Search(ctx context.Context, types []string, emit Emit) error {
 	for _, typ := range orderTypes(types) {
-		next := c.url(typ) + "?_count=200"
-		for page := 0; next != ""; page++ {
-			resp, err := c.get(ctx, next, "application/fhir+json", nil)
-			if err != nil {
+		if err := c.searchType(ctx, typ, nil, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// searchType runs one search of typ with extra parameters, following
+// every "next" page.
+func (c *Client) searchType(ctx context.Context, typ string, params url.Values, emit Emit) error {
+	qs := url.Values{"_count": {"200"}}
+	for k, v := range params {
+		qs[k] = v
+	}
+	next := c.url(typ) + "?" + qs.Encode()
+	for page := 0; next != ""; page++ {
+		resp, err := c.get(ctx, next, "application/fhir+json", nil)
+		if err != nil {
+			return err
+		}
+		var b struct {
+			Link []struct {
+				Relation string `json:"relation"`
+				URL      string `json:"url"`
+			} `json:"link"`
+			Entry []struct {
+				Resource json.RawMessage `json:"resource"`
+			} `json:"entry"`
+		}
+		if resp.StatusCode != http.StatusOK {
+			err = httpError(resp, "search "+typ)
+		} else {
+			err = json.NewDecoder(resp.Body).Decode(&b)
+		}
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		next = ""
+		for _, l := range b.Link {
+			if l.Relation == "next" {
+				next = l.URL
+			}
+		}
+		for _, e := range b.Entry {
+			var head struct {
+				ResourceType string `json:"resourceType"`
+				ID           string `json:"id"`
+			}
+			_ = json.Unmarshal(e.Resource, &head)
+			if head.ResourceType != typ { // search may include OperationOutcome entries
+				continue
+			}
+			if err := emit(head.ResourceType, head.ID, e.Resource); err != nil {
 				return err
 			}
-			var b struct {
-				Link []struct {
-					Relation string `json:"relation"`
-					URL      string `json:"url"`
-				} `json:"link"`
-				Entry []struct {
-					Resource json.RawMessage `json:"resource"`
-				} `json:"entry"`
+		}
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, typ+" page "+strconv.Itoa(page))
+		}
+	}
+	return nil
+}
+
+// syncChunk is how many ids one _id or context search names.
+const syncChunk = 50
+
+// SyncSearch pulls what a sync pass needs: every Location (the places of
+// service encounters refer to), then the Appointments, Encounters and
+// ChargeItems changed after since (_lastUpdated=gt<since>; everything
+// when since is ""), then the Encounters of changed ChargeItems that did
+// not change themselves (_id) and every ChargeItem of each changed
+// Encounter (context), because an encounter is billed with all its
+// charges. Each resource is emitted once.
+func (c *Client) SyncSearch(ctx context.Context, since string, emit Emit) error {
+	if err := c.searchType(ctx, "Location", nil, emit); err != nil {
+		return err
+	}
+	var changed url.Values
+	if since != "" {
+		changed = url.Values{"_lastUpdated": {"gt" + since}}
+	}
+	seen := map[string]bool{}
+	var encounters, wanted []string
+	once := func(e Emit) Emit {
+		return func(typ, id string, body []byte) error {
+			if seen[typ+"/"+id] {
+				return nil
 			}
-			if resp.StatusCode != http.StatusOK {
-				err = httpError(resp, "search "+typ)
-			} else {
-				err = json.NewDecoder(resp.Body).Decode(&b)
+			seen[typ+"/"+id] = true
+			if typ == "Encounter" {
+				encounters = append(encounters, id)
 			}
-			resp.Body.Close()
-			if err != nil {
-				return err
-			}
-			next = ""
-			for _, l := range b.Link {
-				if l.Relation == "next" {
-					next = l.URL
+			if typ == "ChargeItem" {
+				var ci struct {
+					Context *struct {
+						Reference string `json:"reference"`
+					} `json:"context"`
+				}
+				if json.Unmarshal(body, &ci) == nil && ci.Context != nil {
+					if i := strings.LastIndex(ci.Context.Reference, "Encounter/"); i >= 0 {
+						wanted = append(wanted, ci.Context.Reference[i+len("Encounter/"):])
+					}
 				}
 			}
-			for _, e := range b.Entry {
-				var head struct {
-					ResourceType string `json:"resourceType"`
-					ID           string `json:"id"`
-				}
-				_ = json.Unmarshal(e.Resource, &head)
-				if head.ResourceType != typ { // search may include OperationOutcome entries
-					continue
-				}
-				if err := emit(head.ResourceType, head.ID, e.Resource); err != nil {
-					return err
-				}
-			}
-			if activity.IsActivity(ctx) {
-				activity.RecordHeartbeat(ctx, typ+" page "+strconv.Itoa(page))
-			}
+			return e(typ, id, body)
+		}
+	}
+	for _, typ := range []string{"Appointment", "Encounter", "ChargeItem"} {
+		if err := c.searchType(ctx, typ, changed, once(emit)); err != nil {
+			return err
+		}
+	}
+	var missing []string
+	for _, id := range wanted {
+		if !seen["Encounter/"+id] && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	for ids := range slices.Chunk(missing, syncChunk) {
+		if err := c.searchType(ctx, "Encounter", url.Values{"_id": {strings.Join(ids, ",")}}, once(emit)); err != nil {
+			return err
+		}
+	}
+	for ids := range slices.Chunk(slices.Clone(encounters), syncChunk) {
+		refs := make([]string, len(ids))
+		for i, id := range ids {
+			refs[i] = "Encounter/" + id
+		}
+		if err := c.searchType(ctx, "ChargeItem", url.Values{"context": {strings.Join(refs, ",")}}, once(emit)); err != nil {
+			return err
 		}
 	}
 	return nil

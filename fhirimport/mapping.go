@@ -68,6 +68,15 @@ type Mapped struct {
 	EncounterRef string      `json:"encounter_ref,omitempty"`
 	ReasonCodes  []string    `json:"reason_codes,omitempty"`
 
+	// A CSV row names its patient by MRN and its provider by NPI (logical
+	// references, FHIR Reference.identifier); validation resolves them to
+	// a source record (PatientRef, ProviderRef) or, for a provider
+	// registered through the API, to its claimflow id (ProviderID).
+	PatientMRN  string `json:"patient_mrn,omitempty"`
+	ProviderNPI string `json:"provider_npi,omitempty"`
+	PatientID   string `json:"patient_id,omitempty"`
+	ProviderID  string `json:"provider_id,omitempty"`
+
 	PatientRef     string `json:"patient_ref,omitempty"`
 	ProviderRef    string `json:"provider_ref,omitempty"`
 	AppointmentRef string `json:"appointment_ref,omitempty"`
@@ -162,6 +171,26 @@ func refID(r *fhir.Reference, typ string) (string, bool) {
 		return "", false
 	}
 	return parts[len(parts)-1], true
+}
+
+// identifierRef reads a logical reference (Reference.type and
+// .identifier): a Patient's MRN (identifier type MR) or a Practitioner's
+// NPI (system us-npi); "" when r is no such reference.
+func identifierRef(r *fhir.Reference, typ string) string {
+	if r == nil || r.Identifier == nil || r.Reference != nil || str(r.Type) != typ {
+		return ""
+	}
+	switch typ {
+	case "Patient":
+		if identifierType(*r.Identifier) == "MR" {
+			return str(r.Identifier.Value)
+		}
+	case "Practitioner":
+		if str(r.Identifier.System) == SystemNPI {
+			return str(r.Identifier.Value)
+		}
+	}
+	return ""
 }
 
 func str(p *string) string {
@@ -495,14 +524,18 @@ func mapAppointment(body []byte) result {
 			r.m.PatientRef = id
 		} else if id, ok := refID(p.Actor, "Practitioner"); ok && r.m.ProviderRef == "" {
 			r.m.ProviderRef = id
+		} else if mrn := identifierRef(p.Actor, "Patient"); mrn != "" && r.m.PatientMRN == "" {
+			r.m.PatientMRN = mrn
+		} else if npi := identifierRef(p.Actor, "Practitioner"); npi != "" && r.m.ProviderNPI == "" {
+			r.m.ProviderNPI = npi
 		} else {
 			r.drop(fmt.Sprintf("Appointment.participant[%d]", i))
 		}
 	}
-	if r.m.PatientRef == "" {
+	if r.m.PatientRef == "" && r.m.PatientMRN == "" {
 		r.problems.Add("/participant", "names no Patient")
 	}
-	if r.m.ProviderRef == "" {
+	if r.m.ProviderRef == "" && r.m.ProviderNPI == "" {
 		r.problems.Add("/participant", "names no Practitioner")
 	}
 	if c, ok := codeIn(a.AppointmentType); ok {
@@ -528,6 +561,13 @@ func mapChargeItem(body []byte) result {
 	var r result
 	var c fhir.ChargeItem
 	if !decode(body, &c, "ChargeItem", &r) {
+		// Still the charge of its encounter, which is invalid with it.
+		var head struct {
+			Context fhir.Reference `json:"context"`
+		}
+		if json.Unmarshal(body, &head) == nil {
+			r.m.EncounterRef, _ = refID(&head.Context, "Encounter")
+		}
 		return r
 	}
 	r.unmapped, _ = topLevel(body, "ChargeItem", "status", "code", "subject", "context", "quantity", "priceOverride", "reason", "extension")
@@ -596,16 +636,22 @@ func mapEncounter(body []byte, orgID string) result {
 	out := rcm.Encounter{OrgID: orgID, PatientID: placeholderUUID, ProviderID: placeholderUUID}
 	var ok bool
 	if r.m.PatientRef, ok = refID(e.Subject, "Patient"); !ok {
-		r.problems.Add("/subject", "must refer to a Patient")
+		if r.m.PatientMRN = identifierRef(e.Subject, "Patient"); r.m.PatientMRN == "" {
+			r.problems.Add("/subject", "must refer to a Patient")
+		}
 	}
 	for i, p := range e.Participant {
 		if id, ok := refID(p.Individual, "Practitioner"); ok && r.m.ProviderRef == "" {
 			r.m.ProviderRef = id
 			continue
 		}
+		if npi := identifierRef(p.Individual, "Practitioner"); npi != "" && r.m.ProviderRef == "" && r.m.ProviderNPI == "" {
+			r.m.ProviderNPI = npi
+			continue
+		}
 		r.drop(fmt.Sprintf("Encounter.participant[%d]", i))
 	}
-	if r.m.ProviderRef == "" {
+	if r.m.ProviderRef == "" && r.m.ProviderNPI == "" {
 		r.problems.Add("/participant", "names no Practitioner")
 	}
 	for i := range e.Appointment {

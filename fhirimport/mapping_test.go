@@ -22,6 +22,9 @@ func (nothingExists) ImportNaturalOwner(context.Context, string, string, string)
 func (nothingExists) ImportCoverageExists(context.Context, string, string, string) (bool, error) {
 	return false, nil
 }
+func (nothingExists) ImportProviderByNPI(context.Context, string, string) (string, bool, error) {
+	return "", false, nil
+}
 
 const testOrg = "01a23854-619a-7edf-ac30-4b5e75a87c4e"
 

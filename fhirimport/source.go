@@ -106,10 +106,13 @@ func CSVTemplate() []byte {
 	return b.Bytes()
 }
 
-// ReadCSV turns each row of a patient CSV into FHIR resources (a Patient, a
-// Coverage when payer_id is set, and one Organization per payer ID), so
-// CSV and FHIR share one mapping and one validation. Unknown columns are an
-// error naming them: nothing is dropped silently.
+// ReadCSV turns each row of a CSV into FHIR resources, so CSV and FHIR
+// share one mapping and one validation: a patient row into a Patient, a
+// Coverage when payer_id is set, and one Organization per payer ID; an
+// appointment row into an Appointment; encounter rows into an Encounter
+// with one ChargeItem per row and a Location per place of service
+// (csvkinds.go). The header tells the kind. Unknown columns are an error
+// naming them: nothing is dropped silently.
 func ReadCSV(r io.Reader, emit Emit) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -118,22 +121,27 @@ func ReadCSV(r io.Reader, emit Emit) error {
 		return fmt.Errorf("csv: no header line: %w", err)
 	}
 	col := map[string]int{}
+	for i, h := range header {
+		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+	}
+	kind := csvKind(header)
 	var unknown []string
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if !slices.Contains(CSVColumns, h) {
+		if !slices.Contains(CSVColumnsOf(kind), h) {
 			unknown = append(unknown, h)
 		}
 		col[h] = i
 	}
 	if len(unknown) > 0 {
-		return fmt.Errorf("csv: unknown columns %s (the layout is in docs/import.md)", strings.Join(unknown, ", "))
+		return fmt.Errorf("csv: unknown columns %s for a CSV of %s (the layouts are in docs/import.md)", strings.Join(unknown, ", "), kind)
 	}
 	payers := map[string]bool{}
+	encs := map[string]*csvEncounter{}
+	var order []string
 	for line := 2; ; line++ {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return emitEncounters(encs, order, emit)
 		}
 		if err != nil {
 			return fmt.Errorf("csv line %d: %w", line, err)
@@ -144,7 +152,15 @@ func ReadCSV(r io.Reader, emit Emit) error {
 			}
 			return ""
 		}
-		if err := emitCSVRow(get, line, payers, emit); err != nil {
+		switch kind {
+		case CSVAppointments:
+			err = emitAppointmentRow(get, line, emit)
+		case CSVEncounters:
+			readEncounterRow(get, line, encs, &order)
+		default:
+			err = emitCSVRow(get, line, payers, emit)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,7 @@ type Existing = interface {
 	ImportRecordOf(ctx context.Context, orgID, resourceType, sourceID string) (string, bool, error)
 	ImportNaturalOwner(ctx context.Context, orgID, resourceType, natural string) (string, bool, error)
 	ImportCoverageExists(ctx context.Context, orgID, memberID, payerID string) (bool, error)
+	ImportProviderByNPI(ctx context.Context, orgID, npi string) (string, bool, error)
 }
 
 // Validator validates one run's items, resource type by resource type in
@@ -29,6 +30,9 @@ type Validator struct {
 	Today    time.Time
 	Payers   map[string]string // payer ID → claimflow payer id (the payer directory)
 	Existing Existing
+	// CSV: the items come from a CSV file; an appointment's, encounter's
+	// or charge's problems name its CSV column.
+	CSV bool
 
 	icd        []*snip.ICD10CM
 	seen       map[string]map[string]int  // type → source id → first seq
@@ -199,6 +203,9 @@ func (v *Validator) Check(ctx context.Context, it ImportItem) ([]ImportItem, err
 		}
 	case "Appointment":
 		r = v.merge(r, mapAppointment(it.Body))
+		if err := v.resolveIdentifiers(ctx, &r, "/participant"); err != nil {
+			return nil, err
+		}
 		if err := v.checkRef(ctx, &r, "/participant", "Patient", r.m.PatientRef); err != nil {
 			return nil, err
 		}
@@ -210,7 +217,11 @@ func (v *Validator) Check(ctx context.Context, it ImportItem) ([]ImportItem, err
 		v.charges[r.m.EncounterRef] = append(v.charges[r.m.EncounterRef], pendingCharge{it, r})
 		return nil, nil
 	case "Encounter":
-		return v.checkEncounter(ctx, it, v.merge(r, mapEncounter(it.Body, v.OrgID)))
+		r = v.merge(r, mapEncounter(it.Body, v.OrgID))
+		if err := v.resolveIdentifiers(ctx, &r, "/subject"); err != nil {
+			return nil, err
+		}
+		return v.checkEncounter(ctx, it, r)
 	case "":
 		r.problems.Add("/resourceType", "the line is not a FHIR resource (a JSON object with a resourceType)")
 	default:
@@ -237,7 +248,44 @@ func (v *Validator) outcome(it ImportItem, r result, reference bool) ImportItem 
 		mark(v.valid, it.ResourceType, it.SourceID, true)
 	}
 	it.Mapped, _ = json.Marshal(r.m)
+	if v.CSV {
+		csvFields(&it)
+	}
 	return it
+}
+
+// resolveIdentifiers turns a record's logical references (a CSV row's MRN
+// and NPI) into source records: the patient whose MRN is valid in this
+// import or was imported before; the practitioner likewise by NPI, or a
+// provider registered at the organisation with that NPI (its claimflow id).
+func (v *Validator) resolveIdentifiers(ctx context.Context, r *result, patientPtr string) error {
+	if mrn := r.m.PatientMRN; r.m.PatientRef == "" && mrn != "" {
+		if src, ok := v.natural["Patient"][mrn]; ok && v.valid["Patient"][src] {
+			r.m.PatientRef = src
+		} else if src, ok, err := v.Existing.ImportNaturalOwner(ctx, v.OrgID, "Patient", mrn); err != nil {
+			return err
+		} else if ok {
+			r.m.PatientRef = src
+		} else {
+			r.problems.Add(patientPtr, "names a patient by MRN that is neither in this import nor imported before")
+		}
+	}
+	if npi := r.m.ProviderNPI; r.m.ProviderRef == "" && npi != "" {
+		if src, ok := v.natural["Practitioner"][npi]; ok && v.valid["Practitioner"][src] {
+			r.m.ProviderRef = src
+		} else if src, ok, err := v.Existing.ImportNaturalOwner(ctx, v.OrgID, "Practitioner", npi); err != nil {
+			return err
+		} else if ok {
+			r.m.ProviderRef = src
+		} else if id, ok, err := v.Existing.ImportProviderByNPI(ctx, v.OrgID, npi); err != nil {
+			return err
+		} else if ok {
+			r.m.ProviderID = id
+		} else {
+			r.problems.Add("/participant", "names a provider by NPI that is not registered at the organisation nor in this import")
+		}
+	}
+	return nil
 }
 
 // checkEncounter builds the encounter's charges from its ChargeItems,
@@ -269,6 +317,11 @@ func (v *Validator) checkEncounter(ctx context.Context, it ImportItem, r result)
 	}
 	if e != nil {
 		for i, pc := range pending {
+			if pc.res.m.Charge == nil { // the ChargeItem did not parse
+				r.problems.Add(fmt.Sprintf("/charges/%d", i), "ChargeItem/"+pc.item.SourceID+" is invalid")
+				r.m.ChargeSeqs = append(r.m.ChargeSeqs, ChargeRef{Seq: pc.item.Seq, SourceID: pc.item.SourceID})
+				continue
+			}
 			ch := *pc.res.m.Charge
 			for _, d := range pc.res.m.ReasonCodes {
 				d = strings.ToUpper(d)

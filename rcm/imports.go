@@ -29,6 +29,12 @@ const (
 	// (a payer Organization resolved to a known payer, a Location's place of
 	// service, a PractitionerRole's taxonomy).
 	ItemReference = "reference"
+	// A sync run's outcomes for a record imported before: ItemUpdated, the
+	// EHR's change was applied (nothing billed yet); ItemFlagged, the
+	// record's claim already went out, so the change is kept as an
+	// ImportSyncFlag for staff and not applied.
+	ItemUpdated = "updated"
+	ItemFlagged = "flagged"
 )
 
 // ImportRun is one import and its progress.
@@ -48,6 +54,9 @@ type ImportRun struct {
 	Imported      int       `json:"imported"`
 	Unchanged     int       `json:"unchanged"`
 	Failed        int       `json:"failed"`
+	Updated       int       `json:"updated"`
+	Flagged       int       `json:"flagged"`
+	SyncID        string    `json:"sync_id,omitempty"`
 	Error         string    `json:"error,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
@@ -62,7 +71,7 @@ func (r ImportRun) Done() int {
 	case ImportStageValidate, ImportStageReport:
 		return r.Valid + r.Invalid
 	}
-	return r.Imported + r.Unchanged + r.Failed + r.Invalid
+	return r.Imported + r.Unchanged + r.Failed + r.Invalid + r.Updated + r.Flagged
 }
 
 // ImportItem is one staged source record. Body is the source record (a FHIR

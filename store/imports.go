@@ -64,7 +64,7 @@ type importRunRow struct {
 func scanImportRun(row pgx.Row) (importRunRow, error) {
 	var r importRunRow
 	err := row.Scan(&r.ID, &r.OrgID, &r.CreatedBy, &r.Source, &r.SourceName, &r.DryRun, &r.Stage, &r.Total, &r.Valid, &r.Invalid,
-		&r.Imported, &r.Unchanged, &r.Failed, &r.Error, &r.CreatedAt, &r.UpdatedAt, &r.dek, &r.CreatedByName)
+		&r.Imported, &r.Unchanged, &r.Failed, &r.Error, &r.CreatedAt, &r.UpdatedAt, &r.dek, &r.CreatedByName, &r.Updated, &r.Flagged, &r.SyncID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -507,11 +507,18 @@ func (ix *ImportIndex) ImportCoverageExists(_ context.Context, _, memberID, paye
 	return ix.coverages[string(ix.s.bidx("coverages.member_id", memberID))+"\x00"+payerID], nil
 }
 
+// ImportProviderByNPI asks the store (providers registered through the
+// API have no import key).
+func (ix *ImportIndex) ImportProviderByNPI(ctx context.Context, orgID, npi string) (string, bool, error) {
+	return ix.s.ImportProviderByNPI(ctx, orgID, npi)
+}
+
 // LoadExisting is LoadImportIndex for the import's activities.
 func (s *Store) LoadExisting(ctx context.Context, orgID string) (interface {
 	ImportRecordOf(ctx context.Context, orgID, resourceType, sourceID string) (string, bool, error)
 	ImportNaturalOwner(ctx context.Context, orgID, resourceType, natural string) (string, bool, error)
 	ImportCoverageExists(ctx context.Context, orgID, memberID, payerID string) (bool, error)
+	ImportProviderByNPI(ctx context.Context, orgID, npi string) (string, bool, error)
 }, error) {
 	return s.LoadImportIndex(ctx, orgID)
 }

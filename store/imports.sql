@@ -10,14 +10,16 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING stage, created_at, updated_at;
 -- (or above); $2 NULL is the system actor.
 SELECT id::text, org_id::text, coalesce(created_by::text, ''), source, source_name, dry_run, stage, total, valid, invalid,
        imported, unchanged, failed, error, created_at, updated_at, dek,
-       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), '')
+       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), ''),
+       updated, flagged, coalesce(sync_id::text, '')
 FROM import_runs
 WHERE id = $1 AND ($2::uuid IS NULL OR org_visible($2::uuid, 'patient:write', org_id));
 
 -- name: ListImportRuns :many
 SELECT id::text, org_id::text, coalesce(created_by::text, ''), source, source_name, dry_run, stage, total, valid, invalid,
        imported, unchanged, failed, error, created_at, updated_at, dek,
-       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), '')
+       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), ''),
+       updated, flagged, coalesce(sync_id::text, '')
 FROM import_runs
 WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, 'patient:write') AS v (id))
 ORDER BY created_at DESC, id DESC LIMIT $2;
@@ -30,13 +32,15 @@ UPDATE import_runs SET stage = $2, error = $3, updated_at = now() WHERE id = $1;
 -- step never counts a record twice.
 UPDATE import_runs r SET
     total = c.total, valid = c.valid, invalid = c.invalid, imported = c.imported,
-    unchanged = c.unchanged, failed = c.failed, updated_at = now()
+    unchanged = c.unchanged, failed = c.failed, updated = c.updated, flagged = c.flagged, updated_at = now()
 FROM (SELECT count(*)::int AS total,
-             count(*) FILTER (WHERE status IN ('valid', 'imported', 'unchanged', 'failed', 'reference'))::int AS valid,
+             count(*) FILTER (WHERE status IN ('valid', 'imported', 'unchanged', 'failed', 'reference', 'updated', 'flagged'))::int AS valid,
              count(*) FILTER (WHERE status = 'invalid')::int AS invalid,
              count(*) FILTER (WHERE status IN ('imported', 'reference') AND $2::boolean)::int AS imported,
              count(*) FILTER (WHERE status = 'unchanged')::int AS unchanged,
-             count(*) FILTER (WHERE status = 'failed')::int AS failed
+             count(*) FILTER (WHERE status = 'failed')::int AS failed,
+             count(*) FILTER (WHERE status = 'updated')::int AS updated,
+             count(*) FILTER (WHERE status = 'flagged')::int AS flagged
       FROM import_items WHERE run_id = $1) c
 WHERE r.id = $1;
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -29,6 +30,12 @@ func PracticeImport(ctx workflow.Context, in fhirimport.Input) (fhirimport.Progr
 	if err := workflow.SetQueryHandler(ctx, QueryImportProgress, func() (fhirimport.Progress, error) { return progress, nil }); err != nil {
 		return progress, err
 	}
+	return importSteps(ctx, in, &progress)
+}
+
+// importSteps runs an import's steps; progress is what the progress
+// query answers.
+func importSteps(ctx workflow.Context, in fhirimport.Input, progress *fhirimport.Progress) (fhirimport.Progress, error) {
 	var a *fhirimport.Activities
 	long := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 6 * time.Hour,
@@ -39,21 +46,21 @@ func PracticeImport(ctx workflow.Context, in fhirimport.Input) (fhirimport.Progr
 		short := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
 		var p fhirimport.Progress
 		if e := workflow.ExecuteActivity(short, a.ImportFinish, fhirimport.FinishInput{RunID: in.RunID, Stage: rcm.ImportStageFailed, Error: errText(err)}).Get(ctx, &p); e == nil {
-			progress = p
+			*progress = p
 		}
-		return progress, err
+		return *progress, err
 	}
 	if !in.Staged {
-		if err := workflow.ExecuteActivity(long, a.ImportFetch, in).Get(ctx, &progress); err != nil {
+		if err := workflow.ExecuteActivity(long, a.ImportFetch, in).Get(ctx, progress); err != nil {
 			return fail(err)
 		}
 	}
 	progress.Stage = rcm.ImportStageValidate // the query tells which step runs
-	if err := workflow.ExecuteActivity(long, a.ImportValidate, in).Get(ctx, &progress); err != nil {
+	if err := workflow.ExecuteActivity(long, a.ImportValidate, in).Get(ctx, progress); err != nil {
 		return fail(err)
 	}
 	if in.DryRun {
-		return progress, nil
+		return *progress, nil
 	}
 	progress.Stage = rcm.ImportStageCommit
 	for {
@@ -62,14 +69,76 @@ func PracticeImport(ctx workflow.Context, in fhirimport.Input) (fhirimport.Progr
 			return fail(err)
 		}
 		moved := p.Done != progress.Done
-		progress = p
+		*progress = p
 		if p.Done >= p.Total || !moved {
 			break
 		}
 	}
 	short := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
-	err := workflow.ExecuteActivity(short, a.ImportFinish, fhirimport.FinishInput{RunID: in.RunID, Stage: rcm.ImportStageDone}).Get(ctx, &progress)
-	return progress, err
+	err := workflow.ExecuteActivity(short, a.ImportFinish, fhirimport.FinishInput{RunID: in.RunID, Stage: rcm.ImportStageDone}).Get(ctx, progress)
+	return *progress, err
+}
+
+// ImportSync is one scheduled pass of an EHR sync (the Schedule
+// import-sync/<sync-id> starts it): it opens an import run for the
+// changes since the sync's high-water mark, runs the import's steps on
+// it (a known record's change is applied or flagged at commit), and moves
+// the mark only when the pass committed, so a failed pass is asked again.
+func ImportSync(ctx workflow.Context, in fhirimport.SyncInput) (fhirimport.Progress, error) {
+	progress := fhirimport.Progress{Stage: rcm.ImportStageFetch}
+	if err := workflow.SetQueryHandler(ctx, QueryImportProgress, func() (fhirimport.Progress, error) { return progress, nil }); err != nil {
+		return progress, err
+	}
+	var a *fhirimport.Activities
+	short := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 10},
+	})
+	var run fhirimport.Input
+	if err := workflow.ExecuteActivity(short, a.SyncBegin, in).Get(ctx, &run); err != nil {
+		return progress, err
+	}
+	p, err := importSteps(ctx, run, &progress)
+	fin := fhirimport.SyncFinishInput{SyncID: in.SyncID, RunID: run.RunID, Committed: err == nil && p.Stage == rcm.ImportStageDone}
+	if err != nil {
+		fin.Error = errText(err)
+	}
+	if e := workflow.ExecuteActivity(short, a.SyncFinish, fin).Get(ctx, nil); e != nil && err == nil {
+		err = e
+	}
+	return p, err
+}
+
+// ImportSyncScheduleID names a sync's Temporal Schedule.
+func ImportSyncScheduleID(syncID string) string { return ImportSyncIDPrefix + syncID }
+
+// EnsureImportSyncSchedule creates a sync's Schedule (every x.Every; a
+// pass still running when the next is due skips the next) or updates it
+// to x.Every when it exists.
+func EnsureImportSyncSchedule(ctx context.Context, c client.Client, queue string, x rcm.ImportSync) error {
+	id := ImportSyncScheduleID(x.ID)
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: x.Every}}}
+	action := &client.ScheduleWorkflowAction{ID: id, Workflow: ImportSyncWorkflowName, Args: []any{fhirimport.SyncInput{SyncID: x.ID}}, TaskQueue: queue}
+	sc := c.ScheduleClient()
+	_, err := sc.Create(ctx, client.ScheduleOptions{ID: id, Spec: spec, Action: action, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP})
+	if err == nil {
+		return nil
+	}
+	var exists *serviceerror.WorkflowExecutionAlreadyStarted
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
+		return fmt.Errorf("create schedule %s: %w", id, err)
+	}
+	return sc.GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+		s := in.Description.Schedule
+		s.Spec, s.Action = &spec, action
+		return &client.ScheduleUpdate{Schedule: &s}, nil
+	}})
+}
+
+// TriggerImportSync runs a sync's pass now (its Schedule's trigger; the
+// overlap policy skips it while a pass runs).
+func TriggerImportSync(ctx context.Context, c client.Client, syncID string) error {
+	return c.ScheduleClient().GetHandle(ctx, ImportSyncScheduleID(syncID)).Trigger(ctx, client.ScheduleTriggerOptions{})
 }
 
 // errText is the failure's message (activity errors name steps and HTTP

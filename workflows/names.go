@@ -96,6 +96,10 @@ const (
 	// Practice import (issue 21), one workflow per import: import/<run-id>.
 	ImportWorkflowName = "PracticeImport"
 	ImportIDPrefix     = "import/"
+	// ImportSyncWorkflowName is one scheduled pass of an EHR sync; its
+	// Schedule and the workflows it starts are import-sync/<sync-id>.
+	ImportSyncWorkflowName = "ImportSync"
+	ImportSyncIDPrefix     = "import-sync/"
 	// QueryImportProgress answers the import's stage and counts.
 	QueryImportProgress = "import.progress"
 )

@@ -30,4 +30,5 @@ func RegisterWorkflows(w worker.WorkflowRegistry) {
 	w.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
 	w.RegisterWorkflowWithOptions(PriorAuthorization, workflow.RegisterOptions{Name: PriorAuthWorkflowName})
 	w.RegisterWorkflowWithOptions(PracticeImport, workflow.RegisterOptions{Name: ImportWorkflowName})
+	w.RegisterWorkflowWithOptions(ImportSync, workflow.RegisterOptions{Name: ImportSyncWorkflowName})
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,18 +22,27 @@ import (
 // registerImports registers the practice import's activities on the
 // worker, with the FHIR servers of CLAIMFLOW_FHIR_SERVERS.
 func (m *Main) registerImports() error {
+	servers, err := m.fhirServers()
+	if err != nil {
+		return err
+	}
+	m.Worker.RegisterActivity(&fhirimport.Activities{Store: m.Store, FHIRServers: servers})
+	return nil
+}
+
+// fhirServers reads CLAIMFLOW_FHIR_SERVERS (none when unset).
+func (m *Main) fhirServers() (map[string]fhirimport.FHIRServer, error) {
 	servers := map[string]fhirimport.FHIRServer{}
 	if f := m.Config.FHIRServersFile; f != "" {
 		b, err := os.ReadFile(f) //nolint:gosec // the operator's configuration file
 		if err != nil {
-			return fmt.Errorf("config: CLAIMFLOW_FHIR_SERVERS: %w", err)
+			return nil, fmt.Errorf("config: CLAIMFLOW_FHIR_SERVERS: %w", err)
 		}
 		if err := json.Unmarshal(b, &servers); err != nil {
-			return fmt.Errorf("config: CLAIMFLOW_FHIR_SERVERS: %w", err)
+			return nil, fmt.Errorf("config: CLAIMFLOW_FHIR_SERVERS: %w", err)
 		}
 	}
-	m.Worker.RegisterActivity(&fhirimport.Activities{Store: m.Store, FHIRServers: servers})
-	return nil
+	return servers, nil
 }
 
 // mountImports adds /v1/imports: imports start as the signed-in user;
@@ -47,10 +58,22 @@ func (m *Main) mountImports() {
 		Commit: func(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error) {
 			return workflows.CommitImport(ctx, m.Temporal, m.Config.TaskQueue, m.Store, a, id)
 		}})
+	syncs := api.ImportSyncs{Records: m.Store,
+		Schedule: func(ctx context.Context, x rcm.ImportSync) error {
+			return workflows.EnsureImportSyncSchedule(ctx, m.Temporal, m.Config.TaskQueue, x)
+		},
+		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, m.Temporal, id) }}
+	// The API knows the worker's server names when it reads the same
+	// configuration (one binary, one environment); otherwise the pass
+	// names an unknown server when it runs.
+	if servers, err := m.fhirServers(); err == nil && m.Config.FHIRServersFile != "" {
+		syncs.Servers = slices.Sorted(maps.Keys(servers))
+	}
+	m.API.MountImportSyncs(syncs)
 }
 
 func init() {
-	register(command{name: "import", args: "ndjson|csv|fhir -org ID [-dry-run] PATH...|-server NAME",
+	register(command{name: "import", args: "ndjson|csv|fhir -org ID [-dry-run] PATH...|-server NAME | sync add|list|show|run|flags|ack|dismiss",
 		help: "import a practice (FHIR R4 NDJSON files, a patient CSV, or a FHIR server) through the API, with a progress line", run: cmdImport})
 }
 
@@ -59,9 +82,12 @@ func init() {
 // the end, printing one progress line that it rewrites.
 func cmdImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"import: name the source: ndjson, csv or fhir"}
+		return usageError{"import: name the source: ndjson, csv or fhir (or sync)"}
 	}
 	source := args[0]
+	if source == "sync" {
+		return cmdImportSync(ctx, args[1:], getenv, stdout, stderr)
+	}
 	fs := apiFlags("import "+source, stderr)
 	base := fs.String("url", "", "claimflow API base URL (default $CLAIMFLOW_URL, else http://$CLAIMFLOW_HTTP_ADDR)")
 	var in api.ImportRequest

@@ -487,6 +487,45 @@ type ImportRun struct {
 	Error      string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	SyncID     *string
+	HighWater  *time.Time
+	Updated    int32
+	Flagged    int32
+}
+
+type ImportSync struct {
+	ID           string
+	OrgID        string
+	CreatedBy    string
+	Server       string
+	EverySeconds int32
+	HighWater    *time.Time
+	LastRunID    *string
+	LastError    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type ImportSyncFlag struct {
+	ID           string
+	OrgID        string
+	SyncID       string
+	RunID        string
+	Seq          int32
+	ResourceType string
+	SourceID     string
+	RecordID     string
+	PatientID    *string
+	ClaimID      *string
+	ClaimStatus  string
+	Reason       string
+	Fields       []string
+	Body         []byte
+	VersionBidx  []byte
+	Status       string
+	ResolvedBy   *string
+	ResolvedAt   *time.Time
+	CreatedAt    time.Time
 }
 
 type InboundDeviation struct {

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/claimflow/claimflow/rcm"
+)
+
+// Ongoing EHR sync (issue 21): register a sync (a FHIR server configured on
+// the worker and an interval; its Temporal Schedule runs the passes), list
+// syncs and their passes, run a pass now, and the flags: EHR changes to
+// records whose claim already went out, which staff acknowledge or dismiss.
+
+// ImportSyncRecords is the store's side of syncs.
+type ImportSyncRecords interface {
+	CreateImportSync(ctx context.Context, a rcm.Actor, in rcm.ImportSync) (rcm.ImportSync, error)
+	GetImportSync(ctx context.Context, a rcm.Actor, id string) (rcm.ImportSync, error)
+	ListImportSyncs(ctx context.Context, a rcm.Actor) ([]rcm.ImportSync, error)
+	SyncRuns(ctx context.Context, a rcm.Actor, syncID string, limit int) ([]rcm.ImportRun, error)
+	ListImportSyncFlags(ctx context.Context, a rcm.Actor, status string, limit int) ([]rcm.ImportSyncFlag, error)
+	ResolveImportSyncFlag(ctx context.Context, a rcm.Actor, id, status string) (rcm.ImportSyncFlag, error)
+}
+
+// ImportSyncs configures the sync endpoints.
+type ImportSyncs struct {
+	Records ImportSyncRecords
+	// Schedule creates (or updates) a sync's Temporal Schedule; Trigger
+	// runs its pass now.
+	Schedule func(ctx context.Context, x rcm.ImportSync) error
+	Trigger  func(ctx context.Context, syncID string) error
+	// Servers are the FHIR server names the worker is configured for (nil:
+	// not checked here; the pass fails naming an unknown server).
+	Servers []string
+}
+
+// ImportSyncRequest is the body of POST /v1/imports/syncs.
+type ImportSyncRequest struct {
+	OrgID  string `json:"org_id"`
+	Server string `json:"server"`
+	// Every is the interval between passes, a Go duration ("15m", "1h").
+	Every string `json:"every"`
+}
+
+// ImportSyncView is a sync as the API shows it.
+type ImportSyncView struct {
+	rcm.ImportSync
+	Every string          `json:"every"`
+	Runs  []rcm.ImportRun `json:"runs,omitempty"`
+}
+
+func syncView(x rcm.ImportSync) ImportSyncView {
+	return ImportSyncView{ImportSync: x, Every: x.Every.String()}
+}
+
+// ResolveFlagRequest is the body of POST /v1/imports/sync-flags/{id}.
+type ResolveFlagRequest struct {
+	Status string `json:"status"`
+}
+
+// MountImportSyncs adds the sync endpoints to the /v1 API.
+func (s *Server) MountImportSyncs(im ImportSyncs) {
+	s.router.Group(func(r chi.Router) {
+		r.Use(s.authenticate)
+		r.Post("/v1/imports/syncs", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			var in ImportSyncRequest
+			if err := decode(r, &in); err != nil {
+				return 0, nil, err
+			}
+			x := rcm.ImportSync{OrgID: in.OrgID, Server: in.Server}
+			var pr rcm.Problems
+			if in.Every == "" {
+				pr.Add("/every", "is required: a duration such as 15m or 1h")
+			} else if d, err := time.ParseDuration(in.Every); err != nil {
+				pr.Add("/every", "is not a duration such as 15m or 1h")
+			} else {
+				x.Every = d
+			}
+			if im.Servers != nil && in.Server != "" && !slices.Contains(im.Servers, in.Server) {
+				pr.Add("/server", "is not a FHIR server configured on the worker (CLAIMFLOW_FHIR_SERVERS)")
+			}
+			if err := pr.Err(); err != nil {
+				return 0, nil, err
+			}
+			x, err := im.Records.CreateImportSync(r.Context(), a, x)
+			if err != nil {
+				return 0, nil, err
+			}
+			if err := im.Schedule(r.Context(), x); err != nil {
+				return 0, nil, err
+			}
+			return http.StatusCreated, syncView(x), nil
+		}))
+		r.Get("/v1/imports/syncs", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			xs, err := im.Records.ListImportSyncs(r.Context(), a)
+			if err != nil {
+				return 0, nil, err
+			}
+			out := make([]ImportSyncView, len(xs))
+			for i, x := range xs {
+				out[i] = syncView(x)
+			}
+			return http.StatusOK, struct {
+				Items []ImportSyncView `json:"items"`
+			}{out}, nil
+		}))
+		r.Get("/v1/imports/syncs/{id}", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			x, err := im.Records.GetImportSync(r.Context(), a, chi.URLParam(r, "id"))
+			if err != nil {
+				return 0, nil, err
+			}
+			v := syncView(x)
+			if v.Runs, err = im.Records.SyncRuns(r.Context(), a, x.ID, 20); err != nil {
+				return 0, nil, err
+			}
+			return http.StatusOK, v, nil
+		}))
+		r.Post("/v1/imports/syncs/{id}/run", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			x, err := im.Records.GetImportSync(r.Context(), a, chi.URLParam(r, "id"))
+			if err != nil {
+				return 0, nil, err
+			}
+			if err := im.Trigger(r.Context(), x.ID); err != nil {
+				return 0, nil, err
+			}
+			return http.StatusAccepted, syncView(x), nil
+		}))
+		r.Get("/v1/imports/sync-flags", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			status := r.URL.Query().Get("status")
+			if !slices.Contains([]string{"", rcm.FlagOpen, rcm.FlagAcknowledged, rcm.FlagDismissed}, status) {
+				return 0, nil, invalidFields("the request has invalid parameters", []FieldError{{Parameter: "status", Detail: "must be open, acknowledged or dismissed"}})
+			}
+			flags, err := im.Records.ListImportSyncFlags(r.Context(), a, status, 200)
+			if err != nil {
+				return 0, nil, err
+			}
+			return http.StatusOK, struct {
+				Items []rcm.ImportSyncFlag `json:"items"`
+			}{flags}, nil
+		}))
+		r.Post("/v1/imports/sync-flags/{id}", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+			var in ResolveFlagRequest
+			if err := decode(r, &in); err != nil {
+				return 0, nil, err
+			}
+			f, err := im.Records.ResolveImportSyncFlag(r.Context(), a, chi.URLParam(r, "id"), in.Status)
+			if err != nil {
+				return 0, nil, err
+			}
+			return http.StatusOK, f, nil
+		}))
+	})
+}
