@@ -52,6 +52,12 @@ func TestClaimReadModel(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	w := &arWorld{t: t, f: f, ctx: ctx, at: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for _, cv := range []store.Coverage{
+		{PatientID: f.patientA.ID, PayerID: f.payerA.ID, MemberID: "ZZ0000001", Relationship: "self", Priority: 1},
+		{PatientID: f.patientB.ID, PayerID: f.payerA.ID, MemberID: "ZZ0000002", Relationship: "self", Priority: 1},
+	} {
+		must[store.Coverage](t)(f.s.CreateCoverage(ctx, f.admin, cv))
+	}
 	exec := func(sql string, args ...any) {
 		t.Helper()
 		if _, err := f.s.Pool.Exec(ctx, sql, args...); err != nil {
