@@ -91,14 +91,14 @@ $$;
 -- read (the sort by date of service joined every claim of the tenant to
 -- its encounter, 7 s p50; the sort by balance ran claim_payer_owed, two
 -- lookups, on every open claim, 4 s).
---   date_of_service: the encounter's (written once: an encounter's date
---     of service is never updated);
+--   date_of_service: the encounter's (the application never changes an
+--     encounter's date of service, but a change is followed);
 --   payer_owed_cents: claim_payer_owed(id, total_cents), unfloored and
 --     whatever the status (the queries floor it at 0 and zero it in the
 --     statuses where the payer owes nothing, as before).
 -- Kept by triggers on every write that changes them, in the writing
 -- transaction: a claim's insert and a change of its total (a corrected
--- claim version), a claim payment's insert, delete or change of claim,
+-- claim version), an encounter's new date of service, a claim payment's insert, delete or change of claim,
 -- amounts or status (a denial's CO adjustments do not count), an
 -- adjustment's insert, delete or change. Each recomputes from the rows
 -- (claim_payer_owed) rather than adding deltas, so a missed or repeated
@@ -124,6 +124,17 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER claims_read_model BEFORE INSERT OR UPDATE OF total_cents, encounter_id, payer_owed_cents, date_of_service ON claims
 FOR EACH ROW EXECUTE FUNCTION claims_read_model();
+
+-- +goose StatementBegin
+CREATE FUNCTION encounters_read_model() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE claims SET date_of_service = NEW.date_of_service WHERE encounter_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER encounters_read_model AFTER UPDATE OF date_of_service ON encounters
+FOR EACH ROW WHEN (NEW.date_of_service IS DISTINCT FROM OLD.date_of_service) EXECUTE FUNCTION encounters_read_model();
 
 -- +goose StatementBegin
 CREATE FUNCTION claim_payments_read_model() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -165,6 +176,8 @@ DROP TRIGGER claim_adjustments_read_model ON claim_adjustments;
 DROP FUNCTION claim_adjustments_read_model();
 DROP TRIGGER claim_payments_read_model ON claim_payments;
 DROP FUNCTION claim_payments_read_model();
+DROP TRIGGER encounters_read_model ON encounters;
+DROP FUNCTION encounters_read_model();
 DROP TRIGGER claims_read_model ON claims;
 DROP FUNCTION claims_read_model();
 ALTER TABLE claims DROP COLUMN payer_owed_cents, DROP COLUMN date_of_service;

@@ -46,7 +46,7 @@ func allClaimsAgree(t *testing.T, s *store.Store) {
 // them up) against what they are derived from, by hand, after each write
 // that changes them: a new claim, a payment with contractual and patient
 // adjustments, a denial, a reversal, a write-off, a corrected total, an
-// adjustment removed; and after the migration's backfill of existing rows
+// adjustment removed, a new date of service on the encounter; and after the migration's backfill of existing rows
 // (the migration rolled back and applied again over the same data).
 func TestClaimReadModel(t *testing.T) {
 	f := newFixture(t)
@@ -123,6 +123,11 @@ func TestClaimReadModel(t *testing.T) {
 	exec(`DELETE FROM claim_adjustments a USING claim_payments cp
 	      WHERE cp.remittance_id = a.remittance_id AND cp.seq = a.seq AND cp.claim_id = $1 AND a.group_code = 'CO'`, paid.ID)
 	check("contractual removed", paid.ID, 5000, "2030-06-20")
+
+	// The encounter's date of service changed (the application does not,
+	// but a hand correction or a test's ageing of claims does).
+	exec(`UPDATE encounters SET date_of_service = '2030-02-02' WHERE id = (SELECT encounter_id FROM claims WHERE id = $1)`, reversed.ID)
+	check("new date of service", reversed.ID, 10000, "2030-02-02")
 
 	// A write to the kept columns themselves is recomputed.
 	exec(`UPDATE claims SET payer_owed_cents = 1, date_of_service = '1999-01-01' WHERE id = $1`, denied.ID)
