@@ -38,13 +38,15 @@ ORDER BY seq, line, n;
 -- Remittances the caller owns a part of (remittance_owners: the
 -- organisations of the claims they pay, or, for what matched no claim, the
 -- organisations billing through the account they came through), with how
--- many claim payments they carry in all.
+-- many claim payments they carry in all. Each remittance walked newest
+-- first is asked (remittance_visible, 00165), so the page stops at its
+-- limit instead of first finding every remittance the caller owns.
 SELECT r.id::text AS id, r.payer_id, r.trace_number, r.paid_cents, r.provider_adj_cents, r.balanced, r.balance_problems,
        r.eft_reconciled, coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date, r.created_at,
        (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)::bigint AS payments
 FROM remittances r
 WHERE r.id < coalesce(sqlc.narg(before)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND r.id IN (SELECT remittance_id FROM visible_remittances(sqlc.narg(actor)::uuid, @perm::text))
+  AND EXISTS (SELECT 1 FROM remittance_visible(sqlc.narg(actor)::uuid, @perm::text, r.id, r.partner) AS v WHERE v.visible)
 ORDER BY r.id DESC LIMIT @row_limit;
 
 -- name: DashRemittancePayments :many
@@ -78,9 +80,11 @@ ORDER BY cp.seq;
 --     adjudicated (a claim payment that is not a reversal), first pass
 --     (the first adjudication processed it, CLP02 1, 2 or 3, after exactly
 --     one submission), denied (a CLP02 4 payment) and its reasons.
--- The per-claim lookups (contractual, statements, history) run only for
--- the claims that need them: open for the payer, with a patient share, or
--- in the period.
+-- The payer balance and the date of service are the claim's own
+-- (payer_owed_cents and date_of_service, kept by the triggers of 00165:
+-- claim_payer_owed, the same definition); the per-claim lookups
+-- (statements, and contractual and history for the analytics) run only
+-- for the claims that need them: with a patient share, or in the period.
 -- Rows: kind 'payer' (key: payer name), 'patients', 'period' (n0..n7 the
 -- period's submitted, clean, adjudicated, first pass, denied, charges,
 -- payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and
@@ -95,20 +99,19 @@ pay AS (
     GROUP BY cp.claim_id
 ),
 f AS (
-    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, (sqlc.arg(as_of)::text::date - e.date_of_service) AS age,
+    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, (sqlc.arg(as_of)::text::date - c.date_of_service) AS age,
            coalesce(pay.paid, 0) AS paid, coalesce(pay.resp, 0) AS resp,
            coalesce(pay.adjudicated, false) AS adjudicated, coalesce(pay.denied, false) AS denied,
-           (sqlc.arg(as_of)::text::date - e.date_of_service) BETWEEN 0 AND 89 AS in_period,
-           c.status <> ALL (@closed::text[]) AS payer_open
+           (sqlc.arg(as_of)::text::date - c.date_of_service) BETWEEN 0 AND 89 AS in_period,
+           c.status <> ALL (@closed::text[]) AS payer_open, c.payer_owed_cents AS owed
     FROM claims c
-    JOIN encounters e ON e.id = c.encounter_id
     JOIN payers p ON p.id = c.payer_id
     LEFT JOIN pay ON pay.claim_id = c.id
     WHERE c.org_id IN (SELECT id FROM visible)
 ),
 g AS (
     SELECT f.*,
-           CASE WHEN f.payer_open OR f.in_period THEN
+           CASE WHEN f.in_period THEN
                coalesce((SELECT sum(a.amount_cents) FROM claim_payments cp
                          JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
                          WHERE cp.claim_id = f.id AND cp.status_code <> '4' AND a.group_code = 'CO'), 0)
@@ -145,7 +148,7 @@ g AS (
 ),
 b AS (
     SELECT g.*,
-           CASE WHEN g.payer_open THEN greatest(0, g.total_cents - g.paid - g.contractual - g.resp) ELSE 0 END AS payer_bal,
+           CASE WHEN g.payer_open THEN greatest(0, g.owed) ELSE 0 END AS payer_bal,
            CASE WHEN g.status IN ('voided', 'written_off') THEN 0 ELSE greatest(0, g.resp - g.patient_paid) END AS patient_bal
     FROM g
 )

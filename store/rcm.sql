@@ -154,14 +154,15 @@ ORDER BY q.id DESC LIMIT @row_limit;
 
 -- name: DashRemittanceVersion :one
 -- What changes when the remittance view would: remittances posted or
--- reconciled, work items added or resolved.
+-- reconciled, work items added or resolved. The items are those of the
+-- visible remittances, each asked (work_item_visible, 00165).
 WITH rem AS (
     SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r
     WHERE r.id IN (SELECT remittance_id FROM visible_remittances(sqlc.narg(actor)::uuid, @perm::text))),
 items AS (
     SELECT q.status, q.created_at, q.resolved_at FROM remit_work_queue q
     WHERE q.remittance_id IN (SELECT id FROM rem)
-      AND q.id IN (SELECT item_id FROM visible_work_items(sqlc.narg(actor)::uuid, @perm::text)))
+      AND EXISTS (SELECT 1 FROM work_item_visible(sqlc.narg(actor)::uuid, @perm::text, q.id) AS v WHERE v.visible))
 SELECT (SELECT count(*) FROM rem)::bigint AS remittances,
        (SELECT count(*) FROM rem WHERE eft_reconciled)::bigint AS reconciled,
        (SELECT count(*) FROM items WHERE status = 'open')::bigint AS open_items,

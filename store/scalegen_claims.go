@@ -44,7 +44,9 @@ type hstep struct {
 
 var (
 	claimCols = []string{"id", "org_id", "encounter_id", "patient_id", "coverage_id", "payer_id", "provider_id", "patient_control_number",
-		"total_cents", "status", "created_at", "updated_at", "attempt", "frequency_code", "payer_claim_number", "paid_cents", "batch_id"}
+		"total_cents", "status", "created_at", "updated_at", "attempt", "frequency_code", "payer_claim_number", "paid_cents", "batch_id",
+		// The read model (00165) the triggers keep, which do not run under COPY here.
+		"date_of_service", "payer_owed_cents"}
 	encounterCols = []string{"id", "org_id", "patient_id", "provider_id", "coverage_id", "date_of_service", "place_of_service", "diagnoses",
 		"created_at", "updated_at"}
 	historyCols = []string{"claim_id", "seq", "status", "reason", "at"}
@@ -96,6 +98,7 @@ func (g *tenantGen) claim(n int) {
 		return true
 	}
 	var paid int64
+	owed := total // claim_payer_owed: nothing paid or adjusted yet
 	var batch any
 	icn := ""
 	func() {
@@ -126,7 +129,7 @@ func (g *tenantGen) claim(n int) {
 			return
 		}
 		icn = fmt.Sprintf("ZZICN%04d%07d", g.i, n)
-		paid = g.payment(o, id, org, pcn, icn, total, p.payer, posted)
+		paid, owed = g.payment(o, id, org, pcn, icn, total, p.payer, posted)
 		switch o {
 		case outPaid:
 			step("paid", posted)
@@ -148,7 +151,7 @@ func (g *tenantGen) claim(n int) {
 	last := h[len(h)-1]
 	g.add("encounters", encounterCols, eid, org, p.id, prov.id, p.coverage, dos, "11", []string{"Z0000"}, created, created)
 	g.add("claims", claimCols, id, org, eid, p.id, p.coverage, payer.id, prov.id, pcn, total, last.status, created, last.at,
-		int32(1), "1", icn, paid, batch)
+		int32(1), "1", icn, paid, batch, dos, owed)
 	for k, s := range h {
 		g.add("claim_status_history", historyCols, id, int32(k+1), s.status, "", s.at)
 	}
@@ -157,8 +160,10 @@ func (g *tenantGen) claim(n int) {
 
 // payment records the claim's 835 claim payment in the day's remittance
 // of its payer, with its adjustments (and the denial, when it is one); it
-// returns what the payer paid.
-func (g *tenantGen) payment(o claimOutcome, claim, org [16]byte, pcn, icn string, total int64, payer int, posted time.Time) int64 {
+// returns what the payer paid and what the payer still owes after it
+// (claim_payer_owed: the charge less paid, patient responsibility and the
+// CO adjustments of a payment that is not a denial).
+func (g *tenantGen) payment(o claimOutcome, claim, org [16]byte, pcn, icn string, total int64, payer int, posted time.Time) (int64, int64) {
 	type adj struct {
 		group, reason string
 		cents         int64
@@ -209,7 +214,13 @@ func (g *tenantGen) payment(o claimOutcome, claim, org [16]byte, pcn, icn string
 		codes := []string{adjs[0].group + "-" + adjs[0].reason}
 		g.add("claim_denials", denialCols, claim, org, int32(1), category, codes, rarcs, posted.Add(90*24*time.Hour), appealable, posted)
 	}
-	return paid
+	owed := total - paid - patient
+	for _, a := range adjs {
+		if a.group == "CO" && status != "4" {
+			owed -= a.cents
+		}
+	}
+	return paid, owed
 }
 
 // remittances writes the remittances the claim payments made, and in one

@@ -163,20 +163,19 @@ pay AS (
     GROUP BY cp.claim_id
 ),
 f AS (
-    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, ($3::text::date - e.date_of_service) AS age,
+    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, ($3::text::date - c.date_of_service) AS age,
            coalesce(pay.paid, 0) AS paid, coalesce(pay.resp, 0) AS resp,
            coalesce(pay.adjudicated, false) AS adjudicated, coalesce(pay.denied, false) AS denied,
-           ($3::text::date - e.date_of_service) BETWEEN 0 AND 89 AS in_period,
-           c.status <> ALL ($4::text[]) AS payer_open
+           ($3::text::date - c.date_of_service) BETWEEN 0 AND 89 AS in_period,
+           c.status <> ALL ($4::text[]) AS payer_open, c.payer_owed_cents AS owed
     FROM claims c
-    JOIN encounters e ON e.id = c.encounter_id
     JOIN payers p ON p.id = c.payer_id
     LEFT JOIN pay ON pay.claim_id = c.id
     WHERE c.org_id IN (SELECT id FROM visible)
 ),
 g AS (
-    SELECT f.id, f.payer, f.patient_id, f.status, f.total_cents, f.age, f.paid, f.resp, f.adjudicated, f.denied, f.in_period, f.payer_open,
-           CASE WHEN f.payer_open OR f.in_period THEN
+    SELECT f.id, f.payer, f.patient_id, f.status, f.total_cents, f.age, f.paid, f.resp, f.adjudicated, f.denied, f.in_period, f.payer_open, f.owed,
+           CASE WHEN f.in_period THEN
                coalesce((SELECT sum(a.amount_cents) FROM claim_payments cp
                          JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
                          WHERE cp.claim_id = f.id AND cp.status_code <> '4' AND a.group_code = 'CO'), 0)
@@ -212,8 +211,8 @@ g AS (
     WHERE f.payer_open OR f.in_period OR f.resp <> 0
 ),
 b AS (
-    SELECT g.id, g.payer, g.patient_id, g.status, g.total_cents, g.age, g.paid, g.resp, g.adjudicated, g.denied, g.in_period, g.payer_open, g.contractual, g.patient_paid, g.submitted, g.clean, g.first_pass, g.denial_reasons,
-           CASE WHEN g.payer_open THEN greatest(0, g.total_cents - g.paid - g.contractual - g.resp) ELSE 0 END AS payer_bal,
+    SELECT g.id, g.payer, g.patient_id, g.status, g.total_cents, g.age, g.paid, g.resp, g.adjudicated, g.denied, g.in_period, g.payer_open, g.owed, g.contractual, g.patient_paid, g.submitted, g.clean, g.first_pass, g.denial_reasons,
+           CASE WHEN g.payer_open THEN greatest(0, g.owed) ELSE 0 END AS payer_bal,
            CASE WHEN g.status IN ('voided', 'written_off') THEN 0 ELSE greatest(0, g.resp - g.patient_paid) END AS patient_bal
     FROM g
 )
@@ -289,9 +288,11 @@ type DashReceivablesTotalsRow struct {
 //	  (the first adjudication processed it, CLP02 1, 2 or 3, after exactly
 //	  one submission), denied (a CLP02 4 payment) and its reasons.
 //
-// The per-claim lookups (contractual, statements, history) run only for
-// the claims that need them: open for the payer, with a patient share, or
-// in the period.
+// The payer balance and the date of service are the claim's own
+// (payer_owed_cents and date_of_service, kept by the triggers of 00165:
+// claim_payer_owed, the same definition); the per-claim lookups
+// (statements, and contractual and history for the analytics) run only
+// for the claims that need them: with a patient share, or in the period.
 // Rows: kind 'payer' (key: payer name), 'patients', 'period' (n0..n7 the
 // period's submitted, clean, adjudicated, first pass, denied, charges,
 // payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and
@@ -395,7 +396,7 @@ SELECT r.id::text AS id, r.payer_id, r.trace_number, r.paid_cents, r.provider_ad
        (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)::bigint AS payments
 FROM remittances r
 WHERE r.id < coalesce($1::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND r.id IN (SELECT remittance_id FROM visible_remittances($2::uuid, $3::text))
+  AND EXISTS (SELECT 1 FROM remittance_visible($2::uuid, $3::text, r.id, r.partner) AS v WHERE v.visible)
 ORDER BY r.id DESC LIMIT $4
 `
 
@@ -423,7 +424,9 @@ type DashRemittancesRow struct {
 // Remittances the caller owns a part of (remittance_owners: the
 // organisations of the claims they pay, or, for what matched no claim, the
 // organisations billing through the account they came through), with how
-// many claim payments they carry in all.
+// many claim payments they carry in all. Each remittance walked newest
+// first is asked (remittance_visible, 00165), so the page stops at its
+// limit instead of first finding every remittance the caller owns.
 func (q *Queries) DashRemittances(ctx context.Context, arg DashRemittancesParams) ([]DashRemittancesRow, error) {
 	rows, err := q.db.Query(ctx, dashRemittances,
 		arg.Before,

@@ -170,6 +170,8 @@ type Claim struct {
 	BatchID              *string
 	PaidCents            int64
 	CobSeq               int32
+	DateOfService        time.Time
+	PayerOwedCents       int64
 }
 
 type ClaimAdjustment struct {

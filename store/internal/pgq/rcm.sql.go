@@ -297,7 +297,7 @@ WITH rem AS (
 items AS (
     SELECT q.status, q.created_at, q.resolved_at FROM remit_work_queue q
     WHERE q.remittance_id IN (SELECT id FROM rem)
-      AND q.id IN (SELECT item_id FROM visible_work_items($1::uuid, $2::text)))
+      AND EXISTS (SELECT 1 FROM work_item_visible($1::uuid, $2::text, q.id) AS v WHERE v.visible))
 SELECT (SELECT count(*) FROM rem)::bigint AS remittances,
        (SELECT count(*) FROM rem WHERE eft_reconciled)::bigint AS reconciled,
        (SELECT count(*) FROM items WHERE status = 'open')::bigint AS open_items,
@@ -319,7 +319,8 @@ type DashRemittanceVersionRow struct {
 }
 
 // What changes when the remittance view would: remittances posted or
-// reconciled, work items added or resolved.
+// reconciled, work items added or resolved. The items are those of the
+// visible remittances, each asked (work_item_visible, 00165).
 func (q *Queries) DashRemittanceVersion(ctx context.Context, arg DashRemittanceVersionParams) (DashRemittanceVersionRow, error) {
 	row := q.db.QueryRow(ctx, dashRemittanceVersion, arg.Actor, arg.Perm)
 	var i DashRemittanceVersionRow

@@ -27,12 +27,12 @@ WITH x AS (
     SELECT c.id, c.org_id, c.status, c.payer_id, p.name AS payer_name, c.provider_id,
            trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
            c.patient_control_number, c.total_cents, c.paid_cents, c.attempt, c.created_at, c.updated_at, c.patient_id,
-           to_char(e.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
+           c.payer_owed_cents, to_char(c.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
            (CASE $6::text
-                WHEN 'dos' THEN to_char(e.date_of_service, 'YYYY-MM-DD')
+                WHEN 'dos' THEN to_char(c.date_of_service, 'YYYY-MM-DD')
                 WHEN 'payer' THEN lower(p.name)
                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                               ELSE greatest(0, claim_payer_owed(c.id, c.total_cents)) END)::text, 20, '0')
+                                               ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
                 WHEN 'status' THEN c.status
                 ELSE '' END) AS sort_key
     FROM dash_claims($7::uuid, $8::text, $9::uuid, $10::uuid,
@@ -45,14 +45,13 @@ WITH x AS (
                      $28::bytea[], $29::bytea[], $30::date) AS c
     JOIN payers p ON p.id = c.payer_id
     JOIN providers pr ON pr.id = c.provider_id
-    JOIN encounters e ON e.id = c.encounter_id
     WHERE ($31::text IS NULL OR c.status = ANY (string_to_array($31::text, ',')))
 )
 SELECT x.id::text AS id, x.org_id::text AS org_id, x.status, x.payer_id::text AS payer_id, x.payer_name,
        x.provider_id::text AS provider_id, x.provider_name, x.patient_control_number, x.total_cents, x.paid_cents,
        x.attempt, x.created_at, x.updated_at, x.patient_id::text AS patient_id, x.date_of_service,
        (CASE WHEN x.status = ANY ($1::text[]) THEN 0
-             ELSE greatest(0, claim_payer_owed(x.id, x.total_cents)) END)::bigint AS balance_cents,
+             ELSE greatest(0, x.payer_owed_cents) END)::bigint AS balance_cents,
        x.sort_key::text AS sort_key
 FROM x
 WHERE $2::uuid IS NULL
@@ -133,7 +132,9 @@ type DashClaimsSortedRow struct {
 // With @sort and @descending known when the statement is planned, the
 // CASEs fold to one order and a created sort reads the claims primary key
 // in order. balance_cents is rcm.ClaimFacts.PayerBalance: claim_payer_owed
-// floored at 0, and 0 in the statuses where the payer owes nothing.
+// floored at 0, and 0 in the statuses where the payer owes nothing; it and
+// the date of service are read from the claim (payer_owed_cents and
+// date_of_service, kept by the triggers of 00165), not computed per claim.
 func (q *Queries) DashClaimsSorted(ctx context.Context, arg DashClaimsSortedParams) ([]DashClaimsSortedRow, error) {
 	rows, err := q.db.Query(ctx, dashClaimsSorted,
 		arg.Closed,
