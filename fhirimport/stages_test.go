@@ -62,4 +62,5 @@ func BenchmarkImportStages(b *testing.B) {
 		fmt.Printf("round %d (%v): fetch %v, validate %v, commit %v; %d imported, %d unchanged, %d invalid, %d failed\n", round, counts["Patient"],
 			t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), t3.Sub(t2).Round(time.Millisecond), p.Imported, p.Unchanged, p.Invalid, p.Failed)
 	}
+	fmt.Printf("peak RSS of the process: %.0f MiB\n", peakRSS())
 }

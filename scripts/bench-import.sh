@@ -77,7 +77,7 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
 export TEMPORAL_ADDRESS=127.0.0.1:$tport CLAIMFLOW_DATA_DIR=$work/data CLAIMFLOW_IMPORT_DIR=$work/import
 export CLAIMFLOW_HTTP_ADDR=127.0.0.1:$aport CLAIMFLOW_WORKER_HTTP_ADDR=127.0.0.1:$wport CLAIMFLOW_LOG_LEVEL=warn
 export CLAIMFLOW_URL=http://127.0.0.1:$aport
-psql -h 127.0.0.1 -U postgres -XAtq -c "DROP DATABASE IF EXISTS $db" >/dev/null
+PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -U postgres -XAtq -c "DROP DATABASE IF EXISTS $db" >/dev/null
 "$bin/claimflow" migrate up >"$work/migrate.log" 2>&1 || fail "migrations failed"
 
 # Two tenants, each with an admin API token; tenant A's payer is the one
@@ -127,7 +127,8 @@ id=$(run_id "$work/import1.log")
 kill_after=$(awk -v t="$source_total" -v k="$kill_at" 'BEGIN {printf "%d", t * k}')
 killed=0 peak_w1=0 t_fetch="" t_validate=""
 while kill -0 "$import_pid" 2>/dev/null; do
-  read -r stage imported < <(psqlq "SELECT stage, imported FROM import_runs WHERE id = '$id'" | tr '|' ' ')
+  stage="" imported=0
+  read -r stage imported < <(psqlq "SELECT stage, imported FROM import_runs WHERE id = '$id'" | tr '|' ' ') || true
   [ "$stage" = validate ] && [ -z "$t_fetch" ] && t_fetch=$(secs "$t1" "$(now)")
   [ "$stage" = commit ] && [ -z "$t_validate" ] && t_validate=$(secs "$t1" "$(now)")
   if [ "$killed" = 0 ] && [ "$stage" = commit ] && [ "${imported:-0}" -ge "$kill_after" ]; then
