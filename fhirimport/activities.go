@@ -41,6 +41,10 @@ type Store interface {
 	ImportEncounter(ctx context.Context, a rcm.Actor, k rcm.ImportKey, seq int, charges []ImportItem, e rcm.Encounter) (string, bool, error)
 
 	SyncStore
+	// ImportGroup commits records in one transaction (refusals per record)
+	// and ImportRecordsOf resolves a page's references in one query.
+	ImportGroup(ctx context.Context, a rcm.Actor, recs []rcm.ImportRecord) ([]rcm.ImportResult, error)
+	ImportRecordsOf(ctx context.Context, orgID, resourceType string, sourceIDs []string) (map[string]string, error)
 }
 
 // Activities are the import's steps. FHIR holds the FHIR server settings
@@ -344,12 +348,69 @@ type FinishInput struct {
 	Error string `json:"error,omitempty"`
 }
 
-// commitWorkers is how many records of one page commit at once: records
-// of one type never refer to each other, and each commit is its own
-// transaction, so a page's records are independent.
+// commitWorkers is how many groups of one page commit at once: records
+// of one type never refer to each other, and each group is its own
+// transaction, so a page's groups are independent.
 const commitWorkers = 4
 
+// commitGroupSize is how many records one transaction of the store's
+// ImportGroup writes.
+const commitGroupSize = 100
+
 func (a *Activities) commitPage(ctx context.Context, actor rcm.Actor, in CommitInput, res *resolver, items []ImportItem) error {
+	if in.SyncID != "" {
+		// A sync pass compares each record with claimflow's copy and
+		// applies or flags the change (store.SyncAppointment,
+		// SyncEncounter): record by record, as its passes are small.
+		return a.commitPageOneByOne(ctx, actor, in, res, items)
+	}
+	recs := make([]commitRec, len(items))
+	for i, it := range items {
+		recs[i].item = it
+		if err := json.Unmarshal(it.Mapped, &recs[i].m); err != nil {
+			recs[i].bad = true
+		}
+	}
+	if err := res.preload(ctx, recs); err != nil {
+		return err
+	}
+	work := make(chan []commitRec)
+	errs := make(chan error, commitWorkers)
+	var wg sync.WaitGroup
+	for range commitWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for g := range work {
+				if err := a.commitGroup(ctx, actor, in, res, g); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+feed:
+	for g := range slices.Chunk(recs, commitGroupSize) {
+		select {
+		case work <- g:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
+}
+
+// commitPageOneByOne commits a page one item at a time (sync passes).
+func (a *Activities) commitPageOneByOne(ctx context.Context, actor rcm.Actor, in CommitInput, res *resolver, items []ImportItem) error {
 	work := make(chan ImportItem)
 	errs := make(chan error, commitWorkers)
 	var wg sync.WaitGroup
@@ -383,38 +444,6 @@ feed:
 		}
 	}
 	return err
-}
-
-type resolver struct {
-	st    Store
-	org   string
-	mu    sync.Mutex
-	cache map[string]string
-}
-
-func newResolver(st Store, org string) *resolver {
-	return &resolver{st: st, org: org, cache: map[string]string{}}
-}
-
-// id answers the claimflow id a source record became ("" when none).
-func (r *resolver) id(ctx context.Context, typ, src string) (string, error) {
-	if src == "" {
-		return "", nil
-	}
-	k := typ + "/" + src
-	r.mu.Lock()
-	v, ok := r.cache[k]
-	r.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	v, _, err := r.st.ImportRecordOf(ctx, r.org, typ, src)
-	if err == nil && v != "" {
-		r.mu.Lock()
-		r.cache[k] = v
-		r.mu.Unlock()
-	}
-	return v, err
 }
 
 // commitOne writes one item; a record the store refuses (a slot taken, a
@@ -497,6 +526,183 @@ func (a *Activities) commitOne(ctx context.Context, actor rcm.Actor, in CommitIn
 		return a.fail(ctx, in.RunID, it, rcm.Problems{{Pointer: "", Detail: refusal(err)}})
 	}
 	return err
+}
+
+// commitRec is one valid item of a page with its mapped record.
+type commitRec struct {
+	item ImportItem
+	m    Mapped
+	bad  bool // the mapped record is unreadable
+}
+
+type resolver struct {
+	st    Store
+	org   string
+	mu    sync.Mutex
+	cache map[string]string
+}
+
+func newResolver(st Store, org string) *resolver {
+	return &resolver{st: st, org: org, cache: map[string]string{}}
+}
+
+// preload reads the claimflow ids of every source record a page refers to,
+// one query per referenced type, instead of one query per reference.
+func (r *resolver) preload(ctx context.Context, recs []commitRec) error {
+	want := map[string][]string{}
+	add := func(typ, src string) {
+		if src == "" {
+			return
+		}
+		r.mu.Lock()
+		_, ok := r.cache[typ+"/"+src]
+		r.mu.Unlock()
+		if !ok {
+			want[typ] = append(want[typ], src)
+		}
+	}
+	for _, c := range recs {
+		if c.bad {
+			continue
+		}
+		add("Patient", c.m.PatientRef)
+		add("Practitioner", c.m.ProviderRef)
+		add("Appointment", c.m.AppointmentRef)
+		add("Coverage", c.m.CoverageRef)
+	}
+	for typ, srcs := range want {
+		slices.Sort(srcs)
+		ids, err := r.st.ImportRecordsOf(ctx, r.org, typ, slices.Compact(srcs))
+		if err != nil {
+			return err
+		}
+		r.mu.Lock()
+		for src, id := range ids {
+			r.cache[typ+"/"+src] = id
+		}
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// id answers the claimflow id a source record became ("" when none).
+func (r *resolver) id(ctx context.Context, typ, src string) (string, error) {
+	if src == "" {
+		return "", nil
+	}
+	k := typ + "/" + src
+	r.mu.Lock()
+	v, ok := r.cache[k]
+	r.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, _, err := r.st.ImportRecordOf(ctx, r.org, typ, src)
+	if err == nil && v != "" {
+		r.mu.Lock()
+		r.cache[k] = v
+		r.mu.Unlock()
+	}
+	return v, err
+}
+
+// commitGroup writes a group of a page's items in one store transaction;
+// a record the store refuses (a slot taken, a reference gone) becomes a
+// failed outcome with the store's problems.
+func (a *Activities) commitGroup(ctx context.Context, actor rcm.Actor, in CommitInput, res *resolver, group []commitRec) error {
+	var recs []rcm.ImportRecord
+	var of []ImportItem // the item of each rec
+	var failed []ImportItem
+	failWith := func(it ImportItem, pr rcm.Problems) {
+		it.Status, it.Problems, it.Mapped = rcm.ItemFailed, pr, nil
+		failed = append(failed, it)
+	}
+	for _, c := range group {
+		if c.bad {
+			failWith(c.item, rcm.Problems{{Pointer: "", Detail: "the mapped record is unreadable: validate again"}})
+			continue
+		}
+		rec, pr, err := record(ctx, in, res, c.item, c.m)
+		if err != nil {
+			return err
+		}
+		if pr != nil {
+			failWith(c.item, pr)
+			continue
+		}
+		recs = append(recs, rec)
+		of = append(of, c.item)
+	}
+	if len(recs) > 0 {
+		results, err := a.Store.ImportGroup(ctx, actor, recs)
+		if err != nil {
+			return err
+		}
+		for i, r := range results {
+			var ve *rcm.ValidationError
+			switch {
+			case r.Err == nil:
+			case errors.As(r.Err, &ve):
+				failWith(of[i], ve.Fields)
+			default:
+				failWith(of[i], rcm.Problems{{Pointer: "", Detail: refusal(r.Err)}})
+			}
+		}
+	}
+	return a.Store.SetImportOutcomes(ctx, in.RunID, failed)
+}
+
+// record builds the store's record of one valid item with its references
+// resolved; problems (not an error) when the item cannot be committed.
+func record(ctx context.Context, in CommitInput, res *resolver, it ImportItem, m Mapped) (rcm.ImportRecord, rcm.Problems, error) {
+	r := rcm.ImportRecord{Key: rcm.ImportKey{OrgID: in.OrgID, RunID: in.RunID, ResourceType: it.ResourceType, SourceID: it.SourceID}, Seq: it.Seq}
+	var err error
+	need := func(typ, src string, dst *string) {
+		if src != "" && err == nil {
+			*dst, err = res.id(ctx, typ, src)
+		}
+	}
+	switch it.ResourceType {
+	case "Practitioner":
+		r.Key.Natural = m.Provider.NPI
+		p := *m.Provider
+		r.Provider = &p
+	case "Patient":
+		r.Key.Natural = m.MRN
+		p := *m.Patient
+		r.Patient = &p
+	case "Coverage":
+		r.Key.Natural = m.MemberKey
+		c := *m.Coverage
+		c.PayerID = m.PayerID
+		need("Patient", m.PatientRef, &c.PatientID)
+		r.Coverage = &c
+	case "Appointment":
+		b := *m.Booking
+		b.PatientID, b.ProviderID = m.PatientID, m.ProviderID
+		need("Patient", m.PatientRef, &b.PatientID)
+		need("Practitioner", m.ProviderRef, &b.ProviderID)
+		r.Booking = &b
+	case "Encounter":
+		e := *m.Encounter
+		e.PatientID, e.ProviderID = m.PatientID, m.ProviderID
+		need("Patient", m.PatientRef, &e.PatientID)
+		need("Practitioner", m.ProviderRef, &e.ProviderID)
+		need("Appointment", m.AppointmentRef, &e.AppointmentID)
+		need("Coverage", m.CoverageRef, &e.CoverageID)
+		r.Also = make([]ImportItem, len(m.ChargeSeqs))
+		for i, c := range m.ChargeSeqs {
+			r.Also[i] = ImportItem{Seq: c.Seq, ResourceType: "ChargeItem", SourceID: c.SourceID}
+		}
+		r.Encounter = &e
+	case "ChargeItem":
+		// Committed with its encounter; one left valid means its encounter
+		// failed, so it fails with it.
+		return r, rcm.Problems{{Pointer: "/context", Detail: "its Encounter/" + m.EncounterRef + " was not imported"}}, nil
+	default:
+		return r, rcm.Problems{{Pointer: "/resourceType", Detail: "is not imported"}}, nil
+	}
+	return r, nil, err
 }
 
 // refusal names a store refusal without values (SlotConflict's text has

@@ -99,3 +99,27 @@ type ImportKey struct {
 	SourceID     string
 	Natural      string
 }
+
+// ImportRecord is one record of a group commit (the store's ImportGroup):
+// its key, its item's seq, the further items it absorbs (an encounter's
+// ChargeItems), and exactly one record.
+type ImportRecord struct {
+	Key       ImportKey
+	Seq       int
+	Also      []ImportItem
+	Patient   *Patient
+	Coverage  *Coverage
+	Provider  *Provider
+	Booking   *Booking
+	Encounter *Encounter
+}
+
+// ImportResult is a group commit's answer for one record: the claimflow
+// id, whether this commit created it (false: the key existed, the items
+// are marked unchanged), or the store's refusal (a *ValidationError,
+// ErrConflict, ErrNotFound) when the record was not written.
+type ImportResult struct {
+	ID      string
+	Created bool
+	Err     error
+}

@@ -29,7 +29,7 @@ const auditChains = 32
 // keeps each chain strictly ordered while appends to other chains proceed.
 // Callers append last, just before commit.
 func (s *Store) audit(ctx context.Context, tx pgx.Tx, a Actor, entries ...AuditEntry) error {
-	if len(entries) == 0 {
+	if len(entries) == 0 || deferAudit(ctx, tx, a, entries) {
 		return nil
 	}
 	var h auditHead

@@ -378,21 +378,25 @@ func (s *Store) ImportProvider(ctx context.Context, a Actor, k ImportKey, seq in
 	if err := p.Validate(); err != nil {
 		return "", false, err
 	}
-	return s.importOne(ctx, k, seq, nil, func(tx pgx.Tx) (string, error) {
-		var existing string
-		err := tx.QueryRow(ctx, q("ImportProviderByNPI"), p.OrgID, p.NPI).Scan(&existing)
-		if err == nil {
-			if err := requireScope(ctx, tx, a, PermProviderWrite, p.OrgID); err != nil {
-				return "", orgMissing()
-			}
-			return existing, nil
+	return s.importOne(ctx, k, seq, nil, func(tx pgx.Tx) (string, error) { return s.importProviderTx(ctx, tx, a, p) })
+}
+
+// importProviderTx links a provider registered at the organisation with
+// the same NPI, or inserts it.
+func (s *Store) importProviderTx(ctx context.Context, tx pgx.Tx, a Actor, p Provider) (string, error) {
+	var existing string
+	err := tx.QueryRow(ctx, q("ImportProviderByNPI"), p.OrgID, p.NPI).Scan(&existing)
+	if err == nil {
+		if err := requireScope(ctx, tx, a, PermProviderWrite, p.OrgID); err != nil {
+			return "", orgMissing()
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return "", err
-		}
-		p.ID = newID()
-		return p.ID, insertProvider(ctx, tx, a, &p)
-	})
+		return existing, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return "", err
+	}
+	p.ID = newID()
+	return p.ID, insertProvider(ctx, tx, a, &p)
 }
 
 // ImportAppointment commits one imported appointment with the booking's

@@ -171,7 +171,7 @@ func (f *RecordedFHIRServer) fhir(w http.ResponseWriter, r *http.Request) {
 		links = append(links, fmt.Sprintf(`{"relation":"next","url":"%s/fhir/%s?%s"}`, f.Srv.URL, what, q.Encode()))
 	}
 	w.Header().Set("Content-Type", "application/fhir+json")
-	_, _ = fmt.Fprintf(w, `{"resourceType":"Bundle","type":"searchset","total":%d,"link":[%s],"entry":[%s]}`,
+	_, _ = fmt.Fprintf(w, `{"resourceType":"Bundle","type":"searchset","total":%d,"link":[%s],"entry":[%s]}`, //nolint:gosec // G705: the test server's recorded JSON, served as application/fhir+json
 		len(lines), strings.Join(links, ","), strings.Join(entries, ","))
 }
 
@@ -327,7 +327,7 @@ func Edit(t *testing.T, dir, typ string, at time.Time, edit func(res map[string]
 		}
 		out = append(out, l)
 	}
-	if err := os.WriteFile(file, []byte(strings.Join(out, "\n")+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(strings.Join(out, "\n")+"\n"), 0o600); err != nil { //nolint:gosec // G703: the test's own recorded file
 		t.Fatal(err)
 	}
 	return n

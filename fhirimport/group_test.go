@@ -1,0 +1,135 @@
+package fhirimport_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/claimflow/claimflow/fhirimport"
+	"github.com/claimflow/claimflow/rcm"
+)
+
+// TestImportGroupCommit drives the commit's group transactions directly
+// (the activities without Temporal): a record the store refuses inside a
+// group (an appointment whose slot was booked through the API meanwhile)
+// fails alone while the rest of its group is written; every written record
+// has its audit row and import key; repeating a commit slice and
+// re-running the import write nothing twice; tenant B holds nothing.
+func TestImportGroupCommit(t *testing.T) {
+	s := keyedStore(t)
+	ctx := context.Background()
+	a := newTenant(t, s, "TEST GROUP SYSTEM A", "PAYERA1")
+	b := newTenant(t, s, "TEST GROUP SYSTEM B", "PAYERB1")
+	dir := t.TempDir()
+	const patients, providers = 250, 5 // more than two groups of each type
+	counts, err := fhirimport.Synthesize(dir, fhirimport.SynthOptions{Patients: patients, Providers: providers, PayerIDs: []string{"PAYERA1"}, Prefix: "grp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := &fhirimport.Activities{Store: s}
+	start := func() fhirimport.Input {
+		run, err := s.CreateImportRun(ctx, a.admin, rcm.ImportRun{OrgID: a.org.ID, Source: rcm.ImportSourceNDJSON, SourceName: "group"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := fhirimport.Input{RunID: run.ID, OrgID: a.org.ID, UserID: a.admin.UserID, Source: rcm.ImportSourceNDJSON, Paths: []string{dir}}
+		if _, err := acts.ImportFetch(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := acts.ImportValidate(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	commit := func(in fhirimport.Input, limit int) fhirimport.Progress {
+		p, err := acts.ImportCommit(ctx, fhirimport.CommitInput{Input: in, Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	in := start()
+	// The practitioners and patients first; then the API books patient 1
+	// into the slot the import gives patient 0's appointment.
+	if p := commit(in, providers+patients); p.Imported < providers+patients {
+		t.Fatalf("after the first slice: %+v", p)
+	}
+	ids, err := s.ImportRecordsOf(ctx, a.org.ID, "Patient", []string{"grp-pt-1"})
+	if err != nil || ids["grp-pt-1"] == "" {
+		t.Fatalf("patient 1's key: %v %v", ids, err)
+	}
+	prov, err := s.ImportRecordsOf(ctx, a.org.ID, "Practitioner", []string{"grp-pr-0"})
+	if err != nil || prov["grp-pr-0"] == "" {
+		t.Fatalf("provider 0's key: %v %v", prov, err)
+	}
+	at := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	if _, err := s.Book(ctx, a.admin, rcm.Booking{ProviderID: prov["grp-pr-0"], PatientID: ids["grp-pt-1"], VisitType: "office visit", StartsAt: at, EndsAt: at.Add(30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	var p fhirimport.Progress
+	for p.Done < p.Total || p.Total == 0 {
+		p = commit(in, 300)
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	if p.Total != total || p.Failed != 1 || p.Imported != total-1 {
+		t.Fatalf("import: %+v; want %d records, one failed", p, total)
+	}
+	failed, err := s.ImportItems(ctx, in.RunID, "Appointment", rcm.ItemFailed, 0, 10)
+	if err != nil || len(failed) != 1 || failed[0].SourceID != "grp-pt-0-appt" || len(failed[0].Problems) != 1 || failed[0].Problems[0].Detail != "the provider already has an appointment at this time" {
+		t.Fatalf("the failed appointment: %v, %d items, %+v", err, len(failed), failed[0].Problems)
+	}
+	rows := func(org string) map[string]int {
+		out := map[string]int{}
+		for name, sql := range map[string]string{
+			"patients":     `SELECT count(*)::int FROM patients WHERE org_id = $1`,
+			"coverages":    `SELECT count(*)::int FROM coverages WHERE org_id = $1`,
+			"providers":    `SELECT count(*)::int FROM providers WHERE org_id = $1`,
+			"appointments": `SELECT count(*)::int FROM appointments WHERE org_id = $1`,
+			"encounters":   `SELECT count(*)::int FROM encounters WHERE org_id = $1`,
+			"charges":      `SELECT count(*)::int FROM charges ch JOIN encounters e ON e.id = ch.encounter_id WHERE e.org_id = $1`,
+			"keys":         `SELECT count(*)::int FROM import_keys WHERE org_id = $1`,
+			"audits":       `SELECT count(*)::int FROM audit_log WHERE org_id = $1 AND action = 'create' AND resource IN ('patient', 'coverage', 'appointment', 'encounter')`,
+			"sealed":       `SELECT count(*)::int FROM patients WHERE org_id = $1 AND length(dek) > 0 AND last_name_bidx IS NOT NULL`,
+		} {
+			out[name] = count(t, s, sql, org)
+		}
+		return out
+	}
+	got := rows(a.org.ID)
+	// one create audit row per patient, coverage, appointment (the imported ones and the API's booking) and encounter
+	want := map[string]int{"patients": patients, "coverages": patients, "providers": providers, "appointments": patients, "encounters": patients,
+		"charges": patients, "keys": total - 1 - (total - counts["Patient"] - counts["Coverage"] - counts["Practitioner"] - counts["Appointment"] - counts["Encounter"] - counts["ChargeItem"]),
+		"audits": 4 * patients, "sealed": patients} // providers have no create audit (as through the API)
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %d; want %d", k, got[k], v)
+		}
+	}
+	// The same slice again writes nothing; a re-run marks everything
+	// unchanged (the refused appointment is refused again).
+	commit(in, 2000)
+	again := start()
+	for p = (fhirimport.Progress{}); p.Done < p.Total || p.Total == 0; {
+		p = commit(again, 2000)
+	}
+	if p.Unchanged != total-1-(total-counts["Patient"]-counts["Coverage"]-counts["Practitioner"]-counts["Appointment"]-counts["Encounter"]-counts["ChargeItem"]) || p.Failed != 1 {
+		t.Errorf("re-run: %+v", p)
+	}
+	if after := rows(a.org.ID); len(after) != len(got) {
+		t.Fatal("row counts missing")
+	} else {
+		for k, v := range got {
+			if after[k] != v {
+				t.Errorf("re-run changed %s: %d → %d", k, v, after[k])
+			}
+		}
+	}
+	for k, v := range rows(b.org.ID) {
+		if v != 0 {
+			t.Errorf("tenant B holds %d %s", v, k)
+		}
+	}
+}
