@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -89,6 +90,14 @@ var isolationCoverage = map[string]isolation{
 	// organisation is refused as one naming a made-up one.
 	"POST /v1/imports/upload":     {kind: isoCreate, body: func(x, _ *tenant) any { return map[string]any{"org_id": x.practice.ID} }},
 	"GET /v1/import/template.csv": {kind: isoPublic},
+	"POST /v1/imports/syncs": {kind: isoCreate, body: func(x, _ *tenant) any {
+		return map[string]any{"org_id": x.practice.ID, "server": "ehr", "every": "1h"}
+	}},
+	"GET /v1/imports/syncs":            {kind: isoList},
+	"GET /v1/imports/syncs/{id}":       {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
+	"POST /v1/imports/syncs/{id}/run":  {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
+	"GET /v1/imports/sync-flags":       {kind: isoList},
+	"POST /v1/imports/sync-flags/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.syncFlag }, body: func(_, _ *tenant) any { return map[string]any{"status": "acknowledged"} }},
 
 	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}
@@ -261,6 +270,7 @@ func ghostOf(tn *tenant) *tenant {
 	g.savedFilter = n()
 	g.authorization = n()
 	g.importRun = n()
+	g.importSync, g.syncFlag = n(), n()
 	for r := range tn.users {
 		g.users[r] = n()
 	}
@@ -271,7 +281,7 @@ func ghostOf(tn *tenant) *tenant {
 func secretsOf(tn *tenant) []string {
 	s := []string{tn.root.ID, tn.practice.ID, tn.prov.ID, tn.payer.ID, tn.recs.patient.ID, tn.recs.coverage.ID,
 		tn.recs.appointment.ID, tn.recs.waitlist.ID, tn.recs.encounter.ID, tn.recs.claim.ID, tn.recs.claim.PatientControlNumber,
-		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, tn.authorization, tn.importRun, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
+		tn.workItem, tn.tokenID, tn.remittance, tn.deposit, tn.savedFilter, tn.authorization, tn.importRun, tn.importSync, tn.syncFlag, "TENANT" + tn.name, "ZZEFT" + tn.name, "TEST PRACTICE " + tn.name}
 	for _, u := range tn.users {
 		s = append(s, u)
 	}
@@ -363,12 +373,30 @@ func TestRouteIsolation(t *testing.T) {
 	}
 	w.mustCall(202, a.admin, "POST", "/v1/imports", map[string]any{"org_id": a.practice.ID, "source": "fhir", "server": "ehr"}, &imp)
 	a.importRun = imp.ID
+	var sy struct {
+		ID string `json:"id"`
+	}
+	w.mustCall(201, a.admin, "POST", "/v1/imports/syncs", map[string]any{"org_id": a.practice.ID, "server": "ehr", "every": "1h"}, &sy)
+	a.importSync = sy.ID
+	// A flag is raised by a sync pass that finds a billed record changed
+	// (store.SyncAppointment, TestImportSyncCLI); here one is put in place
+	// for A's appointment so that B's list and decision can be tried on it.
+	a.syncFlag = uuid.Must(uuid.NewV7()).String()
+	if _, err := w.store.Pool.Exec(context.Background(), `INSERT INTO import_sync_flags
+		(id, org_id, sync_id, run_id, seq, resource_type, source_id, record_id, patient_id, reason, fields, body, version_bidx)
+		VALUES ($1, $2, $3, $4, 1, 'Appointment', 'appt-1', $5, $6, 'claim_submitted', '{start}', '\x00', '\x01')`,
+		a.syncFlag, a.practice.ID, a.importSync, a.importRun, a.recs.appointment.ID, a.recs.patient.ID); err != nil {
+		t.Fatal(err)
+	}
 	ghost := ghostOf(a)
 	secrets := secretsOf(a)
 
 	srv := New(Options{Records: w.store, Clearinghouses: []string{"local"}})
 	srv.MountDashboard(Dashboard{Runs: &fakeRuns{}})
 	srv.MountImports(Imports{Records: w.store})
+	srv.MountImportSyncs(ImportSyncs{Records: w.store,
+		Schedule: func(context.Context, rcm.ImportSync) error { return nil },
+		Trigger:  func(context.Context, string) error { return nil }})
 	var routes []string
 	if err := chi.Walk(srv.Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes = append(routes, method+" "+route)

@@ -36,6 +36,7 @@ type tenant struct {
 	savedFilter                   string
 	authorization                 string
 	importRun                     string
+	importSync, syncFlag          string
 }
 
 var tenantRoles = []string{"admin", "front_desk", "clinician", "biller", "compliance", "scheduler_system"}

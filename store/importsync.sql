@@ -32,7 +32,9 @@ FROM import_runs r WHERE s.id = $1 AND r.id = $2 AND r.sync_id = s.id;
 
 -- name: ListSyncRuns :many
 SELECT id::text, org_id::text, coalesce(created_by::text, ''), source, source_name, dry_run, stage, total, valid, invalid,
-       imported, unchanged, failed, error, created_at, updated_at, dek, updated, flagged, coalesce(sync_id::text, '')
+       imported, unchanged, failed, error, created_at, updated_at, dek,
+       coalesce((SELECT u.display_name FROM users u WHERE u.id = import_runs.created_by), ''),
+       updated, flagged, coalesce(sync_id::text, '')
 FROM import_runs WHERE sync_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2;
 
 -- name: MarkImportItem :exec

@@ -212,6 +212,7 @@ func TestTenantsEndToEnd(t *testing.T) {
 	bare := api.New(api.Options{Records: e.m.Store})
 	bare.MountDashboard(api.Dashboard{})
 	bare.MountImports(api.Imports{Records: e.m.Store})
+	bare.MountImportSyncs(api.ImportSyncs{Records: e.m.Store})
 	walk := func(r chi.Router, fn func(string)) {
 		if err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 			fn(method + " " + route)
