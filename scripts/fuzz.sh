@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for FUZZTIME each (make test: 10s; make fuzz: 2m).
+# Runs every fuzz target for FUZZTIME each (make test: 5s, a smoke run: the seed
+# corpora also run in go test; make fuzz: 2m).
 # Targets are found by name (func FuzzXxx) in the packages that have them,
 # api's FuzzAPIBodies (every operation's JSON body through the real router)
 # among them.

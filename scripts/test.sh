@@ -33,6 +33,6 @@ log "go test (memory bounds, without -race)"
 go test -count=1 -run 'BoundedHeap' ./edi/ 2>&1 | tee -a "${TEST_LOG:-/dev/null}"
 if [ -f scripts/fuzz.sh ]; then
   log "short fuzz run"
-  FUZZTIME=${FUZZTIME:-10s} bash scripts/fuzz.sh
+  FUZZTIME=${FUZZTIME:-5s} bash scripts/fuzz.sh
 fi
 (cd deploy && go test ./...)
