@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/claimflow/claimflow/rcm"
 )
@@ -374,76 +375,32 @@ func (a *Activities) commitPage(ctx context.Context, actor rcm.Actor, in CommitI
 	if err := res.preload(ctx, recs); err != nil {
 		return err
 	}
-	work := make(chan []commitRec)
-	errs := make(chan error, commitWorkers)
-	var wg sync.WaitGroup
-	for range commitWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for g := range work {
-				if err := a.commitGroup(ctx, actor, in, res, g); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	var err error
-feed:
-	for g := range slices.Chunk(recs, commitGroupSize) {
-		select {
-		case work <- g:
-		case err = <-errs:
-			break feed
+	return inParallel(ctx, slices.Collect(slices.Chunk(recs, commitGroupSize)), func(ctx context.Context, g []commitRec) error {
+		return a.commitGroup(ctx, actor, in, res, g)
+	})
+}
+
+// inParallel runs fn on each of items, commitWorkers at a time, and
+// answers the first error; after it, no further item is started and the
+// ones running see their context cancelled (each item is its own
+// transaction, so a retry of the page resumes where it stopped).
+func inParallel[T any](ctx context.Context, items []T, fn func(context.Context, T) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(commitWorkers)
+	for _, it := range items {
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error { return fn(gctx, it) })
 	}
-	close(work)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errs:
-		default:
-		}
-	}
-	return err
+	return g.Wait()
 }
 
 // commitPageOneByOne commits a page one item at a time (sync passes).
 func (a *Activities) commitPageOneByOne(ctx context.Context, actor rcm.Actor, in CommitInput, res *resolver, items []ImportItem) error {
-	work := make(chan ImportItem)
-	errs := make(chan error, commitWorkers)
-	var wg sync.WaitGroup
-	for range commitWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range work {
-				if err := a.commitOne(ctx, actor, in, res, it); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	var err error
-feed:
-	for _, it := range items {
-		select {
-		case work <- it:
-		case err = <-errs:
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errs:
-		default:
-		}
-	}
-	return err
+	return inParallel(ctx, items, func(ctx context.Context, it ImportItem) error {
+		return a.commitOne(ctx, actor, in, res, it)
+	})
 }
 
 // commitOne writes one item; a record the store refuses (a slot taken, a
