@@ -89,7 +89,12 @@ func (s *Store) ListImportRuns(ctx context.Context, a Actor, limit int) ([]Impor
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	rows, err := s.Pool.Query(ctx, q("ListImportRuns"), nullable(a.UserID), limit)
+	return s.importRuns(ctx, "ListImportRuns", nullable(a.UserID), limit)
+}
+
+// importRuns answers the runs the named query selects (in its order).
+func (s *Store) importRuns(ctx context.Context, query string, args ...any) ([]ImportRun, error) {
+	rows, err := s.Pool.Query(ctx, q(query), args...)
 	if err != nil {
 		return nil, err
 	}

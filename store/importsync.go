@@ -107,20 +107,7 @@ func (s *Store) SyncRuns(ctx context.Context, a Actor, syncID string, limit int)
 	if limit <= 0 || limit > 200 {
 		limit = 20
 	}
-	rows, err := s.Pool.Query(ctx, q("ListSyncRuns"), syncID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []ImportRun{}
-	for rows.Next() {
-		r, err := scanImportRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r.ImportRun)
-	}
-	return out, rows.Err()
+	return s.importRuns(ctx, "ListSyncRuns", syncID, limit)
 }
 
 // BeginSyncRun creates the import run of one scheduled pass, as the user
