@@ -207,6 +207,7 @@ func TestRemittancePostingExactlyOnceAcrossFailedSlice(t *testing.T) {
 	statements := map[string]int{}
 	in := RemittanceInput{Partner: "sim", FileKey: key, PayerID: "ZZPAYER1", TraceNumber: "EFTSLICE01"}
 	var res RemittanceResult
+	var toldMu sync.Mutex
 	runs := 0
 	for {
 		runs++
@@ -215,13 +216,19 @@ func TestRemittancePostingExactlyOnceAcrossFailedSlice(t *testing.T) {
 		env.RegisterActivity(acts)
 		env.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
 		env.OnWorkflow(StatementWorkflowName, mock.Anything, mock.Anything).Return(func(_ workflow.Context, st StatementInput) (StatementResult, error) {
+			toldMu.Lock()
 			statements[st.StatementID]++
+			toldMu.Unlock()
 			return StatementResult{}, nil
 		})
 		env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalClaimRemit, mock.Anything).
 			Run(func(args mock.Arguments) {
+				// The test environment runs each signal's mock in its own
+				// goroutine (the workflow signals 20 claims at once).
 				p := args.Get(4).(activities.ClaimPayment)
+				toldMu.Lock()
 				told[p.ClaimID] = append(told[p.ClaimID], p)
+				toldMu.Unlock()
 			}).Return(nil)
 		env.ExecuteWorkflow(RemittancePosting, in)
 		require.True(t, env.IsWorkflowCompleted())
