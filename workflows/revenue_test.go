@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,8 +48,13 @@ func TestRemittancePostingSignalsEachClaim(t *testing.T) {
 		Return(activities.RemittancePage{Payments: posted.Payments, NextSeq: 4}, nil).Once()
 	env.OnActivity(a.PatientBalances, mock.Anything, mock.Anything).Return([]activities.PatientBalance{{StatementID: "C1-T1", PatientID: "P1", AmountCents: 2000}}, nil)
 	env.RegisterWorkflowWithOptions(PatientStatement, workflow.RegisterOptions{Name: StatementWorkflowName})
+	// The test environment runs mocked children and signals in their own
+	// goroutines: what they record goes under mu.
+	var mu sync.Mutex
 	var statement StatementInput
 	env.OnWorkflow(StatementWorkflowName, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in StatementInput) (StatementResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		statement = in
 		return StatementResult{}, nil
 	})
@@ -59,7 +65,11 @@ func TestRemittancePostingSignalsEachClaim(t *testing.T) {
 			err = serviceerror.NewNotFound("workflow not found")
 		}
 		env.OnSignalExternalWorkflow(mock.Anything, ClaimIDPrefix+p.ClaimID, "", SignalClaimRemit, mock.Anything).
-			Run(func(args mock.Arguments) { signalled[p.ClaimID] = args.Get(4).(activities.ClaimPayment) }).Return(err)
+			Run(func(args mock.Arguments) {
+				mu.Lock()
+				defer mu.Unlock()
+				signalled[p.ClaimID] = args.Get(4).(activities.ClaimPayment)
+			}).Return(err)
 	}
 	env.ExecuteWorkflow(RemittancePosting, RemittanceInput{FileKey: "k", PayerID: "ZZPAYER1", TraceNumber: "T1"})
 	require.NoError(t, env.GetWorkflowError())
@@ -123,10 +133,15 @@ func TestBatchSubmissionSignalsClaims(t *testing.T) {
 			{BatchID: "B2", InterchangeControl: "000000102", GroupControl: "102", Claims: []activities.BatchClaim{{ClaimID: "C3", TransactionControl: "0001"}}},
 		}, nil
 	})
+	var mu sync.Mutex // signal mocks run in the test environment's goroutines
 	got := map[string]SubmittedSignal{}
 	for _, id := range []string{"C1", "C2", "C3"} {
 		env.OnSignalExternalWorkflow(mock.Anything, ClaimIDPrefix+id, "", SignalClaimSubmitted, mock.Anything).
-			Run(func(args mock.Arguments) { got[id] = args.Get(4).(SubmittedSignal) }).Return(nil)
+			Run(func(args mock.Arguments) {
+				mu.Lock()
+				defer mu.Unlock()
+				got[id] = args.Get(4).(SubmittedSignal)
+			}).Return(nil)
 	}
 	env.ExecuteWorkflow(BatchSubmission, BatchInput{ClearinghouseID: "sim"})
 	require.NoError(t, env.GetWorkflowError())

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/claimflow/claimflow/internal/testenv"
 	"github.com/claimflow/claimflow/web"
@@ -104,4 +107,20 @@ func removeWithRetries(t *testing.T, dir string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("left %s: %v", dir, err)
+}
+
+// sendKeys types v into the first node sel matches, as chromedp.SendKeys
+// does for text inputs. chromedp's own SendKeys (v0.14.2, and still in
+// v0.23.1) reads the node's attribute slice before taking the node's lock,
+// which races with the DOM-event goroutine rewriting attributes (the race
+// detector caught it in make test). This focuses the node and sends the key
+// events without reading its attributes. None of our tests types into a
+// file input (those use chromedp.SetUploadFiles).
+func sendKeys(sel any, v string, opts ...chromedp.QueryOption) chromedp.QueryAction {
+	return chromedp.QueryAfter(sel, func(ctx context.Context, _ runtime.ExecutionContextID, nodes ...*cdp.Node) error {
+		if len(nodes) < 1 {
+			return fmt.Errorf("selector %q did not return any nodes", sel)
+		}
+		return chromedp.KeyEventNode(nodes[0], v).Do(ctx)
+	}, append(opts, chromedp.NodeVisible)...)
 }

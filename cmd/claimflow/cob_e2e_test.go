@@ -271,9 +271,9 @@ func (e *e2e) cobInBrowser(t *testing.T, claimID string) {
 		}
 	}
 	run("sign in", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
-		chromedp.SendKeys(`#login`, "test-cob-biller", chromedp.ByID),
-		chromedp.SendKeys(`#password`, password, chromedp.ByID),
-		chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+		sendKeys(`#login`, "test-cob-biller", chromedp.ByID),
+		sendKeys(`#password`, password, chromedp.ByID),
+		sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 		chromedp.Click(`form button[type="submit"]`),
 		chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
 	var primary, secondary string

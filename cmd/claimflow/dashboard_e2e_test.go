@@ -110,9 +110,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	run("open the sign-in page", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID), shot("01-sign-in"))
 	checkLabels("sign-in")
 	run("sign in",
-		chromedp.SendKeys(`#login`, "test-biller", chromedp.ByID),
-		chromedp.SendKeys(`#password`, password, chromedp.ByID),
-		chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+		sendKeys(`#login`, "test-biller", chromedp.ByID),
+		sendKeys(`#password`, password, chromedp.ByID),
+		sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 		chromedp.Click(`form button[type="submit"]`),
 		chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
 		chromedp.WaitVisible(`button[data-status="needs_correction"]`),
@@ -124,7 +124,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// claim alone; the balance header sorts server-side; clearing the
 	// search shows every claim again.
 	run("search by patient name",
-		chromedp.SendKeys(`[data-testid="claim-search"]`, "Denied, Testpatient"), // last, first
+		sendKeys(`[data-testid="claim-search"]`, "Denied, Testpatient"), // last, first
 		chromedp.Click(`form[role="search"] button[type="submit"]`),
 		chromedp.WaitNotPresent(`tr[data-testid="claim-row"][data-claim-id="`+paid.ID+`"]`),
 		chromedp.WaitVisible(`tr[data-testid="claim-row"][data-claim-id="`+denied.ID+`"]`),
@@ -214,7 +214,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Keyboard: from the note, Tab reaches "Correct and resubmit"; Enter
 	// sends it.
 	noteSel := `#note-` + denied.ID
-	run("type a note", chromedp.Focus(noteSel, chromedp.ByID), chromedp.SendKeys(noteSel, "diagnosis specified", chromedp.ByID))
+	run("type a note", chromedp.Focus(noteSel, chromedp.ByID), sendKeys(noteSel, "diagnosis specified", chromedp.ByID))
 	var reached bool
 	for range 6 {
 		var action string
@@ -331,7 +331,7 @@ func TestDashboardInBrowser(t *testing.T) {
 				chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector('%s select');
 					Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(s, 'written_off');
 					s.dispatchEvent(new Event('change', { bubbles: true })); return true })()`, form), nil),
-				chromedp.SendKeys(form+` textarea`, "TEST: below the refund threshold"),
+				sendKeys(form+` textarea`, "TEST: below the refund threshold"),
 				shot("06a-resolve-work-item"),
 				chromedp.Click(form+` button[type="submit"]`),
 				chromedp.WaitNotPresent(row),
@@ -350,7 +350,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			var benefits string
 			run("latest benefits",
 				chromedp.WaitReady(`#appt-pick option[value="`+appt.ID+`"]`, chromedp.ByQuery),
-				chromedp.SendKeys(`#appt`, appt.ID, chromedp.ByID),
+				sendKeys(`#appt`, appt.ID, chromedp.ByID),
 				chromedp.Click(`form button[type="submit"]`),
 				chromedp.WaitVisible(`dl[aria-label="Latest eligibility check"]`),
 				chromedp.Text(`dl[aria-label="Latest eligibility check"]`, &benefits))

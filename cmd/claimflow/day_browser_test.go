@@ -62,9 +62,9 @@ func (b *dayBrowser) runFor(what string, d time.Duration, actions ...chromedp.Ac
 func (b *dayBrowser) signIn(login, password, secret string) {
 	b.t.Helper()
 	b.run("sign in as "+login, chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
-		chromedp.SendKeys(`#login`, login, chromedp.ByID),
-		chromedp.SendKeys(`#password`, password, chromedp.ByID),
-		chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+		sendKeys(`#login`, login, chromedp.ByID),
+		sendKeys(`#password`, password, chromedp.ByID),
+		sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 		chromedp.Click(`form button[type="submit"]`),
 		chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
 }
@@ -182,7 +182,7 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 		{"bp-address_line1", "1 TEST WAY"}, {"bp-city", "TESTVILLE"}, {"bp-state", "NY"}, {"bp-zip", "10001-0001"},
 		{"bp-submitter_id", "ZZSUBMIT1"}, {"bp-contact_name", "TEST OFFICE"}, {"bp-contact_phone", "5550100000"},
 	} {
-		b.run("type "+f.id, chromedp.SendKeys("#"+f.id, f.v, chromedp.ByID))
+		b.run("type "+f.id, sendKeys("#"+f.id, f.v, chromedp.ByID))
 	}
 	b.run("save the billing profile", chromedp.Click(`form[aria-label="Billing profile"] button[type="submit"]`),
 		chromedp.WaitVisible(`[data-testid="billing-mode"][data-mode="own"]`), b.shot("03-setup-profile-saved"))
@@ -211,7 +211,7 @@ func TestSpecialistDayInBrowser(t *testing.T) {
 	b.runFor("the denials reach the worklist", 60*time.Second,
 		chromedp.WaitVisible(`tr[data-claim="`+alpha.ID+`"] .s-needs_correction`),
 		chromedp.WaitVisible(`tr[data-claim="`+bravo.ID+`"] .s-appeal_pending`), b.shot("07-worklist-denied"))
-	b.run("search for the patient", chromedp.SendKeys(`[data-testid="claim-search"]`, "Testpatient Alpha"+kb.Enter),
+	b.run("search for the patient", sendKeys(`[data-testid="claim-search"]`, "Testpatient Alpha"+kb.Enter),
 		chromedp.WaitNotPresent(`tr[data-claim="`+bravo.ID+`"]`),
 		chromedp.WaitVisible(`//tr[@data-testid="claim-row" and @data-claim-id="`+alpha.ID+`"]/td[contains(., "TESTPATIENT ALPHA")]`, chromedp.BySearch),
 		b.shot("08-worklist-search"))
@@ -397,13 +397,13 @@ func (e *e2e) dayClaim(org, provider, payerID, name, member string, diags []stri
 // and records the provider's enrollment with the payer for claims.
 func (b *dayBrowser) setUpDirectory() {
 	b.t.Helper()
-	b.run("add the provider", chromedp.SendKeys(`#pv-first_name`, "TESTDOC", chromedp.ByID), chromedp.SendKeys(`#pv-last_name`, "DAY", chromedp.ByID),
-		chromedp.SendKeys(`[data-testid="provider-npi"]`, "1234567893"), chromedp.SendKeys(`[data-testid="provider-taxonomy"]`, "207Q00000X"),
+	b.run("add the provider", sendKeys(`#pv-first_name`, "TESTDOC", chromedp.ByID), sendKeys(`#pv-last_name`, "DAY", chromedp.ByID),
+		sendKeys(`[data-testid="provider-npi"]`, "1234567893"), sendKeys(`[data-testid="provider-taxonomy"]`, "207Q00000X"),
 		chromedp.Click(`[data-testid="provider-save"]`), chromedp.WaitVisible(`tr[data-testid="provider-row"][data-npi="1234567893"]`))
 	payer := `tr[data-payer="ZZPAYER1"]`
 	var route, required string
 	var ok bool
-	b.run("add the payer", chromedp.SendKeys(`[data-testid="payer-name"]`, "TEST PAYER"), chromedp.SendKeys(`[data-testid="payer-code"]`, "ZZPAYER1"),
+	b.run("add the payer", sendKeys(`[data-testid="payer-name"]`, "TEST PAYER"), sendKeys(`[data-testid="payer-code"]`, "ZZPAYER1"),
 		setInput(`[data-testid="payer-clearinghouse"]`, "sim"), chromedp.Click(`[data-testid="payer-enrollment-required"]`),
 		chromedp.Click(`[data-testid="payer-save"]`), chromedp.WaitVisible(payer),
 		chromedp.Text(payer+` [data-testid="payer-route"]`, &route),
@@ -476,9 +476,9 @@ func (b *dayBrowser) correctDiagnosis(claimID, dx string) {
 	}
 	var before, after string
 	b.run("correct the diagnosis", chromedp.Value(`#edit-dx`, &before, chromedp.ByID),
-		chromedp.SendKeys(`#edit-dx`, kb.End+strings.Repeat(kb.Backspace, 20)+dx, chromedp.ByID),
+		sendKeys(`#edit-dx`, kb.End+strings.Repeat(kb.Backspace, 20)+dx, chromedp.ByID),
 		chromedp.Value(`#edit-dx`, &after, chromedp.ByID),
-		chromedp.SendKeys(`#edit-note`, "diagnosis specified from the visit note", chromedp.ByID))
+		sendKeys(`#edit-note`, "diagnosis specified from the visit note", chromedp.ByID))
 	if before != "R69" || after != dx {
 		b.t.Fatalf("claim editor diagnoses: %q before, %q after typing, want R69 then %s", before, after, dx)
 	}
@@ -536,7 +536,7 @@ func (b *dayBrowser) appeal(claimID, code string) {
 	if daysLeft == "" {
 		b.t.Errorf("the appeal shows no days left to file")
 	}
-	b.run("write the appeal letter", chromedp.SendKeys(card+` [data-testid="appeal-reason"]`,
+	b.run("write the appeal letter", sendKeys(card+` [data-testid="appeal-reason"]`,
 		"The venipuncture was a separately identifiable service on this date."),
 		chromedp.Click(card+` [data-testid="appeal-letter"]`), chromedp.WaitVisible(card+` [data-testid="appeal-letter-download"]`),
 		b.shot("23-appeal-letter"))
@@ -567,9 +567,9 @@ func (b *dayBrowser) reconcileDeposit(amount string) {
 	}
 	row := `//tr[@data-testid="deposit-row"][td[contains(., "` + trace + `")]]`
 	b.run("record the deposit", chromedp.Click(`a[href="#/deposits"]`), chromedp.WaitVisible(`[data-testid="deposit-save"]`),
-		chromedp.SendKeys(`[data-testid="deposit-amount"]`, amount),
+		sendKeys(`[data-testid="deposit-amount"]`, amount),
 		setInput(`[data-testid="deposit-date"]`, time.Now().UTC().Format(time.DateOnly)),
-		chromedp.SendKeys(`[data-testid="deposit-reference"]`, trace),
+		sendKeys(`[data-testid="deposit-reference"]`, trace),
 		b.shot("14-deposit-form"), chromedp.Click(`[data-testid="deposit-save"]`),
 		chromedp.WaitVisible(row, chromedp.BySearch))
 	var status string

@@ -448,9 +448,9 @@ func TestInboundDeviationsEndToEnd(t *testing.T) {
 		}
 		row := `[data-testid="deviations"] tr[data-testid="deviation"][data-code="IK4 I10"][data-segment-id="DTM"][data-element="3"]`
 		run("sign in", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
-			chromedp.SendKeys(`#login`, "test-deviations-biller", chromedp.ByID),
-			chromedp.SendKeys(`#password`, password, chromedp.ByID),
-			chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+			sendKeys(`#login`, "test-deviations-biller", chromedp.ByID),
+			sendKeys(`#password`, password, chromedp.ByID),
+			sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 			chromedp.Click(`form button[type="submit"]`),
 			chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
 		var claimPos, claimDesc string
@@ -478,7 +478,7 @@ func TestInboundDeviationsEndToEnd(t *testing.T) {
 		eligRow := `[data-testid="deviations"] tr[data-testid="deviation"][data-code="IK3 8"][data-segment-id="NM1"]`
 		var eligPos, facts string
 		run("the 271 deviation with the eligibility result", chromedp.Navigate(e.base+"/#/eligibility"), chromedp.WaitVisible(`#appt`, chromedp.ByID),
-			chromedp.SendKeys(`#appt`, appts["A"], chromedp.ByID), chromedp.Click(`form.filters button[type="submit"]`),
+			sendKeys(`#appt`, appts["A"], chromedp.ByID), chromedp.Click(`form.filters button[type="submit"]`),
 			chromedp.WaitVisible(`dl[aria-label="Latest eligibility check"]`), chromedp.Text(`dl[aria-label="Latest eligibility check"]`, &facts),
 			chromedp.WaitVisible(eligRow), chromedp.Text(eligRow+` [data-testid="deviation-position"]`, &eligPos), shot("04-eligibility-deviation"))
 		if !strings.HasPrefix(eligPos, "NM1") || !strings.Contains(eligPos, "loop 2100C") || !strings.Contains(facts, "active") {

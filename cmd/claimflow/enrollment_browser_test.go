@@ -72,9 +72,9 @@ func TestEnrollmentSetupInBrowser(t *testing.T) {
 	}
 
 	run("sign in", chromedp.Navigate(hs.URL+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
-		chromedp.SendKeys(`#login`, "test-enroll-admin", chromedp.ByID),
-		chromedp.SendKeys(`#password`, password, chromedp.ByID),
-		chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+		sendKeys(`#login`, "test-enroll-admin", chromedp.ByID),
+		sendKeys(`#password`, password, chromedp.ByID),
+		sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 		chromedp.Click(`form button[type="submit"]`),
 		chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
 	run("open practice setup", chromedp.Click(`a[href="#/setup"]`), chromedp.WaitVisible(`#providers-h`, chromedp.ByID),
@@ -82,17 +82,17 @@ func TestEnrollmentSetupInBrowser(t *testing.T) {
 
 	// A provider: the NPI's check digit is refused next to the field.
 	var npiErr string
-	run("add a provider with a bad NPI", chromedp.SendKeys(`#pv-first_name`, "TESTDOC", chromedp.ByID),
-		chromedp.SendKeys(`#pv-last_name`, "BROWSER", chromedp.ByID),
-		chromedp.SendKeys(`[data-testid="provider-npi"]`, "1234567890"),
-		chromedp.SendKeys(`[data-testid="provider-taxonomy"]`, "207Q00000X"),
-		chromedp.SendKeys(`[data-testid="provider-credentials"]`, "MD"),
+	run("add a provider with a bad NPI", sendKeys(`#pv-first_name`, "TESTDOC", chromedp.ByID),
+		sendKeys(`#pv-last_name`, "BROWSER", chromedp.ByID),
+		sendKeys(`[data-testid="provider-npi"]`, "1234567890"),
+		sendKeys(`[data-testid="provider-taxonomy"]`, "207Q00000X"),
+		sendKeys(`[data-testid="provider-credentials"]`, "MD"),
 		chromedp.Click(`[data-testid="provider-save"]`),
 		chromedp.WaitVisible(`#pv-npi-err`, chromedp.ByID), chromedp.Text(`#pv-npi-err`, &npiErr, chromedp.ByID), shot("01-provider-npi-refused"))
 	if !strings.Contains(npiErr, "check digit") {
 		t.Errorf("NPI error = %q", npiErr)
 	}
-	run("fix the NPI", chromedp.SendKeys(`[data-testid="provider-npi"]`, kb.Backspace+"3"),
+	run("fix the NPI", sendKeys(`[data-testid="provider-npi"]`, kb.Backspace+"3"),
 		chromedp.Click(`[data-testid="provider-save"]`),
 		chromedp.WaitVisible(`tr[data-testid="provider-row"][data-npi="1234567893"]`), shot("02-provider-added"))
 
@@ -117,7 +117,7 @@ func TestEnrollmentSetupInBrowser(t *testing.T) {
 		t.Errorf("effective date error = %q", effErr)
 	}
 	run("approve from 2026-01-01", chromedp.Click(`[data-testid="enrollment-effective"]`),
-		chromedp.SendKeys(`[data-testid="enrollment-effective"]`, "01012026"),
+		sendKeys(`[data-testid="enrollment-effective"]`, "01012026"),
 		chromedp.Click(`[data-testid="enrollment-save"]`),
 		chromedp.WaitVisible(`tr[data-testid="enrollment-row"][data-status="approved"][data-transaction="837"][data-npi="1234567893"]`),
 		shot("05-enrollment-approved"))
@@ -133,7 +133,7 @@ func TestEnrollmentSetupInBrowser(t *testing.T) {
 	// schemas/payers/directory.json). Dental claims: one sample payer.
 	var rows []string
 	run("search the directory", chromedp.WaitVisible(`[data-testid="payer-directory"]`),
-		chromedp.SendKeys(`[data-testid="payer-directory-q"]`, "sample"),
+		sendKeys(`[data-testid="payer-directory-q"]`, "sample"),
 		chromedp.SetValue(`[data-testid="payer-directory-transaction"]`, "837D"),
 		chromedp.Evaluate(`document.querySelector('[data-testid="payer-directory-transaction"]').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
 		chromedp.Click(`[data-testid="payer-directory-search"]`),
@@ -143,7 +143,7 @@ func TestEnrollmentSetupInBrowser(t *testing.T) {
 	if len(rows) != 1 || !strings.Contains(rows[0], "sim: ZZDENT01") || !strings.Contains(rows[0], "837D") {
 		t.Errorf("dental search rows = %q; want only the sample dental payer with its IDs and transactions", rows)
 	}
-	run("search for nothing", chromedp.SendKeys(`[data-testid="payer-directory-q"]`, " no such payer"),
+	run("search for nothing", sendKeys(`[data-testid="payer-directory-q"]`, " no such payer"),
 		chromedp.Click(`[data-testid="payer-directory-search"]`),
 		chromedp.WaitVisible(`[data-testid="payer-directory-empty"]`))
 	// Prior authorization, then a payer added from its entry: it takes the

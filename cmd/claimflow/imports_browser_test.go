@@ -154,9 +154,9 @@ func TestImportsInBrowser(t *testing.T) {
 	signIn := func(login, secret string) {
 		t.Helper()
 		run("sign in as "+login, chromedp.Navigate(hs.URL+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
-			chromedp.SendKeys(`#login`, login, chromedp.ByID),
-			chromedp.SendKeys(`#password`, password, chromedp.ByID),
-			chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+			sendKeys(`#login`, login, chromedp.ByID),
+			sendKeys(`#password`, password, chromedp.ByID),
+			sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 			chromedp.Click(`form button[type="submit"]`),
 			chromedp.WaitVisible(`#claims-h`, chromedp.ByID),
 			chromedp.Click(`a[href="#/imports"]`),

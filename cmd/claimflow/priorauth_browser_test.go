@@ -89,9 +89,9 @@ func TestAuthorizationsInBrowser(t *testing.T) {
 	}
 	signIn := func(u tenantUser) {
 		run("sign in as "+u.login, chromedp.Navigate(hs.URL+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
-			chromedp.SendKeys(`#login`, u.login, chromedp.ByID),
-			chromedp.SendKeys(`#password`, password, chromedp.ByID),
-			chromedp.SendKeys(`#totp`, store.TOTPCode(u.secret, time.Now()), chromedp.ByID),
+			sendKeys(`#login`, u.login, chromedp.ByID),
+			sendKeys(`#password`, password, chromedp.ByID),
+			sendKeys(`#totp`, store.TOTPCode(u.secret, time.Now()), chromedp.ByID),
 			chromedp.Click(`form button[type="submit"]`),
 			chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
 	}
@@ -100,12 +100,12 @@ func TestAuthorizationsInBrowser(t *testing.T) {
 	run("open authorizations", chromedp.Click(`a[href="#/authorizations"]`), chromedp.WaitVisible(`[data-testid="authorizations"]`),
 		chromedp.WaitVisible(`[data-testid="auth-request"]`))
 	var dxErr string
-	run("request without a diagnosis", chromedp.SendKeys(`[data-testid="auth-patient_id"]`, pat.ID),
-		chromedp.SendKeys(`[data-testid="auth-coverage_id"]`, cov.ID),
-		chromedp.SendKeys(`[data-testid="auth-provider_id"]`, prov.ID),
-		chromedp.SendKeys(`[data-testid="auth-codes"]`, "72148"),
-		chromedp.SendKeys(`[data-testid="auth-service_from"]`, "03012030"),
-		chromedp.SendKeys(`[data-testid="auth-service_to"]`, "03312030"),
+	run("request without a diagnosis", sendKeys(`[data-testid="auth-patient_id"]`, pat.ID),
+		sendKeys(`[data-testid="auth-coverage_id"]`, cov.ID),
+		sendKeys(`[data-testid="auth-provider_id"]`, prov.ID),
+		sendKeys(`[data-testid="auth-codes"]`, "72148"),
+		sendKeys(`[data-testid="auth-service_from"]`, "03012030"),
+		sendKeys(`[data-testid="auth-service_to"]`, "03312030"),
 		chromedp.Click(`[data-testid="auth-request"] button[type="submit"]`),
 		chromedp.WaitVisible(`[data-testid="auth-diagnoses-error"]`), chromedp.Text(`[data-testid="auth-diagnoses-error"]`, &dxErr),
 		shot("01-diagnosis-refused"))
@@ -113,7 +113,7 @@ func TestAuthorizationsInBrowser(t *testing.T) {
 		t.Errorf("diagnoses error = %q", dxErr)
 	}
 	var status string
-	run("request", chromedp.SendKeys(`[data-testid="auth-diagnoses"]`, "M54.50"),
+	run("request", sendKeys(`[data-testid="auth-diagnoses"]`, "M54.50"),
 		chromedp.Click(`[data-testid="auth-request"] button[type="submit"]`),
 		chromedp.WaitVisible(`[data-testid="authorizations"] tr[data-status="requested"]`),
 		chromedp.Text(`[data-testid="authorizations"] tr[data-status="requested"] [data-testid="auth-status"]`, &status),

@@ -81,9 +81,9 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 	}
 
 	run("sign in", chromedp.Navigate(hs.URL+"/"), chromedp.WaitVisible(`#login`, chromedp.ByID),
-		chromedp.SendKeys(`#login`, "test-setup-admin", chromedp.ByID),
-		chromedp.SendKeys(`#password`, password, chromedp.ByID),
-		chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+		sendKeys(`#login`, "test-setup-admin", chromedp.ByID),
+		sendKeys(`#password`, password, chromedp.ByID),
+		sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 		chromedp.Click(`form button[type="submit"]`),
 		chromedp.WaitVisible(`#claims-h`, chromedp.ByID))
 
@@ -96,7 +96,7 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 		{"bp-city", "TESTVILLE"}, {"bp-state", "NY"}, {"bp-zip", "10001-0001"}, {"bp-submitter_id", "ZZSUB1"},
 		{"bp-contact_name", "TEST OFFICE"}, {"bp-contact_phone", "5550100000"},
 	} {
-		run("type "+f.id, chromedp.SendKeys("#"+f.id, f.v, chromedp.ByID))
+		run("type "+f.id, sendKeys("#"+f.id, f.v, chromedp.ByID))
 	}
 	var npiErr string
 	run("save with a bad NPI", chromedp.Click(`form[aria-label="Billing profile"] button[type="submit"]`),
@@ -104,13 +104,13 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 	if !strings.Contains(npiErr, "check digit") {
 		t.Errorf("NPI error = %q", npiErr)
 	}
-	run("fix the NPI and save", chromedp.SendKeys(`#bp-npi`, kb.Backspace+"3", chromedp.ByID),
+	run("fix the NPI and save", sendKeys(`#bp-npi`, kb.Backspace+"3", chromedp.ByID),
 		chromedp.Click(`form[aria-label="Billing profile"] button[type="submit"]`),
 		chromedp.WaitVisible(`[data-testid="billing-mode"][data-mode="own"]`), shot("03-setup-own"))
 
 	// The practice under it is held until it inherits, explicitly.
 	var held, inherited string
-	run("choose the practice", chromedp.SendKeys(`#s-org`, kb.ArrowDown, chromedp.ByID),
+	run("choose the practice", sendKeys(`#s-org`, kb.ArrowDown, chromedp.ByID),
 		chromedp.WaitVisible(`[data-testid="billing-mode"][data-mode="missing"]`),
 		chromedp.Text(`[data-testid="billing-mode"]`, &held), shot("04-practice-held"))
 	if !strings.Contains(held, "claims are held") {
@@ -139,7 +139,7 @@ func TestPracticeSetupInBrowser(t *testing.T) {
 	if !strings.Contains(routing, "not configured") {
 		t.Errorf("payer routed to old-ch shows %q", routing)
 	}
-	run("route it to sim", chromedp.SendKeys(`tr[data-payer="ZZPAYER2"] select`, kb.ArrowDown),
+	run("route it to sim", sendKeys(`tr[data-payer="ZZPAYER2"] select`, kb.ArrowDown),
 		chromedp.Click(`//tr[@data-payer="ZZPAYER2"]//button[contains(., "Save routing")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//tr[@data-payer="ZZPAYER2"]/td[@data-testid="payer-route" and normalize-space(.)="sim"]`, chromedp.BySearch),
 		shot("08-payer-routed"))

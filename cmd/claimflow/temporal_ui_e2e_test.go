@@ -203,9 +203,9 @@ func TestTemporalUISignInAndDecode(t *testing.T) {
 		}
 		run("claimflow's sign-in page", chromedp.WaitVisible(`#totp`, chromedp.ByID), shot(name+"-1-claimflow-sign-in"))
 		run("sign in",
-			chromedp.SendKeys(`#login`, login, chromedp.ByID),
-			chromedp.SendKeys(`#password`, testPassword, chromedp.ByID),
-			chromedp.SendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
+			sendKeys(`#login`, login, chromedp.ByID),
+			sendKeys(`#password`, testPassword, chromedp.ByID),
+			sendKeys(`#totp`, store.TOTPCode(secret, time.Now()), chromedp.ByID),
 			chromedp.Click(`form button[type="submit"]`))
 		// The page navigates several times (claimflow, the UI's callback,
 		// the workflow): read its text until the history is there.
