@@ -7,6 +7,7 @@ import (
 
 	"github.com/claimflow/claimflow/fhirimport"
 	"github.com/claimflow/claimflow/rcm"
+	"github.com/claimflow/claimflow/store"
 )
 
 // TestImportGroupCommit drives the commit's group transactions directly
@@ -99,6 +100,16 @@ func TestImportGroupCommit(t *testing.T) {
 		return out
 	}
 	got := rows(a.org.ID)
+	// The data set's appointments (from 2026-01-05) are past visits: none
+	// started an eligibility check or reminders, on the group path or on
+	// the one-at-a-time path the refused group fell back to; the API's
+	// booking in the same slot (also past) did.
+	if n := intents(t, s, a.org.ID, "imported"); n != 0 {
+		t.Errorf("imported past appointments wrote %d workflow intents; want none", n)
+	}
+	if n := intents(t, s, a.org.ID, "booked"); n != 2 {
+		t.Errorf("the API's booking wrote %d workflow intents; want its eligibility check and reminders", n)
+	}
 	// one create audit row per patient, coverage, appointment (the imported ones and the API's booking) and encounter
 	want := map[string]int{"patients": patients, "coverages": patients, "providers": providers, "appointments": patients, "encounters": patients,
 		"charges": patients, "keys": total - 1 - (total - counts["Patient"] - counts["Coverage"] - counts["Practitioner"] - counts["Appointment"] - counts["Encounter"] - counts["ChargeItem"]),
@@ -131,5 +142,55 @@ func TestImportGroupCommit(t *testing.T) {
 		if v != 0 {
 			t.Errorf("tenant B holds %d %s", v, k)
 		}
+	}
+}
+
+// intents counts the eligibility and reminder intents in the workflow
+// outbox for organisation org's appointments that were imported, or
+// booked (not imported).
+func intents(t testing.TB, s *store.Store, org, which string) int {
+	t.Helper()
+	imported := which == "imported"
+	return count(t, s, `SELECT count(*)::int FROM workflow_outbox o JOIN appointments ap
+		ON o.workflow_id IN (workflow_name('EligibilityIDPrefix') || ap.id, workflow_name('ReminderIDPrefix') || ap.id)
+		WHERE ap.org_id = $1 AND EXISTS (SELECT 1 FROM import_keys k WHERE k.org_id = ap.org_id AND k.record_id = ap.id) = $2`, org, imported)
+}
+
+// TestImportedUpcomingAppointmentsStartWorkflows: an imported appointment
+// that has not begun yet is part of the practice's schedule, so it gets
+// its eligibility check and reminders as a booking through the API does
+// (only past visits are quiet, migration 00166).
+func TestImportedUpcomingAppointmentsStartWorkflows(t *testing.T) {
+	s := keyedStore(t)
+	ctx := context.Background()
+	a := newTenant(t, s, "TEST UPCOMING SYSTEM A", "PAYERA1")
+	dir := t.TempDir()
+	const patients = 3
+	start := time.Now().UTC().AddDate(0, 0, 14).Truncate(24 * time.Hour)
+	if _, err := fhirimport.Synthesize(dir, fhirimport.SynthOptions{Patients: patients, Providers: 1, PayerIDs: []string{"PAYERA1"}, Prefix: "up", Start: start}); err != nil {
+		t.Fatal(err)
+	}
+	acts := &fhirimport.Activities{Store: s}
+	run, err := s.CreateImportRun(ctx, a.admin, rcm.ImportRun{OrgID: a.org.ID, Source: rcm.ImportSourceNDJSON, SourceName: "upcoming"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := fhirimport.Input{RunID: run.ID, OrgID: a.org.ID, UserID: a.admin.UserID, Source: rcm.ImportSourceNDJSON, Paths: []string{dir}}
+	if _, err := acts.ImportFetch(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.ImportValidate(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	for p := (fhirimport.Progress{}); p.Done < p.Total || p.Total == 0; {
+		if p, err = acts.ImportCommit(ctx, fhirimport.CommitInput{Input: in, Limit: 1000}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, s, `SELECT count(*)::int FROM appointments WHERE org_id = $1 AND starts_at > now()`, a.org.ID); n != patients {
+		t.Fatalf("%d upcoming appointments imported; want %d", n, patients)
+	}
+	if n := intents(t, s, a.org.ID, "imported"); n != 2*patients {
+		t.Errorf("imported upcoming appointments wrote %d workflow intents; want %d (an eligibility check and reminders each)", n, 2*patients)
 	}
 }

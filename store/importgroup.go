@@ -223,6 +223,9 @@ func (s *Store) insertImported(ctx context.Context, tx pgx.Tx, a Actor, r *Impor
 			return "", err
 		}
 		x.OrgID = org
+		if err := markImporting(ctx, tx); err != nil {
+			return "", err
+		}
 		if err := s.book(ctx, tx, &x); err != nil {
 			return "", err
 		}

@@ -418,6 +418,9 @@ func (s *Store) ImportAppointment(ctx context.Context, a Actor, k ImportKey, seq
 			return "", err
 		}
 		x.OrgID = org
+		if err := markImporting(ctx, tx); err != nil {
+			return "", err
+		}
 		if err := s.book(ctx, tx, &x); err != nil {
 			return "", err
 		}
@@ -427,6 +430,15 @@ func (s *Store) ImportAppointment(ctx context.Context, a Actor, k ImportKey, seq
 		}
 		return x.ID, tx.SendBatch(ctx, bt).Close()
 	})
+}
+
+// markImporting tells the appointment trigger (migration 00166) that this
+// transaction writes an import: an imported appointment that has already
+// begun is a past visit, and starts no eligibility check and no reminders.
+// The setting lasts until the transaction ends.
+func markImporting(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT set_config('claimflow.importing', 'on', true)`)
+	return err
 }
 
 // ImportEncounter commits one imported encounter with its charges; charges
