@@ -25,7 +25,9 @@ built=$("$root/tools/install.sh" golangci-lint workflowcheck)
 gcl=$(sed -n 's/^golangci-lint=//p' <<<"$built")
 wfc=$(sed -n 's/^workflowcheck=//p' <<<"$built")
 log "golangci-lint ($(basename "$(dirname "$gcl")"))"
-"$gcl" run ./...
+# Serialized around golangci-lint's lock rather than refused: on a shared
+# machine another checkout's lint may be running.
+"$gcl" run --allow-serial-runners ./...
 # workflowcheck type-checks from source on every run and has no cache of
 # its own (40 s on 2 busy cores): remember a clean run under a key made of
 # the checker, the Go version, go.sum and every file of claimflow's own
