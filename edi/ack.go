@@ -92,7 +92,8 @@ func Acknowledge(ic *InterchangeResult, opts AckOptions) *Interchange {
 }
 
 // TA1 returns the TA1 segment for an interchange: TA104 is A when there is
-// no error and R otherwise; TA105 is the first error's note code.
+// no error, E when there are only warnings and R otherwise; TA105 is the
+// first rejecting error's note code.
 func TA1(ic *InterchangeResult, now time.Time) Seg {
 	ctl, date, tm := "000000000", now.Format("060102"), now.Format("1504")
 	if len(ic.ISA) >= 14 {
@@ -106,11 +107,7 @@ func TA1(ic *InterchangeResult, now time.Time) Seg {
 			tm = ic.ISA[10]
 		}
 	}
-	ack := "A"
-	if len(ic.Errors) > 0 {
-		ack = "R"
-	}
-	return Seg{"TA1", ctl, date, tm, ack, ic.TA1Code()}
+	return Seg{"TA1", ctl, date, tm, ic.TA1Ack(), ic.TA1Code()}
 }
 
 // Ack999 builds the 999 transaction set (ST through SE, SE01 not yet

@@ -231,3 +231,66 @@ func (v *validator) se(s *Segment) {
 	v.endCheck(s)
 	v.endSet()
 }
+
+var (
+	ta1AckCodes = newCodeSet([]string{"A", "E", "R"})
+	// ta1NoteCodes is the TA105 code list (X12 I18) of version 00501.
+	ta1NoteCodes = newCodeSet([]string{"000", "001", "002", "003", "004", "005", "006", "007", "008", "009",
+		"010", "011", "012", "013", "014", "015", "016", "017", "018", "019", "020", "021", "022", "023",
+		"024", "025", "026", "027", "028", "029", "030", "031"})
+)
+
+// ta1 checks an interchange acknowledgment (a TA1 outside any group)
+// against the dictionary: TA101 nine digits, TA102 a date YYMMDD, TA103 a
+// time HHMM, TA104 A, E or R, TA105 a note code of I18, and no element
+// past TA105. X12 has no note code for a faulty TA1; like a stray segment
+// between groups, each fault is invalid interchange content (TA1 024),
+// naming the element and its IK4-style reason. A fault is a warning when
+// its IK4 counterpart is tolerated (inbound: a length, a character or an
+// extra element; a missing element, a bad date or time or an unknown code
+// still rejects, as they would in a transaction set).
+func (v *validator) ta1(s *Segment) {
+	ds := dict.segs["TA1"]
+	if ds == nil {
+		return
+	}
+	bad := func(i int, code string) {
+		e := &Error{Kind: KindTA1, Code: "024", Index: s.Index, Offset: s.Offset, SegID: "TA1", Elem: i,
+			Msg: CodeText(KindTA1, "024") + ": TA1" + twoDigits(i) + " " + CodeText(KindIK4, code)}
+		if i <= len(ds.Elems) {
+			e.Ref = ds.Elems[i-1].Ref
+		}
+		e.Warning = v.opts.tolerates(&Error{Kind: KindIK4, Code: code, SegID: "TA1", Elem: i})
+		v.add(e)
+	}
+	if s.Len() > len(ds.Elems) {
+		bad(len(ds.Elems)+1, "3")
+	}
+	ctrl := s.scanFlags()&flagCtrl != 0
+	for i := 1; i <= len(ds.Elems); i++ {
+		el, r := s.Element(i), &ds.Elems[i-1]
+		code := ""
+		switch {
+		case len(el) == 0:
+			code = "1"
+		case (r.Type == typeDT || r.Type == typeTM) && len(el) > r.Max:
+			// CCYYMMDD or HHMMSS where the TA1 holds YYMMDD and HHMM: a
+			// valid value, only too long.
+			code = checkValue(el, r, ctrl)
+			if code == "" {
+				code = "5"
+			}
+		default:
+			code = checkValue(el, r, ctrl)
+		}
+		if code == "" && i == 4 && !ta1AckCodes.has(el) {
+			code = "7"
+		}
+		if code == "" && i == 5 && !ta1NoteCodes.has(el) {
+			code = "7"
+		}
+		if code != "" {
+			bad(i, code)
+		}
+	}
+}

@@ -31,7 +31,10 @@ type Options struct {
 	OnInterchange func(*InterchangeResult)
 	// Tolerate lists transaction-level codes, as "IK4 5" or "IK3 2", that
 	// are still reported but do not reject the transaction set: a set whose
-	// only errors are tolerated is accepted with errors (IK501 = E).
+	// only errors are tolerated is accepted with errors (IK501 = E). A code
+	// may name one element, as "IK4 1 ST03", and then tolerates only there.
+	// The element faults of a TA1 segment (TA1 024) are tolerated when their
+	// IK4 counterpart is (see Error.Msg).
 	Tolerate []string
 	// Checker, when set, adds checks above the guide's syntax (SNIP levels
 	// 4 and 5: situational rules and external code sets, see edi/snip). It
@@ -42,7 +45,11 @@ type Options struct {
 func (o *Options) tolerates(e *Error) bool {
 	for _, t := range o.Tolerate {
 		k, code, ok := strings.Cut(t, " ")
-		if ok && k == e.Kind.String() && code == e.Code {
+		if !ok || k != e.Kind.String() {
+			continue
+		}
+		code, at, narrow := strings.Cut(code, " ")
+		if code == e.Code && (!narrow || at == e.SegID+twoDigits(e.Elem)) {
 			return true
 		}
 	}
@@ -73,12 +80,27 @@ type InterchangeResult struct {
 	Control string // ISA13
 }
 
-// TA1Code returns the TA105 note code: "000" when the interchange is fine.
+// TA1Code returns the TA105 note code of the first interchange error that
+// is not a warning: "000" when the interchange is fine.
 func (ic *InterchangeResult) TA1Code() string {
-	if len(ic.Errors) == 0 {
-		return "000"
+	for _, e := range ic.Errors {
+		if !e.Warning {
+			return e.Code
+		}
 	}
-	return ic.Errors[0].Code
+	return "000"
+}
+
+// TA1Ack returns the TA104 code: A accepted, E accepted with only warnings
+// noted, R rejected.
+func (ic *InterchangeResult) TA1Ack() string {
+	switch {
+	case ic.TA1Code() != "000":
+		return "R"
+	case len(ic.Errors) > 0:
+		return "E"
+	}
+	return "A"
 }
 
 // GroupResult is the outcome for one GS/GE functional group.
@@ -329,6 +351,7 @@ func (v *validator) segment(s *Segment) {
 		v.se(s)
 	case tagTA1:
 		if v.grp == nil && v.ic != nil {
+			v.ta1(s)
 			return
 		}
 		fallthrough

@@ -3,6 +3,7 @@ package snip_test
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,15 @@ type corpusEntry struct {
 	Reason   string   `json:"reason"`
 	Mirrors  string   `json:"mirrors"`
 	Needs    string   `json:"needs"`
+	// Source names a public file's repository, commit, path and licence;
+	// Pyx12 is pyx12 3.1's verdict on it (README.md's table).
+	Source string `json:"source"`
+	Pyx12  string `json:"pyx12"`
 }
+
+// publicDir holds the public sample files, one folder per project with
+// its licence and SOURCES.md.
+const publicDir = "public"
 
 func loadManifest(t *testing.T) []corpusEntry {
 	t.Helper()
@@ -124,6 +133,57 @@ func TestConformanceCorpus(t *testing.T) {
 	for _, f := range files {
 		if !seen[filepath.Base(f)] {
 			t.Errorf("%s has no manifest entry", filepath.Base(f))
+		}
+	}
+	checkPublic(t, entries, seen)
+}
+
+// checkPublic checks that every public sample file is in the manifest and
+// that its entries name the source and pyx12's verdict, and that each
+// project folder keeps its licence and the file's line in SOURCES.md.
+func checkPublic(t *testing.T, entries []corpusEntry, seen map[string]bool) {
+	t.Helper()
+	srcs, err := os.ReadFile(filepath.Join(corpusDir, publicDir, "SOURCES.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir(filepath.Join(corpusDir, publicDir), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(corpusDir, p)
+		rel = filepath.ToSlash(rel)
+		base := d.Name()
+		if base == "SOURCES.md" || strings.HasPrefix(base, "LICENSE") || strings.HasPrefix(base, "NOTICE") {
+			return nil
+		}
+		n++
+		if !seen[rel] {
+			t.Errorf("%s has no manifest entry", rel)
+		}
+		if !strings.Contains(string(srcs), "| `"+strings.TrimPrefix(rel, publicDir+"/")+"` |") {
+			t.Errorf("%s is not listed in SOURCES.md", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no public sample files")
+	}
+	for _, c := range entries {
+		if !strings.HasPrefix(c.File, publicDir+"/") {
+			continue
+		}
+		if c.Source == "" || c.Pyx12 == "" {
+			t.Errorf("%s: a public file's entry names its source and pyx12's verdict", c.File)
+		}
+		project := strings.Split(c.File, "/")[1]
+		lic, _ := filepath.Glob(filepath.Join(corpusDir, publicDir, project, "LICENSE*"))
+		if len(lic) == 0 {
+			t.Errorf("%s: no licence file in %s", c.File, project)
 		}
 	}
 }

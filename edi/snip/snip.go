@@ -37,9 +37,12 @@ const (
 // long or too short or with an unexpected character, trailing empty
 // elements, a trailing element or component separator (IK3 8, which the
 // validator reports for nothing else), a segment repeated past its
-// maximum or out of its guide order, a wrong SE01 count. They are
-// recorded as warnings; everything else still rejects the set.
-var InboundTolerated = []string{"IK4 I10", "IK4 3", "IK4 4", "IK4 5", "IK4 6", "IK3 5", "IK3 7", "IK3 8", "IK5 4"}
+// maximum or out of its guide order, a wrong SE01 count, and a missing
+// ST03 (the 271, 277CA and 999 guides require it, but the guide is then
+// found by GS08, as for the 835 whose guide marks it not used). They are
+// recorded as warnings; everything else still rejects the set. The same
+// faults in an inbound TA1 segment (TA1 024) are warnings too.
+var InboundTolerated = []string{"IK4 I10", "IK4 3", "IK4 4", "IK4 5", "IK4 6", "IK3 5", "IK3 7", "IK3 8", "IK5 4", "IK4 1 ST03"}
 
 // Options choose the levels and the direction.
 type Options struct {

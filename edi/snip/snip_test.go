@@ -235,3 +235,29 @@ func TestRuleTableErrors(t *testing.T) {
 }
 
 var _ edi.Checker = (*Checker)(nil)
+
+// TestInboundToleratesMissingST03 checks the one required element an
+// inbound file may lack: ST03 of a 271 (its guide is found by GS08) is a
+// warning inbound and an error outbound, while another missing required
+// element (TRN02 of the subscriber trace) still rejects the 271 inbound.
+func TestInboundToleratesMissingST03(t *testing.T) {
+	b, err := os.ReadFile("../testdata/conformance/271-clean.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noST03 := strings.Replace(string(b), "ST*271*0001*005010X279A1~", "ST*271*0001~", 1)
+	noTRN02 := strings.Replace(string(b), "TRN*2*TRACE1000*", "TRN*2**", 1)
+	if noST03 == string(b) || noTRN02 == string(b) {
+		t.Fatal("fixture changed")
+	}
+	out, _ := ValidateBytes([]byte(noST03), Options{})
+	in, _ := ValidateBytes([]byte(noST03), Options{Inbound: true})
+	if !Rejected(out) || Rejected(in) || len(in.Errors) != 1 || !in.Errors[0].Warning ||
+		in.Errors[0].Code != "1" || in.Errors[0].SegID != "ST" || in.Errors[0].Elem != 3 {
+		t.Errorf("without ST03: outbound rejected %v, inbound rejected %v with %v", Rejected(out), Rejected(in), in.Errors)
+	}
+	in, _ = ValidateBytes([]byte(noTRN02), Options{Inbound: true})
+	if !Rejected(in) {
+		t.Errorf("without TRN02: inbound accepted with %v", in.Errors)
+	}
+}
