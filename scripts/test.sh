@@ -26,7 +26,7 @@ log "building the dashboard (cached)"
 bash "$root/web/build.sh"
 bash scripts/vet.sh
 log "go test -race"
-go test -race -count=1 -timeout 20m ./... 2>&1 | tee "${TEST_LOG:-/dev/null}"
+go test -race -count=1 -timeout 30m ./... 2>&1 | tee "${TEST_LOG:-/dev/null}"
 # Tests that measure memory skip themselves under the race detector (its
 # shadow memory counts as heap); they run here without it.
 log "go test (memory bounds, without -race)"

@@ -46,7 +46,7 @@ func (e *e2e) releaseAndPayStatement(wantCents int64) {
 		t.Fatalf("before release: payment intent %q (%v)", pi, err)
 	}
 	e.api("POST", "/v1/statements/"+s.ID+"/release", struct{}{}, nil)
-	testenv.WaitFor(t, 30*time.Second, "the payment intent made on release", func() bool {
+	testenv.WaitFor(t, 90*time.Second, "the payment intent made on release", func() bool {
 		return e.m.Store.Pool.QueryRow(ctx, "SELECT coalesce(payment_intent_id, '') FROM patient_statements WHERE id = $1", s.ID).Scan(&pi) == nil && pi != ""
 	})
 
