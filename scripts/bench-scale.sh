@@ -15,7 +15,8 @@
 #     time (target <= 30 s), peak RSS and heap, transactions per payment,
 #     the payments read back a page at a time as the workflow does, and an
 #     activity retry that must post nothing again (exactly once).
-#     SCALE_QUERIES=0 skips the dashboard queries (posting alone).
+#     SCALE_QUERIES=0 skips the dashboard queries (posting alone);
+#     SCALE_ONLY=TEXT runs only the queries whose name contains TEXT.
 # SCALE_PRESET picks the size (default fortieth: 5 tenants of the full
 # size's 50,000 claims each, 250,000 claims; tenth and full are the large
 # ones); SCALE_TENANTS overrides its tenant count. The database
@@ -32,4 +33,5 @@ args=(-preset "$preset" -db "${SCALE_DB:-scale_bench_$preset}" -key-file ".data/
   -clients "${SCALE_CLIENTS:-20}" -requests "${SCALE_REQUESTS:-200}" -post "${SCALE_POST:-10000}")
 if [ -n "${SCALE_TENANTS:-}" ]; then args+=(-tenants "$SCALE_TENANTS"); fi
 if [ "${SCALE_QUERIES:-1}" = 0 ]; then args+=(-queries=false); fi
+if [ -n "${SCALE_ONLY:-}" ]; then args+=(-only "$SCALE_ONLY"); fi
 "${TMPDIR:-/tmp}/claimflow-scalebench" "${args[@]}"

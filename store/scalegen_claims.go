@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -46,7 +47,10 @@ var (
 	claimCols = []string{"id", "org_id", "encounter_id", "patient_id", "coverage_id", "payer_id", "provider_id", "patient_control_number",
 		"total_cents", "status", "created_at", "updated_at", "attempt", "frequency_code", "payer_claim_number", "paid_cents", "batch_id",
 		// The read model (00165) the triggers keep, which do not run under COPY here.
-		"date_of_service", "payer_owed_cents"}
+		"date_of_service", "payer_owed_cents",
+		// The A/R facts (00167, claim_ar_facts), kept by triggers too.
+		"ar_paid_cents", "ar_resp_cents", "ar_contractual_cents", "ar_patient_paid_cents", "ar_adjudicated", "ar_denied",
+		"ar_submitted", "ar_clean", "ar_first_pass", "ar_denial_reasons"}
 	encounterCols = []string{"id", "org_id", "patient_id", "provider_id", "coverage_id", "date_of_service", "place_of_service", "diagnoses",
 		"created_at", "updated_at"}
 	historyCols = []string{"claim_id", "seq", "status", "reason", "at"}
@@ -99,6 +103,7 @@ func (g *tenantGen) claim(n int) {
 	}
 	var paid int64
 	owed := total // claim_payer_owed: nothing paid or adjusted yet
+	ar := arFacts{denialReasons: []string{}}
 	var batch any
 	icn := ""
 	func() {
@@ -129,7 +134,7 @@ func (g *tenantGen) claim(n int) {
 			return
 		}
 		icn = fmt.Sprintf("ZZICN%04d%07d", g.i, n)
-		paid, owed = g.payment(o, id, org, pcn, icn, total, p.payer, posted)
+		paid, owed, ar = g.payment(o, id, org, pcn, icn, total, p.payer, posted)
 		switch o {
 		case outPaid:
 			step("paid", posted)
@@ -151,7 +156,8 @@ func (g *tenantGen) claim(n int) {
 	last := h[len(h)-1]
 	g.add("encounters", encounterCols, eid, org, p.id, prov.id, p.coverage, dos, "11", []string{"Z0000"}, created, created)
 	g.add("claims", claimCols, id, org, eid, p.id, p.coverage, payer.id, prov.id, pcn, total, last.status, created, last.at,
-		int32(1), "1", icn, paid, batch, dos, owed)
+		int32(1), "1", icn, paid, batch, dos, owed,
+		ar.paid, ar.resp, ar.contractual, int64(0), ar.adjudicated, ar.denied, ar.submitted(h), ar.clean(h), ar.firstPass(h), ar.denialReasons)
 	for k, s := range h {
 		g.add("claim_status_history", historyCols, id, int32(k+1), s.status, "", s.at)
 	}
@@ -163,7 +169,7 @@ func (g *tenantGen) claim(n int) {
 // returns what the payer paid and what the payer still owes after it
 // (claim_payer_owed: the charge less paid, patient responsibility and the
 // CO adjustments of a payment that is not a denial).
-func (g *tenantGen) payment(o claimOutcome, claim, org [16]byte, pcn, icn string, total int64, payer int, posted time.Time) (int64, int64) {
+func (g *tenantGen) payment(o claimOutcome, claim, org [16]byte, pcn, icn string, total int64, payer int, posted time.Time) (int64, int64, arFacts) {
 	type adj struct {
 		group, reason string
 		cents         int64
@@ -215,12 +221,65 @@ func (g *tenantGen) payment(o claimOutcome, claim, org [16]byte, pcn, icn string
 		g.add("claim_denials", denialCols, claim, org, int32(1), category, codes, rarcs, posted.Add(90*24*time.Hour), appealable, posted)
 	}
 	owed := total - paid - patient
+	ar := arFacts{paid: paid, resp: patient, adjudicated: true, denied: status == "4", payment: status, posted: posted, denialReasons: []string{}}
 	for _, a := range adjs {
 		if a.group == "CO" && status != "4" {
 			owed -= a.cents
+			ar.contractual += a.cents
+		}
+		if status == "4" && !slices.Contains(ar.denialReasons, a.group+"-"+a.reason) {
+			ar.denialReasons = append(ar.denialReasons, a.group+"-"+a.reason)
 		}
 	}
-	return paid, owed
+	slices.Sort(ar.denialReasons)
+	return paid, owed, ar
+}
+
+// arFacts are a generated claim's A/R facts (claim_ar_facts, 00167): the
+// sums of its one claim payment (if any; no statements are generated, so
+// the patient has paid nothing), and what its history says.
+type arFacts struct {
+	paid, resp, contractual int64
+	adjudicated, denied     bool
+	payment                 string // the payment's CLP02, "" without one
+	posted                  time.Time
+	denialReasons           []string
+}
+
+// submittedBy counts the history's submissions at or before t.
+func submittedBy(h []hstep, t time.Time) int {
+	n := 0
+	for _, s := range h {
+		if s.status == "submitted" && !s.at.After(t) {
+			n++
+		}
+	}
+	return n
+}
+
+func (ar arFacts) submitted(h []hstep) bool { return submittedBy(h, h[len(h)-1].at) > 0 }
+
+// clean: accepted after exactly one submission, with no scrub failure or
+// rejection at or before the first acceptance.
+func (ar arFacts) clean(h []hstep) bool {
+	for _, s := range h {
+		if s.status != "accepted" {
+			continue
+		}
+		for _, b := range h {
+			if (b.status == "scrub_failed" || b.status == "rejected") && !b.at.After(s.at) {
+				return false
+			}
+		}
+		return submittedBy(h, s.at) == 1
+	}
+	return false
+}
+
+// firstPass: the first adjudication (the one payment) processed the claim
+// after exactly one submission.
+func (ar arFacts) firstPass(h []hstep) bool {
+	return (ar.payment == "1" || ar.payment == "2" || ar.payment == "3") && submittedBy(h, ar.posted) == 1
 }
 
 // remittances writes the remittances the claim payments made, and in one

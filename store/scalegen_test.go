@@ -53,8 +53,9 @@ func TestScaleData(t *testing.T) {
 			t.Errorf("claims after the second run = %d, %v", n, err)
 		}
 	})
-	t.Run("the claims' read model agrees (00165)", func(t *testing.T) {
+	t.Run("the claims' read model agrees (00165, 00167)", func(t *testing.T) {
 		allClaimsAgree(t, s)
+		allARFactsAgree(t, s)
 	})
 	t.Run("audit chains verify", func(t *testing.T) {
 		rep, err := s.VerifyAudit(ctx)

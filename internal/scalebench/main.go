@@ -33,6 +33,7 @@ func main() {
 	post := flag.Int("post", 10000, "claim payments in the 835 posted (0 skips the posting benchmark)")
 	genOnly := flag.Bool("generate-only", false, "generate (or resume) and stop")
 	flag.StringVar(&postingProfile, "posting-cpuprofile", "", "write a CPU profile of the 835 posting (the first Post call) to this file")
+	flag.StringVar(&onlyQueries, "only", "", "run only the dashboard queries whose name contains this (all when empty)")
 	queries := flag.Bool("queries", true, "run the dashboard query benchmark (false: generation and 835 posting only)")
 	flag.Parse()
 	size, ok := store.ScalePresets[*preset]

@@ -155,75 +155,41 @@ func (q *Queries) DashClaimPayments(ctx context.Context, claimID string) ([]Dash
 
 const dashReceivablesTotals = `-- name: DashReceivablesTotals :many
 WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
-pay AS (
-    SELECT cp.claim_id, sum(cp.paid_cents) AS paid, sum(cp.patient_resp_cents) AS resp,
-           bool_or(cp.status_code <> '22') AS adjudicated, bool_or(cp.status_code = '4') AS denied
-    FROM claim_payments cp
-    WHERE cp.org_id IN (SELECT id FROM visible) AND cp.claim_id IS NOT NULL
-    GROUP BY cp.claim_id
-),
-f AS (
-    SELECT c.id, p.name AS payer, c.patient_id, c.status, c.total_cents, ($3::text::date - c.date_of_service) AS age,
-           coalesce(pay.paid, 0) AS paid, coalesce(pay.resp, 0) AS resp,
-           coalesce(pay.adjudicated, false) AS adjudicated, coalesce(pay.denied, false) AS denied,
-           ($3::text::date - c.date_of_service) BETWEEN 0 AND 89 AS in_period,
-           c.status <> ALL ($4::text[]) AS payer_open, c.payer_owed_cents AS owed
+b AS (
+    SELECT c.payer_id, c.patient_id, ($3::text::date - c.date_of_service) AS age,
+           CASE WHEN c.status <> ALL ($4::text[]) THEN greatest(0, c.payer_owed_cents) ELSE 0 END AS payer_bal,
+           CASE WHEN c.status IN ('voided', 'written_off') THEN 0
+                ELSE greatest(0, c.ar_resp_cents
+                                 - CASE WHEN c.ar_resp_cents <> 0 OR ($3::text::date - c.date_of_service) BETWEEN 0 AND 89
+                                        THEN c.ar_patient_paid_cents ELSE 0 END) END AS patient_bal
     FROM claims c
-    JOIN payers p ON p.id = c.payer_id
-    LEFT JOIN pay ON pay.claim_id = c.id
     WHERE c.org_id IN (SELECT id FROM visible)
 ),
-g AS (
-    SELECT f.id, f.payer, f.patient_id, f.status, f.total_cents, f.age, f.paid, f.resp, f.adjudicated, f.denied, f.in_period, f.payer_open, f.owed,
-           CASE WHEN f.in_period THEN
-               coalesce((SELECT sum(a.amount_cents) FROM claim_payments cp
-                         JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
-                         WHERE cp.claim_id = f.id AND cp.status_code <> '4' AND a.group_code = 'CO'), 0)
-           ELSE 0 END AS contractual,
-           CASE WHEN f.resp <> 0 OR f.in_period THEN
-               coalesce((SELECT sum(coalesce((SELECT sum(pp.amount_cents) FROM patient_payments pp WHERE pp.statement_id = s.id), 0)
-                                    - coalesce((SELECT sum(rf.amount_cents) FROM patient_refunds rf WHERE rf.statement_id = s.id), 0))
-                         FROM patient_statements s WHERE left(s.id, 36) = f.id::text), 0)
-           ELSE 0 END AS patient_paid,
-           -- A scalar lookup (LIMIT 1), not EXISTS, which Postgres may plan
-           -- as one hashed scan of every claim's history.
-           CASE WHEN f.in_period THEN (SELECT true FROM claim_status_history h WHERE h.claim_id = f.id AND h.status = 'submitted' LIMIT 1) IS NOT NULL
-           ELSE false END AS submitted,
-           CASE WHEN f.in_period THEN coalesce((
-               SELECT NOT EXISTS (SELECT 1 FROM claim_status_history h WHERE h.claim_id = f.id
-                                  AND h.status IN ('scrub_failed', 'rejected') AND h.at <= acc.at)
-                      AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = f.id
-                           AND h.status = 'submitted' AND h.at <= acc.at) = 1
-               FROM (SELECT min(h.at) AS at FROM claim_status_history h WHERE h.claim_id = f.id AND h.status = 'accepted') acc
-               WHERE acc.at IS NOT NULL), false) ELSE false END AS clean,
-           CASE WHEN f.in_period AND f.adjudicated THEN coalesce((
-               SELECT cp.status_code IN ('1', '2', '3')
-                      AND (SELECT count(*) FROM claim_status_history h WHERE h.claim_id = f.id
-                           AND h.status = 'submitted' AND h.at <= cp.posted_at) = 1
-               FROM claim_payments cp WHERE cp.claim_id = f.id AND cp.status_code <> '22'
-               ORDER BY cp.posted_at, cp.seq LIMIT 1), false) ELSE false END AS first_pass,
-           CASE WHEN f.in_period AND f.adjudicated AND f.denied THEN
-               coalesce((SELECT array_agg(DISTINCT a.group_code || '-' || a.reason)
-                         FROM claim_payments cp JOIN claim_adjustments a ON a.remittance_id = cp.remittance_id AND a.seq = cp.seq
-                         WHERE cp.claim_id = f.id AND cp.status_code = '4'), '{}')
-           ELSE '{}' END::text[] AS denial_reasons
-    FROM f
-    WHERE f.payer_open OR f.in_period OR f.resp <> 0
+per AS (
+    SELECT c.payer_id, c.total_cents, c.ar_paid_cents + c.ar_patient_paid_cents AS payments, c.ar_contractual_cents AS contractual,
+           c.ar_submitted AS submitted, c.ar_clean AS clean, c.ar_adjudicated AS adjudicated, c.ar_first_pass AS first_pass,
+           c.ar_denied AS denied, c.ar_denial_reasons AS denial_reasons
+    FROM claims c
+    WHERE c.org_id IN (SELECT id FROM visible)
+      AND c.date_of_service BETWEEN $3::text::date - 89 AND $3::text::date
 ),
-b AS (
-    SELECT g.id, g.payer, g.patient_id, g.status, g.total_cents, g.age, g.paid, g.resp, g.adjudicated, g.denied, g.in_period, g.payer_open, g.owed, g.contractual, g.patient_paid, g.submitted, g.clean, g.first_pass, g.denial_reasons,
-           CASE WHEN g.payer_open THEN greatest(0, g.owed) ELSE 0 END AS payer_bal,
-           CASE WHEN g.status IN ('voided', 'written_off') THEN 0 ELSE greatest(0, g.resp - g.patient_paid) END AS patient_bal
-    FROM g
+payer_aging AS (
+    SELECT b.payer_id, count(*) AS n0,
+           coalesce(sum(b.payer_bal) FILTER (WHERE b.age <= 30), 0) AS n1,
+           coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 31 AND 60), 0) AS n2,
+           coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 61 AND 90), 0) AS n3,
+           coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 91 AND 120), 0) AS n4,
+           coalesce(sum(b.payer_bal) FILTER (WHERE b.age > 120), 0) AS n5,
+           sum(b.payer_bal) AS n6
+    FROM b WHERE b.payer_bal > 0 GROUP BY b.payer_id
+),
+payer_denials AS (
+    SELECT per.payer_id, count(*) AS n0, count(*) FILTER (WHERE per.denied) AS n1
+    FROM per WHERE per.adjudicated GROUP BY per.payer_id
 )
-SELECT 'payer'::text AS kind, b.payer::text AS key, count(*)::bigint AS n0,
-       coalesce(sum(b.payer_bal) FILTER (WHERE b.age <= 30), 0)::bigint AS n1,
-       coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 31 AND 60), 0)::bigint AS n2,
-       coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 61 AND 90), 0)::bigint AS n3,
-       coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 91 AND 120), 0)::bigint AS n4,
-       coalesce(sum(b.payer_bal) FILTER (WHERE b.age > 120), 0)::bigint AS n5,
-       sum(b.payer_bal)::bigint AS n6, 0::bigint AS n7
-FROM b WHERE b.payer_bal > 0 GROUP BY b.payer
+SELECT 'payer'::text AS kind, p.name::text AS key, sum(a.n0)::bigint AS n0, sum(a.n1)::bigint AS n1, sum(a.n2)::bigint AS n2,
+       sum(a.n3)::bigint AS n3, sum(a.n4)::bigint AS n4, sum(a.n5)::bigint AS n5, sum(a.n6)::bigint AS n6, 0::bigint AS n7
+FROM payer_aging a JOIN payers p ON p.id = a.payer_id GROUP BY p.name
 UNION ALL
 SELECT 'patients', '', count(*),
        coalesce(sum(b.patient_bal) FILTER (WHERE b.age <= 30), 0), coalesce(sum(b.patient_bal) FILTER (WHERE b.age BETWEEN 31 AND 60), 0),
@@ -231,18 +197,18 @@ SELECT 'patients', '', count(*),
        coalesce(sum(b.patient_bal) FILTER (WHERE b.age > 120), 0), coalesce(sum(b.patient_bal), 0), count(DISTINCT b.patient_id)
 FROM b WHERE b.patient_bal > 0
 UNION ALL
-SELECT 'period', '', count(*) FILTER (WHERE b.submitted), count(*) FILTER (WHERE b.submitted AND b.clean),
-       count(*) FILTER (WHERE b.adjudicated), count(*) FILTER (WHERE b.adjudicated AND b.first_pass),
-       count(*) FILTER (WHERE b.adjudicated AND b.denied), coalesce(sum(b.total_cents), 0),
-       coalesce(sum(b.paid + b.patient_paid), 0), coalesce(sum(b.contractual), 0)
-FROM b WHERE b.in_period
+SELECT 'period', '', count(*) FILTER (WHERE per.submitted), count(*) FILTER (WHERE per.submitted AND per.clean),
+       count(*) FILTER (WHERE per.adjudicated), count(*) FILTER (WHERE per.adjudicated AND per.first_pass),
+       count(*) FILTER (WHERE per.adjudicated AND per.denied), coalesce(sum(per.total_cents), 0),
+       coalesce(sum(per.payments), 0), coalesce(sum(per.contractual), 0)
+FROM per
 UNION ALL
-SELECT 'denial_payer', b.payer, count(*), count(*) FILTER (WHERE b.denied), 0, 0, 0, 0, 0, 0
-FROM b WHERE b.in_period AND b.adjudicated GROUP BY b.payer
+SELECT 'denial_payer', p.name, sum(d.n0)::bigint, sum(d.n1)::bigint, 0, 0, 0, 0, 0, 0
+FROM payer_denials d JOIN payers p ON p.id = d.payer_id GROUP BY p.name
 UNION ALL
 SELECT 'denial_reason', r.reason, 0, count(*), 0, 0, 0, 0, 0, 0
-FROM b, unnest(b.denial_reasons) AS r (reason)
-WHERE b.in_period AND b.adjudicated AND b.denied GROUP BY r.reason
+FROM per, unnest(per.denial_reasons) AS r (reason)
+WHERE per.adjudicated AND per.denied GROUP BY r.reason
 `
 
 type DashReceivablesTotalsParams struct {
@@ -288,11 +254,14 @@ type DashReceivablesTotalsRow struct {
 //	  (the first adjudication processed it, CLP02 1, 2 or 3, after exactly
 //	  one submission), denied (a CLP02 4 payment) and its reasons.
 //
-// The payer balance and the date of service are the claim's own
-// (payer_owed_cents and date_of_service, kept by the triggers of 00165:
-// claim_payer_owed, the same definition); the per-claim lookups
-// (statements, and contractual and history for the analytics) run only
-// for the claims that need them: with a patient share, or in the period.
+// Every per-claim fact is the claim's own, kept by the triggers of 00165
+// (payer_owed_cents, date_of_service: claim_payer_owed) and 00167 (the ar_
+// columns: claim_ar_facts, the definitions above): the aging is one
+// index-only pass over the caller's claims (claims_org_ar), the analytics
+// the range of it dated in the period, each added up per payer before the
+// payers' names are joined. The patient's payments count only where the
+// claim has a patient share or is in the period, as before (a claim with
+// neither owes the patient nothing whatever its statements).
 // Rows: kind 'payer' (key: payer name), 'patients', 'period' (n0..n7 the
 // period's submitted, clean, adjudicated, first pass, denied, charges,
 // payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and

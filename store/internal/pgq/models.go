@@ -172,6 +172,16 @@ type Claim struct {
 	CobSeq               int32
 	DateOfService        time.Time
 	PayerOwedCents       int64
+	ArPaidCents          int64
+	ArRespCents          int64
+	ArContractualCents   int64
+	ArPatientPaidCents   int64
+	ArAdjudicated        bool
+	ArDenied             bool
+	ArSubmitted          bool
+	ArClean              bool
+	ArFirstPass          bool
+	ArDenialReasons      []string
 }
 
 type ClaimAdjustment struct {
