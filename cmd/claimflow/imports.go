@@ -62,7 +62,14 @@ func (m *Main) mountImports() {
 		Schedule: func(ctx context.Context, x rcm.ImportSync) error {
 			return workflows.EnsureImportSyncSchedule(ctx, m.Temporal, m.Config.TaskQueue, x)
 		},
-		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, m.Temporal, id) }}
+		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, m.Temporal, id) },
+		Pause:   func(ctx context.Context, id string) error { return workflows.PauseImportSync(ctx, m.Temporal, id) },
+		Resume: func(ctx context.Context, x rcm.ImportSync) error {
+			return workflows.ResumeImportSync(ctx, m.Temporal, m.Config.TaskQueue, x)
+		},
+		Delete: func(ctx context.Context, id string) error {
+			return workflows.DeleteImportSyncSchedule(ctx, m.Temporal, id)
+		}}
 	// The API knows the worker's server names when it reads the same
 	// configuration (one binary, one environment); otherwise the pass
 	// names an unknown server when it runs.
@@ -73,7 +80,7 @@ func (m *Main) mountImports() {
 }
 
 func init() {
-	register(command{name: "import", args: "ndjson|csv|fhir -org ID [-dry-run] PATH...|-server NAME | sync add|list|show|run|flags|ack|dismiss",
+	register(command{name: "import", args: "ndjson|csv|fhir -org ID [-dry-run] PATH...|-server NAME | sync add|list|show|run|pause|resume|delete|flags|ack|dismiss",
 		help: "import a practice (FHIR R4 NDJSON files, a patient CSV, or a FHIR server) through the API, with a progress line", run: cmdImport})
 }
 
