@@ -110,10 +110,10 @@ func (s *Store) SetImportSyncState(ctx context.Context, a Actor, id, state strin
 		if err := requireScope(ctx, tx, a, PermPatientWrite, x.OrgID); err != nil {
 			return err
 		}
-		switch {
-		case x.State == rcm.SyncDeleted:
+		switch x.State {
+		case rcm.SyncDeleted:
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/state", Detail: "the sync is deleted"}}}
-		case x.State == state:
+		case state:
 			return &ValidationError{Fields: []FieldProblem{{Pointer: "/state", Detail: "the sync is already " + state}}}
 		}
 		if err := apply(ctx, x); err != nil {

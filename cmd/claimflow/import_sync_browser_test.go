@@ -82,14 +82,9 @@ func TestImportSyncsInBrowser(t *testing.T) {
 	a.MountImports(api.Imports{Records: s, Start: func(ctx context.Context, ac rcm.Actor, in fhirimport.Input, name string) (rcm.ImportRun, error) {
 		return workflows.StartImport(ctx, c, q, s, ac, in, name)
 	}})
-	a.MountImportSyncs(api.ImportSyncs{Records: s, Servers: []string{"ehr"},
-		Schedule: func(ctx context.Context, x rcm.ImportSync) error {
-			return workflows.EnsureImportSyncSchedule(ctx, c, q, x)
-		},
-		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, c, id) },
-		Pause:   func(ctx context.Context, id string) error { return workflows.PauseImportSync(ctx, c, id) },
-		Resume:  func(ctx context.Context, x rcm.ImportSync) error { return workflows.ResumeImportSync(ctx, c, q, x) },
-		Delete:  func(ctx context.Context, id string) error { return workflows.DeleteImportSyncSchedule(ctx, c, id) }})
+	sy := importSyncs(s, c, q)
+	sy.Servers = []string{"ehr"}
+	a.MountImportSyncs(sy)
 	h := web.Handler()
 	a.Router().Handle("/", h)
 	a.Router().Handle("/assets/*", h)

@@ -63,16 +63,9 @@ func TestImportSyncCLI(t *testing.T) {
 	a.MountImports(api.Imports{Records: s, Start: func(ctx context.Context, ac rcm.Actor, in fhirimport.Input, name string) (rcm.ImportRun, error) {
 		return workflows.StartImport(ctx, c, workflows.DefaultTaskQueue, s, ac, in, name)
 	}})
-	a.MountImportSyncs(api.ImportSyncs{Records: s, Servers: []string{"ehr"},
-		Schedule: func(ctx context.Context, x rcm.ImportSync) error {
-			return workflows.EnsureImportSyncSchedule(ctx, c, workflows.DefaultTaskQueue, x)
-		},
-		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, c, id) },
-		Pause:   func(ctx context.Context, id string) error { return workflows.PauseImportSync(ctx, c, id) },
-		Resume: func(ctx context.Context, x rcm.ImportSync) error {
-			return workflows.ResumeImportSync(ctx, c, workflows.DefaultTaskQueue, x)
-		},
-		Delete: func(ctx context.Context, id string) error { return workflows.DeleteImportSyncSchedule(ctx, c, id) }})
+	sy := importSyncs(s, c, workflows.DefaultTaskQueue)
+	sy.Servers = []string{"ehr"}
+	a.MountImportSyncs(sy)
 	hs := httptest.NewServer(a)
 	defer hs.Close()
 	cli := func(tok string, args ...string) (int, string, string) {

@@ -52,9 +52,10 @@ export function EHRSync({ orgs }: { orgs: Org[] }) {
       .then((l) => {
         setSyncs(l.items)
         // A pass that ended (or a new one) may have raised flags.
-        const key = l.items.map((x) => (x.last_pass ? x.last_pass.id + ':' + x.last_pass.stage : '')).join(',')
+        // ('' before the first answer; ' ' when no sync has a pass).
+        const key = l.items.map((x) => (x.last_pass ? x.last_pass.id + ':' + x.last_pass.stage : '')).join(',') || ' '
         if (passes.current !== '' && key !== passes.current) loadFlags()
-        passes.current = key || ' '
+        passes.current = key
       })
       .catch((e) => setError(problemText(e)))
 
