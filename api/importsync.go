@@ -165,8 +165,11 @@ func (s *Server) MountImportSyncs(im ImportSyncs) {
 			if err != nil {
 				return 0, nil, err
 			}
-			if x.State != rcm.SyncActive {
-				return 0, nil, &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: "/state", Detail: "the sync is " + x.State + ": resume it to run a pass"}}}
+			switch x.State {
+			case rcm.SyncPaused:
+				return 0, nil, &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: "/state", Detail: "the sync is paused: resume it to run a pass"}}}
+			case rcm.SyncDeleted:
+				return 0, nil, &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: "/state", Detail: "the sync is deleted"}}}
 			}
 			if err := im.Trigger(r.Context(), x.ID); err != nil {
 				return 0, nil, err

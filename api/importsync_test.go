@@ -105,6 +105,7 @@ func TestImportSyncsAPI(t *testing.T) {
 	}
 	refused("DELETE", "/v1/imports/syncs/"+x.ID, "deleted")
 	refused("POST", "/v1/imports/syncs/"+x.ID+"/resume", "deleted")
+	refused("POST", "/v1/imports/syncs/"+x.ID+"/run", "the sync is deleted")
 	w.mustCall(200, w.rootAdmin, "GET", "/v1/imports/syncs", nil, &list)
 	if len(list.Items) != 0 {
 		t.Fatalf("the list after delete: %+v", list.Items)
