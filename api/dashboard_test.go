@@ -82,7 +82,10 @@ func newDashboardWorld(t testing.TB, wf ClaimWorkflows, arch ...EDIArchive) *wor
 	// Temporal's (cmd/claimflow's TestImportSyncCLI runs the real ones).
 	srv.MountImportSyncs(ImportSyncs{Records: s,
 		Schedule: func(context.Context, rcm.ImportSync) error { return nil },
-		Trigger:  func(context.Context, string) error { return nil }})
+		Trigger:  func(context.Context, string) error { return nil },
+		Pause:    func(context.Context, string) error { return nil },
+		Resume:   func(context.Context, rcm.ImportSync) error { return nil },
+		Delete:   func(context.Context, string) error { return nil }})
 	e.api = srv
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()

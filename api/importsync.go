@@ -13,8 +13,10 @@ import (
 
 // Ongoing EHR sync (issue 21): register a sync (a FHIR server configured on
 // the worker and an interval; its Temporal Schedule runs the passes), list
-// syncs and their passes, run a pass now, and the flags: EHR changes to
-// records whose claim already went out, which staff acknowledge or dismiss.
+// syncs and their passes, run a pass now, pause, resume or delete a sync
+// (its Schedule with it; a deleted sync stays as the history of its runs
+// and flags), and the flags: EHR changes to records whose claim already
+// went out, which staff acknowledge or dismiss.
 
 // ImportSyncRecords is the store's side of syncs.
 type ImportSyncRecords interface {
@@ -24,6 +26,9 @@ type ImportSyncRecords interface {
 	SyncRuns(ctx context.Context, a rcm.Actor, syncID string, limit int) ([]rcm.ImportRun, error)
 	ListImportSyncFlags(ctx context.Context, a rcm.Actor, status string, limit int) ([]rcm.ImportSyncFlag, error)
 	ResolveImportSyncFlag(ctx context.Context, a rcm.Actor, id, status string) (rcm.ImportSyncFlag, error)
+	// SetImportSyncState records a pause, resume or delete after apply
+	// acted on the Schedule, under the row's lock (nothing when it fails).
+	SetImportSyncState(ctx context.Context, a rcm.Actor, id, state string, apply func(context.Context, rcm.ImportSync) error) (rcm.ImportSync, error)
 }
 
 // ImportSyncs configures the sync endpoints.
@@ -33,6 +38,11 @@ type ImportSyncs struct {
 	// runs its pass now.
 	Schedule func(ctx context.Context, x rcm.ImportSync) error
 	Trigger  func(ctx context.Context, syncID string) error
+	// Pause, Resume and Delete act on the sync's Schedule (Resume creates
+	// it again if it is missing).
+	Pause  func(ctx context.Context, syncID string) error
+	Resume func(ctx context.Context, x rcm.ImportSync) error
+	Delete func(ctx context.Context, syncID string) error
 	// Servers are the FHIR server names the worker is configured for (nil:
 	// not checked here; the pass fails naming an unknown server).
 	Servers []string
@@ -46,15 +56,35 @@ type ImportSyncRequest struct {
 	Every string `json:"every"`
 }
 
-// ImportSyncView is a sync as the API shows it.
+// ImportSyncView is a sync as the API shows it. NextRunAt is when its
+// Schedule next starts a pass (none while paused or deleted); LastPass is
+// its newest pass (in the list), which may still be running.
 type ImportSyncView struct {
 	rcm.ImportSync
-	Every string          `json:"every"`
-	Runs  []rcm.ImportRun `json:"runs,omitempty"`
+	Every     string         `json:"every"`
+	NextRunAt *time.Time     `json:"next_run_at,omitempty"`
+	LastPass  *ImportStatus  `json:"last_pass,omitempty"`
+	Runs      []ImportStatus `json:"runs,omitempty"`
 }
 
 func syncView(x rcm.ImportSync) ImportSyncView {
-	return ImportSyncView{ImportSync: x, Every: x.Every.String()}
+	v := ImportSyncView{ImportSync: x, Every: x.Every.String()}
+	if x.State == rcm.SyncActive {
+		next := nextInterval(time.Now(), x.Every)
+		v.NextRunAt = &next
+	}
+	return v
+}
+
+// nextInterval is the next time an interval Schedule of this period
+// fires: Temporal's interval specs match the Unix epoch plus a multiple of
+// the period (the sync's Schedule has no offset).
+func nextInterval(now time.Time, every time.Duration) time.Time {
+	if every <= 0 {
+		return now.UTC()
+	}
+	n := now.UnixNano()/int64(every) + 1
+	return time.Unix(0, n*int64(every)).UTC()
 }
 
 // ResolveFlagRequest is the body of POST /v1/imports/sync-flags/{id}.
@@ -103,6 +133,13 @@ func (s *Server) MountImportSyncs(im ImportSyncs) {
 			out := make([]ImportSyncView, len(xs))
 			for i, x := range xs {
 				out[i] = syncView(x)
+				last, err := im.Records.SyncRuns(r.Context(), a, x.ID, 1)
+				if err != nil {
+					return 0, nil, err
+				}
+				if len(last) == 1 {
+					out[i].LastPass = &ImportStatus{last[0], last[0].Done()}
+				}
 			}
 			return http.StatusOK, struct {
 				Items []ImportSyncView `json:"items"`
@@ -114,8 +151,12 @@ func (s *Server) MountImportSyncs(im ImportSyncs) {
 				return 0, nil, err
 			}
 			v := syncView(x)
-			if v.Runs, err = im.Records.SyncRuns(r.Context(), a, x.ID, 20); err != nil {
+			runs, err := im.Records.SyncRuns(r.Context(), a, x.ID, 20)
+			if err != nil {
 				return 0, nil, err
+			}
+			for _, run := range runs {
+				v.Runs = append(v.Runs, ImportStatus{run, run.Done()})
 			}
 			return http.StatusOK, v, nil
 		}))
@@ -124,11 +165,29 @@ func (s *Server) MountImportSyncs(im ImportSyncs) {
 			if err != nil {
 				return 0, nil, err
 			}
+			switch x.State {
+			case rcm.SyncPaused:
+				return 0, nil, &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: "/state", Detail: "the sync is paused: resume it to run a pass"}}}
+			case rcm.SyncDeleted:
+				return 0, nil, &rcm.ValidationError{Fields: []rcm.FieldProblem{{Pointer: "/state", Detail: "the sync is deleted"}}}
+			}
 			if err := im.Trigger(r.Context(), x.ID); err != nil {
 				return 0, nil, err
 			}
 			return http.StatusAccepted, syncView(x), nil
 		}))
+		setState := func(state string, apply func(context.Context, rcm.ImportSync) error) http.HandlerFunc {
+			return s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
+				x, err := im.Records.SetImportSyncState(r.Context(), a, chi.URLParam(r, "id"), state, apply)
+				if err != nil {
+					return 0, nil, err
+				}
+				return http.StatusOK, syncView(x), nil
+			})
+		}
+		r.Post("/v1/imports/syncs/{id}/pause", setState(rcm.SyncPaused, func(ctx context.Context, x rcm.ImportSync) error { return im.Pause(ctx, x.ID) }))
+		r.Post("/v1/imports/syncs/{id}/resume", setState(rcm.SyncActive, im.Resume))
+		r.Delete("/v1/imports/syncs/{id}", setState(rcm.SyncDeleted, func(ctx context.Context, x rcm.ImportSync) error { return im.Delete(ctx, x.ID) }))
 		r.Get("/v1/imports/sync-flags", s.handle(rcm.PermPatientWrite, func(r *http.Request, a rcm.Actor) (int, any, error) {
 			status := r.URL.Query().Get("status")
 			if !slices.Contains([]string{"", rcm.FlagOpen, rcm.FlagAcknowledged, rcm.FlagDismissed}, status) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claimflow/claimflow/store"
 )
@@ -69,4 +70,67 @@ func TestImportSyncsAPI(t *testing.T) {
 	}
 	w.mustCall(404, otherAdmin, "GET", "/v1/imports/syncs/"+x.ID, nil, nil)
 	w.mustCall(404, otherAdmin, "POST", "/v1/imports/syncs/"+x.ID+"/run", nil, nil)
+	w.mustCall(404, otherAdmin, "POST", "/v1/imports/syncs/"+x.ID+"/pause", nil, nil)
+	w.mustCall(404, otherAdmin, "POST", "/v1/imports/syncs/"+x.ID+"/resume", nil, nil)
+	w.mustCall(404, otherAdmin, "DELETE", "/v1/imports/syncs/"+x.ID, nil, nil)
+
+	// Pause, resume, delete (the Schedule's side is Temporal's:
+	// cmd/claimflow's TestImportSyncCLI); refusals name /state.
+	refused := func(method, path, want string) {
+		t.Helper()
+		code, body := w.raw(w.rootAdmin, method, path, nil)
+		if code != 422 || !strings.Contains(string(body), `"pointer":"/state"`) || !strings.Contains(string(body), want) {
+			t.Errorf("%s %s: %d %s; want 422 naming /state: %s", method, path, code, body, want)
+		}
+	}
+	if x.State != "active" || x.NextRunAt == nil || !x.NextRunAt.After(time.Now()) || x.NextRunAt.After(time.Now().Add(15*time.Minute)) {
+		t.Fatalf("a new sync: state %q, next run %v; want active, within 15m", x.State, x.NextRunAt)
+	}
+	var v ImportSyncView
+	w.mustCall(200, w.rootAdmin, "POST", "/v1/imports/syncs/"+x.ID+"/pause", nil, &v)
+	if v.State != "paused" || v.PausedAt == nil || v.NextRunAt != nil {
+		t.Fatalf("paused: %+v", v)
+	}
+	refused("POST", "/v1/imports/syncs/"+x.ID+"/pause", "already paused")
+	refused("POST", "/v1/imports/syncs/"+x.ID+"/run", "resume it")
+	v = ImportSyncView{}
+	w.mustCall(200, w.rootAdmin, "POST", "/v1/imports/syncs/"+x.ID+"/resume", nil, &v)
+	if v.State != "active" || v.PausedAt != nil || v.NextRunAt == nil {
+		t.Fatalf("resumed: %+v", v)
+	}
+	v = ImportSyncView{}
+	w.mustCall(200, w.rootAdmin, "DELETE", "/v1/imports/syncs/"+x.ID, nil, &v)
+	if v.State != "deleted" || v.DeletedAt == nil || v.NextRunAt != nil {
+		t.Fatalf("deleted: %+v", v)
+	}
+	refused("DELETE", "/v1/imports/syncs/"+x.ID, "deleted")
+	refused("POST", "/v1/imports/syncs/"+x.ID+"/resume", "deleted")
+	refused("POST", "/v1/imports/syncs/"+x.ID+"/run", "the sync is deleted")
+	w.mustCall(200, w.rootAdmin, "GET", "/v1/imports/syncs", nil, &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("the list after delete: %+v", list.Items)
+	}
+	v = ImportSyncView{}
+	w.mustCall(200, w.rootAdmin, "GET", "/v1/imports/syncs/"+x.ID, nil, &v)
+	if v.State != "deleted" {
+		t.Fatalf("a deleted sync reads as %q", v.State)
+	}
+}
+
+func TestNextInterval(t *testing.T) {
+	for _, c := range []struct {
+		now   string
+		every time.Duration
+		want  string
+	}{
+		{"2026-12-03T16:07:00Z", 15 * time.Minute, "2026-12-03T16:15:00Z"},
+		{"2026-12-03T16:15:00Z", 15 * time.Minute, "2026-12-03T16:30:00Z"}, // due now: the next one
+		{"2026-12-03T16:59:59Z", time.Hour, "2026-12-03T17:00:00Z"},
+		{"2026-12-03T23:00:00Z", 24 * time.Hour, "2026-12-04T00:00:00Z"},
+	} {
+		now, _ := time.Parse(time.RFC3339, c.now)
+		if got := nextInterval(now, c.every).Format(time.RFC3339); got != c.want {
+			t.Errorf("nextInterval(%s, %s) = %s, want %s", c.now, c.every, got, c.want)
+		}
+	}
 }

@@ -93,11 +93,14 @@ var isolationCoverage = map[string]isolation{
 	"POST /v1/imports/syncs": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "server": "ehr", "every": "1h"}
 	}},
-	"GET /v1/imports/syncs":            {kind: isoList},
-	"GET /v1/imports/syncs/{id}":       {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
-	"POST /v1/imports/syncs/{id}/run":  {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
-	"GET /v1/imports/sync-flags":       {kind: isoList},
-	"POST /v1/imports/sync-flags/{id}": {kind: isoTarget, id: func(x *tenant) string { return x.syncFlag }, body: func(_, _ *tenant) any { return map[string]any{"status": "acknowledged"} }},
+	"GET /v1/imports/syncs":              {kind: isoList},
+	"GET /v1/imports/syncs/{id}":         {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
+	"POST /v1/imports/syncs/{id}/run":    {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
+	"POST /v1/imports/syncs/{id}/pause":  {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
+	"POST /v1/imports/syncs/{id}/resume": {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
+	"DELETE /v1/imports/syncs/{id}":      {kind: isoTarget, id: func(x *tenant) string { return x.importSync }},
+	"GET /v1/imports/sync-flags":         {kind: isoList},
+	"POST /v1/imports/sync-flags/{id}":   {kind: isoTarget, id: func(x *tenant) string { return x.syncFlag }, body: func(_, _ *tenant) any { return map[string]any{"status": "acknowledged"} }},
 
 	"POST /v1/providers": {kind: isoCreate, body: func(x, _ *tenant) any {
 		return map[string]any{"org_id": x.practice.ID, "npi": "1234567802", "last_name": "TESTDOC", "taxonomy": "207Q00000X"}
@@ -396,7 +399,10 @@ func TestRouteIsolation(t *testing.T) {
 	srv.MountImports(Imports{Records: w.store})
 	srv.MountImportSyncs(ImportSyncs{Records: w.store,
 		Schedule: func(context.Context, rcm.ImportSync) error { return nil },
-		Trigger:  func(context.Context, string) error { return nil }})
+		Trigger:  func(context.Context, string) error { return nil },
+		Pause:    func(context.Context, string) error { return nil },
+		Resume:   func(context.Context, rcm.ImportSync) error { return nil },
+		Delete:   func(context.Context, string) error { return nil }})
 	var routes []string
 	if err := chi.Walk(srv.Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes = append(routes, method+" "+route)
@@ -485,7 +491,14 @@ func TestRouteIsolation(t *testing.T) {
 		t.Errorf("tenant A changed: phone %q, user %+v, open work items %d, grants outside A %d, tokens %+v", p.Phone, u, open, grants, toks.Items)
 	}
 
-	// The owner reaches every record named above.
+	var sync ImportSyncView
+	w.mustCall(200, a.admin, "GET", "/v1/imports/syncs/"+a.importSync, nil, &sync)
+	if sync.State != rcm.SyncActive {
+		t.Errorf("tenant A's sync after tenant B's requests is %s, want active", sync.State)
+	}
+
+	// The owner reaches every record named above (in any order: a deleted
+	// sync is still found, and pausing it is refused naming its state).
 	for key, c := range isolationCoverage {
 		if c.kind != isoTarget {
 			continue

@@ -7,7 +7,9 @@ import "time"
 // Backend Services credentials stay in the worker's configuration) pulled
 // every Every on a Temporal Schedule, import-sync/<id>. HighWater is the
 // greatest meta.lastUpdated a committed run saw; the next run asks for
-// what changed after it.
+// what changed after it. State is active, paused (its Schedule paused:
+// no pass runs until it is resumed) or deleted (its Schedule is gone; the
+// sync stays as the history of its runs and flags).
 type ImportSync struct {
 	ID        string        `json:"id"`
 	OrgID     string        `json:"org_id"`
@@ -17,9 +19,20 @@ type ImportSync struct {
 	HighWater *time.Time    `json:"high_water,omitempty"`
 	LastRunID string        `json:"last_run_id,omitempty"`
 	LastError string        `json:"last_error,omitempty"`
+	State     string        `json:"state"`
+	PausedAt  *time.Time    `json:"paused_at,omitempty"`
+	PausedBy  string        `json:"paused_by,omitempty"`
+	DeletedAt *time.Time    `json:"deleted_at,omitempty"`
 	CreatedAt time.Time     `json:"created_at"`
 	UpdatedAt time.Time     `json:"updated_at"`
 }
+
+// Sync states.
+const (
+	SyncActive  = "active"
+	SyncPaused  = "paused"
+	SyncDeleted = "deleted"
+)
 
 // Sync flag statuses and reasons.
 const (

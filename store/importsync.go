@@ -44,7 +44,7 @@ func (s *Store) CreateImportSync(ctx context.Context, a Actor, in ImportSync) (I
 	if err := pr.Err(); err != nil {
 		return in, err
 	}
-	in.ID, in.CreatedBy = newID(), a.UserID
+	in.ID, in.CreatedBy, in.State = newID(), a.UserID, rcm.SyncActive
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := requireScope(ctx, tx, a, PermPatientWrite, in.OrgID); err != nil {
 			return orgMissing()
@@ -64,11 +64,79 @@ func (s *Store) CreateImportSync(ctx context.Context, a Actor, in ImportSync) (I
 func scanImportSync(row pgx.Row) (ImportSync, error) {
 	var x ImportSync
 	var secs int
-	err := row.Scan(&x.ID, &x.OrgID, &x.CreatedBy, &x.Server, &secs, &x.HighWater, &x.LastRunID, &x.LastError, &x.CreatedAt, &x.UpdatedAt)
+	err := row.Scan(&x.ID, &x.OrgID, &x.CreatedBy, &x.Server, &secs, &x.HighWater, &x.LastRunID, &x.LastError, &x.CreatedAt, &x.UpdatedAt,
+		&x.PausedAt, &x.PausedBy, &x.DeletedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return x, ErrNotFound
 	}
 	x.Every = time.Duration(secs) * time.Second
+	x.State = syncState(x)
+	return x, err
+}
+
+func syncState(x ImportSync) string {
+	switch {
+	case x.DeletedAt != nil:
+		return rcm.SyncDeleted
+	case x.PausedAt != nil:
+		return rcm.SyncPaused
+	}
+	return rcm.SyncActive
+}
+
+// ActionDelete is the audit action of removing a record that is kept as
+// history (a deleted sync).
+const ActionDelete = "delete"
+
+// SetImportSyncState pauses (rcm.SyncPaused), resumes (rcm.SyncActive) or
+// deletes (rcm.SyncDeleted) a sync (patient:write at its organisation):
+// under the row's lock, apply acts on the sync's Temporal Schedule, then
+// the row records the new state, audited, in the same transaction; when
+// apply fails nothing is recorded. A pause of a paused sync, a resume of
+// an active one and anything on a deleted one are refused naming /state.
+func (s *Store) SetImportSyncState(ctx context.Context, a Actor, id, state string, apply func(context.Context, ImportSync) error) (ImportSync, error) {
+	var x ImportSync
+	if !validID(id) {
+		return x, ErrNotFound
+	}
+	if state != rcm.SyncActive && state != rcm.SyncPaused && state != rcm.SyncDeleted {
+		return x, &ValidationError{Fields: []FieldProblem{{Pointer: "/state", Detail: "must be active, paused or deleted"}}}
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if x, err = scanImportSync(tx.QueryRow(ctx, q("GetImportSyncForUpdate"), id)); err != nil {
+			return err
+		}
+		if err := requireScope(ctx, tx, a, PermPatientWrite, x.OrgID); err != nil {
+			return err
+		}
+		switch x.State {
+		case rcm.SyncDeleted:
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/state", Detail: "the sync is deleted"}}}
+		case state:
+			return &ValidationError{Fields: []FieldProblem{{Pointer: "/state", Detail: "the sync is already " + state}}}
+		}
+		if err := apply(ctx, x); err != nil {
+			return err
+		}
+		action := ActionUpdate
+		switch state {
+		case rcm.SyncPaused:
+			err = tx.QueryRow(ctx, q("PauseImportSync"), id, nullable(a.UserID)).Scan(&x.PausedAt, &x.UpdatedAt)
+			x.PausedBy = a.UserID
+		case rcm.SyncActive:
+			err = tx.QueryRow(ctx, q("ResumeImportSync"), id).Scan(&x.UpdatedAt)
+			x.PausedAt, x.PausedBy = nil, ""
+		case rcm.SyncDeleted:
+			action = ActionDelete
+			err = tx.QueryRow(ctx, q("DeleteImportSync"), id, nullable(a.UserID)).Scan(&x.DeletedAt, &x.UpdatedAt)
+		}
+		if err != nil {
+			return err
+		}
+		x.State = syncState(x)
+		return s.audit(ctx, tx, a, AuditEntry{OrgID: x.OrgID, Action: action, Resource: "import_sync", ResourceID: x.ID, Fields: []string{"state"}})
+	})
 	return x, err
 }
 

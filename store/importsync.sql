@@ -8,13 +8,31 @@ RETURNING created_at, updated_at;
 -- name: GetImportSync :one
 -- A sync is visible to users who may write patients at its organisation;
 -- $2 NULL is the system actor (the sync's workflow).
-SELECT id::text, org_id::text, created_by::text, server, every_seconds, high_water, coalesce(last_run_id::text, ''), last_error, created_at, updated_at
+-- A deleted sync is still read (the history of its runs and flags).
+SELECT id::text, org_id::text, created_by::text, server, every_seconds, high_water, coalesce(last_run_id::text, ''), last_error, created_at, updated_at,
+       paused_at, coalesce(paused_by::text, ''), deleted_at
 FROM import_syncs WHERE id = $1 AND ($2::uuid IS NULL OR org_visible($2::uuid, 'patient:write', org_id));
 
 -- name: ListImportSyncs :many
-SELECT id::text, org_id::text, created_by::text, server, every_seconds, high_water, coalesce(last_run_id::text, ''), last_error, created_at, updated_at
-FROM import_syncs WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, 'patient:write') AS v (id))
+-- Deleted syncs are left out (their runs stay in the import list).
+SELECT id::text, org_id::text, created_by::text, server, every_seconds, high_water, coalesce(last_run_id::text, ''), last_error, created_at, updated_at,
+       paused_at, coalesce(paused_by::text, ''), deleted_at
+FROM import_syncs WHERE org_id IN (SELECT v.id FROM visible_orgs($1::uuid, 'patient:write') AS v (id)) AND deleted_at IS NULL
 ORDER BY created_at DESC, id DESC;
+
+-- name: GetImportSyncForUpdate :one
+SELECT id::text, org_id::text, created_by::text, server, every_seconds, high_water, coalesce(last_run_id::text, ''), last_error, created_at, updated_at,
+       paused_at, coalesce(paused_by::text, ''), deleted_at
+FROM import_syncs WHERE id = $1 FOR UPDATE;
+
+-- name: PauseImportSync :one
+UPDATE import_syncs SET paused_at = now(), paused_by = $2, updated_at = now() WHERE id = $1 RETURNING paused_at, updated_at;
+
+-- name: ResumeImportSync :one
+UPDATE import_syncs SET paused_at = NULL, paused_by = NULL, updated_at = now() WHERE id = $1 RETURNING updated_at;
+
+-- name: DeleteImportSync :one
+UPDATE import_syncs SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1 RETURNING deleted_at, updated_at;
 
 -- name: SetImportRunSync :exec
 UPDATE import_runs SET sync_id = $2 WHERE id = $1;

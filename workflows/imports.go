@@ -141,6 +141,33 @@ func TriggerImportSync(ctx context.Context, c client.Client, syncID string) erro
 	return c.ScheduleClient().GetHandle(ctx, ImportSyncScheduleID(syncID)).Trigger(ctx, client.ScheduleTriggerOptions{})
 }
 
+// PauseImportSync pauses a sync's Schedule: no pass starts until it is
+// unpaused (a pass already running ends normally).
+func PauseImportSync(ctx context.Context, c client.Client, syncID string) error {
+	return c.ScheduleClient().GetHandle(ctx, ImportSyncScheduleID(syncID)).Pause(ctx, client.SchedulePauseOptions{Note: "paused by staff in claimflow"})
+}
+
+// ResumeImportSync unpauses a sync's Schedule; a Schedule that is missing
+// (removed by hand) is created again first, from the sync's row.
+func ResumeImportSync(ctx context.Context, c client.Client, queue string, x rcm.ImportSync) error {
+	if err := EnsureImportSyncSchedule(ctx, c, queue, x); err != nil {
+		return err
+	}
+	return c.ScheduleClient().GetHandle(ctx, ImportSyncScheduleID(x.ID)).Unpause(ctx, client.ScheduleUnpauseOptions{Note: "resumed by staff in claimflow"})
+}
+
+// DeleteImportSyncSchedule deletes a sync's Schedule; one already gone
+// (removed by hand) is not an error. Passes already run keep their
+// histories and import runs.
+func DeleteImportSyncSchedule(ctx context.Context, c client.Client, syncID string) error {
+	err := c.ScheduleClient().GetHandle(ctx, ImportSyncScheduleID(syncID)).Delete(ctx)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return nil
+	}
+	return err
+}
+
 // errText is the failure's message (activity errors name steps and HTTP
 // statuses, never record values).
 func errText(err error) string { return err.Error() }

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/claimflow/claimflow/api"
@@ -61,11 +63,9 @@ func TestImportSyncCLI(t *testing.T) {
 	a.MountImports(api.Imports{Records: s, Start: func(ctx context.Context, ac rcm.Actor, in fhirimport.Input, name string) (rcm.ImportRun, error) {
 		return workflows.StartImport(ctx, c, workflows.DefaultTaskQueue, s, ac, in, name)
 	}})
-	a.MountImportSyncs(api.ImportSyncs{Records: s, Servers: []string{"ehr"},
-		Schedule: func(ctx context.Context, x rcm.ImportSync) error {
-			return workflows.EnsureImportSyncSchedule(ctx, c, workflows.DefaultTaskQueue, x)
-		},
-		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, c, id) }})
+	sy := importSyncs(s, c, workflows.DefaultTaskQueue)
+	sy.Servers = []string{"ehr"}
+	a.MountImportSyncs(sy)
 	hs := httptest.NewServer(a)
 	defer hs.Close()
 	cli := func(tok string, args ...string) (int, string, string) {
@@ -247,6 +247,67 @@ func TestImportSyncCLI(t *testing.T) {
 	code, out, _ = cli(adminA, "import", "sync", "show", syncID)
 	if code != 0 || strings.Count(out, "pass ") != 4 || !strings.Contains(out, "high-water "+t1.Format(time.RFC3339)) {
 		t.Fatalf("sync show: %q", out)
+	}
+
+	// Pause, resume, delete: the sync's Schedule follows each; tenant B
+	// reaches none of them.
+	for _, verb := range []string{"pause", "resume", "delete"} {
+		code, _, errs := cli(adminB, "import", "sync", verb, syncID)
+		if code == 0 || !strings.Contains(errs, "404") {
+			t.Fatalf("tenant B %s: %d %q", verb, code, errs)
+		}
+	}
+	h := c.ScheduleClient().GetHandle(ctx, workflows.ImportSyncScheduleID(syncID))
+	paused := func() bool {
+		t.Helper()
+		d, err := h.Describe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Schedule.State.Paused
+	}
+	if paused() {
+		t.Fatal("the schedule is paused before anyone paused it")
+	}
+	code, out, errs = cli(adminA, "import", "sync", "pause", syncID)
+	if code != 0 || !strings.Contains(out, "sync "+syncID+" paused") || !paused() {
+		t.Fatalf("pause: %d %q %q; schedule paused %v", code, out, errs, paused())
+	}
+	code, _, errs = cli(adminA, "import", "sync", "run", "-wait", "0", syncID)
+	if code == 0 || !strings.Contains(errs, "/state") {
+		t.Fatalf("run while paused: %d %q", code, errs)
+	}
+	code, out, _ = cli(adminA, "import", "sync", "list")
+	if code != 0 || !strings.Contains(out, "paused") || strings.Contains(out, "next ") {
+		t.Fatalf("list while paused: %q", out)
+	}
+	code, out, errs = cli(adminA, "import", "sync", "resume", syncID)
+	if code != 0 || !strings.Contains(out, "sync "+syncID+" active") || paused() {
+		t.Fatalf("resume: %d %q %q", code, out, errs)
+	}
+	code, out, errs = cli(adminA, "import", "sync", "delete", syncID)
+	if code != 0 || !strings.Contains(out, "sync "+syncID+" deleted") {
+		t.Fatalf("delete: %d %q %q", code, out, errs)
+	}
+	var nf *serviceerror.NotFound
+	if _, err := h.Describe(ctx); !errors.As(err, &nf) {
+		t.Fatalf("the deleted sync's schedule: %v; want not found", err)
+	}
+	if n := count(`SELECT count(*)::int FROM audit_log WHERE resource = 'import_sync' AND resource_id = $1 AND action IN ('update', 'delete')`, syncID); n != 3 {
+		t.Errorf("%d pause/resume/delete audits; want 3", n)
+	}
+	// Its history stays: the passes, the flag; it leaves the list.
+	code, out, _ = cli(adminA, "import", "sync", "show", syncID)
+	if code != 0 || strings.Count(out, "pass ") != 4 || !strings.Contains(out, " deleted ") {
+		t.Fatalf("show after delete: %q", out)
+	}
+	code, out, _ = cli(adminA, "import", "sync", "flags", "-status", "all")
+	if code != 0 || !strings.Contains(out, flagID) {
+		t.Fatalf("flags after delete: %q", out)
+	}
+	code, out, _ = cli(adminA, "import", "sync", "list")
+	if code != 0 || !strings.Contains(out, "0 syncs") {
+		t.Fatalf("list after delete: %q", out)
 	}
 }
 

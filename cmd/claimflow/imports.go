@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/fhirimport"
 	"github.com/claimflow/claimflow/rcm"
@@ -58,11 +60,7 @@ func (m *Main) mountImports() {
 		Commit: func(ctx context.Context, a rcm.Actor, id string) (rcm.ImportRun, error) {
 			return workflows.CommitImport(ctx, m.Temporal, m.Config.TaskQueue, m.Store, a, id)
 		}})
-	syncs := api.ImportSyncs{Records: m.Store,
-		Schedule: func(ctx context.Context, x rcm.ImportSync) error {
-			return workflows.EnsureImportSyncSchedule(ctx, m.Temporal, m.Config.TaskQueue, x)
-		},
-		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, m.Temporal, id) }}
+	syncs := importSyncs(m.Store, m.Temporal, m.Config.TaskQueue)
 	// The API knows the worker's server names when it reads the same
 	// configuration (one binary, one environment); otherwise the pass
 	// names an unknown server when it runs.
@@ -72,8 +70,22 @@ func (m *Main) mountImports() {
 	m.API.MountImportSyncs(syncs)
 }
 
+// importSyncs wires the sync endpoints to the sync's Temporal Schedule:
+// created at registration, triggered by Run now, paused, unpaused and
+// deleted with the sync.
+func importSyncs(st api.ImportSyncRecords, c client.Client, queue string) api.ImportSyncs {
+	return api.ImportSyncs{Records: st,
+		Schedule: func(ctx context.Context, x rcm.ImportSync) error {
+			return workflows.EnsureImportSyncSchedule(ctx, c, queue, x)
+		},
+		Trigger: func(ctx context.Context, id string) error { return workflows.TriggerImportSync(ctx, c, id) },
+		Pause:   func(ctx context.Context, id string) error { return workflows.PauseImportSync(ctx, c, id) },
+		Resume:  func(ctx context.Context, x rcm.ImportSync) error { return workflows.ResumeImportSync(ctx, c, queue, x) },
+		Delete:  func(ctx context.Context, id string) error { return workflows.DeleteImportSyncSchedule(ctx, c, id) }}
+}
+
 func init() {
-	register(command{name: "import", args: "ndjson|csv|fhir -org ID [-dry-run] PATH...|-server NAME | sync add|list|show|run|flags|ack|dismiss",
+	register(command{name: "import", args: "ndjson|csv|fhir -org ID [-dry-run] PATH...|-server NAME | sync add|list|show|run|pause|resume|delete|flags|ack|dismiss",
 		help: "import a practice (FHIR R4 NDJSON files, a patient CSV, or a FHIR server) through the API, with a progress line", run: cmdImport})
 }
 

@@ -109,6 +109,9 @@ func TestImportsInBrowser(t *testing.T) {
 		Commit: func(ctx context.Context, ac rcm.Actor, id string) (rcm.ImportRun, error) {
 			return workflows.CommitImport(ctx, c, q, s, ac, id)
 		}})
+	// The view lists syncs and flags too (none here: TestImportSyncsInBrowser).
+	sy := importSyncs(s, c, q)
+	a.MountImportSyncs(sy)
 	h := web.Handler()
 	a.Router().Handle("/", h)
 	a.Router().Handle("/assets/*", h)

@@ -14,11 +14,11 @@ import (
 	"github.com/claimflow/claimflow/workflows"
 )
 
-// cmdImportSync is `claimflow import sync add|list|show|run|flags|ack|dismiss`:
+// cmdImportSync is `claimflow import sync add|list|show|run|pause|resume|delete|flags|ack|dismiss`:
 // the ongoing EHR sync through the HTTP API as $CLAIMFLOW_API_TOKEN's user.
 func cmdImportSync(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"import sync: add|list|show|run|flags|ack|dismiss"}
+		return usageError{"import sync: add|list|show|run|pause|resume|delete|flags|ack|dismiss"}
 	}
 	verb := args[0]
 	fs := apiFlags("import sync "+verb, stderr)
@@ -35,15 +35,15 @@ func cmdImportSync(ctx context.Context, args []string, getenv func(string) strin
 		fs.DurationVar(&wait, "wait", 10*time.Minute, "follow the pass to its end (0: do not wait)")
 	case "flags":
 		fs.StringVar(&status, "status", rcm.FlagOpen, "open, acknowledged, dismissed, or all")
-	case "list", "show", "ack", "dismiss":
+	case "list", "show", "ack", "dismiss", "pause", "resume", "delete":
 	default:
-		return usageError{"import sync: unknown verb " + verb + " (add|list|show|run|flags|ack|dismiss)"}
+		return usageError{"import sync: unknown verb " + verb + " (add|list|show|run|pause|resume|delete|flags|ack|dismiss)"}
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err.Error()}
 	}
 	id := fs.Arg(0)
-	if (verb == "show" || verb == "run" || verb == "ack" || verb == "dismiss") && id == "" {
+	if verb != "add" && verb != "list" && verb != "flags" && id == "" {
 		return usageError{"import sync " + verb + ": name the " + map[bool]string{true: "flag", false: "sync"}[verb == "ack" || verb == "dismiss"] + " id"}
 	}
 	call := func(method, path string, in, out any) error {
@@ -74,10 +74,20 @@ func cmdImportSync(ctx context.Context, args []string, getenv func(string) strin
 		}
 		fmt.Fprintln(stdout, syncLine(x))
 		for _, r := range x.Runs {
-			fmt.Fprintln(stdout, "  "+passLine(r))
+			fmt.Fprintln(stdout, "  "+passLine(r.ImportRun))
 		}
 	case "run":
 		return runSyncPass(ctx, call, id, wait, stdout)
+	case "pause", "resume", "delete":
+		method, path, body := http.MethodPost, "/v1/imports/syncs/"+id+"/"+verb, any(struct{}{})
+		if verb == "delete" {
+			method, path, body = http.MethodDelete, "/v1/imports/syncs/"+id, nil
+		}
+		var x api.ImportSyncView
+		if err := call(method, path, body, &x); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sync %s %s (schedule %s)\n", x.ID, x.State, workflows.ImportSyncScheduleID(x.ID))
 	case "flags":
 		if status == "all" {
 			status = ""
@@ -112,7 +122,10 @@ func syncLine(x api.ImportSyncView) string {
 	if x.HighWater != nil {
 		hw = x.HighWater.UTC().Format(time.RFC3339)
 	}
-	line := fmt.Sprintf("%s  org %s  server %s  every %s  high-water %s", x.ID, x.OrgID, x.Server, x.Every, hw)
+	line := fmt.Sprintf("%s  org %s  server %s  every %s  %s  high-water %s", x.ID, x.OrgID, x.Server, x.Every, x.State, hw)
+	if x.NextRunAt != nil {
+		line += "  next " + x.NextRunAt.UTC().Format(time.RFC3339)
+	}
 	if x.LastError != "" {
 		line += "  last error: " + x.LastError
 	}
@@ -152,7 +165,7 @@ func runSyncPass(ctx context.Context, call func(method, path string, in, out any
 		if x.LastRunID != "" && !slices.Contains(seen, x.LastRunID) {
 			for _, r := range x.Runs {
 				if r.ID == x.LastRunID {
-					fmt.Fprintln(stdout, passLine(r))
+					fmt.Fprintln(stdout, passLine(r.ImportRun))
 				}
 			}
 			if x.LastError != "" {

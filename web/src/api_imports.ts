@@ -22,6 +22,13 @@ export interface ImportRun {
   updated_at: string
 }
 
+// problemText is a refusal as one line: its detail, then each field.
+export const problemText = (e: unknown) => {
+  if (!(e instanceof ApiError)) return String(e)
+  const fields = (e.problem.errors || []).map((f) => (f.pointer || f.parameter || '') + ': ' + f.detail)
+  return [e.problem.detail || e.message, ...fields].join(' · ')
+}
+
 export interface ImportProblem {
   seq: number
   resource_type: string
@@ -58,4 +65,41 @@ export async function uploadImport(orgID: string, files: File[], dryRun: boolean
     throw new ApiError(p)
   }
   return (await res.json()) as ImportRun
+}
+
+// Ongoing EHR sync (issue 21): a sync, its newest pass, and the flags its
+// passes raised (EHR changes to records whose claim already went out).
+export interface SyncPass extends ImportRun {
+  updated: number
+  flagged: number
+}
+
+export interface ImportSync {
+  id: string
+  org_id: string
+  server: string
+  every: string
+  state: 'active' | 'paused' | 'deleted'
+  high_water?: string
+  last_error?: string
+  paused_at?: string
+  next_run_at?: string
+  last_pass?: SyncPass
+  created_at: string
+}
+
+export interface SyncFlag {
+  id: string
+  org_id: string
+  sync_id: string
+  resource_type: string
+  source_id: string
+  record_id: string
+  claim_id?: string
+  claim_status?: string
+  reason: string
+  fields: string[]
+  status: 'open' | 'acknowledged' | 'dismissed'
+  resolved_at?: string
+  created_at: string
 }

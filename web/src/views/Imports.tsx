@@ -1,6 +1,7 @@
 import { FormEvent, useEffect, useRef, useState } from 'react'
-import { ApiError, get, post, when } from '../api'
-import { ImportProblem, ImportRun, activeStage, uploadImport } from '../api_imports'
+import { get, post, when } from '../api'
+import { ImportProblem, ImportRun, activeStage, problemText, uploadImport } from '../api_imports'
+import { EHRSync } from './ImportSyncs'
 import { downloadCSV } from '../api_search'
 
 // Imports (issue 21): bring a practice's patients and coverage in from
@@ -9,7 +10,8 @@ import { downloadCSV } from '../api_search'
 // field (never a value); staff then commit the dry run, or fix the file
 // and upload again. The list refreshes while a run is active. The error
 // report (CSV) holds the source records only for users who may read
-// patients; the template is the CSV layout.
+// patients; the template is the CSV layout. Below them, the EHR syncs
+// (ImportSyncs.tsx) and the changes they flagged.
 
 interface Org {
   id: string
@@ -25,11 +27,6 @@ const stageLabel: Record<string, string> = {
   failed: 'Failed',
 }
 
-const problemText = (e: unknown) => {
-  if (!(e instanceof ApiError)) return String(e)
-  const fields = (e.problem.errors || []).map((f) => (f.pointer || f.parameter || '') + ': ' + f.detail)
-  return [e.problem.detail || e.message, ...fields].join(' · ')
-}
 
 export function Imports({ canImport }: { canImport: boolean }) {
   const [runs, setRuns] = useState<ImportRun[]>([])
@@ -198,6 +195,7 @@ export function Imports({ canImport }: { canImport: boolean }) {
       </table>
       <button type="button" onClick={reload}>Refresh</button>
       {current && <Report run={current} />}
+      <EHRSync orgs={orgs} />
     </section>
   )
 }
