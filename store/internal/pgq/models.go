@@ -516,6 +516,10 @@ type ImportSync struct {
 	LastError    string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	PausedAt     *time.Time
+	PausedBy     *string
+	DeletedAt    *time.Time
+	DeletedBy    *string
 }
 
 type ImportSyncFlag struct {
