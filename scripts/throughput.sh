@@ -11,6 +11,11 @@
 # KIND:WORKERS), TP_CLAIMS (300), TP_WORKFLOWS (ceiling workflows, 500),
 # TP_PORT_BASE (21500), TP_PG_PORT (21599, the private Postgres of make
 # chaos, started here when it is not running), TP_DB_PREFIX (chaos_tp_).
+# Each run has its own databases (TP_DB_PREFIX + kind + workers, e.g.
+# chaos_tp_cluster2_) and its own data directory (keys): a run that
+# reused another's claimflow database could not open what that run's key
+# file sealed (found in the first cluster runs: the worker refused to start),
+# and a reused Temporal database would carry the last run's workflows.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
@@ -34,8 +39,8 @@ for r in $runs; do
   rm -rf "$out" && mkdir -p "$out"
   log "throughput: $kind with $w worker process(es)"
   TP_OUT=$out REHEARSAL_THEN=$root/scripts/throughput-run.sh REHEARSAL_TEMPORAL=$kind REHEARSAL_WORKERS=$w \
-    REHEARSAL_PORT_BASE=${TP_PORT_BASE:-21500} REHEARSAL_PG_PORT=$pgport REHEARSAL_DB_PREFIX=${TP_DB_PREFIX:-chaos_tp_} \
-    REHEARSAL_DIR=$data/throughput/cluster-$kind bash scripts/prod-rehearsal.sh || { echo "throughput: $kind:$w failed" >>"$results/summary.txt"; continue; }
+    REHEARSAL_PORT_BASE=${TP_PORT_BASE:-21500} REHEARSAL_PG_PORT=$pgport REHEARSAL_DB_PREFIX=${TP_DB_PREFIX:-chaos_tp_}${kind}${w}_ \
+    REHEARSAL_DIR=$data/throughput/cluster-$kind-$w bash scripts/prod-rehearsal.sh || { echo "throughput: $kind:$w failed" >>"$results/summary.txt"; continue; }
   { cat "$out/result.txt" "$out/history.txt" "$out/cpu.txt"; echo; } >>"$results/summary.txt"
 done
 echo
