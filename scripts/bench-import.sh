@@ -158,7 +158,7 @@ counts() { # counts ORG: the org's row counts, one "name n" a line
          UNION ALL SELECT 'charges', count(*) FROM charges ch JOIN encounters e ON e.id = ch.encounter_id WHERE e.org_id = '$1'
          UNION ALL SELECT 'import_keys', count(*) FROM import_keys WHERE org_id = '$1'
          UNION ALL SELECT 'audit_rows', count(*) FROM audit_log WHERE org_id = '$1'
-         UNION ALL SELECT 'patient_create_audits', count(*) FROM audit_log WHERE org_id = '$1' AND action = 'create' AND resource = 'patient'" | tr '|' ' '
+         UNION ALL SELECT 'patient_create_audits', count(*) FROM audit_log WHERE org_id = '$1' AND action = 'create' AND resource = 'patient'" | tr '|' ' ' | sort
 }
 counts "$org_a" >"$work/counts1.txt"
 declare -A got
