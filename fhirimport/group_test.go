@@ -2,6 +2,7 @@ package fhirimport_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -28,20 +29,7 @@ func TestImportGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	acts := &fhirimport.Activities{Store: s}
-	start := func() fhirimport.Input {
-		run, err := s.CreateImportRun(ctx, a.admin, rcm.ImportRun{OrgID: a.org.ID, Source: rcm.ImportSourceNDJSON, SourceName: "group"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := fhirimport.Input{RunID: run.ID, OrgID: a.org.ID, UserID: a.admin.UserID, Source: rcm.ImportSourceNDJSON, Paths: []string{dir}}
-		if _, err := acts.ImportFetch(ctx, in); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := acts.ImportValidate(ctx, in); err != nil {
-			t.Fatal(err)
-		}
-		return in
-	}
+	start := func() fhirimport.Input { return staged(t, s, acts, a, dir) }
 	commit := func(in fhirimport.Input, limit int) fhirimport.Progress {
 		p, err := acts.ImportCommit(ctx, fhirimport.CommitInput{Input: in, Limit: limit})
 		if err != nil {
@@ -171,18 +159,9 @@ func TestImportedUpcomingAppointmentsStartWorkflows(t *testing.T) {
 		t.Fatal(err)
 	}
 	acts := &fhirimport.Activities{Store: s}
-	run, err := s.CreateImportRun(ctx, a.admin, rcm.ImportRun{OrgID: a.org.ID, Source: rcm.ImportSourceNDJSON, SourceName: "upcoming"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := fhirimport.Input{RunID: run.ID, OrgID: a.org.ID, UserID: a.admin.UserID, Source: rcm.ImportSourceNDJSON, Paths: []string{dir}}
-	if _, err := acts.ImportFetch(ctx, in); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := acts.ImportValidate(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	in := staged(t, s, acts, a, dir)
 	for p := (fhirimport.Progress{}); p.Done < p.Total || p.Total == 0; {
+		var err error
 		if p, err = acts.ImportCommit(ctx, fhirimport.CommitInput{Input: in, Limit: 1000}); err != nil {
 			t.Fatal(err)
 		}
@@ -193,4 +172,24 @@ func TestImportedUpcomingAppointmentsStartWorkflows(t *testing.T) {
 	if n := intents(t, s, a.org.ID, "imported"); n != 2*patients {
 		t.Errorf("imported upcoming appointments wrote %d workflow intents; want %d (an eligibility check and reminders each)", n, 2*patients)
 	}
+}
+
+// staged opens an NDJSON import run of the files in dir as tenant a's
+// admin and runs its fetch and validate steps (the activities, without
+// Temporal); the commit is the caller's.
+func staged(t testing.TB, s *store.Store, acts *fhirimport.Activities, a tenant, dir string) fhirimport.Input {
+	t.Helper()
+	ctx := context.Background()
+	run, err := s.CreateImportRun(ctx, a.admin, rcm.ImportRun{OrgID: a.org.ID, Source: rcm.ImportSourceNDJSON, SourceName: filepath.Base(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := fhirimport.Input{RunID: run.ID, OrgID: a.org.ID, UserID: a.admin.UserID, Source: rcm.ImportSourceNDJSON, Paths: []string{dir}}
+	if _, err := acts.ImportFetch(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.ImportValidate(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	return in
 }

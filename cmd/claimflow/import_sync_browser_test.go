@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/claimflow/claimflow/api"
 	"github.com/claimflow/claimflow/fhirimport"
@@ -56,25 +55,7 @@ func TestImportSyncsInBrowser(t *testing.T) {
 	}
 	secretA, secretB := staff(w.root.ID, "syncview-staff-a"), staff(w.other.ID, "syncview-staff-b")
 
-	dir := t.TempDir()
-	if _, err := fhirimport.Synthesize(dir, fhirimport.SynthOptions{Patients: 3, Providers: 1, PayerIDs: []string{"PAYERA1"}, Prefix: "ehr"}); err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
-	for _, typ := range []string{"Location", "Appointment", "Encounter", "ChargeItem"} {
-		fhirtest.Edit(t, dir, typ, t0, func(map[string]any) bool { return true })
-	}
-	_, cfg := fhirtest.SMART(t, dir)
-
-	srv := testenv.DevServer(t)
-	c := srv.Client()
-	wk := worker.New(c, workflows.DefaultTaskQueue, worker.Options{})
-	workflows.RegisterWorkflows(wk)
-	wk.RegisterActivity(&fhirimport.Activities{Store: s, FHIRServers: map[string]fhirimport.FHIRServer{"ehr": cfg}})
-	if err := wk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(wk.Stop)
+	dir, t0, _, c := syncEHR(t, s, 3, 1)
 
 	q := workflows.DefaultTaskQueue
 	a := api.New(api.Options{Records: s, Clearinghouses: []string{"sim"}})

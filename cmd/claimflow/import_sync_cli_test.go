@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/claimflow/claimflow/api"
@@ -39,25 +40,7 @@ func TestImportSyncCLI(t *testing.T) {
 	s := w.s
 	adminA, adminB := w.token(t, w.root.ID, "sync-admin-a", "admin"), w.token(t, w.other.ID, "sync-admin-b", "admin")
 
-	dir := t.TempDir()
-	if _, err := fhirimport.Synthesize(dir, fhirimport.SynthOptions{Patients: 9, Providers: 2, PayerIDs: []string{"PAYERA1"}, Prefix: "ehr"}); err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
-	for _, typ := range []string{"Location", "Appointment", "Encounter", "ChargeItem"} {
-		fhirtest.Edit(t, dir, typ, t0, func(map[string]any) bool { return true })
-	}
-	ehr, cfg := fhirtest.SMART(t, dir)
-
-	srv := testenv.DevServer(t)
-	c := srv.Client()
-	wk := worker.New(c, workflows.DefaultTaskQueue, worker.Options{})
-	workflows.RegisterWorkflows(wk)
-	wk.RegisterActivity(&fhirimport.Activities{Store: s, FHIRServers: map[string]fhirimport.FHIRServer{"ehr": cfg}})
-	if err := wk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(wk.Stop)
+	dir, t0, ehr, c := syncEHR(t, s, 9, 2)
 
 	a := api.New(api.Options{Records: s, Clearinghouses: []string{"sim"}})
 	a.MountImports(api.Imports{Records: s, Start: func(ctx context.Context, ac rcm.Actor, in fhirimport.Input, name string) (rcm.ImportRun, error) {
@@ -324,4 +307,33 @@ func recordOf(t *testing.T, s *store.Store, org, typ, src string) string {
 		t.Fatalf("%s/%s was not imported (%v)", typ, src, err)
 	}
 	return id
+}
+
+// syncEHR is the EHR of the sync tests: a synthetic practice of patients
+// and providers (fhirimport.Synthesize) whose Locations, Appointments,
+// Encounters and ChargeItems were last updated at t0, behind the
+// recorded-response FHIR server with SMART Backend Services, and a
+// Temporal dev server whose worker runs claimflow's workflows and the
+// import activities against it as the server "ehr". It returns the data
+// set's directory (for fhirtest.Edit), t0, the FHIR server and the client.
+func syncEHR(t *testing.T, s *store.Store, patients, providers int) (string, time.Time, *fhirtest.RecordedFHIRServer, client.Client) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := fhirimport.Synthesize(dir, fhirimport.SynthOptions{Patients: patients, Providers: providers, PayerIDs: []string{"PAYERA1"}, Prefix: "ehr"}); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
+	for _, typ := range []string{"Location", "Appointment", "Encounter", "ChargeItem"} {
+		fhirtest.Edit(t, dir, typ, t0, func(map[string]any) bool { return true })
+	}
+	ehr, cfg := fhirtest.SMART(t, dir)
+	c := testenv.DevServer(t).Client()
+	wk := worker.New(c, workflows.DefaultTaskQueue, worker.Options{})
+	workflows.RegisterWorkflows(wk)
+	wk.RegisterActivity(&fhirimport.Activities{Store: s, FHIRServers: map[string]fhirimport.FHIRServer{"ehr": cfg}})
+	if err := wk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(wk.Stop)
+	return dir, t0, ehr, c
 }
