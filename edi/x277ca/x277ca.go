@@ -293,6 +293,11 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 		patient Party
 		claim   *ClaimAck
 		line    *LineAck
+		// Statuses, lines and modifiers are cut from shared blocks:
+		// allocations per block of claims rather than per segment.
+		stc setkit.Slab[Status]
+		lns setkit.Slab[LineAck]
+		str setkit.Slab[string]
 	)
 	party := func(s *edi.SegView) Party {
 		return Party{EntityType: s.El(2), Name: s.El(3), FirstName: s.El(4), IDQual: s.El(8), ID: s.El(9)}
@@ -402,7 +407,7 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 			}
 			switch id {
 			case "STC":
-				claim.Status = append(claim.Status, setkit.ReadSTC(s, d.Component))
+				claim.Status = stc.Append(claim.Status, setkit.ReadSTC(s, d.Component))
 			case "REF":
 				switch s.El(1) {
 				case "1K":
@@ -431,14 +436,14 @@ func newReader(st edi.Seg, d edi.Delimiters) (*Acknowledgment, func(loop string,
 					Charge: setkit.M(s.El(2)), RevenueCode: s.El(4), Units: s.El(7)}
 				for _, v := range c1[2:] {
 					if v != "" {
-						l.Modifiers = append(l.Modifiers, v)
+						l.Modifiers = str.Append(l.Modifiers, v)
 					}
 				}
-				claim.Lines = append(claim.Lines, l)
+				claim.Lines = lns.Append(claim.Lines, l)
 				line = &claim.Lines[len(claim.Lines)-1]
 			case "STC":
 				if line != nil {
-					line.Status = append(line.Status, setkit.ReadSTC(s, d.Component))
+					line.Status = stc.Append(line.Status, setkit.ReadSTC(s, d.Component))
 				}
 			case "REF":
 				if line != nil && s.El(1) == "FJ" {

@@ -40,6 +40,47 @@ func (m Money) String() string {
 // strconv.ParseInt reads them; a negative whole part other than zero is
 // refused), an optional '.' and fraction digits.
 func ParseMoney(s string) (Money, bool) {
+	if m, ok := parseCents(s); ok {
+		return m, true
+	}
+	return parseMoney(s)
+}
+
+// parseCents is ParseMoney's common case in one loop: 1 to 15 whole
+// digits, then nothing, or '.' and 1 or 2 digits (what X12 amounts are
+// written as). Anything else (a sign, a bare '.', more fraction digits)
+// reports false and goes to parseMoney, which reads every form.
+func parseCents(s string) (Money, bool) {
+	var w int64
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			break
+		}
+		w = w*10 + int64(c)
+	}
+	if i == 0 || i > 15 {
+		return 0, false
+	}
+	switch len(s) - i {
+	case 0:
+		return Money(w * 100), true
+	case 2:
+		if c := s[i+1] - '0'; s[i] == '.' && c <= 9 {
+			return Money(w*100 + int64(c)*10), true
+		}
+	case 3:
+		c, d := s[i+1]-'0', s[i+2]-'0'
+		if s[i] == '.' && c <= 9 && d <= 9 {
+			return Money(w*100 + int64(c)*10 + int64(d)), true
+		}
+	}
+	return 0, false
+}
+
+// parseMoney is ParseMoney for every form it accepts.
+func parseMoney(s string) (Money, bool) {
 	if s == "" {
 		return 0, false
 	}
