@@ -437,28 +437,30 @@ func (sl *slabs) money(v string) *Money {
 // slabs are the blocks one transaction set's reader cuts its claims,
 // lines, short slices and optional records from (see setkit.Slab).
 type slabs struct {
-	patient    setkit.Slab[Patient]
-	claim      setkit.Slab[Claim]
-	line       setkit.Slab[ServiceLine]
-	lineAdj    setkit.Slab[LineAdjudication]
-	otherPayer setkit.Slab[OtherPayer]
-	adj        setkit.Slab[Adjustment]
-	tooth      setkit.Slab[Tooth]
-	str        setkit.Slab[string]
-	code       setkit.Slab[string]
-	ints       setkit.Slab[int]
-	amount     setkit.Slab[Money]
-	addr       setkit.Slab[Address]
-	provider   setkit.Slab[Provider]
-	facility   setkit.Slab[Facility]
-	inst       setkit.Slab[InstClaim]
-	dental     setkit.Slab[DentalClaim]
-	proc       setkit.Slab[Procedure]
+	patient     setkit.Slab[Patient]
+	claim       setkit.Slab[Claim]
+	line        setkit.Slab[ServiceLine]
+	lineAdj     setkit.Slab[LineAdjudication]
+	otherPayer  setkit.Slab[OtherPayer]
+	adj         setkit.Slab[Adjustment]
+	tooth       setkit.Slab[Tooth]
+	str         setkit.Slab[string]
+	code        setkit.Slab[string]
+	ints        setkit.Slab[int]
+	amount      setkit.Slab[Money]
+	addr        setkit.Slab[Address]
+	provider    setkit.Slab[Provider]
+	facility    setkit.Slab[Facility]
+	inst        setkit.Slab[InstClaim]
+	dental      setkit.Slab[DentalClaim]
+	proc        setkit.Slab[Procedure]
+	occurrence  setkit.Slab[Occurrence]
+	value       setkit.Slab[Value]
+	toothStatus setkit.Slab[ToothStatus]
 }
 
 // readClaimSeg reads a loop 2300 segment after CLM.
 func readClaimSeg(k Kind, c *Claim, s *edi.SegView, d edi.Delimiters, sl *slabs) {
-	comp := func(i, j int) string { return s.Comp(d.Component, i, j) }
 	ic, dc := c.Institutional, c.Dental
 	switch s.ID() {
 	case "DTP":
@@ -491,7 +493,7 @@ func readClaimSeg(k Kind, c *Claim, s *edi.SegView, d edi.Delimiters, sl *slabs)
 		}
 	case "DN2":
 		if dc != nil {
-			dc.ToothStatus = append(dc.ToothStatus, ToothStatus{Tooth: s.El(1), Status: s.El(2)})
+			dc.ToothStatus = sl.toothStatus.Append(dc.ToothStatus, ToothStatus{Tooth: s.El(1), Status: s.El(2)})
 		}
 	case "REF":
 		switch s.El(1) {
@@ -507,8 +509,12 @@ func readClaimSeg(k Kind, c *Claim, s *edi.SegView, d edi.Delimiters, sl *slabs)
 			}
 		}
 	case "HI":
+		// Each HI element split once (qualifier, code, date qualifier,
+		// date, amount), not once per component read.
+		var hc [5]string
 		for i := 1; i <= s.Len(); i++ {
-			q, code := comp(i, 1), comp(i, 2)
+			s.Comps(d.Component, i, hc[:])
+			q, code := hc[0], hc[1]
 			if code == "" {
 				continue
 			}
@@ -527,13 +533,13 @@ func readClaimSeg(k Kind, c *Claim, s *edi.SegView, d edi.Delimiters, sl *slabs)
 			case "DR":
 				ic.DRG = code
 			case "BBR", "BR", "CAH":
-				ic.PrincipalProcedure = sl.proc.Alloc(Procedure{Code: code, Date: comp(i, 4)})
+				ic.PrincipalProcedure = sl.proc.Alloc(Procedure{Code: code, Date: hc[3]})
 			case "BBQ", "BQ":
-				ic.OtherProcedures = append(ic.OtherProcedures, Procedure{Code: code, Date: comp(i, 4)})
+				ic.OtherProcedures = sl.proc.Append(ic.OtherProcedures, Procedure{Code: code, Date: hc[3]})
 			case "BH":
-				ic.Occurrences = append(ic.Occurrences, Occurrence{Code: code, Date: comp(i, 4)})
+				ic.Occurrences = sl.occurrence.Append(ic.Occurrences, Occurrence{Code: code, Date: hc[3]})
 			case "BE":
-				ic.Values = append(ic.Values, Value{Code: code, Amount: setkit.M(comp(i, 5))})
+				ic.Values = sl.value.Append(ic.Values, Value{Code: code, Amount: setkit.M(hc[4])})
 			case "BG":
 				ic.Conditions = sl.code.Append(ic.Conditions, code)
 			}
