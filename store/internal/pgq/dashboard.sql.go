@@ -155,65 +155,77 @@ func (q *Queries) DashClaimPayments(ctx context.Context, claimID string) ([]Dash
 
 const dashReceivablesTotals = `-- name: DashReceivablesTotals :many
 WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
+asof AS MATERIALIZED (SELECT $3::text::date AS d),
 d AS (
     SELECT a.payer_id, a.day, a.day = 'infinity'::date AS in_total, a.day <> 'infinity'::date AS dated,
            a.payer_claims, a.payer_cents, a.patient_claims, a.patient_cents, a.submitted, a.clean, a.adjudicated, a.first_pass,
            a.denied, a.charges_cents, a.payments_cents, a.contractual_cents
     FROM ar_days a
-    WHERE a.org_id IN (SELECT id FROM visible) AND a.day >= $3::text::date - 120
+    WHERE a.org_id IN (SELECT id FROM visible) AND a.day >= (SELECT asof.d - 120 FROM asof)
     UNION ALL
     SELECT x.payer_id, x.day, true, true, x.payer_claims, x.payer_cents, x.patient_claims, x.patient_cents, x.submitted, x.clean,
            x.adjudicated, x.first_pass, x.denied, x.charges_cents, x.payments_cents, x.contractual_cents
     FROM ar_day_deltas x
     WHERE x.org_id IN (SELECT id FROM visible)
 ),
+e AS (
+    SELECT d.payer_id, d.day, d.in_total, d.dated, d.payer_claims, d.payer_cents, d.patient_claims, d.patient_cents, d.submitted, d.clean, d.adjudicated, d.first_pass, d.denied, d.charges_cents, d.payments_cents, d.contractual_cents, CASE WHEN d.day >= s.d - 30 THEN 1 WHEN d.day >= s.d - 60 THEN 2 WHEN d.day >= s.d - 90 THEN 3
+                     WHEN d.day >= s.d - 120 THEN 4 ELSE 5 END AS bucket,
+           d.dated AND d.day BETWEEN s.d - 89 AND s.d AS in_period
+    FROM d, asof s
+),
 per_payer AS (
-    SELECT d.payer_id,
-           coalesce(sum(d.payer_claims) FILTER (WHERE d.in_total), 0) AS payer_claims,
-           coalesce(sum(d.payer_cents) FILTER (WHERE d.in_total), 0) AS payer_total,
-           coalesce(sum(d.payer_cents) FILTER (WHERE d.dated AND d.day >= $3::text::date - 30), 0) AS p1,
-           coalesce(sum(d.payer_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 60 AND $3::text::date - 31), 0) AS p2,
-           coalesce(sum(d.payer_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 90 AND $3::text::date - 61), 0) AS p3,
-           coalesce(sum(d.payer_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 120 AND $3::text::date - 91), 0) AS p4,
-           coalesce(sum(d.patient_claims) FILTER (WHERE d.in_total), 0) AS patient_claims,
-           coalesce(sum(d.patient_cents) FILTER (WHERE d.in_total), 0) AS patient_total,
-           coalesce(sum(d.patient_cents) FILTER (WHERE d.dated AND d.day >= $3::text::date - 30), 0) AS q1,
-           coalesce(sum(d.patient_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 60 AND $3::text::date - 31), 0) AS q2,
-           coalesce(sum(d.patient_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 90 AND $3::text::date - 61), 0) AS q3,
-           coalesce(sum(d.patient_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 120 AND $3::text::date - 91), 0) AS q4,
-           coalesce(sum(d.submitted) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS submitted,
-           coalesce(sum(d.clean) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS clean,
-           coalesce(sum(d.adjudicated) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS adjudicated,
-           coalesce(sum(d.first_pass) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS first_pass,
-           coalesce(sum(d.denied) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS denied,
-           coalesce(sum(d.charges_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS charges,
-           coalesce(sum(d.payments_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS payments,
-           coalesce(sum(d.contractual_cents) FILTER (WHERE d.dated AND d.day BETWEEN $3::text::date - 89 AND $3::text::date), 0) AS contractual
-    FROM d GROUP BY d.payer_id
+    SELECT e.payer_id,
+           coalesce(sum(e.payer_claims) FILTER (WHERE e.in_total), 0) AS payer_claims,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.in_total), 0) AS payer_total,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 1), 0) AS p1,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 2), 0) AS p2,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 3), 0) AS p3,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 4), 0) AS p4,
+           coalesce(sum(e.patient_claims) FILTER (WHERE e.in_total), 0) AS patient_claims,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.in_total), 0) AS patient_total,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 1), 0) AS q1,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 2), 0) AS q2,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 3), 0) AS q3,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 4), 0) AS q4,
+           coalesce(sum(e.submitted) FILTER (WHERE e.in_period), 0) AS submitted,
+           coalesce(sum(e.clean) FILTER (WHERE e.in_period), 0) AS clean,
+           coalesce(sum(e.adjudicated) FILTER (WHERE e.in_period), 0) AS adjudicated,
+           coalesce(sum(e.first_pass) FILTER (WHERE e.in_period), 0) AS first_pass,
+           coalesce(sum(e.denied) FILTER (WHERE e.in_period), 0) AS denied,
+           coalesce(sum(e.charges_cents) FILTER (WHERE e.in_period), 0) AS charges,
+           coalesce(sum(e.payments_cents) FILTER (WHERE e.in_period), 0) AS payments,
+           coalesce(sum(e.contractual_cents) FILTER (WHERE e.in_period), 0) AS contractual
+    FROM e GROUP BY e.payer_id
 ),
 refunded AS (
-    SELECT c.patient_id, $3::text::date - c.date_of_service AS age, -c.ar_patient_paid_cents AS bal
+    SELECT c.patient_id, (SELECT asof.d FROM asof) - c.date_of_service AS age, -c.ar_patient_paid_cents AS bal
     FROM claims c
     WHERE c.org_id IN (SELECT id FROM visible) AND c.ar_resp_cents = 0 AND c.ar_patient_paid_cents < 0
       AND c.status NOT IN ('voided', 'written_off')
-      AND c.date_of_service BETWEEN $3::text::date - 89 AND $3::text::date
+      AND c.date_of_service BETWEEN (SELECT asof.d - 89 FROM asof) AND (SELECT asof.d FROM asof)
 ),
 owing AS (
+    SELECT a.patient_id FROM ar_patients a
+    WHERE a.org_id IN (SELECT id FROM visible)
+      AND NOT EXISTS (SELECT 1 FROM ar_patient_deltas x WHERE x.org_id = a.org_id AND x.patient_id = a.patient_id)
+    UNION ALL
     SELECT o.patient_id FROM (
-        SELECT a.org_id, a.patient_id, a.owing FROM ar_patients a WHERE a.org_id IN (SELECT id FROM visible)
+        SELECT a.org_id, a.patient_id, a.owing FROM ar_patients a
+        WHERE (a.org_id, a.patient_id) IN (SELECT x.org_id, x.patient_id FROM ar_patient_deltas x WHERE x.org_id IN (SELECT id FROM visible))
         UNION ALL
         SELECT x.org_id, x.patient_id, x.owing FROM ar_patient_deltas x WHERE x.org_id IN (SELECT id FROM visible)
     ) o GROUP BY o.org_id, o.patient_id HAVING sum(o.owing) > 0
-    UNION
+    UNION ALL
     SELECT r.patient_id FROM refunded r
 ),
 reasons AS (
     SELECT r.reason, sum(r.claims) AS claims FROM (
         SELECT a.reason, a.claims FROM ar_denial_reasons a
-        WHERE a.org_id IN (SELECT id FROM visible) AND a.day BETWEEN $3::text::date - 89 AND $3::text::date
+        WHERE a.org_id IN (SELECT id FROM visible) AND a.day BETWEEN (SELECT asof.d - 89 FROM asof) AND (SELECT asof.d FROM asof)
         UNION ALL
         SELECT x.reason, x.claims FROM ar_denial_reason_deltas x
-        WHERE x.org_id IN (SELECT id FROM visible) AND x.day BETWEEN $3::text::date - 89 AND $3::text::date
+        WHERE x.org_id IN (SELECT id FROM visible) AND x.day BETWEEN (SELECT asof.d - 89 FROM asof) AND (SELECT asof.d FROM asof)
     ) r GROUP BY r.reason
 )
 SELECT 'payer'::text AS kind, p.name::text AS key, sum(a.payer_claims)::bigint AS n0, sum(a.p1)::bigint AS n1, sum(a.p2)::bigint AS n2,
@@ -229,7 +241,7 @@ SELECT 'patients', '',
        (SELECT coalesce(sum(a.q4), 0) FROM per_payer a),
        (SELECT coalesce(sum(a.patient_total - a.q1 - a.q2 - a.q3 - a.q4), 0) FROM per_payer a),
        (SELECT coalesce(sum(a.patient_total), 0) FROM per_payer a) + (SELECT coalesce(sum(r.bal), 0) FROM refunded r),
-       (SELECT count(*) FROM owing)
+       (SELECT count(DISTINCT o.patient_id) FROM owing o)
 UNION ALL
 SELECT 'period', '', coalesce(sum(a.submitted), 0), coalesce(sum(a.clean), 0), coalesce(sum(a.adjudicated), 0),
        coalesce(sum(a.first_pass), 0), coalesce(sum(a.denied), 0), coalesce(sum(a.charges), 0), coalesce(sum(a.payments), 0),
@@ -299,6 +311,12 @@ type DashReceivablesTotalsRow struct {
 // payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and
 // 'denial_reason' (n1 denied); for aging rows n0 is the claims, n1..n5
 // the buckets, n6 the total and n7 (patients) the patients owing.
+// The as-of date once (a text-to-date cast is not folded into a constant).
+// Each dated row's aging bucket (1: 0–30 days or later, 2: 31–60, 3:
+// 61–90, 4: 91–120, 5: older) and whether it is in the period.
+// The patients owing: compacted rows with no pending delta as they are
+// (the compactor deletes the rows that reach 0), the others summed with
+// their deltas.
 func (q *Queries) DashReceivablesTotals(ctx context.Context, arg DashReceivablesTotalsParams) ([]DashReceivablesTotalsRow, error) {
 	rows, err := q.db.Query(ctx, dashReceivablesTotals, arg.Actor, arg.Perm, arg.AsOf)
 	if err != nil {
