@@ -120,6 +120,31 @@ CREATE TABLE ar_denial_reason_deltas (
     claims bigint NOT NULL
 );
 CREATE INDEX ar_denial_reason_deltas_org ON ar_denial_reason_deltas (org_id, day);
+-- The weekly trend's (DashTrend) per day of posting (in UTC) of the
+-- organisation's matched claim payments: how many, the denials (CLP02 4),
+-- those paying something and the sum of their days from the claim's
+-- creation (the numerator of the average, each term as the query computes
+-- it); kept like the rest, by statement triggers on claim_payments (and a
+-- claim's new creation time or organisation).
+CREATE TABLE ar_trend_days (
+    org_id    uuid NOT NULL,
+    day       date NOT NULL,
+    payments  bigint NOT NULL,
+    denials   bigint NOT NULL,
+    paid      bigint NOT NULL,
+    paid_days numeric NOT NULL,
+    PRIMARY KEY (org_id, day)
+);
+CREATE INDEX ar_trend_days_empty ON ar_trend_days (org_id) WHERE payments = 0;
+CREATE TABLE ar_trend_deltas (
+    org_id    uuid NOT NULL,
+    day       date NOT NULL,
+    payments  bigint NOT NULL,
+    denials   bigint NOT NULL,
+    paid      bigint NOT NULL,
+    paid_days numeric NOT NULL
+);
+CREATE INDEX ar_trend_deltas_org ON ar_trend_deltas (org_id, day);
 
 -- The claims that owe the patient a refund only while in the period (above).
 CREATE INDEX claims_ar_refunded ON claims (org_id, date_of_service) INCLUDE (patient_id, ar_patient_paid_cents)
@@ -187,6 +212,17 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
+-- A claim payment's part of ar_trend_days, times sign (created: its claim's
+-- creation time).
+CREATE FUNCTION ar_payment_trend(org uuid, posted timestamptz, status text, paid bigint, created timestamptz, sign int)
+RETURNS TABLE (org_id uuid, day date, payments bigint, denials bigint, paid bigint, paid_days numeric)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT org, (posted AT TIME ZONE 'UTC')::date, sign::bigint, sign * (status = '4')::int::bigint, sign * (paid > 0)::int::bigint,
+           CASE WHEN paid > 0 THEN sign * (extract(epoch FROM posted - created) / 86400) ELSE 0 END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
 -- Folds every delta this transaction sees into the compacted rows (see
 -- above); false when another transaction is compacting.
 CREATE FUNCTION ar_aging_compact() RETURNS boolean LANGUAGE plpgsql AS $$
@@ -227,6 +263,14 @@ BEGIN
     SELECT d.org_id, d.day, d.reason, sum(d.claims) FROM d GROUP BY d.org_id, d.day, d.reason ORDER BY d.org_id, d.day, d.reason
     ON CONFLICT (org_id, day, reason) DO UPDATE SET claims = a.claims + EXCLUDED.claims;
     DELETE FROM ar_denial_reasons WHERE claims = 0;
+
+    WITH d AS (DELETE FROM ar_trend_deltas RETURNING *)
+    INSERT INTO ar_trend_days AS a (org_id, day, payments, denials, paid, paid_days)
+    SELECT d.org_id, d.day, sum(d.payments), sum(d.denials), sum(d.paid), sum(d.paid_days)
+    FROM d GROUP BY d.org_id, d.day ORDER BY d.org_id, d.day
+    ON CONFLICT (org_id, day) DO UPDATE SET payments = a.payments + EXCLUDED.payments, denials = a.denials + EXCLUDED.denials,
+        paid = a.paid + EXCLUDED.paid, paid_days = a.paid_days + EXCLUDED.paid_days;
+    DELETE FROM ar_trend_days WHERE payments = 0;
     RETURN true;
 END
 $$;
@@ -266,6 +310,14 @@ BEGIN
     WHERE (orgs IS NULL OR c.org_id = ANY (orgs)) AND c.ar_denied
     GROUP BY t.org_id, t.day, t.reason
     ON CONFLICT (org_id, day, reason) DO UPDATE SET claims = a.claims + EXCLUDED.claims;
+    INSERT INTO ar_trend_days AS a (org_id, day, payments, denials, paid, paid_days)
+    SELECT t.org_id, t.day, sum(t.payments), sum(t.denials), sum(t.paid), sum(t.paid_days)
+    FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id AND c.org_id = cp.org_id,
+         ar_payment_trend(cp.org_id, cp.posted_at, cp.status_code, cp.paid_cents, c.created_at, 1) t
+    WHERE orgs IS NULL OR cp.org_id = ANY (orgs)
+    GROUP BY t.org_id, t.day
+    ON CONFLICT (org_id, day) DO UPDATE SET payments = a.payments + EXCLUDED.payments, denials = a.denials + EXCLUDED.denials,
+        paid = a.paid + EXCLUDED.paid, paid_days = a.paid_days + EXCLUDED.paid_days;
 END
 $$;
 -- +goose StatementEnd
@@ -312,8 +364,59 @@ END
 $$;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+-- A statement's claim payments: the old rows out, the new ones in, as
+-- deltas of the trend (a matched payment of its claim's organisation).
+CREATE FUNCTION claim_payments_ar_trend() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO ar_trend_deltas (org_id, day, payments, denials, paid, paid_days)
+        SELECT t.org_id, t.day, sum(t.payments), sum(t.denials), sum(t.paid), sum(t.paid_days)
+        FROM ar_trend_new n JOIN claims c ON c.id = n.claim_id AND c.org_id = n.org_id,
+             ar_payment_trend(n.org_id, n.posted_at, n.status_code, n.paid_cents, c.created_at, 1) t
+        GROUP BY t.org_id, t.day;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO ar_trend_deltas (org_id, day, payments, denials, paid, paid_days)
+        SELECT t.org_id, t.day, sum(t.payments), sum(t.denials), sum(t.paid), sum(t.paid_days)
+        FROM ar_trend_old o JOIN claims c ON c.id = o.claim_id AND c.org_id = o.org_id,
+             ar_payment_trend(o.org_id, o.posted_at, o.status_code, o.paid_cents, c.created_at, -1) t
+        GROUP BY t.org_id, t.day;
+    ELSE
+        INSERT INTO ar_trend_deltas (org_id, day, payments, denials, paid, paid_days)
+        SELECT t.org_id, t.day, sum(t.payments), sum(t.denials), sum(t.paid), sum(t.paid_days)
+        FROM (SELECT u.* FROM ar_trend_new n JOIN claims c ON c.id = n.claim_id AND c.org_id = n.org_id,
+                   ar_payment_trend(n.org_id, n.posted_at, n.status_code, n.paid_cents, c.created_at, 1) u
+              UNION ALL
+              SELECT u.* FROM ar_trend_old o JOIN claims c ON c.id = o.claim_id AND c.org_id = o.org_id,
+                   ar_payment_trend(o.org_id, o.posted_at, o.status_code, o.paid_cents, c.created_at, -1) u) t
+        GROUP BY t.org_id, t.day
+        HAVING (sum(t.payments), sum(t.denials), sum(t.paid), sum(t.paid_days)) <> (0, 0, 0, 0);
+    END IF;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- A claim's new creation time or organisation: its payments' trend terms.
+CREATE FUNCTION claims_ar_trend() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ar_trend_deltas (org_id, day, payments, denials, paid, paid_days)
+    SELECT t.org_id, t.day, sum(t.payments), sum(t.denials), sum(t.paid), sum(t.paid_days)
+    FROM (SELECT u.* FROM claim_payments cp, ar_payment_trend(cp.org_id, cp.posted_at, cp.status_code, cp.paid_cents, NEW.created_at, 1) u
+          WHERE cp.claim_id = NEW.id AND cp.org_id = NEW.org_id
+          UNION ALL
+          SELECT u.* FROM claim_payments cp, ar_payment_trend(cp.org_id, cp.posted_at, cp.status_code, cp.paid_cents, OLD.created_at, -1) u
+          WHERE cp.claim_id = OLD.id AND cp.org_id = OLD.org_id) t
+    GROUP BY t.org_id, t.day
+    HAVING (sum(t.payments), sum(t.denials), sum(t.paid), sum(t.paid_days)) <> (0, 0, 0, 0);
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
 -- No claim write between the backfill and the trigger (reads go on).
-LOCK TABLE claims IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE claims, claim_payments IN SHARE ROW EXCLUSIVE MODE;
 SELECT ar_aging_add_claims(NULL);
 CREATE TRIGGER claims_ar_aging AFTER INSERT OR DELETE ON claims FOR EACH ROW EXECUTE FUNCTION claims_ar_aging();
 CREATE TRIGGER claims_ar_aging_update AFTER UPDATE ON claims FOR EACH ROW
@@ -325,13 +428,29 @@ WHEN ((OLD.org_id, OLD.payer_id, OLD.patient_id, OLD.date_of_service, OLD.status
        NEW.ar_paid_cents, NEW.ar_resp_cents, NEW.ar_contractual_cents, NEW.ar_patient_paid_cents, NEW.ar_adjudicated, NEW.ar_denied,
        NEW.ar_submitted, NEW.ar_clean, NEW.ar_first_pass, NEW.ar_denial_reasons))
 EXECUTE FUNCTION claims_ar_aging();
+CREATE TRIGGER claims_ar_trend AFTER UPDATE OF created_at, org_id ON claims FOR EACH ROW
+WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.org_id IS DISTINCT FROM NEW.org_id)
+EXECUTE FUNCTION claims_ar_trend();
+CREATE TRIGGER claim_payments_ar_trend_insert AFTER INSERT ON claim_payments REFERENCING NEW TABLE AS ar_trend_new
+FOR EACH STATEMENT EXECUTE FUNCTION claim_payments_ar_trend();
+CREATE TRIGGER claim_payments_ar_trend_update AFTER UPDATE ON claim_payments REFERENCING OLD TABLE AS ar_trend_old NEW TABLE AS ar_trend_new
+FOR EACH STATEMENT EXECUTE FUNCTION claim_payments_ar_trend();
+CREATE TRIGGER claim_payments_ar_trend_delete AFTER DELETE ON claim_payments REFERENCING OLD TABLE AS ar_trend_old
+FOR EACH STATEMENT EXECUTE FUNCTION claim_payments_ar_trend();
 
 -- +goose Down
+DROP TRIGGER claim_payments_ar_trend_delete ON claim_payments;
+DROP TRIGGER claim_payments_ar_trend_update ON claim_payments;
+DROP TRIGGER claim_payments_ar_trend_insert ON claim_payments;
+DROP TRIGGER claims_ar_trend ON claims;
+DROP FUNCTION claims_ar_trend();
+DROP FUNCTION claim_payments_ar_trend();
 DROP TRIGGER claims_ar_aging_update ON claims;
 DROP TRIGGER claims_ar_aging ON claims;
 DROP FUNCTION claims_ar_aging();
 DROP FUNCTION ar_aging_add_claims(uuid[]);
 DROP FUNCTION ar_aging_compact();
+DROP FUNCTION ar_payment_trend(uuid, timestamptz, text, bigint, timestamptz, int);
 DROP FUNCTION ar_claim_denial_reasons(claims, int);
 DROP FUNCTION ar_claim_patients(claims, int);
 DROP FUNCTION ar_claim_days(claims, int);
@@ -339,4 +458,4 @@ DROP FUNCTION ar_patient_balance(text, bigint, bigint);
 DROP FUNCTION ar_payer_balance(text, bigint);
 DROP INDEX claim_payments_org_posted;
 DROP INDEX claims_ar_refunded;
-DROP TABLE ar_denial_reason_deltas, ar_denial_reasons, ar_patient_deltas, ar_patients, ar_day_deltas, ar_days;
+DROP TABLE ar_trend_deltas, ar_trend_days, ar_denial_reason_deltas, ar_denial_reasons, ar_patient_deltas, ar_patients, ar_day_deltas, ar_days;

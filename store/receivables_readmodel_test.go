@@ -292,6 +292,14 @@ func TestReceivablesReadModel(t *testing.T) {
 	exec(`DELETE FROM patient_refunds WHERE statement_id LIKE $1`, paid.ID+"%")
 	exec(`UPDATE patient_payments SET amount_cents = 100 WHERE statement_id LIKE $1`, reversed.ID+"%")
 	compare("refund removed, patient payment changed")
+	// The trend's first day, only part of which is in its 26 weeks: one
+	// payment just inside, one just outside; a claim's creation time moved.
+	exec(`UPDATE claim_payments SET posted_at = now() - interval '26 weeks' + interval '10 minutes'
+	      WHERE claim_id = $1 AND status_code = '1'`, rejected.ID)
+	exec(`UPDATE claim_payments SET posted_at = now() - interval '26 weeks' - interval '10 minutes'
+	      WHERE claim_id = $1 AND status_code = '1'`, paid.ID)
+	exec(`UPDATE claims SET created_at = created_at - interval '3 days' WHERE id = $1`, other.ID)
+	compare("payments at the trend's edge, a creation time moved")
 
 	// A new total, a status closing the payer's side, a claim voided, the
 	// history of a scrub failure resubmitted, a date of service moved.

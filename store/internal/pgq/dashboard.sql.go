@@ -576,13 +576,27 @@ func (q *Queries) DashStatusCounts(ctx context.Context, arg DashStatusCountsPara
 }
 
 const dashTrend = `-- name: DashTrend :many
-WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
-SELECT to_char(date_trunc('week', cp.posted_at), 'YYYY-MM-DD')::text AS week, count(*) AS payments,
-       count(*) FILTER (WHERE cp.status_code = '4') AS denials,
-       coalesce(avg(extract(epoch FROM cp.posted_at - c.created_at) / 86400) FILTER (WHERE cp.paid_cents > 0), 0)::float8 AS days_to_payment
-FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
-WHERE cp.org_id IN (SELECT id FROM visible) AND c.org_id = cp.org_id AND cp.posted_at > now() - interval '26 weeks'
-GROUP BY 1 ORDER BY 1
+WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
+since AS MATERIALIZED (SELECT now() - interval '26 weeks' AS t, ((now() - interval '26 weeks') AT TIME ZONE 'UTC')::date AS day),
+per_day AS (
+    SELECT a.day, a.payments, a.denials, a.paid, a.paid_days FROM ar_trend_days a
+    WHERE a.org_id IN (SELECT id FROM visible) AND a.day > (SELECT since.day FROM since)
+    UNION ALL
+    SELECT x.day, x.payments, x.denials, x.paid, x.paid_days FROM ar_trend_deltas x
+    WHERE x.org_id IN (SELECT id FROM visible) AND x.day > (SELECT since.day FROM since)
+    UNION ALL
+    SELECT t.day, t.payments, t.denials, t.paid, t.paid_days
+    FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id,
+         ar_payment_trend(cp.org_id, cp.posted_at, cp.status_code, cp.paid_cents, c.created_at, 1) t
+    WHERE cp.org_id IN (SELECT id FROM visible) AND c.org_id = cp.org_id
+      AND cp.posted_at > (SELECT since.t FROM since)
+      AND cp.posted_at < ((SELECT since.day FROM since) + 1)::timestamp AT TIME ZONE 'UTC'
+)
+SELECT to_char(date_trunc('week', d.day::timestamp), 'YYYY-MM-DD')::text AS week, sum(d.payments)::bigint AS payments,
+       sum(d.denials)::bigint AS denials,
+       coalesce(sum(d.paid_days) / nullif(sum(d.paid), 0), 0)::float8 AS days_to_payment
+FROM per_day d
+GROUP BY 1 HAVING sum(d.payments) <> 0 ORDER BY 1
 `
 
 type DashTrendParams struct {
@@ -598,10 +612,13 @@ type DashTrendRow struct {
 }
 
 // Per week of posting: claim payments, denials (CLP02 4) and the average
-// days from claim creation to a paying remittance. The caller's claim
-// payments of the 26 weeks by their organisation (claim_payments_org_posted,
-// 00172: a matched claim payment's org_id is its claim's), not every claim
-// payment of the caller's claims.
+// days from claim creation to a paying remittance, over the caller's
+// matched claim payments posted in the last 26 weeks. Added up from the
+// per-day aggregates of 00172 (ar_trend_days and its pending deltas) for
+// the days after the first, and from the claim payments themselves for
+// the first day, only part of which is in the 26 weeks
+// (claim_payments_org_posted). Days and weeks are UTC's (the session time
+// zone of every connection: the server's Etc/UTC, the store sets none).
 func (q *Queries) DashTrend(ctx context.Context, arg DashTrendParams) ([]DashTrendRow, error) {
 	rows, err := q.db.Query(ctx, dashTrend, arg.Actor, arg.Perm)
 	if err != nil {

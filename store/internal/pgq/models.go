@@ -127,6 +127,24 @@ type ArPatientDelta struct {
 	Owing     int64
 }
 
+type ArTrendDay struct {
+	OrgID    string
+	Day      time.Time
+	Payments int64
+	Denials  int64
+	Paid     int64
+	PaidDays pgtype.Numeric
+}
+
+type ArTrendDelta struct {
+	OrgID    string
+	Day      time.Time
+	Payments int64
+	Denials  int64
+	Paid     int64
+	PaidDays pgtype.Numeric
+}
+
 type AuditHead struct {
 	Seq   int64
 	Hash  []byte
