@@ -19,6 +19,11 @@
 --     (the distinct count of patients owing).
 --   ar_denial_reasons (org_id, day, reason): the adjudicated denied claims
 --     per denial reason (group-reason code) and date of service.
+--   ar_trend_days (org_id, day): the weekly trend's (DashTrend) matched
+--     claim payments per day of posting (UTC), kept by statement-level
+--     triggers on claim_payments (transition tables: one insert of deltas
+--     per statement); only the trend's first day, part of which is outside
+--     its 26 weeks, is read from the payments (claim_payments_org_posted).
 -- What moves with the as-of date is only which days a bucket covers, with
 -- one exception: a claim with no patient responsibility whose statements
 -- were refunded more than paid owes the patient (the refund) only while it
@@ -29,8 +34,9 @@
 -- Concurrency: a claim's row trigger (claims_ar_aging, AFTER, per row,
 -- UPDATE only when a column it reads changed) never updates a shared row:
 -- it inserts the claim's old contribution negated and its new one into
--- ar_day_deltas, ar_patient_deltas and ar_denial_reason_deltas (insert-only,
--- so concurrent postings to the same payer and day take no row lock beyond
+-- ar_day_deltas, ar_patient_deltas and ar_denial_reason_deltas, as the
+-- claim payments' triggers do into ar_trend_deltas (insert-only, so
+-- concurrent postings to the same payer and day take no row lock beyond
 -- the claims' own, cannot lose an update and cannot deadlock on the
 -- aggregates whatever order they touch claims in). The reader adds the
 -- pending deltas to the compacted rows in the same statement (one
