@@ -156,8 +156,9 @@ func (s *Store) DashWorkQueue(ctx context.Context, a Actor) ([]WorkItem, error) 
 // DashReceivables computes what payers and patients owe, aged from the
 // date of service, the revenue-cycle analytics and the weekly trend. The
 // sums are added up in SQL (DashReceivablesTotals, with the definitions
-// of rcm.ClaimFacts) and rcm.ReceivablesFrom makes the rates and grades;
-// the figures are tested against hand-computed answers.
+// of rcm.ClaimFacts, from the per-organisation aggregates of 00172) and
+// rcm.ReceivablesFrom makes the rates and grades; the figures are tested
+// against hand-computed answers and against the per-claim query.
 func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, error) {
 	db := pgq.New(s.Pool)
 	asOf := s.now().UTC().Format(time.DateOnly)
@@ -204,17 +205,12 @@ func (s *Store) CanWriteClaim(ctx context.Context, a Actor, orgID string) (bool,
 	return ok, err
 }
 
-// payerClosedStatuses are the statuses in which the payer owes nothing
-// (rcm.ClaimFacts.PayerBalance).
-var payerClosedStatuses = []string{string(rcm.StatusPaid), string(rcm.StatusWrittenOff), string(rcm.StatusVoided),
-	string(rcm.StatusPatientBilling), string(rcm.StatusDraft)}
-
 // receivablesTotals reads DashReceivablesTotals (its row kinds are
 // described there).
 func (s *Store) receivablesTotals(ctx context.Context, a Actor, asOf string) (rcm.ReceivablesTotals, error) {
 	t := rcm.ReceivablesTotals{Aging: []rcm.AgingRow{}, Patients: rcm.AgingRow{Payer: "Patients"}}
 	rows, err := pgq.New(s.Pool).DashReceivablesTotals(ctx, pgq.DashReceivablesTotalsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
-		AsOf: asOf, Closed: payerClosedStatuses})
+		AsOf: asOf})
 	if err != nil {
 		return t, err
 	}

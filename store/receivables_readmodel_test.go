@@ -145,13 +145,13 @@ func receivablesBothWays(t *testing.T, s *store.Store, what string, a store.Acto
 		t.Fatal(err)
 	}
 	kept, err := pgq.New(s.Pool).DashReceivablesTotals(ctx, pgq.DashReceivablesTotalsParams{Actor: actor, Perm: store.PermClaimRead,
-		AsOf: asOf, Closed: arClosed})
+		AsOf: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
 	old, kept = sortedTotals(old), sortedTotals(kept)
 	if !reflect.DeepEqual(old, kept) {
-		t.Errorf("%s (as of %s): the kept facts give\n%+v\nthe per-claim lookups\n%+v", what, asOf, kept, old)
+		t.Errorf("%s (as of %s): the aggregates give\n%+v\nthe per-claim lookups\n%+v", what, asOf, kept, old)
 	}
 	return kept
 }
@@ -183,9 +183,13 @@ func allARFactsAgree(t *testing.T, s *store.Store) {
 // denied, reversed, paid again, a patient's statement paid and refunded, a
 // payment and an adjustment changed and removed, a history row removed, a
 // new total, a status change to a closed status, a claim in a second
-// tenant; and after 00167 is rolled back and applied again over the same
-// data (its backfill). Every answer must be equal, and every claim's kept
-// facts equal claim_ar_facts.
+// tenant; a claim refunded more than paid, a claim removed; and after 00167
+// (and 00172 above it) is rolled back and applied again over the same data
+// (their backfills). The answers are read from the A/R aggregates of 00172
+// (compacted rows and pending deltas, both before and after compactions).
+// Every answer must be equal, every claim's kept facts equal
+// claim_ar_facts, the aggregates a recount of the claims, and the weekly
+// trend by the claim payments' organisation the trend by the claims'.
 func TestReceivablesReadModel(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -208,6 +212,9 @@ func TestReceivablesReadModel(t *testing.T) {
 	compare := func(what string) {
 		t.Helper()
 		allARFactsAgree(t, f.s)
+		arAggregatesAgree(t, f.s)
+		trendBothWays(t, f.s, what+", admin", f.admin)
+		trendBothWays(t, f.s, what+", facility A desk", f.deskA)
 		for _, asOf := range days {
 			for _, a := range []struct {
 				name  string
@@ -248,6 +255,9 @@ func TestReceivablesReadModel(t *testing.T) {
 	w.patientPaid(reversed, 500, 500, 200)
 	w.patientPaid(rejected, 2000, 2500, 0)
 	compare("patients paid and refunded")
+	// What follows is compacted rows plus pending deltas (00172).
+	compactAR(t, f.s)
+	compare("compacted")
 
 	// A corrected claim paid on its second submission: not first pass.
 	exec(`INSERT INTO claim_status_history (claim_id, seq, status, at) VALUES ($1, 200, 'submitted', $2)`, denied.ID, w.at.Add(time.Hour))
@@ -282,6 +292,14 @@ func TestReceivablesReadModel(t *testing.T) {
 	exec(`DELETE FROM patient_refunds WHERE statement_id LIKE $1`, paid.ID+"%")
 	exec(`UPDATE patient_payments SET amount_cents = 100 WHERE statement_id LIKE $1`, reversed.ID+"%")
 	compare("refund removed, patient payment changed")
+	// The trend's first day, only part of which is in its 26 weeks: one
+	// payment just inside, one just outside; a claim's creation time moved.
+	exec(`UPDATE claim_payments SET posted_at = now() - interval '26 weeks' + interval '10 minutes'
+	      WHERE claim_id = $1 AND status_code = '1'`, rejected.ID)
+	exec(`UPDATE claim_payments SET posted_at = now() - interval '26 weeks' - interval '10 minutes'
+	      WHERE claim_id = $1 AND status_code = '1'`, paid.ID)
+	exec(`UPDATE claims SET created_at = created_at - interval '3 days' WHERE id = $1`, other.ID)
+	compare("payments at the trend's edge, a creation time moved")
 
 	// A new total, a status closing the payer's side, a claim voided, the
 	// history of a scrub failure resubmitted, a date of service moved.
@@ -296,6 +314,20 @@ func TestReceivablesReadModel(t *testing.T) {
 	// A direct write to the kept facts is recomputed.
 	exec(`UPDATE claims SET ar_paid_cents = 1, ar_clean = NOT ar_clean, ar_denial_reasons = '{X-1}' WHERE id = $1`, paid.ID)
 	compare("direct write")
+	// A claim with no patient responsibility refunded more than it paid
+	// owes the patient only while in the period; a claim removed.
+	w.patientPaid(scrubbed, 1000, 300, 800)
+	compare("refund over a claim with no patient share")
+	compactAR(t, f.s)
+	compare("compacted again")
+	tmp := w.claim(f.admin, f.patientB, f.provB, "2030-06-28", 5000, "accepted", sent,
+		arPayment{"4", 5000, 0, 0, [][3]any{co("16", 5000)}})
+	compare("claim added")
+	exec(`DELETE FROM claim_adjustments WHERE seq = 1 AND remittance_id IN (SELECT remittance_id FROM claim_payments WHERE claim_id = $1)`, tmp.ID)
+	exec(`DELETE FROM claim_payments WHERE claim_id = $1`, tmp.ID)
+	exec(`DELETE FROM claim_status_history WHERE claim_id = $1`, tmp.ID)
+	exec(`DELETE FROM claims WHERE id = $1`, tmp.ID)
+	compare("claim removed")
 
 	// 00167 rolled back and applied again: the backfill gives the same facts.
 	for i := 0; ; i++ {

@@ -155,67 +155,110 @@ func (q *Queries) DashClaimPayments(ctx context.Context, claimID string) ([]Dash
 
 const dashReceivablesTotals = `-- name: DashReceivablesTotals :many
 WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
-b AS (
-    SELECT c.payer_id, c.patient_id, ($3::text::date - c.date_of_service) AS age,
-           CASE WHEN c.status <> ALL ($4::text[]) THEN greatest(0, c.payer_owed_cents) ELSE 0 END AS payer_bal,
-           CASE WHEN c.status IN ('voided', 'written_off') THEN 0
-                ELSE greatest(0, c.ar_resp_cents
-                                 - CASE WHEN c.ar_resp_cents <> 0 OR ($3::text::date - c.date_of_service) BETWEEN 0 AND 89
-                                        THEN c.ar_patient_paid_cents ELSE 0 END) END AS patient_bal
+asof AS MATERIALIZED (SELECT $3::text::date AS d),
+d AS (
+    SELECT a.payer_id, a.day, a.day = 'infinity'::date AS in_total, a.day <> 'infinity'::date AS dated,
+           a.payer_claims, a.payer_cents, a.patient_claims, a.patient_cents, a.submitted, a.clean, a.adjudicated, a.first_pass,
+           a.denied, a.charges_cents, a.payments_cents, a.contractual_cents
+    FROM ar_days a
+    WHERE a.org_id IN (SELECT id FROM visible) AND a.day >= (SELECT asof.d - 120 FROM asof)
+    UNION ALL
+    SELECT x.payer_id, x.day, true, true, x.payer_claims, x.payer_cents, x.patient_claims, x.patient_cents, x.submitted, x.clean,
+           x.adjudicated, x.first_pass, x.denied, x.charges_cents, x.payments_cents, x.contractual_cents
+    FROM ar_day_deltas x
+    WHERE x.org_id IN (SELECT id FROM visible)
+),
+e AS (
+    SELECT d.payer_id, d.day, d.in_total, d.dated, d.payer_claims, d.payer_cents, d.patient_claims, d.patient_cents, d.submitted, d.clean, d.adjudicated, d.first_pass, d.denied, d.charges_cents, d.payments_cents, d.contractual_cents, CASE WHEN d.day >= s.d - 30 THEN 1 WHEN d.day >= s.d - 60 THEN 2 WHEN d.day >= s.d - 90 THEN 3
+                     WHEN d.day >= s.d - 120 THEN 4 ELSE 5 END AS bucket,
+           d.dated AND d.day BETWEEN s.d - 89 AND s.d AS in_period
+    FROM d, asof s
+),
+per_payer AS (
+    SELECT e.payer_id,
+           coalesce(sum(e.payer_claims) FILTER (WHERE e.in_total), 0) AS payer_claims,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.in_total), 0) AS payer_total,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 1), 0) AS p1,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 2), 0) AS p2,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 3), 0) AS p3,
+           coalesce(sum(e.payer_cents) FILTER (WHERE e.dated AND e.bucket = 4), 0) AS p4,
+           coalesce(sum(e.patient_claims) FILTER (WHERE e.in_total), 0) AS patient_claims,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.in_total), 0) AS patient_total,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 1), 0) AS q1,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 2), 0) AS q2,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 3), 0) AS q3,
+           coalesce(sum(e.patient_cents) FILTER (WHERE e.dated AND e.bucket = 4), 0) AS q4,
+           coalesce(sum(e.submitted) FILTER (WHERE e.in_period), 0) AS submitted,
+           coalesce(sum(e.clean) FILTER (WHERE e.in_period), 0) AS clean,
+           coalesce(sum(e.adjudicated) FILTER (WHERE e.in_period), 0) AS adjudicated,
+           coalesce(sum(e.first_pass) FILTER (WHERE e.in_period), 0) AS first_pass,
+           coalesce(sum(e.denied) FILTER (WHERE e.in_period), 0) AS denied,
+           coalesce(sum(e.charges_cents) FILTER (WHERE e.in_period), 0) AS charges,
+           coalesce(sum(e.payments_cents) FILTER (WHERE e.in_period), 0) AS payments,
+           coalesce(sum(e.contractual_cents) FILTER (WHERE e.in_period), 0) AS contractual
+    FROM e GROUP BY e.payer_id
+),
+refunded AS (
+    SELECT c.patient_id, (SELECT asof.d FROM asof) - c.date_of_service AS age, -c.ar_patient_paid_cents AS bal
     FROM claims c
-    WHERE c.org_id IN (SELECT id FROM visible)
+    WHERE c.org_id IN (SELECT id FROM visible) AND c.ar_resp_cents = 0 AND c.ar_patient_paid_cents < 0
+      AND c.status NOT IN ('voided', 'written_off')
+      AND c.date_of_service BETWEEN (SELECT asof.d - 89 FROM asof) AND (SELECT asof.d FROM asof)
 ),
-per AS (
-    SELECT c.payer_id, c.total_cents, c.ar_paid_cents + c.ar_patient_paid_cents AS payments, c.ar_contractual_cents AS contractual,
-           c.ar_submitted AS submitted, c.ar_clean AS clean, c.ar_adjudicated AS adjudicated, c.ar_first_pass AS first_pass,
-           c.ar_denied AS denied, c.ar_denial_reasons AS denial_reasons
-    FROM claims c
-    WHERE c.org_id IN (SELECT id FROM visible)
-      AND c.date_of_service BETWEEN $3::text::date - 89 AND $3::text::date
+owing AS (
+    SELECT a.patient_id FROM ar_patients a
+    WHERE a.org_id IN (SELECT id FROM visible)
+      AND NOT EXISTS (SELECT 1 FROM ar_patient_deltas x WHERE x.org_id = a.org_id AND x.patient_id = a.patient_id)
+    UNION ALL
+    SELECT o.patient_id FROM (
+        SELECT a.org_id, a.patient_id, a.owing FROM ar_patients a
+        WHERE (a.org_id, a.patient_id) IN (SELECT x.org_id, x.patient_id FROM ar_patient_deltas x WHERE x.org_id IN (SELECT id FROM visible))
+        UNION ALL
+        SELECT x.org_id, x.patient_id, x.owing FROM ar_patient_deltas x WHERE x.org_id IN (SELECT id FROM visible)
+    ) o GROUP BY o.org_id, o.patient_id HAVING sum(o.owing) > 0
+    UNION ALL
+    SELECT r.patient_id FROM refunded r
 ),
-payer_aging AS (
-    SELECT b.payer_id, count(*) AS n0,
-           coalesce(sum(b.payer_bal) FILTER (WHERE b.age <= 30), 0) AS n1,
-           coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 31 AND 60), 0) AS n2,
-           coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 61 AND 90), 0) AS n3,
-           coalesce(sum(b.payer_bal) FILTER (WHERE b.age BETWEEN 91 AND 120), 0) AS n4,
-           coalesce(sum(b.payer_bal) FILTER (WHERE b.age > 120), 0) AS n5,
-           sum(b.payer_bal) AS n6
-    FROM b WHERE b.payer_bal > 0 GROUP BY b.payer_id
-),
-payer_denials AS (
-    SELECT per.payer_id, count(*) AS n0, count(*) FILTER (WHERE per.denied) AS n1
-    FROM per WHERE per.adjudicated GROUP BY per.payer_id
+reasons AS (
+    SELECT r.reason, sum(r.claims) AS claims FROM (
+        SELECT a.reason, a.claims FROM ar_denial_reasons a
+        WHERE a.org_id IN (SELECT id FROM visible) AND a.day BETWEEN (SELECT asof.d - 89 FROM asof) AND (SELECT asof.d FROM asof)
+        UNION ALL
+        SELECT x.reason, x.claims FROM ar_denial_reason_deltas x
+        WHERE x.org_id IN (SELECT id FROM visible) AND x.day BETWEEN (SELECT asof.d - 89 FROM asof) AND (SELECT asof.d FROM asof)
+    ) r GROUP BY r.reason
 )
-SELECT 'payer'::text AS kind, p.name::text AS key, sum(a.n0)::bigint AS n0, sum(a.n1)::bigint AS n1, sum(a.n2)::bigint AS n2,
-       sum(a.n3)::bigint AS n3, sum(a.n4)::bigint AS n4, sum(a.n5)::bigint AS n5, sum(a.n6)::bigint AS n6, 0::bigint AS n7
-FROM payer_aging a JOIN payers p ON p.id = a.payer_id GROUP BY p.name
+SELECT 'payer'::text AS kind, p.name::text AS key, sum(a.payer_claims)::bigint AS n0, sum(a.p1)::bigint AS n1, sum(a.p2)::bigint AS n2,
+       sum(a.p3)::bigint AS n3, sum(a.p4)::bigint AS n4, sum(a.payer_total - a.p1 - a.p2 - a.p3 - a.p4)::bigint AS n5,
+       sum(a.payer_total)::bigint AS n6, 0::bigint AS n7
+FROM per_payer a JOIN payers p ON p.id = a.payer_id GROUP BY p.name HAVING sum(a.payer_claims) > 0
 UNION ALL
-SELECT 'patients', '', count(*),
-       coalesce(sum(b.patient_bal) FILTER (WHERE b.age <= 30), 0), coalesce(sum(b.patient_bal) FILTER (WHERE b.age BETWEEN 31 AND 60), 0),
-       coalesce(sum(b.patient_bal) FILTER (WHERE b.age BETWEEN 61 AND 90), 0), coalesce(sum(b.patient_bal) FILTER (WHERE b.age BETWEEN 91 AND 120), 0),
-       coalesce(sum(b.patient_bal) FILTER (WHERE b.age > 120), 0), coalesce(sum(b.patient_bal), 0), count(DISTINCT b.patient_id)
-FROM b WHERE b.patient_bal > 0
+SELECT 'patients', '',
+       (SELECT coalesce(sum(a.patient_claims), 0) FROM per_payer a) + (SELECT count(*) FROM refunded),
+       (SELECT coalesce(sum(a.q1), 0) FROM per_payer a) + (SELECT coalesce(sum(r.bal) FILTER (WHERE r.age <= 30), 0) FROM refunded r),
+       (SELECT coalesce(sum(a.q2), 0) FROM per_payer a) + (SELECT coalesce(sum(r.bal) FILTER (WHERE r.age BETWEEN 31 AND 60), 0) FROM refunded r),
+       (SELECT coalesce(sum(a.q3), 0) FROM per_payer a) + (SELECT coalesce(sum(r.bal) FILTER (WHERE r.age BETWEEN 61 AND 90), 0) FROM refunded r),
+       (SELECT coalesce(sum(a.q4), 0) FROM per_payer a),
+       (SELECT coalesce(sum(a.patient_total - a.q1 - a.q2 - a.q3 - a.q4), 0) FROM per_payer a),
+       (SELECT coalesce(sum(a.patient_total), 0) FROM per_payer a) + (SELECT coalesce(sum(r.bal), 0) FROM refunded r),
+       (SELECT count(DISTINCT o.patient_id) FROM owing o)
 UNION ALL
-SELECT 'period', '', count(*) FILTER (WHERE per.submitted), count(*) FILTER (WHERE per.submitted AND per.clean),
-       count(*) FILTER (WHERE per.adjudicated), count(*) FILTER (WHERE per.adjudicated AND per.first_pass),
-       count(*) FILTER (WHERE per.adjudicated AND per.denied), coalesce(sum(per.total_cents), 0),
-       coalesce(sum(per.payments), 0), coalesce(sum(per.contractual), 0)
-FROM per
+SELECT 'period', '', coalesce(sum(a.submitted), 0), coalesce(sum(a.clean), 0), coalesce(sum(a.adjudicated), 0),
+       coalesce(sum(a.first_pass), 0), coalesce(sum(a.denied), 0), coalesce(sum(a.charges), 0), coalesce(sum(a.payments), 0),
+       coalesce(sum(a.contractual), 0)
+FROM per_payer a
 UNION ALL
-SELECT 'denial_payer', p.name, sum(d.n0)::bigint, sum(d.n1)::bigint, 0, 0, 0, 0, 0, 0
-FROM payer_denials d JOIN payers p ON p.id = d.payer_id GROUP BY p.name
+SELECT 'denial_payer', p.name, sum(a.adjudicated)::bigint, sum(a.denied)::bigint, 0, 0, 0, 0, 0, 0
+FROM per_payer a JOIN payers p ON p.id = a.payer_id GROUP BY p.name HAVING sum(a.adjudicated) > 0
 UNION ALL
-SELECT 'denial_reason', r.reason, 0, count(*), 0, 0, 0, 0, 0, 0
-FROM per, unnest(per.denial_reasons) AS r (reason)
-WHERE per.adjudicated AND per.denied GROUP BY r.reason
+SELECT 'denial_reason', r.reason, 0, r.claims, 0, 0, 0, 0, 0, 0
+FROM reasons r WHERE r.claims > 0
 `
 
 type DashReceivablesTotalsParams struct {
-	Actor  *string
-	Perm   string
-	AsOf   string
-	Closed []string
+	Actor *string
+	Perm  string
+	AsOf  string
 }
 
 type DashReceivablesTotalsRow struct {
@@ -231,20 +274,21 @@ type DashReceivablesTotalsRow struct {
 	N7   int64
 }
 
-// What the A/R view is made of (rcm.ReceivablesTotals), added up here
-// rather than in Go from one row per claim (issue 20: a tenant has tens of
-// thousands of claims), with the definitions of rcm.ClaimFacts:
+// What the A/R view is made of (rcm.ReceivablesTotals), with the
+// definitions of rcm.ClaimFacts:
 //
 //	payer balance: charge − payer paid − contractual (CO adjustments of
 //	  payments that were not denials: a denial's CO-16 or CO-50 is still
 //	  owed once corrected or appealed) − patient responsibility, over
 //	  every 835 claim payment (a reversal, CLP02 22, carries negative
-//	  amounts), floored at 0, and 0 in the statuses @closed where the payer
-//	  owes nothing;
+//	  amounts), floored at 0, and 0 in the statuses where the payer owes
+//	  nothing (ar_payer_balance: rcm.PayerClosedStatuses);
 //	patient balance: patient responsibility − what the patient paid on the
 //	  claim's statements (a statement ID starts with its claim ID,
 //	  activities.PatientBalances) net of refunds, floored at 0, and 0 on a
-//	  voided or written-off claim;
+//	  voided or written-off claim; the patient's payments count only where
+//	  the claim has a patient share or is in the period (a claim with
+//	  neither owes the patient nothing whatever its statements);
 //	aged from the date of service to as_of (0–30, 31–60, 61–90, 91–120,
 //	  over 120 days);
 //	the analytics over the claims dated in the 90 days ending on as_of:
@@ -254,26 +298,27 @@ type DashReceivablesTotalsRow struct {
 //	  (the first adjudication processed it, CLP02 1, 2 or 3, after exactly
 //	  one submission), denied (a CLP02 4 payment) and its reasons.
 //
-// Every per-claim fact is the claim's own, kept by the triggers of 00165
-// (payer_owed_cents, date_of_service: claim_payer_owed) and 00167 (the ar_
-// columns: claim_ar_facts, the definitions above): the aging is one
-// index-only pass over the caller's claims (claims_org_ar), the analytics
-// the range of it dated in the period, each added up per payer before the
-// payers' names are joined. The patient's payments count only where the
-// claim has a patient share or is in the period, as before (a claim with
-// neither owes the patient nothing whatever its statements).
+// Added up from the per-organisation aggregates of 00172, kept from the
+// claims' facts (00165, 00167) by the claims' trigger: ar_days per (payer,
+// date of service) from 120 days before as_of on, the all-dates totals
+// (day 'infinity'; over 120 days is the total less the four buckets), the
+// pending deltas (each counted in its day and in the totals), ar_patients
+// for the patients owing, ar_denial_reasons for the period's reasons; and
+// the claims owing the patient only while in the period (claims with no
+// patient responsibility refunded more than paid, claims_ar_refunded).
 // Rows: kind 'payer' (key: payer name), 'patients', 'period' (n0..n7 the
 // period's submitted, clean, adjudicated, first pass, denied, charges,
 // payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and
 // 'denial_reason' (n1 denied); for aging rows n0 is the claims, n1..n5
 // the buckets, n6 the total and n7 (patients) the patients owing.
+// The as-of date once (a text-to-date cast is not folded into a constant).
+// Each dated row's aging bucket (1: 0–30 days or later, 2: 31–60, 3:
+// 61–90, 4: 91–120, 5: older) and whether it is in the period.
+// The patients owing: compacted rows with no pending delta as they are
+// (the compactor deletes the rows that reach 0), the others summed with
+// their deltas.
 func (q *Queries) DashReceivablesTotals(ctx context.Context, arg DashReceivablesTotalsParams) ([]DashReceivablesTotalsRow, error) {
-	rows, err := q.db.Query(ctx, dashReceivablesTotals,
-		arg.Actor,
-		arg.Perm,
-		arg.AsOf,
-		arg.Closed,
-	)
+	rows, err := q.db.Query(ctx, dashReceivablesTotals, arg.Actor, arg.Perm, arg.AsOf)
 	if err != nil {
 		return nil, err
 	}
@@ -531,13 +576,27 @@ func (q *Queries) DashStatusCounts(ctx context.Context, arg DashStatusCountsPara
 }
 
 const dashTrend = `-- name: DashTrend :many
-WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
-SELECT to_char(date_trunc('week', cp.posted_at), 'YYYY-MM-DD')::text AS week, count(*) AS payments,
-       count(*) FILTER (WHERE cp.status_code = '4') AS denials,
-       coalesce(avg(extract(epoch FROM cp.posted_at - c.created_at) / 86400) FILTER (WHERE cp.paid_cents > 0), 0)::float8 AS days_to_payment
-FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
-WHERE c.org_id IN (SELECT id FROM visible) AND cp.posted_at > now() - interval '26 weeks'
-GROUP BY 1 ORDER BY 1
+WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
+since AS MATERIALIZED (SELECT now() - interval '26 weeks' AS t, ((now() - interval '26 weeks') AT TIME ZONE 'UTC')::date AS day),
+per_day AS (
+    SELECT a.day, a.payments, a.denials, a.paid, a.paid_days FROM ar_trend_days a
+    WHERE a.org_id IN (SELECT id FROM visible) AND a.day > (SELECT since.day FROM since)
+    UNION ALL
+    SELECT x.day, x.payments, x.denials, x.paid, x.paid_days FROM ar_trend_deltas x
+    WHERE x.org_id IN (SELECT id FROM visible) AND x.day > (SELECT since.day FROM since)
+    UNION ALL
+    SELECT t.day, t.payments, t.denials, t.paid, t.paid_days
+    FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id,
+         ar_payment_trend(cp.org_id, cp.posted_at, cp.status_code, cp.paid_cents, c.created_at, 1) t
+    WHERE cp.org_id IN (SELECT id FROM visible) AND c.org_id = cp.org_id
+      AND cp.posted_at > (SELECT since.t FROM since)
+      AND cp.posted_at < ((SELECT since.day FROM since) + 1)::timestamp AT TIME ZONE 'UTC'
+)
+SELECT to_char(date_trunc('week', d.day::timestamp), 'YYYY-MM-DD')::text AS week, sum(d.payments)::bigint AS payments,
+       sum(d.denials)::bigint AS denials,
+       coalesce(sum(d.paid_days) / nullif(sum(d.paid), 0), 0)::float8 AS days_to_payment
+FROM per_day d
+GROUP BY 1 HAVING sum(d.payments) <> 0 ORDER BY 1
 `
 
 type DashTrendParams struct {
@@ -553,7 +612,13 @@ type DashTrendRow struct {
 }
 
 // Per week of posting: claim payments, denials (CLP02 4) and the average
-// days from claim creation to a paying remittance.
+// days from claim creation to a paying remittance, over the caller's
+// matched claim payments posted in the last 26 weeks. Added up from the
+// per-day aggregates of 00172 (ar_trend_days and its pending deltas) for
+// the days after the first, and from the claim payments themselves for
+// the first day, only part of which is in the 26 weeks
+// (claim_payments_org_posted). Days and weeks are UTC's (the session time
+// zone of every connection: the server's Etc/UTC, the store sets none).
 func (q *Queries) DashTrend(ctx context.Context, arg DashTrendParams) ([]DashTrendRow, error) {
 	rows, err := q.db.Query(ctx, dashTrend, arg.Actor, arg.Perm)
 	if err != nil {

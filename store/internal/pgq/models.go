@@ -62,6 +62,89 @@ type AppointmentSeries struct {
 	CreatedAt  time.Time
 }
 
+type ArDay struct {
+	OrgID            string
+	Day              time.Time
+	PayerID          string
+	Claims           int64
+	PayerClaims      int64
+	PayerCents       int64
+	PatientClaims    int64
+	PatientCents     int64
+	Submitted        int64
+	Clean            int64
+	Adjudicated      int64
+	FirstPass        int64
+	Denied           int64
+	ChargesCents     int64
+	PaymentsCents    int64
+	ContractualCents int64
+}
+
+type ArDayDelta struct {
+	ID               int64
+	OrgID            string
+	Day              time.Time
+	PayerID          string
+	Claims           int64
+	PayerClaims      int64
+	PayerCents       int64
+	PatientClaims    int64
+	PatientCents     int64
+	Submitted        int64
+	Clean            int64
+	Adjudicated      int64
+	FirstPass        int64
+	Denied           int64
+	ChargesCents     int64
+	PaymentsCents    int64
+	ContractualCents int64
+}
+
+type ArDenialReason struct {
+	OrgID  string
+	Day    time.Time
+	Reason string
+	Claims int64
+}
+
+type ArDenialReasonDelta struct {
+	OrgID  string
+	Day    time.Time
+	Reason string
+	Claims int64
+}
+
+type ArPatient struct {
+	OrgID     string
+	PatientID string
+	Owing     int64
+}
+
+type ArPatientDelta struct {
+	OrgID     string
+	PatientID string
+	Owing     int64
+}
+
+type ArTrendDay struct {
+	OrgID    string
+	Day      time.Time
+	Payments int64
+	Denials  int64
+	Paid     int64
+	PaidDays pgtype.Numeric
+}
+
+type ArTrendDelta struct {
+	OrgID    string
+	Day      time.Time
+	Payments int64
+	Denials  int64
+	Paid     int64
+	PaidDays pgtype.Numeric
+}
+
 type AuditHead struct {
 	Seq   int64
 	Hash  []byte
