@@ -212,6 +212,12 @@ func (s *Store) generateTenant(ctx context.Context, size ScaleSize, now time.Tim
 			}
 			rows[name] = n
 		}
+		// The worklist's counts per organisation and status (00171), which
+		// claim_status_counts' triggers keep and COPY here does not fire.
+		if _, err := tx.Exec(ctx, `INSERT INTO claim_status_counts (org_id, status, claims)
+			SELECT c.org_id, c.status, count(*) FROM claims c WHERE c.tenant_id = $1 GROUP BY c.org_id, c.status`, ids.OrgID); err != nil {
+			return fmt.Errorf("claim status counts: %w", err)
+		}
 		n, err := g.audit(ctx, tx)
 		rows["audit_log"] = n
 		return err

@@ -182,6 +182,7 @@ type Claim struct {
 	ArClean              bool
 	ArFirstPass          bool
 	ArDenialReasons      []string
+	TenantID             string
 }
 
 type ClaimAdjustment struct {
@@ -298,6 +299,12 @@ type ClaimPaymentOwner struct {
 	RemittanceID string
 	Seq          int32
 	OrgID        *string
+}
+
+type ClaimStatusCount struct {
+	OrgID  string
+	Status string
+	Claims int64
 }
 
 type ClaimStatusHistory struct {
