@@ -161,7 +161,55 @@ REFERENCING OLD TABLE AS old_claims FOR EACH STATEMENT EXECUTE FUNCTION claim_st
 CREATE TRIGGER claim_status_counts_truncate AFTER TRUNCATE ON claims
 FOR EACH STATEMENT EXECUTE FUNCTION claim_status_counts_apply();
 
+-- 3. dash_claims (00150) keeps the caller's organisations as an array
+--    computed once (`org_id = ANY (ARRAY(...))`, the same set) instead of a
+--    join to visible_orgs: joined, the planner (which expects one visible
+--    organisation) scanned the tenant's claims once per organisation and
+--    sorted them; as a filter, an ordered scan of the tenant's index stops
+--    after a page (the status filter: 26 ms of SQL became 1.3 ms on the
+--    bench database).
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION dash_claims(actor uuid, perm text, payer uuid, provider uuid, created_from timestamp with time zone, created_to timestamp with time zone, min_cents bigint, max_cents bigint, s_criteria integer, s_claim uuid, s_pcn text, s_payer_claim text, s_member bytea, s_first_name bytea, s_last_name bytea, s_dos_from date, s_dos_to date, s_q text, s_q_member bytea, s_q_last bytea[], s_q_first bytea[], s_q_pair_first bytea[], s_q_pair_last bytea[], s_q_dos date)
+ RETURNS SETOF claims
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+    SELECT c.*
+    FROM claims c
+    WHERE c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs(actor, perm) AS v (id)))
+      AND (payer IS NULL OR c.payer_id = payer)
+      AND (provider IS NULL OR c.provider_id = provider)
+      AND (created_from IS NULL OR c.created_at >= created_from)
+      AND (created_to IS NULL OR c.created_at < created_to)
+      AND (min_cents IS NULL OR c.total_cents >= min_cents)
+      AND (max_cents IS NULL OR c.total_cents <= max_cents)
+      AND (s_criteria = 0 OR c.id = ANY (ARRAY(
+          SELECT s.claim_id FROM dash_search(actor, perm, s_criteria, s_claim, s_pcn, s_payer_claim, s_member, s_first_name, s_last_name,
+                                             s_dos_from, s_dos_to, s_q, s_q_member, s_q_last, s_q_first, s_q_pair_first, s_q_pair_last, s_q_dos) AS s)))
+$function$;
+-- +goose StatementEnd
+
 -- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION dash_claims(actor uuid, perm text, payer uuid, provider uuid, created_from timestamp with time zone, created_to timestamp with time zone, min_cents bigint, max_cents bigint, s_criteria integer, s_claim uuid, s_pcn text, s_payer_claim text, s_member bytea, s_first_name bytea, s_last_name bytea, s_dos_from date, s_dos_to date, s_q text, s_q_member bytea, s_q_last bytea[], s_q_first bytea[], s_q_pair_first bytea[], s_q_pair_last bytea[], s_q_dos date)
+ RETURNS SETOF claims
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+    SELECT c.*
+    FROM claims c
+    WHERE c.org_id IN (SELECT v.id FROM visible_orgs(actor, perm) AS v (id))
+      AND (payer IS NULL OR c.payer_id = payer)
+      AND (provider IS NULL OR c.provider_id = provider)
+      AND (created_from IS NULL OR c.created_at >= created_from)
+      AND (created_to IS NULL OR c.created_at < created_to)
+      AND (min_cents IS NULL OR c.total_cents >= min_cents)
+      AND (max_cents IS NULL OR c.total_cents <= max_cents)
+      AND (s_criteria = 0 OR c.id = ANY (ARRAY(
+          SELECT s.claim_id FROM dash_search(actor, perm, s_criteria, s_claim, s_pcn, s_payer_claim, s_member, s_first_name, s_last_name,
+                                             s_dos_from, s_dos_to, s_q, s_q_member, s_q_last, s_q_first, s_q_pair_first, s_q_pair_last, s_q_dos) AS s)))
+$function$;
+-- +goose StatementEnd
 DROP TRIGGER claim_status_counts_truncate ON claims;
 DROP TRIGGER claim_status_counts_delete ON claims;
 DROP TRIGGER claim_status_counts_update ON claims;
