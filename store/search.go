@@ -178,7 +178,10 @@ func (s *Store) dashClaimsParams(a Actor, f DashClaimFilter, p Page) (params pgq
 
 func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashClaimFilter, p Page) ([]DashClaim, string, error) {
 	params, none, err := s.dashClaimsParams(a, f, p)
-	if err != nil || none {
+	if err != nil && !none {
+		return nil, "", err
+	}
+	if none {
 		return []DashClaim{}, "", err
 	}
 	// DashClaimsSorted folds to one sort's order and index only when planned
