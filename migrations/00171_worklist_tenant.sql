@@ -21,17 +21,18 @@
 -- 2. The worklist summary counted every visible claim on each poll. The
 --    counts per organisation and status are kept in claim_status_counts,
 --    written only by insert and delete, so writers never wait on each
---    other: statement-level triggers on claims (insert, update, delete,
---    truncate) add +1 per new row and -1 per old row per (organisation,
---    status), and insert the non-zero sums folded with the rows of the same
+--    other: triggers on claims (per statement for insert, delete and
+--    truncate, with transition tables; per row for an update that changes
+--    the status or the organisation, a WHEN clause so that the claims'
+--    other updates cost nothing) add +1 per new row and -1 per old row per
+--    (organisation, status), and insert the non-zero sums folded with the rows of the same
 --    keys that no other transaction holds (deleted FOR UPDATE SKIP LOCKED
 --    and summed into one row; a key summing to 0 keeps no row). A row is
 --    either folded by exactly one committed transaction or stays, so no
 --    increment is lost; nothing waits on a lock, so no deadlock, whatever
 --    the order in which a transaction writes its claims. A key has one row,
 --    plus one for each transaction that wrote it while another was folding
---    it. An update that changes neither the status nor the organisation
---    nets to zero and writes nothing. The summary adds up the caller's
+--    it. The summary adds up the caller's
 --    organisations' rows (O(organisations x statuses)), and reads the latest
 --    change (its version) from claims_org_updated, one index lookup per
 --    organisation.
@@ -39,7 +40,7 @@
 -- Backfill: one UPDATE of every claim (the tenant column; each row is
 -- rewritten with all its index entries) and one count per
 -- (organisation, status). store.GenerateScale writes both itself (its COPY
--- runs with triggers off). TestWorklistKept checks the kept column and
+-- runs with triggers off). TestWorklistKeptByTriggers checks the kept column and
 -- counts against the rows after a series of writes.
 
 -- +goose StatementBegin
@@ -140,13 +141,9 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM claim_status_counts_add(array_agg(d.org_id), array_agg(d.status), array_agg(d.n))
         FROM (SELECT o.org_id, o.status, -count(*) AS n FROM old_claims o GROUP BY o.org_id, o.status) AS d;
-    ELSE
-        PERFORM claim_status_counts_add(array_agg(d.org_id), array_agg(d.status), array_agg(d.n))
-        FROM (SELECT x.org_id, x.status, sum(x.n)::bigint AS n FROM (
-                  SELECT n.org_id, n.status, 1 AS n FROM new_claims n
-                  UNION ALL
-                  SELECT o.org_id, o.status, -1 FROM old_claims o) AS x
-              GROUP BY x.org_id, x.status HAVING sum(x.n) <> 0) AS d;
+    ELSIF TG_LEVEL = 'ROW' THEN
+        -- An update that moves a claim to another status or organisation.
+        PERFORM claim_status_counts_add(ARRAY[OLD.org_id, NEW.org_id], ARRAY[OLD.status, NEW.status], ARRAY[-1, 1]::bigint[]);
     END IF;
     RETURN NULL;
 END
@@ -154,8 +151,15 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER claim_status_counts_insert AFTER INSERT ON claims
 REFERENCING NEW TABLE AS new_claims FOR EACH STATEMENT EXECUTE FUNCTION claim_status_counts_apply();
-CREATE TRIGGER claim_status_counts_update AFTER UPDATE ON claims
-REFERENCING OLD TABLE AS old_claims NEW TABLE AS new_claims FOR EACH STATEMENT EXECUTE FUNCTION claim_status_counts_apply();
+-- Updates per row, and only those that change the status or the
+-- organisation: the WHEN is evaluated without calling the function, so the
+-- claims' other updates (the 835 posting touches each claim it pays, 00165)
+-- cost nothing here. (A statement-level trigger with transition tables
+-- cannot name columns, and ran on every update of claims: it made an 835
+-- of 10,000 payments 4 times slower.)
+CREATE TRIGGER claim_status_counts_update AFTER UPDATE OF status, org_id ON claims
+FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.org_id IS DISTINCT FROM NEW.org_id)
+EXECUTE FUNCTION claim_status_counts_apply();
 CREATE TRIGGER claim_status_counts_delete AFTER DELETE ON claims
 REFERENCING OLD TABLE AS old_claims FOR EACH STATEMENT EXECUTE FUNCTION claim_status_counts_apply();
 CREATE TRIGGER claim_status_counts_truncate AFTER TRUNCATE ON claims
