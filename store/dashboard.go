@@ -26,11 +26,25 @@ func pageBefore(p Page) (*string, error) {
 
 // DashStatusCounts counts visible claims per status under the filter (its
 // Status ignored) and returns the latest change among them, a cheap
-// version for live updates.
+// version for live updates. Without a filter or search (the worklist's
+// summary) it reads the counts kept per organisation and status (00171).
 func (s *Store) DashStatusCounts(ctx context.Context, a Actor, f DashClaimFilter) ([]StatusCount, time.Time, error) {
 	x, err := s.searchArgs(f)
 	if err != nil || x.none {
 		return []StatusCount{}, time.Time{}, err
+	}
+	if x.criteria == 0 && f.PayerID == "" && f.ProviderID == "" && f.From == nil && f.To == nil && f.MinCents == nil && f.MaxCents == nil {
+		rows, err := pgq.New(s.Pool).DashStatusCountsKept(ctx, pgq.DashStatusCountsKeptParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		out := make([]StatusCount, len(rows))
+		var latest time.Time
+		for i, r := range rows {
+			latest = r.Latest
+			out[i] = StatusCount{Status: r.Status, Count: int(r.Claims)}
+		}
+		return out, latest, nil
 	}
 	rows, err := pgq.New(s.Pool).DashStatusCounts(ctx, pgq.DashStatusCountsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
 		PayerID: nullText(f.PayerID), ProviderID: nullText(f.ProviderID), CreatedFrom: f.From, CreatedTo: f.To,

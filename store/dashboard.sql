@@ -16,6 +16,23 @@ FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid,
                  sqlc.narg(q_pair_first)::bytea[], sqlc.narg(q_pair_last)::bytea[], sqlc.narg(q_dos)::date) AS c
 GROUP BY c.status ORDER BY c.status;
 
+-- name: DashStatusCountsKept :many
+-- DashStatusCounts without a filter or search, from the counts kept per
+-- organisation and status (claim_status_counts, 00171): the same rows, read
+-- as O(organisations x statuses) rows instead of counting every visible
+-- claim. latest is the latest change among all the visible claims (the
+-- largest of DashStatusCounts' per-status latest, which is all the store
+-- reads of it), one index lookup per organisation (claims_org_updated).
+WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+SELECT s.status, sum(s.claims)::bigint AS claims,
+       coalesce((SELECT max(l.latest) FROM (SELECT DISTINCT id FROM visible) AS o,
+                 LATERAL (SELECT max(c.updated_at) AS latest FROM claims c WHERE c.org_id = o.id) AS l),
+                'epoch'::timestamptz)::timestamptz AS latest
+FROM claim_status_counts s
+WHERE s.org_id IN (SELECT id FROM visible)
+GROUP BY s.status HAVING sum(s.claims) > 0
+ORDER BY s.status;
+
 -- name: DashClaimBatches :many
 SELECT b.id, b.isa13, b.gs06, bc.st02, bc.attempt, b.file_key, b.uploaded_at, b.created_at
 FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id

@@ -127,3 +127,9 @@ func (l *StatementLog) Take() []TracedStatement {
 	l.list = nil
 	return out
 }
+
+// DashClaimsParamsForTest are DashClaimsSorted's parameters for one page
+// of the filter (the worklist oracle test runs the old query with them).
+func (s *Store) DashClaimsParamsForTest(a Actor, f DashClaimFilter, p Page) (pgq.DashClaimsSortedParams, bool, error) {
+	return s.dashClaimsParams(a, f, p)
+}

@@ -212,6 +212,12 @@ func (s *Store) generateTenant(ctx context.Context, size ScaleSize, now time.Tim
 			}
 			rows[name] = n
 		}
+		// The worklist's counts per organisation and status (00171), which
+		// claim_status_counts' triggers keep and COPY here does not fire.
+		if _, err := tx.Exec(ctx, `INSERT INTO claim_status_counts (org_id, status, claims)
+			SELECT c.org_id, c.status, count(*) FROM claims c WHERE c.tenant_id = $1 GROUP BY c.org_id, c.status`, ids.OrgID); err != nil {
+			return fmt.Errorf("claim status counts: %w", err)
+		}
 		// The A/R aggregates (00172), which the claims' trigger keeps and
 		// which do not run under COPY here: the migration's backfill, for
 		// the tenant's organisations.

@@ -50,7 +50,9 @@ var (
 		"date_of_service", "payer_owed_cents",
 		// The A/R facts (00167, claim_ar_facts), kept by triggers too.
 		"ar_paid_cents", "ar_resp_cents", "ar_contractual_cents", "ar_patient_paid_cents", "ar_adjudicated", "ar_denied",
-		"ar_submitted", "ar_clean", "ar_first_pass", "ar_denial_reasons"}
+		"ar_submitted", "ar_clean", "ar_first_pass", "ar_denial_reasons",
+		// The claim's tenant (00171, claims_tenant): the root of its organisation.
+		"tenant_id"}
 	encounterCols = []string{"id", "org_id", "patient_id", "provider_id", "coverage_id", "date_of_service", "place_of_service", "diagnoses",
 		"created_at", "updated_at"}
 	historyCols = []string{"claim_id", "seq", "status", "reason", "at"}
@@ -157,7 +159,8 @@ func (g *tenantGen) claim(n int) {
 	g.add("encounters", encounterCols, eid, org, p.id, prov.id, p.coverage, dos, "11", []string{"Z0000"}, created, created)
 	g.add("claims", claimCols, id, org, eid, p.id, p.coverage, payer.id, prov.id, pcn, total, last.status, created, last.at,
 		int32(1), "1", icn, paid, batch, dos, owed,
-		ar.paid, ar.resp, ar.contractual, int64(0), ar.adjudicated, ar.denied, ar.submitted(h), ar.clean(h), ar.firstPass(h), ar.denialReasons)
+		ar.paid, ar.resp, ar.contractual, int64(0), ar.adjudicated, ar.denied, ar.submitted(h), ar.clean(h), ar.firstPass(h), ar.denialReasons,
+		mustUUID(g.ids.OrgID))
 	for k, s := range h {
 		g.add("claim_status_history", historyCols, id, int32(k+1), s.status, "", s.at)
 	}

@@ -62,6 +62,9 @@ func TestScaleData(t *testing.T) {
 			t.Errorf("the generator wrote %d A/R aggregate rows, %v", kept, err)
 		}
 	})
+	t.Run("the claims' tenant and the kept status counts agree (00171)", func(t *testing.T) {
+		worklistKeptAgree(t, s)
+	})
 	t.Run("audit chains verify", func(t *testing.T) {
 		rep, err := s.VerifyAudit(ctx)
 		if err != nil || !rep.OK || rep.Rows != 2*int64(size.Patients()) {
@@ -200,6 +203,7 @@ func dashboardStatements(t *testing.T, s *store.Store, dsn string, a store.Actor
 		{"worklist by created", list(store.DashClaimFilter{From: &from, To: &to})},
 		{"worklist by amount", list(store.DashClaimFilter{MinCents: &minC, MaxCents: &maxC})},
 		{"worklist sorted by date of service", list(store.DashClaimFilter{Sort: rcm.ClaimSort{Key: rcm.SortDOS, Desc: true}})},
+		{"worklist sorted by status", list(store.DashClaimFilter{Sort: rcm.ClaimSort{Key: rcm.SortStatus}})},
 		{"worklist sorted by balance", list(store.DashClaimFilter{Status: "accepted,partially_paid", Sort: rcm.ClaimSort{Key: rcm.SortBalance, Desc: true}})},
 		{"search box name", list(search(rcm.ClaimSearch{Q: "Testbakori"}))},
 		{"search box first last", list(search(rcm.ClaimSearch{Q: "Alpha Testbakori"}))},

@@ -149,20 +149,22 @@ func (s *Store) EachDashClaim(ctx context.Context, a Actor, f DashClaimFilter, f
 	}
 }
 
-func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashClaimFilter, p Page) ([]DashClaim, string, error) {
+// dashClaimsParams are DashClaimsSorted's parameters for one page of the
+// filter; none is set when nothing can match.
+func (s *Store) dashClaimsParams(a Actor, f DashClaimFilter, p Page) (params pgq.DashClaimsSortedParams, none bool, err error) {
 	sort := f.Sort
 	if sort.Key == "" {
 		sort = rcm.DefaultClaimSort
 	}
 	after, err := rcm.DecodeSortCursor(p, sort)
 	if err != nil {
-		return nil, "", err
+		return params, false, err
 	}
 	x, err := s.searchArgs(f)
 	if err != nil || x.none {
-		return []DashClaim{}, "", err
+		return params, true, err
 	}
-	params := pgq.DashClaimsSortedParams{Closed: rcm.PayerClosedStatuses(), Actor: nullText(a.UserID), Perm: PermClaimRead,
+	params = pgq.DashClaimsSortedParams{Closed: rcm.PayerClosedStatuses(), Actor: nullText(a.UserID), Perm: PermClaimRead,
 		PayerID: nullText(f.PayerID), ProviderID: nullText(f.ProviderID), CreatedFrom: f.From, CreatedTo: f.To,
 		MinCents: f.MinCents, MaxCents: f.MaxCents, Criteria: x.criteria, ClaimID: x.claim, Pcn: x.pcn, PayerClaim: x.payerClaim,
 		Member: x.member, FirstName: x.first, LastName: x.last, DosFrom: x.dosFrom, DosTo: x.dosTo, Q: x.q, QMember: x.qMember,
@@ -170,6 +172,24 @@ func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashCl
 		Sort: sort.Key, Statuses: nullText(f.Status), Descending: sort.Desc, RowLimit: int32(p.Size())}
 	if after != nil {
 		params.AfterKey, params.AfterID = after.Key, &after.ID
+	}
+	return params, false, nil
+}
+
+func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashClaimFilter, p Page) ([]DashClaim, string, error) {
+	params, none, err := s.dashClaimsParams(a, f, p)
+	if err != nil && !none {
+		return nil, "", err
+	}
+	if none {
+		return []DashClaim{}, "", err
+	}
+	// DashClaimsSorted folds to one sort's order and index only when planned
+	// with its parameters' values: a generic plan of the prepared statement
+	// (which Postgres may switch to after five executions) sorts every
+	// visible claim.
+	if err := pgq.New(tx).ForceCustomPlans(ctx); err != nil {
+		return nil, "", err
 	}
 	rows, err := pgq.New(tx).DashClaimsSorted(ctx, params)
 	if err != nil {
@@ -189,6 +209,10 @@ func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashCl
 		return out, "", nil
 	}
 	last := rows[len(rows)-1]
+	sort := f.Sort
+	if sort.Key == "" {
+		sort = rcm.DefaultClaimSort
+	}
 	return out, rcm.SortCursor{Sort: sort.Key, Order: sort.Order(), Key: last.SortKey, ID: last.ID}.Encode(), nil
 }
 

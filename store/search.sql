@@ -9,35 +9,95 @@
 -- lower-cased), '' for created (the claim ID alone orders it), and the
 -- page continues after (after_key, after_id) in the sort's direction; the
 -- order and the comparison use the same (the database's) collation.
--- With @sort and @descending known when the statement is planned, the
--- CASEs fold to one order and a created sort reads the claims primary key
--- in order. balance_cents is rcm.ClaimFacts.PayerBalance: claim_payer_owed
--- floored at 0, and 0 in the statuses where the payer owes nothing; it and
--- the date of service are read from the claim (payer_owed_cents and
--- date_of_service, kept by the triggers of 00165), not computed per claim.
-WITH x AS (
-    SELECT c.id, c.org_id, c.status, c.payer_id, p.name AS payer_name, c.provider_id,
-           trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
-           c.patient_control_number, c.total_cents, c.paid_cents, c.attempt, c.created_at, c.updated_at, c.patient_id,
-           c.payer_owed_cents, to_char(c.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
-           (CASE @sort::text
-                WHEN 'dos' THEN to_char(c.date_of_service, 'YYYY-MM-DD')
-                WHEN 'payer' THEN lower(p.name)
-                WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
-                                               ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
-                WHEN 'status' THEN c.status
-                ELSE '' END) AS sort_key
-    FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
-                     sqlc.narg(created_from)::timestamptz, sqlc.narg(created_to)::timestamptz,
-                     sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint,
-                     @criteria::int, sqlc.narg(claim_id)::uuid, sqlc.narg(pcn)::text, sqlc.narg(payer_claim)::text,
-                     sqlc.narg(member)::bytea, sqlc.narg(first_name)::bytea, sqlc.narg(last_name)::bytea,
-                     sqlc.narg(dos_from)::date, sqlc.narg(dos_to)::date,
-                     sqlc.narg(q)::text, sqlc.narg(q_member)::bytea, sqlc.narg(q_last)::bytea[], sqlc.narg(q_first)::bytea[],
-                     sqlc.narg(q_pair_first)::bytea[], sqlc.narg(q_pair_last)::bytea[], sqlc.narg(q_dos)::date) AS c
-    JOIN payers p ON p.id = c.payer_id
-    JOIN providers pr ON pr.id = c.provider_id
-    WHERE (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
+-- balance_cents is rcm.ClaimFacts.PayerBalance: claim_payer_owed floored
+-- at 0, and 0 in the statuses where the payer owes nothing; it and the date
+-- of service are read from the claim (payer_owed_cents and
+-- date_of_service, kept by the triggers of 00165).
+-- Each tenant the caller sees (t: the roots of its visible organisations,
+-- usually one) is asked for one page in the sort's order (y), and the
+-- tenants' pages are merged (the outer ORDER BY and LIMIT): a claim's
+-- tenant_id is the root of its organisation (00171), so every visible
+-- claim is in exactly one tenant's page. With @sort and @descending known
+-- when the statement is planned (the store plans it with its values), the
+-- CASEs fold to one order, which for created, date of service and status
+-- is an index's (claims_tenant_id, claims_tenant_dos,
+-- claims_tenant_status: (tenant_id, key, id)) with the tenant fixed, so a
+-- tenant's page stops after @row_limit matching rows; dash_claims keeps
+-- the caller's organisations of the tenant and the filters. After a
+-- cursor, the same condition as the key order is repeated as a row
+-- comparison for those sorts (the index's range; the key is never NULL
+-- there). The payer and balance sorts still sort the tenant's matching
+-- claims.
+WITH t AS (
+    SELECT DISTINCT r.id
+    FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)
+    JOIN orgs o ON o.id = v.id
+    JOIN orgs r ON r.path = subpath(o.path, 0, 1)
+),
+x AS (
+    SELECT y.* FROM t CROSS JOIN LATERAL (
+        SELECT c.id, c.org_id, c.status, c.payer_id, p.name AS payer_name, c.provider_id,
+               trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
+               c.patient_control_number, c.total_cents, c.paid_cents, c.attempt, c.created_at, c.updated_at, c.patient_id,
+               c.payer_owed_cents, to_char(c.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
+               (CASE @sort::text
+                    WHEN 'dos' THEN claim_dos_key(c.date_of_service)
+                    WHEN 'payer' THEN lower(p.name)
+                    WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
+                                                   ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                    WHEN 'status' THEN c.status
+                    ELSE '' END) AS sort_key
+        FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
+                         sqlc.narg(created_from)::timestamptz, sqlc.narg(created_to)::timestamptz,
+                         sqlc.narg(min_cents)::bigint, sqlc.narg(max_cents)::bigint,
+                         @criteria::int, sqlc.narg(claim_id)::uuid, sqlc.narg(pcn)::text, sqlc.narg(payer_claim)::text,
+                         sqlc.narg(member)::bytea, sqlc.narg(first_name)::bytea, sqlc.narg(last_name)::bytea,
+                         sqlc.narg(dos_from)::date, sqlc.narg(dos_to)::date,
+                         sqlc.narg(q)::text, sqlc.narg(q_member)::bytea, sqlc.narg(q_last)::bytea[], sqlc.narg(q_first)::bytea[],
+                         sqlc.narg(q_pair_first)::bytea[], sqlc.narg(q_pair_last)::bytea[], sqlc.narg(q_dos)::date) AS c
+        JOIN payers p ON p.id = c.payer_id
+        JOIN providers pr ON pr.id = c.provider_id
+        WHERE c.tenant_id = t.id
+          AND (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
+          AND (sqlc.narg(after_id)::uuid IS NULL
+               OR (@descending::boolean
+                   AND ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
+                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'status' THEN c.status ELSE '' END) < @after_key::text
+                        OR ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
+                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'status' THEN c.status ELSE '' END) = @after_key::text
+                            AND c.id < sqlc.narg(after_id)::uuid))
+                   AND (@sort::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) < (@after_key::text, sqlc.narg(after_id)::uuid))
+                   AND (@sort::text <> 'status' OR (c.status, c.id) < (@after_key::text, sqlc.narg(after_id)::uuid)))
+               OR (NOT @descending::boolean
+                   AND ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
+                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'status' THEN c.status ELSE '' END) > @after_key::text
+                        OR ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
+                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'status' THEN c.status ELSE '' END) = @after_key::text
+                            AND c.id > sqlc.narg(after_id)::uuid))
+                   AND (@sort::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) > (@after_key::text, sqlc.narg(after_id)::uuid))
+                   AND (@sort::text <> 'status' OR (c.status, c.id) > (@after_key::text, sqlc.narg(after_id)::uuid))))
+        ORDER BY CASE WHEN @descending::boolean AND @sort::text = 'dos' THEN claim_dos_key(c.date_of_service) END DESC,
+                 CASE WHEN @descending::boolean AND @sort::text = 'status' THEN c.status END DESC,
+                 CASE WHEN @descending::boolean AND @sort::text = 'payer' THEN lower(p.name) END DESC,
+                 CASE WHEN @descending::boolean AND @sort::text = 'balance'
+                      THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END DESC,
+                 CASE WHEN @descending::boolean THEN c.id END DESC,
+                 CASE WHEN NOT @descending::boolean AND @sort::text = 'dos' THEN claim_dos_key(c.date_of_service) END,
+                 CASE WHEN NOT @descending::boolean AND @sort::text = 'status' THEN c.status END,
+                 CASE WHEN NOT @descending::boolean AND @sort::text = 'payer' THEN lower(p.name) END,
+                 CASE WHEN NOT @descending::boolean AND @sort::text = 'balance'
+                      THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END,
+                 CASE WHEN NOT @descending::boolean THEN c.id END
+        LIMIT @row_limit
+    ) AS y
 )
 SELECT x.id::text AS id, x.org_id::text AS org_id, x.status, x.payer_id::text AS payer_id, x.payer_name,
        x.provider_id::text AS provider_id, x.provider_name, x.patient_control_number, x.total_cents, x.paid_cents,
@@ -46,16 +106,16 @@ SELECT x.id::text AS id, x.org_id::text AS org_id, x.status, x.payer_id::text AS
              ELSE greatest(0, x.payer_owed_cents) END)::bigint AS balance_cents,
        x.sort_key::text AS sort_key
 FROM x
-WHERE sqlc.narg(after_id)::uuid IS NULL
-   OR (@descending::boolean AND (x.sort_key < @after_key::text
-                                 OR (x.sort_key = @after_key::text AND x.id < sqlc.narg(after_id)::uuid)))
-   OR (NOT @descending::boolean AND (x.sort_key > @after_key::text
-                                     OR (x.sort_key = @after_key::text AND x.id > sqlc.narg(after_id)::uuid)))
 ORDER BY CASE WHEN @descending::boolean THEN x.sort_key END DESC,
          CASE WHEN @descending::boolean THEN x.id END DESC,
          CASE WHEN NOT @descending::boolean THEN x.sort_key END,
          CASE WHEN NOT @descending::boolean THEN x.id END
 LIMIT @row_limit;
+
+-- name: ForceCustomPlans :exec
+-- For the rest of the transaction, plan each statement with its
+-- parameters' values (DashClaimsSorted).
+SET LOCAL plan_cache_mode = force_custom_plan;
 
 -- name: SetPatientFirstNameIndex :exec
 -- The first name's blind index, written with the patient (00150).

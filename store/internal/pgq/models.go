@@ -265,6 +265,7 @@ type Claim struct {
 	ArClean              bool
 	ArFirstPass          bool
 	ArDenialReasons      []string
+	TenantID             string
 }
 
 type ClaimAdjustment struct {
@@ -381,6 +382,12 @@ type ClaimPaymentOwner struct {
 	RemittanceID string
 	Seq          int32
 	OrgID        *string
+}
+
+type ClaimStatusCount struct {
+	OrgID  string
+	Status string
+	Claims int64
 }
 
 type ClaimStatusHistory struct {

@@ -23,29 +23,76 @@ func (q *Queries) CountSavedFilters(ctx context.Context, userID string) (int64, 
 
 const dashClaimsSorted = `-- name: DashClaimsSorted :many
 
-WITH x AS (
-    SELECT c.id, c.org_id, c.status, c.payer_id, p.name AS payer_name, c.provider_id,
-           trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
-           c.patient_control_number, c.total_cents, c.paid_cents, c.attempt, c.created_at, c.updated_at, c.patient_id,
-           c.payer_owed_cents, to_char(c.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
-           (CASE $6::text
-                WHEN 'dos' THEN to_char(c.date_of_service, 'YYYY-MM-DD')
-                WHEN 'payer' THEN lower(p.name)
-                WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                               ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
-                WHEN 'status' THEN c.status
-                ELSE '' END) AS sort_key
-    FROM dash_claims($7::uuid, $8::text, $9::uuid, $10::uuid,
-                     $11::timestamptz, $12::timestamptz,
-                     $13::bigint, $14::bigint,
-                     $15::int, $16::uuid, $17::text, $18::text,
-                     $19::bytea, $20::bytea, $21::bytea,
-                     $22::date, $23::date,
-                     $24::text, $25::bytea, $26::bytea[], $27::bytea[],
-                     $28::bytea[], $29::bytea[], $30::date) AS c
-    JOIN payers p ON p.id = c.payer_id
-    JOIN providers pr ON pr.id = c.provider_id
-    WHERE ($31::text IS NULL OR c.status = ANY (string_to_array($31::text, ',')))
+WITH t AS (
+    SELECT DISTINCT r.id
+    FROM visible_orgs($4::uuid, $5::text) AS v (id)
+    JOIN orgs o ON o.id = v.id
+    JOIN orgs r ON r.path = subpath(o.path, 0, 1)
+),
+x AS (
+    SELECT y.id, y.org_id, y.status, y.payer_id, y.payer_name, y.provider_id, y.provider_name, y.patient_control_number, y.total_cents, y.paid_cents, y.attempt, y.created_at, y.updated_at, y.patient_id, y.payer_owed_cents, y.date_of_service, y.sort_key FROM t CROSS JOIN LATERAL (
+        SELECT c.id, c.org_id, c.status, c.payer_id, p.name AS payer_name, c.provider_id,
+               trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
+               c.patient_control_number, c.total_cents, c.paid_cents, c.attempt, c.created_at, c.updated_at, c.patient_id,
+               c.payer_owed_cents, to_char(c.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
+               (CASE $6::text
+                    WHEN 'dos' THEN claim_dos_key(c.date_of_service)
+                    WHEN 'payer' THEN lower(p.name)
+                    WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
+                                                   ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                    WHEN 'status' THEN c.status
+                    ELSE '' END) AS sort_key
+        FROM dash_claims($4::uuid, $5::text, $7::uuid, $8::uuid,
+                         $9::timestamptz, $10::timestamptz,
+                         $11::bigint, $12::bigint,
+                         $13::int, $14::uuid, $15::text, $16::text,
+                         $17::bytea, $18::bytea, $19::bytea,
+                         $20::date, $21::date,
+                         $22::text, $23::bytea, $24::bytea[], $25::bytea[],
+                         $26::bytea[], $27::bytea[], $28::date) AS c
+        JOIN payers p ON p.id = c.payer_id
+        JOIN providers pr ON pr.id = c.provider_id
+        WHERE c.tenant_id = t.id
+          AND ($29::text IS NULL OR c.status = ANY (string_to_array($29::text, ',')))
+          AND ($30::uuid IS NULL
+               OR ($2::boolean
+                   AND ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
+                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'status' THEN c.status ELSE '' END) < $31::text
+                        OR ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
+                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'status' THEN c.status ELSE '' END) = $31::text
+                            AND c.id < $30::uuid))
+                   AND ($6::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) < ($31::text, $30::uuid))
+                   AND ($6::text <> 'status' OR (c.status, c.id) < ($31::text, $30::uuid)))
+               OR (NOT $2::boolean
+                   AND ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
+                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'status' THEN c.status ELSE '' END) > $31::text
+                        OR ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
+                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
+                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'status' THEN c.status ELSE '' END) = $31::text
+                            AND c.id > $30::uuid))
+                   AND ($6::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) > ($31::text, $30::uuid))
+                   AND ($6::text <> 'status' OR (c.status, c.id) > ($31::text, $30::uuid))))
+        ORDER BY CASE WHEN $2::boolean AND $6::text = 'dos' THEN claim_dos_key(c.date_of_service) END DESC,
+                 CASE WHEN $2::boolean AND $6::text = 'status' THEN c.status END DESC,
+                 CASE WHEN $2::boolean AND $6::text = 'payer' THEN lower(p.name) END DESC,
+                 CASE WHEN $2::boolean AND $6::text = 'balance'
+                      THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END DESC,
+                 CASE WHEN $2::boolean THEN c.id END DESC,
+                 CASE WHEN NOT $2::boolean AND $6::text = 'dos' THEN claim_dos_key(c.date_of_service) END,
+                 CASE WHEN NOT $2::boolean AND $6::text = 'status' THEN c.status END,
+                 CASE WHEN NOT $2::boolean AND $6::text = 'payer' THEN lower(p.name) END,
+                 CASE WHEN NOT $2::boolean AND $6::text = 'balance'
+                      THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END,
+                 CASE WHEN NOT $2::boolean THEN c.id END
+        LIMIT $3
+    ) AS y
 )
 SELECT x.id::text AS id, x.org_id::text AS org_id, x.status, x.payer_id::text AS payer_id, x.payer_name,
        x.provider_id::text AS provider_id, x.provider_name, x.patient_control_number, x.total_cents, x.paid_cents,
@@ -54,27 +101,20 @@ SELECT x.id::text AS id, x.org_id::text AS org_id, x.status, x.payer_id::text AS
              ELSE greatest(0, x.payer_owed_cents) END)::bigint AS balance_cents,
        x.sort_key::text AS sort_key
 FROM x
-WHERE $2::uuid IS NULL
-   OR ($3::boolean AND (x.sort_key < $4::text
-                                 OR (x.sort_key = $4::text AND x.id < $2::uuid)))
-   OR (NOT $3::boolean AND (x.sort_key > $4::text
-                                     OR (x.sort_key = $4::text AND x.id > $2::uuid)))
-ORDER BY CASE WHEN $3::boolean THEN x.sort_key END DESC,
-         CASE WHEN $3::boolean THEN x.id END DESC,
-         CASE WHEN NOT $3::boolean THEN x.sort_key END,
-         CASE WHEN NOT $3::boolean THEN x.id END
-LIMIT $5
+ORDER BY CASE WHEN $2::boolean THEN x.sort_key END DESC,
+         CASE WHEN $2::boolean THEN x.id END DESC,
+         CASE WHEN NOT $2::boolean THEN x.sort_key END,
+         CASE WHEN NOT $2::boolean THEN x.id END
+LIMIT $3
 `
 
 type DashClaimsSortedParams struct {
 	Closed      []string
-	AfterID     *string
 	Descending  bool
-	AfterKey    string
 	RowLimit    int32
-	Sort        string
 	Actor       *string
 	Perm        string
+	Sort        string
 	PayerID     *string
 	ProviderID  *string
 	CreatedFrom *time.Time
@@ -98,6 +138,8 @@ type DashClaimsSortedParams struct {
 	QPairLast   [][]byte
 	QDos        *time.Time
 	Statuses    *string
+	AfterID     *string
+	AfterKey    string
 }
 
 type DashClaimsSortedRow struct {
@@ -129,22 +171,33 @@ type DashClaimsSortedRow struct {
 // lower-cased), ” for created (the claim ID alone orders it), and the
 // page continues after (after_key, after_id) in the sort's direction; the
 // order and the comparison use the same (the database's) collation.
-// With @sort and @descending known when the statement is planned, the
-// CASEs fold to one order and a created sort reads the claims primary key
-// in order. balance_cents is rcm.ClaimFacts.PayerBalance: claim_payer_owed
-// floored at 0, and 0 in the statuses where the payer owes nothing; it and
-// the date of service are read from the claim (payer_owed_cents and
-// date_of_service, kept by the triggers of 00165), not computed per claim.
+// balance_cents is rcm.ClaimFacts.PayerBalance: claim_payer_owed floored
+// at 0, and 0 in the statuses where the payer owes nothing; it and the date
+// of service are read from the claim (payer_owed_cents and
+// date_of_service, kept by the triggers of 00165).
+// Each tenant the caller sees (t: the roots of its visible organisations,
+// usually one) is asked for one page in the sort's order (y), and the
+// tenants' pages are merged (the outer ORDER BY and LIMIT): a claim's
+// tenant_id is the root of its organisation (00171), so every visible
+// claim is in exactly one tenant's page. With @sort and @descending known
+// when the statement is planned (the store plans it with its values), the
+// CASEs fold to one order, which for created, date of service and status
+// is an index's (claims_tenant_id, claims_tenant_dos,
+// claims_tenant_status: (tenant_id, key, id)) with the tenant fixed, so a
+// tenant's page stops after @row_limit matching rows; dash_claims keeps
+// the caller's organisations of the tenant and the filters. After a
+// cursor, the same condition as the key order is repeated as a row
+// comparison for those sorts (the index's range; the key is never NULL
+// there). The payer and balance sorts still sort the tenant's matching
+// claims.
 func (q *Queries) DashClaimsSorted(ctx context.Context, arg DashClaimsSortedParams) ([]DashClaimsSortedRow, error) {
 	rows, err := q.db.Query(ctx, dashClaimsSorted,
 		arg.Closed,
-		arg.AfterID,
 		arg.Descending,
-		arg.AfterKey,
 		arg.RowLimit,
-		arg.Sort,
 		arg.Actor,
 		arg.Perm,
+		arg.Sort,
 		arg.PayerID,
 		arg.ProviderID,
 		arg.CreatedFrom,
@@ -168,6 +221,8 @@ func (q *Queries) DashClaimsSorted(ctx context.Context, arg DashClaimsSortedPara
 		arg.QPairLast,
 		arg.QDos,
 		arg.Statuses,
+		arg.AfterID,
+		arg.AfterKey,
 	)
 	if err != nil {
 		return nil, err
@@ -222,6 +277,17 @@ func (q *Queries) DeleteSavedFilter(ctx context.Context, arg DeleteSavedFilterPa
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const forceCustomPlans = `-- name: ForceCustomPlans :exec
+SET LOCAL plan_cache_mode = force_custom_plan
+`
+
+// For the rest of the transaction, plan each statement with its
+// parameters' values (DashClaimsSorted).
+func (q *Queries) ForceCustomPlans(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, forceCustomPlans)
+	return err
 }
 
 const insertSavedFilter = `-- name: InsertSavedFilter :one
