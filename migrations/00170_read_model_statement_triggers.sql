@@ -12,12 +12,16 @@
 -- every writer; (2) a transaction-local setting with which the posting
 -- would make the row triggers skip and touch its claims itself, which
 -- leaves the facts right only if every bulk writer remembers to. (1) is
--- taken: it met the 30 s target. Measured on the same database (issue 20's
--- bench, 100,000 claims, 10,000 payments, 2 shared cores at load 9-14):
--- the row triggers 28.6-35.7 s, 30,000 claim updates of which 20,000
--- recomputations; this migration 19.3-22.0 s, 20,000 claim updates of
--- which 10,000 recomputations (the other 10,000 are the posting's paid
--- totals, which claims_read_model does not fire on).
+-- taken. Measured on the same database (issue 20's bench, 100,000 claims,
+-- 2 cores shared with other sessions; docs/scale.md has every run): a
+-- posting of 10,000 payments made 30,000 claim updates, 20,000 of them
+-- recomputations, with the row triggers; 20,000 and 10,000 with these (the
+-- other 10,000 are the posting's paid totals, which claims_read_model does
+-- not fire on). The server's CPU time for the statements of 2,000 payments
+-- with their adjustments and paid totals (read from /proc for the backend,
+-- rolled back): 2.0-2.5 s with the row triggers, 1.6-2.0 s with these.
+-- The bench's wall time swung between 14 and 62 s on either side with the
+-- other sessions' load.
 --
 -- Each table has three statement-level AFTER triggers, one per event
 -- (Postgres allows transition tables only on a trigger of one event and
@@ -37,13 +41,17 @@
 --
 -- The posting inserts a slice's claim payments and their adjustments in
 -- one statement (store/posting.sql), so the triggers of both tables run
--- after both inserts; the payments' trigger rewrites each claim with its
--- final facts, and the adjustments' trigger (claims_touch_adjusted) first
--- compares what adjustments feed and rewrites only the claims where it
--- differs, here none. That comparison costs about four index lookups a
--- claim (2.5 s of the 22 s above, against 3.1 s for comparing every fact);
--- the payments' and history's triggers rewrite without comparing (a new
--- payment nearly always changes the facts).
+-- after both inserts, and the payments' trigger, rewriting each claim with
+-- its final facts, leaves a transaction-local note of the claims it
+-- recomputed and of its statement (the command ID, cmin, that wrote its
+-- rows). The adjustments' insert trigger of the same statement (the same
+-- cmin on its rows) leaves those claims alone; any other statement's
+-- adjustments, and every update or delete of adjustments, go through
+-- claims_touch_adjusted, which rewrites a claim only when what adjustments
+-- feed differs from what it keeps (comparing cost about as much as the
+-- recomputation it saves, so the note, not the comparison, is what spares
+-- the posting its second recomputation). The payments' and history's
+-- triggers rewrite without comparing.
 --
 -- The patient statements, payments and refunds keep their row triggers
 -- (00167): nothing writes many of them to one claim in a statement.
@@ -51,8 +59,9 @@
 -- claims gets fillfactor 90, for pages written from now on: the posting's
 -- paid-total update (paid_cents and updated_at, in no index) right after
 -- the touch can then more often be a HOT update on the touch's page. Not
--- measured apart: in the runs above 3,273 of 30,000 claim updates were HOT
--- with the row triggers, 4,229-5,450 of 20,000 with this migration.
+-- measured apart: in the runs above 3,273-7,597 of a posting's 30,000
+-- claim updates were HOT with the row triggers, 4,229-7,975 of 20,000 with
+-- this migration.
 
 -- +goose StatementBegin
 CREATE FUNCTION claims_touch(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
@@ -100,8 +109,16 @@ $$;
 -- join on.
 -- +goose StatementBegin
 CREATE FUNCTION claim_payments_touch_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids uuid[] := ARRAY(SELECT DISTINCT n.claim_id FROM new_rows n WHERE n.claim_id IS NOT NULL);
+    cmd text;
 BEGIN
-    PERFORM claims_touch(ARRAY(SELECT DISTINCT n.claim_id FROM new_rows n WHERE n.claim_id IS NOT NULL));
+    PERFORM claims_touch(ids);
+    -- For the adjustments' trigger of the same statement: these claims
+    -- were recomputed after every row of the statement was written. The
+    -- statement is named by the command that wrote its rows (cmin).
+    SELECT cp.cmin::text INTO cmd FROM new_rows n JOIN claim_payments cp ON cp.remittance_id = n.remittance_id AND cp.seq = n.seq LIMIT 1;
+    PERFORM set_config('claimflow.claims_touched', coalesce(cmd, '') || ':' || array_to_string(ids, ','), true);
     RETURN NULL;
 END
 $$;
@@ -146,10 +163,30 @@ FOR EACH STATEMENT EXECUTE FUNCTION claim_payments_touch_updated();
 -- denial (its reasons) concerns its claim.
 -- +goose StatementBegin
 CREATE FUNCTION claim_adjustments_touch_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched text := coalesce(current_setting('claimflow.claims_touched', true), '');
+    cmd text;
+    skip uuid[] := '{}';
 BEGIN
+    -- The claims the claim payments' insert trigger of this same statement
+    -- has already recomputed (its command wrote these adjustments too) need
+    -- nothing more: the posting inserts a slice's payments and adjustments
+    -- in one statement. That trigger ran after every row of the command
+    -- was written, these included; a note left by an earlier statement of
+    -- the transaction names an earlier command (command IDs only grow), so
+    -- it never matches; when this trigger runs first, there is no note for
+    -- this command and it does its own work.
+    IF touched <> '' THEN
+        SELECT a.cmin::text INTO cmd FROM new_rows n
+        JOIN claim_adjustments a ON a.remittance_id = n.remittance_id AND a.seq = n.seq AND a.line = n.line AND a.n = n.n LIMIT 1;
+        IF cmd = split_part(touched, ':', 1) THEN
+            skip := string_to_array(nullif(split_part(touched, ':', 2), ''), ',')::uuid[];
+        END IF;
+    END IF;
     PERFORM claims_touch_adjusted(ARRAY(
-        SELECT DISTINCT cp.claim_id FROM new_rows n JOIN claim_payments cp ON cp.remittance_id = n.remittance_id AND cp.seq = n.seq
-        WHERE cp.claim_id IS NOT NULL AND (n.group_code = 'CO' OR cp.status_code = '4')));
+        SELECT cp.claim_id FROM new_rows n JOIN claim_payments cp ON cp.remittance_id = n.remittance_id AND cp.seq = n.seq
+        WHERE cp.claim_id IS NOT NULL AND (n.group_code = 'CO' OR cp.status_code = '4')
+        EXCEPT SELECT unnest(skip)));
     RETURN NULL;
 END
 $$;

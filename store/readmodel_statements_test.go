@@ -136,6 +136,38 @@ func TestReadModelStatementTriggers(t *testing.T) {
 	      SELECT cp.remittance_id, cp.seq, 0, k, CASE WHEN k = 1 THEN 'CO' ELSE 'PR' END, '45', 300 * k, cp.org_id
 	      FROM claim_payments cp, generate_series(1, 2) AS k WHERE cp.remittance_id = $1`, rid2)
 	agree("adjustments inserted")
+	// A claim payment inserted, then its adjustments in a later statement of
+	// the same transaction (the payments' trigger's note of the claims it
+	// recomputed names its own statement, not this one), then both in one
+	// statement as the posting writes them.
+	tx, err := f.s.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`INSERT INTO claim_payments (remittance_id, seq, claim_id, org_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents)
+		 SELECT $1, 1000 + row_number() OVER (ORDER BY c.id), c.id, c.org_id, c.patient_control_number, '1', c.total_cents, 100, 0 FROM claims c`,
+		`INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
+		 SELECT remittance_id, seq, 0, 1, 'CO', '45', 700, org_id FROM claim_payments WHERE remittance_id = $1 AND seq > 1000`,
+		`WITH p AS (INSERT INTO claim_payments (remittance_id, seq, claim_id, org_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents)
+		            SELECT $1, 2000 + row_number() OVER (ORDER BY c.id), c.id, c.org_id, c.patient_control_number, '4', c.total_cents, 0, 0 FROM claims c
+		            RETURNING remittance_id, seq, org_id)
+		 INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
+		 SELECT remittance_id, seq, 0, 1, 'CO', '50', 900, org_id FROM p`,
+		`INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
+		 SELECT remittance_id, seq, 0, 2, 'CO', '45', 300, org_id FROM claim_payments WHERE remittance_id = $1 AND seq > 1000`,
+	} {
+		if _, err := tx.Exec(ctx, sql, rid2); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	agree("payments, then adjustments, in one transaction")
+	exec(`DELETE FROM claim_adjustments WHERE remittance_id = $1 AND seq > 1000`, rid2)
+	exec(`DELETE FROM claim_payments WHERE remittance_id = $1 AND seq > 1000`, rid2)
+	agree("those removed")
 	exec(`UPDATE claim_payments SET paid_cents = paid_cents + 250, patient_resp_cents = 0 WHERE remittance_id = $1 AND seq % 3 = 0`, rid2)
 	agree("claim payments' amounts changed")
 	exec(`UPDATE claim_payments SET status_code = '4' WHERE remittance_id = $1 AND seq % 4 = 1`, rid2)
