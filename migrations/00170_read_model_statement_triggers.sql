@@ -20,7 +20,7 @@
 -- not fire on). The server's CPU time for the statements of 2,000 payments
 -- with their adjustments and paid totals (read from /proc for the backend,
 -- rolled back): 2.0-2.5 s with the row triggers, 1.6-2.0 s with these.
--- The bench's wall time swung between 14 and 62 s on either side with the
+-- The bench's wall time swung between 8 and 65 s on either side with the
 -- other sessions' load.
 --
 -- Each table has three statement-level AFTER triggers, one per event
