@@ -84,8 +84,22 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 				cids[i], orgs[i] = &m.id, &m.org
 			}
 		}
+		// With their CAS adjustments, inserted only for the payments this
+		// call posts (the statement's read-model triggers then recompute
+		// each claim once).
+		var adj struct {
+			seq, line, n  []int32
+			group, reason []string
+			amount        []int64
+		}
+		for _, p := range ps {
+			for k, a := range p.Adjustments {
+				adj.seq, adj.line, adj.n = append(adj.seq, int32(p.Seq)), append(adj.line, int32(a.Line)), append(adj.n, int32(k+1))
+				adj.group, adj.reason, adj.amount = append(adj.group, a.Group), append(adj.reason, a.Reason), append(adj.amount, a.AmountCents)
+			}
+		}
 		rows, err = tx.Query(ctx, q("PostingInsertClaimPayments"), remittanceID, seqs, cids, pcnsIn, statuses, charges, paids, resps,
-			payerClaims, rarcs, orgs)
+			payerClaims, rarcs, orgs, adj.seq, adj.line, adj.n, adj.group, adj.reason, adj.amount)
 		if err != nil {
 			return err
 		}
@@ -123,16 +137,11 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 			}
 		}
 		// 3. What goes with the newly posted payments, in one batch: their
-		// service lines, adjustments, the work items of unmatched ones, the
+		// service lines, the work items of unmatched ones, the
 		// claims' paid totals, and the claims' 835 events (of every matched
 		// payment: a slice retried after its commit records them again).
 		b := &pgx.Batch{}
 		var linesDone []int32
-		var adj struct {
-			seq, line, n       []int32
-			group, reason, org []string
-			amount             []int64
-		}
 		var paidIDs []string
 		var paidCents []int64
 		for i, p := range ps {
@@ -140,9 +149,8 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 				continue
 			}
 			var org *string
-			orgText := ""
 			if m, ok := claims[p.PatientControl]; ok && out[i].ClaimID != "" {
-				org, orgText = &m.org, m.org
+				org = &m.org
 			}
 			for _, l := range p.Lines {
 				mods, rarcs := l.Modifiers, l.RARCs
@@ -156,11 +164,6 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 					l.Units, l.ChargeCents, l.PaidCents, l.AllowedCents, l.ServiceDate, l.LineControl, rarcs)
 			}
 			linesDone = append(linesDone, int32(p.Seq))
-			for k, a := range p.Adjustments {
-				adj.seq, adj.line, adj.n = append(adj.seq, int32(p.Seq)), append(adj.line, int32(a.Line)), append(adj.n, int32(k+1))
-				adj.group, adj.reason, adj.amount = append(adj.group, a.Group), append(adj.reason, a.Reason), append(adj.amount, a.AmountCents)
-				adj.org = append(adj.org, orgText)
-			}
 			if out[i].ClaimID == "" {
 				b.Queue(q("PostingEnqueueWork"), remittanceID, p.Seq, "unmatched_claim", "no claim with this patient control number")
 				continue
@@ -169,15 +172,6 @@ func (s *Store) PostClaimPayments(ctx context.Context, remittanceID string, ps [
 		}
 		if len(linesDone) > 0 {
 			b.Queue(q("PostingMarkLinesRecorded"), remittanceID, linesDone)
-		}
-		if len(adj.seq) > 0 {
-			orgs := make([]*string, len(adj.org))
-			for i := range adj.org {
-				if adj.org[i] != "" {
-					orgs[i] = &adj.org[i]
-				}
-			}
-			b.Queue(q("PostingInsertAdjustments"), remittanceID, adj.seq, adj.line, adj.n, adj.group, adj.reason, adj.amount, orgs)
 		}
 		if len(paidIDs) > 0 {
 			b.Queue(q("PostingLockClaims"), paidIDs)

@@ -20,15 +20,28 @@ WHERE c.patient_control_number = ANY ($1::text[])
 
 -- name: PostingInsertClaimPayments :many
 -- The slice's claim payments, each once (a retry's are skipped by the
--- key), in one statement; it answers the positions this call posted.
--- rarcs arrive as array literals (one text[] per payment).
-INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents,
-                            payer_claim_number, rarcs, org_id)
-SELECT $1::uuid, x.seq, x.claim_id::uuid, x.pcn, x.status, x.charge, x.paid, x.resp, x.payer_claim, x.rarcs::text[], x.org_id::uuid
-FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[])
-     AS x (seq, claim_id, pcn, status, charge, paid, resp, payer_claim, rarcs, org_id)
-ON CONFLICT (remittance_id, seq) DO NOTHING
-RETURNING seq;
+-- key), and the CAS adjustments of those this call posts, in one
+-- statement; it answers the positions this call posted. One statement so
+-- that the read-model triggers of both tables (00170, statement level) run
+-- after both inserts: each claim is recomputed once, with its payment and
+-- adjustments, not once for the payments and again for the adjustments.
+-- rarcs arrive as array literals (one text[] per payment); $12.. are the
+-- adjustments of every payment of the slice (org_id that of its payment).
+WITH posted AS (
+    INSERT INTO claim_payments (remittance_id, seq, claim_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents,
+                                payer_claim_number, rarcs, org_id)
+    SELECT $1::uuid, x.seq, x.claim_id::uuid, x.pcn, x.status, x.charge, x.paid, x.resp, x.payer_claim, x.rarcs::text[], x.org_id::uuid
+    FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[])
+         AS x (seq, claim_id, pcn, status, charge, paid, resp, payer_claim, rarcs, org_id)
+    ON CONFLICT (remittance_id, seq) DO NOTHING
+    RETURNING seq, org_id
+), adjusted AS (
+    INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
+    SELECT $1::uuid, x.seq, x.line, x.n, x.grp, x.reason, x.amount, p.org_id
+    FROM unnest($12::int[], $13::int[], $14::int[], $15::text[], $16::text[], $17::bigint[]) AS x (seq, line, n, grp, reason, amount)
+    JOIN posted p ON p.seq = x.seq
+)
+SELECT seq FROM posted;
 
 -- name: PostingPostedBefore :many
 -- The claims of the claim payments a retry or a re-delivery found posted.
@@ -42,12 +55,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
 -- name: PostingMarkLinesRecorded :exec
 UPDATE claim_payments SET lines_recorded = true WHERE remittance_id = $1 AND seq = ANY ($2::int[]);
 
--- name: PostingInsertAdjustments :exec
--- The newly posted claim payments' CAS adjustments, in one statement.
-INSERT INTO claim_adjustments (remittance_id, seq, line, n, group_code, reason, amount_cents, org_id)
-SELECT $1::uuid, x.seq, x.line, x.n, x.grp, x.reason, x.amount, x.org_id::uuid
-FROM unnest($2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::bigint[], $8::text[]) AS x (seq, line, n, grp, reason, amount, org_id);
-
 -- name: PostingEnqueueWork :exec
 INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
 VALUES ($1, $2, $3, $4)
@@ -56,7 +63,12 @@ ON CONFLICT (remittance_id, seq, kind) DO NOTHING;
 -- name: PostingLockClaims :exec
 -- The claims whose paid totals the slice adds to, locked in ID order first:
 -- two postings paying the same claims wait for each other, never deadlock.
-SELECT 1 FROM claims WHERE id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE;
+-- (The read-model trigger of the payments' insert, 00170, has locked them
+-- in the same order already.) NO KEY UPDATE, the lock the UPDATE takes: a
+-- FOR UPDATE would also wait for the key-share locks that other
+-- transactions' rows referencing the claim hold (their foreign keys), and
+-- such a transaction waiting for this one's claims would deadlock with it.
+SELECT 1 FROM claims WHERE id = ANY ($1::uuid[]) ORDER BY id FOR NO KEY UPDATE;
 
 -- name: PostingAddClaimsPaid :exec
 -- Each claim's paid total, by the sum of its newly posted payments.
