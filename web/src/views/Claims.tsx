@@ -96,13 +96,23 @@ export function Claims({ canRun }: { canRun: boolean }) {
 
   const cursor = pages[pages.length - 1]
   useEffect(() => {
+    // Only the newest request's answer is shown: a slower answer to an
+    // earlier search, sort or page (sorting, then clearing the search at
+    // once) must not replace the page asked for last.
+    let stale = false
     const q = withSearch(filter, search, true)
     get<List<SearchedClaim>>('/v1/dashboard/claims?limit=25' + (q ? '&' + q : '') + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''))
       .then((l) => {
+        if (stale) return
         setPage(l)
         setError('')
       })
-      .catch((e) => setError(e instanceof ApiError ? e.message : String(e)))
+      .catch((e) => {
+        if (!stale) setError(e instanceof ApiError ? e.message : String(e))
+      })
+    return () => {
+      stale = true
+    }
   }, [filter, search, cursor, version])
 
   // Live updates: the summary's ETag changes whenever a visible claim does.

@@ -66,9 +66,19 @@ export function Remittances() {
 
   useEffect(() => {
     if (!version) return
+    // Only the newest request's answer is shown (a slower answer to an
+    // earlier page or version must not replace it).
+    let stale = false
     get<Data>('/v1/dashboard/remittances?limit=20' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''))
-      .then(setData)
-      .catch(fail)
+      .then((d) => {
+        if (!stale) setData(d)
+      })
+      .catch((e) => {
+        if (!stale) fail(e)
+      })
+    return () => {
+      stale = true
+    }
   }, [cursor, version])
 
   // The work queue from its first item, as many as were loaded (reloaded
