@@ -141,21 +141,7 @@ func TestClaimReadModel(t *testing.T) {
 		before[id] = readModel(t, f.s, id)
 	}
 	// Later migrations, if any, are rolled back first and applied again.
-	for i := 0; ; i++ {
-		var version int64
-		if err := f.s.Pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version WHERE is_applied`).Scan(&version); err != nil {
-			t.Fatal(err)
-		}
-		if version < 165 {
-			break
-		}
-		if i == 20 {
-			t.Fatalf("still at migration %d after rolling back %d", version, i)
-		}
-		if err := f.s.MigrateDown(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rollBackBelow(ctx, t, f.s, 165)
 	var cols int
 	if err := f.s.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.columns
 		WHERE table_name = 'claims' AND column_name IN ('payer_owed_cents', 'date_of_service')`).Scan(&cols); err != nil || cols != 0 {
@@ -173,4 +159,26 @@ func TestClaimReadModel(t *testing.T) {
 	// And the triggers are back.
 	exec(`UPDATE claims SET total_cents = 14000 WHERE id = $1`, fresh.ID)
 	check("new total after the backfill", fresh.ID, 14000, "2030-05-01")
+}
+
+// rollBackBelow rolls the database's migrations back one at a time until
+// none at or above version is applied (a migration's test then applies them
+// again to check its backfill).
+func rollBackBelow(ctx context.Context, t *testing.T, s *store.Store, version int64) {
+	t.Helper()
+	for i := 0; ; i++ {
+		var current int64
+		if err := s.Pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version WHERE is_applied`).Scan(&current); err != nil {
+			t.Fatal(err)
+		}
+		if current < version {
+			return
+		}
+		if i == 20 {
+			t.Fatalf("still at migration %d after rolling back %d", current, i)
+		}
+		if err := s.MigrateDown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -330,21 +330,7 @@ func TestReceivablesReadModel(t *testing.T) {
 	compare("claim removed")
 
 	// 00167 rolled back and applied again: the backfill gives the same facts.
-	for i := 0; ; i++ {
-		var version int64
-		if err := f.s.Pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version WHERE is_applied`).Scan(&version); err != nil {
-			t.Fatal(err)
-		}
-		if version < 167 {
-			break
-		}
-		if i == 20 {
-			t.Fatalf("still at migration %d after rolling back %d", version, i)
-		}
-		if err := f.s.MigrateDown(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rollBackBelow(ctx, t, f.s, 167)
 	var cols int
 	if err := f.s.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.columns
 		WHERE table_name = 'claims' AND column_name LIKE 'ar\_%'`).Scan(&cols); err != nil || cols != 0 {

@@ -405,21 +405,7 @@ func TestWorklistKeptByTriggers(t *testing.T) {
 	check("claims deleted")
 
 	// 00171 rolled back and applied again: its backfill.
-	for i := 0; ; i++ {
-		var version int64
-		if err := f.s.Pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version WHERE is_applied`).Scan(&version); err != nil {
-			t.Fatal(err)
-		}
-		if version < 171 {
-			break
-		}
-		if i == 20 {
-			t.Fatalf("still at migration %d after rolling back %d", version, i)
-		}
-		if err := f.s.MigrateDown(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rollBackBelow(ctx, t, f.s, 171)
 	var n int
 	if err := f.s.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'claim_status_counts'`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("after rolling back 00171: claim_status_counts exists (%d), %v", n, err)
