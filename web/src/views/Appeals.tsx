@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { ApiError, money, post, statusLabel, when } from '../api'
 import { AppealRow, appealLetterURL, appealStateLabel, createAppealLetter, listAppeals } from '../api_appeals'
 
@@ -43,13 +43,20 @@ export function Appeals({ canAct }: { canAct: boolean }) {
   const [within, setWithin] = useState('')
   const [rows, setRows] = useState<AppealRow[] | null>(null)
   const [error, setError] = useState('')
+  // Only the newest request's answer is shown (a slower answer to an
+  // earlier filter must not replace it).
+  const latest = useRef(0)
   const load = useCallback(() => {
+    const n = ++latest.current
     listAppeals({ status, withinDays: within })
       .then((d) => {
+        if (n !== latest.current) return
         setRows(d.items)
         setError('')
       })
-      .catch((e) => setError(problemText(e)))
+      .catch((e) => {
+        if (n === latest.current) setError(problemText(e))
+      })
   }, [status, within])
   useEffect(() => load(), [load])
 

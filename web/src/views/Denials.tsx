@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { ApiError, DenialItem, List, get, money, pollETag, statusLabel, when } from '../api'
 import { Decision } from './Decision'
 import { ExportLink } from './ClaimSearch'
@@ -16,13 +16,20 @@ export function Denials({ canDecide }: { canDecide: boolean }) {
   const [data, setData] = useState<List<DenialItem> | null>(null)
   const [error, setError] = useState('')
   const cursor = pages[pages.length - 1]
+  // Only the newest request's answer is shown (a slower answer to an
+  // earlier group or page must not replace it).
+  const latest = useRef(0)
   const load = useCallback(() => {
+    const n = ++latest.current
     get<List<DenialItem>>('/v1/dashboard/denials?limit=20' + (group ? '&status=' + group : '') + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''))
       .then((d) => {
+        if (n !== latest.current) return
         setData(d)
         setError('')
       })
-      .catch((e) => setError(e instanceof ApiError ? e.message : String(e)))
+      .catch((e) => {
+        if (n === latest.current) setError(e instanceof ApiError ? e.message : String(e))
+      })
   }, [cursor, group])
   useEffect(() => pollETag(() => '/v1/dashboard/claims/summary', 3000, () => load()), [load])
 
