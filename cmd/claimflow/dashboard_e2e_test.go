@@ -345,7 +345,19 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("work item after resolving in the page: %s by %s, note %q; want resolved/written_off by the biller %s", resolution, by, note, u.ID)
 			}
 		case "#/ar":
-			run("aging chart and analytics", chromedp.WaitVisible(`svg.chart`), chromedp.WaitVisible(`#ar-analytics`))
+			// What the biller checks on the A/R page after the 835s posted
+			// (issue 20 keeps these figures in per-organisation aggregates,
+			// 00172): the denied claim's $150.00 is still owed by its payer,
+			// the payer is listed among the denials, and the week's posted
+			// claim payments are in the trend.
+			var ar string
+			run("aging chart and analytics", chromedp.WaitVisible(`svg.chart`), chromedp.WaitVisible(`#ar-analytics`),
+				chromedp.Text(`section[aria-labelledby="ar-h"]`, &ar, chromedp.ByQuery))
+			for _, want := range []string{"TEST PAYER", "$150.00", "Per week of posting"} {
+				if !strings.Contains(ar, want) {
+					t.Errorf("A/R page lacks %q; it says: %s", want, ar)
+				}
+			}
 		case "#/eligibility":
 			var benefits string
 			run("latest benefits",
