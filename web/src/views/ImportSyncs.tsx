@@ -43,13 +43,26 @@ export function EHRSync({ orgs }: { orgs: Org[] }) {
   const [askedAt, setAskedAt] = useState(0)
   const passes = useRef('')
 
-  const loadFlags = (st = status) =>
-    get<{ items: SyncFlag[] }>('/v1/imports/sync-flags?status=' + (st === 'all' ? '' : st))
-      .then((l) => setFlags(l.items))
-      .catch((e) => setError(problemText(e)))
-  const loadSyncs = () =>
-    get<{ items: ImportSync[] }>('/v1/imports/syncs')
+  // Only the newest request's answer is shown, as in the other views: a
+  // slower answer to an earlier status filter (or an earlier poll) must not
+  // replace a newer one.
+  const latestFlags = useRef(0)
+  const latestSyncs = useRef(0)
+  const loadFlags = (st = status) => {
+    const n = ++latestFlags.current
+    return get<{ items: SyncFlag[] }>('/v1/imports/sync-flags?status=' + (st === 'all' ? '' : st))
       .then((l) => {
+        if (n === latestFlags.current) setFlags(l.items)
+      })
+      .catch((e) => {
+        if (n === latestFlags.current) setError(problemText(e))
+      })
+  }
+  const loadSyncs = () => {
+    const n = ++latestSyncs.current
+    return get<{ items: ImportSync[] }>('/v1/imports/syncs')
+      .then((l) => {
+        if (n !== latestSyncs.current) return
         setSyncs(l.items)
         // A pass that ended (or a new one) may have raised flags.
         // ('' before the first answer; ' ' when no sync has a pass).
@@ -57,7 +70,10 @@ export function EHRSync({ orgs }: { orgs: Org[] }) {
         if (passes.current !== '' && key !== passes.current) loadFlags()
         passes.current = key
       })
-      .catch((e) => setError(problemText(e)))
+      .catch((e) => {
+        if (n === latestSyncs.current) setError(problemText(e))
+      })
+  }
 
   useEffect(() => {
     loadSyncs()
