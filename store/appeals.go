@@ -88,6 +88,13 @@ func (s *Store) DashAppeals(ctx context.Context, a Actor, f rcm.AppealFilter, no
 // every listed claim.
 func (s *Store) auditAppealRows(ctx context.Context, tx pgx.Tx, a Actor, items []rcm.AppealItem) error {
 	names := s.patientNames(tx, a)
+	refs := make([]patientRef, len(items))
+	for i, it := range items {
+		refs[i] = patientRef{it.OrgID, it.PatientID}
+	}
+	if err := names.prefetch(ctx, refs); err != nil {
+		return err
+	}
 	entries := make([]AuditEntry, len(items))
 	for i := range items {
 		it := &items[i]

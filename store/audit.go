@@ -6,6 +6,7 @@ import (
 	"fmt"
 	mathrand "math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -107,19 +108,75 @@ func (s *Store) queueAuditRows(ctx context.Context, tx querier, b *pgx.Batch, h 
 		return err
 	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
-	for _, e := range entries {
-		h.seq++
-		e.Seq, e.At = h.seq, at
-		if e.Fields == nil {
-			e.Fields = []string{}
+	if len(entries) > 1 && auditRowsJoinable(entries) {
+		// One statement for all the rows (a page of a list audits each
+		// record it shows): the same rows and hashes as one INSERT each,
+		// without a statement per row.
+		var r auditRowArrays
+		for _, e := range entries {
+			h.seq++
+			e.Seq, e.At = h.seq, at
+			hash := s.chainHash(h.prev, e)
+			r.add(e, h.prev, hash)
+			h.prev = hash
 		}
-		hash := s.chainHash(h.prev, e)
-		b.Queue(q("InsertAudit"), e.Seq, e.At, nullable(e.ActorID), nullable(e.OrgID), nullable(e.PatientID),
-			e.Action, e.Resource, e.ResourceID, e.Fields, e.SourceIP, e.RequestID, h.prev, hash, h.chain)
-		h.prev = hash
+		b.Queue(q("InsertAuditRows"), at, h.chain, r.seq, r.actor, r.org, r.patient, r.action, r.resource, r.resourceID, r.fields,
+			r.sourceIP, r.requestID, r.prev, r.hash)
+	} else {
+		for _, e := range entries {
+			h.seq++
+			e.Seq, e.At = h.seq, at
+			if e.Fields == nil {
+				e.Fields = []string{}
+			}
+			hash := s.chainHash(h.prev, e)
+			b.Queue(q("InsertAudit"), e.Seq, e.At, nullable(e.ActorID), nullable(e.OrgID), nullable(e.PatientID),
+				e.Action, e.Resource, e.ResourceID, e.Fields, e.SourceIP, e.RequestID, h.prev, hash, h.chain)
+			h.prev = hash
+		}
 	}
 	b.Queue(q("UpdateAuditHead"), h.seq, h.prev, h.chain, s.headMAC(h.chain, h.seq, h.prev))
 	return nil
+}
+
+// auditFieldSep joins a row's fields in InsertAuditRows (split again there).
+const auditFieldSep = "\x1f"
+
+// auditRowsJoinable reports whether every row's fields survive the join and
+// split of InsertAuditRows unchanged: none empty or holding the separator
+// (else the rows are inserted one statement each).
+func auditRowsJoinable(entries []AuditEntry) bool {
+	for _, e := range entries {
+		for _, f := range e.Fields {
+			if f == "" || strings.Contains(f, auditFieldSep) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// auditRowArrays are InsertAuditRows' column arrays.
+type auditRowArrays struct {
+	seq                                               []int64
+	actor, org, patient, action, resource, resourceID []string
+	fields, sourceIP, requestID                       []string
+	prev, hash                                        [][]byte
+}
+
+func (r *auditRowArrays) add(e AuditEntry, prev, hash []byte) {
+	r.seq = append(r.seq, e.Seq)
+	r.actor = append(r.actor, e.ActorID)
+	r.org = append(r.org, e.OrgID)
+	r.patient = append(r.patient, e.PatientID)
+	r.action = append(r.action, e.Action)
+	r.resource = append(r.resource, e.Resource)
+	r.resourceID = append(r.resourceID, e.ResourceID)
+	r.fields = append(r.fields, strings.Join(e.Fields, auditFieldSep))
+	r.sourceIP = append(r.sourceIP, e.SourceIP)
+	r.requestID = append(r.requestID, e.RequestID)
+	r.prev = append(r.prev, prev)
+	r.hash = append(r.hash, hash)
 }
 
 // QueryAudit lists audit rows, newest first (Seq is the row's position in

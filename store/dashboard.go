@@ -133,26 +133,51 @@ func (s *Store) DashRemittances(ctx context.Context, a Actor, p Page) ([]DashRem
 			ProviderAdjCents: r.ProviderAdjCents, Balanced: r.Balanced, BalanceProblems: r.BalanceProblems,
 			EFTReconciled: r.EftReconciled, PaymentDate: r.PaymentDate, CreatedAt: r.CreatedAt}
 	}
+	// The page's adjustments and claim payments, each in one statement
+	// (not two per remittance).
+	ids := make([]string, len(out))
 	for i := range out {
-		adj, err := s.remittanceAdjustments(ctx, out[i].ID)
+		ids[i] = out[i].ID
+		out[i].Payments = []RemittancePayment{}
+	}
+	adjs := map[string]map[int][]PaymentAdjustment{}
+	if len(ids) > 0 {
+		ar, err := db.DashAdjustmentsOf(ctx, ids)
 		if err != nil {
 			return nil, "", err
 		}
-		pays, err := db.DashRemittancePayments(ctx, pgq.DashRemittancePaymentsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
-			RemittanceID: out[i].ID})
+		for _, r := range ar {
+			m := adjs[r.RemittanceID]
+			if m == nil {
+				m = map[int][]PaymentAdjustment{}
+				adjs[r.RemittanceID] = m
+			}
+			m[int(r.Seq)] = append(m[int(r.Seq)], PaymentAdjustment{Line: int(r.Line), Group: r.GroupCode, Reason: r.Reason, AmountCents: r.AmountCents})
+		}
+		pays, err := db.DashRemittancePaymentsOf(ctx, pgq.DashRemittancePaymentsOfParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+			RemittanceIds: ids})
 		if err != nil {
 			return nil, "", err
 		}
-		out[i].Payments = make([]RemittancePayment, len(pays))
-		for j, r := range pays {
+		at := make(map[string]int, len(out))
+		for i := range out {
+			at[out[i].ID] = i
+		}
+		for _, r := range pays {
+			i, ok := at[r.RemittanceID]
+			if !ok {
+				continue
+			}
 			p := RemittancePayment{Seq: int(r.Seq), ClaimID: r.ClaimID, StatusCode: r.StatusCode, ChargeCents: r.ChargeCents,
 				PaidCents: r.PaidCents, PatientRespCents: r.PatientRespCents, PayerClaimNumber: r.PayerClaimNumber, RARCs: r.Rarcs,
-				Adjustments: adj[int(r.Seq)]}
+				Adjustments: adjs[r.RemittanceID][int(r.Seq)]}
 			if p.Adjustments == nil {
 				p.Adjustments = []PaymentAdjustment{}
 			}
-			out[i].Payments[j] = p
+			out[i].Payments = append(out[i].Payments, p)
 		}
+	}
+	for i := range out {
 		if int64(len(out[i].Payments)) < rows[i].Payments {
 			out[i].OwnShare()
 		}

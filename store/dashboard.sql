@@ -75,6 +75,24 @@ WHERE cp.remittance_id = @remittance_id
   AND (cp.remittance_id, cp.seq) IN (SELECT remittance_id, seq FROM visible_claim_payments(sqlc.narg(actor)::uuid, @perm::text))
 ORDER BY cp.seq;
 
+-- name: DashAdjustmentsOf :many
+-- DashAdjustments of a page of remittances at once.
+SELECT remittance_id::text AS remittance_id, seq, line, group_code, reason, amount_cents
+FROM claim_adjustments WHERE remittance_id = ANY(@remittance_ids::uuid[])
+ORDER BY remittance_id, seq, line, n;
+
+-- name: DashRemittancePaymentsOf :many
+-- DashRemittancePayments of a page of remittances at once. The
+-- remittances are named inside the visibility subquery too: it is then
+-- read for them alone, not for every claim payment the caller sees.
+SELECT cp.remittance_id::text AS remittance_id, cp.seq, coalesce(cp.claim_id::text, '')::text AS claim_id,
+       cp.status_code, cp.charge_cents, cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs
+FROM claim_payments cp
+WHERE cp.remittance_id = ANY(@remittance_ids::uuid[])
+  AND (cp.remittance_id, cp.seq) IN (SELECT v.remittance_id, v.seq FROM visible_claim_payments(sqlc.narg(actor)::uuid, @perm::text) AS v
+                                     WHERE v.remittance_id = ANY(@remittance_ids::uuid[]))
+ORDER BY cp.remittance_id, cp.seq;
+
 -- name: DashReceivablesTotals :many
 -- What the A/R view is made of (rcm.ReceivablesTotals), with the
 -- definitions of rcm.ClaimFacts:

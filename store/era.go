@@ -149,6 +149,15 @@ func (s *Store) eraClaims(ctx context.Context, db *pgq.Queries, a Actor, e *rcm.
 // payment shown.
 func (s *Store) eraPatients(ctx context.Context, tx pgx.Tx, a Actor, e *rcm.ERA, resource string) error {
 	names := s.patientNames(tx, a)
+	refs := make([]patientRef, 0, len(e.Claims))
+	for _, c := range e.Claims {
+		if c.ClaimID != "" {
+			refs = append(refs, patientRef{c.OrgID, c.PatientID})
+		}
+	}
+	if err := names.prefetch(ctx, refs); err != nil {
+		return err
+	}
 	entries := make([]AuditEntry, 0, len(e.Claims))
 	for i := range e.Claims {
 		c := &e.Claims[i]

@@ -133,3 +133,9 @@ func (l *StatementLog) Take() []TracedStatement {
 func (s *Store) DashClaimsParamsForTest(a Actor, f DashClaimFilter, p Page) (pgq.DashClaimsSortedParams, bool, error) {
 	return s.dashClaimsParams(a, f, p)
 }
+
+// AuditForTest appends entries to the audit chain in one transaction, as a
+// listing does (queueAuditRows: one statement for several rows).
+func (s *Store) AuditForTest(ctx context.Context, a Actor, entries ...AuditEntry) error {
+	return s.tx(ctx, func(tx pgx.Tx) error { return s.audit(ctx, tx, a, entries...) })
+}

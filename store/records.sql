@@ -27,6 +27,19 @@ SELECT chain, seq, hash FROM audit_head WHERE chain = $1 FOR UPDATE;
 INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);
 
+-- name: InsertAuditRows :exec
+-- Many rows of one chain in one statement (queueAuditRows, read through
+-- q into a batch, hence $N): $1 the time, $2 the chain, then the rows'
+-- columns as arrays of one length, in order: '' for a NULL id and each
+-- row's fields joined by U+001F.
+INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
+SELECT u.seq, $1::timestamptz, NULLIF(u.actor_id, '')::uuid, NULLIF(u.org_id, '')::uuid, NULLIF(u.patient_id, '')::uuid, u.action,
+       u.resource, u.resource_id, string_to_array(u.fields, E'\x1f'), u.source_ip, u.request_id, u.prev_hash, u.hash, $2::int
+FROM (SELECT unnest($3::bigint[]) AS seq, unnest($4::text[]) AS actor_id, unnest($5::text[]) AS org_id,
+             unnest($6::text[]) AS patient_id, unnest($7::text[]) AS action, unnest($8::text[]) AS resource,
+             unnest($9::text[]) AS resource_id, unnest($10::text[]) AS fields, unnest($11::text[]) AS source_ip,
+             unnest($12::text[]) AS request_id, unnest($13::bytea[]) AS prev_hash, unnest($14::bytea[]) AS hash) AS u;
+
 -- name: UpdateAuditHead :exec
 UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE chain = $3;
 
@@ -223,6 +236,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING c
 -- name: GetPatient :one
 SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1;
+
+-- name: GetPatientNames :many
+-- The sealed names of a page's patients (patientNames), in one statement:
+-- one primary-key lookup per ID (the subquery, kept apart by OFFSET 0,
+-- cannot become a scan of the table when the page names many of few
+-- patients).
+SELECT p.id::text AS id, p.dek, p.first_name, p.last_name
+FROM unnest(@ids::uuid[]) AS x (id)
+CROSS JOIN LATERAL (SELECT pt.id, pt.dek, pt.first_name, pt.last_name FROM patients pt WHERE pt.id = x.id OFFSET 0) AS p;
 
 -- name: GetPatientForUpdate :one
 SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at

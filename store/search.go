@@ -195,6 +195,11 @@ func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashCl
 	if err != nil {
 		return nil, "", err
 	}
+	// The statements after it (the page's patients, the audit rows) are
+	// planned once per connection again.
+	if err := pgq.New(tx).AutoPlans(ctx); err != nil {
+		return nil, "", err
+	}
 	out := make([]DashClaim, len(rows))
 	for i, r := range rows {
 		out[i] = DashClaim{ID: r.ID, OrgID: r.OrgID, Status: r.Status, PayerID: r.PayerID, PayerName: r.PayerName,
@@ -221,6 +226,13 @@ func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashCl
 // audits every listed claim with the fields shown.
 func (s *Store) revealAndAudit(ctx context.Context, tx pgx.Tx, a Actor, out []DashClaim) error {
 	names := s.patientNames(tx, a)
+	refs := make([]patientRef, len(out))
+	for i, c := range out {
+		refs[i] = patientRef{c.OrgID, c.PatientID}
+	}
+	if err := names.prefetch(ctx, refs); err != nil {
+		return err
+	}
 	entries := make([]AuditEntry, len(out))
 	for i := range out {
 		c := &out[i]

@@ -117,6 +117,11 @@ LIMIT @row_limit;
 -- parameters' values (DashClaimsSorted).
 SET LOCAL plan_cache_mode = force_custom_plan;
 
+-- name: AutoPlans :exec
+-- Back to the default after DashClaimsSorted: the rest of the
+-- transaction's statements keep their cached plans.
+SET LOCAL plan_cache_mode = auto;
+
 -- name: SetPatientFirstNameIndex :exec
 -- The first name's blind index, written with the patient (00150).
 UPDATE patients SET first_name_bidx = @first_name_bidx WHERE id = @id;

@@ -34,6 +34,8 @@ func main() {
 	genOnly := flag.Bool("generate-only", false, "generate (or resume) and stop")
 	flag.StringVar(&postingProfile, "posting-cpuprofile", "", "write a CPU profile of the 835 posting (the first Post call) to this file")
 	flag.StringVar(&onlyQueries, "only", "", "run only the dashboard queries whose name contains this (all when empty)")
+	flag.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile of the dashboard queries on the large database to this file")
+	flag.BoolVar(&noEmpty, "no-empty", false, "skip the same queries on the empty database")
 	queries := flag.Bool("queries", true, "run the dashboard query benchmark (false: generation and 835 posting only)")
 	flag.Parse()
 	size, ok := store.ScalePresets[*preset]

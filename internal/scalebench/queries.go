@@ -183,7 +183,13 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 	emptySamples := []tenantSample{e}
 	fmt.Printf("\ndashboard queries: %d concurrent staff, each request a random tenant's biller (%d claims per tenant); target p99 ≤ 100 ms\n",
 		clients, size.ClaimsPerTenant)
-	fmt.Printf("%-32s %9s %9s %6s   %9s %9s   %8s  %s\n", "query", "p50", "p99", "n", "empty p50", "empty p99", "p99 ×", "target")
+	fmt.Printf("%-32s %9s %9s %6s %8s %8s   %9s %9s   %8s  %s\n", "query", "p50", "p99", "n", "go CPU", "pg CPU", "empty p50", "empty p99", "p99 ×", "target")
+	fmt.Printf("(go CPU, pg CPU: CPU time per request in this process and in the Postgres backends)\n")
+	stop, err := startQueryProfile()
+	if err != nil {
+		return err
+	}
+	defer stop()
 	missed, ran := 0, 0
 	for _, q := range dashQueries() {
 		if !strings.Contains(q.name, onlyQueries) {
@@ -196,20 +202,29 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 				return fmt.Errorf("%s: %w", q.name, err)
 			}
 		}
+		pg0, go0 := backendCPU(ctx, big), processCPU()
 		got, count, err := measure(ctx, big, bigSamples, q, clients, n, 15*time.Second)
 		if err != nil {
 			return err
 		}
-		base, _, err := measure(ctx, empty, emptySamples, q, clients, n, 5*time.Second)
-		if err != nil {
-			return err
+		goCPU, pg1 := processCPU()-go0, backendCPU(ctx, big)
+		pgText := "?"
+		if pgCPU, ok := cpuSpent(pg0, pg1); ok {
+			pgText = ms(pgCPU / time.Duration(count))
+		}
+		var base latency
+		if !noEmpty {
+			if base, _, err = measure(ctx, empty, emptySamples, q, clients, n, 5*time.Second); err != nil {
+				return err
+			}
 		}
 		verdict := "ok (≤ 100 ms)"
 		if got.p99 > 100*time.Millisecond {
 			verdict = "MISSED (> 100 ms)"
 			missed++
 		}
-		fmt.Printf("%-32s %9s %9s %6d   %9s %9s   %7.1f×  %s\n", q.name, ms(got.p50), ms(got.p99), count, ms(base.p50), ms(base.p99),
+		fmt.Printf("%-32s %9s %9s %6d %8s %8s   %9s %9s   %7.1f×  %s\n", q.name, ms(got.p50), ms(got.p99), count,
+			ms(goCPU/time.Duration(count)), pgText, ms(base.p50), ms(base.p99),
 			float64(got.p99)/float64(max(base.p99, time.Microsecond)), verdict)
 	}
 	fmt.Printf("queries at target: %d of %d (load average now %s)\n", ran-missed, ran, loadavg())

@@ -50,6 +50,49 @@ func (q *Queries) DashAdjustments(ctx context.Context, remittanceID string) ([]D
 	return items, nil
 }
 
+const dashAdjustmentsOf = `-- name: DashAdjustmentsOf :many
+SELECT remittance_id::text AS remittance_id, seq, line, group_code, reason, amount_cents
+FROM claim_adjustments WHERE remittance_id = ANY($1::uuid[])
+ORDER BY remittance_id, seq, line, n
+`
+
+type DashAdjustmentsOfRow struct {
+	RemittanceID string
+	Seq          int32
+	Line         int32
+	GroupCode    string
+	Reason       string
+	AmountCents  int64
+}
+
+// DashAdjustments of a page of remittances at once.
+func (q *Queries) DashAdjustmentsOf(ctx context.Context, remittanceIds []string) ([]DashAdjustmentsOfRow, error) {
+	rows, err := q.db.Query(ctx, dashAdjustmentsOf, remittanceIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DashAdjustmentsOfRow{}
+	for rows.Next() {
+		var i DashAdjustmentsOfRow
+		if err := rows.Scan(
+			&i.RemittanceID,
+			&i.Seq,
+			&i.Line,
+			&i.GroupCode,
+			&i.Reason,
+			&i.AmountCents,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dashClaimBatches = `-- name: DashClaimBatches :many
 SELECT b.id, b.isa13, b.gs06, bc.st02, bc.attempt, b.file_key, b.uploaded_at, b.created_at
 FROM batch_claims bc JOIN claim_batches b ON b.id = bc.batch_id
@@ -385,6 +428,67 @@ func (q *Queries) DashRemittancePayments(ctx context.Context, arg DashRemittance
 	for rows.Next() {
 		var i DashRemittancePaymentsRow
 		if err := rows.Scan(
+			&i.Seq,
+			&i.ClaimID,
+			&i.StatusCode,
+			&i.ChargeCents,
+			&i.PaidCents,
+			&i.PatientRespCents,
+			&i.PayerClaimNumber,
+			&i.Rarcs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const dashRemittancePaymentsOf = `-- name: DashRemittancePaymentsOf :many
+SELECT cp.remittance_id::text AS remittance_id, cp.seq, coalesce(cp.claim_id::text, '')::text AS claim_id,
+       cp.status_code, cp.charge_cents, cp.paid_cents, cp.patient_resp_cents, cp.payer_claim_number, cp.rarcs
+FROM claim_payments cp
+WHERE cp.remittance_id = ANY($1::uuid[])
+  AND (cp.remittance_id, cp.seq) IN (SELECT v.remittance_id, v.seq FROM visible_claim_payments($2::uuid, $3::text) AS v
+                                     WHERE v.remittance_id = ANY($1::uuid[]))
+ORDER BY cp.remittance_id, cp.seq
+`
+
+type DashRemittancePaymentsOfParams struct {
+	RemittanceIds []string
+	Actor         *string
+	Perm          string
+}
+
+type DashRemittancePaymentsOfRow struct {
+	RemittanceID     string
+	Seq              int32
+	ClaimID          string
+	StatusCode       string
+	ChargeCents      int64
+	PaidCents        int64
+	PatientRespCents int64
+	PayerClaimNumber string
+	Rarcs            []string
+}
+
+// DashRemittancePayments of a page of remittances at once. The
+// remittances are named inside the visibility subquery too: it is then
+// read for them alone, not for every claim payment the caller sees.
+func (q *Queries) DashRemittancePaymentsOf(ctx context.Context, arg DashRemittancePaymentsOfParams) ([]DashRemittancePaymentsOfRow, error) {
+	rows, err := q.db.Query(ctx, dashRemittancePaymentsOf, arg.RemittanceIds, arg.Actor, arg.Perm)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DashRemittancePaymentsOfRow{}
+	for rows.Next() {
+		var i DashRemittancePaymentsOfRow
+		if err := rows.Scan(
+			&i.RemittanceID,
 			&i.Seq,
 			&i.ClaimID,
 			&i.StatusCode,

@@ -921,6 +921,48 @@ func (q *Queries) GetPatientForUpdate(ctx context.Context, id string) (GetPatien
 	return i, err
 }
 
+const getPatientNames = `-- name: GetPatientNames :many
+SELECT p.id::text AS id, p.dek, p.first_name, p.last_name
+FROM unnest($1::uuid[]) AS x (id)
+CROSS JOIN LATERAL (SELECT pt.id, pt.dek, pt.first_name, pt.last_name FROM patients pt WHERE pt.id = x.id OFFSET 0) AS p
+`
+
+type GetPatientNamesRow struct {
+	ID        string
+	Dek       []byte
+	FirstName []byte
+	LastName  []byte
+}
+
+// The sealed names of a page's patients (patientNames), in one statement:
+// one primary-key lookup per ID (the subquery, kept apart by OFFSET 0,
+// cannot become a scan of the table when the page names many of few
+// patients).
+func (q *Queries) GetPatientNames(ctx context.Context, ids []string) ([]GetPatientNamesRow, error) {
+	rows, err := q.db.Query(ctx, getPatientNames, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GetPatientNamesRow{}
+	for rows.Next() {
+		var i GetPatientNamesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Dek,
+			&i.FirstName,
+			&i.LastName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getPatientOrg = `-- name: GetPatientOrg :one
 SELECT org_id::text FROM patients WHERE id = $1
 `
@@ -1401,6 +1443,57 @@ func (q *Queries) InsertAudit(ctx context.Context, arg InsertAuditParams) error 
 		arg.PrevHash,
 		arg.Hash,
 		arg.Chain,
+	)
+	return err
+}
+
+const insertAuditRows = `-- name: InsertAuditRows :exec
+INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
+SELECT u.seq, $1::timestamptz, NULLIF(u.actor_id, '')::uuid, NULLIF(u.org_id, '')::uuid, NULLIF(u.patient_id, '')::uuid, u.action,
+       u.resource, u.resource_id, string_to_array(u.fields, E'\x1f'), u.source_ip, u.request_id, u.prev_hash, u.hash, $2::int
+FROM (SELECT unnest($3::bigint[]) AS seq, unnest($4::text[]) AS actor_id, unnest($5::text[]) AS org_id,
+             unnest($6::text[]) AS patient_id, unnest($7::text[]) AS action, unnest($8::text[]) AS resource,
+             unnest($9::text[]) AS resource_id, unnest($10::text[]) AS fields, unnest($11::text[]) AS source_ip,
+             unnest($12::text[]) AS request_id, unnest($13::bytea[]) AS prev_hash, unnest($14::bytea[]) AS hash) AS u
+`
+
+type InsertAuditRowsParams struct {
+	Column1  time.Time
+	Column2  int32
+	Column3  []int64
+	Column4  []string
+	Column5  []string
+	Column6  []string
+	Column7  []string
+	Column8  []string
+	Column9  []string
+	Column10 []string
+	Column11 []string
+	Column12 []string
+	Column13 [][]byte
+	Column14 [][]byte
+}
+
+// Many rows of one chain in one statement (queueAuditRows, read through
+// q into a batch, hence $N): $1 the time, $2 the chain, then the rows'
+// columns as arrays of one length, in order: ” for a NULL id and each
+// row's fields joined by U+001F.
+func (q *Queries) InsertAuditRows(ctx context.Context, arg InsertAuditRowsParams) error {
+	_, err := q.db.Exec(ctx, insertAuditRows,
+		arg.Column1,
+		arg.Column2,
+		arg.Column3,
+		arg.Column4,
+		arg.Column5,
+		arg.Column6,
+		arg.Column7,
+		arg.Column8,
+		arg.Column9,
+		arg.Column10,
+		arg.Column11,
+		arg.Column12,
+		arg.Column13,
+		arg.Column14,
 	)
 	return err
 }

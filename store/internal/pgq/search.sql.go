@@ -10,6 +10,17 @@ import (
 	"time"
 )
 
+const autoPlans = `-- name: AutoPlans :exec
+SET LOCAL plan_cache_mode = auto
+`
+
+// Back to the default after DashClaimsSorted: the rest of the
+// transaction's statements keep their cached plans.
+func (q *Queries) AutoPlans(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, autoPlans)
+	return err
+}
+
 const countSavedFilters = `-- name: CountSavedFilters :one
 SELECT count(*) FROM saved_filters WHERE user_id = $1
 `
