@@ -212,6 +212,10 @@ type Reader struct {
 	// segment, up to maxGap; gapOver is set when there were more.
 	gap     []byte
 	gapOver bool
+	// noReuse keeps the bytes of every segment returned where they are:
+	// the buffer is replaced, not compacted (parallel validation hands
+	// segments to other goroutines).
+	noReuse bool
 }
 
 // maxGap bounds the layout bytes the reader keeps between two segments.
@@ -237,7 +241,15 @@ func (r *Reader) fill() bool {
 		return false
 	}
 	if r.start > 0 && (r.start == r.end || r.end == len(r.buf)) {
-		n := copy(r.buf, r.buf[r.start:r.end])
+		if r.noReuse {
+			// Segments handed out may still be in use: leave them be.
+			nb := make([]byte, len(r.buf))
+			copy(nb, r.buf[r.start:r.end])
+			r.buf = nb
+		} else {
+			copy(r.buf, r.buf[r.start:r.end])
+		}
+		n := r.end - r.start
 		r.base += int64(r.start)
 		r.end = n
 		r.start = 0

@@ -1,0 +1,391 @@
+package edi
+
+// Parallel validation. Transaction sets are checked independently of each
+// other: the loop recognizer, the element rules and the Checker (SNIP 4-5)
+// keep state only within one ST..SE. So three kinds of goroutine share the
+// work:
+//
+//   - the reader (one goroutine) tokenizes the input, follows the envelope
+//     just far enough to know which segments belong to an open set, and
+//     copies those into batches handed to the set's worker;
+//   - workers (Options.Workers) run each set's body from its ST to its SE
+//     through a validator of their own whose errors go to the set's result
+//     instead of the report;
+//   - the merger (the calling goroutine) runs the sequential validator over
+//     the envelope segments and, at each set, replays the worker's findings
+//     through the same add as the sequential path, in stream order. The
+//     report, MaxErrors, Dropped, DropAccepted and OnInterchange therefore
+//     come out exactly as with one worker.
+//
+// Memory stays bounded: batches come from a fixed pool (the reader waits
+// for a free one), the reader's buffers are dropped, not reused, once a
+// batch may hold views into them, and the sets queued between the reader and the merger
+// are bounded by the channels' capacities; a set keeps at most MaxErrors
+// findings in full.
+
+import (
+	"errors"
+	"io"
+	"runtime"
+)
+
+func (v *validator) workers() int {
+	if v.opts.Workers > 0 {
+		return v.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// batchSegs is the number of segments a batch holds at most.
+const batchSegs = 1 << 10
+
+// segBatch holds consecutive segments of one set. Their bytes are views
+// into the reader's buffers, which the reader never reuses in parallel
+// mode (Reader.noReuse); their separator positions are in seps, where the
+// reader's tokenizer writes them directly.
+type segBatch struct {
+	segs []Segment
+	seps []int32
+}
+
+func newBatch() *segBatch {
+	return &segBatch{segs: make([]Segment, 0, batchSegs), seps: make([]int32, 0, 16*batchSegs)}
+}
+
+// add puts s in the batch; false when the batch is full.
+func (b *segBatch) add(s *Segment) bool {
+	if len(b.segs) == cap(b.segs) {
+		return false
+	}
+	n0, k := len(b.seps), len(s.seps)
+	switch {
+	case k > 0 && n0+k <= cap(b.seps) && &b.seps[n0 : n0+1][0] == &s.seps[0]:
+		// The tokenizer wrote them in place (see read).
+		b.seps = b.seps[:n0+k]
+	case n0+k <= cap(b.seps):
+		b.seps = append(b.seps, s.seps...)
+	default:
+		if len(b.segs) > 0 {
+			return false
+		}
+		b.seps = append(make([]int32, 0, max(k, 16*batchSegs)), s.seps...)
+		n0 = 0
+	}
+	b.segs = append(b.segs, *s)
+	b.segs[len(b.segs)-1].seps = b.seps[n0 : n0+k : n0+k]
+	return true
+}
+
+// copySegment returns a copy of s that owns its bytes.
+func copySegment(s *Segment) *Segment {
+	c := *s
+	c.Data = append([]byte(nil), s.Data...)
+	c.seps = append([]int32(nil), s.seps...)
+	return &c
+}
+
+// setFinding is one finding of a worker, with the business unit context the
+// recognizer had when it was found.
+type setFinding struct {
+	e   *Error
+	ctx [2]string
+}
+
+// setResult is what a worker found in one set.
+type setResult struct {
+	errs []setFinding
+	// Findings past MaxErrors are not kept: the report would drop them
+	// anyway (it already holds at least MaxErrors when they are merged).
+	// What they do to the set's acknowledgment and Dropped is kept.
+	over       int
+	overBad    bool
+	overNoted  bool
+	overTA1    []*Error // TA1 findings are listed in the interchange even when dropped
+	pos        int      // segments in the set (SE01's count), when complete
+	complete   bool     // the set ended with its SE
+	max        int
+	lastIndex  int
+	lastOffset int64
+}
+
+func (r *setResult) record(v *validator, e *Error) {
+	if len(r.errs) < r.max {
+		p := setFinding{e: e}
+		if e.Kind >= KindIK3 {
+			p.ctx[0], p.ctx[1] = v.rec.context()
+		}
+		r.errs = append(r.errs, p)
+		return
+	}
+	r.over++
+	switch e.Kind {
+	case KindTA1:
+		r.overTA1 = append(r.overTA1, e)
+		r.over--
+	case KindAK9:
+	default:
+		if e.Warning || len(v.opts.Tolerate) > 0 && v.opts.tolerates(e) {
+			r.overNoted = true
+		} else {
+			r.overBad = true
+		}
+	}
+}
+
+// setJob is one transaction set on its way through a worker.
+type setJob struct {
+	st      *Segment // the merger's copy of the ST
+	isa, gs Seg
+	batches chan *segBatch
+	done    chan struct{}
+	res     setResult
+}
+
+// item is what the reader hands the merger, in stream order: an envelope
+// segment (or one outside any set), a set, or the end of the input.
+type item struct {
+	seg *Segment
+	job *setJob
+	end *endItem
+}
+
+type endItem struct {
+	syntax   *SyntaxError
+	ioErr    error
+	offset   int64
+	segments int
+}
+
+func validateParallel(v *validator, rd *Reader, workers int) (*Report, error) {
+	v.par = true
+	pool := make(chan *segBatch, 4*workers+4)
+	for i := 0; i < cap(pool); i++ {
+		pool <- newBatch()
+	}
+	jobs := make(chan *setJob, 2*workers)
+	items := make(chan item, 8*workers)
+	for i := 0; i < workers; i++ {
+		go work(v.opts, jobs, pool)
+	}
+	go read(rd, pool, jobs, items)
+	load()
+	defer close(jobs)
+	if loadErr != nil {
+		for it := range items {
+			if it.job != nil {
+				<-it.job.done
+			}
+		}
+		return nil, loadErr
+	}
+	var ioErr error
+	for it := range items {
+		switch {
+		case it.seg != nil:
+			v.segment(it.seg)
+		case it.job != nil:
+			v.mergeSet(it.job)
+		case it.end != nil:
+			end := it.end
+			v.rep.Segments = end.segments
+			if end.syntax != nil {
+				v.noteSyntax(end.syntax)
+			}
+			ioErr = end.ioErr
+			v.eof(end.offset)
+		}
+	}
+	return v.rep, ioErr
+}
+
+// mergeSet runs the envelope checks of a set's ST and adds the worker's
+// findings, as validator.segment does for the set's segments one by one.
+func (v *validator) mergeSet(j *setJob) {
+	v.segment(j.st)
+	<-j.done
+	r := &j.res
+	for i := range r.errs {
+		p := &r.errs[i]
+		v.addCtx(p.e, &p.ctx)
+	}
+	if v.set != nil {
+		if r.overBad {
+			v.set.bad = true
+		}
+		if r.overNoted {
+			v.set.noted = true
+		}
+	}
+	v.rep.Dropped += r.over
+	for _, e := range r.overTA1 {
+		v.addCtx(e, nil)
+	}
+	v.lastIndex, v.lastOffset = r.lastIndex, r.lastOffset
+	if r.complete && v.set != nil {
+		v.set.Segments = r.pos
+		v.endSet()
+	}
+}
+
+// read tokenizes the input and sorts its segments: those of an open set go
+// to the set's worker in batches, the others to the merger one by one.
+// It follows validator.segment's envelope: a set opens at an ST inside a
+// group and closes at its SE or at any ISA, IEA, GS, GE or ST; a group
+// opens at GS and closes at GE, ISA, IEA or the next GS.
+func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- item) {
+	defer close(items)
+	var (
+		inGrp   bool
+		isa, gs Seg
+		job     *setJob
+		b       *segBatch
+		n       int
+		end     = &endItem{}
+	)
+	flush := func() {
+		if b != nil && len(b.segs) > 0 {
+			job.batches <- b
+			b = nil
+		}
+	}
+	closeSet := func() {
+		if job != nil {
+			flush()
+			close(job.batches)
+			job = nil
+		}
+	}
+	put := func(s *Segment) {
+		if b == nil {
+			b = <-pool
+		}
+		if b.add(s) {
+			return
+		}
+		flush()
+		b = <-pool
+		b.add(s) // an empty batch takes any segment
+	}
+	spare := make([]int32, 0, 64)
+	rd.noReuse = true
+	for {
+		// Inside a set the tokenizer writes the separator positions
+		// straight into the batch.
+		if b != nil {
+			rd.seg.seps = b.seps[len(b.seps):]
+		} else {
+			rd.seg.seps = spare[:0]
+		}
+		s, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var se *SyntaxError
+			if errors.As(err, &se) && !isReadErr(se.Err) {
+				end.syntax = se
+			} else {
+				end.ioErr = err
+			}
+			break
+		}
+		n++
+		tag := s.Tag()
+		switch tag {
+		case tagISA, tagIEA, tagGS, tagGE, tagST:
+			closeSet()
+		default:
+			if job != nil {
+				put(s)
+				job.res.lastIndex, job.res.lastOffset = s.Index, s.Offset
+				if tag == tagSE {
+					closeSet()
+				}
+				continue
+			}
+			items <- item{seg: copySegment(s)}
+			continue
+		}
+		switch tag {
+		case tagISA:
+			isa, inGrp = s.Copy(), false
+		case tagIEA:
+			isa, inGrp = nil, false
+		case tagGS:
+			gs, inGrp = s.Copy(), true
+		case tagGE:
+			inGrp = false
+		case tagST:
+			if inGrp {
+				job = &setJob{st: copySegment(s), isa: isa, gs: gs, batches: make(chan *segBatch, cap(pool)),
+					done: make(chan struct{})}
+				job.res.lastIndex, job.res.lastOffset = s.Index, s.Offset
+				put(s)
+				jobs <- job
+				items <- item{job: job}
+				continue
+			}
+		}
+		items <- item{seg: copySegment(s)}
+	}
+	closeSet()
+	end.offset = rd.base + int64(rd.end)
+	end.segments = n
+	items <- item{end: end}
+}
+
+// work validates the sets it is given, one at a time.
+func work(opts Options, jobs <-chan *setJob, pool chan<- *segBatch) {
+	w := &validator{opts: opts, rep: &Report{}}
+	load()
+	for j := range jobs {
+		w.runSet(j, pool)
+	}
+}
+
+func (w *validator) runSet(j *setJob, pool chan<- *segBatch) {
+	r := &j.res
+	r.max = w.opts.MaxErrors
+	w.sink = r
+	w.ic = &InterchangeResult{ISA: j.isa}
+	w.grp = &GroupResult{GS: j.gs}
+	w.check = nil
+	first := true
+	for b := range j.batches {
+		for i := range b.segs {
+			s := &b.segs[i]
+			if first {
+				// The ST: the merger checks its envelope and this
+				// worker what the sequential st does after that.
+				first = false
+				w.set = &SetResult{ST: s.Copy()}
+				if loadErr == nil {
+					g := setGuide(s, j.gs)
+					w.rec.reset(g)
+					w.rec.start(w, s)
+					w.startCheck(s, g)
+				}
+				continue
+			}
+			if loadErr != nil {
+				continue
+			}
+			if s.Unterminated && !w.opts.AllowUnterminated {
+				w.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
+			}
+			w.rec.step(w, s)
+			if s.Tag() == tagSE {
+				r.pos = w.rec.pos
+				r.complete = true
+				w.seChecks(s)
+			}
+		}
+		clear(b.segs) // no views kept into the input
+		b.segs, b.seps = b.segs[:0], b.seps[:0]
+		pool <- b
+	}
+	w.check = nil
+	w.set = nil
+	w.sink = nil
+	close(j.done)
+}
