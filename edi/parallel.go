@@ -26,7 +26,9 @@ package edi
 import (
 	"errors"
 	"io"
+	"math"
 	"runtime"
+	"sync/atomic"
 )
 
 func (v *validator) workers() int {
@@ -36,26 +38,60 @@ func (v *validator) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// batchSegs is the number of segments a batch holds at most.
-const batchSegs = 1 << 10
+// batchSegs is the number of segments a batch holds at most, batchBufs
+// the number of read buffers its segments may lie in.
+const (
+	batchSegs = 1 << 10
+	batchBufs = 8
+)
 
-// segBatch holds consecutive segments of one set. Their bytes are views
-// into the reader's buffers, which the reader never reuses in parallel
-// mode (Reader.noReuse); their separator positions are in seps, where the
-// reader's tokenizer writes them directly.
+// segBatch holds consecutive segments of one set, without pointers per
+// segment (the collector and the write barrier would pay for them): each
+// is a segRec locating its bytes in one of the batch's read buffers, which
+// the reader never reuses in parallel mode (Reader.bufs), and its
+// separator positions in seps, where the tokenizer writes them directly.
 type segBatch struct {
-	segs []Segment
-	seps []int32
+	recs   []segRec
+	seps   []int32
+	bufs   [][]byte
+	bases  []int64 // stream offset of each buffer's first byte
+	first  int     // Index of recs[0]; the others follow
+	delims Delimiters
+	rbs    []*rbuf // the reader buffers bufs are windows of
+}
+
+type segRec struct {
+	start, end   int32 // Data is bufs[buf][start:end]
+	seps0, nseps int32 // seps are seps[seps0:seps0+nseps]
+	tag          uint32
+	crs          int32
+	buf          uint8
+	unterminated bool
 }
 
 func newBatch() *segBatch {
-	return &segBatch{segs: make([]Segment, 0, batchSegs), seps: make([]int32, 0, 16*batchSegs)}
+	return &segBatch{recs: make([]segRec, 0, batchSegs), seps: make([]int32, 0, 8*batchSegs)}
 }
 
-// add puts s in the batch; false when the batch is full.
-func (b *segBatch) add(s *Segment) bool {
-	if len(b.segs) == cap(b.segs) {
+// add puts s, just returned by rd, in the batch; false when the batch is
+// full.
+func (b *segBatch) add(s *Segment, rd *Reader, ring *bufRing) bool {
+	if len(b.recs) == cap(b.recs) {
 		return false
+	}
+	nb := len(b.bufs)
+	if nb == 0 || b.rbs[nb-1] != ring.cur || s.Offset-b.bases[nb-1]+int64(len(s.Data)) > math.MaxInt32 {
+		if nb == batchBufs {
+			return false
+		}
+		// The buffer from this segment on (a window of it, so that
+		// positions in it fit in 32 bits whatever its size).
+		at := s.Offset - rd.base
+		b.bufs = append(b.bufs, rd.buf[at:])
+		b.bases = append(b.bases, s.Offset)
+		b.rbs = append(b.rbs, ring.cur)
+		ring.cur.refs.Add(1)
+		nb++
 	}
 	n0, k := len(b.seps), len(s.seps)
 	switch {
@@ -65,16 +101,79 @@ func (b *segBatch) add(s *Segment) bool {
 	case n0+k <= cap(b.seps):
 		b.seps = append(b.seps, s.seps...)
 	default:
-		if len(b.segs) > 0 {
+		if len(b.recs) > 0 {
 			return false
 		}
-		b.seps = append(make([]int32, 0, max(k, 16*batchSegs)), s.seps...)
+		b.seps = append(make([]int32, 0, max(k, 8*batchSegs)), s.seps...)
 		n0 = 0
 	}
-	b.segs = append(b.segs, *s)
-	b.segs[len(b.segs)-1].seps = b.seps[n0 : n0+k : n0+k]
+	if len(b.recs) == 0 {
+		b.first, b.delims = s.Index, s.Delims
+	}
+	start := int32(s.Offset - b.bases[nb-1])
+	b.recs = append(b.recs, segRec{start: start, end: start + int32(len(s.Data)), seps0: int32(n0), nseps: int32(k),
+		tag: s.tag, crs: s.crs, buf: uint8(nb - 1), unterminated: s.Unterminated})
 	return true
 }
+
+// seg sets s to the batch's segment i.
+func (b *segBatch) seg(i int, s *Segment) {
+	r := &b.recs[i]
+	*s = Segment{Index: b.first + i, Offset: b.bases[r.buf] + int64(r.start), Data: b.bufs[r.buf][r.start:r.end],
+		Delims: b.delims, Unterminated: r.unterminated, crs: r.crs, tag: r.tag, seps: b.seps[r.seps0 : r.seps0+r.nseps]}
+}
+
+// reset empties the batch for reuse.
+func (b *segBatch) reset() {
+	clear(b.bufs) // no references kept to the input
+	for _, rb := range b.rbs {
+		rb.release()
+	}
+	clear(b.rbs)
+	b.recs, b.seps, b.bufs, b.bases, b.rbs = b.recs[:0], b.seps[:0], b.bufs[:0], b.bases[:0], b.rbs[:0]
+}
+
+// rbuf is a read buffer and the count of its users: the reader while it
+// reads it, and each batch with segments in it. At zero it is free again.
+type rbuf struct {
+	b    []byte
+	refs atomic.Int32
+	free chan *rbuf // where it goes back; nil: it is not reused
+}
+
+func (rb *rbuf) release() {
+	if rb.refs.Add(-1) == 0 && rb.free != nil {
+		select {
+		case rb.free <- rb:
+		default:
+		}
+	}
+}
+
+// bufRing gives the reader its buffers in parallel mode (Reader.bufs).
+type bufRing struct {
+	cur  *rbuf
+	size int
+	free chan *rbuf
+}
+
+func (g *bufRing) get(n int) []byte {
+	var rb *rbuf
+	if n == g.size {
+		select {
+		case rb = <-g.free:
+		default:
+			rb = &rbuf{b: make([]byte, n), free: g.free}
+		}
+	} else {
+		rb = &rbuf{b: make([]byte, n)}
+	}
+	rb.refs.Store(1)
+	g.cur = rb
+	return rb.b
+}
+
+func (g *bufRing) retire() { g.cur.release() }
 
 // copySegment returns a copy of s that owns its bytes.
 func copySegment(s *Segment) *Segment {
@@ -158,7 +257,7 @@ type endItem struct {
 
 func validateParallel(v *validator, rd *Reader, workers int) (*Report, error) {
 	v.par = true
-	pool := make(chan *segBatch, 4*workers+4)
+	pool := make(chan *segBatch, 16*workers+8)
 	for i := 0; i < cap(pool); i++ {
 		pool <- newBatch()
 	}
@@ -241,9 +340,10 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 		b       *segBatch
 		n       int
 		end     = &endItem{}
+		ring    *bufRing
 	)
 	flush := func() {
-		if b != nil && len(b.segs) > 0 {
+		if b != nil && len(b.recs) > 0 {
 			job.batches <- b
 			b = nil
 		}
@@ -259,15 +359,23 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 		if b == nil {
 			b = <-pool
 		}
-		if b.add(s) {
+		if b.add(s, rd, ring) {
 			return
 		}
 		flush()
 		b = <-pool
-		b.add(s) // an empty batch takes any segment
+		b.add(s, rd, ring) // an empty batch takes any segment
 	}
 	spare := make([]int32, 0, 64)
-	rd.noReuse = true
+	// The reader's buffers go back to it when the batches with segments
+	// in them are done (an input in memory is never written to).
+	ring = &bufRing{size: len(rd.buf), free: make(chan *rbuf, 2*cap(pool)+2)}
+	ring.cur = &rbuf{b: rd.buf}
+	if rd.r != nil {
+		ring.cur.free = ring.free
+	}
+	ring.cur.refs.Store(1)
+	rd.bufs = ring
 	for {
 		// Inside a set the tokenizer writes the separator positions
 		// straight into the batch.
@@ -351,9 +459,11 @@ func (w *validator) runSet(j *setJob, pool chan<- *segBatch) {
 	w.grp = &GroupResult{GS: j.gs}
 	w.check = nil
 	first := true
+	var seg Segment
+	s := &seg
 	for b := range j.batches {
-		for i := range b.segs {
-			s := &b.segs[i]
+		for i := range b.recs {
+			b.seg(i, s)
 			if first {
 				// The ST: the merger checks its envelope and this
 				// worker what the sequential st does after that.
@@ -380,8 +490,7 @@ func (w *validator) runSet(j *setJob, pool chan<- *segBatch) {
 				w.seChecks(s)
 			}
 		}
-		clear(b.segs) // no views kept into the input
-		b.segs, b.seps = b.segs[:0], b.seps[:0]
+		b.reset()
 		pool <- b
 	}
 	w.check = nil
