@@ -349,42 +349,17 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 		b       *segBatch
 		n       int
 		end     = &endItem{}
-		ring    *bufRing
 	)
-	flush := func() {
-		if b != nil && len(b.recs) > 0 {
-			job.batches <- b
-			b = nil
-		}
-	}
-	closeSet := func() {
-		if job != nil {
-			flush()
-			close(job.batches)
-			job = nil
-		}
-	}
-	put := func(s *Segment) {
-		if b == nil {
-			b = <-pool
-		}
-		if b.add(s, rd, ring) {
-			return
-		}
-		flush()
-		b = <-pool
-		b.add(s, rd, ring) // an empty batch takes any segment
-	}
-	spare := make([]int32, 0, 64)
 	// The reader's buffers go back to it when the batches with segments
 	// in them are done (an input in memory is never written to).
-	ring = &bufRing{size: len(rd.buf), free: make(chan *rbuf, 2*cap(pool)+2)}
+	ring := &bufRing{size: len(rd.buf), free: make(chan *rbuf, 2*cap(pool)+2)}
 	ring.cur = &rbuf{b: rd.buf}
 	if rd.r != nil {
 		ring.cur.free = ring.free
 	}
 	ring.cur.refs.Store(1)
 	rd.bufs = ring
+	spare := make([]int32, 0, 64)
 	for {
 		// Inside a set the tokenizer writes the separator positions
 		// straight into the batch.
@@ -408,20 +383,28 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 		}
 		n++
 		tag := s.Tag()
-		switch tag {
-		case tagISA, tagIEA, tagGS, tagGE, tagST:
-			closeSet()
-		default:
-			if job != nil {
-				put(s)
-				job.res.lastIndex, job.res.lastOffset = s.Index, s.Offset
-				if tag == tagSE {
-					closeSet()
-				}
-				continue
+		envelope := tag == tagISA || tag == tagIEA || tag == tagGS || tag == tagGE || tag == tagST
+		if job != nil && !envelope {
+			// The common case: one more segment of the open set.
+			if !b.add(s, rd, ring) {
+				job.batches <- b
+				b = <-pool
+				b.add(s, rd, ring) // an empty batch takes any segment
 			}
-			items <- item{seg: copySegment(s)}
+			if tag == tagSE {
+				job.batches <- b
+				b = nil
+				close(job.batches)
+				job = nil
+			}
 			continue
+		}
+		if job != nil {
+			// An envelope segment closes the open set.
+			job.batches <- b
+			b = nil
+			close(job.batches)
+			job = nil
 		}
 		switch tag {
 		case tagISA:
@@ -436,8 +419,8 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 			if inGrp {
 				job = &setJob{st: copySegment(s), isa: isa, gs: gs, batches: make(chan *segBatch, cap(pool)),
 					done: make(chan struct{})}
-				job.res.lastIndex, job.res.lastOffset = s.Index, s.Offset
-				put(s)
+				b = <-pool
+				b.add(s, rd, ring)
 				jobs <- job
 				items <- item{job: job}
 				continue
@@ -445,7 +428,10 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 		}
 		items <- item{seg: copySegment(s)}
 	}
-	closeSet()
+	if job != nil {
+		job.batches <- b
+		close(job.batches)
+	}
 	end.offset = rd.base + int64(rd.end)
 	end.segments = n
 	items <- item{end: end}
@@ -498,6 +484,9 @@ func runSet(w *validator, j *setJob, pool chan<- *segBatch) {
 				r.complete = true
 				w.seChecks(s)
 			}
+		}
+		if len(b.recs) > 0 {
+			r.lastIndex, r.lastOffset = s.Index, s.Offset
 		}
 		b.reset()
 		pool <- b
