@@ -69,8 +69,29 @@ type segRec struct {
 	unterminated bool
 }
 
-func newBatch() *segBatch {
-	return &segBatch{recs: make([]segRec, 0, batchSegs), seps: make([]int32, 0, 8*batchSegs)}
+func newBatch(n int) *segBatch {
+	return &segBatch{recs: make([]segRec, 0, n), seps: make([]int32, 0, 8*n)}
+}
+
+// batchPool hands the reader its batches: made on demand up to its
+// capacity (the first ones small, so that a small input allocates
+// little), then the ones the workers give back.
+type batchPool struct {
+	free chan *segBatch
+	made int
+}
+
+func (p *batchPool) get() *segBatch {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+	}
+	if p.made < cap(p.free) {
+		p.made++
+		return newBatch(min(batchSegs, 32<<p.made))
+	}
+	return <-p.free
 }
 
 // add puts s, just returned by rd, in the batch; false when the batch is
@@ -162,20 +183,20 @@ func (rb *rbuf) release() {
 // bufRing gives the reader its buffers in parallel mode (Reader.bufs).
 type bufRing struct {
 	cur  *rbuf
-	size int
 	free chan *rbuf
 }
 
 func (g *bufRing) get(n int) []byte {
 	var rb *rbuf
-	if n == g.size {
-		select {
-		case rb = <-g.free:
-		default:
-			rb = &rbuf{b: make([]byte, n), free: g.free}
+	select {
+	case rb = <-g.free:
+		if len(rb.b) != n {
+			rb = nil // the reader grew its buffer for a long segment
 		}
-	} else {
-		rb = &rbuf{b: make([]byte, n)}
+	default:
+	}
+	if rb == nil {
+		rb = &rbuf{b: make([]byte, n), free: g.free}
 	}
 	rb.refs.Store(1)
 	g.cur = rb
@@ -267,9 +288,6 @@ type endItem struct {
 func validateParallel(v *validator, rd *Reader, workers int) (*Report, error) {
 	v.par = true
 	pool := make(chan *segBatch, 16*workers+8)
-	for i := 0; i < cap(pool); i++ {
-		pool <- newBatch()
-	}
 	jobs := make(chan *setJob, 2*workers)
 	items := make(chan item, 8*workers)
 	for i := 0; i < workers; i++ {
@@ -342,6 +360,7 @@ func (v *validator) mergeSet(j *setJob) {
 // opens at GS and closes at GE, ISA, IEA or the next GS.
 func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- item) {
 	defer close(items)
+	bp := &batchPool{free: pool}
 	var (
 		inGrp   bool
 		isa, gs Seg
@@ -352,7 +371,7 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 	)
 	// The reader's buffers go back to it when the batches with segments
 	// in them are done (an input in memory is never written to).
-	ring := &bufRing{size: len(rd.buf), free: make(chan *rbuf, 2*cap(pool)+2)}
+	ring := &bufRing{free: make(chan *rbuf, 2*cap(pool)+2)}
 	ring.cur = &rbuf{b: rd.buf}
 	if rd.r != nil {
 		ring.cur.free = ring.free
@@ -388,7 +407,7 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 			// The common case: one more segment of the open set.
 			if !b.add(s, rd, ring) {
 				job.batches <- b
-				b = <-pool
+				b = bp.get()
 				b.add(s, rd, ring) // an empty batch takes any segment
 			}
 			if tag == tagSE {
@@ -419,7 +438,7 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 			if inGrp {
 				job = &setJob{st: copySegment(s), isa: isa, gs: gs, batches: make(chan *segBatch, cap(pool)),
 					done: make(chan struct{})}
-				b = <-pool
+				b = bp.get()
 				b.add(s, rd, ring)
 				jobs <- job
 				items <- item{job: job}
