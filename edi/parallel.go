@@ -476,37 +476,35 @@ func runSet(w *validator, j *setJob, pool chan<- *segBatch) {
 	var seg Segment
 	s := &seg
 	for b := range j.batches {
-		for i := range b.recs {
+		i := 0
+		if first {
+			// The ST: the merger checks its envelope and this worker
+			// what the sequential st does after that.
+			first = false
+			b.seg(0, s)
+			w.set = &SetResult{ST: s.Copy()}
+			if loadErr == nil {
+				g := setGuide(s, j.gs)
+				w.rec.reset(g)
+				w.rec.start(w, s)
+				w.startCheck(s, g)
+			}
+			i = 1
+		}
+		for ; i < len(b.recs) && loadErr == nil; i++ {
 			b.seg(i, s)
-			if first {
-				// The ST: the merger checks its envelope and this
-				// worker what the sequential st does after that.
-				first = false
-				w.set = &SetResult{ST: s.Copy()}
-				if loadErr == nil {
-					g := setGuide(s, j.gs)
-					w.rec.reset(g)
-					w.rec.start(w, s)
-					w.startCheck(s, g)
-				}
-				continue
-			}
-			if loadErr != nil {
-				continue
-			}
 			if s.Unterminated && !w.opts.AllowUnterminated {
 				w.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)
 			}
 			w.rec.step(w, s)
-			if s.Tag() == tagSE {
+			if s.tag == tagSE {
 				r.pos = w.rec.pos
 				r.complete = true
 				w.seChecks(s)
 			}
 		}
-		if len(b.recs) > 0 {
-			r.lastIndex, r.lastOffset = s.Index, s.Offset
-		}
+		b.seg(len(b.recs)-1, s)
+		r.lastIndex, r.lastOffset = s.Index, s.Offset
 		b.reset()
 		pool <- b
 	}
