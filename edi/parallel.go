@@ -232,6 +232,7 @@ type setResult struct {
 	overTA1    []*Error // TA1 findings are listed in the interchange even when dropped
 	pos        int      // segments in the set (SE01's count), when complete
 	complete   bool     // the set ended with its SE
+	panicked   any      // what the validation panicked with
 	max        int
 	lastIndex  int
 	lastOffset int64
@@ -283,6 +284,7 @@ type endItem struct {
 	ioErr    error
 	offset   int64
 	segments int
+	panicked any // what the reader panicked with
 }
 
 func validateParallel(v *validator, rd *Reader, workers int) (*Report, error) {
@@ -295,7 +297,24 @@ func validateParallel(v *validator, rd *Reader, workers int) (*Report, error) {
 	}
 	go read(rd, pool, jobs, items)
 	load()
-	defer close(jobs)
+	defer func() {
+		p := recover()
+		if p == nil {
+			close(jobs)
+			return
+		}
+		// Let the reader and the workers finish, then panic on the
+		// caller's goroutine as the sequential path would.
+		go func() {
+			for it := range items {
+				if it.job != nil {
+					<-it.job.done
+				}
+			}
+			close(jobs)
+		}()
+		panic(p)
+	}()
 	if loadErr != nil {
 		for it := range items {
 			if it.job != nil {
@@ -313,6 +332,9 @@ func validateParallel(v *validator, rd *Reader, workers int) (*Report, error) {
 			v.mergeSet(it.job)
 		case it.end != nil:
 			end := it.end
+			if end.panicked != nil {
+				panic(end.panicked)
+			}
 			v.rep.Segments = end.segments
 			if end.syntax != nil {
 				v.noteSyntax(end.syntax)
@@ -330,6 +352,9 @@ func (v *validator) mergeSet(j *setJob) {
 	v.segment(j.st)
 	<-j.done
 	r := &j.res
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
 	for i := range r.errs {
 		p := &r.errs[i]
 		v.addCtx(p.e, &p.ctx)
@@ -369,6 +394,14 @@ func read(rd *Reader, pool chan *segBatch, jobs chan<- *setJob, items chan<- ite
 		n       int
 		end     = &endItem{}
 	)
+	defer func() {
+		if p := recover(); p != nil {
+			if job != nil {
+				close(job.batches)
+			}
+			items <- item{end: &endItem{panicked: p}}
+		}
+	}()
 	// The reader's buffers go back to it when the batches with segments
 	// in them are done (an input in memory is never written to).
 	ring := &bufRing{free: make(chan *rbuf, 2*cap(pool)+2)}
@@ -461,12 +494,27 @@ func work(opts Options, jobs <-chan *setJob, pool chan<- *segBatch) {
 	w := &validator{opts: opts, rep: &Report{}}
 	load()
 	for j := range jobs {
-		runSet(w, j, pool)
+		if !runSet(w, j, pool) {
+			w = &validator{opts: opts, rep: &Report{}} // its state is lost
+		}
 	}
 }
 
-func runSet(w *validator, j *setJob, pool chan<- *segBatch) {
+// runSet validates one set; false when the validation panicked (the merger
+// panics with the same value when it reaches the set).
+func runSet(w *validator, j *setJob, pool chan<- *segBatch) (ok bool) {
 	r := &j.res
+	defer func() {
+		if ok {
+			return
+		}
+		r.panicked = recover()
+		for b := range j.batches {
+			b.reset()
+			pool <- b
+		}
+		close(j.done)
+	}()
 	r.max = w.opts.MaxErrors
 	w.sink = r
 	w.ic = &InterchangeResult{ISA: j.isa}
@@ -512,4 +560,5 @@ func runSet(w *validator, j *setJob, pool chan<- *segBatch) {
 	w.set = nil
 	w.sink = nil
 	close(j.done)
+	return true
 }
