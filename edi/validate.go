@@ -49,7 +49,8 @@ type Options struct {
 	// the number. With more than one, Checker.Start and the SetCheckers it
 	// returns run on the workers: Start may be called from several
 	// goroutines at once, each SetChecker from one at a time.
-	// OnInterchange is always called on the calling goroutine.
+	// OnInterchange is always called on the calling goroutine, and a panic
+	// on a worker is raised again there.
 	Workers int
 }
 
