@@ -42,8 +42,9 @@ type Options struct {
 	Checker Checker
 	// Workers is the number of goroutines that validate transaction set
 	// bodies (the loop recognizer, the element rules and the Checker) at
-	// once; 0 means runtime.GOMAXPROCS. With 1 everything runs on the
-	// calling goroutine. The envelope (ISA, GS, ST/SE control numbers,
+	// once; 0 means runtime.GOMAXPROCS (but 1 for an input in memory
+	// shorter than 256 KiB, where the goroutines cost more than they
+	// save). With 1 everything runs on the calling goroutine. The envelope (ISA, GS, ST/SE control numbers,
 	// counts) is always checked in stream order and each set's findings
 	// are merged back in stream order, so the Report is the same whatever
 	// the number. With more than one, Checker.Start and the SetCheckers it
@@ -237,7 +238,7 @@ func validateReader(rd *Reader, opts *Options) (*Report, error) {
 	if v.opts.MaxSegment > 0 {
 		rd.MaxSegment = v.opts.MaxSegment
 	}
-	if n := v.workers(); n > 1 {
+	if n := v.workers(); n > 1 && (v.opts.Workers > 0 || rd.r != nil || len(rd.buf) >= minParallel) {
 		return validateParallel(v, rd, n)
 	}
 	load()
@@ -265,6 +266,10 @@ func validateReader(rd *Reader, opts *Options) (*Report, error) {
 	v.eof(rd.base + int64(rd.end))
 	return v.rep, ioErr
 }
+
+// minParallel is the smallest input in memory validated on several
+// workers when Options.Workers is 0.
+const minParallel = 256 << 10
 
 func isReadErr(err error) bool {
 	return !errors.Is(err, ErrNoISA) && !errors.Is(err, ErrShortISA) && !errors.Is(err, ErrBadDelimiters) &&
