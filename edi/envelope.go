@@ -183,15 +183,10 @@ func (v *validator) st(s *Segment) {
 	v.grp.Sets = append(v.grp.Sets, set)
 	v.grp.Received++
 	v.set = set
-	ref := s.Element(3)
-	if len(ref) == 0 {
-		ref = v.grp.GS.Bytes(8)
+	g := setGuide(s, v.grp.GS)
+	if !v.par {
+		v.rec.reset(g)
 	}
-	var g *Guide
-	if gg := guideFor(string(ref), string(s.Element(1))); gg != nil {
-		g = gg
-	}
-	v.rec.reset(g)
 	if g != nil {
 		set.Guide = g.ID
 		// ST01 must belong to the group's functional identifier (GS01).
@@ -214,22 +209,40 @@ func (v *validator) st(s *Segment) {
 			v.segErr(KindIK5, "1", s, 1, "", 1, 0, 0)
 		}
 	}
+	if v.par {
+		return // a worker checks the set from here (parallel.go)
+	}
 	v.rec.start(v, s)
 	v.startCheck(s, g)
 }
 
+// setGuide returns the guide of the set that st opens in the group gs,
+// nil when none matches.
+func setGuide(st *Segment, gs Seg) *Guide {
+	ref := st.Element(3)
+	if len(ref) == 0 {
+		ref = gs.Bytes(8)
+	}
+	return guideFor(string(ref), string(st.Element(1)))
+}
+
 func (v *validator) se(s *Segment) {
-	set := v.set
-	set.Segments = v.rec.pos
+	v.set.Segments = v.rec.pos
+	v.seChecks(s)
+	v.endSet()
+}
+
+// seChecks checks the trailer SE against the set and closes its loops and
+// checker: what a worker does at SE (parallel.go).
+func (v *validator) seChecks(s *Segment) {
 	if n, ok := atoiBytes(s.Element(1)); !ok || n != v.rec.pos {
 		v.segErr(KindIK5, "4", s, v.rec.pos, "", 1, 0, 0)
 	}
-	if string(s.Element(2)) != set.ST.El(2) {
+	if string(s.Element(2)) != v.set.ST.El(2) {
 		v.segErr(KindIK5, "3", s, v.rec.pos, "", 2, 0, 0)
 	}
 	v.rec.finish(v, s)
 	v.endCheck(s)
-	v.endSet()
 }
 
 var (

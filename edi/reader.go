@@ -212,6 +212,18 @@ type Reader struct {
 	// segment, up to maxGap; gapOver is set when there were more.
 	gap     []byte
 	gapOver bool
+	// bufs, when set, keeps the bytes of every segment returned where
+	// they are: the buffer is replaced by one from bufs, not compacted
+	// (parallel validation hands segments to other goroutines).
+	bufs bufSource
+}
+
+// bufSource hands a Reader its buffers.
+type bufSource interface {
+	// get returns a buffer of n bytes that no segment in use is in.
+	get(n int) []byte
+	// retire tells that the reader no longer reads its current buffer.
+	retire()
 }
 
 // maxGap bounds the layout bytes the reader keeps between two segments.
@@ -237,7 +249,17 @@ func (r *Reader) fill() bool {
 		return false
 	}
 	if r.start > 0 && (r.start == r.end || r.end == len(r.buf)) {
-		n := copy(r.buf, r.buf[r.start:r.end])
+		if r.bufs != nil {
+			// Segments handed out may still be in use: take another
+			// buffer.
+			r.bufs.retire()
+			nb := r.bufs.get(len(r.buf))
+			copy(nb, r.buf[r.start:r.end])
+			r.buf = nb
+		} else {
+			copy(r.buf, r.buf[r.start:r.end])
+		}
+		n := r.end - r.start
 		r.base += int64(r.start)
 		r.end = n
 		r.start = 0
@@ -246,7 +268,13 @@ func (r *Reader) fill() bool {
 		if len(r.buf) >= r.MaxSegment+isaLen {
 			return false
 		}
-		nb := make([]byte, 2*len(r.buf))
+		var nb []byte
+		if r.bufs != nil {
+			r.bufs.retire()
+			nb = r.bufs.get(2 * len(r.buf))
+		} else {
+			nb = make([]byte, 2*len(r.buf))
+		}
 		copy(nb, r.buf[:r.end])
 		r.buf = nb
 	}

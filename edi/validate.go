@@ -40,6 +40,19 @@ type Options struct {
 	// 4 and 5: situational rules and external code sets, see edi/snip). It
 	// sees every segment the recognizer places, with its loop.
 	Checker Checker
+	// Workers is the number of goroutines that validate transaction set
+	// bodies (the loop recognizer, the element rules and the Checker) at
+	// once; 0 means runtime.GOMAXPROCS (but 1 for an input in memory
+	// shorter than 256 KiB, where the goroutines cost more than they
+	// save). With 1 everything runs on the calling goroutine. The envelope (ISA, GS, ST/SE control numbers,
+	// counts) is always checked in stream order and each set's findings
+	// are merged back in stream order, so the Report is the same whatever
+	// the number. With more than one, Checker.Start and the SetCheckers it
+	// returns run on the workers: Start may be called from several
+	// goroutines at once, each SetChecker from one at a time.
+	// OnInterchange is always called on the calling goroutine, and a panic
+	// on a worker is raised again there.
+	Workers int
 }
 
 func (o *Options) tolerates(e *Error) bool {
@@ -225,6 +238,9 @@ func validateReader(rd *Reader, opts *Options) (*Report, error) {
 	if v.opts.MaxSegment > 0 {
 		rd.MaxSegment = v.opts.MaxSegment
 	}
+	if n := v.workers(); n > 1 && (v.opts.Workers > 0 || rd.r != nil || len(rd.buf) >= minParallel) {
+		return validateParallel(v, rd, n)
+	}
 	load()
 	if loadErr != nil {
 		return nil, loadErr
@@ -247,9 +263,13 @@ func validateReader(rd *Reader, opts *Options) (*Report, error) {
 		v.rep.Segments++
 		v.segment(s)
 	}
-	v.eof(rd)
+	v.eof(rd.base + int64(rd.end))
 	return v.rep, ioErr
 }
+
+// minParallel is the smallest input in memory validated on several
+// workers when Options.Workers is 0.
+const minParallel = 256 << 10
 
 func isReadErr(err error) bool {
 	return !errors.Is(err, ErrNoISA) && !errors.Is(err, ErrShortISA) && !errors.Is(err, ErrBadDelimiters) &&
@@ -268,9 +288,26 @@ type validator struct {
 	seen       int // interchanges closed
 	check      SetChecker
 	checkAdd   func(*Error) // v.add, bound once
+	// par is set on the validator that merges the workers' results
+	// (parallel.go): st leaves the set's body to a worker.
+	par bool
+	// sink, when set, receives the errors of a worker's set instead of
+	// the report (parallel.go).
+	sink *setResult
 }
 
 func (v *validator) add(e *Error) {
+	if v.sink != nil {
+		v.sink.record(v, e)
+		return
+	}
+	v.addCtx(e, nil)
+}
+
+// addCtx records e. ctx, when not nil, is the business unit context
+// (Error.Context, ContextRef) worked out when a worker found e; otherwise
+// the recognizer's current one is used.
+func (v *validator) addCtx(e *Error, ctx *[2]string) {
 	switch e.Kind {
 	case KindTA1:
 		if v.ic != nil {
@@ -300,7 +337,11 @@ func (v *validator) add(e *Error) {
 	}
 	if e.Kind >= KindIK5 && v.set != nil {
 		if e.Kind >= KindIK3 {
-			e.Context, e.ContextRef = v.rec.context()
+			if ctx != nil {
+				e.Context, e.ContextRef = ctx[0], ctx[1]
+			} else {
+				e.Context, e.ContextRef = v.rec.context()
+			}
 		}
 		v.set.Errors = append(v.set.Errors, e)
 	}
@@ -372,7 +413,9 @@ func (v *validator) ensureIC(s *Segment) {
 	}
 }
 
-func (v *validator) eof(rd *Reader) {
+// eof closes what is open at the end of the input; end is the stream
+// offset just past the last byte read.
+func (v *validator) eof(end int64) {
 	if v.ic == nil {
 		if v.seen == 0 {
 			v.noteSyntax(&SyntaxError{Index: 1, TA1: "023", Err: ErrNoISA})
@@ -384,7 +427,7 @@ func (v *validator) eof(rd *Reader) {
 		v.endInterchange()
 		return
 	}
-	s := &Segment{Index: v.lastIndex + 1, Offset: rd.base + int64(rd.end), Data: []byte("IEA")}
+	s := &Segment{Index: v.lastIndex + 1, Offset: end, Data: []byte("IEA")}
 	s.seps = []int32{3}
 	v.closeGroup(s, true)
 	v.segErr(KindTA1, "023", s, 0, "", 0, 0, 0)

@@ -16,6 +16,7 @@ package snip
 
 import (
 	"io"
+	"runtime"
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/x835"
@@ -103,23 +104,39 @@ func (o Options) err() error {
 // Validate reads r as a stream and checks it at the chosen levels. 835
 // balancing (part of level 3) needs the whole file: use ValidateBytes.
 func Validate(r io.Reader, o Options) (*edi.Report, error) {
-	if err := o.err(); err != nil {
-		return nil, err
-	}
-	return edi.Validate(r, o.EDI())
+	return o.run(func(eo *edi.Options) (*edi.Report, error) { return edi.Validate(r, eo) })
 }
 
 // ValidateBytes checks b at the chosen levels, 835 balancing included
 // from level 3.
 func ValidateBytes(b []byte, o Options) (*edi.Report, error) {
-	if err := o.err(); err != nil {
-		return nil, err
-	}
+	return o.run(func(eo *edi.Options) (*edi.Report, error) {
+		if o.level() >= Level3 {
+			return x835.Validate(b, eo)
+		}
+		return edi.ValidateBytes(b, eo)
+	})
+}
+
+// run validates with the edi options of o. With one worker the rules and
+// code lists are loaded first. With more, they load on goroutines of their
+// own while the input is read (the first sets' checkers wait for them),
+// and a load error is still returned instead of the report.
+func (o Options) run(validate func(*edi.Options) (*edi.Report, error)) (*edi.Report, error) {
 	eo := o.EDI()
-	if o.level() >= Level3 {
-		return x835.Validate(b, eo)
+	if o.level() < Level4 || eo.Workers == 1 || eo.Workers == 0 && runtime.GOMAXPROCS(0) == 1 {
+		if err := o.err(); err != nil {
+			return nil, err
+		}
+		return validate(eo)
 	}
-	return edi.ValidateBytes(b, eo)
+	go func() { _, _ = loadRules() }()
+	go func() { _, _ = ICD10CMLists() }()
+	rep, err := validate(eo)
+	if lerr := o.err(); lerr != nil {
+		return nil, lerr
+	}
+	return rep, err
 }
 
 // Split returns a report's findings as rejecting errors and warnings.
