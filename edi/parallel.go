@@ -27,15 +27,11 @@ import (
 	"errors"
 	"io"
 	"math"
-	"runtime"
 	"sync/atomic"
 )
 
 func (v *validator) workers() int {
-	if v.opts.Workers > 0 {
-		return v.opts.Workers
-	}
-	return runtime.GOMAXPROCS(0)
+	return max(v.opts.Workers, 1)
 }
 
 // batchSegs is the number of segments a batch holds at most, batchBufs

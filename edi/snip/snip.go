@@ -16,7 +16,6 @@ package snip
 
 import (
 	"io"
-	"runtime"
 
 	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/x835"
@@ -124,7 +123,7 @@ func ValidateBytes(b []byte, o Options) (*edi.Report, error) {
 // and a load error is still returned instead of the report.
 func (o Options) run(validate func(*edi.Options) (*edi.Report, error)) (*edi.Report, error) {
 	eo := o.EDI()
-	if o.level() < Level4 || eo.Workers == 1 || eo.Workers == 0 && runtime.GOMAXPROCS(0) == 1 {
+	if o.level() < Level4 || eo.Workers <= 1 {
 		if err := o.err(); err != nil {
 			return nil, err
 		}
