@@ -19,7 +19,10 @@
 #     SCALE_ONLY=TEXT runs only the queries whose name contains TEXT.
 # SCALE_PRESET picks the size (default fortieth: 5 tenants of the full
 # size's 50,000 claims each, 250,000 claims; tenth and full are the large
-# ones); SCALE_TENANTS overrides its tenant count. The database
+# ones; wide is the full size's 200 tenants of 5,000 claims each, 1,000,000
+# claims, for the planner's per-tenant estimates, with SCALE_POST=0 as no
+# tenant has the 10,000 claims the posting pays); SCALE_TENANTS overrides
+# its tenant count. The database
 # (SCALE_DB, default scale_bench_<preset>) and its key file (.data/scale/)
 # are kept: a later run resumes the generation or reuses the data.
 set -euo pipefail

@@ -152,6 +152,15 @@ WHERE q.status = 'open'
   AND q.id IN (SELECT item_id FROM visible_work_items(sqlc.narg(actor)::uuid, @perm::text))
 ORDER BY q.id DESC LIMIT @row_limit;
 
+-- name: DashRemittanceChanges :one
+-- The caller's organisations and the change count kept for their tenants
+-- (remittance_changes, 00173): while both are the same, so are the
+-- remittance view's counts (DashRemittanceVersion).
+WITH v AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
+SELECT coalesce((SELECT string_agg(v.id::text, ',' ORDER BY v.id) FROM v), '')::text AS orgs,
+       coalesce((SELECT sum(c.changes) FROM remittance_changes c
+                 WHERE c.tenant_id IN (SELECT org_tenant(v.id) FROM v)), 0)::bigint AS changes;
+
 -- name: DashRemittanceVersion :one
 -- What changes when the remittance view would: remittances posted or
 -- reconciled, work items added or resolved. The items are those of the

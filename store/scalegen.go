@@ -51,16 +51,25 @@ func (z ScaleSize) Claims() int { return z.Tenants * z.ClaimsPerTenant }
 var ScaleFull = ScaleSize{Tenants: 200, Facilities: 3, PatientsPerTenant: 5000, ClaimsPerTenant: 50000, Payers: 8, Providers: 20, Years: 3}
 
 // ScalePresets name the sizes GenerateScale is run at: full, its tenth and
-// twentieth (fewer tenants of the same size), and small sets for tests.
+// twentieth (fewer tenants of the same size), wide (the full size's 200
+// tenants with a tenth of its claims and patients each, so a tenant is the
+// same share of the tables as at full size: what the planner's estimates
+// for one tenant depend on), and small sets for tests.
 var ScalePresets = map[string]ScaleSize{
 	"full":      ScaleFull,
 	"tenth":     withTenants(ScaleFull, 20),
 	"twentieth": withTenants(ScaleFull, 10),
 	"fortieth":  withTenants(ScaleFull, 5),
+	"wide":      withPerTenant(ScaleFull, 500, 5000),
 	"tiny":      {Tenants: 6, Facilities: 2, PatientsPerTenant: 150, ClaimsPerTenant: 1500, Payers: 4, Providers: 4, Years: 3},
 }
 
 func withTenants(z ScaleSize, n int) ScaleSize { z.Tenants = n; return z }
+
+func withPerTenant(z ScaleSize, patients, claims int) ScaleSize {
+	z.PatientsPerTenant, z.ClaimsPerTenant = patients, claims
+	return z
+}
 
 // ScaleOptions tune a run.
 type ScaleOptions struct {

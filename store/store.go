@@ -56,6 +56,8 @@ type Store struct {
 	idem     idemQueues
 	// passwordChecks counts sign-ins' argon2id checks (PasswordChecks).
 	passwordChecks atomic.Int64
+	// remitVersions keeps users' remittance counts (DashRemittanceVersion).
+	remitVersions remitVersionCache
 }
 
 // UseKeys sets the envelope-encryption keys; the records services (which

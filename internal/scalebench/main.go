@@ -52,7 +52,7 @@ func main() {
 }
 
 func presetNames() string {
-	return "full (200 tenants, 1M patients, 10M claims), tenth, twentieth, fortieth, tiny"
+	return "full (200 tenants, 1M patients, 10M claims), tenth, twentieth, fortieth, wide (200 tenants of 5,000 claims), tiny"
 }
 
 func fail(err error) {

@@ -112,6 +112,10 @@ func dashQueries() []dashQuery {
 			_, err := s.DashWorkQueue(ctx, x.actor)
 			return err
 		}},
+		{"remittance version poll", func(ctx context.Context, s *store.Store, x tenantSample) error {
+			_, err := s.DashRemittanceVersion(ctx, x.actor)
+			return err
+		}},
 		{"A/R aging + analytics", func(ctx context.Context, s *store.Store, x tenantSample) error {
 			_, err := s.DashReceivables(ctx, x.actor)
 			return err

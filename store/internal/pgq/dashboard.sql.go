@@ -509,20 +509,38 @@ func (q *Queries) DashRemittancePaymentsOf(ctx context.Context, arg DashRemittan
 }
 
 const dashRemittances = `-- name: DashRemittances :many
+WITH v AS (
+    SELECT v.id FROM visible_orgs($2::uuid, $3::text) AS v (id)
+),
+cand AS (
+    SELECT o.id FROM v CROSS JOIN LATERAL (
+        SELECT DISTINCT cp.remittance_id AS id FROM claim_payments cp
+        WHERE cp.org_id = v.id
+          AND cp.remittance_id < coalesce($4::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+        ORDER BY cp.remittance_id DESC LIMIT $1) AS o
+    UNION
+    SELECT p.id FROM (SELECT DISTINCT tp.partner FROM trading_partner_orgs tp WHERE tp.org_id IN (SELECT v.id FROM v)) AS tp
+    CROSS JOIN LATERAL (
+        SELECT r.id FROM remittances r
+        WHERE r.partner = tp.partner
+          AND r.id < coalesce($4::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+          AND ((SELECT true FROM claim_payments cp WHERE cp.remittance_id = r.id AND cp.org_id IS NULL LIMIT 1)
+               OR (SELECT true FROM claim_payments cp WHERE cp.remittance_id = r.id LIMIT 1) IS NULL)
+        ORDER BY r.id DESC LIMIT $1) AS p
+)
 SELECT r.id::text AS id, r.payer_id, r.trace_number, r.paid_cents, r.provider_adj_cents, r.balanced, r.balance_problems,
        r.eft_reconciled, coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date, r.created_at,
        (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)::bigint AS payments
 FROM remittances r
-WHERE r.id < coalesce($1::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  AND EXISTS (SELECT 1 FROM remittance_visible($2::uuid, $3::text, r.id, r.partner) AS v WHERE v.visible)
-ORDER BY r.id DESC LIMIT $4
+WHERE r.id = ANY (ARRAY(SELECT cand.id FROM cand ORDER BY cand.id DESC LIMIT $1))
+ORDER BY r.id DESC
 `
 
 type DashRemittancesParams struct {
-	Before   *string
+	RowLimit int32
 	Actor    *string
 	Perm     string
-	RowLimit int32
+	Before   *string
 }
 
 type DashRemittancesRow struct {
@@ -542,15 +560,22 @@ type DashRemittancesRow struct {
 // Remittances the caller owns a part of (remittance_owners: the
 // organisations of the claims they pay, or, for what matched no claim, the
 // organisations billing through the account they came through), with how
-// many claim payments they carry in all. Each remittance walked newest
-// first is asked (remittance_visible, 00165), so the page stops at its
-// limit instead of first finding every remittance the caller owns.
+// many claim payments they carry in all, newest first. The candidates are
+// found from the caller's side, each list in its index's order and cut at
+// the page's size: for each visible organisation, the newest remittances
+// it has claim payments in (claim_payments_org: (org_id, remittance_id));
+// for each account a visible organisation bills through, its newest
+// remittances (remittances_partner: (partner, id)) that carry a claim
+// payment matching no claim or none at all (asked per remittance, as
+// remittance_visible does). The page is the newest of their union: the
+// same rows as walking every remittance newest first and asking each
+// (which read every tenant's remittances down to the caller's 50th).
 func (q *Queries) DashRemittances(ctx context.Context, arg DashRemittancesParams) ([]DashRemittancesRow, error) {
 	rows, err := q.db.Query(ctx, dashRemittances,
-		arg.Before,
+		arg.RowLimit,
 		arg.Actor,
 		arg.Perm,
-		arg.RowLimit,
+		arg.Before,
 	)
 	if err != nil {
 		return nil, err

@@ -913,6 +913,11 @@ type Remittance struct {
 	DetailsRecorded  bool
 }
 
+type RemittanceChange struct {
+	TenantID string
+	Changes  int64
+}
+
 type RemittanceOwner struct {
 	RemittanceID string
 	OrgID        *string

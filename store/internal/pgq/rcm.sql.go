@@ -290,6 +290,33 @@ func (q *Queries) ClaimSubmission(ctx context.Context, id string) (ClaimSubmissi
 	return i, err
 }
 
+const dashRemittanceChanges = `-- name: DashRemittanceChanges :one
+WITH v AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id))
+SELECT coalesce((SELECT string_agg(v.id::text, ',' ORDER BY v.id) FROM v), '')::text AS orgs,
+       coalesce((SELECT sum(c.changes) FROM remittance_changes c
+                 WHERE c.tenant_id IN (SELECT org_tenant(v.id) FROM v)), 0)::bigint AS changes
+`
+
+type DashRemittanceChangesParams struct {
+	Actor *string
+	Perm  string
+}
+
+type DashRemittanceChangesRow struct {
+	Orgs    string
+	Changes int64
+}
+
+// The caller's organisations and the change count kept for their tenants
+// (remittance_changes, 00173): while both are the same, so are the
+// remittance view's counts (DashRemittanceVersion).
+func (q *Queries) DashRemittanceChanges(ctx context.Context, arg DashRemittanceChangesParams) (DashRemittanceChangesRow, error) {
+	row := q.db.QueryRow(ctx, dashRemittanceChanges, arg.Actor, arg.Perm)
+	var i DashRemittanceChangesRow
+	err := row.Scan(&i.Orgs, &i.Changes)
+	return i, err
+}
+
 const dashRemittanceVersion = `-- name: DashRemittanceVersion :one
 WITH rem AS (
     SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r

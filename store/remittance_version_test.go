@@ -1,0 +1,171 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/claimflow/claimflow/store"
+	"github.com/claimflow/claimflow/store/internal/pgq"
+)
+
+// TestRemittanceVersionKept checks the remittance view's poll, which
+// recounts only when its tenants' kept change count or the caller's
+// organisations moved (remittance_changes, 00173), against the count made
+// afresh, after each kind of write that changes what the view shows: a
+// remittance with no claim payment, a claim payment, one moved to another
+// facility's claim, a claim payment deleted, a reconciliation, a work item
+// added, resolved and deleted, an organisation added to an account and
+// removed, a role granted, and concurrent writers; for a tenant's biller,
+// a biller of one facility and a user granted in both tenants. Each write
+// must change the fresh count of one of them, so that a trigger missing
+// leaves a poll answering the old count.
+func TestRemittanceVersionKept(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	size := store.ScaleSize{Tenants: 2, Facilities: 3, PatientsPerTenant: 40, ClaimsPerTenant: 300, Payers: 3, Providers: 4, Years: 3}
+	if _, err := s.GenerateScale(ctx, size, store.ScaleOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	t0, t1 := store.ScaleTenant(0), store.ScaleTenant(1)
+	var fac string
+	if err := s.Pool.QueryRow(ctx, `SELECT id::text FROM orgs WHERE parent_id = $1 ORDER BY id LIMIT 1`, t0.OrgID).Scan(&fac); err != nil {
+		t.Fatal(err)
+	}
+	biller := store.Actor{UserID: t0.BillerID, SourceIP: "192.0.2.1", RequestID: "version-test"}
+	facility := userWithRole(t, s, fac, "version-facility", "biller")
+	both := userWithRole(t, s, fac, "version-both", "biller")
+	actors := []struct {
+		name string
+		a    store.Actor
+	}{{"biller", biller}, {"facility biller", facility}, {"both tenants", both}}
+	fresh := func(a store.Actor) store.RemittanceVersion {
+		t.Helper()
+		r, err := pgq.New(s.Pool).DashRemittanceVersion(ctx, pgq.DashRemittanceVersionParams{Actor: &a.UserID, Perm: store.PermClaimRead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.RemittanceVersion{Remittances: int(r.Remittances), Reconciled: int(r.Reconciled), OpenWorkItems: int(r.OpenItems), Latest: r.Latest}
+	}
+	last := map[string]store.RemittanceVersion{}
+	check := func(step string) {
+		t.Helper()
+		moved := false
+		for _, x := range actors {
+			want := fresh(x.a)
+			got, err := s.DashRemittanceVersion(ctx, x.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Latest.Equal(want.Latest) || got.Remittances != want.Remittances || got.Reconciled != want.Reconciled ||
+				got.OpenWorkItems != want.OpenWorkItems {
+				t.Errorf("%s, %s: poll answers %+v, counted afresh %+v", step, x.name, got, want)
+			}
+			if prev, ok := last[x.name]; ok && (prev.Remittances != want.Remittances || prev.Reconciled != want.Reconciled ||
+				prev.OpenWorkItems != want.OpenWorkItems || !prev.Latest.Equal(want.Latest)) {
+				moved = true
+			}
+			last[x.name] = want
+		}
+		if step != "start" && !moved {
+			t.Errorf("%s changed no caller's counts: the step checks nothing", step)
+		}
+	}
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := s.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	check("start")
+	// Polled again with nothing changed: the kept counts.
+	check("start")
+
+	exec(`INSERT INTO remittances (id, payer_id, trace_number, file_key, transaction_index, paid_cents, balanced, partner, created_at)
+		VALUES ('01a2ffff-0000-7000-8000-000000000001', 'ZZPAYER', 'ZZTRACE-NEW', 'k', 0, 0, true, $1, now() + interval '1 day')`, t0.Partner)
+	check("remittance with no claim payment inserted")
+
+	var rem string
+	var seq int
+	if err := s.Pool.QueryRow(ctx, `SELECT cp.remittance_id::text, cp.seq FROM claim_payments cp
+		WHERE cp.org_id = $1 AND (SELECT count(*) FROM claim_payments x WHERE x.remittance_id = cp.remittance_id) = 1
+		ORDER BY cp.remittance_id DESC LIMIT 1`, fac).Scan(&rem, &seq); err != nil {
+		t.Fatal(err)
+	}
+	// The facility's remittance now also pays a claim of another facility.
+	var other, otherClaim string
+	if err := s.Pool.QueryRow(ctx, `SELECT c.org_id::text, c.id::text FROM claims c WHERE c.tenant_id = $1 AND c.org_id <> $2 LIMIT 1`,
+		t0.OrgID, fac).Scan(&other, &otherClaim); err != nil {
+		t.Fatal(err)
+	}
+	exec(`INSERT INTO claim_payments (remittance_id, seq, claim_id, org_id, patient_control, status_code, charge_cents, paid_cents, patient_resp_cents)
+		VALUES ('01a2ffff-0000-7000-8000-000000000001', 1, $1, $2, 'ZZPCN', '1', 100, 100, 0)`, otherClaim, other)
+	check("claim payment inserted")
+
+	exec(`UPDATE claim_payments SET claim_id = $3, org_id = $4 WHERE remittance_id = $1 AND seq = $2`, rem, seq, otherClaim, other)
+	check("claim payment moved to another facility's claim")
+
+	exec(`UPDATE remittances SET eft_reconciled = NOT eft_reconciled WHERE id = (
+		SELECT cp.remittance_id FROM claim_payments cp WHERE cp.org_id = $1 ORDER BY cp.remittance_id LIMIT 1)`, fac)
+	check("remittance reconciled")
+
+	exec(`INSERT INTO remit_work_queue (remittance_id, seq, kind, detail) SELECT cp.remittance_id, cp.seq, 'unbalanced', 'test'
+		FROM claim_payments cp WHERE cp.org_id = $1 AND NOT EXISTS (SELECT 1 FROM remit_work_queue q WHERE q.remittance_id = cp.remittance_id)
+		ORDER BY cp.remittance_id LIMIT 2`, fac)
+	check("work items added")
+
+	exec(`UPDATE remit_work_queue SET status = 'resolved', resolution = 'not_ours', resolved_at = now() + interval '2 days'
+		WHERE id = (SELECT max(id) FROM remit_work_queue)`)
+	check("work item resolved")
+
+	exec(`DELETE FROM remit_work_queue WHERE id = (SELECT max(id) FROM remit_work_queue WHERE status = 'open')`)
+	check("work item deleted")
+
+	exec(`DELETE FROM claim_adjustments WHERE remittance_id = '01a2ffff-0000-7000-8000-000000000001'`)
+	exec(`DELETE FROM claim_payments WHERE remittance_id = '01a2ffff-0000-7000-8000-000000000001'`)
+	check("claim payment deleted")
+
+	var linked []string
+	if err := s.Pool.QueryRow(ctx, `SELECT array_agg(org_id::text) FROM trading_partner_orgs WHERE partner = $1`, t0.Partner).Scan(&linked); err != nil {
+		t.Fatal(err)
+	}
+	exec(`DELETE FROM trading_partner_orgs WHERE partner = $1`, t0.Partner)
+	check("organisations removed from the account")
+	exec(`INSERT INTO trading_partner_orgs (partner, org_id) SELECT $1, unnest($2::uuid[])`, t0.Partner, linked)
+	check("organisations added to the account")
+
+	exec(`DELETE FROM remittances WHERE id = '01a2ffff-0000-7000-8000-000000000001'`)
+	check("remittance deleted")
+
+	exec(`INSERT INTO role_grants (user_id, org_id, role) VALUES ($1, $2, 'biller')`, both.UserID, t1.OrgID)
+	check("role granted in the other tenant")
+
+	// Concurrent writers of the same tenant: every increment is kept.
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Pool.Exec(ctx, `UPDATE remittances SET eft_reconciled = true WHERE id = (
+				SELECT cp.remittance_id FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
+				WHERE cp.org_id = $1 AND NOT r.eft_reconciled ORDER BY cp.remittance_id OFFSET $2 LIMIT 1)`, fac, i)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("concurrent reconciliations")
+	var rows int
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM remittance_changes WHERE tenant_id = $1`, t0.OrgID).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows > 9 {
+		t.Errorf("tenant 0 has %d change rows, want them folded", rows)
+	}
+}
