@@ -296,6 +296,15 @@ func (a *Adjudicator) acknowledge(user string, ic *edi.Interchange, g *edi.Group
 			if in.pt != nil {
 				ca.Patient.Name, ca.Patient.FirstName = in.pt.lastName, in.pt.firstName
 			}
+			if ca.Patient.ID == "" {
+				// The 837 may omit the subscriber's ID (2010BA NM108/NM109
+				// are situational), but the 277CA's 2100D NM109 is
+				// required. Such a claim is rejected A3:33 (member not
+				// found, see adjudicate.go), and the acknowledgment echoes
+				// the claim's own control number so the provider can match
+				// it (the claim is also named in 2200D TRN02).
+				ca.Patient.ID = in.pcn
+			}
 			total += rec.Charge
 			if rec.State == Rejected {
 				rejN++
