@@ -134,6 +134,30 @@ func (s *Store) DashClaimsParamsForTest(a Actor, f DashClaimFilter, p Page) (pgq
 	return s.dashClaimsParams(a, f, p)
 }
 
+// DashClaimsRowsForTest reads one page of the worklist as DashClaims does
+// (without the audit); byIDs tells whether the search was resolved to
+// claim IDs first (else DashClaimsSorted read it).
+func (s *Store) DashClaimsRowsForTest(ctx context.Context, a Actor, f DashClaimFilter, p Page) (rows []pgq.DashClaimsSortedRow, byIDs bool, err error) {
+	params, none, err := s.dashClaimsParams(a, f, p)
+	if err != nil || none {
+		return nil, false, err
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if params.Criteria > 0 {
+			if _, byIDs, err = s.searchClaimIDs(ctx, pgq.New(tx), params); err != nil {
+				return err
+			}
+		}
+		rows, err = s.dashClaimsRows(ctx, tx, params)
+		return err
+	})
+	return rows, byIDs, err
+}
+
+// SetSearchIDCapForTest sets how many claims a search criterion may match
+// for the page to be read by ID (0: searchIDCap).
+func (s *Store) SetSearchIDCapForTest(n int) { s.searchCap = n }
+
 // AuditForTest appends entries to the audit chain in one transaction, as a
 // listing does (queueAuditRows: one statement for several rows).
 func (s *Store) AuditForTest(ctx context.Context, a Actor, entries ...AuditEntry) error {
