@@ -303,8 +303,9 @@ func (s *Store) searchClaimIDs(ctx context.Context, db *pgq.Queries, p pgq.DashC
 		err = add(db.SearchClaimsByDOS(ctx, pgq.SearchClaimsByDOSParams{DosFrom: p.DosFrom, DosTo: p.DosTo, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
 	}
 	if p.Q != nil && ok && err == nil {
-		err = add(db.SearchClaimsByQuery(ctx, pgq.SearchClaimsByQueryParams{Q: *p.Q, QMember: p.QMember, QLast: p.QLast, QFirst: p.QFirst,
-			QPairFirst: p.QPairFirst, QPairLast: p.QPairLast, QDos: p.QDos, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		ids, qok, qerr := s.searchQueryIDs(ctx, db, p, row)
+		err = add(ids, qerr)
+		ok = ok && qok
 	}
 	if err != nil || !ok {
 		return nil, false, err
@@ -313,6 +314,69 @@ func (s *Store) searchClaimIDs(ctx context.Context, db *pgq.Queries, p pgq.DashC
 		return nil, false, errors.New("store: search criteria miscounted")
 	}
 	return intersect(sets), true, nil
+}
+
+// searchQueryIDs resolves the search box's meanings (dash_search's
+// criterion 8): the claims that match any of them, each meaning given
+// read by its statement. ok is false when one matches more than
+// searchIDCap claims.
+func (s *Store) searchQueryIDs(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSortedParams, row int32) ([]string, bool, error) {
+	var all []string
+	ok := true
+	add := func(found []string, err error) error {
+		if err != nil {
+			return err
+		}
+		if len(found) >= int(row) {
+			ok = false
+		}
+		all = append(all, found...)
+		return nil
+	}
+	steps := []func() error{
+		func() error {
+			return add(db.SearchClaimsByControlNumber(ctx, pgq.SearchClaimsByControlNumberParams{Pcn: *p.Q, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		},
+		func() error {
+			return add(db.SearchClaimsByPayerClaimNumber(ctx, pgq.SearchClaimsByPayerClaimNumberParams{PayerClaim: *p.Q, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		},
+		func() error {
+			if p.QMember == nil {
+				return nil
+			}
+			return add(db.SearchClaimsByMemberID(ctx, pgq.SearchClaimsByMemberIDParams{Member: p.QMember, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		},
+		func() error {
+			if len(p.QLast) == 0 {
+				return nil
+			}
+			return add(db.SearchClaimsByLastName(ctx, pgq.SearchClaimsByLastNameParams{Names: p.QLast, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		},
+		func() error {
+			if len(p.QFirst) == 0 {
+				return nil
+			}
+			return add(db.SearchClaimsByFirstName(ctx, pgq.SearchClaimsByFirstNameParams{Names: p.QFirst, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		},
+		func() error {
+			if len(p.QPairLast) == 0 {
+				return nil
+			}
+			return add(db.SearchClaimsByNamePair(ctx, pgq.SearchClaimsByNamePairParams{First: p.QPairFirst, Last: p.QPairLast, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		},
+		func() error {
+			if p.QDos == nil {
+				return nil
+			}
+			return add(db.SearchClaimsByDOS(ctx, pgq.SearchClaimsByDOSParams{DosFrom: p.QDos, DosTo: p.QDos, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil || !ok {
+			return nil, false, err
+		}
+	}
+	return all, true, nil
 }
 
 // intersect returns the IDs that are in every set (each set's IDs are

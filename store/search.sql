@@ -113,14 +113,16 @@ ORDER BY CASE WHEN @descending::boolean THEN x.sort_key END DESC,
 LIMIT @row_limit;
 
 -- The search resolved first (store/search.go, searchClaimIDs): each given
--- criterion's claims through its own index, in one small statement each
--- (the search box's meanings in one), scoped as dash_search scopes them
+-- criterion's claims through its own index, in one small statement each,
+-- scoped as dash_search scopes them
 -- (names by the patient's organisation, dates of service by the
 -- encounter's) and by the claim's organisation as dash_claims scopes the
 -- list; at most @row_limit claims each. Small enough to plan in a fraction
 -- of a millisecond, and their generic plans are the custom ones (one index
--- each; a NULL parameter reads nothing). The store intersects the
--- criteria's claims and reads the page by ID (DashClaimsByIDs).
+-- each). The search box's meanings (dash_search's criterion 8) are the
+-- same statements, one per meaning given, their claims united. The store
+-- intersects the criteria's claims and reads the page by ID
+-- (DashClaimsByIDs).
 
 -- name: SearchClaimsByControlNumber :many
 SELECT c.id::text AS id FROM claims c
@@ -136,64 +138,50 @@ WHERE cp.payer_claim_number = @payer_claim::text AND cp.payer_claim_number <> ''
 LIMIT @row_limit;
 
 -- name: SearchClaimsByMemberID :many
-SELECT c.id::text AS id FROM coverages cv JOIN claims c ON c.coverage_id = cv.id
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, coverages cv
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.coverage_id = cv.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
 WHERE cv.member_id_bidx = @member::bytea
-  AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)))
 LIMIT @row_limit;
 
 -- name: SearchClaimsByFirstName :many
--- Patients with any of the first names' blind indexes.
+-- Patients with any of the first names' blind indexes, then each one's
+-- claims (a nested loop through claims_patient, kept by OFFSET 0: joined
+-- freely under the LIMIT, the planner scanned every claim and hashed).
 WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
-SELECT c.id::text AS id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-WHERE p.first_name_bidx = ANY (@names::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
+SELECT c.id::text AS id FROM v, patients p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE p.first_name_bidx = ANY (@names::bytea[]) AND p.org_id = ANY (v.orgs)
 LIMIT @row_limit;
 
 -- name: SearchClaimsByLastName :many
--- Patients with any of the last names' blind indexes.
+-- Patients with any of the last names' blind indexes, then their claims.
 WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
-SELECT c.id::text AS id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-WHERE p.last_name_bidx = ANY (@names::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
+SELECT c.id::text AS id FROM v, patients p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE p.last_name_bidx = ANY (@names::bytea[]) AND p.org_id = ANY (v.orgs)
+LIMIT @row_limit;
+
+-- name: SearchClaimsByNamePair :many
+-- Patients named first[i] and last[i] for some i (the search box's
+-- "First Last" and "Last, First"), then their claims.
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, patients p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE p.last_name_bidx = ANY (@last::bytea[]) AND p.org_id = ANY (v.orgs)
+  AND EXISTS (SELECT 1 FROM ROWS FROM (unnest(@first::bytea[]), unnest(@last::bytea[])) AS n (f, l)
+              WHERE n.f = p.first_name_bidx AND n.l = p.last_name_bidx)
 LIMIT @row_limit;
 
 -- name: SearchClaimsByDOS :many
--- Dates of service in [dos_from, dos_to] (either may be open).
+-- Dates of service in [dos_from, dos_to] (either may be open): the
+-- encounters, then each one's claim.
 WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
-SELECT c.id::text AS id FROM v, encounters e JOIN claims c ON c.encounter_id = e.id
+SELECT c.id::text AS id FROM v, encounters e
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.encounter_id = e.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
 WHERE e.org_id = ANY (v.orgs)
   AND e.date_of_service >= coalesce(sqlc.narg(dos_from)::date, '-infinity'::date)
   AND e.date_of_service <= coalesce(sqlc.narg(dos_to)::date, 'infinity'::date)
-  AND c.org_id = ANY (v.orgs)
-LIMIT @row_limit;
-
--- name: SearchClaimsByQuery :many
--- The search box's meanings (dash_search's criterion 8), any of them: a
--- patient control number or payer claim number (q), a member ID (q_member),
--- a last or first name (q_last, q_first), a first and last name pair
--- (q_pair_first[i] with q_pair_last[i]), a date of service (q_dos).
-WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
-SELECT m.id::text AS id FROM (
-    SELECT c.id FROM v, claims c WHERE c.patient_control_number = @q::text AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, claim_payments cp JOIN claims c ON c.id = cp.claim_id
-    WHERE cp.payer_claim_number = @q::text AND cp.payer_claim_number <> '' AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, coverages cv JOIN claims c ON c.coverage_id = cv.id
-    WHERE cv.member_id_bidx = @q_member::bytea AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-    WHERE p.last_name_bidx = ANY (sqlc.narg(q_last)::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-    WHERE p.first_name_bidx = ANY (sqlc.narg(q_first)::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-    WHERE p.last_name_bidx = ANY (sqlc.narg(q_pair_last)::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-      AND EXISTS (SELECT 1 FROM ROWS FROM (unnest(sqlc.narg(q_pair_first)::bytea[]), unnest(sqlc.narg(q_pair_last)::bytea[])) AS n (f, l)
-                  WHERE n.f = p.first_name_bidx AND n.l = p.last_name_bidx)
-    UNION
-    SELECT c.id FROM v, encounters e JOIN claims c ON c.encounter_id = e.id
-    WHERE e.date_of_service = sqlc.narg(q_dos)::date AND e.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-) AS m
 LIMIT @row_limit;
 
 -- name: DashClaimsByIDs :many

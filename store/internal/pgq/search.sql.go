@@ -570,14 +570,16 @@ type SearchClaimsByControlNumberParams struct {
 }
 
 // The search resolved first (store/search.go, searchClaimIDs): each given
-// criterion's claims through its own index, in one small statement each
-// (the search box's meanings in one), scoped as dash_search scopes them
+// criterion's claims through its own index, in one small statement each,
+// scoped as dash_search scopes them
 // (names by the patient's organisation, dates of service by the
 // encounter's) and by the claim's organisation as dash_claims scopes the
 // list; at most @row_limit claims each. Small enough to plan in a fraction
 // of a millisecond, and their generic plans are the custom ones (one index
-// each; a NULL parameter reads nothing). The store intersects the
-// criteria's claims and reads the page by ID (DashClaimsByIDs).
+// each). The search box's meanings (dash_search's criterion 8) are the
+// same statements, one per meaning given, their claims united. The store
+// intersects the criteria's claims and reads the page by ID
+// (DashClaimsByIDs).
 func (q *Queries) SearchClaimsByControlNumber(ctx context.Context, arg SearchClaimsByControlNumberParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, searchClaimsByControlNumber,
 		arg.Pcn,
@@ -605,11 +607,11 @@ func (q *Queries) SearchClaimsByControlNumber(ctx context.Context, arg SearchCla
 
 const searchClaimsByDOS = `-- name: SearchClaimsByDOS :many
 WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($4::uuid, $5::text) AS v (id)) AS orgs)
-SELECT c.id::text AS id FROM v, encounters e JOIN claims c ON c.encounter_id = e.id
+SELECT c.id::text AS id FROM v, encounters e
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.encounter_id = e.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
 WHERE e.org_id = ANY (v.orgs)
   AND e.date_of_service >= coalesce($1::date, '-infinity'::date)
   AND e.date_of_service <= coalesce($2::date, 'infinity'::date)
-  AND c.org_id = ANY (v.orgs)
 LIMIT $3
 `
 
@@ -621,7 +623,8 @@ type SearchClaimsByDOSParams struct {
 	Perm     string
 }
 
-// Dates of service in [dos_from, dos_to] (either may be open).
+// Dates of service in [dos_from, dos_to] (either may be open): the
+// encounters, then each one's claim.
 func (q *Queries) SearchClaimsByDOS(ctx context.Context, arg SearchClaimsByDOSParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, searchClaimsByDOS,
 		arg.DosFrom,
@@ -650,8 +653,9 @@ func (q *Queries) SearchClaimsByDOS(ctx context.Context, arg SearchClaimsByDOSPa
 
 const searchClaimsByFirstName = `-- name: SearchClaimsByFirstName :many
 WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($3::uuid, $4::text) AS v (id)) AS orgs)
-SELECT c.id::text AS id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-WHERE p.first_name_bidx = ANY ($1::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
+SELECT c.id::text AS id FROM v, patients p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE p.first_name_bidx = ANY ($1::bytea[]) AND p.org_id = ANY (v.orgs)
 LIMIT $2
 `
 
@@ -662,7 +666,9 @@ type SearchClaimsByFirstNameParams struct {
 	Perm     string
 }
 
-// Patients with any of the first names' blind indexes.
+// Patients with any of the first names' blind indexes, then each one's
+// claims (a nested loop through claims_patient, kept by OFFSET 0: joined
+// freely under the LIMIT, the planner scanned every claim and hashed).
 func (q *Queries) SearchClaimsByFirstName(ctx context.Context, arg SearchClaimsByFirstNameParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, searchClaimsByFirstName,
 		arg.Names,
@@ -690,8 +696,9 @@ func (q *Queries) SearchClaimsByFirstName(ctx context.Context, arg SearchClaimsB
 
 const searchClaimsByLastName = `-- name: SearchClaimsByLastName :many
 WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($3::uuid, $4::text) AS v (id)) AS orgs)
-SELECT c.id::text AS id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-WHERE p.last_name_bidx = ANY ($1::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
+SELECT c.id::text AS id FROM v, patients p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE p.last_name_bidx = ANY ($1::bytea[]) AND p.org_id = ANY (v.orgs)
 LIMIT $2
 `
 
@@ -702,7 +709,7 @@ type SearchClaimsByLastNameParams struct {
 	Perm     string
 }
 
-// Patients with any of the last names' blind indexes.
+// Patients with any of the last names' blind indexes, then their claims.
 func (q *Queries) SearchClaimsByLastName(ctx context.Context, arg SearchClaimsByLastNameParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, searchClaimsByLastName,
 		arg.Names,
@@ -729,25 +736,72 @@ func (q *Queries) SearchClaimsByLastName(ctx context.Context, arg SearchClaimsBy
 }
 
 const searchClaimsByMemberID = `-- name: SearchClaimsByMemberID :many
-SELECT c.id::text AS id FROM coverages cv JOIN claims c ON c.coverage_id = cv.id
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($3::uuid, $4::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, coverages cv
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.coverage_id = cv.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
 WHERE cv.member_id_bidx = $1::bytea
-  AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs($2::uuid, $3::text) AS v (id)))
-LIMIT $4
+LIMIT $2
 `
 
 type SearchClaimsByMemberIDParams struct {
 	Member   []byte
+	RowLimit int32
 	Actor    *string
 	Perm     string
-	RowLimit int32
 }
 
 func (q *Queries) SearchClaimsByMemberID(ctx context.Context, arg SearchClaimsByMemberIDParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, searchClaimsByMemberID,
 		arg.Member,
+		arg.RowLimit,
 		arg.Actor,
 		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByNamePair = `-- name: SearchClaimsByNamePair :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($4::uuid, $5::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, patients p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE p.last_name_bidx = ANY ($1::bytea[]) AND p.org_id = ANY (v.orgs)
+  AND EXISTS (SELECT 1 FROM ROWS FROM (unnest($2::bytea[]), unnest($1::bytea[])) AS n (f, l)
+              WHERE n.f = p.first_name_bidx AND n.l = p.last_name_bidx)
+LIMIT $3
+`
+
+type SearchClaimsByNamePairParams struct {
+	Last     [][]byte
+	First    [][]byte
+	RowLimit int32
+	Actor    *string
+	Perm     string
+}
+
+// Patients named first[i] and last[i] for some i (the search box's
+// "First Last" and "Last, First"), then their claims.
+func (q *Queries) SearchClaimsByNamePair(ctx context.Context, arg SearchClaimsByNamePairParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByNamePair,
+		arg.Last,
+		arg.First,
 		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
 	)
 	if err != nil {
 		return nil, err
@@ -788,82 +842,6 @@ func (q *Queries) SearchClaimsByPayerClaimNumber(ctx context.Context, arg Search
 		arg.Actor,
 		arg.Perm,
 		arg.RowLimit,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const searchClaimsByQuery = `-- name: SearchClaimsByQuery :many
-WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($9::uuid, $10::text) AS v (id)) AS orgs)
-SELECT m.id::text AS id FROM (
-    SELECT c.id FROM v, claims c WHERE c.patient_control_number = $1::text AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, claim_payments cp JOIN claims c ON c.id = cp.claim_id
-    WHERE cp.payer_claim_number = $1::text AND cp.payer_claim_number <> '' AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, coverages cv JOIN claims c ON c.coverage_id = cv.id
-    WHERE cv.member_id_bidx = $2::bytea AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-    WHERE p.last_name_bidx = ANY ($3::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-    WHERE p.first_name_bidx = ANY ($4::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-    UNION
-    SELECT c.id FROM v, patients p JOIN claims c ON c.patient_id = p.id
-    WHERE p.last_name_bidx = ANY ($5::bytea[]) AND p.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-      AND EXISTS (SELECT 1 FROM ROWS FROM (unnest($6::bytea[]), unnest($5::bytea[])) AS n (f, l)
-                  WHERE n.f = p.first_name_bidx AND n.l = p.last_name_bidx)
-    UNION
-    SELECT c.id FROM v, encounters e JOIN claims c ON c.encounter_id = e.id
-    WHERE e.date_of_service = $7::date AND e.org_id = ANY (v.orgs) AND c.org_id = ANY (v.orgs)
-) AS m
-LIMIT $8
-`
-
-type SearchClaimsByQueryParams struct {
-	Q          string
-	QMember    []byte
-	QLast      [][]byte
-	QFirst     [][]byte
-	QPairLast  [][]byte
-	QPairFirst [][]byte
-	QDos       *time.Time
-	RowLimit   int32
-	Actor      *string
-	Perm       string
-}
-
-// The search box's meanings (dash_search's criterion 8), any of them: a
-// patient control number or payer claim number (q), a member ID (q_member),
-// a last or first name (q_last, q_first), a first and last name pair
-// (q_pair_first[i] with q_pair_last[i]), a date of service (q_dos).
-func (q *Queries) SearchClaimsByQuery(ctx context.Context, arg SearchClaimsByQueryParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, searchClaimsByQuery,
-		arg.Q,
-		arg.QMember,
-		arg.QLast,
-		arg.QFirst,
-		arg.QPairLast,
-		arg.QPairFirst,
-		arg.QDos,
-		arg.RowLimit,
-		arg.Actor,
-		arg.Perm,
 	)
 	if err != nil {
 		return nil, err
