@@ -227,12 +227,13 @@ func (s *Store) searchIDCap() int {
 }
 
 // dashClaimsRows reads one page of the worklist. A search is resolved to
-// its claims first (searchClaimIDs: small statements, one index each) and
-// the page read among them by ID (DashClaimsByIDs), two statements planned
-// once per connection; DashClaimsSorted, which has to be planned with its
-// parameters' values on every request (4-13 ms for a search, against
-// 0.2-1 ms to run it), is left to the lists without a search and the
-// searches that match more than searchIDCap claims.
+// its claims first (searchClaimIDs: small statements, one index path each)
+// and the page read among them by ID (DashClaimsByIDs); each of these
+// keeps its generic plan, planned once per connection. DashClaimsSorted,
+// which has to be planned with its parameters' values on every request
+// (4-13 ms for a search, against 0.2-1 ms to run it), is left to the lists
+// without a search and the searches that match more than searchIDCap
+// claims.
 func (s *Store) dashClaimsRows(ctx context.Context, tx pgx.Tx, params pgq.DashClaimsSortedParams) ([]pgq.DashClaimsSortedRow, error) {
 	db := pgq.New(tx)
 	if params.Criteria > 0 {
@@ -265,52 +266,50 @@ func (s *Store) dashClaimsRows(ctx context.Context, tx pgx.Tx, params pgq.DashCl
 
 // searchClaimIDs resolves the search of params (dash_search's criteria) to
 // the visible claims that match every given criterion: each criterion's
-// claims from its own statement (the search box's meanings from one),
-// intersected. ok is false when a criterion matches more than
-// searchIDCap claims (the caller reads the page with DashClaimsSorted).
-func (s *Store) searchClaimIDs(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSortedParams) (ids []string, ok bool, err error) {
+// claims from its own statement (the search box's meanings from one
+// statement each, united: searchQueryIDs), intersected. ok is false when
+// a criterion matches more than searchIDCap claims (the caller reads the
+// page with DashClaimsSorted).
+func (s *Store) searchClaimIDs(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSortedParams) ([]string, bool, error) {
 	limit := s.searchIDCap()
-	var sets [][]string
-	add := func(found []string, err error) error {
-		if err != nil {
-			return err
-		}
-		if len(found) > limit {
-			ok = false
-		}
-		sets = append(sets, found)
-		return nil
-	}
-	ok = true
 	row := int32(limit + 1)
+	var sets [][]string
 	if p.ClaimID != nil {
 		sets = append(sets, []string{*p.ClaimID})
 	}
-	if p.Pcn != nil && ok {
-		err = add(db.SearchClaimsByControlNumber(ctx, pgq.SearchClaimsByControlNumberParams{Pcn: *p.Pcn, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+	criteria := []struct {
+		given bool
+		read  func() ([]string, bool, error)
+	}{
+		{p.Pcn != nil, func() ([]string, bool, error) {
+			return capped(limit)(db.SearchClaimsByControlNumber(ctx, pgq.SearchClaimsByControlNumberParams{Pcn: deref(p.Pcn), Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		}},
+		{p.PayerClaim != nil, func() ([]string, bool, error) {
+			return capped(limit)(db.SearchClaimsByPayerClaimNumber(ctx, pgq.SearchClaimsByPayerClaimNumberParams{PayerClaim: deref(p.PayerClaim), Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		}},
+		{p.Member != nil, func() ([]string, bool, error) {
+			return capped(limit)(db.SearchClaimsByMemberID(ctx, pgq.SearchClaimsByMemberIDParams{Member: p.Member, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		}},
+		{p.FirstName != nil, func() ([]string, bool, error) {
+			return capped(limit)(db.SearchClaimsByFirstName(ctx, pgq.SearchClaimsByFirstNameParams{Names: [][]byte{p.FirstName}, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		}},
+		{p.LastName != nil, func() ([]string, bool, error) {
+			return capped(limit)(db.SearchClaimsByLastName(ctx, pgq.SearchClaimsByLastNameParams{Names: [][]byte{p.LastName}, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		}},
+		{p.DosFrom != nil || p.DosTo != nil, func() ([]string, bool, error) {
+			return capped(limit)(db.SearchClaimsByDOS(ctx, pgq.SearchClaimsByDOSParams{DosFrom: p.DosFrom, DosTo: p.DosTo, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
+		}},
+		{p.Q != nil, func() ([]string, bool, error) { return searchQueryIDs(ctx, db, p, limit) }},
 	}
-	if p.PayerClaim != nil && ok && err == nil {
-		err = add(db.SearchClaimsByPayerClaimNumber(ctx, pgq.SearchClaimsByPayerClaimNumberParams{PayerClaim: *p.PayerClaim, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-	}
-	if p.Member != nil && ok && err == nil {
-		err = add(db.SearchClaimsByMemberID(ctx, pgq.SearchClaimsByMemberIDParams{Member: p.Member, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-	}
-	if p.FirstName != nil && ok && err == nil {
-		err = add(db.SearchClaimsByFirstName(ctx, pgq.SearchClaimsByFirstNameParams{Names: [][]byte{p.FirstName}, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-	}
-	if p.LastName != nil && ok && err == nil {
-		err = add(db.SearchClaimsByLastName(ctx, pgq.SearchClaimsByLastNameParams{Names: [][]byte{p.LastName}, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-	}
-	if (p.DosFrom != nil || p.DosTo != nil) && ok && err == nil {
-		err = add(db.SearchClaimsByDOS(ctx, pgq.SearchClaimsByDOSParams{DosFrom: p.DosFrom, DosTo: p.DosTo, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-	}
-	if p.Q != nil && ok && err == nil {
-		ids, qok, qerr := s.searchQueryIDs(ctx, db, p, row)
-		err = add(ids, qerr)
-		ok = ok && qok
-	}
-	if err != nil || !ok {
-		return nil, false, err
+	for _, c := range criteria {
+		if !c.given {
+			continue
+		}
+		found, within, err := c.read()
+		if err != nil || !within {
+			return nil, false, err
+		}
+		sets = append(sets, found)
 	}
 	if len(sets) != int(p.Criteria) {
 		return nil, false, errors.New("store: search criteria miscounted")
@@ -318,67 +317,65 @@ func (s *Store) searchClaimIDs(ctx context.Context, db *pgq.Queries, p pgq.DashC
 	return intersect(sets), true, nil
 }
 
+// capped passes a criterion's claims on, ok unless there are more than
+// limit.
+func capped(limit int) func([]string, error) ([]string, bool, error) {
+	return func(found []string, err error) ([]string, bool, error) {
+		return found, err == nil && len(found) <= limit, err
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // searchQueryIDs resolves the search box's meanings (dash_search's
 // criterion 8): the claims that match any of them, each meaning given
-// read by its statement. ok is false when one matches more than
-// searchIDCap claims.
-func (s *Store) searchQueryIDs(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSortedParams, row int32) ([]string, bool, error) {
+// read by its statement. ok is false when they match more than limit
+// claims.
+func searchQueryIDs(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSortedParams, limit int) ([]string, bool, error) {
+	row := int32(limit + 1)
+	meanings := []struct {
+		given bool
+		read  func() ([]string, error)
+	}{
+		{true, func() ([]string, error) {
+			return db.SearchClaimsByControlNumber(ctx, pgq.SearchClaimsByControlNumberParams{Pcn: deref(p.Q), Actor: p.Actor, Perm: p.Perm, RowLimit: row})
+		}},
+		{true, func() ([]string, error) {
+			return db.SearchClaimsByPayerClaimNumber(ctx, pgq.SearchClaimsByPayerClaimNumberParams{PayerClaim: deref(p.Q), Actor: p.Actor, Perm: p.Perm, RowLimit: row})
+		}},
+		{p.QMember != nil, func() ([]string, error) {
+			return db.SearchClaimsByMemberID(ctx, pgq.SearchClaimsByMemberIDParams{Member: p.QMember, Actor: p.Actor, Perm: p.Perm, RowLimit: row})
+		}},
+		{len(p.QLast) > 0, func() ([]string, error) {
+			return db.SearchClaimsByLastName(ctx, pgq.SearchClaimsByLastNameParams{Names: p.QLast, Actor: p.Actor, Perm: p.Perm, RowLimit: row})
+		}},
+		{len(p.QFirst) > 0, func() ([]string, error) {
+			return db.SearchClaimsByFirstName(ctx, pgq.SearchClaimsByFirstNameParams{Names: p.QFirst, Actor: p.Actor, Perm: p.Perm, RowLimit: row})
+		}},
+		{len(p.QPairLast) > 0, func() ([]string, error) {
+			return db.SearchClaimsByNamePair(ctx, pgq.SearchClaimsByNamePairParams{First: p.QPairFirst, Last: p.QPairLast, Actor: p.Actor, Perm: p.Perm, RowLimit: row})
+		}},
+		{p.QDos != nil, func() ([]string, error) {
+			return db.SearchClaimsByDOS(ctx, pgq.SearchClaimsByDOSParams{DosFrom: p.QDos, DosTo: p.QDos, Actor: p.Actor, Perm: p.Perm, RowLimit: row})
+		}},
+	}
 	var all []string
-	ok := true
-	add := func(found []string, err error) error {
-		if err != nil {
-			return err
+	for _, m := range meanings {
+		if !m.given {
+			continue
 		}
-		if len(found) >= int(row) {
-			ok = false
-		}
-		all = append(all, found...)
-		return nil
-	}
-	steps := []func() error{
-		func() error {
-			return add(db.SearchClaimsByControlNumber(ctx, pgq.SearchClaimsByControlNumberParams{Pcn: *p.Q, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-		},
-		func() error {
-			return add(db.SearchClaimsByPayerClaimNumber(ctx, pgq.SearchClaimsByPayerClaimNumberParams{PayerClaim: *p.Q, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-		},
-		func() error {
-			if p.QMember == nil {
-				return nil
-			}
-			return add(db.SearchClaimsByMemberID(ctx, pgq.SearchClaimsByMemberIDParams{Member: p.QMember, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-		},
-		func() error {
-			if len(p.QLast) == 0 {
-				return nil
-			}
-			return add(db.SearchClaimsByLastName(ctx, pgq.SearchClaimsByLastNameParams{Names: p.QLast, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-		},
-		func() error {
-			if len(p.QFirst) == 0 {
-				return nil
-			}
-			return add(db.SearchClaimsByFirstName(ctx, pgq.SearchClaimsByFirstNameParams{Names: p.QFirst, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-		},
-		func() error {
-			if len(p.QPairLast) == 0 {
-				return nil
-			}
-			return add(db.SearchClaimsByNamePair(ctx, pgq.SearchClaimsByNamePairParams{First: p.QPairFirst, Last: p.QPairLast, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-		},
-		func() error {
-			if p.QDos == nil {
-				return nil
-			}
-			return add(db.SearchClaimsByDOS(ctx, pgq.SearchClaimsByDOSParams{DosFrom: p.QDos, DosTo: p.QDos, Actor: p.Actor, Perm: p.Perm, RowLimit: row}))
-		},
-	}
-	for _, step := range steps {
-		if err := step(); err != nil || !ok {
+		found, err := m.read()
+		if err != nil || len(found) > limit {
 			return nil, false, err
 		}
+		all = append(all, found...)
 	}
-	return all, true, nil
+	return all, len(all) <= limit, nil
 }
 
 // intersect returns the IDs that are in every set (each set's IDs are
