@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -69,17 +70,64 @@ type explainTx struct {
 
 func (x explainTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	if strings.Contains(sql, "dash_claims(") {
-		rows, err := x.Tx.Query(ctx, "EXPLAIN "+sql, args...)
-		if err != nil {
+		if err := x.explain(ctx, sql, args); err != nil {
 			return nil, err
 		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
+	}
+	// The search's own statements (searchClaimIDs, DashClaimsByIDs) run
+	// with the cached generic plan after five executions: both plans.
+	if strings.Contains(sql, "-- name: SearchClaimsBy") || strings.Contains(sql, "-- name: DashClaimsByIDs") {
+		if err := x.explain(ctx, sql, args); err != nil {
 			return nil, err
 		}
-		*x.plans = append(*x.plans, strings.Join(lines, "\n"))
+		if err := x.explainGeneric(ctx, sql, args); err != nil {
+			return nil, err
+		}
 	}
 	return x.Tx.Query(ctx, sql, args...)
+}
+
+// explainGeneric records the generic plan of sql (EXPLAIN plans a
+// statement with its parameters' values; a prepared one's cached plan is
+// EXPLAIN EXECUTE's, whose arguments are literals here).
+func (x explainTx) explainGeneric(ctx context.Context, sql string, args []any) error {
+	if _, err := x.Tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		return err
+	}
+	if _, err := x.Tx.Exec(ctx, "PREPARE explain_generic AS "+sql); err != nil {
+		return err
+	}
+	defer func() { _, _ = x.Tx.Exec(context.WithoutCancel(ctx), "DEALLOCATE explain_generic") }()
+	var types []string
+	if err := x.Tx.QueryRow(ctx, `SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = 'explain_generic'`).Scan(&types); err != nil {
+		return err
+	}
+	lits := make([]string, len(args))
+	for i, arg := range args {
+		var lit string
+		if err := x.Tx.QueryRow(ctx, fmt.Sprintf("SELECT quote_nullable($1::%s::text) || '::%s'", types[i], types[i]), arg).Scan(&lit); err != nil {
+			return err
+		}
+		lits[i] = lit
+	}
+	if err := x.explain(ctx, "EXECUTE explain_generic ("+strings.Join(lits, ", ")+")", nil); err != nil {
+		return err
+	}
+	_, err := x.Tx.Exec(ctx, "SET LOCAL plan_cache_mode = auto")
+	return err
+}
+
+func (x explainTx) explain(ctx context.Context, sql string, args []any) error {
+	rows, err := x.Tx.Query(ctx, "EXPLAIN "+sql, args...)
+	if err != nil {
+		return err
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	*x.plans = append(*x.plans, strings.Join(lines, "\n"))
+	return nil
 }
 
 // TracedCopy is a store on a second pool to the same database that records
@@ -133,6 +181,30 @@ func (l *StatementLog) Take() []TracedStatement {
 func (s *Store) DashClaimsParamsForTest(a Actor, f DashClaimFilter, p Page) (pgq.DashClaimsSortedParams, bool, error) {
 	return s.dashClaimsParams(a, f, p)
 }
+
+// DashClaimsRowsForTest reads one page of the worklist as DashClaims does
+// (without the audit); byIDs tells whether the search was resolved to
+// claim IDs first (else DashClaimsSorted read it).
+func (s *Store) DashClaimsRowsForTest(ctx context.Context, a Actor, f DashClaimFilter, p Page) (rows []pgq.DashClaimsSortedRow, byIDs bool, err error) {
+	params, none, err := s.dashClaimsParams(a, f, p)
+	if err != nil || none {
+		return nil, false, err
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) (err error) {
+		if params.Criteria > 0 {
+			if _, byIDs, err = s.searchClaimIDs(ctx, pgq.New(tx), params); err != nil {
+				return err
+			}
+		}
+		rows, err = s.dashClaimsRows(ctx, tx, params)
+		return err
+	})
+	return rows, byIDs, err
+}
+
+// SetSearchIDCapForTest sets how many claims a search criterion may match
+// for the page to be read by ID (0: searchIDCap).
+func (s *Store) SetSearchIDCapForTest(n int) { s.searchCap = n }
 
 // AuditForTest appends entries to the audit chain in one transaction, as a
 // listing does (queueAuditRows: one statement for several rows).

@@ -112,6 +112,141 @@ ORDER BY CASE WHEN @descending::boolean THEN x.sort_key END DESC,
          CASE WHEN NOT @descending::boolean THEN x.id END
 LIMIT @row_limit;
 
+-- The search resolved first (store/search.go, searchClaimIDs): each given
+-- criterion's claims through its own index, in one small statement each,
+-- scoped as dash_search scopes them
+-- (names by the patient's organisation, dates of service by the
+-- encounter's) and by the claim's organisation as dash_claims scopes the
+-- list; at most @row_limit claims each. Small enough to plan in a fraction
+-- of a millisecond, and their generic plans are the custom ones (one index
+-- each). The search box's meanings (dash_search's criterion 8) are the
+-- same statements, one per meaning given, their claims united. The store
+-- intersects the criteria's claims and reads the page by ID
+-- (DashClaimsByIDs).
+
+-- name: SearchClaimsByControlNumber :many
+SELECT c.id::text AS id FROM claims c
+WHERE c.patient_control_number = @pcn::text
+  AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)))
+LIMIT @row_limit;
+
+-- name: SearchClaimsByPayerClaimNumber :many
+-- Any 835 claim payment of the claim.
+SELECT DISTINCT c.id::text AS id FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+WHERE cp.payer_claim_number = @payer_claim::text AND cp.payer_claim_number <> ''
+  AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)))
+LIMIT @row_limit;
+
+-- name: SearchClaimsByMemberID :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, coverages cv
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.coverage_id = cv.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE cv.member_id_bidx = @member::bytea
+LIMIT @row_limit;
+
+-- name: SearchClaimsByFirstName :many
+-- Patients with any of the first names' blind indexes, then each one's
+-- claims: each name, then each patient, looked up through its index in a
+-- nested loop (LATERAL, kept apart by OFFSET 0). Joined freely, the
+-- planner hashed a scan of every claim under the LIMIT, and a generic
+-- plan (which takes an array parameter for 10 names, each as common as
+-- the column's average) scanned every patient.
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, unnest(@names::bytea[]) AS n (name)
+CROSS JOIN LATERAL (SELECT p.id FROM patients p WHERE p.first_name_bidx = n.name AND p.org_id = ANY (v.orgs) OFFSET 0) AS p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+LIMIT @row_limit;
+
+-- name: SearchClaimsByLastName :many
+-- Patients with any of the last names' blind indexes, then their claims
+-- (as SearchClaimsByFirstName).
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, unnest(@names::bytea[]) AS n (name)
+CROSS JOIN LATERAL (SELECT p.id FROM patients p WHERE p.last_name_bidx = n.name AND p.org_id = ANY (v.orgs) OFFSET 0) AS p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+LIMIT @row_limit;
+
+-- name: SearchClaimsByNamePair :many
+-- Patients named first[i] and last[i] for some i (the search box's
+-- "First Last" and "Last, First"), then their claims (as
+-- SearchClaimsByFirstName; a patient matching two pairs is listed twice).
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, ROWS FROM (unnest(@first::bytea[]), unnest(@last::bytea[])) AS n (first, last)
+CROSS JOIN LATERAL (SELECT p.id FROM patients p
+                    WHERE p.last_name_bidx = n.last AND p.first_name_bidx = n.first AND p.org_id = ANY (v.orgs) OFFSET 0) AS p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+LIMIT @row_limit;
+
+-- name: SearchClaimsByDOS :many
+-- Dates of service in [dos_from, dos_to] (either may be open): the
+-- encounters, then each one's claim.
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, encounters e
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.encounter_id = e.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE e.org_id = ANY (v.orgs)
+  AND e.date_of_service >= coalesce(sqlc.narg(dos_from)::date, '-infinity'::date)
+  AND e.date_of_service <= coalesce(sqlc.narg(dos_to)::date, 'infinity'::date)
+LIMIT @row_limit;
+
+-- name: DashClaimsByIDs :many
+-- One page of the worklist among the claims @ids (a search's, resolved
+-- above), with DashClaimsSorted's filters, scope, sort keys, cursor and
+-- order: the claims are read by primary key and sorted, so the plan is the
+-- same whatever the sort (a generic plan serves every request). The date
+-- of service's key is claim_dos_key's expression (to_char of a date is
+-- STABLE, so the IMMUTABLE function is not inlined and would cost a
+-- function call per claim). The page's payer and provider names are
+-- joined after the LIMIT (both columns are NOT NULL foreign keys, so the
+-- join drops no claim).
+WITH x AS (
+    SELECT c.id, c.org_id, c.status, c.payer_id, c.provider_id, c.patient_control_number, c.total_cents, c.paid_cents,
+           c.attempt, c.created_at, c.updated_at, c.patient_id, c.payer_owed_cents, c.date_of_service,
+           (CASE @sort::text
+                WHEN 'dos' THEN to_char(c.date_of_service, 'YYYY-MM-DD')
+                WHEN 'payer' THEN lower((SELECT p.name FROM payers p WHERE p.id = c.payer_id))
+                WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
+                                               ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                WHEN 'status' THEN c.status
+                ELSE '' END) AS sort_key
+    FROM claims c
+    WHERE c.id = ANY (@ids::uuid[])
+      AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)))
+      AND (sqlc.narg(payer_id)::uuid IS NULL OR c.payer_id = sqlc.narg(payer_id)::uuid)
+      AND (sqlc.narg(provider_id)::uuid IS NULL OR c.provider_id = sqlc.narg(provider_id)::uuid)
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from)::timestamptz)
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to)::timestamptz)
+      AND (sqlc.narg(min_cents)::bigint IS NULL OR c.total_cents >= sqlc.narg(min_cents)::bigint)
+      AND (sqlc.narg(max_cents)::bigint IS NULL OR c.total_cents <= sqlc.narg(max_cents)::bigint)
+      AND (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
+),
+y AS (
+    SELECT x.* FROM x
+    WHERE sqlc.narg(after_id)::uuid IS NULL
+       OR (@descending::boolean AND (x.sort_key < @after_key::text
+                                     OR (x.sort_key = @after_key::text AND x.id < sqlc.narg(after_id)::uuid)))
+       OR (NOT @descending::boolean AND (x.sort_key > @after_key::text
+                                         OR (x.sort_key = @after_key::text AND x.id > sqlc.narg(after_id)::uuid)))
+    ORDER BY CASE WHEN @descending::boolean THEN x.sort_key END DESC,
+             CASE WHEN @descending::boolean THEN x.id END DESC,
+             CASE WHEN NOT @descending::boolean THEN x.sort_key END,
+             CASE WHEN NOT @descending::boolean THEN x.id END
+    LIMIT @row_limit
+)
+SELECT y.id::text AS id, y.org_id::text AS org_id, y.status, y.payer_id::text AS payer_id, p.name AS payer_name,
+       y.provider_id::text AS provider_id, trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
+       y.patient_control_number, y.total_cents, y.paid_cents, y.attempt, y.created_at, y.updated_at,
+       y.patient_id::text AS patient_id, to_char(y.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
+       (CASE WHEN y.status = ANY (@closed::text[]) THEN 0
+             ELSE greatest(0, y.payer_owed_cents) END)::bigint AS balance_cents,
+       y.sort_key::text AS sort_key
+FROM y
+JOIN payers p ON p.id = y.payer_id
+JOIN providers pr ON pr.id = y.provider_id
+ORDER BY CASE WHEN @descending::boolean THEN y.sort_key END DESC,
+         CASE WHEN @descending::boolean THEN y.id END DESC,
+         CASE WHEN NOT @descending::boolean THEN y.sort_key END,
+         CASE WHEN NOT @descending::boolean THEN y.id END;
+
 -- name: ForceCustomPlans :exec
 -- For the rest of the transaction, plan each statement with its
 -- parameters' values (DashClaimsSorted).

@@ -371,11 +371,23 @@ func TestDashClaimSearchUsesIndexes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(plans) != 2 {
+			// The list's statements (a search's: each criterion's, both
+			// their custom and generic plans, then the page by ID), then
+			// the counts.
+			if len(plans) < 2 {
 				t.Fatalf("%d plans", len(plans))
 			}
+			generic := 0
+			for _, plan := range plans {
+				if strings.Contains(plan, "$1") {
+					generic++
+				}
+			}
+			if searched := !tc.filter.Search.Empty() || tc.filter.ClaimID != ""; searched && generic == 0 {
+				t.Errorf("no generic plan among the %d plans", len(plans))
+			}
 			for i, plan := range plans {
-				if tc.filter.Search.Empty() && tc.filter.ClaimID == "" && i == 1 {
+				if tc.filter.Search.Empty() && tc.filter.ClaimID == "" && i == len(plans)-1 {
 					continue // the unsearched counts read every visible claim by design
 				}
 				for _, table := range []string{"claims", "patients", "coverages", "encounters", "claim_payments"} {

@@ -58,6 +58,8 @@ type Store struct {
 	passwordChecks atomic.Int64
 	// remitVersions keeps users' remittance counts (DashRemittanceVersion).
 	remitVersions remitVersionCache
+	// searchCap overrides searchIDCap when set (tests).
+	searchCap int
 }
 
 // UseKeys sets the envelope-encryption keys; the records services (which

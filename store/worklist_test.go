@@ -228,6 +228,11 @@ func TestWorklistSortedOracle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var icn string
+	if err := s.Pool.QueryRow(ctx, `SELECT cp.payer_claim_number FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+		WHERE c.tenant_id = $1 AND cp.payer_claim_number <> '' ORDER BY cp.claim_id OFFSET 3 LIMIT 1`, t0.OrgID).Scan(&icn); err != nil {
+		t.Fatal(err)
+	}
 	from, to := time.Now().AddDate(-1, 0, 0), time.Now().AddDate(0, -3, 0)
 	minC, maxC := int64(10000), int64(40000)
 	filters := []struct {
@@ -248,12 +253,36 @@ func TestWorklistSortedOracle(t *testing.T) {
 		{"search dos range", store.DashClaimFilter{Search: rcm.ClaimSearch{DOSFrom: dos, DOSTo: time.Now().Format(time.DateOnly)}}},
 		{"search control number", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: store.ScalePCN(0, 17)}}},
 		{"claim", store.DashClaimFilter{ClaimID: claimID}},
+		// Each search criterion and the search box's meanings, alone and with
+		// the filters (the page read by ID, DashClaimsByIDs).
+		{"search box first last", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: pat.FirstName + " " + pat.LastName}}},
+		{"search box last, first", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: pat.LastName + ", " + pat.FirstName}}},
+		{"search box first name", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: pat.FirstName}}},
+		{"search box payer claim number", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: icn}}},
+		{"search box member ID", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: "ZZM0000000001"}}},
+		{"search box claim ID", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: claimID}}},
+		{"search last name", store.DashClaimFilter{Search: rcm.ClaimSearch{LastName: pat.LastName}}},
+		{"search first and last name", store.DashClaimFilter{Search: rcm.ClaimSearch{FirstName: pat.FirstName, LastName: pat.LastName}}},
+		{"search control number", store.DashClaimFilter{Search: rcm.ClaimSearch{PatientControlNumber: store.ScalePCN(0, 17)}}},
+		{"search payer claim number", store.DashClaimFilter{Search: rcm.ClaimSearch{PayerClaimNumber: icn}}},
+		{"search member ID", store.DashClaimFilter{Search: rcm.ClaimSearch{MemberID: "ZZM0000000005"}}},
+		{"search dos from", store.DashClaimFilter{Search: rcm.ClaimSearch{DOSFrom: dos}}},
+		{"search dos to", store.DashClaimFilter{Search: rcm.ClaimSearch{DOSTo: dos}}},
+		{"search first name and dos", store.DashClaimFilter{Search: rcm.ClaimSearch{FirstName: pat.FirstName, DOSFrom: "2000-01-01", DOSTo: dos}}},
+		{"search box first name and last name", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: pat.FirstName, LastName: pat.LastName}}},
+		{"search first name and status", store.DashClaimFilter{Status: "accepted,paid,partially_paid,denied", Search: rcm.ClaimSearch{FirstName: pat.FirstName}}},
+		{"search first name and payer", store.DashClaimFilter{PayerID: payer, Search: rcm.ClaimSearch{FirstName: pat.FirstName}}},
+		{"search first name and provider", store.DashClaimFilter{ProviderID: provider, Search: rcm.ClaimSearch{FirstName: pat.FirstName}}},
+		{"search dos range, created and amount", store.DashClaimFilter{From: &from, MinCents: &minC,
+			Search: rcm.ClaimSearch{DOSFrom: "2000-01-01", DOSTo: time.Now().Format(time.DateOnly)}}},
+		{"claim and search box", store.DashClaimFilter{ClaimID: claimID, Search: rcm.ClaimSearch{Q: pat.LastName}}},
 	}
 	actors := []struct {
 		name string
 		a    store.Actor
 	}{{"biller", biller}, {"facility desk", desk}, {"both tenants", both}}
 	nonEmpty := 0
+	pagesByID := map[int]int{}
 	for _, a := range actors {
 		countsBothWays(t, s, a.name, a.a)
 		for _, fl := range filters {
@@ -268,7 +297,31 @@ func TestWorklistSortedOracle(t *testing.T) {
 						if err != nil || none {
 							t.Fatalf("%s: params %v, none %v", what, err, none)
 						}
-						return sortedBothWays(t, s, what, params)
+						rows := sortedBothWays(t, s, what, params)
+						// The store's path: a search resolved to claim IDs
+						// and read by ID under the default cap (else by
+						// DashClaimsSorted); with a cap of 1, only where
+						// each criterion matches at most one claim; with
+						// no cap to speak of, every search.
+						for _, limit := range []int{0, 1, 1 << 20} {
+							s.SetSearchIDCapForTest(limit)
+							got, byIDs, err := s.DashClaimsRowsForTest(ctx, a.a, f, p)
+							if err != nil {
+								t.Fatalf("%s: %v", what, err)
+							}
+							if byIDs {
+								pagesByID[limit]++
+							}
+							if len(got) == 0 {
+								got = nil
+							}
+							if want := rows; !reflect.DeepEqual(want, got) && (len(want) > 0 || len(got) > 0) {
+								t.Errorf("%s, cap %d (by ID %v): %d rows, the old query %d; first difference at %d",
+									what, limit, byIDs, len(got), len(want), firstDiff(want, got))
+							}
+						}
+						s.SetSearchIDCapForTest(0)
+						return rows
 					}
 					first := page(store.Page{Limit: 20})
 					if len(first) == 0 {
@@ -290,6 +343,12 @@ func TestWorklistSortedOracle(t *testing.T) {
 	}
 	if nonEmpty < len(actors)*len(filters)*len(rcm.ClaimSortKeys) {
 		t.Errorf("only %d of the pages compared had rows", nonEmpty)
+	}
+	// Search pages are read by ID under the default cap, fewer under a cap
+	// of 1, more without a cap.
+	t.Logf("pages read by ID: %d (cap of 1: %d, no cap: %d)", pagesByID[0], pagesByID[1], pagesByID[1<<20])
+	if pagesByID[1] == 0 || pagesByID[1] >= pagesByID[0] || pagesByID[0] >= pagesByID[1<<20] {
+		t.Errorf("pages read by ID: %d, with a cap of 1: %d, without: %d", pagesByID[0], pagesByID[1], pagesByID[1<<20])
 	}
 }
 

@@ -32,6 +32,160 @@ func (q *Queries) CountSavedFilters(ctx context.Context, userID string) (int64, 
 	return count, err
 }
 
+const dashClaimsByIDs = `-- name: DashClaimsByIDs :many
+WITH x AS (
+    SELECT c.id, c.org_id, c.status, c.payer_id, c.provider_id, c.patient_control_number, c.total_cents, c.paid_cents,
+           c.attempt, c.created_at, c.updated_at, c.patient_id, c.payer_owed_cents, c.date_of_service,
+           (CASE $3::text
+                WHEN 'dos' THEN to_char(c.date_of_service, 'YYYY-MM-DD')
+                WHEN 'payer' THEN lower((SELECT p.name FROM payers p WHERE p.id = c.payer_id))
+                WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
+                                               ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                WHEN 'status' THEN c.status
+                ELSE '' END) AS sort_key
+    FROM claims c
+    WHERE c.id = ANY ($4::uuid[])
+      AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs($5::uuid, $6::text) AS v (id)))
+      AND ($7::uuid IS NULL OR c.payer_id = $7::uuid)
+      AND ($8::uuid IS NULL OR c.provider_id = $8::uuid)
+      AND ($9::timestamptz IS NULL OR c.created_at >= $9::timestamptz)
+      AND ($10::timestamptz IS NULL OR c.created_at < $10::timestamptz)
+      AND ($11::bigint IS NULL OR c.total_cents >= $11::bigint)
+      AND ($12::bigint IS NULL OR c.total_cents <= $12::bigint)
+      AND ($13::text IS NULL OR c.status = ANY (string_to_array($13::text, ',')))
+),
+y AS (
+    SELECT x.id, x.org_id, x.status, x.payer_id, x.provider_id, x.patient_control_number, x.total_cents, x.paid_cents, x.attempt, x.created_at, x.updated_at, x.patient_id, x.payer_owed_cents, x.date_of_service, x.sort_key FROM x
+    WHERE $14::uuid IS NULL
+       OR ($2::boolean AND (x.sort_key < $15::text
+                                     OR (x.sort_key = $15::text AND x.id < $14::uuid)))
+       OR (NOT $2::boolean AND (x.sort_key > $15::text
+                                         OR (x.sort_key = $15::text AND x.id > $14::uuid)))
+    ORDER BY CASE WHEN $2::boolean THEN x.sort_key END DESC,
+             CASE WHEN $2::boolean THEN x.id END DESC,
+             CASE WHEN NOT $2::boolean THEN x.sort_key END,
+             CASE WHEN NOT $2::boolean THEN x.id END
+    LIMIT $16
+)
+SELECT y.id::text AS id, y.org_id::text AS org_id, y.status, y.payer_id::text AS payer_id, p.name AS payer_name,
+       y.provider_id::text AS provider_id, trim(pr.first_name || ' ' || pr.last_name)::text AS provider_name,
+       y.patient_control_number, y.total_cents, y.paid_cents, y.attempt, y.created_at, y.updated_at,
+       y.patient_id::text AS patient_id, to_char(y.date_of_service, 'YYYY-MM-DD')::text AS date_of_service,
+       (CASE WHEN y.status = ANY ($1::text[]) THEN 0
+             ELSE greatest(0, y.payer_owed_cents) END)::bigint AS balance_cents,
+       y.sort_key::text AS sort_key
+FROM y
+JOIN payers p ON p.id = y.payer_id
+JOIN providers pr ON pr.id = y.provider_id
+ORDER BY CASE WHEN $2::boolean THEN y.sort_key END DESC,
+         CASE WHEN $2::boolean THEN y.id END DESC,
+         CASE WHEN NOT $2::boolean THEN y.sort_key END,
+         CASE WHEN NOT $2::boolean THEN y.id END
+`
+
+type DashClaimsByIDsParams struct {
+	Closed      []string
+	Descending  bool
+	Sort        string
+	Ids         []string
+	Actor       *string
+	Perm        string
+	PayerID     *string
+	ProviderID  *string
+	CreatedFrom *time.Time
+	CreatedTo   *time.Time
+	MinCents    *int64
+	MaxCents    *int64
+	Statuses    *string
+	AfterID     *string
+	AfterKey    string
+	RowLimit    int32
+}
+
+type DashClaimsByIDsRow struct {
+	ID                   string
+	OrgID                string
+	Status               string
+	PayerID              string
+	PayerName            string
+	ProviderID           string
+	ProviderName         string
+	PatientControlNumber string
+	TotalCents           int64
+	PaidCents            int64
+	Attempt              int32
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	PatientID            string
+	DateOfService        string
+	BalanceCents         int64
+	SortKey              string
+}
+
+// One page of the worklist among the claims @ids (a search's, resolved
+// above), with DashClaimsSorted's filters, scope, sort keys, cursor and
+// order: the claims are read by primary key and sorted, so the plan is the
+// same whatever the sort (a generic plan serves every request). The date
+// of service's key is claim_dos_key's expression (to_char of a date is
+// STABLE, so the IMMUTABLE function is not inlined and would cost a
+// function call per claim). The page's payer and provider names are
+// joined after the LIMIT (both columns are NOT NULL foreign keys, so the
+// join drops no claim).
+func (q *Queries) DashClaimsByIDs(ctx context.Context, arg DashClaimsByIDsParams) ([]DashClaimsByIDsRow, error) {
+	rows, err := q.db.Query(ctx, dashClaimsByIDs,
+		arg.Closed,
+		arg.Descending,
+		arg.Sort,
+		arg.Ids,
+		arg.Actor,
+		arg.Perm,
+		arg.PayerID,
+		arg.ProviderID,
+		arg.CreatedFrom,
+		arg.CreatedTo,
+		arg.MinCents,
+		arg.MaxCents,
+		arg.Statuses,
+		arg.AfterID,
+		arg.AfterKey,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DashClaimsByIDsRow{}
+	for rows.Next() {
+		var i DashClaimsByIDsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Status,
+			&i.PayerID,
+			&i.PayerName,
+			&i.ProviderID,
+			&i.ProviderName,
+			&i.PatientControlNumber,
+			&i.TotalCents,
+			&i.PaidCents,
+			&i.Attempt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.PatientID,
+			&i.DateOfService,
+			&i.BalanceCents,
+			&i.SortKey,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dashClaimsSorted = `-- name: DashClaimsSorted :many
 
 WITH t AS (
@@ -393,6 +547,317 @@ func (q *Queries) PatientsWithoutFirstNameIndex(ctx context.Context, rowLimit in
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByControlNumber = `-- name: SearchClaimsByControlNumber :many
+
+SELECT c.id::text AS id FROM claims c
+WHERE c.patient_control_number = $1::text
+  AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs($2::uuid, $3::text) AS v (id)))
+LIMIT $4
+`
+
+type SearchClaimsByControlNumberParams struct {
+	Pcn      string
+	Actor    *string
+	Perm     string
+	RowLimit int32
+}
+
+// The search resolved first (store/search.go, searchClaimIDs): each given
+// criterion's claims through its own index, in one small statement each,
+// scoped as dash_search scopes them
+// (names by the patient's organisation, dates of service by the
+// encounter's) and by the claim's organisation as dash_claims scopes the
+// list; at most @row_limit claims each. Small enough to plan in a fraction
+// of a millisecond, and their generic plans are the custom ones (one index
+// each). The search box's meanings (dash_search's criterion 8) are the
+// same statements, one per meaning given, their claims united. The store
+// intersects the criteria's claims and reads the page by ID
+// (DashClaimsByIDs).
+func (q *Queries) SearchClaimsByControlNumber(ctx context.Context, arg SearchClaimsByControlNumberParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByControlNumber,
+		arg.Pcn,
+		arg.Actor,
+		arg.Perm,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByDOS = `-- name: SearchClaimsByDOS :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($4::uuid, $5::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, encounters e
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.encounter_id = e.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE e.org_id = ANY (v.orgs)
+  AND e.date_of_service >= coalesce($1::date, '-infinity'::date)
+  AND e.date_of_service <= coalesce($2::date, 'infinity'::date)
+LIMIT $3
+`
+
+type SearchClaimsByDOSParams struct {
+	DosFrom  *time.Time
+	DosTo    *time.Time
+	RowLimit int32
+	Actor    *string
+	Perm     string
+}
+
+// Dates of service in [dos_from, dos_to] (either may be open): the
+// encounters, then each one's claim.
+func (q *Queries) SearchClaimsByDOS(ctx context.Context, arg SearchClaimsByDOSParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByDOS,
+		arg.DosFrom,
+		arg.DosTo,
+		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByFirstName = `-- name: SearchClaimsByFirstName :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($3::uuid, $4::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, unnest($1::bytea[]) AS n (name)
+CROSS JOIN LATERAL (SELECT p.id FROM patients p WHERE p.first_name_bidx = n.name AND p.org_id = ANY (v.orgs) OFFSET 0) AS p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+LIMIT $2
+`
+
+type SearchClaimsByFirstNameParams struct {
+	Names    [][]byte
+	RowLimit int32
+	Actor    *string
+	Perm     string
+}
+
+// Patients with any of the first names' blind indexes, then each one's
+// claims: each name, then each patient, looked up through its index in a
+// nested loop (LATERAL, kept apart by OFFSET 0). Joined freely, the
+// planner hashed a scan of every claim under the LIMIT, and a generic
+// plan (which takes an array parameter for 10 names, each as common as
+// the column's average) scanned every patient.
+func (q *Queries) SearchClaimsByFirstName(ctx context.Context, arg SearchClaimsByFirstNameParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByFirstName,
+		arg.Names,
+		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByLastName = `-- name: SearchClaimsByLastName :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($3::uuid, $4::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, unnest($1::bytea[]) AS n (name)
+CROSS JOIN LATERAL (SELECT p.id FROM patients p WHERE p.last_name_bidx = n.name AND p.org_id = ANY (v.orgs) OFFSET 0) AS p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+LIMIT $2
+`
+
+type SearchClaimsByLastNameParams struct {
+	Names    [][]byte
+	RowLimit int32
+	Actor    *string
+	Perm     string
+}
+
+// Patients with any of the last names' blind indexes, then their claims
+// (as SearchClaimsByFirstName).
+func (q *Queries) SearchClaimsByLastName(ctx context.Context, arg SearchClaimsByLastNameParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByLastName,
+		arg.Names,
+		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByMemberID = `-- name: SearchClaimsByMemberID :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($3::uuid, $4::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, coverages cv
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.coverage_id = cv.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+WHERE cv.member_id_bidx = $1::bytea
+LIMIT $2
+`
+
+type SearchClaimsByMemberIDParams struct {
+	Member   []byte
+	RowLimit int32
+	Actor    *string
+	Perm     string
+}
+
+func (q *Queries) SearchClaimsByMemberID(ctx context.Context, arg SearchClaimsByMemberIDParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByMemberID,
+		arg.Member,
+		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByNamePair = `-- name: SearchClaimsByNamePair :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($4::uuid, $5::text) AS v (id)) AS orgs)
+SELECT c.id::text AS id FROM v, ROWS FROM (unnest($1::bytea[]), unnest($2::bytea[])) AS n (first, last)
+CROSS JOIN LATERAL (SELECT p.id FROM patients p
+                    WHERE p.last_name_bidx = n.last AND p.first_name_bidx = n.first AND p.org_id = ANY (v.orgs) OFFSET 0) AS p
+CROSS JOIN LATERAL (SELECT c.id FROM claims c WHERE c.patient_id = p.id AND c.org_id = ANY (v.orgs) OFFSET 0) AS c
+LIMIT $3
+`
+
+type SearchClaimsByNamePairParams struct {
+	First    [][]byte
+	Last     [][]byte
+	RowLimit int32
+	Actor    *string
+	Perm     string
+}
+
+// Patients named first[i] and last[i] for some i (the search box's
+// "First Last" and "Last, First"), then their claims (as
+// SearchClaimsByFirstName; a patient matching two pairs is listed twice).
+func (q *Queries) SearchClaimsByNamePair(ctx context.Context, arg SearchClaimsByNamePairParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByNamePair,
+		arg.First,
+		arg.Last,
+		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchClaimsByPayerClaimNumber = `-- name: SearchClaimsByPayerClaimNumber :many
+SELECT DISTINCT c.id::text AS id FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id
+WHERE cp.payer_claim_number = $1::text AND cp.payer_claim_number <> ''
+  AND c.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs($2::uuid, $3::text) AS v (id)))
+LIMIT $4
+`
+
+type SearchClaimsByPayerClaimNumberParams struct {
+	PayerClaim string
+	Actor      *string
+	Perm       string
+	RowLimit   int32
+}
+
+// Any 835 claim payment of the claim.
+func (q *Queries) SearchClaimsByPayerClaimNumber(ctx context.Context, arg SearchClaimsByPayerClaimNumberParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchClaimsByPayerClaimNumber,
+		arg.PayerClaim,
+		arg.Actor,
+		arg.Perm,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
