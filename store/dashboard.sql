@@ -177,6 +177,15 @@ e AS (
            d.dated AND d.day BETWEEN s.d - 89 AND s.d AS in_period
     FROM d, asof s
 ),
+-- The rows added up per payer, bucket and flags first (plain sums: a few
+-- dozen groups), then spread into columns.
+g AS (
+    SELECT e.payer_id, e.in_total, e.dated, e.bucket, e.in_period, sum(e.payer_claims) AS payer_claims, sum(e.payer_cents) AS payer_cents,
+           sum(e.patient_claims) AS patient_claims, sum(e.patient_cents) AS patient_cents, sum(e.submitted) AS submitted,
+           sum(e.clean) AS clean, sum(e.adjudicated) AS adjudicated, sum(e.first_pass) AS first_pass, sum(e.denied) AS denied,
+           sum(e.charges_cents) AS charges_cents, sum(e.payments_cents) AS payments_cents, sum(e.contractual_cents) AS contractual_cents
+    FROM e GROUP BY e.payer_id, e.in_total, e.dated, e.bucket, e.in_period
+),
 per_payer AS (
     SELECT e.payer_id,
            coalesce(sum(e.payer_claims) FILTER (WHERE e.in_total), 0) AS payer_claims,
@@ -199,7 +208,7 @@ per_payer AS (
            coalesce(sum(e.charges_cents) FILTER (WHERE e.in_period), 0) AS charges,
            coalesce(sum(e.payments_cents) FILTER (WHERE e.in_period), 0) AS payments,
            coalesce(sum(e.contractual_cents) FILTER (WHERE e.in_period), 0) AS contractual
-    FROM e GROUP BY e.payer_id
+    FROM g e GROUP BY e.payer_id
 ),
 refunded AS (
     SELECT c.patient_id, (SELECT asof.d FROM asof) - c.date_of_service AS age, -c.ar_patient_paid_cents AS bal
@@ -208,22 +217,37 @@ refunded AS (
       AND c.status NOT IN ('voided', 'written_off')
       AND c.date_of_service BETWEEN (SELECT asof.d - 89 FROM asof) AND (SELECT asof.d FROM asof)
 ),
--- The patients owing: compacted rows with no pending delta as they are
--- (the compactor deletes the rows that reach 0), the others summed with
--- their deltas.
-owing AS (
-    SELECT a.patient_id FROM ar_patients a
-    WHERE a.org_id IN (SELECT id FROM visible)
-      AND NOT EXISTS (SELECT 1 FROM ar_patient_deltas x WHERE x.org_id = a.org_id AND x.patient_id = a.patient_id)
-    UNION ALL
+-- The patients owing (00175): the visible organisations' counts of
+-- patients owing (ar_patient_counts: their rows of ar_patients with
+-- something owed), less the rows of the patients looked at one by one,
+-- plus those patients counted as the rows and deltas say. Looked at one by
+-- one: the patients with pending deltas, those owing in more than one
+-- organisation (ar_patient_shared: counted once, not per organisation)
+-- and those owing a refund within the period; a compacted row with no
+-- pending delta is owing as it is (the compactor deletes the rows that
+-- reach 0).
+special AS MATERIALIZED (
+    SELECT x.patient_id FROM ar_patient_deltas x WHERE x.org_id IN (SELECT id FROM visible)
+    UNION
+    SELECT s.patient_id FROM ar_patient_shared s WHERE s.org_id IN (SELECT id FROM visible)
+    UNION
+    SELECT r.patient_id FROM refunded r
+),
+owing_special AS (
     SELECT o.patient_id FROM (
         SELECT a.org_id, a.patient_id, a.owing FROM ar_patients a
-        WHERE (a.org_id, a.patient_id) IN (SELECT x.org_id, x.patient_id FROM ar_patient_deltas x WHERE x.org_id IN (SELECT id FROM visible))
+        WHERE a.org_id IN (SELECT id FROM visible) AND a.patient_id IN (SELECT sp.patient_id FROM special sp)
         UNION ALL
         SELECT x.org_id, x.patient_id, x.owing FROM ar_patient_deltas x WHERE x.org_id IN (SELECT id FROM visible)
     ) o GROUP BY o.org_id, o.patient_id HAVING sum(o.owing) > 0
     UNION ALL
     SELECT r.patient_id FROM refunded r
+),
+owing_count AS (
+    SELECT (SELECT coalesce(sum(c.patients), 0) FROM ar_patient_counts c WHERE c.org_id IN (SELECT id FROM visible))
+         - (SELECT count(*) FROM ar_patients a
+            WHERE a.org_id IN (SELECT id FROM visible) AND a.owing > 0 AND a.patient_id IN (SELECT sp.patient_id FROM special sp))
+         + (SELECT count(DISTINCT o.patient_id) FROM owing_special o) AS n
 ),
 reasons AS (
     SELECT r.reason, sum(r.claims) AS claims FROM (
@@ -247,7 +271,7 @@ SELECT 'patients', '',
        (SELECT coalesce(sum(a.q4), 0) FROM per_payer a),
        (SELECT coalesce(sum(a.patient_total - a.q1 - a.q2 - a.q3 - a.q4), 0) FROM per_payer a),
        (SELECT coalesce(sum(a.patient_total), 0) FROM per_payer a) + (SELECT coalesce(sum(r.bal), 0) FROM refunded r),
-       (SELECT count(DISTINCT o.patient_id) FROM owing o)
+       (SELECT o.n FROM owing_count o)::bigint
 UNION ALL
 SELECT 'period', '', coalesce(sum(a.submitted), 0), coalesce(sum(a.clean), 0), coalesce(sum(a.adjudicated), 0),
        coalesce(sum(a.first_pass), 0), coalesce(sum(a.denied), 0), coalesce(sum(a.charges), 0), coalesce(sum(a.payments), 0),

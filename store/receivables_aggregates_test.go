@@ -39,6 +39,13 @@ func arAggregatesAgree(t *testing.T, s *store.Store) {
 			`SELECT org_id, patient_id, sum(owing) FROM (SELECT org_id, patient_id, owing FROM ar_patients
 				UNION ALL SELECT org_id, patient_id, owing FROM ar_patient_deltas) k GROUP BY 1, 2 HAVING sum(owing) <> 0`,
 			`SELECT t.org_id, t.patient_id, sum(t.owing) FROM claims c, ar_claim_patients(c, 1) t GROUP BY 1, 2`},
+		{"patients owing per organisation (00175)",
+			`SELECT org_id, patients FROM ar_patient_counts WHERE patients <> 0`,
+			`SELECT org_id, count(*) FROM ar_patients WHERE owing > 0 GROUP BY 1`},
+		{"patients owing in more than one organisation (00175)",
+			`SELECT org_id, patient_id FROM ar_patient_shared`,
+			`SELECT a.org_id, a.patient_id FROM ar_patients a WHERE a.owing > 0
+			 AND EXISTS (SELECT 1 FROM ar_patients b WHERE b.patient_id = a.patient_id AND b.org_id <> a.org_id AND b.owing > 0)`},
 		{"trend per day",
 			`SELECT org_id, day, sum(payments), sum(denials), sum(paid), sum(paid_days) FROM (
 				SELECT org_id, day, payments, denials, paid, paid_days FROM ar_trend_days

@@ -259,6 +259,24 @@ func TestReceivablesReadModel(t *testing.T) {
 	compactAR(t, f.s)
 	compare("compacted")
 
+	// A patient owing in two organisations (00175): a claim of facility A's
+	// patient moved to facility B, with a patient share owed. The admin
+	// sees both and counts the patient once, from the pending deltas and
+	// then from ar_patient_shared.
+	twice := w.claim(f.admin, f.patientA, f.provA, "2030-06-27", 6000, "partially_paid", sent,
+		arPayment{"1", 6000, 3000, 3000, [][3]any{pr("1", 3000)}})
+	exec(`UPDATE claims SET org_id = $2 WHERE id = $1`, twice.ID, f.facB.ID)
+	exec(`UPDATE claim_payments SET org_id = $2 WHERE claim_id = $1`, twice.ID, f.facB.ID)
+	exec(`UPDATE claim_adjustments a SET org_id = $2 FROM claim_payments cp
+	      WHERE cp.remittance_id = a.remittance_id AND cp.seq = a.seq AND cp.claim_id = $1`, twice.ID, f.facB.ID)
+	compare("a patient owing in two organisations")
+	compactAR(t, f.s)
+	var shared int
+	if err := f.s.Pool.QueryRow(ctx, `SELECT count(*) FROM ar_patient_shared WHERE patient_id = $1`, f.patientA.ID).Scan(&shared); err != nil || shared != 2 {
+		t.Fatalf("ar_patient_shared has %d rows of the patient owing in two organisations, %v", shared, err)
+	}
+	compare("a patient owing in two organisations, compacted")
+
 	// A corrected claim paid on its second submission: not first pass.
 	exec(`INSERT INTO claim_status_history (claim_id, seq, status, at) VALUES ($1, 200, 'submitted', $2)`, denied.ID, w.at.Add(time.Hour))
 	w.at = w.at.Add(2 * time.Hour)

@@ -121,10 +121,20 @@ type ArPatient struct {
 	Owing     int64
 }
 
+type ArPatientCount struct {
+	OrgID    string
+	Patients int64
+}
+
 type ArPatientDelta struct {
 	OrgID     string
 	PatientID string
 	Owing     int64
+}
+
+type ArPatientShared struct {
+	OrgID     string
+	PatientID string
 }
 
 type ArTrendDay struct {
