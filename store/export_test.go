@@ -183,23 +183,31 @@ func (s *Store) DashClaimsParamsForTest(a Actor, f DashClaimFilter, p Page) (pgq
 }
 
 // DashClaimsRowsForTest reads one page of the worklist as DashClaims does
-// (without the audit); byIDs tells whether the search was resolved to
-// claim IDs first (else DashClaimsSorted read it).
-func (s *Store) DashClaimsRowsForTest(ctx context.Context, a Actor, f DashClaimFilter, p Page) (rows []pgq.DashClaimsSortedRow, byIDs bool, err error) {
+// (without the names and the audit) and says which path read it: "ids"
+// (the search resolved to claim IDs), "patients" (a first name's patients,
+// firstNamePage) or "sorted" (DashClaimsSorted).
+func (s *Store) DashClaimsRowsForTest(ctx context.Context, a Actor, f DashClaimFilter, p Page) (rows []pgq.DashClaimsSortedRow, path string, err error) {
 	params, none, err := s.dashClaimsParams(a, f, p)
 	if err != nil || none {
-		return nil, false, err
+		return nil, "", err
 	}
+	path = "sorted"
 	err = s.tx(ctx, func(tx pgx.Tx) (err error) {
 		if params.Criteria > 0 {
-			if _, byIDs, err = s.searchClaimIDs(ctx, pgq.New(tx), params); err != nil {
+			_, byIDs, err := s.searchClaimIDs(ctx, pgq.New(tx), params)
+			if err != nil {
 				return err
+			}
+			if byIDs {
+				path = "ids"
+			} else if firstNameOnly(params) {
+				path = "patients"
 			}
 		}
 		rows, err = s.dashClaimsRows(ctx, tx, params)
 		return err
 	})
-	return rows, byIDs, err
+	return rows, path, err
 }
 
 // SetSearchIDCapForTest sets how many claims a search criterion may match

@@ -21,13 +21,16 @@
 -- when the statement is planned (the store plans it with its values), the
 -- CASEs fold to one order, which for created, date of service and status
 -- is an index's (claims_tenant_id, claims_tenant_dos,
--- claims_tenant_status: (tenant_id, key, id)) with the tenant fixed, so a
+-- claims_tenant_status, and for the balance claims_tenant_balance, 00174:
+-- (tenant_id, key, id)) with the tenant fixed, so a
 -- tenant's page stops after @row_limit matching rows; dash_claims keeps
 -- the caller's organisations of the tenant and the filters. After a
 -- cursor, the same condition as the key order is repeated as a row
 -- comparison for those sorts (the index's range; the key is never NULL
--- there). The payer and balance sorts still sort the tenant's matching
--- claims.
+-- there). The payer sort still sorts the tenant's matching claims. The
+-- balance's key is claim_balance_key (its closed statuses are
+-- rcm.PayerClosedStatuses, a fixed list); balance_cents still takes
+-- @closed.
 WITH t AS (
     SELECT DISTINCT r.id
     FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)
@@ -43,8 +46,7 @@ x AS (
                (CASE @sort::text
                     WHEN 'dos' THEN claim_dos_key(c.date_of_service)
                     WHEN 'payer' THEN lower(p.name)
-                    WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
-                                                   ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                    WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                     WHEN 'status' THEN c.status
                     ELSE '' END) AS sort_key
         FROM dash_claims(sqlc.narg(actor)::uuid, @perm::text, sqlc.narg(payer_id)::uuid, sqlc.narg(provider_id)::uuid,
@@ -62,39 +64,39 @@ x AS (
           AND (sqlc.narg(after_id)::uuid IS NULL
                OR (@descending::boolean
                    AND ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
-                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                              WHEN 'status' THEN c.status ELSE '' END) < @after_key::text
                         OR ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
-                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                                  WHEN 'status' THEN c.status ELSE '' END) = @after_key::text
                             AND c.id < sqlc.narg(after_id)::uuid))
                    AND (@sort::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) < (@after_key::text, sqlc.narg(after_id)::uuid))
-                   AND (@sort::text <> 'status' OR (c.status, c.id) < (@after_key::text, sqlc.narg(after_id)::uuid)))
+                   AND (@sort::text <> 'status' OR (c.status, c.id) < (@after_key::text, sqlc.narg(after_id)::uuid))
+                   AND (@sort::text <> 'balance'
+                        OR (claim_balance_key(c.status, c.payer_owed_cents), c.id) < (@after_key::text, sqlc.narg(after_id)::uuid)))
                OR (NOT @descending::boolean
                    AND ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
-                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                              WHEN 'status' THEN c.status ELSE '' END) > @after_key::text
                         OR ((CASE @sort::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
-                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                                  WHEN 'status' THEN c.status ELSE '' END) = @after_key::text
                             AND c.id > sqlc.narg(after_id)::uuid))
                    AND (@sort::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) > (@after_key::text, sqlc.narg(after_id)::uuid))
-                   AND (@sort::text <> 'status' OR (c.status, c.id) > (@after_key::text, sqlc.narg(after_id)::uuid))))
+                   AND (@sort::text <> 'status' OR (c.status, c.id) > (@after_key::text, sqlc.narg(after_id)::uuid))
+                   AND (@sort::text <> 'balance'
+                        OR (claim_balance_key(c.status, c.payer_owed_cents), c.id) > (@after_key::text, sqlc.narg(after_id)::uuid))))
         ORDER BY CASE WHEN @descending::boolean AND @sort::text = 'dos' THEN claim_dos_key(c.date_of_service) END DESC,
                  CASE WHEN @descending::boolean AND @sort::text = 'status' THEN c.status END DESC,
                  CASE WHEN @descending::boolean AND @sort::text = 'payer' THEN lower(p.name) END DESC,
                  CASE WHEN @descending::boolean AND @sort::text = 'balance'
-                      THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END DESC,
+                      THEN claim_balance_key(c.status, c.payer_owed_cents) END DESC,
                  CASE WHEN @descending::boolean THEN c.id END DESC,
                  CASE WHEN NOT @descending::boolean AND @sort::text = 'dos' THEN claim_dos_key(c.date_of_service) END,
                  CASE WHEN NOT @descending::boolean AND @sort::text = 'status' THEN c.status END,
                  CASE WHEN NOT @descending::boolean AND @sort::text = 'payer' THEN lower(p.name) END,
                  CASE WHEN NOT @descending::boolean AND @sort::text = 'balance'
-                      THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END,
+                      THEN claim_balance_key(c.status, c.payer_owed_cents) END,
                  CASE WHEN NOT @descending::boolean THEN c.id END
         LIMIT @row_limit
     ) AS y
@@ -188,6 +190,86 @@ WHERE e.org_id = ANY (v.orgs)
   AND e.date_of_service <= coalesce(sqlc.narg(dos_to)::date, 'infinity'::date)
 LIMIT @row_limit;
 
+-- name: SearchPatientsByFirstName :many
+-- The visible patients with the first name's blind index (a first-name
+-- search that matches more claims than the store reads by ID: the page is
+-- then read in the tenant's claim order among these patients,
+-- DashClaimPageIDsByPatients), at most @row_limit.
+SELECT p.id::text AS id FROM patients p
+WHERE p.first_name_bidx = @name::bytea
+  AND p.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)))
+LIMIT @row_limit;
+
+-- name: DashClaimPageIDsNewest :many
+-- The IDs of one page of the worklist in the created sort, newest first,
+-- among the claims of the patients @patients up to @upto (the cursor as
+-- an inclusive bound, an index condition: firstNamePage), with
+-- DashClaimsByIDs's filters and scope: each tenant the caller sees (as DashClaimsSorted's t)
+-- is read backwards along claims_tenant_id (tenant_id, id), skipping the
+-- claims of other patients, and stops after @row_limit claims; the
+-- tenants' pages are merged. DashClaimsByIDs then reads the page. The
+-- order is fixed in the statement, so its generic plan is the ordered
+-- scan. The patients are a hashed subplan (one hash probe per claim read;
+-- = ANY of the array parameter compares each claim with every patient),
+-- kept under IS TRUE so that it is neither pulled up into a join nor used
+-- as claims_patient's index condition (the planner took the array for 10
+-- patients and read every claim of the patients through that index, then
+-- sorted them).
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs),
+t AS (
+    SELECT DISTINCT r.id
+    FROM v, unnest(v.orgs) AS o1 (id)
+    JOIN orgs o ON o.id = o1.id
+    JOIN orgs r ON r.path = subpath(o.path, 0, 1)
+)
+SELECT y.id::text AS id FROM v, t CROSS JOIN LATERAL (
+    SELECT c.id FROM claims c
+    WHERE c.tenant_id = t.id
+      AND (c.patient_id IN (SELECT unnest(@patients::uuid[]))) IS TRUE
+      AND c.org_id = ANY (v.orgs)
+      AND c.id <= @upto::uuid
+      AND (sqlc.narg(payer_id)::uuid IS NULL OR c.payer_id = sqlc.narg(payer_id)::uuid)
+      AND (sqlc.narg(provider_id)::uuid IS NULL OR c.provider_id = sqlc.narg(provider_id)::uuid)
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from)::timestamptz)
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to)::timestamptz)
+      AND (sqlc.narg(min_cents)::bigint IS NULL OR c.total_cents >= sqlc.narg(min_cents)::bigint)
+      AND (sqlc.narg(max_cents)::bigint IS NULL OR c.total_cents <= sqlc.narg(max_cents)::bigint)
+      AND (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
+    ORDER BY c.id DESC
+    LIMIT @row_limit
+) AS y
+ORDER BY y.id DESC
+LIMIT @row_limit;
+
+-- name: DashClaimPageIDsOldest :many
+-- DashClaimPageIDsNewest oldest first (the created sort ascending):
+-- the claims from @from_id on.
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)) AS orgs),
+t AS (
+    SELECT DISTINCT r.id
+    FROM v, unnest(v.orgs) AS o1 (id)
+    JOIN orgs o ON o.id = o1.id
+    JOIN orgs r ON r.path = subpath(o.path, 0, 1)
+)
+SELECT y.id::text AS id FROM v, t CROSS JOIN LATERAL (
+    SELECT c.id FROM claims c
+    WHERE c.tenant_id = t.id
+      AND (c.patient_id IN (SELECT unnest(@patients::uuid[]))) IS TRUE
+      AND c.org_id = ANY (v.orgs)
+      AND c.id >= @from_id::uuid
+      AND (sqlc.narg(payer_id)::uuid IS NULL OR c.payer_id = sqlc.narg(payer_id)::uuid)
+      AND (sqlc.narg(provider_id)::uuid IS NULL OR c.provider_id = sqlc.narg(provider_id)::uuid)
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from)::timestamptz)
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to)::timestamptz)
+      AND (sqlc.narg(min_cents)::bigint IS NULL OR c.total_cents >= sqlc.narg(min_cents)::bigint)
+      AND (sqlc.narg(max_cents)::bigint IS NULL OR c.total_cents <= sqlc.narg(max_cents)::bigint)
+      AND (sqlc.narg(statuses)::text IS NULL OR c.status = ANY (string_to_array(sqlc.narg(statuses)::text, ',')))
+    ORDER BY c.id
+    LIMIT @row_limit
+) AS y
+ORDER BY y.id
+LIMIT @row_limit;
+
 -- name: DashClaimsByIDs :many
 -- One page of the worklist among the claims @ids (a search's, resolved
 -- above), with DashClaimsSorted's filters, scope, sort keys, cursor and
@@ -204,8 +286,7 @@ WITH x AS (
            (CASE @sort::text
                 WHEN 'dos' THEN to_char(c.date_of_service, 'YYYY-MM-DD')
                 WHEN 'payer' THEN lower((SELECT p.name FROM payers p WHERE p.id = c.payer_id))
-                WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY (@closed::text[]) THEN 0
-                                               ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                 WHEN 'status' THEN c.status
                 ELSE '' END) AS sort_key
     FROM claims c

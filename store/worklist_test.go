@@ -282,7 +282,7 @@ func TestWorklistSortedOracle(t *testing.T) {
 		a    store.Actor
 	}{{"biller", biller}, {"facility desk", desk}, {"both tenants", both}}
 	nonEmpty := 0
-	pagesByID := map[int]int{}
+	pagesByID, pagesByPatients := map[int]int{}, map[int]int{}
 	for _, a := range actors {
 		countsBothWays(t, s, a.name, a.a)
 		for _, fl := range filters {
@@ -305,12 +305,16 @@ func TestWorklistSortedOracle(t *testing.T) {
 						// no cap to speak of, every search.
 						for _, limit := range []int{0, 1, 1 << 20} {
 							s.SetSearchIDCapForTest(limit)
-							got, byIDs, err := s.DashClaimsRowsForTest(ctx, a.a, f, p)
+							got, path, err := s.DashClaimsRowsForTest(ctx, a.a, f, p)
 							if err != nil {
 								t.Fatalf("%s: %v", what, err)
 							}
+							byIDs := path == "ids"
 							if byIDs {
 								pagesByID[limit]++
+							}
+							if path == "patients" {
+								pagesByPatients[limit]++
 							}
 							if len(got) == 0 {
 								got = nil
@@ -349,6 +353,12 @@ func TestWorklistSortedOracle(t *testing.T) {
 	t.Logf("pages read by ID: %d (cap of 1: %d, no cap: %d)", pagesByID[0], pagesByID[1], pagesByID[1<<20])
 	if pagesByID[1] == 0 || pagesByID[1] >= pagesByID[0] || pagesByID[0] >= pagesByID[1<<20] {
 		t.Errorf("pages read by ID: %d, with a cap of 1: %d, without: %d", pagesByID[0], pagesByID[1], pagesByID[1<<20])
+	}
+	// A first name that matches more claims than the cap is read among its
+	// patients (firstNamePage): under a cap of 1, never without a cap.
+	t.Logf("pages read among a first name's patients: %v", pagesByPatients)
+	if pagesByPatients[1] == 0 || pagesByPatients[1<<20] != 0 {
+		t.Errorf("pages read among a first name's patients: %v", pagesByPatients)
 	}
 }
 
@@ -479,5 +489,30 @@ func TestWorklistKeptByTriggers(t *testing.T) {
 	var counted int
 	if err := f.s.Pool.QueryRow(ctx, `SELECT coalesce(sum(claims), 0) FROM claim_status_counts`).Scan(&counted); err != nil || counted != 20 {
 		t.Errorf("kept counts add up to %d, %v; want 20 claims", counted, err)
+	}
+}
+
+// TestClaimBalanceKeyClosedStatuses checks the balance sort's indexed key
+// (claim_balance_key, 00174: its closed statuses a fixed list) against
+// rcm's payer balance for every claim status and balances below, at and
+// above zero, and that DashClaimsSorted's and DashClaimsByIDs's
+// balance_cents (from rcm.PayerClosedStatuses) agree with it.
+func TestClaimBalanceKeyClosedStatuses(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	for _, st := range append(rcm.ClaimStatuses, "no_such_status") {
+		for _, owed := range []int64{-250, 0, 1, 98765, 1 << 40} {
+			var key string
+			var cents int64
+			if err := s.Pool.QueryRow(ctx, `SELECT claim_balance_key($1, $2),
+				(CASE WHEN $1 = ANY ($3::text[]) THEN 0 ELSE greatest(0, $2::bigint) END)`,
+				string(st), owed, rcm.PayerClosedStatuses()).Scan(&key, &cents); err != nil {
+				t.Fatal(err)
+			}
+			want := (rcm.ClaimFacts{Status: string(st), TotalCents: owed}).PayerBalance()
+			if key != fmt.Sprintf("%020d", want) || cents != want {
+				t.Errorf("%s owing %d: key %q, balance_cents %d; rcm's balance %d", st, owed, key, cents, want)
+			}
+		}
 	}
 }

@@ -32,6 +32,174 @@ func (q *Queries) CountSavedFilters(ctx context.Context, userID string) (int64, 
 	return count, err
 }
 
+const dashClaimPageIDsNewest = `-- name: DashClaimPageIDsNewest :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($11::uuid, $12::text) AS v (id)) AS orgs),
+t AS (
+    SELECT DISTINCT r.id
+    FROM v, unnest(v.orgs) AS o1 (id)
+    JOIN orgs o ON o.id = o1.id
+    JOIN orgs r ON r.path = subpath(o.path, 0, 1)
+)
+SELECT y.id::text AS id FROM v, t CROSS JOIN LATERAL (
+    SELECT c.id FROM claims c
+    WHERE c.tenant_id = t.id
+      AND (c.patient_id IN (SELECT unnest($1::uuid[]))) IS TRUE
+      AND c.org_id = ANY (v.orgs)
+      AND c.id <= $2::uuid
+      AND ($3::uuid IS NULL OR c.payer_id = $3::uuid)
+      AND ($4::uuid IS NULL OR c.provider_id = $4::uuid)
+      AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
+      AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
+      AND ($7::bigint IS NULL OR c.total_cents >= $7::bigint)
+      AND ($8::bigint IS NULL OR c.total_cents <= $8::bigint)
+      AND ($9::text IS NULL OR c.status = ANY (string_to_array($9::text, ',')))
+    ORDER BY c.id DESC
+    LIMIT $10
+) AS y
+ORDER BY y.id DESC
+LIMIT $10
+`
+
+type DashClaimPageIDsNewestParams struct {
+	Patients    []string
+	Upto        string
+	PayerID     *string
+	ProviderID  *string
+	CreatedFrom *time.Time
+	CreatedTo   *time.Time
+	MinCents    *int64
+	MaxCents    *int64
+	Statuses    *string
+	RowLimit    int32
+	Actor       *string
+	Perm        string
+}
+
+// The IDs of one page of the worklist in the created sort, newest first,
+// among the claims of the patients @patients up to @upto (the cursor as
+// an inclusive bound, an index condition: firstNamePage), with
+// DashClaimsByIDs's filters and scope: each tenant the caller sees (as DashClaimsSorted's t)
+// is read backwards along claims_tenant_id (tenant_id, id), skipping the
+// claims of other patients, and stops after @row_limit claims; the
+// tenants' pages are merged. DashClaimsByIDs then reads the page. The
+// order is fixed in the statement, so its generic plan is the ordered
+// scan. The patients are a hashed subplan (one hash probe per claim read;
+// = ANY of the array parameter compares each claim with every patient),
+// kept under IS TRUE so that it is neither pulled up into a join nor used
+// as claims_patient's index condition (the planner took the array for 10
+// patients and read every claim of the patients through that index, then
+// sorted them).
+func (q *Queries) DashClaimPageIDsNewest(ctx context.Context, arg DashClaimPageIDsNewestParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, dashClaimPageIDsNewest,
+		arg.Patients,
+		arg.Upto,
+		arg.PayerID,
+		arg.ProviderID,
+		arg.CreatedFrom,
+		arg.CreatedTo,
+		arg.MinCents,
+		arg.MaxCents,
+		arg.Statuses,
+		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const dashClaimPageIDsOldest = `-- name: DashClaimPageIDsOldest :many
+WITH v AS (SELECT ARRAY(SELECT v.id FROM visible_orgs($11::uuid, $12::text) AS v (id)) AS orgs),
+t AS (
+    SELECT DISTINCT r.id
+    FROM v, unnest(v.orgs) AS o1 (id)
+    JOIN orgs o ON o.id = o1.id
+    JOIN orgs r ON r.path = subpath(o.path, 0, 1)
+)
+SELECT y.id::text AS id FROM v, t CROSS JOIN LATERAL (
+    SELECT c.id FROM claims c
+    WHERE c.tenant_id = t.id
+      AND (c.patient_id IN (SELECT unnest($1::uuid[]))) IS TRUE
+      AND c.org_id = ANY (v.orgs)
+      AND c.id >= $2::uuid
+      AND ($3::uuid IS NULL OR c.payer_id = $3::uuid)
+      AND ($4::uuid IS NULL OR c.provider_id = $4::uuid)
+      AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
+      AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
+      AND ($7::bigint IS NULL OR c.total_cents >= $7::bigint)
+      AND ($8::bigint IS NULL OR c.total_cents <= $8::bigint)
+      AND ($9::text IS NULL OR c.status = ANY (string_to_array($9::text, ',')))
+    ORDER BY c.id
+    LIMIT $10
+) AS y
+ORDER BY y.id
+LIMIT $10
+`
+
+type DashClaimPageIDsOldestParams struct {
+	Patients    []string
+	FromID      string
+	PayerID     *string
+	ProviderID  *string
+	CreatedFrom *time.Time
+	CreatedTo   *time.Time
+	MinCents    *int64
+	MaxCents    *int64
+	Statuses    *string
+	RowLimit    int32
+	Actor       *string
+	Perm        string
+}
+
+// DashClaimPageIDsNewest oldest first (the created sort ascending):
+// the claims from @from_id on.
+func (q *Queries) DashClaimPageIDsOldest(ctx context.Context, arg DashClaimPageIDsOldestParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, dashClaimPageIDsOldest,
+		arg.Patients,
+		arg.FromID,
+		arg.PayerID,
+		arg.ProviderID,
+		arg.CreatedFrom,
+		arg.CreatedTo,
+		arg.MinCents,
+		arg.MaxCents,
+		arg.Statuses,
+		arg.RowLimit,
+		arg.Actor,
+		arg.Perm,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dashClaimsByIDs = `-- name: DashClaimsByIDs :many
 WITH x AS (
     SELECT c.id, c.org_id, c.status, c.payer_id, c.provider_id, c.patient_control_number, c.total_cents, c.paid_cents,
@@ -39,8 +207,7 @@ WITH x AS (
            (CASE $3::text
                 WHEN 'dos' THEN to_char(c.date_of_service, 'YYYY-MM-DD')
                 WHEN 'payer' THEN lower((SELECT p.name FROM payers p WHERE p.id = c.payer_id))
-                WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                               ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                 WHEN 'status' THEN c.status
                 ELSE '' END) AS sort_key
     FROM claims c
@@ -203,8 +370,7 @@ x AS (
                (CASE $6::text
                     WHEN 'dos' THEN claim_dos_key(c.date_of_service)
                     WHEN 'payer' THEN lower(p.name)
-                    WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                                   ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                    WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                     WHEN 'status' THEN c.status
                     ELSE '' END) AS sort_key
         FROM dash_claims($4::uuid, $5::text, $7::uuid, $8::uuid,
@@ -222,39 +388,39 @@ x AS (
           AND ($30::uuid IS NULL
                OR ($2::boolean
                    AND ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                              WHEN 'status' THEN c.status ELSE '' END) < $31::text
                         OR ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                                  WHEN 'status' THEN c.status ELSE '' END) = $31::text
                             AND c.id < $30::uuid))
                    AND ($6::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) < ($31::text, $30::uuid))
-                   AND ($6::text <> 'status' OR (c.status, c.id) < ($31::text, $30::uuid)))
+                   AND ($6::text <> 'status' OR (c.status, c.id) < ($31::text, $30::uuid))
+                   AND ($6::text <> 'balance'
+                        OR (claim_balance_key(c.status, c.payer_owed_cents), c.id) < ($31::text, $30::uuid)))
                OR (NOT $2::boolean
                    AND ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                             WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                                            ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                             WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                              WHEN 'status' THEN c.status ELSE '' END) > $31::text
                         OR ((CASE $6::text WHEN 'dos' THEN claim_dos_key(c.date_of_service) WHEN 'payer' THEN lower(p.name)
-                                 WHEN 'balance' THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0
-                                                                ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0')
+                                 WHEN 'balance' THEN claim_balance_key(c.status, c.payer_owed_cents)
                                  WHEN 'status' THEN c.status ELSE '' END) = $31::text
                             AND c.id > $30::uuid))
                    AND ($6::text <> 'dos' OR (claim_dos_key(c.date_of_service), c.id) > ($31::text, $30::uuid))
-                   AND ($6::text <> 'status' OR (c.status, c.id) > ($31::text, $30::uuid))))
+                   AND ($6::text <> 'status' OR (c.status, c.id) > ($31::text, $30::uuid))
+                   AND ($6::text <> 'balance'
+                        OR (claim_balance_key(c.status, c.payer_owed_cents), c.id) > ($31::text, $30::uuid))))
         ORDER BY CASE WHEN $2::boolean AND $6::text = 'dos' THEN claim_dos_key(c.date_of_service) END DESC,
                  CASE WHEN $2::boolean AND $6::text = 'status' THEN c.status END DESC,
                  CASE WHEN $2::boolean AND $6::text = 'payer' THEN lower(p.name) END DESC,
                  CASE WHEN $2::boolean AND $6::text = 'balance'
-                      THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END DESC,
+                      THEN claim_balance_key(c.status, c.payer_owed_cents) END DESC,
                  CASE WHEN $2::boolean THEN c.id END DESC,
                  CASE WHEN NOT $2::boolean AND $6::text = 'dos' THEN claim_dos_key(c.date_of_service) END,
                  CASE WHEN NOT $2::boolean AND $6::text = 'status' THEN c.status END,
                  CASE WHEN NOT $2::boolean AND $6::text = 'payer' THEN lower(p.name) END,
                  CASE WHEN NOT $2::boolean AND $6::text = 'balance'
-                      THEN lpad((CASE WHEN c.status = ANY ($1::text[]) THEN 0 ELSE greatest(0, c.payer_owed_cents) END)::text, 20, '0') END,
+                      THEN claim_balance_key(c.status, c.payer_owed_cents) END,
                  CASE WHEN NOT $2::boolean THEN c.id END
         LIMIT $3
     ) AS y
@@ -348,13 +514,16 @@ type DashClaimsSortedRow struct {
 // when the statement is planned (the store plans it with its values), the
 // CASEs fold to one order, which for created, date of service and status
 // is an index's (claims_tenant_id, claims_tenant_dos,
-// claims_tenant_status: (tenant_id, key, id)) with the tenant fixed, so a
+// claims_tenant_status, and for the balance claims_tenant_balance, 00174:
+// (tenant_id, key, id)) with the tenant fixed, so a
 // tenant's page stops after @row_limit matching rows; dash_claims keeps
 // the caller's organisations of the tenant and the filters. After a
 // cursor, the same condition as the key order is repeated as a row
 // comparison for those sorts (the index's range; the key is never NULL
-// there). The payer and balance sorts still sort the tenant's matching
-// claims.
+// there). The payer sort still sorts the tenant's matching claims. The
+// balance's key is claim_balance_key (its closed statuses are
+// rcm.PayerClosedStatuses, a fixed list); balance_cents still takes
+// @closed.
 func (q *Queries) DashClaimsSorted(ctx context.Context, arg DashClaimsSortedParams) ([]DashClaimsSortedRow, error) {
 	rows, err := q.db.Query(ctx, dashClaimsSorted,
 		arg.Closed,
@@ -843,6 +1012,49 @@ type SearchClaimsByPayerClaimNumberParams struct {
 func (q *Queries) SearchClaimsByPayerClaimNumber(ctx context.Context, arg SearchClaimsByPayerClaimNumberParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, searchClaimsByPayerClaimNumber,
 		arg.PayerClaim,
+		arg.Actor,
+		arg.Perm,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchPatientsByFirstName = `-- name: SearchPatientsByFirstName :many
+SELECT p.id::text AS id FROM patients p
+WHERE p.first_name_bidx = $1::bytea
+  AND p.org_id = ANY (ARRAY(SELECT v.id FROM visible_orgs($2::uuid, $3::text) AS v (id)))
+LIMIT $4
+`
+
+type SearchPatientsByFirstNameParams struct {
+	Name     []byte
+	Actor    *string
+	Perm     string
+	RowLimit int32
+}
+
+// The visible patients with the first name's blind index (a first-name
+// search that matches more claims than the store reads by ID: the page is
+// then read in the tenant's claim order among these patients,
+// DashClaimPageIDsByPatients), at most @row_limit.
+func (q *Queries) SearchPatientsByFirstName(ctx context.Context, arg SearchPatientsByFirstNameParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, searchPatientsByFirstName,
+		arg.Name,
 		arg.Actor,
 		arg.Perm,
 		arg.RowLimit,
