@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/claimflow/claimflow/store/internal/pgq"
@@ -139,6 +140,10 @@ func (s *Store) TracedCopy(ctx context.Context, dsn string) (*Store, *StatementL
 	}
 	log := &StatementLog{}
 	cfg.ConnConfig.Tracer = log
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerUUIDCodec(c.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -265,3 +270,6 @@ func (s *Store) SetSearchIDCapForTest(n int) { s.searchCap = n }
 func (s *Store) AuditForTest(ctx context.Context, a Actor, entries ...AuditEntry) error {
 	return s.tx(ctx, func(tx pgx.Tx) error { return s.audit(ctx, tx, a, entries...) })
 }
+
+// RegisterUUIDCodecForTest is registerUUIDCodec.
+func RegisterUUIDCodecForTest(m *pgtype.Map) { registerUUIDCodec(m) }
