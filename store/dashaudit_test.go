@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -163,4 +164,104 @@ func TestDashClaimsPageNamesAndAudit(t *testing.T) {
 		}
 	}
 	verifyAudit(t, f.s)
+}
+
+// claimsReaderPatientsAtA is a reader of claims across tenant 1 who reads
+// patients at facility A only.
+func claimsReaderPatientsAtA(t *testing.T, sw *searchWorld) store.Actor {
+	t.Helper()
+	f := sw.f
+	ctx := context.Background()
+	if _, err := f.s.Pool.Exec(ctx, `INSERT INTO role_permissions (role, permission) VALUES ('zz_claims_only', 'claim:read') ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+	mixed := userWithRole(t, f.s, f.root.ID, "claims-only", "zz_claims_only")
+	if err := f.s.Grant(ctx, store.System, mixed.UserID, f.facA.ID, "front_desk"); err != nil {
+		t.Fatal(err)
+	}
+	return mixed
+}
+
+// TestDashClaimsPageRoundTrips counts the round trips of a page of the
+// worklist and of a search whose claims are at two organisations: what
+// follows the page's statement (the scope of its organisations, the
+// names, the audit chain's head, the audit rows) is two batches,
+// whatever the organisations and claims listed, and the page still shows
+// and audits what TestDashClaimsPageNamesAndAudit checks.
+func TestDashClaimsPageRoundTrips(t *testing.T) {
+	sw := newSearchWorld(t)
+	f := sw.f
+	ctx := context.Background()
+	mixed := claimsReaderPatientsAtA(t, sw)
+	ts, log, err := f.s.TracedCopy(ctx, f.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	for _, tc := range []struct {
+		name   string
+		filter store.DashClaimFilter
+		// BEGIN, the page's statements, the two batches, COMMIT.
+		trips int
+	}{
+		{"worklist", store.DashClaimFilter{}, 1 + 2 + 2 + 1},                                               // plan mode, DashClaimsSorted
+		{"search", store.DashClaimFilter{Search: rcm.ClaimSearch{LastName: "Testpatient"}}, 1 + 2 + 2 + 1}, // criterion, DashClaimsByIDs
+	} {
+		log.TakeTrips()
+		page, _, err := ts.DashClaims(ctx, mixed, tc.filter, store.Page{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		orgs := map[string]bool{}
+		masked := 0
+		for _, c := range page {
+			orgs[c.OrgID] = true
+			if c.PatientMasked {
+				masked++
+			}
+		}
+		if len(orgs) < 2 || masked == 0 || masked == len(page) {
+			t.Fatalf("%s: a page of %d claims at %d organisations, %d masked: want both kinds at two", tc.name, len(page), len(orgs), masked)
+		}
+		if got := log.TakeTrips(); got != tc.trips {
+			t.Errorf("%s: %d round trips, want %d", tc.name, got, tc.trips)
+		}
+	}
+	verifyAudit(t, f.s)
+}
+
+// TestPageNamesReadOnlyInScope: the batch that checks a page's scope
+// sends back the sealed names of the patients at the organisations where
+// the actor reads patients only (Postgres applies the scope, so the
+// others are never decrypted), once per patient and organisation.
+func TestPageNamesReadOnlyInScope(t *testing.T) {
+	sw := newSearchWorld(t)
+	f := sw.f
+	ctx := context.Background()
+	mixed := claimsReaderPatientsAtA(t, sw)
+	var orgs, patients []string
+	for _, c := range []store.Claim{sw.c1, sw.c2, sw.c3, sw.c4, sw.c5, sw.c1} {
+		orgs, patients = append(orgs, c.OrgID), append(patients, c.PatientID)
+	}
+	for _, tc := range []struct {
+		name  string
+		actor store.Actor
+		want  []string
+	}{
+		{"patients at A only", mixed, []string{sw.c1.PatientID, sw.c3.PatientID}},
+		{"tenant 1 admin", f.admin, []string{sw.c1.PatientID, sw.c2.PatientID, sw.c3.PatientID}},
+		{"tenant 2 admin", sw.admin2, []string{sw.c5.PatientID}},
+		{"system", store.System, []string{sw.c1.PatientID, sw.c2.PatientID, sw.c3.PatientID, sw.c5.PatientID}},
+	} {
+		got, err := f.s.PageNamesReadForTest(ctx, tc.actor, orgs, patients)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		slices.Sort(got)
+		want := slices.Clone(tc.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: names read for %v, want %v", tc.name, got, want)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/claimflow/claimflow/store/internal/pgq"
@@ -139,6 +140,10 @@ func (s *Store) TracedCopy(ctx context.Context, dsn string) (*Store, *StatementL
 	}
 	log := &StatementLog{}
 	cfg.ConnConfig.Tracer = log
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerUUIDCodec(c.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -152,20 +157,74 @@ type TracedStatement struct {
 	Args []any
 }
 
-// StatementLog records statements (pgx.QueryTracer).
+// StatementLog records statements, those sent in batches too
+// (pgx.QueryTracer, pgx.BatchTracer), and counts round trips: a statement
+// sent alone or a batch is one.
 type StatementLog struct {
-	mu   sync.Mutex
-	list []TracedStatement
+	mu    sync.Mutex
+	list  []TracedStatement
+	trips int
 }
 
 func (l *StatementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	l.mu.Lock()
 	l.list = append(l.list, TracedStatement{SQL: d.SQL, Args: d.Args})
+	l.trips++
 	l.mu.Unlock()
 	return ctx
 }
 
 func (l *StatementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (l *StatementLog) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	l.mu.Lock()
+	l.trips++
+	l.mu.Unlock()
+	return ctx
+}
+
+func (l *StatementLog) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	l.mu.Lock()
+	l.list = append(l.list, TracedStatement{SQL: d.SQL, Args: d.Args})
+	l.mu.Unlock()
+}
+
+func (l *StatementLog) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// TakeTrips returns the round trips counted since the last TakeTrips.
+func (l *StatementLog) TakeTrips() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.trips
+	l.trips = 0
+	return n
+}
+
+// PageNamesReadForTest runs a page's scope and names batch (patientNames'
+// queue) for the rows (organisation, patient) as a, and returns the IDs of
+// the patients whose sealed names Postgres sent back (or, for the system,
+// that open reads).
+func (s *Store) PageNamesReadForTest(ctx context.Context, a Actor, orgs, patients []string) ([]string, error) {
+	var ids []string
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		n := s.patientNames(tx, a)
+		refs := make([]patientRef, len(orgs))
+		for i := range orgs {
+			refs[i] = patientRef{orgs[i], patients[i]}
+		}
+		b := &pgx.Batch{}
+		n.queue(b, refs)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		for _, r := range n.sealed {
+			ids = append(ids, r.ID)
+		}
+		ids = append(ids, n.unscoped...) // the system's, read by open
+		return nil
+	})
+	return ids, err
+}
 
 // Take returns the statements recorded since the last Take.
 func (l *StatementLog) Take() []TracedStatement {
@@ -219,3 +278,6 @@ func (s *Store) SetSearchIDCapForTest(n int) { s.searchCap = n }
 func (s *Store) AuditForTest(ctx context.Context, a Actor, entries ...AuditEntry) error {
 	return s.tx(ctx, func(tx pgx.Tx) error { return s.audit(ctx, tx, a, entries...) })
 }
+
+// RegisterUUIDCodecForTest is registerUUIDCodec.
+func RegisterUUIDCodecForTest(m *pgtype.Map) { registerUUIDCodec(m) }

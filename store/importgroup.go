@@ -39,6 +39,13 @@ type deferredAuditKey struct{}
 
 // deferAudit keeps the entries for the group's final append when ctx
 // carries tx's deferredAudit; it answers false otherwise.
+// auditDeferred reports whether audit would keep tx's rows for the import
+// group (deferAudit) instead of appending them.
+func auditDeferred(ctx context.Context, tx pgx.Tx) bool {
+	d, ok := ctx.Value(deferredAuditKey{}).(*deferredAudit)
+	return ok && d.tx == tx
+}
+
 func deferAudit(ctx context.Context, tx pgx.Tx, a Actor, entries []AuditEntry) bool {
 	d, ok := ctx.Value(deferredAuditKey{}).(*deferredAudit)
 	if !ok || d.tx != tx {

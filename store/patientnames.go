@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -18,11 +20,13 @@ import (
 // are then read in one statement and only the name columns are opened,
 // instead of a round trip and every PHI column per row.
 type patientNames struct {
-	s     *Store
-	tx    pgx.Tx
-	a     Actor
-	may   map[string]bool
-	names map[string]string // patient ID → "First Last", from prefetch
+	s        *Store
+	tx       pgx.Tx
+	a        Actor
+	may      map[string]bool
+	names    map[string]string        // patient ID → "First Last", from prefetch
+	sealed   []pgq.GetPatientNamesRow // read by queue, opened by open
+	unscoped []string                 // the system's patients, read by open
 }
 
 func (s *Store) patientNames(tx pgx.Tx, a Actor) *patientNames {
@@ -46,32 +50,107 @@ func (n *patientNames) readable(ctx context.Context, orgID string) (bool, error)
 	return ok, nil
 }
 
-// prefetch reads and opens, in one statement, the names of the rows'
-// patients at organisations where the actor may read them.
+// prefetch reads and opens, in one round trip, the scope of the rows'
+// organisations and the names of their patients at the organisations
+// where the actor may read them.
 func (n *patientNames) prefetch(ctx context.Context, refs []patientRef) error {
-	var ids []string
-	want := map[string]bool{}
+	b := &pgx.Batch{}
+	n.queue(b, refs)
+	if b.Len() > 0 {
+		if err := n.tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+	}
+	return n.open(ctx)
+}
+
+// queue adds to b, for the rows' organisations, one statement answering
+// whether the actor may read patients at each (InScopeOrgs: what
+// readable would ask once per organisation) and one reading the sealed
+// names of the rows' patients at the organisations where they may
+// (GetPatientNamesInScope: the scope is applied by Postgres, so no name
+// of a patient the actor may not read leaves it); open then decrypts
+// them. A caller sends b with its own statements: a page's scope and
+// names cost one round trip, whatever its organisations.
+func (n *patientNames) queue(b *pgx.Batch, refs []patientRef) {
+	var orgs, ids, idOrgs []string
+	type pair struct{ org, patient string }
+	seen := map[pair]bool{}
 	for _, r := range refs {
-		if r.patientID == "" || want[r.patientID] {
+		if _, asked := n.may[r.orgID]; !asked && validID(r.orgID) && !slices.Contains(orgs, r.orgID) {
+			orgs = append(orgs, r.orgID)
+		}
+		k := pair{r.orgID, r.patientID}
+		if r.patientID == "" || seen[k] || !validID(r.patientID) || !validID(r.orgID) {
 			continue
 		}
-		ok, err := n.readable(ctx, r.orgID)
+		seen[k] = true
+		ids, idOrgs = append(ids, r.patientID), append(idOrgs, r.orgID)
+	}
+	if n.a.UserID == "" {
+		// inScope's answer for an actor without a user: the system only.
+		for _, o := range orgs {
+			n.may[o] = n.a == System
+		}
+		if n.a == System {
+			n.unscoped = append(n.unscoped, ids...)
+		}
+		return
+	}
+	if len(orgs) > 0 {
+		b.Queue(q("InScopeOrgs"), orgs, n.a.UserID, PermPatientRead).Query(func(rows pgx.Rows) error {
+			for _, o := range orgs {
+				n.may[o] = false
+			}
+			for rows.Next() {
+				var o string
+				if err := rows.Scan(&o); err != nil {
+					return err
+				}
+				n.may[o] = true
+			}
+			return rows.Err()
+		})
+	}
+	if len(ids) > 0 {
+		all := slices.Collect(maps.Keys(seenOrgs(idOrgs)))
+		b.Queue(q("GetPatientNamesInScope"), ids, idOrgs, all, n.a.UserID, PermPatientRead).Query(n.scanSealed)
+	}
+}
+
+func seenOrgs(orgs []string) map[string]bool {
+	m := make(map[string]bool, 4)
+	for _, o := range orgs {
+		m[o] = true
+	}
+	return m
+}
+
+func (n *patientNames) scanSealed(rows pgx.Rows) error {
+	for rows.Next() {
+		var r pgq.GetPatientNamesRow
+		if err := rows.Scan(&r.ID, &r.Dek, &r.FirstName, &r.LastName); err != nil {
+			return err
+		}
+		n.sealed = append(n.sealed, r)
+	}
+	return rows.Err()
+}
+
+// open decrypts the names queue read (and reads those of the system's
+// listings, which ask no scope).
+func (n *patientNames) open(ctx context.Context) error {
+	if len(n.unscoped) > 0 {
+		rows, err := pgq.New(n.tx).GetPatientNames(ctx, n.unscoped)
 		if err != nil {
 			return err
 		}
-		if ok && validID(r.patientID) {
-			want[r.patientID] = true
-			ids = append(ids, r.patientID)
+		n.sealed, n.unscoped = append(n.sealed, rows...), nil
+	}
+	for _, r := range n.sealed {
+		if _, done := n.names[r.ID]; done {
+			continue
 		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rows, err := pgq.New(n.tx).GetPatientNames(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
 		dk, err := n.s.keys.DataKey(ctx, r.Dek)
 		if err != nil {
 			return err
@@ -87,6 +166,7 @@ func (n *patientNames) prefetch(ctx context.Context, refs []patientRef) error {
 		}
 		n.names[r.ID] = strings.TrimSpace(first + " " + last)
 	}
+	n.sealed = n.sealed[:0]
 	return nil
 }
 

@@ -246,6 +246,23 @@ SELECT p.id::text AS id, p.dek, p.first_name, p.last_name
 FROM unnest(@ids::uuid[]) AS x (id)
 CROSS JOIN LATERAL (SELECT pt.id, pt.dek, pt.first_name, pt.last_name FROM patients pt WHERE pt.id = x.id OFFSET 0) AS p;
 
+-- name: InScopeOrgs :many
+-- Which of the organisations $1 user $2 holds permission $3 at (or at one
+-- of their ancestors): a page's scope checks in one statement (read
+-- through q into a batch, hence $N).
+SELECT o::text AS org FROM unnest($1::uuid[]) AS o WHERE org_visible($2::uuid, $3::text, o);
+
+-- name: GetPatientNamesInScope :many
+-- GetPatientNames for the pairs ($1 patient, $2 the listed record's
+-- organisation) whose organisation is among $3 where user $4 holds
+-- permission $5 (org_visible once per organisation of $3): the names of
+-- a page's patients the user may read, in the batch that checks the
+-- scope (read through q, hence $N).
+SELECT p.id::text AS id, p.dek, p.first_name, p.last_name
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS org) AS x
+CROSS JOIN LATERAL (SELECT pt.id, pt.dek, pt.first_name, pt.last_name FROM patients pt WHERE pt.id = x.id OFFSET 0) AS p
+WHERE x.org IN (SELECT o FROM unnest($3::uuid[]) AS o WHERE org_visible($4::uuid, $5::text, o));
+
 -- name: GetPatientForUpdate :one
 SELECT id::text AS id, org_id::text AS org_id, dek, first_name, last_name, birth_date, sex, ssn, address, phone, email, created_at, updated_at
 FROM patients WHERE id = $1 FOR UPDATE;

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -185,7 +186,7 @@ func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashCl
 	if none {
 		return []DashClaim{}, "", err
 	}
-	rows, err := s.dashClaimsRows(ctx, tx, params)
+	rows, custom, err := s.dashClaimsRowsCustom(ctx, tx, params)
 	if err != nil {
 		return nil, "", err
 	}
@@ -196,7 +197,7 @@ func (s *Store) dashClaimsPage(ctx context.Context, tx pgx.Tx, a Actor, f DashCl
 			TotalCents: r.TotalCents, PaidCents: r.PaidCents, Attempt: int(r.Attempt), CreatedAt: r.CreatedAt,
 			UpdatedAt: r.UpdatedAt, PatientID: r.PatientID, DateOfService: r.DateOfService, BalanceCents: r.BalanceCents}
 	}
-	if err := s.revealAndAudit(ctx, tx, a, out); err != nil {
+	if err := s.revealAndAudit(ctx, tx, a, out, custom); err != nil {
 		return nil, "", err
 	}
 	if len(rows) == 0 || len(rows) < p.Size() {
@@ -236,14 +237,27 @@ func (s *Store) searchIDCap() int {
 // without a search and the searches that match more than searchIDCap
 // claims.
 func (s *Store) dashClaimsRows(ctx context.Context, tx pgx.Tx, params pgq.DashClaimsSortedParams) ([]pgq.DashClaimsSortedRow, error) {
+	rows, custom, err := s.dashClaimsRowsCustom(ctx, tx, params)
+	if err == nil && custom {
+		err = pgq.New(tx).AutoPlans(ctx)
+	}
+	return rows, err
+}
+
+// dashClaimsRowsCustom is dashClaimsRows leaving the transaction's
+// statements planned with their values when custom is set: the caller
+// queues AutoPlans ahead of its next statements (revealAndAudit's batch)
+// rather than spending a round trip on it.
+func (s *Store) dashClaimsRowsCustom(ctx context.Context, tx pgx.Tx, params pgq.DashClaimsSortedParams) (_ []pgq.DashClaimsSortedRow, custom bool, _ error) {
 	db := pgq.New(tx)
 	if params.Criteria > 0 {
 		ids, ok, err := s.searchClaimIDs(ctx, db, params)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if ok {
-			return dashClaimsByIDs(ctx, db, params, ids)
+			rows, err := dashClaimsByIDs(ctx, db, params, ids)
+			return rows, false, err
 		}
 		rows, ok, err := s.firstNamePage(ctx, db, params)
 		if err != nil || ok {
@@ -255,18 +269,12 @@ func (s *Store) dashClaimsRows(ctx context.Context, tx pgx.Tx, params pgq.DashCl
 	// (which Postgres may switch to after five executions) sorts every
 	// visible claim.
 	if err := db.ForceCustomPlans(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := db.DashClaimsSorted(ctx, params)
-	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// The statements after it (the page's patients, the audit rows) are
-	// planned once per connection again.
-	if err := db.AutoPlans(ctx); err != nil {
-		return nil, err
-	}
-	return rows, nil
+	// to be planned once per connection again: the caller sets AutoPlans.
+	rows, err := db.DashClaimsSorted(ctx, params)
+	return rows, true, err
 }
 
 // searchPatientCap bounds the patients a first-name search may match for
@@ -530,33 +538,67 @@ func dashClaimsByIDs(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSorte
 
 // revealAndAudit fills in the patient names the actor may read
 // (patient:read at the claim's organisation; else PatientMasked) and
-// audits every listed claim with the fields shown.
-func (s *Store) revealAndAudit(ctx context.Context, tx pgx.Tx, a Actor, out []DashClaim) error {
+// audits every listed claim with the fields shown. It costs two round
+// trips whatever the page: one batch resetting the plan mode when
+// autoPlans is set (dashClaimsRowsCustom), checking the scope of the
+// page's organisations, reading the names and locking an audit chain's
+// head, then one with the audit rows and the head's update.
+func (s *Store) revealAndAudit(ctx context.Context, tx pgx.Tx, a Actor, out []DashClaim, autoPlans bool) error {
+	b := &pgx.Batch{}
+	if autoPlans {
+		b.Queue(q("AutoPlans"))
+	}
+	if len(out) == 0 {
+		if b.Len() == 0 {
+			return nil
+		}
+		return tx.SendBatch(ctx, b).Close()
+	}
 	names := s.patientNames(tx, a)
 	refs := make([]patientRef, len(out))
 	for i, c := range out {
 		refs[i] = patientRef{c.OrgID, c.PatientID}
 	}
-	if err := names.prefetch(ctx, refs); err != nil {
+	names.queue(b, refs)
+	var h auditHead
+	lock := !auditDeferred(ctx, tx)
+	if lock {
+		h.queueLock(b)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
+	if err := names.open(ctx); err != nil {
+		return err
+	}
+	shown := []string{"status", "total_cents", "first_name", "last_name"}
 	entries := make([]AuditEntry, len(out))
 	for i := range out {
 		c := &out[i]
-		fields := []string{"status", "total_cents"}
 		name, ok, err := names.name(ctx, c.OrgID, c.PatientID)
 		if err != nil {
 			return err
 		}
+		fields := shown[:2:2]
 		if ok {
 			c.PatientName = name
-			fields = append(fields, "first_name", "last_name")
+			fields = shown
 		} else {
 			c.PatientMasked = true
 		}
 		entries[i] = AuditEntry{OrgID: c.OrgID, PatientID: c.PatientID, Action: ActionList, Resource: "claim", ResourceID: c.ID, Fields: fields}
 	}
-	return s.audit(ctx, tx, a, entries...)
+	if !lock {
+		return s.audit(ctx, tx, a, entries...)
+	}
+	b = &pgx.Batch{}
+	if err := s.queueAudit(ctx, tx, b, &h, a, entries...); err != nil {
+		return err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("store: audit append: %w", err)
+	}
+	return nil
 }
 
 // setFirstNameIndex writes the patient's first-name blind index (with the

@@ -90,6 +90,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// server on a small machine; booking batches take an eighth.
 		cfg.MaxConns = int32(max(DefaultPoolSize, 4*runtime.NumCPU()))
 	}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerUUIDCodec(c.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)

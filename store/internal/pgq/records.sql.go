@@ -963,6 +963,64 @@ func (q *Queries) GetPatientNames(ctx context.Context, ids []string) ([]GetPatie
 	return items, nil
 }
 
+const getPatientNamesInScope = `-- name: GetPatientNamesInScope :many
+SELECT p.id::text AS id, p.dek, p.first_name, p.last_name
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS org) AS x
+CROSS JOIN LATERAL (SELECT pt.id, pt.dek, pt.first_name, pt.last_name FROM patients pt WHERE pt.id = x.id OFFSET 0) AS p
+WHERE x.org IN (SELECT o FROM unnest($3::uuid[]) AS o WHERE org_visible($4::uuid, $5::text, o))
+`
+
+type GetPatientNamesInScopeParams struct {
+	Column1 []string
+	Column2 []string
+	Column3 []string
+	Column4 string
+	Column5 string
+}
+
+type GetPatientNamesInScopeRow struct {
+	ID        string
+	Dek       []byte
+	FirstName []byte
+	LastName  []byte
+}
+
+// GetPatientNames for the pairs ($1 patient, $2 the listed record's
+// organisation) whose organisation is among $3 where user $4 holds
+// permission $5 (org_visible once per organisation of $3): the names of
+// a page's patients the user may read, in the batch that checks the
+// scope (read through q, hence $N).
+func (q *Queries) GetPatientNamesInScope(ctx context.Context, arg GetPatientNamesInScopeParams) ([]GetPatientNamesInScopeRow, error) {
+	rows, err := q.db.Query(ctx, getPatientNamesInScope,
+		arg.Column1,
+		arg.Column2,
+		arg.Column3,
+		arg.Column4,
+		arg.Column5,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GetPatientNamesInScopeRow{}
+	for rows.Next() {
+		var i GetPatientNamesInScopeRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Dek,
+			&i.FirstName,
+			&i.LastName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getPatientOrg = `-- name: GetPatientOrg :one
 SELECT org_id::text FROM patients WHERE id = $1
 `
@@ -1348,6 +1406,39 @@ func (q *Queries) InScopeOrAbove(ctx context.Context, arg InScopeOrAboveParams) 
 	var ok bool
 	err := row.Scan(&ok)
 	return ok, err
+}
+
+const inScopeOrgs = `-- name: InScopeOrgs :many
+SELECT o::text AS org FROM unnest($1::uuid[]) AS o WHERE org_visible($2::uuid, $3::text, o)
+`
+
+type InScopeOrgsParams struct {
+	Column1 []string
+	Column2 string
+	Column3 string
+}
+
+// Which of the organisations $1 user $2 holds permission $3 at (or at one
+// of their ancestors): a page's scope checks in one statement (read
+// through q into a batch, hence $N).
+func (q *Queries) InScopeOrgs(ctx context.Context, arg InScopeOrgsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, inScopeOrgs, arg.Column1, arg.Column2, arg.Column3)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var org string
+		if err := rows.Scan(&org); err != nil {
+			return nil, err
+		}
+		items = append(items, org)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const insertAPIToken = `-- name: InsertAPIToken :one
