@@ -261,7 +261,7 @@ func (s *Store) dashClaimsRowsCustom(ctx context.Context, tx pgx.Tx, params pgq.
 		}
 		rows, ok, err := s.firstNamePage(ctx, db, params)
 		if err != nil || ok {
-			return rows, err
+			return rows, false, err
 		}
 	}
 	// DashClaimsSorted folds to one sort's order and index only when planned
