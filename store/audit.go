@@ -39,8 +39,15 @@ func (s *Store) audit(ctx context.Context, tx pgx.Tx, a Actor, entries ...AuditE
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
-	b = &pgx.Batch{}
-	if err := s.queueAudit(ctx, tx, b, &h, a, entries...); err != nil {
+	return s.appendAudit(ctx, tx, &h, a, entries...)
+}
+
+// appendAudit writes entries to the chain whose head h this transaction
+// has locked (audit, or a caller that queued h.queueLock in a batch of
+// its own), in one round trip.
+func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, h *auditHead, a Actor, entries ...AuditEntry) error {
+	b := &pgx.Batch{}
+	if err := s.queueAudit(ctx, tx, b, h, a, entries...); err != nil {
 		return err
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -33,19 +33,8 @@ ORDER BY seq, line, n`
 // and their adjustments with the statements per remittance they replace.
 func TestRemittancePageOracle(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newStore(t)
 	size := store.ScaleSize{Tenants: 2, Facilities: 3, PatientsPerTenant: 60, ClaimsPerTenant: 500, Payers: 4, Providers: 5, Years: 3}
-	if _, err := s.GenerateScale(ctx, size, store.ScaleOptions{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	t0, t1 := store.ScaleTenant(0), store.ScaleTenant(1)
-	var fac string
-	if err := s.Pool.QueryRow(ctx, `SELECT id::text FROM orgs WHERE parent_id = $1 ORDER BY id LIMIT 1`, t0.OrgID).Scan(&fac); err != nil {
-		t.Fatal(err)
-	}
-	biller := store.Actor{UserID: t0.BillerID, SourceIP: "192.0.2.1", RequestID: "remittance-test"}
-	desk := userWithRole(t, s, fac, "remittance-facility", "biller")
-	both := userWithRole(t, s, fac, "remittance-both", "biller")
+	s, t0, t1, _, biller, desk, both := scaleTwoTenantsUsers(t, size, "remittance")
 	if _, err := s.Pool.Exec(ctx, `INSERT INTO role_grants (user_id, org_id, role) VALUES ($1, $2, 'biller')`, both.UserID, t1.OrgID); err != nil {
 		t.Fatal(err)
 	}
@@ -184,4 +173,25 @@ func oldPayments(t *testing.T, s *store.Store, remittance, user string) []store.
 		t.Fatal(err)
 	}
 	return out
+}
+
+// scaleTwoTenantsUsers generates two tenants of the given size and returns
+// them with the first facility of tenant 0 and three of its users: the
+// tenant's biller, a biller of that facility only, and a biller granted
+// there who is also in tenant 1 (login names prefixed with tag).
+func scaleTwoTenantsUsers(t *testing.T, size store.ScaleSize, tag string) (s *store.Store, t0, t1 store.ScaleTenantIDs, fac string, biller, desk, both store.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	s, _ = newStore(t)
+	if _, err := s.GenerateScale(ctx, size, store.ScaleOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	t0, t1 = store.ScaleTenant(0), store.ScaleTenant(1)
+	if err := s.Pool.QueryRow(ctx, `SELECT id::text FROM orgs WHERE parent_id = $1 ORDER BY id LIMIT 1`, t0.OrgID).Scan(&fac); err != nil {
+		t.Fatal(err)
+	}
+	biller = store.Actor{UserID: t0.BillerID, SourceIP: "192.0.2.1", RequestID: tag + "-test"}
+	desk = userWithRole(t, s, fac, tag+"-facility", "biller")
+	both = userWithRole(t, s, fac, tag+"-both", "biller")
+	return s, t0, t1, fac, biller, desk, both
 }

@@ -22,19 +22,8 @@ import (
 // leaves a poll answering the old count.
 func TestRemittanceVersionKept(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newStore(t)
 	size := store.ScaleSize{Tenants: 2, Facilities: 3, PatientsPerTenant: 40, ClaimsPerTenant: 300, Payers: 3, Providers: 4, Years: 3}
-	if _, err := s.GenerateScale(ctx, size, store.ScaleOptions{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	t0, t1 := store.ScaleTenant(0), store.ScaleTenant(1)
-	var fac string
-	if err := s.Pool.QueryRow(ctx, `SELECT id::text FROM orgs WHERE parent_id = $1 ORDER BY id LIMIT 1`, t0.OrgID).Scan(&fac); err != nil {
-		t.Fatal(err)
-	}
-	biller := store.Actor{UserID: t0.BillerID, SourceIP: "192.0.2.1", RequestID: "version-test"}
-	facility := userWithRole(t, s, fac, "version-facility", "biller")
-	both := userWithRole(t, s, fac, "version-both", "biller")
+	s, t0, t1, fac, biller, facility, both := scaleTwoTenantsUsers(t, size, "version")
 	actors := []struct {
 		name string
 		a    store.Actor

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -591,14 +590,7 @@ func (s *Store) revealAndAudit(ctx context.Context, tx pgx.Tx, a Actor, out []Da
 	if !lock {
 		return s.audit(ctx, tx, a, entries...)
 	}
-	b = &pgx.Batch{}
-	if err := s.queueAudit(ctx, tx, b, &h, a, entries...); err != nil {
-		return err
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("store: audit append: %w", err)
-	}
-	return nil
+	return s.appendAudit(ctx, tx, &h, a, entries...)
 }
 
 // setFirstNameIndex writes the patient's first-name blind index (with the
