@@ -116,6 +116,12 @@ func ImportSyncScheduleID(syncID string) string { return ImportSyncIDPrefix + sy
 // pass still running when the next is due skips the next) or updates it
 // to x.Every when it exists.
 func EnsureImportSyncSchedule(ctx context.Context, c client.Client, queue string, x rcm.ImportSync) error {
+	return ensureImportSyncSchedule(ctx, c, queue, x, false)
+}
+
+// ensureImportSyncSchedule is EnsureImportSyncSchedule; with unpause, an
+// existing Schedule is also unpaused by the same update.
+func ensureImportSyncSchedule(ctx context.Context, c client.Client, queue string, x rcm.ImportSync, unpause bool) error {
 	id := ImportSyncScheduleID(x.ID)
 	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: x.Every}}}
 	action := &client.ScheduleWorkflowAction{ID: id, Workflow: ImportSyncWorkflowName, Args: []any{fhirimport.SyncInput{SyncID: x.ID}}, TaskQueue: queue}
@@ -131,6 +137,11 @@ func EnsureImportSyncSchedule(ctx context.Context, c client.Client, queue string
 	return sc.GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 		s := in.Description.Schedule
 		s.Spec, s.Action = &spec, action
+		if unpause && s.State != nil {
+			st := *s.State
+			st.Paused, st.Note = false, "resumed by staff in claimflow"
+			s.State = &st
+		}
 		return &client.ScheduleUpdate{Schedule: &s}, nil
 	}})
 }
@@ -148,12 +159,14 @@ func PauseImportSync(ctx context.Context, c client.Client, syncID string) error 
 }
 
 // ResumeImportSync unpauses a sync's Schedule; a Schedule that is missing
-// (removed by hand) is created again first, from the sync's row.
+// (removed by hand) is created again, from the sync's row, unpaused. The
+// unpause goes in the same update as the sync's interval and action: an
+// update followed by a separate Unpause reached the scheduler workflow as
+// two signals, and when both landed in one workflow task the update's copy
+// of the old state (paused) could win, leaving the Schedule paused
+// (TestImportSyncCLI timed out waiting for the unpause in a CI run).
 func ResumeImportSync(ctx context.Context, c client.Client, queue string, x rcm.ImportSync) error {
-	if err := EnsureImportSyncSchedule(ctx, c, queue, x); err != nil {
-		return err
-	}
-	return c.ScheduleClient().GetHandle(ctx, ImportSyncScheduleID(x.ID)).Unpause(ctx, client.ScheduleUnpauseOptions{Note: "resumed by staff in claimflow"})
+	return ensureImportSyncSchedule(ctx, c, queue, x, true)
 }
 
 // DeleteImportSyncSchedule deletes a sync's Schedule; one already gone
