@@ -19,7 +19,8 @@ import (
 // arAggregatesAgree fails unless the A/R aggregates of 00172 (the
 // compacted rows plus the pending deltas) equal a recount from the claims:
 // per organisation, payer and date of service and over all dates, per
-// organisation and patient, per organisation, date and denial reason.
+// organisation and patient, per organisation, date and denial reason; and
+// the week rows of 00177 the compacted day rows of their weeks.
 func arAggregatesAgree(t *testing.T, s *store.Store) {
 	t.Helper()
 	const days = `sum(claims), sum(payer_claims), sum(payer_cents), sum(patient_claims), sum(patient_cents), sum(submitted), sum(clean),
@@ -56,6 +57,14 @@ func arAggregatesAgree(t *testing.T, s *store.Store) {
 			        coalesce(sum(extract(epoch FROM posted_at - created_at) / 86400) FILTER (WHERE paid_cents > 0), 0)
 			 FROM (SELECT cp.org_id, cp.posted_at, cp.status_code, cp.paid_cents, c.created_at
 			       FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id AND c.org_id = cp.org_id) p GROUP BY 1, 2`},
+		{"per payer and week (00177)",
+			`SELECT org_id, week, payer_id, ` + cols + ` FROM ar_weeks`,
+			`SELECT org_id, ar_week(day), payer_id, ` + days + ` FROM ar_days WHERE day <> 'infinity'
+			 GROUP BY 1, 2, 3 HAVING (` + days + `) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)`},
+		{"trend per week (00177)",
+			`SELECT org_id, week, payments, denials, paid, paid_days FROM ar_trend_weeks`,
+			`SELECT org_id, ar_week(day), sum(payments), sum(denials), sum(paid), sum(paid_days) FROM ar_trend_days
+			 GROUP BY 1, 2 HAVING (sum(payments), sum(denials), sum(paid), sum(paid_days)) <> (0, 0, 0, 0)`},
 		{"per denial reason",
 			`SELECT org_id, day, reason, sum(claims) FROM (SELECT org_id, day, reason, claims FROM ar_denial_reasons
 				UNION ALL SELECT org_id, day, reason, claims FROM ar_denial_reason_deltas) k GROUP BY 1, 2, 3 HAVING sum(claims) <> 0`,
