@@ -323,9 +323,10 @@ FROM reasons r WHERE r.claims > 0;
 -- the days after the first, and from the claim payments themselves for
 -- the first day, only part of which is in the 26 weeks
 -- (claim_payments_org_posted). The whole weeks (from the first Monday
--- after the first day, since.week) are read in one row each (ar_trend_weeks,
--- 00177), the days before it from ar_trend_days. Days and weeks are UTC's (the session time
--- zone of every connection: the server's Etc/UTC, the store sets none).
+-- after the first day, since.week) are read in one row each
+-- (ar_trend_weeks, 00177), the days before it from ar_trend_days. Days and
+-- weeks are UTC's (the session time zone of every connection: the server's
+-- Etc/UTC, the store sets none).
 WITH visible AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)),
 since AS MATERIALIZED (
     SELECT s.t, s.day, ar_week(s.day + 7) AS week

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -342,4 +343,47 @@ func TestReceivablesConcurrentPostings(t *testing.T) {
 	compactAR(t, f.s)
 	arAggregatesAgree(t, f.s)
 	receivablesBothWays(t, f.s, "compacted after concurrent postings", f.admin, "2030-07-01")
+}
+
+// TestReceivablesGenericPlans: DashReceivables plans its statements
+// generically from their first execution (DashReceivablesGenericPlans in
+// its batch: no custom plan, which costs more than the execution), and the
+// setting does not outlive the batch.
+func TestReceivablesGenericPlans(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	dsn := f.dsn
+	switch {
+	case !strings.Contains(dsn, "://"):
+		dsn += " pool_max_conns=1"
+	case strings.Contains(dsn, "?"):
+		dsn += "&pool_max_conns=1"
+	default:
+		dsn += "?pool_max_conns=1"
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 3 {
+		if _, err := s.DashReceivables(ctx, f.admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One connection: the statements' plans are on it.
+	for _, name := range []string{"DashReceivablesTotals", "DashTrend"} {
+		var generic, custom int64
+		if err := s.Pool.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements
+			WHERE statement LIKE '-- name: ' || $1 || ' %'`, name).Scan(&generic, &custom); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if generic != 3 || custom != 0 {
+			t.Errorf("%s: %d generic and %d custom plans in 3 requests, want 3 and 0", name, generic, custom)
+		}
+	}
+	var mode string
+	if err := s.Pool.QueryRow(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&mode); err != nil || mode != "auto" {
+		t.Errorf("plan_cache_mode after the request: %q, %v (want auto)", mode, err)
+	}
 }
