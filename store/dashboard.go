@@ -195,21 +195,32 @@ func (s *Store) DashWorkQueue(ctx context.Context, a Actor) ([]WorkItem, error) 
 // DashReceivables computes what payers and patients owe, aged from the
 // date of service, the revenue-cycle analytics and the weekly trend. The
 // sums are added up in SQL (DashReceivablesTotals, with the definitions
-// of rcm.ClaimFacts, from the per-organisation aggregates of 00172) and
-// rcm.ReceivablesFrom makes the rates and grades; the figures are tested
-// against hand-computed answers and against the per-claim query.
+// of rcm.ClaimFacts, from the per-organisation aggregates of 00172 and the
+// week rows of 00177) and rcm.ReceivablesFrom makes the rates and grades;
+// the figures are tested against hand-computed answers and against the
+// per-claim query. Both statements go in one round trip, planned
+// generically from their first execution (DashReceivablesGenericPlans).
 func (s *Store) DashReceivables(ctx context.Context, a Actor) (Receivables, error) {
-	db := pgq.New(s.Pool)
 	asOf := s.now().UTC().Format(time.DateOnly)
-	t, err := s.receivablesTotals(ctx, a, asOf)
-	if err != nil {
+	var (
+		totals []pgq.DashReceivablesTotalsRow
+		trend  []pgq.DashTrendRow
+		b      pgqBatch
+	)
+	b.add(func(db *pgq.Queries) error { return db.DashReceivablesGenericPlans(ctx) })
+	b.add(func(db *pgq.Queries) (err error) {
+		totals, err = db.DashReceivablesTotals(ctx, pgq.DashReceivablesTotalsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+			AsOf: asOf})
+		return err
+	})
+	b.add(func(db *pgq.Queries) (err error) {
+		trend, err = db.DashTrend(ctx, pgq.DashTrendParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
+		return err
+	})
+	if err := b.run(ctx, s.Pool); err != nil {
 		return Receivables{}, err
 	}
-	r := rcm.ReceivablesFrom(asOf, t)
-	trend, err := db.DashTrend(ctx, pgq.DashTrendParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
-	if err != nil {
-		return r, err
-	}
+	r := rcm.ReceivablesFrom(asOf, receivablesTotals(totals))
 	for _, x := range trend {
 		t := TrendPoint{Week: x.Week, Payments: int(x.Payments), Denials: int(x.Denials), DaysToPayment: x.DaysToPayment}
 		if t.Payments > 0 {
@@ -244,15 +255,10 @@ func (s *Store) CanWriteClaim(ctx context.Context, a Actor, orgID string) (bool,
 	return ok, err
 }
 
-// receivablesTotals reads DashReceivablesTotals (its row kinds are
+// receivablesTotals reads DashReceivablesTotals' rows (their kinds are
 // described there).
-func (s *Store) receivablesTotals(ctx context.Context, a Actor, asOf string) (rcm.ReceivablesTotals, error) {
+func receivablesTotals(rows []pgq.DashReceivablesTotalsRow) rcm.ReceivablesTotals {
 	t := rcm.ReceivablesTotals{Aging: []rcm.AgingRow{}, Patients: rcm.AgingRow{Payer: "Patients"}}
-	rows, err := pgq.New(s.Pool).DashReceivablesTotals(ctx, pgq.DashReceivablesTotalsParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
-		AsOf: asOf})
-	if err != nil {
-		return t, err
-	}
 	for _, r := range rows {
 		aging := rcm.AgingRow{Payer: r.Key, Claims: int(r.N0), Days0to30: r.N1, Days31to60: r.N2, Days61to90: r.N3, Days91to120: r.N4,
 			DaysOver120: r.N5, TotalCents: r.N6}
@@ -271,5 +277,5 @@ func (s *Store) receivablesTotals(ctx context.Context, a Actor, asOf string) (rc
 			t.DenialsByCARC = append(t.DenialsByCARC, rcm.DenialRate{Key: r.Key, Denied: int(r.N1)})
 		}
 	}
-	return t, nil
+	return t
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +20,8 @@ import (
 // arAggregatesAgree fails unless the A/R aggregates of 00172 (the
 // compacted rows plus the pending deltas) equal a recount from the claims:
 // per organisation, payer and date of service and over all dates, per
-// organisation and patient, per organisation, date and denial reason.
+// organisation and patient, per organisation, date and denial reason; and
+// the week rows of 00177 the compacted day rows of their weeks.
 func arAggregatesAgree(t *testing.T, s *store.Store) {
 	t.Helper()
 	const days = `sum(claims), sum(payer_claims), sum(payer_cents), sum(patient_claims), sum(patient_cents), sum(submitted), sum(clean),
@@ -56,6 +58,14 @@ func arAggregatesAgree(t *testing.T, s *store.Store) {
 			        coalesce(sum(extract(epoch FROM posted_at - created_at) / 86400) FILTER (WHERE paid_cents > 0), 0)
 			 FROM (SELECT cp.org_id, cp.posted_at, cp.status_code, cp.paid_cents, c.created_at
 			       FROM claim_payments cp JOIN claims c ON c.id = cp.claim_id AND c.org_id = cp.org_id) p GROUP BY 1, 2`},
+		{"per payer and week (00177)",
+			`SELECT org_id, week, payer_id, ` + cols + ` FROM ar_weeks`,
+			`SELECT org_id, ar_week(day), payer_id, ` + days + ` FROM ar_days WHERE day <> 'infinity'
+			 GROUP BY 1, 2, 3 HAVING (` + days + `) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)`},
+		{"trend per week (00177)",
+			`SELECT org_id, week, payments, denials, paid, paid_days FROM ar_trend_weeks`,
+			`SELECT org_id, ar_week(day), sum(payments), sum(denials), sum(paid), sum(paid_days) FROM ar_trend_days
+			 GROUP BY 1, 2 HAVING (sum(payments), sum(denials), sum(paid), sum(paid_days)) <> (0, 0, 0, 0)`},
 		{"per denial reason",
 			`SELECT org_id, day, reason, sum(claims) FROM (SELECT org_id, day, reason, claims FROM ar_denial_reasons
 				UNION ALL SELECT org_id, day, reason, claims FROM ar_denial_reason_deltas) k GROUP BY 1, 2, 3 HAVING sum(claims) <> 0`,
@@ -333,4 +343,47 @@ func TestReceivablesConcurrentPostings(t *testing.T) {
 	compactAR(t, f.s)
 	arAggregatesAgree(t, f.s)
 	receivablesBothWays(t, f.s, "compacted after concurrent postings", f.admin, "2030-07-01")
+}
+
+// TestReceivablesGenericPlans: DashReceivables plans its statements
+// generically from their first execution (DashReceivablesGenericPlans in
+// its batch: no custom plan, which costs more than the execution), and the
+// setting does not outlive the batch.
+func TestReceivablesGenericPlans(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	dsn := f.dsn
+	switch {
+	case !strings.Contains(dsn, "://"):
+		dsn += " pool_max_conns=1"
+	case strings.Contains(dsn, "?"):
+		dsn += "&pool_max_conns=1"
+	default:
+		dsn += "?pool_max_conns=1"
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 3 {
+		if _, err := s.DashReceivables(ctx, f.admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One connection: the statements' plans are on it.
+	for _, name := range []string{"DashReceivablesTotals", "DashTrend"} {
+		var generic, custom int64
+		if err := s.Pool.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements
+			WHERE statement LIKE '-- name: ' || $1 || ' %'`, name).Scan(&generic, &custom); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if generic != 3 || custom != 0 {
+			t.Errorf("%s: %d generic and %d custom plans in 3 requests, want 3 and 0", name, generic, custom)
+		}
+	}
+	var mode string
+	if err := s.Pool.QueryRow(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&mode); err != nil || mode != "auto" {
+		t.Errorf("plan_cache_mode after the request: %q, %v (want auto)", mode, err)
+	}
 }

@@ -185,8 +185,10 @@ func allARFactsAgree(t *testing.T, s *store.Store) {
 // new total, a status change to a closed status, a claim in a second
 // tenant; a claim refunded more than paid, a claim removed; and after 00167
 // (and 00172 above it) is rolled back and applied again over the same data
-// (their backfills). The answers are read from the A/R aggregates of 00172
-// (compacted rows and pending deltas, both before and after compactions).
+// (their backfills), and 00177 alone. The answers are read from the A/R
+// aggregates of 00172 (compacted rows and pending deltas, both before and
+// after compactions) and the week rows of 00177, aged to ten dates (seven
+// in a row: the weeks read day by day move with the date).
 // Every answer must be equal, every claim's kept facts equal
 // claim_ar_facts, the aggregates a recount of the claims, and the weekly
 // trend by the claim payments' organisation the trend by the claims'.
@@ -208,7 +210,10 @@ func TestReceivablesReadModel(t *testing.T) {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	days := []string{"2030-06-30", "2030-05-10", "2030-09-15", "2031-03-01"}
+	// Seven days in a row (2030-06-30 is a Sunday): the weeks cut by the
+	// spans' first days (00177) fall on every weekday.
+	days := []string{"2030-06-30", "2030-07-01", "2030-07-02", "2030-07-03", "2030-07-04", "2030-07-05", "2030-07-06", "2030-05-10",
+		"2030-09-15", "2031-03-01"}
 	compare := func(what string) {
 		t.Helper()
 		allARFactsAgree(t, f.s)
@@ -338,6 +343,20 @@ func TestReceivablesReadModel(t *testing.T) {
 	compare("refund over a claim with no patient share")
 	compactAR(t, f.s)
 	compare("compacted again")
+	// 00177 rolled back and applied again: its backfill gives the same
+	// week rows, and its triggers keep them.
+	rollBackBelow(ctx, t, f.s, 177)
+	var weeks int
+	if err := f.s.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relname IN ('ar_weeks', 'ar_trend_weeks')`).Scan(&weeks); err != nil || weeks != 0 {
+		t.Fatalf("after rolling back 00177: %d week tables, %v", weeks, err)
+	}
+	if _, err := f.s.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM ar_weeks) + (SELECT count(*) FROM ar_trend_weeks)`).Scan(&weeks); err != nil || weeks == 0 {
+		t.Fatalf("after applying 00177 again: %d week rows, %v", weeks, err)
+	}
+	compare("00177 applied again")
 	tmp := w.claim(f.admin, f.patientB, f.provB, "2030-06-28", 5000, "accepted", sent,
 		arPayment{"4", 5000, 0, 0, [][3]any{co("16", 5000)}})
 	compare("claim added")

@@ -196,15 +196,46 @@ func (q *Queries) DashClaimPayments(ctx context.Context, claimID string) ([]Dash
 	return items, nil
 }
 
+const dashReceivablesGenericPlans = `-- name: DashReceivablesGenericPlans :exec
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true)
+`
+
+// The A/R view's statements planned once per connection (a generic plan)
+// from their first execution on, not with their values for the first five
+// as the default does: their plans do not depend on the values (the same
+// plan serves every tenant and date; the default settles on it after five),
+// and planning DashReceivablesTotals costs more than executing it. Sent
+// first in DashReceivables' batch (one implicit transaction: the setting
+// lasts until its end), it applies to that batch alone.
+func (q *Queries) DashReceivablesGenericPlans(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, dashReceivablesGenericPlans)
+	return err
+}
+
 const dashReceivablesTotals = `-- name: DashReceivablesTotals :many
 WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
-asof AS MATERIALIZED (SELECT $3::text::date AS d),
+asof AS MATERIALIZED (
+    SELECT s.d, w.cut,
+           array(SELECT c.week + i FROM unnest(w.cut) c (week), generate_series(0, 6) i WHERE c.week + i >= s.d - 120)
+               || 'infinity'::date AS edge_days
+    FROM (SELECT $3::text::date AS d) s,
+         LATERAL (SELECT array(SELECT DISTINCT ar_week(c.day) FROM unnest(array[s.d - 120, s.d - 90, s.d - 89, s.d - 60, s.d - 30, s.d + 1]) c (day)
+                               WHERE ar_week(c.day) < c.day) AS cut) w
+),
 d AS (
     SELECT a.payer_id, a.day, a.day = 'infinity'::date AS in_total, a.day <> 'infinity'::date AS dated,
            a.payer_claims, a.payer_cents, a.patient_claims, a.patient_cents, a.submitted, a.clean, a.adjudicated, a.first_pass,
            a.denied, a.charges_cents, a.payments_cents, a.contractual_cents
     FROM ar_days a
-    WHERE a.org_id IN (SELECT id FROM visible) AND a.day >= (SELECT asof.d - 120 FROM asof)
+    WHERE a.org_id IN (SELECT id FROM visible) AND a.day = ANY ((SELECT asof.edge_days FROM asof)::date[])
+    UNION ALL
+    -- A whole week stands for its days: its Monday is in the same span.
+    SELECT w.payer_id, w.week, false, true,
+           w.payer_claims, w.payer_cents, w.patient_claims, w.patient_cents, w.submitted, w.clean, w.adjudicated, w.first_pass,
+           w.denied, w.charges_cents, w.payments_cents, w.contractual_cents
+    FROM ar_weeks w
+    WHERE w.org_id IN (SELECT id FROM visible) AND w.week >= (SELECT asof.d - 120 FROM asof)
+      AND w.week <> ALL ((SELECT asof.cut FROM asof)::date[])
     UNION ALL
     SELECT x.payer_id, x.day, true, true, x.payer_claims, x.payer_cents, x.patient_claims, x.patient_cents, x.submitted, x.clean,
            x.adjudicated, x.first_pass, x.denied, x.charges_cents, x.payments_cents, x.contractual_cents
@@ -359,7 +390,8 @@ type DashReceivablesTotalsRow struct {
 //
 // Added up from the per-organisation aggregates of 00172, kept from the
 // claims' facts (00165, 00167) by the claims' trigger: ar_days per (payer,
-// date of service) from 120 days before as_of on, the all-dates totals
+// date of service) from 120 days before as_of on (in weeks, ar_weeks of
+// 00177, where a week is in one span), the all-dates totals
 // (day 'infinity'; over 120 days is the total less the four buckets), the
 // pending deltas (each counted in its day and in the totals), ar_patients
 // for the patients owing, ar_denial_reasons for the period's reasons; and
@@ -370,7 +402,12 @@ type DashReceivablesTotalsRow struct {
 // payments, contractual), 'denial_payer' (n0 adjudicated, n1 denied) and
 // 'denial_reason' (n1 denied); for aging rows n0 is the claims, n1..n5
 // the buckets, n6 the total and n7 (patients) the patients owing.
-// The as-of date once (a text-to-date cast is not folded into a constant).
+// The as-of date once (a text-to-date cast is not folded into a constant),
+// and the weeks (ar_week: Monday) cut by the first day of a span the rows
+// are told apart by (the aging buckets from 120 days back, the period from
+// 89 days back, the days after as_of): those are read day by day (their
+// days from 120 days back, edge_days), every other week from 120 days back
+// in one row of ar_weeks (00177): all its days fall in one span.
 // Each dated row's aging bucket (1: 0–30 days or later, 2: 31–60, 3:
 // 61–90, 4: 91–120, 5: older) and whether it is in the period.
 // The rows added up per payer, bucket and flags first (plain sums: a few
@@ -779,10 +816,16 @@ func (q *Queries) DashStatusCountsKept(ctx context.Context, arg DashStatusCounts
 
 const dashTrend = `-- name: DashTrend :many
 WITH visible AS (SELECT v.id FROM visible_orgs($1::uuid, $2::text) AS v (id)),
-since AS MATERIALIZED (SELECT now() - interval '26 weeks' AS t, ((now() - interval '26 weeks') AT TIME ZONE 'UTC')::date AS day),
+since AS MATERIALIZED (
+    SELECT s.t, s.day, ar_week(s.day + 7) AS week
+    FROM (SELECT now() - interval '26 weeks' AS t, ((now() - interval '26 weeks') AT TIME ZONE 'UTC')::date AS day) s
+),
 per_day AS (
     SELECT a.day, a.payments, a.denials, a.paid, a.paid_days FROM ar_trend_days a
-    WHERE a.org_id IN (SELECT id FROM visible) AND a.day > (SELECT since.day FROM since)
+    WHERE a.org_id IN (SELECT id FROM visible) AND a.day > (SELECT since.day FROM since) AND a.day < (SELECT since.week FROM since)
+    UNION ALL
+    SELECT w.week, w.payments, w.denials, w.paid, w.paid_days FROM ar_trend_weeks w
+    WHERE w.org_id IN (SELECT id FROM visible) AND w.week >= (SELECT since.week FROM since)
     UNION ALL
     SELECT x.day, x.payments, x.denials, x.paid, x.paid_days FROM ar_trend_deltas x
     WHERE x.org_id IN (SELECT id FROM visible) AND x.day > (SELECT since.day FROM since)
@@ -819,8 +862,11 @@ type DashTrendRow struct {
 // per-day aggregates of 00172 (ar_trend_days and its pending deltas) for
 // the days after the first, and from the claim payments themselves for
 // the first day, only part of which is in the 26 weeks
-// (claim_payments_org_posted). Days and weeks are UTC's (the session time
-// zone of every connection: the server's Etc/UTC, the store sets none).
+// (claim_payments_org_posted). The whole weeks (from the first Monday
+// after the first day, since.week) are read in one row each
+// (ar_trend_weeks, 00177), the days before it from ar_trend_days. Days and
+// weeks are UTC's (the session time zone of every connection: the server's
+// Etc/UTC, the store sets none).
 func (q *Queries) DashTrend(ctx context.Context, arg DashTrendParams) ([]DashTrendRow, error) {
 	rows, err := q.db.Query(ctx, dashTrend, arg.Actor, arg.Perm)
 	if err != nil {

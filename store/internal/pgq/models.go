@@ -155,6 +155,34 @@ type ArTrendDelta struct {
 	PaidDays pgtype.Numeric
 }
 
+type ArTrendWeek struct {
+	OrgID    string
+	Week     time.Time
+	Payments int64
+	Denials  int64
+	Paid     int64
+	PaidDays pgtype.Numeric
+}
+
+type ArWeek struct {
+	OrgID            string
+	Week             time.Time
+	PayerID          string
+	Claims           int64
+	PayerClaims      int64
+	PayerCents       int64
+	PatientClaims    int64
+	PatientCents     int64
+	Submitted        int64
+	Clean            int64
+	Adjudicated      int64
+	FirstPass        int64
+	Denied           int64
+	ChargesCents     int64
+	PaymentsCents    int64
+	ContractualCents int64
+}
+
 type AuditHead struct {
 	Seq   int64
 	Hash  []byte
