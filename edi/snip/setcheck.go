@@ -16,6 +16,10 @@ type setCheck struct {
 	scopes  []scope
 	claim   claim
 	done    uint32 // elements of the current segment already reported (bit per element)
+	// closeDepth is the deepest of the open claim's and the innermost
+	// scope's depths (-1 when neither is open): a segment closes nothing
+	// unless closes(closeDepth) holds, so most segments skip closeScopes.
+	closeDepth int
 	// nodes holds, per guide node (edi.Place.Node), the rules that apply
 	// there, worked out when a segment first lands on the node: the
 	// tag's element rules of this level and loop, and the loop and order
@@ -24,13 +28,26 @@ type setCheck struct {
 	tmp   nodeRules
 }
 
+// What Segment does at a node besides the rules (the tag, Loop and Start
+// of a node are fixed, so this is worked out once per node).
+const (
+	specNone  = iota
+	specBHT   // BHT04: the creation day
+	specBPR   // BPR16: the payment day
+	specClaim // CLM opening a 2300 loop: a new claim
+	specDTP   // a claim's service dates
+	specHI    // a claim's diagnosis codes
+)
+
 type nodeRules struct {
-	built  bool
-	scoped bool // loop or order rules look at this tag
-	opens  bool // a loop starting here has loop or order rules
-	rules  []*elemRule
-	loops  []*loopRule
-	order  []*orderRule
+	built   bool
+	idle    bool  // nothing to do at this node but close scopes
+	special uint8 // spec*
+	scoped  bool  // loop or order rules look at this tag
+	opens   bool  // a loop starting here has loop or order rules
+	rules   []*elemRule
+	loops   []*loopRule
+	order   []*orderRule
 }
 
 // node returns the rules of the node a segment was placed at.
@@ -45,6 +62,20 @@ func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
 		*e = nodeRules{rules: e.rules[:0], loops: e.loops[:0], order: e.order[:0]}
 	}
 	e.built = true
+	switch tag {
+	case tagBHT:
+		e.special = specBHT
+	case tagBPR:
+		e.special = specBPR
+	case tagCLM:
+		if at.Start && at.Loop == "2300" {
+			e.special = specClaim
+		}
+	case tagDTP:
+		e.special = specDTP
+	case tagHI:
+		e.special = specHI
+	}
 	te := c.t.byTag.get(tag)
 	e.scoped = te.scoped
 	for _, r := range te.rules {
@@ -66,6 +97,7 @@ func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
 			}
 		}
 	}
+	e.idle = e.special == specNone && !e.scoped && !e.opens && len(e.rules) == 0
 	return e
 }
 
@@ -126,43 +158,79 @@ func (c *setCheck) remitDay() string {
 
 func (c *setCheck) warn() bool { return c.k.Warn }
 
-// Segment implements edi.SetChecker.
+// closes reports whether a segment at this place ends a claim or scope at
+// depth d. It holds for a depth whenever it holds for a shallower one, so
+// testing the deepest open one (closeDepth) tells whether any closes.
+func closes(at *edi.Place, d int) bool {
+	return at.Depth < d || at.Depth == d && at.Start
+}
+
+// setCloseDepth works closeDepth out again after a claim or scope opened
+// or closed.
+func (c *setCheck) setCloseDepth() {
+	d := -1
+	if c.claim.open {
+		d = c.claim.depth
+	}
+	if n := len(c.scopes); n > 0 && c.scopes[n-1].depth > d {
+		d = c.scopes[n-1].depth
+	}
+	c.closeDepth = d
+}
+
+// Segment implements edi.SetChecker. Most segments have no rules and
+// close nothing: the path for them is two comparisons and the node
+// lookup, the rest is in segment.
 func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)) {
-	tag := s.Tag()
-	c.closeScopes(at, report)
-	here := where{index: s.Index, offset: s.Offset, pos: at.Pos, loop: at.Loop}
-	switch tag {
-	case tagBHT:
+	if closes(&at, c.closeDepth) {
+		c.closeScopes(at, report)
+	}
+	var e *nodeRules
+	if n := at.Node; n > 0 && n < len(c.nodes) && c.nodes[n].built {
+		e = &c.nodes[n]
+	} else {
+		e = c.node(at, s.Tag())
+	}
+	if e.idle {
+		return
+	}
+	c.segment(e, s, &at, report)
+}
+
+func (c *setCheck) segment(e *nodeRules, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+	switch e.special {
+	case specBHT:
 		if d := s.Element(4); len(d) == 8 && digits(d) {
 			c.created = string(d)
 		}
-	case tagBPR:
+	case specBPR:
 		if d := s.Element(16); len(d) == 8 && digits(d) {
 			c.remit = string(d)
 		}
-	case tagCLM:
-		if at.Start && at.Loop == "2300" {
-			c.claim = claim{open: true, depth: at.Depth, dx: c.claim.dx[:0], codes: c.claim.codes[:0]}
-		}
-	case tagDTP:
+	case specClaim:
+		c.claim = claim{open: true, depth: at.Depth, dx: c.claim.dx[:0], codes: c.claim.codes[:0]}
+		c.setCloseDepth()
+	case specDTP:
 		if c.claim.open {
 			c.claimDate(s)
 		}
-	case tagHI:
+	case specHI:
 		if c.claim.open {
 			c.countDiagnoses(s)
 		}
 	}
-	e := c.node(at, tag)
+	here := where{index: s.Index, offset: s.Offset, pos: at.Pos, loop: at.Loop}
 	if at.Start && e.opens {
-		c.openScope(at, e)
+		c.openScope(*at, e)
 	}
 	if e.scoped {
-		c.scopeStep(s, tag, here, report)
+		c.scopeStep(s, s.Tag(), &here, report)
 	}
-	c.done = 0
-	for _, r := range e.rules {
-		c.apply(r, s, here, report)
+	if len(e.rules) > 0 {
+		c.done = 0
+		for _, r := range e.rules {
+			c.apply(r, s, &here, report)
+		}
 	}
 }
 
@@ -173,17 +241,18 @@ func (c *setCheck) End(se *edi.Segment, pos int, report func(*edi.Error)) {
 
 // closeScopes ends the loop instances a segment at this place leaves.
 func (c *setCheck) closeScopes(at edi.Place, report func(*edi.Error)) {
-	if c.claim.open && (at.Depth < c.claim.depth || at.Depth == c.claim.depth && at.Start) {
+	if c.claim.open && closes(&at, c.claim.depth) {
 		c.endClaim(report)
 	}
 	for len(c.scopes) > 0 {
 		sc := &c.scopes[len(c.scopes)-1]
-		if sc.depth < at.Depth || sc.depth == at.Depth && !at.Start {
+		if !closes(&at, sc.depth) {
 			break
 		}
 		c.endScope(sc, report)
 		c.scopes = c.scopes[:len(c.scopes)-1]
 	}
+	c.setCloseDepth()
 }
 
 func (c *setCheck) openScope(at edi.Place, e *nodeRules) {
@@ -202,9 +271,10 @@ func (c *setCheck) openScope(at edi.Place, e *nodeRules) {
 	for _, r := range e.order {
 		sc.order = append(sc.order, orderState{r: r})
 	}
+	c.setCloseDepth()
 }
 
-func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here where, report func(*edi.Error)) {
+func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here *where, report func(*edi.Error)) {
 	for i := range c.scopes {
 		sc := &c.scopes[i]
 		for j := range sc.loops {
@@ -213,13 +283,13 @@ func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here where, report func
 			// Each match compares the tag before the call: most rules of a
 			// scope name other segments.
 			if !st.met && r.If.tag == tag && r.If.matches(s, tag, here.loop) {
-				st.met, st.at = true, here
+				st.met, st.at = true, *here
 			}
 			if r.Require != nil && r.Require.tag == tag && r.Require.matches(s, tag, here.loop) {
 				st.seen = true
 			}
 			if r.Forbid != nil && st.met && r.Forbid.tag == tag && r.Forbid.matches(s, tag, here.loop) {
-				c.report(report, &r.common, here, r.Forbid.Seg, 0, 0)
+				c.report(report, &r.common, *here, r.Forbid.Seg, 0, 0)
 			}
 		}
 		for j := range sc.order {
@@ -230,7 +300,7 @@ func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here where, report func
 			}
 			if r.Second.tag == tag && r.Second.matches(s, tag, here.loop) {
 				st.hasS = copy8(&st.second, s.Element(r.Date))
-				st.at = here
+				st.at = *here
 			}
 		}
 	}
@@ -264,7 +334,7 @@ func (c *setCheck) endScope(sc *scope, report func(*edi.Error)) {
 }
 
 // apply runs one element rule over a segment.
-func (c *setCheck) apply(r *elemRule, s *edi.Segment, here where, report func(*edi.Error)) {
+func (c *setCheck) apply(r *elemRule, s *edi.Segment, here *where, report func(*edi.Error)) {
 	for i := range r.When {
 		if !r.When[i].holds(s) {
 			return
@@ -303,14 +373,14 @@ func (c *setCheck) apply(r *elemRule, s *edi.Segment, here where, report func(*e
 			if el < 32 {
 				c.done |= 1 << el
 			}
-			c.report(report, &r.common, here, string(s.Element(0)), el, comp)
+			c.report(report, &r.common, *here, string(s.Element(0)), el, comp)
 		}
 	}
 }
 
 // diagnosis checks the ICD-10-CM codes of an HI segment: the shape now,
 // the fiscal year's list when the claim ends and its dates are known.
-func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here where, report func(*edi.Error)) {
+func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here *where, report func(*edi.Error)) {
 	for el := 1; el <= s.Len(); el++ {
 		q := s.Component(el, 1)
 		switch string(q) {
@@ -323,13 +393,13 @@ func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here where, report fun
 			continue
 		}
 		if !icd10Shape(code) {
-			c.report(report, &r.common, here, "HI", el, 2)
+			c.report(report, &r.common, *here, "HI", el, 2)
 			continue
 		}
 		if c.claim.open && r.Level <= c.k.Level {
 			from := len(c.claim.codes)
 			c.claim.codes = append(c.claim.codes, code...)
-			c.claim.dx = append(c.claim.dx, dxCode{at: here, elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
+			c.claim.dx = append(c.claim.dx, dxCode{at: *here, elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
 		}
 	}
 }
