@@ -2,8 +2,7 @@ package snip
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/binary"
+	"embed"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/claimflow/claimflow/edi/codes"
-	"github.com/claimflow/claimflow/schemas"
+	"github.com/claimflow/claimflow/edi/snip/internal/icdpack"
 )
 
 // External code sets (SNIP level 5). Each check takes the element's bytes
@@ -260,62 +259,52 @@ var (
 	icdErr   error
 )
 
+// icdPacked holds the ICD-10-CM lists of schemas/snip (icd10cm-<year>.txt.gz,
+// the source) in the packed form of internal/icdpack, which reads in a few
+// million instructions where the gzipped text took about 53 million per
+// process. TestPackedICDListsMatchTheText proves each equals its source
+// list, code for code; go generate writes them again.
+//
+//go:generate go run ./internal/genicd
+//go:embed icd10cm-*.bin
+var icdPacked embed.FS
+
 // ICD10CMLists returns the shipped ICD-10-CM lists, oldest first.
 func ICD10CMLists() ([]*ICD10CM, error) {
-	icdOnce.Do(func() { icdLists, icdErr = loadICD(schemas.SNIP) })
+	icdOnce.Do(func() { icdLists, icdErr = loadICD(icdPacked) })
 	return icdLists, icdErr
 }
 
+// loadICD reads the packed lists (icd10cm-<year>.bin) of fsys. The codes'
+// shape is not checked again here: the generator takes them from the
+// source lists, and TestPackedICDListsMatchTheText checks every one.
 func loadICD(fsys fs.FS) ([]*ICD10CM, error) {
-	names, err := fs.Glob(fsys, "snip/icd10cm-*.txt.gz")
+	names, err := fs.Glob(fsys, "icd10cm-*.bin")
 	if err != nil {
 		return nil, err
 	}
 	var out []*ICD10CM
 	for _, name := range names {
 		var year int
-		if _, err := fmt.Sscanf(strings.TrimPrefix(name, "snip/icd10cm-"), "%d", &year); err != nil {
+		if _, err := fmt.Sscanf(strings.TrimPrefix(name, "icd10cm-"), "%d", &year); err != nil {
 			return nil, fmt.Errorf("%s: no year in the name", name)
 		}
-		gz, err := fs.ReadFile(fsys, name)
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		n, err := icdpack.Count(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		// The gzip trailer holds the text's size (modulo 4 GiB): read it
-		// into one buffer of that size.
-		var text []byte
-		if len(gz) >= 4 {
-			if n := binary.LittleEndian.Uint32(gz[len(gz)-4:]); n < 64<<20 {
-				text = make([]byte, 0, n+1)
-			}
-		}
-		b := bytes.NewBuffer(text)
-		if _, err := b.ReadFrom(zr); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		text = b.Bytes()
-		// Count the lines first to size the set once.
-		set := newICDSet(bytes.Count(text, []byte{'\n'}) + 1)
-		for len(text) > 0 {
-			line := text
-			if i := bytes.IndexByte(text, '\n'); i >= 0 {
-				line, text = text[:i], text[i+1:]
-			} else {
-				text = nil
-			}
-			line = bytes.TrimSuffix(line, []byte{'\r'})
-			if len(line) == 0 || line[0] == '#' {
-				continue
-			}
-			k, ok := packICD(line)
-			if !ok || !icd10Shape(line) {
-				return nil, fmt.Errorf("%s: malformed code on a line", name)
-			}
+		// icdpack packs codes as packICD does (TestPackedICDListsMatchTheText).
+		set := newICDSet(n)
+		it, _ := icdpack.NewIter(b)
+		for k, ok := it.Next(); ok; k, ok = it.Next() {
 			set.add(k)
+		}
+		if err := it.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		out = append(out, &ICD10CM{Year: year, codes: set,
 			From: time.Date(year-1, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 9, 30, 0, 0, 0, 0, time.UTC),

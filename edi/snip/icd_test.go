@@ -1,0 +1,91 @@
+package snip
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/claimflow/claimflow/edi/snip/internal/icdpack"
+	"github.com/claimflow/claimflow/schemas"
+)
+
+// TestPackedICDListsMatchTheText proves the embedded packed lists
+// (icd10cm-<year>.bin) are the shipped source lists
+// (schemas/snip/icd10cm-<year>.txt.gz): one packed list per source list
+// and year, holding the same codes in the same order, each of ICD-10-CM
+// shape, and byte for byte what go generate writes today.
+func TestPackedICDListsMatchTheText(t *testing.T) {
+	sources, err := fs.Glob(schemas.SNIP, "snip/icd10cm-*.txt.gz")
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("no source lists: %v", err)
+	}
+	packed, err := fs.Glob(icdPacked, "icd10cm-*.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, name := range sources {
+		want[strings.TrimSuffix(path.Base(name), ".txt.gz")+".bin"] = true
+	}
+	for _, name := range packed {
+		if !want[name] {
+			t.Errorf("%s has no source list in schemas/snip", name)
+		}
+	}
+	for _, name := range sources {
+		gz, err := fs.ReadFile(schemas.SNIP, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes, err := icdpack.Parse(text)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		bin := strings.TrimSuffix(path.Base(name), ".txt.gz") + ".bin"
+		b, err := fs.ReadFile(icdPacked, bin)
+		if err != nil {
+			t.Errorf("%s: no packed list (run go generate in edi/snip): %v", name, err)
+			continue
+		}
+		i := 0
+		if err := icdpack.Decode(b, func(code []byte) {
+			switch {
+			case i >= len(codes):
+				t.Errorf("%s: code %d past the %d of the source", bin, i+1, len(codes))
+			case !bytes.Equal(code, codes[i]):
+				t.Errorf("%s: code %d is %q, the source has %q", bin, i+1, code, codes[i])
+			case !icd10Shape(code):
+				t.Errorf("%s: code %d (%q) is not of ICD-10-CM shape", bin, i+1, code)
+			}
+			// loadICD takes icdpack's packed codes as packICD's.
+			if k, ok := packICD(code); !ok || k != icdpack.Pack(code) {
+				t.Errorf("%s: code %d (%q) packs to %#x, icdpack.Pack to %#x", bin, i+1, code, k, icdpack.Pack(code))
+			}
+			i++
+		}); err != nil {
+			t.Fatalf("%s: %v", bin, err)
+		}
+		if i != len(codes) {
+			t.Errorf("%s: %d codes, the source has %d", bin, i, len(codes))
+		}
+		if !bytes.Equal(b, icdpack.Encode(codes)) {
+			t.Errorf("%s differs from what go generate writes from %s", bin, name)
+		}
+	}
+	lists, err := ICD10CMLists()
+	if err != nil || len(lists) != len(sources) {
+		t.Fatalf("ICD10CMLists() = %d lists, %v; %d sources", len(lists), err, len(sources))
+	}
+}
