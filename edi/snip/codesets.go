@@ -332,21 +332,28 @@ func validPOS(b []byte) bool {
 	if len(b) == 2 && b[0] >= '0' && b[0] <= '9' && b[1] >= '0' && b[1] <= '9' {
 		// The codes are two digits: one table lookup, not two map
 		// lookups with a hashed string per segment.
-		return posTable()[(b[0]-'0')*10+b[1]-'0']
+		return posTable[(b[0]-'0')*10+b[1]-'0']
 	}
 	_, ok := codes.Describe(codes.PlaceOfService, string(b))
 	return ok
 }
 
-// posTable holds, for each two-digit code 00..99, whether the place of
-// service list has it.
-var posTable = sync.OnceValue(func() *[100]bool {
-	var t [100]bool
-	for i := range t {
-		_, t[i] = codes.Describe(codes.PlaceOfService, string([]byte{'0' + byte(i/10), '0' + byte(i%10)}))
+// posCodes are the two-digit codes of the place of service list of
+// package codes (schemas/codes/place-of-service.json), kept here so that
+// checking CLM05-1 and SV105 does not load every code list at start-up
+// (about 9 million instructions, most of a small file's level 5 check
+// after the ICD-10-CM list). TestPOSCodesMatchTheCodeList fails when the
+// list changes without them.
+const posCodes = "01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 " +
+	"31 32 33 34 41 42 49 50 51 52 53 54 55 56 57 58 60 61 62 65 66 71 72 81 99"
+
+// posTable holds, for each two-digit code 00..99, whether it is in posCodes.
+var posTable = func() (t [100]bool) {
+	for i := 0; i+1 < len(posCodes); i += 3 {
+		t[(posCodes[i]-'0')*10+posCodes[i+1]-'0'] = true
 	}
-	return &t
-})
+	return t
+}()
 
 // adjustmentCode looks a CARC or RARC up and tells whether it was in force
 // on day (YYYYMMDD, "" for any day). known is false when the list does not

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/claimflow/claimflow/edi/codes"
 	"github.com/claimflow/claimflow/edi/snip/internal/icdpack"
 	"github.com/claimflow/claimflow/schemas"
 )
@@ -87,5 +88,26 @@ func TestPackedICDListsMatchTheText(t *testing.T) {
 	lists, err := ICD10CMLists()
 	if err != nil || len(lists) != len(sources) {
 		t.Fatalf("ICD10CMLists() = %d lists, %v; %d sources", len(lists), err, len(sources))
+	}
+}
+
+// TestPOSCodesMatchTheCodeList checks posCodes against the place of
+// service list of package codes, which validPOS consults only for values
+// that are not two digits.
+func TestPOSCodesMatchTheCodeList(t *testing.T) {
+	l := codes.Lookup(codes.PlaceOfService)
+	if l == nil {
+		t.Fatal("no place of service list")
+	}
+	for i := 0; i < 100; i++ {
+		code := string([]byte{'0' + byte(i/10), '0' + byte(i%10)})
+		if _, in := l.Describe(code); in != posTable[i] {
+			t.Errorf("place of service %s: the list says %v, posCodes %v", code, in, posTable[i])
+		}
+	}
+	for _, code := range l.Codes() {
+		if !validPOS([]byte(code)) {
+			t.Errorf("place of service %q of the list is not valid", code)
+		}
 	}
 }
