@@ -72,7 +72,16 @@ func (c *cond) value(s *edi.Segment, comp int) []byte {
 	return s.Element(c.El)
 }
 
+// holds tests the condition on a segment. Most conditions name a whole
+// element: that path reads it inline and compares without a call.
 func (c *cond) holds(s *edi.Segment) bool {
+	if c.Comp != 0 || len(c.Comps) != 0 {
+		return c.holdsComp(s)
+	}
+	return c.test(s.Element(c.El))
+}
+
+func (c *cond) holdsComp(s *edi.Segment) bool {
 	if len(c.Comps) == 0 {
 		return c.test(c.value(s, c.Comp))
 	}
@@ -92,8 +101,27 @@ func (c *cond) test(v []byte) bool {
 		return len(v) > 0
 	}
 	for _, code := range c.In {
-		if string(v) == code {
+		// The codes are one to three bytes but for a few: comparing the
+		// bytes here saves a memequal call per code (about 20
+		// instructions each, most of them for codes that differ).
+		if len(code) != len(v) || len(v) == 0 || code[0] != v[0] {
+			continue
+		}
+		switch len(v) {
+		case 1:
 			return true
+		case 2:
+			if code[1] == v[1] {
+				return true
+			}
+		case 3:
+			if code[1] == v[1] && code[2] == v[2] {
+				return true
+			}
+		default:
+			if string(v) == code {
+				return true
+			}
 		}
 	}
 	return false
@@ -107,14 +135,16 @@ type segMatch struct {
 	tag uint32
 }
 
-func (m *segMatch) matches(s *edi.Segment, tag uint32, loop string) bool {
-	if tag != m.tag || m.Loop != "" && loop != m.Loop {
-		return false
-	}
-	if m.El == 0 {
-		return true
-	}
-	return m.holds(s)
+// at reports whether the match may hold for segments with this tag in
+// this loop (fixed per guide node).
+func (m *segMatch) at(tag uint32, loop string) bool {
+	return m != nil && tag == m.tag && (m.Loop == "" || loop == m.Loop)
+}
+
+// holdsOn tests the element condition, if any, of a match whose tag and
+// loop are right.
+func (m *segMatch) holdsOn(s *edi.Segment) bool {
+	return m.El == 0 || m.holds(s)
 }
 
 // ack is a 999 code: the kind (IK3 or IK4) and the code.
@@ -202,6 +232,7 @@ type loopRule struct {
 	If      segMatch  `json:"if"`
 	Require *segMatch `json:"require"`
 	Forbid  *segMatch `json:"forbid"`
+	idx     int       // position in the rule file's loops (nodeRules.loopHits)
 }
 
 // orderRule: in each instance of Loop, the date in First is on or before
@@ -212,6 +243,7 @@ type orderRule struct {
 	First  segMatch `json:"first"`
 	Second segMatch `json:"second"`
 	Date   int      `json:"date"`
+	idx    int      // position in the rule file's order rules (nodeRules.orderHits)
 }
 
 type ruleFile struct {
@@ -238,6 +270,11 @@ type table struct {
 	// loopTags lists the tags loop and order rules look at, to skip the
 	// scope walk for other segments.
 	loopTags map[uint32]bool
+	// allLoops and allOrder list the kind's loop and order rules; nLoops
+	// and nOrder count those of the rule file (the idx range).
+	allLoops       []*loopRule
+	allOrder       []*orderRule
+	nLoops, nOrder int
 }
 
 var (
@@ -340,7 +377,8 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 			}
 		}
 	}
-	for _, r := range rf.Loops {
+	for i, r := range rf.Loops {
+		r.idx = i
 		if err := prep(&r.common); err != nil {
 			return nil, nil, err
 		}
@@ -357,11 +395,13 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 			if r.appliesTo(k) {
 				t := tabs[k]
 				t.loops[r.Loop] = append(t.loops[r.Loop], r)
+				t.allLoops = append(t.allLoops, r)
 				t.loopTags[r.If.tag], t.loopTags[other.tag] = true, true
 			}
 		}
 	}
-	for _, r := range rf.Order {
+	for i, r := range rf.Order {
+		r.idx = i
 		if err := prep(&r.common); err != nil {
 			return nil, nil, err
 		}
@@ -373,11 +413,13 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 			if r.appliesTo(k) {
 				t := tabs[k]
 				t.order[r.Loop] = append(t.order[r.Loop], r)
+				t.allOrder = append(t.allOrder, r)
 				t.loopTags[r.First.tag], t.loopTags[r.Second.tag] = true, true
 			}
 		}
 	}
 	for _, t := range tabs {
+		t.nLoops, t.nOrder = len(rf.Loops), len(rf.Order)
 		byTag := map[uint32]tagEntry{}
 		for tag, rs := range t.bySeg {
 			byTag[tag] = tagEntry{rules: rs}

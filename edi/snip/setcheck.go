@@ -43,12 +43,24 @@ type nodeRules struct {
 	built   bool
 	idle    bool  // nothing to do at this node but close scopes
 	special uint8 // spec*
-	scoped  bool  // loop or order rules look at this tag
+	scoped  bool  // some loop or order rule may match segments here
 	opens   bool  // a loop starting here has loop or order rules
 	rules   []*elemRule
 	loops   []*loopRule
 	order   []*orderRule
+	// loopHits and orderHits say, per loop and order rule (idx), which of
+	// its matches (hit*) may hold here by tag and loop, which are fixed
+	// per node: scopeStep then tests only their element conditions.
+	loopHits, orderHits []uint8
 }
+
+const (
+	hitIf = 1 << iota
+	hitRequire
+	hitForbid
+	hitFirst  = hitIf
+	hitSecond = hitRequire
+)
 
 // node returns the rules of the node a segment was placed at.
 func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
@@ -59,7 +71,7 @@ func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
 			return e
 		}
 	} else {
-		*e = nodeRules{rules: e.rules[:0], loops: e.loops[:0], order: e.order[:0]}
+		*e = nodeRules{rules: e.rules[:0], loops: e.loops[:0], order: e.order[:0], loopHits: e.loopHits[:0], orderHits: e.orderHits[:0]}
 	}
 	e.built = true
 	switch tag {
@@ -77,7 +89,35 @@ func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
 		e.special = specHI
 	}
 	te := c.t.byTag.get(tag)
-	e.scoped = te.scoped
+	if te.scoped {
+		e.loopHits = append(e.loopHits[:0], make([]uint8, c.t.nLoops)...)
+		e.orderHits = append(e.orderHits[:0], make([]uint8, c.t.nOrder)...)
+		for _, r := range c.t.allLoops {
+			var h uint8
+			if r.If.at(tag, at.Loop) {
+				h |= hitIf
+			}
+			if r.Require.at(tag, at.Loop) {
+				h |= hitRequire
+			}
+			if r.Forbid.at(tag, at.Loop) {
+				h |= hitForbid
+			}
+			e.loopHits[r.idx] = h
+			e.scoped = e.scoped || h != 0
+		}
+		for _, r := range c.t.allOrder {
+			var h uint8
+			if r.First.at(tag, at.Loop) {
+				h |= hitFirst
+			}
+			if r.Second.at(tag, at.Loop) {
+				h |= hitSecond
+			}
+			e.orderHits[r.idx] = h
+			e.scoped = e.scoped || h != 0
+		}
+	}
 	for _, r := range te.rules {
 		if r.Level <= c.k.Level && r.inLoop(at.Loop) {
 			e.rules = append(e.rules, r)
@@ -219,17 +259,16 @@ func (c *setCheck) segment(e *nodeRules, s *edi.Segment, at *edi.Place, report f
 			c.countDiagnoses(s)
 		}
 	}
-	here := where{index: s.Index, offset: s.Offset, pos: at.Pos, loop: at.Loop}
 	if at.Start && e.opens {
 		c.openScope(*at, e)
 	}
 	if e.scoped {
-		c.scopeStep(s, s.Tag(), &here, report)
+		c.scopeStep(e, s, at, report)
 	}
 	if len(e.rules) > 0 {
 		c.done = 0
 		for _, r := range e.rules {
-			c.apply(r, s, &here, report)
+			c.apply(r, s, at, report)
 		}
 	}
 }
@@ -274,33 +313,45 @@ func (c *setCheck) openScope(at edi.Place, e *nodeRules) {
 	c.setCloseDepth()
 }
 
-func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here *where, report func(*edi.Error)) {
+// whereOf is the position a finding or scope notes for a segment. Built
+// only when one is made: most segments make none.
+func whereOf(s *edi.Segment, at *edi.Place) where {
+	return where{index: s.Index, offset: s.Offset, pos: at.Pos, loop: at.Loop}
+}
+
+func (c *setCheck) scopeStep(e *nodeRules, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
 	for i := range c.scopes {
 		sc := &c.scopes[i]
 		for j := range sc.loops {
 			st := &sc.loops[j]
 			r := st.r
-			// Each match compares the tag before the call: most rules of a
-			// scope name other segments.
-			if !st.met && r.If.tag == tag && r.If.matches(s, tag, here.loop) {
-				st.met, st.at = true, *here
+			h := e.loopHits[r.idx]
+			if h == 0 {
+				continue // the usual case: none of the rule's matches names this node
 			}
-			if r.Require != nil && r.Require.tag == tag && r.Require.matches(s, tag, here.loop) {
+			if h&hitIf != 0 && !st.met && r.If.holdsOn(s) {
+				st.met, st.at = true, whereOf(s, at)
+			}
+			if h&hitRequire != 0 && r.Require.holdsOn(s) {
 				st.seen = true
 			}
-			if r.Forbid != nil && st.met && r.Forbid.tag == tag && r.Forbid.matches(s, tag, here.loop) {
-				c.report(report, &r.common, *here, r.Forbid.Seg, 0, 0)
+			if h&hitForbid != 0 && st.met && r.Forbid.holdsOn(s) {
+				c.report(report, &r.common, whereOf(s, at), r.Forbid.Seg, 0, 0)
 			}
 		}
 		for j := range sc.order {
 			st := &sc.order[j]
 			r := st.r
-			if r.First.tag == tag && r.First.matches(s, tag, here.loop) {
+			h := e.orderHits[r.idx]
+			if h == 0 {
+				continue
+			}
+			if h&hitFirst != 0 && r.First.holdsOn(s) {
 				st.hasF = copy8(&st.first, s.Element(r.Date))
 			}
-			if r.Second.tag == tag && r.Second.matches(s, tag, here.loop) {
+			if h&hitSecond != 0 && r.Second.holdsOn(s) {
 				st.hasS = copy8(&st.second, s.Element(r.Date))
-				st.at = *here
+				st.at = whereOf(s, at)
 			}
 		}
 	}
@@ -334,14 +385,14 @@ func (c *setCheck) endScope(sc *scope, report func(*edi.Error)) {
 }
 
 // apply runs one element rule over a segment.
-func (c *setCheck) apply(r *elemRule, s *edi.Segment, here *where, report func(*edi.Error)) {
+func (c *setCheck) apply(r *elemRule, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
 	for i := range r.When {
 		if !r.When[i].holds(s) {
 			return
 		}
 	}
 	if r.kind == kindDiagnosis {
-		c.diagnosis(r, s, here, report)
+		c.diagnosis(r, s, at, report)
 		return
 	}
 	for _, el := range r.Els {
@@ -363,24 +414,24 @@ func (c *setCheck) apply(r *elemRule, s *edi.Segment, here *where, report func(*
 			if len(v) == 0 {
 				continue
 			}
-			var at int
-			ok, at = r.check(c, s, el, v)
-			if at > 0 {
-				comp = at
+			var bad int
+			ok, bad = r.check(c, s, el, v)
+			if bad > 0 {
+				comp = bad
 			}
 		}
 		if !ok {
 			if el < 32 {
 				c.done |= 1 << el
 			}
-			c.report(report, &r.common, *here, string(s.Element(0)), el, comp)
+			c.report(report, &r.common, whereOf(s, at), string(s.Element(0)), el, comp)
 		}
 	}
 }
 
 // diagnosis checks the ICD-10-CM codes of an HI segment: the shape now,
 // the fiscal year's list when the claim ends and its dates are known.
-func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here *where, report func(*edi.Error)) {
+func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
 	for el := 1; el <= s.Len(); el++ {
 		q := s.Component(el, 1)
 		switch string(q) {
@@ -393,13 +444,13 @@ func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here *where, report fu
 			continue
 		}
 		if !icd10Shape(code) {
-			c.report(report, &r.common, *here, "HI", el, 2)
+			c.report(report, &r.common, whereOf(s, at), "HI", el, 2)
 			continue
 		}
 		if c.claim.open && r.Level <= c.k.Level {
 			from := len(c.claim.codes)
 			c.claim.codes = append(c.claim.codes, code...)
-			c.claim.dx = append(c.claim.dx, dxCode{at: *here, elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
+			c.claim.dx = append(c.claim.dx, dxCode{at: whereOf(s, at), elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
 		}
 	}
 }
