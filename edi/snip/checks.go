@@ -153,10 +153,10 @@ func checkNotAfterCreation(c *setCheck, _ *edi.Segment, _ int, v []byte) (bool, 
 	if len(v) == 17 && v[8] == '-' {
 		end = v[9:]
 	}
-	if !validDay(end) {
-		return true, 0 // the format is SNIP 2's business
-	}
-	return string(end) <= c.created, 0
+	// A day not after the creation day passes whether or not it is a
+	// valid date (the format is SNIP 2's business): compare first, and
+	// validate only the days that would fail.
+	return string(end) <= c.created || !validDay(end), 0
 }
 
 // checkPointers checks the 837P diagnosis code pointers (SV107-1..4): each

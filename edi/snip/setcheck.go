@@ -1,6 +1,9 @@
 package snip
 
 import (
+	"bytes"
+	"encoding/binary"
+
 	"github.com/claimflow/claimflow/edi"
 )
 
@@ -432,14 +435,14 @@ func (c *setCheck) apply(r *elemRule, s *edi.Segment, at *edi.Place, report func
 // diagnosis checks the ICD-10-CM codes of an HI segment: the shape now,
 // the fiscal year's list when the claim ends and its dates are known.
 func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+	sep := s.Delims.Component
 	for el := 1; el <= s.Len(); el++ {
-		q := s.Component(el, 1)
+		q, code := firstTwo(s.Element(el), sep)
 		switch string(q) {
 		case "ABK", "ABF", "ABJ", "ABN", "APR":
 		default:
 			continue
 		}
-		code := s.Component(el, 2)
 		if len(code) == 0 {
 			continue
 		}
@@ -455,11 +458,30 @@ func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, at *edi.Place, report 
 	}
 }
 
+// firstTwo returns the first two components of a composite element in
+// one pass (Segment.Component scans the element from its start for each).
+func firstTwo(e []byte, sep byte) (first, second []byte) {
+	i := bytes.IndexByte(e, sep)
+	if i < 0 {
+		return e, nil
+	}
+	second = e[i+1:]
+	if j := bytes.IndexByte(second, sep); j >= 0 {
+		second = second[:j]
+	}
+	return e[:i], second
+}
+
 // countDiagnoses counts the claim's diagnosis codes the 837P service line
 // pointers may name (HI ABK and ABF, ICD-9 BK and BF on older claims).
 func (c *setCheck) countDiagnoses(s *edi.Segment) {
+	sep := s.Delims.Component
 	for el := 1; el <= s.Len(); el++ {
-		switch string(s.Component(el, 1)) {
+		q := s.Element(el)
+		if i := bytes.IndexByte(q, sep); i >= 0 {
+			q = q[:i]
+		}
+		switch string(q) {
 		case "ABK", "ABF", "BK", "BF":
 			c.claim.dxCount++
 		}
@@ -469,8 +491,8 @@ func (c *setCheck) countDiagnoses(s *edi.Segment) {
 // claimDate notes a claim's service dates (DTP*472 service, DTP*434
 // statement) for choosing the ICD-10-CM year.
 func (c *setCheck) claimDate(s *edi.Segment) {
-	q := s.Element(1)
-	if string(q) != "472" && string(q) != "434" {
+	// 472 or 434, compared without a call
+	if q := s.Element(1); len(q) != 3 || q[0] != '4' || !(q[1] == '7' && q[2] == '2' || q[1] == '3' && q[2] == '4') {
 		return
 	}
 	v := s.Element(3)
@@ -484,10 +506,13 @@ func (c *setCheck) claimDate(s *edi.Segment) {
 }
 
 func (cl *claim) noteDate(d []byte) {
-	if !cl.dated || string(d) < string(cl.first[:]) {
+	// Eight digits compare as big-endian integers as they do as strings:
+	// two loads instead of two cmpstring calls.
+	v := binary.BigEndian.Uint64(d)
+	if !cl.dated || v < binary.BigEndian.Uint64(cl.first[:]) {
 		copy(cl.first[:], d)
 	}
-	if !cl.dated || string(d) > string(cl.last[:]) {
+	if !cl.dated || v > binary.BigEndian.Uint64(cl.last[:]) {
 		copy(cl.last[:], d)
 	}
 	cl.dated = true
