@@ -17,22 +17,20 @@ var checks map[string]checkFunc
 func init() {
 	checks = map[string]checkFunc{
 		// required and notused are handled before the value test.
-		"required": func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
-		"notused":  func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
-		"npi":      whole(validNPI),
-		"us-state": whole(func(b []byte) bool { return states[string(b)] }),
-		"ca-province": whole(func(b []byte) bool {
-			return provinces[string(b)]
-		}),
-		"state":     whole(func(b []byte) bool { return states[string(b)] || provinces[string(b)] }),
-		"zip":       whole(func(b []byte) bool { return validZIP(b, false) }),
-		"zip9":      whole(func(b []byte) bool { return validZIP(b, true) }),
-		"ca-postal": whole(validPostalCA),
-		"taxonomy":  whole(validTaxonomy),
-		"pos":       whole(validPOS),
-		"revenue":   whole(validRevenue),
-		"street":    whole(notPOBox),
-		"zero":      whole(isZero),
+		"required":    func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
+		"notused":     func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
+		"npi":         whole(validNPI),
+		"us-state":    whole(func(b []byte) bool { return inPairs(&stateTable, b) }),
+		"ca-province": whole(func(b []byte) bool { return inPairs(&provinceTable, b) }),
+		"state":       whole(func(b []byte) bool { return inPairs(&stateTable, b) || inPairs(&provinceTable, b) }),
+		"zip":         whole(func(b []byte) bool { return validZIP(b, false) }),
+		"zip9":        whole(func(b []byte) bool { return validZIP(b, true) }),
+		"ca-postal":   whole(validPostalCA),
+		"taxonomy":    whole(validTaxonomy),
+		"pos":         whole(validPOS),
+		"revenue":     whole(validRevenue),
+		"street":      whole(notPOBox),
+		"zero":        whole(isZero),
 		"range": whole(func(b []byte) bool {
 			if len(b) != 17 || b[8] != '-' || !validDay(b[:8]) || !validDay(b[9:]) {
 				return true // the format is SNIP 2's business

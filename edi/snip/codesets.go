@@ -29,6 +29,23 @@ var states = codeSet(
 
 var provinces = codeSet("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
 
+// stateTable and provinceTable hold states and provinces as a table of
+// two-letter codes: a map lookup hashed the string on every N4 (about 150
+// instructions; this is an index).
+var stateTable, provinceTable = pairTable(states), pairTable(provinces)
+
+func pairTable(m map[string]bool) (t [26 * 26]bool) {
+	for c := range m {
+		t[int(c[0]-'A')*26+int(c[1]-'A')] = true
+	}
+	return t
+}
+
+// inPairs reports whether b is one of the two-letter codes of t.
+func inPairs(t *[26 * 26]bool, b []byte) bool {
+	return len(b) == 2 && b[0] >= 'A' && b[0] <= 'Z' && b[1] >= 'A' && b[1] <= 'Z' && t[int(b[0]-'A')*26+int(b[1]-'A')]
+}
+
 func codeSet(cs ...string) map[string]bool {
 	m := make(map[string]bool, len(cs))
 	for _, c := range cs {

@@ -111,3 +111,19 @@ func TestPOSCodesMatchTheCodeList(t *testing.T) {
 		}
 	}
 }
+
+// TestPairTablesMatchTheSets checks the two-letter tables against the
+// state and province sets for every pair of bytes.
+func TestPairTablesMatchTheSets(t *testing.T) {
+	for a := 0; a < 256; a++ {
+		for b := 0; b < 256; b++ {
+			code := []byte{byte(a), byte(b)}
+			if got, want := inPairs(&stateTable, code), states[string(code)]; got != want {
+				t.Errorf("state %q: table %v, set %v", code, got, want)
+			}
+			if got, want := inPairs(&provinceTable, code), provinces[string(code)]; got != want {
+				t.Errorf("province %q: table %v, set %v", code, got, want)
+			}
+		}
+	}
+}
