@@ -316,11 +316,7 @@ func loadICD(fsys fs.FS) ([]*ICD10CM, error) {
 		}
 		// icdpack packs codes as packICD does (TestPackedICDListsMatchTheText).
 		set := newICDSet(n)
-		it, _ := icdpack.NewIter(b)
-		for k, ok := it.Next(); ok; k, ok = it.Next() {
-			set.add(k)
-		}
-		if err := it.Err(); err != nil {
+		if err := icdpack.Each(b, set.add); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		out = append(out, &ICD10CM{Year: year, codes: set,
