@@ -276,7 +276,7 @@ func (c *setCheck) segment(e *nodeRules, s *edi.Segment, at *edi.Place, report f
 			switch len(r.When) {
 			case 0:
 			case 1:
-				if !r.When[0].holds(s) {
+				if !r.When[0].fn(s) {
 					continue
 				}
 			default:
@@ -403,7 +403,7 @@ func (c *setCheck) endScope(sc *scope, report func(*edi.Error)) {
 // whenHolds reports whether all of a rule's conditions hold.
 func (r *elemRule) whenHolds(s *edi.Segment) bool {
 	for i := range r.When {
-		if !r.When[i].holds(s) {
+		if !r.When[i].fn(s) {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/claimflow/claimflow/edi"
 	"github.com/claimflow/claimflow/edi/codes"
 	"github.com/claimflow/claimflow/edi/snip/internal/icdpack"
 	"github.com/claimflow/claimflow/schemas"
@@ -125,5 +126,70 @@ func TestPairTablesMatchTheSets(t *testing.T) {
 				t.Errorf("province %q: table %v, set %v", code, got, want)
 			}
 		}
+	}
+}
+
+// TestCompiledConditionsMatchHolds checks compileCond's closure against
+// cond.holds for every condition of the shipped rules (and a few more)
+// over segments whose elements take each code, its neighbours, and empty
+// and missing values.
+func TestCompiledConditionsMatchHolds(t *testing.T) {
+	if _, err := loadRules(); err != nil {
+		t.Fatal(err)
+	}
+	conds := []*cond{
+		{El: 1, In: []string{"ABCD"}}, {El: 2, In: []string{"X", "YY", "ZZZ", "WWWW"}}, {El: 3, Empty: true}, {El: 3},
+	}
+	for _, r := range allRules.Elements {
+		for i := range r.When {
+			conds = append(conds, &r.When[i])
+		}
+	}
+	for _, r := range allRules.Loops {
+		conds = append(conds, &r.If.cond)
+		if r.Require != nil {
+			conds = append(conds, &r.Require.cond)
+		}
+		if r.Forbid != nil {
+			conds = append(conds, &r.Forbid.cond)
+		}
+	}
+	for _, r := range allRules.Order {
+		conds = append(conds, &r.First.cond, &r.Second.cond)
+	}
+	// Values: every code of every condition, each with its last byte
+	// changed, cut and extended, and empty.
+	values := []string{"", "A", "ZZ"}
+	for _, c := range conds {
+		for _, code := range c.In {
+			values = append(values, code, code[:len(code)-1], code+"0", code[:len(code)-1]+"#", "#"+code[1:])
+		}
+	}
+	isa := "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260101*1200*^*00501*000000001*0*T*:~"
+	n := 0
+	for _, v := range values {
+		for _, seg := range []string{"N4*" + strings.Repeat(v+"*", 12) + v, "N4*" + v + ":" + v + ":" + v, "N4", "N4*" + v} {
+			rd := edi.NewBytesReader([]byte(isa + seg + "~"))
+			if _, err := rd.Next(); err != nil {
+				t.Fatal(err)
+			}
+			s, err := rd.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range conds {
+				if c.El == 0 {
+					continue // a segMatch without a condition
+				}
+				fn := compileCond(c)
+				if got, want := fn(s), c.holds(s); got != want {
+					t.Errorf("condition %+v on %q: compiled %v, holds %v", *c, seg, got, want)
+				}
+				n++
+			}
+		}
+	}
+	if n < 1000 {
+		t.Errorf("only %d cases", n)
 	}
 }
