@@ -267,6 +267,8 @@ type elemRule struct {
 	Check string   `json:"check"`
 	check checkFunc
 	kind  uint8 // Check as a number for the ones apply handles itself
+	// run is apply specialized for the rule (compileRun).
+	run func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error))
 }
 
 const (
@@ -434,6 +436,7 @@ func compileRules(fsys fs.FS, name string) (*ruleFile, map[string]*table, error)
 		for i := range r.When {
 			r.When[i].fn = compileCond(&r.When[i])
 		}
+		r.run = compileRun(r)
 		if r.Seg == "" || len(r.Els) == 0 && r.Check != "diagnosis" {
 			return nil, nil, fmt.Errorf("%s: rule %s: no segment or elements", name, r.ID)
 		}

@@ -23,6 +23,7 @@ type setCheck struct {
 	// scope's depths (-1 when neither is open): a segment closes nothing
 	// unless closes(closeDepth) holds, so most segments skip closeScopes.
 	closeDepth int
+	at         edi.Place // the place of the segment being checked
 	// nodes holds, per guide node (edi.Place.Node), the rules that apply
 	// there, worked out when a segment first lands on the node: the
 	// tag's element rules of this level and loop, and the loop and order
@@ -237,7 +238,11 @@ func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)
 	if e.idle {
 		return
 	}
-	c.segment(e, s, &at, report)
+	// The rules get the place as a pointer to this field, not to the
+	// parameter: passed to their closures (elemRule.run), the parameter
+	// would escape and be allocated for every segment.
+	c.at = at
+	c.segment(e, s, &c.at, report)
 }
 
 func (c *setCheck) segment(e *nodeRules, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
@@ -284,7 +289,7 @@ func (c *setCheck) segment(e *nodeRules, s *edi.Segment, at *edi.Place, report f
 					continue
 				}
 			}
-			c.apply(r, s, at, report)
+			r.run(c, s, at, report)
 		}
 	}
 }
@@ -410,8 +415,61 @@ func (r *elemRule) whenHolds(s *edi.Segment) bool {
 	return true
 }
 
+// compileRun returns apply specialized for a rule on one whole element
+// (most of the shipped rules): no loop over the elements and no
+// switch on the kind per segment, and a value check called directly
+// rather than through its checkFunc wrapper. Others run apply itself.
+func compileRun(r *elemRule) func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+	if len(r.Els) != 1 || r.Comp != 0 || r.kind == kindDiagnosis || r.Els[0] < 0 || r.Els[0] >= 32 {
+		return r.apply
+	}
+	el := r.Els[0]
+	bit := uint32(1) << el
+	fail := func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error), comp int) {
+		c.done |= bit
+		c.report(report, &r.common, whereOf(s, at), string(s.Element(0)), el, comp)
+	}
+	switch r.kind {
+	case kindRequired:
+		return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+			if c.done&bit == 0 && len(s.Element(el)) == 0 {
+				fail(c, s, at, report, 0)
+			}
+		}
+	case kindNotUsed:
+		return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+			if c.done&bit == 0 && len(s.Element(el)) > 0 {
+				fail(c, s, at, report, 0)
+			}
+		}
+	}
+	if test := valueChecks[r.Check]; test != nil {
+		return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+			if c.done&bit != 0 {
+				return
+			}
+			if v := s.Element(el); len(v) > 0 && !test(v) {
+				fail(c, s, at, report, 0)
+			}
+		}
+	}
+	check := r.check
+	return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+		if c.done&bit != 0 {
+			return
+		}
+		v := s.Element(el)
+		if len(v) == 0 {
+			return
+		}
+		if ok, bad := check(c, s, el, v); !ok {
+			fail(c, s, at, report, bad)
+		}
+	}
+}
+
 // apply runs one element rule over a segment whose conditions hold.
-func (c *setCheck) apply(r *elemRule, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+func (r *elemRule) apply(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
 	if r.kind == kindDiagnosis {
 		c.diagnosis(r, s, at, report)
 		return
