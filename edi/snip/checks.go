@@ -14,39 +14,46 @@ type checkFunc func(c *setCheck, s *edi.Segment, el int, v []byte) (ok bool, com
 
 var checks map[string]checkFunc
 
+// valueChecks are the checks that look at the value alone. A rule on one
+// element calls them directly (elemRule.run) rather than through a
+// checkFunc wrapper.
+var valueChecks = map[string]func([]byte) bool{
+	"npi":         validNPI,
+	"us-state":    func(b []byte) bool { return inPairs(&stateTable, b) },
+	"ca-province": func(b []byte) bool { return inPairs(&provinceTable, b) },
+	"state":       func(b []byte) bool { return inPairs(&stateTable, b) || inPairs(&provinceTable, b) },
+	"zip":         func(b []byte) bool { return validZIP(b, false) },
+	"zip9":        func(b []byte) bool { return validZIP(b, true) },
+	"ca-postal":   validPostalCA,
+	"taxonomy":    validTaxonomy,
+	"pos":         validPOS,
+	"revenue":     validRevenue,
+	"street":      notPOBox,
+	"zero":        isZero,
+	"range": func(b []byte) bool {
+		if len(b) != 17 || b[8] != '-' || !validDay(b[:8]) || !validDay(b[9:]) {
+			return true // the format is SNIP 2's business
+		}
+		return string(b[:8]) <= string(b[9:])
+	},
+}
+
 func init() {
 	checks = map[string]checkFunc{
 		// required and notused are handled before the value test.
-		"required": func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
-		"notused":  func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
-		"npi":      whole(validNPI),
-		"us-state": whole(func(b []byte) bool { return states[string(b)] }),
-		"ca-province": whole(func(b []byte) bool {
-			return provinces[string(b)]
-		}),
-		"state":     whole(func(b []byte) bool { return states[string(b)] || provinces[string(b)] }),
-		"zip":       whole(func(b []byte) bool { return validZIP(b, false) }),
-		"zip9":      whole(func(b []byte) bool { return validZIP(b, true) }),
-		"ca-postal": whole(validPostalCA),
-		"taxonomy":  whole(validTaxonomy),
-		"pos":       whole(validPOS),
-		"revenue":   whole(validRevenue),
-		"street":    whole(notPOBox),
-		"zero":      whole(isZero),
-		"range": whole(func(b []byte) bool {
-			if len(b) != 17 || b[8] != '-' || !validDay(b[:8]) || !validDay(b[9:]) {
-				return true // the format is SNIP 2's business
-			}
-			return string(b[:8]) <= string(b[9:])
-		}),
+		"required":         func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
+		"notused":          func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
 		"procedure":        checkProcedure,
-		"diagnosis":        nil, // set below: it reads every element of HI
 		"carc":             checkAdjustment(codes.CARC),
 		"rarc":             checkAdjustment(codes.RARC),
 		"notAfterCreation": checkNotAfterCreation,
 		"dxPointer":        checkPointers,
+		// diagnosis reads every element of HI: apply calls it itself.
+		"diagnosis": func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 },
 	}
-	checks["diagnosis"] = func(*setCheck, *edi.Segment, int, []byte) (bool, int) { return true, 0 }
+	for name, f := range valueChecks {
+		checks[name] = whole(f)
+	}
 }
 
 func whole(f func([]byte) bool) checkFunc {
@@ -153,10 +160,10 @@ func checkNotAfterCreation(c *setCheck, _ *edi.Segment, _ int, v []byte) (bool, 
 	if len(v) == 17 && v[8] == '-' {
 		end = v[9:]
 	}
-	if !validDay(end) {
-		return true, 0 // the format is SNIP 2's business
-	}
-	return string(end) <= c.created, 0
+	// A day not after the creation day passes whether or not it is a
+	// valid date (the format is SNIP 2's business): compare first, and
+	// validate only the days that would fail.
+	return string(end) <= c.created || !validDay(end), 0
 }
 
 // checkPointers checks the 837P diagnosis code pointers (SV107-1..4): each

@@ -2,8 +2,7 @@ package snip
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/binary"
+	"embed"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/claimflow/claimflow/edi/codes"
-	"github.com/claimflow/claimflow/schemas"
+	"github.com/claimflow/claimflow/edi/snip/internal/icdpack"
 )
 
 // External code sets (SNIP level 5). Each check takes the element's bytes
@@ -29,6 +28,23 @@ var states = codeSet(
 )
 
 var provinces = codeSet("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
+
+// stateTable and provinceTable hold states and provinces as a table of
+// two-letter codes: a map lookup hashed the string on every N4 (about 150
+// instructions; this is an index).
+var stateTable, provinceTable = pairTable(states), pairTable(provinces)
+
+func pairTable(m map[string]bool) (t [26 * 26]bool) {
+	for c := range m {
+		t[int(c[0]-'A')*26+int(c[1]-'A')] = true
+	}
+	return t
+}
+
+// inPairs reports whether b is one of the two-letter codes of t.
+func inPairs(t *[26 * 26]bool, b []byte) bool {
+	return len(b) == 2 && b[0] >= 'A' && b[0] <= 'Z' && b[1] >= 'A' && b[1] <= 'Z' && t[int(b[0]-'A')*26+int(b[1]-'A')]
+}
 
 func codeSet(cs ...string) map[string]bool {
 	m := make(map[string]bool, len(cs))
@@ -260,62 +276,48 @@ var (
 	icdErr   error
 )
 
+// icdPacked holds the ICD-10-CM lists of schemas/snip (icd10cm-<year>.txt.gz,
+// the source) in the packed form of internal/icdpack, which reads in a few
+// million instructions where the gzipped text took about 53 million per
+// process. TestPackedICDListsMatchTheText proves each equals its source
+// list, code for code; go generate writes them again.
+//
+//go:generate go run ./internal/genicd
+//go:embed icd10cm-*.bin
+var icdPacked embed.FS
+
 // ICD10CMLists returns the shipped ICD-10-CM lists, oldest first.
 func ICD10CMLists() ([]*ICD10CM, error) {
-	icdOnce.Do(func() { icdLists, icdErr = loadICD(schemas.SNIP) })
+	icdOnce.Do(func() { icdLists, icdErr = loadICD(icdPacked) })
 	return icdLists, icdErr
 }
 
+// loadICD reads the packed lists (icd10cm-<year>.bin) of fsys. The codes'
+// shape is not checked again here: the generator takes them from the
+// source lists, and TestPackedICDListsMatchTheText checks every one.
 func loadICD(fsys fs.FS) ([]*ICD10CM, error) {
-	names, err := fs.Glob(fsys, "snip/icd10cm-*.txt.gz")
+	names, err := fs.Glob(fsys, "icd10cm-*.bin")
 	if err != nil {
 		return nil, err
 	}
 	var out []*ICD10CM
 	for _, name := range names {
 		var year int
-		if _, err := fmt.Sscanf(strings.TrimPrefix(name, "snip/icd10cm-"), "%d", &year); err != nil {
+		if _, err := fmt.Sscanf(strings.TrimPrefix(name, "icd10cm-"), "%d", &year); err != nil {
 			return nil, fmt.Errorf("%s: no year in the name", name)
 		}
-		gz, err := fs.ReadFile(fsys, name)
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		n, err := icdpack.Count(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		// The gzip trailer holds the text's size (modulo 4 GiB): read it
-		// into one buffer of that size.
-		var text []byte
-		if len(gz) >= 4 {
-			if n := binary.LittleEndian.Uint32(gz[len(gz)-4:]); n < 64<<20 {
-				text = make([]byte, 0, n+1)
-			}
-		}
-		b := bytes.NewBuffer(text)
-		if _, err := b.ReadFrom(zr); err != nil {
+		// icdpack packs codes as packICD does (TestPackedICDListsMatchTheText).
+		set := newICDSet(n)
+		if err := icdpack.Each(b, set.add); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		text = b.Bytes()
-		// Count the lines first to size the set once.
-		set := newICDSet(bytes.Count(text, []byte{'\n'}) + 1)
-		for len(text) > 0 {
-			line := text
-			if i := bytes.IndexByte(text, '\n'); i >= 0 {
-				line, text = text[:i], text[i+1:]
-			} else {
-				text = nil
-			}
-			line = bytes.TrimSuffix(line, []byte{'\r'})
-			if len(line) == 0 || line[0] == '#' {
-				continue
-			}
-			k, ok := packICD(line)
-			if !ok || !icd10Shape(line) {
-				return nil, fmt.Errorf("%s: malformed code on a line", name)
-			}
-			set.add(k)
 		}
 		out = append(out, &ICD10CM{Year: year, codes: set,
 			From: time.Date(year-1, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 9, 30, 0, 0, 0, 0, time.UTC),
@@ -343,21 +345,28 @@ func validPOS(b []byte) bool {
 	if len(b) == 2 && b[0] >= '0' && b[0] <= '9' && b[1] >= '0' && b[1] <= '9' {
 		// The codes are two digits: one table lookup, not two map
 		// lookups with a hashed string per segment.
-		return posTable()[(b[0]-'0')*10+b[1]-'0']
+		return posTable[(b[0]-'0')*10+b[1]-'0']
 	}
 	_, ok := codes.Describe(codes.PlaceOfService, string(b))
 	return ok
 }
 
-// posTable holds, for each two-digit code 00..99, whether the place of
-// service list has it.
-var posTable = sync.OnceValue(func() *[100]bool {
-	var t [100]bool
-	for i := range t {
-		_, t[i] = codes.Describe(codes.PlaceOfService, string([]byte{'0' + byte(i/10), '0' + byte(i%10)}))
+// posCodes are the two-digit codes of the place of service list of
+// package codes (schemas/codes/place-of-service.json), kept here so that
+// checking CLM05-1 and SV105 does not load every code list at start-up
+// (about 9 million instructions, most of a small file's level 5 check
+// after the ICD-10-CM list). TestPOSCodesMatchTheCodeList fails when the
+// list changes without them.
+const posCodes = "01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 " +
+	"31 32 33 34 41 42 49 50 51 52 53 54 55 56 57 58 60 61 62 65 66 71 72 81 99"
+
+// posTable holds, for each two-digit code 00..99, whether it is in posCodes.
+var posTable = func() (t [100]bool) {
+	for i := 0; i+1 < len(posCodes); i += 3 {
+		t[(posCodes[i]-'0')*10+posCodes[i+1]-'0'] = true
 	}
-	return &t
-})
+	return t
+}()
 
 // adjustmentCode looks a CARC or RARC up and tells whether it was in force
 // on day (YYYYMMDD, "" for any day). known is false when the list does not

@@ -1,6 +1,9 @@
 package snip
 
 import (
+	"bytes"
+	"encoding/binary"
+
 	"github.com/claimflow/claimflow/edi"
 )
 
@@ -16,6 +19,11 @@ type setCheck struct {
 	scopes  []scope
 	claim   claim
 	done    uint32 // elements of the current segment already reported (bit per element)
+	// closeDepth is the deepest of the open claim's and the innermost
+	// scope's depths (-1 when neither is open): a segment closes nothing
+	// unless closes(closeDepth) holds, so most segments skip closeScopes.
+	closeDepth int
+	at         edi.Place // the place of the segment being checked
 	// nodes holds, per guide node (edi.Place.Node), the rules that apply
 	// there, worked out when a segment first lands on the node: the
 	// tag's element rules of this level and loop, and the loop and order
@@ -24,14 +32,39 @@ type setCheck struct {
 	tmp   nodeRules
 }
 
+// What Segment does at a node besides the rules (the tag, Loop and Start
+// of a node are fixed, so this is worked out once per node).
+const (
+	specNone  = iota
+	specBHT   // BHT04: the creation day
+	specBPR   // BPR16: the payment day
+	specClaim // CLM opening a 2300 loop: a new claim
+	specDTP   // a claim's service dates
+	specHI    // a claim's diagnosis codes
+)
+
 type nodeRules struct {
-	built  bool
-	scoped bool // loop or order rules look at this tag
-	opens  bool // a loop starting here has loop or order rules
-	rules  []*elemRule
-	loops  []*loopRule
-	order  []*orderRule
+	built   bool
+	idle    bool  // nothing to do at this node but close scopes
+	special uint8 // spec*
+	scoped  bool  // some loop or order rule may match segments here
+	opens   bool  // a loop starting here has loop or order rules
+	rules   []*elemRule
+	loops   []*loopRule
+	order   []*orderRule
+	// loopHits and orderHits say, per loop and order rule (idx), which of
+	// its matches (hit*) may hold here by tag and loop, which are fixed
+	// per node: scopeStep then tests only their element conditions.
+	loopHits, orderHits []uint8
 }
+
+const (
+	hitIf = 1 << iota
+	hitRequire
+	hitForbid
+	hitFirst  = hitIf
+	hitSecond = hitRequire
+)
 
 // node returns the rules of the node a segment was placed at.
 func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
@@ -42,11 +75,53 @@ func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
 			return e
 		}
 	} else {
-		*e = nodeRules{rules: e.rules[:0], loops: e.loops[:0], order: e.order[:0]}
+		*e = nodeRules{rules: e.rules[:0], loops: e.loops[:0], order: e.order[:0], loopHits: e.loopHits[:0], orderHits: e.orderHits[:0]}
 	}
 	e.built = true
+	switch tag {
+	case tagBHT:
+		e.special = specBHT
+	case tagBPR:
+		e.special = specBPR
+	case tagCLM:
+		if at.Start && at.Loop == "2300" {
+			e.special = specClaim
+		}
+	case tagDTP:
+		e.special = specDTP
+	case tagHI:
+		e.special = specHI
+	}
 	te := c.t.byTag.get(tag)
-	e.scoped = te.scoped
+	if te.scoped {
+		e.loopHits = append(e.loopHits[:0], make([]uint8, c.t.nLoops)...)
+		e.orderHits = append(e.orderHits[:0], make([]uint8, c.t.nOrder)...)
+		for _, r := range c.t.allLoops {
+			var h uint8
+			if r.If.at(tag, at.Loop) {
+				h |= hitIf
+			}
+			if r.Require.at(tag, at.Loop) {
+				h |= hitRequire
+			}
+			if r.Forbid.at(tag, at.Loop) {
+				h |= hitForbid
+			}
+			e.loopHits[r.idx] = h
+			e.scoped = e.scoped || h != 0
+		}
+		for _, r := range c.t.allOrder {
+			var h uint8
+			if r.First.at(tag, at.Loop) {
+				h |= hitFirst
+			}
+			if r.Second.at(tag, at.Loop) {
+				h |= hitSecond
+			}
+			e.orderHits[r.idx] = h
+			e.scoped = e.scoped || h != 0
+		}
+	}
 	for _, r := range te.rules {
 		if r.Level <= c.k.Level && r.inLoop(at.Loop) {
 			e.rules = append(e.rules, r)
@@ -66,6 +141,7 @@ func (c *setCheck) node(at edi.Place, tag uint32) *nodeRules {
 			}
 		}
 	}
+	e.idle = e.special == specNone && !e.scoped && !e.opens && len(e.rules) == 0
 	return e
 }
 
@@ -126,43 +202,95 @@ func (c *setCheck) remitDay() string {
 
 func (c *setCheck) warn() bool { return c.k.Warn }
 
-// Segment implements edi.SetChecker.
+// closes reports whether a segment at this place ends a claim or scope at
+// depth d. It holds for a depth whenever it holds for a shallower one, so
+// testing the deepest open one (closeDepth) tells whether any closes.
+func closes(at *edi.Place, d int) bool {
+	return at.Depth < d || at.Depth == d && at.Start
+}
+
+// setCloseDepth works closeDepth out again after a claim or scope opened
+// or closed.
+func (c *setCheck) setCloseDepth() {
+	d := -1
+	if c.claim.open {
+		d = c.claim.depth
+	}
+	if n := len(c.scopes); n > 0 && c.scopes[n-1].depth > d {
+		d = c.scopes[n-1].depth
+	}
+	c.closeDepth = d
+}
+
+// Segment implements edi.SetChecker. Most segments have no rules and
+// close nothing: the path for them is two comparisons and the node
+// lookup, the rest is in segment.
 func (c *setCheck) Segment(s *edi.Segment, at edi.Place, report func(*edi.Error)) {
-	tag := s.Tag()
-	c.closeScopes(at, report)
-	here := where{index: s.Index, offset: s.Offset, pos: at.Pos, loop: at.Loop}
-	switch tag {
-	case tagBHT:
+	if closes(&at, c.closeDepth) {
+		c.closeScopes(at, report)
+	}
+	var e *nodeRules
+	if n := at.Node; n > 0 && n < len(c.nodes) && c.nodes[n].built {
+		e = &c.nodes[n]
+	} else {
+		e = c.node(at, s.Tag())
+	}
+	if e.idle {
+		return
+	}
+	// The rules get the place as a pointer to this field, not to the
+	// parameter: passed to their closures (elemRule.run), the parameter
+	// would escape and be allocated for every segment.
+	c.at = at
+	c.segment(e, s, &c.at, report)
+}
+
+func (c *setCheck) segment(e *nodeRules, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+	switch e.special {
+	case specBHT:
 		if d := s.Element(4); len(d) == 8 && digits(d) {
 			c.created = string(d)
 		}
-	case tagBPR:
+	case specBPR:
 		if d := s.Element(16); len(d) == 8 && digits(d) {
 			c.remit = string(d)
 		}
-	case tagCLM:
-		if at.Start && at.Loop == "2300" {
-			c.claim = claim{open: true, depth: at.Depth, dx: c.claim.dx[:0], codes: c.claim.codes[:0]}
-		}
-	case tagDTP:
+	case specClaim:
+		c.claim = claim{open: true, depth: at.Depth, dx: c.claim.dx[:0], codes: c.claim.codes[:0]}
+		c.setCloseDepth()
+	case specDTP:
 		if c.claim.open {
 			c.claimDate(s)
 		}
-	case tagHI:
+	case specHI:
 		if c.claim.open {
 			c.countDiagnoses(s)
 		}
 	}
-	e := c.node(at, tag)
 	if at.Start && e.opens {
-		c.openScope(at, e)
+		c.openScope(*at, e)
 	}
 	if e.scoped {
-		c.scopeStep(s, tag, here, report)
+		c.scopeStep(e, s, at, report)
 	}
-	c.done = 0
-	for _, r := range e.rules {
-		c.apply(r, s, here, report)
+	if len(e.rules) > 0 {
+		c.done = 0
+		for _, r := range e.rules {
+			// The conditions are tested here, not in apply: about a third
+			// of the rules stop at them, and then the call is saved.
+			switch len(r.When) {
+			case 0:
+			case 1:
+				if !r.When[0].fn(s) {
+					continue
+				}
+			default:
+				if !r.whenHolds(s) {
+					continue
+				}
+			}
+			r.run(c, s, at, report)
+		}
 	}
 }
 
@@ -173,17 +301,18 @@ func (c *setCheck) End(se *edi.Segment, pos int, report func(*edi.Error)) {
 
 // closeScopes ends the loop instances a segment at this place leaves.
 func (c *setCheck) closeScopes(at edi.Place, report func(*edi.Error)) {
-	if c.claim.open && (at.Depth < c.claim.depth || at.Depth == c.claim.depth && at.Start) {
+	if c.claim.open && closes(&at, c.claim.depth) {
 		c.endClaim(report)
 	}
 	for len(c.scopes) > 0 {
 		sc := &c.scopes[len(c.scopes)-1]
-		if sc.depth < at.Depth || sc.depth == at.Depth && !at.Start {
+		if !closes(&at, sc.depth) {
 			break
 		}
 		c.endScope(sc, report)
 		c.scopes = c.scopes[:len(c.scopes)-1]
 	}
+	c.setCloseDepth()
 }
 
 func (c *setCheck) openScope(at edi.Place, e *nodeRules) {
@@ -202,35 +331,48 @@ func (c *setCheck) openScope(at edi.Place, e *nodeRules) {
 	for _, r := range e.order {
 		sc.order = append(sc.order, orderState{r: r})
 	}
+	c.setCloseDepth()
 }
 
-func (c *setCheck) scopeStep(s *edi.Segment, tag uint32, here where, report func(*edi.Error)) {
+// whereOf is the position a finding or scope notes for a segment. Built
+// only when one is made: most segments make none.
+func whereOf(s *edi.Segment, at *edi.Place) where {
+	return where{index: s.Index, offset: s.Offset, pos: at.Pos, loop: at.Loop}
+}
+
+func (c *setCheck) scopeStep(e *nodeRules, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
 	for i := range c.scopes {
 		sc := &c.scopes[i]
 		for j := range sc.loops {
 			st := &sc.loops[j]
 			r := st.r
-			// Each match compares the tag before the call: most rules of a
-			// scope name other segments.
-			if !st.met && r.If.tag == tag && r.If.matches(s, tag, here.loop) {
-				st.met, st.at = true, here
+			h := e.loopHits[r.idx]
+			if h == 0 {
+				continue // the usual case: none of the rule's matches names this node
 			}
-			if r.Require != nil && r.Require.tag == tag && r.Require.matches(s, tag, here.loop) {
+			if h&hitIf != 0 && !st.met && r.If.holdsOn(s) {
+				st.met, st.at = true, whereOf(s, at)
+			}
+			if h&hitRequire != 0 && r.Require.holdsOn(s) {
 				st.seen = true
 			}
-			if r.Forbid != nil && st.met && r.Forbid.tag == tag && r.Forbid.matches(s, tag, here.loop) {
-				c.report(report, &r.common, here, r.Forbid.Seg, 0, 0)
+			if h&hitForbid != 0 && st.met && r.Forbid.holdsOn(s) {
+				c.report(report, &r.common, whereOf(s, at), r.Forbid.Seg, 0, 0)
 			}
 		}
 		for j := range sc.order {
 			st := &sc.order[j]
 			r := st.r
-			if r.First.tag == tag && r.First.matches(s, tag, here.loop) {
+			h := e.orderHits[r.idx]
+			if h == 0 {
+				continue
+			}
+			if h&hitFirst != 0 && r.First.holdsOn(s) {
 				st.hasF = copy8(&st.first, s.Element(r.Date))
 			}
-			if r.Second.tag == tag && r.Second.matches(s, tag, here.loop) {
+			if h&hitSecond != 0 && r.Second.holdsOn(s) {
 				st.hasS = copy8(&st.second, s.Element(r.Date))
-				st.at = here
+				st.at = whereOf(s, at)
 			}
 		}
 	}
@@ -263,15 +405,73 @@ func (c *setCheck) endScope(sc *scope, report func(*edi.Error)) {
 	}
 }
 
-// apply runs one element rule over a segment.
-func (c *setCheck) apply(r *elemRule, s *edi.Segment, here where, report func(*edi.Error)) {
+// whenHolds reports whether all of a rule's conditions hold.
+func (r *elemRule) whenHolds(s *edi.Segment) bool {
 	for i := range r.When {
-		if !r.When[i].holds(s) {
-			return
+		if !r.When[i].fn(s) {
+			return false
 		}
 	}
+	return true
+}
+
+// compileRun returns apply specialized for a rule on one whole element
+// (most of the shipped rules): no loop over the elements and no
+// switch on the kind per segment, and a value check called directly
+// rather than through its checkFunc wrapper. Others run apply itself.
+func compileRun(r *elemRule) func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+	if len(r.Els) != 1 || r.Comp != 0 || r.kind == kindDiagnosis || r.Els[0] < 0 || r.Els[0] >= 32 {
+		return r.apply
+	}
+	el := r.Els[0]
+	bit := uint32(1) << el
+	fail := func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error), comp int) {
+		c.done |= bit
+		c.report(report, &r.common, whereOf(s, at), string(s.Element(0)), el, comp)
+	}
+	switch r.kind {
+	case kindRequired:
+		return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+			if c.done&bit == 0 && len(s.Element(el)) == 0 {
+				fail(c, s, at, report, 0)
+			}
+		}
+	case kindNotUsed:
+		return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+			if c.done&bit == 0 && len(s.Element(el)) > 0 {
+				fail(c, s, at, report, 0)
+			}
+		}
+	}
+	if test := valueChecks[r.Check]; test != nil {
+		return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+			if c.done&bit != 0 {
+				return
+			}
+			if v := s.Element(el); len(v) > 0 && !test(v) {
+				fail(c, s, at, report, 0)
+			}
+		}
+	}
+	check := r.check
+	return func(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+		if c.done&bit != 0 {
+			return
+		}
+		v := s.Element(el)
+		if len(v) == 0 {
+			return
+		}
+		if ok, bad := check(c, s, el, v); !ok {
+			fail(c, s, at, report, bad)
+		}
+	}
+}
+
+// apply runs one element rule over a segment whose conditions hold.
+func (r *elemRule) apply(c *setCheck, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
 	if r.kind == kindDiagnosis {
-		c.diagnosis(r, s, here, report)
+		c.diagnosis(r, s, at, report)
 		return
 	}
 	for _, el := range r.Els {
@@ -293,52 +493,71 @@ func (c *setCheck) apply(r *elemRule, s *edi.Segment, here where, report func(*e
 			if len(v) == 0 {
 				continue
 			}
-			var at int
-			ok, at = r.check(c, s, el, v)
-			if at > 0 {
-				comp = at
+			var bad int
+			ok, bad = r.check(c, s, el, v)
+			if bad > 0 {
+				comp = bad
 			}
 		}
 		if !ok {
 			if el < 32 {
 				c.done |= 1 << el
 			}
-			c.report(report, &r.common, here, string(s.Element(0)), el, comp)
+			c.report(report, &r.common, whereOf(s, at), string(s.Element(0)), el, comp)
 		}
 	}
 }
 
 // diagnosis checks the ICD-10-CM codes of an HI segment: the shape now,
 // the fiscal year's list when the claim ends and its dates are known.
-func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, here where, report func(*edi.Error)) {
+func (c *setCheck) diagnosis(r *elemRule, s *edi.Segment, at *edi.Place, report func(*edi.Error)) {
+	sep := s.Delims.Component
 	for el := 1; el <= s.Len(); el++ {
-		q := s.Component(el, 1)
+		q, code := firstTwo(s.Element(el), sep)
 		switch string(q) {
 		case "ABK", "ABF", "ABJ", "ABN", "APR":
 		default:
 			continue
 		}
-		code := s.Component(el, 2)
 		if len(code) == 0 {
 			continue
 		}
 		if !icd10Shape(code) {
-			c.report(report, &r.common, here, "HI", el, 2)
+			c.report(report, &r.common, whereOf(s, at), "HI", el, 2)
 			continue
 		}
 		if c.claim.open && r.Level <= c.k.Level {
 			from := len(c.claim.codes)
 			c.claim.codes = append(c.claim.codes, code...)
-			c.claim.dx = append(c.claim.dx, dxCode{at: here, elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
+			c.claim.dx = append(c.claim.dx, dxCode{at: whereOf(s, at), elem: el, comp: 2, from: from, to: len(c.claim.codes), rule: r})
 		}
 	}
+}
+
+// firstTwo returns the first two components of a composite element in
+// one pass (Segment.Component scans the element from its start for each).
+func firstTwo(e []byte, sep byte) (first, second []byte) {
+	i := bytes.IndexByte(e, sep)
+	if i < 0 {
+		return e, nil
+	}
+	second = e[i+1:]
+	if j := bytes.IndexByte(second, sep); j >= 0 {
+		second = second[:j]
+	}
+	return e[:i], second
 }
 
 // countDiagnoses counts the claim's diagnosis codes the 837P service line
 // pointers may name (HI ABK and ABF, ICD-9 BK and BF on older claims).
 func (c *setCheck) countDiagnoses(s *edi.Segment) {
+	sep := s.Delims.Component
 	for el := 1; el <= s.Len(); el++ {
-		switch string(s.Component(el, 1)) {
+		q := s.Element(el)
+		if i := bytes.IndexByte(q, sep); i >= 0 {
+			q = q[:i]
+		}
+		switch string(q) {
 		case "ABK", "ABF", "BK", "BF":
 			c.claim.dxCount++
 		}
@@ -348,8 +567,8 @@ func (c *setCheck) countDiagnoses(s *edi.Segment) {
 // claimDate notes a claim's service dates (DTP*472 service, DTP*434
 // statement) for choosing the ICD-10-CM year.
 func (c *setCheck) claimDate(s *edi.Segment) {
-	q := s.Element(1)
-	if string(q) != "472" && string(q) != "434" {
+	// 472 or 434, compared without a call
+	if q := s.Element(1); len(q) != 3 || q[0] != '4' || !(q[1] == '7' && q[2] == '2' || q[1] == '3' && q[2] == '4') {
 		return
 	}
 	v := s.Element(3)
@@ -363,10 +582,13 @@ func (c *setCheck) claimDate(s *edi.Segment) {
 }
 
 func (cl *claim) noteDate(d []byte) {
-	if !cl.dated || string(d) < string(cl.first[:]) {
+	// Eight digits compare as big-endian integers as they do as strings:
+	// two loads instead of two cmpstring calls.
+	v := binary.BigEndian.Uint64(d)
+	if !cl.dated || v < binary.BigEndian.Uint64(cl.first[:]) {
 		copy(cl.first[:], d)
 	}
-	if !cl.dated || string(d) > string(cl.last[:]) {
+	if !cl.dated || v > binary.BigEndian.Uint64(cl.last[:]) {
 		copy(cl.last[:], d)
 	}
 	cl.dated = true

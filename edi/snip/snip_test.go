@@ -67,6 +67,8 @@ func TestCodeShapes(t *testing.T) {
 	for _, c := range []tc{
 		{"us state", func(b []byte) bool { return states[string(b)] }, []string{"NY", "DC", "PR", "AE", "GU"}, []string{"NA", "ZZ", "ny", "ON", ""}},
 		{"province", func(b []byte) bool { return provinces[string(b)] }, []string{"ON", "QC", "YT"}, []string{"NY", "NA"}},
+		{"us state table", func(b []byte) bool { return inPairs(&stateTable, b) }, []string{"NY", "DC", "PR", "AE", "GU", "AL", "WY"}, []string{"NA", "ZZ", "ny", "ON", "", "N", "NYC", "N@", "[A"}},
+		{"province table", func(b []byte) bool { return inPairs(&provinceTable, b) }, []string{"ON", "QC", "YT", "AB"}, []string{"NY", "NA", "on"}},
 		{"zip", func(b []byte) bool { return validZIP(b, false) }, []string{"10001", "100010000"}, []string{"1000", "1000100", "1000A", "10001-0000", ""}},
 		{"zip9", func(b []byte) bool { return validZIP(b, true) }, []string{"100010000"}, []string{"10001"}},
 		{"ca postal", validPostalCA, []string{"M5V3L9", "M5V 3L9"}, []string{"12345", "M5V3L", "5MV3L9"}},
