@@ -65,6 +65,13 @@ func TestScaleData(t *testing.T) {
 	t.Run("the claims' tenant and the kept status counts agree (00171)", func(t *testing.T) {
 		worklistKeptAgree(t, s)
 	})
+	t.Run("the remittances' kept payment counts agree (00176)", func(t *testing.T) {
+		remittanceCountsAgree(t, s)
+		var owned int
+		if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM remittance_payment_counts WHERE unmatched > 0`).Scan(&owned); err != nil || owned == 0 {
+			t.Errorf("the generator left %d remittances counted with an unmatched claim payment, %v", owned, err)
+		}
+	})
 	t.Run("audit chains verify", func(t *testing.T) {
 		rep, err := s.VerifyAudit(ctx)
 		if err != nil || !rep.OK || rep.Rows != 2*int64(size.Patients()) {
