@@ -588,11 +588,14 @@ type DashRemittancesRow struct {
 // the page's size: for each visible organisation, the newest remittances
 // it has claim payments in (claim_payments_org: (org_id, remittance_id));
 // for each account a visible organisation bills through, its newest
-// remittances (remittances_partner: (partner, id)) that carry a claim
-// payment matching no claim or none at all (asked per remittance, as
-// remittance_visible does). The page is the newest of their union: the
-// same rows as walking every remittance newest first and asking each
-// (which read every tenant's remittances down to the caller's 50th).
+// remittances that carry a claim payment matching no claim or none at all
+// (remittance_visible's question), read from the counts kept per
+// remittance (remittance_payment_counts, 00176: its partial index holds
+// only such remittances, by account, newest first). The page is the newest
+// of their union: the same rows as walking every remittance newest first
+// and asking each (which read every tenant's remittances down to the
+// caller's 50th). payments is the remittance's kept count of claim
+// payments.
 func (q *Queries) DashRemittances(ctx context.Context, arg DashRemittancesParams) ([]DashRemittancesRow, error) {
 	rows, err := q.db.Query(ctx, dashRemittances,
 		arg.RowLimit,
