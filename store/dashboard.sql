@@ -60,11 +60,14 @@ ORDER BY seq, line, n;
 -- the page's size: for each visible organisation, the newest remittances
 -- it has claim payments in (claim_payments_org: (org_id, remittance_id));
 -- for each account a visible organisation bills through, its newest
--- remittances (remittances_partner: (partner, id)) that carry a claim
--- payment matching no claim or none at all (asked per remittance, as
--- remittance_visible does). The page is the newest of their union: the
--- same rows as walking every remittance newest first and asking each
--- (which read every tenant's remittances down to the caller's 50th).
+-- remittances that carry a claim payment matching no claim or none at all
+-- (remittance_visible's question), read from the counts kept per
+-- remittance (remittance_payment_counts, 00176: its partial index holds
+-- only such remittances, by account, newest first). The page is the newest
+-- of their union: the same rows as walking every remittance newest first
+-- and asking each (which read every tenant's remittances down to the
+-- caller's 50th). payments is the remittance's kept count of claim
+-- payments.
 WITH v AS (
     SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)
 ),
@@ -77,16 +80,15 @@ cand AS (
     UNION
     SELECT p.id FROM (SELECT DISTINCT tp.partner FROM trading_partner_orgs tp WHERE tp.org_id IN (SELECT v.id FROM v)) AS tp
     CROSS JOIN LATERAL (
-        SELECT r.id FROM remittances r
-        WHERE r.partner = tp.partner
-          AND r.id < coalesce(sqlc.narg(before)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-          AND ((SELECT true FROM claim_payments cp WHERE cp.remittance_id = r.id AND cp.org_id IS NULL LIMIT 1)
-               OR (SELECT true FROM claim_payments cp WHERE cp.remittance_id = r.id LIMIT 1) IS NULL)
-        ORDER BY r.id DESC LIMIT @row_limit) AS p
+        SELECT k.remittance_id AS id FROM remittance_payment_counts k
+        WHERE k.partner = tp.partner
+          AND k.remittance_id < coalesce(sqlc.narg(before)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+          AND (k.unmatched > 0 OR k.payments = 0)
+        ORDER BY k.remittance_id DESC LIMIT @row_limit) AS p
 )
 SELECT r.id::text AS id, r.payer_id, r.trace_number, r.paid_cents, r.provider_adj_cents, r.balanced, r.balance_problems,
        r.eft_reconciled, coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date, r.created_at,
-       (SELECT count(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)::bigint AS payments
+       coalesce((SELECT k.payments FROM remittance_payment_counts k WHERE k.remittance_id = r.id), 0)::bigint AS payments
 FROM remittances r
 WHERE r.id = ANY (ARRAY(SELECT cand.id FROM cand ORDER BY cand.id DESC LIMIT @row_limit))
 ORDER BY r.id DESC;

@@ -9,6 +9,29 @@ import (
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
 
+// oldRemittanceVersionSQL is DashRemittanceVersion as it was before 00176,
+// visible_remittances written out as 00160 defined it: the remittances of
+// the caller's accounts each asked for an unmatched claim payment or none.
+const oldRemittanceVersionSQL = `WITH vis AS (
+    SELECT cp.remittance_id FROM claim_payments cp
+    WHERE cp.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, 'claim:read') AS v (id))
+    UNION ALL
+    SELECT r.id FROM remittances r
+    WHERE r.partner IN (SELECT tp.partner FROM trading_partner_orgs tp
+                        WHERE tp.org_id IN (SELECT v.id FROM visible_orgs($1::uuid, 'claim:read') AS v (id)))
+      AND (EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.remittance_id = r.id AND cp.org_id IS NULL)
+           OR NOT EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.remittance_id = r.id))),
+rem AS (
+    SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r
+    WHERE r.id IN (SELECT remittance_id FROM vis)),
+items AS (
+    SELECT q.status, q.created_at, q.resolved_at FROM remit_work_queue q
+    WHERE q.remittance_id IN (SELECT id FROM rem)
+      AND EXISTS (SELECT 1 FROM work_item_visible($1::uuid, 'claim:read', q.id) AS v WHERE v.visible))
+SELECT (SELECT count(*) FROM rem)::int, (SELECT count(*) FROM rem WHERE eft_reconciled)::int,
+       (SELECT count(*) FROM items WHERE status = 'open')::int,
+       greatest((SELECT max(created_at) FROM rem), (SELECT max(greatest(created_at, resolved_at)) FROM items), 'epoch'::timestamptz)`
+
 // TestRemittanceVersionKept checks the remittance view's poll, which
 // recounts only when its tenants' kept change count or the caller's
 // organisations moved (remittance_changes, 00173), against the count made
@@ -28,13 +51,27 @@ func TestRemittanceVersionKept(t *testing.T) {
 		name string
 		a    store.Actor
 	}{{"biller", biller}, {"facility biller", facility}, {"both tenants", both}}
+	// Counted afresh by the old statement (every remittance of the
+	// caller's accounts asked, no kept count), which the store's
+	// statement (the account's remittances from the kept counts, 00176)
+	// must answer too.
 	fresh := func(a store.Actor) store.RemittanceVersion {
 		t.Helper()
+		var want store.RemittanceVersion
+		if err := s.Pool.QueryRow(ctx, oldRemittanceVersionSQL, a.UserID).Scan(&want.Remittances, &want.Reconciled,
+			&want.OpenWorkItems, &want.Latest); err != nil {
+			t.Fatal(err)
+		}
 		r, err := pgq.New(s.Pool).DashRemittanceVersion(ctx, pgq.DashRemittanceVersionParams{Actor: &a.UserID, Perm: store.PermClaimRead})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return store.RemittanceVersion{Remittances: int(r.Remittances), Reconciled: int(r.Reconciled), OpenWorkItems: int(r.OpenItems), Latest: r.Latest}
+		got := store.RemittanceVersion{Remittances: int(r.Remittances), Reconciled: int(r.Reconciled), OpenWorkItems: int(r.OpenItems), Latest: r.Latest}
+		if got.Remittances != want.Remittances || got.Reconciled != want.Reconciled || got.OpenWorkItems != want.OpenWorkItems ||
+			!got.Latest.Equal(want.Latest) {
+			t.Errorf("DashRemittanceVersion counts %+v, every remittance asked %+v", got, want)
+		}
+		return want
 	}
 	last := map[string]store.RemittanceVersion{}
 	check := func(step string) {

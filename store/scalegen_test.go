@@ -17,7 +17,7 @@ import (
 // scaleTables are the tables that grow with the data (at production size,
 // millions of rows): no dashboard query may read one sequentially.
 var scaleTables = []string{"claims", "patients", "coverages", "encounters", "claim_status_history", "claim_payments",
-	"claim_adjustments", "claim_denials", "remittances", "remit_work_queue", "audit_log"}
+	"claim_adjustments", "claim_denials", "remittances", "remittance_payment_counts", "remit_work_queue", "audit_log"}
 
 // TestScaleData generates the tiny preset (six tenants of 1,500 claims)
 // through the real schema and checks what the generator promises, then
@@ -64,6 +64,13 @@ func TestScaleData(t *testing.T) {
 	})
 	t.Run("the claims' tenant and the kept status counts agree (00171)", func(t *testing.T) {
 		worklistKeptAgree(t, s)
+	})
+	t.Run("the remittances' kept payment counts agree (00176)", func(t *testing.T) {
+		remittanceCountsAgree(t, s)
+		var owned int
+		if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM remittance_payment_counts WHERE unmatched > 0`).Scan(&owned); err != nil || owned == 0 {
+			t.Errorf("the generator left %d remittances counted with an unmatched claim payment, %v", owned, err)
+		}
 	})
 	t.Run("audit chains verify", func(t *testing.T) {
 		rep, err := s.VerifyAudit(ctx)

@@ -961,6 +961,13 @@ type RemittanceOwner struct {
 	OrgID        *string
 }
 
+type RemittancePaymentCount struct {
+	RemittanceID string
+	Partner      string
+	Payments     int64
+	Unmatched    int64
+}
+
 type RemittanceProviderAdjustment struct {
 	RemittanceID string
 	N            int32
