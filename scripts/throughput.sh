@@ -41,7 +41,7 @@ for r in $runs; do
   TP_OUT=$out REHEARSAL_THEN=$root/scripts/throughput-run.sh REHEARSAL_TEMPORAL=$kind REHEARSAL_WORKERS=$w \
     REHEARSAL_PORT_BASE=${TP_PORT_BASE:-21500} REHEARSAL_PG_PORT=$pgport REHEARSAL_DB_PREFIX=${TP_DB_PREFIX:-chaos_tp_}${kind}${w}_ \
     REHEARSAL_DIR=$data/throughput/cluster-$kind-$w bash scripts/prod-rehearsal.sh || { echo "throughput: $kind:$w failed" >>"$results/summary.txt"; continue; }
-  { cat "$out/result.txt" "$out/history.txt" "$out/cpu.txt"; echo; } >>"$results/summary.txt"
+  { cat "$out/result.txt" "$out/history.txt" "$out/cpu.txt" "$out/ceiling-cpu.txt" "$out/costs.txt"; echo; } >>"$results/summary.txt"
 done
 echo
 echo "== throughput: $TP_CLAIMS claims per run, ceiling of $TP_WORKFLOWS trivial workflows ($(nproc) cores, shared)"
