@@ -80,6 +80,9 @@ bytes=$(wc -c <"$out/history.json")
 sizes=$("$temporal" workflow describe --address "$frontend" --namespace "$ns" -w "claim/$claim" -o json 2>/dev/null | jq -r '.workflowExecutionInfo.historySizeBytes // empty' || true)
 echo "one claim's history: $events events, $wftasks workflow tasks, $acts activities, $locals local activities (markers), $signals signals, ${sizes:-?} bytes stored ($bytes bytes as JSON)" | tee "$out/history.txt"
 
+# TP_CEILING=ACTIVITIES:LOCAL pins the ceiling's shape (to compare runs
+# of claim workflows whose counts differ).
+if [ -n "${TP_CEILING:-}" ]; then acts=${TP_CEILING%%:*} locals=${TP_CEILING#*:}; fi
 log "throughput: the same server's ceiling, trivial workflows of $acts activities and $locals local activities"
 for p in "${procs[@]}"; do cpu0[$p]=$(cpu_of "${p#*:}"); done
 c0=$(date -u +%FT%T.%NZ)
