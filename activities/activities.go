@@ -42,6 +42,9 @@ type Activities struct {
 	AuditCheckpoints AuditCheckpointer
 	// PriorAuth sends 278 prior authorization requests (priorauth.go).
 	PriorAuth *PriorAuthService
+	// Signaller tells claim workflows (tellclaims.go); nil: the worker's
+	// client.
+	Signaller ClaimSignaller
 	// WorkerID names this worker process in results (host and PID).
 	WorkerID string
 }

@@ -26,10 +26,10 @@ pg0=$(pg_cpu)
 
 log "throughput: ${TP_CLAIMS} claims through the full lifecycle ($nworkers worker process(es), $temporal_kind)"
 la0=$(cut -d' ' -f1-3 /proc/loadavg)
-t0=$(date +%s.%N)
+t0=$(date +%s.%N) from=$(date -u +%FT%T.%NZ)
 "$driver" load -apis "$apis" -claims "$TP_CLAIMS" -conc "${TP_CONC:-8}" -state "$out/state.json" -run "tp-$(date +%s)" | tee "$out/load.log"
 "$driver" wait -state "$out/state.json" -timeout "${TP_TIMEOUT:-20m}" | tee "$out/wait.log"
-t1=$(date +%s.%N)
+t1=$(date +%s.%N) to=$(date -u +%FT%T.%NZ)
 la1=$(cut -d' ' -f1-3 /proc/loadavg)
 wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
 cps=$(awk -v n="$TP_CLAIMS" -v w="$wall" 'BEGIN {printf "%.2f", n / w}')
@@ -37,10 +37,15 @@ cps=$(awk -v n="$TP_CLAIMS" -v w="$wall" 'BEGIN {printf "%.2f", n / w}')
   echo "cpu while the claims ran (${wall}s wall; cores = cpu seconds / wall):"
   for p in "${procs[@]}"; do
     c=$(($(cpu_of "${p#*:}") - ${cpu0[$p]}))
-    awk -v n="${p%%:*}" -v c="$c" -v hz="$hz" -v w="$wall" 'BEGIN {printf "  %-22s %7.1f cpu-s  %5.2f cores\n", n, c / hz, c / hz / w}'
+    awk -v n="${p%%:*}" -v c="$c" -v hz="$hz" -v w="$wall" -v k="$TP_CLAIMS" 'BEGIN {printf "  %-22s %7.1f cpu-s  %5.2f cores  %6.1f ms per claim\n", n, c / hz, c / hz / w, 1000 * c / hz / k}'
   done
-  awk -v c="$(($(pg_cpu) - pg0))" -v hz="$hz" -v w="$wall" 'BEGIN {printf "  %-22s %7.1f cpu-s  %5.2f cores (backends still connected at the end)\n", "postgres", c / hz, c / hz / w}'
+  awk -v c="$(($(pg_cpu) - pg0))" -v hz="$hz" -v w="$wall" -v n="$TP_CLAIMS" 'BEGIN {printf "  %-22s %7.1f cpu-s  %5.2f cores  %6.1f ms per claim (backends still connected at the end)\n", "postgres", c / hz, c / hz / w, 1000 * c / hz / n}'
 } | tee "$out/cpu.txt"
+
+# What the claims cost the server, from every history active while they
+# ran (the claims', the batches', the inbound polls', the remittances',
+# the scheduler workflows'), per workflow type and per claim.
+"$driver" costs -from "$from" -to "$to" -per "$TP_CLAIMS" | tee "$out/costs.txt" || true
 
 # Where a claim's time goes: the mean and 95th percentile wait before each
 # status (from the claim's creation, then from the status before).
@@ -66,16 +71,36 @@ claim=$(jq -r '.claims[0]' "$out/state.json")
 "$temporal" workflow show --address "$frontend" --namespace "$ns" -w "claim/$claim" -o json >"$out/history.json" 2>"$out/history.err" || true
 events=$(jq '.events | length' "$out/history.json" 2>/dev/null || echo 0)
 acts=$(jq '[.events[] | select(.eventType == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED")] | length' "$out/history.json" 2>/dev/null || echo 0)
-locals=$(jq '[.events[] | select(.eventType == "EVENT_TYPE_MARKER_RECORDED")] | length' "$out/history.json" 2>/dev/null || echo 0)
+# Local activities only: the version markers (workflow.GetVersion) are
+# markers too, but no activity (counted as local activities before).
+locals=$(jq '[.events[] | select(.eventType == "EVENT_TYPE_MARKER_RECORDED" and .markerRecordedEventAttributes.markerName == "LocalActivity")] | length' "$out/history.json" 2>/dev/null || echo 0)
 signals=$(jq '[.events[] | select(.eventType == "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED")] | length' "$out/history.json" 2>/dev/null || echo 0)
 wftasks=$(jq '[.events[] | select(.eventType == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED")] | length' "$out/history.json" 2>/dev/null || echo 0)
 bytes=$(wc -c <"$out/history.json")
 sizes=$("$temporal" workflow describe --address "$frontend" --namespace "$ns" -w "claim/$claim" -o json 2>/dev/null | jq -r '.workflowExecutionInfo.historySizeBytes // empty' || true)
 echo "one claim's history: $events events, $wftasks workflow tasks, $acts activities, $locals local activities (markers), $signals signals, ${sizes:-?} bytes stored ($bytes bytes as JSON)" | tee "$out/history.txt"
 
+# TP_CEILING=ACTIVITIES:LOCAL pins the ceiling's shape (to compare runs
+# of claim workflows whose counts differ).
+if [ -n "${TP_CEILING:-}" ]; then acts=${TP_CEILING%%:*} locals=${TP_CEILING#*:}; fi
 log "throughput: the same server's ceiling, trivial workflows of $acts activities and $locals local activities"
-"$driver" ceiling -workflows "${TP_WORKFLOWS:-500}" -activities "$acts" -local "$locals" -inflight 50 | tee "$out/ceiling.log"
+for p in "${procs[@]}"; do cpu0[$p]=$(cpu_of "${p#*:}"); done
+c0=$(date -u +%FT%T.%NZ)
+TIMEFORMAT='%U %S'
+{ time "$driver" ceiling -workflows "${TP_WORKFLOWS:-500}" -activities "$acts" -local "$locals" -inflight 50 >"$out/ceiling.log" 2>"$out/ceiling.err"; } 2>"$out/ceiling.time"
+cat "$out/ceiling.log"
 la2=$(cut -d' ' -f1-3 /proc/loadavg)
+# CPU per trivial workflow, beside the CPU per claim: the Temporal
+# server's, and the driver's (its in-process worker and client).
+{
+  echo "cpu per trivial workflow in the ceiling run ($TP_WORKFLOWS workflows):"
+  for p in "${procs[@]}"; do
+    case ${p%%:*} in temporal-*) ;; *) continue ;; esac
+    awk -v n="${p%%:*}" -v c="$(($(cpu_of "${p#*:}") - ${cpu0[$p]}))" -v hz="$hz" -v k="$TP_WORKFLOWS" 'BEGIN {printf "  %-22s %7.1f cpu-s  %6.1f ms per workflow\n", n, c / hz, 1000 * c / hz / k}'
+  done
+  awk -v k="$TP_WORKFLOWS" '{printf "  %-22s %7.1f cpu-s  %6.1f ms per workflow (worker and client)\n", "ceiling driver", $1 + $2, 1000 * ($1 + $2) / k}' "$out/ceiling.time"
+} | tee "$out/ceiling-cpu.txt"
+"$driver" costs -from "$c0" -per "$TP_WORKFLOWS" | tee "$out/ceiling-costs.txt" || true
 wps=$(sed -n 's/.*: \([0-9.]*\) workflows\/s$/\1/p' "$out/ceiling.log")
 ratio=$(awk -v a="$cps" -v b="$wps" 'BEGIN {printf "%.0f", (b > 0 ? 100 * a / b : 0)}')
 {

@@ -9,6 +9,8 @@
 #
 # Settings: TP_RUNS (default "dev:1 cluster:1 cluster:2 cluster:4", each
 # KIND:WORKERS), TP_CLAIMS (300), TP_WORKFLOWS (ceiling workflows, 500),
+# TP_CEILING (ACTIVITIES:LOCAL, the ceiling's shape; default the counts of
+# one claim's history),
 # TP_PORT_BASE (21500), TP_PG_PORT (21599, the private Postgres of make
 # chaos, started here when it is not running), TP_DB_PREFIX (chaos_tp_).
 # Each run has its own databases (TP_DB_PREFIX + kind + workers, e.g.
@@ -41,7 +43,7 @@ for r in $runs; do
   TP_OUT=$out REHEARSAL_THEN=$root/scripts/throughput-run.sh REHEARSAL_TEMPORAL=$kind REHEARSAL_WORKERS=$w \
     REHEARSAL_PORT_BASE=${TP_PORT_BASE:-21500} REHEARSAL_PG_PORT=$pgport REHEARSAL_DB_PREFIX=${TP_DB_PREFIX:-chaos_tp_}${kind}${w}_ \
     REHEARSAL_DIR=$data/throughput/cluster-$kind-$w bash scripts/prod-rehearsal.sh || { echo "throughput: $kind:$w failed" >>"$results/summary.txt"; continue; }
-  { cat "$out/result.txt" "$out/history.txt" "$out/cpu.txt"; echo; } >>"$results/summary.txt"
+  { cat "$out/result.txt" "$out/history.txt" "$out/cpu.txt" "$out/ceiling-cpu.txt" "$out/costs.txt"; echo; } >>"$results/summary.txt"
 done
 echo
 echo "== throughput: $TP_CLAIMS claims per run, ceiling of $TP_WORKFLOWS trivial workflows ($(nproc) cores, shared)"

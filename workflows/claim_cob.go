@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -28,13 +29,20 @@ func (r *claimRun) coordinateBenefits(remit RemitSignal) (bool, error) {
 	if r.st.Status != StatusPaid && r.st.Status != StatusPartiallyPaid {
 		return false, nil
 	}
-	if workflow.GetVersion(r.ctx, versionCOBChange, workflow.DefaultVersion, versionCOB) < versionCOB {
+	// From versionLean, coordination of benefits is implied (no marker).
+	if r.version < versionLean && workflow.GetVersion(r.ctx, versionCOBChange, workflow.DefaultVersion, versionCOB) < versionCOB {
 		return false, nil
 	}
 	var a *activities.Activities
 	var next rcm.COBNext
-	if err := workflow.ExecuteActivity(activityCtx(r.ctx), a.AdvanceCOB, activities.COBRequest{ClaimID: r.in.ClaimID, Payment: remit}).
-		Get(r.ctx, &next); err != nil {
+	req := activities.COBRequest{ClaimID: r.in.ClaimID, Payment: remit}
+	var advanced workflow.Future
+	if r.version >= versionLean {
+		advanced = workflow.ExecuteLocalActivity(localActivityCtx(r.ctx, 2*time.Minute), a.AdvanceCOB, req)
+	} else {
+		advanced = workflow.ExecuteActivity(activityCtx(r.ctx), a.AdvanceCOB, req)
+	}
+	if err := advanced.Get(r.ctx, &next); err != nil {
 		return false, err
 	}
 	if !next.Next {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,5 +163,40 @@ func TestClaimCOBOnDevServer(t *testing.T) {
 	}
 	if *recordHistories {
 		saveHistory(t, c, run.GetID(), run.GetRunID(), "claim_cob_secondary_paid.json")
+	}
+}
+
+// TestClaimSubmittedTwiceTakenOnce: the batch's telling activity, retried,
+// signals a claim twice for one batch (activities/tellclaims.go); the
+// repeat is ignored, so the secondary's wait for its own batch does not
+// take the primary's.
+func TestClaimSubmittedTwiceTakenOnce(t *testing.T) {
+	e := newClaimEnv(t)
+	e.cob = func(req activities.COBRequest) rcm.COBNext {
+		if len(e.cobs) == 1 {
+			return rcm.COBNext{Next: true, Seq: 2, PayerID: "ZZPAYER2", PayerName: "SECOND PAYER"}
+		}
+		return rcm.COBNext{}
+	}
+	e.submitAndAccept()
+	e.signalAt(90*time.Minute, SignalClaimSubmitted, SubmittedSignal{BatchID: "B1", InterchangeControl: "000000001"})
+	e.signalAt(10*day, SignalClaimRemit, paidRemit("r1", 15000, 2000))
+	e.signalAt(11*day, SignalClaimSubmitted, SubmittedSignal{BatchID: "B2", InterchangeControl: "000000002"})
+	e.signalAt(11*day+time.Hour, SignalClaimAck, AckSignal{Source: "999", Accepted: true, FileKey: "ack2"})
+	e.signalAt(11*day+2*time.Hour, SignalClaimAck277CA, ClaimAckSignal{Accepted: true, PayerClaimNumber: "PCN2", FileKey: "ca2"})
+	e.signalAt(20*day, SignalClaimRemit, secondaryRemit("r2", 18000, 1500, 500))
+	e.ExecuteWorkflow(ClaimWorkflowName, ClaimInput{ClaimID: "C1"})
+	st := e.result()
+	if st.BatchID != "B2" {
+		t.Errorf("secondary batch = %s, want B2", st.BatchID)
+	}
+	var notes []string
+	for _, ev := range st.Events {
+		if ev.Status == StatusSubmitted {
+			notes = append(notes, ev.Note)
+		}
+	}
+	if len(notes) != 2 || !strings.HasPrefix(notes[1], "batch B2") {
+		t.Errorf("submitted events = %q", notes)
 	}
 }

@@ -224,6 +224,12 @@ func (r *claimRun) awaitSubmission(sub *SubmittedSignal) (ended bool, err error)
 		}
 		if r.decision == nil {
 			ch.Receive(r.ctx, sub)
+			// A batch's signal told twice (its telling activity retried)
+			// is taken once; no recorded history holds such a repeat, so
+			// this replays unchanged.
+			if !r.firstTime(SignalClaimSubmitted + "|" + sub.BatchID) {
+				continue
+			}
 			return false, nil
 		}
 		d := r.takeDecision()

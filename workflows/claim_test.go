@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -507,12 +508,22 @@ func TestClaimQueryAndSearchAttributes(t *testing.T) {
 	var lastSA struct {
 		status, payer string
 		amount        float64
+		upserts       int
 	}
 	e.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		// An upsert sets the attributes it carries, as the server does
+		// (from versionLean only those that changed).
 		sa := args.Get(0).(temporal.SearchAttributes)
-		lastSA.status, _ = sa.GetKeyword(saStatus)
-		lastSA.payer, _ = sa.GetKeyword(saPayer)
-		lastSA.amount, _ = sa.GetFloat64(saAmount)
+		if v, ok := sa.GetKeyword(saStatus); ok {
+			lastSA.status = v
+		}
+		if v, ok := sa.GetKeyword(saPayer); ok {
+			lastSA.payer = v
+		}
+		if v, ok := sa.GetFloat64(saAmount); ok {
+			lastSA.amount = v
+		}
+		lastSA.upserts++
 	}).Return(nil)
 	e.RegisterDelayedCallback(func() {
 		v, err := e.QueryWorkflow(QueryClaimState)
@@ -535,6 +546,11 @@ func TestClaimQueryAndSearchAttributes(t *testing.T) {
 	}
 	if got, want := lastSA.payer, "ZZPAYER1"; got != want {
 		t.Errorf("ClaimPayer = %q, want %q", got, want)
+	}
+	// One per status (scrubbing, ready, submitted, acknowledged, accepted,
+	// paid): the test starts the run without the outbox's attributes.
+	if got, want := lastSA.upserts, 6; got != want {
+		t.Errorf("%d search-attribute upserts, want %d", got, want)
 	}
 }
 
@@ -576,3 +592,56 @@ func TestClassifyDenial(t *testing.T) {
 }
 
 func converterFromTest() converter.DataConverter { return converter.GetDefaultDataConverter() }
+
+// TestClaimLeanUpserts (versionLean, issue 20): a claim the outbox started
+// with its first status's search attributes upserts none for scrubbing;
+// later upserts carry only what changed; a 999 and 277CA delivered in one
+// workflow task upsert once (accepted) and start no 277CA overdue timer;
+// the statuses recorded are the same as ever.
+func TestClaimLeanUpserts(t *testing.T) {
+	e := newClaimEnv(t)
+	require.NoError(t, e.SetTypedSearchAttributesOnStart(ClaimStartSearchAttributes("C1")))
+	var ups []map[string]any
+	e.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		m := map[string]any{}
+		if v, ok := sa.GetKeyword(saStatus); ok {
+			m["status"] = v
+		}
+		if v, ok := sa.GetKeyword(saPayer); ok {
+			m["payer"] = v
+		}
+		if v, ok := sa.GetFloat64(saAmount); ok {
+			m["amount"] = v
+		}
+		if v, ok := sa.GetKeyword(saClaim); ok {
+			m["claim"] = v
+		}
+		ups = append(ups, m)
+	}).Return(nil)
+	e.signalAt(time.Hour, SignalClaimSubmitted, SubmittedSignal{BatchID: "B1", InterchangeControl: "000000001"})
+	e.RegisterDelayedCallback(func() {
+		// Both in one workflow task, as when one inbound poll routes both.
+		e.SignalWorkflowSkippingWorkflowTask(SignalClaimAck, AckSignal{Source: "999", Accepted: true, FileKey: "ack1"})
+		e.SignalWorkflow(SignalClaimAck277CA, ClaimAckSignal{Accepted: true, PayerClaimNumber: "PCN1", FileKey: "ca1"})
+	}, 2*time.Hour)
+	e.signalAt(10*day, SignalClaimRemit, paidRemit("r1", 18000, 0))
+	e.ExecuteWorkflow(ClaimWorkflowName, ClaimInput{ClaimID: "C1"})
+	st := e.result()
+	if st.Status != StatusPaid || st.PayerClaimNumber == "" {
+		t.Fatalf("final state = %s, payer claim number %q", st.Status, st.PayerClaimNumber)
+	}
+	want := []string{StatusScrubbing, StatusReady, StatusSubmitted, StatusAcknowledged, StatusAccepted, StatusPaid}
+	if got := e.statusSeq(); !slices.Equal(got, want) {
+		t.Errorf("recorded statuses = %v, want %v", got, want)
+	}
+	wantUps := []map[string]any{
+		{"status": StatusReady, "payer": "ZZPAYER1", "amount": 200.0},
+		{"status": StatusSubmitted},
+		{"status": StatusAccepted},
+		{"status": StatusPaid},
+	}
+	if fmt.Sprint(ups) != fmt.Sprint(wantUps) {
+		t.Errorf("upserts = %v\nwant %v", ups, wantUps)
+	}
+}

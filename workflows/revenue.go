@@ -142,9 +142,40 @@ func remittancePostingV0(ctx workflow.Context, in RemittanceInput) (RemittanceRe
 	return res, handToBilling(ctx, res.Payments, &res)
 }
 
-// tellClaims signals each claim's workflow its payment, a few at a time.
+// batchTellVersion and remitTellVersion mark runs that tell their claims
+// from one activity (activities/tellclaims.go, issue 20) rather than by a
+// SignalExternal command per claim.
+const (
+	batchTellVersion = "batch-tell-by-activity"
+	remitTellVersion = "remit-tell-by-activity"
+)
+
+// tellCtx runs a telling activity: a retry tells the claims again, which
+// they ignore.
+func tellCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+	})
+}
+
+// tellClaims signals each claim's workflow its payment: from
+// remitTellVersion in one activity, before it a few at a time.
 func tellClaims(ctx workflow.Context, pays []activities.ClaimPayment, res *RemittanceResult) error {
 	log := workflow.GetLogger(ctx)
+	if len(pays) > 0 && workflow.GetVersion(ctx, remitTellVersion, workflow.DefaultVersion, 1) >= 1 {
+		var a *activities.Activities
+		var told activities.TellResult
+		if err := workflow.ExecuteActivity(tellCtx(ctx), a.TellClaimsPaid, pays).Get(ctx, &told); err != nil {
+			return err
+		}
+		for _, id := range told.NotFoundIDs {
+			log.Warn("no running workflow for posted claim", "claim", id)
+		}
+		res.Signalled += told.Signalled
+		res.ClaimsNotFound += told.NotFound
+		return nil
+	}
 	const inFlight = 20
 	for start := 0; start < len(pays); start += inFlight {
 		end := min(start+inFlight, len(pays))
@@ -233,6 +264,21 @@ func BatchSubmission(ctx workflow.Context, in BatchInput) (BatchResult, error) {
 		return BatchResult{}, err
 	}
 	var res BatchResult
+	if workflow.GetVersion(ctx, batchTellVersion, workflow.DefaultVersion, 1) >= 1 {
+		// One activity tells every claim (activities/tellclaims.go).
+		var told activities.TellResult
+		if err := workflow.ExecuteActivity(tellCtx(ctx), a.TellClaimsSubmitted, batches).Get(ctx, &told); err != nil {
+			return res, err
+		}
+		for _, b := range batches {
+			res.Batches = append(res.Batches, b.BatchID)
+		}
+		for _, id := range told.NotFoundIDs {
+			workflow.GetLogger(ctx).Warn("batched claim has no running workflow", "claim", id)
+		}
+		res.Claims, res.Signalled = told.Claims, told.Signalled
+		return res, nil
+	}
 	for _, b := range batches {
 		res.Batches = append(res.Batches, b.BatchID)
 		futures := make([]workflow.Future, 0, len(b.Claims))

@@ -58,6 +58,8 @@ func TestRemittancePostingSignalsEachClaim(t *testing.T) {
 		statement = in
 		return StatementResult{}, nil
 	})
+	// Runs before remitTellVersion: a SignalExternal per claim.
+	env.OnGetVersion(remitTellVersion, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	signalled := map[string]activities.ClaimPayment{}
 	for _, p := range posted.Payments {
 		var err error
@@ -92,7 +94,7 @@ func TestRemittancePostingRetriesPostingFailure(t *testing.T) {
 	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(activities.PostingResult{}, errors.New("connection reset")).Once()
 	env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(activities.PostingResult{AlreadyPosted: 1, Balanced: true}, nil).Once()
 	env.OnActivity(a.RemittancePayments, mock.Anything, mock.Anything).Return(activities.RemittancePage{Payments: []activities.ClaimPayment{{ClaimID: "C1"}}, NextSeq: 1}, nil).Once()
-	env.OnSignalExternalWorkflow(mock.Anything, ClaimIDPrefix+"C1", "", SignalClaimRemit, mock.Anything).Return(nil)
+	env.OnActivity(a.TellClaimsPaid, mock.Anything, mock.Anything).Return(activities.TellResult{Claims: 1, Signalled: 1}, nil)
 	env.OnActivity(a.PatientBalances, mock.Anything, mock.Anything).Return(nil, nil)
 	env.ExecuteWorkflow(RemittancePosting, RemittanceInput{FileKey: "k", TraceNumber: "T1"})
 	require.NoError(t, env.GetWorkflowError())
@@ -133,6 +135,8 @@ func TestBatchSubmissionSignalsClaims(t *testing.T) {
 			{BatchID: "B2", InterchangeControl: "000000102", GroupControl: "102", Claims: []activities.BatchClaim{{ClaimID: "C3", TransactionControl: "0001"}}},
 		}, nil
 	})
+	// Runs before batchTellVersion: a SignalExternal per claim.
+	env.OnGetVersion(batchTellVersion, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	var mu sync.Mutex // signal mocks run in the test environment's goroutines
 	got := map[string]SubmittedSignal{}
 	for _, id := range []string{"C1", "C2", "C3"} {
@@ -153,6 +157,53 @@ func TestBatchSubmissionSignalsClaims(t *testing.T) {
 	if s := got["C2"]; s.BatchID != "B1" || s.TransactionControl != "0002" || s.InterchangeControl != "000000101" {
 		t.Errorf("C2 signal = %+v", s)
 	}
+}
+
+// TestTellClaimsByActivity: from batchTellVersion and remitTellVersion the
+// batch and the remittance tell their claims in one activity each, and
+// count what it told.
+func TestTellClaimsByActivity(t *testing.T) {
+	t.Run("batch", func(t *testing.T) {
+		env := newEnv(t)
+		var a *activities.Activities
+		batches := []activities.Batch{
+			{BatchID: "B1", InterchangeControl: "000000101", Claims: []activities.BatchClaim{{ClaimID: "C1"}, {ClaimID: "C2"}}},
+			{BatchID: "B2", InterchangeControl: "000000102", Claims: []activities.BatchClaim{{ClaimID: "C3"}}},
+		}
+		env.OnActivity(a.SubmitClaimBatch, mock.Anything, mock.Anything).Return(batches, nil)
+		var told []activities.Batch
+		env.OnActivity(a.TellClaimsSubmitted, mock.Anything, mock.Anything).Return(func(_ context.Context, b []activities.Batch) (activities.TellResult, error) {
+			told = b
+			return activities.TellResult{Claims: 3, Signalled: 2, NotFound: 1, NotFoundIDs: []string{"C3"}}, nil
+		})
+		env.ExecuteWorkflow(BatchSubmission, BatchInput{ClearinghouseID: "sim"})
+		require.NoError(t, env.GetWorkflowError())
+		var res BatchResult
+		require.NoError(t, env.GetWorkflowResult(&res))
+		if res.Claims != 3 || res.Signalled != 2 || len(res.Batches) != 2 || len(told) != 2 || told[1].Claims[0].ClaimID != "C3" {
+			t.Errorf("result = %+v, told %+v", res, told)
+		}
+	})
+	t.Run("remittance", func(t *testing.T) {
+		env := newEnv(t)
+		var a *activities.Activities
+		pays := []activities.ClaimPayment{{ClaimID: "C1", TraceNumber: "T1"}, {ClaimID: "C2", TraceNumber: "T1"}}
+		env.OnActivity(a.PostRemittance, mock.Anything, mock.Anything).Return(activities.PostingResult{NewlyPosted: 2, Balanced: true}, nil)
+		env.OnActivity(a.RemittancePayments, mock.Anything, mock.Anything).Return(activities.RemittancePage{Payments: pays, NextSeq: 2}, nil).Once()
+		env.OnActivity(a.PatientBalances, mock.Anything, mock.Anything).Return(nil, nil)
+		var told []activities.ClaimPayment
+		env.OnActivity(a.TellClaimsPaid, mock.Anything, mock.Anything).Return(func(_ context.Context, p []activities.ClaimPayment) (activities.TellResult, error) {
+			told = p
+			return activities.TellResult{Claims: 2, Signalled: 1, NotFound: 1, NotFoundIDs: []string{"C2"}}, nil
+		})
+		env.ExecuteWorkflow(RemittancePosting, RemittanceInput{FileKey: "k", TraceNumber: "T1"})
+		require.NoError(t, env.GetWorkflowError())
+		var res RemittanceResult
+		require.NoError(t, env.GetWorkflowResult(&res))
+		if res.Signalled != 1 || res.ClaimsNotFound != 1 || len(told) != 2 {
+			t.Errorf("result = %+v, told %+v", res, told)
+		}
+	})
 }
 
 func TestEligibilityRealtime(t *testing.T) {

@@ -13,6 +13,7 @@
 //	claimflow-chaos wait    -state FILE -timeout 20m
 //	claimflow-chaos check   -state FILE [-bookings FILE] -archive FILE [-repaired RFC3339]
 //	claimflow-chaos ceiling -workflows N -activities K -local L -inflight 50
+//	claimflow-chaos costs   -from RFC3339 -to RFC3339 -per N
 package main
 
 import (
@@ -56,7 +57,7 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
-const usage = "usage: claimflow-chaos load|book|final|wait|check|ceiling [flags] (-h for each)"
+const usage = "usage: claimflow-chaos load|book|final|wait|check|ceiling|costs [flags] (-h for each)"
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -199,6 +200,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return exitCode(1)
 		}
 		return nil
+	case "costs":
+		from := fs.String("from", "", "start of the window (RFC 3339)")
+		to := fs.String("to", "", "end of the window (RFC 3339; default now)")
+		per := fs.Int("per", 1, "divide the sums by this (the claims of the window)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		t0, err := time.Parse(time.RFC3339Nano, *from)
+		if err != nil {
+			return fmt.Errorf("-from: %w", err)
+		}
+		t1 := time.Now()
+		if *to != "" {
+			if t1, err = time.Parse(time.RFC3339Nano, *to); err != nil {
+				return fmt.Errorf("-to: %w", err)
+			}
+		}
+		c, ns, err := dialTemporal(getenv)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		costs, err := chaos.Costs(ctx, c, ns, t0, t1)
+		if err != nil {
+			return err
+		}
+		chaos.PrintCosts(stdout, costs, *per)
+		return nil
 	case "ceiling":
 		n := fs.Int("workflows", 1000, "trivial workflows to run")
 		k := fs.Int("activities", 3, "activities per workflow")
@@ -207,15 +236,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		ns := getenv("TEMPORAL_NAMESPACE")
-		if ns == "" {
-			ns = "default"
-		}
-		addr := getenv("TEMPORAL_ADDRESS")
-		if addr == "" {
-			addr = "127.0.0.1:7233"
-		}
-		c, err := client.Dial(client.Options{HostPort: addr, Namespace: ns, Logger: quiet{}})
+		c, _, err := dialTemporal(getenv)
 		if err != nil {
 			return err
 		}
@@ -245,6 +266,20 @@ func openStore(ctx context.Context, getenv func(string) string) (*store.Store, e
 	}
 	st.UseKeys(store.KeysFrom[*keyring.DataKey](kr))
 	return st, nil
+}
+
+// dialTemporal connects to TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE.
+func dialTemporal(getenv func(string) string) (client.Client, string, error) {
+	ns := getenv("TEMPORAL_NAMESPACE")
+	if ns == "" {
+		ns = "default"
+	}
+	addr := getenv("TEMPORAL_ADDRESS")
+	if addr == "" {
+		addr = "127.0.0.1:7233"
+	}
+	c, err := client.Dial(client.Options{HostPort: addr, Namespace: ns, Logger: quiet{}})
+	return c, ns, err
 }
 
 // quiet drops the Temporal SDK's log lines (the ceiling prints its figure).

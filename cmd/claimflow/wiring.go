@@ -175,6 +175,9 @@ func (m *Main) dispatchIntent(ctx context.Context, w store.WorkflowIntent) error
 		// the run's current details, which the workflow keeps).
 		id, _ := w.Input["ClaimID"].(string)
 		opts.StaticSummary = "Claim " + id
+		// Its first status's search attributes, so the run need not
+		// upsert them (issue 20).
+		opts.TypedSearchAttributes = workflows.ClaimStartSearchAttributes(id)
 	}
 	if w.WorkflowType == workflows.ReminderWorkflowName {
 		id, _ := w.Input["AppointmentID"].(string)
