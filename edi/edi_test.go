@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -535,6 +536,62 @@ func TestScanFlags(t *testing.T) {
 		s := &Segment{Data: b, Delims: d}
 		if got := s.scanFlags(); got != want {
 			t.Fatalf("%q: flags %b, want %b", b, got, want)
+		}
+	}
+}
+
+// TestTokenizerFlags checks the scan flags the tokenizer works out while
+// it finds the separators against scanFlags over the segment's bytes, for
+// segments of every length at every alignment, in memory and streamed in
+// small reads (so that some bytes go through the byte loop before a fill).
+func TestTokenizerFlags(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	isa := "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260101*1200*^*00501*000000001*0*T*:~"
+	var in []byte
+	in = append(in, isa...)
+	for n := 0; n < 3000; n++ {
+		b := []byte("ZZ")
+		for k := rng.IntN(40); k > 0; k-- {
+			switch rng.IntN(10) {
+			case 0:
+				b = append(b, []byte{':', '^', 0x7F, 0x1F, 0x20, 0x00, 0x80, 0xFF, 0x7D, '\r', '\n'}[rng.IntN(11)])
+			case 1:
+				b = append(b, '*')
+			default:
+				b = append(b, 'A'+byte(rng.IntN(26)))
+			}
+		}
+		in = append(in, b...)
+		in = append(in, '~')
+		if rng.IntN(4) == 0 {
+			in = append(in, '\r', '\n')
+		}
+	}
+	for _, rd := range []*Reader{NewBytesReader(in), NewReader(iotest.OneByteReader(bytes.NewReader(in))), NewReader(iotest.HalfReader(bytes.NewReader(in)))} {
+		segs := 0
+		for {
+			s, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			segs++
+			if s.Tag() == tagISA {
+				continue // ISA11 and ISA16 hold the separators themselves
+			}
+			got := s.flags
+			s.flags = 0
+			if want := s.scanFlags(); got != 0 && got != want {
+				t.Fatalf("segment %d %q: tokenizer flags %b, scanFlags %b", s.Index, s.Data, got, want)
+			}
+			if got == 0 {
+				t.Fatalf("segment %d %q: no tokenizer flags", s.Index, s.Data)
+			}
+		}
+		if segs != 3001 {
+			t.Fatalf("%d segments", segs)
 		}
 	}
 }
