@@ -43,52 +43,52 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 	}
 	flags := s.scanFlags()
 	ctrl, comps, reps := flags&flagCtrl != 0, flags&flagComps != 0, flags&flagReps != 0
-	start := int(seps[0]) + 1
-	for i := 1; i <= nel; i++ {
-		end := int(seps[i])
+	comp := s.Delims.Component
+	// The loop reads n.fast, 24 bytes an element where the rule is 120,
+	// and one dispatch on its kind instead of five tests of the rule's
+	// fields; sp and fast have the same length, so neither is bounds
+	// checked in the loop.
+	fast := n.fast[:nel]
+	sp := seps[1 : len(fast)+1]
+	prev := int(seps[0])
+	for k := range fast {
+		end := int(sp[k])
+		start := prev + 1
+		prev = end
+		f := &fast[k]
+		if end <= start {
+			if f.req {
+				v.elErr(&rules[k], "1", s, pos, loop, k+1, 0, 0)
+			}
+			continue
+		}
 		el := data[start:end]
-		start = end + 1
-		r := &rules[i-1]
-		if len(el) == 0 {
-			if r.Usage == 'R' {
-				v.elErr(r, "1", s, pos, loop, i, 0, 0)
-			}
-			continue
-		}
-		if r.Usage == 'N' {
-			v.elErr(r, "I10", s, pos, loop, i, 0, 0)
-			continue
-		}
-		if reps {
-			v.checkSlow(s, r, el, pos, loop, i)
-			continue
-		}
-		if r.Period {
-			v.checkOne(s, r, el, pos, loop, i, 0)
-			continue
-		}
-		if r.Type == typeC {
-			v.checkComposite(s, r, el, pos, loop, i, 0)
-			continue
-		}
-		if comps && indexByte(el, s.Delims.Component) >= 0 {
-			v.elErr(r, "6", s, pos, loop, i, 0, 0)
-			continue
-		}
-		switch r.Type {
-		case typeAN, typeID:
-			if len(el) < r.Min {
-				v.elErr(r, "4", s, pos, loop, i, 0, 0)
-			} else if len(el) > r.Max {
-				v.elErr(r, "5", s, pos, loop, i, 0, 0)
+		switch kind := f.kind; {
+		case kind == kindNotUsed:
+			v.elErr(&rules[k], "I10", s, pos, loop, k+1, 0, 0)
+		case reps:
+			v.checkSlow(s, &rules[k], el, pos, loop, k+1)
+		case kind == kindString:
+			if comps && indexByte(el, comp) >= 0 {
+				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
+			} else if uint32(len(el)) < f.min {
+				v.elErr(&rules[k], "4", s, pos, loop, k+1, 0, 0)
+			} else if uint(len(el)) > uint(f.max) {
+				v.elErr(&rules[k], "5", s, pos, loop, k+1, 0, 0)
 			} else if ctrl && hasCtrl(el) {
-				v.elErr(r, "6", s, pos, loop, i, 0, 0)
-			} else if r.Codes != nil && i != qualified && !r.Codes.has(el) {
-				v.elErr(r, "7", s, pos, loop, i, 0, 0)
+				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
+			} else if f.codes != nil && k+1 != qualified && !f.codes.has(el) {
+				v.elErr(&rules[k], "7", s, pos, loop, k+1, 0, 0)
 			}
-		default:
-			if code := checkValue(el, r, true); code != "" {
-				v.elErr(r, code, s, pos, loop, i, 0, 0)
+		case kind == kindComposite:
+			v.checkComposite(s, &rules[k], el, pos, loop, k+1, 0)
+		case kind == kindPeriod:
+			v.checkOne(s, &rules[k], el, pos, loop, k+1, 0)
+		default: // kindValue
+			if comps && indexByte(el, comp) >= 0 {
+				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
+			} else if code := checkValue(el, &rules[k], true); code != "" {
+				v.elErr(&rules[k], code, s, pos, loop, k+1, 0, 0)
 			}
 		}
 	}
@@ -100,6 +100,51 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 	if len(n.syntax) > 0 {
 		v.checkSyntax(s, n, loop, pos)
 	}
+}
+
+// Kinds of elemFast: what checkElements does with a value, in the order
+// the checks were made on the rule (not used, then a date time period,
+// then a composite, then by type).
+const (
+	kindValue     = iota // N, R, DT, TM: checkValue
+	kindString           // AN, ID: length, characters, code list
+	kindComposite        // checkComposite
+	kindPeriod           // a date time period (1251): checkOne
+	kindNotUsed          // usage N: any value is an error
+)
+
+// elemFast is the part of an element rule checkElements reads for each
+// element of a segment.
+type elemFast struct {
+	codes    *codeSet
+	min, max uint32
+	kind     uint8
+	req      bool // usage R
+}
+
+// compileFast builds the node's elemFast table from its rules.
+func compileFast(rules []elemRule) []elemFast {
+	fast := make([]elemFast, len(rules))
+	for i := range rules {
+		r := &rules[i]
+		f := &fast[i]
+		f.req = r.Usage == 'R'
+		f.min, f.max = uint32(min(max(r.Min, 0), 1<<32-1)), uint32(min(max(r.Max, 0), 1<<32-1))
+		switch {
+		case r.Usage == 'N':
+			f.kind = kindNotUsed
+		case r.Period:
+			f.kind = kindPeriod
+		case r.Type == typeC:
+			f.kind = kindComposite
+		case r.Type == typeAN || r.Type == typeID:
+			f.kind = kindString
+			f.codes = r.Codes
+		default:
+			f.kind = kindValue
+		}
+	}
+	return fast
 }
 
 // checkSyntax applies the segment's X12 syntax notes. An element the guide

@@ -104,8 +104,12 @@ func (s *Segment) Tag() uint32 {
 	if s.tag != 0 {
 		return s.tag
 	}
-	return tagOf(s.Element(0))
+	return s.tagSlow()
 }
+
+// tagSlow is Tag for a segment the tokenizer did not make; apart from
+// Tag, so that Tag is inlined (three calls a segment).
+func (s *Segment) tagSlow() uint32 { return tagOf(s.Element(0)) }
 
 // ID returns the segment ID. It allocates; prefer Tag on hot paths.
 func (s *Segment) ID() string { return string(s.Element(0)) }

@@ -186,7 +186,7 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	if tag == tagHL {
 		r.checkHL(v, s, top)
 	}
-	if len(r.g.balance) > 0 && !v.opts.SkipBalancing {
+	if len(r.g.balanceTags) > 0 && hasTag(r.g.balanceTags, tag) && !v.opts.SkipBalancing {
 		r.balanceStep(s, tag, top)
 	}
 	if v.check != nil {
@@ -403,6 +403,16 @@ func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
 			v.elErr(&rules[1], "I12", s, r.pos, loopLabel(top.n), 2, 0, 0)
 		}
 	}
+}
+
+// hasTag reports whether tags holds tag.
+func hasTag(tags []uint32, tag uint32) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *recognizer) balanceStep(s *Segment, tag uint32, top *frame) {
