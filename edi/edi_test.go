@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -551,8 +552,9 @@ func TestTokenizerFlags(t *testing.T) {
 	in = append(in, isa...)
 	for n := 0; n < 3000; n++ {
 		b := []byte("ZZ")
-		for k := rng.IntN(40); k > 0; k-- {
-			switch rng.IntN(10) {
+		long := rng.IntN(8) == 0 // up to 160 bytes, many separators
+		for k := rng.IntN(40 + 120*boolInt(long)); k > 0; k-- {
+			switch rng.IntN(10 - 7*boolInt(long)) {
 			case 0:
 				b = append(b, []byte{':', '^', 0x7F, 0x1F, 0x20, 0x00, 0x80, 0xFF, 0x7D, '\r', '\n'}[rng.IntN(11)])
 			case 1:
@@ -589,9 +591,59 @@ func TestTokenizerFlags(t *testing.T) {
 			if got == 0 {
 				t.Fatalf("segment %d %q: no tokenizer flags", s.Index, s.Data)
 			}
+			var seps []int32
+			for i, c := range s.Data {
+				if c == '*' {
+					seps = append(seps, int32(i))
+				}
+			}
+			seps = append(seps, int32(len(s.Data)))
+			if !slices.Equal(seps, s.seps) {
+				t.Fatalf("segment %d %q: separators %v, want %v", s.Index, s.Data, s.seps, seps)
+			}
 		}
 		if segs != 3001 {
 			t.Fatalf("%d segments", segs)
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestTokenizerRoom checks that the tokenizer writes separator positions
+// only within the capacity of the slice it is given (the parallel reader
+// hands it the free part of a batch's array, whose next part is not its
+// own): the array past the capacity keeps its values.
+func TestTokenizerRoom(t *testing.T) {
+	isa := "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260101*1200*^*00501*000000001*0*T*:~"
+	seg := "ZZ" + strings.Repeat("*A", 60)
+	in := []byte(isa + seg + "~" + seg + "~")
+	for c := 1; c <= 40; c++ {
+		rd := NewBytesReader(in)
+		if _, err := rd.Next(); err != nil {
+			t.Fatal(err)
+		}
+		backing := make([]int32, c+64)
+		for i := range backing {
+			backing[i] = -7
+		}
+		rd.seg.seps = backing[:0:c]
+		s, err := rd.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.seps) != 61 || s.seps[0] != 2 || s.seps[59] != 120 {
+			t.Fatalf("cap %d: separators %v", c, s.seps)
+		}
+		for i := c; i < len(backing); i++ {
+			if backing[i] != -7 {
+				t.Fatalf("cap %d: position %d past the capacity written", c, i)
+			}
 		}
 	}
 }

@@ -129,7 +129,7 @@ func compileFast(rules []elemRule) []elemFast {
 		r := &rules[i]
 		f := &fast[i]
 		f.req = r.Usage == 'R'
-		f.min, f.max = uint32(min(max(r.Min, 0), 1<<32-1)), uint32(min(max(r.Max, 0), 1<<32-1))
+		f.min, f.max = clampU32(r.Min), clampU32(r.Max)
 		switch {
 		case r.Usage == 'N':
 			f.kind = kindNotUsed
@@ -145,6 +145,16 @@ func compileFast(rules []elemRule) []elemFast {
 		}
 	}
 	return fast
+}
+
+func clampU32(x int) uint32 {
+	if x < 0 {
+		return 0
+	}
+	if uint64(x) > 1<<32-1 {
+		return 1<<32 - 1
+	}
+	return uint32(x)
 }
 
 // checkSyntax applies the segment's X12 syntax notes. An element the guide

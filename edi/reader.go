@@ -380,6 +380,18 @@ func (r *Reader) Next() (*Segment, error) {
 	for {
 		buf := r.buf[r.start:r.end]
 		i := scanned
+		if haveSSE && len(buf)-i >= 16 && cap(seps)-len(seps) >= 16 {
+			// 16 bytes at a time while 16 are left (see scanSSE); the
+			// loops below finish the buffer.
+			room := seps[len(seps):cap(seps)]
+			next, term, n, m := scanSSE(&buf[0], len(buf), i, &room[0], len(room), ts, es, cs, rs)
+			seps = seps[:len(seps)+n]
+			acc |= sseClasses(m)
+			if term >= 0 {
+				return r.emit(r.start+term, false, seps, acc), nil
+			}
+			i = next
+		}
 		for ; i+8 <= len(buf); i += 8 {
 			w := binary.LittleEndian.Uint64(buf[i:])
 			mt := zeroBytes(w ^ ts)
@@ -441,6 +453,21 @@ func classes(w, cs, rs uint64) uint64 {
 	const l20 = 0x2020202020202020
 	c, p := w^cs, w^rs
 	return (c-lo8)&^c&hi8 | ((p-lo8)&^p&hi8)>>1 | (((w-l20)&^w|w|(w+lo8))&hi8)>>2
+}
+
+// sseClasses turns the classes scanSSE returns into those of classes.
+func sseClasses(m uint64) uint64 {
+	var a uint64
+	if m&0xFFFF != 0 {
+		a |= 0x80
+	}
+	if m&0xFFFF0000 != 0 {
+		a |= 0x40
+	}
+	if m>>32 != 0 {
+		a |= 0x20
+	}
+	return a
 }
 
 // flagsOf turns the marks of classes into scan flags.
