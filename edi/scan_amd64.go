@@ -13,9 +13,8 @@ const haveSSE = true
 // them), and returns the position of that terminator (term, or -1 when it
 // stopped before one, at next) and the classes of the bytes below it
 // (component separators in bits 0-15, repetition separators in 16-31, bytes
-// outside the character sets in 32-47; see sseClasses). ts, es, cs and rs
-// hold the terminator, element, component and repetition separators in
-// every byte.
+// outside the character sets in 32-47; see sseClasses). vec is
+// Reader.vec.
 //
 //go:noescape
-func scanSSE(p *byte, n, pos int, seps *int32, room int, ts, es, cs, rs uint64) (next, term, nseps int, classes uint64)
+func scanSSE(p *byte, n, pos int, seps *int32, room int, vec *[6][2]uint64) (next, term, nseps int, classes uint64)

@@ -1,31 +1,24 @@
 #include "textflag.h"
 
-// func scanSSE(p *byte, n, pos int, seps *int32, room int, ts, es, cs, rs uint64) (next, term, nseps int, classes uint64)
+// func scanSSE(p *byte, n, pos int, seps *int32, room int, vec *[6][2]uint64) (next, term, nseps int, classes uint64)
 //
 // See scan_amd64.go. Registers: SI p, BX n, R8 pos, DI seps, DX room,
-// R9 separators written, R10 classes; X0-X3 the terminator, element,
-// component and repetition separators in every byte, X4 0x20 and X5 0x7F
-// in every byte.
-TEXT ·scanSSE(SB), NOSPLIT, $0-104
+// R9 separators written, R10 classes; X0-X5 the six vectors of vec (the
+// terminator, element, component and repetition separators, 0x20 and 0x7F
+// in every byte).
+TEXT ·scanSSE(SB), NOSPLIT, $0-80
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), BX
 	MOVQ pos+16(FP), R8
 	MOVQ seps+24(FP), DI
 	MOVQ room+32(FP), DX
-	MOVQ ts+40(FP), X0
-	PUNPCKLQDQ X0, X0
-	MOVQ es+48(FP), X1
-	PUNPCKLQDQ X1, X1
-	MOVQ cs+56(FP), X2
-	PUNPCKLQDQ X2, X2
-	MOVQ rs+64(FP), X3
-	PUNPCKLQDQ X3, X3
-	MOVQ $0x2020202020202020, AX
-	MOVQ AX, X4
-	PUNPCKLQDQ X4, X4
-	MOVQ $0x7f7f7f7f7f7f7f7f, AX
-	MOVQ AX, X5
-	PUNPCKLQDQ X5, X5
+	MOVQ vec+40(FP), AX
+	MOVOU 0(AX), X0
+	MOVOU 16(AX), X1
+	MOVOU 32(AX), X2
+	MOVOU 48(AX), X3
+	MOVOU 64(AX), X4
+	MOVOU 80(AX), X5
 	XORQ R9, R9
 	XORQ R10, R10
 
@@ -107,15 +100,15 @@ lastseps:
 
 term:
 	ADDQ R8, CX
-	MOVQ R8, next+72(FP)
-	MOVQ CX, term+80(FP)
-	MOVQ R9, nseps+88(FP)
-	MOVQ R10, classes+96(FP)
+	MOVQ R8, next+48(FP)
+	MOVQ CX, term+56(FP)
+	MOVQ R9, nseps+64(FP)
+	MOVQ R10, classes+72(FP)
 	RET
 
 out:
-	MOVQ R8, next+72(FP)
-	MOVQ $-1, term+80(FP)
-	MOVQ R9, nseps+88(FP)
-	MOVQ R10, classes+96(FP)
+	MOVQ R8, next+48(FP)
+	MOVQ $-1, term+56(FP)
+	MOVQ R9, nseps+64(FP)
+	MOVQ R10, classes+72(FP)
 	RET
