@@ -647,3 +647,26 @@ func TestTokenizerRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestPackCode compares packCode with the byte loop it replaced.
+func TestPackCode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 0; n <= 9; n++ {
+		for range 200 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(rng.IntN(256))
+			}
+			want, wok := uint64(len(b))<<56, len(b) <= 7
+			for i, c := range b {
+				want |= uint64(c) << (8 * i)
+			}
+			if !wok {
+				want = 0
+			}
+			if k, ok := packCode(b); k != want || ok != wok {
+				t.Fatalf("%x: %x %v, want %x %v", b, k, ok, want, wok)
+			}
+		}
+	}
+}

@@ -232,13 +232,25 @@ type findEntry struct {
 
 const findCacheSize = 1024
 
+// noKey is the findEntry.e1 of a first element packCode cannot pack (no
+// packed code has 0xFF as its length byte).
+const noKey = 0xFF << 56
+
 // find searches the open loops, innermost first, for a child matching s.
 func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	e1 := s.Element(1)
 	top := &r.stack[len(r.stack)-1]
 	k1, packed := packCode(e1)
+	if !packed {
+		// A first element too long to pack (CLM01, N301, SV101, HI01):
+		// the entry is keyed by noKey and stored only when no candidate
+		// looked at has a qualifier there, so it holds whatever the
+		// element (a quarter of an 837P's segments searched every time
+		// before).
+		k1 = noKey
+	}
 	var slot *findEntry
-	if strict && packed {
+	if strict {
 		h := (uintptr(top.n.seq)*0x9E3779B1 ^ uintptr(top.idx)*0x85EBCA77 ^ uintptr(tag)*0xC2B2AE3D ^ uintptr(k1)*0x27D4EB2F) >> 7
 		slot = &r.cache[h%findCacheSize]
 		if slot.valid && slot.n == top.n && slot.idx == int32(top.idx) && slot.tag == tag && slot.e1 == k1 {
@@ -264,7 +276,7 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 			if c.Loop {
 				q = c.first()
 			}
-			if q.QEl > 1 || q.QComp > 0 || q.Q2El > 0 {
+			if q.QEl > 1 || q.QComp > 0 || q.Q2El > 0 || q.QEl == 1 && !packed {
 				cacheable = false
 			}
 			if !strict || q.qualifies(s, e1) {
