@@ -137,29 +137,36 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	f := &r.stack[d]
 	grp := f.n.grp
-	if c := f.n.Children[ci]; c.Max > 0 && int(f.counts[ci]) >= c.Max {
+	// c and its count are read once (they were read again below, each
+	// time with its bounds checks).
+	c := f.n.Children[ci]
+	if c.Max > 0 && int(f.counts[ci]) >= c.Max {
 		// This sibling is full: a later one at the same position that
 		// also takes the segment gets it (repeats are counted per
 		// sibling of a position).
 		if alt := r.spare(s, f, ci); alt > 0 {
 			ci = alt
+			c = f.n.Children[ci]
 		}
 	}
 	// Required children of the positions passed over are missing; those
 	// at the new segment's position may still come, in any order.
 	if from, to := grp[f.idx], grp[ci]; to > from && !r.placeOnly {
 		for _, k := range f.n.req {
-			if k >= from && k < to && f.counts[k] == 0 {
+			if k >= to {
+				break // req is in child order
+			}
+			if k >= from && f.counts[k] == 0 {
 				r.missing(v, s, f.n.Children[k], f.n)
 			}
 		}
 	}
 	f.idx = ci
-	if f.counts[ci] < 0xFFFF {
-		f.counts[ci]++
+	cnt := &f.counts[ci]
+	if *cnt < 0xFFFF {
+		*cnt++
 	}
-	c := f.n.Children[ci]
-	if c.Max > 0 && int(f.counts[ci]) > c.Max && !r.placeOnly {
+	if c.Max > 0 && int(*cnt) > c.Max && !r.placeOnly {
 		// IK303 is the loop the segment in error sits in: the loop
 		// holding the over-used segment, or the excess loop itself.
 		code, loop := "5", loopLabel(f.n)
@@ -178,7 +185,8 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	if r.placeOnly {
 		return
 	}
-	v.checkElements(s, seg, loopLabel(top.n), r.pos)
+	loop := loopLabel(top.n)
+	v.checkElements(s, seg, loop, r.pos)
 	if tag == r.g.ctxTag && top.n.ID == r.g.ctxLoop && r.g.ctxEl > 0 {
 		r.ctxVal = append(r.ctxVal[:0], s.Element(r.g.ctxEl)...)
 		r.ctxInst = top.id
@@ -190,7 +198,7 @@ func (r *recognizer) step(v *validator, s *Segment) {
 		r.balanceStep(s, tag, top)
 	}
 	if v.check != nil {
-		v.check.Segment(s, Place{Pos: r.pos, Loop: loopLabel(top.n), Depth: len(r.stack), Start: c.Loop, Node: seg.seq}, v.checkAdd)
+		v.check.Segment(s, Place{Pos: r.pos, Loop: loop, Depth: len(r.stack), Start: c.Loop, Node: seg.seq}, v.checkAdd)
 	}
 }
 
