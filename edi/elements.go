@@ -168,6 +168,20 @@ func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
 			present |= 1 << i
 		}
 	}
+	// Most notes hold by the mask alone: the element by element checks
+	// (and their closures) only from the first that does not.
+	for k := range n.syntax {
+		r := &n.syntax[k]
+		if r.mask == 0 || !syntaxHolds(r.Kind, present&r.mask, r.mask, present&(1<<r.Els[0]) != 0) {
+			v.checkSyntaxFrom(s, n, loop, pos, present, n.syntax[k:])
+			return
+		}
+	}
+}
+
+// checkSyntaxFrom applies the syntax notes rules of s, given the mask of
+// its elements present.
+func (v *validator) checkSyntaxFrom(s *Segment, n *node, loop string, pos int, present uint64, rules []syntaxRule) {
 	has := func(i int) bool {
 		if i < 64 {
 			return present&(1<<i) != 0
@@ -179,7 +193,7 @@ func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
 			v.elErr(&n.Elems[i-1], "2", s, pos, loop, i, 0, 0)
 		}
 	}
-	for _, r := range n.syntax {
+	for _, r := range rules {
 		if r.mask != 0 && syntaxHolds(r.Kind, present&r.mask, r.mask, present&(1<<r.Els[0]) != 0) {
 			continue
 		}
