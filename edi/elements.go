@@ -395,6 +395,23 @@ func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, 
 			}
 		} else if cr.Usage == 'N' {
 			v.elErr(cr, "I10", s, pos, loop, i, j, rep)
+		} else if cr.Type == typeAN || cr.Type == typeID {
+			// checkValue's string case without the call (most
+			// components: HC, ABK, procedure and diagnosis codes).
+			code := ""
+			switch {
+			case len(part) < cr.Min:
+				code = "4"
+			case len(part) > cr.Max:
+				code = "5"
+			case ctrl && hasCtrl(part):
+				code = "6"
+			case cr.Codes != nil && !cr.Codes.has(part):
+				code = "7"
+			}
+			if code != "" {
+				v.elErr(cr, code, s, pos, loop, i, j, rep)
+			}
 		} else if code := checkValue(part, cr, ctrl); code != "" {
 			v.elErr(cr, code, s, pos, loop, i, j, rep)
 		}
