@@ -327,7 +327,7 @@ func (v *validator) checkSlow(s *Segment, r *elemRule, el []byte, pos int, loop 
 func (v *validator) checkOne(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
 	if r.Type == typeC {
 		v.checkComposite(s, r, el, pos, loop, i, rep)
-	} else if indexByte(el, s.Delims.Component) >= 0 {
+	} else if s.scanFlags()&flagComps != 0 && indexByte(el, s.Delims.Component) >= 0 {
 		v.elErr(r, "6", s, pos, loop, i, 0, rep)
 	} else if code := checkValue(el, r, s.scanFlags()&flagCtrl != 0); code != "" {
 		v.elErr(r, code, s, pos, loop, i, 0, rep)
@@ -514,12 +514,15 @@ func validDate(b []byte) bool {
 	if mm < 1 || mm > 12 || dd < 1 {
 		return false
 	}
-	days := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 	if mm == 2 && !leap && dd > 28 {
 		return false
 	}
-	return dd <= days[mm]
+	return dd <= monthDays[mm]
 }
+
+// monthDays is the longest month of each month number (a package table:
+// a local array was filled on every call).
+var monthDays = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 // validTime accepts HHMM, HHMMSS and HHMMSSd..d.
 func validTime(b []byte) bool {
