@@ -375,13 +375,7 @@ func (r *Reader) Next() (*Segment, error) {
 	// of classes on the word already loaded.
 	seps := r.seg.seps[:0]
 	scanned := 0 // bytes after r.start already searched
-	var (
-		ts  = uint64(r.delims.Segment) * lo8
-		es  = uint64(r.delims.Element) * lo8
-		cs  = uint64(r.delims.Component) * lo8
-		rs  = uint64(r.delims.Repetition) * lo8
-		acc uint64 // classes of the bytes searched (see classes)
-	)
+	var acc uint64 // classes of the bytes searched (see classes)
 	for {
 		buf := r.buf[r.start:r.end]
 		i := scanned
@@ -415,6 +409,10 @@ func (r *Reader) Next() (*Segment, error) {
 			}
 			i = next
 		}
+		// The delimiters in every byte, for the word loop (worked out
+		// here, not for the segments scanSSE finishes).
+		ts, es := r.vec[0][0], r.vec[1][0]
+		cs, rs := r.vec[2][0], r.vec[3][0]
 		for ; i+8 <= len(buf); i += 8 {
 			w := binary.LittleEndian.Uint64(buf[i:])
 			mt := zeroBytes(w ^ ts)
