@@ -374,7 +374,7 @@ func (r *Reader) Next() (*Segment, error) {
 	// instructions a segment); here they cost the few operations per word
 	// of classes on the word already loaded.
 	seps := r.seg.seps[:0]
-	scanned := 0 // bytes after r.start already searched
+	scanned := 0   // bytes after r.start already searched
 	var acc uint64 // classes of the bytes searched (see classes)
 	for {
 		buf := r.buf[r.start:r.end]
