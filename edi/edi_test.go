@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -668,5 +669,28 @@ func TestPackCode(t *testing.T) {
 				t.Fatalf("%x: %x %v, want %x %v", b, k, ok, want, wok)
 			}
 		}
+	}
+}
+
+// TestFrameFields guards recognizer.push, which resets a reused frame
+// field by field: a new field must be reset there too.
+func TestFrameFields(t *testing.T) {
+	if n := reflect.TypeOf(frame{}).NumField(); n != 16 {
+		t.Fatalf("frame has %d fields: reset the new ones in recognizer.push, then update this test", n)
+	}
+	// A frame reused after a loop with every field set is the same as a
+	// fresh one.
+	var r recognizer
+	n := &node{Children: []*node{{}, {}}}
+	r.push(n)
+	f := &r.stack[0]
+	*f = frame{n: n, idx: 1, counts: f.counts, hl: 2, hlChild: '1', hlSaw: true, hlIdx: 3, hlOff: 4, hlPos: 5,
+		id: 6, total: 7, sum: 8, totalOK: true, totalIdx: 9, totalOff: 10, totalPos: 11}
+	f.counts[1] = 5
+	r.stack = r.stack[:0]
+	r.push(n)
+	want := frame{n: n, counts: []uint16{1, 0}, id: 2}
+	if !reflect.DeepEqual(r.stack[0], want) {
+		t.Fatalf("reused frame %+v, want %+v", r.stack[0], want)
 	}
 }

@@ -83,7 +83,12 @@ func (r *recognizer) push(n *node) {
 		counts = counts[:len(n.Children)]
 		clear(counts)
 	}
-	*f = frame{n: n, counts: counts, id: r.inst}
+	// Field by field: the composite literal was built aside and copied
+	// with its pointers (~40 instructions a loop opened).
+	f.n, f.idx, f.counts, f.hl = n, 0, counts, 0
+	f.hlChild, f.hlSaw, f.hlIdx, f.hlOff, f.hlPos = 0, false, 0, 0, 0
+	f.id = r.inst
+	f.total, f.sum, f.totalOK, f.totalIdx, f.totalOff, f.totalPos = 0, 0, false, 0, 0, 0
 	f.counts[0] = 1
 	if r.onPush != nil {
 		r.onPush(n, r.inst)
