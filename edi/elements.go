@@ -62,29 +62,32 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 			}
 			continue
 		}
-		el := data[start:end]
+		// The value's slice is made only where it is looked at (names,
+		// numbers and lengths need only its length).
+		ln := end - start
 		switch kind := f.kind; {
 		case kind == kindNotUsed:
 			v.elErr(&rules[k], "I10", s, pos, loop, k+1, 0, 0)
 		case reps:
-			v.checkSlow(s, &rules[k], el, pos, loop, k+1)
+			v.checkSlow(s, &rules[k], data[start:end], pos, loop, k+1)
 		case kind == kindString:
-			if comps && indexByte(el, comp) >= 0 {
+			if comps && indexByte(data[start:end], comp) >= 0 {
 				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
-			} else if uint32(len(el)) < f.min {
+			} else if uint(ln) < uint(f.min) {
 				v.elErr(&rules[k], "4", s, pos, loop, k+1, 0, 0)
-			} else if uint(len(el)) > uint(f.max) {
+			} else if uint(ln) > uint(f.max) {
 				v.elErr(&rules[k], "5", s, pos, loop, k+1, 0, 0)
-			} else if ctrl && hasCtrl(el) {
+			} else if ctrl && hasCtrl(data[start:end]) {
 				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
-			} else if f.codes != nil && k+1 != qualified && !f.codes.has(el) {
+			} else if f.codes != nil && k+1 != qualified && !f.codes.has(data[start:end]) {
 				v.elErr(&rules[k], "7", s, pos, loop, k+1, 0, 0)
 			}
 		case kind == kindComposite:
-			v.checkComposite(s, &rules[k], el, pos, loop, k+1, 0)
+			v.checkComposite(s, &rules[k], data[start:end], pos, loop, k+1, 0)
 		case kind == kindPeriod:
-			v.checkOne(s, &rules[k], el, pos, loop, k+1, 0)
+			v.checkOne(s, &rules[k], data[start:end], pos, loop, k+1, 0)
 		default: // kindValue
+			el := data[start:end]
 			if comps && indexByte(el, comp) >= 0 {
 				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
 			} else if code := checkValue(el, &rules[k], true); code != "" {
