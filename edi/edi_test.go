@@ -694,3 +694,24 @@ func TestFrameFields(t *testing.T) {
 		t.Fatalf("reused frame %+v, want %+v", r.stack[0], want)
 	}
 }
+
+// TestNth compares nth with bytes.Split.
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 20000 {
+		b := make([]byte, rng.IntN(30))
+		for i := range b {
+			b[i] = []byte{':', 'A', 'B', 0x3B, 0x39, 0x00}[rng.IntN(6)]
+		}
+		parts := bytes.Split(b, []byte{':'})
+		for j := -1; j <= len(parts)+1; j++ {
+			var want []byte
+			if j >= 1 && j <= len(parts) {
+				want = parts[j-1]
+			}
+			if got := nth(b, ':', j); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+				t.Fatalf("nth(%q, %d) = %q, want %q", b, j, got, want)
+			}
+		}
+	}
+}
