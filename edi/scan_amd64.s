@@ -57,16 +57,19 @@ loop:
 	JNZ  found
 	ORQ  R13, R10
 
-seps:
+	// One pass of this loop per separator: ANDL sets the flags JNZ
+	// tests (7 instructions a separator).
 	TESTL R12, R12
 	JZ   next
+
+seps:
 	BSFL R12, AX
 	ADDL R8, AX
 	MOVL AX, (DI)(R9*4)
 	INCQ R9
 	LEAL -1(R12), AX
 	ANDL AX, R12
-	JMP  seps
+	JNZ  seps
 
 next:
 	ADDQ $16, R8
@@ -87,16 +90,17 @@ found:
 	ANDQ AX, R13
 	ORQ  R13, R10
 
-lastseps:
 	TESTL R12, R12
 	JZ   term
+
+lastseps:
 	BSFL R12, AX
 	ADDL R8, AX
 	MOVL AX, (DI)(R9*4)
 	INCQ R9
 	LEAL -1(R12), AX
 	ANDL AX, R12
-	JMP  lastseps
+	JNZ  lastseps
 
 term:
 	ADDQ R8, CX
