@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -535,6 +538,180 @@ func TestScanFlags(t *testing.T) {
 		s := &Segment{Data: b, Delims: d}
 		if got := s.scanFlags(); got != want {
 			t.Fatalf("%q: flags %b, want %b", b, got, want)
+		}
+	}
+}
+
+// TestTokenizerFlags checks the scan flags the tokenizer works out while
+// it finds the separators against scanFlags over the segment's bytes, for
+// segments of every length at every alignment, in memory and streamed in
+// small reads (so that some bytes go through the byte loop before a fill).
+func TestTokenizerFlags(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	isa := "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260101*1200*^*00501*000000001*0*T*:~"
+	var in []byte
+	in = append(in, isa...)
+	for n := 0; n < 3000; n++ {
+		b := []byte("ZZ")
+		long := rng.IntN(8) == 0 // up to 160 bytes, many separators
+		for k := rng.IntN(40 + 120*boolInt(long)); k > 0; k-- {
+			switch rng.IntN(10 - 7*boolInt(long)) {
+			case 0:
+				b = append(b, []byte{':', '^', 0x7F, 0x1F, 0x20, 0x00, 0x80, 0xFF, 0x7D, '\r', '\n'}[rng.IntN(11)])
+			case 1:
+				b = append(b, '*')
+			default:
+				b = append(b, 'A'+byte(rng.IntN(26)))
+			}
+		}
+		in = append(in, b...)
+		in = append(in, '~')
+		if rng.IntN(4) == 0 {
+			in = append(in, '\r', '\n')
+		}
+	}
+	for _, rd := range []*Reader{NewBytesReader(in), NewReader(iotest.OneByteReader(bytes.NewReader(in))), NewReader(iotest.HalfReader(bytes.NewReader(in)))} {
+		segs := 0
+		for {
+			s, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			segs++
+			if s.Tag() == tagISA {
+				continue // ISA11 and ISA16 hold the separators themselves
+			}
+			got := s.flags
+			s.flags = 0
+			if want := s.scanFlags(); got != 0 && got != want {
+				t.Fatalf("segment %d %q: tokenizer flags %b, scanFlags %b", s.Index, s.Data, got, want)
+			}
+			if got == 0 {
+				t.Fatalf("segment %d %q: no tokenizer flags", s.Index, s.Data)
+			}
+			var seps []int32
+			for i, c := range s.Data {
+				if c == '*' {
+					seps = append(seps, int32(i))
+				}
+			}
+			seps = append(seps, int32(len(s.Data)))
+			if !slices.Equal(seps, s.seps) {
+				t.Fatalf("segment %d %q: separators %v, want %v", s.Index, s.Data, s.seps, seps)
+			}
+		}
+		if segs != 3001 {
+			t.Fatalf("%d segments", segs)
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestTokenizerRoom checks that the tokenizer writes separator positions
+// only within the capacity of the slice it is given (the parallel reader
+// hands it the free part of a batch's array, whose next part is not its
+// own): the array past the capacity keeps its values.
+func TestTokenizerRoom(t *testing.T) {
+	isa := "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260101*1200*^*00501*000000001*0*T*:~"
+	seg := "ZZ" + strings.Repeat("*A", 60)
+	in := []byte(isa + seg + "~" + seg + "~")
+	for c := 1; c <= 40; c++ {
+		rd := NewBytesReader(in)
+		if _, err := rd.Next(); err != nil {
+			t.Fatal(err)
+		}
+		backing := make([]int32, c+64)
+		for i := range backing {
+			backing[i] = -7
+		}
+		rd.seg.seps = backing[:0:c]
+		s, err := rd.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.seps) != 61 || s.seps[0] != 2 || s.seps[59] != 120 {
+			t.Fatalf("cap %d: separators %v", c, s.seps)
+		}
+		for i := c; i < len(backing); i++ {
+			if backing[i] != -7 {
+				t.Fatalf("cap %d: position %d past the capacity written", c, i)
+			}
+		}
+	}
+}
+
+// TestPackCode compares packCode with the byte loop it replaced.
+func TestPackCode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 0; n <= 9; n++ {
+		for range 200 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(rng.IntN(256))
+			}
+			want, wok := uint64(len(b))<<56, len(b) <= 7
+			for i, c := range b {
+				want |= uint64(c) << (8 * i)
+			}
+			if !wok {
+				want = 0
+			}
+			if k, ok := packCode(b); k != want || ok != wok {
+				t.Fatalf("%x: %x %v, want %x %v", b, k, ok, want, wok)
+			}
+		}
+	}
+}
+
+// TestFrameFields guards recognizer.push, which resets a reused frame
+// field by field: a new field must be reset there too.
+func TestFrameFields(t *testing.T) {
+	if n := reflect.TypeOf(frame{}).NumField(); n != 16 {
+		t.Fatalf("frame has %d fields: reset the new ones in recognizer.push, then update this test", n)
+	}
+	// A frame reused after a loop with every field set is the same as a
+	// fresh one.
+	var r recognizer
+	n := &node{Children: []*node{{}, {}}}
+	r.push(n)
+	f := &r.stack[0]
+	*f = frame{n: n, idx: 1, counts: f.counts, hl: 2, hlChild: '1', hlSaw: true, hlIdx: 3, hlOff: 4, hlPos: 5,
+		id: 6, total: 7, sum: 8, totalOK: true, totalIdx: 9, totalOff: 10, totalPos: 11}
+	f.counts[1] = 5
+	r.stack = r.stack[:0]
+	r.push(n)
+	want := frame{n: n, counts: []uint16{1, 0}, id: 2}
+	if !reflect.DeepEqual(r.stack[0], want) {
+		t.Fatalf("reused frame %+v, want %+v", r.stack[0], want)
+	}
+}
+
+// TestNth compares nth with bytes.Split.
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 20000 {
+		b := make([]byte, rng.IntN(30))
+		for i := range b {
+			b[i] = []byte{':', 'A', 'B', 0x3B, 0x39, 0x00}[rng.IntN(6)]
+		}
+		parts := bytes.Split(b, []byte{':'})
+		for j := -1; j <= len(parts)+1; j++ {
+			var want []byte
+			if j >= 1 && j <= len(parts) {
+				want = parts[j-1]
+			}
+			if got := nth(b, ':', j); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+				t.Fatalf("nth(%q, %d) = %q, want %q", b, j, got, want)
+			}
 		}
 	}
 }

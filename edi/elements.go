@@ -43,52 +43,55 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 	}
 	flags := s.scanFlags()
 	ctrl, comps, reps := flags&flagCtrl != 0, flags&flagComps != 0, flags&flagReps != 0
-	start := int(seps[0]) + 1
-	for i := 1; i <= nel; i++ {
-		end := int(seps[i])
-		el := data[start:end]
-		start = end + 1
-		r := &rules[i-1]
-		if len(el) == 0 {
-			if r.Usage == 'R' {
-				v.elErr(r, "1", s, pos, loop, i, 0, 0)
+	comp := s.Delims.Component
+	// The loop reads n.fast, 24 bytes an element where the rule is 120,
+	// and one dispatch on its kind instead of five tests of the rule's
+	// fields; sp and fast have the same length, so neither is bounds
+	// checked in the loop.
+	fast := n.fast[:nel]
+	sp := seps[1 : len(fast)+1]
+	prev := int(seps[0])
+	for k := range fast {
+		end := int(sp[k])
+		start := prev + 1
+		prev = end
+		f := &fast[k]
+		if end <= start {
+			if f.req {
+				v.elErr(&rules[k], "1", s, pos, loop, k+1, 0, 0)
 			}
 			continue
 		}
-		if r.Usage == 'N' {
-			v.elErr(r, "I10", s, pos, loop, i, 0, 0)
-			continue
-		}
-		if reps {
-			v.checkSlow(s, r, el, pos, loop, i)
-			continue
-		}
-		if r.Period {
-			v.checkOne(s, r, el, pos, loop, i, 0)
-			continue
-		}
-		if r.Type == typeC {
-			v.checkComposite(s, r, el, pos, loop, i, 0)
-			continue
-		}
-		if comps && indexByte(el, s.Delims.Component) >= 0 {
-			v.elErr(r, "6", s, pos, loop, i, 0, 0)
-			continue
-		}
-		switch r.Type {
-		case typeAN, typeID:
-			if len(el) < r.Min {
-				v.elErr(r, "4", s, pos, loop, i, 0, 0)
-			} else if len(el) > r.Max {
-				v.elErr(r, "5", s, pos, loop, i, 0, 0)
-			} else if ctrl && hasCtrl(el) {
-				v.elErr(r, "6", s, pos, loop, i, 0, 0)
-			} else if r.Codes != nil && i != qualified && !r.Codes.has(el) {
-				v.elErr(r, "7", s, pos, loop, i, 0, 0)
+		// The value's slice is made only where it is looked at (names,
+		// numbers and lengths need only its length).
+		ln := end - start
+		switch kind := f.kind; {
+		case kind == kindNotUsed:
+			v.elErr(&rules[k], "I10", s, pos, loop, k+1, 0, 0)
+		case reps:
+			v.checkSlow(s, &rules[k], data[start:end], pos, loop, k+1)
+		case kind == kindString:
+			if comps && indexByte(data[start:end], comp) >= 0 {
+				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
+			} else if uint(ln) < uint(f.min) {
+				v.elErr(&rules[k], "4", s, pos, loop, k+1, 0, 0)
+			} else if uint(ln) > uint(f.max) {
+				v.elErr(&rules[k], "5", s, pos, loop, k+1, 0, 0)
+			} else if ctrl && hasCtrl(data[start:end]) {
+				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
+			} else if f.codes != nil && k+1 != qualified && !f.codes.has(data[start:end]) {
+				v.elErr(&rules[k], "7", s, pos, loop, k+1, 0, 0)
 			}
-		default:
-			if code := checkValue(el, r, true); code != "" {
-				v.elErr(r, code, s, pos, loop, i, 0, 0)
+		case kind == kindComposite:
+			v.checkComposite(s, &rules[k], data[start:end], pos, loop, k+1, 0)
+		case kind == kindPeriod:
+			v.checkOne(s, &rules[k], data[start:end], pos, loop, k+1, 0)
+		default: // kindValue
+			el := data[start:end]
+			if comps && indexByte(el, comp) >= 0 {
+				v.elErr(&rules[k], "6", s, pos, loop, k+1, 0, 0)
+			} else if code := checkValue(el, &rules[k], true); code != "" {
+				v.elErr(&rules[k], code, s, pos, loop, k+1, 0, 0)
 			}
 		}
 	}
@@ -102,6 +105,61 @@ func (v *validator) checkElements(s *Segment, n *node, loop string, pos int) {
 	}
 }
 
+// Kinds of elemFast: what checkElements does with a value, in the order
+// the checks were made on the rule (not used, then a date time period,
+// then a composite, then by type).
+const (
+	kindValue     = iota // N, R, DT, TM: checkValue
+	kindString           // AN, ID: length, characters, code list
+	kindComposite        // checkComposite
+	kindPeriod           // a date time period (1251): checkOne
+	kindNotUsed          // usage N: any value is an error
+)
+
+// elemFast is the part of an element rule checkElements reads for each
+// element of a segment.
+type elemFast struct {
+	codes    *codeSet
+	min, max uint32
+	kind     uint8
+	req      bool // usage R
+}
+
+// compileFast builds the node's elemFast table from its rules.
+func compileFast(rules []elemRule) []elemFast {
+	fast := make([]elemFast, len(rules))
+	for i := range rules {
+		r := &rules[i]
+		f := &fast[i]
+		f.req = r.Usage == 'R'
+		f.min, f.max = clampU32(r.Min), clampU32(r.Max)
+		switch {
+		case r.Usage == 'N':
+			f.kind = kindNotUsed
+		case r.Period:
+			f.kind = kindPeriod
+		case r.Type == typeC:
+			f.kind = kindComposite
+		case r.Type == typeAN || r.Type == typeID:
+			f.kind = kindString
+			f.codes = r.Codes
+		default:
+			f.kind = kindValue
+		}
+	}
+	return fast
+}
+
+func clampU32(x int) uint32 {
+	if x < 0 {
+		return 0
+	}
+	if uint64(x) > 1<<32-1 {
+		return 1<<32 - 1
+	}
+	return uint32(x)
+}
+
 // checkSyntax applies the segment's X12 syntax notes. An element the guide
 // requires is not reported again (its own IK4 1 covers it).
 func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
@@ -113,6 +171,20 @@ func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
 			present |= 1 << i
 		}
 	}
+	// Most notes hold by the mask alone: the element by element checks
+	// (and their closures) only from the first that does not.
+	for k := range n.syntax {
+		r := &n.syntax[k]
+		if r.mask == 0 || !syntaxHolds(r.Kind, present&r.mask, r.mask, present&(1<<r.Els[0]) != 0) {
+			v.checkSyntaxFrom(s, n, loop, pos, present, n.syntax[k:])
+			return
+		}
+	}
+}
+
+// checkSyntaxFrom applies the syntax notes rules of s, given the mask of
+// its elements present.
+func (v *validator) checkSyntaxFrom(s *Segment, n *node, loop string, pos int, present uint64, rules []syntaxRule) {
 	has := func(i int) bool {
 		if i < 64 {
 			return present&(1<<i) != 0
@@ -124,7 +196,7 @@ func (v *validator) checkSyntax(s *Segment, n *node, loop string, pos int) {
 			v.elErr(&n.Elems[i-1], "2", s, pos, loop, i, 0, 0)
 		}
 	}
-	for _, r := range n.syntax {
+	for _, r := range rules {
 		if r.mask != 0 && syntaxHolds(r.Kind, present&r.mask, r.mask, present&(1<<r.Els[0]) != 0) {
 			continue
 		}
@@ -258,7 +330,7 @@ func (v *validator) checkSlow(s *Segment, r *elemRule, el []byte, pos int, loop 
 func (v *validator) checkOne(s *Segment, r *elemRule, el []byte, pos int, loop string, i, rep int) {
 	if r.Type == typeC {
 		v.checkComposite(s, r, el, pos, loop, i, rep)
-	} else if indexByte(el, s.Delims.Component) >= 0 {
+	} else if s.scanFlags()&flagComps != 0 && indexByte(el, s.Delims.Component) >= 0 {
 		v.elErr(r, "6", s, pos, loop, i, 0, rep)
 	} else if code := checkValue(el, r, s.scanFlags()&flagCtrl != 0); code != "" {
 		v.elErr(r, code, s, pos, loop, i, 0, rep)
@@ -326,6 +398,23 @@ func (v *validator) checkComposite(s *Segment, r *elemRule, el []byte, pos int, 
 			}
 		} else if cr.Usage == 'N' {
 			v.elErr(cr, "I10", s, pos, loop, i, j, rep)
+		} else if cr.Type == typeAN || cr.Type == typeID {
+			// checkValue's string case without the call (most
+			// components: HC, ABK, procedure and diagnosis codes).
+			code := ""
+			switch {
+			case len(part) < cr.Min:
+				code = "4"
+			case len(part) > cr.Max:
+				code = "5"
+			case ctrl && hasCtrl(part):
+				code = "6"
+			case cr.Codes != nil && !cr.Codes.has(part):
+				code = "7"
+			}
+			if code != "" {
+				v.elErr(cr, code, s, pos, loop, i, j, rep)
+			}
 		} else if code := checkValue(part, cr, ctrl); code != "" {
 			v.elErr(cr, code, s, pos, loop, i, j, rep)
 		}
@@ -428,12 +517,15 @@ func validDate(b []byte) bool {
 	if mm < 1 || mm > 12 || dd < 1 {
 		return false
 	}
-	days := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 	if mm == 2 && !leap && dd > 28 {
 		return false
 	}
-	return dd <= days[mm]
+	return dd <= monthDays[mm]
 }
+
+// monthDays is the longest month of each month number (a package table:
+// a local array was filled on every call).
+var monthDays = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 // validTime accepts HHMM, HHMMSS and HHMMSSd..d.
 func validTime(b []byte) bool {

@@ -216,6 +216,7 @@ func compileGuide(d *dictionary, raw *guidetable.Guide) (*Guide, error) {
 		g.balance = append(g.balance, balanceRule{name: br.Name, totalRef: ds.Elems[br.Total.El-1].Ref,
 			totalLoop: br.Total.Loop, totalSeg: br.Total.Seg, totalEl: br.Total.El, totalTag: Tag(br.Total.Seg),
 			partsLoop: br.Parts.Loop, partsSeg: br.Parts.Seg, partsEl: br.Parts.El, partsTag: Tag(br.Parts.Seg)})
+		g.balanceTags = append(g.balanceTags, Tag(br.Total.Seg), Tag(br.Parts.Seg))
 	}
 	return g, nil
 }
@@ -369,6 +370,7 @@ func (c *compiler) item(it guidetable.Item, parent *node, depth int) (*node, err
 			return nil, fmt.Errorf("segment %s qualifier: %w", it.Seg, err)
 		}
 	}
+	n.fast = compileFast(n.Elems)
 	return n, nil
 }
 

@@ -63,6 +63,7 @@ type segRec struct {
 	crs          int32
 	buf          uint8
 	unterminated bool
+	flags        uint8 // the tokenizer's scan flags (in the padding)
 }
 
 func newBatch(n int) *segBatch {
@@ -129,7 +130,7 @@ func (b *segBatch) add(s *Segment, rd *Reader, ring *bufRing) bool {
 	}
 	start := int32(s.Offset - b.bases[nb-1])
 	b.recs = append(b.recs, segRec{start: start, end: start + int32(len(s.Data)), seps0: int32(n0), nseps: int32(k),
-		tag: s.tag, crs: s.crs, buf: uint8(nb - 1), unterminated: s.Unterminated})
+		tag: s.tag, crs: s.crs, buf: uint8(nb - 1), unterminated: s.Unterminated, flags: s.flags})
 	return true
 }
 
@@ -144,7 +145,7 @@ func (b *segBatch) seg(i int, s *Segment) {
 	s.Delims = b.delims
 	s.Unterminated = r.unterminated
 	s.crs = r.crs
-	s.flags = 0
+	s.flags = r.flags
 	s.tag = r.tag
 	s.seps = b.seps[r.seps0 : r.seps0+r.nseps]
 }

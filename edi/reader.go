@@ -104,8 +104,12 @@ func (s *Segment) Tag() uint32 {
 	if s.tag != 0 {
 		return s.tag
 	}
-	return tagOf(s.Element(0))
+	return s.tagSlow()
 }
+
+// tagSlow is Tag for a segment the tokenizer did not make; apart from
+// Tag, so that Tag is inlined (three calls a segment).
+func (s *Segment) tagSlow() uint32 { return tagOf(s.Element(0)) }
 
 // ID returns the segment ID. It allocates; prefer Tag on hot paths.
 func (s *Segment) ID() string { return string(s.Element(0)) }
@@ -212,6 +216,11 @@ type Reader struct {
 	// segment, up to maxGap; gapOver is set when there were more.
 	gap     []byte
 	gapOver bool
+	// vec holds, for scanSSE, the segment terminator, the element,
+	// component and repetition separators, 0x20 and 0x7F, each in the 16
+	// bytes of a vector (set with the delimiters: the vectors are not
+	// built again for every segment).
+	vec [6][2]uint64
 	// bufs, when set, keeps the bytes of every segment returned where
 	// they are: the buffer is replaced by one from bufs, not compacted
 	// (parallel validation hands segments to other goroutines).
@@ -358,30 +367,68 @@ func (r *Reader) Next() (*Segment, error) {
 	if !r.have {
 		return r.fail(ErrNoISA, "022")
 	}
-	// One pass finds the terminator, the element separators and whether
-	// any component or repetition separator occurs, 8 bytes at a time.
+	// One pass finds the terminator, the element separators and the
+	// segment's scan flags (component and repetition separators, bytes
+	// outside the character sets; see scanFlags), 8 bytes at a time. The
+	// flags were a second pass over the segment's bytes (scanFlags, ~180
+	// instructions a segment); here they cost the few operations per word
+	// of classes on the word already loaded.
 	seps := r.seg.seps[:0]
-	scanned := 0 // bytes after r.start already searched
-	var (
-		ts = uint64(r.delims.Segment) * lo8
-		es = uint64(r.delims.Element) * lo8
-	)
+	scanned := 0   // bytes after r.start already searched
+	var acc uint64 // classes of the bytes searched (see classes)
 	for {
 		buf := r.buf[r.start:r.end]
 		i := scanned
+		if haveSSE && len(buf)-i >= 16 && cap(seps)-len(seps) >= 16 {
+			// 16 bytes at a time while 16 are left (see scanSSE); the
+			// loops below finish the buffer.
+			room := seps[len(seps):cap(seps)]
+			next, term, n, m := scanSSE(&buf[0], len(buf), i, &room[0], len(room), &r.vec)
+			seps = seps[:len(seps)+n]
+			acc |= sseClasses(m)
+			if term >= 0 {
+				if r.delims.Segment == '\n' {
+					return r.emit(r.start+term, false, seps, acc), nil
+				}
+				// emit without the call (~25 instructions a segment),
+				// for a terminator other than LF (no CRs to strip).
+				data := buf[:term]
+				r.index++
+				s := &r.seg
+				s.Index = r.index
+				s.Offset = r.base + int64(r.start)
+				s.Data = data
+				s.Delims = r.delims
+				s.Unterminated = false
+				s.crs = 0
+				s.flags = flagsOf(acc)
+				s.seps = append(seps, int32(term))
+				s.tag = tagOf(data[:s.seps[0]])
+				r.start += term + 1
+				return s, nil
+			}
+			i = next
+		}
+		// The delimiters in every byte, for the word loop (worked out
+		// here, not for the segments scanSSE finishes).
+		ts, es := r.vec[0][0], r.vec[1][0]
+		cs, rs := r.vec[2][0], r.vec[3][0]
 		for ; i+8 <= len(buf); i += 8 {
 			w := binary.LittleEndian.Uint64(buf[i:])
 			mt := zeroBytes(w ^ ts)
 			me := zeroBytes(w ^ es)
+			x := classes(w, cs, rs)
 			if mt != 0 {
 				keep := mt&-mt - 1 // bits below the terminator
 				me &= keep
+				acc |= x & keep
 				for me != 0 {
 					seps = append(seps, int32(i+bits.TrailingZeros64(me)>>3))
 					me &= me - 1
 				}
-				return r.emit(r.start+i+bits.TrailingZeros64(mt)>>3, false, seps), nil
+				return r.emit(r.start+i+bits.TrailingZeros64(mt)>>3, false, seps, acc), nil
 			}
+			acc |= x
 			for me != 0 {
 				seps = append(seps, int32(i+bits.TrailingZeros64(me)>>3))
 				me &= me - 1
@@ -389,11 +436,13 @@ func (r *Reader) Next() (*Segment, error) {
 		}
 		term, elem := r.delims.Segment, r.delims.Element
 		for ; i < len(buf); i++ {
-			switch buf[i] {
+			switch c := buf[i]; c {
 			case term:
-				return r.emit(r.start+i, false, seps), nil
+				return r.emit(r.start+i, false, seps, acc), nil
 			case elem:
 				seps = append(seps, int32(i))
+			default:
+				acc |= classes(uint64(c), cs&0xFF, rs&0xFF) & 0xFF
 			}
 		}
 		scanned = i
@@ -407,12 +456,65 @@ func (r *Reader) Next() (*Segment, error) {
 				return r.fail(r.rerr, "023")
 			}
 			// End of input without a terminator.
-			return r.emit(r.end, true, seps), nil
+			return r.emit(r.end, true, seps, acc), nil
 		}
 	}
 }
 
-const lo8 = 0x0101010101010101
+// classes marks, in each byte of w, bit 7 when the byte is the component
+// separator (cs: the separator in every byte), bit 6 when it is the
+// repetition separator (rs), and bit 5 when it is outside the X12
+// character sets (below 0x20, DEL, or 0x80 and above). A mark can be
+// wrong only in a byte above (more significant than) a byte rightly marked
+// with the same bit, from the borrow or carry of the byte below; so the
+// marks of the bytes below any byte boundary, taken together, are exact,
+// which is all the tokenizer needs (it keeps the bytes below the
+// terminator).
+func classes(w, cs, rs uint64) uint64 {
+	const l20 = 0x2020202020202020
+	c, p := w^cs, w^rs
+	return (c-lo8)&^c&hi8 | ((p-lo8)&^p&hi8)>>1 | (((w-l20)&^w|w|(w+lo8))&hi8)>>2
+}
+
+// sseClasses turns the classes scanSSE returns into those of classes.
+func sseClasses(m uint64) uint64 {
+	var a uint64
+	if m&0xFFFF != 0 {
+		a |= 0x80
+	}
+	if m&0xFFFF0000 != 0 {
+		a |= 0x40
+	}
+	if m>>32 != 0 {
+		a |= 0x20
+	}
+	return a
+}
+
+// flagsOf turns the marks of classes into scan flags.
+func flagsOf(acc uint64) uint8 {
+	const (
+		b7 = 0x8080808080808080
+		b6 = b7 >> 1
+		b5 = b7 >> 2
+	)
+	f := uint8(flagScanned)
+	if acc&b7 != 0 {
+		f |= flagComps
+	}
+	if acc&b6 != 0 {
+		f |= flagReps
+	}
+	if acc&b5 != 0 {
+		f |= flagCtrl
+	}
+	return f
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
 
 const (
 	flagScanned = 1 << iota
@@ -432,7 +534,6 @@ func (s *Segment) scanFlags() uint8 {
 		return s.flags
 	}
 	const (
-		hi8 = 0x8080808080808080
 		l20 = 0x2020202020202020
 		x7f = 0x7F7F7F7F7F7F7F7F
 	)
@@ -516,13 +617,16 @@ func (r *Reader) readISA() (*Segment, error) {
 		return r.fail(ErrBadDelimiters, "027")
 	}
 	r.delims, r.have = d, true
+	for i, c := range [6]byte{d.Segment, d.Element, d.Component, d.Repetition, 0x20, 0x7F} {
+		r.vec[i] = [2]uint64{uint64(c) * lo8, uint64(c) * lo8}
+	}
 	seps := r.seg.seps[:0]
 	for i, c := range b[:isaLen-1] {
 		if c == d.Element {
 			seps = append(seps, int32(i))
 		}
 	}
-	s := r.emit(r.start+isaLen-1, false, seps)
+	s := r.emit(r.start+isaLen-1, false, seps, 0)
 	// ISA11 and ISA16 hold the separators themselves: not repetitions.
 	s.flags = flagScanned
 	return s, nil
@@ -546,7 +650,10 @@ func validDelims(d Delimiters) bool {
 
 // emit builds the segment Data = buf[start:stop] with the element
 // separator offsets found by the scan, and consumes the terminator.
-func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
+//
+// acc holds the classes of the bytes searched (see classes), which give
+// the segment's scan flags.
+func (r *Reader) emit(stop int, unterminated bool, seps []int32, acc uint64) *Segment {
 	data := r.buf[r.start:stop]
 	var crs int32
 	// With LF as the terminator, CRs before it are line-ending noise: strip
@@ -566,7 +673,12 @@ func (r *Reader) emit(stop int, unterminated bool, seps []int32) *Segment {
 	s.Delims = r.delims
 	s.Unterminated = unterminated
 	s.crs = crs
-	s.flags = 0
+	s.flags = flagsOf(acc)
+	if crs > 0 {
+		// The stripped CRs were searched too: scanFlags works the flags
+		// out again from Data alone.
+		s.flags = 0
+	}
 	s.seps = append(seps, int32(len(data)))
 	s.tag = tagOf(data[:s.seps[0]])
 	r.start = stop

@@ -83,7 +83,12 @@ func (r *recognizer) push(n *node) {
 		counts = counts[:len(n.Children)]
 		clear(counts)
 	}
-	*f = frame{n: n, counts: counts, id: r.inst}
+	// Field by field: the composite literal was built aside and copied
+	// with its pointers (~40 instructions a loop opened).
+	f.n, f.idx, f.counts, f.hl = n, 0, counts, 0
+	f.hlChild, f.hlSaw, f.hlIdx, f.hlOff, f.hlPos = 0, false, 0, 0, 0
+	f.id = r.inst
+	f.total, f.sum, f.totalOK, f.totalIdx, f.totalOff, f.totalPos = 0, 0, false, 0, 0, 0
 	f.counts[0] = 1
 	if r.onPush != nil {
 		r.onPush(n, r.inst)
@@ -137,29 +142,36 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	}
 	f := &r.stack[d]
 	grp := f.n.grp
-	if c := f.n.Children[ci]; c.Max > 0 && int(f.counts[ci]) >= c.Max {
+	// c and its count are read once (they were read again below, each
+	// time with its bounds checks).
+	c := f.n.Children[ci]
+	if c.Max > 0 && int(f.counts[ci]) >= c.Max {
 		// This sibling is full: a later one at the same position that
 		// also takes the segment gets it (repeats are counted per
 		// sibling of a position).
 		if alt := r.spare(s, f, ci); alt > 0 {
 			ci = alt
+			c = f.n.Children[ci]
 		}
 	}
 	// Required children of the positions passed over are missing; those
 	// at the new segment's position may still come, in any order.
 	if from, to := grp[f.idx], grp[ci]; to > from && !r.placeOnly {
 		for _, k := range f.n.req {
-			if k >= from && k < to && f.counts[k] == 0 {
+			if k >= to {
+				break // req is in child order
+			}
+			if k >= from && f.counts[k] == 0 {
 				r.missing(v, s, f.n.Children[k], f.n)
 			}
 		}
 	}
 	f.idx = ci
-	if f.counts[ci] < 0xFFFF {
-		f.counts[ci]++
+	cnt := &f.counts[ci]
+	if *cnt < 0xFFFF {
+		*cnt++
 	}
-	c := f.n.Children[ci]
-	if c.Max > 0 && int(f.counts[ci]) > c.Max && !r.placeOnly {
+	if c.Max > 0 && int(*cnt) > c.Max && !r.placeOnly {
 		// IK303 is the loop the segment in error sits in: the loop
 		// holding the over-used segment, or the excess loop itself.
 		code, loop := "5", loopLabel(f.n)
@@ -178,7 +190,8 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	if r.placeOnly {
 		return
 	}
-	v.checkElements(s, seg, loopLabel(top.n), r.pos)
+	loop := loopLabel(top.n)
+	v.checkElements(s, seg, loop, r.pos)
 	if tag == r.g.ctxTag && top.n.ID == r.g.ctxLoop && r.g.ctxEl > 0 {
 		r.ctxVal = append(r.ctxVal[:0], s.Element(r.g.ctxEl)...)
 		r.ctxInst = top.id
@@ -186,11 +199,11 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	if tag == tagHL {
 		r.checkHL(v, s, top)
 	}
-	if len(r.g.balance) > 0 && !v.opts.SkipBalancing {
+	if len(r.g.balanceTags) > 0 && hasTag(r.g.balanceTags, tag) && !v.opts.SkipBalancing {
 		r.balanceStep(s, tag, top)
 	}
 	if v.check != nil {
-		v.check.Segment(s, Place{Pos: r.pos, Loop: loopLabel(top.n), Depth: len(r.stack), Start: c.Loop, Node: seg.seq}, v.checkAdd)
+		v.check.Segment(s, Place{Pos: r.pos, Loop: loop, Depth: len(r.stack), Start: c.Loop, Node: seg.seq}, v.checkAdd)
 	}
 }
 
@@ -232,13 +245,25 @@ type findEntry struct {
 
 const findCacheSize = 1024
 
+// noKey is the findEntry.e1 of a first element packCode cannot pack (no
+// packed code has 0xFF as its length byte).
+const noKey = 0xFF << 56
+
 // find searches the open loops, innermost first, for a child matching s.
 func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 	e1 := s.Element(1)
 	top := &r.stack[len(r.stack)-1]
 	k1, packed := packCode(e1)
+	if !packed {
+		// A first element too long to pack (CLM01, N301, SV101, HI01):
+		// the entry is keyed by noKey and stored only when no candidate
+		// looked at has a qualifier there, so it holds whatever the
+		// element (a quarter of an 837P's segments searched every time
+		// before).
+		k1 = noKey
+	}
 	var slot *findEntry
-	if strict && packed {
+	if strict {
 		h := (uintptr(top.n.seq)*0x9E3779B1 ^ uintptr(top.idx)*0x85EBCA77 ^ uintptr(tag)*0xC2B2AE3D ^ uintptr(k1)*0x27D4EB2F) >> 7
 		slot = &r.cache[h%findCacheSize]
 		if slot.valid && slot.n == top.n && slot.idx == int32(top.idx) && slot.tag == tag && slot.e1 == k1 {
@@ -264,7 +289,7 @@ func (r *recognizer) find(s *Segment, tag uint32, strict bool) (int, int) {
 			if c.Loop {
 				q = c.first()
 			}
-			if q.QEl > 1 || q.QComp > 0 || q.Q2El > 0 {
+			if q.QEl > 1 || q.QComp > 0 || q.Q2El > 0 || q.QEl == 1 && !packed {
 				cacheable = false
 			}
 			if !strict || q.qualifies(s, e1) {
@@ -403,6 +428,16 @@ func (r *recognizer) checkHL(v *validator, s *Segment, top *frame) {
 			v.elErr(&rules[1], "I12", s, r.pos, loopLabel(top.n), 2, 0, 0)
 		}
 	}
+}
+
+// hasTag reports whether tags holds tag.
+func hasTag(tags []uint32, tag uint32) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *recognizer) balanceStep(s *Segment, tag uint32, top *frame) {
