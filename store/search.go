@@ -263,6 +263,11 @@ func (s *Store) dashClaimsRowsCustom(ctx context.Context, tx pgx.Tx, params pgq.
 			return rows, false, err
 		}
 	}
+	// A list without a search: its shape's statement, planned once per
+	// connection (store/worklist_list.go).
+	if rows, ok, err := dashClaimsListed(ctx, tx, params); ok || err != nil {
+		return rows, ok, err
+	}
 	// DashClaimsSorted folds to one sort's order and index only when planned
 	// with its parameters' values: a generic plan of the prepared statement
 	// (which Postgres may switch to after five executions) sorts every

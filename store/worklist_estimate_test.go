@@ -44,12 +44,12 @@ func TestWorklistTenantEstimate(t *testing.T) {
 	var sql string
 	var args []any
 	for _, st := range log.Take() {
-		if strings.Contains(st.SQL, "name: DashClaimsSorted") {
+		if strings.HasPrefix(st.SQL, "-- DashClaimsListed") {
 			sql, args = st.SQL, st.Args
 		}
 	}
 	if sql == "" {
-		t.Fatal("the worklist sent no DashClaimsSorted")
+		t.Fatal("the worklist sent no DashClaimsListed")
 	}
 	var plan []struct {
 		Plan planNode `json:"Plan"`
