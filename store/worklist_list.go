@@ -18,14 +18,15 @@ import (
 // a small family of statements, one per shape: the sort, its direction,
 // which filters are given and whether a cursor is. Each shape's text
 // names only the conditions it applies, with the sort's order written
-// out, so its generic plan is the plan its values would get (the ordered
-// index of the sort, or of the filter for the created sort, with the
-// tenant fixed): Postgres keeps it after five executions and no request
-// plans it again. DashClaimsSorted, one statement for every shape,
-// folds to the shape only when planned with its values (about 1 ms of
-// planning per request, against 0.3-0.8 ms to run it); it stays for the
-// searches that fall back to it (store/search.go) and for cursors whose
-// ID is not a UUID.
+// out, so where its generic plan is the plan its values would get,
+// whatever they are (listShape.generic: the ordered index of the sort,
+// or of the filter for the created sort, with the tenant fixed), it runs
+// that plan (ForceGenericPlans; cached per connection) and no request
+// plans it again. DashClaimsSorted, one statement for every shape, folds
+// to the shape only when planned with its values (about 1 ms of planning
+// per request, against 0.3-0.8 ms to run it); it stays for the other
+// shapes, the searches that fall back to it (store/search.go) and
+// cursors whose ID is not a UUID.
 //
 // The statements are built from the fixed fragments below (no value is
 // ever written into the text: every value is a parameter) and have the
@@ -41,7 +42,7 @@ type listShape struct {
 	payer, provider bool
 	from, to        bool
 	min, max        bool
-	statuses        int // 0 none, 1 one (=), 2 several (= ANY)
+	statuses        int // 0 none, 1 one (=), 2 several (a page per status)
 	after           bool
 }
 

@@ -56,13 +56,14 @@ func listCases(payer, provider string) []listCase {
 // filter, the first page and the page after its cursor) against a
 // database scalebench generated (CLAIMFLOW_SCALE_EXPLAIN_DB, as
 // TestScaleExplainAnalyze; run it on a database of few tenants and on
-// one of many): the plan Postgres keeps after five executions must read
-// each tenant's claims in the sort's order from an index of the tenant
-// and stop after the page (no sort under the tenant's LIMIT), for every
-// sort with an index (created, date of service, status, balance) unless
-// several statuses are asked for (they are in several ranges of the
-// status index: a sort of the tenant's claims in those statuses) or the
-// sort is by payer (no index: the payer's name is not on the claim).
+// one of many). A shape with a DashClaimsListed statement runs its
+// generic plan (ForceGenericPlans), which must read each tenant's claims
+// in the sort's order from an index of the tenant and stop after the
+// page (no sort under the tenant's LIMIT), for every sort but the payer's
+// (no index: the payer's name is not on the claim); the other shapes
+// (a created range; a filter besides the sort's index) must send
+// DashClaimsSorted. Then, on one connection, each of the bench's lists
+// must have run its statement's generic plan.
 func TestScaleListGenericPlans(t *testing.T) {
 	db, keys := os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_DB"), os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_KEYS")
 	if db == "" || keys == "" {
