@@ -81,6 +81,7 @@ type planNode struct {
 	Relation string     `json:"Relation Name"`
 	Index    string     `json:"Index Name"`
 	Rows     float64    `json:"Plan Rows"`
+	Filter   string     `json:"Filter"`
 	Plans    []planNode `json:"Plans"`
 }
 

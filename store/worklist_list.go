@@ -247,8 +247,10 @@ func listStatement(p pgq.DashClaimsSortedParams) (sh listShape, args []any, empt
 // an index condition, so the rows read do not depend on how many claims
 // the filter matches. Newest first, that is at most one of a status
 // (claims_tenant_status; several statuses a page each), a payer
-// (claims_tenant_payer) or a provider (claims_tenant_provider); in the
-// other sorts (date of service, status, balance, payer), none of them.
+// (claims_tenant_payer) or a provider (claims_tenant_provider); by
+// balance, at most a status or several (claims_tenant_status_balance,
+// 00178); in the other sorts (date of service, status, payer), none of
+// them.
 // The amount is never an index condition (no index has it), and the
 // created range is left to DashClaimsSorted's custom plan (a generic
 // plan takes any range for a small one and sorts what it matches).
@@ -262,8 +264,13 @@ func (sh listShape) generic() bool {
 			n++
 		}
 	}
-	if sh.sort == rcm.SortCreated {
+	switch sh.sort {
+	case rcm.SortCreated:
 		return n <= 1
+	case rcm.SortBalance:
+		// A status, or several (a page each): claims_tenant_status_balance
+		// (00178).
+		return n == 0 || (n == 1 && sh.statuses > 0)
 	}
 	return n == 0
 }
