@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/claimflow/claimflow/store/internal/pgq"
 )
@@ -115,6 +117,23 @@ func (s *Store) queueAuditRows(ctx context.Context, tx querier, b *pgx.Batch, h 
 		return err
 	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
+	if pg, ok := auditPageOf(entries); ok {
+		// A page's rows (one actor, action, resource and request): the
+		// shared columns once, the IDs as uuid[], the previous hashes
+		// from the hashes, and the head's update in the same statement.
+		first, prev0 := h.seq+1, h.prev
+		for _, e := range entries {
+			h.seq++
+			e.Seq, e.At = h.seq, at
+			hash := s.chainHash(h.prev, e)
+			pg.hash = append(pg.hash, hash)
+			h.prev = hash
+		}
+		b.Queue(q("InsertAuditPage"), at, h.chain, pg.actor, entries[0].Action, entries[0].Resource, entries[0].SourceIP,
+			entries[0].RequestID, first, pg.org, pg.patient, pg.resourceID, pg.fields, prev0, pg.hash,
+			s.headMAC(h.chain, h.seq, h.prev))
+		return nil
+	}
 	if len(entries) > 1 && auditRowsJoinable(entries) {
 		// One statement for all the rows (a page of a list audits each
 		// record it shows): the same rows and hashes as one INSERT each,
@@ -161,6 +180,55 @@ func auditRowsJoinable(entries []AuditEntry) bool {
 		}
 	}
 	return true
+}
+
+// auditPage is InsertAuditPage's arguments but for the hashes.
+type auditPage struct {
+	actor              pgtype.UUID
+	org, patient       []pgtype.UUID
+	resourceID, fields []string
+	hash               [][]byte
+}
+
+// auditPageOf returns InsertAuditPage's arguments for entries when they
+// can go in that statement: more than one, joinable (auditRowsJoinable),
+// sharing the actor, action, resource, source IP and request ID, and
+// every ID given a UUID (else the rows go as InsertAuditRows or one
+// statement each, whose casts accept or refuse them as before).
+func auditPageOf(entries []AuditEntry) (auditPage, bool) {
+	var pg auditPage
+	if len(entries) < 2 || !auditRowsJoinable(entries) {
+		return pg, false
+	}
+	id := func(s string) (pgtype.UUID, bool) {
+		if s == "" {
+			return pgtype.UUID{}, true
+		}
+		u, err := uuid.Parse(s)
+		return pgtype.UUID{Bytes: u, Valid: err == nil}, err == nil
+	}
+	e0 := entries[0]
+	var ok bool
+	if pg.actor, ok = id(e0.ActorID); !ok {
+		return pg, false
+	}
+	pg.org, pg.patient = make([]pgtype.UUID, len(entries)), make([]pgtype.UUID, len(entries))
+	pg.resourceID, pg.fields = make([]string, len(entries)), make([]string, len(entries))
+	for i, e := range entries {
+		if e.ActorID != e0.ActorID || e.Action != e0.Action || e.Resource != e0.Resource || e.SourceIP != e0.SourceIP ||
+			e.RequestID != e0.RequestID {
+			return pg, false
+		}
+		if pg.org[i], ok = id(e.OrgID); !ok {
+			return pg, false
+		}
+		if pg.patient[i], ok = id(e.PatientID); !ok {
+			return pg, false
+		}
+		pg.resourceID[i], pg.fields[i] = e.ResourceID, strings.Join(e.Fields, auditFieldSep)
+	}
+	pg.hash = make([][]byte, 0, len(entries))
+	return pg, true
 }
 
 // auditRowArrays are InsertAuditRows' column arrays.

@@ -204,7 +204,7 @@ func TestDashClaimsPageRoundTrips(t *testing.T) {
 		// BEGIN, the page's statements, the two batches, COMMIT.
 		trips int
 	}{
-		{"worklist", store.DashClaimFilter{}, 1 + 2 + 2 + 1},                                               // plan mode, DashClaimsSorted
+		{"worklist", store.DashClaimFilter{}, 1 + 1 + 2 + 1},                                               // plan mode and DashClaimsListed, one batch
 		{"search", store.DashClaimFilter{Search: rcm.ClaimSearch{LastName: "Testpatient"}}, 1 + 2 + 2 + 1}, // criterion, DashClaimsByIDs
 	} {
 		log.TakeTrips()

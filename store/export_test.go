@@ -88,6 +88,23 @@ func (x explainTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 	return x.Tx.Query(ctx, sql, args...)
 }
 
+// SendBatch records both plans of a list's DashClaimsListed statement
+// (store/worklist_list.go: sent in a batch, run with its generic plan).
+func (x explainTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	for _, qq := range b.QueuedQueries {
+		if strings.HasPrefix(qq.SQL, "-- DashClaimsListed") {
+			err := x.explain(ctx, qq.SQL, qq.Arguments)
+			if err == nil {
+				err = x.explainGeneric(ctx, qq.SQL, qq.Arguments)
+			}
+			if err != nil {
+				*x.plans = append(*x.plans, "EXPLAIN failed: "+err.Error())
+			}
+		}
+	}
+	return x.Tx.SendBatch(ctx, b)
+}
+
 // explainGeneric records the generic plan of sql (EXPLAIN plans a
 // statement with its parameters' values; a prepared one's cached plan is
 // EXPLAIN EXECUTE's, whose arguments are literals here).
@@ -251,6 +268,9 @@ func (s *Store) DashClaimsRowsForTest(ctx context.Context, a Actor, f DashClaimF
 		return nil, "", err
 	}
 	path = "sorted"
+	if _, _, _, listed := listStatement(params); listed {
+		path = "listed" // a list without a search: DashClaimsListed
+	}
 	err = s.tx(ctx, func(tx pgx.Tx) (err error) {
 		if params.Criteria > 0 {
 			_, byIDs, err := s.searchClaimIDs(ctx, pgq.New(tx), params)

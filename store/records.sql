@@ -40,6 +40,33 @@ FROM (SELECT unnest($3::bigint[]) AS seq, unnest($4::text[]) AS actor_id, unnest
              unnest($9::text[]) AS resource_id, unnest($10::text[]) AS fields, unnest($11::text[]) AS source_ip,
              unnest($12::text[]) AS request_id, unnest($13::bytea[]) AS prev_hash, unnest($14::bytea[]) AS hash) AS u;
 
+-- name: InsertAuditPage :exec
+-- InsertAuditRows for rows that share the actor, action, resource,
+-- source and request (a page of a list: queueAuditRows), with the chain
+-- head's update in the same statement: $1 the time, $2 the chain, $3 the
+-- actor (NULL for none), $4 the action, $5 the resource, $6 the source
+-- IP, $7 the request ID, $8 the first row's sequence number (the next
+-- rows' follow it), $9 and $10 the rows' organisations and patients (NULL
+-- for none), $11 their resource IDs, $12 their fields joined by U+001F,
+-- $13 the chain's hash before the first row (each later row's previous
+-- hash is the row before's), $14 the rows' hashes, $15 the head's MAC.
+-- The same rows, in the same order, as InsertAuditRows and then
+-- UpdateAuditHead write.
+WITH u AS (
+    SELECT u.i, u.org_id, u.patient_id, u.resource_id, u.fields, u.hash
+    FROM ROWS FROM (unnest($9::uuid[]), unnest($10::uuid[]), unnest($11::text[]), unnest($12::text[]), unnest($14::bytea[]))
+         WITH ORDINALITY AS u (org_id, patient_id, resource_id, fields, hash, i)
+),
+ins AS (
+    INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
+    SELECT $8::bigint + u.i - 1, $1::timestamptz, $3::uuid, u.org_id, u.patient_id, $4::text, $5::text, u.resource_id,
+           string_to_array(u.fields, E'\x1f'), $6::text, $7::text,
+           CASE WHEN u.i = 1 THEN $13::bytea ELSE ($14::bytea[])[u.i - 1] END, u.hash, $2::int
+    FROM u
+)
+UPDATE audit_head SET seq = $8::bigint + cardinality($14::bytea[]) - 1, hash = ($14::bytea[])[cardinality($14::bytea[])], mac = $15::bytea
+WHERE chain = $2::int;
+
 -- name: UpdateAuditHead :exec
 UPDATE audit_head SET seq = $1, hash = $2, mac = $4 WHERE chain = $3;
 

@@ -333,9 +333,18 @@ ORDER BY CASE WHEN @descending::boolean THEN y.sort_key END DESC,
 -- parameters' values (DashClaimsSorted).
 SET LOCAL plan_cache_mode = force_custom_plan;
 
+-- name: ForceGenericPlans :exec
+-- For the rest of the transaction, run each statement with its generic
+-- plan (a DashClaimsListed statement, store/worklist_list.go: its
+-- generic plan is the one its values would get, but with LIMIT a
+-- parameter the generic plan's cost is that of a tenth of the tenant's
+-- rows, so under auto Postgres never chooses it).
+SET LOCAL plan_cache_mode = force_generic_plan;
+
 -- name: AutoPlans :exec
--- Back to the default after DashClaimsSorted: the rest of the
--- transaction's statements keep their cached plans.
+-- Back to the default after DashClaimsSorted or a DashClaimsListed
+-- statement: the rest of the transaction's statements keep their cached
+-- plans.
 SET LOCAL plan_cache_mode = auto;
 
 -- name: SetPatientFirstNameIndex :exec

@@ -372,8 +372,8 @@ func TestDashClaimSearchUsesIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The list's statements (a search's: each criterion's, both
-			// their custom and generic plans, then the page by ID), then
-			// the counts.
+			// their custom and generic plans, then the page by ID; a list's
+			// DashClaimsListed, both plans), then the counts.
 			if len(plans) < 2 {
 				t.Fatalf("%d plans", len(plans))
 			}
@@ -383,10 +383,15 @@ func TestDashClaimSearchUsesIndexes(t *testing.T) {
 					generic++
 				}
 			}
-			if searched := !tc.filter.Search.Empty() || tc.filter.ClaimID != ""; searched && generic == 0 {
+			// A list without a search runs DashClaimsListed's generic plan
+			// (store/worklist_list.go): both its plans, then the counts.
+			if generic == 0 {
 				t.Errorf("no generic plan among the %d plans", len(plans))
 			}
 			for i, plan := range plans {
+				if strings.HasPrefix(plan, "EXPLAIN failed") {
+					t.Fatal(plan)
+				}
 				if tc.filter.Search.Empty() && tc.filter.ClaimID == "" && i == len(plans)-1 {
 					continue // the unsearched counts read every visible claim by design
 				}

@@ -44,12 +44,12 @@ func TestWorklistTenantEstimate(t *testing.T) {
 	var sql string
 	var args []any
 	for _, st := range log.Take() {
-		if strings.Contains(st.SQL, "name: DashClaimsSorted") {
+		if strings.HasPrefix(st.SQL, "-- DashClaimsListed") {
 			sql, args = st.SQL, st.Args
 		}
 	}
 	if sql == "" {
-		t.Fatal("the worklist sent no DashClaimsSorted")
+		t.Fatal("the worklist sent no DashClaimsListed")
 	}
 	var plan []struct {
 		Plan planNode `json:"Plan"`
@@ -81,6 +81,7 @@ type planNode struct {
 	Relation string     `json:"Relation Name"`
 	Index    string     `json:"Index Name"`
 	Rows     float64    `json:"Plan Rows"`
+	Filter   string     `json:"Filter"`
 	Plans    []planNode `json:"Plans"`
 }
 

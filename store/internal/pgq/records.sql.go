@@ -1538,6 +1538,73 @@ func (q *Queries) InsertAudit(ctx context.Context, arg InsertAuditParams) error 
 	return err
 }
 
+const insertAuditPage = `-- name: InsertAuditPage :exec
+WITH u AS (
+    SELECT u.i, u.org_id, u.patient_id, u.resource_id, u.fields, u.hash
+    FROM ROWS FROM (unnest($9::uuid[]), unnest($10::uuid[]), unnest($11::text[]), unnest($12::text[]), unnest($14::bytea[]))
+         WITH ORDINALITY AS u (org_id, patient_id, resource_id, fields, hash, i)
+),
+ins AS (
+    INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
+    SELECT $8::bigint + u.i - 1, $1::timestamptz, $3::uuid, u.org_id, u.patient_id, $4::text, $5::text, u.resource_id,
+           string_to_array(u.fields, E'\x1f'), $6::text, $7::text,
+           CASE WHEN u.i = 1 THEN $13::bytea ELSE ($14::bytea[])[u.i - 1] END, u.hash, $2::int
+    FROM u
+)
+UPDATE audit_head SET seq = $8::bigint + cardinality($14::bytea[]) - 1, hash = ($14::bytea[])[cardinality($14::bytea[])], mac = $15::bytea
+WHERE chain = $2::int
+`
+
+type InsertAuditPageParams struct {
+	Column1  time.Time
+	Column2  int32
+	Column3  string
+	Column4  string
+	Column5  string
+	Column6  string
+	Column7  string
+	Column8  int64
+	Column9  []string
+	Column10 []string
+	Column11 []string
+	Column12 []string
+	Column13 []byte
+	Column14 [][]byte
+	Column15 []byte
+}
+
+// InsertAuditRows for rows that share the actor, action, resource,
+// source and request (a page of a list: queueAuditRows), with the chain
+// head's update in the same statement: $1 the time, $2 the chain, $3 the
+// actor (NULL for none), $4 the action, $5 the resource, $6 the source
+// IP, $7 the request ID, $8 the first row's sequence number (the next
+// rows' follow it), $9 and $10 the rows' organisations and patients (NULL
+// for none), $11 their resource IDs, $12 their fields joined by U+001F,
+// $13 the chain's hash before the first row (each later row's previous
+// hash is the row before's), $14 the rows' hashes, $15 the head's MAC.
+// The same rows, in the same order, as InsertAuditRows and then
+// UpdateAuditHead write.
+func (q *Queries) InsertAuditPage(ctx context.Context, arg InsertAuditPageParams) error {
+	_, err := q.db.Exec(ctx, insertAuditPage,
+		arg.Column1,
+		arg.Column2,
+		arg.Column3,
+		arg.Column4,
+		arg.Column5,
+		arg.Column6,
+		arg.Column7,
+		arg.Column8,
+		arg.Column9,
+		arg.Column10,
+		arg.Column11,
+		arg.Column12,
+		arg.Column13,
+		arg.Column14,
+		arg.Column15,
+	)
+	return err
+}
+
 const insertAuditRows = `-- name: InsertAuditRows :exec
 INSERT INTO audit_log (seq, at, actor_id, org_id, patient_id, action, resource, resource_id, fields, source_ip, request_id, prev_hash, hash, chain)
 SELECT u.seq, $1::timestamptz, NULLIF(u.actor_id, '')::uuid, NULLIF(u.org_id, '')::uuid, NULLIF(u.patient_id, '')::uuid, u.action,

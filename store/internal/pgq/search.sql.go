@@ -14,8 +14,9 @@ const autoPlans = `-- name: AutoPlans :exec
 SET LOCAL plan_cache_mode = auto
 `
 
-// Back to the default after DashClaimsSorted: the rest of the
-// transaction's statements keep their cached plans.
+// Back to the default after DashClaimsSorted or a DashClaimsListed
+// statement: the rest of the transaction's statements keep their cached
+// plans.
 func (q *Queries) AutoPlans(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, autoPlans)
 	return err
@@ -621,6 +622,20 @@ SET LOCAL plan_cache_mode = force_custom_plan
 // parameters' values (DashClaimsSorted).
 func (q *Queries) ForceCustomPlans(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, forceCustomPlans)
+	return err
+}
+
+const forceGenericPlans = `-- name: ForceGenericPlans :exec
+SET LOCAL plan_cache_mode = force_generic_plan
+`
+
+// For the rest of the transaction, run each statement with its generic
+// plan (a DashClaimsListed statement, store/worklist_list.go: its
+// generic plan is the one its values would get, but with LIMIT a
+// parameter the generic plan's cost is that of a tenth of the tenant's
+// rows, so under auto Postgres never chooses it).
+func (q *Queries) ForceGenericPlans(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, forceGenericPlans)
 	return err
 }
 
