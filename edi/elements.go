@@ -499,28 +499,46 @@ func checkValue(b []byte, r *elemRule, ctrl bool) string {
 
 // validDate accepts YYMMDD and CCYYMMDD.
 func validDate(b []byte) bool {
-	if (len(b) != 6 && len(b) != 8) || !allDigits(b) {
+	var mm, dd int
+	switch len(b) {
+	case 8:
+		// CCYYMMDD (most dates): the eight digits tested in one word.
+		if !digits8(binary.LittleEndian.Uint64(b)) {
+			return false
+		}
+		mm = int(b[4]-'0')*10 + int(b[5]-'0')
+		dd = int(b[6]-'0')*10 + int(b[7]-'0')
+	case 6:
+		if !allDigits(b) {
+			return false
+		}
+		mm = int(b[2]-'0')*10 + int(b[3]-'0')
+		dd = int(b[4]-'0')*10 + int(b[5]-'0')
+	default:
 		return false
 	}
-	// YYMMDD has no century: a year divisible by four is taken as leap
-	// (2000 was); CCYYMMDD follows the Gregorian rule.
-	leap := false
-	if len(b) == 8 {
+	if mm < 1 || mm > 12 || dd < 1 || dd > monthDays[mm] {
+		return false
+	}
+	if mm == 2 && dd == 29 {
+		// The year is read only here. YYMMDD has no century: a year
+		// divisible by four is taken as leap (2000 was); CCYYMMDD
+		// follows the Gregorian rule.
+		if len(b) == 6 {
+			return (int(b[0]-'0')*10+int(b[1]-'0'))%4 == 0
+		}
 		y := int(b[0]-'0')*1000 + int(b[1]-'0')*100 + int(b[2]-'0')*10 + int(b[3]-'0')
-		leap = y%4 == 0 && (y%100 != 0 || y%400 == 0)
-		b = b[2:]
-	} else {
-		leap = (int(b[0]-'0')*10+int(b[1]-'0'))%4 == 0
+		return y%4 == 0 && (y%100 != 0 || y%400 == 0)
 	}
-	mm := int(b[2]-'0')*10 + int(b[3]-'0')
-	dd := int(b[4]-'0')*10 + int(b[5]-'0')
-	if mm < 1 || mm > 12 || dd < 1 {
-		return false
-	}
-	if mm == 2 && !leap && dd > 28 {
-		return false
-	}
-	return dd <= monthDays[mm]
+	return true
+}
+
+// digits8 reports whether the eight bytes of x are all ASCII digits: each
+// high nibble is 3 and each low nibble stays below 16 when 6 is added (no
+// carry leaves a byte whose high nibble is 3 and low nibble at most 15).
+func digits8(x uint64) bool {
+	const hi, six, three = 0xf0f0f0f0f0f0f0f0, 0x0606060606060606, 0x3030303030303030
+	return x&hi == three && (x+six)&hi == three
 }
 
 // monthDays is the longest month of each month number (a package table:

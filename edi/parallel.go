@@ -38,7 +38,7 @@ func (v *validator) workers() int {
 // the number of read buffers its segments may lie in.
 const (
 	batchSegs = 1 << 10
-	batchBufs = 8
+	batchBufs = 8 // a power of two (segBatch.seg masks by it)
 )
 
 // segBatch holds consecutive segments of one set, without pointers per
@@ -47,13 +47,21 @@ const (
 // the reader never reuses in parallel mode (Reader.bufs), and its
 // separator positions in seps, where the tokenizer writes them directly.
 type segBatch struct {
-	recs   []segRec
-	seps   []int32
-	bufs   [][]byte
-	bases  []int64 // stream offset of each buffer's first byte
-	first  int     // Index of recs[0]; the others follow
-	delims Delimiters
-	rbs    []*rbuf // the reader buffers bufs are windows of
+	recs  []segRec
+	seps  []int32
+	first int // Index of recs[0]; the others follow
+	// The read buffers in arrays indexed by segRec.buf masked to their
+	// length, so that seg has no bounds check on them, and the buffer add
+	// writes into kept apart (cur, curBase, curLim), so that add tests it
+	// with two comparisons.
+	bufs    [batchBufs][]byte
+	bases   [batchBufs]int64 // stream offset of each buffer's first byte
+	rbs     [batchBufs]*rbuf // the reader buffers bufs are windows of
+	nbufs   int
+	cur     *rbuf // rbs[nbufs-1], nil when the batch is empty
+	curBase int64 // bases[nbufs-1]
+	curLim  int64 // segments ending past it do not fit in 32-bit positions
+	delims  Delimiters
 }
 
 type segRec struct {
@@ -94,22 +102,14 @@ func (p *batchPool) get() *segBatch {
 // add puts s, just returned by rd, in the batch; false when the batch is
 // full.
 func (b *segBatch) add(s *Segment, rd *Reader, ring *bufRing) bool {
-	if len(b.recs) == cap(b.recs) {
+	n := len(b.recs)
+	if n == cap(b.recs) {
 		return false
 	}
-	nb := len(b.bufs)
-	if nb == 0 || b.rbs[nb-1] != ring.cur || s.Offset-b.bases[nb-1]+int64(len(s.Data)) > math.MaxInt32 {
-		if nb == batchBufs {
+	if b.cur != ring.cur || s.Offset+int64(len(s.Data)) > b.curLim {
+		if !b.newBuf(s, rd, ring) {
 			return false
 		}
-		// The buffer from this segment on (a window of it, so that
-		// positions in it fit in 32 bits whatever its size).
-		at := s.Offset - rd.base
-		b.bufs = append(b.bufs, rd.buf[at:])
-		b.bases = append(b.bases, s.Offset)
-		b.rbs = append(b.rbs, ring.cur)
-		ring.cur.refs.Add(1)
-		nb++
 	}
 	n0, k := len(b.seps), len(s.seps)
 	switch {
@@ -119,30 +119,59 @@ func (b *segBatch) add(s *Segment, rd *Reader, ring *bufRing) bool {
 	case n0+k <= cap(b.seps):
 		b.seps = append(b.seps, s.seps...)
 	default:
-		if len(b.recs) > 0 {
+		if n > 0 {
 			return false
 		}
 		b.seps = append(make([]int32, 0, max(k, 8*batchSegs)), s.seps...)
 		n0 = 0
 	}
-	if len(b.recs) == 0 {
+	if n == 0 {
 		b.first, b.delims = s.Index, s.Delims
 	}
-	start := int32(s.Offset - b.bases[nb-1])
-	b.recs = append(b.recs, segRec{start: start, end: start + int32(len(s.Data)), seps0: int32(n0), nseps: int32(k),
-		tag: s.tag, crs: s.crs, buf: uint8(nb - 1), unterminated: s.Unterminated, flags: s.flags})
+	// Field by field into the slice: an appended composite literal is
+	// built on the stack and copied (~12 instructions a segment more).
+	start := int32(s.Offset - b.curBase)
+	b.recs = b.recs[:n+1]
+	r := &b.recs[n]
+	r.start, r.end = start, start+int32(len(s.Data))
+	r.seps0, r.nseps = int32(n0), int32(k)
+	r.tag, r.crs, r.buf = s.tag, s.crs, uint8(b.nbufs-1)
+	r.unterminated, r.flags = s.Unterminated, s.flags
 	return true
 }
 
-// seg sets s to the batch's segment i.
+// newBuf starts a window of the reader's buffer at s; false when the batch
+// already uses batchBufs buffers. Rare: kept out of add's body.
+//
+//go:noinline
+func (b *segBatch) newBuf(s *Segment, rd *Reader, ring *bufRing) bool {
+	nb := b.nbufs
+	if nb == batchBufs {
+		return false
+	}
+	// The buffer from this segment on (a window of it, so that positions
+	// in it fit in 32 bits whatever its size).
+	at := s.Offset - rd.base
+	b.bufs[nb] = rd.buf[at:]
+	b.bases[nb] = s.Offset
+	b.rbs[nb] = ring.cur
+	ring.cur.refs.Add(1)
+	b.nbufs = nb + 1
+	b.cur, b.curBase, b.curLim = ring.cur, s.Offset, s.Offset+math.MaxInt32
+	return true
+}
+
+// seg sets s to the batch's segment i, but for its delimiters: those are
+// the batch's, set once per batch by runSet, which keeps seg within the
+// inlining budget.
 func (b *segBatch) seg(i int, s *Segment) {
 	// Field by field: a composite literal is built aside and copied with
 	// its pointers, which costs twice as much.
 	r := &b.recs[i]
+	k := r.buf
 	s.Index = b.first + i
-	s.Offset = b.bases[r.buf] + int64(r.start)
-	s.Data = b.bufs[r.buf][r.start:r.end]
-	s.Delims = b.delims
+	s.Offset = b.bases[k] + int64(r.start)
+	s.Data = b.bufs[k][r.start:r.end]
 	s.Unterminated = r.unterminated
 	s.crs = r.crs
 	s.flags = r.flags
@@ -152,12 +181,13 @@ func (b *segBatch) seg(i int, s *Segment) {
 
 // reset empties the batch for reuse.
 func (b *segBatch) reset() {
-	clear(b.bufs) // no references kept to the input
-	for _, rb := range b.rbs {
-		rb.release()
+	for i := range b.nbufs {
+		b.rbs[i].release()
 	}
-	clear(b.rbs)
-	b.recs, b.seps, b.bufs, b.bases, b.rbs = b.recs[:0], b.seps[:0], b.bufs[:0], b.bases[:0], b.rbs[:0]
+	clear(b.bufs[:]) // no references kept to the input
+	clear(b.rbs[:])
+	b.nbufs, b.cur = 0, nil
+	b.recs, b.seps = b.recs[:0], b.seps[:0]
 }
 
 // rbuf is a read buffer and the count of its users: the reader while it
@@ -522,6 +552,7 @@ func runSet(w *validator, j *setJob, pool chan<- *segBatch) (ok bool) {
 	s := &seg
 	for b := range j.batches {
 		i := 0
+		s.Delims = b.delims // for seg
 		if first {
 			// The ST: the merger checks its envelope and this worker
 			// what the sequential st does after that.
