@@ -297,29 +297,7 @@ func explainDashboard(t *testing.T, s *store.Store, dsn string, a store.Actor) {
 // that database, with CLAIMFLOW_SCALE_EXPLAIN_KEYS its key file; the
 // queries write their audit rows there.
 func TestScaleExplainAnalyze(t *testing.T) {
-	db, keys := os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_DB"), os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_KEYS")
-	if db == "" || keys == "" {
-		t.Skip("CLAIMFLOW_SCALE_EXPLAIN_DB and CLAIMFLOW_SCALE_EXPLAIN_KEYS not set")
-	}
-	ctx := context.Background()
-	base := os.Getenv("CLAIMFLOW_TEST_DATABASE_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	dsn, err := store.WithDatabase(base, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	k, err := keyring.OpenLocal(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	s, dsn, _ := openScaleExplainDB(t)
 	a := store.Actor{UserID: store.ScaleTenant(0).BillerID, SourceIP: "192.0.2.1", RequestID: "scale-explain"}
 	only := os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_ONLY")
 	for _, st := range dashboardStatements(t, s, dsn, a) {
@@ -349,4 +327,37 @@ func explain(t *testing.T, s *store.Store, sql string, args []any) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// openScaleExplainDB opens the database scalebench generated that
+// CLAIMFLOW_SCALE_EXPLAIN_DB names, with the key file
+// CLAIMFLOW_SCALE_EXPLAIN_KEYS, and returns the store and its DSN (closed
+// when the test ends) and the database's keys; without both variables the
+// test is skipped.
+func openScaleExplainDB(t *testing.T) (*store.Store, string, store.Keys) {
+	t.Helper()
+	db, keyFile := os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_DB"), os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_KEYS")
+	if db == "" || keyFile == "" {
+		t.Skip("CLAIMFLOW_SCALE_EXPLAIN_DB and CLAIMFLOW_SCALE_EXPLAIN_KEYS not set")
+	}
+	base := os.Getenv("CLAIMFLOW_TEST_DATABASE_URL")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	dsn, err := store.WithDatabase(base, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	k, err := keyring.OpenLocal(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := store.KeysFrom[*keyring.DataKey](k)
+	s.UseKeys(keys)
+	return s, dsn, keys
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/claimflow/claimflow/keyring"
 	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
@@ -65,29 +64,8 @@ func listCases(payer, provider string) []listCase {
 // DashClaimsSorted. Then, on one connection, each of the bench's lists
 // must have run its statement's generic plan.
 func TestScaleListGenericPlans(t *testing.T) {
-	db, keys := os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_DB"), os.Getenv("CLAIMFLOW_SCALE_EXPLAIN_KEYS")
-	if db == "" || keys == "" {
-		t.Skip("CLAIMFLOW_SCALE_EXPLAIN_DB and CLAIMFLOW_SCALE_EXPLAIN_KEYS not set")
-	}
 	ctx := context.Background()
-	base := os.Getenv("CLAIMFLOW_TEST_DATABASE_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	dsn, err := store.WithDatabase(base, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	k, err := keyring.OpenLocal(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	s, dsn, keys := openScaleExplainDB(t)
 	a := store.Actor{UserID: store.ScaleTenant(0).BillerID, SourceIP: "192.0.2.1", RequestID: "scale-generic"}
 	ts, log, err := s.TracedCopy(ctx, dsn)
 	if err != nil {
@@ -180,7 +158,7 @@ func TestScaleListGenericPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer one.Close()
-	one.UseKeys(store.KeysFrom[*keyring.DataKey](k))
+	one.UseKeys(keys)
 	for _, f := range []store.DashClaimFilter{{}, {Status: "accepted"}, {PayerID: payer}, {ProviderID: provider},
 		{Sort: rcm.ClaimSort{Key: rcm.SortDOS, Desc: true}},
 		{Status: "accepted,partially_paid", Sort: rcm.ClaimSort{Key: rcm.SortBalance, Desc: true}},
