@@ -107,7 +107,7 @@ func TestScaleListGenericPlans(t *testing.T) {
 				}
 			}
 			f := c.filter
-			listed := f.From == nil && f.To == nil &&
+			listed := f.From == nil && f.To == nil && f.MinCents == nil && f.MaxCents == nil &&
 				(f.Sort.Key == rcm.SortCreated || (f.Status == "" && f.PayerID == "" && f.ProviderID == "") ||
 					(f.Sort.Key == rcm.SortBalance && f.PayerID == "" && f.ProviderID == ""))
 			if !listed {

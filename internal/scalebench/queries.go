@@ -227,9 +227,15 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 			verdict = "MISSED (> 100 ms)"
 			missed++
 		}
-		fmt.Printf("%-32s %9s %9s %6d %8s %8s   %9s %9s   %7.1f×  %s\n", q.name, ms(got.p50), ms(got.p99), count,
-			ms(goCPU/time.Duration(count)), pgText, ms(base.p50), ms(base.p99),
-			float64(got.p99)/float64(max(base.p99, time.Microsecond)), verdict)
+		// -no-empty: no empty database measured, so no ratio (not a
+		// division by nothing).
+		baseP50, baseP99, ratio := "-", "-", "-"
+		if !noEmpty {
+			baseP50, baseP99 = ms(base.p50), ms(base.p99)
+			ratio = fmt.Sprintf("%.1f×", float64(got.p99)/float64(max(base.p99, time.Microsecond)))
+		}
+		fmt.Printf("%-32s %9s %9s %6d %8s %8s   %9s %9s   %8s  %s\n", q.name, ms(got.p50), ms(got.p99), count,
+			ms(goCPU/time.Duration(count)), pgText, baseP50, baseP99, ratio, verdict)
 	}
 	fmt.Printf("queries at target: %d of %d (load average now %s)\n", ran-missed, ran, loadavg())
 	return nil
