@@ -52,7 +52,7 @@ type ClaimSignaller interface {
 const tellInFlight = 16
 
 func (a *Activities) tell(ctx context.Context, n int, signal func(i int) (claimID string, name string, arg any)) (TellResult, error) {
-	var c ClaimSignaller = a.Signaller
+	c := a.Signaller
 	if c == nil {
 		c = activity.GetClient(ctx)
 	}
