@@ -24,5 +24,8 @@ if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
 fi
 trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
-apt-get install -y -q openssh-server >&2 || { apt-get update -q >&2 && apt-get install -y -q openssh-server >&2; }
+# One project run installs at a time, and apt waits for another program's
+# dpkg lock (scripts/lib.sh, apt_install).
+apt_get() { flock /var/lock/claimflow-apt.lock apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+apt_get install -y -q openssh-server >&2 || { apt_get update -q >&2 && apt_get install -y -q openssh-server >&2; }
 find_sshd

@@ -15,8 +15,12 @@ apt_install() {
   log "installing Debian packages: ${missing[*]}"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  # One project run installs at a time (flock), and apt waits for another
+  # program's dpkg lock instead of failing (two runs on a fresh machine,
+  # make test beside .ci/run, failed with apt's exit status 100).
+  $sudo flock /var/lock/claimflow-apt.lock apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo flock /var/lock/claimflow-apt.lock \
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 }
 
 # wait_port HOST PORT SECONDS: wait until a TCP port accepts connections.

@@ -20,7 +20,7 @@ done <<<"$built"
 # The dashboard's browser test drives Debian's headless Chromium.
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   log "installing chromium (browser tests)"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  apt_install chromium
 fi
 log "building the dashboard (cached)"
 bash "$root/web/build.sh"
