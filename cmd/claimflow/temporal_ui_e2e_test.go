@@ -342,6 +342,27 @@ func TestTemporalCLIDecodesWithClaimflowToken(t *testing.T) {
 		t.Errorf("current details = %q (%v), want the claim's status", meta.GetCurrentDetails(), err)
 	}
 
+	// The engineer's filter in the CLI (and the UI's list): the claim's
+	// search attributes as its workflow upserts them, since the lean
+	// version only those that changed (claim-rcm-lifecycle 2): the final
+	// status, the claim's ID and its payer.
+	query := fmt.Sprintf(`ClaimID=%q AND ClaimStatus="paid" AND ClaimPayer!=""`, c.ID)
+	var listed string
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		out, err := exec.Command(testenv.Tool(t, "temporal"), "workflow", "list", "--address", s.vars["TEMPORAL_ADDRESS"],
+			"--query", query, "--output", "json").CombinedOutput()
+		if err != nil {
+			t.Fatalf("temporal workflow list: %v: %s", err, out)
+		}
+		if listed = string(out); strings.Contains(listed, workflows.ClaimIDPrefix+c.ID) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond) // visibility is eventually consistent
+	}
+	if !strings.Contains(listed, workflows.ClaimIDPrefix+c.ID) {
+		t.Errorf("temporal workflow list --query %s: the paid claim is not listed: %.1000s", query, listed)
+	}
+
 	// An engineer of another organisation: the same history stays sealed,
 	// each payload carrying the codec's reason.
 	orgB, err := s.m.Store.CreateOrg(ctx, store.System, store.Org{Kind: "health_system", Name: "OTHER HEALTH"})
