@@ -15,7 +15,6 @@ if [ "$(id -u)" != 0 ]; then
   echo "ensure-sshd: sshd is missing and installing it needs root (apt-get install openssh-server)" >&2
   exit 1
 fi
-echo "ensure-sshd: installing openssh-server" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Keep the package from starting the system service.
 policy=/usr/sbin/policy-rc.d
@@ -24,8 +23,8 @@ if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
 fi
 trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
-# One project run installs at a time, and apt waits for another program's
-# dpkg lock (scripts/lib.sh, apt_install).
-apt_get() { flock /var/lock/claimflow-apt.lock apt-get -o DPkg::Lock::Timeout=600 "$@"; }
-apt_get install -y -q openssh-server >&2 || { apt_get update -q >&2 && apt_get install -y -q openssh-server >&2; }
+# lib.sh's apt_install: one project run installs at a time, and apt waits
+# for another program's dpkg lock.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+apt_install openssh-server
 find_sshd

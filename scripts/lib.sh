@@ -10,7 +10,11 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 apt_install() {
   # apt_install PACKAGE... : install Debian packages that are missing.
   local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # Installed, not merely known: a removed package keeps its
+  # configuration and dpkg -s still succeeds for it.
+  for p in "$@"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
   local sudo=""
