@@ -179,30 +179,33 @@ var (
 // compiled when a transaction set first names one: a process that
 // validates 837Ps compiles one table, not fourteen.
 type lazyTables struct {
-	fsys   fs.FS
-	dir    string
-	index  []guidetable.Header
-	byKey  map[string]int // guide ID "/" ST01 -> the last table of that key, as loadFS keeps
-	trans  map[string]bool
-	done   []bool
-	all    bool  // every table compiled (Guides)
-	err    error // the first table that failed to compile
-	errKey string
+	fsys fs.FS
+	dir  string
+	// shipped: the tables are schemas/x12's, decoded at build time
+	// (shippedTables[i] is LoadOne of index[i]).
+	shipped bool
+	index   []guidetable.Header
+	byKey   map[string]int // guide ID "/" ST01 -> the last table of that key, as loadFS keeps
+	trans   map[string]bool
+	done    []bool
+	all     bool  // every table compiled (Guides)
+	err     error // the first table that failed to compile
+	errKey  string
 }
 
 func load() {
 	loadOnce.Do(func() {
-		dict, loadErr = loadDict(schemas.X12, "x12")
+		// schemas/x12 as decoded at build time (shipped_tables.go, which
+		// TestShippedTablesGenerated holds to the JSON): decoding the JSON
+		// dictionary and an 837P table was half of "claimflow x12
+		// validate"'s start-up, ahead of the first segment.
+		dict, loadErr = compileRawDict(shippedDict())
 		if loadErr != nil {
+			loadErr = fmt.Errorf("x12 schema segments: %w", loadErr)
 			return
 		}
-		var index []guidetable.Header
-		index, loadErr = guidetable.Index(schemas.X12, "x12")
-		if loadErr != nil {
-			loadErr = fmt.Errorf("x12 schema: %w", loadErr)
-			return
-		}
-		lazy = &lazyTables{fsys: schemas.X12, dir: "x12", index: index, byKey: map[string]int{},
+		index := shippedIndex
+		lazy = &lazyTables{fsys: schemas.X12, dir: "x12", shipped: true, index: index, byKey: map[string]int{},
 			trans: map[string]bool{}, done: make([]bool, len(index))}
 		for i, h := range index {
 			lazy.byKey[h.Guide+"/"+h.Transaction] = i
@@ -219,7 +222,13 @@ func (l *lazyTables) compile(i int) {
 	}
 	l.done[i] = true
 	h := l.index[i]
-	raw, err := guidetable.LoadOne(l.fsys, l.dir, l.index, i)
+	var raw *guidetable.Guide
+	var err error
+	if l.shipped {
+		raw = shippedTables[i]()
+	} else {
+		raw, err = guidetable.LoadOne(l.fsys, l.dir, l.index, i)
+	}
 	if err != nil {
 		l.fail(h, fmt.Errorf("x12 schema: %w", err))
 		return
@@ -296,6 +305,8 @@ func loadDict(fsys fs.FS, dir string) (*dictionary, error) {
 	}
 	return d, nil
 }
+
+//go:generate go test -run TestShippedTablesGenerated -update-shipped
 
 // loadFS compiles the dictionary and every guide table of dir at once.
 func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {

@@ -72,12 +72,20 @@ func parseSyntax(note string, n int) (syntaxRule, error) {
 }
 
 func compileDict(parts ...[]byte) (*dictionary, error) {
-	raw := rawDict{Segments: map[string]rawDictSeg{}, Composites: map[string]rawDictSeg{}}
-	for _, b := range parts {
-		var p rawDict
-		if err := json.Unmarshal(b, &p); err != nil {
+	decoded := make([]rawDict, len(parts))
+	for i, b := range parts {
+		if err := json.Unmarshal(b, &decoded[i]); err != nil {
 			return nil, err
 		}
+	}
+	return compileRawDict(decoded)
+}
+
+// compileRawDict compiles decoded dictionary parts (compileDict, or the
+// shipped ones decoded at build time).
+func compileRawDict(parts []rawDict) (*dictionary, error) {
+	raw := rawDict{Segments: map[string]rawDictSeg{}, Composites: map[string]rawDictSeg{}}
+	for _, p := range parts {
 		for k, v := range p.Segments {
 			if _, dup := raw.Segments[k]; dup {
 				return nil, fmt.Errorf("segment %s defined twice", k)

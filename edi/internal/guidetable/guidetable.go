@@ -5,6 +5,7 @@
 package guidetable
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -139,8 +140,8 @@ func Index(fsys fs.FS, dir string) ([]Header, error) {
 		if err != nil {
 			return nil, err
 		}
-		var h Header
-		if err := json.Unmarshal(b, &h); err != nil {
+		h, err := readHeader(b)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", e.Name(), err)
 		}
 		h.Name = e.Name()
@@ -148,6 +149,50 @@ func Index(fsys fs.FS, dir string) ([]Header, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// headerKeys are the members a table writes before its items (see
+// schemas/x12/README.md): readHeader stops at the first other member.
+var headerKeys = map[string]bool{"comment": true, "guide": true, "transaction": true, "functionalGroup": true,
+	"name": true, "amends": true}
+
+// readHeader reads a table's header members and stops at its first
+// other member, so that finding a table costs its header, not its items:
+// decoding a whole table only for its header was a quarter of
+// "claimflow x12 validate"'s start-up (14.5 M of 52 M instructions).
+// TestIndexMatchesLoad checks that every table's header comes first.
+func readHeader(b []byte) (Header, error) {
+	var h Header
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return h, fmt.Errorf("a table is a JSON object (%v)", err)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return h, err
+		}
+		key, _ := t.(string)
+		if !headerKeys[key] {
+			break
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return h, fmt.Errorf("%s: %w", key, err)
+		}
+		switch key {
+		case "guide":
+			h.Guide = v
+		case "transaction":
+			h.Transaction = v
+		case "amends":
+			h.Amends = v
+		}
+	}
+	if h.Guide == "" || h.Transaction == "" {
+		return h, fmt.Errorf(`"guide" and "transaction" must come before the table's items`)
+	}
+	return h, nil
 }
 
 // LoadOne reads the table of index[i] (from Index over the same
