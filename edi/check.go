@@ -20,6 +20,9 @@ type SetInfo struct {
 	// Nodes is the number of nodes of the guide's compiled table: every
 	// Place.Node of the set is in 1..Nodes.
 	Nodes int
+	// Table is the compiled table the set was recognized by (nil when
+	// none): what a checker may key what it works out per node by.
+	Table *Guide
 }
 
 // Place is where the recognizer put a segment.
@@ -56,6 +59,7 @@ func (v *validator) startCheck(st *Segment, g *Guide) {
 	if g != nil {
 		info.Guide = g.ID
 		info.Nodes = g.nodes
+		info.Table = g
 	}
 	if v.grp != nil {
 		info.GS = v.grp.GS

@@ -3,6 +3,7 @@ package snip
 import (
 	"bytes"
 	"encoding/binary"
+	"sync"
 
 	"github.com/claimflow/claimflow/edi"
 )
@@ -29,7 +30,60 @@ type setCheck struct {
 	// tag's element rules of this level and loop, and the loop and order
 	// rules a loop started there opens.
 	nodes []nodeRules
+	key   nodeKey // what nodes was taken under (takeNodes)
 	tmp   nodeRules
+}
+
+// nodeKey is what a node's rules depend on besides the node: the compiled
+// table (whose node numbers Place.Node gives), the set kind and the level.
+type nodeKey struct {
+	table *edi.Guide
+	kind  string
+	level int
+}
+
+// keptNodes holds the nodes slices of finished sets by key, their built
+// entries kept: the next set of the same table takes one and finds its
+// rules already worked out, instead of a fresh slice (about 100 KB for an
+// 837P) that it fills in again. Allocating and filling one per set was
+// 2.2 MB of every 8 MB of 837P validated, and its page faults and the
+// collector's work on it about 5% of x12 validate's time on two cores.
+var keptNodes = struct {
+	sync.Mutex
+	m map[nodeKey][][]nodeRules
+}{m: map[nodeKey][][]nodeRules{}}
+
+// keptPerKey bounds the slices kept per key (one a worker is plenty).
+const keptPerKey = 8
+
+func takeNodes(k nodeKey, n int) []nodeRules {
+	if k.table != nil {
+		keptNodes.Lock()
+		l := keptNodes.m[k]
+		if len(l) > 0 {
+			s := l[len(l)-1]
+			keptNodes.m[k] = l[:len(l)-1]
+			keptNodes.Unlock()
+			if len(s) == n {
+				return s
+			}
+		} else {
+			keptNodes.Unlock()
+		}
+	}
+	return make([]nodeRules, n)
+}
+
+// giveNodes keeps a finished set's nodes for the next set of its key.
+func giveNodes(k nodeKey, s []nodeRules) {
+	if k.table == nil || s == nil {
+		return
+	}
+	keptNodes.Lock()
+	if l := keptNodes.m[k]; len(l) < keptPerKey {
+		keptNodes.m[k] = append(l, s)
+	}
+	keptNodes.Unlock()
 }
 
 // What Segment does at a node besides the rules (the tag, Loop and Start
@@ -297,6 +351,8 @@ func (c *setCheck) segment(e *nodeRules, s *edi.Segment, at *edi.Place, report f
 // End implements edi.SetChecker.
 func (c *setCheck) End(se *edi.Segment, pos int, report func(*edi.Error)) {
 	c.closeScopes(edi.Place{Pos: pos, Depth: 0}, report)
+	giveNodes(c.key, c.nodes)
+	c.nodes = nil
 }
 
 // closeScopes ends the loop instances a segment at this place leaves.

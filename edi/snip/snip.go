@@ -190,7 +190,9 @@ func (k *Checker) Start(set edi.SetInfo) edi.SetChecker {
 	if t == nil {
 		return nil
 	}
-	c := &setCheck{k: k, kind: kind, t: t, nodes: make([]nodeRules, set.Nodes+1), closeDepth: -1}
+	c := &setCheck{k: k, kind: kind, t: t, closeDepth: -1}
+	c.key = nodeKey{table: set.Table, kind: kind, level: k.Level}
+	c.nodes = takeNodes(c.key, set.Nodes+1)
 	if len(set.ISA) > 9 && len(set.ISA[9]) == 6 {
 		c.created = "20" + set.ISA[9]
 	}
