@@ -208,14 +208,14 @@ func (h *dashboard) denials(r *http.Request, a rcm.Actor) (int, any, error) {
 	return http.StatusOK, List[DenialItem]{Items: items, NextCursor: next}, nil
 }
 
-// Remittances is the remittance view: posted 835s and the work queue.
+// Remittances is the remittance view: posted 835s, each with the totals
+// of the claim payments the caller owns (a remittance's claim payments,
+// adjustments and remark codes, explained, are its ERA view's), and the
+// work queue.
 type Remittances struct {
 	Items      []rcm.DashRemittance `json:"items"`
 	NextCursor string               `json:"next_cursor,omitempty"`
 	WorkQueue  []rcm.WorkItem       `json:"work_queue"`
-	// Descriptions explains every adjustment ("CO-45") and remark code
-	// ("N115") on the page.
-	Descriptions map[string]string `json:"descriptions"`
 }
 
 func (h *dashboard) remittances(r *http.Request, a rcm.Actor) (int, any, error) {
@@ -235,7 +235,7 @@ func (h *dashboard) remittances(r *http.Request, a rcm.Actor) (int, any, error) 
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, Remittances{Items: items, NextCursor: next, WorkQueue: wq, Descriptions: remittanceCodes(items)}, nil
+	return http.StatusOK, Remittances{Items: items, NextCursor: next, WorkQueue: wq}, nil
 }
 
 func (h *dashboard) receivables(r *http.Request, a rcm.Actor) (int, any, error) {

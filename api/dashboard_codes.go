@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/claimflow/claimflow/edi/codes"
-	"github.com/claimflow/claimflow/rcm"
 )
 
 // Code descriptions come from edi/codes, the one source of code lists.
@@ -61,24 +60,6 @@ func describeRejects(cs []string) []Code {
 	out := make([]Code, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, Code{Code: c, Description: codes.EligibilityReject(c)})
-	}
-	return out
-}
-
-// remittanceCodes explains each adjustment and remark code of the listed
-// remittances' payments, by code.
-func remittanceCodes(items []rcm.DashRemittance) map[string]string {
-	out := map[string]string{}
-	for _, r := range items {
-		for _, p := range r.Payments {
-			for _, a := range p.Adjustments {
-				c := a.Group + "-" + a.Reason
-				out[c] = codes.PaymentCode(c)
-			}
-			for _, c := range p.RARCs {
-				out[c] = codes.PaymentCode(c)
-			}
-		}
 	}
 	return out
 }

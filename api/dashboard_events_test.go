@@ -14,6 +14,7 @@ import (
 
 	"github.com/claimflow/claimflow/archive"
 	"github.com/claimflow/claimflow/internal/testenv"
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -148,10 +149,27 @@ func TestTimelineReadsClaimEventsFromPostgres(t *testing.T) {
 		RARCs: []string{"N115", "N54"}, Adjustments: []store.PaymentAdjustment{{Group: "CO", Reason: "50", AmountCents: 12500}}}); err != nil {
 		t.Fatal(err)
 	}
+	// The list carries the remittance's totals; its ERA view explains the
+	// codes of its claim payments.
 	var rem Remittances
 	w.mustCall(200, billerA, "GET", "/v1/dashboard/remittances", nil, &rem)
-	if !strings.Contains(rem.Descriptions["N115"], "Local Coverage Determination") || rem.Descriptions["N54"] == "" || rem.Descriptions["CO-50"] == "" {
-		t.Errorf("remittance descriptions = %v, want N115, N54 and CO-50 explained", rem.Descriptions)
+	if len(rem.Items) != 1 || rem.Items[0].Totals != (rcm.RemittanceTotals{ClaimPayments: 1, ChargeCents: 12500, AdjustedCents: 12500}) ||
+		rem.Items[0].Payments != nil {
+		t.Errorf("remittances = %+v, want one with 1 claim payment of $125.00 charged and adjusted, and no payments listed", rem.Items)
+	}
+	var era rcm.ERA
+	w.mustCall(200, billerA, "GET", "/v1/dashboard/remittances/"+rid, nil, &era)
+	described := map[string]string{}
+	for _, c := range era.Claims {
+		for _, x := range c.RARCs {
+			described[x.Code] = x.Description
+		}
+		for _, x := range c.Adjustments {
+			described[x.Code] = x.Description
+		}
+	}
+	if !strings.Contains(described["N115"], "Local Coverage Determination") || described["N54"] == "" || described["CO-50"] == "" {
+		t.Errorf("ERA descriptions = %v, want N115, N54 and CO-50 explained", described)
 	}
 
 	// An eligibility rejection: its reason once, explained.

@@ -142,7 +142,10 @@ type DashboardRecords interface {
 	ClaimDeviations(ctx context.Context, a rcm.Actor, claimID string) ([]rcm.Deviation, error)
 	LatestEligibility(ctx context.Context, a rcm.Actor, appointmentID string, out any) (rcm.EligibilityCheck, error)
 	DashReceivables(ctx context.Context, a rcm.Actor) (rcm.Receivables, error)
+	// DashRemittances lists remittances with their totals, no claim
+	// payments; DashRemittancesWithPayments adds them (the export).
 	DashRemittances(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.DashRemittance, string, error)
+	DashRemittancesWithPayments(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.DashRemittance, string, error)
 	DashRemittanceVersion(ctx context.Context, a rcm.Actor) (rcm.RemittanceVersion, error)
 	DashWorkQueue(ctx context.Context, a rcm.Actor) ([]rcm.WorkItem, error)
 	DashWorkQueuePage(ctx context.Context, a rcm.Actor, p rcm.Page) ([]rcm.WorkItem, string, error)

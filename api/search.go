@@ -243,7 +243,7 @@ func (h *dashboard) remittancesCSV(r *http.Request, a rcm.Actor, out *csvOut) er
 	}
 	p := rcm.Page{Limit: 200}
 	for {
-		items, next, err := h.s.records.DashRemittances(r.Context(), a, p)
+		items, next, err := h.s.records.DashRemittancesWithPayments(r.Context(), a, p)
 		if err != nil {
 			return err
 		}

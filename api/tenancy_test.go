@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
 )
 
@@ -170,9 +171,9 @@ func TestRemittancesStayInTheirTenant(t *testing.T) {
 	// A sees its remittance, its payment's adjustments and its work items.
 	var remA Remittances
 	w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/remittances", nil, &remA)
-	if len(remA.Items) != 1 || remA.Items[0].ID != rid || len(remA.Items[0].Payments) != 2 ||
-		remA.Items[0].Payments[0].ClaimID != a.recs.claim.ID || len(remA.Items[0].Payments[0].Adjustments) != 1 {
-		t.Fatalf("tenant A's remittances = %+v, want its remittance with both payments", remA.Items)
+	if len(remA.Items) != 1 || remA.Items[0].ID != rid || remA.Items[0].Payments != nil ||
+		remA.Items[0].Totals != (rcm.RemittanceTotals{ClaimPayments: 2, ChargeCents: 12600, PaidCents: 9000, AdjustedCents: 3500}) {
+		t.Fatalf("tenant A's remittances = %+v, want its remittance with the totals of both payments", remA.Items)
 	}
 	var queueA struct {
 		Items []map[string]any `json:"items"`
@@ -196,7 +197,7 @@ func TestRemittancesStayInTheirTenant(t *testing.T) {
 		if st := w.call(b.tokens[role], "GET", "/v1/dashboard/remittances", nil, &rem); st == 200 {
 			for _, r := range rem.Items {
 				if r.ID == rid || r.TraceNumber == "ZZEFTA1" {
-					t.Errorf("tenant B's %s lists tenant A's remittance %s (paid %d, payments %+v)", role, r.ID, r.PaidCents, r.Payments)
+					t.Errorf("tenant B's %s lists tenant A's remittance %s (paid %d, totals %+v)", role, r.ID, r.PaidCents, r.Totals)
 				}
 			}
 			if len(rem.WorkQueue) != 0 {
@@ -430,25 +431,34 @@ func TestMixed835IsSplitByClaimOwner(t *testing.T) {
 		tn       *tenant
 		claimID  string
 		paid     int64
+		adjusted int64
 		reason   string
 		otherPay string
-	}{{a, a.recs.claim.ID, 9000, "45", b.recs.claim.ID}, {b, b.recs.claim.ID, 6000, "97", a.recs.claim.ID}} {
+	}{{a, a.recs.claim.ID, 9000, 3500, "45", b.recs.claim.ID}, {b, b.recs.claim.ID, 6000, 6500, "97", a.recs.claim.ID}} {
 		var rem Remittances
 		w.mustCall(200, tc.tn.tokens["biller"], "GET", "/v1/dashboard/remittances", nil, &rem)
 		if len(rem.Items) != 1 {
 			t.Fatalf("tenant %s sees %d remittances, want the mixed one", tc.tn.name, len(rem.Items))
 		}
 		r := rem.Items[0]
+		// Its own payment and the unmatched one (both bill through the
+		// account), with its own adjustment alone; the export lists them.
+		if want := (rcm.RemittanceTotals{ClaimPayments: 2, ChargeCents: 25000, PaidCents: tc.paid, AdjustedCents: tc.adjusted}); r.Totals != want {
+			t.Errorf("tenant %s sees totals %+v, want %+v (its own payment and the unmatched one)", tc.tn.name, r.Totals, want)
+		}
+		items, _, err := w.store.DashRemittancesWithPayments(ctx, store.Actor{UserID: tc.tn.users["biller"]}, store.Page{})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("tenant %s's export: %d remittances, %v", tc.tn.name, len(items), err)
+		}
 		var claims []string
-		for _, p := range r.Payments {
+		for _, p := range items[0].Payments {
 			claims = append(claims, p.ClaimID)
 			if p.ClaimID == tc.claimID && (len(p.Adjustments) != 1 || p.Adjustments[0].Reason != tc.reason) {
 				t.Errorf("tenant %s's payment adjustments = %+v, want its own CO-%s", tc.tn.name, p.Adjustments, tc.reason)
 			}
 		}
-		// Its own payment and the unmatched one (both bill through the account).
-		if len(r.Payments) != 2 || r.Payments[0].ClaimID != tc.claimID || r.Payments[1].ClaimID != "" {
-			t.Errorf("tenant %s sees payments for claims %q, want its own and the unmatched one", tc.tn.name, claims)
+		if ps := items[0].Payments; len(ps) != 2 || ps[0].ClaimID != tc.claimID || ps[1].ClaimID != "" {
+			t.Errorf("tenant %s exports payments for claims %q, want its own and the unmatched one", tc.tn.name, claims)
 		}
 		if r.PaidCents != tc.paid || r.ProviderAdjCents != 0 || len(r.BalanceProblems) != 0 {
 			t.Errorf("tenant %s sees paid %d, provider adjustments %d, problems %v; want its share %d and no transaction-wide figures",

@@ -88,7 +88,11 @@ type ClaimDocuments struct {
 	Postings []ClaimPosting `json:"postings"`
 }
 
-// DashRemittance is one posted 835 transaction with its claim payments.
+// DashRemittance is one posted 835 transaction with the totals of the
+// claim payments the caller owns. The remittance list carries the totals
+// alone (kept per remittance, 00179); Payments, the claim payments
+// themselves, are filled only by the export (the ERA view reads one
+// remittance's).
 type DashRemittance struct {
 	ID               string              `json:"id"`
 	PayerID          string              `json:"payer_id"`
@@ -100,7 +104,31 @@ type DashRemittance struct {
 	EFTReconciled    bool                `json:"eft_reconciled"`
 	PaymentDate      string              `json:"payment_date,omitempty"`
 	CreatedAt        time.Time           `json:"created_at"`
-	Payments         []RemittancePayment `json:"payments"`
+	Totals           RemittanceTotals    `json:"totals"`
+	Payments         []RemittancePayment `json:"payments,omitempty"`
+}
+
+// RemittanceTotals add up the claim payments of a remittance the caller
+// owns: how many, their charges (CLP03) and payments (CLP04), and their
+// adjustments (CAS, the claim's and its service lines').
+type RemittanceTotals struct {
+	ClaimPayments int64 `json:"claim_payments"`
+	ChargeCents   int64 `json:"charge_cents"`
+	PaidCents     int64 `json:"paid_cents"`
+	AdjustedCents int64 `json:"adjusted_cents"`
+}
+
+// TotalsOf adds up claim payments as RemittanceTotals.
+func TotalsOf(ps []RemittancePayment) RemittanceTotals {
+	t := RemittanceTotals{ClaimPayments: int64(len(ps))}
+	for _, p := range ps {
+		t.ChargeCents += p.ChargeCents
+		t.PaidCents += p.PaidCents
+		for _, a := range p.Adjustments {
+			t.AdjustedCents += a.AmountCents
+		}
+	}
+	return t
 }
 
 // RemittancePayment is one CLP of a remittance; ClaimID is empty when it
@@ -118,14 +146,11 @@ type RemittancePayment struct {
 }
 
 // OwnShare narrows a remittance that also pays other organisations' claims
-// to the caller's share: the amount of the payments they own, and none of
-// the transaction-wide figures (provider adjustments, balance problems)
-// that would describe the other organisations' payments.
+// to the caller's share: the amount of the payments they own (Totals), and
+// none of the transaction-wide figures (provider adjustments, balance
+// problems) that would describe the other organisations' payments.
 func (d *DashRemittance) OwnShare() {
-	d.PaidCents, d.ProviderAdjCents, d.BalanceProblems = 0, 0, []string{}
-	for _, p := range d.Payments {
-		d.PaidCents += p.PaidCents
-	}
+	d.PaidCents, d.ProviderAdjCents, d.BalanceProblems = d.Totals.PaidCents, 0, []string{}
 }
 
 // WorkItem is one open entry of the remittance work queue. Its ID is

@@ -41,6 +41,7 @@ type (
 	DashClaim             = rcm.DashClaim
 	DashClaimFilter       = rcm.DashClaimFilter
 	DashRemittance        = rcm.DashRemittance
+	RemittanceTotals      = rcm.RemittanceTotals
 	EligibilityBundle     = rcm.EligibilityBundle
 	EligibilityCheck      = rcm.EligibilityCheck
 	Encounter             = rcm.Encounter

@@ -115,14 +115,17 @@ func (s *Store) remittanceAdjustments(ctx context.Context, remittanceID string) 
 	return out, nil
 }
 
-// DashRemittances lists visible remittances, newest first.
+// DashRemittances lists visible remittances, newest first, each with the
+// totals of the claim payments the caller owns (kept per remittance and
+// owner, 00179): the page reads no claim payment and no adjustment. A
+// remittance of which the caller owns fewer claim payments than it
+// carries is narrowed to their share (OwnShare).
 func (s *Store) DashRemittances(ctx context.Context, a Actor, p Page) ([]DashRemittance, string, error) {
 	before, err := pageBefore(p)
 	if err != nil {
 		return nil, "", err
 	}
-	db := pgq.New(s.Pool)
-	rows, err := db.DashRemittances(ctx, pgq.DashRemittancesParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+	rows, err := pgq.New(s.Pool).DashRemittances(ctx, pgq.DashRemittancesParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
 		Before: before, RowLimit: int32(p.Size())})
 	if err != nil {
 		return nil, "", err
@@ -131,58 +134,64 @@ func (s *Store) DashRemittances(ctx context.Context, a Actor, p Page) ([]DashRem
 	for i, r := range rows {
 		out[i] = DashRemittance{ID: r.ID, PayerID: r.PayerID, TraceNumber: r.TraceNumber, PaidCents: r.PaidCents,
 			ProviderAdjCents: r.ProviderAdjCents, Balanced: r.Balanced, BalanceProblems: r.BalanceProblems,
-			EFTReconciled: r.EftReconciled, PaymentDate: r.PaymentDate, CreatedAt: r.CreatedAt}
-	}
-	// The page's adjustments and claim payments, each in one statement
-	// (not two per remittance).
-	ids := make([]string, len(out))
-	for i := range out {
-		ids[i] = out[i].ID
-		out[i].Payments = []RemittancePayment{}
-	}
-	adjs := map[string]map[int][]PaymentAdjustment{}
-	if len(ids) > 0 {
-		ar, err := db.DashAdjustmentsOf(ctx, ids)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, r := range ar {
-			m := adjs[r.RemittanceID]
-			if m == nil {
-				m = map[int][]PaymentAdjustment{}
-				adjs[r.RemittanceID] = m
-			}
-			m[int(r.Seq)] = append(m[int(r.Seq)], PaymentAdjustment{Line: int(r.Line), Group: r.GroupCode, Reason: r.Reason, AmountCents: r.AmountCents})
-		}
-		pays, err := db.DashRemittancePaymentsOf(ctx, pgq.DashRemittancePaymentsOfParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
-			RemittanceIds: ids})
-		if err != nil {
-			return nil, "", err
-		}
-		at := make(map[string]int, len(out))
-		for i := range out {
-			at[out[i].ID] = i
-		}
-		for _, r := range pays {
-			i, ok := at[r.RemittanceID]
-			if !ok {
-				continue
-			}
-			p := RemittancePayment{Seq: int(r.Seq), ClaimID: r.ClaimID, StatusCode: r.StatusCode, ChargeCents: r.ChargeCents,
-				PaidCents: r.PaidCents, PatientRespCents: r.PatientRespCents, PayerClaimNumber: r.PayerClaimNumber, RARCs: r.Rarcs,
-				Adjustments: adjs[r.RemittanceID][int(r.Seq)]}
-			if p.Adjustments == nil {
-				p.Adjustments = []PaymentAdjustment{}
-			}
-			out[i].Payments = append(out[i].Payments, p)
-		}
-	}
-	for i := range out {
-		if int64(len(out[i].Payments)) < rows[i].Payments {
+			EFTReconciled: r.EftReconciled, PaymentDate: r.PaymentDate, CreatedAt: r.CreatedAt,
+			Totals: RemittanceTotals{ClaimPayments: r.OwnPayments, ChargeCents: r.ChargeCents, PaidCents: r.OwnPaidCents,
+				AdjustedCents: r.AdjustedCents}}
+		if r.OwnPayments < r.Payments {
 			out[i].OwnShare()
 		}
 	}
 	return out, nextCursor(len(out), p, func() string { return out[len(out)-1].ID }), nil
+}
+
+// DashRemittancesWithPayments is DashRemittances with each remittance's
+// claim payments the caller owns and their adjustments (the export: one
+// statement each for the page, not two per remittance).
+func (s *Store) DashRemittancesWithPayments(ctx context.Context, a Actor, p Page) ([]DashRemittance, string, error) {
+	out, next, err := s.DashRemittances(ctx, a, p)
+	if err != nil || len(out) == 0 {
+		return out, next, err
+	}
+	db := pgq.New(s.Pool)
+	ids := make([]string, len(out))
+	at := make(map[string]int, len(out))
+	for i := range out {
+		ids[i] = out[i].ID
+		at[out[i].ID] = i
+		out[i].Payments = []RemittancePayment{}
+	}
+	adjs := map[string]map[int][]PaymentAdjustment{}
+	ar, err := db.DashAdjustmentsOf(ctx, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, r := range ar {
+		m := adjs[r.RemittanceID]
+		if m == nil {
+			m = map[int][]PaymentAdjustment{}
+			adjs[r.RemittanceID] = m
+		}
+		m[int(r.Seq)] = append(m[int(r.Seq)], PaymentAdjustment{Line: int(r.Line), Group: r.GroupCode, Reason: r.Reason, AmountCents: r.AmountCents})
+	}
+	pays, err := db.DashRemittancePaymentsOf(ctx, pgq.DashRemittancePaymentsOfParams{Actor: nullText(a.UserID), Perm: PermClaimRead,
+		RemittanceIds: ids})
+	if err != nil {
+		return nil, "", err
+	}
+	for _, r := range pays {
+		i, ok := at[r.RemittanceID]
+		if !ok {
+			continue
+		}
+		p := RemittancePayment{Seq: int(r.Seq), ClaimID: r.ClaimID, StatusCode: r.StatusCode, ChargeCents: r.ChargeCents,
+			PaidCents: r.PaidCents, PatientRespCents: r.PatientRespCents, PayerClaimNumber: r.PayerClaimNumber, RARCs: r.Rarcs,
+			Adjustments: adjs[r.RemittanceID][int(r.Seq)]}
+		if p.Adjustments == nil {
+			p.Adjustments = []PaymentAdjustment{}
+		}
+		out[i].Payments = append(out[i].Payments, p)
+	}
+	return out, next, nil
 }
 
 // DashWorkQueue lists the open work items of visible remittances (the

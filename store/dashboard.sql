@@ -67,7 +67,12 @@ ORDER BY seq, line, n;
 -- of their union: the same rows as walking every remittance newest first
 -- and asking each (which read every tenant's remittances down to the
 -- caller's 50th). payments is the remittance's kept count of claim
--- payments.
+-- payments; the figures of those the caller owns are the sums of the rows
+-- kept per remittance and owner (remittance_payment_totals, 00179) they
+-- own: an organisation they see, or no organisation (matched no claim)
+-- when the remittance came through an account a visible organisation
+-- bills through (visible_claim_payments' question). No claim payment and
+-- no adjustment is read.
 WITH v AS (
     SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)
 ),
@@ -88,8 +93,16 @@ cand AS (
 )
 SELECT r.id::text AS id, r.payer_id, r.trace_number, r.paid_cents, r.provider_adj_cents, r.balanced, r.balance_problems,
        r.eft_reconciled, coalesce(to_char(r.payment_date, 'YYYY-MM-DD'), '')::text AS payment_date, r.created_at,
-       coalesce((SELECT k.payments FROM remittance_payment_counts k WHERE k.remittance_id = r.id), 0)::bigint AS payments
+       coalesce((SELECT k.payments FROM remittance_payment_counts k WHERE k.remittance_id = r.id), 0)::bigint AS payments,
+       t.own_payments, t.charge_cents, t.own_paid_cents, t.adjusted_cents
 FROM remittances r
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(x.payments), 0)::bigint AS own_payments, coalesce(sum(x.charge_cents), 0)::bigint AS charge_cents,
+           coalesce(sum(x.paid_cents), 0)::bigint AS own_paid_cents, coalesce(sum(x.adjusted_cents), 0)::bigint AS adjusted_cents
+    FROM remittance_payment_totals x
+    WHERE x.remittance_id = r.id
+      AND (x.org_id IN (SELECT v.id FROM v)
+           OR (x.org_id IS NULL AND r.partner IN (SELECT tp.partner FROM trading_partner_orgs tp WHERE tp.org_id IN (SELECT v.id FROM v))))) AS t
 WHERE r.id = ANY (ARRAY(SELECT cand.id FROM cand ORDER BY cand.id DESC LIMIT @row_limit))
 ORDER BY r.id DESC;
 

@@ -11,9 +11,11 @@ import (
 // remittanceCountsAgree compares the counts kept per remittance
 // (remittance_payment_counts, 00176) with a recount: a row for every
 // remittance and no other, with its account, its claim payments and those
-// of them that matched no claim.
+// of them that matched no claim; and the totals kept per remittance and
+// owner (00179) with theirs (remittanceTotalsAgree).
 func remittanceCountsAgree(t *testing.T, s *store.Store) {
 	t.Helper()
+	remittanceTotalsAgree(t, s)
 	var rows, bad int
 	var sample string
 	if err := s.Pool.QueryRow(context.Background(), `WITH recount AS (

@@ -17,7 +17,7 @@ import (
 // scaleTables are the tables that grow with the data (at production size,
 // millions of rows): no dashboard query may read one sequentially.
 var scaleTables = []string{"claims", "patients", "coverages", "encounters", "claim_status_history", "claim_payments",
-	"claim_adjustments", "claim_denials", "remittances", "remittance_payment_counts", "remit_work_queue", "audit_log"}
+	"claim_adjustments", "claim_denials", "remittances", "remittance_payment_counts", "remittance_payment_totals", "remit_work_queue", "audit_log"}
 
 // TestScaleData generates the tiny preset (six tenants of 1,500 claims)
 // through the real schema and checks what the generator promises, then

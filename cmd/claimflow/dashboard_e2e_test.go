@@ -311,7 +311,22 @@ func TestDashboardInBrowser(t *testing.T) {
 		run("open "+v.hash, chromedp.Navigate(e.base+"/"+v.hash), chromedp.WaitVisible(v.heading))
 		switch v.hash {
 		case "#/remittances":
-			run("remittance table", chromedp.WaitVisible(`table[data-remittance]`))
+			// The list shows each 835's totals (no claim payment rows);
+			// its ERA view, opened from the row, shows the claim payments.
+			var rid string
+			if err := e.m.Store.Pool.QueryRow(ctx, `SELECT remittance_id::text FROM claim_payments WHERE claim_id = $1 LIMIT 1`,
+				paid.ID).Scan(&rid); err != nil {
+				t.Fatal(err)
+			}
+			rrow := fmt.Sprintf(`table[data-remittances] tr[data-remittance="%s"]`, rid)
+			var listed string
+			run("remittance table", chromedp.WaitVisible(rrow), chromedp.Text(rrow, &listed, chromedp.ByQuery))
+			if !strings.Contains(listed, "View ERA") || !strings.Contains(listed, "balanced") {
+				t.Errorf("remittance row = %q, want its totals, status and ERA link", listed)
+			}
+			run("open the ERA from the list", chromedp.Click(rrow+` a[data-testid="era-open"]`),
+				chromedp.WaitVisible(fmt.Sprintf(`tr[data-testid="era-claim"][data-claim-id="%s"]`, paid.ID)),
+				chromedp.Navigate(e.base+"/#/remittances"), chromedp.WaitVisible(rrow))
 			// A work item (posting queues one when an 835 does not
 			// balance or match; these balance, so the test adds one to a
 			// posted remittance), resolved from the page.

@@ -282,17 +282,16 @@ func TestInboundDeviationsEndToEnd(t *testing.T) {
 	// ... and on the remittance.
 	var remsA struct {
 		Items []struct {
-			ID       string `json:"id"`
-			Payments []struct {
-				ClaimID string `json:"claim_id"`
-			} `json:"payments"`
+			ID string `json:"id"`
 		} `json:"items"`
 	}
 	get(a, "/v1/dashboard/remittances", &remsA)
 	remID := ""
 	for _, r := range remsA.Items {
-		for _, p := range r.Payments {
-			if p.ClaimID == a.claim.ID {
+		var era rcm.ERA
+		get(a, "/v1/dashboard/remittances/"+r.ID, &era)
+		for _, c := range era.Claims {
+			if c.ClaimID == a.claim.ID {
 				remID = r.ID
 			}
 		}

@@ -315,17 +315,14 @@ export interface Remittance {
   eft_reconciled: boolean
   payment_date?: string
   created_at: string
-  payments: {
-    seq: number
-    claim_id: string
-    status_code: string
+  // The claim payments the caller owns, added up (their rows are the ERA
+  // view's).
+  totals: {
+    claim_payments: number
     charge_cents: number
     paid_cents: number
-    patient_resp_cents: number
-    payer_claim_number: string
-    rarcs: string[]
-    adjustments: Adjustment[]
-  }[]
+    adjusted_cents: number
+  }
 }
 
 export interface WorkItem {

@@ -968,6 +968,15 @@ type RemittancePaymentCount struct {
 	Unmatched    int64
 }
 
+type RemittancePaymentTotal struct {
+	RemittanceID  string
+	OrgID         *string
+	Payments      int64
+	ChargeCents   int64
+	PaidCents     int64
+	AdjustedCents int64
+}
+
 type RemittanceProviderAdjustment struct {
 	RemittanceID string
 	N            int32

@@ -5,7 +5,6 @@ import { ExportLink } from './ClaimSearch'
 interface Data {
   items: Remittance[]
   next_cursor?: string
-  descriptions: Record<string, string>
 }
 
 const QUEUE_PAGE = 20
@@ -165,44 +164,33 @@ export function Remittances() {
         <p><button type="button" onClick={loadMore}>Load more work items</button></p>
       )}
       <h2>Posted 835s</h2>
-      {data?.items.map((r) => {
-        const charged = r.payments.reduce((s, p) => s + p.charge_cents, 0)
-        const paid = r.payments.reduce((s, p) => s + p.paid_cents, 0)
-        const adjusted = r.payments.reduce((s, p) => s + p.adjustments.reduce((a, x) => a + x.AmountCents, 0), 0)
-        return (
-          <table className="grid" key={r.id} data-remittance={r.id}>
-            <caption>
-              Trace {r.trace_number} from payer {r.payer_id}: paid {money(r.paid_cents)}
-              {r.payment_date ? ` on ${r.payment_date}` : ''} · {r.balanced ? 'balanced' : 'NOT balanced'} ·{' '}
-              {r.eft_reconciled ? 'EFT reconciled' : 'EFT not reconciled'} · charged {money(charged)}, paid {money(paid)}, adjusted{' '}
-              {money(adjusted)}, provider adjustments {money(r.provider_adj_cents)}, balance {money(charged - paid - adjusted)} ·{' '}
-              <a href={'#/remittances/' + r.id} data-testid="era-open">View ERA</a>
-            </caption>
-            <thead>
-              <tr><th scope="col">CLP</th><th scope="col">Claim</th><th scope="col">CLP02</th><th scope="col" className="num">Charge</th>
-                <th scope="col" className="num">Paid</th><th scope="col" className="num">Patient</th><th scope="col">Adjustments</th></tr>
-            </thead>
-            <tbody>
-              {r.payments.map((p) => (
-                <tr key={p.seq}>
-                  <td>{p.seq}</td>
-                  <td>{p.claim_id ? <a href={'#/claims/' + p.claim_id}>{p.payer_claim_number || p.claim_id.slice(0, 8)}</a> : 'unmatched'}</td>
-                  <td>{p.status_code}</td>
-                  <td className="num">{money(p.charge_cents)}</td>
-                  <td className="num">{money(p.paid_cents)}</td>
-                  <td className="num">{money(p.patient_resp_cents)}</td>
-                  <td>
-                    <ul className="codes" aria-label="Adjustments and remarks">
-                      {p.adjustments.map((a, i) => <li key={'a' + i}><strong>{a.Group}-{a.Reason}</strong> {money(a.AmountCents)} {data?.descriptions[a.Group + '-' + a.Reason]}</li>)}
-                      {p.rarcs.map((c, i) => <li key={'r' + i}><strong>{c}</strong> {data?.descriptions[c]}</li>)}
-                    </ul>
-                  </td>
+      {data && data.items.length > 0 && (
+        <table className="grid" data-remittances>
+          <caption>Each 835 with the claim payments you see added up; open its ERA for the claim payments, adjustments and remarks</caption>
+          <thead>
+            <tr><th scope="col">Trace</th><th scope="col">Payer</th><th scope="col">Paid on</th><th scope="col" className="num">Paid</th>
+              <th scope="col" className="num">Claims</th><th scope="col" className="num">Charged</th><th scope="col" className="num">Claims paid</th>
+              <th scope="col" className="num">Adjusted</th><th scope="col" className="num">Provider adj.</th><th scope="col" className="num">Balance</th>
+              <th scope="col">Status</th><th scope="col">ERA</th></tr>
+          </thead>
+          <tbody>
+            {data.items.map((r) => {
+              const t = r.totals
+              return (
+                <tr key={r.id} data-remittance={r.id}>
+                  <td>{r.trace_number}</td><td>{r.payer_id}</td><td>{r.payment_date || '—'}</td>
+                  <td className="num">{money(r.paid_cents)}</td><td className="num">{t.claim_payments}</td>
+                  <td className="num">{money(t.charge_cents)}</td><td className="num">{money(t.paid_cents)}</td>
+                  <td className="num">{money(t.adjusted_cents)}</td><td className="num">{money(r.provider_adj_cents)}</td>
+                  <td className="num">{money(t.charge_cents - t.paid_cents - t.adjusted_cents)}</td>
+                  <td>{r.balanced ? 'balanced' : 'NOT balanced'} · {r.eft_reconciled ? 'EFT reconciled' : 'EFT not reconciled'}</td>
+                  <td><a href={'#/remittances/' + r.id} data-testid="era-open" aria-label={`View ERA, trace ${r.trace_number}`}>View ERA</a></td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      })}
+              )
+            })}
+          </tbody>
+        </table>
+      )}
       {data && data.items.length === 0 && <p>No remittances yet.</p>}
       <nav className="pager" aria-label="Pages">
         <button type="button" disabled={pages.length < 2} onClick={() => setPages(pages.slice(0, -1))}>Previous page</button>
