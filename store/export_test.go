@@ -261,29 +261,19 @@ func (s *Store) DashClaimsParamsForTest(a Actor, f DashClaimFilter, p Page) (pgq
 // DashClaimsRowsForTest reads one page of the worklist as DashClaims does
 // (without the names and the audit) and says which path read it: "ids"
 // (the search resolved to claim IDs), "patients" (a first name's patients,
-// firstNamePage) or "sorted" (DashClaimsSorted).
+// firstNamePage), "listed" (DashClaimsListed) or "sorted"
+// (DashClaimsSorted).
 func (s *Store) DashClaimsRowsForTest(ctx context.Context, a Actor, f DashClaimFilter, p Page) (rows []pgq.DashClaimsSortedRow, path string, err error) {
 	params, none, err := s.dashClaimsParams(a, f, p)
 	if err != nil || none {
 		return nil, "", err
 	}
-	path = "sorted"
-	if _, _, _, listed := listStatement(params); listed {
-		path = "listed" // a list without a search: DashClaimsListed
-	}
 	err = s.tx(ctx, func(tx pgx.Tx) (err error) {
-		if params.Criteria > 0 {
-			_, byIDs, err := s.searchClaimIDs(ctx, pgq.New(tx), params)
-			if err != nil {
-				return err
-			}
-			if byIDs {
-				path = "ids"
-			} else if firstNameOnly(params) {
-				path = "patients"
-			}
+		var custom bool
+		rows, custom, path, err = s.dashClaimsRowsPath(ctx, tx, params)
+		if err == nil && custom {
+			err = pgq.New(tx).AutoPlans(ctx)
 		}
-		rows, err = s.dashClaimsRows(ctx, tx, params)
 		return err
 	})
 	return rows, path, err

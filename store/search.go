@@ -227,8 +227,8 @@ func (s *Store) searchIDCap() int {
 	return searchIDCap
 }
 
-// dashClaimsRows reads one page of the worklist. A search is resolved to
-// its claims first (searchClaimIDs: small statements, one index path each)
+// dashClaimsRowsCustom reads one page of the worklist. A search is
+// resolved to its claims first (searchClaimIDs: small statements, one index path each)
 // and the page read among them by ID (DashClaimsByIDs); each of these
 // keeps its generic plan, planned once per connection. A list without a
 // search reads its shape's DashClaimsListed statement, with its generic
@@ -236,51 +236,63 @@ func (s *Store) searchIDCap() int {
 // planned with its parameters' values on every request (4-13 ms for a
 // search, about 1 ms for a list, against 0.2-1 ms to run it), is left to
 // the lists whose shape has no such statement and the searches that
-// match more than searchIDCap claims.
-func (s *Store) dashClaimsRows(ctx context.Context, tx pgx.Tx, params pgq.DashClaimsSortedParams) ([]pgq.DashClaimsSortedRow, error) {
-	rows, custom, err := s.dashClaimsRowsCustom(ctx, tx, params)
-	if err == nil && custom {
-		err = pgq.New(tx).AutoPlans(ctx)
-	}
-	return rows, err
+// match more than searchIDCap claims (but for a first name alone in the
+// created sort, read among its patients: firstNamePage). It leaves the
+// transaction's plan mode changed (forced custom or generic plans) when
+// custom is set: the caller queues AutoPlans ahead of its next statements
+// (revealAndAudit's batch) rather than spending a round trip on it.
+func (s *Store) dashClaimsRowsCustom(ctx context.Context, tx pgx.Tx, params pgq.DashClaimsSortedParams) (_ []pgq.DashClaimsSortedRow, custom bool, _ error) {
+	rows, custom, _, err := s.dashClaimsRowsPath(ctx, tx, params)
+	return rows, custom, err
 }
 
-// dashClaimsRowsCustom is dashClaimsRows leaving the transaction's plan
-// mode changed (forced custom or generic plans) when custom is set: the
-// caller queues AutoPlans ahead of its next statements (revealAndAudit's
-// batch) rather than spending a round trip on it.
-func (s *Store) dashClaimsRowsCustom(ctx context.Context, tx pgx.Tx, params pgq.DashClaimsSortedParams) (_ []pgq.DashClaimsSortedRow, custom bool, _ error) {
+// dashClaimsRowsPath is dashClaimsRowsCustom, also saying which path read
+// the page: "ids" (a search resolved to claim IDs, DashClaimsByIDs),
+// "patients" (a first name's patients, firstNamePage), "listed" (a list's
+// DashClaimsListed) or "sorted" (DashClaimsSorted).
+func (s *Store) dashClaimsRowsPath(ctx context.Context, tx pgx.Tx, params pgq.DashClaimsSortedParams) (_ []pgq.DashClaimsSortedRow, custom bool, path string, _ error) {
 	db := pgq.New(tx)
 	if params.Criteria > 0 {
-		ids, ok, err := s.searchClaimIDs(ctx, db, params)
+		// A first name alone in the created sort: its patients first. A
+		// name of many patients (more than one per searchIDCap/10 claims
+		// the by-ID path may read) reads its page among them directly;
+		// the by-ID detour would read searchIDCap+1 of their claims from
+		// the table and give up.
+		patients, usable, err := s.firstNamePatients(ctx, db, params)
 		if err != nil {
-			return nil, false, err
+			return nil, false, "", err
 		}
-		if ok {
-			rows, err := dashClaimsByIDs(ctx, db, params, ids)
-			return rows, false, err
+		if !usable || len(patients)*searchClaimsPerPatient <= s.searchIDCap() {
+			ids, ok, err := s.searchClaimIDs(ctx, db, params)
+			if err != nil {
+				return nil, false, "", err
+			}
+			if ok {
+				rows, err := dashClaimsByIDs(ctx, db, params, ids)
+				return rows, false, "ids", err
+			}
 		}
-		rows, ok, err := s.firstNamePage(ctx, db, params)
-		if err != nil || ok {
-			return rows, false, err
+		if usable {
+			rows, err := s.firstNamePage(ctx, tx, db, params, patients)
+			return rows, false, "patients", err
 		}
 	}
 	// A list without a search: its shape's statement, planned once per
 	// connection (store/worklist_list.go).
 	if rows, ok, err := dashClaimsListed(ctx, tx, params); ok || err != nil {
-		return rows, ok, err
+		return rows, ok, "listed", err
 	}
 	// DashClaimsSorted folds to one sort's order and index only when planned
 	// with its parameters' values: a generic plan of the prepared statement
 	// (which Postgres may switch to after five executions) sorts every
 	// visible claim.
 	if err := db.ForceCustomPlans(ctx); err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
 	// The statements after it (the page's patients, the audit rows) are
 	// to be planned once per connection again: the caller sets AutoPlans.
 	rows, err := db.DashClaimsSorted(ctx, params)
-	return rows, true, err
+	return rows, true, "sorted", err
 }
 
 // searchPatientCap bounds the patients a first-name search may match for
@@ -288,18 +300,22 @@ func (s *Store) dashClaimsRowsCustom(ctx context.Context, tx pgx.Tx, params pgq.
 // of the page's statement, compared with each claim it reads).
 const searchPatientCap = 2000
 
-// firstNamePage reads one page of a search by first name alone in the
-// created sort (the worklist's default) when the name matches more than
-// searchIDCap claims (a common first name: 1/26 of a tenant's claims with
-// the generator's names): the name is resolved to its visible patients,
-// and each tenant's claims are read in ID order (claims_tenant_id),
-// skipping other patients' claims, until the page is full
-// (DashClaimPageIDsNewest/Oldest, generic plans); DashClaimsByIDs reads
-// the page. A name matching N of a tenant's C claims reads about
-// page size × C/N claims (1,300 for a page of 50 at 1/26). ok is false
-// for any other search or sort, or more than searchPatientCap patients.
-func (s *Store) firstNamePage(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSortedParams) ([]pgq.DashClaimsSortedRow, bool, error) {
+// searchClaimsPerPatient is the claims a patient is taken to have when a
+// first name's patients decide its path (dashClaimsRowsPath): with more
+// than searchIDCap/searchClaimsPerPatient patients the name goes straight
+// to firstNamePage. Only the path depends on it, not the rows (both paths
+// list the same claims). The generator's patients have 10 claims each.
+const searchClaimsPerPatient = 10
+
+// firstNamePatients are the visible patients of a search by first name
+// alone in the created sort (the worklist's default), for firstNamePage;
+// usable is false for any other search or sort, or more than
+// searchPatientCap patients.
+func (s *Store) firstNamePatients(ctx context.Context, db *pgq.Queries, p pgq.DashClaimsSortedParams) (_ []string, usable bool, _ error) {
 	if !firstNameOnly(p) {
+		return nil, false, nil
+	}
+	if _, _, valid := createdBound(p); !valid {
 		return nil, false, nil
 	}
 	patients, err := db.SearchPatientsByFirstName(ctx, pgq.SearchPatientsByFirstNameParams{Name: p.FirstName, Actor: p.Actor,
@@ -307,35 +323,34 @@ func (s *Store) firstNamePage(ctx context.Context, db *pgq.Queries, p pgq.DashCl
 	if err != nil || len(patients) > searchPatientCap {
 		return nil, false, err
 	}
+	return patients, true, nil
+}
+
+// firstNamePage reads one page of a search by first name alone in the
+// created sort among the name's patients (firstNamePatients): each
+// tenant's claims are read in ID order (claims_tenant_id, whose entries
+// carry the patient and the organisation, 00181), skipping other
+// patients' claims, until the page is full (dashClaimPageIDs, the page's
+// limit in its text); DashClaimsByIDs reads the page. A name matching N
+// of a tenant's C claims reads about page size × C/N index entries (1,300
+// for a page of 50 at 1/26).
+func (s *Store) firstNamePage(ctx context.Context, tx pgx.Tx, db *pgq.Queries, p pgq.DashClaimsSortedParams, patients []string) ([]pgq.DashClaimsSortedRow, error) {
 	if len(patients) == 0 {
-		return []pgq.DashClaimsSortedRow{}, true, nil
+		return []pgq.DashClaimsSortedRow{}, nil
 	}
 	// The created sort's key is '' (the ID alone orders it): after a cursor
 	// (key, id), DashClaimsSorted keeps the claims with ('', claim ID)
 	// after (key, id) in the sort's direction; here that is an inclusive
 	// bound on the ID.
-	bound, some, valid := createdBound(p)
-	if !valid {
-		return nil, false, nil
-	}
+	bound, some, _ := createdBound(p)
 	if !some {
-		return []pgq.DashClaimsSortedRow{}, true, nil
+		return []pgq.DashClaimsSortedRow{}, nil
 	}
-	var ids []string
-	if p.Descending {
-		ids, err = db.DashClaimPageIDsNewest(ctx, pgq.DashClaimPageIDsNewestParams{Patients: patients, Upto: bound,
-			PayerID: p.PayerID, ProviderID: p.ProviderID, CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo,
-			MinCents: p.MinCents, MaxCents: p.MaxCents, Statuses: p.Statuses, RowLimit: p.RowLimit, Actor: p.Actor, Perm: p.Perm})
-	} else {
-		ids, err = db.DashClaimPageIDsOldest(ctx, pgq.DashClaimPageIDsOldestParams{Patients: patients, FromID: bound,
-			PayerID: p.PayerID, ProviderID: p.ProviderID, CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo,
-			MinCents: p.MinCents, MaxCents: p.MaxCents, Statuses: p.Statuses, RowLimit: p.RowLimit, Actor: p.Actor, Perm: p.Perm})
-	}
+	ids, err := dashClaimPageIDs(ctx, tx, p, patients, bound)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	rows, err := dashClaimsByIDs(ctx, db, p, ids)
-	return rows, err == nil, err
+	return dashClaimsByIDs(ctx, db, p, ids)
 }
 
 // createdBound is the inclusive bound on the claim ID of the created

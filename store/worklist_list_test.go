@@ -107,7 +107,11 @@ func TestScaleListGenericPlans(t *testing.T) {
 				}
 			}
 			f := c.filter
-			listed := f.From == nil && f.To == nil && f.MinCents == nil && f.MaxCents == nil &&
+			// A created range of at most 93 days in the created sort, alone:
+			// the range's IDs from claims_tenant_created, sorted (00181).
+			createdRange := f.Sort.Key == rcm.SortCreated && f.From != nil && f.To != nil && f.To.Sub(*f.From) <= 93*24*time.Hour &&
+				f.Status == "" && f.PayerID == "" && f.ProviderID == "" && f.MinCents == nil && f.MaxCents == nil
+			listed := createdRange || f.From == nil && f.To == nil && f.MinCents == nil && f.MaxCents == nil &&
 				(f.Sort.Key == rcm.SortCreated || (f.Status == "" && f.PayerID == "" && f.ProviderID == "") ||
 					(f.Sort.Key == rcm.SortBalance && f.PayerID == "" && f.ProviderID == ""))
 			if !listed {
@@ -130,7 +134,17 @@ func TestScaleListGenericPlans(t *testing.T) {
 			if len(scans) == 0 {
 				t.Errorf("%s page %d: no scan of claims in %s", c.name, page, plan)
 			}
-			if f.Sort.Key != rcm.SortPayer && pageSorted {
+			if createdRange {
+				// The range is read from the index alone and its IDs sorted;
+				// only the page's claims come from the table, by primary key.
+				// A plan reading the table under the sort (or the tenant's
+				// claims in ID order from the table) fails.
+				if len(scans) != 2 || !strings.HasPrefix(scans[0], "Index Only Scan claims_tenant_created filter") ||
+					!strings.HasPrefix(scans[1], "Index Scan claims_pkey filter") {
+					t.Errorf("%s page %d: want the range from claims_tenant_created alone, then the page by primary key; scans %s",
+						c.name, page, strings.Join(scans, ", "))
+				}
+			} else if f.Sort.Key != rcm.SortPayer && pageSorted {
 				t.Errorf("%s page %d: the generic plan sorts a tenant's claims (scans %s)", c.name, page, strings.Join(scans, ", "))
 			}
 			// The filter's condition is the index's (else how many claims
@@ -159,7 +173,9 @@ func TestScaleListGenericPlans(t *testing.T) {
 	}
 	defer one.Close()
 	one.UseKeys(keys)
+	monthFrom, monthTo := time.Now().AddDate(0, -2, 0), time.Now().AddDate(0, -1, 0)
 	for _, f := range []store.DashClaimFilter{{}, {Status: "accepted"}, {PayerID: payer}, {ProviderID: provider},
+		{From: &monthFrom, To: &monthTo},
 		{Sort: rcm.ClaimSort{Key: rcm.SortDOS, Desc: true}},
 		{Status: "accepted,partially_paid", Sort: rcm.ClaimSort{Key: rcm.SortBalance, Desc: true}},
 		{Status: "needs_correction,appeal_pending,rejected,scrub_failed,appeal_lapsed"}} {
@@ -192,8 +208,8 @@ func TestScaleListGenericPlans(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if prepared != 7 {
-		t.Errorf("%d DashClaimsListed statements prepared, want 7", prepared)
+	if prepared != 8 {
+		t.Errorf("%d DashClaimsListed statements prepared, want 8", prepared)
 	}
 }
 
@@ -284,4 +300,85 @@ func tenantPageSorted(raw string) (sorted bool, scans []string) {
 	}
 	walk(plan[0].Plan, false, false)
 	return sorted, scans
+}
+
+// TestScaleFirstNamePlans checks the generic plan of the statement that
+// reads a first name's page among its patients (store/search_pageids.go),
+// newest and oldest first, the first page and the page after its cursor,
+// against a database scalebench generated (as TestScaleListGenericPlans):
+// each tenant's claims must be read in ID order from claims_tenant_id
+// alone (the patient and organisation in the index, 00181), with no sort
+// under the tenant's LIMIT (a LIMIT parameter, taken for 10% of the rows,
+// made the plan read and sort the tenant's claims) and no read of the
+// table for the claims it skips.
+func TestScaleFirstNamePlans(t *testing.T) {
+	ctx := context.Background()
+	s, dsn, _ := openScaleExplainDB(t)
+	a := store.Actor{UserID: store.ScaleTenant(0).BillerID, SourceIP: "192.0.2.1", RequestID: "scale-first-name"}
+	ts, log, err := s.TracedCopy(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	conn, err := s.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, desc := range []bool{true, false} {
+		f := store.DashClaimFilter{Search: rcm.ClaimSearch{FirstName: "Alpha"}, Sort: rcm.ClaimSort{Key: rcm.SortCreated, Desc: desc}}
+		p := store.Page{}
+		for page := 1; page <= 2; page++ {
+			log.Take()
+			_, next, err := ts.DashClaims(ctx, a, f, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sql string
+			var args []any
+			for _, st := range log.Take() {
+				if strings.HasPrefix(st.SQL, "-- DashClaimPageIDs") {
+					sql, args = st.SQL, st.Args
+				}
+			}
+			if sql == "" {
+				t.Fatalf("desc=%v page %d: the first name's page was not read among its patients", desc, page)
+			}
+			// The patients: an array literal Postgres takes as the
+			// statement's uuid[].
+			ids, ok := args[0].([]string)
+			if !ok {
+				t.Fatalf("patients are %T", args[0])
+			}
+			args[0] = "{" + strings.Join(ids, ",") + "}"
+			plan := genericPlan(t, conn.Conn(), sql, args)
+			sorted, scans := tenantPageSorted(plan)
+			if testing.Verbose() {
+				t.Logf("desc=%v page %d (%d patients): sorted %v, scans %s", desc, page, len(ids), sorted, strings.Join(scans, ", "))
+			}
+			if sorted {
+				t.Errorf("desc=%v page %d: the generic plan sorts a tenant's claims (scans %s)", desc, page, strings.Join(scans, ", "))
+			}
+			if len(scans) == 0 {
+				t.Errorf("desc=%v page %d: no scan of claims in %s", desc, page, plan)
+			}
+			for _, sc := range scans {
+				if !strings.HasPrefix(sc, "Index Only Scan claims_tenant_id filter") {
+					t.Errorf("desc=%v page %d: want the tenant's claims from claims_tenant_id alone, got %s", desc, page, sc)
+				}
+			}
+			checked++
+			if next == "" {
+				break
+			}
+			p.After = next
+		}
+	}
+	if checked < 4 {
+		t.Errorf("%d plans checked, want 4", checked)
+	}
 }

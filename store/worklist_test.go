@@ -234,6 +234,9 @@ func TestWorklistSortedOracle(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, to := time.Now().AddDate(-1, 0, 0), time.Now().AddDate(0, -3, 0)
+	// A month (DashClaimsListed's created range in the created sort,
+	// claims_tenant_created; the nine months above are DashClaimsSorted's).
+	monthFrom, monthTo := time.Now().AddDate(0, -3, 0), time.Now().AddDate(0, -2, 0)
 	minC, maxC := int64(10000), int64(40000)
 	filters := []struct {
 		name string
@@ -245,6 +248,7 @@ func TestWorklistSortedOracle(t *testing.T) {
 		{"payer", store.DashClaimFilter{PayerID: payer}},
 		{"provider", store.DashClaimFilter{ProviderID: provider}},
 		{"created", store.DashClaimFilter{From: &from, To: &to}},
+		{"created month", store.DashClaimFilter{From: &monthFrom, To: &monthTo}},
 		{"amount", store.DashClaimFilter{MinCents: &minC, MaxCents: &maxC}},
 		{"payer and status", store.DashClaimFilter{PayerID: payer, Status: "paid,partially_paid"}},
 		{"search last name", store.DashClaimFilter{Search: rcm.ClaimSearch{Q: pat.LastName}}},
