@@ -276,6 +276,45 @@ func TestRemittanceVersionKept(t *testing.T) {
 	}
 	check("concurrent claim payments and work items")
 
+	// Two writers of one remittance (work items on the whole remittance,
+	// which no other trigger orders), the second waiting for the first: it
+	// must count the first's item too (without the remittance's row lock it
+	// recounted from a snapshot without it, and the remittance was kept
+	// twice).
+	tx, err := s.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
+		VALUES ('01a2ffff-0000-7000-8000-000000000002', 0, 'unbalanced', 'ZZW1')`); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan error, 1)
+	go func() {
+		_, err := s.Pool.Exec(ctx, `INSERT INTO remit_work_queue (remittance_id, seq, kind, detail)
+			VALUES ('01a2ffff-0000-7000-8000-000000000002', 0, 'eft_unreconciled', 'ZZW2')`)
+		second <- err
+	}()
+	for waiting := false; !waiting; {
+		if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE '%ZZW2%')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-second:
+			t.Fatalf("the second writer did not wait for the first: %v", err)
+		default:
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	check("a writer waiting for another of the same remittance")
+
 	// The kept rows are those made afresh, and the sums theirs, folded.
 	var stale, wrongSums, unfolded int
 	if err := s.Pool.QueryRow(ctx, `WITH fresh AS (SELECT * FROM remittance_poll_rows(ARRAY(SELECT id FROM remittances)))
