@@ -951,11 +951,6 @@ type Remittance struct {
 	DetailsRecorded  bool
 }
 
-type RemittanceChange struct {
-	TenantID string
-	Changes  int64
-}
-
 type RemittanceOwner struct {
 	RemittanceID string
 	OrgID        *string
@@ -966,6 +961,27 @@ type RemittancePaymentCount struct {
 	Partner      string
 	Payments     int64
 	Unmatched    int64
+}
+
+type RemittancePollCount struct {
+	Orgs        []string
+	ByAccount   bool
+	Partner     string
+	Members     int64
+	Remittances int64
+	Reconciled  int64
+	OpenItems   int64
+}
+
+type RemittancePollMember struct {
+	RemittanceID string
+	Orgs         []string
+	ByAccount    bool
+	Partner      string
+	Remittances  int32
+	Reconciled   int32
+	OpenItems    int32
+	Latest       time.Time
 }
 
 type RemittanceProviderAdjustment struct {
