@@ -66,7 +66,6 @@ CREATE TABLE remittance_poll_counts (
     open_items   bigint NOT NULL
 );
 CREATE INDEX remittance_poll_counts_key ON remittance_poll_counts (orgs, by_account, partner);
-CREATE INDEX remittance_poll_counts_orgs ON remittance_poll_counts USING gin (orgs);
 CREATE INDEX remittance_poll_counts_partner ON remittance_poll_counts (partner) WHERE by_account;
 
 -- +goose StatementBegin
