@@ -71,8 +71,14 @@ CREATE INDEX remittance_poll_counts_partner ON remittance_poll_counts (partner) 
 -- +goose StatementBegin
 -- The member rows of remittances rems, from their rows (keys owned by
 -- nobody, no organisation and no account, are left out: no caller sees
--- them).
-CREATE FUNCTION remittance_poll_rows(rems uuid[])
+-- them). A remittance's organisations are those of its claim payments:
+-- with cand NULL, every claim payment is read (the backfill, and the
+-- tests' fresh rows); otherwise only the candidates are asked, one probe
+-- of claim_payments_org each: the organisations its kept row has and
+-- cand, the organisations the writing statement gave claim payments. A
+-- posting's slice of 500 claim payments then costs a few probes, not a
+-- read of every claim payment the remittance already carries.
+CREATE FUNCTION remittance_poll_rows(rems uuid[], cand uuid[])
 RETURNS TABLE (remittance_id uuid, orgs uuid[], by_account boolean, partner text, remittances int, reconciled int, open_items int, latest timestamptz)
 LANGUAGE sql STABLE AS $$
     WITH k AS (
@@ -80,9 +86,20 @@ LANGUAGE sql STABLE AS $$
         FROM (SELECT DISTINCT x.id FROM unnest(rems) AS x (id)) x
         JOIN remittances r ON r.id = x.id
         CROSS JOIN LATERAL (
-            SELECT coalesce(array_agg(DISTINCT cp.org_id ORDER BY cp.org_id) FILTER (WHERE cp.org_id IS NOT NULL), '{}') AS orgs,
-                   count(*) = 0 OR bool_or(cp.org_id IS NULL) AS by_account
-            FROM claim_payments cp WHERE cp.remittance_id = r.id) a),
+            SELECT CASE WHEN cand IS NULL THEN
+                       coalesce((SELECT array_agg(DISTINCT cp.org_id ORDER BY cp.org_id) FROM claim_payments cp
+                                 WHERE cp.remittance_id = r.id AND cp.org_id IS NOT NULL), '{}')
+                   ELSE
+                       ARRAY(SELECT o.id FROM (SELECT unnest(cand) UNION
+                                               SELECT unnest(m.orgs) FROM remittance_poll_members m
+                                               WHERE m.remittance_id = r.id AND m.remittances > 0) AS o (id)
+                             WHERE EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.org_id = o.id AND cp.remittance_id = r.id)
+                             ORDER BY o.id)
+                   END AS orgs,
+                   -- Its account's too when it carries an unmatched claim
+                   -- payment or none (claim_payments_unmatched, the key).
+                   (EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.remittance_id = r.id AND cp.org_id IS NULL)
+                    OR NOT EXISTS (SELECT 1 FROM claim_payments cp WHERE cp.remittance_id = r.id)) AS by_account) a),
     c AS (
         SELECT k.id, k.orgs, k.by_account, k.partner, 1 AS remittances, k.eft_reconciled::int AS reconciled, 0 AS open_items,
                k.created_at AS latest
@@ -105,8 +122,9 @@ $$;
 
 -- +goose StatementBegin
 -- Recomputes the member rows of remittances rems (NULLs ignored) and adds
--- the difference to the kept counts.
-CREATE FUNCTION remittance_poll_refresh(rems uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+-- the difference to the kept counts; cand: the organisations the writing
+-- statement gave claim payments of them (remittance_poll_rows).
+CREATE FUNCTION remittance_poll_refresh(rems uuid[], cand uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     ids uuid[] := ARRAY(SELECT DISTINCT x.id FROM unnest(rems) AS x (id) WHERE x.id IS NOT NULL ORDER BY x.id);
 BEGIN
@@ -123,7 +141,7 @@ BEGIN
         RETURNING m.orgs, m.by_account, m.partner, m.remittances, m.reconciled, m.open_items),
     new AS (
         INSERT INTO remittance_poll_members (remittance_id, orgs, by_account, partner, remittances, reconciled, open_items, latest)
-        SELECT * FROM remittance_poll_rows(ids)
+        SELECT * FROM remittance_poll_rows(ids, ARRAY(SELECT DISTINCT c.id FROM unnest(cand) AS c (id) WHERE c.id IS NOT NULL))
         RETURNING orgs, by_account, partner, remittances, reconciled, open_items),
     d AS (
         SELECT x.orgs, x.by_account, x.partner, sum(x.n) AS members, sum(x.remittances) AS remittances,
@@ -154,20 +172,25 @@ CREATE FUNCTION remittance_poll_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_LEVEL = 'ROW' THEN
         IF TG_TABLE_NAME = 'remittances' THEN
-            PERFORM remittance_poll_refresh(ARRAY[OLD.id, NEW.id]);
+            PERFORM remittance_poll_refresh(ARRAY[OLD.id, NEW.id], '{}');
+        ELSIF TG_TABLE_NAME = 'claim_payments' THEN
+            PERFORM remittance_poll_refresh(ARRAY[OLD.remittance_id, NEW.remittance_id], ARRAY[OLD.org_id, NEW.org_id]);
         ELSE
-            PERFORM remittance_poll_refresh(ARRAY[OLD.remittance_id, NEW.remittance_id]);
+            PERFORM remittance_poll_refresh(ARRAY[OLD.remittance_id, NEW.remittance_id], '{}');
         END IF;
     ELSIF TG_TABLE_NAME = 'remittances' THEN
         IF TG_OP = 'INSERT' THEN
-            PERFORM remittance_poll_refresh(ARRAY(SELECT n.id FROM poll_new n));
+            PERFORM remittance_poll_refresh(ARRAY(SELECT n.id FROM poll_new n), '{}');
         ELSE
-            PERFORM remittance_poll_refresh(ARRAY(SELECT o.id FROM poll_old o));
+            PERFORM remittance_poll_refresh(ARRAY(SELECT o.id FROM poll_old o), '{}');
         END IF;
+    ELSIF TG_TABLE_NAME = 'claim_payments' AND TG_OP = 'INSERT' THEN
+        PERFORM remittance_poll_refresh(ARRAY(SELECT DISTINCT n.remittance_id FROM poll_new n),
+                                        ARRAY(SELECT DISTINCT n.org_id FROM poll_new n));
     ELSIF TG_OP = 'INSERT' THEN
-        PERFORM remittance_poll_refresh(ARRAY(SELECT DISTINCT n.remittance_id FROM poll_new n));
+        PERFORM remittance_poll_refresh(ARRAY(SELECT DISTINCT n.remittance_id FROM poll_new n), '{}');
     ELSE
-        PERFORM remittance_poll_refresh(ARRAY(SELECT DISTINCT o.remittance_id FROM poll_old o));
+        PERFORM remittance_poll_refresh(ARRAY(SELECT DISTINCT o.remittance_id FROM poll_old o), '{}');
     END IF;
     RETURN NULL;
 END
@@ -178,7 +201,7 @@ $$;
 -- (reads go on).
 LOCK TABLE remittances, claim_payments, remit_work_queue IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO remittance_poll_members (remittance_id, orgs, by_account, partner, remittances, reconciled, open_items, latest)
-SELECT * FROM remittance_poll_rows(ARRAY(SELECT r.id FROM remittances r));
+SELECT * FROM remittance_poll_rows(ARRAY(SELECT r.id FROM remittances r), NULL);
 INSERT INTO remittance_poll_counts (orgs, by_account, partner, members, remittances, reconciled, open_items)
 SELECT m.orgs, m.by_account, m.partner, count(*), sum(m.remittances), sum(m.reconciled), sum(m.open_items)
 FROM remittance_poll_members m GROUP BY m.orgs, m.by_account, m.partner;
@@ -373,7 +396,7 @@ DROP TRIGGER remittance_poll_delete ON remittances;
 DROP TRIGGER remittance_poll_update ON remittances;
 DROP TRIGGER remittance_poll_insert ON remittances;
 DROP FUNCTION remittance_poll_apply();
-DROP FUNCTION remittance_poll_refresh(uuid[]);
-DROP FUNCTION remittance_poll_rows(uuid[]);
+DROP FUNCTION remittance_poll_refresh(uuid[], uuid[]);
+DROP FUNCTION remittance_poll_rows(uuid[], uuid[]);
 DROP TABLE remittance_poll_counts;
 DROP TABLE remittance_poll_members;

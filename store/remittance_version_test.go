@@ -317,7 +317,7 @@ func TestRemittanceVersionKept(t *testing.T) {
 
 	// The kept rows are those made afresh, and the sums theirs, folded.
 	var stale, wrongSums, unfolded int
-	if err := s.Pool.QueryRow(ctx, `WITH fresh AS (SELECT * FROM remittance_poll_rows(ARRAY(SELECT id FROM remittances)))
+	if err := s.Pool.QueryRow(ctx, `WITH fresh AS (SELECT * FROM remittance_poll_rows(ARRAY(SELECT id FROM remittances), NULL))
 		SELECT (SELECT count(*) FROM ((SELECT * FROM remittance_poll_members EXCEPT ALL SELECT * FROM fresh)
 		                              UNION ALL (SELECT * FROM fresh EXCEPT ALL SELECT * FROM remittance_poll_members)) x)`).Scan(&stale); err != nil {
 		t.Fatal(err)
