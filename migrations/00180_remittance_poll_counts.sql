@@ -127,6 +127,10 @@ $$;
 CREATE FUNCTION remittance_poll_refresh(rems uuid[], cand uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     ids uuid[] := ARRAY(SELECT DISTINCT x.id FROM unnest(rems) AS x (id) WHERE x.id IS NOT NULL ORDER BY x.id);
+    -- Variables, not subqueries, as remittance_poll_rows's arguments: the
+    -- planner inlines the function then (a call with a subquery argument is
+    -- planned anew on each call).
+    orgs uuid[] := ARRAY(SELECT DISTINCT c.id FROM unnest(cand) AS c (id) WHERE c.id IS NOT NULL);
 BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
@@ -141,7 +145,7 @@ BEGIN
         RETURNING m.orgs, m.by_account, m.partner, m.remittances, m.reconciled, m.open_items),
     new AS (
         INSERT INTO remittance_poll_members (remittance_id, orgs, by_account, partner, remittances, reconciled, open_items, latest)
-        SELECT * FROM remittance_poll_rows(ids, ARRAY(SELECT DISTINCT c.id FROM unnest(cand) AS c (id) WHERE c.id IS NOT NULL))
+        SELECT * FROM remittance_poll_rows(ids, orgs)
         RETURNING orgs, by_account, partner, remittances, reconciled, open_items),
     d AS (
         SELECT x.orgs, x.by_account, x.partner, sum(x.n) AS members, sum(x.remittances) AS remittances,
