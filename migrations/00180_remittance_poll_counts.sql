@@ -130,7 +130,7 @@ DECLARE
     -- Variables, not subqueries, as remittance_poll_rows's arguments: the
     -- planner inlines the function then (a call with a subquery argument is
     -- planned anew on each call).
-    orgs uuid[] := ARRAY(SELECT DISTINCT c.id FROM unnest(cand) AS c (id) WHERE c.id IS NOT NULL);
+    cand_orgs uuid[] := ARRAY(SELECT DISTINCT c.id FROM unnest(cand) AS c (id) WHERE c.id IS NOT NULL);
 BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
@@ -145,7 +145,7 @@ BEGIN
         RETURNING m.orgs, m.by_account, m.partner, m.remittances, m.reconciled, m.open_items),
     new AS (
         INSERT INTO remittance_poll_members (remittance_id, orgs, by_account, partner, remittances, reconciled, open_items, latest)
-        SELECT * FROM remittance_poll_rows(ids, orgs)
+        SELECT * FROM remittance_poll_rows(ids, cand_orgs)
         RETURNING orgs, by_account, partner, remittances, reconciled, open_items),
     d AS (
         SELECT x.orgs, x.by_account, x.partner, sum(x.n) AS members, sum(x.remittances) AS remittances,
