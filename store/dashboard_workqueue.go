@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -78,73 +77,16 @@ func (s *Store) DashWorkQueuePage(ctx context.Context, a Actor, p Page) ([]WorkI
 
 // DashRemittanceVersion counts visible remittances and open work items
 // and finds the latest change among them: the remittance page's cheap
-// version for live updates. Counting reads every remittance the caller
-// owns, so the counts are kept per user with the change count of the
-// caller's tenants (remittance_changes, 00173, kept by triggers on every
-// write that can change them) and their organisations, read in the same
-// snapshot: while neither moved, the kept counts are the current ones.
+// version for live updates. The counts are kept in the database per owner
+// key (remittance_poll_counts, 00180, kept by triggers on every write that
+// can change them), so a poll, a user's first included, sums the caller's
+// keys in one statement instead of counting every remittance they own.
 func (s *Store) DashRemittanceVersion(ctx context.Context, a Actor) (RemittanceVersion, error) {
-	var v RemittanceVersion
-	err := pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		db := pgq.New(tx)
-		ch, err := db.DashRemittanceChanges(ctx, pgq.DashRemittanceChangesParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
-		if err != nil {
-			return err
-		}
-		stamp := remitStamp{orgs: ch.Orgs, changes: ch.Changes}
-		if kept, ok := s.remitVersions.get(a.UserID, stamp); ok {
-			v = kept
-			return nil
-		}
-		r, err := db.DashRemittanceVersion(ctx, pgq.DashRemittanceVersionParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
-		if err != nil {
-			return err
-		}
-		v = RemittanceVersion{Remittances: int(r.Remittances), Reconciled: int(r.Reconciled), OpenWorkItems: int(r.OpenItems), Latest: r.Latest}
-		s.remitVersions.put(a.UserID, stamp, v)
-		return nil
-	})
-	return v, err
-}
-
-// remitStamp is what a user's remittance counts were counted at: their
-// organisations and their tenants' change count.
-type remitStamp struct {
-	orgs    string
-	changes int64
-}
-
-// remitVersionCache keeps each user's latest remittance counts with their
-// stamp (at most remitVersionsKept users; emptied when full).
-type remitVersionCache struct {
-	mu sync.Mutex
-	m  map[string]keptRemitVersion
-}
-
-type keptRemitVersion struct {
-	stamp remitStamp
-	v     RemittanceVersion
-}
-
-const remitVersionsKept = 10000
-
-func (c *remitVersionCache) get(user string, stamp remitStamp) (RemittanceVersion, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k, ok := c.m[user]
-	if !ok || k.stamp != stamp {
-		return RemittanceVersion{}, false
+	r, err := pgq.New(s.Pool).DashRemittanceVersion(ctx, pgq.DashRemittanceVersionParams{Actor: nullText(a.UserID), Perm: PermClaimRead})
+	if err != nil {
+		return RemittanceVersion{}, err
 	}
-	return k.v, true
-}
-
-func (c *remitVersionCache) put(user string, stamp remitStamp, v RemittanceVersion) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= remitVersionsKept {
-		c.m = map[string]keptRemitVersion{}
-	}
-	c.m[user] = keptRemitVersion{stamp: stamp, v: v}
+	return RemittanceVersion{Remittances: int(r.Remittances), Reconciled: int(r.Reconciled), OpenWorkItems: int(r.OpenItems), Latest: r.Latest}, nil
 }
 
 // ResolveWorkItem records the resolution of an open work item by the

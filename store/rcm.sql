@@ -152,19 +152,37 @@ WHERE q.status = 'open'
   AND q.id IN (SELECT item_id FROM visible_work_items(sqlc.narg(actor)::uuid, @perm::text))
 ORDER BY q.id DESC LIMIT @row_limit;
 
--- name: DashRemittanceChanges :one
--- The caller's organisations and the change count kept for their tenants
--- (remittance_changes, 00173): while both are the same, so are the
--- remittance view's counts (DashRemittanceVersion).
-WITH v AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id))
-SELECT coalesce((SELECT string_agg(v.id::text, ',' ORDER BY v.id) FROM v), '')::text AS orgs,
-       coalesce((SELECT sum(c.changes) FROM remittance_changes c
-                 WHERE c.tenant_id IN (SELECT org_tenant(v.id) FROM v)), 0)::bigint AS changes;
-
 -- name: DashRemittanceVersion :one
 -- What changes when the remittance view would: remittances posted or
--- reconciled, work items added or resolved. The items are those of the
--- visible remittances, each asked (work_item_visible, 00165).
+-- reconciled, work items added or resolved, summed from the counts kept
+-- per owner key (remittance_poll_counts, 00180): the keys whose
+-- organisations meet the caller's, or whose account is one the caller's
+-- organisations bill through. The latest change is each key's newest
+-- member (remittance_poll_members_latest). DashRemittanceRecount counts
+-- the same afresh.
+WITH v AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)),
+g AS (
+    SELECT c.orgs, c.by_account, c.partner, sum(c.remittances) AS remittances, sum(c.reconciled) AS reconciled,
+           sum(c.open_items) AS open_items
+    FROM remittance_poll_counts c
+    WHERE c.orgs && ARRAY(SELECT v.id FROM v)
+       OR (c.by_account AND c.partner = ANY (ARRAY(SELECT tp.partner FROM trading_partner_orgs tp WHERE tp.org_id IN (SELECT v.id FROM v))))
+    GROUP BY c.orgs, c.by_account, c.partner
+    HAVING sum(c.members) > 0)
+SELECT coalesce((SELECT sum(g.remittances) FROM g), 0)::bigint AS remittances,
+       coalesce((SELECT sum(g.reconciled) FROM g), 0)::bigint AS reconciled,
+       coalesce((SELECT sum(g.open_items) FROM g), 0)::bigint AS open_items,
+       greatest((SELECT max(l.latest) FROM g CROSS JOIN LATERAL (
+                     SELECT m.latest FROM remittance_poll_members m
+                     WHERE m.orgs = g.orgs AND m.by_account = g.by_account AND m.partner = g.partner
+                     ORDER BY m.latest DESC LIMIT 1) AS l),
+                'epoch'::timestamptz)::timestamptz AS latest;
+
+-- name: DashRemittanceRecount :one
+-- DashRemittanceVersion's figures counted afresh from every remittance and
+-- work item the caller sees (visible_remittances; the items each asked,
+-- work_item_visible, 00165): what the poll read before 00180, kept as the
+-- kept counts' oracle (store tests).
 WITH rem AS (
     SELECT r.id, r.created_at, r.eft_reconciled FROM remittances r
     WHERE r.id IN (SELECT remittance_id FROM visible_remittances(sqlc.narg(actor)::uuid, @perm::text))),

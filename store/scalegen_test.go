@@ -151,16 +151,9 @@ func TestScaleData(t *testing.T) {
 // why (issue 20): the test reports them, and fails when one disappears so
 // that the entry is removed with the fix.
 var knownSeqScans = map[string][]string{
-	// The version counts every remittance the caller owns (visible_remittances,
-	// 00160: the caller's claim payments, then their remittances); on the
-	// tiny preset's 7,000 remittances, 1,000 of them the caller's, the
-	// planner reads the table whole and hashes it, the cheaper plan at this
-	// size. At 500,000 claims (preset twentieth) it reads them by primary
-	// key (TestScaleExplainAnalyze). The count stays linear in the
-	// caller's remittances either way; since 00173 it runs only when the
-	// caller's tenants' kept change count moved (a poll that finds nothing
-	// changed reads that count alone).
-	"remittance version": {"remittances"},
+	// (The remittance version's count of every remittance the caller owns,
+	// which read remittances whole on the tiny preset, sums kept counts
+	// since 00180.)
 }
 
 // dashboardStatement is one statement a dashboard query sent.

@@ -56,8 +56,6 @@ type Store struct {
 	idem     idemQueues
 	// passwordChecks counts sign-ins' argon2id checks (PasswordChecks).
 	passwordChecks atomic.Int64
-	// remitVersions keeps users' remittance counts (DashRemittanceVersion).
-	remitVersions remitVersionCache
 	// searchCap overrides searchIDCap when set (tests).
 	searchCap int
 }

@@ -951,11 +951,6 @@ type Remittance struct {
 	DetailsRecorded  bool
 }
 
-type RemittanceChange struct {
-	TenantID string
-	Changes  int64
-}
-
 type RemittanceOwner struct {
 	RemittanceID string
 	OrgID        *string
@@ -975,6 +970,27 @@ type RemittancePaymentTotal struct {
 	ChargeCents   int64
 	PaidCents     int64
 	AdjustedCents int64
+}
+
+type RemittancePollCount struct {
+	Orgs        []string
+	ByAccount   bool
+	Partner     string
+	Members     int64
+	Remittances int64
+	Reconciled  int64
+	OpenItems   int64
+}
+
+type RemittancePollMember struct {
+	RemittanceID string
+	Orgs         []string
+	ByAccount    bool
+	Partner      string
+	Remittances  int32
+	Reconciled   int32
+	OpenItems    int32
+	Latest       time.Time
 }
 
 type RemittanceProviderAdjustment struct {
