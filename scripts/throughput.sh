@@ -9,8 +9,8 @@
 #
 # Settings: TP_RUNS (default "dev:1 cluster:1 cluster:2 cluster:4", each
 # KIND:WORKERS), TP_CLAIMS (300), TP_WORKFLOWS (ceiling workflows, 500),
-# TP_CEILING (ACTIVITIES:LOCAL, the ceiling's shape; default the counts of
-# one claim's history),
+# TP_CEILING ("ACTIVITIES:LOCAL ...", the ceiling's shapes; default the counts of
+# one claim's history, and as many ordinary activities),
 # TP_PORT_BASE (21500), TP_PG_PORT (21599, the private Postgres of make
 # chaos, started here when it is not running), TP_DB_PREFIX (chaos_tp_).
 # Each run has its own databases (TP_DB_PREFIX + kind + workers, e.g.

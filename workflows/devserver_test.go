@@ -35,6 +35,9 @@ type memClaims struct {
 	statuses map[string][]string
 	// next answers AdvanceClaimPayer per claim, in order (claim_cob_test.go).
 	next map[string][]rcm.COBNext
+	// delay is how long a status write takes (a Postgres write, in
+	// claim_burst_devserver_test.go).
+	delay time.Duration
 }
 
 func (m *memClaims) Scrub(_ context.Context, req activities.ScrubRequest) (activities.ScrubResult, error) {
@@ -42,6 +45,7 @@ func (m *memClaims) Scrub(_ context.Context, req activities.ScrubRequest) (activ
 }
 
 func (m *memClaims) RecordStatus(_ context.Context, ch activities.ClaimStatusChange) error {
+	time.Sleep(m.delay)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.statuses[ch.ClaimID]

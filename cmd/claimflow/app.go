@@ -134,10 +134,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		m.Worker = worker.New(m.Temporal, m.Config.TaskQueue, worker.Options{
-			MaxConcurrentWorkflowTaskPollers: m.Config.WorkerPollers,
-			MaxConcurrentActivityTaskPollers: m.Config.WorkerPollers,
-		})
+		m.Worker = worker.New(m.Temporal, m.Config.TaskQueue, workflows.WorkerOptions(m.Config.WorkerPollers))
 		workflows.Register(m.Worker, acts)
 		workflows.RegisterEngagementActivities(m.Worker, eng)
 		if err := m.registerImports(); err != nil {
