@@ -238,6 +238,8 @@ type Reader struct {
 	// made with) instead.
 	qseg    bool
 	ownSeps []int32
+	// oneByOne turns scanBatch off (the tests' reference).
+	oneByOne bool
 }
 
 // qent is one segment queued by scanBatch.
@@ -460,7 +462,7 @@ func (r *Reader) next() (*Segment, error) {
 	// of classes on the word already loaded.
 	// Segments terminated by other than LF (no CRs to strip) are read
 	// many at a time while they come one after the other.
-	if haveSSE && r.delims.Segment != '\n' && r.end-r.start >= 32 {
+	if haveSSE && r.delims.Segment != '\n' && r.end-r.start >= 32 && !r.oneByOne {
 		if s := r.batch(); s != nil {
 			return s, nil
 		}
@@ -511,7 +513,10 @@ func (r *Reader) next() (*Segment, error) {
 			me := zeroBytes(w ^ es)
 			x := classes(w, cs, rs)
 			if mt != 0 {
-				keep := mt&-mt - 1 // bits below the terminator
+				// The bits of the bytes below the terminator (not its own
+				// bits 0-6: a control character as the terminator set
+				// flagCtrl on every segment it ended).
+				keep := (mt&-mt)>>7 - 1
 				me &= keep
 				acc |= x & keep
 				for me != 0 {
