@@ -117,7 +117,13 @@ func (b *segBatch) add(s *Segment, rd *Reader, ring *bufRing) bool {
 		// The tokenizer wrote them in place (see read).
 		b.seps = b.seps[:n0+k]
 	case n0+k <= cap(b.seps):
-		b.seps = append(b.seps, s.seps...)
+		// A loop, not append: most segments have a handful of
+		// separators, and memmove's call costs more than copying them.
+		dst := b.seps[n0 : n0+k]
+		for i, v := range s.seps[:len(dst)] {
+			dst[i] = v
+		}
+		b.seps = b.seps[:n0+k]
 	default:
 		if n > 0 {
 			return false

@@ -225,7 +225,37 @@ type Reader struct {
 	// they are: the buffer is replaced by one from bufs, not compacted
 	// (parallel validation hands segments to other goroutines).
 	bufs bufSource
+	// q holds segments scanBatch found ahead, q[qi:qn] not yet returned,
+	// their offsets relative to buf[qbase] and their separators in
+	// qseps[qs:] (see pop). The buffer is not moved while any is queued:
+	// Next fills only when the queue is empty.
+	q          [qSize]qent
+	qseps      [qSeps]int32
+	qi, qn, qs int
+	qbase      int
+	// qseg is set while seg.seps is a window of qseps: the scan of a
+	// segment by Next then starts from ownSeps (the slice the Reader was
+	// made with) instead.
+	qseg    bool
+	ownSeps []int32
+	// oneByOne turns scanBatch off (the tests' reference).
+	oneByOne bool
 }
+
+// qent is one segment queued by scanBatch.
+type qent struct {
+	term    int32  // its terminator's offset
+	sepsEnd int32  // its separators end at qseps[sepsEnd]
+	flags   uint32 // scan flags
+	_       uint32
+}
+
+// qSize is the number of segments scanBatch queues at most, qSeps the
+// room for their separators.
+const (
+	qSize = 64
+	qSeps = 1024
+)
 
 // bufSource hands a Reader its buffers.
 type bufSource interface {
@@ -240,12 +270,18 @@ const maxGap = 4 << 10
 
 // NewReader returns a Reader with a 64 KiB buffer.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: r, buf: make([]byte, 64<<10), MaxSegment: 1 << 20, seg: Segment{seps: make([]int32, 0, 64)}}
+	rd := &Reader{r: r, buf: make([]byte, 64<<10), MaxSegment: 1 << 20}
+	rd.seg.seps = make([]int32, 0, 64)
+	rd.ownSeps = rd.seg.seps
+	return rd
 }
 
 // NewBytesReader tokenizes an in-memory interchange without copying it.
 func NewBytesReader(b []byte) *Reader {
-	return &Reader{buf: b, end: len(b), eof: true, MaxSegment: 1 << 30, seg: Segment{seps: make([]int32, 0, 64)}}
+	rd := &Reader{buf: b, end: len(b), eof: true, MaxSegment: 1 << 30}
+	rd.seg.seps = make([]int32, 0, 64)
+	rd.ownSeps = rd.seg.seps
+	return rd
 }
 
 // Delimiters returns the delimiters of the current interchange.
@@ -314,8 +350,78 @@ func (r *Reader) fail(err error, ta1 string) (*Segment, error) {
 // Next returns the next segment, or io.EOF after the last one. After a
 // *SyntaxError the reader is stuck and returns the same error again.
 func (r *Reader) Next() (*Segment, error) {
+	if r.qi >= r.qn {
+		return r.next()
+	}
+	// No layout bytes before a queued segment but the first. pop's body,
+	// without the call (~8 instructions a segment).
+	r.gap, r.gapOver = r.gap[:0], false
+	e := &r.q[r.qi]
+	r.qi++
+	start, term := r.start, r.qbase+int(e.term)
+	data := r.buf[start:term]
+	seps := r.qseps[r.qs:e.sepsEnd:e.sepsEnd]
+	r.qs = int(e.sepsEnd)
+	r.index++
+	s := &r.seg
+	s.Index = r.index
+	s.Offset = r.base + int64(start)
+	s.Data = data
+	s.Delims = r.delims
+	s.Unterminated = false
+	s.crs = 0
+	s.flags = uint8(e.flags)
+	s.seps = seps
+	s.tag = tagOf(data[:seps[0]])
+	r.start = term + 1
+	return s, nil
+}
+
+// pop returns the next queued segment (the layout before it, r.gap, is the
+// caller's). Next has the same body inline.
+func (r *Reader) pop() *Segment {
+	e := &r.q[r.qi]
+	r.qi++
+	start, term := r.start, r.qbase+int(e.term)
+	data := r.buf[start:term]
+	seps := r.qseps[r.qs:e.sepsEnd:e.sepsEnd]
+	r.qs = int(e.sepsEnd)
+	r.index++
+	s := &r.seg
+	s.Index = r.index
+	s.Offset = r.base + int64(start)
+	s.Data = data
+	s.Delims = r.delims
+	s.Unterminated = false
+	s.crs = 0
+	s.flags = uint8(e.flags)
+	s.seps = seps
+	s.tag = tagOf(data[:seps[0]])
+	r.start = term + 1
+	return s
+}
+
+// batch queues the segments from r.start on with scanBatch and returns the
+// first, or nil when there is no whole one in the buffer's next bytes.
+func (r *Reader) batch() *Segment {
+	n := min(r.end-r.start, 1<<30) // offsets fit in int32
+	k := scanBatch(&r.buf[r.start], n, &r.qseps[0], len(r.qseps), &r.q[0], len(r.q), &r.vec)
+	if k == 0 {
+		return nil
+	}
+	r.qbase, r.qi, r.qn, r.qs = r.start, 0, k, 0
+	r.qseg = true
+	return r.pop()
+}
+
+// next is Next without a queued segment.
+func (r *Reader) next() (*Segment, error) {
 	if r.err != nil {
 		return nil, r.err
+	}
+	if r.qseg {
+		// seg.seps is a window of qseps: scan into a slice of our own.
+		r.seg.seps, r.qseg = r.ownSeps[:0], false
 	}
 	// Skip layout bytes (CR, LF) between segments.
 	var nl [2]byte
@@ -373,6 +479,13 @@ func (r *Reader) Next() (*Segment, error) {
 	// flags were a second pass over the segment's bytes (scanFlags, ~180
 	// instructions a segment); here they cost the few operations per word
 	// of classes on the word already loaded.
+	// Segments terminated by other than LF (no CRs to strip) are read
+	// many at a time while they come one after the other.
+	if haveSSE && r.delims.Segment != '\n' && r.end-r.start >= 32 && !r.oneByOne {
+		if s := r.batch(); s != nil {
+			return s, nil
+		}
+	}
 	seps := r.seg.seps[:0]
 	scanned := 0   // bytes after r.start already searched
 	var acc uint64 // classes of the bytes searched (see classes)
@@ -419,7 +532,10 @@ func (r *Reader) Next() (*Segment, error) {
 			me := zeroBytes(w ^ es)
 			x := classes(w, cs, rs)
 			if mt != 0 {
-				keep := mt&-mt - 1 // bits below the terminator
+				// The bits of the bytes below the terminator (not its own
+				// bits 0-6: a control character as the terminator set
+				// flagCtrl on every segment it ended).
+				keep := (mt&-mt)>>7 - 1
 				me &= keep
 				acc |= x & keep
 				for me != 0 {

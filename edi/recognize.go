@@ -50,6 +50,11 @@ type recognizer struct {
 	// no HL numbering or missing-segment reports (Walk and WalkSets,
 	// whose callers never see the recognizer's errors).
 	placeOnly bool
+	// balA and balB are the guide's first balancing tags (0, which no
+	// segment ID packs to, when there are none), balMore is set when it
+	// has more: step tests two integers instead of looping over the list.
+	balA, balB uint32
+	balMore    bool
 	// hooks let the JSON builder follow loop openings.
 	onPush func(n *node, id int)
 	onPop  func(n *node, id int)
@@ -66,6 +71,17 @@ func (r *recognizer) reset(g *Guide) {
 	r.inst = 0
 	r.ctxInst = -1
 	r.place = nil
+	r.balA, r.balB, r.balMore = 0, 0, false
+	if g != nil {
+		bt := g.balanceTags
+		if len(bt) > 0 {
+			r.balA = bt[0]
+		}
+		if len(bt) > 1 {
+			r.balB = bt[1]
+		}
+		r.balMore = len(bt) > 2
+	}
 }
 
 func (r *recognizer) push(n *node) {
@@ -199,7 +215,7 @@ func (r *recognizer) step(v *validator, s *Segment) {
 	if tag == tagHL {
 		r.checkHL(v, s, top)
 	}
-	if len(r.g.balanceTags) > 0 && hasTag(r.g.balanceTags, tag) && !v.opts.SkipBalancing {
+	if (tag == r.balA || tag == r.balB || r.balMore && hasTag(r.g.balanceTags, tag)) && !v.opts.SkipBalancing {
 		r.balanceStep(s, tag, top)
 	}
 	if v.check != nil {

@@ -18,3 +18,15 @@ const haveSSE = true
 //
 //go:noescape
 func scanSSE(p *byte, n, pos int, seps *int32, room int, vec *[6][2]uint64) (next, term, nseps int, classes uint64)
+
+// scanBatch tokenizes many segments in one call: from p[0], the start of
+// a segment, while 16 bytes are left in p[:n], room holds 16 more
+// separators and q has room, it finds each segment's terminator, element
+// separators and scan flags, 16 bytes at a time, and queues the segment
+// (see qent; the separators are relative to the segment's start and end
+// with its length, as Segment.seps). It stops after a segment followed by
+// a CR, an LF or "ISA" (Reader.Next reads those itself), and returns the
+// number of segments queued; the bytes after the last one are read again.
+//
+//go:noescape
+func scanBatch(p *byte, n int, seps *int32, room int, q *qent, qroom int, vec *[6][2]uint64) (nseg int)
