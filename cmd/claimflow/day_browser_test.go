@@ -555,7 +555,9 @@ func (b *dayBrowser) reconcileDeposit(amount string) {
 	b.t.Helper()
 	var trace, paid string
 	b.run("open the paying 835's ERA", chromedp.Click(`a[href="#/remittances"]`), chromedp.WaitVisible(`#remit-h`, chromedp.ByID),
-		chromedp.Click(`//table[@data-remittance][caption[contains(., ": paid $`+amount+`")]]//a[@data-testid="era-open"]`, chromedp.BySearch),
+		// The list's row of that 835: one row per 835, its Paid column the
+		// 835's payment (the list carries totals; the ERA its payments).
+		chromedp.Click(`//tr[@data-remittance][td[4][normalize-space(.)="$`+amount+`"]]//a[@data-testid="era-open"]`, chromedp.BySearch),
 		chromedp.WaitVisible(`[data-testid="era-detail"] [data-testid="era-claim"]`),
 		chromedp.Text(`[data-testid="era-trace"]`, &trace), chromedp.Text(`[data-testid="era-paid"]`, &paid), b.shot("13-era"))
 	if trace == "" || paid != "$"+amount {
@@ -580,7 +582,7 @@ func (b *dayBrowser) reconcileDeposit(amount string) {
 	}
 	// The 835 reads as reconciled with the bank.
 	b.run("the 835 is EFT reconciled", chromedp.Click(`a[href="#/remittances"]`), chromedp.WaitVisible(`#remit-h`, chromedp.ByID),
-		chromedp.WaitVisible(`//table[@data-remittance]/caption[contains(., "Trace `+trace+` ") and contains(., "EFT reconciled")]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//tr[@data-remittance][td[1][normalize-space(.)="`+trace+`"]][td[contains(., "EFT reconciled")]]`, chromedp.BySearch),
 		b.shot("16-remittances-reconciled"))
 }
 
