@@ -14,10 +14,10 @@ import (
 // pageIDsKey is one statement of firstNamePage's page: its direction,
 // the page's row limit and which filters are given.
 type pageIDsKey struct {
-	desc                     bool
-	limit                    int32
-	payer, provider          bool
-	from, to, min, max, stat bool
+	desc  bool
+	limit int32
+	claimFilters
+	stat bool
 }
 
 var pageIDsSQLCache sync.Map // pageIDsKey → string
@@ -76,24 +76,7 @@ SELECT y.id::text AS id FROM v, t CROSS JOIN LATERAL (
       AND c.id ` + cmp + ` $2::uuid
 `)
 	cond := func(c string) { b.WriteString("      AND " + c + "\n") }
-	if k.payer {
-		cond("c.payer_id = " + param("uuid"))
-	}
-	if k.provider {
-		cond("c.provider_id = " + param("uuid"))
-	}
-	if k.from {
-		cond("c.created_at >= " + param("timestamptz"))
-	}
-	if k.to {
-		cond("c.created_at < " + param("timestamptz"))
-	}
-	if k.min {
-		cond("c.total_cents >= " + param("bigint"))
-	}
-	if k.max {
-		cond("c.total_cents <= " + param("bigint"))
-	}
+	k.claimFilters.write(cond, param)
 	if k.stat {
 		// DashClaimsSorted's status list, split at commas.
 		cond("c.status = ANY (string_to_array(" + param("text") + ", ','))")
@@ -112,17 +95,10 @@ LIMIT ` + lim)
 // dashClaimPageIDs runs pageIDsSQL for p's page among patients from bound
 // on, with its generic plan (TestScaleFirstNamePlans).
 func dashClaimPageIDs(ctx context.Context, tx pgx.Tx, p pgq.DashClaimsSortedParams, patients []string, bound string) ([]string, error) {
-	k := pageIDsKey{desc: p.Descending, limit: p.RowLimit, payer: p.PayerID != nil, provider: p.ProviderID != nil,
-		from: p.CreatedFrom != nil, to: p.CreatedTo != nil, min: p.MinCents != nil, max: p.MaxCents != nil, stat: p.Statuses != nil}
-	args := []any{patients, bound, p.Actor, p.Perm}
-	for _, a := range []struct {
-		given bool
-		v     any
-	}{{k.payer, p.PayerID}, {k.provider, p.ProviderID}, {k.from, p.CreatedFrom}, {k.to, p.CreatedTo},
-		{k.min, p.MinCents}, {k.max, p.MaxCents}, {k.stat, p.Statuses}} {
-		if a.given {
-			args = append(args, a.v)
-		}
+	k := pageIDsKey{desc: p.Descending, limit: p.RowLimit, claimFilters: filtersOf(p), stat: p.Statuses != nil}
+	args := k.claimFilters.args([]any{patients, bound, p.Actor, p.Perm}, p)
+	if k.stat {
+		args = append(args, p.Statuses)
 	}
 	// Its generic plan, as the lists' (planned once per connection, not
 	// five times first with the values), then the default again for the

@@ -36,15 +36,66 @@ import (
 // and DashClaimsSorted's status list split at commas), sort keys, order,
 // cursor comparison and columns (TestWorklistSortedOracle).
 
-// listShape is one statement of the family.
-type listShape struct {
-	sort            string // an rcm sort key
-	desc            bool
+// claimFilters are the worklist filters a statement's text names: only
+// those given, each a parameter (a generic plan takes "$n IS NULL OR ..."
+// for a selective filter: TestScaleListGenericPlans,
+// TestScaleFirstNamePlans). The lists (listShape) and the first-name page
+// (pageIDsKey) write them the same way.
+type claimFilters struct {
 	payer, provider bool
 	from, to        bool
 	min, max        bool
-	statuses        int // 0 none, 1 one (=), 2 several (a page per status)
-	after           bool
+}
+
+func filtersOf(p pgq.DashClaimsSortedParams) claimFilters {
+	return claimFilters{payer: p.PayerID != nil, provider: p.ProviderID != nil, from: p.CreatedFrom != nil,
+		to: p.CreatedTo != nil, min: p.MinCents != nil, max: p.MaxCents != nil}
+}
+
+// write adds a condition per filter given; param numbers the next
+// parameter. args appends their values in the same order.
+func (f claimFilters) write(cond func(string), param func(typ string) string) {
+	if f.payer {
+		cond("c.payer_id = " + param("uuid"))
+	}
+	if f.provider {
+		cond("c.provider_id = " + param("uuid"))
+	}
+	if f.from {
+		cond("c.created_at >= " + param("timestamptz"))
+	}
+	if f.to {
+		cond("c.created_at < " + param("timestamptz"))
+	}
+	if f.min {
+		cond("c.total_cents >= " + param("bigint"))
+	}
+	if f.max {
+		cond("c.total_cents <= " + param("bigint"))
+	}
+}
+
+// args appends the values of the filters given to args, in write's order.
+func (f claimFilters) args(args []any, p pgq.DashClaimsSortedParams) []any {
+	for _, a := range []struct {
+		given bool
+		v     any
+	}{{f.payer, p.PayerID}, {f.provider, p.ProviderID}, {f.from, p.CreatedFrom}, {f.to, p.CreatedTo},
+		{f.min, p.MinCents}, {f.max, p.MaxCents}} {
+		if a.given {
+			args = append(args, a.v)
+		}
+	}
+	return args
+}
+
+// listShape is one statement of the family.
+type listShape struct {
+	sort string // an rcm sort key
+	desc bool
+	claimFilters
+	statuses int // 0 none, 1 one (=), 2 several (a page per status)
+	after    bool
 	// limit is the page's row limit, written into the text of the
 	// tenant's LIMIT (an integer, never a caller's text): a generic plan
 	// takes a LIMIT parameter for 10% of the rows, which at 50,000 claims
@@ -159,24 +210,7 @@ x AS (
 	}
 	b.WriteString("        WHERE c.tenant_id = t.id AND c.org_id = ANY (v.orgs)\n")
 	cond := func(c string) { b.WriteString("          AND " + c + "\n") }
-	if sh.payer {
-		cond("c.payer_id = " + param("uuid"))
-	}
-	if sh.provider {
-		cond("c.provider_id = " + param("uuid"))
-	}
-	if sh.from {
-		cond("c.created_at >= " + param("timestamptz"))
-	}
-	if sh.to {
-		cond("c.created_at < " + param("timestamptz"))
-	}
-	if sh.min {
-		cond("c.total_cents >= " + param("bigint"))
-	}
-	if sh.max {
-		cond("c.total_cents <= " + param("bigint"))
-	}
+	sh.claimFilters.write(cond, param)
 	switch sh.statuses {
 	case 1:
 		cond("c.status = " + param("text"))
@@ -240,9 +274,7 @@ func listStatement(p pgq.DashClaimsSortedParams) (sh listShape, args []any, empt
 	if p.Criteria != 0 || !listSortable(p.Sort) {
 		return sh, nil, false, false
 	}
-	sh = listShape{sort: p.Sort, desc: p.Descending, payer: p.PayerID != nil, provider: p.ProviderID != nil,
-		from: p.CreatedFrom != nil, to: p.CreatedTo != nil, min: p.MinCents != nil, max: p.MaxCents != nil,
-		limit: p.RowLimit}
+	sh = listShape{sort: p.Sort, desc: p.Descending, claimFilters: filtersOf(p), limit: p.RowLimit}
 	var statuses []string
 	if p.Statuses != nil {
 		// string_to_array(statuses, ','): "" is no filter (nullText).
@@ -257,17 +289,9 @@ func listStatement(p pgq.DashClaimsSortedParams) (sh listShape, args []any, empt
 	if sh.statuses == 2 {
 		args = append(args, statuses)
 	}
-	for _, a := range []struct {
-		given bool
-		v     any
-	}{{sh.payer, p.PayerID}, {sh.provider, p.ProviderID}, {sh.from, p.CreatedFrom}, {sh.to, p.CreatedTo},
-		{sh.min, p.MinCents}, {sh.max, p.MaxCents}, {sh.statuses == 1, statuses}} {
-		if a.given {
-			args = append(args, a.v)
-		}
-	}
+	args = sh.claimFilters.args(args, p)
 	if sh.statuses == 1 {
-		args[len(args)-1] = statuses[0]
+		args = append(args, statuses[0])
 	}
 	if p.AfterID != nil {
 		if _, err := uuid.Parse(*p.AfterID); err != nil {
