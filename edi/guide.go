@@ -285,6 +285,22 @@ func LookupGuide(st01, ref string) *Guide {
 // loadDict compiles the segment dictionary: segments.json plus any
 // segments-*.json parts.
 func loadDict(fsys fs.FS, dir string) (*dictionary, error) {
+	parts, err := dictParts(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	d, err := compileDict(parts...)
+	if err != nil {
+		return nil, fmt.Errorf("x12 schema segments: %w", err)
+	}
+	return d, nil
+}
+
+//go:generate go test -run TestShippedTablesGenerated -update-shipped
+
+// dictParts reads the dictionary files of dir (segments.json and any
+// segments-*.json), in file name order.
+func dictParts(fsys fs.FS, dir string) ([][]byte, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -299,14 +315,8 @@ func loadDict(fsys fs.FS, dir string) (*dictionary, error) {
 			parts = append(parts, b)
 		}
 	}
-	d, err := compileDict(parts...)
-	if err != nil {
-		return nil, fmt.Errorf("x12 schema segments: %w", err)
-	}
-	return d, nil
+	return parts, nil
 }
-
-//go:generate go test -run TestShippedTablesGenerated -update-shipped
 
 // loadFS compiles the dictionary and every guide table of dir at once.
 func loadFS(fsys fs.FS, dir string) (*dictionary, map[string]*Guide, error) {

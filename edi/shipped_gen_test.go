@@ -8,7 +8,6 @@ import (
 	"go/format"
 	"io/fs"
 	"os"
-	"path"
 	"reflect"
 	"sort"
 	"strconv"
@@ -97,24 +96,6 @@ func normRaw(d rawDict) rawDict {
 		}
 	}
 	return d
-}
-
-func dictParts(fsys fs.FS, dir string) ([][]byte, error) {
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	var parts [][]byte
-	for _, e := range entries {
-		if isDictFile(e.Name()) {
-			b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, b)
-		}
-	}
-	return parts, nil
 }
 
 // shippedSource writes shipped_tables.go: the index, each resolved table
