@@ -172,12 +172,24 @@ func (s *Server) Dir(user, which string) string { return filepath.Join(s.home(us
 
 // ServeSFTP accepts SSH connections on ln until Close.
 func (s *Server) ServeSFTP(ln net.Listener) {
+	s.begin(ln)
+	s.accept(ln)
+}
+
+// begin records the listener and starts the upload processor and the
+// schedule. ListenSFTP runs it before its goroutine: its wg.Add on a
+// goroutine raced a Close that was already waiting (the race detector
+// caught it in TestAuthAndHostKey).
+func (s *Server) begin(ln net.Listener) {
 	s.mu.Lock()
 	s.ln = ln
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go s.processUploads()
 	s.startSchedule()
+}
+
+func (s *Server) accept(ln net.Listener) {
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -198,7 +210,8 @@ func (s *Server) ListenSFTP(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	go s.ServeSFTP(ln)
+	s.begin(ln)
+	go s.accept(ln)
 	return ln.Addr().String(), nil
 }
 
