@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claimflow/claimflow/rcm"
 	"github.com/claimflow/claimflow/store"
@@ -52,7 +53,15 @@ func TestClaimSearchAcrossTenants(t *testing.T) {
 		"explicit names":              "first_name=testpatient&last_name=TENANTA",
 		"explicit payer claim number": "payer_claim_number=ZZCLMZZEFTA",
 		"date of service":             "dos=" + dosA,
+		// 00181's two paths: a first name alone (its patients first) and
+		// the created day (claims_tenant_created); B's own claim matches
+		// both, A's must not show.
+		"explicit first name": "first_name=TESTPATIENT",
+		"created day": "from=" + url.QueryEscape(claimA.CreatedAt.UTC().Truncate(24*time.Hour).Format(time.RFC3339)) +
+			"&to=" + url.QueryEscape(claimA.CreatedAt.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Format(time.RFC3339)),
 	}
+	// Searches whose criterion B's own claim also meets.
+	shared := map[string]bool{"date of service": true, "explicit first name": true, "created day": true}
 	for name, q := range searches {
 		t.Run(name, func(t *testing.T) {
 			var mine, theirs List[store.DashClaim]
@@ -61,7 +70,7 @@ func TestClaimSearchAcrossTenants(t *testing.T) {
 				t.Errorf("tenant A's search %s = %+v, want its claim", q, mine.Items)
 			}
 			w.mustCall(200, b.tokens["biller"], "GET", "/v1/dashboard/claims?"+q, nil, &theirs)
-			if len(theirs.Items) != 0 && (name != "date of service" || slices.ContainsFunc(theirs.Items, func(c store.DashClaim) bool { return c.ID == claimA.ID })) {
+			if len(theirs.Items) != 0 && (!shared[name] || slices.ContainsFunc(theirs.Items, func(c store.DashClaim) bool { return c.ID == claimA.ID })) {
 				t.Errorf("tenant B's search %s = %+v, want none of A's", q, theirs.Items)
 			}
 			st, body := w.raw(b.tokens["biller"], "GET", "/v1/dashboard/claims.csv?"+q, nil)
@@ -74,6 +83,16 @@ func TestClaimSearchAcrossTenants(t *testing.T) {
 				t.Errorf("tenant A's export %s = %d %q", q, st, rows)
 			}
 		})
+	}
+	// The same two paths with no match: the day after A's claim was
+	// created, and a first name no patient has.
+	nextDay := claimA.CreatedAt.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	for _, q := range []string{"from=" + url.QueryEscape(nextDay.Format(time.RFC3339)), "first_name=NOBODY"} {
+		var none List[store.DashClaim]
+		w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/claims?"+q, nil, &none)
+		if len(none.Items) != 0 {
+			t.Errorf("tenant A's search %s = %+v, want no claim", q, none.Items)
+		}
 	}
 	// B's unfiltered exports: its own claim, none of A's.
 	for _, path := range []string{"/v1/dashboard/claims.csv", "/v1/dashboard/denials.csv?status=draft,ready,batched", "/v1/dashboard/remittances.csv"} {

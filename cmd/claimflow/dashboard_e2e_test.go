@@ -20,7 +20,8 @@ import (
 
 // TestDashboardInBrowser drives the embedded billing dashboard in headless
 // Chromium against the whole system (API, worker, Temporal, the
-// clearinghouse simulator): a biller signs in with password and TOTP, finds
+// clearinghouse simulator): a biller signs in with password and TOTP,
+// searches by name, filters by the day the claims were created, finds
 // the CO-16 denied claim from the worklist's status counts, reads its
 // timeline and masked 837 segments, sends "correct and resubmit" from the
 // keyboard, and sees the status change; reads a 276/277 inquiry's masked
@@ -141,6 +142,44 @@ func TestDashboardInBrowser(t *testing.T) {
 	)
 	if rows < 2 {
 		t.Errorf("after clearing the search the worklist shows %d claims", rows)
+	}
+
+	// The created-date filter (00181's claims_tenant_created index): the
+	// day after the claims were created shows none of them; the day they
+	// were created shows both. The dates are typed into the date inputs
+	// as a user types them (month, day, year).
+	var created struct {
+		CreatedAt time.Time `json:"created_at"`
+	}
+	e.api("GET", "/v1/claims/"+paid.ID, nil, &created)
+	day := created.CreatedAt.UTC().Truncate(24 * time.Hour)
+	typeDate := func(id string, d time.Time) chromedp.Action {
+		return chromedp.Tasks{
+			chromedp.Focus("#"+id, chromedp.ByID),
+			chromedp.KeyEvent(d.Format("01022006")),
+		}
+	}
+	var from, to string
+	run("type a created date after the claims", typeDate("f-from", day.AddDate(0, 0, 1)), chromedp.Value(`#f-from`, &from, chromedp.ByID))
+	if want := day.AddDate(0, 0, 1).Format(time.DateOnly); from != want {
+		t.Fatalf("the Created from input holds %q after typing, want %q", from, want)
+	}
+	run("filter by a created date after the claims",
+		chromedp.Click(`form.filters button[type="submit"]`),
+		chromedp.WaitNotPresent(`tr[data-testid="claim-row"][data-claim-id="`+paid.ID+`"]`),
+		chromedp.WaitNotPresent(`tr[data-testid="claim-row"][data-claim-id="`+denied.ID+`"]`),
+	)
+	run("filter by the day the claims were created",
+		typeDate("f-from", day),
+		typeDate("f-to", day.AddDate(0, 0, 1)),
+		chromedp.Value(`#f-to`, &to, chromedp.ByID),
+		chromedp.Click(`form.filters button[type="submit"]`),
+		chromedp.WaitVisible(`tr[data-testid="claim-row"][data-claim-id="`+paid.ID+`"]`),
+		chromedp.WaitVisible(`tr[data-testid="claim-row"][data-claim-id="`+denied.ID+`"]`),
+		shot("02c-claims-created-day"),
+	)
+	if want := day.AddDate(0, 0, 1).Format(time.DateOnly); to != want {
+		t.Errorf("the Created before input holds %q after typing, want %q", to, want)
 	}
 
 	// A real-time 276 status inquiry about the denied claim (the workflow
