@@ -16,7 +16,7 @@ test: ## set up and run every test (vet, race, real Postgres and Temporal)
 bench: ## run the benchmarks and print the report
 	@bash scripts/bench.sh
 
-fuzz: ## run the fuzz targets longer (FUZZTIME, default 2m each)
+fuzz: ## fuzz every fuzz target (FUZZTIME, default 2m each; make test runs their seed corpora)
 	@FUZZTIME=$${FUZZTIME:-2m} bash scripts/fuzz.sh
 
 prod-rehearsal: ## claimflow on a production-style Temporal cluster (Postgres), 2 workers (one killed mid-run) and 2 APIs

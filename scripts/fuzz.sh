@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for FUZZTIME each (make test: 5s, a smoke run: the seed
-# corpora also run in go test; make fuzz: 2m).
+# make fuzz: runs every fuzz target for FUZZTIME each (2m from the Makefile;
+# make test runs only the seed corpora, as ordinary tests in go test).
 # Targets are found by name (func FuzzXxx) in the packages that have them,
 # api's FuzzAPIBodies (every operation's JSON body through the real router)
 # among them.

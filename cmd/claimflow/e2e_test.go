@@ -424,6 +424,9 @@ func TestKillMidPostingAndRedelivery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
+	// Mostly waiting on the killed worker's sticky queue (a minute, see
+	// workflows.StickyScheduleToStart): run beside the other kill test.
+	t.Parallel()
 	e := newE2E(t, false)
 	ctx := context.Background()
 	var prov, pay idOnly

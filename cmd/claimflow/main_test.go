@@ -235,6 +235,11 @@ func TestReadyzReportsTemporalDown(t *testing.T) {
 // starts another worker process, and checks the workflow completes with the
 // row written once.
 func TestWorkerKilledMidWorkflowResumes(t *testing.T) {
+	// Most of this test is waiting: the killed worker's sticky queue holds
+	// the workflow task for workflows.StickyScheduleToStart (a minute)
+	// before the server moves it to the task queue. It waits beside the
+	// other parallel kill test instead of alone (make test's time).
+	t.Parallel()
 	srv := testenv.DevServer(t)
 	s, dsn := testenv.Store(t)
 	dataDir := t.TempDir()
