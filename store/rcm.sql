@@ -145,10 +145,31 @@ SELECT patient_id::text FROM claims WHERE id = $1;
 -- permission $2.
 
 -- name: DashWorkQueuePage :many
+-- The open work items the caller sees, newest first. Their remittances
+-- come first from the kept poll members with open items whose key the
+-- caller sees (remittance_poll_members_open, 00182: a superset, as a
+-- caller sees an item only through its key), then those remittances' open
+-- items, each still asked (visible_work_items). The two OFFSET 0 keep
+-- the planner from reading every tenant's open items instead (in ID
+-- order, or hashed against the remittances): each remittance's open items
+-- are one probe of its (remittance_id, seq, kind) key. At the full size:
+-- 37 ms -> 2.5 ms of execution for a tenant's biller.
+WITH v AS (SELECT v.id FROM visible_orgs(sqlc.narg(actor)::uuid, @perm::text) AS v (id)),
+q AS (
+    SELECT q.id, q.public_id, q.remittance_id, q.seq, q.kind, q.detail, q.status, q.created_at
+    FROM (SELECT DISTINCT m.remittance_id FROM remittance_poll_members m
+          WHERE m.open_items > 0
+            AND (m.orgs && ARRAY(SELECT v.id FROM v)
+                 OR (m.by_account AND m.partner = ANY (ARRAY(
+                         SELECT tp.partner FROM trading_partner_orgs tp WHERE tp.org_id IN (SELECT v.id FROM v)))))) AS m
+    CROSS JOIN LATERAL (
+        SELECT q.* FROM remit_work_queue q
+        WHERE q.remittance_id = m.remittance_id AND q.status = 'open' OFFSET 0) AS q
+    OFFSET 0
+)
 SELECT q.public_id::text AS id, q.remittance_id::text AS remittance_id, r.trace_number, q.seq, q.kind, q.detail, q.status, q.created_at
-FROM remit_work_queue q JOIN remittances r ON r.id = q.remittance_id
-WHERE q.status = 'open'
-  AND q.id < coalesce((SELECT c.id FROM remit_work_queue c WHERE c.public_id = sqlc.narg(before)::uuid), 9223372036854775807)
+FROM q JOIN remittances r ON r.id = q.remittance_id
+WHERE q.id < coalesce((SELECT c.id FROM remit_work_queue c WHERE c.public_id = sqlc.narg(before)::uuid), 9223372036854775807)
   AND q.id IN (SELECT item_id FROM visible_work_items(sqlc.narg(actor)::uuid, @perm::text))
 ORDER BY q.id DESC LIMIT @row_limit;
 

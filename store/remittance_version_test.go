@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/claimflow/claimflow/store"
 	"github.com/claimflow/claimflow/store/internal/pgq"
@@ -104,6 +107,7 @@ func TestRemittanceVersionKept(t *testing.T) {
 				}
 			}
 			last[x.name] = want
+			workQueueAgrees(t, s, step+", "+x.name, x.a)
 		}
 		if step != "start" && !moved {
 			t.Errorf("%s changed no caller's counts: the step checks nothing", step)
@@ -337,5 +341,42 @@ func TestRemittanceVersionKept(t *testing.T) {
 	}
 	if unfolded > 16 {
 		t.Errorf("%d count rows more than keys, want them folded", unfolded)
+	}
+}
+
+// workQueueAgrees pages through the work queue as a (two items a page,
+// so the cursor is used) and compares it with the open items
+// visible_work_items gives a, newest first: DashWorkQueuePage finds its
+// remittances from the kept poll members (00182) and must lose none.
+func workQueueAgrees(t *testing.T, s *store.Store, name string, a store.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	var got []string
+	cursor := ""
+	for {
+		page, next, err := s.DashWorkQueuePage(ctx, a, store.Page{Limit: 2, After: cursor})
+		if err != nil {
+			t.Fatalf("%s: work queue: %v", name, err)
+		}
+		for _, w := range page {
+			got = append(got, w.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT q.public_id::text FROM remit_work_queue q
+		WHERE q.status = 'open' AND q.id IN (SELECT item_id FROM visible_work_items($1::uuid, 'claim:read'))
+		ORDER BY q.id DESC`, a.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: work queue %v, want the visible open items %v", name, got, want)
 	}
 }
