@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/claimflow/claimflow/keyring"
@@ -318,20 +319,7 @@ func explainAnalyzeRolledBack(t *testing.T, s *store.Store, sql string, args []a
 			return "", err
 		}
 		defer func() { _ = tx.Rollback(ctx) }()
-		rows, err := tx.Query(ctx, prefix+sql, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		var b strings.Builder
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				return "", err
-			}
-			fmt.Fprintln(&b, line)
-		}
-		return b.String(), rows.Err()
+		return planText(ctx, tx, prefix+sql, args)
 	}
 	plan, err := run("EXPLAIN (ANALYZE, BUFFERS) ")
 	var pgErr *pgconn.PgError
@@ -347,23 +335,31 @@ func explainAnalyzeRolledBack(t *testing.T, s *store.Store, sql string, args []a
 
 func explain(t *testing.T, s *store.Store, sql string, args []any) string {
 	t.Helper()
-	rows, err := s.Pool.Query(context.Background(), sql, args...)
+	plan, err := planText(context.Background(), s.Pool, sql, args)
 	if err != nil {
 		t.Fatalf("EXPLAIN %s: %v", sql, err)
+	}
+	return plan
+}
+
+// planText runs an EXPLAIN statement on q and returns its lines.
+func planText(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, sql string, args []any) (string, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return "", err
 	}
 	defer rows.Close()
 	var b strings.Builder
 	for rows.Next() {
 		var line string
 		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		fmt.Fprintln(&b, line)
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+	return b.String(), rows.Err()
 }
 
 // openScaleExplainDB opens the database scalebench generated that
