@@ -42,6 +42,7 @@ func TestClaimSearchAcrossTenants(t *testing.T) {
 	a.remittance = post835(t, w, "ZZEFTA", a.recs.claim.PatientControlNumber)
 	claimA, claimB := a.recs.claim, b.recs.claim
 	dosA := a.recs.encounter.DateOfService
+	createdDay := claimA.CreatedAt.UTC().Truncate(24 * time.Hour)
 	searches := map[string]string{
 		"name":                        "q=" + url.QueryEscape("Testpatient TenantA"),
 		"last name":                   "q=tenanta",
@@ -57,8 +58,8 @@ func TestClaimSearchAcrossTenants(t *testing.T) {
 		// the created day (claims_tenant_created); B's own claim matches
 		// both, A's must not show.
 		"explicit first name": "first_name=TESTPATIENT",
-		"created day": "from=" + url.QueryEscape(claimA.CreatedAt.UTC().Truncate(24*time.Hour).Format(time.RFC3339)) +
-			"&to=" + url.QueryEscape(claimA.CreatedAt.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Format(time.RFC3339)),
+		"created day": "from=" + url.QueryEscape(createdDay.Format(time.RFC3339)) +
+			"&to=" + url.QueryEscape(createdDay.AddDate(0, 0, 1).Format(time.RFC3339)),
 	}
 	// Searches whose criterion B's own claim also meets.
 	shared := map[string]bool{"date of service": true, "explicit first name": true, "created day": true}
@@ -86,8 +87,7 @@ func TestClaimSearchAcrossTenants(t *testing.T) {
 	}
 	// The same two paths with no match: the day after A's claim was
 	// created, and a first name no patient has.
-	nextDay := claimA.CreatedAt.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
-	for _, q := range []string{"from=" + url.QueryEscape(nextDay.Format(time.RFC3339)), "first_name=NOBODY"} {
+	for _, q := range []string{"from=" + url.QueryEscape(createdDay.AddDate(0, 0, 1).Format(time.RFC3339)), "first_name=NOBODY"} {
 		var none List[store.DashClaim]
 		w.mustCall(200, a.tokens["biller"], "GET", "/v1/dashboard/claims?"+q, nil, &none)
 		if len(none.Items) != 0 {

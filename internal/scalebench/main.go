@@ -117,7 +117,7 @@ func run(ctx context.Context, size store.ScaleSize, preset string, workers int, 
 		// after inserts (autovacuum's insert threshold, Postgres 13 on),
 		// which sets the visibility map the index-only scans rely on. A
 		// database just written by COPY has none, and autovacuum may be off
-		// where this runs (it is on the development machines): without it
+		// where this runs (the development machines run with it off): without it
 		// every index-only scan reads the table too, and the planner, which
 		// knows, picks other plans than production would.
 		t0 := time.Now()
