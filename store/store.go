@@ -96,6 +96,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
+	go dummyHash() // made beside the first requests, not by the first unknown login
 	return &Store{Pool: pool, policy: DefaultAuthPolicy, now: time.Now}, nil
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/claimflow/claimflow/edi/x12cli"
 	"github.com/claimflow/claimflow/workflows"
 )
 
@@ -78,6 +79,9 @@ func usage(w io.Writer) {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if len(os.Args) > 2 && os.Args[1] == "x12" {
+		x12cli.TuneProcess(os.Args[2:]) // the process's collector; run (and the tests that call it) leave it alone
+	}
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -8,4 +8,7 @@ import (
 	"github.com/claimflow/claimflow/edi/x12cli"
 )
 
-func main() { os.Exit(x12cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+func main() {
+	x12cli.TuneProcess(os.Args[1:])
+	os.Exit(x12cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
