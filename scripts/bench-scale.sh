@@ -9,7 +9,10 @@
 #   - p50/p99 of every dashboard query (worklist with its filters, sorts
 #     and searches, denials, remittances, A/R and analytics) with
 #     SCALE_CLIENTS concurrent staff (default 20), beside the same queries
-#     on an empty database (target p99 <= 100 ms);
+#     on an empty database (target p99 <= 100 ms), each client sending its
+#     next request the moment the last one answers; then again with each
+#     pausing SCALE_THINK on average between requests (default 1s,
+#     exponential; 0 skips this pass), as staff at screens do;
 #   - an 835 of SCALE_POST claim payments (default 10,000) posted through
 #     activities.RemitService.Post (500 claim payments a transaction), its
 #     time (target <= 30 s), peak RSS and heap, transactions per payment,
@@ -37,4 +40,5 @@ args=(-preset "$preset" -db "${SCALE_DB:-scale_bench_$preset}" -key-file ".data/
 if [ -n "${SCALE_TENANTS:-}" ]; then args+=(-tenants "$SCALE_TENANTS"); fi
 if [ "${SCALE_QUERIES:-1}" = 0 ]; then args+=(-queries=false); fi
 if [ -n "${SCALE_ONLY:-}" ]; then args+=(-only "$SCALE_ONLY"); fi
+args+=(-think "${SCALE_THINK:-1s}")
 "${TMPDIR:-/tmp}/claimflow-scalebench" "${args[@]}"

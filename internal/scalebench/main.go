@@ -36,6 +36,7 @@ func main() {
 	flag.StringVar(&onlyQueries, "only", "", "run only the dashboard queries whose name contains this (all when empty)")
 	flag.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile of the dashboard queries on the large database to this file")
 	flag.BoolVar(&noEmpty, "no-empty", false, "skip the same queries on the empty database")
+	flag.DurationVar(&thinkTime, "think", 0, "also measure the queries with each staff member pausing this long on average between requests (0: back to back only)")
 	queries := flag.Bool("queries", true, "run the dashboard query benchmark (false: generation and 835 posting only)")
 	flag.Parse()
 	size, ok := store.ScalePresets[*preset]
@@ -135,8 +136,16 @@ func run(ctx context.Context, size store.ScaleSize, preset string, workers int, 
 			return fmt.Errorf("empty database: %w", err)
 		}
 		defer empty.Close()
-		if err := benchQueries(ctx, s, empty, size, clients, perQuery); err != nil {
+		if noEmpty {
+			empty = nil
+		}
+		if err := benchQueries(ctx, s, empty, size, clients, perQuery, 0); err != nil {
 			return err
+		}
+		if thinkTime > 0 {
+			if err := benchQueries(ctx, s, nil, size, clients, perQuery, thinkTime); err != nil {
+				return err
+			}
 		}
 	}
 	if post > 0 {

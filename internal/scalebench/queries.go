@@ -126,11 +126,19 @@ func dashQueries() []dashQuery {
 // onlyQueries (-only) picks the dashboard queries by name (a substring).
 var onlyQueries string
 
+// thinkTime (-think), when set, runs the queries a second time with each
+// staff member pausing that long on average (exponentially distributed, so
+// the arrivals are not in step) between an answer and the next request. The
+// first run has no pause: each client sends the next request the moment the
+// last one answers, so 20 clients keep 20 requests in flight all the time,
+// a harder load than 20 people at screens make.
+var thinkTime time.Duration
+
 type latency struct{ p50, p99 time.Duration }
 
 // measure runs q with clients at once, n requests (or as many as fit in
 // budget, at least one per client), and returns its percentiles.
-func measure(ctx context.Context, s *store.Store, samples []tenantSample, q dashQuery, clients, n int, budget time.Duration) (latency, int, error) {
+func measure(ctx context.Context, s *store.Store, samples []tenantSample, q dashQuery, clients, n int, budget, think time.Duration) (latency, int, error) {
 	var (
 		mu    sync.Mutex
 		took  []time.Duration
@@ -150,6 +158,13 @@ func measure(ctx context.Context, s *store.Store, samples []tenantSample, q dash
 					return
 				}
 				x := samples[r.IntN(len(samples))]
+				if think > 0 {
+					select {
+					case <-time.After(time.Duration(r.ExpFloat64() * float64(think))):
+					case <-ctx.Done():
+						return
+					}
+				}
 				t0 := time.Now()
 				err := q.run(ctx, s, x)
 				d := time.Since(t0)
@@ -171,7 +186,10 @@ func measure(ctx context.Context, s *store.Store, samples []tenantSample, q dash
 	return latency{pct(0.50), pct(0.99)}, len(took), nil
 }
 
-func benchQueries(ctx context.Context, big, empty *store.Store, size store.ScaleSize, clients, n int) error {
+// benchQueries measures every dashboard query with clients at once, each
+// pausing think on average between requests (0: back to back). empty, when
+// not nil, is measured the same way for the ratio.
+func benchQueries(ctx context.Context, big, empty *store.Store, size store.ScaleSize, clients, n int, think time.Duration) error {
 	var bigSamples []tenantSample
 	for i := 0; i < size.Tenants; i++ {
 		x, err := sample(ctx, big, i, size.PatientsPerTenant)
@@ -180,13 +198,22 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 		}
 		bigSamples = append(bigSamples, x)
 	}
-	e, err := sample(ctx, empty, 0, 0)
-	if err != nil {
-		return err
+	var emptySamples []tenantSample
+	if empty != nil {
+		e, err := sample(ctx, empty, 0, 0)
+		if err != nil {
+			return err
+		}
+		emptySamples = []tenantSample{e}
 	}
-	emptySamples := []tenantSample{e}
-	fmt.Printf("\ndashboard queries: %d concurrent staff, each request a random tenant's biller (%d claims per tenant); target p99 ≤ 100 ms\n",
-		clients, size.ClaimsPerTenant)
+	pace := "each sending the next request when the last one answers"
+	if think > 0 {
+		pace = fmt.Sprintf("each pausing %s on average (exponential) between an answer and the next request", think)
+	}
+	fmt.Printf("\ndashboard queries: %d concurrent staff, %s, each request a random tenant's biller (%d claims per tenant); target p99 ≤ 100 ms\n",
+		clients, pace, size.ClaimsPerTenant)
+	// With think time a client's requests take n/clients pauses more.
+	budget := 15*time.Second + 2*time.Duration(n/max(clients, 1))*think
 	fmt.Printf("%-32s %9s %9s %6s %8s %8s   %9s %9s   %8s  %s\n", "query", "p50", "p99", "n", "go CPU", "pg CPU", "empty p50", "empty p99", "p99 ×", "target")
 	fmt.Printf("(go CPU, pg CPU: CPU time per request in this process and in the Postgres backends)\n")
 	stop, err := startQueryProfile()
@@ -207,7 +234,7 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 			}
 		}
 		pg0, go0 := backendCPU(ctx, big), processCPU()
-		got, count, err := measure(ctx, big, bigSamples, q, clients, n, 15*time.Second)
+		got, count, err := measure(ctx, big, bigSamples, q, clients, n, budget, think)
 		if err != nil {
 			return err
 		}
@@ -217,8 +244,8 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 			pgText = ms(pgCPU / time.Duration(count))
 		}
 		var base latency
-		if !noEmpty {
-			if base, _, err = measure(ctx, empty, emptySamples, q, clients, n, 5*time.Second); err != nil {
+		if empty != nil {
+			if base, _, err = measure(ctx, empty, emptySamples, q, clients, n, budget-10*time.Second, think); err != nil {
 				return err
 			}
 		}
@@ -227,10 +254,10 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 			verdict = "MISSED (> 100 ms)"
 			missed++
 		}
-		// -no-empty: no empty database measured, so no ratio (not a
-		// division by nothing).
+		// -no-empty, or the pass with think time: no empty database
+		// measured, so no ratio (not a division by nothing).
 		baseP50, baseP99, ratio := "-", "-", "-"
-		if !noEmpty {
+		if empty != nil {
 			baseP50, baseP99 = ms(base.p50), ms(base.p99)
 			ratio = fmt.Sprintf("%.1f×", float64(got.p99)/float64(max(base.p99, time.Microsecond)))
 		}
