@@ -143,7 +143,7 @@ func run(ctx context.Context, size store.ScaleSize, preset string, workers int, 
 			return err
 		}
 		if thinkTime > 0 {
-			if err := benchQueries(ctx, s, nil, size, clients, perQuery, thinkTime); err != nil {
+			if err := benchQueries(ctx, s, empty, size, clients, perQuery, thinkTime); err != nil {
 				return err
 			}
 		}

@@ -254,8 +254,8 @@ func benchQueries(ctx context.Context, big, empty *store.Store, size store.Scale
 			verdict = "MISSED (> 100 ms)"
 			missed++
 		}
-		// -no-empty, or the pass with think time: no empty database
-		// measured, so no ratio (not a division by nothing).
+		// -no-empty: no empty database measured, so no ratio (not a
+		// division by nothing).
 		baseP50, baseP99, ratio := "-", "-", "-"
 		if empty != nil {
 			baseP50, baseP99 = ms(base.p50), ms(base.p99)
