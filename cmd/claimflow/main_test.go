@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -543,6 +544,53 @@ func legacyPayload(t *testing.T, k *keyring.Keyring, p *commonpb.Payload) []*com
 		Metadata: map[string][]byte{converter.MetadataEncoding: []byte(payloadcodec.EncodingEncrypted), payloadcodec.MetadataKeyID: []byte(k.CurrentKeyID())},
 		Data:     blob,
 	}}
+}
+
+// TestX12ValidateProcess runs `claimflow x12 validate` as its own process
+// through main (the path a user's shell takes, with x12cli.TuneProcess), on a
+// valid and a broken file, and reads the package inits the process ran: the
+// store must not compute its sign-in's argon2id hash (21 MB) at start-up.
+func TestX12ValidateProcess(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	for _, c := range []struct {
+		file string
+		code int
+		want string
+	}{
+		{"837p-valid.x12", 0, "837p-valid.x12: OK"},
+		{"broken-se-count.x12", 1, "SE"},
+	} {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "CLAIMFLOW_TEST_EXEC=x12 validate "+filepath.Join(root, "edi/testdata", c.file), "GODEBUG=inittrace=1")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			code = exitErr.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != c.code || !strings.Contains(out.String(), c.want) {
+			t.Errorf("%s: exit %d (want %d), output %q", c.file, code, c.code, out.String())
+		}
+		storeInit := false
+		for _, line := range strings.Split(errOut.String(), "\n") {
+			// init github.com/claimflow/claimflow/store @7.0 ms, 1.7 ms clock, 1052696 bytes, 3900 allocs
+			f := strings.Fields(line)
+			if len(f) < 8 || f[0] != "init" || f[1] != "github.com/claimflow/claimflow/store" {
+				continue
+			}
+			storeInit = true
+			if n, err := strconv.Atoi(f[7]); err != nil || n > 4<<20 {
+				t.Errorf("%s: the store's package init allocated %s bytes (want under 4 MiB): %s", c.file, f[7], line)
+			}
+		}
+		if !storeInit {
+			t.Errorf("%s: no init trace of the store package in %q", c.file, errOut.String())
+		}
+	}
 }
 
 func TestX12Command(t *testing.T) {
