@@ -94,9 +94,22 @@ func (p *batchPool) get() *segBatch {
 	}
 	if p.made < cap(p.free) {
 		p.made++
-		return newBatch(min(batchSegs, 32<<p.made))
+		// 64, 128, ... up to batchSegs. The shift is bounded: with
+		// 4 workers the pool holds 72 batches, and 32<<58 overflowed
+		// to a negative capacity (a panic on every file that needed
+		// that many batches at once).
+		return newBatch(batchSize(p.made))
 	}
 	return <-p.free
+}
+
+// batchSize is the capacity of the made-th batch of a pool: small first,
+// so that a small input allocates little.
+func batchSize(made int) int {
+	if made >= 5 {
+		return batchSegs // 32<<5
+	}
+	return 32 << max(made, 0)
 }
 
 // add puts s, just returned by rd, in the batch; false when the batch is
