@@ -23,7 +23,8 @@ import (
 // while a fresh process loads the SNIP rules; the tests and benchmarks had
 // run on 2 cores only. Whether the reader gets that far ahead depends on
 // the scheduler: against the old pool this test failed in most runs, not
-// all (2 of 3 under -race). edi's TestBatchPoolSizes fails every time.
+// all (2 of 3 under -race, 4 of 4 without). edi's TestBatchPoolSizes fails
+// every time.
 func TestValidateOnManyCores(t *testing.T) {
 	if args := os.Getenv("X12CLI_MAIN_CHILD"); args != "" {
 		os.Exit(x12cli.Main(strings.Fields(args), os.Stdin, os.Stdout, os.Stderr))
