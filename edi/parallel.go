@@ -94,22 +94,12 @@ func (p *batchPool) get() *segBatch {
 	}
 	if p.made < cap(p.free) {
 		p.made++
-		// 64, 128, ... up to batchSegs. The shift is bounded: with
-		// 4 workers the pool holds 72 batches, and 32<<58 overflowed
-		// to a negative capacity (a panic on every file that needed
-		// that many batches at once).
-		return newBatch(batchSize(p.made))
+		// 64, 128, ... up to batchSegs (32<<5). The shift is bounded:
+		// a pool for 4 workers holds 72 batches, and 32<<58 overflows
+		// to a negative capacity.
+		return newBatch(min(batchSegs, 32<<min(p.made, 5)))
 	}
 	return <-p.free
-}
-
-// batchSize is the capacity of the made-th batch of a pool: small first,
-// so that a small input allocates little.
-func batchSize(made int) int {
-	if made >= 5 {
-		return batchSegs // 32<<5
-	}
-	return 32 << max(made, 0)
 }
 
 // add puts s, just returned by rd, in the batch; false when the batch is
