@@ -139,13 +139,8 @@ func run(ctx context.Context, size store.ScaleSize, preset string, workers int, 
 		if noEmpty {
 			empty = nil
 		}
-		if err := benchQueries(ctx, s, empty, size, clients, perQuery, 0); err != nil {
+		if err := benchQueries(ctx, s, empty, size, clients, perQuery); err != nil {
 			return err
-		}
-		if thinkTime > 0 {
-			if err := benchQueries(ctx, s, empty, size, clients, perQuery, thinkTime); err != nil {
-				return err
-			}
 		}
 	}
 	if post > 0 {
