@@ -1,17 +1,14 @@
-package x12cli_test
+package x12cli
 
 import (
 	"bytes"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/claimflow/claimflow/edi/internal/gen837p"
-	"github.com/claimflow/claimflow/edi/x12cli"
 )
 
 // TestValidateOnManyCores runs `x12 validate` in a child process, as the
@@ -27,7 +24,9 @@ import (
 // every time.
 func TestValidateOnManyCores(t *testing.T) {
 	if args := os.Getenv("X12CLI_MAIN_CHILD"); args != "" {
-		os.Exit(x12cli.Main(strings.Fields(args), os.Stdin, os.Stdout, os.Stderr))
+		// What the mains do (cmd/claimflow, edi/internal/x12cmd).
+		TuneProcess(strings.Fields(args))
+		os.Exit(Main(strings.Fields(args), os.Stdin, os.Stdout, os.Stderr))
 	}
 	var x bytes.Buffer
 	if _, err := gen837p.Generate(&x, gen837p.Options{Size: 1 << 20, ClaimsPerSet: 10}); err != nil {
@@ -37,34 +36,19 @@ func TestValidateOnManyCores(t *testing.T) {
 	if err := os.WriteFile(path, x.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want string
 	for _, n := range []int{1, 4, 16, 64} {
-		cmd := exec.Command(exe, "-test.run=^TestValidateOnManyCores$")
-		cmd.Env = append(os.Environ(), "X12CLI_MAIN_CHILD=validate "+path, "GOMAXPROCS="+strconv.Itoa(n))
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		code := 0
-		if err := cmd.Run(); err != nil {
-			var exitErr *exec.ExitError
-			if !errors.As(err, &exitErr) {
-				t.Fatal(err)
-			}
-			code = exitErr.ExitCode()
-		}
-		got := out.String()
+		code, got, errOut := runChild(t, "TestValidateOnManyCores",
+			append(os.Environ(), "X12CLI_MAIN_CHILD=validate "+path, "GOMAXPROCS="+strconv.Itoa(n)))
 		if n == 1 {
 			if code != 0 || !strings.Contains(got, ": OK (") {
-				t.Fatalf("GOMAXPROCS 1: exit %d\n%s%s", code, got, errOut.String())
+				t.Fatalf("GOMAXPROCS 1: exit %d\n%s%s", code, got, errOut)
 			}
 			want = got
 			continue
 		}
 		if code != 0 || got != want {
-			t.Errorf("GOMAXPROCS %d: exit %d\n%s%s\nwant\n%s", n, code, got, errOut.String(), want)
+			t.Errorf("GOMAXPROCS %d: exit %d\n%s%s\nwant\n%s", n, code, got, errOut, want)
 		}
 	}
 }

@@ -7,8 +7,8 @@ import (
 
 // validateMemoryLimit is the heap the collector may let a validating process
 // grow to before it runs. Validation keeps bounded memory by design (read
-// buffers and segment batches come from fixed pools; a 1 GiB 837P through a
-// pipe peaks near 16 MiB), so its live heap stays far below this.
+// buffers and segment batches come from fixed pools: a few MiB live, whatever
+// the file), so its live heap stays far below this.
 const validateMemoryLimit = 24 << 20
 
 // TuneProcess sets the garbage collector for a command-line process about to

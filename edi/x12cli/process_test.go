@@ -1,6 +1,8 @@
 package x12cli
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,10 +21,6 @@ func TestTuneProcess(t *testing.T) {
 		fmt.Printf("gc=%d limit=%d\n", pct, limit)
 		os.Exit(0)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const untouched = "gc=100 limit=9223372036854775807"
 	for _, c := range []struct {
 		args, env, want string
@@ -33,21 +31,43 @@ func TestTuneProcess(t *testing.T) {
 		{"validate f.x12", "GOGC=100", untouched},
 		{"validate f.x12", "GOMEMLIMIT=1GiB", "gc=100 limit=1073741824"},
 	} {
-		cmd := exec.Command(exe, "-test.run=^TestTuneProcess$")
-		cmd.Env = append(os.Environ(), "X12CLI_TUNE_CHILD="+c.args)
 		// The child must start from Go's defaults unless the case sets one.
-		cmd.Env = withoutEnv(cmd.Env, "GOGC", "GOMEMLIMIT")
+		env := append(withoutEnv(os.Environ(), "GOGC", "GOMEMLIMIT"), "X12CLI_TUNE_CHILD="+c.args)
 		if c.env != "" {
-			cmd.Env = append(cmd.Env, c.env)
+			env = append(env, c.env)
 		}
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%q: %v", c.args, err)
+		code, out, errOut := runChild(t, "TestTuneProcess", env)
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %s", c.args, code, errOut)
 		}
-		if got := strings.TrimSpace(string(out)); got != c.want {
+		if got := strings.TrimSpace(out); got != c.want {
 			t.Errorf("TuneProcess(%q) with %q: %s, want %s", c.args, c.env, got, c.want)
 		}
 	}
+}
+
+// runChild runs the test named test of this test binary in a child process
+// with env as its environment, and returns its exit status, standard output
+// and standard error. The test recognizes the child by a variable in env.
+func runChild(t *testing.T, test string, env []string) (int, string, string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^"+test+"$")
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			t.Fatal(err)
+		}
+		code = exitErr.ExitCode()
+	}
+	return code, out.String(), errOut.String()
 }
 
 func withoutEnv(env []string, names ...string) []string {
